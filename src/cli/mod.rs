@@ -1,0 +1,174 @@
+//! The command line: argument definitions and dispatch to one module per command.
+//!
+//! Only this module uses `anyhow`; the stages return typed errors.
+
+mod assess;
+mod policy_cmd;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::ExitStatus;
+use crate::policy::{LoadOptions, Policy, PolicyError};
+
+const EXAMPLES: &str = "\
+Examples:
+  layak assess data/sample-households.csv
+  layak assess survey.csv --format json -o decisions.json --rejects rejects.csv
+  layak assess kobo.csv --rename hh/size=members --rename hh/hh_id=household_id
+  cat survey.csv | layak assess - --format ndjson | jq .track
+  layak policy show > my-policy.toml
+  layak policy check my-policy.toml";
+
+/// layak: need-based social-assistance eligibility from CSV household surveys.
+///
+/// Reads one household per CSV row, applies a policy (the embedded default, or
+/// a TOML file), and writes one decision per household with its reasons.
+#[derive(Debug, Parser)]
+#[command(name = "layak", version, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Decide every household in a CSV file.
+    #[command(after_help = assess::EXAMPLES)]
+    Assess(AssessArgs),
+    /// Print or check a policy file.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+/// Which policy to use.
+#[derive(Debug, Clone, Args)]
+pub struct PolicyArgs {
+    /// Policy file (TOML); the embedded default policy when omitted.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<String>,
+    /// Use the dated parameter values in force on this date (YYYY-MM-DD); default: today.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+}
+
+impl PolicyArgs {
+    /// Load the chosen policy.
+    pub fn load(&self) -> anyhow::Result<Policy> {
+        let options = LoadOptions {
+            as_of: self.as_of.clone(),
+        };
+        if let Some(date) = &self.as_of {
+            if !crate::policy::is_valid_date(date) {
+                return Err(UsageError(format!(
+                    "--as-of {date}: not a valid date (expected YYYY-MM-DD, e.g. 2025-03-01)"
+                ))
+                .into());
+            }
+        }
+        match &self.policy {
+            None => Ok(Policy::default_policy(&options)?),
+            Some(path) => load_policy_file(path, &options),
+        }
+    }
+}
+
+/// Read and check a policy file.
+pub fn load_policy_file(path: &str, options: &LoadOptions) -> anyhow::Result<Policy> {
+    let source = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read policy file {path}: {e}"))?;
+    Ok(Policy::load(path, &source, options)?)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Csv,
+    Json,
+    Ndjson,
+}
+
+#[derive(Debug, Args)]
+pub struct AssessArgs {
+    /// Household file (CSV); `-` or nothing reads standard input.
+    #[arg(value_name = "FILE")]
+    pub file: Option<String>,
+    /// Output format [default: from the -o extension (.csv, .json, .ndjson/.jsonl), else csv].
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<FormatArg>,
+    /// Write decisions to FILE (atomically: all or nothing) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<String>,
+    /// Write rejected rows to FILE as CSV (line, household_id, column, value, code, reason).
+    /// Without it, rejects are listed on standard error.
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<String>,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Field delimiter of the input: `,` `;` `|` `tab` (or `\t`); default: detected from the header.
+    #[arg(long, short = 'd', value_name = "CHAR")]
+    pub delimiter: Option<String>,
+    /// Read the file's column FROM as the policy's input TO (repeatable), e.g. hh/size=members.
+    #[arg(long, value_name = "FROM=TO")]
+    pub rename: Vec<String>,
+    /// Stop at the first rejected row with exit code 1, leaving no output file.
+    #[arg(long)]
+    pub strict: bool,
+    /// Do not print the closing count line on standard error.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Print the embedded default policy (TOML), to copy and edit.
+    Show,
+    /// Load and type-check a policy file; print every problem with its location.
+    Check {
+        /// Policy file (TOML).
+        #[arg(value_name = "FILE")]
+        file: String,
+        /// Check with the dated parameter values in force on this date (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+    },
+}
+
+/// A command-line usage problem found after parsing (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+    match cli.command {
+        Command::Assess(args) => assess::run(args),
+        Command::Policy(cmd) => policy_cmd::run(cmd),
+    }
+}
+
+/// The exit status for an error that ended the run.
+pub fn exit_status_of(err: &anyhow::Error) -> ExitStatus {
+    if err.downcast_ref::<UsageError>().is_some() {
+        ExitStatus::Usage
+    } else {
+        ExitStatus::Fatal
+    }
+}
+
+/// An error as the user should read it: policy errors with their source snippets.
+pub fn render_error(err: &anyhow::Error) -> String {
+    if let Some(p) = err.downcast_ref::<PolicyError>() {
+        let mut out = p.render();
+        if p.diagnostics.len() > 1 {
+            out.push_str(&format!(
+                "layak: the policy has {} errors\n",
+                p.diagnostics.len()
+            ));
+        }
+        return out.trim_end().to_string();
+    }
+    let mut out = format!("error: {err}");
+    for cause in err.chain().skip(1) {
+        out.push_str(&format!("\n  cause: {cause}"));
+    }
+    out
+}

@@ -1,0 +1,297 @@
+//! The rules engine: applies a checked [`Policy`] to one household's slots.
+//!
+//! [`Engine::decide`] runs the computed values in dependency order, the
+//! deprivation count, the programs in declared order (eligibility, deferral,
+//! amount), the cap, the track rules and the priority formula, writing every
+//! result into a caller-owned [`Scratch`]. Nothing is allocated per row: the
+//! scratch is created once per thread and reused.
+
+use crate::expr::{self, EPSILON};
+use crate::numfmt::round_half_up;
+use crate::policy::{Node, Period, Policy};
+
+/// What happened to one program for one household.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Denied,
+    Granted,
+    /// Eligible, but starts later (e.g. capacity building after an emergency).
+    Deferred,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Denied => "denied",
+            Status::Granted => "granted",
+            Status::Deferred => "deferred",
+        }
+    }
+}
+
+/// One program's verdict for the current household.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProgramOutcome {
+    pub status: Status,
+    /// Amount in whole currency units, after the cap.
+    pub amount: f64,
+    /// Amount before the cap, when the cap reduced it.
+    pub capped_from: Option<f64>,
+    pub duration_months: Option<f64>,
+    pub starts_after_months: Option<f64>,
+}
+
+impl Default for ProgramOutcome {
+    fn default() -> Self {
+        ProgramOutcome {
+            status: Status::Denied,
+            amount: 0.0,
+            capped_from: None,
+            duration_months: None,
+            starts_after_months: None,
+        }
+    }
+}
+
+/// A value the policy computed that is not a finite number (e.g. a division by zero).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvalError {
+    /// What produced it: a derived value's name, `program.amount`, `priority`, …
+    pub what: String,
+    pub value: f64,
+}
+
+impl std::fmt::Display for EvalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.value.is_finite() {
+            write!(f, "{} is negative ({})", self.what, self.value)
+        } else {
+            write!(f, "{} is not a finite number ({})", self.what, self.value)
+        }
+    }
+}
+
+/// Per-thread working memory for deciding rows; reused for every row.
+#[derive(Debug, Clone)]
+pub struct Scratch {
+    /// Inputs, then derived values, indicators, score, status, program flags.
+    pub slots: Vec<f64>,
+    pub stack: expr::Stack,
+    pub programs: Vec<ProgramOutcome>,
+    /// Index into `policy.tracks`.
+    pub track: usize,
+    pub priority: f64,
+    pub monthly_total: f64,
+    pub one_off_total: f64,
+    pub capped: bool,
+    /// The household monthly cap for this row, when the policy has one.
+    pub cap: Option<f64>,
+    pub review_after_months: u32,
+}
+
+/// A policy ready to decide households.
+#[derive(Debug, Clone, Copy)]
+pub struct Engine<'p> {
+    pub policy: &'p Policy,
+}
+
+impl<'p> Engine<'p> {
+    pub fn new(policy: &'p Policy) -> Engine<'p> {
+        Engine { policy }
+    }
+
+    /// Working memory sized for this policy.
+    pub fn scratch(&self) -> Scratch {
+        Scratch {
+            slots: vec![0.0; self.policy.slot_count],
+            stack: expr::Stack::with_capacity(self.policy.max_stack.max(1)),
+            programs: vec![ProgramOutcome::default(); self.policy.programs.len()],
+            track: 0,
+            priority: 0.0,
+            monthly_total: 0.0,
+            one_off_total: 0.0,
+            capped: false,
+            cap: None,
+            review_after_months: self.policy.default_review_months,
+        }
+    }
+
+    /// Decide the household whose inputs are in `s.slots` (filled by the input stage).
+    pub fn decide(&self, s: &mut Scratch) -> Result<(), EvalError> {
+        let p = self.policy;
+        self.compute_values(s)?;
+
+        // Programs in declared order; each one's flag is visible to later ones.
+        for (i, prog) in p.programs.iter().enumerate() {
+            let mut out = ProgramOutcome::default();
+            if prog.eligible.eval_bool(&s.slots, &mut s.stack) {
+                let deferred = prog
+                    .deferred_when
+                    .as_ref()
+                    .is_some_and(|d| d.eval_bool(&s.slots, &mut s.stack));
+                let amount = prog.amount.eval(&s.slots, &mut s.stack);
+                if !amount.is_finite() || amount < 0.0 {
+                    return Err(EvalError {
+                        what: format!("the amount of {}", prog.id),
+                        value: amount,
+                    });
+                }
+                out.amount = round_half_up(amount, 0);
+                out.duration_months = match &prog.duration_months {
+                    Some(d) => Some(finite(d.eval(&s.slots, &mut s.stack), || {
+                        format!("the duration of {}", prog.id)
+                    })?),
+                    None => None,
+                };
+                if deferred {
+                    out.status = Status::Deferred;
+                    out.starts_after_months = match &prog.starts_after_months {
+                        Some(d) => Some(finite(d.eval(&s.slots, &mut s.stack), || {
+                            format!("the start delay of {}", prog.id)
+                        })?),
+                        None => None,
+                    };
+                } else {
+                    out.status = Status::Granted;
+                }
+            }
+            s.slots[prog.granted_slot] = if out.status == Status::Granted { 1.0 } else { 0.0 };
+            s.programs[i] = out;
+        }
+
+        self.apply_cap(s)?;
+
+        s.monthly_total = 0.0;
+        s.one_off_total = 0.0;
+        s.review_after_months = u32::MAX;
+        for (prog, out) in p.programs.iter().zip(&s.programs) {
+            if out.status != Status::Granted {
+                continue;
+            }
+            match prog.period {
+                Period::Month => s.monthly_total += out.amount,
+                Period::OneOff => s.one_off_total += out.amount,
+            }
+            s.review_after_months = s.review_after_months.min(prog.review_months);
+        }
+        if s.review_after_months == u32::MAX {
+            s.review_after_months = p.default_review_months;
+        }
+
+        s.track = p
+            .tracks
+            .iter()
+            .position(|t| t.when.as_ref().is_none_or(|w| w.eval_bool(&s.slots, &mut s.stack)))
+            .unwrap_or(p.tracks.len().saturating_sub(1));
+
+        s.priority = match &p.priority {
+            Some(f) => finite(f.eval(&s.slots, &mut s.stack), || "the priority".into())?,
+            None => 0.0,
+        };
+        Ok(())
+    }
+
+    /// Derived values, indicators, deprivation score and status, in dependency order.
+    fn compute_values(&self, s: &mut Scratch) -> Result<(), EvalError> {
+        let p = self.policy;
+        for node in &p.order {
+            match *node {
+                Node::Derived(i) => {
+                    let d = &p.derived[i];
+                    let v = d.program.eval(&s.slots, &mut s.stack);
+                    if !v.is_finite() {
+                        return Err(EvalError {
+                            what: d.name.clone(),
+                            value: v,
+                        });
+                    }
+                    s.slots[d.slot] = v;
+                }
+                Node::Indicator(j) => {
+                    if let Some(dep) = &p.deprivation {
+                        let ind = &dep.indicators[j];
+                        s.slots[ind.slot] =
+                            if ind.when.eval_bool(&s.slots, &mut s.stack) { 1.0 } else { 0.0 };
+                    }
+                }
+                Node::Score => {
+                    if let Some(dep) = &p.deprivation {
+                        let score: f64 = dep
+                            .indicators
+                            .iter()
+                            .filter(|i| s.slots[i.slot] != 0.0)
+                            .map(|i| i.weight)
+                            .sum();
+                        s.slots[dep.score_slot] = score;
+                    }
+                }
+                Node::Status => {
+                    if let Some(dep) = &p.deprivation {
+                        let score = s.slots[dep.score_slot];
+                        let at_least = |cutoff: f64| score >= cutoff - EPSILON;
+                        s.slots[dep.status_slot] = if at_least(dep.severe_cutoff) {
+                            3.0
+                        } else if at_least(dep.poor_cutoff) {
+                            2.0
+                        } else if at_least(dep.vulnerable_cutoff) {
+                            1.0
+                        } else {
+                            0.0
+                        };
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Take the excess over the cap off granted monthly programs, last declared first.
+    fn apply_cap(&self, s: &mut Scratch) -> Result<(), EvalError> {
+        let p = self.policy;
+        s.capped = false;
+        s.cap = None;
+        let Some(cap_program) = &p.cap else {
+            return Ok(());
+        };
+        let cap = finite(cap_program.eval(&s.slots, &mut s.stack), || {
+            "the household monthly cap".into()
+        })?;
+        s.cap = Some(cap);
+        let total: f64 = p
+            .programs
+            .iter()
+            .zip(&s.programs)
+            .filter(|(prog, out)| prog.period == Period::Month && out.status == Status::Granted)
+            .map(|(_, out)| out.amount)
+            .sum();
+        let mut excess = total - cap;
+        if excess <= 0.0 {
+            return Ok(());
+        }
+        for (prog, out) in p.programs.iter().zip(s.programs.iter_mut()).rev() {
+            if excess <= 0.0 {
+                break;
+            }
+            if prog.period != Period::Month || out.status != Status::Granted || out.amount <= 0.0 {
+                continue;
+            }
+            let take = out.amount.min(excess);
+            out.capped_from = Some(out.amount);
+            out.amount -= take;
+            excess -= take;
+            s.capped = true;
+        }
+        Ok(())
+    }
+}
+
+fn finite(v: f64, what: impl FnOnce() -> String) -> Result<f64, EvalError> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(EvalError { what: what(), value: v })
+    }
+}
+
+#[cfg(test)]
+mod tests;

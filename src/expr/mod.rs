@@ -1,0 +1,272 @@
+//! The policy expression language: parse once, type-check once, compile to a
+//! flat program, evaluate many times without allocating.
+//!
+//! INTERFACE CONTRACT (the rest of the crate is written against this; the
+//! implementation lives in the sibling modules).
+//!
+//! Values at run time are all `f64`: numbers as themselves, booleans as
+//! 0.0 / 1.0, enum values as the index of the value in its declared list.
+//! The type checker guarantees that no program mixes them up.
+
+/// Index of an enum type in the policy's enum table (see [`Scope::enum_values`]).
+pub type EnumId = u16;
+
+/// The static type of an expression.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Type {
+    Number,
+    Bool,
+    Enum(EnumId),
+}
+
+/// Byte range `start..end` inside the expression's source text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+/// What a name in an expression stands for.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Binding {
+    /// A per-row value, read from `slots[i]` at evaluation time.
+    Slot(usize),
+    /// A value fixed for the whole run (a policy parameter); folded into the program.
+    Const(f64),
+}
+
+/// The names an expression may use, supplied by the policy checker.
+pub trait Scope {
+    /// Resolve a name to its binding and type, or `None` when it is unknown.
+    fn resolve(&self, name: &str) -> Option<(Binding, Type)>;
+    /// The allowed values of enum `id`, in declared order (a literal's value is its index).
+    fn enum_values(&self, id: EnumId) -> &[String];
+    /// A human name for enum `id` in messages (e.g. the input `area`).
+    fn enum_label(&self, id: EnumId) -> &str;
+    /// Every name in scope, for "did you mean" suggestions.
+    fn names(&self) -> Vec<String>;
+}
+
+mod ast;
+mod compile;
+mod eval;
+mod lexer;
+mod parser;
+mod typeck;
+
+pub use ast::{BinOp, Builtin, Expr, ExprKind, UnOp};
+pub use eval::{Program, Stack};
+
+/// Absolute tolerance of numeric comparisons (`<`, `<=`, `==`, `in`, ...), so that
+/// values computed in floating point (e.g. `8 * (1/24) + 1/8`) still meet an exact
+/// threshold such as `1/3`.
+pub const EPSILON: f64 = 1e-9;
+
+/// Deepest nesting an expression may have; deeper input is rejected with an error
+/// instead of risking a stack overflow in the recursive passes.
+pub(crate) const MAX_DEPTH: usize = 200;
+
+/// Everything that can go wrong while parsing, type-checking or compiling an
+/// expression. One type for all stages, so callers render every error the same way.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct ExprError {
+    /// Where in the source the problem is.
+    pub span: Span,
+    /// What is wrong, one line, no trailing period.
+    pub message: String,
+    /// An optional hint on how to fix it (e.g. "did you mean `members`?").
+    pub help: Option<String>,
+}
+
+impl ExprError {
+    pub(crate) fn new(span: Span, message: impl Into<String>) -> ExprError {
+        ExprError {
+            span,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> ExprError {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+impl Span {
+    /// The span `start..end`.
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+
+    /// The smallest span covering both `self` and `other`, for spans of compound nodes.
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
+
+/// Parse an expression into its syntax tree. Names are not resolved yet, so the
+/// tree can be inspected (e.g. with [`Expr::names`]) to order definitions first.
+pub fn parse(src: &str) -> Result<Expr, ExprError> {
+    parser::parse(src)
+}
+
+/// Type-check `expr` against `scope` and compile it. `expected` (if Some) is the type the caller needs;
+/// a mismatch is an error. Returns the program and the expression's type.
+pub fn compile(
+    expr: &Expr,
+    scope: &dyn Scope,
+    expected: Option<Type>,
+) -> Result<(Program, Type), ExprError> {
+    let typed = typeck::check(expr, scope, expected)?;
+    let ty = typed.ty;
+    let program = compile::program(typed)?;
+    Ok((program, ty))
+}
+
+/// Nearest candidate for a misspelt name (hand-written Levenshtein), or None if nothing is close.
+///
+/// "Close" means at most `max(1, len / 3)` edits, counted case-insensitively, where
+/// `len` is the length of `name`; ties go to the earliest candidate.
+pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let name: Vec<char> = name.chars().flat_map(char::to_lowercase).collect();
+    let limit = (name.len() / 3).max(1);
+    let mut best: Option<(usize, &'a str)> = None;
+    let mut row = Vec::new();
+    for cand in candidates {
+        if cand.is_empty() {
+            continue;
+        }
+        let cand_chars: Vec<char> = cand.chars().flat_map(char::to_lowercase).collect();
+        let d = levenshtein(&name, &cand_chars, &mut row);
+        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, cand));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// Edit distance (insertions, deletions, substitutions) between `a` and `b`,
+/// using `row` as scratch space.
+fn levenshtein(a: &[char], b: &[char], row: &mut Vec<usize>) -> usize {
+    row.clear();
+    row.extend(0..=b.len());
+    for (i, &ca) in a.iter().enumerate() {
+        let mut diag = i; // row[0] of the previous row
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            let cost = usize::from(ca != cb);
+            row[j + 1] = (diag + cost).min(above + 1).min(row[j] + 1);
+            diag = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// A human description of a type for messages: "a number", "a boolean", "a value of `area`".
+pub(crate) fn describe_type(ty: Type, scope: &dyn Scope) -> String {
+    match ty {
+        Type::Number => "a number".to_string(),
+        Type::Bool => "a boolean".to_string(),
+        Type::Enum(id) => format!("a value of `{}`", scope.enum_label(id)),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_scope {
+    //! A small scope shared by the unit tests of the sibling modules.
+    use super::{Binding, EnumId, Scope, Type};
+
+    /// Slots: income 0, members 1, area 2 (enum 0), employed 3 (bool),
+    /// children 4, tenure 5 (enum 1). Parameters: poverty_line_urban = 1000, half = 0.5.
+    pub(crate) struct TestScope {
+        pub(crate) enums: Vec<Vec<String>>,
+    }
+
+    impl TestScope {
+        pub(crate) fn new() -> TestScope {
+            TestScope {
+                enums: vec![
+                    vec!["urban".into(), "rural".into()],
+                    vec!["owner".into(), "renter".into(), "other".into()],
+                ],
+            }
+        }
+    }
+
+    const NAMES: &[(&str, Binding, Type)] = &[
+        ("income", Binding::Slot(0), Type::Number),
+        ("members", Binding::Slot(1), Type::Number),
+        ("area", Binding::Slot(2), Type::Enum(0)),
+        ("employed", Binding::Slot(3), Type::Bool),
+        ("children", Binding::Slot(4), Type::Number),
+        ("tenure", Binding::Slot(5), Type::Enum(1)),
+        ("poverty_line_urban", Binding::Const(1000.0), Type::Number),
+        ("half", Binding::Const(0.5), Type::Number),
+    ];
+
+    impl Scope for TestScope {
+        fn resolve(&self, name: &str) -> Option<(Binding, Type)> {
+            NAMES
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .map(|&(_, b, t)| (b, t))
+        }
+        fn enum_values(&self, id: EnumId) -> &[String] {
+            &self.enums[usize::from(id)]
+        }
+        fn enum_label(&self, id: EnumId) -> &str {
+            ["area", "tenure"][usize::from(id)]
+        }
+        fn names(&self) -> Vec<String> {
+            NAMES.iter().map(|(n, _, _)| n.to_string()).collect()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggest_finds_nearest() {
+        let names = ["members", "income", "area", "children"];
+        assert_eq!(suggest("membres", names), Some("members"));
+        assert_eq!(suggest("incme", names), Some("income"));
+        assert_eq!(suggest("Area", names), Some("area"));
+        assert_eq!(suggest("xyz", names), None);
+        assert_eq!(suggest("", names), None);
+        assert_eq!(suggest("mn", ["min", "max"]), Some("min"));
+    }
+
+    #[test]
+    fn levenshtein_distances() {
+        let d = |a: &str, b: &str| {
+            let a: Vec<char> = a.chars().collect();
+            let b: Vec<char> = b.chars().collect();
+            levenshtein(&a, &b, &mut Vec::new())
+        };
+        assert_eq!(d("kitten", "sitting"), 3);
+        assert_eq!(d("", "abc"), 3);
+        assert_eq!(d("abc", ""), 3);
+        assert_eq!(d("flaw", "lawn"), 2);
+        assert_eq!(d("same", "same"), 0);
+    }
+
+    #[test]
+    fn end_to_end() {
+        let scope = test_scope::TestScope::new();
+        let expr = parse("if area == 'urban' then poverty_line_urban else 800").unwrap();
+        let (program, ty) = compile(&expr, &scope, Some(Type::Number)).unwrap();
+        assert_eq!(ty, Type::Number);
+        let mut stack = program.new_stack();
+        assert_eq!(program.eval(&[0.0, 0.0, 0.0], &mut stack), 1000.0);
+        assert_eq!(program.eval(&[0.0, 0.0, 1.0], &mut stack), 800.0);
+        assert_eq!(program.slots_used(), &[2]);
+    }
+}

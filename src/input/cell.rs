@@ -1,0 +1,194 @@
+//! Typed parsing of one cell, straight from bytes into an `f64` slot.
+//!
+//! The grammar is deliberately narrow (see the default policy's input
+//! rules): integers are ASCII digits; numbers and money are digits with an
+//! optional `.` and fraction digits; no `+`, exponent, thousands separator or
+//! hexadecimal. A leading `-` is read so that the range check can say
+//! "must be ≥ 0" instead of "not a number".
+
+use super::reject::RejectCode;
+
+/// Why a cell did not parse; turned into a [`super::Reject`] by the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellError {
+    NotInteger,
+    NotNumber,
+    NotBool,
+    NotEnum,
+    NotUtf8,
+}
+
+impl CellError {
+    pub fn code(self) -> RejectCode {
+        RejectCode::InvalidValue
+    }
+}
+
+/// Trim surrounding spaces and tabs.
+#[inline]
+pub fn trim(cell: &[u8]) -> &[u8] {
+    let start = cell
+        .iter()
+        .position(|&b| b != b' ' && b != b'\t')
+        .unwrap_or(cell.len());
+    let end = cell
+        .iter()
+        .rposition(|&b| b != b' ' && b != b'\t')
+        .map_or(start, |p| p + 1);
+    &cell[start..end]
+}
+
+/// Parse an integer: optional `-`, then ASCII digits (leading zeros allowed).
+///
+/// ```
+/// use layak::input::cell::parse_integer;
+/// assert_eq!(parse_integer(b"03"), Ok(3.0));
+/// assert_eq!(parse_integer(b"-2"), Ok(-2.0));
+/// assert!(parse_integer(b"3.0").is_err());
+/// ```
+#[inline]
+pub fn parse_integer(cell: &[u8]) -> Result<f64, CellError> {
+    let (neg, digits) = match cell.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, cell),
+    };
+    if digits.is_empty() {
+        return Err(CellError::NotInteger);
+    }
+    let mut v: f64 = 0.0;
+    let mut exact: u64 = 0;
+    let mut small = true;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return Err(CellError::NotInteger);
+        }
+        let d = u64::from(b - b'0');
+        if small {
+            match exact.checked_mul(10).and_then(|x| x.checked_add(d)) {
+                Some(x) if x < (1 << 53) => exact = x,
+                _ => {
+                    small = false;
+                    v = exact as f64 * 10.0 + d as f64;
+                }
+            }
+        } else {
+            // Beyond 2^53 the value only matters for the range check.
+            v = v * 10.0 + d as f64;
+        }
+    }
+    let v = if small { exact as f64 } else { v };
+    Ok(if neg { -v } else { v })
+}
+
+/// Parse a number or money amount: optional `-`, digits, optionally `.` and
+/// at least one fraction digit.
+///
+/// ```
+/// use layak::input::cell::parse_number;
+/// assert_eq!(parse_number(b"1500000.50"), Ok(1500000.5));
+/// assert!(parse_number(b"1,5").is_err());
+/// assert!(parse_number(b"1e3").is_err());
+/// ```
+#[inline]
+pub fn parse_number(cell: &[u8]) -> Result<f64, CellError> {
+    let digits = cell.strip_prefix(b"-").unwrap_or(cell);
+    let (int, frac) = match digits.iter().position(|&b| b == b'.') {
+        Some(p) => (&digits[..p], Some(&digits[p + 1..])),
+        None => (digits, None),
+    };
+    if int.is_empty() || !int.iter().all(u8::is_ascii_digit) {
+        return Err(CellError::NotNumber);
+    }
+    if let Some(f) = frac {
+        if f.is_empty() || !f.iter().all(u8::is_ascii_digit) {
+            return Err(CellError::NotNumber);
+        }
+    } else {
+        return parse_integer(cell).map_err(|_| CellError::NotNumber);
+    }
+    // The grammar is a subset of Rust's float syntax, and it is ASCII.
+    std::str::from_utf8(cell)
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .ok_or(CellError::NotNumber)
+}
+
+/// Parse a boolean: true/false, yes/no, y/n, 1/0, ya/tidak (any case).
+#[inline]
+pub fn parse_bool(cell: &[u8]) -> Result<f64, CellError> {
+    const TRUE: [&[u8]; 5] = [b"true", b"yes", b"y", b"1", b"ya"];
+    const FALSE: [&[u8]; 5] = [b"false", b"no", b"n", b"0", b"tidak"];
+    if TRUE.iter().any(|t| t.eq_ignore_ascii_case(cell)) {
+        Ok(1.0)
+    } else if FALSE.iter().any(|f| f.eq_ignore_ascii_case(cell)) {
+        Ok(0.0)
+    } else {
+        Err(CellError::NotBool)
+    }
+}
+
+/// Parse an enum value (case-insensitive) into its index among `values`
+/// (which the policy stores in lower case).
+#[inline]
+pub fn parse_enum(cell: &[u8], values: &[String]) -> Result<f64, CellError> {
+    values
+        .iter()
+        .position(|v| v.as_bytes().eq_ignore_ascii_case(cell))
+        .map(|i| i as f64)
+        .ok_or(CellError::NotEnum)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trims_spaces_and_tabs_only() {
+        assert_eq!(trim(b" \t42\t "), b"42");
+        assert_eq!(trim(b"   "), b"");
+        assert_eq!(trim(b"\xc2\xa042"), b"\xc2\xa042");
+    }
+
+    #[test]
+    fn integers() {
+        assert_eq!(parse_integer(b"0"), Ok(0.0));
+        assert_eq!(parse_integer(b"050"), Ok(50.0));
+        assert_eq!(parse_integer(b"-0"), Ok(-0.0));
+        for bad in [&b""[..], b"-", b"+1", b"1.0", b"1e2", b"0x10", b" 1", "٣".as_bytes(), b"1_000"] {
+            assert_eq!(parse_integer(bad), Err(CellError::NotInteger), "{bad:?}");
+        }
+        let big = parse_integer(b"99999999999999999999").unwrap();
+        assert!(big > 9.9e19);
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_number(b"12"), Ok(12.0));
+        assert_eq!(parse_number(b"0.5"), Ok(0.5));
+        assert_eq!(parse_number(b"-5"), Ok(-5.0));
+        for bad in [
+            &b""[..], b".5", b"5.", b"1.000.000", b"1,5", b"1e400", b"NaN", b"inf", b"+3", b"0x10",
+        ] {
+            assert_eq!(parse_number(bad), Err(CellError::NotNumber), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn booleans() {
+        for t in ["true", "TRUE", "Yes", "y", "1", "Ya"] {
+            assert_eq!(parse_bool(t.as_bytes()), Ok(1.0), "{t}");
+        }
+        for f in ["false", "No", "N", "0", "TIDAK"] {
+            assert_eq!(parse_bool(f.as_bytes()), Ok(0.0), "{f}");
+        }
+        assert!(parse_bool(b"maybe").is_err());
+        assert!(parse_bool(b"2").is_err());
+    }
+
+    #[test]
+    fn enums() {
+        let v = vec!["urban".to_string(), "rural".to_string()];
+        assert_eq!(parse_enum(b"Rural", &v), Ok(1.0));
+        assert!(parse_enum(b"suburban", &v).is_err());
+    }
+}

@@ -1,0 +1,645 @@
+//! The CSV household reader: header mapping, typed cells, validation, rejects.
+//!
+//! [`open`] reads the header line (detecting the delimiter and stripping a
+//! UTF-8 byte-order mark) and returns a [`CsvInput`]: a `csv` reader positioned
+//! on the first data row plus the header's fields. [`Layout::new`] maps the
+//! policy's inputs to columns once; [`RowParser::parse`] then fills a row's
+//! slots from a reused [`csv::ByteRecord`] without allocating, or returns a
+//! [`Reject`] saying where and why.
+
+pub mod cell;
+mod reject;
+
+use std::collections::HashMap;
+use std::io::{self, BufRead, BufReader, Read};
+
+use crate::policy::{InputType, Policy};
+pub use reject::{Reject, RejectCode};
+
+/// Errors that stop a run before or while reading (not per-row problems).
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("cannot read {file}: {source}")]
+    Io {
+        file: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{file} is empty: expected a header line with the column names")]
+    Empty { file: String },
+    #[error("{file}, line {line}: {message}")]
+    Csv {
+        file: String,
+        line: u64,
+        message: String,
+    },
+    #[error(
+        "{file}: required column `{column}` is missing\n  the header has: {found}{hint}"
+    )]
+    MissingColumn {
+        file: String,
+        column: String,
+        found: String,
+        hint: String,
+    },
+    #[error("{file}, line 1: column `{column}` appears twice in the header (columns {first} and {second})")]
+    DuplicateColumn {
+        file: String,
+        column: String,
+        first: usize,
+        second: usize,
+    },
+    #[error("--rename {spec}: {message}")]
+    Rename { spec: String, message: String },
+}
+
+/// Options for reading a household file.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Field delimiter; `None` detects it from the header line among `,` `;` tab `|`.
+    pub delimiter: Option<u8>,
+    /// `(FROM, TO)`: the file's column FROM is the policy's input TO.
+    pub renames: Vec<(String, String)>,
+}
+
+/// Parse a `FROM=TO` rename.
+///
+/// ```
+/// assert_eq!(layak::input::parse_rename("hh/size=members").unwrap(), ("hh/size".to_string(), "members".to_string()));
+/// ```
+pub fn parse_rename(spec: &str) -> Result<(String, String), InputError> {
+    match spec.split_once('=') {
+        Some((from, to)) if !from.trim().is_empty() && !to.trim().is_empty() => {
+            Ok((from.trim().to_string(), to.trim().to_string()))
+        }
+        _ => Err(InputError::Rename {
+            spec: spec.to_string(),
+            message: "expected FROM=TO, e.g. --rename hh/size=members".into(),
+        }),
+    }
+}
+
+/// An open household file, positioned after its header.
+pub struct CsvInput {
+    /// The name used in messages (`-` is shown as `<stdin>`).
+    pub name: String,
+    pub delimiter: u8,
+    /// The header's fields, trimmed and without the byte-order mark.
+    pub header: Vec<String>,
+    pub reader: csv::Reader<Box<dyn Read + Send>>,
+    /// Blank lines before the header: added to the reader's line numbers so
+    /// that they count lines of the file.
+    pub line_offset: u64,
+}
+
+/// Open `path` (`-` for standard input) and read its header line.
+pub fn open(path: &str, options: &ReadOptions) -> Result<CsvInput, InputError> {
+    let name = if path == "-" { "<stdin>".to_string() } else { path.to_string() };
+    let raw: Box<dyn Read + Send> = if path == "-" {
+        Box::new(io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path).map_err(|source| InputError::Io {
+            file: name.clone(),
+            source,
+        })?)
+    };
+    from_reader(name, raw, options)
+}
+
+/// Like [`open`], for any reader.
+pub fn from_reader(
+    name: String,
+    raw: Box<dyn Read + Send>,
+    options: &ReadOptions,
+) -> Result<CsvInput, InputError> {
+    let mut buffered = BufReader::with_capacity(1 << 16, raw);
+    // Read the first non-blank line ourselves: to detect the delimiter and
+    // strip a byte-order mark before the csv reader sees it.
+    let mut first = Vec::new();
+    let mut skipped_lines = 0u64;
+    loop {
+        first.clear();
+        let n = read_line(&mut buffered, &mut first).map_err(|source| InputError::Io {
+            file: name.clone(),
+            source,
+        })?;
+        if n == 0 {
+            return Err(InputError::Empty { file: name });
+        }
+        if skipped_lines == 0 && first.starts_with(b"\xEF\xBB\xBF") {
+            first.drain(..3);
+        }
+        if first.iter().all(|b| matches!(b, b'\r' | b'\n' | b' ' | b'\t')) {
+            skipped_lines += 1;
+            continue;
+        }
+        break;
+    }
+    let delimiter = options.delimiter.unwrap_or_else(|| detect_delimiter(&first));
+    let prefix = io::Cursor::new(first);
+    let chained: Box<dyn Read + Send> = Box::new(prefix.chain(buffered));
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(1 << 16)
+        .from_reader(chained);
+    let mut header_record = csv::ByteRecord::new();
+    let more = reader
+        .read_byte_record(&mut header_record)
+        .map_err(|e| csv_error(&name, &e))?;
+    if !more {
+        return Err(InputError::Empty { file: name });
+    }
+    let header = header_record
+        .iter()
+        .map(|h| String::from_utf8_lossy(cell::trim(h)).trim().to_string())
+        .collect();
+    Ok(CsvInput {
+        name,
+        delimiter,
+        header,
+        reader,
+        line_offset: skipped_lines,
+    })
+}
+
+/// Turn a csv error into an input error with its line.
+pub fn csv_error(file: &str, e: &csv::Error) -> InputError {
+    let line = e.position().map_or(0, csv::Position::line);
+    match e.kind() {
+        csv::ErrorKind::Io(io) => InputError::Io {
+            file: file.to_string(),
+            source: io::Error::new(io.kind(), io.to_string()),
+        },
+        _ => InputError::Csv {
+            file: file.to_string(),
+            line,
+            message: e.to_string(),
+        },
+    }
+}
+
+fn read_line(r: &mut impl BufRead, out: &mut Vec<u8>) -> io::Result<usize> {
+    r.read_until(b'\n', out)
+}
+
+/// The candidate delimiter that occurs most often outside quotes in the header line (`,` on a tie).
+pub fn detect_delimiter(header_line: &[u8]) -> u8 {
+    const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
+    let mut counts = [0usize; 4];
+    let mut quoted = false;
+    for &b in header_line {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            if let Some(i) = CANDIDATES.iter().position(|&c| c == b) {
+                counts[i] += 1;
+            }
+        }
+    }
+    let mut best = 0;
+    for i in 1..4 {
+        if counts[i] > counts[best] {
+            best = i;
+        }
+    }
+    CANDIDATES[best]
+}
+
+/// Where each policy input is found in the file's columns.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// For input `i`, the column index, or `None` when the file lacks it (defaults apply).
+    pub columns: Vec<Option<usize>>,
+    /// Number of fields every row must have.
+    pub field_count: usize,
+    /// Inputs missing from the file (all optional: a missing required input is an error).
+    pub defaulted: Vec<String>,
+    /// File columns that no input uses.
+    pub unused: Vec<String>,
+}
+
+impl Layout {
+    /// Match header names to inputs: case-insensitive after trimming, after `--rename`.
+    pub fn new(policy: &Policy, input: &CsvInput, options: &ReadOptions) -> Result<Layout, InputError> {
+        let mut renames: HashMap<String, String> = HashMap::new();
+        for (from, to) in &options.renames {
+            if policy.input(to).is_none() {
+                let names: Vec<&str> = policy.inputs.iter().map(|i| i.name.as_str()).collect();
+                let hint = crate::expr::suggest(to, names.iter().copied())
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                return Err(InputError::Rename {
+                    spec: format!("{from}={to}"),
+                    message: format!("the policy has no input `{to}`{hint}"),
+                });
+            }
+            renames.insert(from.to_lowercase(), to.clone());
+        }
+        let mut by_name: HashMap<String, usize> = HashMap::new();
+        for (i, h) in input.header.iter().enumerate() {
+            let key = h.to_lowercase();
+            let key = renames.get(&key).map_or(key, |to| to.to_lowercase());
+            if let Some(&first) = by_name.get(&key) {
+                return Err(InputError::DuplicateColumn {
+                    file: input.name.clone(),
+                    column: h.clone(),
+                    first: first + 1,
+                    second: i + 1,
+                });
+            }
+            by_name.insert(key, i);
+        }
+        let mut columns = Vec::with_capacity(policy.inputs.len());
+        let mut defaulted = Vec::new();
+        let mut used = vec![false; input.header.len()];
+        for inp in &policy.inputs {
+            match by_name.get(&inp.name.to_lowercase()) {
+                Some(&c) => {
+                    used[c] = true;
+                    columns.push(Some(c));
+                }
+                None if inp.required => {
+                    let header: Vec<&str> = input.header.iter().map(String::as_str).collect();
+                    let hint = match crate::expr::suggest(&inp.name, header.iter().copied()) {
+                        Some(s) => format!(
+                            "\n  did you mean `{s}`? (map a column with --rename {s}={})",
+                            inp.name
+                        ),
+                        None => format!(
+                            "\n  map a column of yours to it with --rename YOUR_COLUMN={}",
+                            inp.name
+                        ),
+                    };
+                    return Err(InputError::MissingColumn {
+                        file: input.name.clone(),
+                        column: inp.name.clone(),
+                        found: header.join(", "),
+                        hint,
+                    });
+                }
+                None => {
+                    defaulted.push(inp.name.clone());
+                    columns.push(None);
+                }
+            }
+        }
+        let unused = input
+            .header
+            .iter()
+            .zip(&used)
+            .filter(|(_, u)| !**u)
+            .map(|(h, _)| h.clone())
+            .collect();
+        Ok(Layout {
+            columns,
+            field_count: input.header.len(),
+            defaulted,
+            unused,
+        })
+    }
+}
+
+/// The household ids seen so far, for duplicate detection.
+///
+/// Ids are kept as 128-bit fingerprints (two independent 64-bit FNV-style
+/// hashes) with the line that claimed them: about 24 bytes of payload per
+/// household instead of a copy of every id. Two different ids collide with
+/// probability about n²/2¹²⁹ (10⁻²⁵ for ten million households).
+#[derive(Debug, Default)]
+pub struct IdSet {
+    seen: HashMap<u128, u64, FingerprintHasher>,
+}
+
+impl IdSet {
+    /// Claim `id` for `line`; returns the earlier line if it was already claimed.
+    pub fn claim(&mut self, id: &[u8], line: u64) -> Option<u64> {
+        let fp = fingerprint(id);
+        match self.seen.entry(fp) {
+            std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(line);
+                None
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+}
+
+fn fingerprint(id: &[u8]) -> u128 {
+    let a = crate::policy::fnv1a64(&[id]);
+    // A second, independent hash: FNV-1a with another offset basis over the reversed bytes.
+    let mut b: u64 = 0x6c62_272e_07bb_0142;
+    for &x in id.iter().rev() {
+        b ^= u64::from(x);
+        b = b.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    b ^= id.len() as u64;
+    (u128::from(a) << 64) | u128::from(b)
+}
+
+/// The fingerprint is already a good hash: use its low bits directly.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FingerprintHasher(u64);
+
+impl std::hash::BuildHasher for FingerprintHasher {
+    type Hasher = FingerprintHasher;
+    fn build_hasher(&self) -> FingerprintHasher {
+        FingerprintHasher(0)
+    }
+}
+
+impl std::hash::Hasher for FingerprintHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8)) ^ u64::from(b);
+        }
+    }
+    fn write_u128(&mut self, v: u128) {
+        self.0 = (v as u64) ^ ((v >> 64) as u64).rotate_left(29);
+    }
+}
+
+/// Parses rows into slots for one policy and layout. Cheap to share across threads.
+#[derive(Debug, Clone)]
+pub struct RowParser<'p> {
+    policy: &'p Policy,
+    layout: &'p Layout,
+}
+
+/// Outcome of checking a row's shape and id, before its values are parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdStatus {
+    /// The id is new (or the row has no readable id).
+    Fresh,
+    /// The id was claimed on an earlier line.
+    DuplicateOf(u64),
+}
+
+impl<'p> RowParser<'p> {
+    pub fn new(policy: &'p Policy, layout: &'p Layout) -> RowParser<'p> {
+        RowParser { policy, layout }
+    }
+
+    pub fn layout(&self) -> &Layout {
+        self.layout
+    }
+
+    /// The raw id cell of a row (trimmed), when the row has the id column.
+    pub fn id_cell<'r>(&self, record: &'r csv::ByteRecord) -> Option<&'r [u8]> {
+        let col = self.layout.columns[self.policy.fields.id_input]?;
+        record.get(col).map(cell::trim)
+    }
+
+    /// The trimmed text of a text input (its default when the column is missing).
+    pub fn text<'r>(&'r self, record: &'r csv::ByteRecord, input: usize) -> &'r [u8] {
+        match self.layout.columns[input].and_then(|c| record.get(c)) {
+            Some(cell) => {
+                let t = cell::trim(cell);
+                if t.is_empty() {
+                    self.policy.inputs[input].default_text.as_bytes()
+                } else {
+                    t
+                }
+            }
+            None => self.policy.inputs[input].default_text.as_bytes(),
+        }
+    }
+
+    /// Claim the row's id in `ids` (rows with the wrong number of fields or an empty id claim nothing).
+    pub fn claim_id(&self, record: &csv::ByteRecord, line: u64, ids: &mut IdSet) -> IdStatus {
+        if record.len() != self.layout.field_count {
+            return IdStatus::Fresh;
+        }
+        match self.id_cell(record) {
+            Some(id) if !id.is_empty() => match ids.claim(id, line) {
+                Some(first) => IdStatus::DuplicateOf(first),
+                None => IdStatus::Fresh,
+            },
+            _ => IdStatus::Fresh,
+        }
+    }
+
+    /// Parse every input of `record` into `slots` and run the row checks.
+    /// `stack` is the caller's reusable expression stack.
+    pub fn parse(
+        &self,
+        record: &csv::ByteRecord,
+        line: u64,
+        id_status: IdStatus,
+        slots: &mut [f64],
+        stack: &mut crate::expr::Stack,
+    ) -> Result<(), Box<Reject>> {
+        if record.len() != self.layout.field_count {
+            return Err(self.reject(
+                record,
+                line,
+                String::new(),
+                String::new(),
+                RejectCode::FieldCount,
+                format!(
+                    "the row has {} fields but the header has {}",
+                    record.len(),
+                    self.layout.field_count
+                ),
+            ));
+        }
+        for (i, inp) in self.policy.inputs.iter().enumerate() {
+            let raw = match self.layout.columns[i] {
+                Some(c) => record.get(c).map_or(&b""[..], cell::trim),
+                None => &b""[..],
+            };
+            if raw.is_empty() {
+                if inp.required {
+                    return Err(self.reject(
+                        record,
+                        line,
+                        inp.name.clone(),
+                        String::new(),
+                        RejectCode::MissingRequired,
+                        format!("`{}` is required but the cell is empty", inp.name),
+                    ));
+                }
+                slots[i] = inp.default;
+                continue;
+            }
+            let parsed = match inp.ty {
+                InputType::Id => {
+                    if let IdStatus::DuplicateOf(first) = id_status {
+                        return Err(self.reject(
+                            record,
+                            line,
+                            inp.name.clone(),
+                            lossy(raw),
+                            RejectCode::DuplicateId,
+                            format!("`{}` already appeared on line {first}", lossy(raw)),
+                        ));
+                    }
+                    std::str::from_utf8(raw).map(|_| 0.0).map_err(|_| cell::CellError::NotUtf8)
+                }
+                InputType::Text => {
+                    std::str::from_utf8(raw).map(|_| 0.0).map_err(|_| cell::CellError::NotUtf8)
+                }
+                InputType::Integer => cell::parse_integer(raw),
+                InputType::Number | InputType::Money => cell::parse_number(raw),
+                InputType::Bool => cell::parse_bool(raw),
+                InputType::Enum(e) => cell::parse_enum(raw, &self.policy.enums[usize::from(e)].values),
+            };
+            let v = match parsed {
+                Ok(v) => v,
+                Err(err) => {
+                    return Err(self.reject(
+                        record,
+                        line,
+                        inp.name.clone(),
+                        lossy(raw),
+                        err.code(),
+                        self.invalid_message(i, raw, err),
+                    ));
+                }
+            };
+            if inp.min.is_some_and(|m| v < m) || inp.max.is_some_and(|m| v > m) {
+                return Err(self.reject(
+                    record,
+                    line,
+                    inp.name.clone(),
+                    lossy(raw),
+                    RejectCode::OutOfRange,
+                    range_message(raw, inp.min, inp.max, v),
+                ));
+            }
+            slots[i] = v;
+        }
+        for check in &self.policy.checks {
+            if !check.rule.eval_bool(slots, stack) {
+                let values: Vec<String> = check
+                    .rule
+                    .slots_used()
+                    .iter()
+                    .map(|&s| format!("{} = {}", self.policy.slot_name(s), slots[s]))
+                    .collect();
+                return Err(self.reject(
+                    record,
+                    line,
+                    check.id.clone(),
+                    values.join(", "),
+                    RejectCode::CheckFailed,
+                    format!("{} ({})", check.message, values.join(", ")),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn invalid_message(&self, input: usize, raw: &[u8], err: cell::CellError) -> String {
+        let v = lossy(raw);
+        match err {
+            cell::CellError::NotInteger => format!(
+                "`{v}` is not a whole number: expected ASCII digits only, e.g. 3"
+            ),
+            cell::CellError::NotNumber => format!(
+                "`{v}` is not a number: expected digits with an optional `.` and fraction, e.g. 1500000.50 (no thousands separators, signs or exponents)"
+            ),
+            cell::CellError::NotBool => format!(
+                "`{v}` is not a yes/no value: expected true/false, yes/no, y/n, 1/0 or ya/tidak"
+            ),
+            cell::CellError::NotEnum => {
+                let values = match self.policy.inputs[input].ty {
+                    InputType::Enum(e) => self.policy.enums[usize::from(e)].values.join(", "),
+                    _ => String::new(),
+                };
+                let hint = match self.policy.inputs[input].ty {
+                    InputType::Enum(e) => crate::expr::suggest(
+                        &v.to_lowercase(),
+                        self.policy.enums[usize::from(e)].values.iter().map(String::as_str),
+                    )
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default(),
+                    _ => String::new(),
+                };
+                format!("`{v}` is not an allowed value: expected one of {values}{hint}")
+            }
+            cell::CellError::NotUtf8 => format!("`{v}` is not valid UTF-8 text"),
+        }
+    }
+
+    fn reject(
+        &self,
+        record: &csv::ByteRecord,
+        line: u64,
+        column: String,
+        value: String,
+        code: RejectCode,
+        message: String,
+    ) -> Box<Reject> {
+        Box::new(Reject {
+            line,
+            household_id: self.id_cell(record).map(lossy).unwrap_or_default(),
+            column,
+            value,
+            code,
+            message,
+        })
+    }
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn range_message(raw: &[u8], min: Option<f64>, max: Option<f64>, v: f64) -> String {
+    let raw = lossy(raw);
+    match (min, max) {
+        (Some(lo), _) if v < lo => format!("`{raw}` is out of range: must be ≥ {lo}"),
+        (_, Some(hi)) => format!("`{raw}` is out of range: must be ≤ {hi}"),
+        _ => format!("`{raw}` is out of range"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_delimiters() {
+        assert_eq!(detect_delimiter(b"a,b,c\n"), b',');
+        assert_eq!(detect_delimiter(b"a;b;c\n"), b';');
+        assert_eq!(detect_delimiter(b"a\tb\tc\n"), b'\t');
+        assert_eq!(detect_delimiter(b"a|b|c\n"), b'|');
+        assert_eq!(detect_delimiter(b"\"a;x\",b,c\n"), b',');
+        assert_eq!(detect_delimiter(b"single\n"), b',');
+    }
+
+    #[test]
+    fn id_set_reports_first_line() {
+        let mut ids = IdSet::default();
+        assert_eq!(ids.claim(b"H1", 2), None);
+        assert_eq!(ids.claim(b"H2", 3), None);
+        assert_eq!(ids.claim(b"H1", 9), Some(2));
+        assert_eq!(ids.len(), 2);
+    }
+
+    #[test]
+    fn fingerprints_differ_for_similar_ids() {
+        assert_ne!(fingerprint(b"ab"), fingerprint(b"ba"));
+        assert_ne!(fingerprint(b""), fingerprint(b"\0"));
+    }
+
+    #[test]
+    fn rename_needs_both_sides() {
+        assert!(parse_rename("a=").is_err());
+        assert!(parse_rename("=b").is_err());
+        assert!(parse_rename("ab").is_err());
+    }
+}

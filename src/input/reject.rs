@@ -1,0 +1,83 @@
+//! Rejects: rows that could not be decided, with where and why.
+
+use std::fmt;
+
+/// Why a row was rejected. The snake-case code is a stable contract (it is
+/// written to the rejects file and used by scripts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RejectCode {
+    /// The row has more or fewer fields than the header.
+    FieldCount,
+    /// A required value is empty.
+    MissingRequired,
+    /// A value does not parse as its input's type.
+    InvalidValue,
+    /// A value parses but is outside the input's range.
+    OutOfRange,
+    /// The household id already appeared on an earlier row.
+    DuplicateId,
+    /// A policy row check failed.
+    CheckFailed,
+    /// The policy produced a value that is not a finite number for this row.
+    Evaluation,
+}
+
+impl RejectCode {
+    /// Every code, in a fixed order.
+    pub const ALL: [RejectCode; 7] = [
+        RejectCode::FieldCount,
+        RejectCode::MissingRequired,
+        RejectCode::InvalidValue,
+        RejectCode::OutOfRange,
+        RejectCode::DuplicateId,
+        RejectCode::CheckFailed,
+        RejectCode::Evaluation,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectCode::FieldCount => "field_count",
+            RejectCode::MissingRequired => "missing_required",
+            RejectCode::InvalidValue => "invalid_value",
+            RejectCode::OutOfRange => "out_of_range",
+            RejectCode::DuplicateId => "duplicate_id",
+            RejectCode::CheckFailed => "check_failed",
+            RejectCode::Evaluation => "evaluation",
+        }
+    }
+}
+
+impl fmt::Display for RejectCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One rejected row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reject {
+    /// 1-based line of the file on which the record starts (the header is line 1).
+    pub line: u64,
+    /// The household id as read (trimmed), or empty when it could not be read.
+    pub household_id: String,
+    /// The input column (or check id) that failed; empty for a field-count reject.
+    pub column: String,
+    /// The offending value as read (trimmed, lossy UTF-8).
+    pub value: String,
+    pub code: RejectCode,
+    /// What was wrong and what would be accepted, for a person.
+    pub message: String,
+}
+
+impl fmt::Display for Reject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}", self.line)?;
+        if !self.household_id.is_empty() {
+            write!(f, " (household {})", self.household_id)?;
+        }
+        if !self.column.is_empty() {
+            write!(f, ", {}", self.column)?;
+        }
+        write!(f, ": {} [{}]", self.message, self.code)
+    }
+}

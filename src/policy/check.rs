@@ -1,0 +1,1203 @@
+//! From raw TOML to a checked [`Policy`]: names to slots, types, dependency
+//! order, and every problem reported with its place in the file.
+//!
+//! The checker keeps going after an error where it can, so `layak policy
+//! check` shows every problem at once rather than one per run.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use super::raw::{self, RawPolicy, RawScalar, S};
+use super::template::{self, Segment, Template};
+use super::*;
+use crate::error::Diagnostic;
+use crate::expr::{self, Binding, EnumId, Scope, Span, Type};
+use toml::Spanned;
+
+/// Names visible to expressions at one stage of the policy.
+struct Names<'a> {
+    map: HashMap<String, (Binding, Type)>,
+    enums: &'a [EnumDef],
+}
+
+impl Scope for Names<'_> {
+    fn resolve(&self, name: &str) -> Option<(Binding, Type)> {
+        self.map.get(name).copied()
+    }
+    fn enum_values(&self, id: EnumId) -> &[String] {
+        self.enums
+            .get(usize::from(id))
+            .map_or(&[], |e| e.values.as_slice())
+    }
+    fn enum_label(&self, id: EnumId) -> &str {
+        self.enums.get(usize::from(id)).map_or("?", |e| &e.label)
+    }
+    fn names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.map.keys().cloned().collect();
+        v.sort();
+        v
+    }
+}
+
+struct Checker<'s> {
+    file: &'s str,
+    source: &'s str,
+    diags: Vec<Diagnostic>,
+    enums: Vec<EnumDef>,
+    map: HashMap<String, (Binding, Type)>,
+    /// Every declared name and what it is, for duplicate and "wrong stage" messages.
+    declared: HashMap<String, &'static str>,
+    max_stack: usize,
+}
+
+pub(super) fn load(file: &str, source: &str, options: &LoadOptions) -> Result<Policy, PolicyError> {
+    let raw: RawPolicy = match toml::from_str(source) {
+        Ok(r) => r,
+        Err(e) => {
+            let diag = match e.span() {
+                Some(span) => Diagnostic::at(file, source, span, toml_message(&e), None),
+                None => Diagnostic::whole_file(file, toml_message(&e), None),
+            };
+            return Err(PolicyError {
+                diagnostics: vec![diag],
+            });
+        }
+    };
+    let as_of = options.as_of.clone().unwrap_or_else(today);
+    let mut c = Checker {
+        file,
+        source,
+        diags: Vec::new(),
+        enums: Vec::new(),
+        map: HashMap::new(),
+        declared: HashMap::new(),
+        max_stack: 1,
+    };
+    let policy = c.policy(raw, &as_of);
+    if c.diags.is_empty() {
+        if let Some(mut p) = policy {
+            p.max_stack = c.max_stack;
+            return Ok(p);
+        }
+    }
+    if c.diags.is_empty() {
+        c.diags
+            .push(Diagnostic::whole_file(file, "the policy is incomplete", None));
+    }
+    Err(PolicyError {
+        diagnostics: c.diags,
+    })
+}
+
+fn toml_message(e: &toml::de::Error) -> String {
+    let m = e.message().trim();
+    format!("invalid policy file: {m}")
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !matches!(
+            s,
+            "and" | "or" | "not" | "in" | "if" | "then" | "else" | "true" | "false"
+        )
+}
+
+impl<'s> Checker<'s> {
+    fn error(&mut self, span: Range<usize>, message: impl Into<String>, help: Option<String>) {
+        self.diags
+            .push(Diagnostic::at(self.file, self.source, span, message, help));
+    }
+
+    /// Declare a name, reporting a clash with an earlier declaration.
+    fn declare(&mut self, name: &S, what: &'static str) -> bool {
+        if !is_identifier(name.get_ref()) {
+            self.error(
+                name.span(),
+                format!("`{}` is not a valid name", name.get_ref()),
+                Some(
+                    "names start with a letter or `_` and contain only ASCII letters, digits and `_` (and are not keywords)"
+                        .into(),
+                ),
+            );
+            return false;
+        }
+        if let Some(prev) = self.declared.get(name.get_ref()) {
+            let msg = format!("`{}` is already declared as {prev}", name.get_ref());
+            self.error(name.span(), msg, Some("every name must be unique".into()));
+            return false;
+        }
+        self.declared.insert(name.get_ref().clone(), what);
+        true
+    }
+
+    /// Byte offset in the file where the text of string `s` starts, when the
+    /// TOML source holds it verbatim (no escapes), so expression errors can
+    /// point at the exact character.
+    fn string_base(&self, s: &S) -> Option<usize> {
+        let span = s.span();
+        let raw = self.source.get(span.clone())?;
+        let value = s.get_ref();
+        for quote in ["'''", "\"\"\""] {
+            if let Some(inner) = raw.strip_prefix(quote) {
+                let mut skip = quote.len();
+                let inner = if let Some(rest) = inner.strip_prefix("\r\n") {
+                    skip += 2;
+                    rest
+                } else if let Some(rest) = inner.strip_prefix('\n') {
+                    skip += 1;
+                    rest
+                } else {
+                    inner
+                };
+                return inner
+                    .strip_suffix(quote)
+                    .filter(|body| *body == value)
+                    .map(|_| span.start + skip);
+            }
+        }
+        for quote in ['\'', '"'] {
+            if let Some(inner) = raw.strip_prefix(quote) {
+                return inner
+                    .strip_suffix(quote)
+                    .filter(|body| *body == value)
+                    .map(|_| span.start + 1);
+            }
+        }
+        None
+    }
+
+    /// File byte range of `span` inside string `s` (the whole string when it is not verbatim).
+    fn inner_span(&self, s: &S, offset: usize, span: Span) -> Range<usize> {
+        match self.string_base(s) {
+            Some(base) => base + offset + span.start..base + offset + span.end.max(span.start + 1),
+            None => s.span(),
+        }
+    }
+
+    fn expr_error(&mut self, s: &S, offset: usize, e: expr::ExprError) {
+        let span = self.inner_span(s, offset, e.span);
+        self.diags
+            .push(Diagnostic::at(self.file, self.source, span, e.message, e.help));
+    }
+
+    /// Parse, type-check and compile the expression in `s` against the names visible now.
+    fn compile(&mut self, s: &S, expected: Option<Type>) -> Option<(expr::Program, Type)> {
+        self.compile_at(s, s.get_ref(), 0, expected)
+    }
+
+    fn compile_at(
+        &mut self,
+        s: &S,
+        text: &str,
+        offset: usize,
+        expected: Option<Type>,
+    ) -> Option<(expr::Program, Type)> {
+        let parsed = match expr::parse(text) {
+            Ok(e) => e,
+            Err(e) => {
+                self.expr_error(s, offset, e);
+                return None;
+            }
+        };
+        let names = Names {
+            map: self.map.clone(),
+            enums: &self.enums,
+        };
+        match expr::compile(&parsed, &names, expected) {
+            Ok((p, t)) => {
+                self.max_stack = self.max_stack.max(p.max_stack());
+                Some((p, t))
+            }
+            Err(e) => {
+                // A name that exists but is not visible here gets a clearer message.
+                if let Some(what) = self.stage_hint(&e.message) {
+                    let mut e = e;
+                    e.help = Some(what);
+                    self.expr_error(s, offset, e);
+                } else {
+                    self.expr_error(s, offset, e);
+                }
+                None
+            }
+        }
+    }
+
+    fn stage_hint(&self, message: &str) -> Option<String> {
+        let name = message.strip_prefix("unknown name `")?.strip_suffix('`')?;
+        let what = self.declared.get(name)?;
+        Some(format!(
+            "`{name}` is {what}, which is not available at this point of the policy (order: inputs and parameters, checks, derived values and indicators, programs in declared order, then cap, reasons, tracks and priority; text inputs cannot be used in expressions)"
+        ))
+    }
+
+    fn compile_bool(&mut self, s: &S) -> Option<expr::Program> {
+        self.compile(s, Some(Type::Bool)).map(|(p, _)| p)
+    }
+
+    fn compile_number(&mut self, s: &S) -> Option<expr::Program> {
+        self.compile(s, Some(Type::Number)).map(|(p, _)| p)
+    }
+
+    /// A constant number: a TOML number, or a string holding a constant expression (`"1/3"`).
+    fn constant(&mut self, v: &Spanned<RawScalar>, what: &str) -> Option<f64> {
+        match v.get_ref() {
+            RawScalar::Integer(i) => Some(*i as f64),
+            RawScalar::Float(f) if f.is_finite() => Some(*f),
+            RawScalar::Text(t) => {
+                let s = Spanned::new(v.span(), t.clone());
+                let (p, _) = self.compile(&s, Some(Type::Number))?;
+                match p.as_const() {
+                    Some(c) if c.is_finite() => Some(c),
+                    Some(_) => {
+                        self.error(v.span(), format!("{what} is not a finite number"), None);
+                        None
+                    }
+                    None => {
+                        self.error(
+                            v.span(),
+                            format!("{what} must be a constant"),
+                            Some("use numbers and parameters only, e.g. \"1/3\"".into()),
+                        );
+                        None
+                    }
+                }
+            }
+            _ => {
+                self.error(
+                    v.span(),
+                    format!("{what} must be a number"),
+                    Some("write a number such as 0.5, or a constant expression in quotes such as \"1/3\"".into()),
+                );
+                None
+            }
+        }
+    }
+
+    fn template(&mut self, s: &S) -> Option<Template> {
+        let parts = match template::split(s.get_ref()) {
+            Ok(p) => p,
+            Err((span, msg)) => {
+                let span = self.inner_span(s, 0, span);
+                self.error(span, msg, None);
+                return None;
+            }
+        };
+        let mut segments = Vec::new();
+        let mut ok = true;
+        for part in parts {
+            match part {
+                Ok(text) => segments.push(Segment::Text(text)),
+                Err(hole) => match self.compile_at(s, hole.source, hole.start, None) {
+                    Some((program, ty)) => segments.push(Segment::Value { program, ty }),
+                    None => ok = false,
+                },
+            }
+        }
+        ok.then_some(Template { segments })
+    }
+
+    fn new_enum(&mut self, label: &str, values: Vec<String>) -> EnumId {
+        self.enums.push(EnumDef {
+            label: label.to_string(),
+            values,
+        });
+        (self.enums.len() - 1) as EnumId
+    }
+
+    /// Allowed values of an enum declaration: non-empty, unique, valid names; lowercased.
+    fn enum_values(&mut self, owner: &S, values: &[S]) -> Option<Vec<String>> {
+        if values.is_empty() {
+            self.error(
+                owner.span(),
+                format!("enum `{}` has no `values`", owner.get_ref()),
+                Some("list the allowed values, e.g. values = [\"urban\", \"rural\"]".into()),
+            );
+            return None;
+        }
+        let mut out: Vec<String> = Vec::new();
+        let mut ok = true;
+        for v in values {
+            let lower = v.get_ref().trim().to_ascii_lowercase();
+            if !is_identifier(&lower) {
+                self.error(
+                    v.span(),
+                    format!("`{}` is not a valid enum value", v.get_ref()),
+                    Some("enum values are names: ASCII letters, digits and `_`".into()),
+                );
+                ok = false;
+            } else if out.contains(&lower) {
+                self.error(v.span(), format!("`{}` is listed twice", v.get_ref()), None);
+                ok = false;
+            } else {
+                out.push(lower);
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn policy(&mut self, raw: RawPolicy, as_of: &str) -> Option<Policy> {
+        if !is_valid_date(as_of) {
+            self.diags.push(Diagnostic::whole_file(
+                self.file,
+                format!("`{as_of}` is not a valid date"),
+                Some("write dates as YYYY-MM-DD".into()),
+            ));
+            return None;
+        }
+        let meta = self.meta(&raw.policy);
+        let inputs = self.inputs(&raw.inputs);
+        let parameters = self.parameters(&raw.parameters, as_of);
+        let checks = self.checks(&raw.checks);
+        let n_inputs = inputs.len();
+        let (derived, deprivation, order, next_slot) =
+            self.computed(&raw.derived, raw.deprivation.as_ref(), n_inputs);
+        let programs = self.programs(&raw.programs, next_slot);
+        let slot_count = next_slot + programs.len();
+        let cap = raw.cap.as_ref().and_then(|c| self.compile_number(&c.monthly));
+        let reasons = self.reasons(&raw.reasons);
+        let tracks = self.tracks(&raw.tracks);
+        let priority = raw
+            .priority
+            .as_ref()
+            .and_then(|p| self.compile_number(&p.formula));
+        let default_review_months = match &raw.review {
+            Some(r) => self.months(&r.default_months)?,
+            None => 12,
+        };
+        let fields = self.fields(&inputs, &derived);
+        let hash = format!(
+            "{:016x}",
+            fnv1a64(&[self.source.as_bytes(), as_of.as_bytes()])
+        );
+        if !self.diags.is_empty() {
+            return None;
+        }
+        Some(Policy {
+            meta: meta?,
+            file: self.file.to_string(),
+            source: self.source.to_string(),
+            as_of: as_of.to_string(),
+            hash,
+            inputs,
+            parameters,
+            enums: std::mem::take(&mut self.enums),
+            checks,
+            derived,
+            deprivation,
+            order,
+            programs,
+            cap,
+            reasons,
+            tracks,
+            priority,
+            default_review_months,
+            fields: fields?,
+            slot_count,
+            max_stack: 0,
+        })
+    }
+
+    fn months(&mut self, v: &Spanned<i64>) -> Option<u32> {
+        match u32::try_from(*v.get_ref()) {
+            Ok(m) if m <= 1200 => Some(m),
+            _ => {
+                self.error(
+                    v.span(),
+                    "a number of months must be between 0 and 1200",
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    fn meta(&mut self, m: &raw::RawMeta) -> Option<Meta> {
+        if m.id.get_ref().trim().is_empty() {
+            self.error(m.id.span(), "the policy id is empty", None);
+        }
+        if let Some(eff) = &m.effective {
+            if !is_valid_date(eff.get_ref()) {
+                self.error(
+                    eff.span(),
+                    format!("`{}` is not a valid date", eff.get_ref()),
+                    Some("write dates as YYYY-MM-DD".into()),
+                );
+            }
+        }
+        Some(Meta {
+            id: m.id.get_ref().clone(),
+            name: m.name.clone(),
+            version: m.version.clone(),
+            currency: m.currency.clone(),
+            effective: m.effective.as_ref().map(|e| e.get_ref().clone()).unwrap_or_default(),
+            description: m.description.clone(),
+            reference: m.reference.clone(),
+        })
+    }
+
+    fn inputs(&mut self, raws: &[raw::RawInput]) -> Vec<Input> {
+        let mut inputs = Vec::new();
+        for r in raws {
+            self.declare(&r.name, "an input");
+            let ty = match r.ty.get_ref().as_str() {
+                "id" => InputType::Id,
+                "text" => InputType::Text,
+                "integer" => InputType::Integer,
+                "number" => InputType::Number,
+                "money" => InputType::Money,
+                "bool" => InputType::Bool,
+                "enum" => match self.enum_values(&r.name, &r.values) {
+                    Some(values) => InputType::Enum(self.new_enum(r.name.get_ref(), values)),
+                    None => InputType::Enum(self.new_enum(r.name.get_ref(), Vec::new())),
+                },
+                other => {
+                    const TYPES: [&str; 7] =
+                        ["id", "text", "integer", "number", "money", "bool", "enum"];
+                    let help = match expr::suggest(other, TYPES) {
+                        Some(s) => format!("did you mean `{s}`? types: {}", TYPES.join(", ")),
+                        None => format!("types: {}", TYPES.join(", ")),
+                    };
+                    self.error(
+                        r.ty.span(),
+                        format!("unknown input type `{other}`"),
+                        Some(help),
+                    );
+                    InputType::Text
+                }
+            };
+            if !matches!(ty, InputType::Enum(_)) && !r.values.is_empty() {
+                self.error(
+                    r.values[0].span(),
+                    "`values` is only for enum inputs",
+                    None,
+                );
+            }
+            let numeric = matches!(
+                ty,
+                InputType::Integer | InputType::Number | InputType::Money
+            );
+            let bound = |this: &mut Self, v: &Option<Spanned<RawScalar>>, what: &str| {
+                let v = v.as_ref()?;
+                if !numeric {
+                    this.error(
+                        v.span(),
+                        format!("`{what}` is only for integer, number and money inputs"),
+                        None,
+                    );
+                    return None;
+                }
+                this.constant(v, what)
+            };
+            let min = bound(self, &r.min, "min");
+            let max = bound(self, &r.max, "max");
+            if let (Some(lo), Some(hi)) = (min, max) {
+                if lo > hi {
+                    if let Some(m) = &r.max {
+                        self.error(m.span(), format!("max {hi} is below min {lo}"), None);
+                    }
+                }
+            }
+            let (default, default_text) = self.input_default(r, ty, min, max);
+            if ty == InputType::Id && r.default.is_some() {
+                if let Some(d) = &r.default {
+                    self.error(
+                        d.span(),
+                        "the id input cannot have a default",
+                        Some("every household needs its own id: use `required = true`".into()),
+                    );
+                }
+            }
+            if r.required && r.default.is_some() {
+                if let Some(d) = &r.default {
+                    self.error(
+                        d.span(),
+                        format!("input `{}` is required and has a default", r.name.get_ref()),
+                        Some("keep one: `required = true` or `default = …`".into()),
+                    );
+                }
+            }
+            if !r.required && r.default.is_none() && ty != InputType::Text {
+                self.error(
+                    r.name.span(),
+                    format!("input `{}` has no default and is not required", r.name.get_ref()),
+                    Some("add `default = …` (used for empty cells and a missing column) or `required = true`".into()),
+                );
+            }
+            let slot = inputs.len();
+            if !ty.is_text() {
+                let t = match ty {
+                    InputType::Bool => Type::Bool,
+                    InputType::Enum(id) => Type::Enum(id),
+                    _ => Type::Number,
+                };
+                self.map
+                    .insert(r.name.get_ref().clone(), (Binding::Slot(slot), t));
+            }
+            inputs.push(Input {
+                name: r.name.get_ref().clone(),
+                ty,
+                min,
+                max,
+                required: r.required,
+                default,
+                default_text,
+                meaning: r.meaning.clone(),
+            });
+        }
+        let ids: Vec<usize> = (0..inputs.len())
+            .filter(|&i| inputs[i].ty == InputType::Id)
+            .collect();
+        if ids.len() != 1 {
+            let msg = if ids.is_empty() {
+                "no input has `type = \"id\"`"
+            } else {
+                "more than one input has `type = \"id\"`"
+            };
+            let span = ids
+                .get(1)
+                .map_or(0..0, |&i| raws[i].ty.span());
+            self.error(
+                span,
+                msg,
+                Some("exactly one input identifies the household, e.g. name = \"household_id\", type = \"id\", required = true".into()),
+            );
+        }
+        inputs
+    }
+
+    fn input_default(
+        &mut self,
+        r: &raw::RawInput,
+        ty: InputType,
+        min: Option<f64>,
+        max: Option<f64>,
+    ) -> (f64, String) {
+        let Some(d) = &r.default else {
+            return (0.0, String::new());
+        };
+        let name = r.name.get_ref();
+        let bad = |this: &mut Self, expected: &str| {
+            this.error(
+                d.span(),
+                format!("the default of `{name}` must be {expected}"),
+                None,
+            );
+            (0.0, String::new())
+        };
+        match (ty, d.get_ref()) {
+            (InputType::Text | InputType::Id, RawScalar::Text(t)) => (0.0, t.clone()),
+            (InputType::Text | InputType::Id, _) => bad(self, "a string"),
+            (InputType::Bool, RawScalar::Bool(b)) => (f64::from(u8::from(*b)), String::new()),
+            (InputType::Bool, _) => bad(self, "true or false"),
+            (InputType::Enum(id), RawScalar::Text(t)) => {
+                let values = &self.enums[usize::from(id)].values;
+                let lower = t.trim().to_ascii_lowercase();
+                match values.iter().position(|v| *v == lower) {
+                    Some(i) => (i as f64, String::new()),
+                    None => {
+                        let help = format!("allowed values: {}", values.join(", "));
+                        self.error(
+                            d.span(),
+                            format!("the default `{t}` is not an allowed value of `{name}`"),
+                            Some(help),
+                        );
+                        (0.0, String::new())
+                    }
+                }
+            }
+            (InputType::Enum(_), _) => bad(self, "one of its values, as a string"),
+            (_, RawScalar::Integer(_) | RawScalar::Float(_)) => {
+                let v = match d.get_ref() {
+                    RawScalar::Integer(i) => *i as f64,
+                    RawScalar::Float(f) => *f,
+                    _ => 0.0,
+                };
+                if ty == InputType::Integer && v.fract() != 0.0 {
+                    return bad(self, "a whole number");
+                }
+                if min.is_some_and(|m| v < m) || max.is_some_and(|m| v > m) {
+                    self.error(
+                        d.span(),
+                        format!("the default of `{name}` is out of its range"),
+                        None,
+                    );
+                }
+                (v, String::new())
+            }
+            _ => bad(self, "a number"),
+        }
+    }
+
+    fn parameters(&mut self, raws: &[raw::RawParameter], as_of: &str) -> Vec<Parameter> {
+        let mut out = Vec::new();
+        for r in raws {
+            if !self.declare(&r.name, "a parameter") {
+                continue;
+            }
+            let mut from = None;
+            let mut chosen: Option<&Spanned<RawScalar>> = None;
+            let mut ok = true;
+            let mut last_from: Option<&str> = None;
+            for dv in &r.values {
+                let f = dv.from.get_ref().as_str();
+                if !is_valid_date(f) {
+                    self.error(
+                        dv.from.span(),
+                        format!("`{f}` is not a valid date"),
+                        Some("write dates as YYYY-MM-DD".into()),
+                    );
+                    ok = false;
+                    continue;
+                }
+                if last_from.is_some_and(|l| l >= f) {
+                    self.error(
+                        dv.from.span(),
+                        "dated values must be in increasing date order",
+                        None,
+                    );
+                    ok = false;
+                }
+                last_from = Some(f);
+                if f <= as_of {
+                    chosen = Some(&dv.value);
+                    from = Some(f.to_string());
+                }
+            }
+            if !ok {
+                continue;
+            }
+            let chosen = match (chosen, &r.value) {
+                (Some(c), _) => c,
+                (None, Some(v)) => v,
+                (None, None) => {
+                    let help = match r.values.first() {
+                        Some(first) => format!(
+                            "its earliest value starts on {}; choose a later --as-of date or add `value = …`",
+                            first.from.get_ref()
+                        ),
+                        None => "add `value = …`".into(),
+                    };
+                    self.error(
+                        r.name.span(),
+                        format!("parameter `{}` has no value in force on {as_of}", r.name.get_ref()),
+                        Some(help),
+                    );
+                    continue;
+                }
+            };
+            let what = format!("parameter `{}`", r.name.get_ref());
+            let Some(value) = self.constant(chosen, &what) else {
+                continue;
+            };
+            // Visible to later parameters and to every expression.
+            self.map
+                .insert(r.name.get_ref().clone(), (Binding::Const(value), Type::Number));
+            out.push(Parameter {
+                name: r.name.get_ref().clone(),
+                value,
+                unit: r.unit.clone(),
+                reference: r.reference.clone(),
+                description: r.description.clone(),
+                from,
+            });
+        }
+        out
+    }
+
+    fn checks(&mut self, raws: &[raw::RawCheck]) -> Vec<Check> {
+        let mut out = Vec::new();
+        for r in raws {
+            if let Some(rule) = self.compile_bool(&r.rule) {
+                out.push(Check {
+                    id: r.id.get_ref().clone(),
+                    message: r.message.clone(),
+                    rule,
+                });
+            }
+        }
+        out
+    }
+
+    /// Derived values and deprivation: slots, dependency order, compilation.
+    fn computed(
+        &mut self,
+        raws: &[raw::RawDerived],
+        dep: Option<&raw::RawDeprivation>,
+        first_slot: usize,
+    ) -> (Vec<Derived>, Option<Deprivation>, Vec<Node>, usize) {
+        let mut slot = first_slot;
+        // Slots and names first, so that dependencies can be found by name.
+        let mut names: HashMap<String, Node> = HashMap::new();
+        let mut derived_slots = Vec::new();
+        for (i, r) in raws.iter().enumerate() {
+            if self.declare(&r.name, "a derived value") {
+                names.insert(r.name.get_ref().clone(), Node::Derived(i));
+            }
+            derived_slots.push(slot);
+            slot += 1;
+        }
+        let indicator_first = slot;
+        let (score_slot, status_slot) = if let Some(d) = dep {
+            slot += d.indicators.len();
+            let score = Spanned::new(0..0, "deprivation_score".to_string());
+            let status = Spanned::new(0..0, "deprivation_status".to_string());
+            if self.declare(&score, "the deprivation score") {
+                names.insert("deprivation_score".into(), Node::Score);
+            }
+            if self.declare(&status, "the deprivation status") {
+                names.insert("deprivation_status".into(), Node::Status);
+            }
+            slot += 2;
+            (slot - 2, slot - 1)
+        } else {
+            (0, 0)
+        };
+
+        // Parse every expression once for its dependencies.
+        let mut nodes: Vec<(Node, Vec<Node>, Option<(usize, Range<usize>)>)> = Vec::new();
+        for (i, r) in raws.iter().enumerate() {
+            let deps = self.deps(&r.expr, &names);
+            nodes.push((Node::Derived(i), deps, None));
+        }
+        if let Some(d) = dep {
+            for (j, ind) in d.indicators.iter().enumerate() {
+                let deps = self.deps(&ind.when, &names);
+                nodes.push((Node::Indicator(j), deps, None));
+            }
+            nodes.push((
+                Node::Score,
+                (0..d.indicators.len()).map(Node::Indicator).collect(),
+                None,
+            ));
+            nodes.push((Node::Status, vec![Node::Score], None));
+        }
+        let order = match self.topo_sort(&nodes, raws, dep) {
+            Some(o) => o,
+            None => return (Vec::new(), None, Vec::new(), slot),
+        };
+
+        // Compile in dependency order, making each name visible once it is typed.
+        let mut derived: Vec<Option<Derived>> = (0..raws.len()).map(|_| None).collect();
+        let mut indicators: Vec<Option<Indicator>> = dep
+            .map(|d| (0..d.indicators.len()).map(|_| None).collect())
+            .unwrap_or_default();
+        let mut deprivation = None;
+        let status_enum = if dep.is_some() {
+            self.new_enum(
+                "deprivation_status",
+                DEPRIVATION_STATUSES.iter().map(|s| s.to_string()).collect(),
+            )
+        } else {
+            0
+        };
+        for node in &order {
+            match *node {
+                Node::Derived(i) => {
+                    let r = &raws[i];
+                    let declared = self.derived_type(r);
+                    let Some(declared) = declared else { continue };
+                    if let Some((program, ty)) = self.compile(&r.expr, declared) {
+                        self.map.insert(
+                            r.name.get_ref().clone(),
+                            (Binding::Slot(derived_slots[i]), ty),
+                        );
+                        derived[i] = Some(Derived {
+                            name: r.name.get_ref().clone(),
+                            label: r.label.clone(),
+                            ty,
+                            slot: derived_slots[i],
+                            program,
+                        });
+                    }
+                }
+                Node::Indicator(j) => {
+                    let Some(d) = dep else { continue };
+                    let r = &d.indicators[j];
+                    let weight = self.constant(&r.weight, &format!("the weight of `{}`", r.id.get_ref()));
+                    if let (Some(when), Some(weight)) = (self.compile_bool(&r.when), weight) {
+                        if !(weight > 0.0 && weight <= 1.0) {
+                            self.error(r.weight.span(), "a weight must be in (0, 1]", None);
+                        }
+                        indicators[j] = Some(Indicator {
+                            id: r.id.get_ref().clone(),
+                            dimension: r.dimension.clone(),
+                            weight,
+                            label: r.label.clone(),
+                            slot: indicator_first + j,
+                            when,
+                        });
+                    }
+                }
+                Node::Score => {
+                    self.map.insert(
+                        "deprivation_score".into(),
+                        (Binding::Slot(score_slot), Type::Number),
+                    );
+                }
+                Node::Status => {
+                    self.map.insert(
+                        "deprivation_status".into(),
+                        (Binding::Slot(status_slot), Type::Enum(status_enum)),
+                    );
+                }
+            }
+        }
+        if let Some(d) = dep {
+            deprivation = self.deprivation(d, indicators, score_slot, status_slot, status_enum);
+        }
+        let derived = derived.into_iter().flatten().collect();
+        (derived, deprivation, order, slot)
+    }
+
+    fn derived_type(&mut self, r: &raw::RawDerived) -> Option<Option<Type>> {
+        let Some(ty) = &r.ty else {
+            return Some(None);
+        };
+        match ty.get_ref().as_str() {
+            "number" => Some(Some(Type::Number)),
+            "bool" => Some(Some(Type::Bool)),
+            "enum" => {
+                let values = self.enum_values(&r.name, &r.values)?;
+                Some(Some(Type::Enum(self.new_enum(r.name.get_ref(), values))))
+            }
+            other => {
+                self.error(
+                    ty.span(),
+                    format!("unknown derived type `{other}`"),
+                    Some("types: number, bool, enum".into()),
+                );
+                None
+            }
+        }
+    }
+
+    fn deprivation(
+        &mut self,
+        d: &raw::RawDeprivation,
+        indicators: Vec<Option<Indicator>>,
+        score_slot: usize,
+        status_slot: usize,
+        status_enum: EnumId,
+    ) -> Option<Deprivation> {
+        let mut ids: Vec<&str> = Vec::new();
+        for r in &d.indicators {
+            if ids.contains(&r.id.get_ref().as_str()) {
+                self.error(
+                    r.id.span(),
+                    format!("indicator `{}` is declared twice", r.id.get_ref()),
+                    None,
+                );
+            }
+            ids.push(r.id.get_ref());
+        }
+        let v = self.constant(&d.vulnerable_cutoff, "the vulnerable cutoff");
+        let p = self.constant(&d.poor_cutoff, "the poor cutoff");
+        let s = self.constant(&d.severe_cutoff, "the severe cutoff");
+        let (v, p, s) = (v?, p?, s?);
+        if !(0.0..=1.0).contains(&v) || !(v <= p && p <= s && s <= 1.0) {
+            self.error(
+                d.vulnerable_cutoff.span(),
+                format!("cutoffs must satisfy 0 <= vulnerable <= poor <= severe <= 1 (found {v}, {p}, {s})"),
+                None,
+            );
+        }
+        let indicators: Vec<Indicator> = indicators.into_iter().collect::<Option<_>>()?;
+        let total: f64 = indicators.iter().map(|i| i.weight).sum();
+        if (total - 1.0).abs() > 1e-9 {
+            let span = d.indicators.first().map_or(0..0, |i| i.weight.span());
+            self.error(
+                span,
+                format!("the indicator weights add up to {total}, not 1"),
+                Some("a deprivation score must lie in [0, 1]: adjust the weights".into()),
+            );
+        }
+        Some(Deprivation {
+            indicators,
+            vulnerable_cutoff: v,
+            poor_cutoff: p,
+            severe_cutoff: s,
+            score_slot,
+            status_slot,
+            status_enum,
+        })
+    }
+
+    fn deps(&mut self, s: &S, names: &HashMap<String, Node>) -> Vec<Node> {
+        match expr::parse(s.get_ref()) {
+            Ok(e) => e
+                .names()
+                .into_iter()
+                .filter_map(|(n, _)| names.get(n).copied())
+                .collect(),
+            // The parse error is reported when the expression is compiled.
+            Err(_) => Vec::new(),
+        }
+    }
+
+    fn node_name(node: Node, raws: &[raw::RawDerived], dep: Option<&raw::RawDeprivation>) -> String {
+        match node {
+            Node::Derived(i) => raws[i].name.get_ref().clone(),
+            Node::Indicator(j) => dep.map_or_else(String::new, |d| {
+                format!("indicator {}", d.indicators[j].id.get_ref())
+            }),
+            Node::Score => "deprivation_score".into(),
+            Node::Status => "deprivation_status".into(),
+        }
+    }
+
+    fn node_span(node: Node, raws: &[raw::RawDerived], dep: Option<&raw::RawDeprivation>) -> Range<usize> {
+        match node {
+            Node::Derived(i) => raws[i].name.span(),
+            Node::Indicator(j) => dep.map_or(0..0, |d| d.indicators[j].when.span()),
+            Node::Score | Node::Status => 0..0,
+        }
+    }
+
+    /// Depth-first topological sort; a cycle is reported as the whole circle.
+    #[allow(clippy::type_complexity)]
+    fn topo_sort(
+        &mut self,
+        nodes: &[(Node, Vec<Node>, Option<(usize, Range<usize>)>)],
+        raws: &[raw::RawDerived],
+        dep: Option<&raw::RawDeprivation>,
+    ) -> Option<Vec<Node>> {
+        let index: HashMap<Node, usize> = nodes.iter().enumerate().map(|(i, n)| (n.0, i)).collect();
+        let mut state = vec![0u8; nodes.len()]; // 0 new, 1 on the path, 2 done
+        let mut order = Vec::new();
+        let mut path: Vec<usize> = Vec::new();
+        for start in 0..nodes.len() {
+            if state[start] != 0 {
+                continue;
+            }
+            // Iterative DFS: (node, next dependency to visit).
+            let mut stack = vec![(start, 0usize)];
+            state[start] = 1;
+            path.push(start);
+            while let Some(&mut (n, ref mut next)) = stack.last_mut() {
+                if let Some(&d) = nodes[n].1.get(*next) {
+                    *next += 1;
+                    let Some(&di) = index.get(&d) else { continue };
+                    match state[di] {
+                        0 => {
+                            state[di] = 1;
+                            path.push(di);
+                            stack.push((di, 0));
+                        }
+                        1 => {
+                            let from = path.iter().position(|&p| p == di).unwrap_or(0);
+                            let mut circle: Vec<String> = path[from..]
+                                .iter()
+                                .map(|&p| Self::node_name(nodes[p].0, raws, dep))
+                                .collect();
+                            circle.push(Self::node_name(nodes[di].0, raws, dep));
+                            let span = Self::node_span(nodes[di].0, raws, dep);
+                            self.error(
+                                span,
+                                format!("derived values depend on each other in a cycle: {}", circle.join(" -> ")),
+                                Some("a value cannot depend, directly or through others, on itself".into()),
+                            );
+                            return None;
+                        }
+                        _ => {}
+                    }
+                } else {
+                    state[n] = 2;
+                    order.push(nodes[n].0);
+                    stack.pop();
+                    path.pop();
+                }
+            }
+        }
+        Some(order)
+    }
+
+    fn programs(&mut self, raws: &[raw::RawProgram], first_slot: usize) -> Vec<Program> {
+        let mut out = Vec::new();
+        for (i, r) in raws.iter().enumerate() {
+            let declared = self.declare(&r.id, "a program");
+            let period = match r.period.get_ref().as_str() {
+                "month" => Some(Period::Month),
+                "one-off" => Some(Period::OneOff),
+                other => {
+                    let help = match expr::suggest(other, ["month", "one-off"]) {
+                        Some(s) => format!("did you mean `{s}`? periods: month, one-off"),
+                        None => "periods: month, one-off".into(),
+                    };
+                    self.error(r.period.span(), format!("unknown period `{other}`"), Some(help));
+                    None
+                }
+            };
+            if !is_identifier(r.kind.get_ref()) {
+                self.error(
+                    r.kind.span(),
+                    format!("`{}` is not a valid program kind", r.kind.get_ref()),
+                    Some("kinds are names such as emergency, basic_needs, long_term, capacity".into()),
+                );
+            }
+            let eligible = self.compile_bool(&r.eligible);
+            let amount = self.compile_number(&r.amount);
+            let duration = r.duration_months.as_ref().map(|d| self.compile_number(d));
+            let deferred = r.deferred_when.as_ref().map(|d| self.compile_bool(d));
+            let starts = r.starts_after_months.as_ref().map(|d| self.compile_number(d));
+            if r.starts_after_months.is_some() && r.deferred_when.is_none() {
+                if let Some(s) = &r.starts_after_months {
+                    self.error(
+                        s.span(),
+                        "`starts_after_months` needs `deferred_when`",
+                        None,
+                    );
+                }
+            }
+            let reason = r.reason.as_ref().map(|t| self.template(t));
+            let denied = r.denied_reason.as_ref().map(|t| self.template(t));
+            let review = match &r.review_months {
+                Some(m) => self.months(m),
+                None => Some(12),
+            };
+            let granted_slot = first_slot + i;
+            if declared {
+                self.map.insert(
+                    r.id.get_ref().clone(),
+                    (Binding::Slot(granted_slot), Type::Bool),
+                );
+            }
+            let (Some(period), Some(eligible), Some(amount), Some(review_months)) =
+                (period, eligible, amount, review)
+            else {
+                continue;
+            };
+            let flat = |o: Option<Option<expr::Program>>| o.flatten();
+            out.push(Program {
+                id: r.id.get_ref().clone(),
+                name: r.name.clone(),
+                kind: r.kind.get_ref().clone(),
+                provider: r.provider.clone(),
+                eligible,
+                amount,
+                period,
+                duration_months: flat(duration),
+                review_months,
+                deferred_when: flat(deferred),
+                starts_after_months: flat(starts),
+                reason: reason.flatten(),
+                denied_reason: denied.flatten(),
+                granted_slot,
+            });
+        }
+        out
+    }
+
+    fn reasons(&mut self, raws: &[raw::RawReason]) -> Vec<Reason> {
+        let mut out = Vec::new();
+        for r in raws {
+            let when = self.compile_bool(&r.when);
+            let text = self.template(&r.text);
+            if let (Some(when), Some(text)) = (when, text) {
+                out.push(Reason {
+                    id: r.id.get_ref().clone(),
+                    when,
+                    text,
+                });
+            }
+        }
+        out
+    }
+
+    fn tracks(&mut self, raws: &[raw::RawTrack]) -> Vec<Track> {
+        let mut out = Vec::new();
+        let mut always: Option<String> = None;
+        let mut seen: Vec<&str> = Vec::new();
+        for r in raws {
+            if let Some(prev) = &always {
+                self.error(
+                    r.id.span(),
+                    format!("track rule `{}` can never be chosen", r.id.get_ref()),
+                    Some(format!("the rule `{prev}` before it always holds; move it to the end")),
+                );
+            }
+            if seen.contains(&r.id.get_ref().as_str()) {
+                self.error(r.id.span(), format!("track `{}` is declared twice", r.id.get_ref()), None);
+            }
+            seen.push(r.id.get_ref());
+            if !is_identifier(r.id.get_ref()) {
+                self.error(r.id.span(), format!("`{}` is not a valid track id", r.id.get_ref()), None);
+            }
+            let when = match &r.when {
+                Some(w) => match self.compile_bool(w) {
+                    Some(p) => Some(p),
+                    None => continue,
+                },
+                None => None,
+            };
+            let is_always = when.as_ref().is_none_or(|p| p.as_const() == Some(1.0));
+            if is_always && always.is_none() {
+                always = Some(r.id.get_ref().clone());
+            }
+            let reason = r.reason.as_ref().and_then(|t| self.template(t));
+            out.push(Track {
+                id: r.id.get_ref().clone(),
+                when,
+                reason,
+            });
+        }
+        if always.is_none() {
+            let span = raws.last().map_or(0..0, |r| r.id.span());
+            self.error(
+                span,
+                "the last track rule must always hold",
+                Some("end the [[tracks]] list with a rule without `when`, e.g. id = \"not_eligible\"".into()),
+            );
+        }
+        out
+    }
+
+    fn fields(&mut self, inputs: &[Input], derived: &[Derived]) -> Option<StandardFields> {
+        let find = |name: &str| -> Option<(usize, Type)> {
+            if let Some((i, inp)) = inputs.iter().enumerate().find(|(_, i)| i.name == name) {
+                let ty = match inp.ty {
+                    InputType::Bool => Type::Bool,
+                    InputType::Enum(e) => Type::Enum(e),
+                    InputType::Id | InputType::Text => return None,
+                    _ => Type::Number,
+                };
+                return Some((i, ty));
+            }
+            derived.iter().find(|d| d.name == name).map(|d| (d.slot, d.ty))
+        };
+        let mut fields = StandardFields {
+            id_input: inputs.iter().position(|i| i.ty == InputType::Id)?,
+            region_input: inputs
+                .iter()
+                .position(|i| i.name == "region" && i.ty == InputType::Text),
+            ..Default::default()
+        };
+        let want = |this: &mut Self, name: &str, ty: &str| -> Option<(usize, Type)> {
+            let (slot, t) = find(name)?;
+            let ok = match ty {
+                "number" => t == Type::Number,
+                "bool" => t == Type::Bool,
+                _ => matches!(t, Type::Enum(_)),
+            };
+            if !ok {
+                this.diags.push(Diagnostic::whole_file(
+                    this.file,
+                    format!("`{name}` must be a {ty}: it is a standard decision field"),
+                    Some("rename the value, or give it the type the decision contract expects".into()),
+                ));
+                return None;
+            }
+            Some((slot, t))
+        };
+        fields.income_status = want(self, "income_status", "enum").and_then(|(s, t)| match t {
+            Type::Enum(e) => Some((s, e)),
+            _ => None,
+        });
+        fields.per_capita_income = want(self, "per_capita_income", "number").map(|x| x.0);
+        fields.poverty_line = want(self, "poverty_line", "number").map(|x| x.0);
+        fields.emergency = want(self, "emergency", "bool").map(|x| x.0);
+        fields.labour_capacity = want(self, "labour_capacity", "bool").map(|x| x.0);
+        Some(fields)
+    }
+}

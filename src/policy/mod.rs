@@ -1,0 +1,430 @@
+//! A policy: inputs, parameters, checks, derived values, deprivation
+//! indicators, programs, cap, reasons, tracks and priority, loaded from TOML
+//! and checked once.
+//!
+//! [`Policy::load`] parses the TOML ([`raw`]), then [`check`] resolves every
+//! name to a slot, type-checks and compiles every expression, sorts derived
+//! values by dependency and reports every problem it finds with file, line
+//! and column. A `Policy` that exists is valid: evaluating it cannot fail on
+//! types or names.
+
+mod check;
+pub mod raw;
+mod template;
+
+use crate::error::Diagnostic;
+use crate::expr::{self, EnumId, Type};
+
+pub use template::{Segment, Template};
+
+/// The embedded default policy (`data/policies/default.toml`).
+pub const DEFAULT_POLICY_TOML: &str = include_str!("../../data/policies/default.toml");
+/// The name under which the embedded policy appears in messages.
+pub const DEFAULT_POLICY_NAME: &str = "<default policy>";
+
+/// Every problem found while loading a policy (never empty).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", .diagnostics.first().map(|d| d.to_string()).unwrap_or_default())]
+pub struct PolicyError {
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl PolicyError {
+    /// Every diagnostic rendered with its source snippet, one after the other.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for d in &self.diagnostics {
+            out.push_str(&d.render());
+        }
+        out
+    }
+}
+
+/// How a run selects dated parameter values.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// `YYYY-MM-DD`: each dated parameter takes the newest value whose `from` is not after it.
+    /// `None` means today.
+    pub as_of: Option<String>,
+}
+
+/// Descriptive fields of a policy.
+#[derive(Debug, Clone)]
+pub struct Meta {
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    pub currency: String,
+    pub effective: String,
+    pub description: String,
+    pub reference: String,
+}
+
+/// The type of an input column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputType {
+    /// Free text that identifies the household; exactly one input has it.
+    Id,
+    /// Free text (not usable in expressions).
+    Text,
+    Integer,
+    Number,
+    Money,
+    Bool,
+    Enum(EnumId),
+}
+
+impl InputType {
+    /// The type word used in policy files.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            InputType::Id => "id",
+            InputType::Text => "text",
+            InputType::Integer => "integer",
+            InputType::Number => "number",
+            InputType::Money => "money",
+            InputType::Bool => "bool",
+            InputType::Enum(_) => "enum",
+        }
+    }
+
+    /// True for inputs kept as text rather than as a number in a slot.
+    pub fn is_text(self) -> bool {
+        matches!(self, InputType::Id | InputType::Text)
+    }
+}
+
+/// One declared input column. Input `i` lives in slot `i`.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub name: String,
+    pub ty: InputType,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub required: bool,
+    /// Default for numeric, bool and enum inputs (enum: the value's index).
+    pub default: f64,
+    /// Default for text inputs.
+    pub default_text: String,
+    pub meaning: String,
+}
+
+/// A parameter resolved for this run.
+#[derive(Debug, Clone)]
+pub struct Parameter {
+    pub name: String,
+    pub value: f64,
+    pub unit: String,
+    pub reference: String,
+    pub description: String,
+    /// The `from` date of the dated value in force, if the parameter is dated.
+    pub from: Option<String>,
+}
+
+/// A named list of allowed values.
+#[derive(Debug, Clone)]
+pub struct EnumDef {
+    pub label: String,
+    pub values: Vec<String>,
+}
+
+/// A row check: the row is rejected when `rule` is false.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub id: String,
+    pub message: String,
+    pub rule: expr::Program,
+}
+
+/// A derived value, computed from inputs, parameters and other derived values.
+#[derive(Debug, Clone)]
+pub struct Derived {
+    pub name: String,
+    pub label: String,
+    pub ty: Type,
+    pub slot: usize,
+    pub program: expr::Program,
+}
+
+/// A deprivation indicator.
+#[derive(Debug, Clone)]
+pub struct Indicator {
+    pub id: String,
+    pub dimension: String,
+    pub weight: f64,
+    pub label: String,
+    pub slot: usize,
+    pub when: expr::Program,
+}
+
+/// Alkire–Foster counting: indicators, weights and the three cutoffs.
+#[derive(Debug, Clone)]
+pub struct Deprivation {
+    pub indicators: Vec<Indicator>,
+    pub vulnerable_cutoff: f64,
+    pub poor_cutoff: f64,
+    pub severe_cutoff: f64,
+    /// Slot of `deprivation_score` (a number in [0, 1]).
+    pub score_slot: usize,
+    /// Slot of `deprivation_status` (enum none / vulnerable / poor / severe).
+    pub status_slot: usize,
+    pub status_enum: EnumId,
+}
+
+/// The values of `deprivation_status`, in order of severity.
+pub const DEPRIVATION_STATUSES: [&str; 4] = ["none", "vulnerable", "poor", "severe"];
+
+/// Whether a program pays every month or once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    Month,
+    OneOff,
+}
+
+impl Period {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Period::Month => "month",
+            Period::OneOff => "one-off",
+        }
+    }
+}
+
+/// A program, decided in declared order.
+#[derive(Debug, Clone)]
+pub struct Program {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub provider: String,
+    pub eligible: expr::Program,
+    pub amount: expr::Program,
+    pub period: Period,
+    pub duration_months: Option<expr::Program>,
+    pub review_months: u32,
+    pub deferred_when: Option<expr::Program>,
+    pub starts_after_months: Option<expr::Program>,
+    pub reason: Option<Template>,
+    pub denied_reason: Option<Template>,
+    /// Slot holding 1.0 when the program is granted (not deferred), else 0.0.
+    pub granted_slot: usize,
+}
+
+/// A conditional sentence added to a decision's reasons.
+#[derive(Debug, Clone)]
+pub struct Reason {
+    pub id: String,
+    pub when: expr::Program,
+    pub text: Template,
+}
+
+/// A track rule; the first that holds names the household's track.
+#[derive(Debug, Clone)]
+pub struct Track {
+    pub id: String,
+    /// `None`: always holds (the last rule).
+    pub when: Option<expr::Program>,
+    pub reason: Option<Template>,
+}
+
+/// Where the decision's standard fields come from in this policy.
+///
+/// The decision contract (`income_status`, `per_capita_income`, …) names
+/// values; a policy provides them by declaring an input or derived value of
+/// that name and type. A policy without one (an income-only means test has no
+/// deprivation) leaves the field empty.
+#[derive(Debug, Clone, Default)]
+pub struct StandardFields {
+    pub id_input: usize,
+    pub region_input: Option<usize>,
+    pub income_status: Option<(usize, EnumId)>,
+    pub per_capita_income: Option<usize>,
+    pub poverty_line: Option<usize>,
+    pub emergency: Option<usize>,
+    pub labour_capacity: Option<usize>,
+}
+
+/// A loaded, checked policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub meta: Meta,
+    /// The file it was read from (or [`DEFAULT_POLICY_NAME`]).
+    pub file: String,
+    /// The TOML text as read.
+    pub source: String,
+    /// The date used to pick dated parameter values.
+    pub as_of: String,
+    /// FNV-1a 64 of the source text and the `as_of` date, as 16 hex digits.
+    pub hash: String,
+    pub inputs: Vec<Input>,
+    pub parameters: Vec<Parameter>,
+    pub enums: Vec<EnumDef>,
+    pub checks: Vec<Check>,
+    /// Derived values in declared order.
+    pub derived: Vec<Derived>,
+    pub deprivation: Option<Deprivation>,
+    /// Evaluation order of derived values and indicators (dependencies first).
+    pub order: Vec<Node>,
+    pub programs: Vec<Program>,
+    pub cap: Option<expr::Program>,
+    pub reasons: Vec<Reason>,
+    pub tracks: Vec<Track>,
+    pub priority: Option<expr::Program>,
+    pub default_review_months: u32,
+    pub fields: StandardFields,
+    /// Number of value slots a row needs.
+    pub slot_count: usize,
+    /// Largest evaluation stack any program needs.
+    pub max_stack: usize,
+}
+
+/// One step of the computed-values phase, in dependency order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Node {
+    Derived(usize),
+    Indicator(usize),
+    Score,
+    Status,
+}
+
+impl Policy {
+    /// The embedded default policy.
+    ///
+    /// ```
+    /// let p = layak::policy::Policy::default_policy(&Default::default()).unwrap();
+    /// assert_eq!(p.meta.id, "layak-default");
+    /// assert_eq!(p.programs.len(), 6);
+    /// ```
+    pub fn default_policy(options: &LoadOptions) -> Result<Policy, PolicyError> {
+        Policy::load(DEFAULT_POLICY_NAME, DEFAULT_POLICY_TOML, options)
+    }
+
+    /// Load and check a policy from its TOML text; `file` is used in messages.
+    pub fn load(file: &str, source: &str, options: &LoadOptions) -> Result<Policy, PolicyError> {
+        check::load(file, source, options)
+    }
+
+    /// Input by name.
+    pub fn input(&self, name: &str) -> Option<&Input> {
+        self.inputs.iter().find(|i| i.name == name)
+    }
+
+    /// A human name for the value held in `slot` (input, derived value, indicator, …).
+    pub fn slot_name(&self, slot: usize) -> String {
+        if let Some(i) = self.inputs.get(slot) {
+            return i.name.clone();
+        }
+        if let Some(d) = self.derived.iter().find(|d| d.slot == slot) {
+            return d.name.clone();
+        }
+        if let Some(dep) = &self.deprivation {
+            if dep.score_slot == slot {
+                return "deprivation_score".into();
+            }
+            if dep.status_slot == slot {
+                return "deprivation_status".into();
+            }
+            if let Some(ind) = dep.indicators.iter().find(|i| i.slot == slot) {
+                return format!("indicator {}", ind.id);
+            }
+        }
+        if let Some(p) = self.programs.iter().find(|p| p.granted_slot == slot) {
+            return p.id.clone();
+        }
+        format!("slot {slot}")
+    }
+}
+
+/// Today's date as `YYYY-MM-DD` (UTC), from the system clock.
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Howard Hinnant's days-to-civil conversion (proleptic Gregorian).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// True when `s` is a valid `YYYY-MM-DD` calendar date.
+pub fn is_valid_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        let mut v = 0u32;
+        for &c in &b[r] {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + u32::from(c - b'0');
+        }
+        Some(v)
+    };
+    let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10)) else {
+        return false;
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
+}
+
+/// FNV-1a, 64 bits: a stable content fingerprint (not a security hash).
+pub fn fnv1a64(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for &b in *part {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        // Separate parts so that ("ab","c") and ("a","bc") differ.
+        h ^= 0xff;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_513), (2026, 3, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+
+    #[test]
+    fn date_validation() {
+        assert!(is_valid_date("2024-02-29"));
+        assert!(!is_valid_date("2023-02-29"));
+        assert!(!is_valid_date("2024-13-01"));
+        assert!(!is_valid_date("2024-1-01"));
+        assert!(is_valid_date(&today()));
+    }
+
+    #[test]
+    fn hash_separates_parts() {
+        assert_ne!(fnv1a64(&[b"ab", b"c"]), fnv1a64(&[b"a", b"bc"]));
+    }
+}

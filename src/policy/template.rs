@@ -1,0 +1,148 @@
+//! Reason templates: text with `{expression}` holes, compiled at load and
+//! rendered per row straight into an output buffer.
+
+use super::EnumDef;
+use crate::expr::{self, Span, Type};
+use crate::numfmt;
+
+/// A piece of a template.
+#[derive(Debug, Clone)]
+pub enum Segment {
+    Text(String),
+    Value { program: expr::Program, ty: Type },
+}
+
+/// A compiled reason template.
+#[derive(Debug, Clone, Default)]
+pub struct Template {
+    pub segments: Vec<Segment>,
+}
+
+/// A template hole before compilation: its expression source and byte range in the template.
+pub(crate) struct Hole<'a> {
+    pub source: &'a str,
+    pub start: usize,
+}
+
+/// Split a template into literal text and holes. `{{` and `}}` are literal braces.
+/// Errors carry the byte span inside the template.
+pub(crate) fn split(text: &str) -> Result<Vec<Result<String, Hole<'_>>>, (Span, String)> {
+    let mut parts = Vec::new();
+    let mut literal = String::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' if bytes.get(i + 1) == Some(&b'{') => {
+                literal.push('{');
+                i += 2;
+            }
+            b'}' if bytes.get(i + 1) == Some(&b'}') => {
+                literal.push('}');
+                i += 2;
+            }
+            b'{' => {
+                let Some(close) = text[i + 1..].find('}') else {
+                    return Err((
+                        Span {
+                            start: i,
+                            end: text.len(),
+                        },
+                        "unclosed `{` in template (write `{{` for a literal brace)".into(),
+                    ));
+                };
+                if !literal.is_empty() {
+                    parts.push(Ok(std::mem::take(&mut literal)));
+                }
+                parts.push(Err(Hole {
+                    source: &text[i + 1..i + 1 + close],
+                    start: i + 1,
+                }));
+                i += close + 2;
+            }
+            b'}' => {
+                return Err((
+                    Span {
+                        start: i,
+                        end: i + 1,
+                    },
+                    "unmatched `}` in template (write `}}` for a literal brace)".into(),
+                ));
+            }
+            _ => {
+                // Copy one whole UTF-8 character.
+                let ch_len = text[i..].chars().next().map_or(1, char::len_utf8);
+                literal.push_str(&text[i..i + ch_len]);
+                i += ch_len;
+            }
+        }
+    }
+    if !literal.is_empty() {
+        parts.push(Ok(literal));
+    }
+    Ok(parts)
+}
+
+impl Template {
+    /// Render into `out`: numbers with thousands separators, enum values by name, booleans as yes/no.
+    pub fn render(
+        &self,
+        slots: &[f64],
+        stack: &mut expr::Stack,
+        enums: &[EnumDef],
+        out: &mut Vec<u8>,
+    ) {
+        for seg in &self.segments {
+            match seg {
+                Segment::Text(t) => out.extend_from_slice(t.as_bytes()),
+                Segment::Value { program, ty } => {
+                    let v = program.eval(slots, stack);
+                    write_value(v, *ty, enums, out);
+                }
+            }
+        }
+    }
+
+    /// Render to a new string (for traces and tests; not on the hot path).
+    pub fn render_string(&self, slots: &[f64], stack: &mut expr::Stack, enums: &[EnumDef]) -> String {
+        let mut out = Vec::new();
+        self.render(slots, stack, enums, &mut out);
+        String::from_utf8_lossy(&out).into_owned()
+    }
+}
+
+/// Write one value for a person: the way reasons show numbers, enums and booleans.
+pub fn write_value(v: f64, ty: Type, enums: &[EnumDef], out: &mut Vec<u8>) {
+    match ty {
+        Type::Number => numfmt::write_grouped(v, out),
+        Type::Bool => out.extend_from_slice(if v != 0.0 { b"yes" } else { b"no" }),
+        Type::Enum(id) => {
+            let name = enums
+                .get(usize::from(id))
+                .and_then(|e| e.values.get(v as usize))
+                .map_or("?", String::as_str);
+            out.extend_from_slice(name.as_bytes());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_text_and_holes() {
+        let parts = split("a {x + 1} b {{c}}").unwrap();
+        assert_eq!(parts.len(), 3);
+        assert!(matches!(&parts[0], Ok(t) if t == "a "));
+        assert!(matches!(&parts[1], Err(h) if h.source == "x + 1" && h.start == 3));
+        assert!(matches!(&parts[2], Ok(t) if t == " b {c}"));
+    }
+
+    #[test]
+    fn unclosed_brace_is_an_error() {
+        let err = split("income {x").err().unwrap();
+        assert_eq!(err.0.start, 7);
+        assert!(split("a } b").is_err());
+    }
+}

@@ -1,0 +1,262 @@
+//! JSON and NDJSON decisions.
+//!
+//! ## Wire format
+//!
+//! Each decision is one object with these fields, in this order:
+//!
+//! | field | type | meaning |
+//! |---|---|---|
+//! | `household_id`, `region` | string | as read (trimmed), never neutralised |
+//! | `income_status` | string or null | e.g. `poor`, `near_poor`, `not_poor` |
+//! | `per_capita_income` | number or null | two decimals |
+//! | `poverty_line` | number or null | |
+//! | `deprivation_score` | number or null | in [0, 1], full precision |
+//! | `deprivation_status` | string or null | `none`, `vulnerable`, `poor`, `severe` |
+//! | `deprived` | array of strings | indicator ids in declared order |
+//! | `emergency`, `labour_capacity` | bool or null | |
+//! | `track` | string | the first track rule that holds |
+//! | `programs` | array of objects | granted and deferred programs in declared order: `id`, `kind`, `provider`, `status` (`granted`/`deferred`), `amount` (whole units, after the cap), `period` (`month`/`one-off`), `duration_months` (number or null), `starts_after_months` (number or null), `review_months`, `capped_from` (amount before the cap, or null), `reason` |
+//! | `deferred` | array of strings | ids of the deferred programs |
+//! | `monthly_total`, `one_off_total` | number | whole units; granted programs only |
+//! | `capped` | bool | the cap reduced some program |
+//! | `review_after_months` | number | smallest review interval of the granted programs |
+//! | `priority` | number | one decimal |
+//! | `reasons` | array of strings | sentences for a person |
+//! | `policy_id`, `policy_version`, `policy_hash` | string | the policy that decided |
+//!
+//! `json` writes one array of these objects; `ndjson` one object per line.
+
+use super::{Decision, DecisionWriter};
+use crate::engine::Status;
+use crate::numfmt;
+
+/// Write `bytes` (UTF-8) as a JSON string with the required escapes.
+///
+/// ```
+/// let mut out = Vec::new();
+/// layak::report::write_json_str(b"a\"b\n", &mut out);
+/// assert_eq!(out, b"\"a\\\"b\\n\"");
+/// ```
+pub fn write_json_str(bytes: &[u8], out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0..=0x1f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        if esc.is_empty() {
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[usize::from(b >> 4)]);
+            out.push(HEX[usize::from(b & 0xf)]);
+        } else {
+            out.extend_from_slice(esc);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+fn key(name: &str, out: &mut Vec<u8>) {
+    out.push(b'"');
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\":");
+}
+
+fn bool_or_null(v: Option<bool>, out: &mut Vec<u8>) {
+    out.extend_from_slice(match v {
+        Some(true) => b"true",
+        Some(false) => b"false",
+        None => b"null",
+    });
+}
+
+fn opt_num(v: Option<f64>, out: &mut Vec<u8>) {
+    match v {
+        Some(x) => numfmt::write_shortest(x, out),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+impl DecisionWriter<'_> {
+    pub(super) fn json_object(&mut self, d: &mut Decision<'_>, out: &mut Vec<u8>) {
+        let p = self.policy;
+        let s = &mut *d.scratch;
+        out.push(b'{');
+        key("household_id", out);
+        write_json_str(d.household_id, out);
+        out.push(b',');
+        key("region", out);
+        write_json_str(d.region, out);
+        out.push(b',');
+        key("income_status", out);
+        match self.income_status(s) {
+            Some(st) => write_json_str(st.as_bytes(), out),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.push(b',');
+        key("per_capita_income", out);
+        opt_num(
+            p.fields
+                .per_capita_income
+                .map(|slot| numfmt::round_half_up(s.slots[slot], 2)),
+            out,
+        );
+        out.push(b',');
+        key("poverty_line", out);
+        opt_num(p.fields.poverty_line.map(|slot| s.slots[slot]), out);
+        out.push(b',');
+        key("deprivation_score", out);
+        opt_num(p.deprivation.as_ref().map(|dep| s.slots[dep.score_slot]), out);
+        out.push(b',');
+        key("deprivation_status", out);
+        match self.deprivation_status(s) {
+            Some(st) => write_json_str(st.as_bytes(), out),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.push(b',');
+        key("deprived", out);
+        out.push(b'[');
+        if let Some(dep) = &p.deprivation {
+            let mut first = true;
+            for ind in &dep.indicators {
+                if s.slots[ind.slot] != 0.0 {
+                    if !first {
+                        out.push(b',');
+                    }
+                    first = false;
+                    write_json_str(ind.id.as_bytes(), out);
+                }
+            }
+        }
+        out.extend_from_slice(b"],");
+        key("emergency", out);
+        bool_or_null(p.fields.emergency.map(|slot| s.slots[slot] != 0.0), out);
+        out.push(b',');
+        key("labour_capacity", out);
+        bool_or_null(p.fields.labour_capacity.map(|slot| s.slots[slot] != 0.0), out);
+        out.push(b',');
+        key("track", out);
+        write_json_str(p.tracks.get(s.track).map_or("", |t| t.id.as_str()).as_bytes(), out);
+        out.push(b',');
+        key("programs", out);
+        out.push(b'[');
+        let mut first = true;
+        for i in 0..p.programs.len() {
+            let o = s.programs[i];
+            if o.status == Status::Denied {
+                continue;
+            }
+            let prog = &p.programs[i];
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.push(b'{');
+            key("id", out);
+            write_json_str(prog.id.as_bytes(), out);
+            out.push(b',');
+            key("kind", out);
+            write_json_str(prog.kind.as_bytes(), out);
+            out.push(b',');
+            key("provider", out);
+            write_json_str(prog.provider.as_bytes(), out);
+            out.push(b',');
+            key("status", out);
+            write_json_str(o.status.as_str().as_bytes(), out);
+            out.push(b',');
+            key("amount", out);
+            numfmt::write_shortest(o.amount, out);
+            out.push(b',');
+            key("period", out);
+            write_json_str(self.period_of(i).keyword().as_bytes(), out);
+            out.push(b',');
+            key("duration_months", out);
+            opt_num(o.duration_months, out);
+            out.push(b',');
+            key("starts_after_months", out);
+            opt_num(o.starts_after_months, out);
+            out.push(b',');
+            key("review_months", out);
+            numfmt::write_int(i64::from(prog.review_months), out);
+            out.push(b',');
+            key("capped_from", out);
+            opt_num(o.capped_from, out);
+            out.push(b',');
+            key("reason", out);
+            let mut cell = std::mem::take(&mut self.cell);
+            cell.clear();
+            match &prog.reason {
+                Some(t) => t.render(&s.slots, &mut s.stack, &p.enums, &mut cell),
+                None => cell.extend_from_slice(b"eligible"),
+            }
+            write_json_str(&cell, out);
+            self.cell = cell;
+            out.push(b'}');
+        }
+        out.extend_from_slice(b"],");
+        key("deferred", out);
+        out.push(b'[');
+        let mut first = true;
+        for (prog, o) in p.programs.iter().zip(&s.programs) {
+            if o.status == Status::Deferred {
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                write_json_str(prog.id.as_bytes(), out);
+            }
+        }
+        out.extend_from_slice(b"],");
+        key("monthly_total", out);
+        numfmt::write_shortest(s.monthly_total, out);
+        out.push(b',');
+        key("one_off_total", out);
+        numfmt::write_shortest(s.one_off_total, out);
+        out.push(b',');
+        key("capped", out);
+        bool_or_null(Some(s.capped), out);
+        out.push(b',');
+        key("review_after_months", out);
+        numfmt::write_int(i64::from(s.review_after_months), out);
+        out.push(b',');
+        key("priority", out);
+        numfmt::write_shortest(numfmt::round_half_up(s.priority, 1), out);
+        out.push(b',');
+        key("reasons", out);
+        out.push(b'[');
+        let mut cell = std::mem::take(&mut self.cell);
+        cell.clear();
+        // Reasons are rendered as one buffer with NUL separators, then written as strings.
+        self.reasons(s, &mut cell, |buf, first| {
+            if !first {
+                buf.push(0);
+            }
+        });
+        for (i, part) in cell.split(|&b| b == 0).enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_json_str(part, out);
+        }
+        self.cell = cell;
+        out.extend_from_slice(b"],");
+        key("policy_id", out);
+        write_json_str(p.meta.id.as_bytes(), out);
+        out.push(b',');
+        key("policy_version", out);
+        write_json_str(p.meta.version.as_bytes(), out);
+        out.push(b',');
+        key("policy_hash", out);
+        write_json_str(p.hash.as_bytes(), out);
+        out.push(b'}');
+    }
+}
