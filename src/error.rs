@@ -61,7 +61,9 @@ impl Diagnostic {
                 column,
             },
             width,
-            source_line: source[line_start..line_end].trim_end_matches('\r').to_string(),
+            source_line: source[line_start..line_end]
+                .trim_end_matches('\r')
+                .to_string(),
             message: message.into(),
             help,
         }

@@ -61,7 +61,9 @@ impl Sink {
 fn parse_delimiter(s: &str) -> Result<u8, UsageError> {
     match s {
         "tab" | "\\t" | "\t" => Ok(b'\t'),
-        _ if s.len() == 1 && s.is_ascii() && !matches!(s, "\"" | "\n" | "\r") => Ok(s.as_bytes()[0]),
+        _ if s.len() == 1 && s.is_ascii() && !matches!(s, "\"" | "\n" | "\r") => {
+            Ok(s.as_bytes()[0])
+        }
         _ => Err(UsageError(format!(
             "--delimiter {s:?}: expected one ASCII character such as `,` `;` `|`, or `tab`"
         ))),
@@ -107,10 +109,7 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
         }
     }
     let policy = args.policy.load()?;
-    let options = ReadOptions {
-        delimiter,
-        renames,
-    };
+    let options = ReadOptions { delimiter, renames };
     let mut csv_in = input::open(&input_path, &options)?;
     let layout = Layout::new(&policy, &csv_in, &options)?;
     let mut stderr = io::stderr().lock();
@@ -160,15 +159,27 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
         let line = record.position().map_or(0, |p| p.line()) + csv_in.line_offset;
         let id_status = parser.claim_id(&record, line, &mut ids);
         let result = parser
-            .parse(&record, line, id_status, &mut scratch.slots, &mut scratch.stack)
+            .parse(
+                &record,
+                line,
+                id_status,
+                &mut scratch.slots,
+                &mut scratch.stack,
+            )
             .and_then(|()| {
                 engine.decide(&mut scratch).map_err(|e| {
                     Box::new(Reject {
                         line,
-                        household_id: String::from_utf8_lossy(parser.id_cell(&record).unwrap_or_default())
-                            .into_owned(),
+                        household_id: String::from_utf8_lossy(
+                            parser.id_cell(&record).unwrap_or_default(),
+                        )
+                        .into_owned(),
                         column: String::new(),
-                        value: if e.value.is_nan() { "NaN".into() } else { e.value.to_string() },
+                        value: if e.value.is_nan() {
+                            "NaN".into()
+                        } else {
+                            e.value.to_string()
+                        },
                         code: RejectCode::Evaluation,
                         message: format!("the policy cannot decide this row: {e}"),
                     })
@@ -236,7 +247,10 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
         let mut by_code = String::new();
         for (code, n) in RejectCode::ALL.iter().zip(rejects_by_code) {
             if n > 0 {
-                by_code.push_str(&format!("{}{code} {n}", if by_code.is_empty() { ": " } else { ", " }));
+                by_code.push_str(&format!(
+                    "{}{code} {n}",
+                    if by_code.is_empty() { ": " } else { ", " }
+                ));
             }
         }
         writeln!(
@@ -256,7 +270,12 @@ fn describe_default(policy: &crate::policy::Policy, input: &crate::policy::Input
     use crate::policy::InputType;
     match input.ty {
         InputType::Id | InputType::Text => format!("{:?}", input.default_text),
-        InputType::Bool => (if input.default != 0.0 { "true" } else { "false" }).into(),
+        InputType::Bool => (if input.default != 0.0 {
+            "true"
+        } else {
+            "false"
+        })
+        .into(),
         InputType::Enum(e) => policy.enums[usize::from(e)]
             .values
             .get(input.default as usize)
@@ -265,4 +284,3 @@ fn describe_default(policy: &crate::policy::Policy, input: &crate::policy::Input
         _ => input.default.to_string(),
     }
 }
-

@@ -9,12 +9,17 @@ use crate::policy::{DEFAULT_POLICY_TOML, LoadOptions};
 pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitStatus> {
     match cmd {
         PolicyCommand::Show => {
-            std::io::stdout().lock().write_all(DEFAULT_POLICY_TOML.as_bytes())?;
+            std::io::stdout()
+                .lock()
+                .write_all(DEFAULT_POLICY_TOML.as_bytes())?;
             Ok(ExitStatus::Success)
         }
         PolicyCommand::Check { file, as_of } => {
             let policy = load_policy_file(&file, &LoadOptions { as_of })?;
-            let indicators = policy.deprivation.as_ref().map_or(0, |d| d.indicators.len());
+            let indicators = policy
+                .deprivation
+                .as_ref()
+                .map_or(0, |d| d.indicators.len());
             writeln!(
                 std::io::stdout().lock(),
                 "{file}: ok — policy `{}` version {} (hash {}): {} inputs, {} parameters, {} checks, {} derived values, {} indicators, {} programs, {} tracks",

@@ -155,7 +155,11 @@ impl<'p> Engine<'p> {
                     out.status = Status::Granted;
                 }
             }
-            s.slots[prog.granted_slot] = if out.status == Status::Granted { 1.0 } else { 0.0 };
+            s.slots[prog.granted_slot] = if out.status == Status::Granted {
+                1.0
+            } else {
+                0.0
+            };
             s.programs[i] = out;
         }
 
@@ -181,7 +185,11 @@ impl<'p> Engine<'p> {
         s.track = p
             .tracks
             .iter()
-            .position(|t| t.when.as_ref().is_none_or(|w| w.eval_bool(&s.slots, &mut s.stack)))
+            .position(|t| {
+                t.when
+                    .as_ref()
+                    .is_none_or(|w| w.eval_bool(&s.slots, &mut s.stack))
+            })
             .unwrap_or(p.tracks.len().saturating_sub(1));
 
         s.priority = match &p.priority {
@@ -210,8 +218,11 @@ impl<'p> Engine<'p> {
                 Node::Indicator(j) => {
                     if let Some(dep) = &p.deprivation {
                         let ind = &dep.indicators[j];
-                        s.slots[ind.slot] =
-                            if ind.when.eval_bool(&s.slots, &mut s.stack) { 1.0 } else { 0.0 };
+                        s.slots[ind.slot] = if ind.when.eval_bool(&s.slots, &mut s.stack) {
+                            1.0
+                        } else {
+                            0.0
+                        };
                     }
                 }
                 Node::Score => {
@@ -289,7 +300,10 @@ fn finite(v: f64, what: impl FnOnce() -> String) -> Result<f64, EvalError> {
     if v.is_finite() {
         Ok(v)
     } else {
-        Err(EvalError { what: what(), value: v })
+        Err(EvalError {
+            what: what(),
+            value: v,
+        })
     }
 }
 

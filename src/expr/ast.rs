@@ -17,7 +17,7 @@ pub struct Expr {
 
 /// The shape of one syntax-tree node.
 #[derive(Clone, Debug, PartialEq)]
-pub enum ExprKind {
+pub(crate) enum ExprKind {
     /// A number literal.
     Number(f64),
     /// `true` or `false`.
@@ -53,7 +53,7 @@ pub enum ExprKind {
 
 /// Prefix operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UnOp {
+pub(crate) enum UnOp {
     /// Arithmetic negation `-x`.
     Neg,
     /// Logical negation `not x`.
@@ -62,7 +62,7 @@ pub enum UnOp {
 
 /// Infix operators (except `in`, which has its own node).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BinOp {
+pub(crate) enum BinOp {
     Add,
     Sub,
     Mul,
@@ -79,7 +79,7 @@ pub enum BinOp {
 
 /// The built-in functions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Builtin {
+pub(crate) enum Builtin {
     Min,
     Max,
     Clamp,
@@ -95,7 +95,7 @@ impl Expr {
     }
 
     /// The node's shape.
-    pub fn kind(&self) -> &ExprKind {
+    pub(crate) fn kind(&self) -> &ExprKind {
         &self.kind
     }
 
@@ -146,7 +146,7 @@ impl Expr {
 
 impl UnOp {
     /// The operator as written in source.
-    pub fn symbol(self) -> &'static str {
+    pub(crate) fn symbol(self) -> &'static str {
         match self {
             UnOp::Neg => "-",
             UnOp::Not => "not",
@@ -156,7 +156,7 @@ impl UnOp {
 
 impl BinOp {
     /// The operator as written in source.
-    pub fn symbol(self) -> &'static str {
+    pub(crate) fn symbol(self) -> &'static str {
         match self {
             BinOp::Add => "+",
             BinOp::Sub => "-",
@@ -176,7 +176,7 @@ impl BinOp {
 
 impl Builtin {
     /// All built-ins, for lookups and "did you mean" suggestions.
-    pub const ALL: [Builtin; 7] = [
+    pub(crate) const ALL: [Builtin; 7] = [
         Builtin::Min,
         Builtin::Max,
         Builtin::Clamp,
@@ -187,7 +187,7 @@ impl Builtin {
     ];
 
     /// The function's name as written in source.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Builtin::Min => "min",
             Builtin::Max => "max",
@@ -200,7 +200,7 @@ impl Builtin {
     }
 
     /// The built-in called `name`, if any.
-    pub fn from_name(name: &str) -> Option<Builtin> {
+    pub(crate) fn from_name(name: &str) -> Option<Builtin> {
         Builtin::ALL.into_iter().find(|b| b.name() == name)
     }
 

@@ -312,7 +312,10 @@ mod tests {
         assert_eq!(prog("poverty_line_urban * 1.2").as_const(), Some(1200.0));
         assert_eq!(prog("1 / 3").as_const(), Some(1.0 / 3.0));
         assert_eq!(prog("-half").as_const(), Some(-0.5));
-        assert_eq!(prog("round(2.5) + floor(1.7) + ceil(1.2) + abs(-3)").as_const(), Some(9.0));
+        assert_eq!(
+            prog("round(2.5) + floor(1.7) + ceil(1.2) + abs(-3)").as_const(),
+            Some(9.0)
+        );
         assert_eq!(prog("min(3, half, 2)").as_const(), Some(0.5));
         assert_eq!(prog("clamp(5, 0, 1)").as_const(), Some(1.0));
         assert_eq!(prog("half in [1, 0.5]").as_const(), Some(1.0));
@@ -322,7 +325,10 @@ mod tests {
         assert_eq!(prog("1 / 0").as_const(), Some(f64::INFINITY));
         // Not constant: reads a slot.
         assert_eq!(prog("income * 1").as_const(), None);
-        assert_eq!(prog("income * (2 + 3)").ops, vec![Op::Load(0), Op::Const(5.0), Op::Mul]);
+        assert_eq!(
+            prog("income * (2 + 3)").ops,
+            vec![Op::Load(0), Op::Const(5.0), Op::Mul]
+        );
         // A constant side of `and` that cannot decide the result disappears.
         assert_eq!(prog("true and employed").ops, vec![Op::Load(3)]);
         assert_eq!(prog("employed or false").ops, vec![Op::Load(3)]);
@@ -330,10 +336,16 @@ mod tests {
 
     #[test]
     fn slots_used_sorted_and_deduplicated() {
-        assert_eq!(prog("children + income * members / income").slots_used(), &[0, 1, 4]);
+        assert_eq!(
+            prog("children + income * members / income").slots_used(),
+            &[0, 1, 4]
+        );
         assert_eq!(prog("1 + half").slots_used(), &[] as &[usize]);
         // A folded-away branch reads nothing.
-        assert_eq!(prog("if half < 1 then income else members").slots_used(), &[0]);
+        assert_eq!(
+            prog("if half < 1 then income else members").slots_used(),
+            &[0]
+        );
     }
 
     #[test]
@@ -360,8 +372,14 @@ mod tests {
     fn max_stack_is_exact() {
         assert_eq!(prog("7").max_stack(), 1);
         assert_eq!(prog("income + members").max_stack(), 2);
-        assert_eq!(prog("income + (members + (children * income))").max_stack(), 4);
-        assert_eq!(prog("((income + members) + children) + income").max_stack(), 2);
+        assert_eq!(
+            prog("income + (members + (children * income))").max_stack(),
+            4
+        );
+        assert_eq!(
+            prog("((income + members) + children) + income").max_stack(),
+            2
+        );
         assert_eq!(prog("min(income, members, children)").max_stack(), 3);
         assert_eq!(
             prog("if employed then income + members else children").max_stack(),

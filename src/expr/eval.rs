@@ -99,7 +99,8 @@ fn ge(a: f64, b: f64) -> bool {
 
 #[inline]
 pub(crate) fn eq_tol(a: f64, b: f64) -> bool {
-    (a - b).abs() <= EPSILON
+    // `a == b` first so that equal infinities are equal (their difference is NaN).
+    a == b || (a - b).abs() <= EPSILON
 }
 
 /// Round half away from zero at `scale = 10^digits`, nudged by 1e-9 so that
@@ -216,7 +217,7 @@ impl Op {
 
 /// A compiled expression, ready to be evaluated on many rows.
 ///
-/// Built by [`super::compile`]; values are `f64` (booleans 0/1, enum values
+/// Built by [`compile`](super::compile()); values are `f64` (booleans 0/1, enum values
 /// their index), slots are read from the row passed to [`Program::eval`].
 #[derive(Debug, Clone)]
 pub struct Program {
@@ -244,7 +245,8 @@ impl Stack {
     }
 
     /// How many values the stack holds without reallocating.
-    pub fn capacity(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn capacity(&self) -> usize {
         self.values.capacity()
     }
 }
@@ -272,7 +274,8 @@ fn binary(s: &mut Vec<f64>, f: impl Fn(f64, f64) -> f64) {
 impl Program {
     /// Evaluate on one row. Does not allocate when `stack` came from
     /// [`Program::new_stack`] or has capacity of at least [`Program::max_stack`]
-    /// (a smaller stack is grown once). A slot index beyond `slots` reads NaN.
+    /// (a smaller stack is grown once). A slot index beyond `slots` reads NaN
+    /// (and trips a debug assertion: the caller's row layout is wrong).
     pub fn eval(&self, slots: &[f64], stack: &mut Stack) -> f64 {
         let s = &mut stack.values;
         s.clear();
@@ -336,25 +339,29 @@ impl Program {
                     let base = s.len().saturating_sub(dynamic as usize + 1);
                     let x = s.get(base).copied().unwrap_or(f64::NAN);
                     let start = start as usize;
-                    let consts = self
-                        .consts
-                        .get(start..start + len as usize)
-                        .unwrap_or(&[]);
+                    let consts = self.consts.get(start..start + len as usize).unwrap_or(&[]);
                     let dynamic_items = s.get(base + 1..).unwrap_or(&[]);
-                    let found =
-                        member(x, dynamic_items, tolerant) || member(x, consts, tolerant);
+                    let found = member(x, dynamic_items, tolerant) || member(x, consts, tolerant);
                     s.truncate(base);
                     s.push(b2f(found));
                 }
                 Op::Min(n) => {
                     let base = s.len().saturating_sub(n as usize);
-                    let v = s[base..].iter().copied().reduce(min_nan).unwrap_or(f64::NAN);
+                    let v = s[base..]
+                        .iter()
+                        .copied()
+                        .reduce(min_nan)
+                        .unwrap_or(f64::NAN);
                     s.truncate(base);
                     s.push(v);
                 }
                 Op::Max(n) => {
                     let base = s.len().saturating_sub(n as usize);
-                    let v = s[base..].iter().copied().reduce(max_nan).unwrap_or(f64::NAN);
+                    let v = s[base..]
+                        .iter()
+                        .copied()
+                        .reduce(max_nan)
+                        .unwrap_or(f64::NAN);
                     s.truncate(base);
                     s.push(v);
                 }
@@ -390,5 +397,309 @@ impl Program {
             [Op::Const(v)] => Some(*v),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::test_scope::TestScope;
+    use crate::expr::{Type, compile, parse};
+
+    /// income, members, area (rural), employed (false), children, tenure (renter)
+    const ROW: [f64; 6] = [1200.0, 4.0, 1.0, 0.0, 2.0, 1.0];
+
+    fn prog(src: &str) -> Program {
+        match compile(&parse(src).unwrap(), &TestScope::new(), None) {
+            Ok((p, _)) => p,
+            Err(e) => panic!("{src:?}: {e:?}"),
+        }
+    }
+
+    fn run_on(src: &str, row: &[f64]) -> f64 {
+        let p = prog(src);
+        let mut stack = p.new_stack();
+        p.eval(row, &mut stack)
+    }
+
+    fn run(src: &str) -> f64 {
+        run_on(src, &ROW)
+    }
+
+    /// Row with `income` and `members` replaced.
+    fn row2(income: f64, members: f64) -> [f64; 6] {
+        let mut row = ROW;
+        row[0] = income;
+        row[1] = members;
+        row
+    }
+
+    #[test]
+    fn arithmetic() {
+        assert_eq!(run("income / members"), 300.0);
+        assert_eq!(run("income - members * children"), 1192.0);
+        assert_eq!(run("(income + 1) * 2"), 2402.0);
+        assert_eq!(run("-income + 1"), -1199.0);
+        assert_eq!(run("- -members"), 4.0);
+        assert_eq!(run("income - members - children"), 1194.0);
+        assert_eq!(run("income / members / children"), 150.0);
+        assert_eq!(run("income * half + poverty_line_urban"), 1600.0);
+        assert_eq!(run("income / (members - 4)"), f64::INFINITY);
+        assert!(run("(members - 4) / (members - 4)").is_nan());
+    }
+
+    #[test]
+    fn comparisons_and_logic() {
+        assert_eq!(run("income > 1000"), 1.0);
+        assert_eq!(run("income >= 1200"), 1.0);
+        assert_eq!(run("income < 1200"), 0.0);
+        assert_eq!(run("income <= 1199"), 0.0);
+        assert_eq!(run("members == 4"), 1.0);
+        assert_eq!(run("members != 4"), 0.0);
+        assert_eq!(run("employed == false"), 1.0);
+        assert_eq!(run("employed != true"), 1.0);
+        for (employed, expected) in [(0.0, [0.0, 1.0, 1.0]), (1.0, [1.0, 1.0, 0.0])] {
+            let mut row = ROW;
+            row[3] = employed;
+            assert_eq!(run_on("employed and members > 1", &row), expected[0]);
+            assert_eq!(run_on("employed or members > 1", &row), expected[1]);
+            assert_eq!(run_on("not employed", &row), expected[2]);
+        }
+        assert_eq!(run("employed or members > 5"), 0.0);
+        assert_eq!(run("not employed and not members == 3"), 1.0);
+        let p = prog("income < 1000 or children >= 2");
+        assert!(p.eval_bool(&ROW, &mut p.new_stack()));
+    }
+
+    #[test]
+    fn enums_and_membership() {
+        assert_eq!(run("area == rural"), 1.0);
+        assert_eq!(run("area == 'urban'"), 0.0);
+        assert_eq!(run("'rural' == area"), 1.0);
+        assert_eq!(run("area != urban"), 1.0);
+        assert_eq!(run("tenure in [owner, 'renter']"), 1.0);
+        assert_eq!(run("tenure in [owner, other]"), 0.0);
+        assert_eq!(run("tenure not in [owner, other]"), 1.0);
+        assert_eq!(run("members in [1, 2, 3]"), 0.0);
+        assert_eq!(run("members in [1, children * 2]"), 1.0);
+        assert_eq!(run("members not in [children, 4]"), 0.0);
+        assert_eq!(run("members / 3 * 3 in [4]"), 1.0);
+        let (p, ty) = compile(
+            &parse("if employed then urban else area").unwrap(),
+            &TestScope::new(),
+            Some(Type::Enum(0)),
+        )
+        .unwrap();
+        assert_eq!(ty, Type::Enum(0));
+        assert_eq!(p.eval(&ROW, &mut p.new_stack()), 1.0);
+    }
+
+    #[test]
+    fn if_then_else() {
+        let src = "if income < 500 then 1 else if income < 1000 then 2 else 3";
+        assert_eq!(run_on(src, &row2(100.0, 1.0)), 1.0);
+        assert_eq!(run_on(src, &row2(700.0, 1.0)), 2.0);
+        assert_eq!(run_on(src, &row2(5000.0, 1.0)), 3.0);
+        assert_eq!(run("(if employed then 10 else 20) + 1"), 21.0);
+        assert_eq!(run("if members > 0 then income / members else 0"), 300.0);
+        assert_eq!(
+            run_on(
+                "if members > 0 then income / members else 0",
+                &row2(1.0, 0.0)
+            ),
+            0.0
+        );
+    }
+
+    #[test]
+    fn builtins() {
+        assert_eq!(run("min(income, members, children)"), 2.0);
+        assert_eq!(run("max(income, members, children)"), 1200.0);
+        assert_eq!(run("min(members, 3)"), 3.0);
+        assert_eq!(run("clamp(income, 0, 1000)"), 1000.0);
+        assert_eq!(run("clamp(members, 5, 10)"), 5.0);
+        assert_eq!(run("clamp(members, 0, 10)"), 4.0);
+        assert_eq!(run("floor(income / 7)"), 171.0);
+        assert_eq!(run("ceil(income / 7)"), 172.0);
+        assert_eq!(run("abs(members - income)"), 1196.0);
+        assert_eq!(run("round(income / 7)"), 171.0);
+        assert_eq!(run("round(income / 7, 2)"), 171.43);
+        assert!(run("min(income / 0 * 0, 5)").is_nan(), "min propagates NaN");
+        assert!(
+            run("max(5, (members - 4) / 0)").is_nan(),
+            "max propagates NaN"
+        );
+    }
+
+    #[test]
+    fn rounding_is_half_away_from_zero_with_nudge() {
+        let r = |x: f64, digits: &str| {
+            let p = prog(&format!("round(income{digits})"));
+            p.eval(&row2(x, 1.0), &mut p.new_stack())
+        };
+        assert_eq!(r(2.5, ""), 3.0);
+        assert_eq!(r(-2.5, ""), -3.0);
+        assert_eq!(r(2.4999, ""), 2.0);
+        assert_eq!(r(0.0, ""), 0.0);
+        assert_eq!(r(28.749999999999996, ", 1"), 28.8);
+        assert_eq!(r(1.005, ", 2"), 1.01);
+        assert_eq!(r(-1.005, ", 2"), -1.01);
+        assert_eq!(r(1234.5678, ", 0"), 1235.0);
+        assert!(r(f64::NAN, "").is_nan());
+        assert_eq!(prog("round(28.749999999999996, 1)").as_const(), Some(28.8));
+    }
+
+    #[test]
+    fn tolerant_comparisons() {
+        // 8 × 1/24 + 1/8 accumulated in floating point is not exactly 11/24.
+        let mut sum = 0.0;
+        for _ in 0..8 {
+            sum += 1.0 / 24.0;
+        }
+        sum += 1.0 / 8.0;
+        let exact = 11.0 / 24.0;
+        let cmp = |op: &str, x: f64, rhs: &str| {
+            let p = prog(&format!("income {op} {rhs}"));
+            p.eval_bool(&row2(x, 1.0), &mut p.new_stack())
+        };
+        assert!(cmp(">=", sum, "11 / 24"));
+        assert!(cmp("<=", sum, "11 / 24"));
+        assert!(cmp("==", sum, "11 / 24"));
+        assert!(!cmp("!=", sum, "11 / 24"));
+        assert!(!cmp("<", sum, "11 / 24"));
+        assert!(!cmp(">", sum, "11 / 24"));
+        let third = 0.33333333333333326;
+        assert!(third < 1.0 / 3.0);
+        assert!(cmp(">=", third, "1 / 3"));
+        assert!(!cmp("<", third, "1 / 3"));
+        assert!(cmp("==", third, "1/3"));
+        let p = prog("members in [1 / 3]");
+        assert!(p.eval_bool(&row2(0.0, third), &mut p.new_stack()));
+        // Differences well above EPSILON still count.
+        assert!(cmp("<", exact - 1e-6, "11 / 24"));
+        assert!(cmp(">", exact + 1e-6, "11 / 24"));
+        assert!(!cmp("==", exact + 1e-6, "11 / 24"));
+        assert!(!cmp(">=", exact - 1e-6, "11 / 24"));
+        // Infinities compare equal to themselves.
+        assert!(cmp("==", f64::INFINITY, "1 / 0"));
+    }
+
+    #[test]
+    fn short_circuit_skips_the_other_side() {
+        // Only four slots: reading `children` (slot 4) would trip the
+        // out-of-range debug assertion, so it must not be evaluated.
+        let short = [1200.0, 0.0, 0.0, 0.0];
+        assert_eq!(run_on("employed and children > 0", &short), 0.0);
+        assert_eq!(run_on("not employed or children > 0", &short), 1.0);
+        assert_eq!(
+            run_on("if employed then children else income", &short),
+            1200.0
+        );
+        assert_eq!(
+            run_on("members > 0 and income / members < 3", &short),
+            0.0,
+            "no division by zero"
+        );
+        assert_eq!(run_on("members == 0 or income / members < 3", &short), 1.0);
+    }
+
+    #[test]
+    fn eval_does_not_allocate() {
+        let sources = [
+            "min(income, members, children) + (if employed then 1 else max(1, 2, income))",
+            "income > 0 and (members in [1, 2, children] or tenure not in [owner])",
+            "clamp(round(income / members, 2), children, income * (1 + members))",
+            "if employed then (if members > 1 then 1 else 2) else (if area == urban then 3 else 4)",
+            "7",
+        ];
+        let rows = [ROW, row2(0.0, 0.0), [1.0, 1.0, 0.0, 1.0, 1.0, 0.0]];
+        for src in sources {
+            let p = prog(src);
+            let mut stack = p.new_stack();
+            let capacity = stack.capacity();
+            assert!(capacity >= p.max_stack());
+            let first = p.eval(&ROW, &mut stack);
+            for row in &rows {
+                p.eval(row, &mut stack);
+                assert_eq!(stack.capacity(), capacity, "{src}: the stack grew");
+            }
+            // A default (empty) stack is grown once, then reused.
+            let mut fresh = Stack::default();
+            assert_eq!(p.eval(&ROW, &mut fresh), first);
+            let grown = fresh.capacity();
+            p.eval(&ROW, &mut fresh);
+            assert_eq!(fresh.capacity(), grown);
+        }
+    }
+
+    #[test]
+    fn constant_program() {
+        let p = prog("poverty_line_urban * 1.2");
+        assert_eq!(p.as_const(), Some(1200.0));
+        assert_eq!(p.eval(&[], &mut p.new_stack()), 1200.0);
+        assert_eq!(p.slots_used(), &[] as &[usize]);
+        let p = prog("income * 2 + members");
+        assert_eq!(p.as_const(), None);
+        assert_eq!(p.slots_used(), &[0, 1]);
+    }
+
+    #[test]
+    fn folding_agrees_with_evaluation() {
+        // The same expression, once over constants (folded) and once over slots.
+        let cases = [
+            ("A / B - round(A * 3.7, 1)", 7.25, 2.0),
+            (
+                "clamp(A, B, 10) * floor(B / 3) + ceil(A) - abs(-B)",
+                7.25,
+                2.0,
+            ),
+            (
+                "if A >= B then min(A, B) else max(A, B, 3)",
+                1.0 / 3.0,
+                0.33333333333333326,
+            ),
+            ("A == B or A < B and not A > B", 0.1 + 0.2, 0.3),
+            ("A in [1, B, 3] and A not in [4]", 2.0, 2.0 + 1e-12),
+        ];
+        for (src, a, b) in cases {
+            let folded = prog(
+                &src.replace('A', &format!("{a:?}"))
+                    .replace('B', &format!("{b:?}")),
+            );
+            let dynamic = prog(&src.replace('A', "income").replace('B', "members"));
+            let value = folded.as_const().unwrap();
+            assert_eq!(value, run_on_prog(&dynamic, &row2(a, b)), "{src}");
+        }
+    }
+
+    fn run_on_prog(p: &Program, row: &[f64]) -> f64 {
+        p.eval(row, &mut p.new_stack())
+    }
+
+    #[test]
+    fn deep_but_allowed_expressions_work() {
+        // Near the nesting limit every pass (parse, check, fold, emit, eval,
+        // display, drop) must stay within a 2 MiB thread stack, even unoptimised.
+        let n = crate::expr::MAX_DEPTH - 2;
+        let sources = [
+            format!("{}income{}", "min(1, ".repeat(n), ")".repeat(n)),
+            format!("{}income", "if employed then 1 else ".repeat(n)),
+            format!("{}employed", "not ".repeat(n)),
+            format!("{}income{}", "(".repeat(n), ")".repeat(n)),
+            format!("income{}", " + 1".repeat(n)),
+        ];
+        let handle = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                for src in sources {
+                    let e = parse(&src).unwrap();
+                    assert!(!e.to_string().is_empty());
+                    assert!(!e.names().is_empty());
+                    let (p, _) = compile(&e, &TestScope::new(), None).unwrap();
+                    p.eval(&ROW, &mut p.new_stack());
+                }
+            })
+            .unwrap();
+        assert!(handle.join().is_ok());
     }
 }

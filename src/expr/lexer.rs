@@ -73,19 +73,16 @@ pub(crate) fn tokenize(src: &str) -> Result<Vec<Token>, ExprError> {
                     .count();
                 (keyword(&src[i..i + len]), len)
             }
-            b'\'' | b'"' => {
-                match bytes[i + 1..].iter().position(|&c| c == b) {
-                    Some(p) => (TokenKind::Str, p + 2),
-                    None => {
-                        let quote = char::from(b);
-                        return Err(ExprError::new(
-                            Span::new(i, src.len()),
-                            "unterminated string",
-                        )
-                        .with_help(format!("close it with {quote}")));
-                    }
+            b'\'' | b'"' => match bytes[i + 1..].iter().position(|&c| c == b) {
+                Some(p) => (TokenKind::Str, p + 2),
+                None => {
+                    let quote = char::from(b);
+                    return Err(
+                        ExprError::new(Span::new(i, src.len()), "unterminated string")
+                            .with_help(format!("close it with {quote}")),
+                    );
                 }
-            }
+            },
             b'+' => single(TokenKind::Plus),
             b'-' => single(TokenKind::Minus),
             b'*' => single(TokenKind::Star),
@@ -160,7 +157,10 @@ fn number(text: &str, span: Span) -> Result<f64, ExprError> {
     let clean: String = text.chars().filter(|&c| c != '_').collect();
     match clean.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
-        _ => Err(ExprError::new(span, format!("number literal `{text}` is too large"))),
+        _ => Err(ExprError::new(
+            span,
+            format!("number literal `{text}` is too large"),
+        )),
     }
 }
 
@@ -237,8 +237,14 @@ mod tests {
         assert_eq!(err("x == 'urban"), (5, 11, "unterminated string".into()));
         assert_eq!(err("1__0"), (0, 4, "invalid number literal `1__0`".into()));
         assert_eq!(err("1_"), (0, 2, "invalid number literal `1_`".into()));
-        assert_eq!(err("2 + 1.5.2"), (4, 9, "invalid number literal `1.5.2`".into()));
-        assert_eq!(err("12abc"), (0, 5, "invalid number literal `12abc`".into()));
+        assert_eq!(
+            err("2 + 1.5.2"),
+            (4, 9, "invalid number literal `1.5.2`".into())
+        );
+        assert_eq!(
+            err("12abc"),
+            (0, 5, "invalid number literal `12abc`".into())
+        );
         assert_eq!(err("1."), (0, 2, "invalid number literal `1.`".into()));
         assert_eq!(err("a && b").2, "unexpected character `&`");
         let huge = "9".repeat(400);

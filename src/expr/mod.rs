@@ -54,12 +54,12 @@ mod lexer;
 mod parser;
 mod typeck;
 
-pub use ast::{BinOp, Builtin, Expr, ExprKind, UnOp};
+pub use ast::Expr;
 pub use eval::{Program, Stack};
 
 /// Absolute tolerance of numeric comparisons (`<`, `<=`, `==`, `in`, ...), so that
-/// values computed in floating point (e.g. `8 * (1/24) + 1/8`) still meet an exact
-/// threshold such as `1/3`.
+/// values computed in floating point still meet an exact threshold: a score summed
+/// to 0.33333333333333326 satisfies `score >= 1/3`.
 pub const EPSILON: f64 = 1e-9;
 
 /// Deepest nesting an expression may have; deeper input is rejected with an error
@@ -131,7 +131,8 @@ pub fn compile(
 /// Nearest candidate for a misspelt name (hand-written Levenshtein), or None if nothing is close.
 ///
 /// "Close" means at most `max(1, len / 3)` edits, counted case-insensitively, where
-/// `len` is the length of `name`; ties go to the earliest candidate.
+/// `len` is the length of `name`, and not a rewrite of the whole word; ties go to
+/// the earliest candidate.
 pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let name: Vec<char> = name.chars().flat_map(char::to_lowercase).collect();
     let limit = (name.len() / 3).max(1);
@@ -143,7 +144,9 @@ pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         }
         let cand_chars: Vec<char> = cand.chars().flat_map(char::to_lowercase).collect();
         let d = levenshtein(&name, &cand_chars, &mut row);
-        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
+        // Replacing the whole word is not a typo ("x" is not "near" "a").
+        let whole = name.len().max(cand_chars.len());
+        if d <= limit && d < whole && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, cand));
         }
     }
@@ -242,6 +245,8 @@ mod tests {
         assert_eq!(suggest("xyz", names), None);
         assert_eq!(suggest("", names), None);
         assert_eq!(suggest("mn", ["min", "max"]), Some("min"));
+        assert_eq!(suggest("x", ["a", "y"]), None);
+        assert_eq!(suggest("ab", ["a", "b"]), Some("a"));
     }
 
     #[test]
@@ -256,6 +261,49 @@ mod tests {
         assert_eq!(d("abc", ""), 3);
         assert_eq!(d("flaw", "lawn"), 2);
         assert_eq!(d("same", "same"), 0);
+    }
+
+    #[test]
+    fn random_input_never_panics() {
+        // Random token soup through every stage; errors are fine, panics are not.
+        let vocab = [
+            "income", "members", "area", "employed", "tenure", "half", "urban", "rural", "'owner'",
+            "owner", "membres", "1", "0", "2.5", "true", "false", "+", "-", "*", "/", "<", "<=",
+            ">", ">=", "==", "!=", "and", "or", "not", "in", "if", "then", "else", "(", ")", "[",
+            "]", ",", "min", "max", "clamp", "round", "floor", "ceil", "abs",
+        ];
+        let scope = test_scope::TestScope::new();
+        let row = [1.0, 2.0, 1.0, 0.0, 3.0, 2.0];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let mut compiled = 0;
+        for _ in 0..30_000 {
+            let len = 1 + next(12);
+            let src: Vec<&str> = (0..len).map(|_| vocab[next(vocab.len())]).collect();
+            let src = src.join(" ");
+            let Ok(expr) = parse(&src) else { continue };
+            let _ = expr.to_string();
+            for expected in [
+                None,
+                Some(Type::Bool),
+                Some(Type::Number),
+                Some(Type::Enum(1)),
+            ] {
+                if let Ok((program, _)) = compile(&expr, &scope, expected) {
+                    compiled += 1;
+                    let mut stack = program.new_stack();
+                    let capacity = stack.capacity();
+                    program.eval(&row, &mut stack);
+                    assert_eq!(stack.capacity(), capacity, "{src}");
+                }
+            }
+        }
+        assert!(compiled > 100, "only {compiled} programs compiled");
     }
 
     #[test]

@@ -28,9 +28,7 @@ impl Infix {
         match self {
             Infix::Bin(BinOp::Or) => (1, 2),
             Infix::Bin(BinOp::And) => (3, 4),
-            Infix::Bin(
-                BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne,
-            )
+            Infix::Bin(BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne)
             | Infix::In(_) => (7, 8),
             Infix::Bin(BinOp::Add | BinOp::Sub) => (9, 10),
             Infix::Bin(BinOp::Mul | BinOp::Div) => (11, 12),
@@ -442,7 +440,10 @@ mod tests {
         assert_eq!(sexp("not not a"), "(not (not a))");
         assert_eq!(sexp("a + b < c * d"), "(< (+ a b) (* c d))");
         assert_eq!(sexp("a < b and b <= c"), "(and (< a b) (<= b c))");
-        assert_eq!(sexp("a >= 1 or a > 2 or a != 3"), "(or (or (>= a 1) (> a 2)) (!= a 3))");
+        assert_eq!(
+            sexp("a >= 1 or a > 2 or a != 3"),
+            "(or (or (>= a 1) (> a 2)) (!= a 3))"
+        );
     }
 
     #[test]
@@ -490,7 +491,10 @@ mod tests {
         assert_eq!(sexp("max(1, 2,)"), "(call max 1 2)");
         assert_eq!(sexp("clamp(x, 0, 1)"), "(call clamp x 0 1)");
         assert_eq!(sexp("round(x / 3, 2)"), "(call round (/ x 3) 2)");
-        assert_eq!(sexp("floor(x) + ceil(y) * abs(z)"), "(+ (call floor x) (* (call ceil y) (call abs z)))");
+        assert_eq!(
+            sexp("floor(x) + ceil(y) * abs(z)"),
+            "(+ (call floor x) (* (call ceil y) (call abs z)))"
+        );
         assert_eq!(sexp("min"), "min");
     }
 
@@ -503,7 +507,10 @@ mod tests {
         };
         assert_eq!(rhs.span(), Span::new(6, 13));
         assert_eq!(parse("x not in [1, 2]").unwrap().span(), Span::new(0, 15));
-        assert_eq!(parse("if a then b else c").unwrap().span(), Span::new(0, 18));
+        assert_eq!(
+            parse("if a then b else c").unwrap().span(),
+            Span::new(0, 18)
+        );
         assert_eq!(parse("-min(a, b)").unwrap().span(), Span::new(0, 10));
     }
 
@@ -515,33 +522,89 @@ mod tests {
         assert_eq!(err("(1 + 2"), (0, 1, "unclosed parenthesis".into()));
         assert_eq!(err("min(a, b"), (3, 4, "unclosed parenthesis".into()));
         assert_eq!(err("x in [a, b"), (5, 6, "unclosed bracket".into()));
-        assert_eq!(err("1 + )"), (4, 5, "expected an expression, found `)`".into()));
+        assert_eq!(
+            err("1 + )"),
+            (4, 5, "expected an expression, found `)`".into())
+        );
         assert_eq!(err("(1 + 2))"), (7, 8, "unmatched `)`".into()));
         assert_eq!(
             err("a b"),
-            (2, 3, "expected an operator or the end of the expression, found `b`".into())
+            (
+                2,
+                3,
+                "expected an operator or the end of the expression, found `b`".into()
+            )
         );
-        assert_eq!(err("(a b)"), (3, 4, "expected an operator or `)`, found `b`".into()));
-        assert_eq!(err("a < b < c"), (6, 7, "comparison operators cannot be chained".into()));
-        assert_eq!(err("a == b in [c]"), (7, 9, "comparison operators cannot be chained".into()));
+        assert_eq!(
+            err("(a b)"),
+            (3, 4, "expected an operator or `)`, found `b`".into())
+        );
+        assert_eq!(
+            err("a < b < c"),
+            (6, 7, "comparison operators cannot be chained".into())
+        );
+        assert_eq!(
+            err("a == b in [c]"),
+            (7, 9, "comparison operators cannot be chained".into())
+        );
         assert_eq!(
             err("a < b not in [c]"),
             (6, 12, "comparison operators cannot be chained".into())
         );
-        assert_eq!(err("clamp(x, 1)"), (0, 11, "`clamp` takes 3 arguments, found 2".into()));
-        assert_eq!(err("min(x)"), (0, 6, "`min` takes at least 2 arguments, found 1".into()));
-        assert_eq!(err("round(1, 2, 3)"), (0, 14, "`round` takes 1 or 2 arguments, found 3".into()));
-        assert_eq!(err("abs()"), (0, 5, "`abs` takes 1 argument, found 0".into()));
-        assert_eq!(err("mn(a, b)"), (0, 2, "unknown function `mn`; did you mean `min`?".into()));
+        assert_eq!(
+            err("clamp(x, 1)"),
+            (0, 11, "`clamp` takes 3 arguments, found 2".into())
+        );
+        assert_eq!(
+            err("min(x)"),
+            (0, 6, "`min` takes at least 2 arguments, found 1".into())
+        );
+        assert_eq!(
+            err("round(1, 2, 3)"),
+            (0, 14, "`round` takes 1 or 2 arguments, found 3".into())
+        );
+        assert_eq!(
+            err("abs()"),
+            (0, 5, "`abs` takes 1 argument, found 0".into())
+        );
+        assert_eq!(
+            err("mn(a, b)"),
+            (0, 2, "unknown function `mn`; did you mean `min`?".into())
+        );
         assert_eq!(err("sqrt(a)"), (0, 4, "unknown function `sqrt`".into()));
-        assert_eq!(err("if a then b"), (11, 11, "expected `else`, found end of expression".into()));
-        assert_eq!(err("if a b else c"), (5, 6, "expected `then`, found `b`".into()));
-        assert_eq!(err("x in a"), (5, 6, "expected `[` after `in`, found `a`".into()));
+        assert_eq!(
+            err("if a then b"),
+            (11, 11, "expected `else`, found end of expression".into())
+        );
+        assert_eq!(
+            err("if a b else c"),
+            (5, 6, "expected `then`, found `b`".into())
+        );
+        assert_eq!(
+            err("x in a"),
+            (5, 6, "expected `[` after `in`, found `a`".into())
+        );
         assert_eq!(err("x in []"), (5, 7, "empty list after `in`".into()));
-        assert_eq!(err("x in [a b]"), (8, 9, "expected `,` or `]`, found `b`".into()));
-        assert_eq!(err("min(a,, b)"), (6, 7, "expected an expression, found `,`".into()));
-        assert_eq!(err("[a]"), (0, 1, "a list `[...]` is only allowed after `in`".into()));
-        assert_eq!(err("a not b"), (2, 5, "expected an operator or the end of the expression, found `not`".into()));
+        assert_eq!(
+            err("x in [a b]"),
+            (8, 9, "expected `,` or `]`, found `b`".into())
+        );
+        assert_eq!(
+            err("min(a,, b)"),
+            (6, 7, "expected an expression, found `,`".into())
+        );
+        assert_eq!(
+            err("[a]"),
+            (0, 1, "a list `[...]` is only allowed after `in`".into())
+        );
+        assert_eq!(
+            err("a not b"),
+            (
+                2,
+                5,
+                "expected an operator or the end of the expression, found `not`".into()
+            )
+        );
         assert_eq!(err("1 + 2x"), (4, 6, "invalid number literal `2x`".into()));
     }
 

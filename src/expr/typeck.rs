@@ -160,10 +160,12 @@ impl Checker<'_> {
         let t = self.infer(e, Some(Type::Number))?;
         match t.ty {
             Type::Number => Ok(t),
-            Type::Enum(id) => Err(self.mismatch(Type::Number, t.ty, e.span()).with_help(format!(
-                "values of `{}` can only be compared with `==`, `!=` or `in`",
-                self.scope.enum_label(id)
-            ))),
+            Type::Enum(id) => Err(self
+                .mismatch(Type::Number, t.ty, e.span())
+                .with_help(format!(
+                    "values of `{}` can only be compared with `==`, `!=` or `in`",
+                    self.scope.enum_label(id)
+                ))),
             Type::Bool => Err(self.mismatch(Type::Number, t.ty, e.span())),
         }
     }
@@ -172,7 +174,11 @@ impl Checker<'_> {
     fn logic(&self, and: bool, a: &Expr, b: &Expr, span: Span) -> Result<Typed, ExprError> {
         let x = Box::new(self.expect(a, Type::Bool)?);
         let y = Box::new(self.expect(b, Type::Bool)?);
-        let kind = if and { TKind::And(x, y) } else { TKind::Or(x, y) };
+        let kind = if and {
+            TKind::And(x, y)
+        } else {
+            TKind::Or(x, y)
+        };
         Ok(Typed::new(kind, Type::Bool, span))
     }
 
@@ -285,9 +291,7 @@ impl Checker<'_> {
             typed_args.push(self.expect(arg, Type::Number)?);
         }
         let kind = match (func, typed_args.len()) {
-            (Builtin::Min | Builtin::Max, 2..) => {
-                TKind::Extreme(func == Builtin::Max, typed_args)
-            }
+            (Builtin::Min | Builtin::Max, 2..) => TKind::Extreme(func == Builtin::Max, typed_args),
             (Builtin::Clamp, 3) => {
                 let mut it = typed_args.into_iter();
                 let (Some(x), Some(lo), Some(hi)) = (it.next(), it.next(), it.next()) else {
@@ -371,7 +375,9 @@ impl Checker<'_> {
         if let Some(near) = suggest(name, names.iter().map(String::as_str)) {
             err.with_help(format!("did you mean `{near}`?"))
         } else if Builtin::from_name(name).is_some() {
-            err.with_help(format!("`{name}` is a function; call it like `{name}(...)`"))
+            err.with_help(format!(
+                "`{name}` is a function; call it like `{name}(...)`"
+            ))
         } else {
             err
         }
@@ -414,11 +420,8 @@ fn string_not_allowed(span: Span) -> ExprError {
 #[cold]
 #[inline(never)]
 fn bool_in_list(span: Span) -> ExprError {
-    ExprError::new(
-        span,
-        "expected a number or an enum value, found a boolean",
-    )
-    .with_help("`in` checks a number or an enum value against a list")
+    ExprError::new(span, "expected a number or an enum value, found a boolean")
+        .with_help("`in` checks a number or an enum value against a list")
 }
 
 #[cold]
@@ -443,11 +446,10 @@ fn round_scale(digits: Typed) -> Result<f64, ExprError> {
             span,
             "the number of digits in `round` must be a whole number from 0 to 15",
         )),
-        _ => Err(ExprError::new(
-            span,
-            "the number of digits in `round` must be a constant",
-        )
-        .with_help("use a number such as `round(x, 2)`")),
+        _ => Err(
+            ExprError::new(span, "the number of digits in `round` must be a constant")
+                .with_help("use a number such as `round(x, 2)`"),
+        ),
     }
 }
 
@@ -489,8 +491,14 @@ mod tests {
         assert_eq!(ty("area == urban"), Type::Bool);
         assert_eq!(ty("urban == area"), Type::Bool);
         assert_eq!(ty("'Urban' != area"), Type::Bool);
-        assert_eq!(ty("area == (if employed then urban else 'rural')"), Type::Bool);
-        assert_eq!(ty("(if employed then urban else 'rural') == area"), Type::Bool);
+        assert_eq!(
+            ty("area == (if employed then urban else 'rural')"),
+            Type::Bool
+        );
+        assert_eq!(
+            ty("(if employed then urban else 'rural') == area"),
+            Type::Bool
+        );
         assert_eq!(ty("tenure in [owner, 'renter']"), Type::Bool);
         assert_eq!(ty("members not in [1, 2, half * 2]"), Type::Bool);
         assert_eq!(ty("employed == true"), Type::Bool);
@@ -607,7 +615,11 @@ mod tests {
         );
         assert_eq!(
             err("area == tenure"),
-            (8, 14, "expected a value of `area`, found a value of `tenure`".into())
+            (
+                8,
+                14,
+                "expected a value of `area`, found a value of `tenure`".into()
+            )
         );
         assert_eq!(
             err("if income then 1 else 2"),
@@ -623,7 +635,11 @@ mod tests {
         );
         assert_eq!(
             err("employed in [true]"),
-            (0, 8, "expected a number or an enum value, found a boolean".into())
+            (
+                0,
+                8,
+                "expected a number or an enum value, found a boolean".into()
+            )
         );
         assert_eq!(
             err("min(1, employed)"),
@@ -631,12 +647,13 @@ mod tests {
         );
         assert_eq!(
             err("income == 'urban'"),
-            (10, 17, "a string is only allowed where an enum value is expected".into())
+            (
+                10,
+                17,
+                "a string is only allowed where an enum value is expected".into()
+            )
         );
-        assert_eq!(
-            err("urban == rural"),
-            (0, 5, "unknown name `urban`".into())
-        );
+        assert_eq!(err("urban == rural"), (0, 5, "unknown name `urban`".into()));
     }
 
     #[test]
@@ -655,7 +672,11 @@ mod tests {
     fn round_digits_must_be_constant() {
         assert_eq!(
             err("round(income, members)"),
-            (14, 21, "the number of digits in `round` must be a constant".into())
+            (
+                14,
+                21,
+                "the number of digits in `round` must be a constant".into()
+            )
         );
         assert_eq!(
             err("round(income, 1.5)"),

@@ -154,7 +154,17 @@ mod tests {
         assert_eq!(parse_integer(b"0"), Ok(0.0));
         assert_eq!(parse_integer(b"050"), Ok(50.0));
         assert_eq!(parse_integer(b"-0"), Ok(-0.0));
-        for bad in [&b""[..], b"-", b"+1", b"1.0", b"1e2", b"0x10", b" 1", "٣".as_bytes(), b"1_000"] {
+        for bad in [
+            &b""[..],
+            b"-",
+            b"+1",
+            b"1.0",
+            b"1e2",
+            b"0x10",
+            b" 1",
+            "٣".as_bytes(),
+            b"1_000",
+        ] {
             assert_eq!(parse_integer(bad), Err(CellError::NotInteger), "{bad:?}");
         }
         let big = parse_integer(b"99999999999999999999").unwrap();
@@ -167,7 +177,16 @@ mod tests {
         assert_eq!(parse_number(b"0.5"), Ok(0.5));
         assert_eq!(parse_number(b"-5"), Ok(-5.0));
         for bad in [
-            &b""[..], b".5", b"5.", b"1.000.000", b"1,5", b"1e400", b"NaN", b"inf", b"+3", b"0x10",
+            &b""[..],
+            b".5",
+            b"5.",
+            b"1.000.000",
+            b"1,5",
+            b"1e400",
+            b"NaN",
+            b"inf",
+            b"+3",
+            b"0x10",
         ] {
             assert_eq!(parse_number(bad), Err(CellError::NotNumber), "{bad:?}");
         }

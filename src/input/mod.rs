@@ -33,16 +33,16 @@ pub enum InputError {
         line: u64,
         message: String,
     },
-    #[error(
-        "{file}: required column `{column}` is missing\n  the header has: {found}{hint}"
-    )]
+    #[error("{file}: required column `{column}` is missing\n  the header has: {found}{hint}")]
     MissingColumn {
         file: String,
         column: String,
         found: String,
         hint: String,
     },
-    #[error("{file}, line 1: column `{column}` appears twice in the header (columns {first} and {second})")]
+    #[error(
+        "{file}, line 1: column `{column}` appears twice in the header (columns {first} and {second})"
+    )]
     DuplicateColumn {
         file: String,
         column: String,
@@ -94,7 +94,11 @@ pub struct CsvInput {
 
 /// Open `path` (`-` for standard input) and read its header line.
 pub fn open(path: &str, options: &ReadOptions) -> Result<CsvInput, InputError> {
-    let name = if path == "-" { "<stdin>".to_string() } else { path.to_string() };
+    let name = if path == "-" {
+        "<stdin>".to_string()
+    } else {
+        path.to_string()
+    };
     let raw: Box<dyn Read + Send> = if path == "-" {
         Box::new(io::stdin())
     } else {
@@ -129,13 +133,18 @@ pub fn from_reader(
         if skipped_lines == 0 && first.starts_with(b"\xEF\xBB\xBF") {
             first.drain(..3);
         }
-        if first.iter().all(|b| matches!(b, b'\r' | b'\n' | b' ' | b'\t')) {
+        if first
+            .iter()
+            .all(|b| matches!(b, b'\r' | b'\n' | b' ' | b'\t'))
+        {
             skipped_lines += 1;
             continue;
         }
         break;
     }
-    let delimiter = options.delimiter.unwrap_or_else(|| detect_delimiter(&first));
+    let delimiter = options
+        .delimiter
+        .unwrap_or_else(|| detect_delimiter(&first));
     let prefix = io::Cursor::new(first);
     let chained: Box<dyn Read + Send> = Box::new(prefix.chain(buffered));
     let mut reader = csv::ReaderBuilder::new()
@@ -222,7 +231,11 @@ pub struct Layout {
 
 impl Layout {
     /// Match header names to inputs: case-insensitive after trimming, after `--rename`.
-    pub fn new(policy: &Policy, input: &CsvInput, options: &ReadOptions) -> Result<Layout, InputError> {
+    pub fn new(
+        policy: &Policy,
+        input: &CsvInput,
+        options: &ReadOptions,
+    ) -> Result<Layout, InputError> {
         let mut renames: HashMap<String, String> = HashMap::new();
         for (from, to) in &options.renames {
             if policy.input(to).is_none() {
@@ -486,15 +499,19 @@ impl<'p> RowParser<'p> {
                             format!("`{}` already appeared on line {first}", lossy(raw)),
                         ));
                     }
-                    std::str::from_utf8(raw).map(|_| 0.0).map_err(|_| cell::CellError::NotUtf8)
+                    std::str::from_utf8(raw)
+                        .map(|_| 0.0)
+                        .map_err(|_| cell::CellError::NotUtf8)
                 }
-                InputType::Text => {
-                    std::str::from_utf8(raw).map(|_| 0.0).map_err(|_| cell::CellError::NotUtf8)
-                }
+                InputType::Text => std::str::from_utf8(raw)
+                    .map(|_| 0.0)
+                    .map_err(|_| cell::CellError::NotUtf8),
                 InputType::Integer => cell::parse_integer(raw),
                 InputType::Number | InputType::Money => cell::parse_number(raw),
                 InputType::Bool => cell::parse_bool(raw),
-                InputType::Enum(e) => cell::parse_enum(raw, &self.policy.enums[usize::from(e)].values),
+                InputType::Enum(e) => {
+                    cell::parse_enum(raw, &self.policy.enums[usize::from(e)].values)
+                }
             };
             let v = match parsed {
                 Ok(v) => v,
@@ -545,9 +562,9 @@ impl<'p> RowParser<'p> {
     fn invalid_message(&self, input: usize, raw: &[u8], err: cell::CellError) -> String {
         let v = lossy(raw);
         match err {
-            cell::CellError::NotInteger => format!(
-                "`{v}` is not a whole number: expected ASCII digits only, e.g. 3"
-            ),
+            cell::CellError::NotInteger => {
+                format!("`{v}` is not a whole number: expected ASCII digits only, e.g. 3")
+            }
             cell::CellError::NotNumber => format!(
                 "`{v}` is not a number: expected digits with an optional `.` and fraction, e.g. 1500000.50 (no thousands separators, signs or exponents)"
             ),
@@ -562,7 +579,10 @@ impl<'p> RowParser<'p> {
                 let hint = match self.policy.inputs[input].ty {
                     InputType::Enum(e) => crate::expr::suggest(
                         &v.to_lowercase(),
-                        self.policy.enums[usize::from(e)].values.iter().map(String::as_str),
+                        self.policy.enums[usize::from(e)]
+                            .values
+                            .iter()
+                            .map(String::as_str),
                     )
                     .map(|s| format!(" (did you mean `{s}`?)"))
                     .unwrap_or_default(),

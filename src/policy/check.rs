@@ -47,6 +47,11 @@ struct Checker<'s> {
     map: HashMap<String, (Binding, Type)>,
     /// Every declared name and what it is, for duplicate and "wrong stage" messages.
     declared: HashMap<String, &'static str>,
+    /// Names whose own definition failed: later "unknown name" errors about
+    /// them would only repeat the first error, so they are not reported.
+    failed: std::collections::HashSet<String>,
+    /// Set when derived values form a cycle: nothing after them can be checked.
+    cycle: bool,
     max_stack: usize,
 }
 
@@ -71,6 +76,8 @@ pub(super) fn load(file: &str, source: &str, options: &LoadOptions) -> Result<Po
         enums: Vec::new(),
         map: HashMap::new(),
         declared: HashMap::new(),
+        failed: Default::default(),
+        cycle: false,
         max_stack: 1,
     };
     let policy = c.policy(raw, &as_of);
@@ -81,8 +88,11 @@ pub(super) fn load(file: &str, source: &str, options: &LoadOptions) -> Result<Po
         }
     }
     if c.diags.is_empty() {
-        c.diags
-            .push(Diagnostic::whole_file(file, "the policy is incomplete", None));
+        c.diags.push(Diagnostic::whole_file(
+            file,
+            "the policy is incomplete",
+            None,
+        ));
     }
     Err(PolicyError {
         diagnostics: c.diags,
@@ -178,8 +188,13 @@ impl<'s> Checker<'s> {
 
     fn expr_error(&mut self, s: &S, offset: usize, e: expr::ExprError) {
         let span = self.inner_span(s, offset, e.span);
-        self.diags
-            .push(Diagnostic::at(self.file, self.source, span, e.message, e.help));
+        self.diags.push(Diagnostic::at(
+            self.file,
+            self.source,
+            span,
+            e.message,
+            e.help,
+        ));
     }
 
     /// Parse, type-check and compile the expression in `s` against the names visible now.
@@ -211,6 +226,13 @@ impl<'s> Checker<'s> {
                 Some((p, t))
             }
             Err(e) => {
+                let unknown = e
+                    .message
+                    .strip_prefix("unknown name `")
+                    .and_then(|r| r.strip_suffix('`'));
+                if unknown.is_some_and(|n| self.failed.contains(n)) {
+                    return None;
+                }
                 // A name that exists but is not visible here gets a clearer message.
                 if let Some(what) = self.stage_hint(&e.message) {
                     let mut e = e;
@@ -353,9 +375,16 @@ impl<'s> Checker<'s> {
         let n_inputs = inputs.len();
         let (derived, deprivation, order, next_slot) =
             self.computed(&raw.derived, raw.deprivation.as_ref(), n_inputs);
+        if self.cycle {
+            // Everything after depends on the derived values: fix the cycle first.
+            return None;
+        }
         let programs = self.programs(&raw.programs, next_slot);
         let slot_count = next_slot + programs.len();
-        let cap = raw.cap.as_ref().and_then(|c| self.compile_number(&c.monthly));
+        let cap = raw
+            .cap
+            .as_ref()
+            .and_then(|c| self.compile_number(&c.monthly));
         let reasons = self.reasons(&raw.reasons);
         let tracks = self.tracks(&raw.tracks);
         let priority = raw
@@ -431,7 +460,11 @@ impl<'s> Checker<'s> {
             name: m.name.clone(),
             version: m.version.clone(),
             currency: m.currency.clone(),
-            effective: m.effective.as_ref().map(|e| e.get_ref().clone()).unwrap_or_default(),
+            effective: m
+                .effective
+                .as_ref()
+                .map(|e| e.get_ref().clone())
+                .unwrap_or_default(),
             description: m.description.clone(),
             reference: m.reference.clone(),
         })
@@ -468,11 +501,7 @@ impl<'s> Checker<'s> {
                 }
             };
             if !matches!(ty, InputType::Enum(_)) && !r.values.is_empty() {
-                self.error(
-                    r.values[0].span(),
-                    "`values` is only for enum inputs",
-                    None,
-                );
+                self.error(r.values[0].span(), "`values` is only for enum inputs", None);
             }
             let numeric = matches!(
                 ty,
@@ -555,9 +584,7 @@ impl<'s> Checker<'s> {
             } else {
                 "more than one input has `type = \"id\"`"
             };
-            let span = ids
-                .get(1)
-                .map_or(0..0, |&i| raws[i].ty.span());
+            let span = ids.get(1).map_or(0..0, |&i| raws[i].ty.span());
             self.error(
                 span,
                 msg,
@@ -681,7 +708,10 @@ impl<'s> Checker<'s> {
                     };
                     self.error(
                         r.name.span(),
-                        format!("parameter `{}` has no value in force on {as_of}", r.name.get_ref()),
+                        format!(
+                            "parameter `{}` has no value in force on {as_of}",
+                            r.name.get_ref()
+                        ),
                         Some(help),
                     );
                     continue;
@@ -692,8 +722,10 @@ impl<'s> Checker<'s> {
                 continue;
             };
             // Visible to later parameters and to every expression.
-            self.map
-                .insert(r.name.get_ref().clone(), (Binding::Const(value), Type::Number));
+            self.map.insert(
+                r.name.get_ref().clone(),
+                (Binding::Const(value), Type::Number),
+            );
             out.push(Parameter {
                 name: r.name.get_ref().clone(),
                 value,
@@ -756,26 +788,28 @@ impl<'s> Checker<'s> {
         };
 
         // Parse every expression once for its dependencies.
-        let mut nodes: Vec<(Node, Vec<Node>, Option<(usize, Range<usize>)>)> = Vec::new();
+        let mut nodes: Vec<(Node, Vec<Node>)> = Vec::new();
         for (i, r) in raws.iter().enumerate() {
             let deps = self.deps(&r.expr, &names);
-            nodes.push((Node::Derived(i), deps, None));
+            nodes.push((Node::Derived(i), deps));
         }
         if let Some(d) = dep {
             for (j, ind) in d.indicators.iter().enumerate() {
                 let deps = self.deps(&ind.when, &names);
-                nodes.push((Node::Indicator(j), deps, None));
+                nodes.push((Node::Indicator(j), deps));
             }
             nodes.push((
                 Node::Score,
                 (0..d.indicators.len()).map(Node::Indicator).collect(),
-                None,
             ));
-            nodes.push((Node::Status, vec![Node::Score], None));
+            nodes.push((Node::Status, vec![Node::Score]));
         }
         let order = match self.topo_sort(&nodes, raws, dep) {
             Some(o) => o,
-            None => return (Vec::new(), None, Vec::new(), slot),
+            None => {
+                self.cycle = true;
+                return (Vec::new(), None, Vec::new(), slot);
+            }
         };
 
         // Compile in dependency order, making each name visible once it is typed.
@@ -797,8 +831,26 @@ impl<'s> Checker<'s> {
                 Node::Derived(i) => {
                     let r = &raws[i];
                     let declared = self.derived_type(r);
-                    let Some(declared) = declared else { continue };
-                    if let Some((program, ty)) = self.compile(&r.expr, declared) {
+                    let Some(declared) = declared else {
+                        self.failed.insert(r.name.get_ref().clone());
+                        continue;
+                    };
+                    let compiled = self.compile(&r.expr, declared);
+                    if compiled.is_none() {
+                        match declared {
+                            // Later expressions can still be checked against the declared type.
+                            Some(ty) => {
+                                self.map.insert(
+                                    r.name.get_ref().clone(),
+                                    (Binding::Slot(derived_slots[i]), ty),
+                                );
+                            }
+                            None => {
+                                self.failed.insert(r.name.get_ref().clone());
+                            }
+                        }
+                    }
+                    if let Some((program, ty)) = compiled {
                         self.map.insert(
                             r.name.get_ref().clone(),
                             (Binding::Slot(derived_slots[i]), ty),
@@ -815,7 +867,8 @@ impl<'s> Checker<'s> {
                 Node::Indicator(j) => {
                     let Some(d) = dep else { continue };
                     let r = &d.indicators[j];
-                    let weight = self.constant(&r.weight, &format!("the weight of `{}`", r.id.get_ref()));
+                    let weight =
+                        self.constant(&r.weight, &format!("the weight of `{}`", r.id.get_ref()));
                     if let (Some(when), Some(weight)) = (self.compile_bool(&r.when), weight) {
                         if !(weight > 0.0 && weight <= 1.0) {
                             self.error(r.weight.span(), "a weight must be in (0, 1]", None);
@@ -896,7 +949,7 @@ impl<'s> Checker<'s> {
         let p = self.constant(&d.poor_cutoff, "the poor cutoff");
         let s = self.constant(&d.severe_cutoff, "the severe cutoff");
         let (v, p, s) = (v?, p?, s?);
-        if !(0.0..=1.0).contains(&v) || !(v <= p && p <= s && s <= 1.0) {
+        if !((0.0..=1.0).contains(&v) && v <= p && p <= s && s <= 1.0) {
             self.error(
                 d.vulnerable_cutoff.span(),
                 format!("cutoffs must satisfy 0 <= vulnerable <= poor <= severe <= 1 (found {v}, {p}, {s})"),
@@ -936,7 +989,11 @@ impl<'s> Checker<'s> {
         }
     }
 
-    fn node_name(node: Node, raws: &[raw::RawDerived], dep: Option<&raw::RawDeprivation>) -> String {
+    fn node_name(
+        node: Node,
+        raws: &[raw::RawDerived],
+        dep: Option<&raw::RawDeprivation>,
+    ) -> String {
         match node {
             Node::Derived(i) => raws[i].name.get_ref().clone(),
             Node::Indicator(j) => dep.map_or_else(String::new, |d| {
@@ -947,7 +1004,11 @@ impl<'s> Checker<'s> {
         }
     }
 
-    fn node_span(node: Node, raws: &[raw::RawDerived], dep: Option<&raw::RawDeprivation>) -> Range<usize> {
+    fn node_span(
+        node: Node,
+        raws: &[raw::RawDerived],
+        dep: Option<&raw::RawDeprivation>,
+    ) -> Range<usize> {
         match node {
             Node::Derived(i) => raws[i].name.span(),
             Node::Indicator(j) => dep.map_or(0..0, |d| d.indicators[j].when.span()),
@@ -956,10 +1017,9 @@ impl<'s> Checker<'s> {
     }
 
     /// Depth-first topological sort; a cycle is reported as the whole circle.
-    #[allow(clippy::type_complexity)]
     fn topo_sort(
         &mut self,
-        nodes: &[(Node, Vec<Node>, Option<(usize, Range<usize>)>)],
+        nodes: &[(Node, Vec<Node>)],
         raws: &[raw::RawDerived],
         dep: Option<&raw::RawDeprivation>,
     ) -> Option<Vec<Node>> {
@@ -995,8 +1055,14 @@ impl<'s> Checker<'s> {
                             let span = Self::node_span(nodes[di].0, raws, dep);
                             self.error(
                                 span,
-                                format!("derived values depend on each other in a cycle: {}", circle.join(" -> ")),
-                                Some("a value cannot depend, directly or through others, on itself".into()),
+                                format!(
+                                    "derived values depend on each other in a cycle: {}",
+                                    circle.join(" -> ")
+                                ),
+                                Some(
+                                    "a value cannot depend, directly or through others, on itself"
+                                        .into(),
+                                ),
                             );
                             return None;
                         }
@@ -1025,7 +1091,11 @@ impl<'s> Checker<'s> {
                         Some(s) => format!("did you mean `{s}`? periods: month, one-off"),
                         None => "periods: month, one-off".into(),
                     };
-                    self.error(r.period.span(), format!("unknown period `{other}`"), Some(help));
+                    self.error(
+                        r.period.span(),
+                        format!("unknown period `{other}`"),
+                        Some(help),
+                    );
                     None
                 }
             };
@@ -1033,14 +1103,20 @@ impl<'s> Checker<'s> {
                 self.error(
                     r.kind.span(),
                     format!("`{}` is not a valid program kind", r.kind.get_ref()),
-                    Some("kinds are names such as emergency, basic_needs, long_term, capacity".into()),
+                    Some(
+                        "kinds are names such as emergency, basic_needs, long_term, capacity"
+                            .into(),
+                    ),
                 );
             }
             let eligible = self.compile_bool(&r.eligible);
             let amount = self.compile_number(&r.amount);
             let duration = r.duration_months.as_ref().map(|d| self.compile_number(d));
             let deferred = r.deferred_when.as_ref().map(|d| self.compile_bool(d));
-            let starts = r.starts_after_months.as_ref().map(|d| self.compile_number(d));
+            let starts = r
+                .starts_after_months
+                .as_ref()
+                .map(|d| self.compile_number(d));
             if r.starts_after_months.is_some() && r.deferred_when.is_none() {
                 if let Some(s) = &r.starts_after_months {
                     self.error(
@@ -1114,15 +1190,25 @@ impl<'s> Checker<'s> {
                 self.error(
                     r.id.span(),
                     format!("track rule `{}` can never be chosen", r.id.get_ref()),
-                    Some(format!("the rule `{prev}` before it always holds; move it to the end")),
+                    Some(format!(
+                        "the rule `{prev}` before it always holds; move it to the end"
+                    )),
                 );
             }
             if seen.contains(&r.id.get_ref().as_str()) {
-                self.error(r.id.span(), format!("track `{}` is declared twice", r.id.get_ref()), None);
+                self.error(
+                    r.id.span(),
+                    format!("track `{}` is declared twice", r.id.get_ref()),
+                    None,
+                );
             }
             seen.push(r.id.get_ref());
             if !is_identifier(r.id.get_ref()) {
-                self.error(r.id.span(), format!("`{}` is not a valid track id", r.id.get_ref()), None);
+                self.error(
+                    r.id.span(),
+                    format!("`{}` is not a valid track id", r.id.get_ref()),
+                    None,
+                );
             }
             let when = match &r.when {
                 Some(w) => match self.compile_bool(w) {
@@ -1164,7 +1250,10 @@ impl<'s> Checker<'s> {
                 };
                 return Some((i, ty));
             }
-            derived.iter().find(|d| d.name == name).map(|d| (d.slot, d.ty))
+            derived
+                .iter()
+                .find(|d| d.name == name)
+                .map(|d| (d.slot, d.ty))
         };
         let mut fields = StandardFields {
             id_input: inputs.iter().position(|i| i.ty == InputType::Id)?,
@@ -1184,7 +1273,10 @@ impl<'s> Checker<'s> {
                 this.diags.push(Diagnostic::whole_file(
                     this.file,
                     format!("`{name}` must be a {ty}: it is a standard decision field"),
-                    Some("rename the value, or give it the type the decision contract expects".into()),
+                    Some(
+                        "rename the value, or give it the type the decision contract expects"
+                            .into(),
+                    ),
                 ));
                 return None;
             }

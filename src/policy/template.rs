@@ -104,7 +104,12 @@ impl Template {
     }
 
     /// Render to a new string (for traces and tests; not on the hot path).
-    pub fn render_string(&self, slots: &[f64], stack: &mut expr::Stack, enums: &[EnumDef]) -> String {
+    pub fn render_string(
+        &self,
+        slots: &[f64],
+        stack: &mut expr::Stack,
+        enums: &[EnumDef],
+    ) -> String {
         let mut out = Vec::new();
         self.render(slots, stack, enums, &mut out);
         String::from_utf8_lossy(&out).into_owned()

@@ -30,7 +30,10 @@ impl AtomicFile {
             .unwrap_or_else(|| "output".into());
         let mut attempt = 0u32;
         loop {
-            let temp = dir.join(format!(".{name}.layak-{}-{attempt}.tmp", std::process::id()));
+            let temp = dir.join(format!(
+                ".{name}.layak-{}-{attempt}.tmp",
+                std::process::id()
+            ));
             match std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)

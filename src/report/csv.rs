@@ -40,7 +40,10 @@ pub fn write_csv_field(bytes: &[u8], out: &mut Vec<u8>) {
 /// assert_eq!(out, b"\"'=HYPERLINK(\"\"x\"\")\"");
 /// ```
 pub fn write_csv_text(bytes: &[u8], out: &mut Vec<u8>) {
-    if matches!(bytes.first(), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')) {
+    if matches!(
+        bytes.first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    ) {
         let mut prefixed = Vec::with_capacity(bytes.len() + 1);
         prefixed.push(b'\'');
         prefixed.extend_from_slice(bytes);

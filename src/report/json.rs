@@ -115,7 +115,10 @@ impl DecisionWriter<'_> {
         opt_num(p.fields.poverty_line.map(|slot| s.slots[slot]), out);
         out.push(b',');
         key("deprivation_score", out);
-        opt_num(p.deprivation.as_ref().map(|dep| s.slots[dep.score_slot]), out);
+        opt_num(
+            p.deprivation.as_ref().map(|dep| s.slots[dep.score_slot]),
+            out,
+        );
         out.push(b',');
         key("deprivation_status", out);
         match self.deprivation_status(s) {
@@ -142,10 +145,19 @@ impl DecisionWriter<'_> {
         bool_or_null(p.fields.emergency.map(|slot| s.slots[slot] != 0.0), out);
         out.push(b',');
         key("labour_capacity", out);
-        bool_or_null(p.fields.labour_capacity.map(|slot| s.slots[slot] != 0.0), out);
+        bool_or_null(
+            p.fields.labour_capacity.map(|slot| s.slots[slot] != 0.0),
+            out,
+        );
         out.push(b',');
         key("track", out);
-        write_json_str(p.tracks.get(s.track).map_or("", |t| t.id.as_str()).as_bytes(), out);
+        write_json_str(
+            p.tracks
+                .get(s.track)
+                .map_or("", |t| t.id.as_str())
+                .as_bytes(),
+            out,
+        );
         out.push(b',');
         key("programs", out);
         out.push(b'[');

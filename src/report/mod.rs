@@ -38,7 +38,10 @@ impl Format {
 
     /// The format implied by an output file's extension, if any.
     pub fn from_path(path: &str) -> Option<Format> {
-        let ext = std::path::Path::new(path).extension()?.to_str()?.to_ascii_lowercase();
+        let ext = std::path::Path::new(path)
+            .extension()?
+            .to_str()?
+            .to_ascii_lowercase();
         match ext.as_str() {
             "csv" => Some(Format::Csv),
             "json" => Some(Format::Json),
@@ -177,7 +180,11 @@ impl<'p> DecisionWriter<'p> {
                 if s.slots[ind.slot] != 0.0 {
                     out.extend_from_slice(if any { b"; " } else { b": " });
                     any = true;
-                    let label = if ind.label.is_empty() { &ind.id } else { &ind.label };
+                    let label = if ind.label.is_empty() {
+                        &ind.id
+                    } else {
+                        &ind.label
+                    };
                     out.extend_from_slice(label.as_bytes());
                 }
             }
