@@ -26,6 +26,7 @@ pub mod error;
 pub mod expr;
 pub mod input;
 pub mod numfmt;
+pub mod pipeline;
 pub mod policy;
 pub mod report;
 

@@ -7,9 +7,9 @@ use anyhow::Context;
 
 use super::{AssessArgs, FormatArg, UsageError};
 use crate::ExitStatus;
-use crate::engine::Engine;
-use crate::input::{self, IdSet, Layout, ReadOptions, Reject, RejectCode, RowParser};
-use crate::report::{self, Decision, DecisionWriter, Format, atomic::AtomicFile};
+use crate::input::{self, Layout, ReadOptions, Reject, RejectCode};
+use crate::pipeline::{self, PipelineError, RejectSink};
+use crate::report::{self, Format, atomic::AtomicFile};
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -23,13 +23,34 @@ Exit codes: 0 every row decided; 3 finished but some rows rejected;
 
 /// How many rejects are listed on standard error when there is no --rejects file.
 const STDERR_REJECT_LIMIT: u64 = 20;
-/// Output is written in chunks of about this size.
+/// The rejects file is written in chunks of about this size.
 const FLUSH_AT: usize = 1 << 16;
 
 /// Where output bytes go: standard output, or a file renamed into place at the end.
 enum Sink {
     Stdout(io::StdoutLock<'static>),
     File(AtomicFile),
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Sink::Stdout(s) => s.write(buf),
+            Sink::File(f) => f.write(buf),
+        }
+    }
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            Sink::Stdout(s) => s.write_all(buf),
+            Sink::File(f) => f.write_all(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Sink::Stdout(s) => s.flush(),
+            Sink::File(f) => f.flush(),
+        }
+    }
 }
 
 impl Sink {
@@ -40,13 +61,6 @@ impl Sink {
                 AtomicFile::create(Path::new(p))
                     .with_context(|| format!("cannot create output file {p}"))?,
             )),
-        }
-    }
-
-    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        match self {
-            Sink::Stdout(s) => s.write_all(buf),
-            Sink::File(f) => f.write_all(buf),
         }
     }
 
@@ -110,7 +124,7 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
     }
     let policy = args.policy.load()?;
     let options = ReadOptions { delimiter, renames };
-    let mut csv_in = input::open(&input_path, &options)?;
+    let csv_in = input::open(&input_path, &options)?;
     let layout = Layout::new(&policy, &csv_in, &options)?;
     let mut stderr = io::stderr().lock();
     for name in &layout.defaulted {
@@ -124,146 +138,105 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
         .ok();
     }
 
-    let parser = RowParser::new(&policy, &layout);
-    let engine = Engine::new(&policy);
-    let mut scratch = engine.scratch();
-    let mut writer = DecisionWriter::new(&policy, format);
-    let mut ids = IdSet::default();
     let mut out = Sink::open(args.output.as_deref())?;
-    let mut rejects_out = match &args.rejects {
-        Some(p) => Some(
-            AtomicFile::create(Path::new(p))
-                .with_context(|| format!("cannot create rejects file {p}"))?,
-        ),
-        None => None,
+    let mut rejects = match &args.rejects {
+        Some(p) => {
+            let mut file = AtomicFile::create(Path::new(p))
+                .with_context(|| format!("cannot create rejects file {p}"))?;
+            let mut header = Vec::new();
+            report::write_reject_header(&mut header);
+            file.write_all(&header)
+                .with_context(|| format!("cannot write rejects file {p}"))?;
+            Rejects::File {
+                file,
+                buf: Vec::with_capacity(4096),
+            }
+        }
+        None => Rejects::Stderr {
+            name: csv_in.name.clone(),
+            shown: 0,
+        },
     };
-    let mut buf: Vec<u8> = Vec::with_capacity(FLUSH_AT * 2);
-    let mut rej_buf: Vec<u8> = Vec::new();
-    if rejects_out.is_some() {
-        report::write_reject_header(&mut rej_buf);
-    }
-    writer.begin(&mut buf);
-
-    let mut record = csv::ByteRecord::new();
-    let (mut read, mut decided, mut rejected) = (0u64, 0u64, 0u64);
-    let mut rejects_by_code = [0u64; RejectCode::ALL.len()];
-    loop {
-        let more = csv_in
-            .reader
-            .read_byte_record(&mut record)
-            .map_err(|e| input::csv_error(&csv_in.name, &e))?;
-        if !more {
-            break;
-        }
-        read += 1;
-        let line = record.position().map_or(0, |p| p.line()) + csv_in.line_offset;
-        let id_status = parser.claim_id(&record, line, &mut ids);
-        let result = parser
-            .parse(
-                &record,
-                line,
-                id_status,
-                &mut scratch.slots,
-                &mut scratch.stack,
-            )
-            .and_then(|()| {
-                engine.decide(&mut scratch).map_err(|e| {
-                    Box::new(Reject {
-                        line,
-                        household_id: String::from_utf8_lossy(
-                            parser.id_cell(&record).unwrap_or_default(),
-                        )
-                        .into_owned(),
-                        column: String::new(),
-                        value: if e.value.is_nan() {
-                            "NaN".into()
-                        } else {
-                            e.value.to_string()
-                        },
-                        code: RejectCode::Evaluation,
-                        message: format!("the policy cannot decide this row: {e}"),
-                    })
-                })
-            });
-        match result {
-            Ok(()) => {
-                let id_col = policy.fields.id_input;
-                let mut d = Decision {
-                    household_id: parser.text(&record, id_col),
-                    region: policy
-                        .fields
-                        .region_input
-                        .map_or(&b""[..], |r| parser.text(&record, r)),
-                    scratch: &mut scratch,
-                };
-                writer.decision(&mut d, decided == 0, &mut buf);
-                decided += 1;
-            }
-            Err(reject) => {
-                rejected += 1;
-                if let Some(i) = RejectCode::ALL.iter().position(|c| *c == reject.code) {
-                    rejects_by_code[i] += 1;
-                }
-                if args.strict {
-                    // Dropping the sinks removes their temporary files.
-                    anyhow::bail!(
-                        "{}: {reject}\n  --strict: stopped at the first rejected row; no output was written",
-                        csv_in.name
-                    );
-                }
-                if rejects_out.is_some() {
-                    report::write_reject_csv(&reject, &mut rej_buf);
-                } else if rejected <= STDERR_REJECT_LIMIT {
-                    writeln!(stderr, "reject: {}: {reject}", csv_in.name).ok();
-                }
-            }
-        }
-        if buf.len() >= FLUSH_AT {
-            out.write_all(&buf).context("cannot write the decisions")?;
-            buf.clear();
-        }
-        if let Some(r) = &mut rejects_out {
-            if rej_buf.len() >= FLUSH_AT {
-                r.write_all(&rej_buf).context("cannot write the rejects")?;
-                rej_buf.clear();
-            }
-        }
-    }
-    writer.end(decided > 0, &mut buf);
-    out.write_all(&buf).context("cannot write the decisions")?;
+    let options = pipeline::Options {
+        threads: args.threads.map_or_else(pipeline::default_threads, usize::from),
+        strict: args.strict,
+        chunk_bytes: args
+            .chunk_bytes
+            .map_or(pipeline::Options::default().chunk_bytes, |b| b as usize),
+    };
+    let name = csv_in.name.clone();
+    let totals = match pipeline::assess(&policy, &layout, csv_in, format, &mut out, &mut rejects, &options) {
+        Ok(t) => t,
+        // Returning drops the output and rejects files unrenamed: nothing half-written is left.
+        Err(PipelineError::Strict(reject)) => anyhow::bail!(
+            "{name}: {reject}\n  --strict: stopped at the first rejected row; no output was written"
+        ),
+        Err(e) => return Err(e.into()),
+    };
     out.finish().context("cannot write the decisions")?;
-    if let Some(mut r) = rejects_out {
-        r.write_all(&rej_buf).context("cannot write the rejects")?;
-        r.commit().context("cannot write the rejects")?;
-    } else if rejected > STDERR_REJECT_LIMIT {
-        writeln!(
-            stderr,
-            "reject: … and {} more rejected rows (use --rejects FILE to keep them all)",
-            rejected - STDERR_REJECT_LIMIT
-        )
-        .ok();
+    match rejects {
+        Rejects::File { mut file, buf } => {
+            file.write_all(&buf).context("cannot write the rejects")?;
+            file.commit().context("cannot write the rejects")?;
+        }
+        Rejects::Stderr { shown, .. } => {
+            if totals.rejected > shown {
+                writeln!(
+                    stderr,
+                    "reject: … and {} more rejected rows (use --rejects FILE to keep them all)",
+                    totals.rejected - shown
+                )
+                .ok();
+            }
+        }
     }
     if !args.quiet {
         let mut by_code = String::new();
-        for (code, n) in RejectCode::ALL.iter().zip(rejects_by_code) {
+        for (code, n) in RejectCode::ALL.iter().zip(totals.rejects_by_code) {
             if n > 0 {
-                by_code.push_str(&format!(
-                    "{}{code} {n}",
-                    if by_code.is_empty() { ": " } else { ", " }
-                ));
+                let sep = if by_code.is_empty() { ": " } else { ", " };
+                by_code.push_str(&format!("{sep}{code} {n}"));
             }
         }
         writeln!(
             stderr,
-            "layak: {read} rows read = {decided} decided + {rejected} rejected{by_code}"
+            "layak: {} rows read = {} decided + {} rejected{by_code}",
+            totals.read, totals.decided, totals.rejected
         )
         .ok();
     }
-    Ok(if rejected > 0 {
+    Ok(if totals.rejected > 0 {
         ExitStatus::SomeRejected
     } else {
         ExitStatus::Success
     })
+}
+
+/// Where rejects go: a CSV file, or readable lines on standard error (the first few).
+enum Rejects {
+    File { file: AtomicFile, buf: Vec<u8> },
+    Stderr { name: String, shown: u64 },
+}
+
+impl RejectSink for Rejects {
+    fn reject(&mut self, r: &Reject) -> io::Result<()> {
+        match self {
+            Rejects::File { file, buf } => {
+                report::write_reject_csv(r, buf);
+                if buf.len() >= FLUSH_AT {
+                    file.write_all(buf)?;
+                    buf.clear();
+                }
+            }
+            Rejects::Stderr { name, shown } => {
+                if *shown < STDERR_REJECT_LIMIT {
+                    *shown += 1;
+                    writeln!(io::stderr().lock(), "reject: {name}: {r}").ok();
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 fn describe_default(policy: &crate::policy::Policy, input: &crate::policy::Input) -> String {

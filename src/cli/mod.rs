@@ -112,6 +112,12 @@ pub struct AssessArgs {
     /// Stop at the first rejected row with exit code 1, leaving no output file.
     #[arg(long)]
     pub strict: bool,
+    /// Worker threads [default: every core]. The output is the same for any value.
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Target input chunk size in bytes (testing and tuning only).
+    #[arg(long, hide = true, value_name = "BYTES", value_parser = clap::value_parser!(u32).range(1..))]
+    pub chunk_bytes: Option<u32>,
     /// Do not print the closing count line on standard error.
     #[arg(long, short = 'q')]
     pub quiet: bool,

@@ -1,19 +1,22 @@
 //! The CSV household reader: header mapping, typed cells, validation, rejects.
 //!
-//! [`open`] reads the header line (detecting the delimiter and stripping a
-//! UTF-8 byte-order mark) and returns a [`CsvInput`]: a `csv` reader positioned
-//! on the first data row plus the header's fields. [`Layout::new`] maps the
+//! [`open`] reads the header (detecting the delimiter and stripping a UTF-8
+//! byte-order mark) and returns a [`Source`]: the header's fields plus a
+//! [`Chunker`] that hands out the data rows in chunks of whole records, so
+//! that several threads can parse them. [`Layout::new`] maps the
 //! policy's inputs to columns once; [`RowParser::parse`] then fills a row's
 //! slots from a reused [`csv::ByteRecord`] without allocating, or returns a
 //! [`Reject`] saying where and why.
 
 pub mod cell;
+pub mod chunk;
 mod reject;
 
 use std::collections::HashMap;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, Read};
 
 use crate::policy::{InputType, Policy};
+pub use chunk::Chunker;
 pub use reject::{Reject, RejectCode};
 
 /// Errors that stop a run before or while reading (not per-row problems).
@@ -79,26 +82,20 @@ pub fn parse_rename(spec: &str) -> Result<(String, String), InputError> {
     }
 }
 
-/// An open household file, positioned after its header.
-pub struct CsvInput {
+/// An open household file: its header, and a [`Chunker`] positioned on the first data row.
+pub struct Source {
     /// The name used in messages (`-` is shown as `<stdin>`).
     pub name: String,
     pub delimiter: u8,
     /// The header's fields, trimmed and without the byte-order mark.
     pub header: Vec<String>,
-    pub reader: csv::Reader<Box<dyn Read + Send>>,
-    /// Blank lines before the header: added to the reader's line numbers so
-    /// that they count lines of the file.
-    pub line_offset: u64,
+    /// Hands out the data rows in chunks of whole records.
+    pub chunker: Chunker,
 }
 
-/// Open `path` (`-` for standard input) and read its header line.
-pub fn open(path: &str, options: &ReadOptions) -> Result<CsvInput, InputError> {
-    let name = if path == "-" {
-        "<stdin>".to_string()
-    } else {
-        path.to_string()
-    };
+/// Open `path` (`-` for standard input) and read its header.
+pub fn open(path: &str, options: &ReadOptions) -> Result<Source, InputError> {
+    let name = if path == "-" { "<stdin>".to_string() } else { path.to_string() };
     let raw: Box<dyn Read + Send> = if path == "-" {
         Box::new(io::stdin())
     } else {
@@ -113,63 +110,87 @@ pub fn open(path: &str, options: &ReadOptions) -> Result<CsvInput, InputError> {
 /// Like [`open`], for any reader.
 pub fn from_reader(
     name: String,
-    raw: Box<dyn Read + Send>,
+    mut raw: Box<dyn Read + Send>,
     options: &ReadOptions,
-) -> Result<CsvInput, InputError> {
-    let mut buffered = BufReader::with_capacity(1 << 16, raw);
-    // Read the first non-blank line ourselves: to detect the delimiter and
-    // strip a byte-order mark before the csv reader sees it.
-    let mut first = Vec::new();
-    let mut skipped_lines = 0u64;
+) -> Result<Source, InputError> {
+    let io_err = |source| InputError::Io {
+        file: name.clone(),
+        source,
+    };
+    let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
+    let mut eof = false;
+    // Read more of the input; false at its end.
+    let mut more = |buf: &mut Vec<u8>, eof: &mut bool| -> io::Result<()> {
+        let len = buf.len();
+        buf.resize(len + (1 << 16), 0);
+        let n = loop {
+            match raw.read(&mut buf[len..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        };
+        buf.truncate(len + n);
+        *eof = n == 0;
+        Ok(())
+    };
+    // Skip a byte-order mark and blank lines before the header.
+    let mut pos = 0;
     loop {
-        first.clear();
-        let n = read_line(&mut buffered, &mut first).map_err(|source| InputError::Io {
-            file: name.clone(),
-            source,
-        })?;
-        if n == 0 {
-            return Err(InputError::Empty { file: name });
+        while !eof && !buf[pos..].contains(&b'\n') {
+            more(&mut buf, &mut eof).map_err(io_err)?;
         }
-        if skipped_lines == 0 && first.starts_with(b"\xEF\xBB\xBF") {
-            first.drain(..3);
+        if pos == 0 && buf.starts_with(b"\xEF\xBB\xBF") {
+            pos = 3;
         }
-        if first
-            .iter()
-            .all(|b| matches!(b, b'\r' | b'\n' | b' ' | b'\t'))
-        {
-            skipped_lines += 1;
-            continue;
+        let line_end = buf[pos..].iter().position(|&b| b == b'\n').map(|i| pos + i + 1);
+        let line = &buf[pos..line_end.unwrap_or(buf.len())];
+        if line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) {
+            match line_end {
+                Some(e) => {
+                    pos = e;
+                    continue;
+                }
+                None => return Err(InputError::Empty { file: name }),
+            }
         }
         break;
     }
+    let first_line_end = buf[pos..].iter().position(|&b| b == b'\n').map_or(buf.len(), |i| pos + i);
     let delimiter = options
         .delimiter
-        .unwrap_or_else(|| detect_delimiter(&first));
-    let prefix = io::Cursor::new(first);
-    let chained: Box<dyn Read + Send> = Box::new(prefix.chain(buffered));
+        .unwrap_or_else(|| detect_delimiter(&buf[pos..first_line_end]));
+    // The header may hold a quoted line break: find its real end.
+    let header_end = loop {
+        match chunk::first_record_end(&buf[pos..], delimiter) {
+            Some(e) => break pos + e,
+            None if eof => break buf.len(),
+            None => more(&mut buf, &mut eof).map_err(io_err)?,
+        }
+    };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
-        .buffer_capacity(1 << 16)
-        .from_reader(chained);
-    let mut header_record = csv::ByteRecord::new();
-    let more = reader
-        .read_byte_record(&mut header_record)
+        .from_reader(&buf[pos..header_end]);
+    let mut record = csv::ByteRecord::new();
+    let got = reader
+        .read_byte_record(&mut record)
         .map_err(|e| csv_error(&name, &e))?;
-    if !more {
+    if !got {
         return Err(InputError::Empty { file: name });
     }
-    let header = header_record
+    let header = record
         .iter()
         .map(|h| String::from_utf8_lossy(cell::trim(h)).trim().to_string())
         .collect();
-    Ok(CsvInput {
+    let line = 1 + buf[..header_end].iter().filter(|&&b| b == b'\n').count() as u64;
+    let chunker = Chunker::new(raw, delimiter, buf, header_end, line, eof);
+    Ok(Source {
         name,
         delimiter,
         header,
-        reader,
-        line_offset: skipped_lines,
+        chunker,
     })
 }
 
@@ -187,10 +208,6 @@ pub fn csv_error(file: &str, e: &csv::Error) -> InputError {
             message: e.to_string(),
         },
     }
-}
-
-fn read_line(r: &mut impl BufRead, out: &mut Vec<u8>) -> io::Result<usize> {
-    r.read_until(b'\n', out)
 }
 
 /// The candidate delimiter that occurs most often outside quotes in the header line (`,` on a tie).
@@ -233,7 +250,7 @@ impl Layout {
     /// Match header names to inputs: case-insensitive after trimming, after `--rename`.
     pub fn new(
         policy: &Policy,
-        input: &CsvInput,
+        input: &Source,
         options: &ReadOptions,
     ) -> Result<Layout, InputError> {
         let mut renames: HashMap<String, String> = HashMap::new();
@@ -328,7 +345,11 @@ pub struct IdSet {
 impl IdSet {
     /// Claim `id` for `line`; returns the earlier line if it was already claimed.
     pub fn claim(&mut self, id: &[u8], line: u64) -> Option<u64> {
-        let fp = fingerprint(id);
+        self.claim_fingerprint(fingerprint(id), line)
+    }
+
+    /// Claim an id by its [`fingerprint`].
+    pub fn claim_fingerprint(&mut self, fp: u128, line: u64) -> Option<u64> {
         match self.seen.entry(fp) {
             std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
             std::collections::hash_map::Entry::Vacant(v) => {
@@ -347,7 +368,8 @@ impl IdSet {
     }
 }
 
-fn fingerprint(id: &[u8]) -> u128 {
+/// The 128-bit fingerprint of an id used for duplicate detection.
+pub fn fingerprint(id: &[u8]) -> u128 {
     let a = crate::policy::fnv1a64(&[id]);
     // A second, independent hash: FNV-1a with another offset basis over the reversed bytes.
     let mut b: u64 = 0x6c62_272e_07bb_0142;
@@ -391,15 +413,6 @@ pub struct RowParser<'p> {
     layout: &'p Layout,
 }
 
-/// Outcome of checking a row's shape and id, before its values are parsed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IdStatus {
-    /// The id is new (or the row has no readable id).
-    Fresh,
-    /// The id was claimed on an earlier line.
-    DuplicateOf(u64),
-}
-
 impl<'p> RowParser<'p> {
     pub fn new(policy: &'p Policy, layout: &'p Layout) -> RowParser<'p> {
         RowParser { policy, layout }
@@ -430,18 +443,38 @@ impl<'p> RowParser<'p> {
         }
     }
 
-    /// Claim the row's id in `ids` (rows with the wrong number of fields or an empty id claim nothing).
-    pub fn claim_id(&self, record: &csv::ByteRecord, line: u64, ids: &mut IdSet) -> IdStatus {
+    /// The fingerprint by which the row claims its id, or `None` when it
+    /// claims nothing (wrong number of fields, or an empty id).
+    pub fn id_fingerprint(&self, record: &csv::ByteRecord) -> Option<u128> {
         if record.len() != self.layout.field_count {
-            return IdStatus::Fresh;
+            return None;
         }
         match self.id_cell(record) {
-            Some(id) if !id.is_empty() => match ids.claim(id, line) {
-                Some(first) => IdStatus::DuplicateOf(first),
-                None => IdStatus::Fresh,
-            },
-            _ => IdStatus::Fresh,
+            Some(id) if !id.is_empty() => Some(fingerprint(id)),
+            _ => None,
         }
+    }
+
+    /// The reject for a row whose id `id` was claimed on line `first`.
+    pub fn duplicate_reject(&self, line: u64, id: &[u8], first: u64) -> Reject {
+        Reject {
+            line,
+            household_id: lossy(id),
+            column: self.policy.inputs[self.policy.fields.id_input].name.clone(),
+            value: lossy(id),
+            code: RejectCode::DuplicateId,
+            message: format!("`{}` already appeared on line {first}", lossy(id)),
+        }
+    }
+
+    /// True when `reject` happened at an input declared before the id input,
+    /// so it takes precedence over a duplicate id.
+    pub fn failed_before_id(&self, reject: &Reject) -> bool {
+        if reject.code == RejectCode::FieldCount {
+            return true;
+        }
+        let id = self.policy.fields.id_input;
+        self.policy.inputs[..id].iter().any(|i| i.name == reject.column)
     }
 
     /// Parse every input of `record` into `slots` and run the row checks.
@@ -450,7 +483,6 @@ impl<'p> RowParser<'p> {
         &self,
         record: &csv::ByteRecord,
         line: u64,
-        id_status: IdStatus,
         slots: &mut [f64],
         stack: &mut crate::expr::Stack,
     ) -> Result<(), Box<Reject>> {
@@ -488,22 +520,7 @@ impl<'p> RowParser<'p> {
                 continue;
             }
             let parsed = match inp.ty {
-                InputType::Id => {
-                    if let IdStatus::DuplicateOf(first) = id_status {
-                        return Err(self.reject(
-                            record,
-                            line,
-                            inp.name.clone(),
-                            lossy(raw),
-                            RejectCode::DuplicateId,
-                            format!("`{}` already appeared on line {first}", lossy(raw)),
-                        ));
-                    }
-                    std::str::from_utf8(raw)
-                        .map(|_| 0.0)
-                        .map_err(|_| cell::CellError::NotUtf8)
-                }
-                InputType::Text => std::str::from_utf8(raw)
+                InputType::Id | InputType::Text => std::str::from_utf8(raw)
                     .map(|_| 0.0)
                     .map_err(|_| cell::CellError::NotUtf8),
                 InputType::Integer => cell::parse_integer(raw),

@@ -78,6 +78,10 @@ pub const CSV_COLUMNS: [&str; 22] = [
     "policy_hash",
 ];
 
+/// What precedes each decision object in `--format json`; the first
+/// decision of a file is written without its leading comma.
+pub const JSON_SEPARATOR: &[u8] = b",\n";
+
 /// The header of the rejects file.
 pub const REJECT_COLUMNS: [&str; 6] = ["line", "household_id", "column", "value", "code", "reason"];
 
@@ -126,12 +130,14 @@ impl<'p> DecisionWriter<'p> {
         }
     }
 
-    /// Write one decision. `first` tells JSON whether a separator is needed.
-    pub fn decision(&mut self, d: &mut Decision<'_>, first: bool, out: &mut Vec<u8>) {
+    /// Write one decision. In JSON every object is preceded by `,\n`; the
+    /// caller drops the comma of the very first one (see [`JSON_SEPARATOR`]),
+    /// so that batches can be written by different threads and joined.
+    pub fn decision(&mut self, d: &mut Decision<'_>, out: &mut Vec<u8>) {
         match self.format {
             Format::Csv => self.csv_row(d, out),
             Format::Json => {
-                out.extend_from_slice(if first { b"\n" } else { b",\n" });
+                out.extend_from_slice(JSON_SEPARATOR);
                 self.json_object(d, out);
             }
             Format::Ndjson => {

@@ -1,0 +1,251 @@
+//! Cutting a CSV byte stream into chunks of whole records, so that many
+//! threads can parse one file.
+//!
+//! A cut must never fall inside a record, and a record's quoted field may
+//! hold line breaks, so the chunker follows the same state machine as the
+//! `csv-core` parser (default dialect: `"` quotes, doubled to escape, `\r`,
+//! `\n` or `\r\n` ends a record) — but only its states, not its output. That
+//! is a table lookup per byte, several times cheaper than parsing, so one
+//! thread can cut chunks for many parsing threads. Any position where the
+//! machine is at the start of a record is a valid cut; parsing each chunk on
+//! its own then gives exactly the records a sequential parse gives.
+
+use std::io::{self, Read};
+
+const START_RECORD: u8 = 0;
+const START_FIELD: u8 = 1;
+const IN_FIELD: u8 = 2;
+const IN_QUOTED: u8 = 3;
+const QUOTE_IN_QUOTED: u8 = 4;
+const STATES: usize = 5;
+
+const OTHER: u8 = 0;
+const QUOTE: u8 = 1;
+const DELIM: u8 = 2;
+const TERM: u8 = 3;
+const CLASSES: usize = 4;
+
+/// Bytes read from the source at a time.
+const READ_SIZE: usize = 1 << 16;
+
+/// The next-state table for one delimiter.
+#[derive(Clone)]
+struct Machine {
+    class: [u8; 256],
+    next: [[u8; CLASSES]; STATES],
+}
+
+impl Machine {
+    fn new(delimiter: u8) -> Machine {
+        let mut class = [OTHER; 256];
+        class[usize::from(b'"')] = QUOTE;
+        class[usize::from(b'\r')] = TERM;
+        class[usize::from(b'\n')] = TERM;
+        if !matches!(delimiter, b'"' | b'\r' | b'\n') {
+            class[usize::from(delimiter)] = DELIM;
+        }
+        let mut next = [[0u8; CLASSES]; STATES];
+        // Mirrors csv_core's NFA (reader.rs, transition_nfa) for the states that matter.
+        next[usize::from(START_RECORD)] = [IN_FIELD, IN_QUOTED, START_FIELD, START_RECORD];
+        next[usize::from(START_FIELD)] = [IN_FIELD, IN_QUOTED, START_FIELD, START_RECORD];
+        next[usize::from(IN_FIELD)] = [IN_FIELD, IN_FIELD, START_FIELD, START_RECORD];
+        next[usize::from(IN_QUOTED)] = [IN_QUOTED, QUOTE_IN_QUOTED, IN_QUOTED, IN_QUOTED];
+        next[usize::from(QUOTE_IN_QUOTED)] = [IN_FIELD, IN_QUOTED, START_FIELD, START_RECORD];
+        Machine { class, next }
+    }
+}
+
+/// Reads a byte stream and hands out chunks that end on record boundaries.
+pub struct Chunker {
+    reader: Box<dyn Read + Send>,
+    machine: Machine,
+    /// Bytes read but not yet handed out (`buf[..scanned]` already went through the machine).
+    buf: Vec<u8>,
+    scanned: usize,
+    state: u8,
+    /// The last valid cut in `buf` (0: none yet).
+    cut: usize,
+    /// `\n` bytes in `buf[..cut]` and in `buf[..scanned]`.
+    newlines_at_cut: u64,
+    newlines_scanned: u64,
+    /// 1-based line of the file at `buf[0]`.
+    line: u64,
+    eof: bool,
+}
+
+impl Chunker {
+    /// Continue reading after `consumed` bytes of `buf` (the header), which
+    /// end at a record boundary; `line` is the file line at `buf[consumed]`.
+    pub(crate) fn new(
+        reader: Box<dyn Read + Send>,
+        delimiter: u8,
+        mut buf: Vec<u8>,
+        consumed: usize,
+        line: u64,
+        eof: bool,
+    ) -> Chunker {
+        buf.drain(..consumed.min(buf.len()));
+        Chunker {
+            reader,
+            machine: Machine::new(delimiter),
+            buf,
+            scanned: 0,
+            state: START_RECORD,
+            cut: 0,
+            newlines_at_cut: 0,
+            newlines_scanned: 0,
+            line,
+            eof,
+        }
+    }
+
+    fn scan(&mut self) {
+        let m = &self.machine;
+        let mut state = self.state;
+        let mut cut = self.cut;
+        let mut nl = self.newlines_scanned;
+        let mut nl_at_cut = self.newlines_at_cut;
+        for (i, &b) in self.buf[self.scanned..].iter().enumerate() {
+            state = m.next[usize::from(state)][usize::from(m.class[usize::from(b)])];
+            nl += u64::from(b == b'\n');
+            if state == START_RECORD {
+                cut = self.scanned + i + 1;
+                nl_at_cut = nl;
+            }
+        }
+        self.scanned = self.buf.len();
+        self.state = state;
+        self.cut = cut;
+        self.newlines_scanned = nl;
+        self.newlines_at_cut = nl_at_cut;
+    }
+
+    fn fill(&mut self) -> io::Result<()> {
+        let len = self.buf.len();
+        self.buf.resize(len + READ_SIZE, 0);
+        let n = loop {
+            match self.reader.read(&mut self.buf[len..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.buf.truncate(len);
+                    return Err(e);
+                }
+            }
+        };
+        self.buf.truncate(len + n);
+        if n == 0 {
+            self.eof = true;
+        }
+        Ok(())
+    }
+
+    /// Fill `out` with the next chunk of whole records, at least `target`
+    /// bytes unless the input ends first. Returns the file line of the
+    /// chunk's first byte, or `None` at the end of the input.
+    pub fn next_chunk(&mut self, target: usize, out: &mut Vec<u8>) -> io::Result<Option<u64>> {
+        loop {
+            self.scan();
+            if self.eof || (self.cut > 0 && self.buf.len() >= target) {
+                break;
+            }
+            self.fill()?;
+        }
+        let (end, newlines) = if self.eof {
+            (self.buf.len(), self.newlines_scanned)
+        } else {
+            (self.cut, self.newlines_at_cut)
+        };
+        if end == 0 {
+            return Ok(None);
+        }
+        // Hand out the chunk by swapping buffers; only the carry is copied.
+        out.clear();
+        out.extend_from_slice(&self.buf[end..]);
+        std::mem::swap(out, &mut self.buf);
+        out.truncate(end);
+        let first_line = self.line;
+        self.line += newlines;
+        self.scanned -= end;
+        self.cut = 0;
+        self.newlines_scanned -= newlines;
+        self.newlines_at_cut = 0;
+        Ok(Some(first_line))
+    }
+}
+
+/// Find where the first record of `buf` ends (just after its terminator),
+/// using the machine for `delimiter`; `None` if `buf` ends inside it.
+pub(crate) fn first_record_end(buf: &[u8], delimiter: u8) -> Option<usize> {
+    let m = Machine::new(delimiter);
+    let mut state = START_RECORD;
+    let mut seen_content = false;
+    for (i, &b) in buf.iter().enumerate() {
+        state = m.next[usize::from(state)][usize::from(m.class[usize::from(b)])];
+        if state == START_RECORD {
+            if seen_content {
+                return Some(i + 1);
+            }
+        } else {
+            seen_content = true;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunks(data: &[u8], target: usize) -> Vec<(u64, Vec<u8>)> {
+        let mut c = Chunker::new(Box::new(io::Cursor::new(data.to_vec())), b',', Vec::new(), 0, 2, false);
+        let mut out = Vec::new();
+        let mut all = Vec::new();
+        while let Some(line) = c.next_chunk(target, &mut out).unwrap() {
+            all.push((line, out.clone()));
+        }
+        all
+    }
+
+    fn records(data: &[u8]) -> Vec<Vec<Vec<u8>>> {
+        let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(data);
+        r.byte_records().map(|x| x.unwrap().iter().map(<[u8]>::to_vec).collect()).collect()
+    }
+
+    #[test]
+    fn chunks_hold_whole_records_and_count_lines() {
+        let data = b"a,b\n\"x\ny\",2\r\n3,\"q\"\"\"\n\nlast,1";
+        for target in 1..data.len() + 2 {
+            let parts = chunks(data, target);
+            let joined: Vec<u8> = parts.iter().flat_map(|p| p.1.clone()).collect();
+            assert_eq!(joined, data.to_vec(), "target {target}");
+            let mut recs = Vec::new();
+            for (_, p) in &parts {
+                recs.extend(records(p));
+            }
+            assert_eq!(recs, records(data), "target {target}");
+            // Each chunk's first line is 2 + the newlines before it.
+            let mut offset = 0;
+            for (line, p) in &parts {
+                let before = data[..offset].iter().filter(|&&b| b == b'\n').count() as u64;
+                assert_eq!(*line, 2 + before);
+                offset += p.len();
+            }
+        }
+    }
+
+    #[test]
+    fn a_quote_inside_an_unquoted_field_is_literal() {
+        let data = b"ab\"c,1\nd,2\n";
+        let parts = chunks(data, 1);
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].1, b"ab\"c,1\n");
+    }
+
+    #[test]
+    fn finds_the_end_of_the_header() {
+        assert_eq!(first_record_end(b"a,b\nc", b','), Some(4));
+        assert_eq!(first_record_end(b"\"a\nb\",c\r\nx", b','), Some(8));
+        assert_eq!(first_record_end(b"a,b", b','), None);
+    }
+}

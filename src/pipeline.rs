@@ -1,0 +1,450 @@
+//! The parallel streaming pipeline that joins the stages:
+//!
+//! ```text
+//!  reader thread          worker threads (N)                 merger (caller's thread)
+//!  ─────────────          ──────────────────                 ────────────────────────
+//!  Chunker: cut the  ──▶  parse CSV, typed cells,      ──▶   re-sequence by batch index,
+//!  input into chunks      decide, write decisions            claim ids (duplicates),
+//!  of whole records       into the batch's byte buffer       write output and rejects
+//!          ▲                                                          │
+//!          └────────────── empty batches return to a fixed pool ◀─────┘
+//! ```
+//!
+//! Memory is bounded by the pool: at most `2 × threads + 2` batches exist,
+//! each holding one chunk of input and its output, and their buffers are
+//! reused, so a steady-state row allocates nothing. Output is byte-identical
+//! for any thread count: chunk boundaries depend only on the input, every
+//! batch is written in input order, and everything order-dependent
+//! (duplicate ids, JSON separators, `--strict`) happens in the merger.
+//!
+//! Duplicate detection must see rows in order, so workers only compute each
+//! row's id fingerprint and the merger claims it; a row whose id was seen
+//! before becomes a `duplicate_id` reject there (unless it already failed at
+//! an input declared before the id).
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+
+use crate::engine::{Engine, Scratch};
+use crate::input::{self, IdSet, InputError, Layout, Reject, RejectCode, RowParser, Source};
+use crate::policy::Policy;
+use crate::report::{Decision, DecisionWriter, Format};
+
+/// How to run the pipeline.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Worker threads; 1 runs everything on the calling thread.
+    pub threads: usize,
+    /// Target size of one chunk of input, in bytes.
+    pub chunk_bytes: usize,
+    /// Stop at the first reject (in input order).
+    pub strict: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            threads: default_threads(),
+            chunk_bytes: 256 * 1024,
+            strict: false,
+        }
+    }
+}
+
+/// Every core the process may use.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// Counts of a finished run: `read == decided + rejected`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub read: u64,
+    pub decided: u64,
+    pub rejected: u64,
+    /// Rejects per code, in [`RejectCode::ALL`] order.
+    pub rejects_by_code: [u64; RejectCode::ALL.len()],
+}
+
+/// Why a run stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error("cannot write the output: {0}")]
+    Output(#[source] io::Error),
+    #[error("--strict: stopped at the first rejected row: {0}")]
+    Strict(Box<Reject>),
+}
+
+/// Receives rejects in input order.
+pub trait RejectSink {
+    fn reject(&mut self, reject: &Reject) -> io::Result<()>;
+}
+
+/// One row's result inside a batch.
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    line: u64,
+    /// The id fingerprint the row claims (`None`: it claims nothing).
+    fingerprint: Option<u128>,
+    /// The id's bytes in `Batch::ids`.
+    id: (u32, u32),
+    /// Decided: end of its bytes in `Batch::out`. Rejected: `u32::MAX`.
+    end: u32,
+    /// Rejected: index in `Batch::rejects`.
+    reject: u32,
+}
+
+/// A chunk of input and, once processed, its output.
+#[derive(Default)]
+struct Batch {
+    index: u64,
+    first_line: u64,
+    data: Vec<u8>,
+    out: Vec<u8>,
+    rows: Vec<Row>,
+    ids: Vec<u8>,
+    rejects: Vec<Reject>,
+}
+
+/// A worker's reusable state.
+struct Worker<'p> {
+    parser: RowParser<'p>,
+    engine: Engine<'p>,
+    scratch: Scratch,
+    writer: DecisionWriter<'p>,
+    record: csv::ByteRecord,
+    delimiter: u8,
+    name: &'p str,
+}
+
+impl<'p> Worker<'p> {
+    fn new(policy: &'p Policy, layout: &'p Layout, format: Format, delimiter: u8, name: &'p str) -> Worker<'p> {
+        let engine = Engine::new(policy);
+        Worker {
+            parser: RowParser::new(policy, layout),
+            scratch: engine.scratch(),
+            engine,
+            writer: DecisionWriter::new(policy, format),
+            record: csv::ByteRecord::new(),
+            delimiter,
+            name,
+        }
+    }
+
+    /// Parse, decide and write every row of the batch's chunk.
+    fn process(&mut self, batch: &mut Batch) -> Result<(), InputError> {
+        batch.out.clear();
+        batch.rows.clear();
+        batch.ids.clear();
+        batch.rejects.clear();
+        let policy = self.engine.policy;
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(self.delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(&batch.data[..]);
+        loop {
+            let more = reader
+                .read_byte_record(&mut self.record)
+                .map_err(|e| input::csv_error(self.name, &e))?;
+            if !more {
+                break;
+            }
+            let record = &self.record;
+            let line = batch.first_line + record.position().map_or(1, csv::Position::line) - 1;
+            let fingerprint = self.parser.id_fingerprint(record);
+            let id_start = batch.ids.len() as u32;
+            if fingerprint.is_some() {
+                batch.ids.extend_from_slice(self.parser.id_cell(record).unwrap_or_default());
+            }
+            let id = (id_start, batch.ids.len() as u32);
+            let s = &mut self.scratch;
+            let result = self
+                .parser
+                .parse(record, line, &mut s.slots, &mut s.stack)
+                .and_then(|()| {
+                    self.engine.decide(s).map_err(|e| {
+                        Box::new(Reject {
+                            line,
+                            household_id: String::from_utf8_lossy(
+                                self.parser.id_cell(record).unwrap_or_default(),
+                            )
+                            .into_owned(),
+                            column: String::new(),
+                            value: if e.value.is_nan() {
+                                "NaN".into()
+                            } else {
+                                e.value.to_string()
+                            },
+                            code: RejectCode::Evaluation,
+                            message: format!("the policy cannot decide this row: {e}"),
+                        })
+                    })
+                });
+            let row = match result {
+                Ok(()) => {
+                    let mut d = Decision {
+                        household_id: self.parser.text(record, policy.fields.id_input),
+                        region: policy
+                            .fields
+                            .region_input
+                            .map_or(&b""[..], |r| self.parser.text(record, r)),
+                        scratch: s,
+                    };
+                    self.writer.decision(&mut d, &mut batch.out);
+                    Row {
+                        line,
+                        fingerprint,
+                        id,
+                        end: batch.out.len() as u32,
+                        reject: 0,
+                    }
+                }
+                Err(reject) => {
+                    batch.rejects.push(*reject);
+                    Row {
+                        line,
+                        fingerprint,
+                        id,
+                        end: u32::MAX,
+                        reject: (batch.rejects.len() - 1) as u32,
+                    }
+                }
+            };
+            batch.rows.push(row);
+        }
+        Ok(())
+    }
+}
+
+/// The order-dependent end of the pipeline: ids, output, rejects, counts.
+struct Merger<'a, 'p> {
+    parser: RowParser<'p>,
+    format: Format,
+    ids: IdSet,
+    out: &'a mut dyn Write,
+    rejects: &'a mut dyn RejectSink,
+    strict: bool,
+    totals: Totals,
+}
+
+impl Merger<'_, '_> {
+    fn reject(&mut self, r: &Reject) -> Result<(), PipelineError> {
+        if self.strict {
+            return Err(PipelineError::Strict(Box::new(r.clone())));
+        }
+        self.totals.rejected += 1;
+        if let Some(i) = RejectCode::ALL.iter().position(|c| *c == r.code) {
+            self.totals.rejects_by_code[i] += 1;
+        }
+        self.rejects.reject(r).map_err(PipelineError::Output)
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), PipelineError> {
+        self.out.write_all(bytes).map_err(PipelineError::Output)
+    }
+
+    fn merge(&mut self, batch: &Batch) -> Result<(), PipelineError> {
+        let mut row_start = 0usize; // where the current decided row's bytes start
+        let mut run_start = 0usize; // start of the bytes not yet written
+        for row in &batch.rows {
+            self.totals.read += 1;
+            let first = row.fingerprint.and_then(|fp| self.ids.claim_fingerprint(fp, row.line));
+            let id = &batch.ids[row.id.0 as usize..row.id.1 as usize];
+            if row.end != u32::MAX {
+                let end = row.end as usize;
+                if let Some(first) = first {
+                    // Decided, but its id was claimed earlier: drop its bytes.
+                    let pending = &batch.out[run_start..row_start];
+                    self.out.write_all(pending).map_err(PipelineError::Output)?;
+                    run_start = end;
+                    row_start = end;
+                    let dup = self.parser.duplicate_reject(row.line, id, first);
+                    self.reject(&dup)?;
+                    continue;
+                }
+                if self.format == Format::Json && self.totals.decided == 0 {
+                    // The very first decision has no comma before it.
+                    let pending = &batch.out[run_start..row_start];
+                    self.out.write_all(pending).map_err(PipelineError::Output)?;
+                    run_start = row_start + 1;
+                }
+                self.totals.decided += 1;
+                row_start = end;
+            } else {
+                let original = &batch.rejects[row.reject as usize];
+                match first {
+                    Some(first) if !self.parser.failed_before_id(original) => {
+                        let dup = self.parser.duplicate_reject(row.line, id, first);
+                        self.reject(&dup)?;
+                    }
+                    _ => self.reject(original)?,
+                }
+            }
+        }
+        let rest = &batch.out[run_start..];
+        self.write(rest)
+    }
+}
+
+/// Decide every row of `source`, writing decisions to `out` (including the
+/// format's opening and closing) and rejects to `rejects`, in input order.
+pub fn assess(
+    policy: &Policy,
+    layout: &Layout,
+    source: Source,
+    format: Format,
+    out: &mut dyn Write,
+    rejects: &mut dyn RejectSink,
+    options: &Options,
+) -> Result<Totals, PipelineError> {
+    let writer = DecisionWriter::new(policy, format);
+    let mut head = Vec::new();
+    writer.begin(&mut head);
+    out.write_all(&head).map_err(PipelineError::Output)?;
+    let mut merger = Merger {
+        parser: RowParser::new(policy, layout),
+        format,
+        ids: IdSet::default(),
+        out,
+        rejects,
+        strict: options.strict,
+        totals: Totals::default(),
+    };
+    let Source {
+        name,
+        delimiter,
+        mut chunker,
+        ..
+    } = source;
+    if options.threads <= 1 {
+        let mut worker = Worker::new(policy, layout, format, delimiter, &name);
+        let mut batch = Batch::default();
+        while let Some(line) = chunker
+            .next_chunk(options.chunk_bytes, &mut batch.data)
+            .map_err(|source| InputError::Io {
+                file: name.clone(),
+                source,
+            })?
+        {
+            batch.first_line = line;
+            worker.process(&mut batch)?;
+            merger.merge(&batch)?;
+        }
+    } else {
+        run_parallel(policy, layout, format, delimiter, &name, chunker, &mut merger, options)?;
+    }
+    let mut tail = Vec::new();
+    writer.end(merger.totals.decided > 0, &mut tail);
+    merger.write(&tail)?;
+    merger.out.flush().map_err(PipelineError::Output)?;
+    Ok(merger.totals)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_parallel(
+    policy: &Policy,
+    layout: &Layout,
+    format: Format,
+    delimiter: u8,
+    name: &str,
+    mut chunker: input::Chunker,
+    merger: &mut Merger<'_, '_>,
+    options: &Options,
+) -> Result<(), PipelineError> {
+    let threads = options.threads;
+    let pool_size = 2 * threads + 2;
+    let (pool_tx, pool_rx) = sync_channel::<Batch>(pool_size);
+    for _ in 0..pool_size {
+        // Cannot fail: the channel has room for the whole pool.
+        let _ = pool_tx.send(Batch::default());
+    }
+    let (work_tx, work_rx) = sync_channel::<Batch>(pool_size);
+    let work_rx = Arc::new(Mutex::new(work_rx));
+    let (done_tx, done_rx) = sync_channel::<Result<Batch, InputError>>(pool_size);
+    let read_error: Mutex<Option<io::Error>> = Mutex::new(None);
+
+    std::thread::scope(|scope| {
+        // Reader: cut chunks while empty batches are available.
+        let read_error = &read_error;
+        let chunk_bytes = options.chunk_bytes;
+        scope.spawn(move || {
+            let mut index = 0u64;
+            while let Ok(mut batch) = pool_rx.recv() {
+                match chunker.next_chunk(chunk_bytes, &mut batch.data) {
+                    Ok(Some(line)) => {
+                        batch.index = index;
+                        batch.first_line = line;
+                        index += 1;
+                        if work_tx.send(batch).is_err() {
+                            break;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        if let Ok(mut slot) = read_error.lock() {
+                            *slot = Some(e);
+                        }
+                        break;
+                    }
+                }
+            }
+            // Dropping work_tx tells the workers there is no more input.
+        });
+        for _ in 0..threads {
+            let work_rx = Arc::clone(&work_rx);
+            let done_tx = done_tx.clone();
+            scope.spawn(move || {
+                let mut worker = Worker::new(policy, layout, format, delimiter, name);
+                loop {
+                    let next = match work_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => break,
+                    };
+                    let Ok(mut batch) = next else { break };
+                    let result = worker.process(&mut batch).map(|()| batch);
+                    if done_tx.send(result).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        merge_in_order(merger, done_rx, pool_tx)
+    })?;
+    if let Some(source) = read_error.lock().ok().and_then(|mut e| e.take()) {
+        return Err(InputError::Io {
+            file: name.to_string(),
+            source,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Take processed batches as they come, write them in index order, and
+/// return their buffers to the pool. Returning (normally or with an error)
+/// drops the channels, which stops the reader and the workers.
+fn merge_in_order(
+    merger: &mut Merger<'_, '_>,
+    done: Receiver<Result<Batch, InputError>>,
+    pool: SyncSender<Batch>,
+) -> Result<(), PipelineError> {
+    let mut waiting: BTreeMap<u64, Batch> = BTreeMap::new();
+    let mut next = 0u64;
+    for result in done {
+        let batch = result?;
+        waiting.insert(batch.index, batch);
+        while let Some(batch) = waiting.remove(&next) {
+            merger.merge(&batch)?;
+            next += 1;
+            // The reader may already have stopped; then the batch is simply freed.
+            let _ = pool.send(batch);
+        }
+    }
+    Ok(())
+}
