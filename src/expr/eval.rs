@@ -277,6 +277,13 @@ impl Program {
     /// (a smaller stack is grown once). A slot index beyond `slots` reads NaN
     /// (and trips a debug assertion: the caller's row layout is wrong).
     pub fn eval(&self, slots: &[f64], stack: &mut Stack) -> f64 {
+        // Many programs are a single name or constant (template holes, amounts):
+        // skip the stack machine for them.
+        match self.ops.as_slice() {
+            [Op::Load(i)] => return slots.get(*i).copied().unwrap_or(f64::NAN),
+            [Op::Const(v)] => return *v,
+            _ => {}
+        }
         let s = &mut stack.values;
         s.clear();
         if s.capacity() < self.max_stack {
@@ -389,6 +396,14 @@ impl Program {
     /// Slots only read by branches that constant folding removed are not listed.
     pub fn slots_used(&self) -> &[usize] {
         &self.slots
+    }
+
+    /// Some(slot) when the program only reads that slot.
+    pub fn as_slot(&self) -> Option<usize> {
+        match self.ops.as_slice() {
+            [Op::Load(i)] => Some(*i),
+            _ => None,
+        }
     }
 
     /// Some(v) when the whole program folded to the constant v.

@@ -317,7 +317,7 @@ impl<'s> Checker<'s> {
                 },
             }
         }
-        ok.then_some(Template { segments })
+        ok.then(|| Template::from_parts(segments, &self.enums))
     }
 
     fn new_enum(&mut self, label: &str, values: Vec<String>) -> EnumId {

@@ -9,6 +9,8 @@ use crate::numfmt;
 #[derive(Debug, Clone)]
 pub enum Segment {
     Text(String),
+    /// A hole that reads one slot (the common case), without running a program.
+    Slot { slot: usize, ty: Type },
     Value { program: expr::Program, ty: Type },
 }
 
@@ -84,6 +86,34 @@ pub(crate) fn split(text: &str) -> Result<Vec<Result<String, Hole<'_>>>, (Span, 
 }
 
 impl Template {
+    /// Build a template, folding constant holes into text and single-name holes into slot reads.
+    pub(crate) fn from_parts(parts: Vec<Segment>, enums: &[EnumDef]) -> Template {
+        let mut segments: Vec<Segment> = Vec::new();
+        for part in parts {
+            let part = match part {
+                Segment::Value { program, ty } => {
+                    if let Some(v) = program.as_const() {
+                        let mut text = Vec::new();
+                        write_value(v, ty, enums, &mut text);
+                        Segment::Text(String::from_utf8_lossy(&text).into_owned())
+                    } else if let Some(slot) = program.as_slot() {
+                        Segment::Slot { slot, ty }
+                    } else {
+                        Segment::Value { program, ty }
+                    }
+                }
+                other => other,
+            };
+            // Merge neighbouring text.
+            if let (Segment::Text(t), Some(Segment::Text(prev))) = (&part, segments.last_mut()) {
+                prev.push_str(t);
+                continue;
+            }
+            segments.push(part);
+        }
+        Template { segments }
+    }
+
     /// Render into `out`: numbers with thousands separators, enum values by name, booleans as yes/no.
     pub fn render(
         &self,
@@ -95,6 +125,10 @@ impl Template {
         for seg in &self.segments {
             match seg {
                 Segment::Text(t) => out.extend_from_slice(t.as_bytes()),
+                Segment::Slot { slot, ty } => {
+                    let v = slots.get(*slot).copied().unwrap_or(f64::NAN);
+                    write_value(v, *ty, enums, out);
+                }
                 Segment::Value { program, ty } => {
                     let v = program.eval(slots, stack);
                     write_value(v, *ty, enums, out);

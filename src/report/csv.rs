@@ -133,15 +133,30 @@ impl DecisionWriter<'_> {
         out.push(b',');
         numfmt::write_fixed(s.priority, 1, out);
         out.push(b',');
-        let mut cell = std::mem::take(&mut self.cell);
-        cell.clear();
-        self.reasons(s, &mut cell, |buf, first| {
+        // Reasons almost always hold a comma (thousands separators), so the
+        // cell is always quoted and rendered in place; only a `"` inside
+        // (rare) needs a second pass.
+        out.push(b'"');
+        let start = out.len();
+        self.reasons(s, out, |buf, first| {
             if !first {
                 buf.extend_from_slice(b" | ");
             }
         });
-        write_csv_field(&cell, out);
-        self.cell = cell;
+        if out[start..].contains(&b'"') {
+            let mut cell = std::mem::take(&mut self.cell);
+            cell.clear();
+            cell.extend_from_slice(&out[start..]);
+            out.truncate(start);
+            for &b in &cell {
+                if b == b'"' {
+                    out.push(b'"');
+                }
+                out.push(b);
+            }
+            self.cell = cell;
+        }
+        out.push(b'"');
         out.push(b',');
         write_csv_field(p.meta.id.as_bytes(), out);
         out.push(b',');
