@@ -39,8 +39,14 @@ const SHOCK: [&str; 7] = [
 ];
 
 fn trim(b: &[u8]) -> &[u8] {
-    let s = b.iter().position(|&c| c != b' ' && c != b'\t').unwrap_or(b.len());
-    let e = b.iter().rposition(|&c| c != b' ' && c != b'\t').map_or(s, |p| p + 1);
+    let s = b
+        .iter()
+        .position(|&c| c != b' ' && c != b'\t')
+        .unwrap_or(b.len());
+    let e = b
+        .iter()
+        .rposition(|&c| c != b' ' && c != b'\t')
+        .map_or(s, |p| p + 1);
     &b[s..e]
 }
 
@@ -87,7 +93,9 @@ fn enumeration(b: &[u8], values: &[&str]) -> Option<usize> {
     if b.is_empty() {
         return Some(0);
     }
-    values.iter().position(|v| v.as_bytes().eq_ignore_ascii_case(b))
+    values
+        .iter()
+        .position(|v| v.as_bytes().eq_ignore_ascii_case(b))
 }
 
 fn main() -> io::Result<()> {
@@ -158,9 +166,9 @@ fn main() -> io::Result<()> {
         line.extend_from_slice(id);
         line.push(b',');
         line.extend_from_slice(region);
-        write!(
+        writeln!(
             line,
-            ",{},{},{:.2},{},{},{},{},{},{},{}\n",
+            ",{},{},{:.2},{},{},{},{},{},{},{}",
             members.unwrap_or(0),
             inc,
             inc / m,

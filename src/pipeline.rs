@@ -28,7 +28,10 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use crate::engine::{Engine, Scratch};
-use crate::input::{self, IdSet, InputError, Layout, Reject, RejectCode, RowParser, Source};
+use crate::input::chunk::count_breaks;
+use crate::input::{
+    self, ChunkStart, IdSet, InputError, Layout, Reject, RejectCode, RowParser, Source,
+};
 use crate::policy::Policy;
 use crate::report::{Decision, DecisionWriter, Format};
 
@@ -99,15 +102,28 @@ struct Row {
 }
 
 /// A chunk of input and, once processed, its output.
-#[derive(Default)]
 struct Batch {
     index: u64,
-    first_line: u64,
+    start: ChunkStart,
     data: Vec<u8>,
     out: Vec<u8>,
     rows: Vec<Row>,
     ids: Vec<u8>,
     rejects: Vec<Reject>,
+}
+
+impl Default for Batch {
+    fn default() -> Self {
+        Batch {
+            index: 0,
+            start: ChunkStart { line: 1, before: 0 },
+            data: Vec::new(),
+            out: Vec::new(),
+            rows: Vec::new(),
+            ids: Vec::new(),
+            rejects: Vec::new(),
+        }
+    }
 }
 
 /// A worker's reusable state.
@@ -122,7 +138,13 @@ struct Worker<'p> {
 }
 
 impl<'p> Worker<'p> {
-    fn new(policy: &'p Policy, layout: &'p Layout, format: Format, delimiter: u8, name: &'p str) -> Worker<'p> {
+    fn new(
+        policy: &'p Policy,
+        layout: &'p Layout,
+        format: Format,
+        delimiter: u8,
+        name: &'p str,
+    ) -> Worker<'p> {
         let engine = Engine::new(policy);
         Worker {
             parser: RowParser::new(policy, layout),
@@ -147,6 +169,10 @@ impl<'p> Worker<'p> {
             .has_headers(false)
             .flexible(true)
             .from_reader(&batch.data[..]);
+        // Line numbers: count line breaks up to each record's first byte
+        // (the csv reader's own count misses `\r\n` and blank lines before a record).
+        let data = &batch.data[..];
+        let (mut cursor, mut line, mut prev) = (0usize, batch.start.line, batch.start.before);
         loop {
             let more = reader
                 .read_byte_record(&mut self.record)
@@ -155,11 +181,25 @@ impl<'p> Worker<'p> {
                 break;
             }
             let record = &self.record;
-            let line = batch.first_line + record.position().map_or(1, csv::Position::line) - 1;
+            let mut start = record
+                .position()
+                .map_or(cursor, |p| p.byte() as usize)
+                .max(cursor);
+            while matches!(data.get(start), Some(b'\r' | b'\n')) {
+                start += 1;
+            }
+            let start = start.min(data.len());
+            line += count_breaks(&data[cursor..start], prev);
+            if start > cursor {
+                prev = data[start - 1];
+            }
+            cursor = start;
             let fingerprint = self.parser.id_fingerprint(record);
             let id_start = batch.ids.len() as u32;
             if fingerprint.is_some() {
-                batch.ids.extend_from_slice(self.parser.id_cell(record).unwrap_or_default());
+                batch
+                    .ids
+                    .extend_from_slice(self.parser.id_cell(record).unwrap_or_default());
             }
             let id = (id_start, batch.ids.len() as u32);
             let s = &mut self.scratch;
@@ -253,7 +293,9 @@ impl Merger<'_, '_> {
         let mut run_start = 0usize; // start of the bytes not yet written
         for row in &batch.rows {
             self.totals.read += 1;
-            let first = row.fingerprint.and_then(|fp| self.ids.claim_fingerprint(fp, row.line));
+            let first = row
+                .fingerprint
+                .and_then(|fp| self.ids.claim_fingerprint(fp, row.line));
             let id = &batch.ids[row.id.0 as usize..row.id.1 as usize];
             if row.end != u32::MAX {
                 let end = row.end as usize;
@@ -324,19 +366,28 @@ pub fn assess(
     if options.threads <= 1 {
         let mut worker = Worker::new(policy, layout, format, delimiter, &name);
         let mut batch = Batch::default();
-        while let Some(line) = chunker
+        while let Some(start) = chunker
             .next_chunk(options.chunk_bytes, &mut batch.data)
             .map_err(|source| InputError::Io {
                 file: name.clone(),
                 source,
             })?
         {
-            batch.first_line = line;
+            batch.start = start;
             worker.process(&mut batch)?;
             merger.merge(&batch)?;
         }
     } else {
-        run_parallel(policy, layout, format, delimiter, &name, chunker, &mut merger, options)?;
+        run_parallel(
+            policy,
+            layout,
+            format,
+            delimiter,
+            &name,
+            chunker,
+            &mut merger,
+            options,
+        )?;
     }
     let mut tail = Vec::new();
     writer.end(merger.totals.decided > 0, &mut tail);
@@ -376,9 +427,9 @@ fn run_parallel(
             let mut index = 0u64;
             while let Ok(mut batch) = pool_rx.recv() {
                 match chunker.next_chunk(chunk_bytes, &mut batch.data) {
-                    Ok(Some(line)) => {
+                    Ok(Some(start)) => {
                         batch.index = index;
-                        batch.first_line = line;
+                        batch.start = start;
                         index += 1;
                         if work_tx.send(batch).is_err() {
                             break;

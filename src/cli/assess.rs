@@ -125,7 +125,11 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
     let policy = args.policy.load()?;
     let options = ReadOptions { delimiter, renames };
     let csv_in = input::open(&input_path, &options)?;
-    let layout = Layout::new(&policy, &csv_in, &options)?;
+    let layout = Layout::new(&policy, &csv_in, &options).map_err(|e| match e {
+        // A --rename naming no input is a mistake on the command line.
+        input::InputError::Rename { .. } => anyhow::Error::from(UsageError(e.to_string())),
+        other => other.into(),
+    })?;
     let mut stderr = io::stderr().lock();
     for name in &layout.defaulted {
         let input = policy.input(name);
@@ -158,14 +162,24 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
         },
     };
     let options = pipeline::Options {
-        threads: args.threads.map_or_else(pipeline::default_threads, usize::from),
+        threads: args
+            .threads
+            .map_or_else(pipeline::default_threads, usize::from),
         strict: args.strict,
         chunk_bytes: args
             .chunk_bytes
             .map_or(pipeline::Options::default().chunk_bytes, |b| b as usize),
     };
     let name = csv_in.name.clone();
-    let totals = match pipeline::assess(&policy, &layout, csv_in, format, &mut out, &mut rejects, &options) {
+    let totals = match pipeline::assess(
+        &policy,
+        &layout,
+        csv_in,
+        format,
+        &mut out,
+        &mut rejects,
+        &options,
+    ) {
         Ok(t) => t,
         // Returning drops the output and rejects files unrenamed: nothing half-written is left.
         Err(PipelineError::Strict(reject)) => anyhow::bail!(

@@ -15,6 +15,14 @@ pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitStatus> {
             Ok(ExitStatus::Success)
         }
         PolicyCommand::Check { file, as_of } => {
+            if let Some(date) = &as_of {
+                if !crate::policy::is_valid_date(date) {
+                    return Err(super::UsageError(format!(
+                        "--as-of {date}: not a valid date (expected YYYY-MM-DD, e.g. 2025-03-01)"
+                    ))
+                    .into());
+                }
+            }
             let policy = load_policy_file(&file, &LoadOptions { as_of })?;
             let indicators = policy
                 .deprivation

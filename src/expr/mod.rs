@@ -283,7 +283,11 @@ mod tests {
         };
         let mut compiled = 0;
         // Debug builds are ~20x slower; the release run (cargo test --release) goes wider.
-        let rounds = if cfg!(debug_assertions) { 3_000 } else { 30_000 };
+        let rounds = if cfg!(debug_assertions) {
+            3_000
+        } else {
+            30_000
+        };
         for _ in 0..rounds {
             let len = 1 + next(12);
             let src: Vec<&str> = (0..len).map(|_| vocab[next(vocab.len())]).collect();

@@ -65,9 +65,13 @@ pub struct Chunker {
     state: u8,
     /// The last valid cut in `buf` (0: none yet).
     cut: usize,
-    /// `\n` bytes in `buf[..cut]` and in `buf[..scanned]`.
+    /// Line breaks (see [`count_breaks`]) in `buf[..cut]` and in `buf[..scanned]`.
     newlines_at_cut: u64,
     newlines_scanned: u64,
+    /// The byte before `buf[scanned]` (0 at the start), to tell `\r\n` from a lone `\r`.
+    prev: u8,
+    /// The byte before `buf[0]`.
+    before: u8,
     /// 1-based line of the file at `buf[0]`.
     line: u64,
     eof: bool,
@@ -84,7 +88,9 @@ impl Chunker {
         line: u64,
         eof: bool,
     ) -> Chunker {
-        buf.drain(..consumed.min(buf.len()));
+        let consumed = consumed.min(buf.len());
+        let before = if consumed > 0 { buf[consumed - 1] } else { 0 };
+        buf.drain(..consumed);
         Chunker {
             reader,
             machine: Machine::new(delimiter),
@@ -94,6 +100,8 @@ impl Chunker {
             cut: 0,
             newlines_at_cut: 0,
             newlines_scanned: 0,
+            prev: before,
+            before,
             line,
             eof,
         }
@@ -105,15 +113,18 @@ impl Chunker {
         let mut cut = self.cut;
         let mut nl = self.newlines_scanned;
         let mut nl_at_cut = self.newlines_at_cut;
+        let mut prev = self.prev;
         for (i, &b) in self.buf[self.scanned..].iter().enumerate() {
             state = m.next[usize::from(state)][usize::from(m.class[usize::from(b)])];
-            nl += u64::from(b == b'\n');
+            nl += u64::from(b == b'\r') + u64::from(b == b'\n' && prev != b'\r');
+            prev = b;
             if state == START_RECORD {
                 cut = self.scanned + i + 1;
                 nl_at_cut = nl;
             }
         }
         self.scanned = self.buf.len();
+        self.prev = prev;
         self.state = state;
         self.cut = cut;
         self.newlines_scanned = nl;
@@ -141,9 +152,13 @@ impl Chunker {
     }
 
     /// Fill `out` with the next chunk of whole records, at least `target`
-    /// bytes unless the input ends first. Returns the file line of the
-    /// chunk's first byte, or `None` at the end of the input.
-    pub fn next_chunk(&mut self, target: usize, out: &mut Vec<u8>) -> io::Result<Option<u64>> {
+    /// bytes unless the input ends first. Returns where the chunk starts, or
+    /// `None` at the end of the input.
+    pub fn next_chunk(
+        &mut self,
+        target: usize,
+        out: &mut Vec<u8>,
+    ) -> io::Result<Option<ChunkStart>> {
         loop {
             self.scan();
             if self.eof || (self.cut > 0 && self.buf.len() >= target) {
@@ -164,14 +179,46 @@ impl Chunker {
         out.extend_from_slice(&self.buf[end..]);
         std::mem::swap(out, &mut self.buf);
         out.truncate(end);
-        let first_line = self.line;
+        let start = ChunkStart {
+            line: self.line,
+            before: self.before,
+        };
+        self.before = out[end - 1];
         self.line += newlines;
         self.scanned -= end;
         self.cut = 0;
         self.newlines_scanned -= newlines;
         self.newlines_at_cut = 0;
-        Ok(Some(first_line))
+        Ok(Some(start))
     }
+}
+
+/// Where a chunk starts in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkStart {
+    /// 1-based line of the chunk's first byte.
+    pub line: u64,
+    /// The byte just before the chunk (0 at the start of the file).
+    pub before: u8,
+}
+
+/// Line breaks in `data`: each `\n`, `\r\n` or lone `\r` counts once.
+/// `before` is the byte preceding `data` (a `\r` there pairs with a leading `\n`).
+///
+/// ```
+/// use layak::input::chunk::count_breaks;
+/// assert_eq!(count_breaks(b"a\nb\r\nc\rd", 0), 3);
+/// assert_eq!(count_breaks(b"\nx", b'\r'), 0);
+/// ```
+pub fn count_breaks(data: &[u8], before: u8) -> u64 {
+    let lf = data.iter().filter(|&&b| b == b'\n').count() as u64;
+    let paired_at_start = u64::from(before == b'\r' && data.first() == Some(&b'\n'));
+    if !data.contains(&b'\r') {
+        return lf - paired_at_start;
+    }
+    let cr = data.iter().filter(|&&b| b == b'\r').count() as u64;
+    let crlf = data.windows(2).filter(|w| w == b"\r\n").count() as u64;
+    cr + lf - crlf - paired_at_start
 }
 
 /// Find where the first record of `buf` ends (just after its terminator),
@@ -218,15 +265,20 @@ mod tests {
         let mut c = Chunker::new(reader, b',', Vec::new(), 0, 2, false);
         let mut out = Vec::new();
         let mut all = Vec::new();
-        while let Some(line) = c.next_chunk(target, &mut out).unwrap() {
-            all.push((line, out.clone()));
+        while let Some(start) = c.next_chunk(target, &mut out).unwrap() {
+            all.push((start.line, out.clone()));
         }
         all
     }
 
     fn records(data: &[u8]) -> Vec<Vec<Vec<u8>>> {
-        let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(data);
-        r.byte_records().map(|x| x.unwrap().iter().map(<[u8]>::to_vec).collect()).collect()
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(data);
+        r.byte_records()
+            .map(|x| x.unwrap().iter().map(<[u8]>::to_vec).collect())
+            .collect()
     }
 
     #[test]
@@ -234,7 +286,11 @@ mod tests {
         let data = b"a,b\n\"x\ny\",2\r\n3,\"q\"\"\"\n\nlast,1";
         for target in 1..data.len() + 2 {
             let parts = chunks(data, target);
-            assert!(target > 8 || parts.len() > 2, "target {target}: {} chunks", parts.len());
+            assert!(
+                target > 8 || parts.len() > 2,
+                "target {target}: {} chunks",
+                parts.len()
+            );
             let joined: Vec<u8> = parts.iter().flat_map(|p| p.1.clone()).collect();
             assert_eq!(joined, data.to_vec(), "target {target}");
             let mut recs = Vec::new();
@@ -242,10 +298,10 @@ mod tests {
                 recs.extend(records(p));
             }
             assert_eq!(recs, records(data), "target {target}");
-            // Each chunk's first line is 2 + the newlines before it.
+            // Each chunk's first line is 2 + the line breaks before it.
             let mut offset = 0;
             for (line, p) in &parts {
-                let before = data[..offset].iter().filter(|&&b| b == b'\n').count() as u64;
+                let before = count_breaks(&data[..offset], 0);
                 assert_eq!(*line, 2 + before);
                 offset += p.len();
             }
@@ -258,6 +314,25 @@ mod tests {
         let parts = chunks(data, 1);
         assert_eq!(parts.len(), 2);
         assert_eq!(parts[0].1, b"ab\"c,1\n");
+    }
+
+    #[test]
+    fn counts_every_kind_of_line_break_once() {
+        assert_eq!(count_breaks(b"", 0), 0);
+        assert_eq!(count_breaks(b"\r\n\r\n", 0), 2);
+        assert_eq!(count_breaks(b"\r\r\n\n", 0), 3);
+        assert_eq!(count_breaks(b"\n", b'\r'), 0);
+        assert_eq!(count_breaks(b"\n", b'x'), 1);
+        // Split anywhere, the parts add up to the whole.
+        let data = b"a\r\nb\rc\n\r\r\nd";
+        for i in 0..=data.len() {
+            let before = if i > 0 { data[i - 1] } else { 0 };
+            assert_eq!(
+                count_breaks(&data[..i], 0) + count_breaks(&data[i..], before),
+                5,
+                "{i}"
+            );
+        }
     }
 
     #[test]

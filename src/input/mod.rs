@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::io::{self, Read};
 
 use crate::policy::{InputType, Policy};
-pub use chunk::Chunker;
+pub use chunk::{ChunkStart, Chunker};
 pub use reject::{Reject, RejectCode};
 
 /// Errors that stop a run before or while reading (not per-row problems).
@@ -95,7 +95,11 @@ pub struct Source {
 
 /// Open `path` (`-` for standard input) and read its header.
 pub fn open(path: &str, options: &ReadOptions) -> Result<Source, InputError> {
-    let name = if path == "-" { "<stdin>".to_string() } else { path.to_string() };
+    let name = if path == "-" {
+        "<stdin>".to_string()
+    } else {
+        path.to_string()
+    };
     let raw: Box<dyn Read + Send> = if path == "-" {
         Box::new(io::stdin())
     } else {
@@ -143,9 +147,15 @@ pub fn from_reader(
         if pos == 0 && buf.starts_with(b"\xEF\xBB\xBF") {
             pos = 3;
         }
-        let line_end = buf[pos..].iter().position(|&b| b == b'\n').map(|i| pos + i + 1);
+        let line_end = buf[pos..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map(|i| pos + i + 1);
         let line = &buf[pos..line_end.unwrap_or(buf.len())];
-        if line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) {
+        if line
+            .iter()
+            .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        {
             match line_end {
                 Some(e) => {
                     pos = e;
@@ -156,7 +166,10 @@ pub fn from_reader(
         }
         break;
     }
-    let first_line_end = buf[pos..].iter().position(|&b| b == b'\n').map_or(buf.len(), |i| pos + i);
+    let first_line_end = buf[pos..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(buf.len(), |i| pos + i);
     let delimiter = options
         .delimiter
         .unwrap_or_else(|| detect_delimiter(&buf[pos..first_line_end]));
@@ -184,7 +197,7 @@ pub fn from_reader(
         .iter()
         .map(|h| String::from_utf8_lossy(cell::trim(h)).trim().to_string())
         .collect();
-    let line = 1 + buf[..header_end].iter().filter(|&&b| b == b'\n').count() as u64;
+    let line = 1 + chunk::count_breaks(&buf[..header_end], 0);
     let chunker = Chunker::new(raw, delimiter, buf, header_end, line, eof);
     Ok(Source {
         name,
@@ -474,7 +487,9 @@ impl<'p> RowParser<'p> {
             return true;
         }
         let id = self.policy.fields.id_input;
-        self.policy.inputs[..id].iter().any(|i| i.name == reject.column)
+        self.policy.inputs[..id]
+            .iter()
+            .any(|i| i.name == reject.column)
     }
 
     /// Parse every input of `record` into `slots` and run the row checks.
@@ -561,7 +576,13 @@ impl<'p> RowParser<'p> {
                     .rule
                     .slots_used()
                     .iter()
-                    .map(|&s| format!("{} = {}", self.policy.slot_name(s), slots[s]))
+                    .map(|&s| {
+                        format!(
+                            "{} = {}",
+                            self.policy.slot_name(s),
+                            self.policy.format_input_value(s, slots[s])
+                        )
+                    })
                     .collect();
                 return Err(self.reject(
                     record,

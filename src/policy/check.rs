@@ -52,6 +52,10 @@ struct Checker<'s> {
     failed: std::collections::HashSet<String>,
     /// Set when derived values form a cycle: nothing after them can be checked.
     cycle: bool,
+    /// Every name the file declares anywhere, for "not available here" hints.
+    all_names: HashMap<String, &'static str>,
+    /// `[review] default_months`, the review interval of a program without its own.
+    default_review: u32,
     max_stack: usize,
 }
 
@@ -78,6 +82,8 @@ pub(super) fn load(file: &str, source: &str, options: &LoadOptions) -> Result<Po
         declared: HashMap::new(),
         failed: Default::default(),
         cycle: false,
+        all_names: HashMap::new(),
+        default_review: 12,
         max_stack: 1,
     };
     let policy = c.policy(raw, &as_of);
@@ -248,7 +254,7 @@ impl<'s> Checker<'s> {
 
     fn stage_hint(&self, message: &str) -> Option<String> {
         let name = message.strip_prefix("unknown name `")?.strip_suffix('`')?;
-        let what = self.declared.get(name)?;
+        let what = self.all_names.get(name)?;
         Some(format!(
             "`{name}` is {what}, which is not available at this point of the policy (order: inputs and parameters, checks, derived values and indicators, programs in declared order, then cap, reasons, tracks and priority; text inputs cannot be used in expressions)"
         ))
@@ -356,7 +362,8 @@ impl<'s> Checker<'s> {
                 out.push(lower);
             }
         }
-        ok.then_some(out)
+        // Keep the good values so that later messages can still list them.
+        (ok || !out.is_empty()).then_some(out)
     }
 
     fn policy(&mut self, raw: RawPolicy, as_of: &str) -> Option<Policy> {
@@ -367,6 +374,10 @@ impl<'s> Checker<'s> {
                 Some("write dates as YYYY-MM-DD".into()),
             ));
             return None;
+        }
+        self.collect_names(&raw);
+        if let Some(r) = &raw.review {
+            self.default_review = self.months(&r.default_months)?;
         }
         let meta = self.meta(&raw.policy);
         let inputs = self.inputs(&raw.inputs);
@@ -396,9 +407,15 @@ impl<'s> Checker<'s> {
             None => 12,
         };
         let fields = self.fields(&inputs, &derived);
+        // The rules and the parameter values in force: the hash changes when a
+        // dated value takes over, not merely because the date moved on.
+        let mut values = String::new();
+        for p in &parameters {
+            values.push_str(&format!("{}={:?};", p.name, p.value));
+        }
         let hash = format!(
             "{:016x}",
-            fnv1a64(&[self.source.as_bytes(), as_of.as_bytes()])
+            fnv1a64(&[self.source.as_bytes(), values.as_bytes()])
         );
         if !self.diags.is_empty() {
             return None;
@@ -426,6 +443,34 @@ impl<'s> Checker<'s> {
             slot_count,
             max_stack: 0,
         })
+    }
+
+    fn collect_names(&mut self, raw: &RawPolicy) {
+        let mut add = |name: &S, what: &'static str| {
+            self.all_names.entry(name.get_ref().clone()).or_insert(what);
+        };
+        for i in &raw.inputs {
+            let what = match i.ty.get_ref().as_str() {
+                "text" | "id" => "a text input",
+                _ => "an input",
+            };
+            add(&i.name, what);
+        }
+        for p in &raw.parameters {
+            add(&p.name, "a parameter");
+        }
+        for d in &raw.derived {
+            add(&d.name, "a derived value");
+        }
+        for p in &raw.programs {
+            add(&p.id, "a program");
+        }
+        if raw.deprivation.is_some() {
+            self.all_names
+                .insert("deprivation_score".into(), "the deprivation score");
+            self.all_names
+                .insert("deprivation_status".into(), "the deprivation status");
+        }
     }
 
     fn months(&mut self, v: &Spanned<i64>) -> Option<u32> {
@@ -481,10 +526,10 @@ impl<'s> Checker<'s> {
                 "number" => InputType::Number,
                 "money" => InputType::Money,
                 "bool" => InputType::Bool,
-                "enum" => match self.enum_values(&r.name, &r.values) {
-                    Some(values) => InputType::Enum(self.new_enum(r.name.get_ref(), values)),
-                    None => InputType::Enum(self.new_enum(r.name.get_ref(), Vec::new())),
-                },
+                "enum" => {
+                    let values = self.enum_values(&r.name, &r.values).unwrap_or_default();
+                    InputType::Enum(self.new_enum(r.name.get_ref(), values))
+                }
                 other => {
                     const TYPES: [&str; 7] =
                         ["id", "text", "integer", "number", "money", "bool", "enum"];
@@ -497,7 +542,8 @@ impl<'s> Checker<'s> {
                         format!("unknown input type `{other}`"),
                         Some(help),
                     );
-                    InputType::Text
+                    self.failed.insert(r.name.get_ref().clone());
+                    InputType::Number
                 }
             };
             if !matches!(ty, InputType::Enum(_)) && !r.values.is_empty() {
@@ -719,6 +765,7 @@ impl<'s> Checker<'s> {
             };
             let what = format!("parameter `{}`", r.name.get_ref());
             let Some(value) = self.constant(chosen, &what) else {
+                self.failed.insert(r.name.get_ref().clone());
                 continue;
             };
             // Visible to later parameters and to every expression.
@@ -734,6 +781,11 @@ impl<'s> Checker<'s> {
                 description: r.description.clone(),
                 from,
             });
+        }
+        for r in raws {
+            if !self.map.contains_key(r.name.get_ref()) {
+                self.failed.insert(r.name.get_ref().clone());
+            }
         }
         out
     }
@@ -1130,7 +1182,7 @@ impl<'s> Checker<'s> {
             let denied = r.denied_reason.as_ref().map(|t| self.template(t));
             let review = match &r.review_months {
                 Some(m) => self.months(m),
-                None => Some(12),
+                None => Some(self.default_review),
             };
             let granted_slot = first_slot + i;
             if declared {

@@ -309,6 +309,21 @@ impl Policy {
         self.inputs.iter().find(|i| i.name == name)
     }
 
+    /// The value of an input slot as a person reads it: enum values by name,
+    /// booleans as true/false, numbers plainly.
+    pub fn format_input_value(&self, slot: usize, v: f64) -> String {
+        match self.inputs.get(slot).map(|i| i.ty) {
+            Some(InputType::Bool) => (if v != 0.0 { "true" } else { "false" }).to_string(),
+            Some(InputType::Enum(e)) => self
+                .enums
+                .get(usize::from(e))
+                .and_then(|d| d.values.get(v as usize))
+                .cloned()
+                .unwrap_or_default(),
+            _ => v.to_string(),
+        }
+    }
+
     /// A human name for the value held in `slot` (input, derived value, indicator, …).
     pub fn slot_name(&self, slot: usize) -> String {
         if let Some(i) = self.inputs.get(slot) {

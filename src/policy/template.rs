@@ -10,8 +10,14 @@ use crate::numfmt;
 pub enum Segment {
     Text(String),
     /// A hole that reads one slot (the common case), without running a program.
-    Slot { slot: usize, ty: Type },
-    Value { program: expr::Program, ty: Type },
+    Slot {
+        slot: usize,
+        ty: Type,
+    },
+    Value {
+        program: expr::Program,
+        ty: Type,
+    },
 }
 
 /// A compiled reason template.

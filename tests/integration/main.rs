@@ -1,0 +1,7 @@
+mod util;
+
+mod assess;
+mod input_errors;
+mod output;
+mod policy_errors;
+mod sample;
