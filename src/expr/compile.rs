@@ -181,9 +181,30 @@ impl Emitter {
                 self.push(unary_op(*op));
             }
             TKind::Bin(op, a, b) => {
-                self.emit(a)?;
-                self.emit(b)?;
-                self.push(binary_op(*op));
+                // Fused forms for the common `name op constant` / `name op name`
+                // shapes: one dispatch instead of three.
+                match (&a.kind, &b.kind) {
+                    (TKind::Slot(i), TKind::Const(k)) if *i <= u32::MAX as usize => {
+                        self.slots.push(*i);
+                        self.push(Op::BinSK(*op, *i as u32, *k));
+                    }
+                    (TKind::Slot(i), TKind::Slot(j))
+                        if *i <= u32::MAX as usize && *j <= u32::MAX as usize =>
+                    {
+                        self.slots.push(*i);
+                        self.slots.push(*j);
+                        self.push(Op::BinSS(*op, *i as u32, *j as u32));
+                    }
+                    (_, TKind::Const(k)) => {
+                        self.emit(a)?;
+                        self.push(Op::BinK(*op, *k));
+                    }
+                    _ => {
+                        self.emit(a)?;
+                        self.emit(b)?;
+                        self.push(binary_op(*op));
+                    }
+                }
             }
             TKind::And(a, b) => self.emit_logic(Op::AndJump(0), a, b)?,
             TKind::Or(a, b) => self.emit_logic(Op::OrJump(0), a, b)?,
@@ -228,6 +249,20 @@ impl Emitter {
         tolerant: bool,
         span: Span,
     ) -> Result<(), ExprError> {
+        if let TKind::Slot(slot) = value.kind {
+            if items.iter().all(|i| constant(i).is_some()) && slot <= u32::MAX as usize {
+                let start = self.consts.len();
+                self.consts.extend(items.iter().filter_map(constant));
+                self.slots.push(slot);
+                self.push(Op::InS {
+                    slot: slot as u32,
+                    start: small(start, span)?,
+                    len: small(items.len(), span)?,
+                    tolerant,
+                });
+                return Ok(());
+            }
+        }
         self.emit(value)?;
         let start = self.consts.len();
         let mut dynamic = 0usize;
@@ -327,7 +362,11 @@ mod tests {
         assert_eq!(prog("income * 1").as_const(), None);
         assert_eq!(
             prog("income * (2 + 3)").ops,
-            vec![Op::Load(0), Op::Const(5.0), Op::Mul]
+            vec![Op::BinSK(Bin::Mul, 0, 5.0)]
+        );
+        assert_eq!(
+            prog("(income + members) * 2").ops,
+            vec![Op::BinSS(Bin::Add, 0, 1), Op::BinK(Bin::Mul, 2.0)]
         );
         // A constant side of `and` that cannot decide the result disappears.
         assert_eq!(prog("true and employed").ops, vec![Op::Load(3)]);
@@ -371,10 +410,12 @@ mod tests {
     #[test]
     fn max_stack_is_exact() {
         assert_eq!(prog("7").max_stack(), 1);
-        assert_eq!(prog("income + members").max_stack(), 2);
+        // Fused `name op name` needs one place, not two.
+        assert_eq!(prog("income + members").max_stack(), 1);
+        assert_eq!(prog("income + 1 + members").max_stack(), 2);
         assert_eq!(
             prog("income + (members + (children * income))").max_stack(),
-            4
+            3
         );
         assert_eq!(
             prog("((income + members) + children) + income").max_stack(),
@@ -383,9 +424,10 @@ mod tests {
         assert_eq!(prog("min(income, members, children)").max_stack(), 3);
         assert_eq!(
             prog("if employed then income + members else children").max_stack(),
-            2
+            1
         );
-        assert_eq!(prog("income > 1 and members > 2").max_stack(), 2);
+        assert_eq!(prog("income > 1 and members > 2").max_stack(), 1);
+        assert_eq!(prog("(income > 1) == (members > 2)").max_stack(), 2);
         let (_, ty) = compile(&parse("area").unwrap(), &TestScope::new(), None).unwrap();
         assert_eq!(ty, Type::Enum(0));
     }
@@ -395,13 +437,7 @@ mod tests {
         let p = prog("employed and income > 0");
         assert_eq!(
             p.ops,
-            vec![
-                Op::Load(3),
-                Op::AndJump(5),
-                Op::Load(0),
-                Op::Const(0.0),
-                Op::Gt
-            ]
+            vec![Op::Load(3), Op::AndJump(3), Op::BinSK(Bin::Gt, 0, 0.0)]
         );
         let p = prog("if employed then income else members");
         assert_eq!(

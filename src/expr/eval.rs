@@ -182,6 +182,19 @@ pub(crate) enum Op {
         len: u32,
         tolerant: bool,
     },
+    /// Fused `x op constant`: replace the top with `op(top, k)`.
+    BinK(Bin, f64),
+    /// Fused `slot op constant`: push `op(slots[i], k)`.
+    BinSK(Bin, u32, f64),
+    /// Fused `slot op slot`: push `op(slots[i], slots[j])`.
+    BinSS(Bin, u32, u32),
+    /// Fused `slot in [constants]`: push whether `slots[i]` is among `consts[start..start + len]`.
+    InS {
+        slot: u32,
+        start: u32,
+        len: u32,
+        tolerant: bool,
+    },
     /// Pop `n` values, push the smallest.
     Min(u32),
     /// Pop `n` values, push the largest.
@@ -192,7 +205,8 @@ impl Op {
     /// Change in stack height when the op falls through to the next one.
     pub(crate) fn stack_effect(self) -> isize {
         match self {
-            Op::Const(_) | Op::Load(_) => 1,
+            Op::Const(_) | Op::Load(_) | Op::BinSK(..) | Op::BinSS(..) | Op::InS { .. } => 1,
+            Op::BinK(..) => 0,
             Op::Neg | Op::Not | Op::Floor | Op::Ceil | Op::Abs | Op::Round(_) | Op::Jump(_) => 0,
             Op::Add
             | Op::Sub
@@ -351,6 +365,27 @@ impl Program {
                     let found = member(x, dynamic_items, tolerant) || member(x, consts, tolerant);
                     s.truncate(base);
                     s.push(b2f(found));
+                }
+                Op::BinK(op, k) => unary(s, |x| op.apply(x, k)),
+                Op::BinSK(op, i, k) => {
+                    let x = slots.get(i as usize).copied().unwrap_or(f64::NAN);
+                    s.push(op.apply(x, k));
+                }
+                Op::BinSS(op, i, j) => {
+                    let x = slots.get(i as usize).copied().unwrap_or(f64::NAN);
+                    let y = slots.get(j as usize).copied().unwrap_or(f64::NAN);
+                    s.push(op.apply(x, y));
+                }
+                Op::InS {
+                    slot,
+                    start,
+                    len,
+                    tolerant,
+                } => {
+                    let x = slots.get(slot as usize).copied().unwrap_or(f64::NAN);
+                    let start = start as usize;
+                    let consts = self.consts.get(start..start + len as usize).unwrap_or(&[]);
+                    s.push(b2f(member(x, consts, tolerant)));
                 }
                 Op::Min(n) => {
                     let base = s.len().saturating_sub(n as usize);

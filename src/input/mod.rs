@@ -10,6 +10,7 @@
 
 pub mod cell;
 pub mod chunk;
+mod ids;
 mod reject;
 
 use std::collections::HashMap;
@@ -17,6 +18,7 @@ use std::io::{self, Read};
 
 use crate::policy::{InputType, Policy};
 pub use chunk::{ChunkStart, Chunker};
+pub use ids::{IdSet, fingerprint};
 pub use reject::{Reject, RejectCode};
 
 /// Errors that stop a run before or while reading (not per-row problems).
@@ -344,81 +346,6 @@ impl Layout {
     }
 }
 
-/// The household ids seen so far, for duplicate detection.
-///
-/// Ids are kept as 128-bit fingerprints (two independent 64-bit FNV-style
-/// hashes) with the line that claimed them: about 24 bytes of payload per
-/// household instead of a copy of every id. Two different ids collide with
-/// probability about n²/2¹²⁹ (10⁻²⁵ for ten million households).
-#[derive(Debug, Default)]
-pub struct IdSet {
-    seen: HashMap<u128, u64, FingerprintHasher>,
-}
-
-impl IdSet {
-    /// Claim `id` for `line`; returns the earlier line if it was already claimed.
-    pub fn claim(&mut self, id: &[u8], line: u64) -> Option<u64> {
-        self.claim_fingerprint(fingerprint(id), line)
-    }
-
-    /// Claim an id by its [`fingerprint`].
-    pub fn claim_fingerprint(&mut self, fp: u128, line: u64) -> Option<u64> {
-        match self.seen.entry(fp) {
-            std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(line);
-                None
-            }
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.seen.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.seen.is_empty()
-    }
-}
-
-/// The 128-bit fingerprint of an id used for duplicate detection.
-pub fn fingerprint(id: &[u8]) -> u128 {
-    let a = crate::policy::fnv1a64(&[id]);
-    // A second, independent hash: FNV-1a with another offset basis over the reversed bytes.
-    let mut b: u64 = 0x6c62_272e_07bb_0142;
-    for &x in id.iter().rev() {
-        b ^= u64::from(x);
-        b = b.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    b ^= id.len() as u64;
-    (u128::from(a) << 64) | u128::from(b)
-}
-
-/// The fingerprint is already a good hash: use its low bits directly.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct FingerprintHasher(u64);
-
-impl std::hash::BuildHasher for FingerprintHasher {
-    type Hasher = FingerprintHasher;
-    fn build_hasher(&self) -> FingerprintHasher {
-        FingerprintHasher(0)
-    }
-}
-
-impl std::hash::Hasher for FingerprintHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8)) ^ u64::from(b);
-        }
-    }
-    fn write_u128(&mut self, v: u128) {
-        self.0 = (v as u64) ^ ((v >> 64) as u64).rotate_left(29);
-    }
-}
-
 /// Parses rows into slots for one policy and layout. Cheap to share across threads.
 #[derive(Debug, Clone)]
 pub struct RowParser<'p> {
@@ -558,6 +485,16 @@ impl<'p> RowParser<'p> {
                     ));
                 }
             };
+            if !v.is_finite() {
+                return Err(self.reject(
+                    record,
+                    line,
+                    inp.name.clone(),
+                    lossy(raw),
+                    RejectCode::OutOfRange,
+                    format!("`{}` is too large", lossy(raw)),
+                ));
+            }
             if inp.min.is_some_and(|m| v < m) || inp.max.is_some_and(|m| v > m) {
                 return Err(self.reject(
                     record,
@@ -677,21 +614,6 @@ mod tests {
         assert_eq!(detect_delimiter(b"a|b|c\n"), b'|');
         assert_eq!(detect_delimiter(b"\"a;x\",b,c\n"), b',');
         assert_eq!(detect_delimiter(b"single\n"), b',');
-    }
-
-    #[test]
-    fn id_set_reports_first_line() {
-        let mut ids = IdSet::default();
-        assert_eq!(ids.claim(b"H1", 2), None);
-        assert_eq!(ids.claim(b"H2", 3), None);
-        assert_eq!(ids.claim(b"H1", 9), Some(2));
-        assert_eq!(ids.len(), 2);
-    }
-
-    #[test]
-    fn fingerprints_differ_for_similar_ids() {
-        assert_ne!(fingerprint(b"ab"), fingerprint(b"ba"));
-        assert_ne!(fingerprint(b""), fingerprint(b"\0"));
     }
 
     #[test]

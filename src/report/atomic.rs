@@ -5,6 +5,10 @@
 //! on [`AtomicFile::commit`]. Dropped without a commit (an error, a `--strict`
 //! stop), it removes the temporary file, and any earlier file at the target
 //! is left untouched.
+//!
+//! A target that exists and is not a regular file (`/dev/null`, a named
+//! pipe, a terminal) is written in place: renaming over it would replace the
+//! device with a file.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -13,13 +17,22 @@ use std::path::{Path, PathBuf};
 /// A file being written, renamed into place on commit.
 pub struct AtomicFile {
     target: PathBuf,
-    temp: PathBuf,
+    /// `None` when writing in place (the target is not a regular file).
+    temp: Option<PathBuf>,
     writer: Option<BufWriter<File>>,
 }
 
 impl AtomicFile {
     /// Create the temporary file beside `target`.
     pub fn create(target: &Path) -> io::Result<AtomicFile> {
+        if std::fs::metadata(target).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            let f = std::fs::OpenOptions::new().write(true).open(target)?;
+            return Ok(AtomicFile {
+                target: target.to_path_buf(),
+                temp: None,
+                writer: Some(BufWriter::with_capacity(1 << 16, f)),
+            });
+        }
         let dir = match target.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
@@ -42,7 +55,7 @@ impl AtomicFile {
                 Ok(f) => {
                     return Ok(AtomicFile {
                         target: target.to_path_buf(),
-                        temp,
+                        temp: Some(temp),
                         writer: Some(BufWriter::with_capacity(1 << 16, f)),
                     });
                 }
@@ -56,11 +69,17 @@ impl AtomicFile {
 
     /// Flush, sync and rename over the target.
     pub fn commit(mut self) -> io::Result<()> {
-        if let Some(w) = self.writer.take() {
-            let file = w.into_inner().map_err(|e| e.into_error())?;
-            file.sync_all()?;
+        let Some(w) = self.writer.take() else {
+            return Ok(());
+        };
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        match self.temp.take() {
+            Some(temp) => {
+                file.sync_all()?;
+                std::fs::rename(&temp, &self.target)
+            }
+            None => Ok(()),
         }
-        std::fs::rename(&self.temp, &self.target)
     }
 }
 
@@ -88,7 +107,9 @@ impl Write for AtomicFile {
 impl Drop for AtomicFile {
     fn drop(&mut self) {
         if self.writer.take().is_some() {
-            let _ = std::fs::remove_file(&self.temp);
+            if let Some(temp) = &self.temp {
+                let _ = std::fs::remove_file(temp);
+            }
         }
     }
 }
@@ -114,5 +135,18 @@ mod tests {
         f.commit().unwrap();
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_device_is_written_in_place_not_replaced() {
+        let null = Path::new("/dev/null");
+        if !null.exists() {
+            return;
+        }
+        let mut f = AtomicFile::create(null).unwrap();
+        f.write_all(b"discarded").unwrap();
+        f.commit().unwrap();
+        let meta = std::fs::metadata(null).unwrap();
+        assert!(!meta.is_file(), "/dev/null must stay a device");
     }
 }
