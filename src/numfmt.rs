@@ -17,23 +17,43 @@ pub fn round_half_up(x: f64, decimals: u32) -> f64 {
     if x < 0.0 { -r } else { r }
 }
 
-/// Write an integer.
-pub fn write_int(v: i64, out: &mut Vec<u8>) {
+/// Pairs of decimal digits "00".."99", so that one division yields two digits.
+const DIGIT_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Write an unsigned integer.
+#[inline]
+pub fn write_u64(mut n: u64, out: &mut Vec<u8>) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
-    let mut n = v.unsigned_abs();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+    while n >= 100 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
     }
+    if n >= 10 {
+        let pair = n as usize * 2;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    } else {
+        i -= 1;
+        buf[i] = b'0' + n as u8;
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+/// Write an integer.
+#[inline]
+pub fn write_int(v: i64, out: &mut Vec<u8>) {
     if v < 0 {
         out.push(b'-');
     }
-    out.extend_from_slice(&buf[i..]);
+    write_u64(v.unsigned_abs(), out);
 }
 
 /// Largest magnitude written through the fixed-point path (beyond it f64 has no fraction digits).
@@ -52,20 +72,25 @@ pub fn write_fixed(x: f64, decimals: u32, out: &mut Vec<u8>) {
         write_non_finite(x, out);
         return;
     }
-    let scale = 10u64.pow(decimals);
-    let scaled = round_half_up(x, decimals) * scale as f64;
-    if scaled.abs() >= FIXED_LIMIT {
-        // Out of the exact range: fall back to the standard formatter.
+    const POW10: [u64; 7] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
+    let Some(&scale) = POW10.get(decimals as usize) else {
+        use std::io::Write;
+        let _ = write!(out, "{:.*}", decimals as usize, x);
+        return;
+    };
+    // Half up with the 1e-9 nudge, as in `round_half_up`; truncation of a
+    // non-negative value is its floor.
+    let scaled = x.abs() * scale as f64 + 0.5 + 1e-9;
+    if scaled >= FIXED_LIMIT {
         use std::io::Write;
         let _ = write!(out, "{:.*}", decimals as usize, x);
         return;
     }
-    let n = scaled.round() as i64;
-    if n < 0 {
+    let n = scaled as u64;
+    if x < 0.0 && n > 0 {
         out.push(b'-');
     }
-    let n = n.unsigned_abs();
-    write_int((n / scale) as i64, out);
+    write_u64(n / scale, out);
     if decimals > 0 {
         out.push(b'.');
         let frac = n % scale;
@@ -95,30 +120,33 @@ pub fn write_grouped(x: f64, out: &mut Vec<u8>) {
         write_non_finite(x, out);
         return;
     }
-    let cents = round_half_up(x.abs(), 2) * 100.0;
-    if cents >= FIXED_LIMIT {
+    // Cents, rounded half up with the 1e-9 nudge (truncation is the floor here).
+    let scaled = x.abs() * 100.0 + 0.5 + 1e-9;
+    if scaled >= FIXED_LIMIT {
         write_fixed(x, 2, out);
         return;
     }
-    let cents = cents.round() as u64;
+    let cents = scaled as u64;
     if x < 0.0 && cents > 0 {
         out.push(b'-');
     }
-    let mut digits = [0u8; 20];
-    let mut n = cents / 100;
-    let mut len = 0;
-    loop {
-        digits[len] = b'0' + (n % 10) as u8;
-        len += 1;
-        n /= 10;
-        if n == 0 {
-            break;
+    let whole = cents / 100;
+    if whole < 1000 {
+        write_u64(whole, out);
+    } else {
+        let mut tmp = [0u8; 20];
+        let mut len = 0;
+        let mut n = whole;
+        while n > 0 {
+            tmp[len] = b'0' + (n % 10) as u8;
+            len += 1;
+            n /= 10;
         }
-    }
-    for i in (0..len).rev() {
-        out.push(digits[i]);
-        if i > 0 && i % 3 == 0 {
-            out.push(b',');
+        for i in (0..len).rev() {
+            out.push(tmp[i]);
+            if i > 0 && i % 3 == 0 {
+                out.push(b',');
+            }
         }
     }
     let frac = cents % 100;

@@ -170,8 +170,11 @@ impl<'p> Worker<'p> {
             .flexible(true)
             .from_reader(&batch.data[..]);
         // Line numbers: count line breaks up to each record's first byte
-        // (the csv reader's own count misses `\r\n` and blank lines before a record).
+        // (the csv reader's own count misses `\r\n` and blank lines before a
+        // record). Without any `\r` in the chunk, the reader's `\n` count plus
+        // the blank lines just before the record is exact and cheaper.
         let data = &batch.data[..];
+        let has_cr = memchr::memchr(b'\r', data).is_some();
         let (mut cursor, mut line, mut prev) = (0usize, batch.start.line, batch.start.before);
         loop {
             let more = reader
@@ -181,19 +184,24 @@ impl<'p> Worker<'p> {
                 break;
             }
             let record = &self.record;
-            let mut start = record
-                .position()
-                .map_or(cursor, |p| p.byte() as usize)
-                .max(cursor);
-            while matches!(data.get(start), Some(b'\r' | b'\n')) {
-                start += 1;
+            let pos = record.position();
+            if has_cr {
+                let mut start = pos.map_or(cursor, |p| p.byte() as usize).max(cursor);
+                while matches!(data.get(start), Some(b'\r' | b'\n')) {
+                    start += 1;
+                }
+                let start = start.min(data.len());
+                line += count_breaks(&data[cursor..start], prev);
+                if start > cursor {
+                    prev = data[start - 1];
+                }
+                cursor = start;
+            } else if let Some(p) = pos {
+                let blank = data
+                    .get(p.byte() as usize..)
+                    .map_or(0, |rest| rest.iter().take_while(|&&b| b == b'\n').count());
+                line = batch.start.line + p.line() - 1 + blank as u64;
             }
-            let start = start.min(data.len());
-            line += count_breaks(&data[cursor..start], prev);
-            if start > cursor {
-                prev = data[start - 1];
-            }
-            cursor = start;
             let fingerprint = self.parser.id_fingerprint(record);
             let id_start = batch.ids.len() as u32;
             if fingerprint.is_some() {

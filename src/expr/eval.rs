@@ -247,40 +247,130 @@ pub struct Program {
 /// never allocates.
 #[derive(Debug, Clone, Default)]
 pub struct Stack {
+    /// For programs deeper than [`FIXED_DEPTH`].
     values: Vec<f64>,
+    /// For the usual shallow programs: no capacity checks, no initialisation per run.
+    fixed: Fixed,
 }
 
 impl Stack {
     /// A stack that can run any program with `max_stack() <= n` without allocating.
     pub fn with_capacity(n: usize) -> Stack {
         Stack {
-            values: Vec::with_capacity(n),
+            values: Vec::with_capacity(if n > FIXED_DEPTH { n } else { 0 }),
+            fixed: Fixed::default(),
         }
     }
 
     /// How many values the stack holds without reallocating.
     #[cfg(test)]
     pub(crate) fn capacity(&self) -> usize {
-        self.values.capacity()
+        self.values.capacity().max(FIXED_DEPTH)
+    }
+}
+
+/// The evaluation stack: a fixed array for the usual shallow programs, a
+/// vector for deep ones (both kept in the caller's [`Stack`]). Both never panic:
+/// an impossible pop reads NaN.
+trait EvalStack {
+    fn push(&mut self, v: f64);
+    fn pop(&mut self) -> f64;
+    fn top(&mut self) -> Option<&mut f64>;
+    fn len(&self) -> usize;
+    fn truncate(&mut self, n: usize);
+    fn from(&self, base: usize) -> &[f64];
+}
+
+/// Programs at most this deep run on a fixed array.
+const FIXED_DEPTH: usize = 32;
+
+#[derive(Debug, Clone)]
+struct Fixed {
+    values: [f64; FIXED_DEPTH],
+    len: usize,
+}
+
+impl Default for Fixed {
+    fn default() -> Self {
+        Fixed {
+            values: [0.0; FIXED_DEPTH],
+            len: 0,
+        }
+    }
+}
+
+impl EvalStack for Fixed {
+    #[inline(always)]
+    fn push(&mut self, v: f64) {
+        if let Some(slot) = self.values.get_mut(self.len) {
+            *slot = v;
+            self.len += 1;
+        }
+    }
+    #[inline(always)]
+    fn pop(&mut self) -> f64 {
+        if self.len == 0 {
+            return f64::NAN;
+        }
+        self.len -= 1;
+        self.values.get(self.len).copied().unwrap_or(f64::NAN)
+    }
+    #[inline(always)]
+    fn top(&mut self) -> Option<&mut f64> {
+        self.len.checked_sub(1).and_then(|i| self.values.get_mut(i))
+    }
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.len
+    }
+    #[inline(always)]
+    fn truncate(&mut self, n: usize) {
+        self.len = self.len.min(n);
+    }
+    #[inline(always)]
+    fn from(&self, base: usize) -> &[f64] {
+        self.values.get(base..self.len).unwrap_or(&[])
+    }
+}
+
+impl EvalStack for Vec<f64> {
+    #[inline(always)]
+    fn push(&mut self, v: f64) {
+        Vec::push(self, v);
+    }
+    #[inline(always)]
+    fn pop(&mut self) -> f64 {
+        Vec::pop(self).unwrap_or(f64::NAN)
+    }
+    #[inline(always)]
+    fn top(&mut self) -> Option<&mut f64> {
+        self.last_mut()
+    }
+    #[inline(always)]
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+    #[inline(always)]
+    fn truncate(&mut self, n: usize) {
+        Vec::truncate(self, n);
+    }
+    #[inline(always)]
+    fn from(&self, base: usize) -> &[f64] {
+        self.get(base..).unwrap_or(&[])
     }
 }
 
 #[inline(always)]
-fn pop(s: &mut Vec<f64>) -> f64 {
-    s.pop().unwrap_or(f64::NAN)
-}
-
-#[inline(always)]
-fn unary(s: &mut [f64], f: impl Fn(f64) -> f64) {
-    if let Some(x) = s.last_mut() {
+fn unary(s: &mut impl EvalStack, f: impl Fn(f64) -> f64) {
+    if let Some(x) = s.top() {
         *x = f(*x);
     }
 }
 
 #[inline(always)]
-fn binary(s: &mut Vec<f64>, f: impl Fn(f64, f64) -> f64) {
-    let b = pop(s);
-    if let Some(a) = s.last_mut() {
+fn binary(s: &mut impl EvalStack, f: impl Fn(f64, f64) -> f64) {
+    let b = s.pop();
+    if let Some(a) = s.top() {
         *a = f(*a, b);
     }
 }
@@ -293,16 +383,46 @@ impl Program {
     pub fn eval(&self, slots: &[f64], stack: &mut Stack) -> f64 {
         // Many programs are a single name or constant (template holes, amounts):
         // skip the stack machine for them.
-        match self.ops.as_slice() {
-            [Op::Load(i)] => return slots.get(*i).copied().unwrap_or(f64::NAN),
-            [Op::Const(v)] => return *v,
+        let slot = |i: u32| slots.get(i as usize).copied().unwrap_or(f64::NAN);
+        match *self.ops.as_slice() {
+            [Op::Load(i)] => return slots.get(i).copied().unwrap_or(f64::NAN),
+            [Op::Const(v)] => return v,
+            // Most conditions are one comparison or one membership test.
+            [Op::BinSK(op, i, k)] => return op.apply(slot(i), k),
+            [Op::BinSS(op, i, j)] => return op.apply(slot(i), slot(j)),
+            [
+                Op::InS {
+                    slot: i,
+                    start,
+                    len,
+                    tolerant,
+                },
+            ] => {
+                let start = start as usize;
+                let consts = self.consts.get(start..start + len as usize).unwrap_or(&[]);
+                return b2f(member(slot(i), consts, tolerant));
+            }
+            [Op::Load(i), Op::Not] => {
+                return b2f(slots.get(i).copied().unwrap_or(f64::NAN) == 0.0);
+            }
             _ => {}
+        }
+        if self.max_stack <= FIXED_DEPTH {
+            let fixed = &mut stack.fixed;
+            fixed.len = 0;
+            return self.run(slots, fixed);
         }
         let s = &mut stack.values;
         s.clear();
         if s.capacity() < self.max_stack {
             s.reserve(self.max_stack);
         }
+        self.run(slots, s)
+    }
+
+    /// The stack machine proper.
+    #[inline(always)]
+    fn run(&self, slots: &[f64], s: &mut impl EvalStack) -> f64 {
         let ops = self.ops.as_slice();
         let mut pc = 0;
         while let Some(&op) = ops.get(pc) {
@@ -332,21 +452,21 @@ impl Program {
                 Op::Eq => binary(s, |a, b| b2f(a == b)),
                 Op::Ne => binary(s, |a, b| b2f(a != b)),
                 Op::AndJump(target) => {
-                    if s.last().is_none_or(|&v| v == 0.0) {
+                    if s.top().is_none_or(|v| *v == 0.0) {
                         pc = target;
                     } else {
                         s.pop();
                     }
                 }
                 Op::OrJump(target) => {
-                    if s.last().is_some_and(|&v| v != 0.0) {
+                    if s.top().is_some_and(|v| *v != 0.0) {
                         pc = target;
                     } else {
                         s.pop();
                     }
                 }
                 Op::JumpIfFalse(target) => {
-                    if pop(s) == 0.0 {
+                    if s.pop() == 0.0 {
                         pc = target;
                     }
                 }
@@ -358,10 +478,10 @@ impl Program {
                     tolerant,
                 } => {
                     let base = s.len().saturating_sub(dynamic as usize + 1);
-                    let x = s.get(base).copied().unwrap_or(f64::NAN);
+                    let x = s.from(base).first().copied().unwrap_or(f64::NAN);
                     let start = start as usize;
                     let consts = self.consts.get(start..start + len as usize).unwrap_or(&[]);
-                    let dynamic_items = s.get(base + 1..).unwrap_or(&[]);
+                    let dynamic_items = s.from(base + 1);
                     let found = member(x, dynamic_items, tolerant) || member(x, consts, tolerant);
                     s.truncate(base);
                     s.push(b2f(found));
@@ -389,7 +509,8 @@ impl Program {
                 }
                 Op::Min(n) => {
                     let base = s.len().saturating_sub(n as usize);
-                    let v = s[base..]
+                    let v = s
+                        .from(base)
                         .iter()
                         .copied()
                         .reduce(min_nan)
@@ -399,7 +520,8 @@ impl Program {
                 }
                 Op::Max(n) => {
                     let base = s.len().saturating_sub(n as usize);
-                    let v = s[base..]
+                    let v = s
+                        .from(base)
                         .iter()
                         .copied()
                         .reduce(max_nan)
@@ -409,7 +531,7 @@ impl Program {
                 }
             }
         }
-        pop(s)
+        s.pop()
     }
 
     /// Evaluate a boolean program on one row (see [`Program::eval`]).

@@ -55,28 +55,29 @@ pub fn parse_integer(cell: &[u8]) -> Result<f64, CellError> {
     if digits.is_empty() {
         return Err(CellError::NotInteger);
     }
-    let mut v: f64 = 0.0;
-    let mut exact: u64 = 0;
-    let mut small = true;
-    for &b in digits {
-        if !b.is_ascii_digit() {
-            return Err(CellError::NotInteger);
-        }
-        let d = u64::from(b - b'0');
-        if small {
-            match exact.checked_mul(10).and_then(|x| x.checked_add(d)) {
-                Some(x) if x < (1 << 53) => exact = x,
-                _ => {
-                    small = false;
-                    v = exact as f64 * 10.0 + d as f64;
-                }
+    let v = if digits.len() <= 15 {
+        // Exact in u64 and in f64: no overflow checks needed.
+        let mut n: u64 = 0;
+        for &b in digits {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                return Err(CellError::NotInteger);
             }
-        } else {
-            // Beyond 2^53 the value only matters for the range check.
-            v = v * 10.0 + d as f64;
+            n = n * 10 + u64::from(d);
         }
-    }
-    let v = if small { exact as f64 } else { v };
+        n as f64
+    } else {
+        // Beyond 15 digits the value only matters for the range check.
+        let mut v = 0.0f64;
+        for &b in digits {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                return Err(CellError::NotInteger);
+            }
+            v = v * 10.0 + f64::from(d);
+        }
+        v
+    };
     Ok(if neg { -v } else { v })
 }
 
@@ -116,15 +117,27 @@ pub fn parse_number(cell: &[u8]) -> Result<f64, CellError> {
 /// Parse a boolean: true/false, yes/no, y/n, 1/0, ya/tidak (any case).
 #[inline]
 pub fn parse_bool(cell: &[u8]) -> Result<f64, CellError> {
-    const TRUE: [&[u8]; 5] = [b"true", b"yes", b"y", b"1", b"ya"];
-    const FALSE: [&[u8]; 5] = [b"false", b"no", b"n", b"0", b"tidak"];
-    if TRUE.iter().any(|t| t.eq_ignore_ascii_case(cell)) {
-        Ok(1.0)
-    } else if FALSE.iter().any(|f| f.eq_ignore_ascii_case(cell)) {
-        Ok(0.0)
-    } else {
-        Err(CellError::NotBool)
+    // Dispatch on the first letter, then compare the whole word.
+    let word: &[u8] = match cell.first().map(u8::to_ascii_lowercase) {
+        Some(b't') if cell.len() == 4 => b"true",
+        Some(b't') => b"tidak",
+        Some(b'f') => b"false",
+        Some(b'y') if cell.len() == 1 => b"y",
+        Some(b'y') if cell.len() == 2 => b"ya",
+        Some(b'y') => b"yes",
+        Some(b'n') if cell.len() == 1 => b"n",
+        Some(b'n') => b"no",
+        Some(b'1') => b"1",
+        Some(b'0') => b"0",
+        _ => return Err(CellError::NotBool),
+    };
+    if !word.eq_ignore_ascii_case(cell) {
+        return Err(CellError::NotBool);
     }
+    Ok(match word {
+        b"true" | b"y" | b"ya" | b"yes" | b"1" => 1.0,
+        _ => 0.0,
+    })
 }
 
 /// Parse an enum value (case-insensitive) into its index among `values`

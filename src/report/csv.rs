@@ -143,7 +143,7 @@ impl DecisionWriter<'_> {
                 buf.extend_from_slice(b" | ");
             }
         });
-        if out[start..].contains(&b'"') {
+        if self.reasons_may_quote && out[start..].contains(&b'"') {
             let mut cell = std::mem::take(&mut self.cell);
             cell.clear();
             cell.extend_from_slice(&out[start..]);

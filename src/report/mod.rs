@@ -96,6 +96,9 @@ pub struct Decision<'a> {
 pub struct DecisionWriter<'p> {
     policy: &'p Policy,
     format: Format,
+    /// Whether a reason can contain `"` at all (only if some constant text of
+    /// the policy does): if not, the CSV reasons cell needs no escaping scan.
+    reasons_may_quote: bool,
     /// Reused buffer for a CSV cell built from pieces (reasons).
     cell: Vec<u8>,
 }
@@ -105,6 +108,7 @@ impl<'p> DecisionWriter<'p> {
         DecisionWriter {
             policy,
             format,
+            reasons_may_quote: reasons_may_quote(policy),
             cell: Vec::with_capacity(1024),
         }
     }
@@ -264,6 +268,34 @@ impl<'p> DecisionWriter<'p> {
     fn period_of(&self, i: usize) -> Period {
         self.policy.programs[i].period
     }
+}
+
+/// True when some text that reasons are made of contains `"`. Values written
+/// into reasons are numbers, enum values and yes/no, which never do.
+fn reasons_may_quote(p: &Policy) -> bool {
+    use crate::policy::{Segment, Template};
+    let template = |t: &Template| {
+        t.segments
+            .iter()
+            .any(|s| matches!(s, Segment::Text(text) if text.contains('"')))
+    };
+    p.reasons
+        .iter()
+        .any(|r| r.id.contains('"') || template(&r.text))
+        || p.programs
+            .iter()
+            .any(|g| g.id.contains('"') || g.reason.as_ref().is_some_and(template))
+        || p.tracks
+            .iter()
+            .any(|t| t.id.contains('"') || t.reason.as_ref().is_some_and(template))
+        || p.deprivation.as_ref().is_some_and(|d| {
+            d.indicators
+                .iter()
+                .any(|i| i.id.contains('"') || i.label.contains('"'))
+        })
+        || p.enums
+            .iter()
+            .any(|e| e.values.iter().any(|v| v.contains('"')))
 }
 
 /// Write one reject as a CSV row of [`REJECT_COLUMNS`].

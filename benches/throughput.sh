@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Whole-file throughput of `layak assess` against the raw CSV limit, in one run.
+#
+#   bash benches/throughput.sh            # 1,000,000 households
+#   ROWS=10000000 bash benches/throughput.sh
+#
+# On one generated file (examples/synth.rs, seed 1) it times:
+#   (a) raw: examples/raw_baseline.rs, a minimal single-threaded program that
+#       reads every record with the csv crate, parses all 24 default-policy
+#       columns into typed values and writes 12 fields per row;
+#   (b) layak assess to csv, ndjson and json, at 1 thread and at all cores.
+# Each command runs RUNS times (default 3); the best wall time counts, because
+# on a shared machine the noise only ever adds time. Output goes to /dev/null,
+# so the figures measure the program, not the disk. It prints a Markdown
+# table: rows/s, input MB/s, the ratio of each time to (a), and peak memory
+# (maximum resident set size, from /usr/bin/time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROWS=${ROWS:-1000000}
+RUNS=${RUNS:-3}
+CORES=$(nproc)
+WORK=${WORK:-$(mktemp -d)}
+trap '[ -z "${KEEP:-}" ] && rm -rf "$WORK"' EXIT
+
+if [ ! -x /usr/bin/time ]; then
+  echo "needs /usr/bin/time (Debian package: time)" >&2
+  exit 1
+fi
+
+cargo build --release --quiet --bin layak --example synth --example raw_baseline
+BIN=target/release
+DATA="$WORK/households-$ROWS.csv"
+if [ ! -f "$DATA" ]; then
+  "$BIN/examples/synth" --rows "$ROWS" --seed 1 -o "$DATA"
+fi
+BYTES=$(stat -c %s "$DATA")
+
+# best_of CMD...: prints "seconds peak_kb" of the fastest of $RUNS runs.
+best_of() {
+  local best="" peak=0 out t m
+  for _ in $(seq "$RUNS"); do
+    /usr/bin/time -o "$WORK/time" -f "%e %M" "$@" >/dev/null 2>/dev/null || true
+    out=$(tail -n 1 "$WORK/time")
+    t=${out% *}
+    m=${out#* }
+    if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
+    if [ "$m" -gt "$peak" ]; then peak=$m; fi
+  done
+  echo "$best $peak"
+}
+
+row() { # name seconds peak_kb raw_seconds
+  awk -v n="$1" -v t="$2" -v m="$3" -v r="$4" -v rows="$ROWS" -v bytes="$BYTES" 'BEGIN {
+    t = (t > 0 ? t : 0.001)
+    printf "| %s | %.2f | %.0f | %.1f | %.2f | %.0f |\n", n, t, rows / t, bytes / t / 1e6, t / r, m / 1024
+  }'
+}
+
+echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "Input: $ROWS households, $(awk -v b="$BYTES" 'BEGIN{printf "%.1f MB", b/1e6}') ($DATA); best of $RUNS runs; output to /dev/null"
+echo
+echo "| command | seconds | rows/s | MB/s | ratio to raw | peak MB |"
+echo "|---|---|---|---|---|---|"
+read -r RAW RAW_MEM < <(best_of "$BIN/examples/raw_baseline" "$DATA")
+row "raw limit (csv read + typed parse + write 12 fields, 1 thread)" "$RAW" "$RAW_MEM" "$RAW"
+for fmt in csv ndjson json; do
+  for threads in 1 "$CORES"; do
+    read -r T M < <(best_of "$BIN/layak" assess "$DATA" --format "$fmt" --threads "$threads" -q)
+    row "layak assess --format $fmt --threads $threads" "$T" "$M" "$RAW"
+  done
+done
