@@ -4,6 +4,7 @@
 
 mod assess;
 mod policy_cmd;
+mod schema;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -35,9 +36,33 @@ pub enum Command {
     /// Decide every household in a CSV file.
     #[command(after_help = assess::EXAMPLES)]
     Assess(AssessArgs),
-    /// Print or check a policy file.
+    /// Print or check a policy file, or run its test cases.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// The inputs a policy expects: a table, JSON, or an empty CSV template.
+    #[command(after_help = "Examples:\n  layak schema\n  layak schema --format json\n  layak schema --template > survey.csv\n  layak schema --policy my-policy.toml")]
+    Schema(SchemaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// `table` (for people) or `json` (for programs).
+    #[arg(long, short = 'f', value_enum, default_value = "table")]
+    pub format: SchemaFormat,
+    /// Print only an empty CSV header with the policy's input names, for a survey form.
+    #[arg(long)]
+    pub template: bool,
+    /// Delimiter of the --template header: `,` `;` `|` or `tab`.
+    #[arg(long, short = 'd', value_name = "CHAR", default_value = ",")]
+    pub delimiter: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaFormat {
+    Table,
+    Json,
 }
 
 /// Which policy to use.
@@ -136,6 +161,15 @@ pub enum PolicyCommand {
         #[arg(long, value_name = "DATE")]
         as_of: Option<String>,
     },
+    /// Run test cases (TOML) against a policy; print failures with expected and actual values.
+    #[command(after_help = "Examples:\n  layak policy test data/policies/default.tests.toml\n  layak policy test examples/policies/*.tests.toml")]
+    Test {
+        /// Test case files (TOML). Each names its policy with `policy = \"FILE\"` (relative to the test file), or uses --policy / the default policy.
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<String>,
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
 }
 
 /// A command-line usage problem found after parsing (exit code 2).
@@ -148,6 +182,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Assess(args) => assess::run(args),
         Command::Policy(cmd) => policy_cmd::run(cmd),
+        Command::Schema(args) => schema::run(args),
     }
 }
 

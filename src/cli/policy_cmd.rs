@@ -44,5 +44,6 @@ pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitStatus> {
             )?;
             Ok(ExitStatus::Success)
         }
+        PolicyCommand::Test { .. } => anyhow::bail!("`layak policy test` is not implemented yet"),
     }
 }
