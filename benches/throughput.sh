@@ -8,7 +8,8 @@
 #   (a) raw: examples/raw_baseline.rs, a minimal single-threaded program that
 #       reads every record with the csv crate, parses all 24 default-policy
 #       columns into typed values and writes 12 fields per row;
-#   (b) layak assess to csv, ndjson and json, at 1 thread and at all cores.
+#   (b) layak validate, and layak assess to csv, ndjson and json, at 1 thread
+#       and at all cores.
 # Each command runs RUNS times (default 3); the best wall time counts, because
 # on a shared machine the noise only ever adds time. Output goes to /dev/null,
 # so the figures measure the program, not the disk. It prints a Markdown
@@ -64,6 +65,10 @@ echo "| command | seconds | rows/s | MB/s | ratio to raw | peak MB |"
 echo "|---|---|---|---|---|---|"
 read -r RAW RAW_MEM < <(best_of "$BIN/examples/raw_baseline" "$DATA")
 row "raw limit (csv read + typed parse + write 12 fields, 1 thread)" "$RAW" "$RAW_MEM" "$RAW"
+for threads in 1 "$CORES"; do
+  read -r T M < <(best_of "$BIN/layak" validate "$DATA" --threads "$threads")
+  row "layak validate --threads $threads" "$T" "$M" "$RAW"
+done
 for fmt in csv ndjson json; do
   for threads in 1 "$CORES"; do
     read -r T M < <(best_of "$BIN/layak" assess "$DATA" --format "$fmt" --threads "$threads" -q)

@@ -126,6 +126,84 @@ impl Default for Batch {
     }
 }
 
+/// Line numbers of the records of one chunk: line breaks (`\n`, `\r\n`, a
+/// lone `\r`) before each record's first byte. The csv reader's own count
+/// sees only `\n` and counts blank lines before a record as part of it;
+/// without any `\r` in the chunk its count plus those blank lines is exact,
+/// and cheaper than counting ourselves.
+pub struct LineCounter {
+    has_cr: bool,
+    first_line: u64,
+    cursor: usize,
+    line: u64,
+    prev: u8,
+}
+
+impl LineCounter {
+    pub fn new(data: &[u8], start: ChunkStart) -> LineCounter {
+        LineCounter {
+            has_cr: memchr::memchr(b'\r', data).is_some(),
+            first_line: start.line,
+            cursor: 0,
+            line: start.line,
+            prev: start.before,
+        }
+    }
+
+    /// The line of the record the csv reader just read at `pos` (records in order).
+    pub fn line_of(&mut self, data: &[u8], pos: Option<&csv::Position>) -> u64 {
+        if self.has_cr {
+            let mut start = pos.map_or(self.cursor, |p| p.byte() as usize).max(self.cursor);
+            while matches!(data.get(start), Some(b'\r' | b'\n')) {
+                start += 1;
+            }
+            let start = start.min(data.len());
+            self.line += count_breaks(&data[self.cursor..start], self.prev);
+            if start > self.cursor {
+                self.prev = data[start - 1];
+            }
+            self.cursor = start;
+        } else if let Some(p) = pos {
+            let blank = data
+                .get(p.byte() as usize..)
+                .map_or(0, |rest| rest.iter().take_while(|&&b| b == b'\n').count());
+            self.line = self.first_line + p.line() - 1 + blank as u64;
+        }
+        self.line
+    }
+}
+
+/// The reject for a row the policy could not decide.
+pub fn evaluation_reject(
+    parser: &RowParser<'_>,
+    record: &csv::ByteRecord,
+    line: u64,
+    e: &crate::engine::EvalError,
+) -> Reject {
+    Reject {
+        line,
+        household_id: String::from_utf8_lossy(parser.id_cell(record).unwrap_or_default())
+            .into_owned(),
+        column: String::new(),
+        value: if e.value.is_nan() {
+            "NaN".into()
+        } else {
+            e.value.to_string()
+        },
+        code: RejectCode::Evaluation,
+        message: format!("the policy cannot decide this row: {e}"),
+    }
+}
+
+/// What the workers do with each valid row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    /// Decide it and write the decision in this format.
+    Assess(Format),
+    /// Only read and check it (`layak validate`): nothing is written.
+    Validate,
+}
+
 /// A worker's reusable state.
 struct Worker<'p> {
     parser: RowParser<'p>,
@@ -135,17 +213,22 @@ struct Worker<'p> {
     record: csv::ByteRecord,
     delimiter: u8,
     name: &'p str,
+    job: Job,
 }
 
 impl<'p> Worker<'p> {
     fn new(
         policy: &'p Policy,
         layout: &'p Layout,
-        format: Format,
+        job: Job,
         delimiter: u8,
         name: &'p str,
     ) -> Worker<'p> {
         let engine = Engine::new(policy);
+        let format = match job {
+            Job::Assess(f) => f,
+            Job::Validate => Format::Csv,
+        };
         Worker {
             parser: RowParser::new(policy, layout),
             scratch: engine.scratch(),
@@ -154,6 +237,7 @@ impl<'p> Worker<'p> {
             record: csv::ByteRecord::new(),
             delimiter,
             name,
+            job,
         }
     }
 
@@ -169,13 +253,7 @@ impl<'p> Worker<'p> {
             .has_headers(false)
             .flexible(true)
             .from_reader(&batch.data[..]);
-        // Line numbers: count line breaks up to each record's first byte
-        // (the csv reader's own count misses `\r\n` and blank lines before a
-        // record). Without any `\r` in the chunk, the reader's `\n` count plus
-        // the blank lines just before the record is exact and cheaper.
-        let data = &batch.data[..];
-        let has_cr = memchr::memchr(b'\r', data).is_some();
-        let (mut cursor, mut line, mut prev) = (0usize, batch.start.line, batch.start.before);
+        let mut lines = LineCounter::new(&batch.data, batch.start);
         loop {
             let more = reader
                 .read_byte_record(&mut self.record)
@@ -184,24 +262,7 @@ impl<'p> Worker<'p> {
                 break;
             }
             let record = &self.record;
-            let pos = record.position();
-            if has_cr {
-                let mut start = pos.map_or(cursor, |p| p.byte() as usize).max(cursor);
-                while matches!(data.get(start), Some(b'\r' | b'\n')) {
-                    start += 1;
-                }
-                let start = start.min(data.len());
-                line += count_breaks(&data[cursor..start], prev);
-                if start > cursor {
-                    prev = data[start - 1];
-                }
-                cursor = start;
-            } else if let Some(p) = pos {
-                let blank = data
-                    .get(p.byte() as usize..)
-                    .map_or(0, |rest| rest.iter().take_while(|&&b| b == b'\n').count());
-                line = batch.start.line + p.line() - 1 + blank as u64;
-            }
+            let line = lines.line_of(&batch.data, record.position());
             let fingerprint = self.parser.id_fingerprint(record);
             let id_start = batch.ids.len() as u32;
             if fingerprint.is_some() {
@@ -214,26 +275,21 @@ impl<'p> Worker<'p> {
             let result = self
                 .parser
                 .parse(record, line, &mut s.slots, &mut s.stack)
-                .and_then(|()| {
-                    self.engine.decide(s).map_err(|e| {
-                        Box::new(Reject {
-                            line,
-                            household_id: String::from_utf8_lossy(
-                                self.parser.id_cell(record).unwrap_or_default(),
-                            )
-                            .into_owned(),
-                            column: String::new(),
-                            value: if e.value.is_nan() {
-                                "NaN".into()
-                            } else {
-                                e.value.to_string()
-                            },
-                            code: RejectCode::Evaluation,
-                            message: format!("the policy cannot decide this row: {e}"),
-                        })
-                    })
+                .and_then(|()| match self.job {
+                    Job::Validate => Ok(()),
+                    Job::Assess(_) => self
+                        .engine
+                        .decide(s)
+                        .map_err(|e| Box::new(evaluation_reject(&self.parser, record, line, &e))),
                 });
             let row = match result {
+                Ok(()) if self.job == Job::Validate => Row {
+                    line,
+                    fingerprint,
+                    id,
+                    end: batch.out.len() as u32,
+                    reject: 0,
+                },
                 Ok(()) => {
                     let mut d = Decision {
                         household_id: self.parser.text(record, policy.fields.id_input),
@@ -352,9 +408,39 @@ pub fn assess(
     rejects: &mut dyn RejectSink,
     options: &Options,
 ) -> Result<Totals, PipelineError> {
+    run(policy, layout, source, Job::Assess(format), out, rejects, options)
+}
+
+/// Read and check every row of `source` without deciding (`layak validate`):
+/// rejects go to `rejects` in input order; `decided` in the totals counts valid rows.
+pub fn validate(
+    policy: &Policy,
+    layout: &Layout,
+    source: Source,
+    rejects: &mut dyn RejectSink,
+    options: &Options,
+) -> Result<Totals, PipelineError> {
+    run(policy, layout, source, Job::Validate, &mut io::sink(), rejects, options)
+}
+
+fn run(
+    policy: &Policy,
+    layout: &Layout,
+    source: Source,
+    job: Job,
+    out: &mut dyn Write,
+    rejects: &mut dyn RejectSink,
+    options: &Options,
+) -> Result<Totals, PipelineError> {
+    let format = match job {
+        Job::Assess(f) => f,
+        Job::Validate => Format::Ndjson,
+    };
     let writer = DecisionWriter::new(policy, format);
     let mut head = Vec::new();
-    writer.begin(&mut head);
+    if job != Job::Validate {
+        writer.begin(&mut head);
+    }
     out.write_all(&head).map_err(PipelineError::Output)?;
     let mut merger = Merger {
         parser: RowParser::new(policy, layout),
@@ -372,7 +458,7 @@ pub fn assess(
         ..
     } = source;
     if options.threads <= 1 {
-        let mut worker = Worker::new(policy, layout, format, delimiter, &name);
+        let mut worker = Worker::new(policy, layout, job, delimiter, &name);
         let mut batch = Batch::default();
         while let Some(start) = chunker
             .next_chunk(options.chunk_bytes, &mut batch.data)
@@ -389,7 +475,7 @@ pub fn assess(
         run_parallel(
             policy,
             layout,
-            format,
+            job,
             delimiter,
             &name,
             chunker,
@@ -398,7 +484,9 @@ pub fn assess(
         )?;
     }
     let mut tail = Vec::new();
-    writer.end(merger.totals.decided > 0, &mut tail);
+    if job != Job::Validate {
+        writer.end(merger.totals.decided > 0, &mut tail);
+    }
     merger.write(&tail)?;
     merger.out.flush().map_err(PipelineError::Output)?;
     Ok(merger.totals)
@@ -408,7 +496,7 @@ pub fn assess(
 fn run_parallel(
     policy: &Policy,
     layout: &Layout,
-    format: Format,
+    job: Job,
     delimiter: u8,
     name: &str,
     mut chunker: input::Chunker,
@@ -458,7 +546,7 @@ fn run_parallel(
             let work_rx = Arc::clone(&work_rx);
             let done_tx = done_tx.clone();
             scope.spawn(move || {
-                let mut worker = Worker::new(policy, layout, format, delimiter, name);
+                let mut worker = Worker::new(policy, layout, job, delimiter, name);
                 loop {
                     let next = match work_rx.lock() {
                         Ok(rx) => rx.recv(),

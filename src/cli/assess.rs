@@ -72,6 +72,50 @@ impl Sink {
     }
 }
 
+/// Delimiter and renames as typed, checked before any row is read.
+pub(super) fn read_options(
+    delimiter: Option<&str>,
+    renames: &[String],
+) -> Result<ReadOptions, UsageError> {
+    let delimiter = delimiter.map(parse_delimiter).transpose()?;
+    let renames = renames
+        .iter()
+        .map(|r| input::parse_rename(r).map_err(|e| UsageError(e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ReadOptions { delimiter, renames })
+}
+
+/// Open the household file and map its header to the policy's inputs.
+pub(super) fn open_input(
+    policy: &crate::policy::Policy,
+    path: &str,
+    options: &ReadOptions,
+) -> anyhow::Result<(input::Source, Layout)> {
+    let source = input::open(path, options)?;
+    let layout = Layout::new(policy, &source, options).map_err(|e| match e {
+        // A --rename naming no input is a mistake on the command line.
+        input::InputError::Rename { .. } => anyhow::Error::from(UsageError(e.to_string())),
+        other => other.into(),
+    })?;
+    Ok((source, layout))
+}
+
+/// One warning per policy input missing from the file.
+pub(super) fn warn_defaulted(policy: &crate::policy::Policy, source: &input::Source, layout: &Layout) {
+    let mut stderr = io::stderr().lock();
+    for name in &layout.defaulted {
+        let default = policy
+            .input(name)
+            .map_or(String::new(), |i| describe_default(policy, i));
+        writeln!(
+            stderr,
+            "warning: {}: no column `{name}`; every row uses its default {default}",
+            source.name
+        )
+        .ok();
+    }
+}
+
 fn parse_delimiter(s: &str) -> Result<u8, UsageError> {
     match s {
         "tab" | "\\t" | "\t" => Ok(b'\t'),
@@ -84,7 +128,7 @@ fn parse_delimiter(s: &str) -> Result<u8, UsageError> {
     }
 }
 
-fn same_file(a: &str, b: &str) -> bool {
+pub(super) fn same_file(a: &str, b: &str) -> bool {
     match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
         (Ok(x), Ok(y)) => x == y,
         _ => false,
@@ -94,12 +138,7 @@ fn same_file(a: &str, b: &str) -> bool {
 pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
     // Validate everything the user typed before reading a row.
     let input_path = args.file.clone().unwrap_or_else(|| "-".into());
-    let delimiter = args.delimiter.as_deref().map(parse_delimiter).transpose()?;
-    let renames = args
-        .rename
-        .iter()
-        .map(|r| input::parse_rename(r).map_err(|e| UsageError(e.to_string())))
-        .collect::<Result<Vec<_>, _>>()?;
+    let options = read_options(args.delimiter.as_deref(), &args.rename)?;
     let format = match (args.format, &args.output) {
         (Some(FormatArg::Csv), _) => Format::Csv,
         (Some(FormatArg::Json), _) => Format::Json,
@@ -123,24 +162,9 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
         }
     }
     let policy = args.policy.load()?;
-    let options = ReadOptions { delimiter, renames };
-    let csv_in = input::open(&input_path, &options)?;
-    let layout = Layout::new(&policy, &csv_in, &options).map_err(|e| match e {
-        // A --rename naming no input is a mistake on the command line.
-        input::InputError::Rename { .. } => anyhow::Error::from(UsageError(e.to_string())),
-        other => other.into(),
-    })?;
+    let (csv_in, layout) = open_input(&policy, &input_path, &options)?;
     let mut stderr = io::stderr().lock();
-    for name in &layout.defaulted {
-        let input = policy.input(name);
-        let default = input.map_or(String::new(), |i| describe_default(&policy, i));
-        writeln!(
-            stderr,
-            "warning: {}: no column `{name}`; every row uses its default {default}",
-            csv_in.name
-        )
-        .ok();
-    }
+    warn_defaulted(&policy, &csv_in, &layout);
 
     let mut out = Sink::open(args.output.as_deref())?;
     let mut rejects = match &args.rejects {
@@ -253,7 +277,7 @@ impl RejectSink for Rejects {
     }
 }
 
-fn describe_default(policy: &crate::policy::Policy, input: &crate::policy::Input) -> String {
+pub(super) fn describe_default(policy: &crate::policy::Policy, input: &crate::policy::Input) -> String {
     use crate::policy::InputType;
     match input.ty {
         InputType::Id | InputType::Text => format!("{:?}", input.default_text),

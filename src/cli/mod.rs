@@ -5,6 +5,7 @@
 mod assess;
 mod policy_cmd;
 mod schema;
+mod validate;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -36,12 +37,48 @@ pub enum Command {
     /// Decide every household in a CSV file.
     #[command(after_help = assess::EXAMPLES)]
     Assess(AssessArgs),
+    /// Read and check every row against the policy's inputs without deciding.
+    #[command(after_help = validate::EXAMPLES)]
+    Validate(ValidateArgs),
     /// Print or check a policy file, or run its test cases.
     #[command(subcommand)]
     Policy(PolicyCommand),
     /// The inputs a policy expects: a table, JSON, or an empty CSV template.
     #[command(after_help = "Examples:\n  layak schema\n  layak schema --format json\n  layak schema --template > survey.csv\n  layak schema --policy my-policy.toml")]
     Schema(SchemaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Household file (CSV); `-` or nothing reads standard input.
+    #[arg(value_name = "FILE")]
+    pub file: Option<String>,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// `text` (for people) or `json` (for programs).
+    #[arg(long, short = 'f', value_enum, default_value = "text")]
+    pub format: ValidateFormat,
+    /// Field delimiter of the input: `,` `;` `|` or `tab`; default: detected from the header.
+    #[arg(long, short = 'd', value_name = "CHAR")]
+    pub delimiter: Option<String>,
+    /// Read the file's column FROM as the policy's input TO (repeatable), e.g. hh/size=members.
+    #[arg(long, value_name = "FROM=TO")]
+    pub rename: Vec<String>,
+    /// Write every rejected row to FILE as CSV (line, household_id, column, value, code, reason).
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<String>,
+    /// How many line numbers to list per reason and per column.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub examples: usize,
+    /// Worker threads [default: every core].
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ValidateFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -183,6 +220,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Assess(args) => assess::run(args),
         Command::Policy(cmd) => policy_cmd::run(cmd),
         Command::Schema(args) => schema::run(args),
+        Command::Validate(args) => validate::run(args),
     }
 }
 

@@ -1,0 +1,223 @@
+//! `layak validate`: read and check every row without deciding.
+//!
+//! Runs the same parallel pipeline as `assess` with the engine switched off,
+//! and reports what a data officer needs before deciding anything: rows read,
+//! valid and rejected; rejects by reason and by column with the first line
+//! numbers of each; policy inputs missing from the file (defaulted) and file
+//! columns the policy does not use.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::Path;
+
+use anyhow::Context;
+use serde_json::json;
+
+use super::assess::{describe_default, open_input, read_options, same_file, warn_defaulted};
+use super::{UsageError, ValidateArgs, ValidateFormat};
+use crate::ExitStatus;
+use crate::input::{Reject, RejectCode};
+use crate::pipeline::{self, RejectSink};
+use crate::report::{self, atomic::AtomicFile};
+
+pub const EXAMPLES: &str = "\
+Examples:
+  layak validate survey.csv
+  layak validate survey.csv --format json
+  layak validate kobo.csv --rename hh/size=members --rejects rejects.csv
+
+Exit codes: 0 every row is valid; 3 some rows would be rejected;
+1 fatal error (unreadable file, invalid policy, missing required column); 2 usage error.";
+
+/// Counts and the first line numbers of one kind of reject.
+#[derive(Debug, Default)]
+struct Tally {
+    count: u64,
+    lines: Vec<u64>,
+    /// The reason given on the first such row, as an example.
+    example: String,
+}
+
+impl Tally {
+    fn add(&mut self, r: &Reject, keep: usize) {
+        self.count += 1;
+        if self.lines.len() < keep {
+            self.lines.push(r.line);
+        }
+        if self.example.is_empty() {
+            self.example = r.message.clone();
+        }
+    }
+}
+
+/// Gathers rejects (in input order) and optionally writes them to a file.
+struct Gather {
+    by_code: BTreeMap<RejectCode, Tally>,
+    by_column: BTreeMap<String, Tally>,
+    keep: usize,
+    file: Option<(AtomicFile, Vec<u8>)>,
+}
+
+impl RejectSink for Gather {
+    fn reject(&mut self, r: &Reject) -> io::Result<()> {
+        self.by_code.entry(r.code).or_default().add(r, self.keep);
+        let column = if r.column.is_empty() {
+            "(whole row)".to_string()
+        } else {
+            r.column.clone()
+        };
+        self.by_column.entry(column).or_default().add(r, self.keep);
+        if let Some((file, buf)) = &mut self.file {
+            report::write_reject_csv(r, buf);
+            if buf.len() >= 1 << 16 {
+                file.write_all(buf)?;
+                buf.clear();
+            }
+        }
+        Ok(())
+    }
+}
+
+fn lines_text(t: &Tally) -> String {
+    let mut s: Vec<String> = t.lines.iter().map(u64::to_string).collect();
+    if t.count > t.lines.len() as u64 {
+        s.push("…".into());
+    }
+    s.join(", ")
+}
+
+pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
+    let input_path = args.file.clone().unwrap_or_else(|| "-".into());
+    let options = read_options(args.delimiter.as_deref(), &args.rename)?;
+    if let Some(out) = &args.rejects {
+        if input_path != "-" && same_file(out, &input_path) {
+            return Err(UsageError(format!(
+                "--rejects {out} is the input file: refusing to overwrite it"
+            ))
+            .into());
+        }
+    }
+    let policy = args.policy.load()?;
+    let (source, layout) = open_input(&policy, &input_path, &options)?;
+    if args.format == ValidateFormat::Text {
+        warn_defaulted(&policy, &source, &layout);
+    }
+    let file = match &args.rejects {
+        Some(p) => {
+            let mut f = AtomicFile::create(Path::new(p))
+                .with_context(|| format!("cannot create rejects file {p}"))?;
+            let mut header = Vec::new();
+            report::write_reject_header(&mut header);
+            f.write_all(&header)
+                .with_context(|| format!("cannot write rejects file {p}"))?;
+            Some((f, Vec::new()))
+        }
+        None => None,
+    };
+    let mut gather = Gather {
+        by_code: BTreeMap::new(),
+        by_column: BTreeMap::new(),
+        keep: args.examples,
+        file,
+    };
+    let name = source.name.clone();
+    let run_options = pipeline::Options {
+        threads: args
+            .threads
+            .map_or_else(pipeline::default_threads, usize::from),
+        ..Default::default()
+    };
+    let totals = pipeline::validate(&policy, &layout, source, &mut gather, &run_options)?;
+    if let Some((mut f, buf)) = gather.file.take() {
+        f.write_all(&buf).context("cannot write the rejects")?;
+        f.commit().context("cannot write the rejects")?;
+    }
+
+    let defaulted: Vec<(String, String)> = layout
+        .defaulted
+        .iter()
+        .map(|n| {
+            let d = policy
+                .input(n)
+                .map_or(String::new(), |i| describe_default(&policy, i));
+            (n.clone(), d)
+        })
+        .collect();
+    let mut out = io::stdout().lock();
+    match args.format {
+        ValidateFormat::Json => {
+            let tally = |t: &Tally| json!({"count": t.count, "first_lines": t.lines, "example": t.example});
+            let by_code: serde_json::Map<String, serde_json::Value> = gather
+                .by_code
+                .iter()
+                .map(|(c, t)| (c.as_str().to_string(), tally(t)))
+                .collect();
+            let by_column: serde_json::Map<String, serde_json::Value> = gather
+                .by_column
+                .iter()
+                .map(|(c, t)| (c.clone(), tally(t)))
+                .collect();
+            let doc = json!({
+                "file": name,
+                "policy": {"id": policy.meta.id, "version": policy.meta.version, "hash": policy.hash},
+                "rows_read": totals.read,
+                "valid": totals.decided,
+                "rejected": totals.rejected,
+                "rejects_by_code": by_code,
+                "rejects_by_column": by_column,
+                "defaulted_columns": defaulted.iter().map(|(n, d)| json!({"input": n, "default": d})).collect::<Vec<_>>(),
+                "unused_columns": layout.unused,
+            });
+            writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+        }
+        ValidateFormat::Text => {
+            writeln!(
+                out,
+                "{name}: {} rows read = {} valid + {} rejected",
+                totals.read, totals.decided, totals.rejected
+            )?;
+            writeln!(
+                out,
+                "policy {} {} (hash {}): {} of {} inputs found in the header",
+                policy.meta.id,
+                policy.meta.version,
+                policy.hash,
+                policy.inputs.len() - layout.defaulted.len(),
+                policy.inputs.len()
+            )?;
+            if !defaulted.is_empty() {
+                writeln!(out, "\nmissing columns (every row takes the default):")?;
+                for (n, d) in &defaulted {
+                    writeln!(out, "  {n:<28} {d}")?;
+                }
+            }
+            if !layout.unused.is_empty() {
+                writeln!(out, "\ncolumns the policy does not use:")?;
+                writeln!(out, "  {}", layout.unused.join(", "))?;
+            }
+            if !gather.by_code.is_empty() {
+                writeln!(out, "\nrejects by reason:")?;
+                for (code, t) in &gather.by_code {
+                    writeln!(
+                        out,
+                        "  {:<18} {:>8}  lines {}",
+                        code.as_str(),
+                        t.count,
+                        lines_text(t)
+                    )?;
+                    writeln!(out, "  {:<18} {:>8}  e.g. {}", "", "", t.example)?;
+                }
+                writeln!(out, "\nrejects by column:")?;
+                for (column, t) in &gather.by_column {
+                    writeln!(out, "  {:<28} {:>8}  lines {}", column, t.count, lines_text(t))?;
+                }
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if totals.rejected > 0 {
+        ExitStatus::SomeRejected
+    } else {
+        ExitStatus::Success
+    })
+}
