@@ -153,7 +153,9 @@ impl LineCounter {
     /// The line of the record the csv reader just read at `pos` (records in order).
     pub fn line_of(&mut self, data: &[u8], pos: Option<&csv::Position>) -> u64 {
         if self.has_cr {
-            let mut start = pos.map_or(self.cursor, |p| p.byte() as usize).max(self.cursor);
+            let mut start = pos
+                .map_or(self.cursor, |p| p.byte() as usize)
+                .max(self.cursor);
             while matches!(data.get(start), Some(b'\r' | b'\n')) {
                 start += 1;
             }
@@ -272,16 +274,15 @@ impl<'p> Worker<'p> {
             }
             let id = (id_start, batch.ids.len() as u32);
             let s = &mut self.scratch;
-            let result = self
-                .parser
-                .parse(record, line, &mut s.slots, &mut s.stack)
-                .and_then(|()| match self.job {
-                    Job::Validate => Ok(()),
-                    Job::Assess(_) => self
-                        .engine
-                        .decide(s)
-                        .map_err(|e| Box::new(evaluation_reject(&self.parser, record, line, &e))),
-                });
+            let result =
+                self.parser
+                    .parse(record, line, &mut s.slots, &mut s.stack)
+                    .and_then(|()| match self.job {
+                        Job::Validate => Ok(()),
+                        Job::Assess(_) => self.engine.decide(s).map_err(|e| {
+                            Box::new(evaluation_reject(&self.parser, record, line, &e))
+                        }),
+                    });
             let row = match result {
                 Ok(()) if self.job == Job::Validate => Row {
                     line,
@@ -408,7 +409,15 @@ pub fn assess(
     rejects: &mut dyn RejectSink,
     options: &Options,
 ) -> Result<Totals, PipelineError> {
-    run(policy, layout, source, Job::Assess(format), out, rejects, options)
+    run(
+        policy,
+        layout,
+        source,
+        Job::Assess(format),
+        out,
+        rejects,
+        options,
+    )
 }
 
 /// Read and check every row of `source` without deciding (`layak validate`):
@@ -420,7 +429,15 @@ pub fn validate(
     rejects: &mut dyn RejectSink,
     options: &Options,
 ) -> Result<Totals, PipelineError> {
-    run(policy, layout, source, Job::Validate, &mut io::sink(), rejects, options)
+    run(
+        policy,
+        layout,
+        source,
+        Job::Validate,
+        &mut io::sink(),
+        rejects,
+        options,
+    )
 }
 
 fn run(

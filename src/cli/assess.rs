@@ -101,7 +101,11 @@ pub(super) fn open_input(
 }
 
 /// One warning per policy input missing from the file.
-pub(super) fn warn_defaulted(policy: &crate::policy::Policy, source: &input::Source, layout: &Layout) {
+pub(super) fn warn_defaulted(
+    policy: &crate::policy::Policy,
+    source: &input::Source,
+    layout: &Layout,
+) {
     let mut stderr = io::stderr().lock();
     for name in &layout.defaulted {
         let default = policy
@@ -277,7 +281,10 @@ impl RejectSink for Rejects {
     }
 }
 
-pub(super) fn describe_default(policy: &crate::policy::Policy, input: &crate::policy::Input) -> String {
+pub(super) fn describe_default(
+    policy: &crate::policy::Policy,
+    input: &crate::policy::Input,
+) -> String {
     use crate::policy::InputType;
     match input.ty {
         InputType::Id | InputType::Text => format!("{:?}", input.default_text),

@@ -3,6 +3,7 @@
 //! Only this module uses `anyhow`; the stages return typed errors.
 
 mod assess;
+mod explain;
 mod policy_cmd;
 mod schema;
 mod validate;
@@ -37,6 +38,9 @@ pub enum Command {
     /// Decide every household in a CSV file.
     #[command(after_help = assess::EXAMPLES)]
     Assess(AssessArgs),
+    /// Explain one household's decision step by step: every value, indicator and program.
+    #[command(after_help = explain::EXAMPLES)]
+    Explain(ExplainArgs),
     /// Read and check every row against the policy's inputs without deciding.
     #[command(after_help = validate::EXAMPLES)]
     Validate(ValidateArgs),
@@ -44,8 +48,40 @@ pub enum Command {
     #[command(subcommand)]
     Policy(PolicyCommand),
     /// The inputs a policy expects: a table, JSON, or an empty CSV template.
-    #[command(after_help = "Examples:\n  layak schema\n  layak schema --format json\n  layak schema --template > survey.csv\n  layak schema --policy my-policy.toml")]
+    #[command(
+        after_help = "Examples:\n  layak schema\n  layak schema --format json\n  layak schema --template > survey.csv\n  layak schema --policy my-policy.toml"
+    )]
     Schema(SchemaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Household file (CSV); `-` reads standard input.
+    #[arg(value_name = "FILE")]
+    pub file: String,
+    /// The household's id.
+    #[arg(long, value_name = "ID", conflicts_with = "line")]
+    pub id: Option<String>,
+    /// The line of the file on which the household's row starts (the header is line 1).
+    #[arg(long, value_name = "N")]
+    pub line: Option<u64>,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// `text` (for people) or `json` (the same trace as data).
+    #[arg(long, short = 'f', value_enum, default_value = "text")]
+    pub format: ExplainFormat,
+    /// Field delimiter of the input: `,` `;` `|` or `tab`; default: detected from the header.
+    #[arg(long, short = 'd', value_name = "CHAR")]
+    pub delimiter: Option<String>,
+    /// Read the file's column FROM as the policy's input TO (repeatable).
+    #[arg(long, value_name = "FROM=TO")]
+    pub rename: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -199,7 +235,9 @@ pub enum PolicyCommand {
         as_of: Option<String>,
     },
     /// Run test cases (TOML) against a policy; print failures with expected and actual values.
-    #[command(after_help = "Examples:\n  layak policy test data/policies/default.tests.toml\n  layak policy test examples/policies/*.tests.toml")]
+    #[command(
+        after_help = "Examples:\n  layak policy test data/policies/default.tests.toml\n  layak policy test examples/policies/*.tests.toml"
+    )]
     Test {
         /// Test case files (TOML). Each names its policy with `policy = \"FILE\"` (relative to the test file), or uses --policy / the default policy.
         #[arg(value_name = "FILE", required = true)]
@@ -221,6 +259,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Policy(cmd) => policy_cmd::run(cmd),
         Command::Schema(args) => schema::run(args),
         Command::Validate(args) => validate::run(args),
+        Command::Explain(args) => explain::run(args),
     }
 }
 

@@ -146,7 +146,8 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     let mut out = io::stdout().lock();
     match args.format {
         ValidateFormat::Json => {
-            let tally = |t: &Tally| json!({"count": t.count, "first_lines": t.lines, "example": t.example});
+            let tally =
+                |t: &Tally| json!({"count": t.count, "first_lines": t.lines, "example": t.example});
             let by_code: serde_json::Map<String, serde_json::Value> = gather
                 .by_code
                 .iter()
@@ -209,7 +210,13 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
                 }
                 writeln!(out, "\nrejects by column:")?;
                 for (column, t) in &gather.by_column {
-                    writeln!(out, "  {:<28} {:>8}  lines {}", column, t.count, lines_text(t))?;
+                    writeln!(
+                        out,
+                        "  {:<28} {:>8}  lines {}",
+                        column,
+                        t.count,
+                        lines_text(t)
+                    )?;
                 }
             }
         }

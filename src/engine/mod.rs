@@ -6,6 +6,8 @@
 //! result into a caller-owned [`Scratch`]. Nothing is allocated per row: the
 //! scratch is created once per thread and reused.
 
+pub mod trace;
+
 use crate::expr::{self, EPSILON};
 use crate::numfmt::round_half_up;
 use crate::policy::{Node, Period, Policy};

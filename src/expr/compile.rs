@@ -25,6 +25,7 @@ pub(crate) fn program(typed: Typed) -> Result<Program, ExprError> {
         consts,
         max_stack: max_depth,
         slots,
+        source: String::new(),
     })
 }
 

@@ -241,6 +241,8 @@ pub struct Program {
     pub(crate) max_stack: usize,
     /// Slots read, sorted and deduplicated.
     pub(crate) slots: Vec<usize>,
+    /// The expression as written, for explanations (set by the policy loader).
+    pub(crate) source: String,
 }
 
 /// Scratch space for [`Program::eval`]; reuse one per thread so that evaluation
@@ -553,6 +555,16 @@ impl Program {
     /// Slots only read by branches that constant folding removed are not listed.
     pub fn slots_used(&self) -> &[usize] {
         &self.slots
+    }
+
+    /// The expression as written in the policy (empty if not recorded).
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Record the expression's text, shown by explanations.
+    pub fn set_source(&mut self, source: &str) {
+        self.source = source.split_whitespace().collect::<Vec<_>>().join(" ");
     }
 
     /// Some(slot) when the program only reads that slot.

@@ -155,6 +155,17 @@ pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 
 /// Edit distance (insertions, deletions, substitutions) between `a` and `b`,
 /// using `row` as scratch space.
+/// Edit distance (Levenshtein) between two strings, by characters.
+///
+/// ```
+/// assert_eq!(layak::expr::edit_distance("H001", "H010"), 2);
+/// ```
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    levenshtein(&a, &b, &mut Vec::new())
+}
+
 fn levenshtein(a: &[char], b: &[char], row: &mut Vec<usize>) -> usize {
     row.clear();
     row.extend(0..=b.len());

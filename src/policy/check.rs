@@ -227,7 +227,8 @@ impl<'s> Checker<'s> {
             enums: &self.enums,
         };
         match expr::compile(&parsed, &names, expected) {
-            Ok((p, t)) => {
+            Ok((mut p, t)) => {
+                p.set_source(text);
                 self.max_stack = self.max_stack.max(p.max_stack());
                 Some((p, t))
             }

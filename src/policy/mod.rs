@@ -10,7 +10,7 @@
 
 mod check;
 pub mod raw;
-mod template;
+pub mod template;
 
 use crate::error::Diagnostic;
 use crate::expr::{self, EnumId, Type};

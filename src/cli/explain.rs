@@ -1,0 +1,330 @@
+//! `layak explain FILE --id ID | --line N`: one household's decision, step by step.
+
+use std::io::{self, Write};
+
+use anyhow::Context;
+
+use super::assess::{open_input, read_options};
+use super::{ExplainArgs, ExplainFormat, UsageError};
+use crate::ExitStatus;
+use crate::engine::Engine;
+use crate::engine::trace::{self, Rule, Trace};
+use crate::input::{self, RowParser, cell};
+use crate::numfmt;
+use crate::pipeline::{LineCounter, evaluation_reject};
+
+pub const EXAMPLES: &str = "\
+Examples:
+  layak explain data/sample-households.csv --id H002
+  layak explain survey.csv --line 17
+  layak explain survey.csv --id H002 --format json";
+
+/// How many close ids to suggest when an id is not found.
+const SUGGESTIONS: usize = 3;
+
+pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
+    let options = read_options(args.delimiter.as_deref(), &args.rename)?;
+    if args.id.is_none() && args.line.is_none() {
+        return Err(UsageError("give the household with --id ID or --line N".into()).into());
+    }
+    let policy = args.policy.load()?;
+    let (source, layout) = open_input(&policy, &args.file, &options)?;
+    let parser = RowParser::new(&policy, &layout);
+    let name = source.name.clone();
+    let delimiter = source.delimiter;
+    let mut chunker = source.chunker;
+    let mut chunk = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    let want_id = args.id.as_deref().map(str::as_bytes);
+    let mut close: Vec<(usize, String)> = Vec::new();
+    let mut rows = 0u64;
+    let found = 'scan: loop {
+        let Some(start) = chunker
+            .next_chunk(1 << 18, &mut chunk)
+            .with_context(|| format!("cannot read {name}"))?
+        else {
+            break None;
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(&chunk[..]);
+        let mut lines = LineCounter::new(&chunk, start);
+        while reader
+            .read_byte_record(&mut record)
+            .map_err(|e| input::csv_error(&name, &e))?
+        {
+            rows += 1;
+            let line = lines.line_of(&chunk, record.position());
+            let hit = match (want_id, args.line) {
+                (_, Some(n)) => line == n,
+                (Some(id), None) => {
+                    let cell = parser.id_cell(&record).unwrap_or_default();
+                    if cell == id {
+                        true
+                    } else {
+                        remember_close(&mut close, id, cell);
+                        false
+                    }
+                }
+                (None, None) => false,
+            };
+            if hit {
+                break 'scan Some((line, record.clone()));
+            }
+        }
+    };
+    let Some((line, record)) = found else {
+        let what = match (&args.id, args.line) {
+            (_, Some(n)) => format!("no household starts on line {n}"),
+            (Some(id), None) => format!("household `{id}` is not in the file"),
+            (None, None) => String::new(),
+        };
+        let mut msg = format!("{name}: {what} ({rows} rows read)");
+        if !close.is_empty() {
+            let ids: Vec<&str> = close.iter().map(|(_, s)| s.as_str()).collect();
+            msg.push_str(&format!("\n  close ids: {}", ids.join(", ")));
+        }
+        anyhow::bail!(msg);
+    };
+
+    let engine = Engine::new(&policy);
+    let mut s = engine.scratch();
+    let parsed = parser
+        .parse(&record, line, &mut s.slots, &mut s.stack)
+        .map_err(|r| *r)
+        .and_then(|()| {
+            engine
+                .decide(&mut s)
+                .map_err(|e| evaluation_reject(&parser, &record, line, &e))
+        });
+    let id_text =
+        String::from_utf8_lossy(parser.text(&record, policy.fields.id_input)).into_owned();
+    let mut out = io::stdout().lock();
+    if let Err(reject) = parsed {
+        match args.format {
+            ExplainFormat::Json => {
+                let doc = serde_json::json!({
+                    "file": name, "line": line, "household_id": id_text,
+                    "rejected": {"column": reject.column, "value": reject.value,
+                                 "code": reject.code.as_str(), "reason": reject.message},
+                });
+                writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+            }
+            ExplainFormat::Text => {
+                writeln!(
+                    out,
+                    "Household {id_text} ({name}, line {line}) is not decided: the row is rejected."
+                )?;
+                writeln!(out, "  {reject}")?;
+            }
+        }
+        return Ok(ExitStatus::SomeRejected);
+    }
+
+    let defaulted: Vec<bool> = (0..policy.inputs.len())
+        .map(|i| {
+            layout.columns[i]
+                .and_then(|c| record.get(c))
+                .is_none_or(|c| cell::trim(c).is_empty())
+        })
+        .collect();
+    let texts: Vec<String> = (0..policy.inputs.len())
+        .map(|i| String::from_utf8_lossy(parser.text(&record, i)).into_owned())
+        .collect();
+    let t = trace::trace(&policy, &mut s, &defaulted, &texts);
+    match args.format {
+        ExplainFormat::Json => {
+            let doc = serde_json::json!({
+                "file": name,
+                "line": line,
+                "household_id": id_text,
+                "policy": {"id": policy.meta.id, "version": policy.meta.version, "hash": policy.hash},
+                "trace": t,
+            });
+            writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+        }
+        ExplainFormat::Text => {
+            let text = render_text(&policy, &t, &id_text, &name, line);
+            out.write_all(text.as_bytes())?;
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Keep the few ids closest to `wanted` (bounded memory, whatever the file size).
+fn remember_close(close: &mut Vec<(usize, String)>, wanted: &[u8], cell: &[u8]) {
+    if cell.is_empty() || cell.len().abs_diff(wanted.len()) > 3 {
+        return;
+    }
+    let (Ok(a), Ok(b)) = (std::str::from_utf8(wanted), std::str::from_utf8(cell)) else {
+        return;
+    };
+    let d = crate::expr::edit_distance(a, b);
+    if d > 3 || close.iter().any(|(_, s)| s == b) {
+        return;
+    }
+    close.push((d, b.to_string()));
+    close.sort();
+    close.truncate(SUGGESTIONS);
+}
+
+fn uses(r: &Rule) -> String {
+    if r.uses.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = r
+        .uses
+        .iter()
+        .map(|v| format!("{} = {}", v.name, v.value))
+        .collect();
+    format!("  [{}]", parts.join(", "))
+}
+
+fn money(x: f64) -> String {
+    let mut out = Vec::new();
+    numfmt::write_grouped(x, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn fraction(w: f64) -> String {
+    for d in [1u32, 2, 3, 4, 6, 8, 9, 12, 18, 24, 36, 48] {
+        let n = w * f64::from(d);
+        if (n - n.round()).abs() < 1e-9 {
+            return format!("{}/{d}", n.round());
+        }
+    }
+    format!("{w}")
+}
+
+/// The trace as a person reads it on a terminal.
+pub fn render_text(
+    policy: &crate::policy::Policy,
+    t: &Trace,
+    id: &str,
+    file: &str,
+    line: u64,
+) -> String {
+    let mut o = String::new();
+    let w = policy
+        .inputs
+        .iter()
+        .map(|i| i.name.len())
+        .max()
+        .unwrap_or(10)
+        .max(18);
+    o.push_str(&format!(
+        "Household {id} ({file}, line {line})\npolicy {} {} (hash {}), parameters as of {}\n",
+        policy.meta.id, policy.meta.version, policy.hash, policy.as_of
+    ));
+    o.push_str("\nInputs (* = empty or missing: the default was used)\n");
+    for i in &t.inputs {
+        let mark = if i.defaulted { "*" } else { " " };
+        o.push_str(&format!("  {mark} {:<w$}  {}\n", i.name, i.value));
+    }
+    o.push_str("\nDerived values\n");
+    for d in &t.derived {
+        o.push_str(&format!("  {:<w$}  = {}\n", d.name, d.value));
+        o.push_str(&format!(
+            "  {:<w$}    from {}{}\n",
+            "",
+            d.rule.expr,
+            uses(&d.rule)
+        ));
+    }
+    if let Some(dep) = &t.deprivation {
+        o.push_str("\nDeprivation (Alkire-Foster; [x] = deprived)\n");
+        for i in &dep.indicators {
+            let mark = if i.deprived { "[x]" } else { "[ ]" };
+            o.push_str(&format!(
+                "  {mark} {:<16} {:>5}  {:<18} {}\n",
+                i.id,
+                fraction(i.weight),
+                i.dimension,
+                i.label
+            ));
+            o.push_str(&format!(
+                "      {:<16}        when {}{}\n",
+                "",
+                i.rule.expr,
+                uses(&i.rule)
+            ));
+        }
+        o.push_str(&format!(
+            "  score {:.4} (sum of the deprived weights): {}; cutoffs vulnerable ≥ {:.4}, poor ≥ {:.4}, severe ≥ {:.4}\n",
+            dep.score, dep.status, dep.vulnerable_cutoff, dep.poor_cutoff, dep.severe_cutoff
+        ));
+    }
+    o.push_str("\nPrograms (in declared order)\n");
+    for p in &t.programs {
+        let amount = match p.amount {
+            Some(a) => {
+                let per = if p.period == "month" {
+                    " a month"
+                } else {
+                    " once"
+                };
+                let mut s = format!("{}{per}", money(a));
+                if let Some(from) = p.capped_from {
+                    s.push_str(&format!(" (capped from {})", money(from)));
+                }
+                if let Some(d) = p.duration_months {
+                    s.push_str(&format!(", for {d} months"));
+                }
+                if let Some(m) = p.starts_after_months {
+                    s.push_str(&format!(", starts after {m} months"));
+                }
+                s
+            }
+            None => String::new(),
+        };
+        o.push_str(&format!(
+            "  {:<26} {:<9} {amount}\n",
+            p.id,
+            p.status.to_uppercase()
+        ));
+        o.push_str(&format!(
+            "  {:<26} eligible when {}{}\n",
+            "",
+            p.eligible.expr,
+            uses(&p.eligible)
+        ));
+        if let Some(d) = &p.deferred_when {
+            o.push_str(&format!(
+                "  {:<26} deferred when {}{}\n",
+                "",
+                d.expr,
+                uses(d)
+            ));
+        }
+        o.push_str(&format!("  {:<26} {}\n", "", p.reason));
+    }
+    if let Some(c) = &t.cap {
+        o.push_str(&format!(
+            "\nCap: granted monthly amounts add up to {}; the household cap is {}: {}\n",
+            money(c.monthly_before_cap),
+            money(c.cap),
+            if c.capped {
+                "the excess was taken off the last programs first"
+            } else {
+                "not capped"
+            }
+        ));
+    }
+    o.push_str(&format!(
+        "Totals: {} a month, {} one-off\n",
+        money(t.monthly_total),
+        money(t.one_off_total)
+    ));
+    o.push_str(&format!("\nTrack: {} (rule {}", t.track.id, t.track.rule));
+    match &t.track.when {
+        Some(r) => o.push_str(&format!(": {}{})\n", r.expr, uses(r))),
+        None => o.push_str(": no earlier rule held)\n"),
+    }
+    if let Some((p, r)) = &t.priority {
+        o.push_str(&format!("Priority: {p:.1} = {}{}\n", r.expr, uses(r)));
+    }
+    o.push_str(&format!("Review after: {} months\n", t.review_after_months));
+    o
+}

@@ -1,0 +1,283 @@
+//! The full trace of one decision, for `layak explain`.
+//!
+//! A trace is read from the engine's own scratch memory after
+//! [`Engine::decide`](super::Engine::decide) ran: every value the rules
+//! computed is already in a slot, and every compiled expression knows its
+//! source text and the slots it reads. So the explanation shows exactly what
+//! the decision used; there is no second implementation of the rules.
+
+use serde::Serialize;
+
+use super::{Scratch, Status};
+use crate::expr::{Program, Type};
+use crate::policy::{InputType, Period, Policy, Template};
+
+/// One named value as a person reads it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Value {
+    pub name: String,
+    pub value: String,
+}
+
+/// An expression with the values it read.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Rule {
+    pub expr: String,
+    pub uses: Vec<Value>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct InputValue {
+    pub name: String,
+    pub value: String,
+    /// True when the cell was empty or the column missing, so the default applied.
+    pub defaulted: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DerivedValue {
+    pub name: String,
+    pub label: String,
+    pub value: String,
+    pub rule: Rule,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct IndicatorValue {
+    pub id: String,
+    pub dimension: String,
+    pub weight: f64,
+    pub deprived: bool,
+    pub label: String,
+    pub rule: Rule,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DeprivationTrace {
+    pub score: f64,
+    pub status: String,
+    pub vulnerable_cutoff: f64,
+    pub poor_cutoff: f64,
+    pub severe_cutoff: f64,
+    pub indicators: Vec<IndicatorValue>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ProgramTrace {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub provider: String,
+    /// `granted`, `deferred` or `denied`.
+    pub status: String,
+    pub eligible: Rule,
+    pub deferred_when: Option<Rule>,
+    pub amount: Option<f64>,
+    pub period: String,
+    pub capped_from: Option<f64>,
+    pub duration_months: Option<f64>,
+    pub starts_after_months: Option<f64>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CapTrace {
+    pub cap: f64,
+    pub monthly_before_cap: f64,
+    pub capped: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TrackTrace {
+    pub id: String,
+    /// 1-based position of the rule that chose it.
+    pub rule: usize,
+    pub when: Option<Rule>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Trace {
+    pub inputs: Vec<InputValue>,
+    pub derived: Vec<DerivedValue>,
+    pub deprivation: Option<DeprivationTrace>,
+    pub programs: Vec<ProgramTrace>,
+    pub cap: Option<CapTrace>,
+    pub monthly_total: f64,
+    pub one_off_total: f64,
+    pub track: TrackTrace,
+    pub priority: Option<(f64, Rule)>,
+    pub review_after_months: u32,
+}
+
+/// The type of the value in `slot`.
+pub fn slot_type(policy: &Policy, slot: usize) -> Type {
+    if let Some(i) = policy.inputs.get(slot) {
+        return match i.ty {
+            InputType::Bool => Type::Bool,
+            InputType::Enum(e) => Type::Enum(e),
+            _ => Type::Number,
+        };
+    }
+    if let Some(d) = policy.derived.iter().find(|d| d.slot == slot) {
+        return d.ty;
+    }
+    if let Some(dep) = &policy.deprivation {
+        if dep.status_slot == slot {
+            return Type::Enum(dep.status_enum);
+        }
+        if dep.score_slot == slot {
+            return Type::Number;
+        }
+        if dep.indicators.iter().any(|i| i.slot == slot) {
+            return Type::Bool;
+        }
+    }
+    if policy.programs.iter().any(|p| p.granted_slot == slot) {
+        return Type::Bool;
+    }
+    Type::Number
+}
+
+/// A value of the given type as a person reads it (numbers with thousands separators).
+pub fn show(policy: &Policy, ty: Type, v: f64) -> String {
+    let mut out = Vec::new();
+    match ty {
+        // Scores and shares need more than two decimals.
+        Type::Number if v.abs() < 1.0 && v != 0.0 => {
+            out.extend_from_slice(format!("{}", (v * 1e4).round() / 1e4).as_bytes())
+        }
+        _ => crate::policy::template::write_value(v, ty, &policy.enums, &mut out),
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn rule(policy: &Policy, p: &Program, slots: &[f64]) -> Rule {
+    Rule {
+        expr: p.source().to_string(),
+        uses: p
+            .slots_used()
+            .iter()
+            .map(|&s| Value {
+                name: policy.slot_name(s),
+                value: show(policy, slot_type(policy, s), slots[s]),
+            })
+            .collect(),
+    }
+}
+
+fn render(t: &Template, policy: &Policy, s: &mut Scratch) -> String {
+    t.render_string(&s.slots, &mut s.stack, &policy.enums)
+}
+
+/// Build the trace of the decision held in `s`. `defaulted[i]` tells whether
+/// input `i` took its default (empty cell or missing column); `texts[i]` is
+/// the text of text inputs.
+pub fn trace(policy: &Policy, s: &mut Scratch, defaulted: &[bool], texts: &[String]) -> Trace {
+    let inputs = policy
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(i, inp)| InputValue {
+            name: inp.name.clone(),
+            value: if inp.ty.is_text() {
+                texts.get(i).cloned().unwrap_or_default()
+            } else {
+                show(policy, slot_type(policy, i), s.slots[i])
+            },
+            defaulted: defaulted.get(i).copied().unwrap_or(false),
+        })
+        .collect();
+    let derived = policy
+        .derived
+        .iter()
+        .map(|d| DerivedValue {
+            name: d.name.clone(),
+            label: d.label.clone(),
+            value: show(policy, d.ty, s.slots[d.slot]),
+            rule: rule(policy, &d.program, &s.slots),
+        })
+        .collect();
+    let deprivation = policy.deprivation.as_ref().map(|dep| DeprivationTrace {
+        score: s.slots[dep.score_slot],
+        status: show(
+            policy,
+            Type::Enum(dep.status_enum),
+            s.slots[dep.status_slot],
+        ),
+        vulnerable_cutoff: dep.vulnerable_cutoff,
+        poor_cutoff: dep.poor_cutoff,
+        severe_cutoff: dep.severe_cutoff,
+        indicators: dep
+            .indicators
+            .iter()
+            .map(|i| IndicatorValue {
+                id: i.id.clone(),
+                dimension: i.dimension.clone(),
+                weight: i.weight,
+                deprived: s.slots[i.slot] != 0.0,
+                label: i.label.clone(),
+                rule: rule(policy, &i.when, &s.slots),
+            })
+            .collect(),
+    });
+    let mut programs = Vec::new();
+    let mut monthly_before_cap = 0.0;
+    for (i, p) in policy.programs.iter().enumerate() {
+        let o = s.programs[i];
+        if o.status == Status::Granted && p.period == Period::Month {
+            monthly_before_cap += o.capped_from.unwrap_or(o.amount);
+        }
+        let reason = match (o.status, &p.reason, &p.denied_reason) {
+            (Status::Denied, _, Some(t)) => render(t, policy, s),
+            (Status::Denied, _, None) => "the eligibility condition does not hold".into(),
+            (_, Some(t), _) => render(t, policy, s),
+            (_, None, _) => "eligible".into(),
+        };
+        programs.push(ProgramTrace {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            kind: p.kind.clone(),
+            provider: p.provider.clone(),
+            status: o.status.as_str().into(),
+            eligible: rule(policy, &p.eligible, &s.slots),
+            deferred_when: p.deferred_when.as_ref().map(|d| rule(policy, d, &s.slots)),
+            amount: (o.status != Status::Denied).then_some(o.amount),
+            period: p.period.keyword().into(),
+            capped_from: o.capped_from,
+            duration_months: o.duration_months,
+            starts_after_months: o.starts_after_months,
+            reason,
+        });
+    }
+    let cap = s.cap.map(|cap| CapTrace {
+        cap,
+        monthly_before_cap,
+        capped: s.capped,
+    });
+    let track_rule = policy.tracks.get(s.track);
+    let track = TrackTrace {
+        id: track_rule.map_or(String::new(), |t| t.id.clone()),
+        rule: s.track + 1,
+        when: track_rule
+            .and_then(|t| t.when.as_ref())
+            .map(|w| rule(policy, w, &s.slots)),
+    };
+    let priority = policy.priority.as_ref().map(|p| {
+        (
+            crate::numfmt::round_half_up(s.priority, 1),
+            rule(policy, p, &s.slots),
+        )
+    });
+    Trace {
+        inputs,
+        derived,
+        deprivation,
+        programs,
+        cap,
+        monthly_total: s.monthly_total,
+        one_off_total: s.one_off_total,
+        track,
+        priority,
+        review_after_months: s.review_after_months,
+    }
+}
