@@ -38,12 +38,13 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     let want_id = args.id.as_deref().map(str::as_bytes);
     let mut close: Vec<(usize, String)> = Vec::new();
     let mut rows = 0u64;
+    let mut fallback = None;
     let found = 'scan: loop {
         let Some(start) = chunker
             .next_chunk(1 << 18, &mut chunk)
             .with_context(|| format!("cannot read {name}"))?
         else {
-            break None;
+            break fallback.take();
         };
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
@@ -61,11 +62,18 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
                 (_, Some(n)) => line == n,
                 (Some(id), None) => {
                     let cell = parser.id_cell(&record).unwrap_or_default();
-                    if cell == id {
-                        true
-                    } else {
+                    if cell != id {
                         remember_close(&mut close, id, cell);
                         false
+                    } else if record.len() != layout.field_count {
+                        // As in `assess`, a row with the wrong number of fields
+                        // claims no id: prefer a later row that does.
+                        if fallback.is_none() {
+                            fallback = Some((line, record.clone()));
+                        }
+                        false
+                    } else {
+                        true
                     }
                 }
                 (None, None) => false,

@@ -1,9 +1,10 @@
-//! `layak policy show | check`.
+//! `layak policy show | check | test`.
 
 use std::io::Write;
 
-use super::{PolicyCommand, load_policy_file};
+use super::{PolicyArgs, PolicyCommand, UsageError, load_policy_file};
 use crate::ExitStatus;
+use crate::policy::cases::{Suite, SuiteOptions};
 use crate::policy::{DEFAULT_POLICY_TOML, LoadOptions};
 
 pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitStatus> {
@@ -44,6 +45,85 @@ pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitStatus> {
             )?;
             Ok(ExitStatus::Success)
         }
-        PolicyCommand::Test { .. } => anyhow::bail!("`layak policy test` is not implemented yet"),
+        PolicyCommand::Test { files, policy } => test(&files, &policy),
     }
+}
+
+/// `layak policy test FILE...`: check every file first (a malformed file
+/// runs nothing), then run every case and print `ok`/`FAIL` lines, the
+/// mismatches and trace of each failure, and `N passed, M failed`.
+fn test(files: &[String], args: &PolicyArgs) -> anyhow::Result<ExitStatus> {
+    if let Some(date) = &args.as_of {
+        if !crate::policy::is_valid_date(date) {
+            return Err(UsageError(format!(
+                "--as-of {date}: not a valid date (expected YYYY-MM-DD, e.g. 2025-03-01)"
+            ))
+            .into());
+        }
+    }
+    let options = SuiteOptions {
+        policy: args.policy.clone(),
+        as_of: args.as_of.clone(),
+    };
+    let mut suites = Vec::new();
+    let mut broken = 0usize;
+    for file in files {
+        match Suite::read(file, &options) {
+            Ok(s) => suites.push(s),
+            Err(e) => {
+                broken += 1;
+                write!(std::io::stderr().lock(), "{}", e.render()).ok();
+            }
+        }
+    }
+    if broken > 0 {
+        let files = if broken == 1 { "file" } else { "files" };
+        writeln!(
+            std::io::stderr().lock(),
+            "layak: {broken} test {files} could not be read; fix them and run again (no case was run)"
+        )
+        .ok();
+        return Ok(ExitStatus::Fatal);
+    }
+    let mut out = std::io::stdout().lock();
+    let (mut passed, mut failed) = (0usize, 0usize);
+    for suite in &suites {
+        let p = suite.policy();
+        let cases = if suite.len() == 1 { "case" } else { "cases" };
+        writeln!(
+            out,
+            "{}: {} {cases}, policy `{}` version {} ({}), as of {}",
+            suite.file,
+            suite.len(),
+            p.meta.id,
+            p.meta.version,
+            suite.policy_file,
+            suite.as_of
+        )?;
+        for outcome in suite.run() {
+            if outcome.passed() {
+                passed += 1;
+                writeln!(out, "ok   {}", outcome.name)?;
+                continue;
+            }
+            failed += 1;
+            writeln!(out, "FAIL {}", outcome.name)?;
+            for m in &outcome.mismatches {
+                writeln!(out, "     {m}")?;
+            }
+            if !outcome.trace.is_empty() {
+                writeln!(out, "     trace:")?;
+                for line in &outcome.trace {
+                    writeln!(out, "       {line}")?;
+                }
+            }
+        }
+    }
+    writeln!(out, "{passed} passed, {failed} failed")?;
+    out.flush()?;
+    Ok(if failed == 0 {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Fatal
+    })
 }

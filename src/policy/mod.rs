@@ -8,6 +8,7 @@
 //! and column. A `Policy` that exists is valid: evaluating it cannot fail on
 //! types or names.
 
+pub mod cases;
 mod check;
 pub mod raw;
 pub mod template;

@@ -1,7 +1,11 @@
 mod util;
 
 mod assess;
+mod explain;
 mod input_errors;
 mod output;
 mod policy_errors;
 mod sample;
+mod snapshot;
+mod threads;
+mod validate;

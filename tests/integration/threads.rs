@@ -1,0 +1,92 @@
+//! The output does not depend on the thread count or the chunk size.
+// See: issue 3.
+
+use crate::util::{Dir, repo_text};
+
+/// The sample file repeated with fresh ids per copy: thousands of rows, every
+/// kind of reject (duplicates within a copy), many chunks.
+fn generated() -> String {
+    let sample = repo_text("data/sample-households.csv");
+    let mut lines = sample.lines();
+    let header = lines.next().unwrap();
+    let body: Vec<&str> = lines.collect();
+    let mut out = format!("{header}\n");
+    for copy in 0..150 {
+        for line in &body {
+            // Ids start the row: prefix them so copies do not collide.
+            if line.starts_with('H') {
+                out.push_str(&format!("C{copy}-{line}\n"));
+            } else {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn one_thread_and_many_give_identical_bytes() {
+    let dir = Dir::new();
+    dir.write("big.csv", generated());
+    for format in ["csv", "json", "ndjson"] {
+        let mut seen: Option<(Vec<u8>, Vec<u8>)> = None;
+        for (threads, chunk) in [("1", "1000000"), ("1", "777"), ("2", "4096"), ("3", "1500")] {
+            let out = dir.run(&[
+                "assess",
+                "big.csv",
+                "-q",
+                "-f",
+                format,
+                "--threads",
+                threads,
+                "--chunk-bytes",
+                chunk,
+                "-o",
+                "out",
+                "--rejects",
+                "rej.csv",
+            ]);
+            out.assert_code(3);
+            let got = (dir.read_bytes("out"), dir.read_bytes("rej.csv"));
+            match &seen {
+                None => seen = Some(got),
+                Some(first) => assert!(
+                    *first == got,
+                    "{format}: --threads {threads} --chunk-bytes {chunk} differs from --threads 1"
+                ),
+            }
+        }
+    }
+}
+
+#[test]
+fn counts_reconcile_on_a_larger_file() {
+    let dir = Dir::new();
+    dir.write("big.csv", generated());
+    let out = dir.run(&[
+        "assess",
+        "big.csv",
+        "--threads",
+        "2",
+        "--chunk-bytes",
+        "2048",
+        "-o",
+        "o.csv",
+        "--rejects",
+        "r.csv",
+    ]);
+    out.assert_code(3);
+    // Count records, not lines: some rejected values hold a line break.
+    let records = |name: &str| {
+        csv::Reader::from_path(dir.join(name))
+            .unwrap()
+            .byte_records()
+            .count() as u64
+    };
+    let decided = records("o.csv");
+    let rejected = records("r.csv");
+    let counts = out.counts();
+    assert_eq!(counts.read, decided + rejected);
+    assert_eq!(counts.decided, decided);
+}
