@@ -78,22 +78,22 @@ pub(crate) fn b2f(b: bool) -> f64 {
 }
 
 #[inline]
-fn lt(a: f64, b: f64) -> bool {
+pub(crate) fn lt(a: f64, b: f64) -> bool {
     a < b - EPSILON
 }
 
 #[inline]
-fn le(a: f64, b: f64) -> bool {
+pub(crate) fn le(a: f64, b: f64) -> bool {
     a <= b + EPSILON
 }
 
 #[inline]
-fn gt(a: f64, b: f64) -> bool {
+pub(crate) fn gt(a: f64, b: f64) -> bool {
     a > b + EPSILON
 }
 
 #[inline]
-fn ge(a: f64, b: f64) -> bool {
+pub(crate) fn ge(a: f64, b: f64) -> bool {
     a >= b - EPSILON
 }
 
@@ -106,7 +106,7 @@ pub(crate) fn eq_tol(a: f64, b: f64) -> bool {
 /// Round half away from zero at `scale = 10^digits`, nudged by 1e-9 so that
 /// values like 28.749999999999996 (really 28.75) round up.
 #[inline]
-fn round_scaled(x: f64, scale: f64) -> f64 {
+pub(crate) fn round_scaled(x: f64, scale: f64) -> f64 {
     x.signum() * (x.abs() * scale + 0.5 + 1e-9).floor() / scale
 }
 
@@ -243,6 +243,8 @@ pub struct Program {
     pub(crate) slots: Vec<usize>,
     /// The expression as written, for explanations (set by the policy loader).
     pub(crate) source: String,
+    /// The same program as a closure tree: what [`Program::eval`] runs.
+    pub(crate) fast: Option<super::closure::Fast>,
 }
 
 /// Scratch space for [`Program::eval`]; reuse one per thread so that evaluation
@@ -383,6 +385,14 @@ impl Program {
     /// (a smaller stack is grown once). A slot index beyond `slots` reads NaN
     /// (and trips a debug assertion: the caller's row layout is wrong).
     pub fn eval(&self, slots: &[f64], stack: &mut Stack) -> f64 {
+        match &self.fast {
+            Some(f) => f.eval(slots),
+            None => self.eval_ops(slots, stack),
+        }
+    }
+
+    /// Evaluate with the stack machine (the reference form; see [`super::closure`]).
+    pub(crate) fn eval_ops(&self, slots: &[f64], stack: &mut Stack) -> f64 {
         // Many programs are a single name or constant (template holes, amounts):
         // skip the stack machine for them.
         let slot = |i: u32| slots.get(i as usize).copied().unwrap_or(f64::NAN);

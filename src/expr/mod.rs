@@ -48,6 +48,7 @@ pub trait Scope {
 }
 
 mod ast;
+mod closure;
 mod compile;
 mod eval;
 mod lexer;
@@ -315,7 +316,12 @@ mod tests {
                     compiled += 1;
                     let mut stack = program.new_stack();
                     let capacity = stack.capacity();
-                    program.eval(&row, &mut stack);
+                    let fast = program.eval(&row, &mut stack);
+                    let reference = program.eval_ops(&row, &mut stack);
+                    assert!(
+                        fast == reference || (fast.is_nan() && reference.is_nan()),
+                        "{src}: closures give {fast}, the stack machine {reference}"
+                    );
                     assert_eq!(stack.capacity(), capacity, "{src}");
                 }
             }

@@ -1,0 +1,161 @@
+//! A second compiled form of an expression: a tree of closures.
+//!
+//! The stack program ([`super::eval`]) is the reference; this form computes
+//! the same values (it calls the same scalar functions in the same order) but
+//! with no dispatch loop and no evaluation stack in memory: each node is a
+//! direct call that returns its value in a register. The common shapes
+//! (`name op constant`, `name op name`, `name in [constants]`) become one
+//! closure each. Tests check that both forms agree on random programs.
+
+use std::fmt;
+use std::sync::Arc;
+
+use super::eval::{Bin, Un, b2f, eq_tol, ge, gt, le, lt, max_nan, member, min_nan, round_scaled};
+use super::typeck::{TKind, Typed};
+
+type F = Arc<dyn Fn(&[f64]) -> f64 + Send + Sync>;
+
+/// The closure form of a program.
+#[derive(Clone)]
+pub(crate) struct Fast(F);
+
+impl fmt::Debug for Fast {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Fast(..)")
+    }
+}
+
+impl Fast {
+    #[inline]
+    pub(crate) fn eval(&self, slots: &[f64]) -> f64 {
+        (self.0)(slots)
+    }
+}
+
+#[inline(always)]
+fn slot(s: &[f64], i: usize) -> f64 {
+    s.get(i).copied().unwrap_or(f64::NAN)
+}
+
+/// Build the closure tree of a folded, type-checked expression.
+pub(crate) fn build(t: &Typed) -> Fast {
+    Fast(node(t))
+}
+
+/// One closure per operator, with the operands computed by `$a` and `$b`
+/// (expressions of `s`), so that the operator is chosen once, at build time.
+macro_rules! bin_closure {
+    ($op:expr, |$s:ident| $a:expr, $b:expr) => {
+        match $op {
+            Bin::Add => Arc::new(move |$s: &[f64]| $a + $b) as F,
+            Bin::Sub => Arc::new(move |$s: &[f64]| $a - $b),
+            Bin::Mul => Arc::new(move |$s: &[f64]| $a * $b),
+            Bin::Div => Arc::new(move |$s: &[f64]| $a / $b),
+            Bin::Lt => Arc::new(move |$s: &[f64]| b2f(lt($a, $b))),
+            Bin::Le => Arc::new(move |$s: &[f64]| b2f(le($a, $b))),
+            Bin::Gt => Arc::new(move |$s: &[f64]| b2f(gt($a, $b))),
+            Bin::Ge => Arc::new(move |$s: &[f64]| b2f(ge($a, $b))),
+            Bin::EqTol => Arc::new(move |$s: &[f64]| b2f(eq_tol($a, $b))),
+            Bin::NeTol => Arc::new(move |$s: &[f64]| b2f(!eq_tol($a, $b))),
+            Bin::Eq => Arc::new(move |$s: &[f64]| b2f($a == $b)),
+            Bin::Ne => Arc::new(move |$s: &[f64]| b2f($a != $b)),
+        }
+    };
+}
+
+fn node(t: &Typed) -> F {
+    match &t.kind {
+        TKind::Const(v) => {
+            let v = *v;
+            Arc::new(move |_: &[f64]| v)
+        }
+        TKind::Slot(i) => {
+            let i = *i;
+            Arc::new(move |s: &[f64]| slot(s, i))
+        }
+        TKind::Unary(op, x) => {
+            let x = node(x);
+            match *op {
+                Un::Neg => Arc::new(move |s: &[f64]| -x(s)),
+                Un::Not => Arc::new(move |s: &[f64]| b2f(x(s) == 0.0)),
+                Un::Floor => Arc::new(move |s: &[f64]| x(s).floor()),
+                Un::Ceil => Arc::new(move |s: &[f64]| x(s).ceil()),
+                Un::Abs => Arc::new(move |s: &[f64]| x(s).abs()),
+                Un::Round(scale) => Arc::new(move |s: &[f64]| round_scaled(x(s), scale)),
+            }
+        }
+        TKind::Bin(op, a, b) => match (&a.kind, &b.kind) {
+            (TKind::Slot(i), TKind::Const(k)) => {
+                let (i, k) = (*i, *k);
+                bin_closure!(*op, |s| slot(s, i), k)
+            }
+            (TKind::Slot(i), TKind::Slot(j)) => {
+                let (i, j) = (*i, *j);
+                bin_closure!(*op, |s| slot(s, i), slot(s, j))
+            }
+            (_, TKind::Const(k)) => {
+                let (fa, k) = (node(a), *k);
+                bin_closure!(*op, |s| fa(s), k)
+            }
+            _ => {
+                let (fa, fb) = (node(a), node(b));
+                bin_closure!(*op, |s| fa(s), fb(s))
+            }
+        },
+        TKind::And(a, b) => {
+            let (fa, fb) = (node(a), node(b));
+            Arc::new(move |s: &[f64]| {
+                let v = fa(s);
+                if v == 0.0 { v } else { fb(s) }
+            })
+        }
+        TKind::Or(a, b) => {
+            let (fa, fb) = (node(a), node(b));
+            Arc::new(move |s: &[f64]| {
+                let v = fa(s);
+                if v != 0.0 { v } else { fb(s) }
+            })
+        }
+        TKind::If(c, a, b) => {
+            let (fc, fa, fb) = (node(c), node(a), node(b));
+            Arc::new(move |s: &[f64]| if fc(s) != 0.0 { fa(s) } else { fb(s) })
+        }
+        TKind::In {
+            value,
+            items,
+            tolerant,
+        } => {
+            let tolerant = *tolerant;
+            let consts: Vec<f64> = items
+                .iter()
+                .filter_map(|i| match i.kind {
+                    TKind::Const(v) => Some(v),
+                    _ => None,
+                })
+                .collect();
+            let dynamic: Vec<F> = items
+                .iter()
+                .filter(|i| !matches!(i.kind, TKind::Const(_)))
+                .map(node)
+                .collect();
+            if let (TKind::Slot(i), true) = (&value.kind, dynamic.is_empty()) {
+                let i = *i;
+                return Arc::new(move |s: &[f64]| b2f(member(slot(s, i), &consts, tolerant)));
+            }
+            let fv = node(value);
+            Arc::new(move |s: &[f64]| {
+                let x = fv(s);
+                let found = dynamic.iter().any(|f| {
+                    let v = f(s);
+                    if tolerant { eq_tol(x, v) } else { x == v }
+                }) || member(x, &consts, tolerant);
+                b2f(found)
+            })
+        }
+        TKind::Extreme(is_max, args) => {
+            let fs: Vec<F> = args.iter().map(node).collect();
+            let pick = if *is_max { max_nan } else { min_nan };
+            Arc::new(move |s: &[f64]| fs.iter().map(|f| f(s)).reduce(pick).unwrap_or(f64::NAN))
+        }
+    }
+}
