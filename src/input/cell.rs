@@ -27,6 +27,14 @@ impl CellError {
 /// Trim surrounding spaces and tabs.
 #[inline]
 pub fn trim(cell: &[u8]) -> &[u8] {
+    // Most cells have nothing to trim: check the two ends first.
+    match (cell.first(), cell.last()) {
+        (Some(&a), Some(&b)) if !matches!(a, b' ' | b'\t') && !matches!(b, b' ' | b'\t') => {
+            return cell;
+        }
+        (None, _) => return cell,
+        _ => {}
+    }
     let start = cell
         .iter()
         .position(|&b| b != b' ' && b != b'\t')
@@ -144,9 +152,14 @@ pub fn parse_bool(cell: &[u8]) -> Result<f64, CellError> {
 /// (which the policy stores in lower case).
 #[inline]
 pub fn parse_enum(cell: &[u8], values: &[String]) -> Result<f64, CellError> {
+    let first = cell.first().map(u8::to_ascii_lowercase);
     values
         .iter()
-        .position(|v| v.as_bytes().eq_ignore_ascii_case(cell))
+        .position(|v| {
+            let v = v.as_bytes();
+            // Values are stored in lower case: compare the first byte before the rest.
+            v.len() == cell.len() && v.first().copied() == first && v.eq_ignore_ascii_case(cell)
+        })
         .map(|i| i as f64)
         .ok_or(CellError::NotEnum)
 }
