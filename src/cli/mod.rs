@@ -286,7 +286,11 @@ pub fn render_error(err: &anyhow::Error) -> String {
     }
     let mut out = format!("error: {err}");
     for cause in err.chain().skip(1) {
-        out.push_str(&format!("\n  cause: {cause}"));
+        // Many messages already include their cause: do not say it twice.
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(&format!("\n  cause: {text}"));
+        }
     }
     out
 }

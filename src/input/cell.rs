@@ -16,12 +16,29 @@ pub enum CellError {
     NotBool,
     NotEnum,
     NotUtf8,
+    /// Text with a control character other than tab and line breaks.
+    Control,
 }
 
 impl CellError {
     pub fn code(self) -> RejectCode {
         RejectCode::InvalidValue
     }
+}
+
+/// Check a text cell: valid UTF-8 with no control characters except tab and
+/// line breaks (a NUL in an id is corruption, not a name).
+#[inline]
+pub fn check_text(cell: &[u8]) -> Result<f64, CellError> {
+    if cell
+        .iter()
+        .any(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f)
+    {
+        return Err(CellError::Control);
+    }
+    std::str::from_utf8(cell)
+        .map(|_| 0.0)
+        .map_err(|_| CellError::NotUtf8)
 }
 
 /// Trim surrounding spaces and tabs.
@@ -228,6 +245,15 @@ mod tests {
         }
         assert!(parse_bool(b"maybe").is_err());
         assert!(parse_bool(b"2").is_err());
+    }
+
+    #[test]
+    fn text_rejects_control_characters_and_bad_utf8() {
+        assert_eq!(check_text("Rumah Ibu Siti".as_bytes()), Ok(0.0));
+        assert_eq!(check_text(b"two\nlines\ttab"), Ok(0.0));
+        assert_eq!(check_text(b"A\x001"), Err(CellError::Control));
+        assert_eq!(check_text(b"A\x7f"), Err(CellError::Control));
+        assert_eq!(check_text(b"r\xff"), Err(CellError::NotUtf8));
     }
 
     #[test]

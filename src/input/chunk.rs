@@ -67,6 +67,8 @@ pub struct Chunker {
     /// The byte before `buf[0]`.
     before: u8,
     delimiter: u8,
+    /// Longest a record may grow without a boundary (an unclosed quote).
+    max_record: usize,
     /// 1-based line of the file at `buf[0]`.
     line: u64,
     eof: bool,
@@ -94,6 +96,7 @@ impl Chunker {
             cut: 0,
             before,
             delimiter,
+            max_record: usize::MAX,
             line,
             eof,
         }
@@ -156,6 +159,11 @@ impl Chunker {
         self.cut = cut;
     }
 
+    /// Fail when one record grows past `bytes` without ending.
+    pub fn set_max_record(&mut self, bytes: usize) {
+        self.max_record = bytes;
+    }
+
     fn fill(&mut self) -> io::Result<()> {
         let len = self.buf.len();
         self.buf.resize(len + READ_SIZE, 0);
@@ -188,6 +196,16 @@ impl Chunker {
             self.scan();
             if self.eof || (self.cut > 0 && self.buf.len() >= target) {
                 break;
+            }
+            if self.buf.len() - self.cut > self.max_record {
+                let line = self.line + count_breaks(&self.buf[..self.cut], self.before);
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "the record starting on line {line} is longer than {} bytes without ending (an unclosed quote?); raise --max-field-bytes if the data is right",
+                        self.max_record
+                    ),
+                ));
             }
             self.fill()?;
         }

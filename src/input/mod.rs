@@ -200,7 +200,8 @@ pub fn from_reader(
         .map(|h| String::from_utf8_lossy(cell::trim(h)).trim().to_string())
         .collect();
     let line = 1 + chunk::count_breaks(&buf[..header_end], 0);
-    let chunker = Chunker::new(raw, delimiter, buf, header_end, line, eof);
+    let mut chunker = Chunker::new(raw, delimiter, buf, header_end, line, eof);
+    chunker.set_max_record(max_record_bytes(DEFAULT_MAX_FIELD_BYTES));
     Ok(Source {
         name,
         delimiter,
@@ -259,6 +260,18 @@ pub struct Layout {
     pub defaulted: Vec<String>,
     /// File columns that no input uses.
     pub unused: Vec<String>,
+    /// A cell longer than this is rejected (`field_too_long`).
+    pub max_field_bytes: usize,
+}
+
+/// Default for `--max-field-bytes`: far above any real survey answer, small
+/// enough that a runaway cell cannot exhaust memory.
+pub const DEFAULT_MAX_FIELD_BYTES: usize = 1 << 20;
+
+/// How long one record may grow while no record boundary is found (an
+/// unclosed quote swallowing the rest of a file), for a given field limit.
+pub fn max_record_bytes(max_field_bytes: usize) -> usize {
+    max_field_bytes.saturating_mul(16).max(16 << 20)
 }
 
 impl Layout {
@@ -342,6 +355,7 @@ impl Layout {
             field_count: input.header.len(),
             defaulted,
             unused,
+            max_field_bytes: DEFAULT_MAX_FIELD_BYTES,
         })
     }
 }
@@ -360,6 +374,15 @@ impl<'p> RowParser<'p> {
 
     pub fn layout(&self) -> &Layout {
         self.layout
+    }
+
+    /// The policy input read from file column `c`, or the column's position.
+    fn column_name(&self, c: usize) -> String {
+        self.layout
+            .columns
+            .iter()
+            .position(|&col| col == Some(c))
+            .map_or_else(|| format!("column {}", c + 1), |i| self.policy.inputs[i].name.clone())
     }
 
     /// The raw id cell of a row (trimmed), when the row has the id column.
@@ -442,6 +465,28 @@ impl<'p> RowParser<'p> {
                 ),
             ));
         }
+        if record.as_slice().len() > self.layout.max_field_bytes {
+            // Rare: find the first cell over the limit.
+            if let Some((c, cell)) = record
+                .iter()
+                .enumerate()
+                .find(|(_, f)| f.len() > self.layout.max_field_bytes)
+            {
+                let preview: Vec<u8> = cell.iter().copied().take(40).collect();
+                return Err(self.reject(
+                    record,
+                    line,
+                    self.column_name(c),
+                    format!("{}…", lossy(&preview)),
+                    RejectCode::FieldTooLong,
+                    format!(
+                        "a cell of {} bytes is longer than the limit of {} bytes (--max-field-bytes)",
+                        cell.len(),
+                        self.layout.max_field_bytes
+                    ),
+                ));
+            }
+        }
         for (i, inp) in self.policy.inputs.iter().enumerate() {
             let raw = match self.layout.columns[i] {
                 Some(c) => record.get(c).map_or(&b""[..], cell::trim),
@@ -462,9 +507,7 @@ impl<'p> RowParser<'p> {
                 continue;
             }
             let parsed = match inp.ty {
-                InputType::Id | InputType::Text => std::str::from_utf8(raw)
-                    .map(|_| 0.0)
-                    .map_err(|_| cell::CellError::NotUtf8),
+                InputType::Id | InputType::Text => cell::check_text(raw),
                 InputType::Integer => cell::parse_integer(raw),
                 InputType::Number | InputType::Money => cell::parse_number(raw),
                 InputType::Bool => cell::parse_bool(raw),
@@ -566,6 +609,10 @@ impl<'p> RowParser<'p> {
                 format!("`{v}` is not an allowed value: expected one of {values}{hint}")
             }
             cell::CellError::NotUtf8 => format!("`{v}` is not valid UTF-8 text"),
+            cell::CellError::Control => format!(
+                "`{}` holds a control character (such as NUL): expected printable text",
+                v.escape_debug()
+            ),
         }
     }
 

@@ -20,11 +20,13 @@ pub enum RejectCode {
     CheckFailed,
     /// The policy produced a value that is not a finite number for this row.
     Evaluation,
+    /// A cell is longer than `--max-field-bytes`.
+    FieldTooLong,
 }
 
 impl RejectCode {
     /// Every code, in a fixed order.
-    pub const ALL: [RejectCode; 7] = [
+    pub const ALL: [RejectCode; 8] = [
         RejectCode::FieldCount,
         RejectCode::MissingRequired,
         RejectCode::InvalidValue,
@@ -32,6 +34,7 @@ impl RejectCode {
         RejectCode::DuplicateId,
         RejectCode::CheckFailed,
         RejectCode::Evaluation,
+        RejectCode::FieldTooLong,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +46,7 @@ impl RejectCode {
             RejectCode::DuplicateId => "duplicate_id",
             RejectCode::CheckFailed => "check_failed",
             RejectCode::Evaluation => "evaluation",
+            RejectCode::FieldTooLong => "field_too_long",
         }
     }
 }
