@@ -9,3 +9,4 @@ mod sample;
 mod snapshot;
 mod threads;
 mod validate;
+mod hostile;
