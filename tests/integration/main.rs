@@ -10,3 +10,4 @@ mod snapshot;
 mod threads;
 mod validate;
 mod hostile;
+mod reliability;
