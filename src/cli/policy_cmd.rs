@@ -77,12 +77,15 @@ fn test(files: &[String], args: &PolicyArgs) -> anyhow::Result<ExitStatus> {
         }
     }
     if broken > 0 {
-        let files = if broken == 1 { "file" } else { "files" };
-        writeln!(
-            std::io::stderr().lock(),
-            "layak: {broken} test {files} could not be read; fix them and run again (no case was run)"
-        )
-        .ok();
+        let message = if files.len() == 1 {
+            "layak: no case was run".to_string()
+        } else {
+            format!(
+                "layak: {broken} of {} test files have errors; no case was run",
+                files.len()
+            )
+        };
+        writeln!(std::io::stderr().lock(), "{message}").ok();
         return Ok(ExitStatus::Fatal);
     }
     let mut out = std::io::stdout().lock();

@@ -86,7 +86,7 @@ impl CaseError {
                 }
                 let n = diagnostics.len();
                 let errors = if n == 1 { "error" } else { "errors" };
-                let _ = writeln!(out, "layak: {file} has {n} {errors}; no case in it was run");
+                let _ = writeln!(out, "layak: {file} has {n} {errors}");
                 out
             }
         }
@@ -172,6 +172,16 @@ enum Field {
     ProgramNumber(usize, &'static str),
     /// An input or derived value held in a slot, with its type.
     Slot(usize, Type),
+}
+
+impl Field {
+    /// True for the expectations about a rejected row.
+    fn is_reject(&self) -> bool {
+        matches!(
+            self,
+            Field::Reject | Field::RejectColumn | Field::RejectReason
+        )
+    }
 }
 
 /// A value as expected or found.
@@ -315,20 +325,19 @@ impl Suite {
                 return outcome;
             }
         };
+        let expects_reject = case.expect.iter().any(|e| e.what.is_reject());
         match &result {
             Row::Rejected(r) => {
-                let found_reject = [
-                    (Field::Reject, r.code.as_str().to_string()),
-                    (Field::RejectColumn, r.column.clone()),
-                ];
-                let expects_reject = case
-                    .expect
-                    .iter()
-                    .any(|e| matches!(e.what, Field::Reject | Field::RejectColumn));
+                if !expects_reject {
+                    outcome.mismatches.push(format!(
+                        "expected a decision, but the row was rejected: {} at `{}`: {}",
+                        r.code, r.column, r.message
+                    ));
+                }
                 for e in &case.expect {
                     let found = match e.what {
-                        Field::Reject => Expected::Text(found_reject[0].1.clone()),
-                        Field::RejectColumn => Expected::Text(found_reject[1].1.clone()),
+                        Field::Reject => r.code.as_str().to_string(),
+                        Field::RejectColumn => r.column.clone(),
                         Field::RejectReason => {
                             if let Expected::Text(t) = &e.value {
                                 if !r.message.contains(t.as_str()) {
@@ -342,15 +351,10 @@ impl Suite {
                         }
                         _ => continue,
                     };
+                    let found = Expected::Text(found);
                     if !same(&e.value, &found, case.tolerance) {
                         outcome.mismatches.push(mismatch(e, &found, case.tolerance));
                     }
-                }
-                if !expects_reject {
-                    outcome.mismatches.push(format!(
-                        "expected a decision, but the row was rejected: {} at `{}`: {}",
-                        r.code, r.column, r.message
-                    ));
                 }
                 outcome.trace.push(format!(
                     "rejected: code {}, column `{}`, value {:?}: {}",
@@ -358,12 +362,6 @@ impl Suite {
                 ));
             }
             Row::Decided(scratch, json) => {
-                let expects_reject = case.expect.iter().any(|e| {
-                    matches!(
-                        e.what,
-                        Field::Reject | Field::RejectColumn | Field::RejectReason
-                    )
-                });
                 if expects_reject {
                     let want = case
                         .expect
@@ -382,28 +380,22 @@ impl Suite {
                     let Some(found) = found_value(p, &e.what, scratch, json) else {
                         continue;
                     };
-                    let ok = match (&e.what, &e.value, &found) {
-                        (Field::ReasonsContain, Expected::List(want), Expected::List(have)) => {
-                            let missing: Vec<&String> = want
-                                .iter()
-                                .filter(|w| !have.iter().any(|h| h.contains(w.as_str())))
-                                .collect();
-                            if !missing.is_empty() {
-                                outcome.mismatches.push(format!(
-                                    "{}: no reason contains {}",
-                                    e.key,
-                                    missing
-                                        .iter()
-                                        .map(|m| format!("{m:?}"))
-                                        .collect::<Vec<_>>()
-                                        .join(", ")
-                                ));
-                            }
-                            true
+                    if let (Field::ReasonsContain, Expected::List(want), Expected::List(have)) =
+                        (&e.what, &e.value, &found)
+                    {
+                        let missing: Vec<String> = want
+                            .iter()
+                            .filter(|w| !have.iter().any(|h| h.contains(w.as_str())))
+                            .map(|m| format!("{m:?}"))
+                            .collect();
+                        if !missing.is_empty() {
+                            outcome.mismatches.push(format!(
+                                "{}: no reason contains {}",
+                                e.key,
+                                missing.join(", ")
+                            ));
                         }
-                        _ => same(&e.value, &found, case.tolerance),
-                    };
-                    if !ok {
+                    } else if !same(&e.value, &found, case.tolerance) {
                         outcome.mismatches.push(mismatch(e, &found, case.tolerance));
                     }
                 }
@@ -981,8 +973,8 @@ impl Builder<'_> {
                     other => self.error(
                         value.span(),
                         format!(
-                            "the value of parameter `{pname}` must be a number or a constant expression, not a {}",
-                            other.type_str()
+                            "the value of parameter `{pname}` must be a number or a constant expression, not {}",
+                            a(other)
                         ),
                         Some(format!("e.g. {pname} = 500000 or {pname} = \"1/3\"")),
                     ),
@@ -1026,9 +1018,12 @@ impl Builder<'_> {
         // Inputs, as the cells of a one-row CSV file.
         let input_names: Vec<String> = p.inputs.iter().map(|i| i.name.clone()).collect();
         let mut cells: Vec<Option<String>> = vec![None; p.inputs.len()];
+        // Inputs suggested for a misspelt name: not reported again as missing.
+        let mut suggested: Vec<&str> = Vec::new();
         for (key, value) in &rc.input {
             let iname = key.get_ref();
             let Some(slot) = p.inputs.iter().position(|i| &i.name == iname) else {
+                suggested.extend(expr::suggest(iname, input_names.iter().map(String::as_str)));
                 let help = help_with(iname, "the policy's inputs", &input_names);
                 self.error(
                     key.span(),
@@ -1048,7 +1043,7 @@ impl Builder<'_> {
                         value.span(),
                         format!(
                             "the value of input `{iname}` must be a string, number or boolean, not {}",
-                            other.type_str()
+                            a(other)
                         ),
                         Some("write the cell as a survey would hold it, e.g. 3, \"urban\" or true".into()),
                     );
@@ -1062,7 +1057,7 @@ impl Builder<'_> {
             cells[id] = Some(format!("case-{}", index + 1));
         }
         for (slot, inp) in p.inputs.iter().enumerate() {
-            if inp.required && cells[slot].is_none() {
+            if inp.required && cells[slot].is_none() && !suggested.contains(&inp.name.as_str()) {
                 self.error(
                     rc.name.span(),
                     format!("case {name:?} gives no `{}`, a required input", inp.name),
@@ -1091,7 +1086,7 @@ impl Builder<'_> {
 
         // Expectations.
         let expect = match &rc.expect {
-            Some(e) => self.expectations(p, e, name, tolerance),
+            Some(e) => self.expectations(p, e, name),
             None => {
                 self.error(
                     rc.name.span(),
@@ -1113,20 +1108,19 @@ impl Builder<'_> {
         })
     }
 
-    fn expectations(
-        &mut self,
-        p: &Policy,
-        table: &Spanned<Entries>,
-        name: &str,
-        _tolerance: f64,
-    ) -> Vec<Expect> {
+    fn expectations(&mut self, p: &Policy, table: &Spanned<Entries>, name: &str) -> Vec<Expect> {
         let in_case = format!("in case {name:?}");
         // Flatten dotted keys (`amount.x = 1` without quotes is a nested table).
-        let mut entries: Vec<(String, Range<usize>, toml::Value)> = Vec::new();
+        let mut entries: Vec<(String, Range<usize>, Range<usize>, toml::Value)> = Vec::new();
         for (key, value) in table.get_ref() {
-            flatten(key.get_ref(), key.span(), value.get_ref(), &mut entries);
+            match value.get_ref() {
+                toml::Value::Table(_) => {
+                    flatten(key.get_ref(), key.span(), value.get_ref(), &mut entries)
+                }
+                v => entries.push((key.get_ref().clone(), key.span(), value.span(), v.clone())),
+            }
         }
-        entries.sort_by_key(|(_, span, _)| span.start);
+        entries.sort_by_key(|(_, span, _, _)| span.start);
         if entries.is_empty() {
             self.error(
                 table.span(),
@@ -1138,11 +1132,11 @@ impl Builder<'_> {
         let mut out = Vec::new();
         let mut reject_keys = Vec::new();
         let mut decision_keys = Vec::new();
-        for (key, span, value) in entries {
+        for (key, span, value_span, value) in entries {
             let Some((what, kind)) = resolve_key(p, &key) else {
                 let help = match expr::suggest(&key, valid.iter().map(String::as_str)) {
                     Some(s) => format!(
-                        "did you mean `{s}`? see the list of fields in data/policies/README.md"
+                        "did you mean `{s}`? (the fields a case can expect are listed under \"Test cases\" in data/policies/README.md)"
                     ),
                     None => format!(
                         "a case can expect: {}, amount.PROGRAM, status.PROGRAM, capped_from.PROGRAM, duration_months.PROGRAM, starts_after_months.PROGRAM, value.NAME, reasons_contain, reject, reject_column, reject_reason",
@@ -1164,16 +1158,13 @@ impl Builder<'_> {
                 );
                 continue;
             }
-            if matches!(
-                what,
-                Field::Reject | Field::RejectColumn | Field::RejectReason
-            ) {
+            if what.is_reject() {
                 reject_keys.push(key.clone());
             } else {
                 decision_keys.push((key.clone(), span.clone()));
             }
             let Some(expected) =
-                self.expected_value(p, &key, &what, kind, &value, span.clone(), &in_case)
+                self.expected_value(p, &key, &what, kind, &value, value_span, &in_case)
             else {
                 continue;
             };
@@ -1211,7 +1202,7 @@ impl Builder<'_> {
         let wrong = |this: &mut Self, want: &str, example: &str| {
             this.error(
                 span.clone(),
-                format!("`{key}` {in_case} must be {want}, not {}", value.type_str()),
+                format!("`{key}` {in_case} must be {want}, not {}", a(value)),
                 Some(format!("e.g. {key} = {example}")),
             );
         };
@@ -1267,7 +1258,7 @@ impl Builder<'_> {
                     wrong(self, "a string", "\"…\"");
                     return None;
                 };
-                if let Some((allowed, what_list)) = allowed_texts(p, key, what) {
+                if let Some((allowed, what_list)) = allowed_texts(p, what) {
                     if !allowed.iter().any(|a| a == s) {
                         let help = help_with(s, what_list, &allowed);
                         self.error(
@@ -1323,12 +1314,24 @@ impl Builder<'_> {
     }
 }
 
-/// Flatten `key = value` into dotted keys when `value` is a table.
+/// The TOML type of `v` with its article: "a string", "an integer".
+fn a(v: &toml::Value) -> String {
+    let t = v.type_str();
+    let article = if t.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {t}")
+}
+
+/// Flatten `key = value` into dotted keys when `value` is a table (the
+/// nested values have no span of their own: errors point at the key).
 fn flatten(
     key: &str,
     span: Range<usize>,
     value: &toml::Value,
-    out: &mut Vec<(String, Range<usize>, toml::Value)>,
+    out: &mut Vec<(String, Range<usize>, Range<usize>, toml::Value)>,
 ) {
     match value {
         toml::Value::Table(t) => {
@@ -1336,7 +1339,7 @@ fn flatten(
                 flatten(&format!("{key}.{k}"), span.clone(), v, out);
             }
         }
-        _ => out.push((key.to_string(), span, value.clone())),
+        _ => out.push((key.to_string(), span.clone(), span, value.clone())),
     }
 }
 
@@ -1426,7 +1429,7 @@ fn unavailable(p: &Policy, key: &str) -> Option<String> {
 }
 
 /// The values a text field can take, when they are known from the policy.
-fn allowed_texts(p: &Policy, key: &str, what: &Field) -> Option<(Vec<String>, &'static str)> {
+fn allowed_texts(p: &Policy, what: &Field) -> Option<(Vec<String>, &'static str)> {
     let enum_values = |e: EnumId| {
         p.enums
             .get(usize::from(e))
@@ -1469,10 +1472,7 @@ fn allowed_texts(p: &Policy, key: &str, what: &Field) -> Option<(Vec<String>, &'
             "the policy's inputs and check ids",
         )),
         Field::Slot(_, Type::Enum(e)) => Some((enum_values(*e), "its values")),
-        _ => {
-            let _ = key;
-            None
-        }
+        _ => None,
     }
 }
 
@@ -1610,6 +1610,20 @@ per_capita_income = "1000000 / 4"
             rendered.contains("did you mean `income_status`?"),
             "{rendered}"
         );
+    }
+
+    #[test]
+    fn a_reject_reason_alone_expects_a_reject() {
+        let text = r#"
+[[case]]
+name = "too many disabled"
+input = { members = 1, disabled = 2, monthly_income = 5 }
+[case.expect]
+reject_reason = "disabled is more than members"
+"#;
+        let suite = Suite::load("t.toml", text, &SuiteOptions::default()).unwrap();
+        let out = suite.run();
+        assert!(out[0].passed(), "{:?}", out[0]);
     }
 
     #[test]

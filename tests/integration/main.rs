@@ -11,3 +11,5 @@ mod threads;
 mod validate;
 mod hostile;
 mod reliability;
+mod schema;
+mod policy_test;
