@@ -382,7 +382,10 @@ impl<'p> RowParser<'p> {
             .columns
             .iter()
             .position(|&col| col == Some(c))
-            .map_or_else(|| format!("column {}", c + 1), |i| self.policy.inputs[i].name.clone())
+            .map_or_else(
+                || format!("column {}", c + 1),
+                |i| self.policy.inputs[i].name.clone(),
+            )
     }
 
     /// The raw id cell of a row (trimmed), when the row has the id column.

@@ -51,8 +51,7 @@ fn expect(name: &str, code: i32, decided: usize, rejects: &[(u64, &str)]) -> Out
 
 #[test]
 fn invalid_utf8_in_a_text_cell_is_rejected() {
-    expect("invalid-utf8-cell.csv", 3, 1, &[(2, "invalid_value")])
-        .stderr_lacks("panicked");
+    expect("invalid-utf8-cell.csv", 3, 1, &[(2, "invalid_value")]).stderr_lacks("panicked");
 }
 
 #[test]
@@ -67,7 +66,12 @@ fn a_nul_byte_in_an_id_is_rejected() {
 
 #[test]
 fn ragged_rows_are_field_count_rejects() {
-    expect("ragged.csv", 3, 2, &[(3, "field_count"), (4, "field_count")]);
+    expect(
+        "ragged.csv",
+        3,
+        2,
+        &[(3, "field_count"), (4, "field_count")],
+    );
 }
 
 #[test]
@@ -126,7 +130,11 @@ fn a_header_only_file_decides_nothing() {
     let (out, d, r) = assess(&dir, &hostile("header-only.csv"));
     out.assert_code(0);
     assert!(d.is_empty() && r.is_empty());
-    assert_eq!(dir.read("out.csv").lines().count(), 1, "the CSV header only");
+    assert_eq!(
+        dir.read("out.csv").lines().count(),
+        1,
+        "the CSV header only"
+    );
 }
 
 #[test]
@@ -147,7 +155,10 @@ fn duplicate_ids_far_apart_are_caught() {
     let (out, d, _) = assess(&dir, &hostile("duplicate-ids-far-apart.csv"));
     out.assert_code(3);
     assert_eq!(d.len(), 3000);
-    assert!(dir.read("rej.csv").contains("`D000007` already appeared on line 9"));
+    assert!(
+        dir.read("rej.csv")
+            .contains("`D000007` already appeared on line 9")
+    );
 }
 
 #[test]
@@ -159,8 +170,15 @@ fn formulas_are_neutralised_in_csv_and_intact_in_json() {
     assert_eq!(&d[0][1], "'@SUM(A1)");
     assert_eq!(&d[1][0], "'@A2");
     assert_eq!(&d[1][1], "'+62");
-    let json = dir.run(&["assess", &hostile("formula-injection.csv"), "-q", "-f", "ndjson"]);
-    let first: serde_json::Value = serde_json::from_str(json.stdout.lines().next().unwrap()).unwrap();
+    let json = dir.run(&[
+        "assess",
+        &hostile("formula-injection.csv"),
+        "-q",
+        "-f",
+        "ndjson",
+    ]);
+    let first: serde_json::Value =
+        serde_json::from_str(json.stdout.lines().next().unwrap()).unwrap();
     assert_eq!(first["household_id"], "=HYPERLINK(\"http://x\")");
     assert_eq!(first["region"], "@SUM(A1)");
 }

@@ -61,16 +61,31 @@ fn sigkill_leaves_no_half_written_output_or_rejects() {
     for _ in 0..3 {
         if kill_mid_run(
             &dir,
-            &["assess", "big.csv", "-o", "out.csv", "--rejects", "rej.csv", "--threads", "2"],
+            &[
+                "assess",
+                "big.csv",
+                "-o",
+                "out.csv",
+                "--rejects",
+                "rej.csv",
+                "--threads",
+                "2",
+            ],
             ".out.csv.layak-",
         ) {
             killed_mid_run += 1;
         }
         // The previous file is untouched, and no rejects file appeared half-written.
         assert_eq!(dir.read("out.csv"), "previous complete output\n");
-        assert!(!dir.exists("rej.csv"), "a rejects file appeared although the run was killed");
+        assert!(
+            !dir.exists("rej.csv"),
+            "a rejects file appeared although the run was killed"
+        );
     }
-    assert!(killed_mid_run > 0, "the run always finished before it could be killed");
+    assert!(
+        killed_mid_run > 0,
+        "the run always finished before it could be killed"
+    );
 }
 
 #[test]
@@ -90,7 +105,11 @@ fn a_full_disk_is_a_clear_error_and_leaves_nothing() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("cannot write"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
-    let leftovers: Vec<String> = dir.entries().into_iter().filter(|e| e != "big.csv").collect();
+    let leftovers: Vec<String> = dir
+        .entries()
+        .into_iter()
+        .filter(|e| e != "big.csv")
+        .collect();
     assert!(leftovers.is_empty(), "left behind: {leftovers:?}");
 }
 
@@ -125,7 +144,12 @@ fn a_closed_pipe_ends_quietly() {
     let _ = stdout.read(&mut first).unwrap();
     drop(stdout);
     let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("error"), "{stderr}");
