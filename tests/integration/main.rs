@@ -2,14 +2,14 @@ mod util;
 
 mod assess;
 mod explain;
+mod hostile;
 mod input_errors;
 mod output;
 mod policy_errors;
+mod policy_test;
+mod reliability;
 mod sample;
+mod schema;
 mod snapshot;
 mod threads;
 mod validate;
-mod hostile;
-mod reliability;
-mod schema;
-mod policy_test;
