@@ -65,7 +65,9 @@ pub struct EvalError {
 
 impl std::fmt::Display for EvalError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.value.is_finite() {
+        if self.value.is_nan() {
+            write!(f, "{} is undefined", self.what)
+        } else if self.value.is_finite() {
             write!(f, "{} is negative ({})", self.what, self.value)
         } else {
             write!(f, "{} is not a finite number ({})", self.what, self.value)
@@ -89,6 +91,8 @@ pub struct Scratch {
     /// The household monthly cap for this row, when the policy has one.
     pub cap: Option<f64>,
     pub review_after_months: u32,
+    /// For each policy reason, whether its condition holds.
+    pub reasons: Vec<bool>,
 }
 
 /// A policy ready to decide households.
@@ -115,6 +119,7 @@ impl<'p> Engine<'p> {
             capped: false,
             cap: None,
             review_after_months: self.policy.default_review_months,
+            reasons: Vec::with_capacity(self.policy.reasons.len()),
         }
     }
 
@@ -126,11 +131,13 @@ impl<'p> Engine<'p> {
         // Programs in declared order; each one's flag is visible to later ones.
         for (i, prog) in p.programs.iter().enumerate() {
             let mut out = ProgramOutcome::default();
-            if prog.eligible.eval_bool(&s.slots, &mut s.stack) {
-                let deferred = prog
-                    .deferred_when
-                    .as_ref()
-                    .is_some_and(|d| d.eval_bool(&s.slots, &mut s.stack));
+            if condition(&prog.eligible, s, || {
+                format!("the eligibility of {}", prog.id)
+            })? {
+                let deferred = match &prog.deferred_when {
+                    Some(d) => condition(d, s, || format!("the deferral of {}", prog.id))?,
+                    None => false,
+                };
                 let amount = prog.amount.eval(&s.slots, &mut s.stack);
                 if !amount.is_finite() || amount < 0.0 {
                     return Err(EvalError {
@@ -140,7 +147,7 @@ impl<'p> Engine<'p> {
                 }
                 out.amount = round_half_up(amount, 0);
                 out.duration_months = match &prog.duration_months {
-                    Some(d) => Some(finite(d.eval(&s.slots, &mut s.stack), || {
+                    Some(d) => Some(months(d.eval(&s.slots, &mut s.stack), || {
                         format!("the duration of {}", prog.id)
                     })?),
                     None => None,
@@ -148,7 +155,7 @@ impl<'p> Engine<'p> {
                 if deferred {
                     out.status = Status::Deferred;
                     out.starts_after_months = match &prog.starts_after_months {
-                        Some(d) => Some(finite(d.eval(&s.slots, &mut s.stack), || {
+                        Some(d) => Some(months(d.eval(&s.slots, &mut s.stack), || {
                             format!("the start delay of {}", prog.id)
                         })?),
                         None => None,
@@ -184,15 +191,25 @@ impl<'p> Engine<'p> {
             s.review_after_months = p.default_review_months;
         }
 
-        s.track = p
-            .tracks
-            .iter()
-            .position(|t| {
-                t.when
-                    .as_ref()
-                    .is_none_or(|w| w.eval_bool(&s.slots, &mut s.stack))
-            })
-            .unwrap_or(p.tracks.len().saturating_sub(1));
+        s.track = p.tracks.len().saturating_sub(1);
+        for (i, t) in p.tracks.iter().enumerate() {
+            let holds = match &t.when {
+                Some(w) => condition(w, s, || format!("the track rule {}", t.id))?,
+                None => true,
+            };
+            if holds {
+                s.track = i;
+                break;
+            }
+        }
+
+        // Reasons are decided here, so that an undefined condition rejects the
+        // row instead of silently dropping a sentence; the writers read the flags.
+        s.reasons.clear();
+        for r in &p.reasons {
+            let holds = condition(&r.when, s, || format!("the reason {}", r.id))?;
+            s.reasons.push(holds);
+        }
 
         s.priority = match &p.priority {
             Some(f) => finite(f.eval(&s.slots, &mut s.stack), || "the priority".into())?,
@@ -220,11 +237,9 @@ impl<'p> Engine<'p> {
                 Node::Indicator(j) => {
                     if let Some(dep) = &p.deprivation {
                         let ind = &dep.indicators[j];
-                        s.slots[ind.slot] = if ind.when.eval_bool(&s.slots, &mut s.stack) {
-                            1.0
-                        } else {
-                            0.0
-                        };
+                        let deprived =
+                            condition(&ind.when, s, || format!("the indicator {}", ind.id))?;
+                        s.slots[ind.slot] = if deprived { 1.0 } else { 0.0 };
                     }
                 }
                 Node::Score => {
@@ -295,6 +310,38 @@ impl<'p> Engine<'p> {
             s.capped = true;
         }
         Ok(())
+    }
+}
+
+/// A boolean program's verdict; an undefined (NaN) condition is an error.
+#[inline]
+fn condition(
+    p: &expr::Program,
+    s: &mut Scratch,
+    what: impl FnOnce() -> String,
+) -> Result<bool, EvalError> {
+    let v = p.eval(&s.slots, &mut s.stack);
+    if v.is_nan() {
+        return Err(EvalError {
+            what: format!(
+                "{} (it depends on an undefined value, such as a division by zero)",
+                what()
+            ),
+            value: v,
+        });
+    }
+    Ok(v != 0.0)
+}
+
+/// A number of months: finite and not negative.
+fn months(v: f64, what: impl FnOnce() -> String) -> Result<f64, EvalError> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(EvalError {
+            what: what(),
+            value: v,
+        })
     }
 }
 

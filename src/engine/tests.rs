@@ -209,7 +209,31 @@ fn a_division_by_zero_becomes_an_evaluation_error() {
     let p = Policy::load("t.toml", &src, &LoadOptions::default()).unwrap();
     let err = decide_with(&p, &[("members", 2.0), ("monthly_income", 1.0)]).unwrap_err();
     assert_eq!(err.what, "vulnerable_members");
-    assert!(err.value.is_infinite());
+    assert!(err.value.is_nan());
+}
+
+#[test]
+fn an_undefined_condition_is_an_error_not_false() {
+    // `income / young_children` is undefined without young children: the
+    // eligibility of food assistance cannot be decided, so the row is rejected.
+    let src = crate::policy::DEFAULT_POLICY_TOML.replace(
+        "eligible = 'basic_needs_target and not emergency_relief'",
+        "eligible = 'monthly_income / young_children > 1 and not emergency_relief'",
+    );
+    let p = Policy::load("t.toml", &src, &LoadOptions::default()).unwrap();
+    let err = decide_with(&p, &[("members", 2.0), ("monthly_income", 100.0)]).unwrap_err();
+    assert!(err.what.contains("food_assistance"), "{}", err.what);
+    assert!(
+        decide_with(
+            &p,
+            &[
+                ("members", 2.0),
+                ("monthly_income", 100.0),
+                ("young_children", 1.0)
+            ]
+        )
+        .is_ok()
+    );
 }
 
 #[test]

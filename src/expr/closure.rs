@@ -10,7 +10,10 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::eval::{Bin, Un, b2f, eq_tol, ge, gt, le, lt, max_nan, member, min_nan, round_scaled};
+use super::eval::{
+    Bin, Un, b2f, div_f, eq_f, eq_tol, eq_tol_f, ge_f, gt_f, le_f, lt_f, max_nan, member, member_f,
+    min_nan, ne_f, ne_tol_f, not_f, round_scaled,
+};
 use super::typeck::{TKind, Typed};
 
 type F = Arc<dyn Fn(&[f64]) -> f64 + Send + Sync>;
@@ -50,15 +53,15 @@ macro_rules! bin_closure {
             Bin::Add => Arc::new(move |$s: &[f64]| $a + $b) as F,
             Bin::Sub => Arc::new(move |$s: &[f64]| $a - $b),
             Bin::Mul => Arc::new(move |$s: &[f64]| $a * $b),
-            Bin::Div => Arc::new(move |$s: &[f64]| $a / $b),
-            Bin::Lt => Arc::new(move |$s: &[f64]| b2f(lt($a, $b))),
-            Bin::Le => Arc::new(move |$s: &[f64]| b2f(le($a, $b))),
-            Bin::Gt => Arc::new(move |$s: &[f64]| b2f(gt($a, $b))),
-            Bin::Ge => Arc::new(move |$s: &[f64]| b2f(ge($a, $b))),
-            Bin::EqTol => Arc::new(move |$s: &[f64]| b2f(eq_tol($a, $b))),
-            Bin::NeTol => Arc::new(move |$s: &[f64]| b2f(!eq_tol($a, $b))),
-            Bin::Eq => Arc::new(move |$s: &[f64]| b2f($a == $b)),
-            Bin::Ne => Arc::new(move |$s: &[f64]| b2f($a != $b)),
+            Bin::Div => Arc::new(move |$s: &[f64]| div_f($a, $b)),
+            Bin::Lt => Arc::new(move |$s: &[f64]| lt_f($a, $b)),
+            Bin::Le => Arc::new(move |$s: &[f64]| le_f($a, $b)),
+            Bin::Gt => Arc::new(move |$s: &[f64]| gt_f($a, $b)),
+            Bin::Ge => Arc::new(move |$s: &[f64]| ge_f($a, $b)),
+            Bin::EqTol => Arc::new(move |$s: &[f64]| eq_tol_f($a, $b)),
+            Bin::NeTol => Arc::new(move |$s: &[f64]| ne_tol_f($a, $b)),
+            Bin::Eq => Arc::new(move |$s: &[f64]| eq_f($a, $b)),
+            Bin::Ne => Arc::new(move |$s: &[f64]| ne_f($a, $b)),
         }
     };
 }
@@ -77,7 +80,7 @@ fn node(t: &Typed) -> F {
             let x = node(x);
             match *op {
                 Un::Neg => Arc::new(move |s: &[f64]| -x(s)),
-                Un::Not => Arc::new(move |s: &[f64]| b2f(x(s) == 0.0)),
+                Un::Not => Arc::new(move |s: &[f64]| not_f(x(s))),
                 Un::Floor => Arc::new(move |s: &[f64]| x(s).floor()),
                 Un::Ceil => Arc::new(move |s: &[f64]| x(s).ceil()),
                 Un::Abs => Arc::new(move |s: &[f64]| x(s).abs()),
@@ -106,7 +109,7 @@ fn node(t: &Typed) -> F {
             let (fa, fb) = (node(a), node(b));
             Arc::new(move |s: &[f64]| {
                 let v = fa(s);
-                if v == 0.0 { v } else { fb(s) }
+                if v == 0.0 || v.is_nan() { v } else { fb(s) }
             })
         }
         TKind::Or(a, b) => {
@@ -118,7 +121,16 @@ fn node(t: &Typed) -> F {
         }
         TKind::If(c, a, b) => {
             let (fc, fa, fb) = (node(c), node(a), node(b));
-            Arc::new(move |s: &[f64]| if fc(s) != 0.0 { fa(s) } else { fb(s) })
+            Arc::new(move |s: &[f64]| {
+                let c = fc(s);
+                if c.is_nan() {
+                    c
+                } else if c != 0.0 {
+                    fa(s)
+                } else {
+                    fb(s)
+                }
+            })
         }
         TKind::In {
             value,
@@ -140,11 +152,14 @@ fn node(t: &Typed) -> F {
                 .collect();
             if let (TKind::Slot(i), true) = (&value.kind, dynamic.is_empty()) {
                 let i = *i;
-                return Arc::new(move |s: &[f64]| b2f(member(slot(s, i), &consts, tolerant)));
+                return Arc::new(move |s: &[f64]| member_f(slot(s, i), &consts, tolerant));
             }
             let fv = node(value);
             Arc::new(move |s: &[f64]| {
                 let x = fv(s);
+                if x.is_nan() {
+                    return x;
+                }
                 let found = dynamic.iter().any(|f| {
                     let v = f(s);
                     if tolerant { eq_tol(x, v) } else { x == v }

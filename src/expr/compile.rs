@@ -2,7 +2,7 @@
 //! parameters, enum values) are folded first, then the rest is emitted as stack
 //! ops, with jumps for the short-circuit forms `and`, `or` and `if`.
 
-use super::eval::{Bin, Op, Program, Un, b2f, max_nan, member, min_nan};
+use super::eval::{Bin, Op, Program, Un, b2f, max_nan, member_f, min_nan};
 use super::typeck::{TKind, Typed};
 use super::{ExprError, Span, Type};
 
@@ -89,6 +89,9 @@ fn fold_logic(and: bool, a: Typed, b: Typed, ty: Type, span: Span) -> Typed {
     let decides = |v: f64| (v != 0.0) != and;
     let decided = Typed::new(TKind::Const(b2f(!and)), ty, span);
     match (constant(&a), constant(&b)) {
+        // Undefined stays undefined, as at run time.
+        (Some(x), _) if x.is_nan() => a,
+        (_, Some(y)) if y.is_nan() => b,
         (Some(x), _) if decides(x) => decided,
         (Some(_), _) => b,
         (_, Some(y)) if decides(y) => decided,
@@ -107,6 +110,7 @@ fn fold_logic(and: bool, a: Typed, b: Typed, ty: Type, span: Span) -> Typed {
 fn fold_if(c: Typed, a: Typed, b: Typed, ty: Type, span: Span) -> Typed {
     let c = fold(c);
     match constant(&c) {
+        Some(v) if v.is_nan() => c,
         Some(v) if v != 0.0 => fold(a),
         Some(_) => fold(b),
         None => {
@@ -122,7 +126,7 @@ fn fold_in(value: Typed, items: Vec<Typed>, tolerant: bool) -> TKind {
     let items: Vec<Typed> = items.into_iter().map(fold).collect();
     let values: Option<Vec<f64>> = items.iter().map(constant).collect();
     match (constant(&value), values) {
-        (Some(x), Some(values)) => TKind::Const(b2f(member(x, &values, tolerant))),
+        (Some(x), Some(values)) => TKind::Const(member_f(x, &values, tolerant)),
         _ => TKind::In {
             value: Box::new(value),
             items,
@@ -163,7 +167,7 @@ impl Emitter {
     /// Point the jump at `at` to the next op to be emitted.
     fn patch(&mut self, at: usize) {
         let here = self.ops.len();
-        if let Some(Op::AndJump(t) | Op::OrJump(t) | Op::JumpIfFalse(t) | Op::Jump(t)) =
+        if let Some(Op::AndJump(t) | Op::OrJump(t) | Op::JumpIfFalse(t, _) | Op::Jump(t)) =
             self.ops.get_mut(at)
         {
             *t = here;
@@ -233,7 +237,7 @@ impl Emitter {
 
     fn emit_if(&mut self, c: &Typed, a: &Typed, b: &Typed) -> Result<(), ExprError> {
         self.emit(c)?;
-        let to_else = self.push(Op::JumpIfFalse(0));
+        let to_else = self.push(Op::JumpIfFalse(0, 0));
         let height = self.depth;
         self.emit(a)?;
         let to_end = self.push(Op::Jump(0));
@@ -241,6 +245,11 @@ impl Emitter {
         self.depth = height;
         self.emit(b)?;
         self.patch(to_end);
+        // An undefined condition skips both branches and leaves NaN.
+        let end = self.ops.len();
+        if let Some(Op::JumpIfFalse(_, nan)) = self.ops.get_mut(to_else) {
+            *nan = end;
+        }
         Ok(())
     }
 
@@ -360,7 +369,19 @@ mod tests {
         assert_eq!(prog("'rural' == area and false").as_const(), Some(0.0));
         assert_eq!(prog("income > 0 or true").as_const(), Some(1.0));
         assert_eq!(prog("if half > 1 then income else 7").as_const(), Some(7.0));
-        assert_eq!(prog("1 / 0").as_const(), Some(f64::INFINITY));
+        // A division by zero is undefined (NaN), and so is everything it decides.
+        assert!(prog("1 / 0").as_const().is_some_and(f64::is_nan));
+        assert!(prog("income > 1 / 0").ops.len() == 1);
+        assert!(
+            prog("(1 / 0 > 1) and employed")
+                .as_const()
+                .is_some_and(f64::is_nan)
+        );
+        assert!(
+            prog("if 1 / 0 > 1 then income else 7")
+                .as_const()
+                .is_some_and(f64::is_nan)
+        );
         // Not constant: reads a slot.
         assert_eq!(prog("income * 1").as_const(), None);
         assert_eq!(
@@ -447,7 +468,7 @@ mod tests {
             p.ops,
             vec![
                 Op::Load(3),
-                Op::JumpIfFalse(4),
+                Op::JumpIfFalse(4, 5),
                 Op::Load(0),
                 Op::Jump(5),
                 Op::Load(1)

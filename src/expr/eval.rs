@@ -46,15 +46,15 @@ impl Bin {
             Bin::Add => a + b,
             Bin::Sub => a - b,
             Bin::Mul => a * b,
-            Bin::Div => a / b,
-            Bin::Lt => b2f(lt(a, b)),
-            Bin::Le => b2f(le(a, b)),
-            Bin::Gt => b2f(gt(a, b)),
-            Bin::Ge => b2f(ge(a, b)),
-            Bin::EqTol => b2f(eq_tol(a, b)),
-            Bin::NeTol => b2f(!eq_tol(a, b)),
-            Bin::Eq => b2f(a == b),
-            Bin::Ne => b2f(a != b),
+            Bin::Div => div_f(a, b),
+            Bin::Lt => lt_f(a, b),
+            Bin::Le => le_f(a, b),
+            Bin::Gt => gt_f(a, b),
+            Bin::Ge => ge_f(a, b),
+            Bin::EqTol => eq_tol_f(a, b),
+            Bin::NeTol => ne_tol_f(a, b),
+            Bin::Eq => eq_f(a, b),
+            Bin::Ne => ne_f(a, b),
         }
     }
 }
@@ -63,7 +63,7 @@ impl Un {
     pub(crate) fn apply(self, x: f64) -> f64 {
         match self {
             Un::Neg => -x,
-            Un::Not => b2f(x == 0.0),
+            Un::Not => not_f(x),
             Un::Floor => x.floor(),
             Un::Ceil => x.ceil(),
             Un::Abs => x.abs(),
@@ -75,6 +75,74 @@ impl Un {
 #[inline]
 pub(crate) fn b2f(b: bool) -> f64 {
     if b { 1.0 } else { 0.0 }
+}
+
+// Undefined values propagate instead of turning into a silent `false`:
+// a comparison, `not` or membership test on NaN gives NaN, and so does a
+// division by zero. The engine rejects a row whose decision meets a NaN.
+
+/// A comparison's result: NaN when an operand is NaN.
+#[inline(always)]
+fn checked(r: bool, a: f64, b: f64) -> f64 {
+    if r {
+        1.0
+    } else if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        0.0
+    }
+}
+
+#[inline(always)]
+pub(crate) fn lt_f(a: f64, b: f64) -> f64 {
+    checked(lt(a, b), a, b)
+}
+#[inline(always)]
+pub(crate) fn le_f(a: f64, b: f64) -> f64 {
+    checked(le(a, b), a, b)
+}
+#[inline(always)]
+pub(crate) fn gt_f(a: f64, b: f64) -> f64 {
+    checked(gt(a, b), a, b)
+}
+#[inline(always)]
+pub(crate) fn ge_f(a: f64, b: f64) -> f64 {
+    checked(ge(a, b), a, b)
+}
+#[inline(always)]
+pub(crate) fn eq_tol_f(a: f64, b: f64) -> f64 {
+    checked(eq_tol(a, b), a, b)
+}
+#[inline(always)]
+pub(crate) fn ne_tol_f(a: f64, b: f64) -> f64 {
+    checked(!eq_tol(a, b), a, b)
+}
+#[inline(always)]
+pub(crate) fn eq_f(a: f64, b: f64) -> f64 {
+    checked(a == b, a, b)
+}
+#[inline(always)]
+pub(crate) fn ne_f(a: f64, b: f64) -> f64 {
+    checked(a != b && !a.is_nan() && !b.is_nan(), a, b)
+}
+/// `not x`: NaN stays NaN.
+#[inline(always)]
+pub(crate) fn not_f(x: f64) -> f64 {
+    if x.is_nan() { x } else { b2f(x == 0.0) }
+}
+/// `a / b`: NaN when `b` is zero (a division by zero is undefined, not infinite).
+#[inline(always)]
+pub(crate) fn div_f(a: f64, b: f64) -> f64 {
+    if b == 0.0 { f64::NAN } else { a / b }
+}
+/// Membership as a value: NaN when `x` is NaN.
+#[inline(always)]
+pub(crate) fn member_f(x: f64, items: &[f64], tolerant: bool) -> f64 {
+    if x.is_nan() {
+        x
+    } else {
+        b2f(member(x, items, tolerant))
+    }
 }
 
 #[inline]
@@ -171,8 +239,9 @@ pub(crate) enum Op {
     AndJump(usize),
     /// `or`: if the top is true jump (keeping it), else pop it and go on.
     OrJump(usize),
-    /// Pop; jump if it was false (`if` condition).
-    JumpIfFalse(usize),
+    /// Pop the `if` condition; jump to the first target if it was false, or
+    /// push NaN and jump to the second (the end) if it was NaN.
+    JumpIfFalse(usize, usize),
     Jump(usize),
     /// Pop `dynamic` items and the value below them; push whether the value is
     /// among those items or `consts[start..start + len]`.
@@ -222,7 +291,7 @@ impl Op {
             | Op::Ne
             | Op::AndJump(_)
             | Op::OrJump(_)
-            | Op::JumpIfFalse(_) => -1,
+            | Op::JumpIfFalse(..) => -1,
             Op::In { dynamic, .. } => -(dynamic as isize),
             Op::Min(n) | Op::Max(n) => 1 - n as isize,
         }
@@ -412,10 +481,10 @@ impl Program {
             ] => {
                 let start = start as usize;
                 let consts = self.consts.get(start..start + len as usize).unwrap_or(&[]);
-                return b2f(member(slot(i), consts, tolerant));
+                return member_f(slot(i), consts, tolerant);
             }
             [Op::Load(i), Op::Not] => {
-                return b2f(slots.get(i).copied().unwrap_or(f64::NAN) == 0.0);
+                return not_f(slots.get(i).copied().unwrap_or(f64::NAN));
             }
             _ => {}
         }
@@ -446,7 +515,7 @@ impl Program {
                     s.push(slots.get(i).copied().unwrap_or(f64::NAN));
                 }
                 Op::Neg => unary(s, |x| -x),
-                Op::Not => unary(s, |x| b2f(x == 0.0)),
+                Op::Not => unary(s, not_f),
                 Op::Floor => unary(s, f64::floor),
                 Op::Ceil => unary(s, f64::ceil),
                 Op::Abs => unary(s, f64::abs),
@@ -454,17 +523,17 @@ impl Program {
                 Op::Add => binary(s, |a, b| a + b),
                 Op::Sub => binary(s, |a, b| a - b),
                 Op::Mul => binary(s, |a, b| a * b),
-                Op::Div => binary(s, |a, b| a / b),
-                Op::Lt => binary(s, |a, b| b2f(lt(a, b))),
-                Op::Le => binary(s, |a, b| b2f(le(a, b))),
-                Op::Gt => binary(s, |a, b| b2f(gt(a, b))),
-                Op::Ge => binary(s, |a, b| b2f(ge(a, b))),
-                Op::EqTol => binary(s, |a, b| b2f(eq_tol(a, b))),
-                Op::NeTol => binary(s, |a, b| b2f(!eq_tol(a, b))),
-                Op::Eq => binary(s, |a, b| b2f(a == b)),
-                Op::Ne => binary(s, |a, b| b2f(a != b)),
+                Op::Div => binary(s, div_f),
+                Op::Lt => binary(s, lt_f),
+                Op::Le => binary(s, le_f),
+                Op::Gt => binary(s, gt_f),
+                Op::Ge => binary(s, ge_f),
+                Op::EqTol => binary(s, eq_tol_f),
+                Op::NeTol => binary(s, ne_tol_f),
+                Op::Eq => binary(s, eq_f),
+                Op::Ne => binary(s, ne_f),
                 Op::AndJump(target) => {
-                    if s.top().is_none_or(|v| *v == 0.0) {
+                    if s.top().is_none_or(|v| *v == 0.0 || v.is_nan()) {
                         pc = target;
                     } else {
                         s.pop();
@@ -477,9 +546,13 @@ impl Program {
                         s.pop();
                     }
                 }
-                Op::JumpIfFalse(target) => {
-                    if s.pop() == 0.0 {
+                Op::JumpIfFalse(target, nan) => {
+                    let c = s.pop();
+                    if c == 0.0 {
                         pc = target;
+                    } else if c.is_nan() {
+                        s.push(c);
+                        pc = nan;
                     }
                 }
                 Op::Jump(target) => pc = target,
@@ -494,9 +567,13 @@ impl Program {
                     let start = start as usize;
                     let consts = self.consts.get(start..start + len as usize).unwrap_or(&[]);
                     let dynamic_items = s.from(base + 1);
-                    let found = member(x, dynamic_items, tolerant) || member(x, consts, tolerant);
+                    let found = if x.is_nan() {
+                        x
+                    } else {
+                        b2f(member(x, dynamic_items, tolerant) || member(x, consts, tolerant))
+                    };
                     s.truncate(base);
-                    s.push(b2f(found));
+                    s.push(found);
                 }
                 Op::BinK(op, k) => unary(s, |x| op.apply(x, k)),
                 Op::BinSK(op, i, k) => {
@@ -517,7 +594,7 @@ impl Program {
                     let x = slots.get(slot as usize).copied().unwrap_or(f64::NAN);
                     let start = start as usize;
                     let consts = self.consts.get(start..start + len as usize).unwrap_or(&[]);
-                    s.push(b2f(member(x, consts, tolerant)));
+                    s.push(member_f(x, consts, tolerant));
                 }
                 Op::Min(n) => {
                     let base = s.len().saturating_sub(n as usize);
@@ -638,7 +715,10 @@ mod tests {
         assert_eq!(run("income - members - children"), 1194.0);
         assert_eq!(run("income / members / children"), 150.0);
         assert_eq!(run("income * half + poverty_line_urban"), 1600.0);
-        assert_eq!(run("income / (members - 4)"), f64::INFINITY);
+        assert!(
+            run("income / (members - 4)").is_nan(),
+            "a division by zero is undefined"
+        );
         assert!(run("(members - 4) / (members - 4)").is_nan());
     }
 

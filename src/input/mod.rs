@@ -554,7 +554,9 @@ impl<'p> RowParser<'p> {
             slots[i] = v;
         }
         for check in &self.policy.checks {
-            if !check.rule.eval_bool(slots, stack) {
+            // An undefined check (NaN) fails too: a row is never let through unchecked.
+            let v = check.rule.eval(slots, stack);
+            if v == 0.0 || v.is_nan() {
                 let values: Vec<String> = check
                     .rule
                     .slots_used()

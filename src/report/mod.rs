@@ -166,8 +166,8 @@ impl<'p> DecisionWriter<'p> {
             sep(out, first);
             first = false;
         };
-        for r in &p.reasons {
-            if r.when.eval_bool(&s.slots, &mut s.stack) {
+        for (r, &holds) in p.reasons.iter().zip(&s.reasons) {
+            if holds {
                 next(out);
                 out.extend_from_slice(r.id.as_bytes());
                 out.extend_from_slice(b": ");
