@@ -7,6 +7,7 @@ mod input_errors;
 mod output;
 mod policy_errors;
 mod policy_test;
+mod properties;
 mod reliability;
 mod sample;
 mod schema;
