@@ -9,7 +9,8 @@
 #       reads every record with the csv crate, parses all 24 default-policy
 #       columns into typed values and writes 12 fields per row;
 #   (b) layak validate, and layak assess to csv, ndjson and json, at 1 thread
-#       and at all cores.
+#       and at all cores;
+#   (c) layak assess with --summary --by region, and with --budget, at all cores.
 # Each command runs RUNS times (default 3); the best wall time counts, because
 # on a shared machine the noise only ever adds time. Output goes to /dev/null,
 # so the figures measure the program, not the disk. It prints a Markdown
@@ -75,3 +76,8 @@ for fmt in csv ndjson json; do
     row "layak assess --format $fmt --threads $threads" "$T" "$M" "$RAW"
   done
 done
+# Issue 5: the summary (counted in the same pass) and budget ranking (two passes).
+read -r T M < <(best_of "$BIN/layak" assess "$DATA" --threads "$CORES" -q --summary "$WORK/summary.json" --by region)
+row "layak assess --threads $CORES --summary --by region" "$T" "$M" "$RAW"
+read -r T M < <(best_of "$BIN/layak" assess "$DATA" --threads "$CORES" -q --budget 5000000000)
+row "layak assess --threads $CORES --budget 5000000000" "$T" "$M" "$RAW"

@@ -21,6 +21,18 @@
 //! row's id fingerprint and the merger claims it; a row whose id was seen
 //! before becomes a `duplicate_id` reject there (unless it already failed at
 //! an input declared before the id).
+//!
+//! A summary (`--summary`) is counted by the workers, one accumulator per
+//! batch ([`summary::BatchAcc`]), and folded in by the merger, which takes a
+//! row out again when it turns it into a `duplicate_id` reject. Every figure
+//! is an integer sum, so the result does not depend on the thread count.
+//!
+//! Budget targeting (`--budget`) runs the pipeline twice: [`rank`] decides
+//! every row without writing and collects the eligible households
+//! ([`budget::Collector`]); [`assess_with`] given the [`budget::Ranking`]
+//! then writes every decision with its `funded` and `rank` fields.
+
+pub mod budget;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -33,7 +45,9 @@ use crate::input::{
     self, ChunkStart, IdSet, InputError, Layout, Reject, RejectCode, RowParser, Source,
 };
 use crate::policy::Policy;
+use crate::report::summary::{self, BatchAcc, Spec, Standing};
 use crate::report::{Decision, DecisionWriter, Format};
+use budget::{Collector, Ranking};
 
 /// How to run the pipeline.
 #[derive(Debug, Clone)]
@@ -80,6 +94,8 @@ pub enum PipelineError {
     Output(#[source] io::Error),
     #[error("--strict: stopped at the first rejected row: {0}")]
     Strict(Box<Reject>),
+    #[error("--budget ranks at most {} rows", budget::MAX_ROWS)]
+    TooManyRows,
 }
 
 /// Receives rejects in input order.
@@ -99,6 +115,29 @@ struct Row {
     end: u32,
     /// Rejected: index in `Batch::rejects`.
     reject: u32,
+    /// Counted in the batch's summary: its index there (`u32::MAX`: not counted).
+    fact: u32,
+    /// Ranking pass: the priority key and monthly total of an eligible row.
+    /// Writing pass with a ranking: whether the row was written with a rank.
+    eligible: bool,
+    priority: i32,
+    monthly: u64,
+}
+
+impl Row {
+    fn new(line: u64, fingerprint: Option<u128>, id: (u32, u32)) -> Row {
+        Row {
+            line,
+            fingerprint,
+            id,
+            end: u32::MAX,
+            reject: 0,
+            fact: u32::MAX,
+            eligible: false,
+            priority: 0,
+            monthly: 0,
+        }
+    }
 }
 
 /// A chunk of input and, once processed, its output.
@@ -110,6 +149,7 @@ struct Batch {
     rows: Vec<Row>,
     ids: Vec<u8>,
     rejects: Vec<Reject>,
+    summary: BatchAcc,
 }
 
 impl Default for Batch {
@@ -122,6 +162,7 @@ impl Default for Batch {
             rows: Vec::new(),
             ids: Vec::new(),
             rejects: Vec::new(),
+            summary: BatchAcc::default(),
         }
     }
 }
@@ -204,6 +245,63 @@ pub enum Job {
     Assess(Format),
     /// Only read and check it (`layak validate`): nothing is written.
     Validate,
+    /// Decide it without writing, for budget ranking.
+    Rank,
+}
+
+/// What a run does: the job, and what it adds to the decisions.
+#[derive(Clone, Copy)]
+struct Plan<'a> {
+    job: Job,
+    summary: Option<&'a Spec>,
+    ranking: Option<&'a Ranking>,
+}
+
+impl Plan<'_> {
+    fn format(&self) -> Format {
+        match self.job {
+            Job::Assess(f) => f,
+            Job::Validate | Job::Rank => Format::Ndjson,
+        }
+    }
+}
+
+/// Add the `funded` and `rank` fields at the end of a decision just written.
+fn append_budget(format: Format, out: &mut Vec<u8>, rank: Option<u32>, funded: bool) {
+    let word: &[u8] = if funded { b"true" } else { b"false" };
+    match format {
+        Format::Csv => {
+            debug_assert_eq!(out.last(), Some(&b'\n'));
+            out.pop();
+            out.push(b',');
+            out.extend_from_slice(word);
+            out.push(b',');
+            if let Some(r) = rank {
+                crate::numfmt::write_u64(u64::from(r), out);
+            }
+            out.push(b'\n');
+        }
+        Format::Json | Format::Ndjson => {
+            let newline = format == Format::Ndjson;
+            if newline {
+                debug_assert_eq!(out.last(), Some(&b'\n'));
+                out.pop();
+            }
+            debug_assert_eq!(out.last(), Some(&b'}'));
+            out.pop();
+            out.extend_from_slice(b",\"funded\":");
+            out.extend_from_slice(word);
+            out.extend_from_slice(b",\"rank\":");
+            match rank {
+                Some(r) => crate::numfmt::write_u64(u64::from(r), out),
+                None => out.extend_from_slice(b"null"),
+            }
+            out.push(b'}');
+            if newline {
+                out.push(b'\n');
+            }
+        }
+    }
 }
 
 /// A worker's reusable state.
@@ -216,21 +314,22 @@ struct Worker<'p> {
     delimiter: u8,
     name: &'p str,
     job: Job,
+    summary: Option<&'p Spec>,
+    ranking: Option<&'p Ranking>,
+    /// The current row's `--by` value.
+    key: Vec<u8>,
 }
 
 impl<'p> Worker<'p> {
     fn new(
         policy: &'p Policy,
         layout: &'p Layout,
-        job: Job,
+        plan: Plan<'p>,
         delimiter: u8,
         name: &'p str,
     ) -> Worker<'p> {
         let engine = Engine::new(policy);
-        let format = match job {
-            Job::Assess(f) => f,
-            Job::Validate => Format::Csv,
-        };
+        let format = plan.format();
         Worker {
             parser: RowParser::new(policy, layout),
             scratch: engine.scratch(),
@@ -239,7 +338,10 @@ impl<'p> Worker<'p> {
             record: csv::ByteRecord::new(),
             delimiter,
             name,
-            job,
+            job: plan.job,
+            summary: plan.summary,
+            ranking: plan.ranking,
+            key: Vec::new(),
         }
     }
 
@@ -249,7 +351,15 @@ impl<'p> Worker<'p> {
         batch.rows.clear();
         batch.ids.clear();
         batch.rejects.clear();
+        batch.summary.clear();
         let policy = self.engine.policy;
+        let format = self.writer.format();
+        // With a ranking: the index of this batch's first row among all rows,
+        // and where its eligible rows start in the ranking.
+        let base = self
+            .ranking
+            .map_or(0, |r| r.batch_base(batch.index).unwrap_or(u64::MAX / 2));
+        let mut cursor = self.ranking.map_or(0, |r| r.cursor(base));
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(self.delimiter)
             .has_headers(false)
@@ -279,19 +389,37 @@ impl<'p> Worker<'p> {
                     .parse(record, line, &mut s.slots, &mut s.stack)
                     .and_then(|()| match self.job {
                         Job::Validate => Ok(()),
-                        Job::Assess(_) => self.engine.decide(s).map_err(|e| {
+                        Job::Assess(_) | Job::Rank => self.engine.decide(s).map_err(|e| {
                             Box::new(evaluation_reject(&self.parser, record, line, &e))
                         }),
                     });
-            let row = match result {
-                Ok(()) if self.job == Job::Validate => Row {
-                    line,
-                    fingerprint,
-                    id,
-                    end: batch.out.len() as u32,
-                    reject: 0,
-                },
+            let mut row = Row::new(line, fingerprint, id);
+            match result {
+                Ok(()) if self.job == Job::Validate => row.end = batch.out.len() as u32,
+                Ok(()) if self.job == Job::Rank => {
+                    row.end = batch.out.len() as u32;
+                    row.eligible = s
+                        .programs
+                        .iter()
+                        .any(|o| o.status == crate::engine::Status::Granted);
+                    row.priority = budget::priority_key(s.priority);
+                    row.monthly = if s.monthly_total > 0.0 {
+                        s.monthly_total.round() as u64
+                    } else {
+                        0
+                    };
+                }
                 Ok(()) => {
+                    let rank = self
+                        .ranking
+                        .and_then(|r| r.rank_of(&mut cursor, base + batch.rows.len() as u64));
+                    let funded = rank.is_some_and(|k| self.ranking.is_some_and(|r| r.is_funded(k)));
+                    row.eligible = rank.is_some();
+                    if let Some(spec) = self.summary {
+                        spec.group_key(&self.parser, record, &s.slots, &mut self.key);
+                        let g = batch.summary.group(spec, &self.key);
+                        row.fact = batch.summary.add(spec, policy, s, g, Standing { funded });
+                    }
                     let mut d = Decision {
                         household_id: self.parser.text(record, policy.fields.id_input),
                         region: policy
@@ -301,25 +429,16 @@ impl<'p> Worker<'p> {
                         scratch: s,
                     };
                     self.writer.decision(&mut d, &mut batch.out);
-                    Row {
-                        line,
-                        fingerprint,
-                        id,
-                        end: batch.out.len() as u32,
-                        reject: 0,
+                    if self.ranking.is_some() {
+                        append_budget(format, &mut batch.out, rank, funded);
                     }
+                    row.end = batch.out.len() as u32;
                 }
                 Err(reject) => {
                     batch.rejects.push(*reject);
-                    Row {
-                        line,
-                        fingerprint,
-                        id,
-                        end: u32::MAX,
-                        reject: (batch.rejects.len() - 1) as u32,
-                    }
+                    row.reject = (batch.rejects.len() - 1) as u32;
                 }
-            };
+            }
             batch.rows.push(row);
         }
         Ok(())
@@ -335,6 +454,14 @@ struct Merger<'a, 'p> {
     rejects: &'a mut dyn RejectSink,
     strict: bool,
     totals: Totals,
+    /// The summary so far, with what it counts.
+    summary: Option<(&'p Spec, summary::Summary)>,
+    /// Ranking pass: the eligible households so far.
+    collector: Option<Collector>,
+    /// Writing pass with a ranking: decisions written with a rank.
+    ranked: u64,
+    /// Facts of the current batch to take out of its summary (duplicates).
+    dropped: Vec<u32>,
 }
 
 impl Merger<'_, '_> {
@@ -353,10 +480,15 @@ impl Merger<'_, '_> {
         self.out.write_all(bytes).map_err(PipelineError::Output)
     }
 
-    fn merge(&mut self, batch: &Batch) -> Result<(), PipelineError> {
+    fn merge(&mut self, batch: &mut Batch) -> Result<(), PipelineError> {
         let mut row_start = 0usize; // where the current decided row's bytes start
         let mut run_start = 0usize; // start of the bytes not yet written
+        if let Some(c) = &mut self.collector {
+            c.batch(batch.index, self.totals.read);
+        }
+        self.dropped.clear();
         for row in &batch.rows {
+            let row_index = self.totals.read;
             self.totals.read += 1;
             let first = row
                 .fingerprint
@@ -370,9 +502,22 @@ impl Merger<'_, '_> {
                     self.out.write_all(pending).map_err(PipelineError::Output)?;
                     run_start = end;
                     row_start = end;
+                    if row.fact != u32::MAX {
+                        self.dropped.push(row.fact);
+                    }
                     let dup = self.parser.duplicate_reject(row.line, id, first);
                     self.reject(&dup)?;
                     continue;
+                }
+                if let Some(c) = &mut self.collector {
+                    if row.eligible {
+                        if row_index > budget::MAX_ROWS {
+                            return Err(PipelineError::TooManyRows);
+                        }
+                        c.push(row_index, row.priority, row.monthly, id);
+                    }
+                } else if row.eligible {
+                    self.ranked += 1;
                 }
                 if self.format == Format::Json && self.totals.decided == 0 {
                     // The very first decision has no comma before it.
@@ -393,6 +538,12 @@ impl Merger<'_, '_> {
                 }
             }
         }
+        if let Some((spec, total)) = &mut self.summary {
+            for &fact in &self.dropped {
+                batch.summary.remove(spec, fact);
+            }
+            total.merge(spec, &batch.summary);
+        }
         let rest = &batch.out[run_start..];
         self.write(rest)
     }
@@ -409,15 +560,89 @@ pub fn assess(
     rejects: &mut dyn RejectSink,
     options: &Options,
 ) -> Result<Totals, PipelineError> {
-    run(
+    let plan = Plan {
+        job: Job::Assess(format),
+        summary: None,
+        ranking: None,
+    };
+    Ok(run(policy, layout, source, plan, out, rejects, options)?.totals)
+}
+
+/// What [`assess_with`] adds to the decisions.
+#[derive(Clone, Copy, Default)]
+pub struct Extras<'a> {
+    /// Count a summary of the decided households.
+    pub summary: Option<&'a Spec>,
+    /// Add `funded` and `rank` to every decision (the second pass of `--budget`).
+    pub ranking: Option<&'a Ranking>,
+}
+
+/// A finished [`assess_with`] run.
+#[derive(Debug)]
+pub struct Outcome {
+    pub totals: Totals,
+    pub summary: Option<summary::Summary>,
+    /// Decisions written with a rank (with a ranking): the eligible households.
+    pub ranked: u64,
+}
+
+/// [`assess`], with a summary and budget fields.
+#[allow(clippy::too_many_arguments)]
+pub fn assess_with(
+    policy: &Policy,
+    layout: &Layout,
+    source: Source,
+    format: Format,
+    out: &mut dyn Write,
+    rejects: &mut dyn RejectSink,
+    options: &Options,
+    extras: Extras<'_>,
+) -> Result<Outcome, PipelineError> {
+    let plan = Plan {
+        job: Job::Assess(format),
+        summary: extras.summary,
+        ranking: extras.ranking,
+    };
+    let done = run(policy, layout, source, plan, out, rejects, options)?;
+    Ok(Outcome {
+        totals: done.totals,
+        summary: done.summary,
+        ranked: done.ranked,
+    })
+}
+
+/// The first pass of `--budget`: decide every row without writing anything
+/// and rank the eligible households (any program granted) for a monthly
+/// `budget`. Rejects are only counted (the second pass reports them).
+pub fn rank(
+    policy: &Policy,
+    layout: &Layout,
+    source: Source,
+    options: &Options,
+    budget: u64,
+) -> Result<(Totals, Ranking), PipelineError> {
+    struct Discard;
+    impl RejectSink for Discard {
+        fn reject(&mut self, _: &Reject) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let plan = Plan {
+        job: Job::Rank,
+        summary: None,
+        ranking: None,
+    };
+    let done = run(
         policy,
         layout,
         source,
-        Job::Assess(format),
-        out,
-        rejects,
+        plan,
+        &mut io::sink(),
+        &mut Discard,
         options,
-    )
+    )?;
+    let collector = done.collector.unwrap_or_default();
+    Ok((done.totals, collector.rank(budget)))
 }
 
 /// Read and check every row of `source` without deciding (`layak validate`):
@@ -429,34 +654,51 @@ pub fn validate(
     rejects: &mut dyn RejectSink,
     options: &Options,
 ) -> Result<Totals, PipelineError> {
-    run(
+    let plan = Plan {
+        job: Job::Validate,
+        summary: None,
+        ranking: None,
+    };
+    Ok(run(
         policy,
         layout,
         source,
-        Job::Validate,
+        plan,
         &mut io::sink(),
         rejects,
         options,
-    )
+    )?
+    .totals)
+}
+
+/// What a run leaves behind.
+struct Finished {
+    totals: Totals,
+    summary: Option<summary::Summary>,
+    collector: Option<Collector>,
+    ranked: u64,
 }
 
 fn run(
     policy: &Policy,
     layout: &Layout,
     source: Source,
-    job: Job,
+    plan: Plan<'_>,
     out: &mut dyn Write,
     rejects: &mut dyn RejectSink,
     options: &Options,
-) -> Result<Totals, PipelineError> {
-    let format = match job {
-        Job::Assess(f) => f,
-        Job::Validate => Format::Ndjson,
-    };
+) -> Result<Finished, PipelineError> {
+    let format = plan.format();
     let writer = DecisionWriter::new(policy, format);
+    let writes = matches!(plan.job, Job::Assess(_));
     let mut head = Vec::new();
-    if job != Job::Validate {
+    if writes {
         writer.begin(&mut head);
+        if plan.ranking.is_some() && format == Format::Csv {
+            // The budget columns come last (CSV columns are only ever appended).
+            head.pop();
+            head.extend_from_slice(b",funded,rank\n");
+        }
     }
     out.write_all(&head).map_err(PipelineError::Output)?;
     let mut merger = Merger {
@@ -467,6 +709,10 @@ fn run(
         rejects,
         strict: options.strict,
         totals: Totals::default(),
+        summary: plan.summary.map(|spec| (spec, summary::Summary::default())),
+        collector: (plan.job == Job::Rank).then(Collector::default),
+        ranked: 0,
+        dropped: Vec::new(),
     };
     let Source {
         name,
@@ -475,8 +721,9 @@ fn run(
         ..
     } = source;
     if options.threads <= 1 {
-        let mut worker = Worker::new(policy, layout, job, delimiter, &name);
+        let mut worker = Worker::new(policy, layout, plan, delimiter, &name);
         let mut batch = Batch::default();
+        let mut index = 0;
         while let Some(start) = chunker
             .next_chunk(options.chunk_bytes, &mut batch.data)
             .map_err(|source| InputError::Io {
@@ -484,15 +731,17 @@ fn run(
                 source,
             })?
         {
+            batch.index = index;
+            index += 1;
             batch.start = start;
             worker.process(&mut batch)?;
-            merger.merge(&batch)?;
+            merger.merge(&mut batch)?;
         }
     } else {
         run_parallel(
             policy,
             layout,
-            job,
+            plan,
             delimiter,
             &name,
             chunker,
@@ -501,19 +750,24 @@ fn run(
         )?;
     }
     let mut tail = Vec::new();
-    if job != Job::Validate {
+    if writes {
         writer.end(merger.totals.decided > 0, &mut tail);
     }
     merger.write(&tail)?;
     merger.out.flush().map_err(PipelineError::Output)?;
-    Ok(merger.totals)
+    Ok(Finished {
+        totals: merger.totals,
+        summary: merger.summary.map(|(_, s)| s),
+        collector: merger.collector,
+        ranked: merger.ranked,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
 fn run_parallel(
     policy: &Policy,
     layout: &Layout,
-    job: Job,
+    plan: Plan<'_>,
     delimiter: u8,
     name: &str,
     mut chunker: input::Chunker,
@@ -563,7 +817,7 @@ fn run_parallel(
             let work_rx = Arc::clone(&work_rx);
             let done_tx = done_tx.clone();
             scope.spawn(move || {
-                let mut worker = Worker::new(policy, layout, job, delimiter, name);
+                let mut worker = Worker::new(policy, layout, plan, delimiter, name);
                 loop {
                     let next = match work_rx.lock() {
                         Ok(rx) => rx.recv(),
@@ -603,8 +857,8 @@ fn merge_in_order(
     for result in done {
         let batch = result?;
         waiting.insert(batch.index, batch);
-        while let Some(batch) = waiting.remove(&next) {
-            merger.merge(&batch)?;
+        while let Some(mut batch) = waiting.remove(&next) {
+            merger.merge(&mut batch)?;
             next += 1;
             // The reader may already have stopped; then the batch is simply freed.
             let _ = pool.send(batch);

@@ -1,7 +1,9 @@
 //! `layak assess`: input → engine → report, with rejects and exit codes.
 
-use std::io::{self, Write};
-use std::path::Path;
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
 
@@ -9,7 +11,7 @@ use super::{AssessArgs, FormatArg, UsageError};
 use crate::ExitStatus;
 use crate::input::{self, Layout, ReadOptions, Reject, RejectCode};
 use crate::pipeline::{self, PipelineError, RejectSink};
-use crate::report::{self, Format, atomic::AtomicFile};
+use crate::report::{self, Format, atomic::AtomicFile, summary};
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -17,6 +19,8 @@ Examples:
   layak assess survey.csv -o decisions.csv --rejects rejects.csv
   layak assess survey.csv --format json --policy my-policy.toml
   layak assess kobo.csv --rename hh/hh_id=household_id --rename hh/size=members
+  layak assess census.csv -o decisions.csv --summary summary.json --by region
+  layak assess census.csv -o decisions.csv --budget 5_000_000_000 --summary -
 
 Exit codes: 0 every row decided; 3 finished but some rows rejected;
 1 fatal error (nothing written to -o); 2 usage error.";
@@ -76,13 +80,20 @@ impl Sink {
 pub(super) fn read_options(
     delimiter: Option<&str>,
     renames: &[String],
+    max_field_bytes: Option<u64>,
 ) -> Result<ReadOptions, UsageError> {
     let delimiter = delimiter.map(parse_delimiter).transpose()?;
     let renames = renames
         .iter()
         .map(|r| input::parse_rename(r).map_err(|e| UsageError(e.to_string())))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(ReadOptions { delimiter, renames })
+    Ok(ReadOptions {
+        delimiter,
+        renames,
+        max_field_bytes: max_field_bytes.map_or(input::DEFAULT_MAX_FIELD_BYTES, |n| {
+            usize::try_from(n).unwrap_or(usize::MAX)
+        }),
+    })
 }
 
 /// Open the household file and map its header to the policy's inputs.
@@ -142,7 +153,11 @@ pub(super) fn same_file(a: &str, b: &str) -> bool {
 pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
     // Validate everything the user typed before reading a row.
     let input_path = args.file.clone().unwrap_or_else(|| "-".into());
-    let options = read_options(args.delimiter.as_deref(), &args.rename)?;
+    let options = read_options(
+        args.delimiter.as_deref(),
+        &args.rename,
+        args.max_field_bytes,
+    )?;
     let format = match (args.format, &args.output) {
         (Some(FormatArg::Csv), _) => Format::Csv,
         (Some(FormatArg::Json), _) => Format::Json,
@@ -150,7 +165,13 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
         (None, Some(path)) => Format::from_path(path).unwrap_or(Format::Csv),
         (None, None) => Format::Csv,
     };
-    for (flag, out) in [("-o", &args.output), ("--rejects", &args.rejects)] {
+    let summary_file = args.summary.as_deref().filter(|s| *s != "-");
+    let outputs = [
+        ("-o", args.output.as_deref()),
+        ("--rejects", args.rejects.as_deref()),
+        ("--summary", summary_file),
+    ];
+    for (flag, out) in outputs {
         if let Some(out) = out {
             if input_path != "-" && same_file(out, &input_path) {
                 return Err(UsageError(format!(
@@ -160,15 +181,45 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
             }
         }
     }
-    if let (Some(o), Some(r)) = (&args.output, &args.rejects) {
-        if o == r || same_file(o, r) {
-            return Err(UsageError(format!("-o and --rejects name the same file {o}")).into());
+    for (i, (a_flag, a)) in outputs.iter().enumerate() {
+        for (b_flag, b) in &outputs[i + 1..] {
+            if let (Some(a), Some(b)) = (a, b) {
+                if a == b || same_file(a, b) {
+                    return Err(UsageError(format!(
+                        "{a_flag} and {b_flag} name the same file {a}"
+                    ))
+                    .into());
+                }
+            }
         }
     }
+    let budget = args.budget.as_deref().map(parse_budget).transpose()?;
     let policy = args.policy.load()?;
-    let (csv_in, layout) = open_input(&policy, &input_path, &options)?;
+    let persons =
+        summary::persons_input(&policy, args.persons_column.as_deref()).map_err(UsageError)?;
+    let human = args.summary.as_deref() == Some("-") || (io::stderr().is_terminal() && !args.quiet);
+    let want_summary = human || summary_file.is_some();
+
+    // With --budget the input is read twice: a pipe is copied aside on the first read.
+    let regular = input_path != "-" && std::fs::metadata(&input_path).is_ok_and(|m| m.is_file());
+    let spill = match budget {
+        Some(_) if !regular => {
+            Some(Spill::create().context("--budget: cannot create a temporary copy of the input")?)
+        }
+        _ => None,
+    };
+    let bytes = Arc::new(AtomicU64::new(0));
+    let csv_in = open_counted(&input_path, &options, Arc::clone(&bytes), spill.as_ref())?;
+    let layout = layout_for(&policy, &csv_in, &options)?;
     let mut stderr = io::stderr().lock();
     warn_defaulted(&policy, &csv_in, &layout);
+    let by = match &args.by {
+        Some(name) => {
+            Some(summary::By::resolve(&policy, &layout, &csv_in.header, name).map_err(UsageError)?)
+        }
+        None => None,
+    };
+    let spec = summary::Spec::new(&policy, persons, by, !args.unweighted);
 
     let mut out = Sink::open(args.output.as_deref())?;
     let mut rejects = match &args.rejects {
@@ -189,6 +240,13 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
             shown: 0,
         },
     };
+    let mut summary_out = match summary_file {
+        Some(p) => Some(
+            AtomicFile::create(Path::new(p))
+                .with_context(|| format!("cannot create summary file {p}"))?,
+        ),
+        None => None,
+    };
     let options = pipeline::Options {
         threads: args
             .threads
@@ -199,7 +257,46 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
             .map_or(pipeline::Options::default().chunk_bytes, |b| b as usize),
     };
     let name = csv_in.name.clone();
-    let totals = match pipeline::assess(
+    let strict_stop = |reject: Box<Reject>| {
+        anyhow::anyhow!(
+            "{name}: {reject}\n  --strict: stopped at the first rejected row; no output was written"
+        )
+    };
+
+    // First pass of --budget: rank, then open the input again.
+    let (csv_in, ranking) = match budget {
+        None => (csv_in, None),
+        Some(amount) => {
+            let header = csv_in.header.clone();
+            let (first, ranking) = match pipeline::rank(&policy, &layout, csv_in, &options, amount)
+            {
+                Ok(r) => r,
+                Err(PipelineError::Strict(reject)) => return Err(strict_stop(reject)),
+                Err(e) => return Err(e.into()),
+            };
+            let again = match &spill {
+                Some(spill) => {
+                    let file = std::fs::File::open(&spill.path).with_context(|| {
+                        format!(
+                            "--budget: cannot read the temporary copy {}",
+                            spill.path.display()
+                        )
+                    })?;
+                    input::from_reader(name.clone(), Box::new(file), &options_for_reread(&args)?)?
+                }
+                None => input::open(&input_path, &options_for_reread(&args)?)?,
+            };
+            if again.header != header {
+                anyhow::bail!("{name} changed while --budget read it twice (the header differs)");
+            }
+            (again, Some((first, ranking)))
+        }
+    };
+    let extras = pipeline::Extras {
+        summary: want_summary.then_some(&spec),
+        ranking: ranking.as_ref().map(|(_, r)| r),
+    };
+    let outcome = match pipeline::assess_with(
         &policy,
         &layout,
         csv_in,
@@ -207,14 +304,48 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
         &mut out,
         &mut rejects,
         &options,
+        extras,
     ) {
         Ok(t) => t,
         // Returning drops the output and rejects files unrenamed: nothing half-written is left.
-        Err(PipelineError::Strict(reject)) => anyhow::bail!(
-            "{name}: {reject}\n  --strict: stopped at the first rejected row; no output was written"
-        ),
+        Err(PipelineError::Strict(reject)) => return Err(strict_stop(reject)),
         Err(e) => return Err(e.into()),
     };
+    let totals = outcome.totals;
+    if let Some((first, ranking)) = &ranking {
+        if *first != totals || outcome.ranked != ranking.eligible {
+            anyhow::bail!(
+                "{name} changed while --budget read it twice: {} rows the first time, {} the second; nothing was written",
+                first.read,
+                totals.read
+            );
+        }
+    }
+    let report = outcome.summary.map(|s| {
+        let ctx = summary::Context {
+            input_file: name.clone(),
+            input_bytes: bytes.load(Ordering::Relaxed),
+            read: totals.read,
+            decided: totals.decided,
+            rejected: totals.rejected,
+            rejects_by_reason: RejectCode::ALL
+                .iter()
+                .zip(totals.rejects_by_code)
+                .map(|(c, n)| (c.as_str(), n))
+                .collect(),
+            budget: ranking.as_ref().map(|(_, r)| summary::BudgetContext {
+                amount: r.budget,
+                last_funded_priority: r.last_funded.map(|k| f64::from(k) / 10.0),
+                first_waiting_priority: r.first_waiting.map(|k| f64::from(k) / 10.0),
+            }),
+        };
+        s.report(&spec, &policy, ctx)
+    });
+    if let (Some(file), Some(report)) = (&mut summary_out, &report) {
+        let mut text = serde_json::to_vec_pretty(report).context("cannot write the summary")?;
+        text.push(b'\n');
+        file.write_all(&text).context("cannot write the summary")?;
+    }
     out.finish().context("cannot write the decisions")?;
     match rejects {
         Rejects::File { mut file, buf } => {
@@ -232,6 +363,9 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
             }
         }
     }
+    if let Some(file) = summary_out {
+        file.commit().context("cannot write the summary")?;
+    }
     if !args.quiet {
         let mut by_code = String::new();
         for (code, n) in RejectCode::ALL.iter().zip(totals.rejects_by_code) {
@@ -247,11 +381,180 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
         )
         .ok();
     }
+    match (&report, human) {
+        (Some(report), true) => {
+            write!(stderr, "{}", report.human()).ok();
+        }
+        _ => {
+            if let (Some((_, r)), false) = (&ranking, args.quiet) {
+                writeln!(stderr, "layak: {}", budget_line(r, &policy.meta.currency)).ok();
+            }
+        }
+    }
     Ok(if totals.rejected > 0 {
         ExitStatus::SomeRejected
     } else {
         ExitStatus::Success
     })
+}
+
+/// The read options again, for the second pass of --budget (checked already).
+fn options_for_reread(args: &AssessArgs) -> Result<ReadOptions, UsageError> {
+    read_options(
+        args.delimiter.as_deref(),
+        &args.rename,
+        args.max_field_bytes,
+    )
+}
+
+/// `5000000` or `5_000_000`: whole currency units.
+fn parse_budget(s: &str) -> Result<u64, UsageError> {
+    let digits: String = s.trim().chars().filter(|&c| c != '_').collect();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(UsageError(format!(
+            "--budget {s:?}: expected a monthly amount in whole currency units, digits only (`_` may group them), e.g. 5000000 or 5_000_000"
+        )));
+    }
+    digits
+        .parse()
+        .map_err(|_| UsageError(format!("--budget {s}: too large")))
+}
+
+/// One line on the outcome of --budget.
+fn budget_line(r: &pipeline::budget::Ranking, currency: &str) -> String {
+    let money = |v: u64| {
+        let mut b = Vec::new();
+        crate::numfmt::write_grouped(v as f64, &mut b);
+        String::from_utf8_lossy(&b).into_owned()
+    };
+    let mut line = format!(
+        "budget {} {currency} a month: {} of {} eligible households funded, {} used",
+        money(r.budget),
+        r.funded,
+        r.eligible,
+        money(r.used)
+    );
+    if let Some(k) = r.last_funded {
+        line.push_str(&format!("; cut-off priority {:.1}", f64::from(k) / 10.0));
+    }
+    line.push_str(&format!("; {} waiting", r.eligible - u64::from(r.funded)));
+    line
+}
+
+/// Map the file's header to the policy's inputs.
+fn layout_for(
+    policy: &crate::policy::Policy,
+    source: &input::Source,
+    options: &ReadOptions,
+) -> anyhow::Result<Layout> {
+    Layout::new(policy, source, options).map_err(|e| match e {
+        // A --rename naming no input is a mistake on the command line.
+        input::InputError::Rename { .. } => anyhow::Error::from(UsageError(e.to_string())),
+        other => other.into(),
+    })
+}
+
+/// Open `path` (`-`: standard input) counting the bytes read into `bytes`,
+/// and copying them to `spill` when given.
+fn open_counted(
+    path: &str,
+    options: &ReadOptions,
+    bytes: Arc<AtomicU64>,
+    spill: Option<&Spill>,
+) -> anyhow::Result<input::Source> {
+    let name = if path == "-" {
+        "<stdin>".to_string()
+    } else {
+        path.to_string()
+    };
+    let raw: Box<dyn Read + Send> = if path == "-" {
+        Box::new(io::stdin())
+    } else {
+        Box::new(
+            std::fs::File::open(path).map_err(|source| input::InputError::Io {
+                file: name.clone(),
+                source,
+            })?,
+        )
+    };
+    let copy = match spill {
+        Some(s) => Some((
+            s.path.clone(),
+            io::BufWriter::with_capacity(1 << 16, s.file.try_clone()?),
+        )),
+        None => None,
+    };
+    let reader = Counted {
+        inner: raw,
+        bytes,
+        copy,
+    };
+    Ok(input::from_reader(name, Box::new(reader), options)?)
+}
+
+/// A reader that counts what it reads and can copy it to a file.
+struct Counted {
+    inner: Box<dyn Read + Send>,
+    bytes: Arc<AtomicU64>,
+    copy: Option<(PathBuf, io::BufWriter<std::fs::File>)>,
+}
+
+impl Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        if let Some((path, w)) = &mut self.copy {
+            let written = if n == 0 {
+                w.flush()
+            } else {
+                w.write_all(&buf[..n])
+            };
+            written.map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!(
+                        "cannot write the temporary copy {} for --budget: {e}",
+                        path.display()
+                    ),
+                )
+            })?;
+        }
+        Ok(n)
+    }
+}
+
+/// A temporary copy of standard input (or a pipe) for the second pass of
+/// --budget, removed when dropped.
+struct Spill {
+    path: PathBuf,
+    file: std::fs::File,
+}
+
+impl Spill {
+    fn create() -> io::Result<Spill> {
+        let dir = std::env::temp_dir();
+        let mut attempt = 0u32;
+        loop {
+            let path = dir.join(format!("layak-budget-{}-{attempt}.csv", std::process::id()));
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(file) => return Ok(Spill { path, file }),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => {
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+impl Drop for Spill {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 /// Where rejects go: a CSV file, or readable lines on standard error (the first few).

@@ -76,6 +76,10 @@ pub struct ExplainArgs {
     /// Read the file's column FROM as the policy's input TO (repeatable).
     #[arg(long, value_name = "FROM=TO")]
     pub rename: Vec<String>,
+    /// Reject a row whose cell is longer than N bytes (default 1 MiB); a record
+    /// that runs 16 times longer without ending (an unclosed quote) stops the run.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=(1 << 32)))]
+    pub max_field_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -100,6 +104,10 @@ pub struct ValidateArgs {
     /// Read the file's column FROM as the policy's input TO (repeatable), e.g. hh/size=members.
     #[arg(long, value_name = "FROM=TO")]
     pub rename: Vec<String>,
+    /// Reject a row whose cell is longer than N bytes (default 1 MiB); a record
+    /// that runs 16 times longer without ending (an unclosed quote) stops the run.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=(1 << 32)))]
+    pub max_field_bytes: Option<u64>,
     /// Write every rejected row to FILE as CSV (line, household_id, column, value, code, reason).
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<String>,
@@ -207,6 +215,10 @@ pub struct AssessArgs {
     /// Read the file's column FROM as the policy's input TO (repeatable), e.g. hh/size=members.
     #[arg(long, value_name = "FROM=TO")]
     pub rename: Vec<String>,
+    /// Reject a row whose cell is longer than N bytes (default 1 MiB); a record
+    /// that runs 16 times longer without ending (an unclosed quote) stops the run.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=(1 << 32)))]
+    pub max_field_bytes: Option<u64>,
     /// Stop at the first rejected row with exit code 1, leaving no output file.
     #[arg(long)]
     pub strict: bool,
@@ -216,9 +228,32 @@ pub struct AssessArgs {
     /// Target input chunk size in bytes (testing and tuning only).
     #[arg(long, hide = true, value_name = "BYTES", value_parser = clap::value_parser!(u32).range(1..))]
     pub chunk_bytes: Option<u32>,
-    /// Do not print the closing count line on standard error.
+    /// Do not print the closing count line (nor, on a terminal, the summary) on standard error.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Write a summary of the run to FILE as JSON: rows and rejects, households and
+    /// persons per track, income and deprivation status, program counts and costs,
+    /// poverty measures (Alkire–Foster, FGT) and the budget outcome. `-` prints a
+    /// short summary on standard error instead (printed anyway when standard error
+    /// is a terminal).
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<String>,
+    /// Summary figures per value of COLUMN as well as in total: a policy input
+    /// (e.g. region) or any other column of the file.
+    #[arg(long, value_name = "COLUMN", requires = "summary")]
+    pub by: Option<String>,
+    /// Poverty measures count households instead of persons.
+    #[arg(long, requires = "summary")]
+    pub unweighted: bool,
+    /// The integer input counted as a household's persons [default: members, when the policy has it].
+    #[arg(long, value_name = "INPUT", requires = "summary")]
+    pub persons_column: Option<String>,
+    /// A monthly budget in the policy's currency (whole units, `_` allowed): rank the
+    /// eligible households by priority (ties by household_id), fund them in order
+    /// while their monthly totals fit, and add `funded` and `rank` to every decision.
+    /// Reads the input twice (standard input is copied to a temporary file).
+    #[arg(long, value_name = "AMOUNT")]
+    pub budget: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -239,7 +274,7 @@ pub enum PolicyCommand {
         after_help = "Examples:\n  layak policy test data/policies/default.tests.toml\n  layak policy test examples/policies/*.tests.toml"
     )]
     Test {
-        /// Test case files (TOML). Each names its policy with `policy = \"FILE\"` (relative to the test file), or uses --policy / the default policy.
+        /// Test case files (TOML). Each names its policy with `policy = "FILE"` (relative to the test file), or uses --policy / the default policy.
         #[arg(value_name = "FILE", required = true)]
         files: Vec<String>,
         #[command(flatten)]

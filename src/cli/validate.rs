@@ -88,7 +88,11 @@ fn lines_text(t: &Tally) -> String {
 
 pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     let input_path = args.file.clone().unwrap_or_else(|| "-".into());
-    let options = read_options(args.delimiter.as_deref(), &args.rename)?;
+    let options = read_options(
+        args.delimiter.as_deref(),
+        &args.rename,
+        args.max_field_bytes,
+    )?;
     if let Some(out) = &args.rejects {
         if input_path != "-" && same_file(out, &input_path) {
             return Err(UsageError(format!(

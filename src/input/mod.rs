@@ -59,12 +59,25 @@ pub enum InputError {
 }
 
 /// Options for reading a household file.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ReadOptions {
     /// Field delimiter; `None` detects it from the header line among `,` `;` tab `|`.
     pub delimiter: Option<u8>,
     /// `(FROM, TO)`: the file's column FROM is the policy's input TO.
     pub renames: Vec<(String, String)>,
+    /// A cell longer than this rejects its row; a record longer than
+    /// [`max_record_bytes`] of it without ending is a fatal error.
+    pub max_field_bytes: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            delimiter: None,
+            renames: Vec::new(),
+            max_field_bytes: DEFAULT_MAX_FIELD_BYTES,
+        }
+    }
 }
 
 /// Parse a `FROM=TO` rename.
@@ -201,7 +214,7 @@ pub fn from_reader(
         .collect();
     let line = 1 + chunk::count_breaks(&buf[..header_end], 0);
     let mut chunker = Chunker::new(raw, delimiter, buf, header_end, line, eof);
-    chunker.set_max_record(max_record_bytes(DEFAULT_MAX_FIELD_BYTES));
+    chunker.set_max_record(max_record_bytes(options.max_field_bytes));
     Ok(Source {
         name,
         delimiter,
@@ -355,7 +368,7 @@ impl Layout {
             field_count: input.header.len(),
             defaulted,
             unused,
-            max_field_bytes: DEFAULT_MAX_FIELD_BYTES,
+            max_field_bytes: options.max_field_bytes,
         })
     }
 }
@@ -480,7 +493,11 @@ impl<'p> RowParser<'p> {
                     record,
                     line,
                     self.column_name(c),
-                    format!("{}…", lossy(&preview)),
+                    format!(
+                        "{}{}",
+                        lossy(&preview),
+                        if cell.len() > preview.len() { "…" } else { "" }
+                    ),
                     RejectCode::FieldTooLong,
                     format!(
                         "a cell of {} bytes is longer than the limit of {} bytes (--max-field-bytes)",

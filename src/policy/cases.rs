@@ -418,7 +418,7 @@ enum Row {
 fn decide_csv(p: &Policy, file: &str, csv: &[u8]) -> Result<Row, String> {
     let options = ReadOptions {
         delimiter: Some(b','),
-        renames: Vec::new(),
+        ..ReadOptions::default()
     };
     let mut source = input::from_reader(
         file.to_string(),

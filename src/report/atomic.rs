@@ -25,6 +25,10 @@ pub struct AtomicFile {
 impl AtomicFile {
     /// Create the temporary file beside `target`.
     pub fn create(target: &Path) -> io::Result<AtomicFile> {
+        // Through a symbolic link, write where it points: renaming over the
+        // link would replace the link itself (think of `/dev/stderr`).
+        let resolved = std::fs::canonicalize(target).ok();
+        let target = resolved.as_deref().unwrap_or(target);
         if std::fs::metadata(target).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
             let f = std::fs::OpenOptions::new().write(true).open(target)?;
             return Ok(AtomicFile {
@@ -135,6 +139,25 @@ mod tests {
         f.commit().unwrap();
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_symbolic_link_is_followed_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.csv");
+        let link = dir.path().join("link.csv");
+        std::fs::write(&real, "old").unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let mut f = AtomicFile::create(&link).unwrap();
+        f.write_all(b"new").unwrap();
+        f.commit().unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
     }
 
     #[test]

@@ -198,6 +198,27 @@ fn a_ten_megabyte_field_is_rejected_not_kept() {
 }
 
 #[test]
+fn max_field_bytes_sets_the_limit() {
+    let dir = Dir::new();
+    let out = dir.run(&[
+        "assess",
+        &hostile("numbers.csv"),
+        "--max-field-bytes",
+        "4",
+        "-q",
+        "-o",
+        "out.csv",
+        "--rejects",
+        "rej.csv",
+    ]);
+    out.assert_code(3);
+    let rejects = dir.read("rej.csv");
+    assert!(rejects.contains("2,A1,monthly_income,1e400,field_too_long,a cell of 5 bytes is longer than the limit of 4 bytes"), "{rejects}");
+    dir.run(&["assess", &hostile("numbers.csv"), "--max-field-bytes", "0"])
+        .assert_code(2);
+}
+
+#[test]
 fn a_hundred_thousand_columns_are_read() {
     let dir = Dir::new();
     let mut header = String::from("household_id,members,monthly_income");

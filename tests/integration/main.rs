@@ -1,6 +1,7 @@
 mod util;
 
 mod assess;
+mod budget;
 mod explain;
 mod hostile;
 mod input_errors;
@@ -12,5 +13,6 @@ mod reliability;
 mod sample;
 mod schema;
 mod snapshot;
+mod summary;
 mod threads;
 mod validate;
