@@ -77,22 +77,21 @@ impl Sink {
 }
 
 /// Delimiter and renames as typed, checked before any row is read.
-pub(super) fn read_options(
-    delimiter: Option<&str>,
-    renames: &[String],
-    max_field_bytes: Option<u64>,
-) -> Result<ReadOptions, UsageError> {
-    let delimiter = delimiter.map(parse_delimiter).transpose()?;
-    let renames = renames
+pub(super) fn read_options(args: &super::InputArgs) -> Result<ReadOptions, UsageError> {
+    let delimiter = args.delimiter.as_deref().map(parse_delimiter).transpose()?;
+    let renames = args
+        .rename
         .iter()
         .map(|r| input::parse_rename(r).map_err(|e| UsageError(e.to_string())))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(ReadOptions {
         delimiter,
         renames,
-        max_field_bytes: max_field_bytes.map_or(input::DEFAULT_MAX_FIELD_BYTES, |n| {
-            usize::try_from(n).unwrap_or(usize::MAX)
-        }),
+        max_field_bytes: args
+            .max_field_bytes
+            .map_or(input::DEFAULT_MAX_FIELD_BYTES, |n| {
+                usize::try_from(n).unwrap_or(usize::MAX)
+            }),
     })
 }
 
@@ -131,7 +130,7 @@ pub(super) fn warn_defaulted(
     }
 }
 
-fn parse_delimiter(s: &str) -> Result<u8, UsageError> {
+pub(super) fn parse_delimiter(s: &str) -> Result<u8, UsageError> {
     match s {
         "tab" | "\\t" | "\t" => Ok(b'\t'),
         _ if s.len() == 1 && s.is_ascii() && !matches!(s, "\"" | "\n" | "\r") => {
@@ -153,11 +152,7 @@ pub(super) fn same_file(a: &str, b: &str) -> bool {
 pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
     // Validate everything the user typed before reading a row.
     let input_path = args.file.clone().unwrap_or_else(|| "-".into());
-    let options = read_options(
-        args.delimiter.as_deref(),
-        &args.rename,
-        args.max_field_bytes,
-    )?;
+    let options = read_options(&args.input)?;
     let format = match (args.format, &args.output) {
         (Some(FormatArg::Csv), _) => Format::Csv,
         (Some(FormatArg::Json), _) => Format::Json,
@@ -400,11 +395,7 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
 
 /// The read options again, for the second pass of --budget (checked already).
 fn options_for_reread(args: &AssessArgs) -> Result<ReadOptions, UsageError> {
-    read_options(
-        args.delimiter.as_deref(),
-        &args.rename,
-        args.max_field_bytes,
-    )
+    read_options(&args.input)
 }
 
 /// `5000000` or `5_000_000`: whole currency units.

@@ -23,11 +23,7 @@ Examples:
 const SUGGESTIONS: usize = 3;
 
 pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
-    let options = read_options(
-        args.delimiter.as_deref(),
-        &args.rename,
-        args.max_field_bytes,
-    )?;
+    let options = read_options(&args.input)?;
     if args.id.is_none() && args.line.is_none() {
         return Err(UsageError("give the household with --id ID or --line N".into()).into());
     }

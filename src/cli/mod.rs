@@ -70,16 +70,8 @@ pub struct ExplainArgs {
     /// `text` (for people) or `json` (the same trace as data).
     #[arg(long, short = 'f', value_enum, default_value = "text")]
     pub format: ExplainFormat,
-    /// Field delimiter of the input: `,` `;` `|` or `tab`; default: detected from the header.
-    #[arg(long, short = 'd', value_name = "CHAR")]
-    pub delimiter: Option<String>,
-    /// Read the file's column FROM as the policy's input TO (repeatable).
-    #[arg(long, value_name = "FROM=TO")]
-    pub rename: Vec<String>,
-    /// Reject a row whose cell is longer than N bytes (default 1 MiB); a record
-    /// that runs 16 times longer without ending (an unclosed quote) stops the run.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=(1 << 32)))]
-    pub max_field_bytes: Option<u64>,
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -98,16 +90,8 @@ pub struct ValidateArgs {
     /// `text` (for people) or `json` (for programs).
     #[arg(long, short = 'f', value_enum, default_value = "text")]
     pub format: ValidateFormat,
-    /// Field delimiter of the input: `,` `;` `|` or `tab`; default: detected from the header.
-    #[arg(long, short = 'd', value_name = "CHAR")]
-    pub delimiter: Option<String>,
-    /// Read the file's column FROM as the policy's input TO (repeatable), e.g. hh/size=members.
-    #[arg(long, value_name = "FROM=TO")]
-    pub rename: Vec<String>,
-    /// Reject a row whose cell is longer than N bytes (default 1 MiB); a record
-    /// that runs 16 times longer without ending (an unclosed quote) stops the run.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=(1 << 32)))]
-    pub max_field_bytes: Option<u64>,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Write every rejected row to FILE as CSV (line, household_id, column, value, code, reason).
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<String>,
@@ -185,6 +169,21 @@ pub fn load_policy_file(path: &str, options: &LoadOptions) -> anyhow::Result<Pol
     Ok(Policy::load(path, &source, options)?)
 }
 
+/// How to read the household file (shared by assess, validate and explain).
+#[derive(Debug, Clone, Args)]
+pub struct InputArgs {
+    /// Field delimiter of the input: `,` `;` `|` `tab` (or `\t`); default: detected from the header.
+    #[arg(long, short = 'd', value_name = "CHAR")]
+    pub delimiter: Option<String>,
+    /// Read the file's column FROM as the policy's input TO (repeatable), e.g. hh/size=members.
+    #[arg(long, value_name = "FROM=TO")]
+    pub rename: Vec<String>,
+    /// Reject a row whose cell is longer than N bytes (default 1 MiB); a record
+    /// that runs 16 times longer without ending (an unclosed quote) stops the run.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=(1 << 32)))]
+    pub max_field_bytes: Option<u64>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
     Csv,
@@ -209,16 +208,8 @@ pub struct AssessArgs {
     pub rejects: Option<String>,
     #[command(flatten)]
     pub policy: PolicyArgs,
-    /// Field delimiter of the input: `,` `;` `|` `tab` (or `\t`); default: detected from the header.
-    #[arg(long, short = 'd', value_name = "CHAR")]
-    pub delimiter: Option<String>,
-    /// Read the file's column FROM as the policy's input TO (repeatable), e.g. hh/size=members.
-    #[arg(long, value_name = "FROM=TO")]
-    pub rename: Vec<String>,
-    /// Reject a row whose cell is longer than N bytes (default 1 MiB); a record
-    /// that runs 16 times longer without ending (an unclosed quote) stops the run.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=(1 << 32)))]
-    pub max_field_bytes: Option<u64>,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Stop at the first rejected row with exit code 1, leaving no output file.
     #[arg(long)]
     pub strict: bool,

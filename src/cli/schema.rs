@@ -31,16 +31,9 @@ pub fn run(args: SchemaArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
+/// The `--delimiter` of the template, as a character (shared parsing with `assess`).
 fn parse_delimiter(s: &str) -> Result<char, UsageError> {
-    match s {
-        "tab" | "\\t" | "\t" => Ok('\t'),
-        _ if s.len() == 1 && s.is_ascii() && !matches!(s, "\"" | "\n" | "\r") => {
-            Ok(char::from(s.as_bytes()[0]))
-        }
-        _ => Err(UsageError(format!(
-            "--delimiter {s:?}: expected one ASCII character such as `,` `;` `|`, or `tab`"
-        ))),
-    }
+    super::assess::parse_delimiter(s).map(char::from)
 }
 
 /// One header line with every input name: the columns a survey must fill.

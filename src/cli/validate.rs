@@ -88,11 +88,7 @@ fn lines_text(t: &Tally) -> String {
 
 pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     let input_path = args.file.clone().unwrap_or_else(|| "-".into());
-    let options = read_options(
-        args.delimiter.as_deref(),
-        &args.rename,
-        args.max_field_bytes,
-    )?;
+    let options = read_options(&args.input)?;
     if let Some(out) = &args.rejects {
         if input_path != "-" && same_file(out, &input_path) {
             return Err(UsageError(format!(
