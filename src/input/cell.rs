@@ -117,26 +117,46 @@ pub fn parse_integer(cell: &[u8]) -> Result<f64, CellError> {
 /// ```
 #[inline]
 pub fn parse_number(cell: &[u8]) -> Result<f64, CellError> {
-    let digits = cell.strip_prefix(b"-").unwrap_or(cell);
-    let (int, frac) = match digits.iter().position(|&b| b == b'.') {
-        Some(p) => (&digits[..p], Some(&digits[p + 1..])),
-        None => (digits, None),
+    let (neg, digits) = match cell.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, cell),
     };
-    if int.is_empty() || !int.iter().all(u8::is_ascii_digit) {
+    // One pass: N = all digits as an integer, k = digits after the point.
+    let mut n: u64 = 0;
+    let mut count = 0usize;
+    let mut point: Option<usize> = None;
+    for (i, &b) in digits.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => {
+                if count < 19 {
+                    n = n * 10 + u64::from(b - b'0');
+                }
+                count += 1;
+            }
+            b'.' if point.is_none() && i > 0 => point = Some(i),
+            _ => return Err(CellError::NotNumber),
+        }
+    }
+    let int_digits = point.unwrap_or(digits.len());
+    let frac_digits = point.map_or(0, |p| digits.len() - p - 1);
+    if int_digits == 0 || (point.is_some() && frac_digits == 0) {
         return Err(CellError::NotNumber);
     }
-    if let Some(f) = frac {
-        if f.is_empty() || !f.iter().all(u8::is_ascii_digit) {
-            return Err(CellError::NotNumber);
-        }
+    let v = if count <= 15 {
+        // N and 10^k are exact in f64, so one division is correctly rounded
+        // (the same value as a full decimal parse).
+        const POW10: [f64; 16] = [
+            1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+        ];
+        n as f64 / POW10[frac_digits]
     } else {
-        return parse_integer(cell).map_err(|_| CellError::NotNumber);
-    }
-    // The grammar is a subset of Rust's float syntax, and it is ASCII.
-    std::str::from_utf8(cell)
-        .ok()
-        .and_then(|s| s.parse::<f64>().ok())
-        .ok_or(CellError::NotNumber)
+        // Long numbers: the grammar is a subset of Rust's float syntax, and ASCII.
+        std::str::from_utf8(digits)
+            .ok()
+            .and_then(|s| s.parse::<f64>().ok())
+            .ok_or(CellError::NotNumber)?
+    };
+    Ok(if neg { -v } else { v })
 }
 
 /// Parse a boolean: true/false, yes/no, y/n, 1/0, ya/tidak (any case).
@@ -219,6 +239,21 @@ mod tests {
         assert_eq!(parse_number(b"12"), Ok(12.0));
         assert_eq!(parse_number(b"0.5"), Ok(0.5));
         assert_eq!(parse_number(b"-5"), Ok(-5.0));
+        assert_eq!(parse_number(b"0.1"), Ok(0.1));
+        assert_eq!(parse_number(b"46.35"), Ok(46.35));
+        assert_eq!(parse_number(b"123456789012.345"), Ok(123456789012.345));
+        assert_eq!(parse_number(b"00012.50"), Ok(12.5));
+        assert_eq!(parse_number(b"99999999999999999999"), Ok(1e20));
+        assert_eq!(parse_number(b"1234567890123456.5"), Ok(1234567890123456.5));
+        // Every short decimal reads exactly as the standard parser reads it.
+        for i in 0..20_000u32 {
+            let text = format!("{}.{:03}", i * 7919 % 100_000, i % 1000);
+            assert_eq!(
+                parse_number(text.as_bytes()),
+                Ok(text.parse::<f64>().unwrap()),
+                "{text}"
+            );
+        }
         for bad in [
             &b""[..],
             b".5",
