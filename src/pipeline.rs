@@ -173,6 +173,8 @@ impl Default for Batch {
 /// without any `\r` in the chunk its count plus those blank lines is exact,
 /// and cheaper than counting ourselves.
 pub struct LineCounter {
+    /// The chunk is read behind one extra `\n` (see [`chunk_reader`]).
+    shifted: bool,
     has_cr: bool,
     first_line: u64,
     cursor: usize,
@@ -180,9 +182,30 @@ pub struct LineCounter {
     prev: u8,
 }
 
+/// A csv reader over one chunk. `csv-core` drops a UTF-8 byte-order mark at
+/// the start of its input, which is right for a file but wrong for a chunk
+/// that happens to start with one (it is data there, and dropping it would
+/// make the output depend on where chunks are cut): such a chunk is read
+/// behind a blank line, which the reader skips; [`LineCounter`] accounts for it.
+pub fn chunk_reader(data: &[u8], delimiter: u8) -> csv::Reader<Box<dyn io::Read + '_>> {
+    let input: Box<dyn io::Read + '_> = if data.starts_with(BOM) {
+        Box::new(io::Read::chain(&b"\n"[..], data))
+    } else {
+        Box::new(data)
+    };
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(input)
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 impl LineCounter {
     pub fn new(data: &[u8], start: ChunkStart) -> LineCounter {
         LineCounter {
+            shifted: data.starts_with(BOM),
             has_cr: memchr::memchr(b'\r', data).is_some(),
             first_line: start.line,
             cursor: 0,
@@ -193,6 +216,18 @@ impl LineCounter {
 
     /// The line of the record the csv reader just read at `pos` (records in order).
     pub fn line_of(&mut self, data: &[u8], pos: Option<&csv::Position>) -> u64 {
+        // Undo the blank line `chunk_reader` put before a chunk starting with a BOM.
+        let mut adjusted;
+        let pos = match pos {
+            Some(p) if self.shifted => {
+                adjusted = p.clone();
+                adjusted
+                    .set_byte(p.byte().saturating_sub(1))
+                    .set_line(p.line().saturating_sub(1).max(1));
+                Some(&adjusted)
+            }
+            other => other,
+        };
         if self.has_cr {
             let mut start = pos
                 .map_or(self.cursor, |p| p.byte() as usize)
@@ -360,11 +395,7 @@ impl<'p> Worker<'p> {
             .ranking
             .map_or(0, |r| r.batch_base(batch.index).unwrap_or(u64::MAX / 2));
         let mut cursor = self.ranking.map_or(0, |r| r.cursor(base));
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(self.delimiter)
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(&batch.data[..]);
+        let mut reader = chunk_reader(&batch.data, self.delimiter);
         let mut lines = LineCounter::new(&batch.data, batch.start);
         loop {
             let more = reader

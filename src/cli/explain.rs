@@ -11,7 +11,7 @@ use crate::engine::Engine;
 use crate::engine::trace::{self, Rule, Trace};
 use crate::input::{self, RowParser, cell};
 use crate::numfmt;
-use crate::pipeline::{LineCounter, evaluation_reject};
+use crate::pipeline::{LineCounter, chunk_reader, evaluation_reject};
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -46,11 +46,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
         else {
             break fallback.take();
         };
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(&chunk[..]);
+        let mut reader = chunk_reader(&chunk, delimiter);
         let mut lines = LineCounter::new(&chunk, start);
         while reader
             .read_byte_record(&mut record)
