@@ -257,3 +257,16 @@ fn deciding_is_repeatable_with_one_scratch() {
     engine.decide(&mut s).unwrap();
     assert_eq!((s.track, s.priority, s.monthly_total), first);
 }
+
+#[test]
+fn a_negative_amount_is_an_error_not_a_payment() {
+    let src = crate::policy::DEFAULT_POLICY_TOML.replace(
+        "amount = 'food_assistance_monthly'",
+        "amount = 'food_assistance_monthly - monthly_income'",
+    );
+    let p = Policy::load("t.toml", &src, &LoadOptions::default()).unwrap();
+    let err = decide_with(&p, &[("members", 4.0), ("monthly_income", 1_000_000.0)]).unwrap_err();
+    assert_eq!(err.what, "the amount of food_assistance");
+    assert_eq!(err.value, -800_000.0);
+    assert!(err.to_string().contains("is negative"));
+}

@@ -284,7 +284,7 @@ pub const DEFAULT_MAX_FIELD_BYTES: usize = 1 << 20;
 /// How long one record may grow while no record boundary is found (an
 /// unclosed quote swallowing the rest of a file), for a given field limit.
 pub fn max_record_bytes(max_field_bytes: usize) -> usize {
-    max_field_bytes.saturating_mul(16).max(16 << 20)
+    max_field_bytes.saturating_mul(16).max(1 << 20)
 }
 
 impl Layout {

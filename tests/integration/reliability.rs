@@ -68,6 +68,8 @@ fn sigkill_leaves_no_half_written_output_or_rejects() {
                 "out.csv",
                 "--rejects",
                 "rej.csv",
+                "--summary",
+                "sum.json",
                 "--threads",
                 "2",
             ],
@@ -80,6 +82,10 @@ fn sigkill_leaves_no_half_written_output_or_rejects() {
         assert!(
             !dir.exists("rej.csv"),
             "a rejects file appeared although the run was killed"
+        );
+        assert!(
+            !dir.exists("sum.json"),
+            "a summary appeared although the run was killed"
         );
     }
     assert!(
