@@ -245,7 +245,11 @@ impl LineCounter {
             let blank = data
                 .get(p.byte() as usize..)
                 .map_or(0, |rest| rest.iter().take_while(|&&b| b == b'\n').count());
-            self.line = self.first_line + p.line() - 1 + blank as u64;
+            // A `\n` opening the chunk right after a `\r` (a CRLF cut in two)
+            // belongs to the previous line break: the reader counted it (in
+            // `blank` for the first record, in `line()` for the others).
+            let paired = u64::from(self.prev == b'\r' && data.first() == Some(&b'\n'));
+            self.line = (self.first_line + p.line() - 1 + blank as u64).saturating_sub(paired);
         }
         self.line
     }

@@ -91,6 +91,19 @@ fn line_endings_crlf_cr_and_mixed_count_lines_alike() {
     );
 }
 
+// See: fuzz/regressions/csv_file-crlf-header-line-off-by-one.csv (found by the
+// csv_file fuzz target): a header ending in CRLF followed by LF-only rows put
+// every reject one line too low.
+#[test]
+fn a_crlf_header_with_lf_rows_counts_lines_right() {
+    expect(
+        "crlf-header-lf-rows.csv",
+        3,
+        0,
+        &[(2, "invalid_value"), (3, "invalid_value")],
+    );
+}
+
 #[test]
 fn a_byte_order_mark_inside_the_data_is_data() {
     // In an id it is kept (an odd but valid text); in a number it is invalid.
