@@ -989,6 +989,17 @@ impl<'s> Checker<'s> {
     ) -> Option<Deprivation> {
         let mut ids: Vec<&str> = Vec::new();
         for r in &d.indicators {
+            // Ids are written unquoted into lists (`food;water`): names only.
+            if !is_identifier(r.id.get_ref()) {
+                self.error(
+                    r.id.span(),
+                    format!("`{}` is not a valid indicator id", r.id.get_ref()),
+                    Some(
+                        "ids are names: ASCII letters, digits and `_`, starting with a letter"
+                            .into(),
+                    ),
+                );
+            }
             if ids.contains(&r.id.get_ref().as_str()) {
                 self.error(
                     r.id.span(),

@@ -357,3 +357,15 @@ fn policy_check_invalid_as_of_is_a_usage_error() {
         .stderr_has("2024-13-45")
         .stderr_lacks("default.toml:1:1");
 }
+
+// See: fuzz/regressions/policy_load-indicator-id-comma.toml (found by the
+// policy_load fuzz target): an indicator id with a comma was accepted and
+// then written unquoted into the `deprived` column, breaking the CSV.
+#[test]
+fn an_indicator_id_must_be_a_name() {
+    let bad = broken("id = \"food\"", "id = \"fo,od\"");
+    let (line, col) = line_col(&bad, "\"fo,od\"");
+    for out in both_reject(&bad, &[], &["`fo,od` is not a valid indicator id"]) {
+        out.stderr_has(&format!("bad.toml:{line}:{col}"));
+    }
+}
