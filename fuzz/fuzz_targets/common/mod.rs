@@ -243,11 +243,7 @@ pub fn explain_first(policy: &Policy, file: &[u8]) {
     let Ok(Some(_)) = chunker.next_chunk(1 << 18, &mut chunk) else {
         return;
     };
-    let mut rd = csv::ReaderBuilder::new()
-        .delimiter(source.delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(&chunk[..]);
+    let mut rd = layak::pipeline::chunk_reader(&chunk, source.delimiter);
     let mut record = csv::ByteRecord::new();
     if !matches!(rd.read_byte_record(&mut record), Ok(true)) {
         return;
