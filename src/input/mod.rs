@@ -5,12 +5,14 @@
 //! [`Chunker`] that hands out the data rows in chunks of whole records, so
 //! that several threads can parse them. [`Layout::new`] maps the
 //! policy's inputs to columns once; [`RowParser::parse`] then fills a row's
-//! slots from a reused [`csv::ByteRecord`] without allocating, or returns a
-//! [`Reject`] saying where and why.
+//! slots from a record's [`Fields`] (a reused [`csv::ByteRecord`], or a line
+//! of a quote-free chunk split in place by [`record::QuoteFree`]) without
+//! allocating, or returns a [`Reject`] saying where and why.
 
 pub mod cell;
 pub mod chunk;
 mod ids;
+pub mod record;
 mod reject;
 
 use std::collections::HashMap;
@@ -19,6 +21,7 @@ use std::io::{self, Read};
 use crate::policy::{InputType, Policy};
 pub use chunk::{ChunkStart, Chunker};
 pub use ids::{IdSet, fingerprint};
+pub use record::Fields;
 pub use reject::{Reject, RejectCode};
 
 /// Errors that stop a run before or while reading (not per-row problems).
@@ -402,13 +405,13 @@ impl<'p> RowParser<'p> {
     }
 
     /// The raw id cell of a row (trimmed), when the row has the id column.
-    pub fn id_cell<'r>(&self, record: &'r csv::ByteRecord) -> Option<&'r [u8]> {
+    pub fn id_cell<'r, R: Fields + ?Sized>(&self, record: &'r R) -> Option<&'r [u8]> {
         let col = self.layout.columns[self.policy.fields.id_input]?;
         record.get(col).map(cell::trim)
     }
 
     /// The trimmed text of a text input (its default when the column is missing).
-    pub fn text<'r>(&'r self, record: &'r csv::ByteRecord, input: usize) -> &'r [u8] {
+    pub fn text<'r, R: Fields + ?Sized>(&'r self, record: &'r R, input: usize) -> &'r [u8] {
         match self.layout.columns[input].and_then(|c| record.get(c)) {
             Some(cell) => {
                 let t = cell::trim(cell);
@@ -424,7 +427,7 @@ impl<'p> RowParser<'p> {
 
     /// The fingerprint by which the row claims its id, or `None` when it
     /// claims nothing (wrong number of fields, or an empty id).
-    pub fn id_fingerprint(&self, record: &csv::ByteRecord) -> Option<u128> {
+    pub fn id_fingerprint<R: Fields + ?Sized>(&self, record: &R) -> Option<u128> {
         if record.len() != self.layout.field_count {
             return None;
         }
@@ -460,9 +463,9 @@ impl<'p> RowParser<'p> {
 
     /// Parse every input of `record` into `slots` and run the row checks.
     /// `stack` is the caller's reusable expression stack.
-    pub fn parse(
+    pub fn parse<R: Fields + ?Sized>(
         &self,
-        record: &csv::ByteRecord,
+        record: &R,
         line: u64,
         slots: &mut [f64],
         stack: &mut crate::expr::Stack,
@@ -481,11 +484,10 @@ impl<'p> RowParser<'p> {
                 ),
             ));
         }
-        if record.as_slice().len() > self.layout.max_field_bytes {
+        if record.byte_len() > self.layout.max_field_bytes {
             // Rare: find the first cell over the limit.
-            if let Some((c, cell)) = record
-                .iter()
-                .enumerate()
+            if let Some((c, cell)) = (0..record.len())
+                .filter_map(|c| Some((c, record.get(c)?)))
                 .find(|(_, f)| f.len() > self.layout.max_field_bytes)
             {
                 let preview: Vec<u8> = cell.iter().copied().take(40).collect();
@@ -638,9 +640,9 @@ impl<'p> RowParser<'p> {
         }
     }
 
-    fn reject(
+    fn reject<R: Fields + ?Sized>(
         &self,
-        record: &csv::ByteRecord,
+        record: &R,
         line: u64,
         column: String,
         value: String,

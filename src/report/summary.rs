@@ -233,10 +233,10 @@ impl Spec {
 
     /// Write the `--by` value of a decided row into `out` (cleared first):
     /// text as read, other values as 8 bytes that sort in numeric order.
-    pub fn group_key(
+    pub fn group_key<R: crate::input::Fields + ?Sized>(
         &self,
         parser: &RowParser<'_>,
-        record: &csv::ByteRecord,
+        record: &R,
         slots: &[f64],
         out: &mut Vec<u8>,
     ) {

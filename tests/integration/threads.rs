@@ -131,3 +131,79 @@ fn a_byte_order_mark_at_a_chunk_start_is_kept() {
         }
     }
 }
+
+/// A chunk with no `"` is split in place; any other goes through the csv
+/// crate. Both readings must agree, line numbers of rejects included, with
+/// every kind of line ending and blank lines.
+#[test]
+fn quote_free_chunks_read_like_the_csv_parser() {
+    let dir = Dir::new();
+    let generated = generated();
+    let mut lines = generated.lines();
+    let header = lines.next().unwrap();
+    // Blank lines come from `ending` only, so that lines can be counted here.
+    let rows: Vec<&str> = lines
+        .filter(|l| !l.is_empty() && !l.contains('"'))
+        .collect();
+    let ending = |i: usize| ["\n", "\r\n", "\r", "\n\n", "\r\n\r\n"][i % 5];
+    let mut plain = format!("{header}\r\n");
+    for (i, row) in rows.iter().enumerate() {
+        plain.push_str(row);
+        plain.push_str(ending(i));
+    }
+    // The same file with the first id quoted: the same values, but the one
+    // chunk of a whole-file run now holds a quote.
+    let (first_id, rest) = rows[0].split_once(',').unwrap();
+    let mut quoted = format!("{header}\r\n\"{first_id}\",{rest}{}", ending(0));
+    for (i, row) in rows.iter().enumerate().skip(1) {
+        quoted.push_str(row);
+        quoted.push_str(ending(i));
+    }
+    dir.write("plain.csv", &plain);
+    dir.write("quoted.csv", &quoted);
+    let run = |file: &str, threads: &str, chunk: &str| {
+        let out = dir.run(&[
+            "assess",
+            file,
+            "-q",
+            "--threads",
+            threads,
+            "--chunk-bytes",
+            chunk,
+            "-o",
+            "out.csv",
+            "--rejects",
+            "rej.csv",
+        ]);
+        out.assert_code(3);
+        (dir.read_bytes("out.csv"), dir.read("rej.csv"))
+    };
+    let reference = run("quoted.csv", "1", "100000000");
+    // Rejects carry the right lines: the id on each line is known from `plain`.
+    let mut id_on_line = std::collections::HashMap::new();
+    let mut line = 2u64;
+    for (i, row) in rows.iter().enumerate() {
+        id_on_line.insert(line, row.split(',').next().unwrap());
+        line += [1, 1, 1, 2, 2][i % 5];
+    }
+    let mut checked = 0;
+    for reject in reference.1.lines().skip(1) {
+        let mut cells = reject.split(',');
+        let (line, id) = (cells.next().unwrap(), cells.next().unwrap());
+        if !id.is_empty() {
+            assert_eq!(
+                id_on_line.get(&line.parse().unwrap()),
+                Some(&id),
+                "{reject}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "only {checked} rejects checked");
+    for (threads, chunk) in [("1", "100000000"), ("1", "700"), ("2", "4096")] {
+        assert!(
+            run("plain.csv", threads, chunk) == reference,
+            "plain.csv at --threads {threads} --chunk-bytes {chunk} differs from the csv parser's reading"
+        );
+    }
+}

@@ -1,0 +1,244 @@
+//! Records as the row parser sees them, and a fast splitter for the common
+//! case of a chunk with no quotes at all.
+//!
+//! Census extracts and registry dumps are rarely quoted. Without a `"`, the
+//! CSV grammar (csv-core's default dialect) reduces to: a record ends at `\n`,
+//! `\r` or `\r\n`; empty lines are skipped; fields are split at the delimiter.
+//! [`QuoteFree`] splits such a chunk in place, with no copy, in one pass over
+//! its bytes; a chunk holding any `"` goes through the `csv` crate instead.
+//! Both give the same records and line numbers (tested against each other).
+
+use super::chunk::count_breaks;
+
+/// The fields of one CSV record.
+pub trait Fields {
+    /// The number of fields.
+    fn len(&self) -> usize;
+    /// Field `i`, untrimmed.
+    fn get(&self, i: usize) -> Option<&[u8]>;
+    /// An upper bound on the length of the longest field (the record's size).
+    fn byte_len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Fields for csv::ByteRecord {
+    #[inline]
+    fn len(&self) -> usize {
+        csv::ByteRecord::len(self)
+    }
+    #[inline]
+    fn get(&self, i: usize) -> Option<&[u8]> {
+        csv::ByteRecord::get(self, i)
+    }
+    #[inline]
+    fn byte_len(&self) -> usize {
+        self.as_slice().len()
+    }
+}
+
+/// One record of a quote-free chunk: a line and where its fields are.
+#[derive(Debug, Clone, Copy)]
+pub struct SplitRecord<'a> {
+    line: &'a [u8],
+    /// `(start, end)` of each field in `line`.
+    bounds: &'a [(u32, u32)],
+}
+
+impl Fields for SplitRecord<'_> {
+    #[inline]
+    fn len(&self) -> usize {
+        self.bounds.len()
+    }
+    #[inline]
+    fn get(&self, i: usize) -> Option<&[u8]> {
+        let &(start, end) = self.bounds.get(i)?;
+        self.line.get(start as usize..end as usize)
+    }
+    #[inline]
+    fn byte_len(&self) -> usize {
+        self.line.len()
+    }
+}
+
+/// Splits a chunk that holds no `"` into records, tracking line numbers.
+///
+/// ```
+/// use layak::input::record::{Fields, QuoteFree};
+/// let data = b"a,b\r\n\nc,,d";
+/// let mut rows = QuoteFree::new(data, b',', 2, 0).unwrap();
+/// let mut bounds = Vec::new();
+/// let (line, r) = rows.next_record(&mut bounds).unwrap();
+/// assert_eq!((line, r.len(), r.get(1)), (2, 2, Some(&b"b"[..])));
+/// let (line, r) = rows.next_record(&mut bounds).unwrap();
+/// assert_eq!((line, r.len(), r.get(2)), (4, 3, Some(&b"d"[..])));
+/// assert!(rows.next_record(&mut bounds).is_none());
+/// ```
+#[derive(Debug)]
+pub struct QuoteFree<'a> {
+    data: &'a [u8],
+    pos: usize,
+    /// Bytes that end a field: the delimiter, `\r` and `\n`.
+    special: [bool; 256],
+    delimiter: u8,
+    /// The file line at `pos`, and the byte before `pos`.
+    line: u64,
+    prev: u8,
+}
+
+impl<'a> QuoteFree<'a> {
+    /// A splitter for `data`, or `None` when `data` needs the full CSV grammar
+    /// (it holds a quote, the delimiter is a quote or line break, or it is too
+    /// large for 32-bit offsets). `line` is the file line of `data[0]` and
+    /// `before` the byte preceding it (see [`count_breaks`]).
+    pub fn new(data: &'a [u8], delimiter: u8, line: u64, before: u8) -> Option<QuoteFree<'a>> {
+        if matches!(delimiter, b'"' | b'\r' | b'\n')
+            || u32::try_from(data.len()).is_err()
+            || memchr::memchr(b'"', data).is_some()
+        {
+            return None;
+        }
+        let mut special = [false; 256];
+        special[usize::from(delimiter)] = true;
+        special[usize::from(b'\r')] = true;
+        special[usize::from(b'\n')] = true;
+        Some(QuoteFree {
+            data,
+            pos: 0,
+            special,
+            delimiter,
+            line,
+            prev: before,
+        })
+    }
+
+    /// The next record and its line, with its field bounds in `bounds`
+    /// (reused between calls).
+    pub fn next_record<'b>(
+        &mut self,
+        bounds: &'b mut Vec<(u32, u32)>,
+    ) -> Option<(u64, SplitRecord<'b>)>
+    where
+        'a: 'b,
+    {
+        // Line breaks and empty lines before the record.
+        let rest = self.data.get(self.pos..)?;
+        let (skip, breaks) = match rest {
+            // The usual case, one `\n` after a record, without a scan.
+            [b'\n', next, ..] if !matches!(next, b'\n' | b'\r') && self.prev != b'\r' => (1, 1),
+            _ => {
+                let skip = rest
+                    .iter()
+                    .position(|&b| b != b'\n' && b != b'\r')
+                    .unwrap_or(rest.len());
+                (skip, count_breaks(&rest[..skip], self.prev))
+            }
+        };
+        if skip > 0 {
+            self.line += breaks;
+            self.prev = rest[skip - 1];
+        }
+        let line = rest.get(skip..).filter(|l| !l.is_empty())?;
+        bounds.clear();
+        let mut field_start = 0u32;
+        let mut end = line.len();
+        for (i, &b) in line.iter().enumerate() {
+            if self.special[usize::from(b)] {
+                if b == self.delimiter {
+                    bounds.push((field_start, i as u32));
+                    field_start = i as u32 + 1;
+                } else {
+                    end = i;
+                    break;
+                }
+            }
+        }
+        bounds.push((field_start, end as u32));
+        let line = &line[..end];
+        self.pos += skip + end;
+        if let Some(&last) = line.last() {
+            self.prev = last;
+        }
+        Some((self.line, SplitRecord { line, bounds }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::ChunkStart;
+    use crate::pipeline::{LineCounter, chunk_reader};
+    use proptest::prelude::*;
+
+    /// Records (fields and lines) as the csv crate and [`LineCounter`] give them.
+    fn by_csv(data: &[u8], delimiter: u8, line: u64, before: u8) -> Vec<(u64, Vec<Vec<u8>>)> {
+        let mut reader = chunk_reader(data, delimiter);
+        let mut lines = LineCounter::new(data, ChunkStart { line, before });
+        let mut record = csv::ByteRecord::new();
+        let mut out = Vec::new();
+        while reader.read_byte_record(&mut record).unwrap() {
+            let l = lines.line_of(data, record.position());
+            out.push((l, record.iter().map(<[u8]>::to_vec).collect()));
+        }
+        out
+    }
+
+    fn by_split(data: &[u8], delimiter: u8, line: u64, before: u8) -> Vec<(u64, Vec<Vec<u8>>)> {
+        let mut rows = QuoteFree::new(data, delimiter, line, before).unwrap();
+        let mut bounds = Vec::new();
+        let mut out = Vec::new();
+        while let Some((l, r)) = rows.next_record(&mut bounds) {
+            out.push((
+                l,
+                (0..r.len()).map(|i| r.get(i).unwrap().to_vec()).collect(),
+            ));
+        }
+        out
+    }
+
+    #[test]
+    fn a_quote_or_a_line_break_delimiter_needs_the_full_grammar() {
+        assert!(QuoteFree::new(b"a,\"b\"\n", b',', 1, 0).is_none());
+        assert!(QuoteFree::new(b"a\rb\n", b'\r', 1, 0).is_none());
+        assert!(QuoteFree::new(b"a,b\n", b',', 1, 0).is_some());
+    }
+
+    #[test]
+    fn agrees_with_the_csv_crate_on_known_shapes() {
+        for data in [
+            &b""[..],
+            b"\n\n\r\n",
+            b"a",
+            b"a,b,\n,\n,,",
+            b"a\r\rb\r\n\r\nc\n",
+            b"\nstarts,with,a,break\n",
+            b"\xEF\xBB\xBFbom,first\n",
+            b"  spaced , cells \t,x\r\n",
+            b"no,final,break",
+        ] {
+            for before in [0, b'\n', b'\r', b'x'] {
+                assert_eq!(
+                    by_split(data, b',', 7, before),
+                    by_csv(data, b',', 7, before),
+                    "{:?} after {before}",
+                    String::from_utf8_lossy(data)
+                );
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_the_csv_crate(
+            data in proptest::collection::vec(
+                prop::sample::select(vec![b'a', b'7', b' ', b',', b';', b'\t', b'\r', b'\n', 0xEF, 0xBB, 0xBF, 0]),
+                0..200,
+            ),
+            delimiter in prop::sample::select(vec![b',', b';', b'\t']),
+            before in prop::sample::select(vec![0u8, b'\n', b'\r', b'a']),
+        ) {
+            prop_assert_eq!(by_split(&data, delimiter, 2, before), by_csv(&data, delimiter, 2, before));
+        }
+    }
+}
