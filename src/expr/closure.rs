@@ -16,11 +16,13 @@ use super::eval::{
 };
 use super::typeck::{TKind, Typed};
 
-type F = Arc<dyn Fn(&[f64]) -> f64 + Send + Sync>;
+/// One node. A `Box`, not an `Arc`: calling through an `Arc<dyn Fn>` first
+/// computes where the closure sits from its alignment, on every call.
+type F = Box<dyn Fn(&[f64]) -> f64 + Send + Sync>;
 
-/// The closure form of a program.
+/// The closure form of a program (shared by clones of the program).
 #[derive(Clone)]
-pub(crate) struct Fast(F);
+pub(crate) struct Fast(Arc<F>);
 
 impl fmt::Debug for Fast {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -31,7 +33,7 @@ impl fmt::Debug for Fast {
 impl Fast {
     #[inline]
     pub(crate) fn eval(&self, slots: &[f64]) -> f64 {
-        (self.0)(slots)
+        (*self.0)(slots)
     }
 }
 
@@ -42,7 +44,7 @@ fn slot(s: &[f64], i: usize) -> f64 {
 
 /// Build the closure tree of a folded, type-checked expression.
 pub(crate) fn build(t: &Typed) -> Fast {
-    Fast(node(t))
+    Fast(Arc::new(node(t)))
 }
 
 /// One closure per operator, with the operands computed by `$a` and `$b`
@@ -50,18 +52,18 @@ pub(crate) fn build(t: &Typed) -> Fast {
 macro_rules! bin_closure {
     ($op:expr, |$s:ident| $a:expr, $b:expr) => {
         match $op {
-            Bin::Add => Arc::new(move |$s: &[f64]| $a + $b) as F,
-            Bin::Sub => Arc::new(move |$s: &[f64]| $a - $b),
-            Bin::Mul => Arc::new(move |$s: &[f64]| $a * $b),
-            Bin::Div => Arc::new(move |$s: &[f64]| div_f($a, $b)),
-            Bin::Lt => Arc::new(move |$s: &[f64]| lt_f($a, $b)),
-            Bin::Le => Arc::new(move |$s: &[f64]| le_f($a, $b)),
-            Bin::Gt => Arc::new(move |$s: &[f64]| gt_f($a, $b)),
-            Bin::Ge => Arc::new(move |$s: &[f64]| ge_f($a, $b)),
-            Bin::EqTol => Arc::new(move |$s: &[f64]| eq_tol_f($a, $b)),
-            Bin::NeTol => Arc::new(move |$s: &[f64]| ne_tol_f($a, $b)),
-            Bin::Eq => Arc::new(move |$s: &[f64]| eq_f($a, $b)),
-            Bin::Ne => Arc::new(move |$s: &[f64]| ne_f($a, $b)),
+            Bin::Add => Box::new(move |$s: &[f64]| $a + $b) as F,
+            Bin::Sub => Box::new(move |$s: &[f64]| $a - $b),
+            Bin::Mul => Box::new(move |$s: &[f64]| $a * $b),
+            Bin::Div => Box::new(move |$s: &[f64]| div_f($a, $b)),
+            Bin::Lt => Box::new(move |$s: &[f64]| lt_f($a, $b)),
+            Bin::Le => Box::new(move |$s: &[f64]| le_f($a, $b)),
+            Bin::Gt => Box::new(move |$s: &[f64]| gt_f($a, $b)),
+            Bin::Ge => Box::new(move |$s: &[f64]| ge_f($a, $b)),
+            Bin::EqTol => Box::new(move |$s: &[f64]| eq_tol_f($a, $b)),
+            Bin::NeTol => Box::new(move |$s: &[f64]| ne_tol_f($a, $b)),
+            Bin::Eq => Box::new(move |$s: &[f64]| eq_f($a, $b)),
+            Bin::Ne => Box::new(move |$s: &[f64]| ne_f($a, $b)),
         }
     };
 }
@@ -70,21 +72,21 @@ fn node(t: &Typed) -> F {
     match &t.kind {
         TKind::Const(v) => {
             let v = *v;
-            Arc::new(move |_: &[f64]| v)
+            Box::new(move |_: &[f64]| v)
         }
         TKind::Slot(i) => {
             let i = *i;
-            Arc::new(move |s: &[f64]| slot(s, i))
+            Box::new(move |s: &[f64]| slot(s, i))
         }
         TKind::Unary(op, x) => {
             let x = node(x);
             match *op {
-                Un::Neg => Arc::new(move |s: &[f64]| -x(s)),
-                Un::Not => Arc::new(move |s: &[f64]| not_f(x(s))),
-                Un::Floor => Arc::new(move |s: &[f64]| x(s).floor()),
-                Un::Ceil => Arc::new(move |s: &[f64]| x(s).ceil()),
-                Un::Abs => Arc::new(move |s: &[f64]| x(s).abs()),
-                Un::Round(scale) => Arc::new(move |s: &[f64]| round_scaled(x(s), scale)),
+                Un::Neg => Box::new(move |s: &[f64]| -x(s)),
+                Un::Not => Box::new(move |s: &[f64]| not_f(x(s))),
+                Un::Floor => Box::new(move |s: &[f64]| x(s).floor()),
+                Un::Ceil => Box::new(move |s: &[f64]| x(s).ceil()),
+                Un::Abs => Box::new(move |s: &[f64]| x(s).abs()),
+                Un::Round(scale) => Box::new(move |s: &[f64]| round_scaled(x(s), scale)),
             }
         }
         TKind::Bin(op, a, b) => match (&a.kind, &b.kind) {
@@ -107,21 +109,21 @@ fn node(t: &Typed) -> F {
         },
         TKind::And(a, b) => {
             let (fa, fb) = (node(a), node(b));
-            Arc::new(move |s: &[f64]| {
+            Box::new(move |s: &[f64]| {
                 let v = fa(s);
                 if v == 0.0 || v.is_nan() { v } else { fb(s) }
             })
         }
         TKind::Or(a, b) => {
             let (fa, fb) = (node(a), node(b));
-            Arc::new(move |s: &[f64]| {
+            Box::new(move |s: &[f64]| {
                 let v = fa(s);
                 if v != 0.0 { v } else { fb(s) }
             })
         }
         TKind::If(c, a, b) => {
             let (fc, fa, fb) = (node(c), node(a), node(b));
-            Arc::new(move |s: &[f64]| {
+            Box::new(move |s: &[f64]| {
                 let c = fc(s);
                 if c.is_nan() {
                     c
@@ -152,10 +154,10 @@ fn node(t: &Typed) -> F {
                 .collect();
             if let (TKind::Slot(i), true) = (&value.kind, dynamic.is_empty()) {
                 let i = *i;
-                return Arc::new(move |s: &[f64]| member_f(slot(s, i), &consts, tolerant));
+                return Box::new(move |s: &[f64]| member_f(slot(s, i), &consts, tolerant));
             }
             let fv = node(value);
-            Arc::new(move |s: &[f64]| {
+            Box::new(move |s: &[f64]| {
                 let x = fv(s);
                 if x.is_nan() {
                     return x;
@@ -170,7 +172,7 @@ fn node(t: &Typed) -> F {
         TKind::Extreme(is_max, args) => {
             let fs: Vec<F> = args.iter().map(node).collect();
             let pick = if *is_max { max_nan } else { min_nan };
-            Arc::new(move |s: &[f64]| fs.iter().map(|f| f(s)).reduce(pick).unwrap_or(f64::NAN))
+            Box::new(move |s: &[f64]| fs.iter().map(|f| f(s)).reduce(pick).unwrap_or(f64::NAN))
         }
     }
 }
