@@ -116,6 +116,18 @@ impl Chunker {
         let mut cut = self.cut;
         let mut i = self.scanned;
         while i < len {
+            // No quote in the rest (the usual case): only its last line break matters.
+            if state != IN_QUOTED && memchr::memchr(b'"', &buf[i..]).is_none() {
+                if let Some(p) = memchr::memrchr2(b'\n', b'\r', &buf[i..]) {
+                    cut = i + p + 1;
+                }
+                state = match buf[len - 1] {
+                    b'\n' | b'\r' => START_RECORD,
+                    b if b == delim => START_FIELD,
+                    _ => IN_FIELD,
+                };
+                break;
+            }
             if state == IN_QUOTED {
                 match memchr::memchr(b'"', &buf[i..]) {
                     Some(p) => {
@@ -248,7 +260,7 @@ pub struct ChunkStart {
 /// assert_eq!(count_breaks(b"\nx", b'\r'), 0);
 /// ```
 pub fn count_breaks(data: &[u8], before: u8) -> u64 {
-    let lf = data.iter().filter(|&&b| b == b'\n').count() as u64;
+    let lf = memchr::memchr_iter(b'\n', data).count() as u64;
     let paired_at_start = u64::from(before == b'\r' && data.first() == Some(&b'\n'));
     if !data.contains(&b'\r') {
         return lf - paired_at_start;
