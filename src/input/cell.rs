@@ -185,6 +185,91 @@ pub fn parse_bool(cell: &[u8]) -> Result<f64, CellError> {
     })
 }
 
+/// The values of one enum, packed for matching a cell with a few integer
+/// comparisons: a value of up to 15 bytes is two `u64`s, lower case, with
+/// its length in the top byte.
+#[derive(Debug, Clone)]
+pub struct EnumKeys {
+    packed: Vec<(u64, u64)>,
+    /// Longer values, compared byte by byte (index, value).
+    long: Vec<(usize, String)>,
+}
+
+impl EnumKeys {
+    /// Keys for `values` (stored in lower case by the policy).
+    pub fn new(values: &[String]) -> EnumKeys {
+        let mut packed = Vec::with_capacity(values.len());
+        let mut long = Vec::new();
+        for (i, v) in values.iter().enumerate() {
+            match pack_lower(v.as_bytes()) {
+                Some(k) => packed.push(k),
+                None => {
+                    // Keeps positions: a long value's slot can never match a cell.
+                    packed.push((u64::MAX, u64::MAX));
+                    long.push((i, v.to_ascii_lowercase()));
+                }
+            }
+        }
+        EnumKeys { packed, long }
+    }
+
+    /// The index of the value `cell` names (case-insensitive).
+    ///
+    /// ```
+    /// use layak::input::cell::EnumKeys;
+    /// let keys = EnumKeys::new(&["urban".into(), "rural".into(), "protected_spring_x".into()]);
+    /// assert_eq!(keys.find(b"Rural"), Ok(1.0));
+    /// assert_eq!(keys.find(b"PROTECTED_spring_x"), Ok(2.0));
+    /// assert!(keys.find(b"rura").is_err());
+    /// ```
+    #[inline]
+    pub fn find(&self, cell: &[u8]) -> Result<f64, CellError> {
+        let found = match pack_lower(cell) {
+            Some(k) => self.packed.iter().position(|&p| p == k),
+            None => self
+                .long
+                .iter()
+                .find(|(_, v)| v.as_bytes().eq_ignore_ascii_case(cell))
+                .map(|&(i, _)| i),
+        };
+        found.map(|i| i as f64).ok_or(CellError::NotEnum)
+    }
+}
+
+/// `bytes` (at most 15) in two words, ASCII letters in lower case, the length
+/// in the top byte (so that trailing NUL bytes cannot pass for a shorter value).
+#[inline]
+fn pack_lower(bytes: &[u8]) -> Option<(u64, u64)> {
+    if bytes.len() > 15 {
+        return None;
+    }
+    let (mut lo, mut hi) = (0u64, 0u64);
+    for (i, &b) in bytes.iter().enumerate() {
+        if i < 8 {
+            lo |= u64::from(b) << (8 * i);
+        } else {
+            hi |= u64::from(b) << (8 * (i - 8));
+        }
+    }
+    Some((
+        lower_ascii(lo),
+        lower_ascii(hi) | ((bytes.len() as u64) << 56),
+    ))
+}
+
+/// `to_ascii_lowercase` on eight bytes at once; other bytes are unchanged.
+#[inline]
+fn lower_ascii(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let low7 = x & !HIGH;
+    // Per byte, no carries: the high bit says `b >= 'A'`, then `b > 'Z'`.
+    let ge_a = low7 + ONES * u64::from(0x80 - b'A');
+    let gt_z = low7 + ONES * u64::from(0x80 - b'Z' - 1);
+    let upper = ge_a & !gt_z & !x & HIGH;
+    x | (upper >> 2)
+}
+
 /// Parse an enum value (case-insensitive) into its index among `values`
 /// (which the policy stores in lower case).
 #[inline]
@@ -204,6 +289,65 @@ pub fn parse_enum(cell: &[u8], values: &[String]) -> Result<f64, CellError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn packed_enum_keys_match_like_a_byte_comparison() {
+        let values: Vec<String> = [
+            "urban",
+            "rural",
+            "",
+            "a",
+            "x_1",
+            "economic_crisis",
+            "unprotected_spring",
+            "seven_7",
+            "eight_88",
+            "fifteen_chars_x",
+            "sixteen_chars_xx",
+            "ñame",
+        ]
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
+        let keys = EnumKeys::new(&values);
+        let mut cells: Vec<Vec<u8>> = Vec::new();
+        for v in &values {
+            let b = v.as_bytes().to_vec();
+            cells.push(b.to_ascii_uppercase());
+            cells.push(b.clone());
+            let mut longer = b.clone();
+            longer.push(0);
+            cells.push(longer);
+            if !b.is_empty() {
+                cells.push(b[..b.len() - 1].to_vec());
+                let mut off = b.clone();
+                off[0] ^= 0x20;
+                cells.push(off);
+                let mut high = b.clone();
+                high[0] |= 0x80;
+                cells.push(high);
+            }
+        }
+        cells.push(b"\xc3\x91AME".to_vec());
+        cells.push(b"@[`{".to_vec());
+        for cell in cells {
+            assert_eq!(
+                keys.find(&cell),
+                parse_enum(&cell, &values),
+                "{:?}",
+                String::from_utf8_lossy(&cell)
+            );
+        }
+    }
+
+    #[test]
+    fn lowercases_ascii_letters_only() {
+        for b in 0..=255u8 {
+            let x = u64::from(b) << 24 | 0x5a41;
+            let want = u64::from(b.to_ascii_lowercase()) << 24 | 0x7a61;
+            assert_eq!(lower_ascii(x), want, "byte {b}");
+        }
+    }
 
     #[test]
     fn trims_spaces_and_tabs_only() {

@@ -381,11 +381,66 @@ impl Layout {
 pub struct RowParser<'p> {
     policy: &'p Policy,
     layout: &'p Layout,
+    /// What to do with each input's cell, in input order: the policy's
+    /// inputs and the layout boiled down to what the row loop needs.
+    plan: Vec<CellPlan>,
+    /// Matchers for the policy's enums, by enum id.
+    enums: Vec<cell::EnumKeys>,
+}
+
+/// How one input is read from a row.
+#[derive(Debug, Clone, Copy)]
+struct CellPlan {
+    column: Option<usize>,
+    kind: CellKind,
+    required: bool,
+    default: f64,
+    /// The allowed range (infinite when the policy sets no bound).
+    min: f64,
+    max: f64,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum CellKind {
+    Text,
+    Integer,
+    Number,
+    Bool,
+    Enum(usize),
 }
 
 impl<'p> RowParser<'p> {
     pub fn new(policy: &'p Policy, layout: &'p Layout) -> RowParser<'p> {
-        RowParser { policy, layout }
+        let plan = policy
+            .inputs
+            .iter()
+            .zip(&layout.columns)
+            .map(|(inp, &column)| CellPlan {
+                column,
+                kind: match inp.ty {
+                    InputType::Id | InputType::Text => CellKind::Text,
+                    InputType::Integer => CellKind::Integer,
+                    InputType::Number | InputType::Money => CellKind::Number,
+                    InputType::Bool => CellKind::Bool,
+                    InputType::Enum(e) => CellKind::Enum(usize::from(e)),
+                },
+                required: inp.required,
+                default: inp.default,
+                min: inp.min.unwrap_or(f64::NEG_INFINITY),
+                max: inp.max.unwrap_or(f64::INFINITY),
+            })
+            .collect();
+        let enums = policy
+            .enums
+            .iter()
+            .map(|e| cell::EnumKeys::new(&e.values))
+            .collect();
+        RowParser {
+            policy,
+            layout,
+            plan,
+            enums,
+        }
     }
 
     pub fn layout(&self) -> &Layout {
@@ -509,68 +564,32 @@ impl<'p> RowParser<'p> {
                 ));
             }
         }
-        for (i, inp) in self.policy.inputs.iter().enumerate() {
-            let raw = match self.layout.columns[i] {
+        for (i, (plan, slot)) in self.plan.iter().zip(slots.iter_mut()).enumerate() {
+            let raw = match plan.column {
                 Some(c) => record.get(c).map_or(&b""[..], cell::trim),
                 None => &b""[..],
             };
             if raw.is_empty() {
-                if inp.required {
-                    return Err(self.reject(
-                        record,
-                        line,
-                        inp.name.clone(),
-                        String::new(),
-                        RejectCode::MissingRequired,
-                        format!("`{}` is required but the cell is empty", inp.name),
-                    ));
+                if plan.required {
+                    return Err(self.cell_reject(record, line, i, raw, None));
                 }
-                slots[i] = inp.default;
+                *slot = plan.default;
                 continue;
             }
-            let parsed = match inp.ty {
-                InputType::Id | InputType::Text => cell::check_text(raw),
-                InputType::Integer => cell::parse_integer(raw),
-                InputType::Number | InputType::Money => cell::parse_number(raw),
-                InputType::Bool => cell::parse_bool(raw),
-                InputType::Enum(e) => {
-                    cell::parse_enum(raw, &self.policy.enums[usize::from(e)].values)
-                }
+            let parsed = match plan.kind {
+                CellKind::Text => cell::check_text(raw),
+                CellKind::Integer => cell::parse_integer(raw),
+                CellKind::Number => cell::parse_number(raw),
+                CellKind::Bool => cell::parse_bool(raw),
+                CellKind::Enum(e) => match self.enums.get(e) {
+                    Some(keys) => keys.find(raw),
+                    None => Err(cell::CellError::NotEnum),
+                },
             };
-            let v = match parsed {
-                Ok(v) => v,
-                Err(err) => {
-                    return Err(self.reject(
-                        record,
-                        line,
-                        inp.name.clone(),
-                        lossy(raw),
-                        err.code(),
-                        self.invalid_message(i, raw, err),
-                    ));
-                }
-            };
-            if !v.is_finite() {
-                return Err(self.reject(
-                    record,
-                    line,
-                    inp.name.clone(),
-                    lossy(raw),
-                    RejectCode::OutOfRange,
-                    format!("`{}` is too large", lossy(raw)),
-                ));
+            match parsed {
+                Ok(v) if v >= plan.min && v <= plan.max && v.is_finite() => *slot = v,
+                other => return Err(self.cell_reject(record, line, i, raw, Some(other))),
             }
-            if inp.min.is_some_and(|m| v < m) || inp.max.is_some_and(|m| v > m) {
-                return Err(self.reject(
-                    record,
-                    line,
-                    inp.name.clone(),
-                    lossy(raw),
-                    RejectCode::OutOfRange,
-                    range_message(raw, inp.min, inp.max, v),
-                ));
-            }
-            slots[i] = v;
         }
         for check in &self.policy.checks {
             // An undefined check (NaN) fails too: a row is never let through unchecked.
@@ -599,6 +618,39 @@ impl<'p> RowParser<'p> {
             }
         }
         Ok(())
+    }
+
+    /// The reject for input `i`'s cell `raw`: empty (`parsed` is `None`), not
+    /// a valid value, not finite, or out of range.
+    #[cold]
+    fn cell_reject<R: Fields + ?Sized>(
+        &self,
+        record: &R,
+        line: u64,
+        i: usize,
+        raw: &[u8],
+        parsed: Option<Result<f64, cell::CellError>>,
+    ) -> Box<Reject> {
+        let inp = &self.policy.inputs[i];
+        let (value, code, message) = match parsed {
+            None => (
+                String::new(),
+                RejectCode::MissingRequired,
+                format!("`{}` is required but the cell is empty", inp.name),
+            ),
+            Some(Err(err)) => (lossy(raw), err.code(), self.invalid_message(i, raw, err)),
+            Some(Ok(v)) if !v.is_finite() => (
+                lossy(raw),
+                RejectCode::OutOfRange,
+                format!("`{}` is too large", lossy(raw)),
+            ),
+            Some(Ok(v)) => (
+                lossy(raw),
+                RejectCode::OutOfRange,
+                range_message(raw, inp.min, inp.max, v),
+            ),
+        };
+        self.reject(record, line, inp.name.clone(), value, code, message)
     }
 
     fn invalid_message(&self, input: usize, raw: &[u8], err: cell::CellError) -> String {
