@@ -30,6 +30,10 @@ impl CellError {
 /// line breaks (a NUL in an id is corruption, not a name).
 #[inline]
 pub fn check_text(cell: &[u8]) -> Result<f64, CellError> {
+    // Printable ASCII (ids, codes): nothing more to check.
+    if cell.iter().all(|&b| (0x20..0x7f).contains(&b)) {
+        return Ok(0.0);
+    }
     if cell
         .iter()
         .any(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f)
@@ -243,18 +247,20 @@ fn pack_lower(bytes: &[u8]) -> Option<(u64, u64)> {
     if bytes.len() > 15 {
         return None;
     }
-    let (mut lo, mut hi) = (0u64, 0u64);
-    for (i, &b) in bytes.iter().enumerate() {
-        if i < 8 {
-            lo |= u64::from(b) << (8 * i);
-        } else {
-            hi |= u64::from(b) << (8 * (i - 8));
-        }
-    }
+    let (lo, hi) = match bytes.split_first_chunk::<8>() {
+        Some((first, rest)) => (u64::from_le_bytes(*first), word(rest)),
+        None => (word(bytes), 0),
+    };
     Some((
         lower_ascii(lo),
         lower_ascii(hi) | ((bytes.len() as u64) << 56),
     ))
+}
+
+/// Up to eight bytes as a little-endian word.
+#[inline]
+fn word(bytes: &[u8]) -> u64 {
+    bytes.iter().rev().fold(0, |w, &b| (w << 8) | u64::from(b))
 }
 
 /// `to_ascii_lowercase` on eight bytes at once; other bytes are unchanged.
