@@ -98,9 +98,25 @@ fn node(t: &Typed) -> F {
                 let (i, j) = (*i, *j);
                 bin_closure!(*op, |s| slot(s, i), slot(s, j))
             }
+            (TKind::Const(k), TKind::Slot(j)) => {
+                let (k, j) = (*k, *j);
+                bin_closure!(*op, |s| k, slot(s, j))
+            }
             (_, TKind::Const(k)) => {
                 let (fa, k) = (node(a), *k);
                 bin_closure!(*op, |s| fa(s), k)
+            }
+            (TKind::Const(k), _) => {
+                let (k, fb) = (*k, node(b));
+                bin_closure!(*op, |s| k, fb(s))
+            }
+            (TKind::Slot(i), _) => {
+                let (i, fb) = (*i, node(b));
+                bin_closure!(*op, |s| slot(s, i), fb(s))
+            }
+            (_, TKind::Slot(j)) => {
+                let (fa, j) = (node(a), *j);
+                bin_closure!(*op, |s| fa(s), slot(s, j))
             }
             _ => {
                 let (fa, fb) = (node(a), node(b));
@@ -122,6 +138,19 @@ fn node(t: &Typed) -> F {
             })
         }
         TKind::If(c, a, b) => {
+            if let (TKind::Const(x), TKind::Const(y)) = (&a.kind, &b.kind) {
+                let (fc, x, y) = (node(c), *x, *y);
+                return Box::new(move |s: &[f64]| {
+                    let c = fc(s);
+                    if c.is_nan() {
+                        c
+                    } else if c != 0.0 {
+                        x
+                    } else {
+                        y
+                    }
+                });
+            }
             let (fc, fa, fb) = (node(c), node(a), node(b));
             Box::new(move |s: &[f64]| {
                 let c = fc(s);
@@ -168,6 +197,32 @@ fn node(t: &Typed) -> F {
                 }) || member(x, &consts, tolerant);
                 b2f(found)
             })
+        }
+        TKind::Extreme(is_max, args) if args.len() == 2 => {
+            // `min(x, k)`, `max(x, y)` and `clamp` (two nested pairs) in one call each.
+            macro_rules! pair {
+                ($pick:path) => {
+                    match (&args[0].kind, &args[1].kind) {
+                        (_, TKind::Const(k)) => {
+                            let (fa, k) = (node(&args[0]), *k);
+                            Box::new(move |s: &[f64]| $pick(fa(s), k)) as F
+                        }
+                        (TKind::Const(k), _) => {
+                            let (k, fb) = (*k, node(&args[1]));
+                            Box::new(move |s: &[f64]| $pick(k, fb(s)))
+                        }
+                        _ => {
+                            let (fa, fb) = (node(&args[0]), node(&args[1]));
+                            Box::new(move |s: &[f64]| $pick(fa(s), fb(s)))
+                        }
+                    }
+                };
+            }
+            if *is_max {
+                pair!(max_nan)
+            } else {
+                pair!(min_nan)
+            }
         }
         TKind::Extreme(is_max, args) => {
             let fs: Vec<F> = args.iter().map(node).collect();

@@ -285,7 +285,10 @@ mod tests {
             "]", ",", "min", "max", "clamp", "round", "floor", "ceil", "abs",
         ];
         let scope = test_scope::TestScope::new();
-        let row = [1.0, 2.0, 1.0, 0.0, 3.0, 2.0];
+        let rows = [
+            [1.0, 2.0, 1.0, 0.0, 3.0, 2.0],
+            [0.0, 5.0, 0.0, 1.0, -2.5, 0.5],
+        ];
         let mut state: u64 = 0x2545_f491_4f6c_dd1d;
         let mut next = |n: usize| {
             state ^= state << 13;
@@ -316,12 +319,15 @@ mod tests {
                     compiled += 1;
                     let mut stack = program.new_stack();
                     let capacity = stack.capacity();
-                    let fast = program.eval(&row, &mut stack);
-                    let reference = program.eval_ops(&row, &mut stack);
-                    assert!(
-                        fast == reference || (fast.is_nan() && reference.is_nan()),
-                        "{src}: closures give {fast}, the stack machine {reference}"
-                    );
+                    for row in &rows {
+                        let fast = program.eval(row, &mut stack);
+                        let reference = program.eval_ops(row, &mut stack);
+                        assert!(
+                            fast.to_bits() == reference.to_bits()
+                                || (fast.is_nan() && reference.is_nan()),
+                            "{src} on {row:?}: closures give {fast}, the stack machine {reference}"
+                        );
+                    }
                     assert_eq!(stack.capacity(), capacity, "{src}");
                 }
             }
