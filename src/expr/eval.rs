@@ -453,6 +453,7 @@ impl Program {
     /// [`Program::new_stack`] or has capacity of at least [`Program::max_stack`]
     /// (a smaller stack is grown once). A slot index beyond `slots` reads NaN
     /// (and trips a debug assertion: the caller's row layout is wrong).
+    #[inline(always)]
     pub fn eval(&self, slots: &[f64], stack: &mut Stack) -> f64 {
         match &self.fast {
             Some(f) => f.eval(slots),
@@ -461,6 +462,7 @@ impl Program {
     }
 
     /// Evaluate with the stack machine (the reference form; see [`super::closure`]).
+    #[inline(never)]
     pub(crate) fn eval_ops(&self, slots: &[f64], stack: &mut Stack) -> f64 {
         // Many programs are a single name or constant (template holes, amounts):
         // skip the stack machine for them.

@@ -262,7 +262,7 @@ pub struct ChunkStart {
 pub fn count_breaks(data: &[u8], before: u8) -> u64 {
     let lf = memchr::memchr_iter(b'\n', data).count() as u64;
     let paired_at_start = u64::from(before == b'\r' && data.first() == Some(&b'\n'));
-    if !data.contains(&b'\r') {
+    if memchr::memchr(b'\r', data).is_none() {
         return lf - paired_at_start;
     }
     let cr = data.iter().filter(|&&b| b == b'\r').count() as u64;
