@@ -25,35 +25,68 @@ const DIGIT_PAIRS: &[u8; 200] = b"\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
 
-/// Write an unsigned integer.
-#[inline]
-pub fn write_u64(mut n: u64, out: &mut Vec<u8>) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
+/// The digit pair "00".."99" for `n < 100`.
+#[inline(always)]
+fn pair(n: u64) -> [u8; 2] {
+    let i = n as usize * 2;
+    [DIGIT_PAIRS[i], DIGIT_PAIRS[i + 1]]
+}
+
+/// Number of decimal digits of `n` (1 for 0).
+#[inline(always)]
+fn digit_count(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
+/// Write the decimal digits of `n` into `buf[..end]`, right-aligned at `end`;
+/// `end` must be at least `digit_count(n)`.
+#[inline(always)]
+fn put_digits(mut n: u64, buf: &mut [u8], mut end: usize) {
     while n >= 100 {
-        let pair = (n % 100) as usize * 2;
+        let [a, b] = pair(n % 100);
         n /= 100;
-        i -= 2;
-        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        buf[end - 2] = a;
+        buf[end - 1] = b;
+        end -= 2;
     }
     if n >= 10 {
-        let pair = n as usize * 2;
-        i -= 2;
-        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        let [a, b] = pair(n);
+        buf[end - 2] = a;
+        buf[end - 1] = b;
     } else {
-        i -= 1;
-        buf[i] = b'0' + n as u8;
+        buf[end - 1] = b'0' + n as u8;
     }
-    out.extend_from_slice(&buf[i..]);
+}
+
+/// Append the first `len` bytes of `buf`: one fixed-size copy (no call to
+/// `memcpy`, no length-dependent branch) followed by a truncation.
+#[inline(always)]
+fn emit<const N: usize>(buf: &[u8; N], len: usize, out: &mut Vec<u8>) {
+    debug_assert!(len <= N);
+    let start = out.len();
+    out.extend_from_slice(buf);
+    out.truncate(start + len);
+}
+
+/// Write an unsigned integer.
+#[inline]
+pub fn write_u64(n: u64, out: &mut Vec<u8>) {
+    let mut buf = [0u8; 20];
+    let len = digit_count(n);
+    put_digits(n, &mut buf, len);
+    emit(&buf, len, out);
 }
 
 /// Write an integer.
 #[inline]
 pub fn write_int(v: i64, out: &mut Vec<u8>) {
-    if v < 0 {
-        out.push(b'-');
-    }
-    write_u64(v.unsigned_abs(), out);
+    let n = v.unsigned_abs();
+    let mut buf = [0u8; 20 + 1];
+    let neg = usize::from(v < 0);
+    buf[0] = b'-';
+    let len = neg + digit_count(n);
+    put_digits(n, &mut buf, len);
+    emit(&buf, len, out);
 }
 
 /// Largest magnitude written through the fixed-point path (beyond it f64 has no fraction digits).
@@ -67,44 +100,81 @@ const FIXED_LIMIT: f64 = 9.0e15;
 /// layak::numfmt::write_fixed(193449.666666, 2, &mut out);
 /// assert_eq!(out, b"193449.67");
 /// ```
+#[inline]
 pub fn write_fixed(x: f64, decimals: u32, out: &mut Vec<u8>) {
+    match decimals {
+        0 => fixed::<0>(x, out),
+        1 => fixed::<1>(x, out),
+        2 => fixed::<2>(x, out),
+        3 => fixed::<3>(x, out),
+        4 => fixed::<4>(x, out),
+        5 => fixed::<5>(x, out),
+        6 => fixed::<6>(x, out),
+        _ => fixed_slow(x, decimals, out),
+    }
+}
+
+/// `write_fixed` for `D` decimals (at most 6), with a constant scale.
+fn fixed<const D: u32>(x: f64, out: &mut Vec<u8>) {
     if !x.is_finite() {
         write_non_finite(x, out);
         return;
     }
-    const POW10: [u64; 7] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
-    let Some(&scale) = POW10.get(decimals as usize) else {
-        use std::io::Write;
-        let _ = write!(out, "{:.*}", decimals as usize, x);
-        return;
-    };
+    let scale = 10u64.pow(D);
     // Half up with the 1e-9 nudge, as in `round_half_up`; truncation of a
     // non-negative value is its floor.
     let scaled = x.abs() * scale as f64 + 0.5 + 1e-9;
     if scaled >= FIXED_LIMIT {
-        use std::io::Write;
-        let _ = write!(out, "{:.*}", decimals as usize, x);
+        fixed_slow(x, D, out);
         return;
     }
-    let n = scaled as u64;
-    if x < 0.0 && n > 0 {
-        out.push(b'-');
+    // In range for i64, whose conversion is cheaper than that of u64.
+    let n = scaled as i64 as u64;
+    // Sign, whole digits (at most 16), point and at most 6 fraction digits.
+    let mut buf = [0u8; 24];
+    buf[0] = b'-';
+    let neg = usize::from(x < 0.0 && n > 0);
+    let whole = n / scale;
+    let whole_end = neg + digit_count(whole);
+    put_digits(whole, &mut buf, whole_end);
+    if D == 0 {
+        emit(&buf, whole_end, out);
+        return;
     }
-    write_u64(n / scale, out);
-    if decimals > 0 {
-        out.push(b'.');
-        let frac = n % scale;
-        let mut div = scale / 10;
-        while div > 0 {
-            out.push(b'0' + ((frac / div) % 10) as u8);
-            div /= 10;
-        }
+    buf[whole_end] = b'.';
+    let len = whole_end + 1 + D as usize;
+    // The fraction, zero-padded to D digits, right to left in pairs.
+    let mut frac = n % scale;
+    let mut end = len;
+    let mut left = D;
+    while left >= 2 {
+        let [a, b] = pair(frac % 100);
+        frac /= 100;
+        buf[end - 2] = a;
+        buf[end - 1] = b;
+        end -= 2;
+        left -= 2;
     }
+    if left == 1 {
+        buf[end - 1] = b'0' + frac as u8;
+    }
+    emit(&buf, len, out);
+}
+
+/// `write_fixed` beyond the fast path: many decimals or huge magnitudes.
+#[cold]
+fn fixed_slow(x: f64, decimals: u32, out: &mut Vec<u8>) {
+    use std::io::Write;
+    if !x.is_finite() {
+        write_non_finite(x, out);
+        return;
+    }
+    let _ = write!(out, "{:.*}", decimals as usize, x);
 }
 
 /// Write `x` rounded to a whole number.
 pub fn write_whole(x: f64, out: &mut Vec<u8>) {
-    write_fixed(x, 0, out);
+    fixed::<0>(x, out);
 }
 
 /// Write `x` for a person: thousands separated by `,`, at most two decimals
@@ -123,40 +193,40 @@ pub fn write_grouped(x: f64, out: &mut Vec<u8>) {
     // Cents, rounded half up with the 1e-9 nudge (truncation is the floor here).
     let scaled = x.abs() * 100.0 + 0.5 + 1e-9;
     if scaled >= FIXED_LIMIT {
-        write_fixed(x, 2, out);
+        fixed_slow(x, 2, out);
         return;
     }
-    let cents = scaled as u64;
-    if x < 0.0 && cents > 0 {
-        out.push(b'-');
-    }
-    let whole = cents / 100;
-    if whole < 1000 {
-        write_u64(whole, out);
-    } else {
-        let mut tmp = [0u8; 20];
-        let mut len = 0;
-        let mut n = whole;
-        while n > 0 {
-            tmp[len] = b'0' + (n % 10) as u8;
-            len += 1;
-            n /= 10;
-        }
-        for i in (0..len).rev() {
-            out.push(tmp[i]);
-            if i > 0 && i % 3 == 0 {
-                out.push(b',');
-            }
-        }
-    }
+    let cents = scaled as i64 as u64;
+    let mut whole = cents / 100;
     let frac = cents % 100;
-    if frac != 0 {
-        out.push(b'.');
-        out.push(b'0' + (frac / 10) as u8);
-        if frac % 10 != 0 {
-            out.push(b'0' + (frac % 10) as u8);
-        }
+    // Sign, at most 14 whole digits with 4 separators, point and two digits.
+    let mut buf = [0u8; 24];
+    buf[0] = b'-';
+    let neg = usize::from(x < 0.0 && cents > 0);
+    let digits = digit_count(whole);
+    let whole_end = neg + digits + (digits - 1) / 3;
+    let len = if frac == 0 {
+        whole_end
+    } else {
+        let [a, b] = pair(frac);
+        buf[whole_end] = b'.';
+        buf[whole_end + 1] = a;
+        buf[whole_end + 2] = b;
+        whole_end + 2 + usize::from(b != b'0')
+    };
+    let mut end = whole_end;
+    while whole >= 1000 {
+        let group = whole % 1000;
+        whole /= 1000;
+        let [a, b] = pair(group % 100);
+        buf[end - 4] = b',';
+        buf[end - 3] = b'0' + (group / 100) as u8;
+        buf[end - 2] = a;
+        buf[end - 1] = b;
+        end -= 4;
     }
+    put_digits(whole, &mut buf, end);
+    emit(&buf, len, out);
 }
 
 /// Write a float in the shortest form that reads back to the same value (JSON numbers).
@@ -224,5 +294,403 @@ mod tests {
         assert_eq!(s(|o| write_shortest(0.25, o)), "0.25");
         assert_eq!(s(|o| write_shortest(3.0, o)), "3");
         assert_eq!(s(|o| write_shortest(f64::INFINITY, o)), "null");
+    }
+
+    /// A small deterministic generator (xorshift64*), so the comparisons need no dependency.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+
+        fn unit(&mut self) -> f64 {
+            (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    /// Values that stress rounding and the limits of the fast paths.
+    fn edge_values() -> Vec<f64> {
+        let mut v = vec![
+            0.0,
+            -0.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            -f64::MIN_POSITIVE,
+            f64::MAX,
+            f64::MIN,
+            f64::EPSILON,
+            1e-9,
+            -1e-9,
+            4e-10,
+            -4e-10,
+            0.5,
+            -0.5,
+            0.05,
+            0.005,
+            0.0005,
+            0.00005,
+            0.000005,
+            0.0000005,
+            1.005,
+            2.675,
+            1.115,
+            28.749999999999996,
+            -28.749999999999996,
+            99.995,
+            999.995,
+            999_999.995,
+            -999_999.995,
+            9.995,
+            0.995,
+            0.9995,
+            0.99995,
+            1e15,
+            8.999_999_999_999e15,
+            9e15,
+            -9e15,
+            9.000_000_000_000_002e15,
+            9e13,
+            8.999_999_999_999_99e13,
+            9e14,
+            9e12,
+            9e11,
+            9e10,
+            9e9,
+            1e16,
+            1e20,
+            -1e20,
+            1e300,
+            u64::MAX as f64,
+            i64::MAX as f64,
+            i64::MIN as f64,
+        ];
+        for e in -8..=17 {
+            let p = 10f64.powi(e);
+            for m in [
+                1.0, 0.5, 0.25, 0.125, 5.0, 9.0, 9.5, 9.99, 9.995, 9.9995, 1.5, 2.5, 12.345,
+            ] {
+                v.push(m * p);
+                v.push(-m * p);
+                v.push(m * p - p * 1e-12);
+                v.push(m * p + p * 1e-12);
+            }
+        }
+        // Exact ties at every precision: k + d/10^n + 5/10^(n+1).
+        for n in 0..=6 {
+            let step = 10f64.powi(-(n + 1));
+            for k in [0.0, 1.0, 7.0, 123.0, 1_000.0, 65_432.0, 1_234_567.0] {
+                for d in 0..20 {
+                    let x = k + d as f64 * step * 10.0 + 5.0 * step;
+                    v.extend([x, -x, x - 1e-10, x + 1e-10]);
+                }
+            }
+        }
+        v
+    }
+
+    /// Edge values, then random values of every magnitude and random money-like values.
+    fn test_values() -> Vec<f64> {
+        let mut v = edge_values();
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..50_000 {
+            let e = (rng.next() % 40) as i32 - 12;
+            let x = rng.unit() * 10f64.powi(e);
+            v.push(if rng.next() % 4 == 0 { -x } else { x });
+            // Money and scores: few decimals, often ties.
+            let cents = (rng.next() % 10_000_000_000) as f64;
+            v.push(cents / 100.0);
+            v.push(cents / 1000.0);
+            v.push(-(cents / 10_000.0));
+            // Arbitrary bit patterns (NaNs, subnormals, huge values).
+            v.push(f64::from_bits(rng.next()));
+        }
+        v
+    }
+
+    #[test]
+    fn fixed_matches_reference() {
+        let mut new = Vec::new();
+        let mut old = Vec::new();
+        for x in test_values() {
+            for d in 0..=8 {
+                new.clear();
+                old.clear();
+                write_fixed(x, d, &mut new);
+                old::write_fixed(x, d, &mut old);
+                assert_eq!(
+                    String::from_utf8_lossy(&new),
+                    String::from_utf8_lossy(&old),
+                    "write_fixed({x:?}, {d})"
+                );
+            }
+            new.clear();
+            old.clear();
+            write_whole(x, &mut new);
+            old::write_whole(x, &mut old);
+            assert_eq!(new, old, "write_whole({x:?})");
+        }
+    }
+
+    #[test]
+    fn fixed_matches_format() {
+        // Within the fast path, the result is `format!` of the half-up rounded value.
+        let mut out = Vec::new();
+        for x in test_values() {
+            for d in 0..=6u32 {
+                let scale = 10u64.pow(d) as f64;
+                if !x.is_finite() || x.abs() * scale + 0.5 + 1e-9 >= FIXED_LIMIT {
+                    continue;
+                }
+                let n = (x.abs() * scale + 0.5 + 1e-9).floor() as u64;
+                let sign = if x < 0.0 && n > 0 { "-" } else { "" };
+                let scale = 10u64.pow(d);
+                let expected = if d == 0 {
+                    format!("{sign}{n}")
+                } else {
+                    format!("{sign}{}.{:0w$}", n / scale, n % scale, w = d as usize)
+                };
+                out.clear();
+                write_fixed(x, d, &mut out);
+                assert_eq!(
+                    String::from_utf8_lossy(&out),
+                    expected,
+                    "write_fixed({x:?}, {d})"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn grouped_matches_reference() {
+        let mut new = Vec::new();
+        let mut old = Vec::new();
+        for x in test_values() {
+            new.clear();
+            old.clear();
+            write_grouped(x, &mut new);
+            old::write_grouped(x, &mut old);
+            assert_eq!(
+                String::from_utf8_lossy(&new),
+                String::from_utf8_lossy(&old),
+                "write_grouped({x:?})"
+            );
+        }
+    }
+
+    #[test]
+    fn grouped_matches_format() {
+        let mut out = Vec::new();
+        for x in test_values() {
+            if !x.is_finite() || x.abs() * 100.0 + 0.5 + 1e-9 >= FIXED_LIMIT {
+                continue;
+            }
+            let cents = (x.abs() * 100.0 + 0.5 + 1e-9).floor() as u64;
+            let digits = (cents / 100).to_string();
+            let mut expected = String::new();
+            if x < 0.0 && cents > 0 {
+                expected.push('-');
+            }
+            for (i, c) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    expected.push(',');
+                }
+                expected.push(c);
+            }
+            match cents % 100 {
+                0 => {}
+                f if f % 10 == 0 => expected.push_str(&format!(".{}", f / 10)),
+                f => expected.push_str(&format!(".{f:02}")),
+            }
+            out.clear();
+            write_grouped(x, &mut out);
+            assert_eq!(
+                String::from_utf8_lossy(&out),
+                expected,
+                "write_grouped({x:?})"
+            );
+        }
+    }
+
+    #[test]
+    fn integers_match_reference() {
+        let mut rng = Rng(12345);
+        let mut values: Vec<u64> = vec![0, 1, 9, 10, 99, 100, 999, 1000, u64::MAX, u64::MAX - 1];
+        for p in 0..20 {
+            let t = 10u64.pow(p);
+            values.extend([t - 1, t, t + 1]);
+        }
+        for _ in 0..100_000 {
+            let bits = rng.next() % 65;
+            values.push(rng.next().checked_shr(bits as u32).unwrap_or(0));
+        }
+        let mut new = Vec::new();
+        for n in values {
+            new.clear();
+            write_u64(n, &mut new);
+            assert_eq!(new, n.to_string().as_bytes());
+            for v in [n as i64, (n as i64).wrapping_neg()] {
+                new.clear();
+                write_int(v, &mut new);
+                assert_eq!(new, v.to_string().as_bytes());
+                let mut old = Vec::new();
+                old::write_int(v, &mut old);
+                assert_eq!(new, old);
+            }
+        }
+        new.clear();
+        write_int(i64::MIN, &mut new);
+        assert_eq!(new, i64::MIN.to_string().as_bytes());
+    }
+
+    #[test]
+    fn appends_after_existing_bytes() {
+        let mut out = b"x=".to_vec();
+        write_fixed(-0.125, 2, &mut out);
+        write_grouped(1234.5, &mut out);
+        write_int(-7, &mut out);
+        assert_eq!(out, b"x=-0.131,234.5-7");
+    }
+
+    /// The implementations before the fixed-size-buffer rewrite, kept as the reference.
+    mod old {
+        use super::super::{DIGIT_PAIRS, write_non_finite};
+
+        /// Write an unsigned integer.
+        pub(super) fn write_u64(mut n: u64, out: &mut Vec<u8>) {
+            let mut buf = [0u8; 20];
+            let mut i = buf.len();
+            while n >= 100 {
+                let pair = (n % 100) as usize * 2;
+                n /= 100;
+                i -= 2;
+                buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+            }
+            if n >= 10 {
+                let pair = n as usize * 2;
+                i -= 2;
+                buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+            } else {
+                i -= 1;
+                buf[i] = b'0' + n as u8;
+            }
+            out.extend_from_slice(&buf[i..]);
+        }
+
+        /// Write an integer.
+        pub(super) fn write_int(v: i64, out: &mut Vec<u8>) {
+            if v < 0 {
+                out.push(b'-');
+            }
+            write_u64(v.unsigned_abs(), out);
+        }
+
+        /// Largest magnitude written through the fixed-point path (beyond it f64 has no fraction digits).
+        const FIXED_LIMIT: f64 = 9.0e15;
+
+        /// Write `x` with exactly `decimals` fraction digits (half-up rounding).
+        /// Non-finite values are written as `NaN`, `inf` or `-inf`.
+        ///
+        /// ```
+        /// let mut out = Vec::new();
+        /// layak::numfmt::write_fixed(193449.666666, 2, &mut out);
+        /// assert_eq!(out, b"193449.67");
+        /// ```
+        pub(super) fn write_fixed(x: f64, decimals: u32, out: &mut Vec<u8>) {
+            if !x.is_finite() {
+                write_non_finite(x, out);
+                return;
+            }
+            const POW10: [u64; 7] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
+            let Some(&scale) = POW10.get(decimals as usize) else {
+                use std::io::Write;
+                let _ = write!(out, "{:.*}", decimals as usize, x);
+                return;
+            };
+            // Half up with the 1e-9 nudge, as in `round_half_up`; truncation of a
+            // non-negative value is its floor.
+            let scaled = x.abs() * scale as f64 + 0.5 + 1e-9;
+            if scaled >= FIXED_LIMIT {
+                use std::io::Write;
+                let _ = write!(out, "{:.*}", decimals as usize, x);
+                return;
+            }
+            let n = scaled as u64;
+            if x < 0.0 && n > 0 {
+                out.push(b'-');
+            }
+            write_u64(n / scale, out);
+            if decimals > 0 {
+                out.push(b'.');
+                let frac = n % scale;
+                let mut div = scale / 10;
+                while div > 0 {
+                    out.push(b'0' + ((frac / div) % 10) as u8);
+                    div /= 10;
+                }
+            }
+        }
+
+        /// Write `x` rounded to a whole number.
+        pub(super) fn write_whole(x: f64, out: &mut Vec<u8>) {
+            write_fixed(x, 0, out);
+        }
+
+        /// Write `x` for a person: thousands separated by `,`, at most two decimals
+        /// with trailing zeros dropped (`412,500`, `193,449.67`, `0.5`).
+        ///
+        /// ```
+        /// let mut out = Vec::new();
+        /// layak::numfmt::write_grouped(1234567.5, &mut out);
+        /// assert_eq!(out, b"1,234,567.5");
+        /// ```
+        pub(super) fn write_grouped(x: f64, out: &mut Vec<u8>) {
+            if !x.is_finite() {
+                write_non_finite(x, out);
+                return;
+            }
+            // Cents, rounded half up with the 1e-9 nudge (truncation is the floor here).
+            let scaled = x.abs() * 100.0 + 0.5 + 1e-9;
+            if scaled >= FIXED_LIMIT {
+                write_fixed(x, 2, out);
+                return;
+            }
+            let cents = scaled as u64;
+            if x < 0.0 && cents > 0 {
+                out.push(b'-');
+            }
+            let whole = cents / 100;
+            if whole < 1000 {
+                write_u64(whole, out);
+            } else {
+                let mut tmp = [0u8; 20];
+                let mut len = 0;
+                let mut n = whole;
+                while n > 0 {
+                    tmp[len] = b'0' + (n % 10) as u8;
+                    len += 1;
+                    n /= 10;
+                }
+                for i in (0..len).rev() {
+                    out.push(tmp[i]);
+                    if i > 0 && i % 3 == 0 {
+                        out.push(b',');
+                    }
+                }
+            }
+            let frac = cents % 100;
+            if frac != 0 {
+                out.push(b'.');
+                out.push(b'0' + (frac / 10) as u8);
+                if frac % 10 != 0 {
+                    out.push(b'0' + (frac % 10) as u8);
+                }
+            }
+        }
     }
 }
