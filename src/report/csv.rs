@@ -138,11 +138,7 @@ impl DecisionWriter<'_> {
         // (rare) needs a second pass.
         out.push(b'"');
         let start = out.len();
-        self.reasons(s, out, |buf, first| {
-            if !first {
-                buf.extend_from_slice(b" | ");
-            }
-        });
+        self.reasons(s, out);
         if self.reasons_may_quote && out[start..].contains(&b'"') {
             let mut cell = std::mem::take(&mut self.cell);
             cell.clear();
@@ -156,14 +152,8 @@ impl DecisionWriter<'_> {
             }
             self.cell = cell;
         }
-        out.push(b'"');
-        out.push(b',');
-        write_csv_field(p.meta.id.as_bytes(), out);
-        out.push(b',');
-        write_csv_field(p.meta.version.as_bytes(), out);
-        out.push(b',');
-        out.extend_from_slice(p.hash.as_bytes());
-        out.push(b'\n');
+        // Closing quote, policy id, version and hash, newline.
+        out.extend_from_slice(&self.plan.csv_tail);
     }
 }
 

@@ -248,11 +248,7 @@ impl DecisionWriter<'_> {
         let mut cell = std::mem::take(&mut self.cell);
         cell.clear();
         // Reasons are rendered as one buffer with NUL separators, then written as strings.
-        self.reasons(s, &mut cell, |buf, first| {
-            if !first {
-                buf.push(0);
-            }
-        });
+        self.reasons(s, &mut cell);
         for (i, part) in cell.split(|&b| b == 0).enumerate() {
             if i > 0 {
                 out.push(b',');
