@@ -25,38 +25,79 @@ const DIGIT_PAIRS: &[u8; 200] = b"\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
 
-/// The digit pair "00".."99" for `n < 100`.
+/// The eight decimal digits of `n < 10^8` (leading zeros included), one per
+/// byte, most significant in the lowest byte: the bytes of `to_le_bytes` in
+/// reading order. Values 0..=9, not yet ASCII.
+///
+/// All eight are computed at once: two 4-digit halves in 32-bit lanes, split
+/// into 2-digit quarters in 16-bit lanes, then into digits, dividing by 100
+/// and 10 with multiply-and-shift that is exact in these ranges.
 #[inline(always)]
-fn pair(n: u64) -> [u8; 2] {
-    let i = n as usize * 2;
-    [DIGIT_PAIRS[i], DIGIT_PAIRS[i + 1]]
+fn digits8(n: u64) -> u64 {
+    debug_assert!(n < 100_000_000);
+    let v = (n / 10_000) | ((n % 10_000) << 32);
+    // x / 100 == (x * 5243) >> 19 for x < 43_699.
+    let hundreds = ((v * 5243) >> 19) & 0x0000_007f_0000_007f;
+    let v = hundreds | ((v - hundreds * 100) << 16);
+    // x / 10 == (x * 103) >> 10 for x < 179.
+    let tens = ((v * 103) >> 10) & 0x000f_000f_000f_000f;
+    tens | ((v - tens * 10) << 8)
 }
 
-/// Number of decimal digits of `n` (1 for 0).
+const ASCII_ZEROS: u64 = 0x3030_3030_3030_3030;
+
+/// Write `n < 10^8` without leading zeros at `buf[pos..]` and return the end.
+/// Eight bytes are written: `buf` needs room for them, and the bytes after
+/// the end are scratch.
 #[inline(always)]
-fn digit_count(n: u64) -> usize {
-    n.checked_ilog10().map_or(1, |d| d as usize + 1)
+fn put_short(n: u64, buf: &mut [u8], pos: usize) -> usize {
+    let d = digits8(n);
+    // Leading zero digits are the low zero bytes; `0` keeps one digit.
+    let zeros = (d.trailing_zeros() / 8).min(7) as usize;
+    let ascii = (d + ASCII_ZEROS) >> (8 * zeros);
+    buf[pos..pos + 8].copy_from_slice(&ascii.to_le_bytes());
+    pos + 8 - zeros
 }
 
-/// Write the decimal digits of `n` into `buf[..end]`, right-aligned at `end`;
-/// `end` must be at least `digit_count(n)`.
+/// Write `n < 10^8` as exactly eight digits at `buf[pos..]` and return the end.
 #[inline(always)]
-fn put_digits(mut n: u64, buf: &mut [u8], mut end: usize) {
-    while n >= 100 {
-        let [a, b] = pair(n % 100);
-        n /= 100;
-        buf[end - 2] = a;
-        buf[end - 1] = b;
-        end -= 2;
-    }
-    if n >= 10 {
-        let [a, b] = pair(n);
-        buf[end - 2] = a;
-        buf[end - 1] = b;
+fn put_eight(n: u64, buf: &mut [u8], pos: usize) -> usize {
+    buf[pos..pos + 8].copy_from_slice(&(digits8(n) + ASCII_ZEROS).to_le_bytes());
+    pos + 8
+}
+
+/// Write any `n` at `buf[pos..]` and return the end (at most 20 digits; eight
+/// bytes of room are needed after the last digit's group start).
+#[inline(always)]
+fn put_u64(n: u64, buf: &mut [u8], pos: usize) -> usize {
+    const E8: u64 = 100_000_000;
+    if n < E8 {
+        put_short(n, buf, pos)
+    } else if n < E8 * E8 {
+        let pos = put_short(n / E8, buf, pos);
+        put_eight(n % E8, buf, pos)
     } else {
-        buf[end - 1] = b'0' + n as u8;
+        let pos = put_short(n / (E8 * E8), buf, pos);
+        let pos = put_eight(n / E8 % E8, buf, pos);
+        put_eight(n % E8, buf, pos)
     }
 }
+
+/// `,000` to `,999`: a thousands group with its separator, one 4-byte copy.
+const COMMA_GROUPS: [[u8; 4]; 1000] = {
+    let mut t = [[0u8; 4]; 1000];
+    let mut i = 0;
+    while i < 1000 {
+        t[i] = [
+            b',',
+            b'0' + (i / 100) as u8,
+            b'0' + (i / 10 % 10) as u8,
+            b'0' + (i % 10) as u8,
+        ];
+        i += 1;
+    }
+    t
+};
 
 /// Append the first `len` bytes of `buf`: one fixed-size copy (no call to
 /// `memcpy`, no length-dependent branch) followed by a truncation.
@@ -71,21 +112,17 @@ fn emit<const N: usize>(buf: &[u8; N], len: usize, out: &mut Vec<u8>) {
 /// Write an unsigned integer.
 #[inline]
 pub fn write_u64(n: u64, out: &mut Vec<u8>) {
-    let mut buf = [0u8; 20];
-    let len = digit_count(n);
-    put_digits(n, &mut buf, len);
+    let mut buf = [0u8; 24];
+    let len = put_u64(n, &mut buf, 0);
     emit(&buf, len, out);
 }
 
 /// Write an integer.
 #[inline]
 pub fn write_int(v: i64, out: &mut Vec<u8>) {
-    let n = v.unsigned_abs();
-    let mut buf = [0u8; 20 + 1];
-    let neg = usize::from(v < 0);
+    let mut buf = [0u8; 32];
     buf[0] = b'-';
-    let len = neg + digit_count(n);
-    put_digits(n, &mut buf, len);
+    let len = put_u64(v.unsigned_abs(), &mut buf, usize::from(v < 0));
     emit(&buf, len, out);
 }
 
@@ -130,35 +167,21 @@ fn fixed<const D: u32>(x: f64, out: &mut Vec<u8>) {
     }
     // In range for i64, whose conversion is cheaper than that of u64.
     let n = scaled as i64 as u64;
-    // Sign, whole digits (at most 16), point and at most 6 fraction digits.
-    let mut buf = [0u8; 24];
+    // Sign, whole digits (at most 16), point and at most 6 fraction digits,
+    // and room for the last eight-byte store.
+    let mut buf = [0u8; 32];
     buf[0] = b'-';
     let neg = usize::from(x < 0.0 && n > 0);
-    let whole = n / scale;
-    let whole_end = neg + digit_count(whole);
-    put_digits(whole, &mut buf, whole_end);
+    let whole_end = put_u64(n / scale, &mut buf, neg);
     if D == 0 {
         emit(&buf, whole_end, out);
         return;
     }
     buf[whole_end] = b'.';
-    let len = whole_end + 1 + D as usize;
-    // The fraction, zero-padded to D digits, right to left in pairs.
-    let mut frac = n % scale;
-    let mut end = len;
-    let mut left = D;
-    while left >= 2 {
-        let [a, b] = pair(frac % 100);
-        frac /= 100;
-        buf[end - 2] = a;
-        buf[end - 1] = b;
-        end -= 2;
-        left -= 2;
-    }
-    if left == 1 {
-        buf[end - 1] = b'0' + frac as u8;
-    }
-    emit(&buf, len, out);
+    // The fraction is the last D of eight zero-padded digits.
+    let frac = (digits8(n % scale) + ASCII_ZEROS) >> (8 * (8 - D));
+    buf[whole_end + 1..whole_end + 9].copy_from_slice(&frac.to_le_bytes());
+    emit(&buf, whole_end + 1 + D as usize, out);
 }
 
 /// `write_fixed` beyond the fast path: many decimals or huge magnitudes.
@@ -199,34 +222,33 @@ pub fn write_grouped(x: f64, out: &mut Vec<u8>) {
     let cents = scaled as i64 as u64;
     let mut whole = cents / 100;
     let frac = cents % 100;
-    // Sign, at most 14 whole digits with 4 separators, point and two digits.
-    let mut buf = [0u8; 24];
+    // Thousands groups, least significant first (whole < 9e13: at most 4 below the top one).
+    let mut groups = [0u16; 5];
+    let mut count = 0;
+    while whole >= 1000 {
+        groups[count] = (whole % 1000) as u16;
+        whole /= 1000;
+        count += 1;
+    }
+    // Sign, at most 14 whole digits with 4 separators, point and two digits,
+    // and room for an eight-byte store.
+    let mut buf = [0u8; 32];
     buf[0] = b'-';
     let neg = usize::from(x < 0.0 && cents > 0);
-    let digits = digit_count(whole);
-    let whole_end = neg + digits + (digits - 1) / 3;
-    let len = if frac == 0 {
-        whole_end
-    } else {
-        let [a, b] = pair(frac);
-        buf[whole_end] = b'.';
-        buf[whole_end + 1] = a;
-        buf[whole_end + 2] = b;
-        whole_end + 2 + usize::from(b != b'0')
-    };
-    let mut end = whole_end;
-    while whole >= 1000 {
-        let group = whole % 1000;
-        whole /= 1000;
-        let [a, b] = pair(group % 100);
-        buf[end - 4] = b',';
-        buf[end - 3] = b'0' + (group / 100) as u8;
-        buf[end - 2] = a;
-        buf[end - 1] = b;
-        end -= 4;
+    let mut pos = put_short(whole, &mut buf, neg);
+    for &g in groups[..count].iter().rev() {
+        buf[pos..pos + 4].copy_from_slice(&COMMA_GROUPS[usize::from(g)]);
+        pos += 4;
     }
-    put_digits(whole, &mut buf, end);
-    emit(&buf, len, out);
+    if frac != 0 {
+        let i = frac as usize * 2;
+        let (a, b) = (DIGIT_PAIRS[i], DIGIT_PAIRS[i + 1]);
+        buf[pos] = b'.';
+        buf[pos + 1] = a;
+        buf[pos + 2] = b;
+        pos += 2 + usize::from(b != b'0');
+    }
+    emit(&buf, pos, out);
 }
 
 /// Write a float in the shortest form that reads back to the same value (JSON numbers).
@@ -546,6 +568,23 @@ mod tests {
         new.clear();
         write_int(i64::MIN, &mut new);
         assert_eq!(new, i64::MIN.to_string().as_bytes());
+    }
+
+    #[test]
+    fn eight_digits_at_once() {
+        let mut rng = Rng(7);
+        let dense = (0..200_000u64).chain((0..100_000_000).step_by(997));
+        let random = (0..200_000).map(|_| rng.next() % 100_000_000);
+        for n in dense
+            .chain(random)
+            .chain([99_999_999, 10_000_000, 9_999_999])
+        {
+            let mut buf = [0u8; 16];
+            let end = put_eight(n, &mut buf, 0);
+            assert_eq!(buf[..end], *format!("{n:08}").as_bytes());
+            let end = put_short(n, &mut buf, 1);
+            assert_eq!(buf[1..end], *n.to_string().as_bytes());
+        }
     }
 
     #[test]
