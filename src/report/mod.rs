@@ -128,6 +128,10 @@ struct Plan<'p> {
     deprivation_status: Vec<Box<[u8]>>,
     /// Per indicator: `: label` (first) and `; label` (later ones).
     indicator_labels: Vec<[Box<[u8]>; 2]>,
+    /// `Some(first)` when indicator `i` is in slot `first + i` (as the loader
+    /// lays them out) and there are at most 64: the row's indicators are then
+    /// read once into a bit mask ([`RowFacts::deprived`]).
+    indicator_base: Option<usize>,
     programs: Vec<ProgramPlan<'p>>,
     /// Per track: `track id`, then `: ` and the reason's lead if it has one.
     tracks: Vec<Lead<'p>>,
@@ -187,6 +191,15 @@ impl<'p> Plan<'p> {
                 })
                 .collect()
         });
+        let indicator_base = p.deprivation.as_ref().and_then(|d| {
+            let first = d.indicators.first()?.slot;
+            let contiguous = d
+                .indicators
+                .iter()
+                .enumerate()
+                .all(|(i, ind)| ind.slot == first + i);
+            (contiguous && d.indicators.len() <= 64).then_some(first)
+        });
         let programs = p
             .programs
             .iter()
@@ -224,6 +237,7 @@ impl<'p> Plan<'p> {
             deprivation: bytes(&[sep, b"deprivation: score "]),
             deprivation_status,
             indicator_labels,
+            indicator_base,
             programs,
             tracks,
             csv_tail: csv_tail.into_boxed_slice(),
@@ -235,6 +249,16 @@ impl<'p> Plan<'p> {
     fn head<'a>(&self, head: &'a [u8], first: bool) -> &'a [u8] {
         &head[if first { self.sep_len } else { 0 }..]
     }
+}
+
+/// What the CSV columns and the reasons of one row both need, found once.
+#[derive(Debug, Clone, Default)]
+struct RowFacts {
+    /// Bit `i` set when indicator `i` holds; `None` without the mask fast
+    /// path (see [`Plan::indicator_base`]).
+    deprived: Option<u64>,
+    /// Where in the output the deprivation score already is, written with four decimals.
+    score: Option<std::ops::Range<usize>>,
 }
 
 impl<'p> DecisionWriter<'p> {
@@ -299,9 +323,21 @@ impl<'p> DecisionWriter<'p> {
         }
     }
 
+    /// Bit `i` set when indicator `i` holds, for policies on the mask fast path.
+    #[inline]
+    fn deprived_mask(&self, slots: &[f64]) -> Option<u64> {
+        let base = self.plan.indicator_base?;
+        let flags = &slots[base..base + self.plan.indicator_labels.len()];
+        let mut mask = 0;
+        for (i, &v) in flags.iter().enumerate() {
+            mask |= u64::from(v != 0.0) << i;
+        }
+        Some(mask)
+    }
+
     /// Render the decision's reasons, each as one sentence, separated by the
     /// format's separator (` | ` in CSV, NUL in JSON).
-    fn reasons(&self, s: &mut Scratch, out: &mut Vec<u8>) {
+    fn reasons(&self, s: &mut Scratch, facts: &RowFacts, out: &mut Vec<u8>) {
         let p = self.policy;
         let plan = &self.plan;
         let enums = &p.enums[..];
@@ -316,18 +352,34 @@ impl<'p> DecisionWriter<'p> {
         if let Some(dep) = &p.deprivation {
             out.extend_from_slice(plan.head(&plan.deprivation, first));
             first = false;
-            numfmt::write_fixed(s.slots[dep.score_slot], 4, out);
+            match &facts.score {
+                Some(at) => out.extend_from_within(at.clone()),
+                None => numfmt::write_fixed(s.slots[dep.score_slot], 4, out),
+            }
             let status = s.slots[dep.status_slot] as usize;
             let status = plan
                 .deprivation_status
                 .get(status.min(crate::policy::DEPRIVATION_STATUSES.len()))
                 .map_or(&b" (?)"[..], |b| &b[..]);
             out.extend_from_slice(status);
-            let mut any = false;
-            for (ind, labels) in dep.indicators.iter().zip(&plan.indicator_labels) {
-                if s.slots[ind.slot] != 0.0 {
-                    out.extend_from_slice(&labels[usize::from(any)]);
-                    any = true;
+            match facts.deprived {
+                Some(mut mask) => {
+                    let mut any = false;
+                    while mask != 0 {
+                        let i = mask.trailing_zeros() as usize;
+                        mask &= mask - 1;
+                        out.extend_from_slice(&plan.indicator_labels[i][usize::from(any)]);
+                        any = true;
+                    }
+                }
+                None => {
+                    let mut any = false;
+                    for (ind, labels) in dep.indicators.iter().zip(&plan.indicator_labels) {
+                        if s.slots[ind.slot] != 0.0 {
+                            out.extend_from_slice(&labels[usize::from(any)]);
+                            any = true;
+                        }
+                    }
                 }
             }
         }
@@ -628,16 +680,31 @@ mod tests {
                     }
                     s.cap = rng.opt();
                     s.track = rng.below(p.tracks.len() as u64 + 1) as usize;
-                    let mut expected = b"prefix".to_vec();
+                    let mut expected = Vec::new();
                     reference_reasons(p, &mut s, sep, &mut expected);
+                    let expected = String::from_utf8_lossy(&expected).into_owned();
+                    // Without facts found up front (the JSON way), after other bytes.
+                    let mut plain = b"prefix".to_vec();
+                    writer.reasons(&mut s, &RowFacts::default(), &mut plain);
+                    assert_eq!(String::from_utf8_lossy(&plain[6..]), expected, "{}", p.file);
+                    // With them, as the CSV row does: the score is already in the output.
                     let mut got = b"prefix".to_vec();
-                    writer.reasons(&mut s, &mut got);
+                    let mut facts = RowFacts {
+                        deprived: writer.deprived_mask(&s.slots),
+                        score: None,
+                    };
+                    if let Some(dep) = &p.deprivation {
+                        let start = got.len();
+                        numfmt::write_fixed(s.slots[dep.score_slot], 4, &mut got);
+                        facts.score = Some(start..got.len());
+                    }
+                    let start = got.len();
+                    writer.reasons(&mut s, &facts, &mut got);
                     assert_eq!(
-                        String::from_utf8_lossy(&got),
-                        String::from_utf8_lossy(&expected),
-                        "{} {:?}",
-                        p.file,
-                        format
+                        String::from_utf8_lossy(&got[start..]),
+                        expected,
+                        "{}",
+                        p.file
                     );
                 }
             }
