@@ -25,35 +25,105 @@ const DIGIT_PAIRS: &[u8; 200] = b"\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
 
+/// The eight decimal digits of `n < 10^8` (leading zeros included), one per
+/// byte, most significant in the lowest byte: the bytes of `to_le_bytes` in
+/// reading order. Values 0..=9, not yet ASCII.
+///
+/// All eight are computed at once: two 4-digit halves in 32-bit lanes, split
+/// into 2-digit quarters in 16-bit lanes, then into digits, dividing by 100
+/// and 10 with multiply-and-shift that is exact in these ranges.
+#[inline(always)]
+fn digits8(n: u64) -> u64 {
+    debug_assert!(n < 100_000_000);
+    let v = (n / 10_000) | ((n % 10_000) << 32);
+    // x / 100 == (x * 5243) >> 19 for x < 43_699.
+    let hundreds = ((v * 5243) >> 19) & 0x0000_007f_0000_007f;
+    let v = hundreds | ((v - hundreds * 100) << 16);
+    // x / 10 == (x * 103) >> 10 for x < 179.
+    let tens = ((v * 103) >> 10) & 0x000f_000f_000f_000f;
+    tens | ((v - tens * 10) << 8)
+}
+
+const ASCII_ZEROS: u64 = 0x3030_3030_3030_3030;
+
+/// Write `n < 10^8` without leading zeros at `buf[pos..]` and return the end.
+/// Eight bytes are written: `buf` needs room for them, and the bytes after
+/// the end are scratch.
+#[inline(always)]
+fn put_short(n: u64, buf: &mut [u8], pos: usize) -> usize {
+    let d = digits8(n);
+    // Leading zero digits are the low zero bytes; `0` keeps one digit.
+    let zeros = (d.trailing_zeros() / 8).min(7) as usize;
+    let ascii = (d + ASCII_ZEROS) >> (8 * zeros);
+    buf[pos..pos + 8].copy_from_slice(&ascii.to_le_bytes());
+    pos + 8 - zeros
+}
+
+/// Write `n < 10^8` as exactly eight digits at `buf[pos..]` and return the end.
+#[inline(always)]
+fn put_eight(n: u64, buf: &mut [u8], pos: usize) -> usize {
+    buf[pos..pos + 8].copy_from_slice(&(digits8(n) + ASCII_ZEROS).to_le_bytes());
+    pos + 8
+}
+
+/// Write any `n` at `buf[pos..]` and return the end (at most 20 digits; eight
+/// bytes of room are needed after the last digit's group start).
+#[inline(always)]
+fn put_u64(n: u64, buf: &mut [u8], pos: usize) -> usize {
+    const E8: u64 = 100_000_000;
+    if n < E8 {
+        put_short(n, buf, pos)
+    } else if n < E8 * E8 {
+        let pos = put_short(n / E8, buf, pos);
+        put_eight(n % E8, buf, pos)
+    } else {
+        let pos = put_short(n / (E8 * E8), buf, pos);
+        let pos = put_eight(n / E8 % E8, buf, pos);
+        put_eight(n % E8, buf, pos)
+    }
+}
+
+/// `,000` to `,999`: a thousands group with its separator, one 4-byte copy.
+const COMMA_GROUPS: [[u8; 4]; 1000] = {
+    let mut t = [[0u8; 4]; 1000];
+    let mut i = 0;
+    while i < 1000 {
+        t[i] = [
+            b',',
+            b'0' + (i / 100) as u8,
+            b'0' + (i / 10 % 10) as u8,
+            b'0' + (i % 10) as u8,
+        ];
+        i += 1;
+    }
+    t
+};
+
+/// Append the first `len` bytes of `buf`: one fixed-size copy (no call to
+/// `memcpy`, no length-dependent branch) followed by a truncation.
+#[inline(always)]
+fn emit<const N: usize>(buf: &[u8; N], len: usize, out: &mut Vec<u8>) {
+    debug_assert!(len <= N);
+    let start = out.len();
+    out.extend_from_slice(buf);
+    out.truncate(start + len);
+}
+
 /// Write an unsigned integer.
 #[inline]
-pub fn write_u64(mut n: u64, out: &mut Vec<u8>) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    while n >= 100 {
-        let pair = (n % 100) as usize * 2;
-        n /= 100;
-        i -= 2;
-        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
-    }
-    if n >= 10 {
-        let pair = n as usize * 2;
-        i -= 2;
-        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
-    } else {
-        i -= 1;
-        buf[i] = b'0' + n as u8;
-    }
-    out.extend_from_slice(&buf[i..]);
+pub fn write_u64(n: u64, out: &mut Vec<u8>) {
+    let mut buf = [0u8; 24];
+    let len = put_u64(n, &mut buf, 0);
+    emit(&buf, len, out);
 }
 
 /// Write an integer.
 #[inline]
 pub fn write_int(v: i64, out: &mut Vec<u8>) {
-    if v < 0 {
-        out.push(b'-');
-    }
-    write_u64(v.unsigned_abs(), out);
+    let mut buf = [0u8; 32];
+    buf[0] = b'-';
+    let len = put_u64(v.unsigned_abs(), &mut buf, usize::from(v < 0));
+    emit(&buf, len, out);
 }
 
 /// Largest magnitude written through the fixed-point path (beyond it f64 has no fraction digits).
@@ -67,44 +137,67 @@ const FIXED_LIMIT: f64 = 9.0e15;
 /// layak::numfmt::write_fixed(193449.666666, 2, &mut out);
 /// assert_eq!(out, b"193449.67");
 /// ```
+#[inline]
 pub fn write_fixed(x: f64, decimals: u32, out: &mut Vec<u8>) {
+    match decimals {
+        0 => fixed::<0>(x, out),
+        1 => fixed::<1>(x, out),
+        2 => fixed::<2>(x, out),
+        3 => fixed::<3>(x, out),
+        4 => fixed::<4>(x, out),
+        5 => fixed::<5>(x, out),
+        6 => fixed::<6>(x, out),
+        _ => fixed_slow(x, decimals, out),
+    }
+}
+
+/// `write_fixed` for `D` decimals (at most 6), with a constant scale.
+fn fixed<const D: u32>(x: f64, out: &mut Vec<u8>) {
     if !x.is_finite() {
         write_non_finite(x, out);
         return;
     }
-    const POW10: [u64; 7] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
-    let Some(&scale) = POW10.get(decimals as usize) else {
-        use std::io::Write;
-        let _ = write!(out, "{:.*}", decimals as usize, x);
-        return;
-    };
+    let scale = 10u64.pow(D);
     // Half up with the 1e-9 nudge, as in `round_half_up`; truncation of a
     // non-negative value is its floor.
     let scaled = x.abs() * scale as f64 + 0.5 + 1e-9;
     if scaled >= FIXED_LIMIT {
-        use std::io::Write;
-        let _ = write!(out, "{:.*}", decimals as usize, x);
+        fixed_slow(x, D, out);
         return;
     }
-    let n = scaled as u64;
-    if x < 0.0 && n > 0 {
-        out.push(b'-');
+    // In range for i64, whose conversion is cheaper than that of u64.
+    let n = scaled as i64 as u64;
+    // Sign, whole digits (at most 16), point and at most 6 fraction digits,
+    // and room for the last eight-byte store.
+    let mut buf = [0u8; 32];
+    buf[0] = b'-';
+    let neg = usize::from(x < 0.0 && n > 0);
+    let whole_end = put_u64(n / scale, &mut buf, neg);
+    if D == 0 {
+        emit(&buf, whole_end, out);
+        return;
     }
-    write_u64(n / scale, out);
-    if decimals > 0 {
-        out.push(b'.');
-        let frac = n % scale;
-        let mut div = scale / 10;
-        while div > 0 {
-            out.push(b'0' + ((frac / div) % 10) as u8);
-            div /= 10;
-        }
+    buf[whole_end] = b'.';
+    // The fraction is the last D of eight zero-padded digits.
+    let frac = (digits8(n % scale) + ASCII_ZEROS) >> (8 * (8 - D));
+    buf[whole_end + 1..whole_end + 9].copy_from_slice(&frac.to_le_bytes());
+    emit(&buf, whole_end + 1 + D as usize, out);
+}
+
+/// `write_fixed` beyond the fast path: many decimals or huge magnitudes.
+#[cold]
+fn fixed_slow(x: f64, decimals: u32, out: &mut Vec<u8>) {
+    use std::io::Write;
+    if !x.is_finite() {
+        write_non_finite(x, out);
+        return;
     }
+    let _ = write!(out, "{:.*}", decimals as usize, x);
 }
 
 /// Write `x` rounded to a whole number.
 pub fn write_whole(x: f64, out: &mut Vec<u8>) {
-    write_fixed(x, 0, out);
+    fixed::<0>(x, out);
 }
 
 /// Write `x` for a person: thousands separated by `,`, at most two decimals
@@ -123,40 +216,39 @@ pub fn write_grouped(x: f64, out: &mut Vec<u8>) {
     // Cents, rounded half up with the 1e-9 nudge (truncation is the floor here).
     let scaled = x.abs() * 100.0 + 0.5 + 1e-9;
     if scaled >= FIXED_LIMIT {
-        write_fixed(x, 2, out);
+        fixed_slow(x, 2, out);
         return;
     }
-    let cents = scaled as u64;
-    if x < 0.0 && cents > 0 {
-        out.push(b'-');
-    }
-    let whole = cents / 100;
-    if whole < 1000 {
-        write_u64(whole, out);
-    } else {
-        let mut tmp = [0u8; 20];
-        let mut len = 0;
-        let mut n = whole;
-        while n > 0 {
-            tmp[len] = b'0' + (n % 10) as u8;
-            len += 1;
-            n /= 10;
-        }
-        for i in (0..len).rev() {
-            out.push(tmp[i]);
-            if i > 0 && i % 3 == 0 {
-                out.push(b',');
-            }
-        }
-    }
+    let cents = scaled as i64 as u64;
+    let mut whole = cents / 100;
     let frac = cents % 100;
-    if frac != 0 {
-        out.push(b'.');
-        out.push(b'0' + (frac / 10) as u8);
-        if frac % 10 != 0 {
-            out.push(b'0' + (frac % 10) as u8);
-        }
+    // Thousands groups, least significant first (whole < 9e13: at most 4 below the top one).
+    let mut groups = [0u16; 5];
+    let mut count = 0;
+    while whole >= 1000 {
+        groups[count] = (whole % 1000) as u16;
+        whole /= 1000;
+        count += 1;
     }
+    // Sign, at most 14 whole digits with 4 separators, point and two digits,
+    // and room for an eight-byte store.
+    let mut buf = [0u8; 32];
+    buf[0] = b'-';
+    let neg = usize::from(x < 0.0 && cents > 0);
+    let mut pos = put_short(whole, &mut buf, neg);
+    for &g in groups[..count].iter().rev() {
+        buf[pos..pos + 4].copy_from_slice(&COMMA_GROUPS[usize::from(g)]);
+        pos += 4;
+    }
+    if frac != 0 {
+        let i = frac as usize * 2;
+        let (a, b) = (DIGIT_PAIRS[i], DIGIT_PAIRS[i + 1]);
+        buf[pos] = b'.';
+        buf[pos + 1] = a;
+        buf[pos + 2] = b;
+        pos += 2 + usize::from(b != b'0');
+    }
+    emit(&buf, pos, out);
 }
 
 /// Write a float in the shortest form that reads back to the same value (JSON numbers).
@@ -224,5 +316,420 @@ mod tests {
         assert_eq!(s(|o| write_shortest(0.25, o)), "0.25");
         assert_eq!(s(|o| write_shortest(3.0, o)), "3");
         assert_eq!(s(|o| write_shortest(f64::INFINITY, o)), "null");
+    }
+
+    /// A small deterministic generator (xorshift64*), so the comparisons need no dependency.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+
+        fn unit(&mut self) -> f64 {
+            (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    /// Values that stress rounding and the limits of the fast paths.
+    fn edge_values() -> Vec<f64> {
+        let mut v = vec![
+            0.0,
+            -0.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            -f64::MIN_POSITIVE,
+            f64::MAX,
+            f64::MIN,
+            f64::EPSILON,
+            1e-9,
+            -1e-9,
+            4e-10,
+            -4e-10,
+            0.5,
+            -0.5,
+            0.05,
+            0.005,
+            0.0005,
+            0.00005,
+            0.000005,
+            0.0000005,
+            1.005,
+            2.675,
+            1.115,
+            28.749999999999996,
+            -28.749999999999996,
+            99.995,
+            999.995,
+            999_999.995,
+            -999_999.995,
+            9.995,
+            0.995,
+            0.9995,
+            0.99995,
+            1e15,
+            8.999_999_999_999e15,
+            9e15,
+            -9e15,
+            9.000_000_000_000_002e15,
+            9e13,
+            8.999_999_999_999_99e13,
+            9e14,
+            9e12,
+            9e11,
+            9e10,
+            9e9,
+            1e16,
+            1e20,
+            -1e20,
+            1e300,
+            u64::MAX as f64,
+            i64::MAX as f64,
+            i64::MIN as f64,
+        ];
+        for e in -8..=17 {
+            let p = 10f64.powi(e);
+            for m in [
+                1.0, 0.5, 0.25, 0.125, 5.0, 9.0, 9.5, 9.99, 9.995, 9.9995, 1.5, 2.5, 12.345,
+            ] {
+                v.push(m * p);
+                v.push(-m * p);
+                v.push(m * p - p * 1e-12);
+                v.push(m * p + p * 1e-12);
+            }
+        }
+        // Exact ties at every precision: k + d/10^n + 5/10^(n+1).
+        for n in 0..=6 {
+            let step = 10f64.powi(-(n + 1));
+            for k in [0.0, 1.0, 7.0, 123.0, 1_000.0, 65_432.0, 1_234_567.0] {
+                for d in 0..20 {
+                    let x = k + d as f64 * step * 10.0 + 5.0 * step;
+                    v.extend([x, -x, x - 1e-10, x + 1e-10]);
+                }
+            }
+        }
+        v
+    }
+
+    /// Edge values, then random values of every magnitude and random money-like values.
+    fn test_values() -> Vec<f64> {
+        let mut v = edge_values();
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..50_000 {
+            let e = (rng.next() % 40) as i32 - 12;
+            let x = rng.unit() * 10f64.powi(e);
+            v.push(if rng.next() % 4 == 0 { -x } else { x });
+            // Money and scores: few decimals, often ties.
+            let cents = (rng.next() % 10_000_000_000) as f64;
+            v.push(cents / 100.0);
+            v.push(cents / 1000.0);
+            v.push(-(cents / 10_000.0));
+            // Arbitrary bit patterns (NaNs, subnormals, huge values).
+            v.push(f64::from_bits(rng.next()));
+        }
+        v
+    }
+
+    #[test]
+    fn fixed_matches_reference() {
+        let mut new = Vec::new();
+        let mut old = Vec::new();
+        for x in test_values() {
+            for d in 0..=8 {
+                new.clear();
+                old.clear();
+                write_fixed(x, d, &mut new);
+                old::write_fixed(x, d, &mut old);
+                assert_eq!(
+                    String::from_utf8_lossy(&new),
+                    String::from_utf8_lossy(&old),
+                    "write_fixed({x:?}, {d})"
+                );
+            }
+            new.clear();
+            old.clear();
+            write_whole(x, &mut new);
+            old::write_whole(x, &mut old);
+            assert_eq!(new, old, "write_whole({x:?})");
+        }
+    }
+
+    #[test]
+    fn fixed_matches_format() {
+        // Within the fast path, the result is `format!` of the half-up rounded value.
+        let mut out = Vec::new();
+        for x in test_values() {
+            for d in 0..=6u32 {
+                let scale = 10u64.pow(d) as f64;
+                if !x.is_finite() || x.abs() * scale + 0.5 + 1e-9 >= FIXED_LIMIT {
+                    continue;
+                }
+                let n = (x.abs() * scale + 0.5 + 1e-9).floor() as u64;
+                let sign = if x < 0.0 && n > 0 { "-" } else { "" };
+                let scale = 10u64.pow(d);
+                let expected = if d == 0 {
+                    format!("{sign}{n}")
+                } else {
+                    format!("{sign}{}.{:0w$}", n / scale, n % scale, w = d as usize)
+                };
+                out.clear();
+                write_fixed(x, d, &mut out);
+                assert_eq!(
+                    String::from_utf8_lossy(&out),
+                    expected,
+                    "write_fixed({x:?}, {d})"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn grouped_matches_reference() {
+        let mut new = Vec::new();
+        let mut old = Vec::new();
+        for x in test_values() {
+            new.clear();
+            old.clear();
+            write_grouped(x, &mut new);
+            old::write_grouped(x, &mut old);
+            assert_eq!(
+                String::from_utf8_lossy(&new),
+                String::from_utf8_lossy(&old),
+                "write_grouped({x:?})"
+            );
+        }
+    }
+
+    #[test]
+    fn grouped_matches_format() {
+        let mut out = Vec::new();
+        for x in test_values() {
+            if !x.is_finite() || x.abs() * 100.0 + 0.5 + 1e-9 >= FIXED_LIMIT {
+                continue;
+            }
+            let cents = (x.abs() * 100.0 + 0.5 + 1e-9).floor() as u64;
+            let digits = (cents / 100).to_string();
+            let mut expected = String::new();
+            if x < 0.0 && cents > 0 {
+                expected.push('-');
+            }
+            for (i, c) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    expected.push(',');
+                }
+                expected.push(c);
+            }
+            match cents % 100 {
+                0 => {}
+                f if f % 10 == 0 => expected.push_str(&format!(".{}", f / 10)),
+                f => expected.push_str(&format!(".{f:02}")),
+            }
+            out.clear();
+            write_grouped(x, &mut out);
+            assert_eq!(
+                String::from_utf8_lossy(&out),
+                expected,
+                "write_grouped({x:?})"
+            );
+        }
+    }
+
+    #[test]
+    fn integers_match_reference() {
+        let mut rng = Rng(12345);
+        let mut values: Vec<u64> = vec![0, 1, 9, 10, 99, 100, 999, 1000, u64::MAX, u64::MAX - 1];
+        for p in 0..20 {
+            let t = 10u64.pow(p);
+            values.extend([t - 1, t, t + 1]);
+        }
+        for _ in 0..100_000 {
+            let bits = rng.next() % 65;
+            values.push(rng.next().checked_shr(bits as u32).unwrap_or(0));
+        }
+        let mut new = Vec::new();
+        for n in values {
+            new.clear();
+            write_u64(n, &mut new);
+            assert_eq!(new, n.to_string().as_bytes());
+            for v in [n as i64, (n as i64).wrapping_neg()] {
+                new.clear();
+                write_int(v, &mut new);
+                assert_eq!(new, v.to_string().as_bytes());
+                let mut old = Vec::new();
+                old::write_int(v, &mut old);
+                assert_eq!(new, old);
+            }
+        }
+        new.clear();
+        write_int(i64::MIN, &mut new);
+        assert_eq!(new, i64::MIN.to_string().as_bytes());
+    }
+
+    #[test]
+    fn eight_digits_at_once() {
+        let mut rng = Rng(7);
+        let dense = (0..200_000u64).chain((0..100_000_000).step_by(997));
+        let random = (0..200_000).map(|_| rng.next() % 100_000_000);
+        for n in dense
+            .chain(random)
+            .chain([99_999_999, 10_000_000, 9_999_999])
+        {
+            let mut buf = [0u8; 16];
+            let end = put_eight(n, &mut buf, 0);
+            assert_eq!(buf[..end], *format!("{n:08}").as_bytes());
+            let end = put_short(n, &mut buf, 1);
+            assert_eq!(buf[1..end], *n.to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn appends_after_existing_bytes() {
+        let mut out = b"x=".to_vec();
+        write_fixed(-0.125, 2, &mut out);
+        write_grouped(1234.5, &mut out);
+        write_int(-7, &mut out);
+        assert_eq!(out, b"x=-0.131,234.5-7");
+    }
+
+    /// The implementations before the fixed-size-buffer rewrite, kept as the reference.
+    mod old {
+        use super::super::{DIGIT_PAIRS, write_non_finite};
+
+        /// Write an unsigned integer.
+        pub(super) fn write_u64(mut n: u64, out: &mut Vec<u8>) {
+            let mut buf = [0u8; 20];
+            let mut i = buf.len();
+            while n >= 100 {
+                let pair = (n % 100) as usize * 2;
+                n /= 100;
+                i -= 2;
+                buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+            }
+            if n >= 10 {
+                let pair = n as usize * 2;
+                i -= 2;
+                buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+            } else {
+                i -= 1;
+                buf[i] = b'0' + n as u8;
+            }
+            out.extend_from_slice(&buf[i..]);
+        }
+
+        /// Write an integer.
+        pub(super) fn write_int(v: i64, out: &mut Vec<u8>) {
+            if v < 0 {
+                out.push(b'-');
+            }
+            write_u64(v.unsigned_abs(), out);
+        }
+
+        /// Largest magnitude written through the fixed-point path (beyond it f64 has no fraction digits).
+        const FIXED_LIMIT: f64 = 9.0e15;
+
+        /// Write `x` with exactly `decimals` fraction digits (half-up rounding).
+        /// Non-finite values are written as `NaN`, `inf` or `-inf`.
+        ///
+        /// ```
+        /// let mut out = Vec::new();
+        /// layak::numfmt::write_fixed(193449.666666, 2, &mut out);
+        /// assert_eq!(out, b"193449.67");
+        /// ```
+        pub(super) fn write_fixed(x: f64, decimals: u32, out: &mut Vec<u8>) {
+            if !x.is_finite() {
+                write_non_finite(x, out);
+                return;
+            }
+            const POW10: [u64; 7] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
+            let Some(&scale) = POW10.get(decimals as usize) else {
+                use std::io::Write;
+                let _ = write!(out, "{:.*}", decimals as usize, x);
+                return;
+            };
+            // Half up with the 1e-9 nudge, as in `round_half_up`; truncation of a
+            // non-negative value is its floor.
+            let scaled = x.abs() * scale as f64 + 0.5 + 1e-9;
+            if scaled >= FIXED_LIMIT {
+                use std::io::Write;
+                let _ = write!(out, "{:.*}", decimals as usize, x);
+                return;
+            }
+            let n = scaled as u64;
+            if x < 0.0 && n > 0 {
+                out.push(b'-');
+            }
+            write_u64(n / scale, out);
+            if decimals > 0 {
+                out.push(b'.');
+                let frac = n % scale;
+                let mut div = scale / 10;
+                while div > 0 {
+                    out.push(b'0' + ((frac / div) % 10) as u8);
+                    div /= 10;
+                }
+            }
+        }
+
+        /// Write `x` rounded to a whole number.
+        pub(super) fn write_whole(x: f64, out: &mut Vec<u8>) {
+            write_fixed(x, 0, out);
+        }
+
+        /// Write `x` for a person: thousands separated by `,`, at most two decimals
+        /// with trailing zeros dropped (`412,500`, `193,449.67`, `0.5`).
+        ///
+        /// ```
+        /// let mut out = Vec::new();
+        /// layak::numfmt::write_grouped(1234567.5, &mut out);
+        /// assert_eq!(out, b"1,234,567.5");
+        /// ```
+        pub(super) fn write_grouped(x: f64, out: &mut Vec<u8>) {
+            if !x.is_finite() {
+                write_non_finite(x, out);
+                return;
+            }
+            // Cents, rounded half up with the 1e-9 nudge (truncation is the floor here).
+            let scaled = x.abs() * 100.0 + 0.5 + 1e-9;
+            if scaled >= FIXED_LIMIT {
+                write_fixed(x, 2, out);
+                return;
+            }
+            let cents = scaled as u64;
+            if x < 0.0 && cents > 0 {
+                out.push(b'-');
+            }
+            let whole = cents / 100;
+            if whole < 1000 {
+                write_u64(whole, out);
+            } else {
+                let mut tmp = [0u8; 20];
+                let mut len = 0;
+                let mut n = whole;
+                while n > 0 {
+                    tmp[len] = b'0' + (n % 10) as u8;
+                    len += 1;
+                    n /= 10;
+                }
+                for i in (0..len).rev() {
+                    out.push(tmp[i]);
+                    if i > 0 && i % 3 == 0 {
+                        out.push(b',');
+                    }
+                }
+            }
+            let frac = cents % 100;
+            if frac != 0 {
+                out.push(b'.');
+                out.push(b'0' + (frac / 10) as u8);
+                if frac % 10 != 0 {
+                    out.push(b'0' + (frac % 10) as u8);
+                }
+            }
+        }
     }
 }

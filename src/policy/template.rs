@@ -128,21 +128,45 @@ impl Template {
         enums: &[EnumDef],
         out: &mut Vec<u8>,
     ) {
-        for seg in &self.segments {
-            match seg {
-                Segment::Text(t) => out.extend_from_slice(t.as_bytes()),
-                Segment::Slot { slot, ty } => {
-                    let v = slots.get(*slot).copied().unwrap_or(f64::NAN);
-                    write_value(v, *ty, enums, out);
-                }
-                Segment::Value { program, ty } => {
-                    let v = program.eval(slots, stack);
-                    write_value(v, *ty, enums, out);
-                }
+        render_segments(&self.segments, slots, stack, enums, out);
+    }
+
+    /// The literal text the template starts with (empty if it starts with a
+    /// hole) and the segments after it. Writers copy the text once together
+    /// with what precedes it, then render the rest with [`render_segments`].
+    pub fn split_lead(&self) -> (&str, &[Segment]) {
+        match self.segments.split_first() {
+            Some((Segment::Text(t), rest)) => (t, rest),
+            _ => ("", &self.segments),
+        }
+    }
+}
+
+/// Render a run of template segments into `out` (see [`Template::render`]).
+#[inline]
+pub fn render_segments(
+    segments: &[Segment],
+    slots: &[f64],
+    stack: &mut expr::Stack,
+    enums: &[EnumDef],
+    out: &mut Vec<u8>,
+) {
+    for seg in segments {
+        match seg {
+            Segment::Text(t) => out.extend_from_slice(t.as_bytes()),
+            Segment::Slot { slot, ty } => {
+                let v = slots.get(*slot).copied().unwrap_or(f64::NAN);
+                write_value(v, *ty, enums, out);
+            }
+            Segment::Value { program, ty } => {
+                let v = program.eval(slots, stack);
+                write_value(v, *ty, enums, out);
             }
         }
     }
+}
 
+impl Template {
     /// Render to a new string (for traces and tests; not on the hot path).
     pub fn render_string(
         &self,

@@ -7,7 +7,7 @@
 //! empty. Text copied from the input is neutralised against spreadsheet
 //! formula injection (see [`write_csv_text`]).
 
-use super::{Decision, DecisionWriter};
+use super::{Decision, DecisionWriter, RowFacts};
 use crate::engine::Status;
 use crate::numfmt;
 
@@ -77,8 +77,15 @@ impl DecisionWriter<'_> {
             numfmt::write_fixed(s.slots[slot], 2, out);
         }
         out.push(b',');
+        let mut facts = RowFacts {
+            deprived: self.deprived_mask(&s.slots),
+            score: None,
+        };
         if let Some(dep) = &p.deprivation {
+            // Written once; the deprivation reason copies it.
+            let start = out.len();
             numfmt::write_fixed(s.slots[dep.score_slot], 4, out);
+            facts.score = Some(start..out.len());
         }
         out.push(b',');
         if let Some(st) = self.deprivation_status(s) {
@@ -87,13 +94,26 @@ impl DecisionWriter<'_> {
         out.push(b',');
         if let Some(dep) = &p.deprivation {
             let mut first = true;
-            for ind in &dep.indicators {
-                if s.slots[ind.slot] != 0.0 {
-                    if !first {
-                        out.push(b';');
+            let mut id = |out: &mut Vec<u8>, i: usize| {
+                if !first {
+                    out.push(b';');
+                }
+                first = false;
+                out.extend_from_slice(dep.indicators[i].id.as_bytes());
+            };
+            match facts.deprived {
+                Some(mut mask) => {
+                    while mask != 0 {
+                        id(out, mask.trailing_zeros() as usize);
+                        mask &= mask - 1;
                     }
-                    first = false;
-                    out.extend_from_slice(ind.id.as_bytes());
+                }
+                None => {
+                    for (i, ind) in dep.indicators.iter().enumerate() {
+                        if s.slots[ind.slot] != 0.0 {
+                            id(out, i);
+                        }
+                    }
                 }
             }
         }
@@ -138,11 +158,7 @@ impl DecisionWriter<'_> {
         // (rare) needs a second pass.
         out.push(b'"');
         let start = out.len();
-        self.reasons(s, out, |buf, first| {
-            if !first {
-                buf.extend_from_slice(b" | ");
-            }
-        });
+        self.reasons(s, &facts, out);
         if self.reasons_may_quote && out[start..].contains(&b'"') {
             let mut cell = std::mem::take(&mut self.cell);
             cell.clear();
@@ -156,14 +172,8 @@ impl DecisionWriter<'_> {
             }
             self.cell = cell;
         }
-        out.push(b'"');
-        out.push(b',');
-        write_csv_field(p.meta.id.as_bytes(), out);
-        out.push(b',');
-        write_csv_field(p.meta.version.as_bytes(), out);
-        out.push(b',');
-        out.extend_from_slice(p.hash.as_bytes());
-        out.push(b'\n');
+        // Closing quote, policy id, version and hash, newline.
+        out.extend_from_slice(&self.plan.csv_tail);
     }
 }
 

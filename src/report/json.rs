@@ -26,7 +26,7 @@
 //!
 //! `json` writes one array of these objects; `ndjson` one object per line.
 
-use super::{Decision, DecisionWriter};
+use super::{Decision, DecisionWriter, RowFacts};
 use crate::engine::Status;
 use crate::numfmt;
 
@@ -128,15 +128,32 @@ impl DecisionWriter<'_> {
         out.push(b',');
         key("deprived", out);
         out.push(b'[');
+        let facts = RowFacts {
+            deprived: self.deprived_mask(&s.slots),
+            score: None,
+        };
         if let Some(dep) = &p.deprivation {
             let mut first = true;
-            for ind in &dep.indicators {
-                if s.slots[ind.slot] != 0.0 {
-                    if !first {
-                        out.push(b',');
+            let mut id = |out: &mut Vec<u8>, i: usize| {
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                write_json_str(dep.indicators[i].id.as_bytes(), out);
+            };
+            match facts.deprived {
+                Some(mut mask) => {
+                    while mask != 0 {
+                        id(out, mask.trailing_zeros() as usize);
+                        mask &= mask - 1;
                     }
-                    first = false;
-                    write_json_str(ind.id.as_bytes(), out);
+                }
+                None => {
+                    for (i, ind) in dep.indicators.iter().enumerate() {
+                        if s.slots[ind.slot] != 0.0 {
+                            id(out, i);
+                        }
+                    }
                 }
             }
         }
@@ -248,11 +265,7 @@ impl DecisionWriter<'_> {
         let mut cell = std::mem::take(&mut self.cell);
         cell.clear();
         // Reasons are rendered as one buffer with NUL separators, then written as strings.
-        self.reasons(s, &mut cell, |buf, first| {
-            if !first {
-                buf.push(0);
-            }
-        });
+        self.reasons(s, &facts, &mut cell);
         for (i, part) in cell.split(|&b| b == 0).enumerate() {
             if i > 0 {
                 out.push(b',');

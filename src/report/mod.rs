@@ -12,7 +12,8 @@ pub mod summary;
 use crate::engine::{Scratch, Status};
 use crate::input::Reject;
 use crate::numfmt;
-use crate::policy::{Period, Policy};
+use crate::policy::template::render_segments;
+use crate::policy::{Period, Policy, Segment, Template};
 
 pub use self::csv::{write_csv_field, write_csv_text};
 pub use self::json::write_json_str;
@@ -100,16 +101,179 @@ pub struct DecisionWriter<'p> {
     /// Whether a reason can contain `"` at all (only if some constant text of
     /// the policy does): if not, the CSV reasons cell needs no escaping scan.
     reasons_may_quote: bool,
+    /// The constant bytes of this policy's rows, prepared once.
+    plan: Plan<'p>,
     /// Reused buffer for a CSV cell built from pieces (reasons).
     cell: Vec<u8>,
 }
 
+/// Constant text that starts a reason sentence (separator, id, `: ` and the
+/// template's leading text, copied at once), then the rest of the template.
+struct Lead<'p> {
+    /// The separator from the previous sentence, then the sentence's constant start.
+    head: Box<[u8]>,
+    rest: &'p [Segment],
+}
+
+/// Per-policy byte strings for the reasons and the constant CSV columns,
+/// built once per writer so that a row is written with few, larger copies.
+struct Plan<'p> {
+    /// Length of the separator every sentence head starts with (skipped for the first).
+    sep_len: usize,
+    /// Per policy reason.
+    reasons: Vec<Lead<'p>>,
+    /// `deprivation: score `.
+    deprivation: Box<[u8]>,
+    /// ` (status)` per value of `DEPRIVATION_STATUSES`, then ` (?)`.
+    deprivation_status: Vec<Box<[u8]>>,
+    /// Per indicator: `: label` (first) and `; label` (later ones).
+    indicator_labels: Vec<[Box<[u8]>; 2]>,
+    /// `Some(first)` when indicator `i` is in slot `first + i` (as the loader
+    /// lays them out) and there are at most 64: the row's indicators are then
+    /// read once into a bit mask ([`RowFacts::deprived`]).
+    indicator_base: Option<usize>,
+    programs: Vec<ProgramPlan<'p>>,
+    /// Per track: `track id`, then `: ` and the reason's lead if it has one.
+    tracks: Vec<Lead<'p>>,
+    /// The end of a CSV row after the reasons: closing quote, policy id,
+    /// version and hash, newline.
+    csv_tail: Box<[u8]>,
+}
+
+struct ProgramPlan<'p> {
+    /// `id: ` and the reason's lead (or `id: eligible`).
+    granted: Lead<'p>,
+    /// `id: deferred` (the head of a deferred program's sentence).
+    deferred: Box<[u8]>,
+    /// `; ` and the reason's lead (or `; eligible`), after the deferral; no separator.
+    after_deferral: Lead<'p>,
+}
+
+impl<'p> Plan<'p> {
+    fn new(p: &'p Policy, sep: &[u8]) -> Plan<'p> {
+        let bytes = |parts: &[&[u8]]| -> Box<[u8]> { parts.concat().into_boxed_slice() };
+        let lead = |prefix: &[&[u8]], t: &'p Template| -> Lead<'p> {
+            let (text, rest) = t.split_lead();
+            let mut head = prefix.concat();
+            head.extend_from_slice(text.as_bytes());
+            Lead {
+                head: head.into_boxed_slice(),
+                rest,
+            }
+        };
+        let fixed = |parts: &[&[u8]]| Lead {
+            head: bytes(parts),
+            rest: &[],
+        };
+        let reasons = p
+            .reasons
+            .iter()
+            .map(|r| lead(&[sep, r.id.as_bytes(), b": "], &r.text))
+            .collect();
+        let mut deprivation_status: Vec<Box<[u8]>> = crate::policy::DEPRIVATION_STATUSES
+            .iter()
+            .map(|st| bytes(&[b" (", st.as_bytes(), b")"]))
+            .collect();
+        deprivation_status.push(bytes(&[b" (?)"]));
+        let indicator_labels = p.deprivation.as_ref().map_or(Vec::new(), |d| {
+            d.indicators
+                .iter()
+                .map(|ind| {
+                    let label = if ind.label.is_empty() {
+                        &ind.id
+                    } else {
+                        &ind.label
+                    };
+                    [
+                        bytes(&[b": ", label.as_bytes()]),
+                        bytes(&[b"; ", label.as_bytes()]),
+                    ]
+                })
+                .collect()
+        });
+        let indicator_base = p.deprivation.as_ref().and_then(|d| {
+            let first = d.indicators.first()?.slot;
+            let contiguous = d
+                .indicators
+                .iter()
+                .enumerate()
+                .all(|(i, ind)| ind.slot == first + i);
+            (contiguous && d.indicators.len() <= 64).then_some(first)
+        });
+        let programs = p
+            .programs
+            .iter()
+            .map(|prog| {
+                let id = prog.id.as_bytes();
+                let (granted, after_deferral) = match &prog.reason {
+                    Some(t) => (lead(&[sep, id, b": "], t), lead(&[b"; "], t)),
+                    None => (fixed(&[sep, id, b": eligible"]), fixed(&[b"; eligible"])),
+                };
+                ProgramPlan {
+                    granted,
+                    deferred: bytes(&[sep, id, b": deferred"]),
+                    after_deferral,
+                }
+            })
+            .collect();
+        let tracks = p
+            .tracks
+            .iter()
+            .map(|t| match &t.reason {
+                Some(r) => lead(&[sep, b"track ", t.id.as_bytes(), b": "], r),
+                None => fixed(&[sep, b"track ", t.id.as_bytes()]),
+            })
+            .collect();
+        let mut csv_tail = b"\",".to_vec();
+        write_csv_field(p.meta.id.as_bytes(), &mut csv_tail);
+        csv_tail.push(b',');
+        write_csv_field(p.meta.version.as_bytes(), &mut csv_tail);
+        csv_tail.push(b',');
+        csv_tail.extend_from_slice(p.hash.as_bytes());
+        csv_tail.push(b'\n');
+        Plan {
+            sep_len: sep.len(),
+            reasons,
+            deprivation: bytes(&[sep, b"deprivation: score "]),
+            deprivation_status,
+            indicator_labels,
+            indicator_base,
+            programs,
+            tracks,
+            csv_tail: csv_tail.into_boxed_slice(),
+        }
+    }
+
+    /// The head of a sentence: without its separator if it is the first.
+    #[inline]
+    fn head<'a>(&self, head: &'a [u8], first: bool) -> &'a [u8] {
+        &head[if first { self.sep_len } else { 0 }..]
+    }
+}
+
+/// What the CSV columns and the reasons of one row both need, found once.
+#[derive(Debug, Clone, Default)]
+struct RowFacts {
+    /// Bit `i` set when indicator `i` holds; `None` without the mask fast
+    /// path (see [`Plan::indicator_base`]).
+    deprived: Option<u64>,
+    /// Where in the output the deprivation score already is, written with four decimals.
+    score: Option<std::ops::Range<usize>>,
+}
+
 impl<'p> DecisionWriter<'p> {
     pub fn new(policy: &'p Policy, format: Format) -> DecisionWriter<'p> {
+        // Reasons are joined with ` | ` in a CSV cell; JSON renders them into
+        // one buffer with NUL separators and splits it.
+        let sep: &[u8] = match format {
+            Format::Csv => b" | ",
+            Format::Json | Format::Ndjson => b"\0",
+        };
         DecisionWriter {
             policy,
             format,
             reasons_may_quote: reasons_may_quote(policy),
+            plan: Plan::new(policy, sep),
             cell: Vec::with_capacity(1024),
         }
     }
@@ -159,12 +323,193 @@ impl<'p> DecisionWriter<'p> {
         }
     }
 
-    /// Render the decision's reasons, each as one sentence, calling `sep` between them.
-    fn reasons(&self, s: &mut Scratch, out: &mut Vec<u8>, mut sep: impl FnMut(&mut Vec<u8>, bool)) {
+    /// Bit `i` set when indicator `i` holds, for policies on the mask fast path.
+    #[inline]
+    fn deprived_mask(&self, slots: &[f64]) -> Option<u64> {
+        let base = self.plan.indicator_base?;
+        let flags = &slots[base..base + self.plan.indicator_labels.len()];
+        let mut mask = 0;
+        for (i, &v) in flags.iter().enumerate() {
+            mask |= u64::from(v != 0.0) << i;
+        }
+        Some(mask)
+    }
+
+    /// Render the decision's reasons, each as one sentence, separated by the
+    /// format's separator (` | ` in CSV, NUL in JSON).
+    fn reasons(&self, s: &mut Scratch, facts: &RowFacts, out: &mut Vec<u8>) {
         let p = self.policy;
+        let plan = &self.plan;
+        let enums = &p.enums[..];
+        let mut first = true;
+        for (lead, &holds) in plan.reasons.iter().zip(&s.reasons) {
+            if holds {
+                out.extend_from_slice(plan.head(&lead.head, first));
+                first = false;
+                render_segments(lead.rest, &s.slots, &mut s.stack, enums, out);
+            }
+        }
+        if let Some(dep) = &p.deprivation {
+            out.extend_from_slice(plan.head(&plan.deprivation, first));
+            first = false;
+            match &facts.score {
+                Some(at) => out.extend_from_within(at.clone()),
+                None => numfmt::write_fixed(s.slots[dep.score_slot], 4, out),
+            }
+            let status = s.slots[dep.status_slot] as usize;
+            let status = plan
+                .deprivation_status
+                .get(status.min(crate::policy::DEPRIVATION_STATUSES.len()))
+                .map_or(&b" (?)"[..], |b| &b[..]);
+            out.extend_from_slice(status);
+            match facts.deprived {
+                Some(mut mask) => {
+                    let mut any = false;
+                    while mask != 0 {
+                        let i = mask.trailing_zeros() as usize;
+                        mask &= mask - 1;
+                        out.extend_from_slice(&plan.indicator_labels[i][usize::from(any)]);
+                        any = true;
+                    }
+                }
+                None => {
+                    let mut any = false;
+                    for (ind, labels) in dep.indicators.iter().zip(&plan.indicator_labels) {
+                        if s.slots[ind.slot] != 0.0 {
+                            out.extend_from_slice(&labels[usize::from(any)]);
+                            any = true;
+                        }
+                    }
+                }
+            }
+        }
+        for (o, pp) in s.programs.iter().zip(&plan.programs) {
+            let lead = match o.status {
+                Status::Denied => continue,
+                Status::Granted => {
+                    out.extend_from_slice(plan.head(&pp.granted.head, first));
+                    &pp.granted
+                }
+                Status::Deferred => {
+                    out.extend_from_slice(plan.head(&pp.deferred, first));
+                    if let Some(m) = o.starts_after_months {
+                        out.extend_from_slice(b", starts after ");
+                        numfmt::write_grouped(m, out);
+                        out.extend_from_slice(b" months");
+                    }
+                    out.extend_from_slice(&pp.after_deferral.head);
+                    &pp.after_deferral
+                }
+            };
+            first = false;
+            render_segments(lead.rest, &s.slots, &mut s.stack, enums, out);
+            if let Some(from) = o.capped_from {
+                out.extend_from_slice(b"; capped from ");
+                numfmt::write_grouped(from, out);
+                out.extend_from_slice(b" to ");
+                numfmt::write_grouped(o.amount, out);
+                if let Some(cap) = s.cap {
+                    out.extend_from_slice(b" by the household monthly cap of ");
+                    numfmt::write_grouped(cap, out);
+                }
+            }
+        }
+        if let Some(lead) = plan.tracks.get(s.track) {
+            out.extend_from_slice(plan.head(&lead.head, first));
+            render_segments(lead.rest, &s.slots, &mut s.stack, enums, out);
+        }
+    }
+
+    fn enum_name(&self, enum_id: u16, v: f64) -> &str {
+        self.policy
+            .enums
+            .get(usize::from(enum_id))
+            .and_then(|e| e.values.get(v as usize))
+            .map_or("", String::as_str)
+    }
+
+    fn income_status(&self, s: &Scratch) -> Option<&str> {
+        self.policy
+            .fields
+            .income_status
+            .map(|(slot, e)| self.enum_name(e, s.slots[slot]))
+    }
+
+    fn deprivation_status(&self, s: &Scratch) -> Option<&'static str> {
+        self.policy.deprivation.as_ref().map(|d| {
+            crate::policy::DEPRIVATION_STATUSES
+                .get(s.slots[d.status_slot] as usize)
+                .copied()
+                .unwrap_or("")
+        })
+    }
+
+    fn period_of(&self, i: usize) -> Period {
+        self.policy.programs[i].period
+    }
+}
+
+/// True when some text that reasons are made of contains `"`. Values written
+/// into reasons are numbers, enum values and yes/no, which never do.
+fn reasons_may_quote(p: &Policy) -> bool {
+    let template = |t: &Template| {
+        t.segments
+            .iter()
+            .any(|s| matches!(s, Segment::Text(text) if text.contains('"')))
+    };
+    p.reasons
+        .iter()
+        .any(|r| r.id.contains('"') || template(&r.text))
+        || p.programs
+            .iter()
+            .any(|g| g.id.contains('"') || g.reason.as_ref().is_some_and(template))
+        || p.tracks
+            .iter()
+            .any(|t| t.id.contains('"') || t.reason.as_ref().is_some_and(template))
+        || p.deprivation.as_ref().is_some_and(|d| {
+            d.indicators
+                .iter()
+                .any(|i| i.id.contains('"') || i.label.contains('"'))
+        })
+        || p.enums
+            .iter()
+            .any(|e| e.values.iter().any(|v| v.contains('"')))
+}
+
+/// Write one reject as a CSV row of [`REJECT_COLUMNS`].
+pub fn write_reject_csv(r: &Reject, out: &mut Vec<u8>) {
+    numfmt::write_int(r.line as i64, out);
+    out.push(b',');
+    write_csv_text(r.household_id.as_bytes(), out);
+    out.push(b',');
+    write_csv_field(r.column.as_bytes(), out);
+    out.push(b',');
+    write_csv_text(r.value.as_bytes(), out);
+    out.push(b',');
+    out.extend_from_slice(r.code.as_str().as_bytes());
+    out.push(b',');
+    write_csv_text(r.message.as_bytes(), out);
+    out.push(b'\n');
+}
+
+/// The header row of a rejects file.
+pub fn write_reject_header(out: &mut Vec<u8>) {
+    out.extend_from_slice(REJECT_COLUMNS.join(",").as_bytes());
+    out.push(b'\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Engine;
+
+    /// The reasons as they were written before [`Plan`]: straight from the policy.
+    fn reference_reasons(p: &Policy, s: &mut Scratch, sep: &[u8], out: &mut Vec<u8>) {
         let mut first = true;
         let mut next = |out: &mut Vec<u8>| {
-            sep(out, first);
+            if !first {
+                out.extend_from_slice(sep);
+            }
             first = false;
         };
         for (r, &holds) in p.reasons.iter().zip(&s.reasons) {
@@ -242,81 +587,139 @@ impl<'p> DecisionWriter<'p> {
         }
     }
 
-    fn enum_name(&self, enum_id: u16, v: f64) -> &str {
-        self.policy
-            .enums
-            .get(usize::from(enum_id))
-            .and_then(|e| e.values.get(v as usize))
-            .map_or("", String::as_str)
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n.max(1)
+        }
+
+        /// Small integers (enum indexes, flags, counts, out of range too), money, fractions, NaN.
+        fn value(&mut self) -> f64 {
+            match self.below(6) {
+                0 => self.below(6) as f64,
+                1 => self.below(2) as f64,
+                2 => self.below(10_000_000) as f64 / 4.0,
+                3 => (self.next() >> 11) as f64 / (1u64 << 53) as f64,
+                4 => -(self.below(1000) as f64),
+                _ => [f64::NAN, f64::INFINITY, 1e300, -0.0][self.below(4) as usize],
+            }
+        }
+
+        fn opt(&mut self) -> Option<f64> {
+            if self.below(2) == 0 {
+                None
+            } else {
+                Some(self.value())
+            }
+        }
     }
 
-    fn income_status(&self, s: &Scratch) -> Option<&str> {
-        self.policy
-            .fields
-            .income_status
-            .map(|(slot, e)| self.enum_name(e, s.slots[slot]))
+    /// Policies with deprivation or without, programs and tracks with and
+    /// without reasons, templates with `"`, slot and expression holes.
+    fn policies() -> Vec<Policy> {
+        let opts = Default::default();
+        let default = crate::policy::DEFAULT_POLICY_TOML;
+        let variant = default
+            .replace(
+                "reason = \"basic needs: income {income_status}, deprivation {deprivation_status}\"\n",
+                "",
+            )
+            .replace(
+                "reason = \"help to help themselves: a livelihood grant\"\n",
+                "",
+            )
+            .replace(
+                "reason = \"no program's conditions are met\"",
+                "reason = \"{members} \\\"members\\\", {members + 1}\"",
+            );
+        assert_ne!(variant, default);
+        let mut all = vec![
+            Policy::load("default", default, &opts).unwrap(),
+            Policy::load("variant", &variant, &opts).unwrap(),
+        ];
+        for (name, text) in [
+            (
+                "income-only",
+                include_str!("../../examples/policies/income-only.toml"),
+            ),
+            ("mpi", include_str!("../../examples/policies/mpi.toml")),
+        ] {
+            all.push(Policy::load(name, text, &opts).unwrap());
+        }
+        all
     }
 
-    fn deprivation_status(&self, s: &Scratch) -> Option<&'static str> {
-        self.policy.deprivation.as_ref().map(|d| {
-            crate::policy::DEPRIVATION_STATUSES
-                .get(s.slots[d.status_slot] as usize)
-                .copied()
-                .unwrap_or("")
-        })
+    #[test]
+    fn reasons_match_reference() {
+        let mut rng = Rng(0x5eed_1234_abcd_ef01);
+        let statuses = [Status::Denied, Status::Granted, Status::Deferred];
+        for p in &policies() {
+            let engine = Engine::new(p);
+            for format in [Format::Csv, Format::Json, Format::Ndjson] {
+                let sep: &[u8] = if format == Format::Csv { b" | " } else { b"\0" };
+                let writer = DecisionWriter::new(p, format);
+                for _ in 0..3000 {
+                    let mut s = engine.scratch();
+                    for v in &mut s.slots {
+                        *v = rng.value();
+                    }
+                    s.reasons = (0..p.reasons.len()).map(|_| rng.below(3) == 0).collect();
+                    for o in &mut s.programs {
+                        o.status = statuses[rng.below(3) as usize];
+                        o.amount = rng.value();
+                        o.capped_from = rng.opt();
+                        o.starts_after_months = rng.opt();
+                    }
+                    s.cap = rng.opt();
+                    s.track = rng.below(p.tracks.len() as u64 + 1) as usize;
+                    let mut expected = Vec::new();
+                    reference_reasons(p, &mut s, sep, &mut expected);
+                    let expected = String::from_utf8_lossy(&expected).into_owned();
+                    // Without facts found up front (the JSON way), after other bytes.
+                    let mut plain = b"prefix".to_vec();
+                    writer.reasons(&mut s, &RowFacts::default(), &mut plain);
+                    assert_eq!(String::from_utf8_lossy(&plain[6..]), expected, "{}", p.file);
+                    // With them, as the CSV row does: the score is already in the output.
+                    let mut got = b"prefix".to_vec();
+                    let mut facts = RowFacts {
+                        deprived: writer.deprived_mask(&s.slots),
+                        score: None,
+                    };
+                    if let Some(dep) = &p.deprivation {
+                        let start = got.len();
+                        numfmt::write_fixed(s.slots[dep.score_slot], 4, &mut got);
+                        facts.score = Some(start..got.len());
+                    }
+                    let start = got.len();
+                    writer.reasons(&mut s, &facts, &mut got);
+                    assert_eq!(
+                        String::from_utf8_lossy(&got[start..]),
+                        expected,
+                        "{}",
+                        p.file
+                    );
+                }
+            }
+        }
     }
 
-    fn period_of(&self, i: usize) -> Period {
-        self.policy.programs[i].period
+    #[test]
+    fn csv_tail_is_the_policy_columns() {
+        let mut p = Policy::default_policy(&Default::default()).unwrap();
+        p.meta.id = "a,b".into();
+        p.meta.version = "say \"1\"".into();
+        let writer = DecisionWriter::new(&p, Format::Csv);
+        assert_eq!(
+            String::from_utf8_lossy(&writer.plan.csv_tail),
+            format!("\",\"a,b\",\"say \"\"1\"\"\",{}\n", p.hash)
+        );
     }
-}
-
-/// True when some text that reasons are made of contains `"`. Values written
-/// into reasons are numbers, enum values and yes/no, which never do.
-fn reasons_may_quote(p: &Policy) -> bool {
-    use crate::policy::{Segment, Template};
-    let template = |t: &Template| {
-        t.segments
-            .iter()
-            .any(|s| matches!(s, Segment::Text(text) if text.contains('"')))
-    };
-    p.reasons
-        .iter()
-        .any(|r| r.id.contains('"') || template(&r.text))
-        || p.programs
-            .iter()
-            .any(|g| g.id.contains('"') || g.reason.as_ref().is_some_and(template))
-        || p.tracks
-            .iter()
-            .any(|t| t.id.contains('"') || t.reason.as_ref().is_some_and(template))
-        || p.deprivation.as_ref().is_some_and(|d| {
-            d.indicators
-                .iter()
-                .any(|i| i.id.contains('"') || i.label.contains('"'))
-        })
-        || p.enums
-            .iter()
-            .any(|e| e.values.iter().any(|v| v.contains('"')))
-}
-
-/// Write one reject as a CSV row of [`REJECT_COLUMNS`].
-pub fn write_reject_csv(r: &Reject, out: &mut Vec<u8>) {
-    numfmt::write_int(r.line as i64, out);
-    out.push(b',');
-    write_csv_text(r.household_id.as_bytes(), out);
-    out.push(b',');
-    write_csv_field(r.column.as_bytes(), out);
-    out.push(b',');
-    write_csv_text(r.value.as_bytes(), out);
-    out.push(b',');
-    out.extend_from_slice(r.code.as_str().as_bytes());
-    out.push(b',');
-    write_csv_text(r.message.as_bytes(), out);
-    out.push(b'\n');
-}
-
-/// The header row of a rejects file.
-pub fn write_reject_header(out: &mut Vec<u8>) {
-    out.extend_from_slice(REJECT_COLUMNS.join(",").as_bytes());
-    out.push(b'\n');
 }
