@@ -10,6 +10,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use super::EPSILON;
 use super::eval::{
     Bin, Un, b2f, div_f, eq_f, eq_tol, eq_tol_f, ge_f, gt_f, le_f, lt_f, max_nan, member, member_f,
     min_nan, ne_f, ne_tol_f, not_f, round_scaled,
@@ -42,6 +43,89 @@ fn slot(s: &[f64], i: usize) -> f64 {
     s.get(i).copied().unwrap_or(f64::NAN)
 }
 
+/// A boolean test of one slot evaluated in place, with no call:
+/// `(lo <= x <= hi) != negate`, and NaN when `x` is NaN. It stands for
+/// `name op constant` comparisons, `not name`, and a boolean name itself
+/// (whose value is 0, 1 or NaN) as an operand of `and`, `or` and `if`.
+#[derive(Debug, Clone, Copy)]
+struct Test {
+    slot: usize,
+    lo: f64,
+    hi: f64,
+    negate: bool,
+}
+
+impl Test {
+    #[inline(always)]
+    fn eval(&self, s: &[f64]) -> f64 {
+        let x = slot(s, self.slot);
+        if x.is_nan() {
+            x
+        } else {
+            b2f((x >= self.lo && x <= self.hi) != self.negate)
+        }
+    }
+}
+
+/// The [`Test`] an expression is, if it is one. Each range is exactly the
+/// comparison it replaces: `x < k` is `x < k - ε`, i.e. not `x >= k - ε`, with
+/// `k - ε` computed as the comparison computes it.
+fn test(t: &Typed) -> Option<Test> {
+    let (slot, lo, hi, negate) = match &t.kind {
+        TKind::Slot(i) if t.ty == super::Type::Bool => (*i, 0.0, 0.0, true),
+        TKind::Unary(Un::Not, x) => match x.kind {
+            TKind::Slot(i) => (i, 0.0, 0.0, false),
+            _ => return None,
+        },
+        TKind::Bin(op, a, b) => match (&a.kind, &b.kind) {
+            (TKind::Slot(i), TKind::Const(k)) if k.is_finite() => {
+                let (i, k) = (*i, *k);
+                let inf = f64::INFINITY;
+                match op {
+                    Bin::Lt => (i, k - EPSILON, inf, true),
+                    Bin::Le => (i, -inf, k + EPSILON, false),
+                    Bin::Gt => (i, -inf, k + EPSILON, true),
+                    Bin::Ge => (i, k - EPSILON, inf, false),
+                    Bin::Eq => (i, k, k, false),
+                    Bin::Ne => (i, k, k, true),
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        },
+        _ => return None,
+    };
+    Some(Test {
+        slot,
+        lo,
+        hi,
+        negate,
+    })
+}
+
+/// An operand of `and`, `or` or `if`: a test in place, or a call.
+enum Operand {
+    Test(Test),
+    Node(F),
+}
+
+impl Operand {
+    #[inline(always)]
+    fn eval(&self, s: &[f64]) -> f64 {
+        match self {
+            Operand::Test(t) => t.eval(s),
+            Operand::Node(f) => f(s),
+        }
+    }
+}
+
+fn operand(t: &Typed) -> Operand {
+    match test(t) {
+        Some(test) => Operand::Test(test),
+        None => Operand::Node(node(t)),
+    }
+}
+
 /// Build the closure tree of a folded, type-checked expression.
 pub(crate) fn build(t: &Typed) -> Fast {
     Fast(Arc::new(node(t)))
@@ -69,6 +153,10 @@ macro_rules! bin_closure {
 }
 
 fn node(t: &Typed) -> F {
+    // `not name`: one test instead of two calls.
+    if let (TKind::Unary(Un::Not, _), Some(test)) = (&t.kind, test(t)) {
+        return Box::new(move |s: &[f64]| test.eval(s));
+    }
     match &t.kind {
         TKind::Const(v) => {
             let v = *v;
@@ -124,24 +212,25 @@ fn node(t: &Typed) -> F {
             }
         },
         TKind::And(a, b) => {
-            let (fa, fb) = (node(a), node(b));
+            let (a, b) = (operand(a), operand(b));
             Box::new(move |s: &[f64]| {
-                let v = fa(s);
-                if v == 0.0 || v.is_nan() { v } else { fb(s) }
+                let v = a.eval(s);
+                if v == 0.0 || v.is_nan() { v } else { b.eval(s) }
             })
         }
         TKind::Or(a, b) => {
-            let (fa, fb) = (node(a), node(b));
+            let (a, b) = (operand(a), operand(b));
             Box::new(move |s: &[f64]| {
-                let v = fa(s);
-                if v != 0.0 { v } else { fb(s) }
+                let v = a.eval(s);
+                if v != 0.0 { v } else { b.eval(s) }
             })
         }
         TKind::If(c, a, b) => {
+            let c = operand(c);
             if let (TKind::Const(x), TKind::Const(y)) = (&a.kind, &b.kind) {
-                let (fc, x, y) = (node(c), *x, *y);
+                let (x, y) = (*x, *y);
                 return Box::new(move |s: &[f64]| {
-                    let c = fc(s);
+                    let c = c.eval(s);
                     if c.is_nan() {
                         c
                     } else if c != 0.0 {
@@ -151,9 +240,9 @@ fn node(t: &Typed) -> F {
                     }
                 });
             }
-            let (fc, fa, fb) = (node(c), node(a), node(b));
+            let (fa, fb) = (node(a), node(b));
             Box::new(move |s: &[f64]| {
-                let c = fc(s);
+                let c = c.eval(s);
                 if c.is_nan() {
                     c
                 } else if c != 0.0 {
