@@ -386,6 +386,19 @@ pub struct RowParser<'p> {
     plan: Vec<CellPlan>,
     /// Matchers for the policy's enums, by enum id.
     enums: Vec<cell::EnumKeys>,
+    /// The inputs grouped by kind, for [`RowParser::parse_by_kind`].
+    by_kind: ByKind,
+}
+
+/// Input indices by kind of cell.
+#[derive(Debug, Clone, Default)]
+struct ByKind {
+    text: Vec<usize>,
+    integer: Vec<usize>,
+    number: Vec<usize>,
+    boolean: Vec<usize>,
+    /// (input, enum id)
+    enums: Vec<(usize, usize)>,
 }
 
 /// How one input is read from a row.
@@ -411,7 +424,7 @@ enum CellKind {
 
 impl<'p> RowParser<'p> {
     pub fn new(policy: &'p Policy, layout: &'p Layout) -> RowParser<'p> {
-        let plan = policy
+        let plan: Vec<CellPlan> = policy
             .inputs
             .iter()
             .zip(&layout.columns)
@@ -435,11 +448,22 @@ impl<'p> RowParser<'p> {
             .iter()
             .map(|e| cell::EnumKeys::new(&e.values))
             .collect();
+        let mut by_kind = ByKind::default();
+        for (i, p) in plan.iter().enumerate() {
+            match p.kind {
+                CellKind::Text => by_kind.text.push(i),
+                CellKind::Integer => by_kind.integer.push(i),
+                CellKind::Number => by_kind.number.push(i),
+                CellKind::Bool => by_kind.boolean.push(i),
+                CellKind::Enum(e) => by_kind.enums.push((i, e)),
+            }
+        }
         RowParser {
             policy,
             layout,
             plan,
             enums,
+            by_kind,
         }
     }
 
@@ -564,31 +588,29 @@ impl<'p> RowParser<'p> {
                 ));
             }
         }
-        for (i, (plan, slot)) in self.plan.iter().zip(slots.iter_mut()).enumerate() {
-            let raw = match plan.column {
-                Some(c) => record.get(c).map_or(&b""[..], cell::trim),
-                None => &b""[..],
-            };
-            if raw.is_empty() {
-                if plan.required {
-                    return Err(self.cell_reject(record, line, i, raw, None));
+        if !self.parse_by_kind(record, slots) {
+            // Something is wrong with the row: find the first input, in
+            // declared order, that fails, for the reject.
+            for (i, (plan, slot)) in self.plan.iter().zip(slots.iter_mut()).enumerate() {
+                let raw = self.raw_cell(record, plan);
+                if raw.is_empty() {
+                    if plan.required {
+                        return Err(self.cell_reject(record, line, i, raw, None));
+                    }
+                    *slot = plan.default;
+                    continue;
                 }
-                *slot = plan.default;
-                continue;
-            }
-            let parsed = match plan.kind {
-                CellKind::Text => cell::check_text(raw),
-                CellKind::Integer => cell::parse_integer(raw),
-                CellKind::Number => cell::parse_number(raw),
-                CellKind::Bool => cell::parse_bool(raw),
-                CellKind::Enum(e) => match self.enums.get(e) {
-                    Some(keys) => keys.find(raw),
-                    None => Err(cell::CellError::NotEnum),
-                },
-            };
-            match parsed {
-                Ok(v) if v >= plan.min && v <= plan.max && v.is_finite() => *slot = v,
-                other => return Err(self.cell_reject(record, line, i, raw, Some(other))),
+                let parsed = match plan.kind {
+                    CellKind::Text => cell::check_text(raw),
+                    CellKind::Integer => cell::parse_integer(raw),
+                    CellKind::Number => cell::parse_number(raw),
+                    CellKind::Bool => cell::parse_bool(raw),
+                    CellKind::Enum(e) => self.find_enum(e, raw),
+                };
+                match parsed {
+                    Ok(v) if v >= plan.min && v <= plan.max && v.is_finite() => *slot = v,
+                    other => return Err(self.cell_reject(record, line, i, raw, Some(other))),
+                }
             }
         }
         for check in &self.policy.checks {
@@ -618,6 +640,75 @@ impl<'p> RowParser<'p> {
             }
         }
         Ok(())
+    }
+
+    #[inline(always)]
+    fn raw_cell<'r, R: Fields + ?Sized>(&self, record: &'r R, plan: &CellPlan) -> &'r [u8] {
+        match plan.column {
+            Some(c) => record.get(c).map_or(&b""[..], cell::trim),
+            None => &b""[..],
+        }
+    }
+
+    #[inline]
+    fn find_enum(&self, e: usize, raw: &[u8]) -> Result<f64, cell::CellError> {
+        match self.enums.get(e) {
+            Some(keys) => keys.find(raw),
+            None => Err(cell::CellError::NotEnum),
+        }
+    }
+
+    /// Fill the slots of every input, one kind at a time (a loop per parser
+    /// instead of a jump on each cell's kind); false at the first cell that
+    /// is missing, invalid or out of range, whose reject the caller then finds.
+    #[inline]
+    fn parse_by_kind<R: Fields + ?Sized>(&self, record: &R, slots: &mut [f64]) -> bool {
+        let k = &self.by_kind;
+        self.fill(record, slots, &k.text, cell::check_text)
+            && self.fill(record, slots, &k.integer, cell::parse_integer)
+            && self.fill(record, slots, &k.number, cell::parse_number)
+            && self.fill(record, slots, &k.boolean, cell::parse_bool)
+            && k.enums
+                .iter()
+                .all(|&(i, e)| self.fill_one(record, slots, i, |raw| self.find_enum(e, raw)))
+    }
+
+    #[inline(always)]
+    fn fill<R: Fields + ?Sized>(
+        &self,
+        record: &R,
+        slots: &mut [f64],
+        inputs: &[usize],
+        parse: impl Fn(&[u8]) -> Result<f64, cell::CellError> + Copy,
+    ) -> bool {
+        inputs
+            .iter()
+            .all(|&i| self.fill_one(record, slots, i, parse))
+    }
+
+    #[inline(always)]
+    fn fill_one<R: Fields + ?Sized>(
+        &self,
+        record: &R,
+        slots: &mut [f64],
+        i: usize,
+        parse: impl Fn(&[u8]) -> Result<f64, cell::CellError>,
+    ) -> bool {
+        let (Some(plan), Some(slot)) = (self.plan.get(i), slots.get_mut(i)) else {
+            return false;
+        };
+        let raw = self.raw_cell(record, plan);
+        if raw.is_empty() {
+            *slot = plan.default;
+            return !plan.required;
+        }
+        match parse(raw) {
+            Ok(v) if v >= plan.min && v <= plan.max && v.is_finite() => {
+                *slot = v;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// The reject for input `i`'s cell `raw`: empty (`parsed` is `None`), not
