@@ -37,32 +37,80 @@ use crate::numfmt;
 /// layak::report::write_json_str(b"a\"b\n", &mut out);
 /// assert_eq!(out, b"\"a\\\"b\\n\"");
 /// ```
+#[inline]
 pub fn write_json_str(bytes: &[u8], out: &mut Vec<u8>) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() + 2);
     out.push(b'"');
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0..=0x1f => b"",
-            _ => continue,
-        };
+    loop {
+        let i = start + plain_len(&bytes[start..]);
         out.extend_from_slice(&bytes[start..i]);
-        if esc.is_empty() {
-            out.extend_from_slice(b"\\u00");
-            out.push(HEX[usize::from(b >> 4)]);
-            out.push(HEX[usize::from(b & 0xf)]);
-        } else {
-            out.extend_from_slice(esc);
-        }
+        let Some(&b) = bytes.get(i) else { break };
+        write_escape(b, out);
         start = i + 1;
     }
-    out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+/// The escape of a byte that JSON strings cannot hold as is.
+#[cold]
+fn write_escape(b: u8, out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match b {
+        b'"' => out.extend_from_slice(b"\\\""),
+        b'\\' => out.extend_from_slice(b"\\\\"),
+        b'\n' => out.extend_from_slice(b"\\n"),
+        b'\r' => out.extend_from_slice(b"\\r"),
+        b'\t' => out.extend_from_slice(b"\\t"),
+        _ => out.extend_from_slice(&[
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            HEX[usize::from(b >> 4)],
+            HEX[usize::from(b & 0xf)],
+        ]),
+    }
+}
+
+/// Whether a byte must be escaped in a JSON string.
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// The number of leading bytes of `bytes` that need no escape, found eight
+/// at a time.
+#[inline]
+fn plain_len(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte that is below 0x20, `"` or `\`. A borrow can
+    // only set bits above a byte that is flagged rightly, so the lowest one
+    // is exact.
+    let flags = |w: u64| {
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let backslash = w ^ (ONES * u64::from(b'\\'));
+        ((w.wrapping_sub(ONES * 0x20))
+            | (quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash))
+            & !w
+            & HIGH
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    let mut done = 0;
+    for chunk in &mut chunks {
+        let w = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let f = flags(w);
+        if f != 0 {
+            return done + (f.trailing_zeros() / 8) as usize;
+        }
+        done += 8;
+    }
+    let rest = chunks.remainder();
+    done + rest
+        .iter()
+        .position(|&b| needs_escape(b))
+        .unwrap_or(rest.len())
 }
 
 fn key(name: &str, out: &mut Vec<u8>) {
@@ -283,5 +331,75 @@ impl DecisionWriter<'_> {
         key("policy_hash", out);
         write_json_str(p.hash.as_bytes(), out);
         out.push(b'}');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The escaping as it was written before the eight-byte scan: byte by byte.
+    fn reference(bytes: &[u8], out: &mut Vec<u8>) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        out.push(b'"');
+        for &b in bytes {
+            match b {
+                b'"' => out.extend_from_slice(b"\\\""),
+                b'\\' => out.extend_from_slice(b"\\\\"),
+                b'\n' => out.extend_from_slice(b"\\n"),
+                b'\r' => out.extend_from_slice(b"\\r"),
+                b'\t' => out.extend_from_slice(b"\\t"),
+                0..=0x1f => {
+                    out.extend_from_slice(b"\\u00");
+                    out.push(HEX[usize::from(b >> 4)]);
+                    out.push(HEX[usize::from(b & 0xf)]);
+                }
+                _ => out.push(b),
+            }
+        }
+        out.push(b'"');
+    }
+
+    #[test]
+    fn escapes_like_the_reference() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        };
+        // Every byte alone and between plain bytes at every offset in a word.
+        let mut cases: Vec<Vec<u8>> = Vec::new();
+        for b in 0..=255u8 {
+            for at in 0..17 {
+                let mut v = b"abcdefghijklmnopq".to_vec();
+                v[at] = b;
+                v.truncate(at + 1 + at % 3);
+                cases.push(v);
+            }
+        }
+        // Random strings: mostly plain text, with special and high bytes.
+        for _ in 0..20_000 {
+            let len = (next() % 40) as usize;
+            let v = (0..len)
+                .map(|_| match next() % 16 {
+                    0 => (next() % 0x20) as u8,
+                    1 => b'"',
+                    2 => b'\\',
+                    3 => 0x80 | (next() % 0x80) as u8,
+                    4 => [0x1f, 0x20, 0x21, 0x5b, 0x5d, 0x7f, 0xa2, 0xdc][next() as usize % 8],
+                    _ => b' ' + (next() % 95) as u8,
+                })
+                .collect();
+            cases.push(v);
+        }
+        for bytes in cases {
+            let mut got = b"x".to_vec();
+            write_json_str(&bytes, &mut got);
+            let mut expected = b"x".to_vec();
+            reference(&bytes, &mut expected);
+            assert_eq!(got, expected, "{bytes:?}");
+        }
     }
 }
