@@ -26,9 +26,11 @@
 //!
 //! `json` writes one array of these objects; `ndjson` one object per line.
 
-use super::{Decision, DecisionWriter, RowFacts};
+use super::{Decision, DecisionWriter, Lead, RowFacts};
 use crate::engine::Status;
 use crate::numfmt;
+use crate::policy::Policy;
+use crate::policy::template::render_segments;
 
 /// Write `bytes` (UTF-8) as a JSON string with the required escapes.
 ///
@@ -113,10 +115,167 @@ fn plain_len(bytes: &[u8]) -> usize {
         .unwrap_or(rest.len())
 }
 
-fn key(name: &str, out: &mut Vec<u8>) {
-    out.push(b'"');
-    out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(b"\":");
+/// Whether a text must be escaped somewhere in a JSON string.
+pub(super) fn needs_any_escape(text: &str) -> bool {
+    plain_len(text.as_bytes()) < text.len()
+}
+
+/// Append `text` as a JSON string to `buf` (for building a plan).
+fn quoted(text: &str, buf: &mut Vec<u8>) {
+    write_json_str(text.as_bytes(), buf);
+}
+
+/// The constant bytes of this policy's JSON objects, prepared once per
+/// writer: each run between two values is copied at once.
+pub(super) struct JsonPlan<'p> {
+    /// No text that reasons are made of needs a JSON escape (see
+    /// [`super::reasons_text_any`]): reasons are then rendered straight into
+    /// the output, joined with the `","` separator of the reason plan.
+    pub(super) plain_reasons: bool,
+    /// With `income_status`: each value of its enum as a JSON string, then `""`
+    /// (the value out of range).
+    income_status: Option<Vec<Box<[u8]>>>,
+    /// Each deprivation status as a JSON string, then `""`.
+    deprivation_status: Vec<Box<[u8]>>,
+    /// Per indicator: `"id"` (first) and `,"id"` (later ones).
+    indicators: Vec<[Box<[u8]>; 2]>,
+    /// Per track, then for a track out of range: `],"emergency":` is
+    /// written before; this is `,"track":"id","programs":[`.
+    tracks: Vec<Box<[u8]>>,
+    programs: Vec<JsonProgram<'p>>,
+    /// `"],"policy_id":"…","policy_version":"…","policy_hash":"…"}`: the end
+    /// of an object after the reasons; without its first byte when the
+    /// reasons were not written in plain.
+    tail: Box<[u8]>,
+}
+
+struct JsonProgram<'p> {
+    /// `{"id":…,"kind":…,"provider":…,"status":"granted","amount":`, then
+    /// the same with `"deferred"`.
+    head: [Box<[u8]>; 2],
+    /// `,"period":"month","duration_months":`
+    period: Box<[u8]>,
+    /// `,"review_months":N,"capped_from":`
+    review: Box<[u8]>,
+    /// `,"reason":"` and the template's lead (or `eligible`), then the rest
+    /// of the template: used when reasons are plain.
+    reason: Lead<'p>,
+    /// `"id"` (first) and `,"id"` (later ones) in `deferred`.
+    deferred: [Box<[u8]>; 2],
+}
+
+impl<'p> JsonPlan<'p> {
+    pub(super) fn new(p: &'p Policy, plain_reasons: bool) -> JsonPlan<'p> {
+        let build = |f: &dyn Fn(&mut Vec<u8>)| -> Box<[u8]> {
+            let mut buf = Vec::new();
+            f(&mut buf);
+            buf.into_boxed_slice()
+        };
+        let first_and_later = |text: &str| {
+            [
+                build(&|b| quoted(text, b)),
+                build(&|b| {
+                    b.push(b',');
+                    quoted(text, b);
+                }),
+            ]
+        };
+        let with_fallback = |values: &mut dyn Iterator<Item = &str>| -> Vec<Box<[u8]>> {
+            values
+                .chain(std::iter::once(""))
+                .map(|v| build(&|b| quoted(v, b)))
+                .collect()
+        };
+        let income_status = p.fields.income_status.map(|(_, e)| {
+            let values = p
+                .enums
+                .get(usize::from(e))
+                .map_or(&[][..], |e| &e.values[..]);
+            with_fallback(&mut values.iter().map(String::as_str))
+        });
+        let deprivation_status =
+            with_fallback(&mut crate::policy::DEPRIVATION_STATUSES.iter().copied());
+        let indicators = p.deprivation.as_ref().map_or(Vec::new(), |d| {
+            d.indicators
+                .iter()
+                .map(|i| first_and_later(&i.id))
+                .collect()
+        });
+        let tracks = p
+            .tracks
+            .iter()
+            .map(|t| t.id.as_str())
+            .chain(std::iter::once(""))
+            .map(|id| {
+                build(&|b| {
+                    b.extend_from_slice(b",\"track\":");
+                    quoted(id, b);
+                    b.extend_from_slice(b",\"programs\":[");
+                })
+            })
+            .collect();
+        let programs = p
+            .programs
+            .iter()
+            .map(|prog| {
+                let head = |status: Status| {
+                    build(&|b| {
+                        b.extend_from_slice(b"{\"id\":");
+                        quoted(&prog.id, b);
+                        b.extend_from_slice(b",\"kind\":");
+                        quoted(&prog.kind, b);
+                        b.extend_from_slice(b",\"provider\":");
+                        quoted(&prog.provider, b);
+                        b.extend_from_slice(b",\"status\":");
+                        quoted(status.as_str(), b);
+                        b.extend_from_slice(b",\"amount\":");
+                    })
+                };
+                let (lead, rest) = match &prog.reason {
+                    Some(t) => t.split_lead(),
+                    None => ("eligible", &[][..]),
+                };
+                let mut reason = b",\"reason\":\"".to_vec();
+                reason.extend_from_slice(lead.as_bytes());
+                JsonProgram {
+                    head: [head(Status::Granted), head(Status::Deferred)],
+                    period: build(&|b| {
+                        b.extend_from_slice(b",\"period\":");
+                        quoted(prog.period.keyword(), b);
+                        b.extend_from_slice(b",\"duration_months\":");
+                    }),
+                    review: build(&|b| {
+                        b.extend_from_slice(b",\"review_months\":");
+                        numfmt::write_int(i64::from(prog.review_months), b);
+                        b.extend_from_slice(b",\"capped_from\":");
+                    }),
+                    reason: Lead {
+                        head: reason.into_boxed_slice(),
+                        rest,
+                    },
+                    deferred: first_and_later(&prog.id),
+                }
+            })
+            .collect();
+        let tail = build(&|b| {
+            b.extend_from_slice(b"\"],\"policy_id\":");
+            quoted(&p.meta.id, b);
+            b.extend_from_slice(b",\"policy_version\":");
+            quoted(&p.meta.version, b);
+            b.extend_from_slice(b",\"policy_hash\":");
+            quoted(&p.hash, b);
+            b.push(b'}');
+        });
+        JsonPlan {
+            plain_reasons,
+            income_status,
+            deprivation_status,
+            indicators,
+            tracks,
+            programs,
+            tail,
+        }
+    }
 }
 
 fn bool_or_null(v: Option<bool>, out: &mut Vec<u8>) {
@@ -137,57 +296,53 @@ fn opt_num(v: Option<f64>, out: &mut Vec<u8>) {
 impl DecisionWriter<'_> {
     pub(super) fn json_object(&mut self, d: &mut Decision<'_>, out: &mut Vec<u8>) {
         let p = self.policy;
+        let jp = &self.json;
         let s = &mut *d.scratch;
-        out.push(b'{');
-        key("household_id", out);
+        out.extend_from_slice(b"{\"household_id\":");
         write_json_str(d.household_id, out);
-        out.push(b',');
-        key("region", out);
+        out.extend_from_slice(b",\"region\":");
         write_json_str(d.region, out);
-        out.push(b',');
-        key("income_status", out);
-        match self.income_status(s) {
-            Some(st) => write_json_str(st.as_bytes(), out),
-            None => out.extend_from_slice(b"null"),
+        out.extend_from_slice(b",\"income_status\":");
+        match (&jp.income_status, p.fields.income_status) {
+            (Some(names), Some((slot, _))) => {
+                let i = (s.slots[slot] as usize).min(names.len() - 1);
+                out.extend_from_slice(&names[i]);
+            }
+            _ => out.extend_from_slice(b"null"),
         }
-        out.push(b',');
-        key("per_capita_income", out);
+        out.extend_from_slice(b",\"per_capita_income\":");
         opt_num(
             p.fields
                 .per_capita_income
                 .map(|slot| numfmt::round_half_up(s.slots[slot], 2)),
             out,
         );
-        out.push(b',');
-        key("poverty_line", out);
+        out.extend_from_slice(b",\"poverty_line\":");
         opt_num(p.fields.poverty_line.map(|slot| s.slots[slot]), out);
-        out.push(b',');
-        key("deprivation_score", out);
+        out.extend_from_slice(b",\"deprivation_score\":");
         opt_num(
             p.deprivation.as_ref().map(|dep| s.slots[dep.score_slot]),
             out,
         );
-        out.push(b',');
-        key("deprivation_status", out);
-        match self.deprivation_status(s) {
-            Some(st) => write_json_str(st.as_bytes(), out),
+        out.extend_from_slice(b",\"deprivation_status\":");
+        match &p.deprivation {
+            Some(dep) => {
+                let names = &jp.deprivation_status;
+                let i = (s.slots[dep.status_slot] as usize).min(names.len() - 1);
+                out.extend_from_slice(&names[i]);
+            }
             None => out.extend_from_slice(b"null"),
         }
-        out.push(b',');
-        key("deprived", out);
-        out.push(b'[');
+        out.extend_from_slice(b",\"deprived\":[");
         let facts = RowFacts {
             deprived: self.deprived_mask(&s.slots),
             score: None,
         };
         if let Some(dep) = &p.deprivation {
-            let mut first = true;
+            let mut later = false;
             let mut id = |out: &mut Vec<u8>, i: usize| {
-                if !first {
-                    out.push(b',');
-                }
-                first = false;
-                write_json_str(dep.indicators[i].id.as_bytes(), out);
+                out.extend_from_slice(&jp.indicators[i][usize::from(later)]);
+                later = true;
             };
             match facts.deprived {
                 Some(mut mask) => {
@@ -205,132 +360,87 @@ impl DecisionWriter<'_> {
                 }
             }
         }
-        out.extend_from_slice(b"],");
-        key("emergency", out);
+        out.extend_from_slice(b"],\"emergency\":");
         bool_or_null(p.fields.emergency.map(|slot| s.slots[slot] != 0.0), out);
-        out.push(b',');
-        key("labour_capacity", out);
+        out.extend_from_slice(b",\"labour_capacity\":");
         bool_or_null(
             p.fields.labour_capacity.map(|slot| s.slots[slot] != 0.0),
             out,
         );
-        out.push(b',');
-        key("track", out);
-        write_json_str(
-            p.tracks
-                .get(s.track)
-                .map_or("", |t| t.id.as_str())
-                .as_bytes(),
-            out,
-        );
-        out.push(b',');
-        key("programs", out);
-        out.push(b'[');
+        let track = s.track.min(jp.tracks.len() - 1);
+        out.extend_from_slice(&jp.tracks[track]);
         let mut first = true;
-        for i in 0..p.programs.len() {
-            let o = s.programs[i];
+        for ((prog, o), jprog) in p.programs.iter().zip(&s.programs).zip(&jp.programs) {
             if o.status == Status::Denied {
                 continue;
             }
-            let prog = &p.programs[i];
             if !first {
                 out.push(b',');
             }
             first = false;
-            out.push(b'{');
-            key("id", out);
-            write_json_str(prog.id.as_bytes(), out);
-            out.push(b',');
-            key("kind", out);
-            write_json_str(prog.kind.as_bytes(), out);
-            out.push(b',');
-            key("provider", out);
-            write_json_str(prog.provider.as_bytes(), out);
-            out.push(b',');
-            key("status", out);
-            write_json_str(o.status.as_str().as_bytes(), out);
-            out.push(b',');
-            key("amount", out);
+            out.extend_from_slice(&jprog.head[usize::from(o.status == Status::Deferred)]);
             numfmt::write_shortest(o.amount, out);
-            out.push(b',');
-            key("period", out);
-            write_json_str(self.period_of(i).keyword().as_bytes(), out);
-            out.push(b',');
-            key("duration_months", out);
+            out.extend_from_slice(&jprog.period);
             opt_num(o.duration_months, out);
-            out.push(b',');
-            key("starts_after_months", out);
+            out.extend_from_slice(b",\"starts_after_months\":");
             opt_num(o.starts_after_months, out);
-            out.push(b',');
-            key("review_months", out);
-            numfmt::write_int(i64::from(prog.review_months), out);
-            out.push(b',');
-            key("capped_from", out);
+            out.extend_from_slice(&jprog.review);
             opt_num(o.capped_from, out);
-            out.push(b',');
-            key("reason", out);
+            if jp.plain_reasons {
+                out.extend_from_slice(&jprog.reason.head);
+                render_segments(jprog.reason.rest, &s.slots, &mut s.stack, &p.enums, out);
+                out.extend_from_slice(b"\"}");
+            } else {
+                out.extend_from_slice(b",\"reason\":");
+                let mut cell = std::mem::take(&mut self.cell);
+                cell.clear();
+                match &prog.reason {
+                    Some(t) => t.render(&s.slots, &mut s.stack, &p.enums, &mut cell),
+                    None => cell.extend_from_slice(b"eligible"),
+                }
+                write_json_str(&cell, out);
+                self.cell = cell;
+                out.push(b'}');
+            }
+        }
+        out.extend_from_slice(b"],\"deferred\":[");
+        let mut later = false;
+        for (o, jprog) in s.programs.iter().zip(&jp.programs) {
+            if o.status == Status::Deferred {
+                out.extend_from_slice(&jprog.deferred[usize::from(later)]);
+                later = true;
+            }
+        }
+        out.extend_from_slice(b"],\"monthly_total\":");
+        numfmt::write_shortest(s.monthly_total, out);
+        out.extend_from_slice(b",\"one_off_total\":");
+        numfmt::write_shortest(s.one_off_total, out);
+        out.extend_from_slice(b",\"capped\":");
+        bool_or_null(Some(s.capped), out);
+        out.extend_from_slice(b",\"review_after_months\":");
+        numfmt::write_int(i64::from(s.review_after_months), out);
+        out.extend_from_slice(b",\"priority\":");
+        numfmt::write_shortest(numfmt::round_half_up(s.priority, 1), out);
+        if jp.plain_reasons {
+            // The reason plan joins sentences with `","`.
+            out.extend_from_slice(b",\"reasons\":[\"");
+            self.reasons(s, &facts, out);
+            out.extend_from_slice(&jp.tail);
+        } else {
+            out.extend_from_slice(b",\"reasons\":[");
             let mut cell = std::mem::take(&mut self.cell);
             cell.clear();
-            match &prog.reason {
-                Some(t) => t.render(&s.slots, &mut s.stack, &p.enums, &mut cell),
-                None => cell.extend_from_slice(b"eligible"),
-            }
-            write_json_str(&cell, out);
-            self.cell = cell;
-            out.push(b'}');
-        }
-        out.extend_from_slice(b"],");
-        key("deferred", out);
-        out.push(b'[');
-        let mut first = true;
-        for (prog, o) in p.programs.iter().zip(&s.programs) {
-            if o.status == Status::Deferred {
-                if !first {
+            // Reasons are rendered as one buffer with NUL separators, then written as strings.
+            self.reasons(s, &facts, &mut cell);
+            for (i, part) in cell.split(|&b| b == 0).enumerate() {
+                if i > 0 {
                     out.push(b',');
                 }
-                first = false;
-                write_json_str(prog.id.as_bytes(), out);
+                write_json_str(part, out);
             }
+            self.cell = cell;
+            out.extend_from_slice(&jp.tail[1..]);
         }
-        out.extend_from_slice(b"],");
-        key("monthly_total", out);
-        numfmt::write_shortest(s.monthly_total, out);
-        out.push(b',');
-        key("one_off_total", out);
-        numfmt::write_shortest(s.one_off_total, out);
-        out.push(b',');
-        key("capped", out);
-        bool_or_null(Some(s.capped), out);
-        out.push(b',');
-        key("review_after_months", out);
-        numfmt::write_int(i64::from(s.review_after_months), out);
-        out.push(b',');
-        key("priority", out);
-        numfmt::write_shortest(numfmt::round_half_up(s.priority, 1), out);
-        out.push(b',');
-        key("reasons", out);
-        out.push(b'[');
-        let mut cell = std::mem::take(&mut self.cell);
-        cell.clear();
-        // Reasons are rendered as one buffer with NUL separators, then written as strings.
-        self.reasons(s, &facts, &mut cell);
-        for (i, part) in cell.split(|&b| b == 0).enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            write_json_str(part, out);
-        }
-        self.cell = cell;
-        out.extend_from_slice(b"],");
-        key("policy_id", out);
-        write_json_str(p.meta.id.as_bytes(), out);
-        out.push(b',');
-        key("policy_version", out);
-        write_json_str(p.meta.version.as_bytes(), out);
-        out.push(b',');
-        key("policy_hash", out);
-        write_json_str(p.hash.as_bytes(), out);
-        out.push(b'}');
     }
 }
 
