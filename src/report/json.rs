@@ -23,6 +23,17 @@
 //! | `priority` | number | one decimal |
 //! | `reasons` | array of strings | sentences for a person |
 //! | `policy_id`, `policy_version`, `policy_hash` | string | the policy that decided |
+//! | `funded` | bool | only with `--budget`: the household is eligible and funded within the budget (README, Budget targeting) |
+//! | `rank` | number or null | only with `--budget`: place in the priority order of the eligible households (1 = most urgent), null when not eligible |
+//!
+//! `funded` and `rank` are appended after `policy_hash` by the pipeline
+//! (`append_budget` in `src/pipeline.rs`), not by this writer; without
+//! `--budget` the object ends at `policy_hash`.
+//!
+//! Numbers are written as Rust's `Display` writes an `f64` (see
+//! [`numfmt::write_shortest`]): the shortest decimal that reads back as the
+//! same value, never with an exponent; `-0.0` is written `0` and a
+//! non-finite value `null`.
 //!
 //! `json` writes one array of these objects; `ndjson` one object per line.
 
