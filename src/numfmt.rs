@@ -252,17 +252,168 @@ pub fn write_grouped(x: f64, out: &mut Vec<u8>) {
 }
 
 /// Write a float in the shortest form that reads back to the same value (JSON numbers).
+///
+/// The text is that of `format!("{x}")` (shortest round-trip digits, never an
+/// exponent: `1e16` is `10000000000000000`, `1.5e-7` is `0.00000015`), except
+/// that `-0.0` is written `0`; non-finite values are written `null`.
+///
+/// ```
+/// let mut out = Vec::new();
+/// layak::numfmt::write_shortest(0.041666666666666664, &mut out);
+/// assert_eq!(out, b"0.041666666666666664");
+/// ```
+#[inline]
 pub fn write_shortest(x: f64, out: &mut Vec<u8>) {
     if !x.is_finite() {
         out.extend_from_slice(b"null");
         return;
     }
-    if x == x.trunc() && x.abs() < FIXED_LIMIT {
+    let ax = x.abs();
+    // Whole numbers (`-0.0` is written `0`); `as` truncates, cheaper than `trunc`.
+    if ax < FIXED_LIMIT && ax as i64 as f64 == ax {
         write_int(x as i64, out);
         return;
     }
-    use std::io::Write;
-    let _ = write!(out, "{x}");
+    if ax < FEW_DECIMALS_LIMIT && few_decimals(x, ax, out) {
+        return;
+    }
+    if may_tie(x) {
+        use std::io::Write;
+        let _ = write!(out, "{x}");
+        return;
+    }
+    // Ryu finds the same digits as `Display` (shortest, then closest), much
+    // faster. Between 1e-5 and 1e16 it lays them out as `Display` does, but
+    // for a `.0` after a whole number; elsewhere it uses an exponent.
+    let mut buf = ryu::Buffer::new();
+    let s = buf.format_finite(x).as_bytes();
+    match s.iter().rposition(|&b| b == b'e') {
+        None => out.extend_from_slice(s.strip_suffix(b".0").unwrap_or(s)),
+        Some(e) => plain_from_exponent(&s[..e], &s[e + 1..], out),
+    }
+}
+
+/// Below this, `x * 10^k` for the `k` that `few_decimals` tries stays under
+/// 2^48, where the scaled value is so close to a whole number when one of
+/// `k` decimals reads back as `x` that rounding it finds that number.
+const FEW_DECIMALS_LIMIT: f64 = (1u64 << 48) as f64 / 1e6;
+
+/// Write `x` (`ax` its magnitude, below [`FEW_DECIMALS_LIMIT`], not whole)
+/// if one to six decimals read back as `x`, as `write_shortest` would:
+/// amounts rounded to cents and scores to one decimal are written here.
+///
+/// For `k` from 1, `n = round(ax * 10^k)` is the closest decimal with `k`
+/// places; it reads back as `x` when `n / 10^k` (exactly rounded division of
+/// two exact values) is `ax`. The first such `k` gives the fewest digits,
+/// and the only candidate with them: the ulp of `x` is below `10^-k` here,
+/// so no other `k`-place decimal is as close.
+#[inline]
+fn few_decimals(x: f64, ax: f64, out: &mut Vec<u8>) -> bool {
+    const POW10: [f64; 7] = [1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6];
+    let mut k = 1;
+    let n = loop {
+        let scale = POW10[k];
+        let n = (ax * scale + 0.5) as u64;
+        if n as f64 / scale == ax {
+            break n;
+        }
+        if k == 6 {
+            return false;
+        }
+        k += 1;
+    };
+    let scale = 10u64.pow(k as u32);
+    // Sign, whole digits (at most 9), point, fraction, and room for the last
+    // eight-byte store. The fraction has no trailing zero (else fewer places
+    // would have done).
+    let mut buf = [0u8; 32];
+    buf[0] = b'-';
+    let whole_end = put_u64(n / scale, &mut buf, usize::from(x < 0.0));
+    buf[whole_end] = b'.';
+    let frac = (digits8(n % scale) + ASCII_ZEROS) >> (8 * (8 - k));
+    buf[whole_end + 1..whole_end + 9].copy_from_slice(&frac.to_le_bytes());
+    emit(&buf, whole_end + 1 + k, out);
+    true
+}
+
+/// Whether the two closest shortest decimals of `x` may be equally close.
+/// Ryu then takes the one with an even last digit, `Display` the larger
+/// magnitude (`1500000000000000.25` is `...0.2` for ryu, `...0.3` for
+/// `Display`), so such values are left to `Display`.
+///
+/// With `|x| = m * 2^e`, `m` odd, a tie between `D * 10^(e+1)` and
+/// `(D + 1) * 10^(e+1)` means `|x| = (10 D + 5) * 10^e`, so `m * 5^-e` is
+/// `10 D + 5`, below 10^18 (`D` has at most 17 digits); and both candidates
+/// are within half an ulp of `x`, so the ulp is at least `10^(e+1)`. Those
+/// two conditions are checked (the second with a margin), which almost no
+/// value meets (`1234.75` meets the first only).
+#[inline]
+fn may_tie(x: f64) -> bool {
+    let bits = x.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1 << 52) - 1);
+    // The significand and the exponent of its last bit (the ulp).
+    let (sig, ulp_exp) = if biased == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | (1 << 52), biased - 1075)
+    };
+    if sig == 0 {
+        return false;
+    }
+    let zeros = sig.trailing_zeros();
+    let e = ulp_exp + zeros as i32;
+    if !(-25..=-2).contains(&e) {
+        return false;
+    }
+    let m = sig >> zeros;
+    let below_1e18 = 5u64
+        .checked_pow(e.unsigned_abs())
+        .and_then(|p| m.checked_mul(p))
+        .is_some_and(|n| n < 1_000_000_000_000_000_000);
+    // ulp >= 10^(e+1), that is ulp_exp >= (e+1) * log2(10), loosened by one.
+    below_1e18 && i64::from(e + 1) * 3_321_928 <= i64::from(ulp_exp + 1) * 1_000_000
+}
+
+/// Write ryu's `[-]d[.ddd]e[-]n` without the exponent, as `Display` does.
+#[cold]
+fn plain_from_exponent(mantissa: &[u8], exp: &[u8], out: &mut Vec<u8>) {
+    let (neg, mantissa) = match mantissa.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, mantissa),
+    };
+    let (exp_neg, exp) = match exp.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, exp),
+    };
+    let exp = exp.iter().fold(0i32, |n, &b| n * 10 + i32::from(b - b'0'));
+    // The value is 0.DIGITS times 10^point.
+    let point = if exp_neg { -exp } else { exp } + 1;
+    let mut digits = [0u8; 17];
+    let mut len = 0;
+    for &b in mantissa {
+        if b != b'.' {
+            digits[len] = b;
+            len += 1;
+        }
+    }
+    let digits = &digits[..len];
+    if neg {
+        out.push(b'-');
+    }
+    if point <= 0 {
+        out.extend_from_slice(b"0.");
+        out.resize(out.len() + point.unsigned_abs() as usize, b'0');
+        out.extend_from_slice(digits);
+    } else if (point as usize) < digits.len() {
+        let (whole, frac) = digits.split_at(point as usize);
+        out.extend_from_slice(whole);
+        out.push(b'.');
+        out.extend_from_slice(frac);
+    } else {
+        out.extend_from_slice(digits);
+        out.resize(out.len() + (point as usize - digits.len()), b'0');
+    }
 }
 
 fn write_non_finite(x: f64, out: &mut Vec<u8>) {
@@ -584,6 +735,138 @@ mod tests {
             assert_eq!(buf[..end], *format!("{n:08}").as_bytes());
             let end = put_short(n, &mut buf, 1);
             assert_eq!(buf[1..end], *n.to_string().as_bytes());
+        }
+    }
+
+    /// The float after `x` in bit order: the next one away from zero for a
+    /// finite `x` (`f64::next_up` is newer than the crate's MSRV).
+    fn next_up(x: f64) -> f64 {
+        f64::from_bits(x.to_bits().wrapping_add(1))
+    }
+
+    /// The float before `x` in bit order: the next one toward zero for a
+    /// finite non-zero `x`.
+    fn next_down(x: f64) -> f64 {
+        f64::from_bits(x.to_bits().wrapping_sub(1))
+    }
+
+    /// What `write_shortest` must write: `Display`, but `0` for `-0.0`.
+    fn shortest_reference(x: f64) -> String {
+        if !x.is_finite() {
+            "null".to_owned()
+        } else if x == 0.0 {
+            "0".to_owned()
+        } else {
+            format!("{x}")
+        }
+    }
+
+    fn check_shortest(x: f64, out: &mut Vec<u8>) {
+        out.clear();
+        out.extend_from_slice(b"prefix");
+        write_shortest(x, out);
+        assert_eq!(
+            String::from_utf8_lossy(&out[6..]),
+            shortest_reference(x),
+            "write_shortest({x:?}) bits {:#018x}",
+            x.to_bits()
+        );
+    }
+
+    #[test]
+    fn shortest_edges() {
+        assert_eq!(
+            s(|o| write_shortest(0.041666666666666664, o)),
+            "0.041666666666666664"
+        );
+        assert_eq!(s(|o| write_shortest(3456333.33, o)), "3456333.33");
+        assert_eq!(s(|o| write_shortest(2.1, o)), "2.1");
+        assert_eq!(s(|o| write_shortest(-0.0, o)), "0");
+        assert_eq!(s(|o| write_shortest(1e16, o)), "10000000000000000");
+        assert_eq!(s(|o| write_shortest(1.2345e-7, o)), "0.00000012345");
+        assert_eq!(s(|o| write_shortest(-1.5e20, o)), "-150000000000000000000");
+        assert_eq!(s(|o| write_shortest(f64::NAN, o)), "null");
+        assert_eq!(s(|o| write_shortest(f64::NEG_INFINITY, o)), "null");
+        let mut v = edge_values();
+        v.extend([
+            0.1 + 0.2,
+            -(0.1 + 0.2),
+            1.0 / 3.0,
+            2.0 / 3.0,
+            5e-324,
+            -5e-324,
+            f64::from_bits(0x000f_ffff_ffff_ffff),
+            f64::from_bits(1) * 3.0,
+            f64::MIN_POSITIVE,
+            f64::MAX,
+            f64::MIN,
+            f64::MAX / 3.0,
+            9007199254740993.0,
+            9007199254740992.0,
+            18014398509481984.0,
+            123456789012345680.0,
+            1.7976931348623157e308,
+            2.2250738585072014e-308,
+            next_down(1e16),
+            9.999999999999998e15,
+            9.999999999999999e-5,
+            1.0000000000000002,
+            0.30000000000000004,
+            123.456e-300,
+        ]);
+        for e in -330..=310 {
+            let p = 10f64.powi(e);
+            for m in [
+                1.0,
+                1.5,
+                2.5,
+                9.999999999999999,
+                1.2345678901234567,
+                0.1 + 0.2,
+            ] {
+                v.extend([m * p, -m * p, next_up(m * p), next_down(m * p)]);
+            }
+        }
+        for i in 0..=1100 {
+            let p = 2f64.powi(i - 1075);
+            v.extend([p, next_up(p), next_down(p), -p]);
+        }
+        let mut out = Vec::new();
+        for x in v {
+            check_shortest(x, &mut out);
+        }
+    }
+
+    #[test]
+    fn shortest_matches_display() {
+        // Every bit pattern is as likely (all exponents, subnormals, NaNs),
+        // then money-like values and scores with many digits.
+        let n = if cfg!(debug_assertions) {
+            100_000
+        } else {
+            3_000_000
+        };
+        let mut rng = Rng(0x0123_4567_89ab_cdef);
+        let mut out = Vec::new();
+        for _ in 0..n {
+            check_shortest(f64::from_bits(rng.next()), &mut out);
+            let cents = (rng.next() % 100_000_000_000) as f64;
+            check_shortest(cents / 100.0, &mut out);
+            let e = (rng.next() % 48) as i32 - 24;
+            check_shortest(rng.unit() * 10f64.powi(e), &mut out);
+            // Few fraction bits at large magnitudes: exact ties between two
+            // shortest candidates are common there.
+            let bits = (rng.next() % 8) as i32 + 1;
+            let x = (rng.next() >> (11 + rng.next() % 8)) as f64 / 2f64.powi(bits);
+            check_shortest(x, &mut out);
+            // A few decimals, the fast path's values, near its limits too.
+            let places = (rng.next() % 8) as i32;
+            let digits =
+                rng.next() % [10, 1_000, 1_000_000, 1 << 48, 1 << 53][rng.next() as usize % 5];
+            let x = digits as f64 / 10f64.powi(places);
+            check_shortest(x, &mut out);
+            check_shortest(-x, &mut out);
+            check_shortest(next_up(x), &mut out);
         }
     }
 

@@ -23,12 +23,25 @@
 //! | `priority` | number | one decimal |
 //! | `reasons` | array of strings | sentences for a person |
 //! | `policy_id`, `policy_version`, `policy_hash` | string | the policy that decided |
+//! | `funded` | bool | only with `--budget`: the household is eligible and funded within the budget (README, Budget targeting) |
+//! | `rank` | number or null | only with `--budget`: place in the priority order of the eligible households (1 = most urgent), null when not eligible |
+//!
+//! `funded` and `rank` are appended after `policy_hash` by the pipeline
+//! (`append_budget` in `src/pipeline.rs`), not by this writer; without
+//! `--budget` the object ends at `policy_hash`.
+//!
+//! Numbers are written as Rust's `Display` writes an `f64` (see
+//! [`numfmt::write_shortest`]): the shortest decimal that reads back as the
+//! same value, never with an exponent; `-0.0` is written `0` and a
+//! non-finite value `null`.
 //!
 //! `json` writes one array of these objects; `ndjson` one object per line.
 
-use super::{Decision, DecisionWriter, RowFacts};
+use super::{Decision, DecisionWriter, Lead, RowFacts};
 use crate::engine::Status;
 use crate::numfmt;
+use crate::policy::Policy;
+use crate::policy::template::render_segments;
 
 /// Write `bytes` (UTF-8) as a JSON string with the required escapes.
 ///
@@ -37,38 +50,243 @@ use crate::numfmt;
 /// layak::report::write_json_str(b"a\"b\n", &mut out);
 /// assert_eq!(out, b"\"a\\\"b\\n\"");
 /// ```
+#[inline]
 pub fn write_json_str(bytes: &[u8], out: &mut Vec<u8>) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() + 2);
     out.push(b'"');
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0..=0x1f => b"",
-            _ => continue,
-        };
+    loop {
+        let i = start + plain_len(&bytes[start..]);
         out.extend_from_slice(&bytes[start..i]);
-        if esc.is_empty() {
-            out.extend_from_slice(b"\\u00");
-            out.push(HEX[usize::from(b >> 4)]);
-            out.push(HEX[usize::from(b & 0xf)]);
-        } else {
-            out.extend_from_slice(esc);
-        }
+        let Some(&b) = bytes.get(i) else { break };
+        write_escape(b, out);
         start = i + 1;
     }
-    out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
 }
 
-fn key(name: &str, out: &mut Vec<u8>) {
-    out.push(b'"');
-    out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(b"\":");
+/// The escape of a byte that JSON strings cannot hold as is.
+#[cold]
+fn write_escape(b: u8, out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match b {
+        b'"' => out.extend_from_slice(b"\\\""),
+        b'\\' => out.extend_from_slice(b"\\\\"),
+        b'\n' => out.extend_from_slice(b"\\n"),
+        b'\r' => out.extend_from_slice(b"\\r"),
+        b'\t' => out.extend_from_slice(b"\\t"),
+        _ => out.extend_from_slice(&[
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            HEX[usize::from(b >> 4)],
+            HEX[usize::from(b & 0xf)],
+        ]),
+    }
+}
+
+/// Whether a byte must be escaped in a JSON string.
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// The number of leading bytes of `bytes` that need no escape, found eight
+/// at a time.
+#[inline]
+fn plain_len(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte that is below 0x20, `"` or `\`. A borrow can
+    // only set bits above a byte that is flagged rightly, so the lowest one
+    // is exact.
+    let flags = |w: u64| {
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let backslash = w ^ (ONES * u64::from(b'\\'));
+        ((w.wrapping_sub(ONES * 0x20))
+            | (quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash))
+            & !w
+            & HIGH
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    let mut done = 0;
+    for chunk in &mut chunks {
+        let w = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let f = flags(w);
+        if f != 0 {
+            return done + (f.trailing_zeros() / 8) as usize;
+        }
+        done += 8;
+    }
+    let rest = chunks.remainder();
+    done + rest
+        .iter()
+        .position(|&b| needs_escape(b))
+        .unwrap_or(rest.len())
+}
+
+/// Whether a text must be escaped somewhere in a JSON string.
+pub(super) fn needs_any_escape(text: &str) -> bool {
+    plain_len(text.as_bytes()) < text.len()
+}
+
+/// Append `text` as a JSON string to `buf` (for building a plan).
+fn quoted(text: &str, buf: &mut Vec<u8>) {
+    write_json_str(text.as_bytes(), buf);
+}
+
+/// The constant bytes of this policy's JSON objects, prepared once per
+/// writer: each run between two values is copied at once.
+pub(super) struct JsonPlan<'p> {
+    /// No text that reasons are made of needs a JSON escape (see
+    /// [`super::reasons_text_any`]): reasons are then rendered straight into
+    /// the output, joined with the `","` separator of the reason plan.
+    pub(super) plain_reasons: bool,
+    /// With `income_status`: each value of its enum as a JSON string, then `""`
+    /// (the value out of range).
+    income_status: Option<Vec<Box<[u8]>>>,
+    /// Each deprivation status as a JSON string, then `""`.
+    deprivation_status: Vec<Box<[u8]>>,
+    /// Per indicator: `"id"` (first) and `,"id"` (later ones).
+    indicators: Vec<[Box<[u8]>; 2]>,
+    /// Per track, then for a track out of range: `],"emergency":` is
+    /// written before; this is `,"track":"id","programs":[`.
+    tracks: Vec<Box<[u8]>>,
+    programs: Vec<JsonProgram<'p>>,
+    /// `"],"policy_id":"…","policy_version":"…","policy_hash":"…"}`: the end
+    /// of an object after the reasons; without its first byte when the
+    /// reasons were not written in plain.
+    tail: Box<[u8]>,
+}
+
+struct JsonProgram<'p> {
+    /// `{"id":…,"kind":…,"provider":…,"status":"granted","amount":`, then
+    /// the same with `"deferred"`.
+    head: [Box<[u8]>; 2],
+    /// `,"period":"month","duration_months":`
+    period: Box<[u8]>,
+    /// `,"review_months":N,"capped_from":`
+    review: Box<[u8]>,
+    /// `,"reason":"` and the template's lead (or `eligible`), then the rest
+    /// of the template: used when reasons are plain.
+    reason: Lead<'p>,
+    /// `"id"` (first) and `,"id"` (later ones) in `deferred`.
+    deferred: [Box<[u8]>; 2],
+}
+
+impl<'p> JsonPlan<'p> {
+    pub(super) fn new(p: &'p Policy, plain_reasons: bool) -> JsonPlan<'p> {
+        let build = |f: &dyn Fn(&mut Vec<u8>)| -> Box<[u8]> {
+            let mut buf = Vec::new();
+            f(&mut buf);
+            buf.into_boxed_slice()
+        };
+        let first_and_later = |text: &str| {
+            [
+                build(&|b| quoted(text, b)),
+                build(&|b| {
+                    b.push(b',');
+                    quoted(text, b);
+                }),
+            ]
+        };
+        let with_fallback = |values: &mut dyn Iterator<Item = &str>| -> Vec<Box<[u8]>> {
+            values
+                .chain(std::iter::once(""))
+                .map(|v| build(&|b| quoted(v, b)))
+                .collect()
+        };
+        let income_status = p.fields.income_status.map(|(_, e)| {
+            let values = p
+                .enums
+                .get(usize::from(e))
+                .map_or(&[][..], |e| &e.values[..]);
+            with_fallback(&mut values.iter().map(String::as_str))
+        });
+        let deprivation_status =
+            with_fallback(&mut crate::policy::DEPRIVATION_STATUSES.iter().copied());
+        let indicators = p.deprivation.as_ref().map_or(Vec::new(), |d| {
+            d.indicators
+                .iter()
+                .map(|i| first_and_later(&i.id))
+                .collect()
+        });
+        let tracks = p
+            .tracks
+            .iter()
+            .map(|t| t.id.as_str())
+            .chain(std::iter::once(""))
+            .map(|id| {
+                build(&|b| {
+                    b.extend_from_slice(b",\"track\":");
+                    quoted(id, b);
+                    b.extend_from_slice(b",\"programs\":[");
+                })
+            })
+            .collect();
+        let programs = p
+            .programs
+            .iter()
+            .map(|prog| {
+                let head = |status: Status| {
+                    build(&|b| {
+                        b.extend_from_slice(b"{\"id\":");
+                        quoted(&prog.id, b);
+                        b.extend_from_slice(b",\"kind\":");
+                        quoted(&prog.kind, b);
+                        b.extend_from_slice(b",\"provider\":");
+                        quoted(&prog.provider, b);
+                        b.extend_from_slice(b",\"status\":");
+                        quoted(status.as_str(), b);
+                        b.extend_from_slice(b",\"amount\":");
+                    })
+                };
+                let (lead, rest) = match &prog.reason {
+                    Some(t) => t.split_lead(),
+                    None => ("eligible", &[][..]),
+                };
+                let mut reason = b",\"reason\":\"".to_vec();
+                reason.extend_from_slice(lead.as_bytes());
+                JsonProgram {
+                    head: [head(Status::Granted), head(Status::Deferred)],
+                    period: build(&|b| {
+                        b.extend_from_slice(b",\"period\":");
+                        quoted(prog.period.keyword(), b);
+                        b.extend_from_slice(b",\"duration_months\":");
+                    }),
+                    review: build(&|b| {
+                        b.extend_from_slice(b",\"review_months\":");
+                        numfmt::write_int(i64::from(prog.review_months), b);
+                        b.extend_from_slice(b",\"capped_from\":");
+                    }),
+                    reason: Lead {
+                        head: reason.into_boxed_slice(),
+                        rest,
+                    },
+                    deferred: first_and_later(&prog.id),
+                }
+            })
+            .collect();
+        let tail = build(&|b| {
+            b.extend_from_slice(b"\"],\"policy_id\":");
+            quoted(&p.meta.id, b);
+            b.extend_from_slice(b",\"policy_version\":");
+            quoted(&p.meta.version, b);
+            b.extend_from_slice(b",\"policy_hash\":");
+            quoted(&p.hash, b);
+            b.push(b'}');
+        });
+        JsonPlan {
+            plain_reasons,
+            income_status,
+            deprivation_status,
+            indicators,
+            tracks,
+            programs,
+            tail,
+        }
+    }
 }
 
 fn bool_or_null(v: Option<bool>, out: &mut Vec<u8>) {
@@ -89,57 +307,53 @@ fn opt_num(v: Option<f64>, out: &mut Vec<u8>) {
 impl DecisionWriter<'_> {
     pub(super) fn json_object(&mut self, d: &mut Decision<'_>, out: &mut Vec<u8>) {
         let p = self.policy;
+        let jp = &self.json;
         let s = &mut *d.scratch;
-        out.push(b'{');
-        key("household_id", out);
+        out.extend_from_slice(b"{\"household_id\":");
         write_json_str(d.household_id, out);
-        out.push(b',');
-        key("region", out);
+        out.extend_from_slice(b",\"region\":");
         write_json_str(d.region, out);
-        out.push(b',');
-        key("income_status", out);
-        match self.income_status(s) {
-            Some(st) => write_json_str(st.as_bytes(), out),
-            None => out.extend_from_slice(b"null"),
+        out.extend_from_slice(b",\"income_status\":");
+        match (&jp.income_status, p.fields.income_status) {
+            (Some(names), Some((slot, _))) => {
+                let i = (s.slots[slot] as usize).min(names.len() - 1);
+                out.extend_from_slice(&names[i]);
+            }
+            _ => out.extend_from_slice(b"null"),
         }
-        out.push(b',');
-        key("per_capita_income", out);
+        out.extend_from_slice(b",\"per_capita_income\":");
         opt_num(
             p.fields
                 .per_capita_income
                 .map(|slot| numfmt::round_half_up(s.slots[slot], 2)),
             out,
         );
-        out.push(b',');
-        key("poverty_line", out);
+        out.extend_from_slice(b",\"poverty_line\":");
         opt_num(p.fields.poverty_line.map(|slot| s.slots[slot]), out);
-        out.push(b',');
-        key("deprivation_score", out);
+        out.extend_from_slice(b",\"deprivation_score\":");
         opt_num(
             p.deprivation.as_ref().map(|dep| s.slots[dep.score_slot]),
             out,
         );
-        out.push(b',');
-        key("deprivation_status", out);
-        match self.deprivation_status(s) {
-            Some(st) => write_json_str(st.as_bytes(), out),
+        out.extend_from_slice(b",\"deprivation_status\":");
+        match &p.deprivation {
+            Some(dep) => {
+                let names = &jp.deprivation_status;
+                let i = (s.slots[dep.status_slot] as usize).min(names.len() - 1);
+                out.extend_from_slice(&names[i]);
+            }
             None => out.extend_from_slice(b"null"),
         }
-        out.push(b',');
-        key("deprived", out);
-        out.push(b'[');
+        out.extend_from_slice(b",\"deprived\":[");
         let facts = RowFacts {
             deprived: self.deprived_mask(&s.slots),
             score: None,
         };
         if let Some(dep) = &p.deprivation {
-            let mut first = true;
+            let mut later = false;
             let mut id = |out: &mut Vec<u8>, i: usize| {
-                if !first {
-                    out.push(b',');
-                }
-                first = false;
-                write_json_str(dep.indicators[i].id.as_bytes(), out);
+                out.extend_from_slice(&jp.indicators[i][usize::from(later)]);
+                later = true;
             };
             match facts.deprived {
                 Some(mut mask) => {
@@ -157,131 +371,156 @@ impl DecisionWriter<'_> {
                 }
             }
         }
-        out.extend_from_slice(b"],");
-        key("emergency", out);
+        out.extend_from_slice(b"],\"emergency\":");
         bool_or_null(p.fields.emergency.map(|slot| s.slots[slot] != 0.0), out);
-        out.push(b',');
-        key("labour_capacity", out);
+        out.extend_from_slice(b",\"labour_capacity\":");
         bool_or_null(
             p.fields.labour_capacity.map(|slot| s.slots[slot] != 0.0),
             out,
         );
-        out.push(b',');
-        key("track", out);
-        write_json_str(
-            p.tracks
-                .get(s.track)
-                .map_or("", |t| t.id.as_str())
-                .as_bytes(),
-            out,
-        );
-        out.push(b',');
-        key("programs", out);
-        out.push(b'[');
+        let track = s.track.min(jp.tracks.len() - 1);
+        out.extend_from_slice(&jp.tracks[track]);
         let mut first = true;
-        for i in 0..p.programs.len() {
-            let o = s.programs[i];
+        for ((prog, o), jprog) in p.programs.iter().zip(&s.programs).zip(&jp.programs) {
             if o.status == Status::Denied {
                 continue;
             }
-            let prog = &p.programs[i];
             if !first {
                 out.push(b',');
             }
             first = false;
-            out.push(b'{');
-            key("id", out);
-            write_json_str(prog.id.as_bytes(), out);
-            out.push(b',');
-            key("kind", out);
-            write_json_str(prog.kind.as_bytes(), out);
-            out.push(b',');
-            key("provider", out);
-            write_json_str(prog.provider.as_bytes(), out);
-            out.push(b',');
-            key("status", out);
-            write_json_str(o.status.as_str().as_bytes(), out);
-            out.push(b',');
-            key("amount", out);
+            out.extend_from_slice(&jprog.head[usize::from(o.status == Status::Deferred)]);
             numfmt::write_shortest(o.amount, out);
-            out.push(b',');
-            key("period", out);
-            write_json_str(self.period_of(i).keyword().as_bytes(), out);
-            out.push(b',');
-            key("duration_months", out);
+            out.extend_from_slice(&jprog.period);
             opt_num(o.duration_months, out);
-            out.push(b',');
-            key("starts_after_months", out);
+            out.extend_from_slice(b",\"starts_after_months\":");
             opt_num(o.starts_after_months, out);
-            out.push(b',');
-            key("review_months", out);
-            numfmt::write_int(i64::from(prog.review_months), out);
-            out.push(b',');
-            key("capped_from", out);
+            out.extend_from_slice(&jprog.review);
             opt_num(o.capped_from, out);
-            out.push(b',');
-            key("reason", out);
+            if jp.plain_reasons {
+                out.extend_from_slice(&jprog.reason.head);
+                render_segments(jprog.reason.rest, &s.slots, &mut s.stack, &p.enums, out);
+                out.extend_from_slice(b"\"}");
+            } else {
+                out.extend_from_slice(b",\"reason\":");
+                let mut cell = std::mem::take(&mut self.cell);
+                cell.clear();
+                match &prog.reason {
+                    Some(t) => t.render(&s.slots, &mut s.stack, &p.enums, &mut cell),
+                    None => cell.extend_from_slice(b"eligible"),
+                }
+                write_json_str(&cell, out);
+                self.cell = cell;
+                out.push(b'}');
+            }
+        }
+        out.extend_from_slice(b"],\"deferred\":[");
+        let mut later = false;
+        for (o, jprog) in s.programs.iter().zip(&jp.programs) {
+            if o.status == Status::Deferred {
+                out.extend_from_slice(&jprog.deferred[usize::from(later)]);
+                later = true;
+            }
+        }
+        out.extend_from_slice(b"],\"monthly_total\":");
+        numfmt::write_shortest(s.monthly_total, out);
+        out.extend_from_slice(b",\"one_off_total\":");
+        numfmt::write_shortest(s.one_off_total, out);
+        out.extend_from_slice(b",\"capped\":");
+        bool_or_null(Some(s.capped), out);
+        out.extend_from_slice(b",\"review_after_months\":");
+        numfmt::write_int(i64::from(s.review_after_months), out);
+        out.extend_from_slice(b",\"priority\":");
+        numfmt::write_shortest(numfmt::round_half_up(s.priority, 1), out);
+        if jp.plain_reasons {
+            // The reason plan joins sentences with `","`.
+            out.extend_from_slice(b",\"reasons\":[\"");
+            self.reasons(s, &facts, out);
+            out.extend_from_slice(&jp.tail);
+        } else {
+            out.extend_from_slice(b",\"reasons\":[");
             let mut cell = std::mem::take(&mut self.cell);
             cell.clear();
-            match &prog.reason {
-                Some(t) => t.render(&s.slots, &mut s.stack, &p.enums, &mut cell),
-                None => cell.extend_from_slice(b"eligible"),
-            }
-            write_json_str(&cell, out);
-            self.cell = cell;
-            out.push(b'}');
-        }
-        out.extend_from_slice(b"],");
-        key("deferred", out);
-        out.push(b'[');
-        let mut first = true;
-        for (prog, o) in p.programs.iter().zip(&s.programs) {
-            if o.status == Status::Deferred {
-                if !first {
+            // Reasons are rendered as one buffer with NUL separators, then written as strings.
+            self.reasons(s, &facts, &mut cell);
+            for (i, part) in cell.split(|&b| b == 0).enumerate() {
+                if i > 0 {
                     out.push(b',');
                 }
-                first = false;
-                write_json_str(prog.id.as_bytes(), out);
+                write_json_str(part, out);
+            }
+            self.cell = cell;
+            out.extend_from_slice(&jp.tail[1..]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The escaping as it was written before the eight-byte scan: byte by byte.
+    fn reference(bytes: &[u8], out: &mut Vec<u8>) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        out.push(b'"');
+        for &b in bytes {
+            match b {
+                b'"' => out.extend_from_slice(b"\\\""),
+                b'\\' => out.extend_from_slice(b"\\\\"),
+                b'\n' => out.extend_from_slice(b"\\n"),
+                b'\r' => out.extend_from_slice(b"\\r"),
+                b'\t' => out.extend_from_slice(b"\\t"),
+                0..=0x1f => {
+                    out.extend_from_slice(b"\\u00");
+                    out.push(HEX[usize::from(b >> 4)]);
+                    out.push(HEX[usize::from(b & 0xf)]);
+                }
+                _ => out.push(b),
             }
         }
-        out.extend_from_slice(b"],");
-        key("monthly_total", out);
-        numfmt::write_shortest(s.monthly_total, out);
-        out.push(b',');
-        key("one_off_total", out);
-        numfmt::write_shortest(s.one_off_total, out);
-        out.push(b',');
-        key("capped", out);
-        bool_or_null(Some(s.capped), out);
-        out.push(b',');
-        key("review_after_months", out);
-        numfmt::write_int(i64::from(s.review_after_months), out);
-        out.push(b',');
-        key("priority", out);
-        numfmt::write_shortest(numfmt::round_half_up(s.priority, 1), out);
-        out.push(b',');
-        key("reasons", out);
-        out.push(b'[');
-        let mut cell = std::mem::take(&mut self.cell);
-        cell.clear();
-        // Reasons are rendered as one buffer with NUL separators, then written as strings.
-        self.reasons(s, &facts, &mut cell);
-        for (i, part) in cell.split(|&b| b == 0).enumerate() {
-            if i > 0 {
-                out.push(b',');
+        out.push(b'"');
+    }
+
+    #[test]
+    fn escapes_like_the_reference() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        };
+        // Every byte alone and between plain bytes at every offset in a word.
+        let mut cases: Vec<Vec<u8>> = Vec::new();
+        for b in 0..=255u8 {
+            for at in 0..17 {
+                let mut v = b"abcdefghijklmnopq".to_vec();
+                v[at] = b;
+                v.truncate(at + 1 + at % 3);
+                cases.push(v);
             }
-            write_json_str(part, out);
         }
-        self.cell = cell;
-        out.extend_from_slice(b"],");
-        key("policy_id", out);
-        write_json_str(p.meta.id.as_bytes(), out);
-        out.push(b',');
-        key("policy_version", out);
-        write_json_str(p.meta.version.as_bytes(), out);
-        out.push(b',');
-        key("policy_hash", out);
-        write_json_str(p.hash.as_bytes(), out);
-        out.push(b'}');
+        // Random strings: mostly plain text, with special and high bytes.
+        for _ in 0..20_000 {
+            let len = (next() % 40) as usize;
+            let v = (0..len)
+                .map(|_| match next() % 16 {
+                    0 => (next() % 0x20) as u8,
+                    1 => b'"',
+                    2 => b'\\',
+                    3 => 0x80 | (next() % 0x80) as u8,
+                    4 => [0x1f, 0x20, 0x21, 0x5b, 0x5d, 0x7f, 0xa2, 0xdc][next() as usize % 8],
+                    _ => b' ' + (next() % 95) as u8,
+                })
+                .collect();
+            cases.push(v);
+        }
+        for bytes in cases {
+            let mut got = b"x".to_vec();
+            write_json_str(&bytes, &mut got);
+            let mut expected = b"x".to_vec();
+            reference(&bytes, &mut expected);
+            assert_eq!(got, expected, "{bytes:?}");
+        }
     }
 }

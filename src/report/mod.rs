@@ -13,7 +13,7 @@ use crate::engine::{Scratch, Status};
 use crate::input::Reject;
 use crate::numfmt;
 use crate::policy::template::render_segments;
-use crate::policy::{Period, Policy, Segment, Template};
+use crate::policy::{Policy, Segment, Template};
 
 pub use self::csv::{write_csv_field, write_csv_text};
 pub use self::json::write_json_str;
@@ -103,6 +103,8 @@ pub struct DecisionWriter<'p> {
     reasons_may_quote: bool,
     /// The constant bytes of this policy's rows, prepared once.
     plan: Plan<'p>,
+    /// The constant bytes of this policy's JSON objects, prepared once.
+    json: json::JsonPlan<'p>,
     /// Reused buffer for a CSV cell built from pieces (reasons).
     cell: Vec<u8>,
 }
@@ -263,17 +265,22 @@ struct RowFacts {
 
 impl<'p> DecisionWriter<'p> {
     pub fn new(policy: &'p Policy, format: Format) -> DecisionWriter<'p> {
-        // Reasons are joined with ` | ` in a CSV cell; JSON renders them into
-        // one buffer with NUL separators and splits it.
+        // Reasons are joined with ` | ` in a CSV cell. JSON renders them
+        // straight into the output as strings joined with `","` when no text
+        // they are made of needs an escape; else into one buffer with NUL
+        // separators, which it splits and escapes.
+        let plain_reasons = !reasons_text_any(policy, json::needs_any_escape);
         let sep: &[u8] = match format {
             Format::Csv => b" | ",
+            Format::Json | Format::Ndjson if plain_reasons => b"\",\"",
             Format::Json | Format::Ndjson => b"\0",
         };
         DecisionWriter {
             policy,
             format,
-            reasons_may_quote: reasons_may_quote(policy),
+            reasons_may_quote: reasons_text_any(policy, |t| t.contains('"')),
             plan: Plan::new(policy, sep),
+            json: json::JsonPlan::new(policy, plain_reasons),
             cell: Vec::with_capacity(1024),
         }
     }
@@ -443,37 +450,28 @@ impl<'p> DecisionWriter<'p> {
                 .unwrap_or("")
         })
     }
-
-    fn period_of(&self, i: usize) -> Period {
-        self.policy.programs[i].period
-    }
 }
 
-/// True when some text that reasons are made of contains `"`. Values written
-/// into reasons are numbers, enum values and yes/no, which never do.
-fn reasons_may_quote(p: &Policy) -> bool {
+/// True when `pred` holds for some text of the policy that reasons are made
+/// of: ids, labels, template text and enum values. The rest of a reason is
+/// numbers, `yes`/`no`, `?` and this module's own constant words.
+fn reasons_text_any(p: &Policy, pred: impl Fn(&str) -> bool) -> bool {
     let template = |t: &Template| {
         t.segments
             .iter()
-            .any(|s| matches!(s, Segment::Text(text) if text.contains('"')))
+            .any(|s| matches!(s, Segment::Text(text) if pred(text)))
     };
-    p.reasons
-        .iter()
-        .any(|r| r.id.contains('"') || template(&r.text))
+    p.reasons.iter().any(|r| pred(&r.id) || template(&r.text))
         || p.programs
             .iter()
-            .any(|g| g.id.contains('"') || g.reason.as_ref().is_some_and(template))
+            .any(|g| pred(&g.id) || g.reason.as_ref().is_some_and(template))
         || p.tracks
             .iter()
-            .any(|t| t.id.contains('"') || t.reason.as_ref().is_some_and(template))
-        || p.deprivation.as_ref().is_some_and(|d| {
-            d.indicators
-                .iter()
-                .any(|i| i.id.contains('"') || i.label.contains('"'))
-        })
-        || p.enums
-            .iter()
-            .any(|e| e.values.iter().any(|v| v.contains('"')))
+            .any(|t| pred(&t.id) || t.reason.as_ref().is_some_and(template))
+        || p.deprivation
+            .as_ref()
+            .is_some_and(|d| d.indicators.iter().any(|i| pred(&i.id) || pred(&i.label)))
+        || p.enums.iter().any(|e| e.values.iter().any(|v| pred(v)))
 }
 
 /// Write one reject as a CSV row of [`REJECT_COLUMNS`].
@@ -645,6 +643,39 @@ mod tests {
             Policy::load("default", default, &opts).unwrap(),
             Policy::load("variant", &variant, &opts).unwrap(),
         ];
+        // Texts that JSON must escape: a NUL and a tab in reasons, quotes and
+        // backslashes in the policy's id, version, a provider and a label.
+        let mut hostile = default.to_owned();
+        for (from, to) in [
+            (
+                "id = \"layak-default\"",
+                "id = \"layak \\\"default\\\" \\\\ x\"",
+            ),
+            ("version = \"1.0.0\"", "version = \"1.0.0\\t\\u0001\""),
+            (
+                "provider = \"state and community\"",
+                "provider = \"state \\\"and\\\" community\"",
+            ),
+            (
+                "label = \"earth or bamboo floor\"",
+                "label = \"earth\\tor \\\\bamboo\\\\ floor\"",
+            ),
+            (
+                "reason = \"direct assistance during the emergency, then capacity building\"",
+                "reason = \"direct assistance\\u0000during the emergency\\nthen {members}\"",
+            ),
+        ] {
+            assert!(hostile.contains(from), "{from}");
+            hostile = hostile.replace(from, to);
+        }
+        all.push(Policy::load("hostile", &hostile, &opts).unwrap());
+        // A label with an escape only: everything else plain.
+        let label = default.replace(
+            "label = \"earth or bamboo floor\"",
+            "label = \"earth \\\"or\\\" bamboo floor\"",
+        );
+        assert_ne!(label, default);
+        all.push(Policy::load("label", &label, &opts).unwrap());
         for (name, text) in [
             (
                 "income-only",
@@ -664,8 +695,12 @@ mod tests {
         for p in &policies() {
             let engine = Engine::new(p);
             for format in [Format::Csv, Format::Json, Format::Ndjson] {
-                let sep: &[u8] = if format == Format::Csv { b" | " } else { b"\0" };
                 let writer = DecisionWriter::new(p, format);
+                let sep: &[u8] = match format {
+                    Format::Csv => b" | ",
+                    _ if writer.json.plain_reasons => b"\",\"",
+                    _ => b"\0",
+                };
                 for _ in 0..3000 {
                     let mut s = engine.scratch();
                     for v in &mut s.slots {
@@ -709,6 +744,275 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A JSON object as it was written before [`json::JsonPlan`]: key by key,
+    /// reasons rendered with NUL separators, then split and escaped.
+    fn reference_json_object(p: &Policy, d: &mut Decision<'_>, out: &mut Vec<u8>) {
+        use crate::report::json::write_json_str as str;
+        fn key(name: &str, out: &mut Vec<u8>) {
+            out.push(b'"');
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b"\":");
+        }
+        fn bool_or_null(v: Option<bool>, out: &mut Vec<u8>) {
+            out.extend_from_slice(match v {
+                Some(true) => b"true",
+                Some(false) => b"false",
+                None => b"null",
+            });
+        }
+        fn opt_num(v: Option<f64>, out: &mut Vec<u8>) {
+            match v {
+                Some(x) => numfmt::write_shortest(x, out),
+                None => out.extend_from_slice(b"null"),
+            }
+        }
+        let s = &mut *d.scratch;
+        let enum_name = |e: u16, v: f64| {
+            p.enums
+                .get(usize::from(e))
+                .and_then(|e| e.values.get(v as usize))
+                .map_or("", String::as_str)
+        };
+        out.push(b'{');
+        key("household_id", out);
+        str(d.household_id, out);
+        out.push(b',');
+        key("region", out);
+        str(d.region, out);
+        out.push(b',');
+        key("income_status", out);
+        match p.fields.income_status {
+            Some((slot, e)) => str(enum_name(e, s.slots[slot]).as_bytes(), out),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.push(b',');
+        key("per_capita_income", out);
+        opt_num(
+            p.fields
+                .per_capita_income
+                .map(|slot| numfmt::round_half_up(s.slots[slot], 2)),
+            out,
+        );
+        out.push(b',');
+        key("poverty_line", out);
+        opt_num(p.fields.poverty_line.map(|slot| s.slots[slot]), out);
+        out.push(b',');
+        key("deprivation_score", out);
+        opt_num(
+            p.deprivation.as_ref().map(|dep| s.slots[dep.score_slot]),
+            out,
+        );
+        out.push(b',');
+        key("deprivation_status", out);
+        match &p.deprivation {
+            Some(dep) => {
+                let st = crate::policy::DEPRIVATION_STATUSES
+                    .get(s.slots[dep.status_slot] as usize)
+                    .copied()
+                    .unwrap_or("");
+                str(st.as_bytes(), out);
+            }
+            None => out.extend_from_slice(b"null"),
+        }
+        out.push(b',');
+        key("deprived", out);
+        out.push(b'[');
+        if let Some(dep) = &p.deprivation {
+            let mut first = true;
+            for ind in &dep.indicators {
+                if s.slots[ind.slot] != 0.0 {
+                    if !first {
+                        out.push(b',');
+                    }
+                    first = false;
+                    str(ind.id.as_bytes(), out);
+                }
+            }
+        }
+        out.extend_from_slice(b"],");
+        key("emergency", out);
+        bool_or_null(p.fields.emergency.map(|slot| s.slots[slot] != 0.0), out);
+        out.push(b',');
+        key("labour_capacity", out);
+        bool_or_null(
+            p.fields.labour_capacity.map(|slot| s.slots[slot] != 0.0),
+            out,
+        );
+        out.push(b',');
+        key("track", out);
+        str(
+            p.tracks
+                .get(s.track)
+                .map_or("", |t| t.id.as_str())
+                .as_bytes(),
+            out,
+        );
+        out.push(b',');
+        key("programs", out);
+        out.push(b'[');
+        let mut first = true;
+        for (prog, o) in p.programs.iter().zip(&s.programs) {
+            if o.status == Status::Denied {
+                continue;
+            }
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.push(b'{');
+            key("id", out);
+            str(prog.id.as_bytes(), out);
+            out.push(b',');
+            key("kind", out);
+            str(prog.kind.as_bytes(), out);
+            out.push(b',');
+            key("provider", out);
+            str(prog.provider.as_bytes(), out);
+            out.push(b',');
+            key("status", out);
+            str(o.status.as_str().as_bytes(), out);
+            out.push(b',');
+            key("amount", out);
+            numfmt::write_shortest(o.amount, out);
+            out.push(b',');
+            key("period", out);
+            str(prog.period.keyword().as_bytes(), out);
+            out.push(b',');
+            key("duration_months", out);
+            opt_num(o.duration_months, out);
+            out.push(b',');
+            key("starts_after_months", out);
+            opt_num(o.starts_after_months, out);
+            out.push(b',');
+            key("review_months", out);
+            numfmt::write_int(i64::from(prog.review_months), out);
+            out.push(b',');
+            key("capped_from", out);
+            opt_num(o.capped_from, out);
+            out.push(b',');
+            key("reason", out);
+            let mut cell = Vec::new();
+            match &prog.reason {
+                Some(t) => t.render(&s.slots, &mut s.stack, &p.enums, &mut cell),
+                None => cell.extend_from_slice(b"eligible"),
+            }
+            str(&cell, out);
+            out.push(b'}');
+        }
+        out.extend_from_slice(b"],");
+        key("deferred", out);
+        out.push(b'[');
+        let mut first = true;
+        for (prog, o) in p.programs.iter().zip(&s.programs) {
+            if o.status == Status::Deferred {
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                str(prog.id.as_bytes(), out);
+            }
+        }
+        out.extend_from_slice(b"],");
+        key("monthly_total", out);
+        numfmt::write_shortest(s.monthly_total, out);
+        out.push(b',');
+        key("one_off_total", out);
+        numfmt::write_shortest(s.one_off_total, out);
+        out.push(b',');
+        key("capped", out);
+        bool_or_null(Some(s.capped), out);
+        out.push(b',');
+        key("review_after_months", out);
+        numfmt::write_int(i64::from(s.review_after_months), out);
+        out.push(b',');
+        key("priority", out);
+        numfmt::write_shortest(numfmt::round_half_up(s.priority, 1), out);
+        out.push(b',');
+        key("reasons", out);
+        out.push(b'[');
+        let mut cell = Vec::new();
+        reference_reasons(p, s, b"\0", &mut cell);
+        for (i, part) in cell.split(|&b| b == 0).enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            str(part, out);
+        }
+        out.extend_from_slice(b"],");
+        key("policy_id", out);
+        str(p.meta.id.as_bytes(), out);
+        out.push(b',');
+        key("policy_version", out);
+        str(p.meta.version.as_bytes(), out);
+        out.push(b',');
+        key("policy_hash", out);
+        str(p.hash.as_bytes(), out);
+        out.push(b'}');
+    }
+
+    #[test]
+    fn json_matches_reference() {
+        let mut rng = Rng(0x0dd_ba11_cafe_f00d);
+        let statuses = [Status::Denied, Status::Granted, Status::Deferred];
+        let ids: [&[u8]; 4] = [b"H1", b"a \"quoted\" id", b"tab\there\\", b""];
+        let mut plain = 0;
+        for p in &policies() {
+            let engine = Engine::new(p);
+            let mut writer = DecisionWriter::new(p, Format::Ndjson);
+            plain += usize::from(writer.json.plain_reasons);
+            for _ in 0..3000 {
+                let mut s = engine.scratch();
+                for v in &mut s.slots {
+                    *v = rng.value();
+                }
+                s.reasons = (0..p.reasons.len()).map(|_| rng.below(3) == 0).collect();
+                for o in &mut s.programs {
+                    o.status = statuses[rng.below(3) as usize];
+                    o.amount = rng.value();
+                    o.capped_from = rng.opt();
+                    o.starts_after_months = rng.opt();
+                    o.duration_months = rng.opt();
+                }
+                s.cap = rng.opt();
+                s.track = rng.below(p.tracks.len() as u64 + 1) as usize;
+                s.monthly_total = rng.value();
+                s.one_off_total = rng.value();
+                s.capped = rng.below(2) == 0;
+                s.review_after_months = rng.below(40) as u32;
+                s.priority = rng.value();
+                let household_id = ids[rng.below(4) as usize];
+                let region = ids[rng.below(4) as usize];
+                let mut expected = Vec::new();
+                reference_json_object(
+                    p,
+                    &mut Decision {
+                        household_id,
+                        region,
+                        scratch: &mut s,
+                    },
+                    &mut expected,
+                );
+                let mut got = b"prefix".to_vec();
+                writer.json_object(
+                    &mut Decision {
+                        household_id,
+                        region,
+                        scratch: &mut s,
+                    },
+                    &mut got,
+                );
+                assert_eq!(
+                    String::from_utf8_lossy(&got[6..]),
+                    String::from_utf8_lossy(&expected),
+                    "{}",
+                    p.file
+                );
+            }
+        }
+        // Both ways of writing reasons are compared.
+        assert!(plain > 0 && plain < policies().len(), "{plain}");
     }
 
     #[test]
