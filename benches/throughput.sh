@@ -11,10 +11,10 @@
 #   (b) layak validate, and layak assess to csv, ndjson and json, at 1 thread
 #       and at all cores;
 #   (c) layak assess with --summary --by region, and with --budget, at all cores.
-# Each command runs RUNS times (default 5); the best wall time counts, because
-# on a shared machine the noise only ever adds time. The raw limit is timed
-# both first and last, and its best time over both counts, so that a quiet or
-# busy spell of the machine cannot favour either side. Output goes to /dev/null,
+# Each command runs RUNS times (default 5), round-robin with the others; its
+# best wall time counts, because on a shared machine the noise only ever adds
+# time, and it comes in spells of tens of seconds that would otherwise fall on
+# one command's runs. Output goes to /dev/null,
 # so the figures measure the program, not the disk. It prints a Markdown
 # table: rows/s, input MB/s, the ratio of each time to (a), and peak memory
 # (maximum resident set size, from /usr/bin/time).
@@ -40,20 +40,6 @@ if [ ! -f "$DATA" ]; then
 fi
 BYTES=$(stat -c %s "$DATA")
 
-# best_of CMD...: prints "seconds peak_kb" of the fastest of $RUNS runs.
-best_of() {
-  local best="" peak=0 out t m
-  for _ in $(seq "$RUNS"); do
-    /usr/bin/time -o "$WORK/time" -f "%e %M" "$@" >/dev/null 2>/dev/null || true
-    out=$(tail -n 1 "$WORK/time")
-    t=${out% *}
-    m=${out#* }
-    if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
-    if [ "$m" -gt "$peak" ]; then peak=$m; fi
-  done
-  echo "$best $peak"
-}
-
 row() { # name seconds peak_kb raw_seconds
   awk -v n="$1" -v t="$2" -v m="$3" -v r="$4" -v rows="$ROWS" -v bytes="$BYTES" 'BEGIN {
     t = (t > 0 ? t : 0.001)
@@ -66,39 +52,43 @@ echo "Input: $ROWS households, $(awk -v b="$BYTES" 'BEGIN{printf "%.1f MB", b/1e
 echo
 echo "| command | seconds | rows/s | MB/s | ratio to raw | peak MB |"
 echo "|---|---|---|---|---|---|"
-# Time everything first, print after: the ratios use the raw limit's best
-# time over a run before and a run after the layak commands.
-NAMES=()
-TIMES=()
-MEMS=()
-measure() { # name cmd...
-  local name=$1 t m
-  shift
-  read -r t m < <(best_of "$@")
-  NAMES+=("$name")
-  TIMES+=("$t")
-  MEMS+=("$m")
-}
-read -r RAW RAW_MEM < <(best_of "$BIN/examples/raw_baseline" "$DATA")
+# The commands, by name. Every round runs each of them once, in turn, so
+# that a slow spell of a shared machine hits all of them alike; a command's
+# best time over the rounds counts. The raw limit runs first and last in
+# each round.
+NAMES=("raw limit (csv read + typed parse + write 12 fields, 1 thread)")
+CMDS=("$BIN/examples/raw_baseline $DATA")
+add() { NAMES+=("$1"); CMDS+=("$2"); }
 for threads in 1 "$CORES"; do
-  measure "layak validate --threads $threads" "$BIN/layak" validate "$DATA" --threads "$threads"
+  add "layak validate --threads $threads" "$BIN/layak validate $DATA --threads $threads"
 done
 for fmt in csv ndjson json; do
   for threads in 1 "$CORES"; do
-    measure "layak assess --format $fmt --threads $threads" \
-      "$BIN/layak" assess "$DATA" --format "$fmt" --threads "$threads" -q
+    add "layak assess --format $fmt --threads $threads" \
+      "$BIN/layak assess $DATA --format $fmt --threads $threads -q"
   done
 done
 # Issue 5: the summary (counted in the same pass) and budget ranking (two passes).
-measure "layak assess --threads $CORES --summary --by region" \
-  "$BIN/layak" assess "$DATA" --threads "$CORES" -q --summary "$WORK/summary.json" --by region
-measure "layak assess --threads $CORES --budget 5000000000" \
-  "$BIN/layak" assess "$DATA" --threads "$CORES" -q --budget 5000000000
-read -r RAW2 RAW_MEM2 < <(best_of "$BIN/examples/raw_baseline" "$DATA")
-if awk "BEGIN{exit !($RAW2 < $RAW)}"; then RAW=$RAW2; fi
-if [ "$RAW_MEM2" -gt "$RAW_MEM" ]; then RAW_MEM=$RAW_MEM2; fi
+add "layak assess --threads $CORES --summary --by region" \
+  "$BIN/layak assess $DATA --threads $CORES -q --summary $WORK/summary.json --by region"
+add "layak assess --threads $CORES --budget 5000000000" \
+  "$BIN/layak assess $DATA --threads $CORES -q --budget 5000000000"
+add "" "$BIN/examples/raw_baseline $DATA"
 
-row "raw limit (csv read + typed parse + write 12 fields, 1 thread)" "$RAW" "$RAW_MEM" "$RAW"
+declare -a BEST PEAK
+for _ in $(seq "$RUNS"); do
+  for i in "${!CMDS[@]}"; do
+    # shellcheck disable=SC2086 # the command line is split on purpose
+    /usr/bin/time -o "$WORK/time" -f "%e %M" ${CMDS[$i]} >/dev/null 2>/dev/null || true
+    read -r t m < "$WORK/time"
+    j=$i
+    [ -z "${NAMES[$i]}" ] && j=0 # the raw limit's second run of the round
+    if [ -z "${BEST[$j]:-}" ] || awk "BEGIN{exit !($t < ${BEST[$j]})}"; then BEST[$j]=$t; fi
+    if [ "$m" -gt "${PEAK[$j]:-0}" ]; then PEAK[$j]=$m; fi
+  done
+done
+
+RAW=${BEST[0]}
 for i in "${!NAMES[@]}"; do
-  row "${NAMES[$i]}" "${TIMES[$i]}" "${MEMS[$i]}" "$RAW"
+  [ -n "${NAMES[$i]}" ] && row "${NAMES[$i]}" "${BEST[$i]}" "${PEAK[$i]}" "$RAW"
 done
