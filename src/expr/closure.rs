@@ -177,40 +177,23 @@ fn node(t: &Typed) -> F {
                 Un::Round(scale) => Box::new(move |s: &[f64]| round_scaled(x(s), scale)),
             }
         }
-        TKind::Bin(op, a, b) => match (&a.kind, &b.kind) {
-            (TKind::Slot(i), TKind::Const(k)) => {
-                let (i, k) = (*i, *k);
-                bin_closure!(*op, |s| slot(s, i), k)
+        // Children are built here, then the operator's closure in a separate
+        // small function: `node` recurses once per level of nesting, and its
+        // frame must stay small for deep expressions (unoptimised builds
+        // reserve stack for every arm's closures).
+        TKind::Bin(op, a, b) => {
+            let op = *op;
+            match (&a.kind, &b.kind) {
+                (TKind::Slot(i), TKind::Const(k)) => bin_sk(op, *i, *k),
+                (TKind::Slot(i), TKind::Slot(j)) => bin_ss(op, *i, *j),
+                (TKind::Const(k), TKind::Slot(j)) => bin_ks(op, *k, *j),
+                (_, TKind::Const(k)) => bin_nk(op, node(a), *k),
+                (TKind::Const(k), _) => bin_kn(op, *k, node(b)),
+                (TKind::Slot(i), _) => bin_sn(op, *i, node(b)),
+                (_, TKind::Slot(j)) => bin_ns(op, node(a), *j),
+                _ => bin_nn(op, node(a), node(b)),
             }
-            (TKind::Slot(i), TKind::Slot(j)) => {
-                let (i, j) = (*i, *j);
-                bin_closure!(*op, |s| slot(s, i), slot(s, j))
-            }
-            (TKind::Const(k), TKind::Slot(j)) => {
-                let (k, j) = (*k, *j);
-                bin_closure!(*op, |s| k, slot(s, j))
-            }
-            (_, TKind::Const(k)) => {
-                let (fa, k) = (node(a), *k);
-                bin_closure!(*op, |s| fa(s), k)
-            }
-            (TKind::Const(k), _) => {
-                let (k, fb) = (*k, node(b));
-                bin_closure!(*op, |s| k, fb(s))
-            }
-            (TKind::Slot(i), _) => {
-                let (i, fb) = (*i, node(b));
-                bin_closure!(*op, |s| slot(s, i), fb(s))
-            }
-            (_, TKind::Slot(j)) => {
-                let (fa, j) = (node(a), *j);
-                bin_closure!(*op, |s| fa(s), slot(s, j))
-            }
-            _ => {
-                let (fa, fb) = (node(a), node(b));
-                bin_closure!(*op, |s| fa(s), fb(s))
-            }
-        },
+        }
         TKind::And(a, b) => {
             let (a, b) = (operand(a), operand(b));
             Box::new(move |s: &[f64]| {
@@ -289,28 +272,11 @@ fn node(t: &Typed) -> F {
         }
         TKind::Extreme(is_max, args) if args.len() == 2 => {
             // `min(x, k)`, `max(x, y)` and `clamp` (two nested pairs) in one call each.
-            macro_rules! pair {
-                ($pick:path) => {
-                    match (&args[0].kind, &args[1].kind) {
-                        (_, TKind::Const(k)) => {
-                            let (fa, k) = (node(&args[0]), *k);
-                            Box::new(move |s: &[f64]| $pick(fa(s), k)) as F
-                        }
-                        (TKind::Const(k), _) => {
-                            let (k, fb) = (*k, node(&args[1]));
-                            Box::new(move |s: &[f64]| $pick(k, fb(s)))
-                        }
-                        _ => {
-                            let (fa, fb) = (node(&args[0]), node(&args[1]));
-                            Box::new(move |s: &[f64]| $pick(fa(s), fb(s)))
-                        }
-                    }
-                };
-            }
-            if *is_max {
-                pair!(max_nan)
-            } else {
-                pair!(min_nan)
+            let (a, b) = (&args[0], &args[1]);
+            match (&a.kind, &b.kind) {
+                (_, TKind::Const(k)) => pair_nk(*is_max, node(a), *k),
+                (TKind::Const(k), _) => pair_kn(*is_max, *k, node(b)),
+                _ => pair_nn(*is_max, node(a), node(b)),
             }
         }
         TKind::Extreme(is_max, args) => {
@@ -318,5 +284,64 @@ fn node(t: &Typed) -> F {
             let pick = if *is_max { max_nan } else { min_nan };
             Box::new(move |s: &[f64]| fs.iter().map(|f| f(s)).reduce(pick).unwrap_or(f64::NAN))
         }
+    }
+}
+
+// One closure per operator and operand shape; see `node` for why these are
+// separate functions.
+#[inline(never)]
+fn bin_sk(op: Bin, i: usize, k: f64) -> F {
+    bin_closure!(op, |s| slot(s, i), k)
+}
+#[inline(never)]
+fn bin_ss(op: Bin, i: usize, j: usize) -> F {
+    bin_closure!(op, |s| slot(s, i), slot(s, j))
+}
+#[inline(never)]
+fn bin_ks(op: Bin, k: f64, j: usize) -> F {
+    bin_closure!(op, |s| k, slot(s, j))
+}
+#[inline(never)]
+fn bin_nk(op: Bin, fa: F, k: f64) -> F {
+    bin_closure!(op, |s| fa(s), k)
+}
+#[inline(never)]
+fn bin_kn(op: Bin, k: f64, fb: F) -> F {
+    bin_closure!(op, |s| k, fb(s))
+}
+#[inline(never)]
+fn bin_sn(op: Bin, i: usize, fb: F) -> F {
+    bin_closure!(op, |s| slot(s, i), fb(s))
+}
+#[inline(never)]
+fn bin_ns(op: Bin, fa: F, j: usize) -> F {
+    bin_closure!(op, |s| fa(s), slot(s, j))
+}
+#[inline(never)]
+fn bin_nn(op: Bin, fa: F, fb: F) -> F {
+    bin_closure!(op, |s| fa(s), fb(s))
+}
+#[inline(never)]
+fn pair_nk(is_max: bool, fa: F, k: f64) -> F {
+    if is_max {
+        Box::new(move |s: &[f64]| max_nan(fa(s), k))
+    } else {
+        Box::new(move |s: &[f64]| min_nan(fa(s), k))
+    }
+}
+#[inline(never)]
+fn pair_kn(is_max: bool, k: f64, fb: F) -> F {
+    if is_max {
+        Box::new(move |s: &[f64]| max_nan(k, fb(s)))
+    } else {
+        Box::new(move |s: &[f64]| min_nan(k, fb(s)))
+    }
+}
+#[inline(never)]
+fn pair_nn(is_max: bool, fa: F, fb: F) -> F {
+    if is_max {
+        Box::new(move |s: &[f64]| max_nan(fa(s), fb(s)))
+    } else {
+        Box::new(move |s: &[f64]| min_nan(fa(s), fb(s)))
     }
 }
