@@ -112,6 +112,11 @@ fn emit<const N: usize>(buf: &[u8; N], len: usize, out: &mut Vec<u8>) {
 /// Write an unsigned integer.
 #[inline]
 pub fn write_u64(n: u64, out: &mut Vec<u8>) {
+    // Counts, months and flags are mostly one digit.
+    if n < 10 {
+        out.push(b'0' + n as u8);
+        return;
+    }
     let mut buf = [0u8; 24];
     let len = put_u64(n, &mut buf, 0);
     emit(&buf, len, out);
@@ -120,6 +125,10 @@ pub fn write_u64(n: u64, out: &mut Vec<u8>) {
 /// Write an integer.
 #[inline]
 pub fn write_int(v: i64, out: &mut Vec<u8>) {
+    if (0..10).contains(&v) {
+        out.push(b'0' + v as u8);
+        return;
+    }
     let mut buf = [0u8; 32];
     buf[0] = b'-';
     let len = put_u64(v.unsigned_abs(), &mut buf, usize::from(v < 0));
