@@ -454,73 +454,72 @@ impl<'p> Worker<'p> {
     ) {
         let policy = self.engine.policy;
         let format = self.writer.format();
-        {
-            let fingerprint = self.parser.id_fingerprint(record);
-            let id_start = batch.ids.len() as u32;
-            if fingerprint.is_some() {
-                batch
-                    .ids
-                    .extend_from_slice(self.parser.id_cell(record).unwrap_or_default());
-            }
-            let id = (id_start, batch.ids.len() as u32);
-            let s = &mut self.scratch;
-            let result =
-                self.parser
-                    .parse(record, line, &mut s.slots, &mut s.stack)
-                    .and_then(|()| match self.job {
-                        Job::Validate => Ok(()),
-                        Job::Assess(_) | Job::Rank => self.engine.decide(s).map_err(|e| {
-                            Box::new(evaluation_reject(&self.parser, record, line, &e))
-                        }),
-                    });
-            let mut row = Row::new(line, fingerprint, id);
-            match result {
-                Ok(()) if self.job == Job::Validate => row.end = batch.out.len() as u32,
-                Ok(()) if self.job == Job::Rank => {
-                    row.end = batch.out.len() as u32;
-                    row.eligible = s
-                        .programs
-                        .iter()
-                        .any(|o| o.status == crate::engine::Status::Granted);
-                    row.priority = budget::priority_key(s.priority);
-                    row.monthly = if s.monthly_total > 0.0 {
-                        s.monthly_total.round() as u64
-                    } else {
-                        0
-                    };
-                }
-                Ok(()) => {
-                    let rank = self
-                        .ranking
-                        .and_then(|r| r.rank_of(cursor, base + batch.rows.len() as u64));
-                    let funded = rank.is_some_and(|k| self.ranking.is_some_and(|r| r.is_funded(k)));
-                    row.eligible = rank.is_some();
-                    if let Some(spec) = self.summary {
-                        spec.group_key(&self.parser, record, &s.slots, &mut self.key);
-                        let g = batch.summary.group(spec, &self.key);
-                        row.fact = batch.summary.add(spec, policy, s, g, Standing { funded });
-                    }
-                    let mut d = Decision {
-                        household_id: self.parser.text(record, policy.fields.id_input),
-                        region: policy
-                            .fields
-                            .region_input
-                            .map_or(&b""[..], |r| self.parser.text(record, r)),
-                        scratch: s,
-                    };
-                    self.writer.decision(&mut d, &mut batch.out);
-                    if self.ranking.is_some() {
-                        append_budget(format, &mut batch.out, rank, funded);
-                    }
-                    row.end = batch.out.len() as u32;
-                }
-                Err(reject) => {
-                    batch.rejects.push(*reject);
-                    row.reject = (batch.rejects.len() - 1) as u32;
-                }
-            }
-            batch.rows.push(row);
+        let fingerprint = self.parser.id_fingerprint(record);
+        let id_start = batch.ids.len() as u32;
+        if fingerprint.is_some() {
+            batch
+                .ids
+                .extend_from_slice(self.parser.id_cell(record).unwrap_or_default());
         }
+        let id = (id_start, batch.ids.len() as u32);
+        let s = &mut self.scratch;
+        let result = self
+            .parser
+            .parse(record, line, &mut s.slots, &mut s.stack)
+            .and_then(|()| match self.job {
+                Job::Validate => Ok(()),
+                Job::Assess(_) | Job::Rank => self
+                    .engine
+                    .decide(s)
+                    .map_err(|e| Box::new(evaluation_reject(&self.parser, record, line, &e))),
+            });
+        let mut row = Row::new(line, fingerprint, id);
+        match result {
+            Ok(()) if self.job == Job::Validate => row.end = batch.out.len() as u32,
+            Ok(()) if self.job == Job::Rank => {
+                row.end = batch.out.len() as u32;
+                row.eligible = s
+                    .programs
+                    .iter()
+                    .any(|o| o.status == crate::engine::Status::Granted);
+                row.priority = budget::priority_key(s.priority);
+                row.monthly = if s.monthly_total > 0.0 {
+                    s.monthly_total.round() as u64
+                } else {
+                    0
+                };
+            }
+            Ok(()) => {
+                let rank = self
+                    .ranking
+                    .and_then(|r| r.rank_of(cursor, base + batch.rows.len() as u64));
+                let funded = rank.is_some_and(|k| self.ranking.is_some_and(|r| r.is_funded(k)));
+                row.eligible = rank.is_some();
+                if let Some(spec) = self.summary {
+                    spec.group_key(&self.parser, record, &s.slots, &mut self.key);
+                    let g = batch.summary.group(spec, &self.key);
+                    row.fact = batch.summary.add(spec, policy, s, g, Standing { funded });
+                }
+                let mut d = Decision {
+                    household_id: self.parser.text(record, policy.fields.id_input),
+                    region: policy
+                        .fields
+                        .region_input
+                        .map_or(&b""[..], |r| self.parser.text(record, r)),
+                    scratch: s,
+                };
+                self.writer.decision(&mut d, &mut batch.out);
+                if self.ranking.is_some() {
+                    append_budget(format, &mut batch.out, rank, funded);
+                }
+                row.end = batch.out.len() as u32;
+            }
+            Err(reject) => {
+                batch.rejects.push(*reject);
+                row.reject = (batch.rejects.len() - 1) as u32;
+            }
+        }
+        batch.rows.push(row);
     }
 }
 
@@ -639,12 +638,11 @@ pub fn assess(
     rejects: &mut dyn RejectSink,
     options: &Options,
 ) -> Result<Totals, PipelineError> {
-    let plan = Plan {
-        job: Job::Assess(format),
-        summary: None,
-        ranking: None,
-    };
-    Ok(run(policy, layout, source, plan, out, rejects, options)?.totals)
+    let extras = Extras::default();
+    let outcome = assess_with(
+        policy, layout, source, format, out, rejects, options, extras,
+    )?;
+    Ok(outcome.totals)
 }
 
 /// What [`assess_with`] adds to the decisions.

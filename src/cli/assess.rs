@@ -453,21 +453,7 @@ fn open_counted(
     bytes: Arc<AtomicU64>,
     spill: Option<&Spill>,
 ) -> anyhow::Result<input::Source> {
-    let name = if path == "-" {
-        "<stdin>".to_string()
-    } else {
-        path.to_string()
-    };
-    let raw: Box<dyn Read + Send> = if path == "-" {
-        Box::new(io::stdin())
-    } else {
-        Box::new(
-            std::fs::File::open(path).map_err(|source| input::InputError::Io {
-                file: name.clone(),
-                source,
-            })?,
-        )
-    };
+    let (name, raw) = input::open_raw(path)?;
     let copy = match spill {
         Some(s) => Some((
             s.path.clone(),

@@ -113,20 +113,23 @@ pub struct Source {
 
 /// Open `path` (`-` for standard input) and read its header.
 pub fn open(path: &str, options: &ReadOptions) -> Result<Source, InputError> {
-    let name = if path == "-" {
-        "<stdin>".to_string()
-    } else {
-        path.to_string()
-    };
-    let raw: Box<dyn Read + Send> = if path == "-" {
-        Box::new(io::stdin())
-    } else {
-        Box::new(std::fs::File::open(path).map_err(|source| InputError::Io {
-            file: name.clone(),
-            source,
-        })?)
-    };
+    let (name, raw) = open_raw(path)?;
     from_reader(name, raw, options)
+}
+
+/// Open `path` (`-` for standard input) without reading anything: the name
+/// to report it by, and the reader.
+pub fn open_raw(path: &str) -> Result<(String, Box<dyn Read + Send>), InputError> {
+    if path == "-" {
+        return Ok(("<stdin>".to_string(), Box::new(io::stdin())));
+    }
+    match std::fs::File::open(path) {
+        Ok(file) => Ok((path.to_string(), Box::new(file))),
+        Err(source) => Err(InputError::Io {
+            file: path.to_string(),
+            source,
+        }),
+    }
 }
 
 /// Like [`open`], for any reader.

@@ -77,10 +77,7 @@ impl DecisionWriter<'_> {
             numfmt::write_fixed(s.slots[slot], 2, out);
         }
         out.push(b',');
-        let mut facts = RowFacts {
-            deprived: self.deprived_mask(&s.slots),
-            score: None,
-        };
+        let mut facts = RowFacts::default();
         if let Some(dep) = &p.deprivation {
             // Written once; the deprivation reason copies it.
             let start = out.len();
@@ -92,31 +89,14 @@ impl DecisionWriter<'_> {
             out.extend_from_slice(st.as_bytes());
         }
         out.push(b',');
-        if let Some(dep) = &p.deprivation {
-            let mut first = true;
-            let mut id = |out: &mut Vec<u8>, i: usize| {
-                if !first {
-                    out.push(b';');
-                }
-                first = false;
-                out.extend_from_slice(dep.indicators[i].id.as_bytes());
-            };
-            match facts.deprived {
-                Some(mut mask) => {
-                    while mask != 0 {
-                        id(out, mask.trailing_zeros() as usize);
-                        mask &= mask - 1;
-                    }
-                }
-                None => {
-                    for (i, ind) in dep.indicators.iter().enumerate() {
-                        if s.slots[ind.slot] != 0.0 {
-                            id(out, i);
-                        }
-                    }
-                }
+        let mut first = true;
+        self.each_deprived(&s.slots, |_, ind| {
+            if !first {
+                out.push(b';');
             }
-        }
+            first = false;
+            out.extend_from_slice(ind.id.as_bytes());
+        });
         out.push(b',');
         if let Some(slot) = p.fields.emergency {
             out.extend_from_slice(bool_word(s.slots[slot] != 0.0));

@@ -345,32 +345,12 @@ impl DecisionWriter<'_> {
             None => out.extend_from_slice(b"null"),
         }
         out.extend_from_slice(b",\"deprived\":[");
-        let facts = RowFacts {
-            deprived: self.deprived_mask(&s.slots),
-            score: None,
-        };
-        if let Some(dep) = &p.deprivation {
-            let mut later = false;
-            let mut id = |out: &mut Vec<u8>, i: usize| {
-                out.extend_from_slice(&jp.indicators[i][usize::from(later)]);
-                later = true;
-            };
-            match facts.deprived {
-                Some(mut mask) => {
-                    while mask != 0 {
-                        id(out, mask.trailing_zeros() as usize);
-                        mask &= mask - 1;
-                    }
-                }
-                None => {
-                    for (i, ind) in dep.indicators.iter().enumerate() {
-                        if s.slots[ind.slot] != 0.0 {
-                            id(out, i);
-                        }
-                    }
-                }
-            }
-        }
+        let facts = RowFacts::default();
+        let mut later = false;
+        self.each_deprived(&s.slots, |i, _| {
+            out.extend_from_slice(&jp.indicators[i][usize::from(later)]);
+            later = true;
+        });
         out.extend_from_slice(b"],\"emergency\":");
         bool_or_null(p.fields.emergency.map(|slot| s.slots[slot] != 0.0), out);
         out.extend_from_slice(b",\"labour_capacity\":");

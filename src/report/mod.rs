@@ -13,7 +13,7 @@ use crate::engine::{Scratch, Status};
 use crate::input::Reject;
 use crate::numfmt;
 use crate::policy::template::render_segments;
-use crate::policy::{Policy, Segment, Template};
+use crate::policy::{Indicator, Policy, Segment, Template};
 
 pub use self::csv::{write_csv_field, write_csv_text};
 pub use self::json::write_json_str;
@@ -130,10 +130,6 @@ struct Plan<'p> {
     deprivation_status: Vec<Box<[u8]>>,
     /// Per indicator: `: label` (first) and `; label` (later ones).
     indicator_labels: Vec<[Box<[u8]>; 2]>,
-    /// `Some(first)` when indicator `i` is in slot `first + i` (as the loader
-    /// lays them out) and there are at most 64: the row's indicators are then
-    /// read once into a bit mask ([`RowFacts::deprived`]).
-    indicator_base: Option<usize>,
     programs: Vec<ProgramPlan<'p>>,
     /// Per track: `track id`, then `: ` and the reason's lead if it has one.
     tracks: Vec<Lead<'p>>,
@@ -193,15 +189,6 @@ impl<'p> Plan<'p> {
                 })
                 .collect()
         });
-        let indicator_base = p.deprivation.as_ref().and_then(|d| {
-            let first = d.indicators.first()?.slot;
-            let contiguous = d
-                .indicators
-                .iter()
-                .enumerate()
-                .all(|(i, ind)| ind.slot == first + i);
-            (contiguous && d.indicators.len() <= 64).then_some(first)
-        });
         let programs = p
             .programs
             .iter()
@@ -239,7 +226,6 @@ impl<'p> Plan<'p> {
             deprivation: bytes(&[sep, b"deprivation: score "]),
             deprivation_status,
             indicator_labels,
-            indicator_base,
             programs,
             tracks,
             csv_tail: csv_tail.into_boxed_slice(),
@@ -256,9 +242,6 @@ impl<'p> Plan<'p> {
 /// What the CSV columns and the reasons of one row both need, found once.
 #[derive(Debug, Clone, Default)]
 struct RowFacts {
-    /// Bit `i` set when indicator `i` holds; `None` without the mask fast
-    /// path (see [`Plan::indicator_base`]).
-    deprived: Option<u64>,
     /// Where in the output the deprivation score already is, written with four decimals.
     score: Option<std::ops::Range<usize>>,
 }
@@ -330,16 +313,17 @@ impl<'p> DecisionWriter<'p> {
         }
     }
 
-    /// Bit `i` set when indicator `i` holds, for policies on the mask fast path.
+    /// Call `f` with the position of each indicator that holds for this row,
+    /// in declared order (the `deprived` field and the deprivation reason).
     #[inline]
-    fn deprived_mask(&self, slots: &[f64]) -> Option<u64> {
-        let base = self.plan.indicator_base?;
-        let flags = &slots[base..base + self.plan.indicator_labels.len()];
-        let mut mask = 0;
-        for (i, &v) in flags.iter().enumerate() {
-            mask |= u64::from(v != 0.0) << i;
+    fn each_deprived(&self, slots: &[f64], mut f: impl FnMut(usize, &Indicator)) {
+        if let Some(dep) = &self.policy.deprivation {
+            for (i, ind) in dep.indicators.iter().enumerate() {
+                if slots[ind.slot] != 0.0 {
+                    f(i, ind);
+                }
+            }
         }
-        Some(mask)
     }
 
     /// Render the decision's reasons, each as one sentence, separated by the
@@ -369,26 +353,11 @@ impl<'p> DecisionWriter<'p> {
                 .get(status.min(crate::policy::DEPRIVATION_STATUSES.len()))
                 .map_or(&b" (?)"[..], |b| &b[..]);
             out.extend_from_slice(status);
-            match facts.deprived {
-                Some(mut mask) => {
-                    let mut any = false;
-                    while mask != 0 {
-                        let i = mask.trailing_zeros() as usize;
-                        mask &= mask - 1;
-                        out.extend_from_slice(&plan.indicator_labels[i][usize::from(any)]);
-                        any = true;
-                    }
-                }
-                None => {
-                    let mut any = false;
-                    for (ind, labels) in dep.indicators.iter().zip(&plan.indicator_labels) {
-                        if s.slots[ind.slot] != 0.0 {
-                            out.extend_from_slice(&labels[usize::from(any)]);
-                            any = true;
-                        }
-                    }
-                }
-            }
+            let mut any = false;
+            self.each_deprived(&s.slots, |i, _| {
+                out.extend_from_slice(&plan.indicator_labels[i][usize::from(any)]);
+                any = true;
+            });
         }
         for (o, pp) in s.programs.iter().zip(&plan.programs) {
             let lead = match o.status {
@@ -724,10 +693,7 @@ mod tests {
                     assert_eq!(String::from_utf8_lossy(&plain[6..]), expected, "{}", p.file);
                     // With them, as the CSV row does: the score is already in the output.
                     let mut got = b"prefix".to_vec();
-                    let mut facts = RowFacts {
-                        deprived: writer.deprived_mask(&s.slots),
-                        score: None,
-                    };
+                    let mut facts = RowFacts::default();
                     if let Some(dep) = &p.deprivation {
                         let start = got.len();
                         numfmt::write_fixed(s.slots[dep.score_slot], 4, &mut got);
