@@ -436,7 +436,7 @@ fn write_non_finite(x: f64, out: &mut Vec<u8>) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn s(f: impl Fn(&mut Vec<u8>)) -> String {
@@ -478,19 +478,25 @@ mod tests {
         assert_eq!(s(|o| write_shortest(f64::INFINITY, o)), "null");
     }
 
-    /// A small deterministic generator (xorshift64*), so the comparisons need no dependency.
-    struct Rng(u64);
+    /// A small deterministic generator (xorshift64*), so the comparisons need
+    /// no dependency; the report tests use it too.
+    pub(crate) struct Rng(pub(crate) u64);
 
     impl Rng {
-        fn next(&mut self) -> u64 {
+        pub(crate) fn next(&mut self) -> u64 {
             self.0 ^= self.0 >> 12;
             self.0 ^= self.0 << 25;
             self.0 ^= self.0 >> 27;
             self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
         }
 
-        fn unit(&mut self) -> f64 {
+        /// Uniform in [0, 1).
+        pub(crate) fn unit(&mut self) -> f64 {
             (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        }
+
+        pub(crate) fn below(&mut self, n: u64) -> u64 {
+            self.next() % n.max(1)
         }
     }
 

@@ -554,27 +554,41 @@ mod tests {
         }
     }
 
-    struct Rng(u64);
+    /// A decision with every field random (slots, reasons, programs, totals).
+    fn random_scratch(rng: &mut Rng, engine: &Engine<'_>, p: &Policy) -> Scratch {
+        let statuses = [Status::Denied, Status::Granted, Status::Deferred];
+        let mut s = engine.scratch();
+        for v in &mut s.slots {
+            *v = rng.value();
+        }
+        s.reasons = (0..p.reasons.len()).map(|_| rng.below(3) == 0).collect();
+        for o in &mut s.programs {
+            o.status = statuses[rng.below(3) as usize];
+            o.amount = rng.value();
+            o.capped_from = rng.opt();
+            o.starts_after_months = rng.opt();
+            o.duration_months = rng.opt();
+        }
+        s.cap = rng.opt();
+        s.track = rng.below(p.tracks.len() as u64 + 1) as usize;
+        s.monthly_total = rng.value();
+        s.one_off_total = rng.value();
+        s.capped = rng.below(2) == 0;
+        s.review_after_months = rng.below(40) as u32;
+        s.priority = rng.value();
+        s
+    }
+
+    use crate::numfmt::tests::Rng;
 
     impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n.max(1)
-        }
-
         /// Small integers (enum indexes, flags, counts, out of range too), money, fractions, NaN.
         fn value(&mut self) -> f64 {
             match self.below(6) {
                 0 => self.below(6) as f64,
                 1 => self.below(2) as f64,
                 2 => self.below(10_000_000) as f64 / 4.0,
-                3 => (self.next() >> 11) as f64 / (1u64 << 53) as f64,
+                3 => self.unit(),
                 4 => -(self.below(1000) as f64),
                 _ => [f64::NAN, f64::INFINITY, 1e300, -0.0][self.below(4) as usize],
             }
@@ -660,7 +674,6 @@ mod tests {
     #[test]
     fn reasons_match_reference() {
         let mut rng = Rng(0x5eed_1234_abcd_ef01);
-        let statuses = [Status::Denied, Status::Granted, Status::Deferred];
         for p in &policies() {
             let engine = Engine::new(p);
             for format in [Format::Csv, Format::Json, Format::Ndjson] {
@@ -671,19 +684,7 @@ mod tests {
                     _ => b"\0",
                 };
                 for _ in 0..3000 {
-                    let mut s = engine.scratch();
-                    for v in &mut s.slots {
-                        *v = rng.value();
-                    }
-                    s.reasons = (0..p.reasons.len()).map(|_| rng.below(3) == 0).collect();
-                    for o in &mut s.programs {
-                        o.status = statuses[rng.below(3) as usize];
-                        o.amount = rng.value();
-                        o.capped_from = rng.opt();
-                        o.starts_after_months = rng.opt();
-                    }
-                    s.cap = rng.opt();
-                    s.track = rng.below(p.tracks.len() as u64 + 1) as usize;
+                    let mut s = random_scratch(&mut rng, &engine, p);
                     let mut expected = Vec::new();
                     reference_reasons(p, &mut s, sep, &mut expected);
                     let expected = String::from_utf8_lossy(&expected).into_owned();
@@ -921,7 +922,6 @@ mod tests {
     #[test]
     fn json_matches_reference() {
         let mut rng = Rng(0x0dd_ba11_cafe_f00d);
-        let statuses = [Status::Denied, Status::Granted, Status::Deferred];
         let ids: [&[u8]; 4] = [b"H1", b"a \"quoted\" id", b"tab\there\\", b""];
         let mut plain = 0;
         for p in &policies() {
@@ -929,25 +929,7 @@ mod tests {
             let mut writer = DecisionWriter::new(p, Format::Ndjson);
             plain += usize::from(writer.json.plain_reasons);
             for _ in 0..3000 {
-                let mut s = engine.scratch();
-                for v in &mut s.slots {
-                    *v = rng.value();
-                }
-                s.reasons = (0..p.reasons.len()).map(|_| rng.below(3) == 0).collect();
-                for o in &mut s.programs {
-                    o.status = statuses[rng.below(3) as usize];
-                    o.amount = rng.value();
-                    o.capped_from = rng.opt();
-                    o.starts_after_months = rng.opt();
-                    o.duration_months = rng.opt();
-                }
-                s.cap = rng.opt();
-                s.track = rng.below(p.tracks.len() as u64 + 1) as usize;
-                s.monthly_total = rng.value();
-                s.one_off_total = rng.value();
-                s.capped = rng.below(2) == 0;
-                s.review_after_months = rng.below(40) as u32;
-                s.priority = rng.value();
+                let mut s = random_scratch(&mut rng, &engine, p);
                 let household_id = ids[rng.below(4) as usize];
                 let region = ids[rng.below(4) as usize];
                 let mut expected = Vec::new();
