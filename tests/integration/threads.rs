@@ -25,30 +25,42 @@ fn generated() -> String {
     out
 }
 
+/// `layak assess FILE -f FORMAT --threads T --chunk-bytes C`, which must
+/// exit 3 (some rows rejected): the decisions and the rejects file.
+fn assess_chunked(
+    dir: &Dir,
+    file: &str,
+    format: &str,
+    threads: &str,
+    chunk: &str,
+) -> (Vec<u8>, String) {
+    let out = dir.run(&[
+        "assess",
+        file,
+        "-q",
+        "-f",
+        format,
+        "--threads",
+        threads,
+        "--chunk-bytes",
+        chunk,
+        "-o",
+        "out",
+        "--rejects",
+        "rej.csv",
+    ]);
+    out.assert_code(3);
+    (dir.read_bytes("out"), dir.read("rej.csv"))
+}
+
 #[test]
 fn one_thread_and_many_give_identical_bytes() {
     let dir = Dir::new();
     dir.write("big.csv", generated());
     for format in ["csv", "json", "ndjson"] {
-        let mut seen: Option<(Vec<u8>, Vec<u8>)> = None;
+        let mut seen: Option<(Vec<u8>, String)> = None;
         for (threads, chunk) in [("1", "1000000"), ("1", "777"), ("2", "4096"), ("3", "1500")] {
-            let out = dir.run(&[
-                "assess",
-                "big.csv",
-                "-q",
-                "-f",
-                format,
-                "--threads",
-                threads,
-                "--chunk-bytes",
-                chunk,
-                "-o",
-                "out",
-                "--rejects",
-                "rej.csv",
-            ]);
-            out.assert_code(3);
-            let got = (dir.read_bytes("out"), dir.read_bytes("rej.csv"));
+            let got = assess_chunked(&dir, "big.csv", format, threads, chunk);
             match &seen {
                 None => seen = Some(got),
                 Some(first) => assert!(
@@ -106,21 +118,7 @@ fn a_byte_order_mark_at_a_chunk_start_is_kept() {
     dir.write("bom.csv", format!("{header}\nt\n\u{feff}re\n"));
     let mut seen = None;
     for (threads, chunk) in [("1", "100000"), ("1", "1"), ("2", "3"), ("2", "7")] {
-        let out = dir.run(&[
-            "assess",
-            "bom.csv",
-            "-q",
-            "--threads",
-            threads,
-            "--chunk-bytes",
-            chunk,
-            "-o",
-            "out.csv",
-            "--rejects",
-            "rej.csv",
-        ]);
-        out.assert_code(3);
-        let rejects = dir.read("rej.csv");
+        let (_, rejects) = assess_chunked(&dir, "bom.csv", "csv", threads, chunk);
         assert!(
             rejects.contains("3,\u{feff}re,"),
             "the BOM is part of the id: {rejects}"
@@ -161,23 +159,8 @@ fn quote_free_chunks_read_like_the_csv_parser() {
     }
     dir.write("plain.csv", &plain);
     dir.write("quoted.csv", &quoted);
-    let run = |file: &str, threads: &str, chunk: &str| {
-        let out = dir.run(&[
-            "assess",
-            file,
-            "-q",
-            "--threads",
-            threads,
-            "--chunk-bytes",
-            chunk,
-            "-o",
-            "out.csv",
-            "--rejects",
-            "rej.csv",
-        ]);
-        out.assert_code(3);
-        (dir.read_bytes("out.csv"), dir.read("rej.csv"))
-    };
+    let run =
+        |file: &str, threads: &str, chunk: &str| assess_chunked(&dir, file, "csv", threads, chunk);
     let reference = run("quoted.csv", "1", "100000000");
     // Rejects carry the right lines: the id on each line is known from `plain`.
     let mut id_on_line = std::collections::HashMap::new();
