@@ -312,8 +312,8 @@ pub struct Program {
     pub(crate) slots: Vec<usize>,
     /// The expression as written, for explanations (set by the policy loader).
     pub(crate) source: String,
-    /// The same program as a closure tree: what [`Program::eval`] runs.
-    pub(crate) fast: Option<super::closure::Fast>,
+    /// The same program as a tree of nodes: what [`Program::eval`] runs.
+    pub(crate) fast: Option<super::tree::Tree>,
 }
 
 /// Scratch space for [`Program::eval`]; reuse one per thread so that evaluation
@@ -461,7 +461,7 @@ impl Program {
         }
     }
 
-    /// Evaluate with the stack machine (the reference form; see [`super::closure`]).
+    /// Evaluate with the stack machine (the reference form; see [`super::tree`]).
     #[inline(never)]
     pub(crate) fn eval_ops(&self, slots: &[f64], stack: &mut Stack) -> f64 {
         // Many programs are a single name or constant (template holes, amounts):

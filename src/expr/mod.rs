@@ -48,15 +48,16 @@ pub trait Scope {
 }
 
 mod ast;
-mod closure;
 mod compile;
 mod eval;
 mod lexer;
 mod parser;
+mod tree;
 mod typeck;
 
 pub use ast::Expr;
 pub use eval::{Program, Stack};
+pub use tree::{Arena, Root};
 
 /// Absolute tolerance of numeric comparisons (`<`, `<=`, `==`, `in`, ...), so that
 /// values computed in floating point still meet an exact threshold: a score summed
@@ -276,6 +277,87 @@ mod tests {
     }
 
     #[test]
+    fn tree_agrees_with_the_stack_machine_on_every_node_shape() {
+        // One expression (at least) per node function of the tree form, and
+        // the same programs copied into one arena; values compared bit for bit.
+        let sources = [
+            "income",
+            "2.5",
+            "employed",
+            "not employed",
+            "income < 100 and members >= 2",
+            "income <= 100 or not employed",
+            "(income + 1 > 2) and (members * 2 < 9)",
+            "employed and members > 1",
+            "members > 1 or employed",
+            "income - members",
+            "income / members",
+            "100 - income",
+            "income * 2 + members / 4",
+            "2 * (income + members)",
+            "(income + 1) - members",
+            "income - (members + 1)",
+            "(income + 1) / (members - 1)",
+            "-income",
+            "abs(income - 3)",
+            "floor(income / 2)",
+            "ceil(income / 2)",
+            "round(income / 3, 2)",
+            "if employed then income else members",
+            "if income > 1 then 10 else 20",
+            "if employed then 10 else 20",
+            "if income > members then income * 2 else members + 1",
+            "area == 'urban'",
+            "area != 'rural'",
+            "tenure in ['owner', 'other']",
+            "members in [1, 2, 3]",
+            "members + 1 in [2, income, 4]",
+            "income in [members, children + 1]",
+            "min(income, 3)",
+            "max(3, income + 1)",
+            "min(income, members)",
+            "max(income, members, children, 1)",
+            "min(1, income + members, children)",
+            "clamp(income, 1, 3)",
+            "income == members",
+            "income != 2",
+            "income >= members",
+        ];
+        let scope = test_scope::TestScope::new();
+        let rows = [
+            [1.0, 2.0, 0.0, 1.0, 3.0, 2.0],
+            [2.0, 1.0, 1.0, 0.0, 0.0, 0.0],
+            [0.0, 0.0, 0.0, 0.0, 0.0, 1.0],
+            [f64::NAN, 3.0, 1.0, f64::NAN, 1.0, 2.0],
+            [3.0, 3.0, 0.0, 1.0, 2.0, 1.0],
+            [-2.5, 1e300, 1.0, 1.0, -1e-12, 0.0],
+        ];
+        let mut arena = Arena::default();
+        let mut compiled = Vec::new();
+        for src in sources {
+            let expr = parse(src).unwrap();
+            let (program, _) = compile(&expr, &scope, None).unwrap();
+            let root = arena.add(&program);
+            compiled.push((src, program, root));
+        }
+        for (src, program, root) in &compiled {
+            let mut stack = program.new_stack();
+            for row in &rows {
+                let reference = program.eval_ops(row, &mut stack);
+                for (form, v) in [
+                    ("tree", program.eval(row, &mut stack)),
+                    ("arena", arena.eval(*root, row)),
+                ] {
+                    assert!(
+                        v.to_bits() == reference.to_bits() || (v.is_nan() && reference.is_nan()),
+                        "{src} on {row:?}: the {form} gives {v}, the stack machine {reference}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn random_input_never_panics() {
         // Random token soup through every stage; errors are fine, panics are not.
         let vocab = [
@@ -325,7 +407,7 @@ mod tests {
                         assert!(
                             fast.to_bits() == reference.to_bits()
                                 || (fast.is_nan() && reference.is_nan()),
-                            "{src} on {row:?}: closures give {fast}, the stack machine {reference}"
+                            "{src} on {row:?}: the tree gives {fast}, the stack machine {reference}"
                         );
                     }
                     assert_eq!(stack.capacity(), capacity, "{src}");

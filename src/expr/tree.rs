@@ -1,0 +1,631 @@
+//! A second compiled form of an expression: a tree of nodes in one array.
+//!
+//! The stack program ([`super::eval`]) is the reference; this form computes
+//! the same values (it calls the same scalar functions in the same order) but
+//! with no dispatch loop and no evaluation stack in memory: each node holds the
+//! function that evaluates it, chosen at build time for its operator and
+//! operand shapes (`name op constant`, `name op name`, `name in [constants]`
+//! … are one node each), and returns its value in a register. Tests check
+//! that both forms agree on random programs.
+//!
+//! Why one array, not a tree of boxed closures: a household's decision runs
+//! some fifty expressions, and with a heap object (and a vtable) per node
+//! their nodes were scattered over hundreds of cache lines, more than a
+//! core's first-level data cache holds alongside the row being read and
+//! written. Here a node is 32 bytes, an expression's nodes are contiguous,
+//! and operands are found by their distance back from the node that uses
+//! them, so the nodes of every expression of a policy can be copied into one
+//! [`Arena`] without change and evaluated there (see the engine).
+
+use std::fmt;
+use std::sync::Arc;
+
+use super::EPSILON;
+use super::eval::{
+    Bin, Un, b2f, div_f, eq_f, eq_tol, eq_tol_f, ge_f, gt_f, le_f, lt_f, max_nan, min_nan, ne_f,
+    ne_tol_f, not_f, round_scaled,
+};
+use super::typeck::{TKind, Typed};
+
+/// Evaluates a node; the slice holds the nodes before it, its operands among them.
+type Eval = fn(&Node, &[Node], &[f64]) -> f64;
+
+/// One node. What `a`, `b`, `x` and `y` mean depends on `f`: a slot index,
+/// a distance back to an operand node, a count of list items, a constant.
+#[derive(Clone, Copy)]
+pub(crate) struct Node {
+    f: Eval,
+    a: u32,
+    b: u32,
+    x: f64,
+    y: f64,
+}
+
+impl fmt::Debug for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Node")
+            .field("a", &self.a)
+            .field("b", &self.b)
+            .field("x", &self.x)
+            .field("y", &self.y)
+            .finish()
+    }
+}
+
+/// The tree form of one program: its nodes, the root last (shared by clones
+/// of the program).
+#[derive(Clone, Debug)]
+pub(crate) struct Tree(Arc<[Node]>);
+
+impl Tree {
+    #[inline]
+    pub(crate) fn eval(&self, slots: &[f64]) -> f64 {
+        root(&self.0, self.0.len().wrapping_sub(1), slots)
+    }
+}
+
+/// Where a program's root sits in an [`Arena`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Root(u32);
+
+/// The nodes of many programs in one array, so that evaluating them one
+/// after the other reads a few contiguous cache lines.
+#[derive(Clone, Debug, Default)]
+pub struct Arena {
+    nodes: Vec<Node>,
+}
+
+impl Arena {
+    /// Copy `program`'s nodes in; evaluate them with [`Arena::eval`].
+    pub fn add(&mut self, program: &super::Program) -> Root {
+        let nodes: &[Node] = match &program.fast {
+            Some(tree) => &tree.0,
+            None => &[],
+        };
+        self.nodes.extend_from_slice(nodes);
+        if nodes.is_empty() {
+            // Only programs built without a tree (never by the compiler) get
+            // here: evaluate them as undefined rather than as some other root.
+            self.nodes.push(Node {
+                f: konst,
+                a: 0,
+                b: 0,
+                x: f64::NAN,
+                y: 0.0,
+            });
+        }
+        Root(u32::try_from(self.nodes.len() - 1).unwrap_or(u32::MAX))
+    }
+
+    /// The value of the program at `root` for the row in `slots`.
+    #[inline(always)]
+    pub fn eval(&self, root: Root, slots: &[f64]) -> f64 {
+        self::root(&self.nodes, root.0 as usize, slots)
+    }
+
+    /// How many nodes it holds.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+}
+
+/// The value of node `i` of `nodes`.
+#[inline(always)]
+fn root(nodes: &[Node], i: usize, s: &[f64]) -> f64 {
+    match nodes.get(i) {
+        Some(n) => (n.f)(n, &nodes[..i], s),
+        None => f64::NAN,
+    }
+}
+
+/// The value of the operand `back` places before the node whose preceding
+/// nodes are `before`.
+#[inline(always)]
+fn operand(before: &[Node], back: u32, s: &[f64]) -> f64 {
+    root(before, before.len().wrapping_sub(back as usize), s)
+}
+
+#[inline(always)]
+fn slot(s: &[f64], i: u32) -> f64 {
+    s.get(i as usize).copied().unwrap_or(f64::NAN)
+}
+
+// Operator codes for the functions generic over their operator.
+const ADD: u8 = 0;
+const SUB: u8 = 1;
+const MUL: u8 = 2;
+const DIV: u8 = 3;
+const LT: u8 = 4;
+const LE: u8 = 5;
+const GT: u8 = 6;
+const GE: u8 = 7;
+const EQ_TOL: u8 = 8;
+const NE_TOL: u8 = 9;
+const EQ: u8 = 10;
+const NE: u8 = 11;
+
+/// `a op b`, with the operator fixed at compile time.
+#[inline(always)]
+fn bin<const OP: u8>(a: f64, b: f64) -> f64 {
+    match OP {
+        ADD => a + b,
+        SUB => a - b,
+        MUL => a * b,
+        DIV => div_f(a, b),
+        LT => lt_f(a, b),
+        LE => le_f(a, b),
+        GT => gt_f(a, b),
+        GE => ge_f(a, b),
+        EQ_TOL => eq_tol_f(a, b),
+        NE_TOL => ne_tol_f(a, b),
+        EQ => eq_f(a, b),
+        _ => ne_f(a, b),
+    }
+}
+
+/// The instance of `$f` for operator `$op`.
+macro_rules! by_op {
+    ($op:expr, $f:ident) => {
+        match $op {
+            Bin::Add => $f::<ADD> as Eval,
+            Bin::Sub => $f::<SUB>,
+            Bin::Mul => $f::<MUL>,
+            Bin::Div => $f::<DIV>,
+            Bin::Lt => $f::<LT>,
+            Bin::Le => $f::<LE>,
+            Bin::Gt => $f::<GT>,
+            Bin::Ge => $f::<GE>,
+            Bin::EqTol => $f::<EQ_TOL>,
+            Bin::NeTol => $f::<NE_TOL>,
+            Bin::Eq => $f::<EQ>,
+            Bin::Ne => $f::<NE>,
+        }
+    };
+}
+
+// The node functions. Shapes: s = slot `a` (or `b` on the right), k =
+// constant `x`, n = operand node `a` (or `b` on the right) places back.
+
+fn konst(t: &Node, _: &[Node], _: &[f64]) -> f64 {
+    t.x
+}
+fn load(t: &Node, _: &[Node], s: &[f64]) -> f64 {
+    slot(s, t.a)
+}
+/// A test of one slot: `(x <= value <= y) != (b != 0)`, NaN when the value
+/// is NaN. It stands for `name op constant` comparisons and `not name`.
+fn test(t: &Node, _: &[Node], s: &[f64]) -> f64 {
+    test_value(t, s)
+}
+#[inline(always)]
+fn test_value(t: &Node, s: &[f64]) -> f64 {
+    let v = slot(s, t.a);
+    if v.is_nan() {
+        v
+    } else {
+        b2f((v >= t.x && v <= t.y) != (t.b != 0))
+    }
+}
+/// An operand of `and`, `or` or `if`; when `TEST`, it is a test node,
+/// evaluated here in place instead of through a call.
+#[inline(always)]
+fn cond<const TEST: bool>(before: &[Node], back: u32, s: &[f64]) -> f64 {
+    if TEST {
+        match before.get(before.len().wrapping_sub(back as usize)) {
+            Some(t) => test_value(t, s),
+            None => f64::NAN,
+        }
+    } else {
+        operand(before, back, s)
+    }
+}
+fn sk<const OP: u8>(t: &Node, _: &[Node], s: &[f64]) -> f64 {
+    bin::<OP>(slot(s, t.a), t.x)
+}
+fn ss<const OP: u8>(t: &Node, _: &[Node], s: &[f64]) -> f64 {
+    bin::<OP>(slot(s, t.a), slot(s, t.b))
+}
+fn ks<const OP: u8>(t: &Node, _: &[Node], s: &[f64]) -> f64 {
+    bin::<OP>(t.x, slot(s, t.b))
+}
+fn nk<const OP: u8>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    bin::<OP>(operand(n, t.a, s), t.x)
+}
+fn kn<const OP: u8>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    bin::<OP>(t.x, operand(n, t.b, s))
+}
+fn sn<const OP: u8>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    bin::<OP>(slot(s, t.a), operand(n, t.b, s))
+}
+fn ns<const OP: u8>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    bin::<OP>(operand(n, t.a, s), slot(s, t.b))
+}
+fn nn<const OP: u8>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    let a = operand(n, t.a, s);
+    bin::<OP>(a, operand(n, t.b, s))
+}
+
+fn neg(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    -operand(n, t.a, s)
+}
+fn not(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    not_f(operand(n, t.a, s))
+}
+fn floor(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    operand(n, t.a, s).floor()
+}
+fn ceil(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    operand(n, t.a, s).ceil()
+}
+fn abs(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    operand(n, t.a, s).abs()
+}
+fn round(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    round_scaled(operand(n, t.a, s), t.x)
+}
+
+fn and<const TA: bool, const TB: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    let v = cond::<TA>(n, t.a, s);
+    if v == 0.0 || v.is_nan() {
+        v
+    } else {
+        cond::<TB>(n, t.b, s)
+    }
+}
+fn or<const TA: bool, const TB: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    let v = cond::<TA>(n, t.a, s);
+    if v != 0.0 { v } else { cond::<TB>(n, t.b, s) }
+}
+/// `if`: condition `a` back, the then-branch `b` back, the else-branch right
+/// before this node.
+fn if_nn<const TC: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    let c = cond::<TC>(n, t.a, s);
+    if c.is_nan() {
+        c
+    } else if c != 0.0 {
+        operand(n, t.b, s)
+    } else {
+        operand(n, 1, s)
+    }
+}
+/// `if` with constant branches `x` and `y`.
+fn if_kk<const TC: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    let c = cond::<TC>(n, t.a, s);
+    if c.is_nan() {
+        c
+    } else if c != 0.0 {
+        t.x
+    } else {
+        t.y
+    }
+}
+
+fn pick<const MAX: bool>(a: f64, b: f64) -> f64 {
+    if MAX { max_nan(a, b) } else { min_nan(a, b) }
+}
+fn pair_nk<const MAX: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    pick::<MAX>(operand(n, t.a, s), t.x)
+}
+fn pair_kn<const MAX: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    pick::<MAX>(t.x, operand(n, t.b, s))
+}
+fn pair_nn<const MAX: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    let a = operand(n, t.a, s);
+    pick::<MAX>(a, operand(n, t.b, s))
+}
+
+// Lists (`in` items, arguments of `min`/`max` with three or more): the `b`
+// nodes right before the node that uses them are its items, in order. An
+// item node is either a constant `x` (`b` = 1) or points `a` back (from the
+// item node) to the item's own node (`b` = 0). Item nodes are never called.
+
+/// The list of a node whose preceding nodes are `n`, and where it starts.
+#[inline(always)]
+fn items(n: &[Node], count: u32) -> (usize, &[Node]) {
+    let start = n.len().saturating_sub(count as usize);
+    (start, &n[start..])
+}
+
+/// The value of item `k` of `n` (an item node).
+#[inline(always)]
+fn item(n: &[Node], k: usize, s: &[f64]) -> f64 {
+    match n.get(k) {
+        Some(it) if it.b == 1 => it.x,
+        Some(it) => operand(&n[..k], it.a, s),
+        None => f64::NAN,
+    }
+}
+
+#[inline(always)]
+fn same<const TOLERANT: bool>(x: f64, v: f64) -> bool {
+    if TOLERANT { eq_tol(x, v) } else { x == v }
+}
+
+/// `name in [constants]`: slot `a`.
+fn in_sk<const TOLERANT: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    let x = slot(s, t.a);
+    if x.is_nan() {
+        return x;
+    }
+    let (_, list) = items(n, t.b);
+    b2f(list.iter().any(|it| same::<TOLERANT>(x, it.x)))
+}
+/// `value in [items]`: the value `a` back.
+fn in_nn<const TOLERANT: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    let x = operand(n, t.a, s);
+    if x.is_nan() {
+        return x;
+    }
+    let (start, list) = items(n, t.b);
+    let found = list
+        .iter()
+        .enumerate()
+        .any(|(k, it)| it.b == 0 && same::<TOLERANT>(x, item(n, start + k, s)))
+        || list.iter().any(|it| it.b == 1 && same::<TOLERANT>(x, it.x));
+    b2f(found)
+}
+/// `min`/`max` of the items, first to last.
+fn extreme<const MAX: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    let (start, list) = items(n, t.b);
+    list.iter()
+        .enumerate()
+        .map(|(k, _)| item(n, start + k, s))
+        .reduce(pick::<MAX>)
+        .unwrap_or(f64::NAN)
+}
+fn never(_: &Node, _: &[Node], _: &[f64]) -> f64 {
+    f64::NAN
+}
+
+/// The `(slot, lo, hi, negate)` test an expression is, if it is one. Each
+/// range is exactly the comparison it replaces: `x < k` is `x < k - ε`, i.e.
+/// not `x >= k - ε`, with `k - ε` computed as the comparison computes it.
+fn as_test(t: &Typed) -> Option<(usize, f64, f64, bool)> {
+    match &t.kind {
+        TKind::Unary(Un::Not, x) => match x.kind {
+            TKind::Slot(i) => Some((i, 0.0, 0.0, false)),
+            _ => None,
+        },
+        TKind::Bin(op, a, b) => match (&a.kind, &b.kind) {
+            (TKind::Slot(i), TKind::Const(k)) if k.is_finite() => {
+                let (i, k) = (*i, *k);
+                let inf = f64::INFINITY;
+                match op {
+                    Bin::Lt => Some((i, k - EPSILON, inf, true)),
+                    Bin::Le => Some((i, -inf, k + EPSILON, false)),
+                    Bin::Gt => Some((i, -inf, k + EPSILON, true)),
+                    Bin::Ge => Some((i, k - EPSILON, inf, false)),
+                    Bin::Eq => Some((i, k, k, false)),
+                    Bin::Ne => Some((i, k, k, true)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Build the tree form of a folded, type-checked expression.
+pub(crate) fn build(t: &Typed) -> Tree {
+    let mut b = Builder::default();
+    b.node(t);
+    Tree(b.nodes.into())
+}
+
+#[derive(Default)]
+struct Builder {
+    nodes: Vec<Node>,
+    /// Which nodes are tests (see [`cond`]).
+    tests: Vec<bool>,
+}
+
+/// An index as stored in a node (expressions are far smaller than 2³²).
+fn small(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+impl Builder {
+    /// Append a node; returns its index.
+    fn push(&mut self, f: Eval, a: u32, b: u32, x: f64, y: f64) -> usize {
+        self.nodes.push(Node { f, a, b, x, y });
+        self.tests.push(false);
+        self.nodes.len() - 1
+    }
+
+    fn is_test(&self, i: usize) -> bool {
+        self.tests.get(i).copied().unwrap_or(false)
+    }
+
+    /// The distance back from the next node to node `i`.
+    fn back(&self, i: usize) -> u32 {
+        small(self.nodes.len() - i)
+    }
+
+    /// Append the nodes of `t`, its root last; returns the root's index.
+    fn node(&mut self, t: &Typed) -> usize {
+        if let Some((slot, lo, hi, negate)) = as_test(t) {
+            let i = self.push(test, small(slot), u32::from(negate), lo, hi);
+            self.tests[i] = true;
+            return i;
+        }
+        match &t.kind {
+            TKind::Const(v) => self.push(konst, 0, 0, *v, 0.0),
+            TKind::Slot(i) => self.push(load, small(*i), 0, 0.0, 0.0),
+            TKind::Unary(op, x) => {
+                let x = self.node(x);
+                let a = self.back(x);
+                let (f, k): (Eval, f64) = match *op {
+                    Un::Neg => (neg, 0.0),
+                    Un::Not => (not, 0.0),
+                    Un::Floor => (floor, 0.0),
+                    Un::Ceil => (ceil, 0.0),
+                    Un::Abs => (abs, 0.0),
+                    Un::Round(scale) => (round, scale),
+                };
+                self.push(f, a, 0, k, 0.0)
+            }
+            TKind::Bin(op, l, r) => self.bin(*op, l, r),
+            TKind::And(l, r) | TKind::Or(l, r) => {
+                let l = self.node(l);
+                let r = self.node(r);
+                let and_ = matches!(t.kind, TKind::And(..));
+                let f: Eval = match (and_, self.is_test(l), self.is_test(r)) {
+                    (true, false, false) => and::<false, false>,
+                    (true, false, true) => and::<false, true>,
+                    (true, true, false) => and::<true, false>,
+                    (true, true, true) => and::<true, true>,
+                    (false, false, false) => or::<false, false>,
+                    (false, false, true) => or::<false, true>,
+                    (false, true, false) => or::<true, false>,
+                    (false, true, true) => or::<true, true>,
+                };
+                let (a, b) = (self.back(l), self.back(r));
+                self.push(f, a, b, 0.0, 0.0)
+            }
+            TKind::If(c, x, y) => {
+                let c = self.node(c);
+                let test = self.is_test(c);
+                if let (TKind::Const(x), TKind::Const(y)) = (&x.kind, &y.kind) {
+                    let a = self.back(c);
+                    let f: Eval = if test { if_kk::<true> } else { if_kk::<false> };
+                    return self.push(f, a, 0, *x, *y);
+                }
+                let x = self.node(x);
+                self.node(y); // right before the `if` node
+                let (a, b) = (self.back(c), self.back(x));
+                let f: Eval = if test { if_nn::<true> } else { if_nn::<false> };
+                self.push(f, a, b, 0.0, 0.0)
+            }
+            TKind::In {
+                value,
+                items,
+                tolerant,
+            } => {
+                let all_const = items.iter().all(|i| matches!(i.kind, TKind::Const(_)));
+                if let (TKind::Slot(i), true) = (&value.kind, all_const) {
+                    let count = self.list(items);
+                    let f: Eval = if *tolerant {
+                        in_sk::<true>
+                    } else {
+                        in_sk::<false>
+                    };
+                    return self.push(f, small(*i), count, 0.0, 0.0);
+                }
+                let v = self.node(value);
+                let count = self.list(items);
+                let a = self.back(v);
+                let f: Eval = if *tolerant {
+                    in_nn::<true>
+                } else {
+                    in_nn::<false>
+                };
+                self.push(f, a, count, 0.0, 0.0)
+            }
+            TKind::Extreme(is_max, args) if args.len() == 2 => {
+                // `min(x, k)`, `max(x, y)` and `clamp` (two nested pairs): one node each.
+                let (l, r) = (&args[0], &args[1]);
+                let (nk, kn, nn): (Eval, Eval, Eval) = if *is_max {
+                    (pair_nk::<true>, pair_kn::<true>, pair_nn::<true>)
+                } else {
+                    (pair_nk::<false>, pair_kn::<false>, pair_nn::<false>)
+                };
+                match (&l.kind, &r.kind) {
+                    (_, TKind::Const(k)) => {
+                        let l = self.node(l);
+                        let a = self.back(l);
+                        self.push(nk, a, 0, *k, 0.0)
+                    }
+                    (TKind::Const(k), _) => {
+                        let r = self.node(r);
+                        let b = self.back(r);
+                        self.push(kn, 0, b, *k, 0.0)
+                    }
+                    _ => {
+                        let l = self.node(l);
+                        let r = self.node(r);
+                        let (a, b) = (self.back(l), self.back(r));
+                        self.push(nn, a, b, 0.0, 0.0)
+                    }
+                }
+            }
+            TKind::Extreme(is_max, args) => {
+                let count = self.list(args);
+                let f: Eval = if *is_max {
+                    extreme::<true>
+                } else {
+                    extreme::<false>
+                };
+                self.push(f, 0, count, 0.0, 0.0)
+            }
+        }
+    }
+
+    /// Append the nodes of the computed items, then one item node per item,
+    /// in order; returns how many items.
+    fn list(&mut self, items: &[Typed]) -> u32 {
+        let roots: Vec<Option<usize>> = items
+            .iter()
+            .map(|i| match i.kind {
+                TKind::Const(_) => None,
+                _ => Some(self.node(i)),
+            })
+            .collect();
+        for (it, root) in items.iter().zip(roots) {
+            match (root, &it.kind) {
+                (Some(r), _) => {
+                    let a = self.back(r);
+                    self.push(never, a, 0, 0.0, 0.0);
+                }
+                (None, TKind::Const(v)) => {
+                    self.push(never, 0, 1, *v, 0.0);
+                }
+                (None, _) => {
+                    self.push(never, 0, 1, f64::NAN, 0.0);
+                }
+            }
+        }
+        small(items.len())
+    }
+
+    /// A binary operator, one node for each operand shape.
+    fn bin(&mut self, op: Bin, l: &Typed, r: &Typed) -> usize {
+        match (&l.kind, &r.kind) {
+            (TKind::Slot(i), TKind::Const(k)) => self.push(by_op!(op, sk), small(*i), 0, *k, 0.0),
+            (TKind::Slot(i), TKind::Slot(j)) => {
+                self.push(by_op!(op, ss), small(*i), small(*j), 0.0, 0.0)
+            }
+            (TKind::Const(k), TKind::Slot(j)) => self.push(by_op!(op, ks), 0, small(*j), *k, 0.0),
+            (_, TKind::Const(k)) => {
+                let l = self.node(l);
+                let a = self.back(l);
+                self.push(by_op!(op, nk), a, 0, *k, 0.0)
+            }
+            (TKind::Const(k), _) => {
+                let r = self.node(r);
+                let b = self.back(r);
+                self.push(by_op!(op, kn), 0, b, *k, 0.0)
+            }
+            (TKind::Slot(i), _) => {
+                let r = self.node(r);
+                let b = self.back(r);
+                self.push(by_op!(op, sn), small(*i), b, 0.0, 0.0)
+            }
+            (_, TKind::Slot(j)) => {
+                let l = self.node(l);
+                let a = self.back(l);
+                self.push(by_op!(op, ns), a, small(*j), 0.0, 0.0)
+            }
+            _ => {
+                let l = self.node(l);
+                let r = self.node(r);
+                let (a, b) = (self.back(l), self.back(r));
+                self.push(by_op!(op, nn), a, b, 0.0, 0.0)
+            }
+        }
+    }
+}
