@@ -9,7 +9,7 @@ use super::{ExprError, Span, Type};
 /// Compile a type-checked tree into a program.
 pub(crate) fn program(typed: Typed) -> Result<Program, ExprError> {
     let folded = fold(typed);
-    let fast = Some(super::tree::build(&folded));
+    let fast = super::tree::build(&folded);
     let mut emitter = Emitter::default();
     emitter.emit(&folded)?;
     let Emitter {

@@ -4,6 +4,11 @@
 //! The scalar semantics (tolerant comparisons, rounding, NaN-propagating
 //! min/max) live here once and are shared with constant folding, so a folded
 //! constant is always exactly what evaluation would have produced.
+//!
+//! Rows are evaluated by the tree form ([`super::tree`]), built from the same
+//! folded tree; this stack machine is the reference it is tested against,
+//! which is why parts of it are only used by tests.
+#![cfg_attr(not(test), allow(dead_code))]
 
 use super::EPSILON;
 
@@ -313,7 +318,7 @@ pub struct Program {
     /// The expression as written, for explanations (set by the policy loader).
     pub(crate) source: String,
     /// The same program as a tree of nodes: what [`Program::eval`] runs.
-    pub(crate) fast: Option<super::tree::Tree>,
+    pub(crate) fast: super::tree::Tree,
 }
 
 /// Scratch space for [`Program::eval`]; reuse one per thread so that evaluation
@@ -449,16 +454,12 @@ fn binary(s: &mut impl EvalStack, f: impl Fn(f64, f64) -> f64) {
 }
 
 impl Program {
-    /// Evaluate on one row. Does not allocate when `stack` came from
-    /// [`Program::new_stack`] or has capacity of at least [`Program::max_stack`]
-    /// (a smaller stack is grown once). A slot index beyond `slots` reads NaN
-    /// (and trips a debug assertion: the caller's row layout is wrong).
+    /// Evaluate on one row; never allocates. A slot index beyond `slots`
+    /// reads NaN. The `stack` is not needed by the tree form this runs (see
+    /// [`super::tree`]); it is kept so that callers need not care which form runs.
     #[inline(always)]
-    pub fn eval(&self, slots: &[f64], stack: &mut Stack) -> f64 {
-        match &self.fast {
-            Some(f) => f.eval(slots),
-            None => self.eval_ops(slots, stack),
-        }
+    pub fn eval(&self, slots: &[f64], _stack: &mut Stack) -> f64 {
+        self.fast.eval(slots)
     }
 
     /// Evaluate with the stack machine (the reference form; see [`super::tree`]).

@@ -78,23 +78,9 @@ pub struct Arena {
 impl Arena {
     /// Copy `program`'s nodes in; evaluate them with [`Arena::eval`].
     pub fn add(&mut self, program: &super::Program) -> Root {
-        let nodes: &[Node] = match &program.fast {
-            Some(tree) => &tree.0,
-            None => &[],
-        };
-        self.nodes.extend_from_slice(nodes);
-        if nodes.is_empty() {
-            // Only programs built without a tree (never by the compiler) get
-            // here: evaluate them as undefined rather than as some other root.
-            self.nodes.push(Node {
-                f: konst,
-                a: 0,
-                b: 0,
-                x: f64::NAN,
-                y: 0.0,
-            });
-        }
-        Root(u32::try_from(self.nodes.len() - 1).unwrap_or(u32::MAX))
+        self.nodes.extend_from_slice(&program.fast.0);
+        // A tree has at least one node; an empty one would evaluate as NaN.
+        Root(u32::try_from(self.nodes.len().wrapping_sub(1)).unwrap_or(u32::MAX))
     }
 
     /// The value of the program at `root` for the row in `slots`.
