@@ -63,12 +63,23 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
+        let threads = default_threads();
         Options {
-            threads: default_threads(),
-            chunk_bytes: 256 * 1024,
+            threads,
+            chunk_bytes: default_chunk_bytes(threads),
             strict: false,
         }
     }
+}
+
+/// The chunk size for a thread count. One thread processes and writes each
+/// chunk in turn, so a small chunk keeps the chunk and its output (about
+/// 4.5 times the input, for CSV with reasons) in the core's L2 cache: 64 KiB
+/// is ~3% faster than 256 KiB there (median of 15 paired runs). With
+/// workers, larger chunks mean fewer hand-offs between threads: 64 KiB is
+/// ~7% slower than 256 KiB at two threads.
+pub fn default_chunk_bytes(threads: usize) -> usize {
+    if threads <= 1 { 64 * 1024 } else { 256 * 1024 }
 }
 
 /// Every core the process may use.

@@ -242,14 +242,15 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
         ),
         None => None,
     };
+    let threads = args
+        .threads
+        .map_or_else(pipeline::default_threads, usize::from);
     let options = pipeline::Options {
-        threads: args
-            .threads
-            .map_or_else(pipeline::default_threads, usize::from),
+        threads,
         strict: args.strict,
         chunk_bytes: args
             .chunk_bytes
-            .map_or(pipeline::Options::default().chunk_bytes, |b| b as usize),
+            .map_or_else(|| pipeline::default_chunk_bytes(threads), |b| b as usize),
     };
     let name = csv_in.name.clone();
     let strict_stop = |reject: Box<Reject>| {
