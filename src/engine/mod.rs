@@ -109,14 +109,44 @@ pub struct Engine<'p> {
 #[derive(Debug, Clone, Default)]
 struct Rules {
     arena: Arena,
-    /// For each step of `policy.order`: the derived value's program or the
-    /// indicator's condition (`None` for the score and status steps).
-    order: Vec<Option<Root>>,
+    /// The computed values in dependency order (`policy.order`), with what
+    /// each step needs copied in, so that no policy structure is read per row.
+    order: Vec<Step>,
+    /// The deprivation count, when the policy has one.
+    deprivation: Option<Counting>,
     programs: Vec<ProgramRules>,
     cap: Option<Root>,
     tracks: Vec<Option<Root>>,
     reasons: Vec<Root>,
     priority: Option<Root>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    /// A derived value: its program, its slot and its index in `policy.derived`.
+    Derived {
+        root: Root,
+        slot: usize,
+        index: usize,
+    },
+    /// An indicator: its condition, its slot and its index in the indicators.
+    Indicator {
+        root: Root,
+        slot: usize,
+        index: usize,
+    },
+    Score,
+    Status,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Counting {
+    /// Each indicator's slot and weight, in declared order.
+    weights: Vec<(usize, f64)>,
+    score_slot: usize,
+    status_slot: usize,
+    /// Vulnerable, poor and severe.
+    cutoffs: [f64; 3],
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -134,16 +164,31 @@ impl Rules {
         let order = p
             .order
             .iter()
-            .map(|node| match *node {
-                Node::Derived(i) => p.derived.get(i).map(|d| arena.add(&d.program)),
-                Node::Indicator(j) => p
+            .filter_map(|node| match *node {
+                Node::Derived(index) => p.derived.get(index).map(|d| Step::Derived {
+                    root: arena.add(&d.program),
+                    slot: d.slot,
+                    index,
+                }),
+                Node::Indicator(index) => p
                     .deprivation
                     .as_ref()
-                    .and_then(|dep| dep.indicators.get(j))
-                    .map(|ind| arena.add(&ind.when)),
-                Node::Score | Node::Status => None,
+                    .and_then(|dep| dep.indicators.get(index))
+                    .map(|ind| Step::Indicator {
+                        root: arena.add(&ind.when),
+                        slot: ind.slot,
+                        index,
+                    }),
+                Node::Score => Some(Step::Score),
+                Node::Status => Some(Step::Status),
             })
             .collect();
+        let deprivation = p.deprivation.as_ref().map(|dep| Counting {
+            weights: dep.indicators.iter().map(|i| (i.slot, i.weight)).collect(),
+            score_slot: dep.score_slot,
+            status_slot: dep.status_slot,
+            cutoffs: [dep.vulnerable_cutoff, dep.poor_cutoff, dep.severe_cutoff],
+        });
         let programs = p
             .programs
             .iter()
@@ -166,6 +211,7 @@ impl Rules {
         Rules {
             arena,
             order,
+            deprivation,
             programs,
             cap,
             tracks,
@@ -326,48 +372,53 @@ impl<'p> Engine<'p> {
     /// Derived values, indicators, deprivation score and status, in dependency order.
     fn compute_values(&self, s: &mut Scratch) -> Result<(), EvalError> {
         let p = self.policy;
-        for (node, &root) in p.order.iter().zip(&self.rules.order) {
-            match (*node, root) {
-                (Node::Derived(i), Some(root)) => {
-                    let d = &p.derived[i];
+        for step in &self.rules.order {
+            match *step {
+                Step::Derived { root, slot, index } => {
                     let v = self.value(root, s);
                     if !v.is_finite() {
                         return Err(EvalError {
-                            what: d.name.clone(),
+                            what: p
+                                .derived
+                                .get(index)
+                                .map_or_else(String::new, |d| d.name.clone()),
                             value: v,
                         });
                     }
-                    s.slots[d.slot] = v;
+                    s.slots[slot] = v;
                 }
-                (Node::Indicator(j), Some(root)) => {
-                    if let Some(dep) = &p.deprivation {
-                        let ind = &dep.indicators[j];
-                        let deprived =
-                            self.condition(root, s, || format!("the indicator {}", ind.id))?;
-                        s.slots[ind.slot] = if deprived { 1.0 } else { 0.0 };
-                    }
+                Step::Indicator { root, slot, index } => {
+                    let deprived = self.condition(root, s, || {
+                        let id = p
+                            .deprivation
+                            .as_ref()
+                            .and_then(|d| d.indicators.get(index))
+                            .map_or("", |i| i.id.as_str());
+                        format!("the indicator {id}")
+                    })?;
+                    s.slots[slot] = if deprived { 1.0 } else { 0.0 };
                 }
-                (Node::Derived(_) | Node::Indicator(_), None) => {}
-                (Node::Score, _) => {
-                    if let Some(dep) = &p.deprivation {
-                        let score: f64 = dep
-                            .indicators
+                Step::Score => {
+                    if let Some(c) = &self.rules.deprivation {
+                        let score: f64 = c
+                            .weights
                             .iter()
-                            .filter(|i| s.slots[i.slot] != 0.0)
-                            .map(|i| i.weight)
+                            .filter(|(slot, _)| s.slots[*slot] != 0.0)
+                            .map(|(_, weight)| weight)
                             .sum();
-                        s.slots[dep.score_slot] = score;
+                        s.slots[c.score_slot] = score;
                     }
                 }
-                (Node::Status, _) => {
-                    if let Some(dep) = &p.deprivation {
-                        let score = s.slots[dep.score_slot];
+                Step::Status => {
+                    if let Some(c) = &self.rules.deprivation {
+                        let score = s.slots[c.score_slot];
                         let at_least = |cutoff: f64| score >= cutoff - EPSILON;
-                        s.slots[dep.status_slot] = if at_least(dep.severe_cutoff) {
+                        let [vulnerable, poor, severe] = c.cutoffs;
+                        s.slots[c.status_slot] = if at_least(severe) {
                             3.0
-                        } else if at_least(dep.poor_cutoff) {
+                        } else if at_least(poor) {
                             2.0
-                        } else if at_least(dep.vulnerable_cutoff) {
+                        } else if at_least(vulnerable) {
                             1.0
                         } else {
                             0.0
