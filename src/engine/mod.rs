@@ -156,6 +156,9 @@ struct ProgramRules {
     amount: Root,
     duration_months: Option<Root>,
     starts_after_months: Option<Root>,
+    granted_slot: usize,
+    period: Period,
+    review_months: u32,
 }
 
 impl Rules {
@@ -198,6 +201,9 @@ impl Rules {
                 amount: arena.add(&prog.amount),
                 duration_months: prog.duration_months.as_ref().map(|d| arena.add(d)),
                 starts_after_months: prog.starts_after_months.as_ref().map(|d| arena.add(d)),
+                granted_slot: prog.granted_slot,
+                period: prog.period,
+                review_months: prog.review_months,
             })
             .collect();
         let cap = p.cap.as_ref().map(|c| arena.add(c));
@@ -288,7 +294,7 @@ impl<'p> Engine<'p> {
                     out.status = Status::Granted;
                 }
             }
-            s.slots[prog.granted_slot] = if out.status == Status::Granted {
+            s.slots[rules.granted_slot] = if out.status == Status::Granted {
                 1.0
             } else {
                 0.0
@@ -301,7 +307,7 @@ impl<'p> Engine<'p> {
         s.monthly_total = 0.0;
         s.one_off_total = 0.0;
         s.review_after_months = u32::MAX;
-        for (prog, out) in p.programs.iter().zip(&s.programs) {
+        for (prog, out) in r.programs.iter().zip(&s.programs) {
             if out.status != Status::Granted {
                 continue;
             }
@@ -432,7 +438,6 @@ impl<'p> Engine<'p> {
 
     /// Take the excess over the cap off granted monthly programs, last declared first.
     fn apply_cap(&self, s: &mut Scratch) -> Result<(), EvalError> {
-        let p = self.policy;
         s.capped = false;
         s.cap = None;
         let Some(cap_root) = self.rules.cap else {
@@ -442,7 +447,8 @@ impl<'p> Engine<'p> {
             "the household monthly cap".into()
         })?;
         s.cap = Some(cap);
-        let total: f64 = p
+        let total: f64 = self
+            .rules
             .programs
             .iter()
             .zip(&s.programs)
@@ -453,7 +459,7 @@ impl<'p> Engine<'p> {
         if excess <= 0.0 {
             return Ok(());
         }
-        for (prog, out) in p.programs.iter().zip(s.programs.iter_mut()).rev() {
+        for (prog, out) in self.rules.programs.iter().zip(s.programs.iter_mut()).rev() {
             if excess <= 0.0 {
                 break;
             }
