@@ -455,8 +455,9 @@ fn binary(s: &mut impl EvalStack, f: impl Fn(f64, f64) -> f64) {
 
 impl Program {
     /// Evaluate on one row; never allocates. A slot index beyond `slots`
-    /// reads NaN. The `stack` is not needed by the tree form this runs (see
-    /// [`super::tree`]); it is kept so that callers need not care which form runs.
+    /// reads NaN. The `stack` is not needed by the tree form this runs (the
+    /// form an [`Arena`](super::Arena) holds); it is kept so that callers need
+    /// not care which form runs.
     #[inline(always)]
     pub fn eval(&self, slots: &[f64], _stack: &mut Stack) -> f64 {
         self.fast.eval(slots)
