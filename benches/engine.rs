@@ -44,9 +44,7 @@ fn benches(c: &mut Criterion) {
     let parser = RowParser::new(&policy, &layout);
     let engine = Engine::new(&policy);
     let mut s = engine.scratch();
-    parser
-        .parse(&record, 2, &mut s.slots, &mut s.stack)
-        .expect("valid row");
+    parser.parse(&record, 2, &mut s.slots).expect("valid row");
     engine.decide(&mut s).expect("decided");
     let emergency_slot = policy.fields.emergency.expect("emergency");
     assert_eq!(s.slots[emergency_slot], 1.0);
@@ -61,10 +59,9 @@ fn benches(c: &mut Criterion) {
         .iter()
         .find(|d| d.name == "emergency")
         .expect("emergency is derived");
-    let mut stack = layak::expr::Stack::with_capacity(policy.max_stack);
     group.bench_function("expr_emergency", |b| {
         b.iter(|| {
-            let v = emergency.program.eval(black_box(&s.slots), &mut stack);
+            let v = emergency.program.eval(black_box(&s.slots));
             assert_eq!(v, 1.0);
         })
     });
@@ -73,7 +70,7 @@ fn benches(c: &mut Criterion) {
     group.bench_function("parse_row", |b| {
         b.iter(|| {
             parser
-                .parse(black_box(&record), 2, &mut slots, &mut stack)
+                .parse(black_box(&record), 2, &mut slots)
                 .expect("valid row");
             assert_eq!(slots[3], 6.0);
         })

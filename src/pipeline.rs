@@ -476,7 +476,7 @@ impl<'p> Worker<'p> {
         let s = &mut self.scratch;
         let result = self
             .parser
-            .parse(record, line, &mut s.slots, &mut s.stack)
+            .parse(record, line, &mut s.slots)
             .and_then(|()| match self.job {
                 Job::Validate => Ok(()),
                 Job::Assess(_) | Job::Rank => self

@@ -4,7 +4,8 @@
 //!
 //! Checked: nothing panics; compiling with the type found as the expected
 //! type succeeds with the same type, and with another plain type fails;
-//! evaluation is deterministic (fresh, default and reused stacks agree);
+//! evaluation is deterministic, and the tree form (`eval`) agrees with the
+//! reference stack machine (`eval_ops`, with fresh, default and reused stacks);
 //! booleans are 0/1 and enum values a valid index (or NaN, which the engine
 //! rejects); a folded constant or a
 //! single-slot program evaluates to that constant or slot; spans make valid
@@ -38,7 +39,10 @@ const SLOTS: usize = 8;
 
 impl Scope for FuzzScope {
     fn resolve(&self, name: &str) -> Option<(Binding, Type)> {
-        NAMES.iter().find(|(n, _, _)| *n == name).map(|&(_, b, t)| (b, t))
+        NAMES
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|&(_, b, t)| (b, t))
     }
     fn enum_values(&self, id: EnumId) -> &[String] {
         &self.enums[usize::from(id)]
@@ -79,7 +83,12 @@ fuzz_target!(|data: &[u8]| {
             vec!["urban".into(), "rural".into()],
             vec!["owner".into(), "renter".into(), "other".into()],
             // `income` as an enum value shadows nothing: values and names are separate.
-            vec!["none".into(), "disaster".into(), "income".into(), "job_loss".into()],
+            vec![
+                "none".into(),
+                "disaster".into(),
+                "income".into(),
+                "job_loss".into(),
+            ],
         ],
     };
     let parsed = match expr::parse(src) {
@@ -100,7 +109,13 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => {
             check_span(src, e.span.start, e.span.end, &e.message);
             // With an expected type a bare enum value can resolve: try each.
-            for want in [Type::Number, Type::Bool, Type::Enum(0), Type::Enum(1), Type::Enum(2)] {
+            for want in [
+                Type::Number,
+                Type::Bool,
+                Type::Enum(0),
+                Type::Enum(1),
+                Type::Enum(2),
+            ] {
                 if let Ok((p, t)) = expr::compile(&parsed, &scope, Some(want)) {
                     assert_eq!(t, want, "compiled to another type than expected");
                     run(&p, t);
@@ -124,8 +139,10 @@ fuzz_target!(|data: &[u8]| {
     }
     run(&program, ty);
     for row in ROWS {
-        let mut s = Stack::default();
-        assert!(same(program.eval(row, &mut s), again.eval(row, &mut s)), "recompiled program differs");
+        assert!(
+            same(program.eval(row), again.eval(row)),
+            "recompiled program differs"
+        );
     }
 });
 
@@ -135,16 +152,23 @@ fn run(program: &expr::Program, ty: Type) {
     }
     let mut reused = program.new_stack();
     for row in ROWS {
-        let a = program.eval(row, &mut program.new_stack());
-        let b = program.eval(row, &mut Stack::default());
-        let c = program.eval(row, &mut reused);
-        let d = program.eval(row, &mut reused);
-        assert!(same(a, b) && same(a, c) && same(a, d), "eval not deterministic: {a} {b} {c} {d}");
-        assert_eq!(program.eval_bool(row, &mut reused), a != 0.0);
+        let a = program.eval(row);
+        let b = program.eval_ops(row, &mut program.new_stack());
+        let c = program.eval_ops(row, &mut Stack::default());
+        let d = program.eval_ops(row, &mut reused);
+        assert!(same(a, program.eval(row)), "eval not deterministic");
+        assert!(
+            same(a, b) && same(a, c) && same(a, d),
+            "tree and stack machine differ: {a} {b} {c} {d}"
+        );
+        assert_eq!(program.eval_bool(row), a != 0.0);
         match ty {
             // NaN (from a division by zero) propagates through comparisons and
             // branches by design; the engine turns it into an evaluation reject.
-            Type::Bool => assert!(a == 0.0 || a == 1.0 || a.is_nan(), "boolean program gave {a}"),
+            Type::Bool => assert!(
+                a == 0.0 || a == 1.0 || a.is_nan(),
+                "boolean program gave {a}"
+            ),
             Type::Enum(e) => {
                 let n = [2.0, 3.0, 4.0][usize::from(e)];
                 assert!(
@@ -158,7 +182,11 @@ fn run(program: &expr::Program, ty: Type) {
             assert!(same(a, k), "constant program {k} evaluated to {a}");
         }
         if let Some(i) = program.as_slot() {
-            assert!(same(a, row[i]), "slot program evaluated to {a}, slot holds {}", row[i]);
+            assert!(
+                same(a, row[i]),
+                "slot program evaluated to {a}, slot holds {}",
+                row[i]
+            );
         }
     }
 }

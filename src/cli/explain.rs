@@ -96,7 +96,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     let engine = Engine::new(&policy);
     let mut s = engine.scratch();
     let parsed = parser
-        .parse(&record, line, &mut s.slots, &mut s.stack)
+        .parse(&record, line, &mut s.slots)
         .map_err(|r| *r)
         .and_then(|()| {
             engine

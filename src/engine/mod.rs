@@ -8,7 +8,7 @@
 
 pub mod trace;
 
-use crate::expr::{self, Arena, EPSILON, Root};
+use crate::expr::{Arena, EPSILON, Root};
 use crate::numfmt::round_half_up;
 use crate::policy::{Node, Period, Policy};
 
@@ -80,7 +80,6 @@ impl std::fmt::Display for EvalError {
 pub struct Scratch {
     /// Inputs, then derived values, indicators, score, status, program flags.
     pub slots: Vec<f64>,
-    pub stack: expr::Stack,
     pub programs: Vec<ProgramOutcome>,
     /// Index into `policy.tracks`.
     pub track: usize,
@@ -239,7 +238,6 @@ impl<'p> Engine<'p> {
     pub fn scratch(&self) -> Scratch {
         Scratch {
             slots: vec![0.0; self.policy.slot_count],
-            stack: expr::Stack::with_capacity(self.policy.max_stack.max(1)),
             programs: vec![ProgramOutcome::default(); self.policy.programs.len()],
             track: 0,
             priority: 0.0,

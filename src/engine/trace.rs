@@ -166,7 +166,7 @@ fn rule(policy: &Policy, p: &Program, slots: &[f64]) -> Rule {
 }
 
 fn render(t: &Template, policy: &Policy, s: &mut Scratch) -> String {
-    t.render_string(&s.slots, &mut s.stack, &policy.enums)
+    t.render_string(&s.slots, &policy.enums)
 }
 
 /// Build the trace of the decision held in `s`. `defaulted[i]` tells whether

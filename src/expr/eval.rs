@@ -5,10 +5,9 @@
 //! min/max) live here once and are shared with constant folding, so a folded
 //! constant is always exactly what evaluation would have produced.
 //!
-//! Rows are evaluated by the tree form ([`super::tree`]), built from the same
-//! folded tree; this stack machine is the reference it is tested against,
-//! which is why parts of it are only used by tests.
-#![cfg_attr(not(test), allow(dead_code))]
+//! Rows are evaluated by the tree form (`tree.rs`), built from the same
+//! folded tree; this stack machine ([`Program::eval_ops`]) is the reference
+//! it is tested and fuzzed against.
 
 use super::EPSILON;
 
@@ -454,18 +453,19 @@ fn binary(s: &mut impl EvalStack, f: impl Fn(f64, f64) -> f64) {
 }
 
 impl Program {
-    /// Evaluate on one row; never allocates. A slot index beyond `slots`
-    /// reads NaN. The `stack` is not needed by the tree form this runs (the
-    /// form an [`Arena`](super::Arena) holds); it is kept so that callers need
-    /// not care which form runs.
+    /// Evaluate on one row (with the tree form, see [`Arena`](super::Arena));
+    /// never allocates. A slot index beyond `slots` reads NaN.
     #[inline(always)]
-    pub fn eval(&self, slots: &[f64], _stack: &mut Stack) -> f64 {
+    pub fn eval(&self, slots: &[f64]) -> f64 {
         self.fast.eval(slots)
     }
 
-    /// Evaluate with the stack machine (the reference form; see [`super::tree`]).
+    /// Evaluate with the stack machine: the reference that the tree form
+    /// [`Program::eval`] runs is tested (and fuzzed) against. Does not
+    /// allocate when `stack` came from [`Program::new_stack`] (a smaller
+    /// stack is grown once).
     #[inline(never)]
-    pub(crate) fn eval_ops(&self, slots: &[f64], stack: &mut Stack) -> f64 {
+    pub fn eval_ops(&self, slots: &[f64], stack: &mut Stack) -> f64 {
         // Many programs are a single name or constant (template holes, amounts):
         // skip the stack machine for them.
         let slot = |i: u32| slots.get(i as usize).copied().unwrap_or(f64::NAN);
@@ -628,8 +628,8 @@ impl Program {
     }
 
     /// Evaluate a boolean program on one row (see [`Program::eval`]).
-    pub fn eval_bool(&self, slots: &[f64], stack: &mut Stack) -> bool {
-        self.eval(slots, stack) != 0.0
+    pub fn eval_bool(&self, slots: &[f64]) -> bool {
+        self.eval(slots) != 0.0
     }
 
     /// The most values the program ever has on its stack.
@@ -637,7 +637,7 @@ impl Program {
         self.max_stack
     }
 
-    /// A stack big enough for this program, so that [`Program::eval`] never allocates.
+    /// A stack big enough for this program, so that the stack machine never allocates.
     pub fn new_stack(&self) -> Stack {
         Stack::with_capacity(self.max_stack)
     }
@@ -693,8 +693,7 @@ mod tests {
 
     fn run_on(src: &str, row: &[f64]) -> f64 {
         let p = prog(src);
-        let mut stack = p.new_stack();
-        p.eval(row, &mut stack)
+        p.eval(row)
     }
 
     fn run(src: &str) -> f64 {
@@ -746,7 +745,7 @@ mod tests {
         assert_eq!(run("employed or members > 5"), 0.0);
         assert_eq!(run("not employed and not members == 3"), 1.0);
         let p = prog("income < 1000 or children >= 2");
-        assert!(p.eval_bool(&ROW, &mut p.new_stack()));
+        assert!(p.eval_bool(&ROW));
     }
 
     #[test]
@@ -769,7 +768,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ty, Type::Enum(0));
-        assert_eq!(p.eval(&ROW, &mut p.new_stack()), 1.0);
+        assert_eq!(p.eval(&ROW), 1.0);
     }
 
     #[test]
@@ -813,7 +812,7 @@ mod tests {
     fn rounding_is_half_away_from_zero_with_nudge() {
         let r = |x: f64, digits: &str| {
             let p = prog(&format!("round(income{digits})"));
-            p.eval(&row2(x, 1.0), &mut p.new_stack())
+            p.eval(&row2(x, 1.0))
         };
         assert_eq!(r(2.5, ""), 3.0);
         assert_eq!(r(-2.5, ""), -3.0);
@@ -838,7 +837,7 @@ mod tests {
         let exact = 11.0 / 24.0;
         let cmp = |op: &str, x: f64, rhs: &str| {
             let p = prog(&format!("income {op} {rhs}"));
-            p.eval_bool(&row2(x, 1.0), &mut p.new_stack())
+            p.eval_bool(&row2(x, 1.0))
         };
         assert!(cmp(">=", sum, "11 / 24"));
         assert!(cmp("<=", sum, "11 / 24"));
@@ -852,7 +851,7 @@ mod tests {
         assert!(!cmp("<", third, "1 / 3"));
         assert!(cmp("==", third, "1/3"));
         let p = prog("members in [1 / 3]");
-        assert!(p.eval_bool(&row2(0.0, third), &mut p.new_stack()));
+        assert!(p.eval_bool(&row2(0.0, third)));
         // Differences well above EPSILON still count.
         assert!(cmp("<", exact - 1e-6, "11 / 24"));
         assert!(cmp(">", exact + 1e-6, "11 / 24"));
@@ -896,16 +895,16 @@ mod tests {
             let mut stack = p.new_stack();
             let capacity = stack.capacity();
             assert!(capacity >= p.max_stack());
-            let first = p.eval(&ROW, &mut stack);
+            let first = p.eval_ops(&ROW, &mut stack);
             for row in &rows {
-                p.eval(row, &mut stack);
+                p.eval_ops(row, &mut stack);
                 assert_eq!(stack.capacity(), capacity, "{src}: the stack grew");
             }
             // A default (empty) stack is grown once, then reused.
             let mut fresh = Stack::default();
-            assert_eq!(p.eval(&ROW, &mut fresh), first);
+            assert_eq!(p.eval_ops(&ROW, &mut fresh), first);
             let grown = fresh.capacity();
-            p.eval(&ROW, &mut fresh);
+            p.eval_ops(&ROW, &mut fresh);
             assert_eq!(fresh.capacity(), grown);
         }
     }
@@ -914,7 +913,7 @@ mod tests {
     fn constant_program() {
         let p = prog("poverty_line_urban * 1.2");
         assert_eq!(p.as_const(), Some(1200.0));
-        assert_eq!(p.eval(&[], &mut p.new_stack()), 1200.0);
+        assert_eq!(p.eval(&[]), 1200.0);
         assert_eq!(p.slots_used(), &[] as &[usize]);
         let p = prog("income * 2 + members");
         assert_eq!(p.as_const(), None);
@@ -951,7 +950,7 @@ mod tests {
     }
 
     fn run_on_prog(p: &Program, row: &[f64]) -> f64 {
-        p.eval(row, &mut p.new_stack())
+        p.eval(row)
     }
 
     #[test]
@@ -974,7 +973,8 @@ mod tests {
                     assert!(!e.to_string().is_empty());
                     assert!(!e.names().is_empty());
                     let (p, _) = compile(&e, &TestScope::new(), None).unwrap();
-                    p.eval(&ROW, &mut p.new_stack());
+                    p.eval(&ROW);
+                    p.eval_ops(&ROW, &mut p.new_stack());
                 }
             })
             .unwrap();

@@ -345,7 +345,7 @@ mod tests {
             for row in &rows {
                 let reference = program.eval_ops(row, &mut stack);
                 for (form, v) in [
-                    ("tree", program.eval(row, &mut stack)),
+                    ("tree", program.eval(row)),
                     ("arena", arena.eval(*root, row)),
                 ] {
                     assert!(
@@ -402,7 +402,7 @@ mod tests {
                     let mut stack = program.new_stack();
                     let capacity = stack.capacity();
                     for row in &rows {
-                        let fast = program.eval(row, &mut stack);
+                        let fast = program.eval(row);
                         let reference = program.eval_ops(row, &mut stack);
                         assert!(
                             fast.to_bits() == reference.to_bits()
@@ -423,9 +423,8 @@ mod tests {
         let expr = parse("if area == 'urban' then poverty_line_urban else 800").unwrap();
         let (program, ty) = compile(&expr, &scope, Some(Type::Number)).unwrap();
         assert_eq!(ty, Type::Number);
-        let mut stack = program.new_stack();
-        assert_eq!(program.eval(&[0.0, 0.0, 0.0], &mut stack), 1000.0);
-        assert_eq!(program.eval(&[0.0, 0.0, 1.0], &mut stack), 800.0);
+        assert_eq!(program.eval(&[0.0, 0.0, 0.0]), 1000.0);
+        assert_eq!(program.eval(&[0.0, 0.0, 1.0]), 800.0);
         assert_eq!(program.slots_used(), &[2]);
     }
 }

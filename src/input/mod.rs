@@ -544,13 +544,11 @@ impl<'p> RowParser<'p> {
     }
 
     /// Parse every input of `record` into `slots` and run the row checks.
-    /// `stack` is the caller's reusable expression stack.
     pub fn parse<R: Fields + ?Sized>(
         &self,
         record: &R,
         line: u64,
         slots: &mut [f64],
-        stack: &mut crate::expr::Stack,
     ) -> Result<(), Box<Reject>> {
         if record.len() != self.layout.field_count {
             return Err(self.reject(
@@ -618,7 +616,7 @@ impl<'p> RowParser<'p> {
         }
         for check in &self.policy.checks {
             // An undefined check (NaN) fails too: a row is never let through unchecked.
-            let v = check.rule.eval(slots, stack);
+            let v = check.rule.eval(slots);
             if v == 0.0 || v.is_nan() {
                 let values: Vec<String> = check
                     .rule

@@ -448,7 +448,7 @@ fn decide_csv(p: &Policy, file: &str, csv: &[u8]) -> Result<Row, String> {
     let parser = RowParser::new(p, &layout);
     let engine = Engine::new(p);
     let mut s = engine.scratch();
-    if let Err(r) = parser.parse(&record, start.line, &mut s.slots, &mut s.stack) {
+    if let Err(r) = parser.parse(&record, start.line, &mut s.slots) {
         return Ok(Row::Rejected(r));
     }
     if let Err(e) = engine.decide(&mut s) {

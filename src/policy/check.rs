@@ -56,7 +56,6 @@ struct Checker<'s> {
     all_names: HashMap<String, &'static str>,
     /// `[review] default_months`, the review interval of a program without its own.
     default_review: u32,
-    max_stack: usize,
 }
 
 pub(super) fn load(file: &str, source: &str, options: &LoadOptions) -> Result<Policy, PolicyError> {
@@ -84,12 +83,10 @@ pub(super) fn load(file: &str, source: &str, options: &LoadOptions) -> Result<Po
         cycle: false,
         all_names: HashMap::new(),
         default_review: 12,
-        max_stack: 1,
     };
     let policy = c.policy(raw, &as_of);
     if c.diags.is_empty() {
-        if let Some(mut p) = policy {
-            p.max_stack = c.max_stack;
+        if let Some(p) = policy {
             return Ok(p);
         }
     }
@@ -229,7 +226,6 @@ impl<'s> Checker<'s> {
         match expr::compile(&parsed, &names, expected) {
             Ok((mut p, t)) => {
                 p.set_source(text);
-                self.max_stack = self.max_stack.max(p.max_stack());
                 Some((p, t))
             }
             Err(e) => {
@@ -442,7 +438,6 @@ impl<'s> Checker<'s> {
             default_review_months,
             fields: fields?,
             slot_count,
-            max_stack: 0,
         })
     }
 

@@ -275,8 +275,6 @@ pub struct Policy {
     pub fields: StandardFields,
     /// Number of value slots a row needs.
     pub slot_count: usize,
-    /// Largest evaluation stack any program needs.
-    pub max_stack: usize,
 }
 
 /// One step of the computed-values phase, in dependency order.

@@ -121,14 +121,8 @@ impl Template {
     }
 
     /// Render into `out`: numbers with thousands separators, enum values by name, booleans as yes/no.
-    pub fn render(
-        &self,
-        slots: &[f64],
-        stack: &mut expr::Stack,
-        enums: &[EnumDef],
-        out: &mut Vec<u8>,
-    ) {
-        render_segments(&self.segments, slots, stack, enums, out);
+    pub fn render(&self, slots: &[f64], enums: &[EnumDef], out: &mut Vec<u8>) {
+        render_segments(&self.segments, slots, enums, out);
     }
 
     /// The literal text the template starts with (empty if it starts with a
@@ -144,13 +138,7 @@ impl Template {
 
 /// Render a run of template segments into `out` (see [`Template::render`]).
 #[inline]
-pub fn render_segments(
-    segments: &[Segment],
-    slots: &[f64],
-    stack: &mut expr::Stack,
-    enums: &[EnumDef],
-    out: &mut Vec<u8>,
-) {
+pub fn render_segments(segments: &[Segment], slots: &[f64], enums: &[EnumDef], out: &mut Vec<u8>) {
     for seg in segments {
         match seg {
             Segment::Text(t) => out.extend_from_slice(t.as_bytes()),
@@ -159,7 +147,7 @@ pub fn render_segments(
                 write_value(v, *ty, enums, out);
             }
             Segment::Value { program, ty } => {
-                let v = program.eval(slots, stack);
+                let v = program.eval(slots);
                 write_value(v, *ty, enums, out);
             }
         }
@@ -168,14 +156,9 @@ pub fn render_segments(
 
 impl Template {
     /// Render to a new string (for traces and tests; not on the hot path).
-    pub fn render_string(
-        &self,
-        slots: &[f64],
-        stack: &mut expr::Stack,
-        enums: &[EnumDef],
-    ) -> String {
+    pub fn render_string(&self, slots: &[f64], enums: &[EnumDef]) -> String {
         let mut out = Vec::new();
-        self.render(slots, stack, enums, &mut out);
+        self.render(slots, enums, &mut out);
         String::from_utf8_lossy(&out).into_owned()
     }
 }

@@ -379,14 +379,14 @@ impl DecisionWriter<'_> {
             opt_num(o.capped_from, out);
             if jp.plain_reasons {
                 out.extend_from_slice(&jprog.reason.head);
-                render_segments(jprog.reason.rest, &s.slots, &mut s.stack, &p.enums, out);
+                render_segments(jprog.reason.rest, &s.slots, &p.enums, out);
                 out.extend_from_slice(b"\"}");
             } else {
                 out.extend_from_slice(b",\"reason\":");
                 let mut cell = std::mem::take(&mut self.cell);
                 cell.clear();
                 match &prog.reason {
-                    Some(t) => t.render(&s.slots, &mut s.stack, &p.enums, &mut cell),
+                    Some(t) => t.render(&s.slots, &p.enums, &mut cell),
                     None => cell.extend_from_slice(b"eligible"),
                 }
                 write_json_str(&cell, out);

@@ -337,7 +337,7 @@ impl<'p> DecisionWriter<'p> {
             if holds {
                 out.extend_from_slice(plan.head(&lead.head, first));
                 first = false;
-                render_segments(lead.rest, &s.slots, &mut s.stack, enums, out);
+                render_segments(lead.rest, &s.slots, enums, out);
             }
         }
         if let Some(dep) = &p.deprivation {
@@ -378,7 +378,7 @@ impl<'p> DecisionWriter<'p> {
                 }
             };
             first = false;
-            render_segments(lead.rest, &s.slots, &mut s.stack, enums, out);
+            render_segments(lead.rest, &s.slots, enums, out);
             if let Some(from) = o.capped_from {
                 out.extend_from_slice(b"; capped from ");
                 numfmt::write_grouped(from, out);
@@ -392,7 +392,7 @@ impl<'p> DecisionWriter<'p> {
         }
         if let Some(lead) = plan.tracks.get(s.track) {
             out.extend_from_slice(plan.head(&lead.head, first));
-            render_segments(lead.rest, &s.slots, &mut s.stack, enums, out);
+            render_segments(lead.rest, &s.slots, enums, out);
         }
     }
 
@@ -484,7 +484,7 @@ mod tests {
                 next(out);
                 out.extend_from_slice(r.id.as_bytes());
                 out.extend_from_slice(b": ");
-                r.text.render(&s.slots, &mut s.stack, &p.enums, out);
+                r.text.render(&s.slots, &p.enums, out);
             }
         }
         if let Some(dep) = &p.deprivation {
@@ -529,7 +529,7 @@ mod tests {
                 out.extend_from_slice(b"; ");
             }
             match &prog.reason {
-                Some(t) => t.render(&s.slots, &mut s.stack, &p.enums, out),
+                Some(t) => t.render(&s.slots, &p.enums, out),
                 None => out.extend_from_slice(b"eligible"),
             }
             if let Some(from) = o.capped_from {
@@ -549,7 +549,7 @@ mod tests {
             out.extend_from_slice(t.id.as_bytes());
             if let Some(r) = &t.reason {
                 out.extend_from_slice(b": ");
-                r.render(&s.slots, &mut s.stack, &p.enums, out);
+                r.render(&s.slots, &p.enums, out);
             }
         }
     }
@@ -862,7 +862,7 @@ mod tests {
             key("reason", out);
             let mut cell = Vec::new();
             match &prog.reason {
-                Some(t) => t.render(&s.slots, &mut s.stack, &p.enums, &mut cell),
+                Some(t) => t.render(&s.slots, &p.enums, &mut cell),
                 None => cell.extend_from_slice(b"eligible"),
             }
             str(&cell, out);

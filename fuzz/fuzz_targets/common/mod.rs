@@ -15,7 +15,8 @@ pub const DEFAULT_HEADER: &str = "household_id,region,area,members,monthly_incom
 /// The built-in default policy, loaded once per process.
 pub fn default_policy() -> &'static Policy {
     static POLICY: OnceLock<Policy> = OnceLock::new();
-    POLICY.get_or_init(|| Policy::default_policy(&Default::default()).expect("default policy loads"))
+    POLICY
+        .get_or_init(|| Policy::default_policy(&Default::default()).expect("default policy loads"))
 }
 
 /// Collects rejects in the order the pipeline reports them.
@@ -62,8 +63,16 @@ pub fn run(
         chunk_bytes,
         strict: false,
     };
-    let totals = pipeline::assess(policy, &layout, source, format, &mut out, &mut rejects, &options)
-        .map_err(|e| format!("assess: {e}"))?;
+    let totals = pipeline::assess(
+        policy,
+        &layout,
+        source,
+        format,
+        &mut out,
+        &mut rejects,
+        &options,
+    )
+    .map_err(|e| format!("assess: {e}"))?;
     Ok(Run {
         out,
         rejects: rejects.0,
@@ -74,8 +83,16 @@ pub fn run(
 /// Invariants of one finished run.
 pub fn check_totals(r: &Run) {
     let t = &r.totals;
-    assert_eq!(t.read, t.decided + t.rejected, "read != decided + rejected: {t:?}");
-    assert_eq!(t.rejected, r.rejects.len() as u64, "rejected != rejects reported");
+    assert_eq!(
+        t.read,
+        t.decided + t.rejected,
+        "read != decided + rejected: {t:?}"
+    );
+    assert_eq!(
+        t.rejected,
+        r.rejects.len() as u64,
+        "rejected != rejects reported"
+    );
     assert_eq!(
         t.rejects_by_code.iter().sum::<u64>(),
         t.rejected,
@@ -100,12 +117,19 @@ pub fn check_csv_output(r: &Run) {
     let mut rec = csv::ByteRecord::new();
     let mut rows = 0u64;
     let mut width = None;
-    while rd.read_byte_record(&mut rec).expect("decisions CSV is readable") {
+    while rd
+        .read_byte_record(&mut rec)
+        .expect("decisions CSV is readable")
+    {
         let w = *width.get_or_insert(rec.len());
         assert_eq!(rec.len(), w, "decision record {rows} has a different width");
         rows += 1;
     }
-    assert_eq!(rows, r.totals.decided + 1, "one CSV record per decided row (plus header)");
+    assert_eq!(
+        rows,
+        r.totals.decided + 1,
+        "one CSV record per decided row (plus header)"
+    );
 }
 
 /// JSON / NDJSON decisions are valid JSON with one object per decided row.
@@ -135,14 +159,26 @@ pub fn check_json_output(r: &Run, format: Format) {
 /// one thread with the default chunk size, two threads with 7-byte chunks (so
 /// nearly every record straddles a chunk boundary), and a JSON/NDJSON run.
 pub fn check_pipeline(policy: &Policy, bytes: &[u8]) {
-    let a = run(policy, bytes, Format::Csv, 1, Options::default().chunk_bytes);
+    let a = run(
+        policy,
+        bytes,
+        Format::Csv,
+        1,
+        Options::default().chunk_bytes,
+    );
     let b = run(policy, bytes, Format::Csv, 2, 7);
     match (&a, &b) {
         (Ok(a), Ok(b)) => {
             check_totals(a);
             check_csv_output(a);
-            assert_eq!(a.totals, b.totals, "totals differ: threads 1 vs threads 2, chunk 7");
-            assert_eq!(a.rejects, b.rejects, "rejects differ: threads 1 vs threads 2, chunk 7");
+            assert_eq!(
+                a.totals, b.totals,
+                "totals differ: threads 1 vs threads 2, chunk 7"
+            );
+            assert_eq!(
+                a.rejects, b.rejects,
+                "rejects differ: threads 1 vs threads 2, chunk 7"
+            );
             assert!(
                 a.out == b.out,
                 "output differs: threads 1 vs threads 2, chunk 7\n--- a\n{}\n--- b\n{}",
@@ -178,7 +214,8 @@ pub fn check_pipeline(policy: &Policy, bytes: &[u8]) {
 pub fn rows_for(policy: &Policy) -> Vec<u8> {
     use layak::policy::InputType;
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-    w.write_record(policy.inputs.iter().map(|i| i.name.as_str())).unwrap();
+    w.write_record(policy.inputs.iter().map(|i| i.name.as_str()))
+        .unwrap();
     let number = |i: &layak::policy::Input, want: f64| {
         let mut v = want;
         if let Some(min) = i.min {
@@ -190,7 +227,11 @@ pub fn rows_for(policy: &Policy) -> Vec<u8> {
         if i.ty == InputType::Integer {
             v = v.ceil();
         }
-        if v.is_finite() { format!("{v}") } else { "1".to_string() }
+        if v.is_finite() {
+            format!("{v}")
+        } else {
+            "1".to_string()
+        }
     };
     let cell = |i: &layak::policy::Input, row: usize| -> String {
         match i.ty {
@@ -203,14 +244,23 @@ pub fn rows_for(policy: &Policy) -> Vec<u8> {
             }
             InputType::Bool => (if row == 0 { "true" } else { "no" }).into(),
             InputType::Enum(e) => {
-                let values = policy.enums.get(usize::from(e)).map(|d| &d.values[..]).unwrap_or(&[]);
-                let v = if row == 0 { values.first() } else { values.last() };
+                let values = policy
+                    .enums
+                    .get(usize::from(e))
+                    .map(|d| &d.values[..])
+                    .unwrap_or(&[]);
+                let v = if row == 0 {
+                    values.first()
+                } else {
+                    values.last()
+                };
                 v.cloned().unwrap_or_default()
             }
         }
     };
     for row in 0..3 {
-        w.write_record(policy.inputs.iter().map(|i| cell(i, row))).unwrap();
+        w.write_record(policy.inputs.iter().map(|i| cell(i, row)))
+            .unwrap();
     }
     w.into_inner().unwrap()
 }
@@ -251,7 +301,7 @@ pub fn explain_first(policy: &Policy, file: &[u8]) {
     let parser = RowParser::new(policy, &layout);
     let engine = Engine::new(policy);
     let mut s = engine.scratch();
-    if parser.parse(&record, 2, &mut s.slots, &mut s.stack).is_err() {
+    if parser.parse(&record, 2, &mut s.slots).is_err() {
         return;
     }
     if engine.decide(&mut s).is_err() {
