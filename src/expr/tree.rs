@@ -554,24 +554,22 @@ impl Builder {
     /// Append the nodes of the computed items, then one item node per item,
     /// in order; returns how many items.
     fn list(&mut self, items: &[Typed]) -> u32 {
-        let roots: Vec<Option<usize>> = items
+        // A computed item's root, or a constant item's value.
+        let roots: Vec<Result<usize, f64>> = items
             .iter()
             .map(|i| match i.kind {
-                TKind::Const(_) => None,
-                _ => Some(self.node(i)),
+                TKind::Const(v) => Err(v),
+                _ => Ok(self.node(i)),
             })
             .collect();
-        for (it, root) in items.iter().zip(roots) {
-            match (root, &it.kind) {
-                (Some(r), _) => {
+        for root in roots {
+            match root {
+                Ok(r) => {
                     let a = self.back(r);
                     self.push(never, a, 0, 0.0, 0.0);
                 }
-                (None, TKind::Const(v)) => {
-                    self.push(never, 0, 1, *v, 0.0);
-                }
-                (None, _) => {
-                    self.push(never, 0, 1, f64::NAN, 0.0);
+                Err(v) => {
+                    self.push(never, 0, 1, v, 0.0);
                 }
             }
         }
