@@ -79,9 +79,9 @@ impl Fields for SplitRecord<'_> {
 pub struct QuoteFree<'a> {
     data: &'a [u8],
     pos: usize,
-    /// Bytes that end a field: the delimiter, `\r` and `\n`.
-    special: [bool; 256],
     delimiter: u8,
+    /// The delimiter in every byte, for the eight-at-a-time scan.
+    delimiters: u64,
     /// The file line at `pos`, and the byte before `pos`.
     line: u64,
     prev: u8,
@@ -99,15 +99,11 @@ impl<'a> QuoteFree<'a> {
         {
             return None;
         }
-        let mut special = [false; 256];
-        special[usize::from(delimiter)] = true;
-        special[usize::from(b'\r')] = true;
-        special[usize::from(b'\n')] = true;
         Some(QuoteFree {
             data,
             pos: 0,
-            special,
             delimiter,
+            delimiters: EVERY_BYTE * u64::from(delimiter),
             line,
             prev: before,
         })
@@ -142,18 +138,39 @@ impl<'a> QuoteFree<'a> {
         let line = rest.get(skip..).filter(|l| !l.is_empty())?;
         bounds.clear();
         let mut field_start = 0u32;
-        let mut end = line.len();
-        for (i, &b) in line.iter().enumerate() {
-            if self.special[usize::from(b)] {
+        // Eight bytes at a time: a mask of the delimiters and one of the line
+        // breaks in each word, then one step per field rather than per byte.
+        let end = 'end: {
+            let mut base = 0;
+            while let Some(word) = line.get(base..).and_then(|w| w.first_chunk::<8>()) {
+                let word = u64::from_le_bytes(*word);
+                let mut delimiters = zero_bytes(word ^ self.delimiters);
+                // Most words hold no byte below 0x0e, so no `\n` or `\r`: a
+                // cheap test (exact as a yes or no) before the exact masks.
+                if below_0e(word) {
+                    let breaks = zero_bytes(word ^ (EVERY_BYTE * u64::from(b'\n')))
+                        | zero_bytes(word ^ (EVERY_BYTE * u64::from(b'\r')));
+                    if breaks != 0 {
+                        // Only the delimiters before the first line break.
+                        delimiters &= (breaks & breaks.wrapping_neg()) - 1;
+                        push_fields(bounds, &mut field_start, base, delimiters);
+                        break 'end base + (breaks.trailing_zeros() / 8) as usize;
+                    }
+                }
+                push_fields(bounds, &mut field_start, base, delimiters);
+                base += 8;
+            }
+            // The last few bytes of the chunk, one at a time.
+            for (i, &b) in line.iter().enumerate().skip(base) {
                 if b == self.delimiter {
                     bounds.push((field_start, i as u32));
                     field_start = i as u32 + 1;
-                } else {
-                    end = i;
-                    break;
+                } else if b == b'\n' || b == b'\r' {
+                    break 'end i;
                 }
             }
-        }
+            line.len()
+        };
         bounds.push((field_start, end as u32));
         let line = &line[..end];
         self.pos += skip + end;
@@ -162,6 +179,36 @@ impl<'a> QuoteFree<'a> {
         }
         Some((self.line, SplitRecord { line, bounds }))
     }
+}
+
+/// Record a field end at each delimiter of `mask` (see [`zero_bytes`]), a
+/// word whose first byte is at `base`.
+#[inline(always)]
+fn push_fields(bounds: &mut Vec<(u32, u32)>, field_start: &mut u32, base: usize, mut mask: u64) {
+    while mask != 0 {
+        let end = (base + (mask.trailing_zeros() / 8) as usize) as u32;
+        bounds.push((*field_start, end));
+        *field_start = end + 1;
+        mask &= mask - 1;
+    }
+}
+
+/// Whether any byte of `word` is below `0x0e` (exact as a yes or no).
+#[inline(always)]
+fn below_0e(word: u64) -> bool {
+    word.wrapping_sub(EVERY_BYTE * 0x0e) & !word & (EVERY_BYTE * 0x80) != 0
+}
+
+/// `0x01` in every byte: times a byte value, that value in every byte.
+const EVERY_BYTE: u64 = 0x0101_0101_0101_0101;
+
+/// The high bit of each byte of `word` that is zero, and no other bit (exact,
+/// unlike the shorter `(w - 0x01..) & !w & 0x80..`, which can flag a byte
+/// above a zero one).
+#[inline(always)]
+fn zero_bytes(word: u64) -> u64 {
+    const LOW_SEVEN: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    !(((word & LOW_SEVEN) + LOW_SEVEN) | word | LOW_SEVEN)
 }
 
 #[cfg(test)]
@@ -228,6 +275,38 @@ mod tests {
         }
     }
 
+    #[test]
+    fn zero_bytes_flags_exactly_the_zero_bytes() {
+        for value in 0..=255u8 {
+            for position in 0..8 {
+                for fill in [0u8, 1, 0x80, 0xFF, value.wrapping_add(1)] {
+                    let mut bytes = [fill; 8];
+                    bytes[position] = value;
+                    let expected = bytes
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, b)| **b == 0)
+                        .fold(0u64, |m, (i, _)| m | 0x80 << (8 * i));
+                    assert_eq!(zero_bytes(u64::from_le_bytes(bytes)), expected, "{bytes:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn below_0e_is_exact() {
+        for value in 0..=255u8 {
+            for position in 0..8 {
+                for fill in [0x0e, 0x0f, 0x7f, 0x80, 0xFF, value] {
+                    let mut bytes = [fill; 8];
+                    bytes[position] = value;
+                    let expected = bytes.iter().any(|&b| b < 0x0e);
+                    assert_eq!(below_0e(u64::from_le_bytes(bytes)), expected, "{bytes:?}");
+                }
+            }
+        }
+    }
+
     proptest! {
         #[test]
         fn agrees_with_the_csv_crate(
@@ -235,7 +314,7 @@ mod tests {
                 prop::sample::select(vec![b'a', b'7', b' ', b',', b';', b'\t', b'\r', b'\n', 0xEF, 0xBB, 0xBF, 0]),
                 0..200,
             ),
-            delimiter in prop::sample::select(vec![b',', b';', b'\t']),
+            delimiter in prop::sample::select(vec![b',', b';', b'\t', 0xBB, 0]),
             before in prop::sample::select(vec![0u8, b'\n', b'\r', b'a']),
         ) {
             prop_assert_eq!(by_split(&data, delimiter, 2, before), by_csv(&data, delimiter, 2, before));
