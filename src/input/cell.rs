@@ -166,27 +166,38 @@ pub fn parse_number(cell: &[u8]) -> Result<f64, CellError> {
 /// Parse a boolean: true/false, yes/no, y/n, 1/0, ya/tidak (any case).
 #[inline]
 pub fn parse_bool(cell: &[u8]) -> Result<f64, CellError> {
-    // Dispatch on the first letter, then compare the whole word.
-    let word: &[u8] = match cell.first().map(u8::to_ascii_lowercase) {
-        Some(b't') if cell.len() == 4 => b"true",
-        Some(b't') => b"tidak",
-        Some(b'f') => b"false",
-        Some(b'y') if cell.len() == 1 => b"y",
-        Some(b'y') if cell.len() == 2 => b"ya",
-        Some(b'y') => b"yes",
-        Some(b'n') if cell.len() == 1 => b"n",
-        Some(b'n') => b"no",
-        Some(b'1') => b"1",
-        Some(b'0') => b"0",
-        _ => return Err(CellError::NotBool),
-    };
-    if !word.eq_ignore_ascii_case(cell) {
+    // The cell packed in lower case with its length, compared with every
+    // spelling at once: no branch on the letters, which vary from row to row.
+    const fn key(word: &[u8]) -> u64 {
+        let mut k = (word.len() as u64) << 56;
+        let mut i = 0;
+        while i < word.len() {
+            k |= (word[i] as u64) << (8 * i);
+            i += 1;
+        }
+        k
+    }
+    const TRUE: [u64; 5] = [key(b"true"), key(b"yes"), key(b"ya"), key(b"y"), key(b"1")];
+    const FALSE: [u64; 5] = [
+        key(b"false"),
+        key(b"no"),
+        key(b"tidak"),
+        key(b"n"),
+        key(b"0"),
+    ];
+    if cell.len() > 5 {
         return Err(CellError::NotBool);
     }
-    Ok(match word {
-        b"true" | b"y" | b"ya" | b"yes" | b"1" => 1.0,
-        _ => 0.0,
-    })
+    let k = lower_ascii(word(cell)) | ((cell.len() as u64) << 56);
+    let yes = TRUE.iter().fold(false, |any, &t| any | (t == k));
+    let no = FALSE.iter().fold(false, |any, &f| any | (f == k));
+    if yes {
+        Ok(1.0)
+    } else if no {
+        Ok(0.0)
+    } else {
+        Err(CellError::NotBool)
+    }
 }
 
 /// The values of one enum, packed for matching a cell with a few integer
@@ -229,7 +240,17 @@ impl EnumKeys {
     #[inline]
     pub fn find(&self, cell: &[u8]) -> Result<f64, CellError> {
         let found = match pack_lower(cell) {
-            Some(k) => self.packed.iter().position(|&p| p == k),
+            // Every key is compared (the last match from the end is the
+            // first): no exit that depends on the cell, which varies by row.
+            Some(k) => {
+                let i = self
+                    .packed
+                    .iter()
+                    .enumerate()
+                    .rev()
+                    .fold(usize::MAX, |found, (i, &p)| if p == k { i } else { found });
+                (i != usize::MAX).then_some(i)
+            }
             None => self
                 .long
                 .iter()
@@ -257,10 +278,25 @@ fn pack_lower(bytes: &[u8]) -> Option<(u64, u64)> {
     ))
 }
 
-/// Up to eight bytes as a little-endian word.
+/// Up to eight bytes as a little-endian word (zeros above them), without a
+/// loop whose length varies: two overlapping four-byte loads, or for one to
+/// three bytes the first, middle and last, cover every length.
 #[inline]
 fn word(bytes: &[u8]) -> u64 {
-    bytes.iter().rev().fold(0, |w, &b| (w << 8) | u64::from(b))
+    debug_assert!(bytes.len() <= 8);
+    let n = bytes.len().min(8);
+    match (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        (Some(first), Some(last)) => {
+            u64::from(u32::from_le_bytes(*first))
+                | (u64::from(u32::from_le_bytes(*last)) << (8 * (n - 4)))
+        }
+        _ => match (bytes.first(), bytes.get(n / 2), bytes.last()) {
+            (Some(&a), Some(&b), Some(&c)) => {
+                u64::from(a) | (u64::from(b) << (8 * (n / 2))) | (u64::from(c) << (8 * (n - 1)))
+            }
+            _ => 0,
+        },
+    }
 }
 
 /// `to_ascii_lowercase` on eight bytes at once; other bytes are unchanged.
@@ -430,6 +466,76 @@ mod tests {
         }
         assert!(parse_bool(b"maybe").is_err());
         assert!(parse_bool(b"2").is_err());
+    }
+
+    /// Every spelling in every mixture of case, and near misses: what
+    /// `parse_bool` answers is what comparing the words one by one answers.
+    #[test]
+    fn booleans_agree_with_a_word_by_word_comparison() {
+        fn reference(cell: &[u8]) -> Result<f64, CellError> {
+            let is = |words: &[&str]| {
+                words
+                    .iter()
+                    .any(|w| w.as_bytes().eq_ignore_ascii_case(cell))
+            };
+            if is(&["true", "yes", "ya", "y", "1"]) {
+                Ok(1.0)
+            } else if is(&["false", "no", "tidak", "n", "0"]) {
+                Ok(0.0)
+            } else {
+                Err(CellError::NotBool)
+            }
+        }
+        let words = [
+            "true", "yes", "ya", "y", "1", "false", "no", "tidak", "n", "0", "", "truee", "tidak1",
+        ];
+        let mut cells: Vec<Vec<u8>> = Vec::new();
+        for w in words {
+            let w = w.as_bytes();
+            for case in 0..1u32 << w.len() {
+                let mixed: Vec<u8> = w
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &b)| {
+                        if case >> i & 1 == 1 {
+                            b.to_ascii_uppercase()
+                        } else {
+                            b
+                        }
+                    })
+                    .collect();
+                cells.push(mixed);
+            }
+            for i in 0..w.len() {
+                for flip in [0x01, 0x20, 0x80] {
+                    let mut near = w.to_vec();
+                    near[i] ^= flip;
+                    cells.push(near);
+                }
+                cells.push([&w[..i], &w[i + 1..]].concat());
+                cells.push([&w[..i], b"\0", &w[i..]].concat());
+            }
+        }
+        for cell in cells {
+            assert_eq!(
+                parse_bool(&cell),
+                reference(&cell),
+                "{:?}",
+                String::from_utf8_lossy(&cell)
+            );
+        }
+    }
+
+    #[test]
+    fn words_of_every_length_load_like_a_byte_loop() {
+        let bytes = [0x01u8, 0x80, 0xff, 0x7f, b'a', b'Z', 0x00, 0x42];
+        for n in 0..=8 {
+            let expected = bytes[..n]
+                .iter()
+                .rev()
+                .fold(0u64, |w, &b| (w << 8) | u64::from(b));
+            assert_eq!(word(&bytes[..n]), expected, "{n} bytes");
+        }
     }
 
     #[test]
