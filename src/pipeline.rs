@@ -576,6 +576,10 @@ impl Merger<'_, '_> {
             c.batch(batch.index, self.totals.read);
         }
         self.dropped.clear();
+        // The id table is far larger than the caches: read the batch's slots
+        // first, all at once, rather than wait for memory on every claim.
+        self.ids
+            .warm(batch.rows.iter().filter_map(|row| row.fingerprint));
         for row in &batch.rows {
             let row_index = self.totals.read;
             self.totals.read += 1;
