@@ -23,8 +23,9 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 const SHARD_BITS: u32 = 10;
-/// Slots of a new shard.
-const FIRST_SLOTS: usize = 16;
+/// Slots of a new shard (1 MiB for all of them: small next to the streaming
+/// buffers, and fewer rebuilds of each shard).
+const FIRST_SLOTS: usize = 64;
 
 /// One remembered id: the 64-bit key (0: the slot is empty) and, in the
 /// second word, the 32 confirming bits above the claiming line.
