@@ -201,14 +201,24 @@ pub fn parse_bool(cell: &[u8]) -> Result<f64, CellError> {
 }
 
 /// The values of one enum, packed for matching a cell with a few integer
-/// comparisons: a value of up to 15 bytes is two `u64`s, lower case, with
-/// its length in the top byte.
+/// operations: a value of up to 15 bytes is two `u64`s, lower case, with its
+/// length in the top byte; a perfect hash of those keys, found when the
+/// policy is loaded, names the only value a cell can be, so matching is one
+/// lookup and one comparison whatever the number of values.
 #[derive(Debug, Clone)]
 pub struct EnumKeys {
     packed: Vec<(u64, u64)>,
     /// Longer values, compared byte by byte (index, value).
     long: Vec<(usize, String)>,
+    /// `slots[hash(key)]` is the index of the value with that key's hash
+    /// (`NO_VALUE`: none). Empty when no perfect hash was found (duplicate
+    /// values, or more than 254): then every key is compared.
+    slots: Vec<u8>,
+    multiplier: u64,
+    shift: u32,
 }
+
+const NO_VALUE: u8 = u8::MAX;
 
 impl EnumKeys {
     /// Keys for `values` (stored in lower case by the policy).
@@ -225,7 +235,14 @@ impl EnumKeys {
                 }
             }
         }
-        EnumKeys { packed, long }
+        let (slots, multiplier, shift) = perfect_hash(&packed).unwrap_or((Vec::new(), 0, 0));
+        EnumKeys {
+            packed,
+            long,
+            slots,
+            multiplier,
+            shift,
+        }
     }
 
     /// The index of the value `cell` names (case-insensitive).
@@ -240,6 +257,11 @@ impl EnumKeys {
     #[inline]
     pub fn find(&self, cell: &[u8]) -> Result<f64, CellError> {
         let found = match pack_lower(cell) {
+            Some(k) if !self.slots.is_empty() => {
+                let slot = self.slots.get(key_hash(k, self.multiplier, self.shift));
+                let i = usize::from(slot.copied().unwrap_or(NO_VALUE));
+                (self.packed.get(i) == Some(&k)).then_some(i)
+            }
             // Every key is compared (the last match from the end is the
             // first): no exit that depends on the cell, which varies by row.
             Some(k) => {
@@ -259,6 +281,60 @@ impl EnumKeys {
         };
         found.map(|i| i as f64).ok_or(CellError::NotEnum)
     }
+}
+
+/// The hash of a packed key, `64 − shift` bits. Values often differ only in
+/// their last letters, the top bytes of a word, so each half is folded
+/// before the multiplies (a multiply carries differences up, never down).
+#[inline(always)]
+fn key_hash(key: (u64, u64), multiplier: u64, shift: u32) -> usize {
+    let mut x = key.0 ^ key.1.rotate_left(29);
+    x ^= x >> 32;
+    x = x.wrapping_mul(multiplier);
+    x ^= x >> 29;
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    (x >> shift) as usize
+}
+
+/// A table of 4 to 8 slots a key, and a multiplier under which every
+/// packed key has a slot of its own; `None` when there are too many values
+/// or no multiplier is found (two equal keys never part).
+fn perfect_hash(packed: &[(u64, u64)]) -> Option<(Vec<u8>, u64, u32)> {
+    if packed.len() >= usize::from(NO_VALUE) {
+        return None;
+    }
+    let mut bits = (packed.len().max(2).next_power_of_two().trailing_zeros() + 2).max(3);
+    // Multipliers from a fixed sequence (SplitMix64): the same policy always
+    // gets the same table.
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    for attempt in 0..512 {
+        if attempt > 0 && attempt % 128 == 0 {
+            bits += 1;
+        }
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        let multiplier = (z ^ (z >> 31)) | 1;
+        let shift = 64 - bits;
+        let mut slots = vec![NO_VALUE; 1 << bits];
+        let placed = packed.iter().enumerate().all(|(i, &key)| {
+            if key == (u64::MAX, u64::MAX) {
+                return true; // a long value: matched byte by byte
+            }
+            match slots.get_mut(key_hash(key, multiplier, shift)) {
+                Some(slot) if *slot == NO_VALUE => {
+                    *slot = i as u8;
+                    true
+                }
+                _ => false,
+            }
+        });
+        if placed {
+            return Some((slots, multiplier, shift));
+        }
+    }
+    None
 }
 
 /// `bytes` (at most 15) in two words, ASCII letters in lower case, the length
@@ -380,6 +456,31 @@ mod tests {
                 String::from_utf8_lossy(&cell)
             );
         }
+    }
+
+    #[test]
+    fn enum_keys_hash_every_size_and_fall_back_when_they_cannot() {
+        for n in (1..=60).chain([100, 200, 254]) {
+            let values: Vec<String> = (0..n).map(|i| format!("value_{i}")).collect();
+            let keys = EnumKeys::new(&values);
+            assert!(!keys.slots.is_empty(), "a perfect hash for {n} values");
+            for (i, v) in values.iter().enumerate() {
+                assert_eq!(keys.find(v.to_uppercase().as_bytes()), Ok(i as f64));
+            }
+            assert!(keys.find(b"value_x").is_err());
+            assert!(keys.find(b"").is_err());
+        }
+        // Too many values, or two the same: every key is compared.
+        let many: Vec<String> = (0..300).map(|i| format!("v{i}")).collect();
+        let keys = EnumKeys::new(&many);
+        assert!(keys.slots.is_empty());
+        assert_eq!(keys.find(b"V299"), Ok(299.0));
+        let twice: Vec<String> = ["a", "b", "a"].map(String::from).to_vec();
+        let keys = EnumKeys::new(&twice);
+        assert!(keys.slots.is_empty());
+        assert_eq!(keys.find(b"A"), Ok(0.0));
+        assert_eq!(keys.find(b"b"), Ok(1.0));
+        assert!(keys.find(b"c").is_err());
     }
 
     #[test]
