@@ -282,7 +282,8 @@ impl EnumKeys {
                 .find(|(_, v)| v.as_bytes().eq_ignore_ascii_case(cell))
                 .map(|&(i, _)| i),
         };
-        // Through u32 (the index is below 255): one instruction.
+        // Through u32 (an index of values that came from a policy file):
+        // one instruction, where usize to f64 takes several.
         found.map(|i| f64::from(i as u32)).ok_or(CellError::NotEnum)
     }
 }
