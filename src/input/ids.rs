@@ -70,8 +70,8 @@ impl Shard {
         ((u128::from(key << SHARD_BITS) * self.slots.len() as u128) >> 64) as usize
     }
 
-    /// Rebuild with half as many slots again (one shard: at most a few
-    /// hundred kilobytes, so this stays in cache).
+    /// Rebuild with half as many slots again (one shard is about 300 KB at
+    /// ten million households, so this mostly stays in cache).
     #[cold]
     fn grow(&mut self) {
         let size = self.slots.len() + self.slots.len() / 2;
