@@ -169,29 +169,26 @@ pub fn parse_number(cell: &[u8]) -> Result<f64, CellError> {
 /// Parse a boolean: true/false, yes/no, y/n, 1/0, ya/tidak (any case).
 #[inline]
 pub fn parse_bool(cell: &[u8]) -> Result<f64, CellError> {
-    // The cell packed in lower case with its length, compared with every
-    // spelling at once: no branch on the letters, which vary from row to row.
-    const fn key(word: &[u8]) -> u64 {
-        let mut k = (word.len() as u64) << 56;
-        let mut i = 0;
-        while i < word.len() {
-            k |= (word[i] as u64) << (8 * i);
-            i += 1;
-        }
-        k
-    }
-    const TRUE: [u64; 5] = [key(b"true"), key(b"yes"), key(b"ya"), key(b"y"), key(b"1")];
-    const FALSE: [u64; 5] = [
-        key(b"false"),
-        key(b"no"),
-        key(b"tidak"),
-        key(b"n"),
-        key(b"0"),
+    // The cell packed as enum values are, compared with every spelling at
+    // once: no branch on the letters, which vary from row to row.
+    const TRUE: [(u64, u64); 5] = [
+        pack(b"true"),
+        pack(b"yes"),
+        pack(b"ya"),
+        pack(b"y"),
+        pack(b"1"),
+    ];
+    const FALSE: [(u64, u64); 5] = [
+        pack(b"false"),
+        pack(b"no"),
+        pack(b"tidak"),
+        pack(b"n"),
+        pack(b"0"),
     ];
     if cell.len() > 5 {
         return Err(CellError::NotBool);
     }
-    let k = lower_ascii(word(cell)) | ((cell.len() as u64) << 56);
+    let k = pack_short(cell);
     let yes = TRUE.iter().fold(false, |any, &t| any | (t == k));
     let no = FALSE.iter().fold(false, |any, &f| any | (f == k));
     if yes {
@@ -223,6 +220,10 @@ pub struct EnumKeys {
 
 const NO_VALUE: u8 = u8::MAX;
 
+/// The packed key that stands in for a value too long to pack, keeping
+/// positions: its length byte is above 15, so no cell's key equals it.
+const LONG_VALUE: (u64, u64) = (u64::MAX, u64::MAX);
+
 impl EnumKeys {
     /// Keys for `values` (stored in lower case by the policy).
     pub fn new(values: &[String]) -> EnumKeys {
@@ -232,8 +233,7 @@ impl EnumKeys {
             match pack_lower(v.as_bytes()) {
                 Some(k) => packed.push(k),
                 None => {
-                    // Keeps positions: a long value's slot can never match a cell.
-                    packed.push((u64::MAX, u64::MAX));
+                    packed.push(LONG_VALUE);
                     long.push((i, v.to_ascii_lowercase()));
                 }
             }
@@ -324,8 +324,8 @@ fn perfect_hash(packed: &[(u64, u64)]) -> Option<(Vec<u8>, u64, u32)> {
         let shift = 64 - bits;
         let mut slots = vec![NO_VALUE; 1 << bits];
         let placed = packed.iter().enumerate().all(|(i, &key)| {
-            if key == (u64::MAX, u64::MAX) {
-                return true; // a long value: matched byte by byte
+            if key == LONG_VALUE {
+                return true; // matched byte by byte
             }
             match slots.get_mut(key_hash(key, multiplier, shift)) {
                 Some(slot) if *slot == NO_VALUE => {
@@ -344,19 +344,40 @@ fn perfect_hash(packed: &[(u64, u64)]) -> Option<(Vec<u8>, u64, u32)> {
 
 /// `bytes` (at most 15) in two words, ASCII letters in lower case, the length
 /// in the top byte (so that trailing NUL bytes cannot pass for a shorter value).
-#[inline]
+#[inline(always)]
 fn pack_lower(bytes: &[u8]) -> Option<(u64, u64)> {
     if bytes.len() > 15 {
         return None;
     }
-    let (lo, hi) = match bytes.split_first_chunk::<8>() {
-        Some((first, rest)) => (u64::from_le_bytes(*first), word(rest)),
-        None => (word(bytes), 0),
-    };
-    Some((
-        lower_ascii(lo),
-        lower_ascii(hi) | ((bytes.len() as u64) << 56),
-    ))
+    Some(match bytes.split_first_chunk::<8>() {
+        Some((first, rest)) => (
+            lower_ascii(u64::from_le_bytes(*first)),
+            lower_ascii(word(rest)) | ((bytes.len() as u64) << 56),
+        ),
+        None => pack_short(bytes),
+    })
+}
+
+/// [`pack_lower`] of at most seven bytes: one word and the length.
+#[inline(always)]
+fn pack_short(bytes: &[u8]) -> (u64, u64) {
+    (lower_ascii(word(bytes)), (bytes.len() as u64) << 56)
+}
+
+/// [`pack_lower`] at compile time, of a word already in lower case.
+const fn pack(word: &[u8]) -> (u64, u64) {
+    assert!(word.len() <= 15);
+    let mut key = (0u64, (word.len() as u64) << 56);
+    let mut i = 0;
+    while i < word.len() {
+        if i < 8 {
+            key.0 |= (word[i] as u64) << (8 * i);
+        } else {
+            key.1 |= (word[i] as u64) << (8 * (i - 8));
+        }
+        i += 1;
+    }
+    key
 }
 
 /// Up to eight bytes as a little-endian word (zeros above them), without a
@@ -629,6 +650,14 @@ mod tests {
                 "{:?}",
                 String::from_utf8_lossy(&cell)
             );
+        }
+    }
+
+    #[test]
+    fn compile_time_packing_is_run_time_packing() {
+        let word = b"abcdefghijklmno";
+        for n in 0..=15 {
+            assert_eq!(Some(pack(&word[..n])), pack_lower(&word[..n]), "{n} bytes");
         }
     }
 

@@ -70,20 +70,35 @@ impl Shard {
         ((u128::from(key << SHARD_BITS) * self.slots.len() as u128) >> 64) as usize
     }
 
+    /// The slot that holds `key`, or else the empty slot where it goes:
+    /// linear probing from its home, wrapping at the end.
+    #[inline(always)]
+    fn probe(&self, key: u64) -> usize {
+        let mut i = self.home(key);
+        while self.slots[i][0] != 0 && self.slots[i][0] != key {
+            i = if i + 1 == self.slots.len() { 0 } else { i + 1 };
+        }
+        i
+    }
+
     /// Rebuild with half as many slots again (one shard is about 300 KB at
     /// ten million households, so this mostly stays in cache).
     #[cold]
     fn grow(&mut self) {
         let size = self.slots.len() + self.slots.len() / 2;
         let old = std::mem::replace(&mut self.slots, vec![[0, 0]; size]);
+        // Keys are unique in a shard, so each probe ends at an empty slot.
         for slot in old.into_iter().filter(|s| s[0] != 0) {
-            let mut i = self.home(slot[0]);
-            while self.slots[i][0] != 0 {
-                i = if i + 1 == size { 0 } else { i + 1 };
-            }
+            let i = self.probe(slot[0]);
             self.slots[i] = slot;
         }
     }
+}
+
+/// The shard of a key: its top bits.
+#[inline(always)]
+fn shard_of(key: u64) -> usize {
+    (key >> (64 - SHARD_BITS)) as usize
 }
 
 impl IdSet {
@@ -105,7 +120,7 @@ impl IdSet {
         let mut any = 0;
         for fp in fingerprints {
             let key = (fp >> 64) as u64;
-            let shard = &self.shards[(key >> (64 - SHARD_BITS)) as usize];
+            let shard = &self.shards[shard_of(key)];
             any ^= shard.slots.get(shard.home(key)).map_or(0, |s| s[0]);
         }
         // Keep the loads: their only purpose is their effect on the cache.
@@ -119,29 +134,23 @@ impl IdSet {
         if key == 0 {
             return self.claim_overflow(fp, line);
         }
-        let shard = &mut self.shards[(key >> (64 - SHARD_BITS)) as usize];
+        let shard = &mut self.shards[shard_of(key)];
         if shard.used * 4 >= shard.slots.len() * 3 {
             shard.grow();
         }
-        let size = shard.slots.len();
-        let mut i = shard.home(key);
-        loop {
-            let slot = &mut shard.slots[i];
-            if slot[0] == 0 {
-                let line = u32::try_from(line).unwrap_or(u32::MAX);
-                *slot = [key, (u64::from(check) << 32) | u64::from(line)];
-                shard.used += 1;
-                self.len += 1;
-                return None;
-            }
-            if slot[0] == key {
-                if (slot[1] >> 32) as u32 == check {
-                    return Some(slot[1] & u64::from(u32::MAX));
-                }
-                // Same key, another id: rare enough to keep whole.
-                return self.claim_overflow(fp, line);
-            }
-            i = if i + 1 == size { 0 } else { i + 1 };
+        let i = shard.probe(key);
+        let slot = &mut shard.slots[i];
+        if slot[0] == 0 {
+            let line = u32::try_from(line).unwrap_or(u32::MAX);
+            *slot = [key, (u64::from(check) << 32) | u64::from(line)];
+            shard.used += 1;
+            self.len += 1;
+            None
+        } else if (slot[1] >> 32) as u32 == check {
+            Some(slot[1] & u64::from(u32::MAX))
+        } else {
+            // Same key, another id: rare enough to keep whole.
+            self.claim_overflow(fp, line)
         }
     }
 
