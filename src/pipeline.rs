@@ -41,7 +41,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::engine::{Engine, Scratch};
 use crate::input::chunk::count_breaks;
-use crate::input::record::QuoteFree;
+use crate::input::record::{QuoteFree, is_blank};
 use crate::input::{
     self, ChunkStart, Fields, IdSet, InputError, Layout, Reject, RejectCode, RowParser, Source,
 };
@@ -90,11 +90,15 @@ pub fn default_threads() -> usize {
 /// Counts of a finished run: `read == decided + rejected`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Totals {
+    /// Data rows read: blank rows are not data and not counted here.
     pub read: u64,
     pub decided: u64,
     pub rejected: u64,
     /// Rejects per code, in [`RejectCode::ALL`] order.
     pub rejects_by_code: [u64; RejectCode::ALL.len()],
+    /// Blank rows skipped: only spaces and tabs, or only empty cells (a
+    /// spreadsheet's trailing `;;;;;;` rows). Empty lines are not counted.
+    pub skipped: u64,
 }
 
 /// Why a run stopped early.
@@ -108,11 +112,30 @@ pub enum PipelineError {
     Strict(Box<Reject>),
     #[error("--budget ranks at most {} rows", budget::MAX_ROWS)]
     TooManyRows,
+    /// The writing pass of a ranking found other rows than the ranking pass.
+    #[error(
+        "the input changed between the ranking pass and the writing pass: batch {batch} starts at row {second}, not {first}"
+    )]
+    InputChanged { batch: u64, first: u64, second: u64 },
+    #[error("cannot start {wanted} worker threads: {source}")]
+    Threads {
+        wanted: usize,
+        #[source]
+        source: io::Error,
+    },
 }
 
 /// Receives rejects in input order.
 pub trait RejectSink {
     fn reject(&mut self, reject: &Reject) -> io::Result<()>;
+}
+
+/// Rejects kept in memory (tests and small runs).
+impl RejectSink for Vec<Reject> {
+    fn reject(&mut self, reject: &Reject) -> io::Result<()> {
+        self.push(reject.clone());
+        Ok(())
+    }
 }
 
 /// One row's result inside a batch.
@@ -122,12 +145,16 @@ struct Row {
     /// The id fingerprint the row claims (`None`: it claims nothing).
     fingerprint: Option<u128>,
     /// The id's bytes in `Batch::ids`.
-    id: (u32, u32),
-    /// Decided: end of its bytes in `Batch::out`. Rejected: `u32::MAX`.
-    end: u32,
+    id: (usize, usize),
+    /// Decided: end of its bytes in `Batch::out`. Rejected: `usize::MAX`.
+    /// (Offsets are `usize`: one batch's output can pass 4 GiB when a
+    /// policy writes long reasons.)
+    end: usize,
     /// Rejected: index in `Batch::rejects`.
-    reject: u32,
+    reject: usize,
     /// Counted in the batch's summary: its index there (`u32::MAX`: not counted).
+    /// A batch holds fewer than 2³¹ rows (each takes at least two bytes of a
+    /// chunk, and `--chunk-bytes` is a `u32`).
     fact: u32,
     /// Ranking pass: the priority key and monthly total of an eligible row.
     /// Writing pass with a ranking: whether the row was written with a rank.
@@ -137,12 +164,12 @@ struct Row {
 }
 
 impl Row {
-    fn new(line: u64, fingerprint: Option<u128>, id: (u32, u32)) -> Row {
+    fn new(line: u64, fingerprint: Option<u128>, id: (usize, usize)) -> Row {
         Row {
             line,
             fingerprint,
             id,
-            end: u32::MAX,
+            end: usize::MAX,
             reject: 0,
             fact: u32::MAX,
             eligible: false,
@@ -162,6 +189,8 @@ struct Batch {
     ids: Vec<u8>,
     rejects: Vec<Reject>,
     summary: BatchAcc,
+    /// Blank rows skipped in this chunk.
+    skipped: u64,
 }
 
 impl Default for Batch {
@@ -175,6 +204,7 @@ impl Default for Batch {
             ids: Vec::new(),
             rejects: Vec::new(),
             summary: BatchAcc::default(),
+            skipped: 0,
         }
     }
 }
@@ -406,6 +436,7 @@ impl<'p> Worker<'p> {
         batch.ids.clear();
         batch.rejects.clear();
         batch.summary.clear();
+        batch.skipped = 0;
         // With a ranking: the index of this batch's first row among all rows,
         // and where its eligible rows start in the ranking.
         let base = self
@@ -463,16 +494,20 @@ impl<'p> Worker<'p> {
         base: u64,
         cursor: &mut usize,
     ) {
+        if is_blank(record) {
+            batch.skipped += 1;
+            return;
+        }
         let policy = self.engine.policy;
         let format = self.writer.format();
         let fingerprint = self.parser.id_fingerprint(record);
-        let id_start = batch.ids.len() as u32;
+        let id_start = batch.ids.len();
         if fingerprint.is_some() {
             batch
                 .ids
                 .extend_from_slice(self.parser.id_cell(record).unwrap_or_default());
         }
-        let id = (id_start, batch.ids.len() as u32);
+        let id = (id_start, batch.ids.len());
         let s = &mut self.scratch;
         let result = self
             .parser
@@ -486,9 +521,9 @@ impl<'p> Worker<'p> {
             });
         let mut row = Row::new(line, fingerprint, id);
         match result {
-            Ok(()) if self.job == Job::Validate => row.end = batch.out.len() as u32,
+            Ok(()) if self.job == Job::Validate => row.end = batch.out.len(),
             Ok(()) if self.job == Job::Rank => {
-                row.end = batch.out.len() as u32;
+                row.end = batch.out.len();
                 row.eligible = s
                     .programs
                     .iter()
@@ -523,11 +558,11 @@ impl<'p> Worker<'p> {
                 if self.ranking.is_some() {
                     append_budget(format, &mut batch.out, rank, funded);
                 }
-                row.end = batch.out.len() as u32;
+                row.end = batch.out.len();
             }
             Err(reject) => {
                 batch.rejects.push(*reject);
-                row.reject = (batch.rejects.len() - 1) as u32;
+                row.reject = batch.rejects.len() - 1;
             }
         }
         batch.rows.push(row);
@@ -549,6 +584,8 @@ struct Merger<'a, 'p> {
     collector: Option<Collector>,
     /// Writing pass with a ranking: decisions written with a rank.
     ranked: u64,
+    /// Writing pass: the ranking whose batches this pass must see again.
+    ranking: Option<&'p Ranking>,
     /// Facts of the current batch to take out of its summary (duplicates).
     dropped: Vec<u32>,
 }
@@ -575,7 +612,20 @@ impl Merger<'_, '_> {
         if let Some(c) = &mut self.collector {
             c.batch(batch.index, self.totals.read);
         }
+        if let Some(r) = self.ranking {
+            // Workers looked ranks up by where the ranking pass said this
+            // batch starts: it must start there now too, or every rank is wrong.
+            let first = r.batch_base(batch.index);
+            if first != Some(self.totals.read) {
+                return Err(PipelineError::InputChanged {
+                    batch: batch.index,
+                    first: first.unwrap_or(u64::MAX),
+                    second: self.totals.read,
+                });
+            }
+        }
         self.dropped.clear();
+        self.totals.skipped += batch.skipped;
         // The id table is far larger than the caches: read the batch's slots
         // first, all at once, rather than wait for memory on every claim.
         self.ids
@@ -586,9 +636,9 @@ impl Merger<'_, '_> {
             let first = row
                 .fingerprint
                 .and_then(|fp| self.ids.claim_fingerprint(fp, row.line));
-            let id = &batch.ids[row.id.0 as usize..row.id.1 as usize];
-            if row.end != u32::MAX {
-                let end = row.end as usize;
+            let id = &batch.ids[row.id.0..row.id.1];
+            if row.end != usize::MAX {
+                let end = row.end;
                 if let Some(first) = first {
                     // Decided, but its id was claimed earlier: drop its bytes.
                     let pending = &batch.out[run_start..row_start];
@@ -621,7 +671,7 @@ impl Merger<'_, '_> {
                 self.totals.decided += 1;
                 row_start = end;
             } else {
-                let original = &batch.rejects[row.reject as usize];
+                let original = &batch.rejects[row.reject];
                 match first {
                     Some(first) if !self.parser.failed_before_id(original) => {
                         let dup = self.parser.duplicate_reject(row.line, id, first);
@@ -804,6 +854,7 @@ fn run(
         summary: plan.summary.map(|spec| (spec, summary::Summary::default())),
         collector: (plan.job == Job::Rank).then(Collector::default),
         ranked: 0,
+        ranking: plan.ranking,
         dropped: Vec::new(),
     };
     let Source {
@@ -882,46 +933,59 @@ fn run_parallel(
         // Reader: cut chunks while empty batches are available.
         let read_error = &read_error;
         let chunk_bytes = options.chunk_bytes;
-        scope.spawn(move || {
-            let mut index = 0u64;
-            while let Ok(mut batch) = pool_rx.recv() {
-                match chunker.next_chunk(chunk_bytes, &mut batch.data) {
-                    Ok(Some(start)) => {
-                        batch.index = index;
-                        batch.start = start;
-                        index += 1;
-                        if work_tx.send(batch).is_err() {
+        // A thread that cannot start (a memory or process limit) is an
+        // error, not a panic. Returning drops this closure's ends of the
+        // channels, so the threads already started stop.
+        let spawn_failed = |source| PipelineError::Threads {
+            wanted: threads + 1,
+            source,
+        };
+        std::thread::Builder::new()
+            .name("layak-reader".into())
+            .spawn_scoped(scope, move || {
+                let mut index = 0u64;
+                while let Ok(mut batch) = pool_rx.recv() {
+                    match chunker.next_chunk(chunk_bytes, &mut batch.data) {
+                        Ok(Some(start)) => {
+                            batch.index = index;
+                            batch.start = start;
+                            index += 1;
+                            if work_tx.send(batch).is_err() {
+                                break;
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            if let Ok(mut slot) = read_error.lock() {
+                                *slot = Some(e);
+                            }
                             break;
                         }
                     }
-                    Ok(None) => break,
-                    Err(e) => {
-                        if let Ok(mut slot) = read_error.lock() {
-                            *slot = Some(e);
-                        }
-                        break;
-                    }
                 }
-            }
-            // Dropping work_tx tells the workers there is no more input.
-        });
+                // Dropping work_tx tells the workers there is no more input.
+            })
+            .map_err(spawn_failed)?;
         for _ in 0..threads {
             let work_rx = Arc::clone(&work_rx);
             let done_tx = done_tx.clone();
-            scope.spawn(move || {
-                let mut worker = Worker::new(policy, layout, plan, delimiter, name);
-                loop {
-                    let next = match work_rx.lock() {
-                        Ok(rx) => rx.recv(),
-                        Err(_) => break,
-                    };
-                    let Ok(mut batch) = next else { break };
-                    let result = worker.process(&mut batch).map(|()| batch);
-                    if done_tx.send(result).is_err() {
-                        break;
+            std::thread::Builder::new()
+                .name("layak-worker".into())
+                .spawn_scoped(scope, move || {
+                    let mut worker = Worker::new(policy, layout, plan, delimiter, name);
+                    loop {
+                        let next = match work_rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => break,
+                        };
+                        let Ok(mut batch) = next else { break };
+                        let result = worker.process(&mut batch).map(|()| batch);
+                        if done_tx.send(result).is_err() {
+                            break;
+                        }
                     }
-                }
-            });
+                })
+                .map_err(spawn_failed)?;
         }
         drop(done_tx);
         merge_in_order(merger, done_rx, pool_tx)
@@ -957,4 +1021,93 @@ fn merge_in_order(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::LoadOptions;
+
+    const SAMPLE: &str = include_str!("../data/sample-households.csv");
+
+    fn source(text: &str) -> Source {
+        let reader = Box::new(io::Cursor::new(text.as_bytes().to_vec()));
+        input::from_reader("test".into(), reader, &input::ReadOptions::default()).unwrap()
+    }
+
+    // A ranking describes one way of cutting the input into batches; a
+    // writing pass that cut it otherwise would look up the wrong rows'
+    // ranks. It must stop instead (see: issue 12).
+    #[test]
+    fn a_ranking_is_only_used_on_the_batches_it_was_made_from() {
+        let policy = Policy::default_policy(&LoadOptions::default()).unwrap();
+        let first = source(SAMPLE);
+        let layout = Layout::new(&policy, &first, &input::ReadOptions::default()).unwrap();
+        let small = Options {
+            threads: 1,
+            chunk_bytes: 500,
+            strict: false,
+        };
+        let (_, ranking) = rank(&policy, &layout, first, &small, 50_000_000).unwrap();
+        assert!(ranking.batches() > 3);
+        let write = |options: &Options| {
+            assess_with(
+                &policy,
+                &layout,
+                source(SAMPLE),
+                Format::Csv,
+                &mut io::sink(),
+                &mut Vec::<Reject>::new(),
+                options,
+                Extras {
+                    summary: None,
+                    ranking: Some(&ranking),
+                },
+            )
+        };
+        assert!(write(&small).is_ok());
+        let large = Options {
+            chunk_bytes: 2_000,
+            ..small.clone()
+        };
+        match write(&large) {
+            Err(PipelineError::InputChanged { batch: 1, .. }) => {}
+            other => panic!("expected InputChanged at batch 1, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn blank_rows_are_skipped_and_counted() {
+        let policy = Policy::default_policy(&LoadOptions::default()).unwrap();
+        let mut lines = SAMPLE.lines();
+        let header = lines.next().unwrap();
+        let row = lines.next().unwrap();
+        let commas = ",".repeat(header.matches(',').count());
+        let text = format!("{header}\n{row}\n   \n{commas}\n\t\n{row}\n");
+        let src = source(&text);
+        let layout = Layout::new(&policy, &src, &input::ReadOptions::default()).unwrap();
+        let mut rejects = Vec::<Reject>::new();
+        let options = Options {
+            threads: 1,
+            ..Options::default()
+        };
+        let totals = assess(
+            &policy,
+            &layout,
+            src,
+            Format::Csv,
+            &mut io::sink(),
+            &mut rejects,
+            &options,
+        )
+        .unwrap();
+        assert_eq!((totals.read, totals.decided, totals.skipped), (2, 1, 3));
+        // The one reject is the second copy of the row, on line 6: the
+        // skipped rows still count as lines.
+        assert_eq!(rejects.len(), 1);
+        assert_eq!(
+            (rejects[0].line, rejects[0].code),
+            (6, RejectCode::DuplicateId)
+        );
+    }
 }

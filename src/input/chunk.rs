@@ -56,14 +56,23 @@ impl Machine {
 }
 
 /// Reads a byte stream and hands out chunks that end on record boundaries.
+///
+/// Where a chunk ends depends only on the bytes of the input and the target
+/// size, never on how many bytes each `read` returned: a chunk ends at the
+/// first record boundary at or after `target` bytes (a `\r\n` pair is never
+/// split), or at the end of the input. So a file, a pipe fed one byte at a
+/// time and `zcat` give the same chunks, and two passes over the same bytes
+/// (`--budget`) see the same batches.
 pub struct Chunker {
     reader: Box<dyn Read + Send>,
     /// Bytes read but not yet handed out (`buf[..scanned]` already went through the machine).
     buf: Vec<u8>,
     scanned: usize,
     state: u8,
-    /// The last valid cut in `buf` (0: none yet).
+    /// Where the next chunk ends (0: not found yet).
     cut: usize,
+    /// The end of the last record seen in `buf` (for the record-length limit).
+    last_end: usize,
     /// The byte before `buf[0]`.
     before: u8,
     delimiter: u8,
@@ -94,6 +103,7 @@ impl Chunker {
             scanned: 0,
             state: START_RECORD,
             cut: 0,
+            last_end: 0,
             before,
             delimiter,
             max_record: usize::MAX,
@@ -102,30 +112,45 @@ impl Chunker {
         }
     }
 
-    /// Advance the state machine over the bytes read since the last scan.
+    /// Advance the state machine over the bytes read since the last scan,
+    /// until the first record boundary at or after `target` (then `cut` is set).
     ///
     /// Rather than a table step per byte, it jumps with `memchr` from one byte
     /// that matters (`"`, `\r`, `\n`) to the next: between them the state can
     /// only be "in a field", and the byte before a quote (a delimiter or not)
     /// tells whether the quote opens a quoted field, as in `csv-core`.
-    fn scan(&mut self) {
-        let buf = &self.buf[..];
-        let len = buf.len();
+    fn scan(&mut self, target: usize) {
+        if self.cut > 0 {
+            return;
+        }
+        // A record's line break at `at` ends a chunk of at least `target` bytes.
+        let first_break = target.max(1) - 1;
+        let len = self.buf.len();
         let delim = self.delimiter;
         let mut state = self.state;
-        let mut cut = self.cut;
         let mut i = self.scanned;
         while i < len {
-            // No quote in the rest (the usual case): only its last line break matters.
+            let buf = &self.buf[..];
+            // No quote in the rest (the usual case): the first line break
+            // far enough in ends the chunk; the last one ends a record.
             if state != IN_QUOTED && memchr::memchr(b'"', &buf[i..]).is_none() {
                 if let Some(p) = memchr::memrchr2(b'\n', b'\r', &buf[i..]) {
-                    cut = i + p + 1;
+                    self.last_end = i + p + 1;
+                }
+                let from = i.max(first_break);
+                if let Some(p) = buf
+                    .get(from..)
+                    .and_then(|rest| memchr::memchr2(b'\n', b'\r', rest))
+                {
+                    self.stop_at_break(from + p);
+                    return;
                 }
                 state = match buf[len - 1] {
                     b'\n' | b'\r' => START_RECORD,
                     b if b == delim => START_FIELD,
                     _ => IN_FIELD,
                 };
+                i = len;
                 break;
             }
             if state == IN_QUOTED {
@@ -148,9 +173,12 @@ impl Chunker {
                             matches!(state, START_RECORD | START_FIELD | QUOTE_IN_QUOTED)
                         };
                         state = if opens { IN_QUOTED } else { IN_FIELD };
+                    } else if at >= first_break {
+                        self.stop_at_break(at);
+                        return;
                     } else {
                         state = START_RECORD;
-                        cut = at + 1;
+                        self.last_end = at + 1;
                     }
                     i = at + 1;
                 }
@@ -166,9 +194,31 @@ impl Chunker {
                 }
             }
         }
-        self.scanned = len;
+        self.scanned = i;
         self.state = state;
-        self.cut = cut;
+    }
+
+    /// The chunk ends with the record whose line break is at `at`: just after
+    /// it, or after the `\n` of a `\r\n` pair. While the byte after a `\r`
+    /// is not read yet, scanning waits at the `\r`.
+    fn stop_at_break(&mut self, at: usize) {
+        let end = match (self.buf[at], self.buf.get(at + 1)) {
+            (b'\r', Some(b'\n')) => Some(at + 2),
+            (b'\r', None) if !self.eof => None,
+            _ => Some(at + 1),
+        };
+        self.state = START_RECORD;
+        match end {
+            Some(end) => {
+                self.cut = end;
+                self.scanned = end;
+                self.last_end = end;
+            }
+            None => {
+                self.scanned = at;
+                self.last_end = at;
+            }
+        }
     }
 
     /// Fail when one record grows past `bytes` without ending.
@@ -176,41 +226,32 @@ impl Chunker {
         self.max_record = bytes;
     }
 
+    /// Read up to [`READ_SIZE`] more bytes, however many `read` calls that takes.
     fn fill(&mut self) -> io::Result<()> {
-        let len = self.buf.len();
-        self.buf.resize(len + READ_SIZE, 0);
-        let n = loop {
-            match self.reader.read(&mut self.buf[len..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.buf.truncate(len);
-                    return Err(e);
-                }
-            }
-        };
-        self.buf.truncate(len + n);
+        let n = (&mut self.reader)
+            .take(READ_SIZE as u64)
+            .read_to_end(&mut self.buf)?;
         if n == 0 {
             self.eof = true;
         }
         Ok(())
     }
 
-    /// Fill `out` with the next chunk of whole records, at least `target`
-    /// bytes unless the input ends first. Returns where the chunk starts, or
-    /// `None` at the end of the input.
+    /// Fill `out` with the next chunk of whole records: up to the first
+    /// record boundary at or after `target` bytes, or to the end of the
+    /// input. Returns where the chunk starts, or `None` at the end of the input.
     pub fn next_chunk(
         &mut self,
         target: usize,
         out: &mut Vec<u8>,
     ) -> io::Result<Option<ChunkStart>> {
         loop {
-            self.scan();
-            if self.eof || (self.cut > 0 && self.buf.len() >= target) {
+            self.scan(target);
+            if self.cut > 0 || self.eof {
                 break;
             }
-            if self.buf.len() - self.cut > self.max_record {
-                let line = self.line + count_breaks(&self.buf[..self.cut], self.before);
+            if self.buf.len() - self.last_end > self.max_record {
+                let line = self.line + count_breaks(&self.buf[..self.last_end], self.before);
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
                     format!(
@@ -221,7 +262,11 @@ impl Chunker {
             }
             self.fill()?;
         }
-        let end = if self.eof { self.buf.len() } else { self.cut };
+        let end = if self.cut > 0 {
+            self.cut
+        } else {
+            self.buf.len()
+        };
         if end == 0 {
             return Ok(None);
         }
@@ -236,8 +281,9 @@ impl Chunker {
         };
         self.line += count_breaks(out, self.before);
         self.before = out[end - 1];
-        self.scanned -= end;
+        self.scanned = self.scanned.saturating_sub(end);
         self.cut = 0;
+        self.last_end = 0;
         Ok(Some(start))
     }
 }
@@ -354,6 +400,82 @@ mod tests {
                 assert_eq!(*line, 2 + before);
                 offset += p.len();
             }
+        }
+    }
+
+    /// A reader that returns `sizes[k % sizes.len()]` bytes on its k-th call.
+    struct Uneven {
+        data: Vec<u8>,
+        pos: usize,
+        sizes: Vec<usize>,
+        calls: usize,
+    }
+
+    impl Read for Uneven {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let want = self.sizes[self.calls % self.sizes.len()];
+            self.calls += 1;
+            let n = want.min(buf.len()).min(self.data.len() - self.pos);
+            buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+            self.pos += n;
+            Ok(n)
+        }
+    }
+
+    fn chunks_read_in(data: &[u8], sizes: &[usize], target: usize) -> Vec<(ChunkStart, Vec<u8>)> {
+        let reader = Box::new(Uneven {
+            data: data.to_vec(),
+            pos: 0,
+            sizes: sizes.to_vec(),
+            calls: 0,
+        });
+        let mut c = Chunker::new(reader, b',', Vec::new(), 0, 2, false);
+        let mut out = Vec::new();
+        let mut all = Vec::new();
+        while let Some(start) = c.next_chunk(target, &mut out).unwrap() {
+            all.push((start, out.clone()));
+        }
+        all
+    }
+
+    // See: issue 12 (`--budget` on a pipe ranked the wrong rows: chunk
+    // boundaries followed the sizes of the reads).
+    #[test]
+    fn chunks_do_not_depend_on_how_the_input_arrives() {
+        let mut data = Vec::new();
+        for i in 0..5_000 {
+            let ending: &[u8] = match i % 7 {
+                0 => b"\r\n",
+                3 => b"\r",
+                _ => b"\n",
+            };
+            if i % 11 == 0 {
+                data.extend_from_slice(format!("H{i},\"a,\n\"\"b\",{}", i * 37).as_bytes());
+            } else {
+                data.extend_from_slice(format!("H{i},plain,{}", i * 37).as_bytes());
+            }
+            data.extend_from_slice(ending);
+        }
+        for target in [1, 100, 4096, 1 << 16] {
+            let reference = chunks_read_in(&data, &[1 << 20], target);
+            let joined: Vec<u8> = reference.iter().flat_map(|c| c.1.clone()).collect();
+            assert_eq!(joined, data);
+            for sizes in [
+                &[1][..],
+                &[7],
+                &[333],
+                &[1 << 16],
+                &[1, 4095, 2, 65_536, 13],
+            ] {
+                let got = chunks_read_in(&data, sizes, target);
+                assert!(got == reference, "target {target}, reads of {sizes:?}");
+            }
+            // No chunk starts with the `\n` of a `\r\n` pair.
+            assert!(
+                reference
+                    .iter()
+                    .all(|(s, c)| !(s.before == b'\r' && c[0] == b'\n'))
+            );
         }
     }
 

@@ -38,8 +38,15 @@ pub struct IdSet {
     /// Ids whose 64-bit key is 0 (the empty mark) or collided with a
     /// different id's: kept whole (rare).
     overflow: HashMap<u128, u64>,
+    /// Claiming lines from 2³²−1 on, which a slot cannot hold (its line
+    /// field says [`FAR_LINE`]): past four billion lines, rare enough to
+    /// keep in a map.
+    far_lines: HashMap<u128, u64>,
     len: usize,
 }
+
+/// A slot's line field for a line kept in `IdSet::far_lines`.
+const FAR_LINE: u32 = u32::MAX;
 
 #[derive(Debug)]
 struct Shard {
@@ -57,6 +64,7 @@ impl Default for IdSet {
                 })
                 .collect(),
             overflow: HashMap::new(),
+            far_lines: HashMap::new(),
             len: 0,
         }
     }
@@ -127,7 +135,7 @@ impl IdSet {
         std::hint::black_box(any);
     }
 
-    /// Claim an id by its [`fingerprint`]. Lines past 2³²−1 are remembered as 2³²−1.
+    /// Claim an id by its [`fingerprint`].
     pub fn claim_fingerprint(&mut self, fp: u128, line: u64) -> Option<u64> {
         let key = (fp >> 64) as u64;
         let check = fp as u32;
@@ -141,13 +149,24 @@ impl IdSet {
         let i = shard.probe(key);
         let slot = &mut shard.slots[i];
         if slot[0] == 0 {
-            let line = u32::try_from(line).unwrap_or(u32::MAX);
-            *slot = [key, (u64::from(check) << 32) | u64::from(line)];
+            let short = u32::try_from(line).ok().filter(|&l| l != FAR_LINE);
+            *slot = [
+                key,
+                (u64::from(check) << 32) | u64::from(short.unwrap_or(FAR_LINE)),
+            ];
             shard.used += 1;
             self.len += 1;
+            if short.is_none() {
+                self.far_lines.insert(fp, line);
+            }
             None
         } else if (slot[1] >> 32) as u32 == check {
-            Some(slot[1] & u64::from(u32::MAX))
+            let short = slot[1] as u32;
+            if short == FAR_LINE {
+                self.far_lines.get(&fp).copied()
+            } else {
+                Some(u64::from(short))
+            }
         } else {
             // Same key, another id: rare enough to keep whole.
             self.claim_overflow(fp, line)
@@ -251,9 +270,14 @@ mod tests {
         assert_eq!(ids.claim_fingerprint(zero, 2), None);
         assert_eq!(ids.claim_fingerprint(6, 3), None);
         assert_eq!(ids.claim_fingerprint(zero, 4), Some(2));
+        // See: issue 12 (past line 2³²−1 the duplicate message named the wrong line).
         assert_eq!(ids.claim(b"far", 1 << 40), None);
-        assert_eq!(ids.claim(b"far", 7), Some(u64::from(u32::MAX)));
-        assert_eq!(ids.len(), 3);
+        assert_eq!(ids.claim(b"far", 7), Some(1 << 40));
+        assert_eq!(ids.claim(b"edge", u64::from(u32::MAX)), None);
+        assert_eq!(ids.claim(b"edge", 8), Some(u64::from(u32::MAX)));
+        assert_eq!(ids.claim(b"near", u64::from(u32::MAX) - 1), None);
+        assert_eq!(ids.claim(b"near", 9), Some(u64::from(u32::MAX) - 1));
+        assert_eq!(ids.len(), 5);
     }
 
     #[test]

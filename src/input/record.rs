@@ -23,6 +23,29 @@ pub trait Fields {
     }
 }
 
+/// Whether a record is blank: every field empty or only spaces and tabs.
+/// Such a row (a line of spaces, or a spreadsheet's trailing row of bare
+/// delimiters such as `;;;;;;`) holds no household and is skipped like an
+/// empty line. Usually decided by the first byte of the first field.
+///
+/// ```
+/// use layak::input::record::is_blank;
+/// let mut r = csv::ByteRecord::new();
+/// r.push_field(b" ");
+/// r.push_field(b"");
+/// assert!(is_blank(&r));
+/// r.push_field(b"x");
+/// assert!(!is_blank(&r));
+/// ```
+#[inline]
+pub fn is_blank<R: Fields + ?Sized>(record: &R) -> bool {
+    (0..record.len()).all(|i| {
+        record
+            .get(i)
+            .is_none_or(|f| f.iter().all(|&b| b == b' ' || b == b'\t'))
+    })
+}
+
 impl Fields for csv::ByteRecord {
     #[inline]
     fn len(&self) -> usize {
