@@ -22,12 +22,12 @@ fn a_batch_output_past_4_gib_is_written_whole() {
     let sample = repo_text("data/sample-households.csv");
     let mut lines = sample.lines();
     let header = lines.next().unwrap();
-    // H003 is income-poor: its decision carries the long reason.
-    let row = lines.find(|l| l.starts_with("H003,")).unwrap();
+    // H001 is income-poor: its decision carries the long reason.
+    let row = lines.find(|l| l.starts_with("H001,")).unwrap();
     let mut text = format!("{header}\n");
     let rows = 4_800;
     for i in 0..rows {
-        text.push_str(&row.replacen("H003", &format!("P{i}"), 1));
+        text.push_str(&row.replacen("H001", &format!("P{i}"), 1));
         text.push('\n');
     }
     dir.write("in.csv", text);

@@ -140,3 +140,23 @@ fn kobo_survey_matches_expected_file() {
         ));
     }
 }
+
+// See: issue 21 ("examples/kobo-survey.md uses `layak` before any install step").
+#[test]
+fn the_kobo_walkthrough_installs_layak_before_using_it() {
+    let md = repo_text("examples/kobo-survey.md");
+    let install = md
+        .find("cargo install --path .")
+        .expect("examples/kobo-survey.md gives no install command");
+    let first_use = md
+        .lines()
+        .scan(0, |offset, line| {
+            let at = *offset;
+            *offset += line.len() + 1;
+            Some((at, line))
+        })
+        .find(|(_, line)| line.trim_start().starts_with("layak "))
+        .map(|(at, _)| at)
+        .expect("no `layak` command in examples/kobo-survey.md");
+    assert!(install < first_use, "the install step must come first");
+}
