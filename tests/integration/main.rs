@@ -6,6 +6,7 @@ mod explain;
 mod hostile;
 mod input_errors;
 mod output;
+mod outputs_set;
 mod policy_errors;
 mod policy_test;
 mod properties;
