@@ -156,11 +156,12 @@ pub(super) fn clean_up_on_signals() {
 #[cfg(not(unix))]
 pub(super) fn clean_up_on_signals() {}
 
-/// Did the run stop because an output was closed under it (`| head`)?
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
+/// Did the run stop on an input/output error of this kind (`BrokenPipe`: an
+/// output closed under it, as by `| head`)?
+fn stopped_by(err: &anyhow::Error, kind: io::ErrorKind) -> bool {
     err.chain().any(|c| {
         c.downcast_ref::<io::Error>()
-            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+            .is_some_and(|e| e.kind() == kind)
     })
 }
 
@@ -315,7 +316,7 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
     match assess(&args, &input_path, &plan) {
         // Standard output closed early (`| head`) is not an error, but the
         // files of the run are incomplete: none was committed.
-        Err(e) if is_broken_pipe(&e) => {
+        Err(e) if stopped_by(&e, io::ErrorKind::BrokenPipe) => {
             let files = plan.files();
             if !files.is_empty() {
                 writeln!(
@@ -327,6 +328,11 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
             }
             Ok(ExitStatus::Success)
         }
+        // EFBIG: past `ulimit -f` (SIGXFSZ is caught, so the write fails
+        // instead of killing the run) or the file system's largest file.
+        Err(e) if stopped_by(&e, io::ErrorKind::FileTooLarge) => Err(e.context(
+            "an output grew past the largest file allowed here (a file size limit such as `ulimit -f`, or the file system's); no output file was written",
+        )),
         other => other,
     }
 }

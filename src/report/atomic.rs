@@ -255,9 +255,11 @@ fn final_mode(replaced: Option<Permissions>, temp: &Path) -> Option<Permissions>
     Some(replaced.unwrap_or_else(|| Permissions::from_mode(0o666 & !umask(temp))))
 }
 
+/// Outside Unix a file has no mode to keep (only a read-only flag, and a
+/// read-only file cannot be replaced anyway).
 #[cfg(not(unix))]
-fn final_mode(replaced: Option<Permissions>, _temp: &Path) -> Option<Permissions> {
-    replaced
+fn final_mode(_replaced: Option<Permissions>, _temp: &Path) -> Option<Permissions> {
+    None
 }
 
 /// The process's umask, learned once: from `/proc/self/status` on Linux,

@@ -239,7 +239,9 @@ enum Stream {
     Output,
 }
 
-/// Device and inode of standard input or output, from its open descriptor.
+/// Device and inode of standard output, or of standard input when it is a
+/// file (`< in.csv`: an output could destroy it; writing to the terminal or
+/// pipe it reads from could not), from the open descriptor.
 #[cfg(unix)]
 fn standard_stream_node(stream: Stream) -> Option<Node> {
     use std::os::fd::AsFd;
@@ -250,7 +252,10 @@ fn standard_stream_node(stream: Stream) -> Option<Node> {
     }
     .ok()?;
     let meta = std::fs::File::from(fd).metadata().ok()?;
-    node_of(&meta)
+    match stream {
+        Stream::Input if !meta.is_file() => None,
+        _ => node_of(&meta),
+    }
 }
 
 #[cfg(not(unix))]

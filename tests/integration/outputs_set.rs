@@ -4,7 +4,7 @@
 // See: issue 12 (items 4, 5 and 7; a closed standard output; --threads) and
 // issue 21 (`-` for every output flag).
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::process::{Command, Stdio};
 
 use crate::util::{self, Dir, LAYAK, repo, repo_text};
@@ -222,6 +222,7 @@ fn signal_mid_run(
     wait_for: &[(&std::path::Path, &str)],
     signal: &str,
 ) -> (Option<i32>, String) {
+    use std::io::Write;
     let mut child = util::spawn_at(dir.path(), args, env);
     let mut stdin = child.stdin.take().unwrap();
     let rows = util::many_households(100);
@@ -315,6 +316,7 @@ fn a_file_size_limit_is_a_write_error_that_leaves_nothing() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("cannot write"), "{stderr}");
     assert!(stderr.contains("File too large"), "{stderr}");
+    assert!(stderr.contains("no output file was written"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(dir.entries(), ["big.csv", "out.csv"]);
     assert_eq!(dir.read("out.csv"), "previous output\n");

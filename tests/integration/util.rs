@@ -438,6 +438,7 @@ pub fn many_households(copies: usize) -> String {
 
 /// Start `layak ARGS` in `cwd` with `env` added, standard input a pipe for
 /// the test to write (or close), standard output and error piped.
+#[cfg(unix)]
 pub fn spawn_at(cwd: &Path, args: &[&str], env: &[(&str, &Path)]) -> std::process::Child {
     let mut command = Command::new(LAYAK);
     command
@@ -457,6 +458,7 @@ pub fn spawn_at(cwd: &Path, args: &[&str], env: &[(&str, &Path)]) -> std::proces
 
 /// Wait (20 s at most) until `folder` has an entry whose name starts with
 /// `prefix`, and return its path.
+#[cfg(unix)]
 pub fn wait_for_entry(folder: &Path, prefix: &str) -> Option<PathBuf> {
     let start = std::time::Instant::now();
     while start.elapsed() < std::time::Duration::from_secs(20) {
@@ -473,6 +475,7 @@ pub fn wait_for_entry(folder: &Path, prefix: &str) -> Option<PathBuf> {
 }
 
 /// Send `signal` (`INT`, `TERM`) to process `pid` with kill(1).
+#[cfg(unix)]
 pub fn send_signal(pid: u32, signal: &str) {
     let status = Command::new("kill")
         .arg(format!("-{signal}"))
