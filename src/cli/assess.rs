@@ -261,7 +261,7 @@ impl Plan<'_> {
 /// against the others, the input and standard output before anything is
 /// created or read. `-o -` and `--rejects -` are standard output (only one of
 /// them may have it); `--summary -` is the short summary on standard error.
-fn plan<'a>(args: &'a AssessArgs, input_path: &'a str) -> Result<Plan<'a>, UsageError> {
+fn plan<'a>(args: &'a AssessArgs, input_path: &str) -> Result<Plan<'a>, UsageError> {
     let decisions = match args.output.as_deref() {
         None | Some("-") => Destination::Stdout,
         Some(p) => Destination::File(p),
@@ -337,8 +337,8 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
     }
 }
 
+/// The run itself, once its outputs are planned.
 fn assess(args: &AssessArgs, input_path: &str, plan: &Plan<'_>) -> anyhow::Result<ExitStatus> {
-    let input_path = input_path.to_string();
     let options = read_options(&args.input)?;
     let format = match (args.format, &args.output) {
         (Some(FormatArg::Csv), _) => Format::Csv,
@@ -384,7 +384,7 @@ fn assess(args: &AssessArgs, input_path: &str, plan: &Plan<'_>) -> anyhow::Resul
     };
 
     // With --budget the input is read twice: a pipe is copied aside on the first read.
-    let regular = input_path != "-" && std::fs::metadata(&input_path).is_ok_and(|m| m.is_file());
+    let regular = input_path != "-" && std::fs::metadata(input_path).is_ok_and(|m| m.is_file());
     let spill = match budget {
         Some(_) if !regular => {
             Some(Spill::create().context("--budget: cannot create a temporary copy of the input")?)
@@ -392,7 +392,7 @@ fn assess(args: &AssessArgs, input_path: &str, plan: &Plan<'_>) -> anyhow::Resul
         _ => None,
     };
     let bytes = Arc::new(AtomicU64::new(0));
-    let csv_in = open_counted(&input_path, &options, Arc::clone(&bytes), spill.as_ref())?;
+    let csv_in = open_counted(input_path, &options, Arc::clone(&bytes), spill.as_ref())?;
     let layout = layout_for(&policy, &csv_in, &options)?;
     if let Rejects::Stderr { name, .. } = &mut rejects {
         name.clone_from(&csv_in.name);
@@ -443,7 +443,7 @@ fn assess(args: &AssessArgs, input_path: &str, plan: &Plan<'_>) -> anyhow::Resul
                     })?;
                     input::from_reader(name.clone(), Box::new(file), &options_for_reread(args)?)?
                 }
-                None => input::open(&input_path, &options_for_reread(args)?)?,
+                None => input::open(input_path, &options_for_reread(args)?)?,
             };
             if again.header != header {
                 anyhow::bail!("{name} changed while --budget read it twice (the header differs)");

@@ -282,6 +282,30 @@ fn sigint_and_sigterm_remove_every_temporary_file() {
 
 #[cfg(unix)]
 #[test]
+fn sigint_mid_write_of_a_big_file_leaves_the_old_output_and_no_temporary() {
+    let dir = Dir::new();
+    dir.write("big.csv", util::many_households(2000));
+    dir.write("out.csv", "previous output\n");
+    let mut child = util::spawn_at(
+        dir.path(),
+        &["assess", "big.csv", "-q", "-o", "out.csv", "--threads", "2"],
+        &[],
+    );
+    drop(child.stdin.take());
+    let temp = util::wait_for_entry(dir.path(), ".out.csv.layak-");
+    assert!(temp.is_some(), "no temporary output appeared");
+    // Some decisions written, so the signal strikes mid-write.
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    util::send_signal(child.id(), "INT");
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert_eq!(dir.entries(), ["big.csv", "out.csv"]);
+    assert_eq!(dir.read("out.csv"), "previous output\n");
+}
+
+#[cfg(unix)]
+#[test]
 fn the_budget_copy_of_standard_input_is_private_and_removed_on_a_signal() {
     let dir = Dir::new();
     std::fs::create_dir(dir.join("tmp")).unwrap();
