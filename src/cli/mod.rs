@@ -203,10 +203,12 @@ pub struct AssessArgs {
     #[arg(long, short = 'f', value_enum)]
     pub format: Option<FormatArg>,
     /// Write decisions to FILE instead of standard output (`-`: standard output).
-    /// Every output FILE (-o, --rejects, --summary) is written beside itself and
-    /// renamed into place only when all of them are complete: after an error, a
-    /// closed standard output or an interruption (Ctrl-C), each is left as it was.
-    /// A new FILE gets the usual mode (umask); a replaced one keeps its mode.
+    /// Each output FILE (-o, --rejects, --summary) is written to a temporary file
+    /// beside it, readable only by its owner, and renamed into place when all of
+    /// them are complete: after an error, a closed standard output or an
+    /// interruption (Ctrl-C), each is left as it was. No two outputs, nor an output
+    /// and the input, may name the same file. A new FILE gets the usual mode
+    /// (umask); a replaced one keeps its mode.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<String>,
     /// Write rejected rows to FILE as CSV (line, household_id, column, value, code, reason).
@@ -251,7 +253,8 @@ pub struct AssessArgs {
     /// A monthly budget in the policy's currency (whole units, `_` allowed): rank the
     /// eligible households by priority (ties by household_id), fund them in order
     /// while their monthly totals fit, and add `funded` and `rank` to every decision.
-    /// Reads the input twice (standard input is copied to a temporary file).
+    /// Reads the input twice (standard input is copied to a temporary file, readable
+    /// only by its owner and removed at the end).
     #[arg(long, value_name = "AMOUNT")]
     pub budget: Option<String>,
 }
