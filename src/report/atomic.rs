@@ -193,11 +193,6 @@ impl AtomicFile {
         })
     }
 
-    /// The path as given to [`AtomicFile::create`].
-    pub fn path(&self) -> &Path {
-        &self.shown
-    }
-
     /// Flush, sync and rename over the target.
     pub fn commit(self) -> Result<(), CommitError> {
         commit_all(vec![self])
@@ -361,6 +356,17 @@ fn replaced_note(replaced: &[PathBuf]) -> String {
         " (already replaced before the failure: {})",
         names.join(", ")
     )
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        // Abandoned (an error, a `--strict` stop): the buffered bytes are
+        // discarded rather than written into a file about to be removed, and
+        // the temporary file is removed (by `TempFile`).
+        if let State::Temp { writer, .. } = std::mem::replace(&mut self.state, State::Closed) {
+            let _ = writer.into_parts();
+        }
+    }
 }
 
 impl Write for AtomicFile {
