@@ -11,7 +11,9 @@ use super::{AssessArgs, FormatArg, UsageError};
 use crate::ExitStatus;
 use crate::input::{self, Layout, ReadOptions, Reject, RejectCode};
 use crate::pipeline::{self, PipelineError, RejectSink};
-use crate::report::{self, Format, atomic::AtomicFile, summary};
+use crate::report::atomic::{self, AtomicFile, TempFile};
+use crate::report::outputs::{self, Destination, Output};
+use crate::report::{self, Format, summary};
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -23,7 +25,8 @@ Examples:
   layak assess census.csv -o decisions.csv --budget 5_000_000_000 --summary -
 
 Exit codes: 0 every row decided; 3 finished but some rows rejected;
-1 fatal error (nothing written to -o); 2 usage error.";
+1 fatal error (no output file written); 2 usage error; 130 or 143 interrupted
+(SIGINT, SIGTERM: no output file written, temporary files removed).";
 
 /// How many rejects are listed on standard error when there is no --rejects file.
 const STDERR_REJECT_LIMIT: u64 = 20;
@@ -58,22 +61,108 @@ impl Write for Sink {
 }
 
 impl Sink {
-    fn open(path: Option<&str>) -> anyhow::Result<Sink> {
-        match path {
-            None | Some("-") => Ok(Sink::Stdout(io::stdout().lock())),
-            Some(p) => Ok(Sink::File(
+    /// Standard output, or a new temporary file for `path`.
+    fn open(destination: Destination<'_>, what: &str) -> anyhow::Result<Sink> {
+        match destination {
+            Destination::Stdout => Ok(Sink::Stdout(io::stdout().lock())),
+            Destination::File(p) => Ok(Sink::File(
                 AtomicFile::create(Path::new(p))
-                    .with_context(|| format!("cannot create output file {p}"))?,
+                    .with_context(|| format!("cannot create {what} file {p}"))?,
             )),
         }
     }
 
-    fn finish(self) -> io::Result<()> {
+    /// Flush standard output now, or hand the file over to be committed with the others.
+    fn finish_into(self, files: &mut Vec<AtomicFile>) -> io::Result<()> {
         match self {
             Sink::Stdout(mut s) => s.flush(),
-            Sink::File(f) => f.commit(),
+            Sink::File(f) => {
+                files.push(f);
+                Ok(())
+            }
         }
     }
+}
+
+/// At most this many worker threads per core: more add only memory (a stack
+/// and a chunk in flight each) and contention, never speed.
+const MAX_THREADS_PER_CORE: usize = 4;
+
+/// The worker threads for `--threads`: every core by default; a request above
+/// [`MAX_THREADS_PER_CORE`] per core is lowered with a warning (the output is
+/// the same for any count, so only speed and memory could differ).
+pub(super) fn thread_count(requested: Option<u16>) -> usize {
+    let cores = pipeline::default_threads();
+    let most = cores.saturating_mul(MAX_THREADS_PER_CORE);
+    match requested.map(usize::from) {
+        None => cores,
+        Some(n) if n > most => {
+            writeln!(
+                io::stderr().lock(),
+                "warning: --threads {n} is more than {MAX_THREADS_PER_CORE} per core; using {most} ({cores} {} here)",
+                if cores == 1 { "core" } else { "cores" }
+            )
+            .ok();
+            most
+        }
+        Some(n) => n,
+    }
+}
+
+/// On SIGINT and SIGTERM, remove every temporary file (the outputs being
+/// written, the `--budget` copy of standard input) and exit 130 or 143, as a
+/// shell reports a process ended by those signals.
+///
+/// The work is done on a thread of its own (`signal_hook::iterator`): the
+/// signal handler proper only wakes it, since removing files and taking the
+/// registry's lock are not async-signal-safe. The thread removes the files
+/// while holding the registry locked, so a commit under way completes whole
+/// or not at all, and ends the process with `_exit` without unlocking.
+///
+/// SIGXFSZ (a write past `ulimit -f`) is caught too, and nothing more: caught,
+/// it no longer kills the process, the write fails with EFBIG ("File too
+/// large"), and the ordinary error path removes the temporary files and
+/// exits 1.
+#[cfg(unix)]
+pub(super) fn clean_up_on_signals() {
+    use signal_hook::consts::{SIGINT, SIGTERM, SIGXFSZ};
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let caught = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let xfsz = signal_hook::flag::register(SIGXFSZ, caught);
+        let signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]);
+        let started = signals.and_then(|mut signals| {
+            std::thread::Builder::new()
+                .name("signals".into())
+                .spawn(move || {
+                    if let Some(signal) = signals.forever().next() {
+                        let _held = atomic::remove_live_temporaries();
+                        signal_hook::low_level::exit(128 + signal);
+                    }
+                })
+        });
+        if let Err(e) = xfsz.and(started) {
+            writeln!(
+                io::stderr().lock(),
+                "warning: cannot watch for signals ({e}): an interrupted run may leave temporary files"
+            )
+            .ok();
+        }
+    });
+}
+
+/// Signals are not watched outside Unix (Ctrl-C on Windows ends the process
+/// at once; its temporary files stay, named `.NAME.layak-PID-N.tmp`).
+#[cfg(not(unix))]
+pub(super) fn clean_up_on_signals() {}
+
+/// Did the run stop on an input/output error of this kind (`BrokenPipe`: an
+/// output closed under it, as by `| head`)?
+fn stopped_by(err: &anyhow::Error, kind: io::ErrorKind) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == kind)
+    })
 }
 
 /// Delimiter and renames as typed, checked before any row is read.
@@ -142,16 +231,114 @@ pub(super) fn parse_delimiter(s: &str) -> Result<u8, UsageError> {
     }
 }
 
-pub(super) fn same_file(a: &str, b: &str) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
+/// Where each output of `assess` goes, as typed and checked.
+struct Plan<'a> {
+    decisions: Destination<'a>,
+    /// `None`: the first rejects are listed on standard error.
+    rejects: Option<Destination<'a>>,
+    /// A JSON summary file (`--summary -` is the human summary on standard error).
+    summary: Option<&'a str>,
+}
+
+impl Plan<'_> {
+    /// The outputs written as files, as the user typed them (`--rejects r.csv`).
+    fn files(&self) -> Vec<String> {
+        let mut files = Vec::new();
+        if let Destination::File(p) = self.decisions {
+            files.push(format!("-o {p}"));
+        }
+        if let Some(Destination::File(p)) = self.rejects {
+            files.push(format!("--rejects {p}"));
+        }
+        if let Some(p) = self.summary {
+            files.push(format!("--summary {p}"));
+        }
+        files
     }
 }
 
+/// Give `-` its meaning for each output flag, and check every output path
+/// against the others, the input and standard output before anything is
+/// created or read. `-o -` and `--rejects -` are standard output (only one of
+/// them may have it); `--summary -` is the short summary on standard error.
+fn plan<'a>(args: &'a AssessArgs, input_path: &str) -> Result<Plan<'a>, UsageError> {
+    let decisions = match args.output.as_deref() {
+        None | Some("-") => Destination::Stdout,
+        Some(p) => Destination::File(p),
+    };
+    let rejects = match args.rejects.as_deref() {
+        None => None,
+        Some("-") if decisions == Destination::Stdout => {
+            return Err(UsageError(
+                "--rejects -: standard output already carries the decisions; give the rejects a file (--rejects rejects.csv) or the decisions one (-o decisions.csv)".into(),
+            ));
+        }
+        Some("-") => Some(Destination::Stdout),
+        Some(p) => Some(Destination::File(p)),
+    };
+    let summary = args.summary.as_deref().filter(|s| *s != "-");
+    let mut outputs = vec![Output {
+        flag: "-o",
+        holds: "the decisions",
+        destination: decisions,
+    }];
+    if let Some(destination) = rejects {
+        outputs.push(Output {
+            flag: "--rejects",
+            holds: "the rejects",
+            destination,
+        });
+    }
+    if let Some(p) = summary {
+        outputs.push(Output {
+            flag: "--summary",
+            holds: "the summary",
+            destination: Destination::File(p),
+        });
+    }
+    let input = match input_path {
+        "-" => outputs::Input::Stdin,
+        p => outputs::Input::File(p),
+    };
+    outputs::check(input, &outputs).map_err(|e| UsageError(e.to_string()))?;
+    Ok(Plan {
+        decisions,
+        rejects,
+        summary,
+    })
+}
+
 pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
+    clean_up_on_signals();
     // Validate everything the user typed before reading a row.
     let input_path = args.file.clone().unwrap_or_else(|| "-".into());
+    let plan = plan(&args, &input_path)?;
+    match assess(&args, &input_path, &plan) {
+        // Standard output closed early (`| head`) is not an error, but the
+        // files of the run are incomplete: none was committed.
+        Err(e) if stopped_by(&e, io::ErrorKind::BrokenPipe) => {
+            let files = plan.files();
+            if !files.is_empty() {
+                writeln!(
+                    io::stderr().lock(),
+                    "layak: output closed before the end; not written (left as they were): {}",
+                    files.join(", ")
+                )
+                .ok();
+            }
+            Ok(ExitStatus::Success)
+        }
+        // EFBIG: past `ulimit -f` (SIGXFSZ is caught, so the write fails
+        // instead of killing the run) or the file system's largest file.
+        Err(e) if stopped_by(&e, io::ErrorKind::FileTooLarge) => Err(e.context(
+            "an output grew past the largest file allowed here (a file size limit such as `ulimit -f`, or the file system's); no output file was written",
+        )),
+        other => other,
+    }
+}
+
+/// The run itself, once its outputs are planned.
+fn assess(args: &AssessArgs, input_path: &str, plan: &Plan<'_>) -> anyhow::Result<ExitStatus> {
     let options = read_options(&args.input)?;
     let format = match (args.format, &args.output) {
         (Some(FormatArg::Csv), _) => Format::Csv,
@@ -160,43 +347,44 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
         (None, Some(path)) => Format::from_path(path).unwrap_or(Format::Csv),
         (None, None) => Format::Csv,
     };
-    let summary_file = args.summary.as_deref().filter(|s| *s != "-");
-    let outputs = [
-        ("-o", args.output.as_deref()),
-        ("--rejects", args.rejects.as_deref()),
-        ("--summary", summary_file),
-    ];
-    for (flag, out) in outputs {
-        if let Some(out) = out {
-            if input_path != "-" && same_file(out, &input_path) {
-                return Err(UsageError(format!(
-                    "{flag} {out} is the input file: refusing to overwrite it"
-                ))
-                .into());
-            }
-        }
-    }
-    for (i, (a_flag, a)) in outputs.iter().enumerate() {
-        for (b_flag, b) in &outputs[i + 1..] {
-            if let (Some(a), Some(b)) = (a, b) {
-                if a == b || same_file(a, b) {
-                    return Err(UsageError(format!(
-                        "{a_flag} and {b_flag} name the same file {a}"
-                    ))
-                    .into());
-                }
-            }
-        }
-    }
     let budget = args.budget.as_deref().map(parse_budget).transpose()?;
     let policy = args.policy.load()?;
     let persons =
         summary::persons_input(&policy, args.persons_column.as_deref()).map_err(UsageError)?;
     let human = args.summary.as_deref() == Some("-") || (io::stderr().is_terminal() && !args.quiet);
-    let want_summary = human || summary_file.is_some();
+    let want_summary = human || plan.summary.is_some();
+
+    // Every output file is created before the first row is read: one that
+    // cannot be stops the run before any work, and none is committed unless
+    // all are complete.
+    let mut out = Sink::open(plan.decisions, "output")?;
+    let mut rejects = match plan.rejects {
+        Some(destination) => {
+            let mut sink = Sink::open(destination, "rejects")?;
+            let mut header = Vec::new();
+            report::write_reject_header(&mut header);
+            sink.write_all(&header)
+                .context("cannot write the rejects")?;
+            Rejects::File {
+                sink,
+                buf: Vec::with_capacity(4096),
+            }
+        }
+        None => Rejects::Stderr {
+            name: String::new(),
+            shown: 0,
+        },
+    };
+    let mut summary_out = match plan.summary {
+        Some(p) => Some(
+            AtomicFile::create(Path::new(p))
+                .with_context(|| format!("cannot create summary file {p}"))?,
+        ),
+        None => None,
+    };
 
     // With --budget the input is read twice: a pipe is copied aside on the first read.
-    let regular = input_path != "-" && std::fs::metadata(&input_path).is_ok_and(|m| m.is_file());
+    let regular = input_path != "-" && std::fs::metadata(input_path).is_ok_and(|m| m.is_file());
     let spill = match budget {
         Some(_) if !regular => {
             Some(Spill::create().context("--budget: cannot create a temporary copy of the input")?)
@@ -204,8 +392,11 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
         _ => None,
     };
     let bytes = Arc::new(AtomicU64::new(0));
-    let csv_in = open_counted(&input_path, &options, Arc::clone(&bytes), spill.as_ref())?;
+    let csv_in = open_counted(input_path, &options, Arc::clone(&bytes), spill.as_ref())?;
     let layout = layout_for(&policy, &csv_in, &options)?;
+    if let Rejects::Stderr { name, .. } = &mut rejects {
+        name.clone_from(&csv_in.name);
+    }
     let mut stderr = io::stderr().lock();
     warn_defaulted(&policy, &csv_in, &layout);
     let by = match &args.by {
@@ -216,35 +407,7 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
     };
     let spec = summary::Spec::new(&policy, persons, by, !args.unweighted);
 
-    let mut out = Sink::open(args.output.as_deref())?;
-    let mut rejects = match &args.rejects {
-        Some(p) => {
-            let mut file = AtomicFile::create(Path::new(p))
-                .with_context(|| format!("cannot create rejects file {p}"))?;
-            let mut header = Vec::new();
-            report::write_reject_header(&mut header);
-            file.write_all(&header)
-                .with_context(|| format!("cannot write rejects file {p}"))?;
-            Rejects::File {
-                file,
-                buf: Vec::with_capacity(4096),
-            }
-        }
-        None => Rejects::Stderr {
-            name: csv_in.name.clone(),
-            shown: 0,
-        },
-    };
-    let mut summary_out = match summary_file {
-        Some(p) => Some(
-            AtomicFile::create(Path::new(p))
-                .with_context(|| format!("cannot create summary file {p}"))?,
-        ),
-        None => None,
-    };
-    let threads = args
-        .threads
-        .map_or_else(pipeline::default_threads, usize::from);
+    let threads = thread_count(args.threads);
     let options = pipeline::Options {
         threads,
         strict: args.strict,
@@ -272,15 +435,15 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
             };
             let again = match &spill {
                 Some(spill) => {
-                    let file = std::fs::File::open(&spill.path).with_context(|| {
+                    let file = std::fs::File::open(spill.path()).with_context(|| {
                         format!(
                             "--budget: cannot read the temporary copy {}",
-                            spill.path.display()
+                            spill.path().display()
                         )
                     })?;
-                    input::from_reader(name.clone(), Box::new(file), &options_for_reread(&args)?)?
+                    input::from_reader(name.clone(), Box::new(file), &options_for_reread(args)?)?
                 }
-                None => input::open(&input_path, &options_for_reread(&args)?)?,
+                None => input::open(input_path, &options_for_reread(args)?)?,
             };
             if again.header != header {
                 anyhow::bail!("{name} changed while --budget read it twice (the header differs)");
@@ -342,11 +505,16 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
         text.push(b'\n');
         file.write_all(&text).context("cannot write the summary")?;
     }
-    out.finish().context("cannot write the decisions")?;
+    // Standard output is flushed first: closed early, it stops the run
+    // before any file is committed. Then every file is committed together.
+    let mut files = Vec::with_capacity(3);
+    out.finish_into(&mut files)
+        .context("cannot write the decisions")?;
     match rejects {
-        Rejects::File { mut file, buf } => {
-            file.write_all(&buf).context("cannot write the rejects")?;
-            file.commit().context("cannot write the rejects")?;
+        Rejects::File { mut sink, buf } => {
+            sink.write_all(&buf).context("cannot write the rejects")?;
+            sink.finish_into(&mut files)
+                .context("cannot write the rejects")?;
         }
         Rejects::Stderr { shown, .. } => {
             if totals.rejected > shown {
@@ -359,9 +527,8 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
             }
         }
     }
-    if let Some(file) = summary_out {
-        file.commit().context("cannot write the summary")?;
-    }
+    files.extend(summary_out);
+    atomic::commit_all(files)?;
     if !args.quiet {
         let mut by_code = String::new();
         for (code, n) in RejectCode::ALL.iter().zip(totals.rejects_by_code) {
@@ -457,7 +624,7 @@ fn open_counted(
     let (name, raw) = input::open_raw(path)?;
     let copy = match spill {
         Some(s) => Some((
-            s.path.clone(),
+            s.path().to_path_buf(),
             io::BufWriter::with_capacity(1 << 16, s.file.try_clone()?),
         )),
         None => None,
@@ -502,52 +669,41 @@ impl Read for Counted {
 }
 
 /// A temporary copy of standard input (or a pipe) for the second pass of
-/// --budget, removed when dropped.
+/// --budget: readable by its owner only, removed when dropped (or on SIGINT
+/// and SIGTERM).
 struct Spill {
-    path: PathBuf,
+    temp: TempFile,
     file: std::fs::File,
 }
 
 impl Spill {
     fn create() -> io::Result<Spill> {
-        let dir = std::env::temp_dir();
-        let mut attempt = 0u32;
-        loop {
-            let path = dir.join(format!("layak-budget-{}-{attempt}.csv", std::process::id()));
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(file) => return Ok(Spill { path, file }),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => {
-                    attempt += 1;
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        let pid = std::process::id();
+        let (temp, file) = TempFile::create_in(&std::env::temp_dir(), |attempt| {
+            format!("layak-budget-{pid}-{attempt}.csv")
+        })?;
+        Ok(Spill { temp, file })
+    }
+
+    fn path(&self) -> &Path {
+        self.temp.path()
     }
 }
 
-impl Drop for Spill {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-/// Where rejects go: a CSV file, or readable lines on standard error (the first few).
+/// Where rejects go: CSV (to a file or standard output), or readable lines on
+/// standard error (the first few).
 enum Rejects {
-    File { file: AtomicFile, buf: Vec<u8> },
+    File { sink: Sink, buf: Vec<u8> },
     Stderr { name: String, shown: u64 },
 }
 
 impl RejectSink for Rejects {
     fn reject(&mut self, r: &Reject) -> io::Result<()> {
         match self {
-            Rejects::File { file, buf } => {
+            Rejects::File { sink, buf } => {
                 report::write_reject_csv(r, buf);
                 if buf.len() >= FLUSH_AT {
-                    file.write_all(buf)?;
+                    sink.write_all(buf)?;
                     buf.clear();
                 }
             }

@@ -93,12 +93,15 @@ pub struct ValidateArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// Write every rejected row to FILE as CSV (line, household_id, column, value, code, reason).
+    /// Written beside FILE and renamed into place at the end: after an error or an
+    /// interruption, FILE is left as it was. `-` is refused: standard output carries the report.
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<String>,
     /// How many line numbers to list per reason and per column.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub examples: usize,
-    /// Worker threads [default: every core].
+    /// Worker threads [default: every core; at most 4 per core: a larger value is
+    /// lowered, with a warning].
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
 }
@@ -199,11 +202,18 @@ pub struct AssessArgs {
     /// Output format [default: from the -o extension (.csv, .json, .ndjson/.jsonl), else csv].
     #[arg(long, short = 'f', value_enum)]
     pub format: Option<FormatArg>,
-    /// Write decisions to FILE (atomically: all or nothing) instead of standard output.
+    /// Write decisions to FILE instead of standard output (`-`: standard output).
+    /// Each output FILE (-o, --rejects, --summary) is written to a temporary file
+    /// beside it, readable only by its owner, and renamed into place when all of
+    /// them are complete: after an error, a closed standard output or an
+    /// interruption (Ctrl-C), each is left as it was. No two outputs, nor an output
+    /// and the input, may name the same file. A new FILE gets the usual mode
+    /// (umask); a replaced one keeps its mode.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<String>,
     /// Write rejected rows to FILE as CSV (line, household_id, column, value, code, reason).
-    /// Without it, rejects are listed on standard error.
+    /// `-` writes them to standard output, when the decisions go to a file (-o).
+    /// Without it, the first rejects are listed on standard error.
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<String>,
     #[command(flatten)]
@@ -213,7 +223,8 @@ pub struct AssessArgs {
     /// Stop at the first rejected row with exit code 1, leaving no output file.
     #[arg(long)]
     pub strict: bool,
-    /// Worker threads [default: every core]. The output is the same for any value.
+    /// Worker threads [default: every core; at most 4 per core: a larger value is
+    /// lowered, with a warning]. The output is the same for any value.
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
     /// Target input chunk size in bytes (testing and tuning only).
@@ -242,7 +253,8 @@ pub struct AssessArgs {
     /// A monthly budget in the policy's currency (whole units, `_` allowed): rank the
     /// eligible households by priority (ties by household_id), fund them in order
     /// while their monthly totals fit, and add `funded` and `rank` to every decision.
-    /// Reads the input twice (standard input is copied to a temporary file).
+    /// Reads the input twice (standard input is copied to a temporary file, readable
+    /// only by its owner and removed at the end).
     #[arg(long, value_name = "AMOUNT")]
     pub budget: Option<String>,
 }

@@ -13,11 +13,14 @@ use std::path::Path;
 use anyhow::Context;
 use serde_json::json;
 
-use super::assess::{describe_default, open_input, read_options, same_file, warn_defaulted};
+use super::assess::{
+    clean_up_on_signals, describe_default, open_input, read_options, thread_count, warn_defaulted,
+};
 use super::{UsageError, ValidateArgs, ValidateFormat};
 use crate::ExitStatus;
 use crate::input::{Reject, RejectCode};
 use crate::pipeline::{self, RejectSink};
+use crate::report::outputs::{self, Destination, Output};
 use crate::report::{self, atomic::AtomicFile};
 
 pub const EXAMPLES: &str = "\
@@ -86,22 +89,42 @@ fn lines_text(t: &Tally) -> String {
     s.join(", ")
 }
 
+/// `--rejects` against the input and standard output, which always carries
+/// the report (so `--rejects -` has nowhere to go).
+fn check_outputs(args: &ValidateArgs, input_path: &str) -> Result<(), UsageError> {
+    let Some(rejects) = args.rejects.as_deref() else {
+        return Ok(());
+    };
+    if rejects == "-" {
+        return Err(UsageError(
+            "--rejects -: standard output carries the validation report; give the rejects a file (--rejects rejects.csv)".into(),
+        ));
+    }
+    let report = Output {
+        flag: "validate",
+        holds: "the validation report",
+        destination: Destination::Stdout,
+    };
+    let rejects = Output {
+        flag: "--rejects",
+        holds: "the rejects",
+        destination: Destination::File(rejects),
+    };
+    let input = match input_path {
+        "-" => outputs::Input::Stdin,
+        p => outputs::Input::File(p),
+    };
+    outputs::check(input, &[report, rejects]).map_err(|e| UsageError(e.to_string()))
+}
+
 pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
+    clean_up_on_signals();
     let input_path = args.file.clone().unwrap_or_else(|| "-".into());
     let options = read_options(&args.input)?;
-    if let Some(out) = &args.rejects {
-        if input_path != "-" && same_file(out, &input_path) {
-            return Err(UsageError(format!(
-                "--rejects {out} is the input file: refusing to overwrite it"
-            ))
-            .into());
-        }
-    }
+    check_outputs(&args, &input_path)?;
     let policy = args.policy.load()?;
-    let (source, layout) = open_input(&policy, &input_path, &options)?;
-    if args.format == ValidateFormat::Text {
-        warn_defaulted(&policy, &source, &layout);
-    }
+    // The rejects file is created before the first row is read: one that
+    // cannot be stops the run before any work.
     let file = match &args.rejects {
         Some(p) => {
             let mut f = AtomicFile::create(Path::new(p))
@@ -114,6 +137,10 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
         }
         None => None,
     };
+    let (source, layout) = open_input(&policy, &input_path, &options)?;
+    if args.format == ValidateFormat::Text {
+        warn_defaulted(&policy, &source, &layout);
+    }
     let mut gather = Gather {
         by_code: BTreeMap::new(),
         by_column: BTreeMap::new(),
@@ -122,9 +149,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     };
     let name = source.name.clone();
     let run_options = pipeline::Options {
-        threads: args
-            .threads
-            .map_or_else(pipeline::default_threads, usize::from),
+        threads: thread_count(args.threads),
         ..Default::default()
     };
     let totals = pipeline::validate(&policy, &layout, source, &mut gather, &run_options)?;

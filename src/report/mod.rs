@@ -7,6 +7,7 @@
 pub mod atomic;
 mod csv;
 mod json;
+pub mod outputs;
 pub mod summary;
 
 use crate::engine::{Scratch, Status};

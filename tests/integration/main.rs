@@ -7,6 +7,7 @@ mod hostile;
 mod input_errors;
 mod large_batch;
 mod output;
+mod outputs_set;
 mod piped;
 mod policy_errors;
 mod policy_test;

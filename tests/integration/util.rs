@@ -419,3 +419,79 @@ pub fn lines(rows: &[&str]) -> String {
 
 /// The smallest header the default policy accepts (every other input defaults).
 pub const MIN_HEADER: &str = "household_id,area,members,monthly_income";
+
+/// A household file of `copies` times the sample's households, every id made
+/// unique (`C7-H001`): long enough to be stopped mid-run.
+pub fn many_households(copies: usize) -> String {
+    let sample = repo_text("data/sample-households.csv");
+    let mut lines = sample.lines();
+    let header = lines.next().expect("the sample has a header");
+    let body: Vec<&str> = lines.filter(|l| l.starts_with('H')).collect();
+    let mut out = format!("{header}\n");
+    for copy in 0..copies {
+        for line in &body {
+            out.push_str(&format!("C{copy}-{line}\n"));
+        }
+    }
+    out
+}
+
+/// Start `layak ARGS` in `cwd` with `env` added, standard input a pipe for
+/// the test to write (or close), standard output and error piped.
+#[cfg(unix)]
+pub fn spawn_at(cwd: &Path, args: &[&str], env: &[(&str, &Path)]) -> std::process::Child {
+    let mut command = Command::new(LAYAK);
+    command
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("RUST_BACKTRACE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {LAYAK}: {e}"))
+}
+
+/// Wait (20 s at most) until `folder` has an entry whose name starts with
+/// `prefix`, and return its path.
+#[cfg(unix)]
+pub fn wait_for_entry(folder: &Path, prefix: &str) -> Option<PathBuf> {
+    let start = std::time::Instant::now();
+    while start.elapsed() < std::time::Duration::from_secs(20) {
+        let found = std::fs::read_dir(folder)
+            .expect("cannot list a test folder")
+            .filter_map(Result::ok)
+            .find(|e| e.file_name().to_string_lossy().starts_with(prefix));
+        if let Some(entry) = found {
+            return Some(entry.path());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    None
+}
+
+/// Send `signal` (`INT`, `TERM`) to process `pid` with kill(1).
+#[cfg(unix)]
+pub fn send_signal(pid: u32, signal: &str) {
+    let status = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status()
+        .expect("cannot run kill");
+    assert!(status.success(), "kill -{signal} {pid} failed");
+}
+
+/// The permission bits of a file (Unix).
+#[cfg(unix)]
+pub fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("cannot stat {}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
