@@ -530,19 +530,7 @@ fn assess(args: &AssessArgs, input_path: &str, plan: &Plan<'_>) -> anyhow::Resul
     files.extend(summary_out);
     atomic::commit_all(files)?;
     if !args.quiet {
-        let mut by_code = String::new();
-        for (code, n) in RejectCode::ALL.iter().zip(totals.rejects_by_code) {
-            if n > 0 {
-                let sep = if by_code.is_empty() { ": " } else { ", " };
-                by_code.push_str(&format!("{sep}{code} {n}"));
-            }
-        }
-        writeln!(
-            stderr,
-            "layak: {} rows read = {} decided + {} rejected{by_code}",
-            totals.read, totals.decided, totals.rejected
-        )
-        .ok();
+        writeln!(stderr, "layak: {}", closing_line(&totals)).ok();
     }
     match (&report, human) {
         (Some(report), true) => {
@@ -579,6 +567,32 @@ fn parse_budget(s: &str) -> Result<u64, UsageError> {
         .map_err(|_| UsageError(format!("--budget {s}: too large")))
 }
 
+/// The closing line: `N rows read = D decided + R rejected`, the rejects by
+/// reason, and the blank rows skipped (not data, so not in `rows read`).
+fn closing_line(totals: &pipeline::Totals) -> String {
+    use super::grouped;
+    let mut line = format!(
+        "{} rows read = {} decided + {} rejected",
+        grouped(totals.read),
+        grouped(totals.decided),
+        grouped(totals.rejected)
+    );
+    let mut sep = ": ";
+    for (code, n) in RejectCode::ALL.iter().zip(totals.rejects_by_code) {
+        if n > 0 {
+            line.push_str(&format!("{sep}{code} {}", grouped(n)));
+            sep = ", ";
+        }
+    }
+    if totals.skipped > 0 {
+        line.push_str(&format!(
+            "; {} skipped",
+            super::counted(totals.skipped, "blank row", "blank rows")
+        ));
+    }
+    line
+}
+
 /// One line on the outcome of --budget.
 fn budget_line(r: &pipeline::budget::Ranking, currency: &str) -> String {
     let money = |v: u64| {
@@ -587,16 +601,19 @@ fn budget_line(r: &pipeline::budget::Ranking, currency: &str) -> String {
         String::from_utf8_lossy(&b).into_owned()
     };
     let mut line = format!(
-        "budget {} {currency} a month: {} of {} eligible households funded, {} used",
+        "budget {} {currency} a month: {} of {} funded, {} used",
         money(r.budget),
-        r.funded,
-        r.eligible,
+        super::grouped(u64::from(r.funded)),
+        super::counted(r.eligible, "eligible household", "eligible households"),
         money(r.used)
     );
     if let Some(k) = r.last_funded {
         line.push_str(&format!("; cut-off priority {:.1}", f64::from(k) / 10.0));
     }
-    line.push_str(&format!("; {} waiting", r.eligible - u64::from(r.funded)));
+    line.push_str(&format!(
+        "; {} waiting",
+        super::grouped(r.eligible - u64::from(r.funded))
+    ));
     line
 }
 

@@ -189,6 +189,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
                 "rows_read": totals.read,
                 "valid": totals.decided,
                 "rejected": totals.rejected,
+                "blank_rows_skipped": totals.skipped,
                 "rejects_by_code": by_code,
                 "rejects_by_column": by_column,
                 "defaulted_columns": defaulted.iter().map(|(n, d)| json!({"input": n, "default": d})).collect::<Vec<_>>(),
@@ -199,8 +200,18 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
         ValidateFormat::Text => {
             writeln!(
                 out,
-                "{name}: {} rows read = {} valid + {} rejected",
-                totals.read, totals.decided, totals.rejected
+                "{name}: {} rows read = {} valid + {} rejected{}",
+                super::grouped(totals.read),
+                super::grouped(totals.decided),
+                super::grouped(totals.rejected),
+                if totals.skipped > 0 {
+                    format!(
+                        "; {} skipped",
+                        super::counted(totals.skipped, "blank row", "blank rows")
+                    )
+                } else {
+                    String::new()
+                }
             )?;
             writeln!(
                 out,

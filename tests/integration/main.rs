@@ -1,6 +1,7 @@
 mod util;
 
 mod assess;
+mod blank_rows;
 mod budget;
 mod explain;
 mod hostile;

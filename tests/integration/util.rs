@@ -224,14 +224,14 @@ impl Output {
         let number = |i: usize| -> u64 {
             words
                 .get(i)
-                .map(|w| w.trim_end_matches(':'))
+                .map(|w| w.trim_end_matches(':').replace(',', ""))
                 .and_then(|w| w.parse().ok())
                 .unwrap_or_else(|| self.fail(format_args!("cannot parse the count line {line:?}")))
         };
         let shape_ok = words.get(2) == Some(&"rows")
             && words.get(3) == Some(&"read")
             && words.get(6) == Some(&"decided")
-            && words.get(9).map(|w| w.trim_end_matches(':')) == Some("rejected");
+            && words.get(9).map(|w| w.trim_end_matches([':', ';'])) == Some("rejected");
         if !shape_ok {
             self.fail(format_args!("unexpected count line {line:?}"));
         }
