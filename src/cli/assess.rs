@@ -262,6 +262,19 @@ impl Plan<'_> {
 /// created or read. `-o -` and `--rejects -` are standard output (only one of
 /// them may have it); `--summary -` is the short summary on standard error.
 fn plan<'a>(args: &'a AssessArgs, input_path: &str) -> Result<Plan<'a>, UsageError> {
+    // Options that only shape the summary say so, rather than clap's usage line.
+    if args.summary.is_none() {
+        let summary_only = [
+            ("--by", args.by.is_some()),
+            ("--unweighted", args.unweighted),
+            ("--persons-column", args.persons_column.is_some()),
+        ];
+        if let Some((flag, _)) = summary_only.iter().find(|(_, given)| *given) {
+            return Err(UsageError(format!(
+                "{flag} needs --summary: it shapes the summary (--summary FILE for JSON, --summary - for a short one on standard error)"
+            )));
+        }
+    }
     let decisions = match args.output.as_deref() {
         None | Some("-") => Destination::Stdout,
         Some(p) => Destination::File(p),
@@ -392,6 +405,7 @@ fn assess(args: &AssessArgs, input_path: &str, plan: &Plan<'_>) -> anyhow::Resul
         _ => None,
     };
     let bytes = Arc::new(AtomicU64::new(0));
+    hint_if_waiting_on_a_terminal(input_path);
     let csv_in = open_counted(input_path, &options, Arc::clone(&bytes), spill.as_ref())?;
     let layout = layout_for(&policy, &csv_in, &options)?;
     if let Rejects::Stderr { name, .. } = &mut rejects {
@@ -628,6 +642,23 @@ fn layout_for(
         input::InputError::Rename { .. } => anyhow::Error::from(UsageError(e.to_string())),
         other => other.into(),
     })
+}
+
+/// Reading standard input from a terminal looks like a hang: say what is
+/// happening and how to end it (nothing is printed when input is piped).
+pub(super) fn hint_if_waiting_on_a_terminal(input_path: &str) {
+    if input_path == "-" && io::stdin().is_terminal() {
+        let end = if cfg!(windows) {
+            "Ctrl-Z then Enter"
+        } else {
+            "Ctrl-D"
+        };
+        writeln!(
+            io::stderr().lock(),
+            "layak: reading households from standard input; {end} to end, or give a FILE"
+        )
+        .ok();
+    }
 }
 
 /// Open `path` (`-`: standard input) counting the bytes read into `bytes`,

@@ -241,14 +241,15 @@ pub struct AssessArgs {
     #[arg(long, value_name = "FILE")]
     pub summary: Option<String>,
     /// Summary figures per value of COLUMN as well as in total: a policy input
-    /// (e.g. region) or any other column of the file.
-    #[arg(long, value_name = "COLUMN", requires = "summary")]
+    /// (e.g. region) or any other column of the file (needs --summary).
+    #[arg(long, value_name = "COLUMN")]
     pub by: Option<String>,
-    /// Poverty measures count households instead of persons.
-    #[arg(long, requires = "summary")]
+    /// Poverty measures count households instead of persons (needs --summary).
+    #[arg(long)]
     pub unweighted: bool,
-    /// The integer input counted as a household's persons [default: members, when the policy has it].
-    #[arg(long, value_name = "INPUT", requires = "summary")]
+    /// The integer input counted as a household's persons, in the summary (needs
+    /// --summary) [default: members, when the policy has it].
+    #[arg(long, value_name = "INPUT")]
     pub persons_column: Option<String>,
     /// A monthly budget in the policy's currency (whole units, `_` allowed): rank the
     /// eligible households by priority (ties by household_id), fund them in order

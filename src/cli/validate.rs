@@ -137,6 +137,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
         }
         None => None,
     };
+    super::assess::hint_if_waiting_on_a_terminal(&input_path);
     let (source, layout) = open_input(&policy, &input_path, &options)?;
     if args.format == ValidateFormat::Text {
         warn_defaulted(&policy, &source, &layout);

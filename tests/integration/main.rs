@@ -9,6 +9,7 @@ mod input_errors;
 mod large_batch;
 mod output;
 mod outputs_set;
+mod papercuts;
 mod piped;
 mod policy_errors;
 mod policy_test;

@@ -1,0 +1,90 @@
+//! Small things a new user hit, each pinned by a test.
+// See: issue 21 ("Papercuts a new user hit").
+
+use std::process::Command;
+
+use crate::util::{Dir, LAYAK, repo};
+
+#[test]
+fn summary_only_options_say_they_need_summary() {
+    let dir = Dir::new();
+    let sample = repo("data/sample-households.csv");
+    for (args, flag) in [
+        (&["--by", "region"][..], "--by"),
+        (&["--unweighted"], "--unweighted"),
+        (&["--persons-column", "members"], "--persons-column"),
+    ] {
+        let mut all = vec!["assess", sample.as_str()];
+        all.extend(args);
+        let out = dir.run(&all);
+        out.assert_code(2);
+        out.stderr_has(&format!("{flag} needs --summary"));
+        // Not clap's usage line listing unrelated options.
+        out.stderr_lacks("Usage:");
+    }
+    // With --summary they are accepted.
+    dir.run(&[
+        "assess",
+        &sample,
+        "--by",
+        "region",
+        "--summary",
+        "s.json",
+        "-o",
+        "o.csv",
+    ])
+    .assert_code(3);
+}
+
+/// Run `layak ARGS` on a pseudo-terminal (python3's `pty`), end its input
+/// with Ctrl-D once it printed `wait_for` (or after a second), and return
+/// everything it printed there.
+fn on_a_terminal(args: &[&str], wait_for: &str) -> String {
+    let script = r#"
+import os, pty, select, sys, time
+wait_for = sys.argv[1].encode()
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+seen = b""
+deadline = time.time() + 10
+sent = False
+while time.time() < deadline:
+    r, _, _ = select.select([fd], [], [], 0.2)
+    if r:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    if not sent and (wait_for in seen or time.time() > deadline - 9):
+        os.write(fd, b"\x04")
+        sent = True
+os.waitpid(pid, 0)
+sys.stdout.write(seen.decode("utf-8", "replace"))
+"#;
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(wait_for)
+        .arg(LAYAK)
+        .args(args)
+        .output()
+        .expect("python3 runs the pseudo-terminal");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn reading_a_terminal_says_how_to_end_the_input() {
+    let hint = "reading households from standard input; Ctrl-D to end, or give a FILE";
+    let seen = on_a_terminal(&["assess"], hint);
+    assert!(seen.contains(hint), "no hint on a terminal: {seen:?}");
+    let seen = on_a_terminal(&["validate"], hint);
+    assert!(seen.contains(hint), "no hint on a terminal: {seen:?}");
+    // Piped input gets no hint.
+    let dir = Dir::new();
+    let out = dir.run_stdin(&["assess"], b"household_id\n");
+    out.stderr_lacks("Ctrl-D");
+}
