@@ -4,6 +4,7 @@
 
 mod assess;
 mod explain;
+mod manual;
 mod policy_cmd;
 mod schema;
 mod validate;
@@ -52,6 +53,24 @@ pub enum Command {
         after_help = "Examples:\n  layak schema\n  layak schema --format json\n  layak schema --template > survey.csv\n  layak schema --policy my-policy.toml"
     )]
     Schema(SchemaArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(
+        after_help = "Examples:\n  layak completions bash > ~/.local/share/bash-completion/completions/layak\n  layak completions zsh > ~/.zfunc/_layak\n  layak completions fish > ~/.config/fish/completions/layak.fish\n  layak completions powershell >> $PROFILE"
+    )]
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print a man page (roff): layak(1), or layak-COMMAND(1) for one command.
+    #[command(
+        after_help = "Examples:\n  layak man | man -l -\n  layak man > ~/.local/share/man/man1/layak.1\n  layak man assess > ~/.local/share/man/man1/layak-assess.1"
+    )]
+    Man {
+        /// A command (assess, explain, validate, policy, schema, completions).
+        #[arg(value_name = "COMMAND")]
+        command: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -299,6 +318,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Schema(args) => schema::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Completions { shell } => manual::completions(shell),
+        Command::Man { command } => manual::man(command.as_deref()),
     }
 }
 

@@ -88,3 +88,45 @@ fn reading_a_terminal_says_how_to_end_the_input() {
     let out = dir.run_stdin(&["assess"], b"household_id\n");
     out.stderr_lacks("Ctrl-D");
 }
+
+#[test]
+fn completions_for_every_shell_know_the_commands_and_options() {
+    let dir = Dir::new();
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = dir.run(&["completions", shell]);
+        out.assert_code(0);
+        out.stdout_has("assess")
+            .stdout_has("budget")
+            .stdout_has("explain");
+    }
+    // The bash script is valid bash.
+    let bash = dir.run(&["completions", "bash"]).stdout.clone();
+    dir.write("layak.bash", &bash);
+    let status = Command::new("bash")
+        .args(["-n", "layak.bash"])
+        .current_dir(dir.path())
+        .status()
+        .expect("bash runs");
+    assert!(status.success(), "bash -n rejects the completion script");
+    dir.run(&["completions", "tcsh-or-so"]).assert_code(2);
+}
+
+#[test]
+fn man_pages_come_from_the_same_definitions_as_help() {
+    let dir = Dir::new();
+    let main = dir.run(&["man"]);
+    main.assert_code(0);
+    main.stdout_has(".TH layak 1");
+    for command in ["assess", "explain", "validate", "policy", "schema"] {
+        main.stdout_has(&format!("layak\\-{command}(1)"));
+        let page = dir.run(&["man", command]);
+        page.assert_code(0);
+        page.stdout_has(&format!(".TH layak-{command} 1"));
+    }
+    dir.run(&["man", "assess"])
+        .stdout_has("\\-\\-budget")
+        .stdout_has("\\-\\-summary");
+    let none = dir.run(&["man", "nope"]);
+    none.assert_code(2);
+    none.stderr_has("no such command; one of: assess, explain");
+}
