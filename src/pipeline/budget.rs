@@ -4,7 +4,7 @@
 //!
 //! Ranking needs every row before the first decision can be written, so
 //! `--budget` reads the input twice. The first pass keeps, per eligible
-//! household only, a 24-byte [`Candidate`] and a copy of its id (for ties);
+//! household only, a 24-byte `Candidate` and a copy of its id (for ties);
 //! nothing of the decision itself. [`Collector::rank`] sorts them and keeps
 //! an 8-byte [`Entry`] (row, rank) per eligible household, in row order; the
 //! second pass decides every row again and looks its rank up there.

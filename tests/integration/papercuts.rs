@@ -130,3 +130,10 @@ fn man_pages_come_from_the_same_definitions_as_help() {
     none.assert_code(2);
     none.stderr_has("no such command; one of: assess, explain");
 }
+
+// `cargo doc` builds without warnings: CI runs it with `-D warnings`.
+#[test]
+fn ci_builds_the_docs_with_warnings_as_errors() {
+    let ci = crate::util::repo_text(".ci/run");
+    assert!(ci.contains("RUSTDOCFLAGS=\"-D warnings\" cargo doc"));
+}
