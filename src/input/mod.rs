@@ -11,6 +11,7 @@
 
 pub mod cell;
 pub mod chunk;
+mod header;
 mod ids;
 pub mod record;
 mod reject;
@@ -20,6 +21,7 @@ use std::io::{self, Read};
 
 use crate::policy::{InputType, Policy};
 pub use chunk::{ChunkStart, Chunker};
+pub use header::{CANDIDATE_DELIMITERS, delimiter_flag, detect_delimiter};
 pub use ids::{IdSet, fingerprint};
 pub use record::Fields;
 pub use reject::{Reject, RejectCode};
@@ -40,6 +42,33 @@ pub enum InputError {
         file: String,
         line: u64,
         message: String,
+    },
+    #[error("{file} is {what}; {advice}")]
+    NotCsv {
+        file: String,
+        /// What the file is, e.g. "a gzip-compressed file".
+        what: &'static str,
+        advice: String,
+    },
+    #[error("{file} looks like UTF-16 text (Excel's \"Unicode text\"); save it as CSV UTF-8")]
+    Utf16 { file: String },
+    #[error(
+        "{file}: the header, the record starting on line {line}, is longer than {limit} bytes without ending (an unclosed quote?); raise --max-field-bytes if the data is right"
+    )]
+    HeaderTooLong {
+        file: String,
+        line: u64,
+        limit: usize,
+    },
+    #[error(
+        "{file}, line {line}: the quote that opens column {column} of the header never closes: it runs to the end of the file (`{start}`)"
+    )]
+    HeaderUnclosedQuote {
+        file: String,
+        line: u64,
+        column: usize,
+        /// The start of the quoted field, cut short.
+        start: String,
     },
     #[error("{file}: required column `{column}` is missing\n  the header has: {found}{hint}")]
     MissingColumn {
@@ -105,8 +134,12 @@ pub struct Source {
     /// The name used in messages (`-` is shown as `<stdin>`).
     pub name: String,
     pub delimiter: u8,
-    /// The header's fields, trimmed and without the byte-order mark.
+    /// The header's fields, trimmed and without byte-order marks.
     pub header: Vec<String>,
+    /// When the header was read as one column with a delimiter the user
+    /// chose, and holds another candidate delimiter outside quotes: that one
+    /// (the user most likely chose the wrong delimiter).
+    pub delimiter_hint: Option<u8>,
     /// Hands out the data rows in chunks of whole records.
     pub chunker: Chunker,
 }
@@ -133,98 +166,29 @@ pub fn open_raw(path: &str) -> Result<(String, Box<dyn Read + Send>), InputError
 }
 
 /// Like [`open`], for any reader.
+///
+/// Reads no more than the header record (see [`header`]); the rows are
+/// left to the returned chunker.
 pub fn from_reader(
     name: String,
     mut raw: Box<dyn Read + Send>,
     options: &ReadOptions,
 ) -> Result<Source, InputError> {
-    let io_err = |source| InputError::Io {
-        file: name.clone(),
-        source,
-    };
-    let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
-    let mut eof = false;
-    // Read more of the input; false at its end.
-    let mut more = |buf: &mut Vec<u8>, eof: &mut bool| -> io::Result<()> {
-        let len = buf.len();
-        buf.resize(len + (1 << 16), 0);
-        let n = loop {
-            match raw.read(&mut buf[len..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            }
-        };
-        buf.truncate(len + n);
-        *eof = n == 0;
-        Ok(())
-    };
-    // Skip a byte-order mark and blank lines before the header.
-    let mut pos = 0;
-    loop {
-        while !eof && !buf[pos..].contains(&b'\n') {
-            more(&mut buf, &mut eof).map_err(io_err)?;
-        }
-        if pos == 0 && buf.starts_with(b"\xEF\xBB\xBF") {
-            pos = 3;
-        }
-        let line_end = buf[pos..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map(|i| pos + i + 1);
-        let line = &buf[pos..line_end.unwrap_or(buf.len())];
-        if line
-            .iter()
-            .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-        {
-            match line_end {
-                Some(e) => {
-                    pos = e;
-                    continue;
-                }
-                None => return Err(InputError::Empty { file: name }),
-            }
-        }
-        break;
-    }
-    let first_line_end = buf[pos..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(buf.len(), |i| pos + i);
-    let delimiter = options
-        .delimiter
-        .unwrap_or_else(|| detect_delimiter(&buf[pos..first_line_end]));
-    // The header may hold a quoted line break: find its real end.
-    let header_end = loop {
-        match chunk::first_record_end(&buf[pos..], delimiter) {
-            Some(e) => break pos + e,
-            None if eof => break buf.len(),
-            None => more(&mut buf, &mut eof).map_err(io_err)?,
-        }
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(&buf[pos..header_end]);
-    let mut record = csv::ByteRecord::new();
-    let got = reader
-        .read_byte_record(&mut record)
-        .map_err(|e| csv_error(&name, &e))?;
-    if !got {
-        return Err(InputError::Empty { file: name });
-    }
-    let header = record
-        .iter()
-        .map(|h| String::from_utf8_lossy(cell::trim(h)).trim().to_string())
-        .collect();
-    let line = 1 + chunk::count_breaks(&buf[..header_end], 0);
-    let mut chunker = Chunker::new(raw, delimiter, buf, header_end, line, eof);
+    let header = header::read(&name, &mut *raw, options)?;
+    let mut chunker = Chunker::new(
+        raw,
+        header.delimiter,
+        header.buf,
+        header.consumed,
+        header.line,
+        header.eof,
+    );
     chunker.set_max_record(max_record_bytes(options.max_field_bytes));
     Ok(Source {
         name,
-        delimiter,
-        header,
+        delimiter: header.delimiter,
+        header: header.names,
+        delimiter_hint: header.delimiter_hint,
         chunker,
     })
 }
@@ -240,32 +204,109 @@ pub fn csv_error(file: &str, e: &csv::Error) -> InputError {
         _ => InputError::Csv {
             file: file.to_string(),
             line,
-            message: e.to_string(),
+            message: excerpt(e.to_string().as_bytes(), MESSAGE_EXCERPT_BYTES),
         },
     }
 }
 
-/// The candidate delimiter that occurs most often outside quotes in the header line (`,` on a tie).
-pub fn detect_delimiter(header_line: &[u8]) -> u8 {
-    const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
-    let mut counts = [0usize; 4];
-    let mut quoted = false;
-    for &b in header_line {
-        if b == b'"' {
-            quoted = !quoted;
-        } else if !quoted {
-            if let Some(i) = CANDIDATES.iter().position(|&c| c == b) {
-                counts[i] += 1;
+/// Longest piece of input (in bytes, roughly) an error message quotes.
+pub const MESSAGE_EXCERPT_BYTES: usize = 200;
+
+/// Longest cell value a reject's message quotes.
+const CELL_EXCERPT_BYTES: usize = 100;
+
+/// Names listed in a message before "… and N more".
+const LISTED_NAMES: usize = 20;
+
+/// At most about `max` bytes of `bytes`, readable in a message: cut at a
+/// character boundary with "…", invalid UTF-8 as `\xNN`, and control
+/// characters (NUL, line breaks, terminal escapes) and invisible ones (a
+/// byte-order mark, zero-width and direction marks) escaped, so that a
+/// message never carries a megabyte of a file, nor bytes that change what a
+/// terminal shows.
+///
+/// ```
+/// use layak::input::excerpt;
+/// assert_eq!(excerpt(b"members", 100), "members");
+/// assert_eq!(excerpt("\u{feff}mémbers\0\r".as_bytes(), 100), "\\u{feff}mémbers\\0\\r");
+/// assert_eq!(excerpt("ééé".as_bytes(), 3), "éé…");
+/// assert_eq!(excerpt(b"a\xFFb", 100), "a\\xffb");
+/// ```
+pub fn excerpt(bytes: &[u8], max: usize) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if out.len() >= max {
+                out.push('…');
+                return out;
+            }
+            match c {
+                '\0' => out.push_str("\\0"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if c.is_control() || is_invisible(c) => {
+                    let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+                }
+                c => out.push(c),
             }
         }
-    }
-    let mut best = 0;
-    for i in 1..4 {
-        if counts[i] > counts[best] {
-            best = i;
+        for b in chunk.invalid() {
+            if out.len() >= max {
+                out.push('…');
+                return out;
+            }
+            let _ = write!(out, "\\x{b:02x}");
         }
     }
-    CANDIDATES[best]
+    out
+}
+
+/// Characters that show as nothing (or reorder what follows) on a terminal.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00ad}' | '\u{061c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}'
+        | '\u{2060}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
+}
+
+/// `names` for a message: each cut short, at most [`LISTED_NAMES`] of them
+/// and a few hundred bytes in all, then "… and N more".
+///
+/// ```
+/// let names: Vec<String> = (0..1000).map(|i| format!("c{i}")).collect();
+/// assert_eq!(layak::input::list_names(&names[..3]), "c0, c1, c2");
+/// assert!(layak::input::list_names(&names).ends_with("c19, … and 980 more"));
+/// ```
+pub fn list_names<S: AsRef<str>>(names: &[S]) -> String {
+    let mut out = String::new();
+    for (i, name) in names.iter().enumerate() {
+        if i == LISTED_NAMES || out.len() > 2 * MESSAGE_EXCERPT_BYTES {
+            out.push_str(&format!(
+                ", … and {} more",
+                group_thousands(names.len() - i)
+            ));
+            break;
+        }
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&excerpt(name.as_ref().as_bytes(), 40));
+    }
+    out
+}
+
+/// `n` with a comma between thousands, as counts are shown.
+fn group_thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// Where each policy input is found in the file's columns.
@@ -300,7 +341,8 @@ impl Layout {
         input: &Source,
         options: &ReadOptions,
     ) -> Result<Layout, InputError> {
-        let mut renames: HashMap<String, String> = HashMap::new();
+        // (FROM as typed, TO) by FROM in lower case.
+        let mut renames: HashMap<String, (&str, &str)> = HashMap::new();
         for (from, to) in &options.renames {
             if policy.input(to).is_none() {
                 let names: Vec<&str> = policy.inputs.iter().map(|i| i.name.as_str()).collect();
@@ -312,19 +354,14 @@ impl Layout {
                     message: format!("the policy has no input `{to}`{hint}"),
                 });
             }
-            renames.insert(from.to_lowercase(), to.clone());
+            renames.insert(from.to_lowercase(), (from.as_str(), to.as_str()));
         }
         let mut by_name: HashMap<String, usize> = HashMap::new();
         for (i, h) in input.header.iter().enumerate() {
             let key = h.to_lowercase();
-            let key = renames.get(&key).map_or(key, |to| to.to_lowercase());
+            let key = renames.get(&key).map_or(key, |(_, to)| to.to_lowercase());
             if let Some(&first) = by_name.get(&key) {
-                return Err(InputError::DuplicateColumn {
-                    file: input.name.clone(),
-                    column: h.clone(),
-                    first: first + 1,
-                    second: i + 1,
-                });
+                return Err(duplicate_column(input, &renames, first, i));
             }
             by_name.insert(key, i);
         }
@@ -337,25 +374,7 @@ impl Layout {
                     used[c] = true;
                     columns.push(Some(c));
                 }
-                None if inp.required => {
-                    let header: Vec<&str> = input.header.iter().map(String::as_str).collect();
-                    let hint = match crate::expr::suggest(&inp.name, header.iter().copied()) {
-                        Some(s) => format!(
-                            "\n  did you mean `{s}`? (map a column with --rename {s}={})",
-                            inp.name
-                        ),
-                        None => format!(
-                            "\n  map a column of yours to it with --rename YOUR_COLUMN={}",
-                            inp.name
-                        ),
-                    };
-                    return Err(InputError::MissingColumn {
-                        file: input.name.clone(),
-                        column: inp.name.clone(),
-                        found: header.join(", "),
-                        hint,
-                    });
-                }
+                None if inp.required => return Err(missing_column(&inp.name, input)),
                 None => {
                     defaulted.push(inp.name.clone());
                     columns.push(None);
@@ -377,6 +396,83 @@ impl Layout {
             max_field_bytes: options.max_field_bytes,
         })
     }
+}
+
+/// The error for header columns `first` and `second` that map to one input.
+fn duplicate_column(
+    input: &Source,
+    renames: &HashMap<String, (&str, &str)>,
+    first: usize,
+    second: usize,
+) -> InputError {
+    let name = |c: usize| excerpt(input.header[c].as_bytes(), 60);
+    let renamed = |c: usize| renames.get(&input.header[c].to_lowercase()).copied();
+    // Blame the rename that made the clash (the later column's, if both are renamed).
+    let Some((from, to)) = renamed(second).or_else(|| renamed(first)) else {
+        return InputError::DuplicateColumn {
+            file: input.name.clone(),
+            column: name(second),
+            first: first + 1,
+            second: second + 1,
+        };
+    };
+    let describe = |c: usize| match renamed(c) {
+        Some((f, _)) if f == from => format!("`{}` (column {}, renamed)", name(c), c + 1),
+        Some((f, t)) => format!(
+            "`{}` (column {}, renamed by --rename {f}={t})",
+            name(c),
+            c + 1
+        ),
+        None => format!("the file's own `{}` (column {})", name(c), c + 1),
+    };
+    InputError::Rename {
+        spec: format!("{from}={to}"),
+        message: format!(
+            "two columns would both be input `{to}`: {} and {}; keep one: drop this rename, or rename or remove the other column in the file",
+            describe(first),
+            describe(second)
+        ),
+    }
+}
+
+/// The error for a required input `column` that the header of `input` lacks.
+fn missing_column(column: &str, input: &Source) -> InputError {
+    let hint = match input.delimiter_hint {
+        Some(d) => format!(
+            "\n  the header has one column; did you mean `{}`?",
+            delimiter_flag(d)
+        ),
+        None => match suggest_column(column, &input.header) {
+            Some(s) => {
+                let s = excerpt(s.as_bytes(), 60);
+                format!("\n  did you mean `{s}`? (map a column with --rename {s}={column})")
+            }
+            None => {
+                format!("\n  map a column of yours to it with --rename YOUR_COLUMN={column}")
+            }
+        },
+    };
+    InputError::MissingColumn {
+        file: input.name.clone(),
+        column: column.to_string(),
+        found: list_names(&input.header),
+        hint,
+    }
+}
+
+/// The header name nearest to `column`, as [`crate::expr::suggest`] finds it,
+/// skipping names too long to be near (so that a header of a million names,
+/// or of one huge name, costs no more than reading it).
+fn suggest_column<'h>(column: &str, header: &'h [String]) -> Option<&'h str> {
+    // `suggest` accepts at most len/3 edits, and a character has at most 4 bytes.
+    let longest = 4 * (column.chars().count() + column.chars().count() / 3 + 1);
+    crate::expr::suggest(
+        column,
+        header
+            .iter()
+            .map(String::as_str)
+            .filter(|h| h.len() <= longest),
+    )
 }
 
 /// Parses rows into slots for one policy and layout. Cheap to share across threads.
@@ -527,7 +623,10 @@ impl<'p> RowParser<'p> {
             column: self.policy.inputs[self.policy.fields.id_input].name.clone(),
             value: lossy(id),
             code: RejectCode::DuplicateId,
-            message: format!("`{}` already appeared on line {first}", lossy(id)),
+            message: format!(
+                "`{}` already appeared on line {first}",
+                excerpt(id, CELL_EXCERPT_BYTES)
+            ),
         }
     }
 
@@ -570,16 +669,11 @@ impl<'p> RowParser<'p> {
                 .filter_map(|c| Some((c, record.get(c)?)))
                 .find(|(_, f)| f.len() > self.layout.max_field_bytes)
             {
-                let preview: Vec<u8> = cell.iter().copied().take(40).collect();
                 return Err(self.reject(
                     record,
                     line,
                     self.column_name(c),
-                    format!(
-                        "{}{}",
-                        lossy(&preview),
-                        if cell.len() > preview.len() { "…" } else { "" }
-                    ),
+                    excerpt(cell, 40),
                     RejectCode::FieldTooLong,
                     format!(
                         "a cell of {} bytes is longer than the limit of {} bytes (--max-field-bytes)",
@@ -734,7 +828,7 @@ impl<'p> RowParser<'p> {
             Some(Ok(v)) if !v.is_finite() => (
                 lossy(raw),
                 RejectCode::OutOfRange,
-                format!("`{}` is too large", lossy(raw)),
+                format!("`{}` is too large", excerpt(raw, CELL_EXCERPT_BYTES)),
             ),
             Some(Ok(v)) => (
                 lossy(raw),
@@ -746,7 +840,7 @@ impl<'p> RowParser<'p> {
     }
 
     fn invalid_message(&self, input: usize, raw: &[u8], err: cell::CellError) -> String {
-        let v = lossy(raw);
+        let v = excerpt(raw, CELL_EXCERPT_BYTES);
         match err {
             cell::CellError::NotInteger => {
                 format!("`{v}` is not a whole number: expected ASCII digits only, e.g. 3")
@@ -759,28 +853,29 @@ impl<'p> RowParser<'p> {
             ),
             cell::CellError::NotEnum => {
                 let values = match self.policy.inputs[input].ty {
-                    InputType::Enum(e) => self.policy.enums[usize::from(e)].values.join(", "),
+                    InputType::Enum(e) => list_names(&self.policy.enums[usize::from(e)].values),
                     _ => String::new(),
                 };
                 let hint = match self.policy.inputs[input].ty {
-                    InputType::Enum(e) => crate::expr::suggest(
-                        &v.to_lowercase(),
+                    // A long cell is no typo of a value (and comparing it costs its length
+                    // times each value's).
+                    InputType::Enum(e) if raw.len() <= CELL_EXCERPT_BYTES => crate::expr::suggest(
+                        &lossy(raw).to_lowercase(),
                         self.policy.enums[usize::from(e)]
                             .values
                             .iter()
                             .map(String::as_str),
                     )
-                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .map(|s| format!(" (did you mean `{}`?)", excerpt(s.as_bytes(), 60)))
                     .unwrap_or_default(),
                     _ => String::new(),
                 };
                 format!("`{v}` is not an allowed value: expected one of {values}{hint}")
             }
             cell::CellError::NotUtf8 => format!("`{v}` is not valid UTF-8 text"),
-            cell::CellError::Control => format!(
-                "`{}` holds a control character (such as NUL): expected printable text",
-                v.escape_debug()
-            ),
+            cell::CellError::Control => {
+                format!("`{v}` holds a control character (such as NUL): expected printable text")
+            }
         }
     }
 
@@ -809,7 +904,7 @@ fn lossy(b: &[u8]) -> String {
 }
 
 fn range_message(raw: &[u8], min: Option<f64>, max: Option<f64>, v: f64) -> String {
-    let raw = lossy(raw);
+    let raw = excerpt(raw, CELL_EXCERPT_BYTES);
     match (min, max) {
         (Some(lo), _) if v < lo => format!("`{raw}` is out of range: must be ≥ {lo}"),
         (_, Some(hi)) => format!("`{raw}` is out of range: must be ≤ {hi}"),
