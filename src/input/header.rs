@@ -27,6 +27,7 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 pub const CANDIDATE_DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 
 /// The header of a household file, and the bytes read past it.
+#[derive(Debug)]
 pub(crate) struct Header {
     pub delimiter: u8,
     /// The header's fields, trimmed, without byte-order marks.
@@ -669,5 +670,208 @@ mod tests {
         let (_, _, line, rest) = read_in_steps(b"\xEF\xBB\xBF\r\n\r\n a;b;c\r\nx;y;z\r\n", 5);
         // The header ends after its `\r`: the chunker pairs the `\n` with it.
         assert_eq!((line, rest), (4, b"\nx;y;z\r\n".to_vec()));
+    }
+
+    #[test]
+    fn an_unclosed_quote_in_the_header_stops_at_the_record_limit() {
+        let options = ReadOptions {
+            max_field_bytes: 1000,
+            ..ReadOptions::default()
+        };
+        let limit = max_record_bytes(1000);
+        let mut data = b"household_id,\"area,members\r".to_vec();
+        while data.len() < 20 << 20 {
+            data.extend_from_slice(b"H1,rural,2,100\r");
+        }
+        for step in [usize::MAX, 1000] {
+            let (mut reader, read) = counting(data.clone(), step);
+            let err = super::read("in.csv", &mut reader, &options).expect_err("an error");
+            assert!(
+                matches!(err, InputError::HeaderTooLong { line: 1, limit: l, .. } if l == limit),
+                "{err}"
+            );
+            // The limit, and at most one read past it; not the 20 MB file.
+            let read = read.load(Ordering::Relaxed);
+            assert!(read <= limit + 1 + READ_SIZE, "{read} bytes read");
+            let message = err.to_string();
+            assert!(message.len() < 300, "{message}");
+            assert!(
+                message
+                    .contains("is longer than 1048576 bytes without ending (an unclosed quote?)"),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_header_at_the_limit_is_read_and_one_byte_longer_is_not() {
+        let options = ReadOptions {
+            max_field_bytes: 1,
+            ..ReadOptions::default()
+        };
+        let limit = max_record_bytes(1);
+        for (len, ok) in [(limit, true), (limit + 1, false)] {
+            let mut data = vec![b'a'; len];
+            data.extend_from_slice(b"\r\nx\r\n");
+            for step in [usize::MAX, 4093] {
+                let (mut reader, _) = counting(data.clone(), step);
+                let got = super::read("in.csv", &mut reader, &options);
+                assert_eq!(got.is_ok(), ok, "length {len}, step {step}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_quote_that_runs_to_the_end_of_a_small_file_is_named() {
+        let err =
+            header_of(b"household_id,\"area,members\nA,x,2\n", 3, None).expect_err("an error");
+        assert!(
+            matches!(&err, InputError::HeaderUnclosedQuote { line: 1, column: 2, start, .. } if start.starts_with("\"area,members\\nA,")),
+            "{err}"
+        );
+        // On one line, the quote is the field's (as the csv parser reads it).
+        let h = header_of(b"household_id,\"area", 1, None).unwrap();
+        assert_eq!(h.names, ["household_id", "area"]);
+    }
+
+    #[test]
+    fn blank_lines_before_the_header_are_counted_and_not_kept() {
+        let mut data = b"\xEF\xBB\xBF".to_vec();
+        for _ in 0..200_000 {
+            data.extend_from_slice(b"\r \r\n\t\n");
+        }
+        data.extend_from_slice(b"a,b\rx,y\r");
+        for step in [usize::MAX, 1001] {
+            let h = header_of(&data, step, None).unwrap();
+            assert_eq!(h.names, ["a", "b"]);
+            assert_eq!(h.line, 3 * 200_000 + 2);
+            assert!(h.buf.len() <= 2 * READ_SIZE, "{} bytes kept", h.buf.len());
+        }
+        assert!(matches!(
+            header_of(b" \r\n\t\r", 1, None),
+            Err(InputError::Empty { .. })
+        ));
+    }
+
+    #[test]
+    fn the_scan_resumes_where_it_stopped() {
+        let data = b"\"a\r\n\"\"b\",c;\"d\"\r\nnext";
+        for delimiters in [&b","[..], &b";"[..], &CANDIDATE_DELIMITERS[..]] {
+            let mut scan = RecordScan::new(delimiters);
+            let mut found = None;
+            for len in 0..=data.len() {
+                found = scan.advance(&data[..len]);
+                if found.is_some() {
+                    break;
+                }
+                // Every byte was looked at once: the next call starts after it.
+                assert_eq!(scan.scanned, len);
+            }
+            // Just after the `\r` (the chunker pairs the `\n` with it).
+            assert_eq!(found, Some(data.len() - 5), "{delimiters:?}");
+        }
+    }
+
+    #[test]
+    fn files_that_are_not_csv_text_are_named() {
+        let cases: [(&[u8], Option<Binary>); 16] = [
+            (b"\xFF\xFEh\0o\0", Some(Binary::Utf16)),
+            (b"\xFE\xFF\0h\0o", Some(Binary::Utf16)),
+            (b"h\0o\0u\0s\0e\0,\0m\0\n\0", Some(Binary::Utf16)),
+            (b"\0h\0o\0u\0s\0e\0,\0m\0\n", Some(Binary::Utf16)),
+            (b"\x1F\x8B\x08\x00\x00\x00", Some(Binary::Gzip)),
+            (b"\x28\xB5\x2F\xFD\x24\x00", Some(Binary::Zstd)),
+            (b"\xFD7zXZ\x00\x00\x04", Some(Binary::Xz)),
+            (b"BZh91AY&SY\x00", Some(Binary::Bzip2)),
+            (b"PK\x03\x04\x14\x00", Some(Binary::Zip)),
+            (
+                b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00",
+                Some(Binary::OldOffice),
+            ),
+            (b"PAR1\x15\x04\x15", Some(Binary::Parquet)),
+            // Text headers that start like magic numbers are text.
+            (b"BZh_code,PAR1\n", None),
+            (b"PAR1,b\n", None),
+            (b"PK,b\n", None),
+            // A NUL or two in a header is not UTF-16.
+            (b"household_id,\0members,area\n", None),
+            (b"a\0", None),
+        ];
+        for (head, want) in cases {
+            assert_eq!(recognise_binary(head), want, "{head:?}");
+        }
+        let err = header_of(b"\x1F\x8B\x08\x00rest", 1, None).expect_err("an error");
+        assert_eq!(
+            err.to_string(),
+            "in.csv is a gzip-compressed file; decompress it first (e.g. zcat in.csv | layak assess -)"
+        );
+        let err = header_of(b"\xFF\xFEh\0o\0", 1, None).expect_err("an error");
+        assert_eq!(
+            err.to_string(),
+            "in.csv looks like UTF-16 text (Excel's \"Unicode text\"); save it as CSV UTF-8"
+        );
+    }
+
+    #[test]
+    fn invisible_marks_are_not_part_of_a_name() {
+        let h = header_of(
+            "household_id,\u{feff}members, \u{200b}area\u{feff} ,\u{feff}\n".as_bytes(),
+            usize::MAX,
+            None,
+        )
+        .unwrap();
+        assert_eq!(h.names, ["household_id", "members", "area", ""]);
+    }
+
+    #[test]
+    fn a_chosen_delimiter_that_leaves_one_column_names_the_likely_one() {
+        let hint =
+            |data: &[u8], d: Option<u8>| header_of(data, usize::MAX, d).unwrap().delimiter_hint;
+        assert_eq!(hint(b"a,b,c\n", Some(b';')), Some(b','));
+        assert_eq!(hint(b"a;b;c\n", Some(b',')), Some(b';'));
+        assert_eq!(hint(b"a\tb|c|d\n", Some(b',')), Some(b'|'));
+        assert_eq!(hint(b"a\tb\tc\n", Some(b',')), Some(b'\t'));
+        // Two columns, or no other delimiter, or one only inside quotes: no hint.
+        assert_eq!(hint(b"a;b,c\n", Some(b';')), None);
+        assert_eq!(hint(b"abc\n", Some(b';')), None);
+        assert_eq!(hint(b"\"a,b\"\n", Some(b';')), None);
+        assert_eq!(hint(b"a,b,c\n", None), None);
+        assert_eq!(delimiter_flag(b','), "-d ,");
+        assert_eq!(delimiter_flag(b';'), "-d ';'");
+        assert_eq!(delimiter_flag(b'\t'), "-d tab");
+    }
+
+    #[test]
+    fn a_detected_delimiter_never_leaves_another_unused_in_a_one_column_header() {
+        // Byte soup of the characters that matter: when detection reads a
+        // header as one column, no other candidate occurs outside quotes
+        // (so the `-d` hint is only ever needed for a delimiter the user chose).
+        let alphabet = b"ab,;\t|\" ";
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..3_000 {
+            let len = 1 + next(12);
+            let data: Vec<u8> = (0..len)
+                .map(|_| alphabet[next(alphabet.len())])
+                .chain([b'\n'])
+                .collect();
+            let Ok(h) = header_of(&data, usize::MAX, None) else {
+                continue;
+            };
+            if h.names.len() == 1 {
+                let record = &data[..h.consumed.min(data.len())];
+                assert_eq!(
+                    other_delimiter(record, h.delimiter),
+                    None,
+                    "{:?}",
+                    String::from_utf8_lossy(&data)
+                );
+            }
+        }
     }
 }
