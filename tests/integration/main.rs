@@ -3,6 +3,7 @@ mod util;
 mod assess;
 mod budget;
 mod explain;
+mod header_reading;
 mod hostile;
 mod input_errors;
 mod output;
