@@ -34,6 +34,8 @@ pub(crate) struct Header {
     pub names: Vec<String>,
     /// See [`Source::delimiter_hint`](super::Source::delimiter_hint).
     pub delimiter_hint: Option<u8>,
+    /// 1-based line on which the header starts.
+    pub header_line: u64,
     /// Everything read so far; `buf[consumed..]` starts the data rows.
     pub buf: Vec<u8>,
     pub consumed: usize,
@@ -250,6 +252,7 @@ pub(crate) fn read(
         delimiter,
         names,
         delimiter_hint,
+        header_line: input.line_at(start),
         buf: input.buf,
         consumed: end,
         line,

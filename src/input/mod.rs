@@ -78,10 +78,11 @@ pub enum InputError {
         hint: String,
     },
     #[error(
-        "{file}, line 1: column `{column}` appears twice in the header (columns {first} and {second})"
+        "{file}, line {line}: column `{column}` appears twice in the header (columns {first} and {second})"
     )]
     DuplicateColumn {
         file: String,
+        line: u64,
         column: String,
         first: usize,
         second: usize,
@@ -140,6 +141,8 @@ pub struct Source {
     /// chose, and holds another candidate delimiter outside quotes: that one
     /// (the user most likely chose the wrong delimiter).
     pub delimiter_hint: Option<u8>,
+    /// 1-based line on which the header starts (after blank lines).
+    pub header_line: u64,
     /// Hands out the data rows in chunks of whole records.
     pub chunker: Chunker,
 }
@@ -189,6 +192,7 @@ pub fn from_reader(
         delimiter: header.delimiter,
         header: header.names,
         delimiter_hint: header.delimiter_hint,
+        header_line: header.header_line,
         chunker,
     })
 }
@@ -411,6 +415,7 @@ fn duplicate_column(
     let Some((from, to)) = renamed(second).or_else(|| renamed(first)) else {
         return InputError::DuplicateColumn {
             file: input.name.clone(),
+            line: input.header_line,
             column: name(second),
             first: first + 1,
             second: second + 1,

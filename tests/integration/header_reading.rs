@@ -226,6 +226,11 @@ fn a_rename_onto_a_column_the_file_has_says_which_two_clash() {
     let dir = Dir::new();
     dir.write("in.csv", format!("{HEADER}\nA,r,rural,2,100\n"));
     let out = assess(&dir, "in.csv", &["--rename", "region=household_id"]);
+    // (A duplicate in the file itself is named on the header's line.)
+    dir.write("dup.csv", "\r\n\r\nhousehold_id,members,Members\r\n");
+    assess(&dir, "dup.csv", &[]).assert_code(1).stderr_has(
+        "dup.csv, line 3: column `Members` appears twice in the header (columns 2 and 3)",
+    );
     out.assert_code(2)
         .stderr_has(
             "--rename region=household_id: two columns would both be input `household_id`: the file's own `household_id` (column 1) and `region` (column 2, renamed)",
