@@ -49,7 +49,7 @@ struct Input<'r> {
     reader: &'r mut dyn Read,
     buf: Vec<u8>,
     eof: bool,
-    /// Bytes read and dropped from the front of `buf` (blank lines).
+    /// Line breaks in the bytes dropped from the front of `buf` (blank lines).
     dropped_breaks: u64,
     /// The last byte dropped (0 when none), for [`count_breaks`].
     dropped_last: u8,
