@@ -1,13 +1,19 @@
 //! The CSV household reader: header mapping, typed cells, validation, rejects.
 //!
-//! [`open`] reads the header (detecting the delimiter and stripping a UTF-8
-//! byte-order mark) and returns a [`Source`]: the header's fields plus a
+//! [`open`] reads the header — the header record and nothing more: it
+//! recognises files that are not CSV text (UTF-16, compressed, Excel),
+//! strips byte-order marks and detects the delimiter — and returns a
+//! [`Source`]: the header's fields plus a
 //! [`Chunker`] that hands out the data rows in chunks of whole records, so
 //! that several threads can parse them. [`Layout::new`] maps the
 //! policy's inputs to columns once; [`RowParser::parse`] then fills a row's
 //! slots from a record's [`Fields`] (a reused [`csv::ByteRecord`], or a line
 //! of a quote-free chunk split in place by [`record::QuoteFree`]) without
 //! allocating, or returns a [`Reject`] saying where and why.
+//!
+//! Messages quote the file through [`excerpt`] and [`list_names`] only, so
+//! that none carries more than a few hundred bytes of it, nor a control
+//! character that a terminal would obey.
 
 pub mod cell;
 pub mod chunk;
@@ -170,8 +176,8 @@ pub fn open_raw(path: &str) -> Result<(String, Box<dyn Read + Send>), InputError
 
 /// Like [`open`], for any reader.
 ///
-/// Reads no more than the header record (see [`header`]); the rows are
-/// left to the returned chunker.
+/// Reads no more than the header record (and at most one read past it),
+/// however the file ends its lines; the rows are left to the returned chunker.
 pub fn from_reader(
     name: String,
     mut raw: Box<dyn Read + Send>,
@@ -274,8 +280,8 @@ fn is_invisible(c: char) -> bool {
         | '\u{2060}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
 }
 
-/// `names` for a message: each cut short, at most [`LISTED_NAMES`] of them
-/// and a few hundred bytes in all, then "… and N more".
+/// `names` for a message: each cut short, at most twenty of them and a few
+/// hundred bytes in all, then "… and N more".
 ///
 /// ```
 /// let names: Vec<String> = (0..1000).map(|i| format!("c{i}")).collect();
