@@ -1,16 +1,23 @@
 //! The CSV household reader: header mapping, typed cells, validation, rejects.
 //!
-//! [`open`] reads the header (detecting the delimiter and stripping a UTF-8
-//! byte-order mark) and returns a [`Source`]: the header's fields plus a
+//! [`open`] reads the header — the header record and nothing more: it
+//! recognises files that are not CSV text (UTF-16, compressed, Excel),
+//! strips byte-order marks and detects the delimiter — and returns a
+//! [`Source`]: the header's fields plus a
 //! [`Chunker`] that hands out the data rows in chunks of whole records, so
 //! that several threads can parse them. [`Layout::new`] maps the
 //! policy's inputs to columns once; [`RowParser::parse`] then fills a row's
 //! slots from a record's [`Fields`] (a reused [`csv::ByteRecord`], or a line
 //! of a quote-free chunk split in place by [`record::QuoteFree`]) without
 //! allocating, or returns a [`Reject`] saying where and why.
+//!
+//! Messages quote the file through [`excerpt`] and [`list_names`] only, so
+//! that none carries more than a few hundred bytes of it, nor a control
+//! character that a terminal would obey.
 
 pub mod cell;
 pub mod chunk;
+mod header;
 mod ids;
 pub mod record;
 mod reject;
@@ -20,6 +27,7 @@ use std::io::{self, Read};
 
 use crate::policy::{InputType, Policy};
 pub use chunk::{ChunkStart, Chunker};
+pub use header::{CANDIDATE_DELIMITERS, delimiter_flag, detect_delimiter};
 pub use ids::{IdSet, fingerprint};
 pub use record::Fields;
 pub use reject::{Reject, RejectCode};
@@ -41,6 +49,33 @@ pub enum InputError {
         line: u64,
         message: String,
     },
+    #[error("{file} is {what}; {advice}")]
+    NotCsv {
+        file: String,
+        /// What the file is, e.g. "a gzip-compressed file".
+        what: &'static str,
+        advice: String,
+    },
+    #[error("{file} looks like UTF-16 text (Excel's \"Unicode text\"); save it as CSV UTF-8")]
+    Utf16 { file: String },
+    #[error(
+        "{file}: the header, the record starting on line {line}, is longer than {limit} bytes without ending (an unclosed quote?); raise --max-field-bytes if the data is right"
+    )]
+    HeaderTooLong {
+        file: String,
+        line: u64,
+        limit: usize,
+    },
+    #[error(
+        "{file}, line {line}: the quote that opens column {column} of the header never closes: it runs to the end of the file (`{start}`)"
+    )]
+    HeaderUnclosedQuote {
+        file: String,
+        line: u64,
+        column: usize,
+        /// The start of the quoted field, cut short.
+        start: String,
+    },
     #[error("{file}: required column `{column}` is missing\n  the header has: {found}{hint}")]
     MissingColumn {
         file: String,
@@ -49,10 +84,11 @@ pub enum InputError {
         hint: String,
     },
     #[error(
-        "{file}, line 1: column `{column}` appears twice in the header (columns {first} and {second})"
+        "{file}, line {line}: column `{column}` appears twice in the header (columns {first} and {second})"
     )]
     DuplicateColumn {
         file: String,
+        line: u64,
         column: String,
         first: usize,
         second: usize,
@@ -105,8 +141,14 @@ pub struct Source {
     /// The name used in messages (`-` is shown as `<stdin>`).
     pub name: String,
     pub delimiter: u8,
-    /// The header's fields, trimmed and without the byte-order mark.
+    /// The header's fields, trimmed and without byte-order marks.
     pub header: Vec<String>,
+    /// When the header was read as one column with a delimiter the user
+    /// chose, and holds another candidate delimiter outside quotes: that one
+    /// (the user most likely chose the wrong delimiter).
+    pub delimiter_hint: Option<u8>,
+    /// 1-based line on which the header starts (after blank lines).
+    pub header_line: u64,
     /// Hands out the data rows in chunks of whole records.
     pub chunker: Chunker,
 }
@@ -133,98 +175,30 @@ pub fn open_raw(path: &str) -> Result<(String, Box<dyn Read + Send>), InputError
 }
 
 /// Like [`open`], for any reader.
+///
+/// Reads no more than the header record (and at most one read past it),
+/// however the file ends its lines; the rows are left to the returned chunker.
 pub fn from_reader(
     name: String,
     mut raw: Box<dyn Read + Send>,
     options: &ReadOptions,
 ) -> Result<Source, InputError> {
-    let io_err = |source| InputError::Io {
-        file: name.clone(),
-        source,
-    };
-    let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
-    let mut eof = false;
-    // Read more of the input; false at its end.
-    let mut more = |buf: &mut Vec<u8>, eof: &mut bool| -> io::Result<()> {
-        let len = buf.len();
-        buf.resize(len + (1 << 16), 0);
-        let n = loop {
-            match raw.read(&mut buf[len..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            }
-        };
-        buf.truncate(len + n);
-        *eof = n == 0;
-        Ok(())
-    };
-    // Skip a byte-order mark and blank lines before the header.
-    let mut pos = 0;
-    loop {
-        while !eof && !buf[pos..].contains(&b'\n') {
-            more(&mut buf, &mut eof).map_err(io_err)?;
-        }
-        if pos == 0 && buf.starts_with(b"\xEF\xBB\xBF") {
-            pos = 3;
-        }
-        let line_end = buf[pos..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map(|i| pos + i + 1);
-        let line = &buf[pos..line_end.unwrap_or(buf.len())];
-        if line
-            .iter()
-            .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-        {
-            match line_end {
-                Some(e) => {
-                    pos = e;
-                    continue;
-                }
-                None => return Err(InputError::Empty { file: name }),
-            }
-        }
-        break;
-    }
-    let first_line_end = buf[pos..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(buf.len(), |i| pos + i);
-    let delimiter = options
-        .delimiter
-        .unwrap_or_else(|| detect_delimiter(&buf[pos..first_line_end]));
-    // The header may hold a quoted line break: find its real end.
-    let header_end = loop {
-        match chunk::first_record_end(&buf[pos..], delimiter) {
-            Some(e) => break pos + e,
-            None if eof => break buf.len(),
-            None => more(&mut buf, &mut eof).map_err(io_err)?,
-        }
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(&buf[pos..header_end]);
-    let mut record = csv::ByteRecord::new();
-    let got = reader
-        .read_byte_record(&mut record)
-        .map_err(|e| csv_error(&name, &e))?;
-    if !got {
-        return Err(InputError::Empty { file: name });
-    }
-    let header = record
-        .iter()
-        .map(|h| String::from_utf8_lossy(cell::trim(h)).trim().to_string())
-        .collect();
-    let line = 1 + chunk::count_breaks(&buf[..header_end], 0);
-    let mut chunker = Chunker::new(raw, delimiter, buf, header_end, line, eof);
+    let header = header::read(&name, &mut *raw, options)?;
+    let mut chunker = Chunker::new(
+        raw,
+        header.delimiter,
+        header.buf,
+        header.consumed,
+        header.line,
+        header.eof,
+    );
     chunker.set_max_record(max_record_bytes(options.max_field_bytes));
     Ok(Source {
         name,
-        delimiter,
-        header,
+        delimiter: header.delimiter,
+        header: header.names,
+        delimiter_hint: header.delimiter_hint,
+        header_line: header.header_line,
         chunker,
     })
 }
@@ -240,32 +214,109 @@ pub fn csv_error(file: &str, e: &csv::Error) -> InputError {
         _ => InputError::Csv {
             file: file.to_string(),
             line,
-            message: e.to_string(),
+            message: excerpt(e.to_string().as_bytes(), MESSAGE_EXCERPT_BYTES),
         },
     }
 }
 
-/// The candidate delimiter that occurs most often outside quotes in the header line (`,` on a tie).
-pub fn detect_delimiter(header_line: &[u8]) -> u8 {
-    const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
-    let mut counts = [0usize; 4];
-    let mut quoted = false;
-    for &b in header_line {
-        if b == b'"' {
-            quoted = !quoted;
-        } else if !quoted {
-            if let Some(i) = CANDIDATES.iter().position(|&c| c == b) {
-                counts[i] += 1;
+/// Longest piece of input (in bytes, roughly) an error message quotes.
+pub const MESSAGE_EXCERPT_BYTES: usize = 200;
+
+/// Longest cell value a reject's message quotes.
+const CELL_EXCERPT_BYTES: usize = 100;
+
+/// Names listed in a message before "… and N more".
+const LISTED_NAMES: usize = 20;
+
+/// At most about `max` bytes of `bytes`, readable in a message: cut at a
+/// character boundary with "…", invalid UTF-8 as `\xNN`, and control
+/// characters (NUL, line breaks, terminal escapes) and invisible ones (a
+/// byte-order mark, zero-width and direction marks) escaped, so that a
+/// message never carries a megabyte of a file, nor bytes that change what a
+/// terminal shows.
+///
+/// ```
+/// use layak::input::excerpt;
+/// assert_eq!(excerpt(b"members", 100), "members");
+/// assert_eq!(excerpt("\u{feff}mémbers\0\r".as_bytes(), 100), "\\u{feff}mémbers\\0\\r");
+/// assert_eq!(excerpt("ééé".as_bytes(), 3), "éé…");
+/// assert_eq!(excerpt(b"a\xFFb", 100), "a\\xffb");
+/// ```
+pub fn excerpt(bytes: &[u8], max: usize) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if out.len() >= max {
+                out.push('…');
+                return out;
+            }
+            match c {
+                '\0' => out.push_str("\\0"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if c.is_control() || is_invisible(c) => {
+                    let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+                }
+                c => out.push(c),
             }
         }
-    }
-    let mut best = 0;
-    for i in 1..4 {
-        if counts[i] > counts[best] {
-            best = i;
+        for b in chunk.invalid() {
+            if out.len() >= max {
+                out.push('…');
+                return out;
+            }
+            let _ = write!(out, "\\x{b:02x}");
         }
     }
-    CANDIDATES[best]
+    out
+}
+
+/// Characters that show as nothing (or reorder what follows) on a terminal.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00ad}' | '\u{061c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}'
+        | '\u{2060}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
+}
+
+/// `names` for a message: each cut short, at most twenty of them and a few
+/// hundred bytes in all, then "… and N more".
+///
+/// ```
+/// let names: Vec<String> = (0..1000).map(|i| format!("c{i}")).collect();
+/// assert_eq!(layak::input::list_names(&names[..3]), "c0, c1, c2");
+/// assert!(layak::input::list_names(&names).ends_with("c19, … and 980 more"));
+/// ```
+pub fn list_names<S: AsRef<str>>(names: &[S]) -> String {
+    let mut out = String::new();
+    for (i, name) in names.iter().enumerate() {
+        if i == LISTED_NAMES || out.len() > 2 * MESSAGE_EXCERPT_BYTES {
+            out.push_str(&format!(
+                ", … and {} more",
+                group_thousands(names.len() - i)
+            ));
+            break;
+        }
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&excerpt(name.as_ref().as_bytes(), 40));
+    }
+    out
+}
+
+/// `n` with a comma between thousands, as counts are shown.
+fn group_thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// Where each policy input is found in the file's columns.
@@ -300,7 +351,8 @@ impl Layout {
         input: &Source,
         options: &ReadOptions,
     ) -> Result<Layout, InputError> {
-        let mut renames: HashMap<String, String> = HashMap::new();
+        // (FROM as typed, TO) by FROM in lower case.
+        let mut renames: HashMap<String, (&str, &str)> = HashMap::new();
         for (from, to) in &options.renames {
             if policy.input(to).is_none() {
                 let names: Vec<&str> = policy.inputs.iter().map(|i| i.name.as_str()).collect();
@@ -312,19 +364,14 @@ impl Layout {
                     message: format!("the policy has no input `{to}`{hint}"),
                 });
             }
-            renames.insert(from.to_lowercase(), to.clone());
+            renames.insert(from.to_lowercase(), (from.as_str(), to.as_str()));
         }
         let mut by_name: HashMap<String, usize> = HashMap::new();
         for (i, h) in input.header.iter().enumerate() {
             let key = h.to_lowercase();
-            let key = renames.get(&key).map_or(key, |to| to.to_lowercase());
+            let key = renames.get(&key).map_or(key, |(_, to)| to.to_lowercase());
             if let Some(&first) = by_name.get(&key) {
-                return Err(InputError::DuplicateColumn {
-                    file: input.name.clone(),
-                    column: h.clone(),
-                    first: first + 1,
-                    second: i + 1,
-                });
+                return Err(duplicate_column(input, &renames, first, i));
             }
             by_name.insert(key, i);
         }
@@ -337,25 +384,7 @@ impl Layout {
                     used[c] = true;
                     columns.push(Some(c));
                 }
-                None if inp.required => {
-                    let header: Vec<&str> = input.header.iter().map(String::as_str).collect();
-                    let hint = match crate::expr::suggest(&inp.name, header.iter().copied()) {
-                        Some(s) => format!(
-                            "\n  did you mean `{s}`? (map a column with --rename {s}={})",
-                            inp.name
-                        ),
-                        None => format!(
-                            "\n  map a column of yours to it with --rename YOUR_COLUMN={}",
-                            inp.name
-                        ),
-                    };
-                    return Err(InputError::MissingColumn {
-                        file: input.name.clone(),
-                        column: inp.name.clone(),
-                        found: header.join(", "),
-                        hint,
-                    });
-                }
+                None if inp.required => return Err(missing_column(&inp.name, input)),
                 None => {
                     defaulted.push(inp.name.clone());
                     columns.push(None);
@@ -377,6 +406,84 @@ impl Layout {
             max_field_bytes: options.max_field_bytes,
         })
     }
+}
+
+/// The error for header columns `first` and `second` that map to one input.
+fn duplicate_column(
+    input: &Source,
+    renames: &HashMap<String, (&str, &str)>,
+    first: usize,
+    second: usize,
+) -> InputError {
+    let name = |c: usize| excerpt(input.header[c].as_bytes(), 60);
+    let renamed = |c: usize| renames.get(&input.header[c].to_lowercase()).copied();
+    // Blame the rename that made the clash (the later column's, if both are renamed).
+    let Some((from, to)) = renamed(second).or_else(|| renamed(first)) else {
+        return InputError::DuplicateColumn {
+            file: input.name.clone(),
+            line: input.header_line,
+            column: name(second),
+            first: first + 1,
+            second: second + 1,
+        };
+    };
+    let describe = |c: usize| match renamed(c) {
+        Some((f, _)) if f == from => format!("`{}` (column {}, renamed)", name(c), c + 1),
+        Some((f, t)) => format!(
+            "`{}` (column {}, renamed by --rename {f}={t})",
+            name(c),
+            c + 1
+        ),
+        None => format!("the file's own `{}` (column {})", name(c), c + 1),
+    };
+    InputError::Rename {
+        spec: format!("{from}={to}"),
+        message: format!(
+            "two columns would both be input `{to}`: {} and {}; keep one: drop this rename, or rename or remove the other column in the file",
+            describe(first),
+            describe(second)
+        ),
+    }
+}
+
+/// The error for a required input `column` that the header of `input` lacks.
+fn missing_column(column: &str, input: &Source) -> InputError {
+    let hint = match input.delimiter_hint {
+        Some(d) => format!(
+            "\n  the header has one column; did you mean `{}`?",
+            delimiter_flag(d)
+        ),
+        None => match suggest_column(column, &input.header) {
+            Some(s) => {
+                let s = excerpt(s.as_bytes(), 60);
+                format!("\n  did you mean `{s}`? (map a column with --rename {s}={column})")
+            }
+            None => {
+                format!("\n  map a column of yours to it with --rename YOUR_COLUMN={column}")
+            }
+        },
+    };
+    InputError::MissingColumn {
+        file: input.name.clone(),
+        column: column.to_string(),
+        found: list_names(&input.header),
+        hint,
+    }
+}
+
+/// The header name nearest to `column`, as [`crate::expr::suggest`] finds it,
+/// skipping names too long to be near (so that a header of a million names,
+/// or of one huge name, costs no more than reading it).
+fn suggest_column<'h>(column: &str, header: &'h [String]) -> Option<&'h str> {
+    // `suggest` accepts at most len/3 edits, and a character has at most 4 bytes.
+    let longest = 4 * (column.chars().count() + column.chars().count() / 3 + 1);
+    crate::expr::suggest(
+        column,
+        header
+            .iter()
+            .map(String::as_str)
+            .filter(|h| h.len() <= longest),
+    )
 }
 
 /// Parses rows into slots for one policy and layout. Cheap to share across threads.
@@ -527,7 +634,10 @@ impl<'p> RowParser<'p> {
             column: self.policy.inputs[self.policy.fields.id_input].name.clone(),
             value: lossy(id),
             code: RejectCode::DuplicateId,
-            message: format!("`{}` already appeared on line {first}", lossy(id)),
+            message: format!(
+                "`{}` already appeared on line {first}",
+                excerpt(id, CELL_EXCERPT_BYTES)
+            ),
         }
     }
 
@@ -570,16 +680,11 @@ impl<'p> RowParser<'p> {
                 .filter_map(|c| Some((c, record.get(c)?)))
                 .find(|(_, f)| f.len() > self.layout.max_field_bytes)
             {
-                let preview: Vec<u8> = cell.iter().copied().take(40).collect();
                 return Err(self.reject(
                     record,
                     line,
                     self.column_name(c),
-                    format!(
-                        "{}{}",
-                        lossy(&preview),
-                        if cell.len() > preview.len() { "…" } else { "" }
-                    ),
+                    excerpt(cell, 40),
                     RejectCode::FieldTooLong,
                     format!(
                         "a cell of {} bytes is longer than the limit of {} bytes (--max-field-bytes)",
@@ -734,7 +839,7 @@ impl<'p> RowParser<'p> {
             Some(Ok(v)) if !v.is_finite() => (
                 lossy(raw),
                 RejectCode::OutOfRange,
-                format!("`{}` is too large", lossy(raw)),
+                format!("`{}` is too large", excerpt(raw, CELL_EXCERPT_BYTES)),
             ),
             Some(Ok(v)) => (
                 lossy(raw),
@@ -746,7 +851,7 @@ impl<'p> RowParser<'p> {
     }
 
     fn invalid_message(&self, input: usize, raw: &[u8], err: cell::CellError) -> String {
-        let v = lossy(raw);
+        let v = excerpt(raw, CELL_EXCERPT_BYTES);
         match err {
             cell::CellError::NotInteger => {
                 format!("`{v}` is not a whole number: expected ASCII digits only, e.g. 3")
@@ -759,28 +864,29 @@ impl<'p> RowParser<'p> {
             ),
             cell::CellError::NotEnum => {
                 let values = match self.policy.inputs[input].ty {
-                    InputType::Enum(e) => self.policy.enums[usize::from(e)].values.join(", "),
+                    InputType::Enum(e) => list_names(&self.policy.enums[usize::from(e)].values),
                     _ => String::new(),
                 };
                 let hint = match self.policy.inputs[input].ty {
-                    InputType::Enum(e) => crate::expr::suggest(
-                        &v.to_lowercase(),
+                    // A long cell is no typo of a value (and comparing it costs its length
+                    // times each value's).
+                    InputType::Enum(e) if raw.len() <= CELL_EXCERPT_BYTES => crate::expr::suggest(
+                        &lossy(raw).to_lowercase(),
                         self.policy.enums[usize::from(e)]
                             .values
                             .iter()
                             .map(String::as_str),
                     )
-                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .map(|s| format!(" (did you mean `{}`?)", excerpt(s.as_bytes(), 60)))
                     .unwrap_or_default(),
                     _ => String::new(),
                 };
                 format!("`{v}` is not an allowed value: expected one of {values}{hint}")
             }
             cell::CellError::NotUtf8 => format!("`{v}` is not valid UTF-8 text"),
-            cell::CellError::Control => format!(
-                "`{}` holds a control character (such as NUL): expected printable text",
-                v.escape_debug()
-            ),
+            cell::CellError::Control => {
+                format!("`{v}` holds a control character (such as NUL): expected printable text")
+            }
         }
     }
 
@@ -809,7 +915,7 @@ fn lossy(b: &[u8]) -> String {
 }
 
 fn range_message(raw: &[u8], min: Option<f64>, max: Option<f64>, v: f64) -> String {
-    let raw = lossy(raw);
+    let raw = excerpt(raw, CELL_EXCERPT_BYTES);
     match (min, max) {
         (Some(lo), _) if v < lo => format!("`{raw}` is out of range: must be ≥ {lo}"),
         (_, Some(hi)) => format!("`{raw}` is out of range: must be ≤ {hi}"),
@@ -836,5 +942,283 @@ mod tests {
         assert!(parse_rename("a=").is_err());
         assert!(parse_rename("=b").is_err());
         assert!(parse_rename("ab").is_err());
+    }
+
+    use crate::policy::{DEFAULT_POLICY_TOML, LoadOptions};
+
+    fn default_policy() -> Policy {
+        Policy::default_policy(&LoadOptions::default()).unwrap()
+    }
+
+    fn options(delimiter: Option<u8>, renames: &[(&str, &str)]) -> ReadOptions {
+        ReadOptions {
+            delimiter,
+            renames: renames
+                .iter()
+                .map(|(f, t)| (f.to_string(), t.to_string()))
+                .collect(),
+            ..ReadOptions::default()
+        }
+    }
+
+    fn source(text: impl Into<Vec<u8>>, options: &ReadOptions) -> Source {
+        from_reader(
+            "in.csv".into(),
+            Box::new(io::Cursor::new(text.into())),
+            options,
+        )
+        .unwrap()
+    }
+
+    /// The layout of `text`'s header for the default policy, or the error's message.
+    fn layout(text: impl Into<Vec<u8>>, options: &ReadOptions) -> Result<Layout, String> {
+        let source = source(text, options);
+        Layout::new(&default_policy(), &source, options).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn excerpts_are_short_and_show_what_is_invisible() {
+        assert_eq!(excerpt(b"", 10), "");
+        assert_eq!(excerpt(b"members", 7), "members");
+        assert_eq!(excerpt(b"members", 6), "member…");
+        let long = excerpt("é".repeat(1 << 20).as_bytes(), 200);
+        assert_eq!(long, format!("{}…", "é".repeat(100)));
+        assert_eq!(
+            excerpt(b"\x1b[2J\0a\r\nb\tc\x7f", 100),
+            "\\u{1b}[2J\\0a\\r\\nb\\tc\\u{7f}"
+        );
+        assert_eq!(
+            excerpt("\u{feff}x\u{200b}\u{202e}y".as_bytes(), 100),
+            "\\u{feff}x\\u{200b}\\u{202e}y"
+        );
+        assert_eq!(excerpt(b"a\xff\xfeb", 100), "a\\xff\\xfeb");
+        // However long or strange the input, the excerpt stays near its limit.
+        for input in [
+            vec![0u8; 1 << 20],
+            vec![0xFF; 1 << 20],
+            "\u{feff}".repeat(1 << 18).into_bytes(),
+        ] {
+            let e = excerpt(&input, MESSAGE_EXCERPT_BYTES);
+            assert!(e.len() <= MESSAGE_EXCERPT_BYTES + 16, "{} bytes", e.len());
+            assert!(e.ends_with('…'));
+        }
+    }
+
+    #[test]
+    fn name_lists_stop_after_twenty_names_or_a_few_hundred_bytes() {
+        let names: Vec<String> = (0..1_000_001).map(|i| format!("c{i}")).collect();
+        let list = list_names(&names);
+        assert!(list.starts_with("c0, c1, c2, "), "{list}");
+        assert!(list.ends_with(", c19, … and 999,981 more"), "{list}");
+        let long: Vec<String> = (0..100)
+            .map(|i| format!("{i}{}", "x".repeat(1000)))
+            .collect();
+        let list = list_names(&long);
+        assert!(
+            list.len() < 3 * MESSAGE_EXCERPT_BYTES,
+            "{} bytes: {list}",
+            list.len()
+        );
+        assert!(list.ends_with("more"), "{list}");
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(999), "999");
+        assert_eq!(group_thousands(1000), "1,000");
+        assert_eq!(group_thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn a_byte_order_mark_before_a_later_name_is_ignored() {
+        let layout = layout(
+            "household_id,\u{feff}members,area,monthly_income\nA,2,rural,100\n",
+            &options(None, &[]),
+        )
+        .unwrap();
+        let members = default_policy()
+            .inputs
+            .iter()
+            .position(|i| i.name == "members")
+            .unwrap();
+        assert_eq!(layout.columns[members], Some(1));
+        // A misspelt name after a mark is suggested without the mark.
+        let err = layout_err("household_id,\u{feff}membres,area,monthly_income\n");
+        assert!(err.contains("did you mean `membres`?"), "{err}");
+        assert!(!err.contains('\u{feff}'), "{err:?}");
+    }
+
+    fn layout_err(text: &str) -> String {
+        layout(text, &options(None, &[])).expect_err("an error")
+    }
+
+    #[test]
+    fn a_rename_onto_a_column_the_file_has_says_which_two_clash() {
+        let text = "household_id,region,members,monthly_income\n";
+        let err =
+            layout(text, &options(None, &[("region", "household_id")])).expect_err("an error");
+        assert_eq!(
+            err,
+            "--rename region=household_id: two columns would both be input `household_id`: the file's own `household_id` (column 1) and `region` (column 2, renamed); keep one: drop this rename, or rename or remove the other column in the file"
+        );
+        let err = layout(
+            "hh,size,persons,monthly_income\n",
+            &options(
+                None,
+                &[
+                    ("hh", "household_id"),
+                    ("size", "members"),
+                    ("persons", "members"),
+                ],
+            ),
+        )
+        .expect_err("an error");
+        assert!(
+            err.starts_with("--rename persons=members: two columns would both be input `members`: `size` (column 2, renamed by --rename size=members) and `persons` (column 3, renamed)"),
+            "{err}"
+        );
+        // Without a rename, a repeated name is the file's own duplicate.
+        let err = layout_err("household_id,members,Members,monthly_income\n");
+        assert!(
+            err.contains("column `Members` appears twice in the header (columns 2 and 3)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_wrong_delimiter_is_named() {
+        let text = "household_id,area,members,monthly_income\nA,rural,2,100\n";
+        let err = layout(text, &options(Some(b';'), &[])).expect_err("an error");
+        assert!(
+            err.contains("required column `household_id` is missing"),
+            "{err}"
+        );
+        assert!(
+            err.ends_with("\n  the header has one column; did you mean `-d ,`?"),
+            "{err}"
+        );
+        let err = layout(text.replace(',', ";"), &options(Some(b','), &[])).expect_err("an error");
+        assert!(err.ends_with("did you mean `-d ';'`?"), "{err}");
+        let err = layout(text.replace(',', "\t"), &options(Some(b'|'), &[])).expect_err("an error");
+        assert!(err.ends_with("did you mean `-d tab`?"), "{err}");
+    }
+
+    #[test]
+    fn a_million_column_header_is_listed_in_a_few_hundred_bytes() {
+        let mut text = String::from("household_id,area,monthly_income");
+        for i in 0..1_000_000 {
+            text.push_str(&format!(",c{i}"));
+        }
+        text.push('\n');
+        let err = layout_err(&text);
+        assert!(err.len() < 700, "{} bytes: {err}", err.len());
+        assert!(
+            err.contains("required column `members` is missing"),
+            "{err}"
+        );
+        assert!(err.contains(", c16, … and 999,983 more"), "{err}");
+    }
+
+    #[test]
+    fn header_errors_quote_long_names_cut_short() {
+        let name = "x".repeat(1 << 20);
+        let err = layout_err(&format!(
+            "household_id,{name},{name},members,monthly_income\n"
+        ));
+        assert!(err.len() < 300, "{} bytes: {err:.300}", err.len());
+        assert!(
+            err.contains("appears twice in the header (columns 2 and 3)"),
+            "{err}"
+        );
+        let err = layout_err(&format!("household_id,area,{name},monthly_income\n"));
+        assert!(err.len() < 700, "{} bytes: {err:.700}", err.len());
+    }
+
+    #[test]
+    fn reject_messages_quote_cells_cut_short_and_escaped() {
+        let policy = default_policy();
+        let options = options(None, &[]);
+        let src = source(&b"household_id,area,members,monthly_income\n"[..], &options);
+        let layout = Layout::new(&policy, &src, &options).unwrap();
+        let parser = RowParser::new(&policy, &layout);
+        let mut slots = vec![0.0; policy.slot_count];
+        let long = "9".repeat(500_000);
+        let zeros_then_51 = format!("{}51", "0".repeat(500_000));
+        let cases: [(&[&str], RejectCode, &str); 5] = [
+            (
+                &["A", "rural", &zeros_then_51, "1"],
+                RejectCode::OutOfRange,
+                "0000…` is out of range: must be ≤ 50",
+            ),
+            (
+                &["A", "rural", "2", &format!("{long}x")],
+                RejectCode::InvalidValue,
+                "is not a number",
+            ),
+            (
+                &["A", "rural", &long, "1"],
+                RejectCode::OutOfRange,
+                "9999…` is too large",
+            ),
+            (
+                &["A", "\x1b[2Jrural", "2", "1"],
+                RejectCode::InvalidValue,
+                "`\\u{1b}[2Jrural` is not an allowed value",
+            ),
+            (
+                &["A", &"u".repeat(500_000), "2", "1"],
+                RejectCode::InvalidValue,
+                "is not an allowed value",
+            ),
+        ];
+        for (cells, code, says) in cases {
+            let record = csv::ByteRecord::from(cells.to_vec());
+            let reject = parser.parse(&record, 7, &mut slots).expect_err("a reject");
+            assert_eq!(reject.code, code, "{reject}");
+            assert!(reject.message.contains(says), "{}", reject.message);
+            assert!(reject.message.len() < 400, "{} bytes", reject.message.len());
+            assert!(!reject.message.contains('\x1b'), "{:?}", reject.message);
+        }
+        let id = vec![b'I'; 500_000];
+        let reject = parser.duplicate_reject(9, &id, 3);
+        assert!(reject.message.len() < 200, "{} bytes", reject.message.len());
+        assert!(
+            reject.to_string().len() < 400,
+            "{} bytes",
+            reject.to_string().len()
+        );
+    }
+
+    #[test]
+    fn a_long_list_of_allowed_values_is_cut_short() {
+        let values: Vec<String> = (0..10_000).map(|i| format!("\"v{i}\"")).collect();
+        let toml = DEFAULT_POLICY_TOML.replacen(
+            "values = [\"urban\", \"rural\"]",
+            &format!("values = [\"urban\", \"rural\", {}]", values.join(", ")),
+            1,
+        );
+        let policy = Policy::load("big.toml", &toml, &LoadOptions::default()).unwrap();
+        let options = options(None, &[]);
+        let src = source(&b"household_id,area,members,monthly_income\n"[..], &options);
+        let layout = Layout::new(&policy, &src, &options).unwrap();
+        let parser = RowParser::new(&policy, &layout);
+        let mut slots = vec![0.0; policy.slot_count];
+        let record = csv::ByteRecord::from(vec!["A", "urbn", "2", "1"]);
+        let reject = parser.parse(&record, 2, &mut slots).expect_err("a reject");
+        assert!(
+            reject.message.len() < 500,
+            "{} bytes: {}",
+            reject.message.len(),
+            reject.message
+        );
+        assert!(
+            reject.message.contains("urban, rural, v0, "),
+            "{}",
+            reject.message
+        );
+        assert!(
+            reject
+                .message
+                .contains("… and 9,982 more (did you mean `urban`?)"),
+            "{}",
+            reject.message
+        );
     }
 }

@@ -77,7 +77,12 @@ impl fmt::Display for Reject {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "line {}", self.line)?;
         if !self.household_id.is_empty() {
-            write!(f, " (household {})", self.household_id)?;
+            // The id is the file's text: show it cut short and with control characters escaped.
+            write!(
+                f,
+                " (household {})",
+                super::excerpt(self.household_id.as_bytes(), 100)
+            )?;
         }
         if !self.column.is_empty() {
             write!(f, ", {}", self.column)?;

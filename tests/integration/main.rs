@@ -4,6 +4,7 @@ mod assess;
 mod blank_rows;
 mod budget;
 mod explain;
+mod header_reading;
 mod hostile;
 mod input_errors;
 mod large_batch;
