@@ -231,7 +231,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
             }
             if !layout.unused.is_empty() {
                 writeln!(out, "\ncolumns the policy does not use:")?;
-                writeln!(out, "  {}", layout.unused.join(", "))?;
+                writeln!(out, "  {}", crate::input::list_names(&layout.unused))?;
             }
             if !gather.by_code.is_empty() {
                 writeln!(out, "\nrejects by reason:")?;

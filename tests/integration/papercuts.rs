@@ -137,3 +137,29 @@ fn ci_builds_the_docs_with_warnings_as_errors() {
     let ci = crate::util::repo_text(".ci/run");
     assert!(ci.contains("RUSTDOCFLAGS=\"-D warnings\" cargo doc"));
 }
+
+// See: issue 12 (no message quotes more than a few hundred bytes of input).
+#[test]
+fn validate_lists_a_few_unused_columns_not_thousands() {
+    let dir = Dir::new();
+    let sample = crate::util::repo_text("data/sample-households.csv");
+    let mut lines = sample.lines();
+    let header = lines.next().unwrap();
+    let row = lines.next().unwrap();
+    let extra: Vec<String> = (0..5_000).map(|i| format!("extra_column_{i}")).collect();
+    let blanks = ",".repeat(extra.len());
+    dir.write(
+        "wide.csv",
+        format!("{header},{}\n{row}{blanks}\n", extra.join(",")),
+    );
+    let out = dir.run(&["validate", "wide.csv"]);
+    out.assert_code(0);
+    let listed = out
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("columns the policy does not use"))
+        .nth(1)
+        .unwrap_or_else(|| out.fail("no unused-column list"));
+    assert!(listed.len() < 700, "{} bytes", listed.len());
+    assert!(listed.contains("… and 4,980 more"), "{listed}");
+}
