@@ -59,6 +59,8 @@ pub struct Options {
     pub chunk_bytes: usize,
     /// Stop at the first reject (in input order).
     pub strict: bool,
+    /// Validation: report every bad cell of a rejected row, not only the first.
+    pub all_errors: bool,
 }
 
 impl Default for Options {
@@ -68,6 +70,7 @@ impl Default for Options {
             threads,
             chunk_bytes: default_chunk_bytes(threads),
             strict: false,
+            all_errors: false,
         }
     }
 }
@@ -128,6 +131,11 @@ pub enum PipelineError {
 /// Receives rejects in input order.
 pub trait RejectSink {
     fn reject(&mut self, reject: &Reject) -> io::Result<()>;
+    /// Another problem of the row just rejected (validation with
+    /// `all_errors`): not a row of its own, so not in the totals.
+    fn also(&mut self, _problem: &Reject) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Rejects kept in memory (tests and small runs).
@@ -150,8 +158,10 @@ struct Row {
     /// (Offsets are `usize`: one batch's output can pass 4 GiB when a
     /// policy writes long reasons.)
     end: usize,
-    /// Rejected: index in `Batch::rejects`.
+    /// Rejected: index in `Batch::rejects`; the row's further problems
+    /// (validation with `all_errors`) follow it there.
     reject: usize,
+    more: usize,
     /// Counted in the batch's summary: its index there (`u32::MAX`: not counted).
     /// A batch holds fewer than 2³¹ rows (each takes at least two bytes of a
     /// chunk, and `--chunk-bytes` is a `u32`).
@@ -171,6 +181,7 @@ impl Row {
             id,
             end: usize::MAX,
             reject: 0,
+            more: 0,
             fact: u32::MAX,
             eligible: false,
             priority: 0,
@@ -336,6 +347,8 @@ struct Plan<'a> {
     job: Job,
     summary: Option<&'a Spec>,
     ranking: Option<&'a Ranking>,
+    /// Every bad cell of a rejected row is reported (validation only).
+    all_errors: bool,
 }
 
 impl Plan<'_> {
@@ -401,6 +414,8 @@ struct Worker<'p> {
     ranking: Option<&'p Ranking>,
     /// The current row's `--by` value.
     key: Vec<u8>,
+    /// Report every bad cell of a rejected row (validation).
+    all_errors: bool,
 }
 
 impl<'p> Worker<'p> {
@@ -426,6 +441,7 @@ impl<'p> Worker<'p> {
             summary: plan.summary,
             ranking: plan.ranking,
             key: Vec::new(),
+            all_errors: plan.all_errors,
         }
     }
 
@@ -561,8 +577,16 @@ impl<'p> Worker<'p> {
                 row.end = batch.out.len();
             }
             Err(reject) => {
-                batch.rejects.push(*reject);
-                row.reject = batch.rejects.len() - 1;
+                row.reject = batch.rejects.len();
+                if self.all_errors {
+                    self.parser
+                        .more_bad_cells(record, line, &reject, &mut batch.rejects);
+                    // The first problem goes first.
+                    batch.rejects.insert(row.reject, *reject);
+                    row.more = batch.rejects.len() - row.reject - 1;
+                } else {
+                    batch.rejects.push(*reject);
+                }
             }
         }
         batch.rows.push(row);
@@ -586,6 +610,8 @@ struct Merger<'a, 'p> {
     ranked: u64,
     /// Writing pass: the ranking whose batches this pass must see again.
     ranking: Option<&'p Ranking>,
+    /// Report every problem of a rejected row (validation).
+    all_errors: bool,
     /// Facts of the current batch to take out of its summary (duplicates).
     dropped: Vec<u32>,
 }
@@ -600,6 +626,10 @@ impl Merger<'_, '_> {
             self.totals.rejects_by_code[i] += 1;
         }
         self.rejects.reject(r).map_err(PipelineError::Output)
+    }
+
+    fn also(&mut self, problem: &Reject) -> Result<(), PipelineError> {
+        self.rejects.also(problem).map_err(PipelineError::Output)
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<(), PipelineError> {
@@ -676,8 +706,14 @@ impl Merger<'_, '_> {
                     Some(first) if !self.parser.failed_before_id(original) => {
                         let dup = self.parser.duplicate_reject(row.line, id, first);
                         self.reject(&dup)?;
+                        if self.all_errors {
+                            self.also(original)?;
+                        }
                     }
                     _ => self.reject(original)?,
+                }
+                for problem in &batch.rejects[row.reject + 1..row.reject + 1 + row.more] {
+                    self.also(problem)?;
                 }
             }
         }
@@ -744,6 +780,7 @@ pub fn assess_with(
         job: Job::Assess(format),
         summary: extras.summary,
         ranking: extras.ranking,
+        all_errors: false,
     };
     let done = run(policy, layout, source, plan, out, rejects, options)?;
     Ok(Outcome {
@@ -773,6 +810,7 @@ pub fn rank(
         job: Job::Rank,
         summary: None,
         ranking: None,
+        all_errors: false,
     };
     let done = run(
         policy,
@@ -800,6 +838,7 @@ pub fn validate(
         job: Job::Validate,
         summary: None,
         ranking: None,
+        all_errors: options.all_errors,
     };
     Ok(run(
         policy,
@@ -855,6 +894,7 @@ fn run(
         collector: (plan.job == Job::Rank).then(Collector::default),
         ranked: 0,
         ranking: plan.ranking,
+        all_errors: plan.all_errors,
         dropped: Vec::new(),
     };
     let Source {

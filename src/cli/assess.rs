@@ -428,6 +428,7 @@ fn assess(args: &AssessArgs, input_path: &str, plan: &Plan<'_>) -> anyhow::Resul
         chunk_bytes: args
             .chunk_bytes
             .map_or_else(|| pipeline::default_chunk_bytes(threads), |b| b as usize),
+        all_errors: false,
     };
     let name = csv_in.name.clone();
     let strict_stop = |reject: Box<Reject>| {

@@ -119,6 +119,14 @@ pub struct ValidateArgs {
     /// How many line numbers to list per reason and per column.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub examples: usize,
+    /// Report every bad cell of a row, so that a survey is fixed in one round
+    /// (the default). Counts by reason and by column then count bad cells; rows
+    /// read = valid + rejected still counts rows.
+    #[arg(long, overrides_with = "first_error")]
+    pub all_errors: bool,
+    /// Report only the first bad cell of each row, as `assess` does.
+    #[arg(long)]
+    pub first_error: bool,
     /// Worker threads [default: every core; at most 4 per core: a larger value is
     /// lowered, with a warning].
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]

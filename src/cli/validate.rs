@@ -55,6 +55,8 @@ impl Tally {
 
 /// Gathers rejects (in input order) and optionally writes them to a file.
 struct Gather {
+    /// Problems found: one per rejected row, plus its further bad cells.
+    problems: u64,
     by_code: BTreeMap<RejectCode, Tally>,
     by_column: BTreeMap<String, Tally>,
     keep: usize,
@@ -63,6 +65,19 @@ struct Gather {
 
 impl RejectSink for Gather {
     fn reject(&mut self, r: &Reject) -> io::Result<()> {
+        self.problem(r)
+    }
+
+    /// A further bad cell of the row just rejected: counted by reason and by
+    /// column, and listed in the rejects file (under the same line).
+    fn also(&mut self, r: &Reject) -> io::Result<()> {
+        self.problem(r)
+    }
+}
+
+impl Gather {
+    fn problem(&mut self, r: &Reject) -> io::Result<()> {
+        self.problems += 1;
         self.by_code.entry(r.code).or_default().add(r, self.keep);
         let column = if r.column.is_empty() {
             "(whole row)".to_string()
@@ -143,15 +158,19 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
         warn_defaulted(&policy, &source, &layout);
     }
     let mut gather = Gather {
+        problems: 0,
         by_code: BTreeMap::new(),
         by_column: BTreeMap::new(),
         keep: args.examples,
         file,
     };
     let name = source.name.clone();
+    let threads = thread_count(args.threads);
     let run_options = pipeline::Options {
-        threads: thread_count(args.threads),
-        ..Default::default()
+        threads,
+        chunk_bytes: pipeline::default_chunk_bytes(threads),
+        strict: false,
+        all_errors: !args.first_error,
     };
     let totals = pipeline::validate(&policy, &layout, source, &mut gather, &run_options)?;
     if let Some((mut f, buf)) = gather.file.take() {
@@ -191,6 +210,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
                 "valid": totals.decided,
                 "rejected": totals.rejected,
                 "blank_rows_skipped": totals.skipped,
+                "problems": gather.problems,
                 "rejects_by_code": by_code,
                 "rejects_by_column": by_column,
                 "defaulted_columns": defaulted.iter().map(|(n, d)| json!({"input": n, "default": d})).collect::<Vec<_>>(),
@@ -234,7 +254,16 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
                 writeln!(out, "  {}", crate::input::list_names(&layout.unused))?;
             }
             if !gather.by_code.is_empty() {
-                writeln!(out, "\nrejects by reason:")?;
+                if gather.problems > totals.rejected {
+                    writeln!(
+                        out,
+                        "\nrejects by reason (every bad cell of a row: {} in {}):",
+                        super::counted(gather.problems, "problem", "problems"),
+                        super::counted(totals.rejected, "row", "rows")
+                    )?;
+                } else {
+                    writeln!(out, "\nrejects by reason:")?;
+                }
                 for (code, t) in &gather.by_code {
                     writeln!(
                         out,

@@ -699,23 +699,9 @@ impl<'p> RowParser<'p> {
             // declared order, that fails, for the reject.
             for (i, (plan, slot)) in self.plan.iter().zip(slots.iter_mut()).enumerate() {
                 let raw = self.raw_cell(record, plan);
-                if raw.is_empty() {
-                    if plan.required {
-                        return Err(self.cell_reject(record, line, i, raw, None));
-                    }
-                    *slot = plan.default;
-                    continue;
-                }
-                let parsed = match plan.kind {
-                    CellKind::Text => cell::check_text(raw),
-                    CellKind::Integer => cell::parse_integer(raw),
-                    CellKind::Number => cell::parse_number(raw),
-                    CellKind::Bool => cell::parse_bool(raw),
-                    CellKind::Enum(e) => self.find_enum(e, raw),
-                };
-                match parsed {
-                    Ok(v) if v >= plan.min && v <= plan.max && v.is_finite() => *slot = v,
-                    other => return Err(self.cell_reject(record, line, i, raw, Some(other))),
+                match self.cell_value(plan, raw) {
+                    Ok(v) => *slot = v,
+                    Err(problem) => return Err(self.cell_reject(record, line, i, raw, problem)),
                 }
             }
         }
@@ -746,6 +732,69 @@ impl<'p> RowParser<'p> {
             }
         }
         Ok(())
+    }
+
+    /// Every bad cell of a row that [`RowParser::parse`] rejected for one,
+    /// in declared input order, after that first one (`layak validate`, which
+    /// shows all of a row's problems so that a survey is fixed in one round).
+    /// Nothing is added for a row rejected as a whole (field count, a cell
+    /// over the size limit, a failed check).
+    pub fn more_bad_cells<R: Fields + ?Sized>(
+        &self,
+        record: &R,
+        line: u64,
+        first: &Reject,
+        out: &mut Vec<Reject>,
+    ) {
+        let per_cell = matches!(
+            first.code,
+            RejectCode::MissingRequired | RejectCode::InvalidValue | RejectCode::OutOfRange
+        );
+        if !per_cell || record.len() != self.layout.field_count {
+            return;
+        }
+        let Some(after) = self
+            .policy
+            .inputs
+            .iter()
+            .position(|i| i.name == first.column)
+        else {
+            return;
+        };
+        for (i, plan) in self.plan.iter().enumerate().skip(after + 1) {
+            let raw = self.raw_cell(record, plan);
+            if let Err(problem) = self.cell_value(plan, raw) {
+                out.push(*self.cell_reject(record, line, i, raw, problem));
+            }
+        }
+    }
+
+    /// One cell's value (its default when empty), or what is wrong with it
+    /// as [`RowParser::cell_reject`] takes it (`None`: empty but required).
+    #[allow(clippy::type_complexity)]
+    fn cell_value(
+        &self,
+        plan: &CellPlan,
+        raw: &[u8],
+    ) -> Result<f64, Option<Result<f64, cell::CellError>>> {
+        if raw.is_empty() {
+            return if plan.required {
+                Err(None)
+            } else {
+                Ok(plan.default)
+            };
+        }
+        let parsed = match plan.kind {
+            CellKind::Text => cell::check_text(raw),
+            CellKind::Integer => cell::parse_integer(raw),
+            CellKind::Number => cell::parse_number(raw),
+            CellKind::Bool => cell::parse_bool(raw),
+            CellKind::Enum(e) => self.find_enum(e, raw),
+        };
+        match parsed {
+            Ok(v) if v >= plan.min && v <= plan.max && v.is_finite() => Ok(v),
+            other => Err(Some(other)),
+        }
     }
 
     #[inline(always)]

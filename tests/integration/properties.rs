@@ -53,6 +53,7 @@ fn run(
         threads,
         chunk_bytes: chunk,
         strict: false,
+        all_errors: false,
     };
     let totals = pipeline::assess(
         policy,
