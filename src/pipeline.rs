@@ -1087,6 +1087,7 @@ mod tests {
             threads: 1,
             chunk_bytes: 500,
             strict: false,
+            all_errors: false,
         };
         let (_, ranking) = rank(&policy, &layout, first, &small, 50_000_000).unwrap();
         assert!(ranking.batches() > 3);
