@@ -40,8 +40,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use crate::engine::{Engine, Scratch};
-use crate::input::chunk::count_breaks;
-use crate::input::record::{QuoteFree, is_blank};
+use crate::input::record::{LineCounter, QuoteFree, chunk_reader, is_blank};
 use crate::input::{
     self, ChunkStart, Fields, IdSet, InputError, Layout, Reject, RejectCode, RowParser, Source,
 };
@@ -217,94 +216,6 @@ impl Default for Batch {
             summary: BatchAcc::default(),
             skipped: 0,
         }
-    }
-}
-
-/// Line numbers of the records of one chunk: line breaks (`\n`, `\r\n`, a
-/// lone `\r`) before each record's first byte. The csv reader's own count
-/// sees only `\n` and counts blank lines before a record as part of it;
-/// without any `\r` in the chunk its count plus those blank lines is exact,
-/// and cheaper than counting ourselves.
-pub struct LineCounter {
-    /// The chunk is read behind one extra `\n` (see [`chunk_reader`]).
-    shifted: bool,
-    has_cr: bool,
-    first_line: u64,
-    cursor: usize,
-    line: u64,
-    prev: u8,
-}
-
-/// A csv reader over one chunk. `csv-core` drops a UTF-8 byte-order mark at
-/// the start of its input, which is right for a file but wrong for a chunk
-/// that happens to start with one (it is data there, and dropping it would
-/// make the output depend on where chunks are cut): such a chunk is read
-/// behind a blank line, which the reader skips; [`LineCounter`] accounts for it.
-pub fn chunk_reader(data: &[u8], delimiter: u8) -> csv::Reader<Box<dyn io::Read + '_>> {
-    let input: Box<dyn io::Read + '_> = if data.starts_with(BOM) {
-        Box::new(io::Read::chain(&b"\n"[..], data))
-    } else {
-        Box::new(data)
-    };
-    csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(input)
-}
-
-const BOM: &[u8] = b"\xEF\xBB\xBF";
-
-impl LineCounter {
-    pub fn new(data: &[u8], start: ChunkStart) -> LineCounter {
-        LineCounter {
-            shifted: data.starts_with(BOM),
-            has_cr: memchr::memchr(b'\r', data).is_some(),
-            first_line: start.line,
-            cursor: 0,
-            line: start.line,
-            prev: start.before,
-        }
-    }
-
-    /// The line of the record the csv reader just read at `pos` (records in order).
-    pub fn line_of(&mut self, data: &[u8], pos: Option<&csv::Position>) -> u64 {
-        // Undo the blank line `chunk_reader` put before a chunk starting with a BOM.
-        let mut adjusted;
-        let pos = match pos {
-            Some(p) if self.shifted => {
-                adjusted = p.clone();
-                adjusted
-                    .set_byte(p.byte().saturating_sub(1))
-                    .set_line(p.line().saturating_sub(1).max(1));
-                Some(&adjusted)
-            }
-            other => other,
-        };
-        if self.has_cr {
-            let mut start = pos
-                .map_or(self.cursor, |p| p.byte() as usize)
-                .max(self.cursor);
-            while matches!(data.get(start), Some(b'\r' | b'\n')) {
-                start += 1;
-            }
-            let start = start.min(data.len());
-            self.line += count_breaks(&data[self.cursor..start], self.prev);
-            if start > self.cursor {
-                self.prev = data[start - 1];
-            }
-            self.cursor = start;
-        } else if let Some(p) = pos {
-            let blank = data
-                .get(p.byte() as usize..)
-                .map_or(0, |rest| rest.iter().take_while(|&&b| b == b'\n').count());
-            // A `\n` opening the chunk right after a `\r` (a CRLF cut in two)
-            // belongs to the previous line break: the reader counted it (in
-            // `blank` for the first record, in `line()` for the others).
-            let paired = u64::from(self.prev == b'\r' && data.first() == Some(&b'\n'));
-            self.line = (self.first_line + p.line() - 1 + blank as u64).saturating_sub(paired);
-        }
-        self.line
     }
 }
 

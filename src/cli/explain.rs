@@ -9,9 +9,10 @@ use super::{ExplainArgs, ExplainFormat, UsageError};
 use crate::ExitStatus;
 use crate::engine::Engine;
 use crate::engine::trace::{self, Rule, Trace};
+use crate::input::record::{LineCounter, chunk_reader};
 use crate::input::{self, RowParser, cell};
 use crate::numfmt;
-use crate::pipeline::{LineCounter, chunk_reader, evaluation_reject};
+use crate::pipeline::evaluation_reject;
 
 pub const EXAMPLES: &str = "\
 Examples:

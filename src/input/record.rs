@@ -6,9 +6,12 @@
 //! `\r` or `\r\n`; empty lines are skipped; fields are split at the delimiter.
 //! [`QuoteFree`] splits such a chunk in place, with no copy, in one pass over
 //! its bytes; a chunk holding any `"` goes through the `csv` crate instead.
-//! Both give the same records and line numbers (tested against each other).
+//! Both give the same records and line numbers (tested against each other):
+//! [`chunk_reader`] and [`LineCounter`] are that slower path.
 
-use super::chunk::count_breaks;
+use std::io;
+
+use super::chunk::{ChunkStart, count_breaks};
 
 /// The fields of one CSV record.
 pub trait Fields {
@@ -234,11 +237,98 @@ fn zero_bytes(word: u64) -> u64 {
     !(((word & LOW_SEVEN) + LOW_SEVEN) | word | LOW_SEVEN)
 }
 
+/// Line numbers of the records of one chunk: line breaks (`\n`, `\r\n`, a
+/// lone `\r`) before each record's first byte. The csv reader's own count
+/// sees only `\n` and counts blank lines before a record as part of it;
+/// without any `\r` in the chunk its count plus those blank lines is exact,
+/// and cheaper than counting ourselves.
+pub struct LineCounter {
+    /// The chunk is read behind one extra `\n` (see [`chunk_reader`]).
+    shifted: bool,
+    has_cr: bool,
+    first_line: u64,
+    cursor: usize,
+    line: u64,
+    prev: u8,
+}
+
+/// A csv reader over one chunk. `csv-core` drops a UTF-8 byte-order mark at
+/// the start of its input, which is right for a file but wrong for a chunk
+/// that happens to start with one (it is data there, and dropping it would
+/// make the output depend on where chunks are cut): such a chunk is read
+/// behind a blank line, which the reader skips; [`LineCounter`] accounts for it.
+pub fn chunk_reader(data: &[u8], delimiter: u8) -> csv::Reader<Box<dyn io::Read + '_>> {
+    let input: Box<dyn io::Read + '_> = if data.starts_with(BOM) {
+        Box::new(io::Read::chain(&b"\n"[..], data))
+    } else {
+        Box::new(data)
+    };
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(input)
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+impl LineCounter {
+    pub fn new(data: &[u8], start: ChunkStart) -> LineCounter {
+        LineCounter {
+            shifted: data.starts_with(BOM),
+            has_cr: memchr::memchr(b'\r', data).is_some(),
+            first_line: start.line,
+            cursor: 0,
+            line: start.line,
+            prev: start.before,
+        }
+    }
+
+    /// The line of the record the csv reader just read at `pos` (records in order).
+    pub fn line_of(&mut self, data: &[u8], pos: Option<&csv::Position>) -> u64 {
+        // Undo the blank line `chunk_reader` put before a chunk starting with a BOM.
+        let mut adjusted;
+        let pos = match pos {
+            Some(p) if self.shifted => {
+                adjusted = p.clone();
+                adjusted
+                    .set_byte(p.byte().saturating_sub(1))
+                    .set_line(p.line().saturating_sub(1).max(1));
+                Some(&adjusted)
+            }
+            other => other,
+        };
+        if self.has_cr {
+            let mut start = pos
+                .map_or(self.cursor, |p| p.byte() as usize)
+                .max(self.cursor);
+            while matches!(data.get(start), Some(b'\r' | b'\n')) {
+                start += 1;
+            }
+            let start = start.min(data.len());
+            self.line += count_breaks(&data[self.cursor..start], self.prev);
+            if start > self.cursor {
+                self.prev = data[start - 1];
+            }
+            self.cursor = start;
+        } else if let Some(p) = pos {
+            let blank = data
+                .get(p.byte() as usize..)
+                .map_or(0, |rest| rest.iter().take_while(|&&b| b == b'\n').count());
+            // A `\n` opening the chunk right after a `\r` (a CRLF cut in two)
+            // belongs to the previous line break: the reader counted it (in
+            // `blank` for the first record, in `line()` for the others).
+            let paired = u64::from(self.prev == b'\r' && data.first() == Some(&b'\n'));
+            self.line = (self.first_line + p.line() - 1 + blank as u64).saturating_sub(paired);
+        }
+        self.line
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::input::ChunkStart;
-    use crate::pipeline::{LineCounter, chunk_reader};
     use proptest::prelude::*;
 
     /// Records (fields and lines) as the csv crate and [`LineCounter`] give them.
