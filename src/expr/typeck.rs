@@ -329,13 +329,7 @@ impl Checker<'_> {
         span: Span,
         bare: bool,
     ) -> Result<Typed, ExprError> {
-        let values = self.scope.enum_values(id);
-        let lower = text.to_lowercase();
-        let index = values
-            .iter()
-            .position(|v| v == text)
-            .or_else(|| values.iter().position(|v| v.to_lowercase() == lower));
-        match index {
+        match self.scope.enum_value_index(id, text) {
             Some(i) => Ok(Typed::new(TKind::Const(i as f64), Type::Enum(id), span)),
             None => Err(self.bad_enum_value(text, id, span, bare)),
         }
@@ -353,7 +347,8 @@ impl Checker<'_> {
                     .with_help(format!("did you mean `{name}`?"));
             }
         }
-        let mut help = format!("allowed values: {}", values.join(", "));
+        // A policy's enum may hold 100,000 values: name the first few only.
+        let mut help = format!("allowed values: {}", crate::policy::quote_list(values));
         if let Some(v) = near_value {
             help.push_str(&format!("; did you mean `{v}`?"));
         }

@@ -402,6 +402,47 @@ pub fn is_valid_date(s: &str) -> bool {
     (1..=days).contains(&d)
 }
 
+/// How many items of a list a message names before "… and N more".
+pub const MESSAGE_LIST_ITEMS: usize = 20;
+/// The most bytes of policy text one message quotes (a list, a line).
+pub const MESSAGE_QUOTE_BYTES: usize = 300;
+
+/// `text` cut to at most `max` bytes (at a character boundary), with `…`
+/// when something was cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+/// A list for a message, `a, b, c`: at most [`MESSAGE_LIST_ITEMS`] items and
+/// about [`MESSAGE_QUOTE_BYTES`] bytes, then `… and N more`, so that a
+/// 100,000-value enum does not fill the terminal.
+pub fn quote_list<S: AsRef<str>>(items: &[S]) -> String {
+    let mut out = String::new();
+    let mut shown = 0;
+    for item in items {
+        if shown == MESSAGE_LIST_ITEMS || out.len() >= MESSAGE_QUOTE_BYTES {
+            break;
+        }
+        if shown > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&shorten(item.as_ref(), 60));
+        shown += 1;
+    }
+    let rest = items.len() - shown;
+    if rest > 0 {
+        out.push_str(&format!(", … and {rest} more"));
+    }
+    out
+}
+
 /// FNV-1a, 64 bits: a stable content fingerprint (not a security hash).
 pub fn fnv1a64(parts: &[&[u8]]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -435,6 +476,26 @@ mod tests {
         assert!(!is_valid_date("2024-13-01"));
         assert!(!is_valid_date("2024-1-01"));
         assert!(is_valid_date(&today()));
+    }
+
+    #[test]
+    fn quoted_lists_are_bounded() {
+        let few = ["urban", "rural"];
+        assert_eq!(quote_list(&few), "urban, rural");
+        let many: Vec<String> = (0..100_000).map(|i| format!("v{i}")).collect();
+        let text = quote_list(&many);
+        assert!(text.starts_with("v0, v1, v2, "), "{text}");
+        assert!(text.ends_with(", … and 99980 more"), "{text}");
+        assert!(text.len() < 400, "{} bytes", text.len());
+        // Long items are cut too, and the byte budget ends the list early.
+        let long: Vec<String> = (0..50)
+            .map(|i| format!("{i}{}", "x".repeat(5000)))
+            .collect();
+        let text = quote_list(&long);
+        assert!(text.len() < 500, "{} bytes", text.len());
+        assert!(text.contains("… and "), "{text}");
+        assert_eq!(shorten("héllo", 2), "h…");
+        assert_eq!(shorten("abc", 3), "abc");
     }
 
     #[test]
