@@ -210,7 +210,11 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
     warn_defaulted(&policy, &csv_in, &layout);
     let by = match &args.by {
         Some(name) => {
-            Some(summary::By::resolve(&policy, &layout, &csv_in.header, name).map_err(UsageError)?)
+            let by = summary::By::resolve(&policy, &layout, &csv_in.header, name);
+            Some(
+                by.map_err(UsageError)?
+                    .with_max_groups(args.max_groups.map(|n| n as usize)),
+            )
         }
         None => None,
     };
@@ -307,6 +311,10 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
         Err(PipelineError::Strict(reject)) => return Err(strict_stop(reject)),
         Err(e) => return Err(e.into()),
     };
+    // Too many --by groups: fatal, before any output file is committed.
+    if let Some(summary) = &outcome.summary {
+        summary.check_groups(&spec)?;
+    }
     let totals = outcome.totals;
     if let Some((first, ranking)) = &ranking {
         if *first != totals || outcome.ranked != ranking.eligible {

@@ -402,6 +402,17 @@ pub fn is_valid_date(s: &str) -> bool {
     (1..=days).contains(&d)
 }
 
+/// The singular or the plural of a noun for a count: `1 input`, `0 inputs`,
+/// `2 inputs`.
+///
+/// ```
+/// assert_eq!(layak::policy::noun(1, "row", "rows"), "row");
+/// assert_eq!(layak::policy::noun(0, "row", "rows"), "rows");
+/// ```
+pub fn noun<'a>(count: u128, one: &'a str, many: &'a str) -> &'a str {
+    if count == 1 { one } else { many }
+}
+
 /// How many items of a list a message names before "… and N more".
 pub const MESSAGE_LIST_ITEMS: usize = 20;
 /// The most bytes of policy text one message quotes (a list, a line).
