@@ -5,6 +5,7 @@ mod budget;
 mod explain;
 mod hostile;
 mod input_errors;
+mod misc_reliability;
 mod output;
 mod policy_errors;
 mod policy_test;
