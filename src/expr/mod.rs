@@ -54,6 +54,12 @@ pub trait Scope {
     }
     /// A human name for enum `id` in messages (e.g. the input `area`).
     fn enum_label(&self, id: EnumId) -> &str;
+    /// Whether an error may search for a "did you mean" suggestion (a search
+    /// reads every name or value). A scope may allow only so many, so that a
+    /// policy with thousands of errors is not checked in quadratic time.
+    fn may_suggest(&self) -> bool {
+        true
+    }
     /// Every name in scope, for "did you mean" suggestions.
     fn names(&self) -> Vec<String>;
 }

@@ -339,8 +339,13 @@ impl Checker<'_> {
     #[inline(never)]
     fn bad_enum_value(&self, text: &str, id: EnumId, span: Span, bare: bool) -> ExprError {
         let values = self.scope.enum_values(id);
-        let near_value = suggest(text, values.iter().map(String::as_str));
-        if bare && near_value.is_none() {
+        let searching = self.scope.may_suggest();
+        let near_value = if searching {
+            suggest(text, values.iter().map(String::as_str))
+        } else {
+            None
+        };
+        if searching && bare && near_value.is_none() {
             let names = self.scope.names();
             if let Some(name) = suggest(text, names.iter().map(String::as_str)) {
                 return ExprError::new(span, format!("unknown name `{text}`"))
@@ -366,7 +371,11 @@ impl Checker<'_> {
     #[inline(never)]
     fn unknown_name(&self, name: &str, span: Span) -> ExprError {
         let err = ExprError::new(span, format!("unknown name `{name}`"));
-        let names = self.scope.names();
+        let names = if self.scope.may_suggest() {
+            self.scope.names()
+        } else {
+            Vec::new()
+        };
         if let Some(near) = suggest(name, names.iter().map(String::as_str)) {
             err.with_help(format!("did you mean `{near}`?"))
         } else if Builtin::from_name(name).is_some() {
