@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::{Scratch, Status};
 use crate::expr::{Program, Type};
-use crate::policy::{InputType, Period, Policy, Template};
+use crate::policy::{InputType, Period, Policy, Template, by_slot};
 
 /// One named value as a person reads it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -118,7 +118,7 @@ pub fn slot_type(policy: &Policy, slot: usize) -> Type {
             _ => Type::Number,
         };
     }
-    if let Some(d) = policy.derived.iter().find(|d| d.slot == slot) {
+    if let Some(d) = policy.derived_in(slot) {
         return d.ty;
     }
     if let Some(dep) = &policy.deprivation {
@@ -128,11 +128,11 @@ pub fn slot_type(policy: &Policy, slot: usize) -> Type {
         if dep.score_slot == slot {
             return Type::Number;
         }
-        if dep.indicators.iter().any(|i| i.slot == slot) {
+        if by_slot(&dep.indicators, slot, |i| i.slot).is_some() {
             return Type::Bool;
         }
     }
-    if policy.programs.iter().any(|p| p.granted_slot == slot) {
+    if by_slot(&policy.programs, slot, |p| p.granted_slot).is_some() {
         return Type::Bool;
     }
     Type::Number

@@ -1678,6 +1678,26 @@ default = 0
     }
 
     #[test]
+    fn every_slot_has_its_name() {
+        let p = load_ok(&chain(500));
+        for d in &p.derived {
+            assert_eq!(p.slot_name(d.slot), d.name);
+            assert!(p.derived_in(d.slot).is_some_and(|x| x.name == d.name));
+        }
+        assert!(p.derived_in(1).is_none());
+        assert!(p.derived_in(p.slot_count).is_none());
+        let p = Policy::default_policy(&LoadOptions::default()).unwrap();
+        let dep = p.deprivation.as_ref().unwrap();
+        for i in &dep.indicators {
+            assert_eq!(p.slot_name(i.slot), format!("indicator {}", i.id));
+        }
+        for prog in &p.programs {
+            assert_eq!(p.slot_name(prog.granted_slot), prog.id);
+        }
+        assert_eq!(p.slot_name(dep.score_slot), "deprivation_score");
+    }
+
+    #[test]
     fn duplicate_enum_values_are_found_by_hash() {
         let source = big_enum(3).replace("\"v2\"]", "\"v2\", \"V1\"]");
         let Err(e) = load("d.toml", &source, &LoadOptions::default()) else {

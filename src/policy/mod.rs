@@ -328,7 +328,7 @@ impl Policy {
         if let Some(i) = self.inputs.get(slot) {
             return i.name.clone();
         }
-        if let Some(d) = self.derived.iter().find(|d| d.slot == slot) {
+        if let Some(d) = self.derived_in(slot) {
             return d.name.clone();
         }
         if let Some(dep) = &self.deprivation {
@@ -338,14 +338,35 @@ impl Policy {
             if dep.status_slot == slot {
                 return "deprivation_status".into();
             }
-            if let Some(ind) = dep.indicators.iter().find(|i| i.slot == slot) {
+            if let Some(ind) = by_slot(&dep.indicators, slot, |i| i.slot) {
                 return format!("indicator {}", ind.id);
             }
         }
-        if let Some(p) = self.programs.iter().find(|p| p.granted_slot == slot) {
+        if let Some(p) = by_slot(&self.programs, slot, |p| p.granted_slot) {
             return p.id.clone();
         }
         format!("slot {slot}")
+    }
+
+    /// The derived value held in `slot`, if any, in constant time.
+    pub fn derived_in(&self, slot: usize) -> Option<&Derived> {
+        by_slot(&self.derived, slot, |d| d.slot)
+    }
+}
+
+/// The item of `items` held in `slot`. The checker gives consecutive slots
+/// in declared order, so the item is found by subtraction (a search per
+/// lookup made `explain` quadratic in the number of derived values); a search
+/// remains for a table that is not laid out so.
+pub(crate) fn by_slot<T>(items: &[T], slot: usize, slot_of: impl Fn(&T) -> usize) -> Option<&T> {
+    let first = slot_of(items.first()?);
+    let last = slot_of(items.last()?);
+    if slot < first || slot > last {
+        return None;
+    }
+    match items.get(slot - first) {
+        Some(item) if slot_of(item) == slot => Some(item),
+        _ => items.iter().find(|item| slot_of(item) == slot),
     }
 }
 
