@@ -1158,10 +1158,11 @@ impl Report {
             let values = noun(n as u128, "value", "values");
             let _ = writeln!(s, "  by {} ({n} {values}):", by.column);
             for g in by.groups.iter().take(SHOWN) {
+                // A cell can be megabytes: the JSON has it whole.
                 let value = if g.value.is_empty() {
-                    "(empty)"
+                    "(empty)".to_string()
                 } else {
-                    &g.value
+                    crate::policy::shorten(&g.value, 80)
                 };
                 let _ = write!(
                     s,
