@@ -74,7 +74,8 @@ pub struct By {
 /// `--by` met more distinct values than `--max-groups` allows.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "--by {column}: `{column}` has more than {} distinct values, the most groups a summary makes (--max-groups, default {})\n  group by a column with fewer values, or raise the limit with --max-groups N",
+    "--by {column}: more than {} distinct values of `{column}`, and a summary makes at most {} groups (--max-groups, default {})\n  group by a column with fewer values, or raise the limit with --max-groups N",
+    grouped(*.limit as u128),
     grouped(*.limit as u128),
     grouped(DEFAULT_MAX_GROUPS as u128)
 )]
@@ -1395,7 +1396,12 @@ mod tests {
             })
         );
         let message = total.check_groups(&spec).unwrap_err().to_string();
-        assert!(message.starts_with("--by village: `village` has more than 3 distinct values"));
+        assert!(
+            message.starts_with(
+                "--by village: more than 3 distinct values of `village`, and a summary makes at most 3 groups"
+            ),
+            "{message}"
+        );
 
         // Within the limit, across batches: no error.
         let mut total = Summary::default();

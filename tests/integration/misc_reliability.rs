@@ -133,7 +133,7 @@ fn by_with_more_groups_than_max_groups_is_fatal_and_writes_nothing() {
     let out = dir.run(&args);
     out.assert_code(1)
         .no_panic()
-        .stderr_has("--by household_id: `household_id` has more than 10 distinct values")
+        .stderr_has("--by household_id: more than 10 distinct values of `household_id`")
         .stderr_has("--max-groups");
     for name in ["out.csv", "rej.csv", "s.json"] {
         if dir.exists(name) {
@@ -175,7 +175,7 @@ fn by_stops_at_ten_thousand_groups_by_default() {
         "household_id",
     ])
     .assert_code(1)
-    .stderr_has("more than 10,000 distinct values");
+    .stderr_has("more than 10,000 distinct values of `household_id`");
     assert!(!dir.exists("out.csv") && !dir.exists("s.json"));
     // --max-groups without --by is a usage error, as is 0.
     dir.run(&["assess", file, "--summary", "s.json", "--max-groups", "5"])
