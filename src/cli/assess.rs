@@ -415,7 +415,11 @@ fn assess(args: &AssessArgs, input_path: &str, plan: &Plan<'_>) -> anyhow::Resul
     warn_defaulted(&policy, &csv_in, &layout);
     let by = match &args.by {
         Some(name) => {
-            Some(summary::By::resolve(&policy, &layout, &csv_in.header, name).map_err(UsageError)?)
+            let by = summary::By::resolve(&policy, &layout, &csv_in.header, name);
+            Some(
+                by.map_err(UsageError)?
+                    .with_max_groups(args.max_groups.map(|n| n as usize)),
+            )
         }
         None => None,
     };
@@ -485,6 +489,10 @@ fn assess(args: &AssessArgs, input_path: &str, plan: &Plan<'_>) -> anyhow::Resul
         Err(PipelineError::Strict(reject)) => return Err(strict_stop(reject)),
         Err(e) => return Err(e.into()),
     };
+    // Too many --by groups: fatal, before any output file is committed.
+    if let Some(summary) = &outcome.summary {
+        summary.check_groups(&spec)?;
+    }
     let totals = outcome.totals;
     if let Some((first, ranking)) = &ranking {
         if *first != totals || outcome.ranked != ranking.eligible {

@@ -10,9 +10,10 @@ use crate::ExitStatus;
 use crate::engine::Engine;
 use crate::engine::trace::{self, Rule, Trace};
 use crate::input::record::{LineCounter, chunk_reader};
-use crate::input::{self, RowParser, cell};
+use crate::input::{self, IdSet, RowParser, cell};
 use crate::numfmt;
 use crate::pipeline::evaluation_reject;
+use crate::policy::noun;
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -40,6 +41,10 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     let mut close: Vec<(usize, String)> = Vec::new();
     let mut rows = 0u64;
     let mut fallback = None;
+    // With --line, the ids of the rows before it: as in `assess`, a row whose
+    // id an earlier row claimed is a `duplicate_id` reject. (With --id the
+    // first row with that id is shown, which is the one that claims it.)
+    let mut claimed = args.line.map(|_| IdSet::default());
     let found = 'scan: loop {
         let Some(start) = chunker
             .next_chunk(1 << 18, &mut chunk)
@@ -56,7 +61,16 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
             rows += 1;
             let line = lines.line_of(&chunk, record.position());
             let hit = match (want_id, args.line) {
-                (_, Some(n)) => line == n,
+                (_, Some(n)) => {
+                    let first = parser
+                        .id_fingerprint(&record)
+                        .zip(claimed.as_mut())
+                        .and_then(|(fp, ids)| ids.claim_fingerprint(fp, line));
+                    if line == n {
+                        break 'scan Some((line, record.clone(), first));
+                    }
+                    false
+                }
                 (Some(id), None) => {
                     let cell = parser.id_cell(&record).unwrap_or_default();
                     if cell != id {
@@ -66,7 +80,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
                         // As in `assess`, a row with the wrong number of fields
                         // claims no id: prefer a later row that does.
                         if fallback.is_none() {
-                            fallback = Some((line, record.clone()));
+                            fallback = Some((line, record.clone(), None));
                         }
                         false
                     } else {
@@ -76,17 +90,18 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
                 (None, None) => false,
             };
             if hit {
-                break 'scan Some((line, record.clone()));
+                break 'scan Some((line, record.clone(), None));
             }
         }
     };
-    let Some((line, record)) = found else {
+    let Some((line, record, first)) = found else {
         let what = match (&args.id, args.line) {
             (_, Some(n)) => format!("no household starts on line {n}"),
             (Some(id), None) => format!("household `{id}` is not in the file"),
             (None, None) => String::new(),
         };
-        let mut msg = format!("{name}: {what} ({rows} rows read)");
+        let read = noun(u128::from(rows), "row", "rows");
+        let mut msg = format!("{name}: {what} ({rows} {read} read)");
         if !close.is_empty() {
             let ids: Vec<&str> = close.iter().map(|(_, s)| s.as_str()).collect();
             msg.push_str(&format!("\n  close ids: {}", ids.join(", ")));
@@ -104,6 +119,15 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
                 .decide(&mut s)
                 .map_err(|e| evaluation_reject(&parser, &record, line, &e))
         });
+    // The same precedence as `assess`: a duplicate id replaces a decision, and
+    // any reject except one at an input read before the id.
+    let parsed = match (first, parsed) {
+        (Some(first), Ok(())) => Err(duplicate(&parser, &record, line, first)),
+        (Some(first), Err(r)) if !parser.failed_before_id(&r) => {
+            Err(duplicate(&parser, &record, line, first))
+        }
+        (_, parsed) => parsed,
+    };
     let id_text =
         String::from_utf8_lossy(parser.text(&record, policy.fields.id_input)).into_owned();
     let mut out = io::stdout().lock();
@@ -158,6 +182,16 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
+fn duplicate(
+    parser: &RowParser<'_>,
+    record: &csv::ByteRecord,
+    line: u64,
+    first: u64,
+) -> input::Reject {
+    let id = parser.id_cell(record).unwrap_or_default();
+    parser.duplicate_reject(line, id, first)
+}
+
 /// Keep the few ids closest to `wanted` (bounded memory, whatever the file size).
 fn remember_close(close: &mut Vec<(usize, String)>, wanted: &[u8], cell: &[u8]) {
     if cell.is_empty() || cell.len().abs_diff(wanted.len()) > 3 {
@@ -190,6 +224,18 @@ fn uses(r: &Rule) -> String {
 fn money(x: f64) -> String {
     let mut out = Vec::new();
     numfmt::write_grouped(x, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// "month" for exactly 1, else "months" (durations may be fractional).
+fn months(n: f64) -> &'static str {
+    if n == 1.0 { "month" } else { "months" }
+}
+
+/// `x` with `decimals` decimals, rounded half up, never `-0.0…`.
+fn fixed(x: f64, decimals: u32) -> String {
+    let mut out = Vec::new();
+    numfmt::write_fixed(trace::unsigned_zero(x), decimals, &mut out);
     String::from_utf8_lossy(&out).into_owned()
 }
 
@@ -257,8 +303,12 @@ pub fn render_text(
             ));
         }
         o.push_str(&format!(
-            "  score {:.4} (sum of the deprived weights): {}; cutoffs vulnerable ≥ {:.4}, poor ≥ {:.4}, severe ≥ {:.4}\n",
-            dep.score, dep.status, dep.vulnerable_cutoff, dep.poor_cutoff, dep.severe_cutoff
+            "  score {} (sum of the deprived weights): {}; cutoffs vulnerable ≥ {}, poor ≥ {}, severe ≥ {}\n",
+            fixed(dep.score, 4),
+            dep.status,
+            fixed(dep.vulnerable_cutoff, 4),
+            fixed(dep.poor_cutoff, 4),
+            fixed(dep.severe_cutoff, 4)
         ));
     }
     o.push_str("\nPrograms (in declared order)\n");
@@ -275,10 +325,10 @@ pub fn render_text(
                     s.push_str(&format!(" (capped from {})", money(from)));
                 }
                 if let Some(d) = p.duration_months {
-                    s.push_str(&format!(", for {d} months"));
+                    s.push_str(&format!(", for {d} {}", months(d)));
                 }
                 if let Some(m) = p.starts_after_months {
-                    s.push_str(&format!(", starts after {m} months"));
+                    s.push_str(&format!(", starts after {m} {}", months(m)));
                 }
                 s
             }
@@ -328,8 +378,15 @@ pub fn render_text(
         None => o.push_str(": no earlier rule held)\n"),
     }
     if let Some((p, r)) = &t.priority {
-        o.push_str(&format!("Priority: {p:.1} = {}{}\n", r.expr, uses(r)));
+        o.push_str(&format!(
+            "Priority: {} = {}{}\n",
+            fixed(*p, 1),
+            r.expr,
+            uses(r)
+        ));
     }
-    o.push_str(&format!("Review after: {} months\n", t.review_after_months));
+    let review = t.review_after_months;
+    let unit = noun(u128::from(review), "month", "months");
+    o.push_str(&format!("Review after: {review} {unit}\n"));
     o
 }

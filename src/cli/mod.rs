@@ -271,6 +271,10 @@ pub struct AssessArgs {
     /// (e.g. region) or any other column of the file (needs --summary).
     #[arg(long, value_name = "COLUMN")]
     pub by: Option<String>,
+    /// The most groups `--by` makes (distinct values of COLUMN) [default: 10000]:
+    /// one more ends the run with an error and no output file is written.
+    #[arg(long, value_name = "N", requires = "by", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_groups: Option<u32>,
     /// Poverty measures count households instead of persons (needs --summary).
     #[arg(long)]
     pub unweighted: bool,

@@ -5,7 +5,7 @@ use std::io::Write;
 use super::{PolicyArgs, PolicyCommand, UsageError, load_policy_file};
 use crate::ExitStatus;
 use crate::policy::cases::{Suite, SuiteOptions};
-use crate::policy::{DEFAULT_POLICY_TOML, LoadOptions};
+use crate::policy::{DEFAULT_POLICY_TOML, LoadOptions, noun};
 
 pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitStatus> {
     match cmd {
@@ -29,19 +29,23 @@ pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitStatus> {
                 .deprivation
                 .as_ref()
                 .map_or(0, |d| d.indicators.len());
+            let counts = [
+                (policy.inputs.len(), "input", "inputs"),
+                (policy.parameters.len(), "parameter", "parameters"),
+                (policy.checks.len(), "check", "checks"),
+                (policy.derived.len(), "derived value", "derived values"),
+                (indicators, "indicator", "indicators"),
+                (policy.programs.len(), "program", "programs"),
+                (policy.tracks.len(), "track", "tracks"),
+            ]
+            .map(|(n, one, many)| format!("{n} {}", noun(n as u128, one, many)))
+            .join(", ");
             writeln!(
                 std::io::stdout().lock(),
-                "{file}: ok — policy `{}` version {} (hash {}): {} inputs, {} parameters, {} checks, {} derived values, {} indicators, {} programs, {} tracks",
+                "{file}: ok — policy `{}` version {} (hash {}): {counts}",
                 policy.meta.id,
                 policy.meta.version,
                 policy.hash,
-                policy.inputs.len(),
-                policy.parameters.len(),
-                policy.checks.len(),
-                policy.derived.len(),
-                indicators,
-                policy.programs.len(),
-                policy.tracks.len(),
             )?;
             Ok(ExitStatus::Success)
         }
@@ -81,8 +85,9 @@ fn test(files: &[String], args: &PolicyArgs) -> anyhow::Result<ExitStatus> {
             "layak: no case was run".to_string()
         } else {
             format!(
-                "layak: {broken} of {} test files have errors; no case was run",
-                files.len()
+                "layak: {broken} of {} test files {} errors; no case was run",
+                files.len(),
+                noun(broken as u128, "has", "have")
             )
         };
         writeln!(std::io::stderr().lock(), "{message}").ok();

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::{Scratch, Status};
 use crate::expr::{Program, Type};
-use crate::policy::{InputType, Period, Policy, Template};
+use crate::policy::{InputType, Period, Policy, Template, by_slot};
 
 /// One named value as a person reads it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -118,7 +118,7 @@ pub fn slot_type(policy: &Policy, slot: usize) -> Type {
             _ => Type::Number,
         };
     }
-    if let Some(d) = policy.derived.iter().find(|d| d.slot == slot) {
+    if let Some(d) = policy.derived_in(slot) {
         return d.ty;
     }
     if let Some(dep) = &policy.deprivation {
@@ -128,14 +128,23 @@ pub fn slot_type(policy: &Policy, slot: usize) -> Type {
         if dep.score_slot == slot {
             return Type::Number;
         }
-        if dep.indicators.iter().any(|i| i.slot == slot) {
+        if by_slot(&dep.indicators, slot, |i| i.slot).is_some() {
             return Type::Bool;
         }
     }
-    if policy.programs.iter().any(|p| p.granted_slot == slot) {
+    if by_slot(&policy.programs, slot, |p| p.granted_slot).is_some() {
         return Type::Bool;
     }
     Type::Number
+}
+
+/// `x` with a negative zero made positive (other values unchanged). A sum of
+/// no weights is `-0.0` in Rust, and rounding a tiny negative number gives
+/// one; no output shows `-0`.
+#[inline]
+pub fn unsigned_zero(x: f64) -> f64 {
+    // IEEE 754: -0.0 + 0.0 is +0.0; every other value is unchanged.
+    x + 0.0
 }
 
 /// A value of the given type as a person reads it (numbers with thousands separators).
@@ -144,7 +153,8 @@ pub fn show(policy: &Policy, ty: Type, v: f64) -> String {
     match ty {
         // Scores and shares need more than two decimals.
         Type::Number if v.abs() < 1.0 && v != 0.0 => {
-            out.extend_from_slice(format!("{}", (v * 1e4).round() / 1e4).as_bytes())
+            let rounded = unsigned_zero((v * 1e4).round() / 1e4);
+            out.extend_from_slice(format!("{rounded}").as_bytes())
         }
         _ => crate::policy::template::write_value(v, ty, &policy.enums, &mut out),
     }
@@ -198,7 +208,7 @@ pub fn trace(policy: &Policy, s: &mut Scratch, defaulted: &[bool], texts: &[Stri
         })
         .collect();
     let deprivation = policy.deprivation.as_ref().map(|dep| DeprivationTrace {
-        score: s.slots[dep.score_slot],
+        score: unsigned_zero(s.slots[dep.score_slot]),
         status: show(
             policy,
             Type::Enum(dep.status_enum),
@@ -241,17 +251,17 @@ pub fn trace(policy: &Policy, s: &mut Scratch, defaulted: &[bool], texts: &[Stri
             status: o.status.as_str().into(),
             eligible: rule(policy, &p.eligible, &s.slots),
             deferred_when: p.deferred_when.as_ref().map(|d| rule(policy, d, &s.slots)),
-            amount: (o.status != Status::Denied).then_some(o.amount),
+            amount: (o.status != Status::Denied).then_some(unsigned_zero(o.amount)),
             period: p.period.keyword().into(),
-            capped_from: o.capped_from,
-            duration_months: o.duration_months,
-            starts_after_months: o.starts_after_months,
+            capped_from: o.capped_from.map(unsigned_zero),
+            duration_months: o.duration_months.map(unsigned_zero),
+            starts_after_months: o.starts_after_months.map(unsigned_zero),
             reason,
         });
     }
     let cap = s.cap.map(|cap| CapTrace {
-        cap,
-        monthly_before_cap,
+        cap: unsigned_zero(cap),
+        monthly_before_cap: unsigned_zero(monthly_before_cap),
         capped: s.capped,
     });
     let track_rule = policy.tracks.get(s.track);
@@ -264,7 +274,7 @@ pub fn trace(policy: &Policy, s: &mut Scratch, defaulted: &[bool], texts: &[Stri
     };
     let priority = policy.priority.as_ref().map(|p| {
         (
-            crate::numfmt::round_half_up(s.priority, 1),
+            unsigned_zero(crate::numfmt::round_half_up(s.priority, 1)),
             rule(policy, p, &s.slots),
         )
     });
@@ -274,10 +284,41 @@ pub fn trace(policy: &Policy, s: &mut Scratch, defaulted: &[bool], texts: &[Stri
         deprivation,
         programs,
         cap,
-        monthly_total: s.monthly_total,
-        one_off_total: s.one_off_total,
+        monthly_total: unsigned_zero(s.monthly_total),
+        one_off_total: unsigned_zero(s.one_off_total),
         track,
         priority,
         review_after_months: s.review_after_months,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_negative_zero_in_a_trace() {
+        // A sum of no weights is -0.0 (Rust's float `Sum` starts there).
+        let none: f64 = std::iter::empty::<f64>().sum();
+        assert!(none.is_sign_negative());
+        assert!(unsigned_zero(none).is_sign_positive());
+        assert_eq!(unsigned_zero(-1.5), -1.5);
+        let policy = Policy::default_policy(&Default::default()).unwrap();
+        assert_eq!(show(&policy, Type::Number, -0.0), "0");
+        // A tiny negative share rounds to zero, not to -0.
+        assert_eq!(show(&policy, Type::Number, -0.00001), "0");
+        assert_eq!(show(&policy, Type::Number, -0.25), "-0.25");
+
+        let engine = crate::engine::Engine::new(&policy);
+        let mut s = engine.scratch();
+        let dep = policy.deprivation.as_ref().unwrap();
+        s.slots[dep.score_slot] = none;
+        s.priority = -0.01;
+        s.programs = vec![Default::default(); policy.programs.len()];
+        let t = trace(&policy, &mut s, &[], &[]);
+        let json = serde_json::to_string(&t).unwrap();
+        assert!(!json.contains("-0.0"), "{json}");
+        assert!(t.deprivation.unwrap().score.is_sign_positive());
+        assert!(t.priority.unwrap().0.is_sign_positive());
     }
 }

@@ -41,8 +41,25 @@ pub trait Scope {
     fn resolve(&self, name: &str) -> Option<(Binding, Type)>;
     /// The allowed values of enum `id`, in declared order (a literal's value is its index).
     fn enum_values(&self, id: EnumId) -> &[String];
+    /// The index of the value `text` of enum `id` (exact, else case-insensitive),
+    /// or `None`. A scope with large enums overrides this with a hashed lookup:
+    /// the default scans the list.
+    fn enum_value_index(&self, id: EnumId, text: &str) -> Option<usize> {
+        let values = self.enum_values(id);
+        let lower = text.to_lowercase();
+        values
+            .iter()
+            .position(|v| v == text)
+            .or_else(|| values.iter().position(|v| v.to_lowercase() == lower))
+    }
     /// A human name for enum `id` in messages (e.g. the input `area`).
     fn enum_label(&self, id: EnumId) -> &str;
+    /// Whether an error may search for a "did you mean" suggestion (a search
+    /// reads every name or value). A scope may allow only so many, so that a
+    /// policy with thousands of errors is not checked in quadratic time.
+    fn may_suggest(&self) -> bool {
+        true
+    }
     /// Every name in scope, for "did you mean" suggestions.
     fn names(&self) -> Vec<String>;
 }

@@ -329,13 +329,7 @@ impl Checker<'_> {
         span: Span,
         bare: bool,
     ) -> Result<Typed, ExprError> {
-        let values = self.scope.enum_values(id);
-        let lower = text.to_lowercase();
-        let index = values
-            .iter()
-            .position(|v| v == text)
-            .or_else(|| values.iter().position(|v| v.to_lowercase() == lower));
-        match index {
+        match self.scope.enum_value_index(id, text) {
             Some(i) => Ok(Typed::new(TKind::Const(i as f64), Type::Enum(id), span)),
             None => Err(self.bad_enum_value(text, id, span, bare)),
         }
@@ -345,15 +339,21 @@ impl Checker<'_> {
     #[inline(never)]
     fn bad_enum_value(&self, text: &str, id: EnumId, span: Span, bare: bool) -> ExprError {
         let values = self.scope.enum_values(id);
-        let near_value = suggest(text, values.iter().map(String::as_str));
-        if bare && near_value.is_none() {
+        let searching = self.scope.may_suggest();
+        let near_value = if searching {
+            suggest(text, values.iter().map(String::as_str))
+        } else {
+            None
+        };
+        if searching && bare && near_value.is_none() {
             let names = self.scope.names();
             if let Some(name) = suggest(text, names.iter().map(String::as_str)) {
                 return ExprError::new(span, format!("unknown name `{text}`"))
                     .with_help(format!("did you mean `{name}`?"));
             }
         }
-        let mut help = format!("allowed values: {}", values.join(", "));
+        // A policy's enum may hold 100,000 values: name the first few only.
+        let mut help = format!("allowed values: {}", crate::policy::quote_list(values));
         if let Some(v) = near_value {
             help.push_str(&format!("; did you mean `{v}`?"));
         }
@@ -371,7 +371,11 @@ impl Checker<'_> {
     #[inline(never)]
     fn unknown_name(&self, name: &str, span: Span) -> ExprError {
         let err = ExprError::new(span, format!("unknown name `{name}`"));
-        let names = self.scope.names();
+        let names = if self.scope.may_suggest() {
+            self.scope.names()
+        } else {
+            Vec::new()
+        };
         if let Some(near) = suggest(name, names.iter().map(String::as_str)) {
             err.with_help(format!("did you mean `{near}`?"))
         } else if Builtin::from_name(name).is_some() {

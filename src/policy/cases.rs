@@ -67,7 +67,7 @@ pub enum CaseError {
         source: std::io::Error,
     },
     /// Every problem found in the file (and in its policy, if that does not load).
-    #[error("{file}: {} error(s)", diagnostics.len())]
+    #[error("{file}: {} {}", diagnostics.len(), super::noun(diagnostics.len() as u128, "error", "errors"))]
     Invalid {
         file: String,
         diagnostics: Vec<Diagnostic>,
@@ -667,7 +667,8 @@ fn trace(p: &Policy, s: &Scratch, json: &Json) -> Vec<String> {
                     let _ = write!(t, " (capped from {})", show_number(from));
                 }
                 if let Some(m) = o.starts_after_months {
-                    let _ = write!(t, " (starts after {} months)", short_number(m));
+                    let unit = if m == 1.0 { "month" } else { "months" };
+                    let _ = write!(t, " (starts after {} {unit})", short_number(m));
                 }
             }
             t
@@ -681,12 +682,17 @@ fn trace(p: &Policy, s: &Scratch, json: &Json) -> Vec<String> {
     }
     let num = |k: &str| json[k].as_f64().map_or_else(|| "?".into(), show_number);
     lines.push(format!(
-        "track {}, monthly total {}, one-off total {}, capped {}, review after {} months, priority {}",
+        "track {}, monthly total {}, one-off total {}, capped {}, review after {} {}, priority {}",
         json["track"].as_str().unwrap_or("?"),
         num("monthly_total"),
         num("one_off_total"),
         json["capped"].as_bool().unwrap_or(false),
         num("review_after_months"),
+        if json["review_after_months"].as_f64() == Some(1.0) {
+            "month"
+        } else {
+            "months"
+        },
         num("priority"),
     ));
     lines.push("reasons:".into());

@@ -14,10 +14,15 @@ use crate::error::Diagnostic;
 use crate::expr::{self, Binding, EnumId, Scope, Span, Type};
 use toml::Spanned;
 
-/// Names visible to expressions at one stage of the policy.
+/// Names visible to expressions at one stage of the policy. It borrows the
+/// checker's table rather than copying it: a copy per expression made loading
+/// quadratic in the number of names (20,000 derived values took 17 s).
 struct Names<'a> {
-    map: HashMap<String, (Binding, Type)>,
+    map: &'a HashMap<String, (Binding, Type)>,
     enums: &'a [EnumDef],
+    enum_index: &'a [HashMap<String, usize>],
+    /// "Did you mean" searches left for this load.
+    suggestions: &'a std::cell::Cell<usize>,
 }
 
 impl Scope for Names<'_> {
@@ -29,8 +34,21 @@ impl Scope for Names<'_> {
             .get(usize::from(id))
             .map_or(&[], |e| e.values.as_slice())
     }
+    fn enum_value_index(&self, id: EnumId, text: &str) -> Option<usize> {
+        let index = self.enum_index.get(usize::from(id))?;
+        // Values are stored lowercased; a literal matches in any case.
+        index
+            .get(text)
+            .or_else(|| index.get(text.to_lowercase().as_str()))
+            .copied()
+    }
     fn enum_label(&self, id: EnumId) -> &str {
         self.enums.get(usize::from(id)).map_or("?", |e| &e.label)
+    }
+    fn may_suggest(&self) -> bool {
+        let left = self.suggestions.get();
+        self.suggestions.set(left.saturating_sub(1));
+        left > 0
     }
     fn names(&self) -> Vec<String> {
         let mut v: Vec<String> = self.map.keys().cloned().collect();
@@ -44,6 +62,9 @@ struct Checker<'s> {
     source: &'s str,
     diags: Vec<Diagnostic>,
     enums: Vec<EnumDef>,
+    /// For each enum in `enums`, value → index, so that a literal is found in
+    /// constant time however long the list.
+    enum_index: Vec<HashMap<String, usize>>,
     map: HashMap<String, (Binding, Type)>,
     /// Every declared name and what it is, for duplicate and "wrong stage" messages.
     declared: HashMap<String, &'static str>,
@@ -56,6 +77,127 @@ struct Checker<'s> {
     all_names: HashMap<String, &'static str>,
     /// `[review] default_months`, the review interval of a program without its own.
     default_review: u32,
+    /// "Did you mean" searches left: each reads every visible name (or an
+    /// enum's values), so only the first [`SUGGESTION_SEARCHES`] errors get one.
+    suggestions: std::cell::Cell<usize>,
+    /// Where each line of the file starts, so that an error's line is found
+    /// without rescanning the file (a policy with thousands of errors).
+    lines: LineIndex,
+}
+
+/// Line starts of a source text, built on the first error.
+#[derive(Default)]
+struct LineIndex {
+    /// Byte offset of each line's start, and whether the line is ASCII (its
+    /// columns are then byte offsets).
+    starts: Vec<(usize, bool)>,
+}
+
+impl LineIndex {
+    /// A diagnostic for `span` of `source` (what [`Diagnostic::at`] builds),
+    /// found in O(log lines) and quoting at most [`SNIPPET_BYTES`] of its line.
+    fn diagnostic(
+        &mut self,
+        file: &str,
+        source: &str,
+        span: Range<usize>,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) -> Diagnostic {
+        if self.starts.is_empty() {
+            let mut start = 0;
+            for line in source.split_inclusive('\n') {
+                self.starts.push((start, line.is_ascii()));
+                start += line.len();
+            }
+            // The empty line after a final newline (an error at the end of the file).
+            if source.is_empty() || source.ends_with('\n') {
+                self.starts.push((source.len(), true));
+            }
+        }
+        let boundary = |mut i: usize| {
+            i = i.min(source.len());
+            while !source.is_char_boundary(i) {
+                i -= 1;
+            }
+            i
+        };
+        let start = boundary(span.start);
+        let end = boundary(span.end.max(start));
+        let line = self
+            .starts
+            .partition_point(|&(s, _)| s <= start)
+            .saturating_sub(1);
+        let (line_start, ascii) = self.starts[line];
+        let line_end = self
+            .starts
+            .get(line + 1)
+            .map_or(source.len(), |&(next, _)| next - 1);
+        let line_end = line_end.max(line_start).max(start);
+        let column = if ascii {
+            start - line_start
+        } else {
+            source[line_start..start].chars().count()
+        } + 1;
+        let visible_end = end.min(line_end).max(start);
+        let width = if ascii {
+            visible_end - start
+        } else {
+            source[start..visible_end].chars().count()
+        }
+        .max(1);
+        let text = &source[line_start..line_end];
+        let text = text.strip_suffix('\r').unwrap_or(text);
+        let source_line = if text.len() > SNIPPET_BYTES {
+            // Only what the snippet can show: a one-line list of megabytes
+            // would otherwise be copied into every error about it.
+            let mut cut = (SNIPPET_BYTES + 1).min(text.len());
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            text[..cut].to_string()
+        } else {
+            text.to_string()
+        };
+        let d = Diagnostic {
+            location: crate::error::Location {
+                file: file.to_string(),
+                line: line + 1,
+                column,
+            },
+            width,
+            source_line,
+            message: message.into(),
+            help,
+        };
+        bounded(d)
+    }
+}
+
+/// A count of the elementary steps of a load (a scope handed to an
+/// expression, an enum value checked, a dependency edge followed), so that a
+/// test can check that loading grows linearly with the policy without timing
+/// anything. Counting is compiled only into tests.
+pub(super) mod work {
+    #[cfg(test)]
+    thread_local! {
+        static STEPS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+
+    #[cfg(test)]
+    pub fn count(steps: u64) {
+        STEPS.with(|c| c.set(c.get() + steps));
+    }
+
+    #[cfg(not(test))]
+    #[inline(always)]
+    pub fn count(_steps: u64) {}
+
+    /// Steps counted on this thread since the last call (tests only).
+    #[cfg(test)]
+    pub fn take() -> u64 {
+        STEPS.with(|c| c.replace(0))
+    }
 }
 
 pub(super) fn load(file: &str, source: &str, options: &LoadOptions) -> Result<Policy, PolicyError> {
@@ -67,7 +209,7 @@ pub(super) fn load(file: &str, source: &str, options: &LoadOptions) -> Result<Po
                 None => Diagnostic::whole_file(file, toml_message(&e), None),
             };
             return Err(PolicyError {
-                diagnostics: vec![diag],
+                diagnostics: vec![bounded(diag)],
             });
         }
     };
@@ -77,12 +219,15 @@ pub(super) fn load(file: &str, source: &str, options: &LoadOptions) -> Result<Po
         source,
         diags: Vec::new(),
         enums: Vec::new(),
+        enum_index: Vec::new(),
         map: HashMap::new(),
         declared: HashMap::new(),
         failed: Default::default(),
         cycle: false,
         all_names: HashMap::new(),
         default_review: 12,
+        suggestions: std::cell::Cell::new(SUGGESTION_SEARCHES),
+        lines: LineIndex::default(),
     };
     let policy = c.policy(raw, &as_of);
     if c.diags.is_empty() {
@@ -98,8 +243,40 @@ pub(super) fn load(file: &str, source: &str, options: &LoadOptions) -> Result<Po
         ));
     }
     Err(PolicyError {
-        diagnostics: c.diags,
+        diagnostics: c.diags.into_iter().map(bounded).collect(),
     })
+}
+
+/// How many errors of one load get a "did you mean" suggestion. Each search
+/// reads every name in scope: 5,000 misspelt names among 20,000 took 110 s.
+const SUGGESTION_SEARCHES: usize = 50;
+
+/// The longest source line a diagnostic quotes in full, in bytes.
+const SNIPPET_BYTES: usize = 240;
+
+/// A diagnostic that quotes at most a few hundred bytes of the policy: a
+/// 100,000-value enum sits on one line of megabytes, and names and values are
+/// quoted in messages. The location still says where the problem is.
+fn bounded(mut d: Diagnostic) -> Diagnostic {
+    // Backstops: lists and quoted names are already cut where they are made.
+    d.message = shorten(&d.message, MESSAGE_QUOTE_BYTES * 2);
+    d.help = d.help.map(|h| shorten(&h, MESSAGE_QUOTE_BYTES * 2));
+    if d.source_line.len() > SNIPPET_BYTES {
+        // Keep the start of the line when the caret starts inside it (an
+        // underline is cut at the end of what is shown); the column is the
+        // location's, so the line cannot be shifted.
+        let before = d.location.column.saturating_sub(1);
+        let caret_start: usize = d.source_line.chars().take(before).map(char::len_utf8).sum();
+        if caret_start < SNIPPET_BYTES {
+            d.source_line = shorten(&d.source_line, SNIPPET_BYTES);
+            let shown = d.source_line.chars().count();
+            d.width = d.width.min(shown.saturating_sub(before)).max(1);
+        } else {
+            d.source_line.clear();
+            d.width = 0;
+        }
+    }
+    d
 }
 
 fn toml_message(e: &toml::de::Error) -> String {
@@ -119,8 +296,10 @@ fn is_identifier(s: &str) -> bool {
 
 impl<'s> Checker<'s> {
     fn error(&mut self, span: Range<usize>, message: impl Into<String>, help: Option<String>) {
-        self.diags
-            .push(Diagnostic::at(self.file, self.source, span, message, help));
+        self.diags.push(
+            self.lines
+                .diagnostic(self.file, self.source, span, message, help),
+        );
     }
 
     /// Declare a name, reporting a clash with an earlier declaration.
@@ -191,13 +370,10 @@ impl<'s> Checker<'s> {
 
     fn expr_error(&mut self, s: &S, offset: usize, e: expr::ExprError) {
         let span = self.inner_span(s, offset, e.span);
-        self.diags.push(Diagnostic::at(
-            self.file,
-            self.source,
-            span,
-            e.message,
-            e.help,
-        ));
+        let d = self
+            .lines
+            .diagnostic(self.file, self.source, span, e.message, e.help);
+        self.diags.push(d);
     }
 
     /// Parse, type-check and compile the expression in `s` against the names visible now.
@@ -219,9 +395,12 @@ impl<'s> Checker<'s> {
                 return None;
             }
         };
+        work::count(1);
         let names = Names {
-            map: self.map.clone(),
+            map: &self.map,
             enums: &self.enums,
+            enum_index: &self.enum_index,
+            suggestions: &self.suggestions,
         };
         match expr::compile(&parsed, &names, expected) {
             Ok((mut p, t)) => {
@@ -324,6 +503,12 @@ impl<'s> Checker<'s> {
     }
 
     fn new_enum(&mut self, label: &str, values: Vec<String>) -> EnumId {
+        let index = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v.clone(), i))
+            .collect();
+        self.enum_index.push(index);
         self.enums.push(EnumDef {
             label: label.to_string(),
             values,
@@ -342,8 +527,11 @@ impl<'s> Checker<'s> {
             return None;
         }
         let mut out: Vec<String> = Vec::new();
+        // Hashed: a search of `out` per value made a 100,000-value list quadratic.
+        let mut seen: std::collections::HashSet<String> = Default::default();
         let mut ok = true;
         for v in values {
+            work::count(1);
             let lower = v.get_ref().trim().to_ascii_lowercase();
             if !is_identifier(&lower) {
                 self.error(
@@ -352,7 +540,7 @@ impl<'s> Checker<'s> {
                     Some("enum values are names: ASCII letters, digits and `_`".into()),
                 );
                 ok = false;
-            } else if out.contains(&lower) {
+            } else if !seen.insert(lower.clone()) {
                 self.error(v.span(), format!("`{}` is listed twice", v.get_ref()), None);
                 ok = false;
             } else {
@@ -661,12 +849,19 @@ impl<'s> Checker<'s> {
             (InputType::Bool, RawScalar::Bool(b)) => (f64::from(u8::from(*b)), String::new()),
             (InputType::Bool, _) => bad(self, "true or false"),
             (InputType::Enum(id), RawScalar::Text(t)) => {
-                let values = &self.enums[usize::from(id)].values;
                 let lower = t.trim().to_ascii_lowercase();
-                match values.iter().position(|v| *v == lower) {
+                let found = self
+                    .enum_index
+                    .get(usize::from(id))
+                    .and_then(|index| index.get(&lower).copied());
+                match found {
                     Some(i) => (i as f64, String::new()),
                     None => {
-                        let help = format!("allowed values: {}", values.join(", "));
+                        let values = self
+                            .enums
+                            .get(usize::from(id))
+                            .map_or(&[][..], |e| e.values.as_slice());
+                        let help = format!("allowed values: {}", crate::policy::quote_list(values));
                         self.error(
                             d.span(),
                             format!("the default `{t}` is not an allowed value of `{name}`"),
@@ -982,8 +1177,9 @@ impl<'s> Checker<'s> {
         status_slot: usize,
         status_enum: EnumId,
     ) -> Option<Deprivation> {
-        let mut ids: Vec<&str> = Vec::new();
+        let mut ids: std::collections::HashSet<&str> = Default::default();
         for r in &d.indicators {
+            work::count(1);
             // Ids are written unquoted into lists (`food;water`): names only.
             if !is_identifier(r.id.get_ref()) {
                 self.error(
@@ -995,14 +1191,13 @@ impl<'s> Checker<'s> {
                     ),
                 );
             }
-            if ids.contains(&r.id.get_ref().as_str()) {
+            if !ids.insert(r.id.get_ref()) {
                 self.error(
                     r.id.span(),
                     format!("indicator `{}` is declared twice", r.id.get_ref()),
                     None,
                 );
             }
-            ids.push(r.id.get_ref());
         }
         let v = self.constant(&d.vulnerable_cutoff, "the vulnerable cutoff");
         let p = self.constant(&d.poor_cutoff, "the poor cutoff");
@@ -1095,6 +1290,7 @@ impl<'s> Checker<'s> {
             state[start] = 1;
             path.push(start);
             while let Some(&mut (n, ref mut next)) = stack.last_mut() {
+                work::count(1);
                 if let Some(&d) = nodes[n].1.get(*next) {
                     *next += 1;
                     let Some(&di) = index.get(&d) else { continue };
@@ -1243,8 +1439,9 @@ impl<'s> Checker<'s> {
     fn tracks(&mut self, raws: &[raw::RawTrack]) -> Vec<Track> {
         let mut out = Vec::new();
         let mut always: Option<String> = None;
-        let mut seen: Vec<&str> = Vec::new();
+        let mut seen: std::collections::HashSet<&str> = Default::default();
         for r in raws {
+            work::count(1);
             if let Some(prev) = &always {
                 self.error(
                     r.id.span(),
@@ -1254,14 +1451,13 @@ impl<'s> Checker<'s> {
                     )),
                 );
             }
-            if seen.contains(&r.id.get_ref().as_str()) {
+            if !seen.insert(r.id.get_ref()) {
                 self.error(
                     r.id.span(),
                     format!("track `{}` is declared twice", r.id.get_ref()),
                     None,
                 );
             }
-            seen.push(r.id.get_ref());
             if !is_identifier(r.id.get_ref()) {
                 self.error(
                     r.id.span(),
@@ -1350,5 +1546,261 @@ impl<'s> Checker<'s> {
         fields.emergency = want(self, "emergency", "bool").map(|x| x.0);
         fields.labour_capacity = want(self, "labour_capacity", "bool").map(|x| x.0);
         Some(fields)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = r#"[policy]
+id = "big"
+name = "big"
+version = "1"
+
+[[inputs]]
+name = "household_id"
+type = "id"
+required = true
+
+[[inputs]]
+name = "x"
+type = "number"
+default = 0
+"#;
+    const TAIL: &str = "\n[[tracks]]\nid = \"all\"\n";
+
+    /// `n` independent derived values `d0 = x + 0`, `d1 = x + 1`, ….
+    pub(crate) fn many_derived(n: usize) -> String {
+        let mut out = String::from(HEAD);
+        for i in 0..n {
+            out.push_str(&format!("[[derived]]\nname = \"d{i}\"\nexpr = 'x + {i}'\n"));
+        }
+        out + TAIL
+    }
+
+    /// A chain `c0 = x + 1`, `c1 = c0 + 1`, …, declared last first so that
+    /// the dependency sort has all the work to do.
+    pub(crate) fn chain(n: usize) -> String {
+        let mut out = String::from(HEAD);
+        for i in (0..n).rev() {
+            let prev = if i == 0 {
+                "x".to_string()
+            } else {
+                format!("c{}", i - 1)
+            };
+            out.push_str(&format!(
+                "[[derived]]\nname = \"c{i}\"\nexpr = '{prev} + 1'\n"
+            ));
+        }
+        out + TAIL
+    }
+
+    /// An enum input of `n` values on one line, its default the last value,
+    /// and a derived value comparing it with the last value.
+    pub(crate) fn big_enum(n: usize) -> String {
+        let values: Vec<String> = (0..n).map(|i| format!("\"v{i}\"")).collect();
+        let last = n - 1;
+        format!(
+            "{HEAD}[[inputs]]\nname = \"kind\"\ntype = \"enum\"\nvalues = [{}]\ndefault = \"V{last}\"\n\n[[derived]]\nname = \"is_last\"\nexpr = 'kind == v{last} or kind == V{last}'\n{TAIL}",
+            values.join(", ")
+        )
+    }
+
+    fn load_ok(source: &str) -> Policy {
+        let options = LoadOptions {
+            as_of: Some("2025-06-30".into()),
+        };
+        match load("big.toml", source, &options) {
+            Ok(p) => p,
+            Err(e) => panic!("{}", e.render()),
+        }
+    }
+
+    /// Steps of loading `make(n)`.
+    fn steps(make: fn(usize) -> String, n: usize) -> u64 {
+        let source = make(n);
+        work::take();
+        load_ok(&source);
+        work::take()
+    }
+
+    #[test]
+    fn loading_work_grows_linearly() {
+        // Four times the policy, about four times the work (a quadratic load
+        // would do sixteen times).
+        for (what, make) in [
+            ("derived values", many_derived as fn(usize) -> String),
+            ("a dependency chain", chain),
+            ("an enum", big_enum),
+        ] {
+            let small = steps(make, 500);
+            let large = steps(make, 2000);
+            assert!(
+                large <= small * 5,
+                "{what}: {small} steps for 500, {large} for 2000"
+            );
+        }
+    }
+
+    #[test]
+    fn large_policies_load_correctly() {
+        let p = load_ok(&chain(40_000));
+        assert_eq!(p.derived.len(), 40_000);
+        // Dependency order: c(i-1) is computed before c(i).
+        let position: HashMap<&str, usize> =
+            p.derived.iter().map(|d| d.name.as_str()).zip(0..).collect();
+        let order: Vec<usize> = p
+            .order
+            .iter()
+            .filter_map(|n| match n {
+                Node::Derived(i) => Some(*i),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(order.len(), 40_000);
+        // raws are declared c39999 … c0: raw index 39999 is c0.
+        assert_eq!(order.first(), Some(&39_999));
+        assert_eq!(order.last(), Some(&0));
+        assert!(position.contains_key("c39999"));
+
+        let p = load_ok(&many_derived(20_000));
+        assert_eq!(p.derived.len(), 20_000);
+        assert_eq!(p.derived[19_999].name, "d19999");
+
+        let p = load_ok(&big_enum(100_000));
+        let kind = p.input("kind").map(|i| (i.ty, i.default));
+        let Some((InputType::Enum(id), default)) = kind else {
+            panic!("kind is not an enum: {kind:?}");
+        };
+        assert_eq!(p.enums[usize::from(id)].values.len(), 100_000);
+        assert_eq!(default, 99_999.0);
+    }
+
+    #[test]
+    fn every_slot_has_its_name() {
+        let p = load_ok(&chain(500));
+        for d in &p.derived {
+            assert_eq!(p.slot_name(d.slot), d.name);
+            assert!(p.derived_in(d.slot).is_some_and(|x| x.name == d.name));
+        }
+        assert!(p.derived_in(1).is_none());
+        assert!(p.derived_in(p.slot_count).is_none());
+        let p = Policy::default_policy(&LoadOptions::default()).unwrap();
+        let dep = p.deprivation.as_ref().unwrap();
+        for i in &dep.indicators {
+            assert_eq!(p.slot_name(i.slot), format!("indicator {}", i.id));
+        }
+        for prog in &p.programs {
+            assert_eq!(p.slot_name(prog.granted_slot), prog.id);
+        }
+        assert_eq!(p.slot_name(dep.score_slot), "deprivation_score");
+    }
+
+    #[test]
+    fn duplicate_enum_values_are_found_by_hash() {
+        let source = big_enum(3).replace("\"v2\"]", "\"v2\", \"V1\"]");
+        let Err(e) = load("d.toml", &source, &LoadOptions::default()) else {
+            panic!("a value listed twice was accepted");
+        };
+        assert!(
+            e.render().contains("`V1` is listed twice"),
+            "{}",
+            e.render()
+        );
+    }
+
+    #[test]
+    fn errors_about_a_huge_line_quote_a_few_hundred_bytes() {
+        // An unknown default of a 100,000-value enum: the list, the line and
+        // the message are each cut.
+        let source = big_enum(100_000).replace("default = \"V99999\"", "default = \"w1\"");
+        let Err(e) = load("e.toml", &source, &LoadOptions::default()) else {
+            panic!("an unknown default was accepted");
+        };
+        let text = e.render();
+        assert!(
+            text.len() < 1200,
+            "{} bytes:\n{}",
+            text.len(),
+            &text[..2000.min(text.len())]
+        );
+        assert!(text.contains("allowed values: v0, v1, v2"), "{text}");
+        assert!(text.contains("… and 99980 more"), "{text}");
+
+        // A misspelt literal in an expression of the same policy.
+        let source = big_enum(5_000).replace("kind == v4999 or", "kind == w5 or");
+        let Err(e) = load("e.toml", &source, &LoadOptions::default()) else {
+            panic!("an unknown enum value was accepted");
+        };
+        let text = e.render();
+        assert!(
+            text.len() < 1200,
+            "{} bytes:\n{}",
+            text.len(),
+            &text[..2000.min(text.len())]
+        );
+        assert!(text.contains("… and 4980 more"), "{text}");
+
+        // An error inside the long line, far to the right: location only.
+        let source = big_enum(5_000).replace("\"v4998\"", "\"v 4998\"");
+        let Err(e) = load("e.toml", &source, &LoadOptions::default()) else {
+            panic!("an invalid enum value was accepted");
+        };
+        let text = e.render();
+        assert!(
+            text.len() < 1200,
+            "{} bytes:\n{}",
+            text.len(),
+            &text[..2000.min(text.len())]
+        );
+        assert!(text.contains("e.toml:18:"), "{text}");
+    }
+
+    #[test]
+    fn only_the_first_errors_search_for_a_suggestion() {
+        // 300 names, and 100 misspellings of them: each search reads all 300.
+        let mut source = many_derived(300).replace(TAIL, "");
+        for i in 0..100 {
+            source.push_str(&format!(
+                "[[derived]]\nname = \"e{i}\"\nexpr = 'd{i}x + 1'\n"
+            ));
+        }
+        source.push_str(TAIL);
+        let Err(e) = load("s.toml", &source, &LoadOptions::default()) else {
+            panic!("unknown names were accepted");
+        };
+        assert_eq!(e.diagnostics.len(), 100);
+        let suggested = e
+            .diagnostics
+            .iter()
+            .filter(|d| {
+                d.help
+                    .as_deref()
+                    .is_some_and(|h| h.starts_with("did you mean"))
+            })
+            .count();
+        assert_eq!(suggested, SUGGESTION_SEARCHES);
+        assert_eq!(e.diagnostics[0].help.as_deref(), Some("did you mean `d0`?"));
+    }
+
+    #[test]
+    fn line_index_agrees_with_diagnostic_at() {
+        let source = "a = 1\r\nbé = 'x + y'\n\n\tc = \"ü\"\nlast";
+        let mut lines = LineIndex::default();
+        for start in 0..=source.len() + 2 {
+            for len in [0, 1, 3, 40] {
+                let span = start..start + len;
+                let ours = lines.diagnostic("f", source, span.clone(), "m", None);
+                let theirs = Diagnostic::at("f", source, span.clone(), "m", None);
+                assert_eq!(ours, theirs, "span {span:?}");
+            }
+        }
+        let source = "x\n";
+        let mut lines = LineIndex::default();
+        assert_eq!(
+            lines.diagnostic("f", source, 2..2, "m", None),
+            Diagnostic::at("f", source, 2..2, "m", None)
+        );
     }
 }

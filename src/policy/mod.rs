@@ -328,7 +328,7 @@ impl Policy {
         if let Some(i) = self.inputs.get(slot) {
             return i.name.clone();
         }
-        if let Some(d) = self.derived.iter().find(|d| d.slot == slot) {
+        if let Some(d) = self.derived_in(slot) {
             return d.name.clone();
         }
         if let Some(dep) = &self.deprivation {
@@ -338,14 +338,35 @@ impl Policy {
             if dep.status_slot == slot {
                 return "deprivation_status".into();
             }
-            if let Some(ind) = dep.indicators.iter().find(|i| i.slot == slot) {
+            if let Some(ind) = by_slot(&dep.indicators, slot, |i| i.slot) {
                 return format!("indicator {}", ind.id);
             }
         }
-        if let Some(p) = self.programs.iter().find(|p| p.granted_slot == slot) {
+        if let Some(p) = by_slot(&self.programs, slot, |p| p.granted_slot) {
             return p.id.clone();
         }
         format!("slot {slot}")
+    }
+
+    /// The derived value held in `slot`, if any, in constant time.
+    pub fn derived_in(&self, slot: usize) -> Option<&Derived> {
+        by_slot(&self.derived, slot, |d| d.slot)
+    }
+}
+
+/// The item of `items` held in `slot`. The checker gives consecutive slots
+/// in declared order, so the item is found by subtraction (a search per
+/// lookup made `explain` quadratic in the number of derived values); a search
+/// remains for a table that is not laid out so.
+pub(crate) fn by_slot<T>(items: &[T], slot: usize, slot_of: impl Fn(&T) -> usize) -> Option<&T> {
+    let first = slot_of(items.first()?);
+    let last = slot_of(items.last()?);
+    if slot < first || slot > last {
+        return None;
+    }
+    match items.get(slot - first) {
+        Some(item) if slot_of(item) == slot => Some(item),
+        _ => items.iter().find(|item| slot_of(item) == slot),
     }
 }
 
@@ -402,6 +423,58 @@ pub fn is_valid_date(s: &str) -> bool {
     (1..=days).contains(&d)
 }
 
+/// The singular or the plural of a noun for a count: `1 input`, `0 inputs`,
+/// `2 inputs`.
+///
+/// ```
+/// assert_eq!(layak::policy::noun(1, "row", "rows"), "row");
+/// assert_eq!(layak::policy::noun(0, "row", "rows"), "rows");
+/// ```
+pub fn noun<'a>(count: u128, one: &'a str, many: &'a str) -> &'a str {
+    if count == 1 { one } else { many }
+}
+
+/// How many items of a list a message names before "… and N more".
+pub const MESSAGE_LIST_ITEMS: usize = 20;
+/// The most bytes of policy text one message quotes (a list, a line).
+pub const MESSAGE_QUOTE_BYTES: usize = 300;
+
+/// `text` cut to at most `max` bytes (at a character boundary), with `…`
+/// when something was cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+/// A list for a message, `a, b, c`: at most [`MESSAGE_LIST_ITEMS`] items and
+/// about [`MESSAGE_QUOTE_BYTES`] bytes, then `… and N more`, so that a
+/// 100,000-value enum does not fill the terminal.
+pub fn quote_list<S: AsRef<str>>(items: &[S]) -> String {
+    let mut out = String::new();
+    let mut shown = 0;
+    for item in items {
+        if shown == MESSAGE_LIST_ITEMS || out.len() >= MESSAGE_QUOTE_BYTES {
+            break;
+        }
+        if shown > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&shorten(item.as_ref(), 60));
+        shown += 1;
+    }
+    let rest = items.len() - shown;
+    if rest > 0 {
+        out.push_str(&format!(", … and {rest} more"));
+    }
+    out
+}
+
 /// FNV-1a, 64 bits: a stable content fingerprint (not a security hash).
 pub fn fnv1a64(parts: &[&[u8]]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -435,6 +508,26 @@ mod tests {
         assert!(!is_valid_date("2024-13-01"));
         assert!(!is_valid_date("2024-1-01"));
         assert!(is_valid_date(&today()));
+    }
+
+    #[test]
+    fn quoted_lists_are_bounded() {
+        let few = ["urban", "rural"];
+        assert_eq!(quote_list(&few), "urban, rural");
+        let many: Vec<String> = (0..100_000).map(|i| format!("v{i}")).collect();
+        let text = quote_list(&many);
+        assert!(text.starts_with("v0, v1, v2, "), "{text}");
+        assert!(text.ends_with(", … and 99980 more"), "{text}");
+        assert!(text.len() < 400, "{} bytes", text.len());
+        // Long items are cut too, and the byte budget ends the list early.
+        let long: Vec<String> = (0..50)
+            .map(|i| format!("{i}{}", "x".repeat(5000)))
+            .collect();
+        let text = quote_list(&long);
+        assert!(text.len() < 500, "{} bytes", text.len());
+        assert!(text.contains("… and "), "{text}");
+        assert_eq!(shorten("héllo", 2), "h…");
+        assert_eq!(shorten("abc", 3), "abc");
     }
 
     #[test]

@@ -35,7 +35,7 @@ use crate::engine::{Scratch, Status};
 use crate::expr::EPSILON;
 use crate::input::{Layout, RowParser, cell};
 use crate::numfmt;
-use crate::policy::{DEPRIVATION_STATUSES, InputType, Period, Policy};
+use crate::policy::{DEPRIVATION_STATUSES, InputType, Period, Policy, noun};
 
 /// 1.0 in the fixed point of income gaps.
 const GAP_ONE: f64 = (1u64 << 40) as f64;
@@ -56,12 +56,32 @@ const PROGRAM_WIDTH: usize = 6;
 /// multidimensionally poor (households, persons).
 const INDICATOR_WIDTH: usize = 4;
 
+/// How many groups `--by` makes unless `--max-groups` says otherwise. Each
+/// group costs a few kilobytes of counters and a block of the summary: a
+/// column of ids would otherwise make a summary larger than the input.
+pub const DEFAULT_MAX_GROUPS: usize = 10_000;
+
 /// The column `--by` groups on.
 #[derive(Debug, Clone)]
 pub struct By {
     /// The name as the user typed it.
     pub name: String,
     kind: ByKind,
+    /// The most groups (distinct values) a run may make; one more is an error.
+    pub max_groups: usize,
+}
+
+/// `--by` met more distinct values than `--max-groups` allows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "--by {column}: more than {} distinct values of `{column}`, and a summary makes at most {} groups (--max-groups, default {})\n  group by a column with fewer values, or raise the limit with --max-groups N",
+    grouped(*.limit as u128),
+    grouped(*.limit as u128),
+    grouped(DEFAULT_MAX_GROUPS as u128)
+)]
+pub struct TooManyGroups {
+    pub column: String,
+    pub limit: usize,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -97,6 +117,7 @@ impl By {
             return Ok(By {
                 name: policy.inputs[i].name.clone(),
                 kind,
+                max_groups: DEFAULT_MAX_GROUPS,
             });
         }
         if let Some(c) = header.iter().position(|h| h.to_lowercase() == wanted) {
@@ -112,6 +133,7 @@ impl By {
             return Ok(By {
                 name: header[c].clone(),
                 kind: ByKind::Column(c),
+                max_groups: DEFAULT_MAX_GROUPS,
             });
         }
         let mut names: Vec<&str> = policy.inputs.iter().map(|i| i.name.as_str()).collect();
@@ -121,8 +143,16 @@ impl By {
             .unwrap_or_default();
         Err(format!(
             "--by {name}: no policy input or file column of that name{hint}\n  choose one of: {}",
-            names.join(", ")
+            crate::policy::quote_list(&names)
         ))
+    }
+
+    /// The same grouping with at most `limit` groups (`--max-groups`).
+    pub fn with_max_groups(self, limit: Option<usize>) -> By {
+        By {
+            max_groups: limit.unwrap_or(DEFAULT_MAX_GROUPS),
+            ..self
+        }
     }
 }
 
@@ -308,6 +338,10 @@ struct ProgramFact {
 pub struct BatchAcc {
     index: HashMap<Vec<u8>, u32>,
     keys: Vec<Vec<u8>>,
+    /// Past `--max-groups`, every new value's rows are counted in this one
+    /// extra group (never merged), so that memory stays bounded until the
+    /// run ends with [`TooManyGroups`].
+    overflow: Option<u32>,
     counters: Vec<u128>,
     facts: Vec<Fact>,
     programs: Vec<ProgramFact>,
@@ -324,6 +358,7 @@ impl BatchAcc {
     pub fn clear(&mut self) {
         self.index.clear();
         self.keys.clear();
+        self.overflow = None;
         self.counters.clear();
         self.facts.clear();
         self.programs.clear();
@@ -342,7 +377,20 @@ impl BatchAcc {
         if let Some(&g) = self.index.get(key) {
             return g;
         }
+        let limit = spec.by.as_ref().map_or(usize::MAX, |b| b.max_groups);
+        if self.index.len() >= limit {
+            if let Some(g) = self.overflow {
+                return g;
+            }
+        }
         let g = self.keys.len() as u32;
+        if self.index.len() >= limit {
+            self.overflow = Some(g);
+            self.keys.push(Vec::new());
+            self.counters
+                .resize(self.counters.len() + spec.off.width, 0);
+            return g;
+        }
         self.index.insert(key.to_vec(), g);
         self.keys.push(key.to_vec());
         self.counters
@@ -525,15 +573,27 @@ pub struct Summary {
     index: HashMap<Vec<u8>, usize>,
     keys: Vec<Vec<u8>>,
     counters: Vec<u128>,
+    /// More distinct `--by` values than `--max-groups` were met.
+    overflowed: bool,
 }
 
 impl Summary {
     /// Add a batch's figures.
     pub fn merge(&mut self, spec: &Spec, batch: &BatchAcc) {
         let w = spec.off.width;
+        let limit = spec.by.as_ref().map_or(usize::MAX, |b| b.max_groups);
+        self.overflowed |= batch.overflow.is_some();
         for (g, key) in batch.keys.iter().enumerate() {
+            if batch.overflow == Some(g as u32) {
+                continue;
+            }
             let at = match self.index.get(key.as_slice()) {
                 Some(&i) => i,
+                None if self.keys.len() >= limit => {
+                    // Counted no further: the run ends with an error.
+                    self.overflowed = true;
+                    continue;
+                }
                 None => {
                     let i = self.keys.len();
                     self.index.insert(key.clone(), i);
@@ -546,6 +606,17 @@ impl Summary {
             for (d, s) in dst.iter_mut().zip(&batch.counters[g * w..(g + 1) * w]) {
                 *d = d.wrapping_add(*s);
             }
+        }
+    }
+
+    /// An error when `--by` met more distinct values than `--max-groups`.
+    pub fn check_groups(&self, spec: &Spec) -> Result<(), TooManyGroups> {
+        match &spec.by {
+            Some(by) if self.overflowed => Err(TooManyGroups {
+                column: by.name.clone(),
+                limit: by.max_groups,
+            }),
+            _ => Ok(()),
         }
     }
 
@@ -1046,7 +1117,18 @@ fn grouped(v: u128) -> String {
 }
 
 fn percent(r: Option<f64>) -> String {
-    r.map_or_else(|| "-".into(), |r| format!("{:.1}%", 100.0 * r))
+    // `+ 0.0`: a negative zero prints as 0.0%.
+    r.map_or_else(|| "-".into(), |r| format!("{:.1}%", 100.0 * r + 0.0))
+}
+
+/// `1 household`, `12,000 households`.
+fn households(n: u128) -> String {
+    format!("{} {}", grouped(n), noun(n, "household", "households"))
+}
+
+/// `1 person`, `48,000 persons`.
+fn persons(n: u128) -> String {
+    format!("{} {}", grouped(n), noun(n, "person", "persons"))
 }
 
 impl Report {
@@ -1056,9 +1138,10 @@ impl Report {
         let cur = &self.policy.currency;
         let _ = writeln!(
             s,
-            "summary: {} ({} bytes), policy {} {} ({})",
+            "summary: {} ({} {}), policy {} {} ({})",
             self.input.file,
             self.input.bytes,
+            noun(u128::from(self.input.bytes), "byte", "bytes"),
             self.policy.id,
             self.policy.version,
             self.policy.hash
@@ -1072,20 +1155,23 @@ impl Report {
         self.figures_lines(&mut s, t, "  ");
         if let Some(by) = &self.by {
             const SHOWN: usize = 20;
-            let _ = writeln!(s, "  by {} ({} values):", by.column, by.groups.len());
+            let n = by.groups.len();
+            let values = noun(n as u128, "value", "values");
+            let _ = writeln!(s, "  by {} ({n} {values}):", by.column);
             for g in by.groups.iter().take(SHOWN) {
+                // A cell can be megabytes: the JSON has it whole.
                 let value = if g.value.is_empty() {
-                    "(empty)"
+                    "(empty)".to_string()
                 } else {
-                    &g.value
+                    crate::policy::shorten(&g.value, 80)
                 };
                 let _ = write!(
                     s,
-                    "    {value}: {} households{}, {} {cur} a month, {} one-off",
-                    grouped(g.figures.households),
+                    "    {value}: {}{}, {} {cur} a month, {} one-off",
+                    households(g.figures.households),
                     g.figures
                         .persons
-                        .map_or(String::new(), |p| format!(" ({} persons)", grouped(p))),
+                        .map_or(String::new(), |p| format!(" ({})", persons(p))),
                     grouped(g.figures.monthly_total),
                     grouped(g.figures.one_off_total),
                 );
@@ -1108,18 +1194,19 @@ impl Report {
         if let Some(b) = &self.budget {
             let persons = b
                 .persons_funded
-                .map_or(String::new(), |p| format!(" ({} persons)", grouped(p)));
+                .map_or(String::new(), |p| format!(" ({})", persons(p)));
             let _ = write!(
                 s,
-                "  budget {} {cur} a month: {} of {} eligible households funded{persons}, {} used, {} left",
+                "  budget {} {cur} a month: {} of {} eligible {} funded{persons}, {} used, {} left",
                 grouped(u128::from(b.amount)),
                 grouped(b.households_funded),
                 grouped(b.households_eligible),
+                noun(b.households_eligible, "household", "households"),
                 grouped(b.monthly_used),
                 grouped(b.remaining),
             );
             if let Some(p) = b.last_funded_priority {
-                let _ = write!(s, "; cut-off priority {p:.1}");
+                let _ = write!(s, "; cut-off priority {:.1}", p + 0.0);
             }
             let _ = writeln!(s, "; {} waiting", grouped(b.households_waiting));
         }
@@ -1129,7 +1216,7 @@ impl Report {
     fn figures_lines(&self, s: &mut String, f: &Figures, indent: &str) {
         let cur = &self.policy.currency;
         let with_persons = |c: &Count| match c.persons {
-            Some(p) => format!("{} ({} persons)", grouped(c.households), grouped(p)),
+            Some(p) => format!("{} ({})", grouped(c.households), persons(p)),
             None => grouped(c.households),
         };
         let _ = writeln!(
@@ -1169,10 +1256,10 @@ impl Report {
         let _ = writeln!(s, "{indent}programs granted: {}", programs.join(", "));
         let _ = writeln!(
             s,
-            "{indent}cost: {} {cur} a month, {} {cur} one-off; {} households capped",
+            "{indent}cost: {} {cur} a month, {} {cur} one-off; {} capped",
             grouped(f.monthly_total),
             grouped(f.one_off_total),
-            grouped(f.households_capped)
+            households(f.households_capped)
         );
         if let Some(m) = &f.poverty.multidimensional {
             let _ = writeln!(
@@ -1182,7 +1269,7 @@ impl Report {
                 percent(m.headcount_ratio),
                 percent(m.intensity),
                 m.adjusted_headcount_ratio
-                    .map_or_else(|| "-".into(), |v| format!("{v:.4}")),
+                    .map_or_else(|| "-".into(), |v| format!("{:.4}", v + 0.0)),
                 percent(m.vulnerable_share),
                 percent(m.severe_share)
             );
@@ -1273,6 +1360,66 @@ mod tests {
         let mut sum = Summary::default();
         sum.merge(&spec, &acc);
         figures(&spec, &policy, &sum.total(&spec))
+    }
+
+    #[test]
+    fn groups_past_the_limit_cost_no_memory_and_end_in_an_error() {
+        let policy = Policy::default_policy(&Default::default()).unwrap();
+        let by = By {
+            name: "village".into(),
+            kind: ByKind::Column(0),
+            max_groups: DEFAULT_MAX_GROUPS,
+        }
+        .with_max_groups(Some(3));
+        let spec = Spec::new(&policy, None, Some(by), true);
+        let row = household(&policy, 1.0, &[], 100.0);
+        let mut total = Summary::default();
+        // Three batches of 1,000 distinct values each.
+        let mut acc = BatchAcc::default();
+        for batch in 0..3 {
+            acc.clear();
+            for i in 0..1000 {
+                let g = acc.group(&spec, format!("v{batch}-{i}").as_bytes());
+                acc.add(&spec, &policy, &row, g, Standing::default());
+            }
+            // Three groups and the one that holds every value past them.
+            assert_eq!(acc.keys.len(), 4);
+            assert_eq!(acc.counters.len(), 4 * spec.off.width);
+            total.merge(&spec, &acc);
+            assert_eq!(total.keys.len(), 3);
+        }
+        assert_eq!(
+            total.check_groups(&spec),
+            Err(TooManyGroups {
+                column: "village".into(),
+                limit: 3
+            })
+        );
+        let message = total.check_groups(&spec).unwrap_err().to_string();
+        assert!(
+            message.starts_with(
+                "--by village: more than 3 distinct values of `village`, and a summary makes at most 3 groups"
+            ),
+            "{message}"
+        );
+
+        // Within the limit, across batches: no error.
+        let mut total = Summary::default();
+        for batch in 0..3 {
+            acc.clear();
+            let g = acc.group(&spec, format!("v{batch}").as_bytes());
+            acc.add(&spec, &policy, &row, g, Standing::default());
+            total.merge(&spec, &acc);
+        }
+        assert_eq!(total.check_groups(&spec), Ok(()));
+    }
+
+    #[test]
+    fn summary_nouns_agree_with_counts() {
+        assert_eq!(households(1), "1 household");
+        assert_eq!(households(12_000), "12,000 households");
+        assert_eq!(persons(1), "1 person");
+        assert_eq!(percent(Some(-0.0)), "0.0%");
     }
 
     fn close(a: Option<f64>, b: f64) {

@@ -8,6 +8,7 @@ mod header_reading;
 mod hostile;
 mod input_errors;
 mod large_batch;
+mod misc_reliability;
 mod output;
 mod outputs_set;
 mod papercuts;
