@@ -497,9 +497,9 @@ fn assess(args: &AssessArgs, input_path: &str, plan: &Plan<'_>) -> anyhow::Resul
     if let Some((first, ranking)) = &ranking {
         if *first != totals || outcome.ranked != ranking.eligible {
             anyhow::bail!(
-                "{name} changed while --budget read it twice: {} rows the first time, {} the second; nothing was written",
-                first.read,
-                totals.read
+                "{name} changed while --budget read it twice: {} the first time, {} the second; nothing was written",
+                super::counted(first.read, "row", "rows"),
+                super::grouped(totals.read)
             );
         }
     }
@@ -543,8 +543,13 @@ fn assess(args: &AssessArgs, input_path: &str, plan: &Plan<'_>) -> anyhow::Resul
             if totals.rejected > shown {
                 writeln!(
                     stderr,
-                    "reject: … and {} more rejected rows (use --rejects FILE to keep them all)",
-                    totals.rejected - shown
+                    "reject: … and {} more rejected {} (use --rejects FILE to keep them all)",
+                    super::grouped(totals.rejected - shown),
+                    if totals.rejected - shown == 1 {
+                        "row"
+                    } else {
+                        "rows"
+                    }
                 )
                 .ok();
             }

@@ -668,8 +668,9 @@ impl<'p> RowParser<'p> {
                 String::new(),
                 RejectCode::FieldCount,
                 format!(
-                    "the row has {} fields but the header has {}",
+                    "the row has {} {} but the header has {}",
                     record.len(),
+                    if record.len() == 1 { "field" } else { "fields" },
                     self.layout.field_count
                 ),
             ));

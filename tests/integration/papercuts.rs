@@ -163,3 +163,29 @@ fn validate_lists_a_few_unused_columns_not_thousands() {
     assert!(listed.len() < 700, "{} bytes", listed.len());
     assert!(listed.contains("… and 4,980 more"), "{listed}");
 }
+
+// See: issue 21 ("fix plurals in every message").
+#[test]
+fn a_count_of_one_takes_the_singular() {
+    let dir = Dir::new();
+    let sample = crate::util::repo_text("data/sample-households.csv");
+    let header = sample.lines().next().unwrap();
+    let rows: Vec<&str> = sample
+        .lines()
+        .skip(1)
+        .filter(|l| l.starts_with("H0"))
+        .take(21)
+        .collect();
+    // 21 rows with one field each: 20 listed, then "… and 1 more".
+    let text = format!(
+        "{header}\n{}\n",
+        rows.iter().map(|r| &r[..4]).collect::<Vec<_>>().join("\n")
+    );
+    dir.write("in.csv", text);
+    let out = dir.run(&["assess", "in.csv"]);
+    out.assert_code(3);
+    out.stderr_has("the row has 1 field but the header has 24");
+    out.stderr_has("… and 1 more rejected row (use --rejects FILE to keep them all)");
+    out.stderr_lacks("1 fields")
+        .stderr_lacks("1 more rejected rows");
+}
