@@ -92,3 +92,40 @@ fn parameter_overrides_reload_the_policy() {
         ["amount.food_assistance: expected 200000, found 250000 (tolerance 0.000001)"]
     );
 }
+
+// See: issue 13 review, H4 (lists in messages are bounded).
+#[test]
+fn a_long_list_of_names_in_a_hint_is_cut_short() {
+    let text = CASES.replace("members = 4", "zzzz = 4, members = 4");
+    let err = Suite::load("t.toml", &text, &SuiteOptions::default()).unwrap_err();
+    let rendered = err.render();
+    let policy = Policy::default_policy(&Default::default()).unwrap();
+    let inputs = policy.inputs.len();
+    assert!(inputs > crate::policy::MESSAGE_LIST_ITEMS, "{inputs}");
+    let more = format!("… and {} more", inputs - crate::policy::MESSAGE_LIST_ITEMS);
+    assert!(rendered.contains(&more), "{rendered}");
+    let last = &policy.inputs[inputs - 1].name;
+    assert!(
+        !rendered.contains(&format!(", {last}")),
+        "{last} is listed: {rendered}"
+    );
+}
+
+#[test]
+fn a_missing_reason_names_the_reasons_found() {
+    // The explain trace lists no reasons, so the mismatch names them.
+    let text = CASES.replace(
+        "income_status = \"poor\"",
+        "reasons_contain = [\"no such reason\"]",
+    );
+    let suite = Suite::load("t.toml", &text, &SuiteOptions::default()).unwrap();
+    let out = suite.run();
+    let [line] = &out[0].mismatches[..] else {
+        panic!("{:?}", out[0].mismatches)
+    };
+    assert!(
+        line.starts_with("reasons_contain: no reason contains \"no such reason\", found ["),
+        "{line}"
+    );
+    assert!(line.contains("food_assistance"), "{line}");
+}
