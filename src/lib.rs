@@ -11,8 +11,9 @@
 //! ```
 //!
 //! The stages are separate modules: [`input`], [`policy`] (with the
-//! expression language in [`expr`]), [`engine`] and [`report`]; [`cli`] wires
-//! them into the `layak` command.
+//! expression language in [`expr`]), [`engine`] and [`report`]; [`suite`]
+//! runs a policy's test cases through them; [`cli`] wires them into the
+//! `layak` command.
 //!
 //! ```
 //! use layak::policy::Policy;
@@ -29,6 +30,7 @@ pub mod numfmt;
 pub mod pipeline;
 pub mod policy;
 pub mod report;
+pub mod suite;
 
 /// How a run ended; the process exit code is the discriminant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

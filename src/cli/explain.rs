@@ -8,12 +8,12 @@ use super::assess::{open_input, read_options};
 use super::{ExplainArgs, ExplainFormat, UsageError};
 use crate::ExitStatus;
 use crate::engine::Engine;
-use crate::engine::trace::{self, Rule, Trace};
+use crate::engine::trace;
 use crate::input::record::{LineCounter, chunk_reader};
 use crate::input::{self, IdSet, RowParser, cell};
-use crate::numfmt;
 use crate::pipeline::evaluation_reject;
 use crate::policy::noun;
+use crate::report::explain_text::{render_rejected_text, render_text};
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -142,11 +142,8 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
                 writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
             }
             ExplainFormat::Text => {
-                writeln!(
-                    out,
-                    "Household {id_text} ({name}, line {line}) is not decided: the row is rejected."
-                )?;
-                writeln!(out, "  {reject}")?;
+                let text = render_rejected_text(&reject, &id_text, &name, line);
+                out.write_all(text.as_bytes())?;
             }
         }
         return Ok(ExitStatus::SomeRejected);
@@ -207,186 +204,4 @@ fn remember_close(close: &mut Vec<(usize, String)>, wanted: &[u8], cell: &[u8]) 
     close.push((d, b.to_string()));
     close.sort();
     close.truncate(SUGGESTIONS);
-}
-
-fn uses(r: &Rule) -> String {
-    if r.uses.is_empty() {
-        return String::new();
-    }
-    let parts: Vec<String> = r
-        .uses
-        .iter()
-        .map(|v| format!("{} = {}", v.name, v.value))
-        .collect();
-    format!("  [{}]", parts.join(", "))
-}
-
-fn money(x: f64) -> String {
-    let mut out = Vec::new();
-    numfmt::write_grouped(x, &mut out);
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// "month" for exactly 1, else "months" (durations may be fractional).
-fn months(n: f64) -> &'static str {
-    if n == 1.0 { "month" } else { "months" }
-}
-
-/// `x` with `decimals` decimals, rounded half up, never `-0.0…`.
-fn fixed(x: f64, decimals: u32) -> String {
-    let mut out = Vec::new();
-    numfmt::write_fixed(trace::unsigned_zero(x), decimals, &mut out);
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn fraction(w: f64) -> String {
-    for d in [1u32, 2, 3, 4, 6, 8, 9, 12, 18, 24, 36, 48] {
-        let n = w * f64::from(d);
-        if (n - n.round()).abs() < 1e-9 {
-            return format!("{}/{d}", n.round());
-        }
-    }
-    format!("{w}")
-}
-
-/// The trace as a person reads it on a terminal.
-pub fn render_text(
-    policy: &crate::policy::Policy,
-    t: &Trace,
-    id: &str,
-    file: &str,
-    line: u64,
-) -> String {
-    let mut o = String::new();
-    let w = policy
-        .inputs
-        .iter()
-        .map(|i| i.name.len())
-        .max()
-        .unwrap_or(10)
-        .max(18);
-    o.push_str(&format!(
-        "Household {id} ({file}, line {line})\npolicy {} {} (hash {}), parameters as of {}\n",
-        policy.meta.id, policy.meta.version, policy.hash, policy.as_of
-    ));
-    o.push_str("\nInputs (* = empty or missing: the default was used)\n");
-    for i in &t.inputs {
-        let mark = if i.defaulted { "*" } else { " " };
-        o.push_str(&format!("  {mark} {:<w$}  {}\n", i.name, i.value));
-    }
-    o.push_str("\nDerived values\n");
-    for d in &t.derived {
-        o.push_str(&format!("  {:<w$}  = {}\n", d.name, d.value));
-        o.push_str(&format!(
-            "  {:<w$}    from {}{}\n",
-            "",
-            d.rule.expr,
-            uses(&d.rule)
-        ));
-    }
-    if let Some(dep) = &t.deprivation {
-        o.push_str("\nDeprivation (Alkire-Foster; [x] = deprived)\n");
-        for i in &dep.indicators {
-            let mark = if i.deprived { "[x]" } else { "[ ]" };
-            o.push_str(&format!(
-                "  {mark} {:<16} {:>5}  {:<18} {}\n",
-                i.id,
-                fraction(i.weight),
-                i.dimension,
-                i.label
-            ));
-            o.push_str(&format!(
-                "      {:<16}        when {}{}\n",
-                "",
-                i.rule.expr,
-                uses(&i.rule)
-            ));
-        }
-        o.push_str(&format!(
-            "  score {} (sum of the deprived weights): {}; cutoffs vulnerable ≥ {}, poor ≥ {}, severe ≥ {}\n",
-            fixed(dep.score, 4),
-            dep.status,
-            fixed(dep.vulnerable_cutoff, 4),
-            fixed(dep.poor_cutoff, 4),
-            fixed(dep.severe_cutoff, 4)
-        ));
-    }
-    o.push_str("\nPrograms (in declared order)\n");
-    for p in &t.programs {
-        let amount = match p.amount {
-            Some(a) => {
-                let per = if p.period == "month" {
-                    " a month"
-                } else {
-                    " once"
-                };
-                let mut s = format!("{}{per}", money(a));
-                if let Some(from) = p.capped_from {
-                    s.push_str(&format!(" (capped from {})", money(from)));
-                }
-                if let Some(d) = p.duration_months {
-                    s.push_str(&format!(", for {d} {}", months(d)));
-                }
-                if let Some(m) = p.starts_after_months {
-                    s.push_str(&format!(", starts after {m} {}", months(m)));
-                }
-                s
-            }
-            None => String::new(),
-        };
-        o.push_str(&format!(
-            "  {:<26} {:<9} {amount}\n",
-            p.id,
-            p.status.to_uppercase()
-        ));
-        o.push_str(&format!(
-            "  {:<26} eligible when {}{}\n",
-            "",
-            p.eligible.expr,
-            uses(&p.eligible)
-        ));
-        if let Some(d) = &p.deferred_when {
-            o.push_str(&format!(
-                "  {:<26} deferred when {}{}\n",
-                "",
-                d.expr,
-                uses(d)
-            ));
-        }
-        o.push_str(&format!("  {:<26} {}\n", "", p.reason));
-    }
-    if let Some(c) = &t.cap {
-        o.push_str(&format!(
-            "\nCap: granted monthly amounts add up to {}; the household cap is {}: {}\n",
-            money(c.monthly_before_cap),
-            money(c.cap),
-            if c.capped {
-                "the excess was taken off the last programs first"
-            } else {
-                "not capped"
-            }
-        ));
-    }
-    o.push_str(&format!(
-        "Totals: {} a month, {} one-off\n",
-        money(t.monthly_total),
-        money(t.one_off_total)
-    ));
-    o.push_str(&format!("\nTrack: {} (rule {}", t.track.id, t.track.rule));
-    match &t.track.when {
-        Some(r) => o.push_str(&format!(": {}{})\n", r.expr, uses(r))),
-        None => o.push_str(": no earlier rule held)\n"),
-    }
-    if let Some((p, r)) = &t.priority {
-        o.push_str(&format!(
-            "Priority: {} = {}{}\n",
-            fixed(*p, 1),
-            r.expr,
-            uses(r)
-        ));
-    }
-    let review = t.review_after_months;
-    let unit = noun(u128::from(review), "month", "months");
-    o.push_str(&format!("Review after: {review} {unit}\n"));
-    o
 }

@@ -4,8 +4,8 @@ use std::io::Write;
 
 use super::{PolicyArgs, PolicyCommand, UsageError, load_policy_file};
 use crate::ExitStatus;
-use crate::policy::cases::{Suite, SuiteOptions};
 use crate::policy::{DEFAULT_POLICY_TOML, LoadOptions, noun};
+use crate::suite::{self, Suite, SuiteOptions};
 
 pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitStatus> {
     match cmd {
@@ -55,7 +55,7 @@ pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitStatus> {
 
 /// `layak policy test FILE...`: check every file first (a malformed file
 /// runs nothing), then run every case and print `ok`/`FAIL` lines, the
-/// mismatches and trace of each failure, and `N passed, M failed`.
+/// mismatches and explain trace of each failure, and `N passed, M failed`.
 fn test(files: &[String], args: &PolicyArgs) -> anyhow::Result<ExitStatus> {
     if let Some(date) = &args.as_of {
         if !crate::policy::is_valid_date(date) {
@@ -96,38 +96,17 @@ fn test(files: &[String], args: &PolicyArgs) -> anyhow::Result<ExitStatus> {
     let mut out = std::io::stdout().lock();
     let (mut passed, mut failed) = (0usize, 0usize);
     for suite in &suites {
-        let p = suite.policy();
-        let cases = if suite.len() == 1 { "case" } else { "cases" };
-        writeln!(
-            out,
-            "{}: {} {cases}, policy `{}` version {} ({}), as of {}",
-            suite.file,
-            suite.len(),
-            p.meta.id,
-            p.meta.version,
-            suite.policy_file,
-            suite.as_of
-        )?;
+        out.write_all(suite.heading().as_bytes())?;
         for outcome in suite.run() {
             if outcome.passed() {
                 passed += 1;
-                writeln!(out, "ok   {}", outcome.name)?;
-                continue;
+            } else {
+                failed += 1;
             }
-            failed += 1;
-            writeln!(out, "FAIL {}", outcome.name)?;
-            for m in &outcome.mismatches {
-                writeln!(out, "     {m}")?;
-            }
-            if !outcome.trace.is_empty() {
-                writeln!(out, "     trace:")?;
-                for line in &outcome.trace {
-                    writeln!(out, "       {line}")?;
-                }
-            }
+            out.write_all(outcome.render().as_bytes())?;
         }
     }
-    writeln!(out, "{passed} passed, {failed} failed")?;
+    out.write_all(suite::totals(passed, failed).as_bytes())?;
     out.flush()?;
     Ok(if failed == 0 {
         ExitStatus::Success

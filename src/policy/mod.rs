@@ -8,7 +8,6 @@
 //! and column. A `Policy` that exists is valid: evaluating it cannot fail on
 //! types or names.
 
-pub mod cases;
 mod check;
 pub mod raw;
 pub mod template;

@@ -6,6 +6,7 @@
 
 pub mod atomic;
 mod csv;
+pub mod explain_text;
 mod json;
 pub mod outputs;
 pub mod summary;

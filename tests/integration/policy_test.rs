@@ -1,8 +1,9 @@
 //! `layak policy test`: the default policy's own test file and the example
 //! policies' test files pass; a failing case shows expected and found values
-//! and a trace; malformed test files are refused with located messages. Also
+//! and the trace `layak explain` shows for its household; malformed test files are refused with located messages. Also
 //! checks that every example policy loads and decides its sample file.
 
+use crate::snapshot::assert_snapshot;
 use crate::util::{Dir, Output, repo, repo_text};
 
 /// The closing line must be exactly `N passed, M failed`; returns (N, M).
@@ -137,13 +138,46 @@ fn a_failing_case_shows_expected_found_and_a_trace() {
         .stdout_has("FAIL Wrong: the same family expected to get more\n")
         .stdout_has("monthly_total: expected 999, found 200000")
         .stdout_has("track: expected basic_needs, found capacity_building")
-        .stdout_has("trace:")
-        .stdout_has("per_capita_income = 250000")
-        .stdout_has("food_assistance granted 200000 a month")
-        .stdout_has("capacity_building granted 2000000 one-off")
-        .stdout_has("income: per-capita income 250,000 is below the rural poverty line 580,349");
+        // The trace is `layak explain`'s, at the case's line in the test file.
+        .stdout_has("\n     Household T2 (cases.toml, line 11)\n")
+        .stdout_has("per_capita_income       = 250,000")
+        .stdout_has("food_assistance            GRANTED   200,000 a month")
+        .stdout_has("capacity_building          GRANTED   2,000,000 once")
+        .stdout_has("Track: capacity_building (rule 3");
     // The expectation that held is not listed.
     assert!(!out.stdout.contains("amount.food_assistance:"), "{out}");
+    assert_snapshot("policy-test-failing.txt", &out.stdout);
+}
+
+// See: issue 21 ("`policy test` prints its own trace instead of `explain`'s renderer: one renderer").
+#[test]
+fn a_failing_case_shows_the_trace_explain_shows_for_its_household() {
+    let dir = Dir::new();
+    dir.write("cases.toml", FAILING);
+    let out = dir.run(&["policy", "test", "cases.toml"]);
+    out.assert_code(1);
+    // The failing case's trace, without the indent under `FAIL `.
+    let from = out
+        .stdout
+        .find("     Household T2 ")
+        .unwrap_or_else(|| out.fail("no trace for T2"));
+    let trace: String = out.stdout[from..]
+        .lines()
+        .take_while(|l| !l.starts_with("1 passed"))
+        .map(|l| format!("{}\n", l.strip_prefix("     ").unwrap_or(l)))
+        .collect();
+
+    dir.write(
+        "t2.csv",
+        "household_id,members,monthly_income\nT2,4,1000000\n",
+    );
+    let explain = dir.run(&["explain", "t2.csv", "--id", "T2", "--as-of", "2025-06-01"]);
+    explain.assert_code(0);
+    // Only the heading's place differs: the test file and line vs the CSV file and line.
+    let expected = explain
+        .stdout
+        .replacen("(t2.csv, line 2)", "(cases.toml, line 11)", 1);
+    assert_eq!(trace.trim_end(), expected.trim_end(), "{out}");
 }
 
 #[test]
@@ -180,7 +214,9 @@ reject_column = "disabled_members"
     )
     .stdout_has("expected a decision, but the row was rejected: check_failed at `age_bands`")
     .stdout_has("reject_column: expected disabled_members, found age_bands")
-    .stdout_has("rejected: code check_failed, column `age_bands`");
+    .stdout_has("     Household case-2 (cases.toml, line 9) is not decided: the row is rejected.\n")
+    .stdout_has("       line 9 (household case-2), age_bands: ")
+    .stdout_has("[check_failed]\n");
 }
 
 #[test]
