@@ -3,6 +3,19 @@
 
 use super::*;
 
+/// Where the computed values live: derived values from `first_derived`, then
+/// indicators, then the score and the status.
+struct ComputedSlots {
+    /// Computed names → their node, for the dependency graph.
+    names: HashMap<String, Node>,
+    first_derived: usize,
+    indicator_first: usize,
+    score_slot: usize,
+    status_slot: usize,
+    /// The first slot after the computed values (programs start here).
+    next_slot: usize,
+}
+
 impl Checker<'_> {
     /// Derived values and deprivation: slots, dependency order, compilation.
     pub(super) fn computed(
@@ -11,20 +24,33 @@ impl Checker<'_> {
         dep: Option<&raw::RawDeprivation>,
         first_slot: usize,
     ) -> (Vec<Derived>, Option<Deprivation>, Vec<Node>, usize) {
-        let mut slot = first_slot;
-        // Slots and names first, so that dependencies can be found by name.
+        let layout = self.computed_slots(raws, dep, first_slot);
+        let nodes = self.dependency_graph(raws, dep, &layout.names);
+        let Some(order) = self.topo_sort(&nodes, raws, dep) else {
+            self.cycle = true;
+            return (Vec::new(), None, Vec::new(), layout.next_slot);
+        };
+        let (derived, deprivation) = self.compile_computed(&order, raws, dep, &layout);
+        (derived, deprivation, order, layout.next_slot)
+    }
+
+    /// Slots and names first, so that dependencies can be found by name.
+    fn computed_slots(
+        &mut self,
+        raws: &[raw::RawDerived],
+        dep: Option<&raw::RawDeprivation>,
+        first_slot: usize,
+    ) -> ComputedSlots {
         let mut names: HashMap<String, Node> = HashMap::new();
-        let mut derived_slots = Vec::new();
         for (i, r) in raws.iter().enumerate() {
             if self.declare(&r.name, "a derived value") {
                 names.insert(r.name.get_ref().clone(), Node::Derived(i));
             }
-            derived_slots.push(slot);
-            slot += 1;
         }
-        let indicator_first = slot;
+        let indicator_first = first_slot + raws.len();
+        let mut next_slot = indicator_first;
         let (score_slot, status_slot) = if let Some(d) = dep {
-            slot += d.indicators.len();
+            next_slot += d.indicators.len();
             let score = Spanned::new(0..0, "deprivation_score".to_string());
             let status = Spanned::new(0..0, "deprivation_status".to_string());
             if self.declare(&score, "the deprivation score") {
@@ -33,21 +59,36 @@ impl Checker<'_> {
             if self.declare(&status, "the deprivation status") {
                 names.insert("deprivation_status".into(), Node::Status);
             }
-            slot += 2;
-            (slot - 2, slot - 1)
+            next_slot += 2;
+            (next_slot - 2, next_slot - 1)
         } else {
             (0, 0)
         };
+        ComputedSlots {
+            names,
+            first_derived: first_slot,
+            indicator_first,
+            score_slot,
+            status_slot,
+            next_slot,
+        }
+    }
 
-        // Parse every expression once for its dependencies.
+    /// Each computed value and what it depends on, parsing every expression once.
+    fn dependency_graph(
+        &mut self,
+        raws: &[raw::RawDerived],
+        dep: Option<&raw::RawDeprivation>,
+        names: &HashMap<String, Node>,
+    ) -> Vec<(Node, Vec<Node>)> {
         let mut nodes: Vec<(Node, Vec<Node>)> = Vec::new();
         for (i, r) in raws.iter().enumerate() {
-            let deps = self.deps(&r.expr, &names);
+            let deps = self.deps(&r.expr, names);
             nodes.push((Node::Derived(i), deps));
         }
         if let Some(d) = dep {
             for (j, ind) in d.indicators.iter().enumerate() {
-                let deps = self.deps(&ind.when, &names);
+                let deps = self.deps(&ind.when, names);
                 nodes.push((Node::Indicator(j), deps));
             }
             nodes.push((
@@ -56,20 +97,21 @@ impl Checker<'_> {
             ));
             nodes.push((Node::Status, vec![Node::Score]));
         }
-        let order = match self.topo_sort(&nodes, raws, dep) {
-            Some(o) => o,
-            None => {
-                self.cycle = true;
-                return (Vec::new(), None, Vec::new(), slot);
-            }
-        };
+        nodes
+    }
 
-        // Compile in dependency order, making each name visible once it is typed.
+    /// Compile in dependency order, making each name visible once it is typed.
+    fn compile_computed(
+        &mut self,
+        order: &[Node],
+        raws: &[raw::RawDerived],
+        dep: Option<&raw::RawDeprivation>,
+        layout: &ComputedSlots,
+    ) -> (Vec<Derived>, Option<Deprivation>) {
         let mut derived: Vec<Option<Derived>> = (0..raws.len()).map(|_| None).collect();
         let mut indicators: Vec<Option<Indicator>> = dep
             .map(|d| (0..d.indicators.len()).map(|_| None).collect())
             .unwrap_or_default();
-        let mut deprivation = None;
         let status_enum = if dep.is_some() {
             self.new_enum(
                 "deprivation_status",
@@ -78,82 +120,88 @@ impl Checker<'_> {
         } else {
             0
         };
-        for node in &order {
+        for node in order {
             match *node {
                 Node::Derived(i) => {
-                    let r = &raws[i];
-                    let declared = self.derived_type(r);
-                    let Some(declared) = declared else {
-                        self.failed.insert(r.name.get_ref().clone());
-                        continue;
-                    };
-                    let compiled = self.compile(&r.expr, declared);
-                    if compiled.is_none() {
-                        match declared {
-                            // Later expressions can still be checked against the declared type.
-                            Some(ty) => {
-                                self.map.insert(
-                                    r.name.get_ref().clone(),
-                                    (Binding::Slot(derived_slots[i]), ty),
-                                );
-                            }
-                            None => {
-                                self.failed.insert(r.name.get_ref().clone());
-                            }
-                        }
-                    }
-                    if let Some((program, ty)) = compiled {
-                        self.map.insert(
-                            r.name.get_ref().clone(),
-                            (Binding::Slot(derived_slots[i]), ty),
-                        );
-                        derived[i] = Some(Derived {
-                            name: r.name.get_ref().clone(),
-                            label: r.label.clone(),
-                            ty,
-                            slot: derived_slots[i],
-                            program,
-                        });
-                    }
+                    derived[i] = self.derived_value(&raws[i], layout.first_derived + i);
                 }
                 Node::Indicator(j) => {
                     let Some(d) = dep else { continue };
-                    let r = &d.indicators[j];
-                    let weight =
-                        self.constant(&r.weight, &format!("the weight of `{}`", r.id.get_ref()));
-                    if let (Some(when), Some(weight)) = (self.compile_bool(&r.when), weight) {
-                        if !(weight > 0.0 && weight <= 1.0) {
-                            self.error(r.weight.span(), "a weight must be in (0, 1]", None);
-                        }
-                        indicators[j] = Some(Indicator {
-                            id: r.id.get_ref().clone(),
-                            dimension: r.dimension.clone(),
-                            weight,
-                            label: r.label.clone(),
-                            slot: indicator_first + j,
-                            when,
-                        });
-                    }
+                    indicators[j] = self.indicator(&d.indicators[j], layout.indicator_first + j);
                 }
                 Node::Score => {
                     self.map.insert(
                         "deprivation_score".into(),
-                        (Binding::Slot(score_slot), Type::Number),
+                        (Binding::Slot(layout.score_slot), Type::Number),
                     );
                 }
                 Node::Status => {
                     self.map.insert(
                         "deprivation_status".into(),
-                        (Binding::Slot(status_slot), Type::Enum(status_enum)),
+                        (Binding::Slot(layout.status_slot), Type::Enum(status_enum)),
                     );
                 }
             }
         }
-        if let Some(d) = dep {
-            deprivation = self.deprivation(d, indicators, score_slot, status_slot, status_enum);
+        let deprivation = dep.and_then(|d| {
+            self.deprivation(
+                d,
+                indicators,
+                layout.score_slot,
+                layout.status_slot,
+                status_enum,
+            )
+        });
+        (derived.into_iter().flatten().collect(), deprivation)
+    }
+
+    /// One derived value in `slot`; its name becomes visible to later expressions.
+    fn derived_value(&mut self, r: &raw::RawDerived, slot: usize) -> Option<Derived> {
+        let Some(declared) = self.derived_type(r) else {
+            self.failed.insert(r.name.get_ref().clone());
+            return None;
+        };
+        let Some((program, ty)) = self.compile(&r.expr, declared) else {
+            match declared {
+                // Later expressions can still be checked against the declared type.
+                Some(ty) => {
+                    self.map
+                        .insert(r.name.get_ref().clone(), (Binding::Slot(slot), ty));
+                }
+                None => {
+                    self.failed.insert(r.name.get_ref().clone());
+                }
+            }
+            return None;
+        };
+        self.map
+            .insert(r.name.get_ref().clone(), (Binding::Slot(slot), ty));
+        Some(Derived {
+            name: r.name.get_ref().clone(),
+            label: r.label.clone(),
+            ty,
+            slot,
+            program,
+        })
+    }
+
+    /// One deprivation indicator in `slot`.
+    fn indicator(&mut self, r: &raw::RawIndicator, slot: usize) -> Option<Indicator> {
+        let weight = self.constant(&r.weight, &format!("the weight of `{}`", r.id.get_ref()));
+        let (Some(when), Some(weight)) = (self.compile_bool(&r.when), weight) else {
+            return None;
+        };
+        if !(weight > 0.0 && weight <= 1.0) {
+            self.error(r.weight.span(), "a weight must be in (0, 1]", None);
         }
-        let derived = derived.into_iter().flatten().collect();
-        (derived, deprivation, order, slot)
+        Some(Indicator {
+            id: r.id.get_ref().clone(),
+            dimension: r.dimension.clone(),
+            weight,
+            label: r.label.clone(),
+            slot,
+            when,
+        })
     }
 
     pub(super) fn derived_type(&mut self, r: &raw::RawDerived) -> Option<Option<Type>> {
