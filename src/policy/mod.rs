@@ -277,6 +277,9 @@ pub struct Policy {
     pub fields: StandardFields,
     /// Number of value slots a row needs.
     pub slot_count: usize,
+    /// Problems that did not stop the load (a parameter without `unit` or
+    /// `reference`), for the caller to show.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// One step of the computed-values phase, in dependency order.
@@ -301,8 +304,28 @@ impl Policy {
     }
 
     /// Load and check a policy from its TOML text; `file` is used in messages.
+    ///
+    /// A parameter without `unit` or `reference` is a warning, kept in
+    /// [`Policy::warnings`].
     pub fn load(file: &str, source: &str, options: &LoadOptions) -> Result<Policy, PolicyError> {
-        check::load(file, source, options)
+        check::load(file, source, options, false)
+    }
+
+    /// Load and check a policy as [`Policy::load`] does, but with every
+    /// parameter's `unit` and `reference` required (errors, not warnings):
+    /// the bar for a policy that is shipped or published.
+    ///
+    /// ```
+    /// use layak::policy::{Policy, DEFAULT_POLICY_NAME, DEFAULT_POLICY_TOML};
+    /// let p = Policy::load_strict(DEFAULT_POLICY_NAME, DEFAULT_POLICY_TOML, &Default::default());
+    /// assert!(p.is_ok_and(|p| p.warnings.is_empty()));
+    /// ```
+    pub fn load_strict(
+        file: &str,
+        source: &str,
+        options: &LoadOptions,
+    ) -> Result<Policy, PolicyError> {
+        check::load(file, source, options, true)
     }
 
     /// Input by name.

@@ -85,8 +85,11 @@ pub struct RawParameter {
     /// Dated values: the newest `from` not after the run's `--as-of` date applies.
     #[serde(default)]
     pub values: Vec<RawDatedValue>,
-    pub unit: String,
-    pub reference: String,
+    /// What the number measures. Optional in a quick policy (a warning),
+    /// required when the policy is checked strictly.
+    pub unit: Option<String>,
+    /// Where the number comes from; optional like `unit`.
+    pub reference: Option<String>,
     #[serde(default)]
     pub description: String,
 }

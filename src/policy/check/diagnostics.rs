@@ -82,6 +82,7 @@ impl LineIndex {
             text.to_string()
         };
         let d = Diagnostic {
+            severity: crate::error::Severity::Error,
             location: crate::error::Location {
                 file: file.to_string(),
                 line: line + 1,

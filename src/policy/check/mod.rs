@@ -54,6 +54,10 @@ struct Checker<'s> {
     /// Where each line of the file starts, so that an error's line is found
     /// without rescanning the file (a policy with thousands of errors).
     lines: LineIndex,
+    /// Provenance (`unit`, `reference`) is required: missing is an error, not a warning.
+    strict: bool,
+    /// Problems that do not stop the load, handed to the caller with the policy.
+    warnings: Vec<Diagnostic>,
 }
 
 /// A count of the elementary steps of a load (a scope handed to an
@@ -82,7 +86,13 @@ pub(super) mod work {
     }
 }
 
-pub(super) fn load(file: &str, source: &str, options: &LoadOptions) -> Result<Policy, PolicyError> {
+/// Load and check `source`; `strict` makes missing provenance an error.
+pub(super) fn load(
+    file: &str,
+    source: &str,
+    options: &LoadOptions,
+    strict: bool,
+) -> Result<Policy, PolicyError> {
     let raw: RawPolicy = match toml::from_str(source) {
         Ok(r) => r,
         Err(e) => {
@@ -110,6 +120,8 @@ pub(super) fn load(file: &str, source: &str, options: &LoadOptions) -> Result<Po
         default_review: 12,
         suggestions: std::cell::Cell::new(SUGGESTION_SEARCHES),
         lines: LineIndex::default(),
+        strict,
+        warnings: Vec::new(),
     };
     let policy = c.policy(raw, &as_of);
     if c.diags.is_empty() {
@@ -175,16 +187,7 @@ impl Checker<'_> {
             None => 12,
         };
         let fields = self.fields(&inputs, &derived);
-        // The rules and the parameter values in force: the hash changes when a
-        // dated value takes over, not merely because the date moved on.
-        let mut values = String::new();
-        for p in &parameters {
-            values.push_str(&format!("{}={:?};", p.name, p.value));
-        }
-        let hash = format!(
-            "{:016x}",
-            fnv1a64(&[self.source.as_bytes(), values.as_bytes()])
-        );
+        let hash = self.hash(&parameters);
         if !self.diags.is_empty() {
             return None;
         }
@@ -209,7 +212,24 @@ impl Checker<'_> {
             default_review_months,
             fields: fields?,
             slot_count,
+            warnings: std::mem::take(&mut self.warnings)
+                .into_iter()
+                .map(bounded)
+                .collect(),
         })
+    }
+
+    /// The rules and the parameter values in force: the hash changes when a
+    /// dated value takes over, not merely because the date moved on.
+    fn hash(&self, parameters: &[Parameter]) -> String {
+        let mut values = String::new();
+        for p in parameters {
+            values.push_str(&format!("{}={:?};", p.name, p.value));
+        }
+        format!(
+            "{:016x}",
+            fnv1a64(&[self.source.as_bytes(), values.as_bytes()])
+        )
     }
 
     pub(super) fn collect_names(&mut self, raw: &RawPolicy) {
