@@ -193,9 +193,10 @@ impl Period {
     }
 }
 
-/// A program, decided in declared order.
+/// A benefit program (`[[programs]]`), decided in declared order. Not to be
+/// confused with [`expr::Program`], the compiled code of one expression.
 #[derive(Debug, Clone)]
-pub struct Program {
+pub struct Benefit {
     pub id: String,
     pub name: String,
     pub kind: String,
@@ -268,7 +269,7 @@ pub struct Policy {
     pub deprivation: Option<Deprivation>,
     /// Evaluation order of derived values and indicators (dependencies first).
     pub order: Vec<Node>,
-    pub programs: Vec<Program>,
+    pub programs: Vec<Benefit>,
     pub cap: Option<expr::Program>,
     pub reasons: Vec<Reason>,
     pub tracks: Vec<Track>,

@@ -143,7 +143,7 @@ impl Checker<'_> {
     /// Byte offset in the file where the text of string `s` starts, when the
     /// TOML source holds it verbatim (no escapes), so expression errors can
     /// point at the exact character.
-    pub(super) fn string_base(&self, s: &S) -> Option<usize> {
+    pub(super) fn string_base(&self, s: &SpannedStr) -> Option<usize> {
         let span = s.span();
         let raw = self.source.get(span.clone())?;
         let value = s.get_ref();
@@ -177,14 +177,14 @@ impl Checker<'_> {
     }
 
     /// File byte range of `span` inside string `s` (the whole string when it is not verbatim).
-    pub(super) fn inner_span(&self, s: &S, offset: usize, span: Span) -> Range<usize> {
+    pub(super) fn inner_span(&self, s: &SpannedStr, offset: usize, span: Span) -> Range<usize> {
         match self.string_base(s) {
             Some(base) => base + offset + span.start..base + offset + span.end.max(span.start + 1),
             None => s.span(),
         }
     }
 
-    pub(super) fn expr_error(&mut self, s: &S, offset: usize, e: expr::ExprError) {
+    pub(super) fn expr_error(&mut self, s: &SpannedStr, offset: usize, e: expr::ExprError) {
         let span = self.inner_span(s, offset, e.span);
         let d = self
             .lines

@@ -7,7 +7,7 @@ impl Checker<'_> {
     /// Parse, type-check and compile the expression in `s` against the names visible now.
     pub(super) fn compile(
         &mut self,
-        s: &S,
+        s: &SpannedStr,
         expected: Option<Type>,
     ) -> Option<(expr::Program, Type)> {
         self.compile_at(s, s.get_ref(), 0, expected)
@@ -15,7 +15,7 @@ impl Checker<'_> {
 
     pub(super) fn compile_at(
         &mut self,
-        s: &S,
+        s: &SpannedStr,
         text: &str,
         offset: usize,
         expected: Option<Type>,
@@ -54,11 +54,11 @@ impl Checker<'_> {
         }
     }
 
-    pub(super) fn compile_bool(&mut self, s: &S) -> Option<expr::Program> {
+    pub(super) fn compile_bool(&mut self, s: &SpannedStr) -> Option<expr::Program> {
         self.compile(s, Some(Type::Bool)).map(|(p, _)| p)
     }
 
-    pub(super) fn compile_number(&mut self, s: &S) -> Option<expr::Program> {
+    pub(super) fn compile_number(&mut self, s: &SpannedStr) -> Option<expr::Program> {
         self.compile(s, Some(Type::Number)).map(|(p, _)| p)
     }
 
@@ -97,7 +97,7 @@ impl Checker<'_> {
         }
     }
 
-    pub(super) fn template(&mut self, s: &S) -> Option<Template> {
+    pub(super) fn template(&mut self, s: &SpannedStr) -> Option<Template> {
         let parts = match template::split(s.get_ref()) {
             Ok(p) => p,
             Err((span, msg)) => {

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use super::raw::{self, RawPolicy, RawScalar, S};
+use super::raw::{self, RawPolicy, RawScalar, SpannedStr};
 use super::template::{self, Segment, Template};
 use super::*;
 use crate::error::Diagnostic;
@@ -233,7 +233,7 @@ impl Checker<'_> {
     }
 
     pub(super) fn collect_names(&mut self, raw: &RawPolicy) {
-        let mut add = |name: &S, what: &'static str| {
+        let mut add = |name: &SpannedStr, what: &'static str| {
             self.all_names.entry(name.get_ref().clone()).or_insert(what);
         };
         for i in &raw.inputs {

@@ -69,7 +69,7 @@ impl Checker<'_> {
     }
 
     /// Declare a name, reporting a clash with an earlier declaration.
-    pub(super) fn declare(&mut self, name: &S, what: &'static str) -> bool {
+    pub(super) fn declare(&mut self, name: &SpannedStr, what: &'static str) -> bool {
         if !is_identifier(name.get_ref()) {
             self.error(
                 name.span(),
@@ -113,7 +113,11 @@ impl Checker<'_> {
     }
 
     /// Allowed values of an enum declaration: non-empty, unique, valid names; lowercased.
-    pub(super) fn enum_values(&mut self, owner: &S, values: &[S]) -> Option<Vec<String>> {
+    pub(super) fn enum_values(
+        &mut self,
+        owner: &SpannedStr,
+        values: &[SpannedStr],
+    ) -> Option<Vec<String>> {
         if values.is_empty() {
             self.error(
                 owner.span(),

@@ -4,7 +4,7 @@
 use super::*;
 
 impl Checker<'_> {
-    pub(super) fn deps(&mut self, s: &S, names: &HashMap<String, Node>) -> Vec<Node> {
+    pub(super) fn deps(&mut self, s: &SpannedStr, names: &HashMap<String, Node>) -> Vec<Node> {
         match expr::parse(s.get_ref()) {
             Ok(e) => e
                 .names()

@@ -4,90 +4,91 @@
 use super::*;
 
 impl Checker<'_> {
-    pub(super) fn programs(&mut self, raws: &[raw::RawProgram], first_slot: usize) -> Vec<Program> {
+    pub(super) fn programs(&mut self, raws: &[raw::RawProgram], first_slot: usize) -> Vec<Benefit> {
         let mut out = Vec::new();
         for (i, r) in raws.iter().enumerate() {
-            let declared = self.declare(&r.id, "a program");
-            let period = match r.period.get_ref().as_str() {
-                "month" => Some(Period::Month),
-                "one-off" => Some(Period::OneOff),
-                other => {
-                    let help = match expr::suggest(other, ["month", "one-off"]) {
-                        Some(s) => format!("did you mean `{s}`? periods: month, one-off"),
-                        None => "periods: month, one-off".into(),
-                    };
-                    self.error(
-                        r.period.span(),
-                        format!("unknown period `{other}`"),
-                        Some(help),
-                    );
-                    None
-                }
-            };
-            if !is_identifier(r.kind.get_ref()) {
-                self.error(
-                    r.kind.span(),
-                    format!("`{}` is not a valid program kind", r.kind.get_ref()),
-                    Some(
-                        "kinds are names such as emergency, basic_needs, long_term, capacity"
-                            .into(),
-                    ),
-                );
+            if let Some(b) = self.benefit(r, first_slot + i) {
+                out.push(b);
             }
-            let eligible = self.compile_bool(&r.eligible);
-            let amount = self.compile_number(&r.amount);
-            let duration = r.duration_months.as_ref().map(|d| self.compile_number(d));
-            let deferred = r.deferred_when.as_ref().map(|d| self.compile_bool(d));
-            let starts = r
-                .starts_after_months
-                .as_ref()
-                .map(|d| self.compile_number(d));
-            if r.starts_after_months.is_some() && r.deferred_when.is_none() {
-                if let Some(s) = &r.starts_after_months {
-                    self.error(
-                        s.span(),
-                        "`starts_after_months` needs `deferred_when`",
-                        None,
-                    );
-                }
-            }
-            let reason = r.reason.as_ref().map(|t| self.template(t));
-            let denied = r.denied_reason.as_ref().map(|t| self.template(t));
-            let review = match &r.review_months {
-                Some(m) => self.months(m),
-                None => Some(self.default_review),
-            };
-            let granted_slot = first_slot + i;
-            if declared {
-                self.map.insert(
-                    r.id.get_ref().clone(),
-                    (Binding::Slot(granted_slot), Type::Bool),
-                );
-            }
-            let (Some(period), Some(eligible), Some(amount), Some(review_months)) =
-                (period, eligible, amount, review)
-            else {
-                continue;
-            };
-            let flat = |o: Option<Option<expr::Program>>| o.flatten();
-            out.push(Program {
-                id: r.id.get_ref().clone(),
-                name: r.name.clone(),
-                kind: r.kind.get_ref().clone(),
-                provider: r.provider.clone(),
-                eligible,
-                amount,
-                period,
-                duration_months: flat(duration),
-                review_months,
-                deferred_when: flat(deferred),
-                starts_after_months: flat(starts),
-                reason: reason.flatten(),
-                denied_reason: denied.flatten(),
-                granted_slot,
-            });
         }
         out
+    }
+
+    /// One program, granted in `granted_slot`; its id becomes visible to
+    /// the programs after it (and to cap, reasons, tracks and priority).
+    fn benefit(&mut self, r: &raw::RawProgram, granted_slot: usize) -> Option<Benefit> {
+        let declared = self.declare(&r.id, "a program");
+        let period = self.period(&r.period);
+        if !is_identifier(r.kind.get_ref()) {
+            self.error(
+                r.kind.span(),
+                format!("`{}` is not a valid program kind", r.kind.get_ref()),
+                Some("kinds are names such as emergency, basic_needs, long_term, capacity".into()),
+            );
+        }
+        let eligible = self.compile_bool(&r.eligible);
+        let amount = self.compile_number(&r.amount);
+        let duration = r.duration_months.as_ref().map(|d| self.compile_number(d));
+        let deferred = r.deferred_when.as_ref().map(|d| self.compile_bool(d));
+        let starts = r
+            .starts_after_months
+            .as_ref()
+            .map(|d| self.compile_number(d));
+        if let (Some(s), None) = (&r.starts_after_months, &r.deferred_when) {
+            self.error(
+                s.span(),
+                "`starts_after_months` needs `deferred_when`",
+                None,
+            );
+        }
+        let reason = r.reason.as_ref().map(|t| self.template(t));
+        let denied = r.denied_reason.as_ref().map(|t| self.template(t));
+        let review = match &r.review_months {
+            Some(m) => self.months(m),
+            None => Some(self.default_review),
+        };
+        if declared {
+            self.map.insert(
+                r.id.get_ref().clone(),
+                (Binding::Slot(granted_slot), Type::Bool),
+            );
+        }
+        Some(Benefit {
+            id: r.id.get_ref().clone(),
+            name: r.name.clone(),
+            kind: r.kind.get_ref().clone(),
+            provider: r.provider.clone(),
+            eligible: eligible?,
+            amount: amount?,
+            period: period?,
+            duration_months: duration.flatten(),
+            review_months: review?,
+            deferred_when: deferred.flatten(),
+            starts_after_months: starts.flatten(),
+            reason: reason.flatten(),
+            denied_reason: denied.flatten(),
+            granted_slot,
+        })
+    }
+
+    /// `month` or `one-off`.
+    fn period(&mut self, period: &SpannedStr) -> Option<Period> {
+        match period.get_ref().as_str() {
+            "month" => Some(Period::Month),
+            "one-off" => Some(Period::OneOff),
+            other => {
+                let help = match expr::suggest(other, ["month", "one-off"]) {
+                    Some(s) => format!("did you mean `{s}`? periods: month, one-off"),
+                    None => "periods: month, one-off".into(),
+                };
+                self.error(
+                    period.span(),
+                    format!("unknown period `{other}`"),
+                    Some(help),
+                );
+                None
+            }
+        }
     }
 
     pub(super) fn reasons(&mut self, raws: &[raw::RawReason]) -> Vec<Reason> {
