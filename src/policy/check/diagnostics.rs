@@ -27,15 +27,7 @@ impl LineIndex {
         help: Option<String>,
     ) -> Diagnostic {
         if self.starts.is_empty() {
-            let mut start = 0;
-            for line in source.split_inclusive('\n') {
-                self.starts.push((start, line.is_ascii()));
-                start += line.len();
-            }
-            // The empty line after a final newline (an error at the end of the file).
-            if source.is_empty() || source.ends_with('\n') {
-                self.starts.push((source.len(), true));
-            }
+            self.build(source);
         }
         let boundary = |mut i: usize| {
             i = i.min(source.len());
@@ -70,17 +62,7 @@ impl LineIndex {
         .max(1);
         let text = &source[line_start..line_end];
         let text = text.strip_suffix('\r').unwrap_or(text);
-        let source_line = if text.len() > SNIPPET_BYTES {
-            // Only what the snippet can show: a one-line list of megabytes
-            // would otherwise be copied into every error about it.
-            let mut cut = (SNIPPET_BYTES + 1).min(text.len());
-            while !text.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            text[..cut].to_string()
-        } else {
-            text.to_string()
-        };
+        let source_line = snippet(text);
         let d = Diagnostic {
             severity: crate::error::Severity::Error,
             location: crate::error::Location {
@@ -95,6 +77,32 @@ impl LineIndex {
         };
         bounded(d)
     }
+
+    /// Record where each line of `source` starts.
+    fn build(&mut self, source: &str) {
+        let mut start = 0;
+        for line in source.split_inclusive('\n') {
+            self.starts.push((start, line.is_ascii()));
+            start += line.len();
+        }
+        // The empty line after a final newline (an error at the end of the file).
+        if source.is_empty() || source.ends_with('\n') {
+            self.starts.push((source.len(), true));
+        }
+    }
+}
+
+/// Only what the snippet can show of a line: a one-line list of megabytes
+/// would otherwise be copied into every error about it.
+fn snippet(text: &str) -> String {
+    if text.len() <= SNIPPET_BYTES {
+        return text.to_string();
+    }
+    let mut cut = (SNIPPET_BYTES + 1).min(text.len());
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    text[..cut].to_string()
 }
 
 /// A diagnostic that quotes at most a few hundred bytes of the policy: a
