@@ -3,6 +3,14 @@
 //!
 //! The checker keeps going after an error where it can, so `layak policy
 //! check` shows every problem at once rather than one per run.
+//!
+//! This file is the driver ([`load`], the [`Checker`] state, the policy's
+//! sections in evaluation order); each section has its own file: `names`
+//! (the name table, enums, suggestions), `exprs` (expressions, constants,
+//! templates), `inputs`, `params` (dated values, unit and reference),
+//! `derived` (derived values and indicators), `order` (their dependency
+//! sort), `programs` (programs, reasons, tracks, standard fields) and
+//! `diagnostics` (spans to file:line:column, bounded messages).
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -28,6 +36,8 @@ mod tests;
 use diagnostics::{LineIndex, bounded, toml_message};
 use names::is_identifier;
 
+/// Everything known while one policy is checked: the names declared so far,
+/// the enums, and the problems found.
 struct Checker<'s> {
     file: &'s str,
     source: &'s str,
