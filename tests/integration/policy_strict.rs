@@ -113,3 +113,26 @@ fn a_parameter_with_both_gives_no_warning() {
     out.assert_code(0).no_panic();
     assert_eq!(warnings(&out), 0, "{}", out.stderr);
 }
+
+/// The warning and the strict error, as printed, in one golden file.
+#[test]
+fn warning_and_strict_error_as_printed() {
+    let dir = Dir::new();
+    dir.write(
+        "quick.toml",
+        "[policy]\nid = \"quick\"\nname = \"quick\"\nversion = \"1\"\n\n\
+         [[inputs]]\nname = \"household_id\"\ntype = \"id\"\nrequired = true\n\n\
+         [[parameters]]\nname = \"gap_share\"\nvalue = \"1/3\"\n\n\
+         [[parameters]]\nname = \"rate\"\nvalue = 0.5\nunit = \"share\"\n\n\
+         [[tracks]]\nid = \"all\"\n",
+    );
+    let run = dir.run(&["policy", "check", "quick.toml"]);
+    run.assert_code(0).no_panic();
+    let strict = dir.run(&["policy", "check", "--strict", "quick.toml"]);
+    strict.assert_code(1).no_panic();
+    let text = format!(
+        "$ layak policy check quick.toml\n{}{}\n$ layak policy check --strict quick.toml\n{}",
+        run.stdout, run.stderr, strict.stderr
+    );
+    crate::snapshot::assert_snapshot("policy-check-strict.txt", &text);
+}
