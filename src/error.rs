@@ -22,9 +22,29 @@ impl fmt::Display for Location {
     }
 }
 
+/// How bad a [`Diagnostic`] is: an error stops the load; a warning is shown
+/// and the work goes on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Severity {
+    #[default]
+    Error,
+    Warning,
+}
+
+impl Severity {
+    /// The word a rendered diagnostic starts with.
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
 /// One problem found in a policy file, with enough context to show it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
+    pub severity: Severity,
     pub location: Location,
     /// Width of the underline, in characters (at least 1).
     pub width: usize,
@@ -55,6 +75,7 @@ impl Diagnostic {
         let visible_end = end.min(line_end).max(start);
         let width = source[start..visible_end].chars().count().max(1);
         Diagnostic {
+            severity: Severity::Error,
             location: Location {
                 file: file.to_string(),
                 line: line_no,
@@ -72,6 +93,7 @@ impl Diagnostic {
     /// A diagnostic without a useful position (e.g. a missing section).
     pub fn whole_file(file: &str, message: impl Into<String>, help: Option<String>) -> Diagnostic {
         Diagnostic {
+            severity: Severity::Error,
             location: Location {
                 file: file.to_string(),
                 line: 1,
@@ -84,7 +106,15 @@ impl Diagnostic {
         }
     }
 
-    /// Render as a person reads it: message, location, the source line with a caret underline, help.
+    /// The same diagnostic as a warning.
+    pub fn warning(self) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..self
+        }
+    }
+
+    /// Render as a person reads it: severity and message, location, the source line with a caret underline, help.
     ///
     /// ```
     /// let d = layak::error::Diagnostic::at("p.toml", "a = 'membres + 1'\n", 5..12,
@@ -92,7 +122,7 @@ impl Diagnostic {
     /// assert_eq!(d.render(), "error: unknown name `membres`\n --> p.toml:1:6\n  |\n1 | a = 'membres + 1'\n  |      ^^^^^^^\n  = help: did you mean `members`?\n");
     /// ```
     pub fn render(&self) -> String {
-        let mut out = format!("error: {}\n", self.message);
+        let mut out = format!("{}: {}\n", self.severity.label(), self.message);
         let gutter = self.location.line.to_string().len();
         let pad = " ".repeat(gutter);
         out.push_str(&format!("{pad}--> {}\n", self.location));

@@ -25,6 +25,7 @@ pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod expr;
+pub mod hash;
 pub mod input;
 pub mod numfmt;
 pub mod pipeline;

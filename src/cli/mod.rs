@@ -187,16 +187,37 @@ impl PolicyArgs {
         }
         match &self.policy {
             None => Ok(Policy::default_policy(&options)?),
-            Some(path) => load_policy_file(path, &options),
+            Some(path) => load_policy_file(path, &options, false),
         }
     }
 }
 
-/// Read and check a policy file.
-pub fn load_policy_file(path: &str, options: &LoadOptions) -> anyhow::Result<Policy> {
+/// Read and check a policy file, printing its warnings on standard error.
+/// `strict`: a parameter without `unit` or `reference` is an error.
+pub fn load_policy_file(path: &str, options: &LoadOptions, strict: bool) -> anyhow::Result<Policy> {
     let source = std::fs::read_to_string(path)
         .map_err(|e| anyhow::anyhow!("cannot read policy file {path}: {e}"))?;
-    Ok(Policy::load(path, &source, options)?)
+    let policy = if strict {
+        Policy::load_strict(path, &source, options)?
+    } else {
+        Policy::load(path, &source, options)?
+    };
+    print_warnings(&policy);
+    Ok(policy)
+}
+
+/// A loaded policy's warnings on standard error, rendered like errors
+/// (`warning: …`, file:line:column, the line, help). They never change the
+/// exit status.
+fn print_warnings(policy: &Policy) {
+    use std::io::Write;
+    if policy.warnings.is_empty() {
+        return;
+    }
+    let mut err = std::io::stderr().lock();
+    for w in &policy.warnings {
+        write!(err, "{}", w.render()).ok();
+    }
 }
 
 /// How to read the household file (shared by assess, validate and explain).
@@ -303,6 +324,10 @@ pub enum PolicyCommand {
         /// Check with the dated parameter values in force on this date (YYYY-MM-DD).
         #[arg(long, value_name = "DATE")]
         as_of: Option<String>,
+        /// Also require every parameter's `unit` and `reference` (otherwise a
+        /// warning), as for a shipped or published policy.
+        #[arg(long)]
+        strict: bool,
     },
     /// Run test cases (TOML) against a policy; print failures with expected and actual values.
     #[command(

@@ -15,7 +15,11 @@ pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitStatus> {
                 .write_all(DEFAULT_POLICY_TOML.as_bytes())?;
             Ok(ExitStatus::Success)
         }
-        PolicyCommand::Check { file, as_of } => {
+        PolicyCommand::Check {
+            file,
+            as_of,
+            strict,
+        } => {
             if let Some(date) = &as_of {
                 if !crate::policy::is_valid_date(date) {
                     return Err(super::UsageError(format!(
@@ -24,7 +28,7 @@ pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitStatus> {
                     .into());
                 }
             }
-            let policy = load_policy_file(&file, &LoadOptions { as_of })?;
+            let policy = load_policy_file(&file, &LoadOptions { as_of }, strict)?;
             let indicators = policy
                 .deprivation
                 .as_ref()

@@ -197,7 +197,7 @@ impl IdSet {
 
 /// The 128-bit fingerprint of an id: two independent 64-bit FNV-1a hashes.
 pub fn fingerprint(id: &[u8]) -> u128 {
-    let a = crate::policy::fnv1a64(&[id]);
+    let a = crate::hash::fnv1a64(&[id]);
     // The second: another offset basis, over the bytes in reverse, with the length.
     let mut b: u64 = 0x6c62_272e_07bb_0142;
     for &x in id.iter().rev() {

@@ -15,6 +15,8 @@ pub mod template;
 use crate::error::Diagnostic;
 use crate::expr::{self, EnumId, Type};
 
+/// Re-exported: the policy hash is FNV-1a 64 ([`crate::hash`]).
+pub use crate::hash::fnv1a64;
 pub use template::{Segment, Template};
 
 /// The embedded default policy (`data/policies/default.toml`).
@@ -190,9 +192,10 @@ impl Period {
     }
 }
 
-/// A program, decided in declared order.
+/// A benefit program (`[[programs]]`), decided in declared order. Not to be
+/// confused with [`expr::Program`], the compiled code of one expression.
 #[derive(Debug, Clone)]
-pub struct Program {
+pub struct Benefit {
     pub id: String,
     pub name: String,
     pub kind: String,
@@ -265,7 +268,7 @@ pub struct Policy {
     pub deprivation: Option<Deprivation>,
     /// Evaluation order of derived values and indicators (dependencies first).
     pub order: Vec<Node>,
-    pub programs: Vec<Program>,
+    pub programs: Vec<Benefit>,
     pub cap: Option<expr::Program>,
     pub reasons: Vec<Reason>,
     pub tracks: Vec<Track>,
@@ -274,6 +277,9 @@ pub struct Policy {
     pub fields: StandardFields,
     /// Number of value slots a row needs.
     pub slot_count: usize,
+    /// Problems that did not stop the load (a parameter without `unit` or
+    /// `reference`), for the caller to show.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// One step of the computed-values phase, in dependency order.
@@ -298,8 +304,28 @@ impl Policy {
     }
 
     /// Load and check a policy from its TOML text; `file` is used in messages.
+    ///
+    /// A parameter without `unit` or `reference` is a warning, kept in
+    /// [`Policy::warnings`].
     pub fn load(file: &str, source: &str, options: &LoadOptions) -> Result<Policy, PolicyError> {
-        check::load(file, source, options)
+        check::load(file, source, options, false)
+    }
+
+    /// Load and check a policy as [`Policy::load`] does, but with every
+    /// parameter's `unit` and `reference` required (errors, not warnings):
+    /// the bar for a policy that is shipped or published.
+    ///
+    /// ```
+    /// use layak::policy::{Policy, DEFAULT_POLICY_NAME, DEFAULT_POLICY_TOML};
+    /// let p = Policy::load_strict(DEFAULT_POLICY_NAME, DEFAULT_POLICY_TOML, &Default::default());
+    /// assert!(p.is_ok_and(|p| p.warnings.is_empty()));
+    /// ```
+    pub fn load_strict(
+        file: &str,
+        source: &str,
+        options: &LoadOptions,
+    ) -> Result<Policy, PolicyError> {
+        check::load(file, source, options, true)
     }
 
     /// Input by name.
@@ -474,21 +500,6 @@ pub fn quote_list<S: AsRef<str>>(items: &[S]) -> String {
     out
 }
 
-/// FNV-1a, 64 bits: a stable content fingerprint (not a security hash).
-pub fn fnv1a64(parts: &[&[u8]]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for &b in *part {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        // Separate parts so that ("ab","c") and ("a","bc") differ.
-        h ^= 0xff;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -527,10 +538,5 @@ mod tests {
         assert!(text.contains("… and "), "{text}");
         assert_eq!(shorten("héllo", 2), "h…");
         assert_eq!(shorten("abc", 3), "abc");
-    }
-
-    #[test]
-    fn hash_separates_parts() {
-        assert_ne!(fnv1a64(&[b"ab", b"c"]), fnv1a64(&[b"a", b"bc"]));
     }
 }

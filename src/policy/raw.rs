@@ -7,7 +7,8 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-pub type S = Spanned<String>;
+/// A string from the file with its byte span, for diagnostics.
+pub type SpannedStr = Spanned<String>;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -36,13 +37,13 @@ pub struct RawPolicy {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawMeta {
-    pub id: S,
+    pub id: SpannedStr,
     pub name: String,
     pub version: String,
     #[serde(default)]
     pub currency: String,
     #[serde(default)]
-    pub effective: Option<S>,
+    pub effective: Option<SpannedStr>,
     #[serde(default)]
     pub description: String,
     #[serde(default)]
@@ -62,11 +63,11 @@ pub enum RawScalar {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawInput {
-    pub name: S,
+    pub name: SpannedStr,
     #[serde(rename = "type")]
-    pub ty: S,
+    pub ty: SpannedStr,
     #[serde(default)]
-    pub values: Vec<S>,
+    pub values: Vec<SpannedStr>,
     pub min: Option<Spanned<RawScalar>>,
     pub max: Option<Spanned<RawScalar>>,
     pub default: Option<Spanned<RawScalar>>,
@@ -79,14 +80,17 @@ pub struct RawInput {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawParameter {
-    pub name: S,
+    pub name: SpannedStr,
     /// A number, or a string holding a constant expression such as `"1/3"`.
     pub value: Option<Spanned<RawScalar>>,
     /// Dated values: the newest `from` not after the run's `--as-of` date applies.
     #[serde(default)]
     pub values: Vec<RawDatedValue>,
-    pub unit: String,
-    pub reference: String,
+    /// What the number measures. Optional in a quick policy (a warning),
+    /// required when the policy is checked strictly.
+    pub unit: Option<String>,
+    /// Where the number comes from; optional like `unit`.
+    pub reference: Option<String>,
     #[serde(default)]
     pub description: String,
 }
@@ -94,7 +98,7 @@ pub struct RawParameter {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDatedValue {
-    pub from: S,
+    pub from: SpannedStr,
     pub value: Spanned<RawScalar>,
     #[serde(default)]
     pub reference: String,
@@ -103,21 +107,21 @@ pub struct RawDatedValue {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCheck {
-    pub id: S,
+    pub id: SpannedStr,
     /// Must hold for the row to be accepted.
-    pub rule: S,
+    pub rule: SpannedStr,
     pub message: String,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDerived {
-    pub name: S,
+    pub name: SpannedStr,
     #[serde(rename = "type")]
-    pub ty: Option<S>,
+    pub ty: Option<SpannedStr>,
     #[serde(default)]
-    pub values: Vec<S>,
-    pub expr: S,
+    pub values: Vec<SpannedStr>,
+    pub expr: SpannedStr,
     #[serde(default)]
     pub label: String,
 }
@@ -134,10 +138,10 @@ pub struct RawDeprivation {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawIndicator {
-    pub id: S,
+    pub id: SpannedStr,
     pub dimension: String,
     pub weight: Spanned<RawScalar>,
-    pub when: S,
+    pub when: SpannedStr,
     #[serde(default)]
     pub label: String,
 }
@@ -145,52 +149,52 @@ pub struct RawIndicator {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawProgram {
-    pub id: S,
+    pub id: SpannedStr,
     #[serde(default)]
     pub name: String,
-    pub kind: S,
+    pub kind: SpannedStr,
     pub provider: String,
-    pub eligible: S,
-    pub amount: S,
-    pub period: S,
-    pub duration_months: Option<S>,
+    pub eligible: SpannedStr,
+    pub amount: SpannedStr,
+    pub period: SpannedStr,
+    pub duration_months: Option<SpannedStr>,
     pub review_months: Option<Spanned<i64>>,
-    pub deferred_when: Option<S>,
-    pub starts_after_months: Option<S>,
+    pub deferred_when: Option<SpannedStr>,
+    pub starts_after_months: Option<SpannedStr>,
     #[serde(default)]
-    pub reason: Option<S>,
+    pub reason: Option<SpannedStr>,
     #[serde(default)]
-    pub denied_reason: Option<S>,
+    pub denied_reason: Option<SpannedStr>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCap {
-    pub monthly: S,
+    pub monthly: SpannedStr,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawReason {
-    pub id: S,
-    pub when: S,
-    pub text: S,
+    pub id: SpannedStr,
+    pub when: SpannedStr,
+    pub text: SpannedStr,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTrack {
-    pub id: S,
+    pub id: SpannedStr,
     /// Omitted means "always": the catch-all last rule.
-    pub when: Option<S>,
+    pub when: Option<SpannedStr>,
     #[serde(default)]
-    pub reason: Option<S>,
+    pub reason: Option<SpannedStr>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPriority {
-    pub formula: S,
+    pub formula: SpannedStr,
 }
 
 #[derive(Debug, Deserialize)]

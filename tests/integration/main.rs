@@ -14,6 +14,7 @@ mod outputs_set;
 mod papercuts;
 mod piped;
 mod policy_errors;
+mod policy_strict;
 mod policy_test;
 mod properties;
 mod reliability;
