@@ -32,6 +32,7 @@ pub mod pipeline;
 pub mod policy;
 pub mod report;
 pub mod suite;
+pub mod text;
 
 /// How a run ended; the process exit code is the discriminant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

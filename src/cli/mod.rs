@@ -392,37 +392,4 @@ pub fn render_error(err: &anyhow::Error) -> String {
     out
 }
 
-/// A count with its thousands grouped as money is (`1,234,567`), for the
-/// lines people read on standard error.
-pub(crate) fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// `1 row`, `2 rows`: a count and its noun, singular or plural.
-pub(crate) fn counted(n: u64, one: &str, many: &str) -> String {
-    format!("{} {}", grouped(n), if n == 1 { one } else { many })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counts_group_their_thousands() {
-        assert_eq!(grouped(0), "0");
-        assert_eq!(grouped(999), "999");
-        assert_eq!(grouped(1_000), "1,000");
-        assert_eq!(grouped(434_775), "434,775");
-        assert_eq!(grouped(u64::MAX), "18,446,744,073,709,551,615");
-        assert_eq!(counted(1, "row", "rows"), "1 row");
-        assert_eq!(counted(10_988, "row", "rows"), "10,988 rows");
-    }
-}
+pub(crate) use crate::text::{counted, grouped};

@@ -353,7 +353,7 @@ impl Checker<'_> {
             }
         }
         // A policy's enum may hold 100,000 values: name the first few only.
-        let mut help = format!("allowed values: {}", crate::policy::quote_list(values));
+        let mut help = format!("allowed values: {}", crate::text::quote_list(values));
         if let Some(v) = near_value {
             help.push_str(&format!("; did you mean `{v}`?"));
         }

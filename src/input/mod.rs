@@ -294,7 +294,7 @@ pub fn list_names<S: AsRef<str>>(names: &[S]) -> String {
         if i == LISTED_NAMES || out.len() > 2 * MESSAGE_EXCERPT_BYTES {
             out.push_str(&format!(
                 ", … and {} more",
-                group_thousands(names.len() - i)
+                crate::text::grouped((names.len() - i) as u64)
             ));
             break;
         }
@@ -302,19 +302,6 @@ pub fn list_names<S: AsRef<str>>(names: &[S]) -> String {
             out.push_str(", ");
         }
         out.push_str(&excerpt(name.as_ref().as_bytes(), 40));
-    }
-    out
-}
-
-/// `n` with a comma between thousands, as counts are shown.
-fn group_thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(d);
     }
     out
 }
@@ -1070,10 +1057,6 @@ mod tests {
             list.len()
         );
         assert!(list.ends_with("more"), "{list}");
-        assert_eq!(group_thousands(0), "0");
-        assert_eq!(group_thousands(999), "999");
-        assert_eq!(group_thousands(1000), "1,000");
-        assert_eq!(group_thousands(1_234_567), "1,234,567");
     }
 
     #[test]

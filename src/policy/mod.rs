@@ -448,57 +448,7 @@ pub fn is_valid_date(s: &str) -> bool {
     (1..=days).contains(&d)
 }
 
-/// The singular or the plural of a noun for a count: `1 input`, `0 inputs`,
-/// `2 inputs`.
-///
-/// ```
-/// assert_eq!(layak::policy::noun(1, "row", "rows"), "row");
-/// assert_eq!(layak::policy::noun(0, "row", "rows"), "rows");
-/// ```
-pub fn noun<'a>(count: u128, one: &'a str, many: &'a str) -> &'a str {
-    if count == 1 { one } else { many }
-}
-
-/// How many items of a list a message names before "… and N more".
-pub const MESSAGE_LIST_ITEMS: usize = 20;
-/// The most bytes of policy text one message quotes (a list, a line).
-pub const MESSAGE_QUOTE_BYTES: usize = 300;
-
-/// `text` cut to at most `max` bytes (at a character boundary), with `…`
-/// when something was cut.
-pub fn shorten(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_string();
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
-}
-
-/// A list for a message, `a, b, c`: at most [`MESSAGE_LIST_ITEMS`] items and
-/// about [`MESSAGE_QUOTE_BYTES`] bytes, then `… and N more`, so that a
-/// 100,000-value enum does not fill the terminal.
-pub fn quote_list<S: AsRef<str>>(items: &[S]) -> String {
-    let mut out = String::new();
-    let mut shown = 0;
-    for item in items {
-        if shown == MESSAGE_LIST_ITEMS || out.len() >= MESSAGE_QUOTE_BYTES {
-            break;
-        }
-        if shown > 0 {
-            out.push_str(", ");
-        }
-        out.push_str(&shorten(item.as_ref(), 60));
-        shown += 1;
-    }
-    let rest = items.len() - shown;
-    if rest > 0 {
-        out.push_str(&format!(", … and {rest} more"));
-    }
-    out
-}
+pub use crate::text::{MESSAGE_LIST_ITEMS, MESSAGE_QUOTE_BYTES, noun, quote_list, shorten};
 
 #[cfg(test)]
 mod tests {
