@@ -477,7 +477,7 @@ mod tests {
         let many: Vec<String> = (0..100_000).map(|i| format!("v{i}")).collect();
         let text = quote_list(&many);
         assert!(text.starts_with("v0, v1, v2, "), "{text}");
-        assert!(text.ends_with(", … and 99980 more"), "{text}");
+        assert!(text.ends_with(", … and 99,980 more"), "{text}");
         assert!(text.len() < 400, "{} bytes", text.len());
         // Long items are cut too, and the byte budget ends the list early.
         let long: Vec<String> = (0..50)

@@ -74,7 +74,7 @@ fn errors_about_a_huge_enum_quote_a_few_hundred_bytes() {
     out.assert_code(1).no_panic();
     out.stderr_has("the default `w1` is not an allowed value of `kind`")
         .stderr_has("allowed values: v0, v1, v2, v3")
-        .stderr_has("… and 99980 more")
+        .stderr_has("… and 99,980 more")
         .stderr_has("`v99999x` is not an allowed value of `kind`");
     if out.stderr.len() > 2_000 {
         out.fail(format_args!(

@@ -173,7 +173,7 @@ fn errors_about_a_huge_line_quote_a_few_hundred_bytes() {
         &text[..2000.min(text.len())]
     );
     assert!(text.contains("allowed values: v0, v1, v2"), "{text}");
-    assert!(text.contains("… and 99980 more"), "{text}");
+    assert!(text.contains("… and 99,980 more"), "{text}");
 
     // A misspelt literal in an expression of the same policy.
     let source = big_enum(5_000).replace("kind == v4999 or", "kind == w5 or");
@@ -187,7 +187,7 @@ fn errors_about_a_huge_line_quote_a_few_hundred_bytes() {
         text.len(),
         &text[..2000.min(text.len())]
     );
-    assert!(text.contains("… and 4980 more"), "{text}");
+    assert!(text.contains("… and 4,980 more"), "{text}");
 
     // An error inside the long line, far to the right: location only.
     let source = big_enum(5_000).replace("\"v4998\"", "\"v 4998\"");
