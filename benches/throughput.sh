@@ -4,8 +4,8 @@
 #   bash benches/throughput.sh            # 1,000,000 households
 #   ROWS=10000000 bash benches/throughput.sh
 #
-# On one generated file (examples/synth.rs, seed 1) it times:
-#   (a) raw: examples/raw_baseline.rs, a minimal single-threaded program that
+# On one generated file (benches/synth.rs, seed 1) it times:
+#   (a) raw: benches/raw_baseline.rs, a minimal single-threaded program that
 #       reads every record with the csv crate, parses all 24 default-policy
 #       columns into typed values and writes 12 fields per row;
 #   (b) layak validate, and layak assess to csv, ndjson and json, at 1 thread
