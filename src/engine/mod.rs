@@ -6,8 +6,10 @@
 //! result into a caller-owned [`Scratch`]. Nothing is allocated per row: the
 //! scratch is created once per thread and reused.
 
+mod exact;
 pub mod trace;
 
+use crate::expr::exact::{mark_close, near_rounding, near_threshold, take_close};
 use crate::expr::{Arena, EPSILON, Root};
 use crate::numfmt::round_half_up;
 use crate::policy::{Node, Period, Policy};
@@ -92,6 +94,9 @@ pub struct Scratch {
     pub review_after_months: u32,
     /// For each policy reason, whether its condition holds.
     pub reasons: Vec<bool>,
+    /// Exact values of the row's slots, filled only for a row that lands
+    /// within rounding error of a threshold or a printed tie.
+    exact: exact::Memo,
 }
 
 /// A policy ready to decide households.
@@ -118,6 +123,11 @@ struct Rules {
     tracks: Vec<Option<Root>>,
     reasons: Vec<Root>,
     priority: Option<Root>,
+    /// What each slot holds, for the exact evaluation.
+    slot_kinds: Vec<exact::SlotKind>,
+    /// Number slots that are printed rounded (derived numbers, number and
+    /// money inputs, the score) and at how many decimals.
+    printed: Vec<(usize, &'static [u32])>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -222,6 +232,8 @@ impl Rules {
             tracks,
             reasons,
             priority,
+            slot_kinds: exact::slot_kinds(p),
+            printed: exact::printed_slots(p),
         }
     }
 }
@@ -247,11 +259,35 @@ impl<'p> Engine<'p> {
             cap: None,
             review_after_months: self.policy.default_review_months,
             reasons: Vec::with_capacity(self.policy.reasons.len()),
+            exact: exact::Memo::new(self.policy.slot_count),
         }
     }
 
     /// Decide the household whose inputs are in `s.slots` (filled by the input stage).
+    ///
+    /// The rules run in `f64`. A row where a comparison, a rounding of an
+    /// amount or a `round`/`floor`/`ceil` lands within rounding error of its
+    /// threshold is decided again with exact arithmetic, and that decision
+    /// stands; a row where only a printed value lands on a rounding tie gets
+    /// that value computed exactly (see `engine/exact.rs`).
     pub fn decide(&self, s: &mut Scratch) -> Result<(), EvalError> {
+        take_close();
+        let fast = self.decide_f64(s);
+        if take_close() {
+            // Overflow of i128 keeps the f64 decision (documented bound).
+            if let Ok(decided) = self.decide_exact(s) {
+                return decided;
+            }
+            return fast;
+        }
+        if fast.is_ok() {
+            self.fix_printed(s);
+        }
+        fast
+    }
+
+    /// [`Engine::decide`] in `f64`, marking results close to a threshold.
+    fn decide_f64(&self, s: &mut Scratch) -> Result<(), EvalError> {
         let p = self.policy;
         let r = &self.rules;
         self.compute_values(s)?;
@@ -267,6 +303,9 @@ impl<'p> Engine<'p> {
                     None => false,
                 };
                 let amount = self.value(rules.amount, s);
+                // A negative amount may be an exact zero; a half may be a
+                // value just below it.
+                mark_close(amount < 0.0 || near_rounding(amount, 1.0));
                 if !amount.is_finite() || amount < 0.0 {
                     return Err(EvalError {
                         what: format!("the amount of {}", prog.id),
@@ -416,7 +455,10 @@ impl<'p> Engine<'p> {
                 Step::Status => {
                     if let Some(c) = &self.rules.deprivation {
                         let score = s.slots[c.score_slot];
-                        let at_least = |cutoff: f64| score >= cutoff - EPSILON;
+                        let at_least = |cutoff: f64| {
+                            mark_close(near_threshold(score, cutoff - EPSILON));
+                            score >= cutoff - EPSILON
+                        };
                         let [vulnerable, poor, severe] = c.cutoffs;
                         s.slots[c.status_slot] = if at_least(severe) {
                             3.0
@@ -445,6 +487,8 @@ impl<'p> Engine<'p> {
             "the household monthly cap".into()
         })?;
         s.cap = Some(cap);
+        // A cap with a fraction makes capped amounts fractional: decided exactly.
+        mark_close(cap != cap.trunc());
         let total: f64 = self
             .rules
             .programs
@@ -454,6 +498,7 @@ impl<'p> Engine<'p> {
             .map(|(_, out)| out.amount)
             .sum();
         let mut excess = total - cap;
+        mark_close(near_threshold(total, cap));
         if excess <= 0.0 {
             return Ok(());
         }
@@ -476,6 +521,7 @@ impl<'p> Engine<'p> {
 
 /// A number of months: finite and not negative.
 fn months(v: f64, what: impl FnOnce() -> String) -> Result<f64, EvalError> {
+    mark_close(v < 0.0);
     if v.is_finite() && v >= 0.0 {
         Ok(v)
     } else {

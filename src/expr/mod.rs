@@ -50,6 +50,7 @@ pub trait Scope {
 mod ast;
 mod compile;
 mod eval;
+pub mod exact;
 mod lexer;
 mod parser;
 mod tree;

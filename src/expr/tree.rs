@@ -25,6 +25,7 @@ use super::eval::{
     Bin, Un, b2f, div_f, eq_f, eq_tol, eq_tol_f, ge_f, gt_f, le_f, lt_f, max_nan, min_nan, ne_f,
     ne_tol_f, not_f, round_scaled,
 };
+use super::exact::{mark_close, near_rounding, near_threshold};
 use super::typeck::{TKind, Typed};
 
 /// Evaluates a node; the slice holds the nodes before it, its operands among them.
@@ -134,9 +135,17 @@ const NE_TOL: u8 = 9;
 const EQ: u8 = 10;
 const NE: u8 = 11;
 
-/// `a op b`, with the operator fixed at compile time.
+/// `a op b`, with the operator fixed at compile time. A tolerant comparison
+/// that lands within rounding error of its threshold (`b ∓ 1e-9`) marks the
+/// row for exact evaluation ([`mark_close`]).
 #[inline(always)]
 fn bin<const OP: u8>(a: f64, b: f64) -> f64 {
+    match OP {
+        LT | GE => mark_close(near_threshold(a, b - EPSILON)),
+        LE | GT => mark_close(near_threshold(a, b + EPSILON)),
+        EQ_TOL | NE_TOL => mark_close(near_tolerance(a, b)),
+        _ => {}
+    }
     match OP {
         ADD => a + b,
         SUB => a - b,
@@ -173,6 +182,13 @@ macro_rules! by_op {
     };
 }
 
+/// Whether `|a - b| <= 1e-9` (tolerant equality) is within rounding error of
+/// flipping.
+#[inline(always)]
+fn near_tolerance(a: f64, b: f64) -> bool {
+    ((a - b).abs() - EPSILON).abs() <= super::exact::NEAR * (a.abs() + b.abs())
+}
+
 // The node functions. Shapes: s = slot `a` (or `b` on the right), k =
 // constant `x`, n = operand node `a` (or `b` on the right) places back.
 
@@ -182,8 +198,10 @@ fn konst(t: &Node, _: &[Node], _: &[f64]) -> f64 {
 fn load(t: &Node, _: &[Node], s: &[f64]) -> f64 {
     slot(s, t.a)
 }
-/// A test of one slot: `(x <= value <= y) != (b != 0)`, NaN when the value
+/// A test of one slot: `(x <= value <= y) != negate`, NaN when the value
 /// is NaN. It stands for `name op constant` comparisons and `not name`.
+/// Bit 0 of `b` is `negate`; bit 1 marks a tolerant (numeric) comparison,
+/// whose one finite bound is checked for a value within rounding error of it.
 fn test(t: &Node, _: &[Node], s: &[f64]) -> f64 {
     test_value(t, s)
 }
@@ -193,9 +211,17 @@ fn test_value(t: &Node, s: &[f64]) -> f64 {
     if v.is_nan() {
         v
     } else {
-        b2f((v >= t.x && v <= t.y) != (t.b != 0))
+        if t.b & TOLERANT_TEST != 0 {
+            let bound = if t.x.is_finite() { t.x } else { t.y };
+            mark_close(near_threshold(v, bound));
+        }
+        b2f((v >= t.x && v <= t.y) != (t.b & NEGATE_TEST != 0))
     }
 }
+/// Bits of a test node's `b`.
+const NEGATE_TEST: u32 = 1;
+const TOLERANT_TEST: u32 = 2;
+
 /// An operand of `and`, `or` or `if`; when `TEST`, it is a test node,
 /// evaluated here in place instead of through a call.
 #[inline(always)]
@@ -241,17 +267,25 @@ fn neg(t: &Node, n: &[Node], s: &[f64]) -> f64 {
 fn not(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     not_f(operand(n, t.a, s))
 }
+/// `floor` and `ceil` of a value within rounding error of a whole number
+/// (a whole number included) mark the row for exact evaluation.
 fn floor(t: &Node, n: &[Node], s: &[f64]) -> f64 {
-    operand(n, t.a, s).floor()
+    let x = operand(n, t.a, s);
+    mark_close((x - x.round()).abs() <= super::exact::NEAR * x.abs());
+    x.floor()
 }
 fn ceil(t: &Node, n: &[Node], s: &[f64]) -> f64 {
-    operand(n, t.a, s).ceil()
+    let x = operand(n, t.a, s);
+    mark_close((x - x.round()).abs() <= super::exact::NEAR * x.abs());
+    x.ceil()
 }
 fn abs(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     operand(n, t.a, s).abs()
 }
 fn round(t: &Node, n: &[Node], s: &[f64]) -> f64 {
-    round_scaled(operand(n, t.a, s), t.x)
+    let x = operand(n, t.a, s);
+    mark_close(near_rounding(x, t.x));
+    round_scaled(x, t.x)
 }
 
 fn and<const TA: bool, const TB: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
@@ -328,7 +362,12 @@ fn item(n: &[Node], k: usize, s: &[f64]) -> f64 {
 
 #[inline(always)]
 fn same<const TOLERANT: bool>(x: f64, v: f64) -> bool {
-    if TOLERANT { eq_tol(x, v) } else { x == v }
+    if TOLERANT {
+        mark_close(near_tolerance(x, v));
+        eq_tol(x, v)
+    } else {
+        x == v
+    }
 }
 
 /// `name in [constants]`: slot `a`.
@@ -367,13 +406,16 @@ fn never(_: &Node, _: &[Node], _: &[f64]) -> f64 {
     f64::NAN
 }
 
-/// The `(slot, lo, hi, negate)` test an expression is, if it is one. Each
+/// The `(slot, lo, hi, flags)` test an expression is, if it is one
+/// (`flags`: [`NEGATE_TEST`], [`TOLERANT_TEST`]). Each
 /// range is exactly the comparison it replaces: `x < k` is `x < k - ε`, i.e.
 /// not `x >= k - ε`, with `k - ε` computed as the comparison computes it.
-fn as_test(t: &Typed) -> Option<(usize, f64, f64, bool)> {
+fn as_test(t: &Typed) -> Option<(usize, f64, f64, u32)> {
+    const N: u32 = NEGATE_TEST;
+    const T: u32 = TOLERANT_TEST;
     match &t.kind {
         TKind::Unary(Un::Not, x) => match x.kind {
-            TKind::Slot(i) => Some((i, 0.0, 0.0, false)),
+            TKind::Slot(i) => Some((i, 0.0, 0.0, 0)),
             _ => None,
         },
         TKind::Bin(op, a, b) => match (&a.kind, &b.kind) {
@@ -381,12 +423,12 @@ fn as_test(t: &Typed) -> Option<(usize, f64, f64, bool)> {
                 let (i, k) = (*i, *k);
                 let inf = f64::INFINITY;
                 match op {
-                    Bin::Lt => Some((i, k - EPSILON, inf, true)),
-                    Bin::Le => Some((i, -inf, k + EPSILON, false)),
-                    Bin::Gt => Some((i, -inf, k + EPSILON, true)),
-                    Bin::Ge => Some((i, k - EPSILON, inf, false)),
-                    Bin::Eq => Some((i, k, k, false)),
-                    Bin::Ne => Some((i, k, k, true)),
+                    Bin::Lt => Some((i, k - EPSILON, inf, N | T)),
+                    Bin::Le => Some((i, -inf, k + EPSILON, T)),
+                    Bin::Gt => Some((i, -inf, k + EPSILON, N | T)),
+                    Bin::Ge => Some((i, k - EPSILON, inf, T)),
+                    Bin::Eq => Some((i, k, k, 0)),
+                    Bin::Ne => Some((i, k, k, N)),
                     _ => None,
                 }
             }
@@ -434,8 +476,8 @@ impl Builder {
 
     /// Append the nodes of `t`, its root last; returns the root's index.
     fn node(&mut self, t: &Typed) -> usize {
-        if let Some((slot, lo, hi, negate)) = as_test(t) {
-            let i = self.push(test, small(slot), u32::from(negate), lo, hi);
+        if let Some((slot, lo, hi, flags)) = as_test(t) {
+            let i = self.push(test, small(slot), flags, lo, hi);
             self.tests[i] = true;
             return i;
         }
