@@ -310,7 +310,16 @@ impl<'p> Engine<'p> {
                         return Ok(Err(undefined_condition(format!("the indicator {id}"))));
                     }
                 }
-                Step::Score | Step::Status => {}
+                Step::Score | Step::Status => {
+                    if let Some(dep) = &p.deprivation {
+                        let slot = if matches!(step, Step::Score) {
+                            dep.score_slot
+                        } else {
+                            dep.status_slot
+                        };
+                        row.slot(slot)?;
+                    }
+                }
             }
         }
 

@@ -2,6 +2,7 @@ mod util;
 
 mod assess;
 mod budget;
+mod exact_money;
 mod explain;
 mod hostile;
 mod input_errors;
