@@ -20,7 +20,7 @@ use std::cmp::Ordering;
 use super::{Engine, EvalError, Scratch, Status, Step};
 use crate::expr::Type;
 use crate::expr::exact::{self as x, ExactSlots, Overflow, Q, Val, faithful_f64, near_rounding};
-use crate::policy::{InputType, Period, Policy};
+use crate::policy::{InputType, Period, Policy, Segment};
 
 type Res<T> = Result<T, Overflow>;
 
@@ -60,29 +60,88 @@ pub(super) fn slot_kinds(p: &Policy) -> Vec<SlotKind> {
 
 /// Decimals a number is printed with in decision fields and template holes.
 const TWO: &[u32] = &[2];
+const FOUR: &[u32] = &[4];
 const SCORE: &[u32] = &[2, 4];
 const PRIORITY: &[u32] = &[1];
 const AMOUNT: &[u32] = &[0, 2];
 
-/// Number slots that are printed rounded, with their decimals.
-pub(super) fn printed_slots(p: &Policy) -> Vec<(usize, &'static [u32])> {
-    let mut printed: Vec<(usize, &'static [u32])> = p
-        .inputs
+/// A number slot that is printed rounded: at which decimals, and the
+/// scales 10^decimals (so that the per-row check computes no power).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Printed {
+    slot: usize,
+    decimals: &'static [u32],
+    scales: &'static [f64],
+}
+
+/// The number slots whose value is printed rounded, and how: the standard
+/// fields `per_capita_income` and `poverty_line` (two decimals), the score
+/// (four), and every number a template hole prints by name (two; a hole
+/// that computes is evaluated again exactly by `Program::eval` itself).
+pub(super) fn printed_slots(p: &Policy) -> Vec<Printed> {
+    let mut two: Vec<usize> = Vec::new();
+    two.extend(p.fields.per_capita_income);
+    two.extend(p.fields.poverty_line);
+    let templates = p
+        .programs
         .iter()
-        .enumerate()
-        .filter(|(_, i)| matches!(i.ty, InputType::Number | InputType::Money))
-        .map(|(slot, _)| (slot, TWO))
+        .filter_map(|prog| prog.reason.as_ref())
+        .chain(p.reasons.iter().map(|r| &r.text))
+        .chain(p.tracks.iter().filter_map(|t| t.reason.as_ref()));
+    for t in templates {
+        for seg in &t.segments {
+            if let Segment::Slot {
+                slot,
+                ty: Type::Number,
+            } = seg
+            {
+                // A whole-number cell (a count) is never on a tie.
+                let integer = p
+                    .inputs
+                    .get(*slot)
+                    .is_some_and(|i| i.ty == InputType::Integer);
+                if !integer {
+                    two.push(*slot);
+                }
+            }
+        }
+    }
+    two.sort_unstable();
+    two.dedup();
+    let score = p.deprivation.as_ref().map(|d| d.score_slot);
+    let mut printed: Vec<Printed> = two
+        .iter()
+        .filter(|&&slot| Some(slot) != score)
+        .map(|&slot| Printed {
+            slot,
+            decimals: TWO,
+            scales: &[100.0],
+        })
         .collect();
-    printed.extend(
-        p.derived
-            .iter()
-            .filter(|d| d.ty == Type::Number)
-            .map(|d| (d.slot, TWO)),
-    );
-    if let Some(dep) = &p.deprivation {
-        printed.push((dep.score_slot, SCORE));
+    if let Some(score) = score {
+        printed.push(if two.contains(&score) {
+            Printed {
+                slot: score,
+                decimals: SCORE,
+                scales: &[100.0, 10_000.0],
+            }
+        } else {
+            Printed {
+                slot: score,
+                decimals: FOUR,
+                scales: &[10_000.0],
+            }
+        });
     }
     printed
+}
+
+/// Whether a printed slot's value lands on (or within rounding error of) a
+/// rounding tie at one of its decimals.
+#[inline(always)]
+fn close_slot(p: &Printed, slots: &[f64]) -> bool {
+    let v = slots.get(p.slot).copied().unwrap_or(0.0);
+    p.scales.iter().any(|&scale| near_rounding(v, scale))
 }
 
 /// Exact slot values of the current row (`None`: not computed yet).
@@ -248,24 +307,24 @@ impl<'p> Engine<'p> {
 
     /// Replace each printed number of a row decided in `f64` that lands on
     /// a rounding tie by its exact value (as an `f64` that prints right).
+    #[inline]
     pub(super) fn fix_printed(&self, s: &mut Scratch) {
-        let close_slot = |&(slot, decimals): &(usize, &[u32]), slots: &[f64]| {
-            let v = slots.get(slot).copied().unwrap_or(0.0);
-            decimals
-                .iter()
-                .any(|&k| near_rounding(v, 10f64.powi(k as i32)))
-        };
         let priority_close = self.rules.priority.is_some() && near_rounding(s.priority, 10.0);
         let any = self.rules.printed.iter().any(|p| close_slot(p, &s.slots));
-        if !any && !priority_close {
-            return;
+        if any || priority_close {
+            self.fix_printed_exactly(s, priority_close);
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn fix_printed_exactly(&self, s: &mut Scratch, priority_close: bool) {
         s.exact.clear();
         for printed in &self.rules.printed {
             if !close_slot(printed, &s.slots) {
                 continue;
             }
-            let (slot, decimals) = *printed;
+            let Printed { slot, decimals, .. } = *printed;
             let mut row = self.exact_row(&s.slots, &mut s.exact);
             if let Ok(Some(q)) = row.slot(slot) {
                 s.slots[slot] = faithful_f64(q, decimals);

@@ -127,7 +127,7 @@ struct Rules {
     slot_kinds: Vec<exact::SlotKind>,
     /// Number slots that are printed rounded (derived numbers, number and
     /// money inputs, the score) and at how many decimals.
-    printed: Vec<(usize, &'static [u32])>,
+    printed: Vec<exact::Printed>,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -422,21 +422,22 @@ fn negative_ties_round_away_from_zero() {
 
 #[test]
 fn amounts_on_a_half_round_up_at_every_magnitude() {
-    // x × 10 for x = j.j5 is exactly j.j5 × 10 = (2i + 1) / 2: a tie at whole units.
-    let p = signed_policy("x * 10");
+    // x / 7 * 7 is x exactly; with x = k + 1/2 it is a tie at whole units,
+    // which floating point lands a little above or below.
+    let p = signed_policy("x / 7 * 7");
     for digits in 0..=12u32 {
         for lead in [1i128, 3, 9] {
-            let cents = lead * 10i128.pow(digits) * 10 + 5;
-            let x: f64 = format!("{}.{:02}", cents / 100, cents % 100)
-                .parse()
-                .unwrap();
-            let s = decide_with(&p, &[("x", x), ("n", 1.0)]).unwrap();
-            assert_eq!(
-                printed(s.programs[0].amount, 0),
-                half_up(cents * 10, 100, 0),
-                "{x} × 10"
-            );
-            assert_eq!(s.monthly_total, s.programs[0].amount);
+            for k in 0..5i128 {
+                let halves = 2 * (lead * 10i128.pow(digits) + k) + 1;
+                let x = halves as f64 / 2.0;
+                let s = decide_with(&p, &[("x", x), ("n", 1.0)]).unwrap();
+                assert_eq!(
+                    printed(s.programs[0].amount, 0),
+                    half_up(halves, 2, 0),
+                    "{x} / 7 * 7"
+                );
+                assert_eq!(s.monthly_total, s.programs[0].amount);
+            }
         }
     }
 }

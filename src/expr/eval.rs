@@ -469,12 +469,18 @@ impl Program {
     pub fn eval(&self, slots: &[f64]) -> f64 {
         let v = self.fast.eval(slots);
         if super::exact::take_close() {
-            let mut cells = super::exact::CellSlots(slots);
-            if let Ok(exact) = self.exact.eval(&mut cells) {
-                return exact.map_or(f64::NAN, |q| super::exact::faithful_f64(q, &[2]));
-            }
+            return self.eval_exact_cells(slots).unwrap_or(v);
         }
         v
+    }
+
+    /// [`Program::eval`] again, exactly, on slots read as cells.
+    #[cold]
+    #[inline(never)]
+    fn eval_exact_cells(&self, slots: &[f64]) -> Option<f64> {
+        let mut cells = super::exact::CellSlots(slots);
+        let exact = self.exact.eval(&mut cells).ok()?;
+        Some(exact.map_or(f64::NAN, |q| super::exact::faithful_f64(q, &[2])))
     }
 
     /// The exact value of the program for the row whose exact values

@@ -343,8 +343,19 @@ fn simplest_fraction(x: f64) -> Option<Q> {
 /// [`NEAR`] of a whole number.
 #[inline(always)]
 pub fn near_rounding(y: f64, scale: f64) -> bool {
-    let u = y.abs() * scale + 0.5 + 1e-9;
-    (u - u.round()).abs() <= NEAR * u
+    near_whole(y.abs() * scale + 0.5 + 1e-9)
+}
+
+/// Whether `u` is within a relative [`NEAR`] of a whole number. The nearest
+/// whole number is `(|u| + 2^52) - 2^52` (two additions; `f64::round` is a
+/// library call on x86-64); from 2^52 up every float is whole, and so near.
+/// False for NaN and infinities.
+#[inline(always)]
+pub fn near_whole(u: f64) -> bool {
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    let a = u.abs();
+    let whole = (a + TWO_52) - TWO_52;
+    (a - whole).abs() <= NEAR * a
 }
 
 thread_local! {
@@ -353,10 +364,20 @@ thread_local! {
     static CLOSE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Record (without a branch) that a result was close to a threshold.
+/// Record that a result was close to a threshold. The branch is almost
+/// never taken (and so predicted), and keeps the thread-local store, with
+/// the registers it needs, out of the evaluator's node functions.
 #[inline(always)]
 pub fn mark_close(close: bool) {
-    CLOSE.with(|c| c.set(c.get() | close));
+    if close {
+        set_close();
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn set_close() {
+    CLOSE.with(|c| c.set(true));
 }
 
 /// Whether anything was marked close since the last call; clears the mark.

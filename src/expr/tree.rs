@@ -25,7 +25,7 @@ use super::eval::{
     Bin, Un, b2f, div_f, eq_f, eq_tol, eq_tol_f, ge_f, gt_f, le_f, lt_f, max_nan, min_nan, ne_f,
     ne_tol_f, not_f, round_scaled,
 };
-use super::exact::{mark_close, near_rounding, near_threshold};
+use super::exact::{mark_close, near_rounding, near_threshold, near_whole};
 use super::typeck::{TKind, Typed};
 
 /// Evaluates a node; the slice holds the nodes before it, its operands among them.
@@ -271,12 +271,12 @@ fn not(t: &Node, n: &[Node], s: &[f64]) -> f64 {
 /// (a whole number included) mark the row for exact evaluation.
 fn floor(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     let x = operand(n, t.a, s);
-    mark_close((x - x.round()).abs() <= super::exact::NEAR * x.abs());
+    mark_close(near_whole(x));
     x.floor()
 }
 fn ceil(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     let x = operand(n, t.a, s);
-    mark_close((x - x.round()).abs() <= super::exact::NEAR * x.abs());
+    mark_close(near_whole(x));
     x.ceil()
 }
 fn abs(t: &Node, n: &[Node], s: &[f64]) -> f64 {
