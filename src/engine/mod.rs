@@ -172,7 +172,11 @@ struct ProgramRules {
 
 impl Rules {
     fn new(p: &Policy) -> Rules {
-        let mut arena = Arena::default();
+        let whole = whole_slots(p);
+        let mut arena = WholeArena {
+            arena: Arena::default(),
+            whole: &whole,
+        };
         let order = p
             .order
             .iter()
@@ -224,7 +228,7 @@ impl Rules {
         let reasons = p.reasons.iter().map(|r| arena.add(&r.when)).collect();
         let priority = p.priority.as_ref().map(|f| arena.add(f));
         Rules {
-            arena,
+            arena: arena.arena,
             order,
             deprivation,
             programs,
@@ -236,6 +240,37 @@ impl Rules {
             printed: exact::printed_slots(p),
         }
     }
+}
+
+/// The engine's arena, built knowing which slots hold whole numbers.
+struct WholeArena<'w> {
+    arena: Arena,
+    whole: &'w [bool],
+}
+
+impl WholeArena<'_> {
+    fn add(&mut self, program: &crate::expr::Program) -> Root {
+        self.arena.add_whole(program, self.whole)
+    }
+}
+
+/// Slots that hold whole numbers below 2^31 in magnitude: integer inputs
+/// whose declared `min` and `max` are within it (a count, months, meals).
+/// Comparisons among such values are exact in `f64` and need no check.
+fn whole_slots(p: &Policy) -> Vec<bool> {
+    const LIMIT: f64 = 2_147_483_648.0;
+    let mut whole = vec![false; p.slot_count];
+    for (slot, input) in p.inputs.iter().enumerate() {
+        let bounded =
+            matches!((input.min, input.max), (Some(lo), Some(hi)) if lo > -LIMIT && hi < LIMIT);
+        if input.ty == crate::policy::InputType::Integer
+            && bounded
+            && let Some(w) = whole.get_mut(slot)
+        {
+            *w = true;
+        }
+    }
+    whole
 }
 
 impl<'p> Engine<'p> {
@@ -487,8 +522,11 @@ impl<'p> Engine<'p> {
             "the household monthly cap".into()
         })?;
         s.cap = Some(cap);
-        // A cap with a fraction makes capped amounts fractional: decided exactly.
-        mark_close(cap != cap.trunc());
+        // A cap with a fraction makes capped amounts fractional: decided
+        // exactly. (Whole below 2^52 when `(|cap| + 2^52) - 2^52` is itself;
+        // `f64::trunc` is a library call on x86-64.)
+        const TWO_52: f64 = 4_503_599_627_370_496.0;
+        mark_close(cap.abs() < TWO_52 && (cap.abs() + TWO_52) - TWO_52 != cap.abs());
         let total: f64 = self
             .rules
             .programs

@@ -30,6 +30,7 @@ pub(crate) fn program(typed: Typed) -> Result<Program, ExprError> {
         source: String::new(),
         fast,
         exact,
+        typed: std::sync::Arc::new(folded),
     })
 }
 

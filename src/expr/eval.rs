@@ -321,6 +321,9 @@ pub struct Program {
     /// The same program on exact rationals, for rows where `f64` lands
     /// within rounding error of a threshold or a printed tie.
     pub(crate) exact: super::exact::ExactTree,
+    /// The folded, typed tree both forms were built from (the engine builds
+    /// its own tree form from it, knowing which slots hold whole numbers).
+    pub(crate) typed: std::sync::Arc<super::typeck::Typed>,
 }
 
 /// Scratch space for [`Program::eval`]; reuse one per thread so that evaluation

@@ -365,19 +365,13 @@ thread_local! {
 }
 
 /// Record that a result was close to a threshold. The branch is almost
-/// never taken (and so predicted), and keeps the thread-local store, with
-/// the registers it needs, out of the evaluator's node functions.
+/// never taken (and so predicted); the store is one instruction (no call,
+/// which would make the evaluator's node functions save registers).
 #[inline(always)]
 pub fn mark_close(close: bool) {
     if close {
-        set_close();
+        CLOSE.with(|c| c.set(true));
     }
-}
-
-#[cold]
-#[inline(never)]
-fn set_close() {
-    CLOSE.with(|c| c.set(true));
 }
 
 /// Whether anything was marked close since the last call; clears the mark.
