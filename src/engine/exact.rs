@@ -174,7 +174,7 @@ impl Memo {
 
 /// Deepest chain of derived values computed on demand; a longer one is
 /// treated as an overflow (the `f64` result stands) rather than risk the stack.
-const MAX_CHAIN: u32 = 64;
+const MAX_CHAIN: u32 = 16;
 
 /// The exact values of one row, computed on demand from the `f64` slots
 /// (cells read as the decimals they were parsed from) and memoised.
@@ -326,14 +326,39 @@ impl<'p> Engine<'p> {
             }
             let Printed { slot, decimals, .. } = *printed;
             let mut row = self.exact_row(&s.slots, &mut s.exact);
-            if let Ok(Some(q)) = row.slot(slot) {
+            let value = row.slot(slot).or_else(|_| {
+                self.warm(&mut row);
+                row.slot(slot)
+            });
+            if let Ok(Some(q)) = value {
                 s.slots[slot] = faithful_f64(q, decimals);
             }
         }
         if priority_close && let Some(formula) = &self.policy.priority {
             let mut row = self.exact_row(&s.slots, &mut s.exact);
-            if let Ok(Some(q)) = formula.eval_exact(&mut row) {
+            let value = formula.eval_exact(&mut row).or_else(|_| {
+                self.warm(&mut row);
+                formula.eval_exact(&mut row)
+            });
+            if let Ok(Some(q)) = value {
                 s.priority = faithful_f64(q, PRIORITY);
+            }
+        }
+    }
+
+    /// Compute every derived value, indicator, score and status exactly in
+    /// dependency order, so that later look-ups recurse no deeper than one
+    /// step (after a chain longer than [`MAX_CHAIN`] was refused).
+    fn warm(&self, row: &mut ExactRow<'_>) {
+        for step in &self.rules.order {
+            let slot = match *step {
+                Step::Derived { slot, .. } | Step::Indicator { slot, .. } => Some(slot),
+                Step::Score => self.policy.deprivation.as_ref().map(|d| d.score_slot),
+                Step::Status => self.policy.deprivation.as_ref().map(|d| d.status_slot),
+            };
+            if let Some(slot) = slot {
+                // An error here (an overflow) shows again in the look-up.
+                let _ = row.slot(slot);
             }
         }
     }

@@ -542,3 +542,25 @@ mod exact_agrees {
         }
     }
 }
+
+#[test]
+fn a_tie_at_the_end_of_a_long_chain_of_derived_values_is_exact() {
+    // per_capita_income = d30 = d29 + 0 = … = d0 = x / n: deeper than the
+    // on-demand exact evaluation recurses, so it is computed in order.
+    let p = signed_policy("x");
+    let mut src = p.source.replace(
+        "[[derived]]\nname = \"per_capita_income\"\ntype = \"number\"\nexpr = 'x / n'",
+        "[[derived]]\nname = \"d0\"\nexpr = 'x / n'",
+    );
+    for i in 1..=30 {
+        src.push_str(&format!(
+            "\n[[derived]]\nname = \"d{i}\"\nexpr = 'd{} + 0'\n",
+            i - 1
+        ));
+    }
+    src.push_str("\n[[derived]]\nname = \"per_capita_income\"\ntype = \"number\"\nexpr = 'd30'\n");
+    let p = Policy::load("t.toml", &src, &LoadOptions::default()).unwrap();
+    let slot = p.fields.per_capita_income.unwrap();
+    let s = decide_with(&p, &[("x", 6_202_742.43), ("n", 6.0)]).unwrap();
+    assert_eq!(printed(s.slots[slot], 2), "1033790.41");
+}
