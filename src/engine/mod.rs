@@ -9,7 +9,7 @@
 mod exact;
 pub mod trace;
 
-use crate::expr::exact::{mark_close, near_rounding, near_threshold, take_close};
+use crate::expr::exact::{NEAR, mark_close, near_rounding, near_threshold, take_close};
 use crate::expr::{Arena, EPSILON, Root};
 use crate::numfmt::round_half_up;
 use crate::policy::{Node, Period, Policy};
@@ -154,8 +154,11 @@ struct Counting {
     weights: Vec<(usize, f64)>,
     score_slot: usize,
     status_slot: usize,
-    /// Vulnerable, poor and severe.
-    cutoffs: [f64; 3],
+    /// `cutoff - 1e-9` for vulnerable, poor and severe: the score meets a
+    /// cutoff when it is at least this.
+    thresholds: [f64; 3],
+    /// How close to each threshold a score is re-decided exactly.
+    bands: [f64; 3],
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -203,7 +206,10 @@ impl Rules {
             weights: dep.indicators.iter().map(|i| (i.slot, i.weight)).collect(),
             score_slot: dep.score_slot,
             status_slot: dep.status_slot,
-            cutoffs: [dep.vulnerable_cutoff, dep.poor_cutoff, dep.severe_cutoff],
+            thresholds: [dep.vulnerable_cutoff, dep.poor_cutoff, dep.severe_cutoff]
+                .map(|c| c - EPSILON),
+            bands: [dep.vulnerable_cutoff, dep.poor_cutoff, dep.severe_cutoff]
+                .map(|c| 2.0 * NEAR * (c - EPSILON).abs()),
         });
         let programs = p
             .programs
@@ -490,16 +496,16 @@ impl<'p> Engine<'p> {
                 Step::Status => {
                     if let Some(c) = &self.rules.deprivation {
                         let score = s.slots[c.score_slot];
-                        let at_least = |cutoff: f64| {
-                            mark_close(near_threshold(score, cutoff - EPSILON));
-                            score >= cutoff - EPSILON
+                        let at_least = |i: usize| {
+                            let (threshold, band) = (c.thresholds[i], c.bands[i]);
+                            mark_close((score - threshold).abs() <= band);
+                            score >= threshold
                         };
-                        let [vulnerable, poor, severe] = c.cutoffs;
-                        s.slots[c.status_slot] = if at_least(severe) {
+                        s.slots[c.status_slot] = if at_least(2) {
                             3.0
-                        } else if at_least(poor) {
+                        } else if at_least(1) {
                             2.0
-                        } else if at_least(vulnerable) {
+                        } else if at_least(0) {
                             1.0
                         } else {
                             0.0
