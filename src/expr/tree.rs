@@ -240,10 +240,10 @@ fn konst(t: &Node, _: &[Node], _: &[f64]) -> f64 {
 fn load(t: &Node, _: &[Node], s: &[f64]) -> f64 {
     slot(s, t.a)
 }
-/// A test of one slot, NaN when the value is NaN: `(x <= value <= y) !=
-/// negate`, or for a tolerant numeric comparison `(value >= x) != negate`
-/// (`value <= x` with `UPPER_TEST`), `y` being then the closeness band. It
-/// stands for `name op constant` comparisons and `not name`.
+/// A test of one slot: `(x <= value <= y) != negate`, NaN when the value
+/// is NaN. It stands for `name op constant` comparisons that are exact in
+/// `f64` (booleans, enum values, whole numbers) and `not name`; an operand
+/// of `and`, `or` and `if` that is one is evaluated in place ([`cond`]).
 fn test(t: &Node, _: &[Node], s: &[f64]) -> f64 {
     test_value(t, s)
 }
@@ -251,21 +251,31 @@ fn test(t: &Node, _: &[Node], s: &[f64]) -> f64 {
 fn test_value(t: &Node, s: &[f64]) -> f64 {
     let v = slot(s, t.a);
     if v.is_nan() {
+        v
+    } else {
+        b2f((v >= t.x && v <= t.y) != (t.b & NEGATE_TEST != 0))
+    }
+}
+
+/// A tolerant numeric comparison of one slot with a constant:
+/// `(value >= x) != negate`, or `value <= x` with `UPPER_TEST`, `x` being
+/// the threshold `k ∓ 1e-9` and `y` the closeness band; NaN when the value
+/// is NaN. Kept out of [`cond`] so that the mark's code stays out of the
+/// `and`/`or`/`if` nodes.
+fn tol_test(t: &Node, _: &[Node], s: &[f64]) -> f64 {
+    let v = slot(s, t.a);
+    if v.is_nan() {
         return v;
     }
-    let holds = if t.b & TOLERANT_TEST != 0 {
-        // `x` is the threshold (`k ∓ 1e-9`), `y` the closeness band.
-        mark_close((v - t.x).abs() <= t.y);
-        if t.b & UPPER_TEST != 0 {
-            v <= t.x
-        } else {
-            v >= t.x
-        }
+    mark_close((v - t.x).abs() <= t.y);
+    let holds = if t.b & UPPER_TEST != 0 {
+        v <= t.x
     } else {
-        v >= t.x && v <= t.y
+        v >= t.x
     };
     b2f(holds != (t.b & NEGATE_TEST != 0))
 }
+
 /// Bits of a test node's `b`: the result is negated; the test is a
 /// tolerant comparison `value >= x` (or, with `UPPER_TEST`, `value <= x`)
 /// whose `y` is the closeness band, not a range `x <= value <= y`.
@@ -576,6 +586,9 @@ impl Builder<'_> {
     /// Append the nodes of `t`, its root last; returns the root's index.
     fn node(&mut self, t: &Typed) -> usize {
         if let Some((slot, lo, hi, flags)) = as_test(t, |t| self.whole(t)) {
+            if flags & TOLERANT_TEST != 0 {
+                return self.push(tol_test, small(slot), flags, lo, hi);
+            }
             let i = self.push(test, small(slot), flags, lo, hi);
             self.tests[i] = true;
             return i;
