@@ -47,6 +47,9 @@ fn gcd(a: u128, b: u128) -> u128 {
     if b == 0 {
         return a;
     }
+    if a == 1 || b == 1 {
+        return 1;
+    }
     let shift = (a | b).trailing_zeros();
     let mut a = a >> a.trailing_zeros();
     let mut b = b;
@@ -196,6 +199,21 @@ impl Q {
     /// `floor(|x| × scale + 1/2 + 10^-9)`: the whole units of the rounding
     /// to `scale`, as printed (without the sign).
     pub fn scaled_units(self, scale: Q) -> Res<i128> {
+        // floor((|n| s + d/2 + d/10^9) / d) in integers, without the
+        // reductions: (2·10^9·|n|·s + (10^9 + 2)·d) / (2·10^9·d).
+        const G: i128 = 1_000_000_000;
+        let direct = || -> Option<i128> {
+            let num = self.n.checked_abs()?.checked_mul(scale.n)?;
+            let num = num.checked_mul(2 * G)?;
+            let num = num.checked_add(self.d.checked_mul(G + 2)?)?;
+            let den = self.d.checked_mul(2 * G)?;
+            num.checked_div(den)
+        };
+        if scale.d == 1
+            && let Some(units) = direct()
+        {
+            return Ok(units);
+        }
         let y = self
             .abs()?
             .checked_mul(scale)?
