@@ -6,8 +6,10 @@
 //! result into a caller-owned [`Scratch`]. Nothing is allocated per row: the
 //! scratch is created once per thread and reused.
 
+mod exact;
 pub mod trace;
 
+use crate::expr::exact::{NEAR, mark_close, near_rounding, near_threshold, take_close};
 use crate::expr::{Arena, EPSILON, Root};
 use crate::numfmt::round_half_up;
 use crate::policy::{Node, Period, Policy};
@@ -92,6 +94,9 @@ pub struct Scratch {
     pub review_after_months: u32,
     /// For each policy reason, whether its condition holds.
     pub reasons: Vec<bool>,
+    /// Exact values of the row's slots, filled only for a row that lands
+    /// within rounding error of a threshold or a printed tie.
+    exact: exact::Memo,
 }
 
 /// A policy ready to decide households.
@@ -118,6 +123,11 @@ struct Rules {
     tracks: Vec<Option<Root>>,
     reasons: Vec<Root>,
     priority: Option<Root>,
+    /// What each slot holds, for the exact evaluation.
+    slot_kinds: Vec<exact::SlotKind>,
+    /// Number slots that are printed rounded (derived numbers, number and
+    /// money inputs, the score) and at how many decimals.
+    printed: Vec<exact::Printed>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -144,8 +154,11 @@ struct Counting {
     weights: Vec<(usize, f64)>,
     score_slot: usize,
     status_slot: usize,
-    /// Vulnerable, poor and severe.
-    cutoffs: [f64; 3],
+    /// `cutoff - 1e-9` for vulnerable, poor and severe: the score meets a
+    /// cutoff when it is at least this.
+    thresholds: [f64; 3],
+    /// How close to each threshold a score is re-decided exactly.
+    bands: [f64; 3],
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -162,7 +175,11 @@ struct ProgramRules {
 
 impl Rules {
     fn new(p: &Policy) -> Rules {
-        let mut arena = Arena::default();
+        let whole = whole_slots(p);
+        let mut arena = WholeArena {
+            arena: Arena::default(),
+            whole: &whole,
+        };
         let order = p
             .order
             .iter()
@@ -189,7 +206,10 @@ impl Rules {
             weights: dep.indicators.iter().map(|i| (i.slot, i.weight)).collect(),
             score_slot: dep.score_slot,
             status_slot: dep.status_slot,
-            cutoffs: [dep.vulnerable_cutoff, dep.poor_cutoff, dep.severe_cutoff],
+            thresholds: [dep.vulnerable_cutoff, dep.poor_cutoff, dep.severe_cutoff]
+                .map(|c| c - EPSILON),
+            bands: [dep.vulnerable_cutoff, dep.poor_cutoff, dep.severe_cutoff]
+                .map(|c| 2.0 * NEAR * (c - EPSILON).abs()),
         });
         let programs = p
             .programs
@@ -214,7 +234,7 @@ impl Rules {
         let reasons = p.reasons.iter().map(|r| arena.add(&r.when)).collect();
         let priority = p.priority.as_ref().map(|f| arena.add(f));
         Rules {
-            arena,
+            arena: arena.arena,
             order,
             deprivation,
             programs,
@@ -222,8 +242,41 @@ impl Rules {
             tracks,
             reasons,
             priority,
+            slot_kinds: exact::slot_kinds(p),
+            printed: exact::printed_slots(p),
         }
     }
+}
+
+/// The engine's arena, built knowing which slots hold whole numbers.
+struct WholeArena<'w> {
+    arena: Arena,
+    whole: &'w [bool],
+}
+
+impl WholeArena<'_> {
+    fn add(&mut self, program: &crate::expr::Program) -> Root {
+        self.arena.add_whole(program, self.whole)
+    }
+}
+
+/// Slots that hold whole numbers below 2^31 in magnitude: integer inputs
+/// whose declared `min` and `max` are within it (a count, months, meals).
+/// Comparisons among such values are exact in `f64` and need no check.
+fn whole_slots(p: &Policy) -> Vec<bool> {
+    const LIMIT: f64 = 2_147_483_648.0;
+    let mut whole = vec![false; p.slot_count];
+    for (slot, input) in p.inputs.iter().enumerate() {
+        let bounded =
+            matches!((input.min, input.max), (Some(lo), Some(hi)) if lo > -LIMIT && hi < LIMIT);
+        if input.ty == crate::policy::InputType::Integer
+            && bounded
+            && let Some(w) = whole.get_mut(slot)
+        {
+            *w = true;
+        }
+    }
+    whole
 }
 
 impl<'p> Engine<'p> {
@@ -247,11 +300,35 @@ impl<'p> Engine<'p> {
             cap: None,
             review_after_months: self.policy.default_review_months,
             reasons: Vec::with_capacity(self.policy.reasons.len()),
+            exact: exact::Memo::new(self.policy.slot_count),
         }
     }
 
     /// Decide the household whose inputs are in `s.slots` (filled by the input stage).
+    ///
+    /// The rules run in `f64`. A row where a comparison, a rounding of an
+    /// amount or a `round`/`floor`/`ceil` lands within rounding error of its
+    /// threshold is decided again with exact arithmetic, and that decision
+    /// stands; a row where only a printed value lands on a rounding tie gets
+    /// that value computed exactly (see `engine/exact.rs`).
     pub fn decide(&self, s: &mut Scratch) -> Result<(), EvalError> {
+        take_close();
+        let fast = self.decide_f64(s);
+        if take_close() {
+            // Overflow of i128 keeps the f64 decision (documented bound).
+            if let Ok(decided) = self.decide_exact(s) {
+                return decided;
+            }
+            return fast;
+        }
+        if fast.is_ok() {
+            self.fix_printed(s);
+        }
+        fast
+    }
+
+    /// [`Engine::decide`] in `f64`, marking results close to a threshold.
+    fn decide_f64(&self, s: &mut Scratch) -> Result<(), EvalError> {
         let p = self.policy;
         let r = &self.rules;
         self.compute_values(s)?;
@@ -267,6 +344,9 @@ impl<'p> Engine<'p> {
                     None => false,
                 };
                 let amount = self.value(rules.amount, s);
+                // A negative amount may be an exact zero; a half may be a
+                // value just below it.
+                mark_close(amount < 0.0 || near_rounding(amount, 1.0));
                 if !amount.is_finite() || amount < 0.0 {
                     return Err(EvalError {
                         what: format!("the amount of {}", prog.id),
@@ -416,13 +496,16 @@ impl<'p> Engine<'p> {
                 Step::Status => {
                     if let Some(c) = &self.rules.deprivation {
                         let score = s.slots[c.score_slot];
-                        let at_least = |cutoff: f64| score >= cutoff - EPSILON;
-                        let [vulnerable, poor, severe] = c.cutoffs;
-                        s.slots[c.status_slot] = if at_least(severe) {
+                        let at_least = |i: usize| {
+                            let (threshold, band) = (c.thresholds[i], c.bands[i]);
+                            mark_close((score - threshold).abs() <= band);
+                            score >= threshold
+                        };
+                        s.slots[c.status_slot] = if at_least(2) {
                             3.0
-                        } else if at_least(poor) {
+                        } else if at_least(1) {
                             2.0
-                        } else if at_least(vulnerable) {
+                        } else if at_least(0) {
                             1.0
                         } else {
                             0.0
@@ -445,6 +528,11 @@ impl<'p> Engine<'p> {
             "the household monthly cap".into()
         })?;
         s.cap = Some(cap);
+        // A cap with a fraction makes capped amounts fractional: decided
+        // exactly. (Whole below 2^52 when `(|cap| + 2^52) - 2^52` is itself;
+        // `f64::trunc` is a library call on x86-64.)
+        const TWO_52: f64 = 4_503_599_627_370_496.0;
+        mark_close(cap.abs() < TWO_52 && (cap.abs() + TWO_52) - TWO_52 != cap.abs());
         let total: f64 = self
             .rules
             .programs
@@ -454,6 +542,7 @@ impl<'p> Engine<'p> {
             .map(|(_, out)| out.amount)
             .sum();
         let mut excess = total - cap;
+        mark_close(near_threshold(total, cap));
         if excess <= 0.0 {
             return Ok(());
         }
@@ -476,6 +565,7 @@ impl<'p> Engine<'p> {
 
 /// A number of months: finite and not negative.
 fn months(v: f64, what: impl FnOnce() -> String) -> Result<f64, EvalError> {
+    mark_close(v < 0.0);
     if v.is_finite() && v >= 0.0 {
         Ok(v)
     } else {

@@ -10,6 +10,7 @@ use super::{ExprError, Span, Type};
 pub(crate) fn program(typed: Typed) -> Result<Program, ExprError> {
     let folded = fold(typed);
     let fast = super::tree::build(&folded);
+    let exact = super::exact::build(&folded);
     let mut emitter = Emitter::default();
     emitter.emit(&folded)?;
     let Emitter {
@@ -28,6 +29,8 @@ pub(crate) fn program(typed: Typed) -> Result<Program, ExprError> {
         slots,
         source: String::new(),
         fast,
+        exact,
+        typed: std::sync::Arc::new(folded),
     })
 }
 

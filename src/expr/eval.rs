@@ -318,6 +318,12 @@ pub struct Program {
     pub(crate) source: String,
     /// The same program as a tree of nodes: what [`Program::eval`] runs.
     pub(crate) fast: super::tree::Tree,
+    /// The same program on exact rationals, for rows where `f64` lands
+    /// within rounding error of a threshold or a printed tie.
+    pub(crate) exact: super::exact::ExactTree,
+    /// The folded, typed tree both forms were built from (the engine builds
+    /// its own tree form from it, knowing which slots hold whole numbers).
+    pub(crate) typed: std::sync::Arc<super::typeck::Typed>,
 }
 
 /// Scratch space for [`Program::eval`]; reuse one per thread so that evaluation
@@ -456,8 +462,37 @@ impl Program {
     /// Evaluate on one row (with the tree form, see [`Arena`](super::Arena));
     /// never allocates. A slot index beyond `slots` reads NaN.
     #[inline(always)]
+    ///
+    /// When the `f64` evaluation lands within rounding error of a
+    /// comparison's threshold or a rounding tie, the program is evaluated
+    /// again exactly, reading each slot as the decimal it was parsed from
+    /// ([`super::exact::from_cell`]): exact for row checks, which read
+    /// inputs only. A number comes back as an `f64` that prints with two
+    /// decimals (as template holes do) as the exact value rounds.
     pub fn eval(&self, slots: &[f64]) -> f64 {
-        self.fast.eval(slots)
+        let v = self.fast.eval(slots);
+        if super::exact::take_close() {
+            return self.eval_exact_cells(slots).unwrap_or(v);
+        }
+        v
+    }
+
+    /// [`Program::eval`] again, exactly, on slots read as cells.
+    #[cold]
+    #[inline(never)]
+    fn eval_exact_cells(&self, slots: &[f64]) -> Option<f64> {
+        let mut cells = super::exact::CellSlots(slots);
+        let exact = self.exact.eval(&mut cells).ok()?;
+        Some(exact.map_or(f64::NAN, |q| super::exact::faithful_f64(q, &[2])))
+    }
+
+    /// The exact value of the program for the row whose exact values
+    /// `slots` gives; `Err` when an intermediate value overflows `i128`.
+    pub fn eval_exact(
+        &self,
+        slots: &mut dyn super::exact::ExactSlots,
+    ) -> Result<super::exact::Val, super::exact::Overflow> {
+        self.exact.eval(slots)
     }
 
     /// Evaluate with the stack machine: the reference that the tree form

@@ -67,6 +67,7 @@ pub trait Scope {
 mod ast;
 mod compile;
 mod eval;
+pub mod exact;
 mod lexer;
 mod parser;
 mod tree;
@@ -350,20 +351,26 @@ mod tests {
             [-2.5, 1e300, 1.0, 1.0, -1e-12, 0.0],
         ];
         let mut arena = Arena::default();
+        // The engine's form: comparisons of slots declared whole skip the
+        // closeness check, and must compute the same values.
+        let mut whole_arena = Arena::default();
+        let whole = [false, true, false, true, true, false];
         let mut compiled = Vec::new();
         for src in sources {
             let expr = parse(src).unwrap();
             let (program, _) = compile(&expr, &scope, None).unwrap();
             let root = arena.add(&program);
-            compiled.push((src, program, root));
+            let whole_root = whole_arena.add_whole(&program, &whole);
+            compiled.push((src, program, root, whole_root));
         }
-        for (src, program, root) in &compiled {
+        for (src, program, root, whole_root) in &compiled {
             let mut stack = program.new_stack();
             for row in &rows {
                 let reference = program.eval_ops(row, &mut stack);
                 for (form, v) in [
                     ("tree", program.eval(row)),
                     ("arena", arena.eval(*root, row)),
+                    ("whole arena", whole_arena.eval(*whole_root, row)),
                 ] {
                     assert!(
                         v.to_bits() == reference.to_bits() || (v.is_nan() && reference.is_nan()),

@@ -25,6 +25,7 @@ use super::eval::{
     Bin, Un, b2f, div_f, eq_f, eq_tol, eq_tol_f, ge_f, gt_f, le_f, lt_f, max_nan, min_nan, ne_f,
     ne_tol_f, not_f, round_scaled,
 };
+use super::exact::{NEAR, mark_close, near_rounding, near_whole};
 use super::typeck::{TKind, Typed};
 
 /// Evaluates a node; the slice holds the nodes before it, its operands among them.
@@ -76,6 +77,19 @@ pub struct Arena {
 }
 
 impl Arena {
+    /// Build `program`'s nodes in again, knowing which slots hold whole
+    /// numbers below 2^31 in magnitude (`whole_slots[i]`): comparisons of
+    /// such values are exact in `f64`, and are compiled without the check
+    /// for a result close to its threshold.
+    pub fn add_whole(&mut self, program: &super::Program, whole_slots: &[bool]) -> Root {
+        let nodes = build_nodes(&program.typed, whole_slots);
+        if nodes.is_empty() {
+            return self.add(program);
+        }
+        self.nodes.extend_from_slice(&nodes);
+        Root(u32::try_from(self.nodes.len().wrapping_sub(1)).unwrap_or(u32::MAX))
+    }
+
     /// Copy `program`'s nodes in; evaluate them with [`Arena::eval`].
     pub fn add(&mut self, program: &super::Program) -> Root {
         self.nodes.extend_from_slice(&program.fast.0);
@@ -134,9 +148,32 @@ const NE_TOL: u8 = 9;
 const EQ: u8 = 10;
 const NE: u8 = 11;
 
-/// `a op b`, with the operator fixed at compile time.
+/// `a op b`, with the operator fixed at compile time, both operands computed
+/// per row: the closeness band of a comparison is relative to both.
 #[inline(always)]
-fn bin<const OP: u8>(a: f64, b: f64) -> f64 {
+fn bin<const OP: u8, const MARK: bool>(a: f64, b: f64) -> f64 {
+    let band = match OP {
+        LT | LE | GT | GE | EQ_TOL | NE_TOL if MARK => NEAR * (a.abs() + b.abs()),
+        _ => 0.0,
+    };
+    bin_band::<OP, MARK>(a, b, band)
+}
+
+/// `a op b`. When `MARK`, a tolerant comparison whose operands land within
+/// `band` of its threshold (`a - b` within `band` of `∓1e-9`, or of `±1e-9`
+/// for `==`) marks the row for exact evaluation ([`mark_close`]). Without
+/// `MARK` (both operands whole numbers, see [`Builder::whole`]) the `f64`
+/// comparison is exact.
+#[inline(always)]
+fn bin_band<const OP: u8, const MARK: bool>(a: f64, b: f64, band: f64) -> f64 {
+    if MARK {
+        match OP {
+            LT | GE => mark_close((a - b + EPSILON).abs() <= band),
+            LE | GT => mark_close((a - b - EPSILON).abs() <= band),
+            EQ_TOL | NE_TOL => mark_close(((a - b).abs() - EPSILON).abs() <= band),
+            _ => {}
+        }
+    }
     match OP {
         ADD => a + b,
         SUB => a - b,
@@ -153,24 +190,45 @@ fn bin<const OP: u8>(a: f64, b: f64) -> f64 {
     }
 }
 
+/// The closeness band of a comparison with the constant `k`, kept in the
+/// node's spare `y`: the other operand is close only when it is near `k`,
+/// so the band relative to both is about twice that relative to `k`.
+fn band_of(k: f64) -> f64 {
+    2.0 * NEAR * k.abs()
+}
+
 /// The instance of `$f` for operator `$op`.
 macro_rules! by_op {
-    ($op:expr, $f:ident) => {
-        match $op {
-            Bin::Add => $f::<ADD> as Eval,
-            Bin::Sub => $f::<SUB>,
-            Bin::Mul => $f::<MUL>,
-            Bin::Div => $f::<DIV>,
-            Bin::Lt => $f::<LT>,
-            Bin::Le => $f::<LE>,
-            Bin::Gt => $f::<GT>,
-            Bin::Ge => $f::<GE>,
-            Bin::EqTol => $f::<EQ_TOL>,
-            Bin::NeTol => $f::<NE_TOL>,
-            Bin::Eq => $f::<EQ>,
-            Bin::Ne => $f::<NE>,
+    ($op:expr, $f:ident, $mark:expr) => {
+        if $mark {
+            by_op!(@ $op, $f, true)
+        } else {
+            by_op!(@ $op, $f, false)
         }
     };
+    (@ $op:expr, $f:ident, $m:literal) => {
+        match $op {
+            Bin::Add => $f::<ADD, $m> as Eval,
+            Bin::Sub => $f::<SUB, $m>,
+            Bin::Mul => $f::<MUL, $m>,
+            Bin::Div => $f::<DIV, $m>,
+            Bin::Lt => $f::<LT, $m>,
+            Bin::Le => $f::<LE, $m>,
+            Bin::Gt => $f::<GT, $m>,
+            Bin::Ge => $f::<GE, $m>,
+            Bin::EqTol => $f::<EQ_TOL, $m>,
+            Bin::NeTol => $f::<NE_TOL, $m>,
+            Bin::Eq => $f::<EQ, $m>,
+            Bin::Ne => $f::<NE, $m>,
+        }
+    };
+}
+
+/// Whether `|a - b| <= 1e-9` (tolerant equality) is within rounding error of
+/// flipping.
+#[inline(always)]
+fn near_tolerance(a: f64, b: f64) -> bool {
+    ((a - b).abs() - EPSILON).abs() <= NEAR * (a.abs() + b.abs())
 }
 
 // The node functions. Shapes: s = slot `a` (or `b` on the right), k =
@@ -182,8 +240,10 @@ fn konst(t: &Node, _: &[Node], _: &[f64]) -> f64 {
 fn load(t: &Node, _: &[Node], s: &[f64]) -> f64 {
     slot(s, t.a)
 }
-/// A test of one slot: `(x <= value <= y) != (b != 0)`, NaN when the value
-/// is NaN. It stands for `name op constant` comparisons and `not name`.
+/// A test of one slot: `(x <= value <= y) != negate`, NaN when the value
+/// is NaN. It stands for `name op constant` comparisons that are exact in
+/// `f64` (booleans, enum values, whole numbers) and `not name`; an operand
+/// of `and`, `or` and `if` that is one is evaluated in place ([`cond`]).
 fn test(t: &Node, _: &[Node], s: &[f64]) -> f64 {
     test_value(t, s)
 }
@@ -193,9 +253,36 @@ fn test_value(t: &Node, s: &[f64]) -> f64 {
     if v.is_nan() {
         v
     } else {
-        b2f((v >= t.x && v <= t.y) != (t.b != 0))
+        b2f((v >= t.x && v <= t.y) != (t.b & NEGATE_TEST != 0))
     }
 }
+
+/// A tolerant numeric comparison of one slot with a constant:
+/// `(value >= x) != negate`, or `value <= x` with `UPPER_TEST`, `x` being
+/// the threshold `k ∓ 1e-9` and `y` the closeness band; NaN when the value
+/// is NaN. Kept out of [`cond`] so that the mark's code stays out of the
+/// `and`/`or`/`if` nodes.
+fn tol_test(t: &Node, _: &[Node], s: &[f64]) -> f64 {
+    let v = slot(s, t.a);
+    if v.is_nan() {
+        return v;
+    }
+    mark_close((v - t.x).abs() <= t.y);
+    let holds = if t.b & UPPER_TEST != 0 {
+        v <= t.x
+    } else {
+        v >= t.x
+    };
+    b2f(holds != (t.b & NEGATE_TEST != 0))
+}
+
+/// Bits of a test node's `b`: the result is negated; the test is a
+/// tolerant comparison `value >= x` (or, with `UPPER_TEST`, `value <= x`)
+/// whose `y` is the closeness band, not a range `x <= value <= y`.
+const NEGATE_TEST: u32 = 1;
+const TOLERANT_TEST: u32 = 2;
+const UPPER_TEST: u32 = 4;
+
 /// An operand of `and`, `or` or `if`; when `TEST`, it is a test node,
 /// evaluated here in place instead of through a call.
 #[inline(always)]
@@ -209,30 +296,30 @@ fn cond<const TEST: bool>(before: &[Node], back: u32, s: &[f64]) -> f64 {
         operand(before, back, s)
     }
 }
-fn sk<const OP: u8>(t: &Node, _: &[Node], s: &[f64]) -> f64 {
-    bin::<OP>(slot(s, t.a), t.x)
+fn sk<const OP: u8, const M: bool>(t: &Node, _: &[Node], s: &[f64]) -> f64 {
+    bin_band::<OP, M>(slot(s, t.a), t.x, t.y)
 }
-fn ss<const OP: u8>(t: &Node, _: &[Node], s: &[f64]) -> f64 {
-    bin::<OP>(slot(s, t.a), slot(s, t.b))
+fn ss<const OP: u8, const M: bool>(t: &Node, _: &[Node], s: &[f64]) -> f64 {
+    bin::<OP, M>(slot(s, t.a), slot(s, t.b))
 }
-fn ks<const OP: u8>(t: &Node, _: &[Node], s: &[f64]) -> f64 {
-    bin::<OP>(t.x, slot(s, t.b))
+fn ks<const OP: u8, const M: bool>(t: &Node, _: &[Node], s: &[f64]) -> f64 {
+    bin_band::<OP, M>(t.x, slot(s, t.b), t.y)
 }
-fn nk<const OP: u8>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
-    bin::<OP>(operand(n, t.a, s), t.x)
+fn nk<const OP: u8, const M: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    bin_band::<OP, M>(operand(n, t.a, s), t.x, t.y)
 }
-fn kn<const OP: u8>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
-    bin::<OP>(t.x, operand(n, t.b, s))
+fn kn<const OP: u8, const M: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    bin_band::<OP, M>(t.x, operand(n, t.b, s), t.y)
 }
-fn sn<const OP: u8>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
-    bin::<OP>(slot(s, t.a), operand(n, t.b, s))
+fn sn<const OP: u8, const M: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    bin::<OP, M>(slot(s, t.a), operand(n, t.b, s))
 }
-fn ns<const OP: u8>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
-    bin::<OP>(operand(n, t.a, s), slot(s, t.b))
+fn ns<const OP: u8, const M: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    bin::<OP, M>(operand(n, t.a, s), slot(s, t.b))
 }
-fn nn<const OP: u8>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+fn nn<const OP: u8, const M: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     let a = operand(n, t.a, s);
-    bin::<OP>(a, operand(n, t.b, s))
+    bin::<OP, M>(a, operand(n, t.b, s))
 }
 
 fn neg(t: &Node, n: &[Node], s: &[f64]) -> f64 {
@@ -241,17 +328,25 @@ fn neg(t: &Node, n: &[Node], s: &[f64]) -> f64 {
 fn not(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     not_f(operand(n, t.a, s))
 }
+/// `floor` and `ceil` of a value within rounding error of a whole number
+/// (a whole number included) mark the row for exact evaluation.
 fn floor(t: &Node, n: &[Node], s: &[f64]) -> f64 {
-    operand(n, t.a, s).floor()
+    let x = operand(n, t.a, s);
+    mark_close(near_whole(x));
+    x.floor()
 }
 fn ceil(t: &Node, n: &[Node], s: &[f64]) -> f64 {
-    operand(n, t.a, s).ceil()
+    let x = operand(n, t.a, s);
+    mark_close(near_whole(x));
+    x.ceil()
 }
 fn abs(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     operand(n, t.a, s).abs()
 }
 fn round(t: &Node, n: &[Node], s: &[f64]) -> f64 {
-    round_scaled(operand(n, t.a, s), t.x)
+    let x = operand(n, t.a, s);
+    mark_close(near_rounding(x, t.x));
+    round_scaled(x, t.x)
 }
 
 fn and<const TA: bool, const TB: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
@@ -328,7 +423,12 @@ fn item(n: &[Node], k: usize, s: &[f64]) -> f64 {
 
 #[inline(always)]
 fn same<const TOLERANT: bool>(x: f64, v: f64) -> bool {
-    if TOLERANT { eq_tol(x, v) } else { x == v }
+    if TOLERANT {
+        mark_close(near_tolerance(x, v));
+        eq_tol(x, v)
+    } else {
+        x == v
+    }
 }
 
 /// `name in [constants]`: slot `a`.
@@ -367,26 +467,44 @@ fn never(_: &Node, _: &[Node], _: &[f64]) -> f64 {
     f64::NAN
 }
 
-/// The `(slot, lo, hi, negate)` test an expression is, if it is one. Each
-/// range is exactly the comparison it replaces: `x < k` is `x < k - ε`, i.e.
-/// not `x >= k - ε`, with `k - ε` computed as the comparison computes it.
-fn as_test(t: &Typed) -> Option<(usize, f64, f64, bool)> {
+/// The `(slot, x, y, flags)` test an expression is, if it is one (see
+/// [`test`] and the `*_TEST` flags). Each is exactly the comparison it
+/// replaces: `v < k` is `v < k - ε`, i.e. not `v >= k - ε`, with `k - ε`
+/// computed as the comparison computes it; `v == k` (booleans, enum
+/// values) is the range `k <= v <= k`.
+fn as_test(t: &Typed, whole: impl Fn(&Typed) -> bool) -> Option<(usize, f64, f64, u32)> {
+    const N: u32 = NEGATE_TEST;
+    const T: u32 = TOLERANT_TEST;
     match &t.kind {
         TKind::Unary(Un::Not, x) => match x.kind {
-            TKind::Slot(i) => Some((i, 0.0, 0.0, false)),
+            TKind::Slot(i) => Some((i, 0.0, 0.0, 0)),
             _ => None,
         },
         TKind::Bin(op, a, b) => match (&a.kind, &b.kind) {
             (TKind::Slot(i), TKind::Const(k)) if k.is_finite() => {
                 let (i, k) = (*i, *k);
-                let inf = f64::INFINITY;
+                let (lower, upper) = (k - EPSILON, k + EPSILON);
+                const U: u32 = UPPER_TEST;
+                if whole(a) && whole(b) {
+                    // Exact in f64: a range test, with nothing to check.
+                    let inf = f64::INFINITY;
+                    return match op {
+                        Bin::Lt => Some((i, lower, inf, N)),
+                        Bin::Le => Some((i, -inf, upper, 0)),
+                        Bin::Gt => Some((i, -inf, upper, N)),
+                        Bin::Ge => Some((i, lower, inf, 0)),
+                        Bin::Eq => Some((i, k, k, 0)),
+                        Bin::Ne => Some((i, k, k, N)),
+                        _ => None,
+                    };
+                }
                 match op {
-                    Bin::Lt => Some((i, k - EPSILON, inf, true)),
-                    Bin::Le => Some((i, -inf, k + EPSILON, false)),
-                    Bin::Gt => Some((i, -inf, k + EPSILON, true)),
-                    Bin::Ge => Some((i, k - EPSILON, inf, false)),
-                    Bin::Eq => Some((i, k, k, false)),
-                    Bin::Ne => Some((i, k, k, true)),
+                    Bin::Lt => Some((i, lower, band_of(lower), N | T)),
+                    Bin::Le => Some((i, upper, band_of(upper), T | U)),
+                    Bin::Gt => Some((i, upper, band_of(upper), N | T | U)),
+                    Bin::Ge => Some((i, lower, band_of(lower), T)),
+                    Bin::Eq => Some((i, k, k, 0)),
+                    Bin::Ne => Some((i, k, k, N)),
                     _ => None,
                 }
             }
@@ -398,16 +516,28 @@ fn as_test(t: &Typed) -> Option<(usize, f64, f64, bool)> {
 
 /// Build the tree form of a folded, type-checked expression.
 pub(crate) fn build(t: &Typed) -> Tree {
-    let mut b = Builder::default();
+    Tree(build_nodes(t, &[]).into())
+}
+
+/// The nodes of `t`, knowing which slots hold whole numbers of moderate
+/// size (`whole_slots[i]`), whose comparisons need no closeness check.
+fn build_nodes(t: &Typed, whole_slots: &[bool]) -> Vec<Node> {
+    let mut b = Builder {
+        whole_slots,
+        ..Builder::default()
+    };
     b.node(t);
-    Tree(b.nodes.into())
+    b.nodes
 }
 
 #[derive(Default)]
-struct Builder {
+struct Builder<'w> {
     nodes: Vec<Node>,
     /// Which nodes are tests (see [`cond`]).
     tests: Vec<bool>,
+    /// Slots that hold whole numbers below 2^31 in magnitude (integer
+    /// inputs with such bounds).
+    whole_slots: &'w [bool],
 }
 
 /// An index as stored in a node (expressions are far smaller than 2³²).
@@ -415,7 +545,28 @@ fn small(i: usize) -> u32 {
     u32::try_from(i).unwrap_or(u32::MAX)
 }
 
-impl Builder {
+/// Whole numbers from here on may be beyond the exact integers of `f64`
+/// once added up: constants above it are not treated as whole.
+const WHOLE_LIMIT: f64 = 2_147_483_648.0;
+
+impl Builder<'_> {
+    /// Whether `t` is a whole number small enough that `f64` computes it,
+    /// and compares it with another such, exactly: a whole slot, a whole
+    /// constant, or sums, differences, negations, `abs`, `min`, `max` and
+    /// `if` branches of such. (Such a value is at most 2^31 times the number
+    /// of terms, far below 2^53.)
+    fn whole(&self, t: &Typed) -> bool {
+        match &t.kind {
+            TKind::Slot(i) => self.whole_slots.get(*i).copied().unwrap_or(false),
+            TKind::Const(k) => k.abs() < WHOLE_LIMIT && *k == k.trunc(),
+            TKind::Bin(Bin::Add | Bin::Sub, a, b) => self.whole(a) && self.whole(b),
+            TKind::Unary(Un::Neg | Un::Abs, x) => self.whole(x),
+            TKind::If(_, a, b) => self.whole(a) && self.whole(b),
+            TKind::Extreme(_, args) => args.iter().all(|a| self.whole(a)),
+            _ => false,
+        }
+    }
+
     /// Append a node; returns its index.
     fn push(&mut self, f: Eval, a: u32, b: u32, x: f64, y: f64) -> usize {
         self.nodes.push(Node { f, a, b, x, y });
@@ -434,8 +585,11 @@ impl Builder {
 
     /// Append the nodes of `t`, its root last; returns the root's index.
     fn node(&mut self, t: &Typed) -> usize {
-        if let Some((slot, lo, hi, negate)) = as_test(t) {
-            let i = self.push(test, small(slot), u32::from(negate), lo, hi);
+        if let Some((slot, lo, hi, flags)) = as_test(t, |t| self.whole(t)) {
+            if flags & TOLERANT_TEST != 0 {
+                return self.push(tol_test, small(slot), flags, lo, hi);
+            }
+            let i = self.push(test, small(slot), flags, lo, hi);
             self.tests[i] = true;
             return i;
         }
@@ -578,37 +732,43 @@ impl Builder {
 
     /// A binary operator, one node for each operand shape.
     fn bin(&mut self, op: Bin, l: &Typed, r: &Typed) -> usize {
+        // A comparison of two whole numbers is exact in f64: nothing to mark.
+        let mark = !(self.whole(l) && self.whole(r));
         match (&l.kind, &r.kind) {
-            (TKind::Slot(i), TKind::Const(k)) => self.push(by_op!(op, sk), small(*i), 0, *k, 0.0),
-            (TKind::Slot(i), TKind::Slot(j)) => {
-                self.push(by_op!(op, ss), small(*i), small(*j), 0.0, 0.0)
+            (TKind::Slot(i), TKind::Const(k)) => {
+                self.push(by_op!(op, sk, mark), small(*i), 0, *k, band_of(*k))
             }
-            (TKind::Const(k), TKind::Slot(j)) => self.push(by_op!(op, ks), 0, small(*j), *k, 0.0),
+            (TKind::Slot(i), TKind::Slot(j)) => {
+                self.push(by_op!(op, ss, mark), small(*i), small(*j), 0.0, 0.0)
+            }
+            (TKind::Const(k), TKind::Slot(j)) => {
+                self.push(by_op!(op, ks, mark), 0, small(*j), *k, band_of(*k))
+            }
             (_, TKind::Const(k)) => {
                 let l = self.node(l);
                 let a = self.back(l);
-                self.push(by_op!(op, nk), a, 0, *k, 0.0)
+                self.push(by_op!(op, nk, mark), a, 0, *k, band_of(*k))
             }
             (TKind::Const(k), _) => {
                 let r = self.node(r);
                 let b = self.back(r);
-                self.push(by_op!(op, kn), 0, b, *k, 0.0)
+                self.push(by_op!(op, kn, mark), 0, b, *k, band_of(*k))
             }
             (TKind::Slot(i), _) => {
                 let r = self.node(r);
                 let b = self.back(r);
-                self.push(by_op!(op, sn), small(*i), b, 0.0, 0.0)
+                self.push(by_op!(op, sn, mark), small(*i), b, 0.0, 0.0)
             }
             (_, TKind::Slot(j)) => {
                 let l = self.node(l);
                 let a = self.back(l);
-                self.push(by_op!(op, ns), a, small(*j), 0.0, 0.0)
+                self.push(by_op!(op, ns, mark), a, small(*j), 0.0, 0.0)
             }
             _ => {
                 let l = self.node(l);
                 let r = self.node(r);
                 let (a, b) = (self.back(l), self.back(r));
-                self.push(by_op!(op, nn), a, b, 0.0, 0.0)
+                self.push(by_op!(op, nn, mark), a, b, 0.0, 0.0)
             }
         }
     }
