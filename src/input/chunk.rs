@@ -25,8 +25,9 @@ const DELIM: u8 = 2;
 const TERM: u8 = 3;
 const CLASSES: usize = 4;
 
-/// Bytes read from the source at a time.
-const READ_SIZE: usize = 1 << 16;
+/// Bytes read past the target size at a time, while looking for the end of
+/// a chunk's last record.
+const BEYOND_TARGET: usize = 1 << 12;
 
 /// The next-state table for one delimiter.
 #[derive(Clone)]
@@ -226,10 +227,13 @@ impl Chunker {
         self.max_record = bytes;
     }
 
-    /// Read up to [`READ_SIZE`] more bytes, however many `read` calls that takes.
-    fn fill(&mut self) -> io::Result<()> {
+    /// Read more, however many `read` calls that takes: up to the target
+    /// size and a little more, so that the bytes after the cut, which the
+    /// next chunk must copy, stay few.
+    fn fill(&mut self, target: usize) -> io::Result<()> {
+        let want = target.saturating_sub(self.buf.len()) + BEYOND_TARGET;
         let n = (&mut self.reader)
-            .take(READ_SIZE as u64)
+            .take(want as u64)
             .read_to_end(&mut self.buf)?;
         if n == 0 {
             self.eof = true;
@@ -260,7 +264,7 @@ impl Chunker {
                     ),
                 ));
             }
-            self.fill()?;
+            self.fill(target)?;
         }
         let end = if self.cut > 0 {
             self.cut
