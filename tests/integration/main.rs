@@ -21,5 +21,6 @@ mod sample;
 mod schema;
 mod snapshot;
 mod summary;
+mod summary_groups;
 mod threads;
 mod validate;
