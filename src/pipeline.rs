@@ -26,8 +26,8 @@
 //! batch, and folded in by the merger, which takes a row out again when it
 //! turns it into a `duplicate_id` reject. Every figure is an integer sum, so
 //! the result does not depend on the thread count. With `--by`, the workers
-//! also find each rejected row's group ([`group_key`]) and the merger counts
-//! the reject there under the code it finally reports.
+//! also find each rejected row's group (`pipeline/group_key.rs`) and the
+//! merger counts the reject there under the code it finally reports.
 //!
 //! Budget targeting (`--budget`) runs the pipeline twice: [`rank`] decides
 //! every row without writing and collects the eligible households
