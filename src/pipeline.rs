@@ -23,9 +23,11 @@
 //! an input declared before the id).
 //!
 //! A summary (`--summary`) is counted by the workers, one accumulator per
-//! batch ([`summary::BatchAcc`]), and folded in by the merger, which takes a
-//! row out again when it turns it into a `duplicate_id` reject. Every figure
-//! is an integer sum, so the result does not depend on the thread count.
+//! batch, and folded in by the merger, which takes a row out again when it
+//! turns it into a `duplicate_id` reject. Every figure is an integer sum, so
+//! the result does not depend on the thread count. With `--by`, the workers
+//! also find each rejected row's group (`pipeline/group_key.rs`) and the
+//! merger counts the reject there under the code it finally reports.
 //!
 //! Budget targeting (`--budget`) runs the pipeline twice: [`rank`] decides
 //! every row without writing and collects the eligible households
@@ -33,6 +35,7 @@
 //! then writes every decision with its `funded` and `rank` fields.
 
 pub mod budget;
+mod group_key;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -45,7 +48,7 @@ use crate::input::{
     self, ChunkStart, Fields, IdSet, InputError, Layout, Reject, RejectCode, RowParser, Source,
 };
 use crate::policy::Policy;
-use crate::report::summary::{self, BatchAcc, Spec, Standing};
+use crate::report::summary::{self, BatchAcc, BudgetStanding, NO_GROUP, SummarySpec};
 use crate::report::{Decision, DecisionWriter, Format};
 use budget::{Collector, Ranking};
 
@@ -165,6 +168,9 @@ struct Row {
     /// A batch holds fewer than 2³¹ rows (each takes at least two bytes of a
     /// chunk, and `--chunk-bytes` is a `u32`).
     fact: u32,
+    /// Its group in the batch's summary, where a reject is counted too
+    /// (`NO_GROUP`: none, or no summary).
+    group: u32,
     /// Ranking pass: the priority key and monthly total of an eligible row.
     /// Writing pass with a ranking: whether the row was written with a rank.
     eligible: bool,
@@ -182,6 +188,7 @@ impl Row {
             reject: 0,
             more: 0,
             fact: u32::MAX,
+            group: NO_GROUP,
             eligible: false,
             priority: 0,
             monthly: 0,
@@ -256,7 +263,7 @@ pub enum Job {
 #[derive(Clone, Copy)]
 struct Plan<'a> {
     job: Job,
-    summary: Option<&'a Spec>,
+    summary: Option<&'a SummarySpec>,
     ranking: Option<&'a Ranking>,
     /// Every bad cell of a rejected row is reported (validation only).
     all_errors: bool,
@@ -321,7 +328,7 @@ struct Worker<'p> {
     delimiter: u8,
     name: &'p str,
     job: Job,
-    summary: Option<&'p Spec>,
+    summary: Option<&'p SummarySpec>,
     ranking: Option<&'p Ranking>,
     /// The current row's `--by` value.
     key: Vec<u8>,
@@ -469,9 +476,10 @@ impl<'p> Worker<'p> {
                 let funded = rank.is_some_and(|k| self.ranking.is_some_and(|r| r.is_funded(k)));
                 row.eligible = rank.is_some();
                 if let Some(spec) = self.summary {
-                    spec.group_key(&self.parser, record, &s.slots, &mut self.key);
-                    let g = batch.summary.group(spec, &self.key);
-                    row.fact = batch.summary.add(spec, policy, s, g, Standing { funded });
+                    group_key::decided_key(spec, &self.parser, record, &s.slots, &mut self.key);
+                    row.group = batch.summary.group(spec, &self.key);
+                    let standing = BudgetStanding { funded };
+                    row.fact = batch.summary.add(spec, policy, s, row.group, standing);
                 }
                 let mut d = Decision {
                     household_id: self.parser.text(record, policy.fields.id_input),
@@ -488,6 +496,18 @@ impl<'p> Worker<'p> {
                 row.end = batch.out.len();
             }
             Err(reject) => {
+                if let Some(spec) = self.summary {
+                    let (key, acc) = (&mut self.key, &mut batch.summary);
+                    row.group = group_key::rejected_group(
+                        spec,
+                        &self.parser,
+                        policy,
+                        record,
+                        &reject,
+                        key,
+                        acc,
+                    );
+                }
                 row.reject = batch.rejects.len();
                 if self.all_errors {
                     self.parser
@@ -514,7 +534,7 @@ struct Merger<'a, 'p> {
     strict: bool,
     totals: Totals,
     /// The summary so far, with what it counts.
-    summary: Option<(&'p Spec, summary::Summary)>,
+    summary: Option<(&'p SummarySpec, summary::Summary)>,
     /// Ranking pass: the eligible households so far.
     collector: Option<Collector>,
     /// Writing pass with a ranking: decisions written with a rank.
@@ -537,6 +557,19 @@ impl Merger<'_, '_> {
             self.totals.rejects_by_code[i] += 1;
         }
         self.rejects.reject(r).map_err(PipelineError::Output)
+    }
+
+    /// Count a reject in its `--by` group of the batch's summary, under the
+    /// code it was reported with.
+    fn count_in_group(&self, acc: &mut BatchAcc, group: u32, code: RejectCode) {
+        let Some((spec, _)) = &self.summary else {
+            return;
+        };
+        if let (Some(_), Some(reason)) =
+            (spec.by(), RejectCode::ALL.iter().position(|c| *c == code))
+        {
+            acc.count_reject(spec, group, reason);
+        }
     }
 
     fn also(&mut self, problem: &Reject) -> Result<(), PipelineError> {
@@ -591,6 +624,7 @@ impl Merger<'_, '_> {
                     }
                     let dup = self.parser.duplicate_reject(row.line, id, first);
                     self.reject(&dup)?;
+                    self.count_in_group(&mut batch.summary, row.group, RejectCode::DuplicateId);
                     continue;
                 }
                 if let Some(c) = &mut self.collector {
@@ -613,16 +647,21 @@ impl Merger<'_, '_> {
                 row_start = end;
             } else {
                 let original = &batch.rejects[row.reject];
-                match first {
+                let code = match first {
                     Some(first) if !self.parser.failed_before_id(original) => {
                         let dup = self.parser.duplicate_reject(row.line, id, first);
                         self.reject(&dup)?;
                         if self.all_errors {
                             self.also(original)?;
                         }
+                        RejectCode::DuplicateId
                     }
-                    _ => self.reject(original)?,
-                }
+                    _ => {
+                        self.reject(original)?;
+                        original.code
+                    }
+                };
+                self.count_in_group(&mut batch.summary, row.group, code);
                 for problem in &batch.rejects[row.reject + 1..row.reject + 1 + row.more] {
                     self.also(problem)?;
                 }
@@ -661,7 +700,7 @@ pub fn assess(
 #[derive(Clone, Copy, Default)]
 pub struct Extras<'a> {
     /// Count a summary of the decided households.
-    pub summary: Option<&'a Spec>,
+    pub summary: Option<&'a SummarySpec>,
     /// Add `funded` and `rank` to every decision (the second pass of `--budget`).
     pub ranking: Option<&'a Ranking>,
 }

@@ -415,7 +415,12 @@ fn assess(args: &AssessArgs, input_path: &str, plan: &Plan<'_>) -> anyhow::Resul
     warn_defaulted(&policy, &csv_in, &layout);
     let by = match &args.by {
         Some(name) => {
-            let by = summary::By::resolve(&policy, &layout, &csv_in.header, name);
+            let columns = summary::FileColumns {
+                header: &csv_in.header,
+                input_columns: &layout.columns,
+                unused: &layout.unused,
+            };
+            let by = summary::GroupBy::resolve(&policy, columns, name);
             Some(
                 by.map_err(UsageError)?
                     .with_max_groups(args.max_groups.map(|n| n as usize)),
@@ -423,7 +428,8 @@ fn assess(args: &AssessArgs, input_path: &str, plan: &Plan<'_>) -> anyhow::Resul
         }
         None => None,
     };
-    let spec = summary::Spec::new(&policy, persons, by, !args.unweighted);
+    let reject_reasons = RejectCode::ALL.map(RejectCode::as_str);
+    let spec = summary::SummarySpec::new(&policy, persons, by, !args.unweighted, &reject_reasons);
 
     let threads = thread_count(args.threads);
     let options = pipeline::Options {
@@ -504,7 +510,7 @@ fn assess(args: &AssessArgs, input_path: &str, plan: &Plan<'_>) -> anyhow::Resul
         }
     }
     let report = outcome.summary.map(|s| {
-        let ctx = summary::Context {
+        let ctx = summary::RunContext {
             input_file: name.clone(),
             input_bytes: bytes.load(Ordering::Relaxed),
             read: totals.read,

@@ -23,5 +23,6 @@ mod sample;
 mod schema;
 mod snapshot;
 mod summary;
+mod summary_groups;
 mod threads;
 mod validate;

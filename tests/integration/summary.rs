@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use crate::snapshot::assert_snapshot;
 use crate::util::{Dir, lines, parse_ndjson, repo, repo_text};
 
 /// The sample file repeated `copies` times with fresh ids per copy: every
@@ -606,4 +607,36 @@ fn by_groups_on_enum_inputs_and_on_columns_the_policy_does_not_read() {
         .map(|g| g["value"].as_str().unwrap())
         .collect();
     assert_eq!(values, ["1", "2", "3", "4"]);
+}
+
+/// The whole summary of the sample, JSON and short text, as reviewed: a
+/// change of any figure or word is a diff of `tests/integration/snapshots/`
+/// (`LAYAK_UPDATE_SNAPSHOTS=1` rewrites them).
+#[test]
+fn the_sample_summaries_by_group_are_as_reviewed() {
+    let dir = Dir::new();
+    dir.write("sample.csv", repo_text("data/sample-households.csv"));
+    let run = |summary: &str, by: &str| {
+        let out = dir.run(&[
+            "assess",
+            "sample.csv",
+            "-o",
+            "out.csv",
+            "--rejects",
+            "rej.csv",
+            "--summary",
+            summary,
+            "--by",
+            by,
+            // Not today: the summary names the date the policy is read at.
+            "--as-of",
+            "2026-06-01",
+        ]);
+        out.assert_code(3);
+        out
+    };
+    run("s.json", "area");
+    assert_snapshot("summary-sample-by-area.json", &dir.read("s.json"));
+    let out = run("-", "region");
+    assert_snapshot("summary-sample-by-region.txt", &out.stderr);
 }

@@ -1,0 +1,225 @@
+//! Run summaries: counts, costs, poverty measures and budget figures,
+//! accumulated while deciding (`layak assess --summary`).
+//!
+//! Every figure is a sum of integers, so it does not depend on the order in
+//! which rows are added: workers accumulate one batch each into a
+//! `BatchAcc` (a few counters per group, no allocation per row), the
+//! merger folds batches into a [`Summary`], and a row the merger turns into a
+//! `duplicate_id` reject is taken out again exactly. Money is in whole
+//! currency units; income gaps, the only fractions, are counted in fixed
+//! point with 40 fraction bits (an error below 10⁻¹²).
+//!
+//! The files, by topic:
+//!
+//! - `groups`: `--by` (which column, key bytes, how a key is shown) and
+//!   `--max-groups`;
+//! - `accumulate`: the per-batch counters, what one household adds to them,
+//!   and the run's merged [`Summary`];
+//! - `figures`: counters turned into the figures of the JSON document;
+//! - `poverty`: the Alkire–Foster and FGT measures (below);
+//! - `wire`: the `#[derive(Serialize)]` structs of the JSON document;
+//! - `human`: the short text summary for a person.
+//!
+//! ## Rows per group
+//!
+//! With `--by`, rejected rows are counted in a group too, so that the groups'
+//! `rows` add up to the run's: a rejected row belongs to the group its `--by`
+//! cell names when that cell can be read as it would be for a decided row.
+//! A row with the wrong number of fields belongs to no group (its cells may
+//! have shifted under other columns' names), nor does one whose group cell is
+//! itself empty but required, invalid, out of range or over the size limit;
+//! those are counted in the summary's `ungrouped_rows`.
+//!
+//! ## Measures
+//!
+//! With `n_i` the weight of household `i` (its persons, or 1 with
+//! `--unweighted`), `c_i` its deprivation score, `k` the policy's poor
+//! cutoff, `w_j` the weight of indicator `j`, `y_i` its per-capita income
+//! and `z_i` its poverty line, and `N = Σ n_i` over decided households:
+//!
+//! - headcount ratio `H = Σ_{c_i ≥ k} n_i / N`;
+//! - censored headcount ratio of indicator `j`: `h_j = Σ_{c_i ≥ k, i deprived in j} n_i / N`;
+//! - adjusted headcount ratio `M0 = Σ_j w_j h_j` (equal to `Σ_{c_i ≥ k} n_i c_i / N`);
+//! - intensity `A = M0 / H`; contribution of `j`: `100 · w_j h_j / M0`;
+//! - FGT_α `= Σ_{y_i < z_i} n_i ((z_i − y_i) / z_i)^α / N` for α = 0, 1, 2.
+//!
+//! Alkire & Foster (2011), J. Public Economics 95(7–8); Foster, Greer &
+//! Thorbecke (1984), Econometrica 52(3).
+
+mod accumulate;
+mod figures;
+mod groups;
+mod human;
+mod merge;
+mod poverty;
+#[cfg(test)]
+mod testing;
+mod wire;
+
+pub(crate) use accumulate::{BatchAcc, BudgetStanding, NO_GROUP};
+pub use groups::{DEFAULT_MAX_GROUPS, FileColumns, GroupBy, TooManyGroups};
+pub(crate) use groups::{GroupKeySource, sortable};
+pub use merge::Summary;
+pub use wire::Report;
+
+use crate::policy::{DEPRIVATION_STATUSES, InputType, Period, Policy};
+
+/// Counters of one program: granted, deferred, capped, monthly cost,
+/// one-off cost, deferred amount.
+const PROGRAM_WIDTH: usize = 6;
+/// Counters of one indicator: deprived (households, persons), deprived and
+/// multidimensionally poor (households, persons).
+const INDICATOR_WIDTH: usize = 4;
+
+/// The policy input counted as a household's persons: `name`, or `members`
+/// when the policy has an integer input of that name. It must be an integer.
+pub fn persons_input(policy: &Policy, name: Option<&str>) -> Result<Option<usize>, String> {
+    let find = |n: &str| {
+        policy
+            .inputs
+            .iter()
+            .position(|i| i.name.eq_ignore_ascii_case(n.trim()))
+    };
+    match name {
+        Some(n) => match find(n) {
+            Some(i) if policy.inputs[i].ty == InputType::Integer => Ok(Some(i)),
+            Some(i) => Err(format!(
+                "--persons-column {n}: `{}` is a {} input; persons must be an integer input",
+                policy.inputs[i].name,
+                policy.inputs[i].ty.keyword()
+            )),
+            None => Err(format!(
+                "--persons-column {n}: the policy has no input of that name (integer inputs: {})",
+                policy
+                    .inputs
+                    .iter()
+                    .filter(|i| i.ty == InputType::Integer)
+                    .map(|i| i.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        },
+        None => Ok(find("members").filter(|&i| policy.inputs[i].ty == InputType::Integer)),
+    }
+}
+
+/// Where each figure lives in a group's counters (`u128`s, `width` a group).
+///
+/// Households and persons come in pairs (`i`, `i + 1`): counters 0 and 1
+/// are the group's decided households and persons, then a pair per track,
+/// per income status value and per deprivation status.
+#[derive(Debug, Clone, Copy, Default)]
+struct CounterLayout {
+    track: usize,
+    income: usize,
+    dep: usize,
+    /// [`PROGRAM_WIDTH`] counters per program.
+    program: usize,
+    /// Monthly total, one-off total, households capped.
+    totals: usize,
+    /// [`INDICATOR_WIDTH`] counters per deprivation indicator.
+    indicator: usize,
+    /// Income poverty: with a line (pair), poor (pair), Σ n·gap (pair),
+    /// Σ n·gap² (pair).
+    fgt: usize,
+    /// Budget: eligible (pair, monthly, one-off), funded (the same).
+    budget: usize,
+    /// Rejected rows, one counter per reject reason.
+    rejects: usize,
+    width: usize,
+}
+
+/// What to summarise, for one policy.
+#[derive(Debug, Clone)]
+pub struct SummarySpec {
+    persons: Option<usize>,
+    by: Option<GroupBy>,
+    weighted: bool,
+    periods: Vec<Period>,
+    income_values: usize,
+    indicators: usize,
+    /// `u64` words of indicator bits per household.
+    words: usize,
+    /// Reject reason codes, in the order the pipeline numbers them.
+    reject_reasons: Vec<&'static str>,
+    layout: CounterLayout,
+}
+
+impl SummarySpec {
+    /// `persons`: the input counted as persons (see [`persons_input`]);
+    /// `by`: the grouping (`--by`); `weighted`: poverty measures weighted by
+    /// persons (households otherwise); `reject_reasons`: the reject codes,
+    /// in the order of the reason index the pipeline counts rejects by
+    /// (`RejectCode::ALL`).
+    pub fn new(
+        policy: &Policy,
+        persons: Option<usize>,
+        by: Option<GroupBy>,
+        weighted: bool,
+        reject_reasons: &[&'static str],
+    ) -> SummarySpec {
+        let income_values = policy
+            .fields
+            .income_status
+            .map_or(0, |(_, e)| policy.enums[usize::from(e)].values.len());
+        let statuses = if policy.deprivation.is_some() {
+            DEPRIVATION_STATUSES.len()
+        } else {
+            0
+        };
+        let indicators = policy
+            .deprivation
+            .as_ref()
+            .map_or(0, |d| d.indicators.len());
+        let mut at = CounterLayout {
+            track: 2,
+            ..CounterLayout::default()
+        };
+        at.income = at.track + 2 * policy.tracks.len();
+        at.dep = at.income + 2 * income_values;
+        at.program = at.dep + 2 * statuses;
+        at.totals = at.program + PROGRAM_WIDTH * policy.programs.len();
+        at.indicator = at.totals + 3;
+        at.fgt = at.indicator + INDICATOR_WIDTH * indicators;
+        at.budget = at.fgt + 8;
+        at.rejects = at.budget + 8;
+        at.width = at.rejects + reject_reasons.len();
+        SummarySpec {
+            persons,
+            by,
+            weighted,
+            periods: policy.programs.iter().map(|p| p.period).collect(),
+            income_values,
+            indicators,
+            words: indicators.div_ceil(64),
+            reject_reasons: reject_reasons.to_vec(),
+            layout: at,
+        }
+    }
+
+    /// The `--by` grouping, if any.
+    pub fn by(&self) -> Option<&GroupBy> {
+        self.by.as_ref()
+    }
+}
+
+/// What the summary says about the run besides the decided households.
+#[derive(Debug, Clone, Default)]
+pub struct RunContext {
+    pub input_file: String,
+    pub input_bytes: u64,
+    pub read: u64,
+    pub decided: u64,
+    pub rejected: u64,
+    /// Every reject code with its count.
+    pub rejects_by_reason: Vec<(&'static str, u64)>,
+    pub budget: Option<BudgetContext>,
+}
+
+/// The outcome of `--budget` ranking.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BudgetContext {
+    pub amount: u64,
+    pub last_funded_priority: Option<f64>,
+    pub first_waiting_priority: Option<f64>,
+}

@@ -1,0 +1,203 @@
+//! The `--summary` JSON document, as `#[derive(Serialize)]` structs: the
+//! layout is documented key by key in `examples/summaries.md`. These are
+//! wire types only; the counting lives in `accumulate` and `figures`.
+
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+
+/// A list of named values serialised as a JSON object in this order.
+#[derive(Debug, Clone)]
+pub(crate) struct Ordered<V>(pub(crate) Vec<(String, V)>);
+
+impl<V: Serialize> Serialize for Ordered<V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+impl<V> Ordered<V> {
+    #[cfg(test)]
+    pub(crate) fn get(&self, key: &str) -> Option<&V> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+}
+
+/// The `--summary` JSON document: serialise it, or show it with
+/// [`Report::human`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Version of this document's layout.
+    pub(crate) layak_summary: u32,
+    pub(crate) input: InputInfo,
+    pub(crate) policy: PolicyInfo,
+    pub(crate) rows: Rows,
+    /// The input counted as persons, or null (persons are then not counted).
+    pub(crate) persons_column: Option<String>,
+    pub(crate) total: Figures,
+    pub(crate) by: Option<ByReport>,
+    pub(crate) budget: Option<BudgetReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct InputInfo {
+    pub(crate) file: String,
+    pub(crate) bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct PolicyInfo {
+    pub(crate) id: String,
+    pub(crate) version: String,
+    pub(crate) hash: String,
+    pub(crate) as_of: String,
+    pub(crate) currency: String,
+}
+
+/// Rows read, of the run or of one group: `read = decided + rejected`.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Rows {
+    pub(crate) read: u64,
+    pub(crate) decided: u64,
+    pub(crate) rejected: u64,
+    /// Every reject code, zeros included.
+    pub(crate) rejects_by_reason: Ordered<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ByReport {
+    pub(crate) column: String,
+    /// Rejected rows whose `--by` cell could not be read: with the groups'
+    /// rows, they add up to the run's.
+    pub(crate) ungrouped_rows: Rows,
+    pub(crate) groups: Vec<Group>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Group {
+    pub(crate) value: String,
+    pub(crate) rows: Rows,
+    #[serde(flatten)]
+    pub(crate) figures: Figures,
+}
+
+/// Households and persons.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(crate) struct Count {
+    pub(crate) households: u128,
+    pub(crate) persons: Option<u128>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ProgramFigures {
+    pub(crate) period: &'static str,
+    pub(crate) granted: u128,
+    pub(crate) deferred: u128,
+    /// Households whose amount of this program the cap reduced.
+    pub(crate) capped: u128,
+    pub(crate) monthly_cost: u128,
+    pub(crate) one_off_cost: u128,
+    /// Amounts of deferred grants (not in the costs: they start later).
+    pub(crate) deferred_amount: u128,
+}
+
+/// The figures of one group of decided households (or of all of them).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Figures {
+    pub(crate) households: u128,
+    pub(crate) persons: Option<u128>,
+    pub(crate) tracks: Ordered<Count>,
+    pub(crate) income_status: Option<Ordered<Count>>,
+    pub(crate) deprivation_status: Option<Ordered<Count>>,
+    pub(crate) programs: Ordered<ProgramFigures>,
+    pub(crate) monthly_total: u128,
+    pub(crate) one_off_total: u128,
+    pub(crate) households_capped: u128,
+    pub(crate) poverty: Poverty,
+    pub(crate) budget: Option<BudgetFigures>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Poverty {
+    /// `persons` or `households`: what the ratios count.
+    pub(crate) weight: &'static str,
+    pub(crate) population: u128,
+    pub(crate) multidimensional: Option<Multidimensional>,
+    pub(crate) income: Option<IncomePoverty>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Multidimensional {
+    pub(crate) poverty_cutoff: f64,
+    pub(crate) vulnerable_cutoff: f64,
+    pub(crate) severe_cutoff: f64,
+    pub(crate) poor: u128,
+    pub(crate) headcount_ratio: Option<f64>,
+    pub(crate) intensity: Option<f64>,
+    pub(crate) adjusted_headcount_ratio: Option<f64>,
+    pub(crate) vulnerable: u128,
+    pub(crate) vulnerable_share: Option<f64>,
+    pub(crate) severe: u128,
+    pub(crate) severe_share: Option<f64>,
+    pub(crate) indicators: Ordered<IndicatorFigures>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct IndicatorFigures {
+    pub(crate) weight: f64,
+    pub(crate) deprived: u128,
+    pub(crate) uncensored_headcount_ratio: Option<f64>,
+    /// Deprived and multidimensionally poor.
+    pub(crate) censored: u128,
+    pub(crate) censored_headcount_ratio: Option<f64>,
+    pub(crate) contribution_percent: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct IncomePoverty {
+    /// Households (or persons) with a poverty line.
+    pub(crate) population: u128,
+    pub(crate) poor: u128,
+    /// FGT(0).
+    pub(crate) headcount_ratio: Option<f64>,
+    /// FGT(1).
+    pub(crate) poverty_gap_index: Option<f64>,
+    /// FGT(2).
+    pub(crate) squared_poverty_gap: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(crate) struct BudgetCount {
+    pub(crate) households: u128,
+    pub(crate) persons: Option<u128>,
+    pub(crate) monthly_total: u128,
+    pub(crate) one_off_total: u128,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct BudgetFigures {
+    pub(crate) eligible: BudgetCount,
+    pub(crate) funded: BudgetCount,
+    pub(crate) waiting: BudgetCount,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct BudgetReport {
+    pub(crate) amount: u64,
+    pub(crate) households_eligible: u128,
+    pub(crate) households_funded: u128,
+    pub(crate) households_waiting: u128,
+    pub(crate) persons_funded: Option<u128>,
+    pub(crate) persons_waiting: Option<u128>,
+    pub(crate) monthly_used: u128,
+    pub(crate) remaining: u128,
+    pub(crate) monthly_needed_for_waiting: u128,
+    pub(crate) one_off_funded: u128,
+    /// Priority of the last household funded (the cut-off), if any.
+    pub(crate) last_funded_priority: Option<f64>,
+    /// Priority of the first household left waiting, if any.
+    pub(crate) first_waiting_priority: Option<f64>,
+}
