@@ -231,7 +231,11 @@ impl Chunker {
     /// size and a little more, so that the bytes after the cut, which the
     /// next chunk must copy, stay few.
     fn fill(&mut self, target: usize) -> io::Result<()> {
-        let want = target.saturating_sub(self.buf.len()) + BEYOND_TARGET;
+        // (At most 1 MiB a time: a caller may ask for the whole input.)
+        let want = target
+            .saturating_sub(self.buf.len())
+            .saturating_add(BEYOND_TARGET)
+            .min(1 << 20);
         let n = (&mut self.reader)
             .take(want as u64)
             .read_to_end(&mut self.buf)?;
@@ -481,6 +485,14 @@ mod tests {
                     .all(|(s, c)| !(s.before == b'\r' && c[0] == b'\n'))
             );
         }
+    }
+
+    #[test]
+    fn a_target_of_the_whole_input_is_one_chunk() {
+        let data = b"a,1\nb,2\r\nc,3";
+        let all = chunks_read_in(data, &[7], usize::MAX);
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].1, data.to_vec());
     }
 
     #[test]
