@@ -358,6 +358,33 @@ fn policy_test_passing_files() {
 }
 
 #[test]
+fn help_of_every_command() {
+    let sandbox = Sandbox::with(&[]);
+    let commands: [&[&str]; 10] = [
+        &[],
+        &["assess"],
+        &["explain"],
+        &["validate"],
+        &["schema"],
+        &["policy"],
+        &["policy", "check"],
+        &["policy", "test"],
+        &["completions"],
+        &["man"],
+    ];
+    for command in commands {
+        let name = if command.is_empty() {
+            "help".to_string()
+        } else {
+            format!("help_{}", command.join("_"))
+        };
+        let mut args = command.to_vec();
+        args.push("--help");
+        snap!(sandbox, name, args);
+    }
+}
+
+#[test]
 fn version() {
     snap!(Sandbox::with(&[]), "version", ["--version"]);
 }
