@@ -233,8 +233,9 @@ fn assess_sample_summary_json_and_human() {
 fn assess_sample_budget() {
     // Ranked and funded decisions on standard output, the budget outcome in
     // the short summary on standard error.
+    let sandbox = Sandbox::sample();
     snap!(
-        Sandbox::sample(),
+        sandbox,
         "assess_sample_budget_csv",
         [
             "assess",
@@ -248,6 +249,30 @@ fn assess_sample_budget() {
             "--summary",
             "-",
         ]
+    );
+    // The budget outcome in the JSON summary.
+    let run = sandbox
+        .layak(&[
+            "assess",
+            SAMPLE,
+            "--as-of",
+            AS_OF,
+            "--budget",
+            "5_000_000",
+            "-o",
+            "decisions.csv",
+            "--rejects",
+            "rejects.csv",
+            "--summary",
+            "summary.json",
+        ])
+        .output()
+        .expect("cannot run layak");
+    assert_eq!(run.status.code(), Some(3), "{run:?}");
+    snap_file(
+        &sandbox,
+        "assess_sample_budget_summary_json",
+        "summary.json",
     );
 }
 
