@@ -22,6 +22,7 @@ mod reliability;
 mod sample;
 mod schema;
 mod snapshot;
+mod snapshots_insta;
 mod summary;
 mod summary_groups;
 mod threads;
