@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
 
+use super::common::{clean_up_on_signals, hint_if_waiting_on_a_terminal, warn_defaulted};
+use super::config::{read_options, thread_count};
 use super::{AssessArgs, FormatArg, UsageError};
 use crate::ExitStatus;
 use crate::input::{self, Layout, ReadOptions, Reject, RejectCode};
@@ -84,103 +86,12 @@ impl Sink {
     }
 }
 
-/// At most this many worker threads per core: more add only memory (a stack
-/// and a chunk in flight each) and contention, never speed.
-const MAX_THREADS_PER_CORE: usize = 4;
-
-/// The worker threads for `--threads`: every core by default; a request above
-/// [`MAX_THREADS_PER_CORE`] per core is lowered with a warning (the output is
-/// the same for any count, so only speed and memory could differ).
-pub(super) fn thread_count(requested: Option<u16>) -> usize {
-    let cores = pipeline::default_threads();
-    let most = cores.saturating_mul(MAX_THREADS_PER_CORE);
-    match requested.map(usize::from) {
-        None => cores,
-        Some(n) if n > most => {
-            writeln!(
-                io::stderr().lock(),
-                "warning: --threads {n} is more than {MAX_THREADS_PER_CORE} per core; using {most} ({cores} {} here)",
-                if cores == 1 { "core" } else { "cores" }
-            )
-            .ok();
-            most
-        }
-        Some(n) => n,
-    }
-}
-
-/// On SIGINT and SIGTERM, remove every temporary file (the outputs being
-/// written, the `--budget` copy of standard input) and exit 130 or 143, as a
-/// shell reports a process ended by those signals.
-///
-/// The work is done on a thread of its own (`signal_hook::iterator`): the
-/// signal handler proper only wakes it, since removing files and taking the
-/// registry's lock are not async-signal-safe. The thread removes the files
-/// while holding the registry locked, so a commit under way completes whole
-/// or not at all, and ends the process with `_exit` without unlocking.
-///
-/// SIGXFSZ (a write past `ulimit -f`) is caught too, and nothing more: caught,
-/// it no longer kills the process, the write fails with EFBIG ("File too
-/// large"), and the ordinary error path removes the temporary files and
-/// exits 1.
-#[cfg(unix)]
-pub(super) fn clean_up_on_signals() {
-    use signal_hook::consts::{SIGINT, SIGTERM, SIGXFSZ};
-    static INSTALLED: std::sync::Once = std::sync::Once::new();
-    INSTALLED.call_once(|| {
-        let caught = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let xfsz = signal_hook::flag::register(SIGXFSZ, caught);
-        let signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]);
-        let started = signals.and_then(|mut signals| {
-            std::thread::Builder::new()
-                .name("signals".into())
-                .spawn(move || {
-                    if let Some(signal) = signals.forever().next() {
-                        let _held = atomic::remove_live_temporaries();
-                        signal_hook::low_level::exit(128 + signal);
-                    }
-                })
-        });
-        if let Err(e) = xfsz.and(started) {
-            writeln!(
-                io::stderr().lock(),
-                "warning: cannot watch for signals ({e}): an interrupted run may leave temporary files"
-            )
-            .ok();
-        }
-    });
-}
-
-/// Signals are not watched outside Unix (Ctrl-C on Windows ends the process
-/// at once; its temporary files stay, named `.NAME.layak-PID-N.tmp`).
-#[cfg(not(unix))]
-pub(super) fn clean_up_on_signals() {}
-
 /// Did the run stop on an input/output error of this kind (`BrokenPipe`: an
 /// output closed under it, as by `| head`)?
 fn stopped_by(err: &anyhow::Error, kind: io::ErrorKind) -> bool {
     err.chain().any(|c| {
         c.downcast_ref::<io::Error>()
             .is_some_and(|e| e.kind() == kind)
-    })
-}
-
-/// Delimiter and renames as typed, checked before any row is read.
-pub(super) fn read_options(args: &super::InputArgs) -> Result<ReadOptions, UsageError> {
-    let delimiter = args.delimiter.as_deref().map(parse_delimiter).transpose()?;
-    let renames = args
-        .rename
-        .iter()
-        .map(|r| input::parse_rename(r).map_err(|e| UsageError(e.to_string())))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(ReadOptions {
-        delimiter,
-        renames,
-        max_field_bytes: args
-            .max_field_bytes
-            .map_or(input::DEFAULT_MAX_FIELD_BYTES, |n| {
-                usize::try_from(n).unwrap_or(usize::MAX)
-            }),
     })
 }
 
@@ -197,38 +108,6 @@ pub(super) fn open_input(
         other => other.into(),
     })?;
     Ok((source, layout))
-}
-
-/// One warning per policy input missing from the file.
-pub(super) fn warn_defaulted(
-    policy: &crate::policy::Policy,
-    source: &input::Source,
-    layout: &Layout,
-) {
-    let mut stderr = io::stderr().lock();
-    for name in &layout.defaulted {
-        let default = policy
-            .input(name)
-            .map_or(String::new(), |i| describe_default(policy, i));
-        writeln!(
-            stderr,
-            "warning: {}: no column `{name}`; every row uses its default {default}",
-            source.name
-        )
-        .ok();
-    }
-}
-
-pub(super) fn parse_delimiter(s: &str) -> Result<u8, UsageError> {
-    match s {
-        "tab" | "\\t" | "\t" => Ok(b'\t'),
-        _ if s.len() == 1 && s.is_ascii() && !matches!(s, "\"" | "\n" | "\r") => {
-            Ok(s.as_bytes()[0])
-        }
-        _ => Err(UsageError(format!(
-            "--delimiter {s:?}: expected one ASCII character such as `,` `;` `|`, or `tab`"
-        ))),
-    }
 }
 
 /// Where each output of `assess` goes, as typed and checked.
@@ -664,23 +543,6 @@ fn layout_for(
     })
 }
 
-/// Reading standard input from a terminal looks like a hang: say what is
-/// happening and how to end it (nothing is printed when input is piped).
-pub(super) fn hint_if_waiting_on_a_terminal(input_path: &str) {
-    if input_path == "-" && io::stdin().is_terminal() {
-        let end = if cfg!(windows) {
-            "Ctrl-Z then Enter"
-        } else {
-            "Ctrl-D"
-        };
-        writeln!(
-            io::stderr().lock(),
-            "layak: reading households from standard input; {end} to end, or give a FILE"
-        )
-        .ok();
-    }
-}
-
 /// Open `path` (`-`: standard input) counting the bytes read into `bytes`,
 /// and copying them to `spill` when given.
 fn open_counted(
@@ -783,27 +645,5 @@ impl RejectSink for Rejects {
             }
         }
         Ok(())
-    }
-}
-
-pub(super) fn describe_default(
-    policy: &crate::policy::Policy,
-    input: &crate::policy::Input,
-) -> String {
-    use crate::policy::InputType;
-    match input.ty {
-        InputType::Id | InputType::Text => format!("{:?}", input.default_text),
-        InputType::Bool => (if input.default != 0.0 {
-            "true"
-        } else {
-            "false"
-        })
-        .into(),
-        InputType::Enum(e) => policy.enums[usize::from(e)]
-            .values
-            .get(input.default as usize)
-            .cloned()
-            .unwrap_or_default(),
-        _ => input.default.to_string(),
     }
 }

@@ -4,7 +4,8 @@ use std::io::{self, Write};
 
 use anyhow::Context;
 
-use super::assess::{open_input, read_options};
+use super::assess::open_input;
+use super::config::read_options;
 use super::{ExplainArgs, ExplainFormat, UsageError};
 use crate::ExitStatus;
 use crate::engine::Engine;

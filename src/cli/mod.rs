@@ -3,6 +3,8 @@
 //! Only this module uses `anyhow`; the stages return typed errors.
 
 mod assess;
+mod common;
+mod config;
 mod explain;
 mod manual;
 mod policy_cmd;

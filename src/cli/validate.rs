@@ -13,9 +13,11 @@ use std::path::Path;
 use anyhow::Context;
 use serde_json::json;
 
-use super::assess::{
-    clean_up_on_signals, describe_default, open_input, read_options, thread_count, warn_defaulted,
+use super::assess::open_input;
+use super::common::{
+    clean_up_on_signals, describe_default, hint_if_waiting_on_a_terminal, warn_defaulted,
 };
+use super::config::{read_options, thread_count};
 use super::{UsageError, ValidateArgs, ValidateFormat};
 use crate::ExitStatus;
 use crate::input::{Reject, RejectCode};
@@ -152,7 +154,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
         }
         None => None,
     };
-    super::assess::hint_if_waiting_on_a_terminal(&input_path);
+    hint_if_waiting_on_a_terminal(&input_path);
     let (source, layout) = open_input(&policy, &input_path, &options)?;
     if args.format == ValidateFormat::Text {
         warn_defaulted(&policy, &source, &layout);
