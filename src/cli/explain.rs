@@ -6,6 +6,7 @@ use anyhow::Context;
 
 use super::assess::open_input;
 use super::config::read_options;
+use super::wire;
 use super::{ExplainArgs, ExplainFormat, UsageError};
 use crate::ExitStatus;
 use crate::engine::Engine;
@@ -135,11 +136,17 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     if let Err(reject) = parsed {
         match args.format {
             ExplainFormat::Json => {
-                let doc = serde_json::json!({
-                    "file": name, "line": line, "household_id": id_text,
-                    "rejected": {"column": reject.column, "value": reject.value,
-                                 "code": reject.code.as_str(), "reason": reject.message},
-                });
+                let doc = wire::ExplainedReject {
+                    file: &name,
+                    household_id: &id_text,
+                    line,
+                    rejected: wire::RejectWire {
+                        code: reject.code.as_str(),
+                        column: &reject.column,
+                        reason: &reject.message,
+                        value: &reject.value,
+                    },
+                };
                 writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
             }
             ExplainFormat::Text => {
@@ -163,13 +170,13 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     let t = trace::trace(&policy, &mut s, &defaulted, &texts);
     match args.format {
         ExplainFormat::Json => {
-            let doc = serde_json::json!({
-                "file": name,
-                "line": line,
-                "household_id": id_text,
-                "policy": {"id": policy.meta.id, "version": policy.meta.version, "hash": policy.hash},
-                "trace": t,
-            });
+            let doc = wire::Explained {
+                file: &name,
+                household_id: &id_text,
+                line,
+                policy: wire::PolicyRef::of(&policy),
+                trace: serde_json::to_value(&t)?,
+            };
             writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         }
         ExplainFormat::Text => {

@@ -10,6 +10,7 @@ mod manual;
 mod policy_cmd;
 mod schema;
 mod validate;
+mod wire;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 

@@ -11,13 +11,13 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use anyhow::Context;
-use serde_json::json;
 
 use super::assess::open_input;
 use super::common::{
     clean_up_on_signals, describe_default, hint_if_waiting_on_a_terminal, warn_defaulted,
 };
 use super::config::{read_options, thread_count};
+use super::wire;
 use super::{UsageError, ValidateArgs, ValidateFormat};
 use crate::ExitStatus;
 use crate::input::{Reject, RejectCode};
@@ -95,6 +95,16 @@ impl Gather {
             }
         }
         Ok(())
+    }
+}
+
+impl Tally {
+    fn wire(&self) -> wire::TallyWire<'_> {
+        wire::TallyWire {
+            count: self.count,
+            example: &self.example,
+            first_lines: &self.lines,
+        }
     }
 }
 
@@ -193,31 +203,33 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     let mut out = io::stdout().lock();
     match args.format {
         ValidateFormat::Json => {
-            let tally =
-                |t: &Tally| json!({"count": t.count, "first_lines": t.lines, "example": t.example});
-            let by_code: serde_json::Map<String, serde_json::Value> = gather
-                .by_code
-                .iter()
-                .map(|(c, t)| (c.as_str().to_string(), tally(t)))
-                .collect();
-            let by_column: serde_json::Map<String, serde_json::Value> = gather
-                .by_column
-                .iter()
-                .map(|(c, t)| (c.clone(), tally(t)))
-                .collect();
-            let doc = json!({
-                "file": name,
-                "policy": {"id": policy.meta.id, "version": policy.meta.version, "hash": policy.hash},
-                "rows_read": totals.read,
-                "valid": totals.decided,
-                "rejected": totals.rejected,
-                "blank_rows_skipped": totals.skipped,
-                "problems": gather.problems,
-                "rejects_by_code": by_code,
-                "rejects_by_column": by_column,
-                "defaulted_columns": defaulted.iter().map(|(n, d)| json!({"input": n, "default": d})).collect::<Vec<_>>(),
-                "unused_columns": layout.unused,
-            });
+            let doc = wire::Validation {
+                blank_rows_skipped: totals.skipped,
+                defaulted_columns: defaulted
+                    .iter()
+                    .map(|(n, d)| wire::Defaulted {
+                        default: d,
+                        input: n,
+                    })
+                    .collect(),
+                file: &name,
+                policy: wire::PolicyRef::of(&policy),
+                problems: gather.problems,
+                rejected: totals.rejected,
+                rejects_by_code: gather
+                    .by_code
+                    .iter()
+                    .map(|(c, t)| (c.as_str(), t.wire()))
+                    .collect(),
+                rejects_by_column: gather
+                    .by_column
+                    .iter()
+                    .map(|(c, t)| (c.as_str(), t.wire()))
+                    .collect(),
+                rows_read: totals.read,
+                unused_columns: &layout.unused,
+                valid: totals.decided,
+            };
             writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         }
         ValidateFormat::Text => {
