@@ -5,9 +5,9 @@ use std::io::{self, Write};
 use anyhow::Context;
 
 use super::assess::open_input;
-use super::config::read_options;
+use super::config::{ExplainConfig, Household};
 use super::wire;
-use super::{ExplainArgs, ExplainFormat, UsageError};
+use super::{ExplainArgs, ExplainFormat};
 use crate::ExitStatus;
 use crate::engine::Engine;
 use crate::engine::trace;
@@ -27,26 +27,26 @@ Examples:
 const SUGGESTIONS: usize = 3;
 
 pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
-    let options = read_options(&args.input)?;
-    if args.id.is_none() && args.line.is_none() {
-        return Err(UsageError("give the household with --id ID or --line N".into()).into());
-    }
-    let policy = args.policy.load()?;
-    let (source, layout) = open_input(&policy, &args.file, &options)?;
+    let config = ExplainConfig::from_args(args)?;
+    let policy = config.policy.load()?;
+    let (source, layout) = open_input(&policy, &config.input.path, &config.input.read)?;
     let parser = RowParser::new(&policy, &layout);
     let name = source.name.clone();
     let delimiter = source.delimiter;
     let mut chunker = source.chunker;
     let mut chunk = Vec::new();
     let mut record = csv::ByteRecord::new();
-    let want_id = args.id.as_deref().map(str::as_bytes);
+    let (want_id, want_line) = match &config.household {
+        Household::Id(id) => (Some(id.as_bytes()), None),
+        Household::Line(n) => (None, Some(*n)),
+    };
     let mut close: Vec<(usize, String)> = Vec::new();
     let mut rows = 0u64;
     let mut fallback = None;
     // With --line, the ids of the rows before it: as in `assess`, a row whose
     // id an earlier row claimed is a `duplicate_id` reject. (With --id the
     // first row with that id is shown, which is the one that claims it.)
-    let mut claimed = args.line.map(|_| IdSet::default());
+    let mut claimed = want_line.map(|_| IdSet::default());
     let found = 'scan: loop {
         let Some(start) = chunker
             .next_chunk(1 << 18, &mut chunk)
@@ -62,7 +62,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
         {
             rows += 1;
             let line = lines.line_of(&chunk, record.position());
-            let hit = match (want_id, args.line) {
+            let hit = match (want_id, want_line) {
                 (_, Some(n)) => {
                     let first = parser
                         .id_fingerprint(&record)
@@ -97,10 +97,9 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
         }
     };
     let Some((line, record, first)) = found else {
-        let what = match (&args.id, args.line) {
-            (_, Some(n)) => format!("no household starts on line {n}"),
-            (Some(id), None) => format!("household `{id}` is not in the file"),
-            (None, None) => String::new(),
+        let what = match &config.household {
+            Household::Line(n) => format!("no household starts on line {n}"),
+            Household::Id(id) => format!("household `{id}` is not in the file"),
         };
         let read = noun(u128::from(rows), "row", "rows");
         let mut msg = format!("{name}: {what} ({rows} {read} read)");
@@ -134,7 +133,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
         String::from_utf8_lossy(parser.text(&record, policy.fields.id_input)).into_owned();
     let mut out = io::stdout().lock();
     if let Err(reject) = parsed {
-        match args.format {
+        match config.format {
             ExplainFormat::Json => {
                 let doc = wire::ExplainedReject {
                     file: &name,
@@ -168,7 +167,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
         .map(|i| String::from_utf8_lossy(parser.text(&record, i)).into_owned())
         .collect();
     let t = trace::trace(&policy, &mut s, &defaulted, &texts);
-    match args.format {
+    match config.format {
         ExplainFormat::Json => {
             let doc = wire::Explained {
                 file: &name,

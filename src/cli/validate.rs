@@ -16,13 +16,12 @@ use super::assess::open_input;
 use super::common::{
     clean_up_on_signals, describe_default, hint_if_waiting_on_a_terminal, warn_defaulted,
 };
-use super::config::{read_options, thread_count};
+use super::config::ValidateConfig;
 use super::wire;
-use super::{UsageError, ValidateArgs, ValidateFormat};
+use super::{ValidateArgs, ValidateFormat};
 use crate::ExitStatus;
 use crate::input::{Reject, RejectCode};
 use crate::pipeline::{self, RejectSink};
-use crate::report::outputs::{self, Destination, Output};
 use crate::report::{self, atomic::AtomicFile};
 
 pub const EXAMPLES: &str = "\
@@ -116,43 +115,14 @@ fn lines_text(t: &Tally) -> String {
     s.join(", ")
 }
 
-/// `--rejects` against the input and standard output, which always carries
-/// the report (so `--rejects -` has nowhere to go).
-fn check_outputs(args: &ValidateArgs, input_path: &str) -> Result<(), UsageError> {
-    let Some(rejects) = args.rejects.as_deref() else {
-        return Ok(());
-    };
-    if rejects == "-" {
-        return Err(UsageError(
-            "--rejects -: standard output carries the validation report; give the rejects a file (--rejects rejects.csv)".into(),
-        ));
-    }
-    let report = Output {
-        flag: "validate",
-        holds: "the validation report",
-        destination: Destination::Stdout,
-    };
-    let rejects = Output {
-        flag: "--rejects",
-        holds: "the rejects",
-        destination: Destination::File(rejects),
-    };
-    let input = match input_path {
-        "-" => outputs::Input::Stdin,
-        p => outputs::Input::File(p),
-    };
-    outputs::check(input, &[report, rejects]).map_err(|e| UsageError(e.to_string()))
-}
-
 pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     clean_up_on_signals();
-    let input_path = args.file.clone().unwrap_or_else(|| "-".into());
-    let options = read_options(&args.input)?;
-    check_outputs(&args, &input_path)?;
-    let policy = args.policy.load()?;
+    let config = ValidateConfig::from_args(args)?;
+    let input_path = &config.input.path;
+    let policy = config.policy.load()?;
     // The rejects file is created before the first row is read: one that
     // cannot be stops the run before any work.
-    let file = match &args.rejects {
+    let file = match &config.rejects {
         Some(p) => {
             let mut f = AtomicFile::create(Path::new(p))
                 .with_context(|| format!("cannot create rejects file {p}"))?;
@@ -164,27 +134,21 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
         }
         None => None,
     };
-    hint_if_waiting_on_a_terminal(&input_path);
-    let (source, layout) = open_input(&policy, &input_path, &options)?;
-    if args.format == ValidateFormat::Text {
+    hint_if_waiting_on_a_terminal(input_path);
+    let (source, layout) = open_input(&policy, input_path, &config.input.read)?;
+    if config.format == ValidateFormat::Text {
         warn_defaulted(&policy, &source, &layout);
     }
     let mut gather = Gather {
         problems: 0,
         by_code: BTreeMap::new(),
         by_column: BTreeMap::new(),
-        keep: args.examples,
+        keep: config.examples,
         file,
     };
     let name = source.name.clone();
-    let threads = thread_count(args.threads);
-    let run_options = pipeline::Options {
-        threads,
-        chunk_bytes: pipeline::default_chunk_bytes(threads),
-        strict: false,
-        all_errors: !args.first_error,
-    };
-    let totals = pipeline::validate(&policy, &layout, source, &mut gather, &run_options)?;
+    config.threads.warn_if_lowered();
+    let totals = pipeline::validate(&policy, &layout, source, &mut gather, &config.pipeline)?;
     if let Some((mut f, buf)) = gather.file.take() {
         f.write_all(&buf).context("cannot write the rejects")?;
         f.commit().context("cannot write the rejects")?;
@@ -201,7 +165,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
         })
         .collect();
     let mut out = io::stdout().lock();
-    match args.format {
+    match config.format {
         ValidateFormat::Json => {
             let doc = wire::Validation {
                 blank_rows_skipped: totals.skipped,
