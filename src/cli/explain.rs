@@ -14,7 +14,7 @@ use crate::engine::trace;
 use crate::input::record::{LineCounter, chunk_reader};
 use crate::input::{self, IdSet, RowParser, cell};
 use crate::pipeline::evaluation_reject;
-use crate::policy::noun;
+use crate::policy::{Policy, noun};
 use crate::report::explain_text::{render_rejected_text, render_text};
 
 pub const EXAMPLES: &str = "\
@@ -32,11 +32,81 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     let (source, layout) = open_input(&policy, &config.input.path, &config.input.read)?;
     let parser = RowParser::new(&policy, &layout);
     let name = source.name.clone();
+    let Found {
+        line,
+        record,
+        first,
+    } = find_row(&config.household, source, &parser, &layout)?;
+
+    let engine = Engine::new(&policy);
+    let mut s = engine.scratch();
+    let parsed = parser
+        .parse(&record, line, &mut s.slots)
+        .map_err(|r| *r)
+        .and_then(|()| {
+            engine
+                .decide(&mut s)
+                .map_err(|e| evaluation_reject(&parser, &record, line, &e))
+        });
+    // The same precedence as `assess`: a duplicate id replaces a decision, and
+    // any reject except one at an input read before the id.
+    let parsed = match (first, parsed) {
+        (Some(first), Ok(())) => Err(duplicate(&parser, &record, line, first)),
+        (Some(first), Err(r)) if !parser.failed_before_id(&r) => {
+            Err(duplicate(&parser, &record, line, first))
+        }
+        (_, parsed) => parsed,
+    };
+    let id_text =
+        String::from_utf8_lossy(parser.text(&record, policy.fields.id_input)).into_owned();
+    let mut out = io::stdout().lock();
+    let at = Where {
+        file: &name,
+        line,
+        household_id: &id_text,
+    };
+    if let Err(reject) = parsed {
+        print_reject(&mut out, config.format, &at, &reject)?;
+        return Ok(ExitStatus::SomeRejected);
+    }
+
+    let defaulted: Vec<bool> = (0..policy.inputs.len())
+        .map(|i| {
+            layout.columns[i]
+                .and_then(|c| record.get(c))
+                .is_none_or(|c| cell::trim(c).is_empty())
+        })
+        .collect();
+    let texts: Vec<String> = (0..policy.inputs.len())
+        .map(|i| String::from_utf8_lossy(parser.text(&record, i)).into_owned())
+        .collect();
+    let t = trace::trace(&policy, &mut s, &defaulted, &texts);
+    print_trace(&mut out, config.format, &policy, &at, &t)?;
+    Ok(ExitStatus::Success)
+}
+
+/// The row of the household to explain.
+struct Found {
+    /// The line on which the row starts.
+    line: u64,
+    record: csv::ByteRecord,
+    /// With --line: the line of an earlier row with the same id.
+    first: Option<u64>,
+}
+
+/// Read the file up to the household's row.
+fn find_row(
+    household: &Household,
+    source: input::Source,
+    parser: &RowParser<'_>,
+    layout: &input::Layout,
+) -> anyhow::Result<Found> {
+    let name = source.name;
     let delimiter = source.delimiter;
     let mut chunker = source.chunker;
     let mut chunk = Vec::new();
     let mut record = csv::ByteRecord::new();
-    let (want_id, want_line) = match &config.household {
+    let (want_id, want_line) = match household {
         Household::Id(id) => (Some(id.as_bytes()), None),
         Household::Line(n) => (None, Some(*n)),
     };
@@ -69,7 +139,11 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
                         .zip(claimed.as_mut())
                         .and_then(|(fp, ids)| ids.claim_fingerprint(fp, line));
                     if line == n {
-                        break 'scan Some((line, record.clone(), first));
+                        break 'scan Some(Found {
+                            line,
+                            record: record.clone(),
+                            first,
+                        });
                     }
                     false
                 }
@@ -82,7 +156,11 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
                         // As in `assess`, a row with the wrong number of fields
                         // claims no id: prefer a later row that does.
                         if fallback.is_none() {
-                            fallback = Some((line, record.clone(), None));
+                            fallback = Some(Found {
+                                line,
+                                record: record.clone(),
+                                first: None,
+                            });
                         }
                         false
                     } else {
@@ -92,98 +170,99 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
                 (None, None) => false,
             };
             if hit {
-                break 'scan Some((line, record.clone(), None));
-            }
-        }
-    };
-    let Some((line, record, first)) = found else {
-        let what = match &config.household {
-            Household::Line(n) => format!("no household starts on line {n}"),
-            Household::Id(id) => format!("household `{id}` is not in the file"),
-        };
-        let read = noun(u128::from(rows), "row", "rows");
-        let mut msg = format!("{name}: {what} ({rows} {read} read)");
-        if !close.is_empty() {
-            let ids: Vec<&str> = close.iter().map(|(_, s)| s.as_str()).collect();
-            msg.push_str(&format!("\n  close ids: {}", ids.join(", ")));
-        }
-        anyhow::bail!(msg);
-    };
-
-    let engine = Engine::new(&policy);
-    let mut s = engine.scratch();
-    let parsed = parser
-        .parse(&record, line, &mut s.slots)
-        .map_err(|r| *r)
-        .and_then(|()| {
-            engine
-                .decide(&mut s)
-                .map_err(|e| evaluation_reject(&parser, &record, line, &e))
-        });
-    // The same precedence as `assess`: a duplicate id replaces a decision, and
-    // any reject except one at an input read before the id.
-    let parsed = match (first, parsed) {
-        (Some(first), Ok(())) => Err(duplicate(&parser, &record, line, first)),
-        (Some(first), Err(r)) if !parser.failed_before_id(&r) => {
-            Err(duplicate(&parser, &record, line, first))
-        }
-        (_, parsed) => parsed,
-    };
-    let id_text =
-        String::from_utf8_lossy(parser.text(&record, policy.fields.id_input)).into_owned();
-    let mut out = io::stdout().lock();
-    if let Err(reject) = parsed {
-        match config.format {
-            ExplainFormat::Json => {
-                let doc = wire::ExplainedReject {
-                    file: &name,
-                    household_id: &id_text,
+                break 'scan Some(Found {
                     line,
-                    rejected: wire::RejectWire {
-                        code: reject.code.as_str(),
-                        column: &reject.column,
-                        reason: &reject.message,
-                        value: &reject.value,
-                    },
-                };
-                writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
-            }
-            ExplainFormat::Text => {
-                let text = render_rejected_text(&reject, &id_text, &name, line);
-                out.write_all(text.as_bytes())?;
+                    record: record.clone(),
+                    first: None,
+                });
             }
         }
-        return Ok(ExitStatus::SomeRejected);
-    }
+    };
+    found.ok_or_else(|| not_found(&name, household, rows, &close))
+}
 
-    let defaulted: Vec<bool> = (0..policy.inputs.len())
-        .map(|i| {
-            layout.columns[i]
-                .and_then(|c| record.get(c))
-                .is_none_or(|c| cell::trim(c).is_empty())
-        })
-        .collect();
-    let texts: Vec<String> = (0..policy.inputs.len())
-        .map(|i| String::from_utf8_lossy(parser.text(&record, i)).into_owned())
-        .collect();
-    let t = trace::trace(&policy, &mut s, &defaulted, &texts);
-    match config.format {
+/// The household's row was not found: say how many rows were read, and the ids that come close.
+fn not_found(
+    name: &str,
+    household: &Household,
+    rows: u64,
+    close: &[(usize, String)],
+) -> anyhow::Error {
+    let what = match household {
+        Household::Line(n) => format!("no household starts on line {n}"),
+        Household::Id(id) => format!("household `{id}` is not in the file"),
+    };
+    let read = noun(u128::from(rows), "row", "rows");
+    let mut msg = format!("{name}: {what} ({rows} {read} read)");
+    if !close.is_empty() {
+        let ids: Vec<&str> = close.iter().map(|(_, s)| s.as_str()).collect();
+        msg.push_str(&format!("\n  close ids: {}", ids.join(", ")));
+    }
+    anyhow::anyhow!(msg)
+}
+
+/// Which row of which file an explanation is about.
+struct Where<'a> {
+    file: &'a str,
+    line: u64,
+    household_id: &'a str,
+}
+
+/// A rejected row: why, as text or JSON.
+fn print_reject(
+    out: &mut impl Write,
+    format: ExplainFormat,
+    at: &Where<'_>,
+    reject: &input::Reject,
+) -> anyhow::Result<()> {
+    match format {
         ExplainFormat::Json => {
-            let doc = wire::Explained {
-                file: &name,
-                household_id: &id_text,
-                line,
-                policy: wire::PolicyRef::of(&policy),
-                trace: serde_json::to_value(&t)?,
+            let doc = wire::ExplainedReject {
+                file: at.file,
+                household_id: at.household_id,
+                line: at.line,
+                rejected: wire::RejectWire {
+                    code: reject.code.as_str(),
+                    column: &reject.column,
+                    reason: &reject.message,
+                    value: &reject.value,
+                },
             };
             writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         }
         ExplainFormat::Text => {
-            let text = render_text(&policy, &t, &id_text, &name, line);
+            let text = render_rejected_text(reject, at.household_id, at.file, at.line);
             out.write_all(text.as_bytes())?;
         }
     }
-    Ok(ExitStatus::Success)
+    Ok(())
+}
+
+/// A decided row: its trace, as text or JSON.
+fn print_trace(
+    out: &mut impl Write,
+    format: ExplainFormat,
+    policy: &Policy,
+    at: &Where<'_>,
+    t: &trace::Trace,
+) -> anyhow::Result<()> {
+    match format {
+        ExplainFormat::Json => {
+            let doc = wire::Explained {
+                file: at.file,
+                household_id: at.household_id,
+                line: at.line,
+                policy: wire::PolicyRef::of(policy),
+                trace: serde_json::to_value(t)?,
+            };
+            writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+        }
+        ExplainFormat::Text => {
+            let text = render_text(policy, t, at.household_id, at.file, at.line);
+            out.write_all(text.as_bytes())?;
+        }
+    }
+    Ok(())
 }
 
 fn duplicate(

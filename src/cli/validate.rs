@@ -20,8 +20,9 @@ use super::config::ValidateConfig;
 use super::wire;
 use super::{ValidateArgs, ValidateFormat};
 use crate::ExitStatus;
-use crate::input::{Reject, RejectCode};
+use crate::input::{Layout, Reject, RejectCode};
 use crate::pipeline::{self, RejectSink};
+use crate::policy::Policy;
 use crate::report::{self, atomic::AtomicFile};
 
 pub const EXAMPLES: &str = "\
@@ -122,18 +123,11 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     let policy = config.policy.load()?;
     // The rejects file is created before the first row is read: one that
     // cannot be stops the run before any work.
-    let file = match &config.rejects {
-        Some(p) => {
-            let mut f = AtomicFile::create(Path::new(p))
-                .with_context(|| format!("cannot create rejects file {p}"))?;
-            let mut header = Vec::new();
-            report::write_reject_header(&mut header);
-            f.write_all(&header)
-                .with_context(|| format!("cannot write rejects file {p}"))?;
-            Some((f, Vec::new()))
-        }
-        None => None,
-    };
+    let file = config
+        .rejects
+        .as_deref()
+        .map(open_rejects_file)
+        .transpose()?;
     hint_if_waiting_on_a_terminal(input_path);
     let (source, layout) = open_input(&policy, input_path, &config.input.read)?;
     if config.format == ValidateFormat::Text {
@@ -154,116 +148,19 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
         f.commit().context("cannot write the rejects")?;
     }
 
-    let defaulted: Vec<(String, String)> = layout
-        .defaulted
-        .iter()
-        .map(|n| {
-            let d = policy
-                .input(n)
-                .map_or(String::new(), |i| describe_default(&policy, i));
-            (n.clone(), d)
-        })
-        .collect();
+    let defaulted = defaults_taken(&policy, &layout);
+    let findings = Findings {
+        name: &name,
+        policy: &policy,
+        layout: &layout,
+        totals: &totals,
+        gather: &gather,
+        defaulted: &defaulted,
+    };
     let mut out = io::stdout().lock();
     match config.format {
-        ValidateFormat::Json => {
-            let doc = wire::Validation {
-                blank_rows_skipped: totals.skipped,
-                defaulted_columns: defaulted
-                    .iter()
-                    .map(|(n, d)| wire::Defaulted {
-                        default: d,
-                        input: n,
-                    })
-                    .collect(),
-                file: &name,
-                policy: wire::PolicyRef::of(&policy),
-                problems: gather.problems,
-                rejected: totals.rejected,
-                rejects_by_code: gather
-                    .by_code
-                    .iter()
-                    .map(|(c, t)| (c.as_str(), t.wire()))
-                    .collect(),
-                rejects_by_column: gather
-                    .by_column
-                    .iter()
-                    .map(|(c, t)| (c.as_str(), t.wire()))
-                    .collect(),
-                rows_read: totals.read,
-                unused_columns: &layout.unused,
-                valid: totals.decided,
-            };
-            writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
-        }
-        ValidateFormat::Text => {
-            writeln!(
-                out,
-                "{name}: {} rows read = {} valid + {} rejected{}",
-                super::grouped(totals.read),
-                super::grouped(totals.decided),
-                super::grouped(totals.rejected),
-                if totals.skipped > 0 {
-                    format!(
-                        "; {} skipped",
-                        super::counted(totals.skipped, "blank row", "blank rows")
-                    )
-                } else {
-                    String::new()
-                }
-            )?;
-            writeln!(
-                out,
-                "policy {} {} (hash {}): {} of {} inputs found in the header",
-                policy.meta.id,
-                policy.meta.version,
-                policy.hash,
-                policy.inputs.len() - layout.defaulted.len(),
-                policy.inputs.len()
-            )?;
-            if !defaulted.is_empty() {
-                writeln!(out, "\nmissing columns (every row takes the default):")?;
-                for (n, d) in &defaulted {
-                    writeln!(out, "  {n:<28} {d}")?;
-                }
-            }
-            if !layout.unused.is_empty() {
-                writeln!(out, "\ncolumns the policy does not use:")?;
-                writeln!(out, "  {}", crate::input::list_names(&layout.unused))?;
-            }
-            if !gather.by_code.is_empty() {
-                if gather.problems > totals.rejected {
-                    writeln!(
-                        out,
-                        "\nrejects by reason (every bad cell of a row: {} in {}):",
-                        super::counted(gather.problems, "problem", "problems"),
-                        super::counted(totals.rejected, "row", "rows")
-                    )?;
-                } else {
-                    writeln!(out, "\nrejects by reason:")?;
-                }
-                for (code, t) in &gather.by_code {
-                    writeln!(
-                        out,
-                        "  {:<18} {:>8}  lines {}",
-                        code.as_str(),
-                        t.count,
-                        lines_text(t)
-                    )?;
-                    writeln!(out, "  {:<18} {:>8}  e.g. {}", "", "", t.example)?;
-                }
-                writeln!(out, "\nrejects by column:")?;
-                for (column, t) in &gather.by_column {
-                    writeln!(
-                        out,
-                        "  {:<28} {:>8}  lines {}",
-                        column,
-                        t.count,
-                        lines_text(t)
-                    )?;
-                }
-            }
-        }
+        ValidateFormat::Json => write_json(&mut out, &findings)?,
+        ValidateFormat::Text => write_text(&mut out, &findings)?,
     }
     out.flush()?;
     Ok(if totals.rejected > 0 {
@@ -271,4 +168,148 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// The rejects file, with its header written, and its buffer.
+fn open_rejects_file(path: &str) -> anyhow::Result<(AtomicFile, Vec<u8>)> {
+    let mut file = AtomicFile::create(Path::new(path))
+        .with_context(|| format!("cannot create rejects file {path}"))?;
+    let mut header = Vec::new();
+    report::write_reject_header(&mut header);
+    file.write_all(&header)
+        .with_context(|| format!("cannot write rejects file {path}"))?;
+    Ok((file, Vec::new()))
+}
+
+/// Each policy input missing from the file, and the default every row takes.
+fn defaults_taken(policy: &Policy, layout: &Layout) -> Vec<(String, String)> {
+    layout
+        .defaulted
+        .iter()
+        .map(|n| {
+            let d = policy
+                .input(n)
+                .map_or(String::new(), |i| describe_default(policy, i));
+            (n.clone(), d)
+        })
+        .collect()
+}
+
+/// What `validate` found, for its report.
+struct Findings<'a> {
+    name: &'a str,
+    policy: &'a Policy,
+    layout: &'a Layout,
+    totals: &'a pipeline::Totals,
+    gather: &'a Gather,
+    /// Policy inputs missing from the file, and the default each row takes.
+    defaulted: &'a [(String, String)],
+}
+
+/// The report as JSON (see [`wire::Validation`]).
+fn write_json(out: &mut impl Write, f: &Findings<'_>) -> anyhow::Result<()> {
+    let doc = wire::Validation {
+        blank_rows_skipped: f.totals.skipped,
+        defaulted_columns: f
+            .defaulted
+            .iter()
+            .map(|(n, d)| wire::Defaulted {
+                default: d,
+                input: n,
+            })
+            .collect(),
+        file: f.name,
+        policy: wire::PolicyRef::of(f.policy),
+        problems: f.gather.problems,
+        rejected: f.totals.rejected,
+        rejects_by_code: f
+            .gather
+            .by_code
+            .iter()
+            .map(|(c, t)| (c.as_str(), t.wire()))
+            .collect(),
+        rejects_by_column: f
+            .gather
+            .by_column
+            .iter()
+            .map(|(c, t)| (c.as_str(), t.wire()))
+            .collect(),
+        rows_read: f.totals.read,
+        unused_columns: &f.layout.unused,
+        valid: f.totals.decided,
+    };
+    writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+    Ok(())
+}
+
+/// The report for people.
+fn write_text(out: &mut impl Write, f: &Findings<'_>) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "{}: {} rows read = {} valid + {} rejected{}",
+        f.name,
+        super::grouped(f.totals.read),
+        super::grouped(f.totals.decided),
+        super::grouped(f.totals.rejected),
+        if f.totals.skipped > 0 {
+            format!(
+                "; {} skipped",
+                super::counted(f.totals.skipped, "blank row", "blank rows")
+            )
+        } else {
+            String::new()
+        }
+    )?;
+    writeln!(
+        out,
+        "policy {} {} (hash {}): {} of {} inputs found in the header",
+        f.policy.meta.id,
+        f.policy.meta.version,
+        f.policy.hash,
+        f.policy.inputs.len() - f.layout.defaulted.len(),
+        f.policy.inputs.len()
+    )?;
+    if !f.defaulted.is_empty() {
+        writeln!(out, "\nmissing columns (every row takes the default):")?;
+        for (n, d) in f.defaulted {
+            writeln!(out, "  {n:<28} {d}")?;
+        }
+    }
+    if !f.layout.unused.is_empty() {
+        writeln!(out, "\ncolumns the policy does not use:")?;
+        writeln!(out, "  {}", crate::input::list_names(&f.layout.unused))?;
+    }
+    if !f.gather.by_code.is_empty() {
+        if f.gather.problems > f.totals.rejected {
+            writeln!(
+                out,
+                "\nrejects by reason (every bad cell of a row: {} in {}):",
+                super::counted(f.gather.problems, "problem", "problems"),
+                super::counted(f.totals.rejected, "row", "rows")
+            )?;
+        } else {
+            writeln!(out, "\nrejects by reason:")?;
+        }
+        for (code, t) in &f.gather.by_code {
+            writeln!(
+                out,
+                "  {:<18} {:>8}  lines {}",
+                code.as_str(),
+                t.count,
+                lines_text(t)
+            )?;
+            writeln!(out, "  {:<18} {:>8}  e.g. {}", "", "", t.example)?;
+        }
+        writeln!(out, "\nrejects by column:")?;
+        for (column, t) in &f.gather.by_column {
+            writeln!(
+                out,
+                "  {:<28} {:>8}  lines {}",
+                column,
+                t.count,
+                lines_text(t)
+            )?;
+        }
+    }
+    Ok(())
 }
