@@ -106,23 +106,14 @@ fn find_row(
     let mut chunker = source.chunker;
     let mut chunk = Vec::new();
     let mut record = csv::ByteRecord::new();
-    let (want_id, want_line) = match household {
-        Household::Id(id) => (Some(id.as_bytes()), None),
-        Household::Line(n) => (None, Some(*n)),
-    };
-    let mut close: Vec<(usize, String)> = Vec::new();
+    let mut search = Search::new(household, parser, layout);
     let mut rows = 0u64;
-    let mut fallback = None;
-    // With --line, the ids of the rows before it: as in `assess`, a row whose
-    // id an earlier row claimed is a `duplicate_id` reject. (With --id the
-    // first row with that id is shown, which is the one that claims it.)
-    let mut claimed = want_line.map(|_| IdSet::default());
     let found = 'scan: loop {
         let Some(start) = chunker
             .next_chunk(1 << 18, &mut chunk)
             .with_context(|| format!("cannot read {name}"))?
         else {
-            break fallback.take();
+            break search.fallback.take();
         };
         let mut reader = chunk_reader(&chunk, delimiter);
         let mut lines = LineCounter::new(&chunk, start);
@@ -132,53 +123,79 @@ fn find_row(
         {
             rows += 1;
             let line = lines.line_of(&chunk, record.position());
-            let hit = match (want_id, want_line) {
-                (_, Some(n)) => {
-                    let first = parser
-                        .id_fingerprint(&record)
-                        .zip(claimed.as_mut())
-                        .and_then(|(fp, ids)| ids.claim_fingerprint(fp, line));
-                    if line == n {
-                        break 'scan Some(Found {
-                            line,
-                            record: record.clone(),
-                            first,
-                        });
-                    }
-                    false
-                }
-                (Some(id), None) => {
-                    let cell = parser.id_cell(&record).unwrap_or_default();
-                    if cell != id {
-                        remember_close(&mut close, id, cell);
-                        false
-                    } else if record.len() != layout.field_count {
-                        // As in `assess`, a row with the wrong number of fields
-                        // claims no id: prefer a later row that does.
-                        if fallback.is_none() {
-                            fallback = Some(Found {
-                                line,
-                                record: record.clone(),
-                                first: None,
-                            });
-                        }
-                        false
-                    } else {
-                        true
-                    }
-                }
-                (None, None) => false,
-            };
-            if hit {
-                break 'scan Some(Found {
-                    line,
-                    record: record.clone(),
-                    first: None,
-                });
+            if let Some(found) = search.look_at(line, &record) {
+                break 'scan Some(found);
             }
         }
     };
-    found.ok_or_else(|| not_found(&name, household, rows, &close))
+    found.ok_or_else(|| not_found(&name, household, rows, &search.close))
+}
+
+/// The search for one household's row, one row at a time.
+struct Search<'a> {
+    household: &'a Household,
+    parser: &'a RowParser<'a>,
+    field_count: usize,
+    /// With --line, the ids of the rows before it: as in `assess`, a row whose
+    /// id an earlier row claimed is a `duplicate_id` reject. (With --id the
+    /// first row with that id is shown, which is the one that claims it.)
+    claimed: IdSet,
+    /// With --id, the few ids closest to it, to suggest when it is not found.
+    close: Vec<(usize, String)>,
+    /// With --id, its first row with the wrong number of fields.
+    fallback: Option<Found>,
+}
+
+impl<'a> Search<'a> {
+    fn new(
+        household: &'a Household,
+        parser: &'a RowParser<'a>,
+        layout: &input::Layout,
+    ) -> Search<'a> {
+        Search {
+            household,
+            parser,
+            field_count: layout.field_count,
+            claimed: IdSet::default(),
+            close: Vec::new(),
+            fallback: None,
+        }
+    }
+
+    /// The row starting on `line`: is it the one?
+    fn look_at(&mut self, line: u64, record: &csv::ByteRecord) -> Option<Found> {
+        let found = |first| Found {
+            line,
+            record: record.clone(),
+            first,
+        };
+        match self.household {
+            Household::Line(n) => {
+                let first = self
+                    .parser
+                    .id_fingerprint(record)
+                    .and_then(|fp| self.claimed.claim_fingerprint(fp, line));
+                (line == *n).then(|| found(first))
+            }
+            Household::Id(id) => {
+                let id = id.as_bytes();
+                let cell = self.parser.id_cell(record).unwrap_or_default();
+                if cell != id {
+                    remember_close(&mut self.close, id, cell);
+                    None
+                } else if record.len() != self.field_count {
+                    // As in `assess`, a row with the wrong number of fields
+                    // claims no id: prefer a later row that does.
+                    if self.fallback.is_none() {
+                        self.fallback = Some(found(None));
+                    }
+                    None
+                } else {
+                    Some(found(None))
+                }
+            }
+        }
+    }
 }
 
 /// The household's row was not found: say how many rows were read, and the ids that come close.

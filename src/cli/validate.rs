@@ -280,36 +280,43 @@ fn write_text(out: &mut impl Write, f: &Findings<'_>) -> anyhow::Result<()> {
         writeln!(out, "  {}", crate::input::list_names(&f.layout.unused))?;
     }
     if !f.gather.by_code.is_empty() {
-        if f.gather.problems > f.totals.rejected {
-            writeln!(
-                out,
-                "\nrejects by reason (every bad cell of a row: {} in {}):",
-                super::counted(f.gather.problems, "problem", "problems"),
-                super::counted(f.totals.rejected, "row", "rows")
-            )?;
-        } else {
-            writeln!(out, "\nrejects by reason:")?;
-        }
-        for (code, t) in &f.gather.by_code {
-            writeln!(
-                out,
-                "  {:<18} {:>8}  lines {}",
-                code.as_str(),
-                t.count,
-                lines_text(t)
-            )?;
-            writeln!(out, "  {:<18} {:>8}  e.g. {}", "", "", t.example)?;
-        }
-        writeln!(out, "\nrejects by column:")?;
-        for (column, t) in &f.gather.by_column {
-            writeln!(
-                out,
-                "  {:<28} {:>8}  lines {}",
-                column,
-                t.count,
-                lines_text(t)
-            )?;
-        }
+        write_reject_tables(out, f)?;
     }
+    Ok(())
+}
+
+/// Rejects by reason and by column, with the first lines of each.
+fn write_reject_tables(out: &mut impl Write, f: &Findings<'_>) -> anyhow::Result<()> {
+    if f.gather.problems > f.totals.rejected {
+        writeln!(
+            out,
+            "\nrejects by reason (every bad cell of a row: {} in {}):",
+            super::counted(f.gather.problems, "problem", "problems"),
+            super::counted(f.totals.rejected, "row", "rows")
+        )?;
+    } else {
+        writeln!(out, "\nrejects by reason:")?;
+    }
+    for (code, t) in &f.gather.by_code {
+        writeln!(
+            out,
+            "  {:<18} {:>8}  lines {}",
+            code.as_str(),
+            t.count,
+            lines_text(t)
+        )?;
+        writeln!(out, "  {:<18} {:>8}  e.g. {}", "", "", t.example)?;
+    }
+    writeln!(out, "\nrejects by column:")?;
+    for (column, t) in &f.gather.by_column {
+        writeln!(
+            out,
+            "  {:<28} {:>8}  lines {}",
+            column,
+            t.count,
+            lines_text(t)
+        )?;
+    }
+
     Ok(())
 }
