@@ -77,6 +77,7 @@ impl AssessConfig {
             (None, None) => Format::Csv,
         };
         let budget = args.budget.as_deref().map(parse_budget).transpose()?;
+        args.policy.check()?;
         let human =
             args.summary.as_deref() == Some("-") || (io::stderr().is_terminal() && !args.quiet);
         let threads = Threads::resolve(args.threads);
@@ -242,6 +243,7 @@ impl ValidateConfig {
     pub fn from_args(args: ValidateArgs) -> Result<ValidateConfig, UsageError> {
         let input = InputConfig::new(args.file, &args.input)?;
         check_validate_rejects(args.rejects.as_deref(), &input.path)?;
+        args.policy.check()?;
         let threads = Threads::resolve(args.threads);
         let pipeline = pipeline::Options {
             threads: threads.count,
@@ -313,6 +315,7 @@ impl ExplainConfig {
                 ));
             }
         };
+        args.policy.check()?;
         Ok(ExplainConfig {
             input,
             policy: args.policy,
@@ -412,5 +415,118 @@ impl Threads {
             )
             .ok();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn command(args: &[&str]) -> Command {
+        let line = ["layak"].iter().chain(args);
+        match Cli::try_parse_from(line) {
+            Ok(cli) => cli.command,
+            Err(e) => panic!("{args:?} does not parse: {e}"),
+        }
+    }
+
+    fn assess(args: &[&str]) -> Result<AssessConfig, UsageError> {
+        let mut line = vec!["assess"];
+        line.extend_from_slice(args);
+        match command(&line) {
+            Command::Assess(a) => AssessConfig::from_args(a),
+            _ => unreachable!("an assess command line"),
+        }
+    }
+
+    fn error(result: Result<AssessConfig, UsageError>) -> String {
+        match result {
+            Ok(_) => panic!("expected a usage error"),
+            Err(e) => e.0,
+        }
+    }
+
+    #[test]
+    fn the_format_follows_the_output_extension_unless_given() {
+        assert_eq!(
+            assess(&["in.csv"]).map(|c| c.format).ok(),
+            Some(Format::Csv)
+        );
+        let json = assess(&["in.csv", "-o", "out.json"]).map(|c| c.format);
+        assert_eq!(json.ok(), Some(Format::Json));
+        let given = assess(&["in.csv", "-o", "out.json", "-f", "ndjson"]).map(|c| c.format);
+        assert_eq!(given.ok(), Some(Format::Ndjson));
+    }
+
+    #[test]
+    fn dash_means_standard_output_or_the_short_summary() {
+        let config = assess(&["-o", "d.csv", "--rejects", "-", "--summary", "-"]);
+        let Ok(config) = config else {
+            panic!("a valid command line")
+        };
+        assert_eq!(config.input.path, "-");
+        assert_eq!(config.outputs.decisions, Target::File("d.csv".into()));
+        assert_eq!(config.outputs.rejects, Some(Target::Stdout));
+        assert_eq!(config.outputs.summary, None);
+        assert!(config.summary.human && config.wants_summary());
+        assert_eq!(config.outputs.files(), ["-o d.csv"]);
+    }
+
+    #[test]
+    fn usage_errors_come_before_any_file_is_read() {
+        assert!(error(assess(&["--rejects", "-"])).starts_with("--rejects -: standard output"));
+        assert!(error(assess(&["--by", "region"])).starts_with("--by needs --summary"));
+        assert!(error(assess(&["--budget", "5x"])).starts_with("--budget \"5x\""));
+        assert!(error(assess(&["--as-of", "2020-13-01"])).starts_with("--as-of 2020-13-01"));
+        // The output plan is checked first, as it always was.
+        let both = error(assess(&["--rejects", "-", "-d", "xx"]));
+        assert!(both.starts_with("--rejects -"), "{both}");
+    }
+
+    #[test]
+    fn budget_takes_whole_units_with_underscores() {
+        let budget = assess(&["--budget", "5_000_000"]).map(|c| c.budget);
+        assert_eq!(budget.ok(), Some(Some(5_000_000)));
+        assert!(error(assess(&["--budget", "99999999999999999999999"])).ends_with("too large"));
+    }
+
+    #[test]
+    fn threads_within_the_cap_are_kept() {
+        let Ok(config) = assess(&["-j", "1"]) else {
+            panic!("a valid command line")
+        };
+        assert_eq!((config.threads.count, config.pipeline.threads), (1, 1));
+        assert!(config.threads.lowered.is_none());
+        let many = Threads::resolve(Some(u16::MAX));
+        assert_eq!(
+            many.count,
+            pipeline::default_threads() * MAX_THREADS_PER_CORE
+        );
+        assert!(many.lowered.is_some());
+    }
+
+    #[test]
+    fn explain_needs_an_id_or_a_line() {
+        let Command::Explain(args) = command(&["explain", "in.csv"]) else {
+            unreachable!("an explain command line")
+        };
+        let Err(e) = ExplainConfig::from_args(args) else {
+            panic!("expected a usage error")
+        };
+        assert_eq!(e.0, "give the household with --id ID or --line N");
+    }
+
+    #[test]
+    fn validate_refuses_rejects_on_standard_output() {
+        let Command::Validate(args) = command(&["validate", "in.csv", "--rejects", "-"]) else {
+            unreachable!("a validate command line")
+        };
+        let Err(e) = ValidateConfig::from_args(args) else {
+            panic!("expected a usage error")
+        };
+        assert!(e.0.starts_with("--rejects -: standard output carries"));
     }
 }

@@ -175,19 +175,23 @@ pub struct PolicyArgs {
 }
 
 impl PolicyArgs {
+    /// `--as-of` is a date: checked by the commands' configuration before
+    /// anything is read, and again here for the commands without one.
+    pub fn check(&self) -> Result<(), UsageError> {
+        match &self.as_of {
+            Some(date) if !crate::policy::is_valid_date(date) => Err(UsageError(format!(
+                "--as-of {date}: not a valid date (expected YYYY-MM-DD, e.g. 2025-03-01)"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
     /// Load the chosen policy.
     pub fn load(&self) -> anyhow::Result<Policy> {
+        self.check()?;
         let options = LoadOptions {
             as_of: self.as_of.clone(),
         };
-        if let Some(date) = &self.as_of {
-            if !crate::policy::is_valid_date(date) {
-                return Err(UsageError(format!(
-                    "--as-of {date}: not a valid date (expected YYYY-MM-DD, e.g. 2025-03-01)"
-                ))
-                .into());
-            }
-        }
         match &self.policy {
             None => Ok(Policy::default_policy(&options)?),
             Some(path) => load_policy_file(path, &options, false),
