@@ -97,6 +97,10 @@ fn stopped_by(err: &anyhow::Error, kind: io::ErrorKind) -> bool {
 }
 
 /// Open the household file and map its header to the policy's inputs.
+///
+/// Used by `validate` and `explain` too: it belongs in [`super::common`], and
+/// moves there once the change to its error mapping (error rendering) has
+/// merged, so that the two changes do not collide.
 pub(super) fn open_input(
     policy: &crate::policy::Policy,
     path: &str,

@@ -1,5 +1,13 @@
 //! The command line: argument definitions and dispatch to one module per command.
 //!
+//! - `mod.rs`: the clap structs (what the user typed), dispatch, exit statuses.
+//! - `config.rs`: those structs checked and resolved into a command's
+//!   configuration; every usage error (exit 2) is raised there.
+//! - `common.rs`: helpers shared by the commands that read a household file.
+//! - `wire.rs`: the JSON documents of `explain` and `validate`.
+//! - one module per command (`assess`, `explain`, `validate`, `schema`,
+//!   `policy_cmd`, `manual`), importing from the above, never from each other.
+//!
 //! Only this module uses `anyhow`; the stages return typed errors.
 
 mod assess;
