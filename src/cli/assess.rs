@@ -1,19 +1,22 @@
 //! `layak assess`: input → engine → report, with rejects and exit codes.
 
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
 
-use super::{AssessArgs, FormatArg, UsageError};
+use super::common::{clean_up_on_signals, hint_if_waiting_on_a_terminal, warn_defaulted};
+use super::config::{AssessConfig, OutputPlan};
+use super::{AssessArgs, UsageError};
 use crate::ExitStatus;
 use crate::input::{self, Layout, ReadOptions, Reject, RejectCode};
+use crate::pipeline::budget::Ranking;
 use crate::pipeline::{self, PipelineError, RejectSink};
 use crate::report::atomic::{self, AtomicFile, TempFile};
-use crate::report::outputs::{self, Destination, Output};
-use crate::report::{self, Format, summary};
+use crate::report::outputs::Destination;
+use crate::report::{self, summary};
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -84,78 +87,6 @@ impl Sink {
     }
 }
 
-/// At most this many worker threads per core: more add only memory (a stack
-/// and a chunk in flight each) and contention, never speed.
-const MAX_THREADS_PER_CORE: usize = 4;
-
-/// The worker threads for `--threads`: every core by default; a request above
-/// [`MAX_THREADS_PER_CORE`] per core is lowered with a warning (the output is
-/// the same for any count, so only speed and memory could differ).
-pub(super) fn thread_count(requested: Option<u16>) -> usize {
-    let cores = pipeline::default_threads();
-    let most = cores.saturating_mul(MAX_THREADS_PER_CORE);
-    match requested.map(usize::from) {
-        None => cores,
-        Some(n) if n > most => {
-            writeln!(
-                io::stderr().lock(),
-                "warning: --threads {n} is more than {MAX_THREADS_PER_CORE} per core; using {most} ({cores} {} here)",
-                if cores == 1 { "core" } else { "cores" }
-            )
-            .ok();
-            most
-        }
-        Some(n) => n,
-    }
-}
-
-/// On SIGINT and SIGTERM, remove every temporary file (the outputs being
-/// written, the `--budget` copy of standard input) and exit 130 or 143, as a
-/// shell reports a process ended by those signals.
-///
-/// The work is done on a thread of its own (`signal_hook::iterator`): the
-/// signal handler proper only wakes it, since removing files and taking the
-/// registry's lock are not async-signal-safe. The thread removes the files
-/// while holding the registry locked, so a commit under way completes whole
-/// or not at all, and ends the process with `_exit` without unlocking.
-///
-/// SIGXFSZ (a write past `ulimit -f`) is caught too, and nothing more: caught,
-/// it no longer kills the process, the write fails with EFBIG ("File too
-/// large"), and the ordinary error path removes the temporary files and
-/// exits 1.
-#[cfg(unix)]
-pub(super) fn clean_up_on_signals() {
-    use signal_hook::consts::{SIGINT, SIGTERM, SIGXFSZ};
-    static INSTALLED: std::sync::Once = std::sync::Once::new();
-    INSTALLED.call_once(|| {
-        let caught = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let xfsz = signal_hook::flag::register(SIGXFSZ, caught);
-        let signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]);
-        let started = signals.and_then(|mut signals| {
-            std::thread::Builder::new()
-                .name("signals".into())
-                .spawn(move || {
-                    if let Some(signal) = signals.forever().next() {
-                        let _held = atomic::remove_live_temporaries();
-                        signal_hook::low_level::exit(128 + signal);
-                    }
-                })
-        });
-        if let Err(e) = xfsz.and(started) {
-            writeln!(
-                io::stderr().lock(),
-                "warning: cannot watch for signals ({e}): an interrupted run may leave temporary files"
-            )
-            .ok();
-        }
-    });
-}
-
-/// Signals are not watched outside Unix (Ctrl-C on Windows ends the process
-/// at once; its temporary files stay, named `.NAME.layak-PID-N.tmp`).
-#[cfg(not(unix))]
-pub(super) fn clean_up_on_signals() {}
-
 /// Did the run stop on an input/output error of this kind (`BrokenPipe`: an
 /// output closed under it, as by `| head`)?
 fn stopped_by(err: &anyhow::Error, kind: io::ErrorKind) -> bool {
@@ -165,26 +96,11 @@ fn stopped_by(err: &anyhow::Error, kind: io::ErrorKind) -> bool {
     })
 }
 
-/// Delimiter and renames as typed, checked before any row is read.
-pub(super) fn read_options(args: &super::InputArgs) -> Result<ReadOptions, UsageError> {
-    let delimiter = args.delimiter.as_deref().map(parse_delimiter).transpose()?;
-    let renames = args
-        .rename
-        .iter()
-        .map(|r| input::parse_rename(r).map_err(|e| UsageError(e.to_string())))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(ReadOptions {
-        delimiter,
-        renames,
-        max_field_bytes: args
-            .max_field_bytes
-            .map_or(input::DEFAULT_MAX_FIELD_BYTES, |n| {
-                usize::try_from(n).unwrap_or(usize::MAX)
-            }),
-    })
-}
-
 /// Open the household file and map its header to the policy's inputs.
+///
+/// Used by `validate` and `explain` too: it belongs in [`super::common`], and
+/// moves there once the change to its error mapping (error rendering) has
+/// merged, so that the two changes do not collide.
 pub(super) fn open_input(
     policy: &crate::policy::Policy,
     path: &str,
@@ -199,138 +115,15 @@ pub(super) fn open_input(
     Ok((source, layout))
 }
 
-/// One warning per policy input missing from the file.
-pub(super) fn warn_defaulted(
-    policy: &crate::policy::Policy,
-    source: &input::Source,
-    layout: &Layout,
-) {
-    let mut stderr = io::stderr().lock();
-    for name in &layout.defaulted {
-        let default = policy
-            .input(name)
-            .map_or(String::new(), |i| describe_default(policy, i));
-        writeln!(
-            stderr,
-            "warning: {}: no column `{name}`; every row uses its default {default}",
-            source.name
-        )
-        .ok();
-    }
-}
-
-pub(super) fn parse_delimiter(s: &str) -> Result<u8, UsageError> {
-    match s {
-        "tab" | "\\t" | "\t" => Ok(b'\t'),
-        _ if s.len() == 1 && s.is_ascii() && !matches!(s, "\"" | "\n" | "\r") => {
-            Ok(s.as_bytes()[0])
-        }
-        _ => Err(UsageError(format!(
-            "--delimiter {s:?}: expected one ASCII character such as `,` `;` `|`, or `tab`"
-        ))),
-    }
-}
-
-/// Where each output of `assess` goes, as typed and checked.
-struct Plan<'a> {
-    decisions: Destination<'a>,
-    /// `None`: the first rejects are listed on standard error.
-    rejects: Option<Destination<'a>>,
-    /// A JSON summary file (`--summary -` is the human summary on standard error).
-    summary: Option<&'a str>,
-}
-
-impl Plan<'_> {
-    /// The outputs written as files, as the user typed them (`--rejects r.csv`).
-    fn files(&self) -> Vec<String> {
-        let mut files = Vec::new();
-        if let Destination::File(p) = self.decisions {
-            files.push(format!("-o {p}"));
-        }
-        if let Some(Destination::File(p)) = self.rejects {
-            files.push(format!("--rejects {p}"));
-        }
-        if let Some(p) = self.summary {
-            files.push(format!("--summary {p}"));
-        }
-        files
-    }
-}
-
-/// Give `-` its meaning for each output flag, and check every output path
-/// against the others, the input and standard output before anything is
-/// created or read. `-o -` and `--rejects -` are standard output (only one of
-/// them may have it); `--summary -` is the short summary on standard error.
-fn plan<'a>(args: &'a AssessArgs, input_path: &str) -> Result<Plan<'a>, UsageError> {
-    // Options that only shape the summary say so, rather than clap's usage line.
-    if args.summary.is_none() {
-        let summary_only = [
-            ("--by", args.by.is_some()),
-            ("--unweighted", args.unweighted),
-            ("--persons-column", args.persons_column.is_some()),
-        ];
-        if let Some((flag, _)) = summary_only.iter().find(|(_, given)| *given) {
-            return Err(UsageError(format!(
-                "{flag} needs --summary: it shapes the summary (--summary FILE for JSON, --summary - for a short one on standard error)"
-            )));
-        }
-    }
-    let decisions = match args.output.as_deref() {
-        None | Some("-") => Destination::Stdout,
-        Some(p) => Destination::File(p),
-    };
-    let rejects = match args.rejects.as_deref() {
-        None => None,
-        Some("-") if decisions == Destination::Stdout => {
-            return Err(UsageError(
-                "--rejects -: standard output already carries the decisions; give the rejects a file (--rejects rejects.csv) or the decisions one (-o decisions.csv)".into(),
-            ));
-        }
-        Some("-") => Some(Destination::Stdout),
-        Some(p) => Some(Destination::File(p)),
-    };
-    let summary = args.summary.as_deref().filter(|s| *s != "-");
-    let mut outputs = vec![Output {
-        flag: "-o",
-        holds: "the decisions",
-        destination: decisions,
-    }];
-    if let Some(destination) = rejects {
-        outputs.push(Output {
-            flag: "--rejects",
-            holds: "the rejects",
-            destination,
-        });
-    }
-    if let Some(p) = summary {
-        outputs.push(Output {
-            flag: "--summary",
-            holds: "the summary",
-            destination: Destination::File(p),
-        });
-    }
-    let input = match input_path {
-        "-" => outputs::Input::Stdin,
-        p => outputs::Input::File(p),
-    };
-    outputs::check(input, &outputs).map_err(|e| UsageError(e.to_string()))?;
-    Ok(Plan {
-        decisions,
-        rejects,
-        summary,
-    })
-}
-
 pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
     clean_up_on_signals();
-    // Validate everything the user typed before reading a row.
-    let input_path = args.file.clone().unwrap_or_else(|| "-".into());
-    let plan = plan(&args, &input_path)?;
-    match assess(&args, &input_path, &plan) {
+    // Everything the user typed is checked before the policy or a row is read.
+    let config = AssessConfig::from_args(args)?;
+    match assess(&config) {
         // Standard output closed early (`| head`) is not an error, but the
         // files of the run are incomplete: none was committed.
         Err(e) if stopped_by(&e, io::ErrorKind::BrokenPipe) => {
-            let files = plan.files();
+            let files = config.outputs.files();
             if !files.is_empty() {
                 writeln!(
                     io::stderr().lock(),
@@ -350,232 +143,61 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
     }
 }
 
-/// The run itself, once its outputs are planned.
-fn assess(args: &AssessArgs, input_path: &str, plan: &Plan<'_>) -> anyhow::Result<ExitStatus> {
-    let options = read_options(&args.input)?;
-    let format = match (args.format, &args.output) {
-        (Some(FormatArg::Csv), _) => Format::Csv,
-        (Some(FormatArg::Json), _) => Format::Json,
-        (Some(FormatArg::Ndjson), _) => Format::Ndjson,
-        (None, Some(path)) => Format::from_path(path).unwrap_or(Format::Csv),
-        (None, None) => Format::Csv,
-    };
-    let budget = args.budget.as_deref().map(parse_budget).transpose()?;
-    let policy = args.policy.load()?;
-    let persons =
-        summary::persons_input(&policy, args.persons_column.as_deref()).map_err(UsageError)?;
-    let human = args.summary.as_deref() == Some("-") || (io::stderr().is_terminal() && !args.quiet);
-    let want_summary = human || plan.summary.is_some();
+/// The run itself: policy → outputs → input → (ranking) → decisions → report.
+fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
+    let policy = config.policy.load()?;
+    let persons = summary::persons_input(&policy, config.summary.persons_column.as_deref())
+        .map_err(UsageError)?;
+    let mut outputs = Outputs::open(&config.outputs)?;
+    let input = open_household_file(config, &policy)?;
+    outputs.rejects.name_input(&input.source.name);
+    warn_defaulted(&policy, &input.source, &input.layout);
+    let spec = summary_spec(config, &policy, persons, &input)?;
+    config.threads.warn_if_lowered();
 
-    // Every output file is created before the first row is read: one that
-    // cannot be stops the run before any work, and none is committed unless
-    // all are complete.
-    let mut out = Sink::open(plan.decisions, "output")?;
-    let mut rejects = match plan.rejects {
-        Some(destination) => {
-            let mut sink = Sink::open(destination, "rejects")?;
-            let mut header = Vec::new();
-            report::write_reject_header(&mut header);
-            sink.write_all(&header)
-                .context("cannot write the rejects")?;
-            Rejects::File {
-                sink,
-                buf: Vec::with_capacity(4096),
-            }
-        }
-        None => Rejects::Stderr {
-            name: String::new(),
-            shown: 0,
-        },
-    };
-    let mut summary_out = match plan.summary {
-        Some(p) => Some(
-            AtomicFile::create(Path::new(p))
-                .with_context(|| format!("cannot create summary file {p}"))?,
-        ),
-        None => None,
-    };
-
-    // With --budget the input is read twice: a pipe is copied aside on the first read.
-    let regular = input_path != "-" && std::fs::metadata(input_path).is_ok_and(|m| m.is_file());
-    let spill = match budget {
-        Some(_) if !regular => {
-            Some(Spill::create().context("--budget: cannot create a temporary copy of the input")?)
-        }
-        _ => None,
-    };
-    let bytes = Arc::new(AtomicU64::new(0));
-    hint_if_waiting_on_a_terminal(input_path);
-    let csv_in = open_counted(input_path, &options, Arc::clone(&bytes), spill.as_ref())?;
-    let layout = layout_for(&policy, &csv_in, &options)?;
-    if let Rejects::Stderr { name, .. } = &mut rejects {
-        name.clone_from(&csv_in.name);
-    }
-    let mut stderr = io::stderr().lock();
-    warn_defaulted(&policy, &csv_in, &layout);
-    let by = match &args.by {
-        Some(name) => {
-            let columns = summary::FileColumns {
-                header: &csv_in.header,
-                input_columns: &layout.columns,
-                unused: &layout.unused,
-            };
-            let by = summary::GroupBy::resolve(&policy, columns, name);
-            Some(
-                by.map_err(UsageError)?
-                    .with_max_groups(args.max_groups.map(|n| n as usize)),
-            )
-        }
-        None => None,
-    };
-    let reject_reasons = RejectCode::ALL.map(RejectCode::as_str);
-    let spec = summary::SummarySpec::new(&policy, persons, by, !args.unweighted, &reject_reasons);
-
-    let threads = thread_count(args.threads);
-    let options = pipeline::Options {
-        threads,
-        strict: args.strict,
-        chunk_bytes: args
-            .chunk_bytes
-            .map_or_else(|| pipeline::default_chunk_bytes(threads), |b| b as usize),
-        all_errors: false,
-    };
-    let name = csv_in.name.clone();
-    let strict_stop = |reject: Box<Reject>| {
-        anyhow::anyhow!(
-            "{name}: {reject}\n  --strict: stopped at the first rejected row; no output was written"
-        )
-    };
-
-    // First pass of --budget: rank, then open the input again.
-    let (csv_in, ranking) = match budget {
-        None => (csv_in, None),
+    let OpenedInput {
+        source,
+        layout,
+        bytes,
+        spill,
+    } = input;
+    let name = source.name.clone();
+    let (source, ranking) = match config.budget {
+        None => (source, None),
         Some(amount) => {
-            let header = csv_in.header.clone();
-            let (first, ranking) = match pipeline::rank(&policy, &layout, csv_in, &options, amount)
-            {
-                Ok(r) => r,
-                Err(PipelineError::Strict(reject)) => return Err(strict_stop(reject)),
-                Err(e) => return Err(e.into()),
-            };
-            let again = match &spill {
-                Some(spill) => {
-                    let file = std::fs::File::open(spill.path()).with_context(|| {
-                        format!(
-                            "--budget: cannot read the temporary copy {}",
-                            spill.path().display()
-                        )
-                    })?;
-                    input::from_reader(name.clone(), Box::new(file), &options_for_reread(args)?)?
-                }
-                None => input::open(input_path, &options_for_reread(args)?)?,
-            };
-            if again.header != header {
-                anyhow::bail!("{name} changed while --budget read it twice (the header differs)");
-            }
-            (again, Some((first, ranking)))
+            let (again, first) =
+                rank_then_reopen(config, &policy, &layout, source, spill.as_ref(), amount)?;
+            (again, Some(first))
         }
     };
     let extras = pipeline::Extras {
-        summary: want_summary.then_some(&spec),
+        summary: config.wants_summary().then_some(&spec),
         ranking: ranking.as_ref().map(|(_, r)| r),
     };
-    let outcome = match pipeline::assess_with(
+    // An error drops the output and rejects files unrenamed: nothing half-written is left.
+    let outcome = pipeline::assess_with(
         &policy,
         &layout,
-        csv_in,
-        format,
-        &mut out,
-        &mut rejects,
-        &options,
+        source,
+        config.format,
+        &mut outputs.decisions,
+        &mut outputs.rejects,
+        &config.pipeline,
         extras,
-    ) {
-        Ok(t) => t,
-        // Returning drops the output and rejects files unrenamed: nothing half-written is left.
-        Err(PipelineError::Strict(reject)) => return Err(strict_stop(reject)),
-        Err(e) => return Err(e.into()),
-    };
+    )
+    .map_err(|e| stopped(&name, e))?;
     // Too many --by groups: fatal, before any output file is committed.
     if let Some(summary) = &outcome.summary {
         summary.check_groups(&spec)?;
     }
-    let totals = outcome.totals;
     if let Some((first, ranking)) = &ranking {
-        if *first != totals || outcome.ranked != ranking.eligible {
-            anyhow::bail!(
-                "{name} changed while --budget read it twice: {} the first time, {} the second; nothing was written",
-                super::counted(first.read, "row", "rows"),
-                super::grouped(totals.read)
-            );
-        }
+        check_same_input(&name, first, ranking, &outcome)?;
     }
-    let report = outcome.summary.map(|s| {
-        let ctx = summary::RunContext {
-            input_file: name.clone(),
-            input_bytes: bytes.load(Ordering::Relaxed),
-            read: totals.read,
-            decided: totals.decided,
-            rejected: totals.rejected,
-            rejects_by_reason: RejectCode::ALL
-                .iter()
-                .zip(totals.rejects_by_code)
-                .map(|(c, n)| (c.as_str(), n))
-                .collect(),
-            budget: ranking.as_ref().map(|(_, r)| summary::BudgetContext {
-                amount: r.budget,
-                last_funded_priority: r.last_funded.map(|k| f64::from(k) / 10.0),
-                first_waiting_priority: r.first_waiting.map(|k| f64::from(k) / 10.0),
-            }),
-        };
-        s.report(&spec, &policy, ctx)
-    });
-    if let (Some(file), Some(report)) = (&mut summary_out, &report) {
-        let mut text = serde_json::to_vec_pretty(report).context("cannot write the summary")?;
-        text.push(b'\n');
-        file.write_all(&text).context("cannot write the summary")?;
-    }
-    // Standard output is flushed first: closed early, it stops the run
-    // before any file is committed. Then every file is committed together.
-    let mut files = Vec::with_capacity(3);
-    out.finish_into(&mut files)
-        .context("cannot write the decisions")?;
-    match rejects {
-        Rejects::File { mut sink, buf } => {
-            sink.write_all(&buf).context("cannot write the rejects")?;
-            sink.finish_into(&mut files)
-                .context("cannot write the rejects")?;
-        }
-        Rejects::Stderr { shown, .. } => {
-            if totals.rejected > shown {
-                writeln!(
-                    stderr,
-                    "reject: … and {} more rejected {} (use --rejects FILE to keep them all)",
-                    super::grouped(totals.rejected - shown),
-                    if totals.rejected - shown == 1 {
-                        "row"
-                    } else {
-                        "rows"
-                    }
-                )
-                .ok();
-            }
-        }
-    }
-    files.extend(summary_out);
-    atomic::commit_all(files)?;
-    if !args.quiet {
-        writeln!(stderr, "layak: {}", closing_line(&totals)).ok();
-    }
-    match (&report, human) {
-        (Some(report), true) => {
-            write!(stderr, "{}", report.human()).ok();
-        }
-        _ => {
-            if let (Some((_, r)), false) = (&ranking, args.quiet) {
-                writeln!(stderr, "layak: {}", budget_line(r, &policy.meta.currency)).ok();
-            }
-        }
-    }
+    let totals = outcome.totals;
+    let context = run_context(&name, &bytes, &totals, ranking.as_ref().map(|(_, r)| r));
+    let report = outcome.summary.map(|s| s.report(&spec, &policy, context));
+    outputs.commit(report.as_ref(), totals.rejected)?;
+    tell_the_outcome(config, &policy, &totals, report.as_ref(), ranking.as_ref());
     Ok(if totals.rejected > 0 {
         ExitStatus::SomeRejected
     } else {
@@ -583,22 +205,263 @@ fn assess(args: &AssessArgs, input_path: &str, plan: &Plan<'_>) -> anyhow::Resul
     })
 }
 
-/// The read options again, for the second pass of --budget (checked already).
-fn options_for_reread(args: &AssessArgs) -> Result<ReadOptions, UsageError> {
-    read_options(&args.input)
+/// A pipeline error as the user reads it: under `--strict`, the reject it stopped at.
+fn stopped(name: &str, e: PipelineError) -> anyhow::Error {
+    match e {
+        PipelineError::Strict(reject) => anyhow::anyhow!(
+            "{name}: {reject}\n  --strict: stopped at the first rejected row; no output was written"
+        ),
+        e => e.into(),
+    }
 }
 
-/// `5000000` or `5_000_000`: whole currency units.
-fn parse_budget(s: &str) -> Result<u64, UsageError> {
-    let digits: String = s.trim().chars().filter(|&c| c != '_').collect();
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(UsageError(format!(
-            "--budget {s:?}: expected a monthly amount in whole currency units, digits only (`_` may group them), e.g. 5000000 or 5_000_000"
-        )));
+/// The outputs of a run. Every output file is created before the first row
+/// is read: one that cannot be stops the run before any work, and none is
+/// committed unless all are complete.
+struct Outputs {
+    decisions: Sink,
+    rejects: Rejects,
+    summary: Option<AtomicFile>,
+}
+
+impl Outputs {
+    fn open(plan: &OutputPlan) -> anyhow::Result<Outputs> {
+        let decisions = Sink::open(plan.decisions.destination(), "output")?;
+        let rejects = match &plan.rejects {
+            Some(target) => {
+                let mut sink = Sink::open(target.destination(), "rejects")?;
+                let mut header = Vec::new();
+                report::write_reject_header(&mut header);
+                sink.write_all(&header)
+                    .context("cannot write the rejects")?;
+                Rejects::File {
+                    sink,
+                    buf: Vec::with_capacity(4096),
+                }
+            }
+            None => Rejects::Stderr {
+                name: String::new(),
+                shown: 0,
+            },
+        };
+        let summary = match &plan.summary {
+            Some(p) => Some(
+                AtomicFile::create(Path::new(p))
+                    .with_context(|| format!("cannot create summary file {p}"))?,
+            ),
+            None => None,
+        };
+        Ok(Outputs {
+            decisions,
+            rejects,
+            summary,
+        })
     }
-    digits
-        .parse()
-        .map_err(|_| UsageError(format!("--budget {s}: too large")))
+
+    /// Write the summary file, then flush standard output first: closed
+    /// early, it stops the run before any file is committed. Then every file
+    /// is committed together.
+    fn commit(self, report: Option<&summary::Report>, rejected: u64) -> anyhow::Result<()> {
+        let Outputs {
+            decisions,
+            rejects,
+            mut summary,
+        } = self;
+        if let (Some(file), Some(report)) = (&mut summary, report) {
+            let mut text = serde_json::to_vec_pretty(report).context("cannot write the summary")?;
+            text.push(b'\n');
+            file.write_all(&text).context("cannot write the summary")?;
+        }
+        let mut files = Vec::with_capacity(3);
+        decisions
+            .finish_into(&mut files)
+            .context("cannot write the decisions")?;
+        match rejects {
+            Rejects::File { mut sink, buf } => {
+                sink.write_all(&buf).context("cannot write the rejects")?;
+                sink.finish_into(&mut files)
+                    .context("cannot write the rejects")?;
+            }
+            Rejects::Stderr { shown, .. } => {
+                if rejected > shown {
+                    writeln!(
+                        io::stderr().lock(),
+                        "reject: … and {} more rejected {} (use --rejects FILE to keep them all)",
+                        super::grouped(rejected - shown),
+                        if rejected - shown == 1 { "row" } else { "rows" }
+                    )
+                    .ok();
+                }
+            }
+        }
+        files.extend(summary);
+        atomic::commit_all(files)?;
+        Ok(())
+    }
+}
+
+/// The household file, open and mapped to the policy's inputs.
+struct OpenedInput {
+    source: input::Source,
+    layout: Layout,
+    /// Bytes read so far, for the summary.
+    bytes: Arc<AtomicU64>,
+    /// With `--budget`, the copy of a piped input for the second read.
+    spill: Option<Spill>,
+}
+
+fn open_household_file(
+    config: &AssessConfig,
+    policy: &crate::policy::Policy,
+) -> anyhow::Result<OpenedInput> {
+    let path = config.input.path.as_str();
+    // With --budget the input is read twice: a pipe is copied aside on the first read.
+    let regular = path != "-" && std::fs::metadata(path).is_ok_and(|m| m.is_file());
+    let spill = match config.budget {
+        Some(_) if !regular => {
+            Some(Spill::create().context("--budget: cannot create a temporary copy of the input")?)
+        }
+        _ => None,
+    };
+    let bytes = Arc::new(AtomicU64::new(0));
+    hint_if_waiting_on_a_terminal(path);
+    let source = open_counted(path, &config.input.read, Arc::clone(&bytes), spill.as_ref())?;
+    let layout = layout_for(policy, &source, &config.input.read)?;
+    Ok(OpenedInput {
+        source,
+        layout,
+        bytes,
+        spill,
+    })
+}
+
+/// What the summary counts: `--by` is resolved against the header here.
+fn summary_spec(
+    config: &AssessConfig,
+    policy: &crate::policy::Policy,
+    persons: Option<usize>,
+    input: &OpenedInput,
+) -> Result<summary::SummarySpec, UsageError> {
+    let by = match &config.summary.by {
+        Some(name) => {
+            let columns = summary::FileColumns {
+                header: &input.source.header,
+                input_columns: &input.layout.columns,
+                unused: &input.layout.unused,
+            };
+            let by = summary::GroupBy::resolve(policy, columns, name).map_err(UsageError)?;
+            Some(by.with_max_groups(config.summary.max_groups))
+        }
+        None => None,
+    };
+    let reject_reasons = RejectCode::ALL.map(RejectCode::as_str);
+    Ok(summary::SummarySpec::new(
+        policy,
+        persons,
+        by,
+        config.summary.weighted,
+        &reject_reasons,
+    ))
+}
+
+/// First pass of --budget: rank the eligible households, then open the input
+/// again (or its copy) for the second pass, which writes the decisions.
+fn rank_then_reopen(
+    config: &AssessConfig,
+    policy: &crate::policy::Policy,
+    layout: &Layout,
+    source: input::Source,
+    spill: Option<&Spill>,
+    amount: u64,
+) -> anyhow::Result<(input::Source, (pipeline::Totals, Ranking))> {
+    let name = source.name.clone();
+    let header = source.header.clone();
+    let first = pipeline::rank(policy, layout, source, &config.pipeline, amount)
+        .map_err(|e| stopped(&name, e))?;
+    let again = match spill {
+        Some(spill) => {
+            let file = std::fs::File::open(spill.path()).with_context(|| {
+                format!(
+                    "--budget: cannot read the temporary copy {}",
+                    spill.path().display()
+                )
+            })?;
+            input::from_reader(name.clone(), Box::new(file), &config.input.read)?
+        }
+        None => input::open(&config.input.path, &config.input.read)?,
+    };
+    if again.header != header {
+        anyhow::bail!("{name} changed while --budget read it twice (the header differs)");
+    }
+    Ok((again, first))
+}
+
+/// The second pass of --budget must read what the first ranked.
+fn check_same_input(
+    name: &str,
+    first: &pipeline::Totals,
+    ranking: &Ranking,
+    outcome: &pipeline::Outcome,
+) -> anyhow::Result<()> {
+    if *first != outcome.totals || outcome.ranked != ranking.eligible {
+        anyhow::bail!(
+            "{name} changed while --budget read it twice: {} the first time, {} the second; nothing was written",
+            super::counted(first.read, "row", "rows"),
+            super::grouped(outcome.totals.read)
+        );
+    }
+    Ok(())
+}
+
+/// What the summary says about the run itself.
+fn run_context(
+    name: &str,
+    bytes: &AtomicU64,
+    totals: &pipeline::Totals,
+    ranking: Option<&Ranking>,
+) -> summary::RunContext {
+    summary::RunContext {
+        input_file: name.to_string(),
+        input_bytes: bytes.load(Ordering::Relaxed),
+        read: totals.read,
+        decided: totals.decided,
+        rejected: totals.rejected,
+        rejects_by_reason: RejectCode::ALL
+            .iter()
+            .zip(totals.rejects_by_code)
+            .map(|(c, n)| (c.as_str(), n))
+            .collect(),
+        budget: ranking.map(|r| summary::BudgetContext {
+            amount: r.budget,
+            last_funded_priority: r.last_funded.map(|k| f64::from(k) / 10.0),
+            first_waiting_priority: r.first_waiting.map(|k| f64::from(k) / 10.0),
+        }),
+    }
+}
+
+/// The closing lines on standard error: the counts (unless --quiet), then the
+/// short summary, or else the outcome of --budget.
+fn tell_the_outcome(
+    config: &AssessConfig,
+    policy: &crate::policy::Policy,
+    totals: &pipeline::Totals,
+    report: Option<&summary::Report>,
+    ranking: Option<&(pipeline::Totals, Ranking)>,
+) {
+    let mut stderr = io::stderr().lock();
+    if !config.quiet {
+        writeln!(stderr, "layak: {}", closing_line(totals)).ok();
+    }
+    match (report, config.summary.human) {
+        (Some(report), true) => {
+            write!(stderr, "{}", report.human()).ok();
+        }
+        _ => {
+            if let (Some((_, r)), false) = (ranking, config.quiet) {
+                writeln!(stderr, "layak: {}", budget_line(r, &policy.meta.currency)).ok();
+            }
+        }
+    }
 }
 
 /// The closing line: `N rows read = D decided + R rejected`, the rejects by
@@ -662,23 +525,6 @@ fn layout_for(
         input::InputError::Rename { .. } => anyhow::Error::from(UsageError(e.to_string())),
         other => other.into(),
     })
-}
-
-/// Reading standard input from a terminal looks like a hang: say what is
-/// happening and how to end it (nothing is printed when input is piped).
-pub(super) fn hint_if_waiting_on_a_terminal(input_path: &str) {
-    if input_path == "-" && io::stdin().is_terminal() {
-        let end = if cfg!(windows) {
-            "Ctrl-Z then Enter"
-        } else {
-            "Ctrl-D"
-        };
-        writeln!(
-            io::stderr().lock(),
-            "layak: reading households from standard input; {end} to end, or give a FILE"
-        )
-        .ok();
-    }
 }
 
 /// Open `path` (`-`: standard input) counting the bytes read into `bytes`,
@@ -765,6 +611,15 @@ enum Rejects {
     Stderr { name: String, shown: u64 },
 }
 
+impl Rejects {
+    /// Name the input in the lines listed on standard error.
+    fn name_input(&mut self, input_name: &str) {
+        if let Rejects::Stderr { name, .. } = self {
+            *name = input_name.to_string();
+        }
+    }
+}
+
 impl RejectSink for Rejects {
     fn reject(&mut self, r: &Reject) -> io::Result<()> {
         match self {
@@ -783,27 +638,5 @@ impl RejectSink for Rejects {
             }
         }
         Ok(())
-    }
-}
-
-pub(super) fn describe_default(
-    policy: &crate::policy::Policy,
-    input: &crate::policy::Input,
-) -> String {
-    use crate::policy::InputType;
-    match input.ty {
-        InputType::Id | InputType::Text => format!("{:?}", input.default_text),
-        InputType::Bool => (if input.default != 0.0 {
-            "true"
-        } else {
-            "false"
-        })
-        .into(),
-        InputType::Enum(e) => policy.enums[usize::from(e)]
-            .values
-            .get(input.default as usize)
-            .cloned()
-            .unwrap_or_default(),
-        _ => input.default.to_string(),
     }
 }

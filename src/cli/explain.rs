@@ -4,15 +4,17 @@ use std::io::{self, Write};
 
 use anyhow::Context;
 
-use super::assess::{open_input, read_options};
-use super::{ExplainArgs, ExplainFormat, UsageError};
+use super::assess::open_input;
+use super::config::{ExplainConfig, Household};
+use super::wire;
+use super::{ExplainArgs, ExplainFormat};
 use crate::ExitStatus;
 use crate::engine::Engine;
 use crate::engine::trace;
 use crate::input::record::{LineCounter, chunk_reader};
 use crate::input::{self, IdSet, RowParser, cell};
 use crate::pipeline::evaluation_reject;
-use crate::policy::noun;
+use crate::policy::{Policy, noun};
 use crate::report::explain_text::{render_rejected_text, render_text};
 
 pub const EXAMPLES: &str = "\
@@ -25,89 +27,16 @@ Examples:
 const SUGGESTIONS: usize = 3;
 
 pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
-    let options = read_options(&args.input)?;
-    if args.id.is_none() && args.line.is_none() {
-        return Err(UsageError("give the household with --id ID or --line N".into()).into());
-    }
-    let policy = args.policy.load()?;
-    let (source, layout) = open_input(&policy, &args.file, &options)?;
+    let config = ExplainConfig::from_args(args)?;
+    let policy = config.policy.load()?;
+    let (source, layout) = open_input(&policy, &config.input.path, &config.input.read)?;
     let parser = RowParser::new(&policy, &layout);
     let name = source.name.clone();
-    let delimiter = source.delimiter;
-    let mut chunker = source.chunker;
-    let mut chunk = Vec::new();
-    let mut record = csv::ByteRecord::new();
-    let want_id = args.id.as_deref().map(str::as_bytes);
-    let mut close: Vec<(usize, String)> = Vec::new();
-    let mut rows = 0u64;
-    let mut fallback = None;
-    // With --line, the ids of the rows before it: as in `assess`, a row whose
-    // id an earlier row claimed is a `duplicate_id` reject. (With --id the
-    // first row with that id is shown, which is the one that claims it.)
-    let mut claimed = args.line.map(|_| IdSet::default());
-    let found = 'scan: loop {
-        let Some(start) = chunker
-            .next_chunk(1 << 18, &mut chunk)
-            .with_context(|| format!("cannot read {name}"))?
-        else {
-            break fallback.take();
-        };
-        let mut reader = chunk_reader(&chunk, delimiter);
-        let mut lines = LineCounter::new(&chunk, start);
-        while reader
-            .read_byte_record(&mut record)
-            .map_err(|e| input::csv_error(&name, &e))?
-        {
-            rows += 1;
-            let line = lines.line_of(&chunk, record.position());
-            let hit = match (want_id, args.line) {
-                (_, Some(n)) => {
-                    let first = parser
-                        .id_fingerprint(&record)
-                        .zip(claimed.as_mut())
-                        .and_then(|(fp, ids)| ids.claim_fingerprint(fp, line));
-                    if line == n {
-                        break 'scan Some((line, record.clone(), first));
-                    }
-                    false
-                }
-                (Some(id), None) => {
-                    let cell = parser.id_cell(&record).unwrap_or_default();
-                    if cell != id {
-                        remember_close(&mut close, id, cell);
-                        false
-                    } else if record.len() != layout.field_count {
-                        // As in `assess`, a row with the wrong number of fields
-                        // claims no id: prefer a later row that does.
-                        if fallback.is_none() {
-                            fallback = Some((line, record.clone(), None));
-                        }
-                        false
-                    } else {
-                        true
-                    }
-                }
-                (None, None) => false,
-            };
-            if hit {
-                break 'scan Some((line, record.clone(), None));
-            }
-        }
-    };
-    let Some((line, record, first)) = found else {
-        let what = match (&args.id, args.line) {
-            (_, Some(n)) => format!("no household starts on line {n}"),
-            (Some(id), None) => format!("household `{id}` is not in the file"),
-            (None, None) => String::new(),
-        };
-        let read = noun(u128::from(rows), "row", "rows");
-        let mut msg = format!("{name}: {what} ({rows} {read} read)");
-        if !close.is_empty() {
-            let ids: Vec<&str> = close.iter().map(|(_, s)| s.as_str()).collect();
-            msg.push_str(&format!("\n  close ids: {}", ids.join(", ")));
-        }
-        anyhow::bail!(msg);
-    };
+    let Found {
+        line,
+        record,
+        first,
+    } = find_row(&config.household, source, &parser, &layout)?;
 
     let engine = Engine::new(&policy);
     let mut s = engine.scratch();
@@ -131,21 +60,13 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     let id_text =
         String::from_utf8_lossy(parser.text(&record, policy.fields.id_input)).into_owned();
     let mut out = io::stdout().lock();
+    let at = Where {
+        file: &name,
+        line,
+        household_id: &id_text,
+    };
     if let Err(reject) = parsed {
-        match args.format {
-            ExplainFormat::Json => {
-                let doc = serde_json::json!({
-                    "file": name, "line": line, "household_id": id_text,
-                    "rejected": {"column": reject.column, "value": reject.value,
-                                 "code": reject.code.as_str(), "reason": reject.message},
-                });
-                writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
-            }
-            ExplainFormat::Text => {
-                let text = render_rejected_text(&reject, &id_text, &name, line);
-                out.write_all(text.as_bytes())?;
-            }
-        }
+        print_reject(&mut out, config.format, &at, &reject)?;
         return Ok(ExitStatus::SomeRejected);
     }
 
@@ -160,23 +81,205 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
         .map(|i| String::from_utf8_lossy(parser.text(&record, i)).into_owned())
         .collect();
     let t = trace::trace(&policy, &mut s, &defaulted, &texts);
-    match args.format {
+    print_trace(&mut out, config.format, &policy, &at, &t)?;
+    Ok(ExitStatus::Success)
+}
+
+/// The row of the household to explain.
+struct Found {
+    /// The line on which the row starts.
+    line: u64,
+    record: csv::ByteRecord,
+    /// With --line: the line of an earlier row with the same id.
+    first: Option<u64>,
+}
+
+/// Read the file up to the household's row.
+fn find_row(
+    household: &Household,
+    source: input::Source,
+    parser: &RowParser<'_>,
+    layout: &input::Layout,
+) -> anyhow::Result<Found> {
+    let name = source.name;
+    let delimiter = source.delimiter;
+    let mut chunker = source.chunker;
+    let mut chunk = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    let mut search = Search::new(household, parser, layout);
+    let mut rows = 0u64;
+    let found = 'scan: loop {
+        let Some(start) = chunker
+            .next_chunk(1 << 18, &mut chunk)
+            .with_context(|| format!("cannot read {name}"))?
+        else {
+            break search.fallback.take();
+        };
+        let mut reader = chunk_reader(&chunk, delimiter);
+        let mut lines = LineCounter::new(&chunk, start);
+        while reader
+            .read_byte_record(&mut record)
+            .map_err(|e| input::csv_error(&name, &e))?
+        {
+            rows += 1;
+            let line = lines.line_of(&chunk, record.position());
+            if let Some(found) = search.look_at(line, &record) {
+                break 'scan Some(found);
+            }
+        }
+    };
+    found.ok_or_else(|| not_found(&name, household, rows, &search.close))
+}
+
+/// The search for one household's row, one row at a time.
+struct Search<'a> {
+    household: &'a Household,
+    parser: &'a RowParser<'a>,
+    field_count: usize,
+    /// With --line, the ids of the rows before it: as in `assess`, a row whose
+    /// id an earlier row claimed is a `duplicate_id` reject. (With --id the
+    /// first row with that id is shown, which is the one that claims it.)
+    claimed: IdSet,
+    /// With --id, the few ids closest to it, to suggest when it is not found.
+    close: Vec<(usize, String)>,
+    /// With --id, its first row with the wrong number of fields.
+    fallback: Option<Found>,
+}
+
+impl<'a> Search<'a> {
+    fn new(
+        household: &'a Household,
+        parser: &'a RowParser<'a>,
+        layout: &input::Layout,
+    ) -> Search<'a> {
+        Search {
+            household,
+            parser,
+            field_count: layout.field_count,
+            claimed: IdSet::default(),
+            close: Vec::new(),
+            fallback: None,
+        }
+    }
+
+    /// The row starting on `line`: is it the one?
+    fn look_at(&mut self, line: u64, record: &csv::ByteRecord) -> Option<Found> {
+        let found = |first| Found {
+            line,
+            record: record.clone(),
+            first,
+        };
+        match self.household {
+            Household::Line(n) => {
+                let first = self
+                    .parser
+                    .id_fingerprint(record)
+                    .and_then(|fp| self.claimed.claim_fingerprint(fp, line));
+                (line == *n).then(|| found(first))
+            }
+            Household::Id(id) => {
+                let id = id.as_bytes();
+                let cell = self.parser.id_cell(record).unwrap_or_default();
+                if cell != id {
+                    remember_close(&mut self.close, id, cell);
+                    None
+                } else if record.len() != self.field_count {
+                    // As in `assess`, a row with the wrong number of fields
+                    // claims no id: prefer a later row that does.
+                    if self.fallback.is_none() {
+                        self.fallback = Some(found(None));
+                    }
+                    None
+                } else {
+                    Some(found(None))
+                }
+            }
+        }
+    }
+}
+
+/// The household's row was not found: say how many rows were read, and the ids that come close.
+fn not_found(
+    name: &str,
+    household: &Household,
+    rows: u64,
+    close: &[(usize, String)],
+) -> anyhow::Error {
+    let what = match household {
+        Household::Line(n) => format!("no household starts on line {n}"),
+        Household::Id(id) => format!("household `{id}` is not in the file"),
+    };
+    let read = noun(u128::from(rows), "row", "rows");
+    let mut msg = format!("{name}: {what} ({rows} {read} read)");
+    if !close.is_empty() {
+        let ids: Vec<&str> = close.iter().map(|(_, s)| s.as_str()).collect();
+        msg.push_str(&format!("\n  close ids: {}", ids.join(", ")));
+    }
+    anyhow::anyhow!(msg)
+}
+
+/// Which row of which file an explanation is about.
+struct Where<'a> {
+    file: &'a str,
+    line: u64,
+    household_id: &'a str,
+}
+
+/// A rejected row: why, as text or JSON.
+fn print_reject(
+    out: &mut impl Write,
+    format: ExplainFormat,
+    at: &Where<'_>,
+    reject: &input::Reject,
+) -> anyhow::Result<()> {
+    match format {
         ExplainFormat::Json => {
-            let doc = serde_json::json!({
-                "file": name,
-                "line": line,
-                "household_id": id_text,
-                "policy": {"id": policy.meta.id, "version": policy.meta.version, "hash": policy.hash},
-                "trace": t,
-            });
+            let doc = wire::ExplainedReject {
+                file: at.file,
+                household_id: at.household_id,
+                line: at.line,
+                rejected: wire::RejectWire {
+                    code: reject.code.as_str(),
+                    column: &reject.column,
+                    reason: &reject.message,
+                    value: &reject.value,
+                },
+            };
             writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         }
         ExplainFormat::Text => {
-            let text = render_text(&policy, &t, &id_text, &name, line);
+            let text = render_rejected_text(reject, at.household_id, at.file, at.line);
             out.write_all(text.as_bytes())?;
         }
     }
-    Ok(ExitStatus::Success)
+    Ok(())
+}
+
+/// A decided row: its trace, as text or JSON.
+fn print_trace(
+    out: &mut impl Write,
+    format: ExplainFormat,
+    policy: &Policy,
+    at: &Where<'_>,
+    t: &trace::Trace,
+) -> anyhow::Result<()> {
+    match format {
+        ExplainFormat::Json => {
+            let doc = wire::Explained {
+                file: at.file,
+                household_id: at.household_id,
+                line: at.line,
+                policy: wire::PolicyRef::of(policy),
+                trace: serde_json::to_value(t)?,
+            };
+            writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+        }
+        ExplainFormat::Text => {
+            let text = render_text(policy, t, at.household_id, at.file, at.line);
+            out.write_all(text.as_bytes())?;
+        }
+    }
+    Ok(())
 }
 
 fn duplicate(

@@ -1,13 +1,24 @@
 //! The command line: argument definitions and dispatch to one module per command.
 //!
+//! - `mod.rs`: the clap structs (what the user typed), dispatch, exit statuses.
+//! - `config.rs`: those structs checked and resolved into a command's
+//!   configuration; every usage error (exit 2) is raised there.
+//! - `common.rs`: helpers shared by the commands that read a household file.
+//! - `wire.rs`: the JSON documents of `explain` and `validate`.
+//! - one module per command (`assess`, `explain`, `validate`, `schema`,
+//!   `policy_cmd`, `manual`), importing from the above, never from each other.
+//!
 //! Only this module uses `anyhow`; the stages return typed errors.
 
 mod assess;
+mod common;
+mod config;
 mod explain;
 mod manual;
 mod policy_cmd;
 mod schema;
 mod validate;
+mod wire;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -172,19 +183,23 @@ pub struct PolicyArgs {
 }
 
 impl PolicyArgs {
+    /// `--as-of` is a date: checked by the commands' configuration before
+    /// anything is read, and again here for the commands without one.
+    pub fn check(&self) -> Result<(), UsageError> {
+        match &self.as_of {
+            Some(date) if !crate::policy::is_valid_date(date) => Err(UsageError(format!(
+                "--as-of {date}: not a valid date (expected YYYY-MM-DD, e.g. 2025-03-01)"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
     /// Load the chosen policy.
     pub fn load(&self) -> anyhow::Result<Policy> {
+        self.check()?;
         let options = LoadOptions {
             as_of: self.as_of.clone(),
         };
-        if let Some(date) = &self.as_of {
-            if !crate::policy::is_valid_date(date) {
-                return Err(UsageError(format!(
-                    "--as-of {date}: not a valid date (expected YYYY-MM-DD, e.g. 2025-03-01)"
-                ))
-                .into());
-            }
-        }
         match &self.policy {
             None => Ok(Policy::default_policy(&options)?),
             Some(path) => load_policy_file(path, &options, false),

@@ -33,7 +33,7 @@ pub fn run(args: SchemaArgs) -> anyhow::Result<ExitStatus> {
 
 /// The `--delimiter` of the template, as a character (shared parsing with `assess`).
 fn parse_delimiter(s: &str) -> Result<char, UsageError> {
-    super::assess::parse_delimiter(s).map(char::from)
+    super::config::parse_delimiter(s).map(char::from)
 }
 
 /// One header line with every input name: the columns a survey must fill.

@@ -11,16 +11,18 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use anyhow::Context;
-use serde_json::json;
 
-use super::assess::{
-    clean_up_on_signals, describe_default, open_input, read_options, thread_count, warn_defaulted,
+use super::assess::open_input;
+use super::common::{
+    clean_up_on_signals, describe_default, hint_if_waiting_on_a_terminal, warn_defaulted,
 };
-use super::{UsageError, ValidateArgs, ValidateFormat};
+use super::config::ValidateConfig;
+use super::wire;
+use super::{ValidateArgs, ValidateFormat};
 use crate::ExitStatus;
-use crate::input::{Reject, RejectCode};
+use crate::input::{Layout, Reject, RejectCode};
 use crate::pipeline::{self, RejectSink};
-use crate::report::outputs::{self, Destination, Output};
+use crate::policy::Policy;
 use crate::report::{self, atomic::AtomicFile};
 
 pub const EXAMPLES: &str = "\
@@ -96,6 +98,16 @@ impl Gather {
     }
 }
 
+impl Tally {
+    fn wire(&self) -> wire::TallyWire<'_> {
+        wire::TallyWire {
+            count: self.count,
+            example: &self.example,
+            first_lines: &self.lines,
+        }
+    }
+}
+
 fn lines_text(t: &Tally) -> String {
     let mut s: Vec<String> = t.lines.iter().map(u64::to_string).collect();
     if t.count > t.lines.len() as u64 {
@@ -104,188 +116,51 @@ fn lines_text(t: &Tally) -> String {
     s.join(", ")
 }
 
-/// `--rejects` against the input and standard output, which always carries
-/// the report (so `--rejects -` has nowhere to go).
-fn check_outputs(args: &ValidateArgs, input_path: &str) -> Result<(), UsageError> {
-    let Some(rejects) = args.rejects.as_deref() else {
-        return Ok(());
-    };
-    if rejects == "-" {
-        return Err(UsageError(
-            "--rejects -: standard output carries the validation report; give the rejects a file (--rejects rejects.csv)".into(),
-        ));
-    }
-    let report = Output {
-        flag: "validate",
-        holds: "the validation report",
-        destination: Destination::Stdout,
-    };
-    let rejects = Output {
-        flag: "--rejects",
-        holds: "the rejects",
-        destination: Destination::File(rejects),
-    };
-    let input = match input_path {
-        "-" => outputs::Input::Stdin,
-        p => outputs::Input::File(p),
-    };
-    outputs::check(input, &[report, rejects]).map_err(|e| UsageError(e.to_string()))
-}
-
 pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     clean_up_on_signals();
-    let input_path = args.file.clone().unwrap_or_else(|| "-".into());
-    let options = read_options(&args.input)?;
-    check_outputs(&args, &input_path)?;
-    let policy = args.policy.load()?;
+    let config = ValidateConfig::from_args(args)?;
+    let input_path = &config.input.path;
+    let policy = config.policy.load()?;
     // The rejects file is created before the first row is read: one that
     // cannot be stops the run before any work.
-    let file = match &args.rejects {
-        Some(p) => {
-            let mut f = AtomicFile::create(Path::new(p))
-                .with_context(|| format!("cannot create rejects file {p}"))?;
-            let mut header = Vec::new();
-            report::write_reject_header(&mut header);
-            f.write_all(&header)
-                .with_context(|| format!("cannot write rejects file {p}"))?;
-            Some((f, Vec::new()))
-        }
-        None => None,
-    };
-    super::assess::hint_if_waiting_on_a_terminal(&input_path);
-    let (source, layout) = open_input(&policy, &input_path, &options)?;
-    if args.format == ValidateFormat::Text {
+    let file = config
+        .rejects
+        .as_deref()
+        .map(open_rejects_file)
+        .transpose()?;
+    hint_if_waiting_on_a_terminal(input_path);
+    let (source, layout) = open_input(&policy, input_path, &config.input.read)?;
+    if config.format == ValidateFormat::Text {
         warn_defaulted(&policy, &source, &layout);
     }
     let mut gather = Gather {
         problems: 0,
         by_code: BTreeMap::new(),
         by_column: BTreeMap::new(),
-        keep: args.examples,
+        keep: config.examples,
         file,
     };
     let name = source.name.clone();
-    let threads = thread_count(args.threads);
-    let run_options = pipeline::Options {
-        threads,
-        chunk_bytes: pipeline::default_chunk_bytes(threads),
-        strict: false,
-        all_errors: !args.first_error,
-    };
-    let totals = pipeline::validate(&policy, &layout, source, &mut gather, &run_options)?;
+    config.threads.warn_if_lowered();
+    let totals = pipeline::validate(&policy, &layout, source, &mut gather, &config.pipeline)?;
     if let Some((mut f, buf)) = gather.file.take() {
         f.write_all(&buf).context("cannot write the rejects")?;
         f.commit().context("cannot write the rejects")?;
     }
 
-    let defaulted: Vec<(String, String)> = layout
-        .defaulted
-        .iter()
-        .map(|n| {
-            let d = policy
-                .input(n)
-                .map_or(String::new(), |i| describe_default(&policy, i));
-            (n.clone(), d)
-        })
-        .collect();
+    let defaulted = defaults_taken(&policy, &layout);
+    let findings = Findings {
+        name: &name,
+        policy: &policy,
+        layout: &layout,
+        totals: &totals,
+        gather: &gather,
+        defaulted: &defaulted,
+    };
     let mut out = io::stdout().lock();
-    match args.format {
-        ValidateFormat::Json => {
-            let tally =
-                |t: &Tally| json!({"count": t.count, "first_lines": t.lines, "example": t.example});
-            let by_code: serde_json::Map<String, serde_json::Value> = gather
-                .by_code
-                .iter()
-                .map(|(c, t)| (c.as_str().to_string(), tally(t)))
-                .collect();
-            let by_column: serde_json::Map<String, serde_json::Value> = gather
-                .by_column
-                .iter()
-                .map(|(c, t)| (c.clone(), tally(t)))
-                .collect();
-            let doc = json!({
-                "file": name,
-                "policy": {"id": policy.meta.id, "version": policy.meta.version, "hash": policy.hash},
-                "rows_read": totals.read,
-                "valid": totals.decided,
-                "rejected": totals.rejected,
-                "blank_rows_skipped": totals.skipped,
-                "problems": gather.problems,
-                "rejects_by_code": by_code,
-                "rejects_by_column": by_column,
-                "defaulted_columns": defaulted.iter().map(|(n, d)| json!({"input": n, "default": d})).collect::<Vec<_>>(),
-                "unused_columns": layout.unused,
-            });
-            writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
-        }
-        ValidateFormat::Text => {
-            writeln!(
-                out,
-                "{name}: {} rows read = {} valid + {} rejected{}",
-                super::grouped(totals.read),
-                super::grouped(totals.decided),
-                super::grouped(totals.rejected),
-                if totals.skipped > 0 {
-                    format!(
-                        "; {} skipped",
-                        super::counted(totals.skipped, "blank row", "blank rows")
-                    )
-                } else {
-                    String::new()
-                }
-            )?;
-            writeln!(
-                out,
-                "policy {} {} (hash {}): {} of {} inputs found in the header",
-                policy.meta.id,
-                policy.meta.version,
-                policy.hash,
-                policy.inputs.len() - layout.defaulted.len(),
-                policy.inputs.len()
-            )?;
-            if !defaulted.is_empty() {
-                writeln!(out, "\nmissing columns (every row takes the default):")?;
-                for (n, d) in &defaulted {
-                    writeln!(out, "  {n:<28} {d}")?;
-                }
-            }
-            if !layout.unused.is_empty() {
-                writeln!(out, "\ncolumns the policy does not use:")?;
-                writeln!(out, "  {}", crate::input::list_names(&layout.unused))?;
-            }
-            if !gather.by_code.is_empty() {
-                if gather.problems > totals.rejected {
-                    writeln!(
-                        out,
-                        "\nrejects by reason (every bad cell of a row: {} in {}):",
-                        super::counted(gather.problems, "problem", "problems"),
-                        super::counted(totals.rejected, "row", "rows")
-                    )?;
-                } else {
-                    writeln!(out, "\nrejects by reason:")?;
-                }
-                for (code, t) in &gather.by_code {
-                    writeln!(
-                        out,
-                        "  {:<18} {:>8}  lines {}",
-                        code.as_str(),
-                        t.count,
-                        lines_text(t)
-                    )?;
-                    writeln!(out, "  {:<18} {:>8}  e.g. {}", "", "", t.example)?;
-                }
-                writeln!(out, "\nrejects by column:")?;
-                for (column, t) in &gather.by_column {
-                    writeln!(
-                        out,
-                        "  {:<28} {:>8}  lines {}",
-                        column,
-                        t.count,
-                        lines_text(t)
-                    )?;
-                }
-            }
-        }
+    match config.format {
+        ValidateFormat::Json => write_json(&mut out, &findings)?,
+        ValidateFormat::Text => write_text(&mut out, &findings)?,
     }
     out.flush()?;
     Ok(if totals.rejected > 0 {
@@ -293,4 +168,155 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// The rejects file, with its header written, and its buffer.
+fn open_rejects_file(path: &str) -> anyhow::Result<(AtomicFile, Vec<u8>)> {
+    let mut file = AtomicFile::create(Path::new(path))
+        .with_context(|| format!("cannot create rejects file {path}"))?;
+    let mut header = Vec::new();
+    report::write_reject_header(&mut header);
+    file.write_all(&header)
+        .with_context(|| format!("cannot write rejects file {path}"))?;
+    Ok((file, Vec::new()))
+}
+
+/// Each policy input missing from the file, and the default every row takes.
+fn defaults_taken(policy: &Policy, layout: &Layout) -> Vec<(String, String)> {
+    layout
+        .defaulted
+        .iter()
+        .map(|n| {
+            let d = policy
+                .input(n)
+                .map_or(String::new(), |i| describe_default(policy, i));
+            (n.clone(), d)
+        })
+        .collect()
+}
+
+/// What `validate` found, for its report.
+struct Findings<'a> {
+    name: &'a str,
+    policy: &'a Policy,
+    layout: &'a Layout,
+    totals: &'a pipeline::Totals,
+    gather: &'a Gather,
+    /// Policy inputs missing from the file, and the default each row takes.
+    defaulted: &'a [(String, String)],
+}
+
+/// The report as JSON (see [`wire::Validation`]).
+fn write_json(out: &mut impl Write, f: &Findings<'_>) -> anyhow::Result<()> {
+    let doc = wire::Validation {
+        blank_rows_skipped: f.totals.skipped,
+        defaulted_columns: f
+            .defaulted
+            .iter()
+            .map(|(n, d)| wire::Defaulted {
+                default: d,
+                input: n,
+            })
+            .collect(),
+        file: f.name,
+        policy: wire::PolicyRef::of(f.policy),
+        problems: f.gather.problems,
+        rejected: f.totals.rejected,
+        rejects_by_code: f
+            .gather
+            .by_code
+            .iter()
+            .map(|(c, t)| (c.as_str(), t.wire()))
+            .collect(),
+        rejects_by_column: f
+            .gather
+            .by_column
+            .iter()
+            .map(|(c, t)| (c.as_str(), t.wire()))
+            .collect(),
+        rows_read: f.totals.read,
+        unused_columns: &f.layout.unused,
+        valid: f.totals.decided,
+    };
+    writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+    Ok(())
+}
+
+/// The report for people.
+fn write_text(out: &mut impl Write, f: &Findings<'_>) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "{}: {} rows read = {} valid + {} rejected{}",
+        f.name,
+        super::grouped(f.totals.read),
+        super::grouped(f.totals.decided),
+        super::grouped(f.totals.rejected),
+        if f.totals.skipped > 0 {
+            format!(
+                "; {} skipped",
+                super::counted(f.totals.skipped, "blank row", "blank rows")
+            )
+        } else {
+            String::new()
+        }
+    )?;
+    writeln!(
+        out,
+        "policy {} {} (hash {}): {} of {} inputs found in the header",
+        f.policy.meta.id,
+        f.policy.meta.version,
+        f.policy.hash,
+        f.policy.inputs.len() - f.layout.defaulted.len(),
+        f.policy.inputs.len()
+    )?;
+    if !f.defaulted.is_empty() {
+        writeln!(out, "\nmissing columns (every row takes the default):")?;
+        for (n, d) in f.defaulted {
+            writeln!(out, "  {n:<28} {d}")?;
+        }
+    }
+    if !f.layout.unused.is_empty() {
+        writeln!(out, "\ncolumns the policy does not use:")?;
+        writeln!(out, "  {}", crate::input::list_names(&f.layout.unused))?;
+    }
+    if !f.gather.by_code.is_empty() {
+        write_reject_tables(out, f)?;
+    }
+    Ok(())
+}
+
+/// Rejects by reason and by column, with the first lines of each.
+fn write_reject_tables(out: &mut impl Write, f: &Findings<'_>) -> anyhow::Result<()> {
+    if f.gather.problems > f.totals.rejected {
+        writeln!(
+            out,
+            "\nrejects by reason (every bad cell of a row: {} in {}):",
+            super::counted(f.gather.problems, "problem", "problems"),
+            super::counted(f.totals.rejected, "row", "rows")
+        )?;
+    } else {
+        writeln!(out, "\nrejects by reason:")?;
+    }
+    for (code, t) in &f.gather.by_code {
+        writeln!(
+            out,
+            "  {:<18} {:>8}  lines {}",
+            code.as_str(),
+            t.count,
+            lines_text(t)
+        )?;
+        writeln!(out, "  {:<18} {:>8}  e.g. {}", "", "", t.example)?;
+    }
+    writeln!(out, "\nrejects by column:")?;
+    for (column, t) in &f.gather.by_column {
+        writeln!(
+            out,
+            "  {:<28} {:>8}  lines {}",
+            column,
+            t.count,
+            lines_text(t)
+        )?;
+    }
+
+    Ok(())
 }

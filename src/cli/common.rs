@@ -1,0 +1,118 @@
+//! Helpers shared by the commands that read a household file (`assess`,
+//! `validate`, `explain`): signals, terminal hints and warnings about the
+//! file's columns. A command module imports these, never another command.
+
+use std::io::{self, IsTerminal, Write};
+#[cfg(unix)]
+use std::sync::Arc;
+
+use crate::input::{self, Layout};
+#[cfg(unix)]
+use crate::report::atomic;
+
+/// On SIGINT and SIGTERM, remove every temporary file (the outputs being
+/// written, the `--budget` copy of standard input) and exit 130 or 143, as a
+/// shell reports a process ended by those signals.
+///
+/// The work is done on a thread of its own (`signal_hook::iterator`): the
+/// signal handler proper only wakes it, since removing files and taking the
+/// registry's lock are not async-signal-safe. The thread removes the files
+/// while holding the registry locked, so a commit under way completes whole
+/// or not at all, and ends the process with `_exit` without unlocking.
+///
+/// SIGXFSZ (a write past `ulimit -f`) is caught too, and nothing more: caught,
+/// it no longer kills the process, the write fails with EFBIG ("File too
+/// large"), and the ordinary error path removes the temporary files and
+/// exits 1.
+#[cfg(unix)]
+pub(super) fn clean_up_on_signals() {
+    use signal_hook::consts::{SIGINT, SIGTERM, SIGXFSZ};
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let caught = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let xfsz = signal_hook::flag::register(SIGXFSZ, caught);
+        let signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]);
+        let started = signals.and_then(|mut signals| {
+            std::thread::Builder::new()
+                .name("signals".into())
+                .spawn(move || {
+                    if let Some(signal) = signals.forever().next() {
+                        let _held = atomic::remove_live_temporaries();
+                        signal_hook::low_level::exit(128 + signal);
+                    }
+                })
+        });
+        if let Err(e) = xfsz.and(started) {
+            writeln!(
+                io::stderr().lock(),
+                "warning: cannot watch for signals ({e}): an interrupted run may leave temporary files"
+            )
+            .ok();
+        }
+    });
+}
+
+/// Signals are not watched outside Unix (Ctrl-C on Windows ends the process
+/// at once; its temporary files stay, named `.NAME.layak-PID-N.tmp`).
+#[cfg(not(unix))]
+pub(super) fn clean_up_on_signals() {}
+
+/// Reading standard input from a terminal looks like a hang: say what is
+/// happening and how to end it (nothing is printed when input is piped).
+pub(super) fn hint_if_waiting_on_a_terminal(input_path: &str) {
+    if input_path == "-" && io::stdin().is_terminal() {
+        let end = if cfg!(windows) {
+            "Ctrl-Z then Enter"
+        } else {
+            "Ctrl-D"
+        };
+        writeln!(
+            io::stderr().lock(),
+            "layak: reading households from standard input; {end} to end, or give a FILE"
+        )
+        .ok();
+    }
+}
+
+/// One warning per policy input missing from the file.
+pub(super) fn warn_defaulted(
+    policy: &crate::policy::Policy,
+    source: &input::Source,
+    layout: &Layout,
+) {
+    let mut stderr = io::stderr().lock();
+    for name in &layout.defaulted {
+        let default = policy
+            .input(name)
+            .map_or(String::new(), |i| describe_default(policy, i));
+        writeln!(
+            stderr,
+            "warning: {}: no column `{name}`; every row uses its default {default}",
+            source.name
+        )
+        .ok();
+    }
+}
+
+/// A policy input's default, as a warning or report shows it.
+pub(super) fn describe_default(
+    policy: &crate::policy::Policy,
+    input: &crate::policy::Input,
+) -> String {
+    use crate::policy::InputType;
+    match input.ty {
+        InputType::Id | InputType::Text => format!("{:?}", input.default_text),
+        InputType::Bool => (if input.default != 0.0 {
+            "true"
+        } else {
+            "false"
+        })
+        .into(),
+        InputType::Enum(e) => policy.enums[usize::from(e)]
+            .values
+            .get(input.default as usize)
+            .cloned()
+            .unwrap_or_default(),
+        _ => input.default.to_string(),
+    }
+}

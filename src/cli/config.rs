@@ -1,0 +1,532 @@
+//! Checked configuration: the clap structs of [`super`] (what the user typed)
+//! turned into the values a command runs with, every usage error (exit 2)
+//! raised here before the policy or any row is read. The split follows
+//! ripgrep's low-level arguments → high-level arguments: a command's `run`
+//! starts from one of these and never looks at its clap struct again.
+//!
+//! What needs the policy or the file's header (`--persons-column`, `--by`,
+//! a `--rename` naming no input) is checked by the command once it has them.
+
+use std::io::{self, IsTerminal, Write};
+
+use super::{
+    AssessArgs, ExplainArgs, ExplainFormat, FormatArg, InputArgs, PolicyArgs, UsageError,
+    ValidateArgs, ValidateFormat,
+};
+use crate::input::{self, ReadOptions};
+use crate::pipeline;
+use crate::report::Format;
+use crate::report::outputs::{self, Destination, Output};
+
+/// The household file and how to read it.
+pub(super) struct InputConfig {
+    /// As typed; `-` is standard input.
+    pub path: String,
+    pub read: ReadOptions,
+}
+
+impl InputConfig {
+    /// The file (`-` or nothing: standard input) and its read options.
+    fn new(file: Option<String>, args: &InputArgs) -> Result<InputConfig, UsageError> {
+        Ok(InputConfig {
+            path: file.unwrap_or_else(|| "-".into()),
+            read: read_options(args)?,
+        })
+    }
+}
+
+/// `layak assess`, checked.
+pub(super) struct AssessConfig {
+    pub input: InputConfig,
+    pub policy: PolicyArgs,
+    pub format: Format,
+    pub outputs: OutputPlan,
+    /// `--budget`, in whole currency units a month.
+    pub budget: Option<u64>,
+    pub summary: SummaryConfig,
+    pub threads: Threads,
+    pub pipeline: pipeline::Options,
+    pub quiet: bool,
+}
+
+/// What shapes the summary; `--by` and `--persons-column` are resolved once
+/// the policy and the header are known.
+pub(super) struct SummaryConfig {
+    pub by: Option<String>,
+    pub max_groups: Option<usize>,
+    pub persons_column: Option<String>,
+    /// Poverty measures count persons (not `--unweighted`).
+    pub weighted: bool,
+    /// The short summary on standard error: `--summary -`, or standard error
+    /// is a terminal and not `--quiet`.
+    pub human: bool,
+}
+
+impl AssessConfig {
+    /// Check what the user typed, in the order the checks have always run
+    /// (the first usage error found is the one reported).
+    pub fn from_args(args: AssessArgs) -> Result<AssessConfig, UsageError> {
+        let input_path = args.file.clone().unwrap_or_else(|| "-".into());
+        let outputs = OutputPlan::new(&args, &input_path)?;
+        let input = InputConfig::new(args.file, &args.input)?;
+        let format = match (args.format, &args.output) {
+            (Some(FormatArg::Csv), _) => Format::Csv,
+            (Some(FormatArg::Json), _) => Format::Json,
+            (Some(FormatArg::Ndjson), _) => Format::Ndjson,
+            (None, Some(path)) => Format::from_path(path).unwrap_or(Format::Csv),
+            (None, None) => Format::Csv,
+        };
+        let budget = args.budget.as_deref().map(parse_budget).transpose()?;
+        args.policy.check()?;
+        let human =
+            args.summary.as_deref() == Some("-") || (io::stderr().is_terminal() && !args.quiet);
+        let threads = Threads::resolve(args.threads);
+        let pipeline = pipeline::Options {
+            threads: threads.count,
+            strict: args.strict,
+            chunk_bytes: args.chunk_bytes.map_or_else(
+                || pipeline::default_chunk_bytes(threads.count),
+                |b| b as usize,
+            ),
+            all_errors: false,
+        };
+        Ok(AssessConfig {
+            input,
+            policy: args.policy,
+            format,
+            outputs,
+            budget,
+            summary: SummaryConfig {
+                by: args.by,
+                max_groups: args.max_groups.map(|n| n as usize),
+                persons_column: args.persons_column,
+                weighted: !args.unweighted,
+                human,
+            },
+            threads,
+            pipeline,
+            quiet: args.quiet,
+        })
+    }
+
+    /// Is a summary computed: for a file, or for standard error?
+    pub fn wants_summary(&self) -> bool {
+        self.summary.human || self.outputs.summary.is_some()
+    }
+}
+
+/// Where one output of `assess` goes, owned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Target {
+    Stdout,
+    File(String),
+}
+
+impl Target {
+    pub fn destination(&self) -> Destination<'_> {
+        match self {
+            Target::Stdout => Destination::Stdout,
+            Target::File(p) => Destination::File(p),
+        }
+    }
+}
+
+/// Where each output of `assess` goes, as typed and checked.
+pub(super) struct OutputPlan {
+    pub decisions: Target,
+    /// `None`: the first rejects are listed on standard error.
+    pub rejects: Option<Target>,
+    /// A JSON summary file (`--summary -` is the human summary on standard error).
+    pub summary: Option<String>,
+}
+
+impl OutputPlan {
+    /// Give `-` its meaning for each output flag, and check every output path
+    /// against the others, the input and standard output before anything is
+    /// created or read. `-o -` and `--rejects -` are standard output (only one of
+    /// them may have it); `--summary -` is the short summary on standard error.
+    fn new(args: &AssessArgs, input_path: &str) -> Result<OutputPlan, UsageError> {
+        // Options that only shape the summary say so, rather than clap's usage line.
+        if args.summary.is_none() {
+            let summary_only = [
+                ("--by", args.by.is_some()),
+                ("--unweighted", args.unweighted),
+                ("--persons-column", args.persons_column.is_some()),
+            ];
+            if let Some((flag, _)) = summary_only.iter().find(|(_, given)| *given) {
+                return Err(UsageError(format!(
+                    "{flag} needs --summary: it shapes the summary (--summary FILE for JSON, --summary - for a short one on standard error)"
+                )));
+            }
+        }
+        let decisions = match args.output.as_deref() {
+            None | Some("-") => Target::Stdout,
+            Some(p) => Target::File(p.to_string()),
+        };
+        let rejects = match args.rejects.as_deref() {
+            None => None,
+            Some("-") if decisions == Target::Stdout => {
+                return Err(UsageError(
+                    "--rejects -: standard output already carries the decisions; give the rejects a file (--rejects rejects.csv) or the decisions one (-o decisions.csv)".into(),
+                ));
+            }
+            Some("-") => Some(Target::Stdout),
+            Some(p) => Some(Target::File(p.to_string())),
+        };
+        let summary = args.summary.clone().filter(|s| s != "-");
+        let plan = OutputPlan {
+            decisions,
+            rejects,
+            summary,
+        };
+        let mut outputs = vec![Output {
+            flag: "-o",
+            holds: "the decisions",
+            destination: plan.decisions.destination(),
+        }];
+        if let Some(rejects) = &plan.rejects {
+            outputs.push(Output {
+                flag: "--rejects",
+                holds: "the rejects",
+                destination: rejects.destination(),
+            });
+        }
+        if let Some(p) = &plan.summary {
+            outputs.push(Output {
+                flag: "--summary",
+                holds: "the summary",
+                destination: Destination::File(p),
+            });
+        }
+        outputs::check(input_of(input_path), &outputs).map_err(|e| UsageError(e.to_string()))?;
+        Ok(plan)
+    }
+
+    /// The outputs written as files, as the user typed them (`--rejects r.csv`).
+    pub fn files(&self) -> Vec<String> {
+        let mut files = Vec::new();
+        if let Target::File(p) = &self.decisions {
+            files.push(format!("-o {p}"));
+        }
+        if let Some(Target::File(p)) = &self.rejects {
+            files.push(format!("--rejects {p}"));
+        }
+        if let Some(p) = &self.summary {
+            files.push(format!("--summary {p}"));
+        }
+        files
+    }
+}
+
+/// The input, as the output checks see it.
+fn input_of(path: &str) -> outputs::Input<'_> {
+    match path {
+        "-" => outputs::Input::Stdin,
+        p => outputs::Input::File(p),
+    }
+}
+
+/// `layak validate`, checked.
+pub(super) struct ValidateConfig {
+    pub input: InputConfig,
+    pub policy: PolicyArgs,
+    pub format: ValidateFormat,
+    /// The rejects file (never standard output, which carries the report).
+    pub rejects: Option<String>,
+    /// How many line numbers to list per reason and per column.
+    pub examples: usize,
+    pub threads: Threads,
+    pub pipeline: pipeline::Options,
+}
+
+impl ValidateConfig {
+    pub fn from_args(args: ValidateArgs) -> Result<ValidateConfig, UsageError> {
+        let input = InputConfig::new(args.file, &args.input)?;
+        check_validate_rejects(args.rejects.as_deref(), &input.path)?;
+        args.policy.check()?;
+        let threads = Threads::resolve(args.threads);
+        let pipeline = pipeline::Options {
+            threads: threads.count,
+            chunk_bytes: pipeline::default_chunk_bytes(threads.count),
+            strict: false,
+            all_errors: !args.first_error,
+        };
+        Ok(ValidateConfig {
+            input,
+            policy: args.policy,
+            format: args.format,
+            rejects: args.rejects,
+            examples: args.examples,
+            threads,
+            pipeline,
+        })
+    }
+}
+
+/// `--rejects` against the input and standard output, which always carries
+/// the report (so `--rejects -` has nowhere to go).
+fn check_validate_rejects(rejects: Option<&str>, input_path: &str) -> Result<(), UsageError> {
+    let Some(rejects) = rejects else {
+        return Ok(());
+    };
+    if rejects == "-" {
+        return Err(UsageError(
+            "--rejects -: standard output carries the validation report; give the rejects a file (--rejects rejects.csv)".into(),
+        ));
+    }
+    let report = Output {
+        flag: "validate",
+        holds: "the validation report",
+        destination: Destination::Stdout,
+    };
+    let rejects = Output {
+        flag: "--rejects",
+        holds: "the rejects",
+        destination: Destination::File(rejects),
+    };
+    outputs::check(input_of(input_path), &[report, rejects]).map_err(|e| UsageError(e.to_string()))
+}
+
+/// `layak explain`, checked.
+pub(super) struct ExplainConfig {
+    pub input: InputConfig,
+    pub policy: PolicyArgs,
+    pub format: ExplainFormat,
+    pub household: Household,
+}
+
+/// Which household to explain.
+pub(super) enum Household {
+    Id(String),
+    /// The line on which its row starts.
+    Line(u64),
+}
+
+impl ExplainConfig {
+    pub fn from_args(args: ExplainArgs) -> Result<ExplainConfig, UsageError> {
+        let input = InputConfig::new(Some(args.file), &args.input)?;
+        // clap lets only one of the two through.
+        let household = match (args.id, args.line) {
+            (_, Some(line)) => Household::Line(line),
+            (Some(id), None) => Household::Id(id),
+            (None, None) => {
+                return Err(UsageError(
+                    "give the household with --id ID or --line N".into(),
+                ));
+            }
+        };
+        args.policy.check()?;
+        Ok(ExplainConfig {
+            input,
+            policy: args.policy,
+            format: args.format,
+            household,
+        })
+    }
+}
+
+/// `5000000` or `5_000_000`: whole currency units.
+fn parse_budget(s: &str) -> Result<u64, UsageError> {
+    let digits: String = s.trim().chars().filter(|&c| c != '_').collect();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(UsageError(format!(
+            "--budget {s:?}: expected a monthly amount in whole currency units, digits only (`_` may group them), e.g. 5000000 or 5_000_000"
+        )));
+    }
+    digits
+        .parse()
+        .map_err(|_| UsageError(format!("--budget {s}: too large")))
+}
+
+/// Delimiter and renames as typed, checked before any row is read.
+pub(super) fn read_options(args: &InputArgs) -> Result<ReadOptions, UsageError> {
+    let delimiter = args.delimiter.as_deref().map(parse_delimiter).transpose()?;
+    let renames = args
+        .rename
+        .iter()
+        .map(|r| input::parse_rename(r).map_err(|e| UsageError(e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ReadOptions {
+        delimiter,
+        renames,
+        max_field_bytes: args
+            .max_field_bytes
+            .map_or(input::DEFAULT_MAX_FIELD_BYTES, |n| {
+                usize::try_from(n).unwrap_or(usize::MAX)
+            }),
+    })
+}
+
+/// `--delimiter` as typed: one ASCII character, or `tab`.
+pub(super) fn parse_delimiter(s: &str) -> Result<u8, UsageError> {
+    match s {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if s.len() == 1 && s.is_ascii() && !matches!(s, "\"" | "\n" | "\r") => {
+            Ok(s.as_bytes()[0])
+        }
+        _ => Err(UsageError(format!(
+            "--delimiter {s:?}: expected one ASCII character such as `,` `;` `|`, or `tab`"
+        ))),
+    }
+}
+
+/// At most this many worker threads per core: more add only memory (a stack
+/// and a chunk in flight each) and contention, never speed.
+const MAX_THREADS_PER_CORE: usize = 4;
+
+/// The worker threads for `--threads`: every core by default; a request above
+/// [`MAX_THREADS_PER_CORE`] per core is lowered (the output is the same for
+/// any count, so only speed and memory could differ).
+pub(super) struct Threads {
+    pub count: usize,
+    /// The count asked for and the cores here, when it was lowered.
+    lowered: Option<(usize, usize)>,
+}
+
+impl Threads {
+    fn resolve(requested: Option<u16>) -> Threads {
+        let cores = pipeline::default_threads();
+        let most = cores.saturating_mul(MAX_THREADS_PER_CORE);
+        match requested.map(usize::from) {
+            None => Threads {
+                count: cores,
+                lowered: None,
+            },
+            Some(n) if n > most => Threads {
+                count: most,
+                lowered: Some((n, cores)),
+            },
+            Some(n) => Threads {
+                count: n,
+                lowered: None,
+            },
+        }
+    }
+
+    /// Say so when `--threads` was lowered. The commands call this after the
+    /// warnings about the file's header, where it has always been printed.
+    pub fn warn_if_lowered(&self) {
+        if let Some((asked, cores)) = self.lowered {
+            writeln!(
+                io::stderr().lock(),
+                "warning: --threads {asked} is more than {MAX_THREADS_PER_CORE} per core; using {} ({cores} {} here)",
+                self.count,
+                if cores == 1 { "core" } else { "cores" }
+            )
+            .ok();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn command(args: &[&str]) -> Command {
+        let line = ["layak"].iter().chain(args);
+        match Cli::try_parse_from(line) {
+            Ok(cli) => cli.command,
+            Err(e) => panic!("{args:?} does not parse: {e}"),
+        }
+    }
+
+    fn assess(args: &[&str]) -> Result<AssessConfig, UsageError> {
+        let mut line = vec!["assess"];
+        line.extend_from_slice(args);
+        match command(&line) {
+            Command::Assess(a) => AssessConfig::from_args(a),
+            _ => unreachable!("an assess command line"),
+        }
+    }
+
+    fn error(result: Result<AssessConfig, UsageError>) -> String {
+        match result {
+            Ok(_) => panic!("expected a usage error"),
+            Err(e) => e.0,
+        }
+    }
+
+    #[test]
+    fn the_format_follows_the_output_extension_unless_given() {
+        assert_eq!(
+            assess(&["in.csv"]).map(|c| c.format).ok(),
+            Some(Format::Csv)
+        );
+        let json = assess(&["in.csv", "-o", "out.json"]).map(|c| c.format);
+        assert_eq!(json.ok(), Some(Format::Json));
+        let given = assess(&["in.csv", "-o", "out.json", "-f", "ndjson"]).map(|c| c.format);
+        assert_eq!(given.ok(), Some(Format::Ndjson));
+    }
+
+    #[test]
+    fn dash_means_standard_output_or_the_short_summary() {
+        let config = assess(&["-o", "d.csv", "--rejects", "-", "--summary", "-"]);
+        let Ok(config) = config else {
+            panic!("a valid command line")
+        };
+        assert_eq!(config.input.path, "-");
+        assert_eq!(config.outputs.decisions, Target::File("d.csv".into()));
+        assert_eq!(config.outputs.rejects, Some(Target::Stdout));
+        assert_eq!(config.outputs.summary, None);
+        assert!(config.summary.human && config.wants_summary());
+        assert_eq!(config.outputs.files(), ["-o d.csv"]);
+    }
+
+    #[test]
+    fn usage_errors_come_before_any_file_is_read() {
+        assert!(error(assess(&["--rejects", "-"])).starts_with("--rejects -: standard output"));
+        assert!(error(assess(&["--by", "region"])).starts_with("--by needs --summary"));
+        assert!(error(assess(&["--budget", "5x"])).starts_with("--budget \"5x\""));
+        assert!(error(assess(&["--as-of", "2020-13-01"])).starts_with("--as-of 2020-13-01"));
+        // The output plan is checked first, as it always was.
+        let both = error(assess(&["--rejects", "-", "-d", "xx"]));
+        assert!(both.starts_with("--rejects -"), "{both}");
+    }
+
+    #[test]
+    fn budget_takes_whole_units_with_underscores() {
+        let budget = assess(&["--budget", "5_000_000"]).map(|c| c.budget);
+        assert_eq!(budget.ok(), Some(Some(5_000_000)));
+        assert!(error(assess(&["--budget", "99999999999999999999999"])).ends_with("too large"));
+    }
+
+    #[test]
+    fn threads_within_the_cap_are_kept() {
+        let Ok(config) = assess(&["-j", "1"]) else {
+            panic!("a valid command line")
+        };
+        assert_eq!((config.threads.count, config.pipeline.threads), (1, 1));
+        assert!(config.threads.lowered.is_none());
+        let many = Threads::resolve(Some(u16::MAX));
+        assert_eq!(
+            many.count,
+            pipeline::default_threads() * MAX_THREADS_PER_CORE
+        );
+        assert!(many.lowered.is_some());
+    }
+
+    #[test]
+    fn explain_needs_an_id_or_a_line() {
+        let Command::Explain(args) = command(&["explain", "in.csv"]) else {
+            unreachable!("an explain command line")
+        };
+        let Err(e) = ExplainConfig::from_args(args) else {
+            panic!("expected a usage error")
+        };
+        assert_eq!(e.0, "give the household with --id ID or --line N");
+    }
+
+    #[test]
+    fn validate_refuses_rejects_on_standard_output() {
+        let Command::Validate(args) = command(&["validate", "in.csv", "--rejects", "-"]) else {
+            unreachable!("a validate command line")
+        };
+        let Err(e) = ValidateConfig::from_args(args) else {
+            panic!("expected a usage error")
+        };
+        assert!(e.0.starts_with("--rejects -: standard output carries"));
+    }
+}
