@@ -47,15 +47,15 @@ impl BinaryOp {
             BinaryOp::Add => a + b,
             BinaryOp::Sub => a - b,
             BinaryOp::Mul => a * b,
-            BinaryOp::Div => div_f(a, b),
-            BinaryOp::Lt => lt_f(a, b),
-            BinaryOp::Le => le_f(a, b),
-            BinaryOp::Gt => gt_f(a, b),
-            BinaryOp::Ge => ge_f(a, b),
-            BinaryOp::EqTol => eq_tol_f(a, b),
-            BinaryOp::NeTol => ne_tol_f(a, b),
-            BinaryOp::Eq => eq_f(a, b),
-            BinaryOp::Ne => ne_f(a, b),
+            BinaryOp::Div => div_value(a, b),
+            BinaryOp::Lt => lt_value(a, b),
+            BinaryOp::Le => le_value(a, b),
+            BinaryOp::Gt => gt_value(a, b),
+            BinaryOp::Ge => ge_value(a, b),
+            BinaryOp::EqTol => eq_tol_value(a, b),
+            BinaryOp::NeTol => ne_tol_value(a, b),
+            BinaryOp::Eq => eq_value(a, b),
+            BinaryOp::Ne => ne_value(a, b),
         }
     }
 }
@@ -64,7 +64,7 @@ impl UnaryOp {
     pub(crate) fn apply(self, x: f64) -> f64 {
         match self {
             UnaryOp::Neg => -x,
-            UnaryOp::Not => not_f(x),
+            UnaryOp::Not => not_value(x),
             UnaryOp::Floor => x.floor(),
             UnaryOp::Ceil => x.ceil(),
             UnaryOp::Abs => x.abs(),
@@ -73,14 +73,17 @@ impl UnaryOp {
     }
 }
 
+/// A boolean as the language's value: 1 or 0.
 #[inline]
-pub(crate) fn b2f(b: bool) -> f64 {
+pub(crate) fn bool_value(b: bool) -> f64 {
     if b { 1.0 } else { 0.0 }
 }
 
 // Undefined values propagate instead of turning into a silent `false`:
 // a comparison, `not` or membership test on NaN gives NaN, and so does a
 // division by zero. The engine rejects a row whose decision meets a NaN.
+// The `*_value` functions are the operators as values (1, 0 or NaN); the
+// `bool` ones below them are the tolerant comparisons themselves.
 
 /// A comparison's result: NaN when an operand is NaN.
 #[inline(always)]
@@ -95,54 +98,54 @@ fn checked(r: bool, a: f64, b: f64) -> f64 {
 }
 
 #[inline(always)]
-pub(crate) fn lt_f(a: f64, b: f64) -> f64 {
+pub(crate) fn lt_value(a: f64, b: f64) -> f64 {
     checked(lt(a, b), a, b)
 }
 #[inline(always)]
-pub(crate) fn le_f(a: f64, b: f64) -> f64 {
+pub(crate) fn le_value(a: f64, b: f64) -> f64 {
     checked(le(a, b), a, b)
 }
 #[inline(always)]
-pub(crate) fn gt_f(a: f64, b: f64) -> f64 {
+pub(crate) fn gt_value(a: f64, b: f64) -> f64 {
     checked(gt(a, b), a, b)
 }
 #[inline(always)]
-pub(crate) fn ge_f(a: f64, b: f64) -> f64 {
+pub(crate) fn ge_value(a: f64, b: f64) -> f64 {
     checked(ge(a, b), a, b)
 }
 #[inline(always)]
-pub(crate) fn eq_tol_f(a: f64, b: f64) -> f64 {
+pub(crate) fn eq_tol_value(a: f64, b: f64) -> f64 {
     checked(eq_tol(a, b), a, b)
 }
 #[inline(always)]
-pub(crate) fn ne_tol_f(a: f64, b: f64) -> f64 {
+pub(crate) fn ne_tol_value(a: f64, b: f64) -> f64 {
     checked(!eq_tol(a, b), a, b)
 }
 #[inline(always)]
-pub(crate) fn eq_f(a: f64, b: f64) -> f64 {
+pub(crate) fn eq_value(a: f64, b: f64) -> f64 {
     checked(a == b, a, b)
 }
 #[inline(always)]
-pub(crate) fn ne_f(a: f64, b: f64) -> f64 {
+pub(crate) fn ne_value(a: f64, b: f64) -> f64 {
     checked(a != b && !a.is_nan() && !b.is_nan(), a, b)
 }
 /// `not x`: NaN stays NaN.
 #[inline(always)]
-pub(crate) fn not_f(x: f64) -> f64 {
-    if x.is_nan() { x } else { b2f(x == 0.0) }
+pub(crate) fn not_value(x: f64) -> f64 {
+    if x.is_nan() { x } else { bool_value(x == 0.0) }
 }
 /// `a / b`: NaN when `b` is zero (a division by zero is undefined, not infinite).
 #[inline(always)]
-pub(crate) fn div_f(a: f64, b: f64) -> f64 {
+pub(crate) fn div_value(a: f64, b: f64) -> f64 {
     if b == 0.0 { f64::NAN } else { a / b }
 }
 /// Membership as a value: NaN when `x` is NaN.
 #[inline(always)]
-pub(crate) fn member_f(x: f64, items: &[f64], tolerant: bool) -> f64 {
+pub(crate) fn member_value(x: f64, items: &[f64], tolerant: bool) -> f64 {
     if x.is_nan() {
         x
     } else {
-        b2f(member(x, items, tolerant))
+        bool_value(member(x, items, tolerant))
     }
 }
 

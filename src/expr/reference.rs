@@ -7,7 +7,7 @@
 //! property tests and the `expr` fuzz target check that both give the same
 //! bits. It shares only the scalar operators (`ops.rs`) with the tree.
 
-use super::ops::{max_nan, member_f, min_nan};
+use super::ops::{max_nan, member_value, min_nan};
 use super::typed::{TypedExpr, TypedKind};
 
 /// The value of `t` for the row in `slots`; a slot beyond `slots` reads NaN.
@@ -50,7 +50,7 @@ pub(crate) fn eval(t: &TypedExpr, slots: &[f64]) -> f64 {
             tolerant,
         } => {
             let values: Vec<f64> = items.iter().map(|item| eval(item, slots)).collect();
-            member_f(eval(value, slots), &values, *tolerant)
+            member_value(eval(value, slots), &values, *tolerant)
         }
         TypedKind::Extreme(is_max, args) => {
             let pick = if *is_max { max_nan } else { min_nan };

@@ -23,8 +23,8 @@ use std::sync::Arc;
 use super::EPSILON;
 use super::exact::{NEAR, mark_close, near_rounding, near_whole};
 use super::ops::{
-    BinaryOp, UnaryOp, b2f, div_f, eq_f, eq_tol, eq_tol_f, ge_f, gt_f, le_f, lt_f, max_nan,
-    min_nan, ne_f, ne_tol_f, not_f, round_scaled,
+    BinaryOp, UnaryOp, bool_value, div_value, eq_tol, eq_tol_value, eq_value, ge_value, gt_value,
+    le_value, lt_value, max_nan, min_nan, ne_tol_value, ne_value, not_value, round_scaled,
 };
 use super::typed::{TypedExpr, TypedKind};
 
@@ -135,15 +135,15 @@ fn bin_band<const OP: u8, const MARK: bool>(a: f64, b: f64, band: f64) -> f64 {
         ADD => a + b,
         SUB => a - b,
         MUL => a * b,
-        DIV => div_f(a, b),
-        LT => lt_f(a, b),
-        LE => le_f(a, b),
-        GT => gt_f(a, b),
-        GE => ge_f(a, b),
-        EQ_TOL => eq_tol_f(a, b),
-        NE_TOL => ne_tol_f(a, b),
-        EQ => eq_f(a, b),
-        _ => ne_f(a, b),
+        DIV => div_value(a, b),
+        LT => lt_value(a, b),
+        LE => le_value(a, b),
+        GT => gt_value(a, b),
+        GE => ge_value(a, b),
+        EQ_TOL => eq_tol_value(a, b),
+        NE_TOL => ne_tol_value(a, b),
+        EQ => eq_value(a, b),
+        _ => ne_value(a, b),
     }
 }
 
@@ -210,7 +210,7 @@ fn test_value(t: &Node, s: &[f64]) -> f64 {
     if v.is_nan() {
         v
     } else {
-        b2f((v >= t.x && v <= t.y) != (t.b & NEGATE_TEST != 0))
+        bool_value((v >= t.x && v <= t.y) != (t.b & NEGATE_TEST != 0))
     }
 }
 
@@ -230,7 +230,7 @@ fn tol_test(t: &Node, _: &[Node], s: &[f64]) -> f64 {
     } else {
         v >= t.x
     };
-    b2f(holds != (t.b & NEGATE_TEST != 0))
+    bool_value(holds != (t.b & NEGATE_TEST != 0))
 }
 
 /// Bits of a test node's `b`: the result is negated; the test is a
@@ -283,7 +283,7 @@ fn neg(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     -operand(n, t.a, s)
 }
 fn not(t: &Node, n: &[Node], s: &[f64]) -> f64 {
-    not_f(operand(n, t.a, s))
+    not_value(operand(n, t.a, s))
 }
 /// `floor` and `ceil` of a value within rounding error of a whole number
 /// (a whole number included) mark the row for exact evaluation.
@@ -395,7 +395,7 @@ fn in_slot_consts<const TOLERANT: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 
         return x;
     }
     let (_, list) = items(n, t.b);
-    b2f(list.iter().any(|it| same::<TOLERANT>(x, it.x)))
+    bool_value(list.iter().any(|it| same::<TOLERANT>(x, it.x)))
 }
 /// `value in [items]`: the value `a` back.
 fn in_value_items<const TOLERANT: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
@@ -409,7 +409,7 @@ fn in_value_items<const TOLERANT: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 
         .enumerate()
         .any(|(k, it)| it.b == 0 && same::<TOLERANT>(x, item(n, start + k, s)))
         || list.iter().any(|it| it.b == 1 && same::<TOLERANT>(x, it.x));
-    b2f(found)
+    bool_value(found)
 }
 /// `min`/`max` of the items, first to last.
 fn extreme<const MAX: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {

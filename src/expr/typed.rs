@@ -3,7 +3,7 @@
 //! and its constant folding. Every evaluator (the node tree, the exact
 //! rationals, the reference interpreter) is built from the folded form.
 
-use super::ops::{BinaryOp, UnaryOp, b2f, max_nan, member_f, min_nan};
+use super::ops::{BinaryOp, UnaryOp, bool_value, max_nan, member_value, min_nan};
 use super::{Span, Type};
 
 /// A type-checked node: every name resolved, every operator specialised to its
@@ -102,7 +102,7 @@ fn fold_logic(and: bool, a: TypedExpr, b: TypedExpr, ty: Type, span: Span) -> Ty
     let b = fold(b);
     // The value that decides the result on its own: false for `and`, true for `or`.
     let decides = |v: f64| (v != 0.0) != and;
-    let decided = TypedExpr::new(TypedKind::Const(b2f(!and)), ty, span);
+    let decided = TypedExpr::new(TypedKind::Const(bool_value(!and)), ty, span);
     match (constant(&a), constant(&b)) {
         // Undefined stays undefined, as at run time.
         (Some(x), _) if x.is_nan() => a,
@@ -145,7 +145,7 @@ fn fold_in(value: TypedExpr, items: Vec<TypedExpr>, tolerant: bool) -> TypedKind
     let items: Vec<TypedExpr> = items.into_iter().map(fold).collect();
     let values: Option<Vec<f64>> = items.iter().map(constant).collect();
     match (constant(&value), values) {
-        (Some(x), Some(values)) => TypedKind::Const(member_f(x, &values, tolerant)),
+        (Some(x), Some(values)) => TypedKind::Const(member_value(x, &values, tolerant)),
         _ => TypedKind::In {
             value: Box::new(value),
             items,
