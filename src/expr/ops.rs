@@ -86,7 +86,7 @@ pub(crate) fn bool_value(b: bool) -> f64 {
 // `bool` ones below them are the tolerant comparisons themselves.
 
 /// A comparison's result: NaN when an operand is NaN.
-#[inline(always)]
+#[inline]
 fn checked(r: bool, a: f64, b: f64) -> f64 {
     if r {
         1.0
@@ -97,50 +97,50 @@ fn checked(r: bool, a: f64, b: f64) -> f64 {
     }
 }
 
-#[inline(always)]
+#[inline]
 pub(crate) fn lt_value(a: f64, b: f64) -> f64 {
     checked(lt(a, b), a, b)
 }
-#[inline(always)]
+#[inline]
 pub(crate) fn le_value(a: f64, b: f64) -> f64 {
     checked(le(a, b), a, b)
 }
-#[inline(always)]
+#[inline]
 pub(crate) fn gt_value(a: f64, b: f64) -> f64 {
     checked(gt(a, b), a, b)
 }
-#[inline(always)]
+#[inline]
 pub(crate) fn ge_value(a: f64, b: f64) -> f64 {
     checked(ge(a, b), a, b)
 }
-#[inline(always)]
+#[inline]
 pub(crate) fn eq_tol_value(a: f64, b: f64) -> f64 {
     checked(eq_tol(a, b), a, b)
 }
-#[inline(always)]
+#[inline]
 pub(crate) fn ne_tol_value(a: f64, b: f64) -> f64 {
     checked(!eq_tol(a, b), a, b)
 }
-#[inline(always)]
+#[inline]
 pub(crate) fn eq_value(a: f64, b: f64) -> f64 {
     checked(a == b, a, b)
 }
-#[inline(always)]
+#[inline]
 pub(crate) fn ne_value(a: f64, b: f64) -> f64 {
     checked(a != b && !a.is_nan() && !b.is_nan(), a, b)
 }
 /// `not x`: NaN stays NaN.
-#[inline(always)]
+#[inline]
 pub(crate) fn not_value(x: f64) -> f64 {
     if x.is_nan() { x } else { bool_value(x == 0.0) }
 }
 /// `a / b`: NaN when `b` is zero (a division by zero is undefined, not infinite).
-#[inline(always)]
+#[inline]
 pub(crate) fn div_value(a: f64, b: f64) -> f64 {
     if b == 0.0 { f64::NAN } else { a / b }
 }
 /// Membership as a value: NaN when `x` is NaN.
-#[inline(always)]
+#[inline]
 pub(crate) fn member_value(x: f64, items: &[f64], tolerant: bool) -> f64 {
     if x.is_nan() {
         x
