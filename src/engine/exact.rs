@@ -19,7 +19,9 @@ use std::cmp::Ordering;
 
 use super::{Engine, EvalError, Scratch, Status, Step};
 use crate::expr::Type;
-use crate::expr::exact::{self as x, ExactSlots, Overflow, Q, Val, faithful_f64, near_rounding};
+use crate::expr::exact::{
+    self as x, ExactSlots, Overflow, Rational, Val, faithful_f64, near_rounding,
+};
 use crate::policy::{InputType, Period, Policy, Segment};
 
 type Res<T> = Result<T, Overflow>;
@@ -204,7 +206,7 @@ impl ExactSlots for ExactRow<'_> {
 }
 
 fn truth(b: bool) -> Val {
-    Some(if b { Q::ONE } else { Q::ZERO })
+    Some(if b { Rational::ONE } else { Rational::ZERO })
 }
 
 impl ExactRow<'_> {
@@ -231,7 +233,7 @@ impl ExactRow<'_> {
                 let Some(dep) = &p.deprivation else {
                     return Ok(None);
                 };
-                let mut score = Q::ZERO;
+                let mut score = Rational::ZERO;
                 for ind in &dep.indicators {
                     match self.slot(ind.slot)? {
                         Some(v) if !v.is_zero() => {
@@ -264,7 +266,7 @@ impl ExactRow<'_> {
                 } else {
                     0
                 };
-                Ok(Some(Q::int(status)))
+                Ok(Some(Rational::int(status)))
             }
         }
     }
@@ -287,10 +289,10 @@ fn undefined_condition(what: String) -> EvalError {
 /// A program's outcome, exact, before it is written back.
 #[derive(Debug, Clone)]
 struct Outcome {
-    amount: Q,
-    capped_from: Option<Q>,
-    duration: Option<Q>,
-    starts_after: Option<Q>,
+    amount: Rational,
+    capped_from: Option<Rational>,
+    duration: Option<Rational>,
+    starts_after: Option<Rational>,
     status: Status,
 }
 
@@ -372,7 +374,7 @@ impl<'p> Engine<'p> {
         s.exact.clear();
         // Program flags are set below as each program is decided.
         for prog in &p.programs {
-            s.exact.set(prog.granted_slot, Some(Q::ZERO));
+            s.exact.set(prog.granted_slot, Some(Rational::ZERO));
         }
         let mut row = self.exact_row(&s.slots, &mut s.exact);
 
@@ -412,7 +414,7 @@ impl<'p> Engine<'p> {
         decided.clear();
         for (prog, rules) in p.programs.iter().zip(&r.programs) {
             let mut out = Outcome {
-                amount: Q::ZERO,
+                amount: Rational::ZERO,
                 capped_from: None,
                 duration: None,
                 starts_after: None,
@@ -451,7 +453,7 @@ impl<'p> Engine<'p> {
                     }
                     Some(a) => a,
                 };
-                out.amount = amount.round_scaled(Q::ONE)?;
+                out.amount = amount.round_scaled(Rational::ONE)?;
                 if let Some(d) = &prog.duration_months {
                     match months(d.eval_exact(&mut row)?, || {
                         format!("the duration of {}", prog.id)
@@ -477,7 +479,11 @@ impl<'p> Engine<'p> {
             let granted = out.status == Status::Granted;
             row.memo.set(
                 rules.granted_slot,
-                Some(if granted { Q::ONE } else { Q::ZERO }),
+                Some(if granted {
+                    Rational::ONE
+                } else {
+                    Rational::ZERO
+                }),
             );
             decided.push(out);
         }
@@ -490,7 +496,7 @@ impl<'p> Engine<'p> {
                 return Ok(Err(undefined("the household monthly cap".into())));
             };
             cap_value = Some(cap);
-            let mut total = Q::ZERO;
+            let mut total = Rational::ZERO;
             for (rules, out) in r.programs.iter().zip(&decided) {
                 if rules.period == Period::Month && out.status == Status::Granted {
                     total = total.checked_add(out.amount)?;
@@ -498,12 +504,12 @@ impl<'p> Engine<'p> {
             }
             let mut excess = total.checked_sub(cap)?;
             for (rules, out) in r.programs.iter().zip(decided.iter_mut()).rev() {
-                if excess.checked_cmp(Q::ZERO)? != Ordering::Greater {
+                if excess.checked_cmp(Rational::ZERO)? != Ordering::Greater {
                     break;
                 }
                 if rules.period != Period::Month
                     || out.status != Status::Granted
-                    || out.amount.checked_cmp(Q::ZERO)? != Ordering::Greater
+                    || out.amount.checked_cmp(Rational::ZERO)? != Ordering::Greater
                 {
                     continue;
                 }
@@ -519,7 +525,7 @@ impl<'p> Engine<'p> {
             }
         }
 
-        let (mut monthly, mut one_off) = (Q::ZERO, Q::ZERO);
+        let (mut monthly, mut one_off) = (Rational::ZERO, Rational::ZERO);
         for (rules, out) in r.programs.iter().zip(&decided) {
             if out.status == Status::Granted {
                 match rules.period {
@@ -590,8 +596,8 @@ impl<'p> Engine<'p> {
             dst.status = out.status;
             dst.amount = faithful_f64(out.amount, AMOUNT);
             dst.capped_from = out.capped_from.map(|q| faithful_f64(q, AMOUNT));
-            dst.duration_months = out.duration.map(Q::to_f64);
-            dst.starts_after_months = out.starts_after.map(Q::to_f64);
+            dst.duration_months = out.duration.map(Rational::to_f64);
+            dst.starts_after_months = out.starts_after.map(Rational::to_f64);
         }
         s.capped = capped;
         s.cap = cap_value.map(|q| faithful_f64(q, TWO));
@@ -618,7 +624,7 @@ impl<'p> Engine<'p> {
 }
 
 /// A number of months: defined and not negative.
-fn months(v: Val, what: impl FnOnce() -> String) -> Result<Q, EvalError> {
+fn months(v: Val, what: impl FnOnce() -> String) -> Result<Rational, EvalError> {
     match v {
         Some(m) if !m.is_negative() => Ok(m),
         Some(m) => Err(EvalError {

@@ -21,8 +21,8 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use super::eval::{Bin, Un};
-use super::typeck::{TKind, Typed};
+use super::ops::{BinaryOp, UnaryOp};
+use super::typed::{TypedExpr, TypedKind};
 
 /// An intermediate value did not fit in `i128`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,13 +32,13 @@ type Res<T> = Result<T, Overflow>;
 
 /// An exact rational `n / d`, `d > 0`, in lowest terms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Q {
+pub struct Rational {
     n: i128,
     d: i128,
 }
 
 /// A value of the exact evaluator: `None` is undefined (the `f64` path's NaN).
-pub type Val = Option<Q>;
+pub type Val = Option<Rational>;
 
 fn gcd(a: u128, b: u128) -> u128 {
     if a == 0 {
@@ -65,41 +65,41 @@ fn gcd(a: u128, b: u128) -> u128 {
     }
 }
 
-fn ovf<T>(v: Option<T>) -> Res<T> {
+fn or_overflow<T>(v: Option<T>) -> Res<T> {
     v.ok_or(Overflow)
 }
 
 /// `10^-9`, the tolerance of numeric comparisons and the rounding nudge.
-pub const EPS: Q = Q {
+pub const EPS: Rational = Rational {
     n: 1,
     d: 1_000_000_000,
 };
 
 /// `1/2`.
-const HALF: Q = Q { n: 1, d: 2 };
+const HALF: Rational = Rational { n: 1, d: 2 };
 
-impl Q {
-    pub const ZERO: Q = Q { n: 0, d: 1 };
-    pub const ONE: Q = Q { n: 1, d: 1 };
+impl Rational {
+    pub const ZERO: Rational = Rational { n: 0, d: 1 };
+    pub const ONE: Rational = Rational { n: 1, d: 1 };
 
     /// `n / d` in lowest terms; `d` must not be zero.
-    pub fn new(n: i128, d: i128) -> Res<Q> {
+    pub fn new(n: i128, d: i128) -> Res<Rational> {
         if d == 0 {
             return Err(Overflow);
         }
         let (n, d) = if d < 0 {
-            (ovf(n.checked_neg())?, ovf(d.checked_neg())?)
+            (or_overflow(n.checked_neg())?, or_overflow(d.checked_neg())?)
         } else {
             (n, d)
         };
         let g = gcd(n.unsigned_abs(), d.unsigned_abs());
         // g divides d > 0, so it is at most d and fits in i128.
         let g = g as i128;
-        Ok(Q { n: n / g, d: d / g })
+        Ok(Rational { n: n / g, d: d / g })
     }
 
-    pub fn int(n: i128) -> Q {
-        Q { n, d: 1 }
+    pub fn int(n: i128) -> Rational {
+        Rational { n, d: 1 }
     }
 
     pub fn numer(self) -> i128 {
@@ -122,14 +122,14 @@ impl Q {
         self.d == 1
     }
 
-    pub fn checked_neg(self) -> Res<Q> {
-        Ok(Q {
-            n: ovf(self.n.checked_neg())?,
+    pub fn checked_neg(self) -> Res<Rational> {
+        Ok(Rational {
+            n: or_overflow(self.n.checked_neg())?,
             d: self.d,
         })
     }
 
-    pub fn abs(self) -> Res<Q> {
+    pub fn abs(self) -> Res<Rational> {
         if self.n < 0 {
             self.checked_neg()
         } else {
@@ -137,68 +137,70 @@ impl Q {
         }
     }
 
-    pub fn checked_add(self, o: Q) -> Res<Q> {
+    pub fn checked_add(self, o: Rational) -> Res<Rational> {
         if self.d == o.d {
-            return Q::new(ovf(self.n.checked_add(o.n))?, self.d);
+            return Rational::new(or_overflow(self.n.checked_add(o.n))?, self.d);
         }
         let g = gcd(self.d.unsigned_abs(), o.d.unsigned_abs()) as i128;
         let (da, db) = (self.d / g, o.d / g);
-        let n = ovf(ovf(self.n.checked_mul(db))?.checked_add(ovf(o.n.checked_mul(da))?))?;
-        let d = ovf(da.checked_mul(o.d))?;
-        Q::new(n, d)
+        let n = or_overflow(
+            or_overflow(self.n.checked_mul(db))?.checked_add(or_overflow(o.n.checked_mul(da))?),
+        )?;
+        let d = or_overflow(da.checked_mul(o.d))?;
+        Rational::new(n, d)
     }
 
-    pub fn checked_sub(self, o: Q) -> Res<Q> {
+    pub fn checked_sub(self, o: Rational) -> Res<Rational> {
         self.checked_add(o.checked_neg()?)
     }
 
-    pub fn checked_mul(self, o: Q) -> Res<Q> {
+    pub fn checked_mul(self, o: Rational) -> Res<Rational> {
         let g1 = gcd(self.n.unsigned_abs(), o.d.unsigned_abs()).max(1) as i128;
         let g2 = gcd(o.n.unsigned_abs(), self.d.unsigned_abs()).max(1) as i128;
-        let n = ovf((self.n / g1).checked_mul(o.n / g2))?;
-        let d = ovf((self.d / g2).checked_mul(o.d / g1))?;
-        Ok(Q { n, d })
+        let n = or_overflow((self.n / g1).checked_mul(o.n / g2))?;
+        let d = or_overflow((self.d / g2).checked_mul(o.d / g1))?;
+        Ok(Rational { n, d })
     }
 
     /// `self / o`; `None` when `o` is zero (undefined, as in the language).
-    pub fn checked_div(self, o: Q) -> Res<Option<Q>> {
+    pub fn checked_div(self, o: Rational) -> Res<Option<Rational>> {
         if o.n == 0 {
             return Ok(None);
         }
-        let recip = Q::new(o.d, o.n)?;
+        let recip = Rational::new(o.d, o.n)?;
         self.checked_mul(recip).map(Some)
     }
 
-    pub fn checked_cmp(self, o: Q) -> Res<Ordering> {
+    pub fn checked_cmp(self, o: Rational) -> Res<Ordering> {
         if self.d == o.d {
             return Ok(self.n.cmp(&o.n));
         }
-        let a = ovf(self.n.checked_mul(o.d))?;
-        let b = ovf(o.n.checked_mul(self.d))?;
+        let a = or_overflow(self.n.checked_mul(o.d))?;
+        let b = or_overflow(o.n.checked_mul(self.d))?;
         Ok(a.cmp(&b))
     }
 
     /// The largest integer not above `self`.
-    pub fn floor(self) -> Q {
-        Q::int(self.n.div_euclid(self.d))
+    pub fn floor(self) -> Rational {
+        Rational::int(self.n.div_euclid(self.d))
     }
 
     /// The smallest integer not below `self`.
-    pub fn ceil(self) -> Res<Q> {
+    pub fn ceil(self) -> Res<Rational> {
         self.checked_neg()?.floor().checked_neg()
     }
 
     /// Round half away from zero at `scale` (a power of ten), by the
     /// documented rule `sign(x) × floor(|x| × scale + 1/2 + 10^-9) / scale`.
-    pub fn round_scaled(self, scale: Q) -> Res<Q> {
+    pub fn round_scaled(self, scale: Rational) -> Res<Rational> {
         let r = self.scaled_units(scale)?;
-        let r = Q::int(r).checked_mul(Q::new(scale.d, scale.n)?)?;
+        let r = Rational::int(r).checked_mul(Rational::new(scale.d, scale.n)?)?;
         if self.n < 0 { r.checked_neg() } else { Ok(r) }
     }
 
     /// `floor(|x| × scale + 1/2 + 10^-9)`: the whole units of the rounding
     /// to `scale`, as printed (without the sign).
-    pub fn scaled_units(self, scale: Q) -> Res<i128> {
+    pub fn scaled_units(self, scale: Rational) -> Res<i128> {
         // floor((|n| s + d/2 + d/10^9) / d) in integers, without the
         // reductions: (2·10^9·|n|·s + (10^9 + 2)·d) / (2·10^9·d).
         const G: i128 = 1_000_000_000;
@@ -235,7 +237,7 @@ fn pow10(k: u32) -> Option<i128> {
 
 /// The exact value of a finite `f64`'s shortest round-trip decimal (the
 /// digits `Display` prints), or `None` when it does not fit.
-fn shortest_decimal(x: f64) -> Option<(Q, usize)> {
+fn shortest_decimal(x: f64) -> Option<(Rational, usize)> {
     let mut buf = ryu::Buffer::new();
     let s = buf.format_finite(x);
     let (mantissa, exp) = match s.split_once('e') {
@@ -268,9 +270,9 @@ fn shortest_decimal(x: f64) -> Option<(Q, usize)> {
     let significant = significant.saturating_sub(trailing);
     let exp = exp - i32::try_from(frac.len()).ok()?;
     let q = if exp >= 0 {
-        Q::int(n.checked_mul(pow10(exp.unsigned_abs())?)?)
+        Rational::int(n.checked_mul(pow10(exp.unsigned_abs())?)?)
     } else {
-        Q::new(n, pow10(exp.unsigned_abs())?).ok()?
+        Rational::new(n, pow10(exp.unsigned_abs())?).ok()?
     };
     let q = if neg { q.checked_neg().ok()? } else { q };
     Some((q, significant))
@@ -280,13 +282,13 @@ fn shortest_decimal(x: f64) -> Option<(Q, usize)> {
 /// that reads back as `x`. It is the cell's own decimal when the cell has at
 /// most 15 significant digits; beyond, it is the decimal of the `f64` the
 /// cell was rounded to. `Err` for values beyond `i128` (and infinities).
-pub fn from_cell(x: f64) -> Res<Q> {
+pub fn from_cell(x: f64) -> Res<Rational> {
     if !x.is_finite() {
         return Err(Overflow);
     }
     // Whole numbers (counts, enum indexes, flags) directly.
     if x.abs() < 9.0e15 && x == x.trunc() {
-        return Ok(Q::int(x as i128));
+        return Ok(Rational::int(x as i128));
     }
     shortest_decimal(x).map(|(q, _)| q).ok_or(Overflow)
 }
@@ -303,7 +305,7 @@ pub fn from_constant(x: f64) -> Res<Val> {
         return Err(Overflow);
     }
     if x.abs() < 9.0e15 && x == x.trunc() {
-        return Ok(Some(Q::int(x as i128)));
+        return Ok(Some(Rational::int(x as i128)));
     }
     let decimal = shortest_decimal(x);
     if let Some((q, significant)) = decimal
@@ -319,7 +321,7 @@ pub fn from_constant(x: f64) -> Res<Val> {
 
 /// The first continued-fraction convergent `p/q` of `x` (`q <= 10^12`) whose
 /// correctly rounded quotient is `x` itself.
-fn simplest_fraction(x: f64) -> Option<Q> {
+fn simplest_fraction(x: f64) -> Option<Rational> {
     const MAX_DEN: i128 = 1_000_000_000_000;
     let neg = x < 0.0;
     let target = x.abs();
@@ -341,7 +343,7 @@ fn simplest_fraction(x: f64) -> Option<Q> {
         }
         // Both below 2^53, so each converts exactly and the division rounds once.
         if h2 < (1 << 53) && k2 < (1 << 53) && (h2 as f64 / k2 as f64) == target {
-            let q = Q::new(h2, k2).ok()?;
+            let q = Rational::new(h2, k2).ok()?;
             return if neg { q.checked_neg().ok() } else { Some(q) };
         }
         let frac = r - r.floor();
@@ -421,14 +423,14 @@ fn writer_units(y: f64, scale: f64) -> f64 {
 /// `decimals`, as the exact value `x` rounds by the documented rule, e.g.
 /// `1033790.405` as `1033790.41` (its nearest `f64` is 1033790.40499999...).
 /// Falls back to the nearest `f64` when no such value is close.
-pub fn faithful_f64(x: Q, decimals: &[u32]) -> f64 {
+pub fn faithful_f64(x: Rational, decimals: &[u32]) -> f64 {
     let nearest = x.to_f64();
     let mut y = nearest;
     for _round in 0..4 {
         let mut changed = false;
         for &k in decimals {
             let Some(p) = pow10(k) else { continue };
-            let Ok(target) = x.scaled_units(Q::int(p)) else {
+            let Ok(target) = x.scaled_units(Rational::int(p)) else {
                 continue;
             };
             let scale = p as f64;
@@ -466,33 +468,33 @@ pub fn faithful_f64(x: Q, decimals: &[u32]) -> f64 {
 /// The exact form of an expression: the folded typed tree with every
 /// constant made exact.
 #[derive(Clone, Debug)]
-pub(crate) struct ExactTree(Arc<XNode>);
+pub(crate) struct ExactTree(Arc<ExactNode>);
 
 #[derive(Clone, Debug)]
-enum XNode {
+enum ExactNode {
     Const(Res<Val>),
     Slot(usize),
-    Unary(XUn, Box<XNode>),
-    Bin(Bin, Box<XNode>, Box<XNode>),
-    And(Box<XNode>, Box<XNode>),
-    Or(Box<XNode>, Box<XNode>),
+    Unary(ExactUnary, Box<ExactNode>),
+    Binary(BinaryOp, Box<ExactNode>, Box<ExactNode>),
+    And(Box<ExactNode>, Box<ExactNode>),
+    Or(Box<ExactNode>, Box<ExactNode>),
     In {
-        value: Box<XNode>,
-        items: Vec<XNode>,
+        value: Box<ExactNode>,
+        items: Vec<ExactNode>,
         tolerant: bool,
     },
-    If(Box<XNode>, Box<XNode>, Box<XNode>),
-    Extreme(bool, Vec<XNode>),
+    If(Box<ExactNode>, Box<ExactNode>, Box<ExactNode>),
+    Extreme(bool, Vec<ExactNode>),
 }
 
 #[derive(Clone, Copy, Debug)]
-enum XUn {
+enum ExactUnary {
     Neg,
     Not,
     Floor,
     Ceil,
     Abs,
-    Round(Res<Q>),
+    Round(Res<Rational>),
 }
 
 /// Where the exact evaluator reads a row's values.
@@ -515,42 +517,44 @@ impl ExactSlots for CellSlots<'_> {
     }
 }
 
-pub(crate) fn build(t: &Typed) -> ExactTree {
+pub(crate) fn build(t: &TypedExpr) -> ExactTree {
     ExactTree(Arc::new(node(t)))
 }
 
-fn node(t: &Typed) -> XNode {
-    let b = |t: &Typed| Box::new(node(t));
+fn node(t: &TypedExpr) -> ExactNode {
+    let b = |t: &TypedExpr| Box::new(node(t));
     match &t.kind {
-        TKind::Const(v) => XNode::Const(from_constant(*v)),
-        TKind::Slot(i) => XNode::Slot(*i),
-        TKind::Unary(op, x) => {
+        TypedKind::Const(v) => ExactNode::Const(from_constant(*v)),
+        TypedKind::Slot(i) => ExactNode::Slot(*i),
+        TypedKind::Unary(op, x) => {
             let op = match *op {
-                Un::Neg => XUn::Neg,
-                Un::Not => XUn::Not,
-                Un::Floor => XUn::Floor,
-                Un::Ceil => XUn::Ceil,
-                Un::Abs => XUn::Abs,
-                Un::Round(scale) => {
-                    XUn::Round(from_constant(scale).and_then(|v| v.ok_or(Overflow)))
+                UnaryOp::Neg => ExactUnary::Neg,
+                UnaryOp::Not => ExactUnary::Not,
+                UnaryOp::Floor => ExactUnary::Floor,
+                UnaryOp::Ceil => ExactUnary::Ceil,
+                UnaryOp::Abs => ExactUnary::Abs,
+                UnaryOp::Round(scale) => {
+                    ExactUnary::Round(from_constant(scale).and_then(|v| v.ok_or(Overflow)))
                 }
             };
-            XNode::Unary(op, b(x))
+            ExactNode::Unary(op, b(x))
         }
-        TKind::Bin(op, l, r) => XNode::Bin(*op, b(l), b(r)),
-        TKind::And(l, r) => XNode::And(b(l), b(r)),
-        TKind::Or(l, r) => XNode::Or(b(l), b(r)),
-        TKind::In {
+        TypedKind::Binary(op, l, r) => ExactNode::Binary(*op, b(l), b(r)),
+        TypedKind::And(l, r) => ExactNode::And(b(l), b(r)),
+        TypedKind::Or(l, r) => ExactNode::Or(b(l), b(r)),
+        TypedKind::In {
             value,
             items,
             tolerant,
-        } => XNode::In {
+        } => ExactNode::In {
             value: b(value),
             items: items.iter().map(node).collect(),
             tolerant: *tolerant,
         },
-        TKind::If(c, x, y) => XNode::If(b(c), b(x), b(y)),
-        TKind::Extreme(is_max, args) => XNode::Extreme(*is_max, args.iter().map(node).collect()),
+        TypedKind::If(c, x, y) => ExactNode::If(b(c), b(x), b(y)),
+        TypedKind::Extreme(is_max, args) => {
+            ExactNode::Extreme(*is_max, args.iter().map(node).collect())
+        }
     }
 }
 
@@ -562,87 +566,87 @@ impl ExactTree {
 }
 
 fn truth(b: bool) -> Val {
-    Some(if b { Q::ONE } else { Q::ZERO })
+    Some(if b { Rational::ONE } else { Rational::ZERO })
 }
 
 /// `a >= b`, tolerant as the language's `>=`: `a >= b - 10^-9`.
-pub fn at_least(a: Q, b: Q) -> Res<bool> {
-    compare(Bin::Ge, a, b)
+pub fn at_least(a: Rational, b: Rational) -> Res<bool> {
+    compare(BinaryOp::Ge, a, b)
 }
 
 /// A tolerant comparison, exactly: `a op b` with the documented 10^-9.
-pub(crate) fn compare(op: Bin, a: Q, b: Q) -> Res<bool> {
+pub(crate) fn compare(op: BinaryOp, a: Rational, b: Rational) -> Res<bool> {
     let diff = a.checked_sub(b)?;
     Ok(match op {
-        Bin::Lt => diff.checked_cmp(EPS.checked_neg()?)? == Ordering::Less,
-        Bin::Le => diff.checked_cmp(EPS)? != Ordering::Greater,
-        Bin::Gt => diff.checked_cmp(EPS)? == Ordering::Greater,
-        Bin::Ge => diff.checked_cmp(EPS.checked_neg()?)? != Ordering::Less,
-        Bin::EqTol => diff.abs()?.checked_cmp(EPS)? != Ordering::Greater,
-        Bin::NeTol => diff.abs()?.checked_cmp(EPS)? == Ordering::Greater,
-        Bin::Eq => a == b,
-        Bin::Ne => a != b,
-        Bin::Add | Bin::Sub | Bin::Mul | Bin::Div => false,
+        BinaryOp::Lt => diff.checked_cmp(EPS.checked_neg()?)? == Ordering::Less,
+        BinaryOp::Le => diff.checked_cmp(EPS)? != Ordering::Greater,
+        BinaryOp::Gt => diff.checked_cmp(EPS)? == Ordering::Greater,
+        BinaryOp::Ge => diff.checked_cmp(EPS.checked_neg()?)? != Ordering::Less,
+        BinaryOp::EqTol => diff.abs()?.checked_cmp(EPS)? != Ordering::Greater,
+        BinaryOp::NeTol => diff.abs()?.checked_cmp(EPS)? == Ordering::Greater,
+        BinaryOp::Eq => a == b,
+        BinaryOp::Ne => a != b,
+        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => false,
     })
 }
 
-fn bin(op: Bin, a: Val, b: Val) -> Res<Val> {
+fn bin(op: BinaryOp, a: Val, b: Val) -> Res<Val> {
     let (Some(a), Some(b)) = (a, b) else {
         return Ok(None);
     };
     match op {
-        Bin::Add => a.checked_add(b).map(Some),
-        Bin::Sub => a.checked_sub(b).map(Some),
-        Bin::Mul => a.checked_mul(b).map(Some),
-        Bin::Div => a.checked_div(b),
+        BinaryOp::Add => a.checked_add(b).map(Some),
+        BinaryOp::Sub => a.checked_sub(b).map(Some),
+        BinaryOp::Mul => a.checked_mul(b).map(Some),
+        BinaryOp::Div => a.checked_div(b),
         _ => compare(op, a, b).map(truth),
     }
 }
 
-fn same(tolerant: bool, x: Q, item: Val) -> Res<bool> {
+fn same(tolerant: bool, x: Rational, item: Val) -> Res<bool> {
     match item {
         None => Ok(false),
-        Some(v) if tolerant => compare(Bin::EqTol, x, v),
+        Some(v) if tolerant => compare(BinaryOp::EqTol, x, v),
         Some(v) => Ok(x == v),
     }
 }
 
-fn eval(n: &XNode, s: &mut dyn ExactSlots) -> Res<Val> {
+fn eval(n: &ExactNode, s: &mut dyn ExactSlots) -> Res<Val> {
     match n {
-        XNode::Const(v) => *v,
-        XNode::Slot(i) => s.slot(*i),
-        XNode::Unary(op, x) => {
+        ExactNode::Const(v) => *v,
+        ExactNode::Slot(i) => s.slot(*i),
+        ExactNode::Unary(op, x) => {
             let Some(x) = eval(x, s)? else {
                 return Ok(None);
             };
             match op {
-                XUn::Neg => x.checked_neg().map(Some),
-                XUn::Not => Ok(truth(x.is_zero())),
-                XUn::Floor => Ok(Some(x.floor())),
-                XUn::Ceil => x.ceil().map(Some),
-                XUn::Abs => x.abs().map(Some),
-                XUn::Round(scale) => x.round_scaled((*scale)?).map(Some),
+                ExactUnary::Neg => x.checked_neg().map(Some),
+                ExactUnary::Not => Ok(truth(x.is_zero())),
+                ExactUnary::Floor => Ok(Some(x.floor())),
+                ExactUnary::Ceil => x.ceil().map(Some),
+                ExactUnary::Abs => x.abs().map(Some),
+                ExactUnary::Round(scale) => x.round_scaled((*scale)?).map(Some),
             }
         }
-        XNode::Bin(op, l, r) => {
+        ExactNode::Binary(op, l, r) => {
             let l = eval(l, s)?;
             let r = eval(r, s)?;
             bin(*op, l, r)
         }
-        XNode::And(l, r) => match eval(l, s)? {
+        ExactNode::And(l, r) => match eval(l, s)? {
             Some(v) if !v.is_zero() => eval(r, s),
             v => Ok(v),
         },
-        XNode::Or(l, r) => match eval(l, s)? {
+        ExactNode::Or(l, r) => match eval(l, s)? {
             Some(v) if v.is_zero() => eval(r, s),
             v => Ok(v),
         },
-        XNode::If(c, x, y) => match eval(c, s)? {
+        ExactNode::If(c, x, y) => match eval(c, s)? {
             None => Ok(None),
             Some(c) if !c.is_zero() => eval(x, s),
             Some(_) => eval(y, s),
         },
-        XNode::In {
+        ExactNode::In {
             value,
             items,
             tolerant,
@@ -658,7 +662,7 @@ fn eval(n: &XNode, s: &mut dyn ExactSlots) -> Res<Val> {
             }
             Ok(truth(found))
         }
-        XNode::Extreme(is_max, args) => {
+        ExactNode::Extreme(is_max, args) => {
             let mut best: Option<Val> = None;
             for a in args {
                 let v = eval(a, s)?;
@@ -684,8 +688,8 @@ fn eval(n: &XNode, s: &mut dyn ExactSlots) -> Res<Val> {
 mod tests {
     use super::*;
 
-    fn q(n: i128, d: i128) -> Q {
-        Q::new(n, d).unwrap()
+    fn q(n: i128, d: i128) -> Rational {
+        Rational::new(n, d).unwrap()
     }
 
     #[test]
@@ -697,17 +701,17 @@ mod tests {
                 .unwrap()
                 .checked_add(third)
                 .unwrap(),
-            Q::ONE
+            Rational::ONE
         );
-        assert_eq!(q(1, 24).checked_mul(Q::int(8)).unwrap(), third);
-        assert_eq!(q(-7, 2).floor(), Q::int(-4));
-        assert_eq!(q(-7, 2).ceil().unwrap(), Q::int(-3));
-        assert_eq!(Q::ONE.checked_div(Q::ZERO).unwrap(), None);
+        assert_eq!(q(1, 24).checked_mul(Rational::int(8)).unwrap(), third);
+        assert_eq!(q(-7, 2).floor(), Rational::int(-4));
+        assert_eq!(q(-7, 2).ceil().unwrap(), Rational::int(-3));
+        assert_eq!(Rational::ONE.checked_div(Rational::ZERO).unwrap(), None);
         assert_eq!(
-            q(620274243, 100).checked_div(Q::int(6)).unwrap(),
+            q(620274243, 100).checked_div(Rational::int(6)).unwrap(),
             Some(q(620274243, 600))
         );
-        assert!(Q::int(i128::MAX).checked_add(Q::ONE).is_err());
+        assert!(Rational::int(i128::MAX).checked_add(Rational::ONE).is_err());
     }
 
     #[test]
@@ -716,7 +720,10 @@ mod tests {
         assert_eq!(from_constant(5.0 / 24.0).unwrap(), Some(q(5, 24)));
         assert_eq!(from_constant(1.2).unwrap(), Some(q(6, 5)));
         assert_eq!(from_constant(0.2).unwrap(), Some(q(1, 5)));
-        assert_eq!(from_constant(629561.0).unwrap(), Some(Q::int(629561)));
+        assert_eq!(
+            from_constant(629561.0).unwrap(),
+            Some(Rational::int(629561))
+        );
         assert_eq!(from_constant(f64::NAN).unwrap(), None);
         assert_eq!(from_cell(6202742.43).unwrap(), q(620274243, 100));
         assert_eq!(
@@ -727,23 +734,26 @@ mod tests {
         assert_eq!(from_cell(-2.5).unwrap(), q(-5, 2));
         assert_eq!(
             from_cell(1e20).unwrap(),
-            Q::int(100_000_000_000_000_000_000)
+            Rational::int(100_000_000_000_000_000_000)
         );
         assert!(from_cell(f64::INFINITY).is_err());
     }
 
     #[test]
     fn the_documented_rounding_exactly() {
-        let hundred = Q::int(100);
+        let hundred = Rational::int(100);
         // 1,033,790.405 is a tie: half up gives .41.
         let x = q(620274243, 600);
         assert_eq!(x.scaled_units(hundred).unwrap(), 103379041);
         assert_eq!(x.round_scaled(hundred).unwrap(), q(103379041, 100));
-        assert_eq!(q(-5, 2).round_scaled(Q::ONE).unwrap(), Q::int(-3));
+        assert_eq!(
+            q(-5, 2).round_scaled(Rational::ONE).unwrap(),
+            Rational::int(-3)
+        );
         // Just below a tie, by more than the nudge, rounds down.
         assert_eq!(
             q(2_499_999_998, 1_000_000_000)
-                .scaled_units(Q::ONE)
+                .scaled_units(Rational::ONE)
                 .unwrap(),
             2
         );
@@ -770,7 +780,7 @@ mod tests {
                         let y = faithful_f64(x, &[2]);
                         out.clear();
                         crate::numfmt::write_fixed(y, 2, &mut out);
-                        let units = x.scaled_units(Q::int(100)).unwrap();
+                        let units = x.scaled_units(Rational::int(100)).unwrap();
                         let s = if sign < 0 { "-" } else { "" };
                         let want = format!("{s}{}.{:02}", units / 100, units % 100);
                         assert_eq!(String::from_utf8_lossy(&out), want, "{x:?}");

@@ -1,12 +1,12 @@
-//! A second compiled form of an expression: a tree of nodes in one array.
+//! The form of an expression that rows run: a tree of nodes in one array.
 //!
-//! The stack program ([`super::eval`]) is the reference; this form computes
-//! the same values (it calls the same scalar functions in the same order) but
-//! with no dispatch loop and no evaluation stack in memory: each node holds the
-//! function that evaluates it, chosen at build time for its operator and
-//! operand shapes (`name op constant`, `name op name`, `name in [constants]`
-//! … are one node each), and returns its value in a register. Tests check
-//! that both forms agree on random programs.
+//! Each node holds the function that evaluates it, chosen at build time for
+//! its operator and operand shapes (`name op constant`, `name op name`,
+//! `name in [constants]` … are one node each), and returns its value in a
+//! register: no dispatch loop, no evaluation stack in memory. It calls the
+//! scalar operators of `ops.rs` in the order the language defines, and the
+//! tests and the fuzz target check that it computes the same bits as the plain
+//! reference interpreter (`reference.rs`) on random programs.
 //!
 //! Why one array, not a tree of boxed closures: a household's decision runs
 //! some fifty expressions, and with a heap object (and a vtable) per node
@@ -15,27 +15,27 @@
 //! written. Here a node is 32 bytes, an expression's nodes are contiguous,
 //! and operands are found by their distance back from the node that uses
 //! them, so the nodes of every expression of a policy can be copied into one
-//! [`Arena`] without change and evaluated there (see the engine).
+//! [`Arena`](super::Arena) without change and evaluated there (see the engine).
 
 use std::fmt;
 use std::sync::Arc;
 
 use super::EPSILON;
-use super::eval::{
-    Bin, Un, b2f, div_f, eq_f, eq_tol, eq_tol_f, ge_f, gt_f, le_f, lt_f, max_nan, min_nan, ne_f,
-    ne_tol_f, not_f, round_scaled,
-};
 use super::exact::{NEAR, mark_close, near_rounding, near_whole};
-use super::typeck::{TKind, Typed};
+use super::ops::{
+    BinaryOp, UnaryOp, bool_value, div_value, eq_tol, eq_tol_value, eq_value, ge_value, gt_value,
+    le_value, lt_value, max_nan, min_nan, ne_tol_value, ne_value, not_value, round_scaled,
+};
+use super::typed::{TypedExpr, TypedKind};
 
 /// Evaluates a node; the slice holds the nodes before it, its operands among them.
-type Eval = fn(&Node, &[Node], &[f64]) -> f64;
+type NodeFn = fn(&Node, &[Node], &[f64]) -> f64;
 
 /// One node. What `a`, `b`, `x` and `y` mean depends on `f`: a slot index,
 /// a distance back to an operand node, a count of list items, a constant.
 #[derive(Clone, Copy)]
 pub(crate) struct Node {
-    f: Eval,
+    f: NodeFn,
     a: u32,
     b: u32,
     x: f64,
@@ -61,61 +61,18 @@ pub(crate) struct Tree(Arc<[Node]>);
 impl Tree {
     #[inline]
     pub(crate) fn eval(&self, slots: &[f64]) -> f64 {
-        root(&self.0, self.0.len().wrapping_sub(1), slots)
-    }
-}
-
-/// Where a program's root sits in an [`Arena`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Root(u32);
-
-/// The nodes of many programs in one array, so that evaluating them one
-/// after the other reads a few contiguous cache lines.
-#[derive(Clone, Debug, Default)]
-pub struct Arena {
-    nodes: Vec<Node>,
-}
-
-impl Arena {
-    /// Build `program`'s nodes in again, knowing which slots hold whole
-    /// numbers below 2^31 in magnitude (`whole_slots[i]`): comparisons of
-    /// such values are exact in `f64`, and are compiled without the check
-    /// for a result close to its threshold.
-    pub fn add_whole(&mut self, program: &super::Program, whole_slots: &[bool]) -> Root {
-        let nodes = build_nodes(&program.typed, whole_slots);
-        if nodes.is_empty() {
-            return self.add(program);
-        }
-        self.nodes.extend_from_slice(&nodes);
-        Root(u32::try_from(self.nodes.len().wrapping_sub(1)).unwrap_or(u32::MAX))
+        eval_node(&self.0, self.0.len().wrapping_sub(1), slots)
     }
 
-    /// Copy `program`'s nodes in; evaluate them with [`Arena::eval`].
-    pub fn add(&mut self, program: &super::Program) -> Root {
-        self.nodes.extend_from_slice(&program.fast.0);
-        // A tree has at least one node; an empty one would evaluate as NaN.
-        Root(u32::try_from(self.nodes.len().wrapping_sub(1)).unwrap_or(u32::MAX))
-    }
-
-    /// The value of the program at `root` for the row in `slots`.
-    #[inline(always)]
-    pub fn eval(&self, root: Root, slots: &[f64]) -> f64 {
-        self::root(&self.nodes, root.0 as usize, slots)
-    }
-
-    /// How many nodes it holds.
-    pub fn len(&self) -> usize {
-        self.nodes.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.nodes.is_empty()
+    /// Its nodes, the root last.
+    pub(crate) fn nodes(&self) -> &[Node] {
+        &self.0
     }
 }
 
 /// The value of node `i` of `nodes`.
 #[inline(always)]
-fn root(nodes: &[Node], i: usize, s: &[f64]) -> f64 {
+pub(crate) fn eval_node(nodes: &[Node], i: usize, s: &[f64]) -> f64 {
     match nodes.get(i) {
         Some(n) => (n.f)(n, &nodes[..i], s),
         None => f64::NAN,
@@ -126,7 +83,7 @@ fn root(nodes: &[Node], i: usize, s: &[f64]) -> f64 {
 /// nodes are `before`.
 #[inline(always)]
 fn operand(before: &[Node], back: u32, s: &[f64]) -> f64 {
-    root(before, before.len().wrapping_sub(back as usize), s)
+    eval_node(before, before.len().wrapping_sub(back as usize), s)
 }
 
 #[inline(always)]
@@ -178,15 +135,15 @@ fn bin_band<const OP: u8, const MARK: bool>(a: f64, b: f64, band: f64) -> f64 {
         ADD => a + b,
         SUB => a - b,
         MUL => a * b,
-        DIV => div_f(a, b),
-        LT => lt_f(a, b),
-        LE => le_f(a, b),
-        GT => gt_f(a, b),
-        GE => ge_f(a, b),
-        EQ_TOL => eq_tol_f(a, b),
-        NE_TOL => ne_tol_f(a, b),
-        EQ => eq_f(a, b),
-        _ => ne_f(a, b),
+        DIV => div_value(a, b),
+        LT => lt_value(a, b),
+        LE => le_value(a, b),
+        GT => gt_value(a, b),
+        GE => ge_value(a, b),
+        EQ_TOL => eq_tol_value(a, b),
+        NE_TOL => ne_tol_value(a, b),
+        EQ => eq_value(a, b),
+        _ => ne_value(a, b),
     }
 }
 
@@ -208,18 +165,18 @@ macro_rules! by_op {
     };
     (@ $op:expr, $f:ident, $m:literal) => {
         match $op {
-            Bin::Add => $f::<ADD, $m> as Eval,
-            Bin::Sub => $f::<SUB, $m>,
-            Bin::Mul => $f::<MUL, $m>,
-            Bin::Div => $f::<DIV, $m>,
-            Bin::Lt => $f::<LT, $m>,
-            Bin::Le => $f::<LE, $m>,
-            Bin::Gt => $f::<GT, $m>,
-            Bin::Ge => $f::<GE, $m>,
-            Bin::EqTol => $f::<EQ_TOL, $m>,
-            Bin::NeTol => $f::<NE_TOL, $m>,
-            Bin::Eq => $f::<EQ, $m>,
-            Bin::Ne => $f::<NE, $m>,
+            BinaryOp::Add => $f::<ADD, $m> as NodeFn,
+            BinaryOp::Sub => $f::<SUB, $m>,
+            BinaryOp::Mul => $f::<MUL, $m>,
+            BinaryOp::Div => $f::<DIV, $m>,
+            BinaryOp::Lt => $f::<LT, $m>,
+            BinaryOp::Le => $f::<LE, $m>,
+            BinaryOp::Gt => $f::<GT, $m>,
+            BinaryOp::Ge => $f::<GE, $m>,
+            BinaryOp::EqTol => $f::<EQ_TOL, $m>,
+            BinaryOp::NeTol => $f::<NE_TOL, $m>,
+            BinaryOp::Eq => $f::<EQ, $m>,
+            BinaryOp::Ne => $f::<NE, $m>,
         }
     };
 }
@@ -231,10 +188,10 @@ fn near_tolerance(a: f64, b: f64) -> bool {
     ((a - b).abs() - EPSILON).abs() <= NEAR * (a.abs() + b.abs())
 }
 
-// The node functions. Shapes: s = slot `a` (or `b` on the right), k =
-// constant `x`, n = operand node `a` (or `b` on the right) places back.
+// The node functions. Operand shapes in their names: a slot `a` (or `b` on
+// the right), a constant `x`, or a node `a` (or `b` on the right) places back.
 
-fn konst(t: &Node, _: &[Node], _: &[f64]) -> f64 {
+fn constant(t: &Node, _: &[Node], _: &[f64]) -> f64 {
     t.x
 }
 fn load(t: &Node, _: &[Node], s: &[f64]) -> f64 {
@@ -253,7 +210,7 @@ fn test_value(t: &Node, s: &[f64]) -> f64 {
     if v.is_nan() {
         v
     } else {
-        b2f((v >= t.x && v <= t.y) != (t.b & NEGATE_TEST != 0))
+        bool_value((v >= t.x && v <= t.y) != (t.b & NEGATE_TEST != 0))
     }
 }
 
@@ -273,7 +230,7 @@ fn tol_test(t: &Node, _: &[Node], s: &[f64]) -> f64 {
     } else {
         v >= t.x
     };
-    b2f(holds != (t.b & NEGATE_TEST != 0))
+    bool_value(holds != (t.b & NEGATE_TEST != 0))
 }
 
 /// Bits of a test node's `b`: the result is negated; the test is a
@@ -296,28 +253,28 @@ fn cond<const TEST: bool>(before: &[Node], back: u32, s: &[f64]) -> f64 {
         operand(before, back, s)
     }
 }
-fn sk<const OP: u8, const M: bool>(t: &Node, _: &[Node], s: &[f64]) -> f64 {
+fn slot_const<const OP: u8, const M: bool>(t: &Node, _: &[Node], s: &[f64]) -> f64 {
     bin_band::<OP, M>(slot(s, t.a), t.x, t.y)
 }
-fn ss<const OP: u8, const M: bool>(t: &Node, _: &[Node], s: &[f64]) -> f64 {
+fn slot_slot<const OP: u8, const M: bool>(t: &Node, _: &[Node], s: &[f64]) -> f64 {
     bin::<OP, M>(slot(s, t.a), slot(s, t.b))
 }
-fn ks<const OP: u8, const M: bool>(t: &Node, _: &[Node], s: &[f64]) -> f64 {
+fn const_slot<const OP: u8, const M: bool>(t: &Node, _: &[Node], s: &[f64]) -> f64 {
     bin_band::<OP, M>(t.x, slot(s, t.b), t.y)
 }
-fn nk<const OP: u8, const M: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+fn node_const<const OP: u8, const M: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     bin_band::<OP, M>(operand(n, t.a, s), t.x, t.y)
 }
-fn kn<const OP: u8, const M: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+fn const_node<const OP: u8, const M: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     bin_band::<OP, M>(t.x, operand(n, t.b, s), t.y)
 }
-fn sn<const OP: u8, const M: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+fn slot_node<const OP: u8, const M: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     bin::<OP, M>(slot(s, t.a), operand(n, t.b, s))
 }
-fn ns<const OP: u8, const M: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+fn node_slot<const OP: u8, const M: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     bin::<OP, M>(operand(n, t.a, s), slot(s, t.b))
 }
-fn nn<const OP: u8, const M: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+fn node_node<const OP: u8, const M: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     let a = operand(n, t.a, s);
     bin::<OP, M>(a, operand(n, t.b, s))
 }
@@ -326,7 +283,7 @@ fn neg(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     -operand(n, t.a, s)
 }
 fn not(t: &Node, n: &[Node], s: &[f64]) -> f64 {
-    not_f(operand(n, t.a, s))
+    not_value(operand(n, t.a, s))
 }
 /// `floor` and `ceil` of a value within rounding error of a whole number
 /// (a whole number included) mark the row for exact evaluation.
@@ -363,7 +320,7 @@ fn or<const TA: bool, const TB: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
 }
 /// `if`: condition `a` back, the then-branch `b` back, the else-branch right
 /// before this node.
-fn if_nn<const TC: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+fn if_nodes<const TC: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     let c = cond::<TC>(n, t.a, s);
     if c.is_nan() {
         c
@@ -374,7 +331,7 @@ fn if_nn<const TC: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     }
 }
 /// `if` with constant branches `x` and `y`.
-fn if_kk<const TC: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+fn if_consts<const TC: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     let c = cond::<TC>(n, t.a, s);
     if c.is_nan() {
         c
@@ -388,13 +345,13 @@ fn if_kk<const TC: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
 fn pick<const MAX: bool>(a: f64, b: f64) -> f64 {
     if MAX { max_nan(a, b) } else { min_nan(a, b) }
 }
-fn pair_nk<const MAX: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+fn pair_node_const<const MAX: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     pick::<MAX>(operand(n, t.a, s), t.x)
 }
-fn pair_kn<const MAX: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+fn pair_const_node<const MAX: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     pick::<MAX>(t.x, operand(n, t.b, s))
 }
-fn pair_nn<const MAX: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+fn pair_node_node<const MAX: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     let a = operand(n, t.a, s);
     pick::<MAX>(a, operand(n, t.b, s))
 }
@@ -432,16 +389,16 @@ fn same<const TOLERANT: bool>(x: f64, v: f64) -> bool {
 }
 
 /// `name in [constants]`: slot `a`.
-fn in_sk<const TOLERANT: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+fn in_slot_consts<const TOLERANT: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     let x = slot(s, t.a);
     if x.is_nan() {
         return x;
     }
     let (_, list) = items(n, t.b);
-    b2f(list.iter().any(|it| same::<TOLERANT>(x, it.x)))
+    bool_value(list.iter().any(|it| same::<TOLERANT>(x, it.x)))
 }
 /// `value in [items]`: the value `a` back.
-fn in_nn<const TOLERANT: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+fn in_value_items<const TOLERANT: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     let x = operand(n, t.a, s);
     if x.is_nan() {
         return x;
@@ -452,7 +409,7 @@ fn in_nn<const TOLERANT: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
         .enumerate()
         .any(|(k, it)| it.b == 0 && same::<TOLERANT>(x, item(n, start + k, s)))
         || list.iter().any(|it| it.b == 1 && same::<TOLERANT>(x, it.x));
-    b2f(found)
+    bool_value(found)
 }
 /// `min`/`max` of the items, first to last.
 fn extreme<const MAX: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
@@ -472,16 +429,16 @@ fn never(_: &Node, _: &[Node], _: &[f64]) -> f64 {
 /// replaces: `v < k` is `v < k - ε`, i.e. not `v >= k - ε`, with `k - ε`
 /// computed as the comparison computes it; `v == k` (booleans, enum
 /// values) is the range `k <= v <= k`.
-fn as_test(t: &Typed, whole: impl Fn(&Typed) -> bool) -> Option<(usize, f64, f64, u32)> {
+fn as_test(t: &TypedExpr, whole: impl Fn(&TypedExpr) -> bool) -> Option<(usize, f64, f64, u32)> {
     const N: u32 = NEGATE_TEST;
     const T: u32 = TOLERANT_TEST;
     match &t.kind {
-        TKind::Unary(Un::Not, x) => match x.kind {
-            TKind::Slot(i) => Some((i, 0.0, 0.0, 0)),
+        TypedKind::Unary(UnaryOp::Not, x) => match x.kind {
+            TypedKind::Slot(i) => Some((i, 0.0, 0.0, 0)),
             _ => None,
         },
-        TKind::Bin(op, a, b) => match (&a.kind, &b.kind) {
-            (TKind::Slot(i), TKind::Const(k)) if k.is_finite() => {
+        TypedKind::Binary(op, a, b) => match (&a.kind, &b.kind) {
+            (TypedKind::Slot(i), TypedKind::Const(k)) if k.is_finite() => {
                 let (i, k) = (*i, *k);
                 let (lower, upper) = (k - EPSILON, k + EPSILON);
                 const U: u32 = UPPER_TEST;
@@ -489,22 +446,22 @@ fn as_test(t: &Typed, whole: impl Fn(&Typed) -> bool) -> Option<(usize, f64, f64
                     // Exact in f64: a range test, with nothing to check.
                     let inf = f64::INFINITY;
                     return match op {
-                        Bin::Lt => Some((i, lower, inf, N)),
-                        Bin::Le => Some((i, -inf, upper, 0)),
-                        Bin::Gt => Some((i, -inf, upper, N)),
-                        Bin::Ge => Some((i, lower, inf, 0)),
-                        Bin::Eq => Some((i, k, k, 0)),
-                        Bin::Ne => Some((i, k, k, N)),
+                        BinaryOp::Lt => Some((i, lower, inf, N)),
+                        BinaryOp::Le => Some((i, -inf, upper, 0)),
+                        BinaryOp::Gt => Some((i, -inf, upper, N)),
+                        BinaryOp::Ge => Some((i, lower, inf, 0)),
+                        BinaryOp::Eq => Some((i, k, k, 0)),
+                        BinaryOp::Ne => Some((i, k, k, N)),
                         _ => None,
                     };
                 }
                 match op {
-                    Bin::Lt => Some((i, lower, band_of(lower), N | T)),
-                    Bin::Le => Some((i, upper, band_of(upper), T | U)),
-                    Bin::Gt => Some((i, upper, band_of(upper), N | T | U)),
-                    Bin::Ge => Some((i, lower, band_of(lower), T)),
-                    Bin::Eq => Some((i, k, k, 0)),
-                    Bin::Ne => Some((i, k, k, N)),
+                    BinaryOp::Lt => Some((i, lower, band_of(lower), N | T)),
+                    BinaryOp::Le => Some((i, upper, band_of(upper), T | U)),
+                    BinaryOp::Gt => Some((i, upper, band_of(upper), N | T | U)),
+                    BinaryOp::Ge => Some((i, lower, band_of(lower), T)),
+                    BinaryOp::Eq => Some((i, k, k, 0)),
+                    BinaryOp::Ne => Some((i, k, k, N)),
                     _ => None,
                 }
             }
@@ -515,13 +472,13 @@ fn as_test(t: &Typed, whole: impl Fn(&Typed) -> bool) -> Option<(usize, f64, f64
 }
 
 /// Build the tree form of a folded, type-checked expression.
-pub(crate) fn build(t: &Typed) -> Tree {
+pub(crate) fn build(t: &TypedExpr) -> Tree {
     Tree(build_nodes(t, &[]).into())
 }
 
 /// The nodes of `t`, knowing which slots hold whole numbers of moderate
 /// size (`whole_slots[i]`), whose comparisons need no closeness check.
-fn build_nodes(t: &Typed, whole_slots: &[bool]) -> Vec<Node> {
+pub(crate) fn build_nodes(t: &TypedExpr, whole_slots: &[bool]) -> Vec<Node> {
     let mut b = Builder {
         whole_slots,
         ..Builder::default()
@@ -555,20 +512,22 @@ impl Builder<'_> {
     /// constant, or sums, differences, negations, `abs`, `min`, `max` and
     /// `if` branches of such. (Such a value is at most 2^31 times the number
     /// of terms, far below 2^53.)
-    fn whole(&self, t: &Typed) -> bool {
+    fn whole(&self, t: &TypedExpr) -> bool {
         match &t.kind {
-            TKind::Slot(i) => self.whole_slots.get(*i).copied().unwrap_or(false),
-            TKind::Const(k) => k.abs() < WHOLE_LIMIT && *k == k.trunc(),
-            TKind::Bin(Bin::Add | Bin::Sub, a, b) => self.whole(a) && self.whole(b),
-            TKind::Unary(Un::Neg | Un::Abs, x) => self.whole(x),
-            TKind::If(_, a, b) => self.whole(a) && self.whole(b),
-            TKind::Extreme(_, args) => args.iter().all(|a| self.whole(a)),
+            TypedKind::Slot(i) => self.whole_slots.get(*i).copied().unwrap_or(false),
+            TypedKind::Const(k) => k.abs() < WHOLE_LIMIT && *k == k.trunc(),
+            TypedKind::Binary(BinaryOp::Add | BinaryOp::Sub, a, b) => {
+                self.whole(a) && self.whole(b)
+            }
+            TypedKind::Unary(UnaryOp::Neg | UnaryOp::Abs, x) => self.whole(x),
+            TypedKind::If(_, a, b) => self.whole(a) && self.whole(b),
+            TypedKind::Extreme(_, args) => args.iter().all(|a| self.whole(a)),
             _ => false,
         }
     }
 
     /// Append a node; returns its index.
-    fn push(&mut self, f: Eval, a: u32, b: u32, x: f64, y: f64) -> usize {
+    fn push(&mut self, f: NodeFn, a: u32, b: u32, x: f64, y: f64) -> usize {
         self.nodes.push(Node { f, a, b, x, y });
         self.tests.push(false);
         self.nodes.len() - 1
@@ -584,7 +543,7 @@ impl Builder<'_> {
     }
 
     /// Append the nodes of `t`, its root last; returns the root's index.
-    fn node(&mut self, t: &Typed) -> usize {
+    fn node(&mut self, t: &TypedExpr) -> usize {
         if let Some((slot, lo, hi, flags)) = as_test(t, |t| self.whole(t)) {
             if flags & TOLERANT_TEST != 0 {
                 return self.push(tol_test, small(slot), flags, lo, hi);
@@ -594,125 +553,154 @@ impl Builder<'_> {
             return i;
         }
         match &t.kind {
-            TKind::Const(v) => self.push(konst, 0, 0, *v, 0.0),
-            TKind::Slot(i) => self.push(load, small(*i), 0, 0.0, 0.0),
-            TKind::Unary(op, x) => {
-                let x = self.node(x);
-                let a = self.back(x);
-                let (f, k): (Eval, f64) = match *op {
-                    Un::Neg => (neg, 0.0),
-                    Un::Not => (not, 0.0),
-                    Un::Floor => (floor, 0.0),
-                    Un::Ceil => (ceil, 0.0),
-                    Un::Abs => (abs, 0.0),
-                    Un::Round(scale) => (round, scale),
-                };
-                self.push(f, a, 0, k, 0.0)
-            }
-            TKind::Bin(op, l, r) => self.bin(*op, l, r),
-            TKind::And(l, r) | TKind::Or(l, r) => {
-                let l = self.node(l);
-                let r = self.node(r);
-                let and_ = matches!(t.kind, TKind::And(..));
-                let f: Eval = match (and_, self.is_test(l), self.is_test(r)) {
-                    (true, false, false) => and::<false, false>,
-                    (true, false, true) => and::<false, true>,
-                    (true, true, false) => and::<true, false>,
-                    (true, true, true) => and::<true, true>,
-                    (false, false, false) => or::<false, false>,
-                    (false, false, true) => or::<false, true>,
-                    (false, true, false) => or::<true, false>,
-                    (false, true, true) => or::<true, true>,
-                };
-                let (a, b) = (self.back(l), self.back(r));
-                self.push(f, a, b, 0.0, 0.0)
-            }
-            TKind::If(c, x, y) => {
-                let c = self.node(c);
-                let test = self.is_test(c);
-                if let (TKind::Const(x), TKind::Const(y)) = (&x.kind, &y.kind) {
-                    let a = self.back(c);
-                    let f: Eval = if test { if_kk::<true> } else { if_kk::<false> };
-                    return self.push(f, a, 0, *x, *y);
-                }
-                let x = self.node(x);
-                self.node(y); // right before the `if` node
-                let (a, b) = (self.back(c), self.back(x));
-                let f: Eval = if test { if_nn::<true> } else { if_nn::<false> };
-                self.push(f, a, b, 0.0, 0.0)
-            }
-            TKind::In {
+            TypedKind::Const(v) => self.push(constant, 0, 0, *v, 0.0),
+            TypedKind::Slot(i) => self.push(load, small(*i), 0, 0.0, 0.0),
+            TypedKind::Unary(op, x) => self.unary(*op, x),
+            TypedKind::Binary(op, l, r) => self.bin(*op, l, r),
+            TypedKind::And(l, r) => self.logic(true, l, r),
+            TypedKind::Or(l, r) => self.logic(false, l, r),
+            TypedKind::If(c, x, y) => self.if_else(c, x, y),
+            TypedKind::In {
                 value,
                 items,
                 tolerant,
-            } => {
-                let all_const = items.iter().all(|i| matches!(i.kind, TKind::Const(_)));
-                if let (TKind::Slot(i), true) = (&value.kind, all_const) {
-                    let count = self.list(items);
-                    let f: Eval = if *tolerant {
-                        in_sk::<true>
+            } => self.membership(value, items, *tolerant),
+            TypedKind::Extreme(is_max, args) => match &args[..] {
+                [l, r] => self.pair(*is_max, l, r),
+                _ => {
+                    let count = self.list(args);
+                    let f: NodeFn = if *is_max {
+                        extreme::<true>
                     } else {
-                        in_sk::<false>
+                        extreme::<false>
                     };
-                    return self.push(f, small(*i), count, 0.0, 0.0);
+                    self.push(f, 0, count, 0.0, 0.0)
                 }
-                let v = self.node(value);
-                let count = self.list(items);
-                let a = self.back(v);
-                let f: Eval = if *tolerant {
-                    in_nn::<true>
-                } else {
-                    in_nn::<false>
-                };
-                self.push(f, a, count, 0.0, 0.0)
+            },
+        }
+    }
+
+    fn unary(&mut self, op: UnaryOp, x: &TypedExpr) -> usize {
+        let x = self.node(x);
+        let a = self.back(x);
+        let (f, k): (NodeFn, f64) = match op {
+            UnaryOp::Neg => (neg, 0.0),
+            UnaryOp::Not => (not, 0.0),
+            UnaryOp::Floor => (floor, 0.0),
+            UnaryOp::Ceil => (ceil, 0.0),
+            UnaryOp::Abs => (abs, 0.0),
+            UnaryOp::Round(scale) => (round, scale),
+        };
+        self.push(f, a, 0, k, 0.0)
+    }
+
+    /// `l and r` (when `and`) or `l or r`; a side that is a test node is
+    /// evaluated in place.
+    fn logic(&mut self, and_: bool, l: &TypedExpr, r: &TypedExpr) -> usize {
+        let l = self.node(l);
+        let r = self.node(r);
+        let f: NodeFn = match (and_, self.is_test(l), self.is_test(r)) {
+            (true, false, false) => and::<false, false>,
+            (true, false, true) => and::<false, true>,
+            (true, true, false) => and::<true, false>,
+            (true, true, true) => and::<true, true>,
+            (false, false, false) => or::<false, false>,
+            (false, false, true) => or::<false, true>,
+            (false, true, false) => or::<true, false>,
+            (false, true, true) => or::<true, true>,
+        };
+        let (a, b) = (self.back(l), self.back(r));
+        self.push(f, a, b, 0.0, 0.0)
+    }
+
+    fn if_else(&mut self, c: &TypedExpr, x: &TypedExpr, y: &TypedExpr) -> usize {
+        let c = self.node(c);
+        let test = self.is_test(c);
+        if let (TypedKind::Const(x), TypedKind::Const(y)) = (&x.kind, &y.kind) {
+            let a = self.back(c);
+            let f: NodeFn = if test {
+                if_consts::<true>
+            } else {
+                if_consts::<false>
+            };
+            return self.push(f, a, 0, *x, *y);
+        }
+        let x = self.node(x);
+        self.node(y); // right before the `if` node
+        let (a, b) = (self.back(c), self.back(x));
+        let f: NodeFn = if test {
+            if_nodes::<true>
+        } else {
+            if_nodes::<false>
+        };
+        self.push(f, a, b, 0.0, 0.0)
+    }
+
+    fn membership(&mut self, value: &TypedExpr, items: &[TypedExpr], tolerant: bool) -> usize {
+        let all_const = items.iter().all(|i| matches!(i.kind, TypedKind::Const(_)));
+        if let (TypedKind::Slot(i), true) = (&value.kind, all_const) {
+            let count = self.list(items);
+            let f: NodeFn = if tolerant {
+                in_slot_consts::<true>
+            } else {
+                in_slot_consts::<false>
+            };
+            return self.push(f, small(*i), count, 0.0, 0.0);
+        }
+        let v = self.node(value);
+        let count = self.list(items);
+        let a = self.back(v);
+        let f: NodeFn = if tolerant {
+            in_value_items::<true>
+        } else {
+            in_value_items::<false>
+        };
+        self.push(f, a, count, 0.0, 0.0)
+    }
+
+    /// `min(x, k)`, `max(x, y)` and `clamp` (two nested pairs): one node each.
+    fn pair(&mut self, is_max: bool, l: &TypedExpr, r: &TypedExpr) -> usize {
+        let (node_k, k_node, nodes): (NodeFn, NodeFn, NodeFn) = if is_max {
+            (
+                pair_node_const::<true>,
+                pair_const_node::<true>,
+                pair_node_node::<true>,
+            )
+        } else {
+            (
+                pair_node_const::<false>,
+                pair_const_node::<false>,
+                pair_node_node::<false>,
+            )
+        };
+        match (&l.kind, &r.kind) {
+            (_, TypedKind::Const(k)) => {
+                let l = self.node(l);
+                let a = self.back(l);
+                self.push(node_k, a, 0, *k, 0.0)
             }
-            TKind::Extreme(is_max, args) if args.len() == 2 => {
-                // `min(x, k)`, `max(x, y)` and `clamp` (two nested pairs): one node each.
-                let (l, r) = (&args[0], &args[1]);
-                let (nk, kn, nn): (Eval, Eval, Eval) = if *is_max {
-                    (pair_nk::<true>, pair_kn::<true>, pair_nn::<true>)
-                } else {
-                    (pair_nk::<false>, pair_kn::<false>, pair_nn::<false>)
-                };
-                match (&l.kind, &r.kind) {
-                    (_, TKind::Const(k)) => {
-                        let l = self.node(l);
-                        let a = self.back(l);
-                        self.push(nk, a, 0, *k, 0.0)
-                    }
-                    (TKind::Const(k), _) => {
-                        let r = self.node(r);
-                        let b = self.back(r);
-                        self.push(kn, 0, b, *k, 0.0)
-                    }
-                    _ => {
-                        let l = self.node(l);
-                        let r = self.node(r);
-                        let (a, b) = (self.back(l), self.back(r));
-                        self.push(nn, a, b, 0.0, 0.0)
-                    }
-                }
+            (TypedKind::Const(k), _) => {
+                let r = self.node(r);
+                let b = self.back(r);
+                self.push(k_node, 0, b, *k, 0.0)
             }
-            TKind::Extreme(is_max, args) => {
-                let count = self.list(args);
-                let f: Eval = if *is_max {
-                    extreme::<true>
-                } else {
-                    extreme::<false>
-                };
-                self.push(f, 0, count, 0.0, 0.0)
+            _ => {
+                let l = self.node(l);
+                let r = self.node(r);
+                let (a, b) = (self.back(l), self.back(r));
+                self.push(nodes, a, b, 0.0, 0.0)
             }
         }
     }
 
     /// Append the nodes of the computed items, then one item node per item,
     /// in order; returns how many items.
-    fn list(&mut self, items: &[Typed]) -> u32 {
+    fn list(&mut self, items: &[TypedExpr]) -> u32 {
         // A computed item's root, or a constant item's value.
         let roots: Vec<Result<usize, f64>> = items
             .iter()
             .map(|i| match i.kind {
-                TKind::Const(v) => Err(v),
+                TypedKind::Const(v) => Err(v),
                 _ => Ok(self.node(i)),
             })
             .collect();
@@ -731,44 +719,44 @@ impl Builder<'_> {
     }
 
     /// A binary operator, one node for each operand shape.
-    fn bin(&mut self, op: Bin, l: &Typed, r: &Typed) -> usize {
+    fn bin(&mut self, op: BinaryOp, l: &TypedExpr, r: &TypedExpr) -> usize {
         // A comparison of two whole numbers is exact in f64: nothing to mark.
         let mark = !(self.whole(l) && self.whole(r));
         match (&l.kind, &r.kind) {
-            (TKind::Slot(i), TKind::Const(k)) => {
-                self.push(by_op!(op, sk, mark), small(*i), 0, *k, band_of(*k))
+            (TypedKind::Slot(i), TypedKind::Const(k)) => {
+                self.push(by_op!(op, slot_const, mark), small(*i), 0, *k, band_of(*k))
             }
-            (TKind::Slot(i), TKind::Slot(j)) => {
-                self.push(by_op!(op, ss, mark), small(*i), small(*j), 0.0, 0.0)
+            (TypedKind::Slot(i), TypedKind::Slot(j)) => {
+                self.push(by_op!(op, slot_slot, mark), small(*i), small(*j), 0.0, 0.0)
             }
-            (TKind::Const(k), TKind::Slot(j)) => {
-                self.push(by_op!(op, ks, mark), 0, small(*j), *k, band_of(*k))
+            (TypedKind::Const(k), TypedKind::Slot(j)) => {
+                self.push(by_op!(op, const_slot, mark), 0, small(*j), *k, band_of(*k))
             }
-            (_, TKind::Const(k)) => {
+            (_, TypedKind::Const(k)) => {
                 let l = self.node(l);
                 let a = self.back(l);
-                self.push(by_op!(op, nk, mark), a, 0, *k, band_of(*k))
+                self.push(by_op!(op, node_const, mark), a, 0, *k, band_of(*k))
             }
-            (TKind::Const(k), _) => {
+            (TypedKind::Const(k), _) => {
                 let r = self.node(r);
                 let b = self.back(r);
-                self.push(by_op!(op, kn, mark), 0, b, *k, band_of(*k))
+                self.push(by_op!(op, const_node, mark), 0, b, *k, band_of(*k))
             }
-            (TKind::Slot(i), _) => {
+            (TypedKind::Slot(i), _) => {
                 let r = self.node(r);
                 let b = self.back(r);
-                self.push(by_op!(op, sn, mark), small(*i), b, 0.0, 0.0)
+                self.push(by_op!(op, slot_node, mark), small(*i), b, 0.0, 0.0)
             }
-            (_, TKind::Slot(j)) => {
+            (_, TypedKind::Slot(j)) => {
                 let l = self.node(l);
                 let a = self.back(l);
-                self.push(by_op!(op, ns, mark), a, small(*j), 0.0, 0.0)
+                self.push(by_op!(op, node_slot, mark), a, small(*j), 0.0, 0.0)
             }
             _ => {
                 let l = self.node(l);
                 let r = self.node(r);
                 let (a, b) = (self.back(l), self.back(r));
-                self.push(by_op!(op, nn, mark), a, b, 0.0, 0.0)
+                self.push(by_op!(op, node_node, mark), a, b, 0.0, 0.0)
             }
         }
     }

@@ -1,55 +1,18 @@
 //! Type checking: gives every node a [`Type`], resolves names through the
 //! [`Scope`] (and bare words / strings to enum values where an enum is expected),
-//! and lowers the syntax tree to a typed tree that the compiler turns into ops.
+//! and lowers the syntax tree to the typed tree (`typed.rs`).
 
 use super::ast::{BinOp, Builtin, Expr, ExprKind, UnOp};
-use super::eval::{Bin, Un};
+use super::ops::{BinaryOp, UnaryOp};
+use super::typed::{TypedExpr, TypedKind, fold};
 use super::{Binding, EnumId, ExprError, Scope, Span, Type, describe_type, suggest};
-
-/// A type-checked node: every name resolved, every operator specialised to its
-/// operand types (e.g. tolerant numeric `==` versus exact enum `==`).
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Typed {
-    pub(crate) kind: TKind,
-    pub(crate) ty: Type,
-    pub(crate) span: Span,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) enum TKind {
-    /// A known value: a literal, a parameter, an enum value or a folded subtree.
-    Const(f64),
-    /// A per-row value read from `slots[i]`.
-    Slot(usize),
-    Unary(Un, Box<Typed>),
-    Bin(Bin, Box<Typed>, Box<Typed>),
-    /// Short-circuit `and`.
-    And(Box<Typed>, Box<Typed>),
-    /// Short-circuit `or`.
-    Or(Box<Typed>, Box<Typed>),
-    /// List membership; `tolerant` selects numeric (EPSILON) equality.
-    In {
-        value: Box<Typed>,
-        items: Vec<Typed>,
-        tolerant: bool,
-    },
-    If(Box<Typed>, Box<Typed>, Box<Typed>),
-    /// `min(...)` (false) or `max(...)` (true) of two or more numbers.
-    Extreme(bool, Vec<Typed>),
-}
-
-impl Typed {
-    pub(crate) fn new(kind: TKind, ty: Type, span: Span) -> Typed {
-        Typed { kind, ty, span }
-    }
-}
 
 /// Type-check `expr`; when `expected` is given the result must have that type.
 pub(crate) fn check(
     expr: &Expr,
     scope: &dyn Scope,
     expected: Option<Type>,
-) -> Result<Typed, ExprError> {
+) -> Result<TypedExpr, ExprError> {
     let checker = Checker { scope };
     let typed = checker.infer(expr, expected)?;
     match expected {
@@ -67,23 +30,23 @@ struct Checker<'a> {
 impl Checker<'_> {
     /// Type `e`. `hint` is the type the context wants; it only matters for
     /// resolving bare words and strings to enum values, the caller checks the result.
-    fn infer(&self, e: &Expr, hint: Option<Type>) -> Result<Typed, ExprError> {
+    fn infer(&self, e: &Expr, hint: Option<Type>) -> Result<TypedExpr, ExprError> {
         let span = e.span();
         match e.kind() {
             ExprKind::Number(_) | ExprKind::Bool(_) | ExprKind::Str(_) | ExprKind::Name(_) => {
                 self.leaf(e, hint)
             }
-            ExprKind::Unary(UnOp::Neg, x) => self.unary(Un::Neg, x, Type::Number, span),
-            ExprKind::Unary(UnOp::Not, x) => self.unary(Un::Not, x, Type::Bool, span),
+            ExprKind::Unary(UnOp::Neg, x) => self.unary(UnaryOp::Neg, x, Type::Number, span),
+            ExprKind::Unary(UnOp::Not, x) => self.unary(UnaryOp::Not, x, Type::Bool, span),
             ExprKind::Binary(op, a, b) => match op {
-                BinOp::Add => self.arith(Bin::Add, a, b, span),
-                BinOp::Sub => self.arith(Bin::Sub, a, b, span),
-                BinOp::Mul => self.arith(Bin::Mul, a, b, span),
-                BinOp::Div => self.arith(Bin::Div, a, b, span),
-                BinOp::Lt => self.order(Bin::Lt, a, b, span),
-                BinOp::Le => self.order(Bin::Le, a, b, span),
-                BinOp::Gt => self.order(Bin::Gt, a, b, span),
-                BinOp::Ge => self.order(Bin::Ge, a, b, span),
+                BinOp::Add => self.arith(BinaryOp::Add, a, b, span),
+                BinOp::Sub => self.arith(BinaryOp::Sub, a, b, span),
+                BinOp::Mul => self.arith(BinaryOp::Mul, a, b, span),
+                BinOp::Div => self.arith(BinaryOp::Div, a, b, span),
+                BinOp::Lt => self.order(BinaryOp::Lt, a, b, span),
+                BinOp::Le => self.order(BinaryOp::Le, a, b, span),
+                BinOp::Gt => self.order(BinaryOp::Gt, a, b, span),
+                BinOp::Ge => self.order(BinaryOp::Ge, a, b, span),
                 BinOp::Eq | BinOp::Ne => self.equality(*op == BinOp::Eq, a, b, span),
                 BinOp::And | BinOp::Or => self.logic(*op == BinOp::And, a, b, span),
             },
@@ -102,18 +65,18 @@ impl Checker<'_> {
     }
 
     /// Literals and names (no recursion).
-    fn leaf(&self, e: &Expr, hint: Option<Type>) -> Result<Typed, ExprError> {
+    fn leaf(&self, e: &Expr, hint: Option<Type>) -> Result<TypedExpr, ExprError> {
         let span = e.span();
         let (kind, ty) = match e.kind() {
-            ExprKind::Number(v) => (TKind::Const(*v), Type::Number),
-            ExprKind::Bool(b) => (TKind::Const(f64::from(u8::from(*b))), Type::Bool),
+            ExprKind::Number(v) => (TypedKind::Const(*v), Type::Number),
+            ExprKind::Bool(b) => (TypedKind::Const(f64::from(u8::from(*b))), Type::Bool),
             ExprKind::Str(text) => match hint {
                 Some(Type::Enum(id)) => return self.enum_value(text, id, span, false),
                 _ => return Err(string_not_allowed(span)),
             },
             ExprKind::Name(name) => match self.scope.resolve(name) {
-                Some((Binding::Slot(i), ty)) => (TKind::Slot(i), ty),
-                Some((Binding::Const(v), ty)) => (TKind::Const(v), ty),
+                Some((Binding::Slot(i), ty)) => (TypedKind::Slot(i), ty),
+                Some((Binding::Const(v), ty)) => (TypedKind::Const(v), ty),
                 None => match hint {
                     Some(Type::Enum(id)) => return self.enum_value(name, id, span, true),
                     _ => return Err(self.unknown_name(name, span)),
@@ -121,11 +84,11 @@ impl Checker<'_> {
             },
             _ => return Err(ExprError::new(span, "internal error: not a leaf")),
         };
-        Ok(Typed::new(kind, ty, span))
+        Ok(TypedExpr::new(kind, ty, span))
     }
 
     /// Type `e` and require it to be `want`, blaming `e` otherwise.
-    fn expect(&self, e: &Expr, want: Type) -> Result<Typed, ExprError> {
+    fn expect(&self, e: &Expr, want: Type) -> Result<TypedExpr, ExprError> {
         let t = self.infer(e, Some(want))?;
         if t.ty == want {
             Ok(t)
@@ -135,28 +98,28 @@ impl Checker<'_> {
     }
 
     /// `-x` (Number → Number) or `not x` (Bool → Bool).
-    fn unary(&self, op: Un, x: &Expr, ty: Type, span: Span) -> Result<Typed, ExprError> {
+    fn unary(&self, op: UnaryOp, x: &Expr, ty: Type, span: Span) -> Result<TypedExpr, ExprError> {
         let x = self.expect(x, ty)?;
-        Ok(Typed::new(TKind::Unary(op, Box::new(x)), ty, span))
+        Ok(TypedExpr::new(TypedKind::Unary(op, Box::new(x)), ty, span))
     }
 
     /// `+ - * /`: numbers to a number.
-    fn arith(&self, bin: Bin, a: &Expr, b: &Expr, span: Span) -> Result<Typed, ExprError> {
+    fn arith(&self, bin: BinaryOp, a: &Expr, b: &Expr, span: Span) -> Result<TypedExpr, ExprError> {
         let x = self.expect(a, Type::Number)?;
         let y = self.expect(b, Type::Number)?;
-        let kind = TKind::Bin(bin, Box::new(x), Box::new(y));
-        Ok(Typed::new(kind, Type::Number, span))
+        let kind = TypedKind::Binary(bin, Box::new(x), Box::new(y));
+        Ok(TypedExpr::new(kind, Type::Number, span))
     }
 
     /// `< <= > >=`: numbers to a boolean.
-    fn order(&self, bin: Bin, a: &Expr, b: &Expr, span: Span) -> Result<Typed, ExprError> {
+    fn order(&self, bin: BinaryOp, a: &Expr, b: &Expr, span: Span) -> Result<TypedExpr, ExprError> {
         let x = self.ordered_operand(a)?;
         let y = self.ordered_operand(b)?;
-        let kind = TKind::Bin(bin, Box::new(x), Box::new(y));
-        Ok(Typed::new(kind, Type::Bool, span))
+        let kind = TypedKind::Binary(bin, Box::new(x), Box::new(y));
+        Ok(TypedExpr::new(kind, Type::Bool, span))
     }
 
-    fn ordered_operand(&self, e: &Expr) -> Result<Typed, ExprError> {
+    fn ordered_operand(&self, e: &Expr) -> Result<TypedExpr, ExprError> {
         let t = self.infer(e, Some(Type::Number))?;
         match t.ty {
             Type::Number => Ok(t),
@@ -171,28 +134,28 @@ impl Checker<'_> {
     }
 
     /// `and` / `or`: booleans to a boolean, short-circuiting.
-    fn logic(&self, and: bool, a: &Expr, b: &Expr, span: Span) -> Result<Typed, ExprError> {
+    fn logic(&self, and: bool, a: &Expr, b: &Expr, span: Span) -> Result<TypedExpr, ExprError> {
         let x = Box::new(self.expect(a, Type::Bool)?);
         let y = Box::new(self.expect(b, Type::Bool)?);
         let kind = if and {
-            TKind::And(x, y)
+            TypedKind::And(x, y)
         } else {
-            TKind::Or(x, y)
+            TypedKind::Or(x, y)
         };
-        Ok(Typed::new(kind, Type::Bool, span))
+        Ok(TypedExpr::new(kind, Type::Bool, span))
     }
 
     /// `==` / `!=`: two values of one type; tolerant for numbers, exact otherwise.
-    fn equality(&self, eq: bool, a: &Expr, b: &Expr, span: Span) -> Result<Typed, ExprError> {
+    fn equality(&self, eq: bool, a: &Expr, b: &Expr, span: Span) -> Result<TypedExpr, ExprError> {
         let (x, y) = self.same_type(a, b, None, if eq { "==" } else { "!=" })?;
         let bin = match (eq, x.ty == Type::Number) {
-            (true, true) => Bin::EqTol,
-            (true, false) => Bin::Eq,
-            (false, true) => Bin::NeTol,
-            (false, false) => Bin::Ne,
+            (true, true) => BinaryOp::EqTol,
+            (true, false) => BinaryOp::Eq,
+            (false, true) => BinaryOp::NeTol,
+            (false, false) => BinaryOp::Ne,
         };
-        let kind = TKind::Bin(bin, Box::new(x), Box::new(y));
-        Ok(Typed::new(kind, Type::Bool, span))
+        let kind = TypedKind::Binary(bin, Box::new(x), Box::new(y));
+        Ok(TypedExpr::new(kind, Type::Bool, span))
     }
 
     /// `value in [items]`: a number or enum value against items of its type.
@@ -202,7 +165,7 @@ impl Checker<'_> {
         items: &[Expr],
         negated: bool,
         span: Span,
-    ) -> Result<Typed, ExprError> {
+    ) -> Result<TypedExpr, ExprError> {
         let value_t = self.infer(value, None)?;
         let ty = value_t.ty;
         if ty == Type::Bool {
@@ -218,15 +181,15 @@ impl Checker<'_> {
             }
             typed_items.push(t);
         }
-        let kind = TKind::In {
+        let kind = TypedKind::In {
             value: Box::new(value_t),
             items: typed_items,
             tolerant: ty == Type::Number,
         };
-        let membership = Typed::new(kind, Type::Bool, span);
+        let membership = TypedExpr::new(kind, Type::Bool, span);
         if negated {
-            let kind = TKind::Unary(Un::Not, Box::new(membership));
-            Ok(Typed::new(kind, Type::Bool, span))
+            let kind = TypedKind::Unary(UnaryOp::Not, Box::new(membership));
+            Ok(TypedExpr::new(kind, Type::Bool, span))
         } else {
             Ok(membership)
         }
@@ -240,12 +203,12 @@ impl Checker<'_> {
         else_branch: &Expr,
         hint: Option<Type>,
         span: Span,
-    ) -> Result<Typed, ExprError> {
+    ) -> Result<TypedExpr, ExprError> {
         let cond = self.expect(cond, Type::Bool)?;
         let (a, b) = self.same_type(then_branch, else_branch, hint, "if")?;
         let ty = a.ty;
-        let kind = TKind::If(Box::new(cond), Box::new(a), Box::new(b));
-        Ok(Typed::new(kind, ty, span))
+        let kind = TypedKind::If(Box::new(cond), Box::new(a), Box::new(b));
+        Ok(TypedExpr::new(kind, ty, span))
     }
 
     /// Type two expressions that must share a type (`==` operands, `if` branches;
@@ -258,7 +221,7 @@ impl Checker<'_> {
         b: &Expr,
         hint: Option<Type>,
         what: &str,
-    ) -> Result<(Typed, Typed), ExprError> {
+    ) -> Result<(TypedExpr, TypedExpr), ExprError> {
         let swap = self.needs_hint(a) && !self.needs_hint(b);
         let (first, second) = if swap { (b, a) } else { (a, b) };
         let t1 = self.infer(first, hint)?;
@@ -285,20 +248,23 @@ impl Checker<'_> {
     }
 
     /// Built-in calls: numbers to a number. `clamp` becomes `min(max(x, lo), hi)`.
-    fn call(&self, func: Builtin, args: &[Expr], span: Span) -> Result<Typed, ExprError> {
+    fn call(&self, func: Builtin, args: &[Expr], span: Span) -> Result<TypedExpr, ExprError> {
         let mut typed_args = Vec::with_capacity(args.len());
         for arg in args {
             typed_args.push(self.expect(arg, Type::Number)?);
         }
         let kind = match (func, typed_args.len()) {
-            (Builtin::Min | Builtin::Max, 2..) => TKind::Extreme(func == Builtin::Max, typed_args),
+            (Builtin::Min | Builtin::Max, 2..) => {
+                TypedKind::Extreme(func == Builtin::Max, typed_args)
+            }
             (Builtin::Clamp, 3) => {
                 let mut it = typed_args.into_iter();
                 let (Some(x), Some(lo), Some(hi)) = (it.next(), it.next(), it.next()) else {
                     return Err(arity(func, args.len(), span));
                 };
-                let inner = Typed::new(TKind::Extreme(true, vec![x, lo]), Type::Number, span);
-                TKind::Extreme(false, vec![inner, hi])
+                let inner =
+                    TypedExpr::new(TypedKind::Extreme(true, vec![x, lo]), Type::Number, span);
+                TypedKind::Extreme(false, vec![inner, hi])
             }
             (Builtin::Floor | Builtin::Ceil | Builtin::Abs | Builtin::Round, 1..=2) => {
                 let mut it = typed_args.into_iter();
@@ -306,18 +272,18 @@ impl Checker<'_> {
                     return Err(arity(func, args.len(), span));
                 };
                 let op = match (func, digits) {
-                    (Builtin::Round, None) => Un::Round(1.0),
-                    (Builtin::Round, Some(d)) => Un::Round(round_scale(d)?),
-                    (Builtin::Floor, None) => Un::Floor,
-                    (Builtin::Ceil, None) => Un::Ceil,
-                    (Builtin::Abs, None) => Un::Abs,
+                    (Builtin::Round, None) => UnaryOp::Round(1.0),
+                    (Builtin::Round, Some(d)) => UnaryOp::Round(round_scale(d)?),
+                    (Builtin::Floor, None) => UnaryOp::Floor,
+                    (Builtin::Ceil, None) => UnaryOp::Ceil,
+                    (Builtin::Abs, None) => UnaryOp::Abs,
                     _ => return Err(arity(func, args.len(), span)),
                 };
-                TKind::Unary(op, Box::new(x))
+                TypedKind::Unary(op, Box::new(x))
             }
             _ => return Err(arity(func, args.len(), span)),
         };
-        Ok(Typed::new(kind, Type::Number, span))
+        Ok(TypedExpr::new(kind, Type::Number, span))
     }
 
     /// Resolve `text` as a value of enum `id`; `bare` when it was written as a
@@ -328,9 +294,13 @@ impl Checker<'_> {
         id: EnumId,
         span: Span,
         bare: bool,
-    ) -> Result<Typed, ExprError> {
+    ) -> Result<TypedExpr, ExprError> {
         match self.scope.enum_value_index(id, text) {
-            Some(i) => Ok(Typed::new(TKind::Const(i as f64), Type::Enum(id), span)),
+            Some(i) => Ok(TypedExpr::new(
+                TypedKind::Const(i as f64),
+                Type::Enum(id),
+                span,
+            )),
             None => Err(self.bad_enum_value(text, id, span, bare)),
         }
     }
@@ -440,13 +410,13 @@ fn arity(func: Builtin, found: usize, span: Span) -> ExprError {
 
 /// The scale `10^digits` of `round(x, digits)`; `digits` must fold to a
 /// whole constant from 0 to 15.
-fn round_scale(digits: Typed) -> Result<f64, ExprError> {
+fn round_scale(digits: TypedExpr) -> Result<f64, ExprError> {
     let span = digits.span;
-    match super::compile::fold(digits).kind {
-        TKind::Const(d) if d.fract() == 0.0 && (0.0..=15.0).contains(&d) => {
+    match fold(digits).kind {
+        TypedKind::Const(d) if d.fract() == 0.0 && (0.0..=15.0).contains(&d) => {
             Ok((0..d as u32).fold(1.0, |scale, _| scale * 10.0))
         }
-        TKind::Const(_) => Err(ExprError::new(
+        TypedKind::Const(_) => Err(ExprError::new(
             span,
             "the number of digits in `round` must be a whole number from 0 to 15",
         )),
@@ -463,7 +433,7 @@ mod tests {
     use crate::expr::parse;
     use crate::expr::test_scope::TestScope;
 
-    fn check_src(src: &str, expected: Option<Type>) -> Result<Typed, ExprError> {
+    fn check_src(src: &str, expected: Option<Type>) -> Result<TypedExpr, ExprError> {
         check(&parse(src).unwrap(), &TestScope::new(), expected)
     }
 
@@ -515,9 +485,9 @@ mod tests {
         let t = check_src("if employed then urban else 'rural'", Some(Type::Enum(0))).unwrap();
         assert_eq!(t.ty, Type::Enum(0));
         let t = check_src("'rural'", Some(Type::Enum(0))).unwrap();
-        assert_eq!(t.kind, TKind::Const(1.0));
+        assert_eq!(t.kind, TypedKind::Const(1.0));
         let t = check_src("OTHER", Some(Type::Enum(1))).unwrap();
-        assert_eq!(t.kind, TKind::Const(2.0));
+        assert_eq!(t.kind, TypedKind::Const(2.0));
     }
 
     #[test]

@@ -1,0 +1,217 @@
+//! The operators of the typed tree and their scalar semantics on `f64`
+//! (tolerant comparisons, rounding, NaN-propagating `min`/`max`).
+//!
+//! They live here once, below every pass that needs them: constant folding,
+//! the node tree that evaluates rows and the reference interpreter all call
+//! these functions, so a folded constant is exactly what evaluation would have
+//! produced and the two evaluators agree bit for bit.
+
+use super::EPSILON;
+
+/// Binary operators of the typed tree, already specialised by operand type.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    /// Numeric `==`, within [`EPSILON`].
+    EqTol,
+    /// Numeric `!=`, the negation of [`BinaryOp::EqTol`].
+    NeTol,
+    /// Exact `==` of booleans or enum values.
+    Eq,
+    /// Exact `!=` of booleans or enum values.
+    Ne,
+}
+
+/// Unary operators of the typed tree (including one-argument built-ins).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum UnaryOp {
+    Neg,
+    Not,
+    Floor,
+    Ceil,
+    Abs,
+    /// `round(x, d)` with the scale `10^d` precomputed.
+    Round(f64),
+}
+
+impl BinaryOp {
+    pub(crate) fn apply(self, a: f64, b: f64) -> f64 {
+        match self {
+            BinaryOp::Add => a + b,
+            BinaryOp::Sub => a - b,
+            BinaryOp::Mul => a * b,
+            BinaryOp::Div => div_value(a, b),
+            BinaryOp::Lt => lt_value(a, b),
+            BinaryOp::Le => le_value(a, b),
+            BinaryOp::Gt => gt_value(a, b),
+            BinaryOp::Ge => ge_value(a, b),
+            BinaryOp::EqTol => eq_tol_value(a, b),
+            BinaryOp::NeTol => ne_tol_value(a, b),
+            BinaryOp::Eq => eq_value(a, b),
+            BinaryOp::Ne => ne_value(a, b),
+        }
+    }
+}
+
+impl UnaryOp {
+    pub(crate) fn apply(self, x: f64) -> f64 {
+        match self {
+            UnaryOp::Neg => -x,
+            UnaryOp::Not => not_value(x),
+            UnaryOp::Floor => x.floor(),
+            UnaryOp::Ceil => x.ceil(),
+            UnaryOp::Abs => x.abs(),
+            UnaryOp::Round(scale) => round_scaled(x, scale),
+        }
+    }
+}
+
+/// A boolean as the language's value: 1 or 0.
+#[inline]
+pub(crate) fn bool_value(b: bool) -> f64 {
+    if b { 1.0 } else { 0.0 }
+}
+
+// Undefined values propagate instead of turning into a silent `false`:
+// a comparison, `not` or membership test on NaN gives NaN, and so does a
+// division by zero. The engine rejects a row whose decision meets a NaN.
+// The `*_value` functions are the operators as values (1, 0 or NaN); the
+// `bool` ones below them are the tolerant comparisons themselves.
+
+/// A comparison's result: NaN when an operand is NaN.
+#[inline]
+fn checked(r: bool, a: f64, b: f64) -> f64 {
+    if r {
+        1.0
+    } else if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        0.0
+    }
+}
+
+#[inline]
+pub(crate) fn lt_value(a: f64, b: f64) -> f64 {
+    checked(lt(a, b), a, b)
+}
+#[inline]
+pub(crate) fn le_value(a: f64, b: f64) -> f64 {
+    checked(le(a, b), a, b)
+}
+#[inline]
+pub(crate) fn gt_value(a: f64, b: f64) -> f64 {
+    checked(gt(a, b), a, b)
+}
+#[inline]
+pub(crate) fn ge_value(a: f64, b: f64) -> f64 {
+    checked(ge(a, b), a, b)
+}
+#[inline]
+pub(crate) fn eq_tol_value(a: f64, b: f64) -> f64 {
+    checked(eq_tol(a, b), a, b)
+}
+#[inline]
+pub(crate) fn ne_tol_value(a: f64, b: f64) -> f64 {
+    checked(!eq_tol(a, b), a, b)
+}
+#[inline]
+pub(crate) fn eq_value(a: f64, b: f64) -> f64 {
+    checked(a == b, a, b)
+}
+#[inline]
+pub(crate) fn ne_value(a: f64, b: f64) -> f64 {
+    checked(a != b && !a.is_nan() && !b.is_nan(), a, b)
+}
+/// `not x`: NaN stays NaN.
+#[inline]
+pub(crate) fn not_value(x: f64) -> f64 {
+    if x.is_nan() { x } else { bool_value(x == 0.0) }
+}
+/// `a / b`: NaN when `b` is zero (a division by zero is undefined, not infinite).
+#[inline]
+pub(crate) fn div_value(a: f64, b: f64) -> f64 {
+    if b == 0.0 { f64::NAN } else { a / b }
+}
+/// Membership as a value: NaN when `x` is NaN.
+#[inline]
+pub(crate) fn member_value(x: f64, items: &[f64], tolerant: bool) -> f64 {
+    if x.is_nan() {
+        x
+    } else {
+        bool_value(member(x, items, tolerant))
+    }
+}
+
+#[inline]
+pub(crate) fn lt(a: f64, b: f64) -> bool {
+    a < b - EPSILON
+}
+
+#[inline]
+pub(crate) fn le(a: f64, b: f64) -> bool {
+    a <= b + EPSILON
+}
+
+#[inline]
+pub(crate) fn gt(a: f64, b: f64) -> bool {
+    a > b + EPSILON
+}
+
+#[inline]
+pub(crate) fn ge(a: f64, b: f64) -> bool {
+    a >= b - EPSILON
+}
+
+#[inline]
+pub(crate) fn eq_tol(a: f64, b: f64) -> bool {
+    // `a == b` first so that equal infinities are equal (their difference is NaN).
+    a == b || (a - b).abs() <= EPSILON
+}
+
+/// Round half away from zero at `scale = 10^digits`, nudged by 1e-9 so that
+/// values like 28.749999999999996 (really 28.75) round up.
+#[inline]
+pub(crate) fn round_scaled(x: f64, scale: f64) -> f64 {
+    x.signum() * (x.abs() * scale + 0.5 + 1e-9).floor() / scale
+}
+
+/// `min` that propagates NaN (unlike `f64::min`), so a bad input is not hidden.
+#[inline]
+pub(crate) fn min_nan(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else if b < a {
+        b
+    } else {
+        a
+    }
+}
+
+/// `max` that propagates NaN (unlike `f64::max`), so a bad input is not hidden.
+#[inline]
+pub(crate) fn max_nan(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else if b > a {
+        b
+    } else {
+        a
+    }
+}
+
+/// Whether `x` is among `items` (tolerantly for numbers, exactly for enums).
+#[inline]
+pub(crate) fn member(x: f64, items: &[f64], tolerant: bool) -> bool {
+    if tolerant {
+        items.iter().any(|&v| eq_tol(x, v))
+    } else {
+        items.contains(&x)
+    }
+}
