@@ -113,9 +113,11 @@ pub enum PipelineError {
     Input(#[from] InputError),
     #[error("cannot write the output: {0}")]
     Output(#[source] io::Error),
-    #[error("--strict: stopped at the first rejected row: {0}")]
+    /// A strict run stopped at its first reject.
+    #[error("stopped at the first rejected row: {0}")]
     Strict(Box<Reject>),
-    #[error("--budget ranks at most {} rows", budget::MAX_ROWS)]
+    /// Budget ranking keeps every eligible row in memory, up to a limit.
+    #[error("budget ranking takes at most {limit} rows", limit = budget::MAX_ROWS)]
     TooManyRows,
     /// The writing pass of a ranking found other rows than the ranking pass.
     #[error(
@@ -859,10 +861,7 @@ fn run(
         let mut index = 0;
         while let Some(start) = chunker
             .next_chunk(options.chunk_bytes, &mut batch.data)
-            .map_err(|source| InputError::Io {
-                file: name.clone(),
-                source,
-            })?
+            .map_err(|source| InputError::reading(&name, source))?
         {
             batch.index = index;
             index += 1;
@@ -981,11 +980,7 @@ fn run_parallel(
         merge_in_order(merger, done_rx, pool_tx)
     })?;
     if let Some(source) = read_error.lock().ok().and_then(|mut e| e.take()) {
-        return Err(InputError::Io {
-            file: name.to_string(),
-            source,
-        }
-        .into());
+        return Err(InputError::reading(name, source).into());
     }
     Ok(())
 }
@@ -1064,6 +1059,43 @@ mod tests {
         match write(&large) {
             Err(PipelineError::InputChanged { batch: 1, .. }) => {}
             other => panic!("expected InputChanged at batch 1, got {other:?}"),
+        }
+    }
+
+    // Library errors serve any front end: the command line adds its flags
+    // when it shows them (see: issue 13).
+    #[test]
+    fn no_pipeline_error_names_a_command_line_flag() {
+        let reject = Reject {
+            line: 2,
+            household_id: "H1".into(),
+            column: "members".into(),
+            value: "x".into(),
+            code: RejectCode::InvalidValue,
+            message: "not a number".into(),
+        };
+        let errors = [
+            PipelineError::Strict(Box::new(reject)),
+            PipelineError::TooManyRows,
+            PipelineError::Output(io::Error::other("full")),
+            PipelineError::InputChanged {
+                batch: 1,
+                first: 2,
+                second: 3,
+            },
+            PipelineError::Threads {
+                wanted: 3,
+                source: io::Error::other("limit"),
+            },
+            PipelineError::Input(InputError::RecordTooLong {
+                file: "f".into(),
+                line: 1,
+                limit: 10,
+            }),
+        ];
+        for e in errors {
+            let text = e.to_string();
+            assert!(!text.contains("--"), "{e:?} names a flag: {text}");
         }
     }
 

@@ -171,7 +171,9 @@ pub(super) fn read_options(args: &super::InputArgs) -> Result<ReadOptions, Usage
     let renames = args
         .rename
         .iter()
-        .map(|r| input::parse_rename(r).map_err(|e| UsageError(e.to_string())))
+        .map(|r| {
+            input::parse_rename(r).map_err(|e| UsageError(super::error_text::input_error_text(&e)))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(ReadOptions {
         delimiter,
@@ -193,7 +195,9 @@ pub(super) fn open_input(
     let source = input::open(path, options)?;
     let layout = Layout::new(policy, &source, options).map_err(|e| match e {
         // A --rename naming no input is a mistake on the command line.
-        input::InputError::Rename { .. } => anyhow::Error::from(UsageError(e.to_string())),
+        input::InputError::Rename { .. } => {
+            anyhow::Error::from(UsageError(super::error_text::input_error_text(&e)))
+        }
         other => other.into(),
     })?;
     Ok((source, layout))
@@ -659,7 +663,9 @@ fn layout_for(
 ) -> anyhow::Result<Layout> {
     Layout::new(policy, source, options).map_err(|e| match e {
         // A --rename naming no input is a mistake on the command line.
-        input::InputError::Rename { .. } => anyhow::Error::from(UsageError(e.to_string())),
+        input::InputError::Rename { .. } => {
+            anyhow::Error::from(UsageError(super::error_text::input_error_text(&e)))
+        }
         other => other.into(),
     })
 }

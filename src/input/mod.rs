@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use std::io::{self, Read};
 
 use crate::policy::{InputType, Policy};
-pub use chunk::{ChunkStart, Chunker};
+pub use chunk::{ChunkStart, Chunker, RecordTooLong};
 pub use header::{CANDIDATE_DELIMITERS, delimiter_flag, detect_delimiter};
 pub use ids::{IdSet, fingerprint};
 pub use record::Fields;
@@ -55,13 +55,25 @@ pub enum InputError {
         /// What the file is, e.g. "a gzip-compressed file".
         what: &'static str,
         advice: String,
+        /// For a compressed file: the tool that decompresses it (e.g. `zcat`),
+        /// for a front end to show how.
+        decompress_with: Option<&'static str>,
     },
     #[error("{file} looks like UTF-16 text (Excel's \"Unicode text\"); save it as CSV UTF-8")]
     Utf16 { file: String },
     #[error(
-        "{file}: the header, the record starting on line {line}, is longer than {limit} bytes without ending (an unclosed quote?); raise --max-field-bytes if the data is right"
+        "{file}: the header, the record starting on line {line}, is longer than {limit} bytes without ending (an unclosed quote?)"
     )]
     HeaderTooLong {
+        file: String,
+        line: u64,
+        limit: usize,
+    },
+    /// A data record grew past `limit` bytes without ending.
+    #[error(
+        "cannot read {file}: the record starting on line {line} is longer than {limit} bytes without ending (an unclosed quote?)"
+    )]
+    RecordTooLong {
         file: String,
         line: u64,
         limit: usize,
@@ -76,12 +88,19 @@ pub enum InputError {
         /// The start of the quoted field, cut short.
         start: String,
     },
-    #[error("{file}: required column `{column}` is missing\n  the header has: {found}{hint}")]
+    #[error(
+        "{file}: required column `{column}` is missing\n  the header has: {found}{}",
+        missing_column_hint(suggestion.as_deref(), *delimiter_hint)
+    )]
     MissingColumn {
         file: String,
         column: String,
+        /// The header's names, listed for a message.
         found: String,
-        hint: String,
+        /// The nearest header name to `column` (quoted safely), if one is near.
+        suggestion: Option<String>,
+        /// The header was read as one column, and this other delimiter appears in it.
+        delimiter_hint: Option<u8>,
     },
     #[error(
         "{file}, line {line}: column `{column}` appears twice in the header (columns {first} and {second})"
@@ -93,8 +112,110 @@ pub enum InputError {
         first: usize,
         second: usize,
     },
-    #[error("--rename {spec}: {message}")]
-    Rename { spec: String, message: String },
+    /// A rename that is not of the form `FROM=TO`.
+    #[error("rename {spec}: expected FROM=TO, e.g. hh/size=members")]
+    RenameSyntax { spec: String },
+    /// A well-formed rename `from=to` that cannot apply.
+    #[error("rename {from}={to}: {}", problem.describe(from, to, &|f, t| format!("{f}={t}")))]
+    Rename {
+        from: String,
+        to: String,
+        problem: Box<RenameProblem>,
+    },
+}
+
+impl InputError {
+    /// The error for a failed read of `file`: a record too long to be a
+    /// record (from [`Chunker::next_chunk`]) is [`InputError::RecordTooLong`].
+    pub fn reading(file: &str, source: io::Error) -> InputError {
+        match source
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<chunk::RecordTooLong>())
+        {
+            Some(&chunk::RecordTooLong { line, limit }) => InputError::RecordTooLong {
+                file: file.to_string(),
+                line,
+                limit,
+            },
+            None => InputError::Io {
+                file: file.to_string(),
+                source,
+            },
+        }
+    }
+}
+
+/// Why a rename `FROM=TO` cannot apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RenameProblem {
+    /// The policy has no input TO; the nearest input name, if one is near.
+    NoSuchInput { suggestion: Option<String> },
+    /// Two columns of the header would both be input TO.
+    Clash {
+        first: ClashingColumn,
+        second: ClashingColumn,
+    },
+}
+
+/// One of two header columns that would map to the same input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClashingColumn {
+    /// Its name in the header (quoted safely).
+    pub name: String,
+    /// 1-based.
+    pub column: usize,
+    /// The rename `(FROM, TO)` that maps it, if any.
+    pub renamed_by: Option<(String, String)>,
+}
+
+impl RenameProblem {
+    /// The problem's text for the rename `from=to`; `rename` writes another
+    /// rename `(FROM, TO)` as the caller names it (this library: `FROM=TO`).
+    pub fn describe(&self, from: &str, to: &str, rename: &dyn Fn(&str, &str) -> String) -> String {
+        match self {
+            RenameProblem::NoSuchInput { suggestion } => {
+                let hint = suggestion
+                    .as_deref()
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                format!("the policy has no input `{to}`{hint}")
+            }
+            RenameProblem::Clash { first, second } => {
+                let describe = |c: &ClashingColumn| match &c.renamed_by {
+                    Some((f, _)) if f == from => {
+                        format!("`{}` (column {}, renamed)", c.name, c.column)
+                    }
+                    Some((f, t)) => {
+                        format!(
+                            "`{}` (column {}, renamed by {})",
+                            c.name,
+                            c.column,
+                            rename(f, t)
+                        )
+                    }
+                    None => format!("the file's own `{}` (column {})", c.name, c.column),
+                };
+                format!(
+                    "two columns would both be input `{to}`: {} and {}; keep one: drop this rename, or rename or remove the other column in the file",
+                    describe(first),
+                    describe(second)
+                )
+            }
+        }
+    }
+}
+
+/// The end of a missing-column message (the front end may say more).
+fn missing_column_hint(suggestion: Option<&str>, delimiter_hint: Option<u8>) -> String {
+    match (delimiter_hint, suggestion) {
+        (Some(b'\t'), _) => "\n  the header has one column; is the delimiter a tab?".to_string(),
+        (Some(d), _) => format!(
+            "\n  the header has one column; is the delimiter `{}`?",
+            char::from(d).escape_default()
+        ),
+        (None, Some(s)) => format!("\n  did you mean `{s}`?"),
+        (None, None) => String::new(),
+    }
 }
 
 /// Options for reading a household file.
@@ -129,9 +250,8 @@ pub fn parse_rename(spec: &str) -> Result<(String, String), InputError> {
         Some((from, to)) if !from.trim().is_empty() && !to.trim().is_empty() => {
             Ok((from.trim().to_string(), to.trim().to_string()))
         }
-        _ => Err(InputError::Rename {
+        _ => Err(InputError::RenameSyntax {
             spec: spec.to_string(),
-            message: "expected FROM=TO, e.g. --rename hh/size=members".into(),
         }),
     }
 }
@@ -343,12 +463,12 @@ impl Layout {
         for (from, to) in &options.renames {
             if policy.input(to).is_none() {
                 let names: Vec<&str> = policy.inputs.iter().map(|i| i.name.as_str()).collect();
-                let hint = crate::expr::suggest(to, names.iter().copied())
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
+                let suggestion =
+                    crate::expr::suggest(to, names.iter().copied()).map(str::to_string);
                 return Err(InputError::Rename {
-                    spec: format!("{from}={to}"),
-                    message: format!("the policy has no input `{to}`{hint}"),
+                    from: from.clone(),
+                    to: to.clone(),
+                    problem: Box::new(RenameProblem::NoSuchInput { suggestion }),
                 });
             }
             renames.insert(from.to_lowercase(), (from.as_str(), to.as_str()));
@@ -414,47 +534,33 @@ fn duplicate_column(
             second: second + 1,
         };
     };
-    let describe = |c: usize| match renamed(c) {
-        Some((f, _)) if f == from => format!("`{}` (column {}, renamed)", name(c), c + 1),
-        Some((f, t)) => format!(
-            "`{}` (column {}, renamed by --rename {f}={t})",
-            name(c),
-            c + 1
-        ),
-        None => format!("the file's own `{}` (column {})", name(c), c + 1),
+    let clashing = |c: usize| ClashingColumn {
+        name: name(c),
+        column: c + 1,
+        renamed_by: renamed(c).map(|(f, t)| (f.to_string(), t.to_string())),
     };
     InputError::Rename {
-        spec: format!("{from}={to}"),
-        message: format!(
-            "two columns would both be input `{to}`: {} and {}; keep one: drop this rename, or rename or remove the other column in the file",
-            describe(first),
-            describe(second)
-        ),
+        from: from.to_string(),
+        to: to.to_string(),
+        problem: Box::new(RenameProblem::Clash {
+            first: clashing(first),
+            second: clashing(second),
+        }),
     }
 }
 
 /// The error for a required input `column` that the header of `input` lacks.
 fn missing_column(column: &str, input: &Source) -> InputError {
-    let hint = match input.delimiter_hint {
-        Some(d) => format!(
-            "\n  the header has one column; did you mean `{}`?",
-            delimiter_flag(d)
-        ),
-        None => match suggest_column(column, &input.header) {
-            Some(s) => {
-                let s = excerpt(s.as_bytes(), 60);
-                format!("\n  did you mean `{s}`? (map a column with --rename {s}={column})")
-            }
-            None => {
-                format!("\n  map a column of yours to it with --rename YOUR_COLUMN={column}")
-            }
-        },
+    let suggestion = match input.delimiter_hint {
+        Some(_) => None,
+        None => suggest_column(column, &input.header).map(|s| excerpt(s.as_bytes(), 60)),
     };
     InputError::MissingColumn {
         file: input.name.clone(),
         column: column.to_string(),
         found: list_names(&input.header),
-        hint,
+        suggestion,
+        delimiter_hint: input.delimiter_hint,
     }
 }
 
@@ -964,6 +1070,139 @@ fn range_message(raw: &[u8], min: Option<f64>, max: Option<f64>, v: f64) -> Stri
 mod tests {
     use super::*;
 
+    /// Every error a front end may show, one of each kind and shape.
+    fn every_error_kind() -> Vec<InputError> {
+        let file = || "in.csv".to_string();
+        let clashing = |renamed_by: Option<(&str, &str)>| ClashingColumn {
+            name: "size".into(),
+            column: 2,
+            renamed_by: renamed_by.map(|(f, t)| (f.to_string(), t.to_string())),
+        };
+        let missing = |suggestion: Option<&str>, delimiter_hint| InputError::MissingColumn {
+            file: file(),
+            column: "members".into(),
+            found: "`a`, `b`".into(),
+            suggestion: suggestion.map(str::to_string),
+            delimiter_hint,
+        };
+        vec![
+            InputError::Io {
+                file: file(),
+                source: io::Error::other("gone"),
+            },
+            InputError::reading(
+                "in.csv",
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    RecordTooLong {
+                        line: 3,
+                        limit: 1 << 20,
+                    },
+                ),
+            ),
+            InputError::Empty { file: file() },
+            InputError::Csv {
+                file: file(),
+                line: 2,
+                message: "bad".into(),
+            },
+            header::recognise_binary(b"\x1F\x8B\x08\x00")
+                .expect("gzip")
+                .error("in.csv"),
+            header::recognise_binary(b"\x1F\x8B\x08\x00")
+                .expect("gzip")
+                .error("<stdin>"),
+            InputError::Utf16 { file: file() },
+            InputError::HeaderTooLong {
+                file: file(),
+                line: 1,
+                limit: 1 << 20,
+            },
+            InputError::RecordTooLong {
+                file: file(),
+                line: 9,
+                limit: 1 << 20,
+            },
+            InputError::HeaderUnclosedQuote {
+                file: file(),
+                line: 1,
+                column: 2,
+                start: "\"abc".into(),
+            },
+            missing(None, None),
+            missing(Some("membres"), None),
+            missing(None, Some(b';')),
+            missing(None, Some(b'\t')),
+            InputError::DuplicateColumn {
+                file: file(),
+                line: 1,
+                column: "a".into(),
+                first: 1,
+                second: 2,
+            },
+            InputError::RenameSyntax { spec: "x".into() },
+            InputError::Rename {
+                from: "hh".into(),
+                to: "membres".into(),
+                problem: Box::new(RenameProblem::NoSuchInput {
+                    suggestion: Some("members".into()),
+                }),
+            },
+            InputError::Rename {
+                from: "persons".into(),
+                to: "members".into(),
+                problem: Box::new(RenameProblem::Clash {
+                    first: clashing(Some(("size", "members"))),
+                    second: clashing(Some(("persons", "members"))),
+                }),
+            },
+            InputError::Rename {
+                from: "persons".into(),
+                to: "members".into(),
+                problem: Box::new(RenameProblem::Clash {
+                    first: clashing(None),
+                    second: clashing(Some(("persons", "members"))),
+                }),
+            },
+        ]
+    }
+
+    // Library errors serve any front end: the command line adds its flags
+    // when it shows them (see: issue 13).
+    #[test]
+    fn no_input_error_names_a_command_line_flag() {
+        for e in every_error_kind() {
+            let text = e.to_string();
+            assert!(!text.contains("--"), "{e:?} names a flag: {text}");
+            assert!(
+                !text.contains("layak assess"),
+                "{e:?} names a command: {text}"
+            );
+        }
+        let too_long = RecordTooLong { line: 1, limit: 10 }.to_string();
+        assert!(!too_long.contains("--"), "{too_long}");
+    }
+
+    #[test]
+    fn a_failed_read_of_a_runaway_record_is_record_too_long() {
+        let source = io::Error::new(
+            io::ErrorKind::InvalidData,
+            RecordTooLong { line: 7, limit: 5 },
+        );
+        assert!(matches!(
+            InputError::reading("f", source),
+            InputError::RecordTooLong {
+                line: 7,
+                limit: 5,
+                ..
+            }
+        ));
+        assert!(matches!(
+            InputError::reading("f", io::Error::other("x")),
+            InputError::Io { .. }
+        ));
+    }
+
     #[test]
     fn detects_delimiters() {
         assert_eq!(detect_delimiter(b"a,b,c\n"), b',');
@@ -1089,7 +1328,7 @@ mod tests {
             layout(text, &options(None, &[("region", "household_id")])).expect_err("an error");
         assert_eq!(
             err,
-            "--rename region=household_id: two columns would both be input `household_id`: the file's own `household_id` (column 1) and `region` (column 2, renamed); keep one: drop this rename, or rename or remove the other column in the file"
+            "rename region=household_id: two columns would both be input `household_id`: the file's own `household_id` (column 1) and `region` (column 2, renamed); keep one: drop this rename, or rename or remove the other column in the file"
         );
         let err = layout(
             "hh,size,persons,monthly_income\n",
@@ -1104,7 +1343,7 @@ mod tests {
         )
         .expect_err("an error");
         assert!(
-            err.starts_with("--rename persons=members: two columns would both be input `members`: `size` (column 2, renamed by --rename size=members) and `persons` (column 3, renamed)"),
+            err.starts_with("rename persons=members: two columns would both be input `members`: `size` (column 2, renamed by size=members) and `persons` (column 3, renamed)"),
             "{err}"
         );
         // Without a rename, a repeated name is the file's own duplicate.
@@ -1124,13 +1363,13 @@ mod tests {
             "{err}"
         );
         assert!(
-            err.ends_with("\n  the header has one column; did you mean `-d ,`?"),
+            err.ends_with("\n  the header has one column; is the delimiter `,`?"),
             "{err}"
         );
         let err = layout(text.replace(',', ";"), &options(Some(b','), &[])).expect_err("an error");
-        assert!(err.ends_with("did you mean `-d ';'`?"), "{err}");
+        assert!(err.ends_with("is the delimiter `;`?"), "{err}");
         let err = layout(text.replace(',', "\t"), &options(Some(b'|'), &[])).expect_err("an error");
-        assert!(err.ends_with("did you mean `-d tab`?"), "{err}");
+        assert!(err.ends_with("is the delimiter a tab?"), "{err}");
     }
 
     #[test]
