@@ -30,7 +30,7 @@ pub use chunk::{ChunkStart, Chunker, RecordTooLong};
 pub use header::{CANDIDATE_DELIMITERS, delimiter_flag, detect_delimiter};
 pub use ids::{IdSet, fingerprint};
 pub use record::Fields;
-pub use reject::{Reject, RejectCode};
+pub use reject::{Reject, RejectCode, evaluation_reject};
 
 /// Errors that stop a run before or while reading (not per-row problems).
 #[derive(Debug, thiserror::Error)]
