@@ -241,8 +241,6 @@ impl<'p> Worker<'p> {
             batch.skipped += 1;
             return;
         }
-        let policy = self.engine.policy;
-        let format = self.writer.format();
         let fingerprint = self.parser.id_fingerprint(record);
         let id_start = batch.ids.len();
         if fingerprint.is_some() {
@@ -250,10 +248,31 @@ impl<'p> Worker<'p> {
                 .ids
                 .extend_from_slice(self.parser.id_cell(record).unwrap_or_default());
         }
-        let id = (id_start, batch.ids.len());
+        let mut row = Row::new(line, fingerprint, (id_start, batch.ids.len()));
+        match self.check_and_decide(record, line) {
+            Ok(()) => match self.job {
+                Job::Validate => row.end = batch.out.len(),
+                Job::Rank => self.note_for_ranking(&mut row, batch.out.len()),
+                Job::Assess(_) => self.write_decision(record, &mut row, batch, base, cursor),
+            },
+            Err(reject) => self.keep_reject(record, line, reject, &mut row, batch),
+        }
+        batch.rows.push(row);
+    }
+
+    // The steps of `row` below run once per row and each has that one
+    // caller: they are inlined so that naming them costs no call.
+
+    /// Fill the scratch's slots from the record and, unless only validating,
+    /// decide the row.
+    #[inline(always)]
+    fn check_and_decide<R: Fields + ?Sized>(
+        &mut self,
+        record: &R,
+        line: u64,
+    ) -> Result<(), Box<Reject>> {
         let s = &mut self.scratch;
-        let result = self
-            .parser
+        self.parser
             .parse(record, line, &mut s.slots)
             .and_then(|()| match self.job {
                 Job::Validate => Ok(()),
@@ -266,74 +285,97 @@ impl<'p> Worker<'p> {
                         &e,
                     ))
                 }),
-            });
-        let mut row = Row::new(line, fingerprint, id);
-        match result {
-            Ok(()) if self.job == Job::Validate => row.end = batch.out.len(),
-            Ok(()) if self.job == Job::Rank => {
-                row.end = batch.out.len();
-                row.eligible = s
-                    .programs
-                    .iter()
-                    .any(|o| o.status == crate::engine::Status::Granted);
-                row.priority = budget::priority_key(s.priority);
-                row.monthly = if s.monthly_total > 0.0 {
-                    s.monthly_total.round() as u64
-                } else {
-                    0
-                };
-            }
-            Ok(()) => {
-                let rank = self
-                    .ranking
-                    .and_then(|r| r.rank_of(cursor, base + batch.rows.len() as u64));
-                let funded = rank.is_some_and(|k| self.ranking.is_some_and(|r| r.is_funded(k)));
-                row.eligible = rank.is_some();
-                if let Some(spec) = self.summary {
-                    group_key::decided_key(spec, &self.parser, record, &s.slots, &mut self.key);
-                    row.group = batch.summary.group(spec, &self.key);
-                    let standing = BudgetStanding { funded };
-                    row.fact = batch.summary.add(spec, policy, s, row.group, standing);
-                }
-                let mut d = Decision {
-                    household_id: self.parser.text(record, policy.fields.id_input),
-                    region: policy
-                        .fields
-                        .region_input
-                        .map_or(&b""[..], |r| self.parser.text(record, r)),
-                    scratch: s,
-                };
-                self.writer.decision(&mut d, &mut batch.out);
-                if self.ranking.is_some() {
-                    append_budget(format, &mut batch.out, rank, funded);
-                }
-                row.end = batch.out.len();
-            }
-            Err(reject) => {
-                if let Some(spec) = self.summary {
-                    let (key, acc) = (&mut self.key, &mut batch.summary);
-                    row.group = group_key::rejected_group(
-                        spec,
-                        &self.parser,
-                        policy,
-                        record,
-                        &reject,
-                        key,
-                        acc,
-                    );
-                }
-                row.reject = batch.rejects.len();
-                if self.all_errors {
-                    self.parser
-                        .more_bad_cells(record, line, &reject, &mut batch.rejects);
-                    // The first problem goes first.
-                    batch.rejects.insert(row.reject, *reject);
-                    row.more = batch.rejects.len() - row.reject - 1;
-                } else {
-                    batch.rejects.push(*reject);
-                }
-            }
+            })
+    }
+
+    /// Ranking pass: note what ranking needs of a decided row (nothing is written).
+    #[inline(always)]
+    fn note_for_ranking(&self, row: &mut Row, end: usize) {
+        let s = &self.scratch;
+        row.end = end;
+        row.eligible = s
+            .programs
+            .iter()
+            .any(|o| o.status == crate::engine::Status::Granted);
+        row.priority = budget::priority_key(s.priority);
+        row.monthly = if s.monthly_total > 0.0 {
+            s.monthly_total.round() as u64
+        } else {
+            0
+        };
+    }
+
+    /// Write a decided row (with its rank, given a ranking) and count it in
+    /// the batch's summary.
+    #[inline(always)]
+    fn write_decision<R: Fields + ?Sized>(
+        &mut self,
+        record: &R,
+        row: &mut Row,
+        batch: &mut Batch,
+        base: u64,
+        cursor: &mut usize,
+    ) {
+        let policy = self.engine.policy;
+        let s = &mut self.scratch;
+        let rank = self
+            .ranking
+            .and_then(|r| r.rank_of(cursor, base + batch.rows.len() as u64));
+        let funded = rank.is_some_and(|k| self.ranking.is_some_and(|r| r.is_funded(k)));
+        row.eligible = rank.is_some();
+        if let Some(spec) = self.summary {
+            group_key::decided_key(spec, &self.parser, record, &s.slots, &mut self.key);
+            row.group = batch.summary.group(spec, &self.key);
+            let standing = BudgetStanding { funded };
+            row.fact = batch.summary.add(spec, policy, s, row.group, standing);
         }
-        batch.rows.push(row);
+        let mut d = Decision {
+            household_id: self.parser.text(record, policy.fields.id_input),
+            region: policy
+                .fields
+                .region_input
+                .map_or(&b""[..], |r| self.parser.text(record, r)),
+            scratch: s,
+        };
+        self.writer.decision(&mut d, &mut batch.out);
+        if self.ranking.is_some() {
+            append_budget(self.writer.format(), &mut batch.out, rank, funded);
+        }
+        row.end = batch.out.len();
+    }
+
+    /// Keep a rejected row's reject (and, validating with `all_errors`, its
+    /// further problems after it), and find its group in the summary.
+    #[inline(always)]
+    fn keep_reject<R: Fields + ?Sized>(
+        &mut self,
+        record: &R,
+        line: u64,
+        reject: Box<Reject>,
+        row: &mut Row,
+        batch: &mut Batch,
+    ) {
+        if let Some(spec) = self.summary {
+            let (key, acc) = (&mut self.key, &mut batch.summary);
+            row.group = group_key::rejected_group(
+                spec,
+                &self.parser,
+                self.engine.policy,
+                record,
+                &reject,
+                key,
+                acc,
+            );
+        }
+        row.reject = batch.rejects.len();
+        if self.all_errors {
+            self.parser
+                .more_bad_cells(record, line, &reject, &mut batch.rejects);
+            // The first problem goes first.
+            batch.rejects.insert(row.reject, *reject);
+            row.more = batch.rejects.len() - row.reject - 1;
+        } else {
+            batch.rejects.push(*reject);
+        }
     }
 }
