@@ -90,3 +90,47 @@ pub(crate) fn input_error_text(e: &InputError) -> String {
         other => other.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The texts users read (pinned end to end by the integration tests):
+    // the flags come back where the library leaves them out.
+    #[test]
+    fn the_command_line_names_the_flag_that_helps() {
+        let too_long = RecordTooLong { line: 4, limit: 9 };
+        let read = io::Error::new(io::ErrorKind::InvalidData, too_long);
+        assert_eq!(
+            cause_text(&read),
+            "the record starting on line 4 is longer than 9 bytes without ending (an unclosed quote?); raise --max-field-bytes if the data is right"
+        );
+        let missing = |suggestion: Option<&str>, delimiter_hint| InputError::MissingColumn {
+            file: "f.csv".into(),
+            column: "members".into(),
+            found: "`a`".into(),
+            suggestion: suggestion.map(str::to_string),
+            delimiter_hint,
+        };
+        assert!(
+            input_error_text(&missing(Some("membres"), None))
+                .ends_with("did you mean `membres`? (map a column with --rename membres=members)")
+        );
+        assert!(
+            input_error_text(&missing(None, None))
+                .ends_with("map a column of yours to it with --rename YOUR_COLUMN=members")
+        );
+        assert!(
+            input_error_text(&missing(None, Some(b'\t')))
+                .ends_with("the header has one column; did you mean `-d tab`?")
+        );
+        assert_eq!(
+            input_error_text(&InputError::RenameSyntax { spec: "x".into() }),
+            "--rename x: expected FROM=TO, e.g. --rename hh/size=members"
+        );
+        assert_eq!(
+            pipeline_error_text(&PipelineError::TooManyRows),
+            format!("--budget ranks at most {} rows", budget::MAX_ROWS)
+        );
+    }
+}
