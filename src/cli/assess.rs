@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
 
-use super::common::{clean_up_on_signals, hint_if_waiting_on_a_terminal, warn_defaulted};
+use super::common::{
+    clean_up_on_signals, hint_if_waiting_on_a_terminal, layout_for, warn_defaulted,
+};
 use super::config::{AssessConfig, OutputPlan};
 use super::{AssessArgs, UsageError};
 use crate::ExitStatus;
@@ -94,25 +96,6 @@ fn stopped_by(err: &anyhow::Error, kind: io::ErrorKind) -> bool {
         c.downcast_ref::<io::Error>()
             .is_some_and(|e| e.kind() == kind)
     })
-}
-
-/// Open the household file and map its header to the policy's inputs.
-///
-/// Used by `validate` and `explain` too: it belongs in [`super::common`], and
-/// moves there once the change to its error mapping (error rendering) has
-/// merged, so that the two changes do not collide.
-pub(super) fn open_input(
-    policy: &crate::policy::Policy,
-    path: &str,
-    options: &ReadOptions,
-) -> anyhow::Result<(input::Source, Layout)> {
-    let source = input::open(path, options)?;
-    let layout = Layout::new(policy, &source, options).map_err(|e| match e {
-        // A --rename naming no input is a mistake on the command line.
-        input::InputError::Rename { .. } => anyhow::Error::from(UsageError(e.to_string())),
-        other => other.into(),
-    })?;
-    Ok((source, layout))
 }
 
 pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
@@ -512,19 +495,6 @@ fn budget_line(r: &pipeline::budget::Ranking, currency: &str) -> String {
         super::grouped(r.eligible - u64::from(r.funded))
     ));
     line
-}
-
-/// Map the file's header to the policy's inputs.
-fn layout_for(
-    policy: &crate::policy::Policy,
-    source: &input::Source,
-    options: &ReadOptions,
-) -> anyhow::Result<Layout> {
-    Layout::new(policy, source, options).map_err(|e| match e {
-        // A --rename naming no input is a mistake on the command line.
-        input::InputError::Rename { .. } => anyhow::Error::from(UsageError(e.to_string())),
-        other => other.into(),
-    })
 }
 
 /// Open `path` (`-`: standard input) counting the bytes read into `bytes`,

@@ -116,3 +116,29 @@ pub(super) fn describe_default(
         _ => input.default.to_string(),
     }
 }
+
+/// Open the household file and map its header to the policy's inputs.
+pub(super) fn open_input(
+    policy: &crate::policy::Policy,
+    path: &str,
+    options: &input::ReadOptions,
+) -> anyhow::Result<(input::Source, Layout)> {
+    let source = input::open(path, options)?;
+    let layout = layout_for(policy, &source, options)?;
+    Ok((source, layout))
+}
+
+/// Map the file's header to the policy's inputs.
+pub(super) fn layout_for(
+    policy: &crate::policy::Policy,
+    source: &input::Source,
+    options: &input::ReadOptions,
+) -> anyhow::Result<Layout> {
+    Layout::new(policy, source, options).map_err(|e| match e {
+        // A --rename naming no input is a mistake on the command line.
+        input::InputError::Rename { .. } => {
+            anyhow::Error::from(super::UsageError(super::error_text::input_error_text(&e)))
+        }
+        other => other.into(),
+    })
+}

@@ -344,7 +344,9 @@ pub(super) fn read_options(args: &InputArgs) -> Result<ReadOptions, UsageError> 
     let renames = args
         .rename
         .iter()
-        .map(|r| input::parse_rename(r).map_err(|e| UsageError(e.to_string())))
+        .map(|r| {
+            input::parse_rename(r).map_err(|e| UsageError(super::error_text::input_error_text(&e)))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(ReadOptions {
         delimiter,

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use anyhow::Context;
 
-use super::assess::open_input;
+use super::common::open_input;
 use super::config::{ExplainConfig, Household};
 use super::wire;
 use super::{ExplainArgs, ExplainFormat};
@@ -13,7 +13,6 @@ use crate::engine::Engine;
 use crate::engine::trace;
 use crate::input::record::{LineCounter, chunk_reader};
 use crate::input::{self, IdSet, RowParser, cell};
-use crate::pipeline::evaluation_reject;
 use crate::policy::{Policy, noun};
 use crate::report::explain_text::{render_rejected_text, render_text};
 
@@ -46,7 +45,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
         .and_then(|()| {
             engine
                 .decide(&mut s)
-                .map_err(|e| evaluation_reject(&parser, &record, line, &e))
+                .map_err(|e| input::evaluation_reject(&parser, &record, line, e.value, &e))
         });
     // The same precedence as `assess`: a duplicate id replaces a decision, and
     // any reject except one at an input read before the id.

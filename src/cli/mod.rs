@@ -13,6 +13,7 @@
 mod assess;
 mod common;
 mod config;
+mod error_text;
 mod explain;
 mod manual;
 mod policy_cmd;
@@ -396,10 +397,10 @@ pub fn render_error(err: &anyhow::Error) -> String {
         }
         return out.trim_end().to_string();
     }
-    let mut out = format!("error: {err}");
+    let mut out = format!("error: {}", error_text::cause_text(err.as_ref()));
     for cause in err.chain().skip(1) {
         // Many messages already include their cause: do not say it twice.
-        let text = cause.to_string();
+        let text = error_text::cause_text(cause);
         if !out.contains(&text) {
             out.push_str(&format!("\n  cause: {text}"));
         }

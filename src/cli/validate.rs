@@ -12,7 +12,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use super::assess::open_input;
+use super::common::open_input;
 use super::common::{
     clean_up_on_signals, describe_default, hint_if_waiting_on_a_terminal, warn_defaulted,
 };

@@ -56,6 +56,21 @@ impl Machine {
     }
 }
 
+/// A record that grew past the limit without ending (an unclosed quote
+/// swallowing the rest of a file), carried inside the [`io::Error`] that
+/// [`Chunker::next_chunk`] returns; [`super::InputError::reading`] turns it
+/// into [`super::InputError::RecordTooLong`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the record starting on line {line} is longer than {limit} bytes without ending (an unclosed quote?)"
+)]
+pub struct RecordTooLong {
+    /// 1-based line on which the record starts.
+    pub line: u64,
+    /// The limit, in bytes.
+    pub limit: usize,
+}
+
 /// Reads a byte stream and hands out chunks that end on record boundaries.
 ///
 /// Where a chunk ends depends only on the bytes of the input and the target
@@ -262,10 +277,10 @@ impl Chunker {
                 let line = self.line + count_breaks(&self.buf[..self.last_end], self.before);
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
-                    format!(
-                        "the record starting on line {line} is longer than {} bytes without ending (an unclosed quote?); raise --max-field-bytes if the data is right",
-                        self.max_record
-                    ),
+                    RecordTooLong {
+                        line,
+                        limit: self.max_record,
+                    },
                 ));
             }
             self.fill(target)?;

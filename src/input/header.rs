@@ -454,16 +454,17 @@ pub(crate) enum Binary {
 }
 
 impl Binary {
-    fn error(self, file: &str) -> InputError {
+    pub(super) fn error(self, file: &str) -> InputError {
         let stdin = file == "<stdin>";
-        let decompress = |tool: &str| {
-            if stdin {
-                format!("decompress it before it reaches layak (e.g. {tool} FILE | layak assess -)")
+        let decompress = |tool: &'static str| {
+            let advice = if stdin {
+                "decompress it before it reaches layak"
             } else {
-                format!("decompress it first (e.g. {tool} {file} | layak assess -)")
-            }
+                "decompress it first"
+            };
+            (advice.to_string(), Some(tool))
         };
-        let (what, advice) = match self {
+        let (what, (advice, decompress_with)) = match self {
             Binary::Utf16 => {
                 return InputError::Utf16 {
                     file: file.to_string(),
@@ -475,22 +476,32 @@ impl Binary {
             Binary::Bzip2 => ("a bzip2-compressed file", decompress("bzcat")),
             Binary::Zip => (
                 "a zip archive, such as an Excel workbook (.xlsx)",
-                "save the sheet as CSV UTF-8 (in Excel: File > Save As > CSV UTF-8), or unzip the CSV file it holds".to_string(),
+                (
+                    "save the sheet as CSV UTF-8 (in Excel: File > Save As > CSV UTF-8), or unzip the CSV file it holds".to_string(),
+                    None,
+                ),
             ),
             Binary::OldOffice => (
                 "an Excel 97-2003 workbook (.xls) or another Office document",
-                "save the sheet as CSV UTF-8 (in Excel: File > Save As > CSV UTF-8)".to_string(),
+                (
+                    "save the sheet as CSV UTF-8 (in Excel: File > Save As > CSV UTF-8)".to_string(),
+                    None,
+                ),
             ),
             Binary::Parquet => (
                 "a Parquet file",
-                "export it to CSV first (e.g. with DuckDB: COPY (FROM 'FILE') TO 'out.csv')"
-                    .to_string(),
+                (
+                    "export it to CSV first (e.g. with DuckDB: COPY (FROM 'FILE') TO 'out.csv')"
+                        .to_string(),
+                    None,
+                ),
             ),
         };
         InputError::NotCsv {
             file: file.to_string(),
             what,
             advice,
+            decompress_with,
         }
     }
 }
@@ -829,8 +840,15 @@ mod tests {
         let err = header_of(b"\x1F\x8B\x08\x00rest", 1, None).expect_err("an error");
         assert_eq!(
             err.to_string(),
-            "in.csv is a gzip-compressed file; decompress it first (e.g. zcat in.csv | layak assess -)"
+            "in.csv is a gzip-compressed file; decompress it first"
         );
+        assert!(matches!(
+            err,
+            InputError::NotCsv {
+                decompress_with: Some("zcat"),
+                ..
+            }
+        ));
         let err = header_of(b"\xFF\xFEh\0o\0", 1, None).expect_err("an error");
         assert_eq!(
             err.to_string(),

@@ -90,3 +90,27 @@ impl fmt::Display for Reject {
         write!(f, ": {} [{}]", self.message, self.code)
     }
 }
+
+/// The reject for a row the policy could not decide: `problem` says why,
+/// and `value` is what the failing expression produced.
+pub fn evaluation_reject<R: super::Fields + ?Sized>(
+    parser: &super::RowParser<'_>,
+    record: &R,
+    line: u64,
+    value: f64,
+    problem: &dyn std::fmt::Display,
+) -> Reject {
+    Reject {
+        line,
+        household_id: String::from_utf8_lossy(parser.id_cell(record).unwrap_or_default())
+            .into_owned(),
+        column: String::new(),
+        value: if value.is_nan() {
+            "NaN".into()
+        } else {
+            value.to_string()
+        },
+        code: RejectCode::Evaluation,
+        message: format!("the policy cannot decide this row: {problem}"),
+    }
+}

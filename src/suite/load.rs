@@ -220,7 +220,7 @@ impl Builder<'_> {
                 Err(e) => {
                     self.diags.push(Diagnostic::whole_file(
                         self.file,
-                        format!("cannot read the policy file {path} (from --policy): {e}"),
+                        format!("cannot read the policy file {path} (the policy of every test file without its own): {e}"),
                         None,
                     ));
                     None

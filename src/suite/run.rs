@@ -12,7 +12,7 @@ use super::{Case, Outcome, Suite};
 use crate::engine::trace::{self, Trace};
 use crate::engine::{Engine, Scratch, Status};
 use crate::expr::{EnumId, Type};
-use crate::input::{self, Layout, ReadOptions, RejectCode, RowParser, cell};
+use crate::input::{self, Layout, ReadOptions, RowParser, cell};
 use crate::policy::Policy;
 use crate::report::explain_text::{render_rejected_text, render_text};
 use crate::report::{Decision, DecisionWriter, Format};
@@ -169,15 +169,9 @@ fn decide_csv(p: &Policy, file: &str, case: &Case) -> Result<Row, String> {
     }
     if let Err(e) = engine.decide(&mut s) {
         // As the pipeline reports it.
-        return Ok(Row::Rejected(Box::new(input::Reject {
-            line: case.line,
-            household_id: String::from_utf8_lossy(parser.id_cell(&record).unwrap_or_default())
-                .into_owned(),
-            column: String::new(),
-            value: e.value.to_string(),
-            code: RejectCode::Evaluation,
-            message: format!("the policy cannot decide this row: {e}"),
-        })));
+        return Ok(Row::Rejected(Box::new(input::evaluation_reject(
+            &parser, &record, case.line, e.value, &e,
+        ))));
     }
     let json = decision_json(p, &parser, &record, &mut s)?;
     let trace = trace_of(p, &layout, &parser, &record, &mut s);

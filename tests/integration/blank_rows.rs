@@ -73,7 +73,10 @@ fn counts_in_the_closing_and_budget_lines_group_their_thousands() {
     out.assert_code(3);
     let counts = out.counts();
     assert!(counts.read > 2_000);
-    out.stderr_has(&format!("layak: {} rows read = ", layak::text::grouped(counts.read)));
+    out.stderr_has(&format!(
+        "layak: {} rows read = ",
+        layak::text::grouped(counts.read)
+    ));
     let budget = out
         .stderr
         .lines()

@@ -1,0 +1,136 @@
+//! What users read for a library error: the library's text, plus the
+//! command-line flag that would help. Library errors name no flag (they
+//! serve other front ends too); the flags are this command line's business.
+
+use std::error::Error;
+use std::io;
+
+use crate::input::{self, InputError, RecordTooLong};
+use crate::pipeline::{PipelineError, budget};
+
+/// The hint for a record or header too long to be one.
+const RAISE_LIMIT: &str = "; raise --max-field-bytes if the data is right";
+
+/// The text of one error of a chain, with the flags that would help.
+pub(crate) fn cause_text(cause: &(dyn Error + 'static)) -> String {
+    if let Some(e) = cause.downcast_ref::<InputError>() {
+        return input_error_text(e);
+    }
+    if let Some(e) = cause.downcast_ref::<PipelineError>() {
+        return pipeline_error_text(e);
+    }
+    let too_long = cause.downcast_ref::<RecordTooLong>().or_else(|| {
+        cause
+            .downcast_ref::<io::Error>()
+            .and_then(io::Error::get_ref)
+            .and_then(|inner| inner.downcast_ref::<RecordTooLong>())
+    });
+    match too_long {
+        Some(e) => format!("{e}{RAISE_LIMIT}"),
+        None => cause.to_string(),
+    }
+}
+
+/// A [`PipelineError`] as the command line tells it.
+pub(crate) fn pipeline_error_text(e: &PipelineError) -> String {
+    match e {
+        PipelineError::Input(e) => input_error_text(e),
+        PipelineError::Strict(reject) => {
+            format!("--strict: stopped at the first rejected row: {reject}")
+        }
+        PipelineError::TooManyRows => format!("--budget ranks at most {} rows", budget::MAX_ROWS),
+        other => other.to_string(),
+    }
+}
+
+/// An [`InputError`] as the command line tells it.
+pub(crate) fn input_error_text(e: &InputError) -> String {
+    match e {
+        InputError::HeaderTooLong { .. } | InputError::RecordTooLong { .. } => {
+            format!("{e}{RAISE_LIMIT}")
+        }
+        InputError::NotCsv {
+            file,
+            decompress_with: Some(tool),
+            ..
+        } => {
+            let shown = if file == "<stdin>" { "FILE" } else { file };
+            format!("{e} (e.g. {tool} {shown} | layak assess -)")
+        }
+        InputError::MissingColumn {
+            file,
+            column,
+            found,
+            suggestion,
+            delimiter_hint,
+        } => {
+            let hint = match (delimiter_hint, suggestion) {
+                (Some(d), _) => format!(
+                    "\n  the header has one column; did you mean `{}`?",
+                    input::delimiter_flag(*d)
+                ),
+                (None, Some(s)) => {
+                    format!("\n  did you mean `{s}`? (map a column with --rename {s}={column})")
+                }
+                (None, None) => {
+                    format!("\n  map a column of yours to it with --rename YOUR_COLUMN={column}")
+                }
+            };
+            format!(
+                "{file}: required column `{column}` is missing\n  the header has: {found}{hint}"
+            )
+        }
+        InputError::RenameSyntax { spec } => {
+            format!("--rename {spec}: expected FROM=TO, e.g. --rename hh/size=members")
+        }
+        InputError::Rename { from, to, problem } => {
+            let problem = problem.describe(from, to, &|f, t| format!("--rename {f}={t}"));
+            format!("--rename {from}={to}: {problem}")
+        }
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The texts users read (pinned end to end by the integration tests):
+    // the flags come back where the library leaves them out.
+    #[test]
+    fn the_command_line_names_the_flag_that_helps() {
+        let too_long = RecordTooLong { line: 4, limit: 9 };
+        let read = io::Error::new(io::ErrorKind::InvalidData, too_long);
+        assert_eq!(
+            cause_text(&read),
+            "the record starting on line 4 is longer than 9 bytes without ending (an unclosed quote?); raise --max-field-bytes if the data is right"
+        );
+        let missing = |suggestion: Option<&str>, delimiter_hint| InputError::MissingColumn {
+            file: "f.csv".into(),
+            column: "members".into(),
+            found: "`a`".into(),
+            suggestion: suggestion.map(str::to_string),
+            delimiter_hint,
+        };
+        assert!(
+            input_error_text(&missing(Some("membres"), None))
+                .ends_with("did you mean `membres`? (map a column with --rename membres=members)")
+        );
+        assert!(
+            input_error_text(&missing(None, None))
+                .ends_with("map a column of yours to it with --rename YOUR_COLUMN=members")
+        );
+        assert!(
+            input_error_text(&missing(None, Some(b'\t')))
+                .ends_with("the header has one column; did you mean `-d tab`?")
+        );
+        assert_eq!(
+            input_error_text(&InputError::RenameSyntax { spec: "x".into() }),
+            "--rename x: expected FROM=TO, e.g. --rename hh/size=members"
+        );
+        assert_eq!(
+            pipeline_error_text(&PipelineError::TooManyRows),
+            format!("--budget ranks at most {} rows", budget::MAX_ROWS)
+        );
+    }
+}

@@ -1,0 +1,219 @@
+//! One run: the chunks read, processed and merged on one thread or many.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+
+use super::budget::Collector;
+use super::merger::Merger;
+use super::worker::{Batch, Worker};
+use super::{Job, Options, PipelineError, Plan, RejectSink, Totals};
+use crate::input::{self, IdSet, InputError, Layout, RowParser, Source};
+use crate::policy::Policy;
+use crate::report::summary::{self};
+use crate::report::{DecisionWriter, Format};
+
+/// What a run leaves behind.
+pub(super) struct Finished {
+    pub(super) totals: Totals,
+    pub(super) summary: Option<summary::Summary>,
+    pub(super) collector: Option<Collector>,
+    pub(super) ranked: u64,
+}
+
+pub(super) fn run(
+    policy: &Policy,
+    layout: &Layout,
+    source: Source,
+    plan: Plan<'_>,
+    out: &mut dyn Write,
+    rejects: &mut dyn RejectSink,
+    options: &Options,
+) -> Result<Finished, PipelineError> {
+    let format = plan.format();
+    let writer = DecisionWriter::new(policy, format);
+    let writes = matches!(plan.job, Job::Assess(_));
+    let mut head = Vec::new();
+    if writes {
+        writer.begin(&mut head);
+        if plan.ranking.is_some() && format == Format::Csv {
+            // The budget columns come last (CSV columns are only ever appended).
+            head.pop();
+            head.extend_from_slice(b",funded,rank\n");
+        }
+    }
+    out.write_all(&head).map_err(PipelineError::Output)?;
+    let mut merger = Merger {
+        parser: RowParser::new(policy, layout),
+        format,
+        ids: IdSet::default(),
+        out,
+        rejects,
+        strict: options.strict,
+        totals: Totals::default(),
+        summary: plan.summary.map(|spec| (spec, summary::Summary::default())),
+        collector: (plan.job == Job::Rank).then(Collector::default),
+        ranked: 0,
+        ranking: plan.ranking,
+        all_errors: plan.all_errors,
+        dropped: Vec::new(),
+    };
+    let Source {
+        name,
+        delimiter,
+        mut chunker,
+        ..
+    } = source;
+    if options.threads <= 1 {
+        let mut worker = Worker::new(policy, layout, plan, delimiter, &name);
+        let mut batch = Batch::default();
+        let mut index = 0;
+        while let Some(start) = chunker
+            .next_chunk(options.chunk_bytes, &mut batch.data)
+            .map_err(|source| InputError::reading(&name, source))?
+        {
+            batch.index = index;
+            index += 1;
+            batch.start = start;
+            worker.process(&mut batch)?;
+            merger.merge(&mut batch)?;
+        }
+    } else {
+        run_parallel(
+            policy,
+            layout,
+            plan,
+            delimiter,
+            &name,
+            chunker,
+            &mut merger,
+            options,
+        )?;
+    }
+    let mut tail = Vec::new();
+    if writes {
+        writer.end(merger.totals.decided > 0, &mut tail);
+    }
+    merger.write(&tail)?;
+    merger.out.flush().map_err(PipelineError::Output)?;
+    Ok(Finished {
+        totals: merger.totals,
+        summary: merger.summary.map(|(_, s)| s),
+        collector: merger.collector,
+        ranked: merger.ranked,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn run_parallel(
+    policy: &Policy,
+    layout: &Layout,
+    plan: Plan<'_>,
+    delimiter: u8,
+    name: &str,
+    mut chunker: input::Chunker,
+    merger: &mut Merger<'_, '_>,
+    options: &Options,
+) -> Result<(), PipelineError> {
+    let threads = options.threads;
+    let pool_size = 2 * threads + 2;
+    let (pool_tx, pool_rx) = sync_channel::<Batch>(pool_size);
+    for _ in 0..pool_size {
+        // Cannot fail: the channel has room for the whole pool.
+        let _ = pool_tx.send(Batch::default());
+    }
+    let (work_tx, work_rx) = sync_channel::<Batch>(pool_size);
+    let work_rx = Arc::new(Mutex::new(work_rx));
+    let (done_tx, done_rx) = sync_channel::<Result<Batch, InputError>>(pool_size);
+    let read_error: Mutex<Option<io::Error>> = Mutex::new(None);
+
+    std::thread::scope(|scope| {
+        // Reader: cut chunks while empty batches are available.
+        let read_error = &read_error;
+        let chunk_bytes = options.chunk_bytes;
+        // A thread that cannot start (a memory or process limit) is an
+        // error, not a panic. Returning drops this closure's ends of the
+        // channels, so the threads already started stop.
+        let spawn_failed = |source| PipelineError::Threads {
+            wanted: threads + 1,
+            source,
+        };
+        std::thread::Builder::new()
+            .name("layak-reader".into())
+            .spawn_scoped(scope, move || {
+                let mut index = 0u64;
+                while let Ok(mut batch) = pool_rx.recv() {
+                    match chunker.next_chunk(chunk_bytes, &mut batch.data) {
+                        Ok(Some(start)) => {
+                            batch.index = index;
+                            batch.start = start;
+                            index += 1;
+                            if work_tx.send(batch).is_err() {
+                                break;
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            if let Ok(mut slot) = read_error.lock() {
+                                *slot = Some(e);
+                            }
+                            break;
+                        }
+                    }
+                }
+                // Dropping work_tx tells the workers there is no more input.
+            })
+            .map_err(spawn_failed)?;
+        for _ in 0..threads {
+            let work_rx = Arc::clone(&work_rx);
+            let done_tx = done_tx.clone();
+            std::thread::Builder::new()
+                .name("layak-worker".into())
+                .spawn_scoped(scope, move || {
+                    let mut worker = Worker::new(policy, layout, plan, delimiter, name);
+                    loop {
+                        let next = match work_rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => break,
+                        };
+                        let Ok(mut batch) = next else { break };
+                        let result = worker.process(&mut batch).map(|()| batch);
+                        if done_tx.send(result).is_err() {
+                            break;
+                        }
+                    }
+                })
+                .map_err(spawn_failed)?;
+        }
+        drop(done_tx);
+        merge_in_order(merger, done_rx, pool_tx)
+    })?;
+    if let Some(source) = read_error.lock().ok().and_then(|mut e| e.take()) {
+        return Err(InputError::reading(name, source).into());
+    }
+    Ok(())
+}
+
+/// Take processed batches as they come, write them in index order, and
+/// return their buffers to the pool. Returning (normally or with an error)
+/// drops the channels, which stops the reader and the workers.
+pub(super) fn merge_in_order(
+    merger: &mut Merger<'_, '_>,
+    done: Receiver<Result<Batch, InputError>>,
+    pool: SyncSender<Batch>,
+) -> Result<(), PipelineError> {
+    let mut waiting: BTreeMap<u64, Batch> = BTreeMap::new();
+    let mut next = 0u64;
+    for result in done {
+        let batch = result?;
+        waiting.insert(batch.index, batch);
+        while let Some(mut batch) = waiting.remove(&next) {
+            merger.merge(&mut batch)?;
+            next += 1;
+            // The reader may already have stopped; then the batch is simply freed.
+            let _ = pool.send(batch);
+        }
+    }
+    Ok(())
+}

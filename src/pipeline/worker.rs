@@ -1,0 +1,381 @@
+//! The workers: parse, decide and write the rows of one batch, in any order.
+
+use super::{Job, Plan, budget, group_key};
+use crate::engine::{Engine, Scratch};
+use crate::input::record::{LineCounter, QuoteFree, chunk_reader, is_blank};
+use crate::input::{self, ChunkStart, Fields, InputError, Layout, Reject, RowParser};
+use crate::policy::Policy;
+use crate::report::summary::{BatchAcc, BudgetStanding, NO_GROUP, SummarySpec};
+use crate::report::{Decision, DecisionWriter, Format};
+use budget::Ranking;
+
+/// One row's result inside a batch.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Row {
+    pub(super) line: u64,
+    /// The id fingerprint the row claims (`None`: it claims nothing).
+    pub(super) fingerprint: Option<u128>,
+    /// The id's bytes in `Batch::ids`.
+    pub(super) id: (usize, usize),
+    /// Decided: end of its bytes in `Batch::out`. Rejected: `usize::MAX`.
+    /// (Offsets are `usize`: one batch's output can pass 4 GiB when a
+    /// policy writes long reasons.)
+    pub(super) end: usize,
+    /// Rejected: index in `Batch::rejects`; the row's further problems
+    /// (validation with `all_errors`) follow it there.
+    pub(super) reject: usize,
+    pub(super) more: usize,
+    /// Counted in the batch's summary: its index there (`u32::MAX`: not counted).
+    /// A batch holds fewer than 2³¹ rows (each takes at least two bytes of a
+    /// chunk, and `--chunk-bytes` is a `u32`).
+    pub(super) fact: u32,
+    /// Its group in the batch's summary, where a reject is counted too
+    /// (`NO_GROUP`: none, or no summary).
+    pub(super) group: u32,
+    /// Ranking pass: the priority key and monthly total of an eligible row.
+    /// Writing pass with a ranking: whether the row was written with a rank.
+    pub(super) eligible: bool,
+    pub(super) priority: i32,
+    pub(super) monthly: u64,
+}
+
+impl Row {
+    pub(super) fn new(line: u64, fingerprint: Option<u128>, id: (usize, usize)) -> Row {
+        Row {
+            line,
+            fingerprint,
+            id,
+            end: usize::MAX,
+            reject: 0,
+            more: 0,
+            fact: u32::MAX,
+            group: NO_GROUP,
+            eligible: false,
+            priority: 0,
+            monthly: 0,
+        }
+    }
+}
+
+/// A chunk of input and, once processed, its output.
+pub(super) struct Batch {
+    pub(super) index: u64,
+    pub(super) start: ChunkStart,
+    pub(super) data: Vec<u8>,
+    pub(super) out: Vec<u8>,
+    pub(super) rows: Vec<Row>,
+    pub(super) ids: Vec<u8>,
+    pub(super) rejects: Vec<Reject>,
+    pub(super) summary: BatchAcc,
+    /// Blank rows skipped in this chunk.
+    pub(super) skipped: u64,
+}
+
+impl Default for Batch {
+    fn default() -> Self {
+        Batch {
+            index: 0,
+            start: ChunkStart { line: 1, before: 0 },
+            data: Vec::new(),
+            out: Vec::new(),
+            rows: Vec::new(),
+            ids: Vec::new(),
+            rejects: Vec::new(),
+            summary: BatchAcc::default(),
+            skipped: 0,
+        }
+    }
+}
+
+/// Add the `funded` and `rank` fields at the end of a decision just written.
+pub(super) fn append_budget(format: Format, out: &mut Vec<u8>, rank: Option<u32>, funded: bool) {
+    let word: &[u8] = if funded { b"true" } else { b"false" };
+    match format {
+        Format::Csv => {
+            debug_assert_eq!(out.last(), Some(&b'\n'));
+            out.pop();
+            out.push(b',');
+            out.extend_from_slice(word);
+            out.push(b',');
+            if let Some(r) = rank {
+                crate::numfmt::write_u64(u64::from(r), out);
+            }
+            out.push(b'\n');
+        }
+        Format::Json | Format::Ndjson => {
+            let newline = format == Format::Ndjson;
+            if newline {
+                debug_assert_eq!(out.last(), Some(&b'\n'));
+                out.pop();
+            }
+            debug_assert_eq!(out.last(), Some(&b'}'));
+            out.pop();
+            out.extend_from_slice(b",\"funded\":");
+            out.extend_from_slice(word);
+            out.extend_from_slice(b",\"rank\":");
+            match rank {
+                Some(r) => crate::numfmt::write_u64(u64::from(r), out),
+                None => out.extend_from_slice(b"null"),
+            }
+            out.push(b'}');
+            if newline {
+                out.push(b'\n');
+            }
+        }
+    }
+}
+
+/// A worker's reusable state.
+pub(super) struct Worker<'p> {
+    pub(super) parser: RowParser<'p>,
+    pub(super) engine: Engine<'p>,
+    pub(super) scratch: Scratch,
+    pub(super) writer: DecisionWriter<'p>,
+    pub(super) record: csv::ByteRecord,
+    /// Field bounds of the current record of a quote-free chunk.
+    pub(super) bounds: Vec<(u32, u32)>,
+    pub(super) delimiter: u8,
+    pub(super) name: &'p str,
+    pub(super) job: Job,
+    pub(super) summary: Option<&'p SummarySpec>,
+    pub(super) ranking: Option<&'p Ranking>,
+    /// The current row's `--by` value.
+    pub(super) key: Vec<u8>,
+    /// Report every bad cell of a rejected row (validation).
+    pub(super) all_errors: bool,
+}
+
+impl<'p> Worker<'p> {
+    pub(super) fn new(
+        policy: &'p Policy,
+        layout: &'p Layout,
+        plan: Plan<'p>,
+        delimiter: u8,
+        name: &'p str,
+    ) -> Worker<'p> {
+        let engine = Engine::new(policy);
+        let format = plan.format();
+        Worker {
+            parser: RowParser::new(policy, layout),
+            scratch: engine.scratch(),
+            engine,
+            writer: DecisionWriter::new(policy, format),
+            record: csv::ByteRecord::new(),
+            bounds: Vec::new(),
+            delimiter,
+            name,
+            job: plan.job,
+            summary: plan.summary,
+            ranking: plan.ranking,
+            key: Vec::new(),
+            all_errors: plan.all_errors,
+        }
+    }
+
+    /// Parse, decide and write every row of the batch's chunk.
+    pub(super) fn process(&mut self, batch: &mut Batch) -> Result<(), InputError> {
+        batch.out.clear();
+        batch.rows.clear();
+        batch.ids.clear();
+        batch.rejects.clear();
+        batch.summary.clear();
+        batch.skipped = 0;
+        // With a ranking: the index of this batch's first row among all rows,
+        // and where its eligible rows start in the ranking.
+        let base = self
+            .ranking
+            .map_or(0, |r| r.batch_base(batch.index).unwrap_or(u64::MAX / 2));
+        let mut cursor = self.ranking.map_or(0, |r| r.cursor(base));
+        // The rows are read from the chunk while the batch's other buffers fill.
+        let data = std::mem::take(&mut batch.data);
+        let result = self.rows(&data, batch, base, &mut cursor);
+        batch.data = data;
+        result
+    }
+
+    /// Read the chunk's records: split in place when it holds no quote (the
+    /// common case, several times cheaper), with the csv crate otherwise.
+    pub(super) fn rows(
+        &mut self,
+        data: &[u8],
+        batch: &mut Batch,
+        base: u64,
+        cursor: &mut usize,
+    ) -> Result<(), InputError> {
+        if let Some(mut split) =
+            QuoteFree::new(data, self.delimiter, batch.start.line, batch.start.before)
+        {
+            let mut bounds = std::mem::take(&mut self.bounds);
+            while let Some((line, record)) = split.next_record(&mut bounds) {
+                self.row(&record, line, batch, base, cursor);
+            }
+            self.bounds = bounds;
+            return Ok(());
+        }
+        let mut reader = chunk_reader(data, self.delimiter);
+        let mut lines = LineCounter::new(data, batch.start);
+        let mut record = std::mem::take(&mut self.record);
+        let result = loop {
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break Ok(()),
+                Err(e) => break Err(input::csv_error(self.name, &e)),
+            }
+            let line = lines.line_of(data, record.position());
+            self.row(&record, line, batch, base, cursor);
+        };
+        self.record = record;
+        result
+    }
+
+    /// Parse, decide and write one record.
+    pub(super) fn row<R: Fields + ?Sized>(
+        &mut self,
+        record: &R,
+        line: u64,
+        batch: &mut Batch,
+        base: u64,
+        cursor: &mut usize,
+    ) {
+        if is_blank(record) {
+            batch.skipped += 1;
+            return;
+        }
+        let fingerprint = self.parser.id_fingerprint(record);
+        let id_start = batch.ids.len();
+        if fingerprint.is_some() {
+            batch
+                .ids
+                .extend_from_slice(self.parser.id_cell(record).unwrap_or_default());
+        }
+        let mut row = Row::new(line, fingerprint, (id_start, batch.ids.len()));
+        match self.check_and_decide(record, line) {
+            Ok(()) => match self.job {
+                Job::Validate => row.end = batch.out.len(),
+                Job::Rank => self.note_for_ranking(&mut row, batch.out.len()),
+                Job::Assess(_) => self.write_decision(record, &mut row, batch, base, cursor),
+            },
+            Err(reject) => self.keep_reject(record, line, reject, &mut row, batch),
+        }
+        batch.rows.push(row);
+    }
+
+    // The steps of `row` below run once per row and each has that one
+    // caller: they are inlined so that naming them costs no call.
+
+    /// Fill the scratch's slots from the record and, unless only validating,
+    /// decide the row.
+    #[inline(always)]
+    fn check_and_decide<R: Fields + ?Sized>(
+        &mut self,
+        record: &R,
+        line: u64,
+    ) -> Result<(), Box<Reject>> {
+        let s = &mut self.scratch;
+        self.parser
+            .parse(record, line, &mut s.slots)
+            .and_then(|()| match self.job {
+                Job::Validate => Ok(()),
+                Job::Assess(_) | Job::Rank => self.engine.decide(s).map_err(|e| {
+                    Box::new(input::evaluation_reject(
+                        &self.parser,
+                        record,
+                        line,
+                        e.value,
+                        &e,
+                    ))
+                }),
+            })
+    }
+
+    /// Ranking pass: note what ranking needs of a decided row (nothing is written).
+    #[inline(always)]
+    fn note_for_ranking(&self, row: &mut Row, end: usize) {
+        let s = &self.scratch;
+        row.end = end;
+        row.eligible = s
+            .programs
+            .iter()
+            .any(|o| o.status == crate::engine::Status::Granted);
+        row.priority = budget::priority_key(s.priority);
+        row.monthly = if s.monthly_total > 0.0 {
+            s.monthly_total.round() as u64
+        } else {
+            0
+        };
+    }
+
+    /// Write a decided row (with its rank, given a ranking) and count it in
+    /// the batch's summary.
+    #[inline(always)]
+    fn write_decision<R: Fields + ?Sized>(
+        &mut self,
+        record: &R,
+        row: &mut Row,
+        batch: &mut Batch,
+        base: u64,
+        cursor: &mut usize,
+    ) {
+        let policy = self.engine.policy;
+        let s = &mut self.scratch;
+        let rank = self
+            .ranking
+            .and_then(|r| r.rank_of(cursor, base + batch.rows.len() as u64));
+        let funded = rank.is_some_and(|k| self.ranking.is_some_and(|r| r.is_funded(k)));
+        row.eligible = rank.is_some();
+        if let Some(spec) = self.summary {
+            group_key::decided_key(spec, &self.parser, record, &s.slots, &mut self.key);
+            row.group = batch.summary.group(spec, &self.key);
+            let standing = BudgetStanding { funded };
+            row.fact = batch.summary.add(spec, policy, s, row.group, standing);
+        }
+        let mut d = Decision {
+            household_id: self.parser.text(record, policy.fields.id_input),
+            region: policy
+                .fields
+                .region_input
+                .map_or(&b""[..], |r| self.parser.text(record, r)),
+            scratch: s,
+        };
+        self.writer.decision(&mut d, &mut batch.out);
+        if self.ranking.is_some() {
+            append_budget(self.writer.format(), &mut batch.out, rank, funded);
+        }
+        row.end = batch.out.len();
+    }
+
+    /// Keep a rejected row's reject (and, validating with `all_errors`, its
+    /// further problems after it), and find its group in the summary.
+    #[inline(always)]
+    fn keep_reject<R: Fields + ?Sized>(
+        &mut self,
+        record: &R,
+        line: u64,
+        reject: Box<Reject>,
+        row: &mut Row,
+        batch: &mut Batch,
+    ) {
+        if let Some(spec) = self.summary {
+            let (key, acc) = (&mut self.key, &mut batch.summary);
+            row.group = group_key::rejected_group(
+                spec,
+                &self.parser,
+                self.engine.policy,
+                record,
+                &reject,
+                key,
+                acc,
+            );
+        }
+        row.reject = batch.rejects.len();
+        if self.all_errors {
+            self.parser
+                .more_bad_cells(record, line, &reject, &mut batch.rejects);
+            // The first problem goes first.
+            batch.rejects.insert(row.reject, *reject);
+            row.more = batch.rejects.len() - row.reject - 1;
+        } else {
+            batch.rejects.push(*reject);
+        }
+    }
+}
