@@ -530,7 +530,6 @@ mod tests {
             state ^= state << 17;
             (state % n as u64) as usize
         };
-        // (Each one-byte read zeroes a 64 KiB window: keep the count modest.)
         for _ in 0..60 {
             let len = next(40);
             let data: Vec<u8> = (0..len).map(|_| alphabet[next(alphabet.len())]).collect();
