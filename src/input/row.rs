@@ -289,6 +289,16 @@ impl<'p> RowParser<'p> {
         }
     }
 
+    /// The value input `input` takes from its trimmed cell `raw`, exactly as
+    /// [`RowParser::parse`] reads it (its default when empty and optional);
+    /// `None` when the parser would reject the cell. For reading one cell of
+    /// a row the parser rejected for another (its `--by` group).
+    pub fn input_value(&self, input: usize, raw: &[u8]) -> Option<f64> {
+        self.plan
+            .get(input)
+            .and_then(|plan| self.cell_value(plan, raw).ok())
+    }
+
     /// One cell's value (its default when empty), or what is wrong with it
     /// as [`RowParser::cell_reject`] takes it (`None`: empty but required).
     #[allow(clippy::type_complexity)]

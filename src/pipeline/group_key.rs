@@ -11,8 +11,8 @@
 //! counted in no group. Rejects are rare, so this path parses the one cell
 //! again rather than trust slots that a failed parse left half filled.
 
-use crate::input::{Fields, Layout, Reject, RejectCode, RowParser, cell};
-use crate::policy::{Input, InputType, Policy};
+use crate::input::{Fields, Reject, RejectCode, RowParser, cell};
+use crate::policy::Policy;
 use crate::report::summary::{BatchAcc, GroupKeySource, NO_GROUP, SummarySpec, sortable};
 
 /// Write the `--by` key of a decided row into `out` (cleared first; left
@@ -47,12 +47,13 @@ pub(super) fn decided_key<R: Fields + ?Sized>(
 fn rejected_key<R: Fields + ?Sized>(
     source: GroupKeySource,
     policy: &Policy,
-    layout: &Layout,
+    parser: &RowParser<'_>,
     record: &R,
     code: RejectCode,
     out: &mut Vec<u8>,
 ) -> bool {
     out.clear();
+    let layout = parser.layout();
     if code == RejectCode::FieldCount || record.len() != layout.field_count {
         return false;
     }
@@ -75,7 +76,7 @@ fn rejected_key<R: Fields + ?Sized>(
                 return false;
             }
             let raw = cell::trim(raw);
-            let Some(value) = input_value(policy, input, raw) else {
+            let Some(value) = parser.input_value(i, raw) else {
                 return false;
             };
             match source {
@@ -86,32 +87,6 @@ fn rejected_key<R: Fields + ?Sized>(
             true
         }
     }
-}
-
-/// The value `input` takes from its trimmed cell `raw`, as the row parser
-/// reads it (its default when empty and optional); `None` when the parser
-/// would reject the cell. (The parser's own per-cell reading is private to
-/// `input`; this mirrors it with the same public cell functions.)
-fn input_value(policy: &Policy, input: &Input, raw: &[u8]) -> Option<f64> {
-    if raw.is_empty() {
-        return (!input.required).then_some(input.default);
-    }
-    let parsed = match input.ty {
-        InputType::Id | InputType::Text => cell::check_text(raw),
-        InputType::Integer => cell::parse_integer(raw),
-        InputType::Number | InputType::Money => cell::parse_number(raw),
-        InputType::Bool => cell::parse_bool(raw),
-        InputType::Enum(e) => {
-            let values = policy.enums.get(usize::from(e))?;
-            cell::parse_enum(raw, &values.values)
-        }
-    };
-    let v = parsed.ok()?;
-    let (min, max) = (
-        input.min.unwrap_or(f64::NEG_INFINITY),
-        input.max.unwrap_or(f64::INFINITY),
-    );
-    (v.is_finite() && v >= min && v <= max).then_some(v)
 }
 
 /// The group of a row rejected for `reject`, counted in the batch's
@@ -129,14 +104,7 @@ pub(super) fn rejected_group<R: Fields + ?Sized>(
     let Some(by) = spec.by() else {
         return NO_GROUP;
     };
-    if rejected_key(
-        by.source(),
-        policy,
-        parser.layout(),
-        record,
-        reject.code,
-        key,
-    ) {
+    if rejected_key(by.source(), policy, parser, record, reject.code, key) {
         acc.group(spec, key)
     } else {
         NO_GROUP
