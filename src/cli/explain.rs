@@ -12,7 +12,7 @@ use crate::ExitStatus;
 use crate::engine::Engine;
 use crate::engine::trace;
 use crate::input::record::{LineCounter, chunk_reader};
-use crate::input::{self, IdSet, RowParser, cell};
+use crate::input::{self, IdSet, RowParser};
 use crate::policy::{Policy, noun};
 use crate::report::explain_text::{render_rejected_text, render_text};
 
@@ -69,16 +69,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::SomeRejected);
     }
 
-    let defaulted: Vec<bool> = (0..policy.inputs.len())
-        .map(|i| {
-            layout.columns[i]
-                .and_then(|c| record.get(c))
-                .is_none_or(|c| cell::trim(c).is_empty())
-        })
-        .collect();
-    let texts: Vec<String> = (0..policy.inputs.len())
-        .map(|i| String::from_utf8_lossy(parser.text(&record, i)).into_owned())
-        .collect();
+    let (defaulted, texts) = parser.inputs_as_read(&record);
     let t = trace::trace(&policy, &mut s, &defaulted, &texts);
     print_trace(&mut out, config.format, &policy, &at, &t)?;
     Ok(ExitStatus::Success)

@@ -289,6 +289,23 @@ impl<'p> RowParser<'p> {
         }
     }
 
+    /// For a trace of one row (`explain`, `policy test`): per input, whether
+    /// it took its default (no column, or an empty cell), and its text as read.
+    pub fn inputs_as_read<R: Fields + ?Sized>(&self, record: &R) -> (Vec<bool>, Vec<String>) {
+        let inputs = self.policy.inputs.len();
+        let defaulted = (0..inputs)
+            .map(|i| {
+                self.layout.columns[i]
+                    .and_then(|c| record.get(c))
+                    .is_none_or(|c| cell::trim(c).is_empty())
+            })
+            .collect();
+        let texts = (0..inputs)
+            .map(|i| String::from_utf8_lossy(self.text(record, i)).into_owned())
+            .collect();
+        (defaulted, texts)
+    }
+
     /// The value input `input` takes from its trimmed cell `raw`, exactly as
     /// [`RowParser::parse`] reads it (its default when empty and optional);
     /// `None` when the parser would reject the cell. For reading one cell of

@@ -12,7 +12,7 @@ use super::{Case, Outcome, Suite};
 use crate::engine::trace::{self, Trace};
 use crate::engine::{Engine, Scratch, Status};
 use crate::expr::{EnumId, Type};
-use crate::input::{self, Layout, ReadOptions, RowParser, cell};
+use crate::input::{self, Layout, ReadOptions, RowParser};
 use crate::policy::Policy;
 use crate::report::explain_text::{render_rejected_text, render_text};
 use crate::report::{Decision, DecisionWriter, Format};
@@ -174,7 +174,7 @@ fn decide_csv(p: &Policy, file: &str, case: &Case) -> Result<Row, String> {
         ))));
     }
     let json = decision_json(p, &parser, &record, &mut s)?;
-    let trace = trace_of(p, &layout, &parser, &record, &mut s);
+    let trace = trace_of(p, &parser, &record, &mut s);
     Ok(Row::Decided(Box::new(Decided {
         scratch: s,
         json,
@@ -206,21 +206,11 @@ fn decision_json(
 /// The trace of the decision in `s`, as `layak explain` builds it.
 fn trace_of(
     p: &Policy,
-    layout: &Layout,
     parser: &RowParser<'_>,
     record: &csv::ByteRecord,
     s: &mut Scratch,
 ) -> Trace {
-    let defaulted: Vec<bool> = (0..p.inputs.len())
-        .map(|i| {
-            layout.columns[i]
-                .and_then(|c| record.get(c))
-                .is_none_or(|c| cell::trim(c).is_empty())
-        })
-        .collect();
-    let texts: Vec<String> = (0..p.inputs.len())
-        .map(|i| String::from_utf8_lossy(parser.text(record, i)).into_owned())
-        .collect();
+    let (defaulted, texts) = parser.inputs_as_read(record);
     trace::trace(p, s, &defaulted, &texts)
 }
 
