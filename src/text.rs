@@ -5,10 +5,10 @@
 /// A count with its thousands grouped as money is (`1,234,567`).
 ///
 /// ```
-/// assert_eq!(layak::text::grouped(1_234_567), "1,234,567");
+/// assert_eq!(layak::text::grouped(1_234_567u64), "1,234,567");
 /// ```
-pub fn grouped(n: u64) -> String {
-    let digits = n.to_string();
+pub fn grouped(n: impl Into<u128>) -> String {
+    let digits = n.into().to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
@@ -82,10 +82,10 @@ mod tests {
 
     #[test]
     fn counts_group_their_thousands_and_agree_with_their_nouns() {
-        assert_eq!(grouped(0), "0");
-        assert_eq!(grouped(999), "999");
-        assert_eq!(grouped(1_000), "1,000");
-        assert_eq!(grouped(434_775), "434,775");
+        assert_eq!(grouped(0u64), "0");
+        assert_eq!(grouped(999u64), "999");
+        assert_eq!(grouped(1_000u64), "1,000");
+        assert_eq!(grouped(434_775u64), "434,775");
         assert_eq!(grouped(u64::MAX), "18,446,744,073,709,551,615");
         assert_eq!(counted(1, "row", "rows"), "1 row");
         assert_eq!(counted(10_988, "row", "rows"), "10,988 rows");

@@ -9,7 +9,7 @@
 use crate::numfmt;
 use crate::policy::{InputType, Policy};
 
-use super::human::grouped;
+use crate::text::grouped;
 
 /// How many groups `--by` makes unless `--max-groups` says otherwise. Each
 /// group costs a few kilobytes of counters and a block of the summary: a

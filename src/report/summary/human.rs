@@ -3,20 +3,12 @@
 
 use std::fmt::Write as _;
 
-use crate::numfmt;
-use crate::policy::noun;
+use crate::text::{grouped, noun};
 
 use super::wire::{ByReport, Count, Figures, Ordered, Report};
 
 /// Groups listed one per line; the rest are only in the JSON.
 const GROUPS_SHOWN: usize = 20;
-
-/// `1,234,567`
-pub(super) fn grouped(v: u128) -> String {
-    let mut out = Vec::new();
-    numfmt::write_grouped(v as f64, &mut out);
-    String::from_utf8_lossy(&out).into_owned()
-}
 
 fn percent(r: Option<f64>) -> String {
     // `+ 0.0`: a negative zero prints as 0.0%.
