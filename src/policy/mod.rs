@@ -9,6 +9,7 @@
 //! types or names.
 
 mod check;
+pub mod persons;
 pub mod raw;
 pub mod template;
 
@@ -280,6 +281,8 @@ pub struct Policy {
     /// Problems that did not stop the load (a parameter without `unit` or
     /// `reference`), for the caller to show.
     pub warnings: Vec<Diagnostic>,
+    /// Person inputs and reducers, when the policy declares person inputs.
+    pub persons: Option<persons::Persons>,
 }
 
 /// One step of the computed-values phase, in dependency order.

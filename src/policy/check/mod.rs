@@ -226,6 +226,8 @@ impl Checker<'_> {
                 .into_iter()
                 .map(bounded)
                 .collect(),
+            // Issue 18: built from `[[person_inputs]]` and `from_persons`.
+            persons: None,
         })
     }
 
