@@ -187,9 +187,26 @@ impl<'p> RowParser<'p> {
             out.extend_from_slice(id);
             return Some(fingerprint(id));
         }
-        let fp = self.parts_fingerprint(record)?;
-        self.id_text(record, out);
-        Some(fp)
+        // One pass writes the joined parts; the fingerprint reads them again
+        // from the record (cheap: they are in cache), length-prefixed.
+        let parts = &self.layout.id_parts;
+        let start = out.len();
+        for (k, &c) in parts.iter().enumerate() {
+            let part = record.get(c).map_or(&b""[..], cell::trim);
+            if part.is_empty() {
+                out.truncate(start);
+                return None;
+            }
+            if k > 0 {
+                out.push(ID_SEPARATOR);
+            }
+            out.extend_from_slice(part);
+        }
+        if parts.is_empty() {
+            return None;
+        }
+        let part = |k: usize| record.get(parts[k]).map_or(&b""[..], cell::trim);
+        Some(ids::fingerprint_with(parts.len(), part))
     }
 
     /// The trimmed text of a text input (its default when the column is missing).
