@@ -434,6 +434,11 @@ fn tell_the_outcome(
     let mut stderr = io::stderr().lock();
     if !config.quiet {
         writeln!(stderr, "layak: {}", closing_line(totals)).ok();
+        let too_long = super::error_text::too_long_rows(totals);
+        let limit = config.input.read.max_field_bytes;
+        if let Some(hint) = super::error_text::field_too_long_hint(too_long, limit) {
+            writeln!(stderr, "{hint}").ok();
+        }
     }
     match (report, config.summary.human) {
         (Some(report), true) => {

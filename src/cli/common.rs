@@ -74,13 +74,23 @@ pub(super) fn hint_if_waiting_on_a_terminal(input_path: &str) {
     }
 }
 
-/// One warning per policy input missing from the file.
+/// One warning per policy input missing from the file, and one per column
+/// of the file that `--id-columns` displaces as the household id.
 pub(super) fn warn_defaulted(
     policy: &crate::policy::Policy,
     source: &input::Source,
     layout: &Layout,
 ) {
     let mut stderr = io::stderr().lock();
+    for name in &layout.id_overridden {
+        writeln!(
+            stderr,
+            "warning: {}: the household id comes from --id-columns; the file's column `{}` is not used",
+            source.name,
+            input::excerpt(name.as_bytes(), 60)
+        )
+        .ok();
+    }
     for name in &layout.defaulted {
         let default = policy
             .input(name)
@@ -135,8 +145,9 @@ pub(super) fn layout_for(
     options: &input::ReadOptions,
 ) -> anyhow::Result<Layout> {
     Layout::new(policy, source, options).map_err(|e| match e {
-        // A --rename naming no input is a mistake on the command line.
-        input::InputError::Rename { .. } => {
+        // A --rename naming no input, or --id-columns naming no column, is a
+        // mistake on the command line.
+        input::InputError::Rename { .. } | input::InputError::IdColumns { .. } => {
             anyhow::Error::from(super::UsageError(super::error_text::input_error_text(&e)))
         }
         other => other.into(),

@@ -356,7 +356,36 @@ pub(super) fn read_options(args: &InputArgs) -> Result<ReadOptions, UsageError> 
             .map_or(input::DEFAULT_MAX_FIELD_BYTES, |n| {
                 usize::try_from(n).unwrap_or(usize::MAX)
             }),
+        id_columns: args
+            .id_columns
+            .as_deref()
+            .map(parse_id_columns)
+            .transpose()?
+            .unwrap_or_default(),
     })
+}
+
+/// `--id-columns A,B[,C…]` as typed: names separated by commas, each trimmed;
+/// an empty name or a column named twice is a usage error. (Whether the
+/// file has them is known once its header is read.)
+fn parse_id_columns(spec: &str) -> Result<Vec<String>, UsageError> {
+    let names: Vec<String> = spec.split(',').map(|n| n.trim().to_string()).collect();
+    if names.iter().any(String::is_empty) {
+        return Err(UsageError(format!(
+            "--id-columns {spec:?}: expected column names separated by commas, e.g. --id-columns YEAR,SERIAL"
+        )));
+    }
+    for (i, name) in names.iter().enumerate() {
+        if names[..i]
+            .iter()
+            .any(|n| n.to_lowercase() == name.to_lowercase())
+        {
+            return Err(UsageError(format!(
+                "--id-columns {spec}: column `{name}` is named twice"
+            )));
+        }
+    }
+    Ok(names)
 }
 
 /// `--delimiter` as typed: one ASCII character, or `tab`.

@@ -11,6 +11,28 @@ use crate::pipeline::{PipelineError, budget};
 /// The hint for a record or header too long to be one.
 const RAISE_LIMIT: &str = "; raise --max-field-bytes if the data is right";
 
+/// The line for standard error after a run in which `rows` rows were
+/// rejected as `field_too_long` (cells over `limit` bytes): the library's
+/// reason names no flag, so the command line says which one helps.
+pub(crate) fn field_too_long_hint(rows: u64, limit: usize) -> Option<String> {
+    (rows > 0).then(|| {
+        format!(
+            "layak: {} a cell longer than {} bytes (field_too_long){RAISE_LIMIT}",
+            super::counted(rows, "row has", "rows have"),
+            super::grouped(limit as u64)
+        )
+    })
+}
+
+/// The `field_too_long` rejects among `totals`, for [`field_too_long_hint`].
+pub(crate) fn too_long_rows(totals: &crate::pipeline::Totals) -> u64 {
+    input::RejectCode::ALL
+        .iter()
+        .zip(totals.rejects_by_code)
+        .find(|(c, _)| **c == input::RejectCode::FieldTooLong)
+        .map_or(0, |(_, n)| n)
+}
+
 /// The text of one error of a chain, with the flags that would help.
 pub(crate) fn cause_text(cause: &(dyn Error + 'static)) -> String {
     if let Some(e) = cause.downcast_ref::<InputError>() {
@@ -80,6 +102,14 @@ pub(crate) fn input_error_text(e: &InputError) -> String {
                 "{file}: required column `{column}` is missing\n  the header has: {found}{hint}"
             )
         }
+        InputError::IdColumns {
+            file,
+            missing,
+            found,
+        } => format!(
+            "--id-columns: {file}: {} not in the header\n  the header has: {found}",
+            input::describe_missing(missing)
+        ),
         InputError::RenameSyntax { spec } => {
             format!("--rename {spec}: expected FROM=TO, e.g. --rename hh/size=members")
         }
@@ -127,6 +157,22 @@ mod tests {
         assert_eq!(
             input_error_text(&InputError::RenameSyntax { spec: "x".into() }),
             "--rename x: expected FROM=TO, e.g. --rename hh/size=members"
+        );
+        let id_columns = InputError::IdColumns {
+            file: "f.csv".into(),
+            missing: vec![("SERAIL".into(), Some("SERIAL".into()))],
+            found: "`SERIAL`".into(),
+        };
+        assert_eq!(
+            input_error_text(&id_columns),
+            "--id-columns: f.csv: `SERAIL` (did you mean `SERIAL`?) is not in the header\n  the header has: `SERIAL`"
+        );
+        assert_eq!(field_too_long_hint(0, 20), None);
+        assert_eq!(
+            field_too_long_hint(2, 1 << 20).as_deref(),
+            Some(
+                "layak: 2 rows have a cell longer than 1,048,576 bytes (field_too_long); raise --max-field-bytes if the data is right"
+            )
         );
         assert_eq!(
             pipeline_error_text(&PipelineError::TooManyRows),

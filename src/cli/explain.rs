@@ -56,8 +56,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
         }
         (_, parsed) => parsed,
     };
-    let id_text =
-        String::from_utf8_lossy(parser.text(&record, policy.fields.id_input)).into_owned();
+    let id_text = parser.id_string(&record);
     let mut out = io::stdout().lock();
     let at = Where {
         file: &name,
@@ -66,6 +65,12 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     };
     if let Err(reject) = parsed {
         print_reject(&mut out, config.format, &at, &reject)?;
+        if reject.code == input::RejectCode::FieldTooLong {
+            let limit = config.input.read.max_field_bytes;
+            if let Some(hint) = super::error_text::field_too_long_hint(1, limit) {
+                writeln!(io::stderr().lock(), "{hint}").ok();
+            }
+        }
         return Ok(ExitStatus::SomeRejected);
     }
 
@@ -134,6 +139,8 @@ struct Search<'a> {
     close: Vec<(usize, String)>,
     /// With --id, its first row with the wrong number of fields.
     fallback: Option<Found>,
+    /// The current row's id (reused from row to row).
+    id: Vec<u8>,
 }
 
 impl<'a> Search<'a> {
@@ -149,6 +156,7 @@ impl<'a> Search<'a> {
             claimed: IdSet::default(),
             close: Vec::new(),
             fallback: None,
+            id: Vec::new(),
         }
     }
 
@@ -168,8 +176,11 @@ impl<'a> Search<'a> {
                 (line == *n).then(|| found(first))
             }
             Household::Id(id) => {
+                // As outputs show it: a composite id's parts joined.
                 let id = id.as_bytes();
-                let cell = self.parser.id_cell(record).unwrap_or_default();
+                self.id.clear();
+                self.parser.id_text(record, &mut self.id);
+                let cell = &self.id[..];
                 if cell != id {
                     remember_close(&mut self.close, id, cell);
                     None
@@ -278,8 +289,9 @@ fn duplicate(
     line: u64,
     first: u64,
 ) -> input::Reject {
-    let id = parser.id_cell(record).unwrap_or_default();
-    parser.duplicate_reject(line, id, first)
+    let mut id = Vec::new();
+    parser.id_text(record, &mut id);
+    parser.duplicate_reject(line, &id, first)
 }
 
 /// Keep the few ids closest to `wanted` (bounded memory, whatever the file size).

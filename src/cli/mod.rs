@@ -249,6 +249,13 @@ pub struct InputArgs {
     /// that runs 16 times longer without ending (an unclosed quote) stops the run.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=(1 << 32)))]
     pub max_field_bytes: Option<u64>,
+    /// Form the household id from these columns of the file, e.g. YEAR,SERIAL
+    /// (IPUMS): each cell trimmed and required, shown joined by `_`
+    /// (2020_000123, also what `explain --id` takes); duplicates compare the
+    /// parts. One column is that column read as the id. A column of the file
+    /// that would otherwise be the id is not used (with a warning).
+    #[arg(long, value_name = "A,B,…")]
+    pub id_columns: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

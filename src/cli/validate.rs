@@ -163,6 +163,13 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
         ValidateFormat::Text => write_text(&mut out, &findings)?,
     }
     out.flush()?;
+    if config.format == ValidateFormat::Text {
+        let too_long = super::error_text::too_long_rows(&totals);
+        let limit = config.input.read.max_field_bytes;
+        if let Some(hint) = super::error_text::field_too_long_hint(too_long, limit) {
+            writeln!(io::stderr().lock(), "{hint}").ok();
+        }
+    }
     Ok(if totals.rejected > 0 {
         ExitStatus::SomeRejected
     } else {

@@ -208,9 +208,90 @@ pub fn fingerprint(id: &[u8]) -> u128 {
     (u128::from(a) << 64) | u128::from(b)
 }
 
+/// The fingerprint of a key made of several parts (`--id-columns`): the
+/// [`fingerprint`] of the parts each preceded by its length (8 bytes,
+/// little-endian), computed without building that text. Two different lists
+/// of parts never share the encoding (`1`,`23` and `12`,`3` differ), so they
+/// collide only as two different single ids do.
+///
+/// ```
+/// use layak::input::{fingerprint, fingerprint_parts};
+/// let ab: [&[u8]; 2] = [b"1", b"23"];
+/// let ba: [&[u8]; 2] = [b"12", b"3"];
+/// assert_ne!(fingerprint_parts(&ab), fingerprint_parts(&ba));
+/// let mut encoded = 1u64.to_le_bytes().to_vec();
+/// encoded.extend_from_slice(b"1");
+/// encoded.extend_from_slice(&2u64.to_le_bytes());
+/// encoded.extend_from_slice(b"23");
+/// assert_eq!(fingerprint_parts(&ab), fingerprint(&encoded));
+/// ```
+pub fn fingerprint_parts(parts: &[&[u8]]) -> u128 {
+    fingerprint_with(parts.len(), |i| parts[i])
+}
+
+/// [`fingerprint_parts`] of the `n` parts `part(0)`, … `part(n - 1)`.
+#[inline]
+pub(crate) fn fingerprint_with<'a>(n: usize, part: impl Fn(usize) -> &'a [u8]) -> u128 {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    // As `crate::hash::fnv1a64(&[encoded])`: the bytes, then a separator.
+    let mut a: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut total = 0usize;
+    for i in 0..n {
+        let p = part(i);
+        total += 8 + p.len();
+        for &x in (p.len() as u64).to_le_bytes().iter().chain(p) {
+            a ^= u64::from(x);
+            a = a.wrapping_mul(PRIME);
+        }
+    }
+    a ^= 0xff;
+    a = a.wrapping_mul(PRIME);
+    // As the second hash of `fingerprint`: the encoding in reverse, then its length.
+    let mut b: u64 = 0x6c62_272e_07bb_0142;
+    for i in (0..n).rev() {
+        let p = part(i);
+        for &x in p
+            .iter()
+            .rev()
+            .chain((p.len() as u64).to_le_bytes().iter().rev())
+        {
+            b ^= u64::from(x);
+            b = b.wrapping_mul(PRIME);
+        }
+    }
+    b ^= total as u64;
+    (u128::from(a) << 64) | u128::from(b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parts_fingerprint_as_their_length_prefixed_encoding() {
+        let cases: [&[&[u8]]; 5] = [
+            &[b"1", b"23"],
+            &[b"12", b"3"],
+            &[b"", b"x"],
+            &[b"2020", b"000123", b"7"],
+            &[b"a_b", b"c"],
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for parts in cases {
+            let mut encoded = Vec::new();
+            for p in parts {
+                encoded.extend_from_slice(&(p.len() as u64).to_le_bytes());
+                encoded.extend_from_slice(p);
+            }
+            assert_eq!(fingerprint_parts(parts), fingerprint(&encoded), "{parts:?}");
+            assert!(seen.insert(fingerprint_parts(parts)), "{parts:?}");
+        }
+        // Joined with `_` these two look alike; as parts they differ.
+        assert_ne!(
+            fingerprint_parts(&[b"a_b", b"c"]),
+            fingerprint_parts(&[b"a", b"b_c"])
+        );
+    }
 
     #[test]
     fn reports_the_first_line() {

@@ -29,7 +29,7 @@ use std::io::{self, Read};
 use crate::policy::Policy;
 pub use chunk::{ChunkStart, Chunker, RecordTooLong};
 pub use header::{CANDIDATE_DELIMITERS, delimiter_flag, detect_delimiter};
-pub use ids::{IdSet, fingerprint};
+pub use ids::{IdSet, fingerprint, fingerprint_parts};
 pub use record::Fields;
 pub use reject::{Reject, RejectCode, evaluation_reject};
 pub use row::RowParser;
@@ -113,6 +113,21 @@ pub enum InputError {
         column: String,
         first: usize,
         second: usize,
+    },
+    /// Columns named to form the household id ([`ReadOptions::id_columns`])
+    /// that the header lacks: every one of them.
+    #[error(
+        "{file}: the household id's {} {} not in the header\n  the header has: {found}",
+        noun_for(missing.len(), "column", "columns"),
+        describe_missing(missing)
+    )]
+    IdColumns {
+        file: String,
+        /// Each name missing, with the nearest header name if one is near
+        /// (both quoted safely).
+        missing: Vec<(String, Option<String>)>,
+        /// The header's names, listed for a message.
+        found: String,
     },
     /// A rename that is not of the form `FROM=TO`.
     #[error("rename {spec}: expected FROM=TO, e.g. hh/size=members")]
@@ -207,6 +222,26 @@ impl RenameProblem {
     }
 }
 
+fn noun_for(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
+
+/// `` `SERAIL` (did you mean `SERIAL`?), `YAER` `` … followed by "is"/"are".
+pub fn describe_missing(missing: &[(String, Option<String>)]) -> String {
+    let names: Vec<String> = missing
+        .iter()
+        .map(|(name, suggestion)| match suggestion {
+            Some(s) => format!("`{name}` (did you mean `{s}`?)"),
+            None => format!("`{name}`"),
+        })
+        .collect();
+    format!(
+        "{} {}",
+        list_names(&names),
+        if missing.len() == 1 { "is" } else { "are" }
+    )
+}
+
 /// The end of a missing-column message (the front end may say more).
 fn missing_column_hint(suggestion: Option<&str>, delimiter_hint: Option<u8>) -> String {
     match (delimiter_hint, suggestion) {
@@ -230,6 +265,13 @@ pub struct ReadOptions {
     /// A cell longer than this rejects its row; a record longer than
     /// [`max_record_bytes`] of it without ending is a fatal error.
     pub max_field_bytes: usize,
+    /// The file's columns (header names, matched as inputs are) whose cells
+    /// form the household id, in order; empty: the id input's own column.
+    /// One column is that column read as the id input; two or more are a
+    /// composite key (see [`Layout::id_parts`]). Either way a column of the
+    /// file that would otherwise be the id input is not used
+    /// ([`Layout::id_overridden`]).
+    pub id_columns: Vec<String>,
 }
 
 impl Default for ReadOptions {
@@ -238,6 +280,7 @@ impl Default for ReadOptions {
             delimiter: None,
             renames: Vec::new(),
             max_field_bytes: DEFAULT_MAX_FIELD_BYTES,
+            id_columns: Vec::new(),
         }
     }
 }
@@ -441,7 +484,29 @@ pub struct Layout {
     pub unused: Vec<String>,
     /// A cell longer than this is rejected (`field_too_long`).
     pub max_field_bytes: usize,
+    /// A composite household id ([`ReadOptions::id_columns`] of two or more
+    /// columns): the columns of its parts, in order. The id input then has no
+    /// column (`columns[id_input]` is `None`); [`RowParser`] reads the parts,
+    /// trims each, requires each to be non-empty, shows them joined by
+    /// [`ID_SEPARATOR`] and fingerprints them unambiguously
+    /// ([`fingerprint_parts`]). Empty for a one-column id.
+    pub id_parts: Vec<usize>,
+    /// The header names of `id_parts`, as in the file (for rejects).
+    pub id_part_names: Vec<String>,
+    /// Header columns that would have been the id input but are not used,
+    /// because [`ReadOptions::id_columns`] names the id's columns (a front end
+    /// warns about them).
+    pub id_overridden: Vec<String>,
 }
+
+/// What joins the parts of a composite household id in outputs, rejects and
+/// `explain --id`: `2020_000123` for the parts `2020` and `000123`. Chosen
+/// because it reads well, is safe in a shell argument and is left alone by
+/// spreadsheets (`-`, `/`, `:` and `.` turn `2020-5` into a date or `1.5`
+/// into a number). A part that itself holds `_` makes the joined text
+/// ambiguous to the eye (`a_b`+`c` and `a`+`b_c` both show `a_b_c`), never to
+/// duplicate detection, which compares the parts.
+pub const ID_SEPARATOR: u8 = b'_';
 
 /// Default for `--max-field-bytes`: far above any real survey answer, small
 /// enough that a runaway cell cannot exhaust memory.
@@ -484,10 +549,31 @@ impl Layout {
             }
             by_name.insert(key, i);
         }
+        let id_input = policy.fields.id_input;
+        let id_columns = id_columns(input, &options.id_columns)?;
+        let mut id_overridden = Vec::new();
+        if !id_columns.is_empty() {
+            let id_name = policy.inputs.get(id_input).map(|i| i.name.to_lowercase());
+            if let Some(c) = id_name.and_then(|n| by_name.remove(&n)) {
+                if id_columns != [c] {
+                    id_overridden.push(input.header[c].clone());
+                }
+            }
+        }
         let mut columns = Vec::with_capacity(policy.inputs.len());
         let mut defaulted = Vec::new();
         let mut used = vec![false; input.header.len()];
-        for inp in &policy.inputs {
+        for (i, inp) in policy.inputs.iter().enumerate() {
+            if i == id_input && !id_columns.is_empty() {
+                for &c in &id_columns {
+                    used[c] = true;
+                }
+                columns.push(match id_columns[..] {
+                    [one] => Some(one),
+                    _ => None,
+                });
+                continue;
+            }
             match by_name.get(&inp.name.to_lowercase()) {
                 Some(&c) => {
                     used[c] = true;
@@ -500,6 +586,15 @@ impl Layout {
                 }
             }
         }
+        let (id_parts, id_part_names) = if id_columns.len() >= 2 {
+            let names = id_columns
+                .iter()
+                .map(|&c| input.header[c].clone())
+                .collect();
+            (id_columns, names)
+        } else {
+            (Vec::new(), Vec::new())
+        };
         let unused = input
             .header
             .iter()
@@ -513,6 +608,35 @@ impl Layout {
             defaulted,
             unused,
             max_field_bytes: options.max_field_bytes,
+            id_parts,
+            id_part_names,
+            id_overridden,
+        })
+    }
+}
+
+/// The header columns of `names` (matched as inputs are: case-insensitive,
+/// trimmed), in order; every name the header lacks is one error.
+fn id_columns(input: &Source, names: &[String]) -> Result<Vec<usize>, InputError> {
+    let mut columns = Vec::with_capacity(names.len());
+    let mut missing = Vec::new();
+    for name in names {
+        let wanted = name.trim().to_lowercase();
+        match input.header.iter().position(|h| h.to_lowercase() == wanted) {
+            Some(c) => columns.push(c),
+            None => missing.push((
+                excerpt(name.as_bytes(), 60),
+                suggest_column(name.trim(), &input.header).map(|s| excerpt(s.as_bytes(), 60)),
+            )),
+        }
+    }
+    if missing.is_empty() {
+        Ok(columns)
+    } else {
+        Err(InputError::IdColumns {
+            file: input.name.clone(),
+            missing,
+            found: list_names(&input.header),
         })
     }
 }

@@ -102,8 +102,7 @@ pub fn evaluation_reject<R: super::Fields + ?Sized>(
 ) -> Reject {
     Reject {
         line,
-        household_id: String::from_utf8_lossy(parser.id_cell(record).unwrap_or_default())
-            .into_owned(),
+        household_id: parser.id_string(record),
         column: String::new(),
         value: if value.is_nan() {
             "NaN".into()

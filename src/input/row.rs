@@ -1,7 +1,8 @@
 //! The row parser: a record's cells to typed slots, or a reject saying where and why.
 
 use super::{
-    CELL_EXCERPT_BYTES, Fields, Layout, Reject, RejectCode, cell, excerpt, fingerprint, list_names,
+    CELL_EXCERPT_BYTES, Fields, ID_SEPARATOR, Layout, Reject, RejectCode, cell, excerpt,
+    fingerprint, ids, list_names,
 };
 use crate::policy::{InputType, Policy};
 
@@ -17,6 +18,9 @@ pub struct RowParser<'p> {
     enums: Vec<cell::EnumKeys>,
     /// The inputs grouped by kind, for [`RowParser::parse_by_kind`].
     by_kind: ByKind,
+    /// The household id is a composite key ([`Layout::id_parts`]): the id
+    /// input is read from its parts, not from a column of its own.
+    composite: bool,
 }
 
 /// Input indices by kind of cell.
@@ -78,7 +82,12 @@ impl<'p> RowParser<'p> {
             .map(|e| cell::EnumKeys::new(&e.values))
             .collect();
         let mut by_kind = ByKind::default();
+        let composite = !layout.id_parts.is_empty();
         for (i, p) in plan.iter().enumerate() {
+            if composite && i == policy.fields.id_input {
+                // Read from its parts by `RowParser::parts_ok`.
+                continue;
+            }
             match p.kind {
                 CellKind::Text => by_kind.text.push(i),
                 CellKind::Integer => by_kind.integer.push(i),
@@ -93,6 +102,7 @@ impl<'p> RowParser<'p> {
             plan,
             enums,
             by_kind,
+            composite,
         }
     }
 
@@ -100,22 +110,103 @@ impl<'p> RowParser<'p> {
         self.layout
     }
 
-    /// The policy input read from file column `c`, or the column's position.
+    /// The policy input read from file column `c`, else the name of the id
+    /// part read from it, else the column's position.
     fn column_name(&self, c: usize) -> String {
-        self.layout
-            .columns
-            .iter()
-            .position(|&col| col == Some(c))
-            .map_or_else(
-                || format!("column {}", c + 1),
-                |i| self.policy.inputs[i].name.clone(),
-            )
+        let input = self.layout.columns.iter().position(|&col| col == Some(c));
+        let part = || self.layout.id_parts.iter().position(|&col| col == c);
+        match (input, part()) {
+            (Some(i), _) => self.policy.inputs[i].name.clone(),
+            (None, Some(k)) => self.layout.id_part_names[k].clone(),
+            (None, None) => format!("column {}", c + 1),
+        }
     }
 
-    /// The raw id cell of a row (trimmed), when the row has the id column.
-    pub fn id_cell<'r, R: Fields + ?Sized>(&self, record: &'r R) -> Option<&'r [u8]> {
-        let col = self.layout.columns[self.policy.fields.id_input]?;
-        record.get(col).map(cell::trim)
+    /// The id's one column (`None` for a composite id).
+    #[inline(always)]
+    fn id_column(&self) -> Option<usize> {
+        self.layout.columns[self.policy.fields.id_input]
+    }
+
+    /// Append the household id of `record` to `out`, as outputs, rejects and
+    /// `explain --id` show it: the trimmed id cell, or for a composite id
+    /// ([`Layout::id_parts`]) the trimmed parts joined by [`ID_SEPARATOR`]
+    /// (`2020_000123`). Nothing is appended when the row lacks the id's cell
+    /// (or one of its parts' cells), or when every part is empty.
+    pub fn id_text<R: Fields + ?Sized>(&self, record: &R, out: &mut Vec<u8>) {
+        if let Some(c) = self.id_column() {
+            if let Some(cell) = record.get(c) {
+                out.extend_from_slice(cell::trim(cell));
+            }
+            return;
+        }
+        let parts = &self.layout.id_parts;
+        let part = |c: usize| record.get(c).map(cell::trim);
+        if parts.iter().any(|&c| part(c).is_none()) || parts.iter().all(|&c| part(c) == Some(b"")) {
+            // A short row, or no id at all (no parts, or every part empty).
+            return;
+        }
+        for (k, &c) in parts.iter().enumerate() {
+            if k > 0 {
+                out.push(ID_SEPARATOR);
+            }
+            out.extend_from_slice(record.get(c).map_or(&b""[..], cell::trim));
+        }
+    }
+
+    /// [`RowParser::id_text`] as a string (lossy UTF-8), for cold paths.
+    pub fn id_string<R: Fields + ?Sized>(&self, record: &R) -> String {
+        let mut out = Vec::new();
+        self.id_text(record, &mut out);
+        lossy(&out)
+    }
+
+    /// The household key of a row, for a stage that groups or matches rows by
+    /// household (duplicate ids; persons to their household): when the row
+    /// claims an id (the header's number of fields, and a non-empty id, or
+    /// every part of a composite id non-empty), append its text as
+    /// [`RowParser::id_text`] shows it to `out` and return its fingerprint
+    /// ([`RowParser::id_fingerprint`]); otherwise append nothing and return
+    /// `None`. Allocates nothing once `out` has grown: the per-row way to
+    /// read the key.
+    ///
+    /// Two rows have the same household exactly when their fingerprints are
+    /// equal (up to the 96-bit collision odds of [`super::IdSet`]): compare
+    /// fingerprints, never the text, which can look alike for different
+    /// composite keys when a part holds [`ID_SEPARATOR`].
+    #[inline]
+    pub fn id_key<R: Fields + ?Sized>(&self, record: &R, out: &mut Vec<u8>) -> Option<u128> {
+        if record.len() != self.layout.field_count {
+            return None;
+        }
+        if let Some(c) = self.id_column() {
+            let id = record.get(c).map_or(&b""[..], cell::trim);
+            if id.is_empty() {
+                return None;
+            }
+            out.extend_from_slice(id);
+            return Some(fingerprint(id));
+        }
+        // One pass writes the joined parts; the fingerprint reads them again
+        // from the record (cheap: they are in cache), length-prefixed.
+        let parts = &self.layout.id_parts;
+        let start = out.len();
+        for (k, &c) in parts.iter().enumerate() {
+            let part = record.get(c).map_or(&b""[..], cell::trim);
+            if part.is_empty() {
+                out.truncate(start);
+                return None;
+            }
+            if k > 0 {
+                out.push(ID_SEPARATOR);
+            }
+            out.extend_from_slice(part);
+        }
+        if parts.is_empty() {
+            return None;
+        }
+        let part = |k: usize| record.get(parts[k]).map_or(&b""[..], cell::trim);
+        Some(ids::fingerprint_with(parts.len(), part))
     }
 
     /// The trimmed text of a text input (its default when the column is missing).
@@ -134,15 +225,31 @@ impl<'p> RowParser<'p> {
     }
 
     /// The fingerprint by which the row claims its id, or `None` when it
-    /// claims nothing (wrong number of fields, or an empty id).
+    /// claims nothing (wrong number of fields, or an empty id or id part).
+    /// A composite id is fingerprinted from its parts
+    /// ([`super::fingerprint_parts`]), so that `1`,`23` and `12`,`3` differ.
     pub fn id_fingerprint<R: Fields + ?Sized>(&self, record: &R) -> Option<u128> {
         if record.len() != self.layout.field_count {
             return None;
         }
-        match self.id_cell(record) {
-            Some(id) if !id.is_empty() => Some(fingerprint(id)),
-            _ => None,
+        match self.id_column() {
+            Some(c) => {
+                let id = record.get(c).map_or(&b""[..], cell::trim);
+                (!id.is_empty()).then(|| fingerprint(id))
+            }
+            None => self.parts_fingerprint(record),
         }
+    }
+
+    /// The fingerprint of a composite id's parts; `None` when a part is
+    /// empty (or there are no parts).
+    fn parts_fingerprint<R: Fields + ?Sized>(&self, record: &R) -> Option<u128> {
+        let parts = &self.layout.id_parts;
+        let part = |k: usize| record.get(parts[k]).map_or(&b""[..], cell::trim);
+        if parts.is_empty() || (0..parts.len()).any(|k| part(k).is_empty()) {
+            return None;
+        }
+        Some(ids::fingerprint_with(parts.len(), part))
     }
 
     /// The reject for a row whose id `id` was claimed on line `first`.
@@ -207,7 +314,7 @@ impl<'p> RowParser<'p> {
                     excerpt(cell, 40),
                     RejectCode::FieldTooLong,
                     format!(
-                        "a cell of {} bytes is longer than the limit of {} bytes (--max-field-bytes)",
+                        "a cell of {} bytes is longer than the limit of {} bytes",
                         cell.len(),
                         self.layout.max_field_bytes
                     ),
@@ -218,6 +325,13 @@ impl<'p> RowParser<'p> {
             // Something is wrong with the row: find the first input, in
             // declared order, that fails, for the reject.
             for (i, (plan, slot)) in self.plan.iter().zip(slots.iter_mut()).enumerate() {
+                if self.composite && i == self.policy.fields.id_input {
+                    if let Some((k, raw, problem)) = self.bad_parts(record).next() {
+                        return Err(self.part_reject(record, line, k, raw, problem));
+                    }
+                    *slot = 0.0;
+                    continue;
+                }
                 let raw = self.raw_cell(record, plan);
                 match self.cell_value(plan, raw) {
                     Ok(v) => *slot = v,
@@ -273,15 +387,38 @@ impl<'p> RowParser<'p> {
         if !per_cell || record.len() != self.layout.field_count {
             return;
         }
-        let Some(after) = self
-            .policy
-            .inputs
+        let id = self.policy.fields.id_input;
+        // The first problem at a part of a composite id: the later parts, then
+        // the inputs after the id.
+        let at_part = self
+            .layout
+            .id_part_names
             .iter()
-            .position(|i| i.name == first.column)
-        else {
-            return;
+            .position(|n| *n == first.column);
+        let after = match at_part {
+            Some(k) => {
+                for (j, raw, problem) in self.bad_parts(record).filter(|(j, ..)| *j > k) {
+                    out.push(*self.part_reject(record, line, j, raw, problem));
+                }
+                id
+            }
+            None => match self
+                .policy
+                .inputs
+                .iter()
+                .position(|i| i.name == first.column)
+            {
+                Some(after) => after,
+                None => return,
+            },
         };
         for (i, plan) in self.plan.iter().enumerate().skip(after + 1) {
+            if self.composite && i == id {
+                for (k, raw, problem) in self.bad_parts(record) {
+                    out.push(*self.part_reject(record, line, k, raw, problem));
+                }
+                continue;
+            }
             let raw = self.raw_cell(record, plan);
             if let Err(problem) = self.cell_value(plan, raw) {
                 out.push(*self.cell_reject(record, line, i, raw, problem));
@@ -293,15 +430,21 @@ impl<'p> RowParser<'p> {
     /// it took its default (no column, or an empty cell), and its text as read.
     pub fn inputs_as_read<R: Fields + ?Sized>(&self, record: &R) -> (Vec<bool>, Vec<String>) {
         let inputs = self.policy.inputs.len();
+        let id = self.policy.fields.id_input;
+        let composite = |i: usize| self.composite && i == id;
         let defaulted = (0..inputs)
             .map(|i| {
-                self.layout.columns[i]
-                    .and_then(|c| record.get(c))
-                    .is_none_or(|c| cell::trim(c).is_empty())
+                !composite(i)
+                    && self.layout.columns[i]
+                        .and_then(|c| record.get(c))
+                        .is_none_or(|c| cell::trim(c).is_empty())
             })
             .collect();
         let texts = (0..inputs)
-            .map(|i| String::from_utf8_lossy(self.text(record, i)).into_owned())
+            .map(|i| match composite(i) {
+                true => self.id_string(record),
+                false => String::from_utf8_lossy(self.text(record, i)).into_owned(),
+            })
             .collect();
         (defaulted, texts)
     }
@@ -366,7 +509,8 @@ impl<'p> RowParser<'p> {
     #[inline]
     fn parse_by_kind<R: Fields + ?Sized>(&self, record: &R, slots: &mut [f64]) -> bool {
         let k = &self.by_kind;
-        self.fill(record, slots, &k.text, cell::check_text)
+        (!self.composite || self.parts_ok(record, slots))
+            && self.fill(record, slots, &k.text, cell::check_text)
             && self.fill(record, slots, &k.integer, cell::parse_integer)
             && self.fill(record, slots, &k.number, cell::parse_number)
             && self.fill(record, slots, &k.boolean, cell::parse_bool)
@@ -411,6 +555,69 @@ impl<'p> RowParser<'p> {
             }
             _ => false,
         }
+    }
+
+    /// Whether every part of a composite id is non-empty valid text; the id
+    /// input's slot is then filled (as any text input's: 0).
+    #[inline(never)]
+    fn parts_ok<R: Fields + ?Sized>(&self, record: &R, slots: &mut [f64]) -> bool {
+        let ok = self.bad_parts(record).next().is_none();
+        if let Some(slot) = slots.get_mut(self.policy.fields.id_input) {
+            *slot = 0.0;
+        }
+        ok
+    }
+
+    /// The parts of a composite id that are empty (`None`) or not valid text,
+    /// in order: (part, trimmed cell, problem as [`RowParser::cell_value`]
+    /// gives it).
+    fn bad_parts<'r, R: Fields + ?Sized>(
+        &self,
+        record: &'r R,
+    ) -> impl Iterator<Item = (usize, &'r [u8], Option<Result<f64, cell::CellError>>)> {
+        self.layout
+            .id_parts
+            .iter()
+            .enumerate()
+            .filter_map(move |(k, &c)| {
+                let raw = record.get(c).map_or(&b""[..], cell::trim);
+                if raw.is_empty() {
+                    return Some((k, raw, None));
+                }
+                match cell::check_text(raw) {
+                    Ok(_) => None,
+                    Err(e) => Some((k, raw, Some(Err(e)))),
+                }
+            })
+    }
+
+    /// The reject for part `k` of a composite id: empty, or not valid text.
+    #[cold]
+    fn part_reject<R: Fields + ?Sized>(
+        &self,
+        record: &R,
+        line: u64,
+        k: usize,
+        raw: &[u8],
+        parsed: Option<Result<f64, cell::CellError>>,
+    ) -> Box<Reject> {
+        let name = &self.layout.id_part_names[k];
+        let id = &self.policy.inputs[self.policy.fields.id_input].name;
+        let (value, code, message) = match parsed {
+            Some(Err(err)) => (
+                lossy(raw),
+                err.code(),
+                self.invalid_message(self.policy.fields.id_input, raw, err),
+            ),
+            _ => (
+                String::new(),
+                RejectCode::MissingRequired,
+                format!(
+                    "`{name}` is part of the household id (`{id}`) and is required, but the cell is empty"
+                ),
+            ),
+        };
+        self.reject(record, line, name.clone(), value, code, message)
     }
 
     /// The reject for input `i`'s cell `raw`: empty (`parsed` is `None`), not
@@ -497,7 +704,7 @@ impl<'p> RowParser<'p> {
     ) -> Box<Reject> {
         Box::new(Reject {
             line,
-            household_id: self.id_cell(record).map(lossy).unwrap_or_default(),
+            household_id: self.id_string(record),
             column,
             value,
             code,

@@ -73,6 +73,11 @@ fn every_error_kind() -> Vec<InputError> {
             second: 2,
         },
         InputError::RenameSyntax { spec: "x".into() },
+        InputError::IdColumns {
+            file: file(),
+            missing: vec![("SERAIL".into(), Some("SERIAL".into())), ("y".into(), None)],
+            found: "`SERIAL`".into(),
+        },
         InputError::Rename {
             from: "hh".into(),
             to: "membres".into(),
@@ -422,5 +427,130 @@ fn a_long_list_of_allowed_values_is_cut_short() {
             .contains("… and 9,982 more (did you mean `urban`?)"),
         "{}",
         reject.message
+    );
+}
+
+/// The default policy's header with the id split into `YEAR` and `SERIAL`.
+const KEYED_HEADER: &[u8] = b"YEAR,area,SERIAL,members,monthly_income\n";
+
+fn keyed(id_columns: &[&str]) -> ReadOptions {
+    ReadOptions {
+        id_columns: id_columns.iter().map(|c| c.to_string()).collect(),
+        ..ReadOptions::default()
+    }
+}
+
+// See: issue 18 (item 4)
+#[test]
+fn id_columns_form_a_composite_key() {
+    let policy = default_policy();
+    let options = keyed(&["year", " serial "]);
+    let src = source(KEYED_HEADER, &options);
+    let layout = Layout::new(&policy, &src, &options).unwrap();
+    assert_eq!(layout.id_parts, [0, 2]);
+    assert_eq!(layout.id_part_names, ["YEAR", "SERIAL"]);
+    assert_eq!(layout.columns[policy.fields.id_input], None);
+    assert!(layout.unused.is_empty() && layout.id_overridden.is_empty());
+    let parser = RowParser::new(&policy, &layout);
+    let mut slots = vec![0.0; policy.slot_count];
+    let mut key = Vec::new();
+    let row = |cells: &[&str]| csv::ByteRecord::from(cells.to_vec());
+    let a = row(&[" 1 ", "rural", "23", "2", "1"]);
+    let b = row(&["12", "rural", "3", "2", "1"]);
+    assert!(parser.parse(&a, 2, &mut slots).is_ok());
+    let fp_a = parser.id_key(&a, &mut key);
+    assert_eq!(key, b"1_23");
+    let fp_b = parser.id_key(&b, &mut key);
+    assert_eq!(key, b"1_2312_3", "appended");
+    assert!(fp_a.is_some() && fp_b.is_some() && fp_a != fp_b);
+    assert_eq!(fp_a, parser.id_fingerprint(&a));
+    assert_eq!(fp_a, Some(fingerprint_parts(&[b"1", b"23"])));
+    // The key's buffer is reused: no allocation once it has grown.
+    key.clear();
+    let (capacity, at) = (key.capacity(), key.as_ptr());
+    parser.id_key(&a, &mut key);
+    assert_eq!((key.capacity(), key.as_ptr()), (capacity, at));
+
+    // An empty part claims nothing and is `missing_required`, naming its column.
+    let empty = row(&["2020", "rural", " ", "2", "1"]);
+    key.clear();
+    assert_eq!(parser.id_key(&empty, &mut key), None);
+    assert!(key.is_empty());
+    let reject = parser.parse(&empty, 4, &mut slots).expect_err("a reject");
+    assert_eq!(
+        (
+            reject.code,
+            reject.column.as_str(),
+            reject.household_id.as_str()
+        ),
+        (RejectCode::MissingRequired, "SERIAL", "2020_")
+    );
+    // A row rejected at an input before the id still names both parts' problems.
+    let bad = row(&["", "city", "", "2", "1"]);
+    let first = parser.parse(&bad, 5, &mut slots).expect_err("a reject");
+    assert_eq!(first.column, "YEAR");
+    let mut more = Vec::new();
+    parser.more_bad_cells(&bad, 5, &first, &mut more);
+    let columns: Vec<&str> = more.iter().map(|r| r.column.as_str()).collect();
+    assert_eq!(columns, ["SERIAL", "area"]);
+    assert!(
+        more[0].household_id.is_empty(),
+        "no id when every part is empty"
+    );
+    // A short row claims nothing; its reject shows the parts it has.
+    let short = row(&["2020", "rural", "9", "2"]);
+    assert_eq!(parser.id_fingerprint(&short), None);
+    let reject = parser.parse(&short, 6, &mut slots).expect_err("a reject");
+    assert_eq!(
+        (reject.code, reject.household_id.as_str()),
+        (RejectCode::FieldCount, "2020_9")
+    );
+    // explain's inputs as read show the joined id, not a default.
+    let (defaulted, texts) = parser.inputs_as_read(&a);
+    assert!(!defaulted[policy.fields.id_input]);
+    assert_eq!(texts[policy.fields.id_input], "1_23");
+}
+
+#[test]
+fn id_columns_missing_from_the_header_are_all_named() {
+    let err = layout(KEYED_HEADER, &keyed(&["YEAR", "SERAIL", "nope"])).unwrap_err();
+    assert_eq!(
+        err,
+        "in.csv: the household id's columns `SERAIL` (did you mean `SERIAL`?), `nope` are not in the header\n  the header has: YEAR, area, SERIAL, members, monthly_income"
+    );
+}
+
+#[test]
+fn one_id_column_is_the_id_and_displaces_the_files_own() {
+    let header = b"household_id,area,SERIAL,members,monthly_income\n";
+    let layout = layout(&header[..], &keyed(&["serial"])).unwrap();
+    let policy = default_policy();
+    assert_eq!(layout.columns[policy.fields.id_input], Some(2));
+    assert!(layout.id_parts.is_empty());
+    assert_eq!(layout.id_overridden, ["household_id"]);
+    assert_eq!(layout.unused, ["household_id"]);
+    // Naming the id's own column displaces nothing.
+    let same = super::tests::layout(&header[..], &keyed(&["household_id"])).unwrap();
+    assert!(same.id_overridden.is_empty());
+    assert_eq!(same.unused, ["SERIAL"]);
+}
+
+#[test]
+fn a_too_long_cell_names_no_flag() {
+    let policy = default_policy();
+    let options = ReadOptions {
+        max_field_bytes: 5,
+        ..ReadOptions::default()
+    };
+    let src = source(&b"household_id,area,members,monthly_income\n"[..], &options);
+    let layout = Layout::new(&policy, &src, &options).unwrap();
+    let parser = RowParser::new(&policy, &layout);
+    let mut slots = vec![0.0; policy.slot_count];
+    let record = csv::ByteRecord::from(vec!["A", "rural", "2", "123456"]);
+    let reject = parser.parse(&record, 2, &mut slots).expect_err("a reject");
+    assert_eq!(reject.code, RejectCode::FieldTooLong);
+    assert_eq!(
+        reject.message,
+        "a cell of 6 bytes is longer than the limit of 5 bytes"
     );
 }

@@ -241,13 +241,8 @@ impl<'p> Worker<'p> {
             batch.skipped += 1;
             return;
         }
-        let fingerprint = self.parser.id_fingerprint(record);
         let id_start = batch.ids.len();
-        if fingerprint.is_some() {
-            batch
-                .ids
-                .extend_from_slice(self.parser.id_cell(record).unwrap_or_default());
-        }
+        let fingerprint = self.parser.id_key(record, &mut batch.ids);
         let mut row = Row::new(line, fingerprint, (id_start, batch.ids.len()));
         match self.check_and_decide(record, line) {
             Ok(()) => match self.job {
@@ -330,7 +325,9 @@ impl<'p> Worker<'p> {
             row.fact = batch.summary.add(spec, policy, s, row.group, standing);
         }
         let mut d = Decision {
-            household_id: self.parser.text(record, policy.fields.id_input),
+            // The id as `id_key` read it (a decided row always claims one:
+            // its id is required), composite or not.
+            household_id: &batch.ids[row.id.0..row.id.1],
             region: policy
                 .fields
                 .region_input

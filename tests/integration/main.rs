@@ -7,6 +7,7 @@ mod exact_money;
 mod explain;
 mod header_reading;
 mod hostile;
+mod id_columns;
 mod input_errors;
 mod large_batch;
 mod misc_reliability;
