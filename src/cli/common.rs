@@ -136,7 +136,7 @@ pub(super) fn layout_for(
 ) -> anyhow::Result<Layout> {
     Layout::new(policy, source, options).map_err(|e| match e {
         // A --rename naming no input is a mistake on the command line.
-        input::InputError::Rename { .. } => {
+        input::InputError::Rename { .. } | input::InputError::NoWeightColumn { .. } => {
             anyhow::Error::from(super::UsageError(super::error_text::input_error_text(&e)))
         }
         other => other.into(),

@@ -249,6 +249,16 @@ pub struct InputArgs {
     /// that runs 16 times longer without ending (an unclosed quote) stops the run.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=(1 << 32)))]
     pub max_field_bytes: Option<u64>,
+    /// The column holding each household's survey weight: every --summary figure
+    /// becomes a population estimate (households and persons represented, costs
+    /// grossed up, poverty measures weighted) and each decision carries its
+    /// `weight`. An empty, non-numeric, zero or negative weight rejects the row.
+    #[arg(long, value_name = "COLUMN")]
+    pub weight: Option<String>,
+    /// Multiply every weight by FACTOR, e.g. 0.01 for weights stored with two
+    /// implied decimals (IPUMS) [default: 1].
+    #[arg(long, value_name = "FACTOR", requires = "weight")]
+    pub weight_scale: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -54,6 +54,7 @@ mod merge;
 mod poverty;
 #[cfg(test)]
 mod testing;
+mod weight;
 mod wire;
 
 pub(crate) use accumulate::{BatchAcc, BudgetStanding, NO_GROUP};
@@ -133,6 +134,8 @@ struct CounterLayout {
 #[derive(Debug, Clone)]
 pub struct SummarySpec {
     persons: Option<usize>,
+    /// With `--weight`: the column and scale; every figure is then weighted.
+    weight: Option<weight::WeightInfo>,
     by: Option<GroupBy>,
     weighted: bool,
     periods: Vec<Period>,
@@ -186,6 +189,7 @@ impl SummarySpec {
         at.width = at.rejects + reject_reasons.len();
         SummarySpec {
             persons,
+            weight: None,
             by,
             weighted,
             periods: policy.programs.iter().map(|p| p.period).collect(),
@@ -194,6 +198,22 @@ impl SummarySpec {
             words: indicators.div_ceil(64),
             reject_reasons: reject_reasons.to_vec(),
             layout: at,
+        }
+    }
+
+    /// The same spec with survey weights read from `column` and multiplied by
+    /// `scale`: every figure becomes a population estimate.
+    pub fn with_weight(self, column: &str, scale: crate::input::Scale) -> SummarySpec {
+        let scale = match scale.as_whole() {
+            Some(n) => weight::ScaleNumber::Whole(n),
+            None => weight::ScaleNumber::Fraction(scale.as_f64()),
+        };
+        SummarySpec {
+            weight: Some(weight::WeightInfo {
+                column: column.to_string(),
+                scale,
+            }),
+            ..self
         }
     }
 
