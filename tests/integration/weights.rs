@@ -611,16 +611,12 @@ fn bad_weights_are_rejects_and_a_missing_column_a_usage_error() {
         .assert_code(2)
         .stderr_has("--weight HHWTT: w.csv has no column `HHWTT`; did you mean `HHWT`?");
     assert!(!dir.exists("d2.csv"));
-    dir.run(&[
-        "assess",
-        "w.csv",
-        "--weight",
-        "HHWT",
-        "--weight-scale",
-        "-1",
-    ])
-    .assert_code(2)
-    .stderr_has("--weight-scale \"-1\": expected a positive decimal number");
+    dir.run(&["assess", "w.csv", "--weight", "HHWT", "--weight-scale=-1"])
+        .assert_code(2)
+        .stderr_has("--weight-scale \"-1\": expected a positive decimal number");
+    dir.run(&["assess", "w.csv", "--weight-scale", "0.01"])
+        .assert_code(2)
+        .stderr_has("--weight <COLUMN>");
     // explain shows the weight, and a bad one as the reject it is.
     dir.run(&["explain", "w.csv", "--weight", "HHWT", "--id", "A1"])
         .assert_code(0)
