@@ -18,7 +18,9 @@
 //! - `figures`: counters turned into the figures of the JSON document;
 //! - `poverty`: the Alkire–Foster and FGT measures (below);
 //! - `wire`: the `#[derive(Serialize)]` structs of the JSON document;
-//! - `human`: the short text summary for a person.
+//! - `human`: the short text summary for a person;
+//! - `weight`: survey weights (`--weight`): exact 256-bit weighted sums
+//!   beside the sample counters, and the numbers of the document.
 //!
 //! ## Rows per group
 //!
