@@ -302,7 +302,7 @@ fn weight_line(w: &input::WeightColumn, units: u64) -> String {
         format!("survey weight {value} (column {})\n", w.name)
     } else {
         format!(
-            "survey weight {value} (column {} × {}, --weight-scale)\n",
+            "survey weight {value} (column {} × {})\n",
             w.name, w.scale
         )
     }
