@@ -301,10 +301,7 @@ fn weight_line(w: &input::WeightColumn, units: u64) -> String {
     if w.scale == input::Scale::ONE {
         format!("survey weight {value} (column {})\n", w.name)
     } else {
-        format!(
-            "survey weight {value} (column {} × {})\n",
-            w.name, w.scale
-        )
+        format!("survey weight {value} (column {} × {})\n", w.name, w.scale)
     }
 }
 
