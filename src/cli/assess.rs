@@ -338,13 +338,18 @@ fn summary_spec(
         None => None,
     };
     let reject_reasons = RejectCode::ALL.map(RejectCode::as_str);
-    Ok(summary::SummarySpec::new(
+    let spec = summary::SummarySpec::new(
         policy,
         persons,
         by,
         config.summary.weighted,
         &reject_reasons,
-    ))
+    );
+    // --weight: every figure becomes a population estimate.
+    Ok(match &input.layout.weight {
+        Some(w) => spec.with_weight(&w.name, w.scale),
+        None => spec,
+    })
 }
 
 /// First pass of --budget: rank the eligible households, then open the input

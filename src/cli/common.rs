@@ -145,9 +145,11 @@ pub(super) fn layout_for(
     options: &input::ReadOptions,
 ) -> anyhow::Result<Layout> {
     Layout::new(policy, source, options).map_err(|e| match e {
-        // A --rename naming no input, or --id-columns naming no column, is a
-        // mistake on the command line.
-        input::InputError::Rename { .. } | input::InputError::IdColumns { .. } => {
+        // A --rename naming no input, or --id-columns or --weight naming no
+        // column, is a mistake on the command line.
+        input::InputError::Rename { .. }
+        | input::InputError::IdColumns { .. }
+        | input::InputError::NoWeightColumn { .. } => {
             anyhow::Error::from(super::UsageError(super::error_text::input_error_text(&e)))
         }
         other => other.into(),

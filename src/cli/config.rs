@@ -348,9 +348,15 @@ pub(super) fn read_options(args: &InputArgs) -> Result<ReadOptions, UsageError> 
             input::parse_rename(r).map_err(|e| UsageError(super::error_text::input_error_text(&e)))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let weight = args
+        .weight
+        .as_ref()
+        .map(|column| weight_spec(column, args.weight_scale.as_deref()))
+        .transpose()?;
     Ok(ReadOptions {
         delimiter,
         renames,
+        weight,
         max_field_bytes: args
             .max_field_bytes
             .map_or(input::DEFAULT_MAX_FIELD_BYTES, |n| {
@@ -386,6 +392,26 @@ fn parse_id_columns(spec: &str) -> Result<Vec<String>, UsageError> {
         }
     }
     Ok(names)
+}
+
+/// `--weight COLUMN` and `--weight-scale FACTOR` as typed (the column is
+/// looked up in the header later).
+fn weight_spec(column: &str, scale: Option<&str>) -> Result<input::WeightSpec, UsageError> {
+    if column.trim().is_empty() {
+        return Err(UsageError(
+            "--weight '': expected the name of the column holding the survey weights".into(),
+        ));
+    }
+    let scale = match scale {
+        Some(s) => {
+            input::Scale::parse(s).map_err(|e| UsageError(format!("--weight-scale {s:?}: {e}")))?
+        }
+        None => input::Scale::ONE,
+    };
+    Ok(input::WeightSpec {
+        column: column.trim().to_string(),
+        scale,
+    })
 }
 
 /// `--delimiter` as typed: one ASCII character, or `tab`.

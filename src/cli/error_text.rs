@@ -117,6 +117,7 @@ pub(crate) fn input_error_text(e: &InputError) -> String {
             let problem = problem.describe(from, to, &|f, t| format!("--rename {f}={t}"));
             format!("--rename {from}={to}: {problem}")
         }
+        InputError::NoWeightColumn { column, .. } => format!("--weight {column}: {e}"),
         other => other.to_string(),
     }
 }

@@ -39,8 +39,14 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
 
     let engine = Engine::new(&policy);
     let mut s = engine.scratch();
+    let mut weight = None;
+    // As in `assess`: the inputs and row checks, the survey weight, then the decision.
     let parsed = parser
         .parse(&record, line, &mut s.slots)
+        .and_then(|()| {
+            weight = parser.weight(&record, line)?;
+            Ok(())
+        })
         .map_err(|r| *r)
         .and_then(|()| {
             engine
@@ -76,7 +82,8 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
 
     let (defaulted, texts) = parser.inputs_as_read(&record);
     let t = trace::trace(&policy, &mut s, &defaulted, &texts);
-    print_trace(&mut out, config.format, &policy, &at, &t)?;
+    let weight = layout.weight.as_ref().zip(weight);
+    print_trace(&mut out, config.format, &policy, &at, &t, weight)?;
     Ok(ExitStatus::Success)
 }
 
@@ -263,6 +270,7 @@ fn print_trace(
     policy: &Policy,
     at: &Where<'_>,
     t: &trace::Trace,
+    weight: Option<(&input::WeightColumn, u64)>,
 ) -> anyhow::Result<()> {
     match format {
         ExplainFormat::Json => {
@@ -272,15 +280,40 @@ fn print_trace(
                 line: at.line,
                 policy: wire::PolicyRef::of(policy),
                 trace: serde_json::to_value(t)?,
+                weight: weight.map(|(w, units)| wire::WeightWire::of(w, Some(units))),
             };
             writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         }
         ExplainFormat::Text => {
             let text = render_text(policy, t, at.household_id, at.file, at.line);
-            out.write_all(text.as_bytes())?;
+            match weight {
+                // After the heading (the household, then the policy).
+                Some((w, units)) => {
+                    let split = text
+                        .match_indices('\n')
+                        .nth(1)
+                        .map_or(text.len(), |(i, _)| i + 1);
+                    out.write_all(&text.as_bytes()[..split])?;
+                    out.write_all(weight_line(w, units).as_bytes())?;
+                    out.write_all(&text.as_bytes()[split..])?;
+                }
+                None => out.write_all(text.as_bytes())?,
+            }
         }
     }
     Ok(())
+}
+
+/// `survey weight 150 (column HHWT: 15000 × 0.01)`, for the text trace.
+fn weight_line(w: &input::WeightColumn, units: u64) -> String {
+    let mut value = Vec::new();
+    input::write_weight(units, &mut value);
+    let value = String::from_utf8_lossy(&value);
+    if w.scale == input::Scale::ONE {
+        format!("survey weight {value} (column {})\n", w.name)
+    } else {
+        format!("survey weight {value} (column {} × {})\n", w.name, w.scale)
+    }
 }
 
 fn duplicate(

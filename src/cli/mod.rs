@@ -256,6 +256,16 @@ pub struct InputArgs {
     /// that would otherwise be the id is not used (with a warning).
     #[arg(long, value_name = "A,B,…")]
     pub id_columns: Option<String>,
+    /// The column holding each household's survey weight: every --summary figure
+    /// becomes a population estimate (households and persons represented, costs
+    /// grossed up, poverty measures weighted) and each decision carries its
+    /// `weight`. An empty, non-numeric, zero or negative weight rejects the row.
+    #[arg(long, value_name = "COLUMN")]
+    pub weight: Option<String>,
+    /// Multiply every weight by FACTOR, e.g. 0.01 for weights stored with two
+    /// implied decimals (IPUMS) [default: 1].
+    #[arg(long, value_name = "FACTOR", requires = "weight")]
+    pub weight_scale: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -215,6 +215,7 @@ struct Findings<'a> {
 
 /// The report as JSON (see [`wire::Validation`]).
 fn write_json(out: &mut impl Write, f: &Findings<'_>) -> anyhow::Result<()> {
+    let unused = unused_columns(f.layout);
     let doc = wire::Validation {
         blank_rows_skipped: f.totals.skipped,
         defaulted_columns: f
@@ -242,8 +243,13 @@ fn write_json(out: &mut impl Write, f: &Findings<'_>) -> anyhow::Result<()> {
             .map(|(c, t)| (c.as_str(), t.wire()))
             .collect(),
         rows_read: f.totals.read,
-        unused_columns: &f.layout.unused,
+        unused_columns: &unused,
         valid: f.totals.decided,
+        weight: f
+            .layout
+            .weight
+            .as_ref()
+            .map(|w| wire::WeightWire::of(w, None)),
     };
     writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
     Ok(())
@@ -276,20 +282,43 @@ fn write_text(out: &mut impl Write, f: &Findings<'_>) -> anyhow::Result<()> {
         f.policy.inputs.len() - f.layout.defaulted.len(),
         f.policy.inputs.len()
     )?;
+    if let Some(w) = &f.layout.weight {
+        let scale = if w.scale == crate::input::Scale::ONE {
+            String::new()
+        } else {
+            format!(" × {}", w.scale)
+        };
+        writeln!(
+            out,
+            "survey weight: column `{}`{scale}, checked on every row (a positive number)",
+            w.name
+        )?;
+    }
     if !f.defaulted.is_empty() {
         writeln!(out, "\nmissing columns (every row takes the default):")?;
         for (n, d) in f.defaulted {
             writeln!(out, "  {n:<28} {d}")?;
         }
     }
-    if !f.layout.unused.is_empty() {
+    let unused = unused_columns(f.layout);
+    if !unused.is_empty() {
         writeln!(out, "\ncolumns the policy does not use:")?;
-        writeln!(out, "  {}", crate::input::list_names(&f.layout.unused))?;
+        writeln!(out, "  {}", crate::input::list_names(&unused))?;
     }
     if !f.gather.by_code.is_empty() {
         write_reject_tables(out, f)?;
     }
     Ok(())
+}
+
+/// The file's columns that no input reads, but for the survey weight's.
+fn unused_columns(layout: &Layout) -> Vec<String> {
+    layout
+        .unused
+        .iter()
+        .filter(|name| (layout.weight.as_ref()).is_none_or(|w| !name.eq_ignore_ascii_case(&w.name)))
+        .cloned()
+        .collect()
 }
 
 /// Rejects by reason and by column, with the first lines of each.

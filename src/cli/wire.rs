@@ -37,6 +37,44 @@ pub(super) struct Explained<'a> {
     /// as they have always been (the trace's own structs list them in
     /// reading order, for other uses).
     pub trace: serde_json::Value,
+    /// With `--weight`: the household's survey weight.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weight: Option<WeightWire<'a>>,
+}
+
+/// The survey weight column (`--weight`) and, in `explain`, one household's weight.
+#[derive(Serialize)]
+pub(super) struct WeightWire<'a> {
+    pub column: &'a str,
+    /// The factor every weight is multiplied by (`--weight-scale`).
+    pub scale: serde_json::Number,
+    /// The weight as used: the cell times the scale.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<serde_json::Number>,
+}
+
+impl<'a> WeightWire<'a> {
+    /// The column's description; `units`: a household's weight, in
+    /// billionths.
+    pub fn of(w: &'a crate::input::WeightColumn, units: Option<u64>) -> WeightWire<'a> {
+        let number = |text: String| match text.parse::<u64>() {
+            Ok(n) => serde_json::Number::from(n),
+            Err(_) => text
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .unwrap_or_else(|| serde_json::Number::from(0)),
+        };
+        WeightWire {
+            column: &w.name,
+            scale: number(w.scale.to_string()),
+            value: units.map(|u| {
+                let mut text = Vec::new();
+                crate::input::write_weight(u, &mut text);
+                number(String::from_utf8_lossy(&text).into_owned())
+            }),
+        }
+    }
 }
 
 /// `explain` of a household whose row was rejected.
@@ -71,6 +109,9 @@ pub(super) struct Validation<'a> {
     pub rows_read: u64,
     pub unused_columns: &'a [String],
     pub valid: u64,
+    /// With `--weight`: the survey weight column, checked on every row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weight: Option<WeightWire<'a>>,
 }
 
 /// A policy input missing from the file, and the default every row takes.

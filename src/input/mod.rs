@@ -22,6 +22,7 @@ mod ids;
 pub mod record;
 mod reject;
 mod row;
+mod weight;
 
 use std::collections::HashMap;
 use std::io::{self, Read};
@@ -33,6 +34,10 @@ pub use ids::{IdSet, fingerprint, fingerprint_parts};
 pub use record::Fields;
 pub use reject::{Reject, RejectCode, evaluation_reject};
 pub use row::RowParser;
+pub use weight::{
+    MAX_WEIGHT, Scale, ScaleError, WEIGHT_UNIT, WeightColumn, WeightSpec, parse_weight,
+    write_weight,
+};
 
 /// Errors that stop a run before or while reading (not per-row problems).
 #[derive(Debug, thiserror::Error)]
@@ -132,6 +137,19 @@ pub enum InputError {
     /// A rename that is not of the form `FROM=TO`.
     #[error("rename {spec}: expected FROM=TO, e.g. hh/size=members")]
     RenameSyntax { spec: String },
+    /// The survey weight column is not in the header.
+    #[error(
+        "{file} has no column `{column}`{}\n  the header has: {found}",
+        suggestion.as_deref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
+    )]
+    NoWeightColumn {
+        file: String,
+        column: String,
+        /// The header's names, listed for a message.
+        found: String,
+        /// The nearest header name (quoted safely), if one is near.
+        suggestion: Option<String>,
+    },
     /// A well-formed rename `from=to` that cannot apply.
     #[error("rename {from}={to}: {}", problem.describe(from, to, &|f, t| format!("{f}={t}")))]
     Rename {
@@ -272,6 +290,8 @@ pub struct ReadOptions {
     /// file that would otherwise be the id input is not used
     /// ([`Layout::id_overridden`]).
     pub id_columns: Vec<String>,
+    /// The survey weight column, if any (see [`WeightSpec`]).
+    pub weight: Option<WeightSpec>,
 }
 
 impl Default for ReadOptions {
@@ -281,6 +301,7 @@ impl Default for ReadOptions {
             renames: Vec::new(),
             max_field_bytes: DEFAULT_MAX_FIELD_BYTES,
             id_columns: Vec::new(),
+            weight: None,
         }
     }
 }
@@ -497,6 +518,8 @@ pub struct Layout {
     /// because [`ReadOptions::id_columns`] names the id's columns (a front end
     /// warns about them).
     pub id_overridden: Vec<String>,
+    /// The survey weight column (`None`: no weights).
+    pub weight: Option<WeightColumn>,
 }
 
 /// What joins the parts of a composite household id in outputs, rejects and
@@ -602,6 +625,22 @@ impl Layout {
             .filter(|(_, u)| !**u)
             .map(|(h, _)| h.clone())
             .collect();
+        let weight = match &options.weight {
+            Some(spec) => {
+                let renamed: Vec<Option<&str>> = input
+                    .header
+                    .iter()
+                    .map(|h| renames.get(&h.to_lowercase()).map(|(_, to)| *to))
+                    .collect();
+                Some(WeightColumn::resolve(
+                    spec,
+                    &input.name,
+                    &input.header,
+                    &renamed,
+                )?)
+            }
+            None => None,
+        };
         Ok(Layout {
             columns,
             field_count: input.header.len(),
@@ -611,6 +650,7 @@ impl Layout {
             id_parts,
             id_part_names,
             id_overridden,
+            weight,
         })
     }
 }

@@ -38,6 +38,7 @@ pub mod budget;
 mod group_key;
 mod merger;
 mod run;
+mod weight;
 mod worker;
 
 use std::io::{self, Write};

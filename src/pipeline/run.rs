@@ -37,10 +37,11 @@ pub(super) fn run(
     let mut head = Vec::new();
     if writes {
         writer.begin(&mut head);
-        if plan.ranking.is_some() && format == Format::Csv {
-            // The budget columns come last (CSV columns are only ever appended).
-            head.pop();
-            head.extend_from_slice(b",funded,rank\n");
+        if format == Format::Csv {
+            // The weight, then the budget columns, come last (CSV columns are
+            // only ever appended).
+            let weight = layout.weight.is_some();
+            super::weight::extend_csv_header(&mut head, weight, plan.ranking.is_some());
         }
     }
     out.write_all(&head).map_err(PipelineError::Output)?;

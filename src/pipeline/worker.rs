@@ -1,6 +1,6 @@
 //! The workers: parse, decide and write the rows of one batch, in any order.
 
-use super::{Job, Plan, budget, group_key};
+use super::{Job, Plan, budget, group_key, weight};
 use crate::engine::{Engine, Scratch};
 use crate::input::record::{LineCounter, QuoteFree, chunk_reader, is_blank};
 use crate::input::{self, ChunkStart, Fields, InputError, Layout, Reject, RowParser};
@@ -143,6 +143,10 @@ pub(super) struct Worker<'p> {
     pub(super) key: Vec<u8>,
     /// Report every bad cell of a rejected row (validation).
     pub(super) all_errors: bool,
+    /// The current row's survey weight (`--weight`), once read; and whether
+    /// the row was rejected for it.
+    pub(super) weight: Option<u64>,
+    pub(super) weight_failed: bool,
 }
 
 impl<'p> Worker<'p> {
@@ -169,6 +173,8 @@ impl<'p> Worker<'p> {
             ranking: plan.ranking,
             key: Vec::new(),
             all_errors: plan.all_errors,
+            weight: None,
+            weight_failed: false,
         }
     }
 
@@ -267,20 +273,25 @@ impl<'p> Worker<'p> {
         line: u64,
     ) -> Result<(), Box<Reject>> {
         let s = &mut self.scratch;
-        self.parser
-            .parse(record, line, &mut s.slots)
-            .and_then(|()| match self.job {
-                Job::Validate => Ok(()),
-                Job::Assess(_) | Job::Rank => self.engine.decide(s).map_err(|e| {
-                    Box::new(input::evaluation_reject(
-                        &self.parser,
-                        record,
-                        line,
-                        e.value,
-                        &e,
-                    ))
-                }),
-            })
+        self.weight_failed = false;
+        self.parser.parse(record, line, &mut s.slots)?;
+        // The survey weight (`--weight`) is read after the inputs and the
+        // row checks, before deciding.
+        self.weight = self.parser.weight(record, line).inspect_err(|_| {
+            self.weight_failed = true;
+        })?;
+        match self.job {
+            Job::Validate => Ok(()),
+            Job::Assess(_) | Job::Rank => self.engine.decide(s).map_err(|e| {
+                Box::new(input::evaluation_reject(
+                    &self.parser,
+                    record,
+                    line,
+                    e.value,
+                    &e,
+                ))
+            }),
+        }
     }
 
     /// Ranking pass: note what ranking needs of a decided row (nothing is written).
@@ -322,7 +333,10 @@ impl<'p> Worker<'p> {
             group_key::decided_key(spec, &self.parser, record, &s.slots, &mut self.key);
             row.group = batch.summary.group(spec, &self.key);
             let standing = BudgetStanding { funded };
-            row.fact = batch.summary.add(spec, policy, s, row.group, standing);
+            let weight = self.weight.unwrap_or_default();
+            row.fact = batch
+                .summary
+                .add_weighted(spec, policy, s, row.group, standing, weight);
         }
         let mut d = Decision {
             // The id as `id_key` read it (a decided row always claims one:
@@ -335,6 +349,9 @@ impl<'p> Worker<'p> {
             scratch: s,
         };
         self.writer.decision(&mut d, &mut batch.out);
+        if let Some(units) = self.weight {
+            weight::append_weight(self.writer.format(), &mut batch.out, units);
+        }
         if self.ranking.is_some() {
             append_budget(self.writer.format(), &mut batch.out, rank, funded);
         }
@@ -368,11 +385,38 @@ impl<'p> Worker<'p> {
         if self.all_errors {
             self.parser
                 .more_bad_cells(record, line, &reject, &mut batch.rejects);
+            self.weight_problem(record, line, &reject, &mut batch.rejects);
             // The first problem goes first.
             batch.rejects.insert(row.reject, *reject);
             row.more = batch.rejects.len() - row.reject - 1;
         } else {
             batch.rejects.push(*reject);
+        }
+    }
+
+    /// Validation with every error: the weight cell's problem too, when the
+    /// row was rejected for another cell or a row check (not as a whole,
+    /// nor for the weight itself).
+    #[cold]
+    fn weight_problem<R: Fields + ?Sized>(
+        &self,
+        record: &R,
+        line: u64,
+        first: &Reject,
+        out: &mut Vec<Reject>,
+    ) {
+        let per_cell = matches!(
+            first.code,
+            input::RejectCode::MissingRequired
+                | input::RejectCode::InvalidValue
+                | input::RejectCode::OutOfRange
+                | input::RejectCode::CheckFailed
+        );
+        if self.weight_failed || !per_cell || record.len() != self.parser.layout().field_count {
+            return;
+        }
+        if let Err(problem) = self.parser.weight(record, line) {
+            out.push(*problem);
         }
     }
 }

@@ -23,11 +23,13 @@
 //! | `priority` | number | one decimal |
 //! | `reasons` | array of strings | sentences for a person |
 //! | `policy_id`, `policy_version`, `policy_hash` | string | the policy that decided |
+//! | `weight` | number | only with `--weight`: the household's survey weight as used (the cell times `--weight-scale`, exact, at most nine decimal places) |
 //! | `funded` | bool | only with `--budget`: the household is eligible and funded within the budget (README, Budget targeting) |
 //! | `rank` | number or null | only with `--budget`: place in the priority order of the eligible households (1 = most urgent), null when not eligible |
 //!
-//! `funded` and `rank` are appended after `policy_hash` by the pipeline
-//! (`append_budget` in `src/pipeline.rs`), not by this writer; without
+//! `weight`, then `funded` and `rank`, are appended after `policy_hash` by
+//! the pipeline (`pipeline/weight.rs`, `append_budget` in
+//! `pipeline/worker.rs`), not by this writer; without `--weight` and
 //! `--budget` the object ends at `policy_hash`.
 //!
 //! Numbers are written as Rust's `Display` writes an `f64` (see

@@ -28,3 +28,4 @@ mod summary;
 mod summary_groups;
 mod threads;
 mod validate;
+mod weights;

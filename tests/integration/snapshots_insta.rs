@@ -764,3 +764,105 @@ fn policy_load_errors() {
         ]
     );
 }
+
+// ---- survey weights (--weight, issue 18 item 5) ----
+
+const WEIGHTED: &str = "examples/weighted-survey.csv";
+
+#[test]
+fn weights_outputs_and_messages() {
+    let sandbox = Sandbox::with(&[WEIGHTED]);
+    let weight = [
+        "--weight",
+        "HHWT",
+        "--weight-scale",
+        "0.01",
+        "--as-of",
+        AS_OF,
+    ];
+    let with = |args: &[&'static str]| -> Vec<&'static str> {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&weight);
+        all
+    };
+    snap!(sandbox, "weights_assess_csv", with(&["assess", WEIGHTED]));
+    snap!(
+        sandbox,
+        "weights_assess_ndjson_budget",
+        with(&["assess", WEIGHTED, "-f", "ndjson", "--budget", "1000000"])
+    );
+    snap!(
+        sandbox,
+        "weights_summary_human",
+        with(&[
+            "assess",
+            WEIGHTED,
+            "-o",
+            "d.csv",
+            "--summary",
+            "-",
+            "--by",
+            "area"
+        ])
+    );
+    snap!(
+        sandbox,
+        "weights_summary_json_run",
+        with(&[
+            "assess",
+            WEIGHTED,
+            "-o",
+            "d.csv",
+            "--summary",
+            "summary.json"
+        ])
+    );
+    snap_file(&sandbox, "weights_summary_json", "summary.json");
+    snap!(
+        sandbox,
+        "weights_explain_text",
+        with(&["explain", WEIGHTED, "--id", "H014"])
+    );
+    sandbox.write(
+        "bad.csv",
+        "household_id,area,members,monthly_income,HHWT\nA1,rural,4,1000000,2.5\nA2,rural,4,1000000,\nA3,rural,4,1000000,1e3\nA4,rural,0,1000000,0\nA5,rural,4,1000000,-3\nA6,rural,4,1000000,10000000001\n",
+    );
+    snap!(
+        sandbox,
+        "weights_rejects",
+        [
+            "assess",
+            "bad.csv",
+            "--weight",
+            "HHWT",
+            "--as-of",
+            AS_OF,
+            "-o",
+            "d.csv",
+            "--rejects",
+            "-"
+        ]
+    );
+    snap!(
+        sandbox,
+        "weights_validate_text",
+        ["validate", "bad.csv", "--weight", "hhwt", "--as-of", AS_OF]
+    );
+    snap!(
+        sandbox,
+        "usage_weight_no_column",
+        ["assess", "bad.csv", "--weight", "HHWTT", "--as-of", AS_OF]
+    );
+    snap!(
+        sandbox,
+        "usage_weight_scale",
+        [
+            "assess",
+            "bad.csv",
+            "--weight",
+            "HHWT",
+            "--weight-scale",
+            "1e-2"
+        ]
+    );
+}

@@ -13,6 +13,7 @@ use crate::engine::{Scratch, Status};
 use crate::expr::EPSILON;
 use crate::policy::{DEPRIVATION_STATUSES, Period, Policy};
 
+use super::weight::Wide;
 use super::{CounterLayout, INDICATOR_WIDTH, PROGRAM_WIDTH, SummarySpec};
 
 /// 1.0 in the fixed point of income gaps.
@@ -51,6 +52,8 @@ struct HouseholdFacts {
     /// Deprivation status, or [`NONE8`].
     dep: u8,
     flags: u8,
+    /// Its survey weight, in billionths (with `--weight`).
+    weight: u64,
     persons: u64,
     monthly: u64,
     one_off: u64,
@@ -83,6 +86,8 @@ pub(crate) struct BatchAcc {
     /// run ends with [`super::TooManyGroups`].
     pub(super) overflow: Option<u32>,
     pub(super) counters: Vec<u128>,
+    /// With survey weights: the weighted sums, in the layout of `counters`.
+    pub(super) weighted: Vec<Wide>,
     /// Rejected rows in no group, per reason.
     pub(super) ungrouped_rejects: Vec<u64>,
     facts: Vec<HouseholdFacts>,
@@ -98,6 +103,7 @@ impl BatchAcc {
         self.keys.clear();
         self.overflow = None;
         self.counters.clear();
+        self.weighted.clear();
         self.ungrouped_rejects.clear();
         self.facts.clear();
         self.programs.clear();
@@ -111,6 +117,9 @@ impl BatchAcc {
             if self.keys.is_empty() {
                 self.keys.push(Vec::new());
                 self.counters.resize(width, 0);
+                if spec.weight.is_some() {
+                    self.weighted.resize(width, Wide::ZERO);
+                }
             }
             return 0;
         };
@@ -124,6 +133,9 @@ impl BatchAcc {
         let g = self.keys.len() as u32;
         self.keys.push(if full { Vec::new() } else { key.to_vec() });
         self.counters.resize(self.counters.len() + width, 0);
+        if spec.weight.is_some() {
+            self.weighted.resize(self.counters.len(), Wide::ZERO);
+        }
         if full {
             self.overflow = Some(g);
         } else {
@@ -133,6 +145,7 @@ impl BatchAcc {
     }
 
     /// Count a decided row in `group`; returns its index for [`BatchAcc::remove`].
+    #[cfg(test)]
     pub(crate) fn add(
         &mut self,
         spec: &SummarySpec,
@@ -141,8 +154,24 @@ impl BatchAcc {
         group: u32,
         standing: BudgetStanding,
     ) -> u32 {
+        self.add_weighted(spec, policy, s, group, standing, 0)
+    }
+
+    /// Count a decided row of survey weight `weight` (in billionths; unused
+    /// unless the spec has weights) in `group`; returns its index for
+    /// [`BatchAcc::remove`].
+    pub(crate) fn add_weighted(
+        &mut self,
+        spec: &SummarySpec,
+        policy: &Policy,
+        s: &Scratch,
+        group: u32,
+        standing: BudgetStanding,
+        weight: u64,
+    ) -> u32 {
         let mut f = HouseholdFacts {
             group,
+            weight,
             track: s.track as u16,
             income: NONE8,
             dep: NONE8,
@@ -233,10 +262,16 @@ impl BatchAcc {
         let f = self.facts[index];
         let at = spec.layout;
         let start = f.group as usize * at.width;
+        let weighted = if spec.weight.is_some() {
+            Some((&mut self.weighted[start..start + at.width], f.weight))
+        } else {
+            None
+        };
         let mut t = Tally {
             counters: &mut self.counters[start..start + at.width],
             remove,
             persons: u128::from(f.persons),
+            weighted,
         };
         t.pair(0);
         t.pair(at.track + 2 * usize::from(f.track));
@@ -293,6 +328,9 @@ struct Tally<'c> {
     counters: &'c mut [u128],
     remove: bool,
     persons: u128,
+    /// With survey weights: the group's weighted sums and the household's
+    /// weight, by which each count is multiplied there.
+    weighted: Option<(&'c mut [Wide], u64)>,
 }
 
 impl Tally<'_> {
@@ -304,6 +342,15 @@ impl Tally<'_> {
         } else {
             c.wrapping_add(v)
         };
+        if let Some((sums, w)) = &mut self.weighted {
+            let x = Wide::mul(v, *w);
+            let c = &mut sums[i];
+            *c = if self.remove {
+                c.wrapping_sub(x)
+            } else {
+                c.wrapping_add(x)
+            };
+        }
     }
 
     /// One household and its persons.

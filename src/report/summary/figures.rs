@@ -4,29 +4,33 @@
 use crate::policy::{DEPRIVATION_STATUSES, Policy};
 
 use super::poverty::{income_poverty, multidimensional};
+use super::weight::Counters;
 use super::wire::{
     BudgetCount, BudgetFigures, BudgetReport, ByReport, Count, Figures, Group, InputInfo, Ordered,
     PolicyInfo, Poverty, ProgramFigures, Report, Rows,
 };
 use super::{BudgetContext, PROGRAM_WIDTH, RunContext, Summary, SummarySpec};
 
-/// Turn one group's counters into figures (`with_budget`: with the
-/// `--budget` standing of its households).
+/// Turn one group's counters into figures: `c` the counters the figures
+/// read (weighted with `--weight`), `sample` the group's sample counts
+/// (`with_budget`: with the `--budget` standing of its households).
 pub(super) fn figures(
     spec: &SummarySpec,
     policy: &Policy,
-    c: &[u128],
+    c: Counters<'_>,
+    sample: &[u128],
     with_budget: bool,
 ) -> Figures {
     let at = spec.layout;
     let has_persons = spec.persons.is_some();
     let count = |i: usize| Count {
-        households: c[i],
-        persons: has_persons.then_some(c[i + 1]),
+        households: c.at(i),
+        persons: has_persons.then(|| c.at(i + 1)),
     };
     // Which of each (households, persons) pair the poverty measures use.
     let w = usize::from(spec.weighted && has_persons);
-    let population = c[w];
+    let population = c.at(w);
+    let weighted = spec.weight.is_some();
     let tracks = Ordered(
         policy
             .tracks
@@ -55,15 +59,17 @@ pub(super) fn figures(
         )
     });
     Figures {
-        households: c[0],
-        persons: has_persons.then_some(c[1]),
+        households: c.at(0),
+        persons: has_persons.then(|| c.at(1)),
+        sample_households: weighted.then_some(sample[0]),
+        sample_persons: weighted.then(|| has_persons.then_some(sample[1])),
         tracks,
         income_status,
         deprivation_status,
         programs: program_figures(spec, policy, c),
-        monthly_total: c[at.totals],
-        one_off_total: c[at.totals + 1],
-        households_capped: c[at.totals + 2],
+        monthly_total: c.at(at.totals),
+        one_off_total: c.at(at.totals + 1),
+        households_capped: c.at(at.totals + 2),
         poverty: Poverty {
             weight: if w == 1 { "persons" } else { "households" },
             population,
@@ -78,17 +84,21 @@ pub(super) fn figures(
 }
 
 /// Each program's grants and costs, in the policy's order.
-fn program_figures(spec: &SummarySpec, policy: &Policy, c: &[u128]) -> Ordered<ProgramFigures> {
+fn program_figures(
+    spec: &SummarySpec,
+    policy: &Policy,
+    c: Counters<'_>,
+) -> Ordered<ProgramFigures> {
     let figures = |j: usize, period: &'static str| {
         let b = spec.layout.program + PROGRAM_WIDTH * j;
         ProgramFigures {
             period,
-            granted: c[b],
-            deferred: c[b + 1],
-            capped: c[b + 2],
-            monthly_cost: c[b + 3],
-            one_off_cost: c[b + 4],
-            deferred_amount: c[b + 5],
+            granted: c.at(b),
+            deferred: c.at(b + 1),
+            capped: c.at(b + 2),
+            monthly_cost: c.at(b + 3),
+            one_off_cost: c.at(b + 4),
+            deferred_amount: c.at(b + 5),
         }
     };
     Ordered(
@@ -102,14 +112,14 @@ fn program_figures(spec: &SummarySpec, policy: &Policy, c: &[u128]) -> Ordered<P
 }
 
 /// Eligible, funded and waiting households (`--budget`).
-fn budget_figures(spec: &SummarySpec, c: &[u128]) -> BudgetFigures {
+fn budget_figures(spec: &SummarySpec, c: Counters<'_>) -> BudgetFigures {
     let b = spec.layout.budget;
     let has_persons = spec.persons.is_some();
     let money = |i: usize| BudgetCount {
-        households: c[i],
-        persons: has_persons.then_some(c[i + 1]),
-        monthly_total: c[i + 2],
-        one_off_total: c[i + 3],
+        households: c.at(i),
+        persons: has_persons.then(|| c.at(i + 1)),
+        monthly_total: c.at(i + 2),
+        one_off_total: c.at(i + 3),
     };
     let (eligible, funded) = (money(b), money(b + 4));
     let waiting = BudgetCount {
@@ -147,20 +157,21 @@ fn rows<N: Copy + Into<u128>>(spec: &SummarySpec, decided: u128, rejects: &[N]) 
     }
 }
 
-/// The `--budget` part of the report, from the run's counters.
+/// The `--budget` part of the report, from the run's sample counters: the
+/// ranking funds the decided households as listed, whatever their weights.
 fn budget_report(spec: &SummarySpec, total: &[u128], b: BudgetContext) -> BudgetReport {
-    let f = budget_figures(spec, total);
+    let f = budget_figures(spec, Counters::Sample(total));
     BudgetReport {
         amount: b.amount,
-        households_eligible: f.eligible.households,
-        households_funded: f.funded.households,
-        households_waiting: f.waiting.households,
-        persons_funded: f.funded.persons,
-        persons_waiting: f.waiting.persons,
-        monthly_used: f.funded.monthly_total,
-        remaining: u128::from(b.amount).saturating_sub(f.funded.monthly_total),
-        monthly_needed_for_waiting: f.waiting.monthly_total,
-        one_off_funded: f.funded.one_off_total,
+        households_eligible: f.eligible.households.whole(),
+        households_funded: f.funded.households.whole(),
+        households_waiting: f.waiting.households.whole(),
+        persons_funded: f.funded.persons.map(|p| p.whole()),
+        persons_waiting: f.waiting.persons.map(|p| p.whole()),
+        monthly_used: f.funded.monthly_total.whole(),
+        remaining: u128::from(b.amount).saturating_sub(f.funded.monthly_total.whole()),
+        monthly_needed_for_waiting: f.waiting.monthly_total.whole(),
+        one_off_funded: f.funded.one_off_total.whole(),
         last_funded_priority: b.last_funded_priority,
         first_waiting_priority: b.first_waiting_priority,
     }
@@ -170,6 +181,11 @@ impl Summary {
     /// The report, ready to serialise.
     pub fn report(&self, spec: &SummarySpec, policy: &Policy, ctx: RunContext) -> Report {
         let total = self.total(spec);
+        let weighted = self.weighted_total(spec);
+        let view = match spec.weight {
+            Some(_) => Counters::Weighted(&weighted),
+            None => Counters::Sample(&total),
+        };
         let with_budget = ctx.budget.is_some();
         Report {
             layak_summary: 1,
@@ -196,7 +212,8 @@ impl Summary {
                 ),
             },
             persons_column: spec.persons.map(|i| policy.inputs[i].name.clone()),
-            total: figures(spec, policy, &total, with_budget),
+            weight: spec.weight.clone(),
+            total: figures(spec, policy, view, &total, with_budget),
             by: self.by_report(spec, policy, with_budget),
             budget: ctx.budget.map(|b| budget_report(spec, &total, b)),
         }
@@ -215,10 +232,14 @@ impl Summary {
         order.sort_by(|&a, &b| self.keys[a].cmp(&self.keys[b]));
         let group = |g: usize| {
             let c = &self.counters[g * w..(g + 1) * w];
+            let view = match spec.weight {
+                Some(_) => Counters::Weighted(&self.weighted[g * w..(g + 1) * w]),
+                None => Counters::Sample(c),
+            };
             Group {
                 value: by.display_key(policy, &self.keys[g]),
                 rows: rows(spec, c[0], &c[spec.layout.rejects..]),
-                figures: figures(spec, policy, c, with_budget),
+                figures: figures(spec, policy, view, c, with_budget),
             }
         };
         let mut ungrouped = self.ungrouped_rejects.clone();

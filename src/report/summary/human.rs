@@ -28,7 +28,7 @@ fn persons(n: u128) -> String {
 /// `12 (48 persons)`, or `12` when persons are not counted.
 fn with_persons(c: &Count) -> String {
     match c.persons {
-        Some(p) => format!("{} ({})", grouped(c.households), persons(p)),
+        Some(p) => format!("{} ({})", grouped(c.households), persons(p.whole())),
         None => grouped(c.households),
     }
 }
@@ -60,6 +60,7 @@ impl Report {
             "  rows: {} read = {} decided + {} rejected",
             self.rows.read, self.rows.decided, self.rows.rejected
         );
+        self.weight_line(&mut s);
         self.counts_lines(&mut s, &self.total, "  ");
         self.poverty_lines(&mut s, &self.total, "  ");
         if let Some(by) = &self.by {
@@ -86,9 +87,9 @@ impl Report {
             let _ = write!(
                 s,
                 "    {value}: {}{}, {} {cur} a month, {} one-off",
-                households(f.households),
+                households(f.households.whole()),
                 f.persons
-                    .map_or(String::new(), |p| format!(" ({})", persons(p))),
+                    .map_or(String::new(), |p| format!(" ({})", persons(p.whole()))),
                 grouped(f.monthly_total),
                 grouped(f.one_off_total),
             );
@@ -120,6 +121,30 @@ impl Report {
                 by.column
             );
         }
+    }
+
+    /// With survey weights: what the figures are, and the sample behind them.
+    fn weight_line(&self, s: &mut String) {
+        let Some(w) = &self.weight else {
+            return;
+        };
+        let scale = serde_json::to_string(&w.scale).unwrap_or_default();
+        let scaled = if scale == "1" {
+            String::new()
+        } else {
+            format!(" × {scale}")
+        };
+        let sample = self.total.sample_households.unwrap_or_default();
+        let sample_persons = match self.total.sample_persons.flatten() {
+            Some(p) => format!(" ({})", persons(p)),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            s,
+            "  weighted by {}{scaled}: population estimates from a sample of {}{sample_persons}",
+            w.column,
+            households(sample),
+        );
     }
 
     /// The `--budget` line.
@@ -166,10 +191,10 @@ impl Report {
             .programs
             .0
             .iter()
-            .filter(|(_, p)| p.granted + p.deferred > 0)
+            .filter(|(_, p)| !(p.granted.is_zero() && p.deferred.is_zero()))
             .map(|(id, p)| {
                 let mut t = format!("{id} {}", grouped(p.granted));
-                if p.deferred > 0 {
+                if !p.deferred.is_zero() {
                     let _ = write!(t, " (+{} deferred)", grouped(p.deferred));
                 }
                 t
@@ -181,7 +206,7 @@ impl Report {
             "{indent}cost: {} {cur} a month, {} {cur} one-off; {} capped",
             grouped(f.monthly_total),
             grouped(f.one_off_total),
-            households(f.households_capped)
+            households(f.households_capped.whole())
         );
     }
 

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use super::accumulate::BatchAcc;
+use super::weight::Wide;
 use super::{SummarySpec, TooManyGroups};
 
 /// The figures of a whole run, by group.
@@ -13,6 +14,8 @@ pub struct Summary {
     index: HashMap<Vec<u8>, usize>,
     pub(super) keys: Vec<Vec<u8>>,
     pub(super) counters: Vec<u128>,
+    /// With survey weights: the weighted sums, in the layout of `counters`.
+    pub(super) weighted: Vec<Wide>,
     /// Rejected rows in no group, per reason.
     pub(super) ungrouped_rejects: Vec<u64>,
     /// More distinct `--by` values than `--max-groups` were met.
@@ -49,12 +52,23 @@ impl Summary {
                     self.index.insert(key.clone(), i);
                     self.keys.push(key.clone());
                     self.counters.resize(self.counters.len() + w, 0);
+                    if spec.weight.is_some() {
+                        self.weighted.resize(self.counters.len(), Wide::ZERO);
+                    }
                     i
                 }
             };
             let dst = &mut self.counters[at * w..(at + 1) * w];
             for (d, s) in dst.iter_mut().zip(&batch.counters[g * w..(g + 1) * w]) {
                 *d = d.wrapping_add(*s);
+            }
+            if let (Some(dst), Some(src)) = (
+                self.weighted.get_mut(at * w..(at + 1) * w),
+                batch.weighted.get(g * w..(g + 1) * w),
+            ) {
+                for (d, s) in dst.iter_mut().zip(src) {
+                    *d = d.wrapping_add(*s);
+                }
             }
         }
     }
@@ -75,6 +89,18 @@ impl Summary {
         let w = spec.layout.width;
         let mut t = vec![0u128; w];
         for group in self.counters.chunks(w) {
+            for (d, s) in t.iter_mut().zip(group) {
+                *d = d.wrapping_add(*s);
+            }
+        }
+        t
+    }
+
+    /// The weighted sums of every group added together (empty without weights).
+    pub(super) fn weighted_total(&self, spec: &SummarySpec) -> Vec<Wide> {
+        let w = spec.layout.width;
+        let mut t = vec![Wide::ZERO; if spec.weight.is_some() { w } else { 0 }];
+        for group in self.weighted.chunks(w) {
             for (d, s) in t.iter_mut().zip(group) {
                 *d = d.wrapping_add(*s);
             }

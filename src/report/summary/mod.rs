@@ -18,7 +18,9 @@
 //! - `figures`: counters turned into the figures of the JSON document;
 //! - `poverty`: the Alkire–Foster and FGT measures (below);
 //! - `wire`: the `#[derive(Serialize)]` structs of the JSON document;
-//! - `human`: the short text summary for a person.
+//! - `human`: the short text summary for a person;
+//! - `weight`: survey weights (`--weight`): exact 256-bit weighted sums
+//!   beside the sample counters, and the numbers of the document.
 //!
 //! ## Rows per group
 //!
@@ -54,6 +56,7 @@ mod merge;
 mod poverty;
 #[cfg(test)]
 mod testing;
+mod weight;
 mod wire;
 
 pub(crate) use accumulate::{BatchAcc, BudgetStanding, NO_GROUP};
@@ -133,6 +136,8 @@ struct CounterLayout {
 #[derive(Debug, Clone)]
 pub struct SummarySpec {
     persons: Option<usize>,
+    /// With `--weight`: the column and scale; every figure is then weighted.
+    weight: Option<weight::WeightInfo>,
     by: Option<GroupBy>,
     weighted: bool,
     periods: Vec<Period>,
@@ -186,6 +191,7 @@ impl SummarySpec {
         at.width = at.rejects + reject_reasons.len();
         SummarySpec {
             persons,
+            weight: None,
             by,
             weighted,
             periods: policy.programs.iter().map(|p| p.period).collect(),
@@ -194,6 +200,22 @@ impl SummarySpec {
             words: indicators.div_ceil(64),
             reject_reasons: reject_reasons.to_vec(),
             layout: at,
+        }
+    }
+
+    /// The same spec with survey weights read from `column` and multiplied by
+    /// `scale`: every figure becomes a population estimate.
+    pub fn with_weight(self, column: &str, scale: crate::input::Scale) -> SummarySpec {
+        let scale = match scale.as_whole() {
+            Some(n) => weight::ScaleNumber::Whole(n),
+            None => weight::ScaleNumber::Fraction(scale.as_f64()),
+        };
+        SummarySpec {
+            weight: Some(weight::WeightInfo {
+                column: column.to_string(),
+                scale,
+            }),
+            ..self
         }
     }
 

@@ -9,41 +9,42 @@
 use crate::policy::{Deprivation, Policy};
 
 use super::accumulate::GAP_ONE;
+use super::weight::{Counters, Num};
 use super::wire::{IncomePoverty, IndicatorFigures, Multidimensional, Ordered};
 use super::{INDICATOR_WIDTH, SummarySpec};
 
 /// `a / b`, or `None` when `b` is 0.
-pub(super) fn ratio(a: u128, b: u128) -> Option<f64> {
-    (b > 0).then(|| a as f64 / b as f64)
+pub(super) fn ratio(a: Num, b: Num) -> Option<f64> {
+    (!b.is_zero()).then(|| a.ratio_part() / b.ratio_part())
 }
 
 /// The Alkire–Foster measures of a group of `population` (weighted).
 pub(super) fn multidimensional(
     spec: &SummarySpec,
     dep: &Deprivation,
-    c: &[u128],
+    c: Counters<'_>,
     w: usize,
-    population: u128,
+    population: Num,
 ) -> Multidimensional {
     let at = spec.layout;
     // Statuses in order: none, vulnerable, poor, severe (a pair each).
-    let poor = c[at.dep + 4 + w] + c[at.dep + 6 + w];
-    let vulnerable = c[at.dep + 2 + w];
-    let severe = c[at.dep + 6 + w];
-    let censored = |j: usize| c[at.indicator + INDICATOR_WIDTH * j + 2 + w];
+    let poor = c.at(at.dep + 4 + w).plus(c.at(at.dep + 6 + w));
+    let vulnerable = c.at(at.dep + 2 + w);
+    let severe = c.at(at.dep + 6 + w);
+    let censored = |j: usize| c.at(at.indicator + INDICATOR_WIDTH * j + 2 + w);
     // Σ_j w_j · censored_j = Σ over the poor of n_i · c_i.
     let weighted_sum: f64 = dep
         .indicators
         .iter()
         .enumerate()
-        .map(|(j, ind)| ind.weight * censored(j) as f64)
+        .map(|(j, ind)| ind.weight * censored(j).ratio_part())
         .sum();
     let indicators = Ordered(
         dep.indicators
             .iter()
             .enumerate()
             .map(|(j, ind)| {
-                let deprived = c[at.indicator + INDICATOR_WIDTH * j + w];
+                let deprived = c.at(at.indicator + INDICATOR_WIDTH * j + w);
                 let censored = censored(j);
                 let figures = IndicatorFigures {
                     weight: ind.weight,
@@ -52,7 +53,7 @@ pub(super) fn multidimensional(
                     censored,
                     censored_headcount_ratio: ratio(censored, population),
                     contribution_percent: (weighted_sum > 0.0)
-                        .then(|| 100.0 * ind.weight * censored as f64 / weighted_sum),
+                        .then(|| 100.0 * ind.weight * censored.ratio_part() / weighted_sum),
                 };
                 (ind.id.clone(), figures)
             })
@@ -64,8 +65,9 @@ pub(super) fn multidimensional(
         severe_cutoff: dep.severe_cutoff,
         poor,
         headcount_ratio: ratio(poor, population),
-        intensity: (poor > 0).then(|| weighted_sum / poor as f64),
-        adjusted_headcount_ratio: (population > 0).then(|| weighted_sum / population as f64),
+        intensity: (!poor.is_zero()).then(|| weighted_sum / poor.ratio_part()),
+        adjusted_headcount_ratio: (!population.is_zero())
+            .then(|| weighted_sum / population.ratio_part()),
         vulnerable,
         vulnerable_share: ratio(vulnerable, population),
         severe,
@@ -80,18 +82,20 @@ pub(super) fn multidimensional(
 pub(super) fn income_poverty(
     spec: &SummarySpec,
     policy: &Policy,
-    c: &[u128],
+    c: Counters<'_>,
     w: usize,
 ) -> Option<IncomePoverty> {
     policy.fields.per_capita_income?;
     policy.fields.poverty_line?;
     let at = spec.layout;
-    let population = c[at.fgt + w];
-    let gap = |i: usize| (population > 0).then(|| c[i] as f64 / GAP_ONE / population as f64);
+    let population = c.at(at.fgt + w);
+    let gap = |i: usize| {
+        (!population.is_zero()).then(|| c.at(i).ratio_part() / GAP_ONE / population.ratio_part())
+    };
     Some(IncomePoverty {
         population,
-        poor: c[at.fgt + 2 + w],
-        headcount_ratio: ratio(c[at.fgt + 2 + w], population),
+        poor: c.at(at.fgt + 2 + w),
+        headcount_ratio: ratio(c.at(at.fgt + 2 + w), population),
         poverty_gap_index: gap(at.fgt + 4 + w),
         squared_poverty_gap: gap(at.fgt + 6 + w),
     })
@@ -136,7 +140,8 @@ mod tests {
         acc.remove(&spec, extra);
         let mut sum = Summary::default();
         sum.merge(&spec, &acc);
-        figures(&spec, &policy, &sum.total(&spec), false)
+        let total = sum.total(&spec);
+        figures(&spec, &policy, Counters::Sample(&total), &total, false)
     }
 
     fn close(a: Option<f64>, b: f64) {
@@ -151,9 +156,9 @@ mod tests {
     fn alkire_foster_and_fgt_weighted_by_persons() {
         let f = run(true);
         assert_eq!(f.poverty.weight, "persons");
-        assert_eq!(f.poverty.population, 10);
+        assert_eq!(f.poverty.population, Num::Count(10));
         let m = f.poverty.multidimensional.unwrap();
-        assert_eq!(m.poor, 7);
+        assert_eq!(m.poor, Num::Count(7));
         close(m.headcount_ratio, 0.7);
         // (4 × 0.5 + 3 × 0.375) / 10
         close(m.adjusted_headcount_ratio, 0.3125);
@@ -195,7 +200,7 @@ mod tests {
         close(i.headcount_ratio, 0.5);
         close(i.poverty_gap_index, 0.75 / 4.0);
         close(i.squared_poverty_gap, 0.3125 / 4.0);
-        assert_eq!(f.households, 4);
-        assert_eq!(f.persons, Some(10));
+        assert_eq!(f.households, Num::Count(4));
+        assert_eq!(f.persons, Some(Num::Count(10)));
     }
 }

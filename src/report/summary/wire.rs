@@ -5,6 +5,8 @@
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
+pub(crate) use super::weight::{Num, WeightInfo};
+
 /// A list of named values serialised as a JSON object in this order.
 #[derive(Debug, Clone)]
 pub(crate) struct Ordered<V>(pub(crate) Vec<(String, V)>);
@@ -37,6 +39,9 @@ pub struct Report {
     pub(crate) rows: Rows,
     /// The input counted as persons, or null (persons are then not counted).
     pub(crate) persons_column: Option<String>,
+    /// With `--weight`: the column and scale that weighted every figure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) weight: Option<WeightInfo>,
     pub(crate) total: Figures,
     pub(crate) by: Option<ByReport>,
     pub(crate) budget: Option<BudgetReport>,
@@ -87,35 +92,41 @@ pub(crate) struct Group {
 /// Households and persons.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub(crate) struct Count {
-    pub(crate) households: u128,
-    pub(crate) persons: Option<u128>,
+    pub(crate) households: Num,
+    pub(crate) persons: Option<Num>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct ProgramFigures {
     pub(crate) period: &'static str,
-    pub(crate) granted: u128,
-    pub(crate) deferred: u128,
+    pub(crate) granted: Num,
+    pub(crate) deferred: Num,
     /// Households whose amount of this program the cap reduced.
-    pub(crate) capped: u128,
-    pub(crate) monthly_cost: u128,
-    pub(crate) one_off_cost: u128,
+    pub(crate) capped: Num,
+    pub(crate) monthly_cost: Num,
+    pub(crate) one_off_cost: Num,
     /// Amounts of deferred grants (not in the costs: they start later).
-    pub(crate) deferred_amount: u128,
+    pub(crate) deferred_amount: Num,
 }
 
 /// The figures of one group of decided households (or of all of them).
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Figures {
-    pub(crate) households: u128,
-    pub(crate) persons: Option<u128>,
+    pub(crate) households: Num,
+    pub(crate) persons: Option<Num>,
+    /// With `--weight`: the decided households of the file (unweighted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) sample_households: Option<u128>,
+    /// With `--weight`: their persons (null when persons are not counted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) sample_persons: Option<Option<u128>>,
     pub(crate) tracks: Ordered<Count>,
     pub(crate) income_status: Option<Ordered<Count>>,
     pub(crate) deprivation_status: Option<Ordered<Count>>,
     pub(crate) programs: Ordered<ProgramFigures>,
-    pub(crate) monthly_total: u128,
-    pub(crate) one_off_total: u128,
-    pub(crate) households_capped: u128,
+    pub(crate) monthly_total: Num,
+    pub(crate) one_off_total: Num,
+    pub(crate) households_capped: Num,
     pub(crate) poverty: Poverty,
     pub(crate) budget: Option<BudgetFigures>,
 }
@@ -124,7 +135,7 @@ pub(crate) struct Figures {
 pub(crate) struct Poverty {
     /// `persons` or `households`: what the ratios count.
     pub(crate) weight: &'static str,
-    pub(crate) population: u128,
+    pub(crate) population: Num,
     pub(crate) multidimensional: Option<Multidimensional>,
     pub(crate) income: Option<IncomePoverty>,
 }
@@ -134,13 +145,13 @@ pub(crate) struct Multidimensional {
     pub(crate) poverty_cutoff: f64,
     pub(crate) vulnerable_cutoff: f64,
     pub(crate) severe_cutoff: f64,
-    pub(crate) poor: u128,
+    pub(crate) poor: Num,
     pub(crate) headcount_ratio: Option<f64>,
     pub(crate) intensity: Option<f64>,
     pub(crate) adjusted_headcount_ratio: Option<f64>,
-    pub(crate) vulnerable: u128,
+    pub(crate) vulnerable: Num,
     pub(crate) vulnerable_share: Option<f64>,
-    pub(crate) severe: u128,
+    pub(crate) severe: Num,
     pub(crate) severe_share: Option<f64>,
     pub(crate) indicators: Ordered<IndicatorFigures>,
 }
@@ -148,10 +159,10 @@ pub(crate) struct Multidimensional {
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct IndicatorFigures {
     pub(crate) weight: f64,
-    pub(crate) deprived: u128,
+    pub(crate) deprived: Num,
     pub(crate) uncensored_headcount_ratio: Option<f64>,
     /// Deprived and multidimensionally poor.
-    pub(crate) censored: u128,
+    pub(crate) censored: Num,
     pub(crate) censored_headcount_ratio: Option<f64>,
     pub(crate) contribution_percent: Option<f64>,
 }
@@ -159,8 +170,8 @@ pub(crate) struct IndicatorFigures {
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct IncomePoverty {
     /// Households (or persons) with a poverty line.
-    pub(crate) population: u128,
-    pub(crate) poor: u128,
+    pub(crate) population: Num,
+    pub(crate) poor: Num,
     /// FGT(0).
     pub(crate) headcount_ratio: Option<f64>,
     /// FGT(1).
@@ -171,10 +182,10 @@ pub(crate) struct IncomePoverty {
 
 #[derive(Debug, Clone, Copy, Serialize)]
 pub(crate) struct BudgetCount {
-    pub(crate) households: u128,
-    pub(crate) persons: Option<u128>,
-    pub(crate) monthly_total: u128,
-    pub(crate) one_off_total: u128,
+    pub(crate) households: Num,
+    pub(crate) persons: Option<Num>,
+    pub(crate) monthly_total: Num,
+    pub(crate) one_off_total: Num,
 }
 
 #[derive(Debug, Clone, Serialize)]
