@@ -102,39 +102,22 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// The table's column headings.
+const HEADER: [&str; 5] = [
+    "name",
+    "type",
+    "allowed values / range",
+    "default / required",
+    "meaning",
+];
+
+/// One input's cells, each as its lines (long cells wrapped).
+type Row = [Vec<String>; 5];
+
 /// Aligned plain-text columns, long cells wrapped onto continuation lines.
 fn table(p: &Policy) -> String {
-    const HEADER: [&str; 5] = [
-        "name",
-        "type",
-        "allowed values / range",
-        "default / required",
-        "meaning",
-    ];
-    // Widest a wrapped column may be.
-    const ALLOWED_WIDTH: usize = 32;
-    const MEANING_WIDTH: usize = 44;
-    let rows: Vec<[Vec<String>; 5]> = p
-        .inputs
-        .iter()
-        .map(|i| {
-            [
-                vec![i.name.clone()],
-                vec![i.ty.keyword().to_string()],
-                wrap(&allowed(p, i), ALLOWED_WIDTH),
-                vec![default_text(p, i)],
-                wrap(&i.meaning, MEANING_WIDTH),
-            ]
-        })
-        .collect();
-    let mut widths = HEADER.map(|h| h.chars().count());
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            for line in cell {
-                *w = (*w).max(line.chars().count());
-            }
-        }
-    }
+    let rows = table_rows(p);
+    let widths = column_widths(&rows);
     let mut out = String::new();
     let inputs = if p.inputs.len() == 1 {
         "input"
@@ -148,26 +131,22 @@ fn table(p: &Policy) -> String {
         p.hash,
         p.inputs.len()
     ));
-    let push_line = |out: &mut String, cells: [&str; 5]| {
-        let mut line = String::new();
-        for (k, (cell, w)) in cells.iter().zip(widths).enumerate() {
-            line.push_str(cell);
-            if k + 1 < cells.len() {
-                let pad = w - cell.chars().count() + 2;
-                line.push_str(&" ".repeat(pad));
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    };
-    push_line(&mut out, HEADER);
+    push_line(&mut out, &widths, HEADER);
     let rule = widths.map(|w| "-".repeat(w));
-    push_line(&mut out, [&rule[0], &rule[1], &rule[2], &rule[3], &rule[4]]);
+    push_line(
+        &mut out,
+        &widths,
+        [&rule[0], &rule[1], &rule[2], &rule[3], &rule[4]],
+    );
     for row in &rows {
         let height = row.iter().map(Vec::len).max().unwrap_or(1);
         for k in 0..height {
             let cell = |c: usize| row[c].get(k).map_or("", String::as_str);
-            push_line(&mut out, [cell(0), cell(1), cell(2), cell(3), cell(4)]);
+            push_line(
+                &mut out,
+                &widths,
+                [cell(0), cell(1), cell(2), cell(3), cell(4)],
+            );
         }
     }
     out.push('\n');
@@ -183,6 +162,53 @@ fn table(p: &Policy) -> String {
         );
     }
     out
+}
+
+/// Each input's row of the table.
+fn table_rows(p: &Policy) -> Vec<Row> {
+    // Widest a wrapped column may be.
+    const ALLOWED_WIDTH: usize = 32;
+    const MEANING_WIDTH: usize = 44;
+    p.inputs
+        .iter()
+        .map(|i| {
+            [
+                vec![i.name.clone()],
+                vec![i.ty.keyword().to_string()],
+                wrap(&allowed(p, i), ALLOWED_WIDTH),
+                vec![default_text(p, i)],
+                wrap(&i.meaning, MEANING_WIDTH),
+            ]
+        })
+        .collect()
+}
+
+/// Each column's width in characters: its widest line, heading included.
+fn column_widths(rows: &[Row]) -> [usize; 5] {
+    let mut widths = HEADER.map(|h| h.chars().count());
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            for line in cell {
+                *w = (*w).max(line.chars().count());
+            }
+        }
+    }
+    widths
+}
+
+/// One line of the table: each cell padded to its column's width plus two
+/// spaces, the last one not, trailing spaces trimmed.
+fn push_line(out: &mut String, widths: &[usize; 5], cells: [&str; 5]) {
+    let mut line = String::new();
+    for (k, (cell, w)) in cells.iter().zip(widths).enumerate() {
+        line.push_str(cell);
+        if k + 1 < cells.len() {
+            let pad = w - cell.chars().count() + 2;
+            line.push_str(&" ".repeat(pad));
+        }
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
 }
 
 /// The machine-readable schema: `{policy: {…}, inputs: [{…}]}`, keys in this order.

@@ -18,11 +18,11 @@
 use std::cmp::Ordering;
 
 use super::{Engine, EvalError, Scratch, Status, Step};
-use crate::expr::Type;
 use crate::expr::exact::{
     self as x, ExactSlots, Overflow, Rational, Val, faithful_f64, near_rounding,
 };
-use crate::policy::{InputType, Period, Policy, Segment};
+use crate::expr::{Program, Type};
+use crate::policy::{Benefit, InputType, Period, Policy, Segment};
 
 type Res<T> = Result<T, Overflow>;
 
@@ -296,6 +296,51 @@ struct Outcome {
     status: Status,
 }
 
+impl Outcome {
+    const DENIED: Outcome = Outcome {
+        amount: Rational::ZERO,
+        capped_from: None,
+        duration: None,
+        starts_after: None,
+        status: Status::Denied,
+    };
+}
+
+/// The rest of a row's exact decision (the programs' outcomes and the
+/// reasons' flags are kept in the memo's reused buffers).
+struct Decision {
+    /// The household monthly cap, when the policy has one.
+    cap: Option<Rational>,
+    /// Whether the cap took anything off.
+    capped: bool,
+    monthly: Rational,
+    one_off: Rational,
+    track: usize,
+    priority: Option<Rational>,
+}
+
+/// Why an exact decision stopped before its end.
+enum Stop {
+    /// A value overflowed `i128`: the `f64` decision stands.
+    Overflow,
+    /// The policy computed an undefined or negative value: the row's error.
+    Error(EvalError),
+}
+
+impl From<Overflow> for Stop {
+    fn from(_: Overflow) -> Stop {
+        Stop::Overflow
+    }
+}
+
+impl From<EvalError> for Stop {
+    fn from(e: EvalError) -> Stop {
+        Stop::Error(e)
+    }
+}
+
+type Exact<T> = Result<T, Stop>;
+
 impl<'p> Engine<'p> {
     fn exact_row<'a>(&'a self, cells: &'a [f64], memo: &'a mut Memo) -> ExactRow<'a> {
         ExactRow {
@@ -367,23 +412,80 @@ impl<'p> Engine<'p> {
 
     /// Decide the row in `s.slots` with exact arithmetic. `Err(Overflow)`
     /// leaves `s` as the `f64` decision left it; otherwise the exact
-    /// decision (or its evaluation error) replaces it.
+    /// decision (or its evaluation error) replaces it. Rare (a row close
+    /// to a threshold), so kept out of [`Engine::decide`]'s hot code.
+    #[cold]
+    #[inline(never)]
     pub(super) fn decide_exact(&self, s: &mut Scratch) -> Res<Result<(), EvalError>> {
-        let p = self.policy;
-        let r = &self.rules;
         s.exact.clear();
-        // Program flags are set below as each program is decided.
-        for prog in &p.programs {
+        // Program flags are set as each program is decided.
+        for prog in &self.policy.programs {
             s.exact.set(prog.granted_slot, Some(Rational::ZERO));
         }
+        // Buffers reused from row to row.
+        let mut outcomes = std::mem::take(&mut s.exact.outcomes);
+        let mut reasons = std::mem::take(&mut s.exact.reasons);
         let mut row = self.exact_row(&s.slots, &mut s.exact);
+        let decided = self.exact_decision(&mut row, &mut outcomes, &mut reasons);
+        let result = match decided {
+            Ok(decision) => {
+                self.write_exact(s, &decision, &outcomes, &reasons);
+                Ok(Ok(()))
+            }
+            Err(Stop::Overflow) => Err(Overflow),
+            Err(Stop::Error(e)) => Ok(Err(e)),
+        };
+        s.exact.outcomes = outcomes;
+        s.exact.reasons = reasons;
+        if let Ok(Ok(())) = result {
+            // Number cells printed in reasons may sit on a tie too.
+            self.fix_printed(s);
+        }
+        result
+    }
 
-        for step in &r.order {
+    /// The whole decision of `row`, exact, in the order the `f64` path
+    /// takes: values, programs, the cap, totals, the track, the reasons and
+    /// the priority. `outcomes` and `reasons` are filled in declared order.
+    fn exact_decision(
+        &self,
+        row: &mut ExactRow<'_>,
+        outcomes: &mut Vec<Outcome>,
+        reasons: &mut Vec<bool>,
+    ) -> Exact<Decision> {
+        self.exact_values(row)?;
+        self.exact_programs(row, outcomes)?;
+        let (cap, capped) = self.exact_cap(row, outcomes)?;
+        let (monthly, one_off) = self.exact_totals(outcomes)?;
+        let track = self.exact_track(row)?;
+        self.exact_reasons(row, reasons)?;
+        let priority = match &self.policy.priority {
+            Some(f) => match f.eval_exact(row)? {
+                Some(v) => Some(v),
+                None => return Err(undefined("the priority".into()).into()),
+            },
+            None => None,
+        };
+        Ok(Decision {
+            cap,
+            capped,
+            monthly,
+            one_off,
+            track,
+            priority,
+        })
+    }
+
+    /// Every derived value, indicator, score and status, exact, in
+    /// dependency order; an undefined one is the row's error.
+    fn exact_values(&self, row: &mut ExactRow<'_>) -> Exact<()> {
+        let p = self.policy;
+        for step in &self.rules.order {
             match *step {
                 Step::Derived { slot, index, .. } => {
                     if row.slot(slot)?.is_none() {
                         let name = p.derived.get(index).map_or("", |d| d.name.as_str());
-                        return Ok(Err(undefined(name.to_owned())));
+                        return Err(undefined(name.to_owned()).into());
                     }
                 }
                 Step::Indicator { slot, index, .. } => {
@@ -393,7 +495,7 @@ impl<'p> Engine<'p> {
                             .as_ref()
                             .and_then(|d| d.indicators.get(index))
                             .map_or("", |i| i.id.as_str());
-                        return Ok(Err(undefined_condition(format!("the indicator {id}"))));
+                        return Err(undefined_condition(format!("the indicator {id}")).into());
                     }
                 }
                 Step::Score | Step::Status => {
@@ -408,125 +510,70 @@ impl<'p> Engine<'p> {
                 }
             }
         }
+        Ok(())
+    }
 
-        // Programs in declared order (buffers reused from row to row).
-        let mut decided = std::mem::take(&mut row.memo.outcomes);
-        decided.clear();
-        for (prog, rules) in p.programs.iter().zip(&r.programs) {
-            let mut out = Outcome {
-                amount: Rational::ZERO,
-                capped_from: None,
-                duration: None,
-                starts_after: None,
-                status: Status::Denied,
-            };
-            let eligible = match prog.eligible.eval_exact(&mut row)? {
-                Some(v) => !v.is_zero(),
-                None => {
-                    return Ok(Err(undefined_condition(format!(
-                        "the eligibility of {}",
-                        prog.id
-                    ))));
-                }
-            };
-            if eligible {
-                let deferred = match &prog.deferred_when {
-                    Some(d) => match d.eval_exact(&mut row)? {
-                        Some(v) => !v.is_zero(),
-                        None => {
-                            return Ok(Err(undefined_condition(format!(
-                                "the deferral of {}",
-                                prog.id
-                            ))));
-                        }
-                    },
-                    None => false,
-                };
-                let what = || format!("the amount of {}", prog.id);
-                let amount = match prog.amount.eval_exact(&mut row)? {
-                    None => return Ok(Err(undefined(what()))),
-                    Some(a) if a.is_negative() => {
-                        return Ok(Err(EvalError {
-                            what: what(),
-                            value: a.to_f64(),
-                        }));
-                    }
-                    Some(a) => a,
-                };
-                out.amount = amount.round_scaled(Rational::ONE)?;
-                if let Some(d) = &prog.duration_months {
-                    match months(d.eval_exact(&mut row)?, || {
-                        format!("the duration of {}", prog.id)
-                    }) {
-                        Ok(m) => out.duration = Some(m),
-                        Err(e) => return Ok(Err(e)),
-                    }
-                }
-                if deferred {
-                    out.status = Status::Deferred;
-                    if let Some(d) = &prog.starts_after_months {
-                        match months(d.eval_exact(&mut row)?, || {
-                            format!("the start delay of {}", prog.id)
-                        }) {
-                            Ok(m) => out.starts_after = Some(m),
-                            Err(e) => return Ok(Err(e)),
-                        }
-                    }
-                } else {
-                    out.status = Status::Granted;
-                }
-            }
+    /// The programs in declared order into `outcomes`; each one's flag is
+    /// visible to later ones.
+    fn exact_programs(&self, row: &mut ExactRow<'_>, outcomes: &mut Vec<Outcome>) -> Exact<()> {
+        outcomes.clear();
+        for (benefit, rules) in self.policy.programs.iter().zip(&self.rules.programs) {
+            let out = exact_program(benefit, row)?;
             let granted = out.status == Status::Granted;
-            row.memo.set(
-                rules.granted_slot,
-                Some(if granted {
-                    Rational::ONE
-                } else {
-                    Rational::ZERO
-                }),
-            );
-            decided.push(out);
+            row.memo.set(rules.granted_slot, truth(granted));
+            outcomes.push(out);
         }
+        Ok(())
+    }
 
-        // The cap: the excess off granted monthly programs, last declared first.
+    /// The cap (when the policy has one) and whether it took anything: the
+    /// excess over it comes off granted monthly programs, last declared first.
+    fn exact_cap(
+        &self,
+        row: &mut ExactRow<'_>,
+        outcomes: &mut [Outcome],
+    ) -> Exact<(Option<Rational>, bool)> {
+        let Some(cap) = &self.policy.cap else {
+            return Ok((None, false));
+        };
+        let Some(cap) = cap.eval_exact(row)? else {
+            return Err(undefined("the household monthly cap".into()).into());
+        };
+        let mut total = Rational::ZERO;
+        for (rules, out) in self.rules.programs.iter().zip(outcomes.iter()) {
+            if rules.period == Period::Month && out.status == Status::Granted {
+                total = total.checked_add(out.amount)?;
+            }
+        }
+        let mut excess = total.checked_sub(cap)?;
         let mut capped = false;
-        let mut cap_value = None;
-        if let Some(cap) = &p.cap {
-            let Some(cap) = cap.eval_exact(&mut row)? else {
-                return Ok(Err(undefined("the household monthly cap".into())));
+        for (rules, out) in self.rules.programs.iter().zip(outcomes.iter_mut()).rev() {
+            if excess.checked_cmp(Rational::ZERO)? != Ordering::Greater {
+                break;
+            }
+            if rules.period != Period::Month
+                || out.status != Status::Granted
+                || out.amount.checked_cmp(Rational::ZERO)? != Ordering::Greater
+            {
+                continue;
+            }
+            let take = if out.amount.checked_cmp(excess)? == Ordering::Less {
+                out.amount
+            } else {
+                excess
             };
-            cap_value = Some(cap);
-            let mut total = Rational::ZERO;
-            for (rules, out) in r.programs.iter().zip(&decided) {
-                if rules.period == Period::Month && out.status == Status::Granted {
-                    total = total.checked_add(out.amount)?;
-                }
-            }
-            let mut excess = total.checked_sub(cap)?;
-            for (rules, out) in r.programs.iter().zip(decided.iter_mut()).rev() {
-                if excess.checked_cmp(Rational::ZERO)? != Ordering::Greater {
-                    break;
-                }
-                if rules.period != Period::Month
-                    || out.status != Status::Granted
-                    || out.amount.checked_cmp(Rational::ZERO)? != Ordering::Greater
-                {
-                    continue;
-                }
-                let take = if out.amount.checked_cmp(excess)? == Ordering::Less {
-                    out.amount
-                } else {
-                    excess
-                };
-                out.capped_from = Some(out.amount);
-                out.amount = out.amount.checked_sub(take)?;
-                excess = excess.checked_sub(take)?;
-                capped = true;
-            }
+            out.capped_from = Some(out.amount);
+            out.amount = out.amount.checked_sub(take)?;
+            excess = excess.checked_sub(take)?;
+            capped = true;
         }
+        Ok((Some(cap), capped))
+    }
 
+    /// The monthly and one-off totals of the granted programs.
+    fn exact_totals(&self, outcomes: &[Outcome]) -> Res<(Rational, Rational)> {
         let (mut monthly, mut one_off) = (Rational::ZERO, Rational::ZERO);
-        for (rules, out) in r.programs.iter().zip(&decided) {
+        for (rules, out) in self.rules.programs.iter().zip(outcomes) {
             if out.status == Status::Granted {
                 match rules.period {
                     Period::Month => monthly = monthly.checked_add(out.amount)?,
@@ -534,47 +581,40 @@ impl<'p> Engine<'p> {
                 }
             }
         }
+        Ok((monthly, one_off))
+    }
 
-        let mut track = p.tracks.len().saturating_sub(1);
-        for (i, t) in p.tracks.iter().enumerate() {
+    /// The first track whose rule holds (a track without a rule always
+    /// holds); the last track when none does.
+    fn exact_track(&self, row: &mut ExactRow<'_>) -> Exact<usize> {
+        let tracks = &self.policy.tracks;
+        for (i, t) in tracks.iter().enumerate() {
             let holds = match &t.when {
-                Some(w) => match w.eval_exact(&mut row)? {
-                    Some(v) => !v.is_zero(),
-                    None => {
-                        return Ok(Err(undefined_condition(format!("the track rule {}", t.id))));
-                    }
-                },
+                Some(w) => holds(w, row, || format!("the track rule {}", t.id))?,
                 None => true,
             };
             if holds {
-                track = i;
-                break;
+                return Ok(i);
             }
         }
+        Ok(tracks.len().saturating_sub(1))
+    }
 
-        let mut reasons = std::mem::take(&mut row.memo.reasons);
+    /// Whether each reason's condition holds, into `reasons`.
+    fn exact_reasons(&self, row: &mut ExactRow<'_>, reasons: &mut Vec<bool>) -> Exact<()> {
         reasons.clear();
-        for reason in &p.reasons {
-            match reason.when.eval_exact(&mut row)? {
-                Some(v) => reasons.push(!v.is_zero()),
-                None => {
-                    return Ok(Err(undefined_condition(format!(
-                        "the reason {}",
-                        reason.id
-                    ))));
-                }
-            }
+        for reason in &self.policy.reasons {
+            reasons.push(holds(&reason.when, row, || {
+                format!("the reason {}", reason.id)
+            })?);
         }
+        Ok(())
+    }
 
-        let priority = match &p.priority {
-            Some(f) => match f.eval_exact(&mut row)? {
-                Some(v) => Some(v),
-                None => return Ok(Err(undefined("the priority".into()))),
-            },
-            None => None,
-        };
-
-        // Every value is known exactly: write the decision back.
+    /// Write an exact decision back into `s`, each value as an `f64` that
+    /// prints as the exact value rounds.
+    fn write_exact(&self, s: &mut Scratch, d: &Decision, outcomes: &[Outcome], reasons: &[bool]) {
+        let r = &self.rules;
         let memo = &s.exact;
         for (slot, kind) in r.slot_kinds.iter().enumerate() {
             if *kind == SlotKind::Cell {
@@ -585,41 +625,92 @@ impl<'p> Engine<'p> {
                 s.slots[slot] = faithful_f64(*q, decimals);
             }
         }
-        for (prog, out) in p.programs.iter().zip(&decided) {
-            s.slots[prog.granted_slot] = if out.status == Status::Granted {
+        for (rules, out) in r.programs.iter().zip(outcomes) {
+            s.slots[rules.granted_slot] = if out.status == Status::Granted {
                 1.0
             } else {
                 0.0
             };
         }
-        for (dst, out) in s.programs.iter_mut().zip(&decided) {
+        for (dst, out) in s.programs.iter_mut().zip(outcomes) {
             dst.status = out.status;
             dst.amount = faithful_f64(out.amount, AMOUNT);
             dst.capped_from = out.capped_from.map(|q| faithful_f64(q, AMOUNT));
             dst.duration_months = out.duration.map(Rational::to_f64);
             dst.starts_after_months = out.starts_after.map(Rational::to_f64);
         }
-        s.capped = capped;
-        s.cap = cap_value.map(|q| faithful_f64(q, TWO));
-        s.monthly_total = faithful_f64(monthly, AMOUNT);
-        s.one_off_total = faithful_f64(one_off, AMOUNT);
+        s.capped = d.capped;
+        s.cap = d.cap.map(|q| faithful_f64(q, TWO));
+        s.monthly_total = faithful_f64(d.monthly, AMOUNT);
+        s.one_off_total = faithful_f64(d.one_off, AMOUNT);
         s.review_after_months = r
             .programs
             .iter()
-            .zip(&decided)
+            .zip(outcomes)
             .filter(|(_, out)| out.status == Status::Granted)
             .map(|(rules, _)| rules.review_months)
             .min()
-            .unwrap_or(p.default_review_months);
-        s.track = track;
+            .unwrap_or(self.policy.default_review_months);
+        s.track = d.track;
         s.reasons.clear();
-        s.reasons.extend_from_slice(&reasons);
-        s.priority = priority.map_or(0.0, |q| faithful_f64(q, PRIORITY));
-        s.exact.outcomes = decided;
-        s.exact.reasons = reasons;
-        // Number cells printed in reasons may sit on a tie too.
-        self.fix_printed(s);
-        Ok(Ok(()))
+        s.reasons.extend_from_slice(reasons);
+        s.priority = d.priority.map_or(0.0, |q| faithful_f64(q, PRIORITY));
+    }
+}
+
+/// One program's outcome, exact, before the cap: its verdict, and for an
+/// eligible household its amount and months.
+fn exact_program(benefit: &Benefit, row: &mut ExactRow<'_>) -> Exact<Outcome> {
+    let mut out = Outcome::DENIED;
+    if !holds(&benefit.eligible, row, || {
+        format!("the eligibility of {}", benefit.id)
+    })? {
+        return Ok(out);
+    }
+    let deferred = match &benefit.deferred_when {
+        Some(d) => holds(d, row, || format!("the deferral of {}", benefit.id))?,
+        None => false,
+    };
+    let what = || format!("the amount of {}", benefit.id);
+    let amount = match benefit.amount.eval_exact(row)? {
+        None => return Err(undefined(what()).into()),
+        Some(a) if a.is_negative() => {
+            return Err(EvalError {
+                what: what(),
+                value: a.to_f64(),
+            }
+            .into());
+        }
+        Some(a) => a,
+    };
+    out.amount = amount.round_scaled(Rational::ONE)?;
+    if let Some(d) = &benefit.duration_months {
+        out.duration = Some(months(d.eval_exact(row)?, || {
+            format!("the duration of {}", benefit.id)
+        })?);
+    }
+    if deferred {
+        out.status = Status::Deferred;
+        if let Some(d) = &benefit.starts_after_months {
+            out.starts_after = Some(months(d.eval_exact(row)?, || {
+                format!("the start delay of {}", benefit.id)
+            })?);
+        }
+    } else {
+        out.status = Status::Granted;
+    }
+    Ok(out)
+}
+
+/// A condition's exact verdict; an undefined one is the row's error.
+fn holds(
+    condition: &Program,
+    row: &mut ExactRow<'_>,
+    what: impl FnOnce() -> String,
+) -> Exact<bool> {
+    match condition.eval_exact(row)? {
+        Some(v) => Ok(!v.is_zero()),
+        None => Err(undefined_condition(what()).into()),
     }
 }
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::{Scratch, Status};
 use crate::expr::{Program, Type};
-use crate::policy::{InputType, Period, Policy, Template, by_slot};
+use crate::policy::{Benefit, InputType, Period, Policy, Template, by_slot};
 
 /// One named value as a person reads it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -175,7 +175,7 @@ fn rule(policy: &Policy, p: &Program, slots: &[f64]) -> Rule {
     }
 }
 
-fn render(t: &Template, policy: &Policy, s: &mut Scratch) -> String {
+fn render(t: &Template, policy: &Policy, s: &Scratch) -> String {
     t.render_string(&s.slots, &policy.enums)
 }
 
@@ -183,7 +183,34 @@ fn render(t: &Template, policy: &Policy, s: &mut Scratch) -> String {
 /// input `i` took its default (empty cell or missing column); `texts[i]` is
 /// the text of text inputs.
 pub fn trace(policy: &Policy, s: &mut Scratch, defaulted: &[bool], texts: &[String]) -> Trace {
-    let inputs = policy
+    let (programs, monthly_before_cap) = programs(policy, s);
+    Trace {
+        inputs: inputs(policy, s, defaulted, texts),
+        derived: derived(policy, s),
+        deprivation: deprivation(policy, s),
+        programs,
+        cap: s.cap.map(|cap| CapTrace {
+            cap: unsigned_zero(cap),
+            monthly_before_cap: unsigned_zero(monthly_before_cap),
+            capped: s.capped,
+        }),
+        monthly_total: unsigned_zero(s.monthly_total),
+        one_off_total: unsigned_zero(s.one_off_total),
+        track: track(policy, s),
+        priority: policy.priority.as_ref().map(|p| {
+            (
+                unsigned_zero(crate::numfmt::round_half_up(s.priority, 1)),
+                rule(policy, p, &s.slots),
+            )
+        }),
+        review_after_months: s.review_after_months,
+    }
+}
+
+/// Each input's value as read (text inputs as their text), and whether it
+/// took its default.
+fn inputs(policy: &Policy, s: &Scratch, defaulted: &[bool], texts: &[String]) -> Vec<InputValue> {
+    policy
         .inputs
         .iter()
         .enumerate()
@@ -196,8 +223,12 @@ pub fn trace(policy: &Policy, s: &mut Scratch, defaulted: &[bool], texts: &[Stri
             },
             defaulted: defaulted.get(i).copied().unwrap_or(false),
         })
-        .collect();
-    let derived = policy
+        .collect()
+}
+
+/// Each derived value with the rule that computed it.
+fn derived(policy: &Policy, s: &Scratch) -> Vec<DerivedValue> {
+    policy
         .derived
         .iter()
         .map(|d| DerivedValue {
@@ -206,8 +237,13 @@ pub fn trace(policy: &Policy, s: &mut Scratch, defaulted: &[bool], texts: &[Stri
             value: show(policy, d.ty, s.slots[d.slot]),
             rule: rule(policy, &d.program, &s.slots),
         })
-        .collect();
-    let deprivation = policy.deprivation.as_ref().map(|dep| DeprivationTrace {
+        .collect()
+}
+
+/// The deprivation score and status, and each indicator, when the policy
+/// counts deprivations.
+fn deprivation(policy: &Policy, s: &Scratch) -> Option<DeprivationTrace> {
+    policy.deprivation.as_ref().map(|dep| DeprivationTrace {
         score: unsigned_zero(s.slots[dep.score_slot]),
         status: show(
             policy,
@@ -229,7 +265,12 @@ pub fn trace(policy: &Policy, s: &mut Scratch, defaulted: &[bool], texts: &[Stri
                 rule: rule(policy, &i.when, &s.slots),
             })
             .collect(),
-    });
+    })
+}
+
+/// Each program's verdict, and the monthly total of the granted programs
+/// before the cap.
+fn programs(policy: &Policy, s: &Scratch) -> (Vec<ProgramTrace>, f64) {
     let mut programs = Vec::new();
     let mut monthly_before_cap = 0.0;
     for (i, p) in policy.programs.iter().enumerate() {
@@ -237,12 +278,6 @@ pub fn trace(policy: &Policy, s: &mut Scratch, defaulted: &[bool], texts: &[Stri
         if o.status == Status::Granted && p.period == Period::Month {
             monthly_before_cap += o.capped_from.unwrap_or(o.amount);
         }
-        let reason = match (o.status, &p.reason, &p.denied_reason) {
-            (Status::Denied, _, Some(t)) => render(t, policy, s),
-            (Status::Denied, _, None) => "the eligibility condition does not hold".into(),
-            (_, Some(t), _) => render(t, policy, s),
-            (_, None, _) => "eligible".into(),
-        };
         programs.push(ProgramTrace {
             id: p.id.clone(),
             name: p.name.clone(),
@@ -256,39 +291,32 @@ pub fn trace(policy: &Policy, s: &mut Scratch, defaulted: &[bool], texts: &[Stri
             capped_from: o.capped_from.map(unsigned_zero),
             duration_months: o.duration_months.map(unsigned_zero),
             starts_after_months: o.starts_after_months.map(unsigned_zero),
-            reason,
+            reason: program_reason(policy, p, o.status, s),
         });
     }
-    let cap = s.cap.map(|cap| CapTrace {
-        cap: unsigned_zero(cap),
-        monthly_before_cap: unsigned_zero(monthly_before_cap),
-        capped: s.capped,
-    });
+    (programs, monthly_before_cap)
+}
+
+/// The sentence a program's verdict gives: its template, or a plain word
+/// when it has none.
+fn program_reason(policy: &Policy, p: &Benefit, status: Status, s: &Scratch) -> String {
+    match (status, &p.reason, &p.denied_reason) {
+        (Status::Denied, _, Some(t)) => render(t, policy, s),
+        (Status::Denied, _, None) => "the eligibility condition does not hold".into(),
+        (_, Some(t), _) => render(t, policy, s),
+        (_, None, _) => "eligible".into(),
+    }
+}
+
+/// The track chosen and the rule that chose it.
+fn track(policy: &Policy, s: &Scratch) -> TrackTrace {
     let track_rule = policy.tracks.get(s.track);
-    let track = TrackTrace {
+    TrackTrace {
         id: track_rule.map_or(String::new(), |t| t.id.clone()),
         rule: s.track + 1,
         when: track_rule
             .and_then(|t| t.when.as_ref())
             .map(|w| rule(policy, w, &s.slots)),
-    };
-    let priority = policy.priority.as_ref().map(|p| {
-        (
-            unsigned_zero(crate::numfmt::round_half_up(s.priority, 1)),
-            rule(policy, p, &s.slots),
-        )
-    });
-    Trace {
-        inputs,
-        derived,
-        deprivation,
-        programs,
-        cap,
-        monthly_total: unsigned_zero(s.monthly_total),
-        one_off_total: unsigned_zero(s.one_off_total),
-        track,
-        priority,
-        review_after_months: s.review_after_months,
     }
 }
 
