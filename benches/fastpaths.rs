@@ -3,11 +3,15 @@
 //!
 //! - `ids_*`: the duplicate-id table (`IdSet`, `src/input/ids.rs`) against
 //!   `HashMap`s with foldhash, inserting (then finding again) every id of the file;
-//! - `enum`, `bool`: the packed words and perfect hash (`EnumKeys::find`,
-//!   `parse_bool`, `src/input/cell.rs`) against a linear scan and a `HashMap`,
-//!   on the enum and boolean cells of the file;
-//! - `int`, `fixed`, `shortest`: `src/numfmt` against `itoa`, `ryu` and
-//!   `std`'s formatting, on the numbers the CSV and JSON writers write;
+//! - `enum`: the packed words and perfect hash (`EnumKeys::find`,
+//!   `src/input/cell.rs`) against a linear scan and a `HashMap`, on the enum
+//!   cells of the file;
+//! - `fixed`, `shortest`: `src/numfmt` against `itoa`, `ryu` and `std`'s
+//!   formatting, on the numbers the CSV and JSON writers write;
+//! - `bool`, `int`: parts where layak now uses the standard choice (a plain
+//!   comparison of the spellings in `parse_bool`; `itoa` in
+//!   `numfmt::write_int`), timed against the fast paths they replaced, kept
+//!   here (`former_*`) so that the verdict can be checked again;
 //! - `json`: the JSON writer (`src/report/json.rs`) against
 //!   `serde_json::to_writer` on a borrowed `#[derive(Serialize)]` struct.
 //!
@@ -441,14 +445,72 @@ impl EnumMap {
     }
 }
 
-/// Booleans compared word by word, case-insensitively (`parse_bool`'s spellings).
+/// The boolean matcher `parse_bool` had before it became a plain comparison
+/// of the spellings: the cell packed into a word, lower-cased eight bytes at
+/// once, compared with every spelling without a branch on the letters.
 #[inline]
-fn bool_scan(cell: &[u8]) -> Result<f64, CellError> {
-    const TRUE: [&[u8]; 5] = [b"true", b"yes", b"ya", b"y", b"1"];
-    const FALSE: [&[u8]; 5] = [b"false", b"no", b"tidak", b"n", b"0"];
-    if TRUE.iter().any(|w| w.eq_ignore_ascii_case(cell)) {
+fn former_packed_bool(cell: &[u8]) -> Result<f64, CellError> {
+    /// A spelling (at most 7 bytes, lower case) as a word and its length.
+    const fn pack(word: &[u8]) -> (u64, u64) {
+        let mut key = (0u64, (word.len() as u64) << 56);
+        let mut i = 0;
+        while i < word.len() {
+            key.0 |= (word[i] as u64) << (8 * i);
+            i += 1;
+        }
+        key
+    }
+    /// Up to eight bytes as a little-endian word, without a loop.
+    #[inline]
+    fn word(bytes: &[u8]) -> u64 {
+        let n = bytes.len().min(8);
+        match (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+            (Some(first), Some(last)) => {
+                u64::from(u32::from_le_bytes(*first))
+                    | (u64::from(u32::from_le_bytes(*last)) << (8 * (n - 4)))
+            }
+            _ => match (bytes.first(), bytes.get(n / 2), bytes.last()) {
+                (Some(&a), Some(&b), Some(&c)) => {
+                    u64::from(a) | (u64::from(b) << (8 * (n / 2))) | (u64::from(c) << (8 * (n - 1)))
+                }
+                _ => 0,
+            },
+        }
+    }
+    /// `to_ascii_lowercase` on eight bytes at once.
+    #[inline]
+    fn lower_ascii(x: u64) -> u64 {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        let low7 = x & !HIGH;
+        let ge_a = low7 + ONES * u64::from(0x80 - b'A');
+        let gt_z = low7 + ONES * u64::from(0x80 - b'Z' - 1);
+        let upper = ge_a & !gt_z & !x & HIGH;
+        x | (upper >> 2)
+    }
+    const TRUE: [(u64, u64); 5] = [
+        pack(b"true"),
+        pack(b"yes"),
+        pack(b"ya"),
+        pack(b"y"),
+        pack(b"1"),
+    ];
+    const FALSE: [(u64, u64); 5] = [
+        pack(b"false"),
+        pack(b"no"),
+        pack(b"tidak"),
+        pack(b"n"),
+        pack(b"0"),
+    ];
+    if cell.len() > 5 {
+        return Err(CellError::NotBool);
+    }
+    let k = (lower_ascii(word(cell)), (cell.len() as u64) << 56);
+    let yes = TRUE.iter().fold(false, |any, &t| any | (t == k));
+    let no = FALSE.iter().fold(false, |any, &f| any | (f == k));
+    if yes {
         Ok(1.0)
-    } else if FALSE.iter().any(|w| w.eq_ignore_ascii_case(cell)) {
+    } else if no {
         Ok(0.0)
     } else {
         Err(CellError::NotBool)
@@ -517,11 +579,11 @@ fn bench_enums(c: &mut Criterion<ThreadCpu>, d: &Data) {
     let cells = &d.bool_cells;
     for r in cells {
         let cell = &bytes[r.clone()];
-        assert_eq!(cell::parse_bool(cell), bool_scan(cell));
+        assert_eq!(cell::parse_bool(cell), former_packed_bool(cell));
     }
     let mut g = c.benchmark_group("bool");
     g.throughput(Throughput::Elements(cells.len() as u64));
-    g.bench_function("layak parse_bool (packed words)", |b| {
+    g.bench_function("layak parse_bool (word by word, case-insensitive)", |b| {
         b.iter(|| {
             cells
                 .iter()
@@ -529,11 +591,11 @@ fn bench_enums(c: &mut Criterion<ThreadCpu>, d: &Data) {
                 .sum::<f64>()
         })
     });
-    g.bench_function("word by word, case-insensitive", |b| {
+    g.bench_function("former packed words (replaced)", |b| {
         b.iter(|| {
             cells
                 .iter()
-                .map(|r| bool_scan(black_box(&bytes[r.clone()])).unwrap_or(-1.0))
+                .map(|r| former_packed_bool(black_box(&bytes[r.clone()])).unwrap_or(-1.0))
                 .sum::<f64>()
         })
     });
@@ -591,8 +653,56 @@ fn report_difference(what: &str, n: usize, (differ, examples): (usize, Vec<Strin
     }
 }
 
-fn itoa_int(v: i64, out: &mut Vec<u8>) {
-    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+/// The integer writer `numfmt::write_int` had before it became `itoa`:
+/// eight digits at once by multiply-and-shift, stored straight into the
+/// output (one digit: one push).
+fn former_write_int(v: i64, out: &mut Vec<u8>) {
+    #[inline(always)]
+    fn digits8(n: u64) -> u64 {
+        let v = (n / 10_000) | ((n % 10_000) << 32);
+        let hundreds = ((v * 5243) >> 19) & 0x0000_007f_0000_007f;
+        let v = hundreds | ((v - hundreds * 100) << 16);
+        let tens = ((v * 103) >> 10) & 0x000f_000f_000f_000f;
+        tens | ((v - tens * 10) << 8)
+    }
+    const ASCII_ZEROS: u64 = 0x3030_3030_3030_3030;
+    #[inline(always)]
+    fn put_short(n: u64, buf: &mut [u8], pos: usize) -> usize {
+        let d = digits8(n);
+        let zeros = (d.trailing_zeros() / 8).min(7) as usize;
+        let ascii = (d + ASCII_ZEROS) >> (8 * zeros);
+        buf[pos..pos + 8].copy_from_slice(&ascii.to_le_bytes());
+        pos + 8 - zeros
+    }
+    #[inline(always)]
+    fn put_eight(n: u64, buf: &mut [u8], pos: usize) -> usize {
+        buf[pos..pos + 8].copy_from_slice(&(digits8(n) + ASCII_ZEROS).to_le_bytes());
+        pos + 8
+    }
+    const E8: u64 = 100_000_000;
+    if (0..10).contains(&v) {
+        out.push(b'0' + v as u8);
+        return;
+    }
+    let n = v.unsigned_abs();
+    let start = out.len();
+    out.extend_from_slice(&[0u8; 32]);
+    let Some(buf) = out.get_mut(start..).and_then(|t| t.first_chunk_mut::<32>()) else {
+        return;
+    };
+    buf[0] = b'-';
+    let pos = usize::from(v < 0);
+    let end = if n < E8 {
+        put_short(n, buf, pos)
+    } else if n < E8 * E8 {
+        let pos = put_short(n / E8, buf, pos);
+        put_eight(n % E8, buf, pos)
+    } else {
+        let pos = put_short(n / (E8 * E8), buf, pos);
+        let pos = put_eight(n / E8 % E8, buf, pos);
+        put_eight(n % E8, buf, pos)
+    };
+    out.truncate(start + end);
 }
 
 /// Fixed decimals the standard way: round half up as layak does, then `{:.*}`.
@@ -682,9 +792,9 @@ fn bench_numbers(c: &mut Criterion<ThreadCpu>, d: &Data) {
     ints.extend((0..d.decided.len() as i64).map(|i| i * 97 + 2));
 
     report_difference(
-        "int: itoa",
+        "int: former write_int",
         ints.len(),
-        same_text(&ints, numfmt::write_int, itoa_int),
+        same_text(&ints, numfmt::write_int, former_write_int),
     );
     report_difference(
         "fixed: std {:.*}",
@@ -746,10 +856,12 @@ fn bench_numbers(c: &mut Criterion<ThreadCpu>, d: &Data) {
     let mut out = Vec::with_capacity(1 << 16);
     let mut g = c.benchmark_group("int");
     g.throughput(Throughput::Elements(ints.len() as u64));
-    g.bench_function("layak numfmt::write_int", |b| {
+    g.bench_function("layak numfmt::write_int (itoa)", |b| {
         b.iter(|| write_each(&ints, &mut out, numfmt::write_int))
     });
-    g.bench_function("itoa", |b| b.iter(|| write_each(&ints, &mut out, itoa_int)));
+    g.bench_function("former write_int, eight digits at once (replaced)", |b| {
+        b.iter(|| write_each(&ints, &mut out, former_write_int))
+    });
     g.finish();
 
     let mut g = c.benchmark_group("fixed");

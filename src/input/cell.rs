@@ -167,33 +167,16 @@ pub fn parse_number(cell: &[u8]) -> Result<f64, CellError> {
 }
 
 /// Parse a boolean: true/false, yes/no, y/n, 1/0, ya/tidak (any case).
+///
+/// A plain comparison with each spelling: faster here than matching packed
+/// words (`benches/README.md`, "Fast paths earn their place").
 #[inline]
 pub fn parse_bool(cell: &[u8]) -> Result<f64, CellError> {
-    // The cell packed as enum values are, compared with every spelling at
-    // once: no branch on the letters, which vary from row to row.
-    const TRUE: [(u64, u64); 5] = [
-        pack(b"true"),
-        pack(b"yes"),
-        pack(b"ya"),
-        pack(b"y"),
-        pack(b"1"),
-    ];
-    const FALSE: [(u64, u64); 5] = [
-        pack(b"false"),
-        pack(b"no"),
-        pack(b"tidak"),
-        pack(b"n"),
-        pack(b"0"),
-    ];
-    if cell.len() > 5 {
-        return Err(CellError::NotBool);
-    }
-    let k = pack_short(cell);
-    let yes = TRUE.iter().fold(false, |any, &t| any | (t == k));
-    let no = FALSE.iter().fold(false, |any, &f| any | (f == k));
-    if yes {
+    const TRUE: [&[u8]; 5] = [b"true", b"yes", b"ya", b"y", b"1"];
+    const FALSE: [&[u8]; 5] = [b"false", b"no", b"tidak", b"n", b"0"];
+    if TRUE.iter().any(|w| w.eq_ignore_ascii_case(cell)) {
         Ok(1.0)
-    } else if no {
+    } else if FALSE.iter().any(|w| w.eq_ignore_ascii_case(cell)) {
         Ok(0.0)
     } else {
         Err(CellError::NotBool)
@@ -362,22 +345,6 @@ fn pack_lower(bytes: &[u8]) -> Option<(u64, u64)> {
 #[inline(always)]
 fn pack_short(bytes: &[u8]) -> (u64, u64) {
     (lower_ascii(word(bytes)), (bytes.len() as u64) << 56)
-}
-
-/// [`pack_lower`] at compile time, of a word already in lower case.
-const fn pack(word: &[u8]) -> (u64, u64) {
-    assert!(word.len() <= 15);
-    let mut key = (0u64, (word.len() as u64) << 56);
-    let mut i = 0;
-    while i < word.len() {
-        if i < 8 {
-            key.0 |= (word[i] as u64) << (8 * i);
-        } else {
-            key.1 |= (word[i] as u64) << (8 * (i - 8));
-        }
-        i += 1;
-    }
-    key
 }
 
 /// Up to eight bytes as a little-endian word (zeros above them), without a
@@ -595,30 +562,26 @@ mod tests {
         assert!(parse_bool(b"2").is_err());
     }
 
-    /// Every spelling in every mixture of case, and near misses: what
-    /// `parse_bool` answers is what comparing the words one by one answers.
+    /// Every spelling in every mixture of upper and lower case, and near
+    /// misses of each, with the answer written out rather than recomputed.
     #[test]
-    fn booleans_agree_with_a_word_by_word_comparison() {
-        fn reference(cell: &[u8]) -> Result<f64, CellError> {
-            let is = |words: &[&str]| {
-                words
-                    .iter()
-                    .any(|w| w.as_bytes().eq_ignore_ascii_case(cell))
-            };
-            if is(&["true", "yes", "ya", "y", "1"]) {
-                Ok(1.0)
-            } else if is(&["false", "no", "tidak", "n", "0"]) {
-                Ok(0.0)
-            } else {
-                Err(CellError::NotBool)
-            }
-        }
-        let words = [
-            "true", "yes", "ya", "y", "1", "false", "no", "tidak", "n", "0", "", "truee", "tidak1",
+    fn booleans_every_spelling_in_every_case_and_near_misses() {
+        let spellings: [(&str, f64); 10] = [
+            ("true", 1.0),
+            ("yes", 1.0),
+            ("ya", 1.0),
+            ("y", 1.0),
+            ("1", 1.0),
+            ("false", 0.0),
+            ("no", 0.0),
+            ("tidak", 0.0),
+            ("n", 0.0),
+            ("0", 0.0),
         ];
-        let mut cells: Vec<Vec<u8>> = Vec::new();
-        for w in words {
-            let w = w.as_bytes();
+        let mut count = 0;
+        for (word, want) in spellings {
+            let w = word.as_bytes();
+            // Bit i of `case` upper-cases letter i: lower, upper and every mixture.
             for case in 0..1u32 << w.len() {
                 let mixed: Vec<u8> = w
                     .iter()
@@ -631,33 +594,93 @@ mod tests {
                         }
                     })
                     .collect();
-                cells.push(mixed);
-            }
-            for i in 0..w.len() {
-                for flip in [0x01, 0x20, 0x80] {
-                    let mut near = w.to_vec();
-                    near[i] ^= flip;
-                    cells.push(near);
-                }
-                cells.push([&w[..i], &w[i + 1..]].concat());
-                cells.push([&w[..i], b"\0", &w[i..]].concat());
+                assert_eq!(
+                    parse_bool(&mixed),
+                    Ok(want),
+                    "{:?}",
+                    String::from_utf8_lossy(&mixed)
+                );
+                count += 1;
             }
         }
-        for cell in cells {
+        // 2^length mixtures a spelling (a digit's two "cases" are the same).
+        assert_eq!(count, 16 + 8 + 4 + 2 + 2 + 32 + 4 + 32 + 2 + 2);
+        let near_misses: &[&[u8]] = &[
+            b"",
+            b" ",
+            b"t",
+            b"tru",
+            b"truee",
+            b"true ",
+            b" true",
+            b"trUe\0",
+            b"\0true",
+            b"ture",
+            b"yess",
+            b"ye",
+            b"yaa",
+            b"yA!",
+            b"yy",
+            b"nn",
+            b"non",
+            b"nO.",
+            b"fals",
+            b"falsee",
+            b"FALSE1",
+            b"tidak1",
+            b"tida",
+            b"tidakk",
+            b"tid ak",
+            b"01",
+            b"10",
+            b"1.0",
+            b"00",
+            b"2",
+            b"-1",
+            b"+1",
+            b"o",
+            b"on",
+            b"off",
+            b"maybe",
+            // Not ASCII: only ASCII letters fold.
+            b"\xf9",
+            b"\xee",
+            b"tru\xc5",
+            "ｔrue".as_bytes(),
+        ];
+        for &cell in near_misses {
             assert_eq!(
-                parse_bool(&cell),
-                reference(&cell),
+                parse_bool(cell),
+                Err(CellError::NotBool),
                 "{:?}",
-                String::from_utf8_lossy(&cell)
+                String::from_utf8_lossy(cell)
             );
         }
-    }
-
-    #[test]
-    fn compile_time_packing_is_run_time_packing() {
-        let word = b"abcdefghijklmno";
-        for n in 0..=15 {
-            assert_eq!(Some(pack(&word[..n])), pack_lower(&word[..n]), "{n} bytes");
+        // Each letter of each spelling with a bit flipped other than the
+        // case bit (0x20), and with one byte dropped or added: no spelling,
+        // unless the result happens to be another one.
+        for (word, _) in spellings {
+            let w = word.as_bytes();
+            for i in 0..w.len() {
+                for flip in [0x01, 0x02, 0x40, 0x80] {
+                    let mut near = w.to_vec();
+                    near[i] ^= flip;
+                    let other = spellings
+                        .iter()
+                        .find(|(s, _)| s.as_bytes().eq_ignore_ascii_case(&near));
+                    let want = other.map(|&(_, v)| v).ok_or(CellError::NotBool);
+                    assert_eq!(parse_bool(&near), want, "{near:?}");
+                }
+                let dropped = [&w[..i], &w[i + 1..]].concat();
+                let want = match dropped.as_slice() {
+                    b"y" => Ok(1.0),
+                    b"n" => Ok(0.0),
+                    _ => Err(CellError::NotBool),
+                };
+                assert_eq!(parse_bool(&dropped), want, "{dropped:?}");
+                let added = [&w[..i], b"a", &w[i..]].concat();
+                assert_eq!(parse_bool(&added), Err(CellError::NotBool), "{added:?}");
+            }
         }
     }
 

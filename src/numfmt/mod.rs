@@ -119,28 +119,23 @@ fn in_place<const N: usize>(out: &mut Vec<u8>, write: impl FnOnce(&mut [u8; N]) 
     out.truncate(start + len.min(N));
 }
 
-/// Write an unsigned integer.
+/// Write an unsigned integer (`itoa`: as fast as a hand-rolled writer here,
+/// see `benches/README.md`, "Fast paths earn their place").
 #[inline]
 pub fn write_u64(n: u64, out: &mut Vec<u8>) {
-    // Counts, months and flags are mostly one digit.
-    if n < 10 {
-        out.push(b'0' + n as u8);
-        return;
-    }
-    in_place::<24>(out, |buf| put_u64(n, buf, 0));
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
-/// Write an integer.
+/// Write an integer (`itoa`, as [`write_u64`]).
+///
+/// ```
+/// let mut out = Vec::new();
+/// layak::numfmt::write_int(-1203, &mut out);
+/// assert_eq!(out, b"-1203");
+/// ```
 #[inline]
 pub fn write_int(v: i64, out: &mut Vec<u8>) {
-    if (0..10).contains(&v) {
-        out.push(b'0' + v as u8);
-        return;
-    }
-    in_place::<32>(out, |buf| {
-        buf[0] = b'-';
-        put_u64(v.unsigned_abs(), buf, usize::from(v < 0))
-    });
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
 /// Largest magnitude written through the fixed-point path (beyond it f64 has no fraction digits).

@@ -42,6 +42,45 @@ fn ints_and_shortest() {
     assert_eq!(s(|o| write_shortest(f64::INFINITY, o)), "null");
 }
 
+/// `write_int` and `write_u64` are `itoa` now: the bytes the hand-rolled
+/// writer wrote, at the edges too (negatives, the extremes, powers of ten).
+#[test]
+fn integers_at_the_edges() {
+    let cases: [(i64, &str); 10] = [
+        (0, "0"),
+        (7, "7"),
+        (-7, "-7"),
+        (10, "10"),
+        (-10, "-10"),
+        (99_999_999, "99999999"),
+        (-100_000_000, "-100000000"),
+        (i64::MAX, "9223372036854775807"),
+        (i64::MIN + 1, "-9223372036854775807"),
+        (i64::MIN, "-9223372036854775808"),
+    ];
+    for (v, want) in cases {
+        let mut out = b"x".to_vec();
+        write_int(v, &mut out);
+        assert_eq!(out, [b"x", want.as_bytes()].concat(), "{v}");
+        let mut old = b"x".to_vec();
+        old::write_int(v, &mut old);
+        assert_eq!(out, old, "{v}");
+    }
+    for (n, want) in [
+        (0u64, "0"),
+        (9, "9"),
+        (10_000_000_000_000_000_000, "10000000000000000000"),
+        (u64::MAX, "18446744073709551615"),
+    ] {
+        let mut out = b"x".to_vec();
+        write_u64(n, &mut out);
+        assert_eq!(out, [b"x", want.as_bytes()].concat(), "{n}");
+        let mut old = b"x".to_vec();
+        old::write_u64(n, &mut old);
+        assert_eq!(out, old, "{n}");
+    }
+}
+
 /// A small deterministic generator (xorshift64*), so the comparisons need
 /// no dependency; the report tests use it too.
 pub(crate) struct Rng(pub(crate) u64);
