@@ -16,6 +16,7 @@ use super::{
 use crate::input::{self, ReadOptions};
 use crate::pipeline;
 use crate::report::Format;
+use crate::report::compress::{self, Holds};
 use crate::report::outputs::{self, Destination, Output};
 
 /// The household file and how to read it.
@@ -73,7 +74,11 @@ impl AssessConfig {
             (Some(FormatArg::Csv), _) => Format::Csv,
             (Some(FormatArg::Json), _) => Format::Json,
             (Some(FormatArg::Ndjson), _) => Format::Ndjson,
-            (None, Some(path)) => Format::from_path(path).unwrap_or(Format::Csv),
+            // The extension before any `.gz`/`.zst` (checked by `OutputPlan::new`).
+            (None, Some(path)) => compress::check_name(path, Holds::Decisions)
+                .ok()
+                .and_then(|name| name.format)
+                .unwrap_or(Format::Csv),
             (None, None) => Format::Csv,
         };
         let budget = args.budget.as_deref().map(parse_budget).transpose()?;
@@ -199,6 +204,18 @@ impl OutputPlan {
             });
         }
         outputs::check(input_of(input_path), &outputs).map_err(|e| UsageError(e.to_string()))?;
+        let named = [
+            ("-o", Some(&plan.decisions), Holds::Decisions),
+            ("--rejects", plan.rejects.as_ref(), Holds::Rejects),
+        ];
+        for (flag, target, holds) in named {
+            if let Some(Target::File(p)) = target {
+                check_output_name(flag, p, holds)?;
+            }
+        }
+        if let Some(p) = &plan.summary {
+            check_output_name("--summary", p, Holds::Summary)?;
+        }
         Ok(plan)
     }
 
@@ -216,6 +233,15 @@ impl OutputPlan {
         }
         files
     }
+}
+
+/// An output file name that asks for a format layak does not write (or not
+/// for this output) is a usage error, never a file whose content does not
+/// match its name (see [`compress::check_name`]).
+fn check_output_name(flag: &str, path: &str, holds: Holds) -> Result<(), UsageError> {
+    compress::check_name(path, holds)
+        .map(|_| ())
+        .map_err(|e| UsageError(format!("{flag} {e}")))
 }
 
 /// The input, as the output checks see it.
@@ -279,12 +305,15 @@ fn check_validate_rejects(rejects: Option<&str>, input_path: &str) -> Result<(),
         holds: "the validation report",
         destination: Destination::Stdout,
     };
+    let rejects_path = rejects;
     let rejects = Output {
         flag: "--rejects",
         holds: "the rejects",
         destination: Destination::File(rejects),
     };
-    outputs::check(input_of(input_path), &[report, rejects]).map_err(|e| UsageError(e.to_string()))
+    outputs::check(input_of(input_path), &[report, rejects])
+        .map_err(|e| UsageError(e.to_string()))?;
+    check_output_name("--rejects", rejects_path, Holds::Rejects)
 }
 
 /// `layak explain`, checked.

@@ -1,6 +1,6 @@
-//! Reading the header of a household file: recognising files that are not
-//! CSV text, skipping a byte-order mark and blank lines, detecting the
-//! delimiter and finding where the header record ends.
+//! Reading the header of a household file's text (decoded first by
+//! [`decode`](super::decode)): skipping a byte-order mark and blank lines,
+//! detecting the delimiter and finding where the header record ends.
 //!
 //! Only the header record is read, however the file ends its lines (`\n`,
 //! `\r\n` or a lone `\r`), and never more than the record limit that every
@@ -17,8 +17,8 @@ use super::{InputError, ReadOptions, cell, excerpt, max_record_bytes};
 /// Bytes asked for at each read (as the chunker does).
 const READ_SIZE: usize = 1 << 16;
 
-/// Bytes looked at to recognise a file that is not CSV text (magic numbers, UTF-16).
-const SNIFF_BYTES: usize = 64;
+/// Bytes read before looking at the start of the text (a byte-order mark).
+const BOM_LOOKAHEAD: usize = 64;
 
 /// The UTF-8 byte-order mark.
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -138,10 +138,8 @@ pub(crate) fn read(
     reader: &mut dyn Read,
     options: &ReadOptions,
 ) -> Result<Header, InputError> {
-    let io_err = |source| InputError::Io {
-        file: name.to_string(),
-        source,
-    };
+    // (A decoding error of a small file shows here, not in the chunker.)
+    let io_err = |source| InputError::reading(name, source);
     let limit = max_record_bytes(options.max_field_bytes);
     let mut input = Input {
         reader,
@@ -151,11 +149,9 @@ pub(crate) fn read(
         dropped_breaks: 0,
         dropped_last: 0,
     };
-    while input.filled < SNIFF_BYTES && !input.eof {
+    // Enough bytes to see a whole byte-order mark, however small the reads.
+    while input.filled < BOM_LOOKAHEAD && !input.eof {
         input.fill().map_err(io_err)?;
-    }
-    if let Some(format) = recognise_binary(input.buf()) {
-        return Err(format.error(name));
     }
 
     // Skip a byte-order mark and blank lines. Blank lines are dropped as they
@@ -440,133 +436,6 @@ impl RecordScan {
     }
 }
 
-/// A kind of file that is not CSV text, recognised by its first bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Binary {
-    Utf16,
-    Gzip,
-    Zstd,
-    Xz,
-    Bzip2,
-    Zip,
-    OldOffice,
-    Parquet,
-}
-
-impl Binary {
-    pub(super) fn error(self, file: &str) -> InputError {
-        let stdin = file == "<stdin>";
-        let decompress = |tool: &'static str| {
-            let advice = if stdin {
-                "decompress it before it reaches layak"
-            } else {
-                "decompress it first"
-            };
-            (advice.to_string(), Some(tool))
-        };
-        let (what, (advice, decompress_with)) = match self {
-            Binary::Utf16 => {
-                return InputError::Utf16 {
-                    file: file.to_string(),
-                };
-            }
-            Binary::Gzip => ("a gzip-compressed file", decompress("zcat")),
-            Binary::Zstd => ("a zstd-compressed file", decompress("zstdcat")),
-            Binary::Xz => ("an xz-compressed file", decompress("xzcat")),
-            Binary::Bzip2 => ("a bzip2-compressed file", decompress("bzcat")),
-            Binary::Zip => (
-                "a zip archive, such as an Excel workbook (.xlsx)",
-                (
-                    "save the sheet as CSV UTF-8 (in Excel: File > Save As > CSV UTF-8), or unzip the CSV file it holds".to_string(),
-                    None,
-                ),
-            ),
-            Binary::OldOffice => (
-                "an Excel 97-2003 workbook (.xls) or another Office document",
-                (
-                    "save the sheet as CSV UTF-8 (in Excel: File > Save As > CSV UTF-8)".to_string(),
-                    None,
-                ),
-            ),
-            Binary::Parquet => (
-                "a Parquet file",
-                (
-                    "export it to CSV first (e.g. with DuckDB: COPY (FROM 'FILE') TO 'out.csv')"
-                        .to_string(),
-                    None,
-                ),
-            ),
-        };
-        InputError::NotCsv {
-            file: file.to_string(),
-            what,
-            advice,
-            decompress_with,
-        }
-    }
-}
-
-/// What the first bytes of a file say it is, when not CSV text.
-pub(crate) fn recognise_binary(head: &[u8]) -> Option<Binary> {
-    let magic: [(&[u8], Binary); 11] = [
-        (b"\xFF\xFE", Binary::Utf16),
-        (b"\xFE\xFF", Binary::Utf16),
-        (b"\x1F\x8B", Binary::Gzip),
-        (b"\x28\xB5\x2F\xFD", Binary::Zstd),
-        (b"\xFD7zXZ\x00", Binary::Xz),
-        (b"PK\x03\x04", Binary::Zip),
-        (b"PK\x05\x06", Binary::Zip),
-        (b"PK\x07\x08", Binary::Zip),
-        (b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", Binary::OldOffice),
-        // The block header after "BZh" and the size digit.
-        (b"BZh", Binary::Bzip2),
-        (b"PAR1", Binary::Parquet),
-    ];
-    for (prefix, kind) in magic {
-        if !head.starts_with(prefix) {
-            continue;
-        }
-        let rest = &head[prefix.len()..];
-        let confirmed = match kind {
-            // "BZh" and "PAR1" are also a text header's possible first
-            // letters: ask for what follows them in the real thing.
-            Binary::Bzip2 => {
-                rest.first().is_some_and(|d| (b'1'..=b'9').contains(d))
-                    && rest.get(1..7) == Some(b"\x31\x41\x59\x26\x53\x59")
-            }
-            Binary::Parquet => rest
-                .first()
-                .is_some_and(|&b| b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n')),
-            _ => true,
-        };
-        if confirmed {
-            return Some(kind);
-        }
-    }
-    looks_like_utf16(head).then_some(Binary::Utf16)
-}
-
-/// UTF-16 without a byte-order mark: a NUL in nearly every other byte (the
-/// high byte of each ASCII character) and nearly none in the others.
-fn looks_like_utf16(head: &[u8]) -> bool {
-    let pairs = head.len() / 2;
-    if pairs < 2 {
-        return false;
-    }
-    let nul_at = |parity: usize| {
-        head.iter()
-            .skip(parity)
-            .step_by(2)
-            .take(pairs)
-            .filter(|&&b| b == 0)
-            .count()
-    };
-    let (even, odd) = (nul_at(0), nul_at(1));
-    let mostly = |n: usize| n * 4 >= pairs * 3;
-    let rarely = |n: usize| n * 4 < pairs;
-    (mostly(odd) && rarely(even)) || (mostly(even) && rarely(odd))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -807,53 +676,6 @@ mod tests {
             // Just after the `\r` (the chunker pairs the `\n` with it).
             assert_eq!(found, Some(data.len() - 5), "{delimiters:?}");
         }
-    }
-
-    #[test]
-    fn files_that_are_not_csv_text_are_named() {
-        let cases: [(&[u8], Option<Binary>); 16] = [
-            (b"\xFF\xFEh\0o\0", Some(Binary::Utf16)),
-            (b"\xFE\xFF\0h\0o", Some(Binary::Utf16)),
-            (b"h\0o\0u\0s\0e\0,\0m\0\n\0", Some(Binary::Utf16)),
-            (b"\0h\0o\0u\0s\0e\0,\0m\0\n", Some(Binary::Utf16)),
-            (b"\x1F\x8B\x08\x00\x00\x00", Some(Binary::Gzip)),
-            (b"\x28\xB5\x2F\xFD\x24\x00", Some(Binary::Zstd)),
-            (b"\xFD7zXZ\x00\x00\x04", Some(Binary::Xz)),
-            (b"BZh91AY&SY\x00", Some(Binary::Bzip2)),
-            (b"PK\x03\x04\x14\x00", Some(Binary::Zip)),
-            (
-                b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00",
-                Some(Binary::OldOffice),
-            ),
-            (b"PAR1\x15\x04\x15", Some(Binary::Parquet)),
-            // Text headers that start like magic numbers are text.
-            (b"BZh_code,PAR1\n", None),
-            (b"PAR1,b\n", None),
-            (b"PK,b\n", None),
-            // A NUL or two in a header is not UTF-16.
-            (b"household_id,\0members,area\n", None),
-            (b"a\0", None),
-        ];
-        for (head, want) in cases {
-            assert_eq!(recognise_binary(head), want, "{head:?}");
-        }
-        let err = header_of(b"\x1F\x8B\x08\x00rest", 1, None).expect_err("an error");
-        assert_eq!(
-            err.to_string(),
-            "in.csv is a gzip-compressed file; decompress it first"
-        );
-        assert!(matches!(
-            err,
-            InputError::NotCsv {
-                decompress_with: Some("zcat"),
-                ..
-            }
-        ));
-        let err = header_of(b"\xFF\xFEh\0o\0", 1, None).expect_err("an error");
-        assert_eq!(
-            err.to_string(),
-            "in.csv looks like UTF-16 text (Excel's \"Unicode text\"); save it as CSV UTF-8"
-        );
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! The CSV household reader: header mapping, typed cells, validation, rejects.
 //!
-//! [`open`] reads the header — the header record and nothing more: it
-//! recognises files that are not CSV text (UTF-16, compressed, Excel),
-//! strips byte-order marks and detects the delimiter — and returns a
+//! [`open`] tells from the first bytes what the file is ([`decode`]:
+//! gzip and zstd are decompressed and UTF-16 transcoded as they are read,
+//! other files that are not CSV text are named), reads the header — the
+//! header record and nothing more: it strips byte-order marks and detects
+//! the delimiter — and returns a
 //! [`Source`]: the header's fields plus a
 //! [`Chunker`] that hands out the data rows in chunks of whole records, so
 //! that several threads can parse them. [`Layout::new`] maps the
@@ -17,6 +19,7 @@
 
 pub mod cell;
 pub mod chunk;
+mod decode;
 mod header;
 mod ids;
 pub mod record;
@@ -29,6 +32,7 @@ use std::io::{self, Read};
 
 use crate::policy::Policy;
 pub use chunk::{ChunkStart, Chunker, RecordTooLong};
+pub use decode::DecodeError;
 pub use header::{CANDIDATE_DELIMITERS, delimiter_flag, detect_delimiter};
 pub use ids::{IdSet, fingerprint, fingerprint_parts};
 pub use record::Fields;
@@ -59,15 +63,16 @@ pub enum InputError {
     #[error("{file} is {what}; {advice}")]
     NotCsv {
         file: String,
-        /// What the file is, e.g. "a gzip-compressed file".
-        what: &'static str,
+        /// What the file is, e.g. "an xz-compressed file".
+        what: String,
         advice: String,
         /// For a compressed file: the tool that decompresses it (e.g. `zcat`),
         /// for a front end to show how.
         decompress_with: Option<&'static str>,
     },
-    #[error("{file} looks like UTF-16 text (Excel's \"Unicode text\"); save it as CSV UTF-8")]
-    Utf16 { file: String },
+    /// The file could not be decompressed or transcoded part way in.
+    #[error("{file}: {problem}")]
+    Decode { file: String, problem: DecodeError },
     #[error(
         "{file}: the header, the record starting on line {line}, is longer than {limit} bytes without ending (an unclosed quote?)"
     )]
@@ -161,8 +166,18 @@ pub enum InputError {
 
 impl InputError {
     /// The error for a failed read of `file`: a record too long to be a
-    /// record (from [`Chunker::next_chunk`]) is [`InputError::RecordTooLong`].
+    /// record (from [`Chunker::next_chunk`]) is [`InputError::RecordTooLong`],
+    /// damaged compressed data or UTF-16 is [`InputError::Decode`].
     pub fn reading(file: &str, source: io::Error) -> InputError {
+        if let Some(problem) = source
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<DecodeError>())
+        {
+            return InputError::Decode {
+                file: file.to_string(),
+                problem: problem.clone(),
+            };
+        }
         match source
             .get_ref()
             .and_then(|inner| inner.downcast_ref::<chunk::RecordTooLong>())
@@ -364,11 +379,15 @@ pub fn open_raw(path: &str) -> Result<(String, Box<dyn Read + Send>), InputError
 ///
 /// Reads no more than the header record (and at most one read past it),
 /// however the file ends its lines; the rows are left to the returned chunker.
+/// A compressed or UTF-16 file is decoded as it is read (on a thread of
+/// its own), so the header, the rows and their line numbers are those of
+/// its text.
 pub fn from_reader(
     name: String,
-    mut raw: Box<dyn Read + Send>,
+    raw: Box<dyn Read + Send>,
     options: &ReadOptions,
 ) -> Result<Source, InputError> {
+    let mut raw = decode::decode(&name, raw)?;
     let header = header::read(&name, &mut *raw, options)?;
     let mut chunker = Chunker::new(
         raw,

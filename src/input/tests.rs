@@ -38,13 +38,13 @@ fn every_error_kind() -> Vec<InputError> {
             line: 2,
             message: "bad".into(),
         },
-        header::recognise_binary(b"\x1F\x8B\x08\x00")
-            .expect("gzip")
-            .error("in.csv"),
-        header::recognise_binary(b"\x1F\x8B\x08\x00")
-            .expect("gzip")
-            .error("<stdin>"),
-        InputError::Utf16 { file: file() },
+        decode::Binary::Xz.error("in.csv", &[]),
+        decode::Binary::Xz.error("<stdin>", &["gzip"]),
+        decode::Binary::Zip(decode::ZipKind::Archive(Some("a.csv".into()))).error("<stdin>", &[]),
+        InputError::Decode {
+            file: file(),
+            problem: DecodeError::OddLength { line: 3 },
+        },
         InputError::HeaderTooLong {
             file: file(),
             line: 1,

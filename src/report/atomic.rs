@@ -21,11 +21,17 @@
 //! A target that exists and is not a regular file (`/dev/null`, a named
 //! pipe, a terminal) is written in place: renaming over it would replace the
 //! device with a file.
+//!
+//! A target named `….gz` or `….zst` is written compressed
+//! ([`compress`](super::compress)); the compressed stream is ended before
+//! the file is synced, so a committed file is always whole.
 
 use std::fs::{File, OpenOptions, Permissions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use super::compress::{Compression, Encoder};
 
 /// Temporary files that exist now and must not outlive the process.
 static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
@@ -134,11 +140,11 @@ pub struct AtomicFile {
 
 enum State {
     /// The target is not a regular file: written in place.
-    InPlace(BufWriter<File>),
+    InPlace(Encoder<BufWriter<File>>),
     /// Written to `temp`, renamed over the target on commit.
     Temp {
         temp: TempFile,
-        writer: BufWriter<File>,
+        writer: Encoder<BufWriter<File>>,
         /// The mode of the file being replaced (`None`: there was none).
         replaced_mode: Option<Permissions>,
     },
@@ -147,9 +153,11 @@ enum State {
 }
 
 impl AtomicFile {
-    /// Create the temporary file beside `target`.
+    /// Create the temporary file beside `target` (compressing what is
+    /// written when the name of `target` ends in `.gz` or `.zst`).
     pub fn create(target: &Path) -> io::Result<AtomicFile> {
         let shown = target.to_path_buf();
+        let compression = Compression::of_path(target);
         // Through a symbolic link, write where it points: renaming over the
         // link would replace the link itself (think of `/dev/stderr`).
         let resolved = std::fs::canonicalize(target).ok();
@@ -167,7 +175,10 @@ impl AtomicFile {
                 return Ok(AtomicFile {
                     shown,
                     target: target.to_path_buf(),
-                    state: State::InPlace(BufWriter::with_capacity(1 << 16, f)),
+                    state: State::InPlace(Encoder::new(
+                        BufWriter::with_capacity(1 << 16, f),
+                        compression,
+                    )?),
                 });
             }
         }
@@ -187,7 +198,7 @@ impl AtomicFile {
             target: target.to_path_buf(),
             state: State::Temp {
                 temp,
-                writer: BufWriter::with_capacity(1 << 16, file),
+                writer: Encoder::new(BufWriter::with_capacity(1 << 16, file), compression)?,
                 replaced_mode: existing.map(|m| m.permissions()),
             },
         })
@@ -207,7 +218,8 @@ impl AtomicFile {
             replaced: Vec::new(),
         };
         match std::mem::replace(&mut self.state, State::Closed) {
-            State::InPlace(mut writer) => {
+            State::InPlace(writer) => {
+                let mut writer = writer.finish().map_err(|e| fail(&self.shown, e))?;
                 writer.flush().map_err(|e| fail(&self.shown, e))?;
                 Ok(Prepared {
                     shown: self.shown.clone(),
@@ -221,6 +233,8 @@ impl AtomicFile {
                 replaced_mode,
             } => {
                 let file = writer
+                    .finish()
+                    .map_err(|e| fail(&self.shown, e))?
                     .into_inner()
                     .map_err(|e| fail(&self.shown, e.into_error()))?;
                 file.sync_all().map_err(|e| fail(&self.shown, e))?;
@@ -364,7 +378,9 @@ impl Drop for AtomicFile {
         // discarded rather than written into a file about to be removed, and
         // the temporary file is removed (by `TempFile`).
         if let State::Temp { writer, .. } = std::mem::replace(&mut self.state, State::Closed) {
-            let _ = writer.into_parts();
+            if let Some(writer) = writer.abandon() {
+                let _ = writer.into_parts();
+            }
         }
     }
 }

@@ -5,6 +5,7 @@
 //! policy and the format; [`Decision`] is a borrowed view of one decided row.
 
 pub mod atomic;
+pub mod compress;
 mod csv;
 pub mod explain_text;
 mod json;

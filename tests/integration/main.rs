@@ -3,6 +3,7 @@ mod util;
 mod assess;
 mod blank_rows;
 mod budget;
+mod compressed;
 mod exact_money;
 mod explain;
 mod header_reading;

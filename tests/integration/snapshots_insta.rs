@@ -546,13 +546,16 @@ fn strict_stops_at_the_first_reject() {
 
 #[test]
 fn fatal_input_errors() {
+    // gzip and UTF-16 are read since issue 14; damaged, they are fatal.
     let gzip = std::fs::read(repo("tests/data/header/households.csv.gz"))
         .expect("cannot read tests/data/header/households.csv.gz");
-    let utf16: Vec<u8> = [0xFF, 0xFE]
+    let gzip_cut_short = gzip[..gzip.len() - 4].to_vec();
+    let utf16_unpaired: Vec<u8> = [0xFF, 0xFE]
         .into_iter()
         .chain(
             "household_id,area,members,monthly_income\r\nA,rural,2,100\r\n"
                 .encode_utf16()
+                .chain([0xD800, u16::from(b'x')])
                 .flat_map(u16::to_le_bytes),
         )
         .collect();
@@ -589,8 +592,8 @@ fn fatal_input_errors() {
             b"household_id,members,area,Members,monthly_income\n".to_vec(),
             &[],
         ),
-        ("utf16", "households.csv", utf16, &[]),
-        ("gzip", "households.csv.gz", gzip, &[]),
+        ("utf16_unpaired", "households.csv", utf16_unpaired, &[]),
+        ("gzip_cut_short", "households.csv.gz", gzip_cut_short, &[]),
         (
             "unclosed_quote_in_header",
             "households.csv",
