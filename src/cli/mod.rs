@@ -16,6 +16,7 @@ mod config;
 mod error_text;
 mod explain;
 mod manual;
+mod persons;
 mod policy_cmd;
 mod schema;
 mod validate;
@@ -249,6 +250,15 @@ pub struct InputArgs {
     /// that runs 16 times longer without ending (an unclosed quote) stops the run.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=(1 << 32)))]
     pub max_field_bytes: Option<u64>,
+    /// Person file (CSV, one row per person with its household id): FILE is
+    /// then the household file, and the household values the policy computes
+    /// from persons (members, head_female, …) come from it. `-` reads standard input.
+    #[arg(long, value_name = "PERSONS", conflicts_with = "rectangular")]
+    pub persons: Option<String>,
+    /// FILE has one row per person, the household columns repeated on each
+    /// row of a household (an IPUMS-style rectangular extract).
+    #[arg(long)]
+    pub rectangular: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

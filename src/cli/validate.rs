@@ -128,6 +128,40 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
         .as_deref()
         .map(open_rejects_file)
         .transpose()?;
+    if let Some(files) = &config.input.persons {
+        let opened = super::persons::open(
+            &policy,
+            (&config.input.path, &config.input.read),
+            files,
+            config.format == ValidateFormat::Text,
+        )?;
+        let persons = super::persons::persons_of(&policy)?;
+        let setup = &opened.setup;
+        let plan = pipeline::persons::PersonPlan::prepare(
+            &policy,
+            persons,
+            setup,
+            config.pipeline.chunk_bytes,
+        )?;
+        let mut gather = Gather {
+            problems: 0,
+            by_code: BTreeMap::new(),
+            by_column: BTreeMap::new(),
+            keep: config.examples,
+            file,
+        };
+        config.threads.warn_if_lowered();
+        let totals = pipeline::validate_persons(&policy, &plan, &mut gather, &config.pipeline)?;
+        return report(
+            &config,
+            &policy,
+            &setup.household_name,
+            &setup.household_layout,
+            &totals,
+            gather,
+            true,
+        );
+    }
     hint_if_waiting_on_a_terminal(input_path);
     let (source, layout) = open_input(&policy, input_path, &config.input.read)?;
     if config.format == ValidateFormat::Text {
@@ -143,19 +177,33 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     let name = source.name.clone();
     config.threads.warn_if_lowered();
     let totals = pipeline::validate(&policy, &layout, source, &mut gather, &config.pipeline)?;
+    report(&config, &policy, &name, &layout, &totals, gather, false)
+}
+
+/// Commit the rejects file and write the report.
+fn report(
+    config: &ValidateConfig,
+    policy: &Policy,
+    name: &str,
+    layout: &Layout,
+    totals: &pipeline::Totals,
+    mut gather: Gather,
+    persons: bool,
+) -> anyhow::Result<ExitStatus> {
     if let Some((mut f, buf)) = gather.file.take() {
         f.write_all(&buf).context("cannot write the rejects")?;
         f.commit().context("cannot write the rejects")?;
     }
 
-    let defaulted = defaults_taken(&policy, &layout);
+    let defaulted = defaults_taken(policy, layout);
     let findings = Findings {
-        name: &name,
-        policy: &policy,
-        layout: &layout,
-        totals: &totals,
+        name,
+        policy,
+        layout,
+        totals,
         gather: &gather,
         defaulted: &defaulted,
+        persons,
     };
     let mut out = io::stdout().lock();
     match config.format {
@@ -163,7 +211,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
         ValidateFormat::Text => write_text(&mut out, &findings)?,
     }
     out.flush()?;
-    Ok(if totals.rejected > 0 {
+    Ok(if totals.rejected + totals.persons.without_household > 0 {
         ExitStatus::SomeRejected
     } else {
         ExitStatus::Success
@@ -204,6 +252,8 @@ struct Findings<'a> {
     gather: &'a Gather,
     /// Policy inputs missing from the file, and the default each row takes.
     defaulted: &'a [(String, String)],
+    /// Person modes: rows are households, and persons are counted too.
+    persons: bool,
 }
 
 /// The report as JSON (see [`wire::Validation`]).
@@ -260,6 +310,16 @@ fn write_text(out: &mut impl Write, f: &Findings<'_>) -> anyhow::Result<()> {
             String::new()
         }
     )?;
+    if f.persons {
+        let p = &f.totals.persons;
+        writeln!(
+            out,
+            "persons: {} read = {} in valid households + {} rejected",
+            super::grouped(p.read),
+            super::grouped(p.used),
+            super::grouped(p.rejected)
+        )?;
+    }
     writeln!(
         out,
         "policy {} {} (hash {}): {} of {} inputs found in the header",

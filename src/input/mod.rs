@@ -17,6 +17,7 @@
 
 pub mod cell;
 pub mod chunk;
+pub mod flat;
 mod header;
 mod ids;
 pub mod record;

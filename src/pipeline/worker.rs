@@ -1,5 +1,7 @@
 //! The workers: parse, decide and write the rows of one batch, in any order.
 
+use super::persons::PersonWork;
+use super::persons::feed::PersonBatch;
 use super::{Job, Plan, budget, group_key};
 use crate::engine::{Engine, Scratch};
 use crate::input::record::{LineCounter, QuoteFree, chunk_reader, is_blank};
@@ -37,6 +39,10 @@ pub(super) struct Row {
     pub(super) eligible: bool,
     pub(super) priority: i32,
     pub(super) monthly: u64,
+    /// Person modes: the household's persons.
+    pub(super) persons: u32,
+    /// Person modes: a rejected person without a household (not a household row).
+    pub(super) orphan: bool,
 }
 
 impl Row {
@@ -53,6 +59,8 @@ impl Row {
             eligible: false,
             priority: 0,
             monthly: 0,
+            persons: 0,
+            orphan: false,
         }
     }
 }
@@ -69,6 +77,10 @@ pub(super) struct Batch {
     pub(super) summary: BatchAcc,
     /// Blank rows skipped in this chunk.
     pub(super) skipped: u64,
+    /// Person modes: whole households and their persons (instead of `data`).
+    pub(super) persons: PersonBatch,
+    /// Person modes: blank rows the feed skipped.
+    pub(super) feed_skipped: u64,
 }
 
 impl Default for Batch {
@@ -83,6 +95,8 @@ impl Default for Batch {
             rejects: Vec::new(),
             summary: BatchAcc::default(),
             skipped: 0,
+            persons: PersonBatch::default(),
+            feed_skipped: 0,
         }
     }
 }
@@ -143,6 +157,8 @@ pub(super) struct Worker<'p> {
     pub(super) key: Vec<u8>,
     /// Report every bad cell of a rejected row (validation).
     pub(super) all_errors: bool,
+    /// Person modes: reading and folding persons.
+    pub(super) person: Option<PersonWork<'p>>,
 }
 
 impl<'p> Worker<'p> {
@@ -169,6 +185,9 @@ impl<'p> Worker<'p> {
             ranking: plan.ranking,
             key: Vec::new(),
             all_errors: plan.all_errors,
+            person: plan
+                .persons
+                .map(|(persons, setup)| PersonWork::new(policy, persons, setup)),
         }
     }
 
@@ -186,6 +205,11 @@ impl<'p> Worker<'p> {
             .ranking
             .map_or(0, |r| r.batch_base(batch.index).unwrap_or(u64::MAX / 2));
         let mut cursor = self.ranking.map_or(0, |r| r.cursor(base));
+        if batch.persons.active {
+            batch.skipped = batch.feed_skipped;
+            self.households(batch, base, &mut cursor);
+            return Ok(());
+        }
         // The rows are read from the chunk while the batch's other buffers fill.
         let data = std::mem::take(&mut batch.data);
         let result = self.rows(&data, batch, base, &mut cursor);
@@ -226,6 +250,62 @@ impl<'p> Worker<'p> {
         };
         self.record = record;
         result
+    }
+
+    /// Person modes: build each household's record from its persons and
+    /// decide it like a household file's row.
+    fn households(&mut self, batch: &mut Batch, base: u64, cursor: &mut usize) {
+        let Some(mut work) = self.person.take() else {
+            return;
+        };
+        let persons = std::mem::take(&mut batch.persons);
+        for entry in &persons.entries {
+            let count = entry.persons.1 - entry.persons.0;
+            if entry.orphan {
+                let mut row = Row::new(entry.line, None, (0, 0));
+                row.orphan = true;
+                row.persons = 1;
+                row.reject = batch.rejects.len();
+                batch.rejects.push(work.orphan(&persons, entry));
+                batch.rows.push(row);
+                continue;
+            }
+            let outcome = work.household(&persons, entry);
+            let record = std::mem::take(&mut work.record);
+            let rows = batch.rows.len();
+            match outcome {
+                Ok(()) => self.row(&record, entry.line, batch, base, cursor),
+                Err(reject) => self.rejected(&record, entry.line, reject, batch),
+            }
+            if batch.rows.len() > rows {
+                if let Some(row) = batch.rows.last_mut() {
+                    row.persons = count;
+                }
+            }
+            work.record = record;
+        }
+        batch.persons = persons;
+        self.person = Some(work);
+    }
+
+    /// A household rejected before its row is parsed (a problem of its persons).
+    fn rejected<R: Fields + ?Sized>(
+        &mut self,
+        record: &R,
+        line: u64,
+        reject: Box<Reject>,
+        batch: &mut Batch,
+    ) {
+        let fingerprint = self.parser.id_fingerprint(record);
+        let id_start = batch.ids.len();
+        if fingerprint.is_some() {
+            batch
+                .ids
+                .extend_from_slice(self.parser.id_cell(record).unwrap_or_default());
+        }
+        let mut row = Row::new(line, fingerprint, (id_start, batch.ids.len()));
+        self.keep_reject(record, line, reject, &mut row, batch);
+        batch.rows.push(row);
     }
 
     /// Parse, decide and write one record.

@@ -13,6 +13,8 @@ mod misc_reliability;
 mod output;
 mod outputs_set;
 mod papercuts;
+mod persons;
+mod persons_gen;
 mod piped;
 mod policy_errors;
 mod policy_strict;
