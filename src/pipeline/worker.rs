@@ -159,6 +159,9 @@ pub(super) struct Worker<'p> {
     pub(super) all_errors: bool,
     /// Person modes: reading and folding persons.
     pub(super) person: Option<PersonWork<'p>>,
+    /// Person modes: rows of the current batch that are lone persons, not
+    /// households (they take no place among the rows a ranking counts).
+    pub(super) orphans: u64,
 }
 
 impl<'p> Worker<'p> {
@@ -188,6 +191,7 @@ impl<'p> Worker<'p> {
             person: plan
                 .persons
                 .map(|(persons, setup)| PersonWork::new(policy, persons, setup)),
+            orphans: 0,
         }
     }
 
@@ -199,6 +203,7 @@ impl<'p> Worker<'p> {
         batch.rejects.clear();
         batch.summary.clear();
         batch.skipped = 0;
+        self.orphans = 0;
         // With a ranking: the index of this batch's first row among all rows,
         // and where its eligible rows start in the ranking.
         let base = self
@@ -268,6 +273,7 @@ impl<'p> Worker<'p> {
                 row.reject = batch.rejects.len();
                 batch.rejects.push(work.orphan(&persons, entry));
                 batch.rows.push(row);
+                self.orphans += 1;
                 continue;
             }
             let outcome = work.household(&persons, entry);
@@ -400,7 +406,7 @@ impl<'p> Worker<'p> {
         let s = &mut self.scratch;
         let rank = self
             .ranking
-            .and_then(|r| r.rank_of(cursor, base + batch.rows.len() as u64));
+            .and_then(|r| r.rank_of(cursor, base + batch.rows.len() as u64 - self.orphans));
         let funded = rank.is_some_and(|k| self.ranking.is_some_and(|r| r.is_funded(k)));
         row.eligible = rank.is_some();
         if let Some(spec) = self.summary {

@@ -15,6 +15,8 @@ mod outputs_set;
 mod papercuts;
 mod persons;
 mod persons_gen;
+mod persons_props;
+mod persons_sample;
 mod piped;
 mod policy_errors;
 mod policy_strict;

@@ -92,11 +92,11 @@ pub fn household(rng: &mut Rng, id: String) -> Household {
         (1 + rng.below(3)).to_string(),
         (8 + rng.below(80)).to_string(),
         rng.pick(&["earth", "wood", "cement", "tile"]).to_string(),
-        rng.pick(&["piped", "protected_well", "unprotected", "surface"])
+        rng.pick(&["piped", "protected_well", "unprotected_well", "surface"])
             .to_string(),
         rng.pick(&["private", "shared", "none"]).to_string(),
         rng.pick(&["true", "false"]).to_string(),
-        rng.pick(&["gas", "wood", "electric"]).to_string(),
+        rng.pick(&["gas", "wood", "electricity"]).to_string(),
         rng.pick(&["true", "false"]).to_string(),
         "none".to_string(),
         "0".to_string(),
