@@ -347,25 +347,36 @@ fn write_text(out: &mut impl Write, f: &Findings<'_>) -> anyhow::Result<()> {
 
 /// Rejects by reason and by column, with the first lines of each.
 fn write_reject_tables(out: &mut impl Write, f: &Findings<'_>) -> anyhow::Result<()> {
-    if f.gather.problems > f.totals.rejected {
+    // Persons without a household are rejects too, though not household rows.
+    let rejected = f.totals.rejected + f.totals.persons.without_household;
+    if f.gather.problems > rejected {
         writeln!(
             out,
             "\nrejects by reason (every bad cell of a row: {} in {}):",
             super::counted(f.gather.problems, "problem", "problems"),
-            super::counted(f.totals.rejected, "row", "rows")
+            super::counted(rejected, "row", "rows")
         )?;
     } else {
         writeln!(out, "\nrejects by reason:")?;
     }
+    // Person codes are longer than the household file's (at most 18 characters).
+    let width = f
+        .gather
+        .by_code
+        .keys()
+        .map(|c| c.as_str().len())
+        .max()
+        .unwrap_or(0)
+        .max(18);
     for (code, t) in &f.gather.by_code {
         writeln!(
             out,
-            "  {:<18} {:>8}  lines {}",
+            "  {:<width$} {:>8}  lines {}",
             code.as_str(),
             t.count,
             lines_text(t)
         )?;
-        writeln!(out, "  {:<18} {:>8}  e.g. {}", "", "", t.example)?;
+        writeln!(out, "  {:<width$} {:>8}  e.g. {}", "", "", t.example)?;
     }
     writeln!(out, "\nrejects by column:")?;
     for (column, t) in &f.gather.by_column {

@@ -17,6 +17,7 @@ mod persons;
 mod persons_gen;
 mod persons_props;
 mod persons_sample;
+mod persons_snapshots;
 mod piped;
 mod policy_errors;
 mod policy_strict;

@@ -157,7 +157,17 @@ impl PersonSetup {
             header_line: base.header_line,
             chunker: input::Chunker::new(Box::new(io::empty()), b',', Vec::new(), 0, 1, true),
         };
-        let household_layout = Layout::new(policy, &shaped, &household_read)?;
+        let mut household_layout = Layout::new(policy, &shaped, &household_read)?;
+        if kind == PersonLayout::Rectangular {
+            // The person columns are used, by the persons.
+            let person_names: Vec<&String> = person_columns
+                .iter()
+                .map(|&c| &person_source.header[c])
+                .collect();
+            household_layout
+                .unused
+                .retain(|name| !person_names.contains(&name));
+        }
         let mut compare = Vec::new();
         if kind == PersonLayout::Rectangular {
             for (i, c) in household_layout.columns.iter().enumerate() {
