@@ -315,6 +315,8 @@ fn explain_persons(
         )
         .into());
     };
+    // Standard input is copied to a temporary file: remove it on a signal.
+    super::common::clean_up_on_signals();
     let opened = super::persons::open(
         policy,
         (&config.input.path, &config.input.read),

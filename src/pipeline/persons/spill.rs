@@ -151,3 +151,70 @@ impl Merge {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(held: &mut FlatRecords, order: &mut Vec<(u64, u64, u32)>, group: u64, line: u64) {
+        let mut r = csv::ByteRecord::new();
+        r.push_field(format!("g{group}").as_bytes());
+        r.push_field(b"");
+        r.push_field(format!("l{line}").as_bytes());
+        order.push((group, line, held.len() as u32));
+        held.push(line, &r);
+    }
+
+    // Runs written apart come back merged by (group, line), each record
+    // whole (empty fields kept), and the files are gone when dropped.
+    #[test]
+    fn runs_merge_by_group_then_line() {
+        let mut held = FlatRecords::default();
+        let mut order = Vec::new();
+        let mut files = Vec::new();
+        for (group, line) in [(3, 2), (super::super::ORPHAN, 3), (1, 4)] {
+            record(&mut held, &mut order, group, line);
+        }
+        files.push(write_run(&mut order, &mut held).unwrap());
+        for (group, line) in [(1, 5), (3, 6), (0, 7)] {
+            record(&mut held, &mut order, group, line);
+        }
+        files.push(write_run(&mut order, &mut held).unwrap());
+        let paths: Vec<_> = files.iter().map(|f| f.path().to_path_buf()).collect();
+        let sorted = SortedRuns { files };
+        let mut merge = Merge::open(&sorted).unwrap();
+        let mut seen = Vec::new();
+        while let Some((group, records)) = merge.peek() {
+            let (line, r) = records.get(0);
+            assert_eq!(r.get(0), Some(format!("g{group}").as_bytes()));
+            assert_eq!((r.len(), r.get(1)), (3, Some(&b""[..])));
+            assert_eq!(r.get(2), Some(format!("l{line}").as_bytes()));
+            seen.push((group, line));
+            merge.advance().unwrap();
+        }
+        assert_eq!(
+            seen,
+            vec![
+                (0, 7),
+                (1, 4),
+                (1, 5),
+                (3, 2),
+                (3, 6),
+                (super::super::ORPHAN, 3)
+            ]
+        );
+        drop(merge);
+        drop(sorted);
+        assert!(paths.iter().all(|p| !p.exists()));
+    }
+
+    #[test]
+    fn a_run_is_consecutive_records_with_one_key() {
+        let mut runs = Runs::default();
+        let got: Vec<usize> = [Some("a"), Some("a"), None, None, Some("b"), Some("a")]
+            .iter()
+            .map(|k| runs.of(k.map(str::as_bytes)))
+            .collect();
+        assert_eq!(got, vec![0, 0, 1, 2, 3, 4]);
+    }
+}
