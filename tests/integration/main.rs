@@ -13,6 +13,7 @@ mod misc_reliability;
 mod output;
 mod outputs_set;
 mod papercuts;
+mod persons_policy;
 mod piped;
 mod policy_errors;
 mod policy_strict;
