@@ -15,6 +15,7 @@ mod outputs_set;
 mod papercuts;
 mod persons;
 mod persons_gen;
+mod persons_policy;
 mod persons_props;
 mod persons_sample;
 mod persons_snapshots;

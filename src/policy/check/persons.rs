@@ -296,6 +296,20 @@ impl Checker<'_> {
             );
             return None;
         }
+        if call.cond.is_none() && where_ok {
+            if let Some(word) = misspelt_where(arg_text, &self.map, &self.enum_index) {
+                let at = arg_offset + word.0;
+                let span = self.inner_span(s, 0, Span::new(at, at + word.1.len()));
+                self.error(
+                    span,
+                    format!("unknown name `{}`", word.1),
+                    Some(format!(
+                        "did you mean `where`? e.g. `{kw}(income where age >= 18)`"
+                    )),
+                );
+                return None;
+            }
+        }
         if call.kind == ReducerKind::One && call.cond.is_none() {
             let span = self.inner_span(s, 0, call.name_span.to(whole));
             self.error(
@@ -355,9 +369,11 @@ impl Checker<'_> {
                 let kind = numeric_kind(&p, &persons.0);
                 if !accepts(input.ty, kind) {
                     let help = match input.ty {
-                        InputType::Integer | InputType::Money => Some(format!(
-                            "an exact {} comes from a plain person input of that type (e.g. `{kw}(income)`); anything computed is a number",
-                            input.ty.keyword()
+                        InputType::Integer => Some(format!(
+                            "an integer input takes `{kw}` of a plain integer person input (e.g. `{kw}(age)`); anything computed is a number"
+                        )),
+                        InputType::Money => Some(format!(
+                            "a money input takes `{kw}` of a plain money or integer person input (e.g. `{kw}(income)`); anything computed is a number: declare the input as `number` to take it"
                         )),
                         _ => None,
                     };
@@ -585,6 +601,31 @@ fn accepts(ty: InputType, kind: Kind) -> bool {
         InputType::Number => true,
         _ => false,
     }
+}
+
+/// A word of `text` (offset, word) that looks like a misspelt `where` and
+/// is neither a name in scope nor an enum value.
+fn misspelt_where<'t>(
+    text: &'t str,
+    names: &HashMap<String, (Binding, Type)>,
+    enum_values: &[HashMap<String, usize>],
+) -> Option<(usize, &'t str)> {
+    let mut at = 0;
+    for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+        let start = at;
+        at += word.len() + 1;
+        if (4..=6).contains(&word.len())
+            && word != "where"
+            && expr::edit_distance(&word.to_ascii_lowercase(), "where") <= 2
+            && !names.contains_key(word)
+            && !enum_values
+                .iter()
+                .any(|v| v.contains_key(&word.to_ascii_lowercase()))
+        {
+            return Some((start, word));
+        }
+    }
+    None
 }
 
 /// The text with runs of white space collapsed to one space, trimmed.

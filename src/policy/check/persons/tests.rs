@@ -560,7 +560,7 @@ fn reducer_errors_point_at_the_problem() {
             "sum(pay)",
             "pay)",
             "`sum` gives money, but input `h` is an integer",
-            "plain person input",
+            "plain integer person input",
         ),
         (
             "money",
