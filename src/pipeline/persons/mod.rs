@@ -11,13 +11,13 @@
 //!                                                     record and decide it as usual
 //! ```
 //!
-//! Nothing assumes that a household's rows are together: [`scan`] reads the
+//! Nothing assumes that a household's rows are together: `scan` reads the
 //! person file once and numbers its *runs* (consecutive rows with one key).
 //! Each run belongs to a group: in the two-file layout the index of its
 //! household in the household file (or none: its persons are rejected), in
 //! the rectangular layout the first run of its key. When the groups of the
 //! runs are strictly increasing (the usual case), the second pass streams the
-//! file again; otherwise [`spill`] sorts `(group, line, record)` in bounded
+//! file again; otherwise `spill` sorts `(group, line, record)` in bounded
 //! runs on 0600 temporary files and merges them. Either way the feed hands
 //! out batches holding whole households, each person with its original line.
 //!
