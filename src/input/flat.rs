@@ -118,10 +118,22 @@ impl FlatRecords {
         )
     }
 
-    /// Append record `i` of `other`.
+    /// Append record `i` of `other`: its fields are contiguous there, so
+    /// one copy of their bytes and shifted bounds.
     pub fn copy_from(&mut self, other: &FlatRecords, i: usize) {
-        let (line, r) = other.get(i);
-        self.push(line, &r);
+        let (line, first, count) = other.records[i];
+        let bounds = &other.bounds[first..first + count];
+        let start = bounds.first().map_or(0, |b| b.0);
+        let end = bounds.last().map_or(0, |b| b.1);
+        let base = self.bytes.len();
+        self.bytes.extend_from_slice(&other.bytes[start..end]);
+        let at = self.bounds.len();
+        self.bounds.extend(
+            bounds
+                .iter()
+                .map(|&(a, b)| (a - start + base, b - start + base)),
+        );
+        self.records.push((line, at, count));
     }
 }
 
@@ -189,6 +201,40 @@ impl RecordReader {
 
     pub fn records(&self) -> &FlatRecords {
         &self.buf
+    }
+
+    /// Read every remaining record, handing `each` the key cell of column
+    /// `column` (see [`key_cell`]) without copying the record (a first pass
+    /// that needs only keys). Blank rows are skipped and counted.
+    pub fn each_key(
+        &mut self,
+        column: Option<usize>,
+        each: &mut dyn FnMut(Option<&[u8]>),
+    ) -> Result<(), InputError> {
+        while let Some(start) = self
+            .chunker
+            .next_chunk(self.chunk_bytes, &mut self.chunk)
+            .map_err(|e| InputError::reading(&self.name, e))?
+        {
+            let skipped = &mut self.skipped;
+            split(
+                &self.chunk,
+                self.delimiter,
+                start,
+                &self.name,
+                &mut self.bounds,
+                &mut self.record,
+                &mut |_, r| {
+                    if is_blank(r) {
+                        *skipped += 1;
+                    } else {
+                        each(key_cell(r, column));
+                    }
+                },
+            )?;
+        }
+        self.done = true;
+        Ok(())
     }
 
     fn fill(&mut self) -> Result<(), InputError> {
@@ -305,6 +351,15 @@ mod tests {
         assert_eq!((line, rec.len(), rec.get(2)), (9, 3, Some(&b"ccc"[..])));
         let (line, rec) = f.get(1);
         assert_eq!((line, rec.len(), rec.get(1)), (11, 2, Some(&b"yz"[..])));
+        let mut g = FlatRecords::default();
+        g.copy_from(&f, 1);
+        g.copy_from(&f, 0);
+        let (copied_line, copied) = g.get(1);
+        assert_eq!(
+            (copied_line, copied.len(), copied.get(0), copied.get(1)),
+            (9, 3, Some(&b"a"[..]), Some(&b""[..]))
+        );
+        assert_eq!(g.get(0).1.get(0), Some(&b"x"[..]));
         assert_eq!(key_cell(&rec, Some(0)), Some(&b"x"[..]));
         assert_eq!(key_cell(&rec, Some(5)), None);
     }

@@ -32,7 +32,7 @@ pub(super) mod work;
 
 use std::io;
 
-use crate::input::{self, InputError, Layout, ReadOptions, Source, fingerprint};
+use crate::input::{self, InputError, Layout, ReadOptions, Source};
 use crate::policy::Policy;
 use crate::policy::persons::Persons;
 
@@ -262,7 +262,10 @@ pub enum Order {
 /// key; a record without a key is a run of its own.
 #[derive(Default)]
 pub(crate) struct Runs {
-    last: Option<u128>,
+    /// The key of the current run (its bytes: comparing them is cheaper
+    /// than a fingerprint of every record), if it has one.
+    last: Vec<u8>,
+    keyed: bool,
     /// Runs started so far.
     pub(crate) count: usize,
 }
@@ -271,10 +274,18 @@ impl Runs {
     /// The run of a record with key `key` (0-based).
     #[inline]
     pub(crate) fn of(&mut self, key: Option<&[u8]>) -> usize {
-        let fp = key.map(fingerprint);
-        if fp.is_none() || fp != self.last {
-            self.count += 1;
-            self.last = fp;
+        match key {
+            Some(k) if self.keyed && self.last == k => {}
+            Some(k) => {
+                self.last.clear();
+                self.last.extend_from_slice(k);
+                self.keyed = true;
+                self.count += 1;
+            }
+            None => {
+                self.keyed = false;
+                self.count += 1;
+            }
         }
         self.count - 1
     }

@@ -1,7 +1,7 @@
 //! The first pass: number the person file's runs and find their groups.
 
 use super::{ORPHAN, PersonLayout, PersonSetup, Runs};
-use crate::input::flat::{RecordReader, key_cell};
+use crate::input::flat::RecordReader;
 use crate::input::{InputError, fingerprint};
 use crate::policy::Policy;
 use crate::policy::persons::Persons;
@@ -24,14 +24,12 @@ pub(super) fn scan(
     if let Some(source) = setup.open_households()? {
         let mut households = RecordReader::new(source, chunk_bytes);
         let mut i = 0u64;
-        while let Some(at) = households.peek()? {
-            let (_, record) = households.records().get(at);
-            if let Some(key) = key_cell(&record, setup.household_key) {
+        households.each_key(setup.household_key, &mut |key| {
+            if let Some(key) = key {
                 index.push((fingerprint(key), i));
             }
             i += 1;
-            households.advance();
-        }
+        })?;
         index.sort_unstable();
         index.dedup_by_key(|e| e.0);
         index.shrink_to_fit();
@@ -43,9 +41,7 @@ pub(super) fn scan(
     let mut keyed: Vec<(u128, u64)> = Vec::new();
     let mut grouped = true;
     let mut previous: Option<u64> = None;
-    while let Some(at) = persons_file.peek()? {
-        let (_, record) = persons_file.records().get(at);
-        let key = key_cell(&record, setup.person_key);
+    persons_file.each_key(setup.person_key, &mut |key| {
         let before = runs.count;
         let run = runs.of(key);
         if runs.count > before {
@@ -76,8 +72,7 @@ pub(super) fn scan(
             }
             run_group.push(group);
         }
-        persons_file.advance();
-    }
+    })?;
     drop(index);
     if setup.kind == PersonLayout::Rectangular {
         // A key in two runs: its household is scattered; every run of it
