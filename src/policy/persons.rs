@@ -26,7 +26,7 @@
 use std::cmp::Ordering;
 
 use super::Policy;
-use crate::expr::Program;
+use crate::expr::{Arena, Program, Root};
 
 /// The person inputs of a policy and its reducers.
 #[derive(Debug, Clone)]
@@ -51,6 +51,12 @@ pub struct Persons {
     /// For each person input, its default as an exact decimal (the value of
     /// an empty cell), when it is a number.
     pub(crate) cell_defaults: Vec<Option<Dec>>,
+    /// Every reducer's programs, built knowing which person inputs hold
+    /// whole numbers (as the engine builds a household's).
+    pub(crate) arena: Arena,
+    /// The person inputs some [`Table`] reads, with their domains: the
+    /// smallest value and the number of values.
+    pub(crate) domains: Vec<(usize, f64, u32)>,
 }
 
 /// Which reducer a `from_persons` expression calls.
@@ -134,6 +140,12 @@ pub struct Reducer {
     pub(crate) value: Option<Program>,
     /// COND of `count(COND)` and of `where COND`.
     pub(crate) when: Option<Program>,
+    /// `value` and `when` in [`Persons::arena`].
+    pub(crate) value_root: Option<Root>,
+    pub(crate) when_root: Option<Root>,
+    /// `value` and `when` tabulated, when they read only small whole inputs.
+    pub(crate) value_table: Option<Table>,
+    pub(crate) when_table: Option<Table>,
     /// EXPR is this plain person input, read exactly from its cell text.
     pub(crate) plain: Option<usize>,
     pub(crate) output: Output,
@@ -144,6 +156,75 @@ pub struct Reducer {
 
 /// At most this many matching persons are listed in a `SeveralMatch` problem.
 const MATCHES_KEPT: usize = 20;
+
+/// A program that reads only inputs of a few whole values (a bounded
+/// integer such as an age, a boolean, an enum), evaluated at load for every
+/// combination of them: a person's value is then one lookup.
+#[derive(Debug, Clone)]
+pub(crate) struct Table {
+    /// Per slot read: the slot and its stride in `values`.
+    dims: Vec<(usize, usize)>,
+    values: Vec<f64>,
+}
+
+/// The most entries a [`Table`] may have.
+pub(crate) const TABLE_ENTRIES: usize = 4096;
+
+/// Not in its input's domain (see [`Persons::domains`]).
+const OUTSIDE: u32 = u32::MAX;
+
+impl Table {
+    /// Tabulate `program` when every slot it reads has a domain in
+    /// `domains` (smallest value, number of values) and the combinations
+    /// are at most [`TABLE_ENTRIES`]; `width` is the row's slot count.
+    pub(crate) fn build(
+        program: &Program,
+        domains: &[Option<(f64, u32)>],
+        width: usize,
+    ) -> Option<Table> {
+        let mut dims = Vec::new();
+        let mut ranges = Vec::new();
+        let mut entries = 1usize;
+        for &slot in program.slots_used() {
+            let (lo, n) = domains.get(slot).copied().flatten()?;
+            dims.push((slot, entries));
+            ranges.push((lo, n as usize));
+            entries = entries
+                .checked_mul(n as usize)
+                .filter(|&e| e <= TABLE_ENTRIES)?;
+        }
+        let mut row = vec![0.0; width];
+        let values = (0..entries)
+            .map(|index| {
+                for (&(slot, stride), &(lo, n)) in dims.iter().zip(&ranges) {
+                    row[slot] = lo + ((index / stride) % n) as f64;
+                }
+                program.eval(&row)
+            })
+            .collect();
+        Some(Table { dims, values })
+    }
+
+    /// The slots it reads.
+    pub(crate) fn slots(&self) -> impl Iterator<Item = usize> + '_ {
+        self.dims.iter().map(|&(slot, _)| slot)
+    }
+
+    /// The value for a person whose inputs' positions in their domains are
+    /// `at` (see [`Persons::add`]), or `None` when one is outside.
+    #[inline]
+    fn get(&self, at: &[u32]) -> Option<f64> {
+        let mut index = 0;
+        for &(slot, stride) in &self.dims {
+            let k = *at.get(slot)?;
+            if k == OUTSIDE {
+                return None;
+            }
+            index += k as usize * stride;
+        }
+        self.values.get(index).copied()
+    }
+}
 
 /// One reducer's running state for one household.
 #[derive(Debug, Clone, Default)]
@@ -168,6 +249,10 @@ pub struct Reduction {
     /// Persons folded in so far.
     pub persons: u32,
     accs: Vec<Acc>,
+    /// The current person's condition and value of each reducer.
+    values: Vec<f64>,
+    /// The current person's inputs' positions in their domains.
+    at: Vec<u32>,
 }
 
 /// Why a household's persons give no value for a supplied input.
@@ -201,6 +286,8 @@ impl Persons {
         let mut r = Reduction {
             persons: 0,
             accs: vec![Acc::default(); self.reducers.len()],
+            values: vec![0.0; 2 * self.reducers.len()],
+            at: vec![OUTSIDE; self.schema.slot_count],
         };
         self.reset(&mut r);
         r
@@ -230,20 +317,47 @@ impl Persons {
         }
         let person = r.persons;
         r.persons = r.persons.saturating_add(1);
-        for (acc, red) in r.accs.iter_mut().zip(&self.reducers) {
-            let matched = red.when.as_ref().is_none_or(|p| p.eval(slots) != 0.0);
+        // Every condition and value first, through the arena; if one came
+        // within rounding error of a threshold, all again, exactly.
+        r.values.resize(2 * self.reducers.len(), 0.0);
+        r.at.resize(slots.len(), OUTSIDE);
+        for &(slot, lo, n) in &self.domains {
+            let (Some(&v), Some(at)) = (slots.get(slot), r.at.get_mut(slot)) else {
+                continue;
+            };
+            let k = v - lo;
+            *at = if k >= 0.0 && k < f64::from(n) && f64::from(k as u32) == k {
+                k as u32
+            } else {
+                OUTSIDE
+            };
+        }
+        let eval = |table: &Option<Table>, root: Option<Root>, none: f64| match (table, root) {
+            (Some(t), Some(root)) => t.get(&r.at).unwrap_or_else(|| self.arena.eval(root, slots)),
+            (None, Some(root)) => self.arena.eval(root, slots),
+            (_, None) => none,
+        };
+        for (red, v) in self.reducers.iter().zip(r.values.chunks_exact_mut(2)) {
+            v[0] = eval(&red.when_table, red.when_root, 1.0);
+            v[1] = eval(&red.value_table, red.value_root, f64::NAN);
+        }
+        if crate::expr::exact::take_close() {
+            for (red, v) in self.reducers.iter().zip(r.values.chunks_exact_mut(2)) {
+                v[0] = red.when.as_ref().map_or(1.0, |p| p.eval(slots));
+                v[1] = red.value.as_ref().map_or(f64::NAN, |p| p.eval(slots));
+            }
+        }
+        for ((acc, red), v) in r
+            .accs
+            .iter_mut()
+            .zip(&self.reducers)
+            .zip(r.values.chunks_exact(2))
+        {
+            let matched = v[0] != 0.0;
             match red.kind {
                 ReducerKind::Count => acc.count += u64::from(matched),
-                ReducerKind::Any => {
-                    if red.value.as_ref().is_some_and(|p| p.eval(slots) != 0.0) {
-                        acc.flag = true;
-                    }
-                }
-                ReducerKind::All => {
-                    if red.value.as_ref().is_some_and(|p| p.eval(slots) == 0.0) {
-                        acc.flag = false;
-                    }
-                }
+                ReducerKind::Any => acc.flag |= v[1] != 0.0,
+                ReducerKind::All => acc.flag &= v[1] != 0.0,
                 ReducerKind::Sum | ReducerKind::Min | ReducerKind::Max | ReducerKind::One => {
                     if !matched {
                         continue;
@@ -254,10 +368,7 @@ impl Persons {
                     }
                     match red.plain {
                         Some(i) => self.fold_exact(red.kind, acc, i, cell(i)),
-                        None => {
-                            let v = red.value.as_ref().map_or(f64::NAN, |p| p.eval(slots));
-                            fold_float(red.kind, acc, v);
-                        }
+                        None => fold_float(red.kind, acc, v[1]),
                     }
                 }
             }
@@ -477,6 +588,9 @@ impl Dec {
 
     /// Both at the larger of their scales.
     fn aligned(self, other: Dec) -> Option<(i128, i128, u32)> {
+        if self.scale == other.scale {
+            return Some((self.mantissa, other.mantissa, self.scale));
+        }
         let scale = self.scale.max(other.scale);
         Some((
             self.rescaled(scale)?.mantissa,
@@ -507,13 +621,27 @@ impl Dec {
         // The digits, on the stack: a u128 has at most 39.
         let mut buf = [0u8; 40];
         let mut at = buf.len();
-        let mut n = self.mantissa.unsigned_abs();
-        loop {
-            at -= 1;
-            buf[at] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
+        let n = self.mantissa.unsigned_abs();
+        match u64::try_from(n) {
+            // The usual case, without 128-bit divisions.
+            Ok(mut n) => loop {
+                at -= 1;
+                buf[at] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            },
+            Err(_) => {
+                let mut n = n;
+                loop {
+                    at -= 1;
+                    buf[at] = b'0' + (n % 10) as u8;
+                    n /= 10;
+                    if n == 0 {
+                        break;
+                    }
+                }
             }
         }
         let digits = &buf[at..];

@@ -8,7 +8,7 @@
 //! hint, like any other misplaced name.
 
 use super::*;
-use crate::policy::persons::{Dec, Output, Persons, Reducer, ReducerKind};
+use crate::policy::persons::{Dec, Output, Persons, Reducer, ReducerKind, TABLE_ENTRIES, Table};
 
 /// What the checker builds of the person side; the schema policy is
 /// completed once the household policy is (it shares its enums).
@@ -476,6 +476,10 @@ impl Checker<'_> {
             plain,
             output,
             if_none,
+            value_root: None,
+            when_root: None,
+            value_table: None,
+            when_table: None,
         })
     }
 
@@ -544,12 +548,75 @@ impl Checker<'_> {
             warnings: Vec::new(),
             persons: None,
         };
+        // Whole numbers below 2^31 (bounded integers, booleans, enum
+        // values) compare exactly in f64: no closeness check needed.
+        const LIMIT: f64 = 2_147_483_648.0;
+        let whole: Vec<bool> = schema
+            .inputs
+            .iter()
+            .map(|i| match i.ty {
+                InputType::Integer => {
+                    matches!((i.min, i.max), (Some(lo), Some(hi)) if lo > -LIMIT && hi < LIMIT)
+                }
+                InputType::Bool | InputType::Enum(_) => true,
+                _ => false,
+            })
+            .collect();
+        // Inputs of few whole values, for tabulated programs.
+        let domains: Vec<Option<(f64, u32)>> = schema
+            .inputs
+            .iter()
+            .map(|i| match i.ty {
+                InputType::Integer => match (i.min, i.max) {
+                    (Some(lo), Some(hi)) if hi - lo < TABLE_ENTRIES as f64 => {
+                        Some((lo.ceil(), (hi.floor() - lo.ceil() + 1.0).max(0.0) as u32))
+                    }
+                    _ => None,
+                },
+                InputType::Bool => Some((0.0, 2)),
+                InputType::Enum(e) => schema
+                    .enums
+                    .get(usize::from(e))
+                    .and_then(|d| u32::try_from(d.values.len()).ok())
+                    .map(|n| (0.0, n)),
+                _ => None,
+            })
+            .collect();
+        let width = schema.inputs.len();
+        let mut arena = expr::Arena::default();
+        let mut reducers = parts.reducers;
+        for red in &mut reducers {
+            red.value_root = red.value.as_ref().map(|p| arena.add_whole(p, &whole));
+            red.when_root = red.when.as_ref().map(|p| arena.add_whole(p, &whole));
+            red.value_table = red
+                .value
+                .as_ref()
+                .and_then(|p| Table::build(p, &domains, width));
+            red.when_table = red
+                .when
+                .as_ref()
+                .and_then(|p| Table::build(p, &domains, width));
+        }
+        let mut used: Vec<usize> = reducers
+            .iter()
+            .flat_map(|r| [&r.value_table, &r.when_table])
+            .flatten()
+            .flat_map(|t| t.slots())
+            .collect();
+        used.sort_unstable();
+        used.dedup();
+        let domains = used
+            .into_iter()
+            .filter_map(|slot| domains[slot].map(|(lo, n)| (slot, lo, n)))
+            .collect();
         Persons {
+            domains,
             schema: Box::new(schema),
             number: parts.number,
             supplied: parts.supplied,
-            reducers: parts.reducers,
+            reducers,
             cell_defaults,
+            arena,
         }
     }
 }

@@ -770,6 +770,51 @@ fn person_declarations_are_checked() {
     assert_eq!(persons.schema.fields.id_input, 0);
 }
 
+#[test]
+fn tabulated_programs_agree_with_evaluation_inside_and_outside_their_domain() {
+    let src = source(
+        r#"
+[[inputs]]
+name = "older"
+type = "integer"
+default = 0
+from_persons = 'count(level >= 5 and works)'
+
+[[inputs]]
+name = "levels"
+type = "number"
+default = 0
+from_persons = 'sum(level * 2 where works)'
+"#,
+        "[[person_inputs]]\nname = \"level\"\ntype = \"integer\"\nmin = 0\nmax = 10\nrequired = true\n\n[[person_inputs]]\nname = \"works\"\ntype = \"bool\"\ndefault = true\n",
+    );
+    let p = load_ok(&src);
+    let persons = p.persons.as_ref().expect("persons");
+    assert!(
+        persons
+            .reducers
+            .iter()
+            .all(|r| r.when_table.is_some() || r.when.is_none())
+    );
+    assert!(persons.reducers[1].value_table.is_some());
+    // Slots: household_id, level, works. Values outside 0..=10 (which the
+    // row parser rejects) or not whole fall back to evaluating the program.
+    for (levels, older, sum) in [
+        (&[3.0, 7.0, 10.0][..], "2", "40"),
+        (&[20.0, -1.0, 2.5][..], "1", "43"),
+        (&[][..], "0", "0"),
+    ] {
+        let mut r = persons.start();
+        for &level in levels {
+            persons.add(&mut r, &[0.0, level, 1.0], &|_| b"");
+        }
+        persons.add(&mut r, &[0.0, 9.0, 0.0], &|_| b"");
+        let mut out = vec![Vec::new(); 2];
+        persons.finish(&r, &mut out).expect("no problem");
+        assert_eq!(out, [older.as_bytes(), sum.as_bytes()], "{levels:?}");
+    }
+}
+
 mod property {
     use super::*;
     use proptest::prelude::*;
