@@ -11,6 +11,7 @@ use super::common::{
     clean_up_on_signals, hint_if_waiting_on_a_terminal, layout_for, warn_defaulted,
 };
 use super::config::{AssessConfig, OutputPlan};
+use super::persons::{self, PersonFiles};
 use super::{AssessArgs, UsageError};
 use crate::ExitStatus;
 use crate::input::{self, Layout, ReadOptions, Reject, RejectCode};
@@ -39,7 +40,7 @@ const STDERR_REJECT_LIMIT: u64 = 20;
 const FLUSH_AT: usize = 1 << 16;
 
 /// Where output bytes go: standard output, or a file renamed into place at the end.
-enum Sink {
+pub(super) enum Sink {
     Stdout(io::StdoutLock<'static>),
     File(AtomicFile),
 }
@@ -128,6 +129,9 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
 
 /// The run itself: policy → outputs → input → (ranking) → decisions → report.
 fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
+    if let Some(files) = &config.input.persons {
+        return assess_persons(config, files);
+    }
     let policy = config.policy.load()?;
     let persons = summary::persons_input(&policy, config.summary.persons_column.as_deref())
         .map_err(UsageError)?;
@@ -135,7 +139,13 @@ fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
     let input = open_household_file(config, &policy)?;
     outputs.rejects.name_input(&input.source.name);
     warn_defaulted(&policy, &input.source, &input.layout);
-    let spec = summary_spec(config, &policy, persons, &input)?;
+    let spec = summary_spec(
+        config,
+        &policy,
+        persons,
+        (&input.source.header, &input.layout),
+        false,
+    )?;
     config.threads.warn_if_lowered();
 
     let OpenedInput {
@@ -177,10 +187,23 @@ fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
         check_same_input(&name, first, ranking, &outcome)?;
     }
     let totals = outcome.totals;
-    let context = run_context(&name, &bytes, &totals, ranking.as_ref().map(|(_, r)| r));
+    let context = run_context(
+        &name,
+        bytes.load(Ordering::Relaxed),
+        &totals,
+        ranking.as_ref().map(|(_, r)| r),
+        false,
+    );
     let report = outcome.summary.map(|s| s.report(&spec, &policy, context));
     outputs.commit(report.as_ref(), totals.rejected)?;
-    tell_the_outcome(config, &policy, &totals, report.as_ref(), ranking.as_ref());
+    tell_the_outcome(
+        config,
+        &policy,
+        &totals,
+        report.as_ref(),
+        ranking.as_ref(),
+        false,
+    );
     Ok(if totals.rejected > 0 {
         ExitStatus::SomeRejected
     } else {
@@ -188,8 +211,92 @@ fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
     })
 }
 
+/// `layak assess` on person files.
+fn assess_persons(config: &AssessConfig, files: &PersonFiles) -> anyhow::Result<ExitStatus> {
+    let policy = config.policy.load()?;
+    let persons_column = summary::persons_input(&policy, config.summary.persons_column.as_deref())
+        .map_err(UsageError)?;
+    let mut outputs = Outputs::open(&config.outputs)?;
+    let opened = persons::open(
+        &policy,
+        (&config.input.path, &config.input.read),
+        files,
+        true,
+    )?;
+    let setup = &opened.setup;
+    outputs.rejects.name_input(&setup.household_name);
+    let spec = summary_spec(
+        config,
+        &policy,
+        persons_column,
+        (&setup.header, &setup.household_layout),
+        true,
+    )?;
+    config.threads.warn_if_lowered();
+    let persons = persons::persons_of(&policy)?;
+    let name = setup.household_name.clone();
+    let plan = pipeline::persons::PersonPlan::prepare(
+        &policy,
+        persons,
+        setup,
+        config.pipeline.chunk_bytes,
+    )
+    .map_err(|e| stopped(&name, e.into()))?;
+    let ranking = match config.budget {
+        None => None,
+        Some(amount) => Some(
+            pipeline::rank_persons(&policy, &plan, &config.pipeline, amount)
+                .map_err(|e| stopped(&name, e))?,
+        ),
+    };
+    let extras = pipeline::Extras {
+        summary: config.wants_summary().then_some(&spec),
+        ranking: ranking.as_ref().map(|(_, r)| r),
+    };
+    let outcome = pipeline::assess_persons(
+        &policy,
+        &plan,
+        config.format,
+        &mut outputs.decisions,
+        &mut outputs.rejects,
+        &config.pipeline,
+        extras,
+    )
+    .map_err(|e| stopped(&name, e))?;
+    if let Some(summary) = &outcome.summary {
+        summary.check_groups(&spec)?;
+    }
+    if let Some((first, ranking)) = &ranking {
+        check_same_input(&name, first, ranking, &outcome)?;
+    }
+    let totals = outcome.totals;
+    let context = run_context(
+        &name,
+        opened.bytes,
+        &totals,
+        ranking.as_ref().map(|(_, r)| r),
+        true,
+    );
+    let report = outcome.summary.map(|s| s.report(&spec, &policy, context));
+    let rejected = totals.rejected + totals.persons.without_household;
+    outputs.commit(report.as_ref(), rejected)?;
+    tell_the_outcome(
+        config,
+        &policy,
+        &totals,
+        report.as_ref(),
+        ranking.as_ref(),
+        true,
+    );
+    Ok(if rejected > 0 {
+        ExitStatus::SomeRejected
+    } else {
+        ExitStatus::Success
+    })
+}
+
 /// A pipeline error as the user reads it: under `--strict`, the reject it stopped at.
-fn stopped(name: &str, e: PipelineError) -> anyhow::Error {
+pub(super) fn stopped(name: &str, e: PipelineError) -> anyhow::Error {
     match e {
         PipelineError::Strict(reject) => anyhow::anyhow!(
             "{name}: {reject}\n  --strict: stopped at the first rejected row; no output was written"
@@ -201,14 +308,14 @@ fn stopped(name: &str, e: PipelineError) -> anyhow::Error {
 /// The outputs of a run. Every output file is created before the first row
 /// is read: one that cannot be stops the run before any work, and none is
 /// committed unless all are complete.
-struct Outputs {
-    decisions: Sink,
-    rejects: Rejects,
+pub(super) struct Outputs {
+    pub(super) decisions: Sink,
+    pub(super) rejects: Rejects,
     summary: Option<AtomicFile>,
 }
 
 impl Outputs {
-    fn open(plan: &OutputPlan) -> anyhow::Result<Outputs> {
+    pub(super) fn open(plan: &OutputPlan) -> anyhow::Result<Outputs> {
         let decisions = Sink::open(plan.decisions.destination(), "output")?;
         let rejects = match &plan.rejects {
             Some(target) => {
@@ -244,7 +351,11 @@ impl Outputs {
     /// Write the summary file, then flush standard output first: closed
     /// early, it stops the run before any file is committed. Then every file
     /// is committed together.
-    fn commit(self, report: Option<&summary::Report>, rejected: u64) -> anyhow::Result<()> {
+    pub(super) fn commit(
+        self,
+        report: Option<&summary::Report>,
+        rejected: u64,
+    ) -> anyhow::Result<()> {
         let Outputs {
             decisions,
             rejects,
@@ -319,25 +430,29 @@ fn open_household_file(
 }
 
 /// What the summary counts: `--by` is resolved against the header here.
-fn summary_spec(
+pub(super) fn summary_spec(
     config: &AssessConfig,
     policy: &crate::policy::Policy,
     persons: Option<usize>,
-    input: &OpenedInput,
+    (header, layout): (&[String], &Layout),
+    person_mode: bool,
 ) -> Result<summary::SummarySpec, UsageError> {
     let by = match &config.summary.by {
         Some(name) => {
             let columns = summary::FileColumns {
-                header: &input.source.header,
-                input_columns: &input.layout.columns,
-                unused: &input.layout.unused,
+                header,
+                input_columns: &layout.columns,
+                unused: &layout.unused,
             };
             let by = summary::GroupBy::resolve(policy, columns, name).map_err(UsageError)?;
             Some(by.with_max_groups(config.summary.max_groups))
         }
         None => None,
     };
-    let reject_reasons = RejectCode::ALL.map(RejectCode::as_str);
+    let reject_reasons: Vec<&'static str> = RejectCode::possible(person_mode)
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
     let spec = summary::SummarySpec::new(
         policy,
         persons,
@@ -346,7 +461,7 @@ fn summary_spec(
         &reject_reasons,
     );
     // --weight: every figure becomes a population estimate.
-    Ok(match &input.layout.weight {
+    Ok(match &layout.weight {
         Some(w) => spec.with_weight(&w.name, w.scale),
         None => spec,
     })
@@ -385,7 +500,7 @@ fn rank_then_reopen(
 }
 
 /// The second pass of --budget must read what the first ranked.
-fn check_same_input(
+pub(super) fn check_same_input(
     name: &str,
     first: &pipeline::Totals,
     ranking: &Ranking,
@@ -402,19 +517,20 @@ fn check_same_input(
 }
 
 /// What the summary says about the run itself.
-fn run_context(
+pub(super) fn run_context(
     name: &str,
-    bytes: &AtomicU64,
+    bytes: u64,
     totals: &pipeline::Totals,
     ranking: Option<&Ranking>,
+    person_mode: bool,
 ) -> summary::RunContext {
     summary::RunContext {
         input_file: name.to_string(),
-        input_bytes: bytes.load(Ordering::Relaxed),
+        input_bytes: bytes,
         read: totals.read,
         decided: totals.decided,
         rejected: totals.rejected,
-        rejects_by_reason: RejectCode::ALL
+        rejects_by_reason: RejectCode::possible(person_mode)
             .iter()
             .zip(totals.rejects_by_code)
             .map(|(c, n)| (c.as_str(), n))
@@ -429,16 +545,22 @@ fn run_context(
 
 /// The closing lines on standard error: the counts (unless --quiet), then the
 /// short summary, or else the outcome of --budget.
-fn tell_the_outcome(
+pub(super) fn tell_the_outcome(
     config: &AssessConfig,
     policy: &crate::policy::Policy,
     totals: &pipeline::Totals,
     report: Option<&summary::Report>,
     ranking: Option<&(pipeline::Totals, Ranking)>,
+    person_mode: bool,
 ) {
     let mut stderr = io::stderr().lock();
     if !config.quiet {
-        writeln!(stderr, "layak: {}", closing_line(totals)).ok();
+        let line = if person_mode {
+            persons::closing_line(totals)
+        } else {
+            closing_line(totals)
+        };
+        writeln!(stderr, "layak: {line}").ok();
         let too_long = super::error_text::too_long_rows(totals);
         let limit = config.input.read.max_field_bytes;
         if let Some(hint) = super::error_text::field_too_long_hint(too_long, limit) {
@@ -459,7 +581,7 @@ fn tell_the_outcome(
 
 /// The closing line: `N rows read = D decided + R rejected`, the rejects by
 /// reason, and the blank rows skipped (not data, so not in `rows read`).
-fn closing_line(totals: &pipeline::Totals) -> String {
+pub(super) fn closing_line(totals: &pipeline::Totals) -> String {
     use super::grouped;
     let mut line = format!(
         "{} rows read = {} decided + {} rejected",
@@ -586,14 +708,14 @@ impl Spill {
 
 /// Where rejects go: CSV (to a file or standard output), or readable lines on
 /// standard error (the first few).
-enum Rejects {
+pub(super) enum Rejects {
     File { sink: Sink, buf: Vec<u8> },
     Stderr { name: String, shown: u64 },
 }
 
 impl Rejects {
     /// Name the input in the lines listed on standard error.
-    fn name_input(&mut self, input_name: &str) {
+    pub(super) fn name_input(&mut self, input_name: &str) {
         if let Rejects::Stderr { name, .. } = self {
             *name = input_name.to_string();
         }

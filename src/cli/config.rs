@@ -24,14 +24,19 @@ pub(super) struct InputConfig {
     /// As typed; `-` is standard input.
     pub path: String,
     pub read: ReadOptions,
+    /// `--persons FILE` or `--rectangular` (issue 18).
+    pub persons: Option<super::persons::PersonFiles>,
 }
 
 impl InputConfig {
     /// The file (`-` or nothing: standard input) and its read options.
     fn new(file: Option<String>, args: &InputArgs) -> Result<InputConfig, UsageError> {
+        let path = file.unwrap_or_else(|| "-".into());
+        let persons = super::persons::PersonFiles::from_args(&path, args)?;
         Ok(InputConfig {
-            path: file.unwrap_or_else(|| "-".into()),
+            path,
             read: read_options(args)?,
+            persons,
         })
     }
 }

@@ -28,6 +28,9 @@ const SUGGESTIONS: usize = 3;
 pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     let config = ExplainConfig::from_args(args)?;
     let policy = config.policy.load()?;
+    if let Some(files) = &config.input.persons {
+        return explain_persons(&config, &policy, files);
+    }
     let (source, layout) = open_input(&policy, &config.input.path, &config.input.read)?;
     let parser = RowParser::new(&policy, &layout);
     let name = source.name.clone();
@@ -342,4 +345,125 @@ fn remember_close(close: &mut Vec<(usize, String)>, wanted: &[u8], cell: &[u8]) 
     close.push((d, b.to_string()));
     close.sort();
     close.truncate(SUGGESTIONS);
+}
+
+/// `explain --id` on person files: the household's persons, the values
+/// computed from them, then the decision as for a household file.
+fn explain_persons(
+    config: &ExplainConfig,
+    policy: &Policy,
+    files: &super::persons::PersonFiles,
+) -> anyhow::Result<ExitStatus> {
+    let Household::Id(id) = &config.household else {
+        return Err(super::UsageError(
+            "explain --line: with --persons or --rectangular, name the household with --id".into(),
+        )
+        .into());
+    };
+    // Standard input is copied to a temporary file: remove it on a signal.
+    super::common::clean_up_on_signals();
+    let opened = super::persons::open(
+        policy,
+        (&config.input.path, &config.input.read),
+        files,
+        false,
+    )?;
+    let persons = super::persons::persons_of(policy)?;
+    let setup = &opened.setup;
+    let name = setup.household_name.clone();
+    let Some(one) = crate::pipeline::persons::household_of(policy, persons, setup, id.as_bytes())?
+    else {
+        anyhow::bail!("{name}: household `{id}` is not in the file");
+    };
+    let parser = RowParser::new(policy, &setup.household_layout);
+    let engine = Engine::new(policy);
+    let mut s = engine.scratch();
+    let record = &one.record;
+    let line = one.line;
+    let mut weight = None;
+    let parsed = match &one.problem {
+        Some(r) => Err(r.clone()),
+        None => parser
+            .parse(record, line, &mut s.slots)
+            .and_then(|()| {
+                weight = parser.weight(record, line)?;
+                Ok(())
+            })
+            .map_err(|r| *r)
+            .and_then(|()| {
+                engine
+                    .decide(&mut s)
+                    .map_err(|e| input::evaluation_reject(&parser, record, line, e.value, &e))
+            }),
+    };
+    let at = Where {
+        file: &name,
+        line,
+        household_id: id,
+    };
+    let mut out = io::stdout().lock();
+    let mut body = Vec::new();
+    let status = match &parsed {
+        Err(reject) => {
+            print_reject(&mut body, config.format, &at, reject)?;
+            ExitStatus::SomeRejected
+        }
+        Ok(()) => {
+            let (defaulted, texts) = parser.inputs_as_read(record);
+            let t = trace::trace(policy, &mut s, &defaulted, &texts);
+            let weight = setup.household_layout.weight.as_ref().zip(weight);
+            print_trace(&mut body, config.format, policy, &at, &t, weight)?;
+            ExitStatus::Success
+        }
+    };
+    match config.format {
+        ExplainFormat::Json => {
+            let mut doc: serde_json::Value = serde_json::from_slice(&body)?;
+            let people: Vec<serde_json::Value> = one
+                .persons
+                .iter()
+                .map(|(l, cells)| {
+                    let mut m = serde_json::Map::new();
+                    m.insert("line".into(), (*l).into());
+                    m.insert("file".into(), setup.person_name.clone().into());
+                    for (k, v) in cells {
+                        m.insert(k.clone(), v.clone().into());
+                    }
+                    serde_json::Value::Object(m)
+                })
+                .collect();
+            let reduced: serde_json::Map<String, serde_json::Value> = one
+                .reduced
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone().into()))
+                .collect();
+            if let Some(obj) = doc.as_object_mut() {
+                obj.insert("persons".into(), people.into());
+                obj.insert("from_persons".into(), reduced.into());
+            }
+            writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+        }
+        ExplainFormat::Text => {
+            let count = one.persons.len();
+            writeln!(
+                out,
+                "{} of household {id} in {}:",
+                super::counted(count as u64, "person", "persons"),
+                setup.person_name
+            )?;
+            for (l, cells) in &one.persons {
+                let cells: Vec<String> = cells.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                writeln!(out, "  line {l}: {}", cells.join(", "))?;
+            }
+            if one.problem.is_none() {
+                writeln!(out, "computed from the persons:")?;
+                for (k, v) in &one.reduced {
+                    writeln!(out, "  {k} = {v}")?;
+                }
+            }
+            writeln!(out)?;
+            out.write_all(&body)?;
+        }
+    }
+    Ok(status)
 }

@@ -16,6 +16,7 @@ mod config;
 mod error_text;
 mod explain;
 mod manual;
+mod persons;
 mod policy_cmd;
 mod schema;
 mod validate;
@@ -266,6 +267,15 @@ pub struct InputArgs {
     /// implied decimals (IPUMS) [default: 1].
     #[arg(long, value_name = "FACTOR", requires = "weight")]
     pub weight_scale: Option<String>,
+    /// Person file (CSV, one row per person with its household id): FILE is
+    /// then the household file, and the household values the policy computes
+    /// from persons (members, head_female, …) come from it. `-` reads standard input.
+    #[arg(long, value_name = "PERSONS", conflicts_with = "rectangular")]
+    pub persons: Option<String>,
+    /// FILE has one row per person, the household columns repeated on each
+    /// row of a household (an IPUMS-style rectangular extract).
+    #[arg(long)]
+    pub rectangular: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -128,6 +128,40 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
         .as_deref()
         .map(open_rejects_file)
         .transpose()?;
+    if let Some(files) = &config.input.persons {
+        let opened = super::persons::open(
+            &policy,
+            (&config.input.path, &config.input.read),
+            files,
+            config.format == ValidateFormat::Text,
+        )?;
+        let persons = super::persons::persons_of(&policy)?;
+        let setup = &opened.setup;
+        let plan = pipeline::persons::PersonPlan::prepare(
+            &policy,
+            persons,
+            setup,
+            config.pipeline.chunk_bytes,
+        )?;
+        let mut gather = Gather {
+            problems: 0,
+            by_code: BTreeMap::new(),
+            by_column: BTreeMap::new(),
+            keep: config.examples,
+            file,
+        };
+        config.threads.warn_if_lowered();
+        let totals = pipeline::validate_persons(&policy, &plan, &mut gather, &config.pipeline)?;
+        return report(
+            &config,
+            &policy,
+            &setup.household_name,
+            &setup.household_layout,
+            &totals,
+            gather,
+            true,
+        );
+    }
     hint_if_waiting_on_a_terminal(input_path);
     let (source, layout) = open_input(&policy, input_path, &config.input.read)?;
     if config.format == ValidateFormat::Text {
@@ -143,19 +177,33 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     let name = source.name.clone();
     config.threads.warn_if_lowered();
     let totals = pipeline::validate(&policy, &layout, source, &mut gather, &config.pipeline)?;
+    report(&config, &policy, &name, &layout, &totals, gather, false)
+}
+
+/// Commit the rejects file and write the report.
+fn report(
+    config: &ValidateConfig,
+    policy: &Policy,
+    name: &str,
+    layout: &Layout,
+    totals: &pipeline::Totals,
+    mut gather: Gather,
+    persons: bool,
+) -> anyhow::Result<ExitStatus> {
     if let Some((mut f, buf)) = gather.file.take() {
         f.write_all(&buf).context("cannot write the rejects")?;
         f.commit().context("cannot write the rejects")?;
     }
 
-    let defaulted = defaults_taken(&policy, &layout);
+    let defaulted = defaults_taken(policy, layout);
     let findings = Findings {
-        name: &name,
-        policy: &policy,
-        layout: &layout,
-        totals: &totals,
+        name,
+        policy,
+        layout,
+        totals,
         gather: &gather,
         defaulted: &defaulted,
+        persons,
     };
     let mut out = io::stdout().lock();
     match config.format {
@@ -164,13 +212,13 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     }
     out.flush()?;
     if config.format == ValidateFormat::Text {
-        let too_long = super::error_text::too_long_rows(&totals);
+        let too_long = super::error_text::too_long_rows(totals);
         let limit = config.input.read.max_field_bytes;
         if let Some(hint) = super::error_text::field_too_long_hint(too_long, limit) {
             writeln!(io::stderr().lock(), "{hint}").ok();
         }
     }
-    Ok(if totals.rejected > 0 {
+    Ok(if totals.rejected + totals.persons.without_household > 0 {
         ExitStatus::SomeRejected
     } else {
         ExitStatus::Success
@@ -211,6 +259,8 @@ struct Findings<'a> {
     gather: &'a Gather,
     /// Policy inputs missing from the file, and the default each row takes.
     defaulted: &'a [(String, String)],
+    /// Person modes: rows are households, and persons are counted too.
+    persons: bool,
 }
 
 /// The report as JSON (see [`wire::Validation`]).
@@ -273,6 +323,16 @@ fn write_text(out: &mut impl Write, f: &Findings<'_>) -> anyhow::Result<()> {
             String::new()
         }
     )?;
+    if f.persons {
+        let p = &f.totals.persons;
+        writeln!(
+            out,
+            "persons: {} read = {} in valid households + {} rejected",
+            super::grouped(p.read),
+            super::grouped(p.used),
+            super::grouped(p.rejected)
+        )?;
+    }
     writeln!(
         out,
         "policy {} {} (hash {}): {} of {} inputs found in the header",
@@ -323,25 +383,36 @@ fn unused_columns(layout: &Layout) -> Vec<String> {
 
 /// Rejects by reason and by column, with the first lines of each.
 fn write_reject_tables(out: &mut impl Write, f: &Findings<'_>) -> anyhow::Result<()> {
-    if f.gather.problems > f.totals.rejected {
+    // Persons without a household are rejects too, though not household rows.
+    let rejected = f.totals.rejected + f.totals.persons.without_household;
+    if f.gather.problems > rejected {
         writeln!(
             out,
             "\nrejects by reason (every bad cell of a row: {} in {}):",
             super::counted(f.gather.problems, "problem", "problems"),
-            super::counted(f.totals.rejected, "row", "rows")
+            super::counted(rejected, "row", "rows")
         )?;
     } else {
         writeln!(out, "\nrejects by reason:")?;
     }
+    // Person codes are longer than the household file's (at most 18 characters).
+    let width = f
+        .gather
+        .by_code
+        .keys()
+        .map(|c| c.as_str().len())
+        .max()
+        .unwrap_or(0)
+        .max(18);
     for (code, t) in &f.gather.by_code {
         writeln!(
             out,
-            "  {:<18} {:>8}  lines {}",
+            "  {:<width$} {:>8}  lines {}",
             code.as_str(),
             t.count,
             lines_text(t)
         )?;
-        writeln!(out, "  {:<18} {:>8}  e.g. {}", "", "", t.example)?;
+        writeln!(out, "  {:<width$} {:>8}  e.g. {}", "", "", t.example)?;
     }
     writeln!(out, "\nrejects by column:")?;
     for (column, t) in &f.gather.by_column {

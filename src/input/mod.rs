@@ -20,6 +20,7 @@
 pub mod cell;
 pub mod chunk;
 mod decode;
+pub mod flat;
 mod header;
 mod ids;
 pub mod record;

@@ -22,11 +22,25 @@ pub enum RejectCode {
     Evaluation,
     /// A cell is longer than `--max-field-bytes`.
     FieldTooLong,
+    /// Person modes (issue 18): a person whose household id is not in the
+    /// household file (a rejected person, not a household).
+    PersonWithoutHousehold,
+    /// A household of the household file with no person.
+    HouseholdWithoutPersons,
+    /// No person matches a reducer's condition (e.g. no head).
+    NoMatchingPerson,
+    /// Several persons match a condition that must match one (e.g. two heads).
+    SeveralMatchingPersons,
+    /// Two persons of one household have the same person number.
+    RepeatedPersonNo,
+    /// Rectangular layout: a household-level cell differs between the rows
+    /// of one household.
+    HouseholdCellsDiffer,
 }
 
 impl RejectCode {
     /// Every code, in a fixed order.
-    pub const ALL: [RejectCode; 8] = [
+    pub const ALL: [RejectCode; 14] = [
         RejectCode::FieldCount,
         RejectCode::MissingRequired,
         RejectCode::InvalidValue,
@@ -35,7 +49,27 @@ impl RejectCode {
         RejectCode::CheckFailed,
         RejectCode::Evaluation,
         RejectCode::FieldTooLong,
+        RejectCode::PersonWithoutHousehold,
+        RejectCode::HouseholdWithoutPersons,
+        RejectCode::NoMatchingPerson,
+        RejectCode::SeveralMatchingPersons,
+        RejectCode::RepeatedPersonNo,
+        RejectCode::HouseholdCellsDiffer,
     ];
+
+    /// How many codes of [`RejectCode::ALL`] a household file can give: the
+    /// rest come from person files only, and are listed (in summaries) only
+    /// when persons are read, so household runs keep their outputs.
+    pub const HOUSEHOLD_CODES: usize = 8;
+
+    /// The codes a run can give: all, or those of a household file.
+    pub fn possible(persons: bool) -> &'static [RejectCode] {
+        if persons {
+            &Self::ALL
+        } else {
+            Self::ALL.split_at(Self::HOUSEHOLD_CODES).0
+        }
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -47,6 +81,12 @@ impl RejectCode {
             RejectCode::CheckFailed => "check_failed",
             RejectCode::Evaluation => "evaluation",
             RejectCode::FieldTooLong => "field_too_long",
+            RejectCode::PersonWithoutHousehold => "person_without_household",
+            RejectCode::HouseholdWithoutPersons => "household_without_persons",
+            RejectCode::NoMatchingPerson => "no_matching_person",
+            RejectCode::SeveralMatchingPersons => "several_matching_persons",
+            RejectCode::RepeatedPersonNo => "repeated_person_no",
+            RejectCode::HouseholdCellsDiffer => "household_cells_differ",
         }
     }
 }

@@ -57,6 +57,18 @@ impl Merger<'_, '_> {
         }
     }
 
+    /// A person rejected on its own (no household): counted as a person,
+    /// not as a household row.
+    fn lone_person(&mut self, r: &Reject) -> Result<(), PipelineError> {
+        if self.strict {
+            return Err(PipelineError::Strict(Box::new(r.clone())));
+        }
+        self.totals.persons.read += 1;
+        self.totals.persons.rejected += 1;
+        self.totals.persons.without_household += 1;
+        self.rejects.reject(r).map_err(PipelineError::Output)
+    }
+
     pub(super) fn also(&mut self, problem: &Reject) -> Result<(), PipelineError> {
         self.rejects.also(problem).map_err(PipelineError::Output)
     }
@@ -75,8 +87,13 @@ impl Merger<'_, '_> {
         self.ids
             .warm(batch.rows.iter().filter_map(|row| row.fingerprint));
         for row in &batch.rows {
+            if row.orphan {
+                self.lone_person(&batch.rejects[row.reject])?;
+                continue;
+            }
             let row_index = self.totals.read;
             self.totals.read += 1;
+            self.totals.persons.read += u64::from(row.persons);
             let first = row
                 .fingerprint
                 .and_then(|fp| self.ids.claim_fingerprint(fp, row.line));
@@ -91,6 +108,7 @@ impl Merger<'_, '_> {
                 }
                 let dup = self.parser.duplicate_reject(row.line, id, first);
                 self.reject(&dup)?;
+                self.totals.persons.rejected += u64::from(row.persons);
                 self.count_in_group(&mut batch.summary, row.group, RejectCode::DuplicateId);
             } else {
                 self.decided_row(row, row_index, id, &mut unwritten, &batch.out)?;
@@ -160,6 +178,7 @@ impl Merger<'_, '_> {
             unwritten.run_start = unwritten.row_start + 1;
         }
         self.totals.decided += 1;
+        self.totals.persons.used += u64::from(row.persons);
         unwritten.row_start = row.end;
         Ok(())
     }
@@ -176,6 +195,7 @@ impl Merger<'_, '_> {
         acc: &mut BatchAcc,
     ) -> Result<(), PipelineError> {
         let original = &rejects[row.reject];
+        self.totals.persons.rejected += u64::from(row.persons);
         let code = match first {
             Some(first) if !self.parser.failed_before_id(original) => {
                 let dup = self.parser.duplicate_reject(row.line, id, first);

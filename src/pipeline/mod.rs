@@ -37,6 +37,7 @@
 pub mod budget;
 mod group_key;
 mod merger;
+pub mod persons;
 mod run;
 mod weight;
 mod worker;
@@ -102,6 +103,22 @@ pub struct Totals {
     /// Blank rows skipped: only spaces and tabs, or only empty cells (a
     /// spreadsheet's trailing `;;;;;;` rows). Empty lines are not counted.
     pub skipped: u64,
+    /// Person modes: the persons read (`read == used + rejected`). The
+    /// household counts above count households; `rejects_by_code` counts
+    /// household rejects, and lone persons apart (`without_household`).
+    pub persons: PersonTotals,
+}
+
+/// The persons of a person-mode run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PersonTotals {
+    pub read: u64,
+    /// Persons of decided households (valid ones, when validating).
+    pub used: u64,
+    /// Persons of rejected households, and persons without a household.
+    pub rejected: u64,
+    /// Persons rejected as `person_without_household`.
+    pub without_household: u64,
 }
 
 /// Why a run stopped early.
@@ -122,6 +139,9 @@ pub enum PipelineError {
         "the input changed between the ranking pass and the writing pass: batch {batch} starts at row {second}, not {first}"
     )]
     InputChanged { batch: u64, first: u64, second: u64 },
+    /// Person modes: the persons could not be sorted on a temporary file.
+    #[error(transparent)]
+    Persons(#[from] persons::PersonError),
     #[error("cannot start {wanted} worker threads: {source}")]
     Threads {
         wanted: usize,
@@ -167,6 +187,11 @@ struct Plan<'a> {
     ranking: Option<&'a Ranking>,
     /// Every bad cell of a rejected row is reported (validation only).
     all_errors: bool,
+    /// Person modes: the policy's person side and the files' setup.
+    persons: Option<(
+        &'a crate::policy::persons::Persons,
+        &'a persons::PersonSetup,
+    )>,
 }
 
 impl Plan<'_> {
@@ -231,6 +256,7 @@ pub fn assess_with(
         summary: extras.summary,
         ranking: extras.ranking,
         all_errors: false,
+        persons: None,
     };
     let done = run(policy, layout, source, plan, out, rejects, options)?;
     Ok(Outcome {
@@ -261,6 +287,7 @@ pub fn rank(
         summary: None,
         ranking: None,
         all_errors: false,
+        persons: None,
     };
     let done = run(
         policy,
@@ -289,6 +316,7 @@ pub fn validate(
         summary: None,
         ranking: None,
         all_errors: options.all_errors,
+        persons: None,
     };
     Ok(run(
         policy,
@@ -300,6 +328,106 @@ pub fn validate(
         options,
     )?
     .totals)
+}
+
+/// [`assess_with`] for households read from person files (issue 18),
+/// prepared by [`persons::PersonPlan::prepare`].
+#[allow(clippy::too_many_arguments)]
+pub fn assess_persons(
+    policy: &Policy,
+    persons: &persons::PersonPlan<'_>,
+    format: Format,
+    out: &mut dyn Write,
+    rejects: &mut dyn RejectSink,
+    options: &Options,
+    extras: Extras<'_>,
+) -> Result<Outcome, PipelineError> {
+    let plan = Plan {
+        job: Job::Assess(format),
+        summary: extras.summary,
+        ranking: extras.ranking,
+        all_errors: false,
+        persons: None,
+    };
+    let done = run_persons(policy, persons, plan, out, rejects, options)?;
+    Ok(Outcome {
+        totals: done.totals,
+        summary: done.summary,
+        ranked: done.ranked,
+    })
+}
+
+/// [`rank`] for households read from person files.
+pub fn rank_persons(
+    policy: &Policy,
+    persons: &persons::PersonPlan<'_>,
+    options: &Options,
+    budget: u64,
+) -> Result<(Totals, Ranking), PipelineError> {
+    struct Discard;
+    impl RejectSink for Discard {
+        fn reject(&mut self, _: &Reject) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let plan = Plan {
+        job: Job::Rank,
+        summary: None,
+        ranking: None,
+        all_errors: false,
+        persons: None,
+    };
+    let done = run_persons(
+        policy,
+        persons,
+        plan,
+        &mut io::sink(),
+        &mut Discard,
+        options,
+    )?;
+    let collector = done.collector.unwrap_or_default();
+    Ok((done.totals, collector.rank(budget)))
+}
+
+/// [`validate`] for households read from person files.
+pub fn validate_persons(
+    policy: &Policy,
+    persons: &persons::PersonPlan<'_>,
+    rejects: &mut dyn RejectSink,
+    options: &Options,
+) -> Result<Totals, PipelineError> {
+    let plan = Plan {
+        job: Job::Validate,
+        summary: None,
+        ranking: None,
+        all_errors: options.all_errors,
+        persons: None,
+    };
+    Ok(run_persons(policy, persons, plan, &mut io::sink(), rejects, options)?.totals)
+}
+
+fn run_persons<'a>(
+    policy: &'a Policy,
+    persons: &'a persons::PersonPlan<'a>,
+    mut plan: Plan<'a>,
+    out: &mut dyn Write,
+    rejects: &mut dyn RejectSink,
+    options: &Options,
+) -> Result<run::Finished, PipelineError> {
+    let setup = persons.setup;
+    plan.persons = Some((persons.persons, setup));
+    let feed = persons::PersonFeed::open(persons, options.chunk_bytes)?;
+    run::run_feed(
+        policy,
+        &setup.household_layout,
+        run::Feed::Persons(Box::new(feed)),
+        &setup.household_name,
+        b',',
+        plan,
+        out,
+        rejects,
+        options,
+    )
 }
 
 #[cfg(test)]

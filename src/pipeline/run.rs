@@ -1,12 +1,13 @@
 //! One run: the chunks read, processed and merged on one thread or many.
 
 use std::collections::BTreeMap;
-use std::io::{self, Write};
+use std::io::Write;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use super::budget::Collector;
 use super::merger::Merger;
+use super::persons::PersonFeed;
 use super::worker::{Batch, Worker};
 use super::{Job, Options, PipelineError, Plan, RejectSink, Totals};
 use crate::input::{self, IdSet, InputError, Layout, RowParser, Source};
@@ -26,6 +27,72 @@ pub(super) fn run(
     policy: &Policy,
     layout: &Layout,
     source: Source,
+    plan: Plan<'_>,
+    out: &mut dyn Write,
+    rejects: &mut dyn RejectSink,
+    options: &Options,
+) -> Result<Finished, PipelineError> {
+    let Source {
+        name,
+        delimiter,
+        chunker,
+        ..
+    } = source;
+    run_feed(
+        policy,
+        layout,
+        Feed::Chunks(chunker),
+        &name,
+        delimiter,
+        plan,
+        out,
+        rejects,
+        options,
+    )
+}
+
+/// Where batches come from: chunks of a household file, or whole
+/// households of a person file.
+pub(super) enum Feed<'s> {
+    Chunks(input::Chunker),
+    Persons(Box<PersonFeed<'s>>),
+}
+
+impl Feed<'_> {
+    /// Fill `batch` with the next chunk; false at the end of the input.
+    fn next(&mut self, name: &str, target: usize, batch: &mut Batch) -> Result<bool, InputError> {
+        match self {
+            Feed::Chunks(chunker) => {
+                batch.persons.active = false;
+                match chunker
+                    .next_chunk(target, &mut batch.data)
+                    .map_err(|e| InputError::reading(name, e))?
+                {
+                    Some(start) => {
+                        batch.start = start;
+                        Ok(true)
+                    }
+                    None => Ok(false),
+                }
+            }
+            Feed::Persons(feed) => {
+                let mut skipped = 0;
+                let more = feed.next(target, &mut batch.persons, &mut skipped)?;
+                batch.data.clear();
+                batch.feed_skipped = skipped;
+                Ok(more)
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn run_feed(
+    policy: &Policy,
+    layout: &Layout,
+    mut feed: Feed<'_>,
+    name: &str,
+    delimiter: u8,
     plan: Plan<'_>,
     out: &mut dyn Write,
     rejects: &mut dyn RejectSink,
@@ -60,23 +127,13 @@ pub(super) fn run(
         all_errors: plan.all_errors,
         dropped: Vec::new(),
     };
-    let Source {
-        name,
-        delimiter,
-        mut chunker,
-        ..
-    } = source;
     if options.threads <= 1 {
-        let mut worker = Worker::new(policy, layout, plan, delimiter, &name);
+        let mut worker = Worker::new(policy, layout, plan, delimiter, name);
         let mut batch = Batch::default();
         let mut index = 0;
-        while let Some(start) = chunker
-            .next_chunk(options.chunk_bytes, &mut batch.data)
-            .map_err(|source| InputError::reading(&name, source))?
-        {
+        while feed.next(name, options.chunk_bytes, &mut batch)? {
             batch.index = index;
             index += 1;
-            batch.start = start;
             worker.process(&mut batch)?;
             merger.merge(&mut batch)?;
         }
@@ -86,8 +143,8 @@ pub(super) fn run(
             layout,
             plan,
             delimiter,
-            &name,
-            chunker,
+            name,
+            feed,
             &mut merger,
             options,
         )?;
@@ -113,7 +170,7 @@ pub(super) fn run_parallel(
     plan: Plan<'_>,
     delimiter: u8,
     name: &str,
-    mut chunker: input::Chunker,
+    mut feed: Feed<'_>,
     merger: &mut Merger<'_, '_>,
     options: &Options,
 ) -> Result<(), PipelineError> {
@@ -127,7 +184,7 @@ pub(super) fn run_parallel(
     let (work_tx, work_rx) = sync_channel::<Batch>(pool_size);
     let work_rx = Arc::new(Mutex::new(work_rx));
     let (done_tx, done_rx) = sync_channel::<Result<Batch, InputError>>(pool_size);
-    let read_error: Mutex<Option<io::Error>> = Mutex::new(None);
+    let read_error: Mutex<Option<InputError>> = Mutex::new(None);
 
     std::thread::scope(|scope| {
         // Reader: cut chunks while empty batches are available.
@@ -145,16 +202,15 @@ pub(super) fn run_parallel(
             .spawn_scoped(scope, move || {
                 let mut index = 0u64;
                 while let Ok(mut batch) = pool_rx.recv() {
-                    match chunker.next_chunk(chunk_bytes, &mut batch.data) {
-                        Ok(Some(start)) => {
+                    match feed.next(name, chunk_bytes, &mut batch) {
+                        Ok(true) => {
                             batch.index = index;
-                            batch.start = start;
                             index += 1;
                             if work_tx.send(batch).is_err() {
                                 break;
                             }
                         }
-                        Ok(None) => break,
+                        Ok(false) => break,
                         Err(e) => {
                             if let Ok(mut slot) = read_error.lock() {
                                 *slot = Some(e);
@@ -190,8 +246,8 @@ pub(super) fn run_parallel(
         drop(done_tx);
         merge_in_order(merger, done_rx, pool_tx)
     })?;
-    if let Some(source) = read_error.lock().ok().and_then(|mut e| e.take()) {
-        return Err(InputError::reading(name, source).into());
+    if let Some(e) = read_error.lock().ok().and_then(|mut e| e.take()) {
+        return Err(e.into());
     }
     Ok(())
 }

@@ -1,5 +1,7 @@
 //! The workers: parse, decide and write the rows of one batch, in any order.
 
+use super::persons::PersonWork;
+use super::persons::feed::PersonBatch;
 use super::{Job, Plan, budget, group_key, weight};
 use crate::engine::{Engine, Scratch};
 use crate::input::record::{LineCounter, QuoteFree, chunk_reader, is_blank};
@@ -37,6 +39,10 @@ pub(super) struct Row {
     pub(super) eligible: bool,
     pub(super) priority: i32,
     pub(super) monthly: u64,
+    /// Person modes: the household's persons.
+    pub(super) persons: u32,
+    /// Person modes: a rejected person without a household (not a household row).
+    pub(super) orphan: bool,
 }
 
 impl Row {
@@ -53,6 +59,8 @@ impl Row {
             eligible: false,
             priority: 0,
             monthly: 0,
+            persons: 0,
+            orphan: false,
         }
     }
 }
@@ -69,6 +77,10 @@ pub(super) struct Batch {
     pub(super) summary: BatchAcc,
     /// Blank rows skipped in this chunk.
     pub(super) skipped: u64,
+    /// Person modes: whole households and their persons (instead of `data`).
+    pub(super) persons: PersonBatch,
+    /// Person modes: blank rows the feed skipped.
+    pub(super) feed_skipped: u64,
 }
 
 impl Default for Batch {
@@ -83,6 +95,8 @@ impl Default for Batch {
             rejects: Vec::new(),
             summary: BatchAcc::default(),
             skipped: 0,
+            persons: PersonBatch::default(),
+            feed_skipped: 0,
         }
     }
 }
@@ -147,6 +161,11 @@ pub(super) struct Worker<'p> {
     /// the row was rejected for it.
     pub(super) weight: Option<u64>,
     pub(super) weight_failed: bool,
+    /// Person modes: reading and folding persons.
+    pub(super) person: Option<PersonWork<'p>>,
+    /// Person modes: rows of the current batch that are lone persons, not
+    /// households (they take no place among the rows a ranking counts).
+    pub(super) orphans: u64,
 }
 
 impl<'p> Worker<'p> {
@@ -175,6 +194,10 @@ impl<'p> Worker<'p> {
             all_errors: plan.all_errors,
             weight: None,
             weight_failed: false,
+            person: plan
+                .persons
+                .map(|(persons, setup)| PersonWork::new(policy, persons, setup)),
+            orphans: 0,
         }
     }
 
@@ -186,12 +209,18 @@ impl<'p> Worker<'p> {
         batch.rejects.clear();
         batch.summary.clear();
         batch.skipped = 0;
+        self.orphans = 0;
         // With a ranking: the index of this batch's first row among all rows,
         // and where its eligible rows start in the ranking.
         let base = self
             .ranking
             .map_or(0, |r| r.batch_base(batch.index).unwrap_or(u64::MAX / 2));
         let mut cursor = self.ranking.map_or(0, |r| r.cursor(base));
+        if batch.persons.active {
+            batch.skipped = batch.feed_skipped;
+            self.households(batch, base, &mut cursor);
+            return Ok(());
+        }
         // The rows are read from the chunk while the batch's other buffers fill.
         let data = std::mem::take(&mut batch.data);
         let result = self.rows(&data, batch, base, &mut cursor);
@@ -232,6 +261,58 @@ impl<'p> Worker<'p> {
         };
         self.record = record;
         result
+    }
+
+    /// Person modes: build each household's record from its persons and
+    /// decide it like a household file's row.
+    fn households(&mut self, batch: &mut Batch, base: u64, cursor: &mut usize) {
+        let Some(mut work) = self.person.take() else {
+            return;
+        };
+        let persons = std::mem::take(&mut batch.persons);
+        for entry in &persons.entries {
+            let count = entry.persons.1 - entry.persons.0;
+            if entry.orphan {
+                let mut row = Row::new(entry.line, None, (0, 0));
+                row.orphan = true;
+                row.persons = 1;
+                row.reject = batch.rejects.len();
+                batch.rejects.push(work.orphan(&persons, entry));
+                batch.rows.push(row);
+                self.orphans += 1;
+                continue;
+            }
+            let outcome = work.household(&persons, entry);
+            let record = std::mem::take(&mut work.record);
+            let rows = batch.rows.len();
+            match outcome {
+                Ok(()) => self.row(&record, entry.line, batch, base, cursor),
+                Err(reject) => self.rejected(&record, entry.line, reject, batch),
+            }
+            if batch.rows.len() > rows {
+                if let Some(row) = batch.rows.last_mut() {
+                    row.persons = count;
+                }
+            }
+            work.record = record;
+        }
+        batch.persons = persons;
+        self.person = Some(work);
+    }
+
+    /// A household rejected before its row is parsed (a problem of its persons).
+    fn rejected<R: Fields + ?Sized>(
+        &mut self,
+        record: &R,
+        line: u64,
+        reject: Box<Reject>,
+        batch: &mut Batch,
+    ) {
+        let id_start = batch.ids.len();
+        let fingerprint = self.parser.id_key(record, &mut batch.ids);
+        let mut row = Row::new(line, fingerprint, (id_start, batch.ids.len()));
+        self.keep_reject(record, line, reject, &mut row, batch);
+        batch.rows.push(row);
     }
 
     /// Parse, decide and write one record.
@@ -326,7 +407,7 @@ impl<'p> Worker<'p> {
         let s = &mut self.scratch;
         let rank = self
             .ranking
-            .and_then(|r| r.rank_of(cursor, base + batch.rows.len() as u64));
+            .and_then(|r| r.rank_of(cursor, base + batch.rows.len() as u64 - self.orphans));
         let funded = rank.is_some_and(|k| self.ranking.is_some_and(|r| r.is_funded(k)));
         row.eligible = rank.is_some();
         if let Some(spec) = self.summary {

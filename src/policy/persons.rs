@@ -8,8 +8,25 @@
 //! [`Persons::finish`] for the text of every supplied household cell, which
 //! it hands to the household row parser as if a household file held it: the
 //! decision is then exactly the household file's, field for field.
+//!
+//! Changes to the lead's stub (all additions, no signature changed):
+//! [`Persons::reducers`] (one [`Reducer`] per supplied input, in `supplied`
+//! order, with its kind and its text as written, for `explain`),
+//! [`ReducerKind`], and the meaning of an empty `number` cell (0: not
+//! numbered, see [`Persons::number`]).
+//!
+//! Exactness: a sum, minimum, maximum or `one` of a plain integer, number or
+//! money person input is computed on the persons' cell texts as exact
+//! decimals (`i128` scaled integers), never through `f64`, and written
+//! without exponent; anything computed goes through `f64` and is written in
+//! the shortest form that reads back to the same value.
+//! Folding a person allocates nothing once a [`Reduction`] has been used for
+//! a household (the matching persons of `one` are kept in a reused buffer).
+
+use std::cmp::Ordering;
 
 use super::Policy;
+use crate::expr::{Arena, Program, Root};
 
 /// The person inputs of a policy and its reducers.
 #[derive(Debug, Clone)]
@@ -21,11 +38,209 @@ pub struct Persons {
     pub schema: Box<Policy>,
     /// The input of `schema` that numbers persons within their household
     /// (`[persons] number = "person_no"`), if any: a repeat is a reject.
+    /// It is an integer input that may be optional (neither `required` nor
+    /// a default): an empty cell then reads 0, "not numbered", and is never
+    /// a repeat.
     pub number: Option<usize>,
     /// Household inputs (indices in the household policy's `inputs`) whose
     /// value the persons supply, in declared order; [`Persons::finish`]
     /// writes their cells in this order.
     pub supplied: Vec<usize>,
+    /// The reducer of each supplied input, in `supplied` order.
+    pub reducers: Vec<Reducer>,
+    /// For each person input, its default as an exact decimal (the value of
+    /// an empty cell), when it is a number.
+    pub(crate) cell_defaults: Vec<Option<Dec>>,
+    /// Every reducer's programs, built knowing which person inputs hold
+    /// whole numbers (as the engine builds a household's).
+    pub(crate) arena: Arena,
+    /// The person inputs some [`Table`] reads, with their domains: the
+    /// smallest value and the number of values.
+    pub(crate) domains: Vec<(usize, f64, u32)>,
+}
+
+/// Which reducer a `from_persons` expression calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReducerKind {
+    /// `count()` / `count(COND)`: the number of (matching) persons.
+    Count,
+    /// `sum(EXPR [where COND])`.
+    Sum,
+    /// `min(EXPR [where COND])`: the household input's default when no person matches.
+    Min,
+    /// `max(EXPR [where COND])`: as `min`.
+    Max,
+    /// `any(COND)`: false for no person.
+    Any,
+    /// `all(COND)`: true for no person.
+    All,
+    /// `one(EXPR where COND)`: the value of the one matching person.
+    One,
+}
+
+impl ReducerKind {
+    /// Every reducer, in the order the documentation lists them.
+    pub const ALL: [ReducerKind; 7] = [
+        ReducerKind::Count,
+        ReducerKind::Sum,
+        ReducerKind::Min,
+        ReducerKind::Max,
+        ReducerKind::Any,
+        ReducerKind::All,
+        ReducerKind::One,
+    ];
+
+    /// The name written in policy files.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            ReducerKind::Count => "count",
+            ReducerKind::Sum => "sum",
+            ReducerKind::Min => "min",
+            ReducerKind::Max => "max",
+            ReducerKind::Any => "any",
+            ReducerKind::All => "all",
+            ReducerKind::One => "one",
+        }
+    }
+
+    /// The reducer called `name`, if any.
+    pub fn from_keyword(name: &str) -> Option<ReducerKind> {
+        ReducerKind::ALL.into_iter().find(|k| k.keyword() == name)
+    }
+}
+
+/// How a reduced value is written as a household cell.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Output {
+    /// Digits, no decimal point.
+    Integer,
+    /// An exact decimal (money, number), no exponent.
+    Decimal,
+    /// `true` / `false`.
+    Bool,
+    /// The name of the person enum's value (checked at load to exist in the
+    /// household input's enum), by the value's index.
+    Enum(Vec<String>),
+}
+
+/// One household input computed from the persons.
+#[derive(Debug, Clone)]
+pub struct Reducer {
+    /// The household input (index in the household policy's `inputs`).
+    pub input: usize,
+    pub kind: ReducerKind,
+    /// The whole `from_persons` text, spaces collapsed (`count(age <= 6)`).
+    pub source: String,
+    /// The condition as written, spaces collapsed, if any: the `where`
+    /// part, or the argument of `count`, `any` and `all`.
+    pub condition: Option<String>,
+    /// The household input's name, for messages.
+    pub(crate) name: String,
+    /// EXPR (`sum`, `min`, `max`, `one`) or COND (`any`, `all`).
+    pub(crate) value: Option<Program>,
+    /// COND of `count(COND)` and of `where COND`.
+    pub(crate) when: Option<Program>,
+    /// `value` and `when` in [`Persons::arena`].
+    pub(crate) value_root: Option<Root>,
+    pub(crate) when_root: Option<Root>,
+    /// `value` and `when` tabulated, when they read only small whole inputs.
+    pub(crate) value_table: Option<Table>,
+    pub(crate) when_table: Option<Table>,
+    /// EXPR is this plain person input, read exactly from its cell text.
+    pub(crate) plain: Option<usize>,
+    pub(crate) output: Output,
+    /// The cell text when `min`/`max` matches no person: the household
+    /// input's default (`None`: the input is required, so it is a problem).
+    pub(crate) if_none: Option<Vec<u8>>,
+}
+
+/// At most this many matching persons are listed in a `SeveralMatch` problem.
+const MATCHES_KEPT: usize = 20;
+
+/// A program that reads only inputs of a few whole values (a bounded
+/// integer such as an age, a boolean, an enum), evaluated at load for every
+/// combination of them: a person's value is then one lookup.
+#[derive(Debug, Clone)]
+pub(crate) struct Table {
+    /// Per slot read: the slot and its stride in `values`.
+    dims: Vec<(usize, usize)>,
+    values: Vec<f64>,
+}
+
+/// The most entries a [`Table`] may have.
+pub(crate) const TABLE_ENTRIES: usize = 4096;
+
+/// Not in its input's domain (see [`Persons::domains`]).
+const OUTSIDE: u32 = u32::MAX;
+
+impl Table {
+    /// Tabulate `program` when every slot it reads has a domain in
+    /// `domains` (smallest value, number of values) and the combinations
+    /// are at most [`TABLE_ENTRIES`]; `width` is the row's slot count.
+    pub(crate) fn build(
+        program: &Program,
+        domains: &[Option<(f64, u32)>],
+        width: usize,
+    ) -> Option<Table> {
+        let mut dims = Vec::new();
+        let mut ranges = Vec::new();
+        let mut entries = 1usize;
+        for &slot in program.slots_used() {
+            let (lo, n) = domains.get(slot).copied().flatten()?;
+            dims.push((slot, entries));
+            ranges.push((lo, n as usize));
+            entries = entries
+                .checked_mul(n as usize)
+                .filter(|&e| e <= TABLE_ENTRIES)?;
+        }
+        let mut row = vec![0.0; width];
+        let values = (0..entries)
+            .map(|index| {
+                for (&(slot, stride), &(lo, n)) in dims.iter().zip(&ranges) {
+                    row[slot] = lo + ((index / stride) % n) as f64;
+                }
+                program.eval(&row)
+            })
+            .collect();
+        Some(Table { dims, values })
+    }
+
+    /// The slots it reads.
+    pub(crate) fn slots(&self) -> impl Iterator<Item = usize> + '_ {
+        self.dims.iter().map(|&(slot, _)| slot)
+    }
+
+    /// The value for a person whose inputs' positions in their domains are
+    /// `at` (see [`Persons::add`]), or `None` when one is outside.
+    #[inline]
+    fn get(&self, at: &[u32]) -> Option<f64> {
+        let mut index = 0;
+        for &(slot, stride) in &self.dims {
+            let k = *at.get(slot)?;
+            if k == OUTSIDE {
+                return None;
+            }
+            index += k as usize * stride;
+        }
+        self.values.get(index).copied()
+    }
+}
+
+/// One reducer's running state for one household.
+#[derive(Debug, Clone, Default)]
+struct Acc {
+    /// Matching persons.
+    count: u64,
+    /// Exact sum / minimum / maximum / value (plain inputs).
+    exact: Dec,
+    /// The same, computed in `f64`.
+    float: f64,
+    /// `any` / `all`.
+    flag: bool,
+    /// An exact value did not fit, or a cell did not read as a decimal.
+    overflow: bool,
+    /// `one`: the first matching persons (0-based).
+    matches: Vec<u32>,
 }
 
 /// One household's running reduction; reused from household to household.
@@ -33,6 +248,11 @@ pub struct Persons {
 pub struct Reduction {
     /// Persons folded in so far.
     pub persons: u32,
+    accs: Vec<Acc>,
+    /// The current person's condition and value of each reducer.
+    values: Vec<f64>,
+    /// The current person's inputs' positions in their domains.
+    at: Vec<u32>,
 }
 
 /// Why a household's persons give no value for a supplied input.
@@ -42,7 +262,7 @@ pub struct ReduceProblem {
     pub input: usize,
     pub kind: ReduceProblemKind,
     /// The persons concerned (0-based, in the order they were added): the
-    /// matching ones for `SeveralMatch`.
+    /// matching ones for `SeveralMatch` (at most 20).
     pub persons: Vec<u32>,
     /// A complete sentence for the reject's reason, naming the input and the
     /// condition as written in the policy.
@@ -51,7 +271,8 @@ pub struct ReduceProblem {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReduceProblemKind {
-    /// `one(...)`: no person matches the condition.
+    /// `one(...)`: no person matches the condition (also `min`/`max` of a
+    /// required input when no person matches).
     NoMatch,
     /// `one(...)`: more than one person matches the condition.
     SeveralMatch,
@@ -62,29 +283,383 @@ pub enum ReduceProblemKind {
 impl Persons {
     /// A fresh reduction for this policy.
     pub fn start(&self) -> Reduction {
-        Reduction::default()
+        let mut r = Reduction {
+            persons: 0,
+            accs: vec![Acc::default(); self.reducers.len()],
+            values: vec![0.0; 2 * self.reducers.len()],
+            at: vec![OUTSIDE; self.schema.slot_count],
+        };
+        self.reset(&mut r);
+        r
     }
 
     /// Empty `r` for the next household, keeping its buffers.
     pub fn reset(&self, r: &mut Reduction) {
         r.persons = 0;
+        r.accs.resize_with(self.reducers.len(), Acc::default);
+        for (acc, red) in r.accs.iter_mut().zip(&self.reducers) {
+            acc.count = 0;
+            acc.exact = Dec::ZERO;
+            acc.float = 0.0;
+            acc.flag = red.kind == ReducerKind::All;
+            acc.overflow = false;
+            acc.matches.clear();
+        }
     }
 
     /// Fold in one person: `slots` as [`crate::input::RowParser::parse`]
     /// filled them for `schema`, `cell(i)` the trimmed raw text of person
-    /// input `i` (for exact money sums and for copying a value verbatim).
+    /// input `i` (for exact money sums and for copying a value verbatim);
+    /// an empty cell stands for the input's default.
     pub fn add<'r>(&self, r: &mut Reduction, slots: &[f64], cell: &dyn Fn(usize) -> &'r [u8]) {
-        let _ = (slots, cell);
-        r.persons += 1;
+        if r.accs.len() != self.reducers.len() {
+            self.reset(r);
+        }
+        let person = r.persons;
+        r.persons = r.persons.saturating_add(1);
+        // Every condition and value first, through the arena; if one came
+        // within rounding error of a threshold, all again, exactly.
+        r.values.resize(2 * self.reducers.len(), 0.0);
+        r.at.resize(slots.len(), OUTSIDE);
+        for &(slot, lo, n) in &self.domains {
+            let (Some(&v), Some(at)) = (slots.get(slot), r.at.get_mut(slot)) else {
+                continue;
+            };
+            let k = v - lo;
+            *at = if k >= 0.0 && k < f64::from(n) && f64::from(k as u32) == k {
+                k as u32
+            } else {
+                OUTSIDE
+            };
+        }
+        let eval = |table: &Option<Table>, root: Option<Root>, none: f64| match (table, root) {
+            (Some(t), Some(root)) => t.get(&r.at).unwrap_or_else(|| self.arena.eval(root, slots)),
+            (None, Some(root)) => self.arena.eval(root, slots),
+            (_, None) => none,
+        };
+        for (red, v) in self.reducers.iter().zip(r.values.chunks_exact_mut(2)) {
+            v[0] = eval(&red.when_table, red.when_root, 1.0);
+            v[1] = eval(&red.value_table, red.value_root, f64::NAN);
+        }
+        if crate::expr::exact::take_close() {
+            for (red, v) in self.reducers.iter().zip(r.values.chunks_exact_mut(2)) {
+                v[0] = red.when.as_ref().map_or(1.0, |p| p.eval(slots));
+                v[1] = red.value.as_ref().map_or(f64::NAN, |p| p.eval(slots));
+            }
+        }
+        for ((acc, red), v) in r
+            .accs
+            .iter_mut()
+            .zip(&self.reducers)
+            .zip(r.values.chunks_exact(2))
+        {
+            let matched = v[0] != 0.0;
+            match red.kind {
+                ReducerKind::Count => acc.count += u64::from(matched),
+                ReducerKind::Any => acc.flag |= v[1] != 0.0,
+                ReducerKind::All => acc.flag &= v[1] != 0.0,
+                ReducerKind::Sum | ReducerKind::Min | ReducerKind::Max | ReducerKind::One => {
+                    if !matched {
+                        continue;
+                    }
+                    acc.count += 1;
+                    if red.kind == ReducerKind::One && acc.matches.len() < MATCHES_KEPT {
+                        acc.matches.push(person);
+                    }
+                    match red.plain {
+                        Some(i) => self.fold_exact(red.kind, acc, i, cell(i)),
+                        None => fold_float(red.kind, acc, v[1]),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Fold the exact value of plain person input `i` whose cell is `text`.
+    fn fold_exact(&self, kind: ReducerKind, acc: &mut Acc, i: usize, text: &[u8]) {
+        let value = if text.is_empty() {
+            self.cell_defaults.get(i).copied().flatten()
+        } else {
+            Dec::parse(text)
+        };
+        let Some(d) = value else {
+            acc.overflow = true;
+            return;
+        };
+        let first = acc.count == 1;
+        match kind {
+            ReducerKind::Sum => match acc.exact.checked_add(d) {
+                Some(s) => acc.exact = s,
+                None => acc.overflow = true,
+            },
+            ReducerKind::Min | ReducerKind::Max => {
+                let replace = first
+                    || match d.checked_cmp(acc.exact) {
+                        Some(Ordering::Less) => kind == ReducerKind::Min,
+                        Some(Ordering::Greater) => kind == ReducerKind::Max,
+                        Some(Ordering::Equal) => false,
+                        None => {
+                            acc.overflow = true;
+                            false
+                        }
+                    };
+                if replace {
+                    acc.exact = d;
+                }
+            }
+            ReducerKind::One if first => acc.exact = d,
+            _ => {}
+        }
     }
 
     /// Write the cell text of every supplied input, in `supplied` order,
     /// into `out` (cleared first; `out.len() == supplied.len()`), exactly as
     /// a household file would hold the value (integers without a decimal
     /// point, money as an exact decimal, booleans `true`/`false`, enum
-    /// values by name).
+    /// values by name). The first problem, in `supplied` order, is returned.
     pub fn finish(&self, r: &Reduction, out: &mut [Vec<u8>]) -> Result<(), ReduceProblem> {
-        let _ = (r, out);
+        for ((red, acc), cell) in self.reducers.iter().zip(&r.accs).zip(out.iter_mut()) {
+            cell.clear();
+            let problem = |kind: ReduceProblemKind, persons: Vec<u32>, message: String| {
+                Err(ReduceProblem {
+                    input: red.input,
+                    kind,
+                    persons,
+                    message,
+                })
+            };
+            let cond = red.condition.as_deref().unwrap_or("");
+            match red.kind {
+                ReducerKind::Count => crate::numfmt::write_u64(acc.count, cell),
+                ReducerKind::Any | ReducerKind::All => write_bool(acc.flag, cell),
+                ReducerKind::One if acc.count == 0 => {
+                    return problem(
+                        ReduceProblemKind::NoMatch,
+                        Vec::new(),
+                        format!("{}: no person matches `{cond}`", red.name),
+                    );
+                }
+                ReducerKind::One if acc.count > 1 => {
+                    return problem(
+                        ReduceProblemKind::SeveralMatch,
+                        acc.matches.clone(),
+                        format!(
+                            "{}: {} persons match `{cond}`, where exactly one must",
+                            red.name, acc.count
+                        ),
+                    );
+                }
+                ReducerKind::Min | ReducerKind::Max if acc.count == 0 => match &red.if_none {
+                    Some(text) => cell.extend_from_slice(text),
+                    None => {
+                        let message = match &red.condition {
+                            Some(c) => format!("{}: no person matches `{c}`", red.name),
+                            None => format!("{}: the household has no person", red.name),
+                        };
+                        return problem(ReduceProblemKind::NoMatch, Vec::new(), message);
+                    }
+                },
+                _ => {
+                    let written = if red.plain.is_some() {
+                        !acc.overflow && acc.exact.write(cell)
+                    } else {
+                        write_value(&red.output, acc.float, cell)
+                    };
+                    if !written {
+                        cell.clear();
+                        return problem(
+                            ReduceProblemKind::Undefined,
+                            Vec::new(),
+                            format!(
+                                "{}: `{}` gives no finite value for this household (too large)",
+                                red.name, red.source
+                            ),
+                        );
+                    }
+                }
+            }
+        }
         Ok(())
+    }
+}
+
+/// Fold a computed value into `sum`, `min`, `max` or `one`.
+fn fold_float(kind: ReducerKind, acc: &mut Acc, v: f64) {
+    let first = acc.count == 1;
+    match kind {
+        ReducerKind::Sum => acc.float += v,
+        ReducerKind::Min if first || v < acc.float || v.is_nan() => acc.float = v,
+        ReducerKind::Max if first || v > acc.float || v.is_nan() => acc.float = v,
+        ReducerKind::One if first => acc.float = v,
+        _ => {}
+    }
+}
+
+fn write_bool(b: bool, out: &mut Vec<u8>) {
+    out.extend_from_slice(if b { b"true" } else { b"false" });
+}
+
+/// Write a computed value; false when it is not finite (or not a value of its enum).
+fn write_value(output: &Output, v: f64, out: &mut Vec<u8>) -> bool {
+    if !v.is_finite() {
+        return false;
+    }
+    match output {
+        Output::Bool => write_bool(v != 0.0, out),
+        Output::Enum(names) => match names.get(v as usize) {
+            Some(name) if v >= 0.0 => out.extend_from_slice(name.as_bytes()),
+            _ => return false,
+        },
+        Output::Integer | Output::Decimal => crate::numfmt::write_shortest(v, out),
+    }
+    true
+}
+
+/// An exact decimal: `mantissa × 10^-scale`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Dec {
+    mantissa: i128,
+    scale: u32,
+}
+
+/// 10^k for k ≤ 38 (the largest power of ten in an `i128`).
+fn pow10(k: u32) -> Option<i128> {
+    10i128.checked_pow(k)
+}
+
+impl Dec {
+    pub(crate) const ZERO: Dec = Dec {
+        mantissa: 0,
+        scale: 0,
+    };
+
+    /// Read `-?digits(.digits)?` (the cell grammar of integer, number and
+    /// money inputs); `None` for anything else or beyond 38 digits.
+    pub(crate) fn parse(text: &[u8]) -> Option<Dec> {
+        let (neg, digits) = match text.split_first() {
+            Some((b'-', rest)) => (true, rest),
+            _ => (false, text),
+        };
+        let mut mantissa: i128 = 0;
+        let mut scale = 0u32;
+        let mut point = false;
+        let mut any = false;
+        for &b in digits {
+            match b {
+                b'0'..=b'9' => {
+                    mantissa = mantissa
+                        .checked_mul(10)?
+                        .checked_add(i128::from(b - b'0'))?;
+                    any = true;
+                    if point {
+                        scale += 1;
+                    }
+                }
+                b'.' if !point && any => point = true,
+                _ => return None,
+            }
+        }
+        if !any || (point && scale == 0) {
+            return None;
+        }
+        Some(Dec {
+            mantissa: if neg { -mantissa } else { mantissa },
+            scale,
+        })
+    }
+
+    /// The exact value of a finite `f64` as it prints (`Display`: shortest
+    /// round-trip digits, no exponent), for defaults written in the policy.
+    pub(crate) fn from_f64(x: f64) -> Option<Dec> {
+        if !x.is_finite() {
+            return None;
+        }
+        Dec::parse(format!("{x}").as_bytes())
+    }
+
+    /// `self` at a larger `scale`.
+    fn rescaled(self, scale: u32) -> Option<Dec> {
+        let factor = pow10(scale.checked_sub(self.scale)?)?;
+        Some(Dec {
+            mantissa: self.mantissa.checked_mul(factor)?,
+            scale,
+        })
+    }
+
+    /// Both at the larger of their scales.
+    fn aligned(self, other: Dec) -> Option<(i128, i128, u32)> {
+        if self.scale == other.scale {
+            return Some((self.mantissa, other.mantissa, self.scale));
+        }
+        let scale = self.scale.max(other.scale);
+        Some((
+            self.rescaled(scale)?.mantissa,
+            other.rescaled(scale)?.mantissa,
+            scale,
+        ))
+    }
+
+    pub(crate) fn checked_add(self, other: Dec) -> Option<Dec> {
+        let (a, b, scale) = self.aligned(other)?;
+        Some(Dec {
+            mantissa: a.checked_add(b)?,
+            scale,
+        })
+    }
+
+    pub(crate) fn checked_cmp(self, other: Dec) -> Option<Ordering> {
+        let (a, b, _) = self.aligned(other)?;
+        Some(a.cmp(&b))
+    }
+
+    /// Write as a household cell: `-`, digits, and `.` with `scale` digits
+    /// when `scale > 0` (`1500000.75`, `0.05`, `-3`). Always succeeds.
+    pub(crate) fn write(self, out: &mut Vec<u8>) -> bool {
+        if self.mantissa < 0 {
+            out.push(b'-');
+        }
+        // The digits, on the stack: a u128 has at most 39.
+        let mut buf = [0u8; 40];
+        let mut at = buf.len();
+        let n = self.mantissa.unsigned_abs();
+        match u64::try_from(n) {
+            // The usual case, without 128-bit divisions.
+            Ok(mut n) => loop {
+                at -= 1;
+                buf[at] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            },
+            Err(_) => {
+                let mut n = n;
+                loop {
+                    at -= 1;
+                    buf[at] = b'0' + (n % 10) as u8;
+                    n /= 10;
+                    if n == 0 {
+                        break;
+                    }
+                }
+            }
+        }
+        let digits = &buf[at..];
+        let scale = self.scale as usize;
+        if scale == 0 {
+            out.extend_from_slice(digits);
+            return true;
+        }
+        if digits.len() <= scale {
+            out.extend_from_slice(b"0.");
+            out.extend(std::iter::repeat_n(b'0', scale - digits.len()));
+            out.extend_from_slice(digits);
+        } else {
+            let (int, frac) = digits.split_at(digits.len() - scale);
+            out.extend_from_slice(int);
+            out.push(b'.');
+            out.extend_from_slice(frac);
+        }
+        true
     }
 }

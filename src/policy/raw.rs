@@ -16,6 +16,11 @@ pub struct RawPolicy {
     pub policy: RawMeta,
     #[serde(default)]
     pub inputs: Vec<RawInput>,
+    /// `[persons]`: how person rows are numbered (issue 18).
+    pub persons: Option<RawPersons>,
+    /// `[[person_inputs]]`: the columns of a person file (issue 18).
+    #[serde(default)]
+    pub person_inputs: Vec<RawInput>,
     #[serde(default)]
     pub parameters: Vec<RawParameter>,
     #[serde(default)]
@@ -75,6 +80,16 @@ pub struct RawInput {
     pub required: bool,
     #[serde(default)]
     pub meaning: String,
+    /// A household input only: the reducer that computes it from the
+    /// household's persons (`count(age <= 6)`).
+    pub from_persons: Option<SpannedStr>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPersons {
+    /// The person input numbering persons within their household.
+    pub number: Option<SpannedStr>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -44,7 +44,10 @@ impl Checker<'_> {
                 // A name that exists but is not visible here gets a clearer message.
                 if let Some(what) = self.stage_hint(&e.message) {
                     let mut e = e;
-                    e.help = Some(what);
+                    e.help = match (self.in_persons, e.help.take()) {
+                        (true, Some(near)) => Some(format!("{near} {what}")),
+                        _ => Some(what),
+                    };
                     self.expr_error(s, offset, e);
                 } else {
                     self.expr_error(s, offset, e);

@@ -15,7 +15,13 @@ impl Checker<'_> {
     }
 
     /// One input in `slot`, visible to expressions unless it is text.
-    fn input(&mut self, r: &raw::RawInput, slot: usize) -> Input {
+    pub(super) fn input(&mut self, r: &raw::RawInput, slot: usize) -> Input {
+        self.input_with(r, slot, false)
+    }
+
+    /// One input; `optional` allows neither a default nor `required` (the
+    /// person number: an empty cell reads 0, "not numbered").
+    pub(super) fn input_with(&mut self, r: &raw::RawInput, slot: usize, optional: bool) -> Input {
         let ty = self.input_type(r);
         if !matches!(ty, InputType::Enum(_)) && !r.values.is_empty() {
             self.error(r.values[0].span(), "`values` is only for enum inputs", None);
@@ -34,7 +40,9 @@ impl Checker<'_> {
             }
         }
         let (default, default_text) = self.input_default(r, ty, min, max);
-        self.required_or_default(r, ty);
+        if !(optional && r.default.is_none() && !r.required) {
+            self.required_or_default(r, ty);
+        }
         if !ty.is_text() {
             let t = match ty {
                 InputType::Bool => Type::Bool,

@@ -29,6 +29,7 @@ mod inputs;
 mod names;
 mod order;
 mod params;
+mod persons;
 mod programs;
 #[cfg(test)]
 mod tests;
@@ -68,6 +69,8 @@ struct Checker<'s> {
     strict: bool,
     /// Problems that do not stop the load, handed to the caller with the policy.
     warnings: Vec<Diagnostic>,
+    /// Checking an expression inside a `from_persons` reducer (person scope).
+    in_persons: bool,
 }
 
 /// A count of the elementary steps of a load (a scope handed to an
@@ -132,6 +135,7 @@ pub(super) fn load(
         lines: LineIndex::default(),
         strict,
         warnings: Vec::new(),
+        in_persons: false,
     };
     let policy = c.policy(raw, &as_of);
     if c.diags.is_empty() {
@@ -172,6 +176,7 @@ impl Checker<'_> {
         let meta = self.meta(&raw.policy);
         let inputs = self.inputs(&raw.inputs);
         let parameters = self.parameters(&raw.parameters, as_of);
+        let person_parts = self.persons(&raw, &inputs);
         let checks = self.checks(&raw.checks);
         let n_inputs = inputs.len();
         let (derived, deprivation, order, next_slot) =
@@ -201,7 +206,7 @@ impl Checker<'_> {
         if !self.diags.is_empty() {
             return None;
         }
-        Some(Policy {
+        let mut policy = Policy {
             meta: meta?,
             file: self.file.to_string(),
             source: self.source.to_string(),
@@ -226,9 +231,10 @@ impl Checker<'_> {
                 .into_iter()
                 .map(bounded)
                 .collect(),
-            // Issue 18: built from `[[person_inputs]]` and `from_persons`.
             persons: None,
-        })
+        };
+        policy.persons = person_parts.map(|parts| self.finish_persons(parts, &policy));
+        Some(policy)
     }
 
     /// The rules and the parameter values in force: the hash changes when a
@@ -264,6 +270,7 @@ impl Checker<'_> {
         for p in &raw.programs {
             add(&p.id, "a program");
         }
+        self.collect_person_names(raw);
         if raw.deprivation.is_some() {
             self.all_names
                 .insert("deprivation_score".into(), "the deprivation score");

@@ -93,6 +93,16 @@ impl Checker<'_> {
     pub(super) fn stage_hint(&self, message: &str) -> Option<String> {
         let name = message.strip_prefix("unknown name `")?.strip_suffix('`')?;
         let what = self.all_names.get(name)?;
+        if self.in_persons {
+            return Some(format!(
+                "`{name}` is {what} of the household: expressions inside a reducer see only the person inputs and parameters"
+            ));
+        }
+        if *what == "a person input" {
+            return Some(format!(
+                "`{name}` is a person input: household expressions see persons only through a reducer in an input's `from_persons`, e.g. from_persons = 'count(age >= 60)'"
+            ));
+        }
         Some(format!(
             "`{name}` is {what}, which is not available at this point of the policy (order: inputs and parameters, checks, derived values and indicators, programs in declared order, then cap, reasons, tracks and priority; text inputs cannot be used in expressions)"
         ))

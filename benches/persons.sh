@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Person mode (issue 18) against the equivalent household file, in one run.
+#
+#   bash benches/persons.sh                 # 1,000,000 households, ~4 M persons
+#   ROWS=200000 RUNS=1 bash benches/persons.sh
+#
+# benches/synth.rs writes the household file (seed 1, no bad rows);
+# benches/synth_persons.rs expands it into a household file + person file
+# (grouped), the same persons with 10% of households split (the last person
+# of every tenth household moved to the end), and a rectangular file. Each
+# `layak assess` (all cores, output to /dev/null) runs RUNS times round-robin;
+# the best wall time counts. Prints seconds, the ratio to the household file
+# and peak memory (maximum resident set size, /usr/bin/time -v). Targets:
+# grouped <= 1.5x, scattered <= 3x, peak <= 200 MB.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROWS=${ROWS:-1000000}
+RUNS=${RUNS:-3}
+WORK=${WORK:-$(mktemp -d)}
+trap '[ -z "${KEEP:-}" ] && rm -rf "$WORK"' EXIT
+
+if [ ! -x /usr/bin/time ]; then
+  echo "needs /usr/bin/time (Debian package: time)" >&2
+  exit 1
+fi
+
+cargo build --release --quiet --bin layak --example synth --example synth_persons
+BIN=target/release
+H="$WORK/households-$ROWS.csv"
+P="$WORK/p-$ROWS"
+[ -f "$H" ] || "$BIN/examples/synth" --rows "$ROWS" --seed 1 -o "$H"
+[ -f "$P-persons.csv" ] || "$BIN/examples/synth_persons" "$H" "$P"
+
+names=(households grouped scattered rectangular)
+declare -A cmd best peak
+cmd[households]="assess $H -o /dev/null -q"
+cmd[grouped]="assess $P-households.csv --persons $P-persons.csv -o /dev/null -q"
+cmd[scattered]="assess $P-households.csv --persons $P-persons-scattered.csv -o /dev/null -q"
+cmd[rectangular]="assess $P-rectangular.csv --rectangular -o /dev/null -q"
+
+for _ in $(seq "$RUNS"); do
+  for n in "${names[@]}"; do
+    # shellcheck disable=SC2086
+    /usr/bin/time -v "$BIN/layak" ${cmd[$n]} 2> "$WORK/time.txt"
+    secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$WORK/time.txt")
+    kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.txt")
+    if [ -z "${best[$n]:-}" ] || awk "BEGIN {exit !($secs < ${best[$n]})}"; then best[$n]=$secs; fi
+    if [ -z "${peak[$n]:-}" ] || [ "$kb" -gt "${peak[$n]}" ]; then peak[$n]=$kb; fi
+  done
+done
+
+persons=$(($(wc -l < "$P-persons.csv") - 1))
+echo "$ROWS households, $persons persons, $(nproc) cores, best of $RUNS"
+echo
+echo "| input | seconds | ratio to households | peak MB |"
+echo "|---|---:|---:|---:|"
+for n in "${names[@]}"; do
+  awk -v n="$n" -v s="${best[$n]}" -v b="${best[households]}" -v kb="${peak[$n]}" \
+    'BEGIN {printf "| %s | %.2f | %.2fx | %.0f |\n", n, s, s / b, kb / 1024}'
+done

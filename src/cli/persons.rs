@@ -1,0 +1,208 @@
+//! Person files on the command line (issue 18): `--persons FILE` and
+//! `--rectangular`, for `assess`, `validate` and `explain`.
+
+use std::io::{self, Write};
+
+use anyhow::Context;
+
+use super::UsageError;
+use super::common::{hint_if_waiting_on_a_terminal, layout_for, warn_defaulted};
+use super::{InputArgs, grouped};
+use crate::input::{self, InputError, ReadOptions, RejectCode, Source};
+use crate::pipeline::Totals;
+use crate::pipeline::persons::PersonSetup;
+use crate::policy::Policy;
+use crate::policy::persons::Persons;
+use crate::report::atomic::TempFile;
+
+/// Which person layout the command line asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum PersonFiles {
+    /// FILE is the household file; the persons are in this one.
+    TwoFiles { persons: String },
+    /// FILE is a rectangular person file.
+    Rectangular,
+}
+
+impl PersonFiles {
+    pub(super) fn from_args(path: &str, args: &InputArgs) -> Result<Option<Self>, UsageError> {
+        match (&args.persons, args.rectangular) {
+            (Some(p), _) => {
+                if p == path && p == "-" {
+                    return Err(UsageError(
+                        "--persons -: standard input cannot be both the household file and the person file".into(),
+                    ));
+                }
+                if p == path {
+                    return Err(UsageError(format!(
+                        "--persons {p}: the person file is the household file; for one file with a row per person use --rectangular"
+                    )));
+                }
+                Ok(Some(PersonFiles::TwoFiles { persons: p.clone() }))
+            }
+            (None, true) => Ok(Some(PersonFiles::Rectangular)),
+            (None, false) => Ok(None),
+        }
+    }
+}
+
+/// The person files, open and mapped to the policy.
+pub(super) struct OpenedPersons {
+    pub(super) setup: PersonSetup,
+    /// Sizes of the files, for the summary.
+    pub(super) bytes: u64,
+    /// A copy of standard input (read more than once), removed when dropped.
+    _stdin: Option<TempFile>,
+}
+
+/// The policy's person side, or a usage error saying it has none.
+pub(super) fn persons_of(policy: &Policy) -> anyhow::Result<&Persons> {
+    policy.persons.as_ref().ok_or_else(|| {
+        anyhow::Error::from(UsageError(
+            "--persons/--rectangular: the policy declares no person inputs ([[person_inputs]] with `from_persons` reducers); see data/policies/default.toml"
+                .into(),
+        ))
+    })
+}
+
+/// Open the files of a person layout, copying standard input aside first
+/// (the files are read more than once), and map them to the policy.
+pub(super) fn open(
+    policy: &Policy,
+    (path, read): (&str, &ReadOptions),
+    files: &PersonFiles,
+    warn: bool,
+) -> anyhow::Result<OpenedPersons> {
+    let persons = persons_of(policy)?;
+    let (household_path, person_path) = match files {
+        PersonFiles::TwoFiles { persons } => (Some(path), persons.as_str()),
+        PersonFiles::Rectangular => (None, path),
+    };
+    let mut stdin = None;
+    let mut real = |path: &str| -> anyhow::Result<(String, String)> {
+        if path != "-" {
+            return Ok((path.to_string(), path.to_string()));
+        }
+        hint_if_waiting_on_a_terminal(path);
+        let copy = copy_stdin().context("cannot copy standard input to a temporary file")?;
+        let real = copy.path().display().to_string();
+        stdin = Some(copy);
+        Ok((real, "<stdin>".to_string()))
+    };
+    let household = household_path.map(&mut real).transpose()?;
+    let person = real(person_path)?;
+    let open = |(path, name): &(String, String)| -> Result<Source, InputError> {
+        let mut s = input::open(path, read)?;
+        s.name = name.clone();
+        Ok(s)
+    };
+    let household_source = household.as_ref().map(open).transpose()?;
+    let person_source = open(&person)?;
+    let setup = PersonSetup::new(
+        policy,
+        persons,
+        household_source
+            .as_ref()
+            .zip(household.as_ref())
+            .map(|(s, (p, _))| (s, p.as_str())),
+        (&person_source, &person.0),
+        read,
+    );
+    let mut setup = match setup {
+        Ok(s) => s,
+        // A --rename or a missing column: reported as for a household file.
+        Err(InputError::Rename { .. }) | Err(InputError::MissingColumn { .. }) => {
+            let source = household_source.as_ref().unwrap_or(&person_source);
+            layout_for(policy, source, read)?;
+            layout_for(&persons.schema, &person_source, read)?;
+            anyhow::bail!("cannot read the person files")
+        }
+        Err(e) => return Err(e.into()),
+    };
+    setup.household_name = household_source
+        .as_ref()
+        .map_or(person_source.name.clone(), |s| s.name.clone());
+    setup.person_name = person_source.name.clone();
+    if warn {
+        let base = household_source.as_ref().unwrap_or(&person_source);
+        if !setup.overridden.is_empty() {
+            writeln!(
+                io::stderr().lock(),
+                "warning: {}: {} computed from the persons; the file's {} ignored",
+                base.name,
+                backticked(&setup.overridden),
+                if setup.overridden.len() == 1 {
+                    "column is"
+                } else {
+                    "columns are"
+                }
+            )
+            .ok();
+        }
+        warn_defaulted(policy, base, &setup.household_layout);
+        warn_defaulted(&persons.schema, &person_source, &setup.person_layout);
+    }
+    let size = |p: &str| std::fs::metadata(p).map_or(0, |m| m.len());
+    let bytes = household.as_ref().map_or(0, |(p, _)| size(p)) + size(&person.0);
+    Ok(OpenedPersons {
+        setup,
+        bytes,
+        _stdin: stdin,
+    })
+}
+
+fn backticked(names: &[String]) -> String {
+    let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    let list = input::list_names(&names);
+    if names.len() == 1 {
+        format!("{list} is")
+    } else {
+        format!("{list} are")
+    }
+}
+
+/// Copy standard input to a private temporary file (removed when dropped
+/// and on SIGINT/SIGTERM).
+fn copy_stdin() -> io::Result<TempFile> {
+    let pid = std::process::id();
+    let (temp, mut file) = TempFile::create_in(&std::env::temp_dir(), |attempt| {
+        format!("layak-stdin-{pid}-{attempt}.csv")
+    })?;
+    io::copy(&mut io::stdin().lock(), &mut file)?;
+    file.sync_all()?;
+    Ok(temp)
+}
+
+/// The closing line of a person run: `P persons read = U used + R rejected;
+/// H households = D decided + X rejected`, the rejects by reason, blank rows.
+pub(super) fn closing_line(totals: &Totals) -> String {
+    let p = &totals.persons;
+    let mut line = format!(
+        "{} persons read = {} used + {} rejected; {} households = {} decided + {} rejected",
+        grouped(p.read),
+        grouped(p.used),
+        grouped(p.rejected),
+        grouped(totals.read),
+        grouped(totals.decided),
+        grouped(totals.rejected)
+    );
+    let mut sep = ": ";
+    for (code, n) in RejectCode::ALL.iter().zip(totals.rejects_by_code) {
+        let n = if *code == RejectCode::PersonWithoutHousehold {
+            n + p.without_household
+        } else {
+            n
+        };
+        if n > 0 {
+            line.push_str(&format!("{sep}{code} {}", grouped(n)));
+            sep = ", ";
+        }
+    }
+    if totals.skipped > 0 {
+        line.push_str(&format!(
+            "; {} skipped",
+            super::counted(totals.skipped, "blank row", "blank rows")
+        ));
+    }
+    line
+}

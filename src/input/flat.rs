@@ -1,0 +1,366 @@
+//! Records copied out of their chunk, and a reader that hands out a file's
+//! records one at a time (issue 18: the person pipeline).
+//!
+//! The household pipeline parses each chunk where it lies. Person files need
+//! records to be regrouped (a household's persons, and in the two-file
+//! layout its household row, go into one batch), so the person pipeline
+//! copies each record's fields into a [`FlatRecords`] buffer: one byte
+//! buffer and the bounds of every field, reused from batch to batch, so that
+//! the steady state allocates nothing.
+
+use super::chunk::ChunkStart;
+use super::record::{Fields, LineCounter, QuoteFree, chunk_reader, is_blank};
+use super::{Chunker, InputError, Source, cell, csv_error};
+
+/// Records, each a list of fields, stored flat.
+#[derive(Debug, Default, Clone)]
+pub struct FlatRecords {
+    bytes: Vec<u8>,
+    /// `(start, end)` of every field in `bytes`.
+    bounds: Vec<(usize, usize)>,
+    /// Per record: its line, its first field in `bounds`, its field count.
+    records: Vec<(u64, usize, usize)>,
+}
+
+/// One record of a [`FlatRecords`].
+#[derive(Debug, Clone, Copy)]
+pub struct Flat<'a> {
+    bytes: &'a [u8],
+    bounds: &'a [(usize, usize)],
+}
+
+impl Fields for Flat<'_> {
+    #[inline]
+    fn len(&self) -> usize {
+        self.bounds.len()
+    }
+    #[inline]
+    fn get(&self, i: usize) -> Option<&[u8]> {
+        let &(start, end) = self.bounds.get(i)?;
+        self.bytes.get(start..end)
+    }
+    #[inline]
+    fn byte_len(&self) -> usize {
+        match (self.bounds.first(), self.bounds.last()) {
+            (Some(f), Some(l)) => l.1 - f.0,
+            _ => 0,
+        }
+    }
+}
+
+impl FlatRecords {
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.bounds.clear();
+        self.records.clear();
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Bytes held (the fields' text).
+    pub fn byte_len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Append a record read on `line`.
+    pub fn push<R: Fields + ?Sized>(&mut self, line: u64, record: &R) {
+        let first = self.bounds.len();
+        for i in 0..record.len() {
+            let field = record.get(i).unwrap_or_default();
+            let start = self.bytes.len();
+            self.bytes.extend_from_slice(field);
+            self.bounds.push((start, self.bytes.len()));
+        }
+        self.records.push((line, first, record.len()));
+    }
+
+    /// Start a record field by field ([`FlatRecords::push_field`], then
+    /// [`FlatRecords::end_record`]).
+    pub fn begin_record(&mut self) -> usize {
+        self.bounds.len()
+    }
+
+    pub fn push_field(&mut self, field: &[u8]) {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(field);
+        self.bounds.push((start, self.bytes.len()));
+    }
+
+    /// A field of `len` bytes, to be filled by the caller (reading a spill file).
+    pub fn push_field_with(&mut self, len: usize) -> &mut [u8] {
+        let start = self.bytes.len();
+        self.bytes.resize(start + len, 0);
+        self.bounds.push((start, start + len));
+        &mut self.bytes[start..]
+    }
+
+    pub fn end_record(&mut self, line: u64, first: usize) {
+        self.records
+            .push((line, first, self.bounds.len().saturating_sub(first)));
+    }
+
+    /// Record `i` and its line.
+    #[inline]
+    pub fn get(&self, i: usize) -> (u64, Flat<'_>) {
+        let (line, first, count) = self.records[i];
+        (
+            line,
+            Flat {
+                bytes: &self.bytes,
+                bounds: &self.bounds[first..first + count],
+            },
+        )
+    }
+
+    /// Append record `i` of `other`: its fields are contiguous there, so
+    /// one copy of their bytes and shifted bounds.
+    pub fn copy_from(&mut self, other: &FlatRecords, i: usize) {
+        let (line, first, count) = other.records[i];
+        let bounds = &other.bounds[first..first + count];
+        let start = bounds.first().map_or(0, |b| b.0);
+        let end = bounds.last().map_or(0, |b| b.1);
+        let base = self.bytes.len();
+        self.bytes.extend_from_slice(&other.bytes[start..end]);
+        let at = self.bounds.len();
+        self.bounds.extend(
+            bounds
+                .iter()
+                .map(|&(a, b)| (a - start + base, b - start + base)),
+        );
+        self.records.push((line, at, count));
+    }
+}
+
+/// The trimmed, non-empty cell of column `column`, if any: a record's key.
+pub fn key_cell<R: Fields + ?Sized>(record: &R, column: Option<usize>) -> Option<&[u8]> {
+    let c = record.get(column?)?;
+    let t = cell::trim(c);
+    (!t.is_empty()).then_some(t)
+}
+
+/// Hands out the data records of a file one at a time, blank rows skipped
+/// (and counted), with their lines.
+pub struct RecordReader {
+    name: String,
+    delimiter: u8,
+    chunker: Chunker,
+    chunk_bytes: usize,
+    chunk: Vec<u8>,
+    buf: FlatRecords,
+    next: usize,
+    done: bool,
+    record: csv::ByteRecord,
+    bounds: Vec<(u32, u32)>,
+    /// Blank rows skipped so far.
+    pub skipped: u64,
+}
+
+impl RecordReader {
+    pub fn new(source: Source, chunk_bytes: usize) -> RecordReader {
+        RecordReader {
+            name: source.name,
+            delimiter: source.delimiter,
+            chunker: source.chunker,
+            chunk_bytes: chunk_bytes.max(1),
+            chunk: Vec::new(),
+            buf: FlatRecords::default(),
+            next: 0,
+            done: false,
+            record: csv::ByteRecord::new(),
+            bounds: Vec::new(),
+            skipped: 0,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The next record (its index in [`RecordReader::records`]), without
+    /// taking it; `None` at the end of the file.
+    pub fn peek(&mut self) -> Result<Option<usize>, InputError> {
+        while self.next >= self.buf.len() {
+            if self.done {
+                return Ok(None);
+            }
+            self.fill()?;
+        }
+        Ok(Some(self.next))
+    }
+
+    /// Take the record [`RecordReader::peek`] showed.
+    pub fn advance(&mut self) {
+        self.next += 1;
+    }
+
+    pub fn records(&self) -> &FlatRecords {
+        &self.buf
+    }
+
+    /// Read every remaining record, handing `each` the key cell of column
+    /// `column` (see [`key_cell`]) without copying the record (a first pass
+    /// that needs only keys). Blank rows are skipped and counted.
+    pub fn each_key(
+        &mut self,
+        column: Option<usize>,
+        each: &mut dyn FnMut(Option<&[u8]>),
+    ) -> Result<(), InputError> {
+        while let Some(start) = self
+            .chunker
+            .next_chunk(self.chunk_bytes, &mut self.chunk)
+            .map_err(|e| InputError::reading(&self.name, e))?
+        {
+            let skipped = &mut self.skipped;
+            split(
+                &self.chunk,
+                self.delimiter,
+                start,
+                &self.name,
+                &mut self.bounds,
+                &mut self.record,
+                &mut |_, r| {
+                    if is_blank(r) {
+                        *skipped += 1;
+                    } else {
+                        each(key_cell(r, column));
+                    }
+                },
+            )?;
+        }
+        self.done = true;
+        Ok(())
+    }
+
+    fn fill(&mut self) -> Result<(), InputError> {
+        self.buf.clear();
+        self.next = 0;
+        let Some(start) = self
+            .chunker
+            .next_chunk(self.chunk_bytes, &mut self.chunk)
+            .map_err(|e| InputError::reading(&self.name, e))?
+        else {
+            self.done = true;
+            return Ok(());
+        };
+        split(
+            &self.chunk,
+            self.delimiter,
+            start,
+            &self.name,
+            &mut self.bounds,
+            &mut self.record,
+            &mut |line, r| {
+                if is_blank(r) {
+                    self.skipped += 1;
+                } else {
+                    self.buf.push(line, r);
+                }
+            },
+        )
+    }
+}
+
+/// Every record of one chunk, with its line.
+fn split(
+    data: &[u8],
+    delimiter: u8,
+    start: ChunkStart,
+    name: &str,
+    bounds: &mut Vec<(u32, u32)>,
+    record: &mut csv::ByteRecord,
+    each: &mut dyn FnMut(u64, &dyn Fields),
+) -> Result<(), InputError> {
+    if let Some(mut rows) = QuoteFree::new(data, delimiter, start.line, start.before) {
+        while let Some((line, r)) = rows.next_record(bounds) {
+            each(line, &r);
+        }
+        return Ok(());
+    }
+    let mut reader = chunk_reader(data, delimiter);
+    let mut lines = LineCounter::new(data, start);
+    loop {
+        match reader.read_byte_record(record) {
+            Ok(true) => {}
+            Ok(false) => return Ok(()),
+            Err(e) => return Err(csv_error(name, &e)),
+        }
+        let line = lines.line_of(data, record.position());
+        each(line, record);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reader(text: &str, chunk: usize) -> RecordReader {
+        let source = super::super::from_reader(
+            "t".into(),
+            Box::new(std::io::Cursor::new(text.as_bytes().to_vec())),
+            &super::super::ReadOptions::default(),
+        )
+        .unwrap();
+        RecordReader::new(source, chunk)
+    }
+
+    fn all(text: &str, chunk: usize) -> (Vec<(u64, Vec<String>)>, u64) {
+        let mut r = reader(text, chunk);
+        let mut out = Vec::new();
+        while let Some(i) = r.peek().unwrap() {
+            let (line, rec) = r.records().get(i);
+            let fields = (0..rec.len())
+                .map(|f| String::from_utf8_lossy(rec.get(f).unwrap()).into_owned())
+                .collect();
+            out.push((line, fields));
+            r.advance();
+        }
+        (out, r.skipped)
+    }
+
+    #[test]
+    fn records_lines_and_blank_rows_whatever_the_chunk_size() {
+        let text = "a,b\n1,x\n\n , \n2,\"y\nz\"\n3,w\n";
+        for chunk in [1, 3, 7, 1000] {
+            let (rows, skipped) = all(text, chunk);
+            assert_eq!(skipped, 1, "chunk {chunk}");
+            let lines: Vec<u64> = rows.iter().map(|r| r.0).collect();
+            assert_eq!(lines, vec![2, 5, 7], "chunk {chunk}");
+            assert_eq!(rows[1].1, vec!["2", "y\nz"]);
+        }
+    }
+
+    #[test]
+    fn flat_records_round_trip() {
+        let mut f = FlatRecords::default();
+        let mut r = csv::ByteRecord::new();
+        r.push_field(b"a");
+        r.push_field(b"");
+        r.push_field(b"ccc");
+        f.push(9, &r);
+        let first = f.begin_record();
+        f.push_field(b"x");
+        f.push_field_with(2).copy_from_slice(b"yz");
+        f.end_record(11, first);
+        let (line, rec) = f.get(0);
+        assert_eq!((line, rec.len(), rec.get(2)), (9, 3, Some(&b"ccc"[..])));
+        let (line, rec) = f.get(1);
+        assert_eq!((line, rec.len(), rec.get(1)), (11, 2, Some(&b"yz"[..])));
+        let mut g = FlatRecords::default();
+        g.copy_from(&f, 1);
+        g.copy_from(&f, 0);
+        let (copied_line, copied) = g.get(1);
+        assert_eq!(
+            (copied_line, copied.len(), copied.get(0), copied.get(1)),
+            (9, 3, Some(&b"a"[..]), Some(&b""[..]))
+        );
+        assert_eq!(g.get(0).1.get(0), Some(&b"x"[..]));
+        assert_eq!(key_cell(&rec, Some(0)), Some(&b"x"[..]));
+        assert_eq!(key_cell(&rec, Some(5)), None);
+    }
+}

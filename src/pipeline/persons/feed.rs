@@ -1,0 +1,255 @@
+//! The second pass: batches of whole households for the workers.
+
+use super::spill::Merge;
+use super::{ORPHAN, Order, PersonError, PersonLayout, PersonPlan, Runs};
+use crate::input::InputError;
+use crate::input::flat::{FlatRecords, RecordReader, key_cell};
+
+/// One entry of a person batch: a household with its persons, or a person
+/// without a household.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Entry {
+    /// The household's line (its row in the household file, or its first
+    /// person's row), or the lone person's line.
+    pub(crate) line: u64,
+    /// Two files: the household's record in [`PersonBatch::households`].
+    pub(crate) household: Option<u32>,
+    /// Its persons in [`PersonBatch::persons`].
+    pub(crate) persons: (u32, u32),
+    /// A person whose household is not in the household file (or who has no key).
+    pub(crate) orphan: bool,
+}
+
+/// A batch of the person pipeline.
+#[derive(Debug, Default)]
+pub(crate) struct PersonBatch {
+    /// Whether the batch holds households of persons (else a chunk of a household file).
+    pub(crate) active: bool,
+    pub(crate) households: FlatRecords,
+    pub(crate) persons: FlatRecords,
+    pub(crate) entries: Vec<Entry>,
+}
+
+impl PersonBatch {
+    fn clear(&mut self) {
+        self.active = true;
+        self.households.clear();
+        self.persons.clear();
+        self.entries.clear();
+    }
+
+    fn bytes(&self) -> usize {
+        self.households.byte_len() + self.persons.byte_len()
+    }
+}
+
+/// The persons in group order.
+enum Stream<'s> {
+    File {
+        reader: Box<RecordReader>,
+        runs: Runs,
+        run_group: &'s [u64],
+        key: Option<usize>,
+        /// The group of the record under the cursor, once computed.
+        pending: Option<u64>,
+    },
+    Sorted(Merge),
+}
+
+impl Stream<'_> {
+    /// The group of the next person, and that person's record (index `.2` of `.1`).
+    fn peek(&mut self) -> Result<Option<(u64, &FlatRecords, usize)>, InputError> {
+        match self {
+            Stream::File {
+                reader,
+                runs,
+                run_group,
+                key,
+                pending,
+            } => {
+                let Some(at) = reader.peek()? else {
+                    return Ok(None);
+                };
+                let group = match *pending {
+                    Some(g) => g,
+                    None => {
+                        let (_, record) = reader.records().get(at);
+                        let run = runs.of(key_cell(&record, *key));
+                        let g = run_group.get(run).copied().unwrap_or(ORPHAN);
+                        *pending = Some(g);
+                        g
+                    }
+                };
+                Ok(Some((group, reader.records(), at)))
+            }
+            Stream::Sorted(merge) => Ok(merge.peek().map(|(g, r)| (g, r, 0))),
+        }
+    }
+
+    fn advance(&mut self, name: &str) -> Result<(), InputError> {
+        match self {
+            Stream::File {
+                reader, pending, ..
+            } => {
+                reader.advance();
+                *pending = None;
+                Ok(())
+            }
+            Stream::Sorted(merge) => merge.advance().map_err(|e| InputError::Io {
+                file: format!("the sorted copy of {name}"),
+                source: e,
+            }),
+        }
+    }
+}
+
+/// Hands out batches of whole households, in output order.
+pub(crate) struct PersonFeed<'s> {
+    kind: PersonLayout,
+    person_name: String,
+    households: Option<RecordReader>,
+    /// Index of the next household record.
+    next_household: u64,
+    persons: Stream<'s>,
+    /// Blank rows not yet reported in a batch.
+    blanks: u64,
+    reported_household_blanks: u64,
+}
+
+impl<'s> PersonFeed<'s> {
+    pub(crate) fn open(plan: &'s PersonPlan<'_>, chunk_bytes: usize) -> Result<Self, PersonError> {
+        let setup = plan.setup;
+        let households = setup
+            .open_households()?
+            .map(|s| RecordReader::new(s, chunk_bytes));
+        let persons = match &plan.order {
+            Order::Grouped { run_group } => Stream::File {
+                reader: Box::new(RecordReader::new(setup.open_persons()?, chunk_bytes)),
+                runs: Runs::default(),
+                run_group,
+                key: setup.person_key,
+                pending: None,
+            },
+            Order::Sorted(runs) => Stream::Sorted(Merge::open(runs).map_err(PersonError::Spill)?),
+        };
+        Ok(PersonFeed {
+            kind: setup.kind,
+            person_name: setup.person_name.clone(),
+            households,
+            next_household: 0,
+            persons,
+            blanks: plan.person_blanks,
+            reported_household_blanks: 0,
+        })
+    }
+
+    /// Fill `batch` with whole households of about `target` bytes; false at the end.
+    pub(crate) fn next(
+        &mut self,
+        target: usize,
+        batch: &mut PersonBatch,
+        skipped: &mut u64,
+    ) -> Result<bool, InputError> {
+        batch.clear();
+        while batch.bytes() < target.max(1) {
+            let more = match self.kind {
+                PersonLayout::Rectangular => self.rectangular(batch)?,
+                PersonLayout::TwoFiles => self.two_files(batch)?,
+            };
+            if !more {
+                break;
+            }
+        }
+        if let Some(h) = &self.households {
+            self.blanks += h.skipped - self.reported_household_blanks;
+            self.reported_household_blanks = h.skipped;
+        }
+        *skipped = std::mem::take(&mut self.blanks);
+        Ok(!batch.entries.is_empty() || *skipped > 0)
+    }
+
+    /// Take the persons of group `group` at the head of the stream.
+    fn take_group(
+        &mut self,
+        group: u64,
+        batch: &mut PersonBatch,
+    ) -> Result<(u32, u32), InputError> {
+        let start = batch.persons.len() as u32;
+        loop {
+            match self.persons.peek()? {
+                Some((g, records, at)) if g == group => batch.persons.copy_from(records, at),
+                _ => break,
+            }
+            self.persons.advance(&self.person_name)?;
+        }
+        Ok((start, batch.persons.len() as u32))
+    }
+
+    /// A lone person at the head of the stream, if its group is `ORPHAN`
+    /// (or `always`).
+    fn orphan(&mut self, batch: &mut PersonBatch, always: bool) -> Result<bool, InputError> {
+        match self.persons.peek()? {
+            Some((g, records, at)) if g == ORPHAN || always => {
+                let i = batch.persons.len() as u32;
+                batch.persons.copy_from(records, at);
+                let (line, _) = batch.persons.get(i as usize);
+                batch.entries.push(Entry {
+                    line,
+                    household: None,
+                    persons: (i, i + 1),
+                    orphan: true,
+                });
+            }
+            _ => return Ok(false),
+        }
+        self.persons.advance(&self.person_name)?;
+        Ok(true)
+    }
+
+    fn rectangular(&mut self, batch: &mut PersonBatch) -> Result<bool, InputError> {
+        let group = match self.persons.peek()? {
+            None => return Ok(false),
+            Some((g, ..)) => g,
+        };
+        if group == ORPHAN {
+            return self.orphan(batch, true);
+        }
+        let persons = self.take_group(group, batch)?;
+        let (line, _) = batch.persons.get(persons.0 as usize);
+        batch.entries.push(Entry {
+            line,
+            household: None,
+            persons,
+            orphan: false,
+        });
+        Ok(true)
+    }
+
+    fn two_files(&mut self, batch: &mut PersonBatch) -> Result<bool, InputError> {
+        // Lone persons where they stand (grouped), or at the end (sorted).
+        if self.orphan(batch, false)? {
+            return Ok(true);
+        }
+        let Some(households) = &mut self.households else {
+            return Ok(false);
+        };
+        let Some(at) = households.peek()? else {
+            // Every household is out: whoever is left has none.
+            return self.orphan(batch, true);
+        };
+        let h = batch.households.len() as u32;
+        batch.households.copy_from(households.records(), at);
+        households.advance();
+        let index = self.next_household;
+        self.next_household += 1;
+        let persons = self.take_group(index, batch)?;
+        let (line, _) = batch.households.get(h as usize);
+        batch.entries.push(Entry {
+            line,
+            household: Some(h),
+            persons,
+            orphan: false,
+        });
+        Ok(true)
+    }
+}

@@ -1,0 +1,348 @@
+//! Person files (issue 18): households decided from one row per person.
+//!
+//! ```text
+//!  scan (one pass)          order                     the household pipeline
+//!  ───────────────          ─────                     ──────────────────────
+//!  household keys →  ──▶    grouped: read the   ──▶   feed: batches of whole households
+//!  index; person runs       file again as is          (household row + its persons);
+//!  (same key in a row)      scattered: spill to       workers fold the persons with the
+//!  → their household        sorted runs, merge        policy's reducers, write the
+//!                           them                      supplied cells into the household
+//!                                                     record and decide it as usual
+//! ```
+//!
+//! Nothing assumes that a household's rows are together: `scan` reads the
+//! person file once and numbers its *runs* (consecutive rows with one key).
+//! Each run belongs to a group: in the two-file layout the index of its
+//! household in the household file (or none: its persons are rejected), in
+//! the rectangular layout the first run of its key. When the groups of the
+//! runs are strictly increasing (the usual case), the second pass streams the
+//! file again; otherwise `spill` sorts `(group, line, record)` in bounded
+//! runs on 0600 temporary files and merges them. Either way the feed hands
+//! out batches holding whole households, each person with its original line.
+//!
+//! Memory: per household key 32 bytes during the scan (a sorted vector, not
+//! a hash table) and 8 bytes per run after it; batches as for households.
+
+pub(super) mod feed;
+mod one;
+mod scan;
+mod spill;
+pub(super) mod work;
+
+use std::io;
+
+use crate::input::{self, InputError, Layout, ReadOptions, Source};
+use crate::policy::Policy;
+use crate::policy::persons::Persons;
+
+pub(super) use feed::PersonFeed;
+pub use one::{OneHousehold, household_of};
+pub(super) use work::PersonWork;
+
+/// The group of a run whose persons belong to no household.
+pub(crate) const ORPHAN: u64 = u64::MAX;
+
+/// The two person layouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonLayout {
+    /// A household file and a person file (`--persons`).
+    TwoFiles,
+    /// One person file with the household columns repeated (`--rectangular`).
+    Rectangular,
+}
+
+/// Everything fixed before the first row is read: the files, their layouts
+/// and where the persons' values go in the household record.
+#[derive(Debug)]
+pub struct PersonSetup {
+    pub kind: PersonLayout,
+    /// Two files: the household file (a path; never standard input here).
+    pub household_path: Option<String>,
+    pub person_path: String,
+    /// Names for messages.
+    pub household_name: String,
+    pub person_name: String,
+    pub read: ReadOptions,
+    /// The headers as read, to check that a second read sees the same file.
+    household_header: Option<Vec<String>>,
+    person_header: Vec<String>,
+    /// The header of the household records the pipeline decides: the
+    /// household file's (two files) or the person file's (rectangular), with
+    /// the supplied inputs the file lacks appended.
+    pub header: Vec<String>,
+    /// The policy's inputs over [`PersonSetup::header`].
+    pub household_layout: Layout,
+    /// The person schema's inputs over the person file.
+    pub person_layout: Layout,
+    /// Fields of a record of the file that gives the household cells.
+    pub(crate) base_fields: usize,
+    /// Per column of [`PersonSetup::header`]: `Some(k)` when it holds the
+    /// `k`-th supplied input.
+    pub(crate) column_source: Vec<Option<usize>>,
+    /// Rectangular: the household-level columns, the same on every row of a household.
+    pub(crate) compare: Vec<usize>,
+    /// Supplied inputs that the file also has as a column (the persons win).
+    pub overridden: Vec<String>,
+    /// The key column of each file.
+    pub(crate) household_key: Option<usize>,
+    pub(crate) person_key: Option<usize>,
+}
+
+impl PersonSetup {
+    /// Map both files to their policies. `households` is the open household
+    /// file in the two-file layout, `None` for a rectangular file.
+    pub fn new(
+        policy: &Policy,
+        persons: &Persons,
+        households: Option<(&Source, &str)>,
+        person_file: (&Source, &str),
+        read: &ReadOptions,
+    ) -> Result<PersonSetup, InputError> {
+        let kind = match households {
+            Some(_) => PersonLayout::TwoFiles,
+            None => PersonLayout::Rectangular,
+        };
+        let (person_source, person_path) = person_file;
+        // Each --rename applies to the file whose policy has its target; one
+        // that names neither reaches the household layout, which reports it.
+        let schema = &persons.schema;
+        let person_read = ReadOptions {
+            renames: read
+                .renames
+                .iter()
+                .filter(|(_, to)| schema.input(to).is_some())
+                .cloned()
+                .collect(),
+            ..read.clone()
+        };
+        let household_read = ReadOptions {
+            renames: read
+                .renames
+                .iter()
+                .filter(|(_, to)| policy.input(to).is_some() || schema.input(to).is_none())
+                .cloned()
+                .collect(),
+            ..read.clone()
+        };
+        let person_layout = Layout::new(schema, person_source, &person_read)?;
+        let base = households.map_or(person_source, |(s, _)| s);
+        let mut header = base.header.clone();
+        let base_fields = header.len();
+        let mut column_source = vec![None; base_fields];
+        let mut overridden = Vec::new();
+        let person_columns: Vec<usize> = person_layout.columns.iter().flatten().copied().collect();
+        for (k, &input) in persons.supplied.iter().enumerate() {
+            let name = &policy.inputs[input].name;
+            match column_of(&header[..base_fields], &household_read, name) {
+                Some(c) => {
+                    // In a rectangular file a person column of the same name
+                    // (`disabled`) is the persons' own, not a household value.
+                    if kind == PersonLayout::TwoFiles || !person_columns.contains(&c) {
+                        overridden.push(name.clone());
+                    }
+                    column_source[c] = Some(k);
+                }
+                None => {
+                    header.push(name.clone());
+                    column_source.push(Some(k));
+                }
+            }
+        }
+        let shaped = Source {
+            name: base.name.clone(),
+            delimiter: base.delimiter,
+            header: header.clone(),
+            delimiter_hint: base.delimiter_hint,
+            header_line: base.header_line,
+            chunker: input::Chunker::new(Box::new(io::empty()), b',', Vec::new(), 0, 1, true),
+        };
+        let mut household_layout = Layout::new(policy, &shaped, &household_read)?;
+        if kind == PersonLayout::Rectangular {
+            // The person columns are used, by the persons.
+            let person_names: Vec<&String> = person_columns
+                .iter()
+                .map(|&c| &person_source.header[c])
+                .collect();
+            household_layout
+                .unused
+                .retain(|name| !person_names.contains(&name));
+        }
+        let mut compare = Vec::new();
+        if kind == PersonLayout::Rectangular {
+            for (i, c) in household_layout.columns.iter().enumerate() {
+                let Some(c) = *c else { continue };
+                if c < base_fields
+                    && column_source[c].is_none()
+                    && !person_columns.contains(&c)
+                    && i != policy.fields.id_input
+                    && !compare.contains(&c)
+                {
+                    compare.push(c);
+                }
+            }
+            compare.sort_unstable();
+        }
+        let household_key = household_layout.columns[policy.fields.id_input];
+        let person_key = person_layout.columns[schema.fields.id_input];
+        Ok(PersonSetup {
+            kind,
+            household_path: households.map(|(_, p)| p.to_string()),
+            person_path: person_path.to_string(),
+            household_name: base.name.clone(),
+            person_name: person_source.name.clone(),
+            read: read.clone(),
+            household_header: households.map(|(s, _)| s.header.clone()),
+            person_header: person_source.header.clone(),
+            header,
+            household_layout,
+            person_layout,
+            base_fields,
+            column_source,
+            compare,
+            overridden,
+            household_key,
+            person_key,
+        })
+    }
+
+    /// Open the person file again, checking that it is the same file.
+    pub(crate) fn open_persons(&self) -> Result<Source, InputError> {
+        let source = input::open(&self.person_path, &self.read)?;
+        same_header(&source, &self.person_header)?;
+        Ok(source)
+    }
+
+    /// Open the household file again (two files).
+    pub(crate) fn open_households(&self) -> Result<Option<Source>, InputError> {
+        match (&self.household_path, &self.household_header) {
+            (Some(path), Some(header)) => {
+                let source = input::open(path, &self.read)?;
+                same_header(&source, header)?;
+                Ok(Some(source))
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+fn same_header(source: &Source, header: &[String]) -> Result<(), InputError> {
+    if source.header == header {
+        return Ok(());
+    }
+    Err(InputError::Io {
+        file: source.name.clone(),
+        source: io::Error::other("the file changed while it was read (the header differs)"),
+    })
+}
+
+/// The column of `header` read as input `name` (names compare case-insensitively, after renames).
+fn column_of(header: &[String], read: &ReadOptions, name: &str) -> Option<usize> {
+    header.iter().position(|h| {
+        let h = h.to_lowercase();
+        let h = read
+            .renames
+            .iter()
+            .find(|(from, _)| from.to_lowercase() == h)
+            .map_or(h, |(_, to)| to.to_lowercase());
+        h == name.to_lowercase()
+    })
+}
+
+/// How the second pass reads the persons.
+pub enum Order {
+    /// Runs in increasing group order: the file is read again as it is;
+    /// `run_group[r]` is the group of its `r`-th run.
+    Grouped { run_group: Vec<u64> },
+    /// Sorted by (group, line) on temporary files.
+    Sorted(spill::SortedRuns),
+}
+
+/// Follows the runs of a person file: consecutive records with the same
+/// key; a record without a key is a run of its own.
+#[derive(Default)]
+pub(crate) struct Runs {
+    /// The key of the current run (its bytes: comparing them is cheaper
+    /// than a fingerprint of every record), if it has one.
+    last: Vec<u8>,
+    keyed: bool,
+    /// Runs started so far.
+    pub(crate) count: usize,
+}
+
+impl Runs {
+    /// The run of a record with key `key` (0-based).
+    #[inline]
+    pub(crate) fn of(&mut self, key: Option<&[u8]>) -> usize {
+        match key {
+            Some(k) if self.keyed && self.last == k => {}
+            Some(k) => {
+                self.last.clear();
+                self.last.extend_from_slice(k);
+                self.keyed = true;
+                self.count += 1;
+            }
+            None => {
+                self.keyed = false;
+                self.count += 1;
+            }
+        }
+        self.count - 1
+    }
+}
+
+/// A person run ready for its second pass: how the persons are ordered, and
+/// their spill files when they had to be sorted.
+pub struct PersonPlan<'s> {
+    pub(crate) setup: &'s PersonSetup,
+    pub(crate) order: Order,
+    pub(crate) persons: &'s Persons,
+    /// Blank person rows skipped (counted once, by the scan).
+    pub(crate) person_blanks: u64,
+}
+
+impl<'s> PersonPlan<'s> {
+    /// Scan the person file (and the household file) and, when the persons
+    /// are not grouped in order, sort them on temporary files.
+    pub fn prepare(
+        policy: &Policy,
+        persons: &'s Persons,
+        setup: &'s PersonSetup,
+        chunk_bytes: usize,
+    ) -> Result<PersonPlan<'s>, PersonError> {
+        let scanned = scan::scan(policy, persons, setup, chunk_bytes)?;
+        let blanks = scanned.person_blanks;
+        let order = if scanned.grouped {
+            Order::Grouped {
+                run_group: scanned.run_group,
+            }
+        } else {
+            let runs = spill::sort(setup, &scanned.run_group, chunk_bytes)?;
+            Order::Sorted(runs)
+        };
+        Ok(PersonPlan {
+            setup,
+            order,
+            persons,
+            person_blanks: blanks,
+        })
+    }
+
+    /// Whether the persons were grouped in order (streamed) or sorted.
+    pub fn grouped(&self) -> bool {
+        matches!(self.order, Order::Grouped { .. })
+    }
+
+    pub fn setup(&self) -> &PersonSetup {
+        self.setup
+    }
+}
+
+/// Why the person files could not be prepared.
+#[derive(Debug, thiserror::Error)]
+pub enum PersonError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error("cannot sort the persons on a temporary file: {0}")]
+    Spill(#[source] io::Error),
+}

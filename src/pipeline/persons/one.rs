@@ -1,0 +1,113 @@
+//! One household of person files, for `layak explain --id`.
+
+use super::feed::{Entry, PersonBatch};
+use super::{PersonError, PersonLayout, PersonSetup, PersonWork};
+use crate::input::Reject;
+use crate::input::flat::{RecordReader, key_cell};
+use crate::input::record::Fields;
+use crate::policy::Policy;
+use crate::policy::persons::Persons;
+
+/// A household read from person files, before it is decided.
+#[derive(Debug)]
+pub struct OneHousehold {
+    /// The household's line (its household row, or its first person's row).
+    pub line: u64,
+    /// The household record as the household pipeline reads it.
+    pub record: csv::ByteRecord,
+    /// Each person: its line and its person inputs as written (name, text).
+    pub persons: Vec<(u64, Vec<(String, String)>)>,
+    /// Each supplied household input and the value computed from the persons.
+    pub reduced: Vec<(String, String)>,
+    /// Why the household is rejected for its persons, if it is.
+    pub problem: Option<Reject>,
+}
+
+/// Find household `id` in the files of `setup` (every person row with that
+/// key, wherever it stands) and fold its persons.
+pub fn household_of(
+    policy: &Policy,
+    persons: &Persons,
+    setup: &PersonSetup,
+    id: &[u8],
+) -> Result<Option<OneHousehold>, PersonError> {
+    let mut batch = PersonBatch::default();
+    let mut line = None;
+    if let Some(source) = setup.open_households()? {
+        let mut households = RecordReader::new(source, 1 << 18);
+        while let Some(at) = households.peek()? {
+            let (l, record) = households.records().get(at);
+            if key_cell(&record, setup.household_key) == Some(id) {
+                batch.households.copy_from(households.records(), at);
+                line = Some(l);
+                break;
+            }
+            households.advance();
+        }
+        if line.is_none() {
+            return Ok(None);
+        }
+    }
+    let mut reader = RecordReader::new(setup.open_persons()?, 1 << 18);
+    while let Some(at) = reader.peek()? {
+        let (_, record) = reader.records().get(at);
+        if key_cell(&record, setup.person_key) == Some(id) {
+            batch.persons.copy_from(reader.records(), at);
+        }
+        reader.advance();
+    }
+    let line = match (setup.kind, line) {
+        (PersonLayout::TwoFiles, Some(l)) => l,
+        _ if batch.persons.is_empty() => return Ok(None),
+        _ => batch.persons.get(0).0,
+    };
+    let entry = Entry {
+        line,
+        household: (setup.kind == PersonLayout::TwoFiles).then_some(0),
+        persons: (0, batch.persons.len() as u32),
+        orphan: false,
+    };
+    let mut work = PersonWork::new(policy, persons, setup);
+    let problem = work.household(&batch, &entry).err().map(|r| *r);
+    let schema = &persons.schema;
+    let people = (0..batch.persons.len())
+        .map(|i| {
+            let (l, record) = batch.persons.get(i);
+            let cells = schema
+                .inputs
+                .iter()
+                .zip(&setup.person_layout.columns)
+                .filter_map(|(input, c)| {
+                    let text = record.get((*c)?)?;
+                    let text = crate::input::cell::trim(text);
+                    Some((
+                        input.name.clone(),
+                        String::from_utf8_lossy(text).into_owned(),
+                    ))
+                })
+                .collect();
+            (l, cells)
+        })
+        .collect();
+    let record = work.record.clone();
+    let reduced = persons
+        .supplied
+        .iter()
+        .enumerate()
+        .map(|(k, &input)| {
+            let column = setup.column_source.iter().position(|s| *s == Some(k));
+            let text = column
+                .and_then(|c| record.get(c))
+                .map(|t| String::from_utf8_lossy(t).into_owned())
+                .unwrap_or_default();
+            (policy.inputs[input].name.clone(), text)
+        })
+        .collect();
+    Ok(Some(OneHousehold {
+        line,
+        record,
+        persons: people,
+        reduced,
+        problem,
+    }))
+}

@@ -1,0 +1,286 @@
+//! A worker's person side: a household's persons read, checked and folded
+//! into the household record that the household pipeline then decides.
+
+use super::feed::{Entry, PersonBatch};
+use super::{PersonLayout, PersonSetup};
+use crate::input::flat::{Flat, key_cell};
+use crate::input::record::Fields;
+use crate::input::{Reject, RejectCode, RowParser, cell, excerpt};
+use crate::policy::Policy;
+use crate::policy::persons::{Persons, ReduceProblemKind, Reduction};
+
+/// Reused from household to household.
+pub(crate) struct PersonWork<'p> {
+    setup: &'p PersonSetup,
+    persons: &'p Persons,
+    policy: &'p Policy,
+    parser: RowParser<'p>,
+    slots: Vec<f64>,
+    reduction: Reduction,
+    texts: Vec<Vec<u8>>,
+    numbers: Vec<f64>,
+    /// The household record being built.
+    pub(crate) record: csv::ByteRecord,
+}
+
+impl<'p> PersonWork<'p> {
+    pub(crate) fn new(policy: &'p Policy, persons: &'p Persons, setup: &'p PersonSetup) -> Self {
+        let schema: &'p Policy = &persons.schema;
+        PersonWork {
+            setup,
+            persons,
+            policy,
+            parser: RowParser::new(schema, &setup.person_layout),
+            slots: vec![0.0; schema.slot_count.max(schema.inputs.len())],
+            reduction: persons.start(),
+            texts: vec![Vec::new(); persons.supplied.len()],
+            numbers: Vec::new(),
+            record: csv::ByteRecord::new(),
+        }
+    }
+
+    /// The reject of a person whose household is not in the household file.
+    pub(crate) fn orphan(&self, batch: &PersonBatch, entry: &Entry) -> Reject {
+        let (line, record) = batch.persons.get(entry.persons.0 as usize);
+        let key = key_cell(&record, self.setup.person_key);
+        let id_name = &self.persons.schema.inputs[self.persons.schema.fields.id_input].name;
+        match key {
+            Some(key) => Reject {
+                line,
+                household_id: lossy(key),
+                column: id_name.clone(),
+                value: lossy(key),
+                code: RejectCode::PersonWithoutHousehold,
+                message: format!(
+                    "{}: household `{}` is not in {}",
+                    self.person_at(line),
+                    excerpt(key, 100),
+                    self.setup.household_name
+                ),
+            },
+            None => {
+                // No key: the row's own problem if it has one, else the missing key.
+                let mut slots = vec![0.0; self.slots.len()];
+                let mut r = match self.parser.parse(&record, line, &mut slots) {
+                    Err(r) => *r,
+                    Ok(()) => Reject {
+                        line,
+                        household_id: String::new(),
+                        column: id_name.clone(),
+                        value: String::new(),
+                        code: RejectCode::PersonWithoutHousehold,
+                        message: format!("`{id_name}` is empty"),
+                    },
+                };
+                r.message = format!("{}: no household: {}", self.person_at(line), r.message);
+                r.code = RejectCode::PersonWithoutHousehold;
+                r
+            }
+        }
+    }
+
+    /// "the person on line N of FILE"
+    fn person_at(&self, line: u64) -> String {
+        format!("person on line {line} of {}", self.setup.person_name)
+    }
+
+    /// Read, check and fold a household's persons, and build its household
+    /// record in [`PersonWork::record`] (with empty supplied cells when the
+    /// household is rejected).
+    pub(crate) fn household(
+        &mut self,
+        batch: &PersonBatch,
+        entry: &Entry,
+    ) -> Result<(), Box<Reject>> {
+        self.persons.reset(&mut self.reduction);
+        self.numbers.clear();
+        for t in &mut self.texts {
+            t.clear();
+        }
+        let (start, end) = entry.persons;
+        let base = match entry.household {
+            Some(h) => batch.households.get(h as usize).1,
+            None => batch.persons.get(start as usize).1,
+        };
+        let household_id = match self.setup.kind {
+            PersonLayout::TwoFiles => key_cell(&base, self.setup.household_key),
+            PersonLayout::Rectangular => key_cell(&base, self.setup.person_key),
+        }
+        .unwrap_or_default();
+        let mut problem = None;
+        if start == end {
+            problem = Some(Box::new(Reject {
+                line: entry.line,
+                household_id: lossy(household_id),
+                column: String::new(),
+                value: String::new(),
+                code: RejectCode::HouseholdWithoutPersons,
+                message: format!(
+                    "no person of {} belongs to household `{}`",
+                    self.setup.person_name,
+                    excerpt(household_id, 100)
+                ),
+            }));
+        }
+        let first = batch.persons.get(start as usize);
+        for p in start..end {
+            let (line, person) = batch.persons.get(p as usize);
+            if let Err(p) = self.person(person, line, first, household_id, p - start) {
+                problem = Some(p);
+                break;
+            }
+        }
+        if problem.is_none() {
+            if let Err(p) = self.persons.finish(&self.reduction, &mut self.texts) {
+                let lines: Vec<String> = p
+                    .persons
+                    .iter()
+                    .filter_map(|&k| {
+                        let i = start as usize + k as usize;
+                        (i < end as usize).then(|| batch.persons.get(i).0.to_string())
+                    })
+                    .collect();
+                let mut message = p.message.clone();
+                if !lines.is_empty() {
+                    message.push_str(&format!(
+                        " ({} {} of {})",
+                        if lines.len() == 1 { "line" } else { "lines" },
+                        lines.join(", "),
+                        self.setup.person_name
+                    ));
+                }
+                problem = Some(Box::new(Reject {
+                    line: entry.line,
+                    household_id: lossy(household_id),
+                    column: self.policy.inputs[p.input].name.clone(),
+                    value: String::new(),
+                    code: match p.kind {
+                        ReduceProblemKind::NoMatch => RejectCode::NoMatchingPerson,
+                        ReduceProblemKind::SeveralMatch => RejectCode::SeveralMatchingPersons,
+                        ReduceProblemKind::Undefined => RejectCode::Evaluation,
+                    },
+                    message,
+                }));
+                for t in &mut self.texts {
+                    t.clear();
+                }
+            }
+        }
+        self.build(&base);
+        problem.map_or(Ok(()), Err)
+    }
+
+    /// Check and fold one person (the `k`-th of its household).
+    fn person(
+        &mut self,
+        person: Flat<'_>,
+        line: u64,
+        first: (u64, Flat<'_>),
+        household_id: &[u8],
+        k: u32,
+    ) -> Result<(), Box<Reject>> {
+        let who = |this: &Self| {
+            let no = this
+                .persons
+                .number
+                .and_then(|n| this.setup.person_layout.columns[n])
+                .and_then(|c| person.get(c))
+                .map(cell::trim)
+                .filter(|t| !t.is_empty());
+            match no {
+                Some(no) => format!(
+                    "person {} (line {line} of {})",
+                    excerpt(no, 40),
+                    this.setup.person_name
+                ),
+                None => format!(
+                    "person {} (line {line} of {})",
+                    k + 1,
+                    this.setup.person_name
+                ),
+            }
+        };
+        if let Err(mut r) = self.parser.parse(&person, line, &mut self.slots) {
+            r.message = format!("{}: {}", who(self), r.message);
+            r.household_id = lossy(household_id);
+            return Err(r);
+        }
+        if let Some(n) = self.persons.number {
+            let v = self.slots[n];
+            if self.numbers.contains(&v) {
+                let name = self.persons.schema.inputs[n].name.clone();
+                let text = self.parser.text(&person, n);
+                return Err(Box::new(Reject {
+                    line,
+                    household_id: lossy(household_id),
+                    column: name.clone(),
+                    value: lossy(text),
+                    code: RejectCode::RepeatedPersonNo,
+                    message: format!(
+                        "{}: `{name}` {} appears twice in household `{}`",
+                        who(self),
+                        excerpt(text, 40),
+                        excerpt(household_id, 100)
+                    ),
+                }));
+            }
+            self.numbers.push(v);
+        }
+        if k > 0 {
+            for &c in &self.setup.compare {
+                let a = first.1.get(c).map_or(&b""[..], cell::trim);
+                let b = person.get(c).map_or(&b""[..], cell::trim);
+                if a != b {
+                    let column = self.setup.header.get(c).cloned().unwrap_or_default();
+                    return Err(Box::new(Reject {
+                        line,
+                        household_id: lossy(household_id),
+                        column: column.clone(),
+                        value: lossy(b),
+                        code: RejectCode::HouseholdCellsDiffer,
+                        message: format!(
+                            "{}: `{column}` is `{}` here but `{}` on line {}, the household's first row: a household column must be the same on every row of the household",
+                            who(self),
+                            excerpt(b, 60),
+                            excerpt(a, 60),
+                            first.0
+                        ),
+                    }));
+                }
+            }
+        }
+        let columns = &self.setup.person_layout.columns;
+        let cell_of = |i: usize| -> &[u8] {
+            columns[i]
+                .and_then(|c| person.get(c))
+                .map_or(&b""[..], cell::trim)
+        };
+        self.persons.add(&mut self.reduction, &self.slots, &cell_of);
+        Ok(())
+    }
+
+    /// The household record: the base record's cells, the supplied ones
+    /// replaced or appended.
+    fn build(&mut self, base: &Flat<'_>) {
+        self.record.clear();
+        if base.len() != self.setup.base_fields {
+            // The household parser rejects the row for its field count.
+            for i in 0..base.len() {
+                self.record.push_field(base.get(i).unwrap_or_default());
+            }
+            return;
+        }
+        for (c, source) in self.setup.column_source.iter().enumerate() {
+            match source {
+                Some(k) => self
+                    .record
+                    .push_field(self.texts.get(*k).map_or(&b""[..], Vec::as_slice)),
+                None => self.record.push_field(base.get(c).unwrap_or_default()),
+            }
+        }
+    }
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}

@@ -1,0 +1,591 @@
+//! Person files (issue 18): both layouts decide exactly what the aggregated
+//! household file decides, whatever the order of the person rows; every
+//! person and household is accounted for; temporary files never outlive a run.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use super::persons_gen::*;
+use super::util::{Dir, LAYAK, Output};
+
+/// The person closing line: `P persons read = U used + R rejected; H households = D decided + X rejected`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PersonCounts {
+    pub persons: u64,
+    pub used: u64,
+    pub persons_rejected: u64,
+    pub households: u64,
+    pub decided: u64,
+    pub rejected: u64,
+}
+
+#[track_caller]
+pub fn person_counts(out: &Output) -> PersonCounts {
+    let Some(line) = out
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("layak: ") && l.contains(" persons read = "))
+    else {
+        out.fail("no closing line `layak: P persons read = …`")
+    };
+    let words: Vec<String> = line
+        .split_whitespace()
+        .map(|w| w.trim_end_matches([':', ';']).replace(',', ""))
+        .collect();
+    // layak: P persons read = U used + R rejected; H households = D decided + X rejected
+    // 0      1 2       3    4 5 6    7 8 9         10 11        12 13 14     15 16
+    let n = |i: usize| -> u64 {
+        words
+            .get(i)
+            .and_then(|w| w.parse().ok())
+            .unwrap_or_else(|| out.fail(format_args!("cannot parse {line:?}")))
+    };
+    let c = PersonCounts {
+        persons: n(1),
+        used: n(5),
+        persons_rejected: n(8),
+        households: n(10),
+        decided: n(13),
+        rejected: n(16),
+    };
+    if c.persons != c.used + c.persons_rejected || c.households != c.decided + c.rejected {
+        out.fail(format_args!("the closing line does not add up: {c:?}"));
+    }
+    c
+}
+
+/// Run `layak` in `dir` with `TMPDIR` pointing at `tmp`.
+pub fn run_tmp(dir: &Dir, tmp: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(LAYAK)
+        .args(args)
+        .current_dir(dir.path())
+        .env("TMPDIR", tmp)
+        .env_remove("RUST_BACKTRACE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot run layak");
+    let mut pipe = child.stdin.take().expect("stdin");
+    let input = stdin.to_vec();
+    let feeder = std::thread::spawn(move || {
+        let _ = pipe.write_all(&input);
+    });
+    let out = child.wait_with_output().expect("wait");
+    feeder.join().expect("feeder");
+    Output {
+        args: args.iter().map(|a| a.to_string()).collect(),
+        cwd: dir.path().to_path_buf(),
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The decisions of the aggregated household file.
+fn aggregated_decisions(dir: &Dir, text: &str) -> Output {
+    dir.write("aggregated.csv", text);
+    let out = dir.run(&["assess", "aggregated.csv", "-j", "1"]);
+    out.no_panic();
+    let c = out.counts();
+    if c.rejected > 0 {
+        out.fail("the aggregated file should decide every household");
+    }
+    out
+}
+
+#[test]
+fn two_files_decide_what_the_aggregated_household_file_decides() {
+    let dir = Dir::new();
+    let hs = households(1, 300);
+    let want = aggregated_decisions(&dir, &aggregated_csv(&hs));
+    dir.write("households.csv", household_csv(&hs));
+    dir.write("persons.csv", person_csv(&hs, &grouped_order(&hs)));
+    for format in ["csv", "json", "ndjson"] {
+        let want = dir.run(&["assess", "aggregated.csv", "-f", format]);
+        let got = dir.run(&[
+            "assess",
+            "households.csv",
+            "--persons",
+            "persons.csv",
+            "-f",
+            format,
+        ]);
+        got.assert_code(0).no_panic();
+        assert_eq!(got.stdout, want.stdout, "format {format}");
+    }
+    let got = dir.run(&["assess", "households.csv", "--persons", "persons.csv"]);
+    assert_eq!(got.stdout, want.stdout);
+    let persons: usize = hs.iter().map(|h| h.persons.len()).sum();
+    let c = person_counts(&got);
+    assert_eq!(
+        (c.persons, c.used, c.households, c.decided),
+        (persons as u64, persons as u64, 300, 300)
+    );
+}
+
+#[test]
+fn a_rectangular_file_decides_what_the_aggregated_household_file_decides() {
+    let dir = Dir::new();
+    let hs = households(2, 250);
+    let want = aggregated_decisions(&dir, &aggregated_csv(&hs));
+    dir.write("rect.csv", rectangular_csv(&hs, &grouped_order(&hs)));
+    let got = dir.run(&["assess", "rect.csv", "--rectangular"]);
+    got.assert_code(0).no_panic();
+    assert_eq!(got.stdout, want.stdout);
+    assert_eq!(person_counts(&got).decided, 250);
+}
+
+#[test]
+fn scattered_persons_give_the_grouped_decisions() {
+    let dir = Dir::new();
+    let hs = households(3, 400);
+    let want = aggregated_decisions(&dir, &aggregated_csv(&hs));
+    let order = shuffled_order(&hs, 7);
+    dir.write("households.csv", household_csv(&hs));
+    dir.write("persons.csv", person_csv(&hs, &order));
+    // Small chunks: many batches, and (scattered) the persons go through the spill.
+    for threads in ["1", "2"] {
+        let got = dir.run(&[
+            "assess",
+            "households.csv",
+            "--persons",
+            "persons.csv",
+            "-j",
+            threads,
+            "--chunk-bytes",
+            "500",
+        ]);
+        got.assert_code(0).no_panic();
+        assert_eq!(got.stdout, want.stdout, "two files, {threads} threads");
+    }
+    // Rectangular: households come out in the order they first appear.
+    dir.write("rect.csv", rectangular_csv(&hs, &order));
+    let want = aggregated_decisions(&dir, &aggregated_in_order(&hs, &order));
+    let got = dir.run(&[
+        "assess",
+        "rect.csv",
+        "--rectangular",
+        "--chunk-bytes",
+        "700",
+    ]);
+    got.assert_code(0).no_panic();
+    assert_eq!(got.stdout, want.stdout, "rectangular");
+}
+
+#[test]
+fn one_and_two_threads_give_the_same_bytes() {
+    let dir = Dir::new();
+    let hs = households(4, 200);
+    let mut order = grouped_order(&hs);
+    // A few households split in two.
+    order.swap(3, 400);
+    order.swap(50, 600);
+    dir.write("households.csv", household_csv(&hs));
+    dir.write("persons.csv", person_csv(&hs, &order));
+    dir.write("rect.csv", rectangular_csv(&hs, &order));
+    let mut outputs = Vec::new();
+    for threads in ["1", "2"] {
+        for chunk in ["100", "4000", "262144"] {
+            let a = dir.run(&[
+                "assess",
+                "households.csv",
+                "--persons",
+                "persons.csv",
+                "-j",
+                threads,
+                "--chunk-bytes",
+                chunk,
+                "--summary",
+                "s.json",
+            ]);
+            a.no_panic();
+            let b = dir.run(&[
+                "assess",
+                "rect.csv",
+                "--rectangular",
+                "-j",
+                threads,
+                "--chunk-bytes",
+                chunk,
+            ]);
+            b.no_panic();
+            outputs.push((a.stdout, a.stderr, dir.read("s.json"), b.stdout, b.stderr));
+        }
+    }
+    for o in &outputs[1..] {
+        assert_eq!(o, &outputs[0]);
+    }
+}
+
+#[test]
+fn standard_input_works_for_either_file() {
+    let dir = Dir::new();
+    let hs = households(5, 120);
+    let want = aggregated_decisions(&dir, &aggregated_csv(&hs));
+    let persons = person_csv(&hs, &shuffled_order(&hs, 1));
+    dir.write("households.csv", household_csv(&hs));
+    let tmp = Dir::new();
+    let got = run_tmp(
+        &dir,
+        tmp.path(),
+        &["assess", "households.csv", "--persons", "-"],
+        persons.as_bytes(),
+    );
+    got.assert_code(0).no_panic();
+    assert_eq!(got.stdout, want.stdout);
+    let rect = rectangular_csv(&hs, &grouped_order(&hs));
+    let got = run_tmp(
+        &dir,
+        tmp.path(),
+        &["assess", "-", "--rectangular"],
+        rect.as_bytes(),
+    );
+    got.assert_code(0).no_panic();
+    assert_eq!(got.stdout, want.stdout);
+    assert_eq!(tmp.entries(), Vec::<String>::new(), "temporary files left");
+}
+
+#[test]
+fn temporary_files_are_removed_after_a_run() {
+    let dir = Dir::new();
+    let tmp = Dir::new();
+    let hs = households(6, 200);
+    dir.write("households.csv", household_csv(&hs));
+    dir.write("persons.csv", person_csv(&hs, &shuffled_order(&hs, 3)));
+    let got = run_tmp(
+        &dir,
+        tmp.path(),
+        &[
+            "assess",
+            "households.csv",
+            "--persons",
+            "persons.csv",
+            "-o",
+            "out.csv",
+        ],
+        b"",
+    );
+    got.assert_code(0);
+    assert_eq!(tmp.entries(), Vec::<String>::new());
+}
+
+#[cfg(unix)]
+#[test]
+fn temporary_files_are_removed_on_sigterm() {
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+    let dir = Dir::new();
+    let tmp = Dir::new();
+    let hs = households(7, 50);
+    dir.write("households.csv", household_csv(&hs));
+    let mut child = Command::new(LAYAK)
+        .args([
+            "assess",
+            "households.csv",
+            "--persons",
+            "-",
+            "-o",
+            "out.csv",
+        ])
+        .current_dir(dir.path())
+        .env("TMPDIR", tmp.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    // Half the persons, and the pipe held open: layak is copying standard input.
+    let persons = person_csv(&hs, &grouped_order(&hs));
+    stdin
+        .write_all(&persons.as_bytes()[..persons.len() / 2])
+        .unwrap();
+    stdin.flush().unwrap();
+    let start = Instant::now();
+    while tmp.entries().is_empty() && start.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        tmp.entries().len(),
+        1,
+        "the copy of standard input should exist"
+    );
+    let pid = child.id().to_string();
+    let status = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let out = child.wait_with_output().expect("wait");
+    drop(stdin);
+    assert_eq!(out.status.code(), Some(143));
+    assert_eq!(tmp.entries(), Vec::<String>::new(), "temporary files left");
+    assert!(!dir.exists("out.csv"));
+}
+
+/// Run a two-file case and return its rejects file.
+fn rejects(dir: &Dir, households: &str, persons: &str) -> (Output, String) {
+    dir.write("h.csv", households);
+    dir.write("p.csv", persons);
+    let out = dir.run(&[
+        "assess",
+        "h.csv",
+        "--persons",
+        "p.csv",
+        "--rejects",
+        "rej.csv",
+        "-o",
+        "out.csv",
+    ]);
+    out.no_panic();
+    (out, dir.read("rej.csv"))
+}
+
+const HH: &str = "household_id,region,area,meals_per_day,floor_area_m2,floor_material,water_source,sanitation,electricity,cooking_fuel,health_insurance,shock,shock_months_ago,home_damaged\n";
+const HROW: &str = "3201,rural,2,20,earth,surface,none,false,wood,false,none,0,false\n";
+const PH: &str = "household_id,person_no,age,relationship,sex,education,in_school,disabled,able_to_work,income\n";
+
+fn hh(ids: &[&str]) -> String {
+    let mut s = HH.to_string();
+    for id in ids {
+        s.push_str(&format!("{id},{HROW}"));
+    }
+    s
+}
+
+#[test]
+fn every_person_reject_code() {
+    let dir = Dir::new();
+    let persons = format!(
+        "{PH}\
+A,1,40,head,female,primary,false,false,true,100000\n\
+Z,1,30,head,male,none,false,false,true,0\n\
+C,1,40,spouse,female,primary,false,false,true,0\n\
+D,1,40,head,female,primary,false,false,true,0\n\
+D,2,41,head,male,primary,false,false,true,0\n\
+E,1,40,head,female,primary,false,false,true,0\n\
+E,1,12,child,male,primary,true,false,true,0\n\
+F,1,200,head,female,primary,false,false,true,0\n"
+    );
+    let (out, rej) = rejects(&dir, &hh(&["A", "B", "C", "D", "E", "F"]), &persons);
+    out.assert_code(3);
+    let c = person_counts(&out);
+    assert_eq!(
+        c,
+        PersonCounts {
+            persons: 8,
+            used: 1,
+            persons_rejected: 7,
+            households: 6,
+            decided: 1,
+            rejected: 5
+        }
+    );
+    let line_of = |code: &str| {
+        rej.lines()
+            .find(|l| l.contains(code))
+            .unwrap_or_else(|| out.fail(format_args!("no {code} in rejects:\n{rej}")))
+            .to_string()
+    };
+    assert!(line_of("person_without_household").starts_with("3,Z,household_id,Z,"));
+    assert!(line_of("household_without_persons").starts_with("3,B,"));
+    assert!(line_of("no_matching_person").starts_with("4,C,head_"));
+    let several = line_of("several_matching_persons");
+    assert!(several.starts_with("5,D,head_"), "{several}");
+    assert!(several.contains("lines 5, 6 of p.csv"), "{several}");
+    let repeated = line_of("repeated_person_no");
+    assert!(repeated.starts_with("8,E,person_no,1,"), "{repeated}");
+    // A person's bad cell rejects its household, naming the person, file, line and column.
+    let bad = line_of("out_of_range");
+    assert!(bad.starts_with("9,F,age,200,out_of_range"), "{bad}");
+    assert!(bad.contains("person 1 (line 9 of p.csv)"), "{bad}");
+    out.stderr_has("person_without_household 1");
+}
+
+#[test]
+fn rectangular_household_cells_must_agree() {
+    let dir = Dir::new();
+    let header = "household_id,person_no,age,relationship,sex,region,area\n";
+    dir.write(
+        "r.csv",
+        format!(
+            "{header}\
+A,1,40,head,female,3201,rural\n\
+A,2,10,child,male,3201,urban\n\
+B,1,40,head,female,3201,rural\n"
+        ),
+    );
+    let out = dir.run(&[
+        "assess",
+        "r.csv",
+        "--rectangular",
+        "--rejects",
+        "rej.csv",
+        "-o",
+        "o.csv",
+    ]);
+    out.assert_code(3).no_panic();
+    let rej = dir.read("rej.csv");
+    let line = rej.lines().nth(1).unwrap_or_default();
+    assert!(
+        line.starts_with("3,A,area,urban,household_cells_differ"),
+        "{rej}"
+    );
+    assert!(line.contains("`rural` on line 2"), "{line}");
+    let c = person_counts(&out);
+    assert_eq!((c.persons, c.used, c.decided, c.rejected), (3, 1, 1, 1));
+}
+
+#[test]
+fn a_supplied_column_in_the_household_file_is_overridden_with_one_warning() {
+    let dir = Dir::new();
+    let hs = households(8, 30);
+    let want = aggregated_decisions(&dir, &aggregated_csv(&hs));
+    // The aggregated file itself as the household file, with wrong members.
+    let wrong = aggregated_csv(&hs);
+    let mut lines: Vec<String> = wrong.lines().map(str::to_string).collect();
+    for l in lines.iter_mut().skip(1) {
+        let mut cells: Vec<&str> = l.split(',').collect();
+        let members = HOUSEHOLD_COLUMNS.len() + 1;
+        cells[members] = "9";
+        *l = cells.join(",");
+    }
+    dir.write("h.csv", lines.join("\n") + "\n");
+    dir.write("p.csv", person_csv(&hs, &grouped_order(&hs)));
+    let got = dir.run(&["assess", "h.csv", "--persons", "p.csv"]);
+    got.assert_code(0).no_panic();
+    assert_eq!(got.stdout, want.stdout);
+    assert_eq!(got.stderr.matches("warning").count(), 1, "{}", got.stderr);
+    got.stderr_has("`members`");
+}
+
+#[test]
+fn validate_and_explain_read_persons() {
+    let dir = Dir::new();
+    let hs = households(9, 40);
+    dir.write("households.csv", household_csv(&hs));
+    dir.write("persons.csv", person_csv(&hs, &shuffled_order(&hs, 2)));
+    let v = dir.run(&["validate", "households.csv", "--persons", "persons.csv"]);
+    v.assert_code(0).no_panic();
+    v.stdout_has("40 rows read = 40 valid + 0 rejected");
+    let id = &hs[3].id;
+    let e = dir.run(&[
+        "explain",
+        "households.csv",
+        "--persons",
+        "persons.csv",
+        "--id",
+        id,
+    ]);
+    e.assert_code(0).no_panic();
+    let n = hs[3].persons.len();
+    e.stdout_has(&format!("of household {id} in persons.csv"));
+    e.stdout_has(&format!("members = {n}"));
+    assert!(e.stdout.matches("  line ").count() >= n, "{}", e.stdout);
+    // The same decision as the aggregated file's explain.
+    dir.write("agg.csv", aggregated_csv(&hs));
+    let a = dir.run(&["explain", "agg.csv", "--id", id, "-f", "json"]);
+    let p = dir.run(&[
+        "explain",
+        "households.csv",
+        "--persons",
+        "persons.csv",
+        "--id",
+        id,
+        "-f",
+        "json",
+    ]);
+    let a: serde_json::Value = serde_json::from_str(&a.stdout).unwrap();
+    let p: serde_json::Value = serde_json::from_str(&p.stdout).unwrap();
+    assert_eq!(a["trace"]["programs"], p["trace"]["programs"]);
+    assert_eq!(p["persons"].as_array().map(Vec::len), Some(n));
+}
+
+#[test]
+fn budget_and_summary_in_person_mode() {
+    let dir = Dir::new();
+    let hs = households(10, 150);
+    dir.write("agg.csv", aggregated_csv(&hs));
+    dir.write("households.csv", household_csv(&hs));
+    dir.write("persons.csv", person_csv(&hs, &shuffled_order(&hs, 9)));
+    let want = dir.run(&[
+        "assess",
+        "agg.csv",
+        "--budget",
+        "50_000_000",
+        "--by",
+        "region",
+        "--summary",
+        "a.json",
+    ]);
+    let got = dir.run(&[
+        "assess",
+        "households.csv",
+        "--persons",
+        "persons.csv",
+        "--budget",
+        "50_000_000",
+        "--by",
+        "region",
+        "--summary",
+        "b.json",
+    ]);
+    got.assert_code(0).no_panic();
+    assert_eq!(got.stdout, want.stdout);
+    let a: serde_json::Value = serde_json::from_str(&dir.read("a.json")).unwrap();
+    let b: serde_json::Value = serde_json::from_str(&dir.read("b.json")).unwrap();
+    assert_eq!(a["total"], b["total"]);
+    // Groups count rows by reject reason: person runs list the person codes too.
+    let groups = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+        let mut gs = v["by"]["groups"].as_array().cloned().unwrap_or_default();
+        for g in &mut gs {
+            if let Some(o) = g.as_object_mut() {
+                o.remove("rows");
+            }
+        }
+        gs
+    };
+    assert_eq!(groups(&a), groups(&b));
+    assert_eq!(groups(&a).len(), 4);
+    assert_eq!(
+        b["rows"]["rejects_by_reason"]["several_matching_persons"],
+        serde_json::json!(0)
+    );
+}
+
+// A lone person takes no place among the households that a --budget ranking
+// counts: ranks are those of the aggregated file.
+#[test]
+fn budget_ranks_ignore_persons_without_a_household() {
+    let dir = Dir::new();
+    let hs = households(11, 120);
+    dir.write("agg.csv", aggregated_csv(&hs));
+    dir.write("households.csv", household_csv(&hs));
+    // Lone persons between households: the file stays grouped (streamed).
+    let persons = person_csv(&hs, &grouped_order(&hs));
+    let mut lines: Vec<&str> = persons.lines().collect();
+    let lone = "NOBODY,1,40,head,female,primary,false,false,true,0";
+    for k in [60usize, 30, 1] {
+        let at = 1 + hs[..k].iter().map(|h| h.persons.len()).sum::<usize>();
+        lines.insert(at, lone);
+    }
+    dir.write("persons.csv", lines.join("\n") + "\n");
+    let want = dir.run(&["assess", "agg.csv", "--budget", "30_000_000"]);
+    for chunk in ["300", "262144"] {
+        let got = dir.run(&[
+            "assess",
+            "households.csv",
+            "--persons",
+            "persons.csv",
+            "--budget",
+            "30_000_000",
+            "--chunk-bytes",
+            chunk,
+        ]);
+        got.assert_code(3).no_panic();
+        assert_eq!(got.stdout, want.stdout, "chunk {chunk}");
+        got.stderr_has("person_without_household 3");
+    }
+}
