@@ -3,6 +3,7 @@ mod util;
 mod assess;
 mod blank_rows;
 mod budget;
+mod census_example;
 mod compressed;
 mod exact_money;
 mod explain;
