@@ -21,6 +21,7 @@
 //! assert_eq!(policy.meta.currency, "IDR");
 //! ```
 
+#![warn(unreachable_pub)]
 pub mod cli;
 pub mod engine;
 pub mod error;

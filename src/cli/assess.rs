@@ -21,7 +21,7 @@ use crate::report::atomic::{self, AtomicFile, TempFile};
 use crate::report::outputs::Destination;
 use crate::report::{self, summary};
 
-pub const EXAMPLES: &str = "\
+pub(super) const EXAMPLES: &str = "\
 Examples:
   layak assess data/sample-households.csv
   layak assess survey.csv -o decisions.csv --rejects rejects.csv
@@ -99,7 +99,7 @@ fn stopped_by(err: &anyhow::Error, kind: io::ErrorKind) -> bool {
     })
 }
 
-pub fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
+pub(super) fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
     clean_up_on_signals();
     // Everything the user typed is checked before the policy or a row is read.
     let config = AssessConfig::from_args(args)?;

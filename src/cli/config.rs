@@ -71,7 +71,7 @@ pub(super) struct SummaryConfig {
 impl AssessConfig {
     /// Check what the user typed, in the order the checks have always run
     /// (the first usage error found is the one reported).
-    pub fn from_args(args: AssessArgs) -> Result<AssessConfig, UsageError> {
+    pub(super) fn from_args(args: AssessArgs) -> Result<AssessConfig, UsageError> {
         let input_path = args.file.clone().unwrap_or_else(|| "-".into());
         let outputs = OutputPlan::new(&args, &input_path)?;
         let input = InputConfig::new(args.file, &args.input)?;
@@ -120,7 +120,7 @@ impl AssessConfig {
     }
 
     /// Is a summary computed: for a file, or for standard error?
-    pub fn wants_summary(&self) -> bool {
+    pub(super) fn wants_summary(&self) -> bool {
         self.summary.human || self.outputs.summary.is_some()
     }
 }
@@ -133,7 +133,7 @@ pub(super) enum Target {
 }
 
 impl Target {
-    pub fn destination(&self) -> Destination<'_> {
+    pub(super) fn destination(&self) -> Destination<'_> {
         match self {
             Target::Stdout => Destination::Stdout,
             Target::File(p) => Destination::File(p),
@@ -225,7 +225,7 @@ impl OutputPlan {
     }
 
     /// The outputs written as files, as the user typed them (`--rejects r.csv`).
-    pub fn files(&self) -> Vec<String> {
+    pub(super) fn files(&self) -> Vec<String> {
         let mut files = Vec::new();
         if let Target::File(p) = &self.decisions {
             files.push(format!("-o {p}"));
@@ -271,7 +271,7 @@ pub(super) struct ValidateConfig {
 }
 
 impl ValidateConfig {
-    pub fn from_args(args: ValidateArgs) -> Result<ValidateConfig, UsageError> {
+    pub(super) fn from_args(args: ValidateArgs) -> Result<ValidateConfig, UsageError> {
         let input = InputConfig::new(args.file, &args.input)?;
         check_validate_rejects(args.rejects.as_deref(), &input.path)?;
         args.policy.check()?;
@@ -337,7 +337,7 @@ pub(super) enum Household {
 }
 
 impl ExplainConfig {
-    pub fn from_args(args: ExplainArgs) -> Result<ExplainConfig, UsageError> {
+    pub(super) fn from_args(args: ExplainArgs) -> Result<ExplainConfig, UsageError> {
         let input = InputConfig::new(Some(args.file), &args.input)?;
         // clap lets only one of the two through.
         let household = match (args.id, args.line) {
@@ -496,7 +496,7 @@ impl Threads {
 
     /// Say so when `--threads` was lowered. The commands call this after the
     /// warnings about the file's header, where it has always been printed.
-    pub fn warn_if_lowered(&self) {
+    pub(super) fn warn_if_lowered(&self) {
         if let Some((asked, cores)) = self.lowered {
             writeln!(
                 io::stderr().lock(),

@@ -16,7 +16,7 @@ use crate::input::{self, IdSet, RowParser};
 use crate::policy::{Policy, noun};
 use crate::report::explain_text::{render_rejected_text, render_text};
 
-pub const EXAMPLES: &str = "\
+pub(super) const EXAMPLES: &str = "\
 Examples:
   layak explain data/sample-households.csv --id H002
   layak explain survey.csv --line 17
@@ -25,7 +25,7 @@ Examples:
 /// How many close ids to suggest when an id is not found.
 const SUGGESTIONS: usize = 3;
 
-pub fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
+pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     let config = ExplainConfig::from_args(args)?;
     let policy = config.policy.load()?;
     if let Some(files) = &config.input.persons {

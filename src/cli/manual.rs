@@ -10,7 +10,7 @@ use super::{Cli, UsageError};
 use crate::ExitStatus;
 
 /// Print the completion script for `shell` on standard output.
-pub fn completions(shell: clap_complete::Shell) -> anyhow::Result<ExitStatus> {
+pub(super) fn completions(shell: clap_complete::Shell) -> anyhow::Result<ExitStatus> {
     let mut command = Cli::command();
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut command, "layak", &mut out);
@@ -20,7 +20,7 @@ pub fn completions(shell: clap_complete::Shell) -> anyhow::Result<ExitStatus> {
 
 /// Print a man page (roff) on standard output: `layak(1)` without a
 /// command, `layak-COMMAND(1)` with one (as git does).
-pub fn man(subcommand: Option<&str>) -> anyhow::Result<ExitStatus> {
+pub(super) fn man(subcommand: Option<&str>) -> anyhow::Result<ExitStatus> {
     let command = Cli::command();
     let page = match subcommand {
         None => command,

@@ -7,7 +7,7 @@ use crate::ExitStatus;
 use crate::policy::{DEFAULT_POLICY_TOML, LoadOptions, noun};
 use crate::suite::{self, Suite, SuiteOptions};
 
-pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitStatus> {
+pub(super) fn run(cmd: PolicyCommand) -> anyhow::Result<ExitStatus> {
     match cmd {
         PolicyCommand::Show => {
             std::io::stdout()

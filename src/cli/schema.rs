@@ -10,7 +10,7 @@ use super::{SchemaArgs, SchemaFormat, UsageError};
 use crate::ExitStatus;
 use crate::policy::{Input, InputType, Policy};
 
-pub fn run(args: SchemaArgs) -> anyhow::Result<ExitStatus> {
+pub(super) fn run(args: SchemaArgs) -> anyhow::Result<ExitStatus> {
     let delimiter = parse_delimiter(&args.delimiter)?;
     let policy = args.policy.load()?;
     let text = if args.template {

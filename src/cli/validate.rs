@@ -25,7 +25,7 @@ use crate::pipeline::{self, RejectSink};
 use crate::policy::Policy;
 use crate::report::{self, atomic::AtomicFile};
 
-pub const EXAMPLES: &str = "\
+pub(super) const EXAMPLES: &str = "\
 Examples:
   layak validate survey.csv
   layak validate survey.csv --format json
@@ -116,7 +116,7 @@ fn lines_text(t: &Tally) -> String {
     s.join(", ")
 }
 
-pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
+pub(super) fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     clean_up_on_signals();
     let config = ValidateConfig::from_args(args)?;
     let input_path = &config.input.path;

@@ -17,7 +17,7 @@ pub(super) struct PolicyRef<'a> {
 }
 
 impl<'a> PolicyRef<'a> {
-    pub fn of(policy: &'a crate::policy::Policy) -> PolicyRef<'a> {
+    pub(super) fn of(policy: &'a crate::policy::Policy) -> PolicyRef<'a> {
         PolicyRef {
             hash: &policy.hash,
             id: &policy.meta.id,
@@ -56,7 +56,7 @@ pub(super) struct WeightWire<'a> {
 impl<'a> WeightWire<'a> {
     /// The column's description; `units`: a household's weight, in
     /// billionths.
-    pub fn of(w: &'a crate::input::WeightColumn, units: Option<u64>) -> WeightWire<'a> {
+    pub(super) fn of(w: &'a crate::input::WeightColumn, units: Option<u64>) -> WeightWire<'a> {
         let number = |text: String| match text.parse::<u64>() {
             Ok(n) => serde_json::Number::from(n),
             Err(_) => text

@@ -70,7 +70,7 @@ pub trait Scope {
 }
 
 mod ast;
-pub mod exact;
+pub(crate) mod exact;
 mod lexer;
 mod ops;
 mod parser;

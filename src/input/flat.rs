@@ -14,7 +14,7 @@ use super::{Chunker, InputError, Source, cell, csv_error};
 
 /// Records, each a list of fields, stored flat.
 #[derive(Debug, Default, Clone)]
-pub struct FlatRecords {
+pub(crate) struct FlatRecords {
     bytes: Vec<u8>,
     /// `(start, end)` of every field in `bytes`.
     bounds: Vec<(usize, usize)>,
@@ -24,7 +24,7 @@ pub struct FlatRecords {
 
 /// One record of a [`FlatRecords`].
 #[derive(Debug, Clone, Copy)]
-pub struct Flat<'a> {
+pub(crate) struct Flat<'a> {
     bytes: &'a [u8],
     bounds: &'a [(usize, usize)],
 }
@@ -49,27 +49,27 @@ impl Fields for Flat<'_> {
 }
 
 impl FlatRecords {
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.bytes.clear();
         self.bounds.clear();
         self.records.clear();
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.records.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.records.is_empty()
     }
 
     /// Bytes held (the fields' text).
-    pub fn byte_len(&self) -> usize {
+    pub(crate) fn byte_len(&self) -> usize {
         self.bytes.len()
     }
 
     /// Append a record read on `line`.
-    pub fn push<R: Fields + ?Sized>(&mut self, line: u64, record: &R) {
+    pub(crate) fn push<R: Fields + ?Sized>(&mut self, line: u64, record: &R) {
         let first = self.bounds.len();
         for i in 0..record.len() {
             let field = record.get(i).unwrap_or_default();
@@ -82,32 +82,33 @@ impl FlatRecords {
 
     /// Start a record field by field ([`FlatRecords::push_field`], then
     /// [`FlatRecords::end_record`]).
-    pub fn begin_record(&mut self) -> usize {
+    pub(crate) fn begin_record(&mut self) -> usize {
         self.bounds.len()
     }
 
-    pub fn push_field(&mut self, field: &[u8]) {
+    #[cfg(test)]
+    pub(crate) fn push_field(&mut self, field: &[u8]) {
         let start = self.bytes.len();
         self.bytes.extend_from_slice(field);
         self.bounds.push((start, self.bytes.len()));
     }
 
     /// A field of `len` bytes, to be filled by the caller (reading a spill file).
-    pub fn push_field_with(&mut self, len: usize) -> &mut [u8] {
+    pub(crate) fn push_field_with(&mut self, len: usize) -> &mut [u8] {
         let start = self.bytes.len();
         self.bytes.resize(start + len, 0);
         self.bounds.push((start, start + len));
         &mut self.bytes[start..]
     }
 
-    pub fn end_record(&mut self, line: u64, first: usize) {
+    pub(crate) fn end_record(&mut self, line: u64, first: usize) {
         self.records
             .push((line, first, self.bounds.len().saturating_sub(first)));
     }
 
     /// Record `i` and its line.
     #[inline]
-    pub fn get(&self, i: usize) -> (u64, Flat<'_>) {
+    pub(crate) fn get(&self, i: usize) -> (u64, Flat<'_>) {
         let (line, first, count) = self.records[i];
         (
             line,
@@ -120,7 +121,7 @@ impl FlatRecords {
 
     /// Append record `i` of `other`: its fields are contiguous there, so
     /// one copy of their bytes and shifted bounds.
-    pub fn copy_from(&mut self, other: &FlatRecords, i: usize) {
+    pub(crate) fn copy_from(&mut self, other: &FlatRecords, i: usize) {
         let (line, first, count) = other.records[i];
         let bounds = &other.bounds[first..first + count];
         let start = bounds.first().map_or(0, |b| b.0);
@@ -138,7 +139,7 @@ impl FlatRecords {
 }
 
 /// The trimmed, non-empty cell of column `column`, if any: a record's key.
-pub fn key_cell<R: Fields + ?Sized>(record: &R, column: Option<usize>) -> Option<&[u8]> {
+pub(crate) fn key_cell<R: Fields + ?Sized>(record: &R, column: Option<usize>) -> Option<&[u8]> {
     let c = record.get(column?)?;
     let t = cell::trim(c);
     (!t.is_empty()).then_some(t)
@@ -146,7 +147,7 @@ pub fn key_cell<R: Fields + ?Sized>(record: &R, column: Option<usize>) -> Option
 
 /// Hands out the data records of a file one at a time, blank rows skipped
 /// (and counted), with their lines.
-pub struct RecordReader {
+pub(crate) struct RecordReader {
     name: String,
     delimiter: u8,
     chunker: Chunker,
@@ -162,7 +163,7 @@ pub struct RecordReader {
 }
 
 impl RecordReader {
-    pub fn new(source: Source, chunk_bytes: usize) -> RecordReader {
+    pub(crate) fn new(source: Source, chunk_bytes: usize) -> RecordReader {
         RecordReader {
             name: source.name,
             delimiter: source.delimiter,
@@ -178,13 +179,9 @@ impl RecordReader {
         }
     }
 
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
     /// The next record (its index in [`RecordReader::records`]), without
     /// taking it; `None` at the end of the file.
-    pub fn peek(&mut self) -> Result<Option<usize>, InputError> {
+    pub(crate) fn peek(&mut self) -> Result<Option<usize>, InputError> {
         while self.next >= self.buf.len() {
             if self.done {
                 return Ok(None);
@@ -195,18 +192,18 @@ impl RecordReader {
     }
 
     /// Take the record [`RecordReader::peek`] showed.
-    pub fn advance(&mut self) {
+    pub(crate) fn advance(&mut self) {
         self.next += 1;
     }
 
-    pub fn records(&self) -> &FlatRecords {
+    pub(crate) fn records(&self) -> &FlatRecords {
         &self.buf
     }
 
     /// Read every remaining record, handing `each` the key cell of column
     /// `column` (see [`key_cell`]) without copying the record (a first pass
     /// that needs only keys). Blank rows are skipped and counted.
-    pub fn each_key(
+    pub(crate) fn each_key(
         &mut self,
         column: Option<usize>,
         each: &mut dyn FnMut(Option<&[u8]>),

@@ -20,7 +20,7 @@
 pub mod cell;
 pub mod chunk;
 mod decode;
-pub mod flat;
+pub(crate) mod flat;
 mod header;
 mod ids;
 pub mod record;

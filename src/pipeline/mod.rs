@@ -37,7 +37,7 @@
 pub mod budget;
 mod group_key;
 mod merger;
-pub mod persons;
+pub(crate) mod persons;
 mod run;
 mod weight;
 mod worker;

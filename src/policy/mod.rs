@@ -10,7 +10,7 @@
 
 mod check;
 pub mod persons;
-pub mod raw;
+pub(crate) mod raw;
 pub mod template;
 
 use crate::error::Diagnostic;

@@ -8,11 +8,11 @@ use serde::Deserialize;
 use toml::Spanned;
 
 /// A string from the file with its byte span, for diagnostics.
-pub type SpannedStr = Spanned<String>;
+pub(crate) type SpannedStr = Spanned<String>;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawPolicy {
+pub(crate) struct RawPolicy {
     pub policy: RawMeta,
     #[serde(default)]
     pub inputs: Vec<RawInput>,
@@ -41,7 +41,7 @@ pub struct RawPolicy {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawMeta {
+pub(crate) struct RawMeta {
     pub id: SpannedStr,
     pub name: String,
     pub version: String,
@@ -58,7 +58,7 @@ pub struct RawMeta {
 /// A scalar as written in TOML: default values and parameter values.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
-pub enum RawScalar {
+pub(crate) enum RawScalar {
     Bool(bool),
     Integer(i64),
     Float(f64),
@@ -67,7 +67,7 @@ pub enum RawScalar {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawInput {
+pub(crate) struct RawInput {
     pub name: SpannedStr,
     #[serde(rename = "type")]
     pub ty: SpannedStr,
@@ -87,14 +87,14 @@ pub struct RawInput {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawPersons {
+pub(crate) struct RawPersons {
     /// The person input numbering persons within their household.
     pub number: Option<SpannedStr>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawParameter {
+pub(crate) struct RawParameter {
     pub name: SpannedStr,
     /// A number, or a string holding a constant expression such as `"1/3"`.
     pub value: Option<Spanned<RawScalar>>,
@@ -112,16 +112,19 @@ pub struct RawParameter {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawDatedValue {
+pub(crate) struct RawDatedValue {
     pub from: SpannedStr,
     pub value: Spanned<RawScalar>,
+    /// Where the value comes from: documentation for readers of the policy
+    /// file (`policy show` prints the file as written); the checker needs none.
     #[serde(default)]
+    #[allow(dead_code)]
     pub reference: String,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawCheck {
+pub(crate) struct RawCheck {
     pub id: SpannedStr,
     /// Must hold for the row to be accepted.
     pub rule: SpannedStr,
@@ -130,7 +133,7 @@ pub struct RawCheck {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawDerived {
+pub(crate) struct RawDerived {
     pub name: SpannedStr,
     #[serde(rename = "type")]
     pub ty: Option<SpannedStr>,
@@ -143,7 +146,7 @@ pub struct RawDerived {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawDeprivation {
+pub(crate) struct RawDeprivation {
     pub vulnerable_cutoff: Spanned<RawScalar>,
     pub poor_cutoff: Spanned<RawScalar>,
     pub severe_cutoff: Spanned<RawScalar>,
@@ -152,7 +155,7 @@ pub struct RawDeprivation {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawIndicator {
+pub(crate) struct RawIndicator {
     pub id: SpannedStr,
     pub dimension: String,
     pub weight: Spanned<RawScalar>,
@@ -163,7 +166,7 @@ pub struct RawIndicator {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawProgram {
+pub(crate) struct RawProgram {
     pub id: SpannedStr,
     #[serde(default)]
     pub name: String,
@@ -184,13 +187,13 @@ pub struct RawProgram {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawCap {
+pub(crate) struct RawCap {
     pub monthly: SpannedStr,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawReason {
+pub(crate) struct RawReason {
     pub id: SpannedStr,
     pub when: SpannedStr,
     pub text: SpannedStr,
@@ -198,7 +201,7 @@ pub struct RawReason {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawTrack {
+pub(crate) struct RawTrack {
     pub id: SpannedStr,
     /// Omitted means "always": the catch-all last rule.
     pub when: Option<SpannedStr>,
@@ -208,12 +211,12 @@ pub struct RawTrack {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawPriority {
+pub(crate) struct RawPriority {
     pub formula: SpannedStr,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawReview {
+pub(crate) struct RawReview {
     pub default_months: Spanned<i64>,
 }

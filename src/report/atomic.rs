@@ -49,7 +49,7 @@ fn live() -> MutexGuard<'static, Vec<PathBuf>> {
 /// temporary file can be created and no commit can start or be half done, so
 /// the caller holds it until the process exits. A commit that was under way
 /// has either renamed every file of its set or none.
-pub fn remove_live_temporaries() -> MutexGuard<'static, Vec<PathBuf>> {
+pub(crate) fn remove_live_temporaries() -> MutexGuard<'static, Vec<PathBuf>> {
     let mut live = live();
     for path in live.drain(..) {
         let _ = std::fs::remove_file(&path);
@@ -60,7 +60,7 @@ pub fn remove_live_temporaries() -> MutexGuard<'static, Vec<PathBuf>> {
 /// A temporary file: private to its owner, registered while it exists,
 /// removed when dropped unless it was renamed into place.
 #[derive(Debug)]
-pub struct TempFile {
+pub(crate) struct TempFile {
     path: PathBuf,
     /// False once renamed or removed: nothing left to clean up.
     armed: bool,
@@ -69,7 +69,10 @@ pub struct TempFile {
 impl TempFile {
     /// Create a new file in `dir` named `name(attempt)`, trying again with
     /// the next attempt number while the name is taken.
-    pub fn create_in(dir: &Path, name: impl Fn(u32) -> String) -> io::Result<(TempFile, File)> {
+    pub(crate) fn create_in(
+        dir: &Path,
+        name: impl Fn(u32) -> String,
+    ) -> io::Result<(TempFile, File)> {
         let mut attempt = 0u32;
         loop {
             let path = dir.join(name(attempt));
@@ -89,7 +92,7 @@ impl TempFile {
         }
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
@@ -130,7 +133,7 @@ fn private_options() -> OpenOptions {
 }
 
 /// A file being written, renamed into place on commit.
-pub struct AtomicFile {
+pub(crate) struct AtomicFile {
     /// The path as given, for messages.
     shown: PathBuf,
     /// Where the file ends up (a symbolic link resolved).
@@ -155,7 +158,7 @@ enum State {
 impl AtomicFile {
     /// Create the temporary file beside `target` (compressing what is
     /// written when the name of `target` ends in `.gz` or `.zst`).
-    pub fn create(target: &Path) -> io::Result<AtomicFile> {
+    pub(crate) fn create(target: &Path) -> io::Result<AtomicFile> {
         let shown = target.to_path_buf();
         let compression = Compression::of_path(target);
         // Through a symbolic link, write where it points: renaming over the
@@ -205,7 +208,7 @@ impl AtomicFile {
     }
 
     /// Flush, sync and rename over the target.
-    pub fn commit(self) -> Result<(), CommitError> {
+    pub(crate) fn commit(self) -> Result<(), CommitError> {
         commit_all(vec![self])
     }
 
@@ -315,7 +318,7 @@ struct Prepared {
 /// arriving meanwhile is handled before the first or after the last. A
 /// rename that fails after others succeeded (it should not: each is within
 /// one folder) is reported with the files already replaced.
-pub fn commit_all(files: Vec<AtomicFile>) -> Result<(), CommitError> {
+pub(crate) fn commit_all(files: Vec<AtomicFile>) -> Result<(), CommitError> {
     let mut prepared = Vec::with_capacity(files.len());
     // On an error, the files not yet prepared and those prepared are dropped:
     // their temporary files are removed.
@@ -352,7 +355,7 @@ pub fn commit_all(files: Vec<AtomicFile>) -> Result<(), CommitError> {
 /// An output file that could not be completed or put in place.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write {}: {source}{}", path.display(), replaced_note(replaced))]
-pub struct CommitError {
+pub(crate) struct CommitError {
     /// The output as given on the command line.
     pub path: PathBuf,
     #[source]

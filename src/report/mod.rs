@@ -4,12 +4,12 @@
 //! batch), so a decision costs no allocation. [`DecisionWriter`] knows the
 //! policy and the format; [`Decision`] is a borrowed view of one decided row.
 
-pub mod atomic;
+pub(crate) mod atomic;
 pub mod compress;
 mod csv;
 pub mod explain_text;
 mod json;
-pub mod outputs;
+pub(crate) mod outputs;
 pub mod summary;
 
 use crate::engine::{Scratch, Status};

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 /// Where one output goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Destination<'a> {
+pub(crate) enum Destination<'a> {
     Stdout,
     /// A file, as typed on the command line.
     File(&'a str),
@@ -22,7 +22,7 @@ pub enum Destination<'a> {
 
 /// One output of a run.
 #[derive(Debug, Clone, Copy)]
-pub struct Output<'a> {
+pub(crate) struct Output<'a> {
     /// The option that asked for it (`-o`, `--rejects`), for messages.
     pub flag: &'static str,
     /// What it holds (`the decisions`), for messages.
@@ -32,14 +32,14 @@ pub struct Output<'a> {
 
 /// Where the run reads its rows.
 #[derive(Debug, Clone, Copy)]
-pub enum Input<'a> {
+pub(crate) enum Input<'a> {
     Stdin,
     File(&'a str),
 }
 
 /// An output that cannot be written as asked: a command-line mistake.
 #[derive(Debug, thiserror::Error)]
-pub enum PathError {
+pub(crate) enum PathError {
     #[error("{flag} '': the file name is empty")]
     Empty { flag: &'static str },
     #[error("{flag} {path}: a file name cannot end with `{separator}`, which makes it a folder")]
@@ -93,7 +93,7 @@ struct Identity {
 
 /// Check every output of a run against the others, the input and standard
 /// output, before anything is created or read.
-pub fn check(input: Input<'_>, outputs: &[Output<'_>]) -> Result<(), PathError> {
+pub(crate) fn check(input: Input<'_>, outputs: &[Output<'_>]) -> Result<(), PathError> {
     let mut files: Vec<(&Output<'_>, &str, Identity)> = Vec::new();
     let mut stdout_user: Option<&Output<'_>> = None;
     for output in outputs {

@@ -63,7 +63,7 @@ pub(super) enum Field {
 
 impl Field {
     /// True for the expectations about a rejected row.
-    pub fn is_reject(&self) -> bool {
+    pub(super) fn is_reject(&self) -> bool {
         matches!(
             self,
             Field::Reject | Field::RejectColumn | Field::RejectReason

@@ -18,7 +18,7 @@ pub(super) struct Loader<'a> {
 }
 
 impl<'a> Loader<'a> {
-    pub fn new(policy_file: &'a str, policy_source: &'a str) -> Self {
+    pub(super) fn new(policy_file: &'a str, policy_source: &'a str) -> Self {
         Loader {
             policy_file,
             policy_source,
@@ -29,7 +29,7 @@ impl<'a> Loader<'a> {
 
     /// The index of the policy in force on `as_of` with `overrides`,
     /// loading it on first use.
-    pub fn get(
+    pub(super) fn get(
         &mut self,
         as_of: &str,
         overrides: &[(String, toml::Value)],

@@ -293,7 +293,7 @@ pub fn explain_first(policy: &Policy, file: &[u8]) {
     let Ok(Some(_)) = chunker.next_chunk(1 << 18, &mut chunk) else {
         return;
     };
-    let mut rd = layak::pipeline::chunk_reader(&chunk, source.delimiter);
+    let mut rd = layak::input::record::chunk_reader(&chunk, source.delimiter);
     let mut record = csv::ByteRecord::new();
     if !matches!(rd.read_byte_record(&mut record), Ok(true)) {
         return;

@@ -37,7 +37,7 @@ use crate::policy::Policy;
 use crate::policy::persons::Persons;
 
 pub(super) use feed::PersonFeed;
-pub use one::{OneHousehold, household_of};
+pub(crate) use one::household_of;
 pub(super) use work::PersonWork;
 
 /// The group of a run whose persons belong to no household.
@@ -250,7 +250,7 @@ fn column_of(header: &[String], read: &ReadOptions, name: &str) -> Option<usize>
 }
 
 /// How the second pass reads the persons.
-pub enum Order {
+pub(crate) enum Order {
     /// Runs in increasing group order: the file is read again as it is;
     /// `run_group[r]` is the group of its `r`-th run.
     Grouped { run_group: Vec<u64> },

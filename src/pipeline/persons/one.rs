@@ -10,7 +10,7 @@ use crate::policy::persons::Persons;
 
 /// A household read from person files, before it is decided.
 #[derive(Debug)]
-pub struct OneHousehold {
+pub(crate) struct OneHousehold {
     /// The household's line (its household row, or its first person's row).
     pub line: u64,
     /// The household record as the household pipeline reads it.
@@ -25,7 +25,7 @@ pub struct OneHousehold {
 
 /// Find household `id` in the files of `setup` (every person row with that
 /// key, wherever it stands) and fold its persons.
-pub fn household_of(
+pub(crate) fn household_of(
     policy: &Policy,
     persons: &Persons,
     setup: &PersonSetup,

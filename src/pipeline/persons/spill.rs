@@ -21,7 +21,7 @@ use crate::report::atomic::TempFile;
 const RUN_BYTES: usize = 8 << 20;
 
 /// Sorted runs on disk.
-pub struct SortedRuns {
+pub(crate) struct SortedRuns {
     files: Vec<TempFile>,
 }
 

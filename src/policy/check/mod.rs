@@ -84,17 +84,17 @@ pub(super) mod work {
     }
 
     #[cfg(test)]
-    pub fn count(steps: u64) {
+    pub(crate) fn count(steps: u64) {
         STEPS.with(|c| c.set(c.get() + steps));
     }
 
     #[cfg(not(test))]
     #[inline(always)]
-    pub fn count(_steps: u64) {}
+    pub(crate) fn count(_steps: u64) {}
 
     /// Steps counted on this thread since the last call (tests only).
     #[cfg(test)]
-    pub fn take() -> u64 {
+    pub(crate) fn take() -> u64 {
         STEPS.with(|c| c.replace(0))
     }
 }
