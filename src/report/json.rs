@@ -42,8 +42,8 @@
 use super::{Decision, DecisionWriter, Lead, RowFacts};
 use crate::engine::{Scratch, Status};
 use crate::numfmt;
-use crate::policy::{Benefit, Policy};
 use crate::policy::template::render_segments;
+use crate::policy::{Benefit, Policy};
 
 /// Write `bytes` (UTF-8) as a JSON string with the required escapes.
 ///
