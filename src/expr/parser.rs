@@ -515,18 +515,22 @@ mod tests {
     }
 
     #[test]
-    fn parse_errors() {
+    fn errors_for_empty_and_unfinished_expressions() {
         assert_eq!(err(""), (0, 0, "empty expression".into()));
         assert_eq!(err("   "), (0, 3, "empty expression".into()));
         assert_eq!(err("1 +"), (3, 3, "unexpected end of expression".into()));
         assert_eq!(err("(1 + 2"), (0, 1, "unclosed parenthesis".into()));
         assert_eq!(err("min(a, b"), (3, 4, "unclosed parenthesis".into()));
         assert_eq!(err("x in [a, b"), (5, 6, "unclosed bracket".into()));
+        assert_eq!(err("(1 + 2))"), (7, 8, "unmatched `)`".into()));
+    }
+
+    #[test]
+    fn errors_for_a_token_out_of_place() {
         assert_eq!(
             err("1 + )"),
             (4, 5, "expected an expression, found `)`".into())
         );
-        assert_eq!(err("(1 + 2))"), (7, 8, "unmatched `)`".into()));
         assert_eq!(
             err("a b"),
             (
@@ -540,6 +544,27 @@ mod tests {
             (3, 4, "expected an operator or `)`, found `b`".into())
         );
         assert_eq!(
+            err("min(a,, b)"),
+            (6, 7, "expected an expression, found `,`".into())
+        );
+        assert_eq!(
+            err("[a]"),
+            (0, 1, "a list `[...]` is only allowed after `in`".into())
+        );
+        assert_eq!(
+            err("a not b"),
+            (
+                2,
+                5,
+                "expected an operator or the end of the expression, found `not`".into()
+            )
+        );
+        assert_eq!(err("1 + 2x"), (4, 6, "invalid number literal `2x`".into()));
+    }
+
+    #[test]
+    fn errors_for_chained_comparisons() {
+        assert_eq!(
             err("a < b < c"),
             (6, 7, "comparison operators cannot be chained".into())
         );
@@ -551,6 +576,10 @@ mod tests {
             err("a < b not in [c]"),
             (6, 12, "comparison operators cannot be chained".into())
         );
+    }
+
+    #[test]
+    fn errors_for_function_calls() {
         assert_eq!(
             err("clamp(x, 1)"),
             (0, 11, "`clamp` takes 3 arguments, found 2".into())
@@ -572,6 +601,10 @@ mod tests {
             (0, 2, "unknown function `mn`; did you mean `min`?".into())
         );
         assert_eq!(err("sqrt(a)"), (0, 4, "unknown function `sqrt`".into()));
+    }
+
+    #[test]
+    fn errors_for_if_and_in() {
         assert_eq!(
             err("if a then b"),
             (11, 11, "expected `else`, found end of expression".into())
@@ -589,23 +622,6 @@ mod tests {
             err("x in [a b]"),
             (8, 9, "expected `,` or `]`, found `b`".into())
         );
-        assert_eq!(
-            err("min(a,, b)"),
-            (6, 7, "expected an expression, found `,`".into())
-        );
-        assert_eq!(
-            err("[a]"),
-            (0, 1, "a list `[...]` is only allowed after `in`".into())
-        );
-        assert_eq!(
-            err("a not b"),
-            (
-                2,
-                5,
-                "expected an operator or the end of the expression, found `not`".into()
-            )
-        );
-        assert_eq!(err("1 + 2x"), (4, 6, "invalid number literal `2x`".into()));
     }
 
     #[test]

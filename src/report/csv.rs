@@ -8,7 +8,7 @@
 //! formula injection (see [`write_csv_text`]).
 
 use super::{Decision, DecisionWriter, RowFacts};
-use crate::engine::Status;
+use crate::engine::{Scratch, Status};
 use crate::numfmt;
 
 /// Write `bytes` as one CSV field, quoting when it holds `,` `"` or a line break.
@@ -59,12 +59,21 @@ fn bool_word(v: bool) -> &'static [u8] {
 
 impl DecisionWriter<'_> {
     pub(super) fn csv_row(&mut self, d: &mut Decision<'_>, out: &mut Vec<u8>) {
-        let p = self.policy;
         let s = &mut *d.scratch;
         write_csv_text(d.household_id, out);
         out.push(b',');
         write_csv_text(d.region, out);
         out.push(b',');
+        let facts = self.csv_measures(s, out);
+        self.csv_programs(s, out);
+        self.csv_totals(s, out);
+        self.csv_reasons(s, &facts, out);
+    }
+
+    /// The cells from `income_status` to `track`, each followed by `,`.
+    #[inline(always)]
+    fn csv_measures(&self, s: &Scratch, out: &mut Vec<u8>) -> RowFacts {
+        let p = self.policy;
         if let Some(st) = self.income_status(s) {
             out.extend_from_slice(st.as_bytes());
         }
@@ -110,9 +119,16 @@ impl DecisionWriter<'_> {
             out.extend_from_slice(t.id.as_bytes());
         }
         out.push(b',');
+        facts
+    }
+
+    /// The `granted` and `deferred` cells: program ids joined with `;`,
+    /// each cell followed by `,`.
+    #[inline(always)]
+    fn csv_programs(&self, s: &Scratch, out: &mut Vec<u8>) {
         for wanted in [Status::Granted, Status::Deferred] {
             let mut first = true;
-            for (prog, o) in p.programs.iter().zip(&s.programs) {
+            for (prog, o) in self.policy.programs.iter().zip(&s.programs) {
                 if o.status == wanted {
                     if !first {
                         out.push(b';');
@@ -123,6 +139,11 @@ impl DecisionWriter<'_> {
             }
             out.push(b',');
         }
+    }
+
+    /// The cells from `monthly_total` to `priority`, each followed by `,`.
+    #[inline(always)]
+    fn csv_totals(&self, s: &Scratch, out: &mut Vec<u8>) {
         numfmt::write_whole(s.monthly_total, out);
         out.push(b',');
         numfmt::write_whole(s.one_off_total, out);
@@ -133,12 +154,17 @@ impl DecisionWriter<'_> {
         out.push(b',');
         numfmt::write_fixed(s.priority, 1, out);
         out.push(b',');
+    }
+
+    /// The quoted `reasons` cell and the policy cells that end the row.
+    #[inline(always)]
+    fn csv_reasons(&mut self, s: &mut Scratch, facts: &RowFacts, out: &mut Vec<u8>) {
         // Reasons almost always hold a comma (thousands separators), so the
         // cell is always quoted and rendered in place; only a `"` inside
         // (rare) needs a second pass.
         out.push(b'"');
         let start = out.len();
-        self.reasons(s, &facts, out);
+        self.reasons(s, facts, out);
         if self.reasons_may_quote && out[start..].contains(&b'"') {
             let mut cell = std::mem::take(&mut self.cell);
             cell.clear();

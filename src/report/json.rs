@@ -40,10 +40,10 @@
 //! `json` writes one array of these objects; `ndjson` one object per line.
 
 use super::{Decision, DecisionWriter, Lead, RowFacts};
-use crate::engine::Status;
+use crate::engine::{Scratch, Status};
 use crate::numfmt;
-use crate::policy::Policy;
 use crate::policy::template::render_segments;
+use crate::policy::{Benefit, Policy};
 
 /// Write `bytes` (UTF-8) as a JSON string with the required escapes.
 ///
@@ -179,116 +179,133 @@ struct JsonProgram<'p> {
 
 impl<'p> JsonPlan<'p> {
     pub(super) fn new(p: &'p Policy, plain_reasons: bool) -> JsonPlan<'p> {
-        let build = |f: &dyn Fn(&mut Vec<u8>)| -> Box<[u8]> {
-            let mut buf = Vec::new();
-            f(&mut buf);
-            buf.into_boxed_slice()
-        };
-        let first_and_later = |text: &str| {
-            [
-                build(&|b| quoted(text, b)),
-                build(&|b| {
-                    b.push(b',');
-                    quoted(text, b);
-                }),
-            ]
-        };
-        let with_fallback = |values: &mut dyn Iterator<Item = &str>| -> Vec<Box<[u8]>> {
-            values
-                .chain(std::iter::once(""))
-                .map(|v| build(&|b| quoted(v, b)))
-                .collect()
-        };
         let income_status = p.fields.income_status.map(|(_, e)| {
             let values = p
                 .enums
                 .get(usize::from(e))
                 .map_or(&[][..], |e| &e.values[..]);
-            with_fallback(&mut values.iter().map(String::as_str))
+            strings_with_fallback(values.iter().map(String::as_str))
         });
         let deprivation_status =
-            with_fallback(&mut crate::policy::DEPRIVATION_STATUSES.iter().copied());
+            strings_with_fallback(crate::policy::DEPRIVATION_STATUSES.iter().copied());
         let indicators = p.deprivation.as_ref().map_or(Vec::new(), |d| {
             d.indicators
                 .iter()
                 .map(|i| first_and_later(&i.id))
                 .collect()
         });
-        let tracks = p
-            .tracks
-            .iter()
-            .map(|t| t.id.as_str())
-            .chain(std::iter::once(""))
-            .map(|id| {
-                build(&|b| {
-                    b.extend_from_slice(b",\"track\":");
-                    quoted(id, b);
-                    b.extend_from_slice(b",\"programs\":[");
-                })
-            })
-            .collect();
-        let programs = p
-            .programs
-            .iter()
-            .map(|prog| {
-                let head = |status: Status| {
-                    build(&|b| {
-                        b.extend_from_slice(b"{\"id\":");
-                        quoted(&prog.id, b);
-                        b.extend_from_slice(b",\"kind\":");
-                        quoted(&prog.kind, b);
-                        b.extend_from_slice(b",\"provider\":");
-                        quoted(&prog.provider, b);
-                        b.extend_from_slice(b",\"status\":");
-                        quoted(status.as_str(), b);
-                        b.extend_from_slice(b",\"amount\":");
-                    })
-                };
-                let (lead, rest) = match &prog.reason {
-                    Some(t) => t.split_lead(),
-                    None => ("eligible", &[][..]),
-                };
-                let mut reason = b",\"reason\":\"".to_vec();
-                reason.extend_from_slice(lead.as_bytes());
-                JsonProgram {
-                    head: [head(Status::Granted), head(Status::Deferred)],
-                    period: build(&|b| {
-                        b.extend_from_slice(b",\"period\":");
-                        quoted(prog.period.keyword(), b);
-                        b.extend_from_slice(b",\"duration_months\":");
-                    }),
-                    review: build(&|b| {
-                        b.extend_from_slice(b",\"review_months\":");
-                        numfmt::write_int(i64::from(prog.review_months), b);
-                        b.extend_from_slice(b",\"capped_from\":");
-                    }),
-                    reason: Lead {
-                        head: reason.into_boxed_slice(),
-                        rest,
-                    },
-                    deferred: first_and_later(&prog.id),
-                }
-            })
-            .collect();
-        let tail = build(&|b| {
-            b.extend_from_slice(b"\"],\"policy_id\":");
-            quoted(&p.meta.id, b);
-            b.extend_from_slice(b",\"policy_version\":");
-            quoted(&p.meta.version, b);
-            b.extend_from_slice(b",\"policy_hash\":");
-            quoted(&p.hash, b);
-            b.push(b'}');
-        });
         JsonPlan {
             plain_reasons,
             income_status,
             deprivation_status,
             indicators,
-            tracks,
-            programs,
-            tail,
+            tracks: track_runs(p),
+            programs: p.programs.iter().map(JsonProgram::new).collect(),
+            tail: policy_tail(p),
         }
     }
+}
+
+/// The bytes that `write` appends to an empty buffer.
+fn build(write: impl FnOnce(&mut Vec<u8>)) -> Box<[u8]> {
+    let mut buf = Vec::new();
+    write(&mut buf);
+    buf.into_boxed_slice()
+}
+
+/// `"text"` (the first of a list) and `,"text"` (a later one).
+fn first_and_later(text: &str) -> [Box<[u8]>; 2] {
+    [
+        build(|b| quoted(text, b)),
+        build(|b| {
+            b.push(b',');
+            quoted(text, b);
+        }),
+    ]
+}
+
+/// Each value as a JSON string, then `""` for a value out of range.
+fn strings_with_fallback<'a>(values: impl Iterator<Item = &'a str>) -> Vec<Box<[u8]>> {
+    values
+        .chain(std::iter::once(""))
+        .map(|v| build(|b| quoted(v, b)))
+        .collect()
+}
+
+/// Per track, then for a track out of range: `,"track":"id","programs":[`.
+fn track_runs(p: &Policy) -> Vec<Box<[u8]>> {
+    p.tracks
+        .iter()
+        .map(|t| t.id.as_str())
+        .chain(std::iter::once(""))
+        .map(|id| {
+            build(|b| {
+                b.extend_from_slice(b",\"track\":");
+                quoted(id, b);
+                b.extend_from_slice(b",\"programs\":[");
+            })
+        })
+        .collect()
+}
+
+/// `"],"policy_id":"…","policy_version":"…","policy_hash":"…"}`.
+fn policy_tail(p: &Policy) -> Box<[u8]> {
+    build(|b| {
+        b.extend_from_slice(b"\"],\"policy_id\":");
+        quoted(&p.meta.id, b);
+        b.extend_from_slice(b",\"policy_version\":");
+        quoted(&p.meta.version, b);
+        b.extend_from_slice(b",\"policy_hash\":");
+        quoted(&p.hash, b);
+        b.push(b'}');
+    })
+}
+
+impl<'p> JsonProgram<'p> {
+    fn new(prog: &'p Benefit) -> JsonProgram<'p> {
+        let (lead, rest) = match &prog.reason {
+            Some(t) => t.split_lead(),
+            None => ("eligible", &[][..]),
+        };
+        let mut reason = b",\"reason\":\"".to_vec();
+        reason.extend_from_slice(lead.as_bytes());
+        JsonProgram {
+            head: [
+                program_head(prog, Status::Granted),
+                program_head(prog, Status::Deferred),
+            ],
+            period: build(|b| {
+                b.extend_from_slice(b",\"period\":");
+                quoted(prog.period.keyword(), b);
+                b.extend_from_slice(b",\"duration_months\":");
+            }),
+            review: build(|b| {
+                b.extend_from_slice(b",\"review_months\":");
+                numfmt::write_int(i64::from(prog.review_months), b);
+                b.extend_from_slice(b",\"capped_from\":");
+            }),
+            reason: Lead {
+                head: reason.into_boxed_slice(),
+                rest,
+            },
+            deferred: first_and_later(&prog.id),
+        }
+    }
+}
+
+/// `{"id":…,"kind":…,"provider":…,"status":"<status>","amount":`.
+fn program_head(prog: &Benefit, status: Status) -> Box<[u8]> {
+    build(|b| {
+        b.extend_from_slice(b"{\"id\":");
+        quoted(&prog.id, b);
+        b.extend_from_slice(b",\"kind\":");
+        quoted(&prog.kind, b);
+        b.extend_from_slice(b",\"provider\":");
+        quoted(&prog.provider, b);
+        b.extend_from_slice(b",\"status\":");
+        quoted(status.as_str(), b);
+        b.extend_from_slice(b",\"amount\":");
+    })
 }
 
 fn bool_or_null(v: Option<bool>, out: &mut Vec<u8>) {
@@ -308,13 +325,22 @@ fn opt_num(v: Option<f64>, out: &mut Vec<u8>) {
 
 impl DecisionWriter<'_> {
     pub(super) fn json_object(&mut self, d: &mut Decision<'_>, out: &mut Vec<u8>) {
-        let p = self.policy;
-        let jp = &self.json;
         let s = &mut *d.scratch;
         out.extend_from_slice(b"{\"household_id\":");
         write_json_str(d.household_id, out);
         out.extend_from_slice(b",\"region\":");
         write_json_str(d.region, out);
+        self.json_measures(s, out);
+        self.json_programs(s, out);
+        self.json_totals(s, out);
+        self.json_reasons(s, out);
+    }
+
+    /// From `,"income_status":` to the value of `labour_capacity`.
+    #[inline(always)]
+    fn json_measures(&self, s: &Scratch, out: &mut Vec<u8>) {
+        let p = self.policy;
+        let jp = &self.json;
         out.extend_from_slice(b",\"income_status\":");
         match (&jp.income_status, p.fields.income_status) {
             (Some(names), Some((slot, _))) => {
@@ -347,7 +373,6 @@ impl DecisionWriter<'_> {
             None => out.extend_from_slice(b"null"),
         }
         out.extend_from_slice(b",\"deprived\":[");
-        let facts = RowFacts::default();
         let mut later = false;
         self.each_deprived(&s.slots, |i, _| {
             out.extend_from_slice(&jp.indicators[i][usize::from(later)]);
@@ -360,6 +385,14 @@ impl DecisionWriter<'_> {
             p.fields.labour_capacity.map(|slot| s.slots[slot] != 0.0),
             out,
         );
+    }
+
+    /// `,"track":…,"programs":[…` (the granted and deferred programs), up
+    /// to the closing `]`, which [`Self::json_totals`] writes.
+    #[inline(always)]
+    fn json_programs(&mut self, s: &Scratch, out: &mut Vec<u8>) {
+        let p = self.policy;
+        let jp = &self.json;
         let track = s.track.min(jp.tracks.len() - 1);
         out.extend_from_slice(&jp.tracks[track]);
         let mut first = true;
@@ -396,9 +429,14 @@ impl DecisionWriter<'_> {
                 out.push(b'}');
             }
         }
+    }
+
+    /// From `],"deferred":` to the value of `priority`.
+    #[inline(always)]
+    fn json_totals(&self, s: &Scratch, out: &mut Vec<u8>) {
         out.extend_from_slice(b"],\"deferred\":[");
         let mut later = false;
-        for (o, jprog) in s.programs.iter().zip(&jp.programs) {
+        for (o, jprog) in s.programs.iter().zip(&self.json.programs) {
             if o.status == Status::Deferred {
                 out.extend_from_slice(&jprog.deferred[usize::from(later)]);
                 later = true;
@@ -414,11 +452,17 @@ impl DecisionWriter<'_> {
         numfmt::write_int(i64::from(s.review_after_months), out);
         out.extend_from_slice(b",\"priority\":");
         numfmt::write_shortest(numfmt::round_half_up(s.priority, 1), out);
-        if jp.plain_reasons {
+    }
+
+    /// `,"reasons":[…]` and the policy fields that close the object.
+    #[inline(always)]
+    fn json_reasons(&mut self, s: &mut Scratch, out: &mut Vec<u8>) {
+        let facts = RowFacts::default();
+        if self.json.plain_reasons {
             // The reason plan joins sentences with `","`.
             out.extend_from_slice(b",\"reasons\":[\"");
             self.reasons(s, &facts, out);
-            out.extend_from_slice(&jp.tail);
+            out.extend_from_slice(&self.json.tail);
         } else {
             out.extend_from_slice(b",\"reasons\":[");
             let mut cell = std::mem::take(&mut self.cell);
@@ -432,7 +476,7 @@ impl DecisionWriter<'_> {
                 write_json_str(part, out);
             }
             self.cell = cell;
-            out.extend_from_slice(&jp.tail[1..]);
+            out.extend_from_slice(&self.json.tail[1..]);
         }
     }
 }

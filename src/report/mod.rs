@@ -16,7 +16,7 @@ use crate::engine::{Scratch, Status};
 use crate::input::Reject;
 use crate::numfmt;
 use crate::policy::template::render_segments;
-use crate::policy::{Indicator, Policy, Segment, Template};
+use crate::policy::{Benefit, Indicator, Policy, Segment, Template};
 
 pub use self::csv::{write_csv_field, write_csv_text};
 pub use self::json::write_json_str;
@@ -152,20 +152,6 @@ struct ProgramPlan<'p> {
 
 impl<'p> Plan<'p> {
     fn new(p: &'p Policy, sep: &[u8]) -> Plan<'p> {
-        let bytes = |parts: &[&[u8]]| -> Box<[u8]> { parts.concat().into_boxed_slice() };
-        let lead = |prefix: &[&[u8]], t: &'p Template| -> Lead<'p> {
-            let (text, rest) = t.split_lead();
-            let mut head = prefix.concat();
-            head.extend_from_slice(text.as_bytes());
-            Lead {
-                head: head.into_boxed_slice(),
-                rest,
-            }
-        };
-        let fixed = |parts: &[&[u8]]| Lead {
-            head: bytes(parts),
-            rest: &[],
-        };
         let reasons = p
             .reasons
             .iter()
@@ -176,38 +162,6 @@ impl<'p> Plan<'p> {
             .map(|st| bytes(&[b" (", st.as_bytes(), b")"]))
             .collect();
         deprivation_status.push(bytes(&[b" (?)"]));
-        let indicator_labels = p.deprivation.as_ref().map_or(Vec::new(), |d| {
-            d.indicators
-                .iter()
-                .map(|ind| {
-                    let label = if ind.label.is_empty() {
-                        &ind.id
-                    } else {
-                        &ind.label
-                    };
-                    [
-                        bytes(&[b": ", label.as_bytes()]),
-                        bytes(&[b"; ", label.as_bytes()]),
-                    ]
-                })
-                .collect()
-        });
-        let programs = p
-            .programs
-            .iter()
-            .map(|prog| {
-                let id = prog.id.as_bytes();
-                let (granted, after_deferral) = match &prog.reason {
-                    Some(t) => (lead(&[sep, id, b": "], t), lead(&[b"; "], t)),
-                    None => (fixed(&[sep, id, b": eligible"]), fixed(&[b"; eligible"])),
-                };
-                ProgramPlan {
-                    granted,
-                    deferred: bytes(&[sep, id, b": deferred"]),
-                    after_deferral,
-                }
-            })
-            .collect();
         let tracks = p
             .tracks
             .iter()
@@ -216,22 +170,19 @@ impl<'p> Plan<'p> {
                 None => fixed(&[sep, b"track ", t.id.as_bytes()]),
             })
             .collect();
-        let mut csv_tail = b"\",".to_vec();
-        write_csv_field(p.meta.id.as_bytes(), &mut csv_tail);
-        csv_tail.push(b',');
-        write_csv_field(p.meta.version.as_bytes(), &mut csv_tail);
-        csv_tail.push(b',');
-        csv_tail.extend_from_slice(p.hash.as_bytes());
-        csv_tail.push(b'\n');
         Plan {
             sep_len: sep.len(),
             reasons,
             deprivation: bytes(&[sep, b"deprivation: score "]),
             deprivation_status,
-            indicator_labels,
-            programs,
+            indicator_labels: indicator_labels(p),
+            programs: p
+                .programs
+                .iter()
+                .map(|prog| ProgramPlan::new(prog, sep))
+                .collect(),
             tracks,
-            csv_tail: csv_tail.into_boxed_slice(),
+            csv_tail: csv_tail(p),
         }
     }
 
@@ -239,6 +190,79 @@ impl<'p> Plan<'p> {
     #[inline]
     fn head<'a>(&self, head: &'a [u8], first: bool) -> &'a [u8] {
         &head[if first { self.sep_len } else { 0 }..]
+    }
+}
+
+/// The parts joined, as one constant run.
+fn bytes(parts: &[&[u8]]) -> Box<[u8]> {
+    parts.concat().into_boxed_slice()
+}
+
+/// A sentence whose text is all constant.
+fn fixed<'p>(parts: &[&[u8]]) -> Lead<'p> {
+    Lead {
+        head: bytes(parts),
+        rest: &[],
+    }
+}
+
+/// A sentence: `prefix`, then the template, whose constant lead joins the
+/// prefix.
+fn lead<'p>(prefix: &[&[u8]], t: &'p Template) -> Lead<'p> {
+    let (text, rest) = t.split_lead();
+    let mut head = prefix.concat();
+    head.extend_from_slice(text.as_bytes());
+    Lead {
+        head: head.into_boxed_slice(),
+        rest,
+    }
+}
+
+/// Per indicator: `: label` (the first deprived one) and `; label` (later
+/// ones); the id stands in for a missing label.
+fn indicator_labels(p: &Policy) -> Vec<[Box<[u8]>; 2]> {
+    p.deprivation.as_ref().map_or(Vec::new(), |d| {
+        d.indicators
+            .iter()
+            .map(|ind| {
+                let label = if ind.label.is_empty() {
+                    &ind.id
+                } else {
+                    &ind.label
+                };
+                [
+                    bytes(&[b": ", label.as_bytes()]),
+                    bytes(&[b"; ", label.as_bytes()]),
+                ]
+            })
+            .collect()
+    })
+}
+
+/// `",` then the policy id, version and hash as CSV cells, and the newline.
+fn csv_tail(p: &Policy) -> Box<[u8]> {
+    let mut tail = b"\",".to_vec();
+    write_csv_field(p.meta.id.as_bytes(), &mut tail);
+    tail.push(b',');
+    write_csv_field(p.meta.version.as_bytes(), &mut tail);
+    tail.push(b',');
+    tail.extend_from_slice(p.hash.as_bytes());
+    tail.push(b'\n');
+    tail.into_boxed_slice()
+}
+
+impl<'p> ProgramPlan<'p> {
+    fn new(prog: &'p Benefit, sep: &[u8]) -> ProgramPlan<'p> {
+        let id = prog.id.as_bytes();
+        let (granted, after_deferral) = match &prog.reason {
+            Some(t) => (lead(&[sep, id, b": "], t), lead(&[b"; "], t)),
+            None => (fixed(&[sep, id, b": eligible"]), fixed(&[b"; eligible"])),
+        };
+        ProgramPlan {
+            granted,
+            deferred: bytes(&[sep, id, b": deferred"]),
+            after_deferral,
+        }
     }
 }
 
@@ -471,7 +495,8 @@ pub fn write_reject_header(out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Engine;
+    use crate::engine::{Engine, ProgramOutcome};
+    use crate::policy::Deprivation;
 
     /// The reasons as they were written before [`Plan`]: straight from the policy.
     fn reference_reasons(p: &Policy, s: &mut Scratch, sep: &[u8], out: &mut Vec<u8>) {
@@ -492,58 +517,12 @@ mod tests {
         }
         if let Some(dep) = &p.deprivation {
             next(out);
-            out.extend_from_slice(b"deprivation: score ");
-            numfmt::write_fixed(s.slots[dep.score_slot], 4, out);
-            out.extend_from_slice(b" (");
-            let status = crate::policy::DEPRIVATION_STATUSES
-                .get(s.slots[dep.status_slot] as usize)
-                .copied()
-                .unwrap_or("?");
-            out.extend_from_slice(status.as_bytes());
-            out.extend_from_slice(b")");
-            let mut any = false;
-            for ind in &dep.indicators {
-                if s.slots[ind.slot] != 0.0 {
-                    out.extend_from_slice(if any { b"; " } else { b": " });
-                    any = true;
-                    let label = if ind.label.is_empty() {
-                        &ind.id
-                    } else {
-                        &ind.label
-                    };
-                    out.extend_from_slice(label.as_bytes());
-                }
-            }
+            reference_deprivation_sentence(dep, s, out);
         }
         for (prog, o) in p.programs.iter().zip(&s.programs) {
-            if o.status == Status::Denied {
-                continue;
-            }
-            next(out);
-            out.extend_from_slice(prog.id.as_bytes());
-            out.extend_from_slice(b": ");
-            if o.status == Status::Deferred {
-                out.extend_from_slice(b"deferred");
-                if let Some(m) = o.starts_after_months {
-                    out.extend_from_slice(b", starts after ");
-                    numfmt::write_grouped(m, out);
-                    out.extend_from_slice(b" months");
-                }
-                out.extend_from_slice(b"; ");
-            }
-            match &prog.reason {
-                Some(t) => t.render(&s.slots, &p.enums, out),
-                None => out.extend_from_slice(b"eligible"),
-            }
-            if let Some(from) = o.capped_from {
-                out.extend_from_slice(b"; capped from ");
-                numfmt::write_grouped(from, out);
-                out.extend_from_slice(b" to ");
-                numfmt::write_grouped(o.amount, out);
-                if let Some(cap) = s.cap {
-                    out.extend_from_slice(b" by the household monthly cap of ");
-                    numfmt::write_grouped(cap, out);
-                }
+            if o.status != Status::Denied {
+                next(out);
+                reference_program_sentence(p, prog, o, s, out);
             }
         }
         if let Some(t) = p.tracks.get(s.track) {
@@ -553,6 +532,67 @@ mod tests {
             if let Some(r) = &t.reason {
                 out.extend_from_slice(b": ");
                 r.render(&s.slots, &p.enums, out);
+            }
+        }
+    }
+
+    /// `deprivation: score S (status): label; label`.
+    fn reference_deprivation_sentence(dep: &Deprivation, s: &Scratch, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"deprivation: score ");
+        numfmt::write_fixed(s.slots[dep.score_slot], 4, out);
+        out.extend_from_slice(b" (");
+        let status = crate::policy::DEPRIVATION_STATUSES
+            .get(s.slots[dep.status_slot] as usize)
+            .copied()
+            .unwrap_or("?");
+        out.extend_from_slice(status.as_bytes());
+        out.extend_from_slice(b")");
+        let mut any = false;
+        for ind in &dep.indicators {
+            if s.slots[ind.slot] != 0.0 {
+                out.extend_from_slice(if any { b"; " } else { b": " });
+                any = true;
+                let label = if ind.label.is_empty() {
+                    &ind.id
+                } else {
+                    &ind.label
+                };
+                out.extend_from_slice(label.as_bytes());
+            }
+        }
+    }
+
+    /// `id: [deferred[, starts after N months]; ]reason[; capped from …]`.
+    fn reference_program_sentence(
+        p: &Policy,
+        prog: &Benefit,
+        o: &ProgramOutcome,
+        s: &Scratch,
+        out: &mut Vec<u8>,
+    ) {
+        out.extend_from_slice(prog.id.as_bytes());
+        out.extend_from_slice(b": ");
+        if o.status == Status::Deferred {
+            out.extend_from_slice(b"deferred");
+            if let Some(m) = o.starts_after_months {
+                out.extend_from_slice(b", starts after ");
+                numfmt::write_grouped(m, out);
+                out.extend_from_slice(b" months");
+            }
+            out.extend_from_slice(b"; ");
+        }
+        match &prog.reason {
+            Some(t) => t.render(&s.slots, &p.enums, out),
+            None => out.extend_from_slice(b"eligible"),
+        }
+        if let Some(from) = o.capped_from {
+            out.extend_from_slice(b"; capped from ");
+            numfmt::write_grouped(from, out);
+            out.extend_from_slice(b" to ");
+            numfmt::write_grouped(o.amount, out);
+            if let Some(cap) = s.cap {
+                out.extend_from_slice(b" by the household monthly cap of ");
+                numfmt::write_grouped(cap, out);
             }
         }
     }
@@ -718,208 +758,229 @@ mod tests {
 
     /// A JSON object as it was written before [`json::JsonPlan`]: key by key,
     /// reasons rendered with NUL separators, then split and escaped.
-    fn reference_json_object(p: &Policy, d: &mut Decision<'_>, out: &mut Vec<u8>) {
-        use crate::report::json::write_json_str as str;
-        fn key(name: &str, out: &mut Vec<u8>) {
-            out.push(b'"');
-            out.extend_from_slice(name.as_bytes());
-            out.extend_from_slice(b"\":");
+    use crate::report::json::write_json_str as json_str;
+
+    /// `"name":`
+    fn json_key(name: &str, out: &mut Vec<u8>) {
+        out.push(b'"');
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"\":");
+    }
+
+    fn json_bool_or_null(v: Option<bool>, out: &mut Vec<u8>) {
+        out.extend_from_slice(match v {
+            Some(true) => b"true",
+            Some(false) => b"false",
+            None => b"null",
+        });
+    }
+
+    fn json_opt_num(v: Option<f64>, out: &mut Vec<u8>) {
+        match v {
+            Some(x) => numfmt::write_shortest(x, out),
+            None => out.extend_from_slice(b"null"),
         }
-        fn bool_or_null(v: Option<bool>, out: &mut Vec<u8>) {
-            out.extend_from_slice(match v {
-                Some(true) => b"true",
-                Some(false) => b"false",
-                None => b"null",
-            });
-        }
-        fn opt_num(v: Option<f64>, out: &mut Vec<u8>) {
-            match v {
-                Some(x) => numfmt::write_shortest(x, out),
-                None => out.extend_from_slice(b"null"),
+    }
+
+    /// `items` as a JSON array of strings.
+    fn json_str_array<'a>(items: impl Iterator<Item = &'a [u8]>, out: &mut Vec<u8>) {
+        out.push(b'[');
+        for (i, item) in items.enumerate() {
+            if i > 0 {
+                out.push(b',');
             }
+            json_str(item, out);
         }
+        out.push(b']');
+    }
+
+    /// The wire format written field by field, without plans: what
+    /// `json_object` must match.
+    fn reference_json_object(p: &Policy, d: &mut Decision<'_>, out: &mut Vec<u8>) {
         let s = &mut *d.scratch;
-        let enum_name = |e: u16, v: f64| {
-            p.enums
-                .get(usize::from(e))
-                .and_then(|e| e.values.get(v as usize))
-                .map_or("", String::as_str)
-        };
         out.push(b'{');
-        key("household_id", out);
-        str(d.household_id, out);
+        json_key("household_id", out);
+        json_str(d.household_id, out);
         out.push(b',');
-        key("region", out);
-        str(d.region, out);
+        json_key("region", out);
+        json_str(d.region, out);
         out.push(b',');
-        key("income_status", out);
+        reference_json_measures(p, s, out);
+        json_key("track", out);
+        let track = p.tracks.get(s.track).map_or("", |t| t.id.as_str());
+        json_str(track.as_bytes(), out);
+        out.push(b',');
+        json_key("programs", out);
+        out.push(b'[');
+        let granted_or_deferred = p
+            .programs
+            .iter()
+            .zip(&s.programs)
+            .filter(|(_, o)| o.status != Status::Denied);
+        for (i, (prog, o)) in granted_or_deferred.enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            reference_json_program(p, prog, o, s, out);
+        }
+        out.extend_from_slice(b"],");
+        json_key("deferred", out);
+        let deferred = p
+            .programs
+            .iter()
+            .zip(&s.programs)
+            .filter(|(_, o)| o.status == Status::Deferred)
+            .map(|(prog, _)| prog.id.as_bytes());
+        json_str_array(deferred, out);
+        out.push(b',');
+        reference_json_totals(s, out);
+        json_key("reasons", out);
+        let mut cell = Vec::new();
+        reference_reasons(p, s, b"\0", &mut cell);
+        json_str_array(cell.split(|&b| b == 0), out);
+        out.push(b',');
+        json_key("policy_id", out);
+        json_str(p.meta.id.as_bytes(), out);
+        out.push(b',');
+        json_key("policy_version", out);
+        json_str(p.meta.version.as_bytes(), out);
+        out.push(b',');
+        json_key("policy_hash", out);
+        json_str(p.hash.as_bytes(), out);
+        out.push(b'}');
+    }
+
+    /// The fields from `income_status` to `labour_capacity`, each followed
+    /// by `,`.
+    fn reference_json_measures(p: &Policy, s: &Scratch, out: &mut Vec<u8>) {
+        json_key("income_status", out);
         match p.fields.income_status {
-            Some((slot, e)) => str(enum_name(e, s.slots[slot]).as_bytes(), out),
+            Some((slot, e)) => {
+                let name = p
+                    .enums
+                    .get(usize::from(e))
+                    .and_then(|e| e.values.get(s.slots[slot] as usize))
+                    .map_or("", String::as_str);
+                json_str(name.as_bytes(), out);
+            }
             None => out.extend_from_slice(b"null"),
         }
         out.push(b',');
-        key("per_capita_income", out);
-        opt_num(
+        json_key("per_capita_income", out);
+        json_opt_num(
             p.fields
                 .per_capita_income
                 .map(|slot| numfmt::round_half_up(s.slots[slot], 2)),
             out,
         );
         out.push(b',');
-        key("poverty_line", out);
-        opt_num(p.fields.poverty_line.map(|slot| s.slots[slot]), out);
+        json_key("poverty_line", out);
+        json_opt_num(p.fields.poverty_line.map(|slot| s.slots[slot]), out);
         out.push(b',');
-        key("deprivation_score", out);
-        opt_num(
+        json_key("deprivation_score", out);
+        json_opt_num(
             p.deprivation.as_ref().map(|dep| s.slots[dep.score_slot]),
             out,
         );
         out.push(b',');
-        key("deprivation_status", out);
+        json_key("deprivation_status", out);
         match &p.deprivation {
             Some(dep) => {
                 let st = crate::policy::DEPRIVATION_STATUSES
                     .get(s.slots[dep.status_slot] as usize)
                     .copied()
                     .unwrap_or("");
-                str(st.as_bytes(), out);
+                json_str(st.as_bytes(), out);
             }
             None => out.extend_from_slice(b"null"),
         }
         out.push(b',');
-        key("deprived", out);
-        out.push(b'[');
-        if let Some(dep) = &p.deprivation {
-            let mut first = true;
-            for ind in &dep.indicators {
-                if s.slots[ind.slot] != 0.0 {
-                    if !first {
-                        out.push(b',');
-                    }
-                    first = false;
-                    str(ind.id.as_bytes(), out);
-                }
-            }
-        }
-        out.extend_from_slice(b"],");
-        key("emergency", out);
-        bool_or_null(p.fields.emergency.map(|slot| s.slots[slot] != 0.0), out);
+        json_key("deprived", out);
+        let deprived = p
+            .deprivation
+            .iter()
+            .flat_map(|dep| &dep.indicators)
+            .filter(|ind| s.slots[ind.slot] != 0.0)
+            .map(|ind| ind.id.as_bytes());
+        json_str_array(deprived, out);
         out.push(b',');
-        key("labour_capacity", out);
-        bool_or_null(
+        json_key("emergency", out);
+        json_bool_or_null(p.fields.emergency.map(|slot| s.slots[slot] != 0.0), out);
+        out.push(b',');
+        json_key("labour_capacity", out);
+        json_bool_or_null(
             p.fields.labour_capacity.map(|slot| s.slots[slot] != 0.0),
             out,
         );
         out.push(b',');
-        key("track", out);
-        str(
-            p.tracks
-                .get(s.track)
-                .map_or("", |t| t.id.as_str())
-                .as_bytes(),
-            out,
-        );
+    }
+
+    /// One object of `programs`.
+    fn reference_json_program(
+        p: &Policy,
+        prog: &Benefit,
+        o: &ProgramOutcome,
+        s: &Scratch,
+        out: &mut Vec<u8>,
+    ) {
+        out.push(b'{');
+        json_key("id", out);
+        json_str(prog.id.as_bytes(), out);
         out.push(b',');
-        key("programs", out);
-        out.push(b'[');
-        let mut first = true;
-        for (prog, o) in p.programs.iter().zip(&s.programs) {
-            if o.status == Status::Denied {
-                continue;
-            }
-            if !first {
-                out.push(b',');
-            }
-            first = false;
-            out.push(b'{');
-            key("id", out);
-            str(prog.id.as_bytes(), out);
-            out.push(b',');
-            key("kind", out);
-            str(prog.kind.as_bytes(), out);
-            out.push(b',');
-            key("provider", out);
-            str(prog.provider.as_bytes(), out);
-            out.push(b',');
-            key("status", out);
-            str(o.status.as_str().as_bytes(), out);
-            out.push(b',');
-            key("amount", out);
-            numfmt::write_shortest(o.amount, out);
-            out.push(b',');
-            key("period", out);
-            str(prog.period.keyword().as_bytes(), out);
-            out.push(b',');
-            key("duration_months", out);
-            opt_num(o.duration_months, out);
-            out.push(b',');
-            key("starts_after_months", out);
-            opt_num(o.starts_after_months, out);
-            out.push(b',');
-            key("review_months", out);
-            numfmt::write_int(i64::from(prog.review_months), out);
-            out.push(b',');
-            key("capped_from", out);
-            opt_num(o.capped_from, out);
-            out.push(b',');
-            key("reason", out);
-            let mut cell = Vec::new();
-            match &prog.reason {
-                Some(t) => t.render(&s.slots, &p.enums, &mut cell),
-                None => cell.extend_from_slice(b"eligible"),
-            }
-            str(&cell, out);
-            out.push(b'}');
+        json_key("kind", out);
+        json_str(prog.kind.as_bytes(), out);
+        out.push(b',');
+        json_key("provider", out);
+        json_str(prog.provider.as_bytes(), out);
+        out.push(b',');
+        json_key("status", out);
+        json_str(o.status.as_str().as_bytes(), out);
+        out.push(b',');
+        json_key("amount", out);
+        numfmt::write_shortest(o.amount, out);
+        out.push(b',');
+        json_key("period", out);
+        json_str(prog.period.keyword().as_bytes(), out);
+        out.push(b',');
+        json_key("duration_months", out);
+        json_opt_num(o.duration_months, out);
+        out.push(b',');
+        json_key("starts_after_months", out);
+        json_opt_num(o.starts_after_months, out);
+        out.push(b',');
+        json_key("review_months", out);
+        numfmt::write_int(i64::from(prog.review_months), out);
+        out.push(b',');
+        json_key("capped_from", out);
+        json_opt_num(o.capped_from, out);
+        out.push(b',');
+        json_key("reason", out);
+        let mut cell = Vec::new();
+        match &prog.reason {
+            Some(t) => t.render(&s.slots, &p.enums, &mut cell),
+            None => cell.extend_from_slice(b"eligible"),
         }
-        out.extend_from_slice(b"],");
-        key("deferred", out);
-        out.push(b'[');
-        let mut first = true;
-        for (prog, o) in p.programs.iter().zip(&s.programs) {
-            if o.status == Status::Deferred {
-                if !first {
-                    out.push(b',');
-                }
-                first = false;
-                str(prog.id.as_bytes(), out);
-            }
-        }
-        out.extend_from_slice(b"],");
-        key("monthly_total", out);
+        json_str(&cell, out);
+        out.push(b'}');
+    }
+
+    /// The fields from `monthly_total` to `priority`, each followed by `,`.
+    fn reference_json_totals(s: &Scratch, out: &mut Vec<u8>) {
+        json_key("monthly_total", out);
         numfmt::write_shortest(s.monthly_total, out);
         out.push(b',');
-        key("one_off_total", out);
+        json_key("one_off_total", out);
         numfmt::write_shortest(s.one_off_total, out);
         out.push(b',');
-        key("capped", out);
-        bool_or_null(Some(s.capped), out);
+        json_key("capped", out);
+        json_bool_or_null(Some(s.capped), out);
         out.push(b',');
-        key("review_after_months", out);
+        json_key("review_after_months", out);
         numfmt::write_int(i64::from(s.review_after_months), out);
         out.push(b',');
-        key("priority", out);
+        json_key("priority", out);
         numfmt::write_shortest(numfmt::round_half_up(s.priority, 1), out);
         out.push(b',');
-        key("reasons", out);
-        out.push(b'[');
-        let mut cell = Vec::new();
-        reference_reasons(p, s, b"\0", &mut cell);
-        for (i, part) in cell.split(|&b| b == 0).enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            str(part, out);
-        }
-        out.extend_from_slice(b"],");
-        key("policy_id", out);
-        str(p.meta.id.as_bytes(), out);
-        out.push(b',');
-        key("policy_version", out);
-        str(p.meta.version.as_bytes(), out);
-        out.push(b',');
-        key("policy_hash", out);
-        str(p.hash.as_bytes(), out);
-        out.push(b'}');
     }
 
     #[test]
