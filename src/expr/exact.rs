@@ -38,7 +38,7 @@ pub struct Rational {
 }
 
 /// A value of the exact evaluator: `None` is undefined (the `f64` path's NaN).
-pub(crate) type Val = Option<Rational>;
+pub type Val = Option<Rational>;
 
 fn gcd(a: u128, b: u128) -> u128 {
     if a == 0 {
@@ -70,7 +70,7 @@ fn or_overflow<T>(v: Option<T>) -> Res<T> {
 }
 
 /// `10^-9`, the tolerance of numeric comparisons and the rounding nudge.
-pub(crate) const EPS: Rational = Rational {
+pub const EPS: Rational = Rational {
     n: 1,
     d: 1_000_000_000,
 };
@@ -282,7 +282,7 @@ fn shortest_decimal(x: f64) -> Option<(Rational, usize)> {
 /// that reads back as `x`. It is the cell's own decimal when the cell has at
 /// most 15 significant digits; beyond, it is the decimal of the `f64` the
 /// cell was rounded to. `Err` for values beyond `i128` (and infinities).
-pub(crate) fn from_cell(x: f64) -> Res<Rational> {
+pub fn from_cell(x: f64) -> Res<Rational> {
     if !x.is_finite() {
         return Err(Overflow);
     }
@@ -297,7 +297,7 @@ pub(crate) fn from_cell(x: f64) -> Res<Rational> {
 /// that has at most 15 significant digits (`0.2`, `1.2`, `629561`), else the
 /// simplest fraction with a denominator up to 10^12 that reads back as `x`
 /// (`1/3`, `5/24`), else the shortest decimal.
-pub(crate) fn from_constant(x: f64) -> Res<Val> {
+pub fn from_constant(x: f64) -> Res<Val> {
     if x.is_nan() {
         return Ok(None);
     }
@@ -362,7 +362,7 @@ fn simplest_fraction(x: f64) -> Option<Rational> {
 /// approximates: `|y| × scale + 0.5 + 1e-9` is within a relative
 /// [`NEAR`] of a whole number.
 #[inline(always)]
-pub(crate) fn near_rounding(y: f64, scale: f64) -> bool {
+pub fn near_rounding(y: f64, scale: f64) -> bool {
     near_whole(y.abs() * scale + 0.5 + 1e-9)
 }
 
@@ -371,7 +371,7 @@ pub(crate) fn near_rounding(y: f64, scale: f64) -> bool {
 /// library call on x86-64); from 2^52 up every float is whole, and so near.
 /// False for NaN and infinities.
 #[inline(always)]
-pub(crate) fn near_whole(u: f64) -> bool {
+pub fn near_whole(u: f64) -> bool {
     const TWO_52: f64 = 4_503_599_627_370_496.0;
     let a = u.abs();
     let whole = (a + TWO_52) - TWO_52;
@@ -388,7 +388,7 @@ thread_local! {
 /// never taken (and so predicted); the store is one instruction (no call,
 /// which would make the evaluator's node functions save registers).
 #[inline(always)]
-pub(crate) fn mark_close(close: bool) {
+pub fn mark_close(close: bool) {
     if close {
         CLOSE.with(|c| c.set(true));
     }
@@ -396,19 +396,19 @@ pub(crate) fn mark_close(close: bool) {
 
 /// Whether anything was marked close since the last call; clears the mark.
 #[inline]
-pub(crate) fn take_close() -> bool {
+pub fn take_close() -> bool {
     CLOSE.with(|c| c.replace(false))
 }
 
 /// How close (relative to the magnitude) a floating-point result must come
 /// to a threshold or a rounding tie before the row is decided again exactly:
 /// 2^-40, about 9e-13, some 8,000 times the rounding error of one operation.
-pub(crate) const NEAR: f64 = 1.0 / (1u64 << 40) as f64;
+pub const NEAR: f64 = 1.0 / (1u64 << 40) as f64;
 
 /// Whether a tolerant comparison `a op b` (threshold `b ± 1e-9`) landed so
 /// close to its threshold that rounding error could have decided it.
 #[inline(always)]
-pub(crate) fn near_threshold(a: f64, threshold: f64) -> bool {
+pub fn near_threshold(a: f64, threshold: f64) -> bool {
     (a - threshold).abs() <= NEAR * (a.abs() + threshold.abs())
 }
 
@@ -423,7 +423,7 @@ fn writer_units(y: f64, scale: f64) -> f64 {
 /// `decimals`, as the exact value `x` rounds by the documented rule, e.g.
 /// `1033790.405` as `1033790.41` (its nearest `f64` is 1033790.40499999...).
 /// Falls back to the nearest `f64` when no such value is close.
-pub(crate) fn faithful_f64(x: Rational, decimals: &[u32]) -> f64 {
+pub fn faithful_f64(x: Rational, decimals: &[u32]) -> f64 {
     let nearest = x.to_f64();
     let mut y = nearest;
     for _round in 0..4 {
@@ -505,7 +505,7 @@ pub trait ExactSlots {
 
 /// Exact values straight from `f64` slots read as cells ([`from_cell`]):
 /// right for row checks, which see inputs only.
-pub(crate) struct CellSlots<'a>(pub &'a [f64]);
+pub struct CellSlots<'a>(pub &'a [f64]);
 
 impl ExactSlots for CellSlots<'_> {
     fn slot(&mut self, i: usize) -> Res<Val> {
@@ -570,7 +570,7 @@ fn truth(b: bool) -> Val {
 }
 
 /// `a >= b`, tolerant as the language's `>=`: `a >= b - 10^-9`.
-pub(crate) fn at_least(a: Rational, b: Rational) -> Res<bool> {
+pub fn at_least(a: Rational, b: Rational) -> Res<bool> {
     compare(BinaryOp::Ge, a, b)
 }
 

@@ -70,7 +70,7 @@ pub trait Scope {
 }
 
 mod ast;
-pub(crate) mod exact;
+pub mod exact;
 mod lexer;
 mod ops;
 mod parser;

@@ -62,6 +62,7 @@ pub fn run(
         threads,
         chunk_bytes,
         strict: false,
+        all_errors: false,
     };
     let totals = pipeline::assess(
         policy,
