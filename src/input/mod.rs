@@ -1,6 +1,6 @@
 //! The CSV household reader: header mapping, typed cells, validation, rejects.
 //!
-//! [`open`] tells from the first bytes what the file is ([`decode`]:
+//! [`open`] tells from the first bytes what the file is (`decode`:
 //! gzip and zstd are decompressed and UTF-16 transcoded as they are read,
 //! other files that are not CSV text are named), reads the header — the
 //! header record and nothing more: it strips byte-order marks and detects

@@ -331,7 +331,7 @@ pub fn validate(
 }
 
 /// [`assess_with`] for households read from person files (issue 18),
-/// prepared by [`persons::PersonPlan::prepare`].
+/// prepared by `persons::PersonPlan::prepare`.
 #[allow(clippy::too_many_arguments)]
 pub fn assess_persons(
     policy: &Policy,

@@ -2,7 +2,7 @@
 //! indicators, programs, cap, reasons, tracks and priority, loaded from TOML
 //! and checked once.
 //!
-//! [`Policy::load`] parses the TOML ([`raw`]), then `check` resolves every
+//! [`Policy::load`] parses the TOML (`raw`), then `check` resolves every
 //! name to a slot, type-checks and compiles every expression, sorts derived
 //! values by dependency and reports every problem it finds with file, line
 //! and column. A `Policy` that exists is valid: evaluating it cannot fail on

@@ -2,7 +2,7 @@
 //!
 //! An output file whose name ends in `.gz` is written gzip-compressed, one
 //! that ends in `.zst` zstd-compressed (with a checksum in the frame), as
-//! the file is written, by the [`AtomicFile`](super::atomic::AtomicFile)
+//! the file is written, by the `AtomicFile` (`report::atomic`)
 //! that writes it: decisions, rejects and summaries alike, still all or
 //! nothing. What the file holds is told by the extension before that one
 //! (`out.csv.gz` is CSV).
