@@ -134,7 +134,7 @@ fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
     }
     let policy = config.policy.load()?;
     let persons = summary::persons_input(&policy, config.summary.persons_column.as_deref())
-        .map_err(UsageError)?;
+        .map_err(|e| UsageError(super::error_text::persons_input_text(&e)))?;
     let mut outputs = Outputs::open(&config.outputs)?;
     let input = open_household_file(config, &policy)?;
     outputs.rejects.name_input(&input.source.name);
@@ -215,7 +215,7 @@ fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
 fn assess_persons(config: &AssessConfig, files: &PersonFiles) -> anyhow::Result<ExitStatus> {
     let policy = config.policy.load()?;
     let persons_column = summary::persons_input(&policy, config.summary.persons_column.as_deref())
-        .map_err(UsageError)?;
+        .map_err(|e| UsageError(super::error_text::persons_input_text(&e)))?;
     let mut outputs = Outputs::open(&config.outputs)?;
     let opened = persons::open(
         &policy,
@@ -444,7 +444,8 @@ pub(super) fn summary_spec(
                 input_columns: &layout.columns,
                 unused: &layout.unused,
             };
-            let by = summary::GroupBy::resolve(policy, columns, name).map_err(UsageError)?;
+            let by = summary::GroupBy::resolve(policy, columns, name)
+                .map_err(|e| UsageError(super::error_text::unknown_group_column_text(&e)))?;
             Some(by.with_max_groups(config.summary.max_groups))
         }
         None => None,
@@ -569,7 +570,7 @@ pub(super) fn tell_the_outcome(
     }
     match (report, config.summary.human) {
         (Some(report), true) => {
-            write!(stderr, "{}", report.human()).ok();
+            write!(stderr, "{}", report.human("the --summary JSON")).ok();
         }
         _ => {
             if let (Some((_, r)), false) = (ranking, config.quiet) {

@@ -7,6 +7,9 @@ use std::io;
 
 use crate::input::{self, InputError, RecordTooLong};
 use crate::pipeline::{PipelineError, budget};
+use crate::report::summary::{
+    DEFAULT_MAX_GROUPS, PersonsInputError, TooManyGroups, UnknownGroupColumn,
+};
 
 /// The hint for a record or header too long to be one.
 const RAISE_LIMIT: &str = "; raise --max-field-bytes if the data is right";
@@ -41,6 +44,9 @@ pub(crate) fn cause_text(cause: &(dyn Error + 'static)) -> String {
     if let Some(e) = cause.downcast_ref::<PipelineError>() {
         return pipeline_error_text(e);
     }
+    if let Some(e) = cause.downcast_ref::<TooManyGroups>() {
+        return too_many_groups_text(e);
+    }
     let too_long = cause.downcast_ref::<RecordTooLong>().or_else(|| {
         cause
             .downcast_ref::<io::Error>()
@@ -62,6 +68,35 @@ pub(crate) fn pipeline_error_text(e: &PipelineError) -> String {
         }
         PipelineError::TooManyRows => format!("--budget ranks at most {} rows", budget::MAX_ROWS),
         other => other.to_string(),
+    }
+}
+
+/// A [`TooManyGroups`] as the command line tells it: with `--by` and the
+/// `--max-groups` flag that raises the limit.
+pub(crate) fn too_many_groups_text(e: &TooManyGroups) -> String {
+    let TooManyGroups { column, limit } = e;
+    let limit = super::grouped(*limit as u64);
+    format!(
+        "--by {column}: more than {limit} distinct values of `{column}`, and a summary makes at most {limit} groups (--max-groups, default {})\n  group by a column with fewer values, or raise the limit with --max-groups N",
+        super::grouped(DEFAULT_MAX_GROUPS as u64)
+    )
+}
+
+/// An [`UnknownGroupColumn`] as the command line tells it.
+pub(crate) fn unknown_group_column_text(e: &UnknownGroupColumn) -> String {
+    format!("--by {e}")
+}
+
+/// A [`PersonsInputError`] as the command line tells it.
+pub(crate) fn persons_input_text(e: &PersonsInputError) -> String {
+    match e {
+        PersonsInputError::NotInteger { name, .. } => format!("--persons-column {name}: {e}"),
+        PersonsInputError::Unknown {
+            name,
+            integer_inputs,
+        } => format!(
+            "--persons-column {name}: the policy has no input of that name (integer inputs: {integer_inputs})"
+        ),
     }
 }
 
@@ -174,6 +209,40 @@ mod tests {
             Some(
                 "layak: 2 rows have a cell longer than 1,048,576 bytes (field_too_long); raise --max-field-bytes if the data is right"
             )
+        );
+        let too_many = TooManyGroups {
+            column: "village".into(),
+            limit: 12_000,
+        };
+        assert_eq!(
+            cause_text(&too_many),
+            "--by village: more than 12,000 distinct values of `village`, and a summary makes at most 12,000 groups (--max-groups, default 10,000)\n  group by a column with fewer values, or raise the limit with --max-groups N"
+        );
+        let unknown = UnknownGroupColumn {
+            name: "distrct".into(),
+            suggestion: Some("district".into()),
+            choices: "`district`".into(),
+        };
+        assert_eq!(
+            unknown_group_column_text(&unknown),
+            "--by distrct: no policy input or file column of that name; did you mean `district`?\n  choose one of: `district`"
+        );
+        let not_integer = PersonsInputError::NotInteger {
+            name: "elderly".into(),
+            input: "elderly".into(),
+            ty: "bool",
+        };
+        assert_eq!(
+            persons_input_text(&not_integer),
+            "--persons-column elderly: `elderly` is a bool input; persons must be an integer input"
+        );
+        let unknown = PersonsInputError::Unknown {
+            name: "nobody".into(),
+            integer_inputs: "members, age".into(),
+        };
+        assert_eq!(
+            persons_input_text(&unknown),
+            "--persons-column nobody: the policy has no input of that name (integer inputs: members, age)"
         );
         assert_eq!(
             pipeline_error_text(&PipelineError::TooManyRows),

@@ -7,6 +7,7 @@ mod census_example;
 mod compressed;
 mod exact_money;
 mod explain;
+mod flag_texts;
 mod header_reading;
 mod hostile;
 mod id_columns;

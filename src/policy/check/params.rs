@@ -86,7 +86,7 @@ impl Checker<'_> {
             (None, None) => {
                 let help = match r.values.first() {
                     Some(first) => format!(
-                        "its earliest value starts on {}; choose a later --as-of date or add `value = …`",
+                        "its earliest value starts on {}; choose a later as-of date or add `value = …`",
                         first.from.get_ref()
                     ),
                     None => "add `value = …`".into(),
@@ -127,6 +127,30 @@ impl Checker<'_> {
                 .lines
                 .diagnostic(self.file, self.source, r.name.span(), message, help);
             self.warnings.push(d.warning());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::policy::{LoadOptions, Policy};
+
+    // The help names no command-line flag: the as-of date comes from a flag
+    // in `layak assess`, from a case file in `layak policy test`.
+    #[test]
+    fn no_value_in_force_asks_for_a_later_as_of_date_without_naming_a_flag() {
+        let options = LoadOptions {
+            as_of: Some("2024-02-29".into()),
+        };
+        let err = Policy::default_policy(&options).unwrap_err();
+        assert!(!err.diagnostics.is_empty());
+        for d in &err.diagnostics {
+            assert!(d.message.contains("has no value in force on 2024-02-29"));
+            let help = d.help.as_deref().unwrap_or_default();
+            assert_eq!(
+                help,
+                "its earliest value starts on 2024-03-01; choose a later as-of date or add `value = …`"
+            );
         }
     }
 }

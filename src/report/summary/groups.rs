@@ -40,10 +40,12 @@ pub(crate) enum GroupKeySource {
     Column(usize),
 }
 
-/// `--by` met more distinct values than `--max-groups` allows.
+/// A grouping met more distinct values than its limit allows. The text
+/// names no command-line flag: the command line adds `--by` and
+/// `--max-groups` from the fields.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "--by {column}: more than {} distinct values of `{column}`, and a summary makes at most {} groups (--max-groups, default {})\n  group by a column with fewer values, or raise the limit with --max-groups N",
+    "{column}: more than {} distinct values of `{column}`, and a summary makes at most {} groups (default {})\n  group by a column with fewer values, or raise the limit",
     grouped(*.limit as u128),
     grouped(*.limit as u128),
     grouped(DEFAULT_MAX_GROUPS as u128)
@@ -51,6 +53,21 @@ pub(crate) enum GroupKeySource {
 pub struct TooManyGroups {
     pub column: String,
     pub limit: usize,
+}
+
+/// The name to group by is neither a policy input nor a column of the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{name}: no policy input or file column of that name{}\n  choose one of: {choices}",
+    .suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
+)]
+pub struct UnknownGroupColumn {
+    /// The name as asked for.
+    pub name: String,
+    /// The closest name there is, if one is close.
+    pub suggestion: Option<String>,
+    /// The names there are, quoted and listed.
+    pub choices: String,
 }
 
 /// The columns of the file being read, as `--by` needs them to find a name.
@@ -73,7 +90,7 @@ impl GroupBy {
         policy: &Policy,
         columns: FileColumns<'_>,
         name: &str,
-    ) -> Result<GroupBy, String> {
+    ) -> Result<GroupBy, UnknownGroupColumn> {
         let wanted = name.trim().to_lowercase();
         let by_input = |i: usize| {
             let source = if policy.inputs[i].ty.is_text() {
@@ -111,13 +128,11 @@ impl GroupBy {
         }
         let mut names: Vec<&str> = policy.inputs.iter().map(|i| i.name.as_str()).collect();
         names.extend(columns.unused.iter().map(String::as_str));
-        let hint = crate::expr::suggest(&wanted, names.iter().copied())
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_default();
-        Err(format!(
-            "--by {name}: no policy input or file column of that name{hint}\n  choose one of: {}",
-            crate::policy::quote_list(&names)
-        ))
+        Err(UnknownGroupColumn {
+            name: name.to_string(),
+            suggestion: crate::expr::suggest(&wanted, names.iter().copied()).map(str::to_string),
+            choices: crate::policy::quote_list(&names),
+        })
     }
 
     /// The same grouping with at most `limit` groups (`--max-groups`).
@@ -225,6 +240,9 @@ mod tests {
         let by = GroupBy::resolve(&policy, columns, "district").unwrap();
         assert_eq!(by.source(), GroupKeySource::Column(2));
         let err = GroupBy::resolve(&policy, columns, "distrct").unwrap_err();
-        assert!(err.contains("did you mean `district`?"), "{err}");
+        assert_eq!(err.suggestion.as_deref(), Some("district"));
+        let text = err.to_string();
+        assert!(text.contains("did you mean `district`?"), "{text}");
+        assert!(!text.contains("--"), "{text}");
     }
 }

@@ -42,8 +42,10 @@ fn list(o: &Ordered<Count>) -> String {
 }
 
 impl Report {
-    /// A short summary for a person, on standard error.
-    pub fn human(&self) -> String {
+    /// A short summary for a person, on standard error. `full_report` says
+    /// where the groups left out of a long `by` list can be read (e.g. "the
+    /// JSON summary"); the front end names its own way of writing it.
+    pub fn human(&self, full_report: &str) -> String {
         let mut s = String::new();
         let _ = writeln!(
             s,
@@ -64,14 +66,14 @@ impl Report {
         self.counts_lines(&mut s, &self.total, "  ");
         self.poverty_lines(&mut s, &self.total, "  ");
         if let Some(by) = &self.by {
-            self.group_lines(&mut s, by);
+            self.group_lines(&mut s, by, full_report);
         }
         self.budget_line(&mut s);
         s
     }
 
     /// One line per group (the first [`GROUPS_SHOWN`]).
-    fn group_lines(&self, s: &mut String, by: &ByReport) {
+    fn group_lines(&self, s: &mut String, by: &ByReport, full_report: &str) {
         let cur = &self.policy.currency;
         let n = by.groups.len();
         let values = noun(n as u128, "value", "values");
@@ -105,11 +107,7 @@ impl Report {
             s.push('\n');
         }
         if n > GROUPS_SHOWN {
-            let _ = writeln!(
-                s,
-                "    … and {} more (see the --summary JSON)",
-                n - GROUPS_SHOWN
-            );
+            let _ = writeln!(s, "    … and {} more (see {full_report})", n - GROUPS_SHOWN);
         }
         let ungrouped = by.ungrouped_rows.rejected;
         if ungrouped > 0 {

@@ -148,10 +148,11 @@ mod tests {
         let message = total.check_groups(&spec).unwrap_err().to_string();
         assert!(
             message.starts_with(
-                "--by village: more than 3 distinct values of `village`, and a summary makes at most 3 groups"
+                "village: more than 3 distinct values of `village`, and a summary makes at most 3 groups"
             ),
             "{message}"
         );
+        assert!(!message.contains("--"), "{message}");
 
         // Within the limit, across batches: no error.
         let mut total = Summary::default();

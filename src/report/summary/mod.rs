@@ -60,7 +60,7 @@ mod weight;
 mod wire;
 
 pub(crate) use accumulate::{BatchAcc, BudgetStanding, NO_GROUP};
-pub use groups::{DEFAULT_MAX_GROUPS, FileColumns, GroupBy, TooManyGroups};
+pub use groups::{DEFAULT_MAX_GROUPS, FileColumns, GroupBy, TooManyGroups, UnknownGroupColumn};
 pub(crate) use groups::{GroupKeySource, sortable};
 pub use merge::Summary;
 pub use wire::Report;
@@ -74,9 +74,36 @@ const PROGRAM_WIDTH: usize = 6;
 /// multidimensionally poor (households, persons).
 const INDICATOR_WIDTH: usize = 4;
 
+/// The input asked for as a household's persons cannot be one. The text
+/// names no command-line flag: the command line adds `--persons-column`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PersonsInputError {
+    /// The input exists but is not an integer.
+    #[error("`{input}` is a {ty} input; persons must be an integer input")]
+    NotInteger {
+        /// The name as asked for.
+        name: String,
+        /// The input's name as the policy spells it.
+        input: String,
+        /// The input's type keyword.
+        ty: &'static str,
+    },
+    /// The policy has no input of that name.
+    #[error("the policy has no input named `{name}` (integer inputs: {integer_inputs})")]
+    Unknown {
+        /// The name as asked for.
+        name: String,
+        /// The policy's integer inputs, comma-separated.
+        integer_inputs: String,
+    },
+}
+
 /// The policy input counted as a household's persons: `name`, or `members`
 /// when the policy has an integer input of that name. It must be an integer.
-pub fn persons_input(policy: &Policy, name: Option<&str>) -> Result<Option<usize>, String> {
+pub fn persons_input(
+    policy: &Policy,
+    name: Option<&str>,
+) -> Result<Option<usize>, PersonsInputError> {
     let find = |n: &str| {
         policy
             .inputs
@@ -86,21 +113,21 @@ pub fn persons_input(policy: &Policy, name: Option<&str>) -> Result<Option<usize
     match name {
         Some(n) => match find(n) {
             Some(i) if policy.inputs[i].ty == InputType::Integer => Ok(Some(i)),
-            Some(i) => Err(format!(
-                "--persons-column {n}: `{}` is a {} input; persons must be an integer input",
-                policy.inputs[i].name,
-                policy.inputs[i].ty.keyword()
-            )),
-            None => Err(format!(
-                "--persons-column {n}: the policy has no input of that name (integer inputs: {})",
-                policy
+            Some(i) => Err(PersonsInputError::NotInteger {
+                name: n.to_string(),
+                input: policy.inputs[i].name.clone(),
+                ty: policy.inputs[i].ty.keyword(),
+            }),
+            None => Err(PersonsInputError::Unknown {
+                name: n.to_string(),
+                integer_inputs: policy
                     .inputs
                     .iter()
                     .filter(|i| i.ty == InputType::Integer)
                     .map(|i| i.name.as_str())
                     .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+                    .join(", "),
+            }),
         },
         None => Ok(find("members").filter(|&i| policy.inputs[i].ty == InputType::Integer)),
     }
@@ -244,4 +271,70 @@ pub struct BudgetContext {
     pub amount: u64,
     pub last_funded_priority: Option<f64>,
     pub first_waiting_priority: Option<f64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Library errors serve every front end: none names a command-line flag
+    // (the command line adds `--by`, `--max-groups`, `--persons-column`).
+    #[test]
+    fn no_summary_error_names_a_command_line_flag() {
+        let policy = Policy::default_policy(&Default::default()).unwrap();
+        let integer = policy
+            .inputs
+            .iter()
+            .find(|i| i.ty == InputType::Integer)
+            .unwrap();
+        let other = policy
+            .inputs
+            .iter()
+            .find(|i| i.ty != InputType::Integer)
+            .unwrap();
+        assert_eq!(
+            persons_input(&policy, Some(&integer.name.to_uppercase())),
+            Ok(Some(
+                policy
+                    .inputs
+                    .iter()
+                    .position(|i| i.name == integer.name)
+                    .unwrap()
+            ))
+        );
+        let header = ["id".to_string(), "village".to_string()];
+        let input_columns = vec![None; policy.inputs.len()];
+        let unused = ["village".to_string()];
+        let columns = FileColumns {
+            header: &header,
+            input_columns: &input_columns,
+            unused: &unused,
+        };
+        let errors: Vec<String> = vec![
+            persons_input(&policy, Some(&other.name))
+                .unwrap_err()
+                .to_string(),
+            persons_input(&policy, Some("nobody"))
+                .unwrap_err()
+                .to_string(),
+            GroupBy::resolve(&policy, columns, "vilage")
+                .unwrap_err()
+                .to_string(),
+            GroupBy::resolve(&policy, columns, "zzzzzzzz")
+                .unwrap_err()
+                .to_string(),
+            TooManyGroups {
+                column: "village".into(),
+                limit: 3,
+            }
+            .to_string(),
+        ];
+        assert!(errors[0].contains("persons must be an integer input"));
+        assert!(errors[1].contains("no input named `nobody`"));
+        assert!(errors[2].contains("did you mean `village`?"));
+        assert!(errors[4].contains("more than 3 distinct values of `village`"));
+        for text in &errors {
+            assert!(!text.contains("--"), "{text}");
+        }
+    }
 }
