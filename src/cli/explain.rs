@@ -416,54 +416,95 @@ fn explain_persons(
             ExitStatus::Success
         }
     };
+    let people = PersonsShown {
+        person_file: &setup.person_name,
+        persons: &one.persons,
+        reduced: &one.reduced,
+    };
     match config.format {
-        ExplainFormat::Json => {
-            let mut doc: serde_json::Value = serde_json::from_slice(&body)?;
-            let people: Vec<serde_json::Value> = one
-                .persons
-                .iter()
-                .map(|(l, cells)| {
-                    let mut m = serde_json::Map::new();
-                    m.insert("line".into(), (*l).into());
-                    m.insert("file".into(), setup.person_name.clone().into());
-                    for (k, v) in cells {
-                        m.insert(k.clone(), v.clone().into());
-                    }
-                    serde_json::Value::Object(m)
-                })
-                .collect();
-            let reduced: serde_json::Map<String, serde_json::Value> = one
-                .reduced
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone().into()))
-                .collect();
-            if let Some(obj) = doc.as_object_mut() {
-                obj.insert("persons".into(), people.into());
-                obj.insert("from_persons".into(), reduced.into());
-            }
-            writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
-        }
-        ExplainFormat::Text => {
-            let count = one.persons.len();
-            writeln!(
-                out,
-                "{} of household {id} in {}:",
-                super::counted(count as u64, "person", "persons"),
-                setup.person_name
-            )?;
-            for (l, cells) in &one.persons {
-                let cells: Vec<String> = cells.iter().map(|(k, v)| format!("{k} {v}")).collect();
-                writeln!(out, "  line {l}: {}", cells.join(", "))?;
-            }
-            if one.problem.is_none() {
-                writeln!(out, "computed from the persons:")?;
-                for (k, v) in &one.reduced {
-                    writeln!(out, "  {k} = {v}")?;
-                }
-            }
-            writeln!(out)?;
-            out.write_all(&body)?;
-        }
+        ExplainFormat::Json => people.write_json(&mut out, &body)?,
+        ExplainFormat::Text => people.write_text(&mut out, &body, id, one.problem.is_some())?,
     }
     Ok(status)
+}
+
+/// A household's persons as `explain` shows them before its decision.
+struct PersonsShown<'a> {
+    /// The person file's name.
+    person_file: &'a str,
+    /// Each person: its line and its person inputs as written (name, text).
+    persons: &'a [(u64, Vec<(String, String)>)],
+    /// Each supplied household input and the value computed from the persons.
+    reduced: &'a [(String, String)],
+}
+
+impl PersonsShown<'_> {
+    /// The decision's JSON `body` with the persons and the values computed
+    /// from them added.
+    fn write_json(&self, out: &mut impl Write, body: &[u8]) -> anyhow::Result<()> {
+        let PersonsShown {
+            person_file,
+            persons,
+            reduced,
+        } = self;
+        let mut doc: serde_json::Value = serde_json::from_slice(body)?;
+        let people: Vec<serde_json::Value> = persons
+            .iter()
+            .map(|(l, cells)| {
+                let mut m = serde_json::Map::new();
+                m.insert("line".into(), (*l).into());
+                m.insert("file".into(), person_file.to_string().into());
+                for (k, v) in cells {
+                    m.insert(k.clone(), v.clone().into());
+                }
+                serde_json::Value::Object(m)
+            })
+            .collect();
+        let reduced: serde_json::Map<String, serde_json::Value> = reduced
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone().into()))
+            .collect();
+        if let Some(obj) = doc.as_object_mut() {
+            obj.insert("persons".into(), people.into());
+            obj.insert("from_persons".into(), reduced.into());
+        }
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+        Ok(())
+    }
+
+    /// The persons and the values computed from them (unless the household
+    /// is `rejected` for its persons), then the decision's text `body`.
+    fn write_text(
+        &self,
+        out: &mut impl Write,
+        body: &[u8],
+        id: &str,
+        rejected: bool,
+    ) -> anyhow::Result<()> {
+        let PersonsShown {
+            person_file,
+            persons,
+            reduced,
+        } = self;
+        let count = persons.len();
+        writeln!(
+            out,
+            "{} of household {id} in {}:",
+            super::counted(count as u64, "person", "persons"),
+            person_file
+        )?;
+        for (l, cells) in persons.iter() {
+            let cells: Vec<String> = cells.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            writeln!(out, "  line {l}: {}", cells.join(", "))?;
+        }
+        if !rejected {
+            writeln!(out, "computed from the persons:")?;
+            for (k, v) in reduced.iter() {
+                writeln!(out, "  {k} = {v}")?;
+            }
+        }
+        writeln!(out)?;
+        out.write_all(body)?;
+        Ok(())
+    }
 }

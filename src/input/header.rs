@@ -138,8 +138,6 @@ pub(crate) fn read(
     reader: &mut dyn Read,
     options: &ReadOptions,
 ) -> Result<Header, InputError> {
-    // (A decoding error of a small file shows here, not in the chunker.)
-    let io_err = |source| InputError::reading(name, source);
     let limit = max_record_bytes(options.max_field_bytes);
     let mut input = Input {
         reader,
@@ -149,13 +147,44 @@ pub(crate) fn read(
         dropped_breaks: 0,
         dropped_last: 0,
     };
+    let start = header_start(&mut input, name)?;
+    let delimiter = match options.delimiter {
+        Some(d) => d,
+        None => detected_delimiter(&mut input, name, start, limit)?,
+    };
+    let end = header_end(&mut input, name, start, delimiter, limit)?;
+    let record = &input.buf()[start..end];
+    let names = header_names(&input, name, start, record, delimiter)?;
+    let delimiter_hint = match options.delimiter {
+        // Only a delimiter the user chose can leave another candidate
+        // unused: detection picks the most frequent one.
+        Some(_) if names.len() == 1 => other_delimiter(record, delimiter),
+        _ => None,
+    };
+    let line = input.line_at(end);
+    let header_line = input.line_at(start);
+    let eof = input.eof;
+    Ok(Header {
+        delimiter,
+        names,
+        delimiter_hint,
+        header_line,
+        buf: input.into_buf(),
+        consumed: end,
+        line,
+        eof,
+    })
+}
+
+/// Where the header starts: after a byte-order mark and blank lines, which
+/// are dropped as they are read, so that a file of nothing else cannot fill
+/// memory. (A decoding error of a small file shows here, not in the chunker.)
+fn header_start(input: &mut Input<'_>, name: &str) -> Result<usize, InputError> {
+    let io_err = |source| InputError::reading(name, source);
     // Enough bytes to see a whole byte-order mark, however small the reads.
     while input.filled < BOM_LOOKAHEAD && !input.eof {
         input.fill().map_err(io_err)?;
     }
-
-    // Skip a byte-order mark and blank lines. Blank lines are dropped as they
-    // are read, so that a file of nothing else cannot fill memory.
     let mut pos = if input.buf().starts_with(UTF8_BOM) {
         UTF8_BOM.len()
     } else {
@@ -186,21 +215,37 @@ pub(crate) fn read(
             }
         }
     };
+    Ok(start)
+}
 
-    // Detect the delimiter from the header record alone: where it ends is
-    // found as if each candidate delimiter were the one (a quote opens a
-    // quoted field after any of them).
-    let delimiter = match options.delimiter {
-        Some(d) => d,
-        None => {
-            let mut scan = RecordScan::new(&CANDIDATE_DELIMITERS);
-            let end = input
-                .record_end(start, &mut scan, limit)
-                .map_err(io_err)?
-                .map_or_else(|| input.filled.min(start + limit), |e| start + e);
-            detect_delimiter(&input.buf()[start..end])
-        }
-    };
+/// Detect the delimiter from the header record alone: where it ends is
+/// found as if each candidate delimiter were the one (a quote opens a
+/// quoted field after any of them).
+fn detected_delimiter(
+    input: &mut Input<'_>,
+    name: &str,
+    start: usize,
+    limit: usize,
+) -> Result<u8, InputError> {
+    let mut scan = RecordScan::new(&CANDIDATE_DELIMITERS);
+    let end = input
+        .record_end(start, &mut scan, limit)
+        .map_err(|source| InputError::reading(name, source))?
+        .map_or_else(|| input.filled.min(start + limit), |e| start + e);
+    Ok(detect_delimiter(&input.buf()[start..end]))
+}
+
+/// Where the header record that starts at `start` ends; a header longer than
+/// `limit`, or one at the end of the file with a quote left open before a
+/// line break, is an error.
+fn header_end(
+    input: &mut Input<'_>,
+    name: &str,
+    start: usize,
+    delimiter: u8,
+    limit: usize,
+) -> Result<usize, InputError> {
+    let io_err = |source| InputError::reading(name, source);
     let mut scan = RecordScan::new(&[delimiter]);
     let end = match input.record_end(start, &mut scan, limit).map_err(io_err)? {
         Some(e) => {
@@ -237,8 +282,17 @@ pub(crate) fn read(
             });
         }
     };
+    Ok(end)
+}
 
-    let record = &input.buf()[start..end];
+/// The names of the header record `record`, which starts at `start`.
+fn header_names(
+    input: &Input<'_>,
+    name: &str,
+    start: usize,
+    record: &[u8],
+    delimiter: u8,
+) -> Result<Vec<String>, InputError> {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -257,26 +311,7 @@ pub(crate) fn read(
             file: name.to_string(),
         });
     }
-    let names: Vec<String> = fields.iter().map(header_name).collect();
-    let delimiter_hint = match options.delimiter {
-        // Only a delimiter the user chose can leave another candidate
-        // unused: detection picks the most frequent one.
-        Some(_) if names.len() == 1 => other_delimiter(record, delimiter),
-        _ => None,
-    };
-    let line = input.line_at(end);
-    let header_line = input.line_at(start);
-    let eof = input.eof;
-    Ok(Header {
-        delimiter,
-        names,
-        delimiter_hint,
-        header_line,
-        buf: input.into_buf(),
-        consumed: end,
-        line,
-        eof,
-    })
+    Ok(fields.iter().map(header_name).collect())
 }
 
 /// A header name as it is matched: trimmed of white space and of invisible

@@ -568,30 +568,8 @@ impl Layout {
         input: &Source,
         options: &ReadOptions,
     ) -> Result<Layout, InputError> {
-        // (FROM as typed, TO) by FROM in lower case.
-        let mut renames: HashMap<String, (&str, &str)> = HashMap::new();
-        for (from, to) in &options.renames {
-            if policy.input(to).is_none() {
-                let names: Vec<&str> = policy.inputs.iter().map(|i| i.name.as_str()).collect();
-                let suggestion =
-                    crate::expr::suggest(to, names.iter().copied()).map(str::to_string);
-                return Err(InputError::Rename {
-                    from: from.clone(),
-                    to: to.clone(),
-                    problem: Box::new(RenameProblem::NoSuchInput { suggestion }),
-                });
-            }
-            renames.insert(from.to_lowercase(), (from.as_str(), to.as_str()));
-        }
-        let mut by_name: HashMap<String, usize> = HashMap::new();
-        for (i, h) in input.header.iter().enumerate() {
-            let key = h.to_lowercase();
-            let key = renames.get(&key).map_or(key, |(_, to)| to.to_lowercase());
-            if let Some(&first) = by_name.get(&key) {
-                return Err(duplicate_column(input, &renames, first, i));
-            }
-            by_name.insert(key, i);
-        }
+        let renames = rename_map(policy, &options.renames)?;
+        let mut by_name = columns_by_name(input, &renames)?;
         let id_input = policy.fields.id_input;
         let id_columns = id_columns(input, &options.id_columns)?;
         let mut id_overridden = Vec::new();
@@ -603,32 +581,7 @@ impl Layout {
                 }
             }
         }
-        let mut columns = Vec::with_capacity(policy.inputs.len());
-        let mut defaulted = Vec::new();
-        let mut used = vec![false; input.header.len()];
-        for (i, inp) in policy.inputs.iter().enumerate() {
-            if i == id_input && !id_columns.is_empty() {
-                for &c in &id_columns {
-                    used[c] = true;
-                }
-                columns.push(match id_columns[..] {
-                    [one] => Some(one),
-                    _ => None,
-                });
-                continue;
-            }
-            match by_name.get(&inp.name.to_lowercase()) {
-                Some(&c) => {
-                    used[c] = true;
-                    columns.push(Some(c));
-                }
-                None if inp.required => return Err(missing_column(&inp.name, input)),
-                None => {
-                    defaulted.push(inp.name.clone());
-                    columns.push(None);
-                }
-            }
-        }
+        let matched = match_inputs(policy, input, &by_name, &id_columns)?;
         let (id_parts, id_part_names) = if id_columns.len() >= 2 {
             let names = id_columns
                 .iter()
@@ -641,30 +594,18 @@ impl Layout {
         let unused = input
             .header
             .iter()
-            .zip(&used)
+            .zip(&matched.used)
             .filter(|(_, u)| !**u)
             .map(|(h, _)| h.clone())
             .collect();
         let weight = match &options.weight {
-            Some(spec) => {
-                let renamed: Vec<Option<&str>> = input
-                    .header
-                    .iter()
-                    .map(|h| renames.get(&h.to_lowercase()).map(|(_, to)| *to))
-                    .collect();
-                Some(WeightColumn::resolve(
-                    spec,
-                    &input.name,
-                    &input.header,
-                    &renamed,
-                )?)
-            }
+            Some(spec) => Some(weight_column(spec, input, &renames)?),
             None => None,
         };
         Ok(Layout {
-            columns,
+            columns: matched.columns,
             field_count: input.header.len(),
-            defaulted,
+            defaulted: matched.defaulted,
             unused,
             max_field_bytes: options.max_field_bytes,
             id_parts,
@@ -673,6 +614,109 @@ impl Layout {
             weight,
         })
     }
+}
+
+/// The renames by FROM in lower case, as (FROM as typed, TO); a rename to a
+/// name that is no input is an error.
+fn rename_map<'o>(
+    policy: &Policy,
+    renames: &'o [(String, String)],
+) -> Result<HashMap<String, (&'o str, &'o str)>, InputError> {
+    let mut map: HashMap<String, (&str, &str)> = HashMap::new();
+    for (from, to) in renames {
+        if policy.input(to).is_none() {
+            let names: Vec<&str> = policy.inputs.iter().map(|i| i.name.as_str()).collect();
+            let suggestion = crate::expr::suggest(to, names.iter().copied()).map(str::to_string);
+            return Err(InputError::Rename {
+                from: from.clone(),
+                to: to.clone(),
+                problem: Box::new(RenameProblem::NoSuchInput { suggestion }),
+            });
+        }
+        map.insert(from.to_lowercase(), (from.as_str(), to.as_str()));
+    }
+    Ok(map)
+}
+
+/// The header's columns by name in lower case, after the renames; a name
+/// twice is an error.
+fn columns_by_name(
+    input: &Source,
+    renames: &HashMap<String, (&str, &str)>,
+) -> Result<HashMap<String, usize>, InputError> {
+    let mut by_name: HashMap<String, usize> = HashMap::new();
+    for (i, h) in input.header.iter().enumerate() {
+        let key = h.to_lowercase();
+        let key = renames.get(&key).map_or(key, |(_, to)| to.to_lowercase());
+        if let Some(&first) = by_name.get(&key) {
+            return Err(duplicate_column(input, renames, first, i));
+        }
+        by_name.insert(key, i);
+    }
+    Ok(by_name)
+}
+
+/// Each input's column, the inputs left to their defaults and the columns used.
+struct MatchedInputs {
+    columns: Vec<Option<usize>>,
+    defaulted: Vec<String>,
+    used: Vec<bool>,
+}
+
+/// Give each input its column (the id input its `id_columns`, when given); a
+/// required input without a column is an error.
+fn match_inputs(
+    policy: &Policy,
+    input: &Source,
+    by_name: &HashMap<String, usize>,
+    id_columns: &[usize],
+) -> Result<MatchedInputs, InputError> {
+    let id_input = policy.fields.id_input;
+    let mut columns = Vec::with_capacity(policy.inputs.len());
+    let mut defaulted = Vec::new();
+    let mut used = vec![false; input.header.len()];
+    for (i, inp) in policy.inputs.iter().enumerate() {
+        if i == id_input && !id_columns.is_empty() {
+            for &c in id_columns {
+                used[c] = true;
+            }
+            columns.push(match id_columns {
+                [one] => Some(*one),
+                _ => None,
+            });
+            continue;
+        }
+        match by_name.get(&inp.name.to_lowercase()) {
+            Some(&c) => {
+                used[c] = true;
+                columns.push(Some(c));
+            }
+            None if inp.required => return Err(missing_column(&inp.name, input)),
+            None => {
+                defaulted.push(inp.name.clone());
+                columns.push(None);
+            }
+        }
+    }
+    Ok(MatchedInputs {
+        columns,
+        defaulted,
+        used,
+    })
+}
+
+/// The weight column of `spec`, found under the header's names or their renames.
+fn weight_column(
+    spec: &WeightSpec,
+    input: &Source,
+    renames: &HashMap<String, (&str, &str)>,
+) -> Result<WeightColumn, InputError> {
+    let renamed: Vec<Option<&str>> = input
+        .header
+        .iter()
+        .map(|h| renames.get(&h.to_lowercase()).map(|(_, to)| *to))
+        .collect();
+    WeightColumn::resolve(spec, &input.name, &input.header, &renamed)
 }
 
 /// The header columns of `names` (matched as inputs are: case-insensitive,

@@ -4,7 +4,7 @@ use super::{
     CELL_EXCERPT_BYTES, Fields, ID_SEPARATOR, Layout, Reject, RejectCode, cell, excerpt,
     fingerprint, ids, list_names,
 };
-use crate::policy::{InputType, Policy};
+use crate::policy::{Check, InputType, Policy};
 
 /// Parses rows into slots for one policy and layout. Cheap to share across threads.
 #[derive(Debug, Clone)]
@@ -287,85 +287,125 @@ impl<'p> RowParser<'p> {
         slots: &mut [f64],
     ) -> Result<(), Box<Reject>> {
         if record.len() != self.layout.field_count {
-            return Err(self.reject(
-                record,
-                line,
-                String::new(),
-                String::new(),
-                RejectCode::FieldCount,
-                format!(
-                    "the row has {} {} but the header has {}",
-                    record.len(),
-                    if record.len() == 1 { "field" } else { "fields" },
-                    self.layout.field_count
-                ),
-            ));
+            return Err(self.field_count_reject(record, line));
         }
         if record.byte_len() > self.layout.max_field_bytes {
-            // Rare: find the first cell over the limit.
-            if let Some((c, cell)) = (0..record.len())
-                .filter_map(|c| Some((c, record.get(c)?)))
-                .find(|(_, f)| f.len() > self.layout.max_field_bytes)
-            {
-                return Err(self.reject(
-                    record,
-                    line,
-                    self.column_name(c),
-                    excerpt(cell, 40),
-                    RejectCode::FieldTooLong,
-                    format!(
-                        "a cell of {} bytes is longer than the limit of {} bytes",
-                        cell.len(),
-                        self.layout.max_field_bytes
-                    ),
-                ));
-            }
+            self.check_cell_lengths(record, line)?;
         }
         if !self.parse_by_kind(record, slots) {
-            // Something is wrong with the row: find the first input, in
-            // declared order, that fails, for the reject.
-            for (i, (plan, slot)) in self.plan.iter().zip(slots.iter_mut()).enumerate() {
-                if self.composite && i == self.policy.fields.id_input {
-                    if let Some((k, raw, problem)) = self.bad_parts(record).next() {
-                        return Err(self.part_reject(record, line, k, raw, problem));
-                    }
-                    *slot = 0.0;
-                    continue;
-                }
-                let raw = self.raw_cell(record, plan);
-                match self.cell_value(plan, raw) {
-                    Ok(v) => *slot = v,
-                    Err(problem) => return Err(self.cell_reject(record, line, i, raw, problem)),
-                }
-            }
+            self.parse_in_declared_order(record, line, slots)?;
         }
         for check in &self.policy.checks {
             // An undefined check (NaN) fails too: a row is never let through unchecked.
             let v = check.rule.eval(slots);
             if v == 0.0 || v.is_nan() {
-                let values: Vec<String> = check
-                    .rule
-                    .slots_used()
-                    .iter()
-                    .map(|&s| {
-                        format!(
-                            "{} = {}",
-                            self.policy.slot_name(s),
-                            self.policy.format_input_value(s, slots[s])
-                        )
-                    })
-                    .collect();
-                return Err(self.reject(
-                    record,
-                    line,
-                    check.id.clone(),
-                    values.join(", "),
-                    RejectCode::CheckFailed,
-                    format!("{} ({})", check.message, values.join(", ")),
-                ));
+                return Err(self.check_reject(record, line, check, slots));
             }
         }
         Ok(())
+    }
+
+    /// The reject of a row whose number of fields is not the header's.
+    #[cold]
+    fn field_count_reject<R: Fields + ?Sized>(&self, record: &R, line: u64) -> Box<Reject> {
+        self.reject(
+            record,
+            line,
+            String::new(),
+            String::new(),
+            RejectCode::FieldCount,
+            format!(
+                "the row has {} {} but the header has {}",
+                record.len(),
+                if record.len() == 1 { "field" } else { "fields" },
+                self.layout.field_count
+            ),
+        )
+    }
+
+    /// Rare: the row is longer than the cell limit, so find the first cell
+    /// over the limit, if there is one.
+    #[cold]
+    fn check_cell_lengths<R: Fields + ?Sized>(
+        &self,
+        record: &R,
+        line: u64,
+    ) -> Result<(), Box<Reject>> {
+        if let Some((c, cell)) = (0..record.len())
+            .filter_map(|c| Some((c, record.get(c)?)))
+            .find(|(_, f)| f.len() > self.layout.max_field_bytes)
+        {
+            return Err(self.reject(
+                record,
+                line,
+                self.column_name(c),
+                excerpt(cell, 40),
+                RejectCode::FieldTooLong,
+                format!(
+                    "a cell of {} bytes is longer than the limit of {} bytes",
+                    cell.len(),
+                    self.layout.max_field_bytes
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Something is wrong with the row: parse the inputs one by one, in
+    /// declared order, so that the reject names the first one that fails.
+    #[cold]
+    fn parse_in_declared_order<R: Fields + ?Sized>(
+        &self,
+        record: &R,
+        line: u64,
+        slots: &mut [f64],
+    ) -> Result<(), Box<Reject>> {
+        for (i, (plan, slot)) in self.plan.iter().zip(slots.iter_mut()).enumerate() {
+            if self.composite && i == self.policy.fields.id_input {
+                if let Some((k, raw, problem)) = self.bad_parts(record).next() {
+                    return Err(self.part_reject(record, line, k, raw, problem));
+                }
+                *slot = 0.0;
+                continue;
+            }
+            let raw = self.raw_cell(record, plan);
+            match self.cell_value(plan, raw) {
+                Ok(v) => *slot = v,
+                Err(problem) => return Err(self.cell_reject(record, line, i, raw, problem)),
+            }
+        }
+        Ok(())
+    }
+
+    /// The reject of a row that fails `check`, with the values the check used.
+    #[cold]
+    fn check_reject<R: Fields + ?Sized>(
+        &self,
+        record: &R,
+        line: u64,
+        check: &Check,
+        slots: &[f64],
+    ) -> Box<Reject> {
+        let values: Vec<String> = check
+            .rule
+            .slots_used()
+            .iter()
+            .map(|&s| {
+                format!(
+                    "{} = {}",
+                    self.policy.slot_name(s),
+                    self.policy.format_input_value(s, slots[s])
+                )
+            })
+            .collect();
+        self.reject(
+            record,
+            line,
+            check.id.clone(),
+            values.join(", "),
+            RejectCode::CheckFailed,
+            format!("{} ({})", check.message, values.join(", ")),
+        )
     }
 
     /// Every bad cell of a row that [`RowParser::parse`] rejected for one,

@@ -4,19 +4,14 @@ use super::*;
 
 /// Every error a front end may show, one of each kind and shape.
 fn every_error_kind() -> Vec<InputError> {
+    let mut errors = reading_errors();
+    errors.extend(column_errors());
+    errors
+}
+
+/// Errors of a file that cannot be read as CSV text or whose records break.
+fn reading_errors() -> Vec<InputError> {
     let file = || "in.csv".to_string();
-    let clashing = |renamed_by: Option<(&str, &str)>| ClashingColumn {
-        name: "size".into(),
-        column: 2,
-        renamed_by: renamed_by.map(|(f, t)| (f.to_string(), t.to_string())),
-    };
-    let missing = |suggestion: Option<&str>, delimiter_hint| InputError::MissingColumn {
-        file: file(),
-        column: "members".into(),
-        found: "`a`, `b`".into(),
-        suggestion: suggestion.map(str::to_string),
-        delimiter_hint,
-    };
     vec![
         InputError::Io {
             file: file(),
@@ -61,6 +56,25 @@ fn every_error_kind() -> Vec<InputError> {
             column: 2,
             start: "\"abc".into(),
         },
+    ]
+}
+
+/// Errors of the header's columns: missing, twice, renamed wrong.
+fn column_errors() -> Vec<InputError> {
+    let file = || "in.csv".to_string();
+    let clashing = |renamed_by: Option<(&str, &str)>| ClashingColumn {
+        name: "size".into(),
+        column: 2,
+        renamed_by: renamed_by.map(|(f, t)| (f.to_string(), t.to_string())),
+    };
+    let missing = |suggestion: Option<&str>, delimiter_hint| InputError::MissingColumn {
+        file: file(),
+        column: "members".into(),
+        found: "`a`, `b`".into(),
+        suggestion: suggestion.map(str::to_string),
+        delimiter_hint,
+    };
+    vec![
         missing(None, None),
         missing(Some("membres"), None),
         missing(None, Some(b';')),

@@ -200,25 +200,7 @@ pub(super) fn run_parallel(
         std::thread::Builder::new()
             .name("layak-reader".into())
             .spawn_scoped(scope, move || {
-                let mut index = 0u64;
-                while let Ok(mut batch) = pool_rx.recv() {
-                    match feed.next(name, chunk_bytes, &mut batch) {
-                        Ok(true) => {
-                            batch.index = index;
-                            index += 1;
-                            if work_tx.send(batch).is_err() {
-                                break;
-                            }
-                        }
-                        Ok(false) => break,
-                        Err(e) => {
-                            if let Ok(mut slot) = read_error.lock() {
-                                *slot = Some(e);
-                            }
-                            break;
-                        }
-                    }
-                }
+                read_batches(&mut feed, name, chunk_bytes, &pool_rx, &work_tx, read_error);
                 // Dropping work_tx tells the workers there is no more input.
             })
             .map_err(spawn_failed)?;
@@ -229,17 +211,7 @@ pub(super) fn run_parallel(
                 .name("layak-worker".into())
                 .spawn_scoped(scope, move || {
                     let mut worker = Worker::new(policy, layout, plan, delimiter, name);
-                    loop {
-                        let next = match work_rx.lock() {
-                            Ok(rx) => rx.recv(),
-                            Err(_) => break,
-                        };
-                        let Ok(mut batch) = next else { break };
-                        let result = worker.process(&mut batch).map(|()| batch);
-                        if done_tx.send(result).is_err() {
-                            break;
-                        }
-                    }
+                    process_batches(&mut worker, &work_rx, &done_tx);
                 })
                 .map_err(spawn_failed)?;
         }
@@ -250,6 +222,58 @@ pub(super) fn run_parallel(
         return Err(e.into());
     }
     Ok(())
+}
+
+/// The reader thread: cut the input into the empty batches of the pool, number
+/// them and hand them to the workers, until the input ends, the workers are
+/// gone or reading fails (the error is left in `read_error`).
+fn read_batches(
+    feed: &mut Feed<'_>,
+    name: &str,
+    chunk_bytes: usize,
+    pool_rx: &Receiver<Batch>,
+    work_tx: &SyncSender<Batch>,
+    read_error: &Mutex<Option<InputError>>,
+) {
+    let mut index = 0u64;
+    while let Ok(mut batch) = pool_rx.recv() {
+        match feed.next(name, chunk_bytes, &mut batch) {
+            Ok(true) => {
+                batch.index = index;
+                index += 1;
+                if work_tx.send(batch).is_err() {
+                    break;
+                }
+            }
+            Ok(false) => break,
+            Err(e) => {
+                if let Ok(mut slot) = read_error.lock() {
+                    *slot = Some(e);
+                }
+                break;
+            }
+        }
+    }
+}
+
+/// A worker thread: assess the batches the reader cut and pass them (or the
+/// first error in one) on to the merger, until either side is gone.
+fn process_batches(
+    worker: &mut Worker<'_>,
+    work_rx: &Mutex<Receiver<Batch>>,
+    done_tx: &SyncSender<Result<Batch, InputError>>,
+) {
+    loop {
+        let next = match work_rx.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => break,
+        };
+        let Ok(mut batch) = next else { break };
+        let result = worker.process(&mut batch).map(|()| batch);
+        if done_tx.send(result).is_err() {
+            break;
+        }
+    }
 }
 
 /// Take processed batches as they come, write them in index order, and

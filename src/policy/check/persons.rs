@@ -31,6 +31,46 @@ struct Call {
     cond: Option<(Range<usize>, Span)>,
 }
 
+/// A reducer's argument: its text (trimmed), where it starts in the
+/// `from_persons` string, and its span there.
+struct Arg<'t> {
+    text: &'t str,
+    offset: usize,
+    span: Span,
+}
+
+impl<'t> Arg<'t> {
+    /// The argument of `call`, a reducer call in `text`.
+    fn of(text: &'t str, call: &Call) -> Arg<'t> {
+        let arg_text = text[call.arg.clone()].trim();
+        let arg_offset = call.arg.start
+            + (text[call.arg.clone()].len() - text[call.arg.clone()].trim_start().len());
+        Arg {
+            text: arg_text,
+            offset: arg_offset,
+            span: Span::new(arg_offset, arg_offset + arg_text.len().max(1)),
+        }
+    }
+}
+
+/// What a reducer's value is checked against.
+struct Target<'a> {
+    s: &'a SpannedStr,
+    input: &'a Input,
+    call: &'a Call,
+    arg: &'a Arg<'a>,
+    /// The person inputs.
+    persons: &'a [Input],
+}
+
+/// A reducer's value, compiled and typed.
+struct Typed {
+    output: Output,
+    value: Option<expr::Program>,
+    /// The person input it reads, when it is a plain numeric one.
+    plain: Option<usize>,
+}
+
 /// The numeric kind of a reducer's value: the type of the plain person
 /// input it reads, or `Number` for anything computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,26 +116,7 @@ impl Checker<'_> {
             }
         }
         if raw.person_inputs.is_empty() {
-            if let Some(p) = &raw.persons {
-                let span = p.number.as_ref().map_or(0..0, |n| n.span());
-                self.error(
-                    span,
-                    "`[persons]` without `[[person_inputs]]`",
-                    Some("declare the columns of the person file with [[person_inputs]]".into()),
-                );
-            }
-            for r in &raw.inputs {
-                if let Some(f) = &r.from_persons {
-                    self.error(
-                        f.span(),
-                        format!(
-                            "input `{}` comes from persons, but the policy has no `[[person_inputs]]`",
-                            r.name.get_ref()
-                        ),
-                        Some("declare the columns of the person file with [[person_inputs]], e.g. name = \"age\", type = \"integer\", required = true".into()),
-                    );
-                }
-            }
+            self.no_person_inputs(raw);
             return None;
         }
         let id_name = inputs
@@ -147,6 +168,30 @@ impl Checker<'_> {
             supplied,
             reducers,
         })
+    }
+
+    /// The errors of a policy without person inputs that uses them.
+    fn no_person_inputs(&mut self, raw: &RawPolicy) {
+        if let Some(p) = &raw.persons {
+            let span = p.number.as_ref().map_or(0..0, |n| n.span());
+            self.error(
+                span,
+                "`[persons]` without `[[person_inputs]]`",
+                Some("declare the columns of the person file with [[person_inputs]]".into()),
+            );
+        }
+        for r in &raw.inputs {
+            if let Some(f) = &r.from_persons {
+                self.error(
+                    f.span(),
+                    format!(
+                        "input `{}` comes from persons, but the policy has no `[[person_inputs]]`",
+                        r.name.get_ref()
+                    ),
+                    Some("declare the columns of the person file with [[person_inputs]], e.g. name = \"age\", type = \"integer\", required = true".into()),
+                );
+            }
+        }
     }
 
     /// The person inputs, with the household key (the household id input's
@@ -253,20 +298,99 @@ impl Checker<'_> {
                 return None;
             }
         };
-        let name = &input.name;
-        let whole = Span::new(0, text.len());
         if input.ty.is_text() {
             self.error(
                 s.span(),
-                format!("input `{name}` is text: it cannot come from persons"),
+                format!(
+                    "input `{}` is text: it cannot come from persons",
+                    input.name
+                ),
                 None,
             );
             return None;
         }
-        let arg_text = text[call.arg.clone()].trim();
-        let arg_offset = call.arg.start
-            + (text[call.arg.clone()].len() - text[call.arg.clone()].trim_start().len());
-        let arg_span = Span::new(arg_offset, arg_offset + arg_text.len().max(1));
+        let arg = Arg::of(text, &call);
+        let arg_text = arg.text;
+        self.check_call_shape(s, &call, &arg)?;
+        let (cond_program, condition) = self.reducer_condition(s, &call, &arg)?;
+        let target = Target {
+            s,
+            input,
+            call: &call,
+            arg: &arg,
+            persons: &persons.0,
+        };
+        let mut condition = condition;
+        let Typed {
+            output,
+            value,
+            plain,
+        } = match call.kind {
+            ReducerKind::Count => self.count_value(&target)?,
+            ReducerKind::Any | ReducerKind::All => {
+                let typed = self.any_all_value(&target)?;
+                condition = Some(collapse(arg_text));
+                typed
+            }
+            ReducerKind::Sum | ReducerKind::Min | ReducerKind::Max => {
+                self.sum_min_max_value(&target)?
+            }
+            ReducerKind::One => self.one_value(&target)?,
+        };
+        let if_none = (!input.required).then(|| self.default_text(input));
+        Some(Reducer {
+            input: index,
+            kind: call.kind,
+            source: collapse(text),
+            condition,
+            name: input.name.clone(),
+            value,
+            when: if call.kind == ReducerKind::Any || call.kind == ReducerKind::All {
+                None
+            } else {
+                cond_program
+            },
+            plain,
+            output,
+            if_none,
+            value_root: None,
+            when_root: None,
+            value_table: None,
+            when_table: None,
+        })
+    }
+
+    /// A reducer's condition, compiled, and its text: `count(COND)` or
+    /// `where COND`.
+    fn reducer_condition(
+        &mut self,
+        s: &SpannedStr,
+        call: &Call,
+        arg: &Arg<'_>,
+    ) -> Option<(Option<expr::Program>, Option<String>)> {
+        let text = s.get_ref().as_str();
+        Some(match (&call.cond, call.kind) {
+            (Some((range, _)), _) => {
+                let (p, _) =
+                    self.compile_at(s, &text[range.clone()], range.start, Some(Type::Bool))?;
+                (Some(p), Some(collapse(&text[range.clone()])))
+            }
+            (None, ReducerKind::Count) if !arg.text.is_empty() => {
+                let (p, _) = self.compile_at(s, arg.text, arg.offset, Some(Type::Bool))?;
+                (Some(p), Some(collapse(arg.text)))
+            }
+            _ => (None, None),
+        })
+    }
+
+    /// Check the shape of a reducer call before its parts are compiled: a
+    /// `where` only where the reducer takes one, an argument where it needs
+    /// one, a misspelt `where`, and `one` with a condition.
+    fn check_call_shape(&mut self, s: &SpannedStr, call: &Call, arg: &Arg<'_>) -> Option<()> {
+        let text = s.get_ref().as_str();
+        let whole = Span::new(0, text.len());
+        let arg_text = arg.text;
+        let arg_offset = arg.offset;
         let kw = call.kind.keyword();
         // The argument and `where` each reducer takes.
         let (wants_arg, where_ok) = match call.kind {
@@ -319,168 +443,155 @@ impl Checker<'_> {
             );
             return None;
         }
-        // The condition: `count(COND)` or `where COND`.
-        let (cond_program, condition) = match (&call.cond, call.kind) {
-            (Some((range, _)), _) => {
-                let (p, _) =
-                    self.compile_at(s, &text[range.clone()], range.start, Some(Type::Bool))?;
-                (Some(p), Some(collapse(&text[range.clone()])))
-            }
-            (None, ReducerKind::Count) if !arg_text.is_empty() => {
-                let (p, _) = self.compile_at(s, arg_text, arg_offset, Some(Type::Bool))?;
-                (Some(p), Some(collapse(arg_text)))
-            }
-            _ => (None, None),
+        Some(())
+    }
+
+    /// The error of a reducer whose value (`found`) does not fit its input.
+    fn reducer_type_error(
+        &mut self,
+        t: &Target<'_>,
+        span: Span,
+        found: &str,
+        help: Option<String>,
+    ) {
+        let span = self.inner_span(t.s, 0, span);
+        self.error(
+            span,
+            format!(
+                "`{}` gives {found}, but input `{}` is {}",
+                t.call.kind.keyword(),
+                t.input.name,
+                type_words(t.input.ty)
+            ),
+            help,
+        );
+    }
+
+    /// `count`: an integer, for an integer or number input.
+    fn count_value(&mut self, t: &Target<'_>) -> Option<Typed> {
+        if !matches!(t.input.ty, InputType::Integer | InputType::Number) {
+            self.reducer_type_error(t, t.call.name_span, "an integer", None);
+            return None;
+        }
+        Some(Typed {
+            output: output_for(t.input.ty),
+            value: None,
+            plain: None,
+        })
+    }
+
+    /// `any` and `all`: a boolean, for a boolean input.
+    fn any_all_value(&mut self, t: &Target<'_>) -> Option<Typed> {
+        let (p, _) = self.compile_at(t.s, t.arg.text, t.arg.offset, Some(Type::Bool))?;
+        if t.input.ty != InputType::Bool {
+            self.reducer_type_error(t, t.call.name_span, "a boolean", None);
+            return None;
+        }
+        Some(Typed {
+            output: Output::Bool,
+            value: Some(p),
+            plain: None,
+        })
+    }
+
+    /// `sum`, `min` and `max`: a number, for an input of its numeric kind.
+    fn sum_min_max_value(&mut self, t: &Target<'_>) -> Option<Typed> {
+        let kw = t.call.kind.keyword();
+        let (p, _) = self.compile_at(t.s, t.arg.text, t.arg.offset, Some(Type::Number))?;
+        let kind = numeric_kind(&p, t.persons);
+        if !accepts(t.input.ty, kind) {
+            let help = match t.input.ty {
+                InputType::Integer => Some(format!(
+                    "an integer input takes `{kw}` of a plain integer person input (e.g. `{kw}(age)`); anything computed is a number"
+                )),
+                InputType::Money => Some(format!(
+                    "a money input takes `{kw}` of a plain money or integer person input (e.g. `{kw}(income)`); anything computed is a number: declare the input as `number` to take it"
+                )),
+                _ => None,
+            };
+            self.reducer_type_error(t, t.arg.span, kind.word(), help);
+            return None;
+        }
+        let plain = p.as_slot().filter(|&i| is_numeric(t.persons, i));
+        Some(Typed {
+            output: output_for(t.input.ty),
+            value: Some(p),
+            plain,
+        })
+    }
+
+    /// `one`: the value of the one person that matches, of the input's type.
+    fn one_value(&mut self, t: &Target<'_>) -> Option<Typed> {
+        let expected = match t.input.ty {
+            InputType::Bool => Some(Type::Bool),
+            InputType::Integer | InputType::Number | InputType::Money => Some(Type::Number),
+            _ => None,
         };
-        let type_error = |this: &mut Self, span: Span, found: &str, help: Option<String>| {
-            let span = this.inner_span(s, 0, span);
-            this.error(
-                span,
-                format!(
-                    "`{kw}` gives {found}, but input `{name}` is {}",
-                    type_words(input.ty)
-                ),
-                help,
-            );
-        };
-        let mut plain = None;
-        let mut value = None;
-        let mut condition = condition;
-        let output = match call.kind {
-            ReducerKind::Count => {
-                if !matches!(input.ty, InputType::Integer | InputType::Number) {
-                    type_error(self, call.name_span, "an integer", None);
-                    return None;
-                }
-                output_for(input.ty)
-            }
-            ReducerKind::Any | ReducerKind::All => {
-                let (p, _) = self.compile_at(s, arg_text, arg_offset, Some(Type::Bool))?;
-                condition = Some(collapse(arg_text));
-                value = Some(p);
-                if input.ty != InputType::Bool {
-                    type_error(self, call.name_span, "a boolean", None);
-                    return None;
-                }
-                Output::Bool
-            }
-            ReducerKind::Sum | ReducerKind::Min | ReducerKind::Max => {
-                let (p, _) = self.compile_at(s, arg_text, arg_offset, Some(Type::Number))?;
-                let kind = numeric_kind(&p, &persons.0);
-                if !accepts(input.ty, kind) {
-                    let help = match input.ty {
-                        InputType::Integer => Some(format!(
-                            "an integer input takes `{kw}` of a plain integer person input (e.g. `{kw}(age)`); anything computed is a number"
-                        )),
-                        InputType::Money => Some(format!(
-                            "a money input takes `{kw}` of a plain money or integer person input (e.g. `{kw}(income)`); anything computed is a number: declare the input as `number` to take it"
-                        )),
-                        _ => None,
-                    };
-                    type_error(self, arg_span, kind.word(), help);
-                    return None;
-                }
-                value = Some(p);
-                output_for(input.ty)
-            }
-            ReducerKind::One => {
-                let expected = match input.ty {
-                    InputType::Bool => Some(Type::Bool),
-                    InputType::Integer | InputType::Number | InputType::Money => Some(Type::Number),
-                    _ => None,
+        let (p, ty) = self.compile_at(t.s, t.arg.text, t.arg.offset, expected)?;
+        let output = match (t.input.ty, ty) {
+            (InputType::Enum(h), Type::Enum(e)) => self.one_enum_output(t, h, e)?,
+            (InputType::Enum(_), found) => {
+                let found = match found {
+                    Type::Bool => "a boolean",
+                    _ => "a number",
                 };
-                let (p, ty) = self.compile_at(s, arg_text, arg_offset, expected)?;
-                let output = match (input.ty, ty) {
-                    (InputType::Enum(h), Type::Enum(e)) => {
-                        let from = self
-                            .enums
-                            .get(usize::from(e))
-                            .map(|d| d.values.clone())
-                            .unwrap_or_default();
-                        let into = self
-                            .enums
-                            .get(usize::from(h))
-                            .map(|d| d.values.clone())
-                            .unwrap_or_default();
-                        let missing: Vec<String> =
-                            from.iter().filter(|v| !into.contains(v)).cloned().collect();
-                        if !missing.is_empty() {
-                            let span = self.inner_span(s, 0, arg_span);
-                            self.error(
-                                span,
-                                format!(
-                                    "`{arg_text}` can be {}, which input `{name}` does not allow",
-                                    crate::policy::quote_list(&missing)
-                                ),
-                                Some(format!(
-                                    "`{name}` allows: {}",
-                                    crate::policy::quote_list(&into)
-                                )),
-                            );
-                            return None;
-                        }
-                        Output::Enum(from)
-                    }
-                    (InputType::Enum(_), t) => {
-                        let found = match t {
-                            Type::Bool => "a boolean",
-                            _ => "a number",
-                        };
-                        type_error(self, arg_span, found, None);
+                self.reducer_type_error(t, t.arg.span, found, None);
+                return None;
+            }
+            (ty, _) => {
+                if matches!(ty, InputType::Integer | InputType::Money) {
+                    let kind = numeric_kind(&p, t.persons);
+                    if !accepts(ty, kind) {
+                        self.reducer_type_error(t, t.arg.span, kind.word(), None);
                         return None;
                     }
-                    (ty, _) => {
-                        if matches!(ty, InputType::Integer | InputType::Money) {
-                            let kind = numeric_kind(&p, &persons.0);
-                            if !accepts(ty, kind) {
-                                type_error(self, arg_span, kind.word(), None);
-                                return None;
-                            }
-                        }
-                        output_for(ty)
-                    }
-                };
-                if matches!(output, Output::Integer | Output::Decimal) {
-                    plain = p.as_slot().filter(|&i| is_numeric(&persons.0, i));
                 }
-                value = Some(p);
-                output
+                output_for(ty)
             }
         };
-        if matches!(
-            call.kind,
-            ReducerKind::Sum | ReducerKind::Min | ReducerKind::Max
-        ) {
-            plain = value
-                .as_ref()
-                .and_then(|p| p.as_slot())
-                .filter(|&i| is_numeric(&persons.0, i));
-        }
-        let if_none = if input.required {
-            None
+        let plain = if matches!(output, Output::Integer | Output::Decimal) {
+            p.as_slot().filter(|&i| is_numeric(t.persons, i))
         } else {
-            Some(self.default_text(input))
+            None
         };
-        Some(Reducer {
-            input: index,
-            kind: call.kind,
-            source: collapse(text),
-            condition,
-            name: name.clone(),
-            value,
-            when: if call.kind == ReducerKind::Any || call.kind == ReducerKind::All {
-                None
-            } else {
-                cond_program
-            },
-            plain,
+        Some(Typed {
             output,
-            if_none,
-            value_root: None,
-            when_root: None,
-            value_table: None,
-            when_table: None,
+            value: Some(p),
+            plain,
         })
+    }
+
+    /// `one` of a person enum for a household enum input: every value it can
+    /// give must be one the input allows.
+    fn one_enum_output(&mut self, t: &Target<'_>, h: EnumId, e: EnumId) -> Option<Output> {
+        let (s, arg_span, arg_text, name) = (t.s, t.arg.span, t.arg.text, &t.input.name);
+        let from = self
+            .enums
+            .get(usize::from(e))
+            .map(|d| d.values.clone())
+            .unwrap_or_default();
+        let into = self
+            .enums
+            .get(usize::from(h))
+            .map(|d| d.values.clone())
+            .unwrap_or_default();
+        let missing: Vec<String> = from.iter().filter(|v| !into.contains(v)).cloned().collect();
+        if !missing.is_empty() {
+            let span = self.inner_span(s, 0, arg_span);
+            self.error(
+                span,
+                format!(
+                    "`{arg_text}` can be {}, which input `{name}` does not allow",
+                    crate::policy::quote_list(&missing)
+                ),
+                Some(format!(
+                    "`{name}` allows: {}",
+                    crate::policy::quote_list(&into)
+                )),
+            );
+            return None;
+        }
+        Some(Output::Enum(from))
     }
 
     /// A household input's default as the cell text a household file would hold.
@@ -511,77 +622,10 @@ impl Checker<'_> {
 
     /// Build [`Persons`] around an inputs-only schema policy.
     pub(super) fn finish_persons(&self, parts: PersonParts, household: &Policy) -> Persons {
-        let cell_defaults = parts
-            .inputs
-            .iter()
-            .map(|i| match i.ty {
-                InputType::Integer | InputType::Number | InputType::Money if !i.required => {
-                    Dec::from_f64(i.default)
-                }
-                _ => None,
-            })
-            .collect();
-        let schema = Policy {
-            meta: household.meta.clone(),
-            file: household.file.clone(),
-            source: household.source.clone(),
-            as_of: household.as_of.clone(),
-            hash: household.hash.clone(),
-            slot_count: parts.inputs.len(),
-            inputs: parts.inputs,
-            parameters: household.parameters.clone(),
-            enums: household.enums.clone(),
-            checks: Vec::new(),
-            derived: Vec::new(),
-            deprivation: None,
-            order: Vec::new(),
-            programs: Vec::new(),
-            cap: None,
-            reasons: Vec::new(),
-            tracks: Vec::new(),
-            priority: None,
-            default_review_months: household.default_review_months,
-            fields: StandardFields {
-                id_input: parts.id_input,
-                ..StandardFields::default()
-            },
-            warnings: Vec::new(),
-            persons: None,
-        };
-        // Whole numbers below 2^31 (bounded integers, booleans, enum
-        // values) compare exactly in f64: no closeness check needed.
-        const LIMIT: f64 = 2_147_483_648.0;
-        let whole: Vec<bool> = schema
-            .inputs
-            .iter()
-            .map(|i| match i.ty {
-                InputType::Integer => {
-                    matches!((i.min, i.max), (Some(lo), Some(hi)) if lo > -LIMIT && hi < LIMIT)
-                }
-                InputType::Bool | InputType::Enum(_) => true,
-                _ => false,
-            })
-            .collect();
-        // Inputs of few whole values, for tabulated programs.
-        let domains: Vec<Option<(f64, u32)>> = schema
-            .inputs
-            .iter()
-            .map(|i| match i.ty {
-                InputType::Integer => match (i.min, i.max) {
-                    (Some(lo), Some(hi)) if hi - lo < TABLE_ENTRIES as f64 => {
-                        Some((lo.ceil(), (hi.floor() - lo.ceil() + 1.0).max(0.0) as u32))
-                    }
-                    _ => None,
-                },
-                InputType::Bool => Some((0.0, 2)),
-                InputType::Enum(e) => schema
-                    .enums
-                    .get(usize::from(e))
-                    .and_then(|d| u32::try_from(d.values.len()).ok())
-                    .map(|n| (0.0, n)),
-                _ => None,
-            })
-            .collect();
+        let cell_defaults = cell_defaults(&parts.inputs);
+        let schema = schema_policy(parts.inputs, parts.id_input, household);
+        let whole = whole_inputs(&schema.inputs);
+        let domains = small_domains(&schema);
         let width = schema.inputs.len();
         let mut arena = expr::Arena::default();
         let mut reducers = parts.reducers;
@@ -619,6 +663,92 @@ impl Checker<'_> {
             arena,
         }
     }
+}
+
+/// Each person input's default as a decimal, for the optional numeric ones.
+fn cell_defaults(inputs: &[Input]) -> Vec<Option<Dec>> {
+    inputs
+        .iter()
+        .map(|i| match i.ty {
+            InputType::Integer | InputType::Number | InputType::Money if !i.required => {
+                Dec::from_f64(i.default)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The inputs-only policy that reads the person file: the person inputs, and
+/// the household policy's parameters and enums.
+fn schema_policy(inputs: Vec<Input>, id_input: usize, household: &Policy) -> Policy {
+    Policy {
+        meta: household.meta.clone(),
+        file: household.file.clone(),
+        source: household.source.clone(),
+        as_of: household.as_of.clone(),
+        hash: household.hash.clone(),
+        slot_count: inputs.len(),
+        inputs,
+        parameters: household.parameters.clone(),
+        enums: household.enums.clone(),
+        checks: Vec::new(),
+        derived: Vec::new(),
+        deprivation: None,
+        order: Vec::new(),
+        programs: Vec::new(),
+        cap: None,
+        reasons: Vec::new(),
+        tracks: Vec::new(),
+        priority: None,
+        default_review_months: household.default_review_months,
+        fields: StandardFields {
+            id_input,
+            ..StandardFields::default()
+        },
+        warnings: Vec::new(),
+        persons: None,
+    }
+}
+
+/// The inputs whose values are whole numbers below 2^31 (bounded integers,
+/// booleans, enum values): they compare exactly in f64, with no closeness
+/// check needed.
+fn whole_inputs(inputs: &[Input]) -> Vec<bool> {
+    const LIMIT: f64 = 2_147_483_648.0;
+    inputs
+        .iter()
+        .map(|i| match i.ty {
+            InputType::Integer => {
+                matches!((i.min, i.max), (Some(lo), Some(hi)) if lo > -LIMIT && hi < LIMIT)
+            }
+            InputType::Bool | InputType::Enum(_) => true,
+            _ => false,
+        })
+        .collect()
+}
+
+/// Inputs of few whole values, for tabulated programs: the first value and
+/// how many there are.
+fn small_domains(schema: &Policy) -> Vec<Option<(f64, u32)>> {
+    schema
+        .inputs
+        .iter()
+        .map(|i| match i.ty {
+            InputType::Integer => match (i.min, i.max) {
+                (Some(lo), Some(hi)) if hi - lo < TABLE_ENTRIES as f64 => {
+                    Some((lo.ceil(), (hi.floor() - lo.ceil() + 1.0).max(0.0) as u32))
+                }
+                _ => None,
+            },
+            InputType::Bool => Some((0.0, 2)),
+            InputType::Enum(e) => schema
+                .enums
+                .get(usize::from(e))
+                .and_then(|d| u32::try_from(d.values.len()).ok())
+                .map(|n| (0.0, n)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// `count`, `sum`, … : how a household input of type `ty` is written.
@@ -705,12 +835,64 @@ type CallError = (Span, String, Option<String>);
 /// Split `NAME(ARG [where COND])`, the only shape of a `from_persons`
 /// expression; quotes and nested parentheses are skipped over.
 fn split_call(text: &str) -> Result<Call, CallError> {
-    let b = text.as_bytes();
-    let shape_help = || {
-        Some(format!(
-            "`from_persons` is one reducer call: {REDUCER_LIST}"
-        ))
+    let (kind, name_span, open) = reducer_name(text)?;
+    let name = &text[name_span.start..name_span.end];
+    let arg_start = open + 1;
+    let (close, wheres) = scan_argument(text, name, arg_start)?;
+    let Some(close) = close else {
+        return Err((
+            Span::new(open, open + 1),
+            "this `(` is never closed".into(),
+            call_shape_help(),
+        ));
     };
+    let rest = &text[close + 1..];
+    if !rest.trim().is_empty() {
+        let start = close + 1 + (rest.len() - rest.trim_start().len());
+        return Err((
+            Span::new(start, text.trim_end().len()),
+            "`from_persons` is exactly one reducer call, with nothing after it".into(),
+            Some("compute with the reduced value in a derived value instead".into()),
+        ));
+    }
+    if let Some(&second) = wheres.get(1) {
+        return Err((
+            Span::new(second, second + 5),
+            "only one `where` is allowed".into(),
+            Some("join the conditions with `and`".into()),
+        ));
+    }
+    let (arg, cond) = match wheres.first() {
+        Some(&w) => (arg_start..w, Some((w + 5..close, Span::new(w, w + 5)))),
+        None => (arg_start..close, None),
+    };
+    if let Some((range, where_span)) = &cond {
+        if text[range.clone()].trim().is_empty() {
+            return Err((
+                *where_span,
+                "`where` needs a condition".into(),
+                Some(format!("e.g. `{name}(income where age >= 18)`")),
+            ));
+        }
+    }
+    Ok(Call {
+        kind,
+        name_span,
+        arg,
+        cond,
+    })
+}
+
+/// The help for a `from_persons` that is no reducer call.
+fn call_shape_help() -> Option<String> {
+    Some(format!(
+        "`from_persons` is one reducer call: {REDUCER_LIST}"
+    ))
+}
+
+/// The reducer a call names, the span of its name and where its `(` is.
+fn reducer_name(text: &str) -> Result<(ReducerKind, Span, usize), CallError> {
+    let b = text.as_bytes();
     let mut i = 0;
     while b.get(i).is_some_and(u8::is_ascii_whitespace) {
         i += 1;
@@ -731,7 +913,7 @@ fn split_call(text: &str) -> Result<Call, CallError> {
         return Err((
             Span::new(0, text.len()),
             "`from_persons` must be a reducer call such as `count(age <= 6)`".into(),
-            shape_help(),
+            call_shape_help(),
         ));
     }
     let Some(kind) = ReducerKind::from_keyword(name) else {
@@ -742,8 +924,18 @@ fn split_call(text: &str) -> Result<Call, CallError> {
         };
         return Err((name_span, format!("unknown reducer `{name}`"), Some(help)));
     };
-    let open = i;
-    let arg_start = open + 1;
+    Ok((kind, name_span, i))
+}
+
+/// Scan the argument of reducer `name` from `arg_start` to its closing `)`
+/// (none when it is never closed), noting where each `where` is; a comma at
+/// the top level is an error.
+fn scan_argument(
+    text: &str,
+    name: &str,
+    arg_start: usize,
+) -> Result<(Option<usize>, Vec<usize>), CallError> {
+    let b = text.as_bytes();
     let mut depth = 0usize;
     let mut quote: Option<u8> = None;
     let mut close = None;
@@ -792,48 +984,7 @@ fn split_call(text: &str) -> Result<Call, CallError> {
         }
         j += 1;
     }
-    let Some(close) = close else {
-        return Err((
-            Span::new(open, open + 1),
-            "this `(` is never closed".into(),
-            shape_help(),
-        ));
-    };
-    let rest = &text[close + 1..];
-    if !rest.trim().is_empty() {
-        let start = close + 1 + (rest.len() - rest.trim_start().len());
-        return Err((
-            Span::new(start, text.trim_end().len()),
-            "`from_persons` is exactly one reducer call, with nothing after it".into(),
-            Some("compute with the reduced value in a derived value instead".into()),
-        ));
-    }
-    if let Some(&second) = wheres.get(1) {
-        return Err((
-            Span::new(second, second + 5),
-            "only one `where` is allowed".into(),
-            Some("join the conditions with `and`".into()),
-        ));
-    }
-    let (arg, cond) = match wheres.first() {
-        Some(&w) => (arg_start..w, Some((w + 5..close, Span::new(w, w + 5)))),
-        None => (arg_start..close, None),
-    };
-    if let Some((range, where_span)) = &cond {
-        if text[range.clone()].trim().is_empty() {
-            return Err((
-                *where_span,
-                "`where` needs a condition".into(),
-                Some(format!("e.g. `{name}(income where age >= 18)`")),
-            ));
-        }
-    }
-    Ok(Call {
-        kind,
-        name_span,
-        arg,
-        cond,
-    })
+    Ok((close, wheres))
 }
 
 #[cfg(test)]

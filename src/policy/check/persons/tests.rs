@@ -502,24 +502,44 @@ from_persons = 'one(role where works)'
     assert_eq!(help, "`head_role` allows: head");
 }
 
-/// Each loading error: its place (the text it points at), its message and help.
-#[test]
-fn reducer_errors_point_at_the_problem() {
-    let input = |ty: &str, from: &str| {
-        let default = match ty {
-            "bool" => "false",
-            "enum" => "\"a\"\nvalues = [\"a\"]",
-            _ => "0",
-        };
-        source(
-            &format!(
-                "[[inputs]]\nname = \"h\"\ntype = \"{ty}\"\ndefault = {default}\nfrom_persons = '{from}'\n\n[[inputs]]\nname = \"members\"\ntype = \"integer\"\ndefault = 1\n\n[[parameters]]\nname = \"adult\"\nvalue = 18\n"
-            ),
-            PERSONS,
-        )
+/// The policy of household input `h` of type `ty` from persons as `from`.
+fn reducer_source(ty: &str, from: &str) -> String {
+    let default = match ty {
+        "bool" => "false",
+        "enum" => "\"a\"\nvalues = [\"a\"]",
+        _ => "0",
     };
-    // (type, from_persons, text the error points at, message, help contains)
-    let cases: &[(&str, &str, &str, &str, &str)] = &[
+    source(
+        &format!(
+            "[[inputs]]\nname = \"h\"\ntype = \"{ty}\"\ndefault = {default}\nfrom_persons = '{from}'\n\n[[inputs]]\nname = \"members\"\ntype = \"integer\"\ndefault = 1\n\n[[parameters]]\nname = \"adult\"\nvalue = 18\n"
+        ),
+        PERSONS,
+    )
+}
+
+/// (type, from_persons, text the error points at, message, help contains)
+type ReducerCase<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str);
+
+/// Each case loads with one error: its place (the text it points at), its
+/// message and help.
+fn assert_reducer_errors(cases: &[ReducerCase<'_>]) {
+    for &(ty, from, at, message, help) in cases {
+        let src = reducer_source(ty, from);
+        let (line, column, _, got, got_help) = one_error(&src);
+        let from_at = src.find(from).expect("from_persons")
+            + from.find(at).unwrap_or_else(|| panic!("{at} in {from}"));
+        let line_of = src[..from_at].matches('\n').count() + 1;
+        let col_of = from_at - src[..from_at].rfind('\n').map_or(0, |n| n + 1) + 1;
+        assert_eq!(got, message, "{from}");
+        assert!(got_help.contains(help), "{from}: help {got_help:?}");
+        assert_eq!((line, column), (line_of, col_of), "{from}: {got}");
+    }
+}
+
+/// Unknown reducers and names, and household inputs inside a reducer.
+#[test]
+fn reducer_errors_for_unknown_names() {
+    assert_reducer_errors(&[
         (
             "integer",
             "cont(age > 3)",
@@ -541,6 +561,13 @@ fn reducer_errors_point_at_the_problem() {
             "unknown name `members`",
             "`members` is an input of the household: expressions inside a reducer see only the person inputs and parameters",
         ),
+    ]);
+}
+
+/// A reducer's value that does not fit its input, or an argument of the wrong type.
+#[test]
+fn reducer_errors_for_types() {
+    assert_reducer_errors(&[
         (
             "bool",
             "count(age > 3)",
@@ -590,6 +617,20 @@ fn reducer_errors_point_at_the_problem() {
             "expected a boolean, found a number",
             "",
         ),
+        (
+            "enum",
+            "one(works where age > adult)",
+            "works where",
+            "`one` gives a boolean, but input `h` is an enum",
+            "",
+        ),
+    ]);
+}
+
+/// A `where`, an argument or a condition missing or misplaced, and text around the call.
+#[test]
+fn reducer_errors_for_the_call_shape() {
+    assert_reducer_errors(&[
         (
             "integer",
             "one(age)",
@@ -660,35 +701,24 @@ fn reducer_errors_point_at_the_problem() {
             "`where` needs a condition",
             "",
         ),
-        (
-            "enum",
-            "one(works where age > adult)",
-            "works where",
-            "`one` gives a boolean, but input `h` is an enum",
-            "",
-        ),
-    ];
-    for &(ty, from, at, message, help) in cases {
-        let src = input(ty, from);
-        let (line, column, _, got, got_help) = one_error(&src);
-        let from_at = src.find(from).expect("from_persons")
-            + from.find(at).unwrap_or_else(|| panic!("{at} in {from}"));
-        let line_of = src[..from_at].matches('\n').count() + 1;
-        let col_of = from_at - src[..from_at].rfind('\n').map_or(0, |n| n + 1) + 1;
-        assert_eq!(got, message, "{from}");
-        assert!(got_help.contains(help), "{from}: help {got_help:?}");
-        assert_eq!((line, column), (line_of, col_of), "{from}: {got}");
-    }
-    // Parameters are visible inside reducers.
-    load_ok(&input("integer", "count(age >= adult)"));
+    ]);
 }
 
+/// Parameters are visible inside reducers.
 #[test]
-fn person_declarations_are_checked() {
-    let base =
-        "[[inputs]]\nname = \"n\"\ntype = \"integer\"\ndefault = 0\nfrom_persons = 'count()'\n";
+fn reducers_see_parameters() {
+    load_ok(&reducer_source("integer", "count(age >= adult)"));
+}
+
+/// A household input that comes from persons, as the person tests' base.
+const BASE: &str =
+    "[[inputs]]\nname = \"n\"\ntype = \"integer\"\ndefault = 0\nfrom_persons = 'count()'\n";
+
+/// `from_persons` without person inputs.
+#[test]
+fn from_persons_needs_person_inputs() {
     // from_persons without person inputs.
-    let src = source(base, "");
+    let src = source(BASE, "");
     let (line, column, _, message, help) = one_error(&src);
     assert_eq!((line, column), place(&src, "'count()'"));
     assert_eq!(
@@ -696,24 +726,34 @@ fn person_declarations_are_checked() {
         "input `n` comes from persons, but the policy has no `[[person_inputs]]`"
     );
     assert!(help.contains("[[person_inputs]]"), "{help}");
+}
+
+/// `[persons] number` must name an integer person input.
+#[test]
+fn the_person_number_is_an_integer_person_input() {
     // [persons] number must be an integer person input.
-    let src = source(base, &format!("[persons]\nnumber = \"rol\"\n{PERSONS}"));
+    let src = source(BASE, &format!("[persons]\nnumber = \"rol\"\n{PERSONS}"));
     let (_, _, _, message, help) = one_error(&src);
     assert_eq!(
         message,
         "`[persons] number` names `rol`, which is not a person input"
     );
     assert_eq!(help, "did you mean `role`?");
-    let src = source(base, &format!("[persons]\nnumber = \"role\"\n{PERSONS}"));
+    let src = source(BASE, &format!("[persons]\nnumber = \"role\"\n{PERSONS}"));
     let (line, column, _, message, _) = one_error(&src);
     assert_eq!((line, column), place(&src, "\"role\"\n"));
     assert_eq!(
         message,
         "`[persons] number` must name an integer person input; `role` is enum"
     );
+}
+
+/// The household key is the household id's name, of type id.
+#[test]
+fn the_household_key_is_of_type_id() {
     // The household key is the household id's name, of type id.
     let src = source(
-        base,
+        BASE,
         &format!("{PERSONS}\n[[person_inputs]]\nname = \"household_id\"\ntype = \"text\"\n"),
     );
     let (_, _, _, message, _) = one_error(&src);
@@ -722,7 +762,7 @@ fn person_declarations_are_checked() {
         "the person input `household_id` is the household key: its type is `id`"
     );
     let src = source(
-        base,
+        BASE,
         &format!("{PERSONS}\n[[person_inputs]]\nname = \"hh\"\ntype = \"id\"\nrequired = true\n"),
     );
     let (_, _, _, message, _) = one_error(&src);
@@ -730,16 +770,21 @@ fn person_declarations_are_checked() {
         message.starts_with("person input `hh` has type `id`"),
         "{message}"
     );
+}
+
+/// Person inputs have their own names, once each, and do not come from persons.
+#[test]
+fn person_inputs_are_declared_once_and_not_from_persons() {
     // Person inputs have their own names, but not twice the same.
     let src = source(
-        base,
+        BASE,
         &format!("{PERSONS}\n[[person_inputs]]\nname = \"age\"\ntype = \"integer\"\ndefault = 0\n"),
     );
     let (_, _, _, message, _) = one_error(&src);
     assert_eq!(message, "`age` is already declared as a person input");
     // `from_persons` on a person input.
     let src = source(
-        base,
+        BASE,
         &PERSONS.replace(
             "default = false\n",
             "default = false\nfrom_persons = 'count()'\n",
@@ -747,17 +792,27 @@ fn person_declarations_are_checked() {
     );
     let (_, _, _, message, _) = one_error(&src);
     assert_eq!(message, "`from_persons` is for household inputs");
+}
+
+/// A household expression using a person input gets a hint.
+#[test]
+fn household_expressions_cannot_use_person_inputs() {
     // A household expression using a person input gets a hint.
     let src = source(
-        &format!("{base}\n[[derived]]\nname = \"d\"\nexpr = 'age + 1'\n"),
+        &format!("{BASE}\n[[derived]]\nname = \"d\"\nexpr = 'age + 1'\n"),
         PERSONS,
     );
     let (_, _, _, message, help) = one_error(&src);
     assert_eq!(message, "unknown name `age`");
     assert!(help.contains("`age` is a person input"), "{help}");
+}
+
+/// The person number may be optional; the implicit key comes first.
+#[test]
+fn the_person_number_may_be_optional() {
     // The person number may be optional: no default, not required.
     let src = source(
-        base,
+        BASE,
         &format!(
             "[persons]\nnumber = \"no\"\n{PERSONS}\n[[person_inputs]]\nname = \"no\"\ntype = \"integer\"\nmin = 1\n"
         ),
