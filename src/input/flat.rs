@@ -139,10 +139,102 @@ impl FlatRecords {
 }
 
 /// The trimmed, non-empty cell of column `column`, if any: a record's key.
+#[cfg(test)]
 pub(crate) fn key_cell<R: Fields + ?Sized>(record: &R, column: Option<usize>) -> Option<&[u8]> {
     let c = record.get(column?)?;
     let t = cell::trim(c);
     (!t.is_empty()).then_some(t)
+}
+
+/// Where a file's household key is: one column, or the parts of a composite
+/// id (`--id-columns YEAR,SERIAL`, [`super::Layout::id_parts`]), or nowhere.
+///
+/// Unlike [`super::RowParser::id_key`] a record of the wrong length still
+/// has a key when its key cells are there: the person pipeline groups it
+/// with its household, whose parser then rejects it for its field count.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum HouseholdKey {
+    #[default]
+    Absent,
+    One(usize),
+    Parts(Vec<usize>),
+}
+
+impl HouseholdKey {
+    /// The key of `layout`, whose id is input `id_input`.
+    pub(crate) fn of(layout: &super::Layout, id_input: usize) -> HouseholdKey {
+        match layout.columns.get(id_input).copied().flatten() {
+            Some(c) => HouseholdKey::One(c),
+            None if layout.id_parts.len() >= 2 => HouseholdKey::Parts(layout.id_parts.clone()),
+            None => HouseholdKey::Absent,
+        }
+    }
+
+    /// Write the record's key to `out` (cleared first) as bytes that are
+    /// equal exactly when the keys are: the trimmed cell, or each trimmed
+    /// part prefixed with its length (so that `1`,`23` and `12`,`3`
+    /// differ). False, with `out` empty, when the record has no key (a
+    /// missing or empty cell or part). Allocates nothing once `out` has grown.
+    #[inline]
+    pub(crate) fn bytes<R: Fields + ?Sized>(&self, record: &R, out: &mut Vec<u8>) -> bool {
+        out.clear();
+        match self {
+            HouseholdKey::Absent => false,
+            HouseholdKey::One(c) => match record.get(*c).map(cell::trim) {
+                Some(t) if !t.is_empty() => {
+                    out.extend_from_slice(t);
+                    true
+                }
+                _ => false,
+            },
+            HouseholdKey::Parts(parts) => {
+                for &c in parts {
+                    match record.get(c).map(cell::trim) {
+                        Some(t) if !t.is_empty() => {
+                            out.extend_from_slice(&(t.len() as u64).to_le_bytes());
+                            out.extend_from_slice(t);
+                        }
+                        _ => {
+                            out.clear();
+                            return false;
+                        }
+                    }
+                }
+                true
+            }
+        }
+    }
+
+    /// The key as outputs and `explain --id` show it (the cell, or the parts
+    /// joined by [`super::ID_SEPARATOR`]), appended to `out`; nothing when
+    /// the record has no key.
+    pub(crate) fn text<R: Fields + ?Sized>(&self, record: &R, out: &mut Vec<u8>) {
+        let start = out.len();
+        match self {
+            HouseholdKey::Absent => {}
+            HouseholdKey::One(c) => {
+                if let Some(t) = record.get(*c).map(cell::trim) {
+                    out.extend_from_slice(t);
+                }
+            }
+            HouseholdKey::Parts(parts) => {
+                for (k, &c) in parts.iter().enumerate() {
+                    match record.get(c).map(cell::trim) {
+                        Some(t) if !t.is_empty() => {
+                            if k > 0 {
+                                out.push(super::ID_SEPARATOR);
+                            }
+                            out.extend_from_slice(t);
+                        }
+                        _ => {
+                            out.truncate(start);
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Hands out the data records of a file one at a time, blank rows skipped
@@ -200,14 +292,15 @@ impl RecordReader {
         &self.buf
     }
 
-    /// Read every remaining record, handing `each` the key cell of column
-    /// `column` (see [`key_cell`]) without copying the record (a first pass
+    /// Read every remaining record, handing `each` its key
+    /// ([`HouseholdKey::bytes`]) without copying the record (a first pass
     /// that needs only keys). Blank rows are skipped and counted.
     pub(crate) fn each_key(
         &mut self,
-        column: Option<usize>,
+        key: &HouseholdKey,
         each: &mut dyn FnMut(Option<&[u8]>),
     ) -> Result<(), InputError> {
+        let mut buf = Vec::new();
         while let Some(start) = self
             .chunker
             .next_chunk(self.chunk_bytes, &mut self.chunk)
@@ -225,7 +318,8 @@ impl RecordReader {
                     if is_blank(r) {
                         *skipped += 1;
                     } else {
-                        each(key_cell(r, column));
+                        let has = key.bytes(r, &mut buf);
+                        each(has.then_some(buf.as_slice()));
                     }
                 },
             )?;
@@ -359,5 +453,32 @@ mod tests {
         assert_eq!(g.get(0).1.get(0), Some(&b"x"[..]));
         assert_eq!(key_cell(&rec, Some(0)), Some(&b"x"[..]));
         assert_eq!(key_cell(&rec, Some(5)), None);
+    }
+
+    #[test]
+    fn composite_keys_are_unambiguous_and_show_joined() {
+        let rec = |a: &str, b: &str| {
+            let mut r = csv::ByteRecord::new();
+            r.push_field(a.as_bytes());
+            r.push_field(b.as_bytes());
+            r
+        };
+        let key = HouseholdKey::Parts(vec![0, 1]);
+        let (mut x, mut y) = (Vec::new(), Vec::new());
+        assert!(key.bytes(&rec("1_2", "3"), &mut x));
+        assert!(key.bytes(&rec("1", " 2_3 "), &mut y));
+        assert_ne!(x, y);
+        let mut text = Vec::new();
+        key.text(&rec("1", " 2_3 "), &mut text);
+        assert_eq!(text, b"1_2_3");
+        assert!(!key.bytes(&rec("1", " "), &mut x));
+        assert!(x.is_empty());
+        text.clear();
+        key.text(&rec("", "3"), &mut text);
+        assert!(text.is_empty());
+        let one = HouseholdKey::One(1);
+        assert!(one.bytes(&rec("x", " H1 "), &mut x));
+        assert_eq!(x, b"H1");
+        assert!(!HouseholdKey::Absent.bytes(&rec("a", "b"), &mut x));
     }
 }

@@ -3,7 +3,7 @@
 use super::feed::{Entry, PersonBatch};
 use super::{PersonError, PersonLayout, PersonSetup, PersonWork};
 use crate::input::Reject;
-use crate::input::flat::{RecordReader, key_cell};
+use crate::input::flat::RecordReader;
 use crate::input::record::Fields;
 use crate::policy::Policy;
 use crate::policy::persons::Persons;
@@ -33,11 +33,18 @@ pub(crate) fn household_of(
 ) -> Result<Option<OneHousehold>, PersonError> {
     let mut batch = PersonBatch::default();
     let mut line = None;
+    let mut text = Vec::new();
+    let mut matches = |key: &crate::input::flat::HouseholdKey,
+                       record: &crate::input::flat::Flat<'_>| {
+        text.clear();
+        key.text(record, &mut text);
+        !text.is_empty() && text == id
+    };
     if let Some(source) = setup.open_households()? {
         let mut households = RecordReader::new(source, 1 << 18);
         while let Some(at) = households.peek()? {
             let (l, record) = households.records().get(at);
-            if key_cell(&record, setup.household_key) == Some(id) {
+            if matches(&setup.household_key, &record) {
                 batch.households.copy_from(households.records(), at);
                 line = Some(l);
                 break;
@@ -51,7 +58,7 @@ pub(crate) fn household_of(
     let mut reader = RecordReader::new(setup.open_persons()?, 1 << 18);
     while let Some(at) = reader.peek()? {
         let (_, record) = reader.records().get(at);
-        if key_cell(&record, setup.person_key) == Some(id) {
+        if matches(&setup.person_key, &record) {
             batch.persons.copy_from(reader.records(), at);
         }
         reader.advance();

@@ -1,0 +1,222 @@
+//! Person files keyed by several columns (`--id-columns YEAR,SERIAL`, issue
+//! 18): households and persons are matched by the composite key, in both
+//! layouts, grouped or scattered, and `explain --id` takes the joined id.
+
+use super::persons::person_counts;
+use super::util::{Dir, repo, repo_text};
+
+/// `text` (a CSV whose first column is `household_id`) with that column
+/// split into `year` (always 2020) and `serial`.
+fn split_key(text: &str) -> String {
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let (id, rest) = line.split_once(',').unwrap_or((line, ""));
+        if i == 0 {
+            out.push_str(&format!("year,serial,{rest}\n"));
+        } else if line.trim().is_empty() {
+            out.push('\n');
+        } else {
+            out.push_str(&format!("2020,{id},{rest}\n"));
+        }
+    }
+    out
+}
+
+/// The decisions of the joined-id sample, each id shown as `2020_<id>`.
+fn expected() -> String {
+    let dir = Dir::new();
+    let want = dir.run(&[
+        "assess",
+        &repo("data/sample-persons-households.csv"),
+        "--persons",
+        &repo("data/sample-persons.csv"),
+    ]);
+    want.assert_code(0);
+    let text = want.stdout.clone();
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            out.push_str("2020_");
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// The sample as one rectangular file (person columns, then the household
+/// columns but the id), with the key split.
+fn rectangular() -> String {
+    let households = repo_text("data/sample-persons-households.csv");
+    let persons = repo_text("data/sample-persons.csv");
+    let mut lines = households.lines();
+    let header = lines.next().unwrap_or_default();
+    let by_id: std::collections::HashMap<&str, &str> = lines
+        .map(|l| (l.split(',').next().unwrap_or_default(), l))
+        .collect();
+    let mut plines = persons.lines();
+    let pheader = plines.next().unwrap_or_default();
+    let hcols: Vec<&str> = header.split(',').skip(1).collect();
+    let mut rect = format!("{pheader},{}\n", hcols.join(","));
+    for p in plines {
+        let id = p.split(',').next().unwrap_or_default();
+        let h = by_id[id];
+        let rest = &h[h.find(',').map_or(h.len(), |i| i + 1)..];
+        rect.push_str(&format!("{p},{rest}\n"));
+    }
+    split_key(&rect)
+}
+
+/// The data rows of `text` in reverse order (every household scattered
+/// in the wrong order: the persons are sorted on temporary files).
+fn reversed(text: &str) -> String {
+    let mut lines = text.lines();
+    let header = lines.next().unwrap_or_default();
+    let mut rows: Vec<&str> = lines.collect();
+    rows.reverse();
+    format!("{header}\n{}\n", rows.join("\n"))
+}
+
+#[test]
+fn a_split_key_gives_the_joined_key_decisions_in_two_files() {
+    let dir = Dir::new();
+    dir.write(
+        "h.csv",
+        split_key(&repo_text("data/sample-persons-households.csv")),
+    );
+    dir.write("p.csv", split_key(&repo_text("data/sample-persons.csv")));
+    dir.write(
+        "p-rev.csv",
+        reversed(&split_key(&repo_text("data/sample-persons.csv"))),
+    );
+    let want = expected();
+    for persons in ["p.csv", "p-rev.csv"] {
+        let got = dir.run(&[
+            "assess",
+            "h.csv",
+            "--persons",
+            persons,
+            "--id-columns",
+            "year,serial",
+        ]);
+        got.assert_code(0).no_panic();
+        assert_eq!(got.stdout.clone(), want, "{persons}");
+        let c = person_counts(&got);
+        assert_eq!((c.households, c.decided), (41, 41), "{persons}");
+    }
+}
+
+#[test]
+fn a_split_key_gives_the_joined_key_decisions_in_a_rectangular_file() {
+    let dir = Dir::new();
+    let rect = rectangular();
+    dir.write("rect.csv", &rect);
+    dir.write("rect-rev.csv", reversed(&rect));
+    let want = expected();
+    for file in ["rect.csv", "rect-rev.csv"] {
+        let got = dir.run(&[
+            "assess",
+            file,
+            "--rectangular",
+            "--id-columns",
+            "YEAR,Serial",
+        ]);
+        got.assert_code(0).no_panic();
+        // Reversed, the households come out in the order of their first row.
+        let mut got_rows: Vec<String> = got.stdout.clone().lines().map(str::to_string).collect();
+        let mut want_rows: Vec<String> = want.lines().map(str::to_string).collect();
+        if file == "rect-rev.csv" {
+            got_rows.sort();
+            want_rows.sort();
+        }
+        assert_eq!(got_rows, want_rows, "{file}");
+    }
+}
+
+#[test]
+fn explain_takes_the_joined_id_of_person_files() {
+    let dir = Dir::new();
+    dir.write(
+        "h.csv",
+        split_key(&repo_text("data/sample-persons-households.csv")),
+    );
+    dir.write(
+        "p.csv",
+        reversed(&split_key(&repo_text("data/sample-persons.csv"))),
+    );
+    dir.write("rect.csv", rectangular());
+    let joined = dir.run(&[
+        "explain",
+        &repo("data/sample-persons-households.csv"),
+        "--persons",
+        &repo("data/sample-persons.csv"),
+        "--id",
+        "H003",
+        "-f",
+        "json",
+    ]);
+    joined.assert_code(0);
+    let want: serde_json::Value = serde_json::from_str(&joined.stdout).unwrap();
+    for args in [
+        &["h.csv", "--persons", "p.csv"][..],
+        &["rect.csv", "--rectangular"][..],
+    ] {
+        let mut all = vec!["explain"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--id-columns", "year,serial", "--id", "2020_H003"]);
+        let text = dir.run(&all);
+        text.assert_code(0).no_panic();
+        let out = text.stdout.clone();
+        assert!(out.contains("4 persons of household 2020_H003"), "{out}");
+        assert!(out.contains("head_female = true"), "{out}");
+        all.extend_from_slice(&["-f", "json"]);
+        let json = dir.run(&all);
+        json.assert_code(0);
+        let got: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+        assert_eq!(got["household_id"], "2020_H003");
+        for part in ["programs", "derived", "track"] {
+            assert!(got["trace"][part] == want["trace"][part], "{args:?} {part}");
+        }
+        assert_eq!(got["from_persons"], want["from_persons"], "{args:?}");
+        // The unknown id is not found.
+        let mut missing = all.clone();
+        let at = missing.iter().position(|a| *a == "2020_H003").unwrap();
+        missing[at] = "2021_H003";
+        dir.run(&missing).assert_code(1).stderr_has("2021_H003");
+    }
+}
+
+#[test]
+fn composite_keys_whose_joined_text_looks_alike_are_different_households() {
+    // `1_2`,`3` and `1`,`2_3` both show as `1_2_3`, but are two households:
+    // each keeps its own person.
+    let dir = Dir::new();
+    let households = split_key(&repo_text("data/sample-persons-households.csv"));
+    let mut lines = households.lines();
+    let header = lines.next().unwrap_or_default();
+    let first = lines.next().unwrap_or_default();
+    let rest = first.splitn(3, ',').nth(2).unwrap_or_default();
+    dir.write("h.csv", format!("{header}\n1_2,3,{rest}\n1,2_3,{rest}\n"));
+    let persons = split_key(&repo_text("data/sample-persons.csv"));
+    let mut lines = persons.lines();
+    let pheader = lines.next().unwrap_or_default();
+    let head = lines.next().unwrap_or_default();
+    let prest = head.splitn(3, ',').nth(2).unwrap_or_default();
+    dir.write(
+        "p.csv",
+        format!("{pheader}\n1,2_3,{prest}\n1_2,3,{prest}\n"),
+    );
+    let got = dir.run(&[
+        "assess",
+        "h.csv",
+        "--persons",
+        "p.csv",
+        "--id-columns",
+        "year,serial",
+    ]);
+    got.assert_code(0).no_panic();
+    let c = person_counts(&got);
+    assert_eq!((c.persons, c.households, c.decided), (2, 2, 2));
+    let table = got.csv();
+    assert_eq!(table.column("household_id"), vec!["1_2_3", "1_2_3"]);
+}
