@@ -220,3 +220,163 @@ fn composite_keys_whose_joined_text_looks_alike_are_different_households() {
     let table = got.csv();
     assert_eq!(table.column("household_id"), vec!["1_2_3", "1_2_3"]);
 }
+
+/// The weight of the `i`-th household of the sample (varied, with decimals).
+fn weight_of(i: usize) -> String {
+    format!("{}.{}", 50 + (i * 37) % 250, (i * 7) % 100)
+}
+
+/// The sample in three forms with a `wt` column: the aggregated household
+/// file (the decided rows of data/sample-households.csv), the two-file
+/// household file, and the rectangular file.
+fn weighted(dir: &Dir) {
+    let households = repo_text("data/sample-persons-households.csv");
+    let mut lines = households.lines();
+    let header = lines.next().unwrap_or_default();
+    let mut order = std::collections::HashMap::new();
+    let mut by_id = std::collections::HashMap::new();
+    let mut two = format!("{header},wt\n");
+    for (i, l) in lines.filter(|l| !l.trim().is_empty()).enumerate() {
+        let id = l.split(',').next().unwrap_or_default();
+        order.insert(id.to_string(), i);
+        let row = format!("{l},{}", weight_of(i));
+        by_id.insert(id.to_string(), row.clone());
+        two.push_str(&row);
+        two.push('\n');
+    }
+    dir.write("hw.csv", &two);
+    // Aggregated: the first well-formed row of each of those households.
+    let agg = repo_text("data/sample-households.csv");
+    let mut lines = agg.lines();
+    let aheader = lines.next().unwrap_or_default();
+    let fields = aheader.split(',').count();
+    let mut out = format!("{aheader},wt\n");
+    let mut seen = std::collections::HashSet::new();
+    for l in lines {
+        // Some ids there are quoted or padded.
+        let id = l.split(',').next().unwrap_or_default();
+        let id = id.trim().trim_matches('"').trim();
+        if l.split(',').count() != fields || !seen.insert(id) {
+            continue;
+        }
+        if let Some(&i) = order.get(id) {
+            out.push_str(&format!("{l},{}\n", weight_of(i)));
+        }
+    }
+    dir.write("aw.csv", &out);
+    let persons = repo_text("data/sample-persons.csv");
+    let mut plines = persons.lines();
+    let pheader = plines.next().unwrap_or_default();
+    let hcols: Vec<&str> = header.split(',').skip(1).collect();
+    let mut rect = format!("{pheader},{},wt\n", hcols.join(","));
+    for p in plines {
+        let id = p.split(',').next().unwrap_or_default();
+        let h = &by_id[id];
+        rect.push_str(&format!(
+            "{p},{}\n",
+            &h[h.find(',').map_or(h.len(), |i| i + 1)..]
+        ));
+    }
+    dir.write("rw.csv", &rect);
+}
+
+/// A summary without what names its input (file and size), checking that
+/// the person-only reject counts are there and zero, and taking them out.
+fn comparable(dir: &Dir, name: &str, persons: bool) -> serde_json::Value {
+    let mut v: serde_json::Value = serde_json::from_str(&dir.read(name)).unwrap();
+    let input = v["input"].as_object_mut().unwrap();
+    assert!(input.remove("file").is_some() && input.remove("bytes").is_some());
+    let reasons = v["rows"]["rejects_by_reason"].as_object_mut().unwrap();
+    for code in [
+        "person_without_household",
+        "household_without_persons",
+        "no_matching_person",
+        "several_matching_persons",
+        "repeated_person_no",
+        "household_cells_differ",
+    ] {
+        match reasons.remove(code) {
+            Some(n) => assert!(persons && n == 0, "{name}: {code} {n}"),
+            None => assert!(!persons, "{name}: no {code}"),
+        }
+    }
+    v
+}
+
+#[test]
+fn weighted_person_files_give_the_aggregated_files_weighted_summary() {
+    let dir = Dir::new();
+    weighted(&dir);
+    let runs: [(&str, &[&str]); 3] = [
+        ("aw", &["aw.csv"]),
+        (
+            "hw",
+            &["hw.csv", "--persons", &repo("data/sample-persons.csv")],
+        ),
+        ("rw", &["rw.csv", "--rectangular"]),
+    ];
+    let mut decisions = Vec::new();
+    let mut summaries = Vec::new();
+    for (name, args) in runs {
+        let summary = format!("{name}.json");
+        let mut all = vec!["assess"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--weight", "wt", "--summary", &summary]);
+        let out = dir.run(&all);
+        out.assert_code(0).no_panic();
+        summaries.push(comparable(&dir, &summary, name != "aw"));
+        decisions.push(out.stdout.clone());
+    }
+    assert!(decisions[1] == decisions[0], "two files: other decisions");
+    assert!(decisions[2] == decisions[0], "rectangular: other decisions");
+    assert_eq!(summaries[1], summaries[0]);
+    assert_eq!(summaries[2], summaries[0]);
+    // Weighted: the estimate is not the sample.
+    let total = &summaries[0]["total"];
+    assert_eq!(total["sample_households"], 41);
+    assert_eq!(summaries[0]["weight"]["column"], "wt");
+    let expected: f64 = (0..41).map(|i| weight_of(i).parse::<f64>().unwrap()).sum();
+    let households = total["households"].as_f64().unwrap();
+    assert!(
+        (households - expected).abs() < 1e-6,
+        "{households} {expected}"
+    );
+    // The decisions' weight column is each household's weight.
+    let out = dir.run(&["assess", "rw.csv", "--rectangular", "--weight", "wt"]);
+    let table = out.csv();
+    let weights = table.column("weight");
+    assert_eq!(weights.len(), 41);
+    for (i, w) in weights.iter().enumerate() {
+        let want: f64 = weight_of(i).parse().unwrap();
+        assert_eq!(w.parse::<f64>().unwrap(), want, "household {i}");
+    }
+}
+
+#[test]
+fn a_weight_that_differs_between_rows_of_a_rectangular_household_rejects_it() {
+    let dir = Dir::new();
+    weighted(&dir);
+    let rect = dir.read("rw.csv");
+    let mut lines: Vec<String> = rect.lines().map(str::to_string).collect();
+    // Line 3 is H001's second person: give it another weight.
+    let at = lines[2].rfind(',').unwrap();
+    lines[2] = format!("{},999", &lines[2][..at]);
+    dir.write("rw2.csv", lines.join("\n") + "\n");
+    let out = dir.run(&[
+        "assess",
+        "rw2.csv",
+        "--rectangular",
+        "--weight",
+        "wt",
+        "--rejects",
+        "rejects.csv",
+    ]);
+    out.no_panic();
+    let rejects = dir.read("rejects.csv");
+    assert!(
+        rejects.contains("3,H001,wt,999,household_cells_differ"),
+        "{rejects}"
+    );
+    let c = person_counts(&out);
+    assert_eq!((c.households, c.decided, c.rejected), (41, 40, 1));
+}

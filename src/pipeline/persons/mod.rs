@@ -116,6 +116,8 @@ impl PersonSetup {
                 .filter(|(_, to)| schema.input(to).is_some())
                 .cloned()
                 .collect(),
+            // The weight is a household column: the household layout reads it.
+            weight: None,
             ..read.clone()
         };
         let household_read = ReadOptions {
@@ -181,6 +183,12 @@ impl PersonSetup {
                     && !compare.contains(&c)
                 {
                     compare.push(c);
+                }
+            }
+            // The survey weight is a household value too.
+            if let Some(w) = &household_layout.weight {
+                if w.index < base_fields && !compare.contains(&w.index) {
+                    compare.push(w.index);
                 }
             }
             compare.sort_unstable();
