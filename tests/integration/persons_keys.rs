@@ -380,3 +380,37 @@ fn a_weight_that_differs_between_rows_of_a_rectangular_household_rejects_it() {
     let c = person_counts(&out);
     assert_eq!((c.households, c.decided, c.rejected), (41, 40, 1));
 }
+
+#[test]
+fn no_output_may_overwrite_the_person_file() {
+    let dir = Dir::new();
+    let persons = repo_text("data/sample-persons.csv");
+    dir.write("p.csv", &persons);
+    std::fs::create_dir(dir.join("sub")).unwrap();
+    let households = repo("data/sample-persons-households.csv");
+    for (flag, path) in [
+        ("-o", "p.csv"),
+        ("--rejects", "p.csv"),
+        ("--summary", "./p.csv"),
+        ("-o", "sub/../p.csv"),
+    ] {
+        let out = dir.run(&["assess", &households, "--persons", "p.csv", flag, path]);
+        out.assert_code(2)
+            .stderr_has(&format!("{flag} {path} is the person file (--persons)"));
+        assert_eq!(dir.read("p.csv"), persons, "{flag} {path}");
+    }
+    let out = dir.run(&[
+        "validate",
+        &households,
+        "--persons",
+        "p.csv",
+        "--rejects",
+        "p.csv",
+    ]);
+    out.assert_code(2).stderr_has("is the person file");
+    assert_eq!(dir.read("p.csv"), persons);
+    // Another name is fine.
+    dir.run(&["assess", &households, "--persons", "p.csv", "-o", "d.csv"])
+        .assert_code(0);
+    assert!(dir.exists("d.csv"));
+}
