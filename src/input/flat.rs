@@ -80,6 +80,50 @@ impl FlatRecords {
         self.records.push((line, first, record.len()));
     }
 
+    /// Append a record whose fields are slices of `data` in order (a
+    /// quote-free record of a chunk): one copy of the record's text from its
+    /// first field to its last, delimiters included, instead of one per
+    /// field. Falls back to [`FlatRecords::push`] for any other record.
+    pub(crate) fn push_within<R: Fields + ?Sized>(&mut self, data: &[u8], line: u64, record: &R) {
+        let base = data.as_ptr() as usize;
+        let offset = |f: &[u8]| {
+            let at = (f.as_ptr() as usize).checked_sub(base)?;
+            (at.checked_add(f.len())? <= data.len()).then_some(at)
+        };
+        let n = record.len();
+        let (Some(first), Some(last)) =
+            (record.get(0), n.checked_sub(1).and_then(|l| record.get(l)))
+        else {
+            return self.push(line, record);
+        };
+        let (Some(start), Some(last_at)) = (offset(first), offset(last)) else {
+            return self.push(line, record);
+        };
+        let end = last_at + last.len();
+        if end < start {
+            return self.push(line, record);
+        }
+        let at = self.bounds.len();
+        let shift = self.bytes.len();
+        let mut previous = start;
+        for i in 0..n {
+            let f = record.get(i).unwrap_or_default();
+            match offset(f) {
+                Some(o) if o >= previous && o + f.len() <= end => {
+                    previous = o + f.len();
+                    self.bounds
+                        .push((o - start + shift, o + f.len() - start + shift));
+                }
+                _ => {
+                    self.bounds.truncate(at);
+                    return self.push(line, record);
+                }
+            }
+        }
+        self.bytes.extend_from_slice(&data[start..end]);
+        self.records.push((line, at, n));
+    }
+
     /// Start a record field by field ([`FlatRecords::push_field`], then
     /// [`FlatRecords::end_record`]).
     pub(crate) fn begin_record(&mut self) -> usize {
@@ -350,7 +394,7 @@ impl RecordReader {
                 if is_blank(r) {
                     self.skipped += 1;
                 } else {
-                    self.buf.push(line, r);
+                    self.buf.push_within(&self.chunk, line, r);
                 }
             },
         )
@@ -480,5 +524,35 @@ mod tests {
         assert!(one.bytes(&rec("x", " H1 "), &mut x));
         assert_eq!(x, b"H1");
         assert!(!HouseholdKey::Absent.bytes(&rec("a", "b"), &mut x));
+    }
+
+    #[test]
+    fn push_within_copies_a_record_of_the_chunk_once_and_others_field_by_field() {
+        let data = b"id,a,,bb\nx,y\n";
+        let mut rows = super::super::record::QuoteFree::new(data, b',', 1, 0).unwrap();
+        let mut bounds = Vec::new();
+        let mut f = FlatRecords::default();
+        while let Some((line, r)) = rows.next_record(&mut bounds) {
+            f.push_within(data, line, &r);
+        }
+        let mut foreign = csv::ByteRecord::new();
+        foreign.push_field(b"q");
+        foreign.push_field(b"");
+        f.push_within(data, 9, &foreign);
+        let fields = |i: usize| {
+            let (line, r) = f.get(i);
+            let cells: Vec<String> = (0..r.len())
+                .map(|k| String::from_utf8_lossy(r.get(k).unwrap()).into_owned())
+                .collect();
+            (line, cells.join("|"))
+        };
+        assert_eq!(fields(0), (1, "id|a||bb".to_string()));
+        assert_eq!(fields(1), (2, "x|y".to_string()));
+        assert_eq!(fields(2), (9, "q|".to_string()));
+        let mut g = FlatRecords::default();
+        g.copy_from(&f, 1);
+        g.copy_from(&f, 0);
+        assert_eq!(g.get(1).1.get(3), Some(&b"bb"[..]));
+        assert_eq!(g.get(0).1.get(1), Some(&b"y"[..]));
     }
 }
