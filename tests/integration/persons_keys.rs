@@ -219,6 +219,20 @@ fn composite_keys_whose_joined_text_looks_alike_are_different_households() {
     assert_eq!((c.persons, c.households, c.decided), (2, 2, 2));
     let table = got.csv();
     assert_eq!(table.column("household_id"), vec!["1_2_3", "1_2_3"]);
+    // explain shows the first of them, with its own person only.
+    let out = dir.run(&[
+        "explain",
+        "h.csv",
+        "--persons",
+        "p.csv",
+        "--id-columns",
+        "year,serial",
+        "--id",
+        "1_2_3",
+    ]);
+    out.assert_code(0)
+        .stdout_has("1 person of household 1_2_3")
+        .stdout_has("line 3:");
 }
 
 /// The weight of the `i`-th household of the sample (varied, with decimals).
