@@ -209,6 +209,7 @@ impl OutputPlan {
             });
         }
         outputs::check(input_of(input_path), &outputs).map_err(|e| UsageError(e.to_string()))?;
+        super::persons::check_outputs(args.input.persons.as_deref(), &outputs)?;
         let named = [
             ("-o", Some(&plan.decisions), Holds::Decisions),
             ("--rejects", plan.rejects.as_ref(), Holds::Rejects),
@@ -273,7 +274,11 @@ pub(super) struct ValidateConfig {
 impl ValidateConfig {
     pub(super) fn from_args(args: ValidateArgs) -> Result<ValidateConfig, UsageError> {
         let input = InputConfig::new(args.file, &args.input)?;
-        check_validate_rejects(args.rejects.as_deref(), &input.path)?;
+        check_validate_rejects(
+            args.rejects.as_deref(),
+            &input.path,
+            args.input.persons.as_deref(),
+        )?;
         args.policy.check()?;
         let threads = Threads::resolve(args.threads);
         let pipeline = pipeline::Options {
@@ -296,7 +301,11 @@ impl ValidateConfig {
 
 /// `--rejects` against the input and standard output, which always carries
 /// the report (so `--rejects -` has nowhere to go).
-fn check_validate_rejects(rejects: Option<&str>, input_path: &str) -> Result<(), UsageError> {
+fn check_validate_rejects(
+    rejects: Option<&str>,
+    input_path: &str,
+    persons: Option<&str>,
+) -> Result<(), UsageError> {
     let Some(rejects) = rejects else {
         return Ok(());
     };
@@ -318,6 +327,7 @@ fn check_validate_rejects(rejects: Option<&str>, input_path: &str) -> Result<(),
     };
     outputs::check(input_of(input_path), &[report, rejects])
         .map_err(|e| UsageError(e.to_string()))?;
+    super::persons::check_outputs(persons, &[report, rejects])?;
     check_output_name("--rejects", rejects_path, Holds::Rejects)
 }
 

@@ -14,6 +14,7 @@ use crate::pipeline::persons::PersonSetup;
 use crate::policy::Policy;
 use crate::policy::persons::Persons;
 use crate::report::atomic::TempFile;
+use crate::report::outputs::{self, Input, Output};
 
 /// Which person layout the command line asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +45,28 @@ impl PersonFiles {
             (None, false) => Ok(None),
         }
     }
+}
+
+/// Outputs must not overwrite the person file (`--persons FILE`) either:
+/// checked as the main input is, before anything is created or read.
+pub(super) fn check_outputs(
+    persons: Option<&str>,
+    outputs: &[Output<'_>],
+) -> Result<(), UsageError> {
+    let Some(path) = persons else {
+        return Ok(());
+    };
+    let input = match path {
+        "-" => Input::Stdin,
+        p => Input::File(p),
+    };
+    outputs::check(input, outputs).map_err(|e| {
+        // "... is the input file": say which one.
+        UsageError(
+            e.to_string()
+                .replace(" is the input file:", " is the person file (--persons):"),
+        )
+    })
 }
 
 /// The person files, open and mapped to the policy.

@@ -80,6 +80,50 @@ impl FlatRecords {
         self.records.push((line, first, record.len()));
     }
 
+    /// Append a record whose fields are slices of `data` in order (a
+    /// quote-free record of a chunk): one copy of the record's text from its
+    /// first field to its last, delimiters included, instead of one per
+    /// field. Falls back to [`FlatRecords::push`] for any other record.
+    pub(crate) fn push_within<R: Fields + ?Sized>(&mut self, data: &[u8], line: u64, record: &R) {
+        let base = data.as_ptr() as usize;
+        let offset = |f: &[u8]| {
+            let at = (f.as_ptr() as usize).checked_sub(base)?;
+            (at.checked_add(f.len())? <= data.len()).then_some(at)
+        };
+        let n = record.len();
+        let (Some(first), Some(last)) =
+            (record.get(0), n.checked_sub(1).and_then(|l| record.get(l)))
+        else {
+            return self.push(line, record);
+        };
+        let (Some(start), Some(last_at)) = (offset(first), offset(last)) else {
+            return self.push(line, record);
+        };
+        let end = last_at + last.len();
+        if end < start {
+            return self.push(line, record);
+        }
+        let at = self.bounds.len();
+        let shift = self.bytes.len();
+        let mut previous = start;
+        for i in 0..n {
+            let f = record.get(i).unwrap_or_default();
+            match offset(f) {
+                Some(o) if o >= previous && o + f.len() <= end => {
+                    previous = o + f.len();
+                    self.bounds
+                        .push((o - start + shift, o + f.len() - start + shift));
+                }
+                _ => {
+                    self.bounds.truncate(at);
+                    return self.push(line, record);
+                }
+            }
+        }
+        self.bytes.extend_from_slice(&data[start..end]);
+        self.records.push((line, at, n));
+    }
+
     /// Start a record field by field ([`FlatRecords::push_field`], then
     /// [`FlatRecords::end_record`]).
     pub(crate) fn begin_record(&mut self) -> usize {
@@ -139,10 +183,102 @@ impl FlatRecords {
 }
 
 /// The trimmed, non-empty cell of column `column`, if any: a record's key.
+#[cfg(test)]
 pub(crate) fn key_cell<R: Fields + ?Sized>(record: &R, column: Option<usize>) -> Option<&[u8]> {
     let c = record.get(column?)?;
     let t = cell::trim(c);
     (!t.is_empty()).then_some(t)
+}
+
+/// Where a file's household key is: one column, or the parts of a composite
+/// id (`--id-columns YEAR,SERIAL`, [`super::Layout::id_parts`]), or nowhere.
+///
+/// Unlike [`super::RowParser::id_key`] a record of the wrong length still
+/// has a key when its key cells are there: the person pipeline groups it
+/// with its household, whose parser then rejects it for its field count.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum HouseholdKey {
+    #[default]
+    Absent,
+    One(usize),
+    Parts(Vec<usize>),
+}
+
+impl HouseholdKey {
+    /// The key of `layout`, whose id is input `id_input`.
+    pub(crate) fn of(layout: &super::Layout, id_input: usize) -> HouseholdKey {
+        match layout.columns.get(id_input).copied().flatten() {
+            Some(c) => HouseholdKey::One(c),
+            None if layout.id_parts.len() >= 2 => HouseholdKey::Parts(layout.id_parts.clone()),
+            None => HouseholdKey::Absent,
+        }
+    }
+
+    /// Write the record's key to `out` (cleared first) as bytes that are
+    /// equal exactly when the keys are: the trimmed cell, or each trimmed
+    /// part prefixed with its length (so that `1`,`23` and `12`,`3`
+    /// differ). False, with `out` empty, when the record has no key (a
+    /// missing or empty cell or part). Allocates nothing once `out` has grown.
+    #[inline]
+    pub(crate) fn bytes<R: Fields + ?Sized>(&self, record: &R, out: &mut Vec<u8>) -> bool {
+        out.clear();
+        match self {
+            HouseholdKey::Absent => false,
+            HouseholdKey::One(c) => match record.get(*c).map(cell::trim) {
+                Some(t) if !t.is_empty() => {
+                    out.extend_from_slice(t);
+                    true
+                }
+                _ => false,
+            },
+            HouseholdKey::Parts(parts) => {
+                for &c in parts {
+                    match record.get(c).map(cell::trim) {
+                        Some(t) if !t.is_empty() => {
+                            out.extend_from_slice(&(t.len() as u64).to_le_bytes());
+                            out.extend_from_slice(t);
+                        }
+                        _ => {
+                            out.clear();
+                            return false;
+                        }
+                    }
+                }
+                true
+            }
+        }
+    }
+
+    /// The key as outputs and `explain --id` show it (the cell, or the parts
+    /// joined by [`super::ID_SEPARATOR`]), appended to `out`; nothing when
+    /// the record has no key.
+    pub(crate) fn text<R: Fields + ?Sized>(&self, record: &R, out: &mut Vec<u8>) {
+        let start = out.len();
+        match self {
+            HouseholdKey::Absent => {}
+            HouseholdKey::One(c) => {
+                if let Some(t) = record.get(*c).map(cell::trim) {
+                    out.extend_from_slice(t);
+                }
+            }
+            HouseholdKey::Parts(parts) => {
+                for (k, &c) in parts.iter().enumerate() {
+                    match record.get(c).map(cell::trim) {
+                        Some(t) if !t.is_empty() => {
+                            if k > 0 {
+                                out.push(super::ID_SEPARATOR);
+                            }
+                            out.extend_from_slice(t);
+                        }
+                        _ => {
+                            out.truncate(start);
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Hands out the data records of a file one at a time, blank rows skipped
@@ -200,14 +336,15 @@ impl RecordReader {
         &self.buf
     }
 
-    /// Read every remaining record, handing `each` the key cell of column
-    /// `column` (see [`key_cell`]) without copying the record (a first pass
+    /// Read every remaining record, handing `each` its key
+    /// ([`HouseholdKey::bytes`]) without copying the record (a first pass
     /// that needs only keys). Blank rows are skipped and counted.
     pub(crate) fn each_key(
         &mut self,
-        column: Option<usize>,
+        key: &HouseholdKey,
         each: &mut dyn FnMut(Option<&[u8]>),
     ) -> Result<(), InputError> {
+        let mut buf = Vec::new();
         while let Some(start) = self
             .chunker
             .next_chunk(self.chunk_bytes, &mut self.chunk)
@@ -225,7 +362,8 @@ impl RecordReader {
                     if is_blank(r) {
                         *skipped += 1;
                     } else {
-                        each(key_cell(r, column));
+                        let has = key.bytes(r, &mut buf);
+                        each(has.then_some(buf.as_slice()));
                     }
                 },
             )?;
@@ -256,7 +394,7 @@ impl RecordReader {
                 if is_blank(r) {
                     self.skipped += 1;
                 } else {
-                    self.buf.push(line, r);
+                    self.buf.push_within(&self.chunk, line, r);
                 }
             },
         )
@@ -359,5 +497,62 @@ mod tests {
         assert_eq!(g.get(0).1.get(0), Some(&b"x"[..]));
         assert_eq!(key_cell(&rec, Some(0)), Some(&b"x"[..]));
         assert_eq!(key_cell(&rec, Some(5)), None);
+    }
+
+    #[test]
+    fn composite_keys_are_unambiguous_and_show_joined() {
+        let rec = |a: &str, b: &str| {
+            let mut r = csv::ByteRecord::new();
+            r.push_field(a.as_bytes());
+            r.push_field(b.as_bytes());
+            r
+        };
+        let key = HouseholdKey::Parts(vec![0, 1]);
+        let (mut x, mut y) = (Vec::new(), Vec::new());
+        assert!(key.bytes(&rec("1_2", "3"), &mut x));
+        assert!(key.bytes(&rec("1", " 2_3 "), &mut y));
+        assert_ne!(x, y);
+        let mut text = Vec::new();
+        key.text(&rec("1", " 2_3 "), &mut text);
+        assert_eq!(text, b"1_2_3");
+        assert!(!key.bytes(&rec("1", " "), &mut x));
+        assert!(x.is_empty());
+        text.clear();
+        key.text(&rec("", "3"), &mut text);
+        assert!(text.is_empty());
+        let one = HouseholdKey::One(1);
+        assert!(one.bytes(&rec("x", " H1 "), &mut x));
+        assert_eq!(x, b"H1");
+        assert!(!HouseholdKey::Absent.bytes(&rec("a", "b"), &mut x));
+    }
+
+    #[test]
+    fn push_within_copies_a_record_of_the_chunk_once_and_others_field_by_field() {
+        let data = b"id,a,,bb\nx,y\n";
+        let mut rows = super::super::record::QuoteFree::new(data, b',', 1, 0).unwrap();
+        let mut bounds = Vec::new();
+        let mut f = FlatRecords::default();
+        while let Some((line, r)) = rows.next_record(&mut bounds) {
+            f.push_within(data, line, &r);
+        }
+        let mut foreign = csv::ByteRecord::new();
+        foreign.push_field(b"q");
+        foreign.push_field(b"");
+        f.push_within(data, 9, &foreign);
+        let fields = |i: usize| {
+            let (line, r) = f.get(i);
+            let cells: Vec<String> = (0..r.len())
+                .map(|k| String::from_utf8_lossy(r.get(k).unwrap()).into_owned())
+                .collect();
+            (line, cells.join("|"))
+        };
+        assert_eq!(fields(0), (1, "id|a||bb".to_string()));
+        assert_eq!(fields(1), (2, "x|y".to_string()));
+        assert_eq!(fields(2), (9, "q|".to_string()));
+        let mut g = FlatRecords::default();
+        g.copy_from(&f, 1);
+        g.copy_from(&f, 0);
+        assert_eq!(g.get(1).1.get(3), Some(&b"bb"[..]));
+        assert_eq!(g.get(0).1.get(1), Some(&b"y"[..]));
     }
 }

@@ -19,6 +19,7 @@ mod outputs_set;
 mod papercuts;
 mod persons;
 mod persons_gen;
+mod persons_keys;
 mod persons_policy;
 mod persons_props;
 mod persons_sample;

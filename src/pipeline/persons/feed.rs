@@ -3,7 +3,7 @@
 use super::spill::Merge;
 use super::{ORPHAN, Order, PersonError, PersonLayout, PersonPlan, Runs};
 use crate::input::InputError;
-use crate::input::flat::{FlatRecords, RecordReader, key_cell};
+use crate::input::flat::{FlatRecords, HouseholdKey, RecordReader};
 
 /// One entry of a person batch: a household with its persons, or a person
 /// without a household.
@@ -49,7 +49,7 @@ enum Stream<'s> {
         reader: Box<RecordReader>,
         runs: Runs,
         run_group: &'s [u64],
-        key: Option<usize>,
+        key: HouseholdKey,
         /// The group of the record under the cursor, once computed.
         pending: Option<u64>,
     },
@@ -74,7 +74,7 @@ impl Stream<'_> {
                     Some(g) => g,
                     None => {
                         let (_, record) = reader.records().get(at);
-                        let run = runs.of(key_cell(&record, *key));
+                        let run = runs.of_record(key, &record);
                         let g = run_group.get(run).copied().unwrap_or(ORPHAN);
                         *pending = Some(g);
                         g
@@ -127,7 +127,7 @@ impl<'s> PersonFeed<'s> {
                 reader: Box::new(RecordReader::new(setup.open_persons()?, chunk_bytes)),
                 runs: Runs::default(),
                 run_group,
-                key: setup.person_key,
+                key: setup.person_key.clone(),
                 pending: None,
             },
             Order::Sorted(runs) => Stream::Sorted(Merge::open(runs).map_err(PersonError::Spill)?),

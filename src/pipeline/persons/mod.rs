@@ -32,6 +32,8 @@ pub(super) mod work;
 
 use std::io;
 
+use crate::input::flat::HouseholdKey;
+use crate::input::record::Fields;
 use crate::input::{self, InputError, Layout, ReadOptions, Source};
 use crate::policy::Policy;
 use crate::policy::persons::Persons;
@@ -84,9 +86,9 @@ pub struct PersonSetup {
     pub(crate) compare: Vec<usize>,
     /// Supplied inputs that the file also has as a column (the persons win).
     pub overridden: Vec<String>,
-    /// The key column of each file.
-    pub(crate) household_key: Option<usize>,
-    pub(crate) person_key: Option<usize>,
+    /// The household key of each file (one column, or the parts of a composite id).
+    pub(crate) household_key: HouseholdKey,
+    pub(crate) person_key: HouseholdKey,
 }
 
 impl PersonSetup {
@@ -114,6 +116,8 @@ impl PersonSetup {
                 .filter(|(_, to)| schema.input(to).is_some())
                 .cloned()
                 .collect(),
+            // The weight is a household column: the household layout reads it.
+            weight: None,
             ..read.clone()
         };
         let household_read = ReadOptions {
@@ -181,10 +185,16 @@ impl PersonSetup {
                     compare.push(c);
                 }
             }
+            // The survey weight is a household value too.
+            if let Some(w) = &household_layout.weight {
+                if w.index < base_fields && !compare.contains(&w.index) {
+                    compare.push(w.index);
+                }
+            }
             compare.sort_unstable();
         }
-        let household_key = household_layout.columns[policy.fields.id_input];
-        let person_key = person_layout.columns[schema.fields.id_input];
+        let household_key = HouseholdKey::of(&household_layout, policy.fields.id_input);
+        let person_key = HouseholdKey::of(&person_layout, schema.fields.id_input);
         Ok(PersonSetup {
             kind,
             household_path: households.map(|(_, p)| p.to_string()),
@@ -268,6 +278,8 @@ pub(crate) struct Runs {
     keyed: bool,
     /// Runs started so far.
     pub(crate) count: usize,
+    /// A composite key's bytes ([`HouseholdKey::bytes`]).
+    scratch: Vec<u8>,
 }
 
 impl Runs {
@@ -288,6 +300,27 @@ impl Runs {
             }
         }
         self.count - 1
+    }
+
+    /// The run of `record`, whose key is `key`.
+    #[inline]
+    pub(crate) fn of_record<R: Fields + ?Sized>(
+        &mut self,
+        key: &HouseholdKey,
+        record: &R,
+    ) -> usize {
+        if let HouseholdKey::One(c) = key {
+            let cell = record
+                .get(*c)
+                .map(input::cell::trim)
+                .filter(|t| !t.is_empty());
+            return self.of(cell);
+        }
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let has = key.bytes(record, &mut scratch);
+        let run = self.of(has.then_some(scratch.as_slice()));
+        self.scratch = scratch;
+        run
     }
 }
 

@@ -3,7 +3,7 @@
 use super::feed::{Entry, PersonBatch};
 use super::{PersonError, PersonLayout, PersonSetup, PersonWork};
 use crate::input::Reject;
-use crate::input::flat::{RecordReader, key_cell};
+use crate::input::flat::{Flat, HouseholdKey, RecordReader};
 use crate::input::record::Fields;
 use crate::policy::Policy;
 use crate::policy::persons::Persons;
@@ -33,11 +33,23 @@ pub(crate) fn household_of(
 ) -> Result<Option<OneHousehold>, PersonError> {
     let mut batch = PersonBatch::default();
     let mut line = None;
+    let mut text = Vec::new();
+    let mut matches = |key: &HouseholdKey, record: &Flat<'_>| {
+        text.clear();
+        key.text(record, &mut text);
+        !text.is_empty() && text == id
+    };
+    // The household's key once found: its persons are matched by it, not by
+    // the text, which can look alike for two composite keys (`a_b`+`c`, `a`+`b_c`).
+    let mut found: Option<Vec<u8>> = None;
+    let mut bytes = Vec::new();
     if let Some(source) = setup.open_households()? {
         let mut households = RecordReader::new(source, 1 << 18);
         while let Some(at) = households.peek()? {
             let (l, record) = households.records().get(at);
-            if key_cell(&record, setup.household_key) == Some(id) {
+            if matches(&setup.household_key, &record) {
+                setup.household_key.bytes(&record, &mut bytes);
+                found = Some(bytes.clone());
                 batch.households.copy_from(households.records(), at);
                 line = Some(l);
                 break;
@@ -51,7 +63,16 @@ pub(crate) fn household_of(
     let mut reader = RecordReader::new(setup.open_persons()?, 1 << 18);
     while let Some(at) = reader.peek()? {
         let (_, record) = reader.records().get(at);
-        if key_cell(&record, setup.person_key) == Some(id) {
+        let hit = match &found {
+            Some(key) => setup.person_key.bytes(&record, &mut bytes) && bytes == *key,
+            None if matches(&setup.person_key, &record) => {
+                setup.person_key.bytes(&record, &mut bytes);
+                found = Some(bytes.clone());
+                true
+            }
+            None => false,
+        };
+        if hit {
             batch.persons.copy_from(reader.records(), at);
         }
         reader.advance();

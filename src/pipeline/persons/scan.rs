@@ -24,7 +24,7 @@ pub(super) fn scan(
     if let Some(source) = setup.open_households()? {
         let mut households = RecordReader::new(source, chunk_bytes);
         let mut i = 0u64;
-        households.each_key(setup.household_key, &mut |key| {
+        households.each_key(&setup.household_key, &mut |key| {
             if let Some(key) = key {
                 index.push((fingerprint(key), i));
             }
@@ -41,7 +41,7 @@ pub(super) fn scan(
     let mut keyed: Vec<(u128, u64)> = Vec::new();
     let mut grouped = true;
     let mut previous: Option<u64> = None;
-    persons_file.each_key(setup.person_key, &mut |key| {
+    persons_file.each_key(&setup.person_key, &mut |key| {
         let before = runs.count;
         let run = runs.of(key);
         if runs.count > before {

@@ -13,7 +13,7 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 
 use super::{PersonError, PersonSetup, Runs};
-use crate::input::flat::{FlatRecords, RecordReader, key_cell};
+use crate::input::flat::{FlatRecords, RecordReader};
 use crate::input::record::Fields;
 use crate::report::atomic::TempFile;
 
@@ -37,7 +37,7 @@ pub(super) fn sort(
     let mut files = Vec::new();
     while let Some(at) = reader.peek()? {
         let (line, record) = reader.records().get(at);
-        let run = runs.of(key_cell(&record, setup.person_key));
+        let run = runs.of_record(&setup.person_key, &record);
         let group = run_group.get(run).copied().unwrap_or(super::ORPHAN);
         order.push((group, line, held.len() as u32));
         held.push(line, &record);

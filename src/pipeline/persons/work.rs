@@ -3,7 +3,7 @@
 
 use super::feed::{Entry, PersonBatch};
 use super::{PersonLayout, PersonSetup};
-use crate::input::flat::{Flat, key_cell};
+use crate::input::flat::Flat;
 use crate::input::record::Fields;
 use crate::input::{Reject, RejectCode, RowParser, cell, excerpt};
 use crate::policy::Policy;
@@ -21,6 +21,8 @@ pub(crate) struct PersonWork<'p> {
     numbers: Vec<f64>,
     /// The household record being built.
     pub(crate) record: csv::ByteRecord,
+    /// The household's id as shown (its key's text).
+    id: Vec<u8>,
 }
 
 impl<'p> PersonWork<'p> {
@@ -36,13 +38,16 @@ impl<'p> PersonWork<'p> {
             texts: vec![Vec::new(); persons.supplied.len()],
             numbers: Vec::new(),
             record: csv::ByteRecord::new(),
+            id: Vec::new(),
         }
     }
 
     /// The reject of a person whose household is not in the household file.
     pub(crate) fn orphan(&self, batch: &PersonBatch, entry: &Entry) -> Reject {
         let (line, record) = batch.persons.get(entry.persons.0 as usize);
-        let key = key_cell(&record, self.setup.person_key);
+        let mut text = Vec::new();
+        self.setup.person_key.text(&record, &mut text);
+        let key = (!text.is_empty()).then_some(text.as_slice());
         let id_name = &self.persons.schema.inputs[self.persons.schema.fields.id_input].name;
         match key {
             Some(key) => Reject {
@@ -97,16 +102,30 @@ impl<'p> PersonWork<'p> {
         for t in &mut self.texts {
             t.clear();
         }
-        let (start, end) = entry.persons;
+        let start = entry.persons.0;
         let base = match entry.household {
             Some(h) => batch.households.get(h as usize).1,
             None => batch.persons.get(start as usize).1,
         };
-        let household_id = match self.setup.kind {
-            PersonLayout::TwoFiles => key_cell(&base, self.setup.household_key),
-            PersonLayout::Rectangular => key_cell(&base, self.setup.person_key),
+        let mut id = std::mem::take(&mut self.id);
+        id.clear();
+        match self.setup.kind {
+            PersonLayout::TwoFiles => self.setup.household_key.text(&base, &mut id),
+            PersonLayout::Rectangular => self.setup.person_key.text(&base, &mut id),
         }
-        .unwrap_or_default();
+        let result = self.fold(batch, entry, base, &id);
+        self.id = id;
+        result
+    }
+
+    fn fold(
+        &mut self,
+        batch: &PersonBatch,
+        entry: &Entry,
+        base: Flat<'_>,
+        household_id: &[u8],
+    ) -> Result<(), Box<Reject>> {
+        let (start, end) = entry.persons;
         let mut problem = None;
         if start == end {
             problem = Some(Box::new(Reject {
