@@ -148,22 +148,7 @@ pub(super) fn open(
     setup.person_name = person_source.name.clone();
     if warn {
         let base = household_source.as_ref().unwrap_or(&person_source);
-        if !setup.overridden.is_empty() {
-            writeln!(
-                io::stderr().lock(),
-                "warning: {}: {} computed from the persons; the file's {} ignored",
-                base.name,
-                backticked(&setup.overridden),
-                if setup.overridden.len() == 1 {
-                    "column is"
-                } else {
-                    "columns are"
-                }
-            )
-            .ok();
-        }
-        warn_defaulted(policy, base, &setup.household_layout);
-        warn_defaulted(&persons.schema, &person_source, &setup.person_layout);
+        warn_setup(policy, persons, base, &person_source, &setup);
     }
     let size = |p: &str| std::fs::metadata(p).map_or(0, |m| m.len());
     let bytes = household.as_ref().map_or(0, |(p, _)| size(p)) + size(&person.0);
@@ -172,6 +157,33 @@ pub(super) fn open(
         bytes,
         _stdin: stdin,
     })
+}
+
+/// Warn about the household columns that the persons override and the
+/// inputs of either file that take their default.
+fn warn_setup(
+    policy: &Policy,
+    persons: &Persons,
+    base: &Source,
+    person_source: &Source,
+    setup: &PersonSetup,
+) {
+    if !setup.overridden.is_empty() {
+        writeln!(
+            io::stderr().lock(),
+            "warning: {}: {} computed from the persons; the file's {} ignored",
+            base.name,
+            backticked(&setup.overridden),
+            if setup.overridden.len() == 1 {
+                "column is"
+            } else {
+                "columns are"
+            }
+        )
+        .ok();
+    }
+    warn_defaulted(policy, base, &setup.household_layout);
+    warn_defaulted(&persons.schema, person_source, &setup.person_layout);
 }
 
 fn backticked(names: &[String]) -> String {

@@ -91,6 +91,133 @@ pub struct PersonSetup {
     pub(crate) person_key: HouseholdKey,
 }
 
+/// The read options of each file: each --rename applies to the file whose
+/// policy has its target; one that names neither reaches the household
+/// layout, which reports it. Returns (person options, household options).
+fn split_read_options(
+    policy: &Policy,
+    persons: &Persons,
+    read: &ReadOptions,
+) -> (ReadOptions, ReadOptions) {
+    let schema = &persons.schema;
+    let person_read = ReadOptions {
+        renames: read
+            .renames
+            .iter()
+            .filter(|(_, to)| schema.input(to).is_some())
+            .cloned()
+            .collect(),
+        // The weight is a household column: the household layout reads it.
+        weight: None,
+        ..read.clone()
+    };
+    let household_read = ReadOptions {
+        renames: read
+            .renames
+            .iter()
+            .filter(|(_, to)| policy.input(to).is_some() || schema.input(to).is_none())
+            .cloned()
+            .collect(),
+        ..read.clone()
+    };
+    (person_read, household_read)
+}
+
+/// The household header with the supplied inputs placed: in their column
+/// when the household file has one, appended otherwise.
+struct SuppliedColumns {
+    header: Vec<String>,
+    column_source: Vec<Option<usize>>,
+    overridden: Vec<String>,
+}
+
+/// Place each supplied input in the household header `base_header`.
+fn supplied_columns(
+    policy: &Policy,
+    persons: &Persons,
+    kind: PersonLayout,
+    base_header: &[String],
+    household_read: &ReadOptions,
+    person_columns: &[usize],
+) -> SuppliedColumns {
+    let mut header = base_header.to_vec();
+    let base_fields = header.len();
+    let mut column_source = vec![None; base_fields];
+    let mut overridden = Vec::new();
+    for (k, &input) in persons.supplied.iter().enumerate() {
+        let name = &policy.inputs[input].name;
+        match column_of(&header[..base_fields], household_read, name) {
+            Some(c) => {
+                // In a rectangular file a person column of the same name
+                // (`disabled`) is the persons' own, not a household value.
+                if kind == PersonLayout::TwoFiles || !person_columns.contains(&c) {
+                    overridden.push(name.clone());
+                }
+                column_source[c] = Some(k);
+            }
+            None => {
+                header.push(name.clone());
+                column_source.push(Some(k));
+            }
+        }
+    }
+    SuppliedColumns {
+        header,
+        column_source,
+        overridden,
+    }
+}
+
+/// The household layout of `header`: the household file's header with the
+/// supplied inputs appended.
+fn shaped_layout(
+    policy: &Policy,
+    base: &Source,
+    header: &[String],
+    household_read: &ReadOptions,
+) -> Result<Layout, InputError> {
+    let shaped = Source {
+        name: base.name.clone(),
+        delimiter: base.delimiter,
+        header: header.to_vec(),
+        delimiter_hint: base.delimiter_hint,
+        header_line: base.header_line,
+        chunker: input::Chunker::new(Box::new(io::empty()), b',', Vec::new(), 0, 1, true),
+    };
+    Layout::new(policy, &shaped, household_read)
+}
+
+/// Rectangular: the household-level columns, which must be the same on
+/// every row of a household (the survey weight among them), sorted.
+fn household_columns(
+    policy: &Policy,
+    household_layout: &Layout,
+    base_fields: usize,
+    column_source: &[Option<usize>],
+    person_columns: &[usize],
+) -> Vec<usize> {
+    let mut compare = Vec::new();
+    for (i, c) in household_layout.columns.iter().enumerate() {
+        let Some(c) = *c else { continue };
+        if c < base_fields
+            && column_source[c].is_none()
+            && !person_columns.contains(&c)
+            && i != policy.fields.id_input
+            && !compare.contains(&c)
+        {
+            compare.push(c);
+        }
+    }
+    // The survey weight is a household value too.
+    if let Some(w) = &household_layout.weight {
+        if w.index < base_fields && !compare.contains(&w.index) {
+            compare.push(w.index);
+        }
+    }
+    compare.sort_unstable();
+    compare
+}
+
 impl PersonSetup {
     /// Map both files to their policies. `households` is the open household
     /// file in the two-file layout, `None` for a rectangular file.
@@ -106,62 +233,25 @@ impl PersonSetup {
             None => PersonLayout::Rectangular,
         };
         let (person_source, person_path) = person_file;
-        // Each --rename applies to the file whose policy has its target; one
-        // that names neither reaches the household layout, which reports it.
         let schema = &persons.schema;
-        let person_read = ReadOptions {
-            renames: read
-                .renames
-                .iter()
-                .filter(|(_, to)| schema.input(to).is_some())
-                .cloned()
-                .collect(),
-            // The weight is a household column: the household layout reads it.
-            weight: None,
-            ..read.clone()
-        };
-        let household_read = ReadOptions {
-            renames: read
-                .renames
-                .iter()
-                .filter(|(_, to)| policy.input(to).is_some() || schema.input(to).is_none())
-                .cloned()
-                .collect(),
-            ..read.clone()
-        };
+        let (person_read, household_read) = split_read_options(policy, persons, read);
         let person_layout = Layout::new(schema, person_source, &person_read)?;
         let base = households.map_or(person_source, |(s, _)| s);
-        let mut header = base.header.clone();
-        let base_fields = header.len();
-        let mut column_source = vec![None; base_fields];
-        let mut overridden = Vec::new();
+        let base_fields = base.header.len();
         let person_columns: Vec<usize> = person_layout.columns.iter().flatten().copied().collect();
-        for (k, &input) in persons.supplied.iter().enumerate() {
-            let name = &policy.inputs[input].name;
-            match column_of(&header[..base_fields], &household_read, name) {
-                Some(c) => {
-                    // In a rectangular file a person column of the same name
-                    // (`disabled`) is the persons' own, not a household value.
-                    if kind == PersonLayout::TwoFiles || !person_columns.contains(&c) {
-                        overridden.push(name.clone());
-                    }
-                    column_source[c] = Some(k);
-                }
-                None => {
-                    header.push(name.clone());
-                    column_source.push(Some(k));
-                }
-            }
-        }
-        let shaped = Source {
-            name: base.name.clone(),
-            delimiter: base.delimiter,
-            header: header.clone(),
-            delimiter_hint: base.delimiter_hint,
-            header_line: base.header_line,
-            chunker: input::Chunker::new(Box::new(io::empty()), b',', Vec::new(), 0, 1, true),
-        };
-        let mut household_layout = Layout::new(policy, &shaped, &household_read)?;
+        let SuppliedColumns {
+            header,
+            column_source,
+            overridden,
+        } = supplied_columns(
+            policy,
+            persons,
+            kind,
+            &base.header,
+            &household_read,
+            &person_columns,
+        );
+        let mut household_layout = shaped_layout(policy, base, &header, &household_read)?;
         if kind == PersonLayout::Rectangular {
             // The person columns are used, by the persons.
             let person_names: Vec<&String> = person_columns
@@ -172,27 +262,16 @@ impl PersonSetup {
                 .unused
                 .retain(|name| !person_names.contains(&name));
         }
-        let mut compare = Vec::new();
-        if kind == PersonLayout::Rectangular {
-            for (i, c) in household_layout.columns.iter().enumerate() {
-                let Some(c) = *c else { continue };
-                if c < base_fields
-                    && column_source[c].is_none()
-                    && !person_columns.contains(&c)
-                    && i != policy.fields.id_input
-                    && !compare.contains(&c)
-                {
-                    compare.push(c);
-                }
-            }
-            // The survey weight is a household value too.
-            if let Some(w) = &household_layout.weight {
-                if w.index < base_fields && !compare.contains(&w.index) {
-                    compare.push(w.index);
-                }
-            }
-            compare.sort_unstable();
-        }
+        let compare = match kind {
+            PersonLayout::Rectangular => household_columns(
+                policy,
+                &household_layout,
+                base_fields,
+                &column_source,
+                &person_columns,
+            ),
+            PersonLayout::TwoFiles => Vec::new(),
+        };
         let household_key = HouseholdKey::of(&household_layout, policy.fields.id_input);
         let person_key = HouseholdKey::of(&person_layout, schema.fields.id_input);
         Ok(PersonSetup {

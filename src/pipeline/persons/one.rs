@@ -90,8 +90,26 @@ pub(crate) fn household_of(
     };
     let mut work = PersonWork::new(policy, persons, setup);
     let problem = work.household(&batch, &entry).err().map(|r| *r);
+    let people = person_cells(persons, setup, &batch);
+    let record = work.record.clone();
+    let reduced = reduced_inputs(policy, persons, setup, &record);
+    Ok(Some(OneHousehold {
+        line,
+        record,
+        persons: people,
+        reduced,
+        problem,
+    }))
+}
+
+/// Each person of `batch`: its line and its person inputs as written.
+fn person_cells(
+    persons: &Persons,
+    setup: &PersonSetup,
+    batch: &PersonBatch,
+) -> Vec<(u64, Vec<(String, String)>)> {
     let schema = &persons.schema;
-    let people = (0..batch.persons.len())
+    (0..batch.persons.len())
         .map(|i| {
             let (l, record) = batch.persons.get(i);
             let cells = schema
@@ -109,9 +127,17 @@ pub(crate) fn household_of(
                 .collect();
             (l, cells)
         })
-        .collect();
-    let record = work.record.clone();
-    let reduced = persons
+        .collect()
+}
+
+/// Each supplied household input and its value in the folded `record`.
+fn reduced_inputs(
+    policy: &Policy,
+    persons: &Persons,
+    setup: &PersonSetup,
+    record: &csv::ByteRecord,
+) -> Vec<(String, String)> {
+    persons
         .supplied
         .iter()
         .enumerate()
@@ -123,12 +149,5 @@ pub(crate) fn household_of(
                 .unwrap_or_default();
             (policy.inputs[input].name.clone(), text)
         })
-        .collect();
-    Ok(Some(OneHousehold {
-        line,
-        record,
-        persons: people,
-        reduced,
-        problem,
-    }))
+        .collect()
 }

@@ -19,21 +19,7 @@ pub(super) fn scan(
     chunk_bytes: usize,
 ) -> Result<Scanned, InputError> {
     let _ = (policy, persons);
-    // Two files: each household key's first index, sorted by key.
-    let mut index: Vec<(u128, u64)> = Vec::new();
-    if let Some(source) = setup.open_households()? {
-        let mut households = RecordReader::new(source, chunk_bytes);
-        let mut i = 0u64;
-        households.each_key(&setup.household_key, &mut |key| {
-            if let Some(key) = key {
-                index.push((fingerprint(key), i));
-            }
-            i += 1;
-        })?;
-        index.sort_unstable();
-        index.dedup_by_key(|e| e.0);
-        index.shrink_to_fit();
-    }
+    let index = household_index(setup, chunk_bytes)?;
     let mut persons_file = RecordReader::new(setup.open_persons()?, chunk_bytes);
     let mut runs = Runs::default();
     let mut run_group: Vec<u64> = Vec::new();
@@ -74,25 +60,55 @@ pub(super) fn scan(
         }
     })?;
     drop(index);
-    if setup.kind == PersonLayout::Rectangular {
-        // A key in two runs: its household is scattered; every run of it
-        // takes the group of its first.
-        keyed.sort_unstable();
-        let mut i = 0;
-        while i < keyed.len() {
-            let mut j = i + 1;
-            while j < keyed.len() && keyed[j].0 == keyed[i].0 {
-                grouped = false;
-                let run = keyed[j].1 as usize;
-                run_group[run] = keyed[i].1;
-                j += 1;
-            }
-            i = j;
-        }
+    if setup.kind == PersonLayout::Rectangular && join_scattered_runs(keyed, &mut run_group) {
+        grouped = false;
     }
     Ok(Scanned {
         run_group,
         grouped,
         person_blanks: persons_file.skipped,
     })
+}
+
+/// Two files: each household key's first index, sorted by key (empty for a
+/// rectangular file).
+fn household_index(
+    setup: &PersonSetup,
+    chunk_bytes: usize,
+) -> Result<Vec<(u128, u64)>, InputError> {
+    let mut index: Vec<(u128, u64)> = Vec::new();
+    if let Some(source) = setup.open_households()? {
+        let mut households = RecordReader::new(source, chunk_bytes);
+        let mut i = 0u64;
+        households.each_key(&setup.household_key, &mut |key| {
+            if let Some(key) = key {
+                index.push((fingerprint(key), i));
+            }
+            i += 1;
+        })?;
+        index.sort_unstable();
+        index.dedup_by_key(|e| e.0);
+        index.shrink_to_fit();
+    }
+    Ok(index)
+}
+
+/// Rectangular: a key in two runs means its household is scattered; every
+/// run of it takes the group of its first. `keyed` is (key, run) of every
+/// keyed run. Returns whether any household is scattered.
+fn join_scattered_runs(mut keyed: Vec<(u128, u64)>, run_group: &mut [u64]) -> bool {
+    let mut scattered = false;
+    keyed.sort_unstable();
+    let mut i = 0;
+    while i < keyed.len() {
+        let mut j = i + 1;
+        while j < keyed.len() && keyed[j].0 == keyed[i].0 {
+            scattered = true;
+            let run = keyed[j].1 as usize;
+            run_group[run] = keyed[i].1;
+            j += 1;
+        }
+        i = j;
+    }
+    scattered
 }

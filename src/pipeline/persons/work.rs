@@ -198,75 +198,14 @@ impl<'p> PersonWork<'p> {
         household_id: &[u8],
         k: u32,
     ) -> Result<(), Box<Reject>> {
-        let who = |this: &Self| {
-            let no = this
-                .persons
-                .number
-                .and_then(|n| this.setup.person_layout.columns[n])
-                .and_then(|c| person.get(c))
-                .map(cell::trim)
-                .filter(|t| !t.is_empty());
-            match no {
-                Some(no) => format!(
-                    "person {} (line {line} of {})",
-                    excerpt(no, 40),
-                    this.setup.person_name
-                ),
-                None => format!(
-                    "person {} (line {line} of {})",
-                    k + 1,
-                    this.setup.person_name
-                ),
-            }
-        };
         if let Err(mut r) = self.parser.parse(&person, line, &mut self.slots) {
-            r.message = format!("{}: {}", who(self), r.message);
+            r.message = format!("{}: {}", self.who(&person, line, k), r.message);
             r.household_id = lossy(household_id);
             return Err(r);
         }
-        if let Some(n) = self.persons.number {
-            let v = self.slots[n];
-            if self.numbers.contains(&v) {
-                let name = self.persons.schema.inputs[n].name.clone();
-                let text = self.parser.text(&person, n);
-                return Err(Box::new(Reject {
-                    line,
-                    household_id: lossy(household_id),
-                    column: name.clone(),
-                    value: lossy(text),
-                    code: RejectCode::RepeatedPersonNo,
-                    message: format!(
-                        "{}: `{name}` {} appears twice in household `{}`",
-                        who(self),
-                        excerpt(text, 40),
-                        excerpt(household_id, 100)
-                    ),
-                }));
-            }
-            self.numbers.push(v);
-        }
+        self.check_person_number(&person, line, household_id, k)?;
         if k > 0 {
-            for &c in &self.setup.compare {
-                let a = first.1.get(c).map_or(&b""[..], cell::trim);
-                let b = person.get(c).map_or(&b""[..], cell::trim);
-                if a != b {
-                    let column = self.setup.header.get(c).cloned().unwrap_or_default();
-                    return Err(Box::new(Reject {
-                        line,
-                        household_id: lossy(household_id),
-                        column: column.clone(),
-                        value: lossy(b),
-                        code: RejectCode::HouseholdCellsDiffer,
-                        message: format!(
-                            "{}: `{column}` is `{}` here but `{}` on line {}, the household's first row: a household column must be the same on every row of the household",
-                            who(self),
-                            excerpt(b, 60),
-                            excerpt(a, 60),
-                            first.0
-                        ),
-                    }));
-                }
-            }
+            self.check_household_cells(&person, line, first, household_id, k)?;
         }
         let columns = &self.setup.person_layout.columns;
         let cell_of = |i: usize| -> &[u8] {
@@ -275,6 +214,97 @@ impl<'p> PersonWork<'p> {
                 .map_or(&b""[..], cell::trim)
         };
         self.persons.add(&mut self.reduction, &self.slots, &cell_of);
+        Ok(())
+    }
+
+    /// The person in messages: its person number when it has one, else its
+    /// place `k` in the household; and its line.
+    fn who(&self, person: &Flat<'_>, line: u64, k: u32) -> String {
+        let no = self
+            .persons
+            .number
+            .and_then(|n| self.setup.person_layout.columns[n])
+            .and_then(|c| person.get(c))
+            .map(cell::trim)
+            .filter(|t| !t.is_empty());
+        match no {
+            Some(no) => format!(
+                "person {} (line {line} of {})",
+                excerpt(no, 40),
+                self.setup.person_name
+            ),
+            None => format!(
+                "person {} (line {line} of {})",
+                k + 1,
+                self.setup.person_name
+            ),
+        }
+    }
+
+    /// The person number, when the schema has one, must not repeat within
+    /// the household.
+    fn check_person_number(
+        &mut self,
+        person: &Flat<'_>,
+        line: u64,
+        household_id: &[u8],
+        k: u32,
+    ) -> Result<(), Box<Reject>> {
+        if let Some(n) = self.persons.number {
+            let v = self.slots[n];
+            if self.numbers.contains(&v) {
+                let name = self.persons.schema.inputs[n].name.clone();
+                let text = self.parser.text(person, n);
+                return Err(Box::new(Reject {
+                    line,
+                    household_id: lossy(household_id),
+                    column: name.clone(),
+                    value: lossy(text),
+                    code: RejectCode::RepeatedPersonNo,
+                    message: format!(
+                        "{}: `{name}` {} appears twice in household `{}`",
+                        self.who(person, line, k),
+                        excerpt(text, 40),
+                        excerpt(household_id, 100)
+                    ),
+                }));
+            }
+            self.numbers.push(v);
+        }
+        Ok(())
+    }
+
+    /// Rectangular: the household columns of a later person must match the
+    /// household's first row.
+    fn check_household_cells(
+        &self,
+        person: &Flat<'_>,
+        line: u64,
+        first: (u64, Flat<'_>),
+        household_id: &[u8],
+        k: u32,
+    ) -> Result<(), Box<Reject>> {
+        for &c in &self.setup.compare {
+            let a = first.1.get(c).map_or(&b""[..], cell::trim);
+            let b = person.get(c).map_or(&b""[..], cell::trim);
+            if a != b {
+                let column = self.setup.header.get(c).cloned().unwrap_or_default();
+                return Err(Box::new(Reject {
+                    line,
+                    household_id: lossy(household_id),
+                    column: column.clone(),
+                    value: lossy(b),
+                    code: RejectCode::HouseholdCellsDiffer,
+                    message: format!(
+                        "{}: `{column}` is `{}` here but `{}` on line {}, the household's first row: a household column must be the same on every row of the household",
+                        self.who(person, line, k),
+                        excerpt(b, 60),
+                        excerpt(a, 60),
+                        first.0
+                    ),
+                }));
+            }
+        }
         Ok(())
     }
 
