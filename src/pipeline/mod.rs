@@ -266,6 +266,26 @@ pub fn assess_with(
     })
 }
 
+/// The ranking pass reports no reject (the writing pass does).
+struct DiscardRejects;
+
+impl RejectSink for DiscardRejects {
+    fn reject(&mut self, _: &Reject) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// What the ranking pass of `--budget` runs: decide and collect, write nothing.
+fn rank_plan<'a>() -> Plan<'a> {
+    Plan {
+        job: Job::Rank,
+        summary: None,
+        ranking: None,
+        all_errors: false,
+        persons: None,
+    }
+}
+
 /// The first pass of `--budget`: decide every row without writing anything
 /// and rank the eligible households (any program granted) for a monthly
 /// `budget`. Rejects are only counted (the second pass reports them).
@@ -276,26 +296,14 @@ pub fn rank(
     options: &Options,
     budget: u64,
 ) -> Result<(Totals, Ranking), PipelineError> {
-    struct Discard;
-    impl RejectSink for Discard {
-        fn reject(&mut self, _: &Reject) -> io::Result<()> {
-            Ok(())
-        }
-    }
-    let plan = Plan {
-        job: Job::Rank,
-        summary: None,
-        ranking: None,
-        all_errors: false,
-        persons: None,
-    };
+    let plan = rank_plan();
     let done = run(
         policy,
         layout,
         source,
         plan,
         &mut io::sink(),
-        &mut Discard,
+        &mut DiscardRejects,
         options,
     )?;
     let collector = done.collector.unwrap_or_default();
@@ -364,25 +372,13 @@ pub fn rank_persons(
     options: &Options,
     budget: u64,
 ) -> Result<(Totals, Ranking), PipelineError> {
-    struct Discard;
-    impl RejectSink for Discard {
-        fn reject(&mut self, _: &Reject) -> io::Result<()> {
-            Ok(())
-        }
-    }
-    let plan = Plan {
-        job: Job::Rank,
-        summary: None,
-        ranking: None,
-        all_errors: false,
-        persons: None,
-    };
+    let plan = rank_plan();
     let done = run_persons(
         policy,
         persons,
         plan,
         &mut io::sink(),
-        &mut Discard,
+        &mut DiscardRejects,
         options,
     )?;
     let collector = done.collector.unwrap_or_default();
