@@ -251,19 +251,47 @@ pub fn assess_with(
     options: &Options,
     extras: Extras<'_>,
 ) -> Result<Outcome, PipelineError> {
-    let plan = Plan {
+    let plan = assess_plan(format, extras);
+    let done = run(policy, layout, source, plan, out, rejects, options)?;
+    Ok(done.into())
+}
+
+/// The plan of a writing run: decisions in `format`, with `extras`.
+fn assess_plan(format: Format, extras: Extras<'_>) -> Plan<'_> {
+    Plan {
         job: Job::Assess(format),
         summary: extras.summary,
         ranking: extras.ranking,
         all_errors: false,
         persons: None,
-    };
-    let done = run(policy, layout, source, plan, out, rejects, options)?;
-    Ok(Outcome {
-        totals: done.totals,
-        summary: done.summary,
-        ranked: done.ranked,
-    })
+    }
+}
+
+/// The plan of `layak validate`: check every row, decide none.
+fn validate_plan<'a>(options: &Options) -> Plan<'a> {
+    Plan {
+        job: Job::Validate,
+        summary: None,
+        ranking: None,
+        all_errors: options.all_errors,
+        persons: None,
+    }
+}
+
+impl From<run::Finished> for Outcome {
+    fn from(done: run::Finished) -> Outcome {
+        Outcome {
+            totals: done.totals,
+            summary: done.summary,
+            ranked: done.ranked,
+        }
+    }
+}
+
+/// The totals of a ranking pass and the ranking its eligible households give.
+fn ranked(done: run::Finished, budget: u64) -> (Totals, Ranking) {
+    let collector = done.collector.unwrap_or_default();
+    (done.totals, collector.rank(budget))
 }
 
 /// The ranking pass reports no reject (the writing pass does).
@@ -306,8 +334,7 @@ pub fn rank(
         &mut DiscardRejects,
         options,
     )?;
-    let collector = done.collector.unwrap_or_default();
-    Ok((done.totals, collector.rank(budget)))
+    Ok(ranked(done, budget))
 }
 
 /// Read and check every row of `source` without deciding (`layak validate`):
@@ -319,13 +346,7 @@ pub fn validate(
     rejects: &mut dyn RejectSink,
     options: &Options,
 ) -> Result<Totals, PipelineError> {
-    let plan = Plan {
-        job: Job::Validate,
-        summary: None,
-        ranking: None,
-        all_errors: options.all_errors,
-        persons: None,
-    };
+    let plan = validate_plan(options);
     Ok(run(
         policy,
         layout,
@@ -350,19 +371,9 @@ pub fn assess_persons(
     options: &Options,
     extras: Extras<'_>,
 ) -> Result<Outcome, PipelineError> {
-    let plan = Plan {
-        job: Job::Assess(format),
-        summary: extras.summary,
-        ranking: extras.ranking,
-        all_errors: false,
-        persons: None,
-    };
+    let plan = assess_plan(format, extras);
     let done = run_persons(policy, persons, plan, out, rejects, options)?;
-    Ok(Outcome {
-        totals: done.totals,
-        summary: done.summary,
-        ranked: done.ranked,
-    })
+    Ok(done.into())
 }
 
 /// [`rank`] for households read from person files.
@@ -381,8 +392,7 @@ pub fn rank_persons(
         &mut DiscardRejects,
         options,
     )?;
-    let collector = done.collector.unwrap_or_default();
-    Ok((done.totals, collector.rank(budget)))
+    Ok(ranked(done, budget))
 }
 
 /// [`validate`] for households read from person files.
@@ -392,13 +402,7 @@ pub fn validate_persons(
     rejects: &mut dyn RejectSink,
     options: &Options,
 ) -> Result<Totals, PipelineError> {
-    let plan = Plan {
-        job: Job::Validate,
-        summary: None,
-        ranking: None,
-        all_errors: options.all_errors,
-        persons: None,
-    };
+    let plan = validate_plan(options);
     Ok(run_persons(policy, persons, plan, &mut io::sink(), rejects, options)?.totals)
 }
 
