@@ -6,7 +6,7 @@
 //! no script at all, and a Content-Security-Policy that forbids scripts and
 //! every load, so nothing runs and nothing is fetched even if a text slipped
 //! through. Every text from the input is escaped and isolated
-//! ([`escape::push_input_text`]).
+//! (`escape::push_input_text`).
 //!
 //! Every number is a figure of the summary JSON of the same run, written
 //! for people ([`crate::numfmt::locale`]) and tagged with its JSON path
