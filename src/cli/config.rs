@@ -632,6 +632,24 @@ mod tests {
     }
 
     #[test]
+    fn the_report_has_a_language_and_an_html_name() {
+        let config = assess(&[
+            "in.csv", "--report", "r.html", "--lang", "id", "--by", "area",
+        ]);
+        let Ok(config) = config else {
+            panic!("a valid command line")
+        };
+        assert_eq!(config.outputs.report, Some(("r.html".into(), Lang::Id)));
+        assert!(config.wants_summary());
+        assert_eq!(config.outputs.files(), ["--report r.html"]);
+        let en = assess(&["in.csv", "--report", "R.HTM", "--lang", "en"]).map(|c| c.outputs.report);
+        assert_eq!(en.ok(), Some(Some(("R.HTM".into(), Lang::En))));
+        assert!(error(assess(&["in.csv", "--report", "r.pdf"])).contains("name the file .html"));
+        assert!(error(assess(&["in.csv", "--report", "-"])).starts_with("--report -:"));
+        assert!(error(assess(&["in.csv", "--lang", "id", "--by", "x"])).starts_with("--by needs"));
+    }
+
+    #[test]
     fn budget_takes_whole_units_with_underscores() {
         let budget = assess(&["--budget", "5_000_000"]).map(|c| c.budget);
         assert_eq!(budget.ok(), Some(Some(5_000_000)));
