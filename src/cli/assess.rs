@@ -15,9 +15,11 @@ use super::persons::{self, PersonFiles};
 use super::{AssessArgs, UsageError};
 use crate::ExitStatus;
 use crate::input::{self, Layout, ReadOptions, Reject, RejectCode};
+use crate::numfmt::locale::Lang;
 use crate::pipeline::budget::Ranking;
 use crate::pipeline::{self, PipelineError, RejectSink};
 use crate::report::atomic::{self, AtomicFile, TempFile};
+use crate::report::html::{self, RejectExamples};
 use crate::report::outputs::Destination;
 use crate::report::{self, summary};
 
@@ -174,7 +176,7 @@ fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
         source,
         config.format,
         &mut outputs.decisions,
-        &mut outputs.rejects,
+        &mut Noted::new(&mut outputs.rejects, &mut outputs.report),
         &config.pipeline,
         extras,
     )
@@ -195,6 +197,7 @@ fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
         false,
     );
     let report = outcome.summary.map(|s| s.report(&spec, &policy, context));
+    outputs.write_report(report.as_ref(), &policy)?;
     outputs.commit(report.as_ref(), totals.rejected)?;
     tell_the_outcome(
         config,
@@ -258,7 +261,7 @@ fn assess_persons(config: &AssessConfig, files: &PersonFiles) -> anyhow::Result<
         &plan,
         config.format,
         &mut outputs.decisions,
-        &mut outputs.rejects,
+        &mut Noted::new(&mut outputs.rejects, &mut outputs.report),
         &config.pipeline,
         extras,
     )
@@ -279,6 +282,7 @@ fn assess_persons(config: &AssessConfig, files: &PersonFiles) -> anyhow::Result<
     );
     let report = outcome.summary.map(|s| s.report(&spec, &policy, context));
     let rejected = totals.rejected + totals.persons.without_household;
+    outputs.write_report(report.as_ref(), &policy)?;
     outputs.commit(report.as_ref(), rejected)?;
     tell_the_outcome(
         config,
@@ -312,6 +316,15 @@ pub(super) struct Outputs {
     pub(super) decisions: Sink,
     pub(super) rejects: Rejects,
     summary: Option<AtomicFile>,
+    /// `--report`: its file, language and the first rejects of each reason.
+    report: Option<ReportFile>,
+}
+
+/// The HTML report's file, written when the run's summary is known.
+pub(super) struct ReportFile {
+    file: AtomicFile,
+    lang: Lang,
+    examples: RejectExamples,
 }
 
 impl Outputs {
@@ -341,11 +354,36 @@ impl Outputs {
             ),
             None => None,
         };
+        let report = match &plan.report {
+            Some((p, lang)) => Some(ReportFile {
+                file: AtomicFile::create(Path::new(p))
+                    .with_context(|| format!("cannot create report file {p}"))?,
+                lang: *lang,
+                examples: RejectExamples::default(),
+            }),
+            None => None,
+        };
         Ok(Outputs {
             decisions,
             rejects,
             summary,
+            report,
         })
+    }
+
+    /// Render the HTML report into its file (committed with the others).
+    pub(super) fn write_report(
+        &mut self,
+        report: Option<&summary::Report>,
+        policy: &crate::policy::Policy,
+    ) -> anyhow::Result<()> {
+        if let (Some(r), Some(summary)) = (&mut self.report, report) {
+            let page = html::render(summary, policy, r.lang, &r.examples);
+            r.file
+                .write_all(page.as_bytes())
+                .context("cannot write the report")?;
+        }
+        Ok(())
     }
 
     /// Write the summary file, then flush standard output first: closed
@@ -360,6 +398,7 @@ impl Outputs {
             decisions,
             rejects,
             mut summary,
+            report: html_report,
         } = self;
         if let (Some(file), Some(report)) = (&mut summary, report) {
             let mut text = serde_json::to_vec_pretty(report).context("cannot write the summary")?;
@@ -389,6 +428,7 @@ impl Outputs {
             }
         }
         files.extend(summary);
+        files.extend(html_report.map(|r| r.file));
         atomic::commit_all(files)?;
         Ok(())
     }
@@ -704,6 +744,31 @@ impl Spill {
 
     fn path(&self) -> &Path {
         self.temp.path()
+    }
+}
+
+/// The rejects sink of a run, noting the first rejects of each reason for
+/// the `--report`.
+pub(super) struct Noted<'a> {
+    sink: &'a mut Rejects,
+    report: Option<&'a mut ReportFile>,
+}
+
+impl<'a> Noted<'a> {
+    pub(super) fn new(sink: &'a mut Rejects, report: &'a mut Option<ReportFile>) -> Noted<'a> {
+        Noted {
+            sink,
+            report: report.as_mut(),
+        }
+    }
+}
+
+impl RejectSink for Noted<'_> {
+    fn reject(&mut self, r: &Reject) -> io::Result<()> {
+        if let Some(report) = &mut self.report {
+            report.examples.note(r);
+        }
+        self.sink.reject(r)
     }
 }
 

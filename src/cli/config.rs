@@ -14,6 +14,7 @@ use super::{
     ValidateArgs, ValidateFormat,
 };
 use crate::input::{self, ReadOptions};
+use crate::numfmt::locale::Lang;
 use crate::pipeline;
 use crate::report::Format;
 use crate::report::compress::{self, Holds};
@@ -121,7 +122,7 @@ impl AssessConfig {
 
     /// Is a summary computed: for a file, or for standard error?
     pub(super) fn wants_summary(&self) -> bool {
-        self.summary.human || self.outputs.summary.is_some()
+        self.summary.human || self.outputs.summary.is_some() || self.outputs.report.is_some()
     }
 }
 
@@ -148,6 +149,8 @@ pub(super) struct OutputPlan {
     pub rejects: Option<Target>,
     /// A JSON summary file (`--summary -` is the human summary on standard error).
     pub summary: Option<String>,
+    /// The HTML report (`--report`) and its language (`--lang`).
+    pub report: Option<(String, Lang)>,
 }
 
 impl OutputPlan {
@@ -157,7 +160,7 @@ impl OutputPlan {
     /// them may have it); `--summary -` is the short summary on standard error.
     fn new(args: &AssessArgs, input_path: &str) -> Result<OutputPlan, UsageError> {
         // Options that only shape the summary say so, rather than clap's usage line.
-        if args.summary.is_none() {
+        if args.summary.is_none() && args.report.is_none() {
             let summary_only = [
                 ("--by", args.by.is_some()),
                 ("--unweighted", args.unweighted),
@@ -184,10 +187,24 @@ impl OutputPlan {
             Some(p) => Some(Target::File(p.to_string())),
         };
         let summary = args.summary.clone().filter(|s| s != "-");
+        let report = match args.report.as_deref() {
+            None => None,
+            Some("-") => {
+                return Err(UsageError(
+                    "--report -: the report is a file; give its name, e.g. --report report.html"
+                        .into(),
+                ));
+            }
+            Some(p) => {
+                let lang = args.lang.as_deref().and_then(Lang::parse);
+                Some((p.to_string(), lang.unwrap_or_else(Lang::from_process_env)))
+            }
+        };
         let plan = OutputPlan {
             decisions,
             rejects,
             summary,
+            report,
         };
         let mut outputs = vec![Output {
             flag: "-o",
@@ -208,6 +225,13 @@ impl OutputPlan {
                 destination: Destination::File(p),
             });
         }
+        if let Some((p, _)) = &plan.report {
+            outputs.push(Output {
+                flag: "--report",
+                holds: "the report",
+                destination: Destination::File(p),
+            });
+        }
         outputs::check(input_of(input_path), &outputs).map_err(|e| UsageError(e.to_string()))?;
         super::persons::check_outputs(args.input.persons.as_deref(), &outputs)?;
         let named = [
@@ -221,6 +245,9 @@ impl OutputPlan {
         }
         if let Some(p) = &plan.summary {
             check_output_name("--summary", p, Holds::Summary)?;
+        }
+        if let Some((p, _)) = &plan.report {
+            check_report_name(p)?;
         }
         Ok(plan)
     }
@@ -237,6 +264,9 @@ impl OutputPlan {
         if let Some(p) = &self.summary {
             files.push(format!("--summary {p}"));
         }
+        if let Some((p, _)) = &self.report {
+            files.push(format!("--report {p}"));
+        }
         files
     }
 }
@@ -248,6 +278,20 @@ fn check_output_name(flag: &str, path: &str, holds: Holds) -> Result<(), UsageEr
     compress::check_name(path, holds)
         .map(|_| ())
         .map_err(|e| UsageError(format!("{flag} {e}")))
+}
+
+/// The report is HTML: a name with another extension (`report.pdf`,
+/// `report.json`, `report.html.gz`) would promise what the file is not.
+fn check_report_name(path: &str) -> Result<(), UsageError> {
+    let ext = std::path::Path::new(path)
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match ext.as_deref() {
+        None | Some("html" | "htm") => Ok(()),
+        Some(ext) => Err(UsageError(format!(
+            "--report {path}: the report is written as HTML, not .{ext}; name the file .html (a browser prints it to PDF)"
+        ))),
+    }
 }
 
 /// The input, as the output checks see it.
@@ -585,6 +629,24 @@ mod tests {
         // The output plan is checked first, as it always was.
         let both = error(assess(&["--rejects", "-", "-d", "xx"]));
         assert!(both.starts_with("--rejects -"), "{both}");
+    }
+
+    #[test]
+    fn the_report_has_a_language_and_an_html_name() {
+        let config = assess(&[
+            "in.csv", "--report", "r.html", "--lang", "id", "--by", "area",
+        ]);
+        let Ok(config) = config else {
+            panic!("a valid command line")
+        };
+        assert_eq!(config.outputs.report, Some(("r.html".into(), Lang::Id)));
+        assert!(config.wants_summary());
+        assert_eq!(config.outputs.files(), ["--report r.html"]);
+        let en = assess(&["in.csv", "--report", "R.HTM", "--lang", "en"]).map(|c| c.outputs.report);
+        assert_eq!(en.ok(), Some(Some(("R.HTM".into(), Lang::En))));
+        assert!(error(assess(&["in.csv", "--report", "r.pdf"])).contains("name the file .html"));
+        assert!(error(assess(&["in.csv", "--report", "-"])).starts_with("--report -:"));
+        assert!(error(assess(&["in.csv", "--lang", "id", "--by", "x"])).starts_with("--by needs"));
     }
 
     #[test]

@@ -331,6 +331,16 @@ pub struct AssessArgs {
     /// is a terminal).
     #[arg(long, value_name = "FILE")]
     pub summary: Option<String>,
+    /// Write a report of the run for managers to FILE (.html): one self-contained
+    /// page (no script, nothing loaded) with the summary's figures, tables and
+    /// charts, printable on A4. Computes the summary (--by, --budget, --weight
+    /// shape it as they shape --summary).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<String>,
+    /// The language of the report: `id` (Bahasa Indonesia) or `en` [default:
+    /// Indonesian when LC_ALL, or else LANG, starts with `id`; else English].
+    #[arg(long, value_name = "LANG", value_parser = ["id", "en"])]
+    pub lang: Option<String>,
     /// Summary figures per value of COLUMN as well as in total: a policy input
     /// (e.g. region) or any other column of the file (needs --summary).
     #[arg(long, value_name = "COLUMN")]

@@ -5,6 +5,8 @@
 //! from zero with a 1e-9 nudge, so that binary floating point cannot turn an
 //! exact decimal tie (28.75 computed as 28.749999999999996) into a round-down.
 
+pub mod locale;
+
 /// Round half away from zero at `decimals` places, with a 1e-9 nudge.
 ///
 /// ```

@@ -10,6 +10,7 @@ mod explain;
 mod flag_texts;
 mod header_reading;
 mod hostile;
+mod html_report;
 mod id_columns;
 mod input_errors;
 mod large_batch;

@@ -57,7 +57,7 @@ mod poverty;
 #[cfg(test)]
 mod testing;
 mod weight;
-mod wire;
+pub(crate) mod wire;
 
 pub(crate) use accumulate::{BatchAcc, BudgetStanding, NO_GROUP};
 pub use groups::{DEFAULT_MAX_GROUPS, FileColumns, GroupBy, TooManyGroups, UnknownGroupColumn};
