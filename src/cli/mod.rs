@@ -267,6 +267,11 @@ pub struct InputArgs {
     /// implied decimals (IPUMS) [default: 1].
     #[arg(long, value_name = "FACTOR", requires = "weight")]
     pub weight_scale: Option<String>,
+    /// Of a spreadsheet (.xlsx, .xlsb, .xls, .ods): the sheet to read, by name
+    /// or by number counted from 1 as the tabs are (a sheet named NAME is
+    /// taken first) [default: the first sheet].
+    #[arg(long, value_name = "NAME|N")]
+    pub sheet: Option<String>,
     /// Person file (CSV, one row per person with its household id): FILE is
     /// then the household file, and the household values the policy computes
     /// from persons (members, head_female, …) come from it. `-` reads standard input.
