@@ -88,7 +88,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// Household file (CSV); `-` reads standard input.
+    /// Household file (CSV, or a spreadsheet: .xlsx, .ods …); `-` reads standard input.
     #[arg(value_name = "FILE")]
     pub file: String,
     /// The household's id.
@@ -114,7 +114,7 @@ pub enum ExplainFormat {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Household file (CSV); `-` or nothing reads standard input.
+    /// Household file (CSV, or a spreadsheet: .xlsx, .ods …); `-` or nothing reads standard input.
     #[arg(value_name = "FILE")]
     pub file: Option<String>,
     #[command(flatten)]
@@ -292,7 +292,7 @@ pub enum FormatArg {
 
 #[derive(Debug, Args)]
 pub struct AssessArgs {
-    /// Household file (CSV); `-` or nothing reads standard input.
+    /// Household file (CSV, or a spreadsheet: .xlsx, .ods …); `-` or nothing reads standard input.
     #[arg(value_name = "FILE")]
     pub file: Option<String>,
     /// Output format [default: from the -o extension (.csv, .json, .ndjson/.jsonl), else csv].

@@ -211,6 +211,8 @@ pub(crate) fn open(
     reader
         .read_to_end(&mut bytes)
         .map_err(|e| InputError::reading(&name, e))?;
+    // `read_to_end` doubles its buffer as it grows: give back the rest.
+    bytes.shrink_to_fit();
     drop(reader);
     let (first_tx, first_rx) = sync_channel::<Result<Header, Opening>>(1);
     let (full_tx, full_rx) = sync_channel::<Result<SheetBatch, InputError>>(QUEUED_BLOCKS);
