@@ -1,7 +1,7 @@
 //! Spreadsheets read as household files: Excel (`.xlsx`, `.xlsm`, `.xlsb`,
 //! `.xls`) and OpenDocument (`.ods`) workbooks, through `calamine`.
 //!
-//! [`super::decode`] tells a workbook by its content (a ZIP holding `xl/…`
+//! `input::decode` tells a workbook by its content (a ZIP holding `xl/…`
 //! or an OpenDocument `mimetype`, an OLE compound file) and hands it here.
 //! calamine needs to seek, so the file (or standard input) is read into
 //! memory first: a workbook is compressed, a tenth or so of its CSV's size.
@@ -14,7 +14,7 @@
 //! its first to its last named cell. Every later row with a value is a
 //! record whose line is its row number as the spreadsheet shows it (a line
 //! break inside a cell changes nothing). Cells become text as the row
-//! parser reads CSV cells ([`render`]), and each remembers its type, so that
+//! parser reads CSV cells (`render`), and each remembers its type, so that
 //! [`SheetCheck`] can reject what text would hide: a formula error, a date
 //! where a number is expected, a number where a label is expected.
 
