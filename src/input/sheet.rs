@@ -143,7 +143,9 @@ impl SheetBatch {
 
 /// The rows of an open sheet after its header, read on the sheet's thread.
 pub struct SheetRows {
-    full: Receiver<Result<SheetBatch, InputError>>,
+    /// The input's name (for messages).
+    name: String,
+    full: Receiver<Result<Option<SheetBatch>, InputError>>,
     empty: SyncSender<SheetBatch>,
     done: bool,
     /// For [`SheetRows::next_row`]: the current block and the next row in it.
@@ -163,17 +165,27 @@ impl SheetRows {
     pub fn next_block(&mut self, batch: &mut SheetBatch) -> Result<bool, InputError> {
         if !self.done {
             match self.full.recv() {
-                Ok(Ok(next)) => {
+                Ok(Ok(Some(next))) => {
                     let used = std::mem::replace(batch, next);
                     // The thread may have stopped: the block is then freed.
                     let _ = self.empty.try_send(used);
                     return Ok(true);
                 }
+                Ok(Ok(None)) => self.done = true,
                 Ok(Err(e)) => {
                     self.done = true;
                     return Err(e);
                 }
-                Err(_) => self.done = true,
+                Err(_) => {
+                    // The thread stopped without saying the sheet ended.
+                    self.done = true;
+                    return Err(InputError::Io {
+                        file: self.name.clone(),
+                        source: std::io::Error::other(
+                            "the spreadsheet reader stopped part way through the sheet",
+                        ),
+                    });
+                }
             }
         }
         batch.active = false;
@@ -215,7 +227,7 @@ pub(crate) fn open(
     bytes.shrink_to_fit();
     drop(reader);
     let (first_tx, first_rx) = sync_channel::<Result<Header, Opening>>(1);
-    let (full_tx, full_rx) = sync_channel::<Result<SheetBatch, InputError>>(QUEUED_BLOCKS);
+    let (full_tx, full_rx) = sync_channel::<Result<Option<SheetBatch>, InputError>>(QUEUED_BLOCKS);
     let (empty_tx, empty_rx) = sync_channel::<SheetBatch>(QUEUED_BLOCKS + 2);
     let job = Job {
         name: name.clone(),
@@ -227,7 +239,12 @@ pub(crate) fn open(
     };
     std::thread::Builder::new()
         .name("layak-sheet".into())
-        .spawn(move || job.run(&bytes))
+        .spawn(move || {
+            // A panic inside calamine (a hostile file) ends the sheet with
+            // an error, never as if the sheet had ended there.
+            let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(&bytes)));
+            drop(ran);
+        })
         .map_err(|source| InputError::Io {
             file: name.clone(),
             source,
@@ -259,6 +276,7 @@ pub(crate) fn open(
             false,
         ),
         sheet: Some(Box::new(SheetRows {
+            name: name.clone(),
             full: full_rx,
             empty: empty_tx,
             done: false,
@@ -329,7 +347,7 @@ struct Job {
     wanted: Option<String>,
     zip: bool,
     first: SyncSender<Result<Header, Opening>>,
-    full: SyncSender<Result<SheetBatch, InputError>>,
+    full: SyncSender<Result<Option<SheetBatch>, InputError>>,
     empty: Receiver<SheetBatch>,
 }
 
@@ -794,13 +812,17 @@ impl<'j> Rows<'j> {
         next.active = true;
         let mut full = std::mem::replace(&mut self.block, next);
         full.active = true;
-        self.job.full.send(Ok(full)).map_err(|_| None)
+        self.job.full.send(Ok(Some(full))).map_err(|_| None)
     }
 
     fn finish(&mut self) -> Result<(), Option<Opening>> {
         self.end_row()?;
-        if self.header.is_some() && self.block.len > 0 {
-            self.send_block()?;
+        if self.header.is_some() {
+            if self.block.len > 0 {
+                self.send_block()?;
+            }
+            // The end of the sheet, said: a thread that stops without it failed.
+            self.job.full.send(Ok(None)).map_err(|_| None)?;
         }
         Ok(())
     }
@@ -1112,6 +1134,36 @@ mod tests {
             text(Value::Iso("2024-03-15T08:30:00")).0,
             "2024-03-15 08:30:00"
         );
+    }
+
+    #[test]
+    fn a_reader_that_stops_without_saying_the_sheet_ended_is_an_error() {
+        let (full_tx, full_rx) = sync_channel(2);
+        let (empty_tx, _empty_rx) = sync_channel(2);
+        let mut rows = SheetRows {
+            name: "s.xlsx".into(),
+            full: full_rx,
+            empty: empty_tx,
+            done: false,
+            current: SheetBatch::default(),
+            pos: 0,
+        };
+        let mut block = SheetBatch::default();
+        block.next_row(2).push(b"A1", CellType::Text);
+        block.active = true;
+        full_tx.send(Ok(Some(block))).unwrap();
+        drop(full_tx);
+        let row = rows.next_row().unwrap().unwrap();
+        assert_eq!((row.line, row.get(0)), (2, Some(&b"A1"[..])));
+        let err = rows.next_row().unwrap_err().to_string();
+        assert!(err.contains("stopped part way"), "{err}");
+        // Said: the end.
+        let (full_tx, full_rx) = sync_channel(2);
+        rows.full = full_rx;
+        rows.done = false;
+        full_tx.send(Ok(None)).unwrap();
+        drop(full_tx);
+        assert!(rows.next_row().unwrap().is_none());
     }
 
     #[test]
