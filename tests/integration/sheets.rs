@@ -440,3 +440,54 @@ fn person_files_cannot_be_spreadsheets_yet() {
             .stderr_has("a spreadsheet cannot be read here");
     }
 }
+
+#[test]
+fn what_users_read_about_spreadsheets() {
+    // One file per message kind; the texts are pinned in sheet_messages.snap.
+    let dir = Dir::new();
+    let set = |id: &str, column: &str, cell: Cell| {
+        let mut row = household(id);
+        row[col(column)] = Some(cell);
+        row
+    };
+    let rows = vec![
+        header(),
+        (1, set("E1", "monthly_income", Cell::Error("#DIV/0!"))),
+        (2, set("E2", "members", Cell::Date(2024, 3, 15))),
+        (3, set("E3", "area", Cell::Number(2.0))),
+        (4, {
+            let mut row = household("E4");
+            row.push(Some(Cell::Text("a note".into())));
+            row
+        }),
+    ];
+    dir.write("cells.xlsx", xlsx(&[("Households".into(), rows.clone())]));
+    dir.write("cells.ods", ods(&[("Households".into(), rows)]));
+    dir.write("empty.xlsx", xlsx(&[("Kosong".into(), vec![])]));
+    let good = xlsx(&[("S".into(), vec![header()])]);
+    dir.write("cut.xlsx", &good[..good.len() / 2]);
+    let mut text = String::new();
+    for args in [
+        &["assess", "cells.xlsx"][..],
+        &["assess", "cells.ods"][..],
+        &["assess", "cells.xlsx", "--sheet", "Rumah Tangga"][..],
+        &["assess", "empty.xlsx"][..],
+        &["assess", "cut.xlsx"][..],
+        &["explain", "cells.xlsx", "--line", "3"][..],
+    ] {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--as-of", AS_OF]);
+        let out = dir.run(&all);
+        out.no_panic();
+        text.push_str(&format!(
+            "$ layak {}\nexit {}\n{}{}\n",
+            args.join(" "),
+            out.code,
+            if args[0] == "explain" { &out.stdout } else { "" },
+            out.stderr
+        ));
+    }
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!("sheet_messages", text));
+}
