@@ -483,7 +483,11 @@ fn what_users_read_about_spreadsheets() {
             "$ layak {}\nexit {}\n{}{}\n",
             args.join(" "),
             out.code,
-            if args[0] == "explain" { &out.stdout } else { "" },
+            if args[0] == "explain" {
+                &out.stdout
+            } else {
+                ""
+            },
             out.stderr
         ));
     }
