@@ -1,7 +1,7 @@
 //! What a household file is, told by its first bytes, and the readers that
 //! turn it into CSV text.
 //!
-//! [`decode`] looks at the first kilobyte of the input (a file or standard
+//! [`decode_any`] looks at the first kilobyte of the input (a file or standard
 //! input: the bytes looked at are handed on, never lost) and, by content
 //! rather than by name:
 //!

@@ -233,6 +233,7 @@ pub(crate) fn open(
         name: name.clone(),
         wanted: options.sheet.clone(),
         zip: matches!(kind, Binary::Zip(_)),
+        ods: matches!(kind, Binary::Zip(ZipKind::Ods)),
         first: first_tx,
         full: full_tx,
         empty: empty_rx,
@@ -346,6 +347,8 @@ struct Job {
     name: String,
     wanted: Option<String>,
     zip: bool,
+    /// The ZIP's `mimetype` says OpenDocument spreadsheet.
+    ods: bool,
     first: SyncSender<Result<Header, Opening>>,
     full: SyncSender<Result<Option<SheetBatch>, InputError>>,
     empty: Receiver<SheetBatch>,
@@ -384,7 +387,7 @@ impl Job {
             let book = Xls::new(data()).map_err(|e| self.unreadable(e))?;
             return self.read_range(book, rows, false);
         }
-        match Xlsx::new(data()) {
+        let xlsx_error = match Xlsx::new(data()) {
             Ok(mut book) => {
                 let sheet = self.choose(&book.sheet_names())?;
                 rows.sheet = sheet.clone();
@@ -401,8 +404,8 @@ impl Job {
                     "it is protected by a password: save a copy without one".into(),
                 )));
             }
-            Err(_) => {}
-        }
+            Err(e) => e,
+        };
         if let Ok(mut book) = Xlsb::new(data()) {
             let sheet = self.choose(&book.sheet_names())?;
             rows.sheet = sheet.clone();
@@ -414,7 +417,11 @@ impl Job {
             }
             return Ok(());
         }
-        let book = Ods::new(data()).map_err(|e| self.unreadable(e))?;
+        // Why it is no .xlsx, unless it says it is an .ods.
+        let book = Ods::new(data()).map_err(|e| match self.ods {
+            true => self.unreadable(e),
+            false => self.unreadable(xlsx_error),
+        })?;
         self.read_range(book, rows, true)
     }
 
