@@ -36,6 +36,12 @@ const BLOCK_BYTES: usize = 1 << 18;
 /// Blocks that may wait for the reader (bounds memory).
 const QUEUED_BLOCKS: usize = 4;
 
+/// What a workbook is, for messages.
+const XLSX: &str = "an Excel workbook (.xlsx)";
+const XLSB: &str = "an Excel binary workbook (.xlsb)";
+const XLS: &str = "an Excel 97-2003 workbook (.xls)";
+const ODS: &str = "an OpenDocument spreadsheet (.ods)";
+
 /// The kind of cell a field came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CellType {
@@ -293,8 +299,8 @@ pub(crate) fn open(
 /// other binary file.
 fn not_a_workbook(name: &str, kind: Binary, layers: &[&'static str], detail: String) -> InputError {
     let what = match kind {
-        Binary::Zip(ZipKind::Xlsx) => "an Excel workbook (.xlsx)",
-        Binary::Zip(ZipKind::Ods) => "an OpenDocument spreadsheet (.ods)",
+        Binary::Zip(ZipKind::Xlsx) => XLSX,
+        Binary::Zip(ZipKind::Ods) => ODS,
         _ => return kind.error(name, layers),
     };
     InputError::Workbook {
@@ -393,8 +399,8 @@ impl Job {
                 rows.sheet = sheet.clone();
                 let mut cells = book
                     .worksheet_cells_reader(&sheet)
-                    .map_err(|e| self.damaged(e))?;
-                while let Some(cell) = cells.next_cell().map_err(|e| self.damaged(e))? {
+                    .map_err(|e| self.damaged(XLSX, e))?;
+                while let Some(cell) = cells.next_cell().map_err(|e| self.damaged(XLSX, e))? {
                     rows.cell(cell.get_position(), value_ref(cell.get_value()))?;
                 }
                 return Ok(());
@@ -411,8 +417,8 @@ impl Job {
             rows.sheet = sheet.clone();
             let mut cells = book
                 .worksheet_cells_reader(&sheet)
-                .map_err(|e| self.damaged(e))?;
-            while let Some(cell) = cells.next_cell().map_err(|e| self.damaged(e))? {
+                .map_err(|e| self.damaged(XLSB, e))?;
+            while let Some(cell) = cells.next_cell().map_err(|e| self.damaged(XLSB, e))? {
                 rows.cell(cell.get_position(), value_ref(cell.get_value()))?;
             }
             return Ok(());
@@ -440,7 +446,9 @@ impl Job {
     {
         let sheet = self.choose(&book.sheet_names())?;
         rows.sheet = sheet.clone();
-        let range = book.worksheet_range(&sheet).map_err(|e| self.damaged(e))?;
+        let range = book
+            .worksheet_range(&sheet)
+            .map_err(|e| self.damaged(if ods { ODS } else { XLS }, e))?;
         let formulas = if ods {
             book.worksheet_formula(&sheet).ok()
         } else {
@@ -508,12 +516,13 @@ impl Job {
         )))
     }
 
-    /// A sheet that could not be read part way.
-    fn damaged(&self, e: impl std::fmt::Display) -> Option<Opening> {
+    /// A sheet of a workbook of kind `what` that could not be read.
+    fn damaged(&self, what: &str, e: impl std::fmt::Display) -> Option<Opening> {
+        let detail = super::excerpt(e.to_string().as_bytes(), 160);
         Some(Opening::Failed(InputError::Workbook {
             file: self.name.clone(),
-            what: "a workbook".into(),
-            detail: super::excerpt(e.to_string().as_bytes(), 160),
+            what: what.into(),
+            detail: format!("{detail}; open it in Excel or LibreOffice and save it again"),
         }))
     }
 }
