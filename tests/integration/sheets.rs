@@ -239,6 +239,11 @@ fn the_sheet_is_chosen_by_name_or_number_and_an_unknown_one_lists_them() {
             assert!(!dir.exists("out.csv"), "{out}");
         }
     }
+    // On a CSV file it does nothing, and says so.
+    dir.write("h.csv", format!("{HEADER}\nA1,{ROW}\n"));
+    assess(&dir, "h.csv", &["--sheet", "2"])
+        .assert_code(0)
+        .stderr_has("warning: --sheet 2: h.csv is not a spreadsheet; the option does nothing");
     // validate and explain take it too.
     let out = dir.run(&["validate", "book.xlsx", "--sheet", "2", "--as-of", AS_OF]);
     out.assert_code(0).stdout_has("2 rows read");
