@@ -144,6 +144,15 @@ pub(super) fn layout_for(
     source: &input::Source,
     options: &input::ReadOptions,
 ) -> anyhow::Result<Layout> {
+    if let (Some(sheet), None) = (&options.sheet, &source.sheet) {
+        writeln!(
+            io::stderr().lock(),
+            "warning: --sheet {}: {} is not a spreadsheet; the option does nothing",
+            input::excerpt(sheet.as_bytes(), 60),
+            source.name
+        )
+        .ok();
+    }
     Layout::new(policy, source, options).map_err(|e| match e {
         // A --rename naming no input, or --id-columns or --weight naming no
         // column, is a mistake on the command line.

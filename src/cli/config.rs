@@ -456,6 +456,7 @@ pub(super) fn read_options(args: &InputArgs) -> Result<ReadOptions, UsageError> 
             .map(parse_id_columns)
             .transpose()?
             .unwrap_or_default(),
+        sheet: args.sheet.clone(),
     })
 }
 

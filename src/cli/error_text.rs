@@ -153,6 +153,7 @@ pub(crate) fn input_error_text(e: &InputError) -> String {
             format!("--rename {from}={to}: {problem}")
         }
         InputError::NoWeightColumn { column, .. } => format!("--weight {column}: {e}"),
+        InputError::UnknownSheet { wanted, .. } => format!("--sheet {wanted}: {e}"),
         other => other.to_string(),
     }
 }

@@ -38,24 +38,32 @@ pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
         line,
         record,
         first,
+        sheet,
     } = find_row(&config.household, source, &parser, &layout)?;
 
     let engine = Engine::new(&policy);
     let mut s = engine.scratch();
     let mut weight = None;
+    // A spreadsheet's cell of the wrong type, as in `assess`.
+    let sheet_reject = sheet.as_ref().and_then(|row| {
+        input::sheet::SheetCheck::new(&policy, &layout).reject(&parser, row, &mut s.slots)
+    });
     // As in `assess`: the inputs and row checks, the survey weight, then the decision.
-    let parsed = parser
-        .parse(&record, line, &mut s.slots)
-        .and_then(|()| {
-            weight = parser.weight(&record, line)?;
-            Ok(())
-        })
-        .map_err(|r| *r)
-        .and_then(|()| {
-            engine
-                .decide(&mut s)
-                .map_err(|e| input::evaluation_reject(&parser, &record, line, e.value, &e))
-        });
+    let parsed = match sheet_reject {
+        Some(reject) => Err(*reject),
+        None => parser
+            .parse(&record, line, &mut s.slots)
+            .and_then(|()| {
+                weight = parser.weight(&record, line)?;
+                Ok(())
+            })
+            .map_err(|r| *r)
+            .and_then(|()| {
+                engine
+                    .decide(&mut s)
+                    .map_err(|e| input::evaluation_reject(&parser, &record, line, e.value, &e))
+            }),
+    };
     // The same precedence as `assess`: a duplicate id replaces a decision, and
     // any reject except one at an input read before the id.
     let parsed = match (first, parsed) {
@@ -97,6 +105,8 @@ struct Found {
     record: csv::ByteRecord,
     /// With --line: the line of an earlier row with the same id.
     first: Option<u64>,
+    /// Of a spreadsheet: the row with its cells' types.
+    sheet: Option<input::sheet::SheetRow>,
 }
 
 /// Read the file up to the household's row.
@@ -107,6 +117,9 @@ fn find_row(
     layout: &input::Layout,
 ) -> anyhow::Result<Found> {
     let name = source.name;
+    if let Some(mut rows) = source.sheet {
+        return find_sheet_row(household, &mut rows, &name, parser, layout);
+    }
     let delimiter = source.delimiter;
     let mut chunker = source.chunker;
     let mut chunk = Vec::new();
@@ -134,6 +147,31 @@ fn find_row(
         }
     };
     found.ok_or_else(|| not_found(&name, household, rows, &search.close))
+}
+
+/// Read a spreadsheet up to the household's row.
+fn find_sheet_row(
+    household: &Household,
+    rows: &mut input::sheet::SheetRows,
+    name: &str,
+    parser: &RowParser<'_>,
+    layout: &input::Layout,
+) -> anyhow::Result<Found> {
+    let mut record = csv::ByteRecord::new();
+    let mut search = Search::new(household, parser, layout);
+    let mut read = 0u64;
+    while let Some(row) = rows.next_row()? {
+        read += 1;
+        row.to_record(&mut record);
+        if let Some(mut found) = search.look_at(row.line, &record) {
+            found.sheet = Some(row.clone());
+            return Ok(found);
+        }
+    }
+    search
+        .fallback
+        .take()
+        .ok_or_else(|| not_found(name, household, read, &search.close))
 }
 
 /// The search for one household's row, one row at a time.
@@ -176,6 +214,7 @@ impl<'a> Search<'a> {
             line,
             record: record.clone(),
             first,
+            sheet: None,
         };
         match self.household {
             Household::Line(n) => {

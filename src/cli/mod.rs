@@ -88,7 +88,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// Household file (CSV); `-` reads standard input.
+    /// Household file (CSV, or a spreadsheet: .xlsx, .ods …); `-` reads standard input.
     #[arg(value_name = "FILE")]
     pub file: String,
     /// The household's id.
@@ -114,7 +114,7 @@ pub enum ExplainFormat {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Household file (CSV); `-` or nothing reads standard input.
+    /// Household file (CSV, or a spreadsheet: .xlsx, .ods …); `-` or nothing reads standard input.
     #[arg(value_name = "FILE")]
     pub file: Option<String>,
     #[command(flatten)]
@@ -267,6 +267,11 @@ pub struct InputArgs {
     /// implied decimals (IPUMS) [default: 1].
     #[arg(long, value_name = "FACTOR", requires = "weight")]
     pub weight_scale: Option<String>,
+    /// Of a spreadsheet (.xlsx, .xlsb, .xls, .ods): the sheet to read, by name
+    /// or by number counted from 1 as the tabs are (a sheet named NAME is
+    /// taken first) [default: the first sheet].
+    #[arg(long, value_name = "NAME|N")]
+    pub sheet: Option<String>,
     /// Person file (CSV, one row per person with its household id): FILE is
     /// then the household file, and the household values the policy computes
     /// from persons (members, head_female, …) come from it. `-` reads standard input.
@@ -287,7 +292,7 @@ pub enum FormatArg {
 
 #[derive(Debug, Args)]
 pub struct AssessArgs {
-    /// Household file (CSV); `-` or nothing reads standard input.
+    /// Household file (CSV, or a spreadsheet: .xlsx, .ods …); `-` or nothing reads standard input.
     #[arg(value_name = "FILE")]
     pub file: Option<String>,
     /// Output format [default: from the -o extension (.csv, .json, .ndjson/.jsonl), else csv].

@@ -1,7 +1,7 @@
 //! What a household file is, told by its first bytes, and the readers that
 //! turn it into CSV text.
 //!
-//! [`decode`] looks at the first kilobyte of the input (a file or standard
+//! [`decode_any`] looks at the first kilobyte of the input (a file or standard
 //! input: the bytes looked at are handed on, never lost) and, by content
 //! rather than by name:
 //!
@@ -15,7 +15,9 @@
 //!   an error naming the line;
 //! - anything else that is not text (xz, bzip2, an Excel or OpenDocument
 //!   workbook, Parquet, PDF, an image, a program, or NUL bytes in the first
-//!   line) is a one-line [`InputError::NotCsv`] naming what it looks like.
+//!   line) is a one-line [`InputError::NotCsv`] naming what it looks like;
+//!   [`decode_any`] hands a ZIP or OLE file that may be a workbook to
+//!   [`super::sheet`] instead, which reads it or gives that same error.
 //!
 //! Decompression and transcoding run on a thread of their own (like `zcat`
 //! in `zcat file | layak assess -`), handing over blocks of text through a
@@ -514,10 +516,49 @@ fn peek(reader: &mut dyn Read) -> io::Result<(Vec<u8>, bool)> {
 /// transcoded as its content asks; a file that is not CSV text is an error
 /// naming what it looks like. Reads about a kilobyte of `raw` (at most one
 /// read of 64 KiB) before returning; nothing read is lost.
+#[cfg(test)]
 pub(crate) fn decode(
     name: &str,
     raw: Box<dyn Read + Send>,
 ) -> Result<Box<dyn Read + Send>, InputError> {
+    match decode_any(name, raw)? {
+        Decoded::Text(reader) => Ok(reader),
+        Decoded::Workbook { kind, layers, .. } => Err(kind.error(name, &layers)),
+    }
+}
+
+/// What an input turned out to be: CSV text, or a spreadsheet for
+/// [`super::sheet`] to read.
+pub(crate) enum Decoded {
+    Text(Box<dyn Read + Send>),
+    /// A ZIP or OLE file that may be a workbook: its bytes from the start
+    /// (after any decompression), what its first bytes say it is, and the
+    /// compression undone (outermost last), for the error if it is none.
+    Workbook {
+        reader: Box<dyn Read + Send>,
+        kind: Binary,
+        layers: Vec<&'static str>,
+    },
+}
+
+impl Binary {
+    /// Whether a file of this kind may be a workbook calamine reads (.xlsx,
+    /// .xlsm, .xlsb, .ods, .xls): a ZIP whose first entries say so or say
+    /// nothing, or an OLE compound file. A ZIP whose first entry is some
+    /// other file (`data.csv`) is an archive, not read.
+    pub(crate) fn may_be_workbook(&self) -> bool {
+        matches!(
+            self,
+            Binary::Zip(
+                ZipKind::Xlsx | ZipKind::Ods | ZipKind::OfficeDocument | ZipKind::Archive(None)
+            ) | Binary::OldOffice
+        )
+    }
+}
+
+/// Like [`decode`], but a file that may be a workbook comes back as one
+/// (with nothing of it lost) instead of as an error.
+pub(crate) fn decode_any(name: &str, raw: Box<dyn Read + Send>) -> Result<Decoded, InputError> {
     let mut reader = raw;
     let mut layers: Vec<&'static str> = Vec::new();
     let mut transformed = false;
@@ -562,6 +603,13 @@ pub(crate) fn decode(
             }
             Kind::Other(binary) => {
                 let layers: Vec<&'static str> = layers.iter().rev().copied().collect();
+                if binary.may_be_workbook() {
+                    return Ok(Decoded::Workbook {
+                        reader: rest,
+                        kind: binary,
+                        layers,
+                    });
+                }
                 return Err(binary.error(name, &layers));
             }
             Kind::Text => {
@@ -571,11 +619,11 @@ pub(crate) fn decode(
         }
         transformed = true;
     }
-    Ok(if transformed {
+    Ok(Decoded::Text(if transformed {
         threaded(reader)
     } else {
         reader
-    })
+    }))
 }
 
 /// A decompressor whose errors on damaged data say which format and how to

@@ -26,6 +26,7 @@ mod ids;
 pub mod record;
 mod reject;
 mod row;
+pub mod sheet;
 mod weight;
 
 use std::collections::HashMap;
@@ -155,6 +156,25 @@ pub enum InputError {
         found: String,
         /// The nearest header name (quoted safely), if one is near.
         suggestion: Option<String>,
+    },
+    /// The workbook has no sheet by that name or number.
+    #[error("{file} has no sheet `{wanted}`; its sheets: {sheets}")]
+    UnknownSheet {
+        file: String,
+        /// The name or number asked for (quoted safely).
+        wanted: String,
+        /// The workbook's sheets, numbered from 1 (listed for a message).
+        sheets: String,
+    },
+    /// The sheet holds no value at all.
+    #[error("{file}: the sheet `{sheet}` is empty: expected a header row with the column names")]
+    EmptySheet { file: String, sheet: String },
+    /// A workbook (or what looks like one) that cannot be read.
+    #[error("{file} looks like {what} but cannot be read: {detail}")]
+    Workbook {
+        file: String,
+        what: String,
+        detail: String,
     },
     /// A well-formed rename `from=to` that cannot apply.
     #[error("rename {from}={to}: {}", problem.describe(from, to, &|f, t| format!("{f}={t}")))]
@@ -308,6 +328,9 @@ pub struct ReadOptions {
     pub id_columns: Vec<String>,
     /// The survey weight column, if any (see [`WeightSpec`]).
     pub weight: Option<WeightSpec>,
+    /// Of a workbook: the sheet to read, by name (exactly, else in any
+    /// case) or by number counted from 1; `None`: the first.
+    pub sheet: Option<String>,
 }
 
 impl Default for ReadOptions {
@@ -318,6 +341,7 @@ impl Default for ReadOptions {
             max_field_bytes: DEFAULT_MAX_FIELD_BYTES,
             id_columns: Vec::new(),
             weight: None,
+            sheet: None,
         }
     }
 }
@@ -353,6 +377,9 @@ pub struct Source {
     pub header_line: u64,
     /// Hands out the data rows in chunks of whole records.
     pub chunker: Chunker,
+    /// A spreadsheet's rows, which come from here, not from `chunker`
+    /// (whose reading then fails): see [`sheet`].
+    pub sheet: Option<Box<sheet::SheetRows>>,
 }
 
 /// Open `path` (`-` for standard input) and read its header.
@@ -388,7 +415,14 @@ pub fn from_reader(
     raw: Box<dyn Read + Send>,
     options: &ReadOptions,
 ) -> Result<Source, InputError> {
-    let mut raw = decode::decode(&name, raw)?;
+    let mut raw = match decode::decode_any(&name, raw)? {
+        decode::Decoded::Text(raw) => raw,
+        decode::Decoded::Workbook {
+            reader,
+            kind,
+            layers,
+        } => return sheet::open(name, reader, kind, layers, options),
+    };
     let header = header::read(&name, &mut *raw, options)?;
     let mut chunker = Chunker::new(
         raw,
@@ -406,6 +440,7 @@ pub fn from_reader(
         delimiter_hint: header.delimiter_hint,
         header_line: header.header_line,
         chunker,
+        sheet: None,
     })
 }
 

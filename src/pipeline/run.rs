@@ -36,18 +36,15 @@ pub(super) fn run(
         name,
         delimiter,
         chunker,
+        sheet,
         ..
     } = source;
+    let feed = match sheet {
+        Some(rows) => Feed::Sheet(rows),
+        None => Feed::Chunks(chunker),
+    };
     run_feed(
-        policy,
-        layout,
-        Feed::Chunks(chunker),
-        &name,
-        delimiter,
-        plan,
-        out,
-        rejects,
-        options,
+        policy, layout, feed, &name, delimiter, plan, out, rejects, options,
     )
 }
 
@@ -56,11 +53,14 @@ pub(super) fn run(
 pub(super) enum Feed<'s> {
     Chunks(input::Chunker),
     Persons(Box<PersonFeed<'s>>),
+    /// Rows of a spreadsheet (`input::sheet`).
+    Sheet(Box<input::sheet::SheetRows>),
 }
 
 impl Feed<'_> {
     /// Fill `batch` with the next chunk; false at the end of the input.
     fn next(&mut self, name: &str, target: usize, batch: &mut Batch) -> Result<bool, InputError> {
+        batch.sheet.active = false;
         match self {
             Feed::Chunks(chunker) => {
                 batch.persons.active = false;
@@ -81,6 +81,11 @@ impl Feed<'_> {
                 batch.data.clear();
                 batch.feed_skipped = skipped;
                 Ok(more)
+            }
+            Feed::Sheet(rows) => {
+                batch.persons.active = false;
+                batch.data.clear();
+                rows.next_block(&mut batch.sheet)
             }
         }
     }

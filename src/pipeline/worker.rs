@@ -5,6 +5,7 @@ use super::persons::feed::PersonBatch;
 use super::{Job, Plan, budget, group_key, weight};
 use crate::engine::{Engine, Scratch};
 use crate::input::record::{LineCounter, QuoteFree, chunk_reader, is_blank};
+use crate::input::sheet::{SheetBatch, SheetCheck};
 use crate::input::{self, ChunkStart, Fields, InputError, Layout, Reject, RowParser};
 use crate::policy::Policy;
 use crate::report::summary::{BatchAcc, BudgetStanding, NO_GROUP, SummarySpec};
@@ -81,6 +82,8 @@ pub(super) struct Batch {
     pub(super) persons: PersonBatch,
     /// Person modes: blank rows the feed skipped.
     pub(super) feed_skipped: u64,
+    /// A spreadsheet's rows (instead of `data`).
+    pub(super) sheet: SheetBatch,
 }
 
 impl Default for Batch {
@@ -97,6 +100,7 @@ impl Default for Batch {
             skipped: 0,
             persons: PersonBatch::default(),
             feed_skipped: 0,
+            sheet: SheetBatch::default(),
         }
     }
 }
@@ -166,6 +170,8 @@ pub(super) struct Worker<'p> {
     /// Person modes: rows of the current batch that are lone persons, not
     /// households (they take no place among the rows a ranking counts).
     pub(super) orphans: u64,
+    /// Spreadsheets: the cell types the policy expects (made on first use).
+    pub(super) sheet_check: Option<Box<SheetCheck>>,
 }
 
 impl<'p> Worker<'p> {
@@ -198,6 +204,7 @@ impl<'p> Worker<'p> {
                 .persons
                 .map(|(persons, setup)| PersonWork::new(policy, persons, setup)),
             orphans: 0,
+            sheet_check: None,
         }
     }
 
@@ -219,6 +226,10 @@ impl<'p> Worker<'p> {
         if batch.persons.active {
             batch.skipped = batch.feed_skipped;
             self.households(batch, base, &mut cursor);
+            return Ok(());
+        }
+        if batch.sheet.active {
+            self.sheet_rows(batch, base, &mut cursor);
             return Ok(());
         }
         // The rows are read from the chunk while the batch's other buffers fill.
@@ -261,6 +272,38 @@ impl<'p> Worker<'p> {
         };
         self.record = record;
         result
+    }
+
+    /// A spreadsheet's rows: a row whose cell types the policy cannot take
+    /// (a formula error, a date for a number …) is rejected for that, the
+    /// others are read as a CSV file's rows are.
+    fn sheet_rows(&mut self, batch: &mut Batch, base: u64, cursor: &mut usize) {
+        let policy = self.engine.policy;
+        let layout = self.parser.layout();
+        let check = self
+            .sheet_check
+            .take()
+            .unwrap_or_else(|| Box::new(SheetCheck::new(policy, layout)));
+        let sheet = std::mem::take(&mut batch.sheet);
+        for row in sheet.rows() {
+            match check.reject(&self.parser, row, &mut self.scratch.slots) {
+                None => self.row(row, row.line, batch, base, cursor),
+                Some(reject) => {
+                    self.rejected(row, row.line, reject, batch);
+                    if self.all_errors {
+                        let Some(r) = batch.rows.last_mut() else {
+                            continue;
+                        };
+                        let mut more = batch.rejects.split_off(r.reject + 1);
+                        check.more_problems(&self.parser, row, &batch.rejects[r.reject], &mut more);
+                        r.more = more.len();
+                        batch.rejects.append(&mut more);
+                    }
+                }
+            }
+        }
+        batch.sheet = sheet;
+        self.sheet_check = Some(check);
     }
 
     /// Person modes: build each household's record from its persons and

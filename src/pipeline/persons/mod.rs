@@ -183,6 +183,7 @@ fn shaped_layout(
         delimiter_hint: base.delimiter_hint,
         header_line: base.header_line,
         chunker: input::Chunker::new(Box::new(io::empty()), b',', Vec::new(), 0, 1, true),
+        sheet: None,
     };
     Layout::new(policy, &shaped, household_read)
 }
