@@ -35,19 +35,22 @@ pub(super) fn run(
     let Source {
         name,
         delimiter,
-        chunker,
+        mut chunker,
         ..
     } = source;
+    // A Parquet file: record batches, decoded on the reader thread.
+    let feed = match input::columnar::take_table(&mut chunker) {
+        Some(table) => Feed::Columnar(Box::new(input::columnar::Rows::new(
+            &name,
+            table,
+            policy,
+            layout,
+            options.chunk_bytes,
+        )?)),
+        None => Feed::Chunks(chunker),
+    };
     run_feed(
-        policy,
-        layout,
-        Feed::Chunks(chunker),
-        &name,
-        delimiter,
-        plan,
-        out,
-        rejects,
-        options,
+        policy, layout, feed, &name, delimiter, plan, out, rejects, options,
     )
 }
 
@@ -56,6 +59,7 @@ pub(super) fn run(
 pub(super) enum Feed<'s> {
     Chunks(input::Chunker),
     Persons(Box<PersonFeed<'s>>),
+    Columnar(Box<input::columnar::Rows>),
 }
 
 impl Feed<'_> {
@@ -64,6 +68,7 @@ impl Feed<'_> {
         match self {
             Feed::Chunks(chunker) => {
                 batch.persons.active = false;
+                batch.columnar.active = false;
                 match chunker
                     .next_chunk(target, &mut batch.data)
                     .map_err(|e| InputError::reading(name, e))?
@@ -75,7 +80,13 @@ impl Feed<'_> {
                     None => Ok(false),
                 }
             }
+            Feed::Columnar(rows) => {
+                batch.persons.active = false;
+                batch.data.clear();
+                rows.next(&mut batch.columnar)
+            }
             Feed::Persons(feed) => {
+                batch.columnar.active = false;
                 let mut skipped = 0;
                 let more = feed.next(target, &mut batch.persons, &mut skipped)?;
                 batch.data.clear();

@@ -81,6 +81,8 @@ pub(super) struct Batch {
     pub(super) persons: PersonBatch,
     /// Person modes: blank rows the feed skipped.
     pub(super) feed_skipped: u64,
+    /// A Parquet file's rows (instead of `data`).
+    pub(super) columnar: input::columnar::Columnar,
 }
 
 impl Default for Batch {
@@ -97,6 +99,7 @@ impl Default for Batch {
             skipped: 0,
             persons: PersonBatch::default(),
             feed_skipped: 0,
+            columnar: input::columnar::Columnar::default(),
         }
     }
 }
@@ -221,6 +224,9 @@ impl<'p> Worker<'p> {
             self.households(batch, base, &mut cursor);
             return Ok(());
         }
+        if batch.columnar.active {
+            return self.columnar_rows(batch, base, &mut cursor);
+        }
         // The rows are read from the chunk while the batch's other buffers fill.
         let data = std::mem::take(&mut batch.data);
         let result = self.rows(&data, batch, base, &mut cursor);
@@ -260,6 +266,26 @@ impl<'p> Worker<'p> {
             self.row(&record, line, batch, base, cursor);
         };
         self.record = record;
+        result
+    }
+
+    /// A Parquet record batch: its columns to cells, then each row as a
+    /// CSV record's.
+    fn columnar_rows(
+        &mut self,
+        batch: &mut Batch,
+        base: u64,
+        cursor: &mut usize,
+    ) -> Result<(), InputError> {
+        let mut rows = std::mem::take(&mut batch.columnar);
+        let result = rows.render(self.name);
+        if result.is_ok() {
+            for i in 0..rows.len() {
+                let (line, record) = rows.record(i);
+                self.row(&record, line, batch, base, cursor);
+            }
+        }
+        batch.columnar = rows;
         result
     }
 
