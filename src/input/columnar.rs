@@ -31,7 +31,7 @@
 //! so the first data row is line 2.
 
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
@@ -239,9 +239,17 @@ pub(crate) fn sniff(name: &str, mut raw: Box<dyn Read + Send>) -> Result<Sniffed
             Err(e) => return Err(InputError::reading(name, e)),
         }
     }
-    let parquet = head.len() > 4
+    // `PAR1` and a byte that no text header has; or, for a file, `PAR1`
+    // at both ends (a damaged first page must not make it "text").
+    let confirmed = head.len() > 4
         && super::decode::sniff(&head)
             == super::decode::Kind::Other(super::decode::Binary::Parquet);
+    let same = if head.starts_with(b"PAR1") {
+        same_file(name, &head)
+    } else {
+        None
+    };
+    let parquet = confirmed || same.as_ref().is_some_and(ends_with_magic);
     if !parquet {
         let head = io::Cursor::new(head);
         return Ok(Sniffed::Other(if ended {
@@ -250,7 +258,7 @@ pub(crate) fn sniff(name: &str, mut raw: Box<dyn Read + Send>) -> Result<Sniffed
             Box::new(head.chain(raw))
         }));
     }
-    let file = match same_file(name, &head) {
+    let file = match same {
         Some(file) => file,
         None => spill(name, &head, &mut *raw)?,
     };
@@ -297,6 +305,15 @@ impl Read for TextOnly {
         let _ = &self.name;
         Err(io::Error::other(ParquetProblem::TextOnly))
     }
+}
+
+/// Whether a file ends with Parquet's magic number.
+fn ends_with_magic(file: &File) -> bool {
+    let mut file = file;
+    let mut tail = [0; 4];
+    file.seek(io::SeekFrom::End(-4)).is_ok()
+        && file.read_exact(&mut tail).is_ok()
+        && &tail == b"PAR1"
 }
 
 /// `name` as a regular file that starts with `head`: the file the input was
@@ -427,7 +444,7 @@ impl Table {
         let mut file = file;
         let mut tail = [0; 4];
         let tail_read = len >= 12
-            && std::io::Seek::seek(&mut file, io::SeekFrom::Start(len - 4)).is_ok()
+            && file.seek(io::SeekFrom::Start(len - 4)).is_ok()
             && file.read_exact(&mut tail).is_ok()
             && &tail == b"PAR1";
         if !tail_read {

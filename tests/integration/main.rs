@@ -17,6 +17,7 @@ mod misc_reliability;
 mod output;
 mod outputs_set;
 mod papercuts;
+mod parquet_input;
 mod persons;
 mod persons_gen;
 mod persons_keys;
