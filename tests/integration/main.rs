@@ -8,6 +8,7 @@ mod compressed;
 mod exact_money;
 mod explain;
 mod flag_texts;
+mod formats;
 mod header_reading;
 mod hostile;
 mod id_columns;
