@@ -217,10 +217,12 @@ impl Binary {
     /// What another kind of binary file is and what to do.
     fn other_data(&self) -> Description {
         match self {
+                // A Parquet file itself is read (`columnar`); this is one
+                // inside a compressed file.
                 Binary::Parquet => (
                     "a Parquet file".into(),
                     (
-                        "export it to CSV first (e.g. with DuckDB: COPY (FROM 'FILE') TO 'out.csv')"
+                        "decompress it first: layak reads Parquet files as they are, not compressed again (Parquet compresses its own pages)"
                             .into(),
                         None,
                     ),

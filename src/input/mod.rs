@@ -19,6 +19,7 @@
 
 pub mod cell;
 pub mod chunk;
+pub(crate) mod columnar;
 mod decode;
 pub(crate) mod flat;
 mod header;
@@ -34,6 +35,7 @@ use std::io::{self, Read};
 
 use crate::policy::Policy;
 pub use chunk::{ChunkStart, Chunker, RecordTooLong};
+pub use columnar::ParquetProblem;
 pub use decode::DecodeError;
 pub use header::{CANDIDATE_DELIMITERS, delimiter_flag, detect_delimiter};
 pub use ids::{IdSet, fingerprint, fingerprint_parts};
@@ -75,6 +77,13 @@ pub enum InputError {
     /// The file could not be decompressed or transcoded part way in.
     #[error("{file}: {problem}")]
     Decode { file: String, problem: DecodeError },
+    /// A Parquet file that cannot be read, or whose columns do not fit the
+    /// policy's inputs.
+    #[error("{file}: {problem}")]
+    Parquet {
+        file: String,
+        problem: Box<ParquetProblem>,
+    },
     #[error(
         "{file}: the header, the record starting on line {line}, is longer than {limit} bytes without ending (an unclosed quote?)"
     )]
@@ -197,6 +206,15 @@ impl InputError {
             return InputError::Decode {
                 file: file.to_string(),
                 problem: problem.clone(),
+            };
+        }
+        if let Some(problem) = source
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<ParquetProblem>())
+        {
+            return InputError::Parquet {
+                file: file.to_string(),
+                problem: Box::new(problem.clone()),
             };
         }
         match source
@@ -415,6 +433,11 @@ pub fn from_reader(
     raw: Box<dyn Read + Send>,
     options: &ReadOptions,
 ) -> Result<Source, InputError> {
+    // A Parquet file is read column by column (`columnar`), not as text.
+    let raw = match columnar::sniff(&name, raw)? {
+        columnar::Sniffed::Parquet(source) => return Ok(*source),
+        columnar::Sniffed::Other(raw) => raw,
+    };
     let mut raw = match decode::decode_any(&name, raw)? {
         decode::Decoded::Text(raw) => raw,
         decode::Decoded::Workbook {

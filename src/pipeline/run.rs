@@ -35,13 +35,22 @@ pub(super) fn run(
     let Source {
         name,
         delimiter,
-        chunker,
+        mut chunker,
         sheet,
         ..
     } = source;
-    let feed = match sheet {
-        Some(rows) => Feed::Sheet(rows),
-        None => Feed::Chunks(chunker),
+    // A Parquet file: record batches, decoded on the reader thread.
+    let table = input::columnar::take_table(&mut chunker);
+    let feed = match (sheet, table) {
+        (Some(rows), _) => Feed::Sheet(rows),
+        (None, Some(table)) => Feed::Columnar(Box::new(input::columnar::Rows::new(
+            &name,
+            table,
+            policy,
+            layout,
+            options.chunk_bytes,
+        )?)),
+        (None, None) => Feed::Chunks(chunker),
     };
     run_feed(
         policy, layout, feed, &name, delimiter, plan, out, rejects, options,
@@ -55,12 +64,15 @@ pub(super) enum Feed<'s> {
     Persons(Box<PersonFeed<'s>>),
     /// Rows of a spreadsheet (`input::sheet`).
     Sheet(Box<input::sheet::SheetRows>),
+    /// A Parquet file's record batches (`input::columnar`).
+    Columnar(Box<input::columnar::Rows>),
 }
 
 impl Feed<'_> {
     /// Fill `batch` with the next chunk; false at the end of the input.
     fn next(&mut self, name: &str, target: usize, batch: &mut Batch) -> Result<bool, InputError> {
         batch.sheet.active = false;
+        batch.columnar.active = false;
         match self {
             Feed::Chunks(chunker) => {
                 batch.persons.active = false;
@@ -74,6 +86,11 @@ impl Feed<'_> {
                     }
                     None => Ok(false),
                 }
+            }
+            Feed::Columnar(rows) => {
+                batch.persons.active = false;
+                batch.data.clear();
+                rows.next(&mut batch.columnar)
             }
             Feed::Persons(feed) => {
                 let mut skipped = 0;

@@ -84,6 +84,8 @@ pub(super) struct Batch {
     pub(super) feed_skipped: u64,
     /// A spreadsheet's rows (instead of `data`).
     pub(super) sheet: SheetBatch,
+    /// A Parquet file's rows (instead of `data`).
+    pub(super) columnar: input::columnar::Columnar,
 }
 
 impl Default for Batch {
@@ -101,6 +103,7 @@ impl Default for Batch {
             persons: PersonBatch::default(),
             feed_skipped: 0,
             sheet: SheetBatch::default(),
+            columnar: input::columnar::Columnar::default(),
         }
     }
 }
@@ -232,6 +235,9 @@ impl<'p> Worker<'p> {
             self.sheet_rows(batch, base, &mut cursor);
             return Ok(());
         }
+        if batch.columnar.active {
+            return self.columnar_rows(batch, base, &mut cursor);
+        }
         // The rows are read from the chunk while the batch's other buffers fill.
         let data = std::mem::take(&mut batch.data);
         let result = self.rows(&data, batch, base, &mut cursor);
@@ -304,6 +310,26 @@ impl<'p> Worker<'p> {
         }
         batch.sheet = sheet;
         self.sheet_check = Some(check);
+    }
+
+    /// A Parquet record batch: its columns to cells, then each row as a
+    /// CSV record's.
+    fn columnar_rows(
+        &mut self,
+        batch: &mut Batch,
+        base: u64,
+        cursor: &mut usize,
+    ) -> Result<(), InputError> {
+        let mut rows = std::mem::take(&mut batch.columnar);
+        let result = rows.render(self.name);
+        if result.is_ok() {
+            for i in 0..rows.len() {
+                let (line, record) = rows.record(i);
+                self.row(&record, line, batch, base, cursor);
+            }
+        }
+        batch.columnar = rows;
+        result
     }
 
     /// Person modes: build each household's record from its persons and

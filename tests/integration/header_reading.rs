@@ -178,7 +178,7 @@ fn compressed_archived_and_office_files_are_named_as_such() {
         (
             "h.parquet",
             b"PAR1\x15\x04\x15\x80\x01\x15\x8c\x01".to_vec(),
-            "h.parquet is a Parquet file; export it to CSV first",
+            "h.parquet: this Parquet file is damaged or cut short (it has no Parquet footer at its end)",
         ),
     ];
     for (name, bytes, message) in cases {

@@ -204,7 +204,7 @@ fn files_that_are_not_csv_text_are_named() {
     let err = decoded(&gzip(b"PAR1\x15\x04\x15\x80\x01"), usize::MAX).unwrap_err();
     assert_eq!(
         err,
-        "in.csv is a Parquet file, gzip-compressed; export it to CSV first (e.g. with DuckDB: COPY (FROM 'FILE') TO 'out.csv')"
+        "in.csv is a Parquet file, gzip-compressed; decompress it first: layak reads Parquet files as they are, not compressed again (Parquet compresses its own pages)"
     );
     let thrice = gzip(&gzip(&gzip(b"a,b\n")));
     assert!(

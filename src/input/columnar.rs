@@ -1,0 +1,1100 @@
+//! Parquet household files (issue 14): read column by column, straight into
+//! the cells the row parser takes, without CSV text in between.
+//!
+//! [`sniff`] looks at the first bytes of an input (`PAR1`, confirmed by the
+//! footer's `PAR1` at the end). A Parquet file is read in place; standard
+//! input (or a pipe, or anything that cannot seek) is first copied to a
+//! private (0600) temporary file, since Parquet's footer is at the end. On
+//! Unix that file is unlinked as soon as it is open, so nothing is left
+//! behind whatever ends the run.
+//!
+//! The file's top-level columns are the header: names are matched to the
+//! policy's inputs exactly as a CSV header's are (after `--rename`, with the
+//! same missing-column and default rules). Before any row, [`Rows::new`]
+//! checks that every column an input reads has a type that input can take
+//! (see [`accepts`]); a date, a list or a struct used as an input is an
+//! error there, naming the column. Columns of such types that no input
+//! reads are not decoded at all.
+//!
+//! The reader thread decodes the file (every row group in order, in record
+//! batches of a size derived from `--chunk-bytes`) and hands each Arrow
+//! record batch to a worker, which renders its columns into text cells
+//! ([`Columnar::render`]: strings as they are, integers in decimal,
+//! booleans as `true`/`false`, decimals exactly with their scale, floats as
+//! the shortest decimal that reads back as the same float, nulls as empty
+//! cells) and parses them with the CSV rows' own parser. So a string column
+//! reads exactly as the same CSV column, and a typed column as its values
+//! written out.
+//!
+//! The line of a row is its row number in the file plus one: the header
+//! counts as line 1, as in the same table saved as CSV or in a spreadsheet,
+//! so the first data row is line 2.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, Write};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    BinaryType, Decimal32Type, Decimal64Type, Decimal128Type, Decimal256Type, Float16Type,
+    Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, LargeBinaryType,
+    LargeUtf8Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type, Utf8Type,
+};
+use arrow_array::{Array, ArrowPrimitiveType, GenericByteArray, RecordBatch};
+use arrow_schema::DataType;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
+    ParquetRecordBatchReaderBuilder,
+};
+
+use super::record::Fields;
+use super::{Chunker, InputError, Layout, Source, excerpt};
+use crate::policy::{InputType, Policy};
+
+/// A problem with a Parquet file (carried by [`InputError::Parquet`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParquetProblem {
+    /// The file is not readable Parquet: cut short, damaged, or not Parquet
+    /// after all.
+    #[error(
+        "this Parquet file is damaged or cut short ({detail}); check that it was copied whole, e.g. that DuckDB reads it: duckdb -c \"FROM 'FILE' LIMIT 1\""
+    )]
+    Corrupt { detail: String },
+    /// A column an input reads has a type that input cannot take.
+    #[error(
+        "column `{column}` is a Parquet {found} column, which input `{input}` ({expected}) cannot take; it takes {accepted}"
+    )]
+    ColumnType {
+        column: String,
+        /// The column's type, in words (`date`, `floating-point`, `struct` …).
+        found: String,
+        input: String,
+        /// The input's type word (`integer`, `enum` …).
+        expected: &'static str,
+        /// The column types the input takes, in words.
+        accepted: &'static str,
+    },
+    /// A command that reads the rows as text (`explain`, person files).
+    #[error(
+        "this is a Parquet file, which `layak explain` and person files (--persons, --rectangular) do not read yet; `assess` and `validate` do, or convert it to CSV first (e.g. with DuckDB: COPY (FROM 'FILE') TO 'out.csv')"
+    )]
+    TextOnly,
+}
+
+/// What a column holds, as far as inputs care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Strings or bytes (also dictionary-encoded): parsed as CSV cells.
+    Text,
+    Integer,
+    Float,
+    Decimal,
+    Bool,
+    /// A column of nulls only: every cell empty.
+    Null,
+}
+
+/// The kind of an Arrow type, or `None` for a type layak does not read.
+fn kind_of(ty: &DataType) -> Option<Kind> {
+    use DataType as T;
+    Some(match ty {
+        T::Utf8 | T::LargeUtf8 | T::Utf8View | T::Binary | T::LargeBinary | T::BinaryView => {
+            Kind::Text
+        }
+        T::Int8 | T::Int16 | T::Int32 | T::Int64 | T::UInt8 | T::UInt16 | T::UInt32 | T::UInt64 => {
+            Kind::Integer
+        }
+        T::Float16 | T::Float32 | T::Float64 => Kind::Float,
+        T::Decimal32(..) | T::Decimal64(..) | T::Decimal128(..) | T::Decimal256(..) => {
+            Kind::Decimal
+        }
+        T::Boolean => Kind::Bool,
+        T::Null => Kind::Null,
+        T::Dictionary(_, values) => return kind_of(values),
+        _ => return None,
+    })
+}
+
+/// A column type in words, for messages.
+fn type_words(ty: &DataType) -> String {
+    use DataType as T;
+    let words = match ty {
+        T::Dictionary(_, values) => return type_words(values),
+        T::Utf8 | T::LargeUtf8 | T::Utf8View => "string",
+        T::Binary | T::LargeBinary | T::BinaryView => "binary",
+        T::Boolean => "boolean",
+        T::Null => "null",
+        T::Float16 | T::Float32 | T::Float64 => "floating-point",
+        T::Decimal32(..) | T::Decimal64(..) | T::Decimal128(..) | T::Decimal256(..) => "decimal",
+        T::Date32 | T::Date64 => "date",
+        T::Timestamp(..) => "timestamp",
+        T::Time32(_) | T::Time64(_) => "time-of-day",
+        T::Duration(_) => "duration",
+        T::Interval(_) => "interval",
+        T::FixedSizeBinary(_) => "fixed-size binary",
+        T::List(_)
+        | T::LargeList(_)
+        | T::ListView(_)
+        | T::LargeListView(_)
+        | T::FixedSizeList(..) => "list",
+        T::Struct(_) => "struct",
+        T::Map(..) => "map",
+        T::Union(..) => "union",
+        T::RunEndEncoded(..) => "run-end encoded",
+        other if kind_of(other) == Some(Kind::Integer) => return format!("{other}").to_lowercase(),
+        other => return excerpt(format!("{other}").as_bytes(), 40),
+    };
+    words.to_string()
+}
+
+/// What an input reads from a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wants {
+    Id,
+    Text,
+    Integer,
+    Number,
+    Bool,
+    Enum,
+}
+
+impl Wants {
+    fn of(ty: InputType) -> Wants {
+        match ty {
+            InputType::Id => Wants::Id,
+            InputType::Text => Wants::Text,
+            InputType::Integer => Wants::Integer,
+            InputType::Number | InputType::Money => Wants::Number,
+            InputType::Bool => Wants::Bool,
+            InputType::Enum(_) => Wants::Enum,
+        }
+    }
+
+    /// The column types this input takes, in words.
+    fn accepted(self) -> &'static str {
+        match self {
+            Wants::Id => "a string or integer column",
+            Wants::Text => "a string, integer or boolean column",
+            Wants::Integer => {
+                "a string, integer, floating-point or decimal column (whole values; others are rejected)"
+            }
+            Wants::Number => "a string, integer, floating-point or decimal column",
+            Wants::Bool => "a string, boolean or integer (0/1) column",
+            Wants::Enum => "a string column",
+        }
+    }
+}
+
+/// Whether an input that wants `wants` takes a column of kind `kind` (the
+/// table of the README's "Parquet" section).
+fn accepts(wants: Wants, kind: Option<Kind>) -> bool {
+    match kind {
+        None => false,
+        Some(Kind::Text | Kind::Null) => true,
+        Some(Kind::Integer) => wants != Wants::Enum,
+        Some(Kind::Float | Kind::Decimal) => matches!(wants, Wants::Integer | Wants::Number),
+        Some(Kind::Bool) => matches!(wants, Wants::Bool | Wants::Text),
+    }
+}
+
+/// An open Parquet file, its metadata read, its rows not yet.
+pub(crate) struct Table {
+    /// Read by one thread at a time (the parquet crate's `File` reader
+    /// seeks before every read).
+    file: File,
+    meta: ArrowReaderMetadata,
+    /// Per top-level column: its kind (`None`: a type layak does not read).
+    kinds: Vec<Option<Kind>>,
+    /// Per top-level column: its type in words.
+    types: Vec<String>,
+}
+
+/// The first bytes of `raw` say Parquet: open it as a [`Source`]; otherwise
+/// hand the input back, nothing lost.
+pub(crate) enum Sniffed {
+    Parquet(Box<Source>),
+    Other(Box<dyn Read + Send>),
+}
+
+/// Bytes looked at: the magic number and the byte after it.
+const HEAD: usize = 8;
+
+/// Look at the first bytes of `raw`; a Parquet file becomes a [`Source`]
+/// whose rows are read by [`Rows`].
+pub(crate) fn sniff(name: &str, mut raw: Box<dyn Read + Send>) -> Result<Sniffed, InputError> {
+    let mut head = Vec::with_capacity(HEAD);
+    let mut ended = false;
+    while head.len() < HEAD {
+        let mut byte = [0; HEAD];
+        let want = HEAD - head.len();
+        match raw.read(&mut byte[..want]) {
+            Ok(0) => {
+                ended = true;
+                break;
+            }
+            Ok(n) => head.extend_from_slice(&byte[..n.min(want)]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(InputError::reading(name, e)),
+        }
+    }
+    // `PAR1` and a byte that no text header has; or, for a file, `PAR1`
+    // at both ends (a damaged first page must not make it "text").
+    let confirmed = head.len() > 4
+        && super::decode::sniff(&head)
+            == super::decode::Kind::Other(super::decode::Binary::Parquet);
+    let same = if head.starts_with(b"PAR1") {
+        same_file(name, &head)
+    } else {
+        None
+    };
+    let parquet = confirmed || same.as_ref().is_some_and(ends_with_magic);
+    if !parquet {
+        let head = io::Cursor::new(head);
+        return Ok(Sniffed::Other(if ended {
+            Box::new(head)
+        } else {
+            Box::new(head.chain(raw))
+        }));
+    }
+    let file = match same {
+        Some(file) => file,
+        None => spill(name, &head, &mut *raw)?,
+    };
+    let table = Table::open(name, file)?;
+    let header = table
+        .meta
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| header_name(f.name()))
+        .collect();
+    let text_only = TextOnly {
+        name: name.to_string(),
+    };
+    let mut chunker = Chunker::new(Box::new(text_only), b',', Vec::new(), 0, 2, false);
+    chunker.set_table(Box::new(table));
+    Ok(Sniffed::Parquet(Box::new(Source {
+        name: name.to_string(),
+        delimiter: b',',
+        header,
+        delimiter_hint: None,
+        header_line: 1,
+        chunker,
+        sheet: None,
+    })))
+}
+
+/// A header name as CSV header names are matched: trimmed of white space
+/// and invisible marks.
+fn header_name(raw: &str) -> String {
+    raw.trim_matches(|c: char| {
+        c.is_whitespace() || matches!(c, '\u{feff}' | '\u{200b}' | '\u{2060}')
+    })
+    .to_string()
+}
+
+/// The rows of a Parquet source as CSV text, for commands that read text
+/// (`explain`, person files): not there yet, a clear error instead.
+struct TextOnly {
+    name: String,
+}
+
+impl Read for TextOnly {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        let _ = &self.name;
+        Err(io::Error::other(ParquetProblem::TextOnly))
+    }
+}
+
+/// Whether a file ends with Parquet's magic number.
+fn ends_with_magic(file: &File) -> bool {
+    let mut file = file;
+    let mut tail = [0; 4];
+    file.seek(io::SeekFrom::End(-4)).is_ok()
+        && file.read_exact(&mut tail).is_ok()
+        && &tail == b"PAR1"
+}
+
+/// `name` as a regular file that starts with `head`: the file the input was
+/// opened from (read in place, without a copy).
+fn same_file(name: &str, head: &[u8]) -> Option<File> {
+    if name == "<stdin>" || !std::fs::metadata(name).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    let mut file = File::open(name).ok()?;
+    let mut start = vec![0; head.len()];
+    file.read_exact(&mut start).ok()?;
+    (start == head).then_some(file)
+}
+
+/// Copy the input (its first bytes `head`, then the rest of `raw`) to a
+/// private temporary file, unlinked at once where the system allows.
+fn spill(name: &str, head: &[u8], raw: &mut dyn Read) -> Result<File, InputError> {
+    let failed = |source: io::Error| InputError::Io {
+        file: name.to_string(),
+        source: io::Error::new(
+            source.kind(),
+            format!(
+                "cannot copy the Parquet data to a temporary file in {} (Parquet is read from its end): {source}",
+                std::env::temp_dir().display()
+            ),
+        ),
+    };
+    let (mut file, path) = create_private().map_err(failed)?;
+    let written = (|| {
+        file.write_all(head)?;
+        let mut out = io::BufWriter::with_capacity(1 << 16, &mut file);
+        io::copy(raw, &mut out)?;
+        out.flush()
+    })();
+    if let Some(path) = path {
+        let _ = std::fs::remove_file(path);
+    }
+    match written {
+        Ok(()) => Ok(file),
+        Err(e) if e.kind() == io::ErrorKind::InvalidData => Err(InputError::reading(name, e)),
+        Err(e) => Err(failed(e)),
+    }
+}
+
+/// A new temporary file readable by its owner only. On Unix it is already
+/// unlinked (no path returned); elsewhere the caller removes the path.
+fn create_private() -> io::Result<(File, Option<std::path::PathBuf>)> {
+    let dir = std::env::temp_dir();
+    let pid = std::process::id();
+    let mut attempt = 0u32;
+    loop {
+        let path = dir.join(format!("layak-parquet-{pid}-{attempt}.tmp"));
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(&path) {
+            Ok(file) => {
+                #[cfg(unix)]
+                {
+                    std::fs::remove_file(&path)?;
+                    return Ok((file, None));
+                }
+                #[cfg(not(unix))]
+                return Ok((file, Some(path)));
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 1000 => attempt += 1,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Run a call into the Parquet reader, turning a panic on malformed data
+/// into an error (the reader is not meant to panic, but a damaged file must
+/// never end the run with a backtrace).
+fn guarded<T>(f: impl FnOnce() -> parquet::errors::Result<T>) -> Result<T, String> {
+    quiet_panics();
+    QUIET.with(|q| q.set(true));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(false));
+    match result {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(panic) => Err(panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "the reader failed".to_string())),
+    }
+}
+
+thread_local! {
+    /// Inside [`guarded`]: a panic is an error value, not a message.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Install (once) a panic hook that stays silent inside [`guarded`].
+fn quiet_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+fn corrupt(name: &str, detail: &str) -> InputError {
+    InputError::Parquet {
+        file: name.to_string(),
+        problem: Box::new(ParquetProblem::Corrupt {
+            detail: excerpt(detail.as_bytes(), 160),
+        }),
+    }
+}
+
+impl Table {
+    fn open(name: &str, file: File) -> Result<Table, InputError> {
+        let len = file
+            .metadata()
+            .map_err(|source| InputError::Io {
+                file: name.to_string(),
+                source,
+            })?
+            .len();
+        let mut file = file;
+        let mut tail = [0; 4];
+        let tail_read = len >= 12
+            && file.seek(io::SeekFrom::Start(len - 4)).is_ok()
+            && file.read_exact(&mut tail).is_ok()
+            && &tail == b"PAR1";
+        if !tail_read {
+            return Err(corrupt(name, "it has no Parquet footer at its end"));
+        }
+        let meta = guarded(|| ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()))
+            .map_err(|e| corrupt(name, &e))?;
+        let (kinds, types) = meta
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| (kind_of(f.data_type()), type_words(f.data_type())))
+            .unzip();
+        Ok(Table {
+            file,
+            meta,
+            kinds,
+            types,
+        })
+    }
+
+    /// Check that every column `layout` reads has a type its input takes.
+    fn check(&self, name: &str, policy: &Policy, layout: &Layout) -> Result<(), InputError> {
+        let header: Vec<&str> = self
+            .meta
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().as_str())
+            .collect();
+        let mut uses: Vec<(usize, Wants, &str)> = Vec::new();
+        for (input, column) in policy.inputs.iter().zip(&layout.columns) {
+            if let Some(c) = *column {
+                uses.push((c, Wants::of(input.ty), input.name.as_str()));
+            }
+        }
+        let id_name = policy
+            .inputs
+            .get(policy.fields.id_input)
+            .map_or("household_id", |i| i.name.as_str());
+        for &c in &layout.id_parts {
+            uses.push((c, Wants::Id, id_name));
+        }
+        if let Some(w) = &layout.weight {
+            uses.push((w.index, Wants::Number, w.name.as_str()));
+        }
+        for (c, wants, input) in uses {
+            if accepts(wants, self.kinds.get(c).copied().flatten()) {
+                continue;
+            }
+            return Err(InputError::Parquet {
+                file: name.to_string(),
+                problem: Box::new(ParquetProblem::ColumnType {
+                    column: excerpt(header.get(c).copied().unwrap_or_default().as_bytes(), 60),
+                    found: self.types.get(c).cloned().unwrap_or_default(),
+                    input: input.to_string(),
+                    expected: match wants {
+                        Wants::Id => "id",
+                        Wants::Text => "text",
+                        Wants::Integer => "integer",
+                        Wants::Number => "number",
+                        Wants::Bool => "bool",
+                        Wants::Enum => "enum",
+                    },
+                    accepted: wants.accepted(),
+                }),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The rows of a Parquet file, read on the reader thread in record batches.
+pub(crate) struct Rows {
+    name: String,
+    reader: ParquetRecordBatchReader,
+    /// Header column of each column of a record batch.
+    projected: Arc<[usize]>,
+    width: usize,
+    /// Rows handed out so far.
+    next_row: u64,
+    // Keeps the file open (the reader holds its own handle too).
+    _table: Box<Table>,
+}
+
+/// The Parquet table of a source opened by [`sniff`], if it is one.
+pub(crate) fn take_table(chunker: &mut Chunker) -> Option<Box<Table>> {
+    chunker.take_table()?.downcast::<Table>().ok()
+}
+
+/// Rows per record batch: about `chunk_bytes` of cells, as a CSV chunk.
+fn batch_rows(chunk_bytes: usize, table: &Table) -> usize {
+    let meta = table.meta.metadata();
+    let rows: i64 = meta.row_groups().iter().map(|g| g.num_rows().max(0)).sum();
+    let bytes: i64 = meta
+        .row_groups()
+        .iter()
+        .map(|g| g.total_byte_size().max(0))
+        .sum();
+    // Uncompressed bytes per row, at least the delimiters a CSV row would have.
+    let per_row = (bytes.max(1) / rows.max(1))
+        .max(table.kinds.len() as i64)
+        .max(1) as usize;
+    (chunk_bytes / per_row).clamp(1, 1 << 16)
+}
+
+impl Rows {
+    /// Check the columns `layout` reads and start reading every row group.
+    pub(crate) fn new(
+        name: &str,
+        table: Box<Table>,
+        policy: &Policy,
+        layout: &Layout,
+        chunk_bytes: usize,
+    ) -> Result<Rows, InputError> {
+        table.check(name, policy, layout)?;
+        let projected: Vec<usize> = (0..table.kinds.len())
+            .filter(|&c| table.kinds[c].is_some())
+            .collect();
+        let mask = ProjectionMask::roots(table.meta.parquet_schema(), projected.iter().copied());
+        let rows = batch_rows(chunk_bytes, &table);
+        let reader = guarded(|| {
+            let file = table.file.try_clone()?;
+            ParquetRecordBatchReaderBuilder::new_with_metadata(file, table.meta.clone())
+                .with_projection(mask)
+                .with_batch_size(rows)
+                .build()
+        })
+        .map_err(|e| corrupt(name, &e))?;
+        Ok(Rows {
+            name: name.to_string(),
+            reader,
+            projected: projected.into(),
+            width: table.kinds.len(),
+            next_row: 0,
+            _table: table,
+        })
+    }
+
+    /// Decode the next record batch into `into`; false at the end of the file.
+    pub(crate) fn next(&mut self, into: &mut Columnar) -> Result<bool, InputError> {
+        let reader = &mut self.reader;
+        let next = guarded(|| reader.next().transpose().map_err(Into::into))
+            .map_err(|e| corrupt(&self.name, &e))?;
+        let Some(batch) = next else {
+            into.active = false;
+            return Ok(false);
+        };
+        if batch.num_columns() != self.projected.len() {
+            return Err(corrupt(&self.name, "a record batch has the wrong columns"));
+        }
+        into.active = true;
+        into.first_row = self.next_row;
+        into.projected = Arc::clone(&self.projected);
+        into.width = self.width;
+        self.next_row += batch.num_rows() as u64;
+        into.batch = Some(batch);
+        Ok(true)
+    }
+}
+
+/// One column's cells: their text end to end and where each ends.
+#[derive(Debug, Default)]
+struct Col {
+    bytes: Vec<u8>,
+    /// `ends[0] == 0`, `ends[r + 1]` the end of row `r`; empty: not read.
+    ends: Vec<usize>,
+}
+
+impl Col {
+    fn start(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+        self.ends.push(0);
+    }
+
+    #[inline]
+    fn end_cell(&mut self) {
+        self.ends.push(self.bytes.len());
+    }
+
+    #[inline]
+    fn push(&mut self, cell: &[u8]) {
+        self.bytes.extend_from_slice(cell);
+        self.end_cell();
+    }
+
+    #[inline]
+    fn cell(&self, row: usize) -> &[u8] {
+        match (self.ends.get(row), self.ends.get(row + 1)) {
+            (Some(&a), Some(&b)) => self.bytes.get(a..b).unwrap_or_default(),
+            _ => &[],
+        }
+    }
+}
+
+/// A batch of Parquet rows: the record batch the reader decoded, then its
+/// cells, column by column (a worker's part of a [`Rows`] run).
+#[derive(Debug, Default)]
+pub(crate) struct Columnar {
+    /// This batch holds Parquet rows (not a CSV chunk).
+    pub(crate) active: bool,
+    batch: Option<RecordBatch>,
+    first_row: u64,
+    projected: Arc<[usize]>,
+    width: usize,
+    /// Per header column.
+    cols: Vec<Col>,
+    rows: usize,
+    /// The longest cell (a bound for [`Fields::byte_len`]).
+    longest: usize,
+    /// A dictionary's values, rendered.
+    values: Col,
+}
+
+/// One row of a [`Columnar`] batch.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CellRow<'a> {
+    cols: &'a [Col],
+    row: usize,
+    longest: usize,
+}
+
+impl Fields for CellRow<'_> {
+    #[inline]
+    fn len(&self) -> usize {
+        self.cols.len()
+    }
+    #[inline]
+    fn get(&self, i: usize) -> Option<&[u8]> {
+        Some(self.cols.get(i)?.cell(self.row))
+    }
+    #[inline]
+    fn byte_len(&self) -> usize {
+        self.longest
+    }
+}
+
+impl Columnar {
+    /// Turn the decoded record batch into cells (on a worker thread).
+    pub(crate) fn render(&mut self, name: &str) -> Result<(), InputError> {
+        let Some(batch) = self.batch.take() else {
+            self.rows = 0;
+            return Ok(());
+        };
+        self.rows = batch.num_rows();
+        self.cols.resize_with(self.width, Col::default);
+        for col in &mut self.cols {
+            col.bytes.clear();
+            col.ends.clear();
+        }
+        for (array, &c) in batch.columns().iter().zip(self.projected.iter()) {
+            let Some(col) = self.cols.get_mut(c) else {
+                continue;
+            };
+            col.start();
+            render(array.as_ref(), col, &mut self.values).map_err(|what| corrupt(name, &what))?;
+            if col.ends.len() != self.rows + 1 {
+                return Err(corrupt(name, "a column has the wrong number of values"));
+            }
+        }
+        self.longest = self
+            .cols
+            .iter()
+            .map(|c| c.ends.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0))
+            .max()
+            .unwrap_or(0);
+        Ok(())
+    }
+
+    /// The number of rows rendered.
+    pub(crate) fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// Row `i` and its line (the header is line 1).
+    #[inline]
+    pub(crate) fn record(&self, i: usize) -> (u64, CellRow<'_>) {
+        (
+            self.first_row + i as u64 + 2,
+            CellRow {
+                cols: &self.cols,
+                row: i,
+                longest: self.longest,
+            },
+        )
+    }
+}
+
+/// Append the cells of `array` to `col`; `values` is scratch for a
+/// dictionary's values. An array of a type layak does not read is an error
+/// (such columns are not decoded).
+fn render(array: &dyn Array, col: &mut Col, values: &mut Col) -> Result<(), String> {
+    use DataType as T;
+    match array.data_type() {
+        T::Utf8 => bytes_array(array.as_bytes_opt::<Utf8Type>(), col),
+        T::LargeUtf8 => bytes_array(array.as_bytes_opt::<LargeUtf8Type>(), col),
+        T::Binary => bytes_array(array.as_bytes_opt::<BinaryType>(), col),
+        T::LargeBinary => bytes_array(array.as_bytes_opt::<LargeBinaryType>(), col),
+        T::Utf8View => {
+            let a = array.as_string_view_opt().ok_or("not a string view")?;
+            for i in 0..a.len() {
+                col.push(if a.is_null(i) {
+                    b""
+                } else {
+                    a.value(i).as_bytes()
+                });
+            }
+        }
+        T::BinaryView => {
+            let a = array.as_binary_view_opt().ok_or("not a binary view")?;
+            for i in 0..a.len() {
+                col.push(if a.is_null(i) { b"" } else { a.value(i) });
+            }
+        }
+        T::Int8 => integers::<Int8Type>(array, col)?,
+        T::Int16 => integers::<Int16Type>(array, col)?,
+        T::Int32 => integers::<Int32Type>(array, col)?,
+        T::Int64 => integers::<Int64Type>(array, col)?,
+        T::UInt8 => integers::<UInt8Type>(array, col)?,
+        T::UInt16 => integers::<UInt16Type>(array, col)?,
+        T::UInt32 => integers::<UInt32Type>(array, col)?,
+        T::UInt64 => integers::<UInt64Type>(array, col)?,
+        T::Float16 => floats::<Float16Type>(array, col, |v| v.to_f32())?,
+        T::Float32 => floats::<Float32Type>(array, col, |v| v)?,
+        T::Float64 => {
+            let a = array
+                .as_primitive_opt::<Float64Type>()
+                .ok_or("not a float column")?;
+            for i in 0..a.len() {
+                if a.is_valid(i) {
+                    write_f64(a.value(i), &mut col.bytes);
+                }
+                col.end_cell();
+            }
+        }
+        T::Decimal32(_, scale) => decimals::<Decimal32Type>(array, col, *scale, i128::from)?,
+        T::Decimal64(_, scale) => decimals::<Decimal64Type>(array, col, *scale, i128::from)?,
+        T::Decimal128(_, scale) => decimals::<Decimal128Type>(array, col, *scale, |v| v)?,
+        T::Decimal256(_, scale) => {
+            let a = array
+                .as_primitive_opt::<Decimal256Type>()
+                .ok_or("not a decimal column")?;
+            let mut text = String::new();
+            for i in 0..a.len() {
+                if a.is_valid(i) {
+                    use std::fmt::Write as _;
+                    text.clear();
+                    let _ = write!(text, "{}", a.value(i));
+                    let (negative, digits) = match text.strip_prefix('-') {
+                        Some(d) => (true, d),
+                        None => (false, text.as_str()),
+                    };
+                    write_scaled(negative, digits.as_bytes(), *scale, &mut col.bytes);
+                }
+                col.end_cell();
+            }
+        }
+        T::Boolean => {
+            let a = array.as_boolean_opt().ok_or("not a boolean column")?;
+            for i in 0..a.len() {
+                col.push(match (a.is_valid(i), a.value(i)) {
+                    (false, _) => b"",
+                    (true, true) => b"true",
+                    (true, false) => b"false",
+                });
+            }
+        }
+        T::Null => {
+            for _ in 0..array.len() {
+                col.end_cell();
+            }
+        }
+        T::Dictionary(..) => {
+            let a = array.as_any_dictionary_opt().ok_or("not a dictionary")?;
+            let mut scratch = Col::default();
+            values.start();
+            render(a.values().as_ref(), values, &mut scratch)?;
+            let keys = a.normalized_keys();
+            for (i, &k) in keys.iter().enumerate() {
+                if a.keys().is_valid(i) {
+                    col.push(values.cell(k));
+                } else {
+                    col.end_cell();
+                }
+            }
+        }
+        other => return Err(format!("a column of type {other} cannot be read")),
+    }
+    Ok(())
+}
+
+/// Strings or bytes with offsets: copied whole when there is no null.
+fn bytes_array<T: arrow_array::types::ByteArrayType>(
+    array: Option<&GenericByteArray<T>>,
+    col: &mut Col,
+) where
+    T::Offset: Into<i64>,
+{
+    let Some(a) = array else { return };
+    let offsets = a.value_offsets();
+    let data = a.value_data();
+    let at = |i: usize| {
+        offsets
+            .get(i)
+            .map_or(0, |&o| usize::try_from(o.into()).unwrap_or(0))
+    };
+    if a.null_count() == 0 {
+        let (first, last) = (at(0), at(a.len()));
+        let base = col.bytes.len();
+        col.bytes
+            .extend_from_slice(data.get(first..last).unwrap_or_default());
+        for i in 1..=a.len() {
+            col.ends.push(base + at(i).saturating_sub(first));
+        }
+        return;
+    }
+    for i in 0..a.len() {
+        if a.is_valid(i) {
+            col.push(data.get(at(i)..at(i + 1)).unwrap_or_default());
+        } else {
+            col.end_cell();
+        }
+    }
+}
+
+fn integers<T: ArrowPrimitiveType>(array: &dyn Array, col: &mut Col) -> Result<(), String>
+where
+    T::Native: itoa::Integer,
+{
+    let a = array
+        .as_primitive_opt::<T>()
+        .ok_or("not an integer column")?;
+    let mut text = itoa::Buffer::new();
+    for i in 0..a.len() {
+        if a.is_valid(i) {
+            col.bytes
+                .extend_from_slice(text.format(a.value(i)).as_bytes());
+        }
+        col.end_cell();
+    }
+    Ok(())
+}
+
+fn floats<T: ArrowPrimitiveType>(
+    array: &dyn Array,
+    col: &mut Col,
+    to_f32: impl Fn(T::Native) -> f32,
+) -> Result<(), String> {
+    let a = array.as_primitive_opt::<T>().ok_or("not a float column")?;
+    for i in 0..a.len() {
+        if a.is_valid(i) {
+            write_f32(to_f32(a.value(i)), &mut col.bytes);
+        }
+        col.end_cell();
+    }
+    Ok(())
+}
+
+fn decimals<T: ArrowPrimitiveType>(
+    array: &dyn Array,
+    col: &mut Col,
+    scale: i8,
+    to_i128: impl Fn(T::Native) -> i128,
+) -> Result<(), String> {
+    let a = array
+        .as_primitive_opt::<T>()
+        .ok_or("not a decimal column")?;
+    let mut text = itoa::Buffer::new();
+    for i in 0..a.len() {
+        if a.is_valid(i) {
+            let v = to_i128(a.value(i));
+            let digits = text.format(v.unsigned_abs());
+            write_scaled(v < 0, digits.as_bytes(), scale, &mut col.bytes);
+        }
+        col.end_cell();
+    }
+    Ok(())
+}
+
+/// A decimal's exact text: `digits` (no sign) times 10^-`scale`, every
+/// fraction digit the scale gives kept (`150050` at scale 2 is `1500.50`).
+fn write_scaled(negative: bool, digits: &[u8], scale: i8, out: &mut Vec<u8>) {
+    let zero = digits.iter().all(|&d| d == b'0');
+    if negative && !zero {
+        out.push(b'-');
+    }
+    if scale <= 0 {
+        out.extend_from_slice(digits);
+        if !zero {
+            out.extend(std::iter::repeat_n(b'0', usize::from(scale.unsigned_abs())));
+        }
+        return;
+    }
+    let scale = usize::from(scale.unsigned_abs());
+    if digits.len() > scale {
+        let (int, frac) = digits.split_at(digits.len() - scale);
+        out.extend_from_slice(int);
+        out.push(b'.');
+        out.extend_from_slice(frac);
+    } else {
+        out.extend_from_slice(b"0.");
+        out.extend(std::iter::repeat_n(b'0', scale - digits.len()));
+        out.extend_from_slice(digits);
+    }
+}
+
+/// A float as the shortest decimal text that reads back as the same float,
+/// without an exponent (`0.1`, `1500000.5`, `2` for 2.0, `1e20` written
+/// out); not-a-number and infinities as `NaN`, `inf`, `-inf` (which no
+/// input accepts).
+fn write_f64(v: f64, out: &mut Vec<u8>) {
+    if !v.is_finite() {
+        out.extend_from_slice(non_finite(v));
+    } else if v == v.trunc() && v.abs() < 9_007_199_254_740_992.0 {
+        out.extend_from_slice(itoa::Buffer::new().format(v as i64).as_bytes());
+    } else {
+        write_plain(ryu::Buffer::new().format_finite(v), out);
+    }
+}
+
+/// [`write_f64`] for a 32-bit float: its own shortest text (`0.1`, not
+/// `0.10000000149011612`).
+fn write_f32(v: f32, out: &mut Vec<u8>) {
+    if !v.is_finite() {
+        out.extend_from_slice(non_finite(f64::from(v)));
+    } else if v == v.trunc() && v.abs() < 16_777_216.0 {
+        out.extend_from_slice(itoa::Buffer::new().format(v as i64).as_bytes());
+    } else {
+        write_plain(ryu::Buffer::new().format_finite(v), out);
+    }
+}
+
+fn non_finite(v: f64) -> &'static [u8] {
+    if v.is_nan() {
+        b"NaN"
+    } else if v > 0.0 {
+        b"inf"
+    } else {
+        b"-inf"
+    }
+}
+
+/// `ryu`'s text (`1.5`, `1e20`, `1.5e-7`) written out without an exponent.
+fn write_plain(text: &str, out: &mut Vec<u8>) {
+    let (negative, text) = match text.strip_prefix('-') {
+        Some(t) => (true, t),
+        None => (false, text),
+    };
+    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i64>().unwrap_or(0)),
+        None => (text, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mut digits: Vec<u8> = int.bytes().chain(frac.bytes()).collect();
+    let mut point = int.len() as i64 + exponent;
+    while digits.first() == Some(&b'0') && digits.len() > 1 {
+        digits.remove(0);
+        point -= 1;
+    }
+    while digits.last() == Some(&b'0') && (digits.len() as i64) > point.max(1) {
+        digits.pop();
+    }
+    if negative {
+        out.push(b'-');
+    }
+    if point <= 0 {
+        out.extend_from_slice(b"0.");
+        out.extend(std::iter::repeat_n(b'0', point.unsigned_abs() as usize));
+        out.extend_from_slice(&digits);
+    } else if point as usize >= digits.len() {
+        out.extend_from_slice(&digits);
+        out.extend(std::iter::repeat_n(b'0', point as usize - digits.len()));
+    } else {
+        let (a, b) = digits.split_at(point as usize);
+        out.extend_from_slice(a);
+        out.push(b'.');
+        out.extend_from_slice(b);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f64_text(v: f64) -> String {
+        let mut out = Vec::new();
+        write_f64(v, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn floats_are_their_shortest_exact_text_without_an_exponent() {
+        for (v, text) in [
+            (0.1, "0.1"),
+            (2.0, "2"),
+            (-0.0, "0"),
+            (-3.0, "-3"),
+            (1500000.5, "1500000.5"),
+            (1e20, "100000000000000000000"),
+            (1.5e-7, "0.00000015"),
+            (123.456, "123.456"),
+            (-0.001, "-0.001"),
+            (f64::NAN, "NaN"),
+            (f64::NEG_INFINITY, "-inf"),
+        ] {
+            assert_eq!(f64_text(v), text, "{v}");
+        }
+        for v in [0.1f64, 1.0 / 3.0, 6.02e23, 1e-300, 12345.678e10, 2.5e15] {
+            assert_eq!(f64_text(v).parse::<f64>().unwrap(), v, "{v}");
+            assert!(!f64_text(v).contains('e'));
+        }
+        let mut out = Vec::new();
+        write_f32(0.1, &mut out);
+        assert_eq!(out, b"0.1");
+    }
+
+    #[test]
+    fn decimals_keep_every_digit_of_their_scale() {
+        let text = |neg: bool, digits: &str, scale: i8| {
+            let mut out = Vec::new();
+            write_scaled(neg, digits.as_bytes(), scale, &mut out);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(text(false, "150000050", 2), "1500000.50");
+        assert_eq!(text(true, "5", 3), "-0.005");
+        assert_eq!(text(false, "0", 2), "0.00");
+        assert_eq!(text(true, "0", 0), "0");
+        assert_eq!(text(false, "12", -3), "12000");
+        assert_eq!(text(false, "0", -3), "0");
+    }
+
+    #[test]
+    fn the_input_types_take_the_column_types_of_the_table() {
+        assert!(accepts(Wants::Integer, Some(Kind::Float)));
+        assert!(accepts(Wants::Bool, Some(Kind::Integer)));
+        assert!(!accepts(Wants::Enum, Some(Kind::Integer)));
+        assert!(!accepts(Wants::Id, Some(Kind::Float)));
+        assert!(!accepts(Wants::Number, Some(Kind::Bool)));
+        assert!(!accepts(Wants::Text, None));
+        assert!(accepts(Wants::Enum, Some(Kind::Null)));
+        assert_eq!(kind_of(&DataType::Date32), None);
+        assert_eq!(type_words(&DataType::Date32), "date");
+        assert_eq!(
+            kind_of(&DataType::Dictionary(
+                Box::new(DataType::Int32),
+                Box::new(DataType::Utf8)
+            )),
+            Some(Kind::Text)
+        );
+    }
+}
