@@ -129,6 +129,19 @@ pub struct ValidateArgs {
     /// interruption, FILE is left as it was. `-` is refused: standard output carries the report.
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<String>,
+    /// Choose and order the decision columns: names separated by commas, any
+    /// documented column or a derived value or input of the policy by name;
+    /// `core` is the 15 core columns (e.g. --columns core,vulnerable_members).
+    #[arg(long, value_name = "LIST")]
+    pub columns: Option<String>,
+    /// How reasons are written: text (sentences), codes (stable short ids),
+    /// none (no reasons column) [default: text].
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub reasons: Option<ReasonsArg>,
+    /// CSV for a spreadsheet in an Indonesian locale: UTF-8 byte-order mark,
+    /// `;` between fields, decimal comma in numbers (ids and text unchanged).
+    #[arg(long)]
+    pub excel: bool,
     /// How many line numbers to list per reason and per column.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub examples: usize,
@@ -283,6 +296,21 @@ pub enum FormatArg {
     Csv,
     Json,
     Ndjson,
+    /// Typed columns, zstd-compressed (a file or a pipe).
+    Parquet,
+    /// An Excel workbook: sheets of decisions and rejects (and the summary).
+    Xlsx,
+}
+
+/// How the reasons of each decision are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReasonsArg {
+    /// Sentences for a person (the default).
+    Text,
+    /// Stable short ids: income.near_poor;program.food_assistance;track.basic_needs.
+    Codes,
+    /// No reasons column.
+    None,
 }
 
 #[derive(Debug, Args)]
@@ -290,7 +318,8 @@ pub struct AssessArgs {
     /// Household file (CSV); `-` or nothing reads standard input.
     #[arg(value_name = "FILE")]
     pub file: Option<String>,
-    /// Output format [default: from the -o extension (.csv, .json, .ndjson/.jsonl), else csv].
+    /// Output format [default: from the -o extension (.csv, .json, .ndjson/.jsonl,
+    /// .parquet, .xlsx), else csv].
     #[arg(long, short = 'f', value_enum)]
     pub format: Option<FormatArg>,
     /// Write decisions to FILE instead of standard output (`-`: standard output).
@@ -307,6 +336,19 @@ pub struct AssessArgs {
     /// Without it, the first rejects are listed on standard error.
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<String>,
+    /// Choose and order the decision columns: names separated by commas, any
+    /// documented column or a derived value or input of the policy by name;
+    /// `core` is the 15 core columns (e.g. --columns core,vulnerable_members).
+    #[arg(long, value_name = "LIST")]
+    pub columns: Option<String>,
+    /// How reasons are written: text (sentences), codes (stable short ids),
+    /// none (no reasons column) [default: text].
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub reasons: Option<ReasonsArg>,
+    /// CSV for a spreadsheet in an Indonesian locale: UTF-8 byte-order mark,
+    /// `;` between fields, decimal comma in numbers (ids and text unchanged).
+    #[arg(long)]
+    pub excel: bool,
     #[command(flatten)]
     pub policy: PolicyArgs,
     #[command(flatten)]
