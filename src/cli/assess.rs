@@ -78,7 +78,7 @@ impl Write for Plain {
 /// A table being written.
 pub(super) enum TableOut {
     Excel(TableSink<tables::ExcelCsv<Plain>>),
-    Parquet(TableSink<tables::ParquetOut<Plain>>),
+    Parquet(Box<TableSink<tables::ParquetOut<Plain>>>),
     /// The workbook is written to `Plain` when the run is complete.
     Xlsx(TableSink<tables::XlsxOut>, Plain),
 }
@@ -87,9 +87,10 @@ impl TableOut {
     fn open(table: Table, plain: Plain, known: Vec<(String, Cell)>) -> io::Result<TableOut> {
         Ok(match table {
             Table::Excel => TableOut::Excel(TableSink::new(tables::ExcelCsv::new(plain), known)),
-            Table::Parquet => {
-                TableOut::Parquet(TableSink::new(tables::ParquetOut::new(plain), known))
-            }
+            Table::Parquet => TableOut::Parquet(Box::new(TableSink::new(
+                tables::ParquetOut::new(plain),
+                known,
+            ))),
             Table::Xlsx => {
                 let book = tables::Book::new()?;
                 TableOut::Xlsx(TableSink::new(tables::XlsxOut { book }, known), plain)

@@ -398,7 +398,13 @@ fn check_validate_rejects(
     outputs::check(input_of(input_path), &[report, rejects])
         .map_err(|e| UsageError(e.to_string()))?;
     super::persons::check_outputs(persons, &[report, rejects])?;
-    check_output_name("--rejects", rejects_path, Holds::Rejects)
+    check_output_name("--rejects", rejects_path, Holds::Rejects)?;
+    match compress::check_name(rejects_path, Holds::Rejects) {
+        Ok(name) if name.table.is_some() => Err(UsageError(format!(
+            "--rejects {rejects_path}: layak validate writes the rejects as CSV; name the file .csv (or .csv.gz, .csv.zst)"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// `layak explain`, checked.

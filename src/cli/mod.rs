@@ -129,19 +129,6 @@ pub struct ValidateArgs {
     /// interruption, FILE is left as it was. `-` is refused: standard output carries the report.
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<String>,
-    /// Choose and order the decision columns: names separated by commas, any
-    /// documented column or a derived value or input of the policy by name;
-    /// `core` is the 15 core columns (e.g. --columns core,vulnerable_members).
-    #[arg(long, value_name = "LIST")]
-    pub columns: Option<String>,
-    /// How reasons are written: text (sentences), codes (stable short ids),
-    /// none (no reasons column) [default: text].
-    #[arg(long, value_enum, value_name = "HOW")]
-    pub reasons: Option<ReasonsArg>,
-    /// CSV for a spreadsheet in an Indonesian locale: UTF-8 byte-order mark,
-    /// `;` between fields, decimal comma in numbers (ids and text unchanged).
-    #[arg(long)]
-    pub excel: bool,
     /// How many line numbers to list per reason and per column.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub examples: usize,
@@ -296,20 +283,15 @@ pub enum FormatArg {
     Csv,
     Json,
     Ndjson,
-    /// Typed columns, zstd-compressed (a file or a pipe).
     Parquet,
-    /// An Excel workbook: sheets of decisions and rejects (and the summary).
     Xlsx,
 }
 
 /// How the reasons of each decision are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReasonsArg {
-    /// Sentences for a person (the default).
     Text,
-    /// Stable short ids: income.near_poor;program.food_assistance;track.basic_needs.
     Codes,
-    /// No reasons column.
     None,
 }
 
@@ -333,7 +315,8 @@ pub struct AssessArgs {
     pub output: Option<String>,
     /// Write rejected rows to FILE as CSV (line, household_id, column, value, code, reason).
     /// `-` writes them to standard output, when the decisions go to a file (-o).
-    /// Without it, the first rejects are listed on standard error.
+    /// Without it, the first rejects are listed on standard error. A FILE named .parquet
+    /// is written as Parquet; an -o .xlsx workbook also has them in a "rejects" sheet.
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<String>,
     /// Choose and order the decision columns: names separated by commas, any
@@ -341,8 +324,8 @@ pub struct AssessArgs {
     /// `core` is the 15 core columns (e.g. --columns core,vulnerable_members).
     #[arg(long, value_name = "LIST")]
     pub columns: Option<String>,
-    /// How reasons are written: text (sentences), codes (stable short ids),
-    /// none (no reasons column) [default: text].
+    /// How reasons are written: text (sentences), codes (stable short ids such as
+    /// income.near_poor;program.food_assistance), none (no reasons column) [default: text].
     #[arg(long, value_enum, value_name = "HOW")]
     pub reasons: Option<ReasonsArg>,
     /// CSV for a spreadsheet in an Indonesian locale: UTF-8 byte-order mark,

@@ -478,6 +478,7 @@ mod tests {
                 Extras {
                     summary: None,
                     ranking: Some(&ranking),
+                    shape: None,
                 },
             )
         };
