@@ -739,6 +739,32 @@ mod tests {
     }
 
     #[test]
+    fn a_full_sheet_is_an_error_naming_the_limit() {
+        let book = Book::new().unwrap();
+        let mut sink = TableSink::new(
+            XlsxOut {
+                book: Rc::clone(&book),
+            },
+            vec![("monthly_total".into(), Cell::Int)],
+        );
+        sink.write_all(b"household_id,monthly_total\nH1,5\n").unwrap();
+        book.borrow_mut().decisions_row = XLSX_ROWS;
+        let err = sink.write_all(b"H2,6\n").unwrap_err().to_string();
+        assert!(err.contains("at most 1,048,575 decisions"), "{err}");
+        book.borrow_mut().rejects_row = XLSX_ROWS;
+        let reject = crate::input::Reject {
+            line: 3,
+            household_id: "H3".into(),
+            column: "members".into(),
+            value: "x".into(),
+            code: crate::input::RejectCode::InvalidValue,
+            message: "not a number".into(),
+        };
+        let err = book.borrow_mut().reject(&reject).unwrap_err().to_string();
+        assert!(err.contains("rejected rows"), "{err}");
+    }
+
+    #[test]
     fn excel_csv_has_a_bom_semicolons_and_decimal_commas() {
         let mut sink = TableSink::new(
             ExcelCsv::new(Vec::new()),
