@@ -10,7 +10,7 @@ use anyhow::Context;
 use super::common::{
     clean_up_on_signals, hint_if_waiting_on_a_terminal, layout_for, warn_defaulted,
 };
-use super::config::{AssessConfig, OutputPlan};
+use super::config::{AssessConfig, Table};
 use super::persons::{self, PersonFiles};
 use super::{AssessArgs, UsageError};
 use crate::ExitStatus;
@@ -21,7 +21,8 @@ use crate::pipeline::{self, PipelineError, RejectSink};
 use crate::report::atomic::{self, AtomicFile, TempFile};
 use crate::report::html::{self, RejectExamples};
 use crate::report::outputs::Destination;
-use crate::report::{self, summary};
+use crate::report::table::{self as tables, Cell, TableSink};
+use crate::report::{self, OutputShape, summary};
 
 pub(super) const EXAMPLES: &str = "\
 Examples:
@@ -45,6 +46,97 @@ const FLUSH_AT: usize = 1 << 16;
 pub(super) enum Sink {
     Stdout(io::StdoutLock<'static>),
     File(AtomicFile),
+    /// Parquet, xlsx or `--excel`, written from the decisions' CSV.
+    Table(Box<TableOut>),
+}
+
+/// Where a table's bytes go (Parquet needs a writer it can own and send).
+pub(super) enum Plain {
+    Stdout(io::BufWriter<io::Stdout>),
+    File(AtomicFile),
+}
+
+impl Write for Plain {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Plain::Stdout(s) => s.write(buf),
+            Plain::File(f) => f.write(buf),
+        }
+    }
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            Plain::Stdout(s) => s.write_all(buf),
+            Plain::File(f) => f.write_all(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Plain::Stdout(s) => s.flush(),
+            Plain::File(f) => f.flush(),
+        }
+    }
+}
+
+/// A table being written.
+pub(super) enum TableOut {
+    Excel(TableSink<tables::ExcelCsv<Plain>>),
+    Parquet(Box<TableSink<tables::ParquetOut<Plain>>>),
+    /// The workbook is written to `Plain` when the run is complete.
+    Xlsx(TableSink<tables::XlsxOut>, Plain),
+}
+
+impl TableOut {
+    fn open(table: Table, plain: Plain, known: Vec<(String, Cell)>) -> io::Result<TableOut> {
+        Ok(match table {
+            Table::Excel => TableOut::Excel(TableSink::new(tables::ExcelCsv::new(plain), known)),
+            Table::Parquet => TableOut::Parquet(Box::new(TableSink::new(
+                tables::ParquetOut::new(plain),
+                known,
+            ))),
+            Table::Xlsx => {
+                let book = tables::Book::new()?;
+                TableOut::Xlsx(TableSink::new(tables::XlsxOut { book }, known), plain)
+            }
+        })
+    }
+
+    /// The workbook of an xlsx output (for its rejects and summary sheets).
+    fn book(&self) -> Option<tables::SharedBook> {
+        match self {
+            TableOut::Xlsx(sink, _) => Some(std::rc::Rc::clone(&sink.backend.book)),
+            _ => None,
+        }
+    }
+
+    /// Write the end of the table; the writer underneath.
+    fn finish(self, summary: Option<&summary::Report>) -> io::Result<Plain> {
+        match self {
+            TableOut::Excel(sink) => sink.backend.finish(),
+            TableOut::Parquet(sink) => sink.backend.finish(),
+            TableOut::Xlsx(sink, mut plain) => {
+                let mut book = sink.backend.book.borrow_mut();
+                if let Some(report) = summary {
+                    let value = serde_json::to_value(report).map_err(io::Error::other)?;
+                    book.summary(&value)?;
+                }
+                book.save(&mut plain)?;
+                Ok(plain)
+            }
+        }
+    }
+}
+
+impl Write for TableOut {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            TableOut::Excel(s) => s.write(buf),
+            TableOut::Parquet(s) => s.write(buf),
+            TableOut::Xlsx(s, _) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 impl Write for Sink {
@@ -52,18 +144,21 @@ impl Write for Sink {
         match self {
             Sink::Stdout(s) => s.write(buf),
             Sink::File(f) => f.write(buf),
+            Sink::Table(t) => t.write(buf),
         }
     }
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         match self {
             Sink::Stdout(s) => s.write_all(buf),
             Sink::File(f) => f.write_all(buf),
+            Sink::Table(t) => t.write_all(buf),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Sink::Stdout(s) => s.flush(),
             Sink::File(f) => f.flush(),
+            Sink::Table(t) => t.flush(),
         }
     }
 }
@@ -80,14 +175,46 @@ impl Sink {
         }
     }
 
+    /// A table written from CSV to `destination`.
+    fn table(
+        destination: Destination<'_>,
+        what: &str,
+        table: Table,
+        known: Vec<(String, Cell)>,
+    ) -> anyhow::Result<Sink> {
+        let plain = match destination {
+            Destination::Stdout => {
+                Plain::Stdout(io::BufWriter::with_capacity(1 << 16, io::stdout()))
+            }
+            Destination::File(p) => Plain::File(
+                AtomicFile::create(Path::new(p))
+                    .with_context(|| format!("cannot create {what} file {p}"))?,
+            ),
+        };
+        let out = TableOut::open(table, plain, known)
+            .with_context(|| format!("cannot start the {what}"))?;
+        Ok(Sink::Table(Box::new(out)))
+    }
+
     /// Flush standard output now, or hand the file over to be committed with the others.
-    fn finish_into(self, files: &mut Vec<AtomicFile>) -> io::Result<()> {
+    fn finish_into(
+        self,
+        files: &mut Vec<AtomicFile>,
+        summary: Option<&summary::Report>,
+    ) -> io::Result<()> {
         match self {
             Sink::Stdout(mut s) => s.flush(),
             Sink::File(f) => {
                 files.push(f);
                 Ok(())
             }
+            Sink::Table(t) => match t.finish(summary)? {
+                Plain::Stdout(mut s) => s.flush(),
+                Plain::File(f) => {
+                    files.push(f);
+                    Ok(())
+                }
+            },
         }
     }
 }
@@ -137,7 +264,8 @@ fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
     let policy = config.policy.load()?;
     let persons = summary::persons_input(&policy, config.summary.persons_column.as_deref())
         .map_err(|e| UsageError(super::error_text::persons_input_text(&e)))?;
-    let mut outputs = Outputs::open(&config.outputs)?;
+    let shape = output_shape(config, &policy)?;
+    let mut outputs = Outputs::open(config, &shape)?;
     let input = open_household_file(config, &policy)?;
     outputs.rejects.name_input(&input.source.name);
     warn_defaulted(&policy, &input.source, &input.layout);
@@ -168,6 +296,7 @@ fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
     let extras = pipeline::Extras {
         summary: config.wants_summary().then_some(&spec),
         ranking: ranking.as_ref().map(|(_, r)| r),
+        shape: Some(&shape),
     };
     // An error drops the output and rejects files unrenamed: nothing half-written is left.
     let outcome = pipeline::assess_with(
@@ -219,7 +348,8 @@ fn assess_persons(config: &AssessConfig, files: &PersonFiles) -> anyhow::Result<
     let policy = config.policy.load()?;
     let persons_column = summary::persons_input(&policy, config.summary.persons_column.as_deref())
         .map_err(|e| UsageError(super::error_text::persons_input_text(&e)))?;
-    let mut outputs = Outputs::open(&config.outputs)?;
+    let shape = output_shape(config, &policy)?;
+    let mut outputs = Outputs::open(config, &shape)?;
     let opened = persons::open(
         &policy,
         (&config.input.path, &config.input.read),
@@ -255,6 +385,7 @@ fn assess_persons(config: &AssessConfig, files: &PersonFiles) -> anyhow::Result<
     let extras = pipeline::Extras {
         summary: config.wants_summary().then_some(&spec),
         ranking: ranking.as_ref().map(|(_, r)| r),
+        shape: Some(&shape),
     };
     let outcome = pipeline::assess_persons(
         &policy,
@@ -316,6 +447,8 @@ pub(super) struct Outputs {
     pub(super) decisions: Sink,
     pub(super) rejects: Rejects,
     summary: Option<AtomicFile>,
+    /// Whether an xlsx output gets a summary sheet (`--summary` was given).
+    summary_sheet: bool,
     /// `--report`: its file, language and the first rejects of each reason.
     report: Option<ReportFile>,
 }
@@ -327,26 +460,69 @@ pub(super) struct ReportFile {
     examples: RejectExamples,
 }
 
+/// The decisions' shape: `--columns` resolved against the policy (an unknown
+/// name is a usage error), `--reasons`, and CSV text as read under a table.
+pub(super) fn output_shape(
+    config: &AssessConfig,
+    policy: &crate::policy::Policy,
+) -> Result<OutputShape, UsageError> {
+    let columns = config
+        .columns
+        .as_deref()
+        .map(|spec| report::columns::resolve(policy, spec))
+        .transpose()
+        .map_err(|e| UsageError(e.to_string()))?;
+    Ok(OutputShape {
+        columns,
+        reasons: config.reasons,
+        excel: config.table == Some(Table::Excel),
+        raw_text: config.table.is_some(),
+    })
+}
+
 impl Outputs {
-    pub(super) fn open(plan: &OutputPlan) -> anyhow::Result<Outputs> {
-        let decisions = Sink::open(plan.decisions.destination(), "output")?;
-        let rejects = match &plan.rejects {
+    pub(super) fn open(config: &AssessConfig, shape: &OutputShape) -> anyhow::Result<Outputs> {
+        let plan = &config.outputs;
+        let decisions = match config.table {
+            None => Sink::open(plan.decisions.destination(), "output")?,
+            Some(table) => Sink::table(
+                plan.decisions.destination(),
+                "output",
+                table,
+                tables::column_types(shape),
+            )?,
+        };
+        let to = match &plan.rejects {
             Some(target) => {
-                let mut sink = Sink::open(target.destination(), "rejects")?;
+                let parquet = matches!(target, super::config::Target::File(p)
+                    if report::compress::check_name(p, report::compress::Holds::Rejects)
+                        .is_ok_and(|n| n.table.is_some()));
+                let mut sink = if parquet {
+                    let known = vec![("line".to_string(), Cell::Int)];
+                    Sink::table(target.destination(), "rejects", Table::Parquet, known)?
+                } else {
+                    Sink::open(target.destination(), "rejects")?
+                };
                 let mut header = Vec::new();
                 report::write_reject_header(&mut header);
                 sink.write_all(&header)
                     .context("cannot write the rejects")?;
-                Rejects::File {
+                RejectsTo::File {
                     sink,
                     buf: Vec::with_capacity(4096),
+                    raw: parquet,
                 }
             }
-            None => Rejects::Stderr {
+            None => RejectsTo::Stderr {
                 name: String::new(),
                 shown: 0,
             },
         };
+        let book = match &decisions {
+            Sink::Table(t) => t.book(),
+            _ => None,
+        };
+        let rejects = Rejects { to, book };
         let summary = match &plan.summary {
             Some(p) => Some(
                 AtomicFile::create(Path::new(p))
@@ -368,6 +544,7 @@ impl Outputs {
             rejects,
             summary,
             report,
+            summary_sheet: config.summary.asked,
         })
     }
 
@@ -399,6 +576,7 @@ impl Outputs {
             rejects,
             mut summary,
             report: html_report,
+            summary_sheet,
         } = self;
         if let (Some(file), Some(report)) = (&mut summary, report) {
             let mut text = serde_json::to_vec_pretty(report).context("cannot write the summary")?;
@@ -406,16 +584,18 @@ impl Outputs {
             file.write_all(&text).context("cannot write the summary")?;
         }
         let mut files = Vec::with_capacity(3);
+        let Rejects { to: rejects, book } = rejects;
+        drop(book);
         decisions
-            .finish_into(&mut files)
+            .finish_into(&mut files, report.filter(|_| summary_sheet))
             .context("cannot write the decisions")?;
         match rejects {
-            Rejects::File { mut sink, buf } => {
+            RejectsTo::File { mut sink, buf, .. } => {
                 sink.write_all(&buf).context("cannot write the rejects")?;
-                sink.finish_into(&mut files)
+                sink.finish_into(&mut files, None)
                     .context("cannot write the rejects")?;
             }
-            Rejects::Stderr { shown, .. } => {
+            RejectsTo::Stderr { shown, .. } => {
                 if rejected > shown {
                     writeln!(
                         io::stderr().lock(),
@@ -772,17 +952,31 @@ impl RejectSink for Noted<'_> {
     }
 }
 
-/// Where rejects go: CSV (to a file or standard output), or readable lines on
-/// standard error (the first few).
-pub(super) enum Rejects {
-    File { sink: Sink, buf: Vec<u8> },
-    Stderr { name: String, shown: u64 },
+/// Where rejects go: CSV (to a file or standard output; Parquet when the file
+/// is named so), or readable lines on standard error (the first few); and
+/// the "rejects" sheet of an xlsx output.
+pub(super) struct Rejects {
+    to: RejectsTo,
+    book: Option<tables::SharedBook>,
+}
+
+pub(super) enum RejectsTo {
+    /// `raw`: text as read (the CSV is read back into a Parquet file).
+    File {
+        sink: Sink,
+        buf: Vec<u8>,
+        raw: bool,
+    },
+    Stderr {
+        name: String,
+        shown: u64,
+    },
 }
 
 impl Rejects {
     /// Name the input in the lines listed on standard error.
     pub(super) fn name_input(&mut self, input_name: &str) {
-        if let Rejects::Stderr { name, .. } = self {
+        if let RejectsTo::Stderr { name, .. } = &mut self.to {
             *name = input_name.to_string();
         }
     }
@@ -790,15 +984,22 @@ impl Rejects {
 
 impl RejectSink for Rejects {
     fn reject(&mut self, r: &Reject) -> io::Result<()> {
-        match self {
-            Rejects::File { sink, buf } => {
-                report::write_reject_csv(r, buf);
+        if let Some(book) = &self.book {
+            book.borrow_mut().reject(r)?;
+        }
+        match &mut self.to {
+            RejectsTo::File { sink, buf, raw } => {
+                if *raw {
+                    report::write_reject_raw(r, buf);
+                } else {
+                    report::write_reject_csv(r, buf);
+                }
                 if buf.len() >= FLUSH_AT {
                     sink.write_all(buf)?;
                     buf.clear();
                 }
             }
-            Rejects::Stderr { name, shown } => {
+            RejectsTo::Stderr { name, shown } => {
                 if *shown < STDERR_REJECT_LIMIT {
                     *shown += 1;
                     writeln!(io::stderr().lock(), "reject: {name}: {r}").ok();

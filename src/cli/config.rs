@@ -10,15 +10,15 @@
 use std::io::{self, IsTerminal, Write};
 
 use super::{
-    AssessArgs, ExplainArgs, ExplainFormat, FormatArg, InputArgs, PolicyArgs, UsageError,
-    ValidateArgs, ValidateFormat,
+    AssessArgs, ExplainArgs, ExplainFormat, FormatArg, InputArgs, PolicyArgs, ReasonsArg,
+    UsageError, ValidateArgs, ValidateFormat,
 };
 use crate::input::{self, ReadOptions};
 use crate::numfmt::locale::Lang;
 use crate::pipeline;
-use crate::report::Format;
-use crate::report::compress::{self, Holds};
+use crate::report::compress::{self, Holds, TableFormat};
 use crate::report::outputs::{self, Destination, Output};
+use crate::report::{Format, ReasonsMode};
 
 /// The household file and how to read it.
 pub(super) struct InputConfig {
@@ -46,7 +46,13 @@ impl InputConfig {
 pub(super) struct AssessConfig {
     pub input: InputConfig,
     pub policy: PolicyArgs,
+    /// The decisions' text format (CSV under a table, `--excel` included).
     pub format: Format,
+    /// Parquet, xlsx or `--excel`: a table written from that CSV.
+    pub table: Option<Table>,
+    /// `--columns` as typed (resolved once the policy is loaded) and `--reasons`.
+    pub columns: Option<String>,
+    pub reasons: ReasonsMode,
     pub outputs: OutputPlan,
     /// `--budget`, in whole currency units a month.
     pub budget: Option<u64>,
@@ -67,6 +73,8 @@ pub(super) struct SummaryConfig {
     /// The short summary on standard error: `--summary -`, or standard error
     /// is a terminal and not `--quiet`.
     pub human: bool,
+    /// `--summary` was given (a file or `-`): an xlsx output gets a summary sheet.
+    pub asked: bool,
 }
 
 impl AssessConfig {
@@ -75,18 +83,9 @@ impl AssessConfig {
     pub(super) fn from_args(args: AssessArgs) -> Result<AssessConfig, UsageError> {
         let input_path = args.file.clone().unwrap_or_else(|| "-".into());
         let outputs = OutputPlan::new(&args, &input_path)?;
+        let format = output_format(&args);
         let input = InputConfig::new(args.file, &args.input)?;
-        let format = match (args.format, &args.output) {
-            (Some(FormatArg::Csv), _) => Format::Csv,
-            (Some(FormatArg::Json), _) => Format::Json,
-            (Some(FormatArg::Ndjson), _) => Format::Ndjson,
-            // The extension before any `.gz`/`.zst` (checked by `OutputPlan::new`).
-            (None, Some(path)) => compress::check_name(path, Holds::Decisions)
-                .ok()
-                .and_then(|name| name.format)
-                .unwrap_or(Format::Csv),
-            (None, None) => Format::Csv,
-        };
+        let (format, table) = format?;
         let budget = args.budget.as_deref().map(parse_budget).transpose()?;
         args.policy.check()?;
         let human =
@@ -105,6 +104,13 @@ impl AssessConfig {
             input,
             policy: args.policy,
             format,
+            table,
+            columns: args.columns,
+            reasons: match args.reasons {
+                None | Some(ReasonsArg::Text) => ReasonsMode::Text,
+                Some(ReasonsArg::Codes) => ReasonsMode::Codes,
+                Some(ReasonsArg::None) => ReasonsMode::None,
+            },
             outputs,
             budget,
             summary: SummaryConfig {
@@ -113,6 +119,7 @@ impl AssessConfig {
                 persons_column: args.persons_column,
                 weighted: !args.unweighted,
                 human,
+                asked: args.summary.is_some(),
             },
             threads,
             pipeline,
@@ -124,6 +131,69 @@ impl AssessConfig {
     pub(super) fn wants_summary(&self) -> bool {
         self.summary.human || self.outputs.summary.is_some() || self.outputs.report.is_some()
     }
+}
+
+/// Decisions written as a table from their CSV.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Table {
+    Parquet,
+    Xlsx,
+    /// `--excel`: CSV for a spreadsheet in an Indonesian locale.
+    Excel,
+}
+
+/// The decisions' format: `--format`, else the `-o` extension (before any
+/// `.gz`/`.zst`, checked by `OutputPlan::new`), else CSV; and the table
+/// written from CSV, if any.
+fn output_format(args: &AssessArgs) -> Result<(Format, Option<Table>), UsageError> {
+    let named = args
+        .output
+        .as_deref()
+        .and_then(|p| compress::check_name(p, Holds::Decisions).ok());
+    if let (Some(given), Some(name)) = (args.format, named) {
+        let table_given = matches!(given, FormatArg::Parquet | FormatArg::Xlsx);
+        let same = match name.table {
+            Some(TableFormat::Parquet) => given == FormatArg::Parquet,
+            Some(TableFormat::Xlsx) => given == FormatArg::Xlsx,
+            None => !table_given || name.format.is_none(),
+        };
+        if !same {
+            let path = args.output.as_deref().unwrap_or_default();
+            return Err(UsageError(format!(
+                "-o {path} and --format {} disagree: name the file for its format, or leave out --format",
+                format!("{given:?}").to_lowercase()
+            )));
+        }
+    }
+    let (format, table) = match (args.format, named) {
+        (Some(FormatArg::Csv), _) => (Format::Csv, None),
+        (Some(FormatArg::Json), _) => (Format::Json, None),
+        (Some(FormatArg::Ndjson), _) => (Format::Ndjson, None),
+        (Some(FormatArg::Parquet), _) => (Format::Csv, Some(Table::Parquet)),
+        (Some(FormatArg::Xlsx), _) => (Format::Csv, Some(Table::Xlsx)),
+        (None, Some(name)) => match name.table {
+            Some(TableFormat::Parquet) => (Format::Csv, Some(Table::Parquet)),
+            Some(TableFormat::Xlsx) => (Format::Csv, Some(Table::Xlsx)),
+            None => (name.format.unwrap_or(Format::Csv), None),
+        },
+        (None, None) => (Format::Csv, None),
+    };
+    if args.excel {
+        return match (format, table) {
+            (Format::Csv, None) => Ok((Format::Csv, Some(Table::Excel))),
+            _ => Err(UsageError(
+                "--excel writes CSV for a spreadsheet; it does not go with JSON, NDJSON, Parquet or xlsx output".into(),
+            )),
+        };
+    }
+    let binary = matches!(table, Some(Table::Parquet | Table::Xlsx));
+    let to_stdout = matches!(args.output.as_deref(), None | Some("-"));
+    if binary && to_stdout && io::stdout().is_terminal() {
+        return Err(UsageError(
+            "Parquet and xlsx are binary: give a file (-o decisions.parquet) or redirect standard output".into(),
+        ));
+    }
+    Ok((format, table))
 }
 
 /// Where one output of `assess` goes, owned.
@@ -372,7 +442,13 @@ fn check_validate_rejects(
     outputs::check(input_of(input_path), &[report, rejects])
         .map_err(|e| UsageError(e.to_string()))?;
     super::persons::check_outputs(persons, &[report, rejects])?;
-    check_output_name("--rejects", rejects_path, Holds::Rejects)
+    check_output_name("--rejects", rejects_path, Holds::Rejects)?;
+    match compress::check_name(rejects_path, Holds::Rejects) {
+        Ok(name) if name.table.is_some() => Err(UsageError(format!(
+            "--rejects {rejects_path}: layak validate writes the rejects as CSV; name the file .csv (or .csv.gz, .csv.zst)"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// `layak explain`, checked.

@@ -288,6 +288,16 @@ pub enum FormatArg {
     Csv,
     Json,
     Ndjson,
+    Parquet,
+    Xlsx,
+}
+
+/// How the reasons of each decision are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReasonsArg {
+    Text,
+    Codes,
+    None,
 }
 
 #[derive(Debug, Args)]
@@ -295,7 +305,8 @@ pub struct AssessArgs {
     /// Household file (CSV, or a spreadsheet: .xlsx, .ods …); `-` or nothing reads standard input.
     #[arg(value_name = "FILE")]
     pub file: Option<String>,
-    /// Output format [default: from the -o extension (.csv, .json, .ndjson/.jsonl), else csv].
+    /// Output format [default: from the -o extension (.csv, .json, .ndjson/.jsonl,
+    /// .parquet, .xlsx), else csv].
     #[arg(long, short = 'f', value_enum)]
     pub format: Option<FormatArg>,
     /// Write decisions to FILE instead of standard output (`-`: standard output).
@@ -309,9 +320,23 @@ pub struct AssessArgs {
     pub output: Option<String>,
     /// Write rejected rows to FILE as CSV (line, household_id, column, value, code, reason).
     /// `-` writes them to standard output, when the decisions go to a file (-o).
-    /// Without it, the first rejects are listed on standard error.
+    /// Without it, the first rejects are listed on standard error. A FILE named .parquet
+    /// is written as Parquet; an -o .xlsx workbook also has them in a "rejects" sheet.
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<String>,
+    /// Choose and order the decision columns: names separated by commas, any
+    /// documented column or a derived value or input of the policy by name;
+    /// `core` is the 15 core columns (e.g. --columns core,vulnerable_members).
+    #[arg(long, value_name = "LIST")]
+    pub columns: Option<String>,
+    /// How reasons are written: text (sentences), codes (stable short ids such as
+    /// income.near_poor;program.food_assistance), none (no reasons column) [default: text].
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub reasons: Option<ReasonsArg>,
+    /// CSV for a spreadsheet in an Indonesian locale: UTF-8 byte-order mark,
+    /// `;` between fields, decimal comma in numbers (ids and text unchanged).
+    #[arg(long)]
+    pub excel: bool,
     #[command(flatten)]
     pub policy: PolicyArgs,
     #[command(flatten)]

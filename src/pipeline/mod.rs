@@ -187,6 +187,8 @@ struct Plan<'a> {
     ranking: Option<&'a Ranking>,
     /// Every bad cell of a rejected row is reported (validation only).
     all_errors: bool,
+    /// The decisions' shape (`--columns`, `--reasons`).
+    shape: Option<&'a crate::report::OutputShape>,
     /// Person modes: the policy's person side and the files' setup.
     persons: Option<(
         &'a crate::policy::persons::Persons,
@@ -228,6 +230,8 @@ pub struct Extras<'a> {
     pub summary: Option<&'a SummarySpec>,
     /// Add `funded` and `rank` to every decision (the second pass of `--budget`).
     pub ranking: Option<&'a Ranking>,
+    /// The decisions' columns and reasons (`--columns`, `--reasons`); `None`: all, as text.
+    pub shape: Option<&'a crate::report::OutputShape>,
 }
 
 /// A finished [`assess_with`] run.
@@ -263,6 +267,7 @@ fn assess_plan(format: Format, extras: Extras<'_>) -> Plan<'_> {
         summary: extras.summary,
         ranking: extras.ranking,
         all_errors: false,
+        shape: extras.shape,
         persons: None,
     }
 }
@@ -274,6 +279,7 @@ fn validate_plan<'a>(options: &Options) -> Plan<'a> {
         summary: None,
         ranking: None,
         all_errors: options.all_errors,
+        shape: None,
         persons: None,
     }
 }
@@ -310,6 +316,7 @@ fn rank_plan<'a>() -> Plan<'a> {
         summary: None,
         ranking: None,
         all_errors: false,
+        shape: None,
         persons: None,
     }
 }
@@ -471,6 +478,7 @@ mod tests {
                 Extras {
                     summary: None,
                     ranking: Some(&ranking),
+                    shape: None,
                 },
             )
         };

@@ -121,7 +121,7 @@ pub(super) fn run_feed(
     options: &Options,
 ) -> Result<Finished, PipelineError> {
     let format = plan.format();
-    let writer = DecisionWriter::new(policy, format);
+    let writer = DecisionWriter::with_shape(policy, format, plan.shape);
     let writes = matches!(plan.job, Job::Assess(_));
     let mut head = Vec::new();
     if writes {

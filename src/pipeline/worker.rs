@@ -191,7 +191,7 @@ impl<'p> Worker<'p> {
             parser: RowParser::new(policy, layout),
             scratch: engine.scratch(),
             engine,
-            writer: DecisionWriter::new(policy, format),
+            writer: DecisionWriter::with_shape(policy, format, plan.shape),
             record: csv::ByteRecord::new(),
             bounds: Vec::new(),
             delimiter,

@@ -62,21 +62,47 @@ pub enum Holds {
     Summary,
 }
 
+/// A table format of decisions (`.parquet`, `.xlsx`), compressed inside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableFormat {
+    Parquet,
+    Xlsx,
+}
+
 /// What an output file's name asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OutputName {
     pub compression: Compression,
     /// The format its (inner) extension names, if it names one.
     pub format: Option<Format>,
+    /// `.parquet`/`.pq` (decisions or rejects) or `.xlsx` (decisions), never
+    /// compressed again.
+    pub table: Option<TableFormat>,
 }
 
 /// An output file name that asks for something layak does not write.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NameError {
     #[error(
-        "{path}: layak does not write {what} files; it writes CSV (.csv), JSON (.json) and NDJSON (.ndjson, .jsonl), each also compressed with gzip (.gz) or zstd (.zst)"
+        "{path}: layak does not write {what} files; it writes CSV (.csv), JSON (.json) and NDJSON (.ndjson, .jsonl), each also compressed with gzip (.gz) or zstd (.zst), and decisions as Parquet (.parquet) or Excel (.xlsx)"
     )]
     Unwritten { path: String, what: &'static str },
+    #[error(
+        "{path}: {what} files are compressed inside; name the file .{ext}, without .gz or .zst"
+    )]
+    CompressedTable {
+        path: String,
+        what: &'static str,
+        ext: &'static str,
+    },
+    #[error(
+        "{path}: this output cannot be written as {what}; name the file .{ext} (or .{ext}.gz, .{ext}.zst)"
+    )]
+    TableNotDecisions {
+        path: String,
+        what: &'static str,
+        ext: &'static str,
+    },
     #[error("{path}: {holds} written as {format}; name the file .{ext} (or .{ext}.gz, .{ext}.zst)")]
     WrongFormat {
         path: String,
@@ -87,10 +113,7 @@ pub enum NameError {
 }
 
 /// Extensions of formats layak does not write, and what to call them.
-const UNWRITTEN: [(&str, &str); 24] = [
-    ("parquet", "Parquet"),
-    ("pq", "Parquet"),
-    ("xlsx", "Excel"),
+const UNWRITTEN: [(&str, &str); 21] = [
     ("xlsm", "Excel"),
     ("xls", "Excel"),
     ("ods", "OpenDocument spreadsheet"),
@@ -124,7 +147,8 @@ const UNWRITTEN: [(&str, &str); 24] = [
 /// let name = check_name("out.csv.gz", Holds::Decisions).unwrap();
 /// assert_eq!((name.compression, name.format), (Compression::Gzip, Some(Format::Csv)));
 /// assert_eq!(check_name("out.txt", Holds::Decisions).unwrap().format, None);
-/// assert!(check_name("out.parquet", Holds::Decisions).is_err());
+/// assert!(check_name("out.parquet.gz", Holds::Decisions).is_err());
+/// assert!(check_name("out.xlsx", Holds::Decisions).unwrap().table.is_some());
 /// assert!(check_name("rejects.json", Holds::Rejects).is_err());
 /// ```
 pub fn check_name(path: &str, holds: Holds) -> Result<OutputName, NameError> {
@@ -134,6 +158,44 @@ pub fn check_name(path: &str, holds: Holds) -> Result<OutputName, NameError> {
         Compression::None => as_path,
         _ => Path::new(as_path.file_stem().unwrap_or_default()),
     };
+    let table = match extension(inner).as_deref() {
+        Some("parquet" | "pq") => Some((TableFormat::Parquet, "Parquet")),
+        Some("xlsx") => Some((TableFormat::Xlsx, "Excel (.xlsx)")),
+        _ => None,
+    };
+    if let Some((table, what)) = table {
+        let ext = match table {
+            TableFormat::Parquet => "parquet",
+            TableFormat::Xlsx => "xlsx",
+        };
+        let path = path.to_string();
+        return match (compression, holds) {
+            (Compression::Gzip | Compression::Zstd, _) => {
+                Err(NameError::CompressedTable { path, what, ext })
+            }
+            (Compression::None, Holds::Decisions) | (Compression::None, Holds::Rejects)
+                if holds == Holds::Decisions || table == TableFormat::Parquet =>
+            {
+                Ok(OutputName {
+                    compression,
+                    format: None,
+                    table: Some(table),
+                })
+            }
+            (Compression::None, Holds::Decisions | Holds::Rejects) => {
+                Err(NameError::TableNotDecisions {
+                    path,
+                    what,
+                    ext: "csv",
+                })
+            }
+            (Compression::None, Holds::Summary) => Err(NameError::TableNotDecisions {
+                path,
+                what,
+                ext: "json",
+            }),
+        };
+    }
     let format = match extension(inner).as_deref() {
         Some("csv") => Some(Format::Csv),
         Some("json") => Some(Format::Json),
@@ -170,6 +232,7 @@ pub fn check_name(path: &str, holds: Holds) -> Result<OutputName, NameError> {
         _ => Ok(OutputName {
             compression,
             format,
+            table: None,
         }),
     }
 }
@@ -296,8 +359,7 @@ mod tests {
         assert_eq!(ok("out.txt", Holds::Rejects), Ok((None, Option::None)));
         assert_eq!(ok("/dev/null", Holds::Decisions), Ok((None, Option::None)));
         for bad in [
-            "a.parquet",
-            "a.xlsx",
+            "a.xls",
             "a.tsv.gz",
             "a.zip",
             "a.csv.bz2",

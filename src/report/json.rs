@@ -155,21 +155,21 @@ pub(super) struct JsonPlan<'p> {
     /// Per track, then for a track out of range: `],"emergency":` is
     /// written before; this is `,"track":"id","programs":[`.
     tracks: Vec<Box<[u8]>>,
-    programs: Vec<JsonProgram<'p>>,
+    pub(super) programs: Vec<JsonProgram<'p>>,
     /// `"],"policy_id":"…","policy_version":"…","policy_hash":"…"}`: the end
     /// of an object after the reasons; without its first byte when the
     /// reasons were not written in plain.
     tail: Box<[u8]>,
 }
 
-struct JsonProgram<'p> {
+pub(super) struct JsonProgram<'p> {
     /// `{"id":…,"kind":…,"provider":…,"status":"granted","amount":`, then
     /// the same with `"deferred"`.
-    head: [Box<[u8]>; 2],
+    pub(super) head: [Box<[u8]>; 2],
     /// `,"period":"month","duration_months":`
-    period: Box<[u8]>,
+    pub(super) period: Box<[u8]>,
     /// `,"review_months":N,"capped_from":`
-    review: Box<[u8]>,
+    pub(super) review: Box<[u8]>,
     /// `,"reason":"` and the template's lead (or `eligible`), then the rest
     /// of the template: used when reasons are plain.
     reason: Lead<'p>,

@@ -5,13 +5,16 @@
 //! policy and the format; [`Decision`] is a borrowed view of one decided row.
 
 pub(crate) mod atomic;
+pub mod columns;
 pub mod compress;
 mod csv;
 pub mod explain_text;
 pub mod html;
 mod json;
 pub(crate) mod outputs;
+mod shaped;
 pub mod summary;
+pub mod table;
 
 use crate::engine::{Scratch, Status};
 use crate::input::Reject;
@@ -19,6 +22,7 @@ use crate::numfmt;
 use crate::policy::template::render_segments;
 use crate::policy::{Benefit, Indicator, Policy, Segment, Template};
 
+pub use self::columns::{OutputShape, ReasonsMode};
 pub use self::csv::{write_csv_field, write_csv_text};
 pub use self::json::write_json_str;
 
@@ -111,6 +115,9 @@ pub struct DecisionWriter<'p> {
     json: json::JsonPlan<'p>,
     /// Reused buffer for a CSV cell built from pieces (reasons).
     cell: Vec<u8>,
+    /// A chosen shape (`--columns`, `--reasons`): `None` writes every
+    /// documented column on the fixed fast path.
+    shaped: Option<shaped::Shaped>,
 }
 
 /// Constant text that starts a reason sentence (separator, id, `: ` and the
@@ -276,6 +283,16 @@ struct RowFacts {
 
 impl<'p> DecisionWriter<'p> {
     pub fn new(policy: &'p Policy, format: Format) -> DecisionWriter<'p> {
+        DecisionWriter::with_shape(policy, format, None)
+    }
+
+    /// A writer of decisions in a chosen shape; `None` (or the default
+    /// shape) is [`DecisionWriter::new`]'s output, byte for byte.
+    pub fn with_shape(
+        policy: &'p Policy,
+        format: Format,
+        shape: Option<&OutputShape>,
+    ) -> DecisionWriter<'p> {
         // Reasons are joined with ` | ` in a CSV cell. JSON renders them
         // straight into the output as strings joined with `","` when no text
         // they are made of needs an escape; else into one buffer with NUL
@@ -293,6 +310,9 @@ impl<'p> DecisionWriter<'p> {
             plan: Plan::new(policy, sep),
             json: json::JsonPlan::new(policy, plain_reasons),
             cell: Vec::with_capacity(1024),
+            shaped: shape
+                .filter(|s| !s.is_default())
+                .map(|s| shaped::Shaped::new(policy, s)),
         }
     }
 
@@ -302,6 +322,9 @@ impl<'p> DecisionWriter<'p> {
 
     /// What goes before the first decision.
     pub fn begin(&self, out: &mut Vec<u8>) {
+        if self.shaped_begin(out) {
+            return;
+        }
         match self.format {
             Format::Csv => {
                 for (i, c) in CSV_COLUMNS.iter().enumerate() {
@@ -321,6 +344,20 @@ impl<'p> DecisionWriter<'p> {
     /// caller drops the comma of the very first one (see [`JSON_SEPARATOR`]),
     /// so that batches can be written by different threads and joined.
     pub fn decision(&mut self, d: &mut Decision<'_>, out: &mut Vec<u8>) {
+        if self.is_shaped() {
+            match self.format {
+                Format::Csv => self.shaped_csv_row(d, out),
+                Format::Json => {
+                    out.extend_from_slice(JSON_SEPARATOR);
+                    self.shaped_json_object(d, out);
+                }
+                Format::Ndjson => {
+                    self.shaped_json_object(d, out);
+                    out.push(b'\n');
+                }
+            }
+            return;
+        }
         match self.format {
             Format::Csv => self.csv_row(d, out),
             Format::Json => {
@@ -484,6 +521,23 @@ pub fn write_reject_csv(r: &Reject, out: &mut Vec<u8>) {
     out.extend_from_slice(r.code.as_str().as_bytes());
     out.push(b',');
     write_csv_text(r.message.as_bytes(), out);
+    out.push(b'\n');
+}
+
+/// Write one reject as a CSV row with its text as read (no formula prefix):
+/// for a table written from it (`--rejects rejects.parquet`).
+pub fn write_reject_raw(r: &Reject, out: &mut Vec<u8>) {
+    numfmt::write_int(r.line as i64, out);
+    for text in [
+        r.household_id.as_bytes(),
+        r.column.as_bytes(),
+        r.value.as_bytes(),
+        r.code.as_str().as_bytes(),
+        r.message.as_bytes(),
+    ] {
+        out.push(b',');
+        write_csv_field(text, out);
+    }
     out.push(b'\n');
 }
 

@@ -348,12 +348,12 @@ fn an_output_extension_layak_does_not_write_is_a_usage_error() {
     // The input does not even exist: the names are checked first.
     for (args, message) in [
         (
-            &["-o", "out.parquet"][..],
-            "-o out.parquet: layak does not write Parquet files; it writes CSV (.csv), JSON (.json) and NDJSON (.ndjson, .jsonl), each also compressed with gzip (.gz) or zstd (.zst)",
+            &["-o", "out.xls"][..],
+            "-o out.xls: layak does not write Excel files; it writes CSV (.csv), JSON (.json) and NDJSON (.ndjson, .jsonl), each also compressed with gzip (.gz) or zstd (.zst), and decisions as Parquet (.parquet) or Excel (.xlsx)",
         ),
         (
-            &["-o", "out.xlsx"],
-            "-o out.xlsx: layak does not write Excel files",
+            &["-o", "out.parquet.gz"],
+            "-o out.parquet.gz: Parquet files are compressed inside; name the file .parquet, without .gz or .zst",
         ),
         (
             &["-o", "out.csv.bz2"],
@@ -388,7 +388,7 @@ fn an_output_extension_layak_does_not_write_is_a_usage_error() {
     }
     let out = dir.run(&["validate", "missing.csv", "--rejects", "rej.parquet"]);
     out.assert_code(2)
-        .stderr_has("--rejects rej.parquet: layak does not write Parquet files");
+        .stderr_has("--rejects rej.parquet: layak validate writes the rejects as CSV");
     // Other extensions, or none, are not formats: --format (or CSV) decides.
     dir.write("h.csv", generated(1));
     for (name, format, first) in [

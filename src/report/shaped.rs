@@ -1,0 +1,566 @@
+//! Decisions in a chosen shape (`--columns`, `--reasons codes|none`, and the
+//! CSV read back by the Parquet, xlsx and `--excel` writers): a column plan
+//! resolved once, then one `match` per cell. Without these options the
+//! writer keeps its fixed fast path (`csv.rs`, `json.rs`), byte for byte.
+//!
+//! Reason codes (`--reasons codes`), in the order of the sentences:
+//! each `[[reasons]]` entry that holds (its code: [`super::columns::reason_codes`]),
+//! `deprivation.<status>`, each granted program `program.<id>` (a deferred
+//! one `program.<id>.deferred`, one reduced by the cap `program.<id>.capped`),
+//! and `track.<id>`. In CSV they are joined by `;`, in JSON an array. A code
+//! that only repeats a column written beside it is left out (see [`Shaped`]).
+
+use super::columns::{Column, OutputShape, ReasonsMode, Std, ValueKind};
+use super::csv::{write_csv_field, write_csv_text};
+use super::json::write_json_str;
+use super::{Decision, DecisionWriter, Format, RowFacts};
+use crate::engine::{Scratch, Status};
+use crate::numfmt;
+use crate::policy::Policy;
+
+/// The column plan and the constant bytes of the codes, built once.
+pub(super) struct Shaped {
+    columns: Vec<Column>,
+    reasons: ReasonsMode,
+    raw_text: bool,
+    /// Per policy reason: its code.
+    reason_codes: Vec<Box<[u8]>>,
+    /// `deprivation.<status>` per status.
+    deprivation_codes: Vec<Box<[u8]>>,
+    /// Per program: `program.<id>`, `….deferred`, `….capped`.
+    program_codes: Vec<[Box<[u8]>; 3]>,
+    /// Per track: `track.<id>`.
+    track_codes: Vec<Box<[u8]>>,
+    /// JSON: per column, `"name":` (after the first, with a leading comma).
+    json_keys: Vec<Box<[u8]>>,
+    /// Codes that only repeat a column written beside them are left out:
+    /// `track.*` (with `track`), `deprivation.*` (with `deprivation_status`),
+    /// `program.<id>` (with `programs`), `program.<id>.deferred` (with `deferred`).
+    omit_track: bool,
+    omit_deprivation: bool,
+    omit_granted: bool,
+    omit_deferred: bool,
+}
+
+fn boxed(s: String) -> Box<[u8]> {
+    s.into_bytes().into_boxed_slice()
+}
+
+impl Shaped {
+    pub(super) fn new(policy: &Policy, shape: &OutputShape) -> Shaped {
+        let columns = shape.column_list();
+        let json_keys = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let mut key = if i == 0 { Vec::new() } else { vec![b','] };
+                write_json_str(c.name().as_bytes(), &mut key);
+                key.push(b':');
+                key.into_boxed_slice()
+            })
+            .collect();
+        let has = |std: Std| columns.contains(&Column::Std(std));
+        Shaped {
+            omit_track: has(Std::Track),
+            omit_deprivation: has(Std::DeprivationStatus),
+            omit_granted: has(Std::Programs),
+            omit_deferred: has(Std::Deferred),
+            columns,
+            reasons: shape.reasons,
+            raw_text: shape.raw_text,
+            reason_codes: super::columns::reason_codes(policy)
+                .into_iter()
+                .map(boxed)
+                .collect(),
+            deprivation_codes: crate::policy::DEPRIVATION_STATUSES
+                .iter()
+                .map(|s| boxed(format!("deprivation.{s}")))
+                .collect(),
+            program_codes: policy
+                .programs
+                .iter()
+                .map(|p| {
+                    [
+                        boxed(format!("program.{}", p.id)),
+                        boxed(format!("program.{}.deferred", p.id)),
+                        boxed(format!("program.{}.capped", p.id)),
+                    ]
+                })
+                .collect(),
+            track_codes: policy
+                .tracks
+                .iter()
+                .map(|t| boxed(format!("track.{}", t.id)))
+                .collect(),
+            json_keys,
+        }
+    }
+
+    /// The CSV header (names joined by `,`, then a newline).
+    pub(super) fn csv_header(&self, out: &mut Vec<u8>) {
+        for (i, c) in self.columns.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_csv_field(c.name().as_bytes(), out);
+        }
+        out.push(b'\n');
+    }
+
+    /// The code of a program's outcome: granted, deferred or capped.
+    fn program_code(&self, i: usize, status: Status, capped: bool) -> &[u8] {
+        let k = match (status, capped) {
+            (Status::Deferred, _) => 1,
+            (_, true) => 2,
+            _ => 0,
+        };
+        &self.program_codes[i][k]
+    }
+}
+
+fn bool_word(v: bool) -> &'static [u8] {
+    if v { b"true" } else { b"false" }
+}
+
+impl DecisionWriter<'_> {
+    /// One decision as a CSV row of the chosen columns.
+    pub(super) fn shaped_csv_row(&mut self, d: &mut Decision<'_>, out: &mut Vec<u8>) {
+        let Some(shaped) = self.shaped.take() else {
+            return;
+        };
+        let mut cell = std::mem::take(&mut self.cell);
+        for (i, col) in shaped.columns.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            match col {
+                Column::Std(Std::HouseholdId) => self.text_cell(&shaped, d.household_id, out),
+                Column::Std(Std::Region) => self.text_cell(&shaped, d.region, out),
+                Column::Std(Std::Reasons) => {
+                    cell.clear();
+                    match shaped.reasons {
+                        ReasonsMode::Codes => {
+                            self.reason_codes(&shaped, d.scratch, b";", &mut cell)
+                        }
+                        _ => self.reasons(d.scratch, &RowFacts::default(), &mut cell),
+                    }
+                    write_csv_field(&cell, out);
+                }
+                col => {
+                    cell.clear();
+                    self.csv_value(col, d.scratch, &mut cell);
+                    write_csv_field(&cell, out);
+                }
+            }
+        }
+        out.push(b'\n');
+        self.cell = cell;
+        self.shaped = Some(shaped);
+    }
+
+    fn text_cell(&self, shaped: &Shaped, text: &[u8], out: &mut Vec<u8>) {
+        if shaped.raw_text {
+            write_csv_field(text, out);
+        } else {
+            write_csv_text(text, out);
+        }
+    }
+
+    /// The CSV text of a column other than the id, region and reasons.
+    fn csv_value(&self, col: &Column, s: &Scratch, out: &mut Vec<u8>) {
+        let p = self.policy;
+        let slot = |field: Option<usize>| field.map(|slot| s.slots[slot]);
+        match col {
+            Column::Std(std) => match std {
+                Std::HouseholdId | Std::Region | Std::Reasons => {}
+                Std::IncomeStatus => {
+                    if let Some(st) = self.income_status(s) {
+                        out.extend_from_slice(st.as_bytes());
+                    }
+                }
+                Std::PerCapitaIncome => {
+                    if let Some(v) = slot(p.fields.per_capita_income) {
+                        numfmt::write_fixed(v, 2, out);
+                    }
+                }
+                Std::PovertyLine => {
+                    if let Some(v) = slot(p.fields.poverty_line) {
+                        numfmt::write_fixed(v, 2, out);
+                    }
+                }
+                Std::DeprivationScore => {
+                    if let Some(dep) = &p.deprivation {
+                        numfmt::write_fixed(s.slots[dep.score_slot], 4, out);
+                    }
+                }
+                Std::DeprivationStatus => {
+                    if let Some(st) = self.deprivation_status(s) {
+                        out.extend_from_slice(st.as_bytes());
+                    }
+                }
+                Std::Deprived => {
+                    let mut first = true;
+                    self.each_deprived(&s.slots, |_, ind| {
+                        if !first {
+                            out.push(b';');
+                        }
+                        first = false;
+                        out.extend_from_slice(ind.id.as_bytes());
+                    });
+                }
+                Std::Emergency => {
+                    if let Some(v) = slot(p.fields.emergency) {
+                        out.extend_from_slice(bool_word(v != 0.0));
+                    }
+                }
+                Std::LabourCapacity => {
+                    if let Some(v) = slot(p.fields.labour_capacity) {
+                        out.extend_from_slice(bool_word(v != 0.0));
+                    }
+                }
+                Std::Track => {
+                    if let Some(t) = p.tracks.get(s.track) {
+                        out.extend_from_slice(t.id.as_bytes());
+                    }
+                }
+                Std::Programs => self.program_ids(s, Status::Granted, out),
+                Std::Deferred => self.program_ids(s, Status::Deferred, out),
+                Std::MonthlyTotal => numfmt::write_whole(s.monthly_total, out),
+                Std::OneOffTotal => numfmt::write_whole(s.one_off_total, out),
+                Std::Capped => out.extend_from_slice(bool_word(s.capped)),
+                Std::ReviewAfterMonths => {
+                    numfmt::write_int(i64::from(s.review_after_months), out);
+                }
+                Std::Priority => numfmt::write_fixed(s.priority, 1, out),
+                Std::PolicyId => out.extend_from_slice(p.meta.id.as_bytes()),
+                Std::PolicyVersion => out.extend_from_slice(p.meta.version.as_bytes()),
+                Std::PolicyHash => out.extend_from_slice(p.hash.as_bytes()),
+            },
+            Column::Value { slot, kind, .. } => {
+                let v = s.slots[*slot];
+                match kind {
+                    ValueKind::Number => write_number(v, out),
+                    ValueKind::Integer => numfmt::write_int(v as i64, out),
+                    ValueKind::Bool => out.extend_from_slice(bool_word(v != 0.0)),
+                    ValueKind::Enum(e) => out.extend_from_slice(self.enum_name(*e, v).as_bytes()),
+                }
+            }
+        }
+    }
+
+    /// Ids of the programs with `status`, joined by `;`.
+    fn program_ids(&self, s: &Scratch, status: Status, out: &mut Vec<u8>) {
+        let mut first = true;
+        for (prog, o) in self.policy.programs.iter().zip(&s.programs) {
+            if o.status == status {
+                if !first {
+                    out.push(b';');
+                }
+                first = false;
+                out.extend_from_slice(prog.id.as_bytes());
+            }
+        }
+    }
+
+    /// The row's reason codes joined by `sep` (JSON: `","` inside a string).
+    fn reason_codes(&self, shaped: &Shaped, s: &Scratch, sep: &[u8], out: &mut Vec<u8>) {
+        let mut first = true;
+        let mut put = |code: &[u8], out: &mut Vec<u8>| {
+            if !first {
+                out.extend_from_slice(sep);
+            }
+            first = false;
+            out.extend_from_slice(code);
+        };
+        for (code, &holds) in shaped.reason_codes.iter().zip(&s.reasons) {
+            if holds {
+                put(code, out);
+            }
+        }
+        if let Some(dep) = self
+            .policy
+            .deprivation
+            .as_ref()
+            .filter(|_| !shaped.omit_deprivation)
+        {
+            let status =
+                (s.slots[dep.status_slot] as usize).min(shaped.deprivation_codes.len() - 1);
+            put(&shaped.deprivation_codes[status], out);
+        }
+        for (i, o) in s.programs.iter().enumerate() {
+            let capped = o.capped_from.is_some();
+            let shown = match o.status {
+                Status::Denied => true,
+                Status::Granted => shaped.omit_granted && !capped,
+                Status::Deferred => shaped.omit_deferred,
+            };
+            if !shown {
+                put(shaped.program_code(i, o.status, capped), out);
+            }
+        }
+        if let Some(code) = shaped
+            .track_codes
+            .get(s.track)
+            .filter(|_| !shaped.omit_track)
+        {
+            put(code, out);
+        }
+    }
+
+    /// One decision as a JSON object of the chosen fields.
+    pub(super) fn shaped_json_object(&mut self, d: &mut Decision<'_>, out: &mut Vec<u8>) {
+        let Some(shaped) = self.shaped.take() else {
+            return;
+        };
+        let mut cell = std::mem::take(&mut self.cell);
+        out.push(b'{');
+        for (col, key) in shaped.columns.iter().zip(&shaped.json_keys) {
+            out.extend_from_slice(key);
+            let s = &mut *d.scratch;
+            match col {
+                Column::Std(Std::HouseholdId) => write_json_str(d.household_id, out),
+                Column::Std(Std::Region) => write_json_str(d.region, out),
+                Column::Std(Std::Reasons) => {
+                    out.push(b'[');
+                    cell.clear();
+                    if shaped.reasons == ReasonsMode::Codes {
+                        out.push(b'"');
+                        self.reason_codes(&shaped, s, b"\",\"", out);
+                        out.push(b'"');
+                    } else {
+                        self.reasons(s, &RowFacts::default(), &mut cell);
+                        self.json_sentences(&cell, out);
+                    }
+                    out.push(b']');
+                }
+                Column::Std(Std::Programs) => {
+                    self.shaped_json_programs(&shaped, s, &mut cell, out);
+                }
+                col => self.json_value(col, s, out),
+            }
+        }
+        out.push(b'}');
+        self.cell = cell;
+        self.shaped = Some(shaped);
+    }
+
+    /// Reasons rendered with the writer's JSON separator, as strings.
+    fn json_sentences(&self, rendered: &[u8], out: &mut Vec<u8>) {
+        if self.json.plain_reasons {
+            // Sentences joined by `","`, needing no escape.
+            out.push(b'"');
+            out.extend_from_slice(rendered);
+            out.push(b'"');
+        } else {
+            for (i, part) in rendered.split(|&b| b == 0).enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_json_str(part, out);
+            }
+        }
+    }
+
+    /// The `programs` array: objects as in the full decision; each `reason`
+    /// follows `--reasons` (a sentence, a code, or left out).
+    fn shaped_json_programs(
+        &self,
+        shaped: &Shaped,
+        s: &Scratch,
+        cell: &mut Vec<u8>,
+        out: &mut Vec<u8>,
+    ) {
+        let p = self.policy;
+        out.push(b'[');
+        let mut first = true;
+        for (i, ((prog, o), jprog)) in p
+            .programs
+            .iter()
+            .zip(&s.programs)
+            .zip(&self.json.programs)
+            .enumerate()
+        {
+            if o.status == Status::Denied {
+                continue;
+            }
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.extend_from_slice(&jprog.head[usize::from(o.status == Status::Deferred)]);
+            numfmt::write_shortest(o.amount, out);
+            out.extend_from_slice(&jprog.period);
+            opt_num(o.duration_months, out);
+            out.extend_from_slice(b",\"starts_after_months\":");
+            opt_num(o.starts_after_months, out);
+            out.extend_from_slice(&jprog.review);
+            opt_num(o.capped_from, out);
+            match shaped.reasons {
+                ReasonsMode::Text => {
+                    out.extend_from_slice(b",\"reason\":");
+                    cell.clear();
+                    match &prog.reason {
+                        Some(t) => t.render(&s.slots, &p.enums, cell),
+                        None => cell.extend_from_slice(b"eligible"),
+                    }
+                    write_json_str(cell, out);
+                }
+                ReasonsMode::Codes => {
+                    out.extend_from_slice(b",\"reason\":\"");
+                    out.extend_from_slice(shaped.program_code(
+                        i,
+                        o.status,
+                        o.capped_from.is_some(),
+                    ));
+                    out.push(b'"');
+                }
+                ReasonsMode::None => {}
+            }
+            out.push(b'}');
+        }
+        out.push(b']');
+    }
+
+    /// The JSON value of a column other than the id, region, reasons and programs.
+    fn json_value(&self, col: &Column, s: &Scratch, out: &mut Vec<u8>) {
+        let p = self.policy;
+        let slot = |field: Option<usize>| field.map(|slot| s.slots[slot]);
+        let string_or_null = |v: Option<&str>, out: &mut Vec<u8>| match v {
+            Some(v) => write_json_str(v.as_bytes(), out),
+            None => out.extend_from_slice(b"null"),
+        };
+        let bool_or_null = |v: Option<f64>, out: &mut Vec<u8>| match v {
+            Some(v) => out.extend_from_slice(bool_word(v != 0.0)),
+            None => out.extend_from_slice(b"null"),
+        };
+        match col {
+            Column::Std(std) => match std {
+                Std::HouseholdId | Std::Region | Std::Reasons | Std::Programs => {}
+                Std::IncomeStatus => string_or_null(self.income_status(s), out),
+                Std::PerCapitaIncome => opt_num(
+                    slot(p.fields.per_capita_income).map(|v| numfmt::round_half_up(v, 2)),
+                    out,
+                ),
+                Std::PovertyLine => opt_num(slot(p.fields.poverty_line), out),
+                Std::DeprivationScore => opt_num(
+                    p.deprivation.as_ref().map(|dep| s.slots[dep.score_slot]),
+                    out,
+                ),
+                Std::DeprivationStatus => string_or_null(self.deprivation_status(s), out),
+                Std::Deprived => {
+                    out.push(b'[');
+                    let mut first = true;
+                    self.each_deprived(&s.slots, |_, ind| {
+                        if !first {
+                            out.push(b',');
+                        }
+                        first = false;
+                        write_json_str(ind.id.as_bytes(), out);
+                    });
+                    out.push(b']');
+                }
+                Std::Emergency => bool_or_null(slot(p.fields.emergency), out),
+                Std::LabourCapacity => bool_or_null(slot(p.fields.labour_capacity), out),
+                Std::Track => string_or_null(p.tracks.get(s.track).map(|t| t.id.as_str()), out),
+                Std::Deferred => {
+                    out.push(b'[');
+                    let mut first = true;
+                    for (prog, o) in p.programs.iter().zip(&s.programs) {
+                        if o.status == Status::Deferred {
+                            if !first {
+                                out.push(b',');
+                            }
+                            first = false;
+                            write_json_str(prog.id.as_bytes(), out);
+                        }
+                    }
+                    out.push(b']');
+                }
+                Std::MonthlyTotal => numfmt::write_shortest(s.monthly_total, out),
+                Std::OneOffTotal => numfmt::write_shortest(s.one_off_total, out),
+                Std::Capped => out.extend_from_slice(bool_word(s.capped)),
+                Std::ReviewAfterMonths => {
+                    numfmt::write_int(i64::from(s.review_after_months), out);
+                }
+                Std::Priority => {
+                    numfmt::write_shortest(numfmt::round_half_up(s.priority, 1), out);
+                }
+                Std::PolicyId => write_json_str(p.meta.id.as_bytes(), out),
+                Std::PolicyVersion => write_json_str(p.meta.version.as_bytes(), out),
+                Std::PolicyHash => write_json_str(p.hash.as_bytes(), out),
+            },
+            Column::Value { slot, kind, .. } => {
+                let v = s.slots[*slot];
+                match kind {
+                    ValueKind::Number => opt_num(Some(v), out),
+                    ValueKind::Integer => numfmt::write_int(v as i64, out),
+                    ValueKind::Bool => out.extend_from_slice(bool_word(v != 0.0)),
+                    ValueKind::Enum(e) => write_json_str(self.enum_name(*e, v).as_bytes(), out),
+                }
+            }
+        }
+    }
+
+    /// Whether this writer writes a chosen shape (not the fixed fast path).
+    pub(super) fn is_shaped(&self) -> bool {
+        self.shaped.is_some()
+    }
+
+    /// The header of a shaped CSV.
+    pub(super) fn shaped_begin(&self, out: &mut Vec<u8>) -> bool {
+        match (&self.shaped, self.format) {
+            (Some(shaped), Format::Csv) => {
+                shaped.csv_header(out);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A policy number in CSV: rounded half up to four decimals, without
+/// trailing zeros (`1452830`, `0.3333`, `2.5`).
+pub(super) fn write_number(v: f64, out: &mut Vec<u8>) {
+    if !v.is_finite() {
+        return;
+    }
+    let start = out.len();
+    numfmt::write_fixed(v, 4, out);
+    if let Some(dot) = out[start..].iter().position(|&b| b == b'.') {
+        let mut end = out.len();
+        while end > start + dot + 1 && out[end - 1] == b'0' {
+            end -= 1;
+        }
+        if end == start + dot + 1 {
+            end -= 1;
+        }
+        out.truncate(end);
+    }
+}
+
+fn opt_num(v: Option<f64>, out: &mut Vec<u8>) {
+    match v {
+        Some(x) => numfmt::write_shortest(x, out),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_numbers_lose_trailing_zeros() {
+        for (v, text) in [
+            (1452830.0, "1452830"),
+            (1.0 / 3.0, "0.3333"),
+            (2.5, "2.5"),
+            (0.0, "0"),
+            (-1.25, "-1.25"),
+        ] {
+            let mut out = Vec::new();
+            write_number(v, &mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), text);
+        }
+    }
+}
