@@ -102,6 +102,8 @@ pub(super) fn warn_defaulted(
         )
         .ok();
     }
+    drop(stderr);
+    super::profile::warn_if_most_missing(policy, &source.name, layout.defaulted.len());
 }
 
 /// A policy input's default, as a warning or report shows it.

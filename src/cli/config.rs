@@ -397,10 +397,17 @@ pub(super) fn read_options(args: &InputArgs) -> Result<ReadOptions, UsageError> 
         .as_ref()
         .map(|column| weight_spec(column, args.weight_scale.as_deref()))
         .transpose()?;
+    let profile = args
+        .profile
+        .as_deref()
+        .map(super::profile::load)
+        .transpose()?;
+    let profile_ref = profile.as_deref();
     Ok(ReadOptions {
-        delimiter,
+        delimiter: delimiter.or(profile_ref.and_then(|p| p.delimiter)),
         renames,
         weight,
+        require_columns: args.require_columns || profile_ref.is_some_and(|p| p.require_columns),
         max_field_bytes: args
             .max_field_bytes
             .map_or(input::DEFAULT_MAX_FIELD_BYTES, |n| {
@@ -411,7 +418,9 @@ pub(super) fn read_options(args: &InputArgs) -> Result<ReadOptions, UsageError> 
             .as_deref()
             .map(parse_id_columns)
             .transpose()?
+            .or_else(|| profile_ref.map(|p| p.id_columns.clone()))
             .unwrap_or_default(),
+        profile,
     })
 }
 
