@@ -397,11 +397,7 @@ pub(super) fn read_options(args: &InputArgs) -> Result<ReadOptions, UsageError> 
         .as_ref()
         .map(|column| weight_spec(column, args.weight_scale.as_deref()))
         .transpose()?;
-    let profile = args
-        .profile
-        .as_deref()
-        .map(super::profile::load)
-        .transpose()?;
+    let profile = args.profile.as_deref().map(load_profile).transpose()?;
     let profile_ref = profile.as_deref();
     Ok(ReadOptions {
         delimiter: delimiter.or(profile_ref.and_then(|p| p.delimiter)),
@@ -422,6 +418,15 @@ pub(super) fn read_options(args: &InputArgs) -> Result<ReadOptions, UsageError> 
             .unwrap_or_default(),
         profile,
     })
+}
+
+/// `--profile FILE`, read and loaded (checked against the policy later).
+fn load_profile(path: &str) -> Result<std::sync::Arc<input::Profile>, UsageError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| UsageError(format!("--profile {path}: cannot read it: {e}")))?;
+    input::Profile::load(path, &text)
+        .map(std::sync::Arc::new)
+        .map_err(|e| super::common::profile_usage(&e.render()))
 }
 
 /// `--id-columns A,B[,C…]` as typed: names separated by commas, each trimmed;

@@ -68,45 +68,6 @@ pub(super) fn run(cmd: ProfileCommand) -> anyhow::Result<ExitStatus> {
     }
 }
 
-/// Read and load the profile `path` (`--profile`): a profile that cannot be
-/// read or does not load is a usage error, as a bad `--rename` is.
-pub(super) fn load(path: &str) -> Result<Arc<Profile>, UsageError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| UsageError(format!("--profile {path}: cannot read it: {e}")))?;
-    Profile::load(path, &text)
-        .map(Arc::new)
-        .map_err(|e| usage(&e.render()))
-}
-
-/// Rendered diagnostics as a usage error's text (the caller adds `error: `).
-fn usage(rendered: &str) -> UsageError {
-    let text = rendered.trim_end();
-    UsageError(text.strip_prefix("error: ").unwrap_or(text).to_string())
-}
-
-/// Check the `--profile` of `read` against the loaded policy.
-pub(super) fn check_against(policy: &Policy, read: &ReadOptions) -> Result<(), UsageError> {
-    match &read.profile {
-        Some(p) => p.check(policy).map_err(|e| usage(&e.render())),
-        None => Ok(()),
-    }
-}
-
-/// More than half of the policy's inputs take their default on every row:
-/// the run goes on (a policy may have many optional inputs), but says so
-/// loudly, since the decisions then rest on defaults rather than the survey.
-pub(super) fn warn_if_most_missing(policy: &Policy, file: &str, defaulted: usize) {
-    let inputs = policy.inputs.len();
-    if defaulted * 2 <= inputs {
-        return;
-    }
-    writeln!(
-        io::stderr().lock(),
-        "warning: {file}: {defaulted} of the policy's {inputs} inputs have no column, so every household takes their defaults and the decisions say little about it\n  check the header's names: `layak profile init {file}` matches them to the inputs; --require-columns stops instead of deciding"
-    )
-    .ok();
-}
-
 /// `layak profile check PROFILE [FILE]`.
 fn check_command(
     path: &str,
@@ -175,7 +136,7 @@ fn check_command(
         )
         .ok();
     }
-    super::profile::warn_if_most_missing(&policy, file, layout.defaulted.len());
+    super::common::warn_if_most_missing(&policy, file, layout.defaulted.len());
     Ok(ExitStatus::Success)
 }
 
@@ -252,6 +213,10 @@ const LABELS: &[(&str, &str)] = &[
     ("tidak punya", "false"),
 ];
 
+/// Cells that surveys write for "no answer"; `init` lists those it sees
+/// under `missing` rather than as labels.
+const MISSING_CODES: &[&str] = &["-", ".", "NA", "N/A", "n.a.", "#N/A", "null", "none"];
+
 /// Rows `init` reads to collect labels and number formats.
 const SCAN_ROWS: usize = 1000;
 /// Distinct labels `init` lists per input.
@@ -260,6 +225,8 @@ const SCAN_LABELS: usize = 30;
 /// What `init` saw in an input's column.
 #[derive(Default)]
 struct Seen {
+    /// Missing-value codes seen (kept on the first input's entry).
+    missing: Vec<String>,
     /// Distinct cells that are not labels of the input (enum and yes/no).
     labels: Vec<String>,
     /// Cells of a number input that do not read as plain numbers.
@@ -353,6 +320,7 @@ fn scan(
     let mut seen: Vec<Seen> = policy.inputs.iter().map(|_| Seen::default()).collect();
     let mut reader = input::flat::RecordReader::new(source, 1 << 16);
     let mut rows = 0;
+    let mut missing: Vec<String> = Vec::new();
     while let Some(i) = reader.peek()? {
         let (_, record) = reader.records().get(i);
         for ((input, m), s) in policy.inputs.iter().zip(matches).zip(seen.iter_mut()) {
@@ -364,6 +332,19 @@ fn scan(
                 continue;
             }
             let text = String::from_utf8_lossy(cell).into_owned();
+            let label = |ty: InputType| match ty {
+                InputType::Enum(e) => policy.enums[usize::from(e)]
+                    .values
+                    .iter()
+                    .any(|v| v.eq_ignore_ascii_case(&text)),
+                _ => false,
+            };
+            if MISSING_CODES.iter().any(|m| m.eq_ignore_ascii_case(&text)) && !label(input.ty) {
+                if !missing.contains(&text) {
+                    missing.push(text);
+                }
+                continue;
+            }
             let known = match input.ty {
                 InputType::Enum(e) => policy.enums[usize::from(e)]
                     .values
@@ -393,6 +374,9 @@ fn scan(
         if rows >= SCAN_ROWS {
             break;
         }
+    }
+    if let Some(first) = seen.first_mut() {
+        first.missing = missing;
     }
     Ok(seen)
 }
@@ -475,7 +459,15 @@ fn write_profile(
         w,
         "# Cells that mean \"no answer\", for every input but the household id:"
     );
-    let _ = writeln!(w, "# missing = [\".\", \"NA\"]");
+    match seen.first().map(|s| s.missing.as_slice()) {
+        Some(codes) if !codes.is_empty() => {
+            let codes: Vec<String> = codes.iter().map(|c| quoted(c)).collect();
+            let _ = writeln!(w, "missing = [{}]", codes.join(", "));
+        }
+        _ => {
+            let _ = writeln!(w, "# missing = [\".\", \"NA\"]");
+        }
+    }
     let _ = writeln!(w);
     let _ = writeln!(w, "# The file's column = the policy's input.");
     let _ = writeln!(w, "[columns]");

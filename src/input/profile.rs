@@ -900,8 +900,8 @@ impl Profile {
 }
 
 /// A column name as `layak profile init` compares it: lower case, the
-/// group path dropped (everything up to the last `/`), `-`, `.` and spaces
-/// as `_`, no repeated or surrounding `_`.
+/// group path dropped (everything up to the last `/`), every character but
+/// letters and digits as `_`, no repeated or surrounding `_`.
 ///
 /// ```
 /// assert_eq!(layak::input::profile::normalise("hh/Jumlah ART"), "jumlah_art");
@@ -911,11 +911,7 @@ pub fn normalise(name: &str) -> String {
     let name = name.rsplit('/').next().unwrap_or(name);
     let mut out = String::with_capacity(name.len());
     for c in name.trim().chars().flat_map(char::to_lowercase) {
-        let c = if matches!(c, '-' | '.' | ' ' | '_') {
-            '_'
-        } else {
-            c
-        };
+        let c = if c.is_alphanumeric() { c } else { '_' };
         if c == '_' && (out.is_empty() || out.ends_with('_')) {
             continue;
         }
@@ -1065,6 +1061,8 @@ pub const SYNONYMS: &[(&str, &[&str])] = &[
             "art_bekerja",
             "usia_kerja",
             "able_workers",
+            "art_mampu_bekerja",
+            "jumlah_art_bekerja",
             "workers",
         ],
     ),
@@ -1150,6 +1148,7 @@ pub const SYNONYMS: &[(&str, &[&str])] = &[
             "lama_guncangan",
             "guncangan_bulan_lalu",
             "months_ago",
+            "bulan_sejak_guncangan",
         ],
     ),
     (
