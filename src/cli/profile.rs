@@ -16,7 +16,7 @@ use crate::policy::{InputType, Policy};
 #[derive(Debug, Subcommand)]
 pub enum ProfileCommand {
     /// Write a starting profile from a file's header: each input matched to a
-    /// column by name (case, `_`/`-`/space and group paths ignored), by an
+    /// column by name (ignoring case, punctuation and group paths), by an
     /// Indonesian or English synonym (jumlah_art → members) or by spelling;
     /// what could not be matched is listed.
     #[command(
