@@ -672,6 +672,32 @@ fn person_files_take_a_profile() {
     a.assert_code(0);
     assert_eq!(a.stdout, b.stdout);
     assert!(!a.stdout.is_empty());
+    // A household column the profile maps to an input the persons supply is
+    // overridden by them, as a `--rename` of it would be.
+    let households: String = dir
+        .read("data/sample-persons-households.csv")
+        .lines()
+        .enumerate()
+        .map(|(i, l)| format!("{l},{}\n", if i == 0 { "Jumlah ART" } else { "99" }))
+        .collect();
+    dir.write("households.csv", households);
+    dir.write(
+        "p2.toml",
+        "strip_groups = true\n[columns]\n\"Jumlah ART\" = \"members\"\numur = \"age\"\njk = \"sex\"\n[inputs.sex.values]\nP = \"female\"\nL = \"male\"\n",
+    );
+    let c = dir.run(&[
+        "assess",
+        "households.csv",
+        "--persons",
+        "persons.csv",
+        "--profile",
+        "p2.toml",
+        "--as-of",
+        AS_OF,
+    ]);
+    c.assert_code(0)
+        .stderr_has("warning: households.csv: `members` is computed from the persons; the file's column is ignored");
+    assert_eq!(c.stdout, b.stdout);
 }
 
 /// `layak ARGS` in `dir` for a snapshot: no environment that changes the output.
