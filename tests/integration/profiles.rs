@@ -412,7 +412,7 @@ fn missing_value_codes_read_as_empty_cells() {
     // meals_per_day (default 3) answered 99 on A: its default.
     text = text.replacen(
         "A,3201,rural,5,2000000,1,2,0,0,0,2,false,primary,3,",
-        "A,3201,rural,5,2000000,1,2,0,0,0,2,false,primary,99,",
+        "A,-,rural,5,2000000,1,2,0,0,0,2,false,primary,99,",
         1,
     );
     dir.write("in.csv", &text);
@@ -441,6 +441,8 @@ fn missing_value_codes_read_as_empty_cells() {
     // The id is not a missing-value code's: `NA` is a household.
     let decided = Table::read(&dir.join("d.csv"));
     assert_eq!(decided.column("household_id"), ["A", "NA"]);
+    // A text input's code is its default (region: empty).
+    assert_eq!(decided.column("region"), ["", "3201"]);
     // The same as the cells left empty.
     let empty = text
         .replace(",99,", ",,")
@@ -732,4 +734,23 @@ fn snapshots_of_the_profile_commands() {
             layak(&dir, &["profile", "check", KOBO_PROFILE, KOBO])
         );
     });
+}
+
+#[test]
+fn the_profile_gives_the_id_columns_and_the_delimiter() {
+    let dir = Dir::new();
+    let text = money_file(&[("1", "2000000", "36"), ("2", "1000000", "36")], '|')
+        .replacen("household_id|", "YEAR|SERIAL|", 1)
+        .replacen("\n1|", "\n2020|1|", 1)
+        .replacen("\n2|", "\n2020|2|", 1);
+    dir.write("in.csv", &text);
+    dir.write("p.toml", "delimiter = \"|\"\nid_columns = [\"YEAR\", \"SERIAL\"]\n");
+    let out = dir.run(&["assess", "in.csv", "--profile", "p.toml", "--as-of", AS_OF]);
+    out.assert_code(0).assert_counts(2, 2, 0);
+    assert_eq!(out.csv().column("household_id"), ["2020_1", "2020_2"]);
+    // --id-columns wins.
+    let out = dir.run(&[
+        "assess", "in.csv", "--profile", "p.toml", "--id-columns", "SERIAL", "--as-of", AS_OF,
+    ]);
+    assert_eq!(out.csv().column("household_id"), ["1", "2"]);
 }
