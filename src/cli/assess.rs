@@ -262,6 +262,7 @@ fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
         return assess_persons(config, files);
     }
     let policy = config.policy.load()?;
+    super::common::check_profile(&policy, &config.input.read)?;
     let persons = summary::persons_input(&policy, config.summary.persons_column.as_deref())
         .map_err(|e| UsageError(super::error_text::persons_input_text(&e)))?;
     let shape = output_shape(config, &policy)?;
@@ -346,6 +347,7 @@ fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
 /// `layak assess` on person files.
 fn assess_persons(config: &AssessConfig, files: &PersonFiles) -> anyhow::Result<ExitStatus> {
     let policy = config.policy.load()?;
+    super::common::check_profile(&policy, &config.input.read)?;
     let persons_column = summary::persons_input(&policy, config.summary.persons_column.as_deref())
         .map_err(|e| UsageError(super::error_text::persons_input_text(&e)))?;
     let shape = output_shape(config, &policy)?;

@@ -102,6 +102,8 @@ pub(super) fn warn_defaulted(
         )
         .ok();
     }
+    drop(stderr);
+    warn_if_most_missing(policy, &source.name, layout.defaulted.len());
 }
 
 /// A policy input's default, as a warning or report shows it.
@@ -163,4 +165,37 @@ pub(super) fn layout_for(
         }
         other => other.into(),
     })
+}
+
+/// Rendered profile diagnostics as a usage error's text (the caller adds `error: `).
+pub(super) fn profile_usage(rendered: &str) -> super::UsageError {
+    let text = rendered.trim_end();
+    super::UsageError(text.strip_prefix("error: ").unwrap_or(text).to_string())
+}
+
+/// Check the `--profile` of `read` against the loaded policy: its problems
+/// are usage errors, as a bad `--rename` is.
+pub(super) fn check_profile(
+    policy: &crate::policy::Policy,
+    read: &input::ReadOptions,
+) -> Result<(), super::UsageError> {
+    match &read.profile {
+        Some(p) => p.check(policy).map_err(|e| profile_usage(&e.render())),
+        None => Ok(()),
+    }
+}
+
+/// More than half of the policy's inputs take their default on every row:
+/// the run goes on (a policy may have many optional inputs), but says so
+/// loudly, since the decisions then rest on defaults rather than the survey.
+pub(super) fn warn_if_most_missing(policy: &crate::policy::Policy, file: &str, defaulted: usize) {
+    let inputs = policy.inputs.len();
+    if defaulted * 2 <= inputs {
+        return;
+    }
+    writeln!(
+        io::stderr().lock(),
+        "warning: {file}: {defaulted} of the policy's {inputs} inputs have no column, so every household takes their defaults and the decisions say little about it\n  check the header's names: `layak profile init {file}` matches them to the inputs; --require-columns stops instead of deciding"
+    )
+    .ok();
 }

@@ -517,10 +517,13 @@ pub(super) fn read_options(args: &InputArgs) -> Result<ReadOptions, UsageError> 
         .as_ref()
         .map(|column| weight_spec(column, args.weight_scale.as_deref()))
         .transpose()?;
+    let profile = args.profile.as_deref().map(load_profile).transpose()?;
+    let profile_ref = profile.as_deref();
     Ok(ReadOptions {
-        delimiter,
+        delimiter: delimiter.or(profile_ref.and_then(|p| p.delimiter)),
         renames,
         weight,
+        require_columns: args.require_columns || profile_ref.is_some_and(|p| p.require_columns),
         max_field_bytes: args
             .max_field_bytes
             .map_or(input::DEFAULT_MAX_FIELD_BYTES, |n| {
@@ -531,9 +534,20 @@ pub(super) fn read_options(args: &InputArgs) -> Result<ReadOptions, UsageError> 
             .as_deref()
             .map(parse_id_columns)
             .transpose()?
+            .or_else(|| profile_ref.map(|p| p.id_columns.clone()))
             .unwrap_or_default(),
         sheet: args.sheet.clone(),
+        profile,
     })
+}
+
+/// `--profile FILE`, read and loaded (checked against the policy later).
+fn load_profile(path: &str) -> Result<std::sync::Arc<input::Profile>, UsageError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| UsageError(format!("--profile {path}: cannot read it: {e}")))?;
+    input::Profile::load(path, &text)
+        .map(std::sync::Arc::new)
+        .map_err(|e| super::common::profile_usage(&e.render()))
 }
 
 /// `--id-columns A,B[,C…]` as typed: names separated by commas, each trimmed;

@@ -137,6 +137,9 @@ pub(crate) fn input_error_text(e: &InputError) -> String {
                 "{file}: required column `{column}` is missing\n  the header has: {found}{hint}"
             )
         }
+        InputError::MissingColumns { .. } => format!(
+            "{e}\n  map a column to each with --rename YOUR_COLUMN=INPUT or a profile (`layak profile init FILE` writes one)"
+        ),
         InputError::IdColumns {
             file,
             missing,

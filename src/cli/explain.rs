@@ -28,6 +28,7 @@ const SUGGESTIONS: usize = 3;
 pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     let config = ExplainConfig::from_args(args)?;
     let policy = config.policy.load()?;
+    super::common::check_profile(&policy, &config.input.read)?;
     if let Some(files) = &config.input.persons {
         return explain_persons(&config, &policy, files);
     }

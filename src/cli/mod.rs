@@ -18,6 +18,7 @@ mod explain;
 mod manual;
 mod persons;
 mod policy_cmd;
+mod profile;
 mod schema;
 mod validate;
 mod wire;
@@ -61,6 +62,9 @@ pub enum Command {
     /// Print or check a policy file, or run its test cases.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Write a starting mapping profile from a file's header, or check one.
+    #[command(subcommand)]
+    Profile(profile::ProfileCommand),
     /// The inputs a policy expects: a table, JSON, or an empty CSV template.
     #[command(
         after_help = "Examples:\n  layak schema\n  layak schema --format json\n  layak schema --template > survey.csv\n  layak schema --policy my-policy.toml"
@@ -281,6 +285,17 @@ pub struct InputArgs {
     /// row of a household (an IPUMS-style rectangular extract).
     #[arg(long)]
     pub rectangular: bool,
+    /// A mapping profile (TOML) for the survey: column renames and group
+    /// prefixes to strip, value maps (Perkotaan = "urban"), number formats
+    /// (Rp 1.500.000,50), missing-value codes, the delimiter and id columns.
+    /// Flags given here win over it. `layak profile init FILE` writes one.
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// Stop before reading any row when an input of the policy has no column
+    /// (instead of every row taking its default); every missing column is
+    /// named at once, with the header's nearest names.
+    #[arg(long)]
+    pub require_columns: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -435,6 +450,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Assess(args) => assess::run(args),
         Command::Policy(cmd) => policy_cmd::run(cmd),
+        Command::Profile(cmd) => profile::run(cmd),
         Command::Schema(args) => schema::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Explain(args) => explain::run(args),

@@ -121,6 +121,14 @@ pub(super) fn open(
     };
     let household_source = household.as_ref().map(open).transpose()?;
     let person_source = open(&person)?;
+    let with_profile = profile_renames(
+        policy,
+        persons,
+        household_source.as_ref().unwrap_or(&person_source),
+        &person_source,
+        read,
+    );
+    let read = &with_profile;
     let setup = PersonSetup::new(
         policy,
         persons,
@@ -157,6 +165,39 @@ pub(super) fn open(
         bytes,
         _stdin: stdin,
     })
+}
+
+/// `read` with the profile's renames of both files' headers written out as
+/// renames after the command line's, so that the person layout places the
+/// household columns a profile maps (a column that the persons override
+/// included) as it places those a `--rename` maps.
+fn profile_renames(
+    policy: &Policy,
+    persons: &Persons,
+    households: &Source,
+    person_source: &Source,
+    read: &ReadOptions,
+) -> ReadOptions {
+    let Some(profile) = &read.profile else {
+        return read.clone();
+    };
+    let mut renames = read.renames.clone();
+    for (p, header) in [
+        (policy, &households.header),
+        (&*persons.schema, &person_source.header),
+    ] {
+        let taken = |from: &str, to: &str| {
+            renames
+                .iter()
+                .any(|(f, t)| f.eq_ignore_ascii_case(from) || t.eq_ignore_ascii_case(to))
+        };
+        let more = profile.renames_for(p, header, &taken);
+        renames.extend(more);
+    }
+    ReadOptions {
+        renames,
+        ..read.clone()
+    }
 }
 
 /// Warn about the household columns that the persons override and the

@@ -121,6 +121,7 @@ pub(super) fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     let config = ValidateConfig::from_args(args)?;
     let input_path = &config.input.path;
     let policy = config.policy.load()?;
+    super::common::check_profile(&policy, &config.input.read)?;
     // The rejects file is created before the first row is read: one that
     // cannot be stops the run before any work.
     let file = config

@@ -15,6 +15,8 @@ pub enum CellError {
     NotNumber,
     NotBool,
     NotEnum,
+    /// Not in the number format a profile declares for the input.
+    NotFormatted,
     NotUtf8,
     /// Text with a control character other than tab and line breaks.
     Control,

@@ -24,6 +24,7 @@ mod decode;
 pub(crate) mod flat;
 mod header;
 mod ids;
+pub mod profile;
 pub mod record;
 mod reject;
 mod row;
@@ -39,6 +40,7 @@ pub use columnar::ParquetProblem;
 pub use decode::DecodeError;
 pub use header::{CANDIDATE_DELIMITERS, delimiter_flag, detect_delimiter};
 pub use ids::{IdSet, fingerprint, fingerprint_parts};
+pub use profile::{CellRules, NumberFormat, Profile, ProfileError};
 pub use record::Fields;
 pub use reject::{Reject, RejectCode, evaluation_reject};
 pub use row::RowParser;
@@ -134,6 +136,27 @@ pub enum InputError {
         column: String,
         first: usize,
         second: usize,
+    },
+    /// Inputs without a column: several required ones, or, when every
+    /// input must have its column ([`ReadOptions::require_columns`]), any
+    /// input that would take its default. Every one of them at once.
+    #[error(
+        "{file}: {} of the policy's inputs {} no column in the header{}{}\n  the header has: {found}",
+        required.len() + optional.len(),
+        if required.len() + optional.len() == 1 { "has" } else { "have" },
+        missing_list("required", required, 0),
+        missing_list("optional", optional, required.len().min(LISTED_NAMES)),
+    )]
+    MissingColumns {
+        file: String,
+        /// Required inputs without a column, each with the nearest header
+        /// name if one is near (quoted safely).
+        required: Vec<(String, Option<String>)>,
+        /// Optional inputs without a column (listed when every input must
+        /// have its column).
+        optional: Vec<(String, Option<String>)>,
+        /// The header's names, listed for a message.
+        found: String,
     },
     /// Columns named to form the household id ([`ReadOptions::id_columns`])
     /// that the header lacks: every one of them.
@@ -314,6 +337,26 @@ pub fn describe_missing(missing: &[(String, Option<String>)]) -> String {
     )
 }
 
+/// One line per name: `\n  required column `a` is missing; did you mean `b`?`
+/// (at most twenty lines in all, then "… and N more").
+fn missing_list(what: &str, names: &[(String, Option<String>)], skip: usize) -> String {
+    let mut out = String::new();
+    for (i, (name, suggestion)) in names.iter().enumerate() {
+        if skip + i == LISTED_NAMES {
+            out.push_str(&format!(
+                "\n  … and {} more {what} columns",
+                crate::text::grouped((names.len() - i) as u64)
+            ));
+            break;
+        }
+        out.push_str(&format!("\n  {what} column `{name}` is missing"));
+        if let Some(s) = suggestion {
+            out.push_str(&format!("; did you mean `{s}`?"));
+        }
+    }
+    out
+}
+
 /// The end of a missing-column message (the front end may say more).
 fn missing_column_hint(suggestion: Option<&str>, delimiter_hint: Option<u8>) -> String {
     match (delimiter_hint, suggestion) {
@@ -349,6 +392,14 @@ pub struct ReadOptions {
     /// Of a workbook: the sheet to read, by name (exactly, else in any
     /// case) or by number counted from 1; `None`: the first.
     pub sheet: Option<String>,
+    /// A mapping profile ([`Profile`]): its column renames and stripped
+    /// prefixes apply after `renames` (which win), its cell settings to each
+    /// input's cells. Its delimiter and id columns are for the caller to
+    /// merge into `delimiter` and `id_columns`.
+    pub profile: Option<std::sync::Arc<Profile>>,
+    /// Every input of the policy must have its column: one that would take
+    /// its default for a missing column is an error (all of them in one).
+    pub require_columns: bool,
 }
 
 impl Default for ReadOptions {
@@ -360,6 +411,8 @@ impl Default for ReadOptions {
             id_columns: Vec::new(),
             weight: None,
             sheet: None,
+            profile: None,
+            require_columns: false,
         }
     }
 }
@@ -598,6 +651,9 @@ pub struct Layout {
     pub id_overridden: Vec<String>,
     /// The survey weight column (`None`: no weights).
     pub weight: Option<WeightColumn>,
+    /// Per input, the profile's settings for its cells (missing-value codes,
+    /// value map, number format); empty when no profile sets any.
+    pub cell_rules: Vec<Option<CellRules>>,
 }
 
 /// What joins the parts of a composite household id in outputs, rejects and
@@ -626,10 +682,12 @@ impl Layout {
         input: &Source,
         options: &ReadOptions,
     ) -> Result<Layout, InputError> {
-        let renames = rename_map(policy, &options.renames)?;
+        let all_renames = with_profile_renames(policy, input, options);
+        let renames = rename_map(policy, &all_renames)?;
         let mut by_name = columns_by_name(input, &renames)?;
         let id_input = policy.fields.id_input;
-        let id_columns = id_columns(input, &options.id_columns)?;
+        let profile = options.profile.as_deref();
+        let id_columns = id_columns(input, &options.id_columns, profile)?;
         let mut id_overridden = Vec::new();
         if !id_columns.is_empty() {
             let id_name = policy.inputs.get(id_input).map(|i| i.name.to_lowercase());
@@ -639,7 +697,7 @@ impl Layout {
                 }
             }
         }
-        let matched = match_inputs(policy, input, &by_name, &id_columns)?;
+        let matched = match_inputs(policy, input, &by_name, &id_columns, options)?;
         let (id_parts, id_part_names) = if id_columns.len() >= 2 {
             let names = id_columns
                 .iter()
@@ -670,8 +728,30 @@ impl Layout {
             id_part_names,
             id_overridden,
             weight,
+            cell_rules: profile.map(|p| p.cell_rules(policy)).unwrap_or_default(),
         })
     }
+}
+
+/// The command line's renames, then the profile's for this header (the
+/// command line wins: a column it renames, or an input it renames a column
+/// onto, is left alone by the profile).
+fn with_profile_renames(
+    policy: &Policy,
+    input: &Source,
+    options: &ReadOptions,
+) -> Vec<(String, String)> {
+    let mut all = options.renames.clone();
+    if let Some(profile) = &options.profile {
+        let taken = |from: &str, to: &str| {
+            options
+                .renames
+                .iter()
+                .any(|(f, t)| f.eq_ignore_ascii_case(from) || t.eq_ignore_ascii_case(to))
+        };
+        all.extend(profile.renames_for(policy, &input.header, &taken));
+    }
+    all
 }
 
 /// The renames by FROM in lower case, as (FROM as typed, TO); a rename to a
@@ -728,10 +808,12 @@ fn match_inputs(
     input: &Source,
     by_name: &HashMap<String, usize>,
     id_columns: &[usize],
+    options: &ReadOptions,
 ) -> Result<MatchedInputs, InputError> {
     let id_input = policy.fields.id_input;
     let mut columns = Vec::with_capacity(policy.inputs.len());
     let mut defaulted = Vec::new();
+    let mut required_missing = Vec::new();
     let mut used = vec![false; input.header.len()];
     for (i, inp) in policy.inputs.iter().enumerate() {
         if i == id_input && !id_columns.is_empty() {
@@ -749,11 +831,43 @@ fn match_inputs(
                 used[c] = true;
                 columns.push(Some(c));
             }
-            None if inp.required => return Err(missing_column(&inp.name, input)),
+            None if inp.required => {
+                required_missing.push(inp.name.clone());
+                columns.push(None);
+            }
             None => {
                 defaulted.push(inp.name.clone());
                 columns.push(None);
             }
+        }
+    }
+    // A header read as one column with another delimiter in it: the
+    // delimiter is the problem, not the columns.
+    if let (Some(first), Some(_)) = (required_missing.first(), input.delimiter_hint) {
+        return Err(missing_column(first, input));
+    }
+    match (required_missing.as_slice(), options.require_columns) {
+        ([], false) => {}
+        ([one], false) => return Err(missing_column(one, input)),
+        (_, require) if require && required_missing.is_empty() && defaulted.is_empty() => {}
+        (_, require) => {
+            let profile = options.profile.as_deref();
+            let suggest = |names: &[String]| {
+                names
+                    .iter()
+                    .map(|n| (n.clone(), suggest_header(n, input, profile)))
+                    .collect()
+            };
+            return Err(InputError::MissingColumns {
+                file: input.name.clone(),
+                required: suggest(&required_missing),
+                optional: if require {
+                    suggest(&defaulted)
+                } else {
+                    Vec::new()
+                },
+                found: list_names(&input.header),
+            });
         }
     }
     Ok(MatchedInputs {
@@ -779,12 +893,27 @@ fn weight_column(
 
 /// The header columns of `names` (matched as inputs are: case-insensitive,
 /// trimmed), in order; every name the header lacks is one error.
-fn id_columns(input: &Source, names: &[String]) -> Result<Vec<usize>, InputError> {
+fn id_columns(
+    input: &Source,
+    names: &[String],
+    profile: Option<&Profile>,
+) -> Result<Vec<usize>, InputError> {
     let mut columns = Vec::with_capacity(names.len());
     let mut missing = Vec::new();
     for name in names {
         let wanted = name.trim().to_lowercase();
-        match input.header.iter().position(|h| h.to_lowercase() == wanted) {
+        let found = input
+            .header
+            .iter()
+            .position(|h| h.to_lowercase() == wanted)
+            .or_else(|| {
+                let p = profile?;
+                input
+                    .header
+                    .iter()
+                    .position(|h| p.stripped(h).to_lowercase() == wanted)
+            });
+        match found {
             Some(c) => columns.push(c),
             None => missing.push((
                 excerpt(name.as_bytes(), 60),
@@ -850,6 +979,32 @@ fn missing_column(column: &str, input: &Source) -> InputError {
         suggestion,
         delimiter_hint: input.delimiter_hint,
     }
+}
+
+/// The header name (quoted safely) that input `name` most likely is: the
+/// nearest by spelling, or with a profile, the nearest once its prefixes
+/// are stripped, or a column whose name means the same
+/// ([`profile::synonym_column`]).
+fn suggest_header(name: &str, input: &Source, profile: Option<&Profile>) -> Option<String> {
+    if input.delimiter_hint.is_some() {
+        return None;
+    }
+    let stripped: Vec<String> = match profile {
+        Some(p) => input
+            .header
+            .iter()
+            .map(|h| p.stripped(h).to_string())
+            .collect(),
+        None => Vec::new(),
+    };
+    let found = suggest_column(name, &input.header)
+        .or_else(|| {
+            let s = suggest_column(name, &stripped)?;
+            let at = stripped.iter().position(|h| h == s)?;
+            Some(input.header[at].as_str())
+        })
+        .or_else(|| profile::synonym_column(name, &input.header).map(|c| input.header[c].as_str()));
+    found.map(|s| excerpt(s.as_bytes(), 60))
 }
 
 /// The header name nearest to `column`, as [`crate::expr::suggest`] finds it,

@@ -21,7 +21,27 @@ pub struct RowParser<'p> {
     /// The household id is a composite key ([`Layout::id_parts`]): the id
     /// input is read from its parts, not from a column of its own.
     composite: bool,
+    /// The profile's settings of the inputs that have some
+    /// ([`Layout::cell_rules`]), compiled; [`CellPlan::custom`] indexes them.
+    custom: Vec<CustomCell>,
 }
+
+/// One input's profile settings, compiled for the row loop: matching a cell
+/// against the missing-value codes or the value map is a packed-key lookup
+/// ([`cell::EnumKeys`]), a number format a rewrite into a stack buffer.
+#[derive(Debug, Clone)]
+struct CustomCell {
+    /// Cells that read as empty.
+    missing: Option<cell::EnumKeys>,
+    /// The value map's labels, and the value each reads as.
+    map: Option<(cell::EnumKeys, Vec<f64>)>,
+    number: Option<super::NumberFormat>,
+    /// The labels of the map, for messages.
+    labels: Vec<String>,
+}
+
+/// [`CellPlan::custom`] of an input without profile settings.
+const PLAIN: u16 = u16::MAX;
 
 /// Input indices by kind of cell.
 #[derive(Debug, Clone, Default)]
@@ -32,6 +52,8 @@ struct ByKind {
     boolean: Vec<usize>,
     /// (input, enum id)
     enums: Vec<(usize, usize)>,
+    /// Inputs with profile settings ([`CustomCell`]), whatever their kind.
+    custom: Vec<usize>,
 }
 
 /// How one input is read from a row.
@@ -44,6 +66,8 @@ struct CellPlan {
     /// The allowed range (infinite when the policy sets no bound).
     min: f64,
     max: f64,
+    /// Index of the input's [`CustomCell`], or [`PLAIN`].
+    custom: u16,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -57,7 +81,8 @@ enum CellKind {
 
 impl<'p> RowParser<'p> {
     pub fn new(policy: &'p Policy, layout: &'p Layout) -> RowParser<'p> {
-        let plan: Vec<CellPlan> = policy
+        let mut custom = Vec::new();
+        let mut plan: Vec<CellPlan> = policy
             .inputs
             .iter()
             .zip(&layout.columns)
@@ -74,8 +99,28 @@ impl<'p> RowParser<'p> {
                 default: inp.default,
                 min: inp.min.unwrap_or(f64::NEG_INFINITY),
                 max: inp.max.unwrap_or(f64::INFINITY),
+                custom: PLAIN,
             })
             .collect();
+        for (p, rules) in plan.iter_mut().zip(&layout.cell_rules) {
+            let Some(rules) = rules else { continue };
+            if custom.len() >= usize::from(PLAIN) {
+                break;
+            }
+            p.custom = custom.len() as u16;
+            let labels: Vec<String> = rules.values.iter().map(|(l, _)| l.clone()).collect();
+            custom.push(CustomCell {
+                missing: (!rules.missing.is_empty()).then(|| cell::EnumKeys::new(&rules.missing)),
+                map: (!rules.values.is_empty()).then(|| {
+                    (
+                        cell::EnumKeys::new(&labels),
+                        rules.values.iter().map(|&(_, v)| v).collect(),
+                    )
+                }),
+                number: rules.number.clone(),
+                labels,
+            });
+        }
         let enums = policy
             .enums
             .iter()
@@ -86,6 +131,10 @@ impl<'p> RowParser<'p> {
         for (i, p) in plan.iter().enumerate() {
             if composite && i == policy.fields.id_input {
                 // Read from its parts by `RowParser::parts_ok`.
+                continue;
+            }
+            if p.custom != PLAIN {
+                by_kind.custom.push(i);
                 continue;
             }
             match p.kind {
@@ -103,6 +152,7 @@ impl<'p> RowParser<'p> {
             enums,
             by_kind,
             composite,
+            custom,
         }
     }
 
@@ -214,7 +264,7 @@ impl<'p> RowParser<'p> {
         match self.layout.columns[input].and_then(|c| record.get(c)) {
             Some(cell) => {
                 let t = cell::trim(cell);
-                if t.is_empty() {
+                if t.is_empty() || self.is_missing_code(input, t) {
                     self.policy.inputs[input].default_text.as_bytes()
                 } else {
                     t
@@ -477,7 +527,10 @@ impl<'p> RowParser<'p> {
                 !composite(i)
                     && self.layout.columns[i]
                         .and_then(|c| record.get(c))
-                        .is_none_or(|c| cell::trim(c).is_empty())
+                        .is_none_or(|c| {
+                            let t = cell::trim(c);
+                            t.is_empty() || self.is_missing_code(i, t)
+                        })
             })
             .collect();
         let texts = (0..inputs)
@@ -507,24 +560,81 @@ impl<'p> RowParser<'p> {
         plan: &CellPlan,
         raw: &[u8],
     ) -> Result<f64, Option<Result<f64, cell::CellError>>> {
-        if raw.is_empty() {
+        let custom = self.custom.get(usize::from(plan.custom));
+        let missing = || {
+            custom
+                .and_then(|c| c.missing.as_ref())
+                .is_some_and(|m| m.find(raw).is_ok())
+        };
+        if raw.is_empty() || missing() {
             return if plan.required {
                 Err(None)
             } else {
                 Ok(plan.default)
             };
         }
-        let parsed = match plan.kind {
-            CellKind::Text => cell::check_text(raw),
-            CellKind::Integer => cell::parse_integer(raw),
-            CellKind::Number => cell::parse_number(raw),
-            CellKind::Bool => cell::parse_bool(raw),
-            CellKind::Enum(e) => self.find_enum(e, raw),
+        let parsed = match custom {
+            Some(c) => self.custom_parse(plan, c, raw),
+            None => self.plain_parse(plan, raw),
         };
         match parsed {
             Ok(v) if v >= plan.min && v <= plan.max && v.is_finite() => Ok(v),
             other => Err(Some(other)),
         }
+    }
+
+    #[inline(always)]
+    fn plain_parse(&self, plan: &CellPlan, raw: &[u8]) -> Result<f64, cell::CellError> {
+        match plan.kind {
+            CellKind::Text => cell::check_text(raw),
+            CellKind::Integer => cell::parse_integer(raw),
+            CellKind::Number => cell::parse_number(raw),
+            CellKind::Bool => cell::parse_bool(raw),
+            CellKind::Enum(e) => self.find_enum(e, raw),
+        }
+    }
+
+    /// A non-empty cell of an input with profile settings: a label of the
+    /// value map, else a number in the declared format, else as any cell.
+    #[inline]
+    fn custom_parse(
+        &self,
+        plan: &CellPlan,
+        custom: &CustomCell,
+        raw: &[u8],
+    ) -> Result<f64, cell::CellError> {
+        if let Some((keys, values)) = &custom.map {
+            if let Ok(k) = keys.find(raw) {
+                return values
+                    .get(k as usize)
+                    .copied()
+                    .ok_or(cell::CellError::NotEnum);
+            }
+        }
+        match (&custom.number, plan.kind) {
+            (Some(format), CellKind::Integer | CellKind::Number) => {
+                let mut buf = [0u8; super::profile::CANONICAL_BYTES];
+                let canonical = format
+                    .canonical(raw, &mut buf)
+                    .ok_or(cell::CellError::NotFormatted)?;
+                match plan.kind {
+                    CellKind::Integer => cell::parse_integer(canonical),
+                    _ => cell::parse_number(canonical),
+                }
+            }
+            _ => self.plain_parse(plan, raw),
+        }
+    }
+
+    /// Whether the trimmed cell `raw` of input `input` is one of the
+    /// profile's missing-value codes for it.
+    #[inline]
+    fn is_missing_code(&self, input: usize, raw: &[u8]) -> bool {
+        self.plan
+            .get(input)
+            .and_then(|p| self.custom.get(usize::from(p.custom)))
+            .and_then(|c| c.missing.as_ref())
+            .is_some_and(|m| m.find(raw).is_ok())
     }
 
     #[inline(always)]
@@ -557,6 +667,24 @@ impl<'p> RowParser<'p> {
             && k.enums
                 .iter()
                 .all(|&(i, e)| self.fill_one(record, slots, i, |raw| self.find_enum(e, raw)))
+            && (k.custom.is_empty() || self.fill_custom(record, slots))
+    }
+
+    /// Fill the slots of the inputs with profile settings.
+    #[inline(never)]
+    fn fill_custom<R: Fields + ?Sized>(&self, record: &R, slots: &mut [f64]) -> bool {
+        self.by_kind.custom.iter().all(|&i| {
+            let (Some(plan), Some(slot)) = (self.plan.get(i), slots.get_mut(i)) else {
+                return false;
+            };
+            match self.cell_value(plan, self.raw_cell(record, plan)) {
+                Ok(v) => {
+                    *slot = v;
+                    true
+                }
+                Err(_) => false,
+            }
+        })
     }
 
     #[inline(always)]
@@ -673,10 +801,19 @@ impl<'p> RowParser<'p> {
     ) -> Box<Reject> {
         let inp = &self.policy.inputs[i];
         let (value, code, message) = match parsed {
-            None => (
+            None if raw.is_empty() => (
                 String::new(),
                 RejectCode::MissingRequired,
                 format!("`{}` is required but the cell is empty", inp.name),
+            ),
+            None => (
+                lossy(raw),
+                RejectCode::MissingRequired,
+                format!(
+                    "`{}` is required but the cell holds `{}`, a missing-value code of the profile",
+                    inp.name,
+                    excerpt(raw, CELL_EXCERPT_BYTES)
+                ),
             ),
             Some(Err(err)) => (lossy(raw), err.code(), self.invalid_message(i, raw, err)),
             Some(Ok(v)) if !v.is_finite() => (
@@ -702,9 +839,18 @@ impl<'p> RowParser<'p> {
             cell::CellError::NotNumber => format!(
                 "`{v}` is not a number: expected digits with an optional `.` and fraction, e.g. 1500000.50 (no thousands separators, signs or exponents)"
             ),
-            cell::CellError::NotBool => format!(
-                "`{v}` is not a yes/no value: expected true/false, yes/no, y/n, 1/0 or ya/tidak"
-            ),
+            cell::CellError::NotBool => {
+                let mapped = self
+                    .plan
+                    .get(input)
+                    .and_then(|p| self.custom.get(usize::from(p.custom)))
+                    .filter(|c| !c.labels.is_empty())
+                    .map(|c| format!(" (or, by the profile, {})", list_names(&c.labels)))
+                    .unwrap_or_default();
+                format!(
+                    "`{v}` is not a yes/no value: expected true/false, yes/no, y/n, 1/0 or ya/tidak{mapped}"
+                )
+            }
             cell::CellError::NotEnum => {
                 let values = match self.policy.inputs[input].ty {
                     InputType::Enum(e) => list_names(&self.policy.enums[usize::from(e)].values),
@@ -724,7 +870,29 @@ impl<'p> RowParser<'p> {
                     .unwrap_or_default(),
                     _ => String::new(),
                 };
-                format!("`{v}` is not an allowed value: expected one of {values}{hint}")
+                let mapped = self
+                    .plan
+                    .get(input)
+                    .and_then(|p| self.custom.get(usize::from(p.custom)))
+                    .filter(|c| !c.labels.is_empty())
+                    .map(|c| format!(" (or, by the profile, {})", list_names(&c.labels)))
+                    .unwrap_or_default();
+                format!("`{v}` is not an allowed value: expected one of {values}{mapped}{hint}")
+            }
+            cell::CellError::NotFormatted => {
+                let format = self
+                    .plan
+                    .get(input)
+                    .and_then(|p| self.custom.get(usize::from(p.custom)))
+                    .and_then(|c| c.number.as_ref());
+                match format {
+                    Some(f) => format!(
+                        "`{v}` does not fit the profile's number format ({}), e.g. {}",
+                        f.describe(),
+                        f.example()
+                    ),
+                    None => format!("`{v}` is not a number"),
+                }
             }
             cell::CellError::NotUtf8 => format!("`{v}` is not valid UTF-8 text"),
             cell::CellError::Control => {

@@ -34,6 +34,7 @@ mod piped;
 mod policy_errors;
 mod policy_strict;
 mod policy_test;
+mod profiles;
 mod properties;
 mod reliability;
 mod sample;

@@ -394,7 +394,8 @@ fn a_column_type_an_input_cannot_take_is_an_error_before_any_row() {
     );
     let (out, _, _) = assess(&dir, "m.parquet", &[]);
     out.assert_code(1)
-        .stderr_has("m.parquet: required column `members` is missing")
+        .stderr_has("m.parquet: 2 of the policy's inputs have no column in the header")
+        .stderr_has("required column `members` is missing")
         .stderr_has("the header has: household_id");
 }
 
