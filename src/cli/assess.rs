@@ -134,10 +134,10 @@ fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
     if let Some(files) = &config.input.persons {
         return assess_persons(config, files);
     }
-    let policy = config.policy.load()?;
+    let policy = config.policy.load_in(config.lang)?;
     let persons = summary::persons_input(&policy, config.summary.persons_column.as_deref())
         .map_err(|e| UsageError(super::error_text::persons_input_text(&e)))?;
-    let mut outputs = Outputs::open(&config.outputs)?;
+    let mut outputs = Outputs::open(&config.outputs, super::tool_lang(config.lang, &policy))?;
     let input = open_household_file(config, &policy)?;
     outputs.rejects.name_input(&input.source.name);
     warn_defaulted(&policy, &input.source, &input.layout);
@@ -216,10 +216,10 @@ fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
 
 /// `layak assess` on person files.
 fn assess_persons(config: &AssessConfig, files: &PersonFiles) -> anyhow::Result<ExitStatus> {
-    let policy = config.policy.load()?;
+    let policy = config.policy.load_in(config.lang)?;
     let persons_column = summary::persons_input(&policy, config.summary.persons_column.as_deref())
         .map_err(|e| UsageError(super::error_text::persons_input_text(&e)))?;
-    let mut outputs = Outputs::open(&config.outputs)?;
+    let mut outputs = Outputs::open(&config.outputs, super::tool_lang(config.lang, &policy))?;
     let opened = persons::open(
         &policy,
         (&config.input.path, &config.input.read),
@@ -328,7 +328,7 @@ pub(super) struct ReportFile {
 }
 
 impl Outputs {
-    pub(super) fn open(plan: &OutputPlan) -> anyhow::Result<Outputs> {
+    pub(super) fn open(plan: &OutputPlan, lang: Lang) -> anyhow::Result<Outputs> {
         let decisions = Sink::open(plan.decisions.destination(), "output")?;
         let rejects = match &plan.rejects {
             Some(target) => {
@@ -355,10 +355,10 @@ impl Outputs {
             None => None,
         };
         let report = match &plan.report {
-            Some((p, lang)) => Some(ReportFile {
+            Some(p) => Some(ReportFile {
                 file: AtomicFile::create(Path::new(p))
                     .with_context(|| format!("cannot create report file {p}"))?,
-                lang: *lang,
+                lang,
                 examples: RejectExamples::default(),
             }),
             None => None,

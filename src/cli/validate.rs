@@ -120,7 +120,7 @@ pub(super) fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     clean_up_on_signals();
     let config = ValidateConfig::from_args(args)?;
     let input_path = &config.input.path;
-    let policy = config.policy.load()?;
+    let policy = config.policy.load_in(config.lang)?;
     // The rejects file is created before the first row is read: one that
     // cannot be stops the run before any work.
     let file = config
