@@ -610,7 +610,12 @@ pub(super) fn tell_the_outcome(
     }
     match (report, config.summary.human) {
         (Some(report), true) => {
-            write!(stderr, "{}", report.human("the --summary JSON")).ok();
+            let lang = super::tool_lang(config.lang, policy);
+            let full = match lang {
+                Lang::En => "the --summary JSON",
+                Lang::Id => "JSON --summary",
+            };
+            write!(stderr, "{}", report.human_in(lang, full)).ok();
         }
         _ => {
             if let (Some((_, r)), false) = (ranking, config.quiet) {
