@@ -353,3 +353,254 @@ fn quoted(codes: &[&str]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::policy::{DEFAULT_POLICY_TOML, Lang, LangChoice, LoadOptions, Policy, PolicyError};
+
+    fn load(source: &str) -> Result<Policy, PolicyError> {
+        Policy::load("p.toml", source, &LoadOptions::default())
+    }
+
+    fn load_id(source: &str) -> Result<Policy, PolicyError> {
+        let choice = LangChoice {
+            requested: Some(Lang::Id),
+            environment: None,
+        };
+        Policy::load_in("p.toml", source, &LoadOptions::default(), false, choice)
+    }
+
+    /// The default policy with `from` (which must be there) replaced.
+    fn edited(from: &str, to: &str) -> String {
+        assert!(DEFAULT_POLICY_TOML.contains(from), "{from}");
+        DEFAULT_POLICY_TOML.replacen(from, to, 1)
+    }
+
+    /// The one error of loading `source`, rendered, and its line.
+    fn error(source: &str) -> (String, usize) {
+        match load(source) {
+            Ok(_) => panic!("the policy loaded"),
+            Err(e) => {
+                assert_eq!(e.diagnostics.len(), 1, "{}", e.render());
+                (e.render(), e.diagnostics[0].location.line)
+            }
+        }
+    }
+
+    /// The 1-based line of the first occurrence of `text` in `source`.
+    fn line_of(source: &str, text: &str) -> usize {
+        let at = source.find(text).expect("the text is in the source");
+        source[..at].lines().count() + 1
+    }
+
+    #[test]
+    fn a_text_missing_in_one_language_is_an_error_at_the_text() {
+        let id_line = "text.id = \"tidak ada anggota berusia 19-59 tahun yang mampu bekerja\"\n";
+        let source = edited(id_line, "");
+        let (text, line) = error(&source);
+        assert!(text.contains("this text has no `id` text"), "{text}");
+        assert!(text.contains("add id = \"…\""), "{text}");
+        assert_eq!(
+            line,
+            line_of(&source, "text.en = \"no member aged 19-59"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn texts_that_show_different_values_are_an_error() {
+        let source = edited(
+            "Rp {per_capita_income} di bawah garis kemiskinan {area} Rp {poverty_line}\"",
+            "Rp {per_capita_income} di bawah garis kemiskinan Rp {poverty_line}\"",
+        );
+        let (text, line) = error(&source);
+        assert!(
+            text.contains(
+                "the `id` text shows {per_capita_income} {poverty_line} but the `en` text shows {area} {per_capita_income} {poverty_line}"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("only plural words {n|one|other} may differ"),
+            "{text}"
+        );
+        assert_eq!(line, line_of(&source, "text.id = \"pendapatan per kapita"));
+        // Spacing inside a hole does not matter; plural words may differ.
+        let spaced = edited(
+            "{elderly + disabled} anggota lansia",
+            "{ elderly+disabled } anggota lansia",
+        );
+        assert!(load(&spaced).is_ok());
+    }
+
+    #[test]
+    fn one_string_in_a_two_language_policy_is_an_error_with_the_fix() {
+        let source = edited(
+            "name.en = \"Food assistance\"\nname.id = \"Bantuan pangan\"",
+            "name = \"Food assistance\"",
+        );
+        let (text, _) = error(&source);
+        assert!(
+            text.contains("this name needs a text in each language (en, id)"),
+            "{text}"
+        );
+        assert!(text.contains("write { en = \"…\", id = \"…\" }"), "{text}");
+    }
+
+    #[test]
+    fn undeclared_and_unknown_languages_are_errors() {
+        let source = edited(
+            "denied_reason.id = \"tidak sedang dalam keadaan darurat\"",
+            "denied_reason.id = \"tidak sedang dalam keadaan darurat\"\ndenied_reason.fr = \"pas d'urgence\"",
+        );
+        let (text, line) = error(&source);
+        assert!(text.contains("`fr` is not a declared language"), "{text}");
+        assert_eq!(line, line_of(&source, "denied_reason.fr"));
+
+        let (text, _) = error(&edited(
+            "languages = [\"en\", \"id\"]",
+            "languages = [\"en\", \"id\", \"xx\"]",
+        ));
+        assert!(
+            text.contains("`xx` is not a language layak has words for"),
+            "{text}"
+        );
+
+        let source = edited("language = \"en\"", "language = \"id\"").replacen(
+            "languages = [\"en\", \"id\"]",
+            "languages = [\"en\"]",
+            1,
+        );
+        let Err(e) = load(&source) else {
+            panic!("an undeclared default language was accepted")
+        };
+        let text = e.render();
+        assert!(
+            text.contains("the default language `id` is not declared"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn words_and_labels_are_checked() {
+        let source = edited(
+            "language = \"en\"",
+            "language = \"en\"\nwords.id = { granted = \"DITERIMA\", grnted = \"x\" }",
+        );
+        let (text, _) = error(&source);
+        assert!(text.contains("unknown word `grnted`"), "{text}");
+        assert!(text.contains("did you mean `granted`?"), "{text}");
+
+        let (text, _) = error(&edited(
+            "labels.id = { urban = \"perkotaan\", rural = \"perdesaan\" }",
+            "labels.id = { urban = \"perkotaan\" }",
+        ));
+        assert!(text.contains("no `id` label for `rural`"), "{text}");
+
+        let (text, _) = error(&edited(
+            "labels.id = { urban = \"perkotaan\", rural = \"perdesaan\" }",
+            "labels.id = { urban = \"perkotaan\", rural = \"perdesaan\", town = \"kota\" }",
+        ));
+        assert!(
+            text.contains("label for `town`, which is not one of the values"),
+            "{text}"
+        );
+
+        let (text, _) = error(&edited(
+            "meaning = \"household size\"",
+            "meaning = \"household size\"\nlabels.id = { one = \"satu\" }",
+        ));
+        assert!(
+            text.contains("`labels` is only for enum inputs and values"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_chosen_language_gives_its_texts_words_and_labels() {
+        let en = load(DEFAULT_POLICY_TOML).unwrap();
+        let id = load_id(DEFAULT_POLICY_TOML).unwrap();
+        assert_eq!((en.lang, id.lang), (Lang::En, Lang::Id));
+        assert_eq!(en.languages, [Lang::En, Lang::Id]);
+        assert_eq!(id.words.granted, "DIBERIKAN");
+        assert_eq!(id.programs[0].name, "Bantuan darurat (tunai)");
+        assert_eq!(en.programs[0].name, "Emergency relief (cash)");
+        let mut s = crate::engine::Engine::new(&id).scratch();
+        let slot = |p: &Policy, name: &str| {
+            (0..p.slot_count)
+                .find(|&i| p.slot_name(i) == name)
+                .expect("a name of the policy")
+        };
+        // A rural household of 4 with 1,600,000 a month: 400,000 per person.
+        for p in [&en, &id] {
+            s.slots.iter_mut().for_each(|v| *v = 0.0);
+            s.slots[slot(p, "area")] = 1.0;
+            s.slots[slot(p, "per_capita_income")] = 400_000.0;
+            s.slots[slot(p, "poverty_line")] = 580_349.0;
+            s.slots[slot(p, "members")] = 1.0;
+        }
+        let text = |p: &Policy, i: usize| p.reasons[i].text.render_string(&s.slots, &p.enums);
+        assert_eq!(
+            text(&id, 0),
+            "pendapatan per kapita Rp 400.000 di bawah garis kemiskinan perdesaan Rp 580.349"
+        );
+        assert_eq!(
+            text(&en, 0),
+            "per-capita income 400,000 is below the rural poverty line 580,349"
+        );
+        // Plurals: one member.
+        let premium = |p: &Policy| {
+            p.programs[2]
+                .reason
+                .as_ref()
+                .map(|t| t.render_string(&s.slots, &p.enums))
+        };
+        assert_eq!(
+            premium(&en).as_deref(),
+            Some("not every member is insured: 42,000 x 1 member")
+        );
+        assert_eq!(
+            premium(&id).as_deref(),
+            Some("tidak semua anggota memiliki jaminan kesehatan: Rp 42.000 x 1 anggota")
+        );
+    }
+
+    #[test]
+    fn a_policy_in_one_language_needs_no_tables() {
+        let source = r#"
+[policy]
+id = "p"
+name = "p"
+version = "1"
+currency = "IDR"
+languages = ["id"]
+
+[[inputs]]
+name = "household_id"
+type = "id"
+required = true
+
+[[inputs]]
+name = "members"
+type = "integer"
+required = true
+
+[[reasons]]
+id = "size"
+when = 'members > 0'
+text = "{members} {members|orang|orang} anggota"
+
+[[tracks]]
+id = "all"
+reason = "semua"
+"#;
+        let p = load(source).unwrap();
+        assert_eq!((p.lang, p.words.granted.as_str()), (Lang::Id, "DIBERIKAN"));
+        let mut slots = vec![0.0; p.slot_count];
+        slots[1] = 1500.0;
+        assert_eq!(
+            p.reasons[0].text.render_string(&slots, &p.enums),
+            "1.500 orang anggota"
+        );
+    }
+}
