@@ -261,12 +261,12 @@ fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
     if let Some(files) = &config.input.persons {
         return assess_persons(config, files);
     }
-    let policy = config.policy.load()?;
+    let policy = config.policy.load_in(config.lang)?;
     super::common::check_profile(&policy, &config.input.read)?;
     let persons = summary::persons_input(&policy, config.summary.persons_column.as_deref())
         .map_err(|e| UsageError(super::error_text::persons_input_text(&e)))?;
     let shape = output_shape(config, &policy)?;
-    let mut outputs = Outputs::open(config, &shape)?;
+    let mut outputs = Outputs::open(config, &shape, super::tool_lang(config.lang, &policy))?;
     let input = open_household_file(config, &policy)?;
     outputs.rejects.name_input(&input.source.name);
     warn_defaulted(&policy, &input.source, &input.layout);
@@ -346,12 +346,12 @@ fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
 
 /// `layak assess` on person files.
 fn assess_persons(config: &AssessConfig, files: &PersonFiles) -> anyhow::Result<ExitStatus> {
-    let policy = config.policy.load()?;
+    let policy = config.policy.load_in(config.lang)?;
     super::common::check_profile(&policy, &config.input.read)?;
     let persons_column = summary::persons_input(&policy, config.summary.persons_column.as_deref())
         .map_err(|e| UsageError(super::error_text::persons_input_text(&e)))?;
     let shape = output_shape(config, &policy)?;
-    let mut outputs = Outputs::open(config, &shape)?;
+    let mut outputs = Outputs::open(config, &shape, super::tool_lang(config.lang, &policy))?;
     let opened = persons::open(
         &policy,
         (&config.input.path, &config.input.read),
@@ -483,7 +483,11 @@ pub(super) fn output_shape(
 }
 
 impl Outputs {
-    pub(super) fn open(config: &AssessConfig, shape: &OutputShape) -> anyhow::Result<Outputs> {
+    pub(super) fn open(
+        config: &AssessConfig,
+        shape: &OutputShape,
+        lang: Lang,
+    ) -> anyhow::Result<Outputs> {
         let plan = &config.outputs;
         let decisions = match config.table {
             None => Sink::open(plan.decisions.destination(), "output")?,
@@ -533,10 +537,10 @@ impl Outputs {
             None => None,
         };
         let report = match &plan.report {
-            Some((p, lang)) => Some(ReportFile {
+            Some(p) => Some(ReportFile {
                 file: AtomicFile::create(Path::new(p))
                     .with_context(|| format!("cannot create report file {p}"))?,
-                lang: *lang,
+                lang,
                 examples: RejectExamples::default(),
             }),
             None => None,
@@ -792,7 +796,12 @@ pub(super) fn tell_the_outcome(
     }
     match (report, config.summary.human) {
         (Some(report), true) => {
-            write!(stderr, "{}", report.human("the --summary JSON")).ok();
+            let lang = super::tool_lang(config.lang, policy);
+            let full = match lang {
+                Lang::En => "the --summary JSON",
+                Lang::Id => "JSON --summary",
+            };
+            write!(stderr, "{}", report.human_in(lang, full)).ok();
         }
         _ => {
             if let (Some((_, r)), false) = (ranking, config.quiet) {

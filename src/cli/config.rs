@@ -14,8 +14,10 @@ use super::{
     UsageError, ValidateArgs, ValidateFormat,
 };
 use crate::input::{self, ReadOptions};
-use crate::numfmt::locale::Lang;
 use crate::pipeline;
+#[cfg(test)]
+use crate::policy::Lang;
+use crate::policy::LangChoice;
 use crate::report::compress::{self, Holds, TableFormat};
 use crate::report::outputs::{self, Destination, Output};
 use crate::report::{Format, ReasonsMode};
@@ -46,6 +48,8 @@ impl InputConfig {
 pub(super) struct AssessConfig {
     pub input: InputConfig,
     pub policy: PolicyArgs,
+    /// `--lang` and the environment's language.
+    pub lang: LangChoice,
     /// The decisions' text format (CSV under a table, `--excel` included).
     pub format: Format,
     /// Parquet, xlsx or `--excel`: a table written from that CSV.
@@ -103,6 +107,7 @@ impl AssessConfig {
         Ok(AssessConfig {
             input,
             policy: args.policy,
+            lang: args.lang.choice(),
             format,
             table,
             columns: args.columns,
@@ -219,8 +224,8 @@ pub(super) struct OutputPlan {
     pub rejects: Option<Target>,
     /// A JSON summary file (`--summary -` is the human summary on standard error).
     pub summary: Option<String>,
-    /// The HTML report (`--report`) and its language (`--lang`).
-    pub report: Option<(String, Lang)>,
+    /// The HTML report (`--report`).
+    pub report: Option<String>,
 }
 
 impl OutputPlan {
@@ -265,10 +270,7 @@ impl OutputPlan {
                         .into(),
                 ));
             }
-            Some(p) => {
-                let lang = args.lang.as_deref().and_then(Lang::parse);
-                Some((p.to_string(), lang.unwrap_or_else(Lang::from_process_env)))
-            }
+            Some(p) => Some(p.to_string()),
         };
         let plan = OutputPlan {
             decisions,
@@ -295,7 +297,7 @@ impl OutputPlan {
                 destination: Destination::File(p),
             });
         }
-        if let Some((p, _)) = &plan.report {
+        if let Some(p) = &plan.report {
             outputs.push(Output {
                 flag: "--report",
                 holds: "the report",
@@ -316,7 +318,7 @@ impl OutputPlan {
         if let Some(p) = &plan.summary {
             check_output_name("--summary", p, Holds::Summary)?;
         }
-        if let Some((p, _)) = &plan.report {
+        if let Some(p) = &plan.report {
             check_report_name(p)?;
         }
         Ok(plan)
@@ -334,7 +336,7 @@ impl OutputPlan {
         if let Some(p) = &self.summary {
             files.push(format!("--summary {p}"));
         }
-        if let Some((p, _)) = &self.report {
+        if let Some(p) = &self.report {
             files.push(format!("--report {p}"));
         }
         files
@@ -376,6 +378,8 @@ fn input_of(path: &str) -> outputs::Input<'_> {
 pub(super) struct ValidateConfig {
     pub input: InputConfig,
     pub policy: PolicyArgs,
+    /// `--lang` and the environment's language.
+    pub lang: LangChoice,
     pub format: ValidateFormat,
     /// The rejects file (never standard output, which carries the report).
     pub rejects: Option<String>,
@@ -404,6 +408,7 @@ impl ValidateConfig {
         Ok(ValidateConfig {
             input,
             policy: args.policy,
+            lang: args.lang.choice(),
             format: args.format,
             rejects: args.rejects,
             examples: args.examples,
@@ -455,6 +460,8 @@ fn check_validate_rejects(
 pub(super) struct ExplainConfig {
     pub input: InputConfig,
     pub policy: PolicyArgs,
+    /// `--lang` and the environment's language.
+    pub lang: LangChoice,
     pub format: ExplainFormat,
     pub household: Household,
 }
@@ -483,6 +490,7 @@ impl ExplainConfig {
         Ok(ExplainConfig {
             input,
             policy: args.policy,
+            lang: args.lang.choice(),
             format: args.format,
             household,
         })
@@ -730,11 +738,13 @@ mod tests {
         let Ok(config) = config else {
             panic!("a valid command line")
         };
-        assert_eq!(config.outputs.report, Some(("r.html".into(), Lang::Id)));
+        assert_eq!(config.outputs.report, Some("r.html".into()));
+        assert_eq!(config.lang.requested, Some(Lang::Id));
         assert!(config.wants_summary());
         assert_eq!(config.outputs.files(), ["--report r.html"]);
-        let en = assess(&["in.csv", "--report", "R.HTM", "--lang", "en"]).map(|c| c.outputs.report);
-        assert_eq!(en.ok(), Some(Some(("R.HTM".into(), Lang::En))));
+        let en = assess(&["in.csv", "--report", "R.HTM", "--lang", "en"]);
+        let en = en.map(|c| (c.outputs.report, c.lang.requested));
+        assert_eq!(en.ok(), Some((Some("R.HTM".into()), Some(Lang::En))));
         assert!(error(assess(&["in.csv", "--report", "r.pdf"])).contains("name the file .html"));
         assert!(error(assess(&["in.csv", "--report", "-"])).starts_with("--report -:"));
         assert!(error(assess(&["in.csv", "--lang", "id", "--by", "x"])).starts_with("--by needs"));

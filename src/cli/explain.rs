@@ -27,7 +27,7 @@ const SUGGESTIONS: usize = 3;
 
 pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     let config = ExplainConfig::from_args(args)?;
-    let policy = config.policy.load()?;
+    let policy = config.policy.load_in(config.lang)?;
     super::common::check_profile(&policy, &config.input.read)?;
     if let Some(files) = &config.input.persons {
         return explain_persons(&config, &policy, files);

@@ -26,7 +26,7 @@ mod wire;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::ExitStatus;
-use crate::policy::{LoadOptions, Policy, PolicyError};
+use crate::policy::{Lang, LangChoice, LoadOptions, Policy, PolicyError};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -107,6 +107,8 @@ pub struct ExplainArgs {
     #[arg(long, short = 'f', value_enum, default_value = "text")]
     pub format: ExplainFormat,
     #[command(flatten)]
+    pub lang: LangArgs,
+    #[command(flatten)]
     pub input: InputArgs,
 }
 
@@ -126,6 +128,8 @@ pub struct ValidateArgs {
     /// `text` (for people) or `json` (for programs).
     #[arg(long, short = 'f', value_enum, default_value = "text")]
     pub format: ValidateFormat,
+    #[command(flatten)]
+    pub lang: LangArgs,
     #[command(flatten)]
     pub input: InputArgs,
     /// Write every rejected row to FILE as CSV (line, household_id, column, value, code, reason).
@@ -200,29 +204,89 @@ impl PolicyArgs {
         }
     }
 
-    /// Load the chosen policy.
+    /// Load the chosen policy, its texts in its own default language.
     pub fn load(&self) -> anyhow::Result<Policy> {
+        self.load_in(LangChoice::default())
+    }
+
+    /// Load the chosen policy with its texts in the language `choice`
+    /// chooses; `--lang` naming a language the policy has no texts in is a
+    /// warning on standard error (its texts stay in its own language).
+    pub fn load_in(&self, choice: LangChoice) -> anyhow::Result<Policy> {
         self.check()?;
         let options = LoadOptions {
             as_of: self.as_of.clone(),
         };
-        match &self.policy {
-            None => Ok(Policy::default_policy(&options)?),
-            Some(path) => load_policy_file(path, &options, false),
+        let policy = match &self.policy {
+            None => Policy::load_in(
+                crate::policy::DEFAULT_POLICY_NAME,
+                crate::policy::DEFAULT_POLICY_TOML,
+                &options,
+                false,
+                choice,
+            )?,
+            Some(path) => load_policy_file(path, &options, false, choice)?,
+        };
+        if let Some(asked) = choice.requested.filter(|l| *l != policy.lang) {
+            use std::io::Write;
+            writeln!(
+                std::io::stderr().lock(),
+                "warning: --lang {}: the policy has no texts in that language (languages = [{}]); its reasons stay in `{}`",
+                asked.code(),
+                policy
+                    .languages
+                    .iter()
+                    .map(|l| format!("\"{}\"", l.code()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                policy.lang.code()
+            )
+            .ok();
         }
+        Ok(policy)
     }
+}
+
+/// The language of the texts for people.
+#[derive(Debug, Clone, Args)]
+pub struct LangArgs {
+    /// The language of the texts for people (reasons, explanations, the
+    /// summary and the report): `id` (Bahasa Indonesia) or `en` [default:
+    /// LC_ALL, else LANG, when the policy has texts in it (`id_ID.UTF-8` is
+    /// Indonesian); else the policy's own `language`].
+    #[arg(long, value_name = "LANG", value_parser = ["id", "en"])]
+    pub lang: Option<String>,
+}
+
+impl LangArgs {
+    /// `--lang` and this process's `LC_ALL`/`LANG`.
+    pub fn choice(&self) -> LangChoice {
+        LangChoice::from_process(self.lang.as_deref().and_then(Lang::parse))
+    }
+}
+
+/// The language of the tool's own words (the summary, the report, the
+/// headings of `explain`): `--lang`, else the environment's language, else
+/// the policy's. The policy's texts are in [`Policy::lang`], which differs
+/// only when the policy has no texts in the language asked for.
+pub fn tool_lang(choice: LangChoice, policy: &Policy) -> Lang {
+    choice
+        .requested
+        .or(choice.environment.filter(|l| policy.languages.contains(l)))
+        .unwrap_or(policy.lang)
 }
 
 /// Read and check a policy file, printing its warnings on standard error.
 /// `strict`: a parameter without `unit` or `reference` is an error.
-pub fn load_policy_file(path: &str, options: &LoadOptions, strict: bool) -> anyhow::Result<Policy> {
+pub fn load_policy_file(
+    path: &str,
+    options: &LoadOptions,
+    strict: bool,
+    choice: LangChoice,
+) -> anyhow::Result<Policy> {
     let source = std::fs::read_to_string(path)
         .map_err(|e| anyhow::anyhow!("cannot read policy file {path}: {e}"))?;
-    let policy = if strict {
-        Policy::load_strict(path, &source, options)?
-    } else {
-        Policy::load(path, &source, options)?
-    };
+    let policy = Policy::load_in(path, &source, options, strict, choice)?;
     print_warnings(&policy);
     Ok(policy)
 }
@@ -382,10 +446,8 @@ pub struct AssessArgs {
     /// shape it as they shape --summary).
     #[arg(long, value_name = "FILE")]
     pub report: Option<String>,
-    /// The language of the report: `id` (Bahasa Indonesia) or `en` [default:
-    /// Indonesian when LC_ALL, or else LANG, starts with `id`; else English].
-    #[arg(long, value_name = "LANG", value_parser = ["id", "en"])]
-    pub lang: Option<String>,
+    #[command(flatten)]
+    pub lang: LangArgs,
     /// Summary figures per value of COLUMN as well as in total: a policy input
     /// (e.g. region) or any other column of the file (needs --summary).
     #[arg(long, value_name = "COLUMN")]

@@ -28,7 +28,8 @@ pub(super) fn run(cmd: PolicyCommand) -> anyhow::Result<ExitStatus> {
                     .into());
                 }
             }
-            let policy = load_policy_file(&file, &LoadOptions { as_of }, strict)?;
+            let policy =
+                load_policy_file(&file, &LoadOptions { as_of }, strict, Default::default())?;
             let indicators = policy
                 .deprivation
                 .as_ref()

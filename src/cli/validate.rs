@@ -22,7 +22,7 @@ use super::{ValidateArgs, ValidateFormat};
 use crate::ExitStatus;
 use crate::input::{Layout, Reject, RejectCode};
 use crate::pipeline::{self, RejectSink};
-use crate::policy::Policy;
+use crate::policy::{Lang, Policy};
 use crate::report::{self, atomic::AtomicFile};
 
 pub(super) const EXAMPLES: &str = "\
@@ -120,7 +120,7 @@ pub(super) fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     clean_up_on_signals();
     let config = ValidateConfig::from_args(args)?;
     let input_path = &config.input.path;
-    let policy = config.policy.load()?;
+    let policy = config.policy.load_in(config.lang)?;
     super::common::check_profile(&policy, &config.input.read)?;
     // The rejects file is created before the first row is read: one that
     // cannot be stops the run before any work.
@@ -306,19 +306,53 @@ fn write_json(out: &mut impl Write, f: &Findings<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The report for people.
+/// `en` in English, `id` in Bahasa Indonesia.
+fn tr(lang: Lang, en: &'static str, id: &'static str) -> &'static str {
+    match lang {
+        Lang::En => en,
+        Lang::Id => id,
+    }
+}
+
+/// A count with the language's thousands separator.
+fn num(lang: Lang, n: u64) -> String {
+    match lang {
+        Lang::En => super::grouped(n),
+        lang => lang.count(u128::from(n)),
+    }
+}
+
+/// `1 row`, `2 rows` in English; Indonesian nouns do not change.
+fn counted(lang: Lang, n: u64, en: [&'static str; 2], id: &'static str) -> String {
+    match lang {
+        Lang::En => super::counted(n, en[0], en[1]),
+        lang => format!("{} {id}", lang.count(u128::from(n))),
+    }
+}
+
+/// The report for people, in the policy's language.
 fn write_text(out: &mut impl Write, f: &Findings<'_>) -> anyhow::Result<()> {
+    let lang = f.policy.lang;
     writeln!(
         out,
-        "{}: {} rows read = {} valid + {} rejected{}",
+        "{}: {} {} = {} {} + {} {}{}",
         f.name,
-        super::grouped(f.totals.read),
-        super::grouped(f.totals.decided),
-        super::grouped(f.totals.rejected),
+        num(lang, f.totals.read),
+        tr(lang, "rows read", "baris dibaca"),
+        num(lang, f.totals.decided),
+        tr(lang, "valid", "sah"),
+        num(lang, f.totals.rejected),
+        tr(lang, "rejected", "ditolak"),
         if f.totals.skipped > 0 {
             format!(
-                "; {} skipped",
-                super::counted(f.totals.skipped, "blank row", "blank rows")
+                "; {} {}",
+                counted(
+                    lang,
+                    f.totals.skipped,
+                    ["blank row", "blank rows"],
+                    "baris kosong"
+                ),
+                tr(lang, "skipped", "dilewati")
             )
         } else {
             String::new()
@@ -328,20 +362,29 @@ fn write_text(out: &mut impl Write, f: &Findings<'_>) -> anyhow::Result<()> {
         let p = &f.totals.persons;
         writeln!(
             out,
-            "persons: {} read = {} in valid households + {} rejected",
-            super::grouped(p.read),
-            super::grouped(p.used),
-            super::grouped(p.rejected)
+            "{}: {} {} = {} {} + {} {}",
+            tr(lang, "persons", "anggota"),
+            num(lang, p.read),
+            tr(lang, "read", "dibaca"),
+            num(lang, p.used),
+            tr(lang, "in valid households", "dalam rumah tangga yang sah"),
+            num(lang, p.rejected),
+            tr(lang, "rejected", "ditolak"),
         )?;
     }
     writeln!(
         out,
-        "policy {} {} (hash {}): {} of {} inputs found in the header",
-        f.policy.meta.id,
-        f.policy.meta.version,
-        f.policy.hash,
-        f.policy.inputs.len() - f.layout.defaulted.len(),
-        f.policy.inputs.len()
+        "{}",
+        tr(
+            lang,
+            "policy {id} {version} (hash {hash}): {found} of {all} inputs found in the header",
+            "kebijakan {id} {version} (hash {hash}): {found} dari {all} data masukan ada di baris judul",
+        )
+        .replace("{id}", &f.policy.meta.id)
+        .replace("{version}", &f.policy.meta.version)
+        .replace("{hash}", &f.policy.hash)
+        .replace("{found}", &(f.policy.inputs.len() - f.layout.defaulted.len()).to_string())
+        .replace("{all}", &f.policy.inputs.len().to_string())
     )?;
     if let Some(w) = &f.layout.weight {
         let scale = if w.scale == crate::input::Scale::ONE {
@@ -349,21 +392,36 @@ fn write_text(out: &mut impl Write, f: &Findings<'_>) -> anyhow::Result<()> {
         } else {
             format!(" × {}", w.scale)
         };
+        let line = tr(
+            lang,
+            "survey weight: column `{}`{scale}, checked on every row (a positive number)",
+            "bobot survei: kolom `{}`{scale}, diperiksa di setiap baris (bilangan positif)",
+        );
         writeln!(
             out,
-            "survey weight: column `{}`{scale}, checked on every row (a positive number)",
-            w.name
+            "{}",
+            line.replace("{}", &w.name).replace("{scale}", &scale)
         )?;
     }
     if !f.defaulted.is_empty() {
-        writeln!(out, "\nmissing columns (every row takes the default):")?;
+        let heading = tr(
+            lang,
+            "missing columns (every row takes the default):",
+            "kolom yang tidak ada (setiap baris memakai nilai bawaan):",
+        );
+        writeln!(out, "\n{heading}")?;
         for (n, d) in f.defaulted {
             writeln!(out, "  {n:<28} {d}")?;
         }
     }
     let unused = unused_columns(f.layout);
     if !unused.is_empty() {
-        writeln!(out, "\ncolumns the policy does not use:")?;
+        let heading = tr(
+            lang,
+            "columns the policy does not use:",
+            "kolom yang tidak dipakai kebijakan:",
+        );
+        writeln!(out, "\n{heading}")?;
         writeln!(out, "  {}", crate::input::list_names(&unused))?;
     }
     if !f.gather.by_code.is_empty() {
@@ -384,18 +442,24 @@ fn unused_columns(layout: &Layout) -> Vec<String> {
 
 /// Rejects by reason and by column, with the first lines of each.
 fn write_reject_tables(out: &mut impl Write, f: &Findings<'_>) -> anyhow::Result<()> {
+    let lang = f.policy.lang;
     // Persons without a household are rejects too, though not household rows.
     let rejected = f.totals.rejected + f.totals.persons.without_household;
+    let by_reason = tr(lang, "rejects by reason", "penolakan menurut alasan");
     if f.gather.problems > rejected {
         writeln!(
             out,
-            "\nrejects by reason (every bad cell of a row: {} in {}):",
-            super::counted(f.gather.problems, "problem", "problems"),
-            super::counted(rejected, "row", "rows")
+            "\n{by_reason} ({} {} {} {}):",
+            tr(lang, "every bad cell of a row:", "setiap sel yang salah:"),
+            counted(lang, f.gather.problems, ["problem", "problems"], "masalah"),
+            tr(lang, "in", "dalam"),
+            counted(lang, rejected, ["row", "rows"], "baris")
         )?;
     } else {
-        writeln!(out, "\nrejects by reason:")?;
+        writeln!(out, "\n{by_reason}:")?;
     }
+    let lines = tr(lang, "lines", "baris");
+    let eg = tr(lang, "e.g.", "mis.");
     // Person codes are longer than the household file's (at most 18 characters).
     let width = f
         .gather
@@ -408,18 +472,19 @@ fn write_reject_tables(out: &mut impl Write, f: &Findings<'_>) -> anyhow::Result
     for (code, t) in &f.gather.by_code {
         writeln!(
             out,
-            "  {:<width$} {:>8}  lines {}",
+            "  {:<width$} {:>8}  {lines} {}",
             code.as_str(),
             t.count,
             lines_text(t)
         )?;
-        writeln!(out, "  {:<width$} {:>8}  e.g. {}", "", "", t.example)?;
+        writeln!(out, "  {:<width$} {:>8}  {eg} {}", "", "", t.example)?;
     }
-    writeln!(out, "\nrejects by column:")?;
+    let by_column = tr(lang, "rejects by column", "penolakan menurut kolom");
+    writeln!(out, "\n{by_column}:")?;
     for (column, t) in &f.gather.by_column {
         writeln!(
             out,
-            "  {:<28} {:>8}  lines {}",
+            "  {:<28} {:>8}  {lines} {}",
             column,
             t.count,
             lines_text(t)

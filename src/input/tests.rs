@@ -411,11 +411,17 @@ fn reject_messages_quote_cells_cut_short_and_escaped() {
 #[test]
 fn a_long_list_of_allowed_values_is_cut_short() {
     let values: Vec<String> = (0..10_000).map(|i| format!("\"v{i}\"")).collect();
-    let toml = DEFAULT_POLICY_TOML.replacen(
-        "values = [\"urban\", \"rural\"]",
-        &format!("values = [\"urban\", \"rural\", {}]", values.join(", ")),
-        1,
-    );
+    let toml = DEFAULT_POLICY_TOML
+        .replacen(
+            "values = [\"urban\", \"rural\"]",
+            &format!("values = [\"urban\", \"rural\", {}]", values.join(", ")),
+            1,
+        )
+        .replacen(
+            "labels.id = { urban = \"perkotaan\", rural = \"perdesaan\" }\n",
+            "",
+            1,
+        );
     let policy = Policy::load("big.toml", &toml, &LoadOptions::default()).unwrap();
     let options = options(None, &[]);
     let src = source(&b"household_id,area,members,monthly_income\n"[..], &options);

@@ -9,6 +9,7 @@
 //! types or names.
 
 mod check;
+pub mod lang;
 pub mod persons;
 pub(crate) mod raw;
 pub mod template;
@@ -18,6 +19,7 @@ use crate::expr::{self, EnumId, Type};
 
 /// Re-exported: the policy hash is FNV-1a 64 ([`crate::hash`]).
 pub use crate::hash::fnv1a64;
+pub use lang::{Lang, LangChoice, Words, locale_language};
 pub use template::{Segment, Template};
 
 /// The embedded default policy (`data/policies/default.toml`).
@@ -283,6 +285,13 @@ pub struct Policy {
     pub warnings: Vec<Diagnostic>,
     /// Person inputs and reducers, when the policy declares person inputs.
     pub persons: Option<persons::Persons>,
+    /// The language of this load's texts for people (templates, labels,
+    /// names, [`Policy::words`]), chosen by [`LangChoice`].
+    pub lang: Lang,
+    /// The languages the policy is written in (`[policy] languages`; English alone when omitted).
+    pub languages: Vec<Lang>,
+    /// The fixed words around the templates, in [`Policy::lang`].
+    pub words: Words,
 }
 
 /// One step of the computed-values phase, in dependency order.
@@ -311,7 +320,27 @@ impl Policy {
     /// A parameter without `unit` or `reference` is a warning, kept in
     /// [`Policy::warnings`].
     pub fn load(file: &str, source: &str, options: &LoadOptions) -> Result<Policy, PolicyError> {
-        check::load(file, source, options, false)
+        check::load(file, source, options, false, LangChoice::default())
+    }
+
+    /// Load and check a policy with its texts in the language `lang`
+    /// chooses (see [`LangChoice`]); `strict` as [`Policy::load_strict`].
+    ///
+    /// ```
+    /// use layak::policy::{Lang, LangChoice, Policy, DEFAULT_POLICY_NAME, DEFAULT_POLICY_TOML};
+    /// let choice = LangChoice { requested: Some(Lang::Id), environment: None };
+    /// let p = Policy::load_in(DEFAULT_POLICY_NAME, DEFAULT_POLICY_TOML, &Default::default(), false, choice).unwrap();
+    /// assert_eq!(p.lang, Lang::Id);
+    /// assert_eq!(p.words.granted, "DIBERIKAN");
+    /// ```
+    pub fn load_in(
+        file: &str,
+        source: &str,
+        options: &LoadOptions,
+        strict: bool,
+        lang: LangChoice,
+    ) -> Result<Policy, PolicyError> {
+        check::load(file, source, options, strict, lang)
     }
 
     /// Load and check a policy as [`Policy::load`] does, but with every
@@ -328,7 +357,7 @@ impl Policy {
         source: &str,
         options: &LoadOptions,
     ) -> Result<Policy, PolicyError> {
-        check::load(file, source, options, true)
+        check::load(file, source, options, true, LangChoice::default())
     }
 
     /// Input by name.

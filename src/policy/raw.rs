@@ -4,6 +4,8 @@
 //! (`deny_unknown_fields`, so a misspelt key is an error with its position).
 //! Names and expressions keep their byte spans for diagnostics.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -53,7 +55,64 @@ pub(crate) struct RawMeta {
     pub description: String,
     #[serde(default)]
     pub reference: String,
+    /// The languages every text for people is written in (`["en", "id"]`);
+    /// omitted: one language, English.
+    #[serde(default)]
+    pub languages: Vec<SpannedStr>,
+    /// The language used when `--lang` does not choose one.
+    pub language: Option<SpannedStr>,
+    /// `[policy.words.LANG]`: the fixed words the tool puts around the
+    /// templates, overriding the built-in ones of that language.
+    #[serde(default)]
+    pub words: BTreeMap<String, Spanned<BTreeMap<String, Spanned<String>>>>,
 }
+
+/// A text for people: one string (a one-language policy) or one string per
+/// declared language (`{ en = "...", id = "..." }`).
+#[derive(Debug, Clone)]
+pub(crate) enum RawText {
+    One(String),
+    PerLanguage(BTreeMap<String, SpannedStr>),
+}
+
+impl Default for RawText {
+    fn default() -> Self {
+        RawText::One(String::new())
+    }
+}
+
+impl<'de> Deserialize<'de> for RawText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawText;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string, or a table of one string per language such as { en = \"...\", id = \"...\" }")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawText, E> {
+                Ok(RawText::One(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<RawText, A::Error> {
+                let mut out = BTreeMap::new();
+                while let Some(k) = m.next_key::<String>()? {
+                    let v = m.next_value::<SpannedStr>()?;
+                    out.insert(k, v);
+                }
+                Ok(RawText::PerLanguage(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A text for people with its span.
+pub(crate) type SpannedText = Spanned<RawText>;
+
+/// Per language, the words shown for an enum's values (`{ id = { urban = "perkotaan" } }`).
+pub(crate) type RawLabels = BTreeMap<String, Spanned<BTreeMap<String, String>>>;
 
 /// A scalar as written in TOML: default values and parameter values.
 #[derive(Debug, Clone, Deserialize)]
@@ -80,6 +139,9 @@ pub(crate) struct RawInput {
     pub required: bool,
     #[serde(default)]
     pub meaning: String,
+    /// Per language, the words for the enum's values in reasons.
+    #[serde(default)]
+    pub labels: RawLabels,
     /// A household input only: the reducer that computes it from the
     /// household's persons (`count(age <= 6)`).
     pub from_persons: Option<SpannedStr>,
@@ -140,8 +202,10 @@ pub(crate) struct RawDerived {
     #[serde(default)]
     pub values: Vec<SpannedStr>,
     pub expr: SpannedStr,
+    pub label: Option<SpannedText>,
+    /// Per language, the words for the enum's values in reasons.
     #[serde(default)]
-    pub label: String,
+    pub labels: RawLabels,
 }
 
 #[derive(Debug, Deserialize)]
@@ -160,16 +224,14 @@ pub(crate) struct RawIndicator {
     pub dimension: String,
     pub weight: Spanned<RawScalar>,
     pub when: SpannedStr,
-    #[serde(default)]
-    pub label: String,
+    pub label: Option<SpannedText>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawProgram {
     pub id: SpannedStr,
-    #[serde(default)]
-    pub name: String,
+    pub name: Option<SpannedText>,
     pub kind: SpannedStr,
     pub provider: String,
     pub eligible: SpannedStr,
@@ -180,9 +242,9 @@ pub(crate) struct RawProgram {
     pub deferred_when: Option<SpannedStr>,
     pub starts_after_months: Option<SpannedStr>,
     #[serde(default)]
-    pub reason: Option<SpannedStr>,
+    pub reason: Option<SpannedText>,
     #[serde(default)]
-    pub denied_reason: Option<SpannedStr>,
+    pub denied_reason: Option<SpannedText>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -196,7 +258,7 @@ pub(crate) struct RawCap {
 pub(crate) struct RawReason {
     pub id: SpannedStr,
     pub when: SpannedStr,
-    pub text: SpannedStr,
+    pub text: SpannedText,
 }
 
 #[derive(Debug, Deserialize)]
@@ -206,7 +268,7 @@ pub(crate) struct RawTrack {
     /// Omitted means "always": the catch-all last rule.
     pub when: Option<SpannedStr>,
     #[serde(default)]
-    pub reason: Option<SpannedStr>,
+    pub reason: Option<SpannedText>,
 }
 
 #[derive(Debug, Deserialize)]

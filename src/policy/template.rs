@@ -4,6 +4,7 @@
 use super::EnumDef;
 use crate::expr::{self, Span, Type};
 use crate::numfmt;
+use crate::numfmt::locale::Lang;
 
 /// A piece of a template.
 #[derive(Debug, Clone)]
@@ -18,6 +19,65 @@ pub enum Segment {
         program: expr::Program,
         ty: Type,
     },
+    /// A hole shown in the words or number style of a language chosen at
+    /// load (`629.561`, `ya`, `perkotaan`), or a plural word
+    /// (`{n|member|members}`). English holes without words of their own stay
+    /// [`Segment::Slot`] and [`Segment::Value`].
+    Shown {
+        source: Source,
+        show: Show,
+    },
+}
+
+/// Where the value of a [`Segment::Shown`] hole comes from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    Slot(usize),
+    Program(expr::Program),
+}
+
+/// How a [`Segment::Shown`] hole writes its value.
+#[derive(Debug, Clone)]
+pub enum Show {
+    /// A number with the language's separators (at most two decimals).
+    Number(Lang),
+    /// A boolean (`[no, yes]`) or an enum value by its index.
+    Words(Box<[String]>),
+    /// `one` when the value is exactly 1, else `other`.
+    Plural { one: String, other: String },
+}
+
+impl Show {
+    /// The words this hole may write (none for a number).
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        let (words, plural): (&[String], Option<[&str; 2]>) = match self {
+            Show::Number(_) => (&[], None),
+            Show::Words(w) => (w, None),
+            Show::Plural { one, other } => (&[], Some([one, other])),
+        };
+        words
+            .iter()
+            .map(String::as_str)
+            .chain(plural.into_iter().flatten())
+    }
+
+    #[inline]
+    pub fn write(&self, v: f64, out: &mut Vec<u8>) {
+        match self {
+            Show::Number(lang) => lang.write_number(v, out),
+            Show::Words(words) => {
+                let word = if v >= 0.0 {
+                    words.get(v as usize).map_or("?", String::as_str)
+                } else {
+                    "?"
+                };
+                out.extend_from_slice(word.as_bytes());
+            }
+            Show::Plural { one, other } => {
+                out.extend_from_slice(if v == 1.0 { one } else { other }.as_bytes())
+            }
+        }
+    }
 }
 
 /// A compiled reason template.
@@ -30,6 +90,24 @@ pub struct Template {
 pub(crate) struct Hole<'a> {
     pub source: &'a str,
     pub start: usize,
+}
+
+impl<'a> Hole<'a> {
+    /// A plural hole `{expr|one|other}`: the expression and the two words
+    /// (`|` is not an operator of the expression language).
+    pub(crate) fn plural(&self) -> Option<(&'a str, &'a str, &'a str)> {
+        let mut parts = self.source.splitn(3, '|');
+        let expr = parts.next()?;
+        let one = parts.next()?;
+        let other = parts.next()?;
+        Some((expr, one.trim(), other.trim()))
+    }
+
+    /// The expression with its white space removed: what two languages'
+    /// texts must show alike.
+    pub(crate) fn key(&self) -> String {
+        self.source.split_whitespace().collect()
+    }
 }
 
 /// Split a template into literal text and holes. `{{` and `}}` are literal braces.
@@ -108,6 +186,26 @@ impl Template {
                         Segment::Value { program, ty }
                     }
                 }
+                Segment::Shown {
+                    source: Source::Program(program),
+                    show,
+                } => {
+                    if let Some(v) = program.as_const() {
+                        let mut text = Vec::new();
+                        show.write(v, &mut text);
+                        Segment::Text(String::from_utf8_lossy(&text).into_owned())
+                    } else if let Some(slot) = program.as_slot() {
+                        Segment::Shown {
+                            source: Source::Slot(slot),
+                            show,
+                        }
+                    } else {
+                        Segment::Shown {
+                            source: Source::Program(program),
+                            show,
+                        }
+                    }
+                }
                 other => other,
             };
             // Merge neighbouring text.
@@ -149,6 +247,13 @@ pub fn render_segments(segments: &[Segment], slots: &[f64], enums: &[EnumDef], o
             Segment::Value { program, ty } => {
                 let v = program.eval(slots);
                 write_value(v, *ty, enums, out);
+            }
+            Segment::Shown { source, show } => {
+                let v = match source {
+                    Source::Slot(slot) => slots.get(*slot).copied().unwrap_or(f64::NAN),
+                    Source::Program(program) => program.eval(slots),
+                };
+                show.write(v, out);
             }
         }
     }

@@ -20,7 +20,7 @@ use crate::engine::{Scratch, Status};
 use crate::input::Reject;
 use crate::numfmt;
 use crate::policy::template::render_segments;
-use crate::policy::{Benefit, Indicator, Policy, Segment, Template};
+use crate::policy::{Benefit, Indicator, Lang, Policy, Segment, Template, Words};
 
 pub use self::columns::{OutputShape, ReasonsMode};
 pub use self::csv::{write_csv_field, write_csv_text};
@@ -144,6 +144,16 @@ struct Plan<'p> {
     programs: Vec<ProgramPlan<'p>>,
     /// Per track: `track id`, then `: ` and the reason's lead if it has one.
     tracks: Vec<Lead<'p>>,
+    /// `, starts after ` (a deferred program's delay follows).
+    starts_after: Box<[u8]>,
+    /// ` month` and ` months` after the delay.
+    month: [Box<[u8]>; 2],
+    /// `; capped from `, ` to `, ` by the household monthly cap of `.
+    capped_from: Box<[u8]>,
+    to: Box<[u8]>,
+    by_cap: Box<[u8]>,
+    /// The language numbers are written in.
+    lang: Lang,
     /// The end of a CSV row after the reasons: closing quote, policy id,
     /// version and hash, newline.
     csv_tail: Box<[u8]>,
@@ -165,7 +175,9 @@ impl<'p> Plan<'p> {
             .iter()
             .map(|r| lead(&[sep, r.id.as_bytes(), b": "], &r.text))
             .collect();
-        let mut deprivation_status: Vec<Box<[u8]>> = crate::policy::DEPRIVATION_STATUSES
+        let w = &p.words;
+        let mut deprivation_status: Vec<Box<[u8]>> = w
+            .statuses()
             .iter()
             .map(|st| bytes(&[b" (", st.as_bytes(), b")"]))
             .collect();
@@ -174,22 +186,31 @@ impl<'p> Plan<'p> {
             .tracks
             .iter()
             .map(|t| match &t.reason {
-                Some(r) => lead(&[sep, b"track ", t.id.as_bytes(), b": "], r),
-                None => fixed(&[sep, b"track ", t.id.as_bytes()]),
+                Some(r) => lead(&[sep, w.track.as_bytes(), b" ", t.id.as_bytes(), b": "], r),
+                None => fixed(&[sep, w.track.as_bytes(), b" ", t.id.as_bytes()]),
             })
             .collect();
         Plan {
             sep_len: sep.len(),
             reasons,
-            deprivation: bytes(&[sep, b"deprivation: score "]),
+            deprivation: bytes(&[sep, w.deprivation_score.as_bytes(), b" "]),
             deprivation_status,
             indicator_labels: indicator_labels(p),
             programs: p
                 .programs
                 .iter()
-                .map(|prog| ProgramPlan::new(prog, sep))
+                .map(|prog| ProgramPlan::new(prog, w, sep))
                 .collect(),
             tracks,
+            starts_after: bytes(&[b", ", w.starts_after.as_bytes(), b" "]),
+            month: [
+                bytes(&[b" ", w.month.as_bytes()]),
+                bytes(&[b" ", w.months.as_bytes()]),
+            ],
+            capped_from: bytes(&[b"; ", w.capped_from.as_bytes(), b" "]),
+            to: bytes(&[b" ", w.to.as_bytes(), b" "]),
+            by_cap: bytes(&[b" ", w.by_cap.as_bytes(), b" "]),
+            lang: p.lang,
             csv_tail: csv_tail(p),
         }
     }
@@ -260,15 +281,20 @@ fn csv_tail(p: &Policy) -> Box<[u8]> {
 }
 
 impl<'p> ProgramPlan<'p> {
-    fn new(prog: &'p Benefit, sep: &[u8]) -> ProgramPlan<'p> {
+    fn new(prog: &'p Benefit, w: &Words, sep: &[u8]) -> ProgramPlan<'p> {
         let id = prog.id.as_bytes();
+        let eligible = w.eligible.as_bytes();
         let (granted, after_deferral) = match &prog.reason {
             Some(t) => (lead(&[sep, id, b": "], t), lead(&[b"; "], t)),
-            None => (fixed(&[sep, id, b": eligible"]), fixed(&[b"; eligible"])),
+            None => (
+                fixed(&[sep, id, b": ", eligible]),
+                fixed(&[b"; ", eligible]),
+            ),
         };
+        let deferred = w.deferred.to_lowercase();
         ProgramPlan {
             granted,
-            deferred: bytes(&[sep, id, b": deferred"]),
+            deferred: bytes(&[sep, id, b": ", deferred.as_bytes()]),
             after_deferral,
         }
     }
@@ -408,9 +434,10 @@ impl<'p> DecisionWriter<'p> {
         if let Some(dep) = &p.deprivation {
             out.extend_from_slice(plan.head(&plan.deprivation, first));
             first = false;
-            match &facts.score {
-                Some(at) => out.extend_from_within(at.clone()),
-                None => numfmt::write_fixed(s.slots[dep.score_slot], 4, out),
+            match (&facts.score, plan.lang) {
+                (Some(at), Lang::En) => out.extend_from_within(at.clone()),
+                (_, Lang::En) => numfmt::write_fixed(s.slots[dep.score_slot], 4, out),
+                (_, lang) => lang.write_fixed(s.slots[dep.score_slot], 4, out),
             }
             let status = s.slots[dep.status_slot] as usize;
             let status = plan
@@ -434,9 +461,9 @@ impl<'p> DecisionWriter<'p> {
                 Status::Deferred => {
                     out.extend_from_slice(plan.head(&pp.deferred, first));
                     if let Some(m) = o.starts_after_months {
-                        out.extend_from_slice(b", starts after ");
-                        numfmt::write_grouped(m, out);
-                        out.extend_from_slice(b" months");
+                        out.extend_from_slice(&plan.starts_after);
+                        write_number(plan.lang, m, out);
+                        out.extend_from_slice(&plan.month[usize::from(m != 1.0)]);
                     }
                     out.extend_from_slice(&pp.after_deferral.head);
                     &pp.after_deferral
@@ -445,13 +472,13 @@ impl<'p> DecisionWriter<'p> {
             first = false;
             render_segments(lead.rest, &s.slots, enums, out);
             if let Some(from) = o.capped_from {
-                out.extend_from_slice(b"; capped from ");
-                numfmt::write_grouped(from, out);
-                out.extend_from_slice(b" to ");
-                numfmt::write_grouped(o.amount, out);
+                out.extend_from_slice(&plan.capped_from);
+                write_number(plan.lang, from, out);
+                out.extend_from_slice(&plan.to);
+                write_number(plan.lang, o.amount, out);
                 if let Some(cap) = s.cap {
-                    out.extend_from_slice(b" by the household monthly cap of ");
-                    numfmt::write_grouped(cap, out);
+                    out.extend_from_slice(&plan.by_cap);
+                    write_number(plan.lang, cap, out);
                 }
             }
         }
@@ -486,14 +513,26 @@ impl<'p> DecisionWriter<'p> {
     }
 }
 
+/// A number in a reason: grouped with `,` in English (as ever), with the
+/// language's separators otherwise.
+#[inline]
+fn write_number(lang: Lang, v: f64, out: &mut Vec<u8>) {
+    match lang {
+        Lang::En => numfmt::write_grouped(v, out),
+        lang => lang.write_number(v, out),
+    }
+}
+
 /// True when `pred` holds for some text of the policy that reasons are made
-/// of: ids, labels, template text and enum values. The rest of a reason is
-/// numbers, `yes`/`no`, `?` and this module's own constant words.
+/// of: ids, labels, template text and words, enum values and the words
+/// around the templates. The rest of a reason is numbers, `yes`/`no` and `?`.
 fn reasons_text_any(p: &Policy, pred: impl Fn(&str) -> bool) -> bool {
     let template = |t: &Template| {
-        t.segments
-            .iter()
-            .any(|s| matches!(s, Segment::Text(text) if pred(text)))
+        t.segments.iter().any(|s| match s {
+            Segment::Text(text) => pred(text),
+            Segment::Shown { show, .. } => show.texts().any(&pred),
+            _ => false,
+        })
     };
     p.reasons.iter().any(|r| pred(&r.id) || template(&r.text))
         || p.programs
@@ -506,6 +545,7 @@ fn reasons_text_any(p: &Policy, pred: impl Fn(&str) -> bool) -> bool {
             .as_ref()
             .is_some_and(|d| d.indicators.iter().any(|i| pred(&i.id) || pred(&i.label)))
         || p.enums.iter().any(|e| e.values.iter().any(|v| pred(v)))
+        || p.words.all().iter().any(|w| pred(w))
 }
 
 /// Write one reject as a CSV row of [`REJECT_COLUMNS`].

@@ -21,7 +21,7 @@ fn reference_reasons(p: &Policy, s: &mut Scratch, sep: &[u8], out: &mut Vec<u8>)
     }
     if let Some(dep) = &p.deprivation {
         next(out);
-        reference_deprivation_sentence(dep, s, out);
+        reference_deprivation_sentence(p, dep, s, out);
     }
     for (prog, o) in p.programs.iter().zip(&s.programs) {
         if o.status != Status::Denied {
@@ -31,7 +31,8 @@ fn reference_reasons(p: &Policy, s: &mut Scratch, sep: &[u8], out: &mut Vec<u8>)
     }
     if let Some(t) = p.tracks.get(s.track) {
         next(out);
-        out.extend_from_slice(b"track ");
+        out.extend_from_slice(p.words.track.as_bytes());
+        out.push(b' ');
         out.extend_from_slice(t.id.as_bytes());
         if let Some(r) = &t.reason {
             out.extend_from_slice(b": ");
@@ -41,11 +42,17 @@ fn reference_reasons(p: &Policy, s: &mut Scratch, sep: &[u8], out: &mut Vec<u8>)
 }
 
 /// `deprivation: score S (status): label; label`.
-fn reference_deprivation_sentence(dep: &Deprivation, s: &Scratch, out: &mut Vec<u8>) {
-    out.extend_from_slice(b"deprivation: score ");
-    numfmt::write_fixed(s.slots[dep.score_slot], 4, out);
+fn reference_deprivation_sentence(p: &Policy, dep: &Deprivation, s: &Scratch, out: &mut Vec<u8>) {
+    out.extend_from_slice(p.words.deprivation_score.as_bytes());
+    out.push(b' ');
+    match p.lang {
+        Lang::En => numfmt::write_fixed(s.slots[dep.score_slot], 4, out),
+        lang => lang.write_fixed(s.slots[dep.score_slot], 4, out),
+    }
     out.extend_from_slice(b" (");
-    let status = crate::policy::DEPRIVATION_STATUSES
+    let status = p
+        .words
+        .statuses()
         .get(s.slots[dep.status_slot] as usize)
         .copied()
         .unwrap_or("?");
@@ -66,6 +73,14 @@ fn reference_deprivation_sentence(dep: &Deprivation, s: &Scratch, out: &mut Vec<
     }
 }
 
+/// A number as English reasons have always written it, or in the language's way.
+fn number(lang: Lang, v: f64, out: &mut Vec<u8>) {
+    match lang {
+        Lang::En => numfmt::write_grouped(v, out),
+        lang => lang.write_number(v, out),
+    }
+}
+
 /// `id: [deferred[, starts after N months]; ]reason[; capped from …]`.
 fn reference_program_sentence(
     p: &Policy,
@@ -76,27 +91,31 @@ fn reference_program_sentence(
 ) {
     out.extend_from_slice(prog.id.as_bytes());
     out.extend_from_slice(b": ");
+    let w = &p.words;
+    let word = |out: &mut Vec<u8>, before: &str, word: &str, after: &str| {
+        out.extend_from_slice(format!("{before}{word}{after}").as_bytes());
+    };
     if o.status == Status::Deferred {
-        out.extend_from_slice(b"deferred");
+        out.extend_from_slice(w.deferred.to_lowercase().as_bytes());
         if let Some(m) = o.starts_after_months {
-            out.extend_from_slice(b", starts after ");
-            numfmt::write_grouped(m, out);
-            out.extend_from_slice(b" months");
+            word(out, ", ", &w.starts_after, " ");
+            number(p.lang, m, out);
+            word(out, " ", w.months_for(m), "");
         }
         out.extend_from_slice(b"; ");
     }
     match &prog.reason {
         Some(t) => t.render(&s.slots, &p.enums, out),
-        None => out.extend_from_slice(b"eligible"),
+        None => out.extend_from_slice(w.eligible.as_bytes()),
     }
     if let Some(from) = o.capped_from {
-        out.extend_from_slice(b"; capped from ");
-        numfmt::write_grouped(from, out);
-        out.extend_from_slice(b" to ");
-        numfmt::write_grouped(o.amount, out);
+        word(out, "; ", &w.capped_from, " ");
+        number(p.lang, from, out);
+        word(out, " ", &w.to, " ");
+        number(p.lang, o.amount, out);
         if let Some(cap) = s.cap {
-            out.extend_from_slice(b" by the household monthly cap of ");
-            numfmt::write_grouped(cap, out);
+            word(out, " ", &w.by_cap, " ");
+            number(p.lang, cap, out);
         }
     }
 }
@@ -157,21 +176,39 @@ fn policies() -> Vec<Policy> {
     let default = crate::policy::DEFAULT_POLICY_TOML;
     let variant = default
         .replace(
-            "reason = \"basic needs: income {income_status}, deprivation {deprivation_status}\"\n",
+            "reason.en = \"basic needs: income {income_status}, deprivation {deprivation_status}\"\n",
             "",
         )
         .replace(
-            "reason = \"help to help themselves: a livelihood grant\"\n",
+            "reason.id = \"kebutuhan dasar: menurut pendapatan {income_status}, menurut kemiskinan multidimensi {deprivation_status}\"\n",
             "",
         )
         .replace(
-            "reason = \"no program's conditions are met\"",
-            "reason = \"{members} \\\"members\\\", {members + 1}\"",
+            "reason.en = \"help to help themselves: a livelihood grant\"\n",
+            "",
+        )
+        .replace(
+            "reason.id = \"pemberdayaan agar mampu menolong diri sendiri: bantuan modal usaha\"\n",
+            "",
+        )
+        .replace(
+            "reason.en = \"no program's conditions are met\"",
+            "reason.en = \"{members} \\\"members\\\", {members + 1}\"",
+       )
+        .replace(
+            "reason.id = \"tidak ada program yang syaratnya terpenuhi\"",
+            "reason.id = \"{members} \\\"anggota\\\", {members + 1}\"",
         );
     assert_ne!(variant, default);
+    let indonesian = crate::policy::LangChoice {
+        requested: Some(Lang::Id),
+        environment: None,
+    };
     let mut all = vec![
         Policy::load("default", default, &opts).unwrap(),
         Policy::load("variant", &variant, &opts).unwrap(),
+        Policy::load_in("default-id", default, &opts, false, indonesian).unwrap(),
+        Policy::load_in("variant-id", &variant, &opts, false, indonesian).unwrap(),
     ];
     // Texts that JSON must escape: a NUL and a tab in reasons, quotes and
     // backslashes in the policy's id, version, a provider and a label.
@@ -187,12 +224,16 @@ fn policies() -> Vec<Policy> {
             "provider = \"state \\\"and\\\" community\"",
         ),
         (
-            "label = \"earth or bamboo floor\"",
-            "label = \"earth\\tor \\\\bamboo\\\\ floor\"",
+            "label.en = \"earth or bamboo floor\"",
+            "label.en = \"earth\\tor \\\\bamboo\\\\ floor\"",
         ),
         (
-            "reason = \"direct assistance during the emergency, then capacity building\"",
-            "reason = \"direct assistance\\u0000during the emergency\\nthen {members}\"",
+            "reason.en = \"direct assistance during the emergency, then capacity building\"",
+            "reason.en = \"direct assistance\\u0000during the emergency\\nthen {members}\"",
+        ),
+        (
+            "reason.id = \"bantuan langsung selama keadaan darurat, kemudian pemberdayaan\"",
+            "reason.id = \"bantuan\\u0000langsung\\nlalu {members}\"",
         ),
     ] {
         assert!(hostile.contains(from), "{from}");
@@ -201,8 +242,8 @@ fn policies() -> Vec<Policy> {
     all.push(Policy::load("hostile", &hostile, &opts).unwrap());
     // A label with an escape only: everything else plain.
     let label = default.replace(
-        "label = \"earth or bamboo floor\"",
-        "label = \"earth \\\"or\\\" bamboo floor\"",
+        "label.en = \"earth or bamboo floor\"",
+        "label.en = \"earth \\\"or\\\" bamboo floor\"",
     );
     assert_ne!(label, default);
     all.push(Policy::load("label", &label, &opts).unwrap());

@@ -16,6 +16,7 @@ mod hostile;
 mod html_report;
 mod id_columns;
 mod input_errors;
+mod languages;
 mod large_batch;
 mod misc_reliability;
 mod output;

@@ -103,6 +103,9 @@ pub fn run_at(cwd: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
         .args(args)
         .current_dir(cwd)
         .env_remove("RUST_BACKTRACE")
+        // Outputs in the policy's own language, whatever the tester's locale.
+        .env_remove("LC_ALL")
+        .env_remove("LANG")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -113,10 +113,12 @@ impl Checker<'_> {
             .map(|d| (0..d.indicators.len()).map(|_| None).collect())
             .unwrap_or_default();
         let status_enum = if dep.is_some() {
-            self.new_enum(
+            let id = self.new_enum(
                 "deprivation_status",
                 DEPRIVATION_STATUSES.iter().map(|s| s.to_string()).collect(),
-            )
+            );
+            self.status_labels(id);
+            id
         } else {
             0
         };
@@ -178,7 +180,7 @@ impl Checker<'_> {
             .insert(r.name.get_ref().clone(), (Binding::Slot(slot), ty));
         Some(Derived {
             name: r.name.get_ref().clone(),
-            label: r.label.clone(),
+            label: self.text(r.label.as_ref(), "this label"),
             ty,
             slot,
             program,
@@ -198,13 +200,22 @@ impl Checker<'_> {
             id: r.id.get_ref().clone(),
             dimension: r.dimension.clone(),
             weight,
-            label: r.label.clone(),
+            label: self.text(r.label.as_ref(), "this label"),
             slot,
             when,
         })
     }
 
     pub(super) fn derived_type(&mut self, r: &raw::RawDerived) -> Option<Option<Type>> {
+        if !matches!(r.ty.as_ref().map(|t| t.get_ref().as_str()), Some("enum")) {
+            if let Some(first) = r.labels.values().next() {
+                self.error(
+                    first.span(),
+                    "`labels` is only for enum inputs and values",
+                    Some("give the value `type = \"enum\"` and its `values`".into()),
+                );
+            }
+        }
         let Some(ty) = &r.ty else {
             return Some(None);
         };
@@ -213,7 +224,9 @@ impl Checker<'_> {
             "bool" => Some(Some(Type::Bool)),
             "enum" => {
                 let values = self.enum_values(&r.name, &r.values)?;
-                Some(Some(Type::Enum(self.new_enum(r.name.get_ref(), values))))
+                let id = self.new_enum(r.name.get_ref(), values);
+                self.enum_labels(id, &r.labels);
+                Some(Some(Type::Enum(id)))
             }
             other => {
                 self.error(

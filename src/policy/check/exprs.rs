@@ -99,27 +99,4 @@ impl Checker<'_> {
             }
         }
     }
-
-    pub(super) fn template(&mut self, s: &SpannedStr) -> Option<Template> {
-        let parts = match template::split(s.get_ref()) {
-            Ok(p) => p,
-            Err((span, msg)) => {
-                let span = self.inner_span(s, 0, span);
-                self.error(span, msg, None);
-                return None;
-            }
-        };
-        let mut segments = Vec::new();
-        let mut ok = true;
-        for part in parts {
-            match part {
-                Ok(text) => segments.push(Segment::Text(text)),
-                Err(hole) => match self.compile_at(s, hole.source, hole.start, None) {
-                    Some((program, ty)) => segments.push(Segment::Value { program, ty }),
-                    None => ok = false,
-                },
-            }
-        }
-        ok.then(|| Template::from_parts(segments, &self.enums))
-    }
 }

@@ -26,6 +26,7 @@ impl Checker<'_> {
         if !matches!(ty, InputType::Enum(_)) && !r.values.is_empty() {
             self.error(r.values[0].span(), "`values` is only for enum inputs", None);
         }
+        self.labels_of(ty, &r.labels);
         let numeric = matches!(
             ty,
             InputType::Integer | InputType::Number | InputType::Money

@@ -26,6 +26,7 @@ mod derived;
 mod diagnostics;
 mod exprs;
 mod inputs;
+mod lang;
 mod names;
 mod order;
 mod params;
@@ -71,6 +72,12 @@ struct Checker<'s> {
     warnings: Vec<Diagnostic>,
     /// Checking an expression inside a `from_persons` reducer (person scope).
     in_persons: bool,
+    /// This load's language, the declared ones, and the words of this load's language.
+    lang: Lang,
+    languages: Vec<Lang>,
+    words: Words,
+    /// Per enum, per declared language with `labels`, the words of its values.
+    enum_words: Vec<Vec<(Lang, Box<[String]>)>>,
 }
 
 /// A count of the elementary steps of a load (a scope handed to an
@@ -105,6 +112,7 @@ pub(super) fn load(
     source: &str,
     options: &LoadOptions,
     strict: bool,
+    choice: LangChoice,
 ) -> Result<Policy, PolicyError> {
     let raw: RawPolicy = match toml::from_str(source) {
         Ok(r) => r,
@@ -136,8 +144,12 @@ pub(super) fn load(
         strict,
         warnings: Vec::new(),
         in_persons: false,
+        lang: Lang::En,
+        languages: vec![Lang::En],
+        words: Words::builtin(Lang::En),
+        enum_words: Vec::new(),
     };
-    let policy = c.policy(raw, &as_of);
+    let policy = c.policy(raw, &as_of, choice);
     if c.diags.is_empty() {
         if let Some(p) = policy {
             return Ok(p);
@@ -160,7 +172,12 @@ pub(super) fn load(
 const SUGGESTION_SEARCHES: usize = 50;
 
 impl Checker<'_> {
-    pub(super) fn policy(&mut self, raw: RawPolicy, as_of: &str) -> Option<Policy> {
+    pub(super) fn policy(
+        &mut self,
+        raw: RawPolicy,
+        as_of: &str,
+        choice: LangChoice,
+    ) -> Option<Policy> {
         if !is_valid_date(as_of) {
             self.diags.push(Diagnostic::whole_file(
                 self.file,
@@ -170,6 +187,7 @@ impl Checker<'_> {
             return None;
         }
         self.collect_names(&raw);
+        self.languages(&raw.policy, choice);
         if let Some(r) = &raw.review {
             self.default_review = self.months(&r.default_months)?;
         }
@@ -232,6 +250,9 @@ impl Checker<'_> {
                 .map(bounded)
                 .collect(),
             persons: None,
+            lang: self.lang,
+            languages: self.languages.clone(),
+            words: self.words.clone(),
         };
         policy.persons = person_parts.map(|parts| self.finish_persons(parts, &policy));
         Some(policy)

@@ -707,6 +707,9 @@ fn schema_policy(inputs: Vec<Input>, id_input: usize, household: &Policy) -> Pol
         },
         warnings: Vec::new(),
         persons: None,
+        lang: household.lang,
+        languages: household.languages.clone(),
+        words: household.words.clone(),
     }
 }
 

@@ -55,7 +55,7 @@ impl Checker<'_> {
         }
         Some(Benefit {
             id: r.id.get_ref().clone(),
-            name: r.name.clone(),
+            name: self.text(r.name.as_ref(), "this name"),
             kind: r.kind.get_ref().clone(),
             provider: r.provider.clone(),
             eligible: eligible?,

@@ -58,7 +58,7 @@ fn load_ok(source: &str) -> Policy {
     let options = LoadOptions {
         as_of: Some("2025-06-30".into()),
     };
-    match load("big.toml", source, &options, false) {
+    match load("big.toml", source, &options, false, Default::default()) {
         Ok(p) => p,
         Err(e) => panic!("{}", e.render()),
     }
@@ -147,7 +147,13 @@ fn every_slot_has_its_name() {
 #[test]
 fn duplicate_enum_values_are_found_by_hash() {
     let source = big_enum(3).replace("\"v2\"]", "\"v2\", \"V1\"]");
-    let Err(e) = load("d.toml", &source, &LoadOptions::default(), false) else {
+    let Err(e) = load(
+        "d.toml",
+        &source,
+        &LoadOptions::default(),
+        false,
+        Default::default(),
+    ) else {
         panic!("a value listed twice was accepted");
     };
     assert!(
@@ -162,7 +168,13 @@ fn errors_about_a_huge_line_quote_a_few_hundred_bytes() {
     // An unknown default of a 100,000-value enum: the list, the line and
     // the message are each cut.
     let source = big_enum(100_000).replace("default = \"V99999\"", "default = \"w1\"");
-    let Err(e) = load("e.toml", &source, &LoadOptions::default(), false) else {
+    let Err(e) = load(
+        "e.toml",
+        &source,
+        &LoadOptions::default(),
+        false,
+        Default::default(),
+    ) else {
         panic!("an unknown default was accepted");
     };
     let text = e.render();
@@ -177,7 +189,13 @@ fn errors_about_a_huge_line_quote_a_few_hundred_bytes() {
 
     // A misspelt literal in an expression of the same policy.
     let source = big_enum(5_000).replace("kind == v4999 or", "kind == w5 or");
-    let Err(e) = load("e.toml", &source, &LoadOptions::default(), false) else {
+    let Err(e) = load(
+        "e.toml",
+        &source,
+        &LoadOptions::default(),
+        false,
+        Default::default(),
+    ) else {
         panic!("an unknown enum value was accepted");
     };
     let text = e.render();
@@ -191,7 +209,13 @@ fn errors_about_a_huge_line_quote_a_few_hundred_bytes() {
 
     // An error inside the long line, far to the right: location only.
     let source = big_enum(5_000).replace("\"v4998\"", "\"v 4998\"");
-    let Err(e) = load("e.toml", &source, &LoadOptions::default(), false) else {
+    let Err(e) = load(
+        "e.toml",
+        &source,
+        &LoadOptions::default(),
+        false,
+        Default::default(),
+    ) else {
         panic!("an invalid enum value was accepted");
     };
     let text = e.render();
@@ -214,7 +238,13 @@ fn only_the_first_errors_search_for_a_suggestion() {
         ));
     }
     source.push_str(TAIL);
-    let Err(e) = load("s.toml", &source, &LoadOptions::default(), false) else {
+    let Err(e) = load(
+        "s.toml",
+        &source,
+        &LoadOptions::default(),
+        false,
+        Default::default(),
+    ) else {
         panic!("unknown names were accepted");
     };
     assert_eq!(e.diagnostics.len(), 100);

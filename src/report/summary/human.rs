@@ -1,44 +1,208 @@
 //! The short summary for a person (`--summary -`, or standard error on a
-//! terminal): a few lines drawn from the same [`Report`] as the JSON.
+//! terminal): a few lines drawn from the same [`Report`] as the JSON, in
+//! English or Bahasa Indonesia (numbers in that language's style).
 
 use std::fmt::Write as _;
 
-use crate::text::{grouped, noun};
+use crate::numfmt::locale::Lang;
 
 use super::wire::{ByReport, Count, Figures, Ordered, Report};
 
 /// Groups listed one per line; the rest are only in the JSON.
 const GROUPS_SHOWN: usize = 20;
 
-fn percent(r: Option<f64>) -> String {
-    // `+ 0.0`: a negative zero prints as 0.0%.
-    r.map_or_else(|| "-".into(), |r| format!("{:.1}%", 100.0 * r + 0.0))
+/// The summary's words in one language.
+struct Words {
+    lang: Lang,
+    household: [&'static str; 2],
+    person: [&'static str; 2],
+    byte: [&'static str; 2],
+    value: [&'static str; 2],
+    row: [&'static str; 2],
+    summary: &'static str,
+    policy: &'static str,
+    rows: &'static str,
+    read: &'static str,
+    decided: &'static str,
+    rejected: &'static str,
+    a_month: &'static str,
+    one_off: &'static str,
+    by: &'static str,
+    empty: &'static str,
+    income_poor: &'static str,
+    more: &'static str,
+    see: &'static str,
+    weighted_by: &'static str,
+    estimates: &'static str,
+    budget: &'static str,
+    used: &'static str,
+    left: &'static str,
+    cut_off: &'static str,
+    waiting: &'static str,
+    households: &'static str,
+    tracks: &'static str,
+    income_status: &'static str,
+    deprivation_status: &'static str,
+    programs_granted: &'static str,
+    deferred: &'static str,
+    cost: &'static str,
+    capped: &'static str,
+    multidimensional: &'static str,
+    vulnerable: &'static str,
+    severe: &'static str,
+    income_poverty: &'static str,
+    headcount: &'static str,
+    gap: &'static str,
+    squared_gap: &'static str,
 }
 
-/// `1 household`, `12,000 households`.
-fn households(n: u128) -> String {
-    format!("{} {}", grouped(n), noun(n, "household", "households"))
-}
+const EN: Words = Words {
+    lang: Lang::En,
+    household: ["household", "households"],
+    person: ["person", "persons"],
+    byte: ["byte", "bytes"],
+    value: ["value", "values"],
+    row: ["row", "rows"],
+    summary: "summary",
+    policy: "policy",
+    rows: "rows",
+    read: "read",
+    decided: "decided",
+    rejected: "rejected",
+    a_month: "a month",
+    one_off: "one-off",
+    by: "by",
+    empty: "(empty)",
+    income_poor: "income poor",
+    more: "and",
+    see: "more (see",
+    weighted_by: "weighted by",
+    estimates: "population estimates from a sample of",
+    budget: "budget",
+    used: "used",
+    left: "left",
+    cut_off: "cut-off priority",
+    waiting: "waiting",
+    households: "households",
+    tracks: "tracks",
+    income_status: "income status",
+    deprivation_status: "deprivation status",
+    programs_granted: "programs granted",
+    deferred: "deferred",
+    cost: "cost",
+    capped: "capped",
+    multidimensional: "multidimensional poverty",
+    vulnerable: "vulnerable",
+    severe: "severe",
+    income_poverty: "income poverty",
+    headcount: "headcount",
+    gap: "poverty gap",
+    squared_gap: "squared gap",
+};
 
-/// `1 person`, `48,000 persons`.
-fn persons(n: u128) -> String {
-    format!("{} {}", grouped(n), noun(n, "person", "persons"))
-}
+const ID: Words = Words {
+    lang: Lang::Id,
+    household: ["rumah tangga", "rumah tangga"],
+    person: ["jiwa", "jiwa"],
+    byte: ["bita", "bita"],
+    value: ["nilai", "nilai"],
+    row: ["baris", "baris"],
+    summary: "ringkasan",
+    policy: "kebijakan",
+    rows: "baris",
+    read: "dibaca",
+    decided: "diputuskan",
+    rejected: "ditolak",
+    a_month: "per bulan",
+    one_off: "sekali bayar",
+    by: "menurut",
+    empty: "(kosong)",
+    income_poor: "miskin menurut pendapatan",
+    more: "dan",
+    see: "lainnya (lihat",
+    weighted_by: "ditimbang dengan",
+    estimates: "perkiraan populasi dari sampel",
+    budget: "anggaran",
+    used: "terpakai",
+    left: "sisa",
+    cut_off: "prioritas batas",
+    waiting: "menunggu",
+    households: "rumah tangga",
+    tracks: "jalur",
+    income_status: "status pendapatan",
+    deprivation_status: "status kemiskinan multidimensi",
+    programs_granted: "program diberikan",
+    deferred: "ditunda",
+    cost: "biaya",
+    capped: "terkena batas",
+    multidimensional: "kemiskinan multidimensi",
+    vulnerable: "rentan",
+    severe: "sangat miskin",
+    income_poverty: "kemiskinan pendapatan",
+    headcount: "persentase penduduk miskin",
+    gap: "indeks kedalaman",
+    squared_gap: "indeks keparahan",
+};
 
-/// `12 (48 persons)`, or `12` when persons are not counted.
-fn with_persons(c: &Count) -> String {
-    match c.persons {
-        Some(p) => format!("{} ({})", grouped(c.households), persons(p.whole())),
-        None => grouped(c.households),
+impl Words {
+    fn of(lang: Lang) -> &'static Words {
+        match lang {
+            Lang::En => &EN,
+            Lang::Id => &ID,
+        }
     }
-}
 
-/// `poor 23 (128 persons), near_poor 7 (24 persons)`
-fn list(o: &Ordered<Count>) -> String {
-    o.0.iter()
-        .map(|(k, c)| format!("{k} {}", with_persons(c)))
-        .collect::<Vec<_>>()
-        .join(", ")
+    fn noun(&self, n: u128, forms: [&'static str; 2]) -> &'static str {
+        if n == 1 { forms[0] } else { forms[1] }
+    }
+
+    fn grouped(&self, n: impl Into<u128>) -> String {
+        self.lang.count(n.into())
+    }
+
+    /// A count as the English summary has always printed it (no
+    /// separators: row and byte counts), grouped in other languages.
+    fn plain(&self, n: u64) -> String {
+        match self.lang {
+            Lang::En => n.to_string(),
+            lang => lang.count(u128::from(n)),
+        }
+    }
+
+    fn percent(&self, r: Option<f64>) -> String {
+        // `+ 0.0`: a negative zero prints as 0.0%.
+        r.map_or_else(|| "-".into(), |r| self.lang.percent(r + 0.0, 1))
+    }
+
+    /// `1 household`, `12,000 households`.
+    fn households(&self, n: u128) -> String {
+        format!("{} {}", self.grouped(n), self.noun(n, self.household))
+    }
+
+    /// `1 person`, `48,000 persons`.
+    fn persons(&self, n: u128) -> String {
+        format!("{} {}", self.grouped(n), self.noun(n, self.person))
+    }
+
+    /// `12 (48 persons)`, or `12` when persons are not counted.
+    fn with_persons(&self, c: &Count) -> String {
+        match c.persons {
+            Some(p) => format!(
+                "{} ({})",
+                self.grouped(c.households),
+                self.persons(p.whole())
+            ),
+            None => self.grouped(c.households),
+        }
+    }
+
+    /// `poor 23 (128 persons), near_poor 7 (24 persons)`
+    fn list(&self, o: &Ordered<Count>) -> String {
+        o.0.iter()
+            .map(|(k, c)| format!("{k} {}", self.with_persons(c)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 impl Report {
@@ -46,87 +210,112 @@ impl Report {
     /// where the groups left out of a long `by` list can be read (e.g. "the
     /// JSON summary"); the front end names its own way of writing it.
     pub fn human(&self, full_report: &str) -> String {
+        self.human_in(Lang::En, full_report)
+    }
+
+    /// [`Report::human`] in `lang`.
+    pub fn human_in(&self, lang: Lang, full_report: &str) -> String {
+        let w = Words::of(lang);
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "summary: {} ({} {}), policy {} {} ({})",
+            "{}: {} ({} {}), {} {} {} ({})",
+            w.summary,
             self.input.file,
-            self.input.bytes,
-            noun(u128::from(self.input.bytes), "byte", "bytes"),
+            w.plain(self.input.bytes),
+            w.noun(u128::from(self.input.bytes), w.byte),
+            w.policy,
             self.policy.id,
             self.policy.version,
             self.policy.hash
         );
         let _ = writeln!(
             s,
-            "  rows: {} read = {} decided + {} rejected",
-            self.rows.read, self.rows.decided, self.rows.rejected
+            "  {}: {} {} = {} {} + {} {}",
+            w.rows,
+            w.plain(self.rows.read),
+            w.read,
+            w.plain(self.rows.decided),
+            w.decided,
+            w.plain(self.rows.rejected),
+            w.rejected
         );
-        self.weight_line(&mut s);
-        self.counts_lines(&mut s, &self.total, "  ");
-        self.poverty_lines(&mut s, &self.total, "  ");
+        self.weight_line(w, &mut s);
+        self.counts_lines(w, &mut s, &self.total, "  ");
+        self.poverty_lines(w, &mut s, &self.total, "  ");
         if let Some(by) = &self.by {
-            self.group_lines(&mut s, by, full_report);
+            self.group_lines(w, &mut s, by, full_report);
         }
-        self.budget_line(&mut s);
+        self.budget_line(w, &mut s);
         s
     }
 
     /// One line per group (the first [`GROUPS_SHOWN`]).
-    fn group_lines(&self, s: &mut String, by: &ByReport, full_report: &str) {
+    fn group_lines(&self, w: &Words, s: &mut String, by: &ByReport, full_report: &str) {
         let cur = &self.policy.currency;
         let n = by.groups.len();
-        let values = noun(n as u128, "value", "values");
-        let _ = writeln!(s, "  by {} ({n} {values}):", by.column);
+        let values = w.noun(n as u128, w.value);
+        let _ = writeln!(s, "  {} {} ({n} {values}):", w.by, by.column);
         for g in by.groups.iter().take(GROUPS_SHOWN) {
             // A cell can be megabytes: the JSON has it whole.
             let value = if g.value.is_empty() {
-                "(empty)".to_string()
+                w.empty.to_string()
             } else {
                 crate::policy::shorten(&g.value, 80)
             };
             let f = &g.figures;
             let _ = write!(
                 s,
-                "    {value}: {}{}, {} {cur} a month, {} one-off",
-                households(f.households.whole()),
+                "    {value}: {}{}, {} {cur} {}, {} {}",
+                w.households(f.households.whole()),
                 f.persons
-                    .map_or(String::new(), |p| format!(" ({})", persons(p.whole()))),
-                grouped(f.monthly_total),
-                grouped(f.one_off_total),
+                    .map_or(String::new(), |p| format!(" ({})", w.persons(p.whole()))),
+                w.grouped(f.monthly_total),
+                w.a_month,
+                w.grouped(f.one_off_total),
+                w.one_off,
             );
             if let Some(m) = &f.poverty.multidimensional {
-                let _ = write!(s, "; H {}", percent(m.headcount_ratio));
+                let _ = write!(s, "; H {}", w.percent(m.headcount_ratio));
             }
             if let Some(i) = &f.poverty.income {
-                let _ = write!(s, "; income poor {}", percent(i.headcount_ratio));
+                let _ = write!(s, "; {} {}", w.income_poor, w.percent(i.headcount_ratio));
             }
             if g.rows.rejected > 0 {
-                let _ = write!(s, "; {} rejected", grouped(u128::from(g.rows.rejected)));
+                let rejected = w.grouped(u128::from(g.rows.rejected));
+                let _ = write!(s, "; {rejected} {}", w.rejected);
             }
             s.push('\n');
         }
         if n > GROUPS_SHOWN {
-            let _ = writeln!(s, "    … and {} more (see {full_report})", n - GROUPS_SHOWN);
+            let more = w.grouped((n - GROUPS_SHOWN) as u128);
+            let _ = writeln!(s, "    … {} {more} {} {full_report})", w.more, w.see);
         }
         let ungrouped = by.ungrouped_rows.rejected;
         if ungrouped > 0 {
-            let _ = writeln!(
-                s,
-                "    {} rejected {} in no group (the {} cell could not be read)",
-                grouped(u128::from(ungrouped)),
-                noun(u128::from(ungrouped), "row", "rows"),
-                by.column
-            );
+            let n = w.grouped(u128::from(ungrouped));
+            let rows = w.noun(u128::from(ungrouped), w.row);
+            let col = &by.column;
+            let _ = if lang_en(w) {
+                writeln!(
+                    s,
+                    "    {n} rejected {rows} in no group (the {col} cell could not be read)"
+                )
+            } else {
+                writeln!(
+                    s,
+                    "    {n} {rows} ditolak tanpa kelompok (sel {col} tidak terbaca)"
+                )
+            };
         }
     }
 
     /// With survey weights: what the figures are, and the sample behind them.
-    fn weight_line(&self, s: &mut String) {
-        let Some(w) = &self.weight else {
+    fn weight_line(&self, w: &Words, s: &mut String) {
+        let Some(weight) = &self.weight else {
             return;
         };
-        let scale = serde_json::to_string(&w.scale).unwrap_or_default();
+        let scale = serde_json::to_string(&weight.scale).unwrap_or_default();
         let scaled = if scale == "1" {
             String::new()
         } else {
@@ -134,56 +323,73 @@ impl Report {
         };
         let sample = self.total.sample_households.unwrap_or_default();
         let sample_persons = match self.total.sample_persons.flatten() {
-            Some(p) => format!(" ({})", persons(p)),
+            Some(p) => format!(" ({})", w.persons(p)),
             None => String::new(),
         };
         let _ = writeln!(
             s,
-            "  weighted by {}{scaled}: population estimates from a sample of {}{sample_persons}",
-            w.column,
-            households(sample),
+            "  {} {}{scaled}: {} {}{sample_persons}",
+            w.weighted_by,
+            weight.column,
+            w.estimates,
+            w.households(sample),
         );
     }
 
     /// The `--budget` line.
-    fn budget_line(&self, s: &mut String) {
+    fn budget_line(&self, w: &Words, s: &mut String) {
         let Some(b) = &self.budget else {
             return;
         };
         let cur = &self.policy.currency;
         let persons = b
             .persons_funded
-            .map_or(String::new(), |p| format!(" ({})", persons(p)));
+            .map_or(String::new(), |p| format!(" ({})", w.persons(p)));
+        let funded = if lang_en(w) {
+            format!(
+                "{} of {} eligible {} funded{persons}",
+                w.grouped(b.households_funded),
+                w.grouped(b.households_eligible),
+                w.noun(b.households_eligible, w.household),
+            )
+        } else {
+            format!(
+                "{} dari {} rumah tangga yang memenuhi syarat didanai{persons}",
+                w.grouped(b.households_funded),
+                w.grouped(b.households_eligible),
+            )
+        };
         let _ = write!(
             s,
-            "  budget {} {cur} a month: {} of {} eligible {} funded{persons}, {} used, {} left",
-            grouped(u128::from(b.amount)),
-            grouped(b.households_funded),
-            grouped(b.households_eligible),
-            noun(b.households_eligible, "household", "households"),
-            grouped(b.monthly_used),
-            grouped(b.remaining),
+            "  {} {} {cur} {}: {funded}, {} {}, {} {}",
+            w.budget,
+            w.grouped(u128::from(b.amount)),
+            w.a_month,
+            w.grouped(b.monthly_used),
+            w.used,
+            w.grouped(b.remaining),
+            w.left,
         );
         if let Some(p) = b.last_funded_priority {
-            let _ = write!(s, "; cut-off priority {:.1}", p + 0.0);
+            let _ = write!(s, "; {} {}", w.cut_off, w.lang.fixed(p + 0.0, 1));
         }
-        let _ = writeln!(s, "; {} waiting", grouped(b.households_waiting));
+        let _ = writeln!(s, "; {} {}", w.grouped(b.households_waiting), w.waiting);
     }
 
     /// Households, tracks, statuses, programs and cost.
-    fn counts_lines(&self, s: &mut String, f: &Figures, indent: &str) {
+    fn counts_lines(&self, w: &Words, s: &mut String, f: &Figures, indent: &str) {
         let cur = &self.policy.currency;
         let all = Count {
             households: f.households,
             persons: f.persons,
         };
-        let _ = writeln!(s, "{indent}households: {}", with_persons(&all));
-        let _ = writeln!(s, "{indent}tracks: {}", list(&f.tracks));
+        let _ = writeln!(s, "{indent}{}: {}", w.households, w.with_persons(&all));
+        let _ = writeln!(s, "{indent}{}: {}", w.tracks, w.list(&f.tracks));
         if let Some(o) = &f.income_status {
-            let _ = writeln!(s, "{indent}income status: {}", list(o));
+            let _ = writeln!(s, "{indent}{}: {}", w.income_status, w.list(o));
         }
         if let Some(o) = &f.deprivation_status {
-            let _ = writeln!(s, "{indent}deprivation status: {}", list(o));
+            let _ = writeln!(s, "{indent}{}: {}", w.deprivation_status, w.list(o));
         }
         let programs: Vec<String> = f
             .programs
@@ -191,49 +397,72 @@ impl Report {
             .iter()
             .filter(|(_, p)| !(p.granted.is_zero() && p.deferred.is_zero()))
             .map(|(id, p)| {
-                let mut t = format!("{id} {}", grouped(p.granted));
+                let mut t = format!("{id} {}", w.grouped(p.granted));
                 if !p.deferred.is_zero() {
-                    let _ = write!(t, " (+{} deferred)", grouped(p.deferred));
+                    let _ = write!(t, " (+{} {})", w.grouped(p.deferred), w.deferred);
                 }
                 t
             })
             .collect();
-        let _ = writeln!(s, "{indent}programs granted: {}", programs.join(", "));
+        let _ = writeln!(s, "{indent}{}: {}", w.programs_granted, programs.join(", "));
         let _ = writeln!(
             s,
-            "{indent}cost: {} {cur} a month, {} {cur} one-off; {} capped",
-            grouped(f.monthly_total),
-            grouped(f.one_off_total),
-            households(f.households_capped.whole())
+            "{indent}{}: {} {cur} {}, {} {cur} {}; {} {}",
+            w.cost,
+            w.grouped(f.monthly_total),
+            w.a_month,
+            w.grouped(f.one_off_total),
+            w.one_off,
+            w.households(f.households_capped.whole()),
+            w.capped
         );
     }
 
     /// The multidimensional and income poverty lines.
-    fn poverty_lines(&self, s: &mut String, f: &Figures, indent: &str) {
+    fn poverty_lines(&self, w: &Words, s: &mut String, f: &Figures, indent: &str) {
+        let weight = match (w.lang, f.poverty.weight) {
+            (Lang::Id, "persons") => "jiwa",
+            (Lang::Id, "households") => "rumah tangga",
+            (_, other) => other,
+        };
         if let Some(m) = &f.poverty.multidimensional {
             let _ = writeln!(
                 s,
-                "{indent}multidimensional poverty (by {}): H {}, A {}, M0 {}; vulnerable {}, severe {}",
-                f.poverty.weight,
-                percent(m.headcount_ratio),
-                percent(m.intensity),
+                "{indent}{} ({} {}): H {}, A {}, M0 {}; {} {}, {} {}",
+                w.multidimensional,
+                w.by,
+                weight,
+                w.percent(m.headcount_ratio),
+                w.percent(m.intensity),
                 m.adjusted_headcount_ratio
-                    .map_or_else(|| "-".into(), |v| format!("{:.4}", v + 0.0)),
-                percent(m.vulnerable_share),
-                percent(m.severe_share)
+                    .map_or_else(|| "-".into(), |v| w.lang.fixed(v + 0.0, 4)),
+                w.vulnerable,
+                w.percent(m.vulnerable_share),
+                w.severe,
+                w.percent(m.severe_share)
             );
         }
         if let Some(i) = &f.poverty.income {
             let _ = writeln!(
                 s,
-                "{indent}income poverty (by {}): headcount {}, poverty gap {}, squared gap {}",
-                f.poverty.weight,
-                percent(i.headcount_ratio),
-                percent(i.poverty_gap_index),
-                percent(i.squared_poverty_gap)
+                "{indent}{} ({} {}): {} {}, {} {}, {} {}",
+                w.income_poverty,
+                w.by,
+                weight,
+                w.headcount,
+                w.percent(i.headcount_ratio),
+                w.gap,
+                w.percent(i.poverty_gap_index),
+                w.squared_gap,
+                w.percent(i.squared_poverty_gap)
             );
         }
     }
+}
+
+/// Whether these are the English words (a few sentences differ in order).
+fn lang_en(w: &Words) -> bool {
+    w.lang == Lang::En
 }
 
 #[cfg(test)]
@@ -242,9 +471,11 @@ mod tests {
 
     #[test]
     fn summary_nouns_agree_with_counts() {
-        assert_eq!(households(1), "1 household");
-        assert_eq!(households(12_000), "12,000 households");
-        assert_eq!(persons(1), "1 person");
-        assert_eq!(percent(Some(-0.0)), "0.0%");
+        assert_eq!(EN.households(1), "1 household");
+        assert_eq!(EN.households(12_000), "12,000 households");
+        assert_eq!(EN.persons(1), "1 person");
+        assert_eq!(EN.percent(Some(-0.0)), "0.0%");
+        assert_eq!(ID.households(12_000), "12.000 rumah tangga");
+        assert_eq!(ID.percent(Some(0.125)), "12,5%");
     }
 }
