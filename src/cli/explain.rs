@@ -15,6 +15,7 @@ use crate::input::record::{LineCounter, chunk_reader};
 use crate::input::{self, IdSet, RowParser};
 use crate::policy::{Policy, noun};
 use crate::report::explain_text::{render_rejected_text, render_text};
+use crate::report::family::render_family;
 
 pub(super) const EXAMPLES: &str = "\
 Examples:
@@ -86,7 +87,12 @@ pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     let (defaulted, texts) = parser.inputs_as_read(&record);
     let t = trace::trace(&policy, &mut s, &defaulted, &texts);
     let weight = layout.weight.as_ref().zip(weight);
-    print_trace(&mut out, config.format, &policy, &at, &t, weight)?;
+    let view = View {
+        format: config.format,
+        detail: config.detail,
+        slots: &s.slots,
+    };
+    print_trace(&mut out, &view, &policy, &at, &t, weight)?;
     Ok(ExitStatus::Success)
 }
 
@@ -266,16 +272,24 @@ fn print_reject(
     Ok(())
 }
 
-/// A decided row: its trace, as text or JSON.
+/// How a decided row is shown: JSON (the trace), the family view, or the
+/// full trace as text (`--detail`); `slots` are the household's values.
+struct View<'a> {
+    format: ExplainFormat,
+    detail: bool,
+    slots: &'a [f64],
+}
+
+/// A decided row: the family view or its trace, as text, or JSON.
 fn print_trace(
     out: &mut impl Write,
-    format: ExplainFormat,
+    view: &View<'_>,
     policy: &Policy,
     at: &Where<'_>,
     t: &trace::Trace,
     weight: Option<(&input::WeightColumn, u64)>,
 ) -> anyhow::Result<()> {
-    match format {
+    match view.format {
         ExplainFormat::Json => {
             let doc = wire::Explained {
                 file: at.file,
@@ -286,6 +300,13 @@ fn print_trace(
                 weight: weight.map(|(w, units)| wire::WeightWire::of(w, Some(units))),
             };
             writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+        }
+        ExplainFormat::Text if !view.detail => {
+            let text = render_family(policy, t, view.slots, at.household_id, at.file, at.line);
+            out.write_all(text.as_bytes())?;
+            if let Some((w, units)) = weight {
+                out.write_all(weight_line(w, units).as_bytes())?;
+            }
         }
         ExplainFormat::Text => {
             let text = render_text(policy, t, at.household_id, at.file, at.line);
@@ -412,7 +433,12 @@ fn explain_persons(
             let (defaulted, texts) = parser.inputs_as_read(record);
             let t = trace::trace(policy, &mut s, &defaulted, &texts);
             let weight = setup.household_layout.weight.as_ref().zip(weight);
-            print_trace(&mut body, config.format, policy, &at, &t, weight)?;
+            let view = View {
+                format: config.format,
+                detail: config.detail,
+                slots: &s.slots,
+            };
+            print_trace(&mut body, &view, policy, &at, &t, weight)?;
             ExitStatus::Success
         }
     };

@@ -131,6 +131,19 @@ pub struct Parameter {
 pub struct EnumDef {
     pub label: String,
     pub values: Vec<String>,
+    /// The values' words in the load's language (`labels`), or empty: the
+    /// values are shown by name.
+    pub words: Vec<String>,
+}
+
+impl EnumDef {
+    /// Value `i` as a person reads it in the load's language.
+    pub fn shown(&self, i: usize) -> &str {
+        self.words
+            .get(i)
+            .or_else(|| self.values.get(i))
+            .map_or("?", String::as_str)
+    }
 }
 
 /// A row check: the row is rejected when `rule` is false.

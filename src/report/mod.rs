@@ -8,6 +8,7 @@ pub(crate) mod atomic;
 pub mod compress;
 mod csv;
 pub mod explain_text;
+pub mod family;
 pub mod html;
 mod json;
 pub(crate) mod outputs;
