@@ -14,7 +14,7 @@ use crate::engine::trace;
 use crate::input::record::{LineCounter, chunk_reader};
 use crate::input::{self, IdSet, RowParser};
 use crate::policy::{Policy, noun};
-use crate::report::explain_text::{render_rejected_text, render_text};
+use crate::report::explain_text::{render_rejected_text_in, render_text};
 use crate::report::family::render_family;
 
 pub(super) const EXAMPLES: &str = "\
@@ -74,7 +74,7 @@ pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
         household_id: &id_text,
     };
     if let Err(reject) = parsed {
-        print_reject(&mut out, config.format, &at, &reject)?;
+        print_reject(&mut out, config.format, policy.lang, &at, &reject)?;
         if reject.code == input::RejectCode::FieldTooLong {
             let limit = config.input.read.max_field_bytes;
             if let Some(hint) = super::error_text::field_too_long_hint(1, limit) {
@@ -246,6 +246,7 @@ struct Where<'a> {
 fn print_reject(
     out: &mut impl Write,
     format: ExplainFormat,
+    lang: crate::policy::Lang,
     at: &Where<'_>,
     reject: &input::Reject,
 ) -> anyhow::Result<()> {
@@ -265,7 +266,7 @@ fn print_reject(
             writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         }
         ExplainFormat::Text => {
-            let text = render_rejected_text(reject, at.household_id, at.file, at.line);
+            let text = render_rejected_text_in(lang, reject, at.household_id, at.file, at.line);
             out.write_all(text.as_bytes())?;
         }
     }
@@ -426,7 +427,7 @@ fn explain_persons(
     let mut body = Vec::new();
     let status = match &parsed {
         Err(reject) => {
-            print_reject(&mut body, config.format, &at, reject)?;
+            print_reject(&mut body, config.format, policy.lang, &at, reject)?;
             ExitStatus::SomeRejected
         }
         Ok(()) => {
