@@ -637,7 +637,7 @@ fn the_deciding_condition_of_a_denied_program_has_the_value_and_the_threshold() 
         (Some("no"), Some("yes"))
     );
     let inner = &c.inner[0];
-    assert_eq!(inner.text, "working_age_able");
+    assert_eq!(inner.text, "members aged 19-59 able to work");
     assert_eq!(inner.value.as_deref(), Some("0"));
     assert_eq!(inner.needs.as_deref(), Some("≥ 1"));
     // Granted: the first side of the `or` that held, and the rest of the `and`.

@@ -167,13 +167,22 @@ impl Why<'_> {
     /// A value's name, or its label when it has one.
     fn about(&self, e: &Expr, source: &str) -> String {
         if let ExprKind::Name(n) = e.kind() {
-            if let Some(d) = self.policy.derived.iter().find(|d| &d.name == n) {
-                if !d.label.is_empty() {
-                    return d.label.clone();
-                }
+            if let Some(label) = self.label(n) {
+                return label.to_string();
             }
         }
         self.text(e, source).to_string()
+    }
+
+    /// The label of a derived value or an input, when it has one.
+    fn label(&self, name: &str) -> Option<&str> {
+        let p = self.policy;
+        let derived = p.derived.iter().find(|d| d.name == name).map(|d| &d.label);
+        let input = || p.inputs.iter().find(|i| i.name == name).map(|i| &i.label);
+        derived
+            .or_else(input)
+            .filter(|l| !l.is_empty())
+            .map(String::as_str)
     }
 
     /// A yes/no name: a labelled derived value (opened one level more), a
@@ -193,6 +202,8 @@ impl Why<'_> {
             if !prog.name.is_empty() {
                 c.text = prog.name.clone();
             }
+        } else if let Some(label) = self.label(name) {
+            c.text = label.to_string();
         }
     }
 

@@ -112,6 +112,9 @@ pub struct Input {
     /// Default for text inputs.
     pub default_text: String,
     pub meaning: String,
+    /// The input's words for people in the load's language (`label`), or
+    /// empty: the name is shown.
+    pub label: String,
 }
 
 /// A parameter resolved for this run.
