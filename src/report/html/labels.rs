@@ -204,7 +204,7 @@ const KNOWN: &[(Kind, &str, &str, &str)] = &[
         Kind::Program,
         "social_pension",
         "Social pension",
-        "Bantuan sosial lanjut usia dan disabilitas",
+        "Bantuan sosial lansia dan penyandang disabilitas",
     ),
     (
         Kind::Program,
