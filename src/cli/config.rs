@@ -460,6 +460,8 @@ fn check_validate_rejects(
 pub(super) struct ExplainConfig {
     pub input: InputConfig,
     pub policy: PolicyArgs,
+    /// `--detail`: the full trace rather than the family view.
+    pub detail: bool,
     /// `--lang` and the environment's language.
     pub lang: LangChoice,
     pub format: ExplainFormat,
@@ -490,6 +492,7 @@ impl ExplainConfig {
         Ok(ExplainConfig {
             input,
             policy: args.policy,
+            detail: args.detail,
             lang: args.lang.choice(),
             format: args.format,
             household,

@@ -14,7 +14,8 @@ use crate::engine::trace;
 use crate::input::record::{LineCounter, chunk_reader};
 use crate::input::{self, IdSet, RowParser};
 use crate::policy::{Policy, noun};
-use crate::report::explain_text::{render_rejected_text, render_text};
+use crate::report::explain_text::{render_rejected_text_in, render_text};
+use crate::report::family::render_family;
 
 pub(super) const EXAMPLES: &str = "\
 Examples:
@@ -82,7 +83,7 @@ pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
         household_id: &id_text,
     };
     if let Err(reject) = parsed {
-        print_reject(&mut out, config.format, &at, &reject)?;
+        print_reject(&mut out, config.format, policy.lang, &at, &reject)?;
         if reject.code == input::RejectCode::FieldTooLong {
             let limit = config.input.read.max_field_bytes;
             if let Some(hint) = super::error_text::field_too_long_hint(1, limit) {
@@ -95,7 +96,12 @@ pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     let (defaulted, texts) = parser.inputs_as_read(&record);
     let t = trace::trace(&policy, &mut s, &defaulted, &texts);
     let weight = layout.weight.as_ref().zip(weight);
-    print_trace(&mut out, config.format, &policy, &at, &t, weight)?;
+    let view = View {
+        format: config.format,
+        detail: config.detail,
+        slots: &s.slots,
+    };
+    print_trace(&mut out, &view, &policy, &at, &t, weight)?;
     Ok(ExitStatus::Success)
 }
 
@@ -280,6 +286,7 @@ struct Where<'a> {
 fn print_reject(
     out: &mut impl Write,
     format: ExplainFormat,
+    lang: crate::policy::Lang,
     at: &Where<'_>,
     reject: &input::Reject,
 ) -> anyhow::Result<()> {
@@ -299,23 +306,31 @@ fn print_reject(
             writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         }
         ExplainFormat::Text => {
-            let text = render_rejected_text(reject, at.household_id, at.file, at.line);
+            let text = render_rejected_text_in(lang, reject, at.household_id, at.file, at.line);
             out.write_all(text.as_bytes())?;
         }
     }
     Ok(())
 }
 
-/// A decided row: its trace, as text or JSON.
+/// How a decided row is shown: JSON (the trace), the family view, or the
+/// full trace as text (`--detail`); `slots` are the household's values.
+struct View<'a> {
+    format: ExplainFormat,
+    detail: bool,
+    slots: &'a [f64],
+}
+
+/// A decided row: the family view or its trace, as text, or JSON.
 fn print_trace(
     out: &mut impl Write,
-    format: ExplainFormat,
+    view: &View<'_>,
     policy: &Policy,
     at: &Where<'_>,
     t: &trace::Trace,
     weight: Option<(&input::WeightColumn, u64)>,
 ) -> anyhow::Result<()> {
-    match format {
+    match view.format {
         ExplainFormat::Json => {
             let doc = wire::Explained {
                 file: at.file,
@@ -326,6 +341,13 @@ fn print_trace(
                 weight: weight.map(|(w, units)| wire::WeightWire::of(w, Some(units))),
             };
             writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+        }
+        ExplainFormat::Text if !view.detail => {
+            let text = render_family(policy, t, view.slots, at.household_id, at.file, at.line);
+            out.write_all(text.as_bytes())?;
+            if let Some((w, units)) = weight {
+                out.write_all(weight_line(w, units).as_bytes())?;
+            }
         }
         ExplainFormat::Text => {
             let text = render_text(policy, t, at.household_id, at.file, at.line);
@@ -445,14 +467,19 @@ fn explain_persons(
     let mut body = Vec::new();
     let status = match &parsed {
         Err(reject) => {
-            print_reject(&mut body, config.format, &at, reject)?;
+            print_reject(&mut body, config.format, policy.lang, &at, reject)?;
             ExitStatus::SomeRejected
         }
         Ok(()) => {
             let (defaulted, texts) = parser.inputs_as_read(record);
             let t = trace::trace(policy, &mut s, &defaulted, &texts);
             let weight = setup.household_layout.weight.as_ref().zip(weight);
-            print_trace(&mut body, config.format, policy, &at, &t, weight)?;
+            let view = View {
+                format: config.format,
+                detail: config.detail,
+                slots: &s.slots,
+            };
+            print_trace(&mut body, &view, policy, &at, &t, weight)?;
             ExitStatus::Success
         }
     };

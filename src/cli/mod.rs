@@ -103,9 +103,14 @@ pub struct ExplainArgs {
     pub line: Option<u64>,
     #[command(flatten)]
     pub policy: PolicyArgs,
-    /// `text` (for people) or `json` (the same trace as data).
+    /// `text` (for people) or `json` (the full trace as data).
     #[arg(long, short = 'f', value_enum, default_value = "text")]
     pub format: ExplainFormat,
+    /// Show the full trace (every input, derived value, indicator and rule,
+    /// for caseworkers and auditors) instead of the family view (what the
+    /// household gets, why, and what it does not get).
+    #[arg(long)]
+    pub detail: bool,
     #[command(flatten)]
     pub lang: LangArgs,
     #[command(flatten)]

@@ -8,6 +8,7 @@
 
 mod exact;
 pub mod trace;
+pub mod why;
 
 use crate::expr::exact::{NEAR, mark_close, near_rounding, near_threshold, take_close};
 use crate::expr::{Arena, EPSILON, Root};

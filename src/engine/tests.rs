@@ -607,3 +607,64 @@ fn a_tie_at_the_end_of_a_long_chain_of_derived_values_is_exact() {
     let s = decide_with(&p, &[("x", 6_202_742.43), ("n", 6.0)]).unwrap();
     assert_eq!(printed(s.slots[slot], 2), "1033790.41");
 }
+
+#[test]
+fn the_deciding_condition_of_a_denied_program_has_the_value_and_the_threshold() {
+    let p = default_policy();
+    let s = decide_with(
+        &p,
+        &[
+            ("members", 2.0),
+            ("monthly_income", 300_000.0),
+            ("elderly", 2.0),
+            ("working_age_able", 0.0),
+        ],
+    )
+    .unwrap();
+    let eligible = |id: &str| {
+        let prog = p.programs.iter().find(|g| g.id == id).unwrap();
+        why::deciding(&p, prog.eligible.source(), &s.slots)
+    };
+    // Denied: `(basic_needs_target or near_poor_target) and labour_capacity`;
+    // only the failed side is given, and inside it the failed comparison.
+    let denied = eligible("capacity_building");
+    assert_eq!(denied.len(), 1, "{denied:?}");
+    let c = &denied[0];
+    assert_eq!(c.text, "someone in the household is able to work");
+    assert!(!c.holds);
+    assert_eq!(
+        (c.value.as_deref(), c.needs.as_deref()),
+        (Some("no"), Some("yes"))
+    );
+    let inner = &c.inner[0];
+    assert_eq!(inner.text, "members aged 19-59 able to work");
+    assert_eq!(inner.value.as_deref(), Some("0"));
+    assert_eq!(inner.needs.as_deref(), Some("≥ 1"));
+    // Granted: the first side of the `or` that held, and the rest of the `and`.
+    let granted = eligible("social_pension");
+    let texts: Vec<&str> = granted.iter().map(|c| c.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "income-poor or multidimensionally poor",
+            "someone in the household is able to work",
+            "elderly + disabled"
+        ]
+    );
+    assert!(
+        granted
+            .iter()
+            .all(|c| c.holds != (c.text.starts_with("someone")))
+    );
+    // `not emergency_relief` needs the program not granted.
+    let food = eligible("food_assistance");
+    let relief = food
+        .iter()
+        .find(|c| c.text == "Emergency relief (cash)")
+        .unwrap();
+    assert_eq!(relief.needs.as_deref(), Some("no"));
+    // Enum comparisons read their bare values (`income_status == poor`).
+    let inside = &eligible("food_assistance")[0].inner;
+    let income = inside.iter().find(|c| c.needs.as_deref() == Some("= poor"));
+    assert!(income.is_some(), "{inside:?}");
+}

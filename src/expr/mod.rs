@@ -69,7 +69,7 @@ pub trait Scope {
     fn names(&self) -> Vec<String>;
 }
 
-mod ast;
+pub(crate) mod ast;
 pub mod exact;
 mod lexer;
 mod ops;

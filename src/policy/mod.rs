@@ -112,6 +112,9 @@ pub struct Input {
     /// Default for text inputs.
     pub default_text: String,
     pub meaning: String,
+    /// The input's words for people in the load's language (`label`), or
+    /// empty: the name is shown.
+    pub label: String,
 }
 
 /// A parameter resolved for this run.
@@ -131,6 +134,19 @@ pub struct Parameter {
 pub struct EnumDef {
     pub label: String,
     pub values: Vec<String>,
+    /// The values' words in the load's language (`labels`), or empty: the
+    /// values are shown by name.
+    pub words: Vec<String>,
+}
+
+impl EnumDef {
+    /// Value `i` as a person reads it in the load's language.
+    pub fn shown(&self, i: usize) -> &str {
+        self.words
+            .get(i)
+            .or_else(|| self.values.get(i))
+            .map_or("?", String::as_str)
+    }
 }
 
 /// A row check: the row is rejected when `rule` is false.

@@ -139,6 +139,8 @@ pub(crate) struct RawInput {
     pub required: bool,
     #[serde(default)]
     pub meaning: String,
+    /// The input's words for people (`explain`'s family view).
+    pub label: Option<SpannedText>,
     /// Per language, the words for the enum's values in reasons.
     #[serde(default)]
     pub labels: RawLabels,

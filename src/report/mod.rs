@@ -9,6 +9,7 @@ pub mod columns;
 pub mod compress;
 mod csv;
 pub mod explain_text;
+pub mod family;
 pub mod html;
 mod json;
 pub(crate) mod outputs;

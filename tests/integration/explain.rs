@@ -14,6 +14,7 @@ fn explains_a_capped_long_term_household_step_by_step() {
         root(),
         &[
             "explain",
+            "--detail",
             "data/sample-households.csv",
             "--id",
             "H022",
@@ -32,6 +33,7 @@ fn json_trace_carries_the_same_decision() {
         root(),
         &[
             "explain",
+            "--detail",
             "data/sample-households.csv",
             "--id",
             "H022",
@@ -77,6 +79,7 @@ fn agrees_with_assess_for_every_sample_household() {
             root(),
             &[
                 "explain",
+                "--detail",
                 "data/sample-households.csv",
                 "--id",
                 id,
@@ -107,7 +110,13 @@ fn agrees_with_assess_for_every_sample_household() {
 fn an_unknown_id_lists_close_ids() {
     let out = run_at(
         root(),
-        &["explain", "data/sample-households.csv", "--id", "H0022"],
+        &[
+            "explain",
+            "--detail",
+            "data/sample-households.csv",
+            "--id",
+            "H0022",
+        ],
         None,
     );
     out.assert_code(1)
@@ -120,7 +129,13 @@ fn an_unknown_id_lists_close_ids() {
 fn a_rejected_row_is_explained_as_a_reject() {
     let out = run_at(
         root(),
-        &["explain", "data/sample-households.csv", "--line", "46"],
+        &[
+            "explain",
+            "--detail",
+            "data/sample-households.csv",
+            "--line",
+            "46",
+        ],
         None,
     );
     out.assert_code(3)
@@ -131,7 +146,7 @@ fn a_rejected_row_is_explained_as_a_reject() {
 #[test]
 fn needs_an_id_or_a_line() {
     let dir = Dir::new();
-    let out = dir.run(&["explain", &repo("data/sample-households.csv")]);
+    let out = dir.run(&["explain", "--detail", &repo("data/sample-households.csv")]);
     out.assert_code(2).stderr_has("--id ID or --line N");
 }
 
@@ -142,7 +157,7 @@ fn marks_defaulted_inputs() {
         "h.csv",
         "household_id,members,monthly_income\nA1,2,100000\n",
     );
-    let out = dir.run(&["explain", "h.csv", "--id", "A1"]);
+    let out = dir.run(&["explain", "--detail", "h.csv", "--id", "A1"]);
     out.assert_code(0);
     let line = out
         .stdout

@@ -230,7 +230,15 @@ fn columns_missing_from_the_header_are_one_usage_error() {
         out.stderr_has("`SERAIL` (did you mean `SERIAL`?)")
             .stderr_has("the header has: YEAR, SERIAL, region");
     }
-    let out = dir.run(&["explain", "s.csv", "--id-columns", "SERAIL", "--id", "1"]);
+    let out = dir.run(&[
+        "explain",
+        "--detail",
+        "s.csv",
+        "--id-columns",
+        "SERAIL",
+        "--id",
+        "1",
+    ]);
     out.assert_code(2)
         .stderr_has("`SERAIL` (did you mean `SERIAL`?) is not in the header");
     for bad in ["A,,B", "A,b,a", ""] {
@@ -285,7 +293,7 @@ fn explain_takes_the_joined_id() {
     );
     let key = ["--id-columns", "A,B", "--as-of", AS_OF];
     let explain = |extra: &[&str]| {
-        let mut args = vec!["explain", "k.csv"];
+        let mut args = vec!["explain", "--detail", "k.csv"];
         args.extend_from_slice(&key);
         args.extend_from_slice(extra);
         let out = dir.run(&args);

@@ -247,7 +247,9 @@ fn a_policy_whose_default_is_indonesian_speaks_it_unless_asked_otherwise() {
     let path = dir.join("id.toml");
     let path = path.to_str().expect("a UTF-8 path");
     let explain = |extra: &[&str], env: &[(&str, &str)]| {
-        let mut args = vec!["explain", SAMPLE, "--id", "H002", "--policy", path];
+        let mut args = vec![
+            "explain", "--detail", SAMPLE, "--id", "H002", "--policy", path,
+        ];
         args.extend_from_slice(extra);
         let out = run_env(&args, env);
         out.assert_code(0);
@@ -261,23 +263,18 @@ fn a_policy_whose_default_is_indonesian_speaks_it_unless_asked_otherwise() {
 
 #[test]
 fn explain_in_indonesian_and_english() {
+    // The full trace (--detail) and the family view (the default).
     for (id, lang) in [("H022", "id"), ("H002", "id"), ("H002", "en")] {
-        let out = run_at(
-            root(),
-            &[
-                "explain",
-                SAMPLE,
-                "--id",
-                id,
-                "--as-of",
-                "2025-06-01",
-                "--lang",
-                lang,
-            ],
-            None,
-        );
-        out.assert_code(0);
-        assert_snapshot(&format!("explain-{id}-{lang}.txt"), &out.stdout);
+        for (view, name) in [("--detail", "explain"), ("--lang", "family")] {
+            let mut args = vec!["explain", SAMPLE, "--id", id, "--as-of", "2025-06-01"];
+            args.extend(["--lang", lang]);
+            if view == "--detail" {
+                args.push(view);
+            }
+            let out = run_at(root(), &args, None);
+            out.assert_code(0);
+            assert_snapshot(&format!("{name}-{id}-{lang}.txt"), &out.stdout);
+        }
     }
 }
 

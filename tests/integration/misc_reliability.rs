@@ -245,7 +245,7 @@ fn explain_line_agrees_with_assess_on_every_row() {
     assert!(code_of(4).is_some_and(|c| c.starts_with("duplicate_id|")));
     for line in 2..=9u64 {
         let n = line.to_string();
-        let out = dir.run(&["explain", file, "--line", &n]);
+        let out = dir.run(&["explain", "--detail", file, "--line", &n]);
         out.no_panic();
         match code_of(line) {
             Some(code_reason) => {
@@ -261,12 +261,14 @@ fn explain_line_agrees_with_assess_on_every_row() {
             }
         }
     }
-    dir.run(&["explain", file, "--line", "4"])
+    dir.run(&["explain", "--detail", file, "--line", "4"])
         .stdout_has("`H001` already appeared on line 2 [duplicate_id]");
-    dir.run(&["explain", file, "--line", "9", "--format", "json"])
-        .assert_code(3)
-        .stdout_has("\"code\": \"duplicate_id\"")
-        .stdout_has("already appeared on line 8");
+    dir.run(&[
+        "explain", "--detail", file, "--line", "9", "--format", "json",
+    ])
+    .assert_code(3)
+    .stdout_has("\"code\": \"duplicate_id\"")
+    .stdout_has("already appeared on line 8");
 }
 
 #[test]
@@ -320,15 +322,18 @@ fn counts_in_messages_agree_with_their_nouns() {
         );
     let out = dir.run(&[
         "explain",
+        "--detail",
         &repo("data/sample-households.csv"),
         "--line",
         "999",
     ]);
     out.assert_code(1).stderr_has("rows read)");
     let one = dir.write("one.csv", "household_id,x\nA,1\n");
-    dir.run(&["explain", one, "--policy", policy, "--line", "9"])
-        .assert_code(1)
-        .stderr_has("(1 row read)");
+    dir.run(&[
+        "explain", "--detail", one, "--policy", policy, "--line", "9",
+    ])
+    .assert_code(1)
+    .stderr_has("(1 row read)");
 }
 
 #[test]
@@ -336,10 +341,12 @@ fn explain_shows_no_negative_zero() {
     // H004 is deprived in nothing: its score is a sum of no weights.
     let dir = Dir::new();
     let file = repo("data/sample-households.csv");
-    let out = dir.run(&["explain", &file, "--id", "H004"]);
+    let out = dir.run(&["explain", "--detail", &file, "--id", "H004"]);
     out.assert_code(0)
         .stdout_has("score 0.0000 (sum of the deprived weights)");
-    let json = dir.run(&["explain", &file, "--id", "H004", "--format", "json"]);
+    let json = dir.run(&[
+        "explain", "--detail", &file, "--id", "H004", "--format", "json",
+    ]);
     json.assert_code(0);
     for (what, text) in [("text", &out.stdout), ("json", &json.stdout)] {
         for bad in ["-0.0", "-0 ", "-0,", "-0\n", "= -0"] {

@@ -62,6 +62,7 @@ fn explain_lists_the_persons() {
     dir.write("persons.csv", repo_text("data/sample-persons.csv"));
     let out = dir.run(&[
         "explain",
+        "--detail",
         "households.csv",
         "--persons",
         "persons.csv",

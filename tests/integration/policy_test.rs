@@ -171,7 +171,15 @@ fn a_failing_case_shows_the_trace_explain_shows_for_its_household() {
         "t2.csv",
         "household_id,members,monthly_income\nT2,4,1000000\n",
     );
-    let explain = dir.run(&["explain", "t2.csv", "--id", "T2", "--as-of", "2025-06-01"]);
+    let explain = dir.run(&[
+        "explain",
+        "--detail",
+        "t2.csv",
+        "--id",
+        "T2",
+        "--as-of",
+        "2025-06-01",
+    ]);
     explain.assert_code(0);
     // Only the heading's place differs: the test file and line vs the CSV file and line.
     let expected = explain

@@ -291,7 +291,9 @@ fn explain_households_text_and_json() {
     ];
     for (name, which) in cases {
         for format in ["text", "json"] {
-            let mut args = vec!["explain", SAMPLE, "--as-of", AS_OF, "--format", format];
+            let mut args = vec![
+                "explain", "--detail", SAMPLE, "--as-of", AS_OF, "--format", format,
+            ];
             args.extend_from_slice(which);
             snap!(sandbox, format!("explain_{name}_{format}"), args);
         }
@@ -299,7 +301,9 @@ fn explain_households_text_and_json() {
     snap!(
         sandbox,
         "explain_unknown_id",
-        ["explain", SAMPLE, "--as-of", AS_OF, "--id", "H999"]
+        [
+            "explain", "--detail", SAMPLE, "--as-of", AS_OF, "--id", "H999"
+        ]
     );
 }
 
@@ -824,7 +828,7 @@ fn weights_outputs_and_messages() {
     snap!(
         sandbox,
         "weights_explain_text",
-        with(&["explain", WEIGHTED, "--id", "H014"])
+        with(&["explain", "--detail", WEIGHTED, "--id", "H014"])
     );
     sandbox.write(
         "bad.csv",

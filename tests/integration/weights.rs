@@ -618,10 +618,14 @@ fn bad_weights_are_rejects_and_a_missing_column_a_usage_error() {
         .assert_code(2)
         .stderr_has("--weight <COLUMN>");
     // explain shows the weight, and a bad one as the reject it is.
-    dir.run(&["explain", "w.csv", "--weight", "HHWT", "--id", "A1"])
-        .assert_code(0)
-        .stdout_has("survey weight 2.5 (column HHWT)");
-    dir.run(&["explain", "w.csv", "--weight", "HHWT", "--id", "A4"])
-        .assert_code(3)
-        .stdout_has("a survey weight must be > 0");
+    dir.run(&[
+        "explain", "--detail", "w.csv", "--weight", "HHWT", "--id", "A1",
+    ])
+    .assert_code(0)
+    .stdout_has("survey weight 2.5 (column HHWT)");
+    dir.run(&[
+        "explain", "--detail", "w.csv", "--weight", "HHWT", "--id", "A4",
+    ])
+    .assert_code(3)
+    .stdout_has("a survey weight must be > 0");
 }

@@ -62,6 +62,7 @@ impl Checker<'_> {
             default,
             default_text,
             meaning: r.meaning.clone(),
+            label: self.text(r.label.as_ref(), "this label"),
         }
     }
 

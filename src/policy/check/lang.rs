@@ -603,4 +603,124 @@ reason = "semua"
             "1.500 orang anggota"
         );
     }
+
+    /// Words that must not appear in an Indonesian text of the default policy.
+    const ENGLISH: &[&str] = &[
+        "the",
+        "is",
+        "a",
+        "of",
+        "and",
+        "or",
+        "to",
+        "for",
+        "by",
+        "no",
+        "not",
+        "below",
+        "above",
+        "month",
+        "months",
+        "member",
+        "members",
+        "income",
+        "poverty",
+        "line",
+        "child",
+        "children",
+        "grant",
+        "eligible",
+        "household",
+        "emergency",
+        "poor",
+        "near",
+        "none",
+        "work",
+        "able",
+        "insured",
+        "needs",
+        "basic",
+        "once",
+        "while",
+        "ago",
+        "window",
+        "yes",
+        "already",
+        "someone",
+        "elderly",
+        "disabled",
+        "school",
+        "relief",
+        "first",
+        "help",
+        "themselves",
+    ];
+
+    #[test]
+    fn every_text_of_the_default_policy_renders_in_both_languages() {
+        for lang in [Lang::En, Lang::Id] {
+            let choice = LangChoice {
+                requested: Some(lang),
+                environment: None,
+            };
+            let p = Policy::load_in(
+                "d",
+                DEFAULT_POLICY_TOML,
+                &LoadOptions::default(),
+                false,
+                choice,
+            )
+            .unwrap();
+            let mut templates: Vec<(&str, &crate::policy::Template)> =
+                p.reasons.iter().map(|r| (r.id.as_str(), &r.text)).collect();
+            for g in &p.programs {
+                templates.extend(g.reason.iter().map(|t| (g.id.as_str(), t)));
+                templates.extend(g.denied_reason.iter().map(|t| (g.id.as_str(), t)));
+            }
+            for t in &p.tracks {
+                templates.extend(t.reason.iter().map(|r| (t.id.as_str(), r)));
+            }
+            assert_eq!(templates.len(), 6 + 12 + 5);
+            let mut texts: Vec<String> = Vec::new();
+            for ones in [0.0, 1.0] {
+                let slots = vec![ones; p.slot_count];
+                for (_, t) in &templates {
+                    texts.push(t.render_string(&slots, &p.enums));
+                }
+            }
+            let labels = p.derived.iter().map(|d| &d.label);
+            let labels = labels.chain(
+                p.deprivation
+                    .iter()
+                    .flat_map(|d| d.indicators.iter().map(|i| &i.label)),
+            );
+            let labels = labels.chain(p.programs.iter().map(|g| &g.name));
+            let labels = labels.chain(p.inputs.iter().map(|i| &i.label));
+            texts.extend(labels.cloned());
+            for text in &texts {
+                assert!(
+                    !text.contains('{') && !text.contains('}'),
+                    "{lang:?}: {text}"
+                );
+                assert!(
+                    !text.contains('?'),
+                    "{lang:?}: a value without a word: {text}"
+                );
+                if lang == Lang::Id {
+                    for w in text.split(|c: char| c.is_whitespace() || ",;:()".contains(c)) {
+                        let w = w.to_lowercase();
+                        assert!(!ENGLISH.contains(&w.as_str()), "English `{w}` in: {text}");
+                    }
+                }
+            }
+            if lang == Lang::En {
+                // The check would catch English.
+                let english = texts
+                    .iter()
+                    .filter(|t| t.split(' ').any(|w| ENGLISH.contains(&w)))
+                    .count();
+                assert!(english > 20, "{english}");
+            }
+        }
+    }
 }

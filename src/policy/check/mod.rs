@@ -224,6 +224,15 @@ impl Checker<'_> {
         if !self.diags.is_empty() {
             return None;
         }
+        for (i, words) in self.enum_words.iter().enumerate() {
+            let lang = self.lang;
+            if let (Some(e), Some((_, w))) = (
+                self.enums.get_mut(i),
+                words.iter().find(|(l, _)| *l == lang),
+            ) {
+                e.words = w.to_vec();
+            }
+        }
         let mut policy = Policy {
             meta: meta?,
             file: self.file.to_string(),

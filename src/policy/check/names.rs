@@ -118,6 +118,7 @@ impl Checker<'_> {
         self.enums.push(EnumDef {
             label: label.to_string(),
             values,
+            words: Vec::new(),
         });
         (self.enums.len() - 1) as EnumId
     }

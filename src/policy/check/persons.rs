@@ -215,6 +215,7 @@ impl Checker<'_> {
                 default: 0.0,
                 default_text: String::new(),
                 meaning: "the household this person belongs to".into(),
+                label: String::new(),
             });
         }
         for r in raws {

@@ -65,7 +65,11 @@ impl Page<'_> {
                 .iter()
                 .find(|b| &b.id == id)
                 .map(|b| b.name.as_str());
-            let name = name_of(Kind::Program, id, own, self.lang);
+            // A policy written in the report's language names its programs.
+            let name = match own.filter(|n| !n.trim().is_empty()) {
+                Some(n) if self.policy.lang == self.lang => n.to_string(),
+                _ => name_of(Kind::Program, id, own, self.lang),
+            };
             let k = format!("{at}.programs.{id}");
             let _ = write!(self.out, "<tr><th scope=\"row\">{}</th>", escaped(&name));
             self.td_count(&format!("{k}.granted"), Some(p.granted));

@@ -204,7 +204,7 @@ const KNOWN: &[(Kind, &str, &str, &str)] = &[
         Kind::Program,
         "social_pension",
         "Social pension",
-        "Bantuan sosial lanjut usia dan disabilitas",
+        "Bantuan sosial lansia dan penyandang disabilitas",
     ),
     (
         Kind::Program,
@@ -351,8 +351,8 @@ pub(crate) fn known(kind: Kind, id: &str, lang: Lang) -> Option<&'static str> {
 
 /// The name people read for a policy id: in English the policy's own name
 /// (`policy_name`, when it has one), else the table's, else the id; in
-/// Indonesian the table's, else the policy's, else the id (a policy's own
-/// translations come with its language templates).
+/// Indonesian the table's, else the policy's, else the id (a policy loaded
+/// in Indonesian names its programs itself: the caller prefers that name).
 pub(crate) fn name_of(kind: Kind, id: &str, policy_name: Option<&str>, lang: Lang) -> String {
     let own = policy_name.filter(|n| !n.trim().is_empty());
     let table = known(kind, id, lang);

@@ -24,7 +24,7 @@
 mod escape;
 mod figures;
 mod frame;
-mod labels;
+pub(crate) mod labels;
 mod poverty;
 mod runs;
 mod svg;

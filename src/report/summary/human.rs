@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::numfmt::locale::Lang;
+use crate::report::html::labels::{Kind, known};
 
 use super::wire::{ByReport, Count, Figures, Ordered, Report};
 
@@ -196,12 +197,22 @@ impl Words {
         }
     }
 
-    /// `poor 23 (128 persons), near_poor 7 (24 persons)`
-    fn list(&self, o: &Ordered<Count>) -> String {
+    /// `poor 23 (128 persons), near_poor 7 (24 persons)`; in Indonesian
+    /// the default policy's values by their names (`miskin 23 (128 jiwa)`).
+    fn list(&self, o: &Ordered<Count>, kind: Kind) -> String {
         o.0.iter()
-            .map(|(k, c)| format!("{k} {}", self.with_persons(c)))
+            .map(|(k, c)| format!("{} {}", self.name(kind, k), self.with_persons(c)))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+
+    /// An id as the summary shows it: as it is in English (codes people
+    /// grep for), its Indonesian name when the report's table has one.
+    fn name<'a>(&self, kind: Kind, id: &'a str) -> &'a str {
+        match self.lang {
+            Lang::En => id,
+            lang => known(kind, id, lang).unwrap_or(id),
+        }
     }
 }
 
@@ -384,12 +395,27 @@ impl Report {
             persons: f.persons,
         };
         let _ = writeln!(s, "{indent}{}: {}", w.households, w.with_persons(&all));
-        let _ = writeln!(s, "{indent}{}: {}", w.tracks, w.list(&f.tracks));
+        let _ = writeln!(
+            s,
+            "{indent}{}: {}",
+            w.tracks,
+            w.list(&f.tracks, Kind::Track)
+        );
         if let Some(o) = &f.income_status {
-            let _ = writeln!(s, "{indent}{}: {}", w.income_status, w.list(o));
+            let _ = writeln!(
+                s,
+                "{indent}{}: {}",
+                w.income_status,
+                w.list(o, Kind::IncomeStatus)
+            );
         }
         if let Some(o) = &f.deprivation_status {
-            let _ = writeln!(s, "{indent}{}: {}", w.deprivation_status, w.list(o));
+            let _ = writeln!(
+                s,
+                "{indent}{}: {}",
+                w.deprivation_status,
+                w.list(o, Kind::DeprivationStatus)
+            );
         }
         let programs: Vec<String> = f
             .programs
@@ -397,7 +423,7 @@ impl Report {
             .iter()
             .filter(|(_, p)| !(p.granted.is_zero() && p.deferred.is_zero()))
             .map(|(id, p)| {
-                let mut t = format!("{id} {}", w.grouped(p.granted));
+                let mut t = format!("{} {}", w.name(Kind::Program, id), w.grouped(p.granted));
                 if !p.deferred.is_zero() {
                     let _ = write!(t, " (+{} {})", w.grouped(p.deferred), w.deferred);
                 }
