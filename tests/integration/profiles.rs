@@ -466,6 +466,7 @@ fn missing_value_codes_read_as_empty_cells() {
         "in.csv",
         "--id",
         "A",
+        "--detail",
         "--profile",
         "p.toml",
         "--as-of",
