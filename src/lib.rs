@@ -15,6 +15,54 @@
 //! runs a policy's test cases through them; [`cli`] wires them into the
 //! `layak` command.
 //!
+//! ## Layout
+//!
+//! Imports flow one way, `cli → (pipeline, suite) → (report, engine) → policy → expr`,
+//! with `input` depending only on `policy`, and `text`, `hash`, `numfmt` and `error` as
+//! leaves:
+//!
+//! ```text
+//! src/
+//!   main.rs          parse arguments, run, map the result to an exit code
+//!   cli/             config.rs: arguments → a checked configuration (every
+//!                    usage error) before any row is read; one file per
+//!                    command; the only place that knows flags and uses anyhow
+//!   pipeline/        the parallel streaming pipeline: run (reader thread),
+//!                    worker, merger; budget (--budget ranking); group_key
+//!                    (each row's --by key); persons/ (person files: order
+//!                    scan, spill sort, households fed to the workers)
+//!   suite/           `layak policy test`: test files, households, expectations
+//!   report/          CSV/JSON/NDJSON writers, chosen columns and reason codes
+//!                    (columns.rs, shaped.rs), Parquet/xlsx tables (table.rs),
+//!                    compressed outputs, explain's text, the HTML report
+//!                    (html/), atomic output files and the checked output
+//!                    set; summary/: run summaries,
+//!                    one file per topic (groups, accumulate, merge, figures,
+//!                    poverty, wire, human)
+//!   engine/          deciding one household into reusable scratch memory; its trace
+//!   input/           decoding (decode.rs: gzip, zstd, UTF-16, binary kinds),
+//!                    spreadsheets (sheet.rs), Parquet (columnar.rs), mapping
+//!                    profiles (profile.rs),
+//!                    the header (header.rs), chunks of whole records (chunk.rs),
+//!                    records and their fields (record.rs), a row's typed values
+//!                    (row.rs) from its cells (cell.rs),
+//!                    duplicate ids (ids.rs), survey weights (weight.rs),
+//!                    rejects (reject.rs)
+//!   policy/          the policy: TOML (raw.rs), the loader and its checks
+//!                    (check/, one file per section), reason templates and
+//!                    their languages (template.rs, lang.rs), person
+//!                    reducers (persons.rs)
+//!   expr/            the expression language: lexer, Pratt parser, type checker
+//!                    (typed tree, folding), the node tree rows run, exact
+//!                    rationals for rows near a tie, a plain reference
+//!                    interpreter for differential tests
+//!   text.rs, hash.rs, numfmt/, error.rs   leaves: message words, FNV-1a,
+//!                    number formatting, diagnostics
+//! tests/integration/ the real binary on real files (see tests/README.md)
+//! benches/           criterion benches and the whole-file throughput scripts
+//!                    (see benches/README.md)
+//! ```
+//!
 //! ```
 //! use layak::policy::Policy;
 //! let policy = Policy::default_policy(&Default::default()).unwrap();
