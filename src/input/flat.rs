@@ -80,48 +80,44 @@ impl FlatRecords {
         self.records.push((line, first, record.len()));
     }
 
-    /// Append a record whose fields are slices of `data` in order (a
-    /// quote-free record of a chunk): one copy of the record's text from its
-    /// first field to its last, delimiters included, instead of one per
-    /// field. Falls back to [`FlatRecords::push`] for any other record.
-    pub(crate) fn push_within<R: Fields + ?Sized>(&mut self, data: &[u8], line: u64, record: &R) {
+    /// Add a record whose fields are slices of `data` in order (a
+    /// quote-free record of a chunk), by its fields' bounds in `data` alone:
+    /// no byte is copied, for `data` becomes the buffer's text
+    /// ([`FlatRecords::adopt`]) once every record is in. False, with nothing
+    /// added, for a record that is not such slices.
+    pub(crate) fn push_in_place<R: Fields + ?Sized>(
+        &mut self,
+        data: &[u8],
+        line: u64,
+        record: &R,
+    ) -> bool {
         let base = data.as_ptr() as usize;
-        let offset = |f: &[u8]| {
-            let at = (f.as_ptr() as usize).checked_sub(base)?;
-            (at.checked_add(f.len())? <= data.len()).then_some(at)
-        };
-        let n = record.len();
-        let (Some(first), Some(last)) =
-            (record.get(0), n.checked_sub(1).and_then(|l| record.get(l)))
-        else {
-            return self.push(line, record);
-        };
-        let (Some(start), Some(last_at)) = (offset(first), offset(last)) else {
-            return self.push(line, record);
-        };
-        let end = last_at + last.len();
-        if end < start {
-            return self.push(line, record);
-        }
         let at = self.bounds.len();
-        let shift = self.bytes.len();
-        let mut previous = start;
-        for i in 0..n {
+        let mut previous = 0;
+        for i in 0..record.len() {
             let f = record.get(i).unwrap_or_default();
-            match offset(f) {
-                Some(o) if o >= previous && o + f.len() <= end => {
-                    previous = o + f.len();
-                    self.bounds
-                        .push((o - start + shift, o + f.len() - start + shift));
+            let start = (f.as_ptr() as usize).wrapping_sub(base);
+            match start.checked_add(f.len()) {
+                Some(end) if start >= previous && end <= data.len() => {
+                    previous = end;
+                    self.bounds.push((start, end));
                 }
                 _ => {
                     self.bounds.truncate(at);
-                    return self.push(line, record);
+                    return false;
                 }
             }
         }
-        self.bytes.extend_from_slice(&data[start..end]);
-        self.records.push((line, at, n));
+        self.records.push((line, at, record.len()));
+        true
+    }
+
+    /// Take `data` as the text of the records added by
+    /// [`FlatRecords::push_in_place`] (the buffer held no text before);
+    /// `data` gets the previous text buffer, empty, to be reused.
+    pub(crate) fn adopt(&mut self, data: &mut Vec<u8>) {
+        self.bytes.clear();
+        std::mem::swap(&mut self.bytes, data);
     }
 
     /// Start a record field by field ([`FlatRecords::push_field`], then
@@ -383,6 +379,29 @@ impl RecordReader {
             self.done = true;
             return Ok(());
         };
+        // A quote-free chunk is split where it lies and becomes the
+        // buffer's text: its records are not copied.
+        if let Some(mut rows) =
+            QuoteFree::new(&self.chunk, self.delimiter, start.line, start.before)
+        {
+            let mut skipped = 0;
+            let mut in_place = true;
+            while let Some((line, r)) = rows.next_record(&mut self.bounds) {
+                if is_blank(&r) {
+                    skipped += 1;
+                } else if !self.buf.push_in_place(&self.chunk, line, &r) {
+                    in_place = false;
+                    break;
+                }
+            }
+            if in_place {
+                self.skipped += skipped;
+                self.buf.adopt(&mut self.chunk);
+                return Ok(());
+            }
+            // Not expected: split it again, copying.
+            self.buf.clear();
+        }
         split(
             &self.chunk,
             self.delimiter,
@@ -394,7 +413,7 @@ impl RecordReader {
                 if is_blank(r) {
                     self.skipped += 1;
                 } else {
-                    self.buf.push_within(&self.chunk, line, r);
+                    self.buf.push(line, r);
                 }
             },
         )
@@ -527,18 +546,23 @@ mod tests {
     }
 
     #[test]
-    fn push_within_copies_a_record_of_the_chunk_once_and_others_field_by_field() {
+    fn records_split_in_place_take_the_chunk_as_their_text() {
         let data = b"id,a,,bb\nx,y\n";
         let mut rows = super::super::record::QuoteFree::new(data, b',', 1, 0).unwrap();
         let mut bounds = Vec::new();
         let mut f = FlatRecords::default();
         while let Some((line, r)) = rows.next_record(&mut bounds) {
-            f.push_within(data, line, &r);
+            assert!(f.push_in_place(data, line, &r));
         }
+        // A record that is not slices of the chunk is refused, nothing added.
         let mut foreign = csv::ByteRecord::new();
         foreign.push_field(b"q");
         foreign.push_field(b"");
-        f.push_within(data, 9, &foreign);
+        assert!(!f.push_in_place(data, 9, &foreign));
+        let mut chunk = data.to_vec();
+        f.adopt(&mut chunk);
+        assert!(chunk.is_empty());
+        f.push(9, &foreign);
         let fields = |i: usize| {
             let (line, r) = f.get(i);
             let cells: Vec<String> = (0..r.len())
