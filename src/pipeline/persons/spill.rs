@@ -1,6 +1,10 @@
 //! Scattered persons: an external sort by (group, line) on temporary files.
 //!
-//! The person file is read once more; its records are collected with their
+//! Only the runs that break group order are sorted ([`in_order`]: in a file
+//! with a few scattered households, a few rows); the feed reads the others
+//! from the file again and merges both by (group, line).
+//!
+//! The person file is read once more; the set-apart records are collected with their
 //! group and original line up to [`RUN_BYTES`] of text, sorted, and written
 //! to a temporary file (0600, listed for removal on exit and on SIGINT and
 //! SIGTERM, see `report::atomic`). The runs are then merged, k-way, by the
@@ -25,9 +29,29 @@ pub(crate) struct SortedRuns {
     files: Vec<TempFile>,
 }
 
+/// Which runs stay in the file: greedily from the top, each run whose group
+/// is above every kept run's (so that the kept runs are in (group, line)
+/// order as they stand). Lone persons (`ORPHAN`) are never kept: they come
+/// last.
+pub(super) fn in_order(run_group: &[u64]) -> Vec<bool> {
+    let mut last: Option<u64> = None;
+    run_group
+        .iter()
+        .map(|&g| {
+            let keep = g != super::ORPHAN && last.is_none_or(|l| g > l);
+            if keep {
+                last = Some(g);
+            }
+            keep
+        })
+        .collect()
+}
+
+/// Sort the records of the runs that `keep` does not keep.
 pub(super) fn sort(
     setup: &PersonSetup,
     run_group: &[u64],
+    keep: &[bool],
     chunk_bytes: usize,
 ) -> Result<SortedRuns, PersonError> {
     let mut reader = RecordReader::new(setup.open_persons()?, chunk_bytes);
@@ -38,6 +62,10 @@ pub(super) fn sort(
     while let Some(at) = reader.peek()? {
         let (line, record) = reader.records().get(at);
         let run = runs.of_record(&setup.person_key, &record);
+        if keep.get(run).copied().unwrap_or(false) {
+            reader.advance();
+            continue;
+        }
         let group = run_group.get(run).copied().unwrap_or(super::ORPHAN);
         order.push((group, line, held.len() as u32));
         held.push(line, &record);
@@ -206,6 +234,20 @@ mod tests {
         drop(merge);
         drop(sorted);
         assert!(paths.iter().all(|p| !p.exists()));
+    }
+
+    // The kept runs rise strictly; lone persons and runs at or below the
+    // last kept group are set apart.
+    #[test]
+    fn runs_in_order_are_kept_the_others_sorted() {
+        let o = super::super::ORPHAN;
+        assert_eq!(
+            in_order(&[0, 1, o, 3, 2, 3, 4, 1, 9, 5]),
+            vec![
+                true, true, false, true, false, false, true, false, true, false
+            ]
+        );
+        assert!(in_order(&[]).is_empty());
     }
 
     #[test]
