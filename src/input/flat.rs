@@ -346,6 +346,13 @@ impl RecordReader {
             .next_chunk(self.chunk_bytes, &mut self.chunk)
             .map_err(|e| InputError::reading(&self.name, e))?
         {
+            if let (HouseholdKey::One(c), Some(rows)) = (
+                key,
+                QuoteFree::new(&self.chunk, self.delimiter, start.line, start.before),
+            ) {
+                self.skipped += keys_of_lines(rows, self.delimiter, *c, each);
+                continue;
+            }
             let skipped = &mut self.skipped;
             split(
                 &self.chunk,
@@ -421,6 +428,38 @@ impl RecordReader {
 }
 
 /// Every record of one chunk, with its line.
+/// [`RecordReader::each_key`] for a key in column `column` of a quote-free
+/// chunk: each record's key found without splitting the whole record.
+/// Returns the blank records skipped.
+fn keys_of_lines(
+    mut rows: QuoteFree<'_>,
+    delimiter: u8,
+    column: usize,
+    each: &mut dyn FnMut(Option<&[u8]>),
+) -> u64 {
+    let mut skipped = 0;
+    while let Some((_, line)) = rows.next_line() {
+        let key = line
+            .split(|&b| b == delimiter)
+            .nth(column)
+            .map(cell::trim)
+            .filter(|k| !k.is_empty());
+        if key.is_some() {
+            // A key holds a byte other than a space or a tab: not blank.
+            each(key);
+        } else if line
+            .iter()
+            .all(|&b| b == b' ' || b == b'\t' || b == delimiter)
+        {
+            // Every field empty or spaces and tabs (`is_blank`).
+            skipped += 1;
+        } else {
+            each(None);
+        }
+    }
+    skipped
+}
+
 fn split(
     data: &[u8],
     delimiter: u8,
@@ -475,6 +514,39 @@ mod tests {
             r.advance();
         }
         (out, r.skipped)
+    }
+
+    // The key-only pass gives the keys (and the blank rows) of the full
+    // reader, quoted or not, whatever the chunk size.
+    #[test]
+    fn each_key_agrees_with_the_records() {
+        let texts = [
+            "id,x\nA,1\n B ,2\n\n ,3\n,\n\t, \nC\n\r\nD,4",
+            "id;x\nA;1\n;;\n\"B\";2\nC;3\r\n",
+            "a,id\n1,K\n2\n3, \n4,L,extra\n",
+        ];
+        for text in texts {
+            let delimiter = if text.contains(';') { ';' } else { ',' };
+            let column = usize::from(text.starts_with("a,"));
+            let key = HouseholdKey::One(column);
+            for chunk in [1, 3, 8, 64] {
+                let mut expected = Vec::new();
+                let mut r = reader(text, chunk);
+                let mut buf = Vec::new();
+                while let Some(i) = r.peek().unwrap() {
+                    let (_, rec) = r.records().get(i);
+                    expected.push(key.bytes(&rec, &mut buf).then(|| buf.clone()));
+                    r.advance();
+                }
+                let blanks = r.skipped;
+                let mut got = Vec::new();
+                let mut r = reader(text, chunk);
+                r.each_key(&key, &mut |k| got.push(k.map(<[u8]>::to_vec)))
+                    .unwrap();
+                assert_eq!(got, expected, "{text:?} {chunk} {delimiter}");
+                assert_eq!(r.skipped, blanks, "{text:?} {chunk}");
+            }
+        }
     }
 
     #[test]
