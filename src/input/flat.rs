@@ -8,6 +8,10 @@
 //! buffer and the bounds of every field, reused from batch to batch, so that
 //! the steady state allocates nothing.
 
+use std::io;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+
 use super::chunk::ChunkStart;
 use super::record::{Fields, LineCounter, QuoteFree, chunk_reader, is_blank};
 use super::{Chunker, InputError, Source, cell, csv_error};
@@ -281,33 +285,135 @@ impl HouseholdKey {
 /// (and counted), with their lines.
 pub(crate) struct RecordReader {
     name: String,
+    split: Splitting,
+    buf: FlatRecords,
+    next: usize,
+    done: bool,
+    /// Blank rows skipped so far.
+    pub skipped: u64,
+}
+
+/// Where a [`RecordReader`]'s chunks are read and split.
+enum Splitting {
+    /// Here, when the next record is wanted.
+    Here(Box<Filler>),
+    /// On a thread of its own, a chunk or two ahead.
+    Ahead(Ahead),
+}
+
+/// Reads a file's chunks and splits each into records.
+struct Filler {
+    name: String,
     delimiter: u8,
     chunker: Chunker,
     chunk_bytes: usize,
     chunk: Vec<u8>,
-    buf: FlatRecords,
-    next: usize,
-    done: bool,
     record: csv::ByteRecord,
     bounds: Vec<(u32, u32)>,
-    /// Blank rows skipped so far.
-    pub skipped: u64,
+}
+
+/// The ends of a reading thread's channels.
+struct Ahead {
+    /// Split chunks, in file order (an error ends them).
+    filled: Receiver<Result<Filled, InputError>>,
+    /// Buffers handed back to be filled again.
+    empty: SyncSender<FlatRecords>,
+}
+
+/// One chunk split by a reading thread.
+struct Filled {
+    buf: FlatRecords,
+    skipped: u64,
+    /// The file ended (`buf` is empty).
+    done: bool,
 }
 
 impl RecordReader {
     pub(crate) fn new(source: Source, chunk_bytes: usize) -> RecordReader {
         RecordReader {
-            name: source.name,
-            delimiter: source.delimiter,
-            chunker: source.chunker,
-            chunk_bytes: chunk_bytes.max(1),
-            chunk: Vec::new(),
+            name: source.name.clone(),
+            split: Splitting::Here(Box::new(Filler {
+                name: source.name,
+                delimiter: source.delimiter,
+                chunker: source.chunker,
+                chunk_bytes: chunk_bytes.max(1),
+                chunk: Vec::new(),
+                record: csv::ByteRecord::new(),
+                bounds: Vec::new(),
+            })),
             buf: FlatRecords::default(),
             next: 0,
             done: false,
-            record: csv::ByteRecord::new(),
-            bounds: Vec::new(),
             skipped: 0,
+        }
+    }
+
+    /// The same reader, its chunks read and split on a thread of their own
+    /// ahead of the records taken (when the reading is the slowest stage of
+    /// a pipeline); the records, lines and counts are the same. Stays as it
+    /// is when no thread can start.
+    pub(crate) fn read_ahead(self) -> RecordReader {
+        let RecordReader {
+            name,
+            split,
+            buf,
+            next,
+            done,
+            skipped,
+        } = self;
+        let Splitting::Here(filler) = split else {
+            return RecordReader {
+                name,
+                split,
+                buf,
+                next,
+                done,
+                skipped,
+            };
+        };
+        // Three buffers: one being read by the records' taker, up to two
+        // split ahead.
+        let (filled_tx, filled) = sync_channel::<Result<Filled, InputError>>(2);
+        let (empty, empty_rx) = sync_channel::<FlatRecords>(3);
+        for _ in 0..2 {
+            let _ = empty.send(FlatRecords::default());
+        }
+        // The filler comes back if the thread cannot start.
+        let slot = Arc::new(Mutex::new(Some(filler)));
+        let theirs = Arc::clone(&slot);
+        let started = std::thread::Builder::new()
+            .name("layak-read-ahead".into())
+            .spawn(move || {
+                let Some(mut filler) = theirs.lock().ok().and_then(|mut f| f.take()) else {
+                    return;
+                };
+                drop(theirs);
+                while let Ok(mut buf) = empty_rx.recv() {
+                    let result =
+                        filler
+                            .fill(&mut buf)
+                            .map(|(skipped, done)| Filled { buf, skipped, done });
+                    let last = !matches!(result, Ok(Filled { done: false, .. }));
+                    if filled_tx.send(result).is_err() || last {
+                        return;
+                    }
+                }
+            });
+        let split = match started {
+            Ok(_) => Splitting::Ahead(Ahead { filled, empty }),
+            Err(_) => match slot.lock().ok().and_then(|mut f| f.take()) {
+                Some(filler) => Splitting::Here(filler),
+                // The thread started after all and took it.
+                None => Splitting::Ahead(Ahead { filled, empty }),
+            },
+        };
+        RecordReader {
+            name,
+            split,
+            buf,
+            next,
+            done,
+            skipped,
         }
     }
 
@@ -341,26 +447,36 @@ impl RecordReader {
         each: &mut dyn FnMut(Option<&[u8]>),
     ) -> Result<(), InputError> {
         let mut buf = Vec::new();
-        while let Some(start) = self
+        let Splitting::Here(f) = &mut self.split else {
+            // Read ahead: record by record.
+            while let Some(at) = self.peek()? {
+                let (_, record) = self.buf.get(at);
+                let has = key.bytes(&record, &mut buf);
+                each(has.then_some(buf.as_slice()));
+                self.advance();
+            }
+            return Ok(());
+        };
+        while let Some(start) = f
             .chunker
-            .next_chunk(self.chunk_bytes, &mut self.chunk)
-            .map_err(|e| InputError::reading(&self.name, e))?
+            .next_chunk(f.chunk_bytes, &mut f.chunk)
+            .map_err(|e| InputError::reading(&f.name, e))?
         {
             if let (HouseholdKey::One(c), Some(rows)) = (
                 key,
-                QuoteFree::new(&self.chunk, self.delimiter, start.line, start.before),
+                QuoteFree::new(&f.chunk, f.delimiter, start.line, start.before),
             ) {
-                self.skipped += keys_of_lines(rows, self.delimiter, *c, each);
+                self.skipped += keys_of_lines(rows, f.delimiter, *c, each);
                 continue;
             }
             let skipped = &mut self.skipped;
             split(
-                &self.chunk,
-                self.delimiter,
+                &f.chunk,
+                f.delimiter,
                 start,
-                &self.name,
-                &mut self.bounds,
-                &mut self.record,
+                &f.name,
+                &mut f.bounds,
+                &mut f.record,
                 &mut |_, r| {
                     if is_blank(r) {
                         *skipped += 1;
@@ -376,38 +492,74 @@ impl RecordReader {
     }
 
     fn fill(&mut self) -> Result<(), InputError> {
-        self.buf.clear();
         self.next = 0;
+        match &mut self.split {
+            Splitting::Here(f) => {
+                let (skipped, done) = f.fill(&mut self.buf)?;
+                self.skipped += skipped;
+                self.done = done;
+            }
+            Splitting::Ahead(a) => {
+                // The buffer read goes back to be filled again.
+                let _ = a.empty.try_send(std::mem::take(&mut self.buf));
+                match a.filled.recv() {
+                    Ok(Ok(filled)) => {
+                        self.buf = filled.buf;
+                        self.skipped += filled.skipped;
+                        self.done = filled.done;
+                    }
+                    Ok(Err(e)) => {
+                        self.done = true;
+                        return Err(e);
+                    }
+                    Err(_) => {
+                        self.done = true;
+                        return Err(InputError::reading(
+                            &self.name,
+                            io::Error::other("the reading thread stopped"),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Filler {
+    /// Read the next chunk into `buf`: the blank rows skipped, and whether
+    /// the file ended (then `buf` is empty).
+    fn fill(&mut self, buf: &mut FlatRecords) -> Result<(u64, bool), InputError> {
+        buf.clear();
         let Some(start) = self
             .chunker
             .next_chunk(self.chunk_bytes, &mut self.chunk)
             .map_err(|e| InputError::reading(&self.name, e))?
         else {
-            self.done = true;
-            return Ok(());
+            return Ok((0, true));
         };
+        let mut skipped = 0;
         // A quote-free chunk is split where it lies and becomes the
         // buffer's text: its records are not copied.
         if let Some(mut rows) =
             QuoteFree::new(&self.chunk, self.delimiter, start.line, start.before)
         {
-            let mut skipped = 0;
             let mut in_place = true;
             while let Some((line, r)) = rows.next_record(&mut self.bounds) {
                 if is_blank(&r) {
                     skipped += 1;
-                } else if !self.buf.push_in_place(&self.chunk, line, &r) {
+                } else if !buf.push_in_place(&self.chunk, line, &r) {
                     in_place = false;
                     break;
                 }
             }
             if in_place {
-                self.skipped += skipped;
-                self.buf.adopt(&mut self.chunk);
-                return Ok(());
+                buf.adopt(&mut self.chunk);
+                return Ok((skipped, false));
             }
             // Not expected: split it again, copying.
-            self.buf.clear();
+            buf.clear();
+            skipped = 0;
         }
         split(
             &self.chunk,
@@ -418,16 +570,16 @@ impl RecordReader {
             &mut self.record,
             &mut |line, r| {
                 if is_blank(r) {
-                    self.skipped += 1;
+                    skipped += 1;
                 } else {
-                    self.buf.push(line, r);
+                    buf.push(line, r);
                 }
             },
-        )
+        )?;
+        Ok((skipped, false))
     }
 }
 
-/// Every record of one chunk, with its line.
 /// [`RecordReader::each_key`] for a key in column `column` of a quote-free
 /// chunk: each record's key found without splitting the whole record.
 /// Returns the blank records skipped.
@@ -503,7 +655,10 @@ mod tests {
     }
 
     fn all(text: &str, chunk: usize) -> (Vec<(u64, Vec<String>)>, u64) {
-        let mut r = reader(text, chunk);
+        records_of(reader(text, chunk))
+    }
+
+    fn records_of(mut r: RecordReader) -> (Vec<(u64, Vec<String>)>, u64) {
         let mut out = Vec::new();
         while let Some(i) = r.peek().unwrap() {
             let (line, rec) = r.records().get(i);
@@ -547,6 +702,29 @@ mod tests {
                 assert_eq!(r.skipped, blanks, "{text:?} {chunk}");
             }
         }
+    }
+
+    // Read ahead on a thread: the same records, lines and blank rows.
+    #[test]
+    fn reading_ahead_changes_nothing() {
+        let texts = [
+            "a,b\n1,x\n\n , \n2,\"y\nz\"\n3,w\n",
+            "a,b\n1,2\r\n\r\n;;\n3,4\n,\n5,6",
+            "a\n",
+        ];
+        for text in texts {
+            for chunk in [1, 3, 7, 1000] {
+                let ahead = records_of(reader(text, chunk).read_ahead());
+                assert_eq!(ahead, all(text, chunk), "{text:?} {chunk}");
+            }
+        }
+        // A reader taken ahead part-way, and twice.
+        let mut r = reader(texts[0], 3);
+        assert!(r.peek().unwrap().is_some());
+        r.advance();
+        let (rows, skipped) = records_of(r.read_ahead().read_ahead());
+        assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), vec![5, 7]);
+        assert_eq!(skipped, 1);
     }
 
     #[test]

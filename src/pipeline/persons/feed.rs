@@ -162,14 +162,22 @@ pub(crate) struct PersonFeed<'s> {
 }
 
 impl<'s> PersonFeed<'s> {
-    pub(crate) fn open(plan: &'s PersonPlan<'_>, chunk_bytes: usize) -> Result<Self, PersonError> {
+    /// `ahead`: read and split both files on threads of their own (the
+    /// feed is one thread that every worker waits on).
+    pub(crate) fn open(
+        plan: &'s PersonPlan<'_>,
+        chunk_bytes: usize,
+        ahead: bool,
+    ) -> Result<Self, PersonError> {
         let setup = plan.setup;
-        let households = setup
-            .open_households()?
-            .map(|s| RecordReader::new(s, chunk_bytes));
+        let reader = |source| {
+            let r = RecordReader::new(source, chunk_bytes);
+            if ahead { r.read_ahead() } else { r }
+        };
+        let households = setup.open_households()?.map(reader);
         let file = |run_group, keep| -> Result<FileStream<'s>, PersonError> {
             Ok(FileStream {
-                reader: Box::new(RecordReader::new(setup.open_persons()?, chunk_bytes)),
+                reader: Box::new(reader(setup.open_persons()?)),
                 runs: Runs::default(),
                 run_group,
                 keep,
