@@ -182,6 +182,37 @@ impl FlatRecords {
     }
 }
 
+impl FlatRecords {
+    /// Append records `from..to` of `other` (as [`FlatRecords::copy_from`]
+    /// each): their text is one run of bytes there, so one copy.
+    pub(crate) fn copy_range(&mut self, other: &FlatRecords, from: usize, to: usize) {
+        let (Some(&(_, first, _)), Some(&(_, last, count))) = (
+            other.records.get(from),
+            to.checked_sub(1).and_then(|l| other.records.get(l)),
+        ) else {
+            return;
+        };
+        let Some(bounds) = other.bounds.get(first..last + count) else {
+            return;
+        };
+        let start = bounds.first().map_or(0, |b| b.0);
+        let end = bounds.last().map_or(start, |b| b.1);
+        let base = self.bytes.len();
+        self.bytes.extend_from_slice(&other.bytes[start..end]);
+        let at = self.bounds.len();
+        self.bounds.extend(
+            bounds
+                .iter()
+                .map(|&(a, b)| (a - start + base, b - start + base)),
+        );
+        self.records.extend(
+            other.records[from..to]
+                .iter()
+                .map(|&(line, f, n)| (line, f - first + at, n)),
+        );
+    }
+}
+
 /// The trimmed, non-empty cell of column `column`, if any: a record's key.
 #[cfg(test)]
 pub(crate) fn key_cell<R: Fields + ?Sized>(record: &R, column: Option<usize>) -> Option<&[u8]> {
@@ -432,6 +463,12 @@ impl RecordReader {
     /// Take the record [`RecordReader::peek`] showed.
     pub(crate) fn advance(&mut self) {
         self.next += 1;
+    }
+
+    /// Take the records up to `end` (an index in [`RecordReader::records`]
+    /// past the one [`RecordReader::peek`] showed).
+    pub(crate) fn advance_to(&mut self, end: usize) {
+        self.next = end.max(self.next);
     }
 
     pub(crate) fn records(&self) -> &FlatRecords {
@@ -736,6 +773,37 @@ mod tests {
             let lines: Vec<u64> = rows.iter().map(|r| r.0).collect();
             assert_eq!(lines, vec![2, 5, 7], "chunk {chunk}");
             assert_eq!(rows[1].1, vec!["2", "y\nz"]);
+        }
+    }
+
+    // A range copied at once equals its records copied one by one.
+    #[test]
+    fn copy_range_is_copy_from_repeated() {
+        let mut r = reader("a,b,c\n1,2,3\n\n4,,6\n7,8\n9,10,11\n", 1000);
+        assert!(r.peek().unwrap().is_some());
+        let src = r.records();
+        for (from, to) in [(0, 4), (1, 3), (2, 2), (3, 4), (4, 9)] {
+            let mut one = FlatRecords::default();
+            one.copy_from(src, 0);
+            let mut each = one.clone();
+            for i in from..to.min(src.len()) {
+                each.copy_from(src, i);
+            }
+            one.copy_range(src, from, to.min(src.len()));
+            let show = |f: &FlatRecords| {
+                (0..f.len())
+                    .map(|i| {
+                        let (line, rec) = f.get(i);
+                        (
+                            line,
+                            (0..rec.len())
+                                .map(|k| rec.get(k).unwrap().to_vec())
+                                .collect(),
+                        )
+                    })
+                    .collect::<Vec<(u64, Vec<Vec<u8>>)>>()
+            };
+            assert_eq!(show(&one), show(&each), "{from}..{to}");
         }
     }
 

@@ -85,6 +85,24 @@ impl FileStream<'_> {
         self.reader.advance();
         self.pending = None;
     }
+
+    /// Copy the record [`FileStream::peek`] showed into `out`, with the
+    /// records after it in the reader's buffer that continue its run (the
+    /// same household: one copy for them all), and take them.
+    fn take_run(&mut self, out: &mut FlatRecords) -> Result<(), InputError> {
+        let Some(at) = self.reader.peek()? else {
+            return Ok(());
+        };
+        let records = self.reader.records();
+        let mut end = at + 1;
+        while end < records.len() && self.runs.continues(&self.key, &records.get(end).1) {
+            end += 1;
+        }
+        out.copy_range(records, at, end);
+        self.reader.advance_to(end);
+        self.pending = None;
+        Ok(())
+    }
 }
 
 /// The persons in group order.
@@ -124,6 +142,25 @@ impl Stream<'_> {
                 } else {
                     Ok(sorted.peek().map(|(g, r)| (g, r, 0)))
                 }
+            }
+        }
+    }
+
+    /// Copy the person [`Stream::peek`] showed into `out`, with the
+    /// persons after it in the file that continue its run, and take them.
+    fn take_run(&mut self, out: &mut FlatRecords, name: &str) -> Result<(), InputError> {
+        match self {
+            Stream::File(file)
+            | Stream::Merged {
+                file,
+                from_file: true,
+                ..
+            } => file.take_run(out),
+            Stream::Merged { sorted, .. } => {
+                if let Some((_, records)) = sorted.peek() {
+                    out.copy_from(records, 0);
+                }
+                self.advance(name)
             }
         }
     }
@@ -240,12 +277,15 @@ impl<'s> PersonFeed<'s> {
         batch: &mut PersonBatch,
     ) -> Result<(u32, u32), InputError> {
         let start = batch.persons.len() as u32;
-        loop {
-            match self.persons.peek()? {
-                Some((g, records, at)) if g == group => batch.persons.copy_from(records, at),
-                _ => break,
+        // A run of the file is taken whole: its persons are one
+        // household's and come one after the other (in a merge too, where
+        // no set-apart person's line falls inside another run).
+        while let Some((g, ..)) = self.persons.peek()? {
+            if g != group {
+                break;
             }
-            self.persons.advance(&self.person_name)?;
+            self.persons
+                .take_run(&mut batch.persons, &self.person_name)?;
         }
         Ok((start, batch.persons.len() as u32))
     }

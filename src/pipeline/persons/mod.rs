@@ -391,6 +391,25 @@ impl Runs {
         self.count - 1
     }
 
+    /// Whether `record` (whose key is `key`) continues the current run:
+    /// [`Runs::of_record`] would give the current run again.
+    #[inline]
+    pub(crate) fn continues<R: Fields + ?Sized>(&mut self, key: &HouseholdKey, record: &R) -> bool {
+        if !self.keyed {
+            return false;
+        }
+        if let HouseholdKey::One(c) = key {
+            return record
+                .get(*c)
+                .map(input::cell::trim)
+                .is_some_and(|t| !t.is_empty() && t == self.last.as_slice());
+        }
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let same = key.bytes(record, &mut scratch) && scratch == self.last;
+        self.scratch = scratch;
+        same
+    }
+
     /// The run of `record`, whose key is `key`.
     #[inline]
     pub(crate) fn of_record<R: Fields + ?Sized>(
