@@ -19,46 +19,97 @@ pub(super) fn scan(
     chunk_bytes: usize,
 ) -> Result<Scanned, InputError> {
     let _ = (policy, persons);
-    let index = household_index(setup, chunk_bytes)?;
-    let mut persons_file = RecordReader::new(setup.open_persons()?, chunk_bytes);
-    let mut runs = Runs::default();
-    let mut run_group: Vec<u64> = Vec::new();
+    // Two files: the household file is indexed on a thread of its own while
+    // the person file's runs are read here.
+    let (index, runs) = std::thread::scope(|scope| {
+        let index = std::thread::Builder::new()
+            .name("layak-index".into())
+            .spawn_scoped(scope, || household_index(setup, chunk_bytes))
+            .ok();
+        let runs = person_runs(setup, chunk_bytes);
+        let index = match index {
+            Some(thread) => thread.join().unwrap_or_else(|_| {
+                Err(InputError::Io {
+                    file: setup.household_name.clone(),
+                    source: std::io::Error::other("the indexing thread failed"),
+                })
+            }),
+            // No thread could start: here.
+            None => household_index(setup, chunk_bytes),
+        };
+        (index, runs)
+    });
+    let index = index?;
+    let PersonRuns {
+        keys,
+        keyless,
+        person_blanks,
+    } = runs?;
+    let mut run_group: Vec<u64> = Vec::with_capacity(keys.len());
     // Rectangular: (key, run) of every keyed run.
     let mut keyed: Vec<(u128, u64)> = Vec::new();
     let mut grouped = true;
     let mut previous: Option<u64> = None;
-    persons_file.each_key(&setup.person_key, &mut |key| {
-        let before = runs.count;
-        let run = runs.of(key);
-        if runs.count > before {
-            let fp = key.map(fingerprint);
-            let group = match setup.kind {
-                PersonLayout::TwoFiles => fp.map_or(ORPHAN, |f| index.group(f, previous)),
-                PersonLayout::Rectangular => {
-                    if let Some(f) = fp {
-                        keyed.push((f, run as u64));
-                        run as u64
-                    } else {
-                        ORPHAN
-                    }
-                }
-            };
-            if group != ORPHAN {
-                if previous.is_some_and(|p| p >= group) {
-                    grouped = false;
-                }
-                previous = Some(group);
+    let mut keyless = keyless.iter().peekable();
+    for (run, &f) in keys.iter().enumerate() {
+        let has_key = keyless.next_if_eq(&&run).is_none();
+        let group = match setup.kind {
+            PersonLayout::TwoFiles if has_key => index.group(f, previous),
+            PersonLayout::Rectangular if has_key => {
+                keyed.push((f, run as u64));
+                run as u64
             }
-            run_group.push(group);
+            _ => ORPHAN,
+        };
+        if group != ORPHAN {
+            if previous.is_some_and(|p| p >= group) {
+                grouped = false;
+            }
+            previous = Some(group);
         }
-    })?;
+        run_group.push(group);
+    }
     drop(index);
+    drop(keys);
     if setup.kind == PersonLayout::Rectangular && join_scattered_runs(keyed, &mut run_group) {
         grouped = false;
     }
     Ok(Scanned {
         run_group,
         grouped,
+        person_blanks,
+    })
+}
+
+/// The person file's runs: each run's key fingerprint (0 for a run without
+/// a key), the runs without a key (in order), and the blank rows.
+struct PersonRuns {
+    keys: Vec<u128>,
+    keyless: Vec<usize>,
+    person_blanks: u64,
+}
+
+fn person_runs(setup: &PersonSetup, chunk_bytes: usize) -> Result<PersonRuns, InputError> {
+    let mut persons_file = RecordReader::new(setup.open_persons()?, chunk_bytes);
+    let mut runs = Runs::default();
+    let mut keys: Vec<u128> = Vec::new();
+    let mut keyless: Vec<usize> = Vec::new();
+    persons_file.each_key(&setup.person_key, &mut |key| {
+        let before = runs.count;
+        let run = runs.of(key);
+        if runs.count > before {
+            match key {
+                Some(k) => keys.push(fingerprint(k)),
+                None => {
+                    keyless.push(run);
+                    keys.push(0);
+                }
+            }
+        }
+    })?;
+    Ok(PersonRuns {
+        keys,
+        keyless,
         person_blanks: persons_file.skipped,
     })
 }
