@@ -24,8 +24,11 @@
 //! read again as they stand. Either way the feed hands out batches holding
 //! whole households, each person with its original line.
 //!
-//! Memory: per household key 32 bytes during the scan (a sorted vector, not
-//! a hash table) and 8 bytes per run after it; batches as for households.
+//! Memory: per household 48 bytes during the scan (a sorted vector of
+//! keys, not a hash table, and each index's key) and 16 bytes per run (its
+//! key's fingerprint, read while the household file is indexed); 8 bytes
+//! per run after it; batches as for households, and with workers three
+//! chunks of each file read ahead of the feed.
 
 pub(super) mod feed;
 mod one;
