@@ -528,6 +528,85 @@ impl RecordReader {
         Ok(())
     }
 
+    /// Read every remaining record: `sink` is shown each record's key
+    /// ([`HouseholdKey::bytes`]) and given the records it wants, split; the
+    /// others are not split (a one-column key of a quote-free chunk is
+    /// found in the line). Blank rows are skipped and counted. Stops early
+    /// when [`Wanted::take`] says so.
+    pub(crate) fn each_wanted(
+        &mut self,
+        key: &HouseholdKey,
+        sink: &mut dyn Wanted,
+    ) -> Result<(), InputError> {
+        let mut buf = Vec::new();
+        let Splitting::Here(f) = &mut self.split else {
+            while let Some(at) = self.peek()? {
+                let (line, record) = self.buf.get(at);
+                let has = key.bytes(&record, &mut buf);
+                if sink.wants(has.then_some(buf.as_slice())) && !sink.take(line, &record) {
+                    return Ok(());
+                }
+                self.advance();
+            }
+            return Ok(());
+        };
+        while let Some(start) = f
+            .chunker
+            .next_chunk(f.chunk_bytes, &mut f.chunk)
+            .map_err(|e| InputError::reading(&f.name, e))?
+        {
+            if let (HouseholdKey::One(c), Some(mut rows)) = (
+                key,
+                QuoteFree::new(&f.chunk, f.delimiter, start.line, start.before),
+            ) {
+                while let Some((at, line)) = rows.next_line() {
+                    let Some(k) = key_of_line(line, f.delimiter, *c) else {
+                        self.skipped += 1;
+                        continue;
+                    };
+                    if !sink.wants(k) {
+                        continue;
+                    }
+                    // The line alone, split (it holds no quote and no break).
+                    let one = QuoteFree::new(line, f.delimiter, at, b'\n')
+                        .and_then(|mut r| r.next_record(&mut f.bounds).map(|(_, r)| r));
+                    if let Some(record) = one {
+                        if !sink.take(at, &record) {
+                            return Ok(());
+                        }
+                    }
+                }
+                continue;
+            }
+            let skipped = &mut self.skipped;
+            let mut going = true;
+            split(
+                &f.chunk,
+                f.delimiter,
+                start,
+                &f.name,
+                &mut f.bounds,
+                &mut f.record,
+                &mut |line, r| {
+                    if !going {
+                    } else if is_blank(r) {
+                        *skipped += 1;
+                    } else {
+                        let has = key.bytes(r, &mut buf);
+                        if sink.wants(has.then_some(buf.as_slice())) {
+                            going = sink.take(line, r);
+                        }
+                    }
+                },
+            )?;
+            if !going {
+                return Ok(());
+            }
+        }
+        self.done = true;
+        Ok(())
+    }
+
     fn fill(&mut self) -> Result<(), InputError> {
         self.next = 0;
         match &mut self.split {
@@ -617,6 +696,15 @@ impl Filler {
     }
 }
 
+/// What [`RecordReader::each_wanted`] does with the records.
+pub(crate) trait Wanted {
+    /// Whether the next record, whose key is `key`, is wanted (asked of
+    /// every record but the blank ones, in order).
+    fn wants(&mut self, key: Option<&[u8]>) -> bool;
+    /// A wanted record and its line; false to stop reading.
+    fn take(&mut self, line: u64, record: &dyn Fields) -> bool;
+}
+
 /// [`RecordReader::each_key`] for a key in column `column` of a quote-free
 /// chunk: each record's key found without splitting the whole record.
 /// Returns the blank records skipped.
@@ -628,25 +716,36 @@ fn keys_of_lines(
 ) -> u64 {
     let mut skipped = 0;
     while let Some((_, line)) = rows.next_line() {
-        let key = line
-            .split(|&b| b == delimiter)
-            .nth(column)
-            .map(cell::trim)
-            .filter(|k| !k.is_empty());
-        if key.is_some() {
-            // A key holds a byte other than a space or a tab: not blank.
-            each(key);
-        } else if line
-            .iter()
-            .all(|&b| b == b' ' || b == b'\t' || b == delimiter)
-        {
-            // Every field empty or spaces and tabs (`is_blank`).
-            skipped += 1;
-        } else {
-            each(None);
+        match key_of_line(line, delimiter, column) {
+            Some(key) => each(key),
+            None => skipped += 1,
         }
     }
     skipped
+}
+
+/// The key in column `column` of a quote-free record's `line`
+/// ([`HouseholdKey::bytes`] of a one-column key): `None` when the record
+/// is blank ([`is_blank`]), `Some(None)` when it has no key.
+#[inline]
+fn key_of_line(line: &[u8], delimiter: u8, column: usize) -> Option<Option<&[u8]>> {
+    let key = line
+        .split(|&b| b == delimiter)
+        .nth(column)
+        .map(cell::trim)
+        .filter(|k| !k.is_empty());
+    if key.is_some() {
+        // A key holds a byte other than a space or a tab: not blank.
+        Some(key)
+    } else if line
+        .iter()
+        .all(|&b| b == b' ' || b == b'\t' || b == delimiter)
+    {
+        // Every field empty or spaces and tabs.
+        None
+    } else {
+        Some(None)
+    }
 }
 
 fn split(
@@ -736,6 +835,59 @@ mod tests {
                 r.each_key(&key, &mut |k| got.push(k.map(<[u8]>::to_vec)))
                     .unwrap();
                 assert_eq!(got, expected, "{text:?} {chunk} {delimiter}");
+                assert_eq!(r.skipped, blanks, "{text:?} {chunk}");
+            }
+        }
+    }
+
+    /// Wants every other record it is shown; keeps the keys and the records taken.
+    #[derive(Default)]
+    struct EveryOther {
+        keys: Vec<Option<Vec<u8>>>,
+        taken: Vec<(u64, Vec<Vec<u8>>)>,
+    }
+
+    impl Wanted for EveryOther {
+        fn wants(&mut self, key: Option<&[u8]>) -> bool {
+            self.keys.push(key.map(<[u8]>::to_vec));
+            self.keys.len() % 2 == 1
+        }
+        fn take(&mut self, line: u64, record: &dyn Fields) -> bool {
+            let fields = (0..record.len())
+                .map(|i| record.get(i).unwrap().to_vec())
+                .collect();
+            self.taken.push((line, fields));
+            true
+        }
+    }
+
+    // The keys shown and the records taken are the full reader's, quoted
+    // or not, whatever the chunk size; blank rows are counted, not shown.
+    #[test]
+    fn each_wanted_shows_every_key_and_splits_the_records_wanted() {
+        for text in [
+            "id,x\nA,1\n B ,2\n\n ,3\n,\n\t, \nC\n\r\nD,4\nE,5,6",
+            "id,x\nA,1\n,,\n\"B\",2\nC,3\r\nC,4\n",
+        ] {
+            let key = HouseholdKey::One(0);
+            for chunk in [1, 3, 8, 64] {
+                let mut expected = EveryOther::default();
+                let mut r = reader(text, chunk);
+                let mut buf = Vec::new();
+                while let Some(i) = r.peek().unwrap() {
+                    let (line, rec) = r.records().get(i);
+                    let has = key.bytes(&rec, &mut buf);
+                    if expected.wants(has.then_some(buf.as_slice())) {
+                        expected.take(line, &rec);
+                    }
+                    r.advance();
+                }
+                let blanks = r.skipped;
+                let mut got = EveryOther::default();
+                let mut r = reader(text, chunk);
+                r.each_wanted(&key, &mut got).unwrap();
+                assert_eq!(got.keys, expected.keys, "{text:?} {chunk}");
+                assert_eq!(got.taken, expected.taken, "{text:?} {chunk}");
                 assert_eq!(r.skipped, blanks, "{text:?} {chunk}");
             }
         }

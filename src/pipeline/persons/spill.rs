@@ -17,7 +17,7 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 
 use super::{PersonError, PersonSetup, Runs};
-use crate::input::flat::{FlatRecords, RecordReader};
+use crate::input::flat::{FlatRecords, RecordReader, Wanted};
 use crate::input::record::Fields;
 use crate::report::atomic::TempFile;
 
@@ -55,29 +55,70 @@ pub(super) fn sort(
     chunk_bytes: usize,
 ) -> Result<SortedRuns, PersonError> {
     let mut reader = RecordReader::new(setup.open_persons()?, chunk_bytes);
-    let mut runs = Runs::default();
-    let mut held = FlatRecords::default();
-    let mut order: Vec<(u64, u64, u32)> = Vec::new();
-    let mut files = Vec::new();
-    while let Some(at) = reader.peek()? {
-        let (line, record) = reader.records().get(at);
-        let run = runs.of_record(&setup.person_key, &record);
-        if keep.get(run).copied().unwrap_or(false) {
-            reader.advance();
-            continue;
-        }
-        let group = run_group.get(run).copied().unwrap_or(super::ORPHAN);
-        order.push((group, line, held.len() as u32));
-        held.push(line, &record);
-        reader.advance();
-        if held.byte_len() >= RUN_BYTES || held.len() >= u32::MAX as usize / 2 {
-            files.push(write_run(&mut order, &mut held).map_err(PersonError::Spill)?);
-        }
+    let mut sorter = Sorter {
+        runs: Runs::default(),
+        keep,
+        run_group,
+        group: super::ORPHAN,
+        held: FlatRecords::default(),
+        order: Vec::new(),
+        files: Vec::new(),
+        error: None,
+    };
+    // Only the set-apart records are split.
+    reader.each_wanted(&setup.person_key, &mut sorter)?;
+    if let Some(e) = sorter.error {
+        return Err(PersonError::Spill(e));
     }
+    let Sorter {
+        mut held,
+        mut order,
+        mut files,
+        ..
+    } = sorter;
     if !held.is_empty() {
         files.push(write_run(&mut order, &mut held).map_err(PersonError::Spill)?);
     }
     Ok(SortedRuns { files })
+}
+
+/// Collects the set-apart records and writes them out in sorted runs.
+struct Sorter<'a> {
+    runs: Runs,
+    keep: &'a [bool],
+    run_group: &'a [u64],
+    /// The group of the record wanted last.
+    group: u64,
+    held: FlatRecords,
+    order: Vec<(u64, u64, u32)>,
+    files: Vec<TempFile>,
+    error: Option<io::Error>,
+}
+
+impl Wanted for Sorter<'_> {
+    fn wants(&mut self, key: Option<&[u8]>) -> bool {
+        let run = self.runs.of(key);
+        if self.keep.get(run).copied().unwrap_or(false) {
+            return false;
+        }
+        self.group = self.run_group.get(run).copied().unwrap_or(super::ORPHAN);
+        true
+    }
+
+    fn take(&mut self, line: u64, record: &dyn Fields) -> bool {
+        self.order.push((self.group, line, self.held.len() as u32));
+        self.held.push(line, record);
+        if self.held.byte_len() >= RUN_BYTES || self.held.len() >= u32::MAX as usize / 2 {
+            match write_run(&mut self.order, &mut self.held) {
+                Ok(file) => self.files.push(file),
+                Err(e) => {
+                    self.error = Some(e);
+                    return false;
+                }
+            }
+        }
+        true
+    }
 }
 
 fn write_run(order: &mut Vec<(u64, u64, u32)>, held: &mut FlatRecords) -> io::Result<TempFile> {
