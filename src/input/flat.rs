@@ -8,6 +8,10 @@
 //! buffer and the bounds of every field, reused from batch to batch, so that
 //! the steady state allocates nothing.
 
+use std::io;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+
 use super::chunk::ChunkStart;
 use super::record::{Fields, LineCounter, QuoteFree, chunk_reader, is_blank};
 use super::{Chunker, InputError, Source, cell, csv_error};
@@ -80,48 +84,44 @@ impl FlatRecords {
         self.records.push((line, first, record.len()));
     }
 
-    /// Append a record whose fields are slices of `data` in order (a
-    /// quote-free record of a chunk): one copy of the record's text from its
-    /// first field to its last, delimiters included, instead of one per
-    /// field. Falls back to [`FlatRecords::push`] for any other record.
-    pub(crate) fn push_within<R: Fields + ?Sized>(&mut self, data: &[u8], line: u64, record: &R) {
+    /// Add a record whose fields are slices of `data` in order (a
+    /// quote-free record of a chunk), by its fields' bounds in `data` alone:
+    /// no byte is copied, for `data` becomes the buffer's text
+    /// ([`FlatRecords::adopt`]) once every record is in. False, with nothing
+    /// added, for a record that is not such slices.
+    pub(crate) fn push_in_place<R: Fields + ?Sized>(
+        &mut self,
+        data: &[u8],
+        line: u64,
+        record: &R,
+    ) -> bool {
         let base = data.as_ptr() as usize;
-        let offset = |f: &[u8]| {
-            let at = (f.as_ptr() as usize).checked_sub(base)?;
-            (at.checked_add(f.len())? <= data.len()).then_some(at)
-        };
-        let n = record.len();
-        let (Some(first), Some(last)) =
-            (record.get(0), n.checked_sub(1).and_then(|l| record.get(l)))
-        else {
-            return self.push(line, record);
-        };
-        let (Some(start), Some(last_at)) = (offset(first), offset(last)) else {
-            return self.push(line, record);
-        };
-        let end = last_at + last.len();
-        if end < start {
-            return self.push(line, record);
-        }
         let at = self.bounds.len();
-        let shift = self.bytes.len();
-        let mut previous = start;
-        for i in 0..n {
+        let mut previous = 0;
+        for i in 0..record.len() {
             let f = record.get(i).unwrap_or_default();
-            match offset(f) {
-                Some(o) if o >= previous && o + f.len() <= end => {
-                    previous = o + f.len();
-                    self.bounds
-                        .push((o - start + shift, o + f.len() - start + shift));
+            let start = (f.as_ptr() as usize).wrapping_sub(base);
+            match start.checked_add(f.len()) {
+                Some(end) if start >= previous && end <= data.len() => {
+                    previous = end;
+                    self.bounds.push((start, end));
                 }
                 _ => {
                     self.bounds.truncate(at);
-                    return self.push(line, record);
+                    return false;
                 }
             }
         }
-        self.bytes.extend_from_slice(&data[start..end]);
-        self.records.push((line, at, n));
+        self.records.push((line, at, record.len()));
+        true
+    }
+
+    /// Take `data` as the text of the records added by
+    /// [`FlatRecords::push_in_place`] (the buffer held no text before);
+    /// `data` gets the previous text buffer, empty, to be reused.
+    pub(crate) fn adopt(&mut self, data: &mut Vec<u8>) {
+        self.bytes.clear();
+        std::mem::swap(&mut self.bytes, data);
     }
 
     /// Start a record field by field ([`FlatRecords::push_field`], then
@@ -179,6 +179,37 @@ impl FlatRecords {
                 .map(|&(a, b)| (a - start + base, b - start + base)),
         );
         self.records.push((line, at, count));
+    }
+}
+
+impl FlatRecords {
+    /// Append records `from..to` of `other` (as [`FlatRecords::copy_from`]
+    /// each): their text is one run of bytes there, so one copy.
+    pub(crate) fn copy_range(&mut self, other: &FlatRecords, from: usize, to: usize) {
+        let (Some(&(_, first, _)), Some(&(_, last, count))) = (
+            other.records.get(from),
+            to.checked_sub(1).and_then(|l| other.records.get(l)),
+        ) else {
+            return;
+        };
+        let Some(bounds) = other.bounds.get(first..last + count) else {
+            return;
+        };
+        let start = bounds.first().map_or(0, |b| b.0);
+        let end = bounds.last().map_or(start, |b| b.1);
+        let base = self.bytes.len();
+        self.bytes.extend_from_slice(&other.bytes[start..end]);
+        let at = self.bounds.len();
+        self.bounds.extend(
+            bounds
+                .iter()
+                .map(|&(a, b)| (a - start + base, b - start + base)),
+        );
+        self.records.extend(
+            other.records[from..to]
+                .iter()
+                .map(|&(line, f, n)| (line, f - first + at, n)),
+        );
     }
 }
 
@@ -285,33 +316,135 @@ impl HouseholdKey {
 /// (and counted), with their lines.
 pub(crate) struct RecordReader {
     name: String,
+    split: Splitting,
+    buf: FlatRecords,
+    next: usize,
+    done: bool,
+    /// Blank rows skipped so far.
+    pub skipped: u64,
+}
+
+/// Where a [`RecordReader`]'s chunks are read and split.
+enum Splitting {
+    /// Here, when the next record is wanted.
+    Here(Box<Filler>),
+    /// On a thread of its own, a chunk or two ahead.
+    Ahead(Ahead),
+}
+
+/// Reads a file's chunks and splits each into records.
+struct Filler {
+    name: String,
     delimiter: u8,
     chunker: Chunker,
     chunk_bytes: usize,
     chunk: Vec<u8>,
-    buf: FlatRecords,
-    next: usize,
-    done: bool,
     record: csv::ByteRecord,
     bounds: Vec<(u32, u32)>,
-    /// Blank rows skipped so far.
-    pub skipped: u64,
+}
+
+/// The ends of a reading thread's channels.
+struct Ahead {
+    /// Split chunks, in file order (an error ends them).
+    filled: Receiver<Result<Filled, InputError>>,
+    /// Buffers handed back to be filled again.
+    empty: SyncSender<FlatRecords>,
+}
+
+/// One chunk split by a reading thread.
+struct Filled {
+    buf: FlatRecords,
+    skipped: u64,
+    /// The file ended (`buf` is empty).
+    done: bool,
 }
 
 impl RecordReader {
     pub(crate) fn new(source: Source, chunk_bytes: usize) -> RecordReader {
         RecordReader {
-            name: source.name,
-            delimiter: source.delimiter,
-            chunker: source.chunker,
-            chunk_bytes: chunk_bytes.max(1),
-            chunk: Vec::new(),
+            name: source.name.clone(),
+            split: Splitting::Here(Box::new(Filler {
+                name: source.name,
+                delimiter: source.delimiter,
+                chunker: source.chunker,
+                chunk_bytes: chunk_bytes.max(1),
+                chunk: Vec::new(),
+                record: csv::ByteRecord::new(),
+                bounds: Vec::new(),
+            })),
             buf: FlatRecords::default(),
             next: 0,
             done: false,
-            record: csv::ByteRecord::new(),
-            bounds: Vec::new(),
             skipped: 0,
+        }
+    }
+
+    /// The same reader, its chunks read and split on a thread of their own
+    /// ahead of the records taken (when the reading is the slowest stage of
+    /// a pipeline); the records, lines and counts are the same. Stays as it
+    /// is when no thread can start.
+    pub(crate) fn read_ahead(self) -> RecordReader {
+        let RecordReader {
+            name,
+            split,
+            buf,
+            next,
+            done,
+            skipped,
+        } = self;
+        let Splitting::Here(filler) = split else {
+            return RecordReader {
+                name,
+                split,
+                buf,
+                next,
+                done,
+                skipped,
+            };
+        };
+        // Three buffers: one being read by the records' taker, up to two
+        // split ahead.
+        let (filled_tx, filled) = sync_channel::<Result<Filled, InputError>>(2);
+        let (empty, empty_rx) = sync_channel::<FlatRecords>(3);
+        for _ in 0..2 {
+            let _ = empty.send(FlatRecords::default());
+        }
+        // The filler comes back if the thread cannot start.
+        let slot = Arc::new(Mutex::new(Some(filler)));
+        let theirs = Arc::clone(&slot);
+        let started = std::thread::Builder::new()
+            .name("layak-read-ahead".into())
+            .spawn(move || {
+                let Some(mut filler) = theirs.lock().ok().and_then(|mut f| f.take()) else {
+                    return;
+                };
+                drop(theirs);
+                while let Ok(mut buf) = empty_rx.recv() {
+                    let result =
+                        filler
+                            .fill(&mut buf)
+                            .map(|(skipped, done)| Filled { buf, skipped, done });
+                    let last = !matches!(result, Ok(Filled { done: false, .. }));
+                    if filled_tx.send(result).is_err() || last {
+                        return;
+                    }
+                }
+            });
+        let split = match started {
+            Ok(_) => Splitting::Ahead(Ahead { filled, empty }),
+            Err(_) => match slot.lock().ok().and_then(|mut f| f.take()) {
+                Some(filler) => Splitting::Here(filler),
+                // The thread started after all and took it.
+                None => Splitting::Ahead(Ahead { filled, empty }),
+            },
+        };
+        RecordReader {
+            name,
+            split,
+            buf,
+            next,
+            done,
+            skipped,
         }
     }
 
@@ -332,6 +465,12 @@ impl RecordReader {
         self.next += 1;
     }
 
+    /// Take the records up to `end` (an index in [`RecordReader::records`]
+    /// past the one [`RecordReader::peek`] showed).
+    pub(crate) fn advance_to(&mut self, end: usize) {
+        self.next = end.max(self.next);
+    }
+
     pub(crate) fn records(&self) -> &FlatRecords {
         &self.buf
     }
@@ -345,19 +484,36 @@ impl RecordReader {
         each: &mut dyn FnMut(Option<&[u8]>),
     ) -> Result<(), InputError> {
         let mut buf = Vec::new();
-        while let Some(start) = self
+        let Splitting::Here(f) = &mut self.split else {
+            // Read ahead: record by record.
+            while let Some(at) = self.peek()? {
+                let (_, record) = self.buf.get(at);
+                let has = key.bytes(&record, &mut buf);
+                each(has.then_some(buf.as_slice()));
+                self.advance();
+            }
+            return Ok(());
+        };
+        while let Some(start) = f
             .chunker
-            .next_chunk(self.chunk_bytes, &mut self.chunk)
-            .map_err(|e| InputError::reading(&self.name, e))?
+            .next_chunk(f.chunk_bytes, &mut f.chunk)
+            .map_err(|e| InputError::reading(&f.name, e))?
         {
+            if let (HouseholdKey::One(c), Some(rows)) = (
+                key,
+                QuoteFree::new(&f.chunk, f.delimiter, start.line, start.before),
+            ) {
+                self.skipped += keys_of_lines(rows, f.delimiter, *c, each);
+                continue;
+            }
             let skipped = &mut self.skipped;
             split(
-                &self.chunk,
-                self.delimiter,
+                &f.chunk,
+                f.delimiter,
                 start,
-                &self.name,
-                &mut self.bounds,
-                &mut self.record,
+                &f.name,
+                &mut f.bounds,
+                &mut f.record,
                 &mut |_, r| {
                     if is_blank(r) {
                         *skipped += 1;
@@ -372,17 +528,155 @@ impl RecordReader {
         Ok(())
     }
 
+    /// Read every remaining record: `sink` is shown each record's key
+    /// ([`HouseholdKey::bytes`]) and given the records it wants, split; the
+    /// others are not split (a one-column key of a quote-free chunk is
+    /// found in the line). Blank rows are skipped and counted. Stops early
+    /// when [`Wanted::take`] says so.
+    pub(crate) fn each_wanted(
+        &mut self,
+        key: &HouseholdKey,
+        sink: &mut dyn Wanted,
+    ) -> Result<(), InputError> {
+        let mut buf = Vec::new();
+        let Splitting::Here(f) = &mut self.split else {
+            while let Some(at) = self.peek()? {
+                let (line, record) = self.buf.get(at);
+                let has = key.bytes(&record, &mut buf);
+                if sink.wants(has.then_some(buf.as_slice())) && !sink.take(line, &record) {
+                    return Ok(());
+                }
+                self.advance();
+            }
+            return Ok(());
+        };
+        while let Some(start) = f
+            .chunker
+            .next_chunk(f.chunk_bytes, &mut f.chunk)
+            .map_err(|e| InputError::reading(&f.name, e))?
+        {
+            if let (HouseholdKey::One(c), Some(mut rows)) = (
+                key,
+                QuoteFree::new(&f.chunk, f.delimiter, start.line, start.before),
+            ) {
+                while let Some((at, line)) = rows.next_line() {
+                    let Some(k) = key_of_line(line, f.delimiter, *c) else {
+                        self.skipped += 1;
+                        continue;
+                    };
+                    if !sink.wants(k) {
+                        continue;
+                    }
+                    // The line alone, split (it holds no quote and no break).
+                    let one = QuoteFree::new(line, f.delimiter, at, b'\n')
+                        .and_then(|mut r| r.next_record(&mut f.bounds).map(|(_, r)| r));
+                    if let Some(record) = one {
+                        if !sink.take(at, &record) {
+                            return Ok(());
+                        }
+                    }
+                }
+                continue;
+            }
+            let skipped = &mut self.skipped;
+            let mut going = true;
+            split(
+                &f.chunk,
+                f.delimiter,
+                start,
+                &f.name,
+                &mut f.bounds,
+                &mut f.record,
+                &mut |line, r| {
+                    if !going {
+                    } else if is_blank(r) {
+                        *skipped += 1;
+                    } else {
+                        let has = key.bytes(r, &mut buf);
+                        if sink.wants(has.then_some(buf.as_slice())) {
+                            going = sink.take(line, r);
+                        }
+                    }
+                },
+            )?;
+            if !going {
+                return Ok(());
+            }
+        }
+        self.done = true;
+        Ok(())
+    }
+
     fn fill(&mut self) -> Result<(), InputError> {
-        self.buf.clear();
         self.next = 0;
+        match &mut self.split {
+            Splitting::Here(f) => {
+                let (skipped, done) = f.fill(&mut self.buf)?;
+                self.skipped += skipped;
+                self.done = done;
+            }
+            Splitting::Ahead(a) => {
+                // The buffer read goes back to be filled again.
+                let _ = a.empty.try_send(std::mem::take(&mut self.buf));
+                match a.filled.recv() {
+                    Ok(Ok(filled)) => {
+                        self.buf = filled.buf;
+                        self.skipped += filled.skipped;
+                        self.done = filled.done;
+                    }
+                    Ok(Err(e)) => {
+                        self.done = true;
+                        return Err(e);
+                    }
+                    Err(_) => {
+                        self.done = true;
+                        return Err(InputError::reading(
+                            &self.name,
+                            io::Error::other("the reading thread stopped"),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Filler {
+    /// Read the next chunk into `buf`: the blank rows skipped, and whether
+    /// the file ended (then `buf` is empty).
+    fn fill(&mut self, buf: &mut FlatRecords) -> Result<(u64, bool), InputError> {
+        buf.clear();
         let Some(start) = self
             .chunker
             .next_chunk(self.chunk_bytes, &mut self.chunk)
             .map_err(|e| InputError::reading(&self.name, e))?
         else {
-            self.done = true;
-            return Ok(());
+            return Ok((0, true));
         };
+        let mut skipped = 0;
+        // A quote-free chunk is split where it lies and becomes the
+        // buffer's text: its records are not copied.
+        if let Some(mut rows) =
+            QuoteFree::new(&self.chunk, self.delimiter, start.line, start.before)
+        {
+            let mut in_place = true;
+            while let Some((line, r)) = rows.next_record(&mut self.bounds) {
+                if is_blank(&r) {
+                    skipped += 1;
+                } else if !buf.push_in_place(&self.chunk, line, &r) {
+                    in_place = false;
+                    break;
+                }
+            }
+            if in_place {
+                buf.adopt(&mut self.chunk);
+                return Ok((skipped, false));
+            }
+            // Not expected: split it again, copying.
+            buf.clear();
+            skipped = 0;
+        }
         split(
             &self.chunk,
             self.delimiter,
@@ -392,16 +686,68 @@ impl RecordReader {
             &mut self.record,
             &mut |line, r| {
                 if is_blank(r) {
-                    self.skipped += 1;
+                    skipped += 1;
                 } else {
-                    self.buf.push_within(&self.chunk, line, r);
+                    buf.push(line, r);
                 }
             },
-        )
+        )?;
+        Ok((skipped, false))
     }
 }
 
-/// Every record of one chunk, with its line.
+/// What [`RecordReader::each_wanted`] does with the records.
+pub(crate) trait Wanted {
+    /// Whether the next record, whose key is `key`, is wanted (asked of
+    /// every record but the blank ones, in order).
+    fn wants(&mut self, key: Option<&[u8]>) -> bool;
+    /// A wanted record and its line; false to stop reading.
+    fn take(&mut self, line: u64, record: &dyn Fields) -> bool;
+}
+
+/// [`RecordReader::each_key`] for a key in column `column` of a quote-free
+/// chunk: each record's key found without splitting the whole record.
+/// Returns the blank records skipped.
+fn keys_of_lines(
+    mut rows: QuoteFree<'_>,
+    delimiter: u8,
+    column: usize,
+    each: &mut dyn FnMut(Option<&[u8]>),
+) -> u64 {
+    let mut skipped = 0;
+    while let Some((_, line)) = rows.next_line() {
+        match key_of_line(line, delimiter, column) {
+            Some(key) => each(key),
+            None => skipped += 1,
+        }
+    }
+    skipped
+}
+
+/// The key in column `column` of a quote-free record's `line`
+/// ([`HouseholdKey::bytes`] of a one-column key): `None` when the record
+/// is blank ([`is_blank`]), `Some(None)` when it has no key.
+#[inline]
+fn key_of_line(line: &[u8], delimiter: u8, column: usize) -> Option<Option<&[u8]>> {
+    let key = line
+        .split(|&b| b == delimiter)
+        .nth(column)
+        .map(cell::trim)
+        .filter(|k| !k.is_empty());
+    if key.is_some() {
+        // A key holds a byte other than a space or a tab: not blank.
+        Some(key)
+    } else if line
+        .iter()
+        .all(|&b| b == b' ' || b == b'\t' || b == delimiter)
+    {
+        // Every field empty or spaces and tabs.
+        None
+    } else {
+        Some(None)
+    }
+}
+
 fn split(
     data: &[u8],
     delimiter: u8,
@@ -445,7 +791,10 @@ mod tests {
     }
 
     fn all(text: &str, chunk: usize) -> (Vec<(u64, Vec<String>)>, u64) {
-        let mut r = reader(text, chunk);
+        records_of(reader(text, chunk))
+    }
+
+    fn records_of(mut r: RecordReader) -> (Vec<(u64, Vec<String>)>, u64) {
         let mut out = Vec::new();
         while let Some(i) = r.peek().unwrap() {
             let (line, rec) = r.records().get(i);
@@ -458,6 +807,115 @@ mod tests {
         (out, r.skipped)
     }
 
+    // The key-only pass gives the keys (and the blank rows) of the full
+    // reader, quoted or not, whatever the chunk size.
+    #[test]
+    fn each_key_agrees_with_the_records() {
+        let texts = [
+            "id,x\nA,1\n B ,2\n\n ,3\n,\n\t, \nC\n\r\nD,4",
+            "id;x\nA;1\n;;\n\"B\";2\nC;3\r\n",
+            "a,id\n1,K\n2\n3, \n4,L,extra\n",
+        ];
+        for text in texts {
+            let delimiter = if text.contains(';') { ';' } else { ',' };
+            let column = usize::from(text.starts_with("a,"));
+            let key = HouseholdKey::One(column);
+            for chunk in [1, 3, 8, 64] {
+                let mut expected = Vec::new();
+                let mut r = reader(text, chunk);
+                let mut buf = Vec::new();
+                while let Some(i) = r.peek().unwrap() {
+                    let (_, rec) = r.records().get(i);
+                    expected.push(key.bytes(&rec, &mut buf).then(|| buf.clone()));
+                    r.advance();
+                }
+                let blanks = r.skipped;
+                let mut got = Vec::new();
+                let mut r = reader(text, chunk);
+                r.each_key(&key, &mut |k| got.push(k.map(<[u8]>::to_vec)))
+                    .unwrap();
+                assert_eq!(got, expected, "{text:?} {chunk} {delimiter}");
+                assert_eq!(r.skipped, blanks, "{text:?} {chunk}");
+            }
+        }
+    }
+
+    /// Wants every other record it is shown; keeps the keys and the records taken.
+    #[derive(Default)]
+    struct EveryOther {
+        keys: Vec<Option<Vec<u8>>>,
+        taken: Vec<(u64, Vec<Vec<u8>>)>,
+    }
+
+    impl Wanted for EveryOther {
+        fn wants(&mut self, key: Option<&[u8]>) -> bool {
+            self.keys.push(key.map(<[u8]>::to_vec));
+            self.keys.len() % 2 == 1
+        }
+        fn take(&mut self, line: u64, record: &dyn Fields) -> bool {
+            let fields = (0..record.len())
+                .map(|i| record.get(i).unwrap().to_vec())
+                .collect();
+            self.taken.push((line, fields));
+            true
+        }
+    }
+
+    // The keys shown and the records taken are the full reader's, quoted
+    // or not, whatever the chunk size; blank rows are counted, not shown.
+    #[test]
+    fn each_wanted_shows_every_key_and_splits_the_records_wanted() {
+        for text in [
+            "id,x\nA,1\n B ,2\n\n ,3\n,\n\t, \nC\n\r\nD,4\nE,5,6",
+            "id,x\nA,1\n,,\n\"B\",2\nC,3\r\nC,4\n",
+        ] {
+            let key = HouseholdKey::One(0);
+            for chunk in [1, 3, 8, 64] {
+                let mut expected = EveryOther::default();
+                let mut r = reader(text, chunk);
+                let mut buf = Vec::new();
+                while let Some(i) = r.peek().unwrap() {
+                    let (line, rec) = r.records().get(i);
+                    let has = key.bytes(&rec, &mut buf);
+                    if expected.wants(has.then_some(buf.as_slice())) {
+                        expected.take(line, &rec);
+                    }
+                    r.advance();
+                }
+                let blanks = r.skipped;
+                let mut got = EveryOther::default();
+                let mut r = reader(text, chunk);
+                r.each_wanted(&key, &mut got).unwrap();
+                assert_eq!(got.keys, expected.keys, "{text:?} {chunk}");
+                assert_eq!(got.taken, expected.taken, "{text:?} {chunk}");
+                assert_eq!(r.skipped, blanks, "{text:?} {chunk}");
+            }
+        }
+    }
+
+    // Read ahead on a thread: the same records, lines and blank rows.
+    #[test]
+    fn reading_ahead_changes_nothing() {
+        let texts = [
+            "a,b\n1,x\n\n , \n2,\"y\nz\"\n3,w\n",
+            "a,b\n1,2\r\n\r\n;;\n3,4\n,\n5,6",
+            "a\n",
+        ];
+        for text in texts {
+            for chunk in [1, 3, 7, 1000] {
+                let ahead = records_of(reader(text, chunk).read_ahead());
+                assert_eq!(ahead, all(text, chunk), "{text:?} {chunk}");
+            }
+        }
+        // A reader taken ahead part-way, and twice.
+        let mut r = reader(texts[0], 3);
+        assert!(r.peek().unwrap().is_some());
+        r.advance();
+        let (rows, skipped) = records_of(r.read_ahead().read_ahead());
+        assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), vec![5, 7]);
+        assert_eq!(skipped, 1);
+    }
+
     #[test]
     fn records_lines_and_blank_rows_whatever_the_chunk_size() {
         let text = "a,b\n1,x\n\n , \n2,\"y\nz\"\n3,w\n";
@@ -467,6 +925,37 @@ mod tests {
             let lines: Vec<u64> = rows.iter().map(|r| r.0).collect();
             assert_eq!(lines, vec![2, 5, 7], "chunk {chunk}");
             assert_eq!(rows[1].1, vec!["2", "y\nz"]);
+        }
+    }
+
+    // A range copied at once equals its records copied one by one.
+    #[test]
+    fn copy_range_is_copy_from_repeated() {
+        let mut r = reader("a,b,c\n1,2,3\n\n4,,6\n7,8\n9,10,11\n", 1000);
+        assert!(r.peek().unwrap().is_some());
+        let src = r.records();
+        for (from, to) in [(0, 4), (1, 3), (2, 2), (3, 4), (4, 9)] {
+            let mut one = FlatRecords::default();
+            one.copy_from(src, 0);
+            let mut each = one.clone();
+            for i in from..to.min(src.len()) {
+                each.copy_from(src, i);
+            }
+            one.copy_range(src, from, to.min(src.len()));
+            let show = |f: &FlatRecords| {
+                (0..f.len())
+                    .map(|i| {
+                        let (line, rec) = f.get(i);
+                        (
+                            line,
+                            (0..rec.len())
+                                .map(|k| rec.get(k).unwrap().to_vec())
+                                .collect(),
+                        )
+                    })
+                    .collect::<Vec<(u64, Vec<Vec<u8>>)>>()
+            };
+            assert_eq!(show(&one), show(&each), "{from}..{to}");
         }
     }
 
@@ -527,18 +1016,23 @@ mod tests {
     }
 
     #[test]
-    fn push_within_copies_a_record_of_the_chunk_once_and_others_field_by_field() {
+    fn records_split_in_place_take_the_chunk_as_their_text() {
         let data = b"id,a,,bb\nx,y\n";
         let mut rows = super::super::record::QuoteFree::new(data, b',', 1, 0).unwrap();
         let mut bounds = Vec::new();
         let mut f = FlatRecords::default();
         while let Some((line, r)) = rows.next_record(&mut bounds) {
-            f.push_within(data, line, &r);
+            assert!(f.push_in_place(data, line, &r));
         }
+        // A record that is not slices of the chunk is refused, nothing added.
         let mut foreign = csv::ByteRecord::new();
         foreign.push_field(b"q");
         foreign.push_field(b"");
-        f.push_within(data, 9, &foreign);
+        assert!(!f.push_in_place(data, 9, &foreign));
+        let mut chunk = data.to_vec();
+        f.adopt(&mut chunk);
+        assert!(chunk.is_empty());
+        f.push(9, &foreign);
         let fields = |i: usize| {
             let (line, r) = f.get(i);
             let cells: Vec<String> = (0..r.len())

@@ -144,24 +144,7 @@ impl<'a> QuoteFree<'a> {
     where
         'a: 'b,
     {
-        // Line breaks and empty lines before the record.
-        let rest = self.data.get(self.pos..)?;
-        let (skip, breaks) = match rest {
-            // The usual case, one `\n` after a record, without a scan.
-            [b'\n', next, ..] if !matches!(next, b'\n' | b'\r') && self.prev != b'\r' => (1, 1),
-            _ => {
-                let skip = rest
-                    .iter()
-                    .position(|&b| b != b'\n' && b != b'\r')
-                    .unwrap_or(rest.len());
-                (skip, count_breaks(&rest[..skip], self.prev))
-            }
-        };
-        if skip > 0 {
-            self.line += breaks;
-            self.prev = rest[skip - 1];
-        }
-        let line = rest.get(skip..).filter(|l| !l.is_empty())?;
+        let (skip, line) = self.skip_breaks()?;
         bounds.clear();
         let mut field_start = 0u32;
         // Eight bytes at a time: a mask of the delimiters and one of the line
@@ -204,6 +187,67 @@ impl<'a> QuoteFree<'a> {
             self.prev = last;
         }
         Some((self.line, SplitRecord { line, bounds }))
+    }
+
+    /// The next record as its line's bytes (no line break), unsplit, and its
+    /// line: the records and lines of [`QuoteFree::next_record`], for a pass
+    /// that needs one field.
+    pub fn next_line(&mut self) -> Option<(u64, &'a [u8])> {
+        let (skip, line) = self.skip_breaks()?;
+        let mut end = line.len();
+        let mut base = 0;
+        while let Some(word) = line.get(base..).and_then(|w| w.first_chunk::<8>()) {
+            let word = u64::from_le_bytes(*word);
+            if below_0e(word) {
+                let breaks = zero_bytes(word ^ (EVERY_BYTE * u64::from(b'\n')))
+                    | zero_bytes(word ^ (EVERY_BYTE * u64::from(b'\r')));
+                if breaks != 0 {
+                    end = base + (breaks.trailing_zeros() / 8) as usize;
+                    break;
+                }
+            }
+            base += 8;
+        }
+        if end == line.len() {
+            if let Some(i) = line
+                .iter()
+                .skip(base)
+                .position(|&b| b == b'\n' || b == b'\r')
+            {
+                end = base + i;
+            }
+        }
+        let line = &line[..end];
+        self.pos += skip + end;
+        if let Some(&last) = line.last() {
+            self.prev = last;
+        }
+        Some((self.line, line))
+    }
+
+    /// Past the line breaks and empty lines before the next record: how
+    /// many bytes they took, and the rest of the chunk from the record on
+    /// (`None`: no record is left).
+    #[inline(always)]
+    fn skip_breaks(&mut self) -> Option<(usize, &'a [u8])> {
+        let rest = self.data.get(self.pos..)?;
+        let (skip, breaks) = match rest {
+            // The usual case, one `\n` after a record, without a scan.
+            [b'\n', next, ..] if !matches!(next, b'\n' | b'\r') && self.prev != b'\r' => (1, 1),
+            _ => {
+                let skip = rest
+                    .iter()
+                    .position(|&b| b != b'\n' && b != b'\r')
+                    .unwrap_or(rest.len());
+                (skip, count_breaks(&rest[..skip], self.prev))
+            }
+        };
+        if skip > 0 {
+            self.line += breaks;
+            self.prev = rest[skip - 1];
+        }
+        let line = rest.get(skip..).filter(|l| !l.is_empty())?;
+        Some((skip, line))
     }
 }
 
@@ -431,6 +475,27 @@ mod tests {
             before in prop::sample::select(vec![0u8, b'\n', b'\r', b'a']),
         ) {
             prop_assert_eq!(by_split(&data, delimiter, 2, before), by_csv(&data, delimiter, 2, before));
+        }
+
+        // `next_line` gives the records of `next_record`, unsplit.
+        #[test]
+        fn lines_are_the_split_records_joined(
+            data in proptest::collection::vec(
+                prop::sample::select(vec![b'a', b'7', b' ', b',', b'\r', b'\n', 0]),
+                0..200,
+            ),
+            before in prop::sample::select(vec![0u8, b'\n', b'\r', b'a']),
+        ) {
+            let joined: Vec<(u64, Vec<u8>)> = by_split(&data, b',', 2, before)
+                .into_iter()
+                .map(|(l, fields)| (l, fields.join(&b',')))
+                .collect();
+            let mut rows = QuoteFree::new(&data, b',', 2, before).unwrap();
+            let mut lines = Vec::new();
+            while let Some((l, line)) = rows.next_line() {
+                lines.push((l, line.to_vec()));
+            }
+            prop_assert_eq!(lines, joined);
         }
     }
 }

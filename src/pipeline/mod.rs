@@ -423,7 +423,7 @@ fn run_persons<'a>(
 ) -> Result<run::Finished, PipelineError> {
     let setup = persons.setup;
     plan.persons = Some((persons.persons, setup));
-    let feed = persons::PersonFeed::open(persons, options.chunk_bytes)?;
+    let feed = persons::PersonFeed::open(persons, options.chunk_bytes, options.threads > 1)?;
     run::run_feed(
         policy,
         &setup.household_layout,

@@ -352,7 +352,7 @@ impl<'p> Worker<'p> {
                 continue;
             }
             let outcome = work.household(&persons, entry);
-            let record = std::mem::take(&mut work.record);
+            let record = work.record(&persons, entry);
             let rows = batch.rows.len();
             match outcome {
                 Ok(()) => self.row(&record, entry.line, batch, base, cursor),
@@ -363,7 +363,6 @@ impl<'p> Worker<'p> {
                     row.persons = count;
                 }
             }
-            work.record = record;
         }
         batch.persons = persons;
         self.person = Some(work);

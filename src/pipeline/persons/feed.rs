@@ -43,59 +43,141 @@ impl PersonBatch {
     }
 }
 
+/// The person file read again as it stands, skipping the runs that were
+/// set apart (sorted on temporary files).
+struct FileStream<'s> {
+    reader: Box<RecordReader>,
+    runs: Runs,
+    run_group: &'s [u64],
+    /// Per run: read here (else it was sorted); `None`: every run.
+    keep: Option<&'s [bool]>,
+    key: HouseholdKey,
+    /// The group of the record under the cursor, once computed.
+    pending: Option<u64>,
+}
+
+impl FileStream<'_> {
+    /// The group of the next record read here, and where it is.
+    fn peek(&mut self) -> Result<Option<(u64, usize)>, InputError> {
+        loop {
+            let Some(at) = self.reader.peek()? else {
+                return Ok(None);
+            };
+            if let Some(g) = self.pending {
+                return Ok(Some((g, at)));
+            }
+            let (_, record) = self.reader.records().get(at);
+            let run = self.runs.of_record(&self.key, &record);
+            if self
+                .keep
+                .is_some_and(|k| !k.get(run).copied().unwrap_or(false))
+            {
+                self.reader.advance();
+                continue;
+            }
+            let g = self.run_group.get(run).copied().unwrap_or(ORPHAN);
+            self.pending = Some(g);
+            return Ok(Some((g, at)));
+        }
+    }
+
+    fn advance(&mut self) {
+        self.reader.advance();
+        self.pending = None;
+    }
+
+    /// Copy the record [`FileStream::peek`] showed into `out`, with the
+    /// records after it in the reader's buffer that continue its run (the
+    /// same household: one copy for them all), and take them.
+    fn take_run(&mut self, out: &mut FlatRecords) -> Result<(), InputError> {
+        let Some(at) = self.reader.peek()? else {
+            return Ok(());
+        };
+        let records = self.reader.records();
+        let mut end = at + 1;
+        while end < records.len() && self.runs.continues(&self.key, &records.get(end).1) {
+            end += 1;
+        }
+        out.copy_range(records, at, end);
+        self.reader.advance_to(end);
+        self.pending = None;
+        Ok(())
+    }
+}
+
 /// The persons in group order.
 enum Stream<'s> {
-    File {
-        reader: Box<RecordReader>,
-        runs: Runs,
-        run_group: &'s [u64],
-        key: HouseholdKey,
-        /// The group of the record under the cursor, once computed.
-        pending: Option<u64>,
+    /// Grouped: the file as it stands.
+    File(FileStream<'s>),
+    /// Scattered: the file's runs in order, merged by (group, line) with
+    /// the sorted others; `from_file` says where the head came from.
+    Merged {
+        file: FileStream<'s>,
+        sorted: Merge,
+        from_file: bool,
     },
-    Sorted(Merge),
 }
 
 impl Stream<'_> {
     /// The group of the next person, and that person's record (index `.2` of `.1`).
     fn peek(&mut self) -> Result<Option<(u64, &FlatRecords, usize)>, InputError> {
         match self {
-            Stream::File {
-                reader,
-                runs,
-                run_group,
-                key,
-                pending,
+            Stream::File(file) => Ok(file.peek()?.map(|(g, at)| (g, file.reader.records(), at))),
+            Stream::Merged {
+                file,
+                sorted,
+                from_file,
             } => {
-                let Some(at) = reader.peek()? else {
-                    return Ok(None);
+                let here = file.peek()?;
+                let there = sorted.peek().map(|(g, r)| (g, r.get(0).0));
+                let take_file = match (here, there) {
+                    (None, None) => return Ok(None),
+                    (Some(_), None) => true,
+                    (None, Some(_)) => false,
+                    (Some((g, at)), Some(other)) => (g, file.reader.records().get(at).0) < other,
                 };
-                let group = match *pending {
-                    Some(g) => g,
-                    None => {
-                        let (_, record) = reader.records().get(at);
-                        let run = runs.of_record(key, &record);
-                        let g = run_group.get(run).copied().unwrap_or(ORPHAN);
-                        *pending = Some(g);
-                        g
-                    }
-                };
-                Ok(Some((group, reader.records(), at)))
+                *from_file = take_file;
+                if take_file {
+                    Ok(here.map(|(g, at)| (g, file.reader.records(), at)))
+                } else {
+                    Ok(sorted.peek().map(|(g, r)| (g, r, 0)))
+                }
             }
-            Stream::Sorted(merge) => Ok(merge.peek().map(|(g, r)| (g, r, 0))),
         }
     }
 
+    /// Copy the person [`Stream::peek`] showed into `out`, with the
+    /// persons after it in the file that continue its run, and take them.
+    fn take_run(&mut self, out: &mut FlatRecords, name: &str) -> Result<(), InputError> {
+        match self {
+            Stream::File(file)
+            | Stream::Merged {
+                file,
+                from_file: true,
+                ..
+            } => file.take_run(out),
+            Stream::Merged { sorted, .. } => {
+                if let Some((_, records)) = sorted.peek() {
+                    out.copy_from(records, 0);
+                }
+                self.advance(name)
+            }
+        }
+    }
+
+    /// Take the person [`Stream::peek`] showed.
     fn advance(&mut self, name: &str) -> Result<(), InputError> {
         match self {
-            Stream::File {
-                reader, pending, ..
+            Stream::File(file)
+            | Stream::Merged {
+                file,
+                from_file: true,
+                ..
             } => {
-                reader.advance();
-                *pending = None;
+                file.advance();
                 Ok(())
             }
-            Stream::Sorted(merge) => merge.advance().map_err(|e| InputError::Io {
+            Stream::Merged { sorted, .. } => sorted.advance().map_err(|e| InputError::Io {
                 file: format!("the sorted copy of {name}"),
                 source: e,
             }),
@@ -117,20 +199,40 @@ pub(crate) struct PersonFeed<'s> {
 }
 
 impl<'s> PersonFeed<'s> {
-    pub(crate) fn open(plan: &'s PersonPlan<'_>, chunk_bytes: usize) -> Result<Self, PersonError> {
+    /// `ahead`: read and split both files on threads of their own (the
+    /// feed is one thread that every worker waits on).
+    pub(crate) fn open(
+        plan: &'s PersonPlan<'_>,
+        chunk_bytes: usize,
+        ahead: bool,
+    ) -> Result<Self, PersonError> {
         let setup = plan.setup;
-        let households = setup
-            .open_households()?
-            .map(|s| RecordReader::new(s, chunk_bytes));
-        let persons = match &plan.order {
-            Order::Grouped { run_group } => Stream::File {
-                reader: Box::new(RecordReader::new(setup.open_persons()?, chunk_bytes)),
+        let reader = |source| {
+            let r = RecordReader::new(source, chunk_bytes);
+            if ahead { r.read_ahead() } else { r }
+        };
+        let households = setup.open_households()?.map(reader);
+        let file = |run_group, keep| -> Result<FileStream<'s>, PersonError> {
+            Ok(FileStream {
+                reader: Box::new(reader(setup.open_persons()?)),
                 runs: Runs::default(),
                 run_group,
+                keep,
                 key: setup.person_key.clone(),
                 pending: None,
+            })
+        };
+        let persons = match &plan.order {
+            Order::Grouped { run_group } => Stream::File(file(run_group, None)?),
+            Order::Sorted {
+                run_group,
+                keep,
+                runs,
+            } => Stream::Merged {
+                file: file(run_group, Some(keep))?,
+                sorted: Merge::open(runs).map_err(PersonError::Spill)?,
+                from_file: false,
             },
-            Order::Sorted(runs) => Stream::Sorted(Merge::open(runs).map_err(PersonError::Spill)?),
         };
         Ok(PersonFeed {
             kind: setup.kind,
@@ -175,12 +277,15 @@ impl<'s> PersonFeed<'s> {
         batch: &mut PersonBatch,
     ) -> Result<(u32, u32), InputError> {
         let start = batch.persons.len() as u32;
-        loop {
-            match self.persons.peek()? {
-                Some((g, records, at)) if g == group => batch.persons.copy_from(records, at),
-                _ => break,
+        // A run of the file is taken whole: its persons are one
+        // household's and come one after the other (in a merge too, where
+        // no set-apart person's line falls inside another run).
+        while let Some((g, ..)) = self.persons.peek()? {
+            if g != group {
+                break;
             }
-            self.persons.advance(&self.person_name)?;
+            self.persons
+                .take_run(&mut batch.persons, &self.person_name)?;
         }
         Ok((start, batch.persons.len() as u32))
     }

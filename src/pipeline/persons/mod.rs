@@ -17,12 +17,18 @@
 //! household in the household file (or none: its persons are rejected), in
 //! the rectangular layout the first run of its key. When the groups of the
 //! runs are strictly increasing (the usual case), the second pass streams the
-//! file again; otherwise `spill` sorts `(group, line, record)` in bounded
-//! runs on 0600 temporary files and merges them. Either way the feed hands
-//! out batches holding whole households, each person with its original line.
+//! file again; otherwise the runs that keep increasing (greedily, from the
+//! top: a scattered household's late rows, lone persons) are set apart,
+//! `spill` sorts those by `(group, line, record)` in bounded runs on 0600
+//! temporary files, and the feed merges them with the file's other runs,
+//! read again as they stand. Either way the feed hands out batches holding
+//! whole households, each person with its original line.
 //!
-//! Memory: per household key 32 bytes during the scan (a sorted vector, not
-//! a hash table) and 8 bytes per run after it; batches as for households.
+//! Memory: per household 48 bytes during the scan (a sorted vector of
+//! keys, not a hash table, and each index's key) and 16 bytes per run (its
+//! key's fingerprint, read while the household file is indexed); 8 bytes
+//! per run after it; batches as for households, and with workers three
+//! chunks of each file read ahead of the feed.
 
 pub(super) mod feed;
 mod one;
@@ -344,8 +350,15 @@ pub(crate) enum Order {
     /// Runs in increasing group order: the file is read again as it is;
     /// `run_group[r]` is the group of its `r`-th run.
     Grouped { run_group: Vec<u64> },
-    /// Sorted by (group, line) on temporary files.
-    Sorted(spill::SortedRuns),
+    /// Not grouped: the runs that keep group order (`keep[r]`,
+    /// [`spill::in_order`]) are read again from the file as they stand, the
+    /// others were sorted by (group, line) on temporary files; the feed
+    /// merges the two.
+    Sorted {
+        run_group: Vec<u64>,
+        keep: Vec<bool>,
+        runs: spill::SortedRuns,
+    },
 }
 
 /// Follows the runs of a person file: consecutive records with the same
@@ -380,6 +393,25 @@ impl Runs {
             }
         }
         self.count - 1
+    }
+
+    /// Whether `record` (whose key is `key`) continues the current run:
+    /// [`Runs::of_record`] would give the current run again.
+    #[inline]
+    pub(crate) fn continues<R: Fields + ?Sized>(&mut self, key: &HouseholdKey, record: &R) -> bool {
+        if !self.keyed {
+            return false;
+        }
+        if let HouseholdKey::One(c) = key {
+            return record
+                .get(*c)
+                .map(input::cell::trim)
+                .is_some_and(|t| !t.is_empty() && t == self.last.as_slice());
+        }
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let same = key.bytes(record, &mut scratch) && scratch == self.last;
+        self.scratch = scratch;
+        same
     }
 
     /// The run of `record`, whose key is `key`.
@@ -430,8 +462,13 @@ impl<'s> PersonPlan<'s> {
                 run_group: scanned.run_group,
             }
         } else {
-            let runs = spill::sort(setup, &scanned.run_group, chunk_bytes)?;
-            Order::Sorted(runs)
+            let keep = spill::in_order(&scanned.run_group);
+            let runs = spill::sort(setup, &scanned.run_group, &keep, chunk_bytes)?;
+            Order::Sorted {
+                run_group: scanned.run_group,
+                keep,
+                runs,
+            }
         };
         Ok(PersonPlan {
             setup,

@@ -91,7 +91,7 @@ pub(crate) fn household_of(
     let mut work = PersonWork::new(policy, persons, setup);
     let problem = work.household(&batch, &entry).err().map(|r| *r);
     let people = person_cells(persons, setup, &batch);
-    let record = work.record.clone();
+    let record = work.record(&batch, &entry).to_byte_record();
     let reduced = reduced_inputs(policy, persons, setup, &record);
     Ok(Some(OneHousehold {
         line,

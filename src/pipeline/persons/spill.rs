@@ -1,6 +1,10 @@
 //! Scattered persons: an external sort by (group, line) on temporary files.
 //!
-//! The person file is read once more; its records are collected with their
+//! Only the runs that break group order are sorted ([`in_order`]: in a file
+//! with a few scattered households, a few rows); the feed reads the others
+//! from the file again and merges both by (group, line).
+//!
+//! The person file is read once more; the set-apart records are collected with their
 //! group and original line up to [`RUN_BYTES`] of text, sorted, and written
 //! to a temporary file (0600, listed for removal on exit and on SIGINT and
 //! SIGTERM, see `report::atomic`). The runs are then merged, k-way, by the
@@ -13,7 +17,7 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 
 use super::{PersonError, PersonSetup, Runs};
-use crate::input::flat::{FlatRecords, RecordReader};
+use crate::input::flat::{FlatRecords, RecordReader, Wanted};
 use crate::input::record::Fields;
 use crate::report::atomic::TempFile;
 
@@ -25,31 +29,96 @@ pub(crate) struct SortedRuns {
     files: Vec<TempFile>,
 }
 
+/// Which runs stay in the file: greedily from the top, each run whose group
+/// is above every kept run's (so that the kept runs are in (group, line)
+/// order as they stand). Lone persons (`ORPHAN`) are never kept: they come
+/// last.
+pub(super) fn in_order(run_group: &[u64]) -> Vec<bool> {
+    let mut last: Option<u64> = None;
+    run_group
+        .iter()
+        .map(|&g| {
+            let keep = g != super::ORPHAN && last.is_none_or(|l| g > l);
+            if keep {
+                last = Some(g);
+            }
+            keep
+        })
+        .collect()
+}
+
+/// Sort the records of the runs that `keep` does not keep.
 pub(super) fn sort(
     setup: &PersonSetup,
     run_group: &[u64],
+    keep: &[bool],
     chunk_bytes: usize,
 ) -> Result<SortedRuns, PersonError> {
     let mut reader = RecordReader::new(setup.open_persons()?, chunk_bytes);
-    let mut runs = Runs::default();
-    let mut held = FlatRecords::default();
-    let mut order: Vec<(u64, u64, u32)> = Vec::new();
-    let mut files = Vec::new();
-    while let Some(at) = reader.peek()? {
-        let (line, record) = reader.records().get(at);
-        let run = runs.of_record(&setup.person_key, &record);
-        let group = run_group.get(run).copied().unwrap_or(super::ORPHAN);
-        order.push((group, line, held.len() as u32));
-        held.push(line, &record);
-        reader.advance();
-        if held.byte_len() >= RUN_BYTES || held.len() >= u32::MAX as usize / 2 {
-            files.push(write_run(&mut order, &mut held).map_err(PersonError::Spill)?);
-        }
+    let mut sorter = Sorter {
+        runs: Runs::default(),
+        keep,
+        run_group,
+        group: super::ORPHAN,
+        held: FlatRecords::default(),
+        order: Vec::new(),
+        files: Vec::new(),
+        error: None,
+    };
+    // Only the set-apart records are split.
+    reader.each_wanted(&setup.person_key, &mut sorter)?;
+    if let Some(e) = sorter.error {
+        return Err(PersonError::Spill(e));
     }
+    let Sorter {
+        mut held,
+        mut order,
+        mut files,
+        ..
+    } = sorter;
     if !held.is_empty() {
         files.push(write_run(&mut order, &mut held).map_err(PersonError::Spill)?);
     }
     Ok(SortedRuns { files })
+}
+
+/// Collects the set-apart records and writes them out in sorted runs.
+struct Sorter<'a> {
+    runs: Runs,
+    keep: &'a [bool],
+    run_group: &'a [u64],
+    /// The group of the record wanted last.
+    group: u64,
+    held: FlatRecords,
+    order: Vec<(u64, u64, u32)>,
+    files: Vec<TempFile>,
+    error: Option<io::Error>,
+}
+
+impl Wanted for Sorter<'_> {
+    fn wants(&mut self, key: Option<&[u8]>) -> bool {
+        let run = self.runs.of(key);
+        if self.keep.get(run).copied().unwrap_or(false) {
+            return false;
+        }
+        self.group = self.run_group.get(run).copied().unwrap_or(super::ORPHAN);
+        true
+    }
+
+    fn take(&mut self, line: u64, record: &dyn Fields) -> bool {
+        self.order.push((self.group, line, self.held.len() as u32));
+        self.held.push(line, record);
+        if self.held.byte_len() >= RUN_BYTES || self.held.len() >= u32::MAX as usize / 2 {
+            match write_run(&mut self.order, &mut self.held) {
+                Ok(file) => self.files.push(file),
+                Err(e) => {
+                    self.error = Some(e);
+                    return false;
+                }
+            }
+        }
+        true
+    }
 }
 
 fn write_run(order: &mut Vec<(u64, u64, u32)>, held: &mut FlatRecords) -> io::Result<TempFile> {
@@ -206,6 +275,20 @@ mod tests {
         drop(merge);
         drop(sorted);
         assert!(paths.iter().all(|p| !p.exists()));
+    }
+
+    // The kept runs rise strictly; lone persons and runs at or below the
+    // last kept group are set apart.
+    #[test]
+    fn runs_in_order_are_kept_the_others_sorted() {
+        let o = super::super::ORPHAN;
+        assert_eq!(
+            in_order(&[0, 1, o, 3, 2, 3, 4, 1, 9, 5]),
+            vec![
+                true, true, false, true, false, false, true, false, true, false
+            ]
+        );
+        assert!(in_order(&[]).is_empty());
     }
 
     #[test]

@@ -19,8 +19,6 @@ pub(crate) struct PersonWork<'p> {
     reduction: Reduction,
     texts: Vec<Vec<u8>>,
     numbers: Vec<f64>,
-    /// The household record being built.
-    pub(crate) record: csv::ByteRecord,
     /// The household's id as shown (its key's text).
     id: Vec<u8>,
 }
@@ -37,7 +35,6 @@ impl<'p> PersonWork<'p> {
             reduction: persons.start(),
             texts: vec![Vec::new(); persons.supplied.len()],
             numbers: Vec::new(),
-            record: csv::ByteRecord::new(),
             id: Vec::new(),
         }
     }
@@ -89,9 +86,9 @@ impl<'p> PersonWork<'p> {
         format!("person on line {line} of {}", self.setup.person_name)
     }
 
-    /// Read, check and fold a household's persons, and build its household
-    /// record in [`PersonWork::record`] (with empty supplied cells when the
-    /// household is rejected).
+    /// Read, check and fold a household's persons; then
+    /// [`PersonWork::record`] is its household record (with empty supplied
+    /// cells when the household is rejected).
     pub(crate) fn household(
         &mut self,
         batch: &PersonBatch,
@@ -102,18 +99,14 @@ impl<'p> PersonWork<'p> {
         for t in &mut self.texts {
             t.clear();
         }
-        let start = entry.persons.0;
-        let base = match entry.household {
-            Some(h) => batch.households.get(h as usize).1,
-            None => batch.persons.get(start as usize).1,
-        };
+        let base = base_record(batch, entry);
         let mut id = std::mem::take(&mut self.id);
         id.clear();
         match self.setup.kind {
             PersonLayout::TwoFiles => self.setup.household_key.text(&base, &mut id),
             PersonLayout::Rectangular => self.setup.person_key.text(&base, &mut id),
         }
-        let result = self.fold(batch, entry, base, &id);
+        let result = self.fold(batch, entry, &id);
         self.id = id;
         result
     }
@@ -122,7 +115,6 @@ impl<'p> PersonWork<'p> {
         &mut self,
         batch: &PersonBatch,
         entry: &Entry,
-        base: Flat<'_>,
         household_id: &[u8],
     ) -> Result<(), Box<Reject>> {
         let (start, end) = entry.persons;
@@ -185,8 +177,22 @@ impl<'p> PersonWork<'p> {
                 }
             }
         }
-        self.build(&base);
         problem.map_or(Ok(()), Err)
+    }
+
+    /// The household record of `entry` after [`PersonWork::household`]: the
+    /// base record's cells with the supplied ones in their columns, read
+    /// where they lie (nothing is copied).
+    pub(crate) fn record<'a>(&'a self, batch: &'a PersonBatch, entry: &Entry) -> Household<'a> {
+        let base = base_record(batch, entry);
+        Household {
+            base,
+            // A base record with the wrong field count stands as it is: the
+            // household parser rejects it for its field count.
+            columns: (base.len() == self.setup.base_fields)
+                .then_some(self.setup.column_source.as_slice()),
+            texts: &self.texts,
+        }
     }
 
     /// Check and fold one person (the `k`-th of its household).
@@ -307,26 +313,57 @@ impl<'p> PersonWork<'p> {
         }
         Ok(())
     }
+}
 
-    /// The household record: the base record's cells, the supplied ones
-    /// replaced or appended.
-    fn build(&mut self, base: &Flat<'_>) {
-        self.record.clear();
-        if base.len() != self.setup.base_fields {
-            // The household parser rejects the row for its field count.
-            for i in 0..base.len() {
-                self.record.push_field(base.get(i).unwrap_or_default());
-            }
-            return;
-        }
-        for (c, source) in self.setup.column_source.iter().enumerate() {
-            match source {
-                Some(k) => self
-                    .record
-                    .push_field(self.texts.get(*k).map_or(&b""[..], Vec::as_slice)),
-                None => self.record.push_field(base.get(c).unwrap_or_default()),
-            }
-        }
+/// The record that gives a household's own cells: its row in the household
+/// file, or its first person's row (rectangular).
+fn base_record<'a>(batch: &'a PersonBatch, entry: &Entry) -> Flat<'a> {
+    match entry.household {
+        Some(h) => batch.households.get(h as usize).1,
+        None => batch.persons.get(entry.persons.0 as usize).1,
+    }
+}
+
+/// A household record as the household pipeline reads it (see
+/// [`PersonWork::record`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Household<'a> {
+    base: Flat<'a>,
+    /// Per column: `Some(k)`, the `k`-th supplied input; `None`, the base
+    /// record's cell. `None` here: the base record as it stands.
+    columns: Option<&'a [Option<usize>]>,
+    texts: &'a [Vec<u8>],
+}
+
+impl Household<'_> {
+    /// The record's cells, copied.
+    pub(crate) fn to_byte_record(self) -> csv::ByteRecord {
+        (0..self.len())
+            .map(|i| self.get(i).unwrap_or_default())
+            .collect()
+    }
+}
+
+impl Fields for Household<'_> {
+    #[inline]
+    fn len(&self) -> usize {
+        self.columns.map_or(self.base.len(), <[_]>::len)
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> Option<&[u8]> {
+        let Some(columns) = self.columns else {
+            return self.base.get(i);
+        };
+        Some(match *columns.get(i)? {
+            Some(k) => self.texts.get(k).map_or(&b""[..], Vec::as_slice),
+            None => self.base.get(i).unwrap_or_default(),
+        })
+    }
+
+    #[inline]
+    fn byte_len(&self) -> usize {
+        self.base.byte_len() + self.texts.iter().map(Vec::len).sum::<usize>()
     }
 }
 
