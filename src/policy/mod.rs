@@ -11,6 +11,7 @@
 mod check;
 pub mod persons;
 pub(crate) mod raw;
+pub mod reform;
 pub mod template;
 
 use crate::error::Diagnostic;
