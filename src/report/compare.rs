@@ -696,6 +696,7 @@ mod tests {
         assert_eq!(w.change(&b, &r), Change::Enters);
         assert_eq!(w.change(&r, &b), Change::Leaves);
         b.programs[0].status = Status::Granted;
+        b.monthly_total = 10.0;
         r.monthly_total = 10.4;
         assert_eq!(
             w.change(&b, &r),
@@ -705,7 +706,7 @@ mod tests {
         r.monthly_total = 10.5;
         assert_eq!(w.change(&b, &r), Change::Gains);
         assert_eq!(w.change(&r, &b), Change::Loses);
-        r.monthly_total = 0.0;
+        r.monthly_total = 10.0;
         r.one_off_total = 1.0;
         assert_eq!(w.change(&b, &r), Change::Gains);
         r.one_off_total = 0.0;
