@@ -568,10 +568,15 @@ impl<'p> CompareWriter<'p> {
             cell.key(key);
             numfmt::write_int(v, cell.out);
         }
-        cell.key(10);
-        numfmt::write_fixed(b.priority, 1, cell.out);
-        cell.key(11);
-        numfmt::write_fixed(r.priority, 1, cell.out);
+        for (key, p) in [(10, b.priority), (11, r.priority)] {
+            cell.key(key);
+            // As `assess` writes it: one decimal (JSON: the shortest form).
+            if json {
+                numfmt::write_shortest(round_half_up(p, 1), cell.out);
+            } else {
+                numfmt::write_fixed(p, 1, cell.out);
+            }
+        }
         cell.key(12);
         cell.word(income_status(base, b).map(|v| v.as_bytes()));
         cell.key(13);
