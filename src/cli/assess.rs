@@ -484,15 +484,18 @@ pub(super) fn output_shape(
 
 impl Outputs {
     pub(super) fn open(config: &AssessConfig, shape: &OutputShape) -> anyhow::Result<Outputs> {
+        Outputs::open_with(config, || tables::column_types(shape))
+    }
+
+    /// [`Outputs::open`] for a table of other columns (`known`: their types).
+    pub(super) fn open_with(
+        config: &AssessConfig,
+        known: impl FnOnce() -> Vec<(String, Cell)>,
+    ) -> anyhow::Result<Outputs> {
         let plan = &config.outputs;
         let decisions = match config.table {
             None => Sink::open(plan.decisions.destination(), "output")?,
-            Some(table) => Sink::table(
-                plan.decisions.destination(),
-                "output",
-                table,
-                tables::column_types(shape),
-            )?,
+            Some(table) => Sink::table(plan.decisions.destination(), "output", table, known())?,
         };
         let to = match &plan.rejects {
             Some(target) => {

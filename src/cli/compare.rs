@@ -7,8 +7,8 @@ use std::sync::atomic::Ordering;
 use anyhow::Context;
 
 use super::assess::{
-    Noted, OpenedInput, Outputs, closing_line, open_household_file, output_shape, run_context,
-    stopped, summary_spec,
+    Noted, OpenedInput, Outputs, closing_line, open_household_file, run_context, stopped,
+    summary_spec,
 };
 use super::common::{clean_up_on_signals, warn_defaulted};
 use super::config::AssessConfig;
@@ -45,12 +45,6 @@ pub(super) fn run(args: CompareArgs) -> anyhow::Result<ExitStatus> {
     let reform_args = args.reform.clone();
     let all = args.all;
     let config = AssessConfig::from_args(as_assess(args))?;
-    if config.table.is_some() {
-        return Err(UsageError(
-            "compare writes CSV, JSON or NDJSON (Parquet and xlsx are not supported yet)".into(),
-        )
-        .into());
-    }
     if config.input.persons.is_some() {
         return Err(UsageError(
             "compare reads household files only (--persons and --rectangular are not supported yet)"
@@ -147,8 +141,7 @@ fn compare(
             .map_err(|e| UsageError(super::error_text::persons_input_text(&e)))
     };
     let (base_persons, reform_persons) = (persons_input(&base)?, persons_input(&reform)?);
-    let shape = output_shape(config, &base)?;
-    let mut outputs = Outputs::open(config, &shape)?;
+    let mut outputs = Outputs::open_with(config, cmp::column_types)?;
     let OpenedInput {
         source,
         layout,

@@ -448,7 +448,8 @@ pub struct CompareArgs {
     /// Write every household, not only those whose decision changed.
     #[arg(long)]
     pub all: bool,
-    /// Output format [default: from the -o extension (.csv, .json, .ndjson/.jsonl), else csv].
+    /// Output format [default: from the -o extension (.csv, .json, .ndjson/.jsonl,
+    /// .parquet, .xlsx), else csv].
     #[arg(long, short = 'f', value_enum)]
     pub format: Option<FormatArg>,
     /// Write the compared decisions to FILE instead of standard output

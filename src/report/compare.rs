@@ -35,6 +35,26 @@ pub const COMPARE_COLUMNS: [&str; 17] = [
     "change",
 ];
 
+/// The columns' types, for a table (Parquet, xlsx) written from the CSV.
+pub fn column_types() -> Vec<(String, super::table::Cell)> {
+    use super::table::Cell;
+    let mut types: Vec<(String, Cell)> = COMPARE_COLUMNS
+        .iter()
+        .map(|&c| {
+            let cell = match c {
+                "household_id" => Cell::Id,
+                "base_programs" | "reform_programs" => Cell::List,
+                "base_priority" | "reform_priority" => Cell::Float,
+                c if c.ends_with("_total") || c == "monthly_change" => Cell::Int,
+                _ => Cell::Text,
+            };
+            (c.to_string(), cell)
+        })
+        .collect();
+    types.push(("weight".into(), Cell::Float));
+    types
+}
+
 /// How a household's decision changes from the base policy to the reform.
 /// The first that holds, in this order:
 ///

@@ -429,3 +429,18 @@ fn weighted_figures_equal_two_weighted_assess_runs() {
             && head.lines().next().unwrap().ends_with(",change,weight")
     );
 }
+
+#[test]
+fn parquet_holds_the_csvs_rows_with_typed_columns() {
+    use arrow_schema::DataType;
+    let dir = Dir::new();
+    let file = dir.write("h.csv", repo_text("data/sample-households.csv"));
+    let args = ["compare", file, "--set", "near_poor_factor=1.3", "--all"];
+    let schema = crate::output_formats::parquet_like_csv(&dir, &args);
+    let ty = |name: &str| schema.field_with_name(name).unwrap().data_type().clone();
+    assert_eq!(ty("base_monthly_total"), DataType::Int64);
+    assert_eq!(ty("monthly_change"), DataType::Int64);
+    assert_eq!(ty("reform_priority"), DataType::Float64);
+    assert!(matches!(ty("reform_programs"), DataType::List(_)));
+    assert_eq!(ty("change"), DataType::Utf8);
+}
