@@ -10,7 +10,7 @@ use super::assess::{
     Noted, OpenedInput, Outputs, closing_line, open_household_file, run_context, stopped,
     summary_spec,
 };
-use super::common::{clean_up_on_signals, warn_defaulted};
+use super::common::{clean_up_on_signals, load_reform, parse_overrides, warn_defaulted};
 use super::config::AssessConfig;
 use super::{AssessArgs, CompareArgs, ReformArgs, UsageError};
 use crate::ExitStatus;
@@ -63,39 +63,6 @@ pub(super) fn run(args: CompareArgs) -> anyhow::Result<ExitStatus> {
         }
         other => other,
     }
-}
-
-/// `--set` values, each checked for its form (its name and value are
-/// checked against the policy when it is loaded).
-pub(super) fn parse_overrides(args: &ReformArgs) -> Result<Vec<Override>, UsageError> {
-    args.set
-        .iter()
-        .map(|s| {
-            s.parse::<Override>()
-                .map_err(|e| UsageError(format!("--set {e}")))
-        })
-        .collect()
-}
-
-/// The reform: the `--reform` policy (or the base) with the `--set` changes.
-pub(super) fn load_reform(
-    base: &Policy,
-    args: &ReformArgs,
-    overrides: &[Override],
-) -> anyhow::Result<Policy> {
-    let reform = match &args.reform {
-        Some(path) => {
-            let options = crate::policy::LoadOptions {
-                as_of: Some(base.as_of.clone()),
-            };
-            super::load_policy_file(path, &options, false)?
-        }
-        None => base.clone(),
-    };
-    if overrides.is_empty() {
-        return Ok(reform);
-    }
-    Ok(reform.with_overrides(overrides, "--set")?)
 }
 
 /// The arguments `assess` would take for the same run: every check and

@@ -107,6 +107,10 @@ pub struct ExplainArgs {
     pub line: Option<u64>,
     #[command(flatten)]
     pub policy: PolicyArgs,
+    /// Also decide the household under a reform (--reform FILE, --set
+    /// NAME=VALUE) and show both decisions and the first rule where they part.
+    #[command(flatten)]
+    pub reform: ReformArgs,
     /// `text` (for people) or `json` (the same trace as data).
     #[arg(long, short = 'f', value_enum, default_value = "text")]
     pub format: ExplainFormat,

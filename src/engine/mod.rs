@@ -7,6 +7,7 @@
 //! scratch is created once per thread and reused.
 
 mod exact;
+pub mod parting;
 pub mod trace;
 
 use crate::expr::exact::{NEAR, mark_close, near_rounding, near_threshold, take_close};

@@ -444,3 +444,70 @@ fn parquet_holds_the_csvs_rows_with_typed_columns() {
     assert!(matches!(ty("reform_programs"), DataType::List(_)));
     assert_eq!(ty("change"), DataType::Utf8);
 }
+
+#[test]
+fn explain_shows_both_decisions_and_where_they_part() {
+    let dir = Dir::new();
+    let file = dir.write("h.csv", repo_text("data/sample-households.csv"));
+    let args = [
+        "explain",
+        file,
+        "--id",
+        "H003",
+        "--as-of",
+        AS_OF,
+        "--set",
+        "near_poor_factor=1.3",
+    ];
+    let out = dir.run(&args);
+    out.assert_code(0)
+        .stdout_has("=== base policy ===")
+        .stdout_has("=== reform ===")
+        .stdout_has("parameter near_poor_factor: 1.2 -> 1.3")
+        .stdout_has("first difference: derived value `income_status`")
+        .stdout_has("  base:   not_poor")
+        .stdout_has("  reform: near_poor")
+        .stdout_has("change: gains");
+    let mut json = args.to_vec();
+    json.extend(["-f", "json"]);
+    let out = dir.run(&json);
+    out.assert_code(0);
+    let doc: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        doc["first_difference"]["step"],
+        "derived value `income_status`"
+    );
+    assert_eq!(doc["change"], "gains");
+    assert_ne!(
+        doc["base"]["policy"]["hash"],
+        doc["reform"]["policy"]["hash"]
+    );
+    // The same decision and change as `compare` gives this household.
+    let cmp = dir.run(&[
+        "compare",
+        file,
+        "--as-of",
+        AS_OF,
+        "--set",
+        "near_poor_factor=1.3",
+        "-f",
+        "ndjson",
+    ]);
+    let row = parse_ndjson(&cmp.stdout)
+        .unwrap()
+        .into_iter()
+        .find(|r| r["household_id"] == "H003")
+        .unwrap();
+    assert_eq!(row["change"], doc["change"]);
+    assert_eq!(
+        row["reform_monthly_total"].as_f64(),
+        doc["reform"]["trace"]["monthly_total"].as_f64()
+    );
+    // A household the reform leaves alone.
+    let mut same = args.to_vec();
+    same[3] = "H001";
+    dir.run(&same)
+        .assert_code(0)
+        .stdout_has("the two decisions are the same")
+        .stdout_has("change: same");
+}
