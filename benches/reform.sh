@@ -21,6 +21,7 @@ cd "$(dirname "$0")/.."
 ROWS=${ROWS:-1000000}
 RUNS=${RUNS:-7}
 WORK=${WORK:-$(mktemp -d)}
+mkdir -p "$WORK"
 trap '[ -z "${KEEP:-}" ] && rm -rf "$WORK"' EXIT
 
 if [ ! -x /usr/bin/time ]; then
