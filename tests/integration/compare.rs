@@ -511,3 +511,45 @@ fn explain_shows_both_decisions_and_where_they_part() {
         .stdout_has("the two decisions are the same")
         .stdout_has("change: same");
 }
+
+#[test]
+fn explain_says_when_the_reform_cannot_decide_the_household() {
+    let dir = Dir::new();
+    let file = dir.write("h.csv", repo_text("data/sample-households.csv"));
+    let out = dir.run(&[
+        "explain",
+        file,
+        "--id",
+        "H003",
+        "--as-of",
+        AS_OF,
+        "--set",
+        "poverty_line_urban=0",
+    ]);
+    out.assert_code(3)
+        .stdout_has("=== base policy ===")
+        .stdout_has("the reform cannot decide this household:");
+}
+
+#[test]
+fn set_changes_a_reform_file_and_a_dated_value() {
+    let dir = Dir::new();
+    let file = dir.write("h.csv", repo_text("data/sample-households.csv"));
+    dir.write("reform.toml", reform_toml());
+    // --set on top of --reform: undoing the file's change leaves only the other.
+    let run = |extra: &[&str]| {
+        let mut args = vec!["compare", file, "--as-of", AS_OF, "-q", "--all"];
+        args.extend(extra);
+        let out = dir.run(&args);
+        out.assert_code(3);
+        out.stdout.clone()
+    };
+    let both = run(&["--reform", "reform.toml", "--set", "near_poor_factor=1.2"]);
+    let food = run(&["--set", "food_assistance_monthly=250000"]);
+    assert_eq!(both, food);
+    // The dated value in force on the run's date, changed by its date.
+    let dated = run(&["--set", "poverty_line_rural@2025-03-01=650000"]);
+    let undated = run(&["--set", "poverty_line_rural=650000"]);
+    assert_eq!(dated, undated);
+    assert!(dated.contains(",enters\n") || dated.contains(",gains\n"));
+}
