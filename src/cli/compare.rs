@@ -12,6 +12,7 @@ use super::assess::{
 };
 use super::common::{clean_up_on_signals, load_reform, parse_overrides, warn_defaulted};
 use super::config::AssessConfig;
+use super::persons;
 use super::{AssessArgs, CompareArgs, ReformArgs, UsageError};
 use crate::ExitStatus;
 use crate::pipeline::{self, compare::Comparison};
@@ -45,13 +46,6 @@ pub(super) fn run(args: CompareArgs) -> anyhow::Result<ExitStatus> {
     let reform_args = args.reform.clone();
     let all = args.all;
     let config = AssessConfig::from_args(as_assess(args))?;
-    if config.input.persons.is_some() {
-        return Err(UsageError(
-            "compare reads household files only (--persons and --rectangular are not supported yet)"
-                .into(),
-        )
-        .into());
-    }
     match compare(&config, &reform_args, &overrides, all) {
         Err(e)
             if e.chain().any(|c| {
@@ -93,6 +87,13 @@ fn as_assess(args: CompareArgs) -> AssessArgs {
     }
 }
 
+/// The two policies of a run, and what their summaries count.
+struct Policies<'a> {
+    base: &'a Policy,
+    reform: &'a Policy,
+    specs: (summary::SummarySpec, summary::SummarySpec),
+}
+
 fn compare(
     config: &AssessConfig,
     reform_args: &ReformArgs,
@@ -109,6 +110,55 @@ fn compare(
     };
     let (base_persons, reform_persons) = (persons_input(&base)?, persons_input(&reform)?);
     let mut outputs = Outputs::open_with(config, cmp::column_types)?;
+    if let Some(files) = &config.input.persons {
+        if reform_args.reform.is_some() {
+            return Err(UsageError(
+                "compare reads person files with --set only (a --reform policy's person inputs are not checked against the base's yet)"
+                    .into(),
+            )
+            .into());
+        }
+        let opened = persons::open(&base, (&config.input.path, &config.input.read), files, true)?;
+        let setup = &opened.setup;
+        outputs.rejects.name_input(&setup.household_name);
+        let columns = (&setup.header[..], &setup.household_layout);
+        let policies = Policies {
+            base: &base,
+            reform: &reform,
+            specs: (
+                summary_spec(config, &base, base_persons, columns, true)?,
+                summary_spec(config, &reform, reform_persons, columns, true)?,
+            ),
+        };
+        config.threads.warn_if_lowered();
+        let name = setup.household_name.clone();
+        let plan = pipeline::persons::PersonPlan::prepare(
+            &base,
+            persons::persons_of(&base)?,
+            setup,
+            config.pipeline.chunk_bytes,
+        )
+        .map_err(|e| stopped(&name, e.into()))?;
+        let comparison = comparison(config, &policies, &inputs, all);
+        let outcome = pipeline::compare_persons(
+            &base,
+            &plan,
+            config.format,
+            &mut outputs.decisions,
+            &mut Noted::new(&mut outputs.rejects, &mut None),
+            &config.pipeline,
+            &comparison,
+        )
+        .map_err(|e| stopped(&name, e))?;
+        return finish(
+            config,
+            outputs,
+            &policies,
+            outcome,
+            (&name, opened.bytes),
+            true,
+        );
+    }
     let OpenedInput {
         source,
         layout,
@@ -118,16 +168,17 @@ fn compare(
     outputs.rejects.name_input(&source.name);
     warn_defaulted(&base, &source, &layout);
     let columns = (&source.header[..], &layout);
-    let base_spec = summary_spec(config, &base, base_persons, columns, false)?;
-    let reform_spec = summary_spec(config, &reform, reform_persons, columns, false)?;
+    let policies = Policies {
+        base: &base,
+        reform: &reform,
+        specs: (
+            summary_spec(config, &base, base_persons, columns, false)?,
+            summary_spec(config, &reform, reform_persons, columns, false)?,
+        ),
+    };
     config.threads.warn_if_lowered();
     let name = source.name.clone();
-    let comparison = Comparison {
-        reform: &reform,
-        inputs: &inputs,
-        all,
-        summaries: config.wants_summary().then_some((&base_spec, &reform_spec)),
-    };
+    let comparison = comparison(config, &policies, &inputs, all);
     let outcome = pipeline::compare(
         &base,
         &layout,
@@ -139,19 +190,49 @@ fn compare(
         &comparison,
     )
     .map_err(|e| stopped(&name, e))?;
+    let read = bytes.load(Ordering::Relaxed);
+    finish(config, outputs, &policies, outcome, (&name, read), false)
+}
+
+fn comparison<'a>(
+    config: &AssessConfig,
+    policies: &'a Policies<'a>,
+    inputs: &'a reform::InputMap,
+    all: bool,
+) -> Comparison<'a> {
+    Comparison {
+        reform: policies.reform,
+        inputs,
+        all,
+        summaries: config
+            .wants_summary()
+            .then_some((&policies.specs.0, &policies.specs.1)),
+    }
+}
+
+/// After the pass: the summary, every file committed, the closing lines.
+fn finish(
+    config: &AssessConfig,
+    outputs: Outputs,
+    policies: &Policies<'_>,
+    outcome: pipeline::CompareOutcome,
+    (name, bytes): (&str, u64),
+    person_mode: bool,
+) -> anyhow::Result<ExitStatus> {
+    let (base_spec, reform_spec) = &policies.specs;
     let totals = &outcome.totals;
     let document = match &outcome.summaries {
         Some((b, r)) => {
-            b.check_groups(&base_spec)?;
-            r.check_groups(&reform_spec)?;
-            let context = run_context(&name, bytes.load(Ordering::Relaxed), totals, None, false);
-            let base_report = b.report(&base_spec, &base, context.clone());
-            let reform_report = r.report(&reform_spec, &reform, context);
+            b.check_groups(base_spec)?;
+            r.check_groups(reform_spec)?;
+            let context = run_context(name, bytes, totals, None, person_mode);
+            let base_report = b.report(base_spec, policies.base, context.clone());
+            let reform_report = r.report(reform_spec, policies.reform, context);
             Some(cmp::summary_document(
                 &base_report,
                 &reform_report,
                 &outcome.tally,
-                (&base, &reform),
+                (policies.base, policies.reform),
                 base_spec.is_weighted(),
             )?)
         }
@@ -165,16 +246,22 @@ fn compare(
         }
         _ => None,
     };
-    outputs.commit_text(text, None, totals.rejected)?;
+    let rejected = totals.rejected + totals.persons.without_household;
+    outputs.commit_text(text, None, rejected)?;
     let mut stderr = io::stderr().lock();
     if !config.quiet {
-        writeln!(stderr, "layak: {}", closing_line(totals)).ok();
+        let line = if person_mode {
+            persons::closing_line(totals)
+        } else {
+            closing_line(totals)
+        };
+        writeln!(stderr, "layak: {line}").ok();
         writeln!(stderr, "layak: {}", changes_line(&outcome.tally)).ok();
     }
     if let (Some(doc), true) = (&document, config.summary.human) {
         write!(stderr, "{}", cmp::human(doc)).ok();
     }
-    Ok(if totals.rejected > 0 {
+    Ok(if rejected > 0 {
         ExitStatus::SomeRejected
     } else {
         ExitStatus::Success

@@ -398,7 +398,36 @@ pub fn compare(
     options: &Options,
     cmp: &compare::Comparison<'_>,
 ) -> Result<CompareOutcome, PipelineError> {
-    let plan = Plan {
+    let done = run(
+        base,
+        layout,
+        source,
+        compare_plan(format, cmp),
+        out,
+        rejects,
+        options,
+    )?;
+    Ok(done.into())
+}
+
+/// [`compare`] for households read from person files.
+#[allow(clippy::too_many_arguments)]
+pub fn compare_persons(
+    base: &Policy,
+    persons: &persons::PersonPlan<'_>,
+    format: Format,
+    out: &mut dyn Write,
+    rejects: &mut dyn RejectSink,
+    options: &Options,
+    cmp: &compare::Comparison<'_>,
+) -> Result<CompareOutcome, PipelineError> {
+    let plan = compare_plan(format, cmp);
+    Ok(run_persons(base, persons, plan, out, rejects, options)?.into())
+}
+
+/// The plan of a comparison: both decisions, the compared rows in `format`.
+fn compare_plan<'a>(format: Format, cmp: &'a compare::Comparison<'a>) -> Plan<'a> {
+    Plan {
         job: Job::Compare(format),
         summary: cmp.summaries.map(|(b, _)| b),
         ranking: None,
@@ -406,14 +435,17 @@ pub fn compare(
         shape: None,
         persons: None,
         compare: Some(cmp),
-    };
-    let done = run(base, layout, source, plan, out, rejects, options)?;
-    let summaries = done.summary.zip(done.reform_summary);
-    Ok(CompareOutcome {
-        totals: done.totals,
-        summaries,
-        tally: done.tally.unwrap_or_default(),
-    })
+    }
+}
+
+impl From<run::Finished> for CompareOutcome {
+    fn from(done: run::Finished) -> CompareOutcome {
+        CompareOutcome {
+            totals: done.totals,
+            summaries: done.summary.zip(done.reform_summary),
+            tally: done.tally.unwrap_or_default(),
+        }
+    }
 }
 
 /// [`assess_with`] for households read from person files (issue 18),

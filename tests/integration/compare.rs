@@ -553,3 +553,64 @@ fn set_changes_a_reform_file_and_a_dated_value() {
     assert_eq!(dated, undated);
     assert!(dated.contains(",enters\n") || dated.contains(",gains\n"));
 }
+
+#[test]
+fn person_files_compare_as_two_assess_runs() {
+    let dir = Dir::new();
+    let households = dir.write(
+        "households.csv",
+        repo_text("data/sample-persons-households.csv"),
+    );
+    let persons = dir.write("persons.csv", repo_text("data/sample-persons.csv"));
+    dir.write("reform.toml", reform_toml());
+    let common = ["--persons", persons, "--as-of", AS_OF, "-j", "2"];
+    let assess = |policy: Option<&str>, out: &str, summary: &str| {
+        let mut args = vec!["assess", households, "-f", "ndjson", "-o", out];
+        args.extend(["--summary", summary]);
+        args.extend(common);
+        if let Some(p) = policy {
+            args.extend(["--policy", p]);
+        }
+        dir.run(&args).stderr.clone()
+    };
+    let base_err = assess(None, "base.ndjson", "base.json");
+    assess(Some("reform.toml"), "reform.ndjson", "reform.json");
+    let mut args = vec!["compare", households, "--all", "-f", "ndjson"];
+    args.extend(["-o", "cmp.ndjson", "--summary", "cmp.json"]);
+    args.extend(SETS);
+    args.extend(common);
+    let out = dir.run(&args);
+    let closing = |err: &str| {
+        err.lines()
+            .find(|l| l.contains(" read"))
+            .map(str::to_string)
+    };
+    assert_eq!(closing(&out.stderr), closing(&base_err), "{}", out.stderr);
+    let base = parse_ndjson(&dir.read("base.ndjson")).unwrap();
+    let reform = parse_ndjson(&dir.read("reform.ndjson")).unwrap();
+    let cmp = parse_ndjson(&dir.read("cmp.ndjson")).unwrap();
+    assert_eq!(cmp.len(), base.len());
+    for ((c, b), r) in cmp.iter().zip(&base).zip(&reform) {
+        for (name, value) in side(b) {
+            assert_eq!(c[format!("base_{name}")], value, "base {name} of {c}");
+        }
+        for (name, value) in side(r) {
+            assert_eq!(c[format!("reform_{name}")], value, "reform {name} of {c}");
+        }
+    }
+    let doc: Value = serde_json::from_str(&dir.read("cmp.json")).unwrap();
+    let base_summary: Value = serde_json::from_str(&dir.read("base.json")).unwrap();
+    let reform_summary: Value = serde_json::from_str(&dir.read("reform.json")).unwrap();
+    assert_eq!(doc["base"], base_summary);
+    assert_eq!(figures(doc["reform"].clone()), figures(reform_summary));
+    // A reform file with person files is refused for now.
+    let out = dir.run(&[
+        "compare",
+        households,
+        "--persons",
+        persons,
+        "--reform",
+        "reform.toml",
+    ]);
+    out.assert_code(2).stderr_has("--set only");
+}
