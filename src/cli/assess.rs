@@ -488,15 +488,19 @@ impl Outputs {
         shape: &OutputShape,
         lang: Lang,
     ) -> anyhow::Result<Outputs> {
+        Outputs::open_with(config, lang, || tables::column_types(shape))
+    }
+
+    /// [`Outputs::open`] for a table of other columns (`known`: their types).
+    pub(super) fn open_with(
+        config: &AssessConfig,
+        lang: Lang,
+        known: impl FnOnce() -> Vec<(String, Cell)>,
+    ) -> anyhow::Result<Outputs> {
         let plan = &config.outputs;
         let decisions = match config.table {
             None => Sink::open(plan.decisions.destination(), "output")?,
-            Some(table) => Sink::table(
-                plan.decisions.destination(),
-                "output",
-                table,
-                tables::column_types(shape),
-            )?,
+            Some(table) => Sink::table(plan.decisions.destination(), "output", table, known())?,
         };
         let to = match &plan.rejects {
             Some(target) => {
@@ -577,6 +581,26 @@ impl Outputs {
         report: Option<&summary::Report>,
         rejected: u64,
     ) -> anyhow::Result<()> {
+        let text = match report {
+            Some(report) if self.summary.is_some() => {
+                let mut text =
+                    serde_json::to_vec_pretty(report).context("cannot write the summary")?;
+                text.push(b'\n');
+                Some(text)
+            }
+            _ => None,
+        };
+        self.commit_text(text, report, rejected)
+    }
+
+    /// [`Outputs::commit`] with the summary file's text given (`layak compare`
+    /// writes its own document); `report` is the xlsx summary sheet's.
+    pub(super) fn commit_text(
+        self,
+        summary_text: Option<Vec<u8>>,
+        report: Option<&summary::Report>,
+        rejected: u64,
+    ) -> anyhow::Result<()> {
         let Outputs {
             decisions,
             rejects,
@@ -584,9 +608,7 @@ impl Outputs {
             report: html_report,
             summary_sheet,
         } = self;
-        if let (Some(file), Some(report)) = (&mut summary, report) {
-            let mut text = serde_json::to_vec_pretty(report).context("cannot write the summary")?;
-            text.push(b'\n');
+        if let (Some(file), Some(text)) = (&mut summary, summary_text) {
             file.write_all(&text).context("cannot write the summary")?;
         }
         let mut files = Vec::with_capacity(3);
@@ -621,16 +643,16 @@ impl Outputs {
 }
 
 /// The household file, open and mapped to the policy's inputs.
-struct OpenedInput {
-    source: input::Source,
-    layout: Layout,
+pub(super) struct OpenedInput {
+    pub(super) source: input::Source,
+    pub(super) layout: Layout,
     /// Bytes read so far, for the summary.
-    bytes: Arc<AtomicU64>,
+    pub(super) bytes: Arc<AtomicU64>,
     /// With `--budget`, the copy of a piped input for the second read.
     spill: Option<Spill>,
 }
 
-fn open_household_file(
+pub(super) fn open_household_file(
     config: &AssessConfig,
     policy: &crate::policy::Policy,
 ) -> anyhow::Result<OpenedInput> {

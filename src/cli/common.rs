@@ -199,3 +199,43 @@ pub(super) fn warn_if_most_missing(policy: &crate::policy::Policy, file: &str, d
     )
     .ok();
 }
+
+/// `--set` values, each checked for its form (its name and value are
+/// checked against the policy when it is loaded).
+pub(super) fn parse_overrides(
+    args: &super::ReformArgs,
+) -> Result<Vec<crate::policy::reform::Override>, super::UsageError> {
+    args.set
+        .iter()
+        .map(|s| {
+            s.parse::<crate::policy::reform::Override>()
+                .map_err(|e| super::UsageError(format!("--set {e}")))
+        })
+        .collect()
+}
+
+/// The reform: the `--reform` policy (or the base) with the `--set` changes.
+pub(super) fn load_reform(
+    base: &crate::policy::Policy,
+    args: &super::ReformArgs,
+    overrides: &[crate::policy::reform::Override],
+) -> anyhow::Result<crate::policy::Policy> {
+    let reform = match &args.reform {
+        Some(path) => {
+            let options = crate::policy::LoadOptions {
+                as_of: Some(base.as_of.clone()),
+            };
+            // The reform speaks the base's language.
+            let choice = crate::policy::LangChoice {
+                requested: Some(base.lang),
+                environment: None,
+            };
+            super::load_policy_file(path, &options, false, choice)?
+        }
+        None => base.clone(),
+    };
+    if overrides.is_empty() {
+        return Ok(reform);
+    }
+    Ok(reform.with_overrides(overrides, "--set")?)
+}

@@ -27,12 +27,30 @@ Examples:
 const SUGGESTIONS: usize = 3;
 
 pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
+    let reform_args = args.reform.clone();
+    let overrides = super::common::parse_overrides(&reform_args)?;
     let config = ExplainConfig::from_args(args)?;
     let policy = config.policy.load_in(config.lang)?;
     super::common::check_profile(&policy, &config.input.read)?;
     if let Some(files) = &config.input.persons {
+        if reform_args.given() {
+            return Err(super::UsageError(
+                "explain --reform/--set reads household files only (not --persons or --rectangular)"
+                    .into(),
+            )
+            .into());
+        }
         return explain_persons(&config, &policy, files);
     }
+    let reform = match reform_args.given() {
+        true => {
+            let reform = super::common::load_reform(&policy, &reform_args, &overrides)?;
+            let inputs = crate::policy::reform::same_inputs(&policy, &reform)
+                .map_err(|e| super::UsageError(e.to_string()))?;
+            Some((reform, inputs))
+        }
+        false => None,
+    };
     let (source, layout) = open_input(&policy, &config.input.path, &config.input.read)?;
     let parser = RowParser::new(&policy, &layout);
     let name = source.name.clone();
@@ -94,8 +112,25 @@ pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     }
 
     let (defaulted, texts) = parser.inputs_as_read(&record);
-    let t = trace::trace(&policy, &mut s, &defaulted, &texts);
     let weight = layout.weight.as_ref().zip(weight);
+    if let Some((reform, inputs)) = &reform {
+        let both = Both {
+            base: &policy,
+            reform,
+            inputs,
+            defaulted: &defaulted,
+            texts: &texts,
+        };
+        return explain_both(
+            &mut out,
+            (config.format, config.detail),
+            &both,
+            &mut s,
+            &at,
+            weight,
+        );
+    }
+    let t = trace::trace(&policy, &mut s, &defaulted, &texts);
     let view = View {
         format: config.format,
         detail: config.detail,
@@ -103,6 +138,159 @@ pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     };
     print_trace(&mut out, &view, &policy, &at, &t, weight)?;
     Ok(ExitStatus::Success)
+}
+
+/// The two policies of `explain --reform/--set` and the household's inputs as read.
+struct Both<'a> {
+    base: &'a Policy,
+    reform: &'a Policy,
+    inputs: &'a crate::policy::reform::InputMap,
+    defaulted: &'a [bool],
+    texts: &'a [String],
+}
+
+/// Both decisions of a household, and the first rule where they part. A
+/// household the reform cannot decide is shown under the base, with the
+/// reform's problem (exit status 3, as for a rejected row).
+fn explain_both(
+    out: &mut impl Write,
+    (format, detail): (ExplainFormat, bool),
+    both: &Both<'_>,
+    s: &mut crate::engine::Scratch,
+    at: &Where<'_>,
+    weight: Option<(&input::WeightColumn, u64)>,
+) -> anyhow::Result<ExitStatus> {
+    use crate::report::compare::{CompareWriter, whole};
+    let engine = Engine::new(both.reform);
+    let mut rs = engine.scratch();
+    for (to, &from) in rs.slots.iter_mut().zip(&both.inputs.slots) {
+        *to = s.slots[from];
+    }
+    let pick = |i: usize| both.inputs.slots.get(i).copied().unwrap_or(i);
+    let defaulted: Vec<bool> = (0..both.reform.inputs.len())
+        .map(|i| both.defaulted.get(pick(i)).copied().unwrap_or(false))
+        .collect();
+    let texts: Vec<String> = (0..both.reform.inputs.len())
+        .map(|i| both.texts.get(pick(i)).cloned().unwrap_or_default())
+        .collect();
+    let decided = engine.decide(&mut rs);
+    let change = decided.as_ref().ok().map(|()| {
+        CompareWriter::new(both.base, both.reform, crate::report::Format::Csv).change(s, &rs)
+    });
+    let totals = (
+        (whole(s.monthly_total), whole(s.one_off_total)),
+        (whole(rs.monthly_total), whole(rs.one_off_total)),
+    );
+    let t = trace::trace(both.base, s, both.defaulted, both.texts);
+    let rt = decided
+        .as_ref()
+        .ok()
+        .map(|()| trace::trace(both.reform, &mut rs, &defaulted, &texts));
+    let parting = rt
+        .as_ref()
+        .and_then(|rt| crate::engine::parting::first_difference(both.base, &t, rt));
+    // The parameters the reform changes (by name), for the reader: rules
+    // show the values they read, and parameters are folded into them.
+    let changed: Vec<(String, String, String)> = both
+        .reform
+        .parameters
+        .iter()
+        .filter_map(|r| {
+            let b = both.base.parameters.iter().find(|b| b.name == r.name);
+            let shown = |v: f64| trace::show(both.base, crate::expr::Type::Number, v);
+            match b {
+                Some(b) if b.value == r.value => None,
+                Some(b) => Some((r.name.clone(), shown(b.value), shown(r.value))),
+                None => Some((r.name.clone(), "(none)".into(), shown(r.value))),
+            }
+        })
+        .collect();
+    match format {
+        ExplainFormat::Json => {
+            let side = |p: &Policy, t: &trace::Trace| -> anyhow::Result<serde_json::Value> {
+                Ok(serde_json::to_value(wire::Explained {
+                    file: at.file,
+                    household_id: at.household_id,
+                    line: at.line,
+                    policy: wire::PolicyRef::of(p),
+                    trace: serde_json::to_value(t)?,
+                    weight: weight.map(|(w, units)| wire::WeightWire::of(w, Some(units))),
+                })?)
+            };
+            let doc = serde_json::json!({
+                "base": side(both.base, &t)?,
+                "reform": match &rt {
+                    Some(rt) => side(both.reform, rt)?,
+                    None => serde_json::Value::Null,
+                },
+                "reform_error": decided.as_ref().err().map(|e| e.to_string()),
+                "parameters_changed": changed
+                    .iter()
+                    .map(|(n, b, r)| serde_json::json!({"name": n, "base": b, "reform": r}))
+                    .collect::<Vec<_>>(),
+                "first_difference": parting,
+                "change": change.map(|c| c.as_str()),
+            });
+            writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+        }
+        ExplainFormat::Text => {
+            writeln!(out, "=== base policy ===")?;
+            let view = View {
+                format,
+                detail,
+                slots: &s.slots,
+            };
+            print_trace(out, &view, both.base, at, &t, weight)?;
+            writeln!(out, "\n=== reform ===")?;
+            match &rt {
+                Some(rt) => {
+                    let view = View {
+                        format,
+                        detail,
+                        slots: &rs.slots,
+                    };
+                    print_trace(out, &view, both.reform, at, rt, weight)?
+                }
+                None => {
+                    if let Err(e) = &decided {
+                        writeln!(out, "the reform cannot decide this household: {e}")?;
+                    }
+                }
+            }
+            writeln!(out, "\n=== where they part ===")?;
+            for (name, b, r) in &changed {
+                writeln!(out, "parameter {name}: {b} -> {r}")?;
+            }
+            match (&parting, change) {
+                (Some(p), _) => {
+                    writeln!(out, "first difference: {}", p.step)?;
+                    let rule = |r: &Option<trace::Rule>| {
+                        r.as_ref()
+                            .map_or(String::new(), |r| format!("  <- {}", r.expr))
+                    };
+                    writeln!(out, "  base:   {}{}", p.base, rule(&p.base_rule))?;
+                    writeln!(out, "  reform: {}{}", p.reform, rule(&p.reform_rule))?;
+                }
+                (None, Some(_)) => writeln!(out, "the two decisions are the same")?,
+                (None, None) => {}
+            }
+            if let Some(c) = change {
+                let ((bm, bo), (rm, ro)) = totals;
+                writeln!(
+                    out,
+                    "change: {} (monthly total {bm} -> {rm}, one-off total {bo} -> {ro}; track {} -> {})",
+                    c.as_str(),
+                    t.track.id,
+                    rt.as_ref().map_or("", |r| r.track.id.as_str()),
+                )?;
+            }
+        }
+    }
+    Ok(if decided.is_ok() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::SomeRejected
+    })
 }
 
 /// The row of the household to explain.

@@ -12,6 +12,7 @@
 
 mod assess;
 mod common;
+mod compare;
 mod config;
 mod error_text;
 mod explain;
@@ -53,6 +54,9 @@ pub enum Command {
     /// Decide every household in a CSV file.
     #[command(after_help = assess::EXAMPLES)]
     Assess(AssessArgs),
+    /// Compare a reform with the policy, household by household, in one pass.
+    #[command(after_help = compare::EXAMPLES)]
+    Compare(CompareArgs),
     /// Explain one household's decision step by step: every value, indicator and program.
     #[command(after_help = explain::EXAMPLES)]
     Explain(ExplainArgs),
@@ -103,6 +107,10 @@ pub struct ExplainArgs {
     pub line: Option<u64>,
     #[command(flatten)]
     pub policy: PolicyArgs,
+    /// Also decide the household under a reform (--reform FILE, --set
+    /// NAME=VALUE) and show both decisions and the first rule where they part.
+    #[command(flatten)]
+    pub reform: ReformArgs,
     /// `text` (for people) or `json` (the full trace as data).
     #[arg(long, short = 'f', value_enum, default_value = "text")]
     pub format: ExplainFormat,
@@ -477,6 +485,90 @@ pub struct AssessArgs {
     pub budget: Option<String>,
 }
 
+/// The reform of `compare` and `explain`: a second policy, parameter changes, or both.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ReformArgs {
+    /// The reform: a whole second policy (TOML), with the same inputs as the
+    /// base policy (names, types, bounds and defaults), decided on the same
+    /// --as-of date.
+    #[arg(long, value_name = "FILE")]
+    pub reform: Option<String>,
+    /// Change a parameter for the reform (repeatable): NAME=VALUE, or
+    /// NAME@YYYY-MM-DD=VALUE for the dated value starting that day (which
+    /// must be the one in force on --as-of). VALUE is a number or a constant
+    /// expression (1/3, 1.3 * near_poor_factor). Applied to the --reform
+    /// policy if given, else to the base policy.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+}
+
+impl ReformArgs {
+    /// Whether a reform was asked for at all.
+    pub fn given(&self) -> bool {
+        self.reform.is_some() || !self.set.is_empty()
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Household file (CSV, or a spreadsheet: .xlsx, .ods …); `-` or nothing reads standard input.
+    #[arg(value_name = "FILE")]
+    pub file: Option<String>,
+    #[command(flatten)]
+    pub reform: ReformArgs,
+    /// Write every household, not only those whose decision changed.
+    #[arg(long)]
+    pub all: bool,
+    /// Output format [default: from the -o extension (.csv, .json, .ndjson/.jsonl,
+    /// .parquet, .xlsx), else csv].
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<FormatArg>,
+    /// Write the compared decisions to FILE instead of standard output
+    /// (written beside it and renamed into place when complete, as `assess` does).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<String>,
+    /// Write rejected rows to FILE as CSV, as `assess` does (`-`: standard
+    /// output, when the comparison goes to a file).
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<String>,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Stop at the first rejected row with exit code 1, leaving no output file.
+    #[arg(long)]
+    pub strict: bool,
+    /// Worker threads [default: every core; at most 4 per core].
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Target input chunk size in bytes (testing and tuning only).
+    #[arg(long, hide = true, value_name = "BYTES", value_parser = clap::value_parser!(u32).range(1..))]
+    pub chunk_bytes: Option<u32>,
+    /// Do not print the closing count lines on standard error.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Write the comparison's summary to FILE as JSON: every figure of
+    /// `assess --summary` for the base, the reform and their difference; the
+    /// households per change, winners and losers by band of monthly change,
+    /// and the track transition matrix. `-` prints a short summary on
+    /// standard error instead.
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<String>,
+    /// Summary figures per value of COLUMN as well as in total (needs --summary).
+    #[arg(long, value_name = "COLUMN")]
+    pub by: Option<String>,
+    /// The most groups `--by` makes [default: 10000].
+    #[arg(long, value_name = "N", requires = "by", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_groups: Option<u32>,
+    /// Poverty measures count households instead of persons (needs --summary).
+    #[arg(long)]
+    pub unweighted: bool,
+    /// The integer input counted as a household's persons, in the summary
+    /// [default: members, when the policy has it].
+    #[arg(long, value_name = "INPUT")]
+    pub persons_column: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
     /// Print the embedded default policy (TOML), to copy and edit.
@@ -516,6 +608,7 @@ pub struct UsageError(pub String);
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Assess(args) => assess::run(args),
+        Command::Compare(args) => compare::run(args),
         Command::Policy(cmd) => policy_cmd::run(cmd),
         Command::Profile(cmd) => profile::run(cmd),
         Command::Schema(args) => schema::run(args),

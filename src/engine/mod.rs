@@ -7,6 +7,7 @@
 //! scratch is created once per thread and reused.
 
 mod exact;
+pub mod parting;
 pub mod trace;
 pub mod why;
 

@@ -2,10 +2,12 @@
 
 use std::io::Write;
 
+use super::compare::{self, Compared};
 use super::worker::{Batch, Row};
 use super::{PipelineError, RejectSink, Totals, budget};
 use crate::input::{IdSet, Reject, RejectCode, RowParser};
 use crate::report::Format;
+use crate::report::compare::Tally;
 use crate::report::summary::{self, BatchAcc, SummarySpec};
 use budget::{Collector, Ranking};
 
@@ -29,6 +31,18 @@ pub(super) struct Merger<'a, 'p> {
     /// Report every problem of a rejected row (validation).
     pub(super) all_errors: bool,
     /// Facts of the current batch to take out of its summary (duplicates).
+    pub(super) dropped: Vec<u32>,
+    /// Comparing: the reform's summary and the change tally.
+    pub(super) reform: Option<ReformMerge<'p>>,
+    /// Rows written with some bytes (comparing writes only changed rows).
+    pub(super) written: u64,
+}
+
+/// The merger's side of a comparison.
+pub(super) struct ReformMerge<'p> {
+    pub(super) summary: Option<(&'p SummarySpec, summary::Summary)>,
+    pub(super) tally: Tally,
+    /// Facts of the current batch to take out of the reform's summary.
     pub(super) dropped: Vec<u32>,
 }
 
@@ -98,8 +112,10 @@ impl Merger<'_, '_> {
                 .fingerprint
                 .and_then(|fp| self.ids.claim_fingerprint(fp, row.line));
             let id = &batch.ids[row.id.0..row.id.1];
+            let compared = compare::of(row, &batch.compared);
             if row.end == usize::MAX {
-                self.rejected_row(row, first, id, &batch.rejects, &mut batch.summary)?;
+                let code = self.rejected_row(row, first, id, &batch.rejects, &mut batch.summary)?;
+                self.count_in_reform(&mut batch.reform_summary, compared, code);
             } else if let Some(first) = first {
                 // Decided, but its id was claimed earlier: drop its bytes.
                 unwritten.skip(row.end, &batch.out, self.out)?;
@@ -110,9 +126,27 @@ impl Merger<'_, '_> {
                 self.reject(&dup)?;
                 self.totals.persons.rejected += u64::from(row.persons);
                 self.count_in_group(&mut batch.summary, row.group, RejectCode::DuplicateId);
+                if let (Some(r), Some(c)) = (&mut self.reform, compared) {
+                    if c.fact != u32::MAX {
+                        r.dropped.push(c.fact);
+                    }
+                }
+                self.count_in_reform(&mut batch.reform_summary, compared, RejectCode::DuplicateId);
             } else {
                 self.decided_row(row, row_index, id, &mut unwritten, &batch.out)?;
+                if let (Some(r), Some(c)) = (&mut self.reform, compared) {
+                    r.tally.add(&c.row);
+                }
             }
+        }
+        if let Some(r) = &mut self.reform {
+            if let Some((spec, total)) = &mut r.summary {
+                for &fact in &r.dropped {
+                    batch.reform_summary.remove(spec, fact);
+                }
+                total.merge(spec, &batch.reform_summary);
+            }
+            r.dropped.clear();
         }
         if let Some((spec, total)) = &mut self.summary {
             for &fact in &self.dropped {
@@ -172,11 +206,14 @@ impl Merger<'_, '_> {
         } else if row.eligible {
             self.ranked += 1;
         }
-        if self.format == Format::Json && self.totals.decided == 0 {
+        // Comparing writes only the rows that changed: others have no bytes.
+        let bytes = row.end > unwritten.row_start;
+        if self.format == Format::Json && self.written == 0 && bytes {
             // The very first decision has no comma before it.
             unwritten.flush(out, self.out)?;
             unwritten.run_start = unwritten.row_start + 1;
         }
+        self.written += u64::from(bytes);
         self.totals.decided += 1;
         self.totals.persons.used += u64::from(row.persons);
         unwritten.row_start = row.end;
@@ -193,7 +230,7 @@ impl Merger<'_, '_> {
         id: &[u8],
         rejects: &[Reject],
         acc: &mut BatchAcc,
-    ) -> Result<(), PipelineError> {
+    ) -> Result<RejectCode, PipelineError> {
         let original = &rejects[row.reject];
         self.totals.persons.rejected += u64::from(row.persons);
         let code = match first {
@@ -214,7 +251,22 @@ impl Merger<'_, '_> {
         for problem in &rejects[row.reject + 1..row.reject + 1 + row.more] {
             self.also(problem)?;
         }
-        Ok(())
+        Ok(code)
+    }
+
+    /// Comparing: count a reject in its `--by` group of the reform's summary too.
+    #[inline(always)]
+    fn count_in_reform(&self, acc: &mut BatchAcc, compared: Option<&Compared>, code: RejectCode) {
+        let Some((spec, _)) = self.reform.as_ref().and_then(|r| r.summary.as_ref()) else {
+            return;
+        };
+        if let (Some(c), Some(_), Some(reason)) = (
+            compared,
+            spec.by(),
+            RejectCode::ALL.iter().position(|x| *x == code),
+        ) {
+            acc.count_reject(spec, c.group, reason);
+        }
     }
 }
 

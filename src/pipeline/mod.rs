@@ -35,6 +35,7 @@
 //! then writes every decision with its `funded` and `rank` fields.
 
 pub mod budget;
+pub mod compare;
 mod group_key;
 mod merger;
 pub(crate) mod persons;
@@ -177,6 +178,8 @@ pub enum Job {
     Validate,
     /// Decide it without writing, for budget ranking.
     Rank,
+    /// Decide it by two policies and write the comparison in this format.
+    Compare(Format),
 }
 
 /// What a run does: the job, and what it adds to the decisions.
@@ -194,12 +197,14 @@ struct Plan<'a> {
         &'a crate::policy::persons::Persons,
         &'a persons::PersonSetup,
     )>,
+    /// Comparing: the reform and what to write of it.
+    compare: Option<&'a compare::Comparison<'a>>,
 }
 
 impl Plan<'_> {
     fn format(&self) -> Format {
         match self.job {
-            Job::Assess(f) => f,
+            Job::Assess(f) | Job::Compare(f) => f,
             Job::Validate | Job::Rank => Format::Ndjson,
         }
     }
@@ -269,6 +274,7 @@ fn assess_plan(format: Format, extras: Extras<'_>) -> Plan<'_> {
         all_errors: false,
         shape: extras.shape,
         persons: None,
+        compare: None,
     }
 }
 
@@ -281,6 +287,7 @@ fn validate_plan<'a>(options: &Options) -> Plan<'a> {
         all_errors: options.all_errors,
         shape: None,
         persons: None,
+        compare: None,
     }
 }
 
@@ -318,6 +325,7 @@ fn rank_plan<'a>() -> Plan<'a> {
         all_errors: false,
         shape: None,
         persons: None,
+        compare: None,
     }
 }
 
@@ -364,6 +372,80 @@ pub fn validate(
         options,
     )?
     .totals)
+}
+
+/// A finished [`compare`] run.
+#[derive(Debug)]
+pub struct CompareOutcome {
+    pub totals: Totals,
+    /// The base and reform summaries (with summary specs).
+    pub summaries: Option<(summary::Summary, summary::Summary)>,
+    /// How households moved between the two decisions.
+    pub tally: crate::report::compare::Tally,
+}
+
+/// Decide every row of `source` by the base policy and by `cmp.reform`,
+/// writing the compared decisions (`report::compare`) to `out` and rejects
+/// to `rejects`, in input order. Each row is read, checked and counted once.
+#[allow(clippy::too_many_arguments)]
+pub fn compare(
+    base: &Policy,
+    layout: &Layout,
+    source: Source,
+    format: Format,
+    out: &mut dyn Write,
+    rejects: &mut dyn RejectSink,
+    options: &Options,
+    cmp: &compare::Comparison<'_>,
+) -> Result<CompareOutcome, PipelineError> {
+    let done = run(
+        base,
+        layout,
+        source,
+        compare_plan(format, cmp),
+        out,
+        rejects,
+        options,
+    )?;
+    Ok(done.into())
+}
+
+/// [`compare`] for households read from person files.
+#[allow(clippy::too_many_arguments)]
+pub fn compare_persons(
+    base: &Policy,
+    persons: &persons::PersonPlan<'_>,
+    format: Format,
+    out: &mut dyn Write,
+    rejects: &mut dyn RejectSink,
+    options: &Options,
+    cmp: &compare::Comparison<'_>,
+) -> Result<CompareOutcome, PipelineError> {
+    let plan = compare_plan(format, cmp);
+    Ok(run_persons(base, persons, plan, out, rejects, options)?.into())
+}
+
+/// The plan of a comparison: both decisions, the compared rows in `format`.
+fn compare_plan<'a>(format: Format, cmp: &'a compare::Comparison<'a>) -> Plan<'a> {
+    Plan {
+        job: Job::Compare(format),
+        summary: cmp.summaries.map(|(b, _)| b),
+        ranking: None,
+        all_errors: false,
+        shape: None,
+        persons: None,
+        compare: Some(cmp),
+    }
+}
+
+impl From<run::Finished> for CompareOutcome {
+    fn from(done: run::Finished) -> CompareOutcome {
+        CompareOutcome {
+            totals: done.totals,
+            summaries: done.summary.zip(done.reform_summary),
+            tally: done.tally.unwrap_or_default(),
+        }
+    }
 }
 
 /// [`assess_with`] for households read from person files (issue 18),

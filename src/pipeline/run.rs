@@ -6,12 +6,13 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use super::budget::Collector;
-use super::merger::Merger;
+use super::merger::{Merger, ReformMerge};
 use super::persons::PersonFeed;
 use super::worker::{Batch, Worker};
 use super::{Job, Options, PipelineError, Plan, RejectSink, Totals};
 use crate::input::{self, IdSet, InputError, Layout, RowParser, Source};
 use crate::policy::Policy;
+use crate::report::compare::CompareWriter;
 use crate::report::summary::{self};
 use crate::report::{DecisionWriter, Format};
 
@@ -21,6 +22,9 @@ pub(super) struct Finished {
     pub(super) summary: Option<summary::Summary>,
     pub(super) collector: Option<Collector>,
     pub(super) ranked: u64,
+    /// Comparing: the reform's summary and the change tally.
+    pub(super) reform_summary: Option<summary::Summary>,
+    pub(super) tally: Option<crate::report::compare::Tally>,
 }
 
 pub(super) fn run(
@@ -123,7 +127,16 @@ pub(super) fn run_feed(
     let format = plan.format();
     let writer = DecisionWriter::with_shape(policy, format, plan.shape);
     let writes = matches!(plan.job, Job::Assess(_));
+    let compared = plan
+        .compare
+        .map(|cmp| CompareWriter::new(policy, cmp.reform, format));
     let mut head = Vec::new();
+    if let Some(w) = &compared {
+        w.begin(&mut head);
+        if format == Format::Csv {
+            super::weight::extend_csv_header(&mut head, layout.weight.is_some(), false);
+        }
+    }
     if writes {
         writer.begin(&mut head);
         if format == Format::Csv {
@@ -148,6 +161,14 @@ pub(super) fn run_feed(
         ranking: plan.ranking,
         all_errors: plan.all_errors,
         dropped: Vec::new(),
+        reform: plan.compare.map(|cmp| ReformMerge {
+            summary: cmp
+                .summaries
+                .map(|(_, spec)| (spec, summary::Summary::default())),
+            tally: crate::report::compare::Tally::new(policy, cmp.reform),
+            dropped: Vec::new(),
+        }),
+        written: 0,
     };
     if options.threads <= 1 {
         let mut worker = Worker::new(policy, layout, plan, delimiter, name);
@@ -175,13 +196,22 @@ pub(super) fn run_feed(
     if writes {
         writer.end(merger.totals.decided > 0, &mut tail);
     }
+    if let Some(w) = &compared {
+        w.end(merger.written > 0, &mut tail);
+    }
     merger.write(&tail)?;
     merger.out.flush().map_err(PipelineError::Output)?;
+    let (reform_summary, tally) = match merger.reform {
+        Some(r) => (r.summary.map(|(_, s)| s), Some(r.tally)),
+        None => (None, None),
+    };
     Ok(Finished {
         totals: merger.totals,
         summary: merger.summary.map(|(_, s)| s),
         collector: merger.collector,
         ranked: merger.ranked,
+        reform_summary,
+        tally,
     })
 }
 

@@ -1,5 +1,6 @@
 //! The workers: parse, decide and write the rows of one batch, in any order.
 
+use super::compare::{self, Compared, ReformWork};
 use super::persons::PersonWork;
 use super::persons::feed::PersonBatch;
 use super::{Job, Plan, budget, group_key, weight};
@@ -44,6 +45,8 @@ pub(super) struct Row {
     pub(super) persons: u32,
     /// Person modes: a rejected person without a household (not a household row).
     pub(super) orphan: bool,
+    /// Comparing: its facts in `Batch::compared` (`u32::MAX`: none).
+    pub(super) compared: u32,
 }
 
 impl Row {
@@ -62,6 +65,7 @@ impl Row {
             monthly: 0,
             persons: 0,
             orphan: false,
+            compared: u32::MAX,
         }
     }
 }
@@ -86,6 +90,9 @@ pub(super) struct Batch {
     pub(super) sheet: SheetBatch,
     /// A Parquet file's rows (instead of `data`).
     pub(super) columnar: input::columnar::Columnar,
+    /// Comparing: the reform's summary of the batch, and each row's facts.
+    pub(super) reform_summary: BatchAcc,
+    pub(super) compared: Vec<Compared>,
 }
 
 impl Default for Batch {
@@ -104,6 +111,8 @@ impl Default for Batch {
             feed_skipped: 0,
             sheet: SheetBatch::default(),
             columnar: input::columnar::Columnar::default(),
+            reform_summary: BatchAcc::default(),
+            compared: Vec::new(),
         }
     }
 }
@@ -175,6 +184,8 @@ pub(super) struct Worker<'p> {
     pub(super) orphans: u64,
     /// Spreadsheets: the cell types the policy expects (made on first use).
     pub(super) sheet_check: Option<Box<SheetCheck>>,
+    /// Comparing: the reform policy's side.
+    pub(super) reform: Option<Box<ReformWork<'p>>>,
 }
 
 impl<'p> Worker<'p> {
@@ -208,6 +219,10 @@ impl<'p> Worker<'p> {
                 .map(|(persons, setup)| PersonWork::new(policy, persons, setup)),
             orphans: 0,
             sheet_check: None,
+            reform: plan.compare.map(|cmp| {
+                let persons = plan.summary.and_then(SummarySpec::persons_slot);
+                Box::new(ReformWork::new(policy, cmp, format, persons))
+            }),
         }
     }
 
@@ -218,6 +233,10 @@ impl<'p> Worker<'p> {
         batch.ids.clear();
         batch.rejects.clear();
         batch.summary.clear();
+        if self.reform.is_some() {
+            batch.reform_summary.clear();
+            batch.compared.clear();
+        }
         batch.skipped = 0;
         self.orphans = 0;
         // With a ranking: the index of this batch's first row among all rows,
@@ -404,6 +423,7 @@ impl<'p> Worker<'p> {
                 Job::Validate => row.end = batch.out.len(),
                 Job::Rank => self.note_for_ranking(&mut row, batch.out.len()),
                 Job::Assess(_) => self.write_decision(record, &mut row, batch, base, cursor),
+                Job::Compare(_) => self.compare(record, line, &mut row, batch),
             },
             Err(reject) => self.keep_reject(record, line, reject, &mut row, batch),
         }
@@ -431,7 +451,7 @@ impl<'p> Worker<'p> {
         })?;
         match self.job {
             Job::Validate => Ok(()),
-            Job::Assess(_) | Job::Rank => self.engine.decide(s).map_err(|e| {
+            Job::Assess(_) | Job::Rank | Job::Compare(_) => self.engine.decide(s).map_err(|e| {
                 Box::new(input::evaluation_reject(
                     &self.parser,
                     record,
@@ -507,6 +527,71 @@ impl<'p> Worker<'p> {
         row.end = batch.out.len();
     }
 
+    /// Comparing: decide the row under the reform too, count both
+    /// decisions in their summaries and write the row when it changed (or
+    /// every row is wanted).
+    fn compare<R: Fields + ?Sized>(
+        &mut self,
+        record: &R,
+        line: u64,
+        row: &mut Row,
+        batch: &mut Batch,
+    ) {
+        let Some(mut rw) = self.reform.take() else {
+            row.end = batch.out.len();
+            return;
+        };
+        rw.load_inputs(&self.scratch.slots);
+        if let Err(e) = rw.engine.decide(&mut rw.scratch) {
+            let problem = format_args!("under the reform, {e}");
+            let reject = Box::new(input::evaluation_reject(
+                &self.parser,
+                record,
+                line,
+                e.value,
+                &problem,
+            ));
+            self.reform = Some(rw);
+            self.keep_reject(record, line, reject, row, batch);
+            return;
+        }
+        let policy = self.engine.policy;
+        let s = &mut self.scratch;
+        let change = rw.writer.change(s, &rw.scratch);
+        let weight = self.weight.unwrap_or_default();
+        let mut facts = rw.facts(s, change, weight);
+        if let Some(spec) = self.summary {
+            group_key::decided_key(spec, &self.parser, record, &s.slots, &mut self.key);
+            row.group = batch.summary.group(spec, &self.key);
+            let standing = BudgetStanding { funded: false };
+            row.fact = batch
+                .summary
+                .add_weighted(spec, policy, s, row.group, standing, weight);
+            if let Some(spec) = rw.summary {
+                facts.group = batch.reform_summary.group(spec, &self.key);
+                facts.fact = batch.reform_summary.add_weighted(
+                    spec,
+                    rw.engine.policy,
+                    &rw.scratch,
+                    facts.group,
+                    standing,
+                    weight,
+                );
+            }
+        }
+        row.compared = batch.compared.len() as u32;
+        batch.compared.push(facts);
+        if rw.all || change != crate::report::compare::Change::Same {
+            let id = &batch.ids[row.id.0..row.id.1];
+            rw.writer.row(id, s, &rw.scratch, change, &mut batch.out);
+            if let Some(units) = self.weight {
+                weight::append_weight(rw.writer.format(), &mut batch.out, units);
+            }
+        }
+        row.end = batch.out.len();
+        self.reform = Some(rw);
+    }
+
     /// Keep a rejected row's reject (and, validating with `all_errors`, its
     /// further problems after it), and find its group in the summary.
     #[inline(always)]
@@ -529,6 +614,12 @@ impl<'p> Worker<'p> {
                 key,
                 acc,
             );
+        }
+        if let Some(rw) = &self.reform {
+            let group =
+                compare::reform_group(rw.summary, &mut batch.reform_summary, row.group, &self.key);
+            row.compared = batch.compared.len() as u32;
+            batch.compared.push(Compared::rejected(group));
         }
         row.reject = batch.rejects.len();
         if self.all_errors {

@@ -12,6 +12,7 @@ mod check;
 pub mod lang;
 pub mod persons;
 pub(crate) mod raw;
+pub mod reform;
 pub mod template;
 
 use crate::error::Diagnostic;

@@ -6,6 +6,7 @@
 
 pub(crate) mod atomic;
 pub mod columns;
+pub mod compare;
 pub mod compress;
 mod csv;
 pub mod explain_text;

@@ -5,6 +5,7 @@ mod blank_rows;
 mod budget;
 mod census_example;
 mod columns;
+mod compare;
 mod compressed;
 mod exact_money;
 mod explain;

@@ -123,7 +123,7 @@ fn stdout_of(dir: &Dir, args: &[&str]) -> Vec<u8> {
 
 /// Run `args` twice, `-o d.csv` and `-o d.parquet`; the Parquet file
 /// equals the CSV; both runs say the same on standard error.
-fn parquet_like_csv(dir: &Dir, args: &[&str]) -> arrow_schema::SchemaRef {
+pub(crate) fn parquet_like_csv(dir: &Dir, args: &[&str]) -> arrow_schema::SchemaRef {
     let run = |out: &str| -> Output {
         let mut all = args.to_vec();
         all.extend(["-o", out, "--as-of", AS_OF]);

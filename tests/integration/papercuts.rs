@@ -117,7 +117,9 @@ fn man_pages_come_from_the_same_definitions_as_help() {
     let main = dir.run(&["man"]);
     main.assert_code(0);
     main.stdout_has(".TH layak 1");
-    for command in ["assess", "explain", "validate", "policy", "schema"] {
+    for command in [
+        "assess", "compare", "explain", "validate", "policy", "schema",
+    ] {
         main.stdout_has(&format!("layak\\-{command}(1)"));
         let page = dir.run(&["man", command]);
         page.assert_code(0);
@@ -128,7 +130,7 @@ fn man_pages_come_from_the_same_definitions_as_help() {
         .stdout_has("\\-\\-summary");
     let none = dir.run(&["man", "nope"]);
     none.assert_code(2);
-    none.stderr_has("no such command; one of: assess, explain");
+    none.stderr_has("no such command; one of: assess, compare, explain");
 }
 
 // `cargo doc` builds without warnings: CI runs it with `-D warnings`.

@@ -389,9 +389,10 @@ fn policy_test_passing_files() {
 #[test]
 fn help_of_every_command() {
     let sandbox = Sandbox::with(&[]);
-    let commands: [&[&str]; 10] = [
+    let commands: [&[&str]; 11] = [
         &[],
         &["assess"],
+        &["compare"],
         &["explain"],
         &["validate"],
         &["schema"],

@@ -142,10 +142,33 @@ impl Checker<'_> {
         message: impl Into<String>,
         help: Option<String>,
     ) {
-        self.diags.push(
-            self.lines
+        let d = self.diagnostic(span, message, help);
+        self.diags.push(d);
+    }
+
+    /// A diagnostic for `span` of the policy file, or of the overrides'
+    /// text when it lies there.
+    pub(super) fn diagnostic(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) -> Diagnostic {
+        match &self.extra {
+            Some(extra) if span.start >= extra.base => {
+                let span = span.start - extra.base..span.end.saturating_sub(extra.base);
+                bounded(Diagnostic::at(
+                    &extra.label,
+                    &extra.text,
+                    span,
+                    message,
+                    help,
+                ))
+            }
+            _ => self
+                .lines
                 .diagnostic(self.file, self.source, span, message, help),
-        );
+        }
     }
 
     /// Byte offset in the file where the text of string `s` starts, when the
@@ -153,7 +176,12 @@ impl Checker<'_> {
     /// point at the exact character.
     pub(super) fn string_base(&self, s: &SpannedStr) -> Option<usize> {
         let span = s.span();
-        let raw = self.source.get(span.clone())?;
+        let raw = match &self.extra {
+            Some(extra) if span.start >= extra.base => extra
+                .text
+                .get(span.start - extra.base..span.end - extra.base)?,
+            _ => self.source.get(span.clone())?,
+        };
         let value = s.get_ref();
         for quote in ["'''", "\"\"\""] {
             if let Some(inner) = raw.strip_prefix(quote) {
@@ -194,9 +222,7 @@ impl Checker<'_> {
 
     pub(super) fn expr_error(&mut self, s: &SpannedStr, offset: usize, e: expr::ExprError) {
         let span = self.inner_span(s, offset, e.span);
-        let d = self
-            .lines
-            .diagnostic(self.file, self.source, span, e.message, e.help);
+        let d = self.diagnostic(span, e.message, e.help);
         self.diags.push(d);
     }
 }

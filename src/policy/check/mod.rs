@@ -29,6 +29,7 @@ mod inputs;
 mod lang;
 mod names;
 mod order;
+mod overrides;
 mod params;
 mod persons;
 mod programs;
@@ -78,6 +79,17 @@ struct Checker<'s> {
     words: Words,
     /// Per enum, per declared language with `labels`, the words of its values.
     enum_words: Vec<Vec<(Lang, Box<[String]>)>>,
+    /// Parameter overrides (`reform`): their text, shown as its own file in
+    /// diagnostics; a span at or past `Extra::base` lies in it.
+    extra: Option<Extra>,
+}
+
+/// The text of parameter overrides, one per line, with the name it goes by
+/// in diagnostics. Spans into it are offset by `base` (past the policy's end).
+pub(super) struct Extra {
+    pub(super) label: String,
+    pub(super) text: String,
+    pub(super) base: usize,
 }
 
 /// A count of the elementary steps of a load (a scope handed to an
@@ -114,7 +126,20 @@ pub(super) fn load(
     strict: bool,
     choice: LangChoice,
 ) -> Result<Policy, PolicyError> {
-    let raw: RawPolicy = match toml::from_str(source) {
+    load_with(file, source, options, strict, choice, None)
+}
+
+/// [`load`], with parameter overrides applied to the parsed file before it
+/// is checked (see `policy::reform`).
+pub(super) fn load_with(
+    file: &str,
+    source: &str,
+    options: &LoadOptions,
+    strict: bool,
+    choice: LangChoice,
+    overrides: Option<(&str, &[super::reform::Override])>,
+) -> Result<Policy, PolicyError> {
+    let mut raw: RawPolicy = match toml::from_str(source) {
         Ok(r) => r,
         Err(e) => {
             let diag = match e.span() {
@@ -148,8 +173,16 @@ pub(super) fn load(
         languages: vec![Lang::En],
         words: Words::builtin(Lang::En),
         enum_words: Vec::new(),
+        extra: None,
     };
-    let policy = c.policy(raw, &as_of, choice);
+    let policy = match overrides {
+        None => c.policy(raw, &as_of, choice),
+        Some((label, items)) => {
+            let applied = c.apply_overrides(&mut raw, label, items);
+            let policy = c.policy(raw, &as_of, choice);
+            policy.filter(|p| c.overrides_in_force(p, &applied))
+        }
+    };
     if c.diags.is_empty() {
         if let Some(p) = policy {
             return Ok(p);
@@ -274,10 +307,15 @@ impl Checker<'_> {
         for p in parameters {
             values.push_str(&format!("{}={:?};", p.name, p.value));
         }
-        format!(
-            "{:016x}",
-            fnv1a64(&[self.source.as_bytes(), values.as_bytes()])
-        )
+        let hash = match &self.extra {
+            None => fnv1a64(&[self.source.as_bytes(), values.as_bytes()]),
+            Some(extra) => fnv1a64(&[
+                self.source.as_bytes(),
+                values.as_bytes(),
+                extra.text.as_bytes(),
+            ]),
+        };
+        format!("{hash:016x}")
     }
 
     pub(super) fn collect_names(&mut self, raw: &RawPolicy) {

@@ -246,6 +246,16 @@ impl SummarySpec {
         }
     }
 
+    /// Whether every figure is weighted (`--weight`).
+    pub fn is_weighted(&self) -> bool {
+        self.weight.is_some()
+    }
+
+    /// The input slot counted as a household's persons, if any.
+    pub(crate) fn persons_slot(&self) -> Option<usize> {
+        self.persons
+    }
+
     /// The `--by` grouping, if any.
     pub fn by(&self) -> Option<&GroupBy> {
         self.by.as_ref()

@@ -1,0 +1,134 @@
+//! `layak compare`: every row read and checked once, by the base policy's
+//! inputs and checks, and decided by both the base and the reform policy on
+//! the same worker (the reform's input slots copied from the base's).
+//!
+//! A row either policy cannot evaluate (an undefined value) is rejected
+//! once, as an `evaluation` reject saying which policy failed, and counted
+//! in neither summary. Rows whose decisions are the same are written only
+//! when every row is asked for; the merger skips rows of no bytes.
+//!
+//! The change tally (`report::compare::Tally`) is kept by the merger, from a few facts per
+//! decided row ([`Compared`]), so a row that becomes a `duplicate_id` reject
+//! is simply not added.
+
+use super::worker::Row;
+use crate::engine::{Engine, Scratch};
+use crate::policy::Policy;
+use crate::policy::reform::InputMap;
+use crate::report::Format;
+use crate::report::compare::{Change, CompareWriter, TallyRow, whole};
+use crate::report::summary::{self, NO_GROUP, SummarySpec};
+
+/// What `compare` needs beyond an `assess` run.
+#[derive(Clone, Copy)]
+pub struct Comparison<'a> {
+    /// The reform policy; it reads the base policy's inputs.
+    pub reform: &'a Policy,
+    /// Where each reform input is among the base's ([`crate::policy::reform::same_inputs`]).
+    pub inputs: &'a InputMap,
+    /// Write every household, not only those whose decision changed.
+    pub all: bool,
+    /// The base and reform summaries (`--summary`).
+    pub summaries: Option<(&'a SummarySpec, &'a SummarySpec)>,
+}
+
+/// What the merger needs of a compared row.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Compared {
+    /// Its index in the reform's batch summary (`u32::MAX`: not counted).
+    pub(super) fact: u32,
+    /// Its group in the reform's batch summary.
+    pub(super) group: u32,
+    /// What the change tally counts of it.
+    pub(super) row: TallyRow,
+}
+
+impl Compared {
+    /// A rejected row: only its reform group matters.
+    pub(super) fn rejected(group: u32) -> Compared {
+        Compared {
+            fact: u32::MAX,
+            group,
+            row: TallyRow::default(),
+        }
+    }
+}
+
+/// A worker's side of the reform: its compiled policy, scratch and writer.
+pub(super) struct ReformWork<'p> {
+    pub(super) engine: Engine<'p>,
+    pub(super) scratch: Scratch,
+    pub(super) inputs: &'p [usize],
+    pub(super) writer: CompareWriter<'p>,
+    pub(super) all: bool,
+    /// The reform's summary spec (the base's is the worker's).
+    pub(super) summary: Option<&'p SummarySpec>,
+    /// The input counted as a household's persons (the base's slot).
+    pub(super) persons: Option<usize>,
+}
+
+impl<'p> ReformWork<'p> {
+    pub(super) fn new(
+        base: &'p Policy,
+        cmp: &Comparison<'p>,
+        format: Format,
+        persons: Option<usize>,
+    ) -> ReformWork<'p> {
+        let engine = Engine::new(cmp.reform);
+        ReformWork {
+            scratch: engine.scratch(),
+            engine,
+            inputs: &cmp.inputs.slots,
+            writer: CompareWriter::new(base, cmp.reform, format),
+            all: cmp.all,
+            summary: cmp.summaries.map(|(_, r)| r),
+            persons,
+        }
+    }
+
+    /// Copy the base's parsed inputs into the reform's slots.
+    #[inline]
+    pub(super) fn load_inputs(&mut self, base: &[f64]) {
+        for (to, &from) in self.scratch.slots.iter_mut().zip(self.inputs) {
+            *to = base[from];
+        }
+    }
+
+    /// The facts the merger tallies, for a row decided by both.
+    #[inline]
+    pub(super) fn facts(&self, base: &Scratch, change: Change, weight: u64) -> Compared {
+        let r = &self.scratch;
+        Compared {
+            fact: u32::MAX,
+            group: NO_GROUP,
+            row: TallyRow {
+                base_track: base.track,
+                reform_track: r.track,
+                change,
+                persons: self
+                    .persons
+                    .map_or(0, |slot| base.slots[slot].max(0.0) as u64),
+                weight,
+                delta: whole(r.monthly_total) - whole(base.monthly_total),
+            },
+        }
+    }
+}
+
+/// The reform's group for a row the base's summary put in `group`.
+pub(super) fn reform_group(
+    spec: Option<&SummarySpec>,
+    acc: &mut summary::BatchAcc,
+    group: u32,
+    key: &[u8],
+) -> u32 {
+    match spec {
+        Some(spec) if group != NO_GROUP => acc.group(spec, key),
+        _ => NO_GROUP,
+    }
+}
+
+/// A row's compared facts, if it has some.
+pub(super) fn of<'b>(row: &Row, compared: &'b [Compared]) -> Option<&'b Compared> {
+    compared.get(row.compared as usize)
+}
