@@ -209,6 +209,12 @@ pub(crate) struct Table {
     kinds: Vec<Option<Kind>>,
     /// Per top-level column: its type in words.
     types: Vec<String>,
+    /// The file's size when it is the input file itself, read in place
+    /// (the reader then looked at only its first bytes); `None` for a
+    /// private copy of standard input, whose every byte was read.
+    in_place: Option<u64>,
+    /// The file's size in bytes.
+    len: u64,
 }
 
 /// The first bytes of `raw` say Parquet: open it as a [`Source`]; otherwise
@@ -258,11 +264,15 @@ pub(crate) fn sniff(name: &str, mut raw: Box<dyn Read + Send>) -> Result<Sniffed
             Box::new(head.chain(raw))
         }));
     }
+    let in_place = same.is_some();
     let file = match same {
         Some(file) => file,
         None => spill(name, &head, &mut *raw)?,
     };
-    let table = Table::open(name, file)?;
+    let mut table = Table::open(name, file)?;
+    if in_place {
+        table.in_place = Some(table.len);
+    }
     let header = table
         .meta
         .schema()
@@ -464,6 +474,8 @@ impl Table {
             meta,
             kinds,
             types,
+            len,
+            in_place: None,
         })
     }
 
@@ -529,6 +541,12 @@ pub(crate) struct Rows {
     next_row: u64,
     // Keeps the file open (the reader holds its own handle too).
     _table: Box<Table>,
+}
+
+/// The size of a Parquet file read in place (not through its reader, which
+/// saw only its first bytes), if `chunker` holds one.
+pub(crate) fn bytes_in_place(chunker: &Chunker) -> Option<u64> {
+    chunker.table()?.downcast_ref::<Table>()?.in_place
 }
 
 /// The Parquet table of a source opened by [`sniff`], if it is one.

@@ -337,6 +337,40 @@ fn standard_input_is_read_from_a_private_copy_that_is_gone_after_the_run() {
     out.assert_code(0).stdout_has("funded,rank");
 }
 
+/// The summary's `input.bytes` after `assess ARGS --summary s.json`.
+fn summary_bytes(dir: &Dir, args: &[&str], stdin: Option<&[u8]>) -> u64 {
+    let _ = std::fs::remove_file(dir.join("s.json"));
+    let mut all = args.to_vec();
+    all.extend_from_slice(&["--summary", "s.json", "--as-of", AS_OF]);
+    let out = match stdin {
+        Some(bytes) => dir.run_stdin(&all, bytes),
+        None => dir.run(&all),
+    };
+    out.assert_code(0);
+    let summary: serde_json::Value =
+        serde_json::from_str(&dir.read("s.json")).expect("s.json is JSON");
+    summary["input"]["bytes"]
+        .as_u64()
+        .expect("input.bytes is a number")
+}
+
+#[test]
+fn the_summary_counts_every_byte_of_a_parquet_file_read_in_place() {
+    // The file is read in place, not through the reader that counts bytes
+    // (which sees only its first 8): the summary gives its size.
+    let dir = Dir::new();
+    let (bytes, _) = typed_households();
+    assert!(bytes.len() > 100);
+    dir.write("h.parquet", &bytes);
+    let size = bytes.len() as u64;
+    assert_eq!(summary_bytes(&dir, &["assess", "h.parquet"], None), size);
+    // Read twice with --budget: still the file's size, once.
+    let budget = ["assess", "h.parquet", "--budget", "1000000"];
+    assert_eq!(summary_bytes(&dir, &budget, None), size);
+    // Standard input is copied aside: the bytes copied.
+    assert_eq!(summary_bytes(&dir, &["assess", "-"], Some(&bytes)), size);
+}
+
 #[test]
 fn a_column_type_an_input_cannot_take_is_an_error_before_any_row() {
     let dir = Dir::new();
