@@ -41,7 +41,7 @@ use arrow_array::types::{
     Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, LargeBinaryType,
     LargeUtf8Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type, Utf8Type,
 };
-use arrow_array::{Array, ArrowPrimitiveType, GenericByteArray, RecordBatch};
+use arrow_array::{Array, ArrowPrimitiveType, BinaryArray, GenericByteArray, RecordBatch};
 use arrow_schema::DataType;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
@@ -625,12 +625,17 @@ impl Rows {
     }
 }
 
-/// One column's cells: their text end to end and where each ends.
+/// One column's cells: their text end to end and where each ends, or the
+/// decoded string column itself, read in place.
 #[derive(Debug, Default)]
 struct Col {
     bytes: Vec<u8>,
     /// `ends[0] == 0`, `ends[r + 1]` the end of row `r`; empty: not read.
     ends: Vec<usize>,
+    /// A string or binary column of the record batch (its buffers shared,
+    /// not copied): its cells are its values, a null an empty cell. When
+    /// set, `bytes` and `ends` are not used.
+    shared: Option<BinaryArray>,
 }
 
 impl Col {
@@ -638,6 +643,49 @@ impl Col {
         self.bytes.clear();
         self.ends.clear();
         self.ends.push(0);
+        self.shared = None;
+    }
+
+    /// Read the cells of `array` in place when it is a string or binary
+    /// column with 32-bit offsets (the Parquet reader's usual output);
+    /// false for any other column, whose cells are then rendered as text.
+    fn share(&mut self, array: &dyn Array) -> bool {
+        self.bytes.clear();
+        self.ends.clear();
+        self.shared = match array.data_type() {
+            DataType::Utf8 => array
+                .as_string_opt::<i32>()
+                .map(|a| BinaryArray::from(a.clone())),
+            DataType::Binary => array.as_binary_opt::<i32>().cloned(),
+            _ => None,
+        };
+        self.shared.is_some()
+    }
+
+    /// How many cells the column holds.
+    fn rows(&self) -> usize {
+        match &self.shared {
+            Some(a) => a.len(),
+            None => self.ends.len().saturating_sub(1),
+        }
+    }
+
+    /// The longest cell (a bound: a null's bytes, if any, count too).
+    fn longest(&self) -> usize {
+        match &self.shared {
+            Some(a) => a
+                .value_offsets()
+                .windows(2)
+                .map(|w| usize::try_from(i64::from(w[1]) - i64::from(w[0])).unwrap_or(0))
+                .max()
+                .unwrap_or(0),
+            None => self
+                .ends
+                .windows(2)
+                .map(|w| w[1].saturating_sub(w[0]))
+                .max()
+                .unwrap_or(0),
+        }
     }
 
     #[inline]
@@ -653,6 +701,13 @@ impl Col {
 
     #[inline]
     fn cell(&self, row: usize) -> &[u8] {
+        if let Some(a) = &self.shared {
+            return if row < a.len() && a.is_valid(row) {
+                a.value(row)
+            } else {
+                b""
+            };
+        }
         match (self.ends.get(row), self.ends.get(row + 1)) {
             (Some(&a), Some(&b)) => self.bytes.get(a..b).unwrap_or_default(),
             _ => &[],
@@ -714,23 +769,23 @@ impl Columnar {
         for col in &mut self.cols {
             col.bytes.clear();
             col.ends.clear();
+            col.shared = None;
         }
         for (array, &c) in batch.columns().iter().zip(self.projected.iter()) {
             let Some(col) = self.cols.get_mut(c) else {
                 continue;
             };
-            col.start();
-            render(array.as_ref(), col, &mut self.values).map_err(|what| corrupt(name, &what))?;
-            if col.ends.len() != self.rows + 1 {
+            // String columns are read in place; the others rendered as text.
+            if !col.share(array.as_ref()) {
+                col.start();
+                render(array.as_ref(), col, &mut self.values)
+                    .map_err(|what| corrupt(name, &what))?;
+            }
+            if col.rows() != self.rows {
                 return Err(corrupt(name, "a column has the wrong number of values"));
             }
         }
-        self.longest = self
-            .cols
-            .iter()
-            .map(|c| c.ends.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0))
-            .max()
-            .unwrap_or(0);
+        self.longest = self.cols.iter().map(Col::longest).max().unwrap_or(0);
         Ok(())
     }
 
