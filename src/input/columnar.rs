@@ -41,8 +41,10 @@ use arrow_array::types::{
     Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, LargeBinaryType,
     LargeUtf8Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type, Utf8Type,
 };
-use arrow_array::{Array, ArrowPrimitiveType, BinaryArray, GenericByteArray, RecordBatch};
-use arrow_schema::DataType;
+use arrow_array::{
+    Array, ArrowPrimitiveType, BinaryArray, GenericByteArray, Int32Array, RecordBatch,
+};
+use arrow_schema::{DataType, FieldRef, Schema, SchemaRef};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
@@ -554,6 +556,53 @@ pub(crate) fn take_table(chunker: &mut Chunker) -> Option<Box<Table>> {
     chunker.take_table()?.downcast::<Table>().ok()
 }
 
+/// The file's schema with each top-level string column that is
+/// dictionary-encoded in every row group (every data page; the footer's page
+/// encoding statistics say so) as `Dictionary(Int32, Utf8)`; `None` when
+/// there is no such column, or the statistics are missing.
+fn dictionary_hint(meta: &ArrowReaderMetadata) -> Option<SchemaRef> {
+    let schema = meta.schema();
+    let file = meta.metadata();
+    let descr = file.file_metadata().schema_descr();
+    if file.row_groups().is_empty() {
+        return None;
+    }
+    let all_dictionary = |leaf: usize| {
+        file.row_groups().iter().all(|g| {
+            g.columns().get(leaf).is_some_and(|c| {
+                c.dictionary_page_offset().is_some()
+                    && c.page_encoding_stats_mask().is_some_and(|m| {
+                        m.is_only(parquet::basic::Encoding::RLE_DICTIONARY)
+                            || m.is_only(parquet::basic::Encoding::PLAIN_DICTIONARY)
+                    })
+            })
+        })
+    };
+    let mut changed = false;
+    let fields: Vec<FieldRef> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(root, f)| {
+            if *f.data_type() != DataType::Utf8 {
+                return Arc::clone(f);
+            }
+            let mut leaves =
+                (0..descr.num_columns()).filter(|&l| descr.get_column_root_idx(l) == root);
+            match (leaves.next(), leaves.next()) {
+                (Some(leaf), None) if all_dictionary(leaf) => {
+                    changed = true;
+                    let ty =
+                        DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+                    Arc::new(f.as_ref().clone().with_data_type(ty))
+                }
+                _ => Arc::clone(f),
+            }
+        })
+        .collect();
+    changed.then(|| Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())))
+}
+
 /// Rows per record batch: about `chunk_bytes` of cells, as a CSV chunk.
 fn batch_rows(chunk_bytes: usize, table: &Table) -> usize {
     let meta = table.meta.metadata();
@@ -585,9 +634,19 @@ impl Rows {
             .collect();
         let mask = ProjectionMask::roots(table.meta.parquet_schema(), projected.iter().copied());
         let rows = batch_rows(chunk_bytes, &table);
+        // String columns whose every data page is dictionary-encoded are read
+        // as dictionaries (keys and the chunk's values), not expanded into a
+        // string a cell; any other column as the file's schema says.
+        let meta = dictionary_hint(&table.meta)
+            .and_then(|schema| {
+                let options = ArrowReaderOptions::new().with_schema(schema);
+                let metadata = Arc::clone(table.meta.metadata());
+                guarded(|| ArrowReaderMetadata::try_new(metadata, options)).ok()
+            })
+            .unwrap_or_else(|| table.meta.clone());
         let reader = guarded(|| {
             let file = table.file.try_clone()?;
-            ParquetRecordBatchReaderBuilder::new_with_metadata(file, table.meta.clone())
+            ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta)
                 .with_projection(mask)
                 .with_batch_size(rows)
                 .build()
@@ -636,6 +695,9 @@ struct Col {
     /// not copied): its cells are its values, a null an empty cell. When
     /// set, `bytes` and `ends` are not used.
     shared: Option<BinaryArray>,
+    /// A dictionary-encoded string column, read in place: its keys and its
+    /// values (a null key, or a key out of range, an empty cell).
+    dict: Option<(Int32Array, BinaryArray)>,
 }
 
 impl Col {
@@ -644,6 +706,7 @@ impl Col {
         self.ends.clear();
         self.ends.push(0);
         self.shared = None;
+        self.dict = None;
     }
 
     /// Read the cells of `array` in place when it is a string or binary
@@ -652,27 +715,39 @@ impl Col {
     fn share(&mut self, array: &dyn Array) -> bool {
         self.bytes.clear();
         self.ends.clear();
+        self.dict = None;
         self.shared = match array.data_type() {
             DataType::Utf8 => array
                 .as_string_opt::<i32>()
                 .map(|a| BinaryArray::from(a.clone())),
             DataType::Binary => array.as_binary_opt::<i32>().cloned(),
+            DataType::Dictionary(key, value)
+                if **key == DataType::Int32 && **value == DataType::Utf8 =>
+            {
+                let d = array.as_dictionary_opt::<Int32Type>();
+                self.dict = d.and_then(|d| {
+                    let values = d.values().as_string_opt::<i32>()?.clone();
+                    Some((d.keys().clone(), BinaryArray::from(values)))
+                });
+                None
+            }
             _ => None,
         };
-        self.shared.is_some()
+        self.shared.is_some() || self.dict.is_some()
     }
 
     /// How many cells the column holds.
     fn rows(&self) -> usize {
-        match &self.shared {
-            Some(a) => a.len(),
-            None => self.ends.len().saturating_sub(1),
+        match (&self.shared, &self.dict) {
+            (Some(a), _) => a.len(),
+            (None, Some((keys, _))) => keys.len(),
+            (None, None) => self.ends.len().saturating_sub(1),
         }
     }
 
     /// The longest cell (a bound: a null's bytes, if any, count too).
     fn longest(&self) -> usize {
-        match &self.shared {
+        match self.shared.as_ref().or(self.dict.as_ref().map(|(_, v)| v)) {
             Some(a) => a
                 .value_offsets()
                 .windows(2)
@@ -706,6 +781,25 @@ impl Col {
                 a.value(row)
             } else {
                 b""
+            };
+        }
+        if let Some((keys, values)) = &self.dict {
+            // The reader's dictionary values hold no null; a null key, or a
+            // key out of range, is an empty cell.
+            let Some(&k) = keys.values().get(row) else {
+                return b"";
+            };
+            if keys.is_null(row) {
+                return b"";
+            }
+            let offsets = values.value_offsets();
+            let k = usize::try_from(k).unwrap_or(usize::MAX);
+            return match (offsets.get(k), offsets.get(k.wrapping_add(1))) {
+                (Some(&a), Some(&b)) => values
+                    .value_data()
+                    .get(usize::try_from(a).unwrap_or(0)..usize::try_from(b).unwrap_or(0))
+                    .unwrap_or_default(),
+                _ => b"",
             };
         }
         match (self.ends.get(row), self.ends.get(row + 1)) {
@@ -770,6 +864,7 @@ impl Columnar {
             col.bytes.clear();
             col.ends.clear();
             col.shared = None;
+            col.dict = None;
         }
         for (array, &c) in batch.columns().iter().zip(self.projected.iter()) {
             let Some(col) = self.cols.get_mut(c) else {
