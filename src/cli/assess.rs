@@ -286,6 +286,8 @@ fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
         spill,
     } = input;
     let name = source.name.clone();
+    // A Parquet file is read in place, not through the counting reader.
+    let in_place = source.bytes_in_place();
     let (source, ranking) = match config.budget {
         None => (source, None),
         Some(amount) => {
@@ -321,7 +323,7 @@ fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
     let totals = outcome.totals;
     let context = run_context(
         &name,
-        bytes.load(Ordering::Relaxed),
+        in_place.unwrap_or_else(|| bytes.load(Ordering::Relaxed)),
         &totals,
         ranking.as_ref().map(|(_, r)| r),
         false,

@@ -137,6 +137,11 @@ impl Chunker {
         self.table = Some(table);
     }
 
+    /// What [`Chunker::set_table`] attached, if anything, left in place.
+    pub(crate) fn table(&self) -> Option<&(dyn std::any::Any + Send)> {
+        self.table.as_deref()
+    }
+
     /// What [`Chunker::set_table`] attached, if anything.
     pub(crate) fn take_table(&mut self) -> Option<Box<dyn std::any::Any + Send>> {
         self.table.take()

@@ -41,8 +41,10 @@ use arrow_array::types::{
     Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, LargeBinaryType,
     LargeUtf8Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type, Utf8Type,
 };
-use arrow_array::{Array, ArrowPrimitiveType, GenericByteArray, RecordBatch};
-use arrow_schema::DataType;
+use arrow_array::{
+    Array, ArrowPrimitiveType, BinaryArray, GenericByteArray, Int32Array, RecordBatch,
+};
+use arrow_schema::{DataType, FieldRef, Schema, SchemaRef};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
@@ -209,6 +211,12 @@ pub(crate) struct Table {
     kinds: Vec<Option<Kind>>,
     /// Per top-level column: its type in words.
     types: Vec<String>,
+    /// The file's size when it is the input file itself, read in place
+    /// (the reader then looked at only its first bytes); `None` for a
+    /// private copy of standard input, whose every byte was read.
+    in_place: Option<u64>,
+    /// The file's size in bytes.
+    len: u64,
 }
 
 /// The first bytes of `raw` say Parquet: open it as a [`Source`]; otherwise
@@ -258,11 +266,15 @@ pub(crate) fn sniff(name: &str, mut raw: Box<dyn Read + Send>) -> Result<Sniffed
             Box::new(head.chain(raw))
         }));
     }
+    let in_place = same.is_some();
     let file = match same {
         Some(file) => file,
         None => spill(name, &head, &mut *raw)?,
     };
-    let table = Table::open(name, file)?;
+    let mut table = Table::open(name, file)?;
+    if in_place {
+        table.in_place = Some(table.len);
+    }
     let header = table
         .meta
         .schema()
@@ -464,6 +476,8 @@ impl Table {
             meta,
             kinds,
             types,
+            len,
+            in_place: None,
         })
     }
 
@@ -531,9 +545,62 @@ pub(crate) struct Rows {
     _table: Box<Table>,
 }
 
+/// The size of a Parquet file read in place (not through its reader, which
+/// saw only its first bytes), if `chunker` holds one.
+pub(crate) fn bytes_in_place(chunker: &Chunker) -> Option<u64> {
+    chunker.table()?.downcast_ref::<Table>()?.in_place
+}
+
 /// The Parquet table of a source opened by [`sniff`], if it is one.
 pub(crate) fn take_table(chunker: &mut Chunker) -> Option<Box<Table>> {
     chunker.take_table()?.downcast::<Table>().ok()
+}
+
+/// The file's schema with each top-level string column that is
+/// dictionary-encoded in every row group (every data page; the footer's page
+/// encoding statistics say so) as `Dictionary(Int32, Utf8)`; `None` when
+/// there is no such column, or the statistics are missing.
+fn dictionary_hint(meta: &ArrowReaderMetadata) -> Option<SchemaRef> {
+    let schema = meta.schema();
+    let file = meta.metadata();
+    let descr = file.file_metadata().schema_descr();
+    if file.row_groups().is_empty() {
+        return None;
+    }
+    let all_dictionary = |leaf: usize| {
+        file.row_groups().iter().all(|g| {
+            g.columns().get(leaf).is_some_and(|c| {
+                c.dictionary_page_offset().is_some()
+                    && c.page_encoding_stats_mask().is_some_and(|m| {
+                        m.is_only(parquet::basic::Encoding::RLE_DICTIONARY)
+                            || m.is_only(parquet::basic::Encoding::PLAIN_DICTIONARY)
+                    })
+            })
+        })
+    };
+    let mut changed = false;
+    let fields: Vec<FieldRef> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(root, f)| {
+            if *f.data_type() != DataType::Utf8 {
+                return Arc::clone(f);
+            }
+            let mut leaves =
+                (0..descr.num_columns()).filter(|&l| descr.get_column_root_idx(l) == root);
+            match (leaves.next(), leaves.next()) {
+                (Some(leaf), None) if all_dictionary(leaf) => {
+                    changed = true;
+                    let ty =
+                        DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+                    Arc::new(f.as_ref().clone().with_data_type(ty))
+                }
+                _ => Arc::clone(f),
+            }
+        })
+        .collect();
+    changed.then(|| Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())))
 }
 
 /// Rows per record batch: about `chunk_bytes` of cells, as a CSV chunk.
@@ -567,9 +634,19 @@ impl Rows {
             .collect();
         let mask = ProjectionMask::roots(table.meta.parquet_schema(), projected.iter().copied());
         let rows = batch_rows(chunk_bytes, &table);
+        // String columns whose every data page is dictionary-encoded are read
+        // as dictionaries (keys and the chunk's values), not expanded into a
+        // string a cell; any other column as the file's schema says.
+        let meta = dictionary_hint(&table.meta)
+            .and_then(|schema| {
+                let options = ArrowReaderOptions::new().with_schema(schema);
+                let metadata = Arc::clone(table.meta.metadata());
+                guarded(|| ArrowReaderMetadata::try_new(metadata, options)).ok()
+            })
+            .unwrap_or_else(|| table.meta.clone());
         let reader = guarded(|| {
             let file = table.file.try_clone()?;
-            ParquetRecordBatchReaderBuilder::new_with_metadata(file, table.meta.clone())
+            ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta)
                 .with_projection(mask)
                 .with_batch_size(rows)
                 .build()
@@ -607,12 +684,20 @@ impl Rows {
     }
 }
 
-/// One column's cells: their text end to end and where each ends.
+/// One column's cells: their text end to end and where each ends, or the
+/// decoded string column itself, read in place.
 #[derive(Debug, Default)]
 struct Col {
     bytes: Vec<u8>,
     /// `ends[0] == 0`, `ends[r + 1]` the end of row `r`; empty: not read.
     ends: Vec<usize>,
+    /// A string or binary column of the record batch (its buffers shared,
+    /// not copied): its cells are its values, a null an empty cell. When
+    /// set, `bytes` and `ends` are not used.
+    shared: Option<BinaryArray>,
+    /// A dictionary-encoded string column, read in place: its keys and its
+    /// values (a null key, or a key out of range, an empty cell).
+    dict: Option<(Int32Array, BinaryArray)>,
 }
 
 impl Col {
@@ -620,6 +705,62 @@ impl Col {
         self.bytes.clear();
         self.ends.clear();
         self.ends.push(0);
+        self.shared = None;
+        self.dict = None;
+    }
+
+    /// Read the cells of `array` in place when it is a string or binary
+    /// column with 32-bit offsets (the Parquet reader's usual output);
+    /// false for any other column, whose cells are then rendered as text.
+    fn share(&mut self, array: &dyn Array) -> bool {
+        self.bytes.clear();
+        self.ends.clear();
+        self.dict = None;
+        self.shared = match array.data_type() {
+            DataType::Utf8 => array
+                .as_string_opt::<i32>()
+                .map(|a| BinaryArray::from(a.clone())),
+            DataType::Binary => array.as_binary_opt::<i32>().cloned(),
+            DataType::Dictionary(key, value)
+                if **key == DataType::Int32 && **value == DataType::Utf8 =>
+            {
+                let d = array.as_dictionary_opt::<Int32Type>();
+                self.dict = d.and_then(|d| {
+                    let values = d.values().as_string_opt::<i32>()?.clone();
+                    Some((d.keys().clone(), BinaryArray::from(values)))
+                });
+                None
+            }
+            _ => None,
+        };
+        self.shared.is_some() || self.dict.is_some()
+    }
+
+    /// How many cells the column holds.
+    fn rows(&self) -> usize {
+        match (&self.shared, &self.dict) {
+            (Some(a), _) => a.len(),
+            (None, Some((keys, _))) => keys.len(),
+            (None, None) => self.ends.len().saturating_sub(1),
+        }
+    }
+
+    /// The longest cell (a bound: a null's bytes, if any, count too).
+    fn longest(&self) -> usize {
+        match self.shared.as_ref().or(self.dict.as_ref().map(|(_, v)| v)) {
+            Some(a) => a
+                .value_offsets()
+                .windows(2)
+                .map(|w| usize::try_from(i64::from(w[1]) - i64::from(w[0])).unwrap_or(0))
+                .max()
+                .unwrap_or(0),
+            None => self
+                .ends
+                .windows(2)
+                .map(|w| w[1].saturating_sub(w[0]))
+                .max()
+                .unwrap_or(0),
+        }
     }
 
     #[inline]
@@ -635,6 +776,32 @@ impl Col {
 
     #[inline]
     fn cell(&self, row: usize) -> &[u8] {
+        if let Some(a) = &self.shared {
+            return if row < a.len() && a.is_valid(row) {
+                a.value(row)
+            } else {
+                b""
+            };
+        }
+        if let Some((keys, values)) = &self.dict {
+            // The reader's dictionary values hold no null; a null key, or a
+            // key out of range, is an empty cell.
+            let Some(&k) = keys.values().get(row) else {
+                return b"";
+            };
+            if keys.is_null(row) {
+                return b"";
+            }
+            let offsets = values.value_offsets();
+            let k = usize::try_from(k).unwrap_or(usize::MAX);
+            return match (offsets.get(k), offsets.get(k.wrapping_add(1))) {
+                (Some(&a), Some(&b)) => values
+                    .value_data()
+                    .get(usize::try_from(a).unwrap_or(0)..usize::try_from(b).unwrap_or(0))
+                    .unwrap_or_default(),
+                _ => b"",
+            };
+        }
         match (self.ends.get(row), self.ends.get(row + 1)) {
             (Some(&a), Some(&b)) => self.bytes.get(a..b).unwrap_or_default(),
             _ => &[],
@@ -696,23 +863,24 @@ impl Columnar {
         for col in &mut self.cols {
             col.bytes.clear();
             col.ends.clear();
+            col.shared = None;
+            col.dict = None;
         }
         for (array, &c) in batch.columns().iter().zip(self.projected.iter()) {
             let Some(col) = self.cols.get_mut(c) else {
                 continue;
             };
-            col.start();
-            render(array.as_ref(), col, &mut self.values).map_err(|what| corrupt(name, &what))?;
-            if col.ends.len() != self.rows + 1 {
+            // String columns are read in place; the others rendered as text.
+            if !col.share(array.as_ref()) {
+                col.start();
+                render(array.as_ref(), col, &mut self.values)
+                    .map_err(|what| corrupt(name, &what))?;
+            }
+            if col.rows() != self.rows {
                 return Err(corrupt(name, "a column has the wrong number of values"));
             }
         }
-        self.longest = self
-            .cols
-            .iter()
-            .map(|c| c.ends.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0))
-            .max()
-            .unwrap_or(0);
+        self.longest = self.cols.iter().map(Col::longest).max().unwrap_or(0);
         Ok(())
     }
 

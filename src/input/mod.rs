@@ -453,6 +453,15 @@ pub struct Source {
     pub sheet: Option<Box<sheet::SheetRows>>,
 }
 
+impl Source {
+    /// The size of the input when it is a file read in place rather than
+    /// through its reader (a Parquet file, whose reader saw only its first
+    /// bytes): what the summary reports as the bytes read.
+    pub fn bytes_in_place(&self) -> Option<u64> {
+        columnar::bytes_in_place(&self.chunker)
+    }
+}
+
 /// Open `path` (`-` for standard input) and read its header.
 pub fn open(path: &str, options: &ReadOptions) -> Result<Source, InputError> {
     let (name, raw) = open_raw(path)?;

@@ -338,6 +338,129 @@ fn standard_input_is_read_from_a_private_copy_that_is_gone_after_the_run() {
 }
 
 #[test]
+fn string_columns_read_as_dictionaries_or_not_give_the_same_cells() {
+    // `area` and `shock` are dictionary-encoded in every page (read as
+    // dictionaries); `household_id` outgrows a tiny dictionary page and falls
+    // back to plain pages mid-chunk (read as strings); nulls in each.
+    let n = 600;
+    let ids: Vec<Option<String>> = (0..n).map(|i| Some(format!("D{i:05}"))).collect();
+    let area: Vec<Option<&str>> = (0..n)
+        .map(|i| [Some("urban"), Some("rural"), None][i % 3])
+        .collect();
+    let shock: Vec<Option<&str>> = (0..n)
+        .map(|i| [None, Some("none"), Some("disaster"), Some("none")][i % 4])
+        .collect();
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        (
+            "household_id",
+            Arc::new(ids.iter().map(|s| s.as_deref()).collect::<StringArray>()),
+        ),
+        ("area", strings(&area)),
+        ("members", Arc::new(Int64Array::from(vec![3; n]))),
+        (
+            "monthly_income",
+            Arc::new(Int64Array::from(vec![900_000; n])),
+        ),
+        ("shock", strings(&shock)),
+    ];
+    let fields: Vec<Field> = columns
+        .iter()
+        .map(|(name, a)| Field::new(*name, a.data_type().clone(), true))
+        .collect();
+    let schema = Arc::new(Schema::new(fields));
+    let batch = RecordBatch::try_new(
+        Arc::clone(&schema),
+        columns.into_iter().map(|(_, a)| a).collect(),
+    )
+    .expect("a record batch");
+    let props = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(250))
+        .set_data_page_row_count_limit(20)
+        .set_write_batch_size(20)
+        .set_dictionary_page_size_limit(256)
+        .build();
+    let mut bytes = Vec::new();
+    let mut writer = ArrowWriter::try_new(&mut bytes, schema, Some(props)).expect("a writer");
+    writer.write(&batch).expect("rows written");
+    writer.close().expect("a footer");
+    // The file has what the test means: plain pages in the id's chunks,
+    // only dictionary pages in the others'.
+    let dir = Dir::new();
+    dir.write("d.parquet", &bytes);
+    let file = std::fs::File::open(dir.join("d.parquet")).expect("the file");
+    let meta = parquet::file::serialized_reader::SerializedFileReader::new(file).expect("a reader");
+    use parquet::file::reader::FileReader;
+    let id = meta.metadata().row_group(0).column(0);
+    assert!(
+        id.encodings().any(|e| e == parquet::basic::Encoding::PLAIN)
+            && id.dictionary_page_offset().is_some(),
+        "{:?}",
+        id.encodings().collect::<Vec<_>>()
+    );
+    let area_chunk = meta.metadata().row_group(0).column(1);
+    assert!(
+        area_chunk
+            .page_encoding_stats_mask()
+            .is_some_and(|m| m.is_only(parquet::basic::Encoding::RLE_DICTIONARY)),
+        "area: only dictionary pages"
+    );
+    let mut csv = String::from("household_id,area,members,monthly_income,shock\n");
+    for i in 0..n {
+        let cell = |c: Option<&str>| c.unwrap_or("").to_string();
+        csv.push_str(&format!(
+            "{},{},3,900000,{}\n",
+            cell(ids[i].as_deref()),
+            cell(area[i]),
+            cell(shock[i])
+        ));
+    }
+    dir.write("d.csv", csv);
+    let (want, want_out, want_rej) = assess(&dir, "d.csv", &[]);
+    want.no_panic();
+    for more in [&["-j", "1"][..], &["-j", "2", "--chunk-bytes", "300"][..]] {
+        let (got, out, rej) = assess(&dir, "d.parquet", more);
+        assert_eq!(got.code, want.code, "{more:?}");
+        assert_eq!(out, want_out, "{more:?}");
+        assert_eq!(rej, want_rej, "{more:?}");
+    }
+    assert_eq!(want_out.lines().count() + want_rej.lines().count(), n + 2);
+}
+
+/// The summary's `input.bytes` after `assess ARGS --summary s.json`.
+fn summary_bytes(dir: &Dir, args: &[&str], stdin: Option<&[u8]>) -> u64 {
+    let _ = std::fs::remove_file(dir.join("s.json"));
+    let mut all = args.to_vec();
+    all.extend_from_slice(&["--summary", "s.json", "--as-of", AS_OF]);
+    let out = match stdin {
+        Some(bytes) => dir.run_stdin(&all, bytes),
+        None => dir.run(&all),
+    };
+    out.assert_code(0);
+    let summary: serde_json::Value =
+        serde_json::from_str(&dir.read("s.json")).expect("s.json is JSON");
+    summary["input"]["bytes"]
+        .as_u64()
+        .expect("input.bytes is a number")
+}
+
+#[test]
+fn the_summary_counts_every_byte_of_a_parquet_file_read_in_place() {
+    // The file is read in place, not through the reader that counts bytes
+    // (which sees only its first 8): the summary gives its size.
+    let dir = Dir::new();
+    let (bytes, _) = typed_households();
+    assert!(bytes.len() > 100);
+    dir.write("h.parquet", &bytes);
+    let size = bytes.len() as u64;
+    assert_eq!(summary_bytes(&dir, &["assess", "h.parquet"], None), size);
+    // Read twice with --budget: still the file's size, once.
+    let budget = ["assess", "h.parquet", "--budget", "1000000"];
+    assert_eq!(summary_bytes(&dir, &budget, None), size);
+    // Standard input is copied aside: the bytes copied.
+    assert_eq!(summary_bytes(&dir, &["assess", "-"], Some(&bytes)), size);
+}
+
+#[test]
 fn a_column_type_an_input_cannot_take_is_an_error_before_any_row() {
     let dir = Dir::new();
     let base = || -> Vec<(&'static str, ArrayRef)> {
