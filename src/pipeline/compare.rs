@@ -8,10 +8,9 @@
 //! when every row is asked for; the merger skips rows of no bytes.
 //!
 //! The change tally (`report::compare::Tally`) is kept by the merger, from a few facts per
-//! decided row ([`Compared`]), so a row that becomes a `duplicate_id` reject
+//! decided row (`Compared`), so a row that becomes a `duplicate_id` reject
 //! is simply not added.
 
-use super::worker::Row;
 use crate::engine::{Engine, Scratch};
 use crate::policy::Policy;
 use crate::policy::reform::InputMap;
@@ -128,7 +127,7 @@ pub(super) fn reform_group(
     }
 }
 
-/// A row's compared facts, if it has some.
-pub(super) fn of<'b>(row: &Row, compared: &'b [Compared]) -> Option<&'b Compared> {
-    compared.get(row.compared as usize)
+/// A row's compared facts (its `compared` index in the batch), if it has some.
+pub(super) fn of(index: u32, compared: &[Compared]) -> Option<&Compared> {
+    compared.get(index as usize)
 }

@@ -112,7 +112,7 @@ impl Merger<'_, '_> {
                 .fingerprint
                 .and_then(|fp| self.ids.claim_fingerprint(fp, row.line));
             let id = &batch.ids[row.id.0..row.id.1];
-            let compared = compare::of(row, &batch.compared);
+            let compared = compare::of(row.compared, &batch.compared);
             if row.end == usize::MAX {
                 let code = self.rejected_row(row, first, id, &batch.rejects, &mut batch.summary)?;
                 self.count_in_reform(&mut batch.reform_summary, compared, code);

@@ -374,7 +374,7 @@ pub fn validate(
     .totals)
 }
 
-/// A finished [`compare`] run.
+/// A finished [`compare()`] run.
 #[derive(Debug)]
 pub struct CompareOutcome {
     pub totals: Totals,
@@ -410,7 +410,7 @@ pub fn compare(
     Ok(done.into())
 }
 
-/// [`compare`] for households read from person files.
+/// [`compare()`] for households read from person files.
 #[allow(clippy::too_many_arguments)]
 pub fn compare_persons(
     base: &Policy,
