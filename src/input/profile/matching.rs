@@ -263,7 +263,7 @@ pub(super) const SYNONYMS: &[(&str, &[&str])] = &[
 ];
 
 /// The column of `header` whose name ([`normalise`]d) is one of
-/// [`SYNONYMS`]' names for input `input`.
+/// `SYNONYMS`' names for input `input`.
 pub fn synonym_column(input: &str, header: &[String]) -> Option<usize> {
     let (_, names) = SYNONYMS
         .iter()
@@ -281,7 +281,7 @@ pub fn synonym_column(input: &str, header: &[String]) -> Option<usize> {
 pub enum Match {
     /// The same name once normalised (case, `_`/`-`/space, group path).
     Name,
-    /// A synonym ([`SYNONYMS`]).
+    /// A synonym (`SYNONYMS`).
     Synonym,
     /// A near spelling.
     Spelling,
