@@ -1,6 +1,8 @@
 //! The merger: the order-dependent end of the pipeline.
 
 use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::worker::{Batch, Row};
 use super::{PipelineError, RejectSink, Totals, budget};
@@ -30,6 +32,8 @@ pub(super) struct Merger<'a, 'p> {
     pub(super) all_errors: bool,
     /// Facts of the current batch to take out of its summary (duplicates).
     pub(super) dropped: Vec<u32>,
+    /// Rows merged so far, for a progress display (`Options::progress`).
+    pub(super) progress: Option<Arc<AtomicU64>>,
 }
 
 impl Merger<'_, '_> {
@@ -119,6 +123,9 @@ impl Merger<'_, '_> {
                 batch.summary.remove(spec, fact);
             }
             total.merge(spec, &batch.summary);
+        }
+        if let Some(progress) = &self.progress {
+            progress.store(self.totals.read, Ordering::Relaxed);
         }
         let rest = &batch.out[unwritten.run_start..];
         self.write(rest)

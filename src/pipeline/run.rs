@@ -148,6 +148,7 @@ pub(super) fn run_feed(
         ranking: plan.ranking,
         all_errors: plan.all_errors,
         dropped: Vec::new(),
+        progress: options.progress.clone(),
     };
     if options.threads <= 1 {
         let mut worker = Worker::new(policy, layout, plan, delimiter, name);
