@@ -227,3 +227,31 @@ fn no_color_draws_the_bar_without_colour() {
     assert!(colour(&coloured), "{coloured:?}");
     assert!(!colour(&plain), "{plain:?}");
 }
+
+#[test]
+fn reject_lines_during_the_run_are_not_mixed_with_the_bar() {
+    let dir = Dir::new();
+    big(&dir);
+    // No --rejects: the first rejects are listed on standard error as they come.
+    let Some(raw) = on_a_terminal(&dir, "assess big.csv -o out.csv", &[]) else {
+        return;
+    };
+    assert!(raw.contains("reading big.csv"), "no bar: {raw:?}");
+    let lines = screen_lines(&raw);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("reject: big.csv: line ")),
+        "{lines:?}"
+    );
+    for line in &lines {
+        assert!(
+            line.starts_with("reject: ") || line.starts_with("layak: "),
+            "a line mixed with the bar: {line:?}\n{raw:?}"
+        );
+    }
+    assert!(
+        lines.last().is_some_and(|l| l.contains(" rows read = ")),
+        "{lines:?}"
+    );
+}
