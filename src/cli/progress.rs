@@ -177,21 +177,28 @@ impl Drop for Progress {
 
 impl Shown {
     fn start(colour: bool, label: String, measure: Measure, rows: Arc<AtomicU64>) -> Option<Shown> {
-        let bar = ProgressBar::with_draw_target(measure.total, ProgressDrawTarget::stderr());
+        // Hidden until set up, so that no half-made bar is drawn.
+        let bar = ProgressBar::with_draw_target(measure.total, ProgressDrawTarget::hidden());
         bar.set_style(style(colour, &measure));
         bar.set_prefix(short(&label));
+        bar.set_message(match measure.bytes {
+            Some(_) => format!("0 {}", measure.unit),
+            None => measure.unit.to_string(),
+        });
+        bar.set_draw_target(ProgressDrawTarget::stderr());
         let draw = {
             let bar = bar.clone();
             move || {
                 let done = rows.load(Ordering::Relaxed);
                 match &measure.bytes {
+                    // The message first: setting the position may draw.
                     Some(bytes) => {
-                        bar.set_position(bytes.load(Ordering::Relaxed));
                         bar.set_message(format!("{} {}", super::grouped(done), measure.unit));
+                        bar.set_position(bytes.load(Ordering::Relaxed));
                     }
                     None => {
-                        bar.set_position(done);
                         bar.set_message(measure.unit);
+                        bar.set_position(done);
                     }
                 }
                 bar.tick();
