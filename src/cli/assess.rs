@@ -12,6 +12,7 @@ use super::common::{
 };
 use super::config::{AssessConfig, Table};
 use super::persons::{self, PersonFiles};
+use super::progress::{self, Measure, Progress};
 use super::{AssessArgs, UsageError};
 use crate::ExitStatus;
 use crate::input::{self, Layout, ReadOptions, Reject, RejectCode};
@@ -288,12 +289,13 @@ fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
     let name = source.name.clone();
     // A Parquet file is read in place, not through the counting reader.
     let in_place = source.bytes_in_place();
-    let (source, ranking) = match config.budget {
-        None => (source, None),
+    let shown = progress::Setting::from_env(config.quiet);
+    let (source, ranking, again) = match config.budget {
+        None => (source, None, Measure::file(&bytes, &config.input.path)),
         Some(amount) => {
-            let (again, first) =
-                rank_then_reopen(config, &policy, &layout, source, spill.as_ref(), amount)?;
-            (again, Some(first))
+            let (again, first, measure) =
+                rank_then_reopen(config, &policy, &layout, source, (&bytes, &spill), amount)?;
+            (again, Some(first), measure)
         }
     };
     let extras = pipeline::Extras {
@@ -301,6 +303,11 @@ fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
         ranking: ranking.as_ref().map(|(_, r)| r),
         shape: Some(&shape),
     };
+    let label = match ranking {
+        Some(_) => format!("pass 2/2, writing {name}"),
+        None => format!("reading {name}"),
+    };
+    let bar = Progress::start(shown, label, again);
     // An error drops the output and rejects files unrenamed: nothing half-written is left.
     let outcome = pipeline::assess_with(
         &policy,
@@ -309,10 +316,11 @@ fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
         config.format,
         &mut outputs.decisions,
         &mut Noted::new(&mut outputs.rejects, &mut outputs.report),
-        &config.pipeline,
+        &bar.options(&config.pipeline),
         extras,
     )
     .map_err(|e| stopped(&name, e))?;
+    drop(bar);
     // Too many --by groups: fatal, before any output file is committed.
     if let Some(summary) = &outcome.summary {
         summary.check_groups(&spec)?;
@@ -379,13 +387,26 @@ fn assess_persons(config: &AssessConfig, files: &PersonFiles) -> anyhow::Result<
         config.pipeline.chunk_bytes,
     )
     .map_err(|e| stopped(&name, e.into()))?;
+    let shown = progress::Setting::from_env(config.quiet);
     let ranking = match config.budget {
         None => None,
-        Some(amount) => Some(
-            pipeline::rank_persons(&policy, &plan, &config.pipeline, amount)
-                .map_err(|e| stopped(&name, e))?,
-        ),
+        Some(amount) => {
+            let bar = Progress::start(
+                shown,
+                format!("pass 1/2, ranking {name}"),
+                Measure::households(),
+            );
+            Some(
+                pipeline::rank_persons(&policy, &plan, &bar.options(&config.pipeline), amount)
+                    .map_err(|e| stopped(&name, e))?,
+            )
+        }
     };
+    let label = match ranking {
+        Some(_) => format!("pass 2/2, writing {name}"),
+        None => format!("reading {name}"),
+    };
+    let bar = Progress::start(shown, label, Measure::households());
     let extras = pipeline::Extras {
         summary: config.wants_summary().then_some(&spec),
         ranking: ranking.as_ref().map(|(_, r)| r),
@@ -397,10 +418,11 @@ fn assess_persons(config: &AssessConfig, files: &PersonFiles) -> anyhow::Result<
         config.format,
         &mut outputs.decisions,
         &mut Noted::new(&mut outputs.rejects, &mut outputs.report),
-        &config.pipeline,
+        &bar.options(&config.pipeline),
         extras,
     )
     .map_err(|e| stopped(&name, e))?;
+    drop(bar);
     if let Some(summary) = &outcome.summary {
         summary.check_groups(&spec)?;
     }
@@ -718,21 +740,35 @@ pub(super) fn summary_spec(
     })
 }
 
-/// First pass of --budget: rank the eligible households, then open the input
-/// again (or its copy) for the second pass, which writes the decisions.
+/// First pass of --budget: rank the eligible households (counting the bytes
+/// read into `bytes`), then open the input again (or its copy `spill`) for
+/// the second pass, which writes the decisions; with what its progress measures.
 fn rank_then_reopen(
     config: &AssessConfig,
     policy: &crate::policy::Policy,
     layout: &Layout,
     source: input::Source,
-    spill: Option<&Spill>,
+    (bytes, spill): (&Arc<AtomicU64>, &Option<Spill>),
     amount: u64,
-) -> anyhow::Result<(input::Source, (pipeline::Totals, Ranking))> {
+) -> anyhow::Result<(input::Source, (pipeline::Totals, Ranking), Measure)> {
     let name = source.name.clone();
     let header = source.header.clone();
-    let first = pipeline::rank(policy, layout, source, &config.pipeline, amount)
-        .map_err(|e| stopped(&name, e))?;
-    let again = match spill {
+    let bar = Progress::start(
+        progress::Setting::from_env(config.quiet),
+        format!("pass 1/2, ranking {name}"),
+        Measure::file(bytes, &config.input.path),
+    );
+    let first = pipeline::rank(
+        policy,
+        layout,
+        source,
+        &bar.options(&config.pipeline),
+        amount,
+    )
+    .map_err(|e| stopped(&name, e))?;
+    drop(bar);
+    let again_bytes = Arc::new(AtomicU64::new(0));
+    let (again, measure) = match spill {
         Some(spill) => {
             let file = std::fs::File::open(spill.path()).with_context(|| {
                 format!(
@@ -740,14 +776,22 @@ fn rank_then_reopen(
                     spill.path().display()
                 )
             })?;
-            input::from_reader(name.clone(), Box::new(file), &config.input.read)?
+            let raw = progress::counting(Box::new(file), &again_bytes);
+            let measure = Measure::file(&again_bytes, &spill.path().to_string_lossy());
+            let again = input::from_reader(name.clone(), raw, &config.input.read)?;
+            (again, measure)
         }
-        None => input::open(&config.input.path, &config.input.read)?,
+        None => {
+            let (_, raw) = input::open_raw(&config.input.path)?;
+            let raw = progress::counting(raw, &again_bytes);
+            let again = input::from_reader(name.clone(), raw, &config.input.read)?;
+            (again, Measure::file(&again_bytes, &config.input.path))
+        }
     };
     if again.header != header {
         anyhow::bail!("{name} changed while --budget read it twice (the header differs)");
     }
-    Ok((again, first))
+    Ok((again, first, measure))
 }
 
 /// The second pass of --budget must read what the first ranked.
@@ -1037,7 +1081,7 @@ impl RejectSink for Rejects {
             RejectsTo::Stderr { name, shown } => {
                 if *shown < STDERR_REJECT_LIMIT {
                     *shown += 1;
-                    writeln!(io::stderr().lock(), "reject: {name}: {r}").ok();
+                    progress::suspend(|| writeln!(io::stderr().lock(), "reject: {name}: {r}").ok());
                 }
             }
         }

@@ -103,6 +103,7 @@ impl AssessConfig {
                 |b| b as usize,
             ),
             all_errors: false,
+            progress: None,
         };
         Ok(AssessConfig {
             input,
@@ -404,6 +405,7 @@ impl ValidateConfig {
             chunk_bytes: pipeline::default_chunk_bytes(threads.count),
             strict: false,
             all_errors: !args.first_error,
+            progress: None,
         };
         Ok(ValidateConfig {
             input,

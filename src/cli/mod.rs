@@ -20,6 +20,7 @@ mod manual;
 mod persons;
 mod policy_cmd;
 mod profile;
+mod progress;
 mod schema;
 mod validate;
 mod wire;

@@ -9,14 +9,16 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use anyhow::Context;
 
-use super::common::open_input;
 use super::common::{
     clean_up_on_signals, describe_default, hint_if_waiting_on_a_terminal, warn_defaulted,
 };
 use super::config::ValidateConfig;
+use super::progress::{Measure, Progress, Setting};
 use super::wire;
 use super::{ValidateArgs, ValidateFormat};
 use crate::ExitStatus;
@@ -152,7 +154,11 @@ pub(super) fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
             file,
         };
         config.threads.warn_if_lowered();
-        let totals = pipeline::validate_persons(&policy, &plan, &mut gather, &config.pipeline)?;
+        let name = format!("checking {}", setup.household_name);
+        let bar = Progress::start(Setting::from_env(false), name, Measure::households());
+        let options = bar.options(&config.pipeline);
+        let totals = pipeline::validate_persons(&policy, &plan, &mut gather, &options)?;
+        drop(bar);
         return report(
             &config,
             &policy,
@@ -164,7 +170,9 @@ pub(super) fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
         );
     }
     hint_if_waiting_on_a_terminal(input_path);
-    let (source, layout) = open_input(&policy, input_path, &config.input.read)?;
+    let bytes = Arc::new(AtomicU64::new(0));
+    let (source, layout) =
+        super::progress::open_counted(&policy, input_path, &config.input.read, &bytes)?;
     if config.format == ValidateFormat::Text {
         warn_defaulted(&policy, &source, &layout);
     }
@@ -177,7 +185,15 @@ pub(super) fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     };
     let name = source.name.clone();
     config.threads.warn_if_lowered();
-    let totals = pipeline::validate(&policy, &layout, source, &mut gather, &config.pipeline)?;
+    let label = format!("checking {name}");
+    let bar = Progress::start(
+        Setting::from_env(false),
+        label,
+        Measure::file(&bytes, input_path),
+    );
+    let options = bar.options(&config.pipeline);
+    let totals = pipeline::validate(&policy, &layout, source, &mut gather, &options)?;
+    drop(bar);
     report(&config, &policy, &name, &layout, &totals, gather, false)
 }
 

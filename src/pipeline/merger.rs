@@ -1,6 +1,8 @@
 //! The merger: the order-dependent end of the pipeline.
 
 use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::compare::{self, Compared};
 use super::worker::{Batch, Row};
@@ -36,6 +38,8 @@ pub(super) struct Merger<'a, 'p> {
     pub(super) reform: Option<ReformMerge<'p>>,
     /// Rows written with some bytes (comparing writes only changed rows).
     pub(super) written: u64,
+    /// Rows merged so far, for a progress display (`Options::progress`).
+    pub(super) progress: Option<Arc<AtomicU64>>,
 }
 
 /// The merger's side of a comparison.
@@ -153,6 +157,9 @@ impl Merger<'_, '_> {
                 batch.summary.remove(spec, fact);
             }
             total.merge(spec, &batch.summary);
+        }
+        if let Some(progress) = &self.progress {
+            progress.store(self.totals.read, Ordering::Relaxed);
         }
         let rest = &batch.out[unwritten.run_start..];
         self.write(rest)

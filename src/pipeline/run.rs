@@ -169,6 +169,7 @@ pub(super) fn run_feed(
             dropped: Vec::new(),
         }),
         written: 0,
+        progress: options.progress.clone(),
     };
     if options.threads <= 1 {
         let mut worker = Worker::new(policy, layout, plan, delimiter, name);

@@ -37,6 +37,7 @@ mod policy_errors;
 mod policy_strict;
 mod policy_test;
 mod profiles;
+mod progress;
 mod properties;
 mod reliability;
 mod sample;

@@ -54,6 +54,7 @@ fn run(
         chunk_bytes: chunk,
         strict: false,
         all_errors: false,
+        progress: None,
     };
     let totals = pipeline::assess(
         policy,

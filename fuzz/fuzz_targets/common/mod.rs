@@ -63,6 +63,7 @@ pub fn run(
         chunk_bytes,
         strict: false,
         all_errors: false,
+        progress: None,
     };
     let totals = pipeline::assess(
         policy,
