@@ -651,7 +651,7 @@ pub(super) struct OpenedInput {
     /// Bytes read so far, for the summary.
     pub(super) bytes: Arc<AtomicU64>,
     /// With `--budget`, the copy of a piped input for the second read.
-    spill: Option<Spill>,
+    pub(super) spill: Option<Spill>,
 }
 
 pub(super) fn open_household_file(
@@ -732,6 +732,17 @@ fn rank_then_reopen(
     let header = source.header.clone();
     let first = pipeline::rank(policy, layout, source, &config.pipeline, amount)
         .map_err(|e| stopped(&name, e))?;
+    Ok((reopen(config, &name, &header, spill)?, first))
+}
+
+/// The second pass of --budget: the input again (or its copy), with the
+/// header the first pass read.
+pub(super) fn reopen(
+    config: &AssessConfig,
+    name: &str,
+    header: &[String],
+    spill: Option<&Spill>,
+) -> anyhow::Result<input::Source> {
     let again = match spill {
         Some(spill) => {
             let file = std::fs::File::open(spill.path()).with_context(|| {
@@ -740,14 +751,14 @@ fn rank_then_reopen(
                     spill.path().display()
                 )
             })?;
-            input::from_reader(name.clone(), Box::new(file), &config.input.read)?
+            input::from_reader(name.to_string(), Box::new(file), &config.input.read)?
         }
         None => input::open(&config.input.path, &config.input.read)?,
     };
     if again.header != header {
         anyhow::bail!("{name} changed while --budget read it twice (the header differs)");
     }
-    Ok((again, first))
+    Ok(again)
 }
 
 /// The second pass of --budget must read what the first ranked.
@@ -862,7 +873,7 @@ pub(super) fn closing_line(totals: &pipeline::Totals) -> String {
 }
 
 /// One line on the outcome of --budget.
-fn budget_line(r: &pipeline::budget::Ranking, currency: &str) -> String {
+pub(super) fn budget_line(r: &pipeline::budget::Ranking, currency: &str) -> String {
     let money = |v: u64| {
         let mut b = Vec::new();
         crate::numfmt::write_grouped(v as f64, &mut b);
@@ -943,7 +954,7 @@ impl Read for Counted {
 /// A temporary copy of standard input (or a pipe) for the second pass of
 /// --budget: readable by its owner only, removed when dropped (or on SIGINT
 /// and SIGTERM).
-struct Spill {
+pub(super) struct Spill {
     temp: TempFile,
     file: std::fs::File,
 }
