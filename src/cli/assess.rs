@@ -454,7 +454,7 @@ pub(super) struct Outputs {
     /// Whether an xlsx output gets a summary sheet (`--summary` was given).
     summary_sheet: bool,
     /// `--report`: its file, language and the first rejects of each reason.
-    report: Option<ReportFile>,
+    pub(super) report: Option<ReportFile>,
 }
 
 /// The HTML report's file, written when the run's summary is known.
@@ -568,6 +568,22 @@ impl Outputs {
     ) -> anyhow::Result<()> {
         if let (Some(r), Some(summary)) = (&mut self.report, report) {
             let page = html::render(summary, policy, r.lang, &r.examples);
+            r.file
+                .write_all(page.as_bytes())
+                .context("cannot write the report")?;
+        }
+        Ok(())
+    }
+
+    /// Render the HTML report of a comparison into its file.
+    pub(super) fn write_compare_report(
+        &mut self,
+        doc: &serde_json::Value,
+        base_report: &summary::Report,
+        policies: (&crate::policy::Policy, &crate::policy::Policy),
+    ) -> anyhow::Result<()> {
+        if let Some(r) = &mut self.report {
+            let page = html::render_compare(doc, base_report, policies, r.lang);
             r.file
                 .write_all(page.as_bytes())
                 .context("cannot write the report")?;

@@ -77,8 +77,8 @@ fn as_assess(args: CompareArgs) -> AssessArgs {
         chunk_bytes: args.chunk_bytes,
         quiet: args.quiet,
         summary: args.summary,
-        report: None,
-        lang: super::LangArgs { lang: None },
+        report: args.report,
+        lang: args.lang,
         by: args.by,
         max_groups: args.max_groups,
         unweighted: args.unweighted,
@@ -157,7 +157,7 @@ fn compare(
             &plan,
             config.format,
             &mut outputs.decisions,
-            &mut Noted::new(&mut outputs.rejects, &mut None),
+            &mut Noted::new(&mut outputs.rejects, &mut outputs.report),
             &config.pipeline,
             &comparison,
         )
@@ -216,7 +216,7 @@ fn compare(
         source,
         config.format,
         &mut outputs.decisions,
-        &mut Noted::new(&mut outputs.rejects, &mut None),
+        &mut Noted::new(&mut outputs.rejects, &mut outputs.report),
         &config.pipeline,
         &comparison,
     )
@@ -285,7 +285,7 @@ fn comparison<'a>(
 /// After the pass: the summary, every file committed, the closing lines.
 fn finish(
     config: &AssessConfig,
-    outputs: Outputs,
+    mut outputs: Outputs,
     policies: &Policies<'_>,
     (outcome, rankings): (pipeline::CompareOutcome, Option<&pipeline::CompareRankings>),
     (name, bytes): (&str, u64),
@@ -308,13 +308,15 @@ fn finish(
                 policies.reform,
                 context(rankings.map(|(_, _, r)| r)),
             );
-            Some(cmp::summary_document(
+            let doc = cmp::summary_document(
                 &base_report,
                 &reform_report,
                 &outcome.tally,
                 (policies.base, policies.reform),
                 base_spec.is_weighted(),
-            )?)
+            )?;
+            outputs.write_compare_report(&doc, &base_report, (policies.base, policies.reform))?;
+            Some(doc)
         }
         None => None,
     };
