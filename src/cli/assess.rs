@@ -476,7 +476,7 @@ pub(super) struct Outputs {
     /// Whether an xlsx output gets a summary sheet (`--summary` was given).
     summary_sheet: bool,
     /// `--report`: its file, language and the first rejects of each reason.
-    report: Option<ReportFile>,
+    pub(super) report: Option<ReportFile>,
 }
 
 /// The HTML report's file, written when the run's summary is known.
@@ -597,6 +597,22 @@ impl Outputs {
         Ok(())
     }
 
+    /// Render the HTML report of a comparison into its file.
+    pub(super) fn write_compare_report(
+        &mut self,
+        doc: &serde_json::Value,
+        base_report: &summary::Report,
+        policies: (&crate::policy::Policy, &crate::policy::Policy),
+    ) -> anyhow::Result<()> {
+        if let Some(r) = &mut self.report {
+            let page = html::render_compare(doc, base_report, policies, r.lang);
+            r.file
+                .write_all(page.as_bytes())
+                .context("cannot write the report")?;
+        }
+        Ok(())
+    }
+
     /// Write the summary file, then flush standard output first: closed
     /// early, it stops the run before any file is committed. Then every file
     /// is committed together.
@@ -673,7 +689,7 @@ pub(super) struct OpenedInput {
     /// Bytes read so far, for the summary.
     pub(super) bytes: Arc<AtomicU64>,
     /// With `--budget`, the copy of a piped input for the second read.
-    spill: Option<Spill>,
+    pub(super) spill: Option<Spill>,
 }
 
 pub(super) fn open_household_file(
@@ -767,6 +783,18 @@ fn rank_then_reopen(
     )
     .map_err(|e| stopped(&name, e))?;
     drop(bar);
+    let (again, measure) = reopen(config, &name, &header, spill.as_ref())?;
+    Ok((again, first, measure))
+}
+
+/// The second pass of --budget: the input again (or its copy), with the
+/// header the first pass read, and its bytes counted for a progress display.
+pub(super) fn reopen(
+    config: &AssessConfig,
+    name: &str,
+    header: &[String],
+    spill: Option<&Spill>,
+) -> anyhow::Result<(input::Source, Measure)> {
     let again_bytes = Arc::new(AtomicU64::new(0));
     let (again, measure) = match spill {
         Some(spill) => {
@@ -778,20 +806,20 @@ fn rank_then_reopen(
             })?;
             let raw = progress::counting(Box::new(file), &again_bytes);
             let measure = Measure::file(&again_bytes, &spill.path().to_string_lossy());
-            let again = input::from_reader(name.clone(), raw, &config.input.read)?;
+            let again = input::from_reader(name.to_string(), raw, &config.input.read)?;
             (again, measure)
         }
         None => {
             let (_, raw) = input::open_raw(&config.input.path)?;
             let raw = progress::counting(raw, &again_bytes);
-            let again = input::from_reader(name.clone(), raw, &config.input.read)?;
+            let again = input::from_reader(name.to_string(), raw, &config.input.read)?;
             (again, Measure::file(&again_bytes, &config.input.path))
         }
     };
     if again.header != header {
         anyhow::bail!("{name} changed while --budget read it twice (the header differs)");
     }
-    Ok((again, first, measure))
+    Ok((again, measure))
 }
 
 /// The second pass of --budget must read what the first ranked.
@@ -906,7 +934,7 @@ pub(super) fn closing_line(totals: &pipeline::Totals) -> String {
 }
 
 /// One line on the outcome of --budget.
-fn budget_line(r: &pipeline::budget::Ranking, currency: &str) -> String {
+pub(super) fn budget_line(r: &pipeline::budget::Ranking, currency: &str) -> String {
     let money = |v: u64| {
         let mut b = Vec::new();
         crate::numfmt::write_grouped(v as f64, &mut b);
@@ -987,7 +1015,7 @@ impl Read for Counted {
 /// A temporary copy of standard input (or a pipe) for the second pass of
 /// --budget: readable by its owner only, removed when dropped (or on SIGINT
 /// and SIGTERM).
-struct Spill {
+pub(super) struct Spill {
     temp: TempFile,
     file: std::fs::File,
 }

@@ -77,13 +77,13 @@ fn as_assess(args: CompareArgs) -> AssessArgs {
         chunk_bytes: args.chunk_bytes,
         quiet: args.quiet,
         summary: args.summary,
-        report: None,
-        lang: super::LangArgs { lang: None },
+        report: args.report,
+        lang: args.lang,
         by: args.by,
         max_groups: args.max_groups,
         unweighted: args.unweighted,
         persons_column: args.persons_column,
-        budget: None,
+        budget: args.budget,
     }
 }
 
@@ -144,21 +144,30 @@ fn compare(
         )
         .map_err(|e| stopped(&name, e.into()))?;
         let comparison = comparison(config, &policies, &inputs, all);
+        let rankings = match config.budget {
+            Some(amount) => Some(
+                pipeline::rank_compare_persons(&base, &plan, &config.pipeline, &comparison, amount)
+                    .map_err(|e| stopped(&name, e))?,
+            ),
+            None => None,
+        };
+        let comparison = with_rankings(comparison, rankings.as_ref());
         let outcome = pipeline::compare_persons(
             &base,
             &plan,
             config.format,
             &mut outputs.decisions,
-            &mut Noted::new(&mut outputs.rejects, &mut None),
+            &mut Noted::new(&mut outputs.rejects, &mut outputs.report),
             &config.pipeline,
             &comparison,
         )
         .map_err(|e| stopped(&name, e))?;
+        check_same_input(&name, rankings.as_ref(), &outcome)?;
         return finish(
             config,
             outputs,
             &policies,
-            outcome,
+            (outcome, rankings.as_ref()),
             (&name, opened.bytes),
             true,
         );
@@ -167,7 +176,7 @@ fn compare(
         source,
         layout,
         bytes,
-        ..
+        spill,
     } = open_household_file(config, &base)?;
     outputs.rejects.name_input(&source.name);
     warn_defaulted(&base, &source, &layout);
@@ -183,19 +192,76 @@ fn compare(
     config.threads.warn_if_lowered();
     let name = source.name.clone();
     let comparison = comparison(config, &policies, &inputs, all);
+    let (source, rankings) = match config.budget {
+        Some(amount) => {
+            let header = source.header.clone();
+            let first = pipeline::rank_compare(
+                &base,
+                &layout,
+                source,
+                &config.pipeline,
+                &comparison,
+                amount,
+            )
+            .map_err(|e| stopped(&name, e))?;
+            let (again, _) = super::assess::reopen(config, &name, &header, spill.as_ref())?;
+            (again, Some(first))
+        }
+        None => (source, None),
+    };
+    let comparison = with_rankings(comparison, rankings.as_ref());
     let outcome = pipeline::compare(
         &base,
         &layout,
         source,
         config.format,
         &mut outputs.decisions,
-        &mut Noted::new(&mut outputs.rejects, &mut None),
+        &mut Noted::new(&mut outputs.rejects, &mut outputs.report),
         &config.pipeline,
         &comparison,
     )
     .map_err(|e| stopped(&name, e))?;
+    check_same_input(&name, rankings.as_ref(), &outcome)?;
     let read = bytes.load(Ordering::Relaxed);
-    finish(config, outputs, &policies, outcome, (&name, read), false)
+    finish(
+        config,
+        outputs,
+        &policies,
+        (outcome, rankings.as_ref()),
+        (&name, read),
+        false,
+    )
+}
+
+/// The writing pass of `--budget`, given the first pass's rankings.
+fn with_rankings<'a>(
+    comparison: Comparison<'a>,
+    rankings: Option<&'a pipeline::CompareRankings>,
+) -> Comparison<'a> {
+    Comparison {
+        base_ranking: rankings.map(|(_, b, _)| b),
+        reform_ranking: rankings.map(|(_, _, r)| r),
+        ..comparison
+    }
+}
+
+/// The second pass of `--budget` must read what the first ranked.
+fn check_same_input(
+    name: &str,
+    rankings: Option<&pipeline::CompareRankings>,
+    outcome: &pipeline::CompareOutcome,
+) -> anyhow::Result<()> {
+    let Some((first, b, r)) = rankings else {
+        return Ok(());
+    };
+    if *first != outcome.totals || outcome.ranked != (b.eligible, r.eligible) {
+        anyhow::bail!(
+            "{name} changed while --budget read it twice: {} the first time, {} the second; nothing was written",
+            super::counted(first.read, "row", "rows"),
+            super::grouped(outcome.totals.read)
+        );
+    }
+    Ok(())
 }
 
 fn comparison<'a>(
@@ -211,15 +277,17 @@ fn comparison<'a>(
         summaries: config
             .wants_summary()
             .then_some((&policies.specs.0, &policies.specs.1)),
+        base_ranking: None,
+        reform_ranking: None,
     }
 }
 
 /// After the pass: the summary, every file committed, the closing lines.
 fn finish(
     config: &AssessConfig,
-    outputs: Outputs,
+    mut outputs: Outputs,
     policies: &Policies<'_>,
-    outcome: pipeline::CompareOutcome,
+    (outcome, rankings): (pipeline::CompareOutcome, Option<&pipeline::CompareRankings>),
     (name, bytes): (&str, u64),
     person_mode: bool,
 ) -> anyhow::Result<ExitStatus> {
@@ -229,16 +297,26 @@ fn finish(
         Some((b, r)) => {
             b.check_groups(base_spec)?;
             r.check_groups(reform_spec)?;
-            let context = run_context(name, bytes, totals, None, person_mode);
-            let base_report = b.report(base_spec, policies.base, context.clone());
-            let reform_report = r.report(reform_spec, policies.reform, context);
-            Some(cmp::summary_document(
+            let context = |ranking| run_context(name, bytes, totals, ranking, person_mode);
+            let base_report = b.report(
+                base_spec,
+                policies.base,
+                context(rankings.map(|(_, b, _)| b)),
+            );
+            let reform_report = r.report(
+                reform_spec,
+                policies.reform,
+                context(rankings.map(|(_, _, r)| r)),
+            );
+            let doc = cmp::summary_document(
                 &base_report,
                 &reform_report,
                 &outcome.tally,
                 (policies.base, policies.reform),
                 base_spec.is_weighted(),
-            )?)
+            )?;
+            outputs.write_compare_report(&doc, &base_report, (policies.base, policies.reform))?;
+            Some(doc)
         }
         None => None,
     };
@@ -262,8 +340,19 @@ fn finish(
         writeln!(stderr, "layak: {line}").ok();
         writeln!(stderr, "layak: {}", changes_line(&outcome.tally)).ok();
     }
-    if let (Some(doc), true) = (&document, config.summary.human) {
-        write!(stderr, "{}", cmp::human(doc)).ok();
+    match (&document, config.summary.human) {
+        (Some(doc), true) => {
+            write!(stderr, "{}", cmp::human(doc)).ok();
+        }
+        _ => {
+            if let (Some((_, b, r)), false) = (rankings, config.quiet) {
+                let currency = &policies.base.meta.currency;
+                for (side, ranking) in [("base", b), ("reform", r)] {
+                    let line = super::assess::budget_line(ranking, currency);
+                    writeln!(stderr, "layak: {side} {line}").ok();
+                }
+            }
+        }
     }
     Ok(if rejected > 0 {
         ExitStatus::SomeRejected

@@ -568,6 +568,22 @@ pub struct CompareArgs {
     /// [default: members, when the policy has it].
     #[arg(long, value_name = "INPUT")]
     pub persons_column: Option<String>,
+    /// Write a report of the comparison for managers to FILE (.html): one
+    /// self-contained page (no script, nothing loaded) with the policy, the
+    /// reform and their difference: costs per program, households per track,
+    /// the track transitions, winners and losers, and the budget.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<String>,
+    #[command(flatten)]
+    pub lang: LangArgs,
+    /// A monthly budget in the policy's currency (whole units, `_` allowed):
+    /// each policy ranks its own eligible households by priority (ties by
+    /// household_id) and funds them in order while their monthly totals fit,
+    /// as `assess --budget` does; adds base_/reform_ `funded` and `rank` to
+    /// every row, and writes a household whose funding changes. Reads the
+    /// input twice (standard input is copied to a temporary file).
+    #[arg(long, value_name = "AMOUNT")]
+    pub budget: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -11,6 +11,7 @@
 //! decided row (`Compared`), so a row that becomes a `duplicate_id` reject
 //! is simply not added.
 
+use super::budget::{self, Ranking};
 use crate::engine::{Engine, Scratch};
 use crate::policy::Policy;
 use crate::policy::reform::InputMap;
@@ -29,6 +30,10 @@ pub struct Comparison<'a> {
     pub all: bool,
     /// The base and reform summaries (`--summary`).
     pub summaries: Option<(&'a SummarySpec, &'a SummarySpec)>,
+    /// `--budget`, second pass: the base's and the reform's rankings, to
+    /// write both sides' `funded` and `rank` (both or neither).
+    pub base_ranking: Option<&'a Ranking>,
+    pub reform_ranking: Option<&'a Ranking>,
 }
 
 /// What the merger needs of a compared row.
@@ -40,6 +45,12 @@ pub(super) struct Compared {
     pub(super) group: u32,
     /// What the change tally counts of it.
     pub(super) row: TallyRow,
+    /// `--budget`: the reform's side of the row, as a worker row's `eligible`,
+    /// `priority` and `monthly` are the base's (ranking pass: what ranking
+    /// needs; writing pass: `eligible` says it was written with a rank).
+    pub(super) eligible: bool,
+    pub(super) priority: i32,
+    pub(super) monthly: u64,
 }
 
 impl Compared {
@@ -49,6 +60,9 @@ impl Compared {
             fact: u32::MAX,
             group,
             row: TallyRow::default(),
+            eligible: false,
+            priority: 0,
+            monthly: 0,
         }
     }
 }
@@ -64,6 +78,10 @@ pub(super) struct ReformWork<'p> {
     pub(super) summary: Option<&'p SummarySpec>,
     /// The input counted as a household's persons (the base's slot).
     pub(super) persons: Option<usize>,
+    /// `--budget`, second pass: the reform's ranking, and where the current
+    /// batch's rows are in it.
+    pub(super) ranking: Option<&'p Ranking>,
+    pub(super) cursor: usize,
 }
 
 impl<'p> ReformWork<'p> {
@@ -82,6 +100,8 @@ impl<'p> ReformWork<'p> {
             all: cmp.all,
             summary: cmp.summaries.map(|(_, r)| r),
             persons,
+            ranking: cmp.reform_ranking,
+            cursor: 0,
         }
     }
 
@@ -110,7 +130,25 @@ impl<'p> ReformWork<'p> {
                 weight,
                 delta: whole(r.monthly_total) - whole(base.monthly_total),
             },
+            eligible: false,
+            priority: 0,
+            monthly: 0,
         }
+    }
+
+    /// Ranking pass: what ranking needs of the reform's decision.
+    #[inline]
+    pub(super) fn for_ranking(&self) -> Compared {
+        let r = &self.scratch;
+        let mut c = Compared::rejected(NO_GROUP);
+        c.eligible = crate::report::compare::receives(r);
+        c.priority = budget::priority_key(r.priority);
+        c.monthly = if r.monthly_total > 0.0 {
+            r.monthly_total.round() as u64
+        } else {
+            0
+        };
+        c
     }
 }
 

@@ -48,6 +48,10 @@ pub(super) struct ReformMerge<'p> {
     pub(super) tally: Tally,
     /// Facts of the current batch to take out of the reform's summary.
     pub(super) dropped: Vec<u32>,
+    /// `--budget` ranking pass: the reform's eligible households so far.
+    pub(super) collector: Option<Collector>,
+    /// `--budget` writing pass: rows written with a reform rank.
+    pub(super) ranked: u64,
 }
 
 impl Merger<'_, '_> {
@@ -140,6 +144,16 @@ impl Merger<'_, '_> {
                 self.decided_row(row, row_index, id, &mut unwritten, &batch.out)?;
                 if let (Some(r), Some(c)) = (&mut self.reform, compared) {
                     r.tally.add(&c.row);
+                    match &mut r.collector {
+                        Some(collector) if c.eligible => {
+                            if row_index > budget::MAX_ROWS {
+                                return Err(PipelineError::TooManyRows);
+                            }
+                            collector.push(row_index, c.priority, c.monthly, id);
+                        }
+                        Some(_) => {}
+                        None => r.ranked += u64::from(c.eligible),
+                    }
                 }
             }
         }
@@ -173,6 +187,9 @@ impl Merger<'_, '_> {
     #[inline(always)]
     fn begin_batch(&mut self, batch: &Batch) -> Result<(), PipelineError> {
         if let Some(c) = &mut self.collector {
+            c.batch(batch.index, self.totals.read);
+        }
+        if let Some(c) = self.reform.as_mut().and_then(|r| r.collector.as_mut()) {
             c.batch(batch.index, self.totals.read);
         }
         if let Some(r) = self.ranking {

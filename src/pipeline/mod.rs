@@ -389,6 +389,85 @@ pub struct CompareOutcome {
     pub summaries: Option<(summary::Summary, summary::Summary)>,
     /// How households moved between the two decisions.
     pub tally: crate::report::compare::Tally,
+    /// With rankings (`--budget`): rows written with a base rank, with a
+    /// reform rank (the eligible households of each).
+    pub ranked: (u64, u64),
+}
+
+/// The first pass of `compare --budget`: the totals, and the base's and the
+/// reform's rankings of their own eligible households.
+pub type CompareRankings = (Totals, Ranking, Ranking);
+
+/// The first pass of `compare --budget`: decide every row by both policies
+/// without writing anything, and rank each policy's eligible households for
+/// the same monthly `budget` (as [`rank`] does for one).
+pub fn rank_compare(
+    base: &Policy,
+    layout: &Layout,
+    source: Source,
+    options: &Options,
+    cmp: &compare::Comparison<'_>,
+    budget: u64,
+) -> Result<CompareRankings, PipelineError> {
+    let cmp = rank_comparison(cmp);
+    let done = run(
+        base,
+        layout,
+        source,
+        rank_compare_plan(&cmp),
+        &mut io::sink(),
+        &mut DiscardRejects,
+        options,
+    )?;
+    Ok(ranked_both(done, budget))
+}
+
+/// [`rank_compare`] for households read from person files.
+pub fn rank_compare_persons(
+    base: &Policy,
+    persons: &persons::PersonPlan<'_>,
+    options: &Options,
+    cmp: &compare::Comparison<'_>,
+    budget: u64,
+) -> Result<CompareRankings, PipelineError> {
+    let cmp = rank_comparison(cmp);
+    let plan = rank_compare_plan(&cmp);
+    let done = run_persons(
+        base,
+        persons,
+        plan,
+        &mut io::sink(),
+        &mut DiscardRejects,
+        options,
+    )?;
+    Ok(ranked_both(done, budget))
+}
+
+/// What the ranking pass compares: no summary, no ranking yet.
+fn rank_comparison<'a>(cmp: &compare::Comparison<'a>) -> compare::Comparison<'a> {
+    compare::Comparison {
+        summaries: None,
+        base_ranking: None,
+        reform_ranking: None,
+        ..*cmp
+    }
+}
+
+fn rank_compare_plan<'a>(cmp: &'a compare::Comparison<'a>) -> Plan<'a> {
+    Plan {
+        compare: Some(cmp),
+        ..rank_plan()
+    }
+}
+
+fn ranked_both(mut done: run::Finished, budget: u64) -> CompareRankings {
+    let reform = done
+        .reform_collector
+        .take()
+        .unwrap_or_default()
+        .rank(budget);
+    let (totals, base) = ranked(done, budget);
+    (totals, base, reform)
 }
 
 /// Decide every row of `source` by the base policy and by `cmp.reform`,
@@ -437,7 +516,7 @@ fn compare_plan<'a>(format: Format, cmp: &'a compare::Comparison<'a>) -> Plan<'a
     Plan {
         job: Job::Compare(format),
         summary: cmp.summaries.map(|(b, _)| b),
-        ranking: None,
+        ranking: cmp.base_ranking,
         all_errors: false,
         shape: None,
         persons: None,
@@ -451,6 +530,7 @@ impl From<run::Finished> for CompareOutcome {
             totals: done.totals,
             summaries: done.summary.zip(done.reform_summary),
             tally: done.tally.unwrap_or_default(),
+            ranked: (done.ranked, done.reform_ranked),
         }
     }
 }

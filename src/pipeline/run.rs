@@ -25,6 +25,10 @@ pub(super) struct Finished {
     /// Comparing: the reform's summary and the change tally.
     pub(super) reform_summary: Option<summary::Summary>,
     pub(super) tally: Option<crate::report::compare::Tally>,
+    /// Comparing with `--budget`: the reform's eligible households (ranking
+    /// pass), or how many were written with a rank (writing pass).
+    pub(super) reform_collector: Option<Collector>,
+    pub(super) reform_ranked: u64,
 }
 
 pub(super) fn run(
@@ -135,6 +139,14 @@ pub(super) fn run_feed(
         w.begin(&mut head);
         if format == Format::Csv {
             super::weight::extend_csv_header(&mut head, layout.weight.is_some(), false);
+            if plan.ranking.is_some() {
+                head.pop();
+                for c in crate::report::compare::BUDGET_COLUMNS {
+                    head.push(b',');
+                    head.extend_from_slice(c.as_bytes());
+                }
+                head.push(b'\n');
+            }
         }
     }
     if writes {
@@ -167,6 +179,8 @@ pub(super) fn run_feed(
                 .map(|(_, spec)| (spec, summary::Summary::default())),
             tally: crate::report::compare::Tally::new(policy, cmp.reform),
             dropped: Vec::new(),
+            collector: (plan.job == Job::Rank).then(Collector::default),
+            ranked: 0,
         }),
         written: 0,
         progress: options.progress.clone(),
@@ -202,9 +216,14 @@ pub(super) fn run_feed(
     }
     merger.write(&tail)?;
     merger.out.flush().map_err(PipelineError::Output)?;
-    let (reform_summary, tally) = match merger.reform {
-        Some(r) => (r.summary.map(|(_, s)| s), Some(r.tally)),
-        None => (None, None),
+    let (reform_summary, tally, reform_collector, reform_ranked) = match merger.reform {
+        Some(r) => (
+            r.summary.map(|(_, s)| s),
+            Some(r.tally),
+            r.collector,
+            r.ranked,
+        ),
+        None => (None, None, None, 0),
     };
     Ok(Finished {
         totals: merger.totals,
@@ -213,6 +232,8 @@ pub(super) fn run_feed(
         ranked: merger.ranked,
         reform_summary,
         tally,
+        reform_collector,
+        reform_ranked,
     })
 }
 

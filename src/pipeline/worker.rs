@@ -245,6 +245,9 @@ impl<'p> Worker<'p> {
             .ranking
             .map_or(0, |r| r.batch_base(batch.index).unwrap_or(u64::MAX / 2));
         let mut cursor = self.ranking.map_or(0, |r| r.cursor(base));
+        if let Some(rw) = &mut self.reform {
+            rw.cursor = rw.ranking.map_or(0, |r| r.cursor(base));
+        }
         if batch.persons.active {
             batch.skipped = batch.feed_skipped;
             self.households(batch, base, &mut cursor);
@@ -421,9 +424,15 @@ impl<'p> Worker<'p> {
         match self.check_and_decide(record, line) {
             Ok(()) => match self.job {
                 Job::Validate => row.end = batch.out.len(),
+                Job::Rank if self.reform.is_some() => {
+                    self.rank_both(record, line, &mut row, batch);
+                }
                 Job::Rank => self.note_for_ranking(&mut row, batch.out.len()),
                 Job::Assess(_) => self.write_decision(record, &mut row, batch, base, cursor),
-                Job::Compare(_) => self.compare(record, line, &mut row, batch),
+                Job::Compare(_) => {
+                    let index = base + batch.rows.len() as u64 - self.orphans;
+                    self.compare(record, line, &mut row, batch, (index, cursor));
+                }
             },
             Err(reject) => self.keep_reject(record, line, reject, &mut row, batch),
         }
@@ -527,19 +536,19 @@ impl<'p> Worker<'p> {
         row.end = batch.out.len();
     }
 
-    /// Comparing: decide the row under the reform too, count both
-    /// decisions in their summaries and write the row when it changed (or
-    /// every row is wanted).
-    fn compare<R: Fields + ?Sized>(
+    /// Comparing: decide the row under the reform too (taking the reform's
+    /// side out of the worker); a row the reform cannot evaluate is rejected.
+    #[inline(always)]
+    fn decide_reform<R: Fields + ?Sized>(
         &mut self,
         record: &R,
         line: u64,
         row: &mut Row,
         batch: &mut Batch,
-    ) {
+    ) -> Option<Box<ReformWork<'p>>> {
         let Some(mut rw) = self.reform.take() else {
             row.end = batch.out.len();
-            return;
+            return None;
         };
         rw.load_inputs(&self.scratch.slots);
         if let Err(e) = rw.engine.decide(&mut rw.scratch) {
@@ -553,22 +562,72 @@ impl<'p> Worker<'p> {
             ));
             self.reform = Some(rw);
             self.keep_reject(record, line, reject, row, batch);
-            return;
+            return None;
         }
+        Some(rw)
+    }
+
+    /// Comparing with `--budget`, ranking pass: note what ranking needs of
+    /// both decisions (nothing is written).
+    fn rank_both<R: Fields + ?Sized>(
+        &mut self,
+        record: &R,
+        line: u64,
+        row: &mut Row,
+        batch: &mut Batch,
+    ) {
+        let Some(rw) = self.decide_reform(record, line, row, batch) else {
+            return;
+        };
+        self.note_for_ranking(row, batch.out.len());
+        row.compared = batch.compared.len() as u32;
+        batch.compared.push(rw.for_ranking());
+        self.reform = Some(rw);
+    }
+
+    /// Comparing: decide the row under the reform too, count both
+    /// decisions in their summaries and write the row when it changed (or
+    /// every row is wanted). `index` is the row's place among the rows
+    /// read, for its ranks (`--budget`).
+    fn compare<R: Fields + ?Sized>(
+        &mut self,
+        record: &R,
+        line: u64,
+        row: &mut Row,
+        batch: &mut Batch,
+        (index, cursor): (u64, &mut usize),
+    ) {
+        let Some(mut rw) = self.decide_reform(record, line, row, batch) else {
+            return;
+        };
         let policy = self.engine.policy;
         let s = &mut self.scratch;
         let change = rw.writer.change(s, &rw.scratch);
         let weight = self.weight.unwrap_or_default();
         let mut facts = rw.facts(s, change, weight);
+        let base_rank = self.ranking.and_then(|r| r.rank_of(cursor, index));
+        let base_funded = base_rank.is_some_and(|k| self.ranking.is_some_and(|r| r.is_funded(k)));
+        row.eligible = base_rank.is_some();
+        let reform_rank = match rw.ranking {
+            Some(r) => r.rank_of(&mut rw.cursor, index),
+            None => None,
+        };
+        let reform_funded = reform_rank.is_some_and(|k| rw.ranking.is_some_and(|r| r.is_funded(k)));
+        facts.eligible = reform_rank.is_some();
         if let Some(spec) = self.summary {
             group_key::decided_key(spec, &self.parser, record, &s.slots, &mut self.key);
             row.group = batch.summary.group(spec, &self.key);
-            let standing = BudgetStanding { funded: false };
+            let standing = BudgetStanding {
+                funded: base_funded,
+            };
             row.fact = batch
                 .summary
                 .add_weighted(spec, policy, s, row.group, standing, weight);
             if let Some(spec) = rw.summary {
                 facts.group = batch.reform_summary.group(spec, &self.key);
+                let standing = BudgetStanding {
+                    funded: reform_funded,
+                };
                 facts.fact = batch.reform_summary.add_weighted(
                     spec,
                     rw.engine.policy,
@@ -581,11 +640,22 @@ impl<'p> Worker<'p> {
         }
         row.compared = batch.compared.len() as u32;
         batch.compared.push(facts);
-        if rw.all || change != crate::report::compare::Change::Same {
+        // With a budget, a household whose funding changes is a changed row
+        // too (its `change` still says how its decision changed).
+        let funding_changed = base_funded != reform_funded;
+        if rw.all || change != crate::report::compare::Change::Same || funding_changed {
             let id = &batch.ids[row.id.0..row.id.1];
             rw.writer.row(id, s, &rw.scratch, change, &mut batch.out);
             if let Some(units) = self.weight {
                 weight::append_weight(rw.writer.format(), &mut batch.out, units);
+            }
+            if self.ranking.is_some() {
+                crate::report::compare::append_budget(
+                    rw.writer.format(),
+                    &mut batch.out,
+                    (base_rank, base_funded),
+                    (reform_rank, reform_funded),
+                );
             }
         }
         row.end = batch.out.len();

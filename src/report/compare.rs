@@ -52,7 +52,66 @@ pub fn column_types() -> Vec<(String, super::table::Cell)> {
         })
         .collect();
     types.push(("weight".into(), Cell::Float));
+    for (c, cell) in BUDGET_COLUMNS
+        .iter()
+        .zip([Cell::Bool, Cell::Int, Cell::Bool, Cell::Int])
+    {
+        types.push((c.to_string(), cell));
+    }
     types
+}
+
+/// The columns `--budget` appends (after `weight`, with `--weight`).
+pub const BUDGET_COLUMNS: [&str; 4] = ["base_funded", "base_rank", "reform_funded", "reform_rank"];
+
+/// Add each side's `funded` and `rank` at the end of a row just written
+/// (rank: empty in CSV, `null` in JSON, for a household not eligible).
+pub fn append_budget(
+    format: Format,
+    out: &mut Vec<u8>,
+    base: (Option<u32>, bool),
+    reform: (Option<u32>, bool),
+) {
+    let json = format != Format::Csv;
+    let newline = format != Format::Json;
+    if newline {
+        debug_assert_eq!(out.last(), Some(&b'\n'));
+        out.pop();
+    }
+    if json {
+        debug_assert_eq!(out.last(), Some(&b'}'));
+        out.pop();
+    }
+    let columns = BUDGET_COLUMNS.chunks(2);
+    for (names, (rank, funded)) in columns.zip([base, reform]) {
+        let word: &[u8] = if funded { b"true" } else { b"false" };
+        if json {
+            out.extend_from_slice(b",\"");
+            out.extend_from_slice(names[0].as_bytes());
+            out.extend_from_slice(b"\":");
+            out.extend_from_slice(word);
+            out.extend_from_slice(b",\"");
+            out.extend_from_slice(names[1].as_bytes());
+            out.extend_from_slice(b"\":");
+            match rank {
+                Some(r) => numfmt::write_u64(u64::from(r), out),
+                None => out.extend_from_slice(b"null"),
+            }
+        } else {
+            out.push(b',');
+            out.extend_from_slice(word);
+            out.push(b',');
+            if let Some(r) = rank {
+                numfmt::write_u64(u64::from(r), out);
+            }
+        }
+    }
+    if json {
+        out.push(b'}');
+    }
+    if newline {
+        out.push(b'\n');
+    }
 }
 
 /// How a household's decision changes from the base policy to the reform.
@@ -238,7 +297,7 @@ pub fn summary_document(
     let base = serde_json::to_value(base)?;
     let reform = serde_json::to_value(reform)?;
     let mut delta = Map::new();
-    for key in ["total", "by"] {
+    for key in ["total", "by", "budget"] {
         if let Some(d) = diff(&base[key], &reform[key]) {
             delta.insert(key.to_string(), d);
         }
@@ -433,6 +492,20 @@ pub fn human(doc: &serde_json::Value) -> String {
         }
     }
     let _ = writeln!(s, "{line}");
+    let (bb, rb) = (&b["budget"], &r["budget"]);
+    if bb.is_object() && rb.is_object() {
+        let _ = writeln!(
+            s,
+            "  budget {} {cur} a month: funded {} -> {} households ({}), used {} -> {} {cur} ({})",
+            num(&bb["amount"]),
+            num(&bb["households_funded"]),
+            num(&rb["households_funded"]),
+            signed(&d["budget"]["households_funded"]),
+            num(&bb["monthly_used"]),
+            num(&rb["monthly_used"]),
+            signed(&d["budget"]["monthly_used"]),
+        );
+    }
     let total = |bands: &serde_json::Value| {
         bands.as_array().map_or(0.0, |a| {
             a.iter()

@@ -614,3 +614,123 @@ fn person_files_compare_as_two_assess_runs() {
     ]);
     out.assert_code(2).stderr_has("--set only");
 }
+
+/// `compare --budget`: each policy ranks and funds its own eligible
+/// households under the same budget, exactly as `assess --budget` does for
+/// it alone (ranks, funding and every summary figure); standard input is
+/// read twice through its copy.
+#[test]
+fn budget_figures_equal_two_assess_budget_runs() {
+    let dir = Dir::new();
+    let file = input(&dir);
+    dir.write("reform.toml", reform_toml());
+    let text = dir.read_bytes(file);
+    let common = [
+        "--as-of",
+        AS_OF,
+        "--max-field-bytes",
+        "200",
+        "-j",
+        "3",
+        "--chunk-bytes",
+        "900",
+        "--budget",
+        "20_000_000",
+        "-f",
+        "ndjson",
+    ];
+    let assess = |policy: Option<&str>, out: &str, summary: &str| {
+        let mut args = vec!["assess", file, "-o", out, "--summary", summary];
+        args.extend(common);
+        if let Some(p) = policy {
+            args.extend(["--policy", p]);
+        }
+        dir.run(&args).assert_code(3);
+    };
+    assess(None, "base.ndjson", "base.json");
+    assess(Some("reform.toml"), "reform.ndjson", "reform.json");
+    let mut args = vec!["compare", "-", "--all", "-o", "cmp.ndjson"];
+    args.extend(["--summary", "cmp.json"]);
+    args.extend(SETS);
+    args.extend(common);
+    dir.run_stdin(&args, &text)
+        .assert_code(3)
+        .stderr_has("layak: base budget 20,000,000 IDR a month: ")
+        .stderr_has("layak: reform budget 20,000,000 IDR a month: ");
+
+    let base = parse_ndjson(&dir.read("base.ndjson")).unwrap();
+    let reform = parse_ndjson(&dir.read("reform.ndjson")).unwrap();
+    let cmp = parse_ndjson(&dir.read("cmp.ndjson")).unwrap();
+    assert_eq!(cmp.len(), base.len());
+    let mut funding_changed = 0;
+    for ((c, b), r) in cmp.iter().zip(&base).zip(&reform) {
+        assert_eq!(c["household_id"], b["household_id"]);
+        for (side, d) in [("base", b), ("reform", r)] {
+            assert_eq!(c[format!("{side}_funded")], d["funded"], "{side} of {c}");
+            assert_eq!(c[format!("{side}_rank")], d["rank"], "{side} of {c}");
+        }
+        funding_changed += usize::from(c["base_funded"] != c["reform_funded"]);
+    }
+    assert!(funding_changed > 0, "the reform changes who is funded");
+
+    let doc: Value = serde_json::from_str(&dir.read("cmp.json")).unwrap();
+    let base_summary: Value = serde_json::from_str(&dir.read("base.json")).unwrap();
+    let reform_summary: Value = serde_json::from_str(&dir.read("reform.json")).unwrap();
+    // The input file's name differs (standard input here): nothing else.
+    let named = |mut v: Value| {
+        v["input"] = Value::Null;
+        figures(v)
+    };
+    assert_eq!(named(doc["base"].clone()), named(base_summary.clone()));
+    assert_eq!(named(doc["reform"].clone()), named(reform_summary.clone()));
+    for side in [&base_summary, &reform_summary] {
+        let (funded, eligible) = (
+            side["budget"]["households_funded"].as_u64().unwrap(),
+            side["budget"]["households_eligible"].as_u64().unwrap(),
+        );
+        assert!(
+            0 < funded && funded < eligible,
+            "the budget funds some, not all"
+        );
+    }
+    // The budget effect: reform minus base.
+    for key in ["households_funded", "monthly_used", "households_waiting"] {
+        let d = reform_summary["budget"][key].as_i64().unwrap()
+            - base_summary["budget"][key].as_i64().unwrap();
+        assert_eq!(doc["delta"]["budget"][key], d, "{key}");
+    }
+    let funded = |v: &Value| {
+        v["total"]["budget"]["funded"]["households"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(
+        doc["delta"]["total"]["budget"]["funded"]["households"],
+        funded(&reform_summary) - funded(&base_summary)
+    );
+
+    // Without --all: the changed rows, and those whose funding changed.
+    let mut args = vec!["compare", file, "-o", "changed.csv"];
+    args.extend(SETS);
+    args.extend(common);
+    let n = args.len();
+    args[n - 1] = "csv";
+    dir.run(&args).assert_code(3);
+    let t = crate::util::Table::read(&dir.join("changed.csv"));
+    let header = &t.header;
+    assert_eq!(
+        &header[header.len() - 4..],
+        ["base_funded", "base_rank", "reform_funded", "reform_rank"]
+    );
+    let expected = cmp
+        .iter()
+        .filter(|c| c["change"] != "same" || c["base_funded"] != c["reform_funded"])
+        .count();
+    assert_eq!(t.rows.len(), expected);
+    assert!(
+        t.rows
+            .iter()
+            .any(|r| r["change"] == "same" && r["base_funded"] != r["reform_funded"]),
+        "a household whose only change is its funding is written"
+    );
+}

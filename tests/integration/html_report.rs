@@ -624,3 +624,77 @@ fn input_text_is_inert_and_visible_in_the_report() {
         check_numbers(&html, &json, lang);
     }
 }
+
+/// `layak compare --report`: every number of the page is the comparison's
+/// summary JSON's (signed differences included), in either language; the
+/// page has the policy, reform and difference of costs and tracks, the
+/// transition matrix, winners and losers, and the budget.
+#[test]
+fn the_compare_report_numbers_are_the_compare_summarys() {
+    let dir = Dir::new();
+    let data = repo("data/sample-households.csv");
+    for lang in ["en", "id"] {
+        let page = format!("cmp-{lang}.html");
+        let summary = format!("cmp-{lang}.json");
+        dir.run(&[
+            "compare",
+            &data,
+            "--as-of",
+            "2025-06-01",
+            "--set",
+            "near_poor_factor=1.3",
+            "--budget",
+            "3_000_000",
+            "--report",
+            &page,
+            "--lang",
+            lang,
+            "--summary",
+            &summary,
+            "-o",
+            "changed.csv",
+            "--rejects",
+            "rejects.csv",
+        ])
+        .assert_code(3);
+        let html = dir.read(&page);
+        let json: Value = serde_json::from_str(&dir.read(&summary)).unwrap();
+        assert!(!html.contains("<script"), "no script");
+        assert!(html.contains("Content-Security-Policy"));
+        let numbers = tagged_numbers(&html);
+        for (key, shown) in &numbers {
+            let want = at_path(&json, key)
+                .and_then(Value::as_f64)
+                .unwrap_or_else(|| panic!("{key} (shown {shown:?}) is not a number of the JSON"));
+            let (sign, rest) = match shown.chars().next() {
+                Some('+') => (1.0, &shown[1..]),
+                Some('−') => (-1.0, &shown['−'.len_utf8()..]),
+                _ => (1.0, shown.as_str()),
+            };
+            let (got, _) = read_shown(rest, lang);
+            assert!(
+                (sign * got - want).abs() <= 0.5,
+                "{key}: shown {shown:?}, JSON {want}"
+            );
+        }
+        let keys: Vec<&str> = numbers.iter().map(|(k, _)| k.as_str()).collect();
+        for wanted in [
+            "base.total.programs.education_support.monthly_cost",
+            "reform.total.programs.education_support.monthly_cost",
+            "delta.total.programs.education_support.monthly_cost",
+            "delta.total.tracks.not_eligible.households",
+            "transitions.households.not_eligible.capacity_building",
+            "winners.2.households",
+            "losers.0.households",
+            "monthly_change",
+            "delta.budget.households_eligible",
+        ] {
+            assert!(keys.contains(&wanted), "{wanted} is on the {lang} page");
+        }
+        // A difference is signed: the reform moves one household out of not_eligible.
+        assert!(
+            html.contains("data-k=\"delta.total.tracks.not_eligible.households\">−1<"),
+            "signed difference"
+        );
+    }
+}

@@ -112,6 +112,16 @@ labels! {
     Column: "Column", "Kolom";
     Cell: "Cell", "Isi sel";
     NoRejects: "No row was rejected.", "Tidak ada baris yang ditolak.";
+    CompareTitle: "Reform comparison", "Perbandingan perubahan kebijakan";
+    Reform: "Reform", "Perubahan";
+    Base: "Policy", "Kebijakan";
+    Difference: "Difference", "Selisih";
+    TransitionsTitle: "Households moving between tracks (rows: policy, columns: reform)", "Perpindahan rumah tangga antarjalur (baris: kebijakan, kolom: perubahan)";
+    WinnersTitle: "Winners and losers by monthly change", "Yang naik dan turun menurut perubahan per bulan";
+    MonthlyChange: "Monthly change", "Perubahan per bulan";
+    Winners: "Households whose monthly total rises", "Rumah tangga yang bantuannya naik";
+    Losers: "Households whose monthly total falls", "Rumah tangga yang bantuannya turun";
+    CompareFootnote: "Every figure is that of the JSON summary of the same comparison (layak compare --summary). Money in whole units.", "Setiap angka sama dengan ringkasan JSON dari perbandingan yang sama (layak compare --summary). Uang dalam satuan bulat.";
     Footnote: "Every figure is that of the JSON summary of the same run (layak assess --summary). Money in whole units.", "Setiap angka sama dengan ringkasan JSON dari proses yang sama (layak assess --summary). Uang dalam satuan bulat.";
 }
 

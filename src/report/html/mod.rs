@@ -21,6 +21,7 @@
 //! budget, the `--by` groups and the rejects; `labels` every word in both
 //! languages; `escape` input text into HTML; `svg` the charts.
 
+mod compare;
 mod escape;
 mod figures;
 mod frame;
@@ -39,6 +40,8 @@ use super::summary::Report;
 use super::summary::wire::{ByReport, Count, Figures, Num, Ordered};
 use escape::{escaped, push_escaped, push_input_text};
 use labels::{Kind, L, name_of};
+
+pub use compare::render_compare;
 
 /// The page's style sheet (inline: the page loads nothing).
 const STYLE: &str = include_str!("style.css");
