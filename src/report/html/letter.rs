@@ -132,8 +132,8 @@ pub fn push_letter(
         for g in &f.given {
             out.push_str("<li><strong>");
             push_escaped(out, &g.name);
-            out.push_str("</strong>");
             push_escaped(out, &g.status);
+            out.push_str("</strong>");
             out.push_str(": <span class=\"amount\">");
             push_escaped(out, &g.amount);
             out.push_str("</span>.<p class=\"sub\">");
