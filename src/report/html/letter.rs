@@ -34,6 +34,17 @@ article.letter .policy { color: var(--muted); font-size: 11px; }
 .signatures .who { font-weight: bold; }
 .signatures .rule { border-bottom: 1px solid var(--ink); height: 16mm; }
 .signatures .hint { color: var(--muted); font-size: 11px; }
+@page { size: A4; margin: 10mm 12mm; }
+@media print {
+  body { font-size: 8.5pt; line-height: 1.22; }
+  article.letter h1 { font-size: 16pt; margin: 0 0 4px; }
+  article.letter h2 { font-size: 11pt; margin: 6px 0 3px; }
+  article.letter p { margin: 4px 0; }
+  article.letter li { margin: 0 0 3px; }
+  .signatures { margin-top: 8px; gap: 4px 16px; }
+  .signatures .box { min-height: 24mm; padding: 4px 8px; }
+  .signatures .rule { height: 10mm; }
+}
 ";
 
 /// The page's head, up to `<body>`: `title` is the policy's id.
