@@ -285,8 +285,13 @@ impl Letters<'_> {
                 .with_context(|| format!("cannot write {output}"))?;
             f.commit()?;
         }
+        let shown = if output == "-" {
+            "standard output"
+        } else {
+            output
+        };
         eprintln!(
-            "{} {} written to {output}",
+            "{} {} written to {shown}",
             self.written,
             noun(u128::from(self.written), "letter", "letters")
         );
