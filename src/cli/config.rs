@@ -33,7 +33,7 @@ pub(super) struct InputConfig {
 
 impl InputConfig {
     /// The file (`-` or nothing: standard input) and its read options.
-    fn new(file: Option<String>, args: &InputArgs) -> Result<InputConfig, UsageError> {
+    pub(super) fn new(file: Option<String>, args: &InputArgs) -> Result<InputConfig, UsageError> {
         let path = file.unwrap_or_else(|| "-".into());
         let persons = super::persons::PersonFiles::from_args(&path, args)?;
         Ok(InputConfig {

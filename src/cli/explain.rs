@@ -42,6 +42,13 @@ pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
         }
         return explain_persons(&config, &policy, files);
     }
+    if config.format == ExplainFormat::Html && reform_args.given() {
+        return Err(super::UsageError(
+            "explain --format html writes the household's letter under one policy: drop --reform/--set"
+                .into(),
+        )
+        .into());
+    }
     let reform = match reform_args.given() {
         true => {
             let reform = super::common::load_reform(&policy, &reform_args, &overrides)?;
@@ -233,6 +240,8 @@ fn explain_both(
             });
             writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         }
+        // Refused before the file is read.
+        ExplainFormat::Html => {}
         ExplainFormat::Text => {
             writeln!(out, "=== base policy ===")?;
             let view = View {
@@ -497,6 +506,13 @@ fn print_reject(
             let text = render_rejected_text_in(lang, reject, at.household_id, at.file, at.line);
             out.write_all(text.as_bytes())?;
         }
+        // A rejected row gets no letter: why, on standard error.
+        ExplainFormat::Html => {
+            let text = render_rejected_text_in(lang, reject, at.household_id, at.file, at.line);
+            let mut err = io::stderr().lock();
+            writeln!(err, "no letter: the row is rejected")?;
+            err.write_all(text.as_bytes())?;
+        }
     }
     Ok(())
 }
@@ -529,6 +545,18 @@ fn print_trace(
                 weight: weight.map(|(w, units)| wire::WeightWire::of(w, Some(units))),
             };
             writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+        }
+        ExplainFormat::Html => {
+            use crate::report::html::letter;
+            let mut page = letter::begin(policy.lang, policy);
+            let to = letter::Addressee {
+                id: at.household_id,
+                file: at.file,
+                line: at.line,
+            };
+            letter::push_letter(&mut page, policy, &to, t, view.slots);
+            page.push_str(letter::END);
+            out.write_all(page.as_bytes())?;
         }
         ExplainFormat::Text if !view.detail => {
             let text = render_family(policy, t, view.slots, at.household_id, at.file, at.line);
@@ -581,7 +609,7 @@ fn duplicate(
 }
 
 /// Keep the few ids closest to `wanted` (bounded memory, whatever the file size).
-fn remember_close(close: &mut Vec<(usize, String)>, wanted: &[u8], cell: &[u8]) {
+pub(super) fn remember_close(close: &mut Vec<(usize, String)>, wanted: &[u8], cell: &[u8]) {
     if cell.is_empty() || cell.len().abs_diff(wanted.len()) > 3 {
         return;
     }
@@ -678,6 +706,7 @@ fn explain_persons(
     };
     match config.format {
         ExplainFormat::Json => people.write_json(&mut out, &body)?,
+        ExplainFormat::Html => out.write_all(&body)?,
         ExplainFormat::Text => people.write_text(&mut out, &body, id, one.problem.is_some())?,
     }
     Ok(status)

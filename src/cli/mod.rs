@@ -16,6 +16,7 @@ mod compare;
 mod config;
 mod error_text;
 mod explain;
+mod letters;
 mod manual;
 mod persons;
 mod policy_cmd;
@@ -61,6 +62,9 @@ pub enum Command {
     /// Explain one household's decision step by step: every value, indicator and program.
     #[command(after_help = explain::EXAMPLES)]
     Explain(ExplainArgs),
+    /// Write a printable decision letter (HTML, one A4 page) for every decided household.
+    #[command(after_help = letters::EXAMPLES)]
+    Letters(LettersArgs),
     /// Read and check every row against the policy's inputs without deciding.
     #[command(after_help = validate::EXAMPLES)]
     Validate(ValidateArgs),
@@ -112,7 +116,8 @@ pub struct ExplainArgs {
     /// NAME=VALUE) and show both decisions and the first rule where they part.
     #[command(flatten)]
     pub reform: ReformArgs,
-    /// `text` (for people) or `json` (the full trace as data).
+    /// `text` (for people), `json` (the full trace as data) or `html` (a
+    /// printable decision letter, as `layak letters` writes).
     #[arg(long, short = 'f', value_enum, default_value = "text")]
     pub format: ExplainFormat,
     /// Show the full trace (every input, derived value, indicator and rule,
@@ -126,10 +131,30 @@ pub struct ExplainArgs {
     pub input: InputArgs,
 }
 
+#[derive(Debug, Args)]
+pub struct LettersArgs {
+    /// Household file (CSV, or a spreadsheet: .xlsx, .ods …); `-` reads standard input.
+    #[arg(value_name = "FILE")]
+    pub file: String,
+    /// The HTML file to write (whole or not at all); `-` is standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: String,
+    /// Only these households (ids separated by commas); default: every decided household.
+    #[arg(long, value_name = "A,B,…")]
+    pub ids: Option<String>,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    #[command(flatten)]
+    pub lang: LangArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExplainFormat {
     Text,
     Json,
+    Html,
 }
 
 #[derive(Debug, Args)]
@@ -631,6 +656,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Schema(args) => schema::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Letters(args) => letters::run(args),
         Command::Completions { shell } => manual::completions(shell),
         Command::Man { command } => manual::man(command.as_deref()),
     }

@@ -78,35 +78,66 @@ const ID: Texts = Texts {
     no: "tidak",
 };
 
-/// The family view of a decided household. `slots` are the household's
-/// values as the engine left them (to find the deciding conditions).
-pub fn render_family(
-    policy: &Policy,
-    t: &Trace,
-    slots: &[f64],
-    id: &str,
-    file: &str,
-    line: u64,
-) -> String {
-    let x = match policy.lang {
-        Lang::En => &EN,
-        Lang::Id => &ID,
-    };
+/// One program the household gets, in the family's words.
+pub struct Given {
+    pub name: String,
+    /// ` (deferred)`, or empty.
+    pub status: String,
+    /// The amount, its cap, duration and start.
+    pub amount: String,
+    /// `Why:` and the program's reason.
+    pub why: String,
+    /// `Because:` and the conditions that held, if any.
+    pub because: Option<String>,
+}
+
+/// One program the household does not get.
+pub struct Denied {
+    pub name: String,
+    pub reason: String,
+    /// Each failed condition (`Not met: …`) and the conditions inside it
+    /// (indent, `because …`).
+    pub not_met: Vec<(String, Vec<(usize, String)>)>,
+}
+
+/// The family view as parts: the text view and the HTML letter
+/// (`super::letter`) are both drawn from it.
+pub struct Family {
+    /// `Household`, `line`, `decision` in the language.
+    pub household: &'static str,
+    pub line_word: &'static str,
+    pub decision: &'static str,
+    /// `What the household gets:` or `The household gets no assistance now.`
+    pub gets: &'static str,
+    pub given: Vec<Given>,
+    /// `In all: …` (when something is given).
+    pub total: Option<String>,
+    /// `Path: …`, the track's reason.
+    pub path: Option<String>,
+    /// `What it does not get:`
+    pub not_gets: &'static str,
+    pub denied: Vec<Denied>,
+    /// `The decision will be reviewed after N months.`
+    pub review: String,
+    /// `Policy id version (hash), date.`
+    pub policy: String,
+}
+
+/// The family view of a decided household as parts. `slots` are the
+/// household's values as the engine left them (to find the deciding
+/// conditions).
+pub fn family(policy: &Policy, t: &Trace, slots: &[f64]) -> Family {
+    let x = texts(policy.lang);
     let w = &policy.words;
     let money = |v: f64| policy.lang.money(v, &policy.meta.currency);
-    let mut o = String::new();
-    let _ = writeln!(
-        o,
-        "{} {id} ({file}, {} {line}): {}\n",
-        x.household, x.line, x.decision
-    );
     let (given, denied): (Vec<&ProgramTrace>, Vec<&ProgramTrace>) =
         t.programs.iter().partition(|p| p.status != "denied");
-    if given.is_empty() {
-        let _ = writeln!(o, "{}", x.gets_nothing);
+    let gets = if given.is_empty() {
+        x.gets_nothing
     } else {
-        let _ = writeln!(o, "{}", x.gets);
-    }
+        x.gets
+    };
+    let mut given_parts = Vec::with_capacity(given.len());
     for p in &given {
         let name = if p.name.is_empty() { &p.id } else { &p.name };
         let mut amount = match p.amount {
@@ -146,57 +177,131 @@ pub fn render_family(
         } else {
             String::new()
         };
-        let _ = writeln!(o, "  - {name}{status}: {amount}.");
-        let _ = writeln!(o, "    {} {}.", x.why, p.reason);
         let held = why::deciding(policy, &p.eligible.expr, slots);
-        if !held.is_empty() {
+        let because = (!held.is_empty()).then(|| {
             let list: Vec<String> = held.iter().map(|c| condition(x, c, true)).collect();
-            let _ = writeln!(o, "    {} {}.", x.because, list.join("; "));
-        }
+            format!("{} {}.", x.because, list.join("; "))
+        });
+        given_parts.push(Given {
+            name: name.clone(),
+            status,
+            amount,
+            why: format!("{} {}.", x.why, p.reason),
+            because,
+        });
     }
-    if !given.is_empty() {
-        let _ = writeln!(
-            o,
-            "  {} {} {} {} {} {}.",
+    let total = (!given.is_empty()).then(|| {
+        format!(
+            "{} {} {} {} {} {}.",
             x.total,
             money(t.monthly_total),
             w.a_month,
             x.and,
             money(t.one_off_total),
             w.one_off
-        );
+        )
+    });
+    let path = track_reason(policy, t, slots).map(|r| format!("{} {r}.", x.path));
+    let denied = denied
+        .iter()
+        .map(|p| {
+            let name = if p.name.is_empty() { &p.id } else { &p.name };
+            let not_met = why::deciding(policy, &p.eligible.expr, slots)
+                .iter()
+                .map(|c| {
+                    let mut lines = Vec::new();
+                    inner(&mut lines, x, c, 6);
+                    (format!("{} {}", x.not_met, condition(x, c, false)), lines)
+                })
+                .collect();
+            Denied {
+                name: name.clone(),
+                reason: p.reason.clone(),
+                not_met,
+            }
+        })
+        .collect();
+    let review = t.review_after_months;
+    Family {
+        household: x.household,
+        line_word: x.line,
+        decision: x.decision,
+        gets,
+        given: given_parts,
+        total,
+        path,
+        not_gets: x.not_gets,
+        denied,
+        review: format!(
+            "{} {} {}.",
+            x.review,
+            review,
+            w.months_for(f64::from(review))
+        ),
+        policy: format!(
+            "{} {} {} ({}), {}.",
+            x.policy,
+            policy.meta.id,
+            policy.meta.version,
+            policy.hash,
+            policy.lang.date(&policy.as_of)
+        ),
     }
-    if let Some(reason) = track_reason(policy, t, slots) {
-        let _ = writeln!(o, "  {} {reason}.", x.path);
+}
+
+fn texts(lang: Lang) -> &'static Texts {
+    match lang {
+        Lang::En => &EN,
+        Lang::Id => &ID,
     }
-    if !denied.is_empty() {
-        let _ = writeln!(o, "\n{}", x.not_gets);
-    }
-    for p in &denied {
-        let name = if p.name.is_empty() { &p.id } else { &p.name };
-        let _ = writeln!(o, "  - {name}: {}.", p.reason);
-        for c in why::deciding(policy, &p.eligible.expr, slots) {
-            let _ = writeln!(o, "    {} {}", x.not_met, condition(x, &c, false));
-            inner(&mut o, x, &c, 6);
+}
+
+/// The family view of a decided household, as text. `slots` are the
+/// household's values as the engine left them (to find the deciding
+/// conditions).
+pub fn render_family(
+    policy: &Policy,
+    t: &Trace,
+    slots: &[f64],
+    id: &str,
+    file: &str,
+    line: u64,
+) -> String {
+    let f = family(policy, t, slots);
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "{} {id} ({file}, {} {line}): {}\n",
+        f.household, f.line_word, f.decision
+    );
+    let _ = writeln!(o, "{}", f.gets);
+    for g in &f.given {
+        let _ = writeln!(o, "  - {}{}: {}.", g.name, g.status, g.amount);
+        let _ = writeln!(o, "    {}", g.why);
+        if let Some(b) = &g.because {
+            let _ = writeln!(o, "    {b}");
         }
     }
-    let review = t.review_after_months;
-    let _ = writeln!(
-        o,
-        "\n{} {} {}.",
-        x.review,
-        review,
-        w.months_for(f64::from(review))
-    );
-    let _ = writeln!(
-        o,
-        "{} {} {} ({}), {}.",
-        x.policy,
-        policy.meta.id,
-        policy.meta.version,
-        policy.hash,
-        policy.lang.date(&policy.as_of)
-    );
+    if let Some(total) = &f.total {
+        let _ = writeln!(o, "  {total}");
+    }
+    if let Some(path) = &f.path {
+        let _ = writeln!(o, "  {path}");
+    }
+    if !f.denied.is_empty() {
+        let _ = writeln!(o, "\n{}", f.not_gets);
+    }
+    for d in &f.denied {
+        let _ = writeln!(o, "  - {}: {}.", d.name, d.reason);
+        for (c, lines) in &d.not_met {
+            let _ = writeln!(o, "    {c}");
+            for (indent, text) in lines {
+                let _ = writeln!(o, "{:indent$}{text}", "");
+            }
+        }
+    }
+    let _ = writeln!(o, "\n{}", f.review);
+    let _ = writeln!(o, "{}", f.policy);
     o
 }
 
@@ -210,10 +315,10 @@ fn condition(x: &Texts, c: &Condition, met: bool) -> String {
     }
 }
 
-/// The conditions inside a labelled value, one per line, indented. When
-/// the value holds (and was needed not to), they say why it holds, without
-/// what they would need.
-fn inner(o: &mut String, x: &Texts, parent: &Condition, indent: usize) {
+/// The conditions inside a labelled value, one per line (with its
+/// indent). When the value holds (and was needed not to), they say why it
+/// holds, without what they would need.
+fn inner(o: &mut Vec<(usize, String)>, x: &Texts, parent: &Condition, indent: usize) {
     for c in &parent.inner {
         let text = if parent.holds {
             match &c.value {
@@ -223,7 +328,7 @@ fn inner(o: &mut String, x: &Texts, parent: &Condition, indent: usize) {
         } else {
             condition(x, c, false)
         };
-        let _ = writeln!(o, "{:indent$}{} {text}", "", x.inner);
+        o.push((indent, format!("{} {text}", x.inner)));
         inner(o, x, c, indent + 2);
     }
 }

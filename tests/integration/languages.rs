@@ -46,7 +46,7 @@ fn assess(extra: &[&str], env: &[(&str, &str)]) -> Output {
 
 /// Words that must not appear in an Indonesian sentence of the default
 /// policy (ids such as `food_assistance` are taken out first).
-const ENGLISH: &[&str] = &[
+pub(crate) const ENGLISH: &[&str] = &[
     "the",
     "is",
     "are",

@@ -19,6 +19,7 @@ mod id_columns;
 mod input_errors;
 mod languages;
 mod large_batch;
+mod letters;
 mod misc_reliability;
 mod output;
 mod output_formats;

@@ -389,11 +389,12 @@ fn policy_test_passing_files() {
 #[test]
 fn help_of_every_command() {
     let sandbox = Sandbox::with(&[]);
-    let commands: [&[&str]; 11] = [
+    let commands: [&[&str]; 12] = [
         &[],
         &["assess"],
         &["compare"],
         &["explain"],
+        &["letters"],
         &["validate"],
         &["schema"],
         &["policy"],

@@ -122,6 +122,17 @@ labels! {
     Winners: "Households whose monthly total rises", "Rumah tangga yang bantuannya naik";
     Losers: "Households whose monthly total falls", "Rumah tangga yang bantuannya turun";
     CompareFootnote: "Every figure is that of the JSON summary of the same comparison (layak compare --summary). Money in whole units.", "Setiap angka sama dengan ringkasan JSON dari perbandingan yang sama (layak compare --summary). Uang dalam satuan bulat.";
+    LetterTitle: "Decision on social assistance", "Surat keputusan bantuan sosial";
+    LetterIntro: "This letter gives the decision on your household, the reasons for it, and when it will be reviewed. You may ask the officer to review it.", "Surat ini memuat keputusan atas rumah tangga Anda, alasannya, dan kapan keputusan ini ditinjau ulang. Anda dapat meminta petugas meninjaunya.";
+    LetterHousehold: "Household", "Rumah tangga";
+    LetterDate: "Date of decision", "Tanggal keputusan";
+    ReviewDate: "Review date", "Tanggal tinjauan ulang";
+    LetterGets: "Decision", "Keputusan";
+    LetterNotGets: "Not given", "Tidak diberikan";
+    Signatures: "Signatures", "Tanda tangan";
+    SignHousehold: "Household representative", "Wakil rumah tangga";
+    SignOfficer: "Officer", "Petugas";
+    SignNameDate: "Name, signature and date", "Nama, tanda tangan dan tanggal";
     Footnote: "Every figure is that of the JSON summary of the same run (layak assess --summary). Money in whole units.", "Setiap angka sama dengan ringkasan JSON dari proses yang sama (layak assess --summary). Uang dalam satuan bulat.";
 }
 

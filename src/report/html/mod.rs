@@ -26,6 +26,7 @@ mod escape;
 mod figures;
 mod frame;
 pub(crate) mod labels;
+pub mod letter;
 mod poverty;
 mod runs;
 mod svg;
