@@ -24,7 +24,12 @@
 //! the shortest decimal that reads back as the same float, nulls as empty
 //! cells) and parses them with the CSV rows' own parser. So a string column
 //! reads exactly as the same CSV column, and a typed column as its values
-//! written out.
+//! written out. One shortcut: an integer, float or boolean column read by
+//! one integer, number or yes/no input (see [`Direct`]) goes straight into
+//! that input's slots, with no text in between, when every value of the
+//! record batch is one the parser would take from its text as it is (whole,
+//! within the input's range); otherwise the batch's column is written as
+//! text like any other, and its rejects are the CSV's.
 //!
 //! The line of a row is its row number in the file plus one: the header
 //! counts as line 1, as in the same table saved as CSV or in a spreadsheet,
@@ -539,6 +544,8 @@ pub(crate) struct Rows {
     /// Header column of each column of a record batch.
     projected: Arc<[usize]>,
     width: usize,
+    /// Per header column: how its typed values may go straight to a slot.
+    direct: Arc<[Option<Direct>]>,
     /// Rows handed out so far.
     next_row: u64,
     // Keeps the file open (the reader holds its own handle too).
@@ -652,11 +659,13 @@ impl Rows {
                 .build()
         })
         .map_err(|e| corrupt(name, &e))?;
+        let direct = direct_columns(policy, layout, table.kinds.len());
         Ok(Rows {
             name: name.to_string(),
             reader,
             projected: projected.into(),
             width: table.kinds.len(),
+            direct,
             next_row: 0,
             _table: table,
         })
@@ -677,11 +686,152 @@ impl Rows {
         into.active = true;
         into.first_row = self.next_row;
         into.projected = Arc::clone(&self.projected);
+        into.direct = Arc::clone(&self.direct);
         into.width = self.width;
         self.next_row += batch.num_rows() as u64;
         into.batch = Some(batch);
         Ok(true)
     }
+}
+
+/// A bound on the text of a value read straight into a slot (a whole
+/// number below 10^15, or a float of at most 17 significant digits at or
+/// above 10^-6, written out): layouts whose cell limit is below it read
+/// every column as text.
+const DIRECT_TEXT_BYTES: usize = 32;
+
+/// How a typed column's values go straight into the slot of the one input
+/// that reads it, with no text in between: the value the input's parser
+/// would read from the text the column is otherwise rendered as
+/// ([`render`]), when that is certain to be accepted (whole, in range). A
+/// column of a record batch with any other value (a fraction for an
+/// integer input, a value out of range, a 2 for a yes/no input …) is
+/// rendered as text instead, and its rows rejected exactly as from CSV.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Direct {
+    /// Integer, Number or Bool.
+    wants: Wants,
+    min: f64,
+    max: f64,
+}
+
+/// Per header column, the [`Direct`] reading of a column read by exactly
+/// one integer, number, money or yes/no input without profile settings,
+/// which is neither the id (or a part of it) nor the weight; `None` for
+/// every other column.
+fn direct_columns(policy: &Policy, layout: &Layout, width: usize) -> Arc<[Option<Direct>]> {
+    let mut direct: Vec<Option<Direct>> = vec![None; width];
+    if layout.max_field_bytes < DIRECT_TEXT_BYTES {
+        return direct.into();
+    }
+    let mut readers = vec![0usize; width];
+    for &c in layout.columns.iter().flatten().chain(&layout.id_parts) {
+        if let Some(n) = readers.get_mut(c) {
+            *n += 1;
+        }
+    }
+    if let Some(w) = &layout.weight {
+        if let Some(n) = readers.get_mut(w.index) {
+            *n += 1;
+        }
+    }
+    for (i, (input, column)) in policy.inputs.iter().zip(&layout.columns).enumerate() {
+        let Some(c) = *column else { continue };
+        let plain = layout.cell_rules.get(i).is_none_or(Option::is_none);
+        let wants = Wants::of(input.ty);
+        if i == policy.fields.id_input
+            || !plain
+            || readers.get(c) != Some(&1)
+            || !matches!(wants, Wants::Integer | Wants::Number | Wants::Bool)
+        {
+            continue;
+        }
+        if let Some(d) = direct.get_mut(c) {
+            *d = Some(Direct {
+                wants,
+                min: input.min.unwrap_or(f64::NEG_INFINITY),
+                max: input.max.unwrap_or(f64::INFINITY),
+            });
+        }
+    }
+    direct.into()
+}
+
+/// Below this, an integer's text has at most 15 digits, which the
+/// parsers read exactly.
+const EXACT: f64 = 1e15;
+
+impl Direct {
+    /// The value of an integer `v` for this input, or `None` when its text
+    /// must be parsed instead.
+    #[inline]
+    fn integer(self, v: i128) -> Option<f64> {
+        if v.unsigned_abs() >= 1_000_000_000_000_000 {
+            return None;
+        }
+        let x = v as i64 as f64;
+        match self.wants {
+            Wants::Bool if v != 0 && v != 1 => None,
+            _ => self.in_range(x),
+        }
+    }
+
+    /// The value of a 64-bit float `v` for this input, or `None`.
+    #[inline]
+    fn float(self, v: f64) -> Option<f64> {
+        if !v.is_finite() || v.abs() >= EXACT {
+            return None;
+        }
+        match self.wants {
+            // The text of a whole float is its integer (`3`, `0` for -0.0).
+            Wants::Integer if v == v.trunc() => self.in_range(v as i64 as f64),
+            Wants::Number if v == v.trunc() => self.in_range(v as i64 as f64),
+            // The shortest text that reads back as `v`, which the number
+            // parser reads back as `v`: no longer than DIRECT_TEXT_BYTES
+            // from 10^-6 up.
+            Wants::Number if v.abs() >= 1e-6 => self.in_range(v),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn boolean(self, v: bool) -> Option<f64> {
+        match self.wants {
+            Wants::Bool => self.in_range(if v { 1.0 } else { 0.0 }),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn in_range(self, x: f64) -> Option<f64> {
+        (x >= self.min && x <= self.max && x.is_finite()).then_some(x)
+    }
+}
+
+/// The values of a primitive column through `value`, NaN for a null; `None`
+/// as soon as one non-null value has no direct reading.
+fn direct_values<T: ArrowPrimitiveType>(
+    array: &dyn Array,
+    out: &mut Vec<f64>,
+    value: impl Fn(T::Native) -> Option<f64>,
+) -> Option<()> {
+    let a = array.as_primitive_opt::<T>()?;
+    out.clear();
+    out.reserve(a.len());
+    if a.null_count() == 0 {
+        for &v in a.values().iter() {
+            out.push(value(v)?);
+        }
+    } else {
+        for i in 0..a.len() {
+            out.push(if a.is_valid(i) {
+                value(a.value(i))?
+            } else {
+                f64::NAN
+            });
+        }
+    }
+    Some(())
 }
 
 /// One column's cells: their text end to end and where each ends, or the
@@ -698,6 +848,13 @@ struct Col {
     /// A dictionary-encoded string column, read in place: its keys and its
     /// values (a null key, or a key out of range, an empty cell).
     dict: Option<(Int32Array, BinaryArray)>,
+    /// A typed column read straight into its input's slot ([`Direct`]):
+    /// a value a row, NaN for a null (whose cell is empty). When set, the
+    /// column has no text: its non-null cells are read through
+    /// [`Fields::typed`], never as text.
+    typed: Option<Vec<f64>>,
+    /// `typed`'s buffer while the column is read otherwise.
+    spare: Vec<f64>,
 }
 
 impl Col {
@@ -707,6 +864,61 @@ impl Col {
         self.ends.push(0);
         self.shared = None;
         self.dict = None;
+        self.unset_typed();
+    }
+
+    /// Drop the typed values, keeping their buffer.
+    fn unset_typed(&mut self) {
+        if let Some(mut t) = self.typed.take() {
+            t.clear();
+            self.spare = t;
+        }
+    }
+
+    /// Read `array`'s values straight into slots' values ([`Direct`]):
+    /// false (the column untouched) when it is not a plain integer, float
+    /// or boolean column, or when one of its values needs its text.
+    fn direct(&mut self, array: &dyn Array, d: Direct) -> bool {
+        use DataType as T;
+        self.unset_typed();
+        let mut values = std::mem::take(&mut self.spare);
+        let ok = match array.data_type() {
+            T::Int8 => direct_values::<Int8Type>(array, &mut values, |v| d.integer(v.into())),
+            T::Int16 => direct_values::<Int16Type>(array, &mut values, |v| d.integer(v.into())),
+            T::Int32 => direct_values::<Int32Type>(array, &mut values, |v| d.integer(v.into())),
+            T::Int64 => direct_values::<Int64Type>(array, &mut values, |v| d.integer(v.into())),
+            T::UInt8 => direct_values::<UInt8Type>(array, &mut values, |v| d.integer(v.into())),
+            T::UInt16 => direct_values::<UInt16Type>(array, &mut values, |v| d.integer(v.into())),
+            T::UInt32 => direct_values::<UInt32Type>(array, &mut values, |v| d.integer(v.into())),
+            T::UInt64 => direct_values::<UInt64Type>(array, &mut values, |v| d.integer(v.into())),
+            T::Float64 => direct_values::<Float64Type>(array, &mut values, |v| d.float(v)),
+            T::Boolean => array.as_boolean_opt().and_then(|a| {
+                values.clear();
+                values.reserve(a.len());
+                for i in 0..a.len() {
+                    values.push(if a.is_valid(i) {
+                        d.boolean(a.value(i))?
+                    } else {
+                        f64::NAN
+                    });
+                }
+                Some(())
+            }),
+            _ => None,
+        }
+        .is_some();
+        self.bytes.clear();
+        self.ends.clear();
+        self.shared = None;
+        self.dict = None;
+        if ok {
+            self.typed = Some(values);
+        } else {
+            // Kept for the next batch's values.
+            values.clear();
+            self.spare = values;
+        }
+        ok
     }
 
     /// Read the cells of `array` in place when it is a string or binary
@@ -738,6 +950,9 @@ impl Col {
 
     /// How many cells the column holds.
     fn rows(&self) -> usize {
+        if let Some(t) = &self.typed {
+            return t.len();
+        }
         match (&self.shared, &self.dict) {
             (Some(a), _) => a.len(),
             (None, Some((keys, _))) => keys.len(),
@@ -747,6 +962,9 @@ impl Col {
 
     /// The longest cell (a bound: a null's bytes, if any, count too).
     fn longest(&self) -> usize {
+        if self.typed.is_some() {
+            return DIRECT_TEXT_BYTES;
+        }
         match self.shared.as_ref().or(self.dict.as_ref().map(|(_, v)| v)) {
             Some(a) => a
                 .value_offsets()
@@ -776,6 +994,10 @@ impl Col {
 
     #[inline]
     fn cell(&self, row: usize) -> &[u8] {
+        if self.typed.is_some() {
+            // Read through `typed`; a null is an empty cell.
+            return b"";
+        }
         if let Some(a) = &self.shared {
             return if row < a.len() && a.is_valid(row) {
                 a.value(row)
@@ -818,6 +1040,8 @@ pub(crate) struct Columnar {
     batch: Option<RecordBatch>,
     first_row: u64,
     projected: Arc<[usize]>,
+    /// Per header column (see [`Rows::direct`]).
+    direct: Arc<[Option<Direct>]>,
     width: usize,
     /// Per header column.
     cols: Vec<Col>,
@@ -849,11 +1073,23 @@ impl Fields for CellRow<'_> {
     fn byte_len(&self) -> usize {
         self.longest
     }
+    #[inline]
+    fn typed(&self, i: usize) -> Option<f64> {
+        let v = *self.cols.get(i)?.typed.as_ref()?.get(self.row)?;
+        (!v.is_nan()).then_some(v)
+    }
 }
 
 impl Columnar {
     /// Turn the decoded record batch into cells (on a worker thread).
-    pub(crate) fn render(&mut self, name: &str) -> Result<(), InputError> {
+    ///
+    /// Column `keep_text` (the `--by` column, read as text) is never read
+    /// straight into slots.
+    pub(crate) fn render(
+        &mut self,
+        name: &str,
+        keep_text: Option<usize>,
+    ) -> Result<(), InputError> {
         let Some(batch) = self.batch.take() else {
             self.rows = 0;
             return Ok(());
@@ -865,13 +1101,19 @@ impl Columnar {
             col.ends.clear();
             col.shared = None;
             col.dict = None;
+            col.unset_typed();
         }
         for (array, &c) in batch.columns().iter().zip(self.projected.iter()) {
             let Some(col) = self.cols.get_mut(c) else {
                 continue;
             };
-            // String columns are read in place; the others rendered as text.
-            if !col.share(array.as_ref()) {
+            let direct = self.direct.get(c).copied().flatten();
+            let direct = direct.filter(|_| keep_text != Some(c));
+            // String columns are read in place; typed columns whose every
+            // value its input takes as it is go straight to the slots; the
+            // others are rendered as text.
+            let read_direct = direct.is_some_and(|d| col.direct(array.as_ref(), d));
+            if !read_direct && !col.share(array.as_ref()) {
                 col.start();
                 render(array.as_ref(), col, &mut self.values)
                     .map_err(|what| corrupt(name, &what))?;
@@ -1203,6 +1445,171 @@ mod tests {
         let mut out = Vec::new();
         write_f64(v, &mut out);
         String::from_utf8(out).unwrap()
+    }
+
+    /// What the row parser reads from `text` for an input wanting `wants`
+    /// in `d`'s range, as `fill_one` does; `None` when it rejects it.
+    fn parsed(d: Direct, text: &[u8]) -> Option<f64> {
+        let v = match d.wants {
+            Wants::Integer => super::super::cell::parse_integer(text),
+            Wants::Number => super::super::cell::parse_number(text),
+            _ => super::super::cell::parse_bool(text),
+        }
+        .ok()?;
+        (v >= d.min && v <= d.max && v.is_finite()).then_some(v)
+    }
+
+    #[test]
+    fn values_read_straight_into_slots_are_what_their_text_reads_as() {
+        let ranges = [
+            (f64::NEG_INFINITY, f64::INFINITY),
+            (0.0, 30.0),
+            (-5.0, 1e12),
+        ];
+        let integers: Vec<i128> = vec![
+            0,
+            1,
+            -1,
+            2,
+            7,
+            30,
+            31,
+            -5,
+            -6,
+            999_999_999_999_999,
+            1_000_000_000_000_000,
+            -999_999_999_999_999,
+            -1_000_000_000_000_000,
+            i128::from(i64::MAX),
+            i128::from(i64::MIN),
+            i128::from(u64::MAX),
+        ];
+        let floats = [
+            0.0,
+            -0.0,
+            0.1,
+            -0.1,
+            1.0 / 3.0,
+            2.5,
+            3.0,
+            -7.0,
+            1500000.5,
+            123.456,
+            1e-6,
+            9.99e-7,
+            1.5e-7,
+            999_999_999_999_999.0,
+            1e15,
+            1e20,
+            6.02e23,
+            12345.678e5,
+            f64::MIN_POSITIVE,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for wants in [Wants::Integer, Wants::Number, Wants::Bool] {
+            for (min, max) in ranges {
+                let d = Direct { wants, min, max };
+                for &v in &integers {
+                    let text = itoa::Buffer::new().format(v).to_string();
+                    if let Some(x) = d.integer(v) {
+                        assert_eq!(parsed(d, text.as_bytes()), Some(x), "{wants:?} {v}");
+                        assert!(text.len() <= DIRECT_TEXT_BYTES);
+                    }
+                    // In range and within 15 digits: always read directly.
+                    let plain = v.unsigned_abs() < 1_000_000_000_000_000;
+                    if plain && parsed(d, text.as_bytes()).is_some() {
+                        assert!(d.integer(v).is_some(), "{wants:?} {v}");
+                    }
+                }
+                for &v in &floats {
+                    let text = f64_text(v);
+                    if let Some(x) = d.float(v) {
+                        assert_eq!(parsed(d, text.as_bytes()), Some(x), "{wants:?} {v}");
+                        assert!(text.len() <= DIRECT_TEXT_BYTES, "{text}");
+                        assert!(x.to_bits() != (-0.0f64).to_bits());
+                    }
+                }
+                for v in [true, false] {
+                    if let Some(x) = d.boolean(v) {
+                        let text: &[u8] = if v { b"true" } else { b"false" };
+                        assert_eq!(parsed(d, text), Some(x));
+                    }
+                }
+            }
+        }
+        let d = Direct {
+            wants: Wants::Number,
+            min: f64::NEG_INFINITY,
+            max: f64::INFINITY,
+        };
+        assert_eq!(d.float(0.1), Some(0.1));
+        assert_eq!(d.float(1.5e-7), None, "a long text: parsed as text");
+        assert_eq!(d.integer(-3), Some(-3.0));
+        let bool_input = Direct {
+            wants: Wants::Bool,
+            ..d
+        };
+        assert_eq!(bool_input.integer(2), None, "rejected from its text");
+        assert_eq!(bool_input.integer(1), Some(1.0));
+        assert_eq!(bool_input.boolean(false), Some(0.0));
+    }
+
+    #[test]
+    fn a_column_with_one_value_its_input_rejects_is_read_as_text() {
+        use arrow_array::{BooleanArray, Float64Array, Int64Array};
+        let members = Direct {
+            wants: Wants::Integer,
+            min: 1.0,
+            max: 30.0,
+        };
+        let mut col = Col::default();
+        let ok = Int64Array::from(vec![Some(3), None, Some(30)]);
+        assert!(col.direct(&ok, members));
+        assert_eq!(col.typed.as_deref().map(<[f64]>::len), Some(3));
+        let row = |col: &Col, r: usize| {
+            let cols = std::slice::from_ref(col);
+            let cells = CellRow {
+                cols,
+                row: r,
+                longest: 0,
+            };
+            (cells.get(0).map(<[u8]>::to_vec), cells.typed(0))
+        };
+        assert_eq!(row(&col, 0), (Some(Vec::new()), Some(3.0)));
+        assert_eq!(
+            row(&col, 1),
+            (Some(Vec::new()), None),
+            "a null: an empty cell"
+        );
+        assert_eq!(col.longest(), DIRECT_TEXT_BYTES);
+        for bad in [
+            Int64Array::from(vec![Some(3), Some(31)]),
+            Int64Array::from(vec![Some(0), Some(3)]),
+        ] {
+            let mut col = Col::default();
+            assert!(!col.direct(&bad, members));
+            assert!(col.typed.is_none());
+        }
+        let mut col = Col::default();
+        assert!(!col.direct(&Float64Array::from(vec![2.0, 2.5]), members));
+        assert!(col.direct(&Float64Array::from(vec![2.0, 3.0]), members));
+        assert_eq!(col.typed, Some(vec![2.0, 3.0]));
+        assert!(!col.direct(&BooleanArray::from(vec![true]), members));
+        assert!(col.typed.is_none());
+        let flag = Direct {
+            wants: Wants::Bool,
+            min: f64::NEG_INFINITY,
+            max: f64::INFINITY,
+        };
+        assert!(col.direct(
+            &BooleanArray::from(vec![Some(true), None, Some(false)]),
+            flag
+        ));
+        assert_eq!(row(&col, 0).1, Some(1.0));
+        assert_eq!(row(&col, 1).1, None);
+        assert_eq!(row(&col, 2).1, Some(0.0));
     }
 
     #[test]

@@ -21,6 +21,15 @@ pub trait Fields {
     fn get(&self, i: usize) -> Option<&[u8]>;
     /// An upper bound on the length of the longest field (the record's size).
     fn byte_len(&self) -> usize;
+    /// Field `i`'s value when it is held as a value, not as text (a typed
+    /// Parquet column read straight into its input's slot): the value the
+    /// input's parser would read from its text, which [`Fields::get`] does
+    /// not give (an empty field). `None` for a text field, or a null.
+    #[inline]
+    fn typed(&self, i: usize) -> Option<f64> {
+        let _ = i;
+        None
+    }
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -46,6 +55,7 @@ pub fn is_blank<R: Fields + ?Sized>(record: &R) -> bool {
         record
             .get(i)
             .is_none_or(|f| f.iter().all(|&b| b == b' ' || b == b'\t'))
+            && record.typed(i).is_none()
     })
 }
 

@@ -418,6 +418,10 @@ impl<'p> RowParser<'p> {
                 *slot = 0.0;
                 continue;
             }
+            if let Some(v) = typed(record, plan) {
+                *slot = v;
+                continue;
+            }
             let raw = self.raw_cell(record, plan);
             match self.cell_value(plan, raw) {
                 Ok(v) => *slot = v,
@@ -507,6 +511,9 @@ impl<'p> RowParser<'p> {
                 for (k, raw, problem) in self.bad_parts(record) {
                     out.push(*self.part_reject(record, line, k, raw, problem));
                 }
+                continue;
+            }
+            if typed(record, plan).is_some() {
                 continue;
             }
             let raw = self.raw_cell(record, plan);
@@ -711,6 +718,10 @@ impl<'p> RowParser<'p> {
         let (Some(plan), Some(slot)) = (self.plan.get(i), slots.get_mut(i)) else {
             return false;
         };
+        if let Some(v) = typed(record, plan) {
+            *slot = v;
+            return true;
+        }
         let raw = self.raw_cell(record, plan);
         if raw.is_empty() {
             *slot = plan.default;
@@ -919,6 +930,13 @@ impl<'p> RowParser<'p> {
             message,
         })
     }
+}
+
+/// The value of an input's cell held as a value ([`Fields::typed`]): the
+/// source took it only where the input's parser accepts its text, in range.
+#[inline(always)]
+fn typed<R: Fields + ?Sized>(record: &R, plan: &CellPlan) -> Option<f64> {
+    plan.column.and_then(|c| record.typed(c))
 }
 
 fn lossy(b: &[u8]) -> String {

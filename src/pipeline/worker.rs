@@ -9,7 +9,7 @@ use crate::input::record::{LineCounter, QuoteFree, chunk_reader, is_blank};
 use crate::input::sheet::{SheetBatch, SheetCheck};
 use crate::input::{self, ChunkStart, Fields, InputError, Layout, Reject, RowParser};
 use crate::policy::Policy;
-use crate::report::summary::{BatchAcc, BudgetStanding, NO_GROUP, SummarySpec};
+use crate::report::summary::{BatchAcc, BudgetStanding, GroupKeySource, NO_GROUP, SummarySpec};
 use crate::report::{Decision, DecisionWriter, Format};
 use budget::Ranking;
 
@@ -343,7 +343,16 @@ impl<'p> Worker<'p> {
         cursor: &mut usize,
     ) -> Result<(), InputError> {
         let mut rows = std::mem::take(&mut batch.columnar);
-        let result = rows.render(self.name);
+        // The `--by` column is read as text (`group_key`).
+        let by = self.summary.and_then(|s| s.by()).map(|by| by.source());
+        let keep_text = match by {
+            Some(GroupKeySource::Column(c)) => Some(c),
+            Some(GroupKeySource::Text(i) | GroupKeySource::Value(i)) => {
+                self.parser.layout().columns.get(i).copied().flatten()
+            }
+            None => None,
+        };
+        let result = rows.render(self.name, keep_text);
         if result.is_ok() {
             for i in 0..rows.len() {
                 let (line, record) = rows.record(i);
