@@ -1,0 +1,233 @@
+use super::*;
+
+fn f64_text(v: f64) -> String {
+    let mut out = Vec::new();
+    write_f64(v, &mut out);
+    String::from_utf8(out).unwrap()
+}
+
+/// What the row parser reads from `text` for an input wanting `wants`
+/// in `d`'s range, as `fill_one` does; `None` when it rejects it.
+fn parsed(d: Direct, text: &[u8]) -> Option<f64> {
+    let v = match d.wants {
+        Wants::Integer => super::super::cell::parse_integer(text),
+        Wants::Number => super::super::cell::parse_number(text),
+        _ => super::super::cell::parse_bool(text),
+    }
+    .ok()?;
+    (v >= d.min && v <= d.max && v.is_finite()).then_some(v)
+}
+
+#[test]
+fn values_read_straight_into_slots_are_what_their_text_reads_as() {
+    let ranges = [
+        (f64::NEG_INFINITY, f64::INFINITY),
+        (0.0, 30.0),
+        (-5.0, 1e12),
+    ];
+    let integers: Vec<i128> = vec![
+        0,
+        1,
+        -1,
+        2,
+        7,
+        30,
+        31,
+        -5,
+        -6,
+        999_999_999_999_999,
+        1_000_000_000_000_000,
+        -999_999_999_999_999,
+        -1_000_000_000_000_000,
+        i128::from(i64::MAX),
+        i128::from(i64::MIN),
+        i128::from(u64::MAX),
+    ];
+    let floats = [
+        0.0,
+        -0.0,
+        0.1,
+        -0.1,
+        1.0 / 3.0,
+        2.5,
+        3.0,
+        -7.0,
+        1500000.5,
+        123.456,
+        1e-6,
+        9.99e-7,
+        1.5e-7,
+        999_999_999_999_999.0,
+        1e15,
+        1e20,
+        6.02e23,
+        12345.678e5,
+        f64::MIN_POSITIVE,
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    for wants in [Wants::Integer, Wants::Number, Wants::Bool] {
+        for (min, max) in ranges {
+            let d = Direct { wants, min, max };
+            for &v in &integers {
+                let text = itoa::Buffer::new().format(v).to_string();
+                if let Some(x) = d.integer(v) {
+                    assert_eq!(parsed(d, text.as_bytes()), Some(x), "{wants:?} {v}");
+                    assert!(text.len() <= DIRECT_TEXT_BYTES);
+                }
+                // In range and within 15 digits: always read directly.
+                let plain = v.unsigned_abs() < 1_000_000_000_000_000;
+                if plain && parsed(d, text.as_bytes()).is_some() {
+                    assert!(d.integer(v).is_some(), "{wants:?} {v}");
+                }
+            }
+            for &v in &floats {
+                let text = f64_text(v);
+                if let Some(x) = d.float(v) {
+                    assert_eq!(parsed(d, text.as_bytes()), Some(x), "{wants:?} {v}");
+                    assert!(text.len() <= DIRECT_TEXT_BYTES, "{text}");
+                    assert!(x.to_bits() != (-0.0f64).to_bits());
+                }
+            }
+            for v in [true, false] {
+                if let Some(x) = d.boolean(v) {
+                    let text: &[u8] = if v { b"true" } else { b"false" };
+                    assert_eq!(parsed(d, text), Some(x));
+                }
+            }
+        }
+    }
+    let d = Direct {
+        wants: Wants::Number,
+        min: f64::NEG_INFINITY,
+        max: f64::INFINITY,
+    };
+    assert_eq!(d.float(0.1), Some(0.1));
+    assert_eq!(d.float(1.5e-7), None, "a long text: parsed as text");
+    assert_eq!(d.integer(-3), Some(-3.0));
+    let bool_input = Direct {
+        wants: Wants::Bool,
+        ..d
+    };
+    assert_eq!(bool_input.integer(2), None, "rejected from its text");
+    assert_eq!(bool_input.integer(1), Some(1.0));
+    assert_eq!(bool_input.boolean(false), Some(0.0));
+}
+
+#[test]
+fn a_column_with_one_value_its_input_rejects_is_read_as_text() {
+    use arrow_array::{BooleanArray, Float64Array, Int64Array};
+    let members = Direct {
+        wants: Wants::Integer,
+        min: 1.0,
+        max: 30.0,
+    };
+    let mut col = Col::default();
+    let ok = Int64Array::from(vec![Some(3), None, Some(30)]);
+    assert!(col.direct(&ok, members));
+    assert_eq!(col.typed.as_deref().map(<[f64]>::len), Some(3));
+    let row = |col: &Col, r: usize| {
+        let cols = std::slice::from_ref(col);
+        let cells = CellRow {
+            cols,
+            row: r,
+            longest: 0,
+        };
+        (cells.get(0).map(<[u8]>::to_vec), cells.typed(0))
+    };
+    assert_eq!(row(&col, 0), (Some(Vec::new()), Some(3.0)));
+    assert_eq!(
+        row(&col, 1),
+        (Some(Vec::new()), None),
+        "a null: an empty cell"
+    );
+    assert_eq!(col.longest(), DIRECT_TEXT_BYTES);
+    for bad in [
+        Int64Array::from(vec![Some(3), Some(31)]),
+        Int64Array::from(vec![Some(0), Some(3)]),
+    ] {
+        let mut col = Col::default();
+        assert!(!col.direct(&bad, members));
+        assert!(col.typed.is_none());
+    }
+    let mut col = Col::default();
+    assert!(!col.direct(&Float64Array::from(vec![2.0, 2.5]), members));
+    assert!(col.direct(&Float64Array::from(vec![2.0, 3.0]), members));
+    assert_eq!(col.typed, Some(vec![2.0, 3.0]));
+    assert!(!col.direct(&BooleanArray::from(vec![true]), members));
+    assert!(col.typed.is_none());
+    let flag = Direct {
+        wants: Wants::Bool,
+        min: f64::NEG_INFINITY,
+        max: f64::INFINITY,
+    };
+    assert!(col.direct(
+        &BooleanArray::from(vec![Some(true), None, Some(false)]),
+        flag
+    ));
+    assert_eq!(row(&col, 0).1, Some(1.0));
+    assert_eq!(row(&col, 1).1, None);
+    assert_eq!(row(&col, 2).1, Some(0.0));
+}
+
+#[test]
+fn floats_are_their_shortest_exact_text_without_an_exponent() {
+    for (v, text) in [
+        (0.1, "0.1"),
+        (2.0, "2"),
+        (-0.0, "0"),
+        (-3.0, "-3"),
+        (1500000.5, "1500000.5"),
+        (1e20, "100000000000000000000"),
+        (1.5e-7, "0.00000015"),
+        (123.456, "123.456"),
+        (-0.001, "-0.001"),
+        (f64::NAN, "NaN"),
+        (f64::NEG_INFINITY, "-inf"),
+    ] {
+        assert_eq!(f64_text(v), text, "{v}");
+    }
+    for v in [0.1f64, 1.0 / 3.0, 6.02e23, 1e-300, 12345.678e10, 2.5e15] {
+        assert_eq!(f64_text(v).parse::<f64>().unwrap(), v, "{v}");
+        assert!(!f64_text(v).contains('e'));
+    }
+    let mut out = Vec::new();
+    write_f32(0.1, &mut out);
+    assert_eq!(out, b"0.1");
+}
+
+#[test]
+fn decimals_keep_every_digit_of_their_scale() {
+    let text = |neg: bool, digits: &str, scale: i8| {
+        let mut out = Vec::new();
+        write_scaled(neg, digits.as_bytes(), scale, &mut out);
+        String::from_utf8(out).unwrap()
+    };
+    assert_eq!(text(false, "150000050", 2), "1500000.50");
+    assert_eq!(text(true, "5", 3), "-0.005");
+    assert_eq!(text(false, "0", 2), "0.00");
+    assert_eq!(text(true, "0", 0), "0");
+    assert_eq!(text(false, "12", -3), "12000");
+    assert_eq!(text(false, "0", -3), "0");
+}
+
+#[test]
+fn the_input_types_take_the_column_types_of_the_table() {
+    assert!(accepts(Wants::Integer, Some(Kind::Float)));
+    assert!(accepts(Wants::Bool, Some(Kind::Integer)));
+    assert!(!accepts(Wants::Enum, Some(Kind::Integer)));
+    assert!(!accepts(Wants::Id, Some(Kind::Float)));
+    assert!(!accepts(Wants::Number, Some(Kind::Bool)));
+    assert!(!accepts(Wants::Text, None));
+    assert!(accepts(Wants::Enum, Some(Kind::Null)));
+    assert_eq!(kind_of(&DataType::Date32), None);
+    assert_eq!(type_words(&DataType::Date32), "date");
+    assert_eq!(
+        kind_of(&DataType::Dictionary(
+            Box::new(DataType::Int32),
+            Box::new(DataType::Utf8)
+        )),
+        Some(Kind::Text)
+    );
+}
