@@ -97,9 +97,6 @@ pub struct Chunker {
     /// 1-based line of the file at `buf[0]`.
     line: u64,
     eof: bool,
-    /// A file whose rows are not read as text (a Parquet file's table,
-    /// which `columnar` reads column by column), carried to the pipeline.
-    table: Option<Box<dyn std::any::Any + Send>>,
 }
 
 impl Chunker {
@@ -128,23 +125,7 @@ impl Chunker {
             max_record: usize::MAX,
             line,
             eof,
-            table: None,
         }
-    }
-
-    /// Attach the rows of a file that is not read as text (see `table`).
-    pub(crate) fn set_table(&mut self, table: Box<dyn std::any::Any + Send>) {
-        self.table = Some(table);
-    }
-
-    /// What [`Chunker::set_table`] attached, if anything, left in place.
-    pub(crate) fn table(&self) -> Option<&(dyn std::any::Any + Send)> {
-        self.table.as_deref()
-    }
-
-    /// What [`Chunker::set_table`] attached, if anything.
-    pub(crate) fn take_table(&mut self) -> Option<Box<dyn std::any::Any + Send>> {
-        self.table.take()
     }
 
     /// Advance the state machine over the bytes read since the last scan,

@@ -219,7 +219,7 @@ pub(crate) struct Table {
     /// The file's size when it is the input file itself, read in place
     /// (the reader then looked at only its first bytes); `None` for a
     /// private copy of standard input, whose every byte was read.
-    in_place: Option<u64>,
+    pub(super) in_place: Option<u64>,
     /// The file's size in bytes.
     len: u64,
 }
@@ -331,17 +331,6 @@ pub(crate) struct Rows {
     next_row: u64,
     // Keeps the file open (the reader holds its own handle too).
     _table: Box<Table>,
-}
-
-/// The size of a Parquet file read in place (not through its reader, which
-/// saw only its first bytes), if `chunker` holds one.
-pub(crate) fn bytes_in_place(chunker: &Chunker) -> Option<u64> {
-    chunker.table()?.downcast_ref::<Table>()?.in_place
-}
-
-/// The Parquet table of a source opened by [`sniff`], if it is one.
-pub(crate) fn take_table(chunker: &mut Chunker) -> Option<Box<Table>> {
-    chunker.take_table()?.downcast::<Table>().ok()
 }
 
 /// The file's schema with each top-level string column that is

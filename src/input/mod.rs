@@ -451,6 +451,9 @@ pub struct Source {
     /// A spreadsheet's rows, which come from here, not from `chunker`
     /// (whose reading then fails): see [`sheet`].
     pub sheet: Option<Box<sheet::SheetRows>>,
+    /// A Parquet file's table, read column by column (see [`columnar`]),
+    /// not from `chunker` (whose reading then fails).
+    pub(crate) table: Option<Box<columnar::Table>>,
 }
 
 impl Source {
@@ -458,7 +461,7 @@ impl Source {
     /// through its reader (a Parquet file, whose reader saw only its first
     /// bytes): what the summary reports as the bytes read.
     pub fn bytes_in_place(&self) -> Option<u64> {
-        columnar::bytes_in_place(&self.chunker)
+        self.table.as_ref()?.in_place
     }
 }
 
@@ -526,6 +529,7 @@ pub fn from_reader(
         header_line: header.header_line,
         chunker,
         sheet: None,
+        table: None,
     })
 }
 

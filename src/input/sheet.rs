@@ -290,6 +290,7 @@ pub(crate) fn open(
             current: SheetBatch::default(),
             pos: 0,
         })),
+        table: None,
         name,
     })
 }

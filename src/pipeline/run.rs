@@ -43,12 +43,12 @@ pub(super) fn run(
     let Source {
         name,
         delimiter,
-        mut chunker,
+        chunker,
         sheet,
+        table,
         ..
     } = source;
     // A Parquet file: record batches, decoded on the reader thread.
-    let table = input::columnar::take_table(&mut chunker);
     let feed = match (sheet, table) {
         (Some(rows), _) => Feed::Sheet(rows),
         (None, Some(table)) => Feed::Columnar(Box::new(input::columnar::Rows::new(

@@ -63,8 +63,7 @@ pub(crate) fn sniff(name: &str, mut raw: Box<dyn Read + Send>) -> Result<Sniffed
     let text_only = TextOnly {
         name: name.to_string(),
     };
-    let mut chunker = Chunker::new(Box::new(text_only), b',', Vec::new(), 0, 2, false);
-    chunker.set_table(Box::new(table));
+    let chunker = Chunker::new(Box::new(text_only), b',', Vec::new(), 0, 2, false);
     Ok(Sniffed::Parquet(Box::new(Source {
         name: name.to_string(),
         delimiter: b',',
@@ -73,6 +72,7 @@ pub(crate) fn sniff(name: &str, mut raw: Box<dyn Read + Send>) -> Result<Sniffed
         header_line: 1,
         chunker,
         sheet: None,
+        table: Some(Box::new(table)),
     })))
 }
 

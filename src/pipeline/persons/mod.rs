@@ -190,6 +190,7 @@ fn shaped_layout(
         header_line: base.header_line,
         chunker: input::Chunker::new(Box::new(io::empty()), b',', Vec::new(), 0, 1, true),
         sheet: None,
+        table: None,
     };
     Layout::new(policy, &shaped, household_read)
 }
