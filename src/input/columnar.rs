@@ -57,6 +57,7 @@ use parquet::arrow::arrow_reader::{
 };
 
 use super::record::Fields;
+use super::row::RowParser;
 use super::{Chunker, InputError, Layout, Source, excerpt};
 use crate::policy::{InputType, Policy};
 
@@ -327,6 +328,8 @@ pub(crate) struct Rows {
     width: usize,
     /// Per header column: how its typed values may go straight to a slot.
     direct: Arc<[Option<Direct>]>,
+    /// Per header column: the one input that reads it (see [`single_inputs`]).
+    inputs: Arc<[Option<usize>]>,
     /// Rows handed out so far.
     next_row: u64,
     // Keeps the file open (the reader holds its own handle too).
@@ -429,13 +432,15 @@ impl Rows {
                 .build()
         })
         .map_err(|e| corrupt(name, &e))?;
-        let direct = direct_columns(policy, layout, table.kinds.len());
+        let inputs = single_inputs(policy, layout, table.kinds.len());
+        let direct = direct_columns(policy, layout, &inputs);
         Ok(Rows {
             name: name.to_string(),
             reader,
             projected: projected.into(),
             width: table.kinds.len(),
             direct,
+            inputs,
             next_row: 0,
             _table: table,
         })
@@ -457,6 +462,7 @@ impl Rows {
         into.first_row = self.next_row;
         into.projected = Arc::clone(&self.projected);
         into.direct = Arc::clone(&self.direct);
+        into.inputs = Arc::clone(&self.inputs);
         into.width = self.width;
         self.next_row += batch.num_rows() as u64;
         into.batch = Some(batch);
@@ -485,15 +491,12 @@ struct Direct {
     max: f64,
 }
 
-/// Per header column, the [`Direct`] reading of a column read by exactly
-/// one integer, number, money or yes/no input without profile settings,
-/// which is neither the id (or a part of it) nor the weight; `None` for
-/// every other column.
-fn direct_columns(policy: &Policy, layout: &Layout, width: usize) -> Arc<[Option<Direct>]> {
-    let mut direct: Vec<Option<Direct>> = vec![None; width];
-    if layout.max_field_bytes < DIRECT_TEXT_BYTES {
-        return direct.into();
-    }
+/// Per header column, the input that reads it when exactly one input
+/// does, and that input is not the household id (nor is the column a part
+/// of it, or the weight); `None` for every other column. Such a column's
+/// cells may be read as values ([`Fields::typed`]) instead of text, since
+/// no other reader needs their value.
+fn single_inputs(policy: &Policy, layout: &Layout, width: usize) -> Arc<[Option<usize>]> {
     let mut readers = vec![0usize; width];
     for &c in layout.columns.iter().flatten().chain(&layout.id_parts) {
         if let Some(n) = readers.get_mut(c) {
@@ -505,24 +508,48 @@ fn direct_columns(policy: &Policy, layout: &Layout, width: usize) -> Arc<[Option
             *n += 1;
         }
     }
-    for (i, (input, column)) in policy.inputs.iter().zip(&layout.columns).enumerate() {
+    let mut inputs: Vec<Option<usize>> = vec![None; width];
+    for (i, column) in layout.columns.iter().enumerate() {
         let Some(c) = *column else { continue };
-        let plain = layout.cell_rules.get(i).is_none_or(Option::is_none);
-        let wants = Wants::of(input.ty);
-        if i == policy.fields.id_input
-            || !plain
-            || readers.get(c) != Some(&1)
-            || !matches!(wants, Wants::Integer | Wants::Number | Wants::Bool)
-        {
+        if i == policy.fields.id_input || readers.get(c) != Some(&1) {
             continue;
         }
-        if let Some(d) = direct.get_mut(c) {
-            *d = Some(Direct {
-                wants,
-                min: input.min.unwrap_or(f64::NEG_INFINITY),
-                max: input.max.unwrap_or(f64::INFINITY),
-            });
+        if let Some(slot) = inputs.get_mut(c) {
+            *slot = Some(i);
         }
+    }
+    inputs.into()
+}
+
+/// Per header column, the [`Direct`] reading of a column read by exactly
+/// one integer, number, money or yes/no input without profile settings,
+/// which is neither the id (or a part of it) nor the weight; `None` for
+/// every other column.
+fn direct_columns(
+    policy: &Policy,
+    layout: &Layout,
+    inputs: &[Option<usize>],
+) -> Arc<[Option<Direct>]> {
+    let mut direct: Vec<Option<Direct>> = vec![None; inputs.len()];
+    if layout.max_field_bytes < DIRECT_TEXT_BYTES {
+        return direct.into();
+    }
+    for (d, &i) in direct.iter_mut().zip(inputs) {
+        let Some(input) = i.and_then(|i| policy.inputs.get(i)) else {
+            continue;
+        };
+        let plain = i
+            .and_then(|i| layout.cell_rules.get(i))
+            .is_none_or(Option::is_none);
+        let wants = Wants::of(input.ty);
+        if !plain || !matches!(wants, Wants::Integer | Wants::Number | Wants::Bool) {
+            continue;
+        }
+        *d = Some(Direct {
+            wants,
+            min: input.min.unwrap_or(f64::NEG_INFINITY),
+            max: input.max.unwrap_or(f64::INFINITY),
+        });
     }
     direct.into()
 }
@@ -618,14 +645,22 @@ struct Col {
     /// A dictionary-encoded string column, read in place: its keys and its
     /// values (a null key, or a key out of range, an empty cell).
     dict: Option<(Int32Array, BinaryArray)>,
-    /// A typed column read straight into its input's slot ([`Direct`]):
-    /// a value a row, NaN for a null (whose cell is empty). When set, the
-    /// column has no text: its non-null cells are read through
-    /// [`Fields::typed`], never as text.
+    /// Values a row, read through [`Fields::typed`]; NaN: the row's cell
+    /// is read as text. Either a typed column read straight into its
+    /// input's slot ([`Direct`]), which has no text (a null, NaN, is an
+    /// empty cell), or beside `dict`, the values its input takes from the
+    /// dictionary's entries ([`Col::dictionary_values`]), NaN for a cell
+    /// read as text (a null, an empty cell, one its input rejects).
     typed: Option<Vec<f64>>,
     /// `typed`'s buffer while the column is read otherwise.
     spare: Vec<f64>,
+    /// Per dictionary entry: the value its input takes, NaN for text, or
+    /// [`UNPARSED`].
+    table: Vec<f64>,
 }
+
+/// A dictionary entry not parsed yet (a value is always finite).
+const UNPARSED: f64 = f64::INFINITY;
 
 impl Col {
     fn start(&mut self) {
@@ -691,6 +726,49 @@ impl Col {
         ok
     }
 
+    /// Beside a dictionary column's keys and entries (`dict`), the value
+    /// `parse` gives each row's trimmed cell, found once per dictionary
+    /// entry a row uses: `parse` must give exactly what the row parser
+    /// reads from that cell (`None` when it rejects it). A null, a cell
+    /// empty once trimmed or one `parse` rejects stays text (NaN), so its
+    /// row reads as from CSV. Nothing is done (false) when the dictionary
+    /// has more entries than the batch rows.
+    fn dictionary_values(&mut self, mut parse: impl FnMut(&[u8]) -> Option<f64>) -> bool {
+        let Some((keys, values)) = &self.dict else {
+            return false;
+        };
+        if values.len() > keys.len() {
+            return false;
+        }
+        let mut typed = std::mem::take(&mut self.spare);
+        typed.clear();
+        typed.reserve(keys.len());
+        self.table.clear();
+        self.table.resize(values.len(), UNPARSED);
+        let table = &mut self.table;
+        let mut value_of = |k: i32| -> f64 {
+            let Some(t) = usize::try_from(k).ok().and_then(|k| table.get_mut(k)) else {
+                return f64::NAN;
+            };
+            if *t == UNPARSED {
+                let k = usize::try_from(k).unwrap_or(0);
+                let raw = super::cell::trim(values.value(k));
+                *t = match raw.is_empty() {
+                    true => f64::NAN,
+                    false => parse(raw).filter(|v| v.is_finite()).unwrap_or(f64::NAN),
+                };
+            }
+            *t
+        };
+        if keys.null_count() == 0 {
+            typed.extend(keys.values().iter().map(|&k| value_of(k)));
+        } else {
+            typed.extend(keys.iter().map(|k| k.map_or(f64::NAN, &mut value_of)));
+        }
+        self.typed = Some(typed);
+        true
+    }
+
     /// Read the cells of `array` in place when it is a string or binary
     /// column with 32-bit offsets (the Parquet reader's usual output);
     /// false for any other column, whose cells are then rendered as text.
@@ -720,19 +798,17 @@ impl Col {
 
     /// How many cells the column holds.
     fn rows(&self) -> usize {
-        if let Some(t) = &self.typed {
-            return t.len();
-        }
-        match (&self.shared, &self.dict) {
-            (Some(a), _) => a.len(),
-            (None, Some((keys, _))) => keys.len(),
-            (None, None) => self.ends.len().saturating_sub(1),
+        match (&self.shared, &self.dict, &self.typed) {
+            (Some(a), _, _) => a.len(),
+            (None, Some((keys, _)), _) => keys.len(),
+            (None, None, Some(t)) => t.len(),
+            (None, None, None) => self.ends.len().saturating_sub(1),
         }
     }
 
     /// The longest cell (a bound: a null's bytes, if any, count too).
     fn longest(&self) -> usize {
-        if self.typed.is_some() {
+        if self.typed.is_some() && self.dict.is_none() {
             return DIRECT_TEXT_BYTES;
         }
         match self.shared.as_ref().or(self.dict.as_ref().map(|(_, v)| v)) {
@@ -764,10 +840,6 @@ impl Col {
 
     #[inline]
     fn cell(&self, row: usize) -> &[u8] {
-        if self.typed.is_some() {
-            // Read through `typed`; a null is an empty cell.
-            return b"";
-        }
         if let Some(a) = &self.shared {
             return if row < a.len() && a.is_valid(row) {
                 a.value(row)
@@ -794,6 +866,11 @@ impl Col {
                 _ => b"",
             };
         }
+        if self.typed.is_some() {
+            // A [`Direct`] column, read through `typed`; a null is an empty
+            // cell.
+            return b"";
+        }
         match (self.ends.get(row), self.ends.get(row + 1)) {
             (Some(&a), Some(&b)) => self.bytes.get(a..b).unwrap_or_default(),
             _ => &[],
@@ -812,6 +889,8 @@ pub(crate) struct Columnar {
     projected: Arc<[usize]>,
     /// Per header column (see [`Rows::direct`]).
     direct: Arc<[Option<Direct>]>,
+    /// Per header column (see [`Rows::inputs`]).
+    inputs: Arc<[Option<usize>]>,
     width: usize,
     /// Per header column.
     cols: Vec<Col>,
@@ -854,11 +933,15 @@ impl Columnar {
     /// Turn the decoded record batch into cells (on a worker thread).
     ///
     /// Column `keep_text` (the `--by` column, read as text) is never read
-    /// straight into slots.
+    /// straight into slots. A dictionary-encoded string column read by one
+    /// input has each of its dictionary's entries parsed once, by
+    /// `parser` as a cell of that input, and its rows take the entry's
+    /// value (see [`Col::dictionary_values`]).
     pub(crate) fn render(
         &mut self,
         name: &str,
         keep_text: Option<usize>,
+        parser: &RowParser<'_>,
     ) -> Result<(), InputError> {
         let Some(batch) = self.batch.take() else {
             self.rows = 0;
@@ -887,6 +970,10 @@ impl Columnar {
                 col.start();
                 render(array.as_ref(), col, &mut self.values)
                     .map_err(|what| corrupt(name, &what))?;
+            }
+            let input = self.inputs.get(c).copied().flatten();
+            if let Some(i) = input.filter(|_| col.dict.is_some() && keep_text != Some(c)) {
+                col.dictionary_values(|raw| parser.input_value(i, raw));
             }
             if col.rows() != self.rows {
                 return Err(corrupt(name, "a column has the wrong number of values"));

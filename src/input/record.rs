@@ -21,10 +21,12 @@ pub trait Fields {
     fn get(&self, i: usize) -> Option<&[u8]>;
     /// An upper bound on the length of the longest field (the record's size).
     fn byte_len(&self) -> usize;
-    /// Field `i`'s value when it is held as a value, not as text (a typed
-    /// Parquet column read straight into its input's slot): the value the
-    /// input's parser would read from its text, which [`Fields::get`] does
-    /// not give (an empty field). `None` for a text field, or a null.
+    /// Field `i`'s value when it is held as a value: the value the input's
+    /// parser would read from its text (a typed Parquet column read straight
+    /// into its input's slot, whose [`Fields::get`] is an empty field; or a
+    /// Parquet dictionary entry parsed once for every row that holds it,
+    /// whose text [`Fields::get`] still gives). `None` for a field read as
+    /// text, or a null.
     #[inline]
     fn typed(&self, i: usize) -> Option<f64> {
         let _ = i;

@@ -684,6 +684,10 @@ impl<'p> RowParser<'p> {
             let (Some(plan), Some(slot)) = (self.plan.get(i), slots.get_mut(i)) else {
                 return false;
             };
+            if let Some(v) = typed(record, plan) {
+                *slot = v;
+                return true;
+            }
             match self.cell_value(plan, self.raw_cell(record, plan)) {
                 Ok(v) => {
                     *slot = v;

@@ -352,7 +352,7 @@ impl<'p> Worker<'p> {
             }
             None => None,
         };
-        let result = rows.render(self.name, keep_text);
+        let result = rows.render(self.name, keep_text, &self.parser);
         if result.is_ok() {
             for i in 0..rows.len() {
                 let (line, record) = rows.record(i);

@@ -585,3 +585,151 @@ fn explain_and_person_files_say_they_do_not_read_parquet_yet() {
         "which `layak explain` and person files (--persons, --rectangular) do not read yet",
     );
 }
+
+#[test]
+fn dictionary_entries_parsed_once_decide_and_reject_as_the_csv_cells() {
+    // String columns dictionary-encoded in every page, whose dictionaries
+    // change from row group to row group, with entries each input takes,
+    // rejects (an unknown label, 0 members, a fraction, a yes/no `maybe`),
+    // nulls, blanks, spaces and profile missing codes and labels.
+    let n = 400;
+    let pick = |i: usize, salt: usize, sets: &[&[Option<&'static str>]]| {
+        let set = sets[(i / 100) % sets.len()];
+        set[(i / salt) % set.len()]
+    };
+    let area: Vec<Option<&str>> = (0..n)
+        .map(|i| {
+            pick(
+                i,
+                1,
+                &[
+                    &[Some("urban"), Some("rural")],
+                    &[Some(" Rural "), Some("city"), None],
+                    &[Some("Perkotaan"), Some("NA"), Some("urban")],
+                    &[Some(""), Some("rural"), Some("  ")],
+                ],
+            )
+        })
+        .collect();
+    let members: Vec<Option<&str>> = (0..n)
+        .map(|i| {
+            pick(
+                i,
+                2,
+                &[
+                    &[Some("3"), Some("4")],
+                    &[Some("0"), Some("2.5"), Some("5"), Some("5")],
+                    &[Some("NA"), Some(" 6 "), Some("2")],
+                    &[None, Some("1"), Some("1")],
+                ],
+            )
+        })
+        .collect();
+    let electricity: Vec<Option<&str>> = (0..n)
+        .map(|i| {
+            pick(
+                i,
+                6,
+                &[
+                    &[Some("ya"), Some("tidak")],
+                    &[Some("maybe"), Some("yes"), None],
+                    &[Some("1"), Some("NA")],
+                ],
+            )
+        })
+        .collect();
+    let income: Vec<Option<&str>> = (0..n)
+        .map(|i| {
+            pick(
+                i,
+                12,
+                &[
+                    &[Some("1.500.000,50"), Some("900000")],
+                    &[Some("-1"), Some("abc"), Some("250000")],
+                    &[Some("Rp 1.000"), Some("1.5")],
+                ],
+            )
+        })
+        .collect();
+    let ids: Vec<String> = (0..n).map(|i| format!("H{i:04}")).collect();
+    let bytes = parquet(
+        vec![
+            (
+                "household_id",
+                Arc::new(
+                    ids.iter()
+                        .map(|s| Some(s.as_str()))
+                        .collect::<StringArray>(),
+                ),
+            ),
+            ("area", strings(&area)),
+            ("members", strings(&members)),
+            ("monthly_income", strings(&income)),
+            ("electricity", strings(&electricity)),
+        ],
+        100,
+    );
+    let dir = Dir::new();
+    dir.write("d.parquet", &bytes);
+    let file = std::fs::File::open(dir.join("d.parquet")).expect("the file");
+    let meta = parquet::file::serialized_reader::SerializedFileReader::new(file).expect("a reader");
+    use parquet::file::reader::FileReader;
+    for g in 0..4 {
+        for c in 1..5 {
+            let chunk = meta.metadata().row_group(g).column(c);
+            assert!(
+                chunk
+                    .page_encoding_stats_mask()
+                    .is_some_and(|m| m.is_only(parquet::basic::Encoding::RLE_DICTIONARY)),
+                "row group {g}, column {c}: only dictionary pages"
+            );
+        }
+    }
+    let mut csv = String::from("household_id,area,members,monthly_income,electricity\n");
+    for i in 0..n {
+        // Quoted: `1.500.000,50` holds the delimiter.
+        let cell = |c: Option<&str>| c.map(|c| format!("\"{c}\"")).unwrap_or_default();
+        csv.push_str(&format!(
+            "{},{},{},{},{}\n",
+            ids[i],
+            cell(area[i]),
+            cell(members[i]),
+            cell(income[i]),
+            cell(electricity[i])
+        ));
+    }
+    dir.write("d.csv", csv);
+    dir.write(
+        "p.toml",
+        "missing = [\"NA\"]\n\
+         number = { decimal = \",\", thousands = \".\", currency = \"Rp\" }\n\
+         [inputs.area.values]\nPerkotaan = \"urban\"\n",
+    );
+    for profile in [&[][..], &["--profile", "p.toml"][..]] {
+        let (want, want_out, want_rej) = assess(&dir, "d.csv", profile);
+        want.assert_code(3);
+        assert_eq!(want_out.lines().count() + want_rej.lines().count(), n + 2);
+        for reject in ["city", "2.5", "abc"] {
+            assert!(want_rej.contains(reject), "{profile:?}: {reject}");
+        }
+        let want_validate = dir.run(&[&["validate", "d.csv"][..], profile].concat());
+        for more in [
+            &["-j", "1"][..],
+            &["-j", "2", "--chunk-bytes", "300"][..],
+            &["-j", "2", "--chunk-bytes", "5000"][..],
+        ] {
+            let args = [profile, more].concat();
+            let (got, out, rej) = assess(&dir, "d.parquet", &args);
+            assert_eq!(got.code, want.code, "{args:?}");
+            assert_eq!(out, want_out, "{args:?}");
+            assert_eq!(rej, want_rej, "{args:?}");
+            // `validate` takes no --chunk-bytes.
+            let validate = dir.run(&[&["validate", "d.parquet"][..], profile, &more[..2]].concat());
+            assert_eq!(
+                validate.stdout.replace("d.parquet", "d.csv"),
+                want_validate.stdout,
+                "{args:?}"
+            );
+        }
+    }
+}

@@ -231,3 +231,101 @@ fn the_input_types_take_the_column_types_of_the_table() {
         Some(Kind::Text)
     );
 }
+
+/// A dictionary column of `entries` and `keys` (a `None` key: a null).
+fn dictionary_col(entries: &[&str], keys: &[Option<i32>]) -> Col {
+    use arrow_array::{DictionaryArray, StringArray};
+    let keys = Int32Array::from(keys.to_vec());
+    let values: Arc<dyn Array> = Arc::new(StringArray::from(entries.to_vec()));
+    let array = DictionaryArray::<Int32Type>::try_new(keys, values).unwrap();
+    let mut col = Col::default();
+    assert!(col.share(&array));
+    col
+}
+
+fn cells(col: &Col) -> Vec<(Vec<u8>, Option<f64>)> {
+    (0..col.rows())
+        .map(|r| {
+            let cells = CellRow {
+                cols: std::slice::from_ref(col),
+                row: r,
+                longest: 0,
+            };
+            (cells.get(0).unwrap().to_vec(), cells.typed(0))
+        })
+        .collect()
+}
+
+#[test]
+fn a_dictionary_entry_is_parsed_once_and_one_its_input_rejects_stays_text() {
+    let entries = [" 3 ", "", "x", "7", "  ", "unused"];
+    let keys = [
+        Some(0),
+        Some(2),
+        None,
+        Some(0),
+        Some(1),
+        Some(3),
+        Some(4),
+        Some(0),
+    ];
+    let mut col = dictionary_col(&entries, &keys);
+    let mut seen: Vec<Vec<u8>> = Vec::new();
+    assert!(col.dictionary_values(|raw| {
+        seen.push(raw.to_vec());
+        super::super::cell::parse_integer(raw).ok()
+    }));
+    // Each entry a row uses, trimmed, once; never an empty one.
+    assert_eq!(seen, [&b"3"[..], b"x", b"7"]);
+    let got = cells(&col);
+    let want: [(&[u8], Option<f64>); 8] = [
+        (b" 3 ", Some(3.0)),
+        (b"x", None),
+        (b"", None),
+        (b" 3 ", Some(3.0)),
+        (b"", None),
+        (b"7", Some(7.0)),
+        (b"  ", None),
+        (b" 3 ", Some(3.0)),
+    ];
+    for (r, (g, w)) in got.iter().zip(want).enumerate() {
+        assert_eq!((g.0.as_slice(), g.1), w, "row {r}");
+    }
+    assert_eq!(col.rows(), keys.len());
+    assert_eq!(col.longest(), "unused".len(), "the entries' longest text");
+    // The next batch's dictionary is another one: nothing is kept.
+    let mut col2 = dictionary_col(&["7", "3"], &[Some(1), Some(0)]);
+    assert!(col2.dictionary_values(|raw| super::super::cell::parse_integer(raw).ok()));
+    let got: Vec<Option<f64>> = cells(&col2).into_iter().map(|c| c.1).collect();
+    assert_eq!(got, [Some(3.0), Some(7.0)]);
+    // A parser giving a value that is not finite: text.
+    let mut col3 = dictionary_col(&["1e999"], &[Some(0)]);
+    assert!(col3.dictionary_values(|_| Some(f64::INFINITY)));
+    assert_eq!(cells(&col3)[0].1, None);
+}
+
+#[test]
+fn a_dictionary_larger_than_its_batch_is_read_as_text() {
+    let mut col = dictionary_col(&["1", "2", "3"], &[Some(2), Some(0)]);
+    assert!(!col.dictionary_values(|_| Some(1.0)));
+    assert!(col.typed.is_none());
+    assert_eq!(cells(&col)[0], (b"3".to_vec(), None));
+}
+
+#[test]
+fn a_dictionary_key_out_of_range_is_an_empty_cell_read_as_text() {
+    // The keys of an array built unchecked: a key past the entries.
+    let mut col = Col::default();
+    let keys = Int32Array::from(vec![Some(0), Some(5), Some(-1)]);
+    let values = BinaryArray::from(vec![&b"2"[..]]);
+    col.dict = Some((keys, values));
+    assert!(col.dictionary_values(|raw| super::super::cell::parse_integer(raw).ok()));
+    assert_eq!(
+        cells(&col),
+        [
+            (b"2".to_vec(), Some(2.0)),
+            (Vec::new(), None),
+            (Vec::new(), None)
+        ]
+    );
+}
