@@ -654,13 +654,9 @@ struct Col {
     typed: Option<Vec<f64>>,
     /// `typed`'s buffer while the column is read otherwise.
     spare: Vec<f64>,
-    /// Per dictionary entry: the value its input takes, NaN for text, or
-    /// [`UNPARSED`].
+    /// Per dictionary entry: the value its input takes, NaN for text.
     table: Vec<f64>,
 }
-
-/// A dictionary entry not parsed yet (a value is always finite).
-const UNPARSED: f64 = f64::INFINITY;
 
 impl Col {
     fn start(&mut self) {
@@ -728,11 +724,11 @@ impl Col {
 
     /// Beside a dictionary column's keys and entries (`dict`), the value
     /// `parse` gives each row's trimmed cell, found once per dictionary
-    /// entry a row uses: `parse` must give exactly what the row parser
-    /// reads from that cell (`None` when it rejects it). A null, a cell
-    /// empty once trimmed or one `parse` rejects stays text (NaN), so its
-    /// row reads as from CSV. Nothing is done (false) when the dictionary
-    /// has more entries than the batch rows.
+    /// entry: `parse` must give exactly what the row parser reads from that
+    /// cell (`None` when it rejects it). A null, a cell empty once trimmed
+    /// or one `parse` rejects stays text (NaN), so its row reads as from
+    /// CSV. Nothing is done (false) when the dictionary has more entries
+    /// than the batch rows.
     fn dictionary_values(&mut self, mut parse: impl FnMut(&[u8]) -> Option<f64>) -> bool {
         let Some((keys, values)) = &self.dict else {
             return false;
@@ -740,30 +736,26 @@ impl Col {
         if values.len() > keys.len() {
             return false;
         }
+        let table = &mut self.table;
+        table.clear();
+        table.extend((0..values.len()).map(|k| {
+            let raw = super::cell::trim(values.value(k));
+            match raw.is_empty() {
+                true => f64::NAN,
+                false => parse(raw).filter(|v| v.is_finite()).unwrap_or(f64::NAN),
+            }
+        }));
         let mut typed = std::mem::take(&mut self.spare);
         typed.clear();
-        typed.reserve(keys.len());
-        self.table.clear();
-        self.table.resize(values.len(), UNPARSED);
-        let table = &mut self.table;
-        let mut value_of = |k: i32| -> f64 {
-            let Some(t) = usize::try_from(k).ok().and_then(|k| table.get_mut(k)) else {
-                return f64::NAN;
-            };
-            if *t == UNPARSED {
-                let k = usize::try_from(k).unwrap_or(0);
-                let raw = super::cell::trim(values.value(k));
-                *t = match raw.is_empty() {
-                    true => f64::NAN,
-                    false => parse(raw).filter(|v| v.is_finite()).unwrap_or(f64::NAN),
-                };
+        // A key out of range is an empty cell, read as text.
+        let value = |k: i32| *table.get(k as u32 as usize).unwrap_or(&f64::NAN);
+        typed.extend(keys.values().iter().map(|&k| value(k)));
+        if let Some(nulls) = keys.nulls().filter(|n| n.null_count() > 0) {
+            for (t, valid) in typed.iter_mut().zip(nulls.iter()) {
+                if !valid {
+                    *t = f64::NAN;
+                }
             }
-            *t
-        };
-        if keys.null_count() == 0 {
-            typed.extend(keys.values().iter().map(|&k| value_of(k)));
-        } else {
-            typed.extend(keys.iter().map(|k| k.map_or(f64::NAN, &mut value_of)));
         }
         self.typed = Some(typed);
         true

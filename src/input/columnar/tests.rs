@@ -275,8 +275,8 @@ fn a_dictionary_entry_is_parsed_once_and_one_its_input_rejects_stays_text() {
         seen.push(raw.to_vec());
         super::super::cell::parse_integer(raw).ok()
     }));
-    // Each entry a row uses, trimmed, once; never an empty one.
-    assert_eq!(seen, [&b"3"[..], b"x", b"7"]);
+    // Each entry, trimmed, once; never an empty one.
+    assert_eq!(seen, [&b"3"[..], b"x", b"7", b"unused"]);
     let got = cells(&col);
     let want: [(&[u8], Option<f64>); 8] = [
         (b" 3 ", Some(3.0)),
