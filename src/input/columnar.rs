@@ -330,6 +330,12 @@ pub(crate) struct Rows {
     direct: Arc<[Option<Direct>]>,
     /// Per header column: the one input that reads it (see [`single_inputs`]).
     inputs: Arc<[Option<usize>]>,
+    /// Rows handed to a worker at a time (in record batches of the
+    /// reader's batch size, at most [`RECORD_BATCH_BYTES`] of cells each).
+    handoff_rows: usize,
+    /// A decoding error met after some record batches of a hand-off: those
+    /// go out first, the error with the next call.
+    pending: Option<InputError>,
     /// Rows handed out so far.
     next_row: u64,
     // Keeps the file open (the reader holds its own handle too).
@@ -383,6 +389,12 @@ fn dictionary_hint(meta: &ArrowReaderMetadata) -> Option<SchemaRef> {
     changed.then(|| Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())))
 }
 
+/// The cells of one record batch at most: a worker reads a batch row by
+/// row across all its columns, which stays in a core's cache at this size
+/// (a larger `--chunk-bytes` hands several record batches to a worker at
+/// once instead).
+const RECORD_BATCH_BYTES: usize = 64 * 1024;
+
 /// Rows per record batch: about `chunk_bytes` of cells, as a CSV chunk.
 fn batch_rows(chunk_bytes: usize, table: &Table) -> usize {
     let meta = table.meta.metadata();
@@ -413,7 +425,8 @@ impl Rows {
             .filter(|&c| table.kinds[c].is_some())
             .collect();
         let mask = ProjectionMask::roots(table.meta.parquet_schema(), projected.iter().copied());
-        let rows = batch_rows(chunk_bytes, &table);
+        let rows = batch_rows(chunk_bytes.min(RECORD_BATCH_BYTES), &table);
+        let handoff_rows = batch_rows(chunk_bytes, &table).max(rows);
         // String columns whose every data page is dictionary-encoded are read
         // as dictionaries (keys and the chunk's values), not expanded into a
         // string a cell; any other column as the file's schema says.
@@ -441,31 +454,58 @@ impl Rows {
             width: table.kinds.len(),
             direct,
             inputs,
+            handoff_rows,
+            pending: None,
             next_row: 0,
             _table: table,
         })
     }
 
-    /// Decode the next record batch into `into`; false at the end of the file.
+    /// Decode the next record batches, about `--chunk-bytes` of cells, into
+    /// `into`; false at the end of the file.
     pub(crate) fn next(&mut self, into: &mut Columnar) -> Result<bool, InputError> {
-        let reader = &mut self.reader;
-        let next = guarded(|| reader.next().transpose().map_err(Into::into))
-            .map_err(|e| corrupt(&self.name, &e))?;
-        let Some(batch) = next else {
+        into.batches.clear();
+        into.next_batch = 0;
+        if let Some(e) = self.pending.take() {
+            into.active = false;
+            return Err(e);
+        }
+        let mut rows = 0;
+        while rows < self.handoff_rows {
+            let reader = &mut self.reader;
+            let next = guarded(|| reader.next().transpose().map_err(Into::into))
+                .map_err(|e| corrupt(&self.name, &e))
+                .and_then(|batch| match batch {
+                    Some(b) if b.num_columns() != self.projected.len() => {
+                        Err(corrupt(&self.name, "a record batch has the wrong columns"))
+                    }
+                    other => Ok(other),
+                });
+            match next {
+                Ok(Some(batch)) => {
+                    rows += batch.num_rows();
+                    into.batches.push(batch);
+                }
+                Ok(None) => break,
+                Err(e) if into.batches.is_empty() => return Err(e),
+                Err(e) => {
+                    self.pending = Some(e);
+                    break;
+                }
+            }
+        }
+        if into.batches.is_empty() {
             into.active = false;
             return Ok(false);
-        };
-        if batch.num_columns() != self.projected.len() {
-            return Err(corrupt(&self.name, "a record batch has the wrong columns"));
         }
         into.active = true;
         into.first_row = self.next_row;
+        into.rows = 0;
         into.projected = Arc::clone(&self.projected);
         into.direct = Arc::clone(&self.direct);
         into.inputs = Arc::clone(&self.inputs);
         into.width = self.width;
-        self.next_row += batch.num_rows() as u64;
-        into.batch = Some(batch);
+        self.next_row += rows as u64;
         Ok(true)
     }
 }
@@ -870,13 +910,18 @@ impl Col {
     }
 }
 
-/// A batch of Parquet rows: the record batch the reader decoded, then its
-/// cells, column by column (a worker's part of a [`Rows`] run).
+/// A batch of Parquet rows: the record batches the reader decoded, then the
+/// cells of one at a time, column by column (a worker's part of a [`Rows`]
+/// run).
 #[derive(Debug, Default)]
 pub(crate) struct Columnar {
     /// This batch holds Parquet rows (not a CSV chunk).
     pub(crate) active: bool,
-    batch: Option<RecordBatch>,
+    batches: Vec<RecordBatch>,
+    /// The next of `batches` to render.
+    next_batch: usize,
+    /// The row number of the first row of the batch rendered last (of
+    /// the first batch, before any).
     first_row: u64,
     projected: Arc<[usize]>,
     /// Per header column (see [`Rows::direct`]).
@@ -922,7 +967,8 @@ impl Fields for CellRow<'_> {
 }
 
 impl Columnar {
-    /// Turn the decoded record batch into cells (on a worker thread).
+    /// Turn the next decoded record batch into cells (on a worker thread);
+    /// false when every one has been.
     ///
     /// Column `keep_text` (the `--by` column, read as text) is never read
     /// straight into slots. A dictionary-encoded string column read by one
@@ -934,11 +980,12 @@ impl Columnar {
         name: &str,
         keep_text: Option<usize>,
         parser: &RowParser<'_>,
-    ) -> Result<(), InputError> {
-        let Some(batch) = self.batch.take() else {
-            self.rows = 0;
-            return Ok(());
+    ) -> Result<bool, InputError> {
+        let Some(batch) = self.batches.get(self.next_batch) else {
+            return Ok(false);
         };
+        self.next_batch += 1;
+        self.first_row += self.rows as u64;
         self.rows = batch.num_rows();
         self.cols.resize_with(self.width, Col::default);
         for col in &mut self.cols {
@@ -972,7 +1019,7 @@ impl Columnar {
             }
         }
         self.longest = self.cols.iter().map(Col::longest).max().unwrap_or(0);
-        Ok(())
+        Ok(true)
     }
 
     /// The number of rows rendered.

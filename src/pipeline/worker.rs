@@ -334,8 +334,8 @@ impl<'p> Worker<'p> {
         self.sheet_check = Some(check);
     }
 
-    /// A Parquet record batch: its columns to cells, then each row as a
-    /// CSV record's.
+    /// Parquet record batches: each one's columns to cells, then each row
+    /// as a CSV record's.
     fn columnar_rows(
         &mut self,
         batch: &mut Batch,
@@ -352,13 +352,19 @@ impl<'p> Worker<'p> {
             }
             None => None,
         };
-        let result = rows.render(self.name, keep_text, &self.parser);
-        if result.is_ok() {
+        // One record batch at a time: its columns stay in cache while its
+        // rows are read.
+        let result = loop {
+            match rows.render(self.name, keep_text, &self.parser) {
+                Ok(true) => {}
+                Ok(false) => break Ok(()),
+                Err(e) => break Err(e),
+            }
             for i in 0..rows.len() {
                 let (line, record) = rows.record(i);
                 self.row(&record, line, batch, base, cursor);
             }
-        }
+        };
         batch.columnar = rows;
         result
     }

@@ -733,3 +733,69 @@ fn dictionary_entries_parsed_once_decide_and_reject_as_the_csv_cells() {
         }
     }
 }
+
+#[test]
+fn a_hand_off_of_several_record_batches_keeps_rows_and_lines_in_order() {
+    // Large hand-offs (`--chunk-bytes` of 4 MB) are decoded in record
+    // batches of 64 KiB of cells each: rows, rejects and their lines come
+    // out as from CSV, from every batch.
+    let n = 40_000;
+    let ids: Vec<String> = (0..n).map(|i| format!("L{i:06}")).collect();
+    let members: Vec<Option<i64>> = (0..n)
+        .map(|i| match i % 9_973 {
+            0 => None,
+            5 => Some(0),
+            _ => Some((i % 7 + 1) as i64),
+        })
+        .collect();
+    let area: Vec<Option<&str>> = (0..n)
+        .map(|i| match i % 12_007 {
+            3 => Some("city"),
+            _ => [Some("urban"), Some("rural")][i % 2],
+        })
+        .collect();
+    let bytes = parquet(
+        vec![
+            (
+                "household_id",
+                Arc::new(
+                    ids.iter()
+                        .map(|s| Some(s.as_str()))
+                        .collect::<StringArray>(),
+                ),
+            ),
+            ("members", Arc::new(Int64Array::from(members.clone()))),
+            ("area", strings(&area)),
+            (
+                "monthly_income",
+                Arc::new(Int64Array::from(vec![700_000; n])),
+            ),
+        ],
+        25_000,
+    );
+    let dir = Dir::new();
+    dir.write("big.parquet", &bytes);
+    let mut csv = String::from("household_id,members,area,monthly_income\n");
+    for i in 0..n {
+        let m = members[i].map(|m| m.to_string()).unwrap_or_default();
+        csv.push_str(&format!(
+            "{},{m},{},700000\n",
+            ids[i],
+            area[i].unwrap_or("")
+        ));
+    }
+    dir.write("big.csv", csv);
+    let (want, want_out, want_rej) = assess(&dir, "big.csv", &[]);
+    want.assert_code(3);
+    assert!(want_rej.lines().count() > 10, "{want_rej}");
+    for more in [
+        &["-j", "1", "--chunk-bytes", "4000000"][..],
+        &["-j", "2", "--chunk-bytes", "4000000"][..],
+        &["-j", "2"][..],
+    ] {
+        let (got, out, rej) = assess(&dir, "big.parquet", more);
+        assert_eq!(got.code, want.code, "{more:?}");
+        assert!(out == want_out, "{more:?}: the decisions differ");
+        assert_eq!(rej, want_rej, "{more:?}");
+    }
+}
