@@ -660,12 +660,9 @@ fn direct_values<T: ArrowPrimitiveType>(
             out.push(value(v)?);
         }
     } else {
-        for i in 0..a.len() {
-            out.push(if a.is_valid(i) {
-                value(a.value(i))?
-            } else {
-                f64::NAN
-            });
+        let nulls = a.nulls()?;
+        for (&v, valid) in a.values().iter().zip(nulls.iter()) {
+            out.push(if valid { value(v)? } else { f64::NAN });
         }
     }
     Some(())
@@ -844,12 +841,15 @@ impl Col {
             return DIRECT_TEXT_BYTES;
         }
         match self.shared.as_ref().or(self.dict.as_ref().map(|(_, v)| v)) {
-            Some(a) => a
-                .value_offsets()
-                .windows(2)
-                .map(|w| usize::try_from(i64::from(w[1]) - i64::from(w[0])).unwrap_or(0))
-                .max()
-                .unwrap_or(0),
+            Some(a) => {
+                let longest = a
+                    .value_offsets()
+                    .windows(2)
+                    .map(|w| w[1].wrapping_sub(w[0]))
+                    .max()
+                    .unwrap_or(0);
+                usize::try_from(longest).unwrap_or(0)
+            }
             None => self
                 .ends
                 .windows(2)
