@@ -17,8 +17,9 @@
 //! reads are not decoded at all.
 //!
 //! The reader thread decodes the file (every row group in order, in record
-//! batches of a size derived from `--chunk-bytes`) and hands each Arrow
-//! record batch to a worker, which renders its columns into text cells
+//! batches of at most 64 KiB of cells) and hands about `--chunk-bytes` of
+//! them at a time to a worker, which, one record batch after the other,
+//! renders its columns into text cells
 //! ([`Columnar::render`]: strings as they are, integers in decimal,
 //! booleans as `true`/`false`, decimals exactly with their scale, floats as
 //! the shortest decimal that reads back as the same float, nulls as empty
@@ -29,7 +30,11 @@
 //! that input's slots, with no text in between, when every value of the
 //! record batch is one the parser would take from its text as it is (whole,
 //! within the input's range); otherwise the batch's column is written as
-//! text like any other, and its rejects are the CSV's.
+//! text like any other, and its rejects are the CSV's. Another: a
+//! dictionary-encoded string column read by one input has each entry of its
+//! dictionary parsed once by the row parser (see [`Col::dictionary_values`]);
+//! a row takes its entry's value, or reads its text when the entry is
+//! blank or rejected.
 //!
 //! The line of a row is its row number in the file plus one: the header
 //! counts as line 1, as in the same table saved as CSV or in a spreadsheet,
