@@ -524,7 +524,7 @@ const DIRECT_TEXT_BYTES: usize = 32;
 /// How a typed column's values go straight into the slot of the one input
 /// that reads it, with no text in between: the value the input's parser
 /// would read from the text the column is otherwise rendered as
-/// ([`render`]), when that is certain to be accepted (whole, in range). A
+/// ([`render()`]), when that is certain to be accepted (whole, in range). A
 /// column of a record batch with any other value (a fraction for an
 /// integer input, a value out of range, a 2 for a yes/no input …) is
 /// rendered as text instead, and its rows rejected exactly as from CSV.
