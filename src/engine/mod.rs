@@ -96,6 +96,15 @@ pub struct Scratch {
     pub review_after_months: u32,
     /// For each policy reason, whether its condition holds.
     pub reasons: Vec<bool>,
+    /// `[ranking]`: every group's cut-points (`groups - 1` each, group after
+    /// group), empty before they are known (the first pass: `decile` is 0).
+    pub cuts: Vec<f64>,
+    /// `[ranking]`: the row's group among `cuts` (`--rank-within`; else 0).
+    pub rank_group: usize,
+    /// `[ranking]`: the row's persons, as the ranking counts them (1 for households).
+    pub rank_persons: f64,
+    /// `[ranking]`: a decile given rather than looked up (a test case, `explain`).
+    pub decile: Option<u32>,
     /// Exact values of the row's slots, filled only for a row that lands
     /// within rounding error of a threshold or a printed tie.
     exact: exact::Memo,
@@ -125,6 +134,8 @@ struct Rules {
     tracks: Vec<Option<Root>>,
     reasons: Vec<Root>,
     priority: Option<Root>,
+    /// `[ranking]`: the welfare and persons expressions.
+    ranking: Option<RankRules>,
     /// What each slot holds, for the exact evaluation.
     slot_kinds: Vec<exact::SlotKind>,
     /// Number slots that are printed rounded (derived numbers, number and
@@ -161,6 +172,16 @@ struct Counting {
     thresholds: [f64; 3],
     /// How close to each threshold a score is re-decided exactly.
     bands: [f64; 3],
+}
+
+#[derive(Debug, Clone, Copy)]
+struct RankRules {
+    welfare: Root,
+    persons: Option<Root>,
+    welfare_slot: usize,
+    decile_slot: usize,
+    /// Cut-points per group (`groups - 1`).
+    width: usize,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -235,6 +256,13 @@ impl Rules {
             .collect();
         let reasons = p.reasons.iter().map(|r| arena.add(&r.when)).collect();
         let priority = p.priority.as_ref().map(|f| arena.add(f));
+        let ranking = p.ranking.as_ref().map(|r| RankRules {
+            welfare: arena.add(&r.welfare),
+            persons: r.persons.as_ref().map(|f| arena.add(f)),
+            welfare_slot: r.welfare_slot,
+            decile_slot: r.decile_slot,
+            width: r.groups as usize - 1,
+        });
         Rules {
             arena: arena.arena,
             order,
@@ -244,6 +272,7 @@ impl Rules {
             tracks,
             reasons,
             priority,
+            ranking,
             slot_kinds: exact::slot_kinds(p),
             printed: exact::printed_slots(p),
         }
@@ -302,6 +331,10 @@ impl<'p> Engine<'p> {
             cap: None,
             review_after_months: self.policy.default_review_months,
             reasons: Vec::with_capacity(self.policy.reasons.len()),
+            cuts: Vec::new(),
+            rank_group: 0,
+            rank_persons: 1.0,
+            decile: None,
             exact: exact::Memo::new(self.policy.slot_count),
         }
     }
@@ -537,7 +570,59 @@ impl<'p> Engine<'p> {
                 }
             }
         }
+        if let Some(r) = &self.rules.ranking {
+            self.rank_values(r, s)?;
+        }
         Ok(())
+    }
+
+    /// `[ranking]`: the row's welfare, its persons and (once the cut-points
+    /// are known) its decile: the smallest `k` with welfare ≤ `c_k` in `f64`
+    /// total order, else the last group.
+    #[inline]
+    fn rank_values(&self, r: &RankRules, s: &mut Scratch) -> Result<(), EvalError> {
+        let welfare = self.value(r.welfare, s);
+        if !welfare.is_finite() {
+            return Err(EvalError {
+                what: "the welfare of the ranking".into(),
+                value: welfare,
+            });
+        }
+        s.rank_persons = match r.persons {
+            Some(p) => {
+                let persons = self.value(p, s);
+                if !(persons.is_finite() && persons >= 0.0 && persons.fract() == 0.0) {
+                    return Err(EvalError {
+                        what: "the persons of the ranking (a whole number, not negative)".into(),
+                        value: if persons.is_finite() && persons >= 0.0 {
+                            f64::NAN
+                        } else {
+                            persons
+                        },
+                    });
+                }
+                persons
+            }
+            None => 1.0,
+        };
+        s.slots[r.welfare_slot] = welfare;
+        let start = s.rank_group.saturating_mul(r.width);
+        let cuts = s.cuts.get(start..start.saturating_add(r.width));
+        s.slots[r.decile_slot] = match cuts.filter(|c| c.len() == r.width) {
+            _ if s.decile.is_some() => f64::from(s.decile.unwrap_or(0)),
+            Some(cuts) => (1 + cuts.partition_point(|c| c.total_cmp(&welfare).is_lt())) as f64,
+            None => 0.0,
+        };
+        Ok(())
+    }
+
+    /// `[ranking]`, first pass: the row's derived values and welfare only
+    /// (no program is decided); its welfare and persons are then in `s`.
+    pub fn welfare(&self, s: &mut Scratch) -> Result<(), EvalError> {
+        take_close();
+        let done = self.compute_values(s);
+        take_close();
+        done
     }
 
     /// Take the excess over the cap off granted monthly programs, last declared first.

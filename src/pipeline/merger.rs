@@ -40,6 +40,8 @@ pub(super) struct Merger<'a, 'p> {
     pub(super) written: u64,
     /// Rows merged so far, for a progress display (`Options::progress`).
     pub(super) progress: Option<Arc<AtomicU64>>,
+    /// `[ranking]`, first pass: the population so far.
+    pub(super) welfare: Option<super::rank::Collector>,
 }
 
 /// The merger's side of a comparison.
@@ -142,6 +144,11 @@ impl Merger<'_, '_> {
                 self.count_in_reform(&mut batch.reform_summary, compared, RejectCode::DuplicateId);
             } else {
                 self.decided_row(row, row_index, id, &mut unwritten, &batch.out)?;
+                if let Some(w) = &mut self.welfare {
+                    let key = &batch.keys[row.key.0 as usize..row.key.1 as usize];
+                    w.push(key, row.welfare, row.monthly)
+                        .map_err(PipelineError::Rank)?;
+                }
                 if let (Some(r), Some(c)) = (&mut self.reform, compared) {
                     r.tally.add(&c.row);
                     match &mut r.collector {
