@@ -104,6 +104,14 @@ fn compare(
     let base = config.policy.load_in(config.lang)?;
     super::common::check_profile(&base, &config.input.read)?;
     let reform = load_reform(&base, reform_args, overrides)?;
+    if base.ranking.is_some() || reform.ranking.is_some() {
+        // Each policy would rank its own population first: not built yet.
+        return Err(UsageError(
+            "compare does not yet rank households: a policy with a [ranking] section is compared by running assess under each policy"
+                .into(),
+        )
+        .into());
+    }
     let inputs = reform::same_inputs(&base, &reform).map_err(|e| UsageError(e.to_string()))?;
     let persons_input = |p: &Policy| {
         summary::persons_input(p, config.summary.persons_column.as_deref())

@@ -404,6 +404,28 @@ pub fn rank_welfare(
     welfare_ranked(policy, done, within)
 }
 
+/// The first pass of [`rank_welfare`], without finding the cut-points:
+/// the population as collected (`explain` asks it where one household stands).
+pub fn collect_welfare(
+    policy: &Policy,
+    layout: &Layout,
+    source: Source,
+    options: &Options,
+) -> Result<rank::Collector, PipelineError> {
+    let done = run(
+        policy,
+        layout,
+        source,
+        welfare_plan(None),
+        &mut io::sink(),
+        &mut DiscardRejects,
+        options,
+    )?;
+    Ok(done
+        .welfare
+        .unwrap_or_else(|| rank::Collector::new(rank::DEFAULT_MEMORY_ENTRIES)))
+}
+
 /// [`rank_welfare`] for households read from person files.
 pub fn rank_welfare_persons(
     policy: &Policy,

@@ -141,6 +141,35 @@ impl Collector {
         Ok(())
     }
 
+    /// The weight of group `key`'s households with welfare at or below
+    /// `welfare`, and the group's total weight (`explain`: where a household
+    /// stands). Reads the runs on disk, if any.
+    pub fn at_or_below(&self, key: &[u8], welfare: f64) -> io::Result<(u128, u128)> {
+        let Some(&g) = self.index.get(key) else {
+            return Ok((0, 0));
+        };
+        let (mut below, mut total) = (0u128, 0u128);
+        let mut add = |e: Entry| {
+            total += u128::from(e.weight);
+            if e.welfare.total_cmp(&welfare).is_le() {
+                below += u128::from(e.weight);
+            }
+        };
+        for e in self.entries[g as usize].iter().flatten() {
+            add(*e);
+        }
+        for (temp, count) in &self.runs[g as usize] {
+            let mut r = RunReader {
+                reader: BufReader::with_capacity(1 << 16, File::open(temp.path())?),
+                left: *count,
+            };
+            while let Some(e) = r.next()? {
+                add(e);
+            }
+        }
+        Ok((below, total))
+    }
+
     /// Runs spilled so far (tests).
     pub fn spilled_runs(&self) -> usize {
         self.runs.iter().map(Vec::len).sum()

@@ -302,3 +302,46 @@ fn welfare_is_a_column_and_an_undefined_welfare_is_an_evaluation_reject() {
     assert_eq!(t.row("C")["decile"], "1");
     assert_eq!(t.row("B")["decile"], "7");
 }
+
+#[test]
+fn explain_says_where_the_household_stands() {
+    let dir = Dir::new();
+    dir.write(
+        "in.csv",
+        std::fs::read(repo("examples/policies/desil-income-sample.csv")).unwrap(),
+    );
+    let out = dir.run(&[
+        "explain",
+        "--policy",
+        &repo(POLICY),
+        "in.csv",
+        "--id",
+        "D10",
+    ]);
+    out.assert_code(0)
+        .stdout_has("Because: decile: 5 (needs ≤ 5).");
+    let last = out.stdout.lines().last().unwrap_or_default();
+    assert_eq!(
+        last,
+        "desil 5 of 10: per-capita income 400,000; 58.6% of the population is at or below it"
+    );
+}
+
+#[test]
+fn compare_refuses_a_ranking_policy_rather_than_decide_without_deciles() {
+    let dir = Dir::new();
+    dir.write(
+        "in.csv",
+        std::fs::read(repo("examples/policies/desil-income-sample.csv")).unwrap(),
+    );
+    dir.run(&[
+        "compare",
+        "--policy",
+        &repo(POLICY),
+        "in.csv",
+        "--set",
+        "pkh_deciles=3",
+    ])
+    .assert_code(2)
+    .stderr_has("compare does not yet rank households");
+}
