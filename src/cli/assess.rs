@@ -354,7 +354,8 @@ fn assess(config: &mut AssessConfig) -> anyhow::Result<ExitStatus> {
         ranking.as_ref().map(|(_, r)| r),
         false,
     );
-    let report = outcome.summary.map(|s| s.report(&spec, &policy, context));
+    let mut report = outcome.summary.map(|s| s.report(&spec, &policy, context));
+    deciles::into_report(&mut report, outcome.deciles, &policy, config);
     outputs.write_report(report.as_ref(), &policy)?;
     outputs.commit(report.as_ref(), totals.rejected)?;
     tell_the_outcome(
@@ -464,7 +465,8 @@ fn assess_persons(config: &mut AssessConfig, files: &PersonFiles) -> anyhow::Res
         ranking.as_ref().map(|(_, r)| r),
         true,
     );
-    let report = outcome.summary.map(|s| s.report(&spec, &policy, context));
+    let mut report = outcome.summary.map(|s| s.report(&spec, &policy, context));
+    deciles::into_report(&mut report, outcome.deciles, &policy, config);
     let rejected = totals.rejected + totals.persons.without_household;
     outputs.write_report(report.as_ref(), &policy)?;
     outputs.commit(report.as_ref(), rejected)?;

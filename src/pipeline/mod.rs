@@ -268,6 +268,8 @@ pub struct Outcome {
     pub summary: Option<summary::Summary>,
     /// Decisions written with a rank (with a ranking): the eligible households.
     pub ranked: u64,
+    /// A policy that ranks households, with a summary: the table per decile.
+    pub deciles: Option<crate::report::deciles::DecileTally>,
 }
 
 /// [`assess`], with a summary and budget fields.
@@ -323,6 +325,7 @@ impl From<run::Finished> for Outcome {
             totals: done.totals,
             summary: done.summary,
             ranked: done.ranked,
+            deciles: done.deciles,
         }
     }
 }

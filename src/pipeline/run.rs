@@ -31,6 +31,8 @@ pub(super) struct Finished {
     pub(super) reform_ranked: u64,
     /// `[ranking]`, first pass: the population.
     pub(super) welfare: Option<super::rank::Collector>,
+    /// `[ranking]` with a summary: the table per decile.
+    pub(super) deciles: Option<crate::report::deciles::DecileTally>,
 }
 
 pub(super) fn run(
@@ -196,6 +198,10 @@ pub(super) fn run_feed(
         progress: options.progress.clone(),
         welfare: (plan.job == Job::Welfare)
             .then(|| super::rank::Collector::new(super::rank::DEFAULT_MEMORY_ENTRIES)),
+        decile_tally: (writes && plan.deciles.is_some() && plan.summary.is_some()).then(|| {
+            let width = crate::report::deciles::DecileTally::width(policy.programs.len());
+            (crate::report::deciles::DecileTally::default(), width)
+        }),
     };
     if options.threads <= 1 {
         let mut worker = Worker::new(policy, layout, plan, delimiter, name);
@@ -247,6 +253,7 @@ pub(super) fn run_feed(
         reform_collector,
         reform_ranked,
         welfare: merger.welfare,
+        deciles: merger.decile_tally.map(|(t, _)| t),
     })
 }
 

@@ -51,6 +51,9 @@ pub(super) struct Row {
     /// and its group's value in `Batch::keys`.
     pub(super) welfare: f64,
     pub(super) key: (u32, u32),
+    /// `[ranking]` with a summary: its facts in `Batch::decile_facts`
+    /// (`u32::MAX`: none).
+    pub(super) decile_fact: u32,
 }
 
 impl Row {
@@ -72,6 +75,7 @@ impl Row {
             compared: u32::MAX,
             welfare: 0.0,
             key: (0, 0),
+            decile_fact: u32::MAX,
         }
     }
 }
@@ -101,6 +105,9 @@ pub(super) struct Batch {
     pub(super) compared: Vec<Compared>,
     /// `[ranking]`, first pass: the rows' group values (`--rank-within`).
     pub(super) keys: Vec<u8>,
+    /// `[ranking]` with a summary: each decided row's decile facts
+    /// (`report::deciles::facts`).
+    pub(super) decile_facts: Vec<u64>,
 }
 
 impl Default for Batch {
@@ -122,6 +129,7 @@ impl Default for Batch {
             reform_summary: BatchAcc::default(),
             compared: Vec::new(),
             keys: Vec::new(),
+            decile_facts: Vec::new(),
         }
     }
 }
@@ -258,6 +266,7 @@ impl<'p> Worker<'p> {
         }
         batch.skipped = 0;
         batch.keys.clear();
+        batch.decile_facts.clear();
         self.orphans = 0;
         // With a ranking: the index of this batch's first row among all rows,
         // and where its eligible rows start in the ranking.
@@ -610,6 +619,15 @@ impl<'p> Worker<'p> {
         if let (Some(_), Some(r)) = (self.deciles, &policy.ranking) {
             let decile = s.slots[r.decile_slot] as u32;
             super::rank::append_decile(self.writer.format(), &mut batch.out, decile);
+            if self.summary.is_some() {
+                row.decile_fact = batch.decile_facts.len() as u32;
+                crate::report::deciles::facts(
+                    decile,
+                    s.rank_persons,
+                    &s.programs,
+                    &mut batch.decile_facts,
+                );
+            }
         }
         row.end = batch.out.len();
     }

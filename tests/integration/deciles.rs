@@ -316,14 +316,14 @@ fn explain_says_where_the_household_stands() {
         &repo(POLICY),
         "in.csv",
         "--id",
-        "D10",
+        "A04",
     ]);
     out.assert_code(0)
-        .stdout_has("Because: decile: 5 (needs ≤ 5).");
+        .stdout_has("Because: decile: 2 (needs ≤ 4).");
     let last = out.stdout.lines().last().unwrap_or_default();
     assert_eq!(
         last,
-        "desil 5 of 10: per-capita income 400,000; 58.6% of the population is at or below it"
+        "desil 2 of 10: per-capita income 250,000; 25.0% of the population is at or below it"
     );
 }
 
@@ -344,4 +344,57 @@ fn compare_refuses_a_ranking_policy_rather_than_decide_without_deciles() {
     ])
     .assert_code(2)
     .stderr_has("compare does not yet rank households");
+}
+
+#[test]
+fn the_summary_gives_each_decile_its_cut_point_households_persons_and_programmes() {
+    let dir = Dir::new();
+    dir.write(
+        "in.csv",
+        std::fs::read(repo("examples/policies/desil-income-sample.csv")).unwrap(),
+    );
+    let out = dir.run(&[
+        "assess",
+        "--policy",
+        &repo(POLICY),
+        "in.csv",
+        "-o",
+        "d.csv",
+        "--summary",
+        "-",
+    ]);
+    let text = out.stderr.split("deciles (").nth(1).unwrap_or_default();
+    assert_eq!(
+        format!("deciles ({text}"),
+        "deciles (per-capita income):
+  1 up to 200,000: 2 households, 6 persons; pkh_like 2 (500,000), food_support 2 (400,000)
+  2 up to 250,000: 2 households, 4 persons; pkh_like 2 (500,000), food_support 2 (400,000)
+  3 up to 300,000: 1 households, 5 persons; pkh_like 1 (250,000), food_support 1 (200,000)
+  4 up to 350,000: 1 households, 9 persons; pkh_like 1 (250,000), food_support 1 (200,000)
+  5 up to 350,000: 0 households, 0 persons
+  6 up to 350,000: 0 households, 0 persons
+  7 up to 450,000: 2 households, 5 persons
+  8 up to 500,000: 1 households, 4 persons
+  9 up to 700,000: 2 households, 5 persons
+  10: 1 households, 2 persons
+"
+    );
+    dir.run(&[
+        "assess",
+        "--policy",
+        &repo(POLICY),
+        "in.csv",
+        "-o",
+        "d.csv",
+        "--summary",
+        "s.json",
+        "-q",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&dir.read("s.json")).unwrap();
+    let d = &doc["deciles"]["deciles"];
+    assert_eq!(d[1]["cut_point"], 250000.0);
+    assert_eq!(d[3]["persons"], 9);
+    assert_eq!(d[3]["programs"][0]["id"], "pkh_like");
+    assert_eq!(d[3]["programs"][0]["amount"], 250000.0);
+    assert_eq!(d[9]["cut_point"], serde_json::Value::Null);
 }

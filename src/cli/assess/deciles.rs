@@ -102,3 +102,17 @@ pub(super) fn check_same_input(
         _ => Ok(()),
     }
 }
+
+/// The summary's table per decile, when the policy ranks households.
+pub(super) fn into_report(
+    report: &mut Option<summary::Report>,
+    tally: Option<crate::report::deciles::DecileTally>,
+    policy: &Policy,
+    config: &AssessConfig,
+) {
+    if let (Some(r), Some(t), Some(d)) =
+        (report.as_mut(), tally, config.pipeline.deciles.as_deref())
+    {
+        r.deciles = t.report(policy, d, config.rank_within.as_deref());
+    }
+}
