@@ -398,3 +398,24 @@ fn the_summary_gives_each_decile_its_cut_point_households_persons_and_programmes
     assert_eq!(d[3]["programs"][0]["amount"], 250000.0);
     assert_eq!(d[9]["cut_point"], serde_json::Value::Null);
 }
+
+#[test]
+fn parquet_holds_the_decile_as_an_integer_column() {
+    let dir = Dir::new();
+    let sample = repo("examples/policies/desil-income-sample.csv");
+    let policy = repo(POLICY);
+    let schema = crate::output_formats::parquet_like_csv(
+        &dir,
+        &[
+            "assess",
+            "--policy",
+            &policy,
+            &sample,
+            "--columns",
+            "household_id,welfare,programs",
+        ],
+    );
+    let ty = |name: &str| schema.field_with_name(name).unwrap().data_type().clone();
+    assert_eq!(ty("decile"), arrow_schema::DataType::Int64);
+    assert_eq!(ty("welfare"), arrow_schema::DataType::Float64);
+}
