@@ -102,3 +102,109 @@ impl Checker<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::policy::{LoadOptions, Policy};
+
+    const HEAD: &str = r#"[policy]
+id = "r"
+name = "r"
+version = "1"
+
+[[inputs]]
+name = "household_id"
+type = "id"
+required = true
+
+[[inputs]]
+name = "members"
+type = "integer"
+min = 1
+default = 1
+
+[[inputs]]
+name = "income"
+type = "money"
+default = 0
+
+[[derived]]
+name = "pc"
+expr = 'income / members'
+"#;
+
+    fn load(body: &str) -> Result<Policy, String> {
+        Policy::load("r.toml", &format!("{HEAD}{body}"), &LoadOptions::default())
+            .map_err(|e| e.render())
+    }
+
+    #[test]
+    fn decile_is_a_value_for_programs_tracks_priority_and_reasons() {
+        let p = load(
+            "[ranking]\nwelfare = 'pc'\n\n[[programs]]\nid = \"a\"\nkind = \"cash\"\nprovider = \"x\"\neligible = 'decile <= 4'\namount = '10 * decile'\nperiod = \"month\"\n\n[[reasons]]\nid = \"d\"\nwhen = 'decile == 1'\ntext = \"desil {decile}\"\n\n[[tracks]]\nid = \"t\"\nwhen = 'decile > 2'\n\n[[tracks]]\nid = \"u\"\n\n[priority]\nformula = '11 - decile'\n",
+        )
+        .unwrap();
+        let r = p.ranking.as_ref().unwrap();
+        assert_eq!((r.groups, r.population.keyword()), (10, "persons"));
+        assert!(r.persons.is_some(), "members counts the persons by default");
+        assert_eq!(p.slot_name(r.decile_slot), "decile");
+        assert_eq!(p.programs[0].granted_slot, r.decile_slot + 1);
+    }
+
+    #[test]
+    fn mistakes_are_reported_where_they_are() {
+        let e = load("[[derived]]\nname = \"d\"\nexpr = 'decile + 1'\n\n[ranking]\nwelfare = 'pc'\n[[tracks]]\nid = \"t\"\n")
+            .unwrap_err();
+        assert!(e.contains("unknown name `decile`"), "{e}");
+        assert!(e.contains("the ranking's group"), "{e}");
+        let e =
+            load("[ranking]\nwelfare = 'pc'\ngroups = 1\n[[tracks]]\nid = \"t\"\n").unwrap_err();
+        assert!(e.contains("between 2 and 1000 groups"), "{e}");
+        assert!(e.contains("r.toml:"), "{e}");
+        let e =
+            load("[ranking]\nwelfare = 'pc'\npopulation = \"person\"\n[[tracks]]\nid = \"t\"\n")
+                .unwrap_err();
+        assert!(e.contains("did you mean `persons`?"), "{e}");
+        let e = load("[ranking]\nwelfare = 'pc > 1'\n[[tracks]]\nid = \"t\"\n").unwrap_err();
+        assert!(e.contains("number"), "{e}");
+        let e = load("[ranking]\nwelfare = 'pc'\norder = \"descending\"\n[[tracks]]\nid = \"t\"\n")
+            .unwrap_err();
+        assert!(e.contains("unknown order"), "{e}");
+        let e = load("[ranking]\nwelfare = 'pc'\npopulation = \"households\"\npersons = 'members'\n[[tracks]]\nid = \"t\"\n")
+            .unwrap_err();
+        assert!(e.contains("only used with"), "{e}");
+    }
+
+    #[test]
+    fn a_policy_without_members_must_say_how_it_counts_persons() {
+        let head = HEAD
+            .replace("name = \"members\"", "name = \"size\"")
+            .replace("income / members", "income / size");
+        let load = |body: &str| {
+            Policy::load("r.toml", &format!("{head}{body}"), &LoadOptions::default())
+                .map_err(|e| e.render())
+        };
+        let e = load("[ranking]\nwelfare = 'pc'\n[[tracks]]\nid = \"t\"\n").unwrap_err();
+        assert!(e.contains("needs each household's persons"), "{e}");
+        assert!(
+            load("[ranking]\nwelfare = 'pc'\npersons = 'size'\n[[tracks]]\nid = \"t\"\n").is_ok()
+        );
+        assert!(
+            load(
+                "[ranking]\nwelfare = 'pc'\npopulation = \"households\"\n[[tracks]]\nid = \"t\"\n"
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn decile_cannot_be_declared_twice() {
+        let e = load("[[derived]]\nname = \"decile\"\nexpr = '1'\n\n[ranking]\nwelfare = 'pc'\n[[tracks]]\nid = \"t\"\n")
+            .unwrap_err();
+        assert!(e.contains("`decile` is already declared"), "{e}");
+        // Without a ranking, `decile` is an ordinary name.
+        assert!(
+            load("[[derived]]\nname = \"decile\"\nexpr = '1'\n[[tracks]]\nid = \"t\"\n").is_ok()
+        );
+    }
+}
