@@ -29,10 +29,11 @@ use crate::report::atomic::TempFile;
 /// Entries held in memory before they are spilled (16 bytes each: 1 GiB).
 pub const DEFAULT_MEMORY_ENTRIES: usize = 64 << 20;
 
-/// Entries of one block in memory (16 MiB). Entries are kept in blocks, not
-/// in one growing vector, so that memory stays at 16 bytes an entry (plus
-/// one block a group) instead of doubling while a vector is copied; each
-/// block is sorted, and the blocks are merged like runs on disk.
+/// Entries of the largest block in memory (16 MiB). Entries are kept in
+/// blocks of 64, 128, … up to this, never in one growing vector, so that
+/// memory stays at 16 bytes an entry (plus the last block's free part)
+/// instead of doubling while a vector is copied; each block is sorted, and
+/// the blocks are merged like runs on disk.
 const BLOCK: usize = 1 << 20;
 
 /// One household of the population.
@@ -101,9 +102,12 @@ impl Collector {
         };
         let blocks = &mut self.entries[g];
         match blocks.last_mut() {
-            Some(b) if b.len() < BLOCK => b.push(Entry { welfare, weight }),
-            _ => {
-                let mut b = Vec::with_capacity(if blocks.is_empty() { 64 } else { BLOCK });
+            Some(b) if b.len() < b.capacity() => b.push(Entry { welfare, weight }),
+            last => {
+                // A full block is never grown (copied): the next one is
+                // twice as large, up to `BLOCK`.
+                let size = last.map_or(64, |b| (b.capacity() * 2).min(BLOCK));
+                let mut b = Vec::with_capacity(size);
                 b.push(Entry { welfare, weight });
                 blocks.push(b);
             }
