@@ -419,3 +419,45 @@ fn parquet_holds_the_decile_as_an_integer_column() {
     assert_eq!(ty("decile"), arrow_schema::DataType::Int64);
     assert_eq!(ty("welfare"), arrow_schema::DataType::Float64);
 }
+
+#[test]
+fn households_read_from_person_files_are_ranked_by_the_rule() {
+    let dir = Dir::new();
+    let policy = std::fs::read_to_string(repo("data/policies/default.toml")).unwrap()
+        + "\n[ranking]\nwelfare = 'per_capita_income'\n";
+    dir.write("p.toml", &policy);
+    let out = dir.run(&[
+        "assess",
+        "--policy",
+        "p.toml",
+        &repo("data/sample-persons-households.csv"),
+        "--persons",
+        &repo("data/sample-persons.csv"),
+        "-o",
+        "-",
+        "--columns",
+        "household_id,members,monthly_income",
+    ]);
+    out.no_panic();
+    let t = out.csv();
+    assert!(t.rows.len() > 30, "{}", t.rows.len());
+    let population: Vec<(String, f64, u128)> = t
+        .rows
+        .iter()
+        .map(|r| {
+            let members: u64 = r["members"].parse().unwrap();
+            let income: f64 = r["monthly_income"].parse().unwrap();
+            (
+                r["household_id"].clone(),
+                income / members as f64,
+                u128::from(members),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &str, f64, u128)> = population
+        .iter()
+        .map(|(id, w, n)| (id.as_str(), "", *w, *n))
+        .collect();
+    let want = reference(&refs, 10, false);
+    assert_eq!(deciles_written(&t), want);
+}
