@@ -237,9 +237,15 @@ impl DecileReport {
             lang.write_count(u128::from(n), &mut v);
             String::from_utf8_lossy(&v).into_owned()
         };
-        let (title, hh, persons, up_to) = match lang {
-            Lang::Id => ("desil", "rumah tangga", "jiwa", "sampai"),
-            Lang::En => ("deciles", "households", "persons", "up to"),
+        let (title, up_to) = match lang {
+            Lang::Id => ("desil", "sampai"),
+            Lang::En => ("deciles", "up to"),
+        };
+        let words = |n: u64, one: &'static str, many: &'static str| match lang {
+            Lang::En if n == 1 => one,
+            Lang::En => many,
+            Lang::Id if one == "household" => "rumah tangga",
+            Lang::Id => "jiwa",
         };
         let mut s = String::new();
         let within = self
@@ -261,10 +267,12 @@ impl DecileReport {
                 .collect();
             let _ = writeln!(
                 s,
-                "  {}{cut}: {} {hh}, {} {persons}{}{}",
+                "  {}{cut}: {} {}, {} {}{}{}",
                 d.decile,
                 count(d.households),
+                words(d.households, "household", "households"),
                 count(d.persons),
+                words(d.persons, "person", "persons"),
                 if programs.is_empty() { "" } else { "; " },
                 programs.join(", ")
             );

@@ -369,14 +369,14 @@ fn the_summary_gives_each_decile_its_cut_point_households_persons_and_programmes
         "deciles (per-capita income):
   1 up to 200,000: 2 households, 6 persons; pkh_like 2 (500,000), food_support 2 (400,000)
   2 up to 250,000: 2 households, 4 persons; pkh_like 2 (500,000), food_support 2 (400,000)
-  3 up to 300,000: 1 households, 5 persons; pkh_like 1 (250,000), food_support 1 (200,000)
-  4 up to 350,000: 1 households, 9 persons; pkh_like 1 (250,000), food_support 1 (200,000)
+  3 up to 300,000: 1 household, 5 persons; pkh_like 1 (250,000), food_support 1 (200,000)
+  4 up to 350,000: 1 household, 9 persons; pkh_like 1 (250,000), food_support 1 (200,000)
   5 up to 350,000: 0 households, 0 persons
   6 up to 350,000: 0 households, 0 persons
   7 up to 450,000: 2 households, 5 persons
-  8 up to 500,000: 1 households, 4 persons
+  8 up to 500,000: 1 household, 4 persons
   9 up to 700,000: 2 households, 5 persons
-  10: 1 households, 2 persons
+  10: 1 household, 2 persons
 "
     );
     dir.run(&[
