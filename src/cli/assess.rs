@@ -988,7 +988,7 @@ pub(super) fn budget_line(r: &pipeline::budget::Ranking, currency: &str) -> Stri
     line
 }
 
-mod deciles;
+pub(super) mod deciles;
 mod files;
 pub(super) use files::{Noted, Rejects, Spill};
 use files::{RejectsTo, open_counted};

@@ -104,10 +104,10 @@ fn compare(
     let base = config.policy.load_in(config.lang)?;
     super::common::check_profile(&base, &config.input.read)?;
     let reform = load_reform(&base, reform_args, overrides)?;
-    if base.ranking.is_some() || reform.ranking.is_some() {
-        // Each policy would rank its own population first: not built yet.
+    let ranks = base.ranking.is_some() || reform.ranking.is_some();
+    if ranks && config.input.persons.is_some() {
         return Err(UsageError(
-            "compare does not yet rank households: a policy with a [ranking] section is compared by running assess under each policy"
+            "compare with a policy that ranks households ([ranking]) reads household files only (not --persons or --rectangular)"
                 .into(),
         )
         .into());
@@ -200,19 +200,24 @@ fn compare(
     };
     config.threads.warn_if_lowered();
     let name = source.name.clone();
-    let comparison = comparison(config, &policies, &inputs, all);
+    // Policies that rank households: each ranks its own population first.
+    let (source, options, reform_deciles, first) = super::assess::deciles::rank_both(
+        config,
+        (&base, &reform),
+        &layout,
+        source,
+        spill.as_ref(),
+    )?;
+    let comparison = Comparison {
+        reform_deciles: reform_deciles.as_ref(),
+        ..comparison(config, &policies, &inputs, all)
+    };
     let (source, rankings) = match config.budget {
         Some(amount) => {
             let header = source.header.clone();
-            let first = pipeline::rank_compare(
-                &base,
-                &layout,
-                source,
-                &config.pipeline,
-                &comparison,
-                amount,
-            )
-            .map_err(|e| stopped(&name, e))?;
+            let first =
+                pipeline::rank_compare(&base, &layout, source, &options, &comparison, amount)
+                    .map_err(|e| stopped(&name, e))?;
             let (again, _) = super::assess::reopen(config, &name, &header, spill.as_ref())?;
             (again, Some(first))
         }
@@ -226,11 +231,12 @@ fn compare(
         config.format,
         &mut outputs.decisions,
         &mut Noted::new(&mut outputs.rejects, &mut outputs.report),
-        &config.pipeline,
+        &options,
         &comparison,
     )
     .map_err(|e| stopped(&name, e))?;
     check_same_input(&name, rankings.as_ref(), &outcome)?;
+    super::assess::deciles::check_same_input(&name, first.as_ref(), &outcome.totals)?;
     let read = bytes.load(Ordering::Relaxed);
     finish(
         config,
@@ -288,6 +294,7 @@ fn comparison<'a>(
             .then_some((&policies.specs.0, &policies.specs.1)),
         base_ranking: None,
         reform_ranking: None,
+        reform_deciles: None,
     }
 }
 

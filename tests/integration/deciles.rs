@@ -328,22 +328,93 @@ fn explain_says_where_the_household_stands() {
 }
 
 #[test]
-fn compare_refuses_a_ranking_policy_rather_than_decide_without_deciles() {
+fn compare_ranks_each_policys_own_population() {
     let dir = Dir::new();
-    dir.write(
-        "in.csv",
-        std::fs::read(repo("examples/policies/desil-income-sample.csv")).unwrap(),
-    );
-    dir.run(&[
+    let (csv, _) = generate();
+    dir.write("in.csv", &csv);
+    let policy = repo(POLICY);
+    let assess = dir.run(&["assess", "--policy", &policy, "in.csv", "-o", "-"]);
+    let deciles = deciles_written(&assess.csv());
+    // The same ranking, PKH for deciles 1-3: exactly the households of decile 4 lose it.
+    let out = dir.run(&[
         "compare",
         "--policy",
-        &repo(POLICY),
+        &policy,
         "in.csv",
+        "-o",
+        "-",
         "--set",
         "pkh_deciles=3",
-    ])
-    .assert_code(2)
-    .stderr_has("compare does not yet rank households");
+    ]);
+    out.no_panic();
+    let changed: HashSet<String> = out
+        .csv()
+        .column("household_id")
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let fourth: HashSet<String> = deciles
+        .iter()
+        .filter(|(_, k)| **k == 4)
+        .map(|(id, _)| id.clone())
+        .collect();
+    assert!(!fourth.is_empty());
+    assert_eq!(changed, fourth);
+    // A reform that ranks households instead of persons ranks its own
+    // population: its deciles are those of `assess` under it.
+    let households = std::fs::read_to_string(&policy).unwrap().replace(
+        "population = \"persons\"\npersons = 'members'",
+        "population = \"households\"",
+    );
+    dir.write("h.toml", &households);
+    let under = deciles_written(
+        &dir.run(&["assess", "--policy", "h.toml", "in.csv", "-o", "-"])
+            .csv(),
+    );
+    let out = dir.run(&[
+        "compare", "--policy", &policy, "--reform", "h.toml", "in.csv", "-o", "-", "--all",
+    ]);
+    let t = out.csv();
+    assert_eq!(t.rows.len(), deciles.len());
+    for r in &t.rows {
+        let id = &r["household_id"];
+        let pkh = |k: u32| k <= 4;
+        assert_eq!(
+            r["base_programs"].contains("pkh_like"),
+            pkh(deciles[id]),
+            "{id}"
+        );
+        assert_eq!(
+            r["reform_programs"].contains("pkh_like"),
+            pkh(under[id]),
+            "{id}"
+        );
+    }
+    // From standard input too (the input is copied to read it again).
+    let piped = dir.run_stdin(
+        &[
+            "compare",
+            "--policy",
+            &policy,
+            "-",
+            "-o",
+            "-",
+            "--set",
+            "pkh_deciles=3",
+        ],
+        csv.as_bytes(),
+    );
+    let first = dir.run(&[
+        "compare",
+        "--policy",
+        &policy,
+        "in.csv",
+        "-o",
+        "-",
+        "--set",
+        "pkh_deciles=3",
+    ]);
+    assert_eq!(piped.stdout, first.stdout);
 }
 
 #[test]

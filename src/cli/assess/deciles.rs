@@ -88,7 +88,7 @@ pub(super) fn rank_persons(
 }
 
 /// The writing pass must read the rows the first pass ranked.
-pub(super) fn check_same_input(
+pub(in crate::cli) fn check_same_input(
     name: &str,
     first: Option<&pipeline::Totals>,
     second: &pipeline::Totals,
@@ -115,4 +115,54 @@ pub(super) fn into_report(
     {
         r.deciles = t.report(policy, d, config.rank_within.as_deref());
     }
+}
+
+/// `compare`: the first pass of each policy that ranks households, on its
+/// own population (the input is read once more for each), then the input
+/// open again. Returns the pipeline options with the base's cut-points, the
+/// reform's cut-points, and the base's first-pass totals.
+#[allow(clippy::type_complexity)]
+pub(in crate::cli) fn rank_both(
+    config: &AssessConfig,
+    (base, reform): (&Policy, &Policy),
+    layout: &Layout,
+    mut source: input::Source,
+    spill: Option<&Spill>,
+) -> anyhow::Result<(
+    input::Source,
+    pipeline::Options,
+    Option<pipeline::rank::Deciles>,
+    Option<pipeline::Totals>,
+)> {
+    let mut options = config.pipeline.clone();
+    let name = source.name.clone();
+    let header = source.header.clone();
+    let regular = std::fs::metadata(&config.input.path).is_ok_and(|m| m.is_file());
+    if base.ranking.is_none() && reform.ranking.is_some() && spill.is_none() && !regular {
+        return Err(UsageError(
+            "compare with a reform that ranks households reads its input twice: give a file, not standard input"
+                .into(),
+        )
+        .into());
+    }
+    let mut first = None;
+    if base.ranking.is_some() {
+        let (totals, deciles) =
+            pipeline::rank_welfare(base, layout, source, &config.pipeline, None)
+                .map_err(|e| stopped(&name, e))?;
+        options.deciles = Some(Arc::new(deciles));
+        first = Some(totals);
+        source = reopen(config, &name, &header, spill)?.0;
+    }
+    let mut reform_deciles = None;
+    if reform.ranking.is_some() {
+        let reform_layout = super::layout_for(reform, &source, &config.input.read)?;
+        let (totals, deciles) =
+            pipeline::rank_welfare(reform, &reform_layout, source, &config.pipeline, None)
+                .map_err(|e| stopped(&name, e))?;
+        reform_deciles = Some(deciles);
+        first = first.or(Some(totals));
+        source = reopen(config, &name, &header, spill)?.0;
+    }
+    Ok((source, options, reform_deciles, first))
 }
