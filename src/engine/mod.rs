@@ -307,6 +307,10 @@ fn whole_slots(p: &Policy) -> Vec<bool> {
             *w = true;
         }
     }
+    // `decile`: a whole number from 0 to the number of groups (≤ 1000).
+    if let Some(w) = p.ranking.as_ref().and_then(|r| whole.get_mut(r.decile_slot)) {
+        *w = true;
+    }
     whole
 }
 
