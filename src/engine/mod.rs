@@ -136,6 +136,9 @@ struct Rules {
     priority: Option<Root>,
     /// `[ranking]`: the welfare and persons expressions.
     ranking: Option<RankRules>,
+    /// `[ranking]`: the steps of `order` the welfare and persons need (the
+    /// first pass computes only these).
+    welfare_order: Vec<Step>,
     /// What each slot holds, for the exact evaluation.
     slot_kinds: Vec<exact::SlotKind>,
     /// Number slots that are printed rounded (derived numbers, number and
@@ -203,7 +206,7 @@ impl Rules {
             arena: Arena::default(),
             whole: &whole,
         };
-        let order = p
+        let order: Vec<Step> = p
             .order
             .iter()
             .filter_map(|node| match *node {
@@ -263,8 +266,13 @@ impl Rules {
             decile_slot: r.decile_slot,
             width: r.groups as usize - 1,
         });
+        let welfare_order = p
+            .ranking
+            .as_ref()
+            .map_or_else(Vec::new, |r| welfare_steps(p, &order, r));
         Rules {
             arena: arena.arena,
+            welfare_order,
             order,
             deprivation,
             programs,
@@ -277,6 +285,62 @@ impl Rules {
             printed: exact::printed_slots(p),
         }
     }
+}
+
+/// The steps of `order` (dependencies first) that the ranking's welfare and
+/// persons depend on, directly or not.
+fn welfare_steps(p: &Policy, order: &[Step], r: &crate::policy::ranking::Ranking) -> Vec<Step> {
+    let mut need = vec![false; p.slot_count];
+    let mark = |need: &mut Vec<bool>, slots: &[usize]| {
+        for &slot in slots {
+            if let Some(n) = need.get_mut(slot) {
+                *n = true;
+            }
+        }
+    };
+    mark(&mut need, r.welfare.slots_used());
+    if let Some(persons) = &r.persons {
+        mark(&mut need, persons.slots_used());
+    }
+    let needed = |need: &[bool], slot: usize| need.get(slot).copied().unwrap_or(false);
+    let mut keep = vec![false; order.len()];
+    for (i, step) in order.iter().enumerate().rev() {
+        let dep = p.deprivation.as_ref();
+        match *step {
+            Step::Derived { slot, index, .. } if needed(&need, slot) => {
+                keep[i] = true;
+                if let Some(d) = p.derived.get(index) {
+                    mark(&mut need, d.program.slots_used());
+                }
+            }
+            Step::Indicator { slot, index, .. } if needed(&need, slot) => {
+                keep[i] = true;
+                if let Some(ind) = dep.and_then(|d| d.indicators.get(index)) {
+                    mark(&mut need, ind.when.slots_used());
+                }
+            }
+            Step::Score if dep.is_some_and(|d| needed(&need, d.score_slot)) => {
+                keep[i] = true;
+                if let Some(d) = dep {
+                    let slots: Vec<usize> = d.indicators.iter().map(|i| i.slot).collect();
+                    mark(&mut need, &slots);
+                }
+            }
+            Step::Status if dep.is_some_and(|d| needed(&need, d.status_slot)) => {
+                keep[i] = true;
+                if let Some(d) = dep {
+                    mark(&mut need, &[d.score_slot]);
+                }
+            }
+            _ => {}
+        }
+    }
+    order
+        .iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(step, _)| *step)
+        .collect()
 }
 
 /// The engine's arena, built knowing which slots hold whole numbers.
@@ -308,7 +372,11 @@ fn whole_slots(p: &Policy) -> Vec<bool> {
         }
     }
     // `decile`: a whole number from 0 to the number of groups (≤ 1000).
-    if let Some(w) = p.ranking.as_ref().and_then(|r| whole.get_mut(r.decile_slot)) {
+    if let Some(w) = p
+        .ranking
+        .as_ref()
+        .and_then(|r| whole.get_mut(r.decile_slot))
+    {
         *w = true;
     }
     whole
@@ -515,8 +583,17 @@ impl<'p> Engine<'p> {
 
     /// Derived values, indicators, deprivation score and status, in dependency order.
     fn compute_values(&self, s: &mut Scratch) -> Result<(), EvalError> {
+        self.compute_steps(&self.rules.order, s)?;
+        if let Some(r) = &self.rules.ranking {
+            self.rank_values(r, s)?;
+        }
+        Ok(())
+    }
+
+    /// `steps` of the computed values, in order.
+    fn compute_steps(&self, steps: &[Step], s: &mut Scratch) -> Result<(), EvalError> {
         let p = self.policy;
-        for step in &self.rules.order {
+        for step in steps {
             match *step {
                 Step::Derived { root, slot, index } => {
                     let v = self.value(root, s);
@@ -574,9 +651,6 @@ impl<'p> Engine<'p> {
                 }
             }
         }
-        if let Some(r) = &self.rules.ranking {
-            self.rank_values(r, s)?;
-        }
         Ok(())
     }
 
@@ -624,7 +698,12 @@ impl<'p> Engine<'p> {
     /// (no program is decided); its welfare and persons are then in `s`.
     pub fn welfare(&self, s: &mut Scratch) -> Result<(), EvalError> {
         take_close();
-        let done = self.compute_values(s);
+        let done = self
+            .compute_steps(&self.rules.welfare_order, s)
+            .and_then(|()| match &self.rules.ranking {
+                Some(r) => self.rank_values(r, s),
+                None => Ok(()),
+            });
         take_close();
         done
     }

@@ -72,6 +72,8 @@ pub struct Collector {
     limit: usize,
     /// Per group, its runs on disk (file, entries).
     runs: Vec<Vec<(TempFile, u64)>>,
+    /// The group of the last household pushed.
+    last: usize,
 }
 
 impl Collector {
@@ -84,22 +86,19 @@ impl Collector {
             held: 0,
             limit: limit.max(1),
             runs: Vec::new(),
+            last: 0,
         }
     }
 
     /// A household of group `key` (empty when ranking nationally).
     pub fn push(&mut self, key: &[u8], welfare: f64, weight: u64) -> io::Result<()> {
-        let g = match self.index.get(key) {
-            Some(&g) => g as usize,
-            None => {
-                let g = self.keys.len();
-                self.index.insert(key.to_vec(), g as u32);
-                self.keys.push(key.to_vec());
-                self.entries.push(Vec::new());
-                self.runs.push(Vec::new());
-                g
-            }
+        // Rows of one group often follow each other: the last group first.
+        let last = self.last;
+        let g = match self.keys.get(last) {
+            Some(k) if k.as_slice() == key => last,
+            _ => self.group(key),
         };
+        self.last = g;
         let blocks = &mut self.entries[g];
         match blocks.last_mut() {
             Some(b) if b.len() < b.capacity() => b.push(Entry { welfare, weight }),
@@ -117,6 +116,19 @@ impl Collector {
             self.spill()?;
         }
         Ok(())
+    }
+
+    /// The index of group `key`, a new group if it is new.
+    fn group(&mut self, key: &[u8]) -> usize {
+        if let Some(&g) = self.index.get(key) {
+            return g as usize;
+        }
+        let g = self.keys.len();
+        self.index.insert(key.to_vec(), g as u32);
+        self.keys.push(key.to_vec());
+        self.entries.push(Vec::new());
+        self.runs.push(Vec::new());
+        g
     }
 
     /// Sort every group's entries in memory and write each as a run.
@@ -304,6 +316,13 @@ impl Merged {
     }
 
     fn next(&mut self) -> io::Result<Option<Entry>> {
+        if let [only] = self.sources.as_mut_slice() {
+            // One source (a group that fits one block): no merging.
+            return match self.heads[0].take() {
+                Some(e) => Ok(Some(e)),
+                None => only.next(),
+            };
+        }
         let Some(Reverse((_, source))) = self.heap.pop() else {
             return Ok(None);
         };
