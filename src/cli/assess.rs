@@ -232,8 +232,8 @@ fn stopped_by(err: &anyhow::Error, kind: io::ErrorKind) -> bool {
 pub(super) fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
     clean_up_on_signals();
     // Everything the user typed is checked before the policy or a row is read.
-    let config = AssessConfig::from_args(args)?;
-    match assess(&config) {
+    let mut config = AssessConfig::from_args(args)?;
+    match assess(&mut config) {
         // Standard output closed early (`| head`) is not an error, but the
         // files of the run are incomplete: none was committed.
         Err(e) if stopped_by(&e, io::ErrorKind::BrokenPipe) => {
@@ -258,11 +258,12 @@ pub(super) fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
 }
 
 /// The run itself: policy → outputs → input → (ranking) → decisions → report.
-fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
-    if let Some(files) = &config.input.persons {
-        return assess_persons(config, files);
+fn assess(config: &mut AssessConfig) -> anyhow::Result<ExitStatus> {
+    if let Some(files) = config.input.persons.clone() {
+        return assess_persons(config, &files);
     }
     let policy = config.policy.load_in(config.lang)?;
+    let within = deciles::within_input(config, &policy)?;
     super::common::check_profile(&policy, &config.input.read)?;
     let persons = summary::persons_input(&policy, config.summary.persons_column.as_deref())
         .map_err(|e| UsageError(super::error_text::persons_input_text(&e)))?;
@@ -287,6 +288,22 @@ fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
         spill,
     } = input;
     let name = source.name.clone();
+    // A policy that ranks households reads the input once more first.
+    let (source, welfare) = match within {
+        Some(within) => {
+            let (again, first) = deciles::rank_then_reopen(
+                config,
+                &policy,
+                &layout,
+                source,
+                (&bytes, &spill),
+                within,
+            )?;
+            (again, Some(first))
+        }
+        None => (source, None),
+    };
+    let config = &*config;
     // A Parquet file is read in place, not through the counting reader.
     let in_place = source.bytes_in_place();
     let shown = progress::Setting::from_env(config.quiet);
@@ -328,6 +345,7 @@ fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
     if let Some((first, ranking)) = &ranking {
         check_same_input(&name, first, ranking, &outcome)?;
     }
+    deciles::check_same_input(&name, welfare.as_ref(), &outcome.totals)?;
     let totals = outcome.totals;
     let context = run_context(
         &name,
@@ -336,7 +354,8 @@ fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
         ranking.as_ref().map(|(_, r)| r),
         false,
     );
-    let report = outcome.summary.map(|s| s.report(&spec, &policy, context));
+    let mut report = outcome.summary.map(|s| s.report(&spec, &policy, context));
+    deciles::into_report(&mut report, outcome.deciles, &policy, config);
     outputs.write_report(report.as_ref(), &policy)?;
     outputs.commit(report.as_ref(), totals.rejected)?;
     tell_the_outcome(
@@ -355,8 +374,9 @@ fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
 }
 
 /// `layak assess` on person files.
-fn assess_persons(config: &AssessConfig, files: &PersonFiles) -> anyhow::Result<ExitStatus> {
+fn assess_persons(config: &mut AssessConfig, files: &PersonFiles) -> anyhow::Result<ExitStatus> {
     let policy = config.policy.load_in(config.lang)?;
+    let within = deciles::within_input(config, &policy)?;
     super::common::check_profile(&policy, &config.input.read)?;
     let persons_column = summary::persons_input(&policy, config.summary.persons_column.as_deref())
         .map_err(|e| UsageError(super::error_text::persons_input_text(&e)))?;
@@ -388,6 +408,13 @@ fn assess_persons(config: &AssessConfig, files: &PersonFiles) -> anyhow::Result<
     )
     .map_err(|e| stopped(&name, e.into()))?;
     let shown = progress::Setting::from_env(config.quiet);
+    let welfare = match within {
+        Some(within) => Some(deciles::rank_persons(
+            config, &policy, &plan, &name, within,
+        )?),
+        None => None,
+    };
+    let config = &*config;
     let ranking = match config.budget {
         None => None,
         Some(amount) => {
@@ -429,6 +456,7 @@ fn assess_persons(config: &AssessConfig, files: &PersonFiles) -> anyhow::Result<
     if let Some((first, ranking)) = &ranking {
         check_same_input(&name, first, ranking, &outcome)?;
     }
+    deciles::check_same_input(&name, welfare.as_ref(), &outcome.totals)?;
     let totals = outcome.totals;
     let context = run_context(
         &name,
@@ -437,7 +465,8 @@ fn assess_persons(config: &AssessConfig, files: &PersonFiles) -> anyhow::Result<
         ranking.as_ref().map(|(_, r)| r),
         true,
     );
-    let report = outcome.summary.map(|s| s.report(&spec, &policy, context));
+    let mut report = outcome.summary.map(|s| s.report(&spec, &policy, context));
+    deciles::into_report(&mut report, outcome.deciles, &policy, config);
     let rejected = totals.rejected + totals.persons.without_household;
     outputs.write_report(report.as_ref(), &policy)?;
     outputs.commit(report.as_ref(), rejected)?;
@@ -699,10 +728,12 @@ pub(super) fn open_household_file(
     let path = config.input.path.as_str();
     // With --budget the input is read twice: a pipe is copied aside on the first read.
     let regular = path != "-" && std::fs::metadata(path).is_ok_and(|m| m.is_file());
-    let spill = match config.budget {
-        Some(_) if !regular => {
-            Some(Spill::create().context("--budget: cannot create a temporary copy of the input")?)
-        }
+    let twice = config.budget.is_some() || policy.ranking.is_some();
+    let spill = match twice {
+        true if !regular => Some(
+            Spill::create()
+                .context("cannot create a temporary copy of the input (it is read twice)")?,
+        ),
         _ => None,
     };
     let bytes = Arc::new(AtomicU64::new(0));
@@ -957,6 +988,7 @@ pub(super) fn budget_line(r: &pipeline::budget::Ranking, currency: &str) -> Stri
     line
 }
 
+pub(super) mod deciles;
 mod files;
 pub(super) use files::{Noted, Rejects, Spill};
 use files::{RejectsTo, open_counted};

@@ -84,6 +84,7 @@ fn as_assess(args: CompareArgs) -> AssessArgs {
         unweighted: args.unweighted,
         persons_column: args.persons_column,
         budget: args.budget,
+        rank_within: None,
     }
 }
 
@@ -103,6 +104,14 @@ fn compare(
     let base = config.policy.load_in(config.lang)?;
     super::common::check_profile(&base, &config.input.read)?;
     let reform = load_reform(&base, reform_args, overrides)?;
+    let ranks = base.ranking.is_some() || reform.ranking.is_some();
+    if ranks && config.input.persons.is_some() {
+        return Err(UsageError(
+            "compare with a policy that ranks households ([ranking]) reads household files only (not --persons or --rectangular)"
+                .into(),
+        )
+        .into());
+    }
     let inputs = reform::same_inputs(&base, &reform).map_err(|e| UsageError(e.to_string()))?;
     let persons_input = |p: &Policy| {
         summary::persons_input(p, config.summary.persons_column.as_deref())
@@ -191,19 +200,24 @@ fn compare(
     };
     config.threads.warn_if_lowered();
     let name = source.name.clone();
-    let comparison = comparison(config, &policies, &inputs, all);
+    // Policies that rank households: each ranks its own population first.
+    let (source, options, reform_deciles, first) = super::assess::deciles::rank_both(
+        config,
+        (&base, &reform),
+        &layout,
+        source,
+        spill.as_ref(),
+    )?;
+    let comparison = Comparison {
+        reform_deciles: reform_deciles.as_ref(),
+        ..comparison(config, &policies, &inputs, all)
+    };
     let (source, rankings) = match config.budget {
         Some(amount) => {
             let header = source.header.clone();
-            let first = pipeline::rank_compare(
-                &base,
-                &layout,
-                source,
-                &config.pipeline,
-                &comparison,
-                amount,
-            )
-            .map_err(|e| stopped(&name, e))?;
+            let first =
+                pipeline::rank_compare(&base, &layout, source, &options, &comparison, amount)
+                    .map_err(|e| stopped(&name, e))?;
             let (again, _) = super::assess::reopen(config, &name, &header, spill.as_ref())?;
             (again, Some(first))
         }
@@ -217,11 +231,12 @@ fn compare(
         config.format,
         &mut outputs.decisions,
         &mut Noted::new(&mut outputs.rejects, &mut outputs.report),
-        &config.pipeline,
+        &options,
         &comparison,
     )
     .map_err(|e| stopped(&name, e))?;
     check_same_input(&name, rankings.as_ref(), &outcome)?;
+    super::assess::deciles::check_same_input(&name, first.as_ref(), &outcome.totals)?;
     let read = bytes.load(Ordering::Relaxed);
     finish(
         config,
@@ -279,6 +294,7 @@ fn comparison<'a>(
             .then_some((&policies.specs.0, &policies.specs.1)),
         base_ranking: None,
         reform_ranking: None,
+        reform_deciles: None,
     }
 }
 

@@ -60,6 +60,8 @@ pub(super) struct AssessConfig {
     pub outputs: OutputPlan,
     /// `--budget`, in whole currency units a month.
     pub budget: Option<u64>,
+    /// `--rank-within`, as typed (resolved once the policy is loaded).
+    pub rank_within: Option<String>,
     pub summary: SummaryConfig,
     pub threads: Threads,
     pub pipeline: pipeline::Options,
@@ -104,6 +106,7 @@ impl AssessConfig {
             ),
             all_errors: false,
             progress: None,
+            deciles: None,
         };
         Ok(AssessConfig {
             input,
@@ -119,6 +122,7 @@ impl AssessConfig {
             },
             outputs,
             budget,
+            rank_within: args.rank_within,
             summary: SummaryConfig {
                 by: args.by,
                 max_groups: args.max_groups.map(|n| n as usize),
@@ -406,6 +410,7 @@ impl ValidateConfig {
             strict: false,
             all_errors: !args.first_error,
             progress: None,
+            deciles: None,
         };
         Ok(ValidateConfig {
             input,

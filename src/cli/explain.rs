@@ -32,6 +32,14 @@ pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     let config = ExplainConfig::from_args(args)?;
     let policy = config.policy.load_in(config.lang)?;
     super::common::check_profile(&policy, &config.input.read)?;
+    let ranks = policy.ranking.is_some();
+    if ranks && (config.input.persons.is_some() || reform_args.given()) {
+        return Err(super::UsageError(
+            "explain with a policy that ranks households ([ranking]) reads household files under one policy only (not --persons, --rectangular, --reform or --set)"
+                .into(),
+        )
+        .into());
+    }
     if let Some(files) = &config.input.persons {
         if reform_args.given() {
             return Err(super::UsageError(
@@ -58,6 +66,7 @@ pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
         }
         false => None,
     };
+    let mut population = rank::population(&policy, &config.input.path, &config.input.read)?;
     let (source, layout) = open_input(&policy, &config.input.path, &config.input.read)?;
     let parser = RowParser::new(&policy, &layout);
     let name = source.name.clone();
@@ -86,6 +95,9 @@ pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
             })
             .map_err(|r| *r)
             .and_then(|()| {
+                if let Some(p) = population.as_mut() {
+                    p.place(&policy, &engine, &mut s);
+                }
                 engine
                     .decide(&mut s)
                     .map_err(|e| input::evaluation_reject(&parser, &record, line, e.value, &e))
@@ -144,6 +156,11 @@ pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
         slots: &s.slots,
     };
     print_trace(&mut out, &view, &policy, &at, &t, weight)?;
+    if let (Some(p), ExplainFormat::Text) = (&population, config.format) {
+        if let Some(line) = p.line(&policy, &s.slots) {
+            out.write_all(line.as_bytes())?;
+        }
+    }
     Ok(ExitStatus::Success)
 }
 
@@ -792,3 +809,5 @@ impl PersonsShown<'_> {
         Ok(())
     }
 }
+
+mod rank;

@@ -509,6 +509,11 @@ pub struct AssessArgs {
     /// only by its owner and removed at the end).
     #[arg(long, value_name = "AMOUNT")]
     pub budget: Option<String>,
+    /// With a policy that ranks households (`[ranking]`): rank within each value
+    /// of this input (e.g. a province) instead of nationally; each value's
+    /// households are a population of their own.
+    #[arg(long, value_name = "INPUT")]
+    pub rank_within: Option<String>,
 }
 
 /// The reform of `compare` and `explain`: a second policy, parameter changes, or both.

@@ -96,6 +96,15 @@ pub struct Scratch {
     pub review_after_months: u32,
     /// For each policy reason, whether its condition holds.
     pub reasons: Vec<bool>,
+    /// `[ranking]`: every group's cut-points (`groups - 1` each, group after
+    /// group), empty before they are known (the first pass: `decile` is 0).
+    pub cuts: Vec<f64>,
+    /// `[ranking]`: the row's group among `cuts` (`--rank-within`; else 0).
+    pub rank_group: usize,
+    /// `[ranking]`: the row's persons, as the ranking counts them (1 for households).
+    pub rank_persons: f64,
+    /// `[ranking]`: a decile given rather than looked up (a test case, `explain`).
+    pub decile: Option<u32>,
     /// Exact values of the row's slots, filled only for a row that lands
     /// within rounding error of a threshold or a printed tie.
     exact: exact::Memo,
@@ -125,6 +134,11 @@ struct Rules {
     tracks: Vec<Option<Root>>,
     reasons: Vec<Root>,
     priority: Option<Root>,
+    /// `[ranking]`: the welfare and persons expressions.
+    ranking: Option<RankRules>,
+    /// `[ranking]`: the steps of `order` the welfare and persons need (the
+    /// first pass computes only these).
+    welfare_order: Vec<Step>,
     /// What each slot holds, for the exact evaluation.
     slot_kinds: Vec<exact::SlotKind>,
     /// Number slots that are printed rounded (derived numbers, number and
@@ -164,6 +178,16 @@ struct Counting {
 }
 
 #[derive(Debug, Clone, Copy)]
+struct RankRules {
+    welfare: Root,
+    persons: Option<Root>,
+    welfare_slot: usize,
+    decile_slot: usize,
+    /// Cut-points per group (`groups - 1`).
+    width: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
 struct ProgramRules {
     eligible: Root,
     deferred_when: Option<Root>,
@@ -182,7 +206,7 @@ impl Rules {
             arena: Arena::default(),
             whole: &whole,
         };
-        let order = p
+        let order: Vec<Step> = p
             .order
             .iter()
             .filter_map(|node| match *node {
@@ -235,8 +259,20 @@ impl Rules {
             .collect();
         let reasons = p.reasons.iter().map(|r| arena.add(&r.when)).collect();
         let priority = p.priority.as_ref().map(|f| arena.add(f));
+        let ranking = p.ranking.as_ref().map(|r| RankRules {
+            welfare: arena.add(&r.welfare),
+            persons: r.persons.as_ref().map(|f| arena.add(f)),
+            welfare_slot: r.welfare_slot,
+            decile_slot: r.decile_slot,
+            width: r.groups as usize - 1,
+        });
+        let welfare_order = p
+            .ranking
+            .as_ref()
+            .map_or_else(Vec::new, |r| welfare_steps(p, &order, r));
         Rules {
             arena: arena.arena,
+            welfare_order,
             order,
             deprivation,
             programs,
@@ -244,10 +280,67 @@ impl Rules {
             tracks,
             reasons,
             priority,
+            ranking,
             slot_kinds: exact::slot_kinds(p),
             printed: exact::printed_slots(p),
         }
     }
+}
+
+/// The steps of `order` (dependencies first) that the ranking's welfare and
+/// persons depend on, directly or not.
+fn welfare_steps(p: &Policy, order: &[Step], r: &crate::policy::ranking::Ranking) -> Vec<Step> {
+    let mut need = vec![false; p.slot_count];
+    let mark = |need: &mut Vec<bool>, slots: &[usize]| {
+        for &slot in slots {
+            if let Some(n) = need.get_mut(slot) {
+                *n = true;
+            }
+        }
+    };
+    mark(&mut need, r.welfare.slots_used());
+    if let Some(persons) = &r.persons {
+        mark(&mut need, persons.slots_used());
+    }
+    let needed = |need: &[bool], slot: usize| need.get(slot).copied().unwrap_or(false);
+    let mut keep = vec![false; order.len()];
+    for (i, step) in order.iter().enumerate().rev() {
+        let dep = p.deprivation.as_ref();
+        match *step {
+            Step::Derived { slot, index, .. } if needed(&need, slot) => {
+                keep[i] = true;
+                if let Some(d) = p.derived.get(index) {
+                    mark(&mut need, d.program.slots_used());
+                }
+            }
+            Step::Indicator { slot, index, .. } if needed(&need, slot) => {
+                keep[i] = true;
+                if let Some(ind) = dep.and_then(|d| d.indicators.get(index)) {
+                    mark(&mut need, ind.when.slots_used());
+                }
+            }
+            Step::Score if dep.is_some_and(|d| needed(&need, d.score_slot)) => {
+                keep[i] = true;
+                if let Some(d) = dep {
+                    let slots: Vec<usize> = d.indicators.iter().map(|i| i.slot).collect();
+                    mark(&mut need, &slots);
+                }
+            }
+            Step::Status if dep.is_some_and(|d| needed(&need, d.status_slot)) => {
+                keep[i] = true;
+                if let Some(d) = dep {
+                    mark(&mut need, &[d.score_slot]);
+                }
+            }
+            _ => {}
+        }
+    }
+    order
+        .iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(step, _)| *step)
+        .collect()
 }
 
 /// The engine's arena, built knowing which slots hold whole numbers.
@@ -278,6 +371,14 @@ fn whole_slots(p: &Policy) -> Vec<bool> {
             *w = true;
         }
     }
+    // `decile`: a whole number from 0 to the number of groups (≤ 1000).
+    if let Some(w) = p
+        .ranking
+        .as_ref()
+        .and_then(|r| whole.get_mut(r.decile_slot))
+    {
+        *w = true;
+    }
     whole
 }
 
@@ -302,6 +403,10 @@ impl<'p> Engine<'p> {
             cap: None,
             review_after_months: self.policy.default_review_months,
             reasons: Vec::with_capacity(self.policy.reasons.len()),
+            cuts: Vec::new(),
+            rank_group: 0,
+            rank_persons: 1.0,
+            decile: None,
             exact: exact::Memo::new(self.policy.slot_count),
         }
     }
@@ -478,8 +583,17 @@ impl<'p> Engine<'p> {
 
     /// Derived values, indicators, deprivation score and status, in dependency order.
     fn compute_values(&self, s: &mut Scratch) -> Result<(), EvalError> {
+        self.compute_steps(&self.rules.order, s)?;
+        if let Some(r) = &self.rules.ranking {
+            self.rank_values(r, s)?;
+        }
+        Ok(())
+    }
+
+    /// `steps` of the computed values, in order.
+    fn compute_steps(&self, steps: &[Step], s: &mut Scratch) -> Result<(), EvalError> {
         let p = self.policy;
-        for step in &self.rules.order {
+        for step in steps {
             match *step {
                 Step::Derived { root, slot, index } => {
                     let v = self.value(root, s);
@@ -538,6 +652,60 @@ impl<'p> Engine<'p> {
             }
         }
         Ok(())
+    }
+
+    /// `[ranking]`: the row's welfare, its persons and (once the cut-points
+    /// are known) its decile: the smallest `k` with welfare ≤ `c_k` in `f64`
+    /// total order, else the last group.
+    #[inline]
+    fn rank_values(&self, r: &RankRules, s: &mut Scratch) -> Result<(), EvalError> {
+        let welfare = self.value(r.welfare, s);
+        if !welfare.is_finite() {
+            return Err(EvalError {
+                what: "the welfare of the ranking".into(),
+                value: welfare,
+            });
+        }
+        s.rank_persons = match r.persons {
+            Some(p) => {
+                let persons = self.value(p, s);
+                if !(persons.is_finite() && persons >= 0.0 && persons.fract() == 0.0) {
+                    return Err(EvalError {
+                        what: "the persons of the ranking (a whole number, not negative)".into(),
+                        value: if persons.is_finite() && persons >= 0.0 {
+                            f64::NAN
+                        } else {
+                            persons
+                        },
+                    });
+                }
+                persons
+            }
+            None => 1.0,
+        };
+        s.slots[r.welfare_slot] = welfare;
+        let start = s.rank_group.saturating_mul(r.width);
+        let cuts = s.cuts.get(start..start.saturating_add(r.width));
+        s.slots[r.decile_slot] = match cuts.filter(|c| c.len() == r.width) {
+            _ if s.decile.is_some() => f64::from(s.decile.unwrap_or(0)),
+            Some(cuts) => (1 + cuts.partition_point(|c| c.total_cmp(&welfare).is_lt())) as f64,
+            None => 0.0,
+        };
+        Ok(())
+    }
+
+    /// `[ranking]`, first pass: the row's derived values and welfare only
+    /// (no program is decided); its welfare and persons are then in `s`.
+    pub fn welfare(&self, s: &mut Scratch) -> Result<(), EvalError> {
+        take_close();
+        let done = self
+            .compute_steps(&self.rules.welfare_order, s)
+            .and_then(|()| match &self.rules.ranking {
+                Some(r) => self.rank_values(r, s),
+                None => Ok(()),
+            });
+        take_close();
+        done
     }
 
     /// Take the excess over the cap off granted monthly programs, last declared first.

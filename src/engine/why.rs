@@ -253,6 +253,9 @@ impl Scope for PolicyScope<'_> {
         if let Some(g) = p.programs.iter().find(|g| g.id == name) {
             return Some((Binding::Slot(g.granted_slot), Type::Bool));
         }
+        if let (Some(r), "decile") = (&p.ranking, name) {
+            return Some((Binding::Slot(r.decile_slot), Type::Number));
+        }
         let dep = p.deprivation.as_ref()?;
         match name {
             "deprivation_score" => Some((Binding::Slot(dep.score_slot), Type::Number)),

@@ -34,6 +34,9 @@ pub struct Comparison<'a> {
     /// write both sides' `funded` and `rank` (both or neither).
     pub base_ranking: Option<&'a Ranking>,
     pub reform_ranking: Option<&'a Ranking>,
+    /// A reform that ranks households (`[ranking]`): the cut-points of its
+    /// own population (the base's are `Options::deciles`).
+    pub reform_deciles: Option<&'a super::rank::Deciles>,
 }
 
 /// What the merger needs of a compared row.
@@ -92,8 +95,12 @@ impl<'p> ReformWork<'p> {
         persons: Option<usize>,
     ) -> ReformWork<'p> {
         let engine = Engine::new(cmp.reform);
+        let mut scratch = engine.scratch();
+        if let Some(d) = cmp.reform_deciles {
+            scratch.cuts = d.cuts.clone();
+        }
         ReformWork {
-            scratch: engine.scratch(),
+            scratch,
             engine,
             inputs: &cmp.inputs.slots,
             writer: CompareWriter::new(base, cmp.reform, format),

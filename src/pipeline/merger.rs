@@ -40,6 +40,11 @@ pub(super) struct Merger<'a, 'p> {
     pub(super) written: u64,
     /// Rows merged so far, for a progress display (`Options::progress`).
     pub(super) progress: Option<Arc<AtomicU64>>,
+    /// `[ranking]`, first pass: the population so far.
+    pub(super) welfare: Option<super::rank::Collector>,
+    /// `[ranking]` with a summary: the table per decile so far, and the
+    /// facts a household takes.
+    pub(super) decile_tally: Option<(crate::report::deciles::DecileTally, usize)>,
 }
 
 /// The merger's side of a comparison.
@@ -142,6 +147,19 @@ impl Merger<'_, '_> {
                 self.count_in_reform(&mut batch.reform_summary, compared, RejectCode::DuplicateId);
             } else {
                 self.decided_row(row, row_index, id, &mut unwritten, &batch.out)?;
+                if let (Some((t, width)), Some(start)) = (
+                    &mut self.decile_tally,
+                    (row.decile_fact != u32::MAX).then_some(row.decile_fact as usize),
+                ) {
+                    if let Some(facts) = batch.decile_facts.get(start..start + *width) {
+                        t.add(facts);
+                    }
+                }
+                if let Some(w) = &mut self.welfare {
+                    let key = &batch.keys[row.key.0 as usize..row.key.1 as usize];
+                    w.push(key, row.welfare, row.monthly)
+                        .map_err(PipelineError::Rank)?;
+                }
                 if let (Some(r), Some(c)) = (&mut self.reform, compared) {
                     r.tally.add(&c.row);
                     match &mut r.collector {

@@ -39,6 +39,7 @@ pub mod compare;
 mod group_key;
 mod merger;
 pub(crate) mod persons;
+pub mod rank;
 mod run;
 mod weight;
 mod worker;
@@ -69,6 +70,9 @@ pub struct Options {
     /// progress display: the only hook the run offers, and it costs one
     /// relaxed store per chunk.
     pub progress: Option<Arc<AtomicU64>>,
+    /// `[ranking]`: the cut-points found by the first pass ([`rank_welfare`]);
+    /// every decision then has its `decile`.
+    pub deciles: Option<Arc<rank::Deciles>>,
 }
 
 impl Default for Options {
@@ -80,6 +84,7 @@ impl Default for Options {
             strict: false,
             all_errors: false,
             progress: None,
+            deciles: None,
         }
     }
 }
@@ -147,6 +152,9 @@ pub enum PipelineError {
         "the input changed between the ranking pass and the writing pass: batch {batch} starts at row {second}, not {first}"
     )]
     InputChanged { batch: u64, first: u64, second: u64 },
+    /// `[ranking]`: the population could not be spilled to a temporary file.
+    #[error("cannot rank the households on a temporary file: {0}")]
+    Rank(#[source] io::Error),
     /// Person modes: the persons could not be sorted on a temporary file.
     #[error(transparent)]
     Persons(#[from] persons::PersonError),
@@ -187,6 +195,8 @@ pub enum Job {
     Rank,
     /// Decide it by two policies and write the comparison in this format.
     Compare(Format),
+    /// `[ranking]`, first pass: evaluate its welfare only, nothing is written.
+    Welfare,
 }
 
 /// What a run does: the job, and what it adds to the decisions.
@@ -206,13 +216,18 @@ struct Plan<'a> {
     )>,
     /// Comparing: the reform and what to write of it.
     compare: Option<&'a compare::Comparison<'a>>,
+    /// `[ranking]`, first pass: the input whose value makes the group
+    /// (`--rank-within`), if any.
+    within: Option<usize>,
+    /// `[ranking]`, later passes: the cut-points (from `Options::deciles`).
+    deciles: Option<&'a rank::Deciles>,
 }
 
 impl Plan<'_> {
     fn format(&self) -> Format {
         match self.job {
             Job::Assess(f) | Job::Compare(f) => f,
-            Job::Validate | Job::Rank => Format::Ndjson,
+            Job::Validate | Job::Rank | Job::Welfare => Format::Ndjson,
         }
     }
 }
@@ -253,6 +268,8 @@ pub struct Outcome {
     pub summary: Option<summary::Summary>,
     /// Decisions written with a rank (with a ranking): the eligible households.
     pub ranked: u64,
+    /// A policy that ranks households, with a summary: the table per decile.
+    pub deciles: Option<crate::report::deciles::DecileTally>,
 }
 
 /// [`assess`], with a summary and budget fields.
@@ -282,6 +299,8 @@ fn assess_plan(format: Format, extras: Extras<'_>) -> Plan<'_> {
         shape: extras.shape,
         persons: None,
         compare: None,
+        within: None,
+        deciles: None,
     }
 }
 
@@ -295,6 +314,8 @@ fn validate_plan<'a>(options: &Options) -> Plan<'a> {
         shape: None,
         persons: None,
         compare: None,
+        within: None,
+        deciles: None,
     }
 }
 
@@ -304,6 +325,7 @@ impl From<run::Finished> for Outcome {
             totals: done.totals,
             summary: done.summary,
             ranked: done.ranked,
+            deciles: done.deciles,
         }
     }
 }
@@ -333,6 +355,8 @@ fn rank_plan<'a>() -> Plan<'a> {
         shape: None,
         persons: None,
         compare: None,
+        within: None,
+        deciles: None,
     }
 }
 
@@ -357,6 +381,93 @@ pub fn rank(
         options,
     )?;
     Ok(ranked(done, budget))
+}
+
+/// The first pass of a policy's `[ranking]`: evaluate every household's
+/// welfare (deciding nothing, writing nothing) and find each group's
+/// cut-points (`rank`). `within`: the input whose value makes the groups
+/// (`--rank-within`); `None` ranks all households together. Rejects are only
+/// counted (the writing pass reports them).
+pub fn rank_welfare(
+    policy: &Policy,
+    layout: &Layout,
+    source: Source,
+    options: &Options,
+    within: Option<usize>,
+) -> Result<(Totals, rank::Deciles), PipelineError> {
+    let done = run(
+        policy,
+        layout,
+        source,
+        welfare_plan(within),
+        &mut io::sink(),
+        &mut DiscardRejects,
+        options,
+    )?;
+    welfare_ranked(policy, done, within)
+}
+
+/// The first pass of [`rank_welfare`], without finding the cut-points:
+/// the population as collected (`explain` asks it where one household stands).
+pub fn collect_welfare(
+    policy: &Policy,
+    layout: &Layout,
+    source: Source,
+    options: &Options,
+) -> Result<rank::Collector, PipelineError> {
+    let done = run(
+        policy,
+        layout,
+        source,
+        welfare_plan(None),
+        &mut io::sink(),
+        &mut DiscardRejects,
+        options,
+    )?;
+    Ok(done
+        .welfare
+        .unwrap_or_else(|| rank::Collector::new(rank::DEFAULT_MEMORY_ENTRIES)))
+}
+
+/// [`rank_welfare`] for households read from person files.
+pub fn rank_welfare_persons(
+    policy: &Policy,
+    persons: &persons::PersonPlan<'_>,
+    options: &Options,
+    within: Option<usize>,
+) -> Result<(Totals, rank::Deciles), PipelineError> {
+    let done = run_persons(
+        policy,
+        persons,
+        welfare_plan(within),
+        &mut io::sink(),
+        &mut DiscardRejects,
+        options,
+    )?;
+    welfare_ranked(policy, done, within)
+}
+
+fn welfare_plan<'a>(within: Option<usize>) -> Plan<'a> {
+    Plan {
+        job: Job::Welfare,
+        within,
+        ..rank_plan()
+    }
+}
+
+fn welfare_ranked(
+    policy: &Policy,
+    done: run::Finished,
+    within: Option<usize>,
+) -> Result<(Totals, rank::Deciles), PipelineError> {
+    let groups = policy.ranking.as_ref().map_or(10, |r| r.groups);
+    let collector = done
+        .welfare
+        .unwrap_or_else(|| rank::Collector::new(rank::DEFAULT_MEMORY_ENTRIES));
+    let deciles = collector
+        .finish(groups, within)
+        .map_err(PipelineError::Rank)?;
+    Ok((done.totals, deciles))
 }
 
 /// Read and check every row of `source` without deciding (`layak validate`):
@@ -521,6 +632,8 @@ fn compare_plan<'a>(format: Format, cmp: &'a compare::Comparison<'a>) -> Plan<'a
         shape: None,
         persons: None,
         compare: Some(cmp),
+        within: None,
+        deciles: None,
     }
 }
 
@@ -633,6 +746,7 @@ mod tests {
             strict: false,
             all_errors: false,
             progress: None,
+            deciles: None,
         };
         let (_, ranking) = rank(&policy, &layout, first, &small, 50_000_000).unwrap();
         assert!(ranking.batches() > 3);

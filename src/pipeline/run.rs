@@ -29,6 +29,10 @@ pub(super) struct Finished {
     /// pass), or how many were written with a rank (writing pass).
     pub(super) reform_collector: Option<Collector>,
     pub(super) reform_ranked: u64,
+    /// `[ranking]`, first pass: the population.
+    pub(super) welfare: Option<super::rank::Collector>,
+    /// `[ranking]` with a summary: the table per decile.
+    pub(super) deciles: Option<crate::report::deciles::DecileTally>,
 }
 
 pub(super) fn run(
@@ -128,6 +132,11 @@ pub(super) fn run_feed(
     rejects: &mut dyn RejectSink,
     options: &Options,
 ) -> Result<Finished, PipelineError> {
+    // Later passes of a `[ranking]` decide with the first pass's cut-points.
+    let plan = Plan {
+        deciles: options.deciles.as_deref().or(plan.deciles),
+        ..plan
+    };
     let format = plan.format();
     let writer = DecisionWriter::with_shape(policy, format, plan.shape);
     let writes = matches!(plan.job, Job::Assess(_));
@@ -156,6 +165,9 @@ pub(super) fn run_feed(
             // only ever appended).
             let weight = layout.weight.is_some();
             super::weight::extend_csv_header(&mut head, weight, plan.ranking.is_some());
+            if plan.deciles.is_some() {
+                super::rank::extend_csv_header(&mut head);
+            }
         }
     }
     out.write_all(&head).map_err(PipelineError::Output)?;
@@ -184,6 +196,12 @@ pub(super) fn run_feed(
         }),
         written: 0,
         progress: options.progress.clone(),
+        welfare: (plan.job == Job::Welfare)
+            .then(|| super::rank::Collector::new(super::rank::DEFAULT_MEMORY_ENTRIES)),
+        decile_tally: (writes && plan.deciles.is_some() && plan.summary.is_some()).then(|| {
+            let width = crate::report::deciles::DecileTally::width(policy.programs.len());
+            (crate::report::deciles::DecileTally::default(), width)
+        }),
     };
     if options.threads <= 1 {
         let mut worker = Worker::new(policy, layout, plan, delimiter, name);
@@ -234,6 +252,8 @@ pub(super) fn run_feed(
         tally,
         reform_collector,
         reform_ranked,
+        welfare: merger.welfare,
+        deciles: merger.decile_tally.map(|(t, _)| t),
     })
 }
 

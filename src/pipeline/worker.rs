@@ -47,6 +47,13 @@ pub(super) struct Row {
     pub(super) orphan: bool,
     /// Comparing: its facts in `Batch::compared` (`u32::MAX`: none).
     pub(super) compared: u32,
+    /// `[ranking]`, first pass: its welfare (its weight is in `monthly`)
+    /// and its group's value in `Batch::keys`.
+    pub(super) welfare: f64,
+    pub(super) key: (u32, u32),
+    /// `[ranking]` with a summary: its facts in `Batch::decile_facts`
+    /// (`u32::MAX`: none).
+    pub(super) decile_fact: u32,
 }
 
 impl Row {
@@ -66,6 +73,9 @@ impl Row {
             persons: 0,
             orphan: false,
             compared: u32::MAX,
+            welfare: 0.0,
+            key: (0, 0),
+            decile_fact: u32::MAX,
         }
     }
 }
@@ -93,6 +103,11 @@ pub(super) struct Batch {
     /// Comparing: the reform's summary of the batch, and each row's facts.
     pub(super) reform_summary: BatchAcc,
     pub(super) compared: Vec<Compared>,
+    /// `[ranking]`, first pass: the rows' group values (`--rank-within`).
+    pub(super) keys: Vec<u8>,
+    /// `[ranking]` with a summary: each decided row's decile facts
+    /// (`report::deciles::facts`).
+    pub(super) decile_facts: Vec<u64>,
 }
 
 impl Default for Batch {
@@ -113,6 +128,8 @@ impl Default for Batch {
             columnar: input::columnar::Columnar::default(),
             reform_summary: BatchAcc::default(),
             compared: Vec::new(),
+            keys: Vec::new(),
+            decile_facts: Vec::new(),
         }
     }
 }
@@ -186,6 +203,10 @@ pub(super) struct Worker<'p> {
     pub(super) sheet_check: Option<Box<SheetCheck>>,
     /// Comparing: the reform policy's side.
     pub(super) reform: Option<Box<ReformWork<'p>>>,
+    /// `[ranking]`: the input making the groups (`--rank-within`), and,
+    /// after the first pass, the cut-points.
+    pub(super) within: Option<usize>,
+    pub(super) deciles: Option<&'p super::rank::Deciles>,
 }
 
 impl<'p> Worker<'p> {
@@ -198,9 +219,13 @@ impl<'p> Worker<'p> {
     ) -> Worker<'p> {
         let engine = Engine::new(policy);
         let format = plan.format();
+        let mut scratch = engine.scratch();
+        if let Some(d) = plan.deciles {
+            scratch.cuts = d.cuts.clone();
+        }
         Worker {
             parser: RowParser::new(policy, layout),
-            scratch: engine.scratch(),
+            scratch,
             engine,
             writer: DecisionWriter::with_shape(policy, format, plan.shape),
             record: csv::ByteRecord::new(),
@@ -223,6 +248,8 @@ impl<'p> Worker<'p> {
                 let persons = plan.summary.and_then(SummarySpec::persons_slot);
                 Box::new(ReformWork::new(policy, cmp, format, persons))
             }),
+            within: plan.deciles.map_or(plan.within, |d| d.within),
+            deciles: plan.deciles,
         }
     }
 
@@ -238,6 +265,8 @@ impl<'p> Worker<'p> {
             batch.compared.clear();
         }
         batch.skipped = 0;
+        batch.keys.clear();
+        batch.decile_facts.clear();
         self.orphans = 0;
         // With a ranking: the index of this batch's first row among all rows,
         // and where its eligible rows start in the ranking.
@@ -436,9 +465,13 @@ impl<'p> Worker<'p> {
         let id_start = batch.ids.len();
         let fingerprint = self.parser.id_key(record, &mut batch.ids);
         let mut row = Row::new(line, fingerprint, (id_start, batch.ids.len()));
+        if let Some(input) = self.within {
+            self.rank_group(record, input, &mut row, batch);
+        }
         match self.check_and_decide(record, line) {
             Ok(()) => match self.job {
                 Job::Validate => row.end = batch.out.len(),
+                Job::Welfare => self.note_welfare(&mut row, batch.out.len()),
                 Job::Rank if self.reform.is_some() => {
                     self.rank_both(record, line, &mut row, batch);
                 }
@@ -475,6 +508,15 @@ impl<'p> Worker<'p> {
         })?;
         match self.job {
             Job::Validate => Ok(()),
+            Job::Welfare => self.engine.welfare(s).map_err(|e| {
+                Box::new(input::evaluation_reject(
+                    &self.parser,
+                    record,
+                    line,
+                    e.value,
+                    &e,
+                ))
+            }),
             Job::Assess(_) | Job::Rank | Job::Compare(_) => self.engine.decide(s).map_err(|e| {
                 Box::new(input::evaluation_reject(
                     &self.parser,
@@ -485,6 +527,38 @@ impl<'p> Worker<'p> {
                 ))
             }),
         }
+    }
+
+    /// `[ranking]` with `--rank-within`: the row's group, kept for the
+    /// first pass, looked up among the cut-points' groups after it.
+    #[inline(always)]
+    fn rank_group<R: Fields + ?Sized>(
+        &mut self,
+        record: &R,
+        input: usize,
+        row: &mut Row,
+        batch: &mut Batch,
+    ) {
+        let key = self.parser.text(record, input);
+        match self.deciles {
+            Some(d) => self.scratch.rank_group = d.group_of(key),
+            None => {
+                let start = batch.keys.len() as u32;
+                batch.keys.extend_from_slice(key);
+                row.key = (start, batch.keys.len() as u32);
+            }
+        }
+    }
+
+    /// `[ranking]`, first pass: the row's welfare and population weight.
+    #[inline(always)]
+    fn note_welfare(&self, row: &mut Row, end: usize) {
+        let s = &self.scratch;
+        row.end = end;
+        if let Some(r) = &self.engine.policy.ranking {
+            row.welfare = s.slots[r.welfare_slot];
+        }
+        row.monthly = super::rank::population_weight(s.rank_persons, self.weight);
     }
 
     /// Ranking pass: note what ranking needs of a decided row (nothing is written).
@@ -547,6 +621,19 @@ impl<'p> Worker<'p> {
         }
         if self.ranking.is_some() {
             append_budget(self.writer.format(), &mut batch.out, rank, funded);
+        }
+        if let (Some(_), Some(r)) = (self.deciles, &policy.ranking) {
+            let decile = s.slots[r.decile_slot] as u32;
+            super::rank::append_decile(self.writer.format(), &mut batch.out, decile);
+            if self.summary.is_some() {
+                row.decile_fact = batch.decile_facts.len() as u32;
+                crate::report::deciles::facts(
+                    decile,
+                    s.rank_persons,
+                    &s.programs,
+                    &mut batch.decile_facts,
+                );
+            }
         }
         row.end = batch.out.len();
     }

@@ -11,6 +11,7 @@
 mod check;
 pub mod lang;
 pub mod persons;
+pub mod ranking;
 pub(crate) mod raw;
 pub mod reform;
 pub mod template;
@@ -309,6 +310,8 @@ pub struct Policy {
     pub languages: Vec<Lang>,
     /// The fixed words around the templates, in [`Policy::lang`].
     pub words: Words,
+    /// `[ranking]`: welfare groups (`decile`), when the policy ranks.
+    pub ranking: Option<ranking::Ranking>,
 }
 
 /// One step of the computed-values phase, in dependency order.
@@ -414,6 +417,14 @@ impl Policy {
             }
             if let Some(ind) = by_slot(&dep.indicators, slot, |i| i.slot) {
                 return format!("indicator {}", ind.id);
+            }
+        }
+        if let Some(r) = &self.ranking {
+            if slot == r.welfare_slot {
+                return "welfare".into();
+            }
+            if slot == r.decile_slot {
+                return "decile".into();
             }
         }
         if let Some(p) = by_slot(&self.programs, slot, |p| p.granted_slot) {

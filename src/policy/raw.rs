@@ -39,6 +39,8 @@ pub(crate) struct RawPolicy {
     pub tracks: Vec<RawTrack>,
     pub priority: Option<RawPriority>,
     pub review: Option<RawReview>,
+    /// `[ranking]`: rank the households by welfare into groups (issue 17).
+    pub ranking: Option<RawRanking>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -283,4 +285,21 @@ pub(crate) struct RawPriority {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawReview {
     pub default_months: Spanned<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRanking {
+    /// The welfare measure: a number expression, ascending = poorer first.
+    pub welfare: SpannedStr,
+    /// Its words for people (`explain`).
+    pub label: Option<SpannedText>,
+    /// How many groups (10 by default).
+    pub groups: Option<Spanned<i64>>,
+    /// `persons` (the default) or `households`.
+    pub population: Option<SpannedStr>,
+    /// A household's persons, with `population = "persons"` (default `members`).
+    pub persons: Option<SpannedStr>,
+    /// Only `ascending` (poorer first).
+    pub order: Option<SpannedStr>,
 }

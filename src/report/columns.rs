@@ -216,6 +216,9 @@ pub fn resolve(policy: &Policy, spec: &str) -> Result<Vec<Column>, ColumnError> 
             return Err(match name {
                 "weight" => ColumnError::Appended(name.into(), "--weight"),
                 "funded" | "rank" => ColumnError::Appended(name.into(), "--budget"),
+                "decile" if policy.ranking.is_some() => {
+                    ColumnError::Appended(name.into(), "the policy's [ranking]")
+                }
                 _ => unknown(policy, name),
             });
         };
@@ -232,8 +235,18 @@ pub fn resolve(policy: &Policy, spec: &str) -> Result<Vec<Column>, ColumnError> 
     Ok(columns)
 }
 
-/// A derived value or a non-text input named `name`.
+/// A derived value or a non-text input named `name` (or, when the policy
+/// ranks households, `welfare`: the measure it ranks them by).
 fn value_column(policy: &Policy, name: &str) -> Option<Column> {
+    if let (Some(r), "welfare") = (&policy.ranking, name) {
+        if !policy.derived.iter().any(|d| d.name == name) && policy.input(name).is_none() {
+            return Some(Column::Value {
+                name: name.to_string(),
+                slot: r.welfare_slot,
+                kind: ValueKind::Number,
+            });
+        }
+    }
     if let Some(d) = policy.derived.iter().find(|d| d.name == name) {
         let kind = match d.ty {
             Type::Number => ValueKind::Number,
@@ -276,6 +289,9 @@ fn choices(policy: &Policy) -> Vec<String> {
         if !names.contains(&i.name) {
             names.push(i.name.clone());
         }
+    }
+    if policy.ranking.is_some() && !names.iter().any(|n| n == "welfare") {
+        names.push("welfare".into());
     }
     names
 }

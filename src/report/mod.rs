@@ -9,6 +9,7 @@ pub mod columns;
 pub mod compare;
 pub mod compress;
 mod csv;
+pub mod deciles;
 pub mod explain_text;
 pub mod family;
 pub mod html;

@@ -57,7 +57,7 @@ impl Cell {
 }
 
 /// The type of each column a run can write, by name: the chosen columns,
-/// then `weight`, `funded` and `rank`, which the pipeline appends.
+/// then `weight`, `funded`, `rank` and `decile`, which the pipeline appends.
 pub fn column_types(shape: &OutputShape) -> Vec<(String, Cell)> {
     let mut types: Vec<(String, Cell)> = shape
         .column_list()
@@ -87,6 +87,8 @@ pub fn column_types(shape: &OutputShape) -> Vec<(String, Cell)> {
     types.push(("weight".into(), Cell::Float));
     types.push(("funded".into(), Cell::Bool));
     types.push(("rank".into(), Cell::Int));
+    // A policy that ranks households (`[ranking]`) appends its `decile` last.
+    types.push(("decile".into(), Cell::Int));
     types
 }
 

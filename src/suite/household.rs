@@ -18,13 +18,20 @@ impl Builder<'_> {
         index: usize,
         name: &str,
         in_case: &str,
-    ) -> (String, Vec<u8>) {
+    ) -> (String, Vec<u8>, Option<u32>) {
         let input_names: Vec<String> = p.inputs.iter().map(|i| i.name.clone()).collect();
         let mut cells: Vec<Option<String>> = vec![None; p.inputs.len()];
         // Inputs suggested for a misspelt name: not reported again as missing.
         let mut suggested: Vec<&str> = Vec::new();
+        let mut decile = None;
         for (key, value) in &rc.input {
             let iname = key.get_ref();
+            if let (Some(r), "decile") = (&p.ranking, iname.as_str()) {
+                if p.input("decile").is_none() {
+                    decile = self.decile(value, r.groups);
+                    continue;
+                }
+            }
             let Some(slot) = p.inputs.iter().position(|i| &i.name == iname) else {
                 suggested.extend(expr::suggest(iname, input_names.iter().map(String::as_str)));
                 let help = help_with(iname, "the policy's inputs", &input_names);
@@ -53,7 +60,32 @@ impl Builder<'_> {
                 );
             }
         }
-        (household_id, one_row_csv(p, &cells))
+        if let (Some(r), None) = (&p.ranking, decile) {
+            self.error(
+                rc.name.span(),
+                format!("case {name:?} gives no `decile`: the policy ranks households"),
+                Some(format!(
+                    "a case is one household, not a population: give its group, e.g. `decile = 3` (1 to {})",
+                    r.groups
+                )),
+            );
+        }
+        (household_id, one_row_csv(p, &cells), decile)
+    }
+
+    /// A case's `decile`: a whole number from 1 to the ranking's groups.
+    fn decile(&mut self, value: &toml::Spanned<toml::Value>, groups: u32) -> Option<u32> {
+        match value.get_ref() {
+            toml::Value::Integer(i) if (1..=i64::from(groups)).contains(i) => Some(*i as u32),
+            _ => {
+                self.error(
+                    value.span(),
+                    format!("`decile` must be a whole number from 1 to {groups}"),
+                    None,
+                );
+                None
+            }
+        }
     }
 
     /// The cell a survey would hold for an input's TOML value.

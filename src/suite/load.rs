@@ -308,7 +308,7 @@ impl Builder<'_> {
             self.case_policy(loader, rc, &as_of, &overrides, &in_case)?
         };
         let p = &loader.policies[policy];
-        let (household_id, csv) = self.household(p, rc, index, name, &in_case);
+        let (household_id, csv, decile) = self.household(p, rc, index, name, &in_case);
         let expect = match &rc.expect {
             Some(e) => self.expectations(p, e, name),
             None => {
@@ -331,6 +331,7 @@ impl Builder<'_> {
             csv,
             tolerance,
             expect,
+            decile,
         })
     }
 

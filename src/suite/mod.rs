@@ -111,6 +111,8 @@ struct Case {
     csv: Vec<u8>,
     tolerance: f64,
     expect: Vec<format::Expect>,
+    /// A ranking policy's `decile`, given in the case's input.
+    decile: Option<u32>,
 }
 
 /// The result of one case.

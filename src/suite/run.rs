@@ -164,6 +164,7 @@ fn decide_csv(p: &Policy, file: &str, case: &Case) -> Result<Row, String> {
     let parser = RowParser::new(p, &layout);
     let engine = Engine::new(p);
     let mut s = engine.scratch();
+    s.decile = case.decile;
     if let Err(r) = parser.parse(&record, case.line, &mut s.slots) {
         return Ok(Row::Rejected(r));
     }

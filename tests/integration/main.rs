@@ -7,6 +7,7 @@ mod census_example;
 mod columns;
 mod compare;
 mod compressed;
+mod deciles;
 mod exact_money;
 mod explain;
 mod flag_texts;

@@ -33,6 +33,7 @@ mod overrides;
 mod params;
 mod persons;
 mod programs;
+mod ranking;
 #[cfg(test)]
 mod tests;
 
@@ -236,6 +237,10 @@ impl Checker<'_> {
             // Everything after depends on the derived values: fix the cycle first.
             return None;
         }
+        let (ranking, next_slot) = match &raw.ranking {
+            Some(r) => (self.ranking(r, next_slot), next_slot + 2),
+            None => (None, next_slot),
+        };
         let programs = self.programs(&raw.programs, next_slot);
         let slot_count = next_slot + programs.len();
         let cap = raw
@@ -295,6 +300,7 @@ impl Checker<'_> {
             lang: self.lang,
             languages: self.languages.clone(),
             words: self.words.clone(),
+            ranking,
         };
         policy.persons = person_parts.map(|parts| self.finish_persons(parts, &policy));
         Some(policy)
@@ -339,6 +345,10 @@ impl Checker<'_> {
             add(&p.id, "a program");
         }
         self.collect_person_names(raw);
+        if raw.ranking.is_some() {
+            self.all_names
+                .insert("decile".into(), "the ranking's group (`[ranking]`)");
+        }
         if raw.deprivation.is_some() {
             self.all_names
                 .insert("deprivation_score".into(), "the deprivation score");

@@ -711,6 +711,7 @@ fn schema_policy(inputs: Vec<Input>, id_input: usize, household: &Policy) -> Pol
         lang: household.lang,
         languages: household.languages.clone(),
         words: household.words.clone(),
+        ranking: None,
     }
 }
 

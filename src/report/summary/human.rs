@@ -258,6 +258,9 @@ impl Report {
             self.group_lines(w, &mut s, by, full_report);
         }
         self.budget_line(w, &mut s);
+        if let Some(d) = &self.deciles {
+            s.push_str(&d.human(lang));
+        }
         s
     }
 

@@ -45,6 +45,9 @@ pub struct Report {
     pub(crate) total: Figures,
     pub(crate) by: Option<ByReport>,
     pub(crate) budget: Option<BudgetReport>,
+    /// A policy that ranks households: the figures of each decile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) deciles: Option<crate::report::deciles::DecileReport>,
 }
 
 #[derive(Debug, Clone, Serialize)]
