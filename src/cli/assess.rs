@@ -231,6 +231,9 @@ fn stopped_by(err: &anyhow::Error, kind: io::ErrorKind) -> bool {
 
 pub(super) fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
     clean_up_on_signals();
+    if args.stage {
+        return super::stage::run(args);
+    }
     // Everything the user typed is checked before the policy or a row is read.
     let config = AssessConfig::from_args(args)?;
     match assess(&config) {

@@ -23,6 +23,7 @@ mod policy_cmd;
 mod profile;
 mod progress;
 mod schema;
+mod stage;
 mod validate;
 mod wire;
 
@@ -408,6 +409,17 @@ pub enum FormatArg {
     Ndjson,
     Parquet,
     Xlsx,
+    /// An Arrow IPC stream (stage mode only: `--stage`).
+    Arrow,
+}
+
+/// What stage mode reads (`--input-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormatArg {
+    /// One household JSON object a line.
+    Ndjson,
+    /// An Arrow IPC stream (the batches of Spark's mapInArrow).
+    Arrow,
 }
 
 /// How the reasons of each decision are written.
@@ -509,6 +521,20 @@ pub struct AssessArgs {
     /// only by its owner and removed at the end).
     #[arg(long, value_name = "AMOUNT")]
     pub budget: Option<String>,
+    /// Stage mode, for a worker of a distributed engine (Spark): read NDJSON
+    /// (default) or an Arrow IPC stream (--input-format arrow) and write exactly
+    /// one record per input record, in order: a decision, or a reject with its
+    /// code, column, reason and record index (from 0), as NDJSON (default) or
+    /// Arrow IPC (--format arrow). Exit 0 with rejected rows (they are data);
+    /// nonzero only for a fatal error. No duplicate-id detection: a worker sees
+    /// one partition, so dedupe ids in the job before the stage.
+    #[arg(long)]
+    pub stage: bool,
+    /// Stage mode's input: ndjson (one household object a line, keys the column
+    /// names, values strings, numbers, booleans or null) or arrow (an Arrow IPC
+    /// stream) [default: ndjson].
+    #[arg(long, value_enum, value_name = "FORMAT", requires = "stage")]
+    pub input_format: Option<InputFormatArg>,
 }
 
 /// The reform of `compare` and `explain`: a second policy, parameter changes, or both.
@@ -609,6 +635,20 @@ pub struct CompareArgs {
     /// input twice (standard input is copied to a temporary file).
     #[arg(long, value_name = "AMOUNT")]
     pub budget: Option<String>,
+    /// Stage mode, for a worker of a distributed engine (Spark): read NDJSON
+    /// (default) or an Arrow IPC stream (--input-format arrow) and write exactly
+    /// one record per input record, in order: a decision, or a reject with its
+    /// code, column, reason and record index (from 0), as NDJSON (default) or
+    /// Arrow IPC (--format arrow). Exit 0 with rejected rows (they are data);
+    /// nonzero only for a fatal error. No duplicate-id detection: a worker sees
+    /// one partition, so dedupe ids in the job before the stage.
+    #[arg(long)]
+    pub stage: bool,
+    /// Stage mode's input: ndjson (one household object a line, keys the column
+    /// names, values strings, numbers, booleans or null) or arrow (an Arrow IPC
+    /// stream) [default: ndjson].
+    #[arg(long, value_enum, value_name = "FORMAT", requires = "stage")]
+    pub input_format: Option<InputFormatArg>,
 }
 
 #[derive(Debug, Subcommand)]

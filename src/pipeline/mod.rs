@@ -40,6 +40,7 @@ mod group_key;
 mod merger;
 pub(crate) mod persons;
 mod run;
+pub(crate) mod stage;
 mod weight;
 mod worker;
 
