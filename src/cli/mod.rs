@@ -23,6 +23,7 @@ mod policy_cmd;
 mod profile;
 mod progress;
 mod schema;
+mod schema_output;
 mod stage;
 mod validate;
 mod wire;
@@ -210,6 +211,11 @@ pub struct SchemaArgs {
     /// Print only an empty CSV header with the policy's input names, for a survey form.
     #[arg(long)]
     pub template: bool,
+    /// Print the output contract instead: a JSON Schema (draft 2020-12) of a
+    /// decision (JSON/NDJSON object and CSV row with each column's type), of a
+    /// reject, and of stage mode's records, for the policy (always JSON).
+    #[arg(long, conflicts_with = "template")]
+    pub output: bool,
     /// Delimiter of the --template header: `,` `;` `|` or `tab`.
     #[arg(long, short = 'd', value_name = "CHAR", default_value = ",")]
     pub delimiter: String,

@@ -46,6 +46,7 @@ mod schema;
 mod sheets;
 mod snapshot;
 mod snapshots_insta;
+mod stage;
 mod summary;
 mod summary_groups;
 mod threads;
