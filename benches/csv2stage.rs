@@ -22,9 +22,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let [input, ndjson, arrow] = args.as_slice() else {
         return Err("usage: csv2stage IN.csv OUT.ndjson OUT.arrow".into());
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_path(input)?;
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(input)?;
     let header: Vec<String> = reader.headers()?.iter().map(str::to_string).collect();
     let schema = Arc::new(Schema::new(
         header

@@ -33,6 +33,7 @@ Examples:
   layak assess kobo.csv --rename hh/hh_id=household_id --rename hh/size=members
   layak assess census.csv -o decisions.csv --summary summary.json --by region
   layak assess census.csv -o decisions.csv --budget 5_000_000_000 --summary -
+  layak assess - --stage --input-format arrow --format arrow   (a Spark worker)
 
 Exit codes: 0 every row decided; 3 finished but some rows rejected;
 1 fatal error (no output file written); 2 usage error; 130 or 143 interrupted

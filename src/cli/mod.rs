@@ -415,16 +415,17 @@ pub enum FormatArg {
     Ndjson,
     Parquet,
     Xlsx,
-    /// An Arrow IPC stream (stage mode only: `--stage`).
+    // An Arrow IPC stream, in stage mode only (`--stage`, whose help names it).
+    #[value(hide = true)]
     Arrow,
 }
 
 /// What stage mode reads (`--input-format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum InputFormatArg {
-    /// One household JSON object a line.
+    // One household JSON object a line.
     Ndjson,
-    /// An Arrow IPC stream (the batches of Spark's mapInArrow).
+    // An Arrow IPC stream (the batches of Spark's mapInArrow).
     Arrow,
 }
 
@@ -641,20 +642,6 @@ pub struct CompareArgs {
     /// input twice (standard input is copied to a temporary file).
     #[arg(long, value_name = "AMOUNT")]
     pub budget: Option<String>,
-    /// Stage mode, for a worker of a distributed engine (Spark): read NDJSON
-    /// (default) or an Arrow IPC stream (--input-format arrow) and write exactly
-    /// one record per input record, in order: a decision, or a reject with its
-    /// code, column, reason and record index (from 0), as NDJSON (default) or
-    /// Arrow IPC (--format arrow). Exit 0 with rejected rows (they are data);
-    /// nonzero only for a fatal error. No duplicate-id detection: a worker sees
-    /// one partition, so dedupe ids in the job before the stage.
-    #[arg(long)]
-    pub stage: bool,
-    /// Stage mode's input: ndjson (one household object a line, keys the column
-    /// names, values strings, numbers, booleans or null) or arrow (an Arrow IPC
-    /// stream) [default: ndjson].
-    #[arg(long, value_enum, value_name = "FORMAT", requires = "stage")]
-    pub input_format: Option<InputFormatArg>,
 }
 
 #[derive(Debug, Subcommand)]

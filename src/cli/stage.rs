@@ -112,7 +112,9 @@ pub(super) fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
                 .first_line()
                 .map_err(|e| input::InputError::reading(&name, e))?;
             let keys = match &first {
-                Some(line) => ndjson::first_keys(&name, line)?,
+                // A first line that is not an object is a reject like any
+                // other: the header is then the policy's inputs.
+                Some(line) => ndjson::first_keys(&name, line).unwrap_or_default(),
                 None => Vec::new(),
             };
             let header = ndjson::header(

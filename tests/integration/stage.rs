@@ -293,6 +293,15 @@ fn a_malformed_or_blank_record_is_a_reject_of_its_own_and_not_fatal() {
     assert_eq!(recs[2]["code"], "missing_required");
     assert_eq!(recs[3]["code"], "invalid_value");
     assert_eq!(recs[3]["index"], 3);
+    // A first line that is not an object is a reject too.
+    let out = dir.run_stdin(&["assess", "--stage"], &[&b"[1]\n"[..], &good].concat());
+    out.assert_code(0);
+    let recs = out.ndjson();
+    assert_eq!(recs.len(), 4);
+    assert_eq!(
+        (recs[0]["kind"].as_str(), recs[1]["kind"].as_str()),
+        (Some("reject"), Some("decision"))
+    );
     // Not an Arrow stream: fatal, exit 1.
     dir.run_stdin(&["assess", "--stage", "--input-format", "arrow"], b"{}\n")
         .assert_code(1)
