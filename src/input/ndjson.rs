@@ -139,14 +139,22 @@ impl Cursor<'_> {
     fn string(&mut self, out: &mut Vec<u8>) -> Result<(), &'static str> {
         loop {
             let rest = self.s.get(self.i..).unwrap_or_default();
-            let Some(at) = memchr::memchr2(b'"', b'\\', rest) else {
+            // One pass: the end of the plain run, and no control character
+            // in it (a cell is short: a loop beats memchr's set-up).
+            let mut end = None;
+            for (k, &b) in rest.iter().enumerate() {
+                if b == b'"' || b == b'\\' {
+                    end = Some(k);
+                    break;
+                }
+                if b < 0x20 {
+                    return Err("a control character inside a string");
+                }
+            }
+            let Some(at) = end else {
                 return Err("a string that never ends");
             };
-            let plain = &rest[..at];
-            if plain.iter().any(|&b| b < 0x20) {
-                return Err("a control character inside a string");
-            }
-            out.extend_from_slice(plain);
+            out.extend_from_slice(&rest[..at]);
             self.i += at + 1;
             if rest[at] == b'"' {
                 return Ok(());
