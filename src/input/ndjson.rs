@@ -582,9 +582,21 @@ fn too_long(line: u64, limit: usize) -> io::Error {
 /// The lines of a chunk, without their newlines (and a `\r` before one).
 pub fn lines(chunk: &[u8]) -> impl Iterator<Item = &[u8]> {
     let body = chunk.strip_suffix(b"\n").unwrap_or(chunk);
-    body.split(|&b| b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .filter(move |_| !chunk.is_empty())
+    let mut ends = memchr::memchr_iter(b'\n', body);
+    let mut start = 0;
+    let mut done = chunk.is_empty();
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let end = ends.next().unwrap_or_else(|| {
+            done = true;
+            body.len()
+        });
+        let line = body.get(start..end).unwrap_or_default();
+        start = end + 1;
+        Some(line.strip_suffix(b"\r").unwrap_or(line))
+    })
 }
 
 #[cfg(test)]
