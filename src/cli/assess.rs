@@ -33,6 +33,7 @@ Examples:
   layak assess kobo.csv --rename hh/hh_id=household_id --rename hh/size=members
   layak assess census.csv -o decisions.csv --summary summary.json --by region
   layak assess census.csv -o decisions.csv --budget 5_000_000_000 --summary -
+  layak assess - --stage --input-format arrow --format arrow   (a Spark worker)
 
 Exit codes: 0 every row decided; 3 finished but some rows rejected;
 1 fatal error (no output file written); 2 usage error; 130 or 143 interrupted
@@ -231,6 +232,9 @@ fn stopped_by(err: &anyhow::Error, kind: io::ErrorKind) -> bool {
 
 pub(super) fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
     clean_up_on_signals();
+    if args.stage {
+        return super::stage::run(args);
+    }
     // Everything the user typed is checked before the policy or a row is read.
     let mut config = AssessConfig::from_args(args)?;
     match assess(&mut config) {

@@ -85,6 +85,8 @@ fn as_assess(args: CompareArgs) -> AssessArgs {
         persons_column: args.persons_column,
         budget: args.budget,
         rank_within: None,
+        stage: false,
+        input_format: None,
     }
 }
 

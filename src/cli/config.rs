@@ -181,6 +181,11 @@ fn output_format(args: &AssessArgs) -> Result<(Format, Option<Table>), UsageErro
         (Some(FormatArg::Ndjson), _) => (Format::Ndjson, None),
         (Some(FormatArg::Parquet), _) => (Format::Csv, Some(Table::Parquet)),
         (Some(FormatArg::Xlsx), _) => (Format::Csv, Some(Table::Xlsx)),
+        (Some(FormatArg::Arrow), _) => {
+            return Err(UsageError(
+                "--format arrow is written in stage mode only: add --stage (see `layak assess --help`)".into(),
+            ));
+        }
         (None, Some(name)) => match name.table {
             Some(TableFormat::Parquet) => (Format::Csv, Some(Table::Parquet)),
             Some(TableFormat::Xlsx) => (Format::Csv, Some(Table::Xlsx)),
@@ -638,7 +643,7 @@ pub(super) struct Threads {
 }
 
 impl Threads {
-    fn resolve(requested: Option<u16>) -> Threads {
+    pub(super) fn resolve(requested: Option<u16>) -> Threads {
         let cores = pipeline::default_threads();
         let most = cores.saturating_mul(MAX_THREADS_PER_CORE);
         match requested.map(usize::from) {

@@ -23,6 +23,8 @@ mod policy_cmd;
 mod profile;
 mod progress;
 mod schema;
+mod schema_output;
+mod stage;
 mod validate;
 mod wire;
 
@@ -209,6 +211,11 @@ pub struct SchemaArgs {
     /// Print only an empty CSV header with the policy's input names, for a survey form.
     #[arg(long)]
     pub template: bool,
+    /// Print the output contract instead: a JSON Schema (draft 2020-12) of a
+    /// decision (JSON/NDJSON object and CSV row with each column's type), of a
+    /// reject, and of stage mode's records, for the policy (always JSON).
+    #[arg(long, conflicts_with = "template")]
+    pub output: bool,
     /// Delimiter of the --template header: `,` `;` `|` or `tab`.
     #[arg(long, short = 'd', value_name = "CHAR", default_value = ",")]
     pub delimiter: String,
@@ -408,6 +415,18 @@ pub enum FormatArg {
     Ndjson,
     Parquet,
     Xlsx,
+    // An Arrow IPC stream, in stage mode only (`--stage`, whose help names it).
+    #[value(hide = true)]
+    Arrow,
+}
+
+/// What stage mode reads (`--input-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormatArg {
+    // One household JSON object a line.
+    Ndjson,
+    // An Arrow IPC stream (the batches of Spark's mapInArrow).
+    Arrow,
 }
 
 /// How the reasons of each decision are written.
@@ -514,6 +533,20 @@ pub struct AssessArgs {
     /// households are a population of their own.
     #[arg(long, value_name = "INPUT")]
     pub rank_within: Option<String>,
+    /// Stage mode, for a worker of a distributed engine (Spark): read NDJSON
+    /// (default) or an Arrow IPC stream (--input-format arrow) and write exactly
+    /// one record per input record, in order: a decision, or a reject with its
+    /// code, column, reason and record index (from 0), as NDJSON (default) or
+    /// Arrow IPC (--format arrow). Exit 0 with rejected rows (they are data);
+    /// nonzero only for a fatal error. No duplicate-id detection: a worker sees
+    /// one partition, so dedupe ids in the job before the stage.
+    #[arg(long)]
+    pub stage: bool,
+    /// Stage mode's input: ndjson (one household object a line, keys the column
+    /// names, values strings, numbers, booleans or null) or arrow (an Arrow IPC
+    /// stream) [default: ndjson].
+    #[arg(long, value_enum, value_name = "FORMAT", requires = "stage")]
+    pub input_format: Option<InputFormatArg>,
 }
 
 /// The reform of `compare` and `explain`: a second policy, parameter changes, or both.

@@ -13,7 +13,11 @@ use crate::policy::{Input, InputType, Policy};
 pub(super) fn run(args: SchemaArgs) -> anyhow::Result<ExitStatus> {
     let delimiter = parse_delimiter(&args.delimiter)?;
     let policy = args.policy.load()?;
-    let text = if args.template {
+    let text = if args.output {
+        let mut s = serde_json::to_string_pretty(&super::schema_output::output_schema(&policy))?;
+        s.push('\n');
+        s
+    } else if args.template {
         template(&policy, delimiter)
     } else {
         match args.format {

@@ -57,8 +57,7 @@ use arrow_array::{
 use arrow_schema::{DataType, FieldRef, Schema, SchemaRef};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
-    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
-    ParquetRecordBatchReaderBuilder,
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
 
 use super::record::Fields;
@@ -275,59 +274,72 @@ impl Table {
 
     /// Check that every column `layout` reads has a type its input takes.
     fn check(&self, name: &str, policy: &Policy, layout: &Layout) -> Result<(), InputError> {
-        let header: Vec<&str> = self
-            .meta
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| f.name().as_str())
-            .collect();
-        let mut uses: Vec<(usize, Wants, &str)> = Vec::new();
-        for (input, column) in policy.inputs.iter().zip(&layout.columns) {
-            if let Some(c) = *column {
-                uses.push((c, Wants::of(input.ty), input.name.as_str()));
-            }
-        }
-        let id_name = policy
-            .inputs
-            .get(policy.fields.id_input)
-            .map_or("household_id", |i| i.name.as_str());
-        for &c in &layout.id_parts {
-            uses.push((c, Wants::Id, id_name));
-        }
-        if let Some(w) = &layout.weight {
-            uses.push((w.index, Wants::Number, w.name.as_str()));
-        }
-        for (c, wants, input) in uses {
-            if accepts(wants, self.kinds.get(c).copied().flatten()) {
-                continue;
-            }
-            return Err(InputError::Parquet {
-                file: name.to_string(),
-                problem: Box::new(ParquetProblem::ColumnType {
-                    column: excerpt(header.get(c).copied().unwrap_or_default().as_bytes(), 60),
-                    found: self.types.get(c).cloned().unwrap_or_default(),
-                    input: input.to_string(),
-                    expected: match wants {
-                        Wants::Id => "id",
-                        Wants::Text => "text",
-                        Wants::Integer => "integer",
-                        Wants::Number => "number",
-                        Wants::Bool => "bool",
-                        Wants::Enum => "enum",
-                    },
-                    accepted: wants.accepted(),
-                }),
-            });
-        }
-        Ok(())
+        check_columns(
+            name,
+            self.meta.schema(),
+            (&self.kinds, &self.types),
+            policy,
+            layout,
+        )
     }
+}
+
+/// Check that every column of `schema` that `layout` reads has a type its
+/// input takes (`kinds` and `types`: each column's kind and type in words).
+fn check_columns(
+    name: &str,
+    schema: &Schema,
+    (kinds, types): (&[Option<Kind>], &[String]),
+    policy: &Policy,
+    layout: &Layout,
+) -> Result<(), InputError> {
+    let header: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let mut uses: Vec<(usize, Wants, &str)> = Vec::new();
+    for (input, column) in policy.inputs.iter().zip(&layout.columns) {
+        if let Some(c) = *column {
+            uses.push((c, Wants::of(input.ty), input.name.as_str()));
+        }
+    }
+    let id_name = policy
+        .inputs
+        .get(policy.fields.id_input)
+        .map_or("household_id", |i| i.name.as_str());
+    for &c in &layout.id_parts {
+        uses.push((c, Wants::Id, id_name));
+    }
+    if let Some(w) = &layout.weight {
+        uses.push((w.index, Wants::Number, w.name.as_str()));
+    }
+    for (c, wants, input) in uses {
+        if accepts(wants, kinds.get(c).copied().flatten()) {
+            continue;
+        }
+        return Err(InputError::Parquet {
+            file: name.to_string(),
+            problem: Box::new(ParquetProblem::ColumnType {
+                column: excerpt(header.get(c).copied().unwrap_or_default().as_bytes(), 60),
+                found: types.get(c).cloned().unwrap_or_default(),
+                input: input.to_string(),
+                expected: match wants {
+                    Wants::Id => "id",
+                    Wants::Text => "text",
+                    Wants::Integer => "integer",
+                    Wants::Number => "number",
+                    Wants::Bool => "bool",
+                    Wants::Enum => "enum",
+                },
+                accepted: wants.accepted(),
+            }),
+        });
+    }
+    Ok(())
 }
 
 /// The rows of a Parquet file, read on the reader thread in record batches.
 pub(crate) struct Rows {
     name: String,
-    reader: ParquetRecordBatchReader,
+    /// A Parquet file's reader, or an Arrow IPC stream's (`ipc`).
+    reader: Box<dyn Iterator<Item = Result<RecordBatch, arrow_schema::ArrowError>> + Send>,
     /// Header column of each column of a record batch.
     projected: Arc<[usize]>,
     width: usize,
@@ -344,7 +356,9 @@ pub(crate) struct Rows {
     /// Rows handed out so far.
     next_row: u64,
     // Keeps the file open (the reader holds its own handle too).
-    _table: Box<Table>,
+    _table: Option<Box<Table>>,
+    /// An Arrow IPC stream, not a Parquet file (for messages).
+    ipc: bool,
 }
 
 /// The file's schema with each top-level string column that is
@@ -454,7 +468,7 @@ impl Rows {
         let direct = direct_columns(policy, layout, &inputs);
         Ok(Rows {
             name: name.to_string(),
-            reader,
+            reader: Box::new(reader),
             projected: projected.into(),
             width: table.kinds.len(),
             direct,
@@ -462,7 +476,8 @@ impl Rows {
             handoff_rows,
             pending: None,
             next_row: 0,
-            _table: table,
+            _table: Some(table),
+            ipc: false,
         })
     }
 
@@ -479,7 +494,13 @@ impl Rows {
         while rows < self.handoff_rows {
             let reader = &mut self.reader;
             let next = guarded(|| reader.next().transpose().map_err(Into::into))
-                .map_err(|e| corrupt(&self.name, &e))
+                .map_err(|e| {
+                    if self.ipc {
+                        ipc::unreadable(&self.name, &e)
+                    } else {
+                        corrupt(&self.name, &e)
+                    }
+                })
                 .and_then(|batch| match batch {
                     Some(b) if b.num_columns() != self.projected.len() => {
                         Err(corrupt(&self.name, "a record batch has the wrong columns"))
@@ -1046,6 +1067,7 @@ impl Columnar {
     }
 }
 
+pub(crate) mod ipc;
 mod open;
 mod render;
 pub(crate) use open::sniff;

@@ -24,6 +24,7 @@ mod decode;
 pub(crate) mod flat;
 mod header;
 mod ids;
+pub mod ndjson;
 pub mod profile;
 pub mod record;
 mod reject;

@@ -41,6 +41,7 @@ mod merger;
 pub(crate) mod persons;
 pub mod rank;
 mod run;
+pub(crate) mod stage;
 mod weight;
 mod worker;
 

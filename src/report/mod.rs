@@ -16,6 +16,7 @@ pub mod html;
 mod json;
 pub(crate) mod outputs;
 mod shaped;
+pub mod stage;
 pub mod summary;
 pub mod table;
 

@@ -47,6 +47,7 @@ mod schema;
 mod sheets;
 mod snapshot;
 mod snapshots_insta;
+mod stage;
 mod summary;
 mod summary_groups;
 mod threads;
