@@ -67,6 +67,10 @@ pub(crate) enum BinOp {
     Sub,
     Mul,
     Div,
+    /// `a ^ b` (also `pow(a, b)`).
+    Pow,
+    /// `a % b`, the remainder with the sign of `b`.
+    Mod,
     Lt,
     Le,
     Gt,
@@ -87,6 +91,10 @@ pub(crate) enum Builtin {
     Floor,
     Ceil,
     Abs,
+    Ln,
+    Exp,
+    Sqrt,
+    Pow,
 }
 
 impl Expr {
@@ -162,6 +170,8 @@ impl BinOp {
             BinOp::Sub => "-",
             BinOp::Mul => "*",
             BinOp::Div => "/",
+            BinOp::Pow => "^",
+            BinOp::Mod => "%",
             BinOp::Lt => "<",
             BinOp::Le => "<=",
             BinOp::Gt => ">",
@@ -176,7 +186,7 @@ impl BinOp {
 
 impl Builtin {
     /// All built-ins, for lookups and "did you mean" suggestions.
-    pub(crate) const ALL: [Builtin; 7] = [
+    pub(crate) const ALL: [Builtin; 11] = [
         Builtin::Min,
         Builtin::Max,
         Builtin::Clamp,
@@ -184,6 +194,10 @@ impl Builtin {
         Builtin::Floor,
         Builtin::Ceil,
         Builtin::Abs,
+        Builtin::Ln,
+        Builtin::Exp,
+        Builtin::Sqrt,
+        Builtin::Pow,
     ];
 
     /// The function's name as written in source.
@@ -196,6 +210,10 @@ impl Builtin {
             Builtin::Floor => "floor",
             Builtin::Ceil => "ceil",
             Builtin::Abs => "abs",
+            Builtin::Ln => "ln",
+            Builtin::Exp => "exp",
+            Builtin::Sqrt => "sqrt",
+            Builtin::Pow => "pow",
         }
     }
 
@@ -209,8 +227,14 @@ impl Builtin {
         let (ok, wanted) = match self {
             Builtin::Min | Builtin::Max => (found >= 2, "at least 2 arguments"),
             Builtin::Clamp => (found == 3, "3 arguments"),
+            Builtin::Pow => (found == 2, "2 arguments"),
             Builtin::Round => (found == 1 || found == 2, "1 or 2 arguments"),
-            Builtin::Floor | Builtin::Ceil | Builtin::Abs => (found == 1, "1 argument"),
+            Builtin::Floor
+            | Builtin::Ceil
+            | Builtin::Abs
+            | Builtin::Ln
+            | Builtin::Exp
+            | Builtin::Sqrt => (found == 1, "1 argument"),
         };
         if ok {
             Ok(())
@@ -295,6 +319,7 @@ mod tests {
         );
         assert!(Builtin::Round.check_arity(2).is_ok());
         assert_eq!(Builtin::from_name("ceil"), Some(Builtin::Ceil));
-        assert_eq!(Builtin::from_name("sqrt"), None);
+        assert_eq!(Builtin::from_name("sqrt"), Some(Builtin::Sqrt));
+        assert_eq!(Builtin::from_name("log"), None);
     }
 }

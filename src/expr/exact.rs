@@ -495,6 +495,13 @@ enum ExactUnary {
     Ceil,
     Abs,
     Round(Res<Rational>),
+    /// `ln`: undefined at 0 or below, not rational above (`Err`: the `f64`
+    /// result stands).
+    Ln,
+    /// `sqrt`: undefined below 0, not computed exactly at or above.
+    Sqrt,
+    /// `exp`: never computed exactly.
+    Exp,
 }
 
 /// Where the exact evaluator reads a row's values.
@@ -533,6 +540,9 @@ fn node(t: &TypedExpr) -> ExactNode {
                 UnaryOp::Floor => ExactUnary::Floor,
                 UnaryOp::Ceil => ExactUnary::Ceil,
                 UnaryOp::Abs => ExactUnary::Abs,
+                UnaryOp::Ln => ExactUnary::Ln,
+                UnaryOp::Sqrt => ExactUnary::Sqrt,
+                UnaryOp::Exp => ExactUnary::Exp,
                 UnaryOp::Round(scale) => {
                     ExactUnary::Round(from_constant(scale).and_then(|v| v.ok_or(Overflow)))
                 }
@@ -586,7 +596,12 @@ pub(crate) fn compare(op: BinaryOp, a: Rational, b: Rational) -> Res<bool> {
         BinaryOp::NeTol => diff.abs()?.checked_cmp(EPS)? == Ordering::Greater,
         BinaryOp::Eq => a == b,
         BinaryOp::Ne => a != b,
-        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => false,
+        BinaryOp::Add
+        | BinaryOp::Sub
+        | BinaryOp::Mul
+        | BinaryOp::Div
+        | BinaryOp::Pow
+        | BinaryOp::Mod => false,
     })
 }
 
@@ -599,8 +614,31 @@ fn bin(op: BinaryOp, a: Val, b: Val) -> Res<Val> {
         BinaryOp::Sub => a.checked_sub(b).map(Some),
         BinaryOp::Mul => a.checked_mul(b).map(Some),
         BinaryOp::Div => a.checked_div(b),
+        BinaryOp::Pow => pow(a, b),
+        BinaryOp::Mod => match a.checked_div(b)? {
+            // a - b * floor(a / b): the remainder has the sign of `b`.
+            Some(q) => a.checked_sub(b.checked_mul(q.floor())?).map(Some),
+            None => Ok(None),
+        },
         _ => compare(op, a, b).map(truth),
     }
+}
+
+/// `a ^ b` exactly when `b` is a whole number of at most 64 in magnitude;
+/// otherwise the value is not rational in general: `Err`, so the `f64`
+/// result stands. `0 ^ b` for a negative `b` is undefined.
+fn pow(a: Rational, b: Rational) -> Res<Val> {
+    if !b.is_integer() || b.numer().unsigned_abs() > 64 {
+        return Err(Overflow);
+    }
+    let mut acc = Rational::ONE;
+    for _ in 0..b.numer().unsigned_abs() {
+        acc = acc.checked_mul(a)?;
+    }
+    if b.is_negative() {
+        return Rational::ONE.checked_div(acc);
+    }
+    Ok(Some(acc))
 }
 
 fn same(tolerant: bool, x: Rational, item: Val) -> Res<bool> {
@@ -626,6 +664,11 @@ fn eval(n: &ExactNode, s: &mut dyn ExactSlots) -> Res<Val> {
                 ExactUnary::Ceil => x.ceil().map(Some),
                 ExactUnary::Abs => x.abs().map(Some),
                 ExactUnary::Round(scale) => x.round_scaled((*scale)?).map(Some),
+                ExactUnary::Ln if !x.is_negative() && !x.is_zero() => Err(Overflow),
+                ExactUnary::Ln => Ok(None),
+                ExactUnary::Sqrt if x.is_negative() => Ok(None),
+                ExactUnary::Sqrt if x.is_zero() || x == Rational::ONE => Ok(Some(x)),
+                ExactUnary::Sqrt | ExactUnary::Exp => Err(Overflow),
             }
         }
         ExactNode::Binary(op, l, r) => {

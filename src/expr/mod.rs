@@ -339,6 +339,17 @@ mod tests {
         "max(income, members, children, 1)",
         "min(1, income + members, children)",
         "clamp(income, 1, 3)",
+        "ln(income)",
+        "exp(income / 10)",
+        "sqrt(income - 1)",
+        "income ^ 2",
+        "pow(members, income)",
+        "2 ^ members",
+        "-income ^ half",
+        "income % 2",
+        "members % income",
+        "7 % members",
+        "income ^ 2 >= 4",
         "income == members",
         "income != 2",
         "income >= members",
@@ -394,7 +405,8 @@ mod tests {
             "income", "members", "area", "employed", "tenure", "half", "urban", "rural", "'owner'",
             "owner", "membres", "1", "0", "2.5", "true", "false", "+", "-", "*", "/", "<", "<=",
             ">", ">=", "==", "!=", "and", "or", "not", "in", "if", "then", "else", "(", ")", "[",
-            "]", ",", "min", "max", "clamp", "round", "floor", "ceil", "abs",
+            "]", ",", "min", "max", "clamp", "round", "floor", "ceil", "abs", "ln", "exp", "sqrt",
+            "pow", "^", "%",
         ];
         let scope = test_scope::TestScope::new();
         let rows = [

@@ -23,8 +23,9 @@ use std::sync::Arc;
 use super::EPSILON;
 use super::exact::{NEAR, mark_close, near_rounding, near_whole};
 use super::ops::{
-    BinaryOp, UnaryOp, bool_value, div_value, eq_tol, eq_tol_value, eq_value, ge_value, gt_value,
-    le_value, lt_value, max_nan, min_nan, ne_tol_value, ne_value, not_value, round_scaled,
+    BinaryOp, UnaryOp, bool_value, div_value, eq_tol, eq_tol_value, eq_value, exp_value, ge_value,
+    gt_value, le_value, ln_value, lt_value, max_nan, min_nan, mod_value, ne_tol_value, ne_value,
+    not_value, pow_value, round_scaled, sqrt_value,
 };
 use super::typed::{TypedExpr, TypedKind};
 
@@ -104,6 +105,8 @@ const EQ_TOL: u8 = 8;
 const NE_TOL: u8 = 9;
 const EQ: u8 = 10;
 const NE: u8 = 11;
+const POW: u8 = 12;
+const MOD: u8 = 13;
 
 /// `a op b`, with the operator fixed at compile time, both operands computed
 /// per row: the closeness band of a comparison is relative to both.
@@ -143,6 +146,8 @@ fn bin_band<const OP: u8, const MARK: bool>(a: f64, b: f64, band: f64) -> f64 {
         EQ_TOL => eq_tol_value(a, b),
         NE_TOL => ne_tol_value(a, b),
         EQ => eq_value(a, b),
+        POW => pow_value(a, b),
+        MOD => mod_value(a, b),
         _ => ne_value(a, b),
     }
 }
@@ -169,6 +174,8 @@ macro_rules! by_op {
             BinaryOp::Sub => $f::<SUB, $m>,
             BinaryOp::Mul => $f::<MUL, $m>,
             BinaryOp::Div => $f::<DIV, $m>,
+            BinaryOp::Pow => $f::<POW, $m>,
+            BinaryOp::Mod => $f::<MOD, $m>,
             BinaryOp::Lt => $f::<LT, $m>,
             BinaryOp::Le => $f::<LE, $m>,
             BinaryOp::Gt => $f::<GT, $m>,
@@ -299,6 +306,15 @@ fn ceil(t: &Node, n: &[Node], s: &[f64]) -> f64 {
 }
 fn abs(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     operand(n, t.a, s).abs()
+}
+fn ln(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    ln_value(operand(n, t.a, s))
+}
+fn exp(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    exp_value(operand(n, t.a, s))
+}
+fn sqrt(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    sqrt_value(operand(n, t.a, s))
 }
 fn round(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     let x = operand(n, t.a, s);
@@ -589,6 +605,9 @@ impl Builder<'_> {
             UnaryOp::Floor => (floor, 0.0),
             UnaryOp::Ceil => (ceil, 0.0),
             UnaryOp::Abs => (abs, 0.0),
+            UnaryOp::Ln => (ln, 0.0),
+            UnaryOp::Exp => (exp, 0.0),
+            UnaryOp::Sqrt => (sqrt, 0.0),
             UnaryOp::Round(scale) => (round, scale),
         };
         self.push(f, a, 0, k, 0.0)

@@ -43,6 +43,8 @@ impl Checker<'_> {
                 BinOp::Sub => self.arith(BinaryOp::Sub, a, b, span),
                 BinOp::Mul => self.arith(BinaryOp::Mul, a, b, span),
                 BinOp::Div => self.arith(BinaryOp::Div, a, b, span),
+                BinOp::Pow => self.arith(BinaryOp::Pow, a, b, span),
+                BinOp::Mod => self.arith(BinaryOp::Mod, a, b, span),
                 BinOp::Lt => self.order(BinaryOp::Lt, a, b, span),
                 BinOp::Le => self.order(BinaryOp::Le, a, b, span),
                 BinOp::Gt => self.order(BinaryOp::Gt, a, b, span),
@@ -266,7 +268,23 @@ impl Checker<'_> {
                     TypedExpr::new(TypedKind::Extreme(true, vec![x, lo]), Type::Number, span);
                 TypedKind::Extreme(false, vec![inner, hi])
             }
-            (Builtin::Floor | Builtin::Ceil | Builtin::Abs | Builtin::Round, 1..=2) => {
+            (Builtin::Pow, 2) => {
+                let mut it = typed_args.into_iter();
+                let (Some(x), Some(y)) = (it.next(), it.next()) else {
+                    return Err(arity(func, args.len(), span));
+                };
+                TypedKind::Binary(BinaryOp::Pow, Box::new(x), Box::new(y))
+            }
+            (
+                Builtin::Floor
+                | Builtin::Ceil
+                | Builtin::Abs
+                | Builtin::Round
+                | Builtin::Ln
+                | Builtin::Exp
+                | Builtin::Sqrt,
+                1..=2,
+            ) => {
                 let mut it = typed_args.into_iter();
                 let (Some(x), digits, None) = (it.next(), it.next(), it.next()) else {
                     return Err(arity(func, args.len(), span));
@@ -277,6 +295,9 @@ impl Checker<'_> {
                     (Builtin::Floor, None) => UnaryOp::Floor,
                     (Builtin::Ceil, None) => UnaryOp::Ceil,
                     (Builtin::Abs, None) => UnaryOp::Abs,
+                    (Builtin::Ln, None) => UnaryOp::Ln,
+                    (Builtin::Exp, None) => UnaryOp::Exp,
+                    (Builtin::Sqrt, None) => UnaryOp::Sqrt,
                     _ => return Err(arity(func, args.len(), span)),
                 };
                 TypedKind::Unary(op, Box::new(x))
