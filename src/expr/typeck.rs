@@ -70,7 +70,12 @@ impl Checker<'_> {
     fn leaf(&self, e: &Expr, hint: Option<Type>) -> Result<TypedExpr, ExprError> {
         let span = e.span();
         let (kind, ty) = match e.kind() {
-            ExprKind::Number(v) => (TypedKind::Const(*v), Type::Number),
+            ExprKind::Number(v) => match hint {
+                Some(Type::Enum(id)) if self.is_enum_value_number(*v, id) => {
+                    return Err(number_as_enum_value(*v, span));
+                }
+                _ => (TypedKind::Const(*v), Type::Number),
+            },
             ExprKind::Bool(b) => (TypedKind::Const(f64::from(u8::from(*b))), Type::Bool),
             ExprKind::Str(text) => match hint {
                 Some(Type::Enum(id)) => return self.enum_value(text, id, span, false),
@@ -87,6 +92,15 @@ impl Checker<'_> {
             _ => return Err(ExprError::new(span, "internal error: not a leaf")),
         };
         Ok(TypedExpr::new(kind, ty, span))
+    }
+
+    /// Whether the whole number `v` is spelt like a value of enum `id`
+    /// (a region code `5201` written unquoted).
+    fn is_enum_value_number(&self, v: f64, id: EnumId) -> bool {
+        v >= 0.0
+            && v == v.trunc()
+            && v < 1e15
+            && self.scope.enum_value_index(id, &format!("{v}")).is_some()
     }
 
     /// Type `e` and require it to be `want`, blaming `e` otherwise.
@@ -410,6 +424,13 @@ fn string_not_allowed(span: Span) -> ExprError {
         "a string is only allowed where an enum value is expected",
     )
     .with_help("compare it with an enum, e.g. `area == 'urban'`")
+}
+
+#[cold]
+#[inline(never)]
+fn number_as_enum_value(v: f64, span: Span) -> ExprError {
+    ExprError::new(span, format!("`{v}` is a number here, not an enum value"))
+        .with_help(format!("quote a value that starts with a digit: `'{v}'`"))
 }
 
 #[cold]

@@ -57,6 +57,18 @@ pub(super) fn is_identifier(s: &str) -> bool {
         )
 }
 
+/// Whether `s` can be an enum value: ASCII letters, digits and `_`, in any
+/// order (`urban`, `5201`, `2b`), and not a keyword. One that starts with a
+/// digit is written quoted in expressions (`region == '5201'`).
+pub(super) fn is_enum_value(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !matches!(
+            s,
+            "and" | "or" | "not" | "in" | "if" | "then" | "else" | "true" | "false"
+        )
+}
+
 impl Checker<'_> {
     /// The names visible now, borrowed from the checker's tables (never copied).
     pub(super) fn scope(&self) -> Names<'_> {
@@ -144,11 +156,14 @@ impl Checker<'_> {
         for v in values {
             work::count(1);
             let lower = v.get_ref().trim().to_ascii_lowercase();
-            if !is_identifier(&lower) {
+            if !is_enum_value(&lower) {
                 self.error(
                     v.span(),
                     format!("`{}` is not a valid enum value", v.get_ref()),
-                    Some("enum values are names: ASCII letters, digits and `_`".into()),
+                    Some(
+                        "enum values are made of ASCII letters, digits and `_` (a value may start with a digit, e.g. `5201`), and are not keywords"
+                            .into(),
+                    ),
                 );
                 ok = false;
             } else if !seen.insert(lower.clone()) {
