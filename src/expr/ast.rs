@@ -95,6 +95,7 @@ pub(crate) enum Builtin {
     Exp,
     Sqrt,
     Pow,
+    StartsWith,
 }
 
 impl Expr {
@@ -186,7 +187,7 @@ impl BinOp {
 
 impl Builtin {
     /// All built-ins, for lookups and "did you mean" suggestions.
-    pub(crate) const ALL: [Builtin; 11] = [
+    pub(crate) const ALL: [Builtin; 12] = [
         Builtin::Min,
         Builtin::Max,
         Builtin::Clamp,
@@ -198,6 +199,7 @@ impl Builtin {
         Builtin::Exp,
         Builtin::Sqrt,
         Builtin::Pow,
+        Builtin::StartsWith,
     ];
 
     /// The function's name as written in source.
@@ -214,6 +216,7 @@ impl Builtin {
             Builtin::Exp => "exp",
             Builtin::Sqrt => "sqrt",
             Builtin::Pow => "pow",
+            Builtin::StartsWith => "starts_with",
         }
     }
 
@@ -227,7 +230,7 @@ impl Builtin {
         let (ok, wanted) = match self {
             Builtin::Min | Builtin::Max => (found >= 2, "at least 2 arguments"),
             Builtin::Clamp => (found == 3, "3 arguments"),
-            Builtin::Pow => (found == 2, "2 arguments"),
+            Builtin::Pow | Builtin::StartsWith => (found == 2, "2 arguments"),
             Builtin::Round => (found == 1 || found == 2, "1 or 2 arguments"),
             Builtin::Floor
             | Builtin::Ceil

@@ -502,6 +502,8 @@ enum ExactUnary {
     Sqrt,
     /// `exp`: never computed exactly.
     Exp,
+    /// A text test on a bit set.
+    AnyBit(u64),
 }
 
 /// Where the exact evaluator reads a row's values.
@@ -543,6 +545,7 @@ fn node(t: &TypedExpr) -> ExactNode {
                 UnaryOp::Ln => ExactUnary::Ln,
                 UnaryOp::Sqrt => ExactUnary::Sqrt,
                 UnaryOp::Exp => ExactUnary::Exp,
+                UnaryOp::AnyBit(mask) => ExactUnary::AnyBit(mask),
                 UnaryOp::Round(scale) => {
                     ExactUnary::Round(from_constant(scale).and_then(|v| v.ok_or(Overflow)))
                 }
@@ -669,6 +672,9 @@ fn eval(n: &ExactNode, s: &mut dyn ExactSlots) -> Res<Val> {
                 ExactUnary::Sqrt if x.is_negative() => Ok(None),
                 ExactUnary::Sqrt if x.is_zero() || x == Rational::ONE => Ok(Some(x)),
                 ExactUnary::Sqrt | ExactUnary::Exp => Err(Overflow),
+                ExactUnary::AnyBit(mask) => Ok(truth(
+                    u64::try_from(x.numer()).unwrap_or(0) & mask != 0 && x.is_integer(),
+                )),
             }
         }
         ExactNode::Binary(op, l, r) => {

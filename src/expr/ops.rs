@@ -49,6 +49,9 @@ pub(crate) enum UnaryOp {
     Sqrt,
     /// `round(x, d)` with the scale `10^d` precomputed.
     Round(f64),
+    /// Whether the whole number `x` (a text input's slot: one bit per text
+    /// test, see `Scope::text_test`) has any bit of the mask set: 1 or 0.
+    AnyBit(u64),
 }
 
 impl BinaryOp {
@@ -84,6 +87,7 @@ impl UnaryOp {
             UnaryOp::Exp => exp_value(x),
             UnaryOp::Sqrt => sqrt_value(x),
             UnaryOp::Round(scale) => round_scaled(x, scale),
+            UnaryOp::AnyBit(mask) => any_bit(x, mask),
         }
     }
 }
@@ -153,6 +157,16 @@ pub(crate) fn not_value(x: f64) -> f64 {
 #[inline]
 pub(crate) fn div_value(a: f64, b: f64) -> f64 {
     if b == 0.0 { f64::NAN } else { a / b }
+}
+/// Whether the bit set `x` (a whole number below 2^53) meets `mask`: 1 or
+/// 0, NaN when `x` is NaN.
+#[inline]
+pub(crate) fn any_bit(x: f64, mask: u64) -> f64 {
+    if x.is_nan() {
+        x
+    } else {
+        bool_value((x as u64) & mask != 0)
+    }
 }
 /// A result that is not a finite number (an overflow to infinity, a
 /// pole such as `0 ^ -1`) is undefined: NaN.

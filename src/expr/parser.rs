@@ -660,7 +660,7 @@ mod tests {
         assert_eq!(
             e.help.as_deref(),
             Some(
-                "available functions: min, max, clamp, round, floor, ceil, abs, ln, exp, sqrt, pow"
+                "available functions: min, max, clamp, round, floor, ceil, abs, ln, exp, sqrt, pow, starts_with"
             )
         );
         let e = parse("(1 + 2").unwrap_err();

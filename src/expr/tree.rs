@@ -23,9 +23,9 @@ use std::sync::Arc;
 use super::EPSILON;
 use super::exact::{NEAR, mark_close, near_rounding, near_whole};
 use super::ops::{
-    BinaryOp, UnaryOp, bool_value, div_value, eq_tol, eq_tol_value, eq_value, exp_value, ge_value,
-    gt_value, le_value, ln_value, lt_value, max_nan, min_nan, mod_value, ne_tol_value, ne_value,
-    not_value, pow_value, round_scaled, sqrt_value,
+    BinaryOp, UnaryOp, any_bit, bool_value, div_value, eq_tol, eq_tol_value, eq_value, exp_value,
+    ge_value, gt_value, le_value, ln_value, lt_value, max_nan, min_nan, mod_value, ne_tol_value,
+    ne_value, not_value, pow_value, round_scaled, sqrt_value,
 };
 use super::typed::{TypedExpr, TypedKind};
 
@@ -315,6 +315,10 @@ fn exp(t: &Node, n: &[Node], s: &[f64]) -> f64 {
 }
 fn sqrt(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     sqrt_value(operand(n, t.a, s))
+}
+/// A text test: whether the bit set `a` back has any bit of the mask `x`.
+fn any_bits(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    any_bit(operand(n, t.a, s), t.x as u64)
 }
 fn round(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     let x = operand(n, t.a, s);
@@ -609,6 +613,8 @@ impl Builder<'_> {
             UnaryOp::Exp => (exp, 0.0),
             UnaryOp::Sqrt => (sqrt, 0.0),
             UnaryOp::Round(scale) => (round, scale),
+            // The mask is below 2^53: exact as an f64.
+            UnaryOp::AnyBit(mask) => (any_bits, mask as f64),
         };
         self.push(f, a, 0, k, 0.0)
     }

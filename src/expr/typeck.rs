@@ -21,8 +21,8 @@ pub(crate) fn check(
     }
 }
 
-struct Checker<'a> {
-    scope: &'a dyn Scope,
+pub(super) struct Checker<'a> {
+    pub(super) scope: &'a dyn Scope,
 }
 
 // As in the parser, the recursive methods are split small and errors are built
@@ -66,6 +66,11 @@ impl Checker<'_> {
         }
     }
 
+    /// Type `e` with no expectation (for the sibling `text` pass).
+    pub(super) fn infer_public(&self, e: &Expr) -> Result<TypedExpr, ExprError> {
+        self.infer(e, None)
+    }
+
     /// Literals and names (no recursion).
     fn leaf(&self, e: &Expr, hint: Option<Type>) -> Result<TypedExpr, ExprError> {
         let span = e.span();
@@ -86,6 +91,9 @@ impl Checker<'_> {
                 Some((Binding::Const(v), ty)) => (TypedKind::Const(v), ty),
                 None => match hint {
                     Some(Type::Enum(id)) => return self.enum_value(name, id, span, true),
+                    _ if self.scope.is_text(name) => {
+                        return Err(super::text::text_only(name, span));
+                    }
                     _ => return Err(self.unknown_name(name, span)),
                 },
             },
@@ -163,6 +171,9 @@ impl Checker<'_> {
 
     /// `==` / `!=`: two values of one type; tolerant for numbers, exact otherwise.
     fn equality(&self, eq: bool, a: &Expr, b: &Expr, span: Span) -> Result<TypedExpr, ExprError> {
+        if let Some(t) = self.text_equality(eq, a, b, span) {
+            return t;
+        }
         let (x, y) = self.same_type(a, b, None, if eq { "==" } else { "!=" })?;
         let bin = match (eq, x.ty == Type::Number) {
             (true, true) => BinaryOp::EqTol,
@@ -182,6 +193,9 @@ impl Checker<'_> {
         negated: bool,
         span: Span,
     ) -> Result<TypedExpr, ExprError> {
+        if let Some(name) = self.text_name(value) {
+            return self.text_membership(name, value.span(), items, negated, span);
+        }
         let value_t = self.infer(value, None)?;
         let ty = value_t.ty;
         if ty == Type::Bool {
@@ -265,6 +279,9 @@ impl Checker<'_> {
 
     /// Built-in calls: numbers to a number. `clamp` becomes `min(max(x, lo), hi)`.
     fn call(&self, func: Builtin, args: &[Expr], span: Span) -> Result<TypedExpr, ExprError> {
+        if func == Builtin::StartsWith {
+            return self.starts_with(args, span);
+        }
         let mut typed_args = Vec::with_capacity(args.len());
         for arg in args {
             typed_args.push(self.expect(arg, Type::Number)?);
@@ -323,7 +340,7 @@ impl Checker<'_> {
 
     /// Resolve `text` as a value of enum `id`; `bare` when it was written as a
     /// bare word (which might instead be a misspelt name).
-    fn enum_value(
+    pub(super) fn enum_value(
         &self,
         text: &str,
         id: EnumId,
@@ -394,7 +411,7 @@ impl Checker<'_> {
 
     #[cold]
     #[inline(never)]
-    fn mismatch(&self, want: Type, found: Type, span: Span) -> ExprError {
+    pub(super) fn mismatch(&self, want: Type, found: Type, span: Span) -> ExprError {
         ExprError::new(
             span,
             format!(

@@ -345,6 +345,19 @@ impl<'p> RowParser<'p> {
         if !self.parse_by_kind(record, slots) {
             self.parse_in_declared_order(record, line, slots)?;
         }
+        // Text inputs that expressions test: one bit per test (sorted by
+        // input then bit, so an input's bit 0 comes first and clears it).
+        for t in &self.policy.text_tests {
+            let holds = t.holds(self.text(record, t.input));
+            if let Some(slot) = slots.get_mut(t.input) {
+                if t.bit == 0 {
+                    *slot = 0.0;
+                }
+                if holds {
+                    *slot += (1u64 << t.bit) as f64;
+                }
+            }
+        }
         for check in &self.policy.checks {
             // An undefined check (NaN) fails too: a row is never let through unchecked.
             let v = check.rule.eval(slots);

@@ -100,6 +100,33 @@ impl InputType {
     }
 }
 
+/// One test of a `text` input's cell that an expression uses
+/// (`region == '5201'`, `starts_with(region, '52')`). The row parser sets bit
+/// `bit` of the input's slot when it holds; expressions test the bits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextTest {
+    /// The input (and its slot).
+    pub input: usize,
+    pub bit: u8,
+    /// A prefix test (`starts_with`), else the whole cell.
+    pub prefix: bool,
+    /// The text compared with the trimmed cell, ASCII case ignored.
+    pub text: Box<[u8]>,
+}
+
+impl TextTest {
+    /// Whether the test holds for the trimmed cell `cell`.
+    #[inline]
+    pub fn holds(&self, cell: &[u8]) -> bool {
+        if self.prefix {
+            cell.get(..self.text.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(&self.text))
+        } else {
+            cell.eq_ignore_ascii_case(&self.text)
+        }
+    }
+}
+
 /// One declared input column. Input `i` lives in slot `i`.
 #[derive(Debug, Clone)]
 pub struct Input {
@@ -297,6 +324,9 @@ pub struct Policy {
     pub fields: StandardFields,
     /// Number of value slots a row needs.
     pub slot_count: usize,
+    /// The text tests of `text` inputs that expressions use, sorted by
+    /// input then bit (see [`TextTest`]).
+    pub text_tests: Vec<TextTest>,
     /// Problems that did not stop the load (a parameter without `unit` or
     /// `reference`), for the caller to show.
     pub warnings: Vec<Diagnostic>,

@@ -8,7 +8,12 @@ impl Checker<'_> {
         for r in raws {
             self.declare(&r.name, "an input");
             let slot = inputs.len();
-            inputs.push(self.input(r, slot));
+            let input = self.input(r, slot);
+            if input.ty == InputType::Text {
+                // Usable in text tests (`region == '5201'`).
+                self.text_inputs.insert(input.name.clone(), slot);
+            }
+            inputs.push(input);
         }
         self.one_id(raws, &inputs);
         inputs

@@ -79,6 +79,10 @@ struct Checker<'s> {
     words: Words,
     /// Per enum, per declared language with `labels`, the words of its values.
     enum_words: Vec<Vec<(Lang, Box<[String]>)>>,
+    /// Text inputs by name (their slot), usable in text tests only.
+    text_inputs: HashMap<String, usize>,
+    /// The text tests expressions have made so far (see `Names::text_test`).
+    text_tests: std::cell::RefCell<Vec<crate::policy::TextTest>>,
     /// Parameter overrides (`reform`): their text, shown as its own file in
     /// diagnostics; a span at or past `Extra::base` lies in it.
     extra: Option<Extra>,
@@ -174,6 +178,8 @@ pub(super) fn load_with(
         words: Words::builtin(Lang::En),
         enum_words: Vec::new(),
         extra: None,
+        text_inputs: HashMap::new(),
+        text_tests: Default::default(),
     };
     let policy = match overrides {
         None => c.policy(raw, &as_of, choice),
@@ -287,6 +293,7 @@ impl Checker<'_> {
             default_review_months,
             fields: fields?,
             slot_count,
+            text_tests: self.take_text_tests(),
             warnings: std::mem::take(&mut self.warnings)
                 .into_iter()
                 .map(bounded)

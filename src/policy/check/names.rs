@@ -13,6 +13,8 @@ pub(super) struct Names<'a> {
     enum_index: &'a [HashMap<String, usize>],
     /// "Did you mean" searches left for this load.
     suggestions: &'a std::cell::Cell<usize>,
+    text_inputs: &'a HashMap<String, usize>,
+    text_tests: &'a std::cell::RefCell<Vec<crate::policy::TextTest>>,
 }
 
 impl Scope for Names<'_> {
@@ -44,6 +46,34 @@ impl Scope for Names<'_> {
         let mut v: Vec<String> = self.map.keys().cloned().collect();
         v.sort();
         v
+    }
+    fn is_text(&self, name: &str) -> bool {
+        self.text_inputs.contains_key(name)
+    }
+    fn text_test(&self, name: &str, text: &str, prefix: bool) -> Result<(usize, u8), String> {
+        let Some(&input) = self.text_inputs.get(name) else {
+            return Err(format!("`{name}` is not a text input"));
+        };
+        let mut tests = self.text_tests.borrow_mut();
+        let text = text.as_bytes();
+        let mine = || tests.iter().filter(|t| t.input == input);
+        if let Some(t) = mine().find(|t| t.prefix == prefix && t.text.eq_ignore_ascii_case(text)) {
+            return Ok((input, t.bit));
+        }
+        let bit = mine().count();
+        if bit >= crate::expr::MAX_TEXT_TESTS {
+            return Err(format!(
+                "`{name}` is compared with more than {} different texts",
+                crate::expr::MAX_TEXT_TESTS
+            ));
+        }
+        tests.push(crate::policy::TextTest {
+            input,
+            bit: bit as u8,
+            prefix,
+            text: text.into(),
+        });
+        Ok((input, bit as u8))
     }
 }
 
@@ -77,7 +107,16 @@ impl Checker<'_> {
             enums: &self.enums,
             enum_index: &self.enum_index,
             suggestions: &self.suggestions,
+            text_inputs: &self.text_inputs,
+            text_tests: &self.text_tests,
         }
+    }
+
+    /// The text tests made, sorted by input then bit, for the policy.
+    pub(super) fn take_text_tests(&mut self) -> Vec<crate::policy::TextTest> {
+        let mut tests = self.text_tests.take();
+        tests.sort_by_key(|t| (t.input, t.bit));
+        tests
     }
 
     /// Declare a name, reporting a clash with an earlier declaration.
@@ -116,7 +155,7 @@ impl Checker<'_> {
             ));
         }
         Some(format!(
-            "`{name}` is {what}, which is not available at this point of the policy (order: inputs and parameters, checks, derived values and indicators, programs in declared order, then cap, reasons, tracks and priority; text inputs cannot be used in expressions)"
+            "`{name}` is {what}, which is not available at this point of the policy (order: inputs and parameters, checks, derived values and indicators, programs in declared order, then cap, reasons, tracks and priority; a text input is only compared with quoted strings)"
         ))
     }
 
