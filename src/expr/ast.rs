@@ -43,6 +43,12 @@ pub(crate) enum ExprKind {
         then_branch: Box<Expr>,
         else_branch: Box<Expr>,
     },
+    /// A table lookup `table[key]` or `table[key1][key2]`.
+    Index {
+        table: String,
+        table_span: Span,
+        keys: Vec<Expr>,
+    },
     /// A call of a built-in function; `func_span` is the span of its name.
     Call {
         func: Builtin,
@@ -149,6 +155,14 @@ impl Expr {
                 else_branch.collect_names(out);
             }
             ExprKind::Call { args, .. } => args.iter().for_each(|e| e.collect_names(out)),
+            ExprKind::Index {
+                table,
+                table_span,
+                keys,
+            } => {
+                out.push((table, *table_span));
+                keys.iter().for_each(|e| e.collect_names(out));
+            }
         }
     }
 }
@@ -278,6 +292,13 @@ impl fmt::Display for Expr {
                 then_branch,
                 else_branch,
             } => write!(f, "(if {cond} {then_branch} {else_branch})"),
+            ExprKind::Index { table, keys, .. } => {
+                write!(f, "(index {table}")?;
+                for key in keys {
+                    write!(f, " {key}")?;
+                }
+                f.write_str(")")
+            }
             ExprKind::Call { func, args, .. } => {
                 write!(f, "(call {}", func.name())?;
                 for arg in args {

@@ -485,6 +485,8 @@ enum ExactNode {
     },
     If(Box<ExactNode>, Box<ExactNode>, Box<ExactNode>),
     Extreme(bool, Vec<ExactNode>),
+    /// A table's values, exactly, and the index.
+    Lookup(Arc<[Res<Val>]>, Box<ExactNode>),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -567,6 +569,9 @@ fn node(t: &TypedExpr) -> ExactNode {
         TypedKind::If(c, x, y) => ExactNode::If(b(c), b(x), b(y)),
         TypedKind::Extreme(is_max, args) => {
             ExactNode::Extreme(*is_max, args.iter().map(node).collect())
+        }
+        TypedKind::Lookup(values, index) => {
+            ExactNode::Lookup(values.iter().map(|&v| from_constant(v)).collect(), b(index))
         }
     }
 }
@@ -711,6 +716,15 @@ fn eval(n: &ExactNode, s: &mut dyn ExactSlots) -> Res<Val> {
             }
             Ok(truth(found))
         }
+        ExactNode::Lookup(values, index) => match eval(index, s)? {
+            Some(k) if k.is_integer() && !k.is_negative() => {
+                match usize::try_from(k.numer()).ok().and_then(|i| values.get(i)) {
+                    Some(v) => *v,
+                    None => Ok(None),
+                }
+            }
+            _ => Ok(None),
+        },
         ExactNode::Extreme(is_max, args) => {
             let mut best: Option<Val> = None;
             for a in args {

@@ -80,6 +80,21 @@ pub trait Scope {
     fn text_test(&self, name: &str, _text: &str, _prefix: bool) -> Result<(usize, u8), String> {
         Err(format!("`{name}` is not a text input"))
     }
+    /// The lookup table called `name`, if there is one.
+    fn table(&self, _name: &str) -> Option<Table> {
+        None
+    }
+}
+
+/// A lookup table as the expressions see it: keyed by one or two enum
+/// types, its values flattened (the first key's index times the second
+/// enum's size, plus the second key's index), NaN where a key has no value
+/// and no default.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    /// The enum type of each key, in order.
+    pub keys: Vec<EnumId>,
+    pub values: std::sync::Arc<[f64]>,
 }
 
 /// How many different text tests one text input may have (bits of a whole

@@ -238,6 +238,7 @@ impl Parser<'_> {
             TokenKind::Not => self.unary(tok, UnOp::Not, NOT_BP),
             TokenKind::If => self.if_else(tok),
             TokenKind::Ident if self.peek().kind == TokenKind::LParen => self.call(tok),
+            TokenKind::Ident if self.peek().kind == TokenKind::LBracket => self.index(tok),
             _ => self.atom(tok),
         }
     }
@@ -307,6 +308,35 @@ impl Parser<'_> {
             else_branch: Box::new(else_branch.0),
         };
         node(kind, span, depth)
+    }
+
+    /// A table lookup `name[key]` or `name[key1][key2]`; `name` has been
+    /// consumed and `[` is next.
+    fn index(&mut self, name: Token) -> Result<Parsed, ExprError> {
+        let mut keys = Vec::new();
+        let mut depth = 1;
+        let mut end = name.span;
+        while self.peek().kind == TokenKind::LBracket {
+            let open = self.bump();
+            let (key, key_depth) = self.expr_bp(0)?;
+            let close = self.peek();
+            if close.kind != TokenKind::RBracket {
+                return Err(match close.kind {
+                    TokenKind::Eof => unclosed(open.span, "unclosed bracket", "]"),
+                    _ => self.expected("`]`", close),
+                });
+            }
+            self.bump();
+            end = close.span;
+            depth = depth.max(key_depth);
+            keys.push(key);
+        }
+        let kind = ExprKind::Index {
+            table: self.text(name.span).to_string(),
+            table_span: name.span,
+            keys,
+        };
+        node(kind, name.span.to(end), depth)
     }
 
     /// A call `name(args)`; `name` has been consumed and `(` is next.
@@ -480,6 +510,9 @@ mod tests {
         assert_eq!(sexp("a % b % c"), "(% (% a b) c)");
         assert_eq!(sexp("ln(x) + exp(y)"), "(+ (call ln x) (call exp y))");
         assert_eq!(sexp("sqrt(pow(a, 2))"), "(call sqrt (call pow a 2))");
+        assert_eq!(sexp("t[a][b + 1] * 2"), "(* (index t a (+ b 1)) 2)");
+        assert_eq!(sexp("-t[a]"), "(- (index t a))");
+        assert_eq!(sexp("x in [t[a], 2]"), "(in x [(index t a) 2])");
     }
 
     #[test]

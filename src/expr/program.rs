@@ -68,6 +68,7 @@ fn slots_read(t: &TypedExpr, out: &mut Vec<usize>) {
             items.iter().for_each(|item| slots_read(item, out));
         }
         TypedKind::Extreme(_, args) => args.iter().for_each(|arg| slots_read(arg, out)),
+        TypedKind::Lookup(_, index) => slots_read(index, out),
     }
 }
 
@@ -79,7 +80,7 @@ fn origin(t: &TypedExpr, slots: &[f64]) -> Option<super::Span> {
     }
     let children: Vec<&TypedExpr> = match &t.kind {
         TypedKind::Const(_) | TypedKind::Slot(_) => Vec::new(),
-        TypedKind::Unary(_, x) => vec![x],
+        TypedKind::Unary(_, x) | TypedKind::Lookup(_, x) => vec![x],
         TypedKind::Binary(_, a, b) | TypedKind::And(a, b) | TypedKind::Or(a, b) => vec![a, b],
         TypedKind::If(c, a, b) => vec![c, a, b],
         TypedKind::In { value, items, .. } => {
@@ -330,6 +331,9 @@ mod tests {
                     format!("(in {} {})", walk(value), list(items))
                 }
                 TypedKind::Extreme(is_max, args) => format!("({is_max} {})", list(args)),
+                TypedKind::Lookup(values, index) => {
+                    format!("(lookup {} {})", values.len(), walk(index))
+                }
             }
         }
         walk(p.typed())

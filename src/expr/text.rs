@@ -9,7 +9,7 @@
 //! ([`UnaryOp::AnyBit`]): `region in ['a', 'b']` is one node.
 
 use super::ast::{Expr, ExprKind};
-use super::ops::UnaryOp;
+use super::ops::{BinaryOp, UnaryOp};
 use super::typeck::Checker;
 use super::typed::{TypedExpr, TypedKind};
 use super::{ExprError, Span, Type};
@@ -94,6 +94,72 @@ impl Checker<'_> {
             tolerant: false,
         };
         Ok(TypedExpr::new(kind, Type::Bool, span))
+    }
+
+    /// `table[key]` / `table[key1][key2]`: each key a value of the enum the
+    /// table is keyed by; the flat index is computed from the keys' value
+    /// indices, and the lookup is one load per row.
+    pub(super) fn lookup(
+        &self,
+        name: &str,
+        name_span: Span,
+        keys: &[Expr],
+        span: Span,
+    ) -> Result<TypedExpr, ExprError> {
+        let Some(table) = self.scope.table(name) else {
+            let message = match self.scope.resolve(name) {
+                Some(_) => format!("`{name}` is not a table: only a table is followed by `[...]`"),
+                None => format!("unknown table `{name}`"),
+            };
+            return Err(ExprError::new(name_span, message)
+                .with_help("declare it in `[[tables]]`, keyed by one or two enum inputs"));
+        };
+        if keys.len() != table.keys.len() {
+            return Err(ExprError::new(
+                span,
+                format!(
+                    "table `{name}` takes {} key{}, found {}",
+                    table.keys.len(),
+                    if table.keys.len() == 1 { "" } else { "s" },
+                    keys.len()
+                ),
+            ));
+        }
+        let mut index: Option<TypedExpr> = None;
+        for (key, &id) in keys.iter().zip(&table.keys) {
+            let k = self.infer_hinted(key, Type::Enum(id))?;
+            if k.ty != Type::Enum(id) {
+                return Err(self.mismatch(Type::Enum(id), k.ty, key.span()));
+            }
+            let size = self.scope.enum_values(id).len() as f64;
+            index = Some(match index {
+                None => k,
+                Some(prev) => {
+                    let scaled = TypedExpr::new(
+                        TypedKind::Binary(
+                            BinaryOp::Mul,
+                            Box::new(prev),
+                            Box::new(TypedExpr::new(TypedKind::Const(size), Type::Number, span)),
+                        ),
+                        Type::Number,
+                        span,
+                    );
+                    TypedExpr::new(
+                        TypedKind::Binary(BinaryOp::Add, Box::new(scaled), Box::new(k)),
+                        Type::Number,
+                        span,
+                    )
+                }
+            });
+        }
+        let Some(index) = index else {
+            return Err(ExprError::new(span, format!("table `{name}` needs a key")));
+        };
+        Ok(TypedExpr::new(
+            TypedKind::Lookup(table.values, Box::new(index)),
+            Type::Number,
+            span,
+        ))
     }
 
     /// Type `e` with no expectation.

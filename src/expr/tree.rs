@@ -440,6 +440,17 @@ fn extreme<const MAX: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
         .reduce(pick::<MAX>)
         .unwrap_or(f64::NAN)
 }
+/// A table lookup: the index `a` back, the table's values the `b` item
+/// nodes right before this node (constants in their `x`): one load.
+fn lookup(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    let k = operand(n, t.a, s);
+    let (_, list) = items(n, t.b);
+    if k >= 0.0 && k < list.len() as f64 {
+        list[k as usize].x
+    } else {
+        f64::NAN
+    }
+}
 fn never(_: &Node, _: &[Node], _: &[f64]) -> f64 {
     f64::NAN
 }
@@ -585,6 +596,14 @@ impl Builder<'_> {
                 items,
                 tolerant,
             } => self.membership(value, items, *tolerant),
+            TypedKind::Lookup(values, index) => {
+                let index = self.node(index);
+                for &v in values.iter() {
+                    self.push(never, 0, 1, v, 0.0);
+                }
+                let a = self.back(index);
+                self.push(lookup, a, small(values.len()), 0.0, 0.0)
+            }
             TypedKind::Extreme(is_max, args) => match &args[..] {
                 [l, r] => self.pair(*is_max, l, r),
                 _ => {

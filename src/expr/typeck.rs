@@ -63,7 +63,17 @@ impl Checker<'_> {
                 else_branch,
             } => self.if_else(cond, then_branch, else_branch, hint, span),
             ExprKind::Call { func, args, .. } => self.call(*func, args, span),
+            ExprKind::Index {
+                table,
+                table_span,
+                keys,
+            } => self.lookup(table, *table_span, keys, span),
         }
+    }
+
+    /// Type `e` where `hint` is wanted (for the sibling `text` pass).
+    pub(super) fn infer_hinted(&self, e: &Expr, hint: Type) -> Result<TypedExpr, ExprError> {
+        self.infer(e, Some(hint))
     }
 
     /// Type `e` with no expectation (for the sibling `text` pass).

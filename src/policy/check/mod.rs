@@ -33,6 +33,7 @@ mod overrides;
 mod params;
 mod persons;
 mod programs;
+mod tables;
 #[cfg(test)]
 mod tests;
 
@@ -79,6 +80,10 @@ struct Checker<'s> {
     words: Words,
     /// Per enum, per declared language with `labels`, the words of its values.
     enum_words: Vec<Vec<(Lang, Box<[String]>)>>,
+    /// Lookup tables by name, built at load (`[[tables]]`).
+    tables: HashMap<String, crate::expr::Table>,
+    /// The dated version of the table being checked that is in force.
+    chosen_version: Option<usize>,
     /// Text inputs by name (their slot), usable in text tests only.
     text_inputs: HashMap<String, usize>,
     /// The text tests expressions have made so far (see `Names::text_test`).
@@ -180,6 +185,8 @@ pub(super) fn load_with(
         extra: None,
         text_inputs: HashMap::new(),
         text_tests: Default::default(),
+        tables: HashMap::new(),
+        chosen_version: None,
     };
     let policy = match overrides {
         None => c.policy(raw, &as_of, choice),
@@ -233,6 +240,7 @@ impl Checker<'_> {
         let meta = self.meta(&raw.policy);
         let inputs = self.inputs(&raw.inputs);
         let parameters = self.parameters(&raw.parameters, as_of);
+        self.tables(&raw.tables, &inputs, as_of);
         let person_parts = self.persons(&raw, &inputs);
         let checks = self.checks(&raw.checks);
         let n_inputs = inputs.len();
@@ -313,6 +321,12 @@ impl Checker<'_> {
         let mut values = String::new();
         for p in parameters {
             values.push_str(&format!("{}={:?};", p.name, p.value));
+        }
+        // The tables' values in force, in name order.
+        let mut tables: Vec<_> = self.tables.iter().collect();
+        tables.sort_by(|a, b| a.0.cmp(b.0));
+        for (name, t) in tables {
+            values.push_str(&format!("{name}={:?};", t.values));
         }
         let hash = match &self.extra {
             None => fnv1a64(&[self.source.as_bytes(), values.as_bytes()]),

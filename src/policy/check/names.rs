@@ -14,6 +14,7 @@ pub(super) struct Names<'a> {
     /// "Did you mean" searches left for this load.
     suggestions: &'a std::cell::Cell<usize>,
     text_inputs: &'a HashMap<String, usize>,
+    tables: &'a HashMap<String, crate::expr::Table>,
     text_tests: &'a std::cell::RefCell<Vec<crate::policy::TextTest>>,
 }
 
@@ -49,6 +50,9 @@ impl Scope for Names<'_> {
     }
     fn is_text(&self, name: &str) -> bool {
         self.text_inputs.contains_key(name)
+    }
+    fn table(&self, name: &str) -> Option<crate::expr::Table> {
+        self.tables.get(name).cloned()
     }
     fn text_test(&self, name: &str, text: &str, prefix: bool) -> Result<(usize, u8), String> {
         let Some(&input) = self.text_inputs.get(name) else {
@@ -108,6 +112,7 @@ impl Checker<'_> {
             enum_index: &self.enum_index,
             suggestions: &self.suggestions,
             text_inputs: &self.text_inputs,
+            tables: &self.tables,
             text_tests: &self.text_tests,
         }
     }
