@@ -304,6 +304,17 @@ pub(crate) mod test_scope {
         fn is_text(&self, name: &str) -> bool {
             name == "region"
         }
+        fn table(&self, name: &str) -> Option<super::Table> {
+            let (keys, values) = match name {
+                "line" => (vec![0], vec![1000.0, 800.0]),
+                "grid" => (vec![0, 1], vec![1.0, 2.0, 3.0, 4.0, f64::NAN, 0.5]),
+                _ => return None,
+            };
+            Some(super::Table {
+                keys,
+                values: values.into(),
+            })
+        }
         fn text_test(&self, name: &str, text: &str, prefix: bool) -> Result<(usize, u8), String> {
             if name != "region" {
                 return Err(format!("`{name}` is not a text input"));
@@ -405,6 +416,9 @@ mod tests {
         "members % income",
         "7 % members",
         "income ^ 2 >= 4",
+        "line[area]",
+        "grid[area][tenure] * income",
+        "line['rural'] + grid[area][owner]",
         "income == members",
         "income != 2",
         "income >= members",
