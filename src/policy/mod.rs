@@ -423,6 +423,32 @@ impl Policy {
                 .and_then(|d| d.values.get(v as usize))
                 .cloned()
                 .unwrap_or_default(),
+            // A text input's slot holds which of its text tests hold.
+            Some(InputType::Text) => {
+                let bits = if v.is_finite() && v >= 0.0 {
+                    v as u64
+                } else {
+                    0
+                };
+                let held: Vec<String> = self
+                    .text_tests
+                    .iter()
+                    .filter(|t| t.input == slot && bits & (1u64 << t.bit) != 0)
+                    .map(|t| {
+                        let text = String::from_utf8_lossy(&t.text);
+                        if t.prefix {
+                            format!("starts with '{text}'")
+                        } else {
+                            format!("'{text}'")
+                        }
+                    })
+                    .collect();
+                if held.is_empty() {
+                    "none of the tested texts".to_string()
+                } else {
+                    held.join(", ")
+                }
+            }
             _ => v.to_string(),
         }
     }

@@ -312,3 +312,16 @@ fn enum_values_may_start_with_a_digit() {
         assert!(err.contains("is not a valid enum value"), "{value}: {err}");
     }
 }
+
+#[test]
+fn a_text_input_shows_which_of_its_tests_hold() {
+    let src = format!(
+        "{HEAD}[[inputs]]\nname = \"region\"\ntype = \"text\"\ndefault = \"\"\n\n[[derived]]\nname = \"p\"\nexpr = 'starts_with(region, \"9\") or region == \"Papua\"'\n{TAIL}"
+    );
+    let p = load_ok(&src);
+    let slot = p.input("region").map(|_| 2).unwrap_or(usize::MAX);
+    assert_eq!(p.text_tests.len(), 2);
+    assert_eq!(p.format_input_value(slot, 1.0), "starts with '9'");
+    assert_eq!(p.format_input_value(slot, 3.0), "starts with '9', 'Papua'");
+    assert_eq!(p.format_input_value(slot, 0.0), "none of the tested texts");
+}
