@@ -126,9 +126,8 @@ impl Checker<'_> {
 
         // The person scope: parameters, then the person inputs.
         let household_map = std::mem::take(&mut self.map);
-        // Household text inputs are not visible to person expressions.
-        let household_texts = std::mem::take(&mut self.text_inputs);
-        let household_tables = std::mem::take(&mut self.tables);
+        // Household text inputs and tables are not visible to person expressions.
+        let household_names = self.take_household_extras();
         let household_declared = std::mem::take(&mut self.declared);
         for (name, &(binding, ty)) in &household_map {
             if matches!(binding, Binding::Const(_)) {
@@ -162,8 +161,7 @@ impl Checker<'_> {
         }
         self.in_persons = false;
         self.map = household_map;
-        self.text_inputs = household_texts;
-        self.tables = household_tables;
+        (self.text_inputs, self.tables) = household_names;
         self.declared = household_declared;
         let (inputs, id_input) = person_inputs;
         Some(PersonParts {

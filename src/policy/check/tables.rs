@@ -42,7 +42,18 @@ enum RowAt {
     Line(u64),
 }
 
+/// The household's text inputs and tables, set aside while person-level
+/// expressions are checked.
+type HouseholdExtras = (HashMap<String, usize>, HashMap<String, Table>);
+
 impl Checker<'_> {
+    pub(super) fn take_household_extras(&mut self) -> HouseholdExtras {
+        (
+            std::mem::take(&mut self.text_inputs),
+            std::mem::take(&mut self.tables),
+        )
+    }
+
     /// Check and build every table; they are visible to expressions from
     /// the row checks on.
     pub(super) fn tables(&mut self, raws: &[RawTable], inputs: &[Input], as_of: &str) {
