@@ -7,6 +7,7 @@
 #
 #   bash benches/tables.sh              # 100,000 households
 #   ROWS=20000 bash benches/tables.sh
+#   NO_BUILD=1 bash benches/tables.sh   # with the release binary already built
 #
 # Needs valgrind (Debian package: valgrind).
 set -euo pipefail
@@ -21,7 +22,7 @@ if ! command -v valgrind >/dev/null; then
   exit 1
 fi
 
-cargo build --release --quiet --bin layak
+[ -n "${NO_BUILD:-}" ] || cargo build --release --quiet --bin layak
 BIN=target/release/layak
 
 # Households: provinces cycling through codes in and out of the table.
