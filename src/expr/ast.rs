@@ -102,6 +102,8 @@ pub(crate) enum Builtin {
     Sqrt,
     Pow,
     StartsWith,
+    MonthsBetween,
+    YearsBetween,
 }
 
 impl Expr {
@@ -201,7 +203,7 @@ impl BinOp {
 
 impl Builtin {
     /// All built-ins, for lookups and "did you mean" suggestions.
-    pub(crate) const ALL: [Builtin; 12] = [
+    pub(crate) const ALL: [Builtin; 14] = [
         Builtin::Min,
         Builtin::Max,
         Builtin::Clamp,
@@ -214,6 +216,8 @@ impl Builtin {
         Builtin::Sqrt,
         Builtin::Pow,
         Builtin::StartsWith,
+        Builtin::MonthsBetween,
+        Builtin::YearsBetween,
     ];
 
     /// The function's name as written in source.
@@ -231,6 +235,8 @@ impl Builtin {
             Builtin::Sqrt => "sqrt",
             Builtin::Pow => "pow",
             Builtin::StartsWith => "starts_with",
+            Builtin::MonthsBetween => "months_between",
+            Builtin::YearsBetween => "years_between",
         }
     }
 
@@ -244,7 +250,9 @@ impl Builtin {
         let (ok, wanted) = match self {
             Builtin::Min | Builtin::Max => (found >= 2, "at least 2 arguments"),
             Builtin::Clamp => (found == 3, "3 arguments"),
-            Builtin::Pow | Builtin::StartsWith => (found == 2, "2 arguments"),
+            Builtin::Pow | Builtin::StartsWith | Builtin::MonthsBetween | Builtin::YearsBetween => {
+                (found == 2, "2 arguments")
+            }
             Builtin::Round => (found == 1 || found == 2, "1 or 2 arguments"),
             Builtin::Floor
             | Builtin::Ceil

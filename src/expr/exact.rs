@@ -609,7 +609,9 @@ pub(crate) fn compare(op: BinaryOp, a: Rational, b: Rational) -> Res<bool> {
         | BinaryOp::Mul
         | BinaryOp::Div
         | BinaryOp::Pow
-        | BinaryOp::Mod => false,
+        | BinaryOp::Mod
+        | BinaryOp::MonthsBetween
+        | BinaryOp::YearsBetween => false,
     })
 }
 
@@ -623,6 +625,18 @@ fn bin(op: BinaryOp, a: Val, b: Val) -> Res<Val> {
         BinaryOp::Mul => a.checked_mul(b).map(Some),
         BinaryOp::Div => a.checked_div(b),
         BinaryOp::Pow => pow(a, b),
+        // Dates are whole days: the f64 rule is exact on them.
+        BinaryOp::MonthsBetween | BinaryOp::YearsBetween => {
+            if !a.is_integer() || !b.is_integer() {
+                return Ok(None);
+            }
+            let v = op.apply(a.numer() as f64, b.numer() as f64);
+            if v.is_nan() {
+                Ok(None)
+            } else {
+                Ok(Some(Rational::int(v as i128)))
+            }
+        }
         BinaryOp::Mod => match a.checked_div(b)? {
             // a - b * floor(a / b): the remainder has the sign of `b`.
             Some(q) => a.checked_sub(b.checked_mul(q.floor())?).map(Some),

@@ -102,6 +102,7 @@ pub struct Table {
 pub const MAX_TEXT_TESTS: usize = 52;
 
 pub(crate) mod ast;
+pub mod dates;
 pub mod exact;
 mod lexer;
 mod ops;

@@ -19,6 +19,10 @@ pub(crate) enum BinaryOp {
     Pow,
     /// `a % b`, floored: the remainder has the sign of `b`; NaN when `b` is 0.
     Mod,
+    /// `months_between(a, b)`: whole months from date `a` to date `b`.
+    MonthsBetween,
+    /// `years_between(a, b)`: whole years from date `a` to date `b`.
+    YearsBetween,
     Lt,
     Le,
     Gt,
@@ -63,6 +67,8 @@ impl BinaryOp {
             BinaryOp::Div => div_value(a, b),
             BinaryOp::Pow => pow_value(a, b),
             BinaryOp::Mod => mod_value(a, b),
+            BinaryOp::MonthsBetween => super::dates::months_between(a, b),
+            BinaryOp::YearsBetween => super::dates::years_between(a, b),
             BinaryOp::Lt => lt_value(a, b),
             BinaryOp::Le => le_value(a, b),
             BinaryOp::Gt => gt_value(a, b),

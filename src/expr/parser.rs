@@ -693,7 +693,7 @@ mod tests {
         assert_eq!(
             e.help.as_deref(),
             Some(
-                "available functions: min, max, clamp, round, floor, ceil, abs, ln, exp, sqrt, pow, starts_with"
+                "available functions: min, max, clamp, round, floor, ceil, abs, ln, exp, sqrt, pow, starts_with, months_between, years_between"
             )
         );
         let e = parse("(1 + 2").unwrap_err();

@@ -107,6 +107,8 @@ const EQ: u8 = 10;
 const NE: u8 = 11;
 const POW: u8 = 12;
 const MOD: u8 = 13;
+const MONTHS: u8 = 14;
+const YEARS: u8 = 15;
 
 /// `a op b`, with the operator fixed at compile time, both operands computed
 /// per row: the closeness band of a comparison is relative to both.
@@ -148,6 +150,8 @@ fn bin_band<const OP: u8, const MARK: bool>(a: f64, b: f64, band: f64) -> f64 {
         EQ => eq_value(a, b),
         POW => pow_value(a, b),
         MOD => mod_value(a, b),
+        MONTHS => super::dates::months_between(a, b),
+        YEARS => super::dates::years_between(a, b),
         _ => ne_value(a, b),
     }
 }
@@ -176,6 +180,8 @@ macro_rules! by_op {
             BinaryOp::Div => $f::<DIV, $m>,
             BinaryOp::Pow => $f::<POW, $m>,
             BinaryOp::Mod => $f::<MOD, $m>,
+            BinaryOp::MonthsBetween => $f::<MONTHS, $m>,
+            BinaryOp::YearsBetween => $f::<YEARS, $m>,
             BinaryOp::Lt => $f::<LT, $m>,
             BinaryOp::Le => $f::<LE, $m>,
             BinaryOp::Gt => $f::<GT, $m>,

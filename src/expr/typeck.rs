@@ -309,12 +309,17 @@ impl Checker<'_> {
                     TypedExpr::new(TypedKind::Extreme(true, vec![x, lo]), Type::Number, span);
                 TypedKind::Extreme(false, vec![inner, hi])
             }
-            (Builtin::Pow, 2) => {
+            (Builtin::Pow | Builtin::MonthsBetween | Builtin::YearsBetween, 2) => {
                 let mut it = typed_args.into_iter();
                 let (Some(x), Some(y)) = (it.next(), it.next()) else {
                     return Err(arity(func, args.len(), span));
                 };
-                TypedKind::Binary(BinaryOp::Pow, Box::new(x), Box::new(y))
+                let op = match func {
+                    Builtin::MonthsBetween => BinaryOp::MonthsBetween,
+                    Builtin::YearsBetween => BinaryOp::YearsBetween,
+                    _ => BinaryOp::Pow,
+                };
+                TypedKind::Binary(op, Box::new(x), Box::new(y))
             }
             (
                 Builtin::Floor

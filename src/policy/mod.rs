@@ -78,6 +78,9 @@ pub enum InputType {
     Money,
     Bool,
     Enum(EnumId),
+    /// A calendar date: in expressions, a whole number of days since
+    /// 1970-01-01 (see `expr::dates`).
+    Date,
 }
 
 impl InputType {
@@ -89,6 +92,7 @@ impl InputType {
             InputType::Integer => "integer",
             InputType::Number => "number",
             InputType::Money => "money",
+            InputType::Date => "date",
             InputType::Bool => "bool",
             InputType::Enum(_) => "enum",
         }
@@ -417,6 +421,7 @@ impl Policy {
     pub fn format_input_value(&self, slot: usize, v: f64) -> String {
         match self.inputs.get(slot).map(|i| i.ty) {
             Some(InputType::Bool) => (if v != 0.0 { "true" } else { "false" }).to_string(),
+            Some(InputType::Date) if v.is_finite() => crate::expr::dates::format_iso(v as i64),
             Some(InputType::Enum(e)) => self
                 .enums
                 .get(usize::from(e))

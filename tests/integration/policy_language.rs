@@ -143,3 +143,108 @@ fn a_table_file_outside_the_policy_folder_is_refused() {
             .stderr_has(message);
     }
 }
+
+const DATES: &str = r#"[policy]
+id = "dates"
+name = "dates"
+version = "1"
+
+[[person_inputs]]
+name = "birth_date"
+type = "date"
+required = true
+
+[[inputs]]
+name = "household_id"
+type = "id"
+required = true
+
+[[inputs]]
+name = "elderly"
+type = "integer"
+min = 0
+default = 0
+from_persons = 'count(years_between(birth_date, as_of) >= 60)'
+
+[[inputs]]
+name = "shock_date"
+type = "date"
+default = "1970-01-01"
+
+[[derived]]
+name = "shock_months_ago"
+type = "number"
+expr = 'months_between(shock_date, as_of)'
+
+[[programs]]
+id = "elderly_aid"
+name = "elderly aid"
+kind = "cash_transfer"
+provider = "state"
+eligible = 'elderly > 0 and shock_months_ago < 6'
+amount = '100 * elderly'
+period = "month"
+
+[[tracks]]
+id = "all"
+"#;
+
+#[test]
+fn dates_in_household_and_person_rows() {
+    let dir = Dir::new();
+    dir.write("p.toml", DATES);
+    dir.write(
+        "h.csv",
+        "household_id,shock_date\nA,2025-01-01\nB,2024-12-01\nC,2025-02-30\n",
+    );
+    // On 2025-06-01: born 1965-06-01 is 60, born 1965-06-02 is 59, born on
+    // 29 February 1964 is 61.
+    dir.write(
+        "p.csv",
+        "household_id,birth_date\nA,1965-06-01\nA,1965-06-02\nA,1964-02-29\nB,1960-01-01\nC,1960-01-01\n",
+    );
+    let out = dir.run(&[
+        "assess",
+        "--policy",
+        "p.toml",
+        "h.csv",
+        "--persons",
+        "p.csv",
+        "--as-of",
+        "2025-06-01",
+        "-o",
+        "out.csv",
+    ]);
+    out.assert_code(3).no_panic();
+    // A bad date rejects the row like a bad number.
+    out.stderr_has("shock_date: `2025-02-30` is not a date: expected YYYY-MM-DD")
+        .stderr_has("[invalid_value]");
+    let table = crate::util::Table::parse(&dir.read("out.csv")).unwrap();
+    // 5 whole months since 2025-01-01: granted, two elderly.
+    assert_eq!(table.row("A")["monthly_total"], "200");
+    // 6 months since 2024-12-01: not granted.
+    assert_eq!(table.row("B")["monthly_total"], "0");
+    // A profile may declare DD/MM/YYYY.
+    dir.write(
+        "h2.csv",
+        "household_id,shock_date\nA,01/01/2025\nB,01/12/2024\nC,31/12/2024\n",
+    );
+    dir.write("prof.toml", "[inputs.shock_date]\ndate = \"DD/MM/YYYY\"\n");
+    let out = dir.run(&[
+        "assess",
+        "--policy",
+        "p.toml",
+        "h2.csv",
+        "--profile",
+        "prof.toml",
+        "--persons",
+        "p.csv",
+        "--as-of",
+        "2025-06-01",
+        "-o",
+        "out2.csv",
+    ]);
+    out.assert_code(0).no_panic();
+    let table = crate::util::Table::parse(&dir.read("out2.csv")).unwrap();
+    assert_eq!(table.row("A")["monthly_total"], "200");
+}

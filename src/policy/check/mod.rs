@@ -233,6 +233,15 @@ impl Checker<'_> {
             return None;
         }
         self.collect_names(&raw);
+        // `as_of`, the run's date, as a date (days since 1970-01-01), unless
+        // the policy declares the name itself.
+        if let (false, Some(days)) = (
+            self.all_names.contains_key("as_of"),
+            crate::expr::dates::parse_iso(as_of.as_bytes()),
+        ) {
+            self.map
+                .insert("as_of".into(), (Binding::Const(days as f64), Type::Number));
+        }
         self.languages(&raw.policy, choice);
         if let Some(r) = &raw.review {
             self.default_review = self.months(&r.default_months)?;

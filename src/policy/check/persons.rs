@@ -775,6 +775,7 @@ fn type_words(ty: InputType) -> &'static str {
         InputType::Money => "money",
         InputType::Bool => "a boolean",
         InputType::Enum(_) => "an enum",
+        InputType::Date => "a date",
         InputType::Id | InputType::Text => "text",
     }
 }
