@@ -84,6 +84,34 @@ fn digits(b: &[u8]) -> Option<u32> {
     })
 }
 
+/// Append `YYYY-MM-DD` of the day `v` to `out` without allocating (`?` for
+/// a value that is not a whole number of days in years 1 to 9999).
+pub fn write_iso(v: f64, out: &mut Vec<u8>) {
+    if !(v.is_finite() && v == v.trunc() && v.abs() <= 3e6) {
+        out.push(b'?');
+        return;
+    }
+    let (y, m, d) = civil_from_days(v as i64);
+    if !(1..=9999).contains(&y) {
+        out.push(b'?');
+        return;
+    }
+    let y = y as u32;
+    let digit = |n: u32| b'0' + (n % 10) as u8;
+    out.extend_from_slice(&[
+        digit(y / 1000),
+        digit(y / 100),
+        digit(y / 10),
+        digit(y),
+        b'-',
+        digit(m / 10),
+        digit(m),
+        b'-',
+        digit(d / 10),
+        digit(d),
+    ]);
+}
+
 /// `YYYY-MM-DD` of `days`.
 pub fn format_iso(days: i64) -> String {
     let (y, m, d) = civil_from_days(days);
@@ -150,6 +178,10 @@ mod tests {
         assert_eq!(parse_iso(b"2024-02-29"), Some(19_782));
         assert_eq!(parse_dmy(b"29/02/2024"), Some(19_782));
         assert_eq!(parse_dmy(b"31/04/2024"), None);
+        let mut out = Vec::new();
+        write_iso(19_782.0, &mut out);
+        write_iso(0.5, &mut out);
+        assert_eq!(out, b"2024-02-29?");
     }
 
     #[test]

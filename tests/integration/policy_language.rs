@@ -184,6 +184,7 @@ provider = "state"
 eligible = 'elderly > 0 and shock_months_ago < 6'
 amount = '100 * elderly'
 period = "month"
+reason = "shock on {shock_date}, {shock_months_ago} months ago"
 
 [[tracks]]
 id = "all"
@@ -222,6 +223,11 @@ fn dates_in_household_and_person_rows() {
     let table = crate::util::Table::parse(&dir.read("out.csv")).unwrap();
     // 5 whole months since 2025-01-01: granted, two elderly.
     assert_eq!(table.row("A")["monthly_total"], "200");
+    assert!(
+        table.row("A")["reasons"].contains("shock on 2025-01-01, 5 months ago"),
+        "{}",
+        table.row("A")["reasons"]
+    );
     // 6 months since 2024-12-01: not granted.
     assert_eq!(table.row("B")["monthly_total"], "0");
     // A profile may declare DD/MM/YYYY.

@@ -13,6 +13,9 @@ impl Checker<'_> {
                 // Usable in text tests (`region == '5201'`).
                 self.text_inputs.insert(input.name.clone(), slot);
             }
+            if input.ty == InputType::Date {
+                self.date_slots.push(slot);
+            }
             inputs.push(input);
         }
         self.one_id(raws, &inputs);

@@ -80,6 +80,8 @@ struct Checker<'s> {
     words: Words,
     /// Per enum, per declared language with `labels`, the words of its values.
     enum_words: Vec<Vec<(Lang, Box<[String]>)>>,
+    /// The slots of `date` inputs (a template hole naming one prints a date).
+    date_slots: Vec<usize>,
     /// Lookup tables by name, built at load (`[[tables]]`).
     tables: HashMap<String, crate::expr::Table>,
     /// The dated version of the table being checked that is in force.
@@ -187,6 +189,7 @@ pub(super) fn load_with(
         text_tests: Default::default(),
         tables: HashMap::new(),
         chosen_version: None,
+        date_slots: Vec::new(),
     };
     let policy = match overrides {
         None => c.policy(raw, &as_of, choice),
