@@ -9,15 +9,23 @@
 //! as the plain reference interpreter (`eval_reference`); booleans are 0/1 and enum values a valid index (or NaN, which the engine
 //! rejects); a folded constant or a
 //! single-slot program evaluates to that constant or slot; spans make valid
-//! diagnostics.
+//! diagnostics. The scope also has a text input `region` (slot 8, its text
+//! tests' bits) and two tables, `line[area]` and `grid[area][tenure]` (with
+//! an undefined cell), so the new syntax is fuzzed too: `^`, `%`, `ln`,
+//! `exp`, `sqrt`, `pow`, `starts_with`, text tests and lookups.
 #![no_main]
 
 use layak::error::Diagnostic;
-use layak::expr::{self, Arena, Binding, EnumId, Scope, Type};
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use layak::expr::{self, Arena, Binding, EnumId, Scope, Table, Type};
 use libfuzzer_sys::fuzz_target;
 
 struct FuzzScope {
     enums: Vec<Vec<String>>,
+    /// Text tests of `region`, in bit order.
+    tests: RefCell<Vec<(String, bool)>>,
 }
 
 const NAMES: &[(&str, Binding, Type)] = &[
@@ -35,7 +43,9 @@ const NAMES: &[(&str, Binding, Type)] = &[
     ("huge", Binding::Const(1e308), Type::Number),
     ("strict", Binding::Const(1.0), Type::Bool),
 ];
-const SLOTS: usize = 8;
+const SLOTS: usize = 9;
+/// The text input's slot.
+const REGION: usize = 8;
 
 impl Scope for FuzzScope {
     fn resolve(&self, name: &str) -> Option<(Binding, Type)> {
@@ -53,16 +63,49 @@ impl Scope for FuzzScope {
     fn names(&self) -> Vec<String> {
         NAMES.iter().map(|(n, _, _)| n.to_string()).collect()
     }
+    fn is_text(&self, name: &str) -> bool {
+        name == "region"
+    }
+    fn text_test(&self, name: &str, text: &str, prefix: bool) -> Result<(usize, u8), String> {
+        if name != "region" {
+            return Err("not a text input".into());
+        }
+        let mut tests = self.tests.borrow_mut();
+        let key = (text.to_ascii_lowercase(), prefix);
+        let bit = match tests.iter().position(|t| *t == key) {
+            Some(b) => b,
+            None if tests.len() < expr::MAX_TEXT_TESTS => {
+                tests.push(key);
+                tests.len() - 1
+            }
+            None => return Err("too many text tests".into()),
+        };
+        Ok((REGION, bit as u8))
+    }
+    fn table(&self, name: &str) -> Option<Table> {
+        match name {
+            "line" => Some(Table {
+                keys: vec![0],
+                values: Arc::from(vec![1000.0, 800.0]),
+            }),
+            "grid" => Some(Table {
+                keys: vec![0, 1],
+                values: Arc::from(vec![1.0, 2.0, 3.0, 4.0, f64::NAN, 0.5]),
+            }),
+            _ => None,
+        }
+    }
 }
 
-/// Rows of slot values: income, members, area, employed, children, tenure, insured, shock.
+/// Rows of slot values: income, members, area, employed, children, tenure,
+/// insured, shock, region (text-test bits).
 const ROWS: &[[f64; SLOTS]] = &[
-    [0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-    [2_000_000.0, 5.0, 1.0, 1.0, 3.0, 2.0, 1.0, 3.0],
-    [-0.0, 50.0, 1.0, 0.0, 50.0, 1.0, 1.0, 1.0],
-    [1e300, 0.0, 0.0, 1.0, 1e-300, 0.0, 0.0, 2.0],
-    [0.1 + 0.2, 3.0, 0.0, 1.0, 0.3, 1.0, 0.0, 0.0],
-    [-1e15, 7.0, 1.0, 0.0, -2.5, 2.0, 1.0, 3.0],
+    [0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [2_000_000.0, 5.0, 1.0, 1.0, 3.0, 2.0, 1.0, 3.0, 1.0],
+    [-0.0, 50.0, 1.0, 0.0, 50.0, 1.0, 1.0, 1.0, 6.0],
+    [1e300, 0.0, 0.0, 1.0, 1e-300, 0.0, 0.0, 2.0, 0.0],
+    [0.1 + 0.2, 3.0, 0.0, 1.0, 0.3, 1.0, 0.0, 0.0, 2.0],
+    [-1e15, 7.0, 1.0, 0.0, -2.5, 2.0, 1.0, 3.0, 4_503_599_627_370_495.0],
 ];
 
 fn same(a: f64, b: f64) -> bool {
@@ -90,6 +133,7 @@ fuzz_target!(|data: &[u8]| {
                 "job_loss".into(),
             ],
         ],
+        tests: RefCell::new(Vec::new()),
     };
     let parsed = match expr::parse(src) {
         Ok(e) => e,

@@ -63,6 +63,7 @@ fn allowed(p: &Policy, i: &Input) -> String {
         InputType::Id => "any text, unique in the file".into(),
         InputType::Text => "any text".into(),
         InputType::Bool => "yes / no (*)".into(),
+        InputType::Date => "a date, YYYY-MM-DD".into(),
         InputType::Enum(e) => p.enums[usize::from(e)].values.join(", "),
         InputType::Integer | InputType::Number | InputType::Money => match (i.min, i.max) {
             (Some(lo), Some(hi)) => format!("{}..={}", number(lo), number(hi)),
@@ -81,7 +82,7 @@ fn default_text(p: &Policy, i: &Input) -> String {
     match i.ty {
         InputType::Id | InputType::Text if i.default_text.is_empty() => "(empty)".into(),
         InputType::Id | InputType::Text => i.default_text.clone(),
-        InputType::Bool | InputType::Enum(_) => {
+        InputType::Bool | InputType::Enum(_) | InputType::Date => {
             let slot = p.inputs.iter().position(|x| x.name == i.name).unwrap_or(0);
             p.format_input_value(slot, i.default)
         }

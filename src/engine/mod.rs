@@ -457,10 +457,8 @@ impl<'p> Engine<'p> {
                 // value just below it.
                 mark_close(amount < 0.0 || near_rounding(amount, 1.0));
                 if !amount.is_finite() || amount < 0.0 {
-                    return Err(EvalError {
-                        what: format!("the amount of {}", prog.id),
-                        value: amount,
-                    });
+                    let what = format!("the amount of {}", prog.id);
+                    return Err(self.not_finite(rules.amount, s, what, amount));
                 }
                 out.amount = round_half_up(amount, 0);
                 out.duration_months = match rules.duration_months {
@@ -570,15 +568,38 @@ impl<'p> Engine<'p> {
     ) -> Result<bool, EvalError> {
         let v = self.value(root, s);
         if v.is_nan() {
-            return Err(EvalError {
-                what: format!(
-                    "{} (it depends on an undefined value, such as a division by zero)",
-                    what()
-                ),
-                value: v,
-            });
+            return Err(self.undefined_condition(root, s, what()));
         }
         Ok(v != 0.0)
+    }
+
+    /// The error of a condition that is undefined, naming the part of its
+    /// expression the undefined value comes from.
+    #[cold]
+    #[inline(never)]
+    fn undefined_condition(&self, root: Root, s: &Scratch, what: String) -> EvalError {
+        let what = match self.rules.arena.undefined_at(root, &s.slots) {
+            Some(at) => format!("{what} (it depends on an undefined value: {at})"),
+            None => {
+                format!("{what} (it depends on an undefined value, such as a division by zero)")
+            }
+        };
+        EvalError {
+            what,
+            value: f64::NAN,
+        }
+    }
+
+    /// The error of a value that is not a finite number: `what`, and where
+    /// in its expression an undefined value comes from.
+    #[cold]
+    #[inline(never)]
+    fn not_finite(&self, root: Root, s: &Scratch, what: String, value: f64) -> EvalError {
+        let what = match self.rules.arena.undefined_at(root, &s.slots) {
+            Some(at) => format!("{what} (from {at})"),
+            None => what,
+        };
+        EvalError { what, value }
     }
 
     /// Derived values, indicators, deprivation score and status, in dependency order.
@@ -598,13 +619,11 @@ impl<'p> Engine<'p> {
                 Step::Derived { root, slot, index } => {
                     let v = self.value(root, s);
                     if !v.is_finite() {
-                        return Err(EvalError {
-                            what: p
-                                .derived
-                                .get(index)
-                                .map_or_else(String::new, |d| d.name.clone()),
-                            value: v,
-                        });
+                        let what = p
+                            .derived
+                            .get(index)
+                            .map_or_else(String::new, |d| d.name.clone());
+                        return Err(self.not_finite(root, s, what, v));
                     }
                     s.slots[slot] = v;
                 }

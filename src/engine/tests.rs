@@ -208,8 +208,40 @@ fn a_division_by_zero_becomes_an_evaluation_error() {
     );
     let p = Policy::load("t.toml", &src, &LoadOptions::default()).unwrap();
     let err = decide_with(&p, &[("members", 2.0), ("monthly_income", 1.0)]).unwrap_err();
-    assert_eq!(err.what, "vulnerable_members");
+    assert_eq!(
+        err.what,
+        "vulnerable_members (from `members / young_children` at column 1)"
+    );
     assert!(err.value.is_nan());
+}
+
+#[test]
+fn an_undefined_logarithm_names_its_part_of_the_expression() {
+    let src = crate::policy::DEFAULT_POLICY_TOML.replace(
+        "expr = 'young_children + elderly + disabled'",
+        "expr = 'young_children + round(ln(monthly_income) * 0, 0)'",
+    );
+    let p = Policy::load("t.toml", &src, &LoadOptions::default()).unwrap();
+    let err = decide_with(&p, &[("members", 2.0), ("monthly_income", 0.0)]).unwrap_err();
+    assert_eq!(
+        err.what,
+        "vulnerable_members (from `ln(monthly_income)` at column 24)"
+    );
+    assert!(decide_with(&p, &[("members", 2.0), ("monthly_income", 5.0)]).is_ok());
+    // A condition names it too.
+    let src = crate::policy::DEFAULT_POLICY_TOML.replace(
+        "eligible = 'basic_needs_target and not emergency_relief'",
+        "eligible = 'sqrt(monthly_income - 10) > 1 and not emergency_relief'",
+    );
+    let p = Policy::load("t.toml", &src, &LoadOptions::default()).unwrap();
+    let err = decide_with(&p, &[("members", 2.0), ("monthly_income", 5.0)]).unwrap_err();
+    assert!(
+        err.what.ends_with(
+            "(it depends on an undefined value: `sqrt(monthly_income - 10)` at column 1)"
+        ),
+        "{}",
+        err.what
+    );
 }
 
 #[test]

@@ -43,6 +43,12 @@ pub(crate) enum ExprKind {
         then_branch: Box<Expr>,
         else_branch: Box<Expr>,
     },
+    /// A table lookup `table[key]` or `table[key1][key2]`.
+    Index {
+        table: String,
+        table_span: Span,
+        keys: Vec<Expr>,
+    },
     /// A call of a built-in function; `func_span` is the span of its name.
     Call {
         func: Builtin,
@@ -67,6 +73,10 @@ pub(crate) enum BinOp {
     Sub,
     Mul,
     Div,
+    /// `a ^ b` (also `pow(a, b)`).
+    Pow,
+    /// `a % b`, the remainder with the sign of `b`.
+    Mod,
     Lt,
     Le,
     Gt,
@@ -87,6 +97,13 @@ pub(crate) enum Builtin {
     Floor,
     Ceil,
     Abs,
+    Ln,
+    Exp,
+    Sqrt,
+    Pow,
+    StartsWith,
+    MonthsBetween,
+    YearsBetween,
 }
 
 impl Expr {
@@ -140,6 +157,14 @@ impl Expr {
                 else_branch.collect_names(out);
             }
             ExprKind::Call { args, .. } => args.iter().for_each(|e| e.collect_names(out)),
+            ExprKind::Index {
+                table,
+                table_span,
+                keys,
+            } => {
+                out.push((table, *table_span));
+                keys.iter().for_each(|e| e.collect_names(out));
+            }
         }
     }
 }
@@ -162,6 +187,8 @@ impl BinOp {
             BinOp::Sub => "-",
             BinOp::Mul => "*",
             BinOp::Div => "/",
+            BinOp::Pow => "^",
+            BinOp::Mod => "%",
             BinOp::Lt => "<",
             BinOp::Le => "<=",
             BinOp::Gt => ">",
@@ -176,7 +203,7 @@ impl BinOp {
 
 impl Builtin {
     /// All built-ins, for lookups and "did you mean" suggestions.
-    pub(crate) const ALL: [Builtin; 7] = [
+    pub(crate) const ALL: [Builtin; 14] = [
         Builtin::Min,
         Builtin::Max,
         Builtin::Clamp,
@@ -184,6 +211,13 @@ impl Builtin {
         Builtin::Floor,
         Builtin::Ceil,
         Builtin::Abs,
+        Builtin::Ln,
+        Builtin::Exp,
+        Builtin::Sqrt,
+        Builtin::Pow,
+        Builtin::StartsWith,
+        Builtin::MonthsBetween,
+        Builtin::YearsBetween,
     ];
 
     /// The function's name as written in source.
@@ -196,6 +230,13 @@ impl Builtin {
             Builtin::Floor => "floor",
             Builtin::Ceil => "ceil",
             Builtin::Abs => "abs",
+            Builtin::Ln => "ln",
+            Builtin::Exp => "exp",
+            Builtin::Sqrt => "sqrt",
+            Builtin::Pow => "pow",
+            Builtin::StartsWith => "starts_with",
+            Builtin::MonthsBetween => "months_between",
+            Builtin::YearsBetween => "years_between",
         }
     }
 
@@ -209,8 +250,16 @@ impl Builtin {
         let (ok, wanted) = match self {
             Builtin::Min | Builtin::Max => (found >= 2, "at least 2 arguments"),
             Builtin::Clamp => (found == 3, "3 arguments"),
+            Builtin::Pow | Builtin::StartsWith | Builtin::MonthsBetween | Builtin::YearsBetween => {
+                (found == 2, "2 arguments")
+            }
             Builtin::Round => (found == 1 || found == 2, "1 or 2 arguments"),
-            Builtin::Floor | Builtin::Ceil | Builtin::Abs => (found == 1, "1 argument"),
+            Builtin::Floor
+            | Builtin::Ceil
+            | Builtin::Abs
+            | Builtin::Ln
+            | Builtin::Exp
+            | Builtin::Sqrt => (found == 1, "1 argument"),
         };
         if ok {
             Ok(())
@@ -251,6 +300,13 @@ impl fmt::Display for Expr {
                 then_branch,
                 else_branch,
             } => write!(f, "(if {cond} {then_branch} {else_branch})"),
+            ExprKind::Index { table, keys, .. } => {
+                write!(f, "(index {table}")?;
+                for key in keys {
+                    write!(f, " {key}")?;
+                }
+                f.write_str(")")
+            }
             ExprKind::Call { func, args, .. } => {
                 write!(f, "(call {}", func.name())?;
                 for arg in args {
@@ -295,6 +351,7 @@ mod tests {
         );
         assert!(Builtin::Round.check_arity(2).is_ok());
         assert_eq!(Builtin::from_name("ceil"), Some(Builtin::Ceil));
-        assert_eq!(Builtin::from_name("sqrt"), None);
+        assert_eq!(Builtin::from_name("sqrt"), Some(Builtin::Sqrt));
+        assert_eq!(Builtin::from_name("log"), None);
     }
 }

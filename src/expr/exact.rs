@@ -485,6 +485,8 @@ enum ExactNode {
     },
     If(Box<ExactNode>, Box<ExactNode>, Box<ExactNode>),
     Extreme(bool, Vec<ExactNode>),
+    /// A table's values, exactly, and the index.
+    Lookup(Arc<[Res<Val>]>, Box<ExactNode>),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -495,6 +497,15 @@ enum ExactUnary {
     Ceil,
     Abs,
     Round(Res<Rational>),
+    /// `ln`: undefined at 0 or below, not rational above (`Err`: the `f64`
+    /// result stands).
+    Ln,
+    /// `sqrt`: undefined below 0, not computed exactly at or above.
+    Sqrt,
+    /// `exp`: never computed exactly.
+    Exp,
+    /// A text test on a bit set.
+    AnyBit(u64),
 }
 
 /// Where the exact evaluator reads a row's values.
@@ -533,6 +544,10 @@ fn node(t: &TypedExpr) -> ExactNode {
                 UnaryOp::Floor => ExactUnary::Floor,
                 UnaryOp::Ceil => ExactUnary::Ceil,
                 UnaryOp::Abs => ExactUnary::Abs,
+                UnaryOp::Ln => ExactUnary::Ln,
+                UnaryOp::Sqrt => ExactUnary::Sqrt,
+                UnaryOp::Exp => ExactUnary::Exp,
+                UnaryOp::AnyBit(mask) => ExactUnary::AnyBit(mask),
                 UnaryOp::Round(scale) => {
                     ExactUnary::Round(from_constant(scale).and_then(|v| v.ok_or(Overflow)))
                 }
@@ -554,6 +569,9 @@ fn node(t: &TypedExpr) -> ExactNode {
         TypedKind::If(c, x, y) => ExactNode::If(b(c), b(x), b(y)),
         TypedKind::Extreme(is_max, args) => {
             ExactNode::Extreme(*is_max, args.iter().map(node).collect())
+        }
+        TypedKind::Lookup(values, index) => {
+            ExactNode::Lookup(values.iter().map(|&v| from_constant(v)).collect(), b(index))
         }
     }
 }
@@ -586,7 +604,14 @@ pub(crate) fn compare(op: BinaryOp, a: Rational, b: Rational) -> Res<bool> {
         BinaryOp::NeTol => diff.abs()?.checked_cmp(EPS)? == Ordering::Greater,
         BinaryOp::Eq => a == b,
         BinaryOp::Ne => a != b,
-        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => false,
+        BinaryOp::Add
+        | BinaryOp::Sub
+        | BinaryOp::Mul
+        | BinaryOp::Div
+        | BinaryOp::Pow
+        | BinaryOp::Mod
+        | BinaryOp::MonthsBetween
+        | BinaryOp::YearsBetween => false,
     })
 }
 
@@ -599,8 +624,43 @@ fn bin(op: BinaryOp, a: Val, b: Val) -> Res<Val> {
         BinaryOp::Sub => a.checked_sub(b).map(Some),
         BinaryOp::Mul => a.checked_mul(b).map(Some),
         BinaryOp::Div => a.checked_div(b),
+        BinaryOp::Pow => pow(a, b),
+        // Dates are whole days: the f64 rule is exact on them.
+        BinaryOp::MonthsBetween | BinaryOp::YearsBetween => {
+            if !a.is_integer() || !b.is_integer() {
+                return Ok(None);
+            }
+            let v = op.apply(a.numer() as f64, b.numer() as f64);
+            if v.is_nan() {
+                Ok(None)
+            } else {
+                Ok(Some(Rational::int(v as i128)))
+            }
+        }
+        BinaryOp::Mod => match a.checked_div(b)? {
+            // a - b * floor(a / b): the remainder has the sign of `b`.
+            Some(q) => a.checked_sub(b.checked_mul(q.floor())?).map(Some),
+            None => Ok(None),
+        },
         _ => compare(op, a, b).map(truth),
     }
+}
+
+/// `a ^ b` exactly when `b` is a whole number of at most 64 in magnitude;
+/// otherwise the value is not rational in general: `Err`, so the `f64`
+/// result stands. `0 ^ b` for a negative `b` is undefined.
+fn pow(a: Rational, b: Rational) -> Res<Val> {
+    if !b.is_integer() || b.numer().unsigned_abs() > 64 {
+        return Err(Overflow);
+    }
+    let mut acc = Rational::ONE;
+    for _ in 0..b.numer().unsigned_abs() {
+        acc = acc.checked_mul(a)?;
+    }
+    if b.is_negative() {
+        return Rational::ONE.checked_div(acc);
+    }
+    Ok(Some(acc))
 }
 
 fn same(tolerant: bool, x: Rational, item: Val) -> Res<bool> {
@@ -626,6 +686,14 @@ fn eval(n: &ExactNode, s: &mut dyn ExactSlots) -> Res<Val> {
                 ExactUnary::Ceil => x.ceil().map(Some),
                 ExactUnary::Abs => x.abs().map(Some),
                 ExactUnary::Round(scale) => x.round_scaled((*scale)?).map(Some),
+                ExactUnary::Ln if !x.is_negative() && !x.is_zero() => Err(Overflow),
+                ExactUnary::Ln => Ok(None),
+                ExactUnary::Sqrt if x.is_negative() => Ok(None),
+                ExactUnary::Sqrt if x.is_zero() || x == Rational::ONE => Ok(Some(x)),
+                ExactUnary::Sqrt | ExactUnary::Exp => Err(Overflow),
+                ExactUnary::AnyBit(mask) => Ok(truth(
+                    u64::try_from(x.numer()).unwrap_or(0) & mask != 0 && x.is_integer(),
+                )),
             }
         }
         ExactNode::Binary(op, l, r) => {
@@ -662,6 +730,15 @@ fn eval(n: &ExactNode, s: &mut dyn ExactSlots) -> Res<Val> {
             }
             Ok(truth(found))
         }
+        ExactNode::Lookup(values, index) => match eval(index, s)? {
+            Some(k) if k.is_integer() && !k.is_negative() => {
+                match usize::try_from(k.numer()).ok().and_then(|i| values.get(i)) {
+                    Some(v) => *v,
+                    None => Ok(None),
+                }
+            }
+            _ => Ok(None),
+        },
         ExactNode::Extreme(is_max, args) => {
             let mut best: Option<Val> = None;
             for a in args {

@@ -23,6 +23,10 @@ pub(crate) enum TokenKind {
     Minus,
     Star,
     Slash,
+    /// `^`, power.
+    Caret,
+    /// `%`, remainder.
+    Percent,
     Lt,
     Le,
     Gt,
@@ -87,6 +91,8 @@ pub(crate) fn tokenize(src: &str) -> Result<Vec<Token>, ExprError> {
             b'-' => single(TokenKind::Minus),
             b'*' => single(TokenKind::Star),
             b'/' => single(TokenKind::Slash),
+            b'^' => single(TokenKind::Caret),
+            b'%' => single(TokenKind::Percent),
             b'(' => single(TokenKind::LParen),
             b')' => single(TokenKind::RParen),
             b'[' => single(TokenKind::LBracket),

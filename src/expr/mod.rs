@@ -67,15 +67,49 @@ pub trait Scope {
     }
     /// Every name in scope, for "did you mean" suggestions.
     fn names(&self) -> Vec<String>;
+    /// Whether `name` is a `text` input, usable only in text tests
+    /// (`region == '52'`, `region in ['a', 'b']`, `starts_with(region, '52')`).
+    fn is_text(&self, _name: &str) -> bool {
+        false
+    }
+    /// The slot and bit of the test "text input `name` is `text`" (or, when
+    /// `prefix`, "starts with `text`"), registering it when it is new: the
+    /// row parser sets bit `k` of a text input's slot when its test `k`
+    /// holds (compared with ASCII case ignored). `Err` holds the reason it
+    /// cannot be registered (too many tests on one input).
+    fn text_test(&self, name: &str, _text: &str, _prefix: bool) -> Result<(usize, u8), String> {
+        Err(format!("`{name}` is not a text input"))
+    }
+    /// The lookup table called `name`, if there is one.
+    fn table(&self, _name: &str) -> Option<Table> {
+        None
+    }
 }
 
+/// A lookup table as the expressions see it: keyed by one or two enum
+/// types, its values flattened (the first key's index times the second
+/// enum's size, plus the second key's index), NaN where a key has no value
+/// and no default.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    /// The enum type of each key, in order.
+    pub keys: Vec<EnumId>,
+    pub values: std::sync::Arc<[f64]>,
+}
+
+/// How many different text tests one text input may have (bits of a whole
+/// number that an `f64` holds exactly).
+pub const MAX_TEXT_TESTS: usize = 52;
+
 pub(crate) mod ast;
+pub mod dates;
 pub mod exact;
 mod lexer;
 mod ops;
 mod parser;
 mod program;
 mod reference;
+mod text;
 mod tree;
 mod typeck;
 mod typed;
@@ -225,6 +259,8 @@ pub(crate) mod test_scope {
     /// children 4, tenure 5 (enum 1). Parameters: poverty_line_urban = 1000, half = 0.5.
     pub(crate) struct TestScope {
         pub(crate) enums: Vec<Vec<String>>,
+        /// Text tests of the text input `region` (slot 6), in bit order.
+        pub(crate) text_tests: std::cell::RefCell<Vec<(String, bool)>>,
     }
 
     impl TestScope {
@@ -234,6 +270,7 @@ pub(crate) mod test_scope {
                     vec!["urban".into(), "rural".into()],
                     vec!["owner".into(), "renter".into(), "other".into()],
                 ],
+                text_tests: Default::default(),
             }
         }
     }
@@ -264,6 +301,36 @@ pub(crate) mod test_scope {
         }
         fn names(&self) -> Vec<String> {
             NAMES.iter().map(|(n, _, _)| n.to_string()).collect()
+        }
+        fn is_text(&self, name: &str) -> bool {
+            name == "region"
+        }
+        fn table(&self, name: &str) -> Option<super::Table> {
+            let (keys, values) = match name {
+                "line" => (vec![0], vec![1000.0, 800.0]),
+                "grid" => (vec![0, 1], vec![1.0, 2.0, 3.0, 4.0, f64::NAN, 0.5]),
+                _ => return None,
+            };
+            Some(super::Table {
+                keys,
+                values: values.into(),
+            })
+        }
+        fn text_test(&self, name: &str, text: &str, prefix: bool) -> Result<(usize, u8), String> {
+            if name != "region" {
+                return Err(format!("`{name}` is not a text input"));
+            }
+            let mut tests = self.text_tests.borrow_mut();
+            let key = (text.to_ascii_lowercase(), prefix);
+            let bit = match tests.iter().position(|t| *t == key) {
+                Some(b) => b,
+                None if tests.len() < super::MAX_TEXT_TESTS => {
+                    tests.push(key);
+                    tests.len() - 1
+                }
+                None => return Err("too many text tests".into()),
+            };
+            Ok((6, bit as u8))
         }
     }
 }
@@ -339,6 +406,22 @@ mod tests {
         "max(income, members, children, 1)",
         "min(1, income + members, children)",
         "clamp(income, 1, 3)",
+        "ln(income)",
+        "exp(income / 10)",
+        "sqrt(income - 1)",
+        "income ^ 2",
+        "pow(members, income)",
+        "2 ^ members",
+        "-income ^ half",
+        "income % 2",
+        "members % income",
+        "7 % members",
+        "income ^ 2 >= 4",
+        "line[area]",
+        "grid[area][tenure] * income",
+        "months_between(income, members)",
+        "years_between(children, income * 400)",
+        "line['rural'] + grid[area][owner]",
         "income == members",
         "income != 2",
         "income >= members",
@@ -391,10 +474,66 @@ mod tests {
     fn random_input_never_panics() {
         // Random token soup through every stage; errors are fine, panics are not.
         let vocab = [
-            "income", "members", "area", "employed", "tenure", "half", "urban", "rural", "'owner'",
-            "owner", "membres", "1", "0", "2.5", "true", "false", "+", "-", "*", "/", "<", "<=",
-            ">", ">=", "==", "!=", "and", "or", "not", "in", "if", "then", "else", "(", ")", "[",
-            "]", ",", "min", "max", "clamp", "round", "floor", "ceil", "abs",
+            "income",
+            "members",
+            "area",
+            "employed",
+            "tenure",
+            "half",
+            "urban",
+            "rural",
+            "'owner'",
+            "owner",
+            "membres",
+            "1",
+            "0",
+            "2.5",
+            "true",
+            "false",
+            "+",
+            "-",
+            "*",
+            "/",
+            "<",
+            "<=",
+            ">",
+            ">=",
+            "==",
+            "!=",
+            "and",
+            "or",
+            "not",
+            "in",
+            "if",
+            "then",
+            "else",
+            "(",
+            ")",
+            "[",
+            "]",
+            ",",
+            "min",
+            "max",
+            "clamp",
+            "round",
+            "floor",
+            "ceil",
+            "abs",
+            "ln",
+            "exp",
+            "sqrt",
+            "pow",
+            "^",
+            "%",
+            "starts_with",
+            "region",
+            "'52'",
+            "line",
+            "grid",
+            "[area]",
+            "[tenure]",
+            "months_between",
+            "years_between",
         ];
         let scope = test_scope::TestScope::new();
         let rows = [
@@ -442,6 +581,59 @@ mod tests {
             }
         }
         assert!(compiled > 10, "only {compiled} programs compiled");
+    }
+
+    #[test]
+    fn text_tests_are_bits_of_the_text_slot() {
+        let scope = test_scope::TestScope::new();
+        let run = |src: &str, bits: f64| {
+            let (program, ty) = compile(&parse(src).unwrap(), &scope, None)
+                .unwrap_or_else(|e| panic!("{src}: {e:?}"));
+            assert_eq!(ty, Type::Bool);
+            let mut row = [0.0; 7];
+            row[6] = bits;
+            let v = program.eval(&row);
+            assert_eq!(v.to_bits(), program.eval_reference(&row).to_bits(), "{src}");
+            v
+        };
+        // Bit 0: == '5201'; bit 1: == 'x'; bit 2: starts with '52'.
+        assert_eq!(run("region == '5201'", 1.0), 1.0);
+        assert_eq!(run("'5201' == region", 0.0), 0.0);
+        assert_eq!(run("region != \"5201\"", 1.0), 0.0);
+        assert_eq!(run("region in ['X', '5201']", 2.0), 1.0);
+        assert_eq!(run("region not in ['x', '5201']", 4.0), 1.0);
+        assert_eq!(run("starts_with(region, '52')", 4.0), 1.0);
+        assert_eq!(run("starts_with(region, '52')", 3.0), 0.0);
+        assert_eq!(
+            *scope.text_tests.borrow(),
+            [
+                ("5201".into(), false),
+                ("x".into(), false),
+                ("52".into(), true)
+            ]
+        );
+        // starts_with on an enum: its values with the prefix, found at load.
+        let (p, _) = compile(&parse("starts_with(tenure, 'o')").unwrap(), &scope, None).unwrap();
+        assert_eq!(p.eval(&[0.0, 0.0, 0.0, 0.0, 0.0, 0.0]), 1.0); // owner
+        assert_eq!(p.eval(&[0.0, 0.0, 0.0, 0.0, 0.0, 1.0]), 0.0); // renter
+        assert_eq!(p.eval(&[0.0, 0.0, 0.0, 0.0, 0.0, 2.0]), 1.0); // other
+        // Errors: a text input elsewhere, an unquoted operand, a number.
+        for (src, message) in [
+            ("region + 1", "`region` is a text input"),
+            ("region == urban", "compared with quoted strings only"),
+            ("region in ['a', 1]", "compared with quoted strings only"),
+            (
+                "starts_with(income, '1')",
+                "tests a text input or an enum value",
+            ),
+            (
+                "starts_with(region, income)",
+                "compared with quoted strings only",
+            ),
+        ] {
+            let e = compile(&parse(src).unwrap(), &scope, None).unwrap_err();
+            assert!(e.message.contains(message), "{src}: {}", e.message);
+        }
     }
 
     #[test]

@@ -15,6 +15,14 @@ pub(crate) enum BinaryOp {
     Sub,
     Mul,
     Div,
+    /// `a ^ b`: undefined (NaN) unless the result is a finite number.
+    Pow,
+    /// `a % b`, floored: the remainder has the sign of `b`; NaN when `b` is 0.
+    Mod,
+    /// `months_between(a, b)`: whole months from date `a` to date `b`.
+    MonthsBetween,
+    /// `years_between(a, b)`: whole years from date `a` to date `b`.
+    YearsBetween,
     Lt,
     Le,
     Gt,
@@ -37,8 +45,17 @@ pub(crate) enum UnaryOp {
     Floor,
     Ceil,
     Abs,
+    /// Natural logarithm; NaN for a value of 0 or less.
+    Ln,
+    /// `e^x`; NaN when the result overflows.
+    Exp,
+    /// Square root; NaN for a negative value.
+    Sqrt,
     /// `round(x, d)` with the scale `10^d` precomputed.
     Round(f64),
+    /// Whether the whole number `x` (a text input's slot: one bit per text
+    /// test, see `Scope::text_test`) has any bit of the mask set: 1 or 0.
+    AnyBit(u64),
 }
 
 impl BinaryOp {
@@ -48,6 +65,10 @@ impl BinaryOp {
             BinaryOp::Sub => a - b,
             BinaryOp::Mul => a * b,
             BinaryOp::Div => div_value(a, b),
+            BinaryOp::Pow => pow_value(a, b),
+            BinaryOp::Mod => mod_value(a, b),
+            BinaryOp::MonthsBetween => super::dates::months_between(a, b),
+            BinaryOp::YearsBetween => super::dates::years_between(a, b),
             BinaryOp::Lt => lt_value(a, b),
             BinaryOp::Le => le_value(a, b),
             BinaryOp::Gt => gt_value(a, b),
@@ -68,7 +89,11 @@ impl UnaryOp {
             UnaryOp::Floor => x.floor(),
             UnaryOp::Ceil => x.ceil(),
             UnaryOp::Abs => x.abs(),
+            UnaryOp::Ln => ln_value(x),
+            UnaryOp::Exp => exp_value(x),
+            UnaryOp::Sqrt => sqrt_value(x),
             UnaryOp::Round(scale) => round_scaled(x, scale),
+            UnaryOp::AnyBit(mask) => any_bit(x, mask),
         }
     }
 }
@@ -138,6 +163,61 @@ pub(crate) fn not_value(x: f64) -> f64 {
 #[inline]
 pub(crate) fn div_value(a: f64, b: f64) -> f64 {
     if b == 0.0 { f64::NAN } else { a / b }
+}
+/// Whether the bit set `x` (a whole number below 2^53) meets `mask`: 1 or
+/// 0, NaN when `x` is NaN.
+#[inline]
+pub(crate) fn any_bit(x: f64, mask: u64) -> f64 {
+    if x.is_nan() {
+        x
+    } else {
+        bool_value((x as u64) & mask != 0)
+    }
+}
+/// A result that is not a finite number (an overflow to infinity, a
+/// pole such as `0 ^ -1`) is undefined: NaN.
+#[inline]
+fn finite_or_nan(x: f64) -> f64 {
+    if x.is_finite() { x } else { f64::NAN }
+}
+/// `ln x`: NaN for `x <= 0` (where the logarithm is undefined or infinite).
+#[inline]
+pub(crate) fn ln_value(x: f64) -> f64 {
+    if x > 0.0 {
+        finite_or_nan(x.ln())
+    } else {
+        f64::NAN
+    }
+}
+/// `e^x`: NaN when it overflows (`x` above about 709.78).
+#[inline]
+pub(crate) fn exp_value(x: f64) -> f64 {
+    finite_or_nan(x.exp())
+}
+/// `sqrt x`: NaN for a negative `x`.
+#[inline]
+pub(crate) fn sqrt_value(x: f64) -> f64 {
+    if x >= 0.0 { x.sqrt() } else { f64::NAN }
+}
+/// `a ^ b`: NaN unless the result is a finite number (a negative base with a
+/// fractional exponent, `0 ^ -1`, an overflow); `0 ^ 0` is 1.
+#[inline]
+pub(crate) fn pow_value(a: f64, b: f64) -> f64 {
+    finite_or_nan(a.powf(b))
+}
+/// `a % b`, floored (the remainder has the sign of the divisor, as in Excel's
+/// `MOD` and Python's `%`): `-7 % 3` is 2, `7 % -3` is -2; NaN when `b` is 0.
+#[inline]
+pub(crate) fn mod_value(a: f64, b: f64) -> f64 {
+    if b == 0.0 {
+        return f64::NAN;
+    }
+    let r = a % b;
+    if r != 0.0 && (r < 0.0) != (b < 0.0) {
+        finite_or_nan(r + b)
+    } else {
+        finite_or_nan(r)
+    }
 }
 /// Membership as a value: NaN when `x` is NaN.
 #[inline]

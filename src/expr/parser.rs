@@ -2,7 +2,8 @@
 //! binding-power tables, with spans on every node and errors instead of panics.
 //!
 //! Precedence, loosest first: `if/then/else`, `or`, `and`, prefix `not`,
-//! comparisons and `in` (non-associative), `+ -`, `* /`, prefix `-`, calls and atoms.
+//! comparisons and `in` (non-associative), `+ -`, `* / %`, prefix `-`, `^`
+//! (right-associative, so `-2^2` is `-(2^2)` and `2^3^2` is `2^(3^2)`), calls and atoms.
 
 use super::ast::{BinOp, Builtin, Expr, ExprKind, UnOp};
 use super::lexer::{Token, TokenKind, tokenize};
@@ -31,7 +32,9 @@ impl Infix {
             Infix::Bin(BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne)
             | Infix::In(_) => (7, 8),
             Infix::Bin(BinOp::Add | BinOp::Sub) => (9, 10),
-            Infix::Bin(BinOp::Mul | BinOp::Div) => (11, 12),
+            Infix::Bin(BinOp::Mul | BinOp::Div | BinOp::Mod) => (11, 12),
+            // Right-associative (left > right) and above prefix `-` (NEG_BP).
+            Infix::Bin(BinOp::Pow) => (16, 15),
         }
     }
 
@@ -187,6 +190,8 @@ impl Parser<'_> {
             TokenKind::Minus => Infix::Bin(BinOp::Sub),
             TokenKind::Star => Infix::Bin(BinOp::Mul),
             TokenKind::Slash => Infix::Bin(BinOp::Div),
+            TokenKind::Percent => Infix::Bin(BinOp::Mod),
+            TokenKind::Caret => Infix::Bin(BinOp::Pow),
             TokenKind::In => Infix::In(false),
             TokenKind::Not if self.peek_at(1).kind == TokenKind::In => Infix::In(true),
             _ => return None,
@@ -233,6 +238,7 @@ impl Parser<'_> {
             TokenKind::Not => self.unary(tok, UnOp::Not, NOT_BP),
             TokenKind::If => self.if_else(tok),
             TokenKind::Ident if self.peek().kind == TokenKind::LParen => self.call(tok),
+            TokenKind::Ident if self.peek().kind == TokenKind::LBracket => self.index(tok),
             _ => self.atom(tok),
         }
     }
@@ -302,6 +308,35 @@ impl Parser<'_> {
             else_branch: Box::new(else_branch.0),
         };
         node(kind, span, depth)
+    }
+
+    /// A table lookup `name[key]` or `name[key1][key2]`; `name` has been
+    /// consumed and `[` is next.
+    fn index(&mut self, name: Token) -> Result<Parsed, ExprError> {
+        let mut keys = Vec::new();
+        let mut depth = 1;
+        let mut end = name.span;
+        while self.peek().kind == TokenKind::LBracket {
+            let open = self.bump();
+            let (key, key_depth) = self.expr_bp(0)?;
+            let close = self.peek();
+            if close.kind != TokenKind::RBracket {
+                return Err(match close.kind {
+                    TokenKind::Eof => unclosed(open.span, "unclosed bracket", "]"),
+                    _ => self.expected("`]`", close),
+                });
+            }
+            self.bump();
+            end = close.span;
+            depth = depth.max(key_depth);
+            keys.push(key);
+        }
+        let kind = ExprKind::Index {
+            table: self.text(name.span).to_string(),
+            table_span: name.span,
+            keys,
+        };
+        node(kind, name.span.to(end), depth)
     }
 
     /// A call `name(args)`; `name` has been consumed and `(` is next.
@@ -400,7 +435,13 @@ fn empty_list(span: Span) -> ExprError {
 #[cold]
 #[inline(never)]
 fn unknown_function(name: &str, span: Span) -> ExprError {
-    let message = match suggest(name, Builtin::ALL.map(Builtin::name)) {
+    // The logarithm's other spellings: the language has the natural one only.
+    let alias = match name {
+        "log" | "log_e" | "loge" => Some("ln"),
+        "power" => Some("pow"),
+        _ => None,
+    };
+    let message = match alias.or_else(|| suggest(name, Builtin::ALL.map(Builtin::name))) {
         Some(s) => format!("unknown function `{name}`; did you mean `{s}`?"),
         None => format!("unknown function `{name}`"),
     };
@@ -453,6 +494,25 @@ mod tests {
         assert_eq!(sexp("a - -b"), "(- a (- b))");
         assert_eq!(sexp("--2"), "(- (- 2))");
         assert_eq!(sexp("-min(a, b)"), "(- (call min a b))");
+    }
+
+    #[test]
+    fn power_and_remainder() {
+        // `^` binds tighter than prefix `-` (as in maths) and to the right.
+        assert_eq!(sexp("-2^2"), "(- (^ 2 2))");
+        assert_eq!(sexp("2^3^2"), "(^ 2 (^ 3 2))");
+        assert_eq!(sexp("2^-x"), "(^ 2 (- x))");
+        assert_eq!(sexp("a * b ^ c"), "(* a (^ b c))");
+        assert_eq!(sexp("(a * b) ^ c"), "(^ (* a b) c)");
+        // `%` is a multiplicative operator, left-associative.
+        assert_eq!(sexp("a % b * c"), "(* (% a b) c)");
+        assert_eq!(sexp("a + b % c"), "(+ a (% b c))");
+        assert_eq!(sexp("a % b % c"), "(% (% a b) c)");
+        assert_eq!(sexp("ln(x) + exp(y)"), "(+ (call ln x) (call exp y))");
+        assert_eq!(sexp("sqrt(pow(a, 2))"), "(call sqrt (call pow a 2))");
+        assert_eq!(sexp("t[a][b + 1] * 2"), "(* (index t a (+ b 1)) 2)");
+        assert_eq!(sexp("-t[a]"), "(- (index t a))");
+        assert_eq!(sexp("x in [t[a], 2]"), "(in x [(index t a) 2])");
     }
 
     #[test]
@@ -600,7 +660,10 @@ mod tests {
             err("mn(a, b)"),
             (0, 2, "unknown function `mn`; did you mean `min`?".into())
         );
-        assert_eq!(err("sqrt(a)"), (0, 4, "unknown function `sqrt`".into()));
+        assert_eq!(
+            err("log(a)"),
+            (0, 3, "unknown function `log`; did you mean `ln`?".into())
+        );
     }
 
     #[test]
@@ -629,7 +692,9 @@ mod tests {
         let e = parse("mn(a, b)").unwrap_err();
         assert_eq!(
             e.help.as_deref(),
-            Some("available functions: min, max, clamp, round, floor, ceil, abs")
+            Some(
+                "available functions: min, max, clamp, round, floor, ceil, abs, ln, exp, sqrt, pow, starts_with, months_between, years_between"
+            )
         );
         let e = parse("(1 + 2").unwrap_err();
         assert_eq!(e.help.as_deref(), Some("add the missing `)`"));

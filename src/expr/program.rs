@@ -18,6 +18,8 @@ pub struct Program {
     slots: Vec<usize>,
     /// The expression as written, for explanations (set by the policy loader).
     source: String,
+    /// The same text unchanged, which the typed tree's spans point into.
+    raw: Arc<str>,
     /// The program as a tree of nodes in one array: what [`Program::eval`] runs.
     nodes: Tree,
     /// The same program on exact rationals, for rows where `f64` lands
@@ -39,6 +41,7 @@ pub(crate) fn program(typed: TypedExpr) -> Program {
     Program {
         slots,
         source: String::new(),
+        raw: Arc::from(""),
         nodes: tree::build(&folded),
         exact: exact::build(&folded),
         typed: Arc::new(folded),
@@ -65,7 +68,30 @@ fn slots_read(t: &TypedExpr, out: &mut Vec<usize>) {
             items.iter().for_each(|item| slots_read(item, out));
         }
         TypedKind::Extreme(_, args) => args.iter().for_each(|arg| slots_read(arg, out)),
+        TypedKind::Lookup(_, index) => slots_read(index, out),
     }
+}
+
+/// The span of the innermost node of `t` that is NaN on `slots` while its
+/// operands are not; `None` when `t` is not NaN.
+fn origin(t: &TypedExpr, slots: &[f64]) -> Option<super::Span> {
+    if !super::reference::eval(t, slots).is_nan() {
+        return None;
+    }
+    let children: Vec<&TypedExpr> = match &t.kind {
+        TypedKind::Const(_) | TypedKind::Slot(_) => Vec::new(),
+        TypedKind::Unary(_, x) | TypedKind::Lookup(_, x) => vec![x],
+        TypedKind::Binary(_, a, b) | TypedKind::And(a, b) | TypedKind::Or(a, b) => vec![a, b],
+        TypedKind::If(c, a, b) => vec![c, a, b],
+        TypedKind::In { value, items, .. } => {
+            std::iter::once(&**value).chain(items.iter()).collect()
+        }
+        TypedKind::Extreme(_, args) => args.iter().collect(),
+    };
+    children
+        .into_iter()
+        .find_map(|c| origin(c, slots))
+        .or(Some(t.span))
 }
 
 impl Program {
@@ -127,6 +153,7 @@ impl Program {
 
     /// Record the expression's text, shown by explanations.
     pub fn set_source(&mut self, source: &str) {
+        self.raw = Arc::from(source);
         self.source = source.split_whitespace().collect::<Vec<_>>().join(" ");
     }
 
@@ -136,6 +163,32 @@ impl Program {
             TypedKind::Slot(i) => Some(i),
             _ => None,
         }
+    }
+
+    /// Where an undefined (NaN) value of this program on the row in `slots`
+    /// comes from: the innermost part of the expression that is undefined
+    /// while all it reads is defined (`ln(income)` with `income` 0, a
+    /// division by zero, a missing value), as "`text` at column N" when
+    /// the source was recorded, else "columns A–B". `None` when the
+    /// value is defined. For error messages only: it walks the tree again
+    /// and allocates.
+    #[cold]
+    #[inline(never)]
+    pub fn undefined_at(&self, slots: &[f64]) -> Option<String> {
+        let span = origin(&self.typed, slots)?;
+        let column = |byte: usize| {
+            self.raw
+                .get(..byte)
+                .map_or(byte, |head| head.chars().count())
+                + 1
+        };
+        Some(match self.raw.get(span.start..span.end) {
+            Some(text) if !text.is_empty() => {
+                let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                format!("`{text}` at column {}", column(span.start))
+            }
+            _ => format!("columns {}-{}", span.start + 1, span.end),
+        })
     }
 
     /// Some(v) when the whole program folded to the constant v.
@@ -162,6 +215,9 @@ pub struct Root(u32);
 #[derive(Clone, Debug, Default)]
 pub struct Arena {
     nodes: Vec<Node>,
+    /// Each program added and its root, in order, to explain an undefined
+    /// value ([`Arena::undefined_at`]); never read per row.
+    owners: Vec<(u32, Program)>,
 }
 
 impl Arena {
@@ -175,13 +231,32 @@ impl Arena {
             return self.add(program);
         }
         self.nodes.extend_from_slice(&nodes);
-        self.last_root()
+        self.owned(program)
     }
 
     /// Copy `program`'s nodes in; evaluate them with [`Arena::eval`].
     pub fn add(&mut self, program: &Program) -> Root {
         self.nodes.extend_from_slice(program.nodes.nodes());
-        self.last_root()
+        self.owned(program)
+    }
+
+    /// The root of the program added last, recorded as `program`'s.
+    fn owned(&mut self, program: &Program) -> Root {
+        let root = self.last_root();
+        self.owners.push((root.0, program.clone()));
+        root
+    }
+
+    /// Where the undefined value of the program at `root` comes from on the
+    /// row in `slots` (see [`Program::undefined_at`]). Cold: for messages.
+    #[cold]
+    #[inline(never)]
+    pub fn undefined_at(&self, root: Root, slots: &[f64]) -> Option<String> {
+        let i = self.owners.partition_point(|(r, _)| *r < root.0);
+        match self.owners.get(i) {
+            Some((r, program)) if *r == root.0 => program.undefined_at(slots),
+            _ => None,
+        }
     }
 
     /// The root of the program added last (a tree has at least one node;
@@ -256,9 +331,70 @@ mod tests {
                     format!("(in {} {})", walk(value), list(items))
                 }
                 TypedKind::Extreme(is_max, args) => format!("({is_max} {})", list(args)),
+                TypedKind::Lookup(values, index) => {
+                    format!("(lookup {} {})", values.len(), walk(index))
+                }
             }
         }
         walk(p.typed())
+    }
+
+    #[test]
+    fn math_functions_and_their_undefined_results() {
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        assert!(close(run_on("ln(income)", &row2(1.0, 1.0)), 0.0));
+        assert!(close(run_on("exp(ln(income))", &row2(7.5, 1.0)), 7.5));
+        assert_eq!(run_on("sqrt(income)", &row2(16.0, 1.0)), 4.0);
+        assert_eq!(run_on("income ^ 2", &row2(-3.0, 1.0)), 9.0);
+        assert_eq!(run_on("pow(income, members)", &row2(2.0, 10.0)), 1024.0);
+        assert_eq!(prog("-2 ^ 2").as_const(), Some(-4.0));
+        assert_eq!(prog("2 ^ 3 ^ 2").as_const(), Some(512.0));
+        assert_eq!(prog("0 ^ 0").as_const(), Some(1.0));
+        // `%` is floored: the remainder has the sign of the divisor.
+        assert_eq!(prog("7 % 3").as_const(), Some(1.0));
+        assert_eq!(prog("-7 % 3").as_const(), Some(2.0));
+        assert_eq!(prog("7 % -3").as_const(), Some(-2.0));
+        assert_eq!(prog("-7 % -3").as_const(), Some(-1.0));
+        assert_eq!(prog("7.5 % 2").as_const(), Some(1.5));
+        assert_eq!(run_on("members % 2 == 0", &row2(0.0, 4.0)), 1.0);
+        // Undefined: NaN, which rejects the row.
+        for (src, income) in [
+            ("ln(income)", 0.0),
+            ("ln(income)", -1.0),
+            ("sqrt(income)", -0.5),
+            ("income ^ -1", 0.0),
+            ("income ^ 0.5", -4.0),
+            ("exp(income)", 1000.0),
+            ("income ^ 400", 10.0),
+            ("members % income", 0.0),
+            ("ln(income) > 0", 0.0),
+        ] {
+            let v = run_on(src, &row2(income, 3.0));
+            assert!(v.is_nan(), "{src} with income {income}: {v}");
+        }
+        assert!(prog("ln(0)").as_const().is_some_and(f64::is_nan));
+    }
+
+    #[test]
+    fn exact_power_and_remainder() {
+        use crate::expr::exact::{CellSlots, Rational};
+        let exact = |src: &str, income: f64| {
+            prog(src)
+                .eval_exact(&mut CellSlots(&row2(income, 3.0)))
+                .map(|v| v.map(Rational::to_f64))
+        };
+        assert_eq!(exact("income ^ 2", 0.1), Ok(Some(0.01)));
+        assert_eq!(exact("income ^ -2", 0.5), Ok(Some(4.0)));
+        assert_eq!(exact("income ^ -1", 0.0), Ok(None));
+        assert_eq!(exact("income % 0.3", 1.0), Ok(Some(0.1)));
+        assert_eq!(exact("-income % 0.3", 1.0), Ok(Some(0.2)));
+        assert_eq!(exact("members % income", 0.0), Ok(None));
+        assert_eq!(exact("ln(income)", 0.0), Ok(None));
+        assert_eq!(exact("sqrt(income)", -1.0), Ok(None));
+        // Not rational in general: the f64 value stands.
+        assert!(exact("ln(income)", 2.0).is_err());
+        assert!(exact("income ^ 0.5", 2.0).is_err());
+        assert!(exact("exp(income)", 2.0).is_err());
     }
 
     #[test]

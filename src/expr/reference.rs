@@ -8,7 +8,7 @@
 //! bits. It shares only the scalar operators (`ops.rs`) with the tree.
 
 use super::ops::{max_nan, member_value, min_nan};
-use super::typed::{TypedExpr, TypedKind};
+use super::typed::{TypedExpr, TypedKind, lookup};
 
 /// The value of `t` for the row in `slots`; a slot beyond `slots` reads NaN.
 /// (It allocates for `in` lists: it is not for rows.)
@@ -52,6 +52,7 @@ pub(crate) fn eval(t: &TypedExpr, slots: &[f64]) -> f64 {
             let values: Vec<f64> = items.iter().map(|item| eval(item, slots)).collect();
             member_value(eval(value, slots), &values, *tolerant)
         }
+        TypedKind::Lookup(values, index) => lookup(values, eval(index, slots)),
         TypedKind::Extreme(is_max, args) => {
             let pick = if *is_max { max_nan } else { min_nan };
             args.iter()

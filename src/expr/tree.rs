@@ -23,8 +23,9 @@ use std::sync::Arc;
 use super::EPSILON;
 use super::exact::{NEAR, mark_close, near_rounding, near_whole};
 use super::ops::{
-    BinaryOp, UnaryOp, bool_value, div_value, eq_tol, eq_tol_value, eq_value, ge_value, gt_value,
-    le_value, lt_value, max_nan, min_nan, ne_tol_value, ne_value, not_value, round_scaled,
+    BinaryOp, UnaryOp, any_bit, bool_value, div_value, eq_tol, eq_tol_value, eq_value, exp_value,
+    ge_value, gt_value, le_value, ln_value, lt_value, max_nan, min_nan, mod_value, ne_tol_value,
+    ne_value, not_value, pow_value, round_scaled, sqrt_value,
 };
 use super::typed::{TypedExpr, TypedKind};
 
@@ -104,6 +105,10 @@ const EQ_TOL: u8 = 8;
 const NE_TOL: u8 = 9;
 const EQ: u8 = 10;
 const NE: u8 = 11;
+const POW: u8 = 12;
+const MOD: u8 = 13;
+const MONTHS: u8 = 14;
+const YEARS: u8 = 15;
 
 /// `a op b`, with the operator fixed at compile time, both operands computed
 /// per row: the closeness band of a comparison is relative to both.
@@ -143,6 +148,10 @@ fn bin_band<const OP: u8, const MARK: bool>(a: f64, b: f64, band: f64) -> f64 {
         EQ_TOL => eq_tol_value(a, b),
         NE_TOL => ne_tol_value(a, b),
         EQ => eq_value(a, b),
+        POW => pow_value(a, b),
+        MOD => mod_value(a, b),
+        MONTHS => super::dates::months_between(a, b),
+        YEARS => super::dates::years_between(a, b),
         _ => ne_value(a, b),
     }
 }
@@ -169,6 +178,10 @@ macro_rules! by_op {
             BinaryOp::Sub => $f::<SUB, $m>,
             BinaryOp::Mul => $f::<MUL, $m>,
             BinaryOp::Div => $f::<DIV, $m>,
+            BinaryOp::Pow => $f::<POW, $m>,
+            BinaryOp::Mod => $f::<MOD, $m>,
+            BinaryOp::MonthsBetween => $f::<MONTHS, $m>,
+            BinaryOp::YearsBetween => $f::<YEARS, $m>,
             BinaryOp::Lt => $f::<LT, $m>,
             BinaryOp::Le => $f::<LE, $m>,
             BinaryOp::Gt => $f::<GT, $m>,
@@ -300,6 +313,19 @@ fn ceil(t: &Node, n: &[Node], s: &[f64]) -> f64 {
 fn abs(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     operand(n, t.a, s).abs()
 }
+fn ln(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    ln_value(operand(n, t.a, s))
+}
+fn exp(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    exp_value(operand(n, t.a, s))
+}
+fn sqrt(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    sqrt_value(operand(n, t.a, s))
+}
+/// A text test: whether the bit set `a` back has any bit of the mask `x`.
+fn any_bits(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    any_bit(operand(n, t.a, s), t.x as u64)
+}
 fn round(t: &Node, n: &[Node], s: &[f64]) -> f64 {
     let x = operand(n, t.a, s);
     mark_close(near_rounding(x, t.x));
@@ -419,6 +445,17 @@ fn extreme<const MAX: bool>(t: &Node, n: &[Node], s: &[f64]) -> f64 {
         .map(|(k, _)| item(n, start + k, s))
         .reduce(pick::<MAX>)
         .unwrap_or(f64::NAN)
+}
+/// A table lookup: the index `a` back, the table's values the `b` item
+/// nodes right before this node (constants in their `x`): one load.
+fn lookup(t: &Node, n: &[Node], s: &[f64]) -> f64 {
+    let k = operand(n, t.a, s);
+    let (_, list) = items(n, t.b);
+    if k >= 0.0 && k < list.len() as f64 {
+        list[k as usize].x
+    } else {
+        f64::NAN
+    }
 }
 fn never(_: &Node, _: &[Node], _: &[f64]) -> f64 {
     f64::NAN
@@ -565,6 +602,14 @@ impl Builder<'_> {
                 items,
                 tolerant,
             } => self.membership(value, items, *tolerant),
+            TypedKind::Lookup(values, index) => {
+                let index = self.node(index);
+                for &v in values.iter() {
+                    self.push(never, 0, 1, v, 0.0);
+                }
+                let a = self.back(index);
+                self.push(lookup, a, small(values.len()), 0.0, 0.0)
+            }
             TypedKind::Extreme(is_max, args) => match &args[..] {
                 [l, r] => self.pair(*is_max, l, r),
                 _ => {
@@ -589,7 +634,12 @@ impl Builder<'_> {
             UnaryOp::Floor => (floor, 0.0),
             UnaryOp::Ceil => (ceil, 0.0),
             UnaryOp::Abs => (abs, 0.0),
+            UnaryOp::Ln => (ln, 0.0),
+            UnaryOp::Exp => (exp, 0.0),
+            UnaryOp::Sqrt => (sqrt, 0.0),
             UnaryOp::Round(scale) => (round, scale),
+            // The mask is below 2^53: exact as an f64.
+            UnaryOp::AnyBit(mask) => (any_bits, mask as f64),
         };
         self.push(f, a, 0, k, 0.0)
     }

@@ -21,8 +21,8 @@ pub(crate) fn check(
     }
 }
 
-struct Checker<'a> {
-    scope: &'a dyn Scope,
+pub(super) struct Checker<'a> {
+    pub(super) scope: &'a dyn Scope,
 }
 
 // As in the parser, the recursive methods are split small and errors are built
@@ -43,6 +43,8 @@ impl Checker<'_> {
                 BinOp::Sub => self.arith(BinaryOp::Sub, a, b, span),
                 BinOp::Mul => self.arith(BinaryOp::Mul, a, b, span),
                 BinOp::Div => self.arith(BinaryOp::Div, a, b, span),
+                BinOp::Pow => self.arith(BinaryOp::Pow, a, b, span),
+                BinOp::Mod => self.arith(BinaryOp::Mod, a, b, span),
                 BinOp::Lt => self.order(BinaryOp::Lt, a, b, span),
                 BinOp::Le => self.order(BinaryOp::Le, a, b, span),
                 BinOp::Gt => self.order(BinaryOp::Gt, a, b, span),
@@ -61,14 +63,34 @@ impl Checker<'_> {
                 else_branch,
             } => self.if_else(cond, then_branch, else_branch, hint, span),
             ExprKind::Call { func, args, .. } => self.call(*func, args, span),
+            ExprKind::Index {
+                table,
+                table_span,
+                keys,
+            } => self.lookup(table, *table_span, keys, span),
         }
+    }
+
+    /// Type `e` where `hint` is wanted (for the sibling `text` pass).
+    pub(super) fn infer_hinted(&self, e: &Expr, hint: Type) -> Result<TypedExpr, ExprError> {
+        self.infer(e, Some(hint))
+    }
+
+    /// Type `e` with no expectation (for the sibling `text` pass).
+    pub(super) fn infer_public(&self, e: &Expr) -> Result<TypedExpr, ExprError> {
+        self.infer(e, None)
     }
 
     /// Literals and names (no recursion).
     fn leaf(&self, e: &Expr, hint: Option<Type>) -> Result<TypedExpr, ExprError> {
         let span = e.span();
         let (kind, ty) = match e.kind() {
-            ExprKind::Number(v) => (TypedKind::Const(*v), Type::Number),
+            ExprKind::Number(v) => match hint {
+                Some(Type::Enum(id)) if self.is_enum_value_number(*v, id) => {
+                    return Err(number_as_enum_value(*v, span));
+                }
+                _ => (TypedKind::Const(*v), Type::Number),
+            },
             ExprKind::Bool(b) => (TypedKind::Const(f64::from(u8::from(*b))), Type::Bool),
             ExprKind::Str(text) => match hint {
                 Some(Type::Enum(id)) => return self.enum_value(text, id, span, false),
@@ -79,12 +101,24 @@ impl Checker<'_> {
                 Some((Binding::Const(v), ty)) => (TypedKind::Const(v), ty),
                 None => match hint {
                     Some(Type::Enum(id)) => return self.enum_value(name, id, span, true),
+                    _ if self.scope.is_text(name) => {
+                        return Err(super::text::text_only(name, span));
+                    }
                     _ => return Err(self.unknown_name(name, span)),
                 },
             },
             _ => return Err(ExprError::new(span, "internal error: not a leaf")),
         };
         Ok(TypedExpr::new(kind, ty, span))
+    }
+
+    /// Whether the whole number `v` is spelt like a value of enum `id`
+    /// (a region code `5201` written unquoted).
+    fn is_enum_value_number(&self, v: f64, id: EnumId) -> bool {
+        v >= 0.0
+            && v == v.trunc()
+            && v < 1e15
+            && self.scope.enum_value_index(id, &format!("{v}")).is_some()
     }
 
     /// Type `e` and require it to be `want`, blaming `e` otherwise.
@@ -147,6 +181,9 @@ impl Checker<'_> {
 
     /// `==` / `!=`: two values of one type; tolerant for numbers, exact otherwise.
     fn equality(&self, eq: bool, a: &Expr, b: &Expr, span: Span) -> Result<TypedExpr, ExprError> {
+        if let Some(t) = self.text_equality(eq, a, b, span) {
+            return t;
+        }
         let (x, y) = self.same_type(a, b, None, if eq { "==" } else { "!=" })?;
         let bin = match (eq, x.ty == Type::Number) {
             (true, true) => BinaryOp::EqTol,
@@ -166,6 +203,9 @@ impl Checker<'_> {
         negated: bool,
         span: Span,
     ) -> Result<TypedExpr, ExprError> {
+        if let Some(name) = self.text_name(value) {
+            return self.text_membership(name, value.span(), items, negated, span);
+        }
         let value_t = self.infer(value, None)?;
         let ty = value_t.ty;
         if ty == Type::Bool {
@@ -249,6 +289,9 @@ impl Checker<'_> {
 
     /// Built-in calls: numbers to a number. `clamp` becomes `min(max(x, lo), hi)`.
     fn call(&self, func: Builtin, args: &[Expr], span: Span) -> Result<TypedExpr, ExprError> {
+        if func == Builtin::StartsWith {
+            return self.starts_with(args, span);
+        }
         let mut typed_args = Vec::with_capacity(args.len());
         for arg in args {
             typed_args.push(self.expect(arg, Type::Number)?);
@@ -266,7 +309,28 @@ impl Checker<'_> {
                     TypedExpr::new(TypedKind::Extreme(true, vec![x, lo]), Type::Number, span);
                 TypedKind::Extreme(false, vec![inner, hi])
             }
-            (Builtin::Floor | Builtin::Ceil | Builtin::Abs | Builtin::Round, 1..=2) => {
+            (Builtin::Pow | Builtin::MonthsBetween | Builtin::YearsBetween, 2) => {
+                let mut it = typed_args.into_iter();
+                let (Some(x), Some(y)) = (it.next(), it.next()) else {
+                    return Err(arity(func, args.len(), span));
+                };
+                let op = match func {
+                    Builtin::MonthsBetween => BinaryOp::MonthsBetween,
+                    Builtin::YearsBetween => BinaryOp::YearsBetween,
+                    _ => BinaryOp::Pow,
+                };
+                TypedKind::Binary(op, Box::new(x), Box::new(y))
+            }
+            (
+                Builtin::Floor
+                | Builtin::Ceil
+                | Builtin::Abs
+                | Builtin::Round
+                | Builtin::Ln
+                | Builtin::Exp
+                | Builtin::Sqrt,
+                1..=2,
+            ) => {
                 let mut it = typed_args.into_iter();
                 let (Some(x), digits, None) = (it.next(), it.next(), it.next()) else {
                     return Err(arity(func, args.len(), span));
@@ -277,6 +341,9 @@ impl Checker<'_> {
                     (Builtin::Floor, None) => UnaryOp::Floor,
                     (Builtin::Ceil, None) => UnaryOp::Ceil,
                     (Builtin::Abs, None) => UnaryOp::Abs,
+                    (Builtin::Ln, None) => UnaryOp::Ln,
+                    (Builtin::Exp, None) => UnaryOp::Exp,
+                    (Builtin::Sqrt, None) => UnaryOp::Sqrt,
                     _ => return Err(arity(func, args.len(), span)),
                 };
                 TypedKind::Unary(op, Box::new(x))
@@ -288,7 +355,7 @@ impl Checker<'_> {
 
     /// Resolve `text` as a value of enum `id`; `bare` when it was written as a
     /// bare word (which might instead be a misspelt name).
-    fn enum_value(
+    pub(super) fn enum_value(
         &self,
         text: &str,
         id: EnumId,
@@ -359,7 +426,7 @@ impl Checker<'_> {
 
     #[cold]
     #[inline(never)]
-    fn mismatch(&self, want: Type, found: Type, span: Span) -> ExprError {
+    pub(super) fn mismatch(&self, want: Type, found: Type, span: Span) -> ExprError {
         ExprError::new(
             span,
             format!(
@@ -389,6 +456,13 @@ fn string_not_allowed(span: Span) -> ExprError {
         "a string is only allowed where an enum value is expected",
     )
     .with_help("compare it with an enum, e.g. `area == 'urban'`")
+}
+
+#[cold]
+#[inline(never)]
+fn number_as_enum_value(v: f64, span: Span) -> ExprError {
+    ExprError::new(span, format!("`{v}` is a number here, not an enum value"))
+        .with_help(format!("quote a value that starts with a digit: `'{v}'`"))
 }
 
 #[cold]

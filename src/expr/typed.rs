@@ -37,11 +37,24 @@ pub(crate) enum TypedKind {
     If(Box<TypedExpr>, Box<TypedExpr>, Box<TypedExpr>),
     /// `min(...)` (false) or `max(...)` (true) of two or more numbers.
     Extreme(bool, Vec<TypedExpr>),
+    /// A table lookup: `values[index]`, NaN when the index is NaN or out
+    /// of range (the index is computed from enum values, so it is whole).
+    Lookup(std::sync::Arc<[f64]>, Box<TypedExpr>),
 }
 
 impl TypedExpr {
     pub(crate) fn new(kind: TypedKind, ty: Type, span: Span) -> TypedExpr {
         TypedExpr { kind, ty, span }
+    }
+}
+
+/// `values[k]`: NaN when `k` is NaN or out of range.
+#[inline]
+pub(crate) fn lookup(values: &[f64], k: f64) -> f64 {
+    if k >= 0.0 && k < values.len() as f64 {
+        values[k as usize]
+    } else {
+        f64::NAN
     }
 }
 
@@ -74,6 +87,13 @@ pub(crate) fn fold(t: TypedExpr) -> TypedExpr {
             tolerant,
         } => fold_in(*value, items, tolerant),
         TypedKind::Extreme(is_max, args) => fold_extreme(is_max, args),
+        TypedKind::Lookup(values, index) => {
+            let index = fold(*index);
+            match constant(&index) {
+                Some(k) => TypedKind::Const(lookup(&values, k)),
+                None => TypedKind::Lookup(values, Box::new(index)),
+            }
+        }
     };
     TypedExpr::new(kind, ty, span)
 }

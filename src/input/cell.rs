@@ -15,6 +15,8 @@ pub enum CellError {
     NotNumber,
     NotBool,
     NotEnum,
+    /// Not a date `YYYY-MM-DD` (or the profile's date format).
+    NotDate,
     /// Not in the number format a profile declares for the input.
     NotFormatted,
     NotUtf8,
@@ -26,6 +28,14 @@ impl CellError {
     pub fn code(self) -> RejectCode {
         RejectCode::InvalidValue
     }
+}
+
+/// A date cell, `YYYY-MM-DD`, as days since 1970-01-01.
+#[inline]
+pub fn parse_date(cell: &[u8]) -> Result<f64, CellError> {
+    crate::expr::dates::parse_iso(cell)
+        .map(|d| d as f64)
+        .ok_or(CellError::NotDate)
 }
 
 /// Check a text cell: valid UTF-8 with no control characters except tab and

@@ -176,7 +176,8 @@ impl Wants {
     fn of(ty: InputType) -> Wants {
         match ty {
             InputType::Id => Wants::Id,
-            InputType::Text => Wants::Text,
+            // A date is read from its text (YYYY-MM-DD).
+            InputType::Text | InputType::Date => Wants::Text,
             InputType::Integer => Wants::Integer,
             InputType::Number | InputType::Money => Wants::Number,
             InputType::Bool => Wants::Bool,

@@ -227,6 +227,9 @@ pub struct InputSettings {
     missing_span: Option<Range<usize>>,
     pub number: Option<NumberFormat>,
     number_span: Option<Range<usize>>,
+    /// `date = "DD/MM/YYYY"`: a date input's cells are day/month/year.
+    pub date_dmy: bool,
+    date_span: Option<Range<usize>>,
 }
 
 /// A loaded profile, checked on its own (not yet against a policy).
@@ -263,11 +266,13 @@ pub struct CellRules {
     /// enum value's index, or 1/0).
     pub values: Vec<(String, f64)>,
     pub number: Option<NumberFormat>,
+    /// Date cells are `DD/MM/YYYY` (else `YYYY-MM-DD`).
+    pub date_dmy: bool,
 }
 
 impl CellRules {
     fn is_empty(&self) -> bool {
-        self.missing.is_empty() && self.values.is_empty() && self.number.is_none()
+        self.missing.is_empty() && self.values.is_empty() && self.number.is_none() && !self.date_dmy
     }
 }
 
@@ -312,6 +317,8 @@ struct RawInput {
     values: BTreeMap<Spanned<String>, Spanned<RawTarget>>,
     missing: Option<Spanned<Vec<Spanned<String>>>>,
     number: Option<Spanned<RawNumber>>,
+    /// A date input's cell format: `"DD/MM/YYYY"` or `"YYYY-MM-DD"`.
+    date: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -591,6 +598,18 @@ impl Profile {
                 settings.number = l.number(n);
                 settings.number_span = Some(n.span());
             }
+            if let Some(d) = &raw_input.date {
+                match d.get_ref().as_str() {
+                    "DD/MM/YYYY" => settings.date_dmy = true,
+                    "YYYY-MM-DD" => {}
+                    other => l.error(
+                        d.span(),
+                        format!("unknown date format `{other}`"),
+                        Some("write date = \"DD/MM/YYYY\" (or the default \"YYYY-MM-DD\")".into()),
+                    ),
+                }
+                settings.date_span = Some(d.span());
+            }
             p.inputs.push(settings);
         }
         if l.diags.is_empty() {
@@ -663,6 +682,17 @@ impl Profile {
                     s.number_span.clone().unwrap_or(s.name_span.clone()),
                     format!(
                         "`{}` is {}: a number format applies to number, money and integer inputs",
+                        input.name,
+                        type_words(input.ty)
+                    ),
+                    None,
+                );
+            }
+            if s.date_span.is_some() && input.ty != InputType::Date {
+                l.error(
+                    s.date_span.clone().unwrap_or(s.name_span.clone()),
+                    format!(
+                        "`{}` is {}: a date format applies to date inputs",
                         input.name,
                         type_words(input.ty)
                     ),
@@ -872,6 +902,7 @@ impl Profile {
             if s.number.is_some() {
                 r.number = s.number.clone();
             }
+            r.date_dmy |= s.date_dmy;
             let input = &policy.inputs[i];
             for (label, target) in &s.values {
                 let value = match (input.ty, target) {
@@ -926,6 +957,7 @@ fn type_words(ty: InputType) -> &'static str {
         InputType::Number => "a number",
         InputType::Money => "money",
         InputType::Bool => "yes/no",
+        InputType::Date => "a date",
         InputType::Enum(_) => "an enum (labels)",
     }
 }

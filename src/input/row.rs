@@ -36,6 +36,8 @@ struct CustomCell {
     /// The value map's labels, and the value each reads as.
     map: Option<(cell::EnumKeys, Vec<f64>)>,
     number: Option<super::NumberFormat>,
+    /// Date cells are `DD/MM/YYYY`.
+    date_dmy: bool,
     /// The labels of the map, for messages.
     labels: Vec<String>,
 }
@@ -50,6 +52,7 @@ struct ByKind {
     integer: Vec<usize>,
     number: Vec<usize>,
     boolean: Vec<usize>,
+    dates: Vec<usize>,
     /// (input, enum id)
     enums: Vec<(usize, usize)>,
     /// Inputs with profile settings ([`CustomCell`]), whatever their kind.
@@ -77,6 +80,8 @@ enum CellKind {
     Number,
     Bool,
     Enum(usize),
+    /// `YYYY-MM-DD` (or a profile's `DD/MM/YYYY`), as days since 1970-01-01.
+    Date,
 }
 
 impl<'p> RowParser<'p> {
@@ -91,6 +96,7 @@ impl<'p> RowParser<'p> {
                 kind: match inp.ty {
                     InputType::Id | InputType::Text => CellKind::Text,
                     InputType::Integer => CellKind::Integer,
+                    InputType::Date => CellKind::Date,
                     InputType::Number | InputType::Money => CellKind::Number,
                     InputType::Bool => CellKind::Bool,
                     InputType::Enum(e) => CellKind::Enum(usize::from(e)),
@@ -118,6 +124,7 @@ impl<'p> RowParser<'p> {
                     )
                 }),
                 number: rules.number.clone(),
+                date_dmy: rules.date_dmy,
                 labels,
             });
         }
@@ -142,6 +149,7 @@ impl<'p> RowParser<'p> {
                 CellKind::Integer => by_kind.integer.push(i),
                 CellKind::Number => by_kind.number.push(i),
                 CellKind::Bool => by_kind.boolean.push(i),
+                CellKind::Date => by_kind.dates.push(i),
                 CellKind::Enum(e) => by_kind.enums.push((i, e)),
             }
         }
@@ -344,6 +352,19 @@ impl<'p> RowParser<'p> {
         }
         if !self.parse_by_kind(record, slots) {
             self.parse_in_declared_order(record, line, slots)?;
+        }
+        // Text inputs that expressions test: one bit per test (sorted by
+        // input then bit, so an input's bit 0 comes first and clears it).
+        for t in &self.policy.text_tests {
+            let holds = t.holds(self.text(record, t.input));
+            if let Some(slot) = slots.get_mut(t.input) {
+                if t.bit == 0 {
+                    *slot = 0.0;
+                }
+                if holds {
+                    *slot += (1u64 << t.bit) as f64;
+                }
+            }
         }
         for check in &self.policy.checks {
             // An undefined check (NaN) fails too: a row is never let through unchecked.
@@ -598,6 +619,7 @@ impl<'p> RowParser<'p> {
             CellKind::Number => cell::parse_number(raw),
             CellKind::Bool => cell::parse_bool(raw),
             CellKind::Enum(e) => self.find_enum(e, raw),
+            CellKind::Date => cell::parse_date(raw),
         }
     }
 
@@ -629,6 +651,9 @@ impl<'p> RowParser<'p> {
                     _ => cell::parse_number(canonical),
                 }
             }
+            (_, CellKind::Date) if custom.date_dmy => crate::expr::dates::parse_dmy(raw)
+                .map(|d| d as f64)
+                .ok_or(cell::CellError::NotDate),
             _ => self.plain_parse(plan, raw),
         }
     }
@@ -671,6 +696,7 @@ impl<'p> RowParser<'p> {
             && self.fill(record, slots, &k.integer, cell::parse_integer)
             && self.fill(record, slots, &k.number, cell::parse_number)
             && self.fill(record, slots, &k.boolean, cell::parse_bool)
+            && self.fill(record, slots, &k.dates, cell::parse_date)
             && k.enums
                 .iter()
                 .all(|&(i, e)| self.fill_one(record, slots, i, |raw| self.find_enum(e, raw)))
@@ -850,6 +876,20 @@ impl<'p> RowParser<'p> {
         match err {
             cell::CellError::NotInteger => {
                 format!("`{v}` is not a whole number: expected ASCII digits only, e.g. 3")
+            }
+            cell::CellError::NotDate => {
+                let dmy = self
+                    .plan
+                    .get(input)
+                    .and_then(|p| self.custom.get(usize::from(p.custom)))
+                    .is_some_and(|c| c.date_dmy);
+                if dmy {
+                    format!(
+                        "`{v}` is not a date: expected DD/MM/YYYY (the profile's date format), e.g. 31/03/2025"
+                    )
+                } else {
+                    format!("`{v}` is not a date: expected YYYY-MM-DD, e.g. 2025-03-31")
+                }
             }
             cell::CellError::NotNumber => format!(
                 "`{v}` is not a number: expected digits with an optional `.` and fraction, e.g. 1500000.50 (no thousands separators, signs or exponents)"

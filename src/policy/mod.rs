@@ -79,6 +79,9 @@ pub enum InputType {
     Money,
     Bool,
     Enum(EnumId),
+    /// A calendar date: in expressions, a whole number of days since
+    /// 1970-01-01 (see `expr::dates`).
+    Date,
 }
 
 impl InputType {
@@ -90,6 +93,7 @@ impl InputType {
             InputType::Integer => "integer",
             InputType::Number => "number",
             InputType::Money => "money",
+            InputType::Date => "date",
             InputType::Bool => "bool",
             InputType::Enum(_) => "enum",
         }
@@ -98,6 +102,33 @@ impl InputType {
     /// True for inputs kept as text rather than as a number in a slot.
     pub fn is_text(self) -> bool {
         matches!(self, InputType::Id | InputType::Text)
+    }
+}
+
+/// One test of a `text` input's cell that an expression uses
+/// (`region == '5201'`, `starts_with(region, '52')`). The row parser sets bit
+/// `bit` of the input's slot when it holds; expressions test the bits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextTest {
+    /// The input (and its slot).
+    pub input: usize,
+    pub bit: u8,
+    /// A prefix test (`starts_with`), else the whole cell.
+    pub prefix: bool,
+    /// The text compared with the trimmed cell, ASCII case ignored.
+    pub text: Box<[u8]>,
+}
+
+impl TextTest {
+    /// Whether the test holds for the trimmed cell `cell`.
+    #[inline]
+    pub fn holds(&self, cell: &[u8]) -> bool {
+        if self.prefix {
+            cell.get(..self.text.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(&self.text))
+        } else {
+            cell.eq_ignore_ascii_case(&self.text)
+        }
     }
 }
 
@@ -298,6 +329,9 @@ pub struct Policy {
     pub fields: StandardFields,
     /// Number of value slots a row needs.
     pub slot_count: usize,
+    /// The text tests of `text` inputs that expressions use, sorted by
+    /// input then bit (see [`TextTest`]).
+    pub text_tests: Vec<TextTest>,
     /// Problems that did not stop the load (a parameter without `unit` or
     /// `reference`), for the caller to show.
     pub warnings: Vec<Diagnostic>,
@@ -390,12 +424,39 @@ impl Policy {
     pub fn format_input_value(&self, slot: usize, v: f64) -> String {
         match self.inputs.get(slot).map(|i| i.ty) {
             Some(InputType::Bool) => (if v != 0.0 { "true" } else { "false" }).to_string(),
+            Some(InputType::Date) if v.is_finite() => crate::expr::dates::format_iso(v as i64),
             Some(InputType::Enum(e)) => self
                 .enums
                 .get(usize::from(e))
                 .and_then(|d| d.values.get(v as usize))
                 .cloned()
                 .unwrap_or_default(),
+            // A text input's slot holds which of its text tests hold.
+            Some(InputType::Text) => {
+                let bits = if v.is_finite() && v >= 0.0 {
+                    v as u64
+                } else {
+                    0
+                };
+                let held: Vec<String> = self
+                    .text_tests
+                    .iter()
+                    .filter(|t| t.input == slot && bits & (1u64 << t.bit) != 0)
+                    .map(|t| {
+                        let text = String::from_utf8_lossy(&t.text);
+                        if t.prefix {
+                            format!("starts with '{text}'")
+                        } else {
+                            format!("'{text}'")
+                        }
+                    })
+                    .collect();
+                if held.is_empty() {
+                    "none of the tested texts".to_string()
+                } else {
+                    held.join(", ")
+                }
+            }
             _ => v.to_string(),
         }
     }

@@ -25,6 +25,9 @@ pub(crate) struct RawPolicy {
     pub person_inputs: Vec<RawInput>,
     #[serde(default)]
     pub parameters: Vec<RawParameter>,
+    /// `[[tables]]`: lookup tables keyed by enum inputs.
+    #[serde(default)]
+    pub tables: Vec<RawTable>,
     #[serde(default)]
     pub checks: Vec<RawCheck>,
     #[serde(default)]
@@ -186,6 +189,59 @@ pub(crate) struct RawDatedValue {
     #[serde(default)]
     #[allow(dead_code)]
     pub reference: String,
+}
+
+/// `[[tables]]`: a number per key (or pair of keys), from rows written in
+/// the policy or a CSV file beside it, optionally dated.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTable {
+    pub name: SpannedStr,
+    /// The enum inputs whose values key the table (one or two).
+    pub keys: Vec<SpannedStr>,
+    /// The value of a key missing from the table; without it a missing key
+    /// makes the lookup undefined (the row is rejected).
+    pub default: Option<Spanned<f64>>,
+    /// A CSV file, relative to the policy file's folder.
+    pub file: Option<SpannedStr>,
+    /// The CSV column holding the values (default `value`), so that one
+    /// file can hold several tables (a model's coefficients per district).
+    pub column: Option<SpannedStr>,
+    /// Rows written in the policy: the keys, then the value.
+    pub rows: Option<Spanned<Vec<Vec<RawTableCell>>>>,
+    /// Dated versions: the newest `from` not after `--as-of` applies.
+    #[serde(default)]
+    pub versions: Vec<RawTableVersion>,
+    /// What the numbers measure and where they come from: documentation for
+    /// readers of the policy file.
+    #[allow(dead_code)]
+    pub unit: Option<String>,
+    #[allow(dead_code)]
+    pub reference: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub description: String,
+}
+
+/// One dated version of a table: a file or rows.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTableVersion {
+    pub from: SpannedStr,
+    pub file: Option<SpannedStr>,
+    pub rows: Option<Spanned<Vec<Vec<RawTableCell>>>>,
+    /// Documentation for readers of the policy file.
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub reference: String,
+}
+
+/// A cell of an inline table row: a key (text) or the value (a number).
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub(crate) enum RawTableCell {
+    Number(f64),
+    Text(String),
 }
 
 #[derive(Debug, Deserialize)]

@@ -45,13 +45,15 @@ pub enum Show {
     Words(Box<[String]>),
     /// `one` when the value is exactly 1, else `other`.
     Plural { one: String, other: String },
+    /// A date input's value (days since 1970-01-01) as `YYYY-MM-DD`.
+    Date,
 }
 
 impl Show {
     /// The words this hole may write (none for a number).
     pub fn texts(&self) -> impl Iterator<Item = &str> {
         let (words, plural): (&[String], Option<[&str; 2]>) = match self {
-            Show::Number(_) => (&[], None),
+            Show::Number(_) | Show::Date => (&[], None),
             Show::Words(w) => (w, None),
             Show::Plural { one, other } => (&[], Some([one, other])),
         };
@@ -76,6 +78,7 @@ impl Show {
             Show::Plural { one, other } => {
                 out.extend_from_slice(if v == 1.0 { one } else { other }.as_bytes())
             }
+            Show::Date => crate::expr::dates::write_iso(v, out),
         }
     }
 }

@@ -265,7 +265,8 @@ fn value_column(policy: &Policy, name: &str) -> Option<Column> {
         .enumerate()
         .find(|(_, i)| i.name == name && !i.ty.is_text())?;
     let kind = match input.ty {
-        InputType::Integer => ValueKind::Integer,
+        // A date as its whole number of days (printing it as a date is not done yet).
+        InputType::Integer | InputType::Date => ValueKind::Integer,
         InputType::Bool => ValueKind::Bool,
         InputType::Enum(e) => ValueKind::Enum(e),
         _ => ValueKind::Number,

@@ -36,6 +36,7 @@ mod persons_sample;
 mod persons_snapshots;
 mod piped;
 mod policy_errors;
+mod policy_language;
 mod policy_strict;
 mod policy_test;
 mod profiles;

@@ -91,6 +91,7 @@ fn every_example_policy_checks_and_decides_its_sample() {
     for (policy, sample, rows) in [
         ("mpi.toml", "mpi-sample.csv", 12),
         ("income-only.toml", "income-only-sample.csv", 9),
+        ("pmt.toml", "pmt-sample.csv", 8),
     ] {
         let policy = repo(&format!("examples/policies/{policy}"));
         dir.run(&["policy", "check", &policy])

@@ -245,6 +245,7 @@ pub fn rows_for(policy: &Policy) -> Vec<u8> {
                 number(i, if row == 0 { 1.0 } else { 1e15 })
             }
             InputType::Bool => (if row == 0 { "true" } else { "no" }).into(),
+            InputType::Date => (if row == 0 { "2024-02-29" } else { "1970-01-01" }).into(),
             InputType::Enum(e) => {
                 let values = policy
                     .enums

@@ -54,7 +54,7 @@ impl SheetCheck {
         for (i, (input, column)) in policy.inputs.iter().zip(&layout.columns).enumerate() {
             let Some(c) = *column else { continue };
             let want = match input.ty {
-                InputType::Id | InputType::Text => Want::Text,
+                InputType::Id | InputType::Text | InputType::Date => Want::Text,
                 InputType::Integer | InputType::Number | InputType::Money => Want::Number,
                 InputType::Bool => Want::Bool,
                 InputType::Enum(e) => Want::Enum {

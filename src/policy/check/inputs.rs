@@ -8,7 +8,15 @@ impl Checker<'_> {
         for r in raws {
             self.declare(&r.name, "an input");
             let slot = inputs.len();
-            inputs.push(self.input(r, slot));
+            let input = self.input(r, slot);
+            if input.ty == InputType::Text {
+                // Usable in text tests (`region == '5201'`).
+                self.text_inputs.insert(input.name.clone(), slot);
+            }
+            if input.ty == InputType::Date {
+                self.date_slots.push(slot);
+            }
+            inputs.push(input);
         }
         self.one_id(raws, &inputs);
         inputs
@@ -74,14 +82,16 @@ impl Checker<'_> {
             "integer" => InputType::Integer,
             "number" => InputType::Number,
             "money" => InputType::Money,
+            "date" => InputType::Date,
             "bool" => InputType::Bool,
             "enum" => {
                 let values = self.enum_values(&r.name, &r.values).unwrap_or_default();
                 InputType::Enum(self.new_enum(r.name.get_ref(), values))
             }
             other => {
-                const TYPES: [&str; 7] =
-                    ["id", "text", "integer", "number", "money", "bool", "enum"];
+                const TYPES: [&str; 8] = [
+                    "id", "text", "integer", "number", "money", "bool", "enum", "date",
+                ];
                 let help = match expr::suggest(other, TYPES) {
                     Some(s) => format!("did you mean `{s}`? types: {}", TYPES.join(", ")),
                     None => format!("types: {}", TYPES.join(", ")),
@@ -211,6 +221,13 @@ impl Checker<'_> {
                 }
             }
             (InputType::Enum(_), _) => bad(self, "one of its values, as a string"),
+            (InputType::Date, RawScalar::Text(t)) => {
+                match crate::expr::dates::parse_iso(t.trim().as_bytes()) {
+                    Some(days) => (days as f64, String::new()),
+                    None => bad(self, "a date written YYYY-MM-DD"),
+                }
+            }
+            (InputType::Date, _) => bad(self, "a date written YYYY-MM-DD, as a string"),
             (_, RawScalar::Integer(_) | RawScalar::Float(_)) => {
                 let v = match d.get_ref() {
                     RawScalar::Integer(i) => *i as f64,

@@ -230,6 +230,17 @@ impl Checker<'_> {
             }
             keys.push(hole.key());
             match self.compile_at(s, hole.source, hole.start, None) {
+                // A date input, named alone, prints as a date.
+                Some((program, _))
+                    if program
+                        .as_slot()
+                        .is_some_and(|slot| self.date_slots.contains(&slot)) =>
+                {
+                    segments.push(Segment::Shown {
+                        source: Source::Program(program),
+                        show: Show::Date,
+                    })
+                }
                 Some((program, ty)) => segments.push(match self.show(ty, lang) {
                     Some(show) => Segment::Shown {
                         source: Source::Program(program),

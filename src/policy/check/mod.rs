@@ -34,6 +34,7 @@ mod params;
 mod persons;
 mod programs;
 mod ranking;
+mod tables;
 #[cfg(test)]
 mod tests;
 
@@ -80,6 +81,16 @@ struct Checker<'s> {
     words: Words,
     /// Per enum, per declared language with `labels`, the words of its values.
     enum_words: Vec<Vec<(Lang, Box<[String]>)>>,
+    /// The slots of `date` inputs (a template hole naming one prints a date).
+    date_slots: Vec<usize>,
+    /// Lookup tables by name, built at load (`[[tables]]`).
+    tables: HashMap<String, crate::expr::Table>,
+    /// The dated version of the table being checked that is in force.
+    chosen_version: Option<usize>,
+    /// Text inputs by name (their slot), usable in text tests only.
+    text_inputs: HashMap<String, usize>,
+    /// The text tests expressions have made so far (see `Names::text_test`).
+    text_tests: std::cell::RefCell<Vec<crate::policy::TextTest>>,
     /// Parameter overrides (`reform`): their text, shown as its own file in
     /// diagnostics; a span at or past `Extra::base` lies in it.
     extra: Option<Extra>,
@@ -175,6 +186,11 @@ pub(super) fn load_with(
         words: Words::builtin(Lang::En),
         enum_words: Vec::new(),
         extra: None,
+        text_inputs: HashMap::new(),
+        text_tests: Default::default(),
+        tables: HashMap::new(),
+        chosen_version: None,
+        date_slots: Vec::new(),
     };
     let policy = match overrides {
         None => c.policy(raw, &as_of, choice),
@@ -221,6 +237,15 @@ impl Checker<'_> {
             return None;
         }
         self.collect_names(&raw);
+        // `as_of`, the run's date, as a date (days since 1970-01-01), unless
+        // the policy declares the name itself.
+        if let (false, Some(days)) = (
+            self.all_names.contains_key("as_of"),
+            crate::expr::dates::parse_iso(as_of.as_bytes()),
+        ) {
+            self.map
+                .insert("as_of".into(), (Binding::Const(days as f64), Type::Number));
+        }
         self.languages(&raw.policy, choice);
         if let Some(r) = &raw.review {
             self.default_review = self.months(&r.default_months)?;
@@ -228,6 +253,7 @@ impl Checker<'_> {
         let meta = self.meta(&raw.policy);
         let inputs = self.inputs(&raw.inputs);
         let parameters = self.parameters(&raw.parameters, as_of);
+        self.tables(&raw.tables, &inputs, as_of);
         let person_parts = self.persons(&raw, &inputs);
         let checks = self.checks(&raw.checks);
         let n_inputs = inputs.len();
@@ -292,6 +318,7 @@ impl Checker<'_> {
             default_review_months,
             fields: fields?,
             slot_count,
+            text_tests: self.take_text_tests(),
             warnings: std::mem::take(&mut self.warnings)
                 .into_iter()
                 .map(bounded)
@@ -312,6 +339,12 @@ impl Checker<'_> {
         let mut values = String::new();
         for p in parameters {
             values.push_str(&format!("{}={:?};", p.name, p.value));
+        }
+        // The tables' values in force, in name order.
+        let mut tables: Vec<_> = self.tables.iter().collect();
+        tables.sort_by(|a, b| a.0.cmp(b.0));
+        for (name, t) in tables {
+            values.push_str(&format!("{name}={:?};", t.values));
         }
         let hash = match &self.extra {
             None => fnv1a64(&[self.source.as_bytes(), values.as_bytes()]),

@@ -13,6 +13,9 @@ pub(super) struct Names<'a> {
     enum_index: &'a [HashMap<String, usize>],
     /// "Did you mean" searches left for this load.
     suggestions: &'a std::cell::Cell<usize>,
+    text_inputs: &'a HashMap<String, usize>,
+    tables: &'a HashMap<String, crate::expr::Table>,
+    text_tests: &'a std::cell::RefCell<Vec<crate::policy::TextTest>>,
 }
 
 impl Scope for Names<'_> {
@@ -45,12 +48,55 @@ impl Scope for Names<'_> {
         v.sort();
         v
     }
+    fn is_text(&self, name: &str) -> bool {
+        self.text_inputs.contains_key(name)
+    }
+    fn table(&self, name: &str) -> Option<crate::expr::Table> {
+        self.tables.get(name).cloned()
+    }
+    fn text_test(&self, name: &str, text: &str, prefix: bool) -> Result<(usize, u8), String> {
+        let Some(&input) = self.text_inputs.get(name) else {
+            return Err(format!("`{name}` is not a text input"));
+        };
+        let mut tests = self.text_tests.borrow_mut();
+        let text = text.as_bytes();
+        let mine = || tests.iter().filter(|t| t.input == input);
+        if let Some(t) = mine().find(|t| t.prefix == prefix && t.text.eq_ignore_ascii_case(text)) {
+            return Ok((input, t.bit));
+        }
+        let bit = mine().count();
+        if bit >= crate::expr::MAX_TEXT_TESTS {
+            return Err(format!(
+                "`{name}` is compared with more than {} different texts",
+                crate::expr::MAX_TEXT_TESTS
+            ));
+        }
+        tests.push(crate::policy::TextTest {
+            input,
+            bit: bit as u8,
+            prefix,
+            text: text.into(),
+        });
+        Ok((input, bit as u8))
+    }
 }
 
 pub(super) fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !matches!(
+            s,
+            "and" | "or" | "not" | "in" | "if" | "then" | "else" | "true" | "false"
+        )
+}
+
+/// Whether `s` can be an enum value: ASCII letters, digits and `_`, in any
+/// order (`urban`, `5201`, `2b`), and not a keyword. One that starts with a
+/// digit is written quoted in expressions (`region == '5201'`).
+pub(super) fn is_enum_value(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         && !matches!(
             s,
             "and" | "or" | "not" | "in" | "if" | "then" | "else" | "true" | "false"
@@ -65,7 +111,17 @@ impl Checker<'_> {
             enums: &self.enums,
             enum_index: &self.enum_index,
             suggestions: &self.suggestions,
+            text_inputs: &self.text_inputs,
+            tables: &self.tables,
+            text_tests: &self.text_tests,
         }
+    }
+
+    /// The text tests made, sorted by input then bit, for the policy.
+    pub(super) fn take_text_tests(&mut self) -> Vec<crate::policy::TextTest> {
+        let mut tests = self.text_tests.take();
+        tests.sort_by_key(|t| (t.input, t.bit));
+        tests
     }
 
     /// Declare a name, reporting a clash with an earlier declaration.
@@ -104,7 +160,7 @@ impl Checker<'_> {
             ));
         }
         Some(format!(
-            "`{name}` is {what}, which is not available at this point of the policy (order: inputs and parameters, checks, derived values and indicators, programs in declared order, then cap, reasons, tracks and priority; text inputs cannot be used in expressions)"
+            "`{name}` is {what}, which is not available at this point of the policy (order: inputs and parameters, checks, derived values and indicators, programs in declared order, then cap, reasons, tracks and priority; a text input is only compared with quoted strings)"
         ))
     }
 
@@ -144,11 +200,14 @@ impl Checker<'_> {
         for v in values {
             work::count(1);
             let lower = v.get_ref().trim().to_ascii_lowercase();
-            if !is_identifier(&lower) {
+            if !is_enum_value(&lower) {
                 self.error(
                     v.span(),
                     format!("`{}` is not a valid enum value", v.get_ref()),
-                    Some("enum values are names: ASCII letters, digits and `_`".into()),
+                    Some(
+                        "enum values are made of ASCII letters, digits and `_` (a value may start with a digit, e.g. `5201`), and are not keywords"
+                            .into(),
+                    ),
                 );
                 ok = false;
             } else if !seen.insert(lower.clone()) {

@@ -126,6 +126,8 @@ impl Checker<'_> {
 
         // The person scope: parameters, then the person inputs.
         let household_map = std::mem::take(&mut self.map);
+        // Household text inputs and tables are not visible to person expressions.
+        let household_names = self.take_household_extras();
         let household_declared = std::mem::take(&mut self.declared);
         for (name, &(binding, ty)) in &household_map {
             if matches!(binding, Binding::Const(_)) {
@@ -159,6 +161,7 @@ impl Checker<'_> {
         }
         self.in_persons = false;
         self.map = household_map;
+        (self.text_inputs, self.tables) = household_names;
         self.declared = household_declared;
         let (inputs, id_input) = person_inputs;
         Some(PersonParts {
@@ -689,6 +692,7 @@ fn schema_policy(inputs: Vec<Input>, id_input: usize, household: &Policy) -> Pol
         as_of: household.as_of.clone(),
         hash: household.hash.clone(),
         slot_count: inputs.len(),
+        text_tests: Vec::new(),
         inputs,
         parameters: household.parameters.clone(),
         enums: household.enums.clone(),
@@ -772,6 +776,7 @@ fn type_words(ty: InputType) -> &'static str {
         InputType::Money => "money",
         InputType::Bool => "a boolean",
         InputType::Enum(_) => "an enum",
+        InputType::Date => "a date",
         InputType::Id | InputType::Text => "text",
     }
 }

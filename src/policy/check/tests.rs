@@ -280,3 +280,48 @@ fn line_index_agrees_with_diagnostic_at() {
         Diagnostic::at("f", source, 2..2, "m", None)
     );
 }
+
+#[test]
+fn enum_values_may_start_with_a_digit() {
+    let src = format!(
+        "{HEAD}[[inputs]]\nname = \"district\"\ntype = \"enum\"\nvalues = [\"5201\", \"5202\", \"3b\"]\ndefault = \"5201\"\n\n[[derived]]\nname = \"west\"\nexpr = 'district in [\"5201\", \"3B\"]'\n{TAIL}"
+    );
+    let p = load_ok(&src);
+    assert!(p.input("district").is_some());
+    // Unquoted, the code is a number: the error says to quote it.
+    let bad = src.replace(r#"district in ["5201", "3B"]"#, "district == 5202");
+    let options = LoadOptions {
+        as_of: Some("2025-06-30".into()),
+    };
+    let err = load("big.toml", &bad, &options, false, Default::default())
+        .err()
+        .map(|e| e.render())
+        .unwrap_or_default();
+    assert!(
+        err.contains("`5202` is a number here, not an enum value"),
+        "{err}"
+    );
+    assert!(err.contains("'5202'"), "{err}");
+    // Still refused: other characters, and keywords.
+    for value in ["52-01", "and", ""] {
+        let bad = src.replace("\"3b\"]", &format!("\"3b\", \"{value}\"]"));
+        let err = load("big.toml", &bad, &options, false, Default::default())
+            .err()
+            .map(|e| e.render())
+            .unwrap_or_default();
+        assert!(err.contains("is not a valid enum value"), "{value}: {err}");
+    }
+}
+
+#[test]
+fn a_text_input_shows_which_of_its_tests_hold() {
+    let src = format!(
+        "{HEAD}[[inputs]]\nname = \"region\"\ntype = \"text\"\ndefault = \"\"\n\n[[derived]]\nname = \"p\"\nexpr = 'starts_with(region, \"9\") or region == \"Papua\"'\n{TAIL}"
+    );
+    let p = load_ok(&src);
+    let slot = p.input("region").map(|_| 2).unwrap_or(usize::MAX);
+    assert_eq!(p.text_tests.len(), 2);
+    assert_eq!(p.format_input_value(slot, 1.0), "starts with '9'");
+    assert_eq!(p.format_input_value(slot, 3.0), "starts with '9', 'Papua'");
+    assert_eq!(p.format_input_value(slot, 0.0), "none of the tested texts");
+}
