@@ -33,6 +33,7 @@ mod overrides;
 mod params;
 mod persons;
 mod programs;
+mod stacking;
 #[cfg(test)]
 mod tests;
 
@@ -236,12 +237,11 @@ impl Checker<'_> {
             // Everything after depends on the derived values: fix the cycle first.
             return None;
         }
-        let programs = self.programs(&raw.programs, next_slot);
+        let mut programs = self.programs(&raw.programs, next_slot);
+        self.exclusions(&raw.programs, &mut programs);
         let slot_count = next_slot + programs.len();
-        let cap = raw
-            .cap
-            .as_ref()
-            .and_then(|c| self.compile_number(&c.monthly));
+        let (cap, provider_caps) =
+            self.caps(raw.caps.as_ref(), raw.cap.as_ref().map(|c| &c.monthly));
         let reasons = self.reasons(&raw.reasons);
         let tracks = self.tracks(&raw.tracks);
         let priority = raw
@@ -281,6 +281,7 @@ impl Checker<'_> {
             order,
             programs,
             cap,
+            provider_caps,
             reasons,
             tracks,
             priority,
