@@ -109,6 +109,16 @@ pub(crate) struct ProgramFigures {
     pub(crate) deferred_amount: Num,
 }
 
+/// One provider's share: the programs it leads, their grants and costs.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ProviderFigures {
+    pub(crate) programs: Vec<String>,
+    /// Grants of its programs (a household granted two counts twice).
+    pub(crate) granted: Num,
+    pub(crate) monthly_cost: Num,
+    pub(crate) one_off_cost: Num,
+}
+
 /// The figures of one group of decided households (or of all of them).
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Figures {
@@ -124,6 +134,8 @@ pub(crate) struct Figures {
     pub(crate) income_status: Option<Ordered<Count>>,
     pub(crate) deprivation_status: Option<Ordered<Count>>,
     pub(crate) programs: Ordered<ProgramFigures>,
+    /// Cost per lead provider (issue 20).
+    pub(crate) providers: Ordered<ProviderFigures>,
     pub(crate) monthly_total: Num,
     pub(crate) one_off_total: Num,
     pub(crate) households_capped: Num,
