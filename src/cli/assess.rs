@@ -232,8 +232,8 @@ fn stopped_by(err: &anyhow::Error, kind: io::ErrorKind) -> bool {
 pub(super) fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
     clean_up_on_signals();
     // Everything the user typed is checked before the policy or a row is read.
-    let config = AssessConfig::from_args(args)?;
-    match assess(&config) {
+    let mut config = AssessConfig::from_args(args)?;
+    match assess(&mut config) {
         // Standard output closed early (`| head`) is not an error, but the
         // files of the run are incomplete: none was committed.
         Err(e) if stopped_by(&e, io::ErrorKind::BrokenPipe) => {
@@ -258,11 +258,13 @@ pub(super) fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
 }
 
 /// The run itself: policy → outputs → input → (ranking) → decisions → report.
-fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
+fn assess(config: &mut AssessConfig) -> anyhow::Result<ExitStatus> {
     if let Some(files) = &config.input.persons {
         return assess_persons(config, files);
     }
     let policy = config.policy.load_in(config.lang)?;
+    config.pipeline.overrides = overrides::load(config.overrides.as_deref(), &policy)?;
+    let config = &*config;
     super::common::check_profile(&policy, &config.input.read)?;
     let persons = summary::persons_input(&policy, config.summary.persons_column.as_deref())
         .map_err(|e| UsageError(super::error_text::persons_input_text(&e)))?;
@@ -328,6 +330,12 @@ fn assess(config: &AssessConfig) -> anyhow::Result<ExitStatus> {
     if let Some((first, ranking)) = &ranking {
         check_same_input(&name, first, ranking, &outcome)?;
     }
+    // An override that met no decided household: fatal, before any commit.
+    overrides::finish(
+        config.pipeline.overrides.as_deref(),
+        &policy.meta.currency,
+        config.quiet,
+    )?;
     let totals = outcome.totals;
     let context = run_context(
         &name,
@@ -958,5 +966,6 @@ pub(super) fn budget_line(r: &pipeline::budget::Ranking, currency: &str) -> Stri
 }
 
 mod files;
+mod overrides;
 pub(super) use files::{Noted, Rejects, Spill};
 use files::{RejectsTo, open_counted};

@@ -84,6 +84,7 @@ fn as_assess(args: CompareArgs) -> AssessArgs {
         unweighted: args.unweighted,
         persons_column: args.persons_column,
         budget: args.budget,
+        overrides: None,
     }
 }
 

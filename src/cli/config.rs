@@ -60,6 +60,8 @@ pub(super) struct AssessConfig {
     pub outputs: OutputPlan,
     /// `--budget`, in whole currency units a month.
     pub budget: Option<u64>,
+    /// `--overrides FILE` (read once the policy is loaded).
+    pub overrides: Option<String>,
     pub summary: SummaryConfig,
     pub threads: Threads,
     pub pipeline: pipeline::Options,
@@ -104,8 +106,10 @@ impl AssessConfig {
             ),
             all_errors: false,
             progress: None,
+            overrides: None,
         };
         Ok(AssessConfig {
+            overrides: args.overrides,
             input,
             policy: args.policy,
             lang: args.lang.choice(),
@@ -406,6 +410,7 @@ impl ValidateConfig {
             strict: false,
             all_errors: !args.first_error,
             progress: None,
+            overrides: None,
         };
         Ok(ValidateConfig {
             input,

@@ -509,6 +509,14 @@ pub struct AssessArgs {
     /// only by its owner and removed at the end).
     #[arg(long, value_name = "AMOUNT")]
     pub budget: Option<String>,
+    /// Community verification: a CSV of overrides decided by the village
+    /// (household_id,program,action,value,reason,decided_by,date; action grant, deny,
+    /// set_track or set_amount; program `*` for all). Applied after the rules and
+    /// before --budget ranks; each overridden decision says so, with the original
+    /// value, the reason and who decided. A bad line, or one whose household is not
+    /// decided, is an error listing every such line.
+    #[arg(long, value_name = "FILE")]
+    pub overrides: Option<String>,
 }
 
 /// The reform of `compare` and `explain`: a second policy, parameter changes, or both.

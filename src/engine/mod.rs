@@ -7,6 +7,7 @@
 //! scratch is created once per thread and reused.
 
 mod exact;
+mod overridden;
 pub mod parting;
 mod stacking;
 pub mod trace;
@@ -16,6 +17,7 @@ use crate::expr::exact::{NEAR, mark_close, near_rounding, take_close};
 use crate::expr::{Arena, EPSILON, Root};
 use crate::numfmt::round_half_up;
 use crate::policy::{Node, Period, Policy};
+pub use overridden::Overridden;
 
 /// What happened to one program for one household.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +106,9 @@ pub struct Scratch {
     pub review_after_months: u32,
     /// For each policy reason, whether its condition holds.
     pub reasons: Vec<bool>,
+    /// The decision before community overrides changed it (`--overrides`),
+    /// for a household that has some; `None` otherwise.
+    pub overridden: Option<Box<Overridden>>,
     /// Exact values of the row's slots, filled only for a row that lands
     /// within rounding error of a threshold or a printed tie.
     exact: exact::Memo,
@@ -334,6 +339,7 @@ impl<'p> Engine<'p> {
             cap: None,
             review_after_months: self.policy.default_review_months,
             reasons: Vec::with_capacity(self.policy.reasons.len()),
+            overridden: None,
             exact: exact::Memo::new(self.policy.slot_count),
         }
     }

@@ -38,6 +38,7 @@ pub mod budget;
 pub mod compare;
 mod group_key;
 mod merger;
+pub mod overrides;
 pub(crate) mod persons;
 mod run;
 mod weight;
@@ -69,6 +70,9 @@ pub struct Options {
     /// progress display: the only hook the run offers, and it costs one
     /// relaxed store per chunk.
     pub progress: Option<Arc<AtomicU64>>,
+    /// Community overrides (`--overrides`), applied to each decided
+    /// household after the rules and before the budget ranking.
+    pub overrides: Option<Arc<overrides::Overrides>>,
 }
 
 impl Default for Options {
@@ -80,6 +84,7 @@ impl Default for Options {
             strict: false,
             all_errors: false,
             progress: None,
+            overrides: None,
         }
     }
 }
@@ -206,6 +211,8 @@ struct Plan<'a> {
     )>,
     /// Comparing: the reform and what to write of it.
     compare: Option<&'a compare::Comparison<'a>>,
+    /// Community overrides (set by `run` from the options).
+    overrides: Option<&'a overrides::Overrides>,
 }
 
 impl Plan<'_> {
@@ -282,6 +289,7 @@ fn assess_plan(format: Format, extras: Extras<'_>) -> Plan<'_> {
         shape: extras.shape,
         persons: None,
         compare: None,
+        overrides: None,
     }
 }
 
@@ -295,6 +303,7 @@ fn validate_plan<'a>(options: &Options) -> Plan<'a> {
         shape: None,
         persons: None,
         compare: None,
+        overrides: None,
     }
 }
 
@@ -333,6 +342,7 @@ fn rank_plan<'a>() -> Plan<'a> {
         shape: None,
         persons: None,
         compare: None,
+        overrides: None,
     }
 }
 
@@ -521,6 +531,7 @@ fn compare_plan<'a>(format: Format, cmp: &'a compare::Comparison<'a>) -> Plan<'a
         shape: None,
         persons: None,
         compare: Some(cmp),
+        overrides: None,
     }
 }
 
@@ -633,6 +644,7 @@ mod tests {
             strict: false,
             all_errors: false,
             progress: None,
+            overrides: None,
         };
         let (_, ranking) = rank(&policy, &layout, first, &small, 50_000_000).unwrap();
         assert!(ranking.batches() > 3);

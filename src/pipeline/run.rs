@@ -128,6 +128,15 @@ pub(super) fn run_feed(
     rejects: &mut dyn RejectSink,
     options: &Options,
 ) -> Result<Finished, PipelineError> {
+    // Community overrides apply to the decisions written and to the
+    // ranking pass, not to a comparison.
+    let plan = Plan {
+        overrides: match plan.job {
+            Job::Assess(_) | Job::Rank if plan.compare.is_none() => options.overrides.as_deref(),
+            _ => None,
+        },
+        ..plan
+    };
     let format = plan.format();
     let writer = DecisionWriter::with_shape(policy, format, plan.shape);
     let writes = matches!(plan.job, Job::Assess(_));
@@ -155,6 +164,9 @@ pub(super) fn run_feed(
             // The weight, then the budget columns, come last (CSV columns are
             // only ever appended).
             let weight = layout.weight.is_some();
+            if plan.overrides.is_some() {
+                crate::report::overrides::extend_csv_header(&mut head);
+            }
             super::weight::extend_csv_header(&mut head, weight, plan.ranking.is_some());
         }
     }

@@ -186,6 +186,8 @@ pub(super) struct Worker<'p> {
     pub(super) sheet_check: Option<Box<SheetCheck>>,
     /// Comparing: the reform policy's side.
     pub(super) reform: Option<Box<ReformWork<'p>>>,
+    /// Community overrides (`--overrides`).
+    pub(super) overrides: Option<&'p super::overrides::Overrides>,
 }
 
 impl<'p> Worker<'p> {
@@ -219,6 +221,7 @@ impl<'p> Worker<'p> {
                 .map(|(persons, setup)| PersonWork::new(policy, persons, setup)),
             orphans: 0,
             sheet_check: None,
+            overrides: plan.overrides,
             reform: plan.compare.map(|cmp| {
                 let persons = plan.summary.and_then(SummarySpec::persons_slot);
                 Box::new(ReformWork::new(policy, cmp, format, persons))
@@ -430,7 +433,29 @@ impl<'p> Worker<'p> {
         let id_start = batch.ids.len();
         let fingerprint = self.parser.id_key(record, &mut batch.ids);
         let mut row = Row::new(line, fingerprint, (id_start, batch.ids.len()));
-        match self.check_and_decide(record, line) {
+        let decided = self.check_and_decide(record, line).and_then(|()| {
+            // Community overrides, after the rules and before ranking.
+            match self.overrides {
+                Some(ov) if !matches!(self.job, Job::Validate) => ov
+                    .apply(
+                        &self.engine,
+                        &mut self.scratch,
+                        &batch.ids[id_start..],
+                        matches!(self.job, Job::Assess(_)),
+                    )
+                    .map_err(|e| {
+                        Box::new(input::evaluation_reject(
+                            &self.parser,
+                            record,
+                            line,
+                            e.value,
+                            &e,
+                        ))
+                    }),
+                _ => Ok(()),
+            }
+        });
+        match decided {
             Ok(()) => match self.job {
                 Job::Validate => row.end = batch.out.len(),
                 Job::Rank if self.reform.is_some() => {
@@ -536,6 +561,9 @@ impl<'p> Worker<'p> {
             scratch: s,
         };
         self.writer.decision(&mut d, &mut batch.out);
+        if let Some(ov) = self.overrides {
+            crate::report::overrides::append(self.writer.format(), &mut batch.out, s, ov, policy);
+        }
         if let Some(units) = self.weight {
             weight::append_weight(self.writer.format(), &mut batch.out, units);
         }

@@ -14,6 +14,7 @@ pub mod family;
 pub mod html;
 mod json;
 pub(crate) mod outputs;
+pub mod overrides;
 mod shaped;
 pub mod summary;
 pub mod table;

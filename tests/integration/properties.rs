@@ -55,6 +55,7 @@ fn run(
         strict: false,
         all_errors: false,
         progress: None,
+        overrides: None,
     };
     let totals = pipeline::assess(
         policy,

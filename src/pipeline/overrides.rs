@@ -1,0 +1,498 @@
+//! Community verification (issue 20 item 5): `--overrides FILE`, the outcome
+//! of a village deliberation (musyawarah desa) that confirms or corrects the
+//! computed list.
+//!
+//! The file is CSV with the header `household_id,program,action,value,
+//! reason,decided_by,date` (any column order). Each line is checked when the
+//! file is loaded, and every bad line is reported at once: an unknown
+//! program (with a suggestion), an unknown action, a value that does not fit
+//! the action, a date that is not `YYYY-MM-DD`, an empty reason or author,
+//! or a second override of the same household and program. After the run,
+//! an override whose household was not decided (an unknown id, or a row
+//! that was rejected) is an error listing each such line.
+//!
+//! Overrides are applied to a decided household **after the policy's rules
+//! (stacking and caps included) and before the budget ranking**: the
+//! community's list is the one ranked and funded. A household without an
+//! override pays one hash look-up (none when no file is given).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+
+use crate::engine::{Engine, EvalError, Overridden, Scratch, Status};
+use crate::policy::Policy;
+
+/// What an override does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Grant the program (`value`: its amount; empty: the policy's amount).
+    Grant,
+    /// Deny the program, or every program with `*`.
+    Deny,
+    /// Put the household on the track named by `value` (program `*`).
+    SetTrack,
+    /// Pay the program the amount in `value` (granting it if it was not).
+    SetAmount,
+}
+
+impl Action {
+    pub const ALL: [Action; 4] = [
+        Action::Grant,
+        Action::Deny,
+        Action::SetTrack,
+        Action::SetAmount,
+    ];
+
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Action::Grant => "grant",
+            Action::Deny => "deny",
+            Action::SetTrack => "set_track",
+            Action::SetAmount => "set_amount",
+        }
+    }
+}
+
+/// One checked line of the overrides file.
+#[derive(Debug, Clone)]
+pub struct Override {
+    /// The line in the file (1 is the header).
+    pub line: u64,
+    pub household: Box<[u8]>,
+    /// The program's index; `None` for `*` (every program, or the track).
+    pub program: Option<usize>,
+    pub action: Action,
+    /// `grant`, `set_amount`: the amount, if given.
+    pub amount: Option<f64>,
+    /// `set_track`: the track's index.
+    pub track: Option<usize>,
+    /// The `value` cell as written.
+    pub value: String,
+    pub reason: String,
+    pub decided_by: String,
+    pub date: String,
+}
+
+/// The overrides of a run, by household id.
+#[derive(Debug, Default)]
+pub struct Overrides {
+    pub file: String,
+    pub items: Vec<Override>,
+    by_id: HashMap<Box<[u8]>, Vec<u32>>,
+    /// Whether each override met its household (in any pass).
+    applied: Vec<AtomicBool>,
+    /// Writing pass: per action, how many were applied, and the change in
+    /// the monthly and one-off totals they made.
+    counts: [AtomicU64; 4],
+    monthly_delta: [AtomicI64; 4],
+    one_off_delta: [AtomicI64; 4],
+}
+
+/// Every bad line of an overrides file, or after the run, every override
+/// that met no decided household.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{file}: {} bad {}:\n{}", problems.len(), if problems.len() == 1 { "line" } else { "lines" }, problems.iter().map(|(l, m)| format!("  line {l}: {m}")).collect::<Vec<_>>().join("\n"))]
+pub struct OverrideError {
+    pub file: String,
+    /// (line, message), in file order.
+    pub problems: Vec<(u64, String)>,
+}
+
+/// What the summary says of the overrides applied.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct OverrideFigures {
+    pub file: String,
+    /// Per action: (applied, change of the monthly total, change of the one-off total).
+    pub actions: Vec<(String, u64, i64, i64)>,
+}
+
+/// One override per household, program (`*`: all) and kind (track or programs).
+type Key = (Box<[u8]>, Option<usize>, bool);
+
+const COLUMNS: [&str; 7] = [
+    "household_id",
+    "program",
+    "action",
+    "value",
+    "reason",
+    "decided_by",
+    "date",
+];
+
+impl Overrides {
+    /// Read and check an overrides file's text against `policy`.
+    pub fn parse(file: &str, text: &[u8], policy: &Policy) -> Result<Overrides, OverrideError> {
+        let fail = |problems| OverrideError {
+            file: file.to_string(),
+            problems,
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text);
+        let mut records = reader.byte_records();
+        let header = match records.next() {
+            Some(Ok(h)) => h,
+            Some(Err(e)) => return Err(fail(vec![(1, format!("cannot read the header: {e}"))])),
+            None => {
+                return Err(fail(vec![(
+                    1,
+                    format!(
+                        "the file is empty: it needs the header {}",
+                        COLUMNS.join(",")
+                    ),
+                )]));
+            }
+        };
+        let names: Vec<String> = header
+            .iter()
+            .map(|h| {
+                String::from_utf8_lossy(h)
+                    .trim()
+                    .trim_start_matches('\u{feff}')
+                    .to_ascii_lowercase()
+            })
+            .collect();
+        let mut at = [0usize; 7];
+        let mut missing = Vec::new();
+        for (k, col) in COLUMNS.iter().enumerate() {
+            match names.iter().position(|n| n == col) {
+                Some(i) => at[k] = i,
+                None => missing.push(*col),
+            }
+        }
+        if !missing.is_empty() {
+            return Err(fail(vec![(
+                1,
+                format!(
+                    "the header lacks {}: it needs {}",
+                    missing.join(", "),
+                    COLUMNS.join(",")
+                ),
+            )]));
+        }
+        let mut out = Overrides {
+            file: file.to_string(),
+            ..Default::default()
+        };
+        let mut problems = Vec::new();
+        let mut seen: HashMap<Key, u64> = HashMap::new();
+        for (n, record) in records.enumerate() {
+            let line = n as u64 + 2;
+            let record = match record {
+                Ok(r) => r,
+                Err(e) => {
+                    problems.push((line, format!("cannot read the line: {e}")));
+                    continue;
+                }
+            };
+            if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+                continue;
+            }
+            let cell = |k: usize| -> String {
+                String::from_utf8_lossy(record.get(at[k]).unwrap_or(b""))
+                    .trim()
+                    .to_string()
+            };
+            match check_line(
+                policy,
+                line,
+                [
+                    cell(0),
+                    cell(1),
+                    cell(2),
+                    cell(3),
+                    cell(4),
+                    cell(5),
+                    cell(6),
+                ],
+            ) {
+                Err(mut ms) => problems.extend(ms.drain(..).map(|m| (line, m))),
+                Ok(o) => {
+                    let key = (o.household.clone(), o.program, o.action == Action::SetTrack);
+                    if let Some(first) = seen.get(&key) {
+                        problems.push((
+                            line,
+                            format!(
+                                "household `{}` already has an override of {} on line {first}",
+                                String::from_utf8_lossy(&o.household),
+                                o.program.map_or("`*`".to_string(), |p| format!(
+                                    "`{}`",
+                                    policy.programs[p].id
+                                )),
+                            ),
+                        ));
+                        continue;
+                    }
+                    seen.insert(key, line);
+                    let index = out.items.len() as u32;
+                    out.by_id
+                        .entry(o.household.clone())
+                        .or_default()
+                        .push(index);
+                    out.items.push(o);
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(fail(problems));
+        }
+        out.applied = out.items.iter().map(|_| AtomicBool::new(false)).collect();
+        Ok(out)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Apply the overrides of household `id` to its decision in `s` (one
+    /// hash look-up for a household without any). `count`: the writing
+    /// pass, whose changes the summary counts.
+    pub fn apply(
+        &self,
+        engine: &Engine<'_>,
+        s: &mut Scratch,
+        id: &[u8],
+        count: bool,
+    ) -> Result<(), EvalError> {
+        s.overridden = None;
+        if self.by_id.is_empty() {
+            return Ok(());
+        }
+        let Some(list) = self.by_id.get(id) else {
+            return Ok(());
+        };
+        let mut before = Box::new(Overridden {
+            lines: list.clone(),
+            programs: s.programs.clone(),
+            track: s.track,
+            monthly_total: s.monthly_total,
+            one_off_total: s.one_off_total,
+        });
+        let mut track = None;
+        for &i in list {
+            let Some(o) = self.items.get(i as usize) else {
+                continue;
+            };
+            let (monthly, one_off) = (s.monthly_total, s.one_off_total);
+            match (o.action, o.program) {
+                (Action::Deny, None) => {
+                    for out in s.programs.iter_mut() {
+                        *out = Default::default();
+                    }
+                }
+                (Action::Deny, Some(p)) => s.programs[p] = Default::default(),
+                (Action::Grant, Some(p)) => {
+                    if s.programs[p].status != Status::Granted {
+                        let amount = match o.amount {
+                            Some(a) => a,
+                            None => engine.program_amount(p, s)?,
+                        };
+                        s.programs[p] = crate::engine::ProgramOutcome {
+                            status: Status::Granted,
+                            amount,
+                            ..Default::default()
+                        };
+                    } else if let Some(a) = o.amount {
+                        s.programs[p].amount = a;
+                        s.programs[p].capped_from = None;
+                    }
+                }
+                (Action::SetAmount, Some(p)) => {
+                    let a = o.amount.unwrap_or(0.0);
+                    if s.programs[p].status == Status::Denied {
+                        s.programs[p] = crate::engine::ProgramOutcome {
+                            status: Status::Granted,
+                            ..Default::default()
+                        };
+                    }
+                    s.programs[p].amount = a;
+                    s.programs[p].capped_from = None;
+                    s.programs[p].excluded_by = None;
+                }
+                (Action::SetTrack, _) => track = o.track,
+                // Checked at load: grant and set_amount name a program.
+                (Action::Grant | Action::SetAmount, None) => {}
+            }
+            engine.after_override(s, track)?;
+            self.applied[i as usize].store(true, Ordering::Relaxed);
+            if count {
+                let k = o.action as usize;
+                self.counts[k].fetch_add(1, Ordering::Relaxed);
+                self.monthly_delta[k].fetch_add(
+                    (s.monthly_total - monthly).round() as i64,
+                    Ordering::Relaxed,
+                );
+                self.one_off_delta[k].fetch_add(
+                    (s.one_off_total - one_off).round() as i64,
+                    Ordering::Relaxed,
+                );
+            }
+        }
+        before.lines.shrink_to_fit();
+        s.overridden = Some(before);
+        Ok(())
+    }
+
+    /// The overrides that met no decided household: an error listing each.
+    pub fn check_all_applied(&self) -> Result<(), OverrideError> {
+        let problems: Vec<(u64, String)> = self
+            .items
+            .iter()
+            .zip(&self.applied)
+            .filter(|(_, a)| !a.load(Ordering::Relaxed))
+            .map(|(o, _)| {
+                (
+                    o.line,
+                    format!(
+                        "household `{}` was not decided in this run (no such household id, or its row was rejected)",
+                        String::from_utf8_lossy(&o.household)
+                    ),
+                )
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(OverrideError {
+                file: self.file.clone(),
+                problems,
+            })
+        }
+    }
+
+    /// Per action: applied, change of the monthly and of the one-off total.
+    pub fn figures(&self) -> OverrideFigures {
+        OverrideFigures {
+            file: self.file.clone(),
+            actions: Action::ALL
+                .iter()
+                .map(|a| {
+                    let k = *a as usize;
+                    (
+                        a.keyword().to_string(),
+                        self.counts[k].load(Ordering::Relaxed),
+                        self.monthly_delta[k].load(Ordering::Relaxed),
+                        self.one_off_delta[k].load(Ordering::Relaxed),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One line's cells (in `COLUMNS` order) checked: every problem of the line.
+fn check_line(policy: &Policy, line: u64, cells: [String; 7]) -> Result<Override, Vec<String>> {
+    let [household, program, action, value, reason, decided_by, date] = cells;
+    let mut ms = Vec::new();
+    if household.is_empty() {
+        ms.push("`household_id` is empty".to_string());
+    }
+    let program_index = if program == "*" {
+        None
+    } else {
+        match policy.programs.iter().position(|p| p.id == program) {
+            Some(i) => Some(i),
+            None => {
+                let hint =
+                    crate::expr::suggest(&program, policy.programs.iter().map(|p| p.id.as_str()))
+                        .map(|s| format!(" (did you mean `{s}`?)"))
+                        .unwrap_or_default();
+                let ids: Vec<&str> = policy.programs.iter().map(|p| p.id.as_str()).collect();
+                ms.push(format!(
+                    "unknown program `{program}`{hint}; programs: {}, or `*` for all",
+                    ids.join(", ")
+                ));
+                None
+            }
+        }
+    };
+    let known_program = program == "*" || program_index.is_some();
+    let act = Action::ALL.into_iter().find(|a| a.keyword() == action);
+    let mut amount = None;
+    let mut track = None;
+    match act {
+        None => {
+            let hint = crate::expr::suggest(&action, Action::ALL.map(Action::keyword))
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            ms.push(format!(
+                "unknown action `{action}`{hint}; actions: grant, deny, set_track, set_amount"
+            ));
+        }
+        Some(Action::Deny) => {
+            if !value.is_empty() {
+                ms.push(format!("`deny` takes no value, found `{value}`"));
+            }
+        }
+        Some(Action::Grant | Action::SetAmount) => {
+            if program == "*" {
+                ms.push(format!("`{action}` needs one program, not `*`"));
+            }
+            if value.is_empty() && act == Some(Action::SetAmount) {
+                ms.push("`set_amount` needs an amount in `value`".to_string());
+            } else if !value.is_empty() {
+                match parse_amount(&value) {
+                    Some(a) => amount = Some(a),
+                    None => ms.push(format!(
+                        "`{value}` is not an amount: expected whole or decimal digits ≥ 0, e.g. 150000"
+                    )),
+                }
+            }
+        }
+        Some(Action::SetTrack) => {
+            if program != "*" && known_program {
+                ms.push(format!("`set_track` applies to the household: write `*` as the program, not `{program}`"));
+            }
+            match policy.tracks.iter().position(|t| t.id == value) {
+                Some(t) => track = Some(t),
+                None => {
+                    let ids: Vec<&str> = policy.tracks.iter().map(|t| t.id.as_str()).collect();
+                    let hint = crate::expr::suggest(&value, ids.iter().copied())
+                        .map(|s| format!(" (did you mean `{s}`?)"))
+                        .unwrap_or_default();
+                    ms.push(format!(
+                        "unknown track `{value}`{hint}; tracks: {}",
+                        ids.join(", ")
+                    ));
+                }
+            }
+        }
+    }
+    if reason.is_empty() {
+        ms.push("`reason` is empty: say why the community decided so".to_string());
+    }
+    if decided_by.is_empty() {
+        ms.push(
+            "`decided_by` is empty: say who decided (e.g. musyawarah desa Sukamaju)".to_string(),
+        );
+    }
+    if !crate::policy::is_valid_date(&date) {
+        ms.push(format!("`{date}` is not a date: expected YYYY-MM-DD"));
+    }
+    match act {
+        Some(action) if ms.is_empty() => Ok(Override {
+            line,
+            household: household.into_bytes().into_boxed_slice(),
+            program: program_index,
+            action,
+            amount,
+            track,
+            value,
+            reason,
+            decided_by,
+            date,
+        }),
+        _ => Err(ms),
+    }
+}
+
+/// An amount: digits, optionally `.` and digits; not negative.
+fn parse_amount(s: &str) -> Option<f64> {
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || (s.contains('.') && !digits(frac)) {
+        return None;
+    }
+    s.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0)
+}
