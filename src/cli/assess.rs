@@ -344,7 +344,10 @@ fn assess(config: &mut AssessConfig) -> anyhow::Result<ExitStatus> {
         ranking.as_ref().map(|(_, r)| r),
         false,
     );
-    let report = outcome.summary.map(|s| s.report(&spec, &policy, context));
+    let report = outcome.summary.map(|s| {
+        s.report(&spec, &policy, context)
+            .with_overrides(config.pipeline.overrides.as_deref().map(|o| o.figures()))
+    });
     outputs.write_report(report.as_ref(), &policy)?;
     outputs.commit(report.as_ref(), totals.rejected)?;
     tell_the_outcome(

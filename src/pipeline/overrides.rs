@@ -91,19 +91,49 @@ pub struct Overrides {
 /// Every bad line of an overrides file, or after the run, every override
 /// that met no decided household.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{file}: {} bad {}:\n{}", problems.len(), if problems.len() == 1 { "line" } else { "lines" }, problems.iter().map(|(l, m)| format!("  line {l}: {m}")).collect::<Vec<_>>().join("\n"))]
+#[error("{}", self.render())]
 pub struct OverrideError {
     pub file: String,
     /// (line, message), in file order.
     pub problems: Vec<(u64, String)>,
 }
 
-/// What the summary says of the overrides applied.
+impl OverrideError {
+    /// `FILE: N bad lines:` and one line per problem.
+    fn render(&self) -> String {
+        let mut lines: Vec<u64> = self.problems.iter().map(|p| p.0).collect();
+        lines.dedup();
+        let n = lines.len();
+        let mut out = format!(
+            "{}: {n} bad {}:",
+            self.file,
+            if n == 1 { "line" } else { "lines" }
+        );
+        for (line, message) in &self.problems {
+            out.push_str(&format!("\n  line {line}: {message}"));
+        }
+        out
+    }
+}
+
+/// What the summary says of the overrides applied (`overrides` in the
+/// `--summary` JSON).
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct OverrideFigures {
     pub file: String,
-    /// Per action: (applied, change of the monthly total, change of the one-off total).
-    pub actions: Vec<(String, u64, i64, i64)>,
+    /// Per action, in the order grant, deny, set_track, set_amount.
+    pub actions: Vec<ActionFigures>,
+}
+
+/// One action's overrides: how many were applied, and how much they
+/// changed the households' monthly and one-off totals (whole units; negative
+/// when they took aid away).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ActionFigures {
+    pub action: &'static str,
+    pub applied: u64,
+    pub monthly_change: i64,
+    pub one_off_change: i64,
 }
 
 /// One override per household, program (`*`: all) and kind (track or programs).
@@ -369,12 +399,12 @@ impl Overrides {
                 .iter()
                 .map(|a| {
                     let k = *a as usize;
-                    (
-                        a.keyword().to_string(),
-                        self.counts[k].load(Ordering::Relaxed),
-                        self.monthly_delta[k].load(Ordering::Relaxed),
-                        self.one_off_delta[k].load(Ordering::Relaxed),
-                    )
+                    ActionFigures {
+                        action: a.keyword(),
+                        applied: self.counts[k].load(Ordering::Relaxed),
+                        monthly_change: self.monthly_delta[k].load(Ordering::Relaxed),
+                        one_off_change: self.one_off_delta[k].load(Ordering::Relaxed),
+                    }
                 })
                 .collect(),
         }
@@ -495,4 +525,138 @@ fn parse_amount(s: &str) -> Option<f64> {
         return None;
     }
     s.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::LoadOptions;
+
+    fn policy() -> Policy {
+        Policy::default_policy(&LoadOptions {
+            as_of: Some("2025-06-01".into()),
+        })
+        .unwrap()
+    }
+
+    const HEAD: &str = "household_id,program,action,value,reason,decided_by,date\n";
+
+    fn parse(body: &str) -> Result<Overrides, OverrideError> {
+        Overrides::parse("o.csv", format!("{HEAD}{body}").as_bytes(), &policy())
+    }
+
+    #[test]
+    fn each_action_is_read() {
+        let o = parse(
+            "H1,food_assistance,grant,,poor now,musyawarah,2025-06-14\n\
+             H2,*,deny,,moved away,musyawarah,2025-06-14\n\
+             H3,*,set_track,emergency,fire,musyawarah,2025-06-14\n\
+             H4,education_support,set_amount,150000.50,scholarship,musyawarah,2025-06-14\n\
+             H1,education_support,grant,80000,poor now,musyawarah,2025-06-14\n",
+        )
+        .unwrap();
+        assert_eq!(o.items.len(), 5);
+        assert_eq!(o.items[0].action, Action::Grant);
+        assert_eq!(o.items[0].amount, None);
+        assert_eq!(o.items[1].program, None);
+        assert_eq!(o.items[2].track, Some(0));
+        assert_eq!(o.items[3].amount, Some(150_000.5));
+        assert_eq!(o.items[4].line, 6);
+        assert_eq!(o.by_id.get(&b"H1"[..]).map(Vec::len), Some(2));
+    }
+
+    #[test]
+    fn every_bad_line_is_reported_at_once() {
+        let e = parse(
+            "H1,food_asistance,grant,,r,by,2025-06-14\n\
+             H2,*,refuse,,r,by,2025-06-14\n\
+             H3,*,set_track,emergncy,r,by,2025-06-14\n\
+             H4,education_support,set_amount,-5,r,by,2025-06-14\n\
+             H5,*,deny,,,,2025-13-01\n\
+             H6,food_assistance,deny,,r,by,2025-06-14\n\
+             H6,food_assistance,grant,,r,by,2025-06-14\n\
+             H7,*,grant,,r,by,2025-06-14\n\
+             H8,food_assistance,set_track,emergency,r,by,2025-06-14\n",
+        )
+        .unwrap_err();
+        let text = e.to_string();
+        let lines: Vec<u64> = e.problems.iter().map(|p| p.0).collect();
+        assert_eq!(lines, [2, 3, 4, 5, 6, 6, 6, 8, 9, 10], "{text}");
+        assert!(
+            text.contains("unknown program `food_asistance` (did you mean `food_assistance`?)"),
+            "{text}"
+        );
+        assert!(text.contains("unknown action `refuse`"), "{text}");
+        assert!(
+            text.contains("unknown track `emergncy` (did you mean `emergency`?)"),
+            "{text}"
+        );
+        assert!(text.contains("`-5` is not an amount"), "{text}");
+        assert!(text.contains("`reason` is empty"), "{text}");
+        assert!(text.contains("`decided_by` is empty"), "{text}");
+        assert!(text.contains("`2025-13-01` is not a date"), "{text}");
+        assert!(
+            text.contains("already has an override of `food_assistance` on line 7"),
+            "{text}"
+        );
+        assert!(
+            text.contains("`grant` needs one program, not `*`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("`set_track` applies to the household"),
+            "{text}"
+        );
+        assert!(text.starts_with("o.csv: 8 bad lines:"), "{text}");
+    }
+
+    #[test]
+    fn a_header_without_the_columns_is_an_error() {
+        let e = Overrides::parse("o.csv", b"household_id,program\nH1,x\n", &policy()).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("the header lacks action, value, reason, decided_by, date"),
+            "{e}"
+        );
+        let e = Overrides::parse("o.csv", b"", &policy()).unwrap_err();
+        assert!(e.to_string().contains("the file is empty"), "{e}");
+        // Columns in another order, and a blank line, are fine.
+        let o = Overrides::parse(
+            "o.csv",
+            b"date,decided_by,reason,value,action,program,household_id\n\n2025-06-14,rt 03,moved,,deny,*,H1\n",
+            &policy(),
+        )
+        .unwrap();
+        assert_eq!(o.items[0].household.as_ref(), b"H1");
+    }
+
+    #[test]
+    fn an_override_never_applied_is_an_error_after_the_run() {
+        let o = parse("H1,*,deny,,r,by,2025-06-14\nNOPE,*,deny,,r,by,2025-06-14\n").unwrap();
+        let p = policy();
+        let engine = Engine::new(&p);
+        let mut s = engine.scratch();
+        for (i, inp) in p.inputs.iter().enumerate() {
+            s.slots[i] = inp.default;
+        }
+        s.slots[p.inputs.iter().position(|i| i.name == "members").unwrap()] = 2.0;
+        engine.decide(&mut s).unwrap();
+        assert!(s.programs.iter().any(|o| o.status == Status::Granted));
+        o.apply(&engine, &mut s, b"H1", true).unwrap();
+        assert!(s.programs.iter().all(|o| o.status == Status::Denied));
+        assert_eq!(s.monthly_total, 0.0);
+        assert!(s.overridden.is_some());
+        let e = o.check_all_applied().unwrap_err();
+        assert_eq!(e.problems.len(), 1);
+        assert_eq!(e.problems[0].0, 3);
+        assert!(e.problems[0].1.contains("`NOPE` was not decided"));
+        let f = o.figures();
+        assert_eq!(f.actions[1].action, "deny");
+        assert_eq!(f.actions[1].applied, 1);
+        assert!(f.actions[1].monthly_change < 0);
+        // A household without overrides: nothing changes, nothing noted.
+        engine.decide(&mut s).unwrap();
+        o.apply(&engine, &mut s, b"H2", true).unwrap();
+        assert!(s.overridden.is_none());
+    }
 }

@@ -24,6 +24,7 @@ mod misc_reliability;
 mod output;
 mod output_formats;
 mod outputs_set;
+mod overrides;
 mod papercuts;
 mod parquet_input;
 mod persons;

@@ -37,9 +37,12 @@ pub(crate) fn finish(
     let parts: Vec<String> = figures
         .actions
         .iter()
-        .filter(|(_, n, _, _)| *n > 0)
-        .map(|(action, n, monthly, one_off)| {
-            format!("{action} {n} (monthly {monthly:+} {currency}, one-off {one_off:+} {currency})")
+        .filter(|a| a.applied > 0)
+        .map(|a| {
+            format!(
+                "{} {} (monthly {:+} {currency}, one-off {:+} {currency})",
+                a.action, a.applied, a.monthly_change, a.one_off_change
+            )
         })
         .collect();
     writeln!(

@@ -218,6 +218,7 @@ impl Summary {
             total: figures(spec, policy, view, &total, with_budget),
             by: self.by_report(spec, policy, with_budget),
             budget: ctx.budget.map(|b| budget_report(spec, &total, b)),
+            overrides: None,
         }
     }
 

@@ -45,6 +45,20 @@ pub struct Report {
     pub(crate) total: Figures,
     pub(crate) by: Option<ByReport>,
     pub(crate) budget: Option<BudgetReport>,
+    /// With `--overrides`: what the community's overrides changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) overrides: Option<crate::pipeline::overrides::OverrideFigures>,
+}
+
+impl Report {
+    /// The report with the figures of the run's community overrides.
+    pub fn with_overrides(
+        mut self,
+        figures: Option<crate::pipeline::overrides::OverrideFigures>,
+    ) -> Report {
+        self.overrides = figures;
+        self
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
