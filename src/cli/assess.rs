@@ -260,6 +260,12 @@ pub(super) fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
 /// The run itself: policy → outputs → input → (ranking) → decisions → report.
 fn assess(config: &mut AssessConfig) -> anyhow::Result<ExitStatus> {
     if let Some(files) = &config.input.persons {
+        if config.overrides.is_some() {
+            return Err(UsageError(
+                "--overrides does not work with person files yet: decide the households, then apply the overrides to a household file".into(),
+            )
+            .into());
+        }
         return assess_persons(config, files);
     }
     let policy = config.policy.load_in(config.lang)?;
@@ -972,3 +978,6 @@ mod files;
 mod overrides;
 pub(super) use files::{Noted, Rejects, Spill};
 use files::{RejectsTo, open_counted};
+pub(super) use overrides::{
+    explain as explain_overrides, load as community_overrides, text as overrides_text,
+};

@@ -125,6 +125,9 @@ pub struct ExplainArgs {
     /// household gets, why, and what it does not get).
     #[arg(long)]
     pub detail: bool,
+    /// Apply the community overrides of FILE (as `assess --overrides`) and show them.
+    #[arg(long = "overrides", value_name = "FILE")]
+    pub overrides_file: Option<String>,
     #[command(flatten)]
     pub lang: LangArgs,
     #[command(flatten)]

@@ -113,6 +113,22 @@ pub struct Trace {
     pub track: TrackTrace,
     pub priority: Option<(f64, Rule)>,
     pub review_after_months: u32,
+    /// Community overrides applied to this household (`--overrides`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<OverrideNote>,
+}
+
+/// One community override of the household, as `explain` shows it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct OverrideNote {
+    pub action: String,
+    pub program: String,
+    pub value: String,
+    /// What the rules had decided.
+    pub original: String,
+    pub reason: String,
+    pub decided_by: String,
+    pub date: String,
 }
 
 /// The type of the value in `slot`.
@@ -210,6 +226,7 @@ pub fn trace(policy: &Policy, s: &mut Scratch, defaulted: &[bool], texts: &[Stri
             )
         }),
         review_after_months: s.review_after_months,
+        overrides: Vec::new(),
     }
 }
 

@@ -193,3 +193,55 @@ fn without_overrides_the_columns_are_absent() {
     let out = dir.run(&["assess", &sample, "--as-of", AS_OF]);
     assert!(!out.stdout.lines().next().unwrap().contains("overridden"));
 }
+
+#[test]
+fn explain_shows_the_override_under_the_heading_and_in_json() {
+    let dir = Dir::new();
+    dir.write(
+        "o.csv",
+        format!("{HEAD}H017,education_support,set_amount,150000,scholarship from the church,musyawarah desa,2025-06-14\n"),
+    );
+    let sample = repo("data/sample-households.csv");
+    let base = [
+        "explain",
+        &sample,
+        "--id",
+        "H017",
+        "--as-of",
+        AS_OF,
+        "--overrides",
+        "o.csv",
+    ];
+    let out = dir.run(&base);
+    out.assert_code(0).no_panic();
+    let second = out.stdout.lines().nth(1).unwrap_or_default();
+    assert_eq!(
+        second,
+        "  ✎ set_amount education_support 150000 — changed by musyawarah desa (2025-06-14): scholarship from the church [education_support granted 225000]"
+    );
+    out.stdout_has("Education support: Rp 150,000 a month.");
+    let mut json = base.to_vec();
+    json.extend(["--format", "json"]);
+    let out = dir.run(&json);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        doc["trace"]["overrides"][0]["original"],
+        "education_support granted 225000"
+    );
+    assert_eq!(doc["trace"]["monthly_total"], 350000.0);
+    // Another household: no override, no `overrides` key.
+    let other = dir.run(&[
+        "explain",
+        &sample,
+        "--id",
+        "H001",
+        "--as-of",
+        AS_OF,
+        "--overrides",
+        "o.csv",
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&other.stdout).unwrap();
+    assert!(doc["trace"].get("overrides").is_none());
+}

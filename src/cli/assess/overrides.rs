@@ -58,3 +58,71 @@ pub(crate) fn finish(
     .ok();
     Ok(())
 }
+
+/// `explain --overrides`: apply the household's overrides to its decision
+/// (an error when the file names households none of which is this one is
+/// not made: `explain` looks at one household) and note them for the trace.
+pub(crate) fn explain(
+    overrides: Option<&Overrides>,
+    engine: &crate::engine::Engine<'_>,
+    s: &mut crate::engine::Scratch,
+    id: &str,
+) -> Result<Vec<crate::engine::trace::OverrideNote>, crate::engine::EvalError> {
+    let Some(ov) = overrides else {
+        return Ok(Vec::new());
+    };
+    ov.apply(engine, s, id.as_bytes(), false)?;
+    Ok(notes(ov, engine.policy, s))
+}
+
+/// The overrides applied to the decision in `s`, as `explain` shows them.
+pub(crate) fn notes(
+    ov: &Overrides,
+    policy: &Policy,
+    s: &crate::engine::Scratch,
+) -> Vec<crate::engine::trace::OverrideNote> {
+    let Some(before) = s.overridden.as_deref() else {
+        return Vec::new();
+    };
+    before
+        .lines
+        .iter()
+        .filter_map(|&i| ov.items.get(i as usize))
+        .map(|o| crate::engine::trace::OverrideNote {
+            action: o.action.keyword().into(),
+            program: o
+                .program
+                .and_then(|p| policy.programs.get(p))
+                .map_or("*".into(), |p| p.id.clone()),
+            value: o.value.clone(),
+            original: crate::report::overrides::original_text(policy, o, before),
+            reason: o.reason.clone(),
+            decided_by: o.decided_by.clone(),
+            date: o.date.clone(),
+        })
+        .collect()
+}
+
+/// The overrides' lines of `explain`'s text: what was changed, by whom,
+/// when and why, and what the rules had decided.
+pub(crate) fn text(policy: &Policy, notes: &[crate::engine::trace::OverrideNote]) -> String {
+    let mut out = String::new();
+    for n in notes {
+        let value = if n.value.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", n.value)
+        };
+        out.push_str(&format!(
+            "  ✎ {} {}{value} — {} {} ({}): {} [{}]\n",
+            n.action,
+            n.program,
+            policy.words.overridden_by,
+            n.decided_by,
+            n.date,
+            n.reason,
+            n.original
+        ));
+    }
+    out
+}
