@@ -305,6 +305,8 @@ impl Overrides {
                 continue;
             };
             let (monthly, one_off) = (s.monthly_total, s.one_off_total);
+            // Amounts are paid in whole units, as the policy's are.
+            let amount = o.amount.map(|a| crate::numfmt::round_half_up(a, 0));
             match (o.action, o.program) {
                 (Action::Deny, None) => {
                     for out in s.programs.iter_mut() {
@@ -314,7 +316,7 @@ impl Overrides {
                 (Action::Deny, Some(p)) => s.programs[p] = Default::default(),
                 (Action::Grant, Some(p)) => {
                     if s.programs[p].status != Status::Granted {
-                        let amount = match o.amount {
+                        let amount = match amount {
                             Some(a) => a,
                             None => engine.program_amount(p, s)?,
                         };
@@ -323,13 +325,13 @@ impl Overrides {
                             amount,
                             ..Default::default()
                         };
-                    } else if let Some(a) = o.amount {
+                    } else if let Some(a) = amount {
                         s.programs[p].amount = a;
                         s.programs[p].capped_from = None;
                     }
                 }
                 (Action::SetAmount, Some(p)) => {
-                    let a = o.amount.unwrap_or(0.0);
+                    let a = amount.unwrap_or(0.0);
                     if s.programs[p].status == Status::Denied {
                         s.programs[p] = crate::engine::ProgramOutcome {
                             status: Status::Granted,
@@ -465,7 +467,7 @@ fn check_line(policy: &Policy, line: u64, cells: [String; 7]) -> Result<Override
                 match parse_amount(&value) {
                     Some(a) => amount = Some(a),
                     None => ms.push(format!(
-                        "`{value}` is not an amount: expected whole or decimal digits ≥ 0, e.g. 150000"
+                        "`{value}` is not an amount: expected whole or decimal digits from 0 to 1000000000000000, e.g. 150000"
                     )),
                 }
             }
@@ -517,14 +519,21 @@ fn check_line(policy: &Policy, line: u64, cells: [String; 7]) -> Result<Override
     }
 }
 
-/// An amount: digits, optionally `.` and digits; not negative.
+/// The largest amount an override may set (10^15), so that totals stay
+/// exact whole numbers in `f64`.
+const MAX_AMOUNT: f64 = 1e15;
+
+/// An amount: digits, optionally `.` and digits; not negative, at most
+/// [`MAX_AMOUNT`].
 fn parse_amount(s: &str) -> Option<f64> {
     let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
     let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
     if !digits(whole) || (s.contains('.') && !digits(frac)) {
         return None;
     }
-    s.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0)
+    s.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v >= 0.0 && *v <= MAX_AMOUNT)
 }
 
 #[cfg(test)]
