@@ -41,6 +41,7 @@ mod policy_test;
 mod profiles;
 mod progress;
 mod properties;
+mod providers;
 mod reliability;
 mod sample;
 mod schema;
