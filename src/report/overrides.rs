@@ -90,6 +90,31 @@ pub fn append(
     overrides: &Overrides,
     policy: &Policy,
 ) {
+    // Most households have no override: constant fields, nothing built.
+    if s.overridden.is_none() {
+        match format {
+            Format::Csv => {
+                if out.last() == Some(&b'\n') {
+                    out.pop();
+                }
+                out.extend_from_slice(b",false,,,,,\n");
+            }
+            Format::Json | Format::Ndjson => {
+                let newline = format == Format::Ndjson;
+                if newline && out.last() == Some(&b'\n') {
+                    out.pop();
+                }
+                if out.last() == Some(&b'}') {
+                    out.pop();
+                }
+                out.extend_from_slice(b",\"overridden\":false,\"overrides\":[]}");
+                if newline {
+                    out.push(b'\n');
+                }
+            }
+        }
+        return;
+    }
     let items: Vec<&Override> = s
         .overridden
         .as_ref()
