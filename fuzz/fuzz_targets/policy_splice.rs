@@ -2,7 +2,8 @@
 //! span of it with the fuzz input, so that most inputs still parse as TOML and
 //! reach the checker (expressions, references, cycles, templates, dates).
 //!
-//! Input layout: byte 0 picks the base policy (default, income-only, mpi);
+//! Input layout: byte 0 picks the base policy (default, income-only, mpi,
+//! providers: the last exercises `excludes`, `reduced_by` and `[caps]`);
 //! bytes 1-2 (little endian) pick where the span starts, as a fraction of the
 //! base's length; byte 3 is the span's length in bytes (0 = pure insertion);
 //! the rest (UTF-8) replaces the span.
@@ -12,10 +13,11 @@ use libfuzzer_sys::fuzz_target;
 
 mod common;
 
-const BASES: [&str; 3] = [
+const BASES: [&str; 4] = [
     layak::policy::DEFAULT_POLICY_TOML,
     include_str!("../../examples/policies/income-only.toml"),
     include_str!("../../examples/policies/mpi.toml"),
+    include_str!("../../examples/policies/providers.toml"),
 ];
 
 fn floor_boundary(s: &str, mut i: usize) -> usize {

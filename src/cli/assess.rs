@@ -264,10 +264,17 @@ pub(super) fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
 /// The run itself: policy → outputs → input → (ranking) → decisions → report.
 fn assess(config: &mut AssessConfig) -> anyhow::Result<ExitStatus> {
     if let Some(files) = config.input.persons.clone() {
+        if config.overrides.is_some() {
+            return Err(UsageError(
+                "--overrides does not work with person files yet: decide the households, then apply the overrides to a household file".into(),
+            )
+            .into());
+        }
         return assess_persons(config, &files);
     }
     let policy = config.policy.load_in(config.lang)?;
     let within = deciles::within_input(config, &policy)?;
+    config.pipeline.overrides = overrides::load(config.overrides.as_deref(), &policy)?;
     super::common::check_profile(&policy, &config.input.read)?;
     let persons = summary::persons_input(&policy, config.summary.persons_column.as_deref())
         .map_err(|e| UsageError(super::error_text::persons_input_text(&e)))?;
@@ -350,6 +357,12 @@ fn assess(config: &mut AssessConfig) -> anyhow::Result<ExitStatus> {
         check_same_input(&name, first, ranking, &outcome)?;
     }
     deciles::check_same_input(&name, welfare.as_ref(), &outcome.totals)?;
+    // An override that met no decided household: fatal, before any commit.
+    overrides::finish(
+        config.pipeline.overrides.as_deref(),
+        &policy.meta.currency,
+        config.quiet,
+    )?;
     let totals = outcome.totals;
     let context = run_context(
         &name,
@@ -358,7 +371,10 @@ fn assess(config: &mut AssessConfig) -> anyhow::Result<ExitStatus> {
         ranking.as_ref().map(|(_, r)| r),
         false,
     );
-    let mut report = outcome.summary.map(|s| s.report(&spec, &policy, context));
+    let mut report = outcome.summary.map(|s| {
+        s.report(&spec, &policy, context)
+            .with_overrides(config.pipeline.overrides.as_deref().map(|o| o.figures()))
+    });
     deciles::into_report(&mut report, outcome.deciles, &policy, config);
     outputs.write_report(report.as_ref(), &policy)?;
     outputs.commit(report.as_ref(), totals.rejected)?;
@@ -994,5 +1010,9 @@ pub(super) fn budget_line(r: &pipeline::budget::Ranking, currency: &str) -> Stri
 
 pub(super) mod deciles;
 mod files;
+mod overrides;
 pub(super) use files::{Noted, Rejects, Spill};
 use files::{RejectsTo, open_counted};
+pub(super) use overrides::{
+    explain as explain_overrides, load as community_overrides, text as overrides_text,
+};

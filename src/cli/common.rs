@@ -189,7 +189,7 @@ pub(super) fn check_profile(
 /// the run goes on (a policy may have many optional inputs), but says so
 /// loudly, since the decisions then rest on defaults rather than the survey.
 pub(super) fn warn_if_most_missing(policy: &crate::policy::Policy, file: &str, defaulted: usize) {
-    let inputs = policy.inputs.len();
+    let inputs = policy.watched_inputs();
     if defaulted * 2 <= inputs {
         return;
     }

@@ -87,6 +87,7 @@ fn as_assess(args: CompareArgs) -> AssessArgs {
         rank_within: None,
         stage: false,
         input_format: None,
+        overrides: None,
     }
 }
 

@@ -62,6 +62,8 @@ pub(super) struct AssessConfig {
     pub budget: Option<u64>,
     /// `--rank-within`, as typed (resolved once the policy is loaded).
     pub rank_within: Option<String>,
+    /// `--overrides FILE` (read once the policy is loaded).
+    pub overrides: Option<String>,
     pub summary: SummaryConfig,
     pub threads: Threads,
     pub pipeline: pipeline::Options,
@@ -107,8 +109,10 @@ impl AssessConfig {
             all_errors: false,
             progress: None,
             deciles: None,
+            overrides: None,
         };
         Ok(AssessConfig {
+            overrides: args.overrides,
             input,
             policy: args.policy,
             lang: args.lang.choice(),
@@ -416,6 +420,7 @@ impl ValidateConfig {
             all_errors: !args.first_error,
             progress: None,
             deciles: None,
+            overrides: None,
         };
         Ok(ValidateConfig {
             input,

@@ -29,6 +29,7 @@ const SUGGESTIONS: usize = 3;
 pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     let reform_args = args.reform.clone();
     let overrides = super::common::parse_overrides(&reform_args)?;
+    let community_file = args.overrides_file.clone();
     let config = ExplainConfig::from_args(args)?;
     let policy = config.policy.load_in(config.lang)?;
     super::common::check_profile(&policy, &config.input.read)?;
@@ -37,6 +38,13 @@ pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
         return Err(super::UsageError(
             "explain with a policy that ranks households ([ranking]) reads household files under one policy only (not --persons, --rectangular, --reform or --set)"
                 .into(),
+        )
+        .into());
+    }
+    let community = super::assess::community_overrides(community_file.as_deref(), &policy)?;
+    if community.is_some() && (config.input.persons.is_some() || reform_args.given()) {
+        return Err(super::UsageError(
+            "explain --overrides reads household files under one policy (not --persons, --reform or --set)".into(),
         )
         .into());
     }
@@ -103,6 +111,14 @@ pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
                     .map_err(|e| input::evaluation_reject(&parser, &record, line, e.value, &e))
             }),
     };
+    // Community overrides, after the rules (as in `assess`).
+    let mut notes = Vec::new();
+    let parsed = parsed.and_then(|()| {
+        let id = parser.id_string(&record);
+        notes = super::assess::explain_overrides(community.as_deref(), &engine, &mut s, &id)
+            .map_err(|e| input::evaluation_reject(&parser, &record, line, e.value, &e))?;
+        Ok(())
+    });
     // The same precedence as `assess`: a duplicate id replaces a decision, and
     // any reject except one at an input read before the id.
     let parsed = match (first, parsed) {
@@ -149,13 +165,28 @@ pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
             weight,
         );
     }
-    let t = trace::trace(&policy, &mut s, &defaulted, &texts);
+    let mut t = trace::trace(&policy, &mut s, &defaulted, &texts);
+    t.overrides = notes;
     let view = View {
         format: config.format,
         detail: config.detail,
         slots: &s.slots,
     };
-    print_trace(&mut out, &view, &policy, &at, &t, weight)?;
+    if config.format == ExplainFormat::Text && !t.overrides.is_empty() {
+        // The community's changes right under the heading: what follows is
+        // the decision after them.
+        let mut text = Vec::new();
+        print_trace(&mut text, &view, &policy, &at, &t, weight)?;
+        let split = text
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(text.len(), |i| i + 1);
+        out.write_all(&text[..split])?;
+        out.write_all(super::assess::overrides_text(&policy, &t.overrides).as_bytes())?;
+        out.write_all(&text[split..])?;
+    } else {
+        print_trace(&mut out, &view, &policy, &at, &t, weight)?;
+    }
     if let (Some(p), ExplainFormat::Text) = (&population, config.format) {
         if let Some(line) = p.line(&policy, &s.slots) {
             out.write_all(line.as_bytes())?;

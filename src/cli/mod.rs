@@ -127,6 +127,9 @@ pub struct ExplainArgs {
     /// household gets, why, and what it does not get).
     #[arg(long)]
     pub detail: bool,
+    /// Apply the community overrides of FILE (as `assess --overrides`) and show them.
+    #[arg(long = "overrides", value_name = "FILE")]
+    pub overrides_file: Option<String>,
     #[command(flatten)]
     pub lang: LangArgs,
     #[command(flatten)]
@@ -547,6 +550,14 @@ pub struct AssessArgs {
     /// stream) [default: ndjson].
     #[arg(long, value_enum, value_name = "FORMAT", requires = "stage")]
     pub input_format: Option<InputFormatArg>,
+    /// Community verification: a CSV of overrides decided by the village
+    /// (household_id,program,action,value,reason,decided_by,date; action grant, deny,
+    /// set_track or set_amount; program `*` for all). Applied after the rules and
+    /// before --budget ranks; each overridden decision says so, with the original
+    /// value, the reason and who decided. A bad line, or one whose household is not
+    /// decided, is an error listing every such line.
+    #[arg(long, value_name = "FILE")]
+    pub overrides: Option<String>,
 }
 
 /// The reform of `compare` and `explain`: a second policy, parameter changes, or both.

@@ -124,8 +124,10 @@ fn check_command(
     writeln!(
         err,
         "layak: {path} fits the policy and {file}: {} of {} inputs have a column",
-        policy.inputs.len() - layout.defaulted.len(),
-        policy.inputs.len()
+        policy
+            .watched_inputs()
+            .saturating_sub(layout.defaulted.len()),
+        policy.watched_inputs()
     )
     .ok();
     if !layout.unused.is_empty() {
@@ -267,11 +269,17 @@ fn init(
         None => io::stdout().lock().write_all(text.as_bytes())?,
     }
     let matched = matches.iter().flatten().count();
+    // Inputs declared `warn_if_missing = false` count only when matched.
+    let counted = policy
+        .inputs
+        .iter()
+        .zip(&matches)
+        .filter(|(i, m)| i.warn_if_missing || m.is_some())
+        .count();
     let mut err = io::stderr().lock();
     writeln!(
         err,
-        "layak: matched {matched} of {} inputs to columns of {file}{}",
-        policy.inputs.len(),
+        "layak: matched {matched} of {counted} inputs to columns of {file}{}",
         output.map(|o| format!("; wrote {o}")).unwrap_or_default()
     )
     .ok();
@@ -279,7 +287,7 @@ fn init(
         .inputs
         .iter()
         .zip(&matches)
-        .filter(|(_, m)| m.is_none())
+        .filter(|(i, m)| m.is_none() && i.warn_if_missing)
         .map(|(i, _)| i.name.as_str())
         .collect();
     if !unmatched.is_empty() {

@@ -399,8 +399,8 @@ fn write_text(out: &mut impl Write, f: &Findings<'_>) -> anyhow::Result<()> {
         .replace("{id}", &f.policy.meta.id)
         .replace("{version}", &f.policy.meta.version)
         .replace("{hash}", &f.policy.hash)
-        .replace("{found}", &(f.policy.inputs.len() - f.layout.defaulted.len()).to_string())
-        .replace("{all}", &f.policy.inputs.len().to_string())
+        .replace("{found}", &(f.policy.watched_inputs().saturating_sub(f.layout.defaulted.len())).to_string())
+        .replace("{all}", &f.policy.watched_inputs().to_string())
     )?;
     if let Some(w) = &f.layout.weight {
         let scale = if w.scale == crate::input::Scale::ONE {

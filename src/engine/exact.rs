@@ -17,7 +17,7 @@
 
 use std::cmp::Ordering;
 
-use super::{Engine, EvalError, Scratch, Status, Step};
+use super::{Engine, EvalError, ProgramRules, Scratch, Status, Step};
 use crate::expr::exact::{
     self as x, ExactSlots, Overflow, Rational, Val, faithful_f64, near_rounding,
 };
@@ -294,6 +294,8 @@ struct Outcome {
     duration: Option<Rational>,
     starts_after: Option<Rational>,
     status: Status,
+    excluded_by: Option<u16>,
+    reduced_from: Option<Rational>,
 }
 
 impl Outcome {
@@ -303,6 +305,8 @@ impl Outcome {
         duration: None,
         starts_after: None,
         status: Status::Denied,
+        excluded_by: None,
+        reduced_from: None,
     };
 }
 
@@ -518,7 +522,12 @@ impl<'p> Engine<'p> {
     fn exact_programs(&self, row: &mut ExactRow<'_>, outcomes: &mut Vec<Outcome>) -> Exact<()> {
         outcomes.clear();
         for (benefit, rules) in self.policy.programs.iter().zip(&self.rules.programs) {
-            let out = exact_program(benefit, row)?;
+            let excluder = benefit
+                .excluded_by
+                .iter()
+                .find(|&&j| outcomes.get(j).is_some_and(|o| o.status == Status::Granted))
+                .map(|&j| j as u16);
+            let out = exact_program(benefit, row, excluder)?;
             let granted = out.status == Status::Granted;
             row.memo.set(rules.granted_slot, truth(granted));
             outcomes.push(out);
@@ -526,22 +535,47 @@ impl<'p> Engine<'p> {
         Ok(())
     }
 
-    /// The cap (when the policy has one) and whether it took anything: the
-    /// excess over it comes off granted monthly programs, last declared first.
+    /// Each provider's cap, then the household cap (when the policy has
+    /// one), and whether any took anything: the excess over a cap comes off
+    /// the granted monthly programs it covers, last declared first.
     fn exact_cap(
         &self,
         row: &mut ExactRow<'_>,
         outcomes: &mut [Outcome],
     ) -> Exact<(Option<Rational>, bool)> {
+        let mut capped = false;
+        for c in &self.policy.provider_caps {
+            let Some(cap) = c.monthly.eval_exact(row)? else {
+                return Err(undefined(format!(
+                    "the monthly cap of provider {}",
+                    c.provider.keyword()
+                ))
+                .into());
+            };
+            capped |= self.exact_excess(outcomes, cap, Some(c.provider))?;
+        }
         let Some(cap) = &self.policy.cap else {
-            return Ok((None, false));
+            return Ok((None, capped));
         };
         let Some(cap) = cap.eval_exact(row)? else {
             return Err(undefined("the household monthly cap".into()).into());
         };
+        capped |= self.exact_excess(outcomes, cap, None)?;
+        Ok((Some(cap), capped))
+    }
+
+    /// Take the excess over `cap` off the granted monthly programs (of
+    /// `provider`, or all), last declared first; whether anything was taken.
+    fn exact_excess(
+        &self,
+        outcomes: &mut [Outcome],
+        cap: Rational,
+        provider: Option<crate::policy::Provider>,
+    ) -> Exact<bool> {
+        let counts = |rules: &ProgramRules| provider.is_none_or(|p| p == rules.lead);
         let mut total = Rational::ZERO;
         for (rules, out) in self.rules.programs.iter().zip(outcomes.iter()) {
-            if rules.period == Period::Month && out.status == Status::Granted {
+            if rules.period == Period::Month && out.status == Status::Granted && counts(rules) {
                 total = total.checked_add(out.amount)?;
             }
         }
@@ -553,6 +587,7 @@ impl<'p> Engine<'p> {
             }
             if rules.period != Period::Month
                 || out.status != Status::Granted
+                || !counts(rules)
                 || out.amount.checked_cmp(Rational::ZERO)? != Ordering::Greater
             {
                 continue;
@@ -562,12 +597,14 @@ impl<'p> Engine<'p> {
             } else {
                 excess
             };
-            out.capped_from = Some(out.amount);
+            if out.capped_from.is_none() {
+                out.capped_from = Some(out.amount);
+            }
             out.amount = out.amount.checked_sub(take)?;
             excess = excess.checked_sub(take)?;
             capped = true;
         }
-        Ok((Some(cap), capped))
+        Ok(capped)
     }
 
     /// The monthly and one-off totals of the granted programs.
@@ -638,6 +675,8 @@ impl<'p> Engine<'p> {
             dst.capped_from = out.capped_from.map(|q| faithful_f64(q, AMOUNT));
             dst.duration_months = out.duration.map(Rational::to_f64);
             dst.starts_after_months = out.starts_after.map(Rational::to_f64);
+            dst.excluded_by = out.excluded_by;
+            dst.reduced_from = out.reduced_from.map(|q| faithful_f64(q, AMOUNT));
         }
         s.capped = d.capped;
         s.cap = d.cap.map(|q| faithful_f64(q, TWO));
@@ -660,11 +699,19 @@ impl<'p> Engine<'p> {
 
 /// One program's outcome, exact, before the cap: its verdict, and for an
 /// eligible household its amount and months.
-fn exact_program(benefit: &Benefit, row: &mut ExactRow<'_>) -> Exact<Outcome> {
+fn exact_program(
+    benefit: &Benefit,
+    row: &mut ExactRow<'_>,
+    excluder: Option<u16>,
+) -> Exact<Outcome> {
     let mut out = Outcome::DENIED;
     if !holds(&benefit.eligible, row, || {
         format!("the eligibility of {}", benefit.id)
     })? {
+        return Ok(out);
+    }
+    if excluder.is_some() {
+        out.excluded_by = excluder;
         return Ok(out);
     }
     let deferred = match &benefit.deferred_when {
@@ -682,6 +729,29 @@ fn exact_program(benefit: &Benefit, row: &mut ExactRow<'_>) -> Exact<Outcome> {
             .into());
         }
         Some(a) => a,
+    };
+    let amount = match &benefit.reduced_by {
+        None => amount,
+        Some(by) => match by.eval_exact(row)? {
+            None => return Err(undefined(format!("the reduction of {}", benefit.id)).into()),
+            Some(b) if b.is_negative() => {
+                return Err(EvalError {
+                    what: format!("the reduction of {}", benefit.id),
+                    value: b.to_f64(),
+                }
+                .into());
+            }
+            Some(b) if b.is_zero() => amount,
+            Some(b) => {
+                out.reduced_from = Some(amount.round_scaled(Rational::ONE)?);
+                let left = amount.checked_sub(b)?;
+                if left.is_negative() {
+                    Rational::ZERO
+                } else {
+                    left
+                }
+            }
+        },
     };
     out.amount = amount.round_scaled(Rational::ONE)?;
     if let Some(d) = &benefit.duration_months {

@@ -7,14 +7,17 @@
 //! scratch is created once per thread and reused.
 
 mod exact;
+mod overridden;
 pub mod parting;
+mod stacking;
 pub mod trace;
 pub mod why;
 
-use crate::expr::exact::{NEAR, mark_close, near_rounding, near_threshold, take_close};
+use crate::expr::exact::{NEAR, mark_close, near_rounding, take_close};
 use crate::expr::{Arena, EPSILON, Root};
 use crate::numfmt::round_half_up;
 use crate::policy::{Node, Period, Policy};
+pub use overridden::Overridden;
 
 /// What happened to one program for one household.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +48,11 @@ pub struct ProgramOutcome {
     pub capped_from: Option<f64>,
     pub duration_months: Option<f64>,
     pub starts_after_months: Option<f64>,
+    /// Denied because this program, declared before it, was granted (`excludes`).
+    pub excluded_by: Option<u16>,
+    /// The amount before `reduced_by` took what the household already
+    /// receives off it, when it took anything.
+    pub reduced_from: Option<f64>,
 }
 
 impl Default for ProgramOutcome {
@@ -55,6 +63,8 @@ impl Default for ProgramOutcome {
             capped_from: None,
             duration_months: None,
             starts_after_months: None,
+            excluded_by: None,
+            reduced_from: None,
         }
     }
 }
@@ -105,6 +115,9 @@ pub struct Scratch {
     pub rank_persons: f64,
     /// `[ranking]`: a decile given rather than looked up (a test case, `explain`).
     pub decile: Option<u32>,
+    /// The decision before community overrides changed it (`--overrides`),
+    /// for a household that has some; `None` otherwise.
+    pub overridden: Option<Box<Overridden>>,
     /// Exact values of the row's slots, filled only for a row that lands
     /// within rounding error of a threshold or a printed tie.
     exact: exact::Memo,
@@ -130,6 +143,11 @@ struct Rules {
     /// The deprivation count, when the policy has one.
     deprivation: Option<Counting>,
     programs: Vec<ProgramRules>,
+    /// Per program, the programs that exclude it (`ProgramRules::excluders`
+    /// is its range here).
+    excluders: Vec<u16>,
+    /// `[caps]` per provider, applied before `cap`.
+    provider_caps: Vec<(crate::policy::Provider, Root)>,
     cap: Option<Root>,
     tracks: Vec<Option<Root>>,
     reasons: Vec<Root>,
@@ -197,6 +215,10 @@ struct ProgramRules {
     granted_slot: usize,
     period: Period,
     review_months: u32,
+    reduced_by: Option<Root>,
+    lead: crate::policy::Provider,
+    /// The range of `Rules::excluders` naming the programs that exclude it.
+    excluders: (u32, u32),
 }
 
 impl Rules {
@@ -237,10 +259,18 @@ impl Rules {
             bands: [dep.vulnerable_cutoff, dep.poor_cutoff, dep.severe_cutoff]
                 .map(|c| 2.0 * NEAR * (c - EPSILON).abs()),
         });
+        let mut excluders: Vec<u16> = Vec::new();
         let programs = p
             .programs
             .iter()
             .map(|prog| ProgramRules {
+                excluders: {
+                    let start = excluders.len() as u32;
+                    excluders.extend(prog.excluded_by.iter().map(|&j| j as u16));
+                    (start, excluders.len() as u32)
+                },
+                reduced_by: prog.reduced_by.as_ref().map(|d| arena.add(d)),
+                lead: prog.lead,
                 eligible: arena.add(&prog.eligible),
                 deferred_when: prog.deferred_when.as_ref().map(|d| arena.add(d)),
                 amount: arena.add(&prog.amount),
@@ -250,6 +280,11 @@ impl Rules {
                 period: prog.period,
                 review_months: prog.review_months,
             })
+            .collect();
+        let provider_caps = p
+            .provider_caps
+            .iter()
+            .map(|c| (c.provider, arena.add(&c.monthly)))
             .collect();
         let cap = p.cap.as_ref().map(|c| arena.add(c));
         let tracks = p
@@ -276,6 +311,8 @@ impl Rules {
             order,
             deprivation,
             programs,
+            excluders,
+            provider_caps,
             cap,
             tracks,
             reasons,
@@ -407,6 +444,7 @@ impl<'p> Engine<'p> {
             rank_group: 0,
             rank_persons: 1.0,
             decile: None,
+            overridden: None,
             exact: exact::Memo::new(self.policy.slot_count),
         }
     }
@@ -445,9 +483,13 @@ impl<'p> Engine<'p> {
         let r = &self.rules;
         for (i, (prog, rules)) in p.programs.iter().zip(&r.programs).enumerate() {
             let mut out = ProgramOutcome::default();
-            if self.condition(rules.eligible, s, || {
+            let eligible = self.condition(rules.eligible, s, || {
                 format!("the eligibility of {}", prog.id)
-            })? {
+            })?;
+            // Excluded by a granted program before it: denied, its amount
+            // not computed (engine/stacking.rs).
+            out.excluded_by = if eligible { self.excluder(i, s) } else { None };
+            if eligible && out.excluded_by.is_none() {
                 let deferred = match rules.deferred_when {
                     Some(d) => self.condition(d, s, || format!("the deferral of {}", prog.id))?,
                     None => false,
@@ -460,6 +502,12 @@ impl<'p> Engine<'p> {
                     let what = format!("the amount of {}", prog.id);
                     return Err(self.not_finite(rules.amount, s, what, amount));
                 }
+                let amount = match rules.reduced_by {
+                    Some(by) => self.reduce(by, amount, s, &mut out, || {
+                        format!("the reduction of {}", prog.id)
+                    })?,
+                    None => amount,
+                };
                 out.amount = round_half_up(amount, 0);
                 out.duration_months = match rules.duration_months {
                     Some(d) => Some(months(self.value(d, s), || {
@@ -725,51 +773,6 @@ impl<'p> Engine<'p> {
             });
         take_close();
         done
-    }
-
-    /// Take the excess over the cap off granted monthly programs, last declared first.
-    fn apply_cap(&self, s: &mut Scratch) -> Result<(), EvalError> {
-        s.capped = false;
-        s.cap = None;
-        let Some(cap_root) = self.rules.cap else {
-            return Ok(());
-        };
-        let cap = finite(self.value(cap_root, s), || {
-            "the household monthly cap".into()
-        })?;
-        s.cap = Some(cap);
-        // A cap with a fraction makes capped amounts fractional: decided
-        // exactly. (Whole below 2^52 when `(|cap| + 2^52) - 2^52` is itself;
-        // `f64::trunc` is a library call on x86-64.)
-        const TWO_52: f64 = 4_503_599_627_370_496.0;
-        mark_close(cap.abs() < TWO_52 && (cap.abs() + TWO_52) - TWO_52 != cap.abs());
-        let total: f64 = self
-            .rules
-            .programs
-            .iter()
-            .zip(&s.programs)
-            .filter(|(prog, out)| prog.period == Period::Month && out.status == Status::Granted)
-            .map(|(_, out)| out.amount)
-            .sum();
-        let mut excess = total - cap;
-        mark_close(near_threshold(total, cap));
-        if excess <= 0.0 {
-            return Ok(());
-        }
-        for (prog, out) in self.rules.programs.iter().zip(s.programs.iter_mut()).rev() {
-            if excess <= 0.0 {
-                break;
-            }
-            if prog.period != Period::Month || out.status != Status::Granted || out.amount <= 0.0 {
-                continue;
-            }
-            let take = out.amount.min(excess);
-            out.capped_from = Some(out.amount);
-            out.amount -= take;
-            excess -= take;
-            s.capped = true;
-        }
-        Ok(())
     }
 }
 

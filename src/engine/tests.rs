@@ -249,7 +249,7 @@ fn an_undefined_condition_is_an_error_not_false() {
     // `income / young_children` is undefined without young children: the
     // eligibility of food assistance cannot be decided, so the row is rejected.
     let src = crate::policy::DEFAULT_POLICY_TOML.replace(
-        "eligible = 'basic_needs_target and not emergency_relief'",
+        "eligible = 'basic_needs_target and not emergency_relief and not receives_bpnt'",
         "eligible = 'monthly_income / young_children > 1 and not emergency_relief'",
     );
     let p = Policy::load("t.toml", &src, &LoadOptions::default()).unwrap();
@@ -553,11 +553,13 @@ mod exact_agrees {
         }
         for b in &p.programs {
             all.extend([&b.eligible, &b.amount]);
+            all.extend(b.reduced_by.iter());
             all.extend(b.duration_months.iter());
             all.extend(b.deferred_when.iter());
             all.extend(b.starts_after_months.iter());
         }
         all.extend(p.cap.iter());
+        all.extend(p.provider_caps.iter().map(|c| &c.monthly));
         all.extend(p.reasons.iter().map(|r| &r.when));
         all.extend(p.tracks.iter().filter_map(|t| t.when.as_ref()));
         all.extend(p.priority.iter());
@@ -680,13 +682,14 @@ fn the_deciding_condition_of_a_denied_program_has_the_value_and_the_threshold() 
         [
             "income-poor or multidimensionally poor",
             "someone in the household is able to work",
-            "elderly + disabled"
+            "elderly + disabled",
+            "already receives PKH"
         ]
     );
     assert!(
         granted
             .iter()
-            .all(|c| c.holds != (c.text.starts_with("someone")))
+            .all(|c| c.holds != (c.text.starts_with("someone") || c.text.starts_with("already")))
     );
     // `not emergency_relief` needs the program not granted.
     let food = eligible("food_assistance");

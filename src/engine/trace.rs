@@ -78,6 +78,12 @@ pub struct ProgramTrace {
     pub duration_months: Option<f64>,
     pub starts_after_months: Option<f64>,
     pub reason: String,
+    /// Denied because this program, granted, excludes it (`excludes`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excluded_by: Option<String>,
+    /// The amount before `reduced_by` took what is already received.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reduced_from: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -107,6 +113,22 @@ pub struct Trace {
     pub track: TrackTrace,
     pub priority: Option<(f64, Rule)>,
     pub review_after_months: u32,
+    /// Community overrides applied to this household (`--overrides`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<OverrideNote>,
+}
+
+/// One community override of the household, as `explain` shows it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct OverrideNote {
+    pub action: String,
+    pub program: String,
+    pub value: String,
+    /// What the rules had decided.
+    pub original: String,
+    pub reason: String,
+    pub decided_by: String,
+    pub date: String,
 }
 
 /// The type of the value in `slot`.
@@ -204,6 +226,7 @@ pub fn trace(policy: &Policy, s: &mut Scratch, defaulted: &[bool], texts: &[Stri
             )
         }),
         review_after_months: s.review_after_months,
+        overrides: Vec::new(),
     }
 }
 
@@ -291,7 +314,18 @@ fn programs(policy: &Policy, s: &Scratch) -> (Vec<ProgramTrace>, f64) {
             capped_from: o.capped_from.map(unsigned_zero),
             duration_months: o.duration_months.map(unsigned_zero),
             starts_after_months: o.starts_after_months.map(unsigned_zero),
-            reason: program_reason(policy, p, o.status, s),
+            reason: match o
+                .excluded_by
+                .and_then(|j| policy.programs.get(usize::from(j)))
+            {
+                Some(by) => format!("{} {}", policy.words.excluded_by, by.name_or_id()),
+                None => program_reason(policy, p, o.status, s),
+            },
+            excluded_by: o
+                .excluded_by
+                .and_then(|j| policy.programs.get(usize::from(j)))
+                .map(|by| by.id.clone()),
+            reduced_from: o.reduced_from.map(unsigned_zero),
         });
     }
     (programs, monthly_before_cap)

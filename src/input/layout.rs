@@ -217,7 +217,11 @@ fn match_inputs(
                 columns.push(None);
             }
             None => {
-                defaulted.push(inp.name.clone());
+                // An input declared `warn_if_missing = false` (what a
+                // household already receives) is quietly defaulted.
+                if inp.warn_if_missing {
+                    defaulted.push(inp.name.clone());
+                }
                 columns.push(None);
             }
         }

@@ -38,6 +38,7 @@ pub mod budget;
 pub mod compare;
 mod group_key;
 mod merger;
+pub mod overrides;
 pub(crate) mod persons;
 pub mod rank;
 mod run;
@@ -74,6 +75,9 @@ pub struct Options {
     /// `[ranking]`: the cut-points found by the first pass ([`rank_welfare`]);
     /// every decision then has its `decile`.
     pub deciles: Option<Arc<rank::Deciles>>,
+    /// Community overrides (`--overrides`), applied to each decided
+    /// household after the rules and before the budget ranking.
+    pub overrides: Option<Arc<overrides::Overrides>>,
 }
 
 impl Default for Options {
@@ -86,6 +90,7 @@ impl Default for Options {
             all_errors: false,
             progress: None,
             deciles: None,
+            overrides: None,
         }
     }
 }
@@ -222,6 +227,8 @@ struct Plan<'a> {
     within: Option<usize>,
     /// `[ranking]`, later passes: the cut-points (from `Options::deciles`).
     deciles: Option<&'a rank::Deciles>,
+    /// Community overrides (set by `run` from the options).
+    overrides: Option<&'a overrides::Overrides>,
 }
 
 impl Plan<'_> {
@@ -302,6 +309,7 @@ fn assess_plan(format: Format, extras: Extras<'_>) -> Plan<'_> {
         compare: None,
         within: None,
         deciles: None,
+        overrides: None,
     }
 }
 
@@ -317,6 +325,7 @@ fn validate_plan<'a>(options: &Options) -> Plan<'a> {
         compare: None,
         within: None,
         deciles: None,
+        overrides: None,
     }
 }
 
@@ -358,6 +367,7 @@ fn rank_plan<'a>() -> Plan<'a> {
         compare: None,
         within: None,
         deciles: None,
+        overrides: None,
     }
 }
 
@@ -635,6 +645,7 @@ fn compare_plan<'a>(format: Format, cmp: &'a compare::Comparison<'a>) -> Plan<'a
         compare: Some(cmp),
         within: None,
         deciles: None,
+        overrides: None,
     }
 }
 
@@ -748,6 +759,7 @@ mod tests {
             all_errors: false,
             progress: None,
             deciles: None,
+            overrides: None,
         };
         let (_, ranking) = rank(&policy, &layout, first, &small, 50_000_000).unwrap();
         assert!(ranking.batches() > 3);

@@ -132,9 +132,15 @@ pub(super) fn run_feed(
     rejects: &mut dyn RejectSink,
     options: &Options,
 ) -> Result<Finished, PipelineError> {
-    // Later passes of a `[ranking]` decide with the first pass's cut-points.
+    // Later passes of a `[ranking]` decide with the first pass's cut-points;
+    // community overrides apply to the decisions written and to the ranking
+    // pass, not to a comparison.
     let plan = Plan {
         deciles: options.deciles.as_deref().or(plan.deciles),
+        overrides: match plan.job {
+            Job::Assess(_) | Job::Rank if plan.compare.is_none() => options.overrides.as_deref(),
+            _ => None,
+        },
         ..plan
     };
     let format = plan.format();
@@ -164,6 +170,9 @@ pub(super) fn run_feed(
             // The weight, then the budget columns, come last (CSV columns are
             // only ever appended).
             let weight = layout.weight.is_some();
+            if plan.overrides.is_some() {
+                crate::report::overrides::extend_csv_header(&mut head);
+            }
             super::weight::extend_csv_header(&mut head, weight, plan.ranking.is_some());
             if plan.deciles.is_some() {
                 super::rank::extend_csv_header(&mut head);

@@ -203,10 +203,11 @@ pub(super) struct Worker<'p> {
     pub(super) sheet_check: Option<Box<SheetCheck>>,
     /// Comparing: the reform policy's side.
     pub(super) reform: Option<Box<ReformWork<'p>>>,
-    /// `[ranking]`: the input making the groups (`--rank-within`), and,
-    /// after the first pass, the cut-points.
-    pub(super) within: Option<usize>,
-    pub(super) deciles: Option<&'p super::rank::Deciles>,
+        if let Some(input) = self.within {
+            self.rank_group(record, input, &mut row, batch);
+        }
+    /// Community overrides (`--overrides`).
+    pub(super) overrides: Option<&'p super::overrides::Overrides>,
 }
 
 impl<'p> Worker<'p> {
@@ -244,6 +245,7 @@ impl<'p> Worker<'p> {
                 .map(|(persons, setup)| PersonWork::new(policy, persons, setup)),
             orphans: 0,
             sheet_check: None,
+            overrides: plan.overrides,
             reform: plan.compare.map(|cmp| {
                 let persons = plan.summary.and_then(SummarySpec::persons_slot);
                 Box::new(ReformWork::new(policy, cmp, format, persons))
@@ -468,7 +470,29 @@ impl<'p> Worker<'p> {
         if let Some(input) = self.within {
             self.rank_group(record, input, &mut row, batch);
         }
-        match self.check_and_decide(record, line) {
+        let decided = self.check_and_decide(record, line).and_then(|()| {
+            // Community overrides, after the rules and before ranking.
+            match self.overrides {
+                Some(ov) if !matches!(self.job, Job::Validate | Job::Welfare) => ov
+                    .apply(
+                        &self.engine,
+                        &mut self.scratch,
+                        &batch.ids[id_start..],
+                        matches!(self.job, Job::Assess(_)),
+                    )
+                    .map_err(|e| {
+                        Box::new(input::evaluation_reject(
+                            &self.parser,
+                            record,
+                            line,
+                            e.value,
+                            &e,
+                        ))
+                    }),
+                _ => Ok(()),
+            }
+        });
+        match decided {
             Ok(()) => match self.job {
                 Job::Validate => row.end = batch.out.len(),
                 Job::Welfare => self.note_welfare(&mut row, batch.out.len()),
@@ -616,6 +640,9 @@ impl<'p> Worker<'p> {
             scratch: s,
         };
         self.writer.decision(&mut d, &mut batch.out);
+        if let Some(ov) = self.overrides {
+            crate::report::overrides::append(self.writer.format(), &mut batch.out, s, ov, policy);
+        }
         if let Some(units) = self.weight {
             weight::append_weight(self.writer.format(), &mut batch.out, units);
         }

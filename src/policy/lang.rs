@@ -99,6 +99,13 @@ pub struct Words {
     pub capped_from: String,
     pub to: String,
     pub by_cap: String,
+    /// `reduced from 200,000 to 150,000 by aid already received` (`reduced_by`).
+    pub reduced_from: String,
+    pub by_aid: String,
+    /// `not granted: already receives food_assistance` (`excludes`), in `explain`.
+    pub excluded_by: String,
+    /// `changed by the community (musyawarah desa, 2025-06-01): reason` (`--overrides`).
+    pub overridden_by: String,
     /// The deprivation sentence of the reasons: `deprivation: score`.
     pub deprivation_score: String,
     /// Before a track id in the reasons: `track`.
@@ -114,7 +121,7 @@ pub struct Words {
 }
 
 /// Every key of `[policy.words.LANG]`, in the order of [`Words`]' fields.
-pub const WORD_KEYS: [&str; 23] = [
+pub const WORD_KEYS: [&str; 27] = [
     "granted",
     "denied",
     "deferred",
@@ -130,6 +137,10 @@ pub const WORD_KEYS: [&str; 23] = [
     "capped_from",
     "to",
     "by_cap",
+    "reduced_from",
+    "by_aid",
+    "excluded_by",
+    "overridden_by",
     "deprivation_score",
     "track",
     "yes",
@@ -162,6 +173,10 @@ impl Words {
                 capped_from: w("capped from"),
                 to: w("to"),
                 by_cap: w("by the household monthly cap of"),
+                reduced_from: w("reduced from"),
+                by_aid: w("by aid already received"),
+                excluded_by: w("not granted: the household already receives"),
+                overridden_by: w("changed by"),
                 deprivation_score: w("deprivation: score"),
                 track: w("track"),
                 yes: w("yes"),
@@ -187,6 +202,10 @@ impl Words {
                 capped_from: w("dipotong dari"),
                 to: w("menjadi"),
                 by_cap: w("oleh batas bulanan rumah tangga sebesar"),
+                reduced_from: w("dikurangi dari"),
+                by_aid: w("karena bantuan yang sudah diterima"),
+                excluded_by: w("tidak diberikan: rumah tangga sudah menerima"),
+                overridden_by: w("diubah oleh"),
                 deprivation_score: w("kemiskinan multidimensi: skor"),
                 track: w("jalur"),
                 yes: w("ya"),
@@ -217,6 +236,10 @@ impl Words {
             "capped_from" => &mut self.capped_from,
             "to" => &mut self.to,
             "by_cap" => &mut self.by_cap,
+            "reduced_from" => &mut self.reduced_from,
+            "by_aid" => &mut self.by_aid,
+            "excluded_by" => &mut self.excluded_by,
+            "overridden_by" => &mut self.overridden_by,
             "deprivation_score" => &mut self.deprivation_score,
             "track" => &mut self.track,
             "yes" => &mut self.yes,
@@ -235,7 +258,7 @@ impl Words {
     }
 
     /// Every word, in the order of [`WORD_KEYS`].
-    pub fn all(&self) -> [&str; 23] {
+    pub fn all(&self) -> [&str; 27] {
         [
             &self.granted,
             &self.denied,
@@ -252,6 +275,10 @@ impl Words {
             &self.capped_from,
             &self.to,
             &self.by_cap,
+            &self.reduced_from,
+            &self.by_aid,
+            &self.excluded_by,
+            &self.overridden_by,
             &self.deprivation_score,
             &self.track,
             &self.yes,

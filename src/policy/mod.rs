@@ -14,6 +14,7 @@ pub mod persons;
 pub mod ranking;
 pub(crate) mod raw;
 pub mod reform;
+pub mod stacking;
 pub mod template;
 
 use crate::error::Diagnostic;
@@ -22,6 +23,7 @@ use crate::expr::{self, EnumId, Type};
 /// Re-exported: the policy hash is FNV-1a 64 ([`crate::hash`]).
 pub use crate::hash::fnv1a64;
 pub use lang::{Lang, LangChoice, Words, locale_language};
+pub use stacking::{Provider, ProviderCap};
 pub use template::{Segment, Template};
 
 /// The embedded default policy (`data/policies/default.toml`).
@@ -148,6 +150,8 @@ pub struct Input {
     /// The input's words for people in the load's language (`label`), or
     /// empty: the name is shown.
     pub label: String,
+    /// A missing column is warned about (`warn_if_missing`, default true).
+    pub warn_if_missing: bool,
 }
 
 /// A parameter resolved for this run.
@@ -251,7 +255,16 @@ pub struct Benefit {
     pub id: String,
     pub name: String,
     pub kind: String,
+    /// The providers as written in outputs (`state`, `state and community`).
     pub provider: String,
+    /// The lead provider: the program's cost and caps count under it.
+    pub lead: Provider,
+    /// Indices of the programs declared before it that exclude it: it is
+    /// denied when one of them is granted.
+    pub excluded_by: Vec<usize>,
+    /// What the household already receives for it from elsewhere, taken
+    /// off its amount (never below zero).
+    pub reduced_by: Option<expr::Program>,
     pub eligible: expr::Program,
     pub amount: expr::Program,
     pub period: Period,
@@ -321,7 +334,10 @@ pub struct Policy {
     /// Evaluation order of derived values and indicators (dependencies first).
     pub order: Vec<Node>,
     pub programs: Vec<Benefit>,
+    /// The household monthly cap: `[cap] monthly` or `[caps] total`.
     pub cap: Option<expr::Program>,
+    /// `[caps]` per provider, applied before the total cap.
+    pub provider_caps: Vec<ProviderCap>,
     pub reasons: Vec<Reason>,
     pub tracks: Vec<Track>,
     pub priority: Option<expr::Program>,
@@ -412,6 +428,12 @@ impl Policy {
         options: &LoadOptions,
     ) -> Result<Policy, PolicyError> {
         check::load(file, source, options, true, LangChoice::default())
+    }
+
+    /// The inputs whose missing column is warned about: all but those
+    /// declared `warn_if_missing = false` (counted in "N of M inputs").
+    pub fn watched_inputs(&self) -> usize {
+        self.inputs.iter().filter(|i| i.warn_if_missing).count()
     }
 
     /// Input by name.

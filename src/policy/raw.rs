@@ -36,6 +36,8 @@ pub(crate) struct RawPolicy {
     #[serde(default)]
     pub programs: Vec<RawProgram>,
     pub cap: Option<RawCap>,
+    /// `[caps]`: monthly caps per provider and in total (issue 20).
+    pub caps: Option<RawCaps>,
     #[serde(default)]
     pub reasons: Vec<RawReason>,
     #[serde(default)]
@@ -152,6 +154,10 @@ pub(crate) struct RawInput {
     /// A household input only: the reducer that computes it from the
     /// household's persons (`count(age <= 6)`).
     pub from_persons: Option<SpannedStr>,
+    /// `false`: a file without this column is normal (what a household
+    /// already receives is often not collected), so no warning is printed
+    /// and `--require-columns` does not ask for it. Default `true`.
+    pub warn_if_missing: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -293,7 +299,14 @@ pub(crate) struct RawProgram {
     pub id: SpannedStr,
     pub name: Option<SpannedText>,
     pub kind: SpannedStr,
-    pub provider: String,
+    /// Who pays: one provider, or several for a joint program (the first
+    /// is the lead, under which its cost is counted). Default `state`.
+    pub provider: Option<Spanned<RawProviders>>,
+    /// Programs this one takes precedence over: not granted when this one is.
+    #[serde(default)]
+    pub excludes: Vec<SpannedStr>,
+    /// What the household already receives from elsewhere, taken off the amount.
+    pub reduced_by: Option<SpannedStr>,
     pub eligible: SpannedStr,
     pub amount: SpannedStr,
     pub period: SpannedStr,
@@ -311,6 +324,25 @@ pub(crate) struct RawProgram {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawCap {
     pub monthly: SpannedStr,
+}
+
+/// `provider = "state"` or `provider = ["state", "community"]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RawProviders {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// `[caps]`: a monthly cap per provider, and `total` (the household cap).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCaps {
+    pub state: Option<SpannedStr>,
+    pub local_government: Option<SpannedStr>,
+    pub community: Option<SpannedStr>,
+    pub private: Option<SpannedStr>,
+    pub total: Option<SpannedStr>,
 }
 
 #[derive(Debug, Deserialize)]

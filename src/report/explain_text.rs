@@ -321,6 +321,9 @@ fn program(o: &mut String, st: &Style, p: &ProgramTrace) {
                 &w.once
             };
             let mut s = format!("{} {per}", st.money(a));
+            if let Some(from) = p.reduced_from {
+                let _ = write!(s, " ({} {} {})", w.reduced_from, st.money(from), w.by_aid);
+            }
             if let Some(from) = p.capped_from {
                 let _ = write!(s, " ({} {})", w.capped_from, st.money(from));
             }

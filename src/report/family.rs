@@ -145,6 +145,10 @@ pub fn family(policy: &Policy, t: &Trace, slots: &[f64]) -> Family {
             Some(a) => format!("{} {}", money(a), w.once),
             None => String::new(),
         };
+        if let Some(from) = p.reduced_from {
+            let w = &policy.words;
+            let _ = write!(amount, " ({} {} {})", w.reduced_from, money(from), w.by_aid);
+        }
         if let Some(from) = p.capped_from {
             let _ = write!(
                 amount,
@@ -206,7 +210,13 @@ pub fn family(policy: &Policy, t: &Trace, slots: &[f64]) -> Family {
         .iter()
         .map(|p| {
             let name = if p.name.is_empty() { &p.id } else { &p.name };
-            let not_met = why::deciding(policy, &p.eligible.expr, slots)
+            // Excluded by another program (`excludes`): its conditions held,
+            // so there is no failed condition to show; the reason says why.
+            let deciding = match p.excluded_by {
+                Some(_) => Vec::new(),
+                None => why::deciding(policy, &p.eligible.expr, slots),
+            };
+            let not_met = deciding
                 .iter()
                 .map(|c| {
                     let mut lines = Vec::new();

@@ -412,6 +412,11 @@ impl DecisionWriter<'_> {
             opt_num(o.starts_after_months, out);
             out.extend_from_slice(&jprog.review);
             opt_num(o.capped_from, out);
+            if let Some(from) = o.reduced_from {
+                // Only when `reduced_by` took something (issue 20).
+                out.extend_from_slice(b",\"reduced_from\":");
+                numfmt::write_shortest(from, out);
+            }
             if jp.plain_reasons {
                 out.extend_from_slice(&jprog.reason.head);
                 render_segments(jprog.reason.rest, &s.slots, &p.enums, out);

@@ -15,6 +15,7 @@ pub mod family;
 pub mod html;
 mod json;
 pub(crate) mod outputs;
+pub mod overrides;
 mod shaped;
 pub mod stage;
 pub mod summary;
@@ -156,6 +157,9 @@ struct Plan<'p> {
     capped_from: Box<[u8]>,
     to: Box<[u8]>,
     by_cap: Box<[u8]>,
+    /// `; reduced from `, ` by aid already received` (`reduced_by`).
+    reduced_from: Box<[u8]>,
+    by_aid: Box<[u8]>,
     /// The language numbers are written in.
     lang: Lang,
     /// The end of a CSV row after the reasons: closing quote, policy id,
@@ -214,6 +218,8 @@ impl<'p> Plan<'p> {
             capped_from: bytes(&[b"; ", w.capped_from.as_bytes(), b" "]),
             to: bytes(&[b" ", w.to.as_bytes(), b" "]),
             by_cap: bytes(&[b" ", w.by_cap.as_bytes(), b" "]),
+            reduced_from: bytes(&[b"; ", w.reduced_from.as_bytes(), b" "]),
+            by_aid: bytes(&[b" ", w.by_aid.as_bytes()]),
             lang: p.lang,
             csv_tail: csv_tail(p),
         }
@@ -475,6 +481,13 @@ impl<'p> DecisionWriter<'p> {
             };
             first = false;
             render_segments(lead.rest, &s.slots, enums, out);
+            if let Some(from) = o.reduced_from {
+                out.extend_from_slice(&plan.reduced_from);
+                write_number(plan.lang, from, out);
+                out.extend_from_slice(&plan.to);
+                write_number(plan.lang, o.capped_from.unwrap_or(o.amount), out);
+                out.extend_from_slice(&plan.by_aid);
+            }
             if let Some(from) = o.capped_from {
                 out.extend_from_slice(&plan.capped_from);
                 write_number(plan.lang, from, out);

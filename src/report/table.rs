@@ -57,7 +57,8 @@ impl Cell {
 }
 
 /// The type of each column a run can write, by name: the chosen columns,
-/// then `weight`, `funded`, `rank` and `decile`, which the pipeline appends.
+/// then the `--overrides` columns, `weight`, `funded`, `rank` and `decile`,
+/// which the pipeline appends.
 pub fn column_types(shape: &OutputShape) -> Vec<(String, Cell)> {
     let mut types: Vec<(String, Cell)> = shape
         .column_list()
@@ -84,6 +85,15 @@ pub fn column_types(shape: &OutputShape) -> Vec<(String, Cell)> {
             (c.name().to_string(), cell)
         })
         .collect();
+    // `--overrides` (report/overrides.rs): `overridden` is a boolean.
+    for c in super::overrides::OVERRIDE_COLUMNS {
+        let cell = if c == "overridden" {
+            Cell::Bool
+        } else {
+            Cell::Text
+        };
+        types.push((c.into(), cell));
+    }
     types.push(("weight".into(), Cell::Float));
     types.push(("funded".into(), Cell::Bool));
     types.push(("rank".into(), Cell::Int));

@@ -60,7 +60,7 @@ fn json_trace_carries_the_same_decision() {
         trace["deprivation"]["indicators"].as_array().unwrap().len(),
         10
     );
-    assert_eq!(trace["inputs"].as_array().unwrap().len(), 24);
+    assert_eq!(trace["inputs"].as_array().unwrap().len(), 27);
     assert_eq!(trace["monthly_total"], 1200000.0);
 }
 

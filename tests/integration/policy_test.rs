@@ -62,6 +62,15 @@ fn the_income_only_example_passes_its_tests() {
 }
 
 #[test]
+fn the_providers_example_passes_its_tests() {
+    // Issue 20: `excludes`, `reduced_by` and `[caps]` per provider and in total.
+    let out = passes("examples/policies/providers.tests.toml");
+    out.stdout_has("policy `providers-example`");
+    let (passed, _) = summary(&out);
+    assert_eq!(passed, 8, "{out}");
+}
+
+#[test]
 fn several_files_run_in_one_command() {
     let dir = Dir::new();
     let files = [

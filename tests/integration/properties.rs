@@ -56,6 +56,7 @@ fn run(
         all_errors: false,
         progress: None,
         deciles: None,
+        overrides: None,
     };
     let totals = pipeline::assess(
         policy,

@@ -6,7 +6,7 @@ use serde_json::Value;
 use crate::util::{Dir, Output, repo, repo_text};
 
 /// The default policy's inputs in declared order: name, type, default (or `required`).
-const DEFAULT_INPUTS: [(&str, &str, &str); 24] = [
+const DEFAULT_INPUTS: [(&str, &str, &str); 27] = [
     ("household_id", "id", "required"),
     ("region", "text", "(empty)"),
     ("area", "enum", "rural"),
@@ -31,6 +31,9 @@ const DEFAULT_INPUTS: [(&str, &str, &str); 24] = [
     ("shock", "enum", "none"),
     ("shock_months_ago", "integer", "0"),
     ("home_damaged", "bool", "false"),
+    ("receives_pkh", "bool", "false"),
+    ("receives_bpnt", "bool", "false"),
+    ("other_food_aid_monthly", "money", "0"),
 ];
 
 fn names() -> Vec<&'static str> {
@@ -102,12 +105,12 @@ fn table_lists_every_input_with_its_type_and_default() {
     assert_eq!(row("area")[2], "urban, rural");
     assert_eq!(row("members")[4], "household size");
     out.stdout_has("Policy `layak-default` version 1.0.0")
-        .stdout_has("24 inputs")
+        .stdout_has("27 inputs")
         .stdout_has("true/false, yes/no, y/n, 1/0 and ya/tidak");
 }
 
 #[test]
-fn json_has_the_policy_and_its_24_inputs() {
+fn json_has_the_policy_and_its_27_inputs() {
     let dir = Dir::new();
     let out = dir.run(&["schema", "--format", "json", "--as-of", "2025-06-01"]);
     out.assert_code(0).no_panic();
@@ -118,7 +121,7 @@ fn json_has_the_policy_and_its_24_inputs() {
     assert_eq!(v["policy"]["as_of"], "2025-06-01");
     assert_eq!(v["policy"]["hash"].as_str().map(str::len), Some(16));
     let inputs = v["inputs"].as_array().expect("inputs is an array");
-    assert_eq!(inputs.len(), 24);
+    assert_eq!(inputs.len(), 27);
     let found: Vec<&str> = inputs.iter().map(|i| i["name"].as_str().unwrap()).collect();
     assert_eq!(found, names());
     for ((name, ty, default), i) in DEFAULT_INPUTS.iter().zip(inputs) {
@@ -165,7 +168,7 @@ fn the_template_is_a_file_that_assess_accepts() {
     let out = dir.run(&["schema", "--template", "-d", ";"]);
     let mut survey = out.stdout.clone();
     // One household typed into the empty form: only the required cells filled.
-    let mut cells = vec![""; 24];
+    let mut cells = vec![""; 27];
     cells[0] = "F1";
     cells[3] = "4";
     cells[4] = "1000000";

@@ -71,6 +71,7 @@ impl Checker<'_> {
             default_text,
             meaning: r.meaning.clone(),
             label: self.text(r.label.as_ref(), "this label"),
+            warn_if_missing: self.warn_if_missing(r),
         }
     }
 

@@ -691,7 +691,7 @@ reason = "semua"
             for t in &p.tracks {
                 templates.extend(t.reason.iter().map(|r| (t.id.as_str(), r)));
             }
-            assert_eq!(templates.len(), 6 + 12 + 5);
+            assert_eq!(templates.len(), 8 + 12 + 5);
             let mut texts: Vec<String> = Vec::new();
             for ones in [0.0, 1.0] {
                 let slots = vec![ones; p.slot_count];

@@ -34,6 +34,7 @@ mod params;
 mod persons;
 mod programs;
 mod ranking;
+mod stacking;
 mod tables;
 #[cfg(test)]
 mod tests;
@@ -267,12 +268,11 @@ impl Checker<'_> {
             Some(r) => (self.ranking(r, next_slot), next_slot + 2),
             None => (None, next_slot),
         };
-        let programs = self.programs(&raw.programs, next_slot);
+        let mut programs = self.programs(&raw.programs, next_slot);
+        self.exclusions(&raw.programs, &mut programs);
         let slot_count = next_slot + programs.len();
-        let cap = raw
-            .cap
-            .as_ref()
-            .and_then(|c| self.compile_number(&c.monthly));
+        let (cap, provider_caps) =
+            self.caps(raw.caps.as_ref(), raw.cap.as_ref().map(|c| &c.monthly));
         let reasons = self.reasons(&raw.reasons);
         let tracks = self.tracks(&raw.tracks);
         let priority = raw
@@ -312,6 +312,7 @@ impl Checker<'_> {
             order,
             programs,
             cap,
+            provider_caps,
             reasons,
             tracks,
             priority,

@@ -219,6 +219,7 @@ impl Checker<'_> {
                 default_text: String::new(),
                 meaning: "the household this person belongs to".into(),
                 label: String::new(),
+                warn_if_missing: true,
             });
         }
         for r in raws {
@@ -702,6 +703,7 @@ fn schema_policy(inputs: Vec<Input>, id_input: usize, household: &Policy) -> Pol
         order: Vec::new(),
         programs: Vec::new(),
         cap: None,
+        provider_caps: Vec::new(),
         reasons: Vec::new(),
         tracks: Vec::new(),
         priority: None,

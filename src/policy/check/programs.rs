@@ -28,6 +28,8 @@ impl Checker<'_> {
         }
         let eligible = self.compile_bool(&r.eligible);
         let amount = self.compile_number(&r.amount);
+        let reduced_by = r.reduced_by.as_ref().map(|e| self.compile_number(e));
+        let (provider, lead) = self.provider(r.provider.as_ref());
         let duration = r.duration_months.as_ref().map(|d| self.compile_number(d));
         let deferred = r.deferred_when.as_ref().map(|d| self.compile_bool(d));
         let starts = r
@@ -57,7 +59,10 @@ impl Checker<'_> {
             id: r.id.get_ref().clone(),
             name: self.text(r.name.as_ref(), "this name"),
             kind: r.kind.get_ref().clone(),
-            provider: r.provider.clone(),
+            provider,
+            lead,
+            excluded_by: Vec::new(),
+            reduced_by: reduced_by.flatten(),
             eligible: eligible?,
             amount: amount?,
             period: period?,

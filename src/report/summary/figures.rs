@@ -58,6 +58,7 @@ pub(super) fn figures(
                 .collect(),
         )
     });
+    let programs = program_figures(spec, policy, c);
     Figures {
         households: c.at(0),
         persons: has_persons.then(|| c.at(1)),
@@ -66,7 +67,8 @@ pub(super) fn figures(
         tracks,
         income_status,
         deprivation_status,
-        programs: program_figures(spec, policy, c),
+        providers: super::providers::provider_figures(policy, &programs),
+        programs,
         monthly_total: c.at(at.totals),
         one_off_total: c.at(at.totals + 1),
         households_capped: c.at(at.totals + 2),
@@ -217,6 +219,7 @@ impl Summary {
             by: self.by_report(spec, policy, with_budget),
             budget: ctx.budget.map(|b| budget_report(spec, &total, b)),
             deciles: None,
+            overrides: None,
         }
     }
 

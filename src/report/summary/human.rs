@@ -47,6 +47,7 @@ struct Words {
     programs_granted: &'static str,
     deferred: &'static str,
     cost: &'static str,
+    cost_by_provider: &'static str,
     capped: &'static str,
     multidimensional: &'static str,
     vulnerable: &'static str,
@@ -91,6 +92,7 @@ const EN: Words = Words {
     programs_granted: "programs granted",
     deferred: "deferred",
     cost: "cost",
+    cost_by_provider: "cost by provider",
     capped: "capped",
     multidimensional: "multidimensional poverty",
     vulnerable: "vulnerable",
@@ -135,6 +137,7 @@ const ID: Words = Words {
     programs_granted: "program diberikan",
     deferred: "ditunda",
     cost: "biaya",
+    cost_by_provider: "biaya per pemberi bantuan",
     capped: "terkena batas",
     multidimensional: "kemiskinan multidimensi",
     vulnerable: "rentan",
@@ -445,6 +448,24 @@ impl Report {
             w.households(f.households_capped.whole()),
             w.capped
         );
+        // Only when more than one provider pays (issue 20).
+        if f.providers.0.len() > 1 {
+            let parts: Vec<String> = f
+                .providers
+                .0
+                .iter()
+                .map(|(name, p)| {
+                    format!(
+                        "{name} {} {cur} {}, {} {cur} {}",
+                        w.grouped(p.monthly_cost),
+                        w.a_month,
+                        w.grouped(p.one_off_cost),
+                        w.one_off
+                    )
+                })
+                .collect();
+            let _ = writeln!(s, "{indent}{}: {}", w.cost_by_provider, parts.join("; "));
+        }
     }
 
     /// The multidimensional and income poverty lines.

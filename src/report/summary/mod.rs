@@ -54,6 +54,7 @@ mod groups;
 mod human;
 mod merge;
 mod poverty;
+mod providers;
 #[cfg(test)]
 mod testing;
 mod weight;

@@ -48,6 +48,20 @@ pub struct Report {
     /// A policy that ranks households: the figures of each decile.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) deciles: Option<crate::report::deciles::DecileReport>,
+    /// With `--overrides`: what the community's overrides changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) overrides: Option<crate::pipeline::overrides::OverrideFigures>,
+}
+
+impl Report {
+    /// The report with the figures of the run's community overrides.
+    pub fn with_overrides(
+        mut self,
+        figures: Option<crate::pipeline::overrides::OverrideFigures>,
+    ) -> Report {
+        self.overrides = figures;
+        self
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -112,6 +126,16 @@ pub(crate) struct ProgramFigures {
     pub(crate) deferred_amount: Num,
 }
 
+/// One provider's share: the programs it leads, their grants and costs.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ProviderFigures {
+    pub(crate) programs: Vec<String>,
+    /// Grants of its programs (a household granted two counts twice).
+    pub(crate) granted: Num,
+    pub(crate) monthly_cost: Num,
+    pub(crate) one_off_cost: Num,
+}
+
 /// The figures of one group of decided households (or of all of them).
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Figures {
@@ -127,6 +151,8 @@ pub(crate) struct Figures {
     pub(crate) income_status: Option<Ordered<Count>>,
     pub(crate) deprivation_status: Option<Ordered<Count>>,
     pub(crate) programs: Ordered<ProgramFigures>,
+    /// Cost per lead provider (issue 20).
+    pub(crate) providers: Ordered<ProviderFigures>,
     pub(crate) monthly_total: Num,
     pub(crate) one_off_total: Num,
     pub(crate) households_capped: Num,
