@@ -115,9 +115,31 @@ fn decision_fields(p: &Policy) -> Vec<(&'static str, Value, bool)> {
         ("policy_version", json!({ "const": p.meta.version }), true),
         ("policy_hash", json!({ "const": p.hash }), true),
     ];
-    // Fields the pipeline appends: the survey weight (`--weight`), then the
-    // budget's (`--budget`). A ranking by welfare decile (another issue)
-    // adds its field here too.
+    // Fields the pipeline appends: community overrides (`--overrides`),
+    // the survey weight (`--weight`), the budget's (`--budget`), and the
+    // decile of a policy that ranks households (`[ranking]`).
+    fields.push(("overridden", json!({ "type": "boolean" }), false));
+    fields.push((
+        "overrides",
+        json!({
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "program": { "type": "string" },
+                    "action": { "enum": ["grant", "deny", "set_track", "set_amount"] },
+                    "value": { "type": "string" },
+                    "original": { "type": "string" },
+                    "reason": { "type": "string" },
+                    "decided_by": { "type": "string" },
+                    "date": { "type": "string" }
+                },
+                "required": ["program", "action", "value", "original", "reason", "decided_by", "date"],
+                "additionalProperties": false
+            }
+        }),
+        false,
+    ));
     fields.push((
         "weight",
         json!({ "type": "number", "exclusiveMinimum": 0 }),
@@ -129,6 +151,13 @@ fn decision_fields(p: &Policy) -> Vec<(&'static str, Value, bool)> {
         json!({ "type": ["integer", "null"], "minimum": 1 }),
         false,
     ));
+    if let Some(r) = &p.ranking {
+        fields.push((
+            "decile",
+            json!({ "type": "integer", "minimum": 1, "maximum": r.groups }),
+            true,
+        ));
+    }
     fields
 }
 
@@ -209,19 +238,18 @@ fn csv_row(shape: &OutputShape) -> Value {
     let types = table::column_types(shape);
     let mut props = Map::new();
     let mut order = Vec::new();
-    let appended = ["weight", "funded", "rank"];
     for (name, cell) in &types {
         props.insert(name.clone(), csv_cell(*cell));
         order.push(Value::String(name.clone()));
     }
     let required: Vec<Value> = types
         .iter()
-        .filter(|(n, _)| !appended.contains(&n.as_str()))
+        .filter(|(n, _)| !table::is_appended(n))
         .map(|(n, _)| Value::String(n.clone()))
         .collect();
     json!({
         "type": "object",
-        "description": "A decision as a CSV row (also the columns of a Parquet or xlsx output, and of stage mode's Arrow records), read as text by column name. x-layak-type is the column's type in a typed table: money is DECIMAL(18,2), number DOUBLE, integer INT64, list a list of strings; an empty cell is null. weight is written with --weight, funded and rank with --budget.",
+        "description": "A decision as a CSV row (also the columns of a Parquet or xlsx output, and of stage mode's Arrow records), read as text by column name. x-layak-type is the column's type in a typed table: money is DECIMAL(18,2), number DOUBLE, integer INT64, list a list of strings; an empty cell is null. the override columns are written with --overrides, weight with --weight, funded and rank with --budget, decile by a policy with [ranking].",
         "x-columns": order,
         "properties": props,
         "required": required,

@@ -26,7 +26,7 @@ use crate::report::{self, OutputShape, table};
 
 /// Options that make no sense for one record out per record in.
 fn check_flags(args: &AssessArgs) -> Result<(), UsageError> {
-    let refused: [(&str, bool); 11] = [
+    let refused: [(&str, bool); 13] = [
         (
             "--rejects (rejects are records of the output)",
             args.rejects.is_some(),
@@ -41,6 +41,14 @@ fn check_flags(args: &AssessArgs) -> Result<(), UsageError> {
         ("--rectangular", args.input.rectangular),
         ("--sheet", args.input.sheet.is_some()),
         ("--delimiter", args.input.delimiter.is_some()),
+        (
+            "--overrides (a partition cannot tell an unknown household from one in another partition)",
+            args.overrides.is_some(),
+        ),
+        (
+            "--rank-within (ranking needs the whole population)",
+            args.rank_within.is_some(),
+        ),
     ];
     if let Some((flag, _)) = refused.iter().find(|(_, given)| *given) {
         return Err(UsageError(format!(
@@ -84,8 +92,17 @@ pub(super) fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
         ),
         all_errors: false,
         progress: None,
+        deciles: None,
+        overrides: None,
     };
     let policy = args.policy.load_in(args.lang.choice())?;
+    if policy.ranking.is_some() {
+        // A worker sees one partition; deciles need the whole population.
+        return Err(UsageError(
+            "--stage does not take a policy with [ranking]: a worker sees one partition, and deciles need the whole population; decide with `layak assess` on the whole file, or rank in the job".into(),
+        )
+        .into());
+    }
     super::common::check_profile(&policy, &input.read)?;
     let columns = args
         .columns
@@ -199,8 +216,9 @@ enum Out {
 /// The decisions' columns of an Arrow output, typed as in Parquet.
 fn decision_columns(shape: &OutputShape, layout: &Layout) -> Vec<(String, table::Cell)> {
     let mut cols = table::column_types(shape);
-    // The pipeline appends `weight` with weights; `funded` and `rank` only with a budget.
-    cols.truncate(cols.len() - 3);
+    // Of the columns the pipeline appends when asked, stage mode writes
+    // only `weight`.
+    cols.retain(|(name, _)| !table::is_appended(name));
     if layout.weight.is_some() {
         cols.push(("weight".into(), table::Cell::Float));
     }

@@ -230,7 +230,7 @@ fn an_undefined_logarithm_names_its_part_of_the_expression() {
     assert!(decide_with(&p, &[("members", 2.0), ("monthly_income", 5.0)]).is_ok());
     // A condition names it too.
     let src = crate::policy::DEFAULT_POLICY_TOML.replace(
-        "eligible = 'basic_needs_target and not emergency_relief'",
+        "eligible = 'basic_needs_target and not emergency_relief and not receives_bpnt'",
         "eligible = 'sqrt(monthly_income - 10) > 1 and not emergency_relief'",
     );
     let p = Policy::load("t.toml", &src, &LoadOptions::default()).unwrap();

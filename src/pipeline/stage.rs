@@ -65,6 +65,9 @@ pub(crate) fn stage(
         shape: Some(shape),
         persons: None,
         compare: None,
+        within: None,
+        deciles: None,
+        overrides: None,
     };
     let (mut feed, keys) = match input {
         StageInput::Ndjson(chunks, keys) => (Feed::Lines(chunks), Some(keys)),
@@ -314,6 +317,10 @@ fn parallel(
     let (done_tx, done_rx) = sync_channel::<Result<Batch, InputError>>(pool_size);
     let read_error: Mutex<Option<InputError>> = Mutex::new(None);
     std::thread::scope(|scope| {
+        // Owned here, so that leaving early (an output error) drops the
+        // pool's sender and the results' receiver: the reader and the
+        // workers then see closed channels and end, instead of waiting.
+        let pool_tx = pool_tx;
         let read_error = &read_error;
         let chunk_bytes = options.chunk_bytes;
         let spawn_failed = |source| PipelineError::Threads {

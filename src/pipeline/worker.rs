@@ -203,9 +203,10 @@ pub(super) struct Worker<'p> {
     pub(super) sheet_check: Option<Box<SheetCheck>>,
     /// Comparing: the reform policy's side.
     pub(super) reform: Option<Box<ReformWork<'p>>>,
-        if let Some(input) = self.within {
-            self.rank_group(record, input, &mut row, batch);
-        }
+    /// `[ranking]`: the input making the groups (`--rank-within`), and,
+    /// after the first pass, the cut-points.
+    pub(super) within: Option<usize>,
+    pub(super) deciles: Option<&'p super::rank::Deciles>,
     /// Community overrides (`--overrides`).
     pub(super) overrides: Option<&'p super::overrides::Overrides>,
 }

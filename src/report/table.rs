@@ -56,6 +56,14 @@ impl Cell {
     }
 }
 
+/// Whether `name` is a column the pipeline appends only when asked (the
+/// `--overrides` columns, `weight`, `funded`, `rank`, `decile`), not one
+/// of the chosen columns.
+pub fn is_appended(name: &str) -> bool {
+    super::overrides::OVERRIDE_COLUMNS.contains(&name)
+        || ["weight", "funded", "rank", "decile"].contains(&name)
+}
+
 /// The type of each column a run can write, by name: the chosen columns,
 /// then the `--overrides` columns, `weight`, `funded`, `rank` and `decile`,
 /// which the pipeline appends.

@@ -589,3 +589,40 @@ fn budget_ranks_ignore_persons_without_a_household() {
         got.stderr_has("person_without_household 3");
     }
 }
+
+/// The file's last household has no person (its run would start at the end
+/// of the person batch): a `household_without_persons` reject, not a panic,
+/// at one thread and at several.
+#[test]
+fn last_household_without_persons_is_a_reject_not_a_panic() {
+    let dir = Dir::new();
+    let persons = format!(
+        "{PH}\
+A,1,40,head,female,primary,false,false,true,100000\n\
+B,1,30,head,male,none,false,false,true,0\n"
+    );
+    dir.write("h.csv", hh(&["A", "B", "C"]));
+    dir.write("p.csv", &persons);
+    for threads in ["1", "2"] {
+        let out = dir.run(&[
+            "assess",
+            "h.csv",
+            "--persons",
+            "p.csv",
+            "--rejects",
+            "rej.csv",
+            "-o",
+            "out.csv",
+            "--threads",
+            threads,
+        ]);
+        out.no_panic().assert_code(3);
+        let rej = dir.read("rej.csv");
+        assert!(
+            rej.lines()
+                .any(|l| l.starts_with("4,C,") && l.contains("household_without_persons")),
+            "{rej}"
+        );
+        assert_eq!(dir.read("out.csv").lines().count(), 3, "A and B decided");
+    }
+}

@@ -407,3 +407,53 @@ fn real_output_validates_against_schema_output() {
     d["new_field"] = json!(1);
     assert!(!decision.is_valid(&d));
 }
+
+/// A ranking policy's `decile` and the community overrides' fields are in
+/// the schema: real output with both validates, and the decile is required.
+#[test]
+fn ranking_and_overrides_output_validates_against_schema_output() {
+    let dir = Dir::new();
+    let policy = repo("examples/policies/desil-income.toml");
+    let sample = repo("examples/policies/desil-income-sample.csv");
+    let out = dir.run(&["schema", "--output", "--policy", &policy]);
+    out.assert_code(0);
+    let schema: Value = serde_json::from_str(&out.stdout).unwrap();
+    let decision = validator(&schema, "decision");
+    let rows = dir
+        .run(&["assess", &sample, "--policy", &policy, "-f", "ndjson", "-q"])
+        .ndjson();
+    assert!(!rows.is_empty());
+    for d in &rows {
+        assert!(d["decile"].as_u64().is_some_and(|k| (1..=10).contains(&k)));
+        assert_valid(&decision, "a ranked decision", d);
+    }
+    let mut d = rows[0].clone();
+    d.as_object_mut().unwrap().remove("decile");
+    assert!(
+        !decision.is_valid(&d),
+        "decile is required of a ranking policy"
+    );
+
+    // The default policy with community overrides.
+    let out = dir.run(&["schema", "--output"]);
+    let schema: Value = serde_json::from_str(&out.stdout).unwrap();
+    let decision = validator(&schema, "decision");
+    let overrides = repo("examples/musyawarah-overrides.csv");
+    let households = repo("data/sample-households.csv");
+    let out = dir.run(&[
+        "assess",
+        &households,
+        "--overrides",
+        &overrides,
+        "--as-of",
+        "2025-06-01",
+        "-f",
+        "ndjson",
+        "-q",
+    ]);
+    let rows = out.ndjson();
+    assert!(rows.iter().any(|d| d["overridden"] == json!(true)));
+    for d in &rows {
+        assert_valid(&decision, "an overridden decision", d);
+    }
+}

@@ -133,12 +133,16 @@ impl<'p> PersonWork<'p> {
                 ),
             }));
         }
-        let first = batch.persons.get(start as usize);
-        for p in start..end {
-            let (line, person) = batch.persons.get(p as usize);
-            if let Err(p) = self.person(person, line, first, household_id, p - start) {
-                problem = Some(p);
-                break;
+        // A household without persons (the batch's last one, say) has no
+        // first person to compare with: `start` may be the batch's end.
+        if start < end {
+            let first = batch.persons.get(start as usize);
+            for p in start..end {
+                let (line, person) = batch.persons.get(p as usize);
+                if let Err(p) = self.person(person, line, first, household_id, p - start) {
+                    problem = Some(p);
+                    break;
+                }
             }
         }
         if problem.is_none() {

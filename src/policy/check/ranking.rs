@@ -141,7 +141,7 @@ expr = 'income / members'
     #[test]
     fn decile_is_a_value_for_programs_tracks_priority_and_reasons() {
         let p = load(
-            "[ranking]\nwelfare = 'pc'\n\n[[programs]]\nid = \"a\"\nkind = \"cash\"\nprovider = \"x\"\neligible = 'decile <= 4'\namount = '10 * decile'\nperiod = \"month\"\n\n[[reasons]]\nid = \"d\"\nwhen = 'decile == 1'\ntext = \"desil {decile}\"\n\n[[tracks]]\nid = \"t\"\nwhen = 'decile > 2'\n\n[[tracks]]\nid = \"u\"\n\n[priority]\nformula = '11 - decile'\n",
+            "[ranking]\nwelfare = 'pc'\n\n[[programs]]\nid = \"a\"\nkind = \"cash\"\nprovider = \"state\"\neligible = 'decile <= 4'\namount = '10 * decile'\nperiod = \"month\"\n\n[[reasons]]\nid = \"d\"\nwhen = 'decile == 1'\ntext = \"desil {decile}\"\n\n[[tracks]]\nid = \"t\"\nwhen = 'decile > 2'\n\n[[tracks]]\nid = \"u\"\n\n[priority]\nformula = '11 - decile'\n",
         )
         .unwrap();
         let r = p.ranking.as_ref().unwrap();
