@@ -6,7 +6,7 @@
 #![no_main]
 
 use layak::engine::{Engine, Status};
-use layak::pipeline::overrides::Overrides;
+use layak::engine::overrides::Overrides;
 use layak::policy::{LoadOptions, Policy};
 use libfuzzer_sys::fuzz_target;
 

@@ -8,6 +8,7 @@
 
 mod exact;
 mod overridden;
+pub mod overrides;
 pub mod parting;
 mod stacking;
 pub mod trace;

@@ -1,4 +1,4 @@
-//! What the engine offers community overrides (`pipeline::overrides`): a
+//! What the engine offers community overrides (`engine::overrides`): a
 //! program's amount computed on request, and the decision's totals, track,
 //! reasons and priority made again after programs were changed by hand.
 

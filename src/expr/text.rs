@@ -220,16 +220,3 @@ fn test_node(slot: usize, mask: u64, negate: bool, name_span: Span, span: Span) 
         test
     }
 }
-
-/// The error for a text input used other than in a text test.
-#[cold]
-#[inline(never)]
-pub(super) fn text_only(name: &str, span: Span) -> ExprError {
-    ExprError::new(
-        span,
-        format!("`{name}` is a text input: it can only be compared with quoted strings"),
-    )
-    .with_help(format!(
-        "write `{name} == '…'`, `{name} in ['…', '…']` or `starts_with({name}, '…')`"
-    ))
-}

@@ -102,7 +102,7 @@ impl Checker<'_> {
                 None => match hint {
                     Some(Type::Enum(id)) => return self.enum_value(name, id, span, true),
                     _ if self.scope.is_text(name) => {
-                        return Err(super::text::text_only(name, span));
+                        return Err(text_only(name, span));
                     }
                     _ => return Err(self.unknown_name(name, span)),
                 },
@@ -499,6 +499,19 @@ fn round_scale(digits: TypedExpr) -> Result<f64, ExprError> {
                 .with_help("use a number such as `round(x, 2)`"),
         ),
     }
+}
+
+/// The error for a text input used other than in a text test.
+#[cold]
+#[inline(never)]
+pub(super) fn text_only(name: &str, span: Span) -> ExprError {
+    ExprError::new(
+        span,
+        format!("`{name}` is a text input: it can only be compared with quoted strings"),
+    )
+    .with_help(format!(
+        "write `{name} == '…'`, `{name} in ['…', '…']` or `starts_with({name}, '…')`"
+    ))
 }
 
 #[cfg(test)]

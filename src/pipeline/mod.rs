@@ -29,7 +29,7 @@
 //! also find each rejected row's group (`pipeline/group_key.rs`) and the
 //! merger counts the reject there under the code it finally reports.
 //!
-//! Budget targeting (`--budget`) runs the pipeline twice: [`rank`] decides
+//! Budget targeting (`--budget`) runs the pipeline twice: [`rank()`] decides
 //! every row without writing and collects the eligible households
 //! ([`budget::Collector`]); [`assess_with`] given the [`budget::Ranking`]
 //! then writes every decision with its `funded` and `rank` fields.
@@ -38,7 +38,6 @@ pub mod budget;
 pub mod compare;
 mod group_key;
 mod merger;
-pub mod overrides;
 pub(crate) mod persons;
 pub mod rank;
 mod run;
@@ -77,7 +76,7 @@ pub struct Options {
     pub deciles: Option<Arc<rank::Deciles>>,
     /// Community overrides (`--overrides`), applied to each decided
     /// household after the rules and before the budget ranking.
-    pub overrides: Option<Arc<overrides::Overrides>>,
+    pub overrides: Option<Arc<crate::engine::overrides::Overrides>>,
 }
 
 impl Default for Options {
@@ -228,7 +227,7 @@ struct Plan<'a> {
     /// `[ranking]`, later passes: the cut-points (from `Options::deciles`).
     deciles: Option<&'a rank::Deciles>,
     /// Community overrides (set by `run` from the options).
-    overrides: Option<&'a overrides::Overrides>,
+    overrides: Option<&'a crate::engine::overrides::Overrides>,
 }
 
 impl Plan<'_> {
@@ -522,7 +521,7 @@ pub type CompareRankings = (Totals, Ranking, Ranking);
 
 /// The first pass of `compare --budget`: decide every row by both policies
 /// without writing anything, and rank each policy's eligible households for
-/// the same monthly `budget` (as [`rank`] does for one).
+/// the same monthly `budget` (as [`rank()`] does for one).
 pub fn rank_compare(
     base: &Policy,
     layout: &Layout,
@@ -677,7 +676,7 @@ pub fn assess_persons(
     Ok(done.into())
 }
 
-/// [`rank`] for households read from person files.
+/// [`rank()`] for households read from person files.
 pub fn rank_persons(
     policy: &Policy,
     persons: &persons::PersonPlan<'_>,

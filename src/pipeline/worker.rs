@@ -208,7 +208,7 @@ pub(super) struct Worker<'p> {
     pub(super) within: Option<usize>,
     pub(super) deciles: Option<&'p super::rank::Deciles>,
     /// Community overrides (`--overrides`).
-    pub(super) overrides: Option<&'p super::overrides::Overrides>,
+    pub(super) overrides: Option<&'p crate::engine::overrides::Overrides>,
 }
 
 impl<'p> Worker<'p> {

@@ -121,11 +121,11 @@ impl DecileTally {
     pub fn report(
         &self,
         policy: &crate::policy::Policy,
-        deciles: &crate::pipeline::rank::Deciles,
+        deciles: CutPoints<'_>,
         within: Option<&str>,
     ) -> Option<DecileReport> {
         let r = policy.ranking.as_ref()?;
-        let national = deciles.keys.len() == 1 && deciles.within.is_none();
+        let national = deciles.keys.len() == 1 && !deciles.within;
         let cut = |k: usize| -> Option<f64> {
             if !national {
                 return None;
@@ -178,6 +178,26 @@ impl DecileTally {
             deciles: rows,
             cut_points_within: groups,
         })
+    }
+}
+
+/// The cut-points a run found (`pipeline::rank::Deciles`), as the report
+/// reads them: each group's key, and `groups - 1` cut-points per group,
+/// group after group.
+#[derive(Debug, Clone, Copy)]
+pub struct CutPoints<'a> {
+    pub groups: u32,
+    /// Ranked within the values of an input (`--rank-within`).
+    pub within: bool,
+    pub keys: &'a [Vec<u8>],
+    pub cuts: &'a [f64],
+}
+
+impl CutPoints<'_> {
+    /// Group `g`'s cut-points.
+    fn cuts_of(&self, g: usize) -> &[f64] {
+        let width = (self.groups as usize).saturating_sub(1);
+        self.cuts.get(g * width..(g + 1) * width).unwrap_or(&[])
     }
 }
 

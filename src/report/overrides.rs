@@ -11,8 +11,8 @@
 //! `"overrides"`, an array of objects `program`, `action`, `value`,
 //! `original`, `reason`, `decided_by`, `date`.
 
+use crate::engine::overrides::{Action, Override, Overrides};
 use crate::engine::{Overridden, Scratch, Status};
-use crate::pipeline::overrides::{Action, Override, Overrides};
 use crate::policy::Policy;
 use crate::report::Format;
 

@@ -64,6 +64,7 @@ pub fn run(
         strict: false,
         all_errors: false,
         progress: None,
+        deciles: None,
         overrides: None,
     };
     let totals = pipeline::assess(

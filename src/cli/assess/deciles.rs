@@ -113,7 +113,13 @@ pub(super) fn into_report(
     if let (Some(r), Some(t), Some(d)) =
         (report.as_mut(), tally, config.pipeline.deciles.as_deref())
     {
-        r.deciles = t.report(policy, d, config.rank_within.as_deref());
+        let cuts = crate::report::deciles::CutPoints {
+            groups: d.groups,
+            within: d.within.is_some(),
+            keys: &d.keys,
+            cuts: &d.cuts,
+        };
+        r.deciles = t.report(policy, cuts, config.rank_within.as_deref());
     }
 }
 

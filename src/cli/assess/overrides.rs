@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use crate::pipeline::overrides::Overrides;
+use crate::engine::overrides::Overrides;
 use crate::policy::Policy;
 
 /// The overrides of `path`, checked against `policy` (every bad line at once).

@@ -50,14 +50,14 @@ pub struct Report {
     pub(crate) deciles: Option<crate::report::deciles::DecileReport>,
     /// With `--overrides`: what the community's overrides changed.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) overrides: Option<crate::pipeline::overrides::OverrideFigures>,
+    pub(crate) overrides: Option<crate::engine::overrides::OverrideFigures>,
 }
 
 impl Report {
     /// The report with the figures of the run's community overrides.
     pub fn with_overrides(
         mut self,
-        figures: Option<crate::pipeline::overrides::OverrideFigures>,
+        figures: Option<crate::engine::overrides::OverrideFigures>,
     ) -> Report {
         self.overrides = figures;
         self
