@@ -338,9 +338,26 @@ fn read_batches(
     work_tx: &SyncSender<Batch>,
     read_error: &Mutex<Option<InputError>>,
 ) {
+    hand_out(
+        |batch| feed.next(name, chunk_bytes, batch),
+        pool_rx,
+        work_tx,
+        read_error,
+    );
+}
+
+/// The reader's loop, whatever fills a batch (`fill`: false at the end of
+/// the input): number each filled batch and send it to the workers. Stage
+/// mode's reader is this loop too.
+pub(super) fn hand_out(
+    mut fill: impl FnMut(&mut Batch) -> Result<bool, InputError>,
+    pool_rx: &Receiver<Batch>,
+    work_tx: &SyncSender<Batch>,
+    read_error: &Mutex<Option<InputError>>,
+) {
     let mut index = 0u64;
     while let Ok(mut batch) = pool_rx.recv() {
-        match feed.next(name, chunk_bytes, &mut batch) {
+        match fill(&mut batch) {
             Ok(true) => {
                 batch.index = index;
                 index += 1;

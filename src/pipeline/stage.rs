@@ -384,23 +384,10 @@ fn read(
     work_tx: &SyncSender<Batch>,
     read_error: &Mutex<Option<InputError>>,
 ) {
-    let mut index = 0u64;
-    while let Ok(mut batch) = pool_rx.recv() {
-        match feed.next(name, chunk_bytes, &mut batch) {
-            Ok(true) => {
-                batch.index = index;
-                index += 1;
-                if work_tx.send(batch).is_err() {
-                    break;
-                }
-            }
-            Ok(false) => break,
-            Err(e) => {
-                if let Ok(mut slot) = read_error.lock() {
-                    *slot = Some(e);
-                }
-                break;
-            }
-        }
-    }
+    super::run::hand_out(
+        |batch| feed.next(name, chunk_bytes, batch),
+        pool_rx,
+        work_tx,
+        read_error,
+    );
 }
