@@ -26,7 +26,7 @@ use arrow_ipc::writer::StreamWriter;
 use arrow_schema::{DataType, Field, Schema};
 
 use super::json::write_json_str;
-use super::table::Cell;
+use super::table::{Cell, bad, parse, parse_money};
 use crate::input::Reject;
 
 /// The columns of a reject, after the decision's, in the Arrow output.
@@ -79,45 +79,8 @@ enum Builder {
     List(ListBuilder<StringBuilder>),
 }
 
-fn bad(what: &str, value: &[u8]) -> io::Error {
-    io::Error::other(format!(
-        "internal: cannot read {what} {:?} back from the decisions",
-        String::from_utf8_lossy(value)
-    ))
-}
-
 fn text(field: &[u8]) -> io::Result<&str> {
     std::str::from_utf8(field).map_err(|_| bad("text", field))
-}
-
-fn parse<T: std::str::FromStr>(what: &str, field: &[u8]) -> io::Result<T> {
-    std::str::from_utf8(field)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| bad(what, field))
-}
-
-/// Money text (`-12.5`, `1500000.50`) in hundredths.
-fn parse_money(field: &[u8]) -> Option<i128> {
-    let (neg, digits) = match field.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, field),
-    };
-    let (whole, frac) = match digits.iter().position(|&b| b == b'.') {
-        Some(dot) => (&digits[..dot], &digits[dot + 1..]),
-        None => (digits, &b""[..]),
-    };
-    if whole.is_empty() || frac.len() > 2 || !whole.iter().chain(frac).all(u8::is_ascii_digit) {
-        return None;
-    }
-    let mut v: i128 = 0;
-    for &b in whole.iter().chain(frac) {
-        v = v.checked_mul(10)?.checked_add(i128::from(b - b'0'))?;
-    }
-    for _ in frac.len()..2 {
-        v = v.checked_mul(10)?;
-    }
-    Some(if neg { -v } else { v })
 }
 
 impl Builder {

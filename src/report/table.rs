@@ -112,7 +112,7 @@ pub fn column_types(shape: &OutputShape) -> Vec<(String, Cell)> {
 
 /// A value the table writers could not take (a bug, never user data: the
 /// CSV they read is layak's own).
-fn bad(what: &str, value: &[u8]) -> io::Error {
+pub(super) fn bad(what: &str, value: &[u8]) -> io::Error {
     io::Error::other(format!(
         "internal: cannot read {what} {:?} back from the decisions",
         String::from_utf8_lossy(value)
@@ -393,7 +393,7 @@ fn parquet_error(e: parquet::errors::ParquetError) -> io::Error {
 }
 
 /// Money text (`-12.5`, `1500000.50`) in hundredths.
-fn parse_money(field: &[u8]) -> Option<i128> {
+pub(super) fn parse_money(field: &[u8]) -> Option<i128> {
     let (neg, digits) = match field.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, field),
@@ -415,7 +415,8 @@ fn parse_money(field: &[u8]) -> Option<i128> {
     Some(if neg { -v } else { v })
 }
 
-fn parse<T: std::str::FromStr>(what: &str, field: &[u8]) -> io::Result<T> {
+/// A number or flag written by the decision writer, read back.
+pub(super) fn parse<T: std::str::FromStr>(what: &str, field: &[u8]) -> io::Result<T> {
     std::str::from_utf8(field)
         .ok()
         .and_then(|s| s.parse().ok())
