@@ -273,7 +273,7 @@ fn assess(config: &mut AssessConfig) -> anyhow::Result<ExitStatus> {
         return assess_persons(config, &files);
     }
     let policy = config.policy.load_in(config.lang)?;
-    let within = deciles::within_input(config, &policy)?;
+    let within = deciles::within_input(config.rank_within.as_deref(), &policy)?;
     config.pipeline.overrides = overrides::load(config.overrides.as_deref(), &policy)?;
     super::common::check_profile(&policy, &config.input.read)?;
     let persons = summary::persons_input(&policy, config.summary.persons_column.as_deref())
@@ -396,7 +396,7 @@ fn assess(config: &mut AssessConfig) -> anyhow::Result<ExitStatus> {
 /// `layak assess` on person files.
 fn assess_persons(config: &mut AssessConfig, files: &PersonFiles) -> anyhow::Result<ExitStatus> {
     let policy = config.policy.load_in(config.lang)?;
-    let within = deciles::within_input(config, &policy)?;
+    let within = deciles::within_input(config.rank_within.as_deref(), &policy)?;
     super::common::check_profile(&policy, &config.input.read)?;
     let persons_column = summary::persons_input(&policy, config.summary.persons_column.as_deref())
         .map_err(|e| UsageError(super::error_text::persons_input_text(&e)))?;

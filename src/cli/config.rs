@@ -483,6 +483,8 @@ pub(super) struct ExplainConfig {
     pub lang: LangChoice,
     pub format: ExplainFormat,
     pub household: Household,
+    /// `--rank-within`: the input whose values rank households separately.
+    pub rank_within: Option<String>,
 }
 
 /// Which household to explain.
@@ -513,6 +515,7 @@ impl ExplainConfig {
             lang: args.lang.choice(),
             format: args.format,
             household,
+            rank_within: args.rank_within,
         })
     }
 }

@@ -33,10 +33,9 @@ pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     let config = ExplainConfig::from_args(args)?;
     let policy = config.policy.load_in(config.lang)?;
     super::common::check_profile(&policy, &config.input.read)?;
-    let ranks = policy.ranking.is_some();
-    if ranks && (config.input.persons.is_some() || reform_args.given()) {
+    if policy.ranking.is_some() && reform_args.given() {
         return Err(super::UsageError(
-            "explain with a policy that ranks households ([ranking]) reads household files under one policy only (not --persons, --rectangular, --reform or --set)"
+            "explain with a policy that ranks households ([ranking]) decides under one policy only (not --reform or --set; `layak compare` ranks under both)"
                 .into(),
         )
         .into());
@@ -74,7 +73,12 @@ pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
         }
         false => None,
     };
-    let mut population = rank::population(&policy, &config.input.path, &config.input.read)?;
+    let mut population = rank::population(
+        &policy,
+        &config.input.path,
+        &config.input.read,
+        config.rank_within.as_deref(),
+    )?;
     let (source, layout) = open_input(&policy, &config.input.path, &config.input.read)?;
     let parser = RowParser::new(&policy, &layout);
     let name = source.name.clone();
@@ -104,7 +108,8 @@ pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
             .map_err(|r| *r)
             .and_then(|()| {
                 if let Some(p) = population.as_mut() {
-                    p.place(&policy, &engine, &mut s);
+                    let key = p.within().map_or(&b""[..], |i| parser.text(&record, i));
+                    p.place(&policy, &engine, &mut s, key);
                 }
                 engine
                     .decide(&mut s)
@@ -697,6 +702,21 @@ fn explain_persons(
     let persons = super::persons::persons_of(policy)?;
     let setup = &opened.setup;
     let name = setup.household_name.clone();
+    // A policy that ranks: every household of the files first, as `assess` ranks them.
+    let mut population = match rank::within_input(config.rank_within.as_deref(), policy)? {
+        None => None,
+        Some(within) => {
+            let options = crate::pipeline::Options::default();
+            let plan = crate::pipeline::persons::PersonPlan::prepare(
+                policy,
+                persons,
+                setup,
+                options.chunk_bytes,
+            )
+            .map_err(|e| super::assess::stopped(&name, e.into()))?;
+            Some(rank::population_persons(policy, &plan, &name, within)?)
+        }
+    };
     let Some(one) = crate::pipeline::persons::household_of(policy, persons, setup, id.as_bytes())?
     else {
         anyhow::bail!("{name}: household `{id}` is not in the file");
@@ -717,6 +737,10 @@ fn explain_persons(
             })
             .map_err(|r| *r)
             .and_then(|()| {
+                if let Some(p) = population.as_mut() {
+                    let key = p.within().map_or(&b""[..], |i| parser.text(record, i));
+                    p.place(policy, &engine, &mut s, key);
+                }
                 engine
                     .decide(&mut s)
                     .map_err(|e| input::evaluation_reject(&parser, record, line, e.value, &e))
@@ -756,6 +780,11 @@ fn explain_persons(
         ExplainFormat::Json => people.write_json(&mut out, &body)?,
         ExplainFormat::Html => out.write_all(&body)?,
         ExplainFormat::Text => people.write_text(&mut out, &body, id, one.problem.is_some())?,
+    }
+    if let (Some(p), ExplainFormat::Text, Ok(())) = (&population, config.format, &parsed) {
+        if let Some(line) = p.line(policy, &s.slots) {
+            out.write_all(line.as_bytes())?;
+        }
     }
     Ok(status)
 }

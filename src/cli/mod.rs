@@ -130,6 +130,10 @@ pub struct ExplainArgs {
     /// Apply the community overrides of FILE (as `assess --overrides`) and show them.
     #[arg(long = "overrides", value_name = "FILE")]
     pub overrides_file: Option<String>,
+    /// With a policy that ranks households (`[ranking]`): rank within each value
+    /// of this input, as `assess --rank-within` does.
+    #[arg(long, value_name = "INPUT")]
+    pub rank_within: Option<String>,
     #[command(flatten)]
     pub lang: LangArgs,
     #[command(flatten)]

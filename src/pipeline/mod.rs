@@ -424,19 +424,42 @@ pub fn collect_welfare(
     layout: &Layout,
     source: Source,
     options: &Options,
+    within: Option<usize>,
 ) -> Result<rank::Collector, PipelineError> {
     let done = run(
         policy,
         layout,
         source,
-        welfare_plan(None),
+        welfare_plan(within),
         &mut io::sink(),
         &mut DiscardRejects,
         options,
     )?;
-    Ok(done
-        .welfare
-        .unwrap_or_else(|| rank::Collector::new(rank::DEFAULT_MEMORY_ENTRIES)))
+    Ok(collected(done))
+}
+
+/// [`collect_welfare`] for households read from person files.
+pub fn collect_welfare_persons(
+    policy: &Policy,
+    persons: &persons::PersonPlan<'_>,
+    options: &Options,
+    within: Option<usize>,
+) -> Result<rank::Collector, PipelineError> {
+    let done = run_persons(
+        policy,
+        persons,
+        welfare_plan(within),
+        &mut io::sink(),
+        &mut DiscardRejects,
+        options,
+    )?;
+    Ok(collected(done))
+}
+
+/// The population a first pass collected (empty when no row was decided).
+fn collected(done: run::Finished) -> rank::Collector {
+    done.welfare
+        .unwrap_or_else(|| rank::Collector::new(rank::DEFAULT_MEMORY_ENTRIES))
 }
 
 /// [`rank_welfare`] for households read from person files.

@@ -6,12 +6,15 @@ use crate::policy::ranking::{Population, Ranking};
 
 /// Where a household stands in the ranking: its decile, its welfare and the
 /// share of the population at or below it (`below / total`, by weight).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Standing {
     pub decile: u32,
     pub welfare: f64,
     pub below: u128,
     pub total: u128,
+    /// `--rank-within`: the input and its value whose households are the
+    /// population (`None`: the whole file).
+    pub group: Option<(String, String)>,
 }
 
 /// `desil 3 of 10: per-capita income 512,000; 24.1% of the population is at
@@ -32,18 +35,26 @@ pub fn explain_line(lang: Lang, ranking: &Ranking, s: &Standing) -> String {
     );
     let name = ranking.welfare_name();
     let (k, g) = (s.decile, ranking.groups);
+    // `--rank-within`: the population is the group's, and the line says so.
+    let (of, dengan) = match &s.group {
+        Some((input, value)) => (
+            format!(" with {input} {value}"),
+            format!(" dengan {input} {value}"),
+        ),
+        None => (String::new(), String::new()),
+    };
     match (lang, ranking.population) {
         (Lang::En, Population::Persons) => format!(
-            "desil {k} of {g}: {name} {welfare}; {share} of the population is at or below it\n"
+            "desil {k} of {g}: {name} {welfare}; {share} of the population{of} is at or below it\n"
         ),
         (Lang::En, Population::Households) => format!(
-            "desil {k} of {g}: {name} {welfare}; {share} of the households are at or below it\n"
+            "desil {k} of {g}: {name} {welfare}; {share} of the households{of} are at or below it\n"
         ),
         (Lang::Id, Population::Persons) => format!(
-            "desil {k} dari {g}: {name} {welfare}; {share} penduduk berada pada atau di bawahnya\n"
+            "desil {k} dari {g}: {name} {welfare}; {share} penduduk{dengan} berada pada atau di bawahnya\n"
         ),
         (Lang::Id, Population::Households) => format!(
-            "desil {k} dari {g}: {name} {welfare}; {share} rumah tangga berada pada atau di bawahnya\n"
+            "desil {k} dari {g}: {name} {welfare}; {share} rumah tangga{dengan} berada pada atau di bawahnya\n"
         ),
     }
 }
@@ -321,6 +332,7 @@ mod tests {
             welfare: 512_000.0,
             below: 241,
             total: 1000,
+            group: None,
         };
         assert_eq!(
             explain_line(Lang::Id, &r, &s),
@@ -329,6 +341,19 @@ mod tests {
         assert_eq!(
             explain_line(Lang::En, p.ranking.as_ref().unwrap(), &s),
             "desil 3 of 10: per-capita income 512,000; 24.1% of the population is at or below it\n"
+        );
+        // `--rank-within region`: the group is named.
+        let s = Standing {
+            group: Some(("region".into(), "3201".into())),
+            ..s
+        };
+        assert_eq!(
+            explain_line(Lang::Id, &r, &s),
+            "desil 3 dari 10: pendapatan per kapita 512.000; 24,1% penduduk dengan region 3201 berada pada atau di bawahnya\n"
+        );
+        assert_eq!(
+            explain_line(Lang::En, p.ranking.as_ref().unwrap(), &s),
+            "desil 3 of 10: per-capita income 512,000; 24.1% of the population with region 3201 is at or below it\n"
         );
     }
 }

@@ -7,12 +7,12 @@ use super::*;
 use crate::policy::Policy;
 
 /// What ranking a run does: `None` when the policy does not rank; else the
-/// input `--rank-within` names, if any.
-pub(super) fn within_input(
-    config: &AssessConfig,
+/// input `--rank-within` names (`rank_within`), if any.
+pub(in crate::cli) fn within_input(
+    rank_within: Option<&str>,
     policy: &Policy,
 ) -> Result<Option<Option<usize>>, UsageError> {
-    let Some(name) = config.rank_within.as_deref() else {
+    let Some(name) = rank_within else {
         return Ok(policy.ranking.as_ref().map(|_| None));
     };
     if policy.ranking.is_none() {
