@@ -537,6 +537,58 @@ fn person_files_make_the_same_report_numbers() {
     assert!(keys.iter().any(|k| k == "total.monthly_total"));
 }
 
+#[test]
+fn the_deciles_of_a_ranking_policy_are_the_summarys() {
+    for (lang, within) in [("en", false), ("id", true)] {
+        let dir = Dir::new();
+        let policy = repo("examples/policies/desil-income.toml");
+        let input = repo("examples/policies/desil-income-sample.csv");
+        let mut args = vec![
+            "assess",
+            "--policy",
+            &policy,
+            &input,
+            "-o",
+            "d.csv",
+            "--summary",
+            "s.json",
+            "--report",
+            "r.html",
+            "--lang",
+            lang,
+        ];
+        if within {
+            args.extend_from_slice(&["--rank-within", "region"]);
+        }
+        dir.run(&args).assert_code(3).no_panic();
+        let json: Value = serde_json::from_str(&dir.read("s.json")).unwrap();
+        let html = dir.read("r.html");
+        let keys = check_numbers(&html, &json, lang);
+        let mut wanted = vec![
+            "deciles.deciles.0.households",
+            "deciles.deciles.3.persons",
+            "deciles.deciles.0.programs.0.households",
+            "deciles.deciles.1.programs.1.amount",
+            "deciles.deciles.9.households",
+        ];
+        if within {
+            wanted.extend(["deciles.cut_points_within.1.cut_points.8"]);
+            assert!(html.contains("<bdi>32</bdi>"), "region 32's row");
+        } else {
+            wanted.extend(["deciles.deciles.0.cut_point", "deciles.deciles.8.cut_point"]);
+        }
+        for k in wanted {
+            assert!(keys.iter().any(|x| x == k), "{lang}: {k} is not shown");
+        }
+        let title = if lang == "id" {
+            "Desil kesejahteraan"
+        } else {
+            "Welfare deciles"
+        };
+        assert!(html.contains(title), "{lang}");
+    }
+}
+
 /// A CSV cell, quoted when it must be.
 fn cell(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {

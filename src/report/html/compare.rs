@@ -130,15 +130,7 @@ impl Page<'_> {
             .map(|m| m.keys().cloned().collect())
             .unwrap_or_default();
         for id in ids {
-            let own = reform
-                .programs
-                .iter()
-                .find(|p| p.id == id)
-                .map(|p| p.name.as_str());
-            let name = match own.filter(|n| !n.trim().is_empty()) {
-                Some(n) if reform.lang == self.lang => n.to_string(),
-                _ => name_of(Kind::Program, &id, own, self.lang),
-            };
+            let name = program_name(reform, &id, self.lang);
             let _ = write!(self.out, "<tr><th scope=\"row\">{}</th>", escaped(&name));
             self.three(doc, &format!("total.programs.{id}.monthly_cost"), true);
             self.out.push_str("</tr>");

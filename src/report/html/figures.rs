@@ -59,17 +59,7 @@ impl Page<'_> {
         ]);
         self.out.push_str("<tbody>");
         for (id, p) in &f.programs.0 {
-            let own = self
-                .policy
-                .programs
-                .iter()
-                .find(|b| &b.id == id)
-                .map(|b| b.name.as_str());
-            // A policy written in the report's language names its programs.
-            let name = match own.filter(|n| !n.trim().is_empty()) {
-                Some(n) if self.policy.lang == self.lang => n.to_string(),
-                _ => name_of(Kind::Program, id, own, self.lang),
-            };
+            let name = program_name(self.policy, id, self.lang);
             let k = format!("{at}.programs.{id}");
             let _ = write!(self.out, "<tr><th scope=\"row\">{}</th>", escaped(&name));
             self.td_count(&format!("{k}.granted"), Some(p.granted));

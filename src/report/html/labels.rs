@@ -104,6 +104,15 @@ labels! {
     WeightedBy: "every figure is weighted by the column", "setiap angka dibobot dengan kolom";
     FromSample: "from a sample of", "dari sampel";
     SampleRows: "Rows, rejects and the budget ranking count the rows of the file.", "Baris, penolakan dan peringkat anggaran menghitung baris berkas.";
+    DecilesTitle: "Welfare deciles", "Desil kesejahteraan";
+    RankedBy: "Households ranked by", "Rumah tangga diurutkan menurut";
+    PoorestFirst: "poorest first; each group holds an equal share of the population counted in", "termiskin lebih dulu; setiap kelompok memuat bagian yang sama dari populasi yang dihitung dalam";
+    CountedInPersons: "persons", "jiwa";
+    CountedInHouseholds: "households", "rumah tangga";
+    RankedWithin: "Ranked apart within each value of", "Diurutkan terpisah di setiap nilai";
+    Decile: "Decile", "Desil";
+    UpTo: "Up to (cut-point)", "Sampai (titik potong)";
+    CutPointsWithin: "Cut-points within each value of", "Titik potong di setiap nilai";
     RejectsTitle: "Rejected rows by reason", "Baris ditolak menurut alasan";
     Reason: "Reason", "Alasan";
     Examples: "First rows", "Baris pertama";

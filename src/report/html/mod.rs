@@ -18,10 +18,12 @@
 //! The files: this one holds the entry point and the page's number and
 //! table helpers; `frame` the head, heading and footer; `figures` totals,
 //! costs, tracks and statuses; `poverty` Alkire–Foster and FGT; `runs` the
-//! budget, the `--by` groups and the rejects; `labels` every word in both
+//! budget, the `--by` groups and the rejects; `deciles` the welfare
+//! deciles of a ranking policy; `labels` every word in both
 //! languages; `escape` input text into HTML; `svg` the charts.
 
 mod compare;
+mod deciles;
 mod escape;
 mod figures;
 mod frame;
@@ -119,12 +121,29 @@ pub fn render(report: &Report, policy: &Policy, lang: Lang, examples: &RejectExa
     page.multidimensional(&report.total);
     page.income_poverty(&report.total);
     page.budget(report);
+    if let Some(d) = &report.deciles {
+        page.deciles(d);
+    }
     if let Some(by) = &report.by {
         page.groups(by, report.budget.is_some());
     }
     page.rejects(report, examples);
     page.foot();
     page.out
+}
+
+/// Program `id`'s name in `lang`: the policy's own name when the policy is
+/// written in that language, else the known name or the id.
+fn program_name(policy: &Policy, id: &str, lang: Lang) -> String {
+    let own = policy
+        .programs
+        .iter()
+        .find(|p| p.id == id)
+        .map(|p| p.name.as_str());
+    match own.filter(|n| !n.trim().is_empty()) {
+        Some(n) if policy.lang == lang => n.to_string(),
+        _ => name_of(Kind::Program, id, own, lang),
+    }
 }
 
 struct Page<'a> {
