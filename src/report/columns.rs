@@ -96,6 +96,8 @@ pub enum ValueKind {
     Number,
     /// A whole number (an integer input).
     Integer,
+    /// A date input: its days since 1970-01-01, written `YYYY-MM-DD`.
+    Date,
     Bool,
     Enum(EnumId),
 }
@@ -266,7 +268,8 @@ fn value_column(policy: &Policy, name: &str) -> Option<Column> {
         .find(|(_, i)| i.name == name && !i.ty.is_text())?;
     let kind = match input.ty {
         // A date as its whole number of days (printing it as a date is not done yet).
-        InputType::Integer | InputType::Date => ValueKind::Integer,
+        InputType::Integer => ValueKind::Integer,
+        InputType::Date => ValueKind::Date,
         InputType::Bool => ValueKind::Bool,
         InputType::Enum(e) => ValueKind::Enum(e),
         _ => ValueKind::Number,

@@ -241,6 +241,9 @@ impl DecisionWriter<'_> {
                 match kind {
                     ValueKind::Number => write_number(v, out),
                     ValueKind::Integer => numfmt::write_int(v as i64, out),
+                    // An unknown date (no cell, no default) stays empty.
+                    ValueKind::Date if v.is_nan() => {}
+                    ValueKind::Date => crate::expr::dates::write_iso(v, out),
                     ValueKind::Bool => out.extend_from_slice(bool_word(v != 0.0)),
                     ValueKind::Enum(e) => out.extend_from_slice(self.enum_name(*e, v).as_bytes()),
                 }
@@ -494,6 +497,12 @@ impl DecisionWriter<'_> {
                 match kind {
                     ValueKind::Number => opt_num(Some(v), out),
                     ValueKind::Integer => numfmt::write_int(v as i64, out),
+                    ValueKind::Date if v.is_nan() => out.extend_from_slice(b"null"),
+                    ValueKind::Date => {
+                        out.push(b'"');
+                        crate::expr::dates::write_iso(v, out);
+                        out.push(b'"');
+                    }
                     ValueKind::Bool => out.extend_from_slice(bool_word(v != 0.0)),
                     ValueKind::Enum(e) => write_json_str(self.enum_name(*e, v).as_bytes(), out),
                 }

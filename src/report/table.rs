@@ -86,6 +86,8 @@ pub fn column_types(shape: &OutputShape) -> Vec<(String, Cell)> {
                 Column::Value { kind, .. } => match kind {
                     ValueKind::Number => Cell::Float,
                     ValueKind::Integer => Cell::Int,
+                    // `YYYY-MM-DD` text (ISO 8601 reads the same everywhere).
+                    ValueKind::Date => Cell::Text,
                     ValueKind::Bool => Cell::Bool,
                     ValueKind::Enum(_) => Cell::Text,
                 },

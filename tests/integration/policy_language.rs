@@ -253,4 +253,33 @@ fn dates_in_household_and_person_rows() {
     out.assert_code(0).no_panic();
     let table = crate::util::Table::parse(&dir.read("out2.csv")).unwrap();
     assert_eq!(table.row("A")["monthly_total"], "200");
+    // A date input as an output column is a date, in CSV, JSON and Parquet.
+    let columns = ["--columns", "household_id,shock_date,shock_months_ago"];
+    let mut args = vec![
+        "assess",
+        "--policy",
+        "p.toml",
+        "h2.csv",
+        "--profile",
+        "prof.toml",
+        "--persons",
+        "p.csv",
+        "--as-of",
+        "2025-06-01",
+    ];
+    args.extend_from_slice(&columns);
+    let csv = dir.run(&[&args[..], &["-o", "-"]].concat()).csv();
+    assert_eq!(csv.row("C")["shock_date"], "2024-12-31");
+    assert_eq!(csv.row("C")["shock_months_ago"], "5");
+    let json = dir.run(&[&args[..], &["-o", "-", "--format", "ndjson"]].concat());
+    assert!(
+        json.stdout.contains(r#""shock_date":"2025-01-01""#),
+        "{}",
+        json.stdout
+    );
+    // Parquet holds the CSV's text (the helper adds its own --as-of).
+    let no_date = &args[..args.len() - 4];
+    let schema = crate::output_formats::parquet_like_csv(&dir, &[no_date, &columns[..]].concat());
+    let field = schema.field_with_name("shock_date").unwrap();
+    assert_eq!(field.data_type(), &arrow_schema::DataType::Utf8);
 }
