@@ -12,8 +12,9 @@
 //! policy's inputs exactly as a CSV header's are (after `--rename`, with the
 //! same missing-column and default rules). Before any row, [`Rows::new`]
 //! checks that every column an input reads has a type that input can take
-//! (see [`accepts`]); a date, a list or a struct used as an input is an
-//! error there, naming the column. Columns of such types that no input
+//! (see [`accepts`]); a timestamp, a list or a struct used as an input is
+//! an error there, naming the column (a date column feeds date and text
+//! inputs as `YYYY-MM-DD`). Columns of such types that no input
 //! reads are not decoded at all.
 //!
 //! The reader thread decodes the file (every row group in order, in record
@@ -47,9 +48,10 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    BinaryType, Decimal32Type, Decimal64Type, Decimal128Type, Decimal256Type, Float16Type,
-    Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, LargeBinaryType,
-    LargeUtf8Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type, Utf8Type,
+    BinaryType, Date32Type, Date64Type, Decimal32Type, Decimal64Type, Decimal128Type,
+    Decimal256Type, Float16Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type,
+    Int64Type, LargeBinaryType, LargeUtf8Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+    Utf8Type,
 };
 use arrow_array::{
     Array, ArrowPrimitiveType, BinaryArray, GenericByteArray, Int32Array, RecordBatch,
@@ -104,6 +106,8 @@ enum Kind {
     Float,
     Decimal,
     Bool,
+    /// Days (`date32`, or `date64` in milliseconds): read as `YYYY-MM-DD`.
+    Date,
     /// A column of nulls only: every cell empty.
     Null,
 }
@@ -123,6 +127,7 @@ fn kind_of(ty: &DataType) -> Option<Kind> {
             Kind::Decimal
         }
         T::Boolean => Kind::Bool,
+        T::Date32 | T::Date64 => Kind::Date,
         T::Null => Kind::Null,
         T::Dictionary(_, values) => return kind_of(values),
         _ => return None,
@@ -170,14 +175,15 @@ enum Wants {
     Number,
     Bool,
     Enum,
+    Date,
 }
 
 impl Wants {
     fn of(ty: InputType) -> Wants {
         match ty {
             InputType::Id => Wants::Id,
-            // A date is read from its text (YYYY-MM-DD).
-            InputType::Text | InputType::Date => Wants::Text,
+            InputType::Text => Wants::Text,
+            InputType::Date => Wants::Date,
             InputType::Integer => Wants::Integer,
             InputType::Number | InputType::Money => Wants::Number,
             InputType::Bool => Wants::Bool,
@@ -196,6 +202,7 @@ impl Wants {
             Wants::Number => "a string, integer, floating-point or decimal column",
             Wants::Bool => "a string, boolean or integer (0/1) column",
             Wants::Enum => "a string column",
+            Wants::Date => "a date column or a string column (YYYY-MM-DD)",
         }
     }
 }
@@ -206,9 +213,11 @@ fn accepts(wants: Wants, kind: Option<Kind>) -> bool {
     match kind {
         None => false,
         Some(Kind::Text | Kind::Null) => true,
-        Some(Kind::Integer) => wants != Wants::Enum,
+        Some(Kind::Integer) => !matches!(wants, Wants::Enum | Wants::Date),
         Some(Kind::Float | Kind::Decimal) => matches!(wants, Wants::Integer | Wants::Number),
         Some(Kind::Bool) => matches!(wants, Wants::Bool | Wants::Text),
+        // Read as its text, `YYYY-MM-DD`.
+        Some(Kind::Date) => matches!(wants, Wants::Date | Wants::Text),
     }
 }
 
@@ -328,6 +337,7 @@ fn check_columns(
                     Wants::Number => "number",
                     Wants::Bool => "bool",
                     Wants::Enum => "enum",
+                    Wants::Date => "date",
                 },
                 accepted: wants.accepted(),
             }),

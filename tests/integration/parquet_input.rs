@@ -799,3 +799,100 @@ fn a_hand_off_of_several_record_batches_keeps_rows_and_lines_in_order() {
         assert_eq!(rej, want_rej, "{more:?}");
     }
 }
+
+#[test]
+fn date_columns_feed_date_inputs_as_their_days() {
+    let dir = Dir::new();
+    dir.write(
+        "p.toml",
+        r#"[policy]
+id = "dated"
+name = "dated"
+version = "1"
+
+[[inputs]]
+name = "household_id"
+type = "id"
+required = true
+
+[[inputs]]
+name = "shock_date"
+type = "date"
+default = "1970-01-01"
+
+[[derived]]
+name = "months_ago"
+type = "number"
+expr = 'months_between(shock_date, as_of)'
+
+[[programs]]
+id = "recovery"
+name = "recovery"
+kind = "cash_transfer"
+provider = "state"
+eligible = 'months_ago < 6'
+amount = '100'
+period = "month"
+reason = "shock on {shock_date}, {months_ago} months ago"
+
+[[tracks]]
+id = "all"
+"#,
+    );
+    // 2026-01-15, 1969-12-31 (before the epoch), none (the default), 2025-12-01.
+    let ids = || strings(&[Some("A"), Some("B"), Some("C"), Some("D")]);
+    let days = [Some(20_468), Some(-1), None, Some(20_423)];
+    dir.write(
+        "d.csv",
+        "household_id,shock_date\nA,2026-01-15\nB,1969-12-31\nC,\nD,2025-12-01\n",
+    );
+    let d32: ArrayRef = Arc::new(Date32Array::from(days.to_vec()));
+    let ms: Vec<Option<i64>> = days
+        .iter()
+        .map(|d| d.map(|d| i64::from(d) * 86_400_000))
+        .collect();
+    let d64: ArrayRef = Arc::new(arrow_array::Date64Array::from(ms));
+    let columns = [
+        "--columns",
+        "household_id,shock_date,months_ago,monthly_total",
+    ];
+    let run = |file: &str| {
+        let mut args = vec![
+            "assess", "--policy", "p.toml", file, "-o", "-", "--as-of", AS_OF,
+        ];
+        args.extend_from_slice(&columns);
+        dir.run(&args)
+    };
+    let want = run("d.csv");
+    want.assert_code(0);
+    let t = want.csv();
+    assert_eq!(t.row("A")["shock_date"], "2026-01-15");
+    assert_eq!(t.row("A")["monthly_total"], "100");
+    assert_eq!(t.row("B")["shock_date"], "1969-12-31");
+    assert_eq!(t.row("D")["monthly_total"], "0");
+    for (name, dates) in [("d32.parquet", d32), ("d64.parquet", d64)] {
+        dir.write(
+            name,
+            parquet(vec![("household_id", ids()), ("shock_date", dates)], 10),
+        );
+        let got = run(name);
+        got.assert_code(0);
+        assert_eq!(got.stdout, want.stdout, "{name}");
+    }
+    // A date column cannot feed a number.
+    dir.write(
+        "bad.parquet",
+        parquet(
+            vec![
+                ("household_id", strings(&[Some("A")])),
+                ("members", Arc::new(Date32Array::from(vec![1]))),
+                ("monthly_income", Arc::new(Int64Array::from(vec![1]))),
+            ],
+            10,
+        ),
+    );
+    assess(&dir, "bad.parquet", &[])
+        .0
+        .assert_code(1)
+        .stderr_has("Parquet date column");
+}

@@ -82,6 +82,30 @@ pub(super) fn render(array: &dyn Array, col: &mut Col, values: &mut Col) -> Resu
                 });
             }
         }
+        T::Date32 => {
+            let a = array
+                .as_primitive_opt::<Date32Type>()
+                .ok_or("not a date column")?;
+            for i in 0..a.len() {
+                if a.is_valid(i) {
+                    crate::expr::dates::write_iso(f64::from(a.value(i)), &mut col.bytes);
+                }
+                col.end_cell();
+            }
+        }
+        T::Date64 => {
+            let a = array
+                .as_primitive_opt::<Date64Type>()
+                .ok_or("not a date column")?;
+            for i in 0..a.len() {
+                if a.is_valid(i) {
+                    // Milliseconds since 1970-01-01; a time of day is dropped.
+                    let days = a.value(i).div_euclid(86_400_000);
+                    crate::expr::dates::write_iso(days as f64, &mut col.bytes);
+                }
+                col.end_cell();
+            }
+        }
         T::Null => {
             for _ in 0..array.len() {
                 col.end_cell();

@@ -221,7 +221,15 @@ fn the_input_types_take_the_column_types_of_the_table() {
     assert!(!accepts(Wants::Number, Some(Kind::Bool)));
     assert!(!accepts(Wants::Text, None));
     assert!(accepts(Wants::Enum, Some(Kind::Null)));
-    assert_eq!(kind_of(&DataType::Date32), None);
+    assert_eq!(kind_of(&DataType::Date32), Some(Kind::Date));
+    assert!(accepts(Wants::Date, Some(Kind::Date)));
+    assert!(accepts(Wants::Text, Some(Kind::Date)));
+    assert!(!accepts(Wants::Number, Some(Kind::Date)));
+    assert!(!accepts(Wants::Date, Some(Kind::Integer)));
+    assert_eq!(
+        kind_of(&DataType::Time32(arrow_schema::TimeUnit::Second)),
+        None
+    );
     assert_eq!(type_words(&DataType::Date32), "date");
     assert_eq!(
         kind_of(&DataType::Dictionary(
