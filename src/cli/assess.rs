@@ -264,12 +264,6 @@ pub(super) fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
 /// The run itself: policy → outputs → input → (ranking) → decisions → report.
 fn assess(config: &mut AssessConfig) -> anyhow::Result<ExitStatus> {
     if let Some(files) = config.input.persons.clone() {
-        if config.overrides.is_some() {
-            return Err(UsageError(
-                "--overrides does not work with person files yet: decide the households, then apply the overrides to a household file".into(),
-            )
-            .into());
-        }
         return assess_persons(config, &files);
     }
     let policy = config.policy.load_in(config.lang)?;
@@ -397,6 +391,7 @@ fn assess(config: &mut AssessConfig) -> anyhow::Result<ExitStatus> {
 fn assess_persons(config: &mut AssessConfig, files: &PersonFiles) -> anyhow::Result<ExitStatus> {
     let policy = config.policy.load_in(config.lang)?;
     let within = deciles::within_input(config.rank_within.as_deref(), &policy)?;
+    config.pipeline.overrides = overrides::load(config.overrides.as_deref(), &policy)?;
     super::common::check_profile(&policy, &config.input.read)?;
     let persons_column = summary::persons_input(&policy, config.summary.persons_column.as_deref())
         .map_err(|e| UsageError(super::error_text::persons_input_text(&e)))?;
@@ -477,6 +472,11 @@ fn assess_persons(config: &mut AssessConfig, files: &PersonFiles) -> anyhow::Res
         check_same_input(&name, first, ranking, &outcome)?;
     }
     deciles::check_same_input(&name, welfare.as_ref(), &outcome.totals)?;
+    overrides::finish(
+        config.pipeline.overrides.as_deref(),
+        &policy.meta.currency,
+        config.quiet,
+    )?;
     let totals = outcome.totals;
     let context = run_context(
         &name,
@@ -485,7 +485,10 @@ fn assess_persons(config: &mut AssessConfig, files: &PersonFiles) -> anyhow::Res
         ranking.as_ref().map(|(_, r)| r),
         true,
     );
-    let mut report = outcome.summary.map(|s| s.report(&spec, &policy, context));
+    let mut report = outcome.summary.map(|s| {
+        s.report(&spec, &policy, context)
+            .with_overrides(config.pipeline.overrides.as_deref().map(|o| o.figures()))
+    });
     deciles::into_report(&mut report, outcome.deciles, &policy, config);
     let rejected = totals.rejected + totals.persons.without_household;
     outputs.write_report(report.as_ref(), &policy)?;

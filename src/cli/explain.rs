@@ -41,9 +41,9 @@ pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
         .into());
     }
     let community = super::assess::community_overrides(community_file.as_deref(), &policy)?;
-    if community.is_some() && (config.input.persons.is_some() || reform_args.given()) {
+    if community.is_some() && reform_args.given() {
         return Err(super::UsageError(
-            "explain --overrides reads household files under one policy (not --persons, --reform or --set)".into(),
+            "explain --overrides decides under one policy (not --reform or --set)".into(),
         )
         .into());
     }
@@ -55,7 +55,7 @@ pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
             )
             .into());
         }
-        return explain_persons(&config, &policy, files);
+        return explain_persons(&config, &policy, files, community.as_deref());
     }
     if config.format == ExplainFormat::Html && reform_args.given() {
         return Err(super::UsageError(
@@ -177,21 +177,7 @@ pub(super) fn run(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
         detail: config.detail,
         slots: &s.slots,
     };
-    if config.format == ExplainFormat::Text && !t.overrides.is_empty() {
-        // The community's changes right under the heading: what follows is
-        // the decision after them.
-        let mut text = Vec::new();
-        print_trace(&mut text, &view, &policy, &at, &t, weight)?;
-        let split = text
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(text.len(), |i| i + 1);
-        out.write_all(&text[..split])?;
-        out.write_all(super::assess::overrides_text(&policy, &t.overrides).as_bytes())?;
-        out.write_all(&text[split..])?;
-    } else {
-        print_trace(&mut out, &view, &policy, &at, &t, weight)?;
-    }
+    print_decision(&mut out, &view, &policy, &at, &t, weight)?;
     if let (Some(p), ExplainFormat::Text) = (&population, config.format) {
         if let Some(line) = p.line(&policy, &s.slots) {
             out.write_all(line.as_bytes())?;
@@ -579,6 +565,31 @@ struct View<'a> {
 }
 
 /// A decided row: the family view or its trace, as text, or JSON.
+/// [`print_trace`], with the community's overrides (if any) right under
+/// the heading in text: what follows is the decision after them.
+fn print_decision(
+    out: &mut impl Write,
+    view: &View<'_>,
+    policy: &Policy,
+    at: &Where<'_>,
+    t: &trace::Trace,
+    weight: Option<(&input::WeightColumn, u64)>,
+) -> anyhow::Result<()> {
+    if view.format != ExplainFormat::Text || t.overrides.is_empty() {
+        return print_trace(out, view, policy, at, t, weight);
+    }
+    let mut text = Vec::new();
+    print_trace(&mut text, view, policy, at, t, weight)?;
+    let split = text
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(text.len(), |i| i + 1);
+    out.write_all(&text[..split])?;
+    out.write_all(super::assess::overrides_text(policy, &t.overrides).as_bytes())?;
+    out.write_all(&text[split..])?;
+    Ok(())
+}
+
 fn print_trace(
     out: &mut impl Write,
     view: &View<'_>,
@@ -684,6 +695,7 @@ fn explain_persons(
     config: &ExplainConfig,
     policy: &Policy,
     files: &super::persons::PersonFiles,
+    community: Option<&crate::engine::overrides::Overrides>,
 ) -> anyhow::Result<ExitStatus> {
     let Household::Id(id) = &config.household else {
         return Err(super::UsageError(
@@ -746,6 +758,13 @@ fn explain_persons(
                     .map_err(|e| input::evaluation_reject(&parser, record, line, e.value, &e))
             }),
     };
+    // Community overrides, after the rules (as in `assess`).
+    let mut notes = Vec::new();
+    let parsed = parsed.and_then(|()| {
+        notes = super::assess::explain_overrides(community, &engine, &mut s, id)
+            .map_err(|e| input::evaluation_reject(&parser, record, line, e.value, &e))?;
+        Ok(())
+    });
     let at = Where {
         file: &name,
         line,
@@ -760,14 +779,15 @@ fn explain_persons(
         }
         Ok(()) => {
             let (defaulted, texts) = parser.inputs_as_read(record);
-            let t = trace::trace(policy, &mut s, &defaulted, &texts);
+            let mut t = trace::trace(policy, &mut s, &defaulted, &texts);
+            t.overrides = std::mem::take(&mut notes);
             let weight = setup.household_layout.weight.as_ref().zip(weight);
             let view = View {
                 format: config.format,
                 detail: config.detail,
                 slots: &s.slots,
             };
-            print_trace(&mut body, &view, policy, &at, &t, weight)?;
+            print_decision(&mut body, &view, policy, &at, &t, weight)?;
             ExitStatus::Success
         }
     };

@@ -54,3 +54,66 @@ fn the_sample_as_one_rectangular_file_decides_the_same() {
     got.assert_code(0).no_panic();
     assert_eq!(got.stdout, want.stdout);
 }
+
+#[test]
+fn community_overrides_apply_to_households_of_person_files() {
+    let dir = Dir::new();
+    let overrides = repo("examples/musyawarah-overrides.csv");
+    let flags = ["--overrides", overrides.as_str(), "--as-of", "2025-06-20"];
+    let want = dir.run(&[&["assess", &repo("data/sample-households.csv")][..], &flags].concat());
+    let got = dir.run(
+        &[
+            &[
+                "assess",
+                &repo("data/sample-persons-households.csv"),
+                "--persons",
+                &repo("data/sample-persons.csv"),
+                "--summary",
+                "s.json",
+            ][..],
+            &flags,
+        ]
+        .concat(),
+    );
+    got.assert_code(0).no_panic();
+    // The overrides change the decisions (H009 denied everything) exactly
+    // as on the household file.
+    assert_eq!(got.stdout, want.stdout);
+    assert!(got.csv().row("H009")["monthly_total"] == "0");
+    got.stderr_has("overrides from").stderr_has("deny 1");
+    let summary: serde_json::Value = serde_json::from_str(&dir.read("s.json")).unwrap();
+    assert!(summary.get("overrides").is_some(), "{summary}");
+    // explain shows the override, as for a household file.
+    let explained = dir.run(&[
+        "explain",
+        &repo("data/sample-persons-households.csv"),
+        "--persons",
+        &repo("data/sample-persons.csv"),
+        "--id",
+        "H009",
+        "--overrides",
+        overrides.as_str(),
+        "--as-of",
+        "2025-06-20",
+    ]);
+    explained
+        .assert_code(0)
+        .stdout_has("persons of household H009")
+        .stdout_has("✎ deny * — changed by musyawarah desa Sukamaju")
+        .stdout_has("The household gets no assistance now.");
+    // An override of a household the files do not hold is an error, as on a household file.
+    dir.write(
+        "o.csv",
+        "household_id,program,action,value,reason,decided_by,date\nNOPE,*,deny,,gone,rapat,2025-06-14\n",
+    );
+    dir.run(&[
+        "assess",
+        &repo("data/sample-persons-households.csv"),
+        "--persons",
+        &repo("data/sample-persons.csv"),
+        "--overrides",
+        "o.csv",
+    ])
+    .assert_code(1)
+    .stderr_has("NOPE");
+}
