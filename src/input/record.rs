@@ -84,6 +84,23 @@ pub struct SplitRecord<'a> {
     bounds: &'a [(u32, u32)],
 }
 
+impl<'a> SplitRecord<'a> {
+    #[cfg(test)]
+    pub(crate) fn new(line: &'a [u8], bounds: &'a [(u32, u32)]) -> SplitRecord<'a> {
+        SplitRecord { line, bounds }
+    }
+
+    /// The record's line, without its line break.
+    pub fn line(&self) -> &'a [u8] {
+        self.line
+    }
+
+    /// `(start, end)` of each field in [`SplitRecord::line`].
+    pub fn bounds(&self) -> &'a [(u32, u32)] {
+        self.bounds
+    }
+}
+
 impl Fields for SplitRecord<'_> {
     #[inline]
     fn len(&self) -> usize {

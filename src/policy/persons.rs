@@ -57,6 +57,8 @@ pub struct Persons {
     /// The person inputs some [`Table`] reads, with their domains: the
     /// smallest value and the number of values.
     pub(crate) domains: Vec<(usize, f64, u32)>,
+    /// The reducers compiled for [`Persons::add`] ([`Plan::new`]).
+    pub(crate) plan: Plan,
 }
 
 /// Which reducer a `from_persons` expression calls.
@@ -209,18 +211,167 @@ impl Table {
     pub(crate) fn slots(&self) -> impl Iterator<Item = usize> + '_ {
         self.dims.iter().map(|&(slot, _)| slot)
     }
+}
 
-    /// The value for a person whose inputs' positions in their domains are
-    /// `at` (see [`Persons::add`]), or `None` when one is outside.
-    #[inline]
-    fn get(&self, at: &[u32]) -> Option<f64> {
-        let mut index = 0;
-        for &(slot, stride) in &self.dims {
-            let k = *at.get(slot)?;
+/// The reducers compiled for the per-person loop of [`Persons::add`]: what
+/// each reducer reads and how it folds is decided once here, not per person,
+/// and every table's dimensions and values sit in two flat arrays.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Plan {
+    /// One per reducer, in `reducers` order.
+    steps: Vec<Step>,
+    /// The (slot, stride) of every table, one table after the other.
+    dims: Vec<(u32, u32)>,
+    /// The values of every table, one table after the other.
+    values: Vec<f64>,
+}
+
+/// One reducer in a [`Plan`].
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    when: Src,
+    value: Src,
+    fold: Fold,
+}
+
+/// A reducer's condition or value in a [`Plan`].
+#[derive(Debug, Clone, Copy)]
+enum Src {
+    /// No program: 1 for a missing condition (every person matches), NaN
+    /// for a missing value (never read).
+    Const(f64),
+    /// A table of one input (the usual condition: an age bound, a flag, an
+    /// enum value): the value at `values` + the input's position in
+    /// [`Plan::values`]; the program when the input lies outside the table.
+    Table1 {
+        slot: u32,
+        values: u32,
+        root: Root,
+    },
+    /// A table of two inputs, the second's position times `stride`.
+    Table2 {
+        slots: (u32, u32),
+        stride: u32,
+        values: u32,
+        root: Root,
+    },
+    /// A table of more inputs: its dimensions `dims[dims.0..dims.1]`.
+    Table {
+        dims: (u32, u32),
+        values: u32,
+        root: Root,
+    },
+    Arena(Root),
+}
+
+/// How a person's condition and value change a reducer's [`Acc`].
+#[derive(Debug, Clone, Copy)]
+enum Fold {
+    Count,
+    Any,
+    All,
+    /// `sum`, `min`, `max` or `one` of this plain person input, exactly.
+    Exact(ReducerKind, usize),
+    /// `sum`, `min`, `max` or `one` of a computed value.
+    Float(ReducerKind),
+}
+
+impl Plan {
+    pub(crate) fn new(reducers: &[Reducer]) -> Plan {
+        let mut plan = Plan::default();
+        let mut steps = Vec::with_capacity(reducers.len());
+        for red in reducers {
+            let when = plan.src(&red.when_table, red.when_root, 1.0);
+            let value = plan.src(&red.value_table, red.value_root, f64::NAN);
+            let fold = match (red.kind, red.plain) {
+                (ReducerKind::Count, _) => Fold::Count,
+                (ReducerKind::Any, _) => Fold::Any,
+                (ReducerKind::All, _) => Fold::All,
+                (kind, Some(i)) => Fold::Exact(kind, i),
+                (kind, None) => Fold::Float(kind),
+            };
+            steps.push(Step { when, value, fold });
+        }
+        plan.steps = steps;
+        plan
+    }
+
+    fn src(&mut self, table: &Option<Table>, root: Option<Root>, none: f64) -> Src {
+        let Some(root) = root else {
+            return Src::Const(none);
+        };
+        let Some(table) = table else {
+            return Src::Arena(root);
+        };
+        let flat = (
+            u32::try_from(self.dims.len()).ok(),
+            u32::try_from(self.dims.len() + table.dims.len()).ok(),
+            u32::try_from(self.values.len()).ok(),
+        );
+        let dims: Option<Vec<(u32, u32)>> = table
+            .dims
+            .iter()
+            .map(|&(slot, stride)| Some((u32::try_from(slot).ok()?, u32::try_from(stride).ok()?)))
+            .collect();
+        match (flat, dims) {
+            ((Some(first), Some(end), Some(values)), Some(dims)) => {
+                self.values.extend_from_slice(&table.values);
+                // The first dimension's stride is 1 (see `Table::build`).
+                match dims[..] {
+                    [(slot, 1)] => Src::Table1 { slot, values, root },
+                    [(a, 1), (b, stride)] => Src::Table2 {
+                        slots: (a, b),
+                        stride,
+                        values,
+                        root,
+                    },
+                    _ => {
+                        self.dims.extend(dims);
+                        Src::Table {
+                            dims: (first, end),
+                            values,
+                            root,
+                        }
+                    }
+                }
+            }
+            _ => Src::Arena(root),
+        }
+    }
+
+    /// The value of a table of one input for a person whose inputs'
+    /// positions in their domains are `at` (see [`Persons::add`]), or `None`
+    /// when it is outside.
+    #[inline(always)]
+    fn lookup1(&self, slot: u32, values: u32, at: &[u32]) -> Option<f64> {
+        let k = *at.get(slot as usize)?;
+        if k == OUTSIDE {
+            return None;
+        }
+        self.values.get(values as usize + k as usize).copied()
+    }
+
+    /// As [`Plan::lookup1`], for a table of two inputs.
+    #[inline(always)]
+    fn lookup2(&self, slots: (u32, u32), stride: u32, values: u32, at: &[u32]) -> Option<f64> {
+        let (a, b) = (*at.get(slots.0 as usize)?, *at.get(slots.1 as usize)?);
+        if a == OUTSIDE || b == OUTSIDE {
+            return None;
+        }
+        let index = values as usize + a as usize + b as usize * stride as usize;
+        self.values.get(index).copied()
+    }
+
+    /// As [`Plan::lookup1`], for a table of any number of inputs.
+    #[inline(always)]
+    fn lookup(&self, dims: (u32, u32), values: u32, at: &[u32]) -> Option<f64> {
+        let mut index = values as usize;
+        for &(slot, stride) in self.dims.get(dims.0 as usize..dims.1 as usize)? {
+            let k = *at.get(slot as usize)?;
             if k == OUTSIDE {
                 return None;
             }
-            index += k as usize * stride;
+            index += k as usize * stride as usize;
         }
         self.values.get(index).copied()
     }
@@ -312,34 +463,56 @@ impl Persons {
     /// input `i` (for exact money sums and for copying a value verbatim);
     /// an empty cell stands for the input's default.
     pub fn add<'r>(&self, r: &mut Reduction, slots: &[f64], cell: &dyn Fn(usize) -> &'r [u8]) {
-        if r.accs.len() != self.reducers.len() {
+        let steps = &self.plan.steps;
+        if r.accs.len() != steps.len() || r.values.len() != 2 * steps.len() {
             self.reset(r);
+            r.values.resize(2 * steps.len(), 0.0);
         }
         let person = r.persons;
         r.persons = r.persons.saturating_add(1);
-        // Every condition and value first, through the arena; if one came
-        // within rounding error of a threshold, all again, exactly.
-        r.values.resize(2 * self.reducers.len(), 0.0);
         r.at.resize(slots.len(), OUTSIDE);
+        let at = &mut r.at[..];
         for &(slot, lo, n) in &self.domains {
-            let (Some(&v), Some(at)) = (slots.get(slot), r.at.get_mut(slot)) else {
+            let (Some(&v), Some(at)) = (slots.get(slot), at.get_mut(slot)) else {
                 continue;
             };
+            // A whole position below `n`: the cast saturates (NaN gives 0),
+            // so that it reads back as `k` exactly when it is one.
             let k = v - lo;
-            *at = if k >= 0.0 && k < f64::from(n) && f64::from(k as u32) == k {
-                k as u32
+            let i = k as u32;
+            *at = if f64::from(i) == k && i < n {
+                i
             } else {
                 OUTSIDE
             };
         }
-        let eval = |table: &Option<Table>, root: Option<Root>, none: f64| match (table, root) {
-            (Some(t), Some(root)) => t.get(&r.at).unwrap_or_else(|| self.arena.eval(root, slots)),
-            (None, Some(root)) => self.arena.eval(root, slots),
-            (_, None) => none,
+        // Every condition and value first; if one came within rounding
+        // error of a threshold, all again, exactly.
+        let at = &r.at;
+        let eval = |src: Src| match src {
+            Src::Const(c) => c,
+            Src::Table1 { slot, values, root } => self
+                .plan
+                .lookup1(slot, values, at)
+                .unwrap_or_else(|| self.arena.eval(root, slots)),
+            Src::Table2 {
+                slots: pair,
+                stride,
+                values,
+                root,
+            } => self
+                .plan
+                .lookup2(pair, stride, values, at)
+                .unwrap_or_else(|| self.arena.eval(root, slots)),
+            Src::Table { dims, values, root } => self
+                .plan
+                .lookup(dims, values, at)
+                .unwrap_or_else(|| self.arena.eval(root, slots)),
+            Src::Arena(root) => self.arena.eval(root, slots),
         };
-        for (red, v) in self.reducers.iter().zip(r.values.chunks_exact_mut(2)) {
-            v[0] = eval(&red.when_table, red.when_root, 1.0);
-            v[1] = eval(&red.value_table, red.value_root, f64::NAN);
+        for (step, v) in steps.iter().zip(r.values.chunks_exact_mut(2)) {
+            v[0] = eval(step.when);
+            v[1] = eval(step.value);
         }
         if crate::expr::exact::take_close() {
             for (red, v) in self.reducers.iter().zip(r.values.chunks_exact_mut(2)) {
@@ -347,28 +520,28 @@ impl Persons {
                 v[1] = red.value.as_ref().map_or(f64::NAN, |p| p.eval(slots));
             }
         }
-        for ((acc, red), v) in r
-            .accs
-            .iter_mut()
-            .zip(&self.reducers)
-            .zip(r.values.chunks_exact(2))
-        {
+        for ((acc, step), v) in r.accs.iter_mut().zip(steps).zip(r.values.chunks_exact(2)) {
             let matched = v[0] != 0.0;
-            match red.kind {
-                ReducerKind::Count => acc.count += u64::from(matched),
-                ReducerKind::Any => acc.flag |= v[1] != 0.0,
-                ReducerKind::All => acc.flag &= v[1] != 0.0,
-                ReducerKind::Sum | ReducerKind::Min | ReducerKind::Max | ReducerKind::One => {
-                    if !matched {
-                        continue;
+            match step.fold {
+                Fold::Count => acc.count += u64::from(matched),
+                Fold::Any => acc.flag |= v[1] != 0.0,
+                Fold::All => acc.flag &= v[1] != 0.0,
+                Fold::Exact(kind, i) => {
+                    if matched {
+                        acc.count += 1;
+                        if kind == ReducerKind::One && acc.matches.len() < MATCHES_KEPT {
+                            acc.matches.push(person);
+                        }
+                        self.fold_exact(kind, acc, i, cell(i));
                     }
-                    acc.count += 1;
-                    if red.kind == ReducerKind::One && acc.matches.len() < MATCHES_KEPT {
-                        acc.matches.push(person);
-                    }
-                    match red.plain {
-                        Some(i) => self.fold_exact(red.kind, acc, i, cell(i)),
-                        None => fold_float(red.kind, acc, v[1]),
+                }
+                Fold::Float(kind) => {
+                    if matched {
+                        acc.count += 1;
+                        if kind == ReducerKind::One && acc.matches.len() < MATCHES_KEPT {
+                            acc.matches.push(person);
+                        }
+                        fold_float(kind, acc, v[1]);
                     }
                 }
             }
@@ -540,16 +713,37 @@ impl Dec {
             Some((b'-', rest)) => (true, rest),
             _ => (false, text),
         };
-        let mut mantissa: i128 = 0;
+        // Up to 18 digits fit a u64 without a check per digit (the usual
+        // cell); longer ones go through checked i128 arithmetic.
+        let (mantissa, scale) = if digits.len() <= 18 {
+            let (m, scale) = Dec::digits(digits, 0u64, |m, d| Some(m * 10 + u64::from(d)))?;
+            (i128::from(m), scale)
+        } else {
+            Dec::digits(digits, 0i128, |m, d| {
+                m.checked_mul(10)?.checked_add(i128::from(d))
+            })?
+        };
+        Some(Dec {
+            mantissa: if neg { -mantissa } else { mantissa },
+            scale,
+        })
+    }
+
+    /// The mantissa and scale of `digits(.digits)?`, accumulated by `push`.
+    #[inline(always)]
+    fn digits<T: Copy>(
+        digits: &[u8],
+        zero: T,
+        push: impl Fn(T, u8) -> Option<T>,
+    ) -> Option<(T, u32)> {
+        let mut mantissa = zero;
         let mut scale = 0u32;
         let mut point = false;
         let mut any = false;
         for &b in digits {
             match b {
                 b'0'..=b'9' => {
-                    mantissa = mantissa
-                        .checked_mul(10)?
-                        .checked_add(i128::from(b - b'0'))?;
+                    mantissa = push(mantissa, b - b'0')?;
                     any = true;
                     if point {
                         scale += 1;
@@ -562,10 +756,7 @@ impl Dec {
         if !any || (point && scale == 0) {
             return None;
         }
-        Some(Dec {
-            mantissa: if neg { -mantissa } else { mantissa },
-            scale,
-        })
+        Some((mantissa, scale))
     }
 
     /// The exact value of a finite `f64` as it prints (`Display`: shortest
