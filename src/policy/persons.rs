@@ -854,3 +854,53 @@ impl Dec {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Dec;
+
+    fn round_trip(text: &str) -> Option<String> {
+        let mut out = Vec::new();
+        Dec::parse(text.as_bytes())?.write(&mut out);
+        Some(String::from_utf8(out).expect("UTF-8"))
+    }
+
+    /// Up to 18 characters take the u64 path, longer ones the i128 one:
+    /// both read the same grammar to the same value.
+    #[test]
+    fn decimals_read_the_same_on_both_sides_of_18_characters() {
+        for text in [
+            "0",
+            "-3",
+            "0.05",
+            "1500000.75",
+            "999999999999999999",
+            "-999999999999999999",
+            "9999999999999999999",
+            "12345678901234567.8",
+            "123456789012345678.9",
+            "0.00000000000000001",
+            "0.000000000000000001",
+            "99999999999999999999999999999999999999",
+        ] {
+            assert_eq!(round_trip(text).as_deref(), Some(text), "{text}");
+        }
+        for text in [
+            "",
+            "-",
+            ".5",
+            "1.",
+            "1.2.3",
+            "1e5",
+            "+1",
+            "12345678901234567.",
+            "1234567890123456789.",
+            "12a",
+            "123456789012345678a",
+            // Beyond 38 digits.
+            "999999999999999999999999999999999999999",
+        ] {
+            assert_eq!(round_trip(text), None, "{text}");
+        }
+    }
+}
