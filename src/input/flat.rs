@@ -101,23 +101,24 @@ impl FlatRecords {
             .checked_add(text.len())
             .is_some_and(|end| end <= data.len());
         // The fields in order within the line, as the split finds them: their
-        // bounds in `data` are then the line's offset plus theirs.
+        // bounds in `data` are then the line's offset plus theirs (checked
+        // as they are added, and taken back if they are not).
         let bounds = record.bounds();
+        let at = self.bounds.len();
         let mut previous = 0;
-        let ordered = bounds.iter().all(|&(start, end)| {
-            let ok = previous <= start && start <= end;
+        let mut ordered = true;
+        self.bounds.extend(bounds.iter().map(|&(start, end)| {
+            ordered &= previous <= start && start <= end;
             previous = end;
-            ok
-        });
+            (
+                offset.wrapping_add(start as usize),
+                offset.wrapping_add(end as usize),
+            )
+        }));
         if !inside || !ordered || previous as usize > text.len() {
+            self.bounds.truncate(at);
             return false;
         }
-        let at = self.bounds.len();
-        self.bounds.extend(
-            bounds
-                .iter()
-                .map(|&(start, end)| (offset + start as usize, offset + end as usize)),
-        );
         self.records.push((line, at, bounds.len()));
         true
     }

@@ -282,7 +282,11 @@ impl Plan {
         let mut steps = Vec::with_capacity(reducers.len());
         for red in reducers {
             let when = plan.src(&red.when_table, red.when_root, 1.0);
-            let value = plan.src(&red.value_table, red.value_root, f64::NAN);
+            // An exact fold reads the cell's text, not the value.
+            let value = match red.plain {
+                Some(_) => Src::Const(f64::NAN),
+                None => plan.src(&red.value_table, red.value_root, f64::NAN),
+            };
             let fold = match (red.kind, red.plain) {
                 (ReducerKind::Count, _) => Fold::Count,
                 (ReducerKind::Any, _) => Fold::Any,
@@ -489,30 +493,9 @@ impl Persons {
         // Every condition and value first; if one came within rounding
         // error of a threshold, all again, exactly.
         let at = &r.at;
-        let eval = |src: Src| match src {
-            Src::Const(c) => c,
-            Src::Table1 { slot, values, root } => self
-                .plan
-                .lookup1(slot, values, at)
-                .unwrap_or_else(|| self.arena.eval(root, slots)),
-            Src::Table2 {
-                slots: pair,
-                stride,
-                values,
-                root,
-            } => self
-                .plan
-                .lookup2(pair, stride, values, at)
-                .unwrap_or_else(|| self.arena.eval(root, slots)),
-            Src::Table { dims, values, root } => self
-                .plan
-                .lookup(dims, values, at)
-                .unwrap_or_else(|| self.arena.eval(root, slots)),
-            Src::Arena(root) => self.arena.eval(root, slots),
-        };
         for (step, v) in steps.iter().zip(r.values.chunks_exact_mut(2)) {
-            v[0] = eval(step.when);
-            v[1] = eval(step.value);
+            v[0] = self.value_of(step.when, at, slots);
+            v[1] = self.value_of(step.value, at, slots);
         }
         if crate::expr::exact::take_close() {
             for (red, v) in self.reducers.iter().zip(r.values.chunks_exact_mut(2)) {
@@ -546,6 +529,33 @@ impl Persons {
                 }
             }
         }
+    }
+
+    /// A condition's or value's value for the person whose positions are
+    /// `at` and slots `slots`: small and inlined, the program out of line.
+    #[inline(always)]
+    fn value_of(&self, src: Src, at: &[u32], slots: &[f64]) -> f64 {
+        let (tabulated, root) = match src {
+            Src::Const(c) => return c,
+            Src::Table1 { slot, values, root } => (self.plan.lookup1(slot, values, at), root),
+            Src::Table2 {
+                slots: pair,
+                stride,
+                values,
+                root,
+            } => (self.plan.lookup2(pair, stride, values, at), root),
+            Src::Table { dims, values, root } => (self.plan.lookup(dims, values, at), root),
+            Src::Arena(root) => (None, root),
+        };
+        match tabulated {
+            Some(v) => v,
+            None => self.program(root, slots),
+        }
+    }
+
+    #[inline(never)]
+    fn program(&self, root: Root, slots: &[f64]) -> f64 {
+        self.arena.eval(root, slots)
     }
 
     /// Fold the exact value of plain person input `i` whose cell is `text`.
