@@ -224,6 +224,18 @@ pub(crate) struct Plan {
     dims: Vec<(u32, u32)>,
     /// The values of every table, one table after the other.
     values: Vec<f64>,
+    /// The steps [`Persons::add`] folds in loops of their own when every
+    /// input a table reads is inside it (the usual person): `count()`,
+    /// `count(COND)` of a table of one input (reducer, slot, first value,
+    /// program), of two (reducer, slots, stride, first value, program), and
+    /// the others.
+    counts_all: Vec<usize>,
+    counts1: Vec<(usize, u32, u32, Root)>,
+    counts2: Vec<(usize, (u32, u32), u32, u32, Root)>,
+    others: Vec<usize>,
+    /// No step evaluates a program for a person inside every table: then
+    /// nothing can come close to a threshold.
+    tabulated: bool,
 }
 
 /// One reducer in a [`Plan`].
@@ -294,8 +306,28 @@ impl Plan {
                 (kind, Some(i)) => Fold::Exact(kind, i),
                 (kind, None) => Fold::Float(kind),
             };
+            let k = steps.len();
+            match (fold, when) {
+                (Fold::Count, Src::Const(c)) if c != 0.0 => plan.counts_all.push(k),
+                (Fold::Count, Src::Table1 { slot, values, root }) => {
+                    plan.counts1.push((k, slot, values, root));
+                }
+                (
+                    Fold::Count,
+                    Src::Table2 {
+                        slots,
+                        stride,
+                        values,
+                        root,
+                    },
+                ) => plan.counts2.push((k, slots, stride, values, root)),
+                _ => plan.others.push(k),
+            }
             steps.push(Step { when, value, fold });
         }
+        plan.tabulated = steps
+            .iter()
+            .all(|s| !matches!(s.when, Src::Arena(_)) && !matches!(s.value, Src::Arena(_)));
         plan.steps = steps;
         plan
     }
@@ -476,8 +508,10 @@ impl Persons {
         r.persons = r.persons.saturating_add(1);
         r.at.resize(slots.len(), OUTSIDE);
         let at = &mut r.at[..];
+        let mut inside = true;
         for &(slot, lo, n) in &self.domains {
             let (Some(&v), Some(at)) = (slots.get(slot), at.get_mut(slot)) else {
+                inside = false;
                 continue;
             };
             // A whole position below `n`: the cast saturates (NaN gives 0),
@@ -487,8 +521,16 @@ impl Persons {
             *at = if f64::from(i) == k && i < n {
                 i
             } else {
+                inside = false;
                 OUTSIDE
             };
+        }
+        // A mark left by an earlier evaluation on this thread counts as this
+        // person's (as it always has): every value again, exactly.
+        let stale = crate::expr::exact::take_close();
+        if inside && self.plan.tabulated && !stale {
+            self.add_tabulated(r, person, slots, cell);
+            return;
         }
         // Every condition and value first; if one came within rounding
         // error of a threshold, all again, exactly.
@@ -497,37 +539,92 @@ impl Persons {
             v[0] = self.value_of(step.when, at, slots);
             v[1] = self.value_of(step.value, at, slots);
         }
-        if crate::expr::exact::take_close() {
+        if stale || crate::expr::exact::take_close() {
             for (red, v) in self.reducers.iter().zip(r.values.chunks_exact_mut(2)) {
                 v[0] = red.when.as_ref().map_or(1.0, |p| p.eval(slots));
                 v[1] = red.value.as_ref().map_or(f64::NAN, |p| p.eval(slots));
             }
         }
         for ((acc, step), v) in r.accs.iter_mut().zip(steps).zip(r.values.chunks_exact(2)) {
-            let matched = v[0] != 0.0;
-            match step.fold {
-                Fold::Count => acc.count += u64::from(matched),
-                Fold::Any => acc.flag |= v[1] != 0.0,
-                Fold::All => acc.flag &= v[1] != 0.0,
-                Fold::Exact(kind, i) => {
-                    if matched {
-                        acc.count += 1;
-                        if kind == ReducerKind::One && acc.matches.len() < MATCHES_KEPT {
-                            acc.matches.push(person);
-                        }
-                        self.fold_exact(kind, acc, i, cell(i));
-                    }
-                }
-                Fold::Float(kind) => {
-                    if matched {
-                        acc.count += 1;
-                        if kind == ReducerKind::One && acc.matches.len() < MATCHES_KEPT {
-                            acc.matches.push(person);
-                        }
-                        fold_float(kind, acc, v[1]);
-                    }
-                }
+            self.fold(step.fold, acc, person, v[0], v[1], cell);
+        }
+    }
+
+    /// [`Persons::add`] for a person inside every table of a plan without
+    /// programs: no value can come close to a threshold, so each is folded
+    /// as it is looked up, the counts in loops of their own.
+    fn add_tabulated<'r>(
+        &self,
+        r: &mut Reduction,
+        person: u32,
+        slots: &[f64],
+        cell: &dyn Fn(usize) -> &'r [u8],
+    ) {
+        let plan = &self.plan;
+        let (at, accs) = (&r.at[..], &mut r.accs[..]);
+        for &k in &plan.counts_all {
+            if let Some(acc) = accs.get_mut(k) {
+                acc.count += 1;
             }
+        }
+        for &(k, slot, values, root) in &plan.counts1 {
+            let v = plan
+                .lookup1(slot, values, at)
+                .unwrap_or_else(|| self.program(root, slots));
+            if let Some(acc) = accs.get_mut(k) {
+                acc.count += u64::from(v != 0.0);
+            }
+        }
+        for &(k, pair, stride, values, root) in &plan.counts2 {
+            let v = plan
+                .lookup2(pair, stride, values, at)
+                .unwrap_or_else(|| self.program(root, slots));
+            if let Some(acc) = accs.get_mut(k) {
+                acc.count += u64::from(v != 0.0);
+            }
+        }
+        for &k in &plan.others {
+            let (Some(step), Some(acc)) = (plan.steps.get(k), accs.get_mut(k)) else {
+                continue;
+            };
+            let when = self.value_of(step.when, at, slots);
+            let value = self.value_of(step.value, at, slots);
+            self.fold(step.fold, acc, person, when, value, cell);
+        }
+    }
+
+    /// Fold one person's condition `when` and value `value` into `acc`.
+    #[inline(always)]
+    fn fold<'r>(
+        &self,
+        fold: Fold,
+        acc: &mut Acc,
+        person: u32,
+        when: f64,
+        value: f64,
+        cell: &dyn Fn(usize) -> &'r [u8],
+    ) {
+        let matched = when != 0.0;
+        // `sum`, `min`, `max` and `one` see only the matching persons.
+        let take = |kind: ReducerKind, acc: &mut Acc| {
+            acc.count += 1;
+            if kind == ReducerKind::One && acc.matches.len() < MATCHES_KEPT {
+                acc.matches.push(person);
+            }
+        };
+        match fold {
+            Fold::Count => acc.count += u64::from(matched),
+            Fold::Any => acc.flag |= value != 0.0,
+            Fold::All => acc.flag &= value != 0.0,
+            Fold::Exact(kind, i) if matched => {
+                take(kind, acc);
+                self.fold_exact(kind, acc, i, cell(i));
+            }
+            Fold::Float(kind) if matched => {
+                take(kind, acc);
+                fold_float(kind, acc, value);
+            }
+            Fold::Exact(..) | Fold::Float(_) => {}
         }
     }
 
