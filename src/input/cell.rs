@@ -43,7 +43,7 @@ pub fn parse_date(cell: &[u8]) -> Result<f64, CellError> {
 #[inline]
 pub fn check_text(cell: &[u8]) -> Result<f64, CellError> {
     // Printable ASCII (ids, codes): nothing more to check.
-    if cell.iter().all(|&b| (0x20..0x7f).contains(&b)) {
+    if printable_ascii(cell) {
         return Ok(0.0);
     }
     if cell
@@ -55,6 +55,29 @@ pub fn check_text(cell: &[u8]) -> Result<f64, CellError> {
     std::str::from_utf8(cell)
         .map(|_| 0.0)
         .map_err(|_| CellError::NotUtf8)
+}
+
+/// Whether every byte is printable ASCII (0x20 to 0x7e): eight bytes at a
+/// time, an id being some ten bytes.
+#[inline]
+fn printable_ascii(cell: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut words = cell.chunks_exact(8);
+    for word in &mut words {
+        let Ok(word) = <[u8; 8]>::try_from(word) else {
+            return false;
+        };
+        let w = u64::from_le_bytes(word);
+        // A byte below 0x20 (exact as a yes or no), and one of 0x7f or above
+        // (the low seven bits plus one reach the high bit without a carry).
+        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+        let high = (((w & !HIGH) + ONES) | w) & HIGH;
+        if control | high != 0 {
+            return false;
+        }
+    }
+    words.remainder().iter().all(|&b| (0x20..0x7f).contains(&b))
 }
 
 /// Trim surrounding spaces and tabs.
@@ -411,6 +434,23 @@ pub fn parse_enum(cell: &[u8], values: &[String]) -> Result<f64, CellError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn printable_ascii_is_exact_at_every_place_of_a_word_and_the_tail() {
+        for value in 0..=255u8 {
+            for len in 1..=17 {
+                for place in 0..len {
+                    for fill in [b'a', b' ', b'~', b'0'] {
+                        let mut cell = vec![fill; len];
+                        cell[place] = value;
+                        let expected = cell.iter().all(|&b| (0x20..0x7f).contains(&b));
+                        assert_eq!(super::printable_ascii(&cell), expected, "{cell:?}");
+                    }
+                }
+            }
+        }
+        assert!(super::printable_ascii(b""));
+    }
+
     use super::*;
 
     #[test]

@@ -13,7 +13,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use super::chunk::ChunkStart;
-use super::record::{Fields, LineCounter, QuoteFree, chunk_reader, is_blank};
+use super::record::{Fields, LineCounter, QuoteFree, SplitRecord, chunk_reader, is_blank};
 use super::{Chunker, InputError, Source, cell, csv_error};
 
 /// Records, each a list of fields, stored flat.
@@ -89,30 +89,37 @@ impl FlatRecords {
     /// no byte is copied, for `data` becomes the buffer's text
     /// ([`FlatRecords::adopt`]) once every record is in. False, with nothing
     /// added, for a record that is not such slices.
-    pub(crate) fn push_in_place<R: Fields + ?Sized>(
+    pub(crate) fn push_in_place(
         &mut self,
         data: &[u8],
         line: u64,
-        record: &R,
+        record: &SplitRecord<'_>,
     ) -> bool {
-        let base = data.as_ptr() as usize;
+        let text = record.line();
+        let offset = (text.as_ptr() as usize).wrapping_sub(data.as_ptr() as usize);
+        let inside = offset
+            .checked_add(text.len())
+            .is_some_and(|end| end <= data.len());
+        // The fields in order within the line, as the split finds them: their
+        // bounds in `data` are then the line's offset plus theirs (checked
+        // as they are added, and taken back if they are not).
+        let bounds = record.bounds();
         let at = self.bounds.len();
         let mut previous = 0;
-        for i in 0..record.len() {
-            let f = record.get(i).unwrap_or_default();
-            let start = (f.as_ptr() as usize).wrapping_sub(base);
-            match start.checked_add(f.len()) {
-                Some(end) if start >= previous && end <= data.len() => {
-                    previous = end;
-                    self.bounds.push((start, end));
-                }
-                _ => {
-                    self.bounds.truncate(at);
-                    return false;
-                }
-            }
+        let mut ordered = true;
+        self.bounds.extend(bounds.iter().map(|&(start, end)| {
+            ordered &= previous <= start && start <= end;
+            previous = end;
+            (
+                offset.wrapping_add(start as usize),
+                offset.wrapping_add(end as usize),
+            )
+        }));
+        if !inside || !ordered || previous as usize > text.len() {
+            self.bounds.truncate(at);
+            return false;
         }
-        self.records.push((line, at, record.len()));
+        self.records.push((line, at, bounds.len()));
         true
     }
 

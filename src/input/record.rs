@@ -84,6 +84,23 @@ pub struct SplitRecord<'a> {
     bounds: &'a [(u32, u32)],
 }
 
+impl<'a> SplitRecord<'a> {
+    #[cfg(test)]
+    pub(crate) fn new(line: &'a [u8], bounds: &'a [(u32, u32)]) -> SplitRecord<'a> {
+        SplitRecord { line, bounds }
+    }
+
+    /// The record's line, without its line break.
+    pub fn line(&self) -> &'a [u8] {
+        self.line
+    }
+
+    /// `(start, end)` of each field in [`SplitRecord::line`].
+    pub fn bounds(&self) -> &'a [(u32, u32)] {
+        self.bounds
+    }
+}
+
 impl Fields for SplitRecord<'_> {
     #[inline]
     fn len(&self) -> usize {
@@ -206,29 +223,9 @@ impl<'a> QuoteFree<'a> {
     /// that needs one field.
     pub fn next_line(&mut self) -> Option<(u64, &'a [u8])> {
         let (skip, line) = self.skip_breaks()?;
-        let mut end = line.len();
-        let mut base = 0;
-        while let Some(word) = line.get(base..).and_then(|w| w.first_chunk::<8>()) {
-            let word = u64::from_le_bytes(*word);
-            if below_0e(word) {
-                let breaks = zero_bytes(word ^ (EVERY_BYTE * u64::from(b'\n')))
-                    | zero_bytes(word ^ (EVERY_BYTE * u64::from(b'\r')));
-                if breaks != 0 {
-                    end = base + (breaks.trailing_zeros() / 8) as usize;
-                    break;
-                }
-            }
-            base += 8;
-        }
-        if end == line.len() {
-            if let Some(i) = line
-                .iter()
-                .skip(base)
-                .position(|&b| b == b'\n' || b == b'\r')
-            {
-                end = base + i;
-            }
-        }
+        // No field bounds are wanted here, only the line's end: memchr's
+        // vector scan takes fewer steps than the eight-byte masks.
+        let end = memchr::memchr2(b'\n', b'\r', line).unwrap_or(line.len());
         let line = &line[..end];
         self.pos += skip + end;
         if let Some(&last) = line.last() {

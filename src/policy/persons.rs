@@ -23,7 +23,11 @@
 //! Folding a person allocates nothing once a [`Reduction`] has been used for
 //! a household (the matching persons of `one` are kept in a reused buffer).
 
+mod dec;
+
 use std::cmp::Ordering;
+
+pub(crate) use dec::Dec;
 
 use super::Policy;
 use crate::expr::{Arena, Program, Root};
@@ -57,6 +61,8 @@ pub struct Persons {
     /// The person inputs some [`Table`] reads, with their domains: the
     /// smallest value and the number of values.
     pub(crate) domains: Vec<(usize, f64, u32)>,
+    /// The reducers compiled for [`Persons::add`] ([`Plan::new`]).
+    pub(crate) plan: Plan,
 }
 
 /// Which reducer a `from_persons` expression calls.
@@ -209,18 +215,207 @@ impl Table {
     pub(crate) fn slots(&self) -> impl Iterator<Item = usize> + '_ {
         self.dims.iter().map(|&(slot, _)| slot)
     }
+}
 
-    /// The value for a person whose inputs' positions in their domains are
-    /// `at` (see [`Persons::add`]), or `None` when one is outside.
-    #[inline]
-    fn get(&self, at: &[u32]) -> Option<f64> {
-        let mut index = 0;
-        for &(slot, stride) in &self.dims {
-            let k = *at.get(slot)?;
+/// The reducers compiled for the per-person loop of [`Persons::add`]: what
+/// each reducer reads and how it folds is decided once here, not per person,
+/// and every table's dimensions and values sit in two flat arrays.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Plan {
+    /// One per reducer, in `reducers` order.
+    steps: Vec<Step>,
+    /// The (slot, stride) of every table, one table after the other.
+    dims: Vec<(u32, u32)>,
+    /// The values of every table, one table after the other.
+    values: Vec<f64>,
+    /// The steps [`Persons::add`] folds in loops of their own when every
+    /// input a table reads is inside it (the usual person): `count()`,
+    /// `count(COND)` of a table of one input (reducer, slot, first value,
+    /// program), of two (reducer, slots, stride, first value, program), and
+    /// the others.
+    counts_all: Vec<usize>,
+    counts1: Vec<(usize, u32, u32, Root)>,
+    counts2: Vec<Count2>,
+    others: Vec<usize>,
+    /// No step evaluates a program for a person inside every table: then
+    /// nothing can come close to a threshold.
+    tabulated: bool,
+}
+
+/// A `count(COND)` of a table of two inputs in a [`Plan`]: reducer, slots,
+/// stride, first value, program.
+type Count2 = (usize, (u32, u32), u32, u32, Root);
+
+/// One reducer in a [`Plan`].
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    when: Src,
+    value: Src,
+    fold: Fold,
+}
+
+/// A reducer's condition or value in a [`Plan`].
+#[derive(Debug, Clone, Copy)]
+enum Src {
+    /// No program: 1 for a missing condition (every person matches), NaN
+    /// for a missing value (never read).
+    Const(f64),
+    /// A table of one input (the usual condition: an age bound, a flag, an
+    /// enum value): the value at `values` + the input's position in
+    /// [`Plan::values`]; the program when the input lies outside the table.
+    Table1 {
+        slot: u32,
+        values: u32,
+        root: Root,
+    },
+    /// A table of two inputs, the second's position times `stride`.
+    Table2 {
+        slots: (u32, u32),
+        stride: u32,
+        values: u32,
+        root: Root,
+    },
+    /// A table of more inputs: its dimensions `dims[dims.0..dims.1]`.
+    Table {
+        dims: (u32, u32),
+        values: u32,
+        root: Root,
+    },
+    Arena(Root),
+}
+
+/// How a person's condition and value change a reducer's [`Acc`].
+#[derive(Debug, Clone, Copy)]
+enum Fold {
+    Count,
+    Any,
+    All,
+    /// `sum`, `min`, `max` or `one` of this plain person input, exactly.
+    Exact(ReducerKind, usize),
+    /// `sum`, `min`, `max` or `one` of a computed value.
+    Float(ReducerKind),
+}
+
+impl Plan {
+    pub(crate) fn new(reducers: &[Reducer]) -> Plan {
+        let mut plan = Plan::default();
+        let mut steps = Vec::with_capacity(reducers.len());
+        for red in reducers {
+            let when = plan.src(&red.when_table, red.when_root, 1.0);
+            // An exact fold reads the cell's text, not the value.
+            let value = match red.plain {
+                Some(_) => Src::Const(f64::NAN),
+                None => plan.src(&red.value_table, red.value_root, f64::NAN),
+            };
+            let fold = match (red.kind, red.plain) {
+                (ReducerKind::Count, _) => Fold::Count,
+                (ReducerKind::Any, _) => Fold::Any,
+                (ReducerKind::All, _) => Fold::All,
+                (kind, Some(i)) => Fold::Exact(kind, i),
+                (kind, None) => Fold::Float(kind),
+            };
+            let k = steps.len();
+            match (fold, when) {
+                (Fold::Count, Src::Const(c)) if c != 0.0 => plan.counts_all.push(k),
+                (Fold::Count, Src::Table1 { slot, values, root }) => {
+                    plan.counts1.push((k, slot, values, root));
+                }
+                (
+                    Fold::Count,
+                    Src::Table2 {
+                        slots,
+                        stride,
+                        values,
+                        root,
+                    },
+                ) => plan.counts2.push((k, slots, stride, values, root)),
+                _ => plan.others.push(k),
+            }
+            steps.push(Step { when, value, fold });
+        }
+        plan.tabulated = steps
+            .iter()
+            .all(|s| !matches!(s.when, Src::Arena(_)) && !matches!(s.value, Src::Arena(_)));
+        plan.steps = steps;
+        plan
+    }
+
+    fn src(&mut self, table: &Option<Table>, root: Option<Root>, none: f64) -> Src {
+        let Some(root) = root else {
+            return Src::Const(none);
+        };
+        let Some(table) = table else {
+            return Src::Arena(root);
+        };
+        let flat = (
+            u32::try_from(self.dims.len()).ok(),
+            u32::try_from(self.dims.len() + table.dims.len()).ok(),
+            u32::try_from(self.values.len()).ok(),
+        );
+        let dims: Option<Vec<(u32, u32)>> = table
+            .dims
+            .iter()
+            .map(|&(slot, stride)| Some((u32::try_from(slot).ok()?, u32::try_from(stride).ok()?)))
+            .collect();
+        match (flat, dims) {
+            ((Some(first), Some(end), Some(values)), Some(dims)) => {
+                self.values.extend_from_slice(&table.values);
+                // The first dimension's stride is 1 (see `Table::build`).
+                match dims[..] {
+                    [(slot, 1)] => Src::Table1 { slot, values, root },
+                    [(a, 1), (b, stride)] => Src::Table2 {
+                        slots: (a, b),
+                        stride,
+                        values,
+                        root,
+                    },
+                    _ => {
+                        self.dims.extend(dims);
+                        Src::Table {
+                            dims: (first, end),
+                            values,
+                            root,
+                        }
+                    }
+                }
+            }
+            _ => Src::Arena(root),
+        }
+    }
+
+    /// The value of a table of one input for a person whose inputs'
+    /// positions in their domains are `at` (see [`Persons::add`]), or `None`
+    /// when it is outside.
+    #[inline(always)]
+    fn lookup1(&self, slot: u32, values: u32, at: &[u32]) -> Option<f64> {
+        let k = *at.get(slot as usize)?;
+        if k == OUTSIDE {
+            return None;
+        }
+        self.values.get(values as usize + k as usize).copied()
+    }
+
+    /// As [`Plan::lookup1`], for a table of two inputs.
+    #[inline(always)]
+    fn lookup2(&self, slots: (u32, u32), stride: u32, values: u32, at: &[u32]) -> Option<f64> {
+        let (a, b) = (*at.get(slots.0 as usize)?, *at.get(slots.1 as usize)?);
+        if a == OUTSIDE || b == OUTSIDE {
+            return None;
+        }
+        let index = values as usize + a as usize + b as usize * stride as usize;
+        self.values.get(index).copied()
+    }
+
+    /// As [`Plan::lookup1`], for a table of any number of inputs.
+    #[inline(always)]
+    fn lookup(&self, dims: (u32, u32), values: u32, at: &[u32]) -> Option<f64> {
+        let mut index = values as usize;
+        for &(slot, stride) in self.dims.get(dims.0 as usize..dims.1 as usize)? {
+            let k = *at.get(slot as usize)?;
             if k == OUTSIDE {
                 return None;
             }
-            index += k as usize * stride;
+            index += k as usize * stride as usize;
         }
         self.values.get(index).copied()
     }
@@ -312,67 +507,160 @@ impl Persons {
     /// input `i` (for exact money sums and for copying a value verbatim);
     /// an empty cell stands for the input's default.
     pub fn add<'r>(&self, r: &mut Reduction, slots: &[f64], cell: &dyn Fn(usize) -> &'r [u8]) {
-        if r.accs.len() != self.reducers.len() {
+        let steps = &self.plan.steps;
+        if r.accs.len() != steps.len() || r.values.len() != 2 * steps.len() {
             self.reset(r);
+            r.values.resize(2 * steps.len(), 0.0);
         }
         let person = r.persons;
         r.persons = r.persons.saturating_add(1);
-        // Every condition and value first, through the arena; if one came
-        // within rounding error of a threshold, all again, exactly.
-        r.values.resize(2 * self.reducers.len(), 0.0);
         r.at.resize(slots.len(), OUTSIDE);
+        let at = &mut r.at[..];
+        let mut inside = true;
         for &(slot, lo, n) in &self.domains {
-            let (Some(&v), Some(at)) = (slots.get(slot), r.at.get_mut(slot)) else {
+            let (Some(&v), Some(at)) = (slots.get(slot), at.get_mut(slot)) else {
+                inside = false;
                 continue;
             };
+            // A whole position below `n`: the cast saturates (NaN gives 0),
+            // so that it reads back as `k` exactly when it is one.
             let k = v - lo;
-            *at = if k >= 0.0 && k < f64::from(n) && f64::from(k as u32) == k {
-                k as u32
+            let i = k as u32;
+            *at = if f64::from(i) == k && i < n {
+                i
             } else {
+                inside = false;
                 OUTSIDE
             };
         }
-        let eval = |table: &Option<Table>, root: Option<Root>, none: f64| match (table, root) {
-            (Some(t), Some(root)) => t.get(&r.at).unwrap_or_else(|| self.arena.eval(root, slots)),
-            (None, Some(root)) => self.arena.eval(root, slots),
-            (_, None) => none,
-        };
-        for (red, v) in self.reducers.iter().zip(r.values.chunks_exact_mut(2)) {
-            v[0] = eval(&red.when_table, red.when_root, 1.0);
-            v[1] = eval(&red.value_table, red.value_root, f64::NAN);
+        // A mark left by an earlier evaluation on this thread counts as this
+        // person's (as it always has): every value again, exactly.
+        let stale = crate::expr::exact::take_close();
+        if inside && self.plan.tabulated && !stale {
+            self.add_tabulated(r, person, slots, cell);
+            return;
         }
-        if crate::expr::exact::take_close() {
+        // Every condition and value first; if one came within rounding
+        // error of a threshold, all again, exactly.
+        let at = &r.at;
+        for (step, v) in steps.iter().zip(r.values.chunks_exact_mut(2)) {
+            v[0] = self.value_of(step.when, at, slots);
+            v[1] = self.value_of(step.value, at, slots);
+        }
+        if stale || crate::expr::exact::take_close() {
             for (red, v) in self.reducers.iter().zip(r.values.chunks_exact_mut(2)) {
                 v[0] = red.when.as_ref().map_or(1.0, |p| p.eval(slots));
                 v[1] = red.value.as_ref().map_or(f64::NAN, |p| p.eval(slots));
             }
         }
-        for ((acc, red), v) in r
-            .accs
-            .iter_mut()
-            .zip(&self.reducers)
-            .zip(r.values.chunks_exact(2))
-        {
-            let matched = v[0] != 0.0;
-            match red.kind {
-                ReducerKind::Count => acc.count += u64::from(matched),
-                ReducerKind::Any => acc.flag |= v[1] != 0.0,
-                ReducerKind::All => acc.flag &= v[1] != 0.0,
-                ReducerKind::Sum | ReducerKind::Min | ReducerKind::Max | ReducerKind::One => {
-                    if !matched {
-                        continue;
-                    }
-                    acc.count += 1;
-                    if red.kind == ReducerKind::One && acc.matches.len() < MATCHES_KEPT {
-                        acc.matches.push(person);
-                    }
-                    match red.plain {
-                        Some(i) => self.fold_exact(red.kind, acc, i, cell(i)),
-                        None => fold_float(red.kind, acc, v[1]),
-                    }
-                }
+        for ((acc, step), v) in r.accs.iter_mut().zip(steps).zip(r.values.chunks_exact(2)) {
+            self.fold(step.fold, acc, person, v[0], v[1], cell);
+        }
+    }
+
+    /// [`Persons::add`] for a person inside every table of a plan without
+    /// programs: no value can come close to a threshold, so each is folded
+    /// as it is looked up, the counts in loops of their own.
+    fn add_tabulated<'r>(
+        &self,
+        r: &mut Reduction,
+        person: u32,
+        slots: &[f64],
+        cell: &dyn Fn(usize) -> &'r [u8],
+    ) {
+        let plan = &self.plan;
+        let (at, accs) = (&r.at[..], &mut r.accs[..]);
+        for &k in &plan.counts_all {
+            if let Some(acc) = accs.get_mut(k) {
+                acc.count += 1;
             }
         }
+        for &(k, slot, values, root) in &plan.counts1 {
+            let v = plan
+                .lookup1(slot, values, at)
+                .unwrap_or_else(|| self.program(root, slots));
+            if let Some(acc) = accs.get_mut(k) {
+                acc.count += u64::from(v != 0.0);
+            }
+        }
+        for &(k, pair, stride, values, root) in &plan.counts2 {
+            let v = plan
+                .lookup2(pair, stride, values, at)
+                .unwrap_or_else(|| self.program(root, slots));
+            if let Some(acc) = accs.get_mut(k) {
+                acc.count += u64::from(v != 0.0);
+            }
+        }
+        for &k in &plan.others {
+            let (Some(step), Some(acc)) = (plan.steps.get(k), accs.get_mut(k)) else {
+                continue;
+            };
+            let when = self.value_of(step.when, at, slots);
+            let value = self.value_of(step.value, at, slots);
+            self.fold(step.fold, acc, person, when, value, cell);
+        }
+    }
+
+    /// Fold one person's condition `when` and value `value` into `acc`.
+    #[inline(always)]
+    fn fold<'r>(
+        &self,
+        fold: Fold,
+        acc: &mut Acc,
+        person: u32,
+        when: f64,
+        value: f64,
+        cell: &dyn Fn(usize) -> &'r [u8],
+    ) {
+        let matched = when != 0.0;
+        // `sum`, `min`, `max` and `one` see only the matching persons.
+        let take = |kind: ReducerKind, acc: &mut Acc| {
+            acc.count += 1;
+            if kind == ReducerKind::One && acc.matches.len() < MATCHES_KEPT {
+                acc.matches.push(person);
+            }
+        };
+        match fold {
+            Fold::Count => acc.count += u64::from(matched),
+            Fold::Any => acc.flag |= value != 0.0,
+            Fold::All => acc.flag &= value != 0.0,
+            Fold::Exact(kind, i) if matched => {
+                take(kind, acc);
+                self.fold_exact(kind, acc, i, cell(i));
+            }
+            Fold::Float(kind) if matched => {
+                take(kind, acc);
+                fold_float(kind, acc, value);
+            }
+            Fold::Exact(..) | Fold::Float(_) => {}
+        }
+    }
+
+    /// A condition's or value's value for the person whose positions are
+    /// `at` and slots `slots`: small and inlined, the program out of line.
+    #[inline(always)]
+    fn value_of(&self, src: Src, at: &[u32], slots: &[f64]) -> f64 {
+        let (tabulated, root) = match src {
+            Src::Const(c) => return c,
+            Src::Table1 { slot, values, root } => (self.plan.lookup1(slot, values, at), root),
+            Src::Table2 {
+                slots: pair,
+                stride,
+                values,
+                root,
+            } => (self.plan.lookup2(pair, stride, values, at), root),
+            Src::Table { dims, values, root } => (self.plan.lookup(dims, values, at), root),
+            Src::Arena(root) => (None, root),
+        };
+        match tabulated {
+            Some(v) => v,
+            None => self.program(root, slots),
+        }
+    }
+
+    #[inline(never)]
+    fn program(&self, root: Root, slots: &[f64]) -> f64 {
+        self.arena.eval(root, slots)
     }
 
     /// Fold the exact value of plain person input `i` whose cell is `text`.
@@ -513,153 +801,4 @@ fn write_value(output: &Output, v: f64, out: &mut Vec<u8>) -> bool {
         Output::Integer | Output::Decimal => crate::numfmt::write_shortest(v, out),
     }
     true
-}
-
-/// An exact decimal: `mantissa × 10^-scale`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Dec {
-    mantissa: i128,
-    scale: u32,
-}
-
-/// 10^k for k ≤ 38 (the largest power of ten in an `i128`).
-fn pow10(k: u32) -> Option<i128> {
-    10i128.checked_pow(k)
-}
-
-impl Dec {
-    pub(crate) const ZERO: Dec = Dec {
-        mantissa: 0,
-        scale: 0,
-    };
-
-    /// Read `-?digits(.digits)?` (the cell grammar of integer, number and
-    /// money inputs); `None` for anything else or beyond 38 digits.
-    pub(crate) fn parse(text: &[u8]) -> Option<Dec> {
-        let (neg, digits) = match text.split_first() {
-            Some((b'-', rest)) => (true, rest),
-            _ => (false, text),
-        };
-        let mut mantissa: i128 = 0;
-        let mut scale = 0u32;
-        let mut point = false;
-        let mut any = false;
-        for &b in digits {
-            match b {
-                b'0'..=b'9' => {
-                    mantissa = mantissa
-                        .checked_mul(10)?
-                        .checked_add(i128::from(b - b'0'))?;
-                    any = true;
-                    if point {
-                        scale += 1;
-                    }
-                }
-                b'.' if !point && any => point = true,
-                _ => return None,
-            }
-        }
-        if !any || (point && scale == 0) {
-            return None;
-        }
-        Some(Dec {
-            mantissa: if neg { -mantissa } else { mantissa },
-            scale,
-        })
-    }
-
-    /// The exact value of a finite `f64` as it prints (`Display`: shortest
-    /// round-trip digits, no exponent), for defaults written in the policy.
-    pub(crate) fn from_f64(x: f64) -> Option<Dec> {
-        if !x.is_finite() {
-            return None;
-        }
-        Dec::parse(format!("{x}").as_bytes())
-    }
-
-    /// `self` at a larger `scale`.
-    fn rescaled(self, scale: u32) -> Option<Dec> {
-        let factor = pow10(scale.checked_sub(self.scale)?)?;
-        Some(Dec {
-            mantissa: self.mantissa.checked_mul(factor)?,
-            scale,
-        })
-    }
-
-    /// Both at the larger of their scales.
-    fn aligned(self, other: Dec) -> Option<(i128, i128, u32)> {
-        if self.scale == other.scale {
-            return Some((self.mantissa, other.mantissa, self.scale));
-        }
-        let scale = self.scale.max(other.scale);
-        Some((
-            self.rescaled(scale)?.mantissa,
-            other.rescaled(scale)?.mantissa,
-            scale,
-        ))
-    }
-
-    pub(crate) fn checked_add(self, other: Dec) -> Option<Dec> {
-        let (a, b, scale) = self.aligned(other)?;
-        Some(Dec {
-            mantissa: a.checked_add(b)?,
-            scale,
-        })
-    }
-
-    pub(crate) fn checked_cmp(self, other: Dec) -> Option<Ordering> {
-        let (a, b, _) = self.aligned(other)?;
-        Some(a.cmp(&b))
-    }
-
-    /// Write as a household cell: `-`, digits, and `.` with `scale` digits
-    /// when `scale > 0` (`1500000.75`, `0.05`, `-3`). Always succeeds.
-    pub(crate) fn write(self, out: &mut Vec<u8>) -> bool {
-        if self.mantissa < 0 {
-            out.push(b'-');
-        }
-        // The digits, on the stack: a u128 has at most 39.
-        let mut buf = [0u8; 40];
-        let mut at = buf.len();
-        let n = self.mantissa.unsigned_abs();
-        match u64::try_from(n) {
-            // The usual case, without 128-bit divisions.
-            Ok(mut n) => loop {
-                at -= 1;
-                buf[at] = b'0' + (n % 10) as u8;
-                n /= 10;
-                if n == 0 {
-                    break;
-                }
-            },
-            Err(_) => {
-                let mut n = n;
-                loop {
-                    at -= 1;
-                    buf[at] = b'0' + (n % 10) as u8;
-                    n /= 10;
-                    if n == 0 {
-                        break;
-                    }
-                }
-            }
-        }
-        let digits = &buf[at..];
-        let scale = self.scale as usize;
-        if scale == 0 {
-            out.extend_from_slice(digits);
-            return true;
-        }
-        if digits.len() <= scale {
-            out.extend_from_slice(b"0.");
-            out.extend(std::iter::repeat_n(b'0', scale - digits.len()));
-            out.extend_from_slice(digits);
-        } else {
-            let (int, frac) = digits.split_at(digits.len() - scale);
-            out.extend_from_slice(int);
-            out.push(b'.');
-            out.extend_from_slice(frac);
-        }
-        true
-    }
 }

@@ -245,10 +245,24 @@ fn records_split_in_place_take_the_chunk_as_their_text() {
         assert!(f.push_in_place(data, line, &r));
     }
     // A record that is not slices of the chunk is refused, nothing added.
+    let other = b"q,\n";
+    let mut other_rows = super::super::record::QuoteFree::new(other, b',', 9, 0).unwrap();
+    let mut other_bounds = Vec::new();
+    let (_, r) = other_rows.next_record(&mut other_bounds).unwrap();
+    assert!(!f.push_in_place(data, 9, &r));
+    // Nor is a line of the chunk split into fields out of order.
+    let mut rows = super::super::record::QuoteFree::new(data, b',', 1, 0).unwrap();
+    let (_, r) = rows.next_record(&mut bounds).unwrap();
+    let line = r.line();
+    let mut bad = vec![(0u32, 2u32), (1, 2)];
+    let swapped = super::super::record::SplitRecord::new(line, &bad);
+    assert!(!f.push_in_place(data, 9, &swapped));
+    bad[1] = (3, 99);
+    let past_the_line = super::super::record::SplitRecord::new(line, &bad);
+    assert!(!f.push_in_place(data, 9, &past_the_line));
     let mut foreign = csv::ByteRecord::new();
     foreign.push_field(b"q");
     foreign.push_field(b"");
-    assert!(!f.push_in_place(data, 9, &foreign));
     let mut chunk = data.to_vec();
     f.adopt(&mut chunk);
     assert!(chunk.is_empty());

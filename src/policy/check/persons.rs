@@ -8,7 +8,9 @@
 //! hint, like any other misplaced name.
 
 use super::*;
-use crate::policy::persons::{Dec, Output, Persons, Reducer, ReducerKind, TABLE_ENTRIES, Table};
+use crate::policy::persons::{
+    Dec, Output, Persons, Plan, Reducer, ReducerKind, TABLE_ENTRIES, Table,
+};
 
 /// What the checker builds of the person side; the schema policy is
 /// completed once the household policy is (it shares its enums).
@@ -659,6 +661,7 @@ impl Checker<'_> {
             .filter_map(|slot| domains[slot].map(|(lo, n)| (slot, lo, n)))
             .collect();
         Persons {
+            plan: Plan::new(&reducers),
             domains,
             schema: Box::new(schema),
             number: parts.number,

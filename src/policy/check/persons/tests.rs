@@ -870,6 +870,8 @@ from_persons = 'sum(level * 2 where works)'
     }
 }
 
+mod plan;
+
 mod property {
     use super::*;
     use proptest::prelude::*;
