@@ -25,6 +25,8 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 
 use crate::report::atomic::TempFile;
+pub(super) use ids::IdReplay;
+pub use ids::KnownIds;
 
 /// Entries held in memory before they are spilled (16 bytes each: 1 GiB).
 pub const DEFAULT_MEMORY_ENTRIES: usize = 64 << 20;
@@ -74,6 +76,8 @@ pub struct Collector {
     runs: Vec<Vec<(TempFile, u64)>>,
     /// The group of the last household pushed.
     last: usize,
+    /// The rows' ids: the later passes need not claim them again.
+    pub(super) ids: KnownIds,
 }
 
 impl Collector {
@@ -87,6 +91,7 @@ impl Collector {
             limit: limit.max(1),
             runs: Vec::new(),
             last: 0,
+            ids: KnownIds::default(),
         }
     }
 
@@ -200,6 +205,13 @@ impl Collector {
             let blocks = std::mem::take(&mut self.entries[g]);
             let mut total: u128 = blocks.iter().flatten().map(|e| u128::from(e.weight)).sum();
             let runs = std::mem::take(&mut self.runs[g]);
+            if runs.is_empty() {
+                let (group_cuts, group_stats) =
+                    select::cut_in_memory(&blocks, groups, total, select::SELECT);
+                cuts.extend_from_slice(&group_cuts);
+                stats.push(group_stats);
+                continue;
+            }
             let mut readers = memory_sources(blocks);
             for (temp, count) in &runs {
                 let file = File::open(temp.path())?;
@@ -230,6 +242,7 @@ impl Collector {
             keys: self.keys,
             cuts,
             stats,
+            known_ids: self.ids,
         })
     }
 }
@@ -401,6 +414,8 @@ pub struct Deciles {
     /// `groups - 1` cut-points per group, group after group.
     pub cuts: Vec<f64>,
     pub stats: Vec<GroupStats>,
+    /// What the first pass found of the rows' ids (the later passes' claims).
+    pub(super) known_ids: KnownIds,
 }
 
 impl Deciles {
@@ -462,6 +477,9 @@ pub(super) fn extend_csv_header(head: &mut Vec<u8>) {
     head.pop();
     head.extend_from_slice(b",decile\n");
 }
+
+mod ids;
+mod select;
 
 #[cfg(test)]
 mod tests;
