@@ -13,23 +13,28 @@
 
 use super::{Entry, GroupStats, order_key};
 
-/// How the population is split: bits of the key per histogram, and the
-/// most entries copied out at once to be sorted.
+/// How the population is split: bits of the key of the first histogram and
+/// of the later ones, and the most entries copied out at once to be sorted.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Select {
+    pub(super) root_bits: u32,
     pub(super) digit_bits: u32,
     pub(super) gather: usize,
 }
 
-/// 4,096 buckets: the histogram (96 KiB) stays in the core's cache. Copying
-/// out at most 65,536 entries (1 MiB), or a sixteenth of the population.
+/// The first histogram has 65,536 buckets (1.5 MiB): on a welfare spread
+/// over a few powers of two, those holding a cut-point are then small
+/// enough to copy out. Later ones have 4,096 (96 KiB, in the core's cache).
+/// Copying out at most 65,536 entries (1 MiB), or a sixteenth of the
+/// population.
 pub(super) const SELECT: Select = Select {
+    root_bits: 16,
     digit_bits: 12,
     gather: 1 << 16,
 };
 
 /// [`order_key`] as an unsigned number: the same order.
-fn key_of(welfare: f64) -> u64 {
+pub(super) fn key_of(welfare: f64) -> u64 {
     (order_key(welfare) as u64) ^ (1 << 63)
 }
 
@@ -73,6 +78,8 @@ struct Search<'a> {
     groups: u128,
     total: u128,
     gather: usize,
+    households: u64,
+    root_bits: u32,
     digit_bits: u32,
     found: Vec<Found>,
 }
@@ -81,13 +88,21 @@ struct Search<'a> {
 /// 64 × 4,096 buckets × 24 bytes at most).
 const SPLIT_AT_ONCE: usize = 64;
 
+/// The smallest and the largest key of `blocks`' entries, if any.
+#[cfg(test)]
+pub(super) fn key_range(blocks: &[Vec<Entry>]) -> Option<(u64, u64)> {
+    let keys = || blocks.iter().flatten().map(|e| key_of(e.welfare));
+    keys().min().zip(keys().max())
+}
+
 /// The cut-points of a group held in memory (`blocks`, in any order) into
 /// `groups` groups, and its figures: what `rank::cut` finds on the same
-/// entries sorted.
+/// entries sorted. `total` is the entries' weight, `range` their
+/// [`key_range`].
 pub(super) fn cut_in_memory(
     blocks: &[Vec<Entry>],
     groups: u32,
-    total: u128,
+    (total, range): (u128, Option<(u64, u64)>),
     select: Select,
 ) -> (Vec<f64>, GroupStats) {
     let width = groups as usize - 1;
@@ -97,8 +112,7 @@ pub(super) fn cut_in_memory(
         weight: total,
         per_decile: vec![(0, 0); groups as usize],
     };
-    let keys = || blocks.iter().flatten().map(|e| key_of(e.welfare));
-    let (Some(min), Some(max)) = (keys().min(), keys().max()) else {
+    let Some((min, max)) = range else {
         // An empty population has no cut-points (as `rank::cut`).
         return (vec![f64::INFINITY; width], stats);
     };
@@ -108,6 +122,8 @@ pub(super) fn cut_in_memory(
         groups: u128::from(groups),
         total,
         gather: select.gather.max(households as usize / 16).max(1),
+        households,
+        root_bits: select.root_bits.clamp(1, 16),
         digit_bits: select.digit_bits.clamp(1, 16),
         found: vec![(0, 0, 0); width],
     };
@@ -129,6 +145,17 @@ pub(super) fn cut_in_memory(
 }
 
 impl Search<'_> {
+    /// The bits of the key a node is counted by: more for the whole
+    /// population (or a node holding all of it).
+    fn digit(&self, node: &Node) -> u32 {
+        let bits = if node.inside.0 == self.households {
+            self.root_bits
+        } else {
+            self.digit_bits
+        };
+        bits.min(node.bits)
+    }
+
     /// Cut-point `k` is found once `groups × weight at or below` reaches `k × total`.
     fn reached(&self, k: usize, weight: u128) -> bool {
         self.groups * weight >= k as u128 * self.total
@@ -202,38 +229,44 @@ impl Search<'_> {
             .iter()
             .map(|node| {
                 (node.inside.0 as usize > self.gather).then(|| {
-                    let size = 1 << self.digit_bits.min(node.bits);
+                    let size = 1 << self.digit(node);
                     (vec![0u64; size], vec![0u128; size])
                 })
             })
             .collect();
         let shifts: Vec<u32> = nodes
             .iter()
-            .map(|node| node.bits - self.digit_bits.min(node.bits))
+            .map(|node| node.bits - self.digit(node))
             .collect();
         let (Some(first), Some(last)) = (nodes.first(), nodes.last()) else {
             return hists;
         };
         let (low, high) = (first.start, last.start.saturating_add(span(last.bits)));
-        for e in self.blocks.iter().flatten() {
-            let key = key_of(e.welfare);
-            let rel = key - self.min;
-            if rel < low || rel > high {
-                continue;
-            }
-            // The node starting at or before `rel`, if `rel` is in it.
-            let i = nodes.partition_point(|n| n.start <= rel);
-            let Some(i) = i.checked_sub(1) else { continue };
-            let Some(off) = nodes[i].offset(rel) else {
-                continue;
-            };
-            match &mut hists[i] {
-                Some((counts, weights)) => {
-                    let b = (off >> shifts[i]) as usize;
-                    counts[b] += 1;
-                    weights[b] += u128::from(e.weight);
+        let one = nodes.len() == 1;
+        for block in self.blocks {
+            for e in block {
+                let key = key_of(e.welfare);
+                let rel = key - self.min;
+                if rel < low || rel > high {
+                    continue;
                 }
-                None => buffer.push((key, e.weight)),
+                // The node starting at or before `rel`, if `rel` is in it.
+                let i = if one {
+                    0
+                } else {
+                    match nodes.partition_point(|n| n.start <= rel).checked_sub(1) {
+                        Some(i) if nodes[i].offset(rel).is_some() => i,
+                        _ => continue,
+                    }
+                };
+                match &mut hists[i] {
+                    Some((counts, weights)) => {
+                        let b = ((rel - nodes[i].start) >> shifts[i]) as usize;
+                        counts[b] += 1;
+                        weights[b] += u128::from(e.weight);
+                    }
+                    None => buffer.push((key, e.weight)),
+                }
             }
         }
         hists
@@ -242,7 +275,7 @@ impl Search<'_> {
     /// The buckets of a counted node that hold a cut-point: found when of
     /// one key, else nodes for the next pass (into `next`).
     fn children(&mut self, node: &Node, counts: &[u64], weights: &[u128], next: &mut Vec<Node>) {
-        let shift = node.bits - self.digit_bits.min(node.bits);
+        let shift = node.bits - self.digit(node);
         let (mut c, mut w) = node.below;
         let mut k = node.targets.start;
         for (b, (&count, &weight)) in counts.iter().zip(weights).enumerate() {

@@ -140,6 +140,7 @@ proptest! {
         pop in prop::collection::vec((welfare_value(), 0u64..6), 0..150),
         groups in 2u32..12,
         digit_bits in 1u32..14,
+        root_more in 0u32..3,
         gather in 1usize..40,
         blocks in 1usize..5,
     ) {
@@ -149,8 +150,13 @@ proptest! {
             split[i % blocks].push(Entry { welfare, weight });
         }
         let total: u128 = pop.iter().map(|p| u128::from(p.1)).sum();
-        let select = select::Select { digit_bits, gather };
-        let (cuts, stats) = select::cut_in_memory(&split, groups, total, select);
+        let select = select::Select {
+            root_bits: digit_bits + root_more,
+            digit_bits,
+            gather,
+        };
+        let range = select::key_range(&split);
+        let (cuts, stats) = select::cut_in_memory(&split, groups, (total, range), select);
         let bits = |v: &[f64]| v.iter().map(|w| w.to_bits()).collect::<Vec<_>>();
         prop_assert_eq!(bits(&cuts), bits(&want_cuts));
         prop_assert_eq!(stats.households, pop.len() as u64);
@@ -188,6 +194,7 @@ fn selection_finds_the_cuts_of_a_large_population_with_heavy_ties() {
     assert_eq!(memory.cuts, limited.cuts);
     assert_eq!(memory.stats, limited.stats);
     let small = select::Select {
+        root_bits: 5,
         digit_bits: 3,
         gather: 1000,
     };
@@ -197,7 +204,8 @@ fn selection_finds_the_cuts_of_a_large_population_with_heavy_ties() {
             .collect(),
     ];
     let total = pop.iter().map(|p| u128::from(p.1)).sum();
-    let (cuts, stats) = select::cut_in_memory(&blocks, 100, total, small);
+    let range = select::key_range(&blocks);
+    let (cuts, stats) = select::cut_in_memory(&blocks, 100, (total, range), small);
     let (percentiles, _) = ranked(&pop, 100, 50_000);
     assert_eq!(cuts, percentiles.cuts);
     assert_eq!(stats, percentiles.stats[0]);
