@@ -25,8 +25,7 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 
 use crate::report::atomic::TempFile;
-pub(super) use ids::IdReplay;
-pub use ids::KnownIds;
+pub(super) use ids::{IdReplay, KnownIds};
 
 /// Entries held in memory before they are spilled (16 bytes each: 1 GiB).
 pub const DEFAULT_MEMORY_ENTRIES: usize = 64 << 20;

@@ -14,7 +14,7 @@
 
 /// The rows whose id an earlier row claimed, found by the first pass.
 #[derive(Debug, Clone, Default)]
-pub struct KnownIds {
+pub(in crate::pipeline) struct KnownIds {
     /// (row index, line of the row that claimed the id first), in row order.
     duplicates: Vec<(u64, u64)>,
     check: IdCheck,
