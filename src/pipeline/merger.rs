@@ -18,6 +18,9 @@ pub(super) struct Merger<'a, 'p> {
     pub(super) parser: RowParser<'p>,
     pub(super) format: Format,
     pub(super) ids: IdSet,
+    /// A later pass of a `[ranking]`: the rows' claims as the first pass
+    /// found them (`ids` is then not used).
+    pub(super) known: Option<super::rank::IdReplay<'p>>,
     pub(super) out: &'a mut dyn Write,
     pub(super) rejects: &'a mut dyn RejectSink,
     pub(super) strict: bool,
@@ -111,8 +114,10 @@ impl Merger<'_, '_> {
         let mut unwritten = Unwritten::default();
         // The id table is far larger than the caches: read the batch's slots
         // first, all at once, rather than wait for memory on every claim.
-        self.ids
-            .warm(batch.rows.iter().filter_map(|row| row.fingerprint));
+        if self.known.is_none() {
+            self.ids
+                .warm(batch.rows.iter().filter_map(|row| row.fingerprint));
+        }
         for row in &batch.rows {
             if row.orphan {
                 self.lone_person(&batch.rejects[row.reject])?;
@@ -121,9 +126,15 @@ impl Merger<'_, '_> {
             let row_index = self.totals.read;
             self.totals.read += 1;
             self.totals.persons.read += u64::from(row.persons);
-            let first = row
-                .fingerprint
-                .and_then(|fp| self.ids.claim_fingerprint(fp, row.line));
+            let first = match &mut self.known {
+                Some(known) => known.first(row_index, row.fingerprint),
+                None => row
+                    .fingerprint
+                    .and_then(|fp| self.ids.claim_fingerprint(fp, row.line)),
+            };
+            if let Some(w) = &mut self.welfare {
+                w.ids.note(row_index, row.fingerprint, first);
+            }
             let id = &batch.ids[row.id.0..row.id.1];
             let compared = compare::of(row.compared, &batch.compared);
             if row.end == usize::MAX {

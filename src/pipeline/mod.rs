@@ -157,6 +157,11 @@ pub enum PipelineError {
         "the input changed between the ranking pass and the writing pass: batch {batch} starts at row {second}, not {first}"
     )]
     InputChanged { batch: u64, first: u64, second: u64 },
+    /// A later pass of a `[ranking]` read other household ids than the first.
+    #[error(
+        "the input changed between the ranking pass and the writing pass: its household ids are not the same"
+    )]
+    IdsChanged,
     /// `[ranking]`: the population could not be spilled to a temporary file.
     #[error("cannot rank the households on a temporary file: {0}")]
     Rank(#[source] io::Error),

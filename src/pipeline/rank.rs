@@ -25,6 +25,7 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 
 use crate::report::atomic::TempFile;
+pub(super) use ids::{IdReplay, KnownIds};
 
 /// Entries held in memory before they are spilled (16 bytes each: 1 GiB).
 pub const DEFAULT_MEMORY_ENTRIES: usize = 64 << 20;
@@ -60,6 +61,14 @@ pub fn population_weight(persons: f64, survey: Option<u64>) -> u64 {
     }
 }
 
+/// A group's total weight and smallest and largest welfare key so far.
+#[derive(Debug, Clone, Copy)]
+struct Figures {
+    total: u128,
+    min: u64,
+    max: u64,
+}
+
 /// The first pass's population, in memory and in sorted runs on disk.
 #[derive(Debug)]
 pub struct Collector {
@@ -72,8 +81,14 @@ pub struct Collector {
     limit: usize,
     /// Per group, its runs on disk (file, entries).
     runs: Vec<Vec<(TempFile, u64)>>,
+    /// Per group, the total weight and the smallest and largest welfare
+    /// key of its entries so far (in memory or not): finding the cut-points
+    /// then needs no pass over the entries for them.
+    figures: Vec<Figures>,
     /// The group of the last household pushed.
     last: usize,
+    /// The rows' ids: the later passes need not claim them again.
+    pub(super) ids: KnownIds,
 }
 
 impl Collector {
@@ -86,7 +101,9 @@ impl Collector {
             held: 0,
             limit: limit.max(1),
             runs: Vec::new(),
+            figures: Vec::new(),
             last: 0,
+            ids: KnownIds::default(),
         }
     }
 
@@ -99,6 +116,11 @@ impl Collector {
             _ => self.group(key),
         };
         self.last = g;
+        let key = select::key_of(welfare);
+        let f = &mut self.figures[g];
+        f.total += u128::from(weight);
+        f.min = f.min.min(key);
+        f.max = f.max.max(key);
         let blocks = &mut self.entries[g];
         match blocks.last_mut() {
             Some(b) if b.len() < b.capacity() => b.push(Entry { welfare, weight }),
@@ -128,6 +150,11 @@ impl Collector {
         self.keys.push(key.to_vec());
         self.entries.push(Vec::new());
         self.runs.push(Vec::new());
+        self.figures.push(Figures {
+            total: 0,
+            min: u64::MAX,
+            max: 0,
+        });
         g
     }
 
@@ -198,19 +225,18 @@ impl Collector {
         let mut stats = Vec::with_capacity(self.keys.len());
         for g in 0..self.keys.len() {
             let blocks = std::mem::take(&mut self.entries[g]);
-            let mut total: u128 = blocks.iter().flatten().map(|e| u128::from(e.weight)).sum();
+            let Figures { total, min, max } = self.figures[g];
+            let range = (min <= max).then_some((min, max));
             let runs = std::mem::take(&mut self.runs[g]);
+            if runs.is_empty() {
+                let (group_cuts, group_stats) =
+                    select::cut_in_memory(&blocks, groups, (total, range), select::SELECT);
+                cuts.extend_from_slice(&group_cuts);
+                stats.push(group_stats);
+                continue;
+            }
             let mut readers = memory_sources(blocks);
             for (temp, count) in &runs {
-                let file = File::open(temp.path())?;
-                let mut reader = RunReader {
-                    reader: BufReader::with_capacity(1 << 16, file),
-                    left: *count,
-                };
-                // One read to total the weights, a second to merge.
-                while let Some(e) = reader.next()? {
-                    total += u128::from(e.weight);
-                }
                 let file = File::open(temp.path())?;
                 readers.push(Source::Run(RunReader {
                     reader: BufReader::with_capacity(1 << 16, file),
@@ -230,6 +256,7 @@ impl Collector {
             keys: self.keys,
             cuts,
             stats,
+            known_ids: self.ids,
         })
     }
 }
@@ -401,6 +428,8 @@ pub struct Deciles {
     /// `groups - 1` cut-points per group, group after group.
     pub cuts: Vec<f64>,
     pub stats: Vec<GroupStats>,
+    /// What the first pass found of the rows' ids (the later passes' claims).
+    pub(super) known_ids: KnownIds,
 }
 
 impl Deciles {
@@ -462,6 +491,9 @@ pub(super) fn extend_csv_header(head: &mut Vec<u8>) {
     head.pop();
     head.extend_from_slice(b",decile\n");
 }
+
+mod ids;
+mod select;
 
 #[cfg(test)]
 mod tests;

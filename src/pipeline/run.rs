@@ -184,6 +184,7 @@ pub(super) fn run_feed(
         parser: RowParser::new(policy, layout),
         format,
         ids: IdSet::default(),
+        known: plan.deciles.map(|d| d.known_ids.replay()),
         out,
         rejects,
         strict: options.strict,
@@ -233,6 +234,9 @@ pub(super) fn run_feed(
             &mut merger,
             options,
         )?;
+    }
+    if merger.known.as_ref().is_some_and(|k| !k.same_ids()) {
+        return Err(PipelineError::IdsChanged);
     }
     let mut tail = Vec::new();
     if writes {
