@@ -223,7 +223,7 @@ impl StageWork<'_> {
                 (batch.start.line..)
                     .zip(ndjson::lines(&data))
                     .try_for_each(|(line, text)| match self.json.parse(text, keys) {
-                        Ok(()) => ends.record(&mut self.worker, &self.json, line, batch),
+                        Ok(row) => ends.record(&mut self.worker, &row, line, batch),
                         Err(m) => {
                             let id = batch.ids.len();
                             let reject = batch.rejects.len();
