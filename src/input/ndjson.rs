@@ -333,7 +333,10 @@ impl JsonRecord {
         let in_buf = line.len();
         let mut guess = 0;
         loop {
-            c.ws();
+            // Lines written without spaces go straight on (`ws` is idempotent).
+            if c.peek() != Some(b'"') {
+                c.ws();
+            }
             let rest = line.get(c.i..).unwrap_or_default();
             let (key, column): (&[u8], _) = match keys.plain_key_at(rest, guess) {
                 // The key the header's order puts here, and a string value:
@@ -423,6 +426,9 @@ impl JsonRecord {
                 guess = col + 1;
             } else if let Some(at) = start.checked_sub(in_buf) {
                 self.buf.truncate(at);
+            }
+            if c.eat(b',') {
+                continue;
             }
             c.ws();
             if c.eat(b',') {
