@@ -24,6 +24,10 @@ use crate::report::columns::ReasonsMode;
 use crate::report::stage::{ArrowStage, REJECT_FIELDS};
 use crate::report::{self, OutputShape, table};
 
+/// Bytes of NDJSON read at a time for an Arrow output (a few thousand
+/// records).
+const NDJSON_TO_ARROW_CHUNK: usize = 1 << 20;
+
 /// Options that make no sense for one record out per record in.
 fn check_flags(args: &AssessArgs) -> Result<(), UsageError> {
     let refused: [(&str, bool); 13] = [
@@ -81,13 +85,19 @@ fn header_source(name: &str, header: Vec<String>) -> Source {
 pub(super) fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
     check_flags(&args)?;
     let arrow_out = args.format == Some(FormatArg::Arrow);
+    let input_format = args.input_format.unwrap_or(InputFormatArg::Ndjson);
     let input = InputConfig::new(args.file.clone(), &args.input)?;
     let threads = Threads::resolve(args.threads);
     let options = pipeline::Options {
         threads: threads.count,
         strict: false,
         chunk_bytes: args.chunk_bytes.map_or_else(
-            || pipeline::default_chunk_bytes(threads.count),
+            // A chunk of NDJSON is a record batch of the Arrow output: a
+            // larger one makes fewer, larger batches.
+            || match (arrow_out, input_format) {
+                (true, InputFormatArg::Ndjson) => NDJSON_TO_ARROW_CHUNK,
+                _ => pipeline::default_chunk_bytes(threads.count),
+            },
             |b| b as usize,
         ),
         all_errors: false,
@@ -121,7 +131,7 @@ pub(super) fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
         raw_text: arrow_out,
     };
     let (name, raw) = input::open_raw(&input.path)?;
-    let (stage_input, layout) = match args.input_format.unwrap_or(InputFormatArg::Ndjson) {
+    let (stage_input, layout) = match input_format {
         InputFormatArg::Ndjson => {
             let max = input::max_record_bytes(input.read.max_field_bytes);
             let mut chunks = LineChunks::new(raw, max);

@@ -26,6 +26,9 @@ use super::record::Fields;
 use super::{InputError, excerpt};
 use crate::policy::Policy;
 
+mod keys;
+pub use keys::Keys;
+
 /// Why a line is not a record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Malformed {
@@ -41,71 +44,94 @@ fn malformed(column: &[u8], message: impl Into<String>) -> Malformed {
     }
 }
 
-/// The header's names, for finding a key's column fast.
-#[derive(Debug, Clone)]
-pub struct Keys {
-    names: Vec<Vec<u8>>,
-    /// Trimmed and lower-cased, for a key written otherwise.
-    folded: Vec<Vec<u8>>,
-}
-
-impl Keys {
-    pub fn new(header: &[String]) -> Keys {
-        Keys {
-            names: header.iter().map(|h| h.as_bytes().to_vec()).collect(),
-            folded: header.iter().map(|h| fold(h.as_bytes())).collect(),
-        }
-    }
-
-    /// The column of `key`, trying `guess` (the column after the previous
-    /// key's: lines of a stage usually repeat the header's order) first.
-    #[inline]
-    fn column(&self, key: &[u8], guess: usize) -> Option<usize> {
-        if self.names.get(guess).is_some_and(|n| n == key) {
-            return Some(guess);
-        }
-        if let Some(c) = self.names.iter().position(|n| n == key) {
-            return Some(c);
-        }
-        let k = fold(key);
-        self.folded.iter().position(|n| *n == k)
-    }
-}
-
-fn fold(name: &[u8]) -> Vec<u8> {
-    name.trim_ascii().to_ascii_lowercase()
-}
-
 /// One line's cells, by header column (reused from line to line).
 #[derive(Debug, Default)]
 pub struct JsonRecord {
+    /// Values that needed unescaping.
     buf: Vec<u8>,
-    /// Per column: `(start, end)` in `buf`; `(u32::MAX, 0)` when the line has no value.
-    bounds: Vec<(u32, u32)>,
+    /// Per column: where its value is, `(start, end)`: in the line, or
+    /// past the line's length in `buf` (at `start - line.len()`);
+    /// `UNSET` when the line has no value.
+    bounds: Vec<(usize, usize)>,
     longest: usize,
-    /// The current key, unescaped.
+    /// The current key, unescaped (when it has escapes).
     key: Vec<u8>,
 }
 
-const UNSET: (u32, u32) = (u32::MAX, 0);
+const UNSET: (usize, usize) = (usize::MAX, 0);
 
-impl Fields for JsonRecord {
+/// A line read as a record: its cells, most of them slices of the line.
+#[derive(Debug, Clone, Copy)]
+pub struct JsonRow<'a> {
+    record: &'a JsonRecord,
+    line: &'a [u8],
+}
+
+impl Fields for JsonRow<'_> {
     #[inline]
     fn len(&self) -> usize {
-        self.bounds.len()
+        self.record.bounds.len()
     }
     #[inline]
     fn get(&self, i: usize) -> Option<&[u8]> {
-        let &(a, b) = self.bounds.get(i)?;
-        if a == u32::MAX {
+        let &(a, b) = self.record.bounds.get(i)?;
+        if a == usize::MAX {
             return Some(b"");
         }
-        self.buf.get(a as usize..b as usize)
+        match a.checked_sub(self.line.len()) {
+            Some(at) => self.record.buf.get(at..b - self.line.len()),
+            None => self.line.get(a..b),
+        }
     }
     #[inline]
     fn byte_len(&self) -> usize {
-        self.longest
+        self.record.longest
     }
+}
+
+/// Eight copies of byte `b`.
+const fn splat(b: u8) -> u64 {
+    0x0101_0101_0101_0101 * b as u64
+}
+
+/// The high bit of each byte of `w` (little-endian) that is `"`, `\` or
+/// a control character; the lowest one set is exact (a borrow can only
+/// mark bytes above a true one).
+#[inline(always)]
+fn specials(w: u64) -> u64 {
+    let quote = w ^ splat(b'"');
+    let backslash = w ^ splat(b'\\');
+    (quote.wrapping_sub(splat(1)) & !quote
+        | backslash.wrapping_sub(splat(1)) & !backslash
+        | w.wrapping_sub(splat(0x20)) & !w)
+        & splat(0x80)
+}
+
+/// Where the string starting at `from` (after its opening quote) ends —
+/// its closing quote — if it holds no escape and no control character
+/// (then its bytes are its text); `None` otherwise. Eight bytes at a time.
+#[inline]
+fn plain_string_end(s: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while let Some(chunk) = s.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let hits = specials(u64::from_le_bytes(w));
+        if hits != 0 {
+            let at = i + (hits.trailing_zeros() / 8) as usize;
+            return (s[at] == b'"').then_some(at);
+        }
+        i += 8;
+    }
+    for (k, &b) in s.get(i..)?.iter().enumerate() {
+        if b == b'"' {
+            return Some(i + k);
+        }
+        if b == b'\\' || b < 0x20 {
+            return None;
+        }
+    }
+    None
 }
 
 /// A cursor over one line.
@@ -261,7 +287,7 @@ fn is_number(t: &[u8]) -> bool {
 
 impl JsonRecord {
     /// Read `line` (without its newline) into cells by `keys`' columns.
-    pub fn parse(&mut self, line: &[u8], keys: &Keys) -> Result<(), Malformed> {
+    pub fn parse<'a>(&'a mut self, line: &'a [u8], keys: &Keys) -> Result<JsonRow<'a>, Malformed> {
         self.buf.clear();
         self.bounds.clear();
         self.bounds.resize(keys.names.len(), UNSET);
@@ -269,15 +295,18 @@ impl JsonRecord {
         let mut key = std::mem::take(&mut self.key);
         let result = self.fill(line, keys, &mut key);
         self.key = key;
-        if result.is_err() {
-            // No half-read record: every cell empty.
-            self.buf.clear();
-            self.bounds.fill(UNSET);
+        match result {
+            Ok(()) => Ok(JsonRow { record: self, line }),
+            Err(e) => {
+                // No half-read record: every cell empty.
+                self.buf.clear();
+                self.bounds.fill(UNSET);
+                Err(e)
+            }
         }
-        result
     }
 
-    fn fill(&mut self, line: &[u8], keys: &Keys, key: &mut Vec<u8>) -> Result<(), Malformed> {
+    fn fill(&mut self, line: &[u8], keys: &Keys, key_buf: &mut Vec<u8>) -> Result<(), Malformed> {
         if line.len() >= u32::MAX as usize {
             return Err(malformed(b"", "the line is longer than 4 GiB"));
         }
@@ -300,26 +329,64 @@ impl JsonRecord {
         if c.eat(b'}') {
             return self.end(&mut c);
         }
+        // Values in `buf` are placed past the line's length.
+        let in_buf = line.len();
         let mut guess = 0;
         loop {
-            c.ws();
-            if !c.eat(b'"') {
-                return Err(malformed(b"", "expected a key in double quotes"));
+            // Lines written without spaces go straight on (`ws` is idempotent).
+            if c.peek() != Some(b'"') {
+                c.ws();
             }
-            key.clear();
-            c.string(key).map_err(|m| malformed(b"", m))?;
-            c.ws();
-            if !c.eat(b':') {
-                return Err(malformed(key, "expected `:` after the key"));
-            }
-            c.ws();
-            let column = keys.column(key, guess);
-            let start = self.buf.len();
+            let rest = line.get(c.i..).unwrap_or_default();
+            let (key, column): (&[u8], _) = match keys.plain_key_at(rest, guess) {
+                // The key the header's order puts here, and a string value:
+                // read as one (the value from its opening quote, below).
+                Some(n) => {
+                    c.i += n - 1;
+                    (&keys.names[guess], Some(guess))
+                }
+                None => {
+                    if !c.eat(b'"') {
+                        return Err(malformed(b"", "expected a key in double quotes"));
+                    }
+                    // A key without escapes is its bytes in the line.
+                    let key: &[u8] = match plain_string_end(line, c.i) {
+                        Some(end) => {
+                            let k = &line[c.i..end];
+                            c.i = end + 1;
+                            k
+                        }
+                        None => {
+                            key_buf.clear();
+                            c.string(key_buf).map_err(|m| malformed(b"", m))?;
+                            key_buf
+                        }
+                    };
+                    c.ws();
+                    if !c.eat(b':') {
+                        return Err(malformed(key, "expected `:` after the key"));
+                    }
+                    c.ws();
+                    (key, keys.column(key, guess))
+                }
+            };
             let mut null = false;
-            match c.peek() {
+            let (start, end) = match c.peek() {
                 Some(b'"') => {
                     c.i += 1;
-                    c.string(&mut self.buf).map_err(|m| malformed(key, m))?;
+                    match plain_string_end(line, c.i) {
+                        // No escape: the value is its bytes in the line.
+                        Some(end) => {
+                            let value = (c.i, end);
+                            c.i = end + 1;
+                            value
+                        }
+                        None => {
+                            let start = self.buf.len();
+                            c.string(&mut self.buf).map_err(|m| malformed(key, m))?;
+                            (in_buf + start, in_buf + self.buf.len())
+                        }
+                    }
                 }
                 Some(b'{' | b'[') => {
                     return Err(malformed(
@@ -328,11 +395,12 @@ impl JsonRecord {
                     ));
                 }
                 Some(_) => {
+                    let start = c.i;
                     let t = c.token();
                     match t {
                         b"null" => null = true,
-                        b"true" | b"false" => self.buf.extend_from_slice(t),
-                        t if is_number(t) => self.buf.extend_from_slice(t),
+                        b"true" | b"false" => {}
+                        t if is_number(t) => {}
                         t => {
                             return Err(malformed(
                                 key,
@@ -343,25 +411,24 @@ impl JsonRecord {
                             ));
                         }
                     }
+                    (start, c.i)
                 }
                 None => return Err(malformed(key, "the line ends before the value")),
-            }
+            };
             if let Some(col) = column {
                 let slot = &mut self.bounds[col];
                 if *slot != UNSET {
                     return Err(malformed(key, "the key appears twice in the object"));
                 }
-                let end = self.buf.len();
-                self.longest = self.longest.max(end - start);
                 // A null leaves the cell empty but marks the key as seen.
-                *slot = if null {
-                    (start as u32, start as u32)
-                } else {
-                    (start as u32, end as u32)
-                };
+                *slot = if null { (start, start) } else { (start, end) };
+                self.longest = self.longest.max(slot.1 - slot.0);
                 guess = col + 1;
-            } else {
-                self.buf.truncate(start);
+            } else if let Some(at) = start.checked_sub(in_buf) {
+                self.buf.truncate(at);
+            }
+            if c.eat(b',') {
+                continue;
             }
             c.ws();
             if c.eat(b',') {
@@ -514,25 +581,15 @@ impl LineChunks {
         Ok(Some(self.carry[..end].to_vec()))
     }
 
+    /// Read `at_least` more bytes into `carry`, or to the end of the stream.
     fn fill(&mut self, at_least: usize) -> io::Result<()> {
-        let start = self.carry.len();
-        self.carry.resize(start + at_least, 0);
-        let mut filled = start;
-        while filled < self.carry.len() {
-            match self.reader.read(&mut self.carry[filled..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    break;
-                }
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    self.carry.truncate(filled);
-                    return Err(e);
-                }
-            }
+        // `read_to_end` reads into the vector's spare room, which a reader
+        // such as a file fills without zeroing it first.
+        let want = at_least as u64;
+        let read = (&mut self.reader).take(want).read_to_end(&mut self.carry)?;
+        if (read as u64) < want {
+            self.eof = true;
         }
-        self.carry.truncate(filled);
         Ok(())
     }
 
@@ -607,7 +664,7 @@ mod tests {
         Keys::new(&names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
     }
 
-    fn cells(r: &JsonRecord) -> Vec<String> {
+    fn cells(r: &JsonRow<'_>) -> Vec<String> {
         (0..r.len())
             .map(|i| String::from_utf8_lossy(r.get(i).unwrap()).into_owned())
             .collect()
@@ -617,12 +674,14 @@ mod tests {
     fn values_read_as_their_csv_text() {
         let k = keys(&["id", "n", "ok", "x", "t"]);
         let mut r = JsonRecord::default();
-        r.parse(
-            br#"{"id":"H\u00e91","n":12.5,"ok":true,"x":null,"t":"a\"b","other":"z"}"#,
-            &k,
-        )
-        .unwrap();
-        assert_eq!(cells(&r), ["Hé1", "12.5", "true", "", "a\"b"]);
+        let row = r
+            .parse(
+                br#"{"id":"H\u00e91","n":12.5,"ok":true,"x":null,"t":"a\"b","other":"z"}"#,
+                &k,
+            )
+            .unwrap();
+        assert_eq!(cells(&row), ["Hé1", "12.5", "true", "", "a\"b"]);
+        assert_eq!(row.byte_len(), 4);
     }
 
     #[test]
@@ -631,9 +690,43 @@ mod tests {
         let mut r = JsonRecord::default();
         r.parse(br#" { "MEMBERS" : -3e2 , "extra": {"a":1}} "#, &k)
             .unwrap_err();
-        r.parse(br#" { "MEMBERS" : -3e2 , "extra": "z"} "#, &k)
+        let row = r
+            .parse(br#" { "MEMBERS" : -3e2 , "extra": "z"} "#, &k)
             .unwrap();
-        assert_eq!(cells(&r), ["", "-3e2"]);
+        assert_eq!(cells(&row), ["", "-3e2"]);
+    }
+
+    #[test]
+    fn escaped_keys_and_values_of_every_length_read_as_plain_ones() {
+        // Strings around the eight-byte steps of the scan, with an escape
+        // or none, at every place, as keys and as values.
+        let k = keys(&["id", "name", "members"]);
+        let mut r = JsonRecord::default();
+        for len in 0..20 {
+            for at in 0..=len {
+                let plain: String = (0..len).map(|i| (b'a' + i as u8) as char).collect();
+                let mut escaped = plain.clone();
+                escaped.insert_str(at, "\\u00e9\\\"");
+                let mut want = plain.clone();
+                want.insert_str(at, "é\"");
+                let line = format!(
+                    r#"{{"i\u0064":"{plain}","name":"{escaped}","unknown":"{escaped}","mem\u0062ers":"{plain}"}}"#
+                );
+                let row = r.parse(line.as_bytes(), &k).unwrap();
+                assert_eq!(
+                    cells(&row),
+                    [plain.clone(), want.clone(), plain.clone()],
+                    "{line}"
+                );
+                assert_eq!(row.byte_len(), want.len().max(plain.len()), "{line}");
+                // A control character or a line cut short is caught at any place.
+                let cut = format!(r#"{{"id":"{}"#, &plain[..at]);
+                r.parse(cut.as_bytes(), &k).unwrap_err();
+                let control = format!("{{\"id\":\"{}\t{}\"}}", &plain[..at], &plain[at..]);
+                let e = r.parse(control.as_bytes(), &k).unwrap_err();
+                assert!(e.message.contains("control character"), "{e:?}");
+            }
+        }
     }
 
     #[test]
@@ -651,7 +744,6 @@ mod tests {
         ] {
             let e = r.parse(line, &k).unwrap_err();
             assert!(e.message.contains(words), "{line:?}: {e:?}");
-            assert_eq!(r.get(0), Some(&b""[..]));
         }
     }
 

@@ -165,6 +165,44 @@ pub fn write_fixed(x: f64, decimals: u32, out: &mut Vec<u8>) {
     }
 }
 
+/// `|x|` in units of `10^-D`, rounded as `write_fixed` rounds it: `None`
+/// beyond its fast path (not finite, or too large).
+#[inline(always)]
+fn fixed_magnitude<const D: u32>(x: f64) -> Option<u64> {
+    // Half up with the 1e-9 nudge, as in `round_half_up`; truncation of a
+    // non-negative value is its floor.
+    let scaled = x.abs() * 10u64.pow(D) as f64 + 0.5 + 1e-9;
+    if scaled >= FIXED_LIMIT {
+        return None;
+    }
+    // In range for i64, whose conversion is cheaper than that of u64.
+    Some(scaled as i64 as u64)
+}
+
+/// The number [`write_fixed`] writes for `x` with `decimals` (at most 6)
+/// fraction digits, in units of `10^-decimals` (`193449.666666` with 2:
+/// 19344967): what its text reads back as, without the text. `None` when
+/// it writes something else than plain digits (`x` not finite, or too
+/// large for its fast path) or `decimals` is over 6.
+#[inline]
+pub fn fixed_units(x: f64, decimals: u32) -> Option<i64> {
+    if !x.is_finite() {
+        return None;
+    }
+    let n = match decimals {
+        0 => fixed_magnitude::<0>(x),
+        1 => fixed_magnitude::<1>(x),
+        2 => fixed_magnitude::<2>(x),
+        3 => fixed_magnitude::<3>(x),
+        4 => fixed_magnitude::<4>(x),
+        5 => fixed_magnitude::<5>(x),
+        6 => fixed_magnitude::<6>(x),
+        _ => None,
+    }? as i64;
+    // `write_fixed` writes a minus sign only before a nonzero magnitude.
+    Some(if x < 0.0 { -n } else { n })
+}
+
 /// `write_fixed` for `D` decimals (at most 6), with a constant scale.
 fn fixed<const D: u32>(x: f64, out: &mut Vec<u8>) {
     if !x.is_finite() {
@@ -172,15 +210,10 @@ fn fixed<const D: u32>(x: f64, out: &mut Vec<u8>) {
         return;
     }
     let scale = 10u64.pow(D);
-    // Half up with the 1e-9 nudge, as in `round_half_up`; truncation of a
-    // non-negative value is its floor.
-    let scaled = x.abs() * scale as f64 + 0.5 + 1e-9;
-    if scaled >= FIXED_LIMIT {
+    let Some(n) = fixed_magnitude::<D>(x) else {
         fixed_slow(x, D, out);
         return;
-    }
-    // In range for i64, whose conversion is cheaper than that of u64.
-    let n = scaled as i64 as u64;
+    };
     // Sign, whole digits (at most 16), point and at most 6 fraction digits,
     // and room for the last eight-byte store.
     let neg = usize::from(x < 0.0 && n > 0);

@@ -23,6 +23,49 @@ fn fixed() {
 }
 
 #[test]
+fn fixed_units_are_the_number_write_fixed_writes() {
+    let mut values = vec![
+        0.0,
+        -0.0,
+        -0.001,
+        0.005,
+        -0.005,
+        28.749999999999996,
+        193449.666666,
+        -1.25,
+        1e15,
+        9.5e15,
+        -3e20,
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::MAX,
+        f64::MIN_POSITIVE,
+    ];
+    let mut x = 0.123_456_789_f64;
+    for _ in 0..2000 {
+        x = (x * 7919.37 + 0.618).rem_euclid(2e7) - 1e7;
+        values.push(x);
+        values.push(x / 1e5);
+    }
+    for d in 0..=7 {
+        for &v in &values {
+            let text = s(|o| write_fixed(v, d, o));
+            let plain = text
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
+            match fixed_units(v, d) {
+                Some(n) => assert_eq!(text.replace('.', "").parse::<i64>().unwrap(), n, "{v} {d}"),
+                None => assert!(
+                    !plain || d > 6 || v.abs() >= 9e15 / 10f64.powi(d as i32),
+                    "{v} {d}"
+                ),
+            }
+        }
+    }
+}
+
+#[test]
 fn grouped() {
     assert_eq!(s(|o| write_grouped(412500.0, o)), "412,500");
     assert_eq!(s(|o| write_grouped(580349.0, o)), "580,349");

@@ -201,7 +201,8 @@ pub enum Job {
     Assess(Format),
     /// Only read and check it (`layak validate`): nothing is written.
     Validate,
-    /// Decide it without writing, for budget ranking.
+    /// Decide it without writing: for budget ranking, and for stage mode's
+    /// Arrow output, which takes the decision from the worker's scratch.
     Rank,
     /// Decide it by two policies and write the comparison in this format.
     Compare(Format),

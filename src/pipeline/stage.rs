@@ -18,14 +18,15 @@ use std::io::Write;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
-use super::worker::{Batch, Row, Worker};
+use super::worker::{Batch, Row, Worker, region};
 use super::{Job, Options, PipelineError, Plan, Totals};
 use crate::input::columnar::Rows;
 use crate::input::ndjson::{self, JsonRecord, Keys, LineChunks};
-use crate::input::{InputError, Layout, Reject, RejectCode};
+use crate::input::{Fields, InputError, Layout, Reject, RejectCode};
 use crate::policy::Policy;
-use crate::report::stage::{self as out, ArrowStage};
-use crate::report::{Format, OutputShape};
+use crate::report::stage::{self as out, ARROW_BATCH, ArrowRows, ArrowStage};
+use crate::report::table::Cell;
+use crate::report::{Decision, Format, OutputShape};
 
 /// Where a stage's records come from.
 pub(crate) enum StageInput {
@@ -53,12 +54,17 @@ pub(crate) fn stage(
     shape: &OutputShape,
     options: &Options,
 ) -> Result<Totals, PipelineError> {
-    let format = match output {
-        StageOutput::Ndjson(_) => Format::Ndjson,
-        StageOutput::Arrow(_) => Format::Csv,
+    let arrow = match &output {
+        StageOutput::Ndjson(_) => None,
+        StageOutput::Arrow(a) => Some(a.columns().to_vec()),
     };
     let plan = Plan {
-        job: Job::Assess(format),
+        // NDJSON: the worker writes each decision object. Arrow: it only
+        // decides, and the stage reads the decision from its scratch.
+        job: match arrow {
+            Some(_) => Job::Rank,
+            None => Job::Assess(Format::Ndjson),
+        },
         summary: None,
         ranking: None,
         all_errors: false,
@@ -73,38 +79,43 @@ pub(crate) fn stage(
         StageInput::Ndjson(chunks, keys) => (Feed::Lines(chunks), Some(keys)),
         StageInput::Arrow(rows) => (Feed::Columnar(rows), None),
     };
-    let id_column = policy
-        .inputs
-        .get(policy.fields.id_input)
-        .map_or_else(String::new, |i| i.name.clone());
+    let blank = Reject {
+        line: 0,
+        household_id: String::new(),
+        column: policy
+            .inputs
+            .get(policy.fields.id_input)
+            .map_or_else(String::new, |i| i.name.clone()),
+        value: String::new(),
+        code: RejectCode::MissingRequired,
+        message: "the record is blank: every value is empty or null".into(),
+    };
+    let setup = Setup {
+        policy,
+        layout,
+        plan,
+        name,
+        shape,
+        arrow: arrow.as_deref(),
+        keys: keys.as_ref(),
+        blank: &blank,
+    };
     let mut merger = StageMerger {
         output,
-        buf: Vec::with_capacity(1 << 17),
-        record: csv::ByteRecord::new(),
-        next: 0,
         totals: Totals::default(),
-        id_column,
     };
     if options.threads <= 1 {
-        let mut worker = Worker::new(policy, layout, plan, b',', name);
-        let mut json = JsonRecord::default();
+        let mut work = setup.work()?;
         let mut batch = Batch::default();
         let mut index = 0;
         while feed.next(name, options.chunk_bytes, &mut batch)? {
             batch.index = index;
             index += 1;
-            process(&mut worker, &mut batch, keys.as_ref(), &mut json)?;
+            work.process(&mut batch)?;
             merger.merge(&batch)?;
         }
     } else {
-        parallel(
-            (policy, layout, plan),
-            name,
-            feed,
-            keys.as_ref(),
-            &mut merger,
-            options,
-        )?;
+        parallel(&setup, feed, &mut merger, options)?;
     }
     merger.finish()
 }
@@ -140,150 +151,224 @@ impl Feed {
     }
 }
 
-/// Parse, decide and write a batch's records.
-fn process(
-    worker: &mut Worker<'_>,
-    batch: &mut Batch,
-    keys: Option<&Keys>,
-    json: &mut JsonRecord,
-) -> Result<(), InputError> {
-    let Some(keys) = keys.filter(|_| !batch.columnar.active) else {
-        return worker.process(batch);
-    };
-    batch.out.clear();
-    batch.rows.clear();
-    batch.ids.clear();
-    batch.rejects.clear();
-    batch.summary.clear();
-    batch.skipped = 0;
-    let data = std::mem::take(&mut batch.data);
-    for (line, text) in (batch.start.line..).zip(ndjson::lines(&data)) {
-        match json.parse(text, keys) {
-            Ok(()) => worker.row(&*json, line, batch, 0, &mut 0),
-            Err(m) => {
-                let id = batch.ids.len();
-                let mut row = Row::new(line, None, (id, id));
-                row.reject = batch.rejects.len();
-                batch.rejects.push(Reject {
-                    line,
-                    household_id: String::new(),
-                    column: m.column,
-                    value: crate::input::excerpt(text.trim_ascii(), 100),
-                    code: RejectCode::InvalidValue,
-                    message: m.message,
-                });
-                batch.rows.push(row);
+/// What every worker thread of a stage is made from.
+struct Setup<'a> {
+    policy: &'a Policy,
+    layout: &'a Layout,
+    plan: Plan<'a>,
+    name: &'a str,
+    shape: &'a OutputShape,
+    /// Arrow output: the decisions' columns.
+    arrow: Option<&'a [(String, Cell)]>,
+    /// NDJSON input: the header's keys.
+    keys: Option<&'a Keys>,
+    /// The reject of a blank record (every value empty or null).
+    blank: &'a Reject,
+}
+
+impl<'a> Setup<'a> {
+    fn work(&self) -> Result<StageWork<'a>, PipelineError> {
+        let arrow = match self.arrow {
+            Some(columns) => Some(Box::new(
+                ArrowRows::new(self.policy, self.shape, columns).map_err(PipelineError::Output)?,
+            )),
+            None => None,
+        };
+        Ok(StageWork {
+            worker: Worker::new(self.policy, self.layout, self.plan, b',', self.name),
+            json: JsonRecord::default(),
+            keys: self.keys,
+            ends: Ends {
+                arrow,
+                blank: self.blank,
+            },
+        })
+    }
+}
+
+/// A worker thread's state.
+struct StageWork<'a> {
+    worker: Worker<'a>,
+    json: JsonRecord,
+    keys: Option<&'a Keys>,
+    ends: Ends<'a>,
+}
+
+/// How a worker thread writes its records.
+struct Ends<'a> {
+    /// Arrow output: the batch's records as typed columns (NDJSON: `None`).
+    arrow: Option<Box<ArrowRows<'a>>>,
+    blank: &'a Reject,
+}
+
+impl StageWork<'_> {
+    /// Parse and decide a batch's records, writing each one's output
+    /// record (NDJSON lines, or Arrow record-batch messages) to `batch.out`.
+    fn process(&mut self, batch: &mut Batch) -> Result<(), PipelineError> {
+        batch.out.clear();
+        batch.rows.clear();
+        batch.ids.clear();
+        batch.rejects.clear();
+        batch.summary.clear();
+        batch.skipped = 0;
+        let ends = &mut self.ends;
+        if batch.columnar.active {
+            self.worker
+                .columnar_records(batch, None, |worker, record, line, batch| {
+                    ends.record(worker, record, line, batch)
+                })?;
+        } else if let Some(keys) = self.keys {
+            let data = std::mem::take(&mut batch.data);
+            let read =
+                (batch.start.line..)
+                    .zip(ndjson::lines(&data))
+                    .try_for_each(|(line, text)| match self.json.parse(text, keys) {
+                        Ok(row) => ends.record(&mut self.worker, &row, line, batch),
+                        Err(m) => {
+                            let id = batch.ids.len();
+                            let reject = batch.rejects.len();
+                            let mut row = Row::new(line, None, (id, id));
+                            row.reject = reject;
+                            batch.rejects.push(Reject {
+                                line,
+                                household_id: String::new(),
+                                column: m.column,
+                                value: crate::input::excerpt(text.trim_ascii(), 100),
+                                code: RejectCode::InvalidValue,
+                                message: m.message,
+                            });
+                            batch.rows.push(row);
+                            ends.reject(line, Some(reject), batch)
+                        }
+                    });
+            batch.data = data;
+            read?;
+        }
+        if let Some(arrow) = &mut self.ends.arrow {
+            arrow
+                .encode(&mut batch.out)
+                .map_err(PipelineError::Output)?;
+        }
+        Ok(())
+    }
+}
+
+impl Ends<'_> {
+    /// Decide a record and write its output record.
+    #[inline]
+    fn record<R: Fields + ?Sized>(
+        &mut self,
+        worker: &mut Worker<'_>,
+        record: &R,
+        line: u64,
+        batch: &mut Batch,
+    ) -> Result<(), PipelineError> {
+        let index = line.saturating_sub(2);
+        let rows = batch.rows.len();
+        let Some(arrow) = &mut self.arrow else {
+            // NDJSON: the worker writes the decision object after the
+            // record's opening; a reject replaces it.
+            let start = batch.out.len();
+            let at = out::open_decision(index, &mut batch.out);
+            worker.row(record, line, batch, 0, &mut 0);
+            return match batch.rows.get(rows) {
+                Some(row) if row.end != usize::MAX => {
+                    out::close_decision(&mut batch.out, at);
+                    Ok(())
+                }
+                row => {
+                    let reject = row.map(|row| row.reject);
+                    batch.out.truncate(start);
+                    self.reject(line, reject, batch)
+                }
+            };
+        };
+        worker.row(record, line, batch, 0, &mut 0);
+        match batch.rows.get(rows) {
+            Some(row) if row.end != usize::MAX => {
+                let policy = worker.engine.policy;
+                let mut d = Decision {
+                    household_id: &batch.ids[row.id.0..row.id.1],
+                    region: region(policy, &worker.parser, record),
+                    scratch: &mut worker.scratch,
+                };
+                arrow
+                    .decision(index, &mut d, worker.weight)
+                    .map_err(PipelineError::Output)?;
+                if arrow.rows() >= ARROW_BATCH {
+                    arrow
+                        .encode(&mut batch.out)
+                        .map_err(PipelineError::Output)?;
+                }
+                Ok(())
+            }
+            row => {
+                let reject = row.map(|row| row.reject);
+                self.reject(line, reject, batch)
             }
         }
     }
-    batch.data = data;
-    Ok(())
+
+    /// Write the record at `line` as a reject: the batch's reject
+    /// `reject`, or (`None`) a blank record's.
+    fn reject(
+        &mut self,
+        line: u64,
+        reject: Option<usize>,
+        batch: &mut Batch,
+    ) -> Result<(), PipelineError> {
+        let index = line.saturating_sub(2);
+        let r = reject.map_or(self.blank, |i| &batch.rejects[i]);
+        match &mut self.arrow {
+            None => out::write_reject(index, r, &mut batch.out),
+            Some(arrow) => {
+                arrow.reject(index, r).map_err(PipelineError::Output)?;
+                if arrow.rows() >= ARROW_BATCH {
+                    arrow
+                        .encode(&mut batch.out)
+                        .map_err(PipelineError::Output)?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
-/// Writes each batch's records in order.
+/// Writes each batch's records in order, and counts them.
 struct StageMerger<'a> {
     output: StageOutput<'a>,
-    buf: Vec<u8>,
-    record: csv::ByteRecord,
-    /// The index of the next record.
-    next: u64,
     totals: Totals,
-    /// The id input's name (the column of a blank record's reject).
-    id_column: String,
 }
 
 impl StageMerger<'_> {
     fn merge(&mut self, batch: &Batch) -> Result<(), PipelineError> {
-        let end = self.next + batch.rows.len() as u64 + batch.skipped;
-        // Arrow: the decisions' CSV records, in order.
-        let mut csv = match &self.output {
-            StageOutput::Arrow(_) => Some(
-                csv::ReaderBuilder::new()
-                    .has_headers(false)
-                    .flexible(true)
-                    .from_reader(&batch.out[..]),
-            ),
-            StageOutput::Ndjson(_) => None,
-        };
-        let mut start = 0;
+        let t = &mut self.totals;
+        let code = |c: RejectCode| RejectCode::ALL.iter().position(|k| *k == c);
+        // Blank records (the worker skips them, as `assess` skips blank
+        // rows) are rejects of the stage.
+        t.read += batch.rows.len() as u64 + batch.skipped;
+        t.rejected += batch.skipped;
+        if let Some(i) = code(RejectCode::MissingRequired) {
+            t.rejects_by_code[i] += batch.skipped;
+        }
         for row in &batch.rows {
-            let index = row.line.saturating_sub(2);
-            self.blanks_until(index, row.line)?;
-            self.totals.read += 1;
             if row.end == usize::MAX {
-                let r = &batch.rejects[row.reject];
-                self.totals.rejected += 1;
-                if let Some(i) = RejectCode::ALL.iter().position(|c| *c == r.code) {
-                    self.totals.rejects_by_code[i] += 1;
-                }
-                match &mut self.output {
-                    StageOutput::Ndjson(_) => out::write_reject(index, r, &mut self.buf),
-                    StageOutput::Arrow(a) => a.reject(index, r).map_err(PipelineError::Output)?,
+                t.rejected += 1;
+                if let Some(i) = code(batch.rejects[row.reject].code) {
+                    t.rejects_by_code[i] += 1;
                 }
             } else {
-                self.totals.decided += 1;
-                match (&mut self.output, &mut csv) {
-                    (StageOutput::Arrow(a), Some(reader)) => {
-                        let more = reader
-                            .read_byte_record(&mut self.record)
-                            .map_err(|e| PipelineError::Output(std::io::Error::other(e)))?;
-                        if !more {
-                            return Err(PipelineError::Output(std::io::Error::other(
-                                "internal: a decision has no CSV record",
-                            )));
-                        }
-                        a.decision(index, &self.record)
-                            .map_err(PipelineError::Output)?;
-                    }
-                    _ => out::write_decision(index, &batch.out[start..row.end], &mut self.buf),
-                }
-                start = row.end;
-            }
-            self.next = index + 1;
-            self.flush(false)?;
-        }
-        self.blanks_until(end, end + 2)?;
-        self.flush(false)
-    }
-
-    /// Report the blank records before record `index` (skipped by the
-    /// workers as `assess` skips blank rows).
-    fn blanks_until(&mut self, index: u64, line: u64) -> Result<(), PipelineError> {
-        while self.next < index {
-            let r = Reject {
-                line: line - (index - self.next),
-                household_id: String::new(),
-                column: self.id_column.clone(),
-                value: String::new(),
-                code: RejectCode::MissingRequired,
-                message: "the record is blank: every value is empty or null".into(),
-            };
-            self.totals.read += 1;
-            self.totals.rejected += 1;
-            if let Some(i) = RejectCode::ALL.iter().position(|c| *c == r.code) {
-                self.totals.rejects_by_code[i] += 1;
-            }
-            match &mut self.output {
-                StageOutput::Ndjson(_) => out::write_reject(self.next, &r, &mut self.buf),
-                StageOutput::Arrow(a) => a.reject(self.next, &r).map_err(PipelineError::Output)?,
-            }
-            self.next += 1;
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self, all: bool) -> Result<(), PipelineError> {
-        if let StageOutput::Ndjson(w) = &mut self.output {
-            if all || self.buf.len() >= 1 << 16 {
-                w.write_all(&self.buf).map_err(PipelineError::Output)?;
-                self.buf.clear();
+                t.decided += 1;
             }
         }
-        Ok(())
+        match &mut self.output {
+            StageOutput::Ndjson(w) => w.write_all(&batch.out),
+            StageOutput::Arrow(a) => a.write_encoded(&batch.out),
+        }
+        .map_err(PipelineError::Output)
     }
 
-    fn finish(mut self) -> Result<Totals, PipelineError> {
-        self.flush(true)?;
+    fn finish(self) -> Result<Totals, PipelineError> {
         match self.output {
             StageOutput::Ndjson(w) => w.flush().map_err(PipelineError::Output)?,
             StageOutput::Arrow(a) => {
@@ -299,14 +384,13 @@ impl StageMerger<'_> {
 /// The reader on its own thread, `options.threads` workers, and the merger
 /// on this one (as `run::run_parallel`, with the stage's own ends).
 fn parallel(
-    (policy, layout, plan): (&Policy, &Layout, Plan<'_>),
-    name: &str,
+    setup: &Setup<'_>,
     mut feed: Feed,
-    keys: Option<&Keys>,
     merger: &mut StageMerger<'_>,
     options: &Options,
 ) -> Result<(), PipelineError> {
     let threads = options.threads;
+    let name = setup.name;
     let pool_size = 2 * threads + 2;
     let (pool_tx, pool_rx) = sync_channel::<Batch>(pool_size);
     for _ in 0..pool_size {
@@ -314,7 +398,7 @@ fn parallel(
     }
     let (work_tx, work_rx) = sync_channel::<Batch>(pool_size);
     let work_rx = Arc::new(Mutex::new(work_rx));
-    let (done_tx, done_rx) = sync_channel::<Result<Batch, InputError>>(pool_size);
+    let (done_tx, done_rx) = sync_channel::<Result<Batch, PipelineError>>(pool_size);
     let read_error: Mutex<Option<InputError>> = Mutex::new(None);
     std::thread::scope(|scope| {
         // Owned here, so that leaving early (an output error) drops the
@@ -339,16 +423,20 @@ fn parallel(
             std::thread::Builder::new()
                 .name("layak-worker".into())
                 .spawn_scoped(scope, move || {
-                    let mut worker = Worker::new(policy, layout, plan, b',', name);
-                    let mut json = JsonRecord::default();
+                    let mut work = match setup.work() {
+                        Ok(work) => work,
+                        Err(e) => {
+                            let _ = done_tx.send(Err(e));
+                            return;
+                        }
+                    };
                     loop {
                         let next = match work_rx.lock() {
                             Ok(rx) => rx.recv(),
                             Err(_) => break,
                         };
                         let Ok(mut batch) = next else { break };
-                        let result =
-                            process(&mut worker, &mut batch, keys, &mut json).map(|()| batch);
+                        let result = work.process(&mut batch).map(|()| batch);
                         if done_tx.send(result).is_err() {
                             break;
                         }

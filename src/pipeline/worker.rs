@@ -5,6 +5,7 @@ use super::persons::PersonWork;
 use super::persons::feed::PersonBatch;
 use super::{Job, Plan, budget, group_key, weight};
 use crate::engine::{Engine, Scratch};
+use crate::input::columnar::CellRow;
 use crate::input::record::{LineCounter, QuoteFree, chunk_reader, is_blank};
 use crate::input::sheet::{SheetBatch, SheetCheck};
 use crate::input::{self, ChunkStart, Fields, InputError, Layout, Reject, RowParser};
@@ -170,6 +171,19 @@ pub(super) fn append_budget(format: Format, out: &mut Vec<u8>, rank: Option<u32>
             }
         }
     }
+}
+
+/// A record's region as a decision shows it (empty without a region input).
+#[inline]
+pub(super) fn region<'r, R: Fields + ?Sized>(
+    policy: &Policy,
+    parser: &'r RowParser<'_>,
+    record: &'r R,
+) -> &'r [u8] {
+    policy
+        .fields
+        .region_input
+        .map_or(&b""[..], |r| parser.text(record, r))
 }
 
 /// A worker's reusable state.
@@ -374,7 +388,6 @@ impl<'p> Worker<'p> {
         base: u64,
         cursor: &mut usize,
     ) -> Result<(), InputError> {
-        let mut rows = std::mem::take(&mut batch.columnar);
         // The `--by` column is read as text (`group_key`).
         let by = self.summary.and_then(|s| s.by()).map(|by| by.source());
         let keep_text = match by {
@@ -384,17 +397,36 @@ impl<'p> Worker<'p> {
             }
             None => None,
         };
+        self.columnar_records(batch, keep_text, |worker, record, line, batch| {
+            worker.row(record, line, batch, base, cursor);
+            Ok(())
+        })
+    }
+
+    /// Each record of a batch of Parquet or Arrow rows, with its line, to
+    /// `each` (stage mode reads its records' outcomes one by one). Column
+    /// `keep_text` is read as text (see `Columnar::render`).
+    pub(super) fn columnar_records<E: From<InputError>>(
+        &mut self,
+        batch: &mut Batch,
+        keep_text: Option<usize>,
+        mut each: impl FnMut(&mut Self, &CellRow<'_>, u64, &mut Batch) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut rows = std::mem::take(&mut batch.columnar);
         // One record batch at a time: its columns stay in cache while its
         // rows are read.
         let result = loop {
             match rows.render(self.name, keep_text, &self.parser) {
                 Ok(true) => {}
                 Ok(false) => break Ok(()),
-                Err(e) => break Err(e),
+                Err(e) => break Err(e.into()),
             }
-            for i in 0..rows.len() {
+            let read = (0..rows.len()).try_for_each(|i| {
                 let (line, record) = rows.record(i);
-                self.row(&record, line, batch, base, cursor);
+                each(self, &record, line, batch)
+            });
+            if let Err(e) = read {
+                break Err(e);
             }
         };
         batch.columnar = rows;
@@ -634,10 +666,7 @@ impl<'p> Worker<'p> {
             // The id as `id_key` read it (a decided row always claims one:
             // its id is required), composite or not.
             household_id: &batch.ids[row.id.0..row.id.1],
-            region: policy
-                .fields
-                .region_input
-                .map_or(&b""[..], |r| self.parser.text(record, r)),
+            region: region(policy, &self.parser, record),
             scratch: s,
         };
         self.writer.decision(&mut d, &mut batch.out);

@@ -13,6 +13,7 @@
 use super::columns::{Column, OutputShape, ReasonsMode, Std, ValueKind};
 use super::csv::{write_csv_field, write_csv_text};
 use super::json::write_json_str;
+use super::table::TypedColumn;
 use super::{Decision, DecisionWriter, Format, RowFacts};
 use crate::engine::{Scratch, Status};
 use crate::numfmt;
@@ -156,6 +157,139 @@ impl DecisionWriter<'_> {
         out.push(b'\n');
         self.cell = cell;
         self.shaped = Some(shaped);
+    }
+
+    /// One decision into typed columns, one per column of the shape, in
+    /// order (stage mode's Arrow output): each value as its CSV cell of
+    /// raw text reads back in that column's type ([`TypedColumn::field`]),
+    /// numbers and flags without the text.
+    pub fn typed_decision(
+        &mut self,
+        d: &mut Decision<'_>,
+        columns: &mut [TypedColumn],
+    ) -> std::io::Result<()> {
+        let Some(shaped) = self.shaped.take() else {
+            return Err(std::io::Error::other(
+                "internal: typed decisions need a writer of a chosen shape",
+            ));
+        };
+        let mut cell = std::mem::take(&mut self.cell);
+        let result = self.typed_columns(&shaped, d, columns, &mut cell);
+        self.cell = cell;
+        self.shaped = Some(shaped);
+        result
+    }
+
+    fn typed_columns(
+        &mut self,
+        shaped: &Shaped,
+        d: &mut Decision<'_>,
+        columns: &mut [TypedColumn],
+        cell: &mut Vec<u8>,
+    ) -> std::io::Result<()> {
+        if columns.len() < shaped.columns.len() {
+            return Err(std::io::Error::other(
+                "internal: fewer typed columns than the shape's",
+            ));
+        }
+        let p = self.policy;
+        for (col, out) in shaped.columns.iter().zip(columns) {
+            let s = &mut *d.scratch;
+            let slot = |field: Option<usize>| field.map(|slot| s.slots[slot]);
+            // A number written with fixed decimals, a flag, a whole number:
+            // added as such; `false` sends the column to its text below.
+            let fixed = |out: &mut TypedColumn, v: Option<f64>, decimals| match v {
+                None => {
+                    out.null();
+                    true
+                }
+                Some(v) => numfmt::fixed_units(v, decimals).is_some_and(|n| out.fixed(n, decimals)),
+            };
+            let flag = |out: &mut TypedColumn, v: Option<bool>| match v {
+                None => {
+                    out.null();
+                    true
+                }
+                Some(v) => out.flag(v),
+            };
+            let done = match col {
+                Column::Std(Std::HouseholdId) => {
+                    out.field(d.household_id)?;
+                    true
+                }
+                Column::Std(Std::Region) => {
+                    out.field(d.region)?;
+                    true
+                }
+                Column::Std(Std::Reasons) => {
+                    cell.clear();
+                    match shaped.reasons {
+                        ReasonsMode::Codes => self.reason_codes(shaped, s, b";", cell),
+                        _ => self.reasons(s, &RowFacts::default(), cell),
+                    }
+                    out.field(cell)?;
+                    true
+                }
+                Column::Std(Std::PerCapitaIncome) => {
+                    fixed(out, slot(p.fields.per_capita_income), 2)
+                }
+                Column::Std(Std::PovertyLine) => fixed(out, slot(p.fields.poverty_line), 2),
+                Column::Std(Std::DeprivationScore) => fixed(
+                    out,
+                    p.deprivation.as_ref().map(|dep| s.slots[dep.score_slot]),
+                    4,
+                ),
+                Column::Std(Std::MonthlyTotal) => fixed(out, Some(s.monthly_total), 0),
+                Column::Std(Std::OneOffTotal) => fixed(out, Some(s.one_off_total), 0),
+                Column::Std(Std::Priority) => fixed(out, Some(s.priority), 1),
+                Column::Std(Std::ReviewAfterMonths) => out.whole(i64::from(s.review_after_months)),
+                Column::Std(Std::Emergency) => {
+                    flag(out, slot(p.fields.emergency).map(|v| v != 0.0))
+                }
+                Column::Std(Std::LabourCapacity) => {
+                    flag(out, slot(p.fields.labour_capacity).map(|v| v != 0.0))
+                }
+                Column::Std(Std::Capped) => out.flag(s.capped),
+                Column::Std(Std::Programs | Std::Deferred) if out.list().is_some() => {
+                    let status = if *col == Column::Std(Std::Programs) {
+                        Status::Granted
+                    } else {
+                        Status::Deferred
+                    };
+                    if let Some(list) = out.list() {
+                        for (prog, o) in p.programs.iter().zip(&s.programs) {
+                            if o.status == status {
+                                list.values().append_value(&prog.id);
+                            }
+                        }
+                        list.append(true);
+                    }
+                    true
+                }
+                Column::Value { slot, kind, .. } => {
+                    let v = s.slots[*slot];
+                    match kind {
+                        // `write_number`: four decimals, trailing zeros
+                        // dropped (the same value); nothing if not finite.
+                        ValueKind::Number if !v.is_finite() => {
+                            out.null();
+                            true
+                        }
+                        ValueKind::Number => fixed(out, Some(v), 4),
+                        ValueKind::Integer => out.whole(v as i64),
+                        ValueKind::Bool => out.flag(v != 0.0),
+                        ValueKind::Enum(_) => false,
+                    }
+                }
+                _ => false,
+            };
+            if !done {
+                cell.clear();
+                self.csv_value(col, s, cell);
+                out.field(cell)?;
+            }
+        }
+        Ok(())
     }
 
     fn text_cell(&self, shaped: &Shaped, text: &[u8], out: &mut Vec<u8>) {

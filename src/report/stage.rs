@@ -6,48 +6,66 @@
 //! opened by `"kind":"decision"` and its `"index"` (the record's place in
 //! the input, from 0); a reject is
 //! `{"kind":"reject","index":…,"household_id":…,"column":…,"value":…,"code":…,"reason":…}`.
+//! Each worker writes the records of its batch whole; the stage's merger
+//! only copies them.
 //!
 //! Arrow: one table whose columns are `kind`, `index`, the decision's CSV
 //! columns, typed as in a Parquet output ([`super::table::column_types`]),
 //! then the reject's `column`, `value`, `code` and `reason`; a decision
 //! leaves the reject's columns null, a reject the decision's (but its
-//! `household_id`). The workers write decisions as CSV of text as read; the
-//! columns are filled from those records, so they are the CSV's values by
-//! construction.
+//! `household_id`). Each worker builds the typed columns of its batch from
+//! its decisions ([`ArrowRows`]: each value as the CSV cell of raw text
+//! would read back, [`DecisionWriter::typed_decision`]) and encodes them as
+//! IPC record-batch messages; the merger writes the schema, then those
+//! messages in order ([`ArrowStage`]). A record batch holds the records of
+//! one input batch (Arrow) or chunk (NDJSON), at most [`ARROW_BATCH`].
 
 use std::io::{self, Write};
 use std::sync::Arc;
 
-use arrow_array::builder::{
-    BooleanBuilder, Decimal128Builder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
-};
+use arrow_array::builder::{Int64Builder, StringBuilder};
 use arrow_array::{ArrayRef, RecordBatch};
-use arrow_ipc::writer::StreamWriter;
+use arrow_ipc::writer::{
+    DictionaryTracker, IpcDataGenerator, IpcWriteContext, IpcWriteOptions, StreamWriter,
+    write_message,
+};
 use arrow_schema::{DataType, Field, Schema};
 
 use super::json::write_json_str;
-use super::table::{Cell, bad, parse, parse_money};
+use super::table::{Cell, TypedColumn, arrow_type};
+use super::{Decision, DecisionWriter, Format, OutputShape};
 use crate::input::Reject;
+use crate::policy::Policy;
 
 /// The columns of a reject, after the decision's, in the Arrow output.
 pub const REJECT_FIELDS: [&str; 4] = ["column", "value", "code", "reason"];
 
-/// Rows of an Arrow record batch written.
-pub const ARROW_BATCH: usize = 8192;
+/// Most rows of an Arrow record batch written.
+pub const ARROW_BATCH: usize = 16_384;
 
-/// Write a decided record: `decision` is the NDJSON object the decision
-/// writer wrote (`{…}\n`).
+/// Open a decided record: `{"kind":"decision","index":N`, then the
+/// decision object (`{…}\n`) is written after it, from the returned
+/// offset, and [`close_decision`] joins the two.
 #[inline]
-pub fn write_decision(index: u64, decision: &[u8], out: &mut Vec<u8>) {
+pub fn open_decision(index: u64, out: &mut Vec<u8>) -> usize {
     out.extend_from_slice(b"{\"kind\":\"decision\",\"index\":");
     crate::numfmt::write_u64(index, out);
-    match decision.split_first() {
-        Some((b'{', rest)) if rest.first() != Some(&b'}') => {
-            out.push(b',');
-            out.extend_from_slice(rest);
+    out.len()
+}
+
+/// Join the decision object written from `at` to its record's opening:
+/// its `{` becomes the `,` after the index (or goes, for `{}`).
+#[inline]
+pub fn close_decision(out: &mut Vec<u8>, at: usize) {
+    match out.get(at..at + 2) {
+        Some([b'{', b'}']) => {
+            out.remove(at);
         }
-        Some((b'{', rest)) => out.extend_from_slice(rest),
-        _ => out.extend_from_slice(b"}\n"),
+        Some([b'{', _]) => out[at] = b',',
+        _ => {
+            out.truncate(at);
+            out.extend_from_slice(b"}\n");
+        }
     }
 }
 
@@ -70,113 +88,6 @@ pub fn write_reject(index: u64, r: &Reject, out: &mut Vec<u8>) {
     out.extend_from_slice(b"}\n");
 }
 
-enum Builder {
-    Text(StringBuilder),
-    Money(Decimal128Builder),
-    Float(Float64Builder),
-    Int(Int64Builder),
-    Bool(BooleanBuilder),
-    List(ListBuilder<StringBuilder>),
-}
-
-fn text(field: &[u8]) -> io::Result<&str> {
-    std::str::from_utf8(field).map_err(|_| bad("text", field))
-}
-
-impl Builder {
-    fn new(cell: Cell) -> io::Result<Builder> {
-        Ok(match cell {
-            Cell::Id | Cell::Text => Builder::Text(StringBuilder::new()),
-            Cell::Money => Builder::Money(
-                Decimal128Builder::new()
-                    .with_precision_and_scale(18, 2)
-                    .map_err(io::Error::other)?,
-            ),
-            Cell::Float => Builder::Float(Float64Builder::new()),
-            Cell::Int => Builder::Int(Int64Builder::new()),
-            Cell::Bool => Builder::Bool(BooleanBuilder::new()),
-            Cell::List => Builder::List(ListBuilder::new(StringBuilder::new())),
-        })
-    }
-
-    fn null(&mut self) {
-        match self {
-            Builder::Text(b) => b.append_null(),
-            Builder::Money(b) => b.append_null(),
-            Builder::Float(b) => b.append_null(),
-            Builder::Int(b) => b.append_null(),
-            Builder::Bool(b) => b.append_null(),
-            Builder::List(b) => b.append_null(),
-        }
-    }
-
-    /// A CSV field of the decisions, in its column's type (empty: null, but
-    /// an empty list).
-    fn field(&mut self, field: &[u8]) -> io::Result<()> {
-        if field.is_empty() {
-            if let Builder::List(b) = self {
-                b.append(true);
-            } else {
-                self.null();
-            }
-            return Ok(());
-        }
-        match self {
-            Builder::Text(b) => b.append_value(text(field)?),
-            Builder::Money(b) => {
-                b.append_value(parse_money(field).ok_or_else(|| bad("money", field))?)
-            }
-            Builder::Float(b) => b.append_value(parse("a number", field)?),
-            Builder::Int(b) => b.append_value(parse("a whole number", field)?),
-            Builder::Bool(b) => b.append_value(field == b"true"),
-            Builder::List(b) => {
-                for item in field.split(|&c| c == b';') {
-                    b.values().append_value(text(item)?);
-                }
-                b.append(true);
-            }
-        }
-        Ok(())
-    }
-
-    fn finish(&mut self) -> ArrayRef {
-        match self {
-            Builder::Text(b) => Arc::new(b.finish()),
-            Builder::Money(b) => Arc::new(b.finish()),
-            Builder::Float(b) => Arc::new(b.finish()),
-            Builder::Int(b) => Arc::new(b.finish()),
-            Builder::Bool(b) => Arc::new(b.finish()),
-            Builder::List(b) => Arc::new(b.finish()),
-        }
-    }
-}
-
-/// The Arrow type of a decision column.
-pub fn arrow_type(cell: Cell) -> DataType {
-    match cell {
-        Cell::Id | Cell::Text => DataType::Utf8,
-        Cell::Money => DataType::Decimal128(18, 2),
-        Cell::Float => DataType::Float64,
-        Cell::Int => DataType::Int64,
-        Cell::Bool => DataType::Boolean,
-        Cell::List => DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
-    }
-}
-
-/// The stage's records as an Arrow IPC stream.
-pub struct ArrowStage<W: Write> {
-    writer: StreamWriter<W>,
-    schema: Arc<Schema>,
-    kind: StringBuilder,
-    index: Int64Builder,
-    /// The decision's columns, then the reject's.
-    columns: Vec<Builder>,
-    /// Where `household_id` is among the decision's columns.
-    id: Option<usize>,
-    decision_columns: usize,
-    rows: usize,
-}
-
 /// The Arrow schema of the stage's records, for decisions of `columns`.
 pub fn arrow_schema(columns: &[(String, Cell)]) -> Schema {
     let mut fields = vec![
@@ -192,51 +103,140 @@ pub fn arrow_schema(columns: &[(String, Cell)]) -> Schema {
     Schema::new(fields)
 }
 
+/// The stage's records as an Arrow IPC stream: the schema, then the
+/// record-batch messages the workers encoded ([`ArrowRows`]), in order.
+pub struct ArrowStage<W: Write> {
+    writer: StreamWriter<W>,
+    columns: Vec<(String, Cell)>,
+}
+
 impl<W: Write> ArrowStage<W> {
     /// Start the stream (its schema) for decisions of `columns`, in order.
     pub fn new(out: W, columns: &[(String, Cell)]) -> io::Result<ArrowStage<W>> {
-        let schema = Arc::new(arrow_schema(columns));
-        let writer = StreamWriter::try_new(out, &schema).map_err(io::Error::other)?;
-        let mut builders = Vec::new();
-        for (_, cell) in columns {
-            builders.push(Builder::new(*cell)?);
-        }
-        for _ in REJECT_FIELDS {
-            builders.push(Builder::new(Cell::Text)?);
-        }
+        let schema = arrow_schema(columns);
+        let writer = StreamWriter::try_new(out, &schema).map_err(arrow_io)?;
         Ok(ArrowStage {
             writer,
-            schema,
-            kind: StringBuilder::new(),
-            index: Int64Builder::new(),
-            columns: builders,
-            id: columns.iter().position(|(n, _)| n == "household_id"),
-            decision_columns: columns.len(),
-            rows: 0,
+            columns: columns.to_vec(),
         })
     }
 
-    /// A decided record: its CSV record (text as read).
-    pub fn decision(&mut self, index: u64, record: &csv::ByteRecord) -> io::Result<()> {
-        if record.len() != self.decision_columns {
-            return Err(bad("a row of", record.as_slice()));
+    /// The decisions' columns.
+    pub fn columns(&self) -> &[(String, Cell)] {
+        &self.columns
+    }
+
+    /// Record-batch messages of this stream's schema, encoded by [`ArrowRows`].
+    pub fn write_encoded(&mut self, messages: &[u8]) -> io::Result<()> {
+        self.writer.get_mut().write_all(messages)
+    }
+
+    /// Write the end of the stream; the writer underneath.
+    pub fn finish(mut self) -> io::Result<W> {
+        self.writer.finish().map_err(arrow_io)?;
+        self.writer.into_inner().map_err(arrow_io)
+    }
+}
+
+/// A worker's records as typed columns, encoded as IPC record-batch
+/// messages of [`ArrowStage`]'s schema.
+pub struct ArrowRows<'p> {
+    /// CSV of raw text, in the stage's shape: what the values read as.
+    writer: DecisionWriter<'p>,
+    schema: Arc<Schema>,
+    kind: StringBuilder,
+    index: Int64Builder,
+    /// The decision's columns, then the reject's.
+    columns: Vec<TypedColumn>,
+    /// Where `household_id` and `weight` are among the decision's columns.
+    id: Option<usize>,
+    weight: Option<usize>,
+    decision_columns: usize,
+    rows: usize,
+    /// A reused buffer for a weight's text.
+    cell: Vec<u8>,
+    ipc: IpcDataGenerator,
+    /// Never holds a dictionary: the columns are plain.
+    dictionaries: DictionaryTracker,
+    options: IpcWriteOptions,
+    context: IpcWriteContext,
+}
+
+impl<'p> ArrowRows<'p> {
+    /// For decisions of `policy` in `shape` (raw text), whose columns are
+    /// `columns`: the shape's, then `weight` if the run has weights.
+    pub fn new(
+        policy: &'p Policy,
+        shape: &OutputShape,
+        columns: &[(String, Cell)],
+    ) -> io::Result<ArrowRows<'p>> {
+        let mut typed = Vec::with_capacity(columns.len() + REJECT_FIELDS.len());
+        for (_, cell) in columns {
+            typed.push(TypedColumn::new(*cell)?);
         }
+        for _ in REJECT_FIELDS {
+            typed.push(TypedColumn::new(Cell::Text)?);
+        }
+        let weight = columns.iter().position(|(n, _)| n == "weight");
+        if weight.is_some_and(|w| w + 1 != columns.len()) || !shape.raw_text {
+            return Err(io::Error::other(
+                "internal: stage columns are the shape's, then the weight, of raw text",
+            ));
+        }
+        Ok(ArrowRows {
+            writer: DecisionWriter::with_shape(policy, Format::Csv, Some(shape)),
+            schema: Arc::new(arrow_schema(columns)),
+            kind: StringBuilder::new(),
+            index: Int64Builder::new(),
+            columns: typed,
+            id: columns.iter().position(|(n, _)| n == "household_id"),
+            weight,
+            decision_columns: columns.len(),
+            rows: 0,
+            cell: Vec::new(),
+            ipc: IpcDataGenerator::default(),
+            dictionaries: DictionaryTracker::new(false),
+            options: IpcWriteOptions::default(),
+            context: IpcWriteContext::default(),
+        })
+    }
+
+    /// The records held (not yet encoded).
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// A decided record, with its survey weight in `WEIGHT_UNIT`s if any.
+    pub fn decision(
+        &mut self,
+        index: u64,
+        d: &mut Decision<'_>,
+        weight: Option<u64>,
+    ) -> io::Result<()> {
         self.kind.append_value("decision");
         self.index.append_value(index as i64);
-        for (field, b) in record.iter().zip(&mut self.columns) {
-            b.field(field)?;
+        let (decision, rejects) = self.columns.split_at_mut(self.decision_columns);
+        self.writer.typed_decision(d, decision)?;
+        if let Some(w) = self.weight.and_then(|w| decision.get_mut(w)) {
+            self.cell.clear();
+            if let Some(units) = weight {
+                crate::input::write_weight(units, &mut self.cell);
+            }
+            w.field(&self.cell)?;
         }
-        for b in &mut self.columns[self.decision_columns..] {
+        for b in rejects {
             b.null();
         }
-        self.row_done()
+        self.rows += 1;
+        Ok(())
     }
 
     /// A rejected record.
     pub fn reject(&mut self, index: u64, r: &Reject) -> io::Result<()> {
         self.kind.append_value("reject");
         self.index.append_value(index as i64);
-        for (i, b) in self.columns[..self.decision_columns].iter_mut().enumerate() {
+        let (decision, rejects) = self.columns.split_at_mut(self.decision_columns);
+        for (i, b) in decision.iter_mut().enumerate() {
             if Some(i) == self.id && !r.household_id.is_empty() {
                 b.field(r.household_id.as_bytes())?;
             } else {
@@ -249,44 +249,38 @@ impl<W: Write> ArrowStage<W> {
             r.code.as_str(),
             r.message.as_str(),
         ];
-        for (b, t) in self.columns[self.decision_columns..].iter_mut().zip(texts) {
-            match b {
-                Builder::Text(b) if t.is_empty() => b.append_null(),
-                Builder::Text(b) => b.append_value(t),
-                other => other.null(),
-            }
+        for (b, t) in rejects.iter_mut().zip(texts) {
+            b.field(t.as_bytes())?;
         }
-        self.row_done()
-    }
-
-    fn row_done(&mut self) -> io::Result<()> {
         self.rows += 1;
-        if self.rows >= ARROW_BATCH {
-            self.flush_batch()?;
-        }
         Ok(())
     }
 
-    /// Write the rows held as one record batch.
-    pub fn flush_batch(&mut self) -> io::Result<()> {
+    /// Encode the records held as one record-batch message at the end of
+    /// `out` (nothing if none is held).
+    pub fn encode(&mut self, out: &mut Vec<u8>) -> io::Result<()> {
         if self.rows == 0 {
             return Ok(());
         }
+        self.rows = 0;
         let mut arrays: Vec<ArrayRef> =
             vec![Arc::new(self.kind.finish()), Arc::new(self.index.finish())];
-        arrays.extend(self.columns.iter_mut().map(Builder::finish));
-        let batch =
-            RecordBatch::try_new(Arc::clone(&self.schema), arrays).map_err(io::Error::other)?;
-        self.rows = 0;
-        self.writer.write(&batch).map_err(arrow_io)?;
-        self.writer.flush().map_err(io::Error::other)
-    }
-
-    /// Write the last rows and the end of the stream; the writer underneath.
-    pub fn finish(mut self) -> io::Result<W> {
-        self.flush_batch()?;
-        self.writer.finish().map_err(arrow_io)?;
-        self.writer.into_inner().map_err(arrow_io)
+        arrays.extend(self.columns.iter_mut().map(TypedColumn::finish));
+        let batch = RecordBatch::try_new(Arc::clone(&self.schema), arrays).map_err(arrow_io)?;
+        let (dictionaries, message) = self
+            .ipc
+            .encode(
+                &batch,
+                &mut self.dictionaries,
+                &self.options,
+                &mut self.context,
+            )
+            .map_err(arrow_io)?;
+        if !dictionaries.is_empty() {
+            return Err(io::Error::other("internal: a dictionary in stage output"));
+        }
+        write_message(out, message, &self.options).map_err(arrow_io)?;
+        Ok(())
     }
 }
 
@@ -316,13 +310,22 @@ mod tests {
     #[test]
     fn ndjson_records_say_their_kind_and_index() {
         let mut out = Vec::new();
-        write_decision(7, b"{\"household_id\":\"H1\"}\n", &mut out);
+        let at = open_decision(7, &mut out);
+        out.extend_from_slice(b"{\"household_id\":\"H1\"}\n");
+        close_decision(&mut out, at);
         write_reject(8, &reject(), &mut out);
+        // An empty object, and nothing written.
+        let at = open_decision(9, &mut out);
+        out.extend_from_slice(b"{}\n");
+        close_decision(&mut out, at);
+        let at = open_decision(10, &mut out);
+        close_decision(&mut out, at);
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<serde_json::Value> = text
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
+        assert_eq!(lines.len(), 4);
         assert_eq!(lines[0]["kind"], "decision");
         assert_eq!(lines[0]["index"], 7);
         assert_eq!(lines[0]["household_id"], "H1");
@@ -331,38 +334,13 @@ mod tests {
         assert_eq!(lines[1]["household_id"], "H\"1");
         assert_eq!(lines[1]["code"], "invalid_value");
         assert_eq!(lines[1]["reason"], "not a number");
-    }
-
-    #[test]
-    fn arrow_records_read_back() {
-        let cols = vec![
-            ("household_id".to_string(), Cell::Id),
-            ("monthly_total".to_string(), Cell::Int),
-            ("programs".to_string(), Cell::List),
-        ];
-        let mut s = ArrowStage::new(Vec::new(), &cols).unwrap();
-        let mut rec = csv::ByteRecord::new();
-        rec.push_field(b"H0");
-        rec.push_field(b"300000");
-        rec.push_field(b"a;b");
-        s.decision(0, &rec).unwrap();
-        s.reject(1, &reject()).unwrap();
-        let bytes = s.finish().unwrap();
-        let reader =
-            arrow_ipc::reader::StreamReader::try_new(std::io::Cursor::new(bytes), None).unwrap();
-        let batches: Vec<RecordBatch> = reader.map(Result::unwrap).collect();
-        assert_eq!(batches.len(), 1);
-        let b = &batches[0];
-        assert_eq!(b.num_rows(), 2);
-        assert_eq!(b.num_columns(), 2 + 3 + 4);
-        use arrow_array::Array;
-        use arrow_array::cast::AsArray;
-        let kind = b.column(0).as_string::<i32>();
-        assert_eq!((kind.value(0), kind.value(1)), ("decision", "reject"));
-        let id = b.column(2).as_string::<i32>();
-        assert_eq!((id.value(0), id.value(1)), ("H0", "H\"1"));
-        let code = b.column_by_name("code").unwrap().as_string::<i32>();
-        assert!(code.is_null(0));
-        assert_eq!(code.value(1), "invalid_value");
+        assert_eq!(
+            lines[2],
+            serde_json::json!({"kind": "decision", "index": 9})
+        );
+        assert_eq!(
+            lines[3],
+            serde_json::json!({"kind": "decision", "index": 10})
+        );
     }
 }

@@ -121,6 +121,157 @@ pub(super) fn bad(what: &str, value: &[u8]) -> io::Error {
     ))
 }
 
+/// The Arrow type of a decision column.
+pub fn arrow_type(cell: Cell) -> DataType {
+    match cell {
+        Cell::Id | Cell::Text => DataType::Utf8,
+        Cell::Money => DataType::Decimal128(18, 2),
+        Cell::Float => DataType::Float64,
+        Cell::Int => DataType::Int64,
+        Cell::Bool => DataType::Boolean,
+        Cell::List => DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
+    }
+}
+
+/// One decision column being built in its Arrow type (Parquet output, and
+/// stage mode's Arrow output). A value comes as the decision writer's CSV
+/// text ([`TypedColumn::field`]) or, on stage mode's path, as the number
+/// or flag that text stands for ([`TypedColumn::fixed`] …), which must
+/// read as its text would.
+pub enum TypedColumn {
+    Text(StringBuilder),
+    Money(Decimal128Builder),
+    Float(Float64Builder),
+    Int(Int64Builder),
+    Bool(BooleanBuilder),
+    List(ListBuilder<StringBuilder>),
+}
+
+fn utf8<'a>(what: &str, field: &'a [u8]) -> io::Result<&'a str> {
+    std::str::from_utf8(field).map_err(|_| bad(what, field))
+}
+
+impl TypedColumn {
+    pub fn new(cell: Cell) -> io::Result<TypedColumn> {
+        Ok(match cell {
+            Cell::Id | Cell::Text => TypedColumn::Text(StringBuilder::new()),
+            Cell::Money => TypedColumn::Money(
+                Decimal128Builder::new()
+                    .with_precision_and_scale(18, 2)
+                    .map_err(io::Error::other)?,
+            ),
+            Cell::Float => TypedColumn::Float(Float64Builder::new()),
+            Cell::Int => TypedColumn::Int(Int64Builder::new()),
+            Cell::Bool => TypedColumn::Bool(BooleanBuilder::new()),
+            Cell::List => TypedColumn::List(ListBuilder::new(StringBuilder::new())),
+        })
+    }
+
+    pub fn null(&mut self) {
+        match self {
+            TypedColumn::Text(b) => b.append_null(),
+            TypedColumn::Money(b) => b.append_null(),
+            TypedColumn::Float(b) => b.append_null(),
+            TypedColumn::Int(b) => b.append_null(),
+            TypedColumn::Bool(b) => b.append_null(),
+            TypedColumn::List(b) => b.append_null(),
+        }
+    }
+
+    /// A CSV field of the decisions, read in this column's type: empty is
+    /// null (but an empty list), a list's items are joined by `;`.
+    pub fn field(&mut self, field: &[u8]) -> io::Result<()> {
+        if field.is_empty() {
+            match self {
+                TypedColumn::List(b) => b.append(true),
+                other => other.null(),
+            }
+            return Ok(());
+        }
+        match self {
+            TypedColumn::Text(b) => b.append_value(utf8("text", field)?),
+            TypedColumn::Money(b) => {
+                b.append_value(parse_money(field).ok_or_else(|| bad("money", field))?)
+            }
+            TypedColumn::Float(b) => b.append_value(parse("a number", field)?),
+            TypedColumn::Int(b) => b.append_value(parse("a whole number", field)?),
+            TypedColumn::Bool(b) => b.append_value(field == b"true"),
+            TypedColumn::List(b) => {
+                for item in field.split(|&c| c == b';') {
+                    b.values().append_value(utf8("an id", item)?);
+                }
+                b.append(true);
+            }
+        }
+        Ok(())
+    }
+
+    /// A number the decision writer writes with `decimals` fraction digits,
+    /// as `units` of `10^-decimals` (`numfmt::fixed_units`): the value its
+    /// text reads as. False, with nothing added, when this column reads
+    /// such text otherwise (the caller then gives the text).
+    #[inline]
+    pub fn fixed(&mut self, units: i64, decimals: u32) -> bool {
+        match self {
+            TypedColumn::Money(b) if decimals <= 2 => {
+                b.append_value(i128::from(units) * 10i128.pow(2 - decimals));
+            }
+            // Both exact below 2^53 (`fixed_units` stays under 9e15), so
+            // the quotient is the double nearest the decimal, as parsing
+            // its text gives.
+            TypedColumn::Float(b) if decimals <= 6 => {
+                const SCALE: [f64; 7] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6];
+                b.append_value(units as f64 / SCALE[decimals as usize]);
+            }
+            TypedColumn::Int(b) if decimals == 0 => b.append_value(units),
+            _ => return false,
+        }
+        true
+    }
+
+    /// A whole number the decision writer writes as an integer.
+    #[inline]
+    pub fn whole(&mut self, v: i64) -> bool {
+        match self {
+            TypedColumn::Int(b) => b.append_value(v),
+            TypedColumn::Float(b) => b.append_value(v as f64),
+            _ => return false,
+        }
+        true
+    }
+
+    /// A flag the decision writer writes as `true` or `false`.
+    #[inline]
+    pub fn flag(&mut self, v: bool) -> bool {
+        match self {
+            TypedColumn::Bool(b) => b.append_value(v),
+            _ => return false,
+        }
+        true
+    }
+
+    /// A list column's builder, to add items to and then close the list
+    /// (`append(true)`); `None` for another column.
+    #[inline]
+    pub fn list(&mut self) -> Option<&mut ListBuilder<StringBuilder>> {
+        match self {
+            TypedColumn::List(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    pub fn finish(&mut self) -> ArrayRef {
+        match self {
+            TypedColumn::Text(b) => Arc::new(b.finish()),
+            TypedColumn::Money(b) => Arc::new(b.finish()),
+            TypedColumn::Float(b) => Arc::new(b.finish()),
+            TypedColumn::Int(b) => Arc::new(b.finish()),
+            TypedColumn::Bool(b) => Arc::new(b.finish()),
+            TypedColumn::List(b) => Arc::new(b.finish()),
+        }
+    }
+}
+
 /// Where the typed cells go.
 pub trait Backend {
     fn header(&mut self, names: &[String], cells: &[Cell]) -> io::Result<()>;
@@ -316,22 +467,13 @@ impl<W: Write> Backend for ExcelCsv<W> {
 
 // ---------------------------------------------------------------- Parquet
 
-enum Builder {
-    Text(StringBuilder),
-    Money(Decimal128Builder),
-    Float(Float64Builder),
-    Int(Int64Builder),
-    Bool(BooleanBuilder),
-    List(ListBuilder<StringBuilder>),
-}
-
 /// Decisions as Parquet: typed columns, zstd, row groups of [`ROW_GROUP`] rows.
 pub struct ParquetOut<W: Write + Send> {
     writer: Option<parquet::arrow::ArrowWriter<W>>,
     /// Where the file goes until the header gives the schema.
     out: Option<W>,
     schema: Option<Arc<Schema>>,
-    builders: Vec<Builder>,
+    builders: Vec<TypedColumn>,
     rows: usize,
 }
 
@@ -350,20 +492,7 @@ impl<W: Write + Send> ParquetOut<W> {
         let (Some(writer), Some(schema)) = (&mut self.writer, &self.schema) else {
             return Ok(());
         };
-        let columns: Vec<ArrayRef> = self
-            .builders
-            .iter_mut()
-            .map(|b| -> ArrayRef {
-                match b {
-                    Builder::Text(b) => Arc::new(b.finish()),
-                    Builder::Money(b) => Arc::new(b.finish()),
-                    Builder::Float(b) => Arc::new(b.finish()),
-                    Builder::Int(b) => Arc::new(b.finish()),
-                    Builder::Bool(b) => Arc::new(b.finish()),
-                    Builder::List(b) => Arc::new(b.finish()),
-                }
-            })
-            .collect();
+        let columns: Vec<ArrayRef> = self.builders.iter_mut().map(TypedColumn::finish).collect();
         let batch = RecordBatch::try_new(Arc::clone(schema), columns).map_err(io::Error::other)?;
         writer.write(&batch).map_err(parquet_error)?;
         self.rows = 0;
@@ -430,37 +559,12 @@ impl<W: Write + Send> Backend for ParquetOut<W> {
         let fields: Vec<Field> = names
             .iter()
             .zip(cells)
-            .map(|(n, c)| {
-                let ty = match c {
-                    Cell::Id | Cell::Text => DataType::Utf8,
-                    Cell::Money => DataType::Decimal128(18, 2),
-                    Cell::Float => DataType::Float64,
-                    Cell::Int => DataType::Int64,
-                    Cell::Bool => DataType::Boolean,
-                    Cell::List => {
-                        DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
-                    }
-                };
-                Field::new(n, ty, *c != Cell::Id)
-            })
+            .map(|(n, c)| Field::new(n, arrow_type(*c), *c != Cell::Id))
             .collect();
         let schema = Arc::new(Schema::new(fields));
         self.builders = cells
             .iter()
-            .map(|c| -> io::Result<Builder> {
-                Ok(match c {
-                    Cell::Id | Cell::Text => Builder::Text(StringBuilder::new()),
-                    Cell::Money => Builder::Money(
-                        Decimal128Builder::new()
-                            .with_precision_and_scale(18, 2)
-                            .map_err(io::Error::other)?,
-                    ),
-                    Cell::Float => Builder::Float(Float64Builder::new()),
-                    Cell::Int => Builder::Int(Int64Builder::new()),
-                    Cell::Bool => Builder::Bool(BooleanBuilder::new()),
-                    Cell::List => Builder::List(ListBuilder::new(StringBuilder::new())),
-                })
-            })
+            .map(|c| TypedColumn::new(*c))
             .collect::<io::Result<_>>()?;
         let props = parquet::file::properties::WriterProperties::builder()
             .set_compression(parquet::basic::Compression::ZSTD(
@@ -483,33 +587,7 @@ impl<W: Write + Send> Backend for ParquetOut<W> {
 
     fn row(&mut self, record: &csv::ByteRecord, _: &[Cell]) -> io::Result<()> {
         for (field, b) in record.iter().zip(&mut self.builders) {
-            let empty = field.is_empty();
-            match b {
-                Builder::Text(b) if empty => b.append_null(),
-                Builder::Text(b) => {
-                    b.append_value(std::str::from_utf8(field).map_err(|_| bad("text", field))?)
-                }
-                Builder::Money(b) if empty => b.append_null(),
-                Builder::Money(b) => {
-                    b.append_value(parse_money(field).ok_or_else(|| bad("money", field))?)
-                }
-                Builder::Float(b) if empty => b.append_null(),
-                Builder::Float(b) => b.append_value(parse("a number", field)?),
-                Builder::Int(b) if empty => b.append_null(),
-                Builder::Int(b) => b.append_value(parse("a whole number", field)?),
-                Builder::Bool(b) if empty => b.append_null(),
-                Builder::Bool(b) => b.append_value(field == b"true"),
-                Builder::List(b) => {
-                    if !empty {
-                        for item in field.split(|&c| c == b';') {
-                            b.values().append_value(
-                                std::str::from_utf8(item).map_err(|_| bad("an id", item))?,
-                            );
-                        }
-                    }
-                    b.append(true);
-                }
-            }
+            b.field(field)?;
         }
         self.rows += 1;
         if self.rows >= BATCH {

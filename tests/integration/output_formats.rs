@@ -15,7 +15,7 @@ use crate::util::{Dir, Output, Table, repo};
 const AS_OF: &str = "2026-06-01";
 
 /// Every record batch of a Parquet file, and its schema.
-fn read_parquet(path: &std::path::Path) -> (arrow_schema::SchemaRef, Vec<RecordBatch>) {
+pub(crate) fn read_parquet(path: &std::path::Path) -> (arrow_schema::SchemaRef, Vec<RecordBatch>) {
     let file = std::fs::File::open(path).expect("the Parquet file");
     let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
         .expect("a Parquet file");

@@ -264,6 +264,114 @@ fn stage_arrow_decides_as_assess_and_as_ndjson() {
     assert_eq!(n as usize, rows.len());
 }
 
+/// Every record batch of an Arrow IPC stream.
+fn read_arrow(bytes: Vec<u8>) -> Vec<RecordBatch> {
+    arrow_ipc::reader::StreamReader::try_new(Cursor::new(bytes), None)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn stage_arrow_output_holds_the_values_of_a_parquet_output_and_the_rejects() {
+    // The workers build the typed columns from their decisions; a Parquet
+    // output reads the CSV text back. Row for row, they hold the same data.
+    let dir = Dir::new();
+    let (header, rows) = sample_rows();
+    let (decided, rejected) = assess_reference(&dir, &to_csv(&header, &rows));
+    let csv = dir.write("h.csv", to_csv(&header, &rows));
+    dir.run(&["assess", csv, "-o", "d.parquet", "-q"]);
+    let (_, parquet_batches) = crate::output_formats::read_parquet(&dir.join("d.parquet"));
+    // (batch, row) of each decision.
+    let parquet: Vec<(usize, usize)> = parquet_batches
+        .iter()
+        .enumerate()
+        .flat_map(|(b, batch)| (0..batch.num_rows()).map(move |r| (b, r)))
+        .collect();
+    assert_eq!(parquet.len(), decided.len());
+    // A blank record and a malformed one, in the middle of a batch.
+    let ndjson = to_ndjson(&header, &rows);
+    let mut lines: Vec<&[u8]> = ndjson
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.insert(5, b"{}");
+    lines.insert(9, b"{\"household_id\": \"X\", \"members\": {}}");
+    let ndjson = lines.join(&b'\n');
+    let arrow_in = dir.write("in.arrow", to_arrow(&header, &rows));
+    let ndjson_in = dir.write("in.ndjson", &ndjson);
+    let runs: [&[&str]; 4] = [
+        &[ndjson_in, "-j", "1", "--chunk-bytes", "1500"],
+        &[ndjson_in, "-j", "3", "--chunk-bytes", "2500"],
+        &[ndjson_in, "-j", "2"],
+        &[arrow_in, "--input-format", "arrow", "-j", "2"],
+    ];
+    for run in runs {
+        let mut args = vec!["assess", "--stage", "--format", "arrow", "-o", "out.arrow"];
+        args.extend_from_slice(run);
+        dir.run(&args).assert_code(0);
+        let batches = read_arrow(dir.read_bytes("out.arrow"));
+        let from_ndjson = run[0] == ndjson_in;
+        let (mut record, mut decision) = (0u64, 0usize);
+        for b in &batches {
+            let kind = b.column_by_name("kind").unwrap().as_string::<i32>();
+            let code = b.column_by_name("code").unwrap().as_string::<i32>();
+            let column = b.column_by_name("column").unwrap().as_string::<i32>();
+            let id = b.column_by_name("household_id").unwrap().as_string::<i32>();
+            for r in 0..b.num_rows() {
+                // The input's record, skipping the two added lines.
+                let input = match (from_ndjson, record) {
+                    (true, 5) | (true, 9) => None,
+                    (true, n) if n > 9 => Some(n - 2),
+                    (true, n) if n > 5 => Some(n - 1),
+                    (_, n) => Some(n),
+                };
+                record += 1;
+                let Some(input) = input else {
+                    assert_eq!(kind.value(r), "reject", "{run:?}");
+                    assert!(id.is_null(r) || id.value(r) == "X");
+                    continue;
+                };
+                if let Some((want_code, want_column)) = rejected.get(&input) {
+                    assert_eq!(kind.value(r), "reject", "{run:?} record {input}");
+                    assert_eq!(
+                        (code.value(r), column.value(r)),
+                        (want_code.as_str(), want_column.as_str())
+                    );
+                    let want_id = rows[input as usize][0].trim();
+                    if want_id.is_empty() {
+                        assert!(id.is_null(r));
+                    } else {
+                        assert_eq!(id.value(r), want_id, "{run:?} record {input}");
+                    }
+                    continue;
+                }
+                assert_eq!(kind.value(r), "decision", "{run:?} record {input}");
+                let (pb, pr) = parquet[decision];
+                let p = &parquet_batches[pb];
+                for (c, field) in p.schema().fields().iter().enumerate() {
+                    let want = p.column(c).slice(pr, 1);
+                    let got = b.column_by_name(field.name()).unwrap().slice(r, 1);
+                    assert!(
+                        got.to_data() == want.to_data(),
+                        "{run:?} record {input}, {}: {got:?} is not {want:?}",
+                        field.name()
+                    );
+                }
+                for name in ["column", "value", "code", "reason"] {
+                    assert!(b.column_by_name(name).unwrap().is_null(r));
+                }
+                decision += 1;
+            }
+        }
+        assert_eq!(decision, decided.len(), "{run:?}");
+        assert_eq!(
+            record as usize,
+            rows.len() + if from_ndjson { 2 } else { 0 }
+        );
+    }
+}
+
 #[test]
 fn a_malformed_or_blank_record_is_a_reject_of_its_own_and_not_fatal() {
     let dir = Dir::new();
