@@ -278,7 +278,8 @@ impl DecisionWriter<'_> {
                         ValueKind::Number => fixed(out, Some(v), 4),
                         ValueKind::Integer => out.whole(v as i64),
                         ValueKind::Bool => out.flag(v != 0.0),
-                        ValueKind::Enum(_) => false,
+                        // Text: the enum's name, the date's `YYYY-MM-DD`.
+                        ValueKind::Enum(_) | ValueKind::Date => false,
                     }
                 }
                 _ => false,
