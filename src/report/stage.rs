@@ -40,8 +40,11 @@ use crate::policy::Policy;
 /// The columns of a reject, after the decision's, in the Arrow output.
 pub const REJECT_FIELDS: [&str; 4] = ["column", "value", "code", "reason"];
 
-/// Most rows of an Arrow record batch written.
-pub const ARROW_BATCH: usize = 16_384;
+/// Most rows of an Arrow record batch written. Small batches keep a
+/// worker's column builders in cache and their memory reused by the
+/// allocator: at 16,384 rows (several MB a batch) every batch faulted fresh
+/// pages in and Arrow output took 25% more time (benches/README.md).
+pub const ARROW_BATCH: usize = 2_048;
 
 /// Open a decided record: `{"kind":"decision","index":N`, then the
 /// decision object (`{…}\n`) is written after it, from the returned
