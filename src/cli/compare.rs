@@ -84,7 +84,7 @@ fn as_assess(args: CompareArgs) -> AssessArgs {
         unweighted: args.unweighted,
         persons_column: args.persons_column,
         budget: args.budget,
-        rank_within: None,
+        rank_within: args.rank_within,
         stage: false,
         input_format: None,
         overrides: None,

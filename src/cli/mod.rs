@@ -662,6 +662,10 @@ pub struct CompareArgs {
     /// input twice (standard input is copied to a temporary file).
     #[arg(long, value_name = "AMOUNT")]
     pub budget: Option<String>,
+    /// With policies that rank households (`[ranking]`): each ranks within
+    /// each value of this input, as `assess --rank-within` does.
+    #[arg(long, value_name = "INPUT")]
+    pub rank_within: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

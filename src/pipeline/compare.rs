@@ -85,6 +85,9 @@ pub(super) struct ReformWork<'p> {
     /// batch's rows are in it.
     pub(super) ranking: Option<&'p Ranking>,
     pub(super) cursor: usize,
+    /// A reform that ranks within groups (`--rank-within`): the base input
+    /// its group is read from, and its cut-points.
+    pub(super) within: Option<(usize, &'p super::rank::Deciles)>,
 }
 
 impl<'p> ReformWork<'p> {
@@ -99,6 +102,10 @@ impl<'p> ReformWork<'p> {
         if let Some(d) = cmp.reform_deciles {
             scratch.cuts = d.cuts.clone();
         }
+        // `--rank-within`: the base's input the reform's groups are read from.
+        let within = cmp
+            .reform_deciles
+            .and_then(|d| Some((*cmp.inputs.slots.get(d.within?)?, d)));
         ReformWork {
             scratch,
             engine,
@@ -109,6 +116,7 @@ impl<'p> ReformWork<'p> {
             persons,
             ranking: cmp.reform_ranking,
             cursor: 0,
+            within,
         }
     }
 

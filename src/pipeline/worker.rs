@@ -710,6 +710,9 @@ impl<'p> Worker<'p> {
             return None;
         };
         rw.load_inputs(&self.scratch.slots);
+        if let Some((input, d)) = rw.within {
+            rw.scratch.rank_group = d.group_of(self.parser.text(record, input));
+        }
         if let Err(e) = rw.engine.decide(&mut rw.scratch) {
             let problem = format_args!("under the reform, {e}");
             let reject = Box::new(input::evaluation_reject(

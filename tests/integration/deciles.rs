@@ -623,3 +623,96 @@ fn explain_ranks_households_read_from_person_files() {
     }
     assert!(seen.len() >= 3, "{seen:?}");
 }
+
+#[test]
+fn compare_ranks_within_regions_on_both_sides() {
+    let dir = Dir::new();
+    let (csv, _) = generate();
+    dir.write("in.csv", &csv);
+    let policy = repo(POLICY);
+    let within = ["--rank-within", "region"];
+    let assess = |p: &str| {
+        deciles_written(
+            &dir.run(&[&["assess", "--policy", p, "in.csv", "-o", "-"][..], &within].concat())
+                .csv(),
+        )
+    };
+    let deciles = assess(&policy);
+    // PKH for deciles 1-3 within each region: exactly the households of
+    // decile 4 of their region lose it.
+    let out = dir.run(
+        &[
+            &[
+                "compare",
+                "--policy",
+                &policy,
+                "in.csv",
+                "-o",
+                "-",
+                "--set",
+                "pkh_deciles=3",
+            ][..],
+            &within,
+        ]
+        .concat(),
+    );
+    out.no_panic();
+    let changed: HashSet<String> = out
+        .csv()
+        .column("household_id")
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let fourth: HashSet<String> = deciles
+        .iter()
+        .filter(|(_, k)| **k == 4)
+        .map(|(id, _)| id.clone())
+        .collect();
+    assert_eq!(changed, fourth);
+    // A reform ranking households, within regions too: each side's grants
+    // are those of `assess` under it.
+    let households = std::fs::read_to_string(&policy).unwrap().replace(
+        "population = \"persons\"\npersons = 'members'",
+        "population = \"households\"",
+    );
+    dir.write("h.toml", &households);
+    let under = assess("h.toml");
+    assert_ne!(under, deciles);
+    let out = dir.run(
+        &[
+            &[
+                "compare", "--policy", &policy, "--reform", "h.toml", "in.csv", "-o", "-", "--all",
+            ][..],
+            &within,
+        ]
+        .concat(),
+    );
+    let t = out.csv();
+    assert_eq!(t.rows.len(), deciles.len());
+    for r in &t.rows {
+        let id = &r["household_id"];
+        assert_eq!(
+            r["base_programs"].contains("pkh_like"),
+            deciles[id] <= 4,
+            "{id}"
+        );
+        assert_eq!(
+            r["reform_programs"].contains("pkh_like"),
+            under[id] <= 4,
+            "{id}"
+        );
+    }
+    // An input neither policy has.
+    dir.run(&[
+        "compare",
+        "--policy",
+        &policy,
+        "in.csv",
+        "--set",
+        "pkh_deciles=3",
+        "--rank-within",
+        "regoin",
+    ])
+    .assert_code(2)
+    .stderr_has("did you mean `region`?");
+}

@@ -151,10 +151,16 @@ pub(in crate::cli) fn rank_both(
         )
         .into());
     }
+    // `--rank-within` names an input of each policy that ranks.
+    let within = config.rank_within.as_deref();
+    if within.is_some() && base.ranking.is_none() && reform.ranking.is_none() {
+        within_input(within, base)?;
+    }
+    let within_of = |p: &Policy| within_input(within, p).map(Option::flatten);
     let mut first = None;
     if base.ranking.is_some() {
         let (totals, deciles) =
-            pipeline::rank_welfare(base, layout, source, &config.pipeline, None)
+            pipeline::rank_welfare(base, layout, source, &config.pipeline, within_of(base)?)
                 .map_err(|e| stopped(&name, e))?;
         options.deciles = Some(Arc::new(deciles));
         first = Some(totals);
@@ -163,9 +169,14 @@ pub(in crate::cli) fn rank_both(
     let mut reform_deciles = None;
     if reform.ranking.is_some() {
         let reform_layout = super::layout_for(reform, &source, &config.input.read)?;
-        let (totals, deciles) =
-            pipeline::rank_welfare(reform, &reform_layout, source, &config.pipeline, None)
-                .map_err(|e| stopped(&name, e))?;
+        let (totals, deciles) = pipeline::rank_welfare(
+            reform,
+            &reform_layout,
+            source,
+            &config.pipeline,
+            within_of(reform)?,
+        )
+        .map_err(|e| stopped(&name, e))?;
         reform_deciles = Some(deciles);
         first = first.or(Some(totals));
         source = reopen(config, &name, &header, spill)?.0;
