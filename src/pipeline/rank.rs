@@ -111,8 +111,9 @@ impl Collector {
     pub fn push(&mut self, key: &[u8], welfare: f64, weight: u64) -> io::Result<()> {
         // Rows of one group often follow each other: the last group first.
         let last = self.last;
+        // (Ranking nationally, every key is empty: no comparison at all.)
         let g = match self.keys.get(last) {
-            Some(k) if k.as_slice() == key => last,
+            Some(k) if k.len() == key.len() && (key.is_empty() || k.as_slice() == key) => last,
             _ => self.group(key),
         };
         self.last = g;
