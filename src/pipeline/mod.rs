@@ -411,15 +411,7 @@ pub fn rank_welfare(
     options: &Options,
     within: Option<usize>,
 ) -> Result<(Totals, rank::Deciles), PipelineError> {
-    let done = run(
-        policy,
-        layout,
-        source,
-        welfare_plan(within),
-        &mut io::sink(),
-        &mut DiscardRejects,
-        options,
-    )?;
+    let done = welfare_pass(policy, layout, source, options, within)?;
     welfare_ranked(policy, done, within)
 }
 
@@ -432,16 +424,9 @@ pub fn collect_welfare(
     options: &Options,
     within: Option<usize>,
 ) -> Result<rank::Collector, PipelineError> {
-    let done = run(
-        policy,
-        layout,
-        source,
-        welfare_plan(within),
-        &mut io::sink(),
-        &mut DiscardRejects,
-        options,
-    )?;
-    Ok(collected(done))
+    Ok(collected(welfare_pass(
+        policy, layout, source, options, within,
+    )?))
 }
 
 /// [`collect_welfare`] for households read from person files.
@@ -451,21 +436,9 @@ pub fn collect_welfare_persons(
     options: &Options,
     within: Option<usize>,
 ) -> Result<rank::Collector, PipelineError> {
-    let done = run_persons(
-        policy,
-        persons,
-        welfare_plan(within),
-        &mut io::sink(),
-        &mut DiscardRejects,
-        options,
-    )?;
-    Ok(collected(done))
-}
-
-/// The population a first pass collected (empty when no row was decided).
-fn collected(done: run::Finished) -> rank::Collector {
-    done.welfare
-        .unwrap_or_else(|| rank::Collector::new(rank::DEFAULT_MEMORY_ENTRIES))
+    Ok(collected(welfare_pass_persons(
+        policy, persons, options, within,
+    )?))
 }
 
 /// [`rank_welfare`] for households read from person files.
@@ -475,15 +448,50 @@ pub fn rank_welfare_persons(
     options: &Options,
     within: Option<usize>,
 ) -> Result<(Totals, rank::Deciles), PipelineError> {
-    let done = run_persons(
+    let done = welfare_pass_persons(policy, persons, options, within)?;
+    welfare_ranked(policy, done, within)
+}
+
+/// The first pass itself, on a household file: welfare collected, nothing written.
+fn welfare_pass(
+    policy: &Policy,
+    layout: &Layout,
+    source: Source,
+    options: &Options,
+    within: Option<usize>,
+) -> Result<run::Finished, PipelineError> {
+    run(
+        policy,
+        layout,
+        source,
+        welfare_plan(within),
+        &mut io::sink(),
+        &mut DiscardRejects,
+        options,
+    )
+}
+
+/// [`welfare_pass`] on person files.
+fn welfare_pass_persons(
+    policy: &Policy,
+    persons: &persons::PersonPlan<'_>,
+    options: &Options,
+    within: Option<usize>,
+) -> Result<run::Finished, PipelineError> {
+    run_persons(
         policy,
         persons,
         welfare_plan(within),
         &mut io::sink(),
         &mut DiscardRejects,
         options,
-    )?;
-    welfare_ranked(policy, done, within)
+    )
+}
+
+/// The population a first pass collected (empty when no row was decided).
+fn collected(done: run::Finished) -> rank::Collector {
+    done.welfare
+        .unwrap_or_else(|| rank::Collector::new(rank::DEFAULT_MEMORY_ENTRIES))
 }
 
 fn welfare_plan<'a>(within: Option<usize>) -> Plan<'a> {
@@ -500,13 +508,11 @@ fn welfare_ranked(
     within: Option<usize>,
 ) -> Result<(Totals, rank::Deciles), PipelineError> {
     let groups = policy.ranking.as_ref().map_or(10, |r| r.groups);
-    let collector = done
-        .welfare
-        .unwrap_or_else(|| rank::Collector::new(rank::DEFAULT_MEMORY_ENTRIES));
-    let deciles = collector
+    let totals = done.totals.clone();
+    let deciles = collected(done)
         .finish(groups, within)
         .map_err(PipelineError::Rank)?;
-    Ok((done.totals, deciles))
+    Ok((totals, deciles))
 }
 
 /// Read and check every row of `source` without deciding (`layak validate`):
