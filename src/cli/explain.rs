@@ -564,7 +564,6 @@ struct View<'a> {
     slots: &'a [f64],
 }
 
-/// A decided row: the family view or its trace, as text, or JSON.
 /// [`print_trace`], with the community's overrides (if any) right under
 /// the heading in text: what follows is the decision after them.
 fn print_decision(
@@ -590,6 +589,7 @@ fn print_decision(
     Ok(())
 }
 
+/// A decided row: the family view or its trace, as text, or JSON.
 fn print_trace(
     out: &mut impl Write,
     view: &View<'_>,
