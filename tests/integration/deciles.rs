@@ -168,10 +168,7 @@ fn deciles_follow_the_rule_for_every_population_nationally_and_within_regions() 
     let (csv, valid) = generate();
     dir.write("in.csv", &csv);
     let policy = repo(POLICY);
-    let households = std::fs::read_to_string(&policy).unwrap().replace(
-        "population = \"persons\"\npersons = 'members'",
-        "population = \"households\"",
-    );
+    let households = ranking_households(&policy);
     assert!(households.contains("population = \"households\""));
     dir.write("households.toml", &households);
     let h = dir.join("households.toml");
@@ -347,25 +344,13 @@ fn compare_ranks_each_policys_own_population() {
         "pkh_deciles=3",
     ]);
     out.no_panic();
-    let changed: HashSet<String> = out
-        .csv()
-        .column("household_id")
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let fourth: HashSet<String> = deciles
-        .iter()
-        .filter(|(_, k)| **k == 4)
-        .map(|(id, _)| id.clone())
-        .collect();
+    let changed = ids_written(&out.csv());
+    let fourth = in_decile(&deciles, 4);
     assert!(!fourth.is_empty());
     assert_eq!(changed, fourth);
     // A reform that ranks households instead of persons ranks its own
     // population: its deciles are those of `assess` under it.
-    let households = std::fs::read_to_string(&policy).unwrap().replace(
-        "population = \"persons\"\npersons = 'members'",
-        "population = \"households\"",
-    );
+    let households = ranking_households(&policy);
     dir.write("h.toml", &households);
     let under = deciles_written(
         &dir.run(&["assess", "--policy", "h.toml", "in.csv", "-o", "-"])
@@ -657,24 +642,12 @@ fn compare_ranks_within_regions_on_both_sides() {
         .concat(),
     );
     out.no_panic();
-    let changed: HashSet<String> = out
-        .csv()
-        .column("household_id")
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let fourth: HashSet<String> = deciles
-        .iter()
-        .filter(|(_, k)| **k == 4)
-        .map(|(id, _)| id.clone())
-        .collect();
+    let changed = ids_written(&out.csv());
+    let fourth = in_decile(&deciles, 4);
     assert_eq!(changed, fourth);
     // A reform ranking households, within regions too: each side's grants
     // are those of `assess` under it.
-    let households = std::fs::read_to_string(&policy).unwrap().replace(
-        "population = \"persons\"\npersons = 'members'",
-        "population = \"households\"",
-    );
+    let households = ranking_households(&policy);
     dir.write("h.toml", &households);
     let under = assess("h.toml");
     assert_ne!(under, deciles);
@@ -715,4 +688,29 @@ fn compare_ranks_within_regions_on_both_sides() {
     ])
     .assert_code(2)
     .stderr_has("did you mean `region`?");
+}
+
+/// The household ids of a written table.
+fn ids_written(t: &Table) -> HashSet<String> {
+    t.column("household_id")
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// The households of decile `k`.
+fn in_decile(deciles: &HashMap<String, u32>, k: u32) -> HashSet<String> {
+    deciles
+        .iter()
+        .filter(|(_, d)| **d == k)
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
+/// The example policy's text, ranking households instead of persons.
+fn ranking_households(policy: &str) -> String {
+    std::fs::read_to_string(policy).unwrap().replace(
+        "population = \"persons\"\npersons = 'members'",
+        "population = \"households\"",
+    )
 }

@@ -9,24 +9,9 @@ use super::*;
 #[test]
 fn tables_of_one_two_and_three_inputs_and_programs_agree_with_a_direct_count() {
     let src = source(
-        r#"
-[[inputs]]
-name = "young"
-type = "integer"
-default = 0
-from_persons = 'count(level <= 3)'
-
-[[inputs]]
-name = "busy"
-type = "integer"
-default = 0
-from_persons = 'count(level >= 5 and works)'
-
-[[inputs]]
-name = "busy_heads"
-type = "integer"
-default = 0
-from_persons = 'count(level >= 2 and works and role == head)'
+        &[
+            COUNTS,
+            r#"
 
 [[inputs]]
 name = "rich"
@@ -58,6 +43,8 @@ type = "number"
 default = 0
 from_persons = 'max(level + pay where works)'
 "#,
+        ]
+        .concat(),
         r#"
 [[person_inputs]]
 name = "level"
@@ -148,30 +135,16 @@ default = 0
 #[test]
 fn a_policy_of_tables_only_folds_persons_inside_and_outside_alike() {
     let src = source(
-        r#"
+        &[
+            r#"
 [[inputs]]
 name = "members"
 type = "integer"
 default = 0
 from_persons = 'count()'
-
-[[inputs]]
-name = "young"
-type = "integer"
-default = 0
-from_persons = 'count(level <= 3)'
-
-[[inputs]]
-name = "busy"
-type = "integer"
-default = 0
-from_persons = 'count(level >= 5 and works)'
-
-[[inputs]]
-name = "busy_heads"
-type = "integer"
-default = 0
-from_persons = 'count(level >= 2 and works and role == head)'
+"#,
+            COUNTS,
+            r#"
 
 [[inputs]]
 name = "all_work"
@@ -191,6 +164,8 @@ type = "integer"
 default = 0
 from_persons = 'count(level >= 8)'
 "#,
+        ]
+        .concat(),
         "[[person_inputs]]\nname = \"level\"\ntype = \"integer\"\nmin = 0\nmax = 10\nrequired = true\n\n[[person_inputs]]\nname = \"works\"\ntype = \"bool\"\ndefault = true\n\n[[person_inputs]]\nname = \"role\"\ntype = \"enum\"\nvalues = [\"head\", \"other\"]\ndefault = \"other\"\n",
     );
     let p = load_ok(&src);
@@ -239,3 +214,24 @@ from_persons = 'count(level >= 8)'
         assert_eq!(got, expected, "the first {n} persons");
     }
 }
+
+/// Three counts of one-, two- and three-input tables, shared by the tests.
+const COUNTS: &str = r#"
+[[inputs]]
+name = "young"
+type = "integer"
+default = 0
+from_persons = 'count(level <= 3)'
+
+[[inputs]]
+name = "busy"
+type = "integer"
+default = 0
+from_persons = 'count(level >= 5 and works)'
+
+[[inputs]]
+name = "busy_heads"
+type = "integer"
+default = 0
+from_persons = 'count(level >= 2 and works and role == head)'
+"#;
