@@ -12,7 +12,10 @@
 # the best wall time and the best CPU time (user + system) count. Prints
 # both, their ratios to the household file and peak memory (maximum resident
 # set size, /usr/bin/time -v). On a shared machine the CPU seconds are the
-# steadier figure. Targets: grouped <= 1.5x, scattered <= 3x, peak <= 200 MB.
+# steadier figure. The last two rows are the raw limits (one thread, the csv
+# crate, no rules: benches/raw_baseline.rs on the household file,
+# benches/raw_persons.rs on the two-file layout), the second as a ratio to
+# the first: what the person layout costs a tool that only parses. Targets: grouped <= 1.5x, scattered <= 3x, peak <= 200 MB.
 #
 #   LAYAK=/tmp/layak-old bash benches/persons.sh   # time another binary
 #   WORK=/tmp/p KEEP=1 bash benches/persons.sh     # keep the generated files
@@ -29,7 +32,8 @@ if [ ! -x /usr/bin/time ]; then
   exit 1
 fi
 
-cargo build --release --quiet --bin layak --example synth --example synth_persons
+cargo build --release --quiet --bin layak --example synth --example synth_persons \
+  --example raw_baseline --example raw_persons
 BIN=target/release
 LAYAK=${LAYAK:-$BIN/layak}
 H="$WORK/households-$ROWS.csv"
@@ -37,17 +41,21 @@ P="$WORK/p-$ROWS"
 [ -f "$H" ] || "$BIN/examples/synth" --rows "$ROWS" --seed 1 -o "$H"
 [ -f "$P-persons.csv" ] || "$BIN/examples/synth_persons" "$H" "$P"
 
-names=(households grouped scattered rectangular)
+names=(households grouped scattered rectangular raw_households raw_persons)
 declare -A cmd best cpu peak
-cmd[households]="assess $H -o /dev/null -q"
-cmd[grouped]="assess $P-households.csv --persons $P-persons.csv -o /dev/null -q"
-cmd[scattered]="assess $P-households.csv --persons $P-persons-scattered.csv -o /dev/null -q"
-cmd[rectangular]="assess $P-rectangular.csv --rectangular -o /dev/null -q"
+cmd[households]="$LAYAK assess $H -o /dev/null -q"
+cmd[grouped]="$LAYAK assess $P-households.csv --persons $P-persons.csv -o /dev/null -q"
+cmd[scattered]="$LAYAK assess $P-households.csv --persons $P-persons-scattered.csv -o /dev/null -q"
+cmd[rectangular]="$LAYAK assess $P-rectangular.csv --rectangular -o /dev/null -q"
+# The raw limits (one thread, csv crate, no rules): what the layouts cost
+# any tool that parses as the csv crate does (benches/raw_persons.rs).
+cmd[raw_households]="$BIN/examples/raw_baseline $H"
+cmd[raw_persons]="$BIN/examples/raw_persons $P-households.csv $P-persons.csv"
 
 for _ in $(seq "$RUNS"); do
   for n in "${names[@]}"; do
     # shellcheck disable=SC2086
-    /usr/bin/time -v "$LAYAK" ${cmd[$n]} 2> "$WORK/time.txt"
+    /usr/bin/time -v ${cmd[$n]} > /dev/null 2> "$WORK/time.txt"
     secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$WORK/time.txt")
     used=$(awk -F': ' '/(User|System) time \(seconds\)/ {s += $2} END {print s}' "$WORK/time.txt")
     kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.txt")
@@ -63,7 +71,9 @@ echo
 echo "| input | wall s | ratio | CPU s | ratio | peak MB |"
 echo "|---|---:|---:|---:|---:|---:|"
 for n in "${names[@]}"; do
-  awk -v n="$n" -v s="${best[$n]}" -v b="${best[households]}" -v c="${cpu[$n]}" \
-    -v cb="${cpu[households]}" -v kb="${peak[$n]}" \
+  base=households
+  [[ $n == raw_* ]] && base=raw_households
+  awk -v n="$n" -v s="${best[$n]}" -v b="${best[$base]}" -v c="${cpu[$n]}" \
+    -v cb="${cpu[$base]}" -v kb="${peak[$n]}" \
     'BEGIN {printf "| %s | %.2f | %.2fx | %.2f | %.2fx | %.0f |\n", n, s, s / b, c, c / cb, kb / 1024}'
 done

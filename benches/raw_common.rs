@@ -1,0 +1,167 @@
+//! What the raw limits (`raw_baseline`, `raw_persons`) share: the default
+//! policy's enum values, the least parsing a typed cell needs, and the
+//! output line.
+
+use std::io::{self, Write};
+
+pub const AREA: [&str; 2] = ["urban", "rural"];
+pub const EDUCATION: [&str; 4] = ["none", "primary", "secondary", "tertiary"];
+pub const FLOOR: [&str; 5] = ["earth", "bamboo", "wood", "cement", "tile"];
+pub const WATER: [&str; 8] = [
+    "piped",
+    "protected_well",
+    "protected_spring",
+    "unprotected_well",
+    "unprotected_spring",
+    "surface",
+    "rainwater",
+    "bottled",
+];
+pub const SANITATION: [&str; 3] = ["private", "shared", "none"];
+pub const FUEL: [&str; 5] = ["electricity", "gas", "kerosene", "charcoal", "wood"];
+pub const SHOCK: [&str; 7] = [
+    "none",
+    "disaster",
+    "conflict",
+    "economic_crisis",
+    "job_loss",
+    "illness",
+    "death",
+];
+
+pub fn trim(b: &[u8]) -> &[u8] {
+    let s = b
+        .iter()
+        .position(|&c| c != b' ' && c != b'\t')
+        .unwrap_or(b.len());
+    let e = b
+        .iter()
+        .rposition(|&c| c != b' ' && c != b'\t')
+        .map_or(s, |p| p + 1);
+    &b[s..e]
+}
+
+pub fn int(b: &[u8]) -> Option<i64> {
+    let b = trim(b);
+    if b.is_empty() {
+        return Some(0);
+    }
+    let mut v: i64 = 0;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(i64::from(c - b'0'))?;
+    }
+    Some(v)
+}
+
+pub fn money(b: &[u8]) -> Option<f64> {
+    let b = trim(b);
+    if b.is_empty() {
+        return Some(0.0);
+    }
+    std::str::from_utf8(b).ok()?.parse().ok()
+}
+
+pub fn boolean(b: &[u8]) -> Option<bool> {
+    let b = trim(b);
+    for t in [&b"true"[..], b"yes", b"y", b"1", b"ya", b""] {
+        if t.eq_ignore_ascii_case(b) {
+            return Some(true);
+        }
+    }
+    for f in [&b"false"[..], b"no", b"n", b"0", b"tidak"] {
+        if f.eq_ignore_ascii_case(b) {
+            return Some(false);
+        }
+    }
+    None
+}
+
+pub fn enumeration(b: &[u8], values: &[&str]) -> Option<usize> {
+    let b = trim(b);
+    if b.is_empty() {
+        return Some(0);
+    }
+    values
+        .iter()
+        .position(|v| v.as_bytes().eq_ignore_ascii_case(b))
+}
+
+/// A household's typed values, parsed from its cells (or, for person files,
+/// partly folded from its persons), and the 12 output fields both raw limits
+/// write.
+#[derive(Default)]
+pub struct Household<'a> {
+    pub id: &'a [u8],
+    pub region: &'a [u8],
+    pub area: Option<usize>,
+    pub members: Option<i64>,
+    pub income: Option<f64>,
+    pub young: Option<i64>,
+    pub school: Option<i64>,
+    pub not_school: Option<i64>,
+    pub elderly: Option<i64>,
+    pub disabled: Option<i64>,
+    pub able: Option<i64>,
+    pub head_female: Option<bool>,
+    pub head_edu: Option<usize>,
+    pub meals: Option<i64>,
+    pub floor_area: Option<f64>,
+    pub floor: Option<usize>,
+    pub water: Option<usize>,
+    pub sanitation: Option<usize>,
+    pub electricity: Option<bool>,
+    pub fuel: Option<usize>,
+    pub insured: Option<bool>,
+    pub shock: Option<usize>,
+    pub shock_ago: Option<i64>,
+    pub damaged: Option<bool>,
+}
+
+impl Household<'_> {
+    /// The output line: id, region and ten figures and flags.
+    pub fn write(&self, line: &mut Vec<u8>) -> io::Result<()> {
+        let valid = self.area.is_some()
+            && self.head_female.is_some()
+            && self.head_edu.is_some()
+            && self.floor_area.is_some()
+            && self.floor.is_some()
+            && self.water.is_some()
+            && self.sanitation.is_some()
+            && self.electricity.is_some()
+            && self.fuel.is_some()
+            && self.insured.is_some()
+            && self.able.is_some()
+            && self.not_school.is_some()
+            && self.young.is_some()
+            && self.damaged.is_some();
+        let m = self.members.unwrap_or(0).max(1) as f64;
+        let inc = self.income.unwrap_or(0.0);
+        let deprived =
+            u8::from(self.meals.unwrap_or(3) < 2) + u8::from(self.insured == Some(false));
+        let emergency = self.shock.unwrap_or(0) != 0 && self.shock_ago.unwrap_or(0) <= 6;
+        line.clear();
+        line.extend_from_slice(self.id);
+        line.push(b',');
+        line.extend_from_slice(self.region);
+        writeln!(
+            line,
+            ",{},{},{:.2},{},{},{},{},{},{},{}",
+            self.members.unwrap_or(0),
+            inc,
+            inc / m,
+            self.young.unwrap_or(0) + self.school.unwrap_or(0),
+            self.elderly.unwrap_or(0),
+            self.disabled.unwrap_or(0),
+            deprived,
+            self.shock.map_or("", |s| SHOCK[s]),
+            emergency,
+            valid
+        )
+    }
+}
+
+/// The header of the output both raw limits write.
+pub const OUTPUT_HEADER: &[u8] = b"household_id,region,members,monthly_income,per_capita_income,children,elderly,disabled,deprived,shock,emergency,valid\n";
