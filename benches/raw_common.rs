@@ -1,6 +1,9 @@
-//! What the raw limits (`raw_baseline`, `raw_persons`) share: the default
+//! What the raw limits (`raw_baseline`, `raw_persons`, `raw_stage`) share: the default
 //! policy's enum values, the least parsing a typed cell needs, and the
 //! output line.
+
+// Each raw limit uses part of this (raw_stage writes no CSV line).
+#![allow(dead_code)]
 
 use std::io::{self, Write};
 
@@ -120,9 +123,23 @@ pub struct Household<'a> {
     pub damaged: Option<bool>,
 }
 
+/// The ten figures and flags of the output after id and region.
+pub struct Figures<'a> {
+    pub members: i64,
+    pub income: f64,
+    pub per_capita: f64,
+    pub children: i64,
+    pub elderly: i64,
+    pub disabled: i64,
+    pub deprived: u8,
+    pub shock: Option<&'a str>,
+    pub emergency: bool,
+    pub valid: bool,
+}
+
 impl Household<'_> {
-    /// The output line: id, region and ten figures and flags.
-    pub fn write(&self, line: &mut Vec<u8>) -> io::Result<()> {
+    /// What the output says of the household after its id and region.
+    pub fn figures(&self) -> Figures<'static> {
         let valid = self.area.is_some()
             && self.head_female.is_some()
             && self.head_edu.is_some()
@@ -139,9 +156,23 @@ impl Household<'_> {
             && self.damaged.is_some();
         let m = self.members.unwrap_or(0).max(1) as f64;
         let inc = self.income.unwrap_or(0.0);
-        let deprived =
-            u8::from(self.meals.unwrap_or(3) < 2) + u8::from(self.insured == Some(false));
-        let emergency = self.shock.unwrap_or(0) != 0 && self.shock_ago.unwrap_or(0) <= 6;
+        Figures {
+            members: self.members.unwrap_or(0),
+            income: inc,
+            per_capita: inc / m,
+            children: self.young.unwrap_or(0) + self.school.unwrap_or(0),
+            elderly: self.elderly.unwrap_or(0),
+            disabled: self.disabled.unwrap_or(0),
+            deprived: u8::from(self.meals.unwrap_or(3) < 2) + u8::from(self.insured == Some(false)),
+            shock: self.shock.map(|s| SHOCK[s]),
+            emergency: self.shock.unwrap_or(0) != 0 && self.shock_ago.unwrap_or(0) <= 6,
+            valid,
+        }
+    }
+
+    /// The output line: id, region and ten figures and flags.
+    pub fn write(&self, line: &mut Vec<u8>) -> io::Result<()> {
+        let f = self.figures();
         line.clear();
         line.extend_from_slice(self.id);
         line.push(b',');
@@ -149,16 +180,16 @@ impl Household<'_> {
         writeln!(
             line,
             ",{},{},{:.2},{},{},{},{},{},{},{}",
-            self.members.unwrap_or(0),
-            inc,
-            inc / m,
-            self.young.unwrap_or(0) + self.school.unwrap_or(0),
-            self.elderly.unwrap_or(0),
-            self.disabled.unwrap_or(0),
-            deprived,
-            self.shock.map_or("", |s| SHOCK[s]),
-            emergency,
-            valid
+            f.members,
+            f.income,
+            f.per_capita,
+            f.children,
+            f.elderly,
+            f.disabled,
+            f.deprived,
+            f.shock.unwrap_or(""),
+            f.emergency,
+            f.valid
         )
     }
 }

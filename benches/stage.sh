@@ -12,7 +12,9 @@
 # mapInArrow hands them over). Then, round-robin RUNS times, it times each
 # command (output to /dev/null) at 1 thread and at all cores, and prints
 # its best wall time, CPU time, rows/s and the ratio of its rows/s to
-# `assess` CSV (CSV decisions) at the same thread count.
+# `assess` CSV (CSV decisions) at the same thread count. The last two rows
+# are the raw limits of CSV and of Arrow in and out (see below), the second
+# against the first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,7 +29,8 @@ if [ ! -x /usr/bin/time ]; then
   exit 1
 fi
 
-cargo build --release --quiet --bin layak --example synth --example csv2stage
+cargo build --release --quiet --bin layak --example synth --example csv2stage \
+  --example raw_baseline --example raw_stage
 BIN=target/release
 DATA="$WORK/households-$ROWS.csv"
 [ -f "$DATA" ] || "$BIN/examples/synth" --rows "$ROWS" --seed 1 -o "$DATA"
@@ -53,6 +56,13 @@ for threads in 1 "$CORES"; do
   CMDS+=("$BIN/layak assess $DATA.arrow --stage --input-format arrow --format arrow --threads $threads")
 done
 PER=5
+# The raw limits (one thread, no rules): CSV in and out with the csv crate
+# (benches/raw_baseline.rs) and Arrow in and out with arrow-ipc
+# (benches/raw_stage.rs); the second's ratio is to the first.
+NAMES+=("raw CSV -> CSV|1")
+CMDS+=("$BIN/examples/raw_baseline $DATA")
+NAMES+=("raw Arrow -> Arrow|1")
+CMDS+=("$BIN/examples/raw_stage $DATA.arrow")
 
 declare -a WALL CPU
 for _ in $(seq "$RUNS"); do
