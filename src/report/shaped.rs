@@ -222,12 +222,20 @@ impl DecisionWriter<'_> {
                     true
                 }
                 Column::Std(Std::Reasons) => {
-                    cell.clear();
-                    match shaped.reasons {
-                        ReasonsMode::Codes => self.reason_codes(shaped, s, b";", cell),
-                        _ => self.reasons(s, &RowFacts::default(), cell),
+                    match (shaped.reasons, out.text()) {
+                        // The sentences straight into the column's bytes.
+                        (ReasonsMode::Text, Some(text)) => {
+                            text.write_with(|buf| self.reasons(s, &RowFacts::default(), buf))?;
+                        }
+                        (mode, _) => {
+                            cell.clear();
+                            match mode {
+                                ReasonsMode::Codes => self.reason_codes(shaped, s, b";", cell),
+                                _ => self.reasons(s, &RowFacts::default(), cell),
+                            }
+                            out.field(cell)?;
+                        }
                     }
-                    out.field(cell)?;
                     true
                 }
                 Column::Std(Std::PerCapitaIncome) => {

@@ -20,6 +20,8 @@ use std::sync::Arc;
 use arrow_array::builder::{
     BooleanBuilder, Decimal128Builder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
 };
+mod text;
+pub use text::TextColumn;
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 
@@ -139,7 +141,7 @@ pub fn arrow_type(cell: Cell) -> DataType {
 /// or flag that text stands for ([`TypedColumn::fixed`] …), which must
 /// read as its text would.
 pub enum TypedColumn {
-    Text(StringBuilder),
+    Text(TextColumn),
     Money(Decimal128Builder),
     Float(Float64Builder),
     Int(Int64Builder),
@@ -154,7 +156,7 @@ fn utf8<'a>(what: &str, field: &'a [u8]) -> io::Result<&'a str> {
 impl TypedColumn {
     pub fn new(cell: Cell) -> io::Result<TypedColumn> {
         Ok(match cell {
-            Cell::Id | Cell::Text => TypedColumn::Text(StringBuilder::new()),
+            Cell::Id | Cell::Text => TypedColumn::Text(TextColumn::default()),
             Cell::Money => TypedColumn::Money(
                 Decimal128Builder::new()
                     .with_precision_and_scale(18, 2)
@@ -169,7 +171,7 @@ impl TypedColumn {
 
     pub fn null(&mut self) {
         match self {
-            TypedColumn::Text(b) => b.append_null(),
+            TypedColumn::Text(b) => b.null(),
             TypedColumn::Money(b) => b.append_null(),
             TypedColumn::Float(b) => b.append_null(),
             TypedColumn::Int(b) => b.append_null(),
@@ -189,7 +191,8 @@ impl TypedColumn {
             return Ok(());
         }
         match self {
-            TypedColumn::Text(b) => b.append_value(utf8("text", field)?),
+            // Checked as UTF-8 with the whole batch (`TextColumn::finish`).
+            TypedColumn::Text(b) => b.field(field)?,
             TypedColumn::Money(b) => {
                 b.append_value(parse_money(field).ok_or_else(|| bad("money", field))?)
             }
@@ -260,15 +263,25 @@ impl TypedColumn {
         }
     }
 
-    pub fn finish(&mut self) -> ArrayRef {
+    /// A text column's builder; `None` for another column.
+    #[inline]
+    pub fn text(&mut self) -> Option<&mut TextColumn> {
         match self {
-            TypedColumn::Text(b) => Arc::new(b.finish()),
+            TypedColumn::Text(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The column built so far, as an array; the builder starts again.
+    pub fn finish(&mut self) -> io::Result<ArrayRef> {
+        Ok(match self {
+            TypedColumn::Text(b) => b.finish()?,
             TypedColumn::Money(b) => Arc::new(b.finish()),
             TypedColumn::Float(b) => Arc::new(b.finish()),
             TypedColumn::Int(b) => Arc::new(b.finish()),
             TypedColumn::Bool(b) => Arc::new(b.finish()),
             TypedColumn::List(b) => Arc::new(b.finish()),
-        }
+        })
     }
 }
 
@@ -492,7 +505,11 @@ impl<W: Write + Send> ParquetOut<W> {
         let (Some(writer), Some(schema)) = (&mut self.writer, &self.schema) else {
             return Ok(());
         };
-        let columns: Vec<ArrayRef> = self.builders.iter_mut().map(TypedColumn::finish).collect();
+        let columns = self
+            .builders
+            .iter_mut()
+            .map(TypedColumn::finish)
+            .collect::<io::Result<Vec<ArrayRef>>>()?;
         let batch = RecordBatch::try_new(Arc::clone(schema), columns).map_err(io::Error::other)?;
         writer.write(&batch).map_err(parquet_error)?;
         self.rows = 0;
