@@ -274,6 +274,14 @@ impl DecisionWriter<'_> {
                     }
                     true
                 }
+                // Indicator ids are identifiers: no `;` to split on.
+                Column::Std(Std::Deprived) if out.list().is_some() => {
+                    if let Some(list) = out.list() {
+                        self.each_deprived(&s.slots, |_, ind| list.values().append_value(&ind.id));
+                        list.append(true);
+                    }
+                    true
+                }
                 Column::Value { slot, kind, .. } => {
                     let v = s.slots[*slot];
                     match kind {
@@ -293,9 +301,15 @@ impl DecisionWriter<'_> {
                 _ => false,
             };
             if !done {
-                cell.clear();
-                self.csv_value(col, s, cell);
-                out.field(cell)?;
+                match out.text() {
+                    // Text straight into the column's bytes.
+                    Some(text) => text.write_with(|buf| self.csv_value(col, s, buf))?,
+                    None => {
+                        cell.clear();
+                        self.csv_value(col, s, cell);
+                        out.field(cell)?;
+                    }
+                }
             }
         }
         Ok(())
