@@ -265,10 +265,12 @@ impl<'p> ArrowRows<'p> {
         }
         self.rows = 0;
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.columns.len() + 2);
-        arrays.push(self.kind.finish()?);
-        arrays.push(Arc::new(self.index.finish()));
+        arrays.push(self.kind.finish(ARROW_BATCH)?);
+        let mut index =
+            std::mem::replace(&mut self.index, Int64Builder::with_capacity(ARROW_BATCH));
+        arrays.push(Arc::new(index.finish()));
         for c in &mut self.columns {
-            arrays.push(c.finish()?);
+            arrays.push(c.finish(ARROW_BATCH)?);
         }
         let batch = RecordBatch::try_new(Arc::clone(&self.schema), arrays).map_err(arrow_io)?;
         // The message goes to the end of `out`, lent to the encoder.

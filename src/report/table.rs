@@ -272,15 +272,32 @@ impl TypedColumn {
         }
     }
 
-    /// The column built so far, as an array; the builder starts again.
-    pub fn finish(&mut self) -> io::Result<ArrayRef> {
+    /// The column built so far, as an array; the builder starts again
+    /// with room for `rows` rows (a builder's `finish` gives back no
+    /// memory to reuse: its buffers would grow again, one reallocation
+    /// at a time, every batch).
+    pub fn finish(&mut self, rows: usize) -> io::Result<ArrayRef> {
         Ok(match self {
-            TypedColumn::Text(b) => b.finish()?,
-            TypedColumn::Money(b) => Arc::new(b.finish()),
-            TypedColumn::Float(b) => Arc::new(b.finish()),
-            TypedColumn::Int(b) => Arc::new(b.finish()),
-            TypedColumn::Bool(b) => Arc::new(b.finish()),
-            TypedColumn::List(b) => Arc::new(b.finish()),
+            TypedColumn::Text(b) => b.finish(rows)?,
+            TypedColumn::Money(b) => {
+                let next = Decimal128Builder::with_capacity(rows)
+                    .with_precision_and_scale(18, 2)
+                    .map_err(io::Error::other)?;
+                Arc::new(std::mem::replace(b, next).finish())
+            }
+            TypedColumn::Float(b) => {
+                Arc::new(std::mem::replace(b, Float64Builder::with_capacity(rows)).finish())
+            }
+            TypedColumn::Int(b) => {
+                Arc::new(std::mem::replace(b, Int64Builder::with_capacity(rows)).finish())
+            }
+            TypedColumn::Bool(b) => {
+                Arc::new(std::mem::replace(b, BooleanBuilder::with_capacity(rows)).finish())
+            }
+            TypedColumn::List(b) => {
+                let items = StringBuilder::with_capacity(rows, rows * 16);
+                Arc::new(std::mem::replace(b, ListBuilder::with_capacity(items, rows)).finish())
+            }
         })
     }
 }
@@ -508,7 +525,7 @@ impl<W: Write + Send> ParquetOut<W> {
         let columns = self
             .builders
             .iter_mut()
-            .map(TypedColumn::finish)
+            .map(|b| b.finish(BATCH))
             .collect::<io::Result<Vec<ArrayRef>>>()?;
         let batch = RecordBatch::try_new(Arc::clone(schema), columns).map_err(io::Error::other)?;
         writer.write(&batch).map_err(parquet_error)?;

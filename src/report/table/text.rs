@@ -20,6 +20,8 @@ pub struct TextColumn {
     /// `offsets[0] == 0`, `offsets[r + 1]` the end of row `r`.
     offsets: Vec<i32>,
     nulls: NullBufferBuilder,
+    /// The most bytes a finished batch held: the next one's room.
+    most_bytes: usize,
 }
 
 impl Default for TextColumn {
@@ -28,6 +30,7 @@ impl Default for TextColumn {
             values: Vec::new(),
             offsets: vec![0],
             nulls: NullBufferBuilder::new(0),
+            most_bytes: 0,
         }
     }
 }
@@ -89,13 +92,13 @@ impl TextColumn {
     }
 
     /// The column as a string array, its text checked as UTF-8 once; the
-    /// builder starts again, its buffers sized for a batch like this one.
-    pub fn finish(&mut self) -> io::Result<ArrayRef> {
-        let rows = self.len();
-        let size = self.values.len();
+    /// builder starts again with room for `rows` rows (and for the most
+    /// bytes a batch held).
+    pub fn finish(&mut self, rows: usize) -> io::Result<ArrayRef> {
+        self.most_bytes = self.most_bytes.max(self.values.len());
         let values = Buffer::from_vec(std::mem::replace(
             &mut self.values,
-            Vec::with_capacity(size),
+            Vec::with_capacity(self.most_bytes),
         ));
         let mut offsets = Vec::with_capacity(rows + 1);
         offsets.push(0);
@@ -145,7 +148,7 @@ mod tests {
                 reference.append_option(r);
             }
             assert_eq!(text.len(), rows.len());
-            let array = text.finish().unwrap();
+            let array = text.finish(4).unwrap();
             let expected = reference.finish();
             assert_eq!(array.to_data(), expected.to_data());
             assert!(text.is_empty());
@@ -153,7 +156,7 @@ mod tests {
         // No null: no null buffer, as a StringBuilder's.
         text.field(b"x").unwrap();
         reference.append_value("x");
-        assert_eq!(text.finish().unwrap().to_data(), reference.finish().to_data());
+        assert_eq!(text.finish(4).unwrap().to_data(), reference.finish().to_data());
     }
 
     #[test]
@@ -162,11 +165,11 @@ mod tests {
         text.field(b"fine").unwrap();
         text.field(b"H\xff1").unwrap();
         text.field(b"after").unwrap();
-        let err = text.finish().unwrap_err().to_string();
+        let err = text.finish(4).unwrap_err().to_string();
         assert!(err.contains("cannot read text \"H\u{fffd}1\""), "{err}");
         // The builder is empty again, and usable.
         text.field(b"ok").unwrap();
-        assert_eq!(text.finish().unwrap().len(), 1);
+        assert_eq!(text.finish(4).unwrap().len(), 1);
     }
 
     #[test]
@@ -175,7 +178,7 @@ mod tests {
         text.field(b"abc").unwrap();
         assert!(text.write_with(|v| v.truncate(1)).is_err());
         text.field(b"d").unwrap();
-        let array = text.finish().unwrap();
+        let array = text.finish(4).unwrap();
         let strings = array.as_any().downcast_ref::<StringArray>().unwrap();
         assert_eq!(strings.len(), 2);
         assert_eq!(strings.value(0).len(), 3);
