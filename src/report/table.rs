@@ -21,9 +21,9 @@ use arrow_array::builder::{
     BooleanBuilder, Decimal128Builder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
 };
 mod text;
-pub use text::TextColumn;
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
+pub use text::TextColumn;
 
 use super::columns::{Column, OutputShape, ReasonsMode, Std, ValueKind};
 
@@ -870,6 +870,32 @@ mod tests {
             assert_eq!(rows.len(), 3, "pieces of {size}");
             assert_eq!(rows[1][1], b"x\ny,\"z\"");
             assert_eq!(rows[2][0], b"H2");
+        }
+    }
+
+    #[test]
+    fn a_column_built_again_after_a_batch_holds_what_a_new_one_would() {
+        let cells = [
+            (Cell::Text, [&b"a"[..], b"", b"bc"]),
+            (Cell::Money, [b"1.5", b"", b"-2"]),
+            (Cell::Float, [b"0.25", b"3", b""]),
+            (Cell::Int, [b"", b"7", b"-1"]),
+            (Cell::Bool, [b"true", b"", b"false"]),
+            (Cell::List, [b"x;y", b"", b"z"]),
+        ];
+        for (cell, fields) in cells {
+            let mut reused = TypedColumn::new(cell).unwrap();
+            // A first batch of other values, then the same rows.
+            reused.field(fields[2]).unwrap();
+            reused.finish(1).unwrap();
+            let mut fresh = TypedColumn::new(cell).unwrap();
+            for f in fields {
+                reused.field(f).unwrap();
+                fresh.field(f).unwrap();
+            }
+            let (a, b) = (reused.finish(2).unwrap(), fresh.finish(2).unwrap());
+            assert_eq!(a.to_data(), b.to_data(), "{cell:?}");
+            assert_eq!(a.len(), 3);
         }
     }
 

@@ -86,7 +86,9 @@ impl TextColumn {
             // `write` took bytes of earlier rows: put the length back so
             // the offsets stay in order, and fail.
             self.values.resize(start, b' ');
-            return Err(io::Error::other("internal: a text cell shortened its column"));
+            return Err(io::Error::other(
+                "internal: a text cell shortened its column",
+            ));
         }
         self.end_row()
     }
@@ -112,14 +114,15 @@ impl TextColumn {
             Err(e) => Err(not_utf8(&offsets, &values).unwrap_or_else(|| io::Error::other(e))),
         }
     }
-
 }
 
 /// The error naming the first cell of `values` that is not UTF-8.
 fn not_utf8(offsets: &OffsetBuffer<i32>, values: &[u8]) -> Option<io::Error> {
     offsets.windows(2).find_map(|w| {
         let cell = values.get(w[0] as usize..w[1] as usize)?;
-        std::str::from_utf8(cell).is_err().then(|| bad("text", cell))
+        std::str::from_utf8(cell)
+            .is_err()
+            .then(|| bad("text", cell))
     })
 }
 
@@ -127,7 +130,7 @@ fn not_utf8(offsets: &OffsetBuffer<i32>, values: &[u8]) -> Option<io::Error> {
 mod tests {
     use super::*;
     use arrow_array::Array;
-    use arrow_array::builder::StringBuilder;
+    use arrow_array::builder::{ArrayBuilder, StringBuilder};
 
     #[test]
     fn the_array_is_a_string_builders() {
@@ -156,7 +159,10 @@ mod tests {
         // No null: no null buffer, as a StringBuilder's.
         text.field(b"x").unwrap();
         reference.append_value("x");
-        assert_eq!(text.finish(4).unwrap().to_data(), reference.finish().to_data());
+        assert_eq!(
+            text.finish(4).unwrap().to_data(),
+            reference.finish().to_data()
+        );
     }
 
     #[test]
