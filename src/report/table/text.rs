@@ -7,9 +7,8 @@
 use std::io;
 use std::sync::Arc;
 
-use arrow_array::builder::NullBufferBuilder;
 use arrow_array::{ArrayRef, StringArray};
-use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
+use arrow_buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 
 use super::bad;
 
@@ -19,7 +18,10 @@ pub struct TextColumn {
     values: Vec<u8>,
     /// `offsets[0] == 0`, `offsets[r + 1]` the end of row `r`.
     offsets: Vec<i32>,
-    nulls: NullBufferBuilder,
+    /// Per row, whether it is not null (a flag a row: cheaper to add to
+    /// than a bitmap, which is packed once, at the end of the batch).
+    valid: Vec<bool>,
+    nulls: usize,
     /// The most bytes a finished batch held: the next one's room.
     most_bytes: usize,
 }
@@ -29,7 +31,8 @@ impl Default for TextColumn {
         TextColumn {
             values: Vec::new(),
             offsets: vec![0],
-            nulls: NullBufferBuilder::new(0),
+            valid: Vec::new(),
+            nulls: 0,
             most_bytes: 0,
         }
     }
@@ -58,7 +61,8 @@ impl TextColumn {
             ));
         };
         self.offsets.push(end);
-        self.nulls.append(end > start);
+        self.valid.push(end > start);
+        self.nulls += usize::from(end == start);
         Ok(())
     }
 
@@ -71,7 +75,8 @@ impl TextColumn {
 
     #[inline]
     pub fn null(&mut self) {
-        self.nulls.append_null();
+        self.valid.push(false);
+        self.nulls += 1;
         let end = self.offsets.last().copied().unwrap_or(0);
         self.offsets.push(end);
     }
@@ -105,8 +110,9 @@ impl TextColumn {
         let mut offsets = Vec::with_capacity(rows + 1);
         offsets.push(0);
         let offsets = std::mem::replace(&mut self.offsets, offsets);
-        let nulls = self.nulls.finish();
-        self.nulls = NullBufferBuilder::new(rows);
+        let valid = std::mem::replace(&mut self.valid, Vec::with_capacity(rows));
+        // None without a null, as a `StringBuilder`'s.
+        let nulls = (std::mem::take(&mut self.nulls) > 0).then(|| NullBuffer::from(valid));
         // Monotonic from 0 by construction (`end_row`, `null`).
         let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
         match StringArray::try_new(offsets.clone(), values.clone(), nulls) {
