@@ -168,20 +168,21 @@ impl DecisionWriter<'_> {
         d: &mut Decision<'_>,
         columns: &mut [TypedColumn],
     ) -> std::io::Result<()> {
-        let Some(shaped) = self.shaped.take() else {
-            return Err(std::io::Error::other(
-                "internal: typed decisions need a writer of a chosen shape",
-            ));
-        };
         let mut cell = std::mem::take(&mut self.cell);
-        let result = self.typed_columns(&shaped, d, columns, &mut cell);
+        // The plan borrowed, not taken out and put back: a move of it
+        // cost a copy per decision.
+        let result = match &self.shaped {
+            Some(shaped) => self.typed_columns(shaped, d, columns, &mut cell),
+            None => Err(std::io::Error::other(
+                "internal: typed decisions need a writer of a chosen shape",
+            )),
+        };
         self.cell = cell;
-        self.shaped = Some(shaped);
         result
     }
 
     fn typed_columns(
-        &mut self,
+        &self,
         shaped: &Shaped,
         d: &mut Decision<'_>,
         columns: &mut [TypedColumn],
