@@ -168,20 +168,21 @@ impl DecisionWriter<'_> {
         d: &mut Decision<'_>,
         columns: &mut [TypedColumn],
     ) -> std::io::Result<()> {
-        let Some(shaped) = self.shaped.take() else {
-            return Err(std::io::Error::other(
-                "internal: typed decisions need a writer of a chosen shape",
-            ));
-        };
         let mut cell = std::mem::take(&mut self.cell);
-        let result = self.typed_columns(&shaped, d, columns, &mut cell);
+        // The plan borrowed, not taken out and put back: a move of it
+        // cost a copy per decision.
+        let result = match &self.shaped {
+            Some(shaped) => self.typed_columns(shaped, d, columns, &mut cell),
+            None => Err(std::io::Error::other(
+                "internal: typed decisions need a writer of a chosen shape",
+            )),
+        };
         self.cell = cell;
-        self.shaped = Some(shaped);
         result
     }
 
     fn typed_columns(
-        &mut self,
+        &self,
         shaped: &Shaped,
         d: &mut Decision<'_>,
         columns: &mut [TypedColumn],
@@ -222,12 +223,20 @@ impl DecisionWriter<'_> {
                     true
                 }
                 Column::Std(Std::Reasons) => {
-                    cell.clear();
-                    match shaped.reasons {
-                        ReasonsMode::Codes => self.reason_codes(shaped, s, b";", cell),
-                        _ => self.reasons(s, &RowFacts::default(), cell),
+                    match (shaped.reasons, out.text()) {
+                        // The sentences straight into the column's bytes.
+                        (ReasonsMode::Text, Some(text)) => {
+                            text.write_with(|buf| self.reasons(s, &RowFacts::default(), buf))?;
+                        }
+                        (mode, _) => {
+                            cell.clear();
+                            match mode {
+                                ReasonsMode::Codes => self.reason_codes(shaped, s, b";", cell),
+                                _ => self.reasons(s, &RowFacts::default(), cell),
+                            }
+                            out.field(cell)?;
+                        }
                     }
-                    out.field(cell)?;
                     true
                 }
                 Column::Std(Std::PerCapitaIncome) => {
@@ -266,6 +275,14 @@ impl DecisionWriter<'_> {
                     }
                     true
                 }
+                // Indicator ids are identifiers: no `;` to split on.
+                Column::Std(Std::Deprived) if out.list().is_some() => {
+                    if let Some(list) = out.list() {
+                        self.each_deprived(&s.slots, |_, ind| list.values().append_value(&ind.id));
+                        list.append(true);
+                    }
+                    true
+                }
                 Column::Value { slot, kind, .. } => {
                     let v = s.slots[*slot];
                     match kind {
@@ -285,9 +302,15 @@ impl DecisionWriter<'_> {
                 _ => false,
             };
             if !done {
-                cell.clear();
-                self.csv_value(col, s, cell);
-                out.field(cell)?;
+                match out.text() {
+                    // Text straight into the column's bytes.
+                    Some(text) => text.write_with(|buf| self.csv_value(col, s, buf))?,
+                    None => {
+                        cell.clear();
+                        self.csv_value(col, s, cell);
+                        out.field(cell)?;
+                    }
+                }
             }
         }
         Ok(())

@@ -23,16 +23,13 @@
 use std::io::{self, Write};
 use std::sync::Arc;
 
-use arrow_array::builder::{Int64Builder, StringBuilder};
+use arrow_array::builder::Int64Builder;
 use arrow_array::{ArrayRef, RecordBatch};
-use arrow_ipc::writer::{
-    DictionaryTracker, IpcDataGenerator, IpcWriteContext, IpcWriteOptions, StreamWriter,
-    write_message,
-};
+use arrow_ipc::writer::StreamWriter;
 use arrow_schema::{DataType, Field, Schema};
 
 use super::json::write_json_str;
-use super::table::{Cell, TypedColumn, arrow_type};
+use super::table::{Cell, TextColumn, TypedColumn, arrow_type};
 use super::{Decision, DecisionWriter, Format, OutputShape};
 use crate::input::Reject;
 use crate::policy::Policy;
@@ -147,7 +144,7 @@ pub struct ArrowRows<'p> {
     /// CSV of raw text, in the stage's shape: what the values read as.
     writer: DecisionWriter<'p>,
     schema: Arc<Schema>,
-    kind: StringBuilder,
+    kind: TextColumn,
     index: Int64Builder,
     /// The decision's columns, then the reject's.
     columns: Vec<TypedColumn>,
@@ -158,11 +155,12 @@ pub struct ArrowRows<'p> {
     rows: usize,
     /// A reused buffer for a weight's text.
     cell: Vec<u8>,
-    ipc: IpcDataGenerator,
-    /// Never holds a dictionary: the columns are plain.
-    dictionaries: DictionaryTracker,
-    options: IpcWriteOptions,
-    context: IpcWriteContext,
+    /// Encodes record-batch messages (its schema message is dropped: the
+    /// merger writes the stream's): a message's buffers are copied once,
+    /// straight into the batch's output, where encoding to a message
+    /// first (`IpcDataGenerator::encode`) grew a body buffer, then copied
+    /// it.
+    encoder: StreamWriter<Vec<u8>>,
 }
 
 impl<'p> ArrowRows<'p> {
@@ -186,10 +184,13 @@ impl<'p> ArrowRows<'p> {
                 "internal: stage columns are the shape's, then the weight, of raw text",
             ));
         }
+        let schema = Arc::new(arrow_schema(columns));
+        let mut encoder = StreamWriter::try_new(Vec::new(), &schema).map_err(arrow_io)?;
+        encoder.get_mut().clear();
         Ok(ArrowRows {
             writer: DecisionWriter::with_shape(policy, Format::Csv, Some(shape)),
-            schema: Arc::new(arrow_schema(columns)),
-            kind: StringBuilder::new(),
+            schema,
+            kind: TextColumn::default(),
             index: Int64Builder::new(),
             columns: typed,
             id: columns.iter().position(|(n, _)| n == "household_id"),
@@ -197,10 +198,7 @@ impl<'p> ArrowRows<'p> {
             decision_columns: columns.len(),
             rows: 0,
             cell: Vec::new(),
-            ipc: IpcDataGenerator::default(),
-            dictionaries: DictionaryTracker::new(false),
-            options: IpcWriteOptions::default(),
-            context: IpcWriteContext::default(),
+            encoder,
         })
     }
 
@@ -216,7 +214,7 @@ impl<'p> ArrowRows<'p> {
         d: &mut Decision<'_>,
         weight: Option<u64>,
     ) -> io::Result<()> {
-        self.kind.append_value("decision");
+        self.kind.field(b"decision")?;
         self.index.append_value(index as i64);
         let (decision, rejects) = self.columns.split_at_mut(self.decision_columns);
         self.writer.typed_decision(d, decision)?;
@@ -236,7 +234,7 @@ impl<'p> ArrowRows<'p> {
 
     /// A rejected record.
     pub fn reject(&mut self, index: u64, r: &Reject) -> io::Result<()> {
-        self.kind.append_value("reject");
+        self.kind.field(b"reject")?;
         self.index.append_value(index as i64);
         let (decision, rejects) = self.columns.split_at_mut(self.decision_columns);
         for (i, b) in decision.iter_mut().enumerate() {
@@ -266,24 +264,20 @@ impl<'p> ArrowRows<'p> {
             return Ok(());
         }
         self.rows = 0;
-        let mut arrays: Vec<ArrayRef> =
-            vec![Arc::new(self.kind.finish()), Arc::new(self.index.finish())];
-        arrays.extend(self.columns.iter_mut().map(TypedColumn::finish));
-        let batch = RecordBatch::try_new(Arc::clone(&self.schema), arrays).map_err(arrow_io)?;
-        let (dictionaries, message) = self
-            .ipc
-            .encode(
-                &batch,
-                &mut self.dictionaries,
-                &self.options,
-                &mut self.context,
-            )
-            .map_err(arrow_io)?;
-        if !dictionaries.is_empty() {
-            return Err(io::Error::other("internal: a dictionary in stage output"));
+        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.columns.len() + 2);
+        arrays.push(self.kind.finish(ARROW_BATCH)?);
+        let mut index =
+            std::mem::replace(&mut self.index, Int64Builder::with_capacity(ARROW_BATCH));
+        arrays.push(Arc::new(index.finish()));
+        for c in &mut self.columns {
+            arrays.push(c.finish(ARROW_BATCH)?);
         }
-        write_message(out, message, &self.options).map_err(arrow_io)?;
-        Ok(())
+        let batch = RecordBatch::try_new(Arc::clone(&self.schema), arrays).map_err(arrow_io)?;
+        // The message goes to the end of `out`, lent to the encoder.
+        std::mem::swap(self.encoder.get_mut(), out);
+        let written = self.encoder.write(&batch);
+        std::mem::swap(self.encoder.get_mut(), out);
+        written.map_err(arrow_io)
     }
 }
 

@@ -20,8 +20,10 @@ use std::sync::Arc;
 use arrow_array::builder::{
     BooleanBuilder, Decimal128Builder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
 };
+mod text;
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
+pub use text::TextColumn;
 
 use super::columns::{Column, OutputShape, ReasonsMode, Std, ValueKind};
 
@@ -139,7 +141,7 @@ pub fn arrow_type(cell: Cell) -> DataType {
 /// or flag that text stands for ([`TypedColumn::fixed`] …), which must
 /// read as its text would.
 pub enum TypedColumn {
-    Text(StringBuilder),
+    Text(TextColumn),
     Money(Decimal128Builder),
     Float(Float64Builder),
     Int(Int64Builder),
@@ -154,7 +156,7 @@ fn utf8<'a>(what: &str, field: &'a [u8]) -> io::Result<&'a str> {
 impl TypedColumn {
     pub fn new(cell: Cell) -> io::Result<TypedColumn> {
         Ok(match cell {
-            Cell::Id | Cell::Text => TypedColumn::Text(StringBuilder::new()),
+            Cell::Id | Cell::Text => TypedColumn::Text(TextColumn::default()),
             Cell::Money => TypedColumn::Money(
                 Decimal128Builder::new()
                     .with_precision_and_scale(18, 2)
@@ -169,7 +171,7 @@ impl TypedColumn {
 
     pub fn null(&mut self) {
         match self {
-            TypedColumn::Text(b) => b.append_null(),
+            TypedColumn::Text(b) => b.null(),
             TypedColumn::Money(b) => b.append_null(),
             TypedColumn::Float(b) => b.append_null(),
             TypedColumn::Int(b) => b.append_null(),
@@ -189,7 +191,8 @@ impl TypedColumn {
             return Ok(());
         }
         match self {
-            TypedColumn::Text(b) => b.append_value(utf8("text", field)?),
+            // Checked as UTF-8 with the whole batch (`TextColumn::finish`).
+            TypedColumn::Text(b) => b.field(field)?,
             TypedColumn::Money(b) => {
                 b.append_value(parse_money(field).ok_or_else(|| bad("money", field))?)
             }
@@ -260,15 +263,42 @@ impl TypedColumn {
         }
     }
 
-    pub fn finish(&mut self) -> ArrayRef {
+    /// A text column's builder; `None` for another column.
+    #[inline]
+    pub fn text(&mut self) -> Option<&mut TextColumn> {
         match self {
-            TypedColumn::Text(b) => Arc::new(b.finish()),
-            TypedColumn::Money(b) => Arc::new(b.finish()),
-            TypedColumn::Float(b) => Arc::new(b.finish()),
-            TypedColumn::Int(b) => Arc::new(b.finish()),
-            TypedColumn::Bool(b) => Arc::new(b.finish()),
-            TypedColumn::List(b) => Arc::new(b.finish()),
+            TypedColumn::Text(b) => Some(b),
+            _ => None,
         }
+    }
+
+    /// The column built so far, as an array; the builder starts again
+    /// with room for `rows` rows (a builder's `finish` gives back no
+    /// memory to reuse: its buffers would grow again, one reallocation
+    /// at a time, every batch).
+    pub fn finish(&mut self, rows: usize) -> io::Result<ArrayRef> {
+        Ok(match self {
+            TypedColumn::Text(b) => b.finish(rows)?,
+            TypedColumn::Money(b) => {
+                let next = Decimal128Builder::with_capacity(rows)
+                    .with_precision_and_scale(18, 2)
+                    .map_err(io::Error::other)?;
+                Arc::new(std::mem::replace(b, next).finish())
+            }
+            TypedColumn::Float(b) => {
+                Arc::new(std::mem::replace(b, Float64Builder::with_capacity(rows)).finish())
+            }
+            TypedColumn::Int(b) => {
+                Arc::new(std::mem::replace(b, Int64Builder::with_capacity(rows)).finish())
+            }
+            TypedColumn::Bool(b) => {
+                Arc::new(std::mem::replace(b, BooleanBuilder::with_capacity(rows)).finish())
+            }
+            TypedColumn::List(b) => {
+                let items = StringBuilder::with_capacity(rows, rows * 16);
+                Arc::new(std::mem::replace(b, ListBuilder::with_capacity(items, rows)).finish())
+            }
+        })
     }
 }
 
@@ -492,7 +522,11 @@ impl<W: Write + Send> ParquetOut<W> {
         let (Some(writer), Some(schema)) = (&mut self.writer, &self.schema) else {
             return Ok(());
         };
-        let columns: Vec<ArrayRef> = self.builders.iter_mut().map(TypedColumn::finish).collect();
+        let columns = self
+            .builders
+            .iter_mut()
+            .map(|b| b.finish(BATCH))
+            .collect::<io::Result<Vec<ArrayRef>>>()?;
         let batch = RecordBatch::try_new(Arc::clone(schema), columns).map_err(io::Error::other)?;
         writer.write(&batch).map_err(parquet_error)?;
         self.rows = 0;
@@ -836,6 +870,32 @@ mod tests {
             assert_eq!(rows.len(), 3, "pieces of {size}");
             assert_eq!(rows[1][1], b"x\ny,\"z\"");
             assert_eq!(rows[2][0], b"H2");
+        }
+    }
+
+    #[test]
+    fn a_column_built_again_after_a_batch_holds_what_a_new_one_would() {
+        let cells = [
+            (Cell::Text, [&b"a"[..], b"", b"bc"]),
+            (Cell::Money, [b"1.5", b"", b"-2"]),
+            (Cell::Float, [b"0.25", b"3", b""]),
+            (Cell::Int, [b"", b"7", b"-1"]),
+            (Cell::Bool, [b"true", b"", b"false"]),
+            (Cell::List, [b"x;y", b"", b"z"]),
+        ];
+        for (cell, fields) in cells {
+            let mut reused = TypedColumn::new(cell).unwrap();
+            // A first batch of other values, then the same rows.
+            reused.field(fields[2]).unwrap();
+            reused.finish(1).unwrap();
+            let mut fresh = TypedColumn::new(cell).unwrap();
+            for f in fields {
+                reused.field(f).unwrap();
+                fresh.field(f).unwrap();
+            }
+            let (a, b) = (reused.finish(2).unwrap(), fresh.finish(2).unwrap());
+            assert_eq!(a.to_data(), b.to_data(), "{cell:?}");
+            assert_eq!(a.len(), 3);
         }
     }
 

@@ -1,0 +1,199 @@
+//! A text column built from bytes and checked as UTF-8 once, when the
+//! batch is finished: a `StringBuilder` takes `&str`, so text written as
+//! bytes (a CSV field read back, a decision's sentences) had to be
+//! checked cell by cell, which cost stage mode's Arrow output more than
+//! building the column (benches/README.md, "Stage mode").
+
+use std::io;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, StringArray};
+use arrow_buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+
+use super::bad;
+
+/// A Utf8 column being built: its values end to end, where each ends,
+/// and which are null.
+pub struct TextColumn {
+    values: Vec<u8>,
+    /// `offsets[0] == 0`, `offsets[r + 1]` the end of row `r`.
+    offsets: Vec<i32>,
+    /// Per row, whether it is not null (a flag a row: cheaper to add to
+    /// than a bitmap, which is packed once, at the end of the batch).
+    valid: Vec<bool>,
+    nulls: usize,
+    /// The most bytes a finished batch held: the next one's room.
+    most_bytes: usize,
+}
+
+impl Default for TextColumn {
+    fn default() -> TextColumn {
+        TextColumn {
+            values: Vec::new(),
+            offsets: vec![0],
+            valid: Vec::new(),
+            nulls: 0,
+            most_bytes: 0,
+        }
+    }
+}
+
+impl TextColumn {
+    /// The rows held.
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// End the row whose bytes were added since the last one ended: null
+    /// when there are none.
+    #[inline]
+    fn end_row(&mut self) -> io::Result<()> {
+        let start = self.offsets.last().copied().unwrap_or(0);
+        let Ok(end) = i32::try_from(self.values.len()) else {
+            // Dropped, so that the offsets stay within the values.
+            self.values.truncate(start as usize);
+            return Err(io::Error::other(
+                "a text column of more than 2 GiB in one record batch",
+            ));
+        };
+        self.offsets.push(end);
+        self.valid.push(end > start);
+        self.nulls += usize::from(end == start);
+        Ok(())
+    }
+
+    /// A row of `text`; empty is null.
+    #[inline]
+    pub fn field(&mut self, text: &[u8]) -> io::Result<()> {
+        self.values.extend_from_slice(text);
+        self.end_row()
+    }
+
+    #[inline]
+    pub fn null(&mut self) {
+        self.valid.push(false);
+        self.nulls += 1;
+        let end = self.offsets.last().copied().unwrap_or(0);
+        self.offsets.push(end);
+    }
+
+    /// A row whose text `write` adds to the column's bytes in place (no
+    /// buffer in between); nothing added is null.
+    #[inline]
+    pub fn write_with(&mut self, write: impl FnOnce(&mut Vec<u8>)) -> io::Result<()> {
+        let start = self.offsets.last().copied().unwrap_or(0) as usize;
+        write(&mut self.values);
+        if self.values.len() < start {
+            // `write` took bytes of earlier rows: put the length back so
+            // the offsets stay in order, and fail.
+            self.values.resize(start, b' ');
+            return Err(io::Error::other(
+                "internal: a text cell shortened its column",
+            ));
+        }
+        self.end_row()
+    }
+
+    /// The column as a string array, its text checked as UTF-8 once; the
+    /// builder starts again with room for `rows` rows (and for the most
+    /// bytes a batch held).
+    pub fn finish(&mut self, rows: usize) -> io::Result<ArrayRef> {
+        self.most_bytes = self.most_bytes.max(self.values.len());
+        let values = Buffer::from_vec(std::mem::replace(
+            &mut self.values,
+            Vec::with_capacity(self.most_bytes),
+        ));
+        let mut offsets = Vec::with_capacity(rows + 1);
+        offsets.push(0);
+        let offsets = std::mem::replace(&mut self.offsets, offsets);
+        let valid = std::mem::replace(&mut self.valid, Vec::with_capacity(rows));
+        // None without a null, as a `StringBuilder`'s.
+        let nulls = (std::mem::take(&mut self.nulls) > 0).then(|| NullBuffer::from(valid));
+        // Monotonic from 0 by construction (`end_row`, `null`).
+        let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
+        match StringArray::try_new(offsets.clone(), values.clone(), nulls) {
+            Ok(array) => Ok(Arc::new(array)),
+            Err(e) => Err(not_utf8(&offsets, &values).unwrap_or_else(|| io::Error::other(e))),
+        }
+    }
+}
+
+/// The error naming the first cell of `values` that is not UTF-8.
+fn not_utf8(offsets: &OffsetBuffer<i32>, values: &[u8]) -> Option<io::Error> {
+    offsets.windows(2).find_map(|w| {
+        let cell = values.get(w[0] as usize..w[1] as usize)?;
+        std::str::from_utf8(cell)
+            .is_err()
+            .then(|| bad("text", cell))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::Array;
+    use arrow_array::builder::{ArrayBuilder, StringBuilder};
+
+    #[test]
+    fn the_array_is_a_string_builders() {
+        let rows: [Option<&str>; 6] = [Some("a"), None, Some("bé"), None, None, Some("ŝ;x")];
+        let mut text = TextColumn::default();
+        let mut reference = StringBuilder::new();
+        // Twice: the builder starts again after a batch.
+        for _ in 0..2 {
+            for r in rows {
+                match r {
+                    Some(t) if t.starts_with('b') => text
+                        .write_with(|v| v.extend_from_slice(t.as_bytes()))
+                        .unwrap(),
+                    Some(t) => text.field(t.as_bytes()).unwrap(),
+                    None if reference.len() % 2 == 0 => text.null(),
+                    None => text.field(b"").unwrap(),
+                }
+                reference.append_option(r);
+            }
+            assert_eq!(text.len(), rows.len());
+            let array = text.finish(4).unwrap();
+            let expected = reference.finish();
+            assert_eq!(array.to_data(), expected.to_data());
+            assert!(text.is_empty());
+        }
+        // No null: no null buffer, as a StringBuilder's.
+        text.field(b"x").unwrap();
+        reference.append_value("x");
+        assert_eq!(
+            text.finish(4).unwrap().to_data(),
+            reference.finish().to_data()
+        );
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_names_its_cell() {
+        let mut text = TextColumn::default();
+        text.field(b"fine").unwrap();
+        text.field(b"H\xff1").unwrap();
+        text.field(b"after").unwrap();
+        let err = text.finish(4).unwrap_err().to_string();
+        assert!(err.contains("cannot read text \"H\u{fffd}1\""), "{err}");
+        // The builder is empty again, and usable.
+        text.field(b"ok").unwrap();
+        assert_eq!(text.finish(4).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_writer_that_shortens_the_column_is_an_error() {
+        let mut text = TextColumn::default();
+        text.field(b"abc").unwrap();
+        assert!(text.write_with(|v| v.truncate(1)).is_err());
+        text.field(b"d").unwrap();
+        let array = text.finish(4).unwrap();
+        let strings = array.as_any().downcast_ref::<StringArray>().unwrap();
+        assert_eq!(strings.len(), 2);
+        assert_eq!(strings.value(0).len(), 3);
+        assert_eq!(strings.value(1), "d");
+    }
+}
