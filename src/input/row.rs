@@ -45,18 +45,34 @@ struct CustomCell {
 /// [`CellPlan::custom`] of an input without profile settings.
 const PLAIN: u16 = u16::MAX;
 
-/// Input indices by kind of cell.
+/// The inputs by kind of cell, each resolved at load to what the row loop
+/// needs ([`Step`]), so that a cell costs its own parse and little else.
 #[derive(Debug, Clone, Default)]
 struct ByKind {
-    text: Vec<usize>,
-    integer: Vec<usize>,
-    number: Vec<usize>,
-    boolean: Vec<usize>,
-    dates: Vec<usize>,
-    /// (input, enum id)
-    enums: Vec<(usize, usize)>,
+    text: Vec<Step>,
+    integer: Vec<Step>,
+    number: Vec<Step>,
+    boolean: Vec<Step>,
+    dates: Vec<Step>,
+    /// (input's step, enum id)
+    enums: Vec<(Step, usize)>,
+    /// Optional inputs without a column: (input, default).
+    absent: Vec<(usize, f64)>,
+    /// A required input has no column: every row fails at it.
+    absent_required: bool,
     /// Inputs with profile settings ([`CustomCell`]), whatever their kind.
     custom: Vec<usize>,
+}
+
+/// A plain input read from a column, as [`RowParser::parse_by_kind`] reads it.
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    column: usize,
+    input: usize,
+    required: bool,
+    default: f64,
+    min: f64,
+    max: f64,
 }
 
 /// How one input is read from a row.
@@ -144,13 +160,29 @@ impl<'p> RowParser<'p> {
                 by_kind.custom.push(i);
                 continue;
             }
+            let Some(column) = p.column else {
+                // An empty cell, always.
+                match p.required {
+                    true => by_kind.absent_required = true,
+                    false => by_kind.absent.push((i, p.default)),
+                }
+                continue;
+            };
+            let step = Step {
+                column,
+                input: i,
+                required: p.required,
+                default: p.default,
+                min: p.min,
+                max: p.max,
+            };
             match p.kind {
-                CellKind::Text => by_kind.text.push(i),
-                CellKind::Integer => by_kind.integer.push(i),
-                CellKind::Number => by_kind.number.push(i),
-                CellKind::Bool => by_kind.boolean.push(i),
-                CellKind::Date => by_kind.dates.push(i),
-                CellKind::Enum(e) => by_kind.enums.push((i, e)),
+                CellKind::Text => by_kind.text.push(step),
+                CellKind::Integer => by_kind.integer.push(step),
+                CellKind::Number => by_kind.number.push(step),
+                CellKind::Bool => by_kind.boolean.push(step),
+                CellKind::Date => by_kind.dates.push(step),
+                CellKind::Enum(e) => by_kind.enums.push((step, e)),
             }
         }
         RowParser {
@@ -691,15 +723,23 @@ impl<'p> RowParser<'p> {
     #[inline]
     fn parse_by_kind<R: Fields + ?Sized>(&self, record: &R, slots: &mut [f64]) -> bool {
         let k = &self.by_kind;
-        (!self.composite || self.parts_ok(record, slots))
-            && self.fill(record, slots, &k.text, cell::check_text)
-            && self.fill(record, slots, &k.integer, cell::parse_integer)
-            && self.fill(record, slots, &k.number, cell::parse_number)
-            && self.fill(record, slots, &k.boolean, cell::parse_bool)
-            && self.fill(record, slots, &k.dates, cell::parse_date)
+        !k.absent_required
+            && (!self.composite || self.parts_ok(record, slots))
+            && fill(record, slots, &k.text, cell::check_text)
+            && fill(record, slots, &k.integer, cell::parse_integer)
+            && fill(record, slots, &k.number, cell::parse_number)
+            && fill(record, slots, &k.boolean, cell::parse_bool)
+            && fill(record, slots, &k.dates, cell::parse_date)
             && k.enums
                 .iter()
-                .all(|&(i, e)| self.fill_one(record, slots, i, |raw| self.find_enum(e, raw)))
+                .all(|(step, e)| fill_one(record, slots, step, |raw| self.find_enum(*e, raw)))
+            && k.absent.iter().all(|&(i, default)| match slots.get_mut(i) {
+                Some(slot) => {
+                    *slot = default;
+                    true
+                }
+                None => false,
+            })
             && (k.custom.is_empty() || self.fill_custom(record, slots))
     }
 
@@ -722,48 +762,6 @@ impl<'p> RowParser<'p> {
                 Err(_) => false,
             }
         })
-    }
-
-    #[inline(always)]
-    fn fill<R: Fields + ?Sized>(
-        &self,
-        record: &R,
-        slots: &mut [f64],
-        inputs: &[usize],
-        parse: impl Fn(&[u8]) -> Result<f64, cell::CellError> + Copy,
-    ) -> bool {
-        inputs
-            .iter()
-            .all(|&i| self.fill_one(record, slots, i, parse))
-    }
-
-    #[inline(always)]
-    fn fill_one<R: Fields + ?Sized>(
-        &self,
-        record: &R,
-        slots: &mut [f64],
-        i: usize,
-        parse: impl Fn(&[u8]) -> Result<f64, cell::CellError>,
-    ) -> bool {
-        let (Some(plan), Some(slot)) = (self.plan.get(i), slots.get_mut(i)) else {
-            return false;
-        };
-        if let Some(v) = typed(record, plan) {
-            *slot = v;
-            return true;
-        }
-        let raw = self.raw_cell(record, plan);
-        if raw.is_empty() {
-            *slot = plan.default;
-            return !plan.required;
-        }
-        match parse(raw) {
-            Ok(v) if v >= plan.min && v <= plan.max && v.is_finite() => {
-                *slot = v;
-                true
-            }
-            _ => false,
-        }
     }
 
     /// Whether every part of a composite id is non-empty valid text; the id
@@ -973,6 +971,47 @@ impl<'p> RowParser<'p> {
             code,
             message,
         })
+    }
+}
+
+/// Fill the slots of `steps`; false at the first cell that fails.
+#[inline(always)]
+fn fill<R: Fields + ?Sized>(
+    record: &R,
+    slots: &mut [f64],
+    steps: &[Step],
+    parse: impl Fn(&[u8]) -> Result<f64, cell::CellError> + Copy,
+) -> bool {
+    steps.iter().all(|step| fill_one(record, slots, step, parse))
+}
+
+/// Fill one input's slot from its cell: its value when held as one, its
+/// default when empty, else its parse within range; false when it fails.
+#[inline(always)]
+fn fill_one<R: Fields + ?Sized>(
+    record: &R,
+    slots: &mut [f64],
+    step: &Step,
+    parse: impl Fn(&[u8]) -> Result<f64, cell::CellError>,
+) -> bool {
+    let Some(slot) = slots.get_mut(step.input) else {
+        return false;
+    };
+    if let Some(v) = record.typed(step.column) {
+        *slot = v;
+        return true;
+    }
+    let raw = record.get(step.column).map_or(&b""[..], cell::trim);
+    if raw.is_empty() {
+        *slot = step.default;
+        return !step.required;
+    }
+    match parse(raw) {
+        Ok(v) if v >= step.min && v <= step.max && v.is_finite() => {
+            *slot = v;
+            true
+        }
+        _ => false,
     }
 }
 
