@@ -296,7 +296,8 @@ impl EnumKeys {
     /// assert_eq!(keys.find(b"PROTECTED_spring_x"), Ok(2.0));
     /// assert!(keys.find(b"rura").is_err());
     /// ```
-    #[inline]
+    // Inlined into the row loop: the call cost a fifth of a lookup.
+    #[inline(always)]
     pub fn find(&self, cell: &[u8]) -> Result<f64, CellError> {
         let found = match pack_lower(cell) {
             Some(k) if !self.slots.is_empty() => {
