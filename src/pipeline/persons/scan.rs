@@ -41,25 +41,34 @@ pub(super) fn scan(
     });
     let index = index?;
     let PersonRuns {
-        keys,
+        mut keys,
         keyless,
         person_blanks,
     } = runs?;
     let mut run_group: Vec<u64> = Vec::with_capacity(keys.len());
-    // Rectangular: (key, run) of every keyed run.
-    let mut keyed: Vec<(u128, u64)> = Vec::new();
+    // Rectangular: the first keyed run whose fingerprint is `NONE` itself.
+    let mut none_run: Option<u64> = None;
     let mut grouped = true;
     let mut previous: Option<u64> = None;
     let mut keyless = keyless.iter().peekable();
-    for (run, &f) in keys.iter().enumerate() {
+    for (run, f) in keys.iter_mut().enumerate() {
         let has_key = keyless.next_if_eq(&&run).is_none();
         let group = match setup.kind {
-            PersonLayout::TwoFiles if has_key => index.group(f, previous),
+            PersonLayout::TwoFiles if has_key => index.group(*f, previous),
             PersonLayout::Rectangular if has_key => {
-                keyed.push((f, run as u64));
-                run as u64
+                if *f == HouseholdIndex::NONE {
+                    // Joined here: `join_scattered_runs` leaves `NONE` out.
+                    let first = *none_run.get_or_insert(run as u64);
+                    grouped &= first == run as u64;
+                    first
+                } else {
+                    run as u64
+                }
             }
-            _ => ORPHAN,
+            _ => {
+                *f = HouseholdIndex::NONE;
+                ORPHAN
+            }
         };
         if group != ORPHAN {
             if previous.is_some_and(|p| p >= group) {
@@ -70,10 +79,10 @@ pub(super) fn scan(
         run_group.push(group);
     }
     drop(index);
-    drop(keys);
-    if setup.kind == PersonLayout::Rectangular && join_scattered_runs(keyed, &mut run_group) {
+    if setup.kind == PersonLayout::Rectangular && join_scattered_runs(&mut keys, &mut run_group) {
         grouped = false;
     }
+    drop(keys);
     Ok(Scanned {
         run_group,
         grouped,
@@ -137,30 +146,7 @@ impl HouseholdIndex {
     /// Index the keys of the households in file order (`NONE`: no key),
     /// `none_key` the first household whose key's fingerprint is `NONE`.
     fn new(mut by_index: Vec<u128>, none_key: Option<u64>) -> HouseholdIndex {
-        let size = by_index.len().saturating_mul(2).max(2).next_power_of_two();
-        let mut table = vec![0u64; size];
-        let mask = size - 1;
-        for i in 0..by_index.len() {
-            let f = by_index[i];
-            if f == Self::NONE {
-                continue;
-            }
-            let mut slot = Self::home(f) & mask;
-            loop {
-                match table[slot] {
-                    0 => {
-                        table[slot] = i as u64 + 1;
-                        break;
-                    }
-                    j if by_index.get(j as usize - 1) == Some(&f) => {
-                        // A later household of a key already indexed.
-                        by_index[i] = Self::NONE;
-                        break;
-                    }
-                    _ => slot = (slot + 1) & mask,
-                }
-            }
-        }
+        let table = first_of_each_key(&mut by_index, |_, _| {});
         HouseholdIndex {
             by_index,
             table,
@@ -199,6 +185,38 @@ impl HouseholdIndex {
     }
 }
 
+/// An open-addressing table, at most half full, of each key's first place
+/// in `keys` plus one (0: empty), probed from [`HouseholdIndex::home`];
+/// `NONE` keys are left out. A later place of a key already in is set to
+/// `NONE` in `keys` and reported to `repeat` (place, first place).
+fn first_of_each_key(keys: &mut [u128], mut repeat: impl FnMut(usize, usize)) -> Vec<u64> {
+    let size = keys.len().saturating_mul(2).max(2).next_power_of_two();
+    let mut table = vec![0u64; size];
+    let mask = size - 1;
+    for i in 0..keys.len() {
+        let f = keys[i];
+        if f == HouseholdIndex::NONE {
+            continue;
+        }
+        let mut slot = HouseholdIndex::home(f) & mask;
+        loop {
+            match table[slot] {
+                0 => {
+                    table[slot] = i as u64 + 1;
+                    break;
+                }
+                j if keys.get(j as usize - 1) == Some(&f) => {
+                    keys[i] = HouseholdIndex::NONE;
+                    repeat(i, j as usize - 1);
+                    break;
+                }
+                _ => slot = (slot + 1) & mask,
+            }
+        }
+    }
+    table
+}
+
 /// Two files: each household key's first index (empty for a rectangular file).
 fn household_index(setup: &PersonSetup, chunk_bytes: usize) -> Result<HouseholdIndex, InputError> {
     let mut by_index: Vec<u128> = Vec::new();
@@ -217,22 +235,17 @@ fn household_index(setup: &PersonSetup, chunk_bytes: usize) -> Result<HouseholdI
 }
 
 /// Rectangular: a key in two runs means its household is scattered; every
-/// run of it takes the group of its first. `keyed` is (key, run) of every
-/// keyed run. Returns whether any household is scattered.
-fn join_scattered_runs(mut keyed: Vec<(u128, u64)>, run_group: &mut [u64]) -> bool {
+/// run of it takes the group of its first. `keys` is the fingerprint of
+/// every run (`NONE`: no key, left as it is). Returns whether any household
+/// is scattered.
+fn join_scattered_runs(keys: &mut [u128], run_group: &mut [u64]) -> bool {
     let mut scattered = false;
-    keyed.sort_unstable();
-    let mut i = 0;
-    while i < keyed.len() {
-        let mut j = i + 1;
-        while j < keyed.len() && keyed[j].0 == keyed[i].0 {
-            scattered = true;
-            let run = keyed[j].1 as usize;
-            run_group[run] = keyed[i].1;
-            j += 1;
+    first_of_each_key(keys, |run, first| {
+        scattered = true;
+        if let Some(g) = run_group.get_mut(run) {
+            *g = first as u64;
         }
-        i = j;
-    }
+    });
     scattered
 }
 
@@ -275,5 +288,21 @@ mod tests {
         let empty = HouseholdIndex::new(Vec::new(), None);
         assert_eq!(empty.group(7, None), ORPHAN);
         assert_eq!(empty.group(HouseholdIndex::NONE, None), ORPHAN);
+    }
+
+    /// Rectangular: every later run of a key takes its first run's group,
+    /// keys sharing their probe's start included; runs without a key stay.
+    #[test]
+    fn scattered_runs_join_their_first_run() {
+        let same_home = |k: u128| (k << 64) | k;
+        let none = HouseholdIndex::NONE;
+        let mut keys = vec![same_home(1), none, same_home(2), same_home(1), 5, same_home(2), 5];
+        let mut run_group = vec![0, ORPHAN, 2, 3, 4, 5, 6];
+        assert!(join_scattered_runs(&mut keys, &mut run_group));
+        assert_eq!(run_group, vec![0, ORPHAN, 2, 0, 4, 2, 4]);
+        let mut keys = vec![same_home(1), same_home(2), none, 5];
+        let mut run_group = vec![0, 1, ORPHAN, 3];
+        assert!(!join_scattered_runs(&mut keys, &mut run_group));
+        assert_eq!(run_group, vec![0, 1, ORPHAN, 3]);
     }
 }
