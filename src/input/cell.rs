@@ -156,7 +156,8 @@ pub fn parse_integer(cell: &[u8]) -> Result<f64, CellError> {
 /// assert!(parse_number(b"1,5").is_err());
 /// assert!(parse_number(b"1e3").is_err());
 /// ```
-#[inline]
+// Inlined into the row loop, as `parse_integer` is.
+#[inline(always)]
 pub fn parse_number(cell: &[u8]) -> Result<f64, CellError> {
     let (neg, digits) = match cell.split_first() {
         Some((b'-', rest)) => (true, rest),
