@@ -163,6 +163,20 @@ pub fn parse_number(cell: &[u8]) -> Result<f64, CellError> {
         Some((b'-', rest)) => (true, rest),
         _ => (false, cell),
     };
+    // Most cells are whole numbers of a few digits: the value as
+    // `parse_integer` reads it (the general pass below gives the same).
+    if !digits.is_empty() && digits.len() <= 15 {
+        let mut n: u64 = 0;
+        let whole = digits.iter().all(|&b| {
+            let d = b.wrapping_sub(b'0');
+            n = n * 10 + u64::from(d);
+            d <= 9
+        });
+        if whole {
+            let v = n as i64 as f64;
+            return Ok(if neg { -v } else { v });
+        }
+    }
     // One pass: N = all digits as an integer, k = digits after the point.
     let mut n: u64 = 0;
     let mut count = 0usize;
@@ -587,6 +601,41 @@ mod tests {
         }
         let big = parse_integer(b"99999999999999999999").unwrap();
         assert!(big > 9.9e19);
+    }
+
+    /// Whole numbers take a shorter path than numbers with a point: the
+    /// same value as Rust's parse at every length around its 15-digit
+    /// limit, with a sign, leading zeros, and a stray byte at each place.
+    #[test]
+    fn whole_numbers_read_as_the_general_parse() {
+        for len in 1..=17 {
+            for lead in [b'0', b'1', b'9'] {
+                let digits: Vec<u8> = (0..len)
+                    .map(|i| if i == 0 { lead } else { b'0' + (i * 7 % 10) as u8 })
+                    .collect();
+                let text = String::from_utf8(digits.clone()).unwrap();
+                let want: f64 = text.parse().unwrap();
+                assert_eq!(parse_number(&digits), Ok(want), "{text}");
+                let negative = [&b"-"[..], &digits].concat();
+                assert_eq!(parse_number(&negative), Ok(-want), "-{text}");
+                assert_eq!(parse_number(&negative).map(f64::is_sign_negative), Ok(true));
+                for i in 0..len {
+                    for stray in [b'/', b':', b' ', b'.', b'a', 0xff] {
+                        let mut bad = digits.clone();
+                        bad[i] = stray;
+                        let want = std::str::from_utf8(&bad)
+                            .ok()
+                            .filter(|t| {
+                                // The grammar: digits, one inner point with digits after it.
+                                stray == b'.' && i > 0 && i + 1 < len && t.parse::<f64>().is_ok()
+                            })
+                            .map(|t| t.parse::<f64>().unwrap())
+                            .ok_or(CellError::NotNumber);
+                        assert_eq!(parse_number(&bad), want, "{:?}", String::from_utf8_lossy(&bad));
+                    }
+                }
+            }
+        }
     }
 
     #[test]
