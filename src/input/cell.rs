@@ -611,7 +611,13 @@ mod tests {
         for len in 1..=17 {
             for lead in [b'0', b'1', b'9'] {
                 let digits: Vec<u8> = (0..len)
-                    .map(|i| if i == 0 { lead } else { b'0' + (i * 7 % 10) as u8 })
+                    .map(|i| {
+                        if i == 0 {
+                            lead
+                        } else {
+                            b'0' + (i * 7 % 10) as u8
+                        }
+                    })
                     .collect();
                 let text = String::from_utf8(digits.clone()).unwrap();
                 let want: f64 = text.parse().unwrap();
@@ -631,7 +637,12 @@ mod tests {
                             })
                             .map(|t| t.parse::<f64>().unwrap())
                             .ok_or(CellError::NotNumber);
-                        assert_eq!(parse_number(&bad), want, "{:?}", String::from_utf8_lossy(&bad));
+                        assert_eq!(
+                            parse_number(&bad),
+                            want,
+                            "{:?}",
+                            String::from_utf8_lossy(&bad)
+                        );
                     }
                 }
             }

@@ -6,6 +6,10 @@ use super::{
 };
 use crate::policy::{Check, InputType, Policy};
 
+mod steps;
+
+use steps::{ByKind, Step, fill, fill_one};
+
 /// Parses rows into slots for one policy and layout. Cheap to share across threads.
 #[derive(Debug, Clone)]
 pub struct RowParser<'p> {
@@ -44,36 +48,6 @@ struct CustomCell {
 
 /// [`CellPlan::custom`] of an input without profile settings.
 const PLAIN: u16 = u16::MAX;
-
-/// The inputs by kind of cell, each resolved at load to what the row loop
-/// needs ([`Step`]), so that a cell costs its own parse and little else.
-#[derive(Debug, Clone, Default)]
-struct ByKind {
-    text: Vec<Step>,
-    integer: Vec<Step>,
-    number: Vec<Step>,
-    boolean: Vec<Step>,
-    dates: Vec<Step>,
-    /// (input's step, enum id)
-    enums: Vec<(Step, usize)>,
-    /// Optional inputs without a column: (input, default).
-    absent: Vec<(usize, f64)>,
-    /// A required input has no column: every row fails at it.
-    absent_required: bool,
-    /// Inputs with profile settings ([`CustomCell`]), whatever their kind.
-    custom: Vec<usize>,
-}
-
-/// A plain input read from a column, as [`RowParser::parse_by_kind`] reads it.
-#[derive(Debug, Clone, Copy)]
-struct Step {
-    column: usize,
-    input: usize,
-    required: bool,
-    default: f64,
-    min: f64,
-    max: f64,
-}
 
 /// How one input is read from a row.
 #[derive(Debug, Clone, Copy)]
@@ -971,47 +945,6 @@ impl<'p> RowParser<'p> {
             code,
             message,
         })
-    }
-}
-
-/// Fill the slots of `steps`; false at the first cell that fails.
-#[inline(always)]
-fn fill<R: Fields + ?Sized>(
-    record: &R,
-    slots: &mut [f64],
-    steps: &[Step],
-    parse: impl Fn(&[u8]) -> Result<f64, cell::CellError> + Copy,
-) -> bool {
-    steps.iter().all(|step| fill_one(record, slots, step, parse))
-}
-
-/// Fill one input's slot from its cell: its value when held as one, its
-/// default when empty, else its parse within range; false when it fails.
-#[inline(always)]
-fn fill_one<R: Fields + ?Sized>(
-    record: &R,
-    slots: &mut [f64],
-    step: &Step,
-    parse: impl Fn(&[u8]) -> Result<f64, cell::CellError>,
-) -> bool {
-    let Some(slot) = slots.get_mut(step.input) else {
-        return false;
-    };
-    if let Some(v) = record.typed(step.column) {
-        *slot = v;
-        return true;
-    }
-    let raw = record.get(step.column).map_or(&b""[..], cell::trim);
-    if raw.is_empty() {
-        *slot = step.default;
-        return !step.required;
-    }
-    match parse(raw) {
-        Ok(v) if v >= step.min && v <= step.max && v.is_finite() => {
-            *slot = v;
-            true
-        }
-        _ => false,
     }
 }
 

@@ -258,12 +258,15 @@ struct FusedCounts {
     reducers: Vec<usize>,
 }
 
+/// A count of a table for [`FusedCounts::new`]: reducer, (slot, stride)
+/// of each input read, first value in [`Plan::values`], number of values.
+type CountTable = (usize, Vec<(u32, u32)>, usize, usize);
+
 impl FusedCounts {
-    /// The fused table of `counts` (reducer, then each (slot, stride) its
-    /// table reads, its first value in `values`, and its values' count);
-    /// `None` when they are more than 64 or their inputs have more than
+    /// The fused table of `counts`, whose values are in `values`; `None`
+    /// when they are more than 64 or their inputs have more than
     /// [`TABLE_ENTRIES`] combinations.
-    fn new(counts: &[(usize, Vec<(u32, u32)>, usize, usize)], values: &[f64]) -> Option<Self> {
+    fn new(counts: &[CountTable], values: &[f64]) -> Option<Self> {
         if counts.is_empty() || counts.len() > 64 {
             return None;
         }
@@ -419,7 +422,7 @@ impl Plan {
                 .and_then(|r| r.when_table.as_ref())
                 .map_or(0, |t| t.values.len())
         };
-        let counts: Vec<(usize, Vec<(u32, u32)>, usize, usize)> = plan
+        let counts: Vec<CountTable> = plan
             .counts1
             .iter()
             .map(|&(k, slot, values, _)| (k, vec![(slot, 1)], values as usize, size(k)))
@@ -679,10 +682,13 @@ impl Persons {
         // Every input is inside its table (the caller checked), so the
         // fused table has this person, unless there is none.
         let mask = plan.fused.as_ref().and_then(|fused| {
-            let index = fused.dims.iter().try_fold(0usize, |index, &(slot, stride)| {
-                let k = *at.get(slot as usize)?;
-                Some(index + k as usize * stride as usize)
-            })?;
+            let index = fused
+                .dims
+                .iter()
+                .try_fold(0usize, |index, &(slot, stride)| {
+                    let k = *at.get(slot as usize)?;
+                    Some(index + k as usize * stride as usize)
+                })?;
             Some((fused, *fused.masks.get(index)?))
         });
         if let Some((fused, mask)) = mask {

@@ -271,7 +271,12 @@ mod tests {
             7,
         ];
         let index = HouseholdIndex::new(keys, Some(6));
-        for (f, first) in [(same_home(1), 0), (same_home(2), 2), (7, 4), (same_home(3), 5)] {
+        for (f, first) in [
+            (same_home(1), 0),
+            (same_home(2), 2),
+            (7, 4),
+            (same_home(3), 5),
+        ] {
             // Through the table, whatever the previous run was.
             for previous in [None, Some(0), Some(3), Some(6), Some(u64::MAX)] {
                 assert_eq!(index.group(f, previous), first, "{f:x} after {previous:?}");
@@ -296,7 +301,15 @@ mod tests {
     fn scattered_runs_join_their_first_run() {
         let same_home = |k: u128| (k << 64) | k;
         let none = HouseholdIndex::NONE;
-        let mut keys = vec![same_home(1), none, same_home(2), same_home(1), 5, same_home(2), 5];
+        let mut keys = vec![
+            same_home(1),
+            none,
+            same_home(2),
+            same_home(1),
+            5,
+            same_home(2),
+            5,
+        ];
         let mut run_group = vec![0, ORPHAN, 2, 3, 4, 5, 6];
         assert!(join_scattered_runs(&mut keys, &mut run_group));
         assert_eq!(run_group, vec![0, ORPHAN, 2, 0, 4, 2, 4]);

@@ -289,7 +289,10 @@ from_persons = 'count(miles > 10)'
                 .iter()
                 .map(|c| String::from_utf8(c.clone()).expect("UTF-8"))
                 .collect();
-            assert_eq!(got, expected, "miles up to {miles_max}, the first {n} persons");
+            assert_eq!(
+                got, expected,
+                "miles up to {miles_max}, the first {n} persons"
+            );
         }
     }
 }
