@@ -156,12 +156,27 @@ pub fn parse_integer(cell: &[u8]) -> Result<f64, CellError> {
 /// assert!(parse_number(b"1,5").is_err());
 /// assert!(parse_number(b"1e3").is_err());
 /// ```
-#[inline]
+// Inlined into the row loop, as `parse_integer` is.
+#[inline(always)]
 pub fn parse_number(cell: &[u8]) -> Result<f64, CellError> {
     let (neg, digits) = match cell.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, cell),
     };
+    // Most cells are whole numbers of a few digits: the value as
+    // `parse_integer` reads it (the general pass below gives the same).
+    if !digits.is_empty() && digits.len() <= 15 {
+        let mut n: u64 = 0;
+        let whole = digits.iter().all(|&b| {
+            let d = b.wrapping_sub(b'0');
+            n = n * 10 + u64::from(d);
+            d <= 9
+        });
+        if whole {
+            let v = n as i64 as f64;
+            return Ok(if neg { -v } else { v });
+        }
+    }
     // One pass: N = all digits as an integer, k = digits after the point.
     let mut n: u64 = 0;
     let mut count = 0usize;
@@ -203,18 +218,39 @@ pub fn parse_number(cell: &[u8]) -> Result<f64, CellError> {
 
 /// Parse a boolean: true/false, yes/no, y/n, 1/0, ya/tidak (any case).
 ///
-/// A plain comparison with each spelling: faster here than matching packed
-/// words (`benches/README.md`, "Fast paths earn their place").
+/// The length picks the one or two spellings a cell can be, compared as one
+/// word with the case bit set: for a lower-case ASCII letter `t`, `b | 0x20
+/// == t` holds exactly for `t` and its upper case, and every letter of a
+/// spelling of two bytes or more is one (the digits are compared as they
+/// are). Not the packed words of `benches/README.md` ("Fast paths earn
+/// their place"), which compared a cell with every spelling at once.
 #[inline]
 pub fn parse_bool(cell: &[u8]) -> Result<f64, CellError> {
-    const TRUE: [&[u8]; 5] = [b"true", b"yes", b"ya", b"y", b"1"];
-    const FALSE: [&[u8]; 5] = [b"false", b"no", b"tidak", b"n", b"0"];
-    if TRUE.iter().any(|w| w.eq_ignore_ascii_case(cell)) {
-        Ok(1.0)
-    } else if FALSE.iter().any(|w| w.eq_ignore_ascii_case(cell)) {
-        Ok(0.0)
-    } else {
-        Err(CellError::NotBool)
+    const fn w32(s: &[u8; 4]) -> u32 {
+        u32::from_le_bytes(*s)
+    }
+    const CASE4: u32 = 0x2020_2020;
+    match *cell {
+        [b'1'] => Ok(1.0),
+        [b'0'] => Ok(0.0),
+        [a] => match a | 0x20 {
+            b'y' => Ok(1.0),
+            b'n' => Ok(0.0),
+            _ => Err(CellError::NotBool),
+        },
+        [a, b] => match u16::from_le_bytes([a, b]) | 0x2020 {
+            w if w == u16::from_le_bytes(*b"ya") => Ok(1.0),
+            w if w == u16::from_le_bytes(*b"no") => Ok(0.0),
+            _ => Err(CellError::NotBool),
+        },
+        [a, b, c] if u32::from_le_bytes([a, b, c, b' ']) | CASE4 == w32(b"yes ") => Ok(1.0),
+        [a, b, c, d] if u32::from_le_bytes([a, b, c, d]) | CASE4 == w32(b"true") => Ok(1.0),
+        [a, b, c, d, e] => match (u32::from_le_bytes([a, b, c, d]) | CASE4, e | 0x20) {
+            (w, b'e') if w == w32(b"fals") => Ok(0.0),
+            (w, b'k') if w == w32(b"tida") => Ok(0.0),
+            _ => Err(CellError::NotBool),
+        },
+        _ => Err(CellError::NotBool),
     }
 }
 
@@ -275,7 +311,8 @@ impl EnumKeys {
     /// assert_eq!(keys.find(b"PROTECTED_spring_x"), Ok(2.0));
     /// assert!(keys.find(b"rura").is_err());
     /// ```
-    #[inline]
+    // Inlined into the row loop: the call cost a fifth of a lookup.
+    #[inline(always)]
     pub fn find(&self, cell: &[u8]) -> Result<f64, CellError> {
         let found = match pack_lower(cell) {
             Some(k) if !self.slots.is_empty() => {
@@ -566,6 +603,52 @@ mod tests {
         assert!(big > 9.9e19);
     }
 
+    /// Whole numbers take a shorter path than numbers with a point: the
+    /// same value as Rust's parse at every length around its 15-digit
+    /// limit, with a sign, leading zeros, and a stray byte at each place.
+    #[test]
+    fn whole_numbers_read_as_the_general_parse() {
+        for len in 1..=17 {
+            for lead in [b'0', b'1', b'9'] {
+                let digits: Vec<u8> = (0..len)
+                    .map(|i| {
+                        if i == 0 {
+                            lead
+                        } else {
+                            b'0' + (i * 7 % 10) as u8
+                        }
+                    })
+                    .collect();
+                let text = String::from_utf8(digits.clone()).unwrap();
+                let want: f64 = text.parse().unwrap();
+                assert_eq!(parse_number(&digits), Ok(want), "{text}");
+                let negative = [&b"-"[..], &digits].concat();
+                assert_eq!(parse_number(&negative), Ok(-want), "-{text}");
+                assert_eq!(parse_number(&negative).map(f64::is_sign_negative), Ok(true));
+                for i in 0..len {
+                    for stray in [b'/', b':', b' ', b'.', b'a', 0xff] {
+                        let mut bad = digits.clone();
+                        bad[i] = stray;
+                        let want = std::str::from_utf8(&bad)
+                            .ok()
+                            .filter(|t| {
+                                // The grammar: digits, one inner point with digits after it.
+                                stray == b'.' && i > 0 && i + 1 < len && t.parse::<f64>().is_ok()
+                            })
+                            .map(|t| t.parse::<f64>().unwrap())
+                            .ok_or(CellError::NotNumber);
+                        assert_eq!(
+                            parse_number(&bad),
+                            want,
+                            "{:?}",
+                            String::from_utf8_lossy(&bad)
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn numbers() {
         assert_eq!(parse_number(b"12"), Ok(12.0));
@@ -658,6 +741,34 @@ mod tests {
         }
         // 2^length mixtures a spelling (a digit's two "cases" are the same).
         assert_eq!(count, 16 + 8 + 4 + 2 + 2 + 32 + 4 + 32 + 2 + 2);
+    }
+
+    /// Against the plain comparison with each spelling, on every cell of
+    /// up to two bytes and on each spelling with any one byte replaced.
+    #[test]
+    fn booleans_match_the_spellings_compared_one_by_one() {
+        let reference = |cell: &[u8]| {
+            BOOL_SPELLINGS
+                .iter()
+                .find(|(s, _)| s.as_bytes().eq_ignore_ascii_case(cell))
+                .map(|&(_, v)| v)
+                .ok_or(CellError::NotBool)
+        };
+        for a in 0..=255u8 {
+            assert_eq!(parse_bool(&[a]), reference(&[a]), "{a}");
+            for b in 0..=255u8 {
+                assert_eq!(parse_bool(&[a, b]), reference(&[a, b]), "{a} {b}");
+            }
+        }
+        for (word, _) in BOOL_SPELLINGS {
+            for i in 0..word.len() {
+                for b in 0..=255u8 {
+                    let mut cell = word.as_bytes().to_vec();
+                    cell[i] = b;
+                    assert_eq!(parse_bool(&cell), reference(&cell), "{cell:?}");
+                }
+            }
+        }
     }
 
     /// Near misses of each spelling are no booleans.

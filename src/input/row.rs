@@ -6,6 +6,10 @@ use super::{
 };
 use crate::policy::{Check, InputType, Policy};
 
+mod steps;
+
+use steps::{ByKind, Step, fill, fill_one};
+
 /// Parses rows into slots for one policy and layout. Cheap to share across threads.
 #[derive(Debug, Clone)]
 pub struct RowParser<'p> {
@@ -44,20 +48,6 @@ struct CustomCell {
 
 /// [`CellPlan::custom`] of an input without profile settings.
 const PLAIN: u16 = u16::MAX;
-
-/// Input indices by kind of cell.
-#[derive(Debug, Clone, Default)]
-struct ByKind {
-    text: Vec<usize>,
-    integer: Vec<usize>,
-    number: Vec<usize>,
-    boolean: Vec<usize>,
-    dates: Vec<usize>,
-    /// (input, enum id)
-    enums: Vec<(usize, usize)>,
-    /// Inputs with profile settings ([`CustomCell`]), whatever their kind.
-    custom: Vec<usize>,
-}
 
 /// How one input is read from a row.
 #[derive(Debug, Clone, Copy)]
@@ -144,13 +134,29 @@ impl<'p> RowParser<'p> {
                 by_kind.custom.push(i);
                 continue;
             }
+            let Some(column) = p.column else {
+                // An empty cell, always.
+                match p.required {
+                    true => by_kind.absent_required = true,
+                    false => by_kind.absent.push((i, p.default)),
+                }
+                continue;
+            };
+            let step = Step {
+                column,
+                input: i,
+                required: p.required,
+                default: p.default,
+                min: p.min,
+                max: p.max,
+            };
             match p.kind {
-                CellKind::Text => by_kind.text.push(i),
-                CellKind::Integer => by_kind.integer.push(i),
-                CellKind::Number => by_kind.number.push(i),
-                CellKind::Bool => by_kind.boolean.push(i),
-                CellKind::Date => by_kind.dates.push(i),
-                CellKind::Enum(e) => by_kind.enums.push((i, e)),
+                CellKind::Text => by_kind.text.push(step),
+                CellKind::Integer => by_kind.integer.push(step),
+                CellKind::Number => by_kind.number.push(step),
+                CellKind::Bool => by_kind.boolean.push(step),
+                CellKind::Date => by_kind.dates.push(step),
+                CellKind::Enum(e) => by_kind.enums.push((step, e)),
             }
         }
         RowParser {
@@ -691,15 +697,23 @@ impl<'p> RowParser<'p> {
     #[inline]
     fn parse_by_kind<R: Fields + ?Sized>(&self, record: &R, slots: &mut [f64]) -> bool {
         let k = &self.by_kind;
-        (!self.composite || self.parts_ok(record, slots))
-            && self.fill(record, slots, &k.text, cell::check_text)
-            && self.fill(record, slots, &k.integer, cell::parse_integer)
-            && self.fill(record, slots, &k.number, cell::parse_number)
-            && self.fill(record, slots, &k.boolean, cell::parse_bool)
-            && self.fill(record, slots, &k.dates, cell::parse_date)
+        !k.absent_required
+            && (!self.composite || self.parts_ok(record, slots))
+            && fill(record, slots, &k.text, cell::check_text)
+            && fill(record, slots, &k.integer, cell::parse_integer)
+            && fill(record, slots, &k.number, cell::parse_number)
+            && fill(record, slots, &k.boolean, cell::parse_bool)
+            && fill(record, slots, &k.dates, cell::parse_date)
             && k.enums
                 .iter()
-                .all(|&(i, e)| self.fill_one(record, slots, i, |raw| self.find_enum(e, raw)))
+                .all(|(step, e)| fill_one(record, slots, step, |raw| self.find_enum(*e, raw)))
+            && k.absent.iter().all(|&(i, default)| match slots.get_mut(i) {
+                Some(slot) => {
+                    *slot = default;
+                    true
+                }
+                None => false,
+            })
             && (k.custom.is_empty() || self.fill_custom(record, slots))
     }
 
@@ -722,48 +736,6 @@ impl<'p> RowParser<'p> {
                 Err(_) => false,
             }
         })
-    }
-
-    #[inline(always)]
-    fn fill<R: Fields + ?Sized>(
-        &self,
-        record: &R,
-        slots: &mut [f64],
-        inputs: &[usize],
-        parse: impl Fn(&[u8]) -> Result<f64, cell::CellError> + Copy,
-    ) -> bool {
-        inputs
-            .iter()
-            .all(|&i| self.fill_one(record, slots, i, parse))
-    }
-
-    #[inline(always)]
-    fn fill_one<R: Fields + ?Sized>(
-        &self,
-        record: &R,
-        slots: &mut [f64],
-        i: usize,
-        parse: impl Fn(&[u8]) -> Result<f64, cell::CellError>,
-    ) -> bool {
-        let (Some(plan), Some(slot)) = (self.plan.get(i), slots.get_mut(i)) else {
-            return false;
-        };
-        if let Some(v) = typed(record, plan) {
-            *slot = v;
-            return true;
-        }
-        let raw = self.raw_cell(record, plan);
-        if raw.is_empty() {
-            *slot = plan.default;
-            return !plan.required;
-        }
-        match parse(raw) {
-            Ok(v) if v >= plan.min && v <= plan.max && v.is_finite() => {
-                *slot = v;
-                true
-            }
-            _ => false,
-        }
     }
 
     /// Whether every part of a composite id is non-empty valid text; the id

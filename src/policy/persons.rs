@@ -237,9 +237,92 @@ pub(crate) struct Plan {
     counts1: Vec<(usize, u32, u32, Root)>,
     counts2: Vec<Count2>,
     others: Vec<usize>,
+    /// `counts1` and `counts2` as one table, when it is small enough.
+    fused: Option<FusedCounts>,
     /// No step evaluates a program for a person inside every table: then
     /// nothing can come close to a threshold.
     tabulated: bool,
+}
+
+/// The `count(COND)`s of tables of one and two inputs ([`Plan::counts1`],
+/// [`Plan::counts2`]) in one table over every input they read: a person
+/// inside it takes one lookup for all of them (their conditions mostly
+/// read the same inputs: an age, with a flag or not), not one each.
+#[derive(Debug, Clone, Default)]
+struct FusedCounts {
+    /// (slot, stride) of each input read.
+    dims: Vec<(u32, u32)>,
+    /// Per combination of the inputs' positions: bit `j` set when the
+    /// condition of reducer `reducers[j]` holds.
+    masks: Vec<u64>,
+    reducers: Vec<usize>,
+}
+
+/// A count of a table for [`FusedCounts::new`]: reducer, (slot, stride)
+/// of each input read, first value in [`Plan::values`], number of values.
+type CountTable = (usize, Vec<(u32, u32)>, usize, usize);
+
+impl FusedCounts {
+    /// The fused table of `counts`, whose values are in `values`; `None`
+    /// when they are more than 64 or their inputs have more than
+    /// [`TABLE_ENTRIES`] combinations.
+    fn new(counts: &[CountTable], values: &[f64]) -> Option<Self> {
+        if counts.is_empty() || counts.len() > 64 {
+            return None;
+        }
+        // Each input's number of values: a table's first input's is its
+        // second's stride (or its size), the second's its size over that.
+        let mut sizes: Vec<(u32, u32)> = Vec::new();
+        for (_, dims, _, len) in counts {
+            let n = match dims[..] {
+                [(a, _)] => vec![(a, u32::try_from(*len).ok()?)],
+                [(a, _), (b, stride)] if stride > 0 => {
+                    vec![(a, stride), (b, u32::try_from(len / stride as usize).ok()?)]
+                }
+                _ => return None,
+            };
+            for (slot, size) in n {
+                match sizes.iter().find(|s| s.0 == slot) {
+                    Some(&(_, known)) if known != size => return None,
+                    Some(_) => {}
+                    None => sizes.push((slot, size)),
+                }
+            }
+        }
+        let mut dims = Vec::with_capacity(sizes.len());
+        let mut entries = 1usize;
+        for &(slot, size) in &sizes {
+            dims.push((slot, u32::try_from(entries).ok()?));
+            entries = entries
+                .checked_mul(size as usize)
+                .filter(|&e| e <= TABLE_ENTRIES)?;
+        }
+        let masks = (0..entries)
+            .map(|index| {
+                let at = |slot: u32| {
+                    let k = sizes.iter().position(|s| s.0 == slot).unwrap_or(0);
+                    (index / dims[k].1 as usize) % sizes[k].1 as usize
+                };
+                counts
+                    .iter()
+                    .enumerate()
+                    .fold(0u64, |mask, (j, (_, table, first, _))| {
+                        let i = first
+                            + table
+                                .iter()
+                                .map(|&(slot, stride)| at(slot) * stride as usize)
+                                .sum::<usize>();
+                        let holds = values.get(i).is_some_and(|&v| v != 0.0);
+                        mask | (u64::from(holds) << j)
+                    })
+            })
+            .collect();
+        Some(FusedCounts {
+            dims,
+            masks,
+            reducers: counts.iter().map(|c| c.0).collect(),
+        })
+    }
 }
 
 /// A `count(COND)` of a table of two inputs in a [`Plan`]: reducer, slots,
@@ -333,11 +416,32 @@ impl Plan {
             }
             steps.push(Step { when, value, fold });
         }
+        let size = |k: usize| {
+            reducers
+                .get(k)
+                .and_then(|r| r.when_table.as_ref())
+                .map_or(0, |t| t.values.len())
+        };
+        let counts: Vec<CountTable> = plan
+            .counts1
+            .iter()
+            .map(|&(k, slot, values, _)| (k, vec![(slot, 1)], values as usize, size(k)))
+            .chain(plan.counts2.iter().map(|&(k, (a, b), stride, values, _)| {
+                (k, vec![(a, 1), (b, stride)], values as usize, size(k))
+            }))
+            .collect();
+        plan.fused = FusedCounts::new(&counts, &plan.values);
         plan.tabulated = steps
             .iter()
             .all(|s| !matches!(s.when, Src::Arena(_)) && !matches!(s.value, Src::Arena(_)));
         plan.steps = steps;
         plan
+    }
+
+    /// Whether the counts are looked up in one fused table.
+    #[cfg(test)]
+    pub(crate) fn has_fused_counts(&self) -> bool {
+        self.fused.is_some()
     }
 
     fn src(&mut self, table: &Option<Table>, root: Option<Root>, none: f64) -> Src {
@@ -575,7 +679,26 @@ impl Persons {
                 acc.count += 1;
             }
         }
-        for &(k, slot, values, root) in &plan.counts1 {
+        // Every input is inside its table (the caller checked), so the
+        // fused table has this person, unless there is none.
+        let mask = plan.fused.as_ref().and_then(|fused| {
+            let index = fused
+                .dims
+                .iter()
+                .try_fold(0usize, |index, &(slot, stride)| {
+                    let k = *at.get(slot as usize)?;
+                    Some(index + k as usize * stride as usize)
+                })?;
+            Some((fused, *fused.masks.get(index)?))
+        });
+        if let Some((fused, mask)) = mask {
+            for (j, &k) in fused.reducers.iter().enumerate() {
+                if let Some(acc) = accs.get_mut(k) {
+                    acc.count += (mask >> j) & 1;
+                }
+            }
+        }
+        for &(k, slot, values, root) in plan.counts1.iter().filter(|_| mask.is_none()) {
             let v = plan
                 .lookup1(slot, values, at)
                 .unwrap_or_else(|| self.program(root, slots));
@@ -583,7 +706,7 @@ impl Persons {
                 acc.count += u64::from(v != 0.0);
             }
         }
-        for &(k, pair, stride, values, root) in &plan.counts2 {
+        for &(k, pair, stride, values, root) in plan.counts2.iter().filter(|_| mask.is_none()) {
             let v = plan
                 .lookup2(pair, stride, values, at)
                 .unwrap_or_else(|| self.program(root, slots));

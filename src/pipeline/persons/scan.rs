@@ -41,25 +41,34 @@ pub(super) fn scan(
     });
     let index = index?;
     let PersonRuns {
-        keys,
+        mut keys,
         keyless,
         person_blanks,
     } = runs?;
     let mut run_group: Vec<u64> = Vec::with_capacity(keys.len());
-    // Rectangular: (key, run) of every keyed run.
-    let mut keyed: Vec<(u128, u64)> = Vec::new();
+    // Rectangular: the first keyed run whose fingerprint is `NONE` itself.
+    let mut none_run: Option<u64> = None;
     let mut grouped = true;
     let mut previous: Option<u64> = None;
     let mut keyless = keyless.iter().peekable();
-    for (run, &f) in keys.iter().enumerate() {
+    for (run, f) in keys.iter_mut().enumerate() {
         let has_key = keyless.next_if_eq(&&run).is_none();
         let group = match setup.kind {
-            PersonLayout::TwoFiles if has_key => index.group(f, previous),
+            PersonLayout::TwoFiles if has_key => index.group(*f, previous),
             PersonLayout::Rectangular if has_key => {
-                keyed.push((f, run as u64));
-                run as u64
+                if *f == HouseholdIndex::NONE {
+                    // Joined here: `join_scattered_runs` leaves `NONE` out.
+                    let first = *none_run.get_or_insert(run as u64);
+                    grouped &= first == run as u64;
+                    first
+                } else {
+                    run as u64
+                }
             }
-            _ => ORPHAN,
+            _ => {
+                *f = HouseholdIndex::NONE;
+                ORPHAN
+            }
         };
         if group != ORPHAN {
             if previous.is_some_and(|p| p >= group) {
@@ -70,10 +79,10 @@ pub(super) fn scan(
         run_group.push(group);
     }
     drop(index);
-    drop(keys);
-    if setup.kind == PersonLayout::Rectangular && join_scattered_runs(keyed, &mut run_group) {
+    if setup.kind == PersonLayout::Rectangular && join_scattered_runs(&mut keys, &mut run_group) {
         grouped = false;
     }
+    drop(keys);
     Ok(Scanned {
         run_group,
         grouped,
@@ -117,75 +126,196 @@ fn person_runs(setup: &PersonSetup, chunk_bytes: usize) -> Result<PersonRuns, In
 /// Two files: where each household key is first found in the household file.
 #[derive(Default)]
 struct HouseholdIndex {
-    /// Each key's first index, sorted by key.
-    sorted: Vec<(u128, u64)>,
     /// By index: the household's key when it is that key's first household,
     /// else [`HouseholdIndex::NONE`]. Grouped persons come in household
     /// order, so a run's household is usually the one after the previous
-    /// run's: one look here instead of a binary search through `sorted`
-    /// (whose cache misses were the scan's largest cost).
+    /// run's: one look here, before the table.
     by_index: Vec<u128>,
+    /// Open addressing on a key's low bits, at most half full: each key's
+    /// first household's index plus one (0: empty). Built in one pass over
+    /// `by_index` (no sort: sorting the keys was most of the index's cost).
+    table: Vec<u64>,
+    /// The first household whose key's fingerprint is [`HouseholdIndex::NONE`]
+    /// itself (which `by_index` cannot tell from "not the first").
+    none_key: Option<u64>,
 }
 
 impl HouseholdIndex {
     const NONE: u128 = u128::MAX;
+
+    /// Index the keys of the households in file order (`NONE`: no key),
+    /// `none_key` the first household whose key's fingerprint is `NONE`.
+    fn new(mut by_index: Vec<u128>, none_key: Option<u64>) -> HouseholdIndex {
+        let table = first_of_each_key(&mut by_index, |_, _| {});
+        HouseholdIndex {
+            by_index,
+            table,
+            none_key,
+        }
+    }
+
+    /// Where a key's probe starts (fingerprints are hashes already).
+    #[inline]
+    fn home(f: u128) -> usize {
+        (f as u64 ^ (f >> 64) as u64) as usize
+    }
 
     /// The group of a run whose key is `f`: its household's index, or
     /// [`ORPHAN`]. `previous` is the group of the last run with a household.
     #[inline]
     fn group(&self, f: u128, previous: Option<u64>) -> u64 {
         let next = previous.map_or(0, |p| p.saturating_add(1));
-        if f != Self::NONE && usize::try_from(next).is_ok_and(|n| self.by_index.get(n) == Some(&f))
-        {
+        if f == Self::NONE {
+            return self.none_key.unwrap_or(ORPHAN);
+        }
+        if usize::try_from(next).is_ok_and(|n| self.by_index.get(n) == Some(&f)) {
             return next;
         }
-        self.sorted
-            .binary_search_by_key(&f, |e| e.0)
-            .map_or(ORPHAN, |i| self.sorted[i].1)
+        let mask = self.table.len().wrapping_sub(1);
+        let mut slot = Self::home(f) & mask;
+        // At most half full: an empty slot ends every probe.
+        for _ in 0..self.table.len() {
+            match self.table.get(slot).copied() {
+                Some(0) | None => return ORPHAN,
+                Some(j) if self.by_index.get(j as usize - 1) == Some(&f) => return j - 1,
+                Some(_) => slot = (slot + 1) & mask,
+            }
+        }
+        ORPHAN
     }
+}
+
+/// An open-addressing table, at most half full, of each key's first place
+/// in `keys` plus one (0: empty), probed from [`HouseholdIndex::home`];
+/// `NONE` keys are left out. A later place of a key already in is set to
+/// `NONE` in `keys` and reported to `repeat` (place, first place).
+fn first_of_each_key(keys: &mut [u128], mut repeat: impl FnMut(usize, usize)) -> Vec<u64> {
+    let size = keys.len().saturating_mul(2).max(2).next_power_of_two();
+    let mut table = vec![0u64; size];
+    let mask = size - 1;
+    for i in 0..keys.len() {
+        let f = keys[i];
+        if f == HouseholdIndex::NONE {
+            continue;
+        }
+        let mut slot = HouseholdIndex::home(f) & mask;
+        loop {
+            match table[slot] {
+                0 => {
+                    table[slot] = i as u64 + 1;
+                    break;
+                }
+                j if keys.get(j as usize - 1) == Some(&f) => {
+                    keys[i] = HouseholdIndex::NONE;
+                    repeat(i, j as usize - 1);
+                    break;
+                }
+                _ => slot = (slot + 1) & mask,
+            }
+        }
+    }
+    table
 }
 
 /// Two files: each household key's first index (empty for a rectangular file).
 fn household_index(setup: &PersonSetup, chunk_bytes: usize) -> Result<HouseholdIndex, InputError> {
-    let mut sorted: Vec<(u128, u64)> = Vec::new();
-    let mut households = 0u64;
+    let mut by_index: Vec<u128> = Vec::new();
+    let mut none_key = None;
     if let Some(source) = setup.open_households()? {
         let mut reader = RecordReader::new(source, chunk_bytes);
         reader.each_key(&setup.household_key, &mut |key| {
-            if let Some(key) = key {
-                sorted.push((fingerprint(key), households));
+            let f = key.map_or(HouseholdIndex::NONE, fingerprint);
+            if key.is_some() && f == HouseholdIndex::NONE && none_key.is_none() {
+                none_key = Some(by_index.len() as u64);
             }
-            households += 1;
+            by_index.push(f);
         })?;
-        sorted.sort_unstable();
-        sorted.dedup_by_key(|e| e.0);
-        sorted.shrink_to_fit();
     }
-    let mut by_index = vec![HouseholdIndex::NONE; usize::try_from(households).unwrap_or(0)];
-    for &(f, i) in &sorted {
-        if let Some(slot) = usize::try_from(i).ok().and_then(|i| by_index.get_mut(i)) {
-            *slot = f;
-        }
-    }
-    Ok(HouseholdIndex { sorted, by_index })
+    Ok(HouseholdIndex::new(by_index, none_key))
 }
 
 /// Rectangular: a key in two runs means its household is scattered; every
-/// run of it takes the group of its first. `keyed` is (key, run) of every
-/// keyed run. Returns whether any household is scattered.
-fn join_scattered_runs(mut keyed: Vec<(u128, u64)>, run_group: &mut [u64]) -> bool {
+/// run of it takes the group of its first. `keys` is the fingerprint of
+/// every run (`NONE`: no key, left as it is). Returns whether any household
+/// is scattered.
+fn join_scattered_runs(keys: &mut [u128], run_group: &mut [u64]) -> bool {
     let mut scattered = false;
-    keyed.sort_unstable();
-    let mut i = 0;
-    while i < keyed.len() {
-        let mut j = i + 1;
-        while j < keyed.len() && keyed[j].0 == keyed[i].0 {
-            scattered = true;
-            let run = keyed[j].1 as usize;
-            run_group[run] = keyed[i].1;
-            j += 1;
+    first_of_each_key(keys, |run, first| {
+        scattered = true;
+        if let Some(g) = run_group.get_mut(run) {
+            *g = first as u64;
         }
-        i = j;
-    }
+    });
     scattered
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Keys that share their probe's start (the same low bits), repeated
+    /// keys, households without a key and the key whose fingerprint is
+    /// `NONE`: each run finds its key's first household, by the look at the
+    /// next household or through the table alike.
+    #[test]
+    fn household_index_finds_each_key_s_first_household() {
+        let same_home = |k: u128| (k << 64) | k; // home 0 for every k
+        let keys = vec![
+            same_home(1),
+            HouseholdIndex::NONE, // no key
+            same_home(2),
+            same_home(1), // repeated: not the first
+            7,
+            same_home(3),
+            HouseholdIndex::NONE, // the key whose fingerprint is NONE
+            7,
+        ];
+        let index = HouseholdIndex::new(keys, Some(6));
+        for (f, first) in [
+            (same_home(1), 0),
+            (same_home(2), 2),
+            (7, 4),
+            (same_home(3), 5),
+        ] {
+            // Through the table, whatever the previous run was.
+            for previous in [None, Some(0), Some(3), Some(6), Some(u64::MAX)] {
+                assert_eq!(index.group(f, previous), first, "{f:x} after {previous:?}");
+            }
+            // By the look at the next household.
+            let before = first.checked_sub(1);
+            assert_eq!(index.group(f, before), first);
+        }
+        assert_eq!(index.group(HouseholdIndex::NONE, None), 6);
+        for orphan in [same_home(4), 8, 0] {
+            assert_eq!(index.group(orphan, None), ORPHAN);
+            assert_eq!(index.group(orphan, Some(2)), ORPHAN);
+        }
+        let empty = HouseholdIndex::new(Vec::new(), None);
+        assert_eq!(empty.group(7, None), ORPHAN);
+        assert_eq!(empty.group(HouseholdIndex::NONE, None), ORPHAN);
+    }
+
+    /// Rectangular: every later run of a key takes its first run's group,
+    /// keys sharing their probe's start included; runs without a key stay.
+    #[test]
+    fn scattered_runs_join_their_first_run() {
+        let same_home = |k: u128| (k << 64) | k;
+        let none = HouseholdIndex::NONE;
+        let mut keys = vec![
+            same_home(1),
+            none,
+            same_home(2),
+            same_home(1),
+            5,
+            same_home(2),
+            5,
+        ];
+        let mut run_group = vec![0, ORPHAN, 2, 3, 4, 5, 6];
+        assert!(join_scattered_runs(&mut keys, &mut run_group));
+        assert_eq!(run_group, vec![0, ORPHAN, 2, 0, 4, 2, 4]);
+        let mut keys = vec![same_home(1), same_home(2), none, 5];
+        let mut run_group = vec![0, 1, ORPHAN, 3];
+        assert!(!join_scattered_runs(&mut keys, &mut run_group));
+        assert_eq!(run_group, vec![0, 1, ORPHAN, 3]);
+    }
 }

@@ -215,6 +215,88 @@ from_persons = 'count(level >= 8)'
     }
 }
 
+/// The counts of one- and two-input tables are looked up together in one
+/// table over every input they read; when the inputs have too many
+/// combinations for it (here 101 × 2 × 101), each is looked up alone. Both
+/// against a direct count, and a count whose inputs come in the other
+/// order (`works` then `level`) among them.
+#[test]
+fn counts_fused_into_one_table_or_not_agree_with_a_direct_count() {
+    let inputs = r#"
+[[inputs]]
+name = "young"
+type = "integer"
+default = 0
+from_persons = 'count(level <= 3)'
+
+[[inputs]]
+name = "busy"
+type = "integer"
+default = 0
+from_persons = 'count(works and level >= 5)'
+
+[[inputs]]
+name = "idle"
+type = "integer"
+default = 0
+from_persons = 'count(not works)'
+
+[[inputs]]
+name = "far"
+type = "integer"
+default = 0
+from_persons = 'count(miles > 10)'
+"#;
+    let persons = |miles_max: u32| {
+        format!(
+            "[[person_inputs]]\nname = \"level\"\ntype = \"integer\"\nmin = 0\nmax = 100\nrequired = true\n\n\
+             [[person_inputs]]\nname = \"works\"\ntype = \"bool\"\ndefault = true\n\n\
+             [[person_inputs]]\nname = \"miles\"\ntype = \"integer\"\nmin = 0\nmax = {miles_max}\nrequired = true\n"
+        )
+    };
+    // Slots: household_id, level, works, miles.
+    let people: [[f64; 4]; 7] = [
+        [0.0, 0.0, 1.0, 0.0],
+        [0.0, 3.0, 0.0, 11.0],
+        [0.0, 5.0, 1.0, 10.0],
+        [0.0, 100.0, 1.0, 7.0],
+        [0.0, 4.0, 0.0, 3.0],
+        [0.0, 60.0, 1.0, 15.0],
+        [0.0, 2.0, 1.0, 12.0],
+    ];
+    // 101 × 2 × 16 combinations fit one table; 101 × 2 × 101 do not.
+    for miles_max in [15, 100] {
+        let p = load_ok(&source(inputs, &persons(miles_max)));
+        let persons = p.persons.as_ref().expect("persons");
+        assert_eq!(persons.plan.has_fused_counts(), miles_max == 15);
+        for n in 0..=people.len() {
+            let some = &people[..n];
+            let mut r = persons.start();
+            for s in some {
+                persons.add(&mut r, s, &|_| b"");
+            }
+            let mut out = vec![Vec::new(); persons.supplied.len()];
+            persons.finish(&r, &mut out).expect("no problem");
+            let count =
+                |f: &dyn Fn(&[f64; 4]) -> bool| some.iter().filter(|s| f(s)).count().to_string();
+            let expected = [
+                count(&|s| s[1] <= 3.0),
+                count(&|s| s[2] == 1.0 && s[1] >= 5.0),
+                count(&|s| s[2] == 0.0),
+                count(&|s| s[3] > 10.0),
+            ];
+            let got: Vec<String> = out
+                .iter()
+                .map(|c| String::from_utf8(c.clone()).expect("UTF-8"))
+                .collect();
+            assert_eq!(
+                got, expected,
+                "miles up to {miles_max}, the first {n} persons"
+            );
+        }
+    }
+}
+
 /// Three counts of one-, two- and three-input tables, shared by the tests.
 const COUNTS: &str = r#"
 [[inputs]]
