@@ -270,3 +270,79 @@ impl Iterator for Messages {
         self.next_batch().transpose()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{DictionaryArray, Int64Array, StringArray, types::Int32Type};
+    use arrow_ipc::reader::StreamReader;
+    use arrow_ipc::writer::StreamWriter;
+
+    /// A stream of three batches (a dictionary column included: its
+    /// dictionary batches come between them), with its end marker.
+    fn stream() -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut writer: Option<StreamWriter<&mut Vec<u8>>> = None;
+        for b in 0..3i64 {
+            let ids = StringArray::from(vec![Some(format!("H{b}")), None, Some("é".into())]);
+            let n = Int64Array::from(vec![b, b + 1, b + 2]);
+            let area: DictionaryArray<Int32Type> =
+                vec![Some("rural"), None, Some(["urban", "x"][b as usize % 2])]
+                    .into_iter()
+                    .collect();
+            let batch = RecordBatch::try_from_iter([
+                ("id", Arc::new(ids) as ArrayRef),
+                ("n", Arc::new(n) as ArrayRef),
+                ("area", Arc::new(area) as ArrayRef),
+            ])
+            .unwrap();
+            if writer.is_none() {
+                writer = Some(StreamWriter::try_new(&mut out, batch.schema_ref()).unwrap());
+            }
+            writer.as_mut().unwrap().write(&batch).unwrap();
+        }
+        writer.unwrap().finish().unwrap();
+        out
+    }
+
+    fn ours(bytes: &[u8]) -> Result<Vec<RecordBatch>, ArrowError> {
+        let raw: Box<dyn Read + Send> = Box::new(io::Cursor::new(bytes.to_vec()));
+        Messages::open(BufReader::with_capacity(16, raw))?.collect()
+    }
+
+    fn arrows(bytes: &[u8]) -> Result<Vec<RecordBatch>, ArrowError> {
+        StreamReader::try_new(io::Cursor::new(bytes), None)?.collect()
+    }
+
+    fn same(bytes: &[u8]) {
+        match (ours(bytes), arrows(bytes)) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b),
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+            (a, b) => panic!("{a:?} against {b:?}"),
+        }
+    }
+
+    #[test]
+    fn batches_and_errors_are_arrows_stream_readers() {
+        let bytes = stream();
+        assert_eq!(ours(&bytes).unwrap().len(), 3);
+        same(&bytes);
+        // Without the end marker; cut anywhere (in a length, a flatbuffer,
+        // a body); empty; not a stream.
+        for end in 0..bytes.len() {
+            same(&bytes[..end]);
+        }
+        same(b"{}\n");
+        // A second schema where a batch should be.
+        let mut twice = bytes.clone();
+        let first = ours(&bytes).unwrap();
+        let mut again = Vec::new();
+        StreamWriter::try_new(&mut again, first[0].schema_ref())
+            .unwrap()
+            .finish()
+            .unwrap();
+        twice.truncate(bytes.len() - 8);
+        twice.extend_from_slice(&again);
+        same(&twice);
+    }
+}
