@@ -73,6 +73,12 @@ enum Typed {
     Number(usize),
     Integer(usize),
     Bool(usize),
+    IncomeStatus,
+    DeprivationStatus,
+    Track,
+    PolicyId,
+    PolicyVersion,
+    PolicyHash,
     /// Its CSV text.
     Text,
 }
@@ -106,12 +112,12 @@ impl Typed {
                 Std::Programs => Typed::Programs(Status::Granted),
                 Std::Deferred => Typed::Programs(Status::Deferred),
                 Std::Deprived => Typed::Deprived,
-                Std::IncomeStatus
-                | Std::DeprivationStatus
-                | Std::Track
-                | Std::PolicyId
-                | Std::PolicyVersion
-                | Std::PolicyHash => Typed::Text,
+                Std::IncomeStatus => Typed::IncomeStatus,
+                Std::DeprivationStatus => Typed::DeprivationStatus,
+                Std::Track => Typed::Track,
+                Std::PolicyId => Typed::PolicyId,
+                Std::PolicyVersion => Typed::PolicyVersion,
+                Std::PolicyHash => Typed::PolicyHash,
             },
             Column::Value { slot, kind, .. } => match kind {
                 ValueKind::Number => Typed::Number(*slot),
@@ -283,6 +289,12 @@ impl DecisionWriter<'_> {
         let fixed = |out: &mut TypedColumn, v: f64, decimals| {
             numfmt::fixed_units(v, decimals).is_some_and(|n| out.fixed(n, decimals))
         };
+        // A text the decision writer writes as it is (nothing for `None`):
+        // straight into a text column; `false` for another column.
+        let text = |out: &mut TypedColumn, t: Option<&str>| match out.text() {
+            Some(c) => c.field(t.unwrap_or_default().as_bytes()).map(|()| true),
+            None => Ok(false),
+        };
         for ((typed, col), out) in shaped.typed.iter().zip(&shaped.columns).zip(columns) {
             let done = match *typed {
                 Typed::Id => {
@@ -358,6 +370,12 @@ impl DecisionWriter<'_> {
                 }
                 Typed::Integer(slot) => out.whole(s.slots[slot] as i64),
                 Typed::Bool(slot) => out.flag(s.slots[slot] != 0.0),
+                Typed::IncomeStatus => text(out, self.income_status(s))?,
+                Typed::DeprivationStatus => text(out, self.deprivation_status(s))?,
+                Typed::Track => text(out, p.tracks.get(s.track).map(|t| t.id.as_str()))?,
+                Typed::PolicyId => text(out, Some(&p.meta.id))?,
+                Typed::PolicyVersion => text(out, Some(&p.meta.version))?,
+                Typed::PolicyHash => text(out, Some(&p.hash))?,
                 Typed::Text => false,
             };
             if !done {

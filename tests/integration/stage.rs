@@ -283,7 +283,8 @@ fn chosen_columns_in_stage_arrow_output_are_a_parquet_outputs() {
     // column's way to a typed value, reason codes as a list.
     let columns = "household_id,members,monthly_income,head_female,area,per_capita_income,\
                    poverty_line,deprivation_score,programs,deferred,deprived,emergency,\
-                   labour_capacity,track,priority,review_after_months,capped,reasons,policy_hash";
+                   labour_capacity,track,priority,review_after_months,capped,reasons,\
+                   income_status,deprivation_status,policy_id,policy_version,policy_hash";
     arrow_output_is_parquets(&["--columns", columns]);
     arrow_output_is_parquets(&["--columns", columns, "--reasons", "codes"]);
 }
