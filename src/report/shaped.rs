@@ -34,6 +34,8 @@ pub(super) struct Shaped {
     track_codes: Vec<Box<[u8]>>,
     /// JSON: per column, `"name":` (after the first, with a leading comma).
     json_keys: Vec<Box<[u8]>>,
+    /// Per column, where its typed value comes from ([`Typed`]).
+    typed: Vec<Typed>,
     /// Codes that only repeat a column written beside them are left out:
     /// `track.*` (with `track`), `deprivation.*` (with `deprivation_status`),
     /// `program.<id>` (with `programs`), `program.<id>.deferred` (with `deferred`).
@@ -41,6 +43,91 @@ pub(super) struct Shaped {
     omit_deprivation: bool,
     omit_granted: bool,
     omit_deferred: bool,
+}
+
+/// Where a column's typed value comes from (stage mode's Arrow output),
+/// resolved once from the column and the policy, so that a decision's
+/// cell costs one `match` (the column's, then the policy's field, cost
+/// two and more).
+#[derive(Debug, Clone, Copy)]
+enum Typed {
+    Id,
+    Region,
+    Reasons,
+    /// A slot written with fixed decimals; null without the field.
+    Fixed {
+        slot: Option<usize>,
+        decimals: u32,
+    },
+    MonthlyTotal,
+    OneOffTotal,
+    Priority,
+    ReviewAfterMonths,
+    /// A slot written as a flag; null without the field.
+    Flag(Option<usize>),
+    Capped,
+    /// The ids of the programs of a status (a list column).
+    Programs(Status),
+    Deprived,
+    /// A `[[values]]` slot of a kind.
+    Number(usize),
+    Integer(usize),
+    Bool(usize),
+    IncomeStatus,
+    DeprivationStatus,
+    Track,
+    PolicyId,
+    PolicyVersion,
+    PolicyHash,
+    /// Its CSV text.
+    Text,
+}
+
+impl Typed {
+    fn of(col: &Column, p: &Policy) -> Typed {
+        match col {
+            Column::Std(std) => match std {
+                Std::HouseholdId => Typed::Id,
+                Std::Region => Typed::Region,
+                Std::Reasons => Typed::Reasons,
+                Std::PerCapitaIncome => Typed::Fixed {
+                    slot: p.fields.per_capita_income,
+                    decimals: 2,
+                },
+                Std::PovertyLine => Typed::Fixed {
+                    slot: p.fields.poverty_line,
+                    decimals: 2,
+                },
+                Std::DeprivationScore => Typed::Fixed {
+                    slot: p.deprivation.as_ref().map(|dep| dep.score_slot),
+                    decimals: 4,
+                },
+                Std::MonthlyTotal => Typed::MonthlyTotal,
+                Std::OneOffTotal => Typed::OneOffTotal,
+                Std::Priority => Typed::Priority,
+                Std::ReviewAfterMonths => Typed::ReviewAfterMonths,
+                Std::Emergency => Typed::Flag(p.fields.emergency),
+                Std::LabourCapacity => Typed::Flag(p.fields.labour_capacity),
+                Std::Capped => Typed::Capped,
+                Std::Programs => Typed::Programs(Status::Granted),
+                Std::Deferred => Typed::Programs(Status::Deferred),
+                Std::Deprived => Typed::Deprived,
+                Std::IncomeStatus => Typed::IncomeStatus,
+                Std::DeprivationStatus => Typed::DeprivationStatus,
+                Std::Track => Typed::Track,
+                Std::PolicyId => Typed::PolicyId,
+                Std::PolicyVersion => Typed::PolicyVersion,
+                Std::PolicyHash => Typed::PolicyHash,
+            },
+            Column::Value { slot, kind, .. } => match kind {
+                ValueKind::Number => Typed::Number(*slot),
+                ValueKind::Integer => Typed::Integer(*slot),
+                ValueKind::Bool => Typed::Bool(*slot),
+                // Text: the enum's name, the date's `YYYY-MM-DD`.
+                ValueKind::Enum(_) | ValueKind::Date => Typed::Text,
+            },
+        }
+    }
 }
 
 fn boxed(s: String) -> Box<[u8]> {
@@ -61,7 +148,9 @@ impl Shaped {
             })
             .collect();
         let has = |std: Std| columns.contains(&Column::Std(std));
+        let typed = columns.iter().map(|c| Typed::of(c, policy)).collect();
         Shaped {
+            typed,
             omit_track: has(Std::Track),
             omit_deprivation: has(Std::DeprivationStatus),
             omit_granted: has(Std::Programs),
@@ -194,35 +283,29 @@ impl DecisionWriter<'_> {
             ));
         }
         let p = self.policy;
-        for (col, out) in shaped.columns.iter().zip(columns) {
-            let s = &mut *d.scratch;
-            let slot = |field: Option<usize>| field.map(|slot| s.slots[slot]);
-            // A number written with fixed decimals, a flag, a whole number:
-            // added as such; `false` sends the column to its text below.
-            let fixed = |out: &mut TypedColumn, v: Option<f64>, decimals| match v {
-                None => {
-                    out.null();
-                    true
-                }
-                Some(v) => numfmt::fixed_units(v, decimals).is_some_and(|n| out.fixed(n, decimals)),
-            };
-            let flag = |out: &mut TypedColumn, v: Option<bool>| match v {
-                None => {
-                    out.null();
-                    true
-                }
-                Some(v) => out.flag(v),
-            };
-            let done = match col {
-                Column::Std(Std::HouseholdId) => {
+        let s = &mut *d.scratch;
+        // A number written with fixed decimals: added as such; `false`
+        // sends the column to its text below.
+        let fixed = |out: &mut TypedColumn, v: f64, decimals| {
+            numfmt::fixed_units(v, decimals).is_some_and(|n| out.fixed(n, decimals))
+        };
+        // A text the decision writer writes as it is (nothing for `None`):
+        // straight into a text column; `false` for another column.
+        let text = |out: &mut TypedColumn, t: Option<&str>| match out.text() {
+            Some(c) => c.field(t.unwrap_or_default().as_bytes()).map(|()| true),
+            None => Ok(false),
+        };
+        for ((typed, col), out) in shaped.typed.iter().zip(&shaped.columns).zip(columns) {
+            let done = match *typed {
+                Typed::Id => {
                     out.field(d.household_id)?;
                     true
                 }
-                Column::Std(Std::Region) => {
+                Typed::Region => {
                     out.field(d.region)?;
                     true
                 }
-                Column::Std(Std::Reasons) => {
+                Typed::Reasons => {
                     match (shaped.reasons, out.text()) {
                         // The sentences straight into the column's bytes.
                         (ReasonsMode::Text, Some(text)) => {
@@ -239,67 +322,61 @@ impl DecisionWriter<'_> {
                     }
                     true
                 }
-                Column::Std(Std::PerCapitaIncome) => {
-                    fixed(out, slot(p.fields.per_capita_income), 2)
+                Typed::Fixed { slot: None, .. } | Typed::Flag(None) => {
+                    out.null();
+                    true
                 }
-                Column::Std(Std::PovertyLine) => fixed(out, slot(p.fields.poverty_line), 2),
-                Column::Std(Std::DeprivationScore) => fixed(
-                    out,
-                    p.deprivation.as_ref().map(|dep| s.slots[dep.score_slot]),
-                    4,
-                ),
-                Column::Std(Std::MonthlyTotal) => fixed(out, Some(s.monthly_total), 0),
-                Column::Std(Std::OneOffTotal) => fixed(out, Some(s.one_off_total), 0),
-                Column::Std(Std::Priority) => fixed(out, Some(s.priority), 1),
-                Column::Std(Std::ReviewAfterMonths) => out.whole(i64::from(s.review_after_months)),
-                Column::Std(Std::Emergency) => {
-                    flag(out, slot(p.fields.emergency).map(|v| v != 0.0))
-                }
-                Column::Std(Std::LabourCapacity) => {
-                    flag(out, slot(p.fields.labour_capacity).map(|v| v != 0.0))
-                }
-                Column::Std(Std::Capped) => out.flag(s.capped),
-                Column::Std(Std::Programs | Std::Deferred) if out.list().is_some() => {
-                    let status = if *col == Column::Std(Std::Programs) {
-                        Status::Granted
-                    } else {
-                        Status::Deferred
-                    };
-                    if let Some(list) = out.list() {
+                Typed::Fixed {
+                    slot: Some(slot),
+                    decimals,
+                } => fixed(out, s.slots[slot], decimals),
+                Typed::MonthlyTotal => fixed(out, s.monthly_total, 0),
+                Typed::OneOffTotal => fixed(out, s.one_off_total, 0),
+                Typed::Priority => fixed(out, s.priority, 1),
+                Typed::ReviewAfterMonths => out.whole(i64::from(s.review_after_months)),
+                Typed::Flag(Some(slot)) => out.flag(s.slots[slot] != 0.0),
+                Typed::Capped => out.flag(s.capped),
+                Typed::Programs(status) => match out.list() {
+                    Some(list) => {
                         for (prog, o) in p.programs.iter().zip(&s.programs) {
                             if o.status == status {
                                 list.values().append_value(&prog.id);
                             }
                         }
                         list.append(true);
+                        true
                     }
-                    true
-                }
+                    None => false,
+                },
                 // Indicator ids are identifiers: no `;` to split on.
-                Column::Std(Std::Deprived) if out.list().is_some() => {
-                    if let Some(list) = out.list() {
+                Typed::Deprived => match out.list() {
+                    Some(list) => {
                         self.each_deprived(&s.slots, |_, ind| list.values().append_value(&ind.id));
                         list.append(true);
+                        true
                     }
-                    true
-                }
-                Column::Value { slot, kind, .. } => {
-                    let v = s.slots[*slot];
-                    match kind {
-                        // `write_number`: four decimals, trailing zeros
-                        // dropped (the same value); nothing if not finite.
-                        ValueKind::Number if !v.is_finite() => {
-                            out.null();
-                            true
-                        }
-                        ValueKind::Number => fixed(out, Some(v), 4),
-                        ValueKind::Integer => out.whole(v as i64),
-                        ValueKind::Bool => out.flag(v != 0.0),
-                        // Text: the enum's name, the date's `YYYY-MM-DD`.
-                        ValueKind::Enum(_) | ValueKind::Date => false,
+                    None => false,
+                },
+                // `write_number`: four decimals, trailing zeros dropped (the
+                // same value); nothing if not finite.
+                Typed::Number(slot) => {
+                    let v = s.slots[slot];
+                    if v.is_finite() {
+                        fixed(out, v, 4)
+                    } else {
+                        out.null();
+                        true
                     }
                 }
-                _ => false,
+                Typed::Integer(slot) => out.whole(s.slots[slot] as i64),
+                Typed::Bool(slot) => out.flag(s.slots[slot] != 0.0),
+                Typed::IncomeStatus => text(out, self.income_status(s))?,
+                Typed::DeprivationStatus => text(out, self.deprivation_status(s))?,
+                Typed::Track => text(out, p.tracks.get(s.track).map(|t| t.id.as_str()))?,
+                Typed::PolicyId => text(out, Some(&p.meta.id))?,
+                Typed::PolicyVersion => text(out, Some(&p.meta.version))?,
+                Typed::PolicyHash => text(out, Some(&p.hash))?,
+                Typed::Text => false,
             };
             if !done {
                 match out.text() {

@@ -213,7 +213,7 @@ impl TypedColumn {
     /// as `units` of `10^-decimals` (`numfmt::fixed_units`): the value its
     /// text reads as. False, with nothing added, when this column reads
     /// such text otherwise (the caller then gives the text).
-    #[inline]
+    #[inline(always)]
     pub fn fixed(&mut self, units: i64, decimals: u32) -> bool {
         match self {
             TypedColumn::Money(b) if decimals <= 2 => {
@@ -233,7 +233,7 @@ impl TypedColumn {
     }
 
     /// A whole number the decision writer writes as an integer.
-    #[inline]
+    #[inline(always)]
     pub fn whole(&mut self, v: i64) -> bool {
         match self {
             TypedColumn::Int(b) => b.append_value(v),
@@ -244,7 +244,7 @@ impl TypedColumn {
     }
 
     /// A flag the decision writer writes as `true` or `false`.
-    #[inline]
+    #[inline(always)]
     pub fn flag(&mut self, v: bool) -> bool {
         match self {
             TypedColumn::Bool(b) => b.append_value(v),

@@ -274,13 +274,29 @@ fn read_arrow(bytes: Vec<u8>) -> Vec<RecordBatch> {
 
 #[test]
 fn stage_arrow_output_holds_the_values_of_a_parquet_output_and_the_rejects() {
-    // The workers build the typed columns from their decisions; a Parquet
-    // output reads the CSV text back. Row for row, they hold the same data.
+    arrow_output_is_parquets(&[]);
+}
+
+#[test]
+fn chosen_columns_in_stage_arrow_output_are_a_parquet_outputs() {
+    // Inputs of every kind (whole, number, flag, enum), each standard
+    // column's way to a typed value, reason codes as a list.
+    let columns = "household_id,members,monthly_income,head_female,area,per_capita_income,\
+                   poverty_line,deprivation_score,programs,deferred,deprived,emergency,\
+                   labour_capacity,track,priority,review_after_months,capped,reasons,\
+                   income_status,deprivation_status,policy_id,policy_version,policy_hash";
+    arrow_output_is_parquets(&["--columns", columns]);
+    arrow_output_is_parquets(&["--columns", columns, "--reasons", "codes"]);
+}
+
+/// The workers build the typed columns from their decisions; a Parquet
+/// output reads the CSV text back. Row for row, they hold the same data.
+fn arrow_output_is_parquets(extra: &[&str]) {
     let dir = Dir::new();
     let (header, rows) = sample_rows();
     let (decided, rejected) = assess_reference(&dir, &to_csv(&header, &rows));
     let csv = dir.write("h.csv", to_csv(&header, &rows));
-    dir.run(&["assess", csv, "-o", "d.parquet", "-q"]);
+    dir.run(&[&["assess", csv, "-o", "d.parquet", "-q"][..], extra].concat());
     let (_, parquet_batches) = crate::output_formats::read_parquet(&dir.join("d.parquet"));
     // (batch, row) of each decision.
     let parquet: Vec<(usize, usize)> = parquet_batches
@@ -309,6 +325,7 @@ fn stage_arrow_output_holds_the_values_of_a_parquet_output_and_the_rejects() {
     for run in runs {
         let mut args = vec!["assess", "--stage", "--format", "arrow", "-o", "out.arrow"];
         args.extend_from_slice(run);
+        args.extend_from_slice(extra);
         dir.run(&args).assert_code(0);
         let batches = read_arrow(dir.read_bytes("out.arrow"));
         let from_ndjson = run[0] == ndjson_in;

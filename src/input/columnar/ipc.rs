@@ -6,10 +6,14 @@
 //! same code, so a stream and a Parquet file of the same table decide
 //! alike.
 
+use std::collections::HashMap;
 use std::io::{self, BufReader, Read};
+use std::sync::Arc;
 
-use arrow_array::RecordBatch;
-use arrow_ipc::reader::StreamReader;
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_buffer::Buffer;
+use arrow_ipc::MessageHeader;
+use arrow_ipc::reader::{read_dictionary, read_record_batch};
 use arrow_schema::{ArrowError, SchemaRef};
 
 use super::{Kind, Rows, check_columns, direct_columns, kind_of, single_inputs, type_words};
@@ -19,7 +23,7 @@ use crate::policy::Policy;
 /// An Arrow IPC stream whose schema was read, its batches not yet.
 pub(crate) struct IpcStream {
     schema: SchemaRef,
-    reader: StreamReader<BufReader<Box<dyn Read + Send>>>,
+    reader: Messages,
     kinds: Vec<Option<Kind>>,
     types: Vec<String>,
 }
@@ -42,10 +46,10 @@ impl IpcStream {
     ) -> Result<(Vec<String>, IpcStream), InputError> {
         let buffered = BufReader::with_capacity(1 << 16, raw);
         let reader = super::guarded(|| {
-            StreamReader::try_new(buffered, None).map_err(parquet::errors::ParquetError::from)
+            Messages::open(buffered).map_err(parquet::errors::ParquetError::from)
         })
         .map_err(|e| unreadable(name, &e))?;
-        let schema = reader.schema();
+        let schema = Arc::clone(&reader.schema);
         let header = schema.fields().iter().map(|f| f.name().clone()).collect();
         let (kinds, types) = schema
             .fields()
@@ -99,5 +103,246 @@ impl Rows {
             _table: None,
             ipc: true,
         })
+    }
+}
+
+/// The record batches of an IPC stream, read as arrow's `StreamReader`
+/// reads them (the same messages, checks and errors), but each message's
+/// body read into a buffer that is not zeroed first: `StreamReader`
+/// zeroes every body before reading over it (183 instructions a
+/// household, benches/README.md "Stage mode").
+pub(crate) struct Messages {
+    reader: BufReader<Box<dyn Read + Send>>,
+    schema: SchemaRef,
+    dictionaries: HashMap<i64, ArrayRef>,
+    /// A message's flatbuffer, reused.
+    meta: Vec<u8>,
+    finished: bool,
+}
+
+/// The most bytes of a body reserved before reading it: a body is read to
+/// its end whatever its length, but a corrupt length must not reserve
+/// memory the stream does not hold.
+const MOST_RESERVED: usize = 1 << 28;
+
+/// What reading a message found: the end of the stream, or a message
+/// (its flatbuffer in `Messages::meta`) and its body.
+enum Next {
+    End,
+    Message(Buffer),
+}
+
+/// A message's flatbuffer, checked.
+fn message(meta: &[u8]) -> Result<arrow_ipc::Message<'_>, ArrowError> {
+    arrow_ipc::root_as_message(meta)
+        .map_err(|err| ArrowError::ParseError(format!("Unable to get root as message: {err:?}")))
+}
+
+impl Messages {
+    /// Read the schema message (`StreamReader::try_new`).
+    fn open(reader: BufReader<Box<dyn Read + Send>>) -> Result<Messages, ArrowError> {
+        let mut messages = Messages {
+            reader,
+            schema: Arc::new(arrow_schema::Schema::empty()),
+            dictionaries: HashMap::new(),
+            meta: Vec::new(),
+            finished: false,
+        };
+        let Next::Message(_) = messages.read_message()? else {
+            return Err(ArrowError::IpcError(
+                "Expected schema message, found empty stream.".to_string(),
+            ));
+        };
+        let message = message(&messages.meta)?;
+        if message.header_type() != MessageHeader::Schema {
+            return Err(ArrowError::IpcError(format!(
+                "Expected a schema as the first message in the stream, got: {:?}",
+                message.header_type()
+            )));
+        }
+        let schema = message.header_as_schema().ok_or_else(|| {
+            ArrowError::ParseError("Failed to parse schema from message header".to_string())
+        })?;
+        messages.schema = Arc::new(arrow_ipc::convert::fb_to_schema(schema));
+        Ok(messages)
+    }
+
+    /// The next message's flatbuffer into `meta`, and its body; `End` at
+    /// the end of the stream (its end marker, or the end of the input
+    /// where a message would start).
+    fn read_message(&mut self) -> Result<Next, ArrowError> {
+        let mut len = [0u8; 4];
+        match self.reader.read_exact(&mut len) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(Next::End),
+            Err(e) => return Err(ArrowError::from(e)),
+        }
+        // A continuation marker, then the length.
+        if len == [0xff; 4] {
+            self.reader.read_exact(&mut len)?;
+        }
+        let len = i32::from_le_bytes(len);
+        if len == 0 {
+            return Ok(Next::End);
+        }
+        let len = usize::try_from(len)
+            .map_err(|_| ArrowError::ParseError(format!("Invalid metadata length: {len}")))?;
+        self.meta.resize(len, 0);
+        self.reader.read_exact(&mut self.meta)?;
+        let body_len = message(&self.meta)?.bodyLength();
+        let body_len = usize::try_from(body_len)
+            .map_err(|_| ArrowError::ParseError(format!("Invalid body length: {body_len}")))?;
+        // Read into spare capacity: no zeroing (`read_to_end` only
+        // initialises what the reader leaves uninitialised).
+        let mut body = Vec::with_capacity(body_len.min(MOST_RESERVED));
+        let read = (&mut self.reader)
+            .take(body_len as u64)
+            .read_to_end(&mut body)?;
+        if read != body_len {
+            return Err(ArrowError::from(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "failed to fill whole buffer",
+            )));
+        }
+        Ok(Next::Message(Buffer::from_vec(body)))
+    }
+
+    /// The next record batch (`StreamReader::maybe_next`).
+    fn next_batch(&mut self) -> Result<Option<RecordBatch>, ArrowError> {
+        if self.finished {
+            return Ok(None);
+        }
+        loop {
+            let body = match self.read_message()? {
+                Next::End => {
+                    self.finished = true;
+                    return Ok(None);
+                }
+                Next::Message(body) => body,
+            };
+            let message = message(&self.meta)?;
+            let version = message.version();
+            match message.header_type() {
+                MessageHeader::Schema => {
+                    return Err(ArrowError::IpcError(
+                        "Expected a record batch, but found a schema".to_string(),
+                    ));
+                }
+                MessageHeader::RecordBatch => {
+                    let batch = message.header_as_record_batch().ok_or_else(|| {
+                        ArrowError::IpcError(
+                            "Unable to read IPC message as record batch".to_string(),
+                        )
+                    })?;
+                    let schema = Arc::clone(&self.schema);
+                    return read_record_batch(
+                        &body,
+                        batch,
+                        schema,
+                        &self.dictionaries,
+                        None,
+                        &version,
+                    )
+                    .map(Some);
+                }
+                MessageHeader::DictionaryBatch => {
+                    let dict = message.header_as_dictionary_batch().ok_or_else(|| {
+                        ArrowError::ParseError(
+                            "Failed to parse dictionary batch from message header".to_string(),
+                        )
+                    })?;
+                    read_dictionary(&body, dict, &self.schema, &mut self.dictionaries, &version)?;
+                }
+                x => {
+                    return Err(ArrowError::ParseError(format!(
+                        "Unsupported message header type in IPC stream: '{x:?}'"
+                    )));
+                }
+            }
+        }
+    }
+}
+
+impl Iterator for Messages {
+    type Item = Result<RecordBatch, ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_batch().transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{DictionaryArray, Int64Array, StringArray, types::Int32Type};
+    use arrow_ipc::reader::StreamReader;
+    use arrow_ipc::writer::StreamWriter;
+
+    /// A stream of three batches (a dictionary column included: its
+    /// dictionary batches come between them), with its end marker.
+    fn stream() -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut writer: Option<StreamWriter<&mut Vec<u8>>> = None;
+        for b in 0..3i64 {
+            let ids = StringArray::from(vec![Some(format!("H{b}")), None, Some("é".into())]);
+            let n = Int64Array::from(vec![b, b + 1, b + 2]);
+            let area: DictionaryArray<Int32Type> =
+                vec![Some("rural"), None, Some(["urban", "x"][b as usize % 2])]
+                    .into_iter()
+                    .collect();
+            let batch = RecordBatch::try_from_iter([
+                ("id", Arc::new(ids) as ArrayRef),
+                ("n", Arc::new(n) as ArrayRef),
+                ("area", Arc::new(area) as ArrayRef),
+            ])
+            .unwrap();
+            if writer.is_none() {
+                writer = Some(StreamWriter::try_new(&mut out, batch.schema_ref()).unwrap());
+            }
+            writer.as_mut().unwrap().write(&batch).unwrap();
+        }
+        writer.unwrap().finish().unwrap();
+        out
+    }
+
+    fn ours(bytes: &[u8]) -> Result<Vec<RecordBatch>, ArrowError> {
+        let raw: Box<dyn Read + Send> = Box::new(io::Cursor::new(bytes.to_vec()));
+        Messages::open(BufReader::with_capacity(16, raw))?.collect()
+    }
+
+    fn arrows(bytes: &[u8]) -> Result<Vec<RecordBatch>, ArrowError> {
+        StreamReader::try_new(io::Cursor::new(bytes), None)?.collect()
+    }
+
+    fn same(bytes: &[u8]) {
+        match (ours(bytes), arrows(bytes)) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b),
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+            (a, b) => panic!("{a:?} against {b:?}"),
+        }
+    }
+
+    #[test]
+    fn batches_and_errors_are_arrows_stream_readers() {
+        let bytes = stream();
+        assert_eq!(ours(&bytes).unwrap().len(), 3);
+        same(&bytes);
+        // Without the end marker; cut anywhere (in a length, a flatbuffer,
+        // a body); empty; not a stream.
+        for end in 0..bytes.len() {
+            same(&bytes[..end]);
+        }
+        same(b"{}\n");
+        // A second schema where a batch should be.
+        let mut twice = bytes.clone();
+        let first = ours(&bytes).unwrap();
+        let mut again = Vec::new();
+        StreamWriter::try_new(&mut again, first[0].schema_ref())
+            .unwrap()
+            .finish()
+            .unwrap();
+        twice.truncate(bytes.len() - 8);
+        twice.extend_from_slice(&again);
+        same(&twice);
     }
 }

@@ -81,6 +81,14 @@ impl TextColumn {
         self.offsets.push(end);
     }
 
+    /// `rows` null rows at once.
+    pub fn nulls(&mut self, rows: usize) {
+        let end = self.offsets.last().copied().unwrap_or(0);
+        self.offsets.resize(self.offsets.len() + rows, end);
+        self.valid.resize(self.valid.len() + rows, false);
+        self.nulls += rows;
+    }
+
     /// A row whose text `write` adds to the column's bytes in place (no
     /// buffer in between); nothing added is null.
     #[inline]
@@ -151,7 +159,8 @@ mod tests {
                         .write_with(|v| v.extend_from_slice(t.as_bytes()))
                         .unwrap(),
                     Some(t) => text.field(t.as_bytes()).unwrap(),
-                    None if reference.len() % 2 == 0 => text.null(),
+                    None if reference.len() % 3 == 0 => text.null(),
+                    None if reference.len() % 3 == 1 => text.nulls(1),
                     None => text.field(b"").unwrap(),
                 }
                 reference.append_option(r);
