@@ -586,6 +586,23 @@ impl<'p> RowParser<'p> {
             .and_then(|plan| self.cell_value(plan, raw).ok())
     }
 
+    /// For an integer or number input read plainly from a column (no
+    /// profile settings): whether it is an integer, and its range. A value
+    /// of such an input may be handed to the parser as held
+    /// ([`Fields::typed`]) when its text would be digits (an integer) or an
+    /// exact decimal (a number) within that range.
+    pub(crate) fn plain_number(&self, input: usize) -> Option<(bool, f64, f64)> {
+        let plan = self.plan.get(input)?;
+        if plan.custom != PLAIN || plan.column.is_none() {
+            return None;
+        }
+        match plan.kind {
+            CellKind::Integer => Some((true, plan.min, plan.max)),
+            CellKind::Number => Some((false, plan.min, plan.max)),
+            _ => None,
+        }
+    }
+
     /// One cell's value (its default when empty), or what is wrong with it
     /// as [`RowParser::cell_reject`] takes it (`None`: empty but required).
     #[allow(clippy::type_complexity)]
