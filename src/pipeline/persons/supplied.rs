@@ -70,11 +70,14 @@ impl Conv {
                 if m.abs() >= EXACT_LIMIT {
                     return None;
                 }
+                // Below 10^15: through i64, one instruction (an i128 to f64
+                // is a call).
+                let m = m as i64 as f64;
                 let v = match scale {
-                    0 => m as f64,
+                    0 => m,
                     // Both exact in `f64`: one division is correctly
                     // rounded, the value of a full decimal parse.
-                    1..=15 if !integer => m as f64 / POW10[scale as usize],
+                    1..=15 if !integer => m / POW10[scale as usize],
                     _ => return None,
                 };
                 in_range(v, min, max)
