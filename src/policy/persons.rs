@@ -4,10 +4,13 @@
 //! INTERFACE (issue 18): the policy checker builds a [`Persons`] when the
 //! policy declares `[[person_inputs]]`; the pipeline reads each person row
 //! with a [`crate::input::RowParser`] over [`Persons::schema`], folds the
-//! parsed persons of one household with [`Persons::add`] and asks
-//! [`Persons::finish`] for the text of every supplied household cell, which
-//! it hands to the household row parser as if a household file held it: the
-//! decision is then exactly the household file's, field for field.
+//! parsed persons of one household with [`Persons::add`], checks them with
+//! [`Persons::check`] and hands each supplied household cell to the
+//! household row parser as if a household file held its text
+//! ([`Persons::write_cell`], [`Persons::finish`]): the decision is then
+//! exactly the household file's, field for field. Where that text would
+//! surely read back to the reduced value, the pipeline hands the value
+//! instead and writes the text only if something asks for it.
 //!
 //! Changes to the lead's stub (all additions, no signature changed):
 //! [`Persons::reducers`] (one [`Reducer`] per supplied input, in `supplied`

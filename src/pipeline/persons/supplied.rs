@@ -195,3 +195,99 @@ impl Supplied {
         self.texts.len() * self.longest
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Conv, Output, Reduced};
+    use crate::input::cell;
+    use crate::policy::persons::Dec;
+
+    /// A decimal handed as a value is the value the parser reads from its
+    /// text, or `None` (the text is read) when it might not be.
+    #[test]
+    fn decimals_as_values_are_their_texts_parsed() {
+        let number = Conv::Number {
+            integer: false,
+            min: f64::NEG_INFINITY,
+            max: f64::INFINITY,
+        };
+        let integer = Conv::Number {
+            integer: true,
+            min: -5.0,
+            max: 1e20,
+        };
+        let mut texts: Vec<String> = Vec::new();
+        for m in [
+            0i64,
+            1,
+            3,
+            7,
+            10,
+            99,
+            12345,
+            999_999_999_999_999,
+            4_503_599_627_370_497,
+        ] {
+            for scale in 0..=17usize {
+                let digits = m.to_string();
+                let text = if scale == 0 {
+                    digits
+                } else if digits.len() <= scale {
+                    format!("0.{}{digits}", "0".repeat(scale - digits.len()))
+                } else {
+                    let (a, b) = digits.split_at(digits.len() - scale);
+                    format!("{a}.{b}")
+                };
+                texts.push(format!("-{text}"));
+                texts.push(text);
+            }
+        }
+        for text in &texts {
+            let d = Dec::parse(text.as_bytes()).expect("a decimal");
+            let mut written = Vec::new();
+            d.write(&mut written);
+            for conv in [&number, &integer] {
+                let Some(v) = conv.value(Reduced::Exact(d), &Output::Decimal) else {
+                    continue;
+                };
+                let parsed = match conv {
+                    Conv::Number { integer: true, .. } => cell::parse_integer(&written),
+                    _ => cell::parse_number(&written),
+                };
+                assert_eq!(parsed.map(f64::to_bits), Ok(v.to_bits()), "{text}");
+                let Conv::Number { min, max, .. } = *conv else {
+                    unreachable!()
+                };
+                assert!(v >= min && v <= max, "{text}");
+            }
+        }
+        // Out of range, or decimals for an integer: the text is read.
+        let below = Dec::parse(b"-6").expect("a decimal");
+        assert_eq!(integer.value(Reduced::Exact(below), &Output::Integer), None);
+        let half = Dec::parse(b"0.5").expect("a decimal");
+        assert_eq!(integer.value(Reduced::Exact(half), &Output::Integer), None);
+        assert_eq!(
+            integer.value(Reduced::Count(3), &Output::Integer),
+            Some(3.0)
+        );
+        assert_eq!(integer.value(Reduced::IfNone, &Output::Integer), None);
+        // A computed value: whole numbers only, `-0` as `0`.
+        assert_eq!(
+            number
+                .value(Reduced::Float(-0.0), &Output::Decimal)
+                .map(f64::to_bits),
+            Some(0f64.to_bits())
+        );
+        assert_eq!(number.value(Reduced::Float(2.5), &Output::Decimal), None);
+        let flags = Conv::Bool([Some(0.0), Some(1.0)]);
+        assert_eq!(flags.value(Reduced::Flag(true), &Output::Bool), Some(1.0));
+        assert_eq!(flags.value(Reduced::Float(0.0), &Output::Bool), Some(0.0));
+        let names = Conv::Enum(vec![Some(3.0), None]);
+        assert_eq!(
+            names.value(Reduced::Float(0.0), &Output::Integer),
+            Some(3.0)
+        );
+        assert_eq!(names.value(Reduced::Float(1.0), &Output::Integer), None);
+        assert_eq!(names.value(Reduced::Float(2.0), &Output::Integer), None);
+    }
+}
