@@ -4,7 +4,7 @@
 //! when something reads the text (a reject, `explain`, a `--by` group, or a
 //! value the parser would reject, so that its reject is today's).
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 
 use crate::input::RowParser;
 use crate::policy::persons::{Output, Persons, Reduced, Reduction};
@@ -111,6 +111,8 @@ pub(crate) struct Supplied {
     texts: Vec<OnceCell<Vec<u8>>>,
     /// Buffers of earlier households' texts, for the next ones.
     spare: RefCell<Vec<Vec<u8>>>,
+    /// Some text was written since the last [`Supplied::clear`].
+    written: Cell<bool>,
     /// The household is rejected: its supplied cells are empty.
     failed: bool,
     /// An upper bound on a supplied cell's length.
@@ -139,6 +141,7 @@ impl Supplied {
             typed: vec![None; n],
             texts: (0..n).map(|_| OnceCell::new()).collect(),
             spare: RefCell::new(Vec::new()),
+            written: Cell::new(false),
             failed: true,
             longest,
         }
@@ -146,11 +149,13 @@ impl Supplied {
 
     /// Forget the last household's cells (keeping their buffers).
     pub(crate) fn clear(&mut self) {
-        let spare = self.spare.get_mut();
-        for t in &mut self.texts {
-            if let Some(mut text) = t.take() {
-                text.clear();
-                spare.push(text);
+        if self.written.replace(false) {
+            let spare = self.spare.get_mut();
+            for t in &mut self.texts {
+                if let Some(mut text) = t.take() {
+                    text.clear();
+                    spare.push(text);
+                }
             }
         }
         self.typed.fill(None);
@@ -161,11 +166,13 @@ impl Supplied {
     /// problem): note the ones the parser may take as held.
     pub(crate) fn set(&mut self, persons: &Persons, r: &Reduction) {
         self.failed = false;
-        for (k, (conv, typed)) in self.convs.iter().zip(&mut self.typed).enumerate() {
-            *typed = match (persons.reduced(r, k), persons.output(k)) {
-                (Some(value), Some(output)) => conv.value(value, output),
-                _ => None,
-            };
+        for ((conv, typed), (value, output)) in self
+            .convs
+            .iter()
+            .zip(&mut self.typed)
+            .zip(persons.each_reduced(r))
+        {
+            *typed = conv.value(value, output);
         }
     }
 
@@ -184,6 +191,7 @@ impl Supplied {
             return b"";
         };
         cell.get_or_init(|| {
+            self.written.set(true);
             let mut text = self.spare.borrow_mut().pop().unwrap_or_default();
             persons.write_cell(r, k, &mut text);
             text

@@ -34,14 +34,20 @@ impl Persons {
     /// without problem.
     #[inline]
     pub(crate) fn reduced(&self, r: &Reduction, k: usize) -> Option<Reduced> {
-        let (red, acc) = (self.reducers.get(k)?, r.accs.get(k)?);
-        Some(match red.kind {
-            ReducerKind::Count => Reduced::Count(acc.count),
-            ReducerKind::Any | ReducerKind::All => Reduced::Flag(acc.flag),
-            ReducerKind::Min | ReducerKind::Max if acc.count == 0 => Reduced::IfNone,
-            _ if red.plain.is_some() => Reduced::Exact(acc.exact),
-            _ => Reduced::Float(acc.float),
-        })
+        Some(reduced(self.reducers.get(k)?, r.accs.get(k)?))
+    }
+
+    /// Every supplied input's value and output, in `supplied` order, after
+    /// a [`Persons::check`] without problem.
+    #[inline]
+    pub(crate) fn each_reduced<'a>(
+        &'a self,
+        r: &'a Reduction,
+    ) -> impl Iterator<Item = (Reduced, &'a Output)> + 'a {
+        self.reducers
+            .iter()
+            .zip(&r.accs)
+            .map(|(red, acc)| (reduced(red, acc), &red.output))
     }
 
     /// The output of the `k`-th supplied input's reducer.
@@ -83,6 +89,17 @@ impl Persons {
             self.write_cell(r, k, cell);
         }
         Ok(())
+    }
+}
+
+#[inline(always)]
+fn reduced(red: &Reducer, acc: &Acc) -> Reduced {
+    match red.kind {
+        ReducerKind::Count => Reduced::Count(acc.count),
+        ReducerKind::Any | ReducerKind::All => Reduced::Flag(acc.flag),
+        ReducerKind::Min | ReducerKind::Max if acc.count == 0 => Reduced::IfNone,
+        _ if red.plain.is_some() => Reduced::Exact(acc.exact),
+        _ => Reduced::Float(acc.float),
     }
 }
 
