@@ -557,6 +557,18 @@ pub struct Reduction {
     values: Vec<f64>,
     /// The current person's inputs' positions in their domains.
     at: Vec<u32>,
+    /// The slots come from a parser that keeps every input of
+    /// [`Persons::domains`] inside its domain ([`Reduction::trust_domains`]).
+    trusted: bool,
+}
+
+impl Reduction {
+    /// Take each input's position in its domain without checking it: the
+    /// caller's parser never gives a value outside (see
+    /// `RowParser::always_within`).
+    pub(crate) fn trust_domains(&mut self) {
+        self.trusted = true;
+    }
 }
 
 /// Why a household's persons give no value for a supplied input.
@@ -592,6 +604,7 @@ impl Persons {
             accs: vec![Acc::default(); self.reducers.len()],
             values: vec![0.0; 2 * self.reducers.len()],
             at: vec![OUTSIDE; self.schema.slot_count],
+            trusted: false,
         };
         self.reset(&mut r);
         r
@@ -626,7 +639,14 @@ impl Persons {
         r.at.resize(slots.len(), OUTSIDE);
         let at = &mut r.at[..];
         let mut inside = true;
-        for &(slot, lo, n) in &self.domains {
+        if r.trusted {
+            for &(slot, lo, _) in &self.domains {
+                if let (Some(&v), Some(at)) = (slots.get(slot), at.get_mut(slot)) {
+                    *at = (v - lo) as u32;
+                }
+            }
+        }
+        for &(slot, lo, n) in self.domains.iter().filter(|_| !r.trusted) {
             let (Some(&v), Some(at)) = (slots.get(slot), at.get_mut(slot)) else {
                 inside = false;
                 continue;

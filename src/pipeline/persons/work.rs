@@ -27,13 +27,22 @@ pub(crate) struct PersonWork<'p> {
 impl<'p> PersonWork<'p> {
     pub(crate) fn new(policy: &'p Policy, persons: &'p Persons, setup: &'p PersonSetup) -> Self {
         let schema: &'p Policy = &persons.schema;
+        let parser = RowParser::new(schema, &setup.person_layout);
+        let mut reduction = persons.start();
+        if persons
+            .domains
+            .iter()
+            .all(|&(input, lo, n)| parser.always_within(input, lo, n))
+        {
+            reduction.trust_domains();
+        }
         PersonWork {
             setup,
             persons,
             policy,
-            parser: RowParser::new(schema, &setup.person_layout),
+            parser,
             slots: vec![0.0; schema.slot_count.max(schema.inputs.len())],
-            reduction: persons.start(),
+            reduction,
             supplied: Supplied::new(&RowParser::new(policy, &setup.household_layout), persons),
             numbers: Vec::new(),
             id: Vec::new(),
