@@ -7,6 +7,7 @@ use super::{
 use crate::policy::{Check, InputType, Policy};
 
 mod steps;
+mod values;
 
 use steps::{ByKind, Step, fill, fill_one};
 

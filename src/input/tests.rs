@@ -574,3 +574,41 @@ fn a_too_long_cell_names_no_flag() {
         "a cell of 6 bytes is longer than the limit of 5 bytes"
     );
 }
+
+/// The person reducers take an input's position in its domain unchecked
+/// only where the parser can give no value outside it.
+#[test]
+fn always_within_holds_only_for_inputs_kept_inside_the_domain() {
+    let policy = default_policy();
+    let options = options(None, &[]);
+    let header = "household_id,members,monthly_income,head_female,head_education\n";
+    let src = source(header.as_bytes(), &options);
+    let layout = Layout::new(&policy, &src, &options).unwrap();
+    let parser = RowParser::new(&policy, &layout);
+    let input = |name: &str| policy.inputs.iter().position(|i| i.name == name).unwrap();
+    let (members, income) = (input("members"), input("monthly_income"));
+    let (female, education) = (input("head_female"), input("head_education"));
+    // members: an integer from 1 to 50.
+    assert!(parser.always_within(members, 1.0, 50));
+    assert!(parser.always_within(members, 0.0, 60));
+    assert!(!parser.always_within(members, 2.0, 49));
+    assert!(!parser.always_within(members, 1.0, 49));
+    assert!(!parser.always_within(members, 0.5, 60));
+    assert!(!parser.always_within(income, 0.0, 4096));
+    assert!(parser.always_within(female, 0.0, 2));
+    assert!(!parser.always_within(female, 0.0, 1));
+    assert!(!parser.always_within(female, 1.0, 2));
+    assert!(parser.always_within(education, 0.0, 4));
+    assert!(!parser.always_within(education, 0.0, 3));
+    // The default policy's person inputs in their tables: all inside.
+    let persons = policy.persons.as_ref().unwrap();
+    let person_header = "household_id,person_no,age,relationship,sex,education,in_school,disabled,able_to_work,income\n";
+    let src = source(person_header.as_bytes(), &options);
+    let layout = Layout::new(&persons.schema, &src, &options).unwrap();
+    let parser = RowParser::new(&persons.schema, &layout);
+    assert!(persons.domains.len() >= 5);
+    for &(input, lo, n) in &persons.domains {
+        assert!(parser.always_within(input, lo, n), "{input}");
+        assert!(!parser.always_within(input, lo + 1.0, n), "{input}");
+    }
+}

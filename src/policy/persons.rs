@@ -4,10 +4,13 @@
 //! INTERFACE (issue 18): the policy checker builds a [`Persons`] when the
 //! policy declares `[[person_inputs]]`; the pipeline reads each person row
 //! with a [`crate::input::RowParser`] over [`Persons::schema`], folds the
-//! parsed persons of one household with [`Persons::add`] and asks
-//! [`Persons::finish`] for the text of every supplied household cell, which
-//! it hands to the household row parser as if a household file held it: the
-//! decision is then exactly the household file's, field for field.
+//! parsed persons of one household with [`Persons::add`], checks them with
+//! [`Persons::check`] and hands each supplied household cell to the
+//! household row parser as if a household file held its text
+//! ([`Persons::write_cell`], [`Persons::finish`]): the decision is then
+//! exactly the household file's, field for field. Where that text would
+//! surely read back to the reduced value, the pipeline hands the value
+//! instead and writes the text only if something asks for it.
 //!
 //! Changes to the lead's stub (all additions, no signature changed):
 //! [`Persons::reducers`] (one [`Reducer`] per supplied input, in `supplied`
@@ -24,10 +27,12 @@
 //! a household (the matching persons of `one` are kept in a reused buffer).
 
 mod dec;
+mod finish;
 
 use std::cmp::Ordering;
 
 pub(crate) use dec::Dec;
+pub(crate) use finish::Reduced;
 
 use super::Policy;
 use crate::expr::{Arena, Program, Root};
@@ -552,6 +557,18 @@ pub struct Reduction {
     values: Vec<f64>,
     /// The current person's inputs' positions in their domains.
     at: Vec<u32>,
+    /// The slots come from a parser that keeps every input of
+    /// [`Persons::domains`] inside its domain ([`Reduction::trust_domains`]).
+    trusted: bool,
+}
+
+impl Reduction {
+    /// Take each input's position in its domain without checking it: the
+    /// caller's parser never gives a value outside (see
+    /// `RowParser::always_within`).
+    pub(crate) fn trust_domains(&mut self) {
+        self.trusted = true;
+    }
 }
 
 /// Why a household's persons give no value for a supplied input.
@@ -587,6 +604,7 @@ impl Persons {
             accs: vec![Acc::default(); self.reducers.len()],
             values: vec![0.0; 2 * self.reducers.len()],
             at: vec![OUTSIDE; self.schema.slot_count],
+            trusted: false,
         };
         self.reset(&mut r);
         r
@@ -621,7 +639,14 @@ impl Persons {
         r.at.resize(slots.len(), OUTSIDE);
         let at = &mut r.at[..];
         let mut inside = true;
-        for &(slot, lo, n) in &self.domains {
+        if r.trusted {
+            for &(slot, lo, _) in &self.domains {
+                if let (Some(&v), Some(at)) = (slots.get(slot), at.get_mut(slot)) {
+                    *at = (v - lo) as u32;
+                }
+            }
+        }
+        for &(slot, lo, n) in self.domains.iter().filter(|_| !r.trusted) {
             let (Some(&v), Some(at)) = (slots.get(slot), at.get_mut(slot)) else {
                 inside = false;
                 continue;
@@ -822,76 +847,6 @@ impl Persons {
             _ => {}
         }
     }
-
-    /// Write the cell text of every supplied input, in `supplied` order,
-    /// into `out` (cleared first; `out.len() == supplied.len()`), exactly as
-    /// a household file would hold the value (integers without a decimal
-    /// point, money as an exact decimal, booleans `true`/`false`, enum
-    /// values by name). The first problem, in `supplied` order, is returned.
-    pub fn finish(&self, r: &Reduction, out: &mut [Vec<u8>]) -> Result<(), ReduceProblem> {
-        for ((red, acc), cell) in self.reducers.iter().zip(&r.accs).zip(out.iter_mut()) {
-            cell.clear();
-            let problem = |kind: ReduceProblemKind, persons: Vec<u32>, message: String| {
-                Err(ReduceProblem {
-                    input: red.input,
-                    kind,
-                    persons,
-                    message,
-                })
-            };
-            let cond = red.condition.as_deref().unwrap_or("");
-            match red.kind {
-                ReducerKind::Count => crate::numfmt::write_u64(acc.count, cell),
-                ReducerKind::Any | ReducerKind::All => write_bool(acc.flag, cell),
-                ReducerKind::One if acc.count == 0 => {
-                    return problem(
-                        ReduceProblemKind::NoMatch,
-                        Vec::new(),
-                        format!("{}: no person matches `{cond}`", red.name),
-                    );
-                }
-                ReducerKind::One if acc.count > 1 => {
-                    return problem(
-                        ReduceProblemKind::SeveralMatch,
-                        acc.matches.clone(),
-                        format!(
-                            "{}: {} persons match `{cond}`, where exactly one must",
-                            red.name, acc.count
-                        ),
-                    );
-                }
-                ReducerKind::Min | ReducerKind::Max if acc.count == 0 => match &red.if_none {
-                    Some(text) => cell.extend_from_slice(text),
-                    None => {
-                        let message = match &red.condition {
-                            Some(c) => format!("{}: no person matches `{c}`", red.name),
-                            None => format!("{}: the household has no person", red.name),
-                        };
-                        return problem(ReduceProblemKind::NoMatch, Vec::new(), message);
-                    }
-                },
-                _ => {
-                    let written = if red.plain.is_some() {
-                        !acc.overflow && acc.exact.write(cell)
-                    } else {
-                        write_value(&red.output, acc.float, cell)
-                    };
-                    if !written {
-                        cell.clear();
-                        return problem(
-                            ReduceProblemKind::Undefined,
-                            Vec::new(),
-                            format!(
-                                "{}: `{}` gives no finite value for this household (too large)",
-                                red.name, red.source
-                            ),
-                        );
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
 }
 
 /// Fold a computed value into `sum`, `min`, `max` or `one`.
@@ -904,24 +859,4 @@ fn fold_float(kind: ReducerKind, acc: &mut Acc, v: f64) {
         ReducerKind::One if first => acc.float = v,
         _ => {}
     }
-}
-
-fn write_bool(b: bool, out: &mut Vec<u8>) {
-    out.extend_from_slice(if b { b"true" } else { b"false" });
-}
-
-/// Write a computed value; false when it is not finite (or not a value of its enum).
-fn write_value(output: &Output, v: f64, out: &mut Vec<u8>) -> bool {
-    if !v.is_finite() {
-        return false;
-    }
-    match output {
-        Output::Bool => write_bool(v != 0.0, out),
-        Output::Enum(names) => match names.get(v as usize) {
-            Some(name) if v >= 0.0 => out.extend_from_slice(name.as_bytes()),
-            _ => return false,
-        },
-        Output::Integer | Output::Decimal => crate::numfmt::write_shortest(v, out),
-    }
-    true
 }

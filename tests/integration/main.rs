@@ -35,6 +35,7 @@ mod persons_policy;
 mod persons_props;
 mod persons_sample;
 mod persons_snapshots;
+mod persons_supplied;
 mod piped;
 mod policy_errors;
 mod policy_language;

@@ -34,6 +34,7 @@ pub(super) mod feed;
 mod one;
 mod scan;
 mod spill;
+mod supplied;
 pub(super) mod work;
 
 use std::io;

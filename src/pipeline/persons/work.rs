@@ -2,6 +2,7 @@
 //! into the household record that the household pipeline then decides.
 
 use super::feed::{Entry, PersonBatch};
+use super::supplied::Supplied;
 use super::{PersonLayout, PersonSetup};
 use crate::input::flat::Flat;
 use crate::input::record::Fields;
@@ -17,7 +18,7 @@ pub(crate) struct PersonWork<'p> {
     parser: RowParser<'p>,
     slots: Vec<f64>,
     reduction: Reduction,
-    texts: Vec<Vec<u8>>,
+    supplied: Supplied,
     numbers: Vec<f64>,
     /// The household's id as shown (its key's text).
     id: Vec<u8>,
@@ -26,14 +27,23 @@ pub(crate) struct PersonWork<'p> {
 impl<'p> PersonWork<'p> {
     pub(crate) fn new(policy: &'p Policy, persons: &'p Persons, setup: &'p PersonSetup) -> Self {
         let schema: &'p Policy = &persons.schema;
+        let parser = RowParser::new(schema, &setup.person_layout);
+        let mut reduction = persons.start();
+        if persons
+            .domains
+            .iter()
+            .all(|&(input, lo, n)| parser.always_within(input, lo, n))
+        {
+            reduction.trust_domains();
+        }
         PersonWork {
             setup,
             persons,
             policy,
-            parser: RowParser::new(schema, &setup.person_layout),
+            parser,
             slots: vec![0.0; schema.slot_count.max(schema.inputs.len())],
-            reduction: persons.start(),
-            texts: vec![Vec::new(); persons.supplied.len()],
+            reduction,
+            supplied: Supplied::new(&RowParser::new(policy, &setup.household_layout), persons),
             numbers: Vec::new(),
             id: Vec::new(),
         }
@@ -96,9 +106,7 @@ impl<'p> PersonWork<'p> {
     ) -> Result<(), Box<Reject>> {
         self.persons.reset(&mut self.reduction);
         self.numbers.clear();
-        for t in &mut self.texts {
-            t.clear();
-        }
+        self.supplied.clear();
         let base = base_record(batch, entry);
         let mut id = std::mem::take(&mut self.id);
         id.clear();
@@ -146,7 +154,7 @@ impl<'p> PersonWork<'p> {
             }
         }
         if problem.is_none() {
-            if let Err(p) = self.persons.finish(&self.reduction, &mut self.texts) {
+            if let Err(p) = self.persons.check(&self.reduction) {
                 let lines: Vec<String> = p
                     .persons
                     .iter()
@@ -176,9 +184,8 @@ impl<'p> PersonWork<'p> {
                     },
                     message,
                 }));
-                for t in &mut self.texts {
-                    t.clear();
-                }
+            } else {
+                self.supplied.set(self.persons, &self.reduction);
             }
         }
         problem.map_or(Ok(()), Err)
@@ -195,7 +202,9 @@ impl<'p> PersonWork<'p> {
             // household parser rejects it for its field count.
             columns: (base.len() == self.setup.base_fields)
                 .then_some(self.setup.column_source.as_slice()),
-            texts: &self.texts,
+            supplied: &self.supplied,
+            persons: self.persons,
+            reduction: &self.reduction,
         }
     }
 
@@ -336,7 +345,9 @@ pub(crate) struct Household<'a> {
     /// Per column: `Some(k)`, the `k`-th supplied input; `None`, the base
     /// record's cell. `None` here: the base record as it stands.
     columns: Option<&'a [Option<usize>]>,
-    texts: &'a [Vec<u8>],
+    supplied: &'a Supplied,
+    persons: &'a Persons,
+    reduction: &'a Reduction,
 }
 
 impl Household<'_> {
@@ -360,14 +371,22 @@ impl Fields for Household<'_> {
             return self.base.get(i);
         };
         Some(match *columns.get(i)? {
-            Some(k) => self.texts.get(k).map_or(&b""[..], Vec::as_slice),
+            Some(k) => self.supplied.text(self.persons, self.reduction, k),
             None => self.base.get(i).unwrap_or_default(),
         })
     }
 
     #[inline]
     fn byte_len(&self) -> usize {
-        self.base.byte_len() + self.texts.iter().map(Vec::len).sum::<usize>()
+        self.base.byte_len() + self.supplied.byte_len()
+    }
+
+    #[inline]
+    fn typed(&self, i: usize) -> Option<f64> {
+        match *self.columns?.get(i)? {
+            Some(k) => self.supplied.typed(k),
+            None => self.base.typed(i),
+        }
     }
 }
 

@@ -21,6 +21,11 @@ impl Dec {
         scale: 0,
     };
 
+    /// The mantissa and scale: the value is `mantissa × 10^-scale`.
+    pub(crate) fn parts(self) -> (i128, u32) {
+        (self.mantissa, self.scale)
+    }
+
     /// Read `-?digits(.digits)?` (the cell grammar of integer, number and
     /// money inputs); `None` for anything else or beyond 38 digits.
     pub(crate) fn parse(text: &[u8]) -> Option<Dec> {
