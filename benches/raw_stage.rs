@@ -116,32 +116,7 @@ fn main() -> Result<(), ArrowError> {
             rows += 1;
             let f = |i: usize| cells[i].value(row).as_bytes();
             // All 24 columns, typed.
-            let household = Household {
-                id: trim(f(0)),
-                region: trim(f(1)),
-                area: enumeration(f(2), &AREA),
-                members: int(f(3)),
-                income: money(f(4)),
-                young: int(f(5)),
-                school: int(f(6)),
-                not_school: int(f(7)),
-                elderly: int(f(8)),
-                disabled: int(f(9)),
-                able: int(f(10)),
-                head_female: boolean(f(11)),
-                head_edu: enumeration(f(12), &EDUCATION),
-                meals: int(f(13)),
-                floor_area: money(f(14)),
-                floor: enumeration(f(15), &FLOOR),
-                water: enumeration(f(16), &WATER),
-                sanitation: enumeration(f(17), &SANITATION),
-                electricity: boolean(f(18)),
-                fuel: enumeration(f(19), &FUEL),
-                insured: boolean(f(20)),
-                shock: enumeration(f(21), &SHOCK),
-                shock_ago: int(f(22)),
-                damaged: boolean(f(23)),
-            };
+            let household = Household::from_cells(f);
             // 12 output fields, typed.
             let figures = household.figures();
             columns.id.append_value(cells[0].value(row).trim());
