@@ -3,6 +3,18 @@
 
 use super::*;
 
+/// Fold `people` (slot values) into a fresh reduction and return each
+/// supplied cell's text; none of these tests expects a problem.
+fn supplied_texts<const N: usize>(persons: &Persons, people: &[[f64; N]]) -> Vec<Vec<u8>> {
+    let mut r = persons.start();
+    for s in people {
+        persons.add(&mut r, s, &|_| b"");
+    }
+    let mut out = vec![Vec::new(); persons.supplied.len()];
+    persons.finish(&r, &mut out).expect("no problem");
+    out
+}
+
 /// Every reducer against a direct computation, for persons inside and
 /// outside the tables' domains: a table read at another table's offset,
 /// or with another's strides, gives a wrong count.
@@ -87,12 +99,7 @@ default = 0
     ];
     for n in 0..=people.len() {
         let some = &people[..n];
-        let mut r = persons.start();
-        for s in some {
-            persons.add(&mut r, s, &|_| b"");
-        }
-        let mut out = vec![Vec::new(); persons.supplied.len()];
-        persons.finish(&r, &mut out).expect("no problem");
+        let out = supplied_texts(persons, some);
         let count =
             |f: &dyn Fn(&[f64; 5]) -> bool| some.iter().filter(|s| f(s)).count().to_string();
         let levels: f64 = some
@@ -183,12 +190,7 @@ from_persons = 'count(level >= 8)'
     ];
     for n in 0..=people.len() {
         let some = &people[..n];
-        let mut r = persons.start();
-        for s in some {
-            persons.add(&mut r, s, &|_| b"");
-        }
-        let mut out = vec![Vec::new(); persons.supplied.len()];
-        persons.finish(&r, &mut out).expect("no problem");
+        let out = supplied_texts(persons, some);
         let count =
             |f: &dyn Fn(&[f64; 4]) -> bool| some.iter().filter(|s| f(s)).count().to_string();
         let levels: f64 = some
@@ -271,12 +273,7 @@ from_persons = 'count(miles > 10)'
         assert_eq!(persons.plan.has_fused_counts(), miles_max == 15);
         for n in 0..=people.len() {
             let some = &people[..n];
-            let mut r = persons.start();
-            for s in some {
-                persons.add(&mut r, s, &|_| b"");
-            }
-            let mut out = vec![Vec::new(); persons.supplied.len()];
-            persons.finish(&r, &mut out).expect("no problem");
+            let out = supplied_texts(persons, some);
             let count =
                 |f: &dyn Fn(&[f64; 4]) -> bool| some.iter().filter(|s| f(s)).count().to_string();
             let expected = [
