@@ -635,7 +635,7 @@ impl RecordReader {
                 key,
                 QuoteFree::new(&f.chunk, f.delimiter, start.line, start.before),
             ) {
-                self.skipped += keys_of_lines(rows, f.delimiter, *c, each);
+                self.skipped += keys_of_lines(rows, &f.chunk, start, f.delimiter, *c, each);
                 continue;
             }
             let skipped = &mut self.skipped;
@@ -793,7 +793,7 @@ impl Filler {
         ) {
             let delimiter = self.delimiter;
             let mut in_place = true;
-            let mut each = |line: u64, text: &[u8]| {
+            let each = |line: u64, text: &[u8]| {
                 let key = match column {
                     Some(c) => key_of_line(text, delimiter, c),
                     None => (!blank_line(text, delimiter)).then_some(None),
@@ -806,7 +806,7 @@ impl Filler {
                     }
                 }
             };
-            lines_of(rows, &self.chunk, start, &mut each);
+            lines_of(rows, &self.chunk, start, each);
             if in_place {
                 buf.adopt(&mut self.chunk);
                 return Ok((skipped, false));
@@ -868,18 +868,20 @@ pub(crate) trait Wanted {
 /// chunk: each record's key found without splitting the whole record.
 /// Returns the blank records skipped.
 fn keys_of_lines(
-    mut rows: QuoteFree<'_>,
+    rows: QuoteFree<'_>,
+    data: &[u8],
+    start: ChunkStart,
     delimiter: u8,
     column: usize,
     each: &mut dyn FnMut(Option<&[u8]>),
 ) -> u64 {
     let mut skipped = 0;
-    while let Some((_, line)) = rows.next_line() {
+    lines_of(rows, data, start, |_, line| {
         match key_of_line(line, delimiter, column) {
             Some(key) => each(key),
             None => skipped += 1,
         }
-    }
+    });
     skipped
 }
 
@@ -890,7 +892,7 @@ fn lines_of(
     mut rows: QuoteFree<'_>,
     data: &[u8],
     start: ChunkStart,
-    each: &mut dyn FnMut(u64, &[u8]),
+    mut each: impl FnMut(u64, &[u8]),
 ) {
     if start.before == b'\r' || memchr::memchr(b'\r', data).is_some() {
         while let Some((line, text)) = rows.next_line() {
