@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use super::chunk::ChunkStart;
 use super::record::{
-    Fields, LineCounter, QuoteFree, SplitRecord, chunk_reader, is_blank, split_line,
+    Fields, LineCounter, QuoteFree, SplitRecord, chunk_reader, find_byte, is_blank, split_line,
 };
 use super::{Chunker, InputError, Source, cell, csv_error};
 
@@ -925,9 +925,12 @@ fn blank_line(line: &[u8], delimiter: u8) -> bool {
 /// is blank ([`is_blank`]), `Some(None)` when it has no key.
 #[inline]
 fn key_of_line(line: &[u8], delimiter: u8, column: usize) -> Option<Option<&[u8]>> {
-    let key = line
-        .split(|&b| b == delimiter)
-        .nth(column)
+    let mut rest = Some(line);
+    for _ in 0..column {
+        rest = rest.and_then(|r| find_byte(r, delimiter).map(|i| &r[i + 1..]));
+    }
+    let key = rest
+        .map(|r| find_byte(r, delimiter).map_or(r, |i| &r[..i]))
         .map(cell::trim)
         .filter(|k| !k.is_empty());
     if key.is_some() {

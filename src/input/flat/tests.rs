@@ -404,3 +404,44 @@ fn split_line_is_next_record() {
         }
     }
 }
+
+// The key of a line is its field `column`, trimmed, as a split finds it.
+#[test]
+fn key_of_line_is_the_split_field() {
+    let lines = [
+        "",
+        "a",
+        ",",
+        "a,b",
+        " abcdefgh ,x",
+        "abcdefghijklmnop,q,r",
+        ",,k",
+        "x,,",
+        " , ,\t",
+        "1234567,89",
+    ];
+    for line in lines {
+        for column in 0..4 {
+            let field = line
+                .split(',')
+                .nth(column)
+                .map(|f| f.trim_matches([' ', '\t']))
+                .filter(|f| !f.is_empty());
+            let blank = line.bytes().all(|b| b == b' ' || b == b'\t' || b == b',');
+            let expected = if field.is_none() && blank {
+                None
+            } else {
+                Some(field.map(str::as_bytes))
+            };
+            assert_eq!(
+                key_of_line(line.as_bytes(), b',', column),
+                expected,
+                "{line:?} {column}"
+            );
+        }
+        for at in 0..line.len() + 1 {
+            let part = &line.as_bytes()[at..];
+            assert_eq!(find_byte(part, b','), part.iter().position(|&b| b == b','));
+        }
+    }
+}
