@@ -901,13 +901,12 @@ fn lines_of(
         return;
     }
     // Every `\n` ends a line; an empty line is no record.
-    let mut line = start.line;
+    let ends = memchr::memchr_iter(b'\n', data).chain(std::iter::once(data.len()));
     let mut from = 0;
-    for end in memchr::memchr_iter(b'\n', data).chain(std::iter::once(data.len())) {
+    for (line, end) in (start.line..).zip(ends) {
         if end > from {
             each(line, &data[from..end]);
         }
-        line += 1;
         from = end + 1;
     }
 }
