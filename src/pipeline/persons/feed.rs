@@ -204,8 +204,10 @@ pub(crate) struct PersonFeed<'s> {
 }
 
 impl<'s> PersonFeed<'s> {
-    /// `ahead`: read and split both files on threads of their own (the
-    /// feed is one thread that every worker waits on).
+    /// `ahead`: read both files on threads of their own (the feed is one
+    /// thread that every worker waits on). Either way the records of
+    /// quote-free chunks are held as their lines, with only the person
+    /// key found: the workers split them ([`PersonBatch::split_lines`]).
     pub(crate) fn open(
         plan: &'s PersonPlan<'_>,
         chunk_bytes: usize,

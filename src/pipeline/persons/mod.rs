@@ -27,8 +27,8 @@
 //! Memory: per household 48 bytes during the scan (a sorted vector of
 //! keys, not a hash table, and each index's key) and 16 bytes per run (its
 //! key's fingerprint, read while the household file is indexed); 8 bytes
-//! per run after it; batches as for households, and with workers three
-//! chunks of each file read ahead of the feed.
+//! per run after it; batches as for households, and with more than two
+//! workers three chunks of each file read ahead of the feed.
 
 pub(super) mod feed;
 mod one;
