@@ -313,7 +313,12 @@ impl FlatRecords {
         );
         let records = &other.records[from..to];
         if other.lines > 0 {
-            self.lines += records.iter().filter(|r| r.2 == LINE).count();
+            // A reader's buffer is all lines or all fields (one chunk).
+            self.lines += if other.lines == other.len() {
+                records.len()
+            } else {
+                records.iter().filter(|r| r.2 == LINE).count()
+            };
             self.delimiter = other.delimiter;
         }
         self.records.extend(
