@@ -13,18 +13,36 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use super::chunk::ChunkStart;
-use super::record::{Fields, LineCounter, QuoteFree, SplitRecord, chunk_reader, is_blank};
+use super::record::{
+    Fields, LineCounter, QuoteFree, SplitRecord, chunk_reader, find_byte, is_blank, split_line,
+};
 use super::{Chunker, InputError, Source, cell, csv_error};
 
 /// Records, each a list of fields, stored flat.
+///
+/// A record of a quote-free chunk may be held as its whole line
+/// ([`FlatRecords::push_line_in_place`]): the thread that reads the file
+/// finds only its key, and [`FlatRecords::split_lines`] splits it later, on
+/// the worker that reads its fields.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct FlatRecords {
     bytes: Vec<u8>,
-    /// `(start, end)` of every field in `bytes`.
+    /// `(start, end)` of every field in `bytes`; for a record held as its
+    /// line, the line and then its key (empty: none).
     bounds: Vec<(usize, usize)>,
-    /// Per record: its line, its first field in `bounds`, its field count.
+    /// Per record: its line, its first field in `bounds`, its field count
+    /// ([`LINE`]: held as its line).
     records: Vec<(u64, usize, usize)>,
+    /// Records held as their line.
+    lines: usize,
+    /// Their delimiter.
+    delimiter: u8,
+    /// [`FlatRecords::split_lines`]'s bounds, reused.
+    spare: Vec<(usize, usize)>,
 }
+
+/// The field count of a record held as its line.
+const LINE: usize = usize::MAX;
 
 /// One record of a [`FlatRecords`].
 #[derive(Debug, Clone, Copy)]
@@ -57,6 +75,96 @@ impl FlatRecords {
         self.bytes.clear();
         self.bounds.clear();
         self.records.clear();
+        self.lines = 0;
+    }
+
+    /// Add a record of a quote-free chunk `data` as its line (a slice of
+    /// `data`, no line break) and its key (a slice of the line, or `None`),
+    /// by their bounds alone, as [`FlatRecords::push_in_place`] does.
+    /// False, with nothing added, when they are not such slices.
+    pub(crate) fn push_line_in_place(
+        &mut self,
+        data: &[u8],
+        line: u64,
+        text: &[u8],
+        key: Option<&[u8]>,
+        delimiter: u8,
+    ) -> bool {
+        let within = |part: &[u8], whole: &[u8]| -> Option<(usize, usize)> {
+            let offset = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+            let end = offset.checked_add(part.len())?;
+            (end <= whole.len()).then_some((offset, end))
+        };
+        let Some((start, end)) = within(text, data) else {
+            return false;
+        };
+        let key = match key {
+            Some(k) => match within(k, text) {
+                Some((a, b)) => (start + a, start + b),
+                None => return false,
+            },
+            None => (end, end),
+        };
+        let at = self.bounds.len();
+        self.bounds.push((start, end));
+        self.bounds.push(key);
+        self.records.push((line, at, LINE));
+        self.lines += 1;
+        self.delimiter = delimiter;
+        true
+    }
+
+    /// The key of record `i` when it is held as its line (`Some(None)`:
+    /// it has none); `None` for a record held as fields.
+    #[inline]
+    pub(crate) fn line_key(&self, i: usize) -> Option<Option<&[u8]>> {
+        let (_, first, count) = self.records[i];
+        if count != LINE {
+            return None;
+        }
+        let (start, end) = self.bounds[first + 1];
+        Some((start < end).then(|| &self.bytes[start..end]))
+    }
+
+    /// The line of record `i`.
+    #[inline]
+    pub(crate) fn line(&self, i: usize) -> u64 {
+        self.records[i].0
+    }
+
+    /// Where record `first`'s text (`bounds` from `first`, `count` fields) lies in `bytes`.
+    fn text_of(&self, first: usize, count: usize) -> (usize, usize) {
+        if count == LINE {
+            return self.bounds[first];
+        }
+        let bounds = &self.bounds[first..first + count];
+        let start = bounds.first().map_or(0, |b| b.0);
+        (start, bounds.last().map_or(start, |b| b.1))
+    }
+
+    /// Split every record held as its line into its fields (the records,
+    /// their order and their text stay; only the bounds change).
+    pub(crate) fn split_lines(&mut self) {
+        if self.lines == 0 {
+            return;
+        }
+        let mut spare = std::mem::take(&mut self.spare);
+        spare.clear();
+        for record in &mut self.records {
+            let (_, first, count) = *record;
+            let at = spare.len();
+            if count == LINE {
+                let (start, end) = self.bounds[first];
+                split_line(&self.bytes[start..end], self.delimiter, start, &mut spare);
+                *record = (record.0, at, spare.len() - at);
+            } else {
+                spare.extend_from_slice(&self.bounds[first..first + count]);
+                record.1 = at;
+            }
+        }
+        std::mem::swap(&mut self.bounds, &mut spare);
+        self.spare = spare;
+        self.lines = 0;
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -157,10 +265,12 @@ impl FlatRecords {
             .push((line, first, self.bounds.len().saturating_sub(first)));
     }
 
-    /// Record `i` and its line.
+    /// Record `i` and its line (a record held as its line is one field
+    /// until [`FlatRecords::split_lines`]).
     #[inline]
     pub(crate) fn get(&self, i: usize) -> (u64, Flat<'_>) {
         let (line, first, count) = self.records[i];
+        let count = if count == LINE { 1 } else { count };
         (
             line,
             Flat {
@@ -173,19 +283,7 @@ impl FlatRecords {
     /// Append record `i` of `other`: its fields are contiguous there, so
     /// one copy of their bytes and shifted bounds.
     pub(crate) fn copy_from(&mut self, other: &FlatRecords, i: usize) {
-        let (line, first, count) = other.records[i];
-        let bounds = &other.bounds[first..first + count];
-        let start = bounds.first().map_or(0, |b| b.0);
-        let end = bounds.last().map_or(0, |b| b.1);
-        let base = self.bytes.len();
-        self.bytes.extend_from_slice(&other.bytes[start..end]);
-        let at = self.bounds.len();
-        self.bounds.extend(
-            bounds
-                .iter()
-                .map(|&(a, b)| (a - start + base, b - start + base)),
-        );
-        self.records.push((line, at, count));
+        self.copy_range(other, i, i + 1);
     }
 }
 
@@ -193,17 +291,18 @@ impl FlatRecords {
     /// Append records `from..to` of `other` (as [`FlatRecords::copy_from`]
     /// each): their text is one run of bytes there, so one copy.
     pub(crate) fn copy_range(&mut self, other: &FlatRecords, from: usize, to: usize) {
-        let (Some(&(_, first, _)), Some(&(_, last, count))) = (
+        let (Some(&(_, first, first_count)), Some(&(_, last, count))) = (
             other.records.get(from),
             to.checked_sub(1).and_then(|l| other.records.get(l)),
         ) else {
             return;
         };
-        let Some(bounds) = other.bounds.get(first..last + count) else {
+        let last_end = last + if count == LINE { 2 } else { count };
+        let Some(bounds) = other.bounds.get(first..last_end) else {
             return;
         };
-        let start = bounds.first().map_or(0, |b| b.0);
-        let end = bounds.last().map_or(start, |b| b.1);
+        let start = other.text_of(first, first_count).0;
+        let end = other.text_of(last, count).1.max(start);
         let base = self.bytes.len();
         self.bytes.extend_from_slice(&other.bytes[start..end]);
         let at = self.bounds.len();
@@ -212,8 +311,18 @@ impl FlatRecords {
                 .iter()
                 .map(|&(a, b)| (a - start + base, b - start + base)),
         );
+        let records = &other.records[from..to];
+        if other.lines > 0 {
+            // A reader's buffer is all lines or all fields (one chunk).
+            self.lines += if other.lines == other.len() {
+                records.len()
+            } else {
+                records.iter().filter(|r| r.2 == LINE).count()
+            };
+            self.delimiter = other.delimiter;
+        }
         self.records.extend(
-            other.records[from..to]
+            records
                 .iter()
                 .map(|&(line, f, n)| (line, f - first + at, n)),
         );
@@ -348,6 +457,10 @@ struct Filler {
     chunk: Vec<u8>,
     record: csv::ByteRecord,
     bounds: Vec<(u32, u32)>,
+    /// Hold the records of quote-free chunks as their lines, with the key
+    /// found in this column ([`RecordReader::keyed_lines`]; `Some(None)`:
+    /// no key is wanted).
+    key_column: Option<Option<usize>>,
 }
 
 /// The ends of a reading thread's channels.
@@ -378,12 +491,29 @@ impl RecordReader {
                 chunk: Vec::new(),
                 record: csv::ByteRecord::new(),
                 bounds: Vec::new(),
+                key_column: None,
             })),
             buf: FlatRecords::default(),
             next: 0,
             done: false,
             skipped: 0,
         }
+    }
+
+    /// The same reader, holding each record of a quote-free chunk as its
+    /// line with only its key found (a one-column `key`, or none wanted;
+    /// for a composite key it stays as it is): whoever reads the fields
+    /// splits them ([`FlatRecords::split_lines`]), not the thread that
+    /// reads the file. Call before [`RecordReader::read_ahead`].
+    pub(crate) fn keyed_lines(mut self, key: &HouseholdKey) -> RecordReader {
+        if let Splitting::Here(f) = &mut self.split {
+            f.key_column = match key {
+                HouseholdKey::One(c) => Some(Some(*c)),
+                HouseholdKey::Absent => Some(None),
+                HouseholdKey::Parts(_) => None,
+            };
+        }
+        self
     }
 
     /// The same reader, its chunks read and split on a thread of their own
@@ -510,7 +640,7 @@ impl RecordReader {
                 key,
                 QuoteFree::new(&f.chunk, f.delimiter, start.line, start.before),
             ) {
-                self.skipped += keys_of_lines(rows, f.delimiter, *c, each);
+                self.skipped += keys_of_lines(rows, &f.chunk, start, f.delimiter, *c, each);
                 continue;
             }
             let skipped = &mut self.skipped;
@@ -662,6 +792,33 @@ impl Filler {
             return Ok((0, true));
         };
         let mut skipped = 0;
+        if let (Some(column), Some(rows)) = (
+            self.key_column,
+            QuoteFree::new(&self.chunk, self.delimiter, start.line, start.before),
+        ) {
+            let delimiter = self.delimiter;
+            let mut in_place = true;
+            let each = |line: u64, text: &[u8]| {
+                let key = match column {
+                    Some(c) => key_of_line(text, delimiter, c),
+                    None => (!blank_line(text, delimiter)).then_some(None),
+                };
+                match key {
+                    None => skipped += 1,
+                    Some(key) => {
+                        in_place = in_place
+                            && buf.push_line_in_place(&self.chunk, line, text, key, delimiter);
+                    }
+                }
+            };
+            lines_of(rows, &self.chunk, start, each);
+            if in_place {
+                buf.adopt(&mut self.chunk);
+                return Ok((skipped, false));
+            }
+            buf.clear();
+            skipped = 0;
+        }
         // A quote-free chunk is split where it lies and becomes the
         // buffer's text: its records are not copied.
         if let Some(mut rows) =
@@ -716,19 +873,55 @@ pub(crate) trait Wanted {
 /// chunk: each record's key found without splitting the whole record.
 /// Returns the blank records skipped.
 fn keys_of_lines(
-    mut rows: QuoteFree<'_>,
+    rows: QuoteFree<'_>,
+    data: &[u8],
+    start: ChunkStart,
     delimiter: u8,
     column: usize,
     each: &mut dyn FnMut(Option<&[u8]>),
 ) -> u64 {
     let mut skipped = 0;
-    while let Some((_, line)) = rows.next_line() {
+    lines_of(rows, data, start, |_, line| {
         match key_of_line(line, delimiter, column) {
             Some(key) => each(key),
             None => skipped += 1,
         }
-    }
+    });
     skipped
+}
+
+/// Each record of the quote-free chunk `data` (split by `rows`) as its
+/// line (no line break) and line number: [`QuoteFree::next_line`]'s, found
+/// with one vector scan of the chunk for `\n` when it holds no `\r`.
+fn lines_of(
+    mut rows: QuoteFree<'_>,
+    data: &[u8],
+    start: ChunkStart,
+    mut each: impl FnMut(u64, &[u8]),
+) {
+    if start.before == b'\r' || memchr::memchr(b'\r', data).is_some() {
+        while let Some((line, text)) = rows.next_line() {
+            each(line, text);
+        }
+        return;
+    }
+    // Every `\n` ends a line; an empty line is no record.
+    let ends = memchr::memchr_iter(b'\n', data).chain(std::iter::once(data.len()));
+    let mut from = 0;
+    for (line, end) in (start.line..).zip(ends) {
+        if end > from {
+            each(line, &data[from..end]);
+        }
+        from = end + 1;
+    }
+}
+
+/// Whether a quote-free record's `line` is blank ([`is_blank`]): every byte
+/// a space, a tab or the delimiter (usually decided by its first byte).
+#[inline]
+fn blank_line(line: &[u8], delimiter: u8) -> bool {
+    line.iter()
+        .all(|&b| b == b' ' || b == b'\t' || b == delimiter)
 }
 
 /// The key in column `column` of a quote-free record's `line`
@@ -736,18 +929,18 @@ fn keys_of_lines(
 /// is blank ([`is_blank`]), `Some(None)` when it has no key.
 #[inline]
 fn key_of_line(line: &[u8], delimiter: u8, column: usize) -> Option<Option<&[u8]>> {
-    let key = line
-        .split(|&b| b == delimiter)
-        .nth(column)
+    let mut rest = Some(line);
+    for _ in 0..column {
+        rest = rest.and_then(|r| find_byte(r, delimiter).map(|i| &r[i + 1..]));
+    }
+    let key = rest
+        .map(|r| find_byte(r, delimiter).map_or(r, |i| &r[..i]))
         .map(cell::trim)
         .filter(|k| !k.is_empty());
     if key.is_some() {
         // A key holds a byte other than a space or a tab: not blank.
         Some(key)
-    } else if line
-        .iter()
-        .all(|&b| b == b' ' || b == b'\t' || b == delimiter)
-    {
+    } else if blank_line(line, delimiter) {
         // Every field empty or spaces and tabs.
         None
     } else {

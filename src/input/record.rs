@@ -260,6 +260,55 @@ impl<'a> QuoteFree<'a> {
     }
 }
 
+/// Split `line`, one record of a quote-free chunk without its line break
+/// ([`QuoteFree::next_line`]), at `delimiter`: the bounds of its fields,
+/// shifted by `offset` (where the line lies in its buffer), appended to
+/// `out`. The fields of [`QuoteFree::next_record`] for that record.
+#[inline(always)]
+pub(crate) fn split_line(line: &[u8], delimiter: u8, offset: usize, out: &mut Vec<(usize, usize)>) {
+    let delimiters = EVERY_BYTE * u64::from(delimiter);
+    // At most one field a byte, and one more.
+    out.reserve(line.len() + 1);
+    let mut field_start = offset;
+    let mut base = 0;
+    while let Some(word) = line.get(base..).and_then(|w| w.first_chunk::<8>()) {
+        let mut mask = zero_bytes(u64::from_le_bytes(*word) ^ delimiters);
+        while mask != 0 {
+            let end = offset + base + (mask.trailing_zeros() / 8) as usize;
+            out.push((field_start, end));
+            field_start = end + 1;
+            mask &= mask - 1;
+        }
+        base += 8;
+    }
+    for (i, &b) in line.iter().enumerate().skip(base) {
+        if b == delimiter {
+            out.push((field_start, offset + i));
+            field_start = offset + i + 1;
+        }
+    }
+    out.push((field_start, offset + line.len()));
+}
+
+/// The first `byte` of `data` (a short field: eight bytes at a time, no
+/// call as `memchr` needs).
+#[inline(always)]
+pub(crate) fn find_byte(data: &[u8], byte: u8) -> Option<usize> {
+    let pattern = EVERY_BYTE * u64::from(byte);
+    let mut base = 0;
+    while let Some(word) = data.get(base..).and_then(|w| w.first_chunk::<8>()) {
+        let mask = zero_bytes(u64::from_le_bytes(*word) ^ pattern);
+        if mask != 0 {
+            return Some(base + (mask.trailing_zeros() / 8) as usize);
+        }
+        base += 8;
+    }
+    data.iter()
+        .skip(base)
+        .position(|&b| b == byte)
+        .map(|i| base + i)
+}
+
 /// Record a field end at each delimiter of `mask` (see [`zero_bytes`]), a
 /// word whose first byte is at `base`.
 #[inline(always)]

@@ -751,7 +751,11 @@ fn run_persons<'a>(
 ) -> Result<run::Finished, PipelineError> {
     let setup = persons.setup;
     plan.persons = Some((persons.persons, setup));
-    let feed = persons::PersonFeed::open(persons, options.chunk_bytes, options.threads > 1)?;
+    // The feed finds only lines and keys (the workers split them): with two
+    // workers it keeps up alone, and threads of its own to read ahead would
+    // only add hand-offs on two cores.
+    let ahead = options.threads > 2;
+    let feed = persons::PersonFeed::open(persons, options.chunk_bytes, ahead)?;
     run::run_feed(
         policy,
         &setup.household_layout,

@@ -439,7 +439,8 @@ impl<'p> Worker<'p> {
         let Some(mut work) = self.person.take() else {
             return;
         };
-        let persons = std::mem::take(&mut batch.persons);
+        let mut persons = std::mem::take(&mut batch.persons);
+        persons.split_lines();
         for entry in &persons.entries {
             let count = entry.persons.1 - entry.persons.0;
             if entry.orphan {

@@ -283,3 +283,165 @@ fn records_split_in_place_take_the_chunk_as_their_text() {
     assert_eq!(g.get(1).1.get(3), Some(&b"bb"[..]));
     assert_eq!(g.get(0).1.get(1), Some(&b"y"[..]));
 }
+
+/// A reader's records taken one at a time, each copied into a buffer
+/// (alone or with the next: runs crossing mixed records) and the buffer's
+/// lines split: lines, fields and blank rows.
+fn records_held_as_lines(mut r: RecordReader) -> (Vec<(u64, Vec<String>)>, u64) {
+    let mut out = FlatRecords::default();
+    let mut taken = 0;
+    while let Some(i) = r.peek().unwrap() {
+        let end = (i + 1 + taken % 2).min(r.records().len());
+        out.copy_range(r.records(), i, end);
+        r.advance_to(end);
+        taken += 1;
+    }
+    // Copied again, lines and fields mixed in one range.
+    let mut again = FlatRecords::default();
+    again.copy_range(&out, 0, out.len());
+    again.split_lines();
+    out.split_lines();
+    let show = |f: &FlatRecords| {
+        (0..f.len())
+            .map(|i| {
+                let (line, rec) = f.get(i);
+                let fields: Vec<&[u8]> = (0..rec.len()).map(|k| rec.get(k).unwrap()).collect();
+                format!("{line} {fields:?}")
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(show(&again), show(&out));
+    let rows = (0..out.len())
+        .map(|i| {
+            let (line, rec) = out.get(i);
+            let fields = (0..rec.len())
+                .map(|f| String::from_utf8_lossy(rec.get(f).unwrap()).into_owned())
+                .collect();
+            (line, fields)
+        })
+        .collect();
+    (rows, r.skipped)
+}
+
+// Records held as their lines (the key found, the fields split later)
+// are the records split at once, with the same lines, keys and blank rows:
+// quoted or not, `\r` and `\r\n` or not, whatever the chunk size, read
+// ahead or not.
+#[test]
+fn records_held_as_lines_are_the_records_split() {
+    let texts = [
+        "id,x\nA,1\n B ,2\n\n ,3\n,\n\t, \nC\n\r\nD,4\nE,5,6",
+        "id,x\nA,1\n,,\n\"B\",2\nC,3\r\nC,4\n",
+        "a,id,c\n1,K,\n2\n3, \n4,L,extra,,\n\n\n5,K,xxxxxxxxxxxxxxxxx,yy\n",
+        "id;x\r\nA;1\r\n;;\r\nB;2\rC;3\r\n",
+        "id\nA\n\nB\n",
+    ];
+    for text in texts {
+        let column = usize::from(text.starts_with("a,"));
+        for key in [HouseholdKey::One(column), HouseholdKey::Absent] {
+            for chunk in [1, 3, 8, 13, 64] {
+                let expected = all(text, chunk);
+                let lines = reader(text, chunk).keyed_lines(&key);
+                assert_eq!(records_held_as_lines(lines), expected, "{text:?} {chunk}");
+                let ahead = reader(text, chunk).keyed_lines(&key).read_ahead();
+                assert_eq!(records_held_as_lines(ahead), expected, "{text:?} {chunk}");
+                // Each record's key, as the feed finds it.
+                let mut r = reader(text, chunk).keyed_lines(&key);
+                let mut plain = reader(text, chunk);
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                while let (Some(i), Some(j)) = (r.peek().unwrap(), plain.peek().unwrap()) {
+                    let records = r.records();
+                    assert_eq!(records.line(i), plain.records().line(j));
+                    if let (Some(k), HouseholdKey::One(_)) = (records.line_key(i), &key) {
+                        let has = key.bytes(&plain.records().get(j).1, &mut b);
+                        assert_eq!(k, has.then_some(b.as_slice()), "{text:?} {chunk}");
+                        a.push(());
+                    }
+                    r.advance();
+                    plain.advance();
+                }
+                if !text.contains('"') && chunk == 64 && key != HouseholdKey::Absent {
+                    assert!(!a.is_empty(), "{text:?}: no record held as its line");
+                }
+            }
+        }
+    }
+}
+
+// A line split alone gives the fields of the chunk's splitter.
+#[test]
+fn split_line_is_next_record() {
+    let lines = [
+        "a",
+        "",
+        ",",
+        "a,b",
+        "abcdefg,",
+        "abcdefgh,",
+        ",,,,,,,,,,,,,,,,,",
+        "H000123,1,42,head,female,secondary,true,false,true,1250.50",
+        "xxxxxxxxxxxxxxxxxxxxxxx,y",
+        " a , b ,\t",
+    ];
+    for line in lines {
+        for delimiter in [b',', b';'] {
+            let line = line.replace(',', &char::from(delimiter).to_string());
+            let data = format!("{line}\n");
+            let mut bounds = Vec::new();
+            let expected: Vec<(usize, usize)> =
+                match QuoteFree::new(data.as_bytes(), delimiter, 1, b'\n')
+                    .and_then(|mut r| r.next_record(&mut bounds).map(|(_, r)| r.bounds().to_vec()))
+                {
+                    Some(b) => b
+                        .iter()
+                        .map(|&(s, e)| (s as usize + 5, e as usize + 5))
+                        .collect(),
+                    None => vec![(5, 5)],
+                };
+            let mut got = vec![(0, 0)];
+            split_line(line.as_bytes(), delimiter, 5, &mut got);
+            assert_eq!(&got[1..], &expected[..], "{line:?}");
+        }
+    }
+}
+
+// The key of a line is its field `column`, trimmed, as a split finds it.
+#[test]
+fn key_of_line_is_the_split_field() {
+    let lines = [
+        "",
+        "a",
+        ",",
+        "a,b",
+        " abcdefgh ,x",
+        "abcdefghijklmnop,q,r",
+        ",,k",
+        "x,,",
+        " , ,\t",
+        "1234567,89",
+    ];
+    for line in lines {
+        for column in 0..4 {
+            let field = line
+                .split(',')
+                .nth(column)
+                .map(|f| f.trim_matches([' ', '\t']))
+                .filter(|f| !f.is_empty());
+            let blank = line.bytes().all(|b| b == b' ' || b == b'\t' || b == b',');
+            let expected = if field.is_none() && blank {
+                None
+            } else {
+                Some(field.map(str::as_bytes))
+            };
+            assert_eq!(
+                key_of_line(line.as_bytes(), b',', column),
+                expected,
+                "{line:?} {column}"
+            );
+        }
+        for at in 0..line.len() + 1 {
+            let part = &line.as_bytes()[at..];
+            assert_eq!(find_byte(part, b','), part.iter().position(|&b| b == b','));
+        }
+    }
+}

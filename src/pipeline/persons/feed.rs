@@ -41,6 +41,12 @@ impl PersonBatch {
     fn bytes(&self) -> usize {
         self.households.byte_len() + self.persons.byte_len()
     }
+
+    /// Split the records the feed held as their lines (on the worker).
+    pub(crate) fn split_lines(&mut self) {
+        self.households.split_lines();
+        self.persons.split_lines();
+    }
 }
 
 /// The person file read again as it stands, skipping the runs that were
@@ -66,8 +72,7 @@ impl FileStream<'_> {
             if let Some(g) = self.pending {
                 return Ok(Some((g, at)));
             }
-            let (_, record) = self.reader.records().get(at);
-            let run = self.runs.of_record(&self.key, &record);
+            let run = self.runs.of_at(&self.key, self.reader.records(), at);
             if self
                 .keep
                 .is_some_and(|k| !k.get(run).copied().unwrap_or(false))
@@ -95,7 +100,7 @@ impl FileStream<'_> {
         };
         let records = self.reader.records();
         let mut end = at + 1;
-        while end < records.len() && self.runs.continues(&self.key, &records.get(end).1) {
+        while end < records.len() && self.runs.continues_at(&self.key, records, end) {
             end += 1;
         }
         out.copy_range(records, at, end);
@@ -129,12 +134,12 @@ impl Stream<'_> {
                 from_file,
             } => {
                 let here = file.peek()?;
-                let there = sorted.peek().map(|(g, r)| (g, r.get(0).0));
+                let there = sorted.peek().map(|(g, r)| (g, r.line(0)));
                 let take_file = match (here, there) {
                     (None, None) => return Ok(None),
                     (Some(_), None) => true,
                     (None, Some(_)) => false,
-                    (Some((g, at)), Some(other)) => (g, file.reader.records().get(at).0) < other,
+                    (Some((g, at)), Some(other)) => (g, file.reader.records().line(at)) < other,
                 };
                 *from_file = take_file;
                 if take_file {
@@ -199,22 +204,26 @@ pub(crate) struct PersonFeed<'s> {
 }
 
 impl<'s> PersonFeed<'s> {
-    /// `ahead`: read and split both files on threads of their own (the
-    /// feed is one thread that every worker waits on).
+    /// `ahead`: read both files on threads of their own (the feed is one
+    /// thread that every worker waits on). Either way the records of
+    /// quote-free chunks are held as their lines, with only the person
+    /// key found: the workers split them ([`PersonBatch::split_lines`]).
     pub(crate) fn open(
         plan: &'s PersonPlan<'_>,
         chunk_bytes: usize,
         ahead: bool,
     ) -> Result<Self, PersonError> {
         let setup = plan.setup;
-        let reader = |source| {
-            let r = RecordReader::new(source, chunk_bytes);
+        let reader = |source, key: &HouseholdKey| {
+            let r = RecordReader::new(source, chunk_bytes).keyed_lines(key);
             if ahead { r.read_ahead() } else { r }
         };
-        let households = setup.open_households()?.map(reader);
+        let households = setup
+            .open_households()?
+            .map(|s| reader(s, &HouseholdKey::Absent));
         let file = |run_group, keep| -> Result<FileStream<'s>, PersonError> {
             Ok(FileStream {
-                reader: Box::new(reader(setup.open_persons()?)),
+                reader: Box::new(reader(setup.open_persons()?, &setup.person_key)),
                 runs: Runs::default(),
                 run_group,
                 keep,
@@ -297,7 +306,7 @@ impl<'s> PersonFeed<'s> {
             Some((g, records, at)) if g == ORPHAN || always => {
                 let i = batch.persons.len() as u32;
                 batch.persons.copy_from(records, at);
-                let (line, _) = batch.persons.get(i as usize);
+                let line = batch.persons.line(i as usize);
                 batch.entries.push(Entry {
                     line,
                     household: None,
@@ -320,7 +329,7 @@ impl<'s> PersonFeed<'s> {
             return self.orphan(batch, true);
         }
         let persons = self.take_group(group, batch)?;
-        let (line, _) = batch.persons.get(persons.0 as usize);
+        let line = batch.persons.line(persons.0 as usize);
         batch.entries.push(Entry {
             line,
             household: None,
@@ -348,7 +357,7 @@ impl<'s> PersonFeed<'s> {
         let index = self.next_household;
         self.next_household += 1;
         let persons = self.take_group(index, batch)?;
-        let (line, _) = batch.households.get(h as usize);
+        let line = batch.households.line(h as usize);
         batch.entries.push(Entry {
             line,
             household: Some(h),

@@ -27,8 +27,8 @@
 //! Memory: per household 48 bytes during the scan (a sorted vector of
 //! keys, not a hash table, and each index's key) and 16 bytes per run (its
 //! key's fingerprint, read while the household file is indexed); 8 bytes
-//! per run after it; batches as for households, and with workers three
-//! chunks of each file read ahead of the feed.
+//! per run after it; batches as for households, and with more than two
+//! workers three chunks of each file read ahead of the feed.
 
 pub(super) mod feed;
 mod one;
@@ -39,7 +39,7 @@ pub(super) mod work;
 
 use std::io;
 
-use crate::input::flat::HouseholdKey;
+use crate::input::flat::{FlatRecords, HouseholdKey};
 use crate::input::record::Fields;
 use crate::input::{self, InputError, Layout, ReadOptions, Source};
 use crate::policy::Policy;
@@ -414,6 +414,30 @@ impl Runs {
         let same = key.bytes(record, &mut scratch) && scratch == self.last;
         self.scratch = scratch;
         same
+    }
+
+    /// [`Runs::continues`] for record `i` of `records`, which may be held
+    /// as its line with its key found.
+    #[inline]
+    pub(crate) fn continues_at(
+        &mut self,
+        key: &HouseholdKey,
+        records: &FlatRecords,
+        i: usize,
+    ) -> bool {
+        match records.line_key(i) {
+            Some(k) => self.keyed && k == Some(self.last.as_slice()),
+            None => self.continues(key, &records.get(i).1),
+        }
+    }
+
+    /// [`Runs::of_record`] for record `i` of `records`.
+    #[inline]
+    pub(crate) fn of_at(&mut self, key: &HouseholdKey, records: &FlatRecords, i: usize) -> usize {
+        match records.line_key(i) {
+            Some(k) => self.of(k),
+            None => self.of_record(key, &records.get(i).1),
+        }
     }
 
     /// The run of `record`, whose key is `key`.
