@@ -117,8 +117,17 @@ pub(crate) struct Messages {
     dictionaries: HashMap<i64, ArrayRef>,
     /// A message's flatbuffer, reused.
     meta: Vec<u8>,
+    /// The bodies handed out last (shared with their record batches): one
+    /// no batch holds any more is read into again, as a fresh buffer a
+    /// body faulted its pages in anew (the allocator gave the freed ones
+    /// back to the system), half of Arrow -> Arrow's page faults.
+    bodies: Vec<Buffer>,
     finished: bool,
 }
+
+/// The most bodies kept for reuse: more than the batches in flight
+/// between the reader, the workers and the merger.
+const KEPT_BODIES: usize = 16;
 
 /// The most bytes of a body reserved before reading it: a body is read to
 /// its end whatever its length, but a corrupt length must not reserve
@@ -146,6 +155,7 @@ impl Messages {
             schema: Arc::new(arrow_schema::Schema::empty()),
             dictionaries: HashMap::new(),
             meta: Vec::new(),
+            bodies: Vec::new(),
             finished: false,
         };
         let Next::Message(_) = messages.read_message()? else {
@@ -194,7 +204,8 @@ impl Messages {
             .map_err(|_| ArrowError::ParseError(format!("Invalid body length: {body_len}")))?;
         // Read into spare capacity: no zeroing (`read_to_end` only
         // initialises what the reader leaves uninitialised).
-        let mut body = Vec::with_capacity(body_len.min(MOST_RESERVED));
+        let mut body = self.spare_body();
+        body.reserve(body_len.min(MOST_RESERVED));
         let read = (&mut self.reader)
             .take(body_len as u64)
             .read_to_end(&mut body)?;
@@ -204,7 +215,22 @@ impl Messages {
                 "failed to fill whole buffer",
             )));
         }
-        Ok(Next::Message(Buffer::from_vec(body)))
+        let body = Buffer::from_vec(body);
+        if self.bodies.len() >= KEPT_BODIES {
+            self.bodies.remove(0);
+        }
+        self.bodies.push(body.clone());
+        Ok(Next::Message(body))
+    }
+
+    /// An empty buffer for a body: a kept one no record batch holds any
+    /// more, or a new one.
+    fn spare_body(&mut self) -> Vec<u8> {
+        let free = self.bodies.iter().position(|b| b.strong_count() == 1);
+        let reused = free.and_then(|i| self.bodies.remove(i).into_vec::<u8>().ok());
+        let mut body = reused.unwrap_or_default();
+        body.clear();
+        body
     }
 
     /// The next record batch (`StreamReader::maybe_next`).
@@ -320,6 +346,34 @@ mod tests {
             (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
             (a, b) => panic!("{a:?} against {b:?}"),
         }
+    }
+
+    #[test]
+    fn a_body_no_batch_holds_is_read_into_again() {
+        let mut bytes = Vec::new();
+        let batch = |b: i64| {
+            let n = Int64Array::from(vec![b; 100]);
+            RecordBatch::try_from_iter([("n", Arc::new(n) as ArrayRef)]).unwrap()
+        };
+        let mut writer = StreamWriter::try_new(&mut bytes, batch(0).schema_ref()).unwrap();
+        for b in 0..4 {
+            writer.write(&batch(b)).unwrap();
+        }
+        writer.finish().unwrap();
+        let raw: Box<dyn Read + Send> = Box::new(io::Cursor::new(bytes));
+        let mut messages = Messages::open(BufReader::new(raw)).unwrap();
+        let values = |b: &RecordBatch| b.column(0).to_data().buffers()[0].as_ptr();
+        let first = messages.next().unwrap().unwrap();
+        let at = values(&first);
+        let held = messages.next().unwrap().unwrap();
+        assert_ne!(values(&held), at);
+        drop(first);
+        let third = messages.next().unwrap().unwrap();
+        assert_eq!(values(&third), at);
+        // The values read into a reused body are the batch's own.
+        assert_eq!(third, batch(2));
+        assert_eq!(messages.next().unwrap().unwrap(), batch(3));
+        assert!(messages.next().is_none());
     }
 
     #[test]
