@@ -20,6 +20,8 @@ use super::{Kind, Rows, check_columns, direct_columns, kind_of, single_inputs, t
 use crate::input::{InputError, Layout};
 use crate::policy::Policy;
 
+mod plain;
+
 /// An Arrow IPC stream whose schema was read, its batches not yet.
 pub(crate) struct IpcStream {
     schema: SchemaRef,
@@ -122,6 +124,9 @@ pub(crate) struct Messages {
     /// body faulted its pages in anew (the allocator gave the freed ones
     /// back to the system), half of Arrow -> Arrow's page faults.
     bodies: Vec<Buffer>,
+    /// A stream of string columns only: the schema its record batches are
+    /// read as without arrow's reader ([`plain`]).
+    plain: Option<SchemaRef>,
     finished: bool,
 }
 
@@ -156,6 +161,7 @@ impl Messages {
             dictionaries: HashMap::new(),
             meta: Vec::new(),
             bodies: Vec::new(),
+            plain: None,
             finished: false,
         };
         let Next::Message(_) = messages.read_message()? else {
@@ -174,6 +180,8 @@ impl Messages {
             ArrowError::ParseError("Failed to parse schema from message header".to_string())
         })?;
         messages.schema = Arc::new(arrow_ipc::convert::fb_to_schema(schema));
+        let native = schema.endianness().equals_to_target_endianness();
+        messages.plain = plain::plain_schema(&messages.schema, native);
         Ok(messages)
     }
 
@@ -260,6 +268,12 @@ impl Messages {
                             "Unable to read IPC message as record batch".to_string(),
                         )
                     })?;
+                    let plain = self.plain.as_ref();
+                    if let Some(b) =
+                        plain.and_then(|s| plain::plain_batch(&body, &batch, version, s))
+                    {
+                        return Ok(Some(b));
+                    }
                     let schema = Arc::clone(&self.schema);
                     return read_record_batch(
                         &body,
@@ -300,9 +314,12 @@ impl Iterator for Messages {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow_array::{DictionaryArray, Int64Array, StringArray, types::Int32Type};
+    use arrow_array::{
+        BinaryArray, DictionaryArray, Int64Array, RecordBatchOptions, StringArray, types::Int32Type,
+    };
     use arrow_ipc::reader::StreamReader;
     use arrow_ipc::writer::StreamWriter;
+    use arrow_schema::DataType;
 
     /// A stream of three batches (a dictionary column included: its
     /// dictionary batches come between them), with its end marker.
@@ -340,11 +357,98 @@ mod tests {
         StreamReader::try_new(io::Cursor::new(bytes), None)?.collect()
     }
 
+    /// Batches as plain batches read them: string columns binary (a
+    /// stream of anything else as it is), whichever way they were read.
+    fn as_plain(batches: Vec<RecordBatch>) -> Vec<RecordBatch> {
+        use arrow_array::cast::AsArray;
+        let plain = |b: RecordBatch| {
+            let Some(schema) = plain::plain_schema(b.schema_ref(), true) else {
+                return b;
+            };
+            let binary = |c: &ArrayRef| match c.as_string_opt::<i32>() {
+                Some(s) => Arc::new(BinaryArray::from(s.clone())) as ArrayRef,
+                None => Arc::clone(c),
+            };
+            let columns = b.columns().iter().map(binary).collect();
+            let rows = RecordBatchOptions::new().with_row_count(Some(b.num_rows()));
+            RecordBatch::try_new_with_options(schema, columns, &rows).unwrap()
+        };
+        batches.into_iter().map(plain).collect()
+    }
+
+    /// Our batches (and errors, and panics, which the stage turns into
+    /// errors) are those of arrow's `StreamReader`.
     fn same(bytes: &[u8]) {
-        match (ours(bytes), arrows(bytes)) {
-            (Ok(a), Ok(b)) => assert_eq!(a, b),
-            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        type Read = fn(&[u8]) -> Result<Vec<RecordBatch>, ArrowError>;
+        let run = |read: Read| std::panic::catch_unwind(|| read(bytes)).map_err(|_| "panic");
+        match (run(ours), run(arrows)) {
+            (Ok(Ok(a)), Ok(Ok(b))) => assert_eq!(as_plain(a), as_plain(b)),
+            (Ok(Err(a)), Ok(Err(b))) => assert_eq!(a.to_string(), b.to_string()),
+            (Err(_), Err(_)) => {}
             (a, b) => panic!("{a:?} against {b:?}"),
+        }
+    }
+
+    /// A stream of string columns only (nulls, an empty batch, text of
+    /// several bytes a character): plain batches.
+    fn plain_stream() -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut writer: Option<StreamWriter<&mut Vec<u8>>> = None;
+        for b in 0..4usize {
+            let rows = [3, 0, 5, 2][b];
+            let id: StringArray = (0..rows)
+                .map(|r| (r != 1).then(|| format!("H{b}é{r}")))
+                .collect();
+            let area: StringArray = (0..rows).map(|r| Some(["€", "", "rural"][r % 3])).collect();
+            let batch = RecordBatch::try_from_iter([
+                ("id", Arc::new(id) as ArrayRef),
+                ("area", Arc::new(area) as ArrayRef),
+            ])
+            .unwrap();
+            if writer.is_none() {
+                writer = Some(StreamWriter::try_new(&mut out, batch.schema_ref()).unwrap());
+            }
+            writer.as_mut().unwrap().write(&batch).unwrap();
+        }
+        writer.unwrap().finish().unwrap();
+        out
+    }
+
+    #[test]
+    fn plain_batches_are_arrows_whatever_their_bytes() {
+        let bytes = plain_stream();
+        let batches = ours(&bytes).unwrap();
+        assert_eq!(batches.len(), 4);
+        assert_eq!(batches[0].column(0).data_type(), &DataType::Binary);
+        same(&bytes);
+        for end in 0..bytes.len() {
+            same(&bytes[..end]);
+        }
+        // Any byte changed (lengths, counts, offsets, bitmaps, text): as
+        // arrow's `read_record_batch` reads it (`StreamReader` itself
+        // would allocate a corrupt body length whole).
+        let arrows = |bytes: &[u8]| {
+            let raw: Box<dyn Read + Send> = Box::new(io::Cursor::new(bytes.to_vec()));
+            let mut messages = Messages::open(BufReader::new(raw))?;
+            messages.plain = None;
+            messages.collect::<Result<Vec<_>, _>>()
+        };
+        for at in 0..bytes.len() {
+            let was = bytes[at];
+            for byte in [0x00, 0xff, was ^ 1, was.wrapping_add(4)] {
+                let mut changed = bytes.clone();
+                changed[at] = byte;
+                let run = |read: &dyn Fn(&[u8]) -> Result<Vec<RecordBatch>, ArrowError>| {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read(&changed)))
+                        .map_err(|_| "panic")
+                };
+                match (run(&ours), run(&arrows)) {
+                    (Ok(Ok(a)), Ok(Ok(b))) => assert_eq!(as_plain(a), as_plain(b)),
+                    (Ok(Err(a)), Ok(Err(b))) => assert_eq!(a.to_string(), b.to_string()),
+                    (Err(_), Err(_)) => {}
+                    (a, b) => panic!("byte {at} = {byte}: {a:?} against {b:?}"),
+                }
+            }
         }
     }
 
