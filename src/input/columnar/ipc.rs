@@ -379,13 +379,29 @@ mod tests {
     /// Our batches (and errors, and panics, which the stage turns into
     /// errors) are those of arrow's `StreamReader`.
     fn same(bytes: &[u8]) {
-        type Read = fn(&[u8]) -> Result<Vec<RecordBatch>, ArrowError>;
-        let run = |read: Read| std::panic::catch_unwind(|| read(bytes)).map_err(|_| "panic");
-        match (run(ours), run(arrows)) {
-            (Ok(Ok(a)), Ok(Ok(b))) => assert_eq!(as_plain(a), as_plain(b)),
-            (Ok(Err(a)), Ok(Err(b))) => assert_eq!(a.to_string(), b.to_string()),
+        alike(bytes, ours, arrows, "");
+    }
+
+    type Batches = Result<Vec<RecordBatch>, ArrowError>;
+
+    /// `read` and `reference` read `bytes` alike: the same batches (as
+    /// plain batches), the same error, or both a panic (which the stage
+    /// turns into an error).
+    fn alike(
+        bytes: &[u8],
+        read: impl Fn(&[u8]) -> Batches,
+        reference: impl Fn(&[u8]) -> Batches,
+        what: &str,
+    ) {
+        let run = |read: &dyn Fn(&[u8]) -> Batches| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read(bytes)))
+                .map_err(|_| "panic")
+        };
+        match (run(&read), run(&reference)) {
+            (Ok(Ok(a)), Ok(Ok(b))) => assert_eq!(as_plain(a), as_plain(b), "{what}"),
+            (Ok(Err(a)), Ok(Err(b))) => assert_eq!(a.to_string(), b.to_string(), "{what}"),
             (Err(_), Err(_)) => {}
-            (a, b) => panic!("{a:?} against {b:?}"),
+            (a, b) => panic!("{what}: {a:?} against {b:?}"),
         }
     }
 
@@ -427,7 +443,7 @@ mod tests {
         // Any byte changed (lengths, counts, offsets, bitmaps, text): as
         // arrow's `read_record_batch` reads it (`StreamReader` itself
         // would allocate a corrupt body length whole).
-        let arrows = |bytes: &[u8]| {
+        let arrows = |bytes: &[u8]| -> Batches {
             let raw: Box<dyn Read + Send> = Box::new(io::Cursor::new(bytes.to_vec()));
             let mut messages = Messages::open(BufReader::new(raw))?;
             messages.plain = None;
@@ -438,16 +454,7 @@ mod tests {
             for byte in [0x00, 0xff, was ^ 1, was.wrapping_add(4)] {
                 let mut changed = bytes.clone();
                 changed[at] = byte;
-                let run = |read: &dyn Fn(&[u8]) -> Result<Vec<RecordBatch>, ArrowError>| {
-                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read(&changed)))
-                        .map_err(|_| "panic")
-                };
-                match (run(&ours), run(&arrows)) {
-                    (Ok(Ok(a)), Ok(Ok(b))) => assert_eq!(as_plain(a), as_plain(b)),
-                    (Ok(Err(a)), Ok(Err(b))) => assert_eq!(a.to_string(), b.to_string()),
-                    (Err(_), Err(_)) => {}
-                    (a, b) => panic!("byte {at} = {byte}: {a:?} against {b:?}"),
-                }
+                alike(&changed, ours, arrows, &format!("byte {at} = {byte}"));
             }
         }
     }
