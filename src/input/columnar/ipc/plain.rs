@@ -138,7 +138,8 @@ fn plain_cells(offsets: &[i32], text: &[u8]) -> bool {
         _ => return false,
     }
     // A pass each, with no early exit (which cost more here).
-    let ascending = offsets.windows(2).fold(true, |ok, w| ok & (w[0] <= w[1]));
+    let pairs = offsets.iter().zip(offsets.get(1..).unwrap_or_default());
+    let ascending = pairs.fold(true, |ok, (a, b)| ok & (a <= b));
     // Every offset is now within `start..=end`: the end of the text is a
     // boundary.
     ascending
