@@ -847,6 +847,17 @@ impl Fields for CellRow<'_> {
 }
 
 impl Columnar {
+    /// Let go of the record batches and the columns read from them, once
+    /// every row was: the reader reads the next batches into their memory
+    /// (`ipc::Messages`) instead of fresh memory.
+    pub(crate) fn release(&mut self) {
+        self.batches.clear();
+        for col in &mut self.cols {
+            col.shared = None;
+            col.dict = None;
+        }
+    }
+
     /// Turn the next decoded record batch into cells (on a worker thread);
     /// false when every one has been.
     ///
