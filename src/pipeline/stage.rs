@@ -249,6 +249,7 @@ impl StageWork<'_> {
                 .encode(&mut batch.out)
                 .map_err(PipelineError::Output)?;
         }
+        batch.columnar.release();
         Ok(())
     }
 }
@@ -400,6 +401,11 @@ fn parallel(
     let work_rx = Arc::new(Mutex::new(work_rx));
     let (done_tx, done_rx) = sync_channel::<Result<Batch, PipelineError>>(pool_size);
     let read_error: Mutex<Option<InputError>> = Mutex::new(None);
+    // Output buffers, handed back by the merger once written: only the
+    // batches being processed or waiting to be merged hold one, not every
+    // batch of the pool (fewer pages touched: a batch's Arrow output is
+    // several MB).
+    let spare_out: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         // Owned here, so that leaving early (an output error) drops the
         // pool's sender and the results' receiver: the reader and the
@@ -417,6 +423,7 @@ fn parallel(
                 read(&mut feed, name, chunk_bytes, &pool_rx, &work_tx, read_error);
             })
             .map_err(spawn_failed)?;
+        let spare_out = &spare_out;
         for _ in 0..threads {
             let work_rx = Arc::clone(&work_rx);
             let done_tx = done_tx.clone();
@@ -436,6 +443,10 @@ fn parallel(
                             Err(_) => break,
                         };
                         let Ok(mut batch) = next else { break };
+                        if batch.out.capacity() == 0 {
+                            let spare = spare_out.lock().ok().and_then(|mut s| s.pop());
+                            batch.out = spare.unwrap_or_default();
+                        }
                         let result = work.process(&mut batch).map(|()| batch);
                         if done_tx.send(result).is_err() {
                             break;
@@ -450,9 +461,12 @@ fn parallel(
         for result in done_rx {
             let batch = result?;
             waiting.insert(batch.index, batch);
-            while let Some(batch) = waiting.remove(&next) {
+            while let Some(mut batch) = waiting.remove(&next) {
                 merger.merge(&batch)?;
                 next += 1;
+                if let Ok(mut spare) = spare_out.lock() {
+                    spare.push(std::mem::take(&mut batch.out));
+                }
                 let _ = pool_tx.send(batch);
             }
         }

@@ -20,6 +20,8 @@ use super::{Kind, Rows, check_columns, direct_columns, kind_of, single_inputs, t
 use crate::input::{InputError, Layout};
 use crate::policy::Policy;
 
+mod plain;
+
 /// An Arrow IPC stream whose schema was read, its batches not yet.
 pub(crate) struct IpcStream {
     schema: SchemaRef,
@@ -117,8 +119,20 @@ pub(crate) struct Messages {
     dictionaries: HashMap<i64, ArrayRef>,
     /// A message's flatbuffer, reused.
     meta: Vec<u8>,
+    /// The bodies handed out last (shared with their record batches): one
+    /// no batch holds any more is read into again, as a fresh buffer a
+    /// body faulted its pages in anew (the allocator gave the freed ones
+    /// back to the system), half of Arrow -> Arrow's page faults.
+    bodies: Vec<Buffer>,
+    /// A stream of string columns only: the schema its record batches are
+    /// read as without arrow's reader ([`plain`]).
+    plain: Option<SchemaRef>,
     finished: bool,
 }
+
+/// The most bodies kept for reuse: more than the batches in flight
+/// between the reader, the workers and the merger.
+const KEPT_BODIES: usize = 16;
 
 /// The most bytes of a body reserved before reading it: a body is read to
 /// its end whatever its length, but a corrupt length must not reserve
@@ -146,6 +160,8 @@ impl Messages {
             schema: Arc::new(arrow_schema::Schema::empty()),
             dictionaries: HashMap::new(),
             meta: Vec::new(),
+            bodies: Vec::new(),
+            plain: None,
             finished: false,
         };
         let Next::Message(_) = messages.read_message()? else {
@@ -164,6 +180,8 @@ impl Messages {
             ArrowError::ParseError("Failed to parse schema from message header".to_string())
         })?;
         messages.schema = Arc::new(arrow_ipc::convert::fb_to_schema(schema));
+        let native = schema.endianness().equals_to_target_endianness();
+        messages.plain = plain::plain_schema(&messages.schema, native);
         Ok(messages)
     }
 
@@ -194,7 +212,8 @@ impl Messages {
             .map_err(|_| ArrowError::ParseError(format!("Invalid body length: {body_len}")))?;
         // Read into spare capacity: no zeroing (`read_to_end` only
         // initialises what the reader leaves uninitialised).
-        let mut body = Vec::with_capacity(body_len.min(MOST_RESERVED));
+        let mut body = self.spare_body();
+        body.reserve(body_len.min(MOST_RESERVED));
         let read = (&mut self.reader)
             .take(body_len as u64)
             .read_to_end(&mut body)?;
@@ -204,7 +223,22 @@ impl Messages {
                 "failed to fill whole buffer",
             )));
         }
-        Ok(Next::Message(Buffer::from_vec(body)))
+        let body = Buffer::from_vec(body);
+        if self.bodies.len() >= KEPT_BODIES {
+            self.bodies.remove(0);
+        }
+        self.bodies.push(body.clone());
+        Ok(Next::Message(body))
+    }
+
+    /// An empty buffer for a body: a kept one no record batch holds any
+    /// more, or a new one.
+    fn spare_body(&mut self) -> Vec<u8> {
+        let free = self.bodies.iter().position(|b| b.strong_count() == 1);
+        let reused = free.and_then(|i| self.bodies.remove(i).into_vec::<u8>().ok());
+        let mut body = reused.unwrap_or_default();
+        body.clear();
+        body
     }
 
     /// The next record batch (`StreamReader::maybe_next`).
@@ -234,6 +268,12 @@ impl Messages {
                             "Unable to read IPC message as record batch".to_string(),
                         )
                     })?;
+                    let plain = self.plain.as_ref();
+                    if let Some(b) =
+                        plain.and_then(|s| plain::plain_batch(&body, &batch, version, s))
+                    {
+                        return Ok(Some(b));
+                    }
                     let schema = Arc::clone(&self.schema);
                     return read_record_batch(
                         &body,
@@ -274,9 +314,12 @@ impl Iterator for Messages {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow_array::{DictionaryArray, Int64Array, StringArray, types::Int32Type};
+    use arrow_array::{
+        BinaryArray, DictionaryArray, Int64Array, RecordBatchOptions, StringArray, types::Int32Type,
+    };
     use arrow_ipc::reader::StreamReader;
     use arrow_ipc::writer::StreamWriter;
+    use arrow_schema::DataType;
 
     /// A stream of three batches (a dictionary column included: its
     /// dictionary batches come between them), with its end marker.
@@ -314,12 +357,134 @@ mod tests {
         StreamReader::try_new(io::Cursor::new(bytes), None)?.collect()
     }
 
+    /// Batches as plain batches read them: string columns binary (a
+    /// stream of anything else as it is), whichever way they were read.
+    fn as_plain(batches: Vec<RecordBatch>) -> Vec<RecordBatch> {
+        use arrow_array::cast::AsArray;
+        let plain = |b: RecordBatch| {
+            let Some(schema) = plain::plain_schema(b.schema_ref(), true) else {
+                return b;
+            };
+            let binary = |c: &ArrayRef| match c.as_string_opt::<i32>() {
+                Some(s) => Arc::new(BinaryArray::from(s.clone())) as ArrayRef,
+                None => Arc::clone(c),
+            };
+            let columns = b.columns().iter().map(binary).collect();
+            let rows = RecordBatchOptions::new().with_row_count(Some(b.num_rows()));
+            RecordBatch::try_new_with_options(schema, columns, &rows).unwrap()
+        };
+        batches.into_iter().map(plain).collect()
+    }
+
+    /// Our batches (and errors, and panics, which the stage turns into
+    /// errors) are those of arrow's `StreamReader`.
     fn same(bytes: &[u8]) {
-        match (ours(bytes), arrows(bytes)) {
-            (Ok(a), Ok(b)) => assert_eq!(a, b),
-            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
-            (a, b) => panic!("{a:?} against {b:?}"),
+        alike(bytes, ours, arrows, "");
+    }
+
+    type Batches = Result<Vec<RecordBatch>, ArrowError>;
+
+    /// `read` and `reference` read `bytes` alike: the same batches (as
+    /// plain batches), the same error, or both a panic (which the stage
+    /// turns into an error).
+    fn alike(
+        bytes: &[u8],
+        read: impl Fn(&[u8]) -> Batches,
+        reference: impl Fn(&[u8]) -> Batches,
+        what: &str,
+    ) {
+        let run = |read: &dyn Fn(&[u8]) -> Batches| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read(bytes)))
+                .map_err(|_| "panic")
+        };
+        match (run(&read), run(&reference)) {
+            (Ok(Ok(a)), Ok(Ok(b))) => assert_eq!(as_plain(a), as_plain(b), "{what}"),
+            (Ok(Err(a)), Ok(Err(b))) => assert_eq!(a.to_string(), b.to_string(), "{what}"),
+            (Err(_), Err(_)) => {}
+            (a, b) => panic!("{what}: {a:?} against {b:?}"),
         }
+    }
+
+    /// A stream of string columns only (nulls, an empty batch, text of
+    /// several bytes a character): plain batches.
+    fn plain_stream() -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut writer: Option<StreamWriter<&mut Vec<u8>>> = None;
+        for b in 0..4usize {
+            let rows = [3, 0, 5, 2][b];
+            let id: StringArray = (0..rows)
+                .map(|r| (r != 1).then(|| format!("H{b}é{r}")))
+                .collect();
+            let area: StringArray = (0..rows).map(|r| Some(["€", "", "rural"][r % 3])).collect();
+            let batch = RecordBatch::try_from_iter([
+                ("id", Arc::new(id) as ArrayRef),
+                ("area", Arc::new(area) as ArrayRef),
+            ])
+            .unwrap();
+            if writer.is_none() {
+                writer = Some(StreamWriter::try_new(&mut out, batch.schema_ref()).unwrap());
+            }
+            writer.as_mut().unwrap().write(&batch).unwrap();
+        }
+        writer.unwrap().finish().unwrap();
+        out
+    }
+
+    #[test]
+    fn plain_batches_are_arrows_whatever_their_bytes() {
+        let bytes = plain_stream();
+        let batches = ours(&bytes).unwrap();
+        assert_eq!(batches.len(), 4);
+        assert_eq!(batches[0].column(0).data_type(), &DataType::Binary);
+        same(&bytes);
+        for end in 0..bytes.len() {
+            same(&bytes[..end]);
+        }
+        // Any byte changed (lengths, counts, offsets, bitmaps, text): as
+        // arrow's `read_record_batch` reads it (`StreamReader` itself
+        // would allocate a corrupt body length whole).
+        let arrows = |bytes: &[u8]| -> Batches {
+            let raw: Box<dyn Read + Send> = Box::new(io::Cursor::new(bytes.to_vec()));
+            let mut messages = Messages::open(BufReader::new(raw))?;
+            messages.plain = None;
+            messages.collect::<Result<Vec<_>, _>>()
+        };
+        for at in 0..bytes.len() {
+            let was = bytes[at];
+            for byte in [0x00, 0xff, was ^ 1, was.wrapping_add(4)] {
+                let mut changed = bytes.clone();
+                changed[at] = byte;
+                alike(&changed, ours, arrows, &format!("byte {at} = {byte}"));
+            }
+        }
+    }
+
+    #[test]
+    fn a_body_no_batch_holds_is_read_into_again() {
+        let mut bytes = Vec::new();
+        let batch = |b: i64| {
+            let n = Int64Array::from(vec![b; 100]);
+            RecordBatch::try_from_iter([("n", Arc::new(n) as ArrayRef)]).unwrap()
+        };
+        let mut writer = StreamWriter::try_new(&mut bytes, batch(0).schema_ref()).unwrap();
+        for b in 0..4 {
+            writer.write(&batch(b)).unwrap();
+        }
+        writer.finish().unwrap();
+        let raw: Box<dyn Read + Send> = Box::new(io::Cursor::new(bytes));
+        let mut messages = Messages::open(BufReader::new(raw)).unwrap();
+        let values = |b: &RecordBatch| b.column(0).to_data().buffers()[0].as_ptr();
+        let first = messages.next().unwrap().unwrap();
+        let at = values(&first);
+        let held = messages.next().unwrap().unwrap();
+        assert_ne!(values(&held), at);
+        drop(first);
+        let third = messages.next().unwrap().unwrap();
+        assert_eq!(values(&third), at);
+        // The values read into a reused body are the batch's own.
+        assert_eq!(third, batch(2));
+        assert_eq!(messages.next().unwrap().unwrap(), batch(3));
+        assert!(messages.next().is_none());
     }
 
     #[test]

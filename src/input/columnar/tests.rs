@@ -337,3 +337,20 @@ fn a_dictionary_key_out_of_range_is_an_empty_cell_read_as_text() {
         ]
     );
 }
+
+#[test]
+fn released_batches_hold_no_buffer_of_theirs() {
+    let ids = arrow_array::StringArray::from(vec![Some("H1"), None, Some("H3")]);
+    let batch =
+        RecordBatch::try_from_iter([("id", Arc::new(ids) as arrow_array::ArrayRef)]).unwrap();
+    let text = batch.column(0).to_data().buffers()[1].clone();
+    let mut columnar = Columnar::default();
+    let mut col = Col::default();
+    assert!(col.share(batch.column(0).as_ref()));
+    columnar.cols.push(col);
+    columnar.batches.push(batch);
+    columnar.release();
+    assert!(columnar.batches.is_empty());
+    // Only this clone is left: the reader may read into it again.
+    assert_eq!(text.strong_count(), 1);
+}
