@@ -6,7 +6,7 @@
 
 use std::io;
 
-use arrow_buffer::ArrowNativeType;
+use arrow_buffer::ToByteSlice;
 use arrow_data::ArrayData;
 use arrow_schema::DataType;
 use flatbuffers::FlatBufferBuilder;
@@ -69,7 +69,7 @@ impl<'a> IpcMessage<'a> {
         let (nulls, bitmap, offsets, values) = column.parts();
         self.node(column.len(), nulls);
         self.validity(nulls, bitmap);
-        self.buffer(offsets.to_byte_slice_of());
+        self.buffer(offsets.to_byte_slice());
         self.buffer(values);
     }
 
@@ -172,17 +172,6 @@ impl<'a> IpcMessage<'a> {
             out.extend_from_slice(part);
             out.extend_from_slice(&PADDING[..padding(part.len())]);
         }
-    }
-}
-
-/// Bytes of a slice of numbers, as arrow lays them out (little-endian).
-trait ByteSlice {
-    fn to_byte_slice_of(&self) -> &[u8];
-}
-
-impl<T: ArrowNativeType> ByteSlice for [T] {
-    fn to_byte_slice_of(&self) -> &[u8] {
-        arrow_buffer::ToByteSlice::to_byte_slice(self)
     }
 }
 
