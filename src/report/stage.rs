@@ -20,16 +20,15 @@
 //! messages in order ([`ArrowStage`]). A record batch holds the records of
 //! one input batch (Arrow) or chunk (NDJSON), at most [`ARROW_BATCH`].
 
-use std::io::{self, Write};
-use std::sync::Arc;
-
+use arrow_array::Array;
 use arrow_array::builder::Int64Builder;
-use arrow_array::{ArrayRef, RecordBatch};
 use arrow_ipc::writer::StreamWriter;
 use arrow_schema::{DataType, Field, Schema};
+use flatbuffers::FlatBufferBuilder;
+use std::io::{self, Write};
 
 use super::json::write_json_str;
-use super::table::{Cell, TextColumn, TypedColumn, arrow_type};
+use super::table::{Cell, IpcMessage, TextColumn, TypedColumn, arrow_type};
 use super::{Decision, DecisionWriter, Format, OutputShape};
 use crate::input::Reject;
 use crate::policy::Policy;
@@ -143,7 +142,6 @@ impl<W: Write> ArrowStage<W> {
 pub struct ArrowRows<'p> {
     /// CSV of raw text, in the stage's shape: what the values read as.
     writer: DecisionWriter<'p>,
-    schema: Arc<Schema>,
     kind: TextColumn,
     index: Int64Builder,
     /// The decision's columns.
@@ -160,12 +158,8 @@ pub struct ArrowRows<'p> {
     rows: usize,
     /// A reused buffer for a weight's text.
     cell: Vec<u8>,
-    /// Encodes record-batch messages (its schema message is dropped: the
-    /// merger writes the stream's): a message's buffers are copied once,
-    /// straight into the batch's output, where encoding to a message
-    /// first (`IpcDataGenerator::encode`) grew a body buffer, then copied
-    /// it.
-    encoder: StreamWriter<Vec<u8>>,
+    /// Builds each message's flatbuffer header (reused).
+    header: FlatBufferBuilder<'static>,
 }
 
 impl<'p> ArrowRows<'p> {
@@ -186,12 +180,8 @@ impl<'p> ArrowRows<'p> {
                 "internal: stage columns are the shape's, then the weight, of raw text",
             ));
         }
-        let schema = Arc::new(arrow_schema(columns));
-        let mut encoder = StreamWriter::try_new(Vec::new(), &schema).map_err(arrow_io)?;
-        encoder.get_mut().clear();
         Ok(ArrowRows {
             writer: DecisionWriter::with_shape(policy, Format::Csv, Some(shape)),
-            schema,
             kind: TextColumn::default(),
             index: Int64Builder::new(),
             columns: typed,
@@ -201,7 +191,7 @@ impl<'p> ArrowRows<'p> {
             weight,
             rows: 0,
             cell: Vec::new(),
-            encoder,
+            header: FlatBufferBuilder::new(),
         })
     }
 
@@ -267,30 +257,56 @@ impl<'p> ArrowRows<'p> {
     }
 
     /// Encode the records held as one record-batch message at the end of
-    /// `out` (nothing if none is held).
+    /// `out` (nothing if none is held): written from the columns' own
+    /// buffers ([`IpcMessage`]), the bytes arrow's `StreamWriter` writes.
     pub fn encode(&mut self, out: &mut Vec<u8>) -> io::Result<()> {
         if self.rows == 0 {
             return Ok(());
         }
-        self.rows = 0;
+        let rows = std::mem::take(&mut self.rows);
         self.level_reject_columns();
-        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.columns.len() + 2);
-        arrays.push(self.kind.finish(ARROW_BATCH)?);
-        let mut index =
-            std::mem::replace(&mut self.index, Int64Builder::with_capacity(ARROW_BATCH));
-        arrays.push(Arc::new(index.finish()));
+        self.kind.seal()?;
+        for c in &mut self.reject_columns {
+            c.seal()?;
+        }
+        // The other typed columns as arrow built them.
+        let index =
+            std::mem::replace(&mut self.index, Int64Builder::with_capacity(ARROW_BATCH)).finish();
+        let index = index.to_data();
+        let mut built = Vec::with_capacity(self.columns.len());
         for c in &mut self.columns {
-            arrays.push(c.finish(ARROW_BATCH)?);
+            built.push(match c.text() {
+                Some(text) => {
+                    text.seal()?;
+                    None
+                }
+                None => Some(c.finish(ARROW_BATCH)?.to_data()),
+            });
+        }
+        let mut message = IpcMessage::new(rows, self.columns.len() + 2 + REJECT_FIELDS.len());
+        message.text(&self.kind);
+        message.array(&index)?;
+        for (c, built) in self.columns.iter().zip(&built) {
+            match (c, built) {
+                (TypedColumn::Text(text), _) => message.text(text),
+                (_, Some(data)) => message.array(data)?,
+                (_, None) => return Err(io::Error::other("internal: a column not built")),
+            }
+        }
+        for c in &self.reject_columns {
+            message.text(c);
+        }
+        message.write(&mut self.header, out);
+        self.kind.clear();
+        for c in &mut self.columns {
+            if let Some(text) = c.text() {
+                text.clear();
+            }
         }
         for c in &mut self.reject_columns {
-            arrays.push(c.finish(ARROW_BATCH)?);
+            c.clear();
         }
-        let batch = RecordBatch::try_new(Arc::clone(&self.schema), arrays).map_err(arrow_io)?;
-        // The message goes to the end of `out`, lent to the encoder.
-        std::mem::swap(self.encoder.get_mut(), out);
-        let written = self.encoder.write(&batch);
-        std::mem::swap(self.encoder.get_mut(), out);
-        written.map_err(arrow_io)
+        Ok(())
     }
 }
 

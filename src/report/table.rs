@@ -20,9 +20,11 @@ use std::sync::Arc;
 use arrow_array::builder::{
     BooleanBuilder, Decimal128Builder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
 };
+mod ipc;
 mod text;
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
+pub use ipc::IpcMessage;
 pub use text::TextColumn;
 
 use super::columns::{Column, OutputShape, ReasonsMode, Std, ValueKind};

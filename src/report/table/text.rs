@@ -24,6 +24,8 @@ pub struct TextColumn {
     nulls: usize,
     /// The most bytes a finished batch held: the next one's room.
     most_bytes: usize,
+    /// `valid` packed as an Arrow validity bitmap ([`TextColumn::seal`]).
+    bitmap: Vec<u8>,
 }
 
 impl Default for TextColumn {
@@ -34,6 +36,7 @@ impl Default for TextColumn {
             valid: Vec::new(),
             nulls: 0,
             most_bytes: 0,
+            bitmap: Vec::new(),
         }
     }
 }
@@ -104,6 +107,42 @@ impl TextColumn {
             ));
         }
         self.end_row()
+    }
+
+    /// Ready the rows held to be written as they are ([`TextColumn::parts`]):
+    /// the text checked as UTF-8 (in one piece: each cell's own bytes came
+    /// whole from text, so no cell ends inside a character), the validity
+    /// packed.
+    pub fn seal(&mut self) -> io::Result<()> {
+        if simdutf8::basic::from_utf8(&self.values).is_err() {
+            let offsets = OffsetBuffer::new(ScalarBuffer::from(self.offsets.clone()));
+            return Err(not_utf8(&offsets, &self.values)
+                .unwrap_or_else(|| io::Error::other("internal: text is not UTF-8")));
+        }
+        self.bitmap.clear();
+        if self.nulls > 0 {
+            self.bitmap.extend(self.valid.chunks(8).map(|bits| {
+                bits.iter()
+                    .rev()
+                    .fold(0u8, |byte, &valid| (byte << 1) | u8::from(valid))
+            }));
+        }
+        Ok(())
+    }
+
+    /// The rows held, as Arrow lays them out: the nulls, the validity
+    /// bitmap (empty without a null; packed by [`TextColumn::seal`]), the
+    /// offsets and the text.
+    pub fn parts(&self) -> (usize, &[u8], &[i32], &[u8]) {
+        (self.nulls, &self.bitmap, &self.offsets, &self.values)
+    }
+
+    /// Drop the rows held, keeping the memory for the next batch.
+    pub fn clear(&mut self) {
+        self.values.clear();
+        self.offsets.truncate(1);
+        self.valid.clear();
+        self.nulls = 0;
     }
 
     /// The column as a string array, its text checked as UTF-8 once; the
