@@ -560,6 +560,9 @@ pub struct Reduction {
     /// The slots come from a parser that keeps every input of
     /// [`Persons::domains`] inside its domain ([`Reduction::trust_domains`]).
     trusted: bool,
+    /// Every plain input that an exact fold reads was read from its cell
+    /// by the plain cell grammar ([`Reduction::read_plainly`]).
+    plain: bool,
 }
 
 impl Reduction {
@@ -568,6 +571,15 @@ impl Reduction {
     /// `RowParser::always_within`).
     pub(crate) fn trust_domains(&mut self) {
         self.trusted = true;
+    }
+
+    /// Every plain input of an exact fold (`sum`, `min`, `max`, `one`) is
+    /// read from its cell by the plain cell grammar (no profile setting: no
+    /// label, missing code or number format), so that a fold may take a
+    /// whole value from its slot rather than read the text again
+    /// ([`Dec::whole_as_read`]).
+    pub(crate) fn read_plainly(&mut self) {
+        self.plain = true;
     }
 }
 
@@ -605,6 +617,7 @@ impl Persons {
             values: vec![0.0; 2 * self.reducers.len()],
             at: vec![OUTSIDE; self.schema.slot_count],
             trusted: false,
+            plain: false,
         };
         self.reset(&mut r);
         r
@@ -682,8 +695,9 @@ impl Persons {
                 v[1] = red.value.as_ref().map_or(f64::NAN, |p| p.eval(slots));
             }
         }
+        let read = if r.plain { slots } else { &[] };
         for ((acc, step), v) in r.accs.iter_mut().zip(steps).zip(r.values.chunks_exact(2)) {
-            self.fold(step.fold, acc, person, v[0], v[1], cell);
+            self.fold(step.fold, acc, person, (v[0], v[1]), read, cell);
         }
     }
 
@@ -699,6 +713,7 @@ impl Persons {
     ) {
         let plan = &self.plan;
         let (at, accs) = (&r.at[..], &mut r.accs[..]);
+        let read = if r.plain { slots } else { &[] };
         for &k in &plan.counts_all {
             if let Some(acc) = accs.get_mut(k) {
                 acc.count += 1;
@@ -745,19 +760,21 @@ impl Persons {
             };
             let when = self.value_of(step.when, at, slots);
             let value = self.value_of(step.value, at, slots);
-            self.fold(step.fold, acc, person, when, value, cell);
+            self.fold(step.fold, acc, person, (when, value), read, cell);
         }
     }
 
-    /// Fold one person's condition `when` and value `value` into `acc`.
+    /// Fold one person's condition `when` and value `value` into `acc`;
+    /// `read`: the slots when the plain cell grammar read them
+    /// ([`Reduction::read_plainly`]), else empty.
     #[inline(always)]
     fn fold<'r>(
         &self,
         fold: Fold,
         acc: &mut Acc,
         person: u32,
-        when: f64,
-        value: f64,
+        (when, value): (f64, f64),
+        read: &[f64],
         cell: &dyn Fn(usize) -> &'r [u8],
     ) {
         let matched = when != 0.0;
@@ -774,7 +791,7 @@ impl Persons {
             Fold::All => acc.flag &= value != 0.0,
             Fold::Exact(kind, i) if matched => {
                 take(kind, acc);
-                self.fold_exact(kind, acc, i, cell(i));
+                self.fold_exact(kind, acc, i, cell(i), read.get(i).copied());
             }
             Fold::Float(kind) if matched => {
                 take(kind, acc);
@@ -811,9 +828,23 @@ impl Persons {
         self.arena.eval(root, slots)
     }
 
-    /// Fold the exact value of plain person input `i` whose cell is `text`.
-    fn fold_exact(&self, kind: ReducerKind, acc: &mut Acc, i: usize, text: &[u8]) {
-        let value = if text.is_empty() {
+    /// Fold the exact value of plain person input `i` whose cell is `text`;
+    /// `read`: its slot's value when the plain cell grammar read it.
+    fn fold_exact(
+        &self,
+        kind: ReducerKind,
+        acc: &mut Acc,
+        i: usize,
+        text: &[u8],
+        read: Option<f64>,
+    ) {
+        let whole = match read {
+            Some(v) if !text.is_empty() => Dec::whole_as_read(v, text.len()),
+            _ => None,
+        };
+        let value = if let Some(d) = whole {
+            Some(d)
+        } else if text.is_empty() {
             self.cell_defaults.get(i).copied().flatten()
         } else {
             Dec::parse(text)

@@ -88,6 +88,14 @@ const CASES: &[(&str, &str, &str)] = &[
         "F,1,50,head,female,primary,false,false,true,2000000\n",
         "1,2000000,0,0,0,0,0,1,true,primary",
     ),
+    // Whole incomes written with a point, leading zeros and plainly (the
+    // plain ones' exact values taken from their slots, the others read
+    // again): a sum above the maximum, its text `3000000.0` in the reject.
+    (
+        "H",
+        "H,1,50,head,female,primary,false,false,true,1000000.0\nH,2,45,spouse,male,primary,false,false,true,0001000000\nH,3,20,child,male,primary,false,false,true,1000000\n",
+        "3,3000000.0,0,0,0,0,0,3,true,primary",
+    ),
     // No schooling: the household enum's last value here.
     (
         "G",
@@ -151,13 +159,14 @@ fn supplied_values_decide_and_reject_as_their_texts_do() {
         for needle in [
             "B,members,4,out_of_range",
             "F,monthly_income,2000000,out_of_range",
+            "H,monthly_income,3000000.0,out_of_range",
         ] {
             assert!(got_rejects.contains(needle), "{needle}:\n{got_rejects}");
         }
         // D and E fail the policy's `age_bands` check (an age is no count),
         // which names the supplied values.
         assert!(got_rejects.contains("5,D,age_bands,\"members = 2, young_children = 0, school_age_children = 0, elderly = 70,"), "{got_rejects}");
-        assert_eq!(got_rejects.lines().count(), 5, "{got_rejects}");
+        assert_eq!(got_rejects.lines().count(), 6, "{got_rejects}");
         let decision = |id: &str| {
             got.stdout
                 .lines()

@@ -36,6 +36,14 @@ impl<'p> PersonWork<'p> {
         {
             reduction.trust_domains();
         }
+        if persons
+            .reducers
+            .iter()
+            .filter_map(|red| red.plain)
+            .all(|i| parser.plain_number(i).is_some())
+        {
+            reduction.read_plainly();
+        }
         PersonWork {
             setup,
             persons,

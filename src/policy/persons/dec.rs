@@ -79,6 +79,36 @@ impl Dec {
         Some((mantissa, scale))
     }
 
+    /// The value of a cell whose text is `len` bytes long and which the
+    /// plain cell grammar (`cell::parse_integer`, `cell::parse_number`)
+    /// read as `v`, when that text can only be `v`'s digits: a whole `v`
+    /// below 10^15 (read exactly) written in as many bytes as it has
+    /// digits. A `-`, a point, a fraction or a leading zero would take
+    /// more bytes. `None`: read the text with [`Dec::parse`].
+    #[inline]
+    pub(crate) fn whole_as_read(v: f64, len: usize) -> Option<Dec> {
+        // 10^k for k ≤ 15: `len` digits make a number in [10^(len-1), 10^len).
+        const POW10: [i64; 16] = {
+            let mut p = [1i64; 16];
+            let mut k = 1;
+            while k < 16 {
+                p[k] = p[k - 1] * 10;
+                k += 1;
+            }
+            p
+        };
+        // Saturating: NaN gives 0 and fails the comparison below.
+        let n = v as i64;
+        let (Some(&hi), Some(&lo)) = (POW10.get(len), POW10.get(len.wrapping_sub(1))) else {
+            return None;
+        };
+        let least = if len == 1 { 0 } else { lo };
+        (n as f64 == v && n >= least && n < hi).then_some(Dec {
+            mantissa: i128::from(n),
+            scale: 0,
+        })
+    }
+
     /// The exact value of a finite `f64` as it prints (`Display`: shortest
     /// round-trip digits, no exponent), for defaults written in the policy.
     pub(crate) fn from_f64(x: f64) -> Option<Dec> {
@@ -178,6 +208,7 @@ impl Dec {
 #[cfg(test)]
 mod tests {
     use super::Dec;
+    use crate::input::cell::{parse_integer, parse_number};
 
     fn round_trip(text: &str) -> Option<String> {
         let mut out = Vec::new();
@@ -222,5 +253,70 @@ mod tests {
         ] {
             assert_eq!(round_trip(text), None, "{text}");
         }
+    }
+
+    /// A value taken from the slot is the value of its text, exactly, or
+    /// `None` (the text is read again): for every text the plain grammar
+    /// accepts, whole or not, with leading zeros, a sign, a point, around
+    /// 10^15 and where a fraction rounds up to a whole number.
+    #[test]
+    fn a_whole_value_read_plainly_is_its_text() {
+        let mut texts: Vec<String> = [
+            "0",
+            "00",
+            "-0",
+            "-5",
+            "5",
+            "05",
+            "5.0",
+            "1.0",
+            "10",
+            "9",
+            "99",
+            "100",
+            "0.5",
+            "12.50",
+            "999999999999999",
+            "1000000000000000",
+            "9999999999999999",
+            "100000000000000.0",
+            "999999999999999.9",
+            "9.9999999999999999",
+            "99.99999999999999999",
+            "2905660",
+            "0000000000000000000002905660",
+        ]
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+        for k in 0..16 {
+            let p = 10u64.pow(k);
+            for n in [p.saturating_sub(1), p, p + 1, p * 3 + 7] {
+                texts.push(n.to_string());
+                texts.push(format!("{n}.0"));
+                texts.push(format!("0{n}"));
+                texts.push(format!("-{n}"));
+            }
+        }
+        let mut taken = 0;
+        for text in &texts {
+            let exact = Dec::parse(text.as_bytes());
+            for parsed in [
+                parse_number(text.as_bytes()),
+                parse_integer(text.as_bytes()),
+            ] {
+                let Ok(v) = parsed else { continue };
+                if let Some(d) = Dec::whole_as_read(v, text.len()) {
+                    assert_eq!(Some(d), exact, "{text}");
+                    taken += 1;
+                }
+            }
+        }
+        // Whole texts without a sign or a leading zero are taken.
+        assert!(taken >= 2 * 50, "{taken}");
+        assert_eq!(Dec::whole_as_read(f64::NAN, 1), None);
+        assert_eq!(Dec::whole_as_read(f64::INFINITY, 3), None);
+        assert_eq!(Dec::whole_as_read(5.0, 0), None);
+        assert_eq!(Dec::whole_as_read(1e15, 16), None);
     }
 }
