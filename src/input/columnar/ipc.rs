@@ -324,21 +324,28 @@ mod tests {
     /// A stream of three batches (a dictionary column included: its
     /// dictionary batches come between them), with its end marker.
     fn stream() -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut writer: Option<StreamWriter<&mut Vec<u8>>> = None;
-        for b in 0..3i64 {
+        write_stream((0..3i64).map(|b| {
             let ids = StringArray::from(vec![Some(format!("H{b}")), None, Some("é".into())]);
             let n = Int64Array::from(vec![b, b + 1, b + 2]);
             let area: DictionaryArray<Int32Type> =
                 vec![Some("rural"), None, Some(["urban", "x"][b as usize % 2])]
                     .into_iter()
                     .collect();
-            let batch = RecordBatch::try_from_iter([
+            RecordBatch::try_from_iter([
                 ("id", Arc::new(ids) as ArrayRef),
                 ("n", Arc::new(n) as ArrayRef),
                 ("area", Arc::new(area) as ArrayRef),
             ])
-            .unwrap();
+            .unwrap()
+        }))
+    }
+
+    /// `batches` (of one schema) written by arrow's `StreamWriter`, with
+    /// its end marker.
+    fn write_stream(batches: impl Iterator<Item = RecordBatch>) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut writer: Option<StreamWriter<&mut Vec<u8>>> = None;
+        for batch in batches {
             if writer.is_none() {
                 writer = Some(StreamWriter::try_new(&mut out, batch.schema_ref()).unwrap());
             }
@@ -408,26 +415,18 @@ mod tests {
     /// A stream of string columns only (nulls, an empty batch, text of
     /// several bytes a character): plain batches.
     fn plain_stream() -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut writer: Option<StreamWriter<&mut Vec<u8>>> = None;
-        for b in 0..4usize {
+        write_stream((0..4usize).map(|b| {
             let rows = [3, 0, 5, 2][b];
             let id: StringArray = (0..rows)
                 .map(|r| (r != 1).then(|| format!("H{b}é{r}")))
                 .collect();
             let area: StringArray = (0..rows).map(|r| Some(["€", "", "rural"][r % 3])).collect();
-            let batch = RecordBatch::try_from_iter([
+            RecordBatch::try_from_iter([
                 ("id", Arc::new(id) as ArrayRef),
                 ("area", Arc::new(area) as ArrayRef),
             ])
-            .unwrap();
-            if writer.is_none() {
-                writer = Some(StreamWriter::try_new(&mut out, batch.schema_ref()).unwrap());
-            }
-            writer.as_mut().unwrap().write(&batch).unwrap();
-        }
-        writer.unwrap().finish().unwrap();
-        out
+            .unwrap()
+        }))
     }
 
     #[test]
