@@ -283,24 +283,36 @@ fn sigint_and_sigterm_remove_every_temporary_file() {
 #[cfg(unix)]
 #[test]
 fn sigint_mid_write_of_a_big_file_leaves_the_old_output_and_no_temporary() {
+    use std::io::Write;
     let dir = Dir::new();
-    dir.write("big.csv", util::many_households(2000));
     dir.write("out.csv", "previous output\n");
     let mut child = util::spawn_at(
         dir.path(),
-        &["assess", "big.csv", "-q", "-o", "out.csv", "--threads", "2"],
+        &["assess", "-", "-q", "-o", "out.csv", "--threads", "2"],
         &[],
     );
-    drop(child.stdin.take());
+    // The households come through a pipe that stays open until after the
+    // signal, so the run cannot finish first however fast the build is.
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || {
+        // After the signal the pipe breaks: that error is expected.
+        let _ = stdin.write_all(util::many_households(2000).as_bytes());
+        stdin
+    });
     let temp = util::wait_for_entry(dir.path(), ".out.csv.layak-");
-    assert!(temp.is_some(), "no temporary output appeared");
+    let temp = temp.expect("no temporary output appeared");
     // Some decisions written, so the signal strikes mid-write.
-    std::thread::sleep(std::time::Duration::from_millis(100));
+    let start = std::time::Instant::now();
+    while std::fs::metadata(&temp).map_or(0, |m| m.len()) == 0 {
+        assert!(start.elapsed().as_secs() < 20, "no decision was written");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     util::send_signal(child.id(), "INT");
     let out = child.wait_with_output().unwrap();
+    drop(feeder.join());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
-    assert_eq!(dir.entries(), ["big.csv", "out.csv"]);
+    assert_eq!(dir.entries(), ["out.csv"]);
     assert_eq!(dir.read("out.csv"), "previous output\n");
 }
 
