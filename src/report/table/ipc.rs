@@ -86,30 +86,7 @@ impl<'a> IpcMessage<'a> {
         let first = |i: usize| data.buffers().get(i).map_or(&[][..], |b| b.as_slice());
         match data.data_type() {
             DataType::Utf8 | DataType::List(_) => {
-                let offsets = first(0);
-                if len == 0 {
-                    self.buffer(&ZERO_OFFSET);
-                } else {
-                    self.buffer(
-                        offsets
-                            .get(..(len + 1) * 4)
-                            .ok_or_else(|| unsupported(data))?,
-                    );
-                }
-                let end = if len == 0 {
-                    0
-                } else {
-                    let at = len * 4;
-                    offsets
-                        .get(at..at + 4)
-                        .and_then(|b| <[u8; 4]>::try_from(b).ok())
-                        .map(i32::from_le_bytes)
-                        .and_then(|e| usize::try_from(e).ok())
-                        .ok_or_else(|| unsupported(data))?
-                };
-                if offsets.get(..4).is_some_and(|o| o != ZERO_OFFSET) {
-                    return Err(unsupported(data));
-                }
+                let end = self.offsets(data, first(0))?;
                 if let DataType::List(_) = data.data_type() {
                     let child = data.child_data().first().ok_or_else(|| unsupported(data))?;
                     if child.len() != end {
@@ -137,6 +114,29 @@ impl<'a> IpcMessage<'a> {
             },
         }
         Ok(())
+    }
+
+    /// The offsets of a text or list column (from 0, as the builders
+    /// write them; an empty column's a single 0): the buffer, and where
+    /// its last value ends.
+    fn offsets(&mut self, data: &ArrayData, offsets: &'a [u8]) -> io::Result<usize> {
+        if offsets.get(..4).is_some_and(|o| o != ZERO_OFFSET) {
+            return Err(unsupported(data));
+        }
+        let len = data.len();
+        if len == 0 {
+            self.buffer(&ZERO_OFFSET);
+            return Ok(0);
+        }
+        let used = offsets
+            .get(..(len + 1) * 4)
+            .ok_or_else(|| unsupported(data))?;
+        self.buffer(used);
+        <[u8; 4]>::try_from(&used[len * 4..])
+            .ok()
+            .map(i32::from_le_bytes)
+            .and_then(|e| usize::try_from(e).ok())
+            .ok_or_else(|| unsupported(data))
     }
 
     /// Write the message at the end of `out`: the continuation marker,
