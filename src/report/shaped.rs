@@ -340,10 +340,10 @@ impl DecisionWriter<'_> {
                     Some(list) => {
                         for (prog, o) in p.programs.iter().zip(&s.programs) {
                             if o.status == status {
-                                list.values().append_value(&prog.id);
+                                list.item(&prog.id);
                             }
                         }
-                        list.append(true);
+                        list.close()?;
                         true
                     }
                     None => false,
@@ -351,8 +351,8 @@ impl DecisionWriter<'_> {
                 // Indicator ids are identifiers: no `;` to split on.
                 Typed::Deprived => match out.list() {
                     Some(list) => {
-                        self.each_deprived(&s.slots, |_, ind| list.values().append_value(&ind.id));
-                        list.append(true);
+                        self.each_deprived(&s.slots, |_, ind| list.item(&ind.id));
+                        list.close()?;
                         true
                     }
                     None => false,

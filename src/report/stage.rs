@@ -20,15 +20,13 @@
 //! messages in order ([`ArrowStage`]). A record batch holds the records of
 //! one input batch (Arrow) or chunk (NDJSON), at most [`ARROW_BATCH`].
 
-use arrow_array::Array;
-use arrow_array::builder::Int64Builder;
 use arrow_ipc::writer::StreamWriter;
 use arrow_schema::{DataType, Field, Schema};
 use flatbuffers::FlatBufferBuilder;
 use std::io::{self, Write};
 
 use super::json::write_json_str;
-use super::table::{Cell, IpcMessage, TextColumn, TypedColumn, arrow_type};
+use super::table::{Cell, IpcMessage, TextColumn, TypedColumn, Values, arrow_type};
 use super::{Decision, DecisionWriter, Format, OutputShape};
 use crate::input::Reject;
 use crate::policy::Policy;
@@ -143,7 +141,7 @@ pub struct ArrowRows<'p> {
     /// CSV of raw text, in the stage's shape: what the values read as.
     writer: DecisionWriter<'p>,
     kind: TextColumn,
-    index: Int64Builder,
+    index: Values<i64>,
     /// The decision's columns.
     columns: Vec<TypedColumn>,
     /// The reject's columns: text. Null for a decision, added in bulk
@@ -170,10 +168,7 @@ impl<'p> ArrowRows<'p> {
         shape: &OutputShape,
         columns: &[(String, Cell)],
     ) -> io::Result<ArrowRows<'p>> {
-        let mut typed = Vec::with_capacity(columns.len());
-        for (_, cell) in columns {
-            typed.push(TypedColumn::new(*cell)?);
-        }
+        let typed = columns.iter().map(|(_, c)| TypedColumn::new(*c)).collect();
         let weight = columns.iter().position(|(n, _)| n == "weight");
         if weight.is_some_and(|w| w + 1 != columns.len()) || !shape.raw_text {
             return Err(io::Error::other(
@@ -183,7 +178,7 @@ impl<'p> ArrowRows<'p> {
         Ok(ArrowRows {
             writer: DecisionWriter::with_shape(policy, Format::Csv, Some(shape)),
             kind: TextColumn::default(),
-            index: Int64Builder::new(),
+            index: Values::default(),
             columns: typed,
             reject_columns: REJECT_FIELDS.map(|_| TextColumn::default()).into(),
             reject_nulls: 0,
@@ -208,7 +203,7 @@ impl<'p> ArrowRows<'p> {
         weight: Option<u64>,
     ) -> io::Result<()> {
         self.kind.field(b"decision")?;
-        self.index.append_value(index as i64);
+        self.index.push(index as i64);
         self.writer.typed_decision(d, &mut self.columns)?;
         if let Some(w) = self.weight.and_then(|w| self.columns.get_mut(w)) {
             self.cell.clear();
@@ -225,7 +220,7 @@ impl<'p> ArrowRows<'p> {
     /// A rejected record.
     pub fn reject(&mut self, index: u64, r: &Reject) -> io::Result<()> {
         self.kind.field(b"reject")?;
-        self.index.append_value(index as i64);
+        self.index.push(index as i64);
         self.level_reject_columns();
         for (i, b) in self.columns.iter_mut().enumerate() {
             if Some(i) == self.id && !r.household_id.is_empty() {
@@ -269,39 +264,23 @@ impl<'p> ArrowRows<'p> {
         for c in &mut self.reject_columns {
             c.seal()?;
         }
-        // The other typed columns as arrow built them.
-        let index =
-            std::mem::replace(&mut self.index, Int64Builder::with_capacity(ARROW_BATCH)).finish();
-        let index = index.to_data();
-        let mut built = Vec::with_capacity(self.columns.len());
         for c in &mut self.columns {
-            built.push(match c.text() {
-                Some(text) => {
-                    text.seal()?;
-                    None
-                }
-                None => Some(c.finish(ARROW_BATCH)?.to_data()),
-            });
+            c.seal()?;
         }
         let mut message = IpcMessage::new(rows, self.columns.len() + 2 + REJECT_FIELDS.len());
         message.text(&self.kind);
-        message.array(&index)?;
-        for (c, built) in self.columns.iter().zip(&built) {
-            match (c, built) {
-                (TypedColumn::Text(text), _) => message.text(text),
-                (_, Some(data)) => message.array(data)?,
-                (_, None) => return Err(io::Error::other("internal: a column not built")),
-            }
+        message.values(&self.index);
+        for c in &self.columns {
+            message.column(c);
         }
         for c in &self.reject_columns {
             message.text(c);
         }
         message.write(&mut self.header, out);
         self.kind.clear();
+        self.index.clear();
         for c in &mut self.columns {
-            if let Some(text) = c.text() {
-                text.clear();
-            }
+            c.clear();
         }
         for c in &mut self.reject_columns {
             c.clear();

@@ -17,15 +17,14 @@ use std::io::{self, Write};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use arrow_array::builder::{
-    BooleanBuilder, Decimal128Builder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
-};
 mod ipc;
 mod text;
+mod typed;
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 pub use ipc::IpcMessage;
 pub use text::TextColumn;
+pub use typed::{Flags, ListColumn, TypedColumn, Validity, Values};
 
 use super::columns::{Column, OutputShape, ReasonsMode, Std, ValueKind};
 
@@ -134,173 +133,6 @@ pub fn arrow_type(cell: Cell) -> DataType {
         Cell::Int => DataType::Int64,
         Cell::Bool => DataType::Boolean,
         Cell::List => DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
-    }
-}
-
-/// One decision column being built in its Arrow type (Parquet output, and
-/// stage mode's Arrow output). A value comes as the decision writer's CSV
-/// text ([`TypedColumn::field`]) or, on stage mode's path, as the number
-/// or flag that text stands for ([`TypedColumn::fixed`] …), which must
-/// read as its text would.
-pub enum TypedColumn {
-    Text(TextColumn),
-    Money(Decimal128Builder),
-    Float(Float64Builder),
-    Int(Int64Builder),
-    Bool(BooleanBuilder),
-    List(ListBuilder<StringBuilder>),
-}
-
-fn utf8<'a>(what: &str, field: &'a [u8]) -> io::Result<&'a str> {
-    std::str::from_utf8(field).map_err(|_| bad(what, field))
-}
-
-impl TypedColumn {
-    pub fn new(cell: Cell) -> io::Result<TypedColumn> {
-        Ok(match cell {
-            Cell::Id | Cell::Text => TypedColumn::Text(TextColumn::default()),
-            Cell::Money => TypedColumn::Money(
-                Decimal128Builder::new()
-                    .with_precision_and_scale(18, 2)
-                    .map_err(io::Error::other)?,
-            ),
-            Cell::Float => TypedColumn::Float(Float64Builder::new()),
-            Cell::Int => TypedColumn::Int(Int64Builder::new()),
-            Cell::Bool => TypedColumn::Bool(BooleanBuilder::new()),
-            Cell::List => TypedColumn::List(ListBuilder::new(StringBuilder::new())),
-        })
-    }
-
-    pub fn null(&mut self) {
-        match self {
-            TypedColumn::Text(b) => b.null(),
-            TypedColumn::Money(b) => b.append_null(),
-            TypedColumn::Float(b) => b.append_null(),
-            TypedColumn::Int(b) => b.append_null(),
-            TypedColumn::Bool(b) => b.append_null(),
-            TypedColumn::List(b) => b.append_null(),
-        }
-    }
-
-    /// A CSV field of the decisions, read in this column's type: empty is
-    /// null (but an empty list), a list's items are joined by `;`.
-    pub fn field(&mut self, field: &[u8]) -> io::Result<()> {
-        if field.is_empty() {
-            match self {
-                TypedColumn::List(b) => b.append(true),
-                other => other.null(),
-            }
-            return Ok(());
-        }
-        match self {
-            // Checked as UTF-8 with the whole batch (`TextColumn::finish`).
-            TypedColumn::Text(b) => b.field(field)?,
-            TypedColumn::Money(b) => {
-                b.append_value(parse_money(field).ok_or_else(|| bad("money", field))?)
-            }
-            TypedColumn::Float(b) => b.append_value(parse("a number", field)?),
-            TypedColumn::Int(b) => b.append_value(parse("a whole number", field)?),
-            TypedColumn::Bool(b) => b.append_value(field == b"true"),
-            TypedColumn::List(b) => {
-                for item in field.split(|&c| c == b';') {
-                    b.values().append_value(utf8("an id", item)?);
-                }
-                b.append(true);
-            }
-        }
-        Ok(())
-    }
-
-    /// A number the decision writer writes with `decimals` fraction digits,
-    /// as `units` of `10^-decimals` (`numfmt::fixed_units`): the value its
-    /// text reads as. False, with nothing added, when this column reads
-    /// such text otherwise (the caller then gives the text).
-    #[inline(always)]
-    pub fn fixed(&mut self, units: i64, decimals: u32) -> bool {
-        match self {
-            TypedColumn::Money(b) if decimals <= 2 => {
-                b.append_value(i128::from(units) * 10i128.pow(2 - decimals));
-            }
-            // Both exact below 2^53 (`fixed_units` stays under 9e15), so
-            // the quotient is the double nearest the decimal, as parsing
-            // its text gives.
-            TypedColumn::Float(b) if decimals <= 6 => {
-                const SCALE: [f64; 7] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6];
-                b.append_value(units as f64 / SCALE[decimals as usize]);
-            }
-            TypedColumn::Int(b) if decimals == 0 => b.append_value(units),
-            _ => return false,
-        }
-        true
-    }
-
-    /// A whole number the decision writer writes as an integer.
-    #[inline(always)]
-    pub fn whole(&mut self, v: i64) -> bool {
-        match self {
-            TypedColumn::Int(b) => b.append_value(v),
-            TypedColumn::Float(b) => b.append_value(v as f64),
-            _ => return false,
-        }
-        true
-    }
-
-    /// A flag the decision writer writes as `true` or `false`.
-    #[inline(always)]
-    pub fn flag(&mut self, v: bool) -> bool {
-        match self {
-            TypedColumn::Bool(b) => b.append_value(v),
-            _ => return false,
-        }
-        true
-    }
-
-    /// A list column's builder, to add items to and then close the list
-    /// (`append(true)`); `None` for another column.
-    #[inline]
-    pub fn list(&mut self) -> Option<&mut ListBuilder<StringBuilder>> {
-        match self {
-            TypedColumn::List(b) => Some(b),
-            _ => None,
-        }
-    }
-
-    /// A text column's builder; `None` for another column.
-    #[inline]
-    pub fn text(&mut self) -> Option<&mut TextColumn> {
-        match self {
-            TypedColumn::Text(b) => Some(b),
-            _ => None,
-        }
-    }
-
-    /// The column built so far, as an array; the builder starts again
-    /// with room for `rows` rows (a builder's `finish` gives back no
-    /// memory to reuse: its buffers would grow again, one reallocation
-    /// at a time, every batch).
-    pub fn finish(&mut self, rows: usize) -> io::Result<ArrayRef> {
-        Ok(match self {
-            TypedColumn::Text(b) => b.finish(rows)?,
-            TypedColumn::Money(b) => {
-                let next = Decimal128Builder::with_capacity(rows)
-                    .with_precision_and_scale(18, 2)
-                    .map_err(io::Error::other)?;
-                Arc::new(std::mem::replace(b, next).finish())
-            }
-            TypedColumn::Float(b) => {
-                Arc::new(std::mem::replace(b, Float64Builder::with_capacity(rows)).finish())
-            }
-            TypedColumn::Int(b) => {
-                Arc::new(std::mem::replace(b, Int64Builder::with_capacity(rows)).finish())
-            }
-            TypedColumn::Bool(b) => {
-                Arc::new(std::mem::replace(b, BooleanBuilder::with_capacity(rows)).finish())
-            }
-            TypedColumn::List(b) => {
-                let items = StringBuilder::with_capacity(rows, rows * 16);
-                Arc::new(std::mem::replace(b, ListBuilder::with_capacity(items, rows)).finish())
-            }
-        })
     }
 }
 
@@ -598,10 +430,7 @@ impl<W: Write + Send> Backend for ParquetOut<W> {
             .map(|(n, c)| Field::new(n, arrow_type(*c), *c != Cell::Id))
             .collect();
         let schema = Arc::new(Schema::new(fields));
-        self.builders = cells
-            .iter()
-            .map(|c| TypedColumn::new(*c))
-            .collect::<io::Result<_>>()?;
+        self.builders = cells.iter().map(|c| TypedColumn::new(*c)).collect();
         let props = parquet::file::properties::WriterProperties::builder()
             .set_compression(parquet::basic::Compression::ZSTD(
                 parquet::basic::ZstdLevel::try_new(6).map_err(parquet_error)?,
@@ -886,11 +715,11 @@ mod tests {
             (Cell::List, [b"x;y", b"", b"z"]),
         ];
         for (cell, fields) in cells {
-            let mut reused = TypedColumn::new(cell).unwrap();
+            let mut reused = TypedColumn::new(cell);
             // A first batch of other values, then the same rows.
             reused.field(fields[2]).unwrap();
             reused.finish(1).unwrap();
-            let mut fresh = TypedColumn::new(cell).unwrap();
+            let mut fresh = TypedColumn::new(cell);
             for f in fields {
                 reused.field(f).unwrap();
                 fresh.field(f).unwrap();

@@ -4,20 +4,14 @@
 //! 64-byte alignment, no compression), without building a `RecordBatch`
 //! first — no string array checked again, no copy through arrow's encoder.
 
-use std::io;
-
-use arrow_buffer::ToByteSlice;
-use arrow_data::ArrayData;
-use arrow_schema::DataType;
+use arrow_buffer::{ArrowNativeType, ToByteSlice};
 use flatbuffers::FlatBufferBuilder;
 
-use super::TextColumn;
+use super::{TextColumn, TypedColumn, Validity, Values};
 
 /// Arrow's alignment of the header and of every body buffer.
 const ALIGNMENT: usize = 64;
 const PADDING: [u8; ALIGNMENT] = [0; ALIGNMENT];
-/// An empty array's offsets: one 0 (as arrow writes them).
-const ZERO_OFFSET: [u8; 4] = [0; 4];
 
 fn padding(len: usize) -> usize {
     len.next_multiple_of(ALIGNMENT) - len
@@ -64,7 +58,7 @@ impl<'a> IpcMessage<'a> {
         self.buffer(if nulls > 0 { bitmap } else { &[] });
     }
 
-    /// A text column, its bitmap packed ([`TextColumn::seal`]).
+    /// A text column, checked ([`TextColumn::seal`]).
     pub fn text(&mut self, column: &'a TextColumn) {
         let (nulls, bitmap, offsets, values) = column.parts();
         self.node(column.len(), nulls);
@@ -73,70 +67,40 @@ impl<'a> IpcMessage<'a> {
         self.buffer(values);
     }
 
-    /// A column built by an arrow builder (of the types a decision
-    /// column has), read where it starts: it must not be a slice.
-    pub fn array(&mut self, data: &'a ArrayData) -> io::Result<()> {
-        if data.offset() != 0 {
-            return Err(unsupported(data));
-        }
-        let (len, nulls) = (data.len(), data.null_count());
-        self.node(len, nulls);
-        let bitmap = data.nulls().map_or(&[][..], |n| n.validity());
-        self.validity(nulls, &bitmap[..bitmap.len().min(len.div_ceil(8))]);
-        let first = |i: usize| data.buffers().get(i).map_or(&[][..], |b| b.as_slice());
-        match data.data_type() {
-            DataType::Utf8 | DataType::List(_) => {
-                let end = self.offsets(data, first(0))?;
-                if let DataType::List(_) = data.data_type() {
-                    let child = data.child_data().first().ok_or_else(|| unsupported(data))?;
-                    if child.len() != end {
-                        return Err(unsupported(data));
-                    }
-                    self.array(child)?;
-                } else {
-                    self.buffer(first(1).get(..end).ok_or_else(|| unsupported(data))?);
-                }
-            }
-            DataType::Boolean => {
-                self.buffer(
-                    first(0)
-                        .get(..len.div_ceil(8))
-                        .ok_or_else(|| unsupported(data))?,
-                );
-            }
-            t => match t.primitive_width() {
-                Some(width) => self.buffer(
-                    first(0)
-                        .get(..len * width)
-                        .ok_or_else(|| unsupported(data))?,
-                ),
-                None => return Err(unsupported(data)),
-            },
-        }
-        Ok(())
+    /// A column's node and validity bitmap.
+    fn head(&mut self, len: usize, validity: &'a Validity) {
+        self.node(len, validity.null_count());
+        self.validity(validity.null_count(), validity.bitmap());
     }
 
-    /// The offsets of a text or list column (from 0, as the builders
-    /// write them; an empty column's a single 0): the buffer, and where
-    /// its last value ends.
-    fn offsets(&mut self, data: &ArrayData, offsets: &'a [u8]) -> io::Result<usize> {
-        if offsets.get(..4).is_some_and(|o| o != ZERO_OFFSET) {
-            return Err(unsupported(data));
+    /// A column of fixed-width values.
+    pub fn values<T: ArrowNativeType>(&mut self, column: &'a Values<T>) {
+        self.head(column.len(), &column.validity);
+        self.buffer(column.values().to_byte_slice());
+    }
+
+    /// A decision column, sealed ([`TypedColumn::seal`]).
+    pub fn column(&mut self, column: &'a TypedColumn) {
+        match column {
+            TypedColumn::Text(c) => self.text(c),
+            TypedColumn::Money(c) => self.values(c),
+            TypedColumn::Float(c) => self.values(c),
+            TypedColumn::Int(c) => self.values(c),
+            TypedColumn::Bool(c) => {
+                self.head(c.len(), &c.validity);
+                self.buffer(c.bits());
+            }
+            TypedColumn::List(c) => {
+                let (offsets, item_offsets, items) = c.parts();
+                self.head(c.len(), &c.validity);
+                self.buffer(offsets.to_byte_slice());
+                // The items: a string column without nulls.
+                self.node(item_offsets.len() - 1, 0);
+                self.buffer(&[]);
+                self.buffer(item_offsets.to_byte_slice());
+                self.buffer(items);
+            }
         }
-        let len = data.len();
-        if len == 0 {
-            self.buffer(&ZERO_OFFSET);
-            return Ok(0);
-        }
-        let used = offsets
-            .get(..(len + 1) * 4)
-            .ok_or_else(|| unsupported(data))?;
-        self.buffer(used);
-        <[u8; 4]>::try_from(&used[len * 4..])
-            .ok()
-            .map(i32::from_le_bytes)
-            .and_then(|e| usize::try_from(e).ok())
-            .ok_or_else(|| unsupported(data))
     }
 
     /// Write the message at the end of `out`: the continuation marker,
@@ -175,18 +139,14 @@ impl<'a> IpcMessage<'a> {
     }
 }
 
-fn unsupported(data: &ArrayData) -> io::Error {
-    io::Error::other(format!(
-        "internal: an Arrow column of {} not laid out as stage output writes it",
-        data.data_type()
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
 
-    use arrow_array::RecordBatch;
+    use arrow_array::builder::{
+        BooleanBuilder, Decimal128Builder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
+    };
+    use arrow_array::{ArrayRef, RecordBatch};
     use arrow_ipc::reader::StreamReader;
     use arrow_ipc::writer::StreamWriter;
     use arrow_schema::{Field, Schema};
@@ -204,31 +164,138 @@ mod tests {
         Cell::List,
     ];
 
-    /// Row `r`'s field of a column of `cell`, as the decision writer's CSV
-    /// has it (empty is null, or an empty list); `all_null` columns hold
-    /// none, as a reject's columns for decisions.
-    fn field(cell: Cell, r: usize, all_null: bool) -> &'static [u8] {
-        if all_null || r % 4 == 3 {
-            return b"";
+    /// Where a batch's nulls are.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Nulls {
+        No,
+        /// Rows 11, 15, 27, 31 … (eleven rows valid when the bitmap
+        /// starts) and the last; the second set of columns all
+        /// null (as a reject's columns for decisions).
+        Some,
+        /// The first row and the last.
+        Edges,
+        /// Every row of every column.
+        All,
+    }
+
+    /// Row `r` (of `rows`) of a column of `cell`: `None` for a null, else
+    /// the decision writer's CSV field (an empty list's is empty).
+    fn value(cell: Cell, r: usize, rows: usize, nulls: Nulls) -> Option<&'static [u8]> {
+        let null = match nulls {
+            Nulls::No => false,
+            Nulls::Some => r % 16 == 11 || r % 16 == 15 || r + 1 == rows,
+            Nulls::Edges => r == 0 || r + 1 == rows,
+            Nulls::All => true,
+        };
+        if null {
+            return None;
         }
-        match (cell, r % 3) {
+        Some(match (cell, r % 3) {
             (Cell::Id | Cell::Text, 0) => "Désa Ŝ;x".as_bytes(),
             (Cell::Id | Cell::Text, 1) => b"H1",
             (Cell::Id | Cell::Text, _) => "東".as_bytes(),
-            (Cell::Money, _) => b"-1500.25",
+            (Cell::Money, 0) => b"-1500.25",
+            (Cell::Money, _) => b"7",
             (Cell::Float, _) => b"0.125",
             (Cell::Int, _) => b"42",
             (Cell::Bool, 0) => b"false",
             (Cell::Bool, _) => b"true",
             (Cell::List, 0) => "a;bé;c".as_bytes(),
+            (Cell::List, 1) => b"",
             (Cell::List, _) => b"x",
+        })
+    }
+
+    /// Add a value to one of our columns: as CSV text, or (`typed`) as
+    /// stage mode's path gives it (units, flags, list items).
+    fn add(column: &mut TypedColumn, cell: Cell, v: Option<&[u8]>, typed: bool) {
+        let Some(f) = v else {
+            column.null();
+            return;
+        };
+        let text = std::str::from_utf8(f).unwrap();
+        let done = typed
+            && match cell {
+                Cell::Money if f == b"7" => column.fixed(7, 0),
+                Cell::Money => column.fixed(-150_025, 2),
+                Cell::Float => column.fixed(125, 3),
+                Cell::Int => column.whole(42),
+                Cell::Bool => column.flag(f == b"true"),
+                Cell::List => {
+                    let list = column.list().unwrap();
+                    for item in text.split(';').filter(|i| !i.is_empty()) {
+                        list.item(item);
+                    }
+                    list.close().unwrap();
+                    true
+                }
+                _ => false,
+            };
+        if !done {
+            column.field(f).unwrap();
         }
     }
 
-    /// A batch of `rows` rows of every column type through our writer and
-    /// through arrow's: the same bytes, and arrow reads ours back as the
-    /// batch (several batches a column, so that a column is reused).
-    fn check(batches: &[usize], no_nulls: bool) {
+    /// The column of `values` built by arrow's own builders.
+    fn reference(cell: Cell, values: &[Option<&[u8]>]) -> ArrayRef {
+        let text = |v: &[u8]| std::str::from_utf8(v).unwrap().to_string();
+        match cell {
+            Cell::Id | Cell::Text => {
+                let mut b = StringBuilder::new();
+                values.iter().for_each(|v| b.append_option(v.map(text)));
+                Arc::new(b.finish())
+            }
+            Cell::Money => {
+                let mut b = Decimal128Builder::new()
+                    .with_precision_and_scale(18, 2)
+                    .unwrap();
+                for v in values {
+                    b.append_option(v.map(|v| if v == b"7" { 700 } else { -150025 }));
+                }
+                Arc::new(b.finish())
+            }
+            Cell::Float => {
+                let mut b = Float64Builder::new();
+                values
+                    .iter()
+                    .for_each(|v| b.append_option(v.map(|_| 0.125)));
+                Arc::new(b.finish())
+            }
+            Cell::Int => {
+                let mut b = Int64Builder::new();
+                values.iter().for_each(|v| b.append_option(v.map(|_| 42)));
+                Arc::new(b.finish())
+            }
+            Cell::Bool => {
+                let mut b = BooleanBuilder::new();
+                values
+                    .iter()
+                    .for_each(|v| b.append_option(v.map(|v| v == b"true")));
+                Arc::new(b.finish())
+            }
+            Cell::List => {
+                let mut b = ListBuilder::new(StringBuilder::new());
+                for v in values {
+                    match v {
+                        Some(v) => {
+                            let v = text(v);
+                            for item in v.split(';').filter(|i| !i.is_empty()) {
+                                b.values().append_value(item);
+                            }
+                            b.append(true);
+                        }
+                        None => b.append_null(),
+                    }
+                }
+                Arc::new(b.finish())
+            }
+        }
+    }
+
+    /// Batches of every column type through our columns and writer and
+    /// through arrow's builders and writer: the same bytes, and arrow reads
+    /// ours back as the batches. The same columns serve every batch.
+    fn check(batches: &[(usize, Nulls)]) {
         let mut cells = CELLS.to_vec();
         cells.extend(CELLS);
         let schema = Arc::new(Schema::new(
@@ -238,61 +305,39 @@ mod tests {
                 .map(|(i, c)| Field::new(format!("c{i}"), arrow_type(*c), true))
                 .collect::<Vec<_>>(),
         ));
-        let mut ours: Vec<TypedColumn> = cells
-            .iter()
-            .map(|c| TypedColumn::new(*c).unwrap())
-            .collect();
+        let mut ours: Vec<TypedColumn> = cells.iter().map(|c| TypedColumn::new(*c)).collect();
         let mut arrows = StreamWriter::try_new(Vec::new(), &schema).unwrap();
         let mut stream = arrows.get_ref().clone();
         let mut header = FlatBufferBuilder::new();
         let mut expected = Vec::new();
-        for &rows in batches {
-            let mut theirs: Vec<TypedColumn> = cells
-                .iter()
-                .map(|c| TypedColumn::new(*c).unwrap())
-                .collect();
-            for r in 0..rows {
-                for (i, (a, b)) in ours.iter_mut().zip(&mut theirs).enumerate() {
-                    // The second set of columns all null (but no_nulls).
-                    let all_null = i >= CELLS.len() && !no_nulls;
-                    let f = field(cells[i], if no_nulls { r % 3 } else { r }, all_null);
-                    a.field(f).unwrap();
-                    b.field(f).unwrap();
+        for (b, &(rows, nulls)) in batches.iter().enumerate() {
+            let mut arrays = Vec::new();
+            for (i, (&cell, column)) in cells.iter().zip(&mut ours).enumerate() {
+                let nulls = match nulls {
+                    Nulls::Some if i >= CELLS.len() => Nulls::All,
+                    n => n,
+                };
+                let values: Vec<_> = (0..rows).map(|r| value(cell, r, rows, nulls)).collect();
+                for (r, v) in values.iter().enumerate() {
+                    add(column, cell, *v, (r + b + i) % 2 == 1);
                 }
+                arrays.push(reference(cell, &values));
             }
-            let arrays = theirs.iter_mut().map(|c| c.finish(4).unwrap()).collect();
             let batch = RecordBatch::try_new(Arc::clone(&schema), arrays).unwrap();
             arrows.get_mut().clear();
             arrows.write(&batch).unwrap();
-            let built: Vec<Option<ArrayData>> = ours
-                .iter_mut()
-                .map(|c| match c.text() {
-                    Some(t) => {
-                        t.seal().unwrap();
-                        None
-                    }
-                    None => Some(c.finish(4).unwrap().to_data()),
-                })
-                .collect();
             let mut message = IpcMessage::new(rows, cells.len());
-            for (c, b) in ours.iter().zip(&built) {
-                match (c, b) {
-                    (TypedColumn::Text(t), _) => message.text(t),
-                    (_, Some(data)) => message.array(data).unwrap(),
-                    _ => unreachable!(),
-                }
+            for c in &mut ours {
+                c.seal().unwrap();
+            }
+            for c in &ours {
+                message.column(c);
             }
             let mut written = Vec::new();
             message.write(&mut header, &mut written);
-            assert_eq!(
-                &written,
-                arrows.get_ref(),
-                "batches {batches:?}, {rows} rows"
-            );
+            assert_eq!(&written, arrows.get_ref(), "batches {batches:?}, batch {b}");
             for c in &mut ours {
-                if let Some(t) = c.text() {
-                    t.clear();
-                }
+                c.clear();
             }
             stream.extend_from_slice(&written);
             expected.push(batch);
@@ -307,11 +352,25 @@ mod tests {
 
     #[test]
     fn messages_are_arrows_stream_writers() {
-        check(&[0], false);
-        check(&[1], false);
-        check(&[5, 0, 64, 3], false);
-        check(&[2_048, 7, 9], false);
-        check(&[9, 8], true);
+        use Nulls::*;
+        check(&[(0, Some)]);
+        check(&[(1, Some)]);
+        check(&[(1, No), (1, All)]);
+        check(&[(5, Some), (0, Some), (64, Some), (3, Some)]);
+        // A batch of the stage's size, then batches reusing its buffers:
+        // with and without nulls, nulls at the first and last rows and at
+        // a byte's edge (9, 16, 17 rows), all null.
+        check(&[
+            (2_048, Some),
+            (7, No),
+            (9, Edges),
+            (16, All),
+            (17, Some),
+            (2_048, No),
+            (8, Edges),
+            (2_048, Edges),
+        ]);
+        check(&[(9, No), (8, No), (3, All), (2, No)]);
     }
 
     #[test]

@@ -8,9 +8,10 @@ use std::io;
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, StringArray};
-use arrow_buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 
 use super::bad;
+use super::typed::Validity;
 
 /// A Utf8 column being built: its values end to end, where each ends,
 /// and which are null.
@@ -18,14 +19,9 @@ pub struct TextColumn {
     values: Vec<u8>,
     /// `offsets[0] == 0`, `offsets[r + 1]` the end of row `r`.
     offsets: Vec<i32>,
-    /// Per row, whether it is not null (a flag a row: cheaper to add to
-    /// than a bitmap, which is packed once, at the end of the batch).
-    valid: Vec<bool>,
-    nulls: usize,
+    validity: Validity,
     /// The most bytes a finished batch held: the next one's room.
     most_bytes: usize,
-    /// `valid` packed as an Arrow validity bitmap ([`TextColumn::seal`]).
-    bitmap: Vec<u8>,
 }
 
 impl Default for TextColumn {
@@ -33,10 +29,8 @@ impl Default for TextColumn {
         TextColumn {
             values: Vec::new(),
             offsets: vec![0],
-            valid: Vec::new(),
-            nulls: 0,
+            validity: Validity::default(),
             most_bytes: 0,
-            bitmap: Vec::new(),
         }
     }
 }
@@ -53,20 +47,28 @@ impl TextColumn {
 
     /// End the row whose bytes were added since the last one ended: null
     /// when there are none.
-    #[inline]
+    #[inline(always)]
     fn end_row(&mut self) -> io::Result<()> {
         let start = self.offsets.last().copied().unwrap_or(0);
         let Ok(end) = i32::try_from(self.values.len()) else {
-            // Dropped, so that the offsets stay within the values.
-            self.values.truncate(start as usize);
-            return Err(io::Error::other(
-                "a text column of more than 2 GiB in one record batch",
-            ));
+            return Err(self.too_long(start));
         };
+        let row = self.len();
         self.offsets.push(end);
-        self.valid.push(end > start);
-        self.nulls += usize::from(end == start);
+        if end > start {
+            self.validity.valid(row);
+        } else {
+            self.validity.nulls(row, 1);
+        }
         Ok(())
+    }
+
+    /// The bytes of the row being added dropped (so that the offsets stay
+    /// within the values), and the error.
+    #[cold]
+    fn too_long(&mut self, start: i32) -> io::Error {
+        self.values.truncate(start as usize);
+        io::Error::other("a text column of more than 2 GiB in one record batch")
     }
 
     /// A row of `text`; empty is null.
@@ -78,18 +80,16 @@ impl TextColumn {
 
     #[inline]
     pub fn null(&mut self) {
-        self.valid.push(false);
-        self.nulls += 1;
+        self.validity.nulls(self.len(), 1);
         let end = self.offsets.last().copied().unwrap_or(0);
         self.offsets.push(end);
     }
 
     /// `rows` null rows at once.
     pub fn nulls(&mut self, rows: usize) {
+        self.validity.nulls(self.len(), rows);
         let end = self.offsets.last().copied().unwrap_or(0);
         self.offsets.resize(self.offsets.len() + rows, end);
-        self.valid.resize(self.valid.len() + rows, false);
-        self.nulls += rows;
     }
 
     /// A row whose text `write` adds to the column's bytes in place (no
@@ -111,38 +111,32 @@ impl TextColumn {
 
     /// Ready the rows held to be written as they are ([`TextColumn::parts`]):
     /// the text checked as UTF-8 (in one piece: each cell's own bytes came
-    /// whole from text, so no cell ends inside a character), the validity
-    /// packed.
+    /// whole from text, so no cell ends inside a character).
     pub fn seal(&mut self) -> io::Result<()> {
         if simdutf8::basic::from_utf8(&self.values).is_err() {
             let offsets = OffsetBuffer::new(ScalarBuffer::from(self.offsets.clone()));
             return Err(not_utf8(&offsets, &self.values)
                 .unwrap_or_else(|| io::Error::other("internal: text is not UTF-8")));
         }
-        self.bitmap.clear();
-        if self.nulls > 0 {
-            self.bitmap.extend(self.valid.chunks(8).map(|bits| {
-                bits.iter()
-                    .rev()
-                    .fold(0u8, |byte, &valid| (byte << 1) | u8::from(valid))
-            }));
-        }
         Ok(())
     }
 
     /// The rows held, as Arrow lays them out: the nulls, the validity
-    /// bitmap (empty without a null; packed by [`TextColumn::seal`]), the
-    /// offsets and the text.
+    /// bitmap (empty without a null), the offsets and the text.
     pub fn parts(&self) -> (usize, &[u8], &[i32], &[u8]) {
-        (self.nulls, &self.bitmap, &self.offsets, &self.values)
+        (
+            self.validity.null_count(),
+            self.validity.bitmap(),
+            &self.offsets,
+            &self.values,
+        )
     }
 
     /// Drop the rows held, keeping the memory for the next batch.
     pub fn clear(&mut self) {
         self.values.clear();
         self.offsets.truncate(1);
-        self.valid.clear();
-        self.nulls = 0;
+        self.validity.clear();
     }
 
     /// The column as a string array, its text checked as UTF-8 once; the
@@ -156,10 +150,10 @@ impl TextColumn {
         ));
         let mut offsets = Vec::with_capacity(rows + 1);
         offsets.push(0);
+        let len = self.len();
         let offsets = std::mem::replace(&mut self.offsets, offsets);
-        let valid = std::mem::replace(&mut self.valid, Vec::with_capacity(rows));
         // None without a null, as a `StringBuilder`'s.
-        let nulls = (std::mem::take(&mut self.nulls) > 0).then(|| NullBuffer::from(valid));
+        let nulls = self.validity.finish(len);
         // Monotonic from 0 by construction (`end_row`, `null`).
         let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
         match StringArray::try_new(offsets.clone(), values.clone(), nulls) {
