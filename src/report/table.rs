@@ -392,6 +392,7 @@ fn parquet_error(e: parquet::errors::ParquetError) -> io::Error {
 }
 
 /// Money text (`-12.5`, `1500000.50`) in hundredths.
+#[inline]
 pub(super) fn parse_money(field: &[u8]) -> Option<i128> {
     let (neg, digits) = match field.split_first() {
         Some((b'-', rest)) => (true, rest),
@@ -415,6 +416,7 @@ pub(super) fn parse_money(field: &[u8]) -> Option<i128> {
 }
 
 /// A number or flag written by the decision writer, read back.
+#[inline]
 pub(super) fn parse<T: std::str::FromStr>(what: &str, field: &[u8]) -> io::Result<T> {
     std::str::from_utf8(field)
         .ok()

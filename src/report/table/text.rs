@@ -72,7 +72,7 @@ impl TextColumn {
     }
 
     /// A row of `text`; empty is null.
-    #[inline]
+    #[inline(always)]
     pub fn field(&mut self, text: &[u8]) -> io::Result<()> {
         self.values.extend_from_slice(text);
         self.end_row()
