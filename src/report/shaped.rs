@@ -295,14 +295,20 @@ impl DecisionWriter<'_> {
             Some(c) => c.field(t.unwrap_or_default().as_bytes()).map(|()| true),
             None => Ok(false),
         };
+        // Text as read (an id, a region): straight into a text column
+        // (theirs are), without `TypedColumn::field`'s call.
+        let read = |out: &mut TypedColumn, t: &[u8]| match out.text() {
+            Some(c) => c.field(t),
+            None => out.field(t),
+        };
         for ((typed, col), out) in shaped.typed.iter().zip(&shaped.columns).zip(columns) {
             let done = match *typed {
                 Typed::Id => {
-                    out.field(d.household_id)?;
+                    read(out, d.household_id)?;
                     true
                 }
                 Typed::Region => {
-                    out.field(d.region)?;
+                    read(out, d.region)?;
                     true
                 }
                 Typed::Reasons => {
