@@ -294,7 +294,9 @@ mod tests {
 
     /// Batches of every column type through our columns and writer and
     /// through arrow's builders and writer: the same bytes, and arrow reads
-    /// ours back as the batches. The same columns serve every batch.
+    /// ours back as the batches. The same columns serve every batch; a
+    /// second set, finished into arrays as Parquet output does, holds
+    /// arrow's arrays.
     fn check(batches: &[(usize, Nulls)]) {
         let mut cells = CELLS.to_vec();
         cells.extend(CELLS);
@@ -306,13 +308,15 @@ mod tests {
                 .collect::<Vec<_>>(),
         ));
         let mut ours: Vec<TypedColumn> = cells.iter().map(|c| TypedColumn::new(*c)).collect();
+        let mut parquet: Vec<TypedColumn> = cells.iter().map(|c| TypedColumn::new(*c)).collect();
         let mut arrows = StreamWriter::try_new(Vec::new(), &schema).unwrap();
         let mut stream = arrows.get_ref().clone();
         let mut header = FlatBufferBuilder::new();
         let mut expected = Vec::new();
         for (b, &(rows, nulls)) in batches.iter().enumerate() {
             let mut arrays = Vec::new();
-            for (i, (&cell, column)) in cells.iter().zip(&mut ours).enumerate() {
+            let columns = cells.iter().zip(ours.iter_mut().zip(&mut parquet));
+            for (i, (&cell, (column, finished))) in columns.enumerate() {
                 let nulls = match nulls {
                     Nulls::Some if i >= CELLS.len() => Nulls::All,
                     n => n,
@@ -320,8 +324,12 @@ mod tests {
                 let values: Vec<_> = (0..rows).map(|r| value(cell, r, rows, nulls)).collect();
                 for (r, v) in values.iter().enumerate() {
                     add(column, cell, *v, (r + b + i) % 2 == 1);
+                    add(finished, cell, *v, (r + b + i) % 2 == 0);
                 }
-                arrays.push(reference(cell, &values));
+                let array = reference(cell, &values);
+                let built = finished.finish(4).unwrap();
+                assert_eq!(built.to_data(), array.to_data(), "batch {b}, column {i}");
+                arrays.push(array);
             }
             let batch = RecordBatch::try_new(Arc::clone(&schema), arrays).unwrap();
             arrows.get_mut().clear();
