@@ -421,8 +421,9 @@ impl<'p> Worker<'p> {
                 Ok(false) => break Ok(()),
                 Err(e) => break Err(e.into()),
             }
-            let read = (0..rows.len()).try_for_each(|i| {
-                let (line, record) = rows.record(i);
+            let batch_rows = rows.rows();
+            let read = (0..batch_rows.len()).try_for_each(|i| {
+                let (line, record) = batch_rows.record(i);
                 each(self, &record, line, batch)
             });
             if let Err(e) = read {
