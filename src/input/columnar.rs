@@ -814,6 +814,8 @@ pub(crate) struct Columnar {
     longest: usize,
     /// A dictionary's values, rendered.
     values: Col,
+    /// The block of rows being read (see [`cells::Block`]).
+    block: cells::Block,
 }
 
 impl Columnar {

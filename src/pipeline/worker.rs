@@ -421,11 +421,9 @@ impl<'p> Worker<'p> {
                 Ok(false) => break Ok(()),
                 Err(e) => break Err(e.into()),
             }
-            let batch_rows = rows.rows();
-            let read = (0..batch_rows.len()).try_for_each(|i| {
-                let (line, record) = batch_rows.record(i);
-                each(self, &record, line, batch)
-            });
+            let read = rows
+                .rows()
+                .try_for_each(|line, record| each(self, record, line, batch));
             if let Err(e) = read {
                 break Err(e);
             }
