@@ -114,16 +114,6 @@ impl Block {
             }
         }
     }
-
-    /// Cell `at` (a row of the block) of column `c`, read from offsets.
-    #[inline(always)]
-    fn cell(&self, c: usize, at: usize) -> &[u8] {
-        let k = c * (BLOCK_ROWS + 1) + at;
-        match (self.ends.get(k), self.ends.get(k + 1)) {
-            (Some(&a), Some(&b)) => self.text.get(a..b).unwrap_or_default(),
-            _ => b"",
-        }
-    }
 }
 
 /// The rows of the record batch a [`Columnar`] rendered last.
@@ -164,7 +154,8 @@ impl BatchRows<'_> {
             for row in first..end {
                 let record = CellRow {
                     cells: &self.cells,
-                    block: &*self.block,
+                    ends: &self.block.ends,
+                    text: &self.block.text,
                     row,
                     at: row - first,
                     longest: self.longest,
@@ -181,8 +172,10 @@ impl BatchRows<'_> {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CellRow<'a> {
     cells: &'a [Cells<'a>],
-    /// The block of rows the row is in.
-    block: &'a Block,
+    /// The block of rows the row is in (see [`Block`]): held as its
+    /// slices, one load less a cell.
+    ends: &'a [usize],
+    text: &'a [u8],
     row: usize,
     /// The row within `block`.
     at: usize,
@@ -221,7 +214,13 @@ impl Fields for CellRow<'_> {
     #[inline(always)]
     fn get(&self, i: usize) -> Option<&[u8]> {
         Some(match self.cells.get(i)?.text {
-            Text::Offsets { .. } => self.block.cell(i, self.at),
+            Text::Offsets { .. } => {
+                let k = i * (BLOCK_ROWS + 1) + self.at;
+                match (self.ends.get(k), self.ends.get(k + 1)) {
+                    (Some(&a), Some(&b)) => self.text.get(a..b).unwrap_or_default(),
+                    _ => b"",
+                }
+            }
             Text::Col(col) => col.cell(self.row),
         })
     }
