@@ -1,8 +1,9 @@
 //! A rendered record batch's rows as the row parser reads them: each
 //! column's cells resolved once a batch ([`Cells`]), so that a string
-//! column's cell costs two offsets and a slice, with no arrow accessor (and
+//! column's cell costs two ends and a slice, with no arrow accessor (and
 //! its length and validity checks) a cell, and the row's columns are read
-//! from one small array instead of each [`Col`]'s fields.
+//! from one small array instead of each [`Col`]'s fields; and the rows read
+//! a [`Block`] of them at a time, from a copy of their string cells.
 
 use arrow_array::{Array, BinaryArray};
 
@@ -102,8 +103,11 @@ impl Block {
             };
             // The array's checks make every offset of the block one within
             // the text and none before the one before it; were one not,
-            // its cells would read as empty, never panic.
-            let offsets = offsets.get(first..=end).unwrap_or_default();
+            // its cells would read as empty or wrong, never panic.
+            let Some(offsets) = offsets.get(first..=end) else {
+                ends.fill(0);
+                continue;
+            };
             let from = offsets.first().map_or(0, |&o| o as usize);
             let to = offsets.last().map_or(0, |&o| o as usize);
             let start = self.text.len().wrapping_sub(from);
@@ -177,7 +181,7 @@ pub(crate) struct CellRow<'a> {
     ends: &'a [usize],
     text: &'a [u8],
     row: usize,
-    /// The row within `block`.
+    /// The row within its block.
     at: usize,
     longest: usize,
 }
