@@ -62,7 +62,6 @@ use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
 
-use super::record::Fields;
 use super::row::RowParser;
 use super::{Chunker, InputError, Layout, Source, excerpt};
 use crate::policy::{InputType, Policy};
@@ -815,35 +814,8 @@ pub(crate) struct Columnar {
     longest: usize,
     /// A dictionary's values, rendered.
     values: Col,
-}
-
-/// One row of a [`Columnar`] batch.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct CellRow<'a> {
-    cols: &'a [Col],
-    row: usize,
-    longest: usize,
-}
-
-impl Fields for CellRow<'_> {
-    #[inline]
-    fn len(&self) -> usize {
-        self.cols.len()
-    }
-    // Inlined into the row parser: a call a cell cost ~10 instructions.
-    #[inline(always)]
-    fn get(&self, i: usize) -> Option<&[u8]> {
-        Some(self.cols.get(i)?.cell(self.row))
-    }
-    #[inline]
-    fn byte_len(&self) -> usize {
-        self.longest
-    }
-    #[inline]
-    fn typed(&self, i: usize) -> Option<f64> {
-        let v = *self.cols.get(i)?.typed.as_ref()?.get(self.row)?;
-        (!v.is_nan()).then_some(v)
-    }
+    /// The block of rows being read (see [`cells::Block`]).
+    block: cells::Block,
 }
 
 impl Columnar {
@@ -912,31 +884,15 @@ impl Columnar {
         self.longest = self.cols.iter().map(Col::longest).max().unwrap_or(0);
         Ok(true)
     }
-
-    /// The number of rows rendered.
-    pub(crate) fn len(&self) -> usize {
-        self.rows
-    }
-
-    /// Row `i` and its line (the header is line 1).
-    #[inline]
-    pub(crate) fn record(&self, i: usize) -> (u64, CellRow<'_>) {
-        (
-            self.first_row + i as u64 + 2,
-            CellRow {
-                cols: &self.cols,
-                row: i,
-                longest: self.longest,
-            },
-        )
-    }
 }
 
+mod cells;
 mod direct;
 pub(crate) mod ipc;
 mod open;
 mod render;
 
+pub(crate) use cells::CellRow;
 use direct::{DIRECT_TEXT_BYTES, Direct, direct_columns, direct_values, single_inputs};
 pub(crate) use open::sniff;
 use open::*;

@@ -421,10 +421,9 @@ impl<'p> Worker<'p> {
                 Ok(false) => break Ok(()),
                 Err(e) => break Err(e.into()),
             }
-            let read = (0..rows.len()).try_for_each(|i| {
-                let (line, record) = rows.record(i);
-                each(self, &record, line, batch)
-            });
+            let read = rows
+                .rows()
+                .try_for_each(|line, record| each(self, record, line, batch));
             if let Err(e) = read {
                 break Err(e);
             }

@@ -78,6 +78,12 @@ fn to_ndjson(header: &[String], rows: &[Vec<String>]) -> Vec<u8> {
 }
 
 fn to_arrow(header: &[String], rows: &[Vec<String>]) -> Vec<u8> {
+    to_arrow_batches(header, rows, 7)
+}
+
+/// The rows as an Arrow IPC stream of string columns (an empty cell a
+/// null), in record batches of `size` rows.
+fn to_arrow_batches(header: &[String], rows: &[Vec<String>], size: usize) -> Vec<u8> {
     let schema = Arc::new(Schema::new(
         header
             .iter()
@@ -85,7 +91,7 @@ fn to_arrow(header: &[String], rows: &[Vec<String>]) -> Vec<u8> {
             .collect::<Vec<_>>(),
     ));
     let mut w = arrow_ipc::writer::StreamWriter::try_new(Vec::new(), &schema).unwrap();
-    for chunk in rows.chunks(7) {
+    for chunk in rows.chunks(size) {
         let cols: Vec<ArrayRef> = (0..header.len())
             .map(|c| {
                 Arc::new(StringArray::from(
@@ -262,6 +268,50 @@ fn stage_arrow_decides_as_assess_and_as_ndjson() {
         }
     }
     assert_eq!(n as usize, rows.len());
+}
+
+/// Rows are read a block of 64 at a time: record batches of a row, and of
+/// one row less, as many and one more than a block, decide every record
+/// as `assess` does (rejects inside a block and at its edges with their
+/// record index, code and column).
+#[test]
+fn stage_arrow_batches_of_any_size_decide_as_assess() {
+    let dir = Dir::new();
+    let (header, sample) = sample_rows();
+    // The sample twice, its ids made distinct (an empty id stays empty).
+    let rows: Vec<Vec<String>> = ["A-", "B-"]
+        .iter()
+        .flat_map(|copy| {
+            sample.iter().map(move |r| {
+                let mut r = r.clone();
+                if !r[0].trim().is_empty() {
+                    r[0] = format!("{copy}{}", r[0]);
+                }
+                r
+            })
+        })
+        .collect();
+    assert!(rows.len() > 2 * 65, "{} rows", rows.len());
+    let (decided, rejected) = assess_reference(&dir, &to_csv(&header, &rows));
+    for size in [1, 63, 64, 65, 129, rows.len()] {
+        let input = to_arrow_batches(&header, &rows, size);
+        for threads in ["1", "2"] {
+            let out = dir.run_stdin(
+                &[
+                    "assess",
+                    "-",
+                    "--stage",
+                    "--input-format",
+                    "arrow",
+                    "-j",
+                    threads,
+                ],
+                &input,
+            );
+            out.assert_code(0);
+            check_stage(&out.ndjson(), &decided, &rejected);
+        }
+    }
 }
 
 /// Every record batch of an Arrow IPC stream.

@@ -128,13 +128,10 @@ fn a_column_with_one_value_its_input_rejects_is_read_as_text() {
     assert!(col.direct(&ok, members));
     assert_eq!(col.typed.as_deref().map(<[f64]>::len), Some(3));
     let row = |col: &Col, r: usize| {
-        let cols = std::slice::from_ref(col);
-        let cells = CellRow {
-            cols,
-            row: r,
-            longest: 0,
-        };
-        (cells.get(0).map(<[u8]>::to_vec), cells.typed(0))
+        let (text, typed) = cells::read_rows(std::slice::from_ref(col), col.rows())
+            .swap_remove(r)
+            .swap_remove(0);
+        (Some(text), typed)
     };
     assert_eq!(row(&col, 0), (Some(Vec::new()), Some(3.0)));
     assert_eq!(
@@ -252,15 +249,9 @@ fn dictionary_col(entries: &[&str], keys: &[Option<i32>]) -> Col {
 }
 
 fn cells(col: &Col) -> Vec<(Vec<u8>, Option<f64>)> {
-    (0..col.rows())
-        .map(|r| {
-            let cells = CellRow {
-                cols: std::slice::from_ref(col),
-                row: r,
-                longest: 0,
-            };
-            (cells.get(0).unwrap().to_vec(), cells.typed(0))
-        })
+    cells::read_rows(std::slice::from_ref(col), col.rows())
+        .into_iter()
+        .map(|mut r| r.swap_remove(0))
         .collect()
 }
 

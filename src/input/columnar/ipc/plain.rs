@@ -134,7 +134,7 @@ fn plain_cells(offsets: &[i32], text: &[u8]) -> bool {
         return false;
     };
     match text.get(start..end) {
-        Some(cells) if std::str::from_utf8(cells).is_ok() => {}
+        Some(cells) if simdutf8::basic::from_utf8(cells).is_ok() => {}
         _ => return false,
     }
     // A pass each, with no early exit (which cost more here).
