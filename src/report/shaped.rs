@@ -54,17 +54,17 @@ enum Typed {
     Id,
     Region,
     Reasons,
-    /// A slot written with fixed decimals; null without the field.
+    /// A slot written with fixed decimals.
     Fixed {
-        slot: Option<usize>,
+        slot: usize,
         decimals: u32,
     },
     MonthlyTotal,
     OneOffTotal,
     Priority,
     ReviewAfterMonths,
-    /// A slot written as a flag; null without the field.
-    Flag(Option<usize>),
+    /// A slot written as a flag.
+    Flag(usize),
     Capped,
     /// The ids of the programs of a status (a list column).
     Programs(Status),
@@ -76,38 +76,52 @@ enum Typed {
     IncomeStatus,
     DeprivationStatus,
     Track,
+    /// Its CSV text.
+    Text,
+    /// The same in every decision ([`DecisionWriter::typed_constants`]):
+    /// left to the caller.
+    Constant(Same),
+}
+
+/// What a column holds that is the same in every decision.
+#[derive(Debug, Clone, Copy)]
+enum Same {
     PolicyId,
     PolicyVersion,
     PolicyHash,
-    /// Its CSV text.
-    Text,
+    /// A field the policy does not have.
+    Null,
+}
+
+/// A column's value in every decision of a run ([`DecisionWriter::typed_constants`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Constant<'p> {
+    /// Its CSV text (never empty).
+    Text(&'p str),
+    Null,
 }
 
 impl Typed {
     fn of(col: &Column, p: &Policy) -> Typed {
+        let fixed = |slot: Option<usize>, decimals| match slot {
+            Some(slot) => Typed::Fixed { slot, decimals },
+            None => Typed::Constant(Same::Null),
+        };
+        let flag = |slot: Option<usize>| slot.map_or(Typed::Constant(Same::Null), Typed::Flag);
         match col {
             Column::Std(std) => match std {
                 Std::HouseholdId => Typed::Id,
                 Std::Region => Typed::Region,
                 Std::Reasons => Typed::Reasons,
-                Std::PerCapitaIncome => Typed::Fixed {
-                    slot: p.fields.per_capita_income,
-                    decimals: 2,
-                },
-                Std::PovertyLine => Typed::Fixed {
-                    slot: p.fields.poverty_line,
-                    decimals: 2,
-                },
-                Std::DeprivationScore => Typed::Fixed {
-                    slot: p.deprivation.as_ref().map(|dep| dep.score_slot),
-                    decimals: 4,
-                },
+                Std::PerCapitaIncome => fixed(p.fields.per_capita_income, 2),
+                Std::PovertyLine => fixed(p.fields.poverty_line, 2),
+                Std::DeprivationScore => fixed(p.deprivation.as_ref().map(|dep| dep.score_slot), 4),
                 Std::MonthlyTotal => Typed::MonthlyTotal,
                 Std::OneOffTotal => Typed::OneOffTotal,
                 Std::Priority => Typed::Priority,
                 Std::ReviewAfterMonths => Typed::ReviewAfterMonths,
-                Std::Emergency => Typed::Flag(p.fields.emergency),
-                Std::LabourCapacity => Typed::Flag(p.fields.labour_capacity),
+                Std::Emergency => flag(p.fields.emergency),
+                Std::LabourCapacity => flag(p.fields.labour_capacity),
                 Std::Capped => Typed::Capped,
                 Std::Programs => Typed::Programs(Status::Granted),
                 Std::Deferred => Typed::Programs(Status::Deferred),
@@ -115,9 +129,9 @@ impl Typed {
                 Std::IncomeStatus => Typed::IncomeStatus,
                 Std::DeprivationStatus => Typed::DeprivationStatus,
                 Std::Track => Typed::Track,
-                Std::PolicyId => Typed::PolicyId,
-                Std::PolicyVersion => Typed::PolicyVersion,
-                Std::PolicyHash => Typed::PolicyHash,
+                Std::PolicyId => Typed::Constant(Same::PolicyId),
+                Std::PolicyVersion => Typed::Constant(Same::PolicyVersion),
+                Std::PolicyHash => Typed::Constant(Same::PolicyHash),
             },
             Column::Value { slot, kind, .. } => match kind {
                 ValueKind::Number => Typed::Number(*slot),
@@ -212,7 +226,7 @@ fn bool_word(v: bool) -> &'static [u8] {
     if v { b"true" } else { b"false" }
 }
 
-impl DecisionWriter<'_> {
+impl<'p> DecisionWriter<'p> {
     /// One decision as a CSV row of the chosen columns.
     pub(super) fn shaped_csv_row(&mut self, d: &mut Decision<'_>, out: &mut Vec<u8>) {
         let Some(shaped) = self.shaped.take() else {
@@ -248,10 +262,33 @@ impl DecisionWriter<'_> {
         self.shaped = Some(shaped);
     }
 
+    /// Per column of the shape, its value when it is the same in every
+    /// decision (the policy's id, version and hash; a field the policy
+    /// does not have): [`DecisionWriter::typed_decision`] leaves those
+    /// columns to the caller, who fills them in bulk. `None` without a
+    /// chosen shape.
+    pub fn typed_constants(&self) -> Option<Vec<Option<Constant<'p>>>> {
+        let p = self.policy;
+        let text = |t: &'p str| match t {
+            "" => Constant::Null,
+            t => Constant::Text(t),
+        };
+        let shaped = self.shaped.as_ref()?;
+        let constants = shaped.typed.iter().map(|typed| match *typed {
+            Typed::Constant(Same::PolicyId) => Some(text(&p.meta.id)),
+            Typed::Constant(Same::PolicyVersion) => Some(text(&p.meta.version)),
+            Typed::Constant(Same::PolicyHash) => Some(text(&p.hash)),
+            Typed::Constant(Same::Null) => Some(Constant::Null),
+            _ => None,
+        });
+        Some(constants.collect())
+    }
+
     /// One decision into typed columns, one per column of the shape, in
     /// order (stage mode's Arrow output): each value as its CSV cell of
     /// raw text reads back in that column's type ([`TypedColumn::field`]),
-    /// numbers and flags without the text.
+    /// numbers and flags without the text. The columns of
+    /// [`DecisionWriter::typed_constants`] are left as they are.
     pub fn typed_decision(
         &mut self,
         d: &mut Decision<'_>,
@@ -328,19 +365,13 @@ impl DecisionWriter<'_> {
                     }
                     true
                 }
-                Typed::Fixed { slot: None, .. } | Typed::Flag(None) => {
-                    out.null();
-                    true
-                }
-                Typed::Fixed {
-                    slot: Some(slot),
-                    decimals,
-                } => fixed(out, s.slots[slot], decimals),
+                Typed::Constant(_) => true,
+                Typed::Fixed { slot, decimals } => fixed(out, s.slots[slot], decimals),
                 Typed::MonthlyTotal => fixed(out, s.monthly_total, 0),
                 Typed::OneOffTotal => fixed(out, s.one_off_total, 0),
                 Typed::Priority => fixed(out, s.priority, 1),
                 Typed::ReviewAfterMonths => out.whole(i64::from(s.review_after_months)),
-                Typed::Flag(Some(slot)) => out.flag(s.slots[slot] != 0.0),
+                Typed::Flag(slot) => out.flag(s.slots[slot] != 0.0),
                 Typed::Capped => out.flag(s.capped),
                 Typed::Programs(status) => match out.list() {
                     Some(list) => {
@@ -379,9 +410,6 @@ impl DecisionWriter<'_> {
                 Typed::IncomeStatus => text(out, self.income_status(s))?,
                 Typed::DeprivationStatus => text(out, self.deprivation_status(s))?,
                 Typed::Track => text(out, p.tracks.get(s.track).map(|t| t.id.as_str()))?,
-                Typed::PolicyId => text(out, Some(&p.meta.id))?,
-                Typed::PolicyVersion => text(out, Some(&p.meta.version))?,
-                Typed::PolicyHash => text(out, Some(&p.hash))?,
                 Typed::Text => false,
             };
             if !done {

@@ -92,6 +92,40 @@ impl TextColumn {
         self.offsets.resize(self.offsets.len() + rows, end);
     }
 
+    /// `rows` rows of the same `text` at once (empty: nulls): its bytes
+    /// copied in doubling runs, not a row at a time.
+    pub fn repeat(&mut self, text: &[u8], rows: usize) -> io::Result<()> {
+        if text.is_empty() {
+            self.nulls(rows);
+            return Ok(());
+        }
+        let start = self.values.len();
+        let end = text
+            .len()
+            .checked_mul(rows)
+            .and_then(|bytes| bytes.checked_add(start))
+            .filter(|&end| i32::try_from(end).is_ok());
+        let Some(end) = end else {
+            return Err(self.too_long(start as i32));
+        };
+        if rows == 0 {
+            return Ok(());
+        }
+        self.values.reserve(end - start);
+        self.values.extend_from_slice(text);
+        while self.values.len() < end {
+            let more = (self.values.len() - start).min(end - self.values.len());
+            self.values.extend_from_within(start..start + more);
+        }
+        // Within `i32` (checked above).
+        let (first, len) = (start as i32, text.len() as i32);
+        let row = self.len();
+        self.offsets
+            .extend((1..=rows as i32).map(|r| first + r * len));
+        self.validity.valids(row, rows);
+        Ok(())
+    }
+
     /// A row whose text `write` adds to the column's bytes in place (no
     /// buffer in between); nothing added is null.
     #[inline]
@@ -211,6 +245,19 @@ mod tests {
             text.finish(4).unwrap().to_data(),
             reference.finish().to_data()
         );
+    }
+
+    #[test]
+    fn text_too_long_for_a_batch_is_an_error_and_adds_nothing() {
+        let mut text = TextColumn::default();
+        text.field(b"ab").unwrap();
+        assert!(text.repeat(b"xyz", i32::MAX as usize / 3 + 1).is_err());
+        assert!(text.repeat(b"xyz", usize::MAX).is_err());
+        text.repeat(b"c", 2).unwrap();
+        let array = text.finish(4).unwrap();
+        let strings = array.as_any().downcast_ref::<StringArray>().unwrap();
+        let got: Vec<_> = strings.iter().collect();
+        assert_eq!(got, [Some("ab"), Some("c"), Some("c")]);
     }
 
     #[test]
