@@ -36,6 +36,10 @@ pub(super) struct Shaped {
     json_keys: Vec<Box<[u8]>>,
     /// Per column, where its typed value comes from ([`Typed`]).
     typed: Vec<Typed>,
+    /// The columns a decision's own values go to (not the constants):
+    /// each one's place and [`Typed`], so that a decision's loop walks one
+    /// slice and skips the constants.
+    steps: Vec<(usize, Typed)>,
     /// Codes that only repeat a column written beside them are left out:
     /// `track.*` (with `track`), `deprivation.*` (with `deprivation_status`),
     /// `program.<id>` (with `programs`), `program.<id>.deferred` (with `deferred`).
@@ -162,9 +166,16 @@ impl Shaped {
             })
             .collect();
         let has = |std: Std| columns.contains(&Column::Std(std));
-        let typed = columns.iter().map(|c| Typed::of(c, policy)).collect();
+        let typed: Vec<Typed> = columns.iter().map(|c| Typed::of(c, policy)).collect();
+        let steps = typed
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !matches!(t, Typed::Constant(_)))
+            .map(|(at, t)| (at, *t))
+            .collect();
         Shaped {
             typed,
+            steps,
             omit_track: has(Std::Track),
             omit_deprivation: has(Std::DeprivationStatus),
             omit_granted: has(Std::Programs),
@@ -338,8 +349,12 @@ impl<'p> DecisionWriter<'p> {
             Some(c) => c.field(t),
             None => out.field(t),
         };
-        for ((typed, col), out) in shaped.typed.iter().zip(&shaped.columns).zip(columns) {
-            let done = match *typed {
+        for &(at, typed) in &shaped.steps {
+            // Within the shape's columns (checked above).
+            let Some(out) = columns.get_mut(at) else {
+                continue;
+            };
+            let done = match typed {
                 Typed::Id => {
                     read(out, d.household_id)?;
                     true
@@ -365,6 +380,7 @@ impl<'p> DecisionWriter<'p> {
                     }
                     true
                 }
+                // Not among the steps: left to the caller.
                 Typed::Constant(_) => true,
                 Typed::Fixed { slot, decimals } => fixed(out, s.slots[slot], decimals),
                 Typed::MonthlyTotal => fixed(out, s.monthly_total, 0),
@@ -412,7 +428,7 @@ impl<'p> DecisionWriter<'p> {
                 Typed::Track => text(out, p.tracks.get(s.track).map(|t| t.id.as_str()))?,
                 Typed::Text => false,
             };
-            if !done {
+            if let (false, Some(col)) = (done, shaped.columns.get(at)) {
                 match out.text() {
                     // Text straight into the column's bytes.
                     Some(text) => text.write_with(|buf| self.csv_value(col, s, buf))?,
