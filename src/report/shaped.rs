@@ -13,7 +13,7 @@
 use super::columns::{Column, OutputShape, ReasonsMode, Std, ValueKind};
 use super::csv::{write_csv_field, write_csv_text};
 use super::json::write_json_str;
-use super::table::TypedColumn;
+use super::table::{Padded, TypedColumn};
 use super::{Decision, DecisionWriter, Format, RowFacts};
 use crate::engine::{Scratch, Status};
 use crate::numfmt;
@@ -36,6 +36,8 @@ pub(super) struct Shaped {
     json_keys: Vec<Box<[u8]>>,
     /// Per column, where its typed value comes from ([`Typed`]).
     typed: Vec<Typed>,
+    /// The names of each enumerated column ([`Typed::Named`], [`Typed::Track`]).
+    names: Vec<Vec<Name>>,
     /// The columns a decision's own values go to (not the constants):
     /// each one's place and [`Typed`], so that a decision's loop walks one
     /// slice and skips the constants.
@@ -77,14 +79,32 @@ enum Typed {
     Number(usize),
     Integer(usize),
     Bool(usize),
-    IncomeStatus,
-    DeprivationStatus,
-    Track,
+    /// A slot's value names one of `names` (`Shaped::names`; none: null):
+    /// the income status, the deprivation status, an enum's value.
+    Named {
+        slot: usize,
+        names: usize,
+    },
+    /// The track's id, of `Shaped::names`.
+    Track(usize),
     /// Its CSV text.
     Text,
     /// The same in every decision ([`DecisionWriter::typed_constants`]):
     /// left to the caller.
     Constant(Same),
+}
+
+/// One of the names an enumerated column takes, as its text column copies it.
+enum Name {
+    Padded(Padded),
+    Long(Box<[u8]>),
+}
+
+impl Name {
+    fn new(text: &str) -> Name {
+        Padded::new(text.as_bytes())
+            .map_or_else(|| Name::Long(text.as_bytes().into()), Name::Padded)
+    }
 }
 
 /// What a column holds that is the same in every decision.
@@ -106,7 +126,17 @@ pub enum Constant<'p> {
 }
 
 impl Typed {
-    fn of(col: &Column, p: &Policy) -> Typed {
+    /// The column's [`Typed`]; the names it takes, if any, added to `names`.
+    fn of(col: &Column, p: &Policy, names: &mut Vec<Vec<Name>>) -> Typed {
+        let mut named = |texts: &mut dyn Iterator<Item = &str>| {
+            names.push(texts.map(Name::new).collect());
+            names.len() - 1
+        };
+        let enum_names = |e: u16| {
+            p.enums
+                .get(usize::from(e))
+                .map_or(&[][..], |e| &e.values[..])
+        };
         let fixed = |slot: Option<usize>, decimals| match slot {
             Some(slot) => Typed::Fixed { slot, decimals },
             None => Typed::Constant(Same::Null),
@@ -130,9 +160,21 @@ impl Typed {
                 Std::Programs => Typed::Programs(Status::Granted),
                 Std::Deferred => Typed::Programs(Status::Deferred),
                 Std::Deprived => Typed::Deprived,
-                Std::IncomeStatus => Typed::IncomeStatus,
-                Std::DeprivationStatus => Typed::DeprivationStatus,
-                Std::Track => Typed::Track,
+                Std::IncomeStatus => match p.fields.income_status {
+                    Some((slot, e)) => Typed::Named {
+                        slot,
+                        names: named(&mut enum_names(e).iter().map(String::as_str)),
+                    },
+                    None => Typed::Constant(Same::Null),
+                },
+                Std::DeprivationStatus => match &p.deprivation {
+                    Some(dep) => Typed::Named {
+                        slot: dep.status_slot,
+                        names: named(&mut crate::policy::DEPRIVATION_STATUSES.into_iter()),
+                    },
+                    None => Typed::Constant(Same::Null),
+                },
+                Std::Track => Typed::Track(named(&mut p.tracks.iter().map(|t| t.id.as_str()))),
                 Std::PolicyId => Typed::Constant(Same::PolicyId),
                 Std::PolicyVersion => Typed::Constant(Same::PolicyVersion),
                 Std::PolicyHash => Typed::Constant(Same::PolicyHash),
@@ -141,8 +183,12 @@ impl Typed {
                 ValueKind::Number => Typed::Number(*slot),
                 ValueKind::Integer => Typed::Integer(*slot),
                 ValueKind::Bool => Typed::Bool(*slot),
-                // Text: the enum's name, the date's `YYYY-MM-DD`.
-                ValueKind::Enum(_) | ValueKind::Date => Typed::Text,
+                ValueKind::Enum(e) => Typed::Named {
+                    slot: *slot,
+                    names: named(&mut enum_names(*e).iter().map(String::as_str)),
+                },
+                // Text: the date's `YYYY-MM-DD`.
+                ValueKind::Date => Typed::Text,
             },
         }
     }
@@ -166,7 +212,11 @@ impl Shaped {
             })
             .collect();
         let has = |std: Std| columns.contains(&Column::Std(std));
-        let typed: Vec<Typed> = columns.iter().map(|c| Typed::of(c, policy)).collect();
+        let mut names = Vec::new();
+        let typed: Vec<Typed> = columns
+            .iter()
+            .map(|c| Typed::of(c, policy, &mut names))
+            .collect();
         let steps = typed
             .iter()
             .enumerate()
@@ -175,6 +225,7 @@ impl Shaped {
             .collect();
         Shaped {
             typed,
+            names,
             steps,
             omit_track: has(Std::Track),
             omit_deprivation: has(Std::DeprivationStatus),
@@ -220,6 +271,22 @@ impl Shaped {
             write_csv_field(c.name().as_bytes(), out);
         }
         out.push(b'\n');
+    }
+
+    /// The name of value `v` of an enumerated column (`names`), as the
+    /// decision writer writes it (no name: empty), straight into a text
+    /// column; `false` for another column.
+    #[inline(always)]
+    fn named(&self, out: &mut TypedColumn, names: usize, v: usize) -> std::io::Result<bool> {
+        let Some(c) = out.text() else {
+            return Ok(false);
+        };
+        match self.names.get(names).and_then(|n| n.get(v)) {
+            Some(Name::Padded(name)) => c.padded(name)?,
+            Some(Name::Long(name)) => c.field(name)?,
+            None => c.null(),
+        }
+        Ok(true)
     }
 
     /// The code of a program's outcome: granted, deferred or capped.
@@ -337,12 +404,6 @@ impl<'p> DecisionWriter<'p> {
         let fixed = |out: &mut TypedColumn, v: f64, decimals| {
             numfmt::fixed_units(v, decimals).is_some_and(|n| out.fixed(n, decimals))
         };
-        // A text the decision writer writes as it is (nothing for `None`):
-        // straight into a text column; `false` for another column.
-        let text = |out: &mut TypedColumn, t: Option<&str>| match out.text() {
-            Some(c) => c.field(t.unwrap_or_default().as_bytes()).map(|()| true),
-            None => Ok(false),
-        };
         // Text as read (an id, a region): straight into a text column
         // (theirs are), without `TypedColumn::field`'s call.
         let read = |out: &mut TypedColumn, t: &[u8]| match out.text() {
@@ -423,9 +484,8 @@ impl<'p> DecisionWriter<'p> {
                 }
                 Typed::Integer(slot) => out.whole(s.slots[slot] as i64),
                 Typed::Bool(slot) => out.flag(s.slots[slot] != 0.0),
-                Typed::IncomeStatus => text(out, self.income_status(s))?,
-                Typed::DeprivationStatus => text(out, self.deprivation_status(s))?,
-                Typed::Track => text(out, p.tracks.get(s.track).map(|t| t.id.as_str()))?,
+                Typed::Named { slot, names } => shaped.named(out, names, s.slots[slot] as usize)?,
+                Typed::Track(names) => shaped.named(out, names, s.track)?,
                 Typed::Text => false,
             };
             if let (false, Some(col)) = (done, shaped.columns.get(at)) {
