@@ -30,6 +30,7 @@ use crate::policy::{Benefit, Indicator, Lang, Policy, Segment, Template, Words};
 pub use self::columns::{OutputShape, ReasonsMode};
 pub use self::csv::{write_csv_field, write_csv_text};
 pub use self::json::write_json_str;
+pub use self::shaped::Constant;
 
 /// Output format of decisions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,7 +13,7 @@
 use super::columns::{Column, OutputShape, ReasonsMode, Std, ValueKind};
 use super::csv::{write_csv_field, write_csv_text};
 use super::json::write_json_str;
-use super::table::TypedColumn;
+use super::table::{Padded, TypedColumn};
 use super::{Decision, DecisionWriter, Format, RowFacts};
 use crate::engine::{Scratch, Status};
 use crate::numfmt;
@@ -36,6 +36,12 @@ pub(super) struct Shaped {
     json_keys: Vec<Box<[u8]>>,
     /// Per column, where its typed value comes from ([`Typed`]).
     typed: Vec<Typed>,
+    /// The names of each enumerated column ([`Typed::Named`], [`Typed::Track`]).
+    names: Vec<Vec<Name>>,
+    /// The columns a decision's own values go to (not the constants):
+    /// each one's place and [`Typed`], so that a decision's loop walks one
+    /// slice and skips the constants.
+    steps: Vec<(usize, Typed)>,
     /// Codes that only repeat a column written beside them are left out:
     /// `track.*` (with `track`), `deprivation.*` (with `deprivation_status`),
     /// `program.<id>` (with `programs`), `program.<id>.deferred` (with `deferred`).
@@ -54,17 +60,17 @@ enum Typed {
     Id,
     Region,
     Reasons,
-    /// A slot written with fixed decimals; null without the field.
+    /// A slot written with fixed decimals.
     Fixed {
-        slot: Option<usize>,
+        slot: usize,
         decimals: u32,
     },
     MonthlyTotal,
     OneOffTotal,
     Priority,
     ReviewAfterMonths,
-    /// A slot written as a flag; null without the field.
-    Flag(Option<usize>),
+    /// A slot written as a flag.
+    Flag(usize),
     Capped,
     /// The ids of the programs of a status (a list column).
     Programs(Status),
@@ -73,58 +79,116 @@ enum Typed {
     Number(usize),
     Integer(usize),
     Bool(usize),
-    IncomeStatus,
-    DeprivationStatus,
-    Track,
+    /// A slot's value names one of `names` (`Shaped::names`; none: null):
+    /// the income status, the deprivation status, an enum's value.
+    Named {
+        slot: usize,
+        names: usize,
+    },
+    /// The track's id, of `Shaped::names`.
+    Track(usize),
+    /// Its CSV text.
+    Text,
+    /// The same in every decision ([`DecisionWriter::typed_constants`]):
+    /// left to the caller.
+    Constant(Same),
+}
+
+/// One of the names an enumerated column takes, as its text column copies it.
+enum Name {
+    Padded(Padded),
+    Long(Box<[u8]>),
+}
+
+impl Name {
+    fn new(text: &str) -> Name {
+        Padded::new(text.as_bytes())
+            .map_or_else(|| Name::Long(text.as_bytes().into()), Name::Padded)
+    }
+}
+
+/// What a column holds that is the same in every decision.
+#[derive(Debug, Clone, Copy)]
+enum Same {
     PolicyId,
     PolicyVersion,
     PolicyHash,
-    /// Its CSV text.
-    Text,
+    /// A field the policy does not have.
+    Null,
+}
+
+/// A column's value in every decision of a run ([`DecisionWriter::typed_constants`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Constant<'p> {
+    /// Its CSV text (never empty).
+    Text(&'p str),
+    Null,
 }
 
 impl Typed {
-    fn of(col: &Column, p: &Policy) -> Typed {
+    /// The column's [`Typed`]; the names it takes, if any, added to `names`.
+    fn of(col: &Column, p: &Policy, names: &mut Vec<Vec<Name>>) -> Typed {
+        let mut named = |texts: &mut dyn Iterator<Item = &str>| {
+            names.push(texts.map(Name::new).collect());
+            names.len() - 1
+        };
+        let enum_names = |e: u16| {
+            p.enums
+                .get(usize::from(e))
+                .map_or(&[][..], |e| &e.values[..])
+        };
+        let fixed = |slot: Option<usize>, decimals| match slot {
+            Some(slot) => Typed::Fixed { slot, decimals },
+            None => Typed::Constant(Same::Null),
+        };
+        let flag = |slot: Option<usize>| slot.map_or(Typed::Constant(Same::Null), Typed::Flag);
         match col {
             Column::Std(std) => match std {
                 Std::HouseholdId => Typed::Id,
                 Std::Region => Typed::Region,
                 Std::Reasons => Typed::Reasons,
-                Std::PerCapitaIncome => Typed::Fixed {
-                    slot: p.fields.per_capita_income,
-                    decimals: 2,
-                },
-                Std::PovertyLine => Typed::Fixed {
-                    slot: p.fields.poverty_line,
-                    decimals: 2,
-                },
-                Std::DeprivationScore => Typed::Fixed {
-                    slot: p.deprivation.as_ref().map(|dep| dep.score_slot),
-                    decimals: 4,
-                },
+                Std::PerCapitaIncome => fixed(p.fields.per_capita_income, 2),
+                Std::PovertyLine => fixed(p.fields.poverty_line, 2),
+                Std::DeprivationScore => fixed(p.deprivation.as_ref().map(|dep| dep.score_slot), 4),
                 Std::MonthlyTotal => Typed::MonthlyTotal,
                 Std::OneOffTotal => Typed::OneOffTotal,
                 Std::Priority => Typed::Priority,
                 Std::ReviewAfterMonths => Typed::ReviewAfterMonths,
-                Std::Emergency => Typed::Flag(p.fields.emergency),
-                Std::LabourCapacity => Typed::Flag(p.fields.labour_capacity),
+                Std::Emergency => flag(p.fields.emergency),
+                Std::LabourCapacity => flag(p.fields.labour_capacity),
                 Std::Capped => Typed::Capped,
                 Std::Programs => Typed::Programs(Status::Granted),
                 Std::Deferred => Typed::Programs(Status::Deferred),
                 Std::Deprived => Typed::Deprived,
-                Std::IncomeStatus => Typed::IncomeStatus,
-                Std::DeprivationStatus => Typed::DeprivationStatus,
-                Std::Track => Typed::Track,
-                Std::PolicyId => Typed::PolicyId,
-                Std::PolicyVersion => Typed::PolicyVersion,
-                Std::PolicyHash => Typed::PolicyHash,
+                Std::IncomeStatus => match p.fields.income_status {
+                    Some((slot, e)) => Typed::Named {
+                        slot,
+                        names: named(&mut enum_names(e).iter().map(String::as_str)),
+                    },
+                    None => Typed::Constant(Same::Null),
+                },
+                Std::DeprivationStatus => match &p.deprivation {
+                    Some(dep) => Typed::Named {
+                        slot: dep.status_slot,
+                        names: named(&mut crate::policy::DEPRIVATION_STATUSES.into_iter()),
+                    },
+                    None => Typed::Constant(Same::Null),
+                },
+                Std::Track => Typed::Track(named(&mut p.tracks.iter().map(|t| t.id.as_str()))),
+                Std::PolicyId => Typed::Constant(Same::PolicyId),
+                Std::PolicyVersion => Typed::Constant(Same::PolicyVersion),
+                Std::PolicyHash => Typed::Constant(Same::PolicyHash),
             },
             Column::Value { slot, kind, .. } => match kind {
                 ValueKind::Number => Typed::Number(*slot),
                 ValueKind::Integer => Typed::Integer(*slot),
                 ValueKind::Bool => Typed::Bool(*slot),
-                // Text: the enum's name, the date's `YYYY-MM-DD`.
-                ValueKind::Enum(_) | ValueKind::Date => Typed::Text,
+                ValueKind::Enum(e) => Typed::Named {
+                    slot: *slot,
+                    names: named(&mut enum_names(*e).iter().map(String::as_str)),
+                },
+                // Text: the date's `YYYY-MM-DD`.
+                ValueKind::Date => Typed::Text,
             },
         }
     }
@@ -148,9 +212,21 @@ impl Shaped {
             })
             .collect();
         let has = |std: Std| columns.contains(&Column::Std(std));
-        let typed = columns.iter().map(|c| Typed::of(c, policy)).collect();
+        let mut names = Vec::new();
+        let typed: Vec<Typed> = columns
+            .iter()
+            .map(|c| Typed::of(c, policy, &mut names))
+            .collect();
+        let steps = typed
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !matches!(t, Typed::Constant(_)))
+            .map(|(at, t)| (at, *t))
+            .collect();
         Shaped {
             typed,
+            names,
+            steps,
             omit_track: has(Std::Track),
             omit_deprivation: has(Std::DeprivationStatus),
             omit_granted: has(Std::Programs),
@@ -197,6 +273,22 @@ impl Shaped {
         out.push(b'\n');
     }
 
+    /// The name of value `v` of an enumerated column (`names`), as the
+    /// decision writer writes it (no name: empty), straight into a text
+    /// column; `false` for another column.
+    #[inline(always)]
+    fn named(&self, out: &mut TypedColumn, names: usize, v: usize) -> std::io::Result<bool> {
+        let Some(c) = out.text() else {
+            return Ok(false);
+        };
+        match self.names.get(names).and_then(|n| n.get(v)) {
+            Some(Name::Padded(name)) => c.padded(name)?,
+            Some(Name::Long(name)) => c.field(name)?,
+            None => c.null(),
+        }
+        Ok(true)
+    }
+
     /// The code of a program's outcome: granted, deferred or capped.
     fn program_code(&self, i: usize, status: Status, capped: bool) -> &[u8] {
         let k = match (status, capped) {
@@ -212,7 +304,7 @@ fn bool_word(v: bool) -> &'static [u8] {
     if v { b"true" } else { b"false" }
 }
 
-impl DecisionWriter<'_> {
+impl<'p> DecisionWriter<'p> {
     /// One decision as a CSV row of the chosen columns.
     pub(super) fn shaped_csv_row(&mut self, d: &mut Decision<'_>, out: &mut Vec<u8>) {
         let Some(shaped) = self.shaped.take() else {
@@ -248,10 +340,33 @@ impl DecisionWriter<'_> {
         self.shaped = Some(shaped);
     }
 
+    /// Per column of the shape, its value when it is the same in every
+    /// decision (the policy's id, version and hash; a field the policy
+    /// does not have): [`DecisionWriter::typed_decision`] leaves those
+    /// columns to the caller, who fills them in bulk. `None` without a
+    /// chosen shape.
+    pub fn typed_constants(&self) -> Option<Vec<Option<Constant<'p>>>> {
+        let p = self.policy;
+        let text = |t: &'p str| match t {
+            "" => Constant::Null,
+            t => Constant::Text(t),
+        };
+        let shaped = self.shaped.as_ref()?;
+        let constants = shaped.typed.iter().map(|typed| match *typed {
+            Typed::Constant(Same::PolicyId) => Some(text(&p.meta.id)),
+            Typed::Constant(Same::PolicyVersion) => Some(text(&p.meta.version)),
+            Typed::Constant(Same::PolicyHash) => Some(text(&p.hash)),
+            Typed::Constant(Same::Null) => Some(Constant::Null),
+            _ => None,
+        });
+        Some(constants.collect())
+    }
+
     /// One decision into typed columns, one per column of the shape, in
     /// order (stage mode's Arrow output): each value as its CSV cell of
     /// raw text reads back in that column's type ([`TypedColumn::field`]),
-    /// numbers and flags without the text.
+    /// numbers and flags without the text. The columns of
+    /// [`DecisionWriter::typed_constants`] are left as they are.
     pub fn typed_decision(
         &mut self,
         d: &mut Decision<'_>,
@@ -289,20 +404,18 @@ impl DecisionWriter<'_> {
         let fixed = |out: &mut TypedColumn, v: f64, decimals| {
             numfmt::fixed_units(v, decimals).is_some_and(|n| out.fixed(n, decimals))
         };
-        // A text the decision writer writes as it is (nothing for `None`):
-        // straight into a text column; `false` for another column.
-        let text = |out: &mut TypedColumn, t: Option<&str>| match out.text() {
-            Some(c) => c.field(t.unwrap_or_default().as_bytes()).map(|()| true),
-            None => Ok(false),
-        };
         // Text as read (an id, a region): straight into a text column
         // (theirs are), without `TypedColumn::field`'s call.
         let read = |out: &mut TypedColumn, t: &[u8]| match out.text() {
             Some(c) => c.field(t),
             None => out.field(t),
         };
-        for ((typed, col), out) in shaped.typed.iter().zip(&shaped.columns).zip(columns) {
-            let done = match *typed {
+        for &(at, typed) in &shaped.steps {
+            // Within the shape's columns (checked above).
+            let Some(out) = columns.get_mut(at) else {
+                continue;
+            };
+            let done = match typed {
                 Typed::Id => {
                     read(out, d.household_id)?;
                     true
@@ -328,19 +441,14 @@ impl DecisionWriter<'_> {
                     }
                     true
                 }
-                Typed::Fixed { slot: None, .. } | Typed::Flag(None) => {
-                    out.null();
-                    true
-                }
-                Typed::Fixed {
-                    slot: Some(slot),
-                    decimals,
-                } => fixed(out, s.slots[slot], decimals),
+                // Not among the steps: left to the caller.
+                Typed::Constant(_) => true,
+                Typed::Fixed { slot, decimals } => fixed(out, s.slots[slot], decimals),
                 Typed::MonthlyTotal => fixed(out, s.monthly_total, 0),
                 Typed::OneOffTotal => fixed(out, s.one_off_total, 0),
                 Typed::Priority => fixed(out, s.priority, 1),
                 Typed::ReviewAfterMonths => out.whole(i64::from(s.review_after_months)),
-                Typed::Flag(Some(slot)) => out.flag(s.slots[slot] != 0.0),
+                Typed::Flag(slot) => out.flag(s.slots[slot] != 0.0),
                 Typed::Capped => out.flag(s.capped),
                 Typed::Programs(status) => match out.list() {
                     Some(list) => {
@@ -376,15 +484,11 @@ impl DecisionWriter<'_> {
                 }
                 Typed::Integer(slot) => out.whole(s.slots[slot] as i64),
                 Typed::Bool(slot) => out.flag(s.slots[slot] != 0.0),
-                Typed::IncomeStatus => text(out, self.income_status(s))?,
-                Typed::DeprivationStatus => text(out, self.deprivation_status(s))?,
-                Typed::Track => text(out, p.tracks.get(s.track).map(|t| t.id.as_str()))?,
-                Typed::PolicyId => text(out, Some(&p.meta.id))?,
-                Typed::PolicyVersion => text(out, Some(&p.meta.version))?,
-                Typed::PolicyHash => text(out, Some(&p.hash))?,
+                Typed::Named { slot, names } => shaped.named(out, names, s.slots[slot] as usize)?,
+                Typed::Track(names) => shaped.named(out, names, s.track)?,
                 Typed::Text => false,
             };
-            if !done {
+            if let (false, Some(col)) = (done, shaped.columns.get(at)) {
                 match out.text() {
                     // Text straight into the column's bytes.
                     Some(text) => text.write_with(|buf| self.csv_value(col, s, buf))?,

@@ -27,7 +27,7 @@ use std::io::{self, Write};
 
 use super::json::write_json_str;
 use super::table::{Cell, IpcMessage, TextColumn, TypedColumn, Values, arrow_type};
-use super::{Decision, DecisionWriter, Format, OutputShape};
+use super::{Constant, Decision, DecisionWriter, Format, OutputShape};
 use crate::input::Reject;
 use crate::policy::Policy;
 
@@ -144,12 +144,17 @@ pub struct ArrowRows<'p> {
     index: Values<i64>,
     /// The decision's columns.
     columns: Vec<TypedColumn>,
-    /// The reject's columns: text. Null for a decision, added in bulk
-    /// (before a reject's values, and when the batch is encoded): four
-    /// nulls a decision one at a time cost 190 instructions a record.
+    /// The decision's columns whose value is the same in every decision
+    /// (`DecisionWriter::typed_constants`), and that value.
+    constants: Vec<(usize, Constant<'p>)>,
+    /// The reject's columns: text. Null for a decision.
     reject_columns: Vec<TextColumn>,
-    /// Decisions since the reject's columns were last brought level.
-    reject_nulls: usize,
+    /// Decisions since the columns a decision adds nothing of its own to
+    /// (`kind`, the constants, the reject's) were last brought level: they
+    /// are added in bulk, before a reject's values and when the batch is
+    /// encoded (four nulls a decision one at a time cost 190 instructions
+    /// a record).
+    pending: usize,
     /// Where `household_id` and `weight` are among the decision's columns.
     id: Option<usize>,
     weight: Option<usize>,
@@ -175,13 +180,22 @@ impl<'p> ArrowRows<'p> {
                 "internal: stage columns are the shape's, then the weight, of raw text",
             ));
         }
+        let writer = DecisionWriter::with_shape(policy, Format::Csv, Some(shape));
+        let constants = writer
+            .typed_constants()
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, c)| Some((i, c?)))
+            .collect();
         Ok(ArrowRows {
-            writer: DecisionWriter::with_shape(policy, Format::Csv, Some(shape)),
+            writer,
             kind: TextColumn::default(),
             index: Values::default(),
             columns: typed,
+            constants,
             reject_columns: REJECT_FIELDS.map(|_| TextColumn::default()).into(),
-            reject_nulls: 0,
+            pending: 0,
             id: columns.iter().position(|(n, _)| n == "household_id"),
             weight,
             rows: 0,
@@ -202,7 +216,6 @@ impl<'p> ArrowRows<'p> {
         d: &mut Decision<'_>,
         weight: Option<u64>,
     ) -> io::Result<()> {
-        self.kind.field(b"decision")?;
         self.index.push(index as i64);
         self.writer.typed_decision(d, &mut self.columns)?;
         if let Some(w) = self.weight.and_then(|w| self.columns.get_mut(w)) {
@@ -212,16 +225,16 @@ impl<'p> ArrowRows<'p> {
             }
             w.field(&self.cell)?;
         }
-        self.reject_nulls += 1;
+        self.pending += 1;
         self.rows += 1;
         Ok(())
     }
 
     /// A rejected record.
     pub fn reject(&mut self, index: u64, r: &Reject) -> io::Result<()> {
+        self.level()?;
         self.kind.field(b"reject")?;
         self.index.push(index as i64);
-        self.level_reject_columns();
         for (i, b) in self.columns.iter_mut().enumerate() {
             if Some(i) == self.id && !r.household_id.is_empty() {
                 b.field(r.household_id.as_bytes())?;
@@ -242,13 +255,25 @@ impl<'p> ArrowRows<'p> {
         Ok(())
     }
 
-    /// The reject's columns null for the decisions since they were last
-    /// brought level.
-    fn level_reject_columns(&mut self) {
-        for c in &mut self.reject_columns {
-            c.nulls(self.reject_nulls);
+    /// The decisions since the last call added to the columns a decision
+    /// adds nothing of its own to: its `kind`, the constants, the reject's
+    /// columns null.
+    fn level(&mut self) -> io::Result<()> {
+        let rows = std::mem::take(&mut self.pending);
+        self.kind.repeat(b"decision", rows)?;
+        for &(i, constant) in &self.constants {
+            let Some(c) = self.columns.get_mut(i) else {
+                continue;
+            };
+            match constant {
+                Constant::Text(text) => c.repeat(text.as_bytes(), rows)?,
+                Constant::Null => c.nulls(rows),
+            }
         }
-        self.reject_nulls = 0;
+        for c in &mut self.reject_columns {
+            c.nulls(rows);
+        }
+        Ok(())
     }
 
     /// Encode the records held as one record-batch message at the end of
@@ -259,7 +284,7 @@ impl<'p> ArrowRows<'p> {
             return Ok(());
         }
         let rows = std::mem::take(&mut self.rows);
-        self.level_reject_columns();
+        self.level()?;
         self.kind.seal()?;
         for c in &mut self.reject_columns {
             c.seal()?;

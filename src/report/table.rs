@@ -23,7 +23,7 @@ mod typed;
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 pub use ipc::IpcMessage;
-pub use text::TextColumn;
+pub use text::{Padded, TextColumn};
 pub use typed::{Flags, ListColumn, TypedColumn, Validity, Values};
 
 use super::columns::{Column, OutputShape, ReasonsMode, Std, ValueKind};

@@ -13,6 +13,30 @@ use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use super::bad;
 use super::typed::Validity;
 
+/// A short text padded to a fixed length: a text column copies it with
+/// one move of that length ([`TextColumn::padded`]) instead of a call of
+/// `memcpy` (an enum's value, a status, a track's id).
+#[derive(Debug, Clone)]
+pub struct Padded {
+    bytes: [u8; Padded::MAX],
+    len: usize,
+}
+
+impl Padded {
+    /// The longest text padded.
+    pub const MAX: usize = 32;
+
+    /// `text` padded; `None` when it is longer than [`Padded::MAX`].
+    pub fn new(text: &[u8]) -> Option<Padded> {
+        let mut bytes = [0; Padded::MAX];
+        bytes.get_mut(..text.len())?.copy_from_slice(text);
+        Some(Padded {
+            bytes,
+            len: text.len(),
+        })
+    }
+}
+
 /// A Utf8 column being built: its values end to end, where each ends,
 /// and which are null.
 pub struct TextColumn {
@@ -78,6 +102,16 @@ impl TextColumn {
         self.end_row()
     }
 
+    /// A row of a padded text (empty is null): the same row as
+    /// [`TextColumn::field`] of its text.
+    #[inline(always)]
+    pub fn padded(&mut self, text: &Padded) -> io::Result<()> {
+        let start = self.values.len();
+        self.values.extend_from_slice(&text.bytes);
+        self.values.truncate(start + text.len);
+        self.end_row()
+    }
+
     #[inline]
     pub fn null(&mut self) {
         self.validity.nulls(self.len(), 1);
@@ -90,6 +124,40 @@ impl TextColumn {
         self.validity.nulls(self.len(), rows);
         let end = self.offsets.last().copied().unwrap_or(0);
         self.offsets.resize(self.offsets.len() + rows, end);
+    }
+
+    /// `rows` rows of the same `text` at once (empty: nulls): its bytes
+    /// copied in doubling runs, not a row at a time.
+    pub fn repeat(&mut self, text: &[u8], rows: usize) -> io::Result<()> {
+        if text.is_empty() {
+            self.nulls(rows);
+            return Ok(());
+        }
+        let start = self.values.len();
+        let end = text
+            .len()
+            .checked_mul(rows)
+            .and_then(|bytes| bytes.checked_add(start))
+            .filter(|&end| i32::try_from(end).is_ok());
+        let Some(end) = end else {
+            return Err(self.too_long(start as i32));
+        };
+        if rows == 0 {
+            return Ok(());
+        }
+        self.values.reserve(end - start);
+        self.values.extend_from_slice(text);
+        while self.values.len() < end {
+            let more = (self.values.len() - start).min(end - self.values.len());
+            self.values.extend_from_within(start..start + more);
+        }
+        // Within `i32` (checked above).
+        let (first, len) = (start as i32, text.len() as i32);
+        let row = self.len();
+        self.offsets
+            .extend((1..=rows as i32).map(|r| first + r * len));
+        self.validity.valids(row, rows);
+        Ok(())
     }
 
     /// A row whose text `write` adds to the column's bytes in place (no
@@ -211,6 +279,33 @@ mod tests {
             text.finish(4).unwrap().to_data(),
             reference.finish().to_data()
         );
+    }
+
+    #[test]
+    fn a_padded_text_is_its_field() {
+        let texts: [&[u8]; 6] = [b"", b"a", "é".as_bytes(), &[b'x'; 31], &[b'y'; 32], b"z"];
+        let (mut padded, mut fields) = (TextColumn::default(), TextColumn::default());
+        for _ in 0..2 {
+            for t in texts {
+                padded.padded(&Padded::new(t).unwrap()).unwrap();
+                fields.field(t).unwrap();
+            }
+            assert_eq!(padded.parts(), fields.parts());
+        }
+        assert!(Padded::new(&[b'x'; 33]).is_none());
+    }
+
+    #[test]
+    fn text_too_long_for_a_batch_is_an_error_and_adds_nothing() {
+        let mut text = TextColumn::default();
+        text.field(b"ab").unwrap();
+        assert!(text.repeat(b"xyz", i32::MAX as usize / 3 + 1).is_err());
+        assert!(text.repeat(b"xyz", usize::MAX).is_err());
+        text.repeat(b"c", 2).unwrap();
+        let array = text.finish(4).unwrap();
+        let strings = array.as_any().downcast_ref::<StringArray>().unwrap();
+        let got: Vec<_> = strings.iter().collect();
+        assert_eq!(got, [Some("ab"), Some("c"), Some("c")]);
     }
 
     #[test]
