@@ -24,7 +24,7 @@ use crate::input::columnar::Rows;
 use crate::input::ndjson::{self, JsonRecord, Keys, LineChunks};
 use crate::input::{Fields, InputError, Layout, Reject, RejectCode};
 use crate::policy::Policy;
-use crate::report::stage::{self as out, ARROW_BATCH, ArrowRows, ArrowStage};
+use crate::report::stage::{self as out, ARROW_BATCH, ArrowMessage, ArrowRows, ArrowStage};
 use crate::report::table::Cell;
 use crate::report::{Decision, Format, OutputShape};
 
@@ -107,12 +107,14 @@ pub(crate) fn stage(
     if options.threads <= 1 {
         let mut work = setup.work()?;
         let mut batch = Batch::default();
+        let mut messages = Vec::new();
         let mut index = 0;
         while feed.next(name, options.chunk_bytes, &mut batch)? {
             batch.index = index;
             index += 1;
-            work.process(&mut batch)?;
-            merger.merge(&batch)?;
+            work.process(&mut batch, &mut messages)?;
+            merger.merge(&batch, &messages)?;
+            work.reuse(messages.drain(..));
         }
     } else {
         parallel(&setup, feed, &mut merger, options)?;
@@ -180,6 +182,7 @@ impl<'a> Setup<'a> {
             keys: self.keys,
             ends: Ends {
                 arrow,
+                messages: Vec::new(),
                 blank: self.blank,
             },
         })
@@ -198,13 +201,20 @@ struct StageWork<'a> {
 struct Ends<'a> {
     /// Arrow output: the batch's records as typed columns (NDJSON: `None`).
     arrow: Option<Box<ArrowRows<'a>>>,
+    /// Arrow output: the batch's messages encoded so far.
+    messages: Vec<Box<ArrowMessage>>,
     blank: &'a Reject,
 }
 
 impl StageWork<'_> {
     /// Parse and decide a batch's records, writing each one's output
-    /// record (NDJSON lines, or Arrow record-batch messages) to `batch.out`.
-    fn process(&mut self, batch: &mut Batch) -> Result<(), PipelineError> {
+    /// record: NDJSON lines to `batch.out`, or Arrow record-batch messages
+    /// to `messages` (empty when called).
+    fn process(
+        &mut self,
+        batch: &mut Batch,
+        messages: &mut Vec<Box<ArrowMessage>>,
+    ) -> Result<(), PipelineError> {
         batch.out.clear();
         batch.rows.clear();
         batch.ids.clear();
@@ -246,13 +256,42 @@ impl StageWork<'_> {
         }
         if let Some(arrow) = &mut self.ends.arrow {
             arrow
-                .encode(&mut batch.out)
+                .encode(&mut self.ends.messages)
                 .map_err(PipelineError::Output)?;
         }
+        std::mem::swap(messages, &mut self.ends.messages);
         batch.columnar.release();
         Ok(())
     }
+
+    /// Take back the columns of messages written, for the next ones.
+    fn reuse(&mut self, messages: impl Iterator<Item = Box<ArrowMessage>>) {
+        if let Some(arrow) = &mut self.ends.arrow {
+            messages.for_each(|m| arrow.reuse(m));
+        }
+    }
+
+    /// Take up to [`SPARE_MESSAGES`] columns of messages written from
+    /// `pool` (written by any worker).
+    fn reuse_from(&mut self, pool: &Mutex<Vec<Box<ArrowMessage>>>) {
+        let Some(arrow) = &mut self.ends.arrow else {
+            return;
+        };
+        if arrow.spares() >= SPARE_MESSAGES {
+            return;
+        }
+        if let Ok(mut pool) = pool.lock() {
+            while arrow.spares() < SPARE_MESSAGES {
+                let Some(m) = pool.pop() else { break };
+                arrow.reuse(m);
+            }
+        }
+    }
 }
+
+/// Columns of written messages a worker keeps ready: the messages of an
+/// Arrow input batch of 10,000 rows (Spark's default) and then some.
+const SPARE_MESSAGES: usize = 8;
 
 impl Ends<'_> {
     /// Decide a record and write its output record.
@@ -298,7 +337,7 @@ impl Ends<'_> {
                     .map_err(PipelineError::Output)?;
                 if arrow.rows() >= ARROW_BATCH {
                     arrow
-                        .encode(&mut batch.out)
+                        .encode(&mut self.messages)
                         .map_err(PipelineError::Output)?;
                 }
                 Ok(())
@@ -326,7 +365,7 @@ impl Ends<'_> {
                 arrow.reject(index, r).map_err(PipelineError::Output)?;
                 if arrow.rows() >= ARROW_BATCH {
                     arrow
-                        .encode(&mut batch.out)
+                        .encode(&mut self.messages)
                         .map_err(PipelineError::Output)?;
                 }
             }
@@ -342,7 +381,8 @@ struct StageMerger<'a> {
 }
 
 impl StageMerger<'_> {
-    fn merge(&mut self, batch: &Batch) -> Result<(), PipelineError> {
+    /// Write a batch's records: its NDJSON lines, or its Arrow `messages`.
+    fn merge(&mut self, batch: &Batch, messages: &[Box<ArrowMessage>]) -> Result<(), PipelineError> {
         let t = &mut self.totals;
         let code = |c: RejectCode| RejectCode::ALL.iter().position(|k| *k == c);
         // Blank records (the worker skips them, as `assess` skips blank
@@ -364,7 +404,7 @@ impl StageMerger<'_> {
         }
         match &mut self.output {
             StageOutput::Ndjson(w) => w.write_all(&batch.out),
-            StageOutput::Arrow(a) => a.write_encoded(&batch.out),
+            StageOutput::Arrow(a) => messages.iter().try_for_each(|m| a.write_message(m)),
         }
         .map_err(PipelineError::Output)
     }
@@ -381,6 +421,9 @@ impl StageMerger<'_> {
         Ok(self.totals)
     }
 }
+
+/// A batch processed, and its Arrow messages.
+type Done = (Batch, Vec<Box<ArrowMessage>>);
 
 /// The reader on its own thread, `options.threads` workers, and the merger
 /// on this one (as `run::run_parallel`, with the stage's own ends).
@@ -399,13 +442,16 @@ fn parallel(
     }
     let (work_tx, work_rx) = sync_channel::<Batch>(pool_size);
     let work_rx = Arc::new(Mutex::new(work_rx));
-    let (done_tx, done_rx) = sync_channel::<Result<Batch, PipelineError>>(pool_size);
+    let (done_tx, done_rx) = sync_channel::<Result<Done, PipelineError>>(pool_size);
     let read_error: Mutex<Option<InputError>> = Mutex::new(None);
     // Output buffers, handed back by the merger once written: only the
     // batches being processed or waiting to be merged hold one, not every
     // batch of the pool (fewer pages touched: a batch's Arrow output is
     // several MB).
     let spare_out: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+    // Arrow output: the columns of messages written, handed back by the
+    // merger for the workers to fill again.
+    let spare_messages: Mutex<Vec<Box<ArrowMessage>>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         // Owned here, so that leaving early (an output error) drops the
         // pool's sender and the results' receiver: the reader and the
@@ -424,6 +470,7 @@ fn parallel(
             })
             .map_err(spawn_failed)?;
         let spare_out = &spare_out;
+        let spare_messages = &spare_messages;
         for _ in 0..threads {
             let work_rx = Arc::clone(&work_rx);
             let done_tx = done_tx.clone();
@@ -447,7 +494,11 @@ fn parallel(
                             let spare = spare_out.lock().ok().and_then(|mut s| s.pop());
                             batch.out = spare.unwrap_or_default();
                         }
-                        let result = work.process(&mut batch).map(|()| batch);
+                        work.reuse_from(spare_messages);
+                        let mut messages = Vec::new();
+                        let result = work
+                            .process(&mut batch, &mut messages)
+                            .map(|()| (batch, messages));
                         if done_tx.send(result).is_err() {
                             break;
                         }
@@ -456,16 +507,21 @@ fn parallel(
                 .map_err(spawn_failed)?;
         }
         drop(done_tx);
-        let mut waiting: BTreeMap<u64, Batch> = BTreeMap::new();
+        let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
         let mut next = 0u64;
         for result in done_rx {
-            let batch = result?;
-            waiting.insert(batch.index, batch);
-            while let Some(mut batch) = waiting.remove(&next) {
-                merger.merge(&batch)?;
+            let (batch, messages) = result?;
+            waiting.insert(batch.index, (batch, messages));
+            while let Some((mut batch, messages)) = waiting.remove(&next) {
+                merger.merge(&batch, &messages)?;
                 next += 1;
                 if let Ok(mut spare) = spare_out.lock() {
                     spare.push(std::mem::take(&mut batch.out));
+                }
+                if !messages.is_empty()
+                    && let Ok(mut spare) = spare_messages.lock()
+                {
+                    spare.extend(messages);
                 }
                 let _ = pool_tx.send(batch);
             }
