@@ -112,7 +112,7 @@ pub(crate) fn stage(
         while feed.next(name, options.chunk_bytes, &mut batch)? {
             batch.index = index;
             index += 1;
-            work.process(&mut batch, &mut messages)?;
+            work.process(&mut batch, &mut messages, &mut merger.arrow())?;
             merger.merge(&batch, &messages)?;
             work.reuse(messages.drain(..));
         }
@@ -214,6 +214,7 @@ impl StageWork<'_> {
         &mut self,
         batch: &mut Batch,
         messages: &mut Vec<Box<ArrowMessage>>,
+        now: &mut WriteNow<'_, '_>,
     ) -> Result<(), PipelineError> {
         batch.out.clear();
         batch.rows.clear();
@@ -225,7 +226,7 @@ impl StageWork<'_> {
         if batch.columnar.active {
             self.worker
                 .columnar_records(batch, None, |worker, record, line, batch| {
-                    ends.record(worker, record, line, batch)
+                    ends.record(worker, record, line, batch, now)
                 })?;
         } else if let Some(keys) = self.keys {
             let data = std::mem::take(&mut batch.data);
@@ -233,7 +234,7 @@ impl StageWork<'_> {
                 (batch.start.line..)
                     .zip(ndjson::lines(&data))
                     .try_for_each(|(line, text)| match self.json.parse(text, keys) {
-                        Ok(row) => ends.record(&mut self.worker, &row, line, batch),
+                        Ok(row) => ends.record(&mut self.worker, &row, line, batch, now),
                         Err(m) => {
                             let id = batch.ids.len();
                             let reject = batch.rejects.len();
@@ -248,17 +249,13 @@ impl StageWork<'_> {
                                 message: m.message,
                             });
                             batch.rows.push(row);
-                            ends.reject(line, Some(reject), batch)
+                            ends.reject(line, Some(reject), batch, now)
                         }
                     });
             batch.data = data;
             read?;
         }
-        if let Some(arrow) = &mut self.ends.arrow {
-            arrow
-                .encode(&mut self.ends.messages)
-                .map_err(PipelineError::Output)?;
-        }
+        self.ends.encode(now)?;
         std::mem::swap(messages, &mut self.ends.messages);
         batch.columnar.release();
         Ok(())
@@ -302,6 +299,7 @@ impl Ends<'_> {
         record: &R,
         line: u64,
         batch: &mut Batch,
+        now: &mut WriteNow<'_, '_>,
     ) -> Result<(), PipelineError> {
         let index = line.saturating_sub(2);
         let rows = batch.rows.len();
@@ -319,7 +317,7 @@ impl Ends<'_> {
                 row => {
                     let reject = row.map(|row| row.reject);
                     batch.out.truncate(start);
-                    self.reject(line, reject, batch)
+                    self.reject(line, reject, batch, now)
                 }
             };
         };
@@ -336,15 +334,13 @@ impl Ends<'_> {
                     .decision(index, &mut d, worker.weight)
                     .map_err(PipelineError::Output)?;
                 if arrow.rows() >= ARROW_BATCH {
-                    arrow
-                        .encode(&mut self.messages)
-                        .map_err(PipelineError::Output)?;
+                    self.encode(now)?;
                 }
                 Ok(())
             }
             row => {
                 let reject = row.map(|row| row.reject);
-                self.reject(line, reject, batch)
+                self.reject(line, reject, batch, now)
             }
         }
     }
@@ -356,6 +352,7 @@ impl Ends<'_> {
         line: u64,
         reject: Option<usize>,
         batch: &mut Batch,
+        now: &mut WriteNow<'_, '_>,
     ) -> Result<(), PipelineError> {
         let index = line.saturating_sub(2);
         let r = reject.map_or(self.blank, |i| &batch.rejects[i]);
@@ -364,15 +361,37 @@ impl Ends<'_> {
             Some(arrow) => {
                 arrow.reject(index, r).map_err(PipelineError::Output)?;
                 if arrow.rows() >= ARROW_BATCH {
-                    arrow
-                        .encode(&mut self.messages)
-                        .map_err(PipelineError::Output)?;
+                    self.encode(now)?;
                 }
             }
         }
         Ok(())
     }
+
+    /// Arrow output: encode the records held as a message. With `now` (one
+    /// thread: this batch is the next to be written), write it at once
+    /// and fill its columns again, so that one set of columns serves every
+    /// message and stays in cache; else keep it for the merger.
+    fn encode(&mut self, now: &mut WriteNow<'_, '_>) -> Result<(), PipelineError> {
+        let Some(arrow) = &mut self.arrow else {
+            return Ok(());
+        };
+        arrow
+            .encode(&mut self.messages)
+            .map_err(PipelineError::Output)?;
+        if let Some(out) = now {
+            for m in self.messages.drain(..) {
+                out.write_message(&m).map_err(PipelineError::Output)?;
+                arrow.reuse(m);
+            }
+        }
+        Ok(())
+    }
 }
+
+/// Where a worker writes its Arrow messages at once (one thread), if it
+/// does.
+type WriteNow<'w, 'o> = Option<&'w mut ArrowStage<&'o mut dyn Write>>;
 
 /// Writes each batch's records in order, and counts them.
 struct StageMerger<'a> {
@@ -380,7 +399,15 @@ struct StageMerger<'a> {
     totals: Totals,
 }
 
-impl StageMerger<'_> {
+impl<'o> StageMerger<'o> {
+    /// The Arrow output, for a worker to write its messages at once.
+    fn arrow(&mut self) -> WriteNow<'_, 'o> {
+        match &mut self.output {
+            StageOutput::Arrow(a) => Some(a),
+            StageOutput::Ndjson(_) => None,
+        }
+    }
+
     /// Write a batch's records: its NDJSON lines, or its Arrow `messages`.
     fn merge(&mut self, batch: &Batch, messages: &[Box<ArrowMessage>]) -> Result<(), PipelineError> {
         let t = &mut self.totals;
@@ -497,7 +524,7 @@ fn parallel(
                         work.reuse_from(spare_messages);
                         let mut messages = Vec::new();
                         let result = work
-                            .process(&mut batch, &mut messages)
+                            .process(&mut batch, &mut messages, &mut None)
                             .map(|()| (batch, messages));
                         if done_tx.send(result).is_err() {
                             break;
