@@ -24,7 +24,7 @@ use crate::input::columnar::Rows;
 use crate::input::ndjson::{self, JsonRecord, Keys, LineChunks};
 use crate::input::{Fields, InputError, Layout, Reject, RejectCode};
 use crate::policy::Policy;
-use crate::report::stage::{self as out, ARROW_BATCH, ArrowMessage, ArrowRows, ArrowStage};
+use crate::report::stage::{self as out, ARROW_BATCH, ArrowRows, ArrowStage};
 use crate::report::table::Cell;
 use crate::report::{Decision, Format, OutputShape};
 
@@ -107,14 +107,12 @@ pub(crate) fn stage(
     if options.threads <= 1 {
         let mut work = setup.work()?;
         let mut batch = Batch::default();
-        let mut messages = Vec::new();
         let mut index = 0;
         while feed.next(name, options.chunk_bytes, &mut batch)? {
             batch.index = index;
             index += 1;
-            work.process(&mut batch, &mut messages, &mut merger.arrow())?;
-            merger.merge(&batch, &messages)?;
-            work.reuse(messages.drain(..));
+            work.process(&mut batch, merger.arrow())?;
+            merger.merge(&batch)?;
         }
     } else {
         parallel(&setup, feed, &mut merger, options)?;
@@ -182,7 +180,6 @@ impl<'a> Setup<'a> {
             keys: self.keys,
             ends: Ends {
                 arrow,
-                messages: Vec::new(),
                 blank: self.blank,
             },
         })
@@ -201,20 +198,17 @@ struct StageWork<'a> {
 struct Ends<'a> {
     /// Arrow output: the batch's records as typed columns (NDJSON: `None`).
     arrow: Option<Box<ArrowRows<'a>>>,
-    /// Arrow output: the batch's messages encoded so far.
-    messages: Vec<Box<ArrowMessage>>,
     blank: &'a Reject,
 }
 
 impl StageWork<'_> {
     /// Parse and decide a batch's records, writing each one's output
-    /// record: NDJSON lines to `batch.out`, or Arrow record-batch messages
-    /// to `messages` (empty when called).
+    /// record: NDJSON lines to `batch.out`; Arrow record-batch messages to
+    /// `batch.out`, or (`now`, one thread) straight to the output.
     fn process(
         &mut self,
         batch: &mut Batch,
-        messages: &mut Vec<Box<ArrowMessage>>,
-        now: &mut WriteNow<'_, '_>,
+        mut now: WriteNow<'_, '_>,
     ) -> Result<(), PipelineError> {
         batch.out.clear();
         batch.rows.clear();
@@ -226,7 +220,7 @@ impl StageWork<'_> {
         if batch.columnar.active {
             self.worker
                 .columnar_records(batch, None, |worker, record, line, batch| {
-                    ends.record(worker, record, line, batch, now)
+                    ends.record(worker, record, line, batch, &mut now)
                 })?;
         } else if let Some(keys) = self.keys {
             let data = std::mem::take(&mut batch.data);
@@ -234,7 +228,7 @@ impl StageWork<'_> {
                 (batch.start.line..)
                     .zip(ndjson::lines(&data))
                     .try_for_each(|(line, text)| match self.json.parse(text, keys) {
-                        Ok(row) => ends.record(&mut self.worker, &row, line, batch, now),
+                        Ok(row) => ends.record(&mut self.worker, &row, line, batch, &mut now),
                         Err(m) => {
                             let id = batch.ids.len();
                             let reject = batch.rejects.len();
@@ -249,46 +243,17 @@ impl StageWork<'_> {
                                 message: m.message,
                             });
                             batch.rows.push(row);
-                            ends.reject(line, Some(reject), batch, now)
+                            ends.reject(line, Some(reject), batch, &mut now)
                         }
                     });
             batch.data = data;
             read?;
         }
-        self.ends.encode(now)?;
-        std::mem::swap(messages, &mut self.ends.messages);
+        self.ends.encode(&mut now, &mut batch.out)?;
         batch.columnar.release();
         Ok(())
     }
-
-    /// Take back the columns of messages written, for the next ones.
-    fn reuse(&mut self, messages: impl Iterator<Item = Box<ArrowMessage>>) {
-        if let Some(arrow) = &mut self.ends.arrow {
-            messages.for_each(|m| arrow.reuse(m));
-        }
-    }
-
-    /// Take up to [`SPARE_MESSAGES`] columns of messages written from
-    /// `pool` (written by any worker).
-    fn reuse_from(&mut self, pool: &Mutex<Vec<Box<ArrowMessage>>>) {
-        let Some(arrow) = &mut self.ends.arrow else {
-            return;
-        };
-        if arrow.spares() >= SPARE_MESSAGES {
-            return;
-        }
-        if let Ok(mut pool) = pool.lock() {
-            while arrow.spares() < SPARE_MESSAGES {
-                let Some(m) = pool.pop() else { break };
-                arrow.reuse(m);
-            }
-        }
-    }
 }
-
-/// Columns of written messages a worker keeps ready: the messages of an
-/// Arrow input batch of 10,000 rows (Spark's default) and then some.
-const SPARE_MESSAGES: usize = 8;
 
 impl Ends<'_> {
     /// Decide a record and write its output record.
@@ -334,7 +299,7 @@ impl Ends<'_> {
                     .decision(index, &mut d, worker.weight)
                     .map_err(PipelineError::Output)?;
                 if arrow.rows() >= ARROW_BATCH {
-                    self.encode(now)?;
+                    self.encode(now, &mut batch.out)?;
                 }
                 Ok(())
             }
@@ -361,36 +326,39 @@ impl Ends<'_> {
             Some(arrow) => {
                 arrow.reject(index, r).map_err(PipelineError::Output)?;
                 if arrow.rows() >= ARROW_BATCH {
-                    self.encode(now)?;
+                    self.encode(now, &mut batch.out)?;
                 }
             }
         }
         Ok(())
     }
 
-    /// Arrow output: encode the records held as a message. With `now` (one
-    /// thread: this batch is the next to be written), write it at once
-    /// and fill its columns again, so that one set of columns serves every
-    /// message and stays in cache; else keep it for the merger.
-    fn encode(&mut self, now: &mut WriteNow<'_, '_>) -> Result<(), PipelineError> {
+    /// Arrow output: encode the records held as a message, written to
+    /// `buffer` for the merger, or (`now`) straight to the output.
+    fn encode(
+        &mut self,
+        now: &mut WriteNow<'_, '_>,
+        buffer: &mut Vec<u8>,
+    ) -> Result<(), PipelineError> {
         let Some(arrow) = &mut self.arrow else {
             return Ok(());
         };
-        arrow
-            .encode(&mut self.messages)
-            .map_err(PipelineError::Output)?;
-        if let Some(out) = now {
-            for m in self.messages.drain(..) {
-                out.write_message(&m).map_err(PipelineError::Output)?;
-                arrow.reuse(m);
-            }
+        match now {
+            Some(out) => arrow.write(out.inner()),
+            None => arrow.write(buffer),
         }
-        Ok(())
+        .map_err(PipelineError::Output)
     }
 }
 
-/// Where a worker writes its Arrow messages at once (one thread), if it
-/// does.
+/// The output a worker writes its Arrow messages to at once, if it does:
+/// with one thread, the batch being processed is the next to be written,
+/// so its messages need not wait for the merger, and each is written
+/// straight from its columns (no copy), which then take the next records
+/// while still in cache. With more, a message is copied into the batch's
+/// output buffer: keeping each message's columns until the merger wrote
+/// them (a set of columns a message, handed back) cost more in cache
+/// misses than the copy (benches/README.md, "Stage mode").
 type WriteNow<'w, 'o> = Option<&'w mut ArrowStage<&'o mut dyn Write>>;
 
 /// Writes each batch's records in order, and counts them.
@@ -408,8 +376,7 @@ impl<'o> StageMerger<'o> {
         }
     }
 
-    /// Write a batch's records: its NDJSON lines, or its Arrow `messages`.
-    fn merge(&mut self, batch: &Batch, messages: &[Box<ArrowMessage>]) -> Result<(), PipelineError> {
+    fn merge(&mut self, batch: &Batch) -> Result<(), PipelineError> {
         let t = &mut self.totals;
         let code = |c: RejectCode| RejectCode::ALL.iter().position(|k| *k == c);
         // Blank records (the worker skips them, as `assess` skips blank
@@ -431,7 +398,7 @@ impl<'o> StageMerger<'o> {
         }
         match &mut self.output {
             StageOutput::Ndjson(w) => w.write_all(&batch.out),
-            StageOutput::Arrow(a) => messages.iter().try_for_each(|m| a.write_message(m)),
+            StageOutput::Arrow(a) => a.write_encoded(&batch.out),
         }
         .map_err(PipelineError::Output)
     }
@@ -448,9 +415,6 @@ impl<'o> StageMerger<'o> {
         Ok(self.totals)
     }
 }
-
-/// A batch processed, and its Arrow messages.
-type Done = (Batch, Vec<Box<ArrowMessage>>);
 
 /// The reader on its own thread, `options.threads` workers, and the merger
 /// on this one (as `run::run_parallel`, with the stage's own ends).
@@ -469,16 +433,13 @@ fn parallel(
     }
     let (work_tx, work_rx) = sync_channel::<Batch>(pool_size);
     let work_rx = Arc::new(Mutex::new(work_rx));
-    let (done_tx, done_rx) = sync_channel::<Result<Done, PipelineError>>(pool_size);
+    let (done_tx, done_rx) = sync_channel::<Result<Batch, PipelineError>>(pool_size);
     let read_error: Mutex<Option<InputError>> = Mutex::new(None);
     // Output buffers, handed back by the merger once written: only the
     // batches being processed or waiting to be merged hold one, not every
     // batch of the pool (fewer pages touched: a batch's Arrow output is
     // several MB).
     let spare_out: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
-    // Arrow output: the columns of messages written, handed back by the
-    // merger for the workers to fill again.
-    let spare_messages: Mutex<Vec<Box<ArrowMessage>>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         // Owned here, so that leaving early (an output error) drops the
         // pool's sender and the results' receiver: the reader and the
@@ -497,7 +458,6 @@ fn parallel(
             })
             .map_err(spawn_failed)?;
         let spare_out = &spare_out;
-        let spare_messages = &spare_messages;
         for _ in 0..threads {
             let work_rx = Arc::clone(&work_rx);
             let done_tx = done_tx.clone();
@@ -521,11 +481,7 @@ fn parallel(
                             let spare = spare_out.lock().ok().and_then(|mut s| s.pop());
                             batch.out = spare.unwrap_or_default();
                         }
-                        work.reuse_from(spare_messages);
-                        let mut messages = Vec::new();
-                        let result = work
-                            .process(&mut batch, &mut messages, &mut None)
-                            .map(|()| (batch, messages));
+                        let result = work.process(&mut batch, None).map(|()| batch);
                         if done_tx.send(result).is_err() {
                             break;
                         }
@@ -534,21 +490,16 @@ fn parallel(
                 .map_err(spawn_failed)?;
         }
         drop(done_tx);
-        let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
+        let mut waiting: BTreeMap<u64, Batch> = BTreeMap::new();
         let mut next = 0u64;
         for result in done_rx {
-            let (batch, messages) = result?;
-            waiting.insert(batch.index, (batch, messages));
-            while let Some((mut batch, messages)) = waiting.remove(&next) {
-                merger.merge(&batch, &messages)?;
+            let batch = result?;
+            waiting.insert(batch.index, batch);
+            while let Some(mut batch) = waiting.remove(&next) {
+                merger.merge(&batch)?;
                 next += 1;
                 if let Ok(mut spare) = spare_out.lock() {
                     spare.push(std::mem::take(&mut batch.out));
-                }
-                if !messages.is_empty()
-                    && let Ok(mut spare) = spare_messages.lock()
-                {
-                    spare.extend(messages);
                 }
                 let _ = pool_tx.send(batch);
             }

@@ -125,12 +125,16 @@ impl<W: Write> ArrowStage<W> {
         &self.columns
     }
 
-    /// A record-batch message of this stream's schema, encoded by
-    /// [`ArrowRows`]: its header, then its body from its columns' buffers,
-    /// in one vectored write (above `BufWriter`'s capacity, std's passes
-    /// it straight to the file: no copy).
-    pub fn write_message(&mut self, message: &ArrowMessage) -> io::Result<()> {
-        message.write_to(self.writer.get_mut())
+    /// Record-batch messages of this stream's schema, encoded by
+    /// [`ArrowRows::write`] into a buffer.
+    pub fn write_encoded(&mut self, messages: &[u8]) -> io::Result<()> {
+        self.writer.get_mut().write_all(messages)
+    }
+
+    /// The stream's writer, for the next messages written straight to it
+    /// ([`ArrowRows::write`]).
+    pub fn inner(&mut self) -> &mut W {
+        self.writer.get_mut()
     }
 
     /// Write the end of the stream; the writer underneath.
@@ -145,12 +149,8 @@ impl<W: Write> ArrowStage<W> {
 pub struct ArrowRows<'p> {
     /// CSV of raw text, in the stage's shape: what the values read as.
     writer: DecisionWriter<'p>,
-    /// The columns being filled.
-    records: Box<ArrowMessage>,
-    /// Columns handed back once written ([`ArrowRows::reuse`]).
-    spare: Vec<Box<ArrowMessage>>,
-    /// The decision's columns' types.
-    cells: Vec<Cell>,
+    /// The records' columns, kept from message to message.
+    records: Records,
     /// The decision's columns whose value is the same in every decision
     /// (`DecisionWriter::typed_constants`), and that value.
     constants: Vec<(usize, Constant<'p>)>,
@@ -192,12 +192,9 @@ impl<'p> ArrowRows<'p> {
             .enumerate()
             .filter_map(|(i, c)| Some((i, c?)))
             .collect();
-        let cells: Vec<Cell> = columns.iter().map(|(_, c)| *c).collect();
         Ok(ArrowRows {
             writer,
-            records: Box::new(ArrowMessage::new(&cells)),
-            spare: Vec::new(),
-            cells,
+            records: Records::new(columns),
             constants,
             pending: 0,
             id: columns.iter().position(|(n, _)| n == "household_id"),
@@ -220,7 +217,7 @@ impl<'p> ArrowRows<'p> {
         d: &mut Decision<'_>,
         weight: Option<u64>,
     ) -> io::Result<()> {
-        let records = &mut *self.records;
+        let records = &mut self.records;
         records.index.push(index as i64);
         self.writer.typed_decision(d, &mut records.columns)?;
         if let Some(w) = self.weight.and_then(|w| records.columns.get_mut(w)) {
@@ -238,7 +235,7 @@ impl<'p> ArrowRows<'p> {
     /// A rejected record.
     pub fn reject(&mut self, index: u64, r: &Reject) -> io::Result<()> {
         self.level()?;
-        let records = &mut *self.records;
+        let records = &mut self.records;
         records.kind.field(b"reject")?;
         records.index.push(index as i64);
         for (i, b) in records.columns.iter_mut().enumerate() {
@@ -266,7 +263,7 @@ impl<'p> ArrowRows<'p> {
     /// columns null.
     fn level(&mut self) -> io::Result<()> {
         let rows = std::mem::take(&mut self.pending);
-        let records = &mut *self.records;
+        let records = &mut self.records;
         records.kind.repeat(b"decision", rows)?;
         for &(i, constant) in &self.constants {
             let Some(c) = records.columns.get_mut(i) else {
@@ -283,18 +280,29 @@ impl<'p> ArrowRows<'p> {
         Ok(())
     }
 
-    /// Encode the records held as one record-batch message at the end of
-    /// `out` (nothing if none is held): its header written, its body left
-    /// in the columns' buffers, which the message takes (the bytes arrow's
-    /// `StreamWriter` writes, [`ArrowMessage::write_to`]). The next records
-    /// go to columns handed back ([`ArrowRows::reuse`]) or new ones.
-    pub fn encode(&mut self, out: &mut Vec<Box<ArrowMessage>>) -> io::Result<()> {
-        if self.rows == 0 {
+    /// Encode the records held (if any) as one record-batch message, the
+    /// bytes arrow's `StreamWriter` writes, and write it to `out`: its
+    /// header, then its body straight from the columns' buffers in vectored
+    /// writes ([`IpcMessage::body`]). The columns are then emptied for the
+    /// next records.
+    pub fn write<W: Write + ?Sized>(&mut self, out: &mut W) -> io::Result<()> {
+        if !self.seal()? {
             return Ok(());
+        }
+        self.records.write_to(out)?;
+        self.records.clear();
+        Ok(())
+    }
+
+    /// Seal the records held as a message and write its header (`false`:
+    /// none is held).
+    fn seal(&mut self) -> io::Result<bool> {
+        if self.rows == 0 {
+            return Ok(false);
         }
         let rows = std::mem::take(&mut self.rows);
         self.level()?;
-        let records = &mut *self.records;
+        let records = &mut self.records;
         records.kind.seal()?;
         for c in &mut records.reject_columns {
             c.seal()?;
@@ -306,30 +314,15 @@ impl<'p> ArrowRows<'p> {
         let mut header = std::mem::take(&mut records.header);
         records.message().header(&mut self.header, &mut header);
         records.header = header;
-        let next = match self.spare.pop() {
-            Some(spare) => spare,
-            None => Box::new(ArrowMessage::new(&self.cells)),
-        };
-        out.push(std::mem::replace(&mut self.records, next));
-        Ok(())
-    }
-
-    /// Columns of a message written, emptied for the next records.
-    pub fn reuse(&mut self, mut message: Box<ArrowMessage>) {
-        message.clear();
-        self.spare.push(message);
-    }
-
-    /// Columns handed back and not yet used again.
-    pub fn spares(&self) -> usize {
-        self.spare.len()
+        Ok(true)
     }
 }
 
-/// A record-batch message encoded by [`ArrowRows`]: its header's bytes,
-/// and its body still in the columns' own buffers, written from them
-/// ([`ArrowMessage::write_to`]) rather than copied into one buffer first.
-pub struct ArrowMessage {
+/// A worker's records as columns, and once sealed, the header of their
+/// record-batch message: the body stays in the columns' own buffers and is
+/// written from them ([`Records::write_to`]), not copied into one buffer
+/// first.
+struct Records {
     /// The continuation marker, the length and the padded header.
     header: Vec<u8>,
     rows: usize,
@@ -341,14 +334,14 @@ pub struct ArrowMessage {
     reject_columns: Vec<TextColumn>,
 }
 
-impl ArrowMessage {
-    fn new(cells: &[Cell]) -> ArrowMessage {
-        ArrowMessage {
+impl Records {
+    fn new(columns: &[(String, Cell)]) -> Records {
+        Records {
             header: Vec::new(),
             rows: 0,
             kind: TextColumn::default(),
             index: Values::default(),
-            columns: cells.iter().map(|c| TypedColumn::new(*c)).collect(),
+            columns: columns.iter().map(|(_, c)| TypedColumn::new(*c)).collect(),
             reject_columns: REJECT_FIELDS.map(|_| TextColumn::default()).into(),
         }
     }
@@ -369,7 +362,7 @@ impl ArrowMessage {
 
     /// Write the message: the header, then each buffer of the body and its
     /// padding, in order, with vectored writes.
-    pub fn write_to<W: Write + ?Sized>(&self, out: &mut W) -> io::Result<()> {
+    fn write_to<W: Write + ?Sized>(&self, out: &mut W) -> io::Result<()> {
         let message = self.message();
         let mut slices = Vec::with_capacity(4 * (self.columns.len() + 8));
         slices.push(IoSlice::new(&self.header));
