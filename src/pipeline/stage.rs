@@ -111,7 +111,7 @@ pub(crate) fn stage(
         while feed.next(name, options.chunk_bytes, &mut batch)? {
             batch.index = index;
             index += 1;
-            work.process(&mut batch)?;
+            work.process(&mut batch, merger.arrow())?;
             merger.merge(&batch)?;
         }
     } else {
@@ -203,8 +203,13 @@ struct Ends<'a> {
 
 impl StageWork<'_> {
     /// Parse and decide a batch's records, writing each one's output
-    /// record (NDJSON lines, or Arrow record-batch messages) to `batch.out`.
-    fn process(&mut self, batch: &mut Batch) -> Result<(), PipelineError> {
+    /// record: NDJSON lines to `batch.out`; Arrow record-batch messages to
+    /// `batch.out`, or (`now`, one thread) straight to the output.
+    fn process(
+        &mut self,
+        batch: &mut Batch,
+        mut now: WriteNow<'_, '_>,
+    ) -> Result<(), PipelineError> {
         batch.out.clear();
         batch.rows.clear();
         batch.ids.clear();
@@ -215,7 +220,7 @@ impl StageWork<'_> {
         if batch.columnar.active {
             self.worker
                 .columnar_records(batch, None, |worker, record, line, batch| {
-                    ends.record(worker, record, line, batch)
+                    ends.record(worker, record, line, batch, &mut now)
                 })?;
         } else if let Some(keys) = self.keys {
             let data = std::mem::take(&mut batch.data);
@@ -223,7 +228,7 @@ impl StageWork<'_> {
                 (batch.start.line..)
                     .zip(ndjson::lines(&data))
                     .try_for_each(|(line, text)| match self.json.parse(text, keys) {
-                        Ok(row) => ends.record(&mut self.worker, &row, line, batch),
+                        Ok(row) => ends.record(&mut self.worker, &row, line, batch, &mut now),
                         Err(m) => {
                             let id = batch.ids.len();
                             let reject = batch.rejects.len();
@@ -238,17 +243,13 @@ impl StageWork<'_> {
                                 message: m.message,
                             });
                             batch.rows.push(row);
-                            ends.reject(line, Some(reject), batch)
+                            ends.reject(line, Some(reject), batch, &mut now)
                         }
                     });
             batch.data = data;
             read?;
         }
-        if let Some(arrow) = &mut self.ends.arrow {
-            arrow
-                .encode(&mut batch.out)
-                .map_err(PipelineError::Output)?;
-        }
+        self.ends.encode(&mut now, &mut batch.out)?;
         batch.columnar.release();
         Ok(())
     }
@@ -263,6 +264,7 @@ impl Ends<'_> {
         record: &R,
         line: u64,
         batch: &mut Batch,
+        now: &mut WriteNow<'_, '_>,
     ) -> Result<(), PipelineError> {
         let index = line.saturating_sub(2);
         let rows = batch.rows.len();
@@ -280,7 +282,7 @@ impl Ends<'_> {
                 row => {
                     let reject = row.map(|row| row.reject);
                     batch.out.truncate(start);
-                    self.reject(line, reject, batch)
+                    self.reject(line, reject, batch, now)
                 }
             };
         };
@@ -297,15 +299,13 @@ impl Ends<'_> {
                     .decision(index, &mut d, worker.weight)
                     .map_err(PipelineError::Output)?;
                 if arrow.rows() >= ARROW_BATCH {
-                    arrow
-                        .encode(&mut batch.out)
-                        .map_err(PipelineError::Output)?;
+                    self.encode(now, &mut batch.out)?;
                 }
                 Ok(())
             }
             row => {
                 let reject = row.map(|row| row.reject);
-                self.reject(line, reject, batch)
+                self.reject(line, reject, batch, now)
             }
         }
     }
@@ -317,6 +317,7 @@ impl Ends<'_> {
         line: u64,
         reject: Option<usize>,
         batch: &mut Batch,
+        now: &mut WriteNow<'_, '_>,
     ) -> Result<(), PipelineError> {
         let index = line.saturating_sub(2);
         let r = reject.map_or(self.blank, |i| &batch.rejects[i]);
@@ -325,15 +326,40 @@ impl Ends<'_> {
             Some(arrow) => {
                 arrow.reject(index, r).map_err(PipelineError::Output)?;
                 if arrow.rows() >= ARROW_BATCH {
-                    arrow
-                        .encode(&mut batch.out)
-                        .map_err(PipelineError::Output)?;
+                    self.encode(now, &mut batch.out)?;
                 }
             }
         }
         Ok(())
     }
+
+    /// Arrow output: encode the records held as a message, written to
+    /// `buffer` for the merger, or (`now`) straight to the output.
+    fn encode(
+        &mut self,
+        now: &mut WriteNow<'_, '_>,
+        buffer: &mut Vec<u8>,
+    ) -> Result<(), PipelineError> {
+        let Some(arrow) = &mut self.arrow else {
+            return Ok(());
+        };
+        match now {
+            Some(out) => arrow.write(out.inner()),
+            None => arrow.write(buffer),
+        }
+        .map_err(PipelineError::Output)
+    }
 }
+
+/// The output a worker writes its Arrow messages to at once, if it does:
+/// with one thread, the batch being processed is the next to be written,
+/// so its messages need not wait for the merger, and each is written
+/// straight from its columns (no copy), which then take the next records
+/// while still in cache. With more, a message is copied into the batch's
+/// output buffer: keeping each message's columns until the merger wrote
+/// them (a set of columns a message, handed back) cost more in cache
+/// misses than the copy (benches/README.md, "Stage mode").
+type WriteNow<'w, 'o> = Option<&'w mut ArrowStage<&'o mut dyn Write>>;
 
 /// Writes each batch's records in order, and counts them.
 struct StageMerger<'a> {
@@ -341,7 +367,15 @@ struct StageMerger<'a> {
     totals: Totals,
 }
 
-impl StageMerger<'_> {
+impl<'o> StageMerger<'o> {
+    /// The Arrow output, for a worker to write its messages at once.
+    fn arrow(&mut self) -> WriteNow<'_, 'o> {
+        match &mut self.output {
+            StageOutput::Arrow(a) => Some(a),
+            StageOutput::Ndjson(_) => None,
+        }
+    }
+
     fn merge(&mut self, batch: &Batch) -> Result<(), PipelineError> {
         let t = &mut self.totals;
         let code = |c: RejectCode| RejectCode::ALL.iter().position(|k| *k == c);
@@ -447,7 +481,7 @@ fn parallel(
                             let spare = spare_out.lock().ok().and_then(|mut s| s.pop());
                             batch.out = spare.unwrap_or_default();
                         }
-                        let result = work.process(&mut batch).map(|()| batch);
+                        let result = work.process(&mut batch, None).map(|()| batch);
                         if done_tx.send(result).is_err() {
                             break;
                         }

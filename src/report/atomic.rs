@@ -401,6 +401,14 @@ impl Write for AtomicFile {
             State::Closed => Err(io::Error::other("file already committed")),
         }
     }
+    /// Passed on, so that a large vectored write (stage mode's Arrow
+    /// messages) reaches the file without a copy through the `BufWriter`.
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        match &mut self.state {
+            State::InPlace(w) | State::Temp { writer: w, .. } => w.write_vectored(bufs),
+            State::Closed => Err(io::Error::other("file already committed")),
+        }
+    }
     fn flush(&mut self) -> io::Result<()> {
         match &mut self.state {
             State::InPlace(w) | State::Temp { writer: w, .. } => w.flush(),

@@ -304,6 +304,13 @@ impl<W: Write> Write for Encoder<W> {
             Encoder::Zstd(e) => e.write_all(buf),
         }
     }
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        match self {
+            Encoder::Plain(w) => w.write_vectored(bufs),
+            Encoder::Gzip(e) => e.write_vectored(bufs),
+            Encoder::Zstd(e) => e.write_vectored(bufs),
+        }
+    }
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Encoder::Plain(w) => w.flush(),

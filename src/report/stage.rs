@@ -23,10 +23,12 @@
 use arrow_ipc::writer::StreamWriter;
 use arrow_schema::{DataType, Field, Schema};
 use flatbuffers::FlatBufferBuilder;
-use std::io::{self, Write};
+use std::io::{self, IoSlice, Write};
 
 use super::json::write_json_str;
-use super::table::{Cell, IpcMessage, TextColumn, TypedColumn, Values, arrow_type};
+use super::table::{
+    Cell, IpcMessage, TextColumn, TypedColumn, Values, arrow_type, write_all_vectored,
+};
 use super::{Constant, Decision, DecisionWriter, Format, OutputShape};
 use crate::input::Reject;
 use crate::policy::Policy;
@@ -123,9 +125,16 @@ impl<W: Write> ArrowStage<W> {
         &self.columns
     }
 
-    /// Record-batch messages of this stream's schema, encoded by [`ArrowRows`].
+    /// Record-batch messages of this stream's schema, encoded by
+    /// [`ArrowRows::write`] into a buffer.
     pub fn write_encoded(&mut self, messages: &[u8]) -> io::Result<()> {
         self.writer.get_mut().write_all(messages)
+    }
+
+    /// The stream's writer, for the next messages written straight to it
+    /// ([`ArrowRows::write`]).
+    pub fn inner(&mut self) -> &mut W {
+        self.writer.get_mut()
     }
 
     /// Write the end of the stream; the writer underneath.
@@ -140,15 +149,11 @@ impl<W: Write> ArrowStage<W> {
 pub struct ArrowRows<'p> {
     /// CSV of raw text, in the stage's shape: what the values read as.
     writer: DecisionWriter<'p>,
-    kind: TextColumn,
-    index: Values<i64>,
-    /// The decision's columns.
-    columns: Vec<TypedColumn>,
+    /// The records' columns, kept from message to message.
+    records: Records,
     /// The decision's columns whose value is the same in every decision
     /// (`DecisionWriter::typed_constants`), and that value.
     constants: Vec<(usize, Constant<'p>)>,
-    /// The reject's columns: text. Null for a decision.
-    reject_columns: Vec<TextColumn>,
     /// Decisions since the columns a decision adds nothing of its own to
     /// (`kind`, the constants, the reject's) were last brought level: they
     /// are added in bulk, before a reject's values and when the batch is
@@ -173,7 +178,6 @@ impl<'p> ArrowRows<'p> {
         shape: &OutputShape,
         columns: &[(String, Cell)],
     ) -> io::Result<ArrowRows<'p>> {
-        let typed = columns.iter().map(|(_, c)| TypedColumn::new(*c)).collect();
         let weight = columns.iter().position(|(n, _)| n == "weight");
         if weight.is_some_and(|w| w + 1 != columns.len()) || !shape.raw_text {
             return Err(io::Error::other(
@@ -190,11 +194,8 @@ impl<'p> ArrowRows<'p> {
             .collect();
         Ok(ArrowRows {
             writer,
-            kind: TextColumn::default(),
-            index: Values::default(),
-            columns: typed,
+            records: Records::new(columns),
             constants,
-            reject_columns: REJECT_FIELDS.map(|_| TextColumn::default()).into(),
             pending: 0,
             id: columns.iter().position(|(n, _)| n == "household_id"),
             weight,
@@ -216,9 +217,10 @@ impl<'p> ArrowRows<'p> {
         d: &mut Decision<'_>,
         weight: Option<u64>,
     ) -> io::Result<()> {
-        self.index.push(index as i64);
-        self.writer.typed_decision(d, &mut self.columns)?;
-        if let Some(w) = self.weight.and_then(|w| self.columns.get_mut(w)) {
+        let records = &mut self.records;
+        records.index.push(index as i64);
+        self.writer.typed_decision(d, &mut records.columns)?;
+        if let Some(w) = self.weight.and_then(|w| records.columns.get_mut(w)) {
             self.cell.clear();
             if let Some(units) = weight {
                 crate::input::write_weight(units, &mut self.cell);
@@ -233,9 +235,10 @@ impl<'p> ArrowRows<'p> {
     /// A rejected record.
     pub fn reject(&mut self, index: u64, r: &Reject) -> io::Result<()> {
         self.level()?;
-        self.kind.field(b"reject")?;
-        self.index.push(index as i64);
-        for (i, b) in self.columns.iter_mut().enumerate() {
+        let records = &mut self.records;
+        records.kind.field(b"reject")?;
+        records.index.push(index as i64);
+        for (i, b) in records.columns.iter_mut().enumerate() {
             if Some(i) == self.id && !r.household_id.is_empty() {
                 b.field(r.household_id.as_bytes())?;
             } else {
@@ -248,7 +251,7 @@ impl<'p> ArrowRows<'p> {
             r.code.as_str(),
             r.message.as_str(),
         ];
-        for (b, t) in self.reject_columns.iter_mut().zip(texts) {
+        for (b, t) in records.reject_columns.iter_mut().zip(texts) {
             b.field(t.as_bytes())?;
         }
         self.rows += 1;
@@ -260,9 +263,10 @@ impl<'p> ArrowRows<'p> {
     /// columns null.
     fn level(&mut self) -> io::Result<()> {
         let rows = std::mem::take(&mut self.pending);
-        self.kind.repeat(b"decision", rows)?;
+        let records = &mut self.records;
+        records.kind.repeat(b"decision", rows)?;
         for &(i, constant) in &self.constants {
-            let Some(c) = self.columns.get_mut(i) else {
+            let Some(c) = records.columns.get_mut(i) else {
                 continue;
             };
             match constant {
@@ -270,29 +274,81 @@ impl<'p> ArrowRows<'p> {
                 Constant::Null => c.nulls(rows),
             }
         }
-        for c in &mut self.reject_columns {
+        for c in &mut records.reject_columns {
             c.nulls(rows);
         }
         Ok(())
     }
 
-    /// Encode the records held as one record-batch message at the end of
-    /// `out` (nothing if none is held): written from the columns' own
-    /// buffers ([`IpcMessage`]), the bytes arrow's `StreamWriter` writes.
-    pub fn encode(&mut self, out: &mut Vec<u8>) -> io::Result<()> {
-        if self.rows == 0 {
+    /// Encode the records held (if any) as one record-batch message, the
+    /// bytes arrow's `StreamWriter` writes, and write it to `out`: its
+    /// header, then its body straight from the columns' buffers in vectored
+    /// writes ([`IpcMessage::body`]). The columns are then emptied for the
+    /// next records.
+    pub fn write<W: Write + ?Sized>(&mut self, out: &mut W) -> io::Result<()> {
+        if !self.seal()? {
             return Ok(());
+        }
+        self.records.write_to(out)?;
+        self.records.clear();
+        Ok(())
+    }
+
+    /// Seal the records held as a message and write its header (`false`:
+    /// none is held).
+    fn seal(&mut self) -> io::Result<bool> {
+        if self.rows == 0 {
+            return Ok(false);
         }
         let rows = std::mem::take(&mut self.rows);
         self.level()?;
-        self.kind.seal()?;
-        for c in &mut self.reject_columns {
+        let records = &mut self.records;
+        records.kind.seal()?;
+        for c in &mut records.reject_columns {
             c.seal()?;
         }
-        for c in &mut self.columns {
+        for c in &mut records.columns {
             c.seal()?;
         }
-        let mut message = IpcMessage::new(rows, self.columns.len() + 2 + REJECT_FIELDS.len());
+        records.rows = rows;
+        let mut header = std::mem::take(&mut records.header);
+        records.message().header(&mut self.header, &mut header);
+        records.header = header;
+        Ok(true)
+    }
+}
+
+/// A worker's records as columns, and once sealed, the header of their
+/// record-batch message: the body stays in the columns' own buffers and is
+/// written from them ([`Records::write_to`]), not copied into one buffer
+/// first.
+struct Records {
+    /// The continuation marker, the length and the padded header.
+    header: Vec<u8>,
+    rows: usize,
+    kind: TextColumn,
+    index: Values<i64>,
+    /// The decision's columns.
+    columns: Vec<TypedColumn>,
+    /// The reject's columns: text. Null for a decision.
+    reject_columns: Vec<TextColumn>,
+}
+
+impl Records {
+    fn new(columns: &[(String, Cell)]) -> Records {
+        Records {
+            header: Vec::new(),
+            rows: 0,
+            kind: TextColumn::default(),
+            index: Values::default(),
+            columns: columns.iter().map(|(_, c)| TypedColumn::new(*c)).collect(),
+            reject_columns: REJECT_FIELDS.map(|_| TextColumn::default()).into(),
+        }
+    }
+
+    /// The message's layout over its sealed columns.
+    fn message(&self) -> IpcMessage<'_> {
+        let mut message = IpcMessage::new(self.rows, self.columns.len() + 2 + REJECT_FIELDS.len());
         message.text(&self.kind);
         message.values(&self.index);
         for c in &self.columns {
@@ -301,7 +357,22 @@ impl<'p> ArrowRows<'p> {
         for c in &self.reject_columns {
             message.text(c);
         }
-        message.write(&mut self.header, out);
+        message
+    }
+
+    /// Write the message: the header, then each buffer of the body and its
+    /// padding, in order, with vectored writes.
+    fn write_to<W: Write + ?Sized>(&self, out: &mut W) -> io::Result<()> {
+        let message = self.message();
+        let mut slices = Vec::with_capacity(4 * (self.columns.len() + 8));
+        slices.push(IoSlice::new(&self.header));
+        message.body(&mut slices);
+        write_all_vectored(out, &mut slices)
+    }
+
+    fn clear(&mut self) {
+        self.header.clear();
+        self.rows = 0;
         self.kind.clear();
         self.index.clear();
         for c in &mut self.columns {
@@ -310,7 +381,6 @@ impl<'p> ArrowRows<'p> {
         for c in &mut self.reject_columns {
             c.clear();
         }
-        Ok(())
     }
 }
 

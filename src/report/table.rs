@@ -22,7 +22,7 @@ mod text;
 mod typed;
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
-pub use ipc::IpcMessage;
+pub use ipc::{IpcMessage, write_all_vectored};
 pub use text::{Padded, TextColumn};
 pub use typed::{Flags, ListColumn, TypedColumn, Validity, Values};
 

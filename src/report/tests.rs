@@ -684,7 +684,7 @@ fn arrow_rows_are_the_csv_read_back() {
                     }
                     record += 1;
                 }
-                rows.encode(&mut got).unwrap();
+                rows.write(&mut got).unwrap();
                 if kind.is_empty() {
                     continue;
                 }

@@ -4,6 +4,8 @@
 //! 64-byte alignment, no compression), without building a `RecordBatch`
 //! first — no string array checked again, no copy through arrow's encoder.
 
+use std::io::{self, IoSlice, Write};
+
 use arrow_buffer::{ArrowNativeType, ToByteSlice};
 use flatbuffers::FlatBufferBuilder;
 
@@ -103,10 +105,11 @@ impl<'a> IpcMessage<'a> {
         }
     }
 
-    /// Write the message at the end of `out`: the continuation marker,
-    /// the header's length, the flatbuffer `Message` header (built as
-    /// arrow's `IpcDataGenerator` builds it, in `fbb`), then the body.
-    pub fn write(self, fbb: &mut FlatBufferBuilder<'_>, out: &mut Vec<u8>) {
+    /// Write the message's header at the end of `out`: the continuation
+    /// marker, the header's length, the flatbuffer `Message` header (built
+    /// as arrow's `IpcDataGenerator` builds it, in `fbb`) and its padding.
+    /// The body follows it: [`IpcMessage::body`].
+    pub fn header(&self, fbb: &mut FlatBufferBuilder<'_>, out: &mut Vec<u8>) {
         fbb.reset();
         let buffers = fbb.create_vector(&self.buffers);
         let nodes = fbb.create_vector(&self.nodes);
@@ -127,16 +130,62 @@ impl<'a> IpcMessage<'a> {
         let header = fbb.finished_data();
         // The prefix (marker and length) and header padded together.
         let padded = (header.len() + 8).next_multiple_of(ALIGNMENT) - 8;
-        out.reserve(8 + padded + self.body);
+        out.reserve(8 + padded);
         out.extend_from_slice(&[0xff; 4]);
         out.extend_from_slice(&(padded as i32).to_le_bytes());
         out.extend_from_slice(header);
         out.extend_from_slice(&PADDING[..padded - header.len()]);
+    }
+
+    /// The message's body, in order, at the end of `out`: each buffer
+    /// straight from its column, then its padding (empty pieces left out),
+    /// for one vectored write ([`write_all_vectored`]) with no copy.
+    pub fn body(&self, out: &mut Vec<IoSlice<'a>>) {
+        for part in &self.parts {
+            if !part.is_empty() {
+                out.push(IoSlice::new(part));
+            }
+            let pad = padding(part.len());
+            if pad > 0 {
+                out.push(IoSlice::new(&PADDING[..pad]));
+            }
+        }
+    }
+
+    /// Write the whole message (header and body) at the end of `out`.
+    pub fn write(self, fbb: &mut FlatBufferBuilder<'_>, out: &mut Vec<u8>) {
+        self.header(fbb, out);
+        out.reserve(self.body);
         for part in self.parts {
             out.extend_from_slice(part);
             out.extend_from_slice(&PADDING[..padding(part.len())]);
         }
     }
+}
+
+/// Write every byte of `slices`, in order, with `write_vectored` (std's
+/// `write_all_vectored` is unstable): a partial write goes on from the
+/// first byte not written; an interrupted call is retried and a call that
+/// writes nothing is an error, as `write_all`'s.
+pub fn write_all_vectored<W: Write + ?Sized>(
+    out: &mut W,
+    mut slices: &mut [IoSlice<'_>],
+) -> io::Result<()> {
+    IoSlice::advance_slices(&mut slices, 0);
+    while !slices.is_empty() {
+        match out.write_vectored(slices) {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    "failed to write whole buffer",
+                ));
+            }
+            Ok(n) => IoSlice::advance_slices(&mut slices, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -341,8 +390,17 @@ mod tests {
             for c in &ours {
                 message.column(c);
             }
-            let mut written = Vec::new();
-            message.write(&mut header, &mut written);
+            // The header, then the body in one vectored write to a writer
+            // taking a few bytes a call: the bytes of the whole message.
+            let mut slices = Vec::new();
+            message.body(&mut slices);
+            let mut trickle = Trickle::default();
+            message.header(&mut header, &mut trickle.out);
+            write_all_vectored(&mut trickle, &mut slices).unwrap();
+            let written = trickle.out;
+            let mut whole = Vec::new();
+            message.write(&mut header, &mut whole);
+            assert!(whole == written, "batches {batches:?}, batch {b}");
             assert_eq!(&written, arrows.get_ref(), "batches {batches:?}, batch {b}");
             for c in &mut ours {
                 c.clear();
@@ -379,6 +437,56 @@ mod tests {
             (2_048, Edges),
         ]);
         check(&[(9, No), (8, No), (3, All), (2, No)]);
+    }
+
+    /// A writer that takes a few bytes a call (across slices or within
+    /// one), and is interrupted every fifth call.
+    #[derive(Default)]
+    struct Trickle {
+        out: Vec<u8>,
+        calls: usize,
+    }
+
+    impl Write for Trickle {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.write_vectored(&[IoSlice::new(buf)])
+        }
+        fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+            self.calls += 1;
+            if self.calls % 5 == 0 {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            let mut room = [1, 7, 64, 3, 1000, 13, 200][self.calls % 7];
+            let mut n = 0;
+            for b in bufs {
+                let take = b.len().min(room);
+                self.out.extend_from_slice(&b[..take]);
+                (room, n) = (room - take, n + take);
+                if room == 0 {
+                    break;
+                }
+            }
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn vectored_writes_write_each_piece_once_in_order() {
+        let pieces: Vec<Vec<u8>> = (0..40u8)
+            .map(|i| (0..(i as usize * 37) % 101).map(|j| i ^ j as u8).collect())
+            .collect();
+        let mut slices: Vec<IoSlice<'_>> = pieces.iter().map(|p| IoSlice::new(p)).collect();
+        let mut trickle = Trickle::default();
+        write_all_vectored(&mut trickle, &mut slices).unwrap();
+        assert!(trickle.out == pieces.concat());
+        // A writer that takes nothing: an error, as `write_all`'s.
+        let mut full: &mut [u8] = &mut [0; 3];
+        let mut slices = [IoSlice::new(b"ab"), IoSlice::new(b"cd")];
+        let err = write_all_vectored(&mut full, &mut slices).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::WriteZero);
     }
 
     #[test]
