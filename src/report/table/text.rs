@@ -11,7 +11,7 @@ use arrow_array::{ArrayRef, StringArray};
 use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 
 use super::bad;
-use super::typed::Validity;
+use super::typed::{Validity, null_rows};
 
 /// A short text padded to a fixed length: a text column copies it with
 /// one move of that length ([`TextColumn::padded`]) instead of a call of
@@ -114,16 +114,12 @@ impl TextColumn {
 
     #[inline]
     pub fn null(&mut self) {
-        self.validity.nulls(self.len(), 1);
-        let end = self.offsets.last().copied().unwrap_or(0);
-        self.offsets.push(end);
+        null_rows(&mut self.offsets, &mut self.validity, 1);
     }
 
     /// `rows` null rows at once.
     pub fn nulls(&mut self, rows: usize) {
-        self.validity.nulls(self.len(), rows);
-        let end = self.offsets.last().copied().unwrap_or(0);
-        self.offsets.resize(self.offsets.len() + rows, end);
+        null_rows(&mut self.offsets, &mut self.validity, rows);
     }
 
     /// `rows` rows of the same `text` at once (empty: nulls): its bytes

@@ -30,6 +30,16 @@ pub struct Validity {
     nulls: usize,
 }
 
+/// `rows` null rows added to a column of offsets (a list or text column:
+/// `offsets` starts with 0, a row a further end): no bytes, the last end
+/// repeated.
+#[inline]
+pub(super) fn null_rows(offsets: &mut Vec<i32>, validity: &mut Validity, rows: usize) {
+    validity.nulls(offsets.len() - 1, rows);
+    let end = offsets.last().copied().unwrap_or(0);
+    offsets.resize(offsets.len() + rows, end);
+}
+
 impl Validity {
     /// Row `row` (the next one) is valid.
     #[inline(always)]
@@ -286,16 +296,12 @@ impl ListColumn {
     }
 
     pub fn null(&mut self) {
-        self.validity.nulls(self.len(), 1);
-        let end = self.offsets.last().copied().unwrap_or(0);
-        self.offsets.push(end);
+        null_rows(&mut self.offsets, &mut self.validity, 1);
     }
 
     /// `rows` nulls at once.
     pub fn nulls(&mut self, rows: usize) {
-        self.validity.nulls(self.len(), rows);
-        let end = self.offsets.last().copied().unwrap_or(0);
-        self.offsets.resize(self.offsets.len() + rows, end);
+        null_rows(&mut self.offsets, &mut self.validity, rows);
     }
 
     pub fn len(&self) -> usize {
