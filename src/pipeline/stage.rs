@@ -28,6 +28,10 @@ use crate::report::stage::{self as out, ARROW_BATCH, ArrowRows, ArrowStage};
 use crate::report::table::Cell;
 use crate::report::{Decision, Format, OutputShape};
 
+// An IPC stream's long record batches are handed out in slices whose
+// lengths are whole Arrow messages: the messages stay those of the batch.
+const _: () = assert!(crate::input::columnar::ipc::IPC_SLICE_ROWS % ARROW_BATCH == 0);
+
 /// Where a stage's records come from.
 pub(crate) enum StageInput {
     /// NDJSON lines, with the header's keys.

@@ -314,6 +314,55 @@ fn stage_arrow_batches_of_any_size_decide_as_assess() {
     }
 }
 
+/// A record batch longer than a worker takes at once (2,048 rows) is
+/// handed out in slices: every record still decides as `assess` does, at
+/// one thread and two, and the Arrow output's messages are cut where they
+/// were without slices (2,048 rows from a batch's start).
+#[test]
+fn a_long_arrow_batch_decides_as_assess_in_slices() {
+    let dir = Dir::new();
+    let (header, sample) = sample_rows();
+    // Copies of the sample, its ids made distinct, past two slices.
+    let copies = 4_500 / sample.len() + 1;
+    let rows: Vec<Vec<String>> = (0..copies)
+        .flat_map(|copy| {
+            sample.iter().map(move |r| {
+                let mut r = r.clone();
+                if !r[0].trim().is_empty() {
+                    r[0] = format!("C{copy}-{}", r[0]);
+                }
+                r
+            })
+        })
+        .collect();
+    assert!(rows.len() > 2 * 2_048, "{} rows", rows.len());
+    let (decided, rejected) = assess_reference(&dir, &to_csv(&header, &rows));
+    let input = to_arrow_batches(&header, &rows, rows.len());
+    let rest = rows.len() - 2 * 2_048;
+    for threads in ["1", "2"] {
+        let stage = [
+            "assess",
+            "-",
+            "--stage",
+            "--input-format",
+            "arrow",
+            "-j",
+            threads,
+        ];
+        let out = dir.run_stdin(&stage, &input);
+        out.assert_code(0);
+        check_stage(&out.ndjson(), &decided, &rejected);
+        let arrow_out = ["--format", "arrow", "-o", "out.arrow"];
+        dir.run_stdin(&[&stage[..], &arrow_out].concat(), &input)
+            .assert_code(0);
+        let lengths: Vec<usize> = read_arrow(dir.read_bytes("out.arrow"))
+            .iter()
+            .map(RecordBatch::num_rows)
+            .collect();
+        assert_eq!(lengths, [2_048, 2_048, rest], "{threads} threads");
+    }
+}
+
 /// Every record batch of an Arrow IPC stream.
 fn read_arrow(bytes: Vec<u8>) -> Vec<RecordBatch> {
     arrow_ipc::reader::StreamReader::try_new(Cursor::new(bytes), None)

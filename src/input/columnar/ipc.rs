@@ -98,8 +98,11 @@ impl Rows {
             width: kinds.len(),
             direct,
             inputs,
-            // The stream's batches are handed over as they come, one at a time.
+            // The stream's batches are handed over as they come, one at a
+            // time, a long one in slices (see [`IPC_SLICE_ROWS`]).
             handoff_rows: 1,
+            most_rows: IPC_SLICE_ROWS,
+            rest: None,
             pending: None,
             next_row: 0,
             _table: None,
@@ -107,6 +110,16 @@ impl Rows {
         })
     }
 }
+
+/// The most rows of an IPC stream's record batch a worker takes at once.
+/// Spark hands over 10,000 rows a batch, a writer may put a whole file in
+/// one: slices keep both cores busy, and a worker's output for one slice
+/// (an Arrow message of 2,048 rows, about 1.2 MB) stays in cache until the
+/// merger writes it, as a CSV chunk's does; 10,000 rows' output cycled
+/// through more memory than the cache holds (benches/README.md, "Stage
+/// mode"). A multiple of the stage's Arrow message length, so that the
+/// messages written are the same as without slices.
+pub(crate) const IPC_SLICE_ROWS: usize = 2_048;
 
 /// The record batches of an IPC stream, read as arrow's `StreamReader`
 /// reads them (the same messages, checks and errors), but each message's
