@@ -344,6 +344,11 @@ impl<'p> RowParser<'p> {
             .any(|i| i.name == reject.column)
     }
 
+    /// The longest a cell may be (`--max-field-bytes`).
+    pub(crate) fn max_field_bytes(&self) -> usize {
+        self.layout.max_field_bytes
+    }
+
     /// Parse every input of `record` into `slots` and run the row checks.
     pub fn parse<R: Fields + ?Sized>(
         &self,

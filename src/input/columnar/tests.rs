@@ -139,7 +139,7 @@ fn a_column_with_one_value_its_input_rejects_is_read_as_text() {
         (Some(Vec::new()), None),
         "a null: an empty cell"
     );
-    assert_eq!(col.longest(), DIRECT_TEXT_BYTES);
+    assert_eq!(col.longest(0), DIRECT_TEXT_BYTES);
     for bad in [
         Int64Array::from(vec![Some(3), Some(31)]),
         Int64Array::from(vec![Some(0), Some(3)]),
@@ -291,7 +291,10 @@ fn a_dictionary_entry_is_parsed_once_and_one_its_input_rejects_stays_text() {
         assert_eq!((g.0.as_slice(), g.1), w, "row {r}");
     }
     assert_eq!(col.rows(), keys.len());
-    assert_eq!(col.longest(), "unused".len(), "the entries' longest text");
+    assert_eq!(col.longest(0), "unused".len(), "the entries' longest text");
+    let all: usize = entries.iter().map(|e| e.len()).sum();
+    assert_eq!(col.longest(all), all, "their text end to end, when enough");
+    assert_eq!(col.longest(all - 1), "unused".len());
     // The next batch's dictionary is another one: nothing is kept.
     let mut col2 = dictionary_col(&["7", "3"], &[Some(1), Some(0)]);
     assert!(col2.dictionary_values(|raw| super::super::cell::parse_integer(raw).ok()));
