@@ -165,14 +165,15 @@ pub(super) fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
     };
     threads.warn_if_lowered();
     let mut sink = match args.output.as_deref() {
-        None | Some("-") => Out::Stdout(io::BufWriter::with_capacity(1 << 16, io::stdout().lock())),
+        // Not locked: the workers write Arrow output in turn (`Send`).
+        None | Some("-") => Out::Stdout(io::BufWriter::with_capacity(1 << 16, io::stdout())),
         Some(p) => Out::File(
             AtomicFile::create(Path::new(p))
                 .with_context(|| format!("cannot create output file {p}"))?,
         ),
     };
     let result = {
-        let w: &mut dyn Write = match &mut sink {
+        let w: &mut (dyn Write + Send) = match &mut sink {
             Out::Stdout(s) => s,
             Out::File(f) => f,
         };
@@ -219,7 +220,7 @@ pub(super) fn run(args: AssessArgs) -> anyhow::Result<ExitStatus> {
 
 /// Where the records go.
 enum Out {
-    Stdout(io::BufWriter<io::StdoutLock<'static>>),
+    Stdout(io::BufWriter<io::Stdout>),
     File(AtomicFile),
 }
 
