@@ -270,6 +270,35 @@ fn stage_arrow_decides_as_assess_and_as_ndjson() {
     assert_eq!(n as usize, rows.len());
 }
 
+/// Stage mode on an Arrow stream on standard input, at `threads` threads.
+fn arrow_stage(threads: &str) -> [&str; 7] {
+    [
+        "assess",
+        "-",
+        "--stage",
+        "--input-format",
+        "arrow",
+        "-j",
+        threads,
+    ]
+}
+
+/// `n` copies of `sample`, one after the other, each id prefixed with its
+/// copy's number (an empty id stays empty).
+fn copies(sample: &[Vec<String>], n: usize) -> Vec<Vec<String>> {
+    (0..n)
+        .flat_map(|copy| {
+            sample.iter().map(move |r| {
+                let mut r = r.clone();
+                if !r[0].trim().is_empty() {
+                    r[0] = format!("C{copy}-{}", r[0]);
+                }
+                r
+            })
+        })
+        .collect()
+}
+
 /// Rows are read a block of 64 at a time: record batches of a row, and of
 /// one row less, as many and one more than a block, decide every record
 /// as `assess` does (rejects inside a block and at its edges with their
@@ -278,36 +307,14 @@ fn stage_arrow_decides_as_assess_and_as_ndjson() {
 fn stage_arrow_batches_of_any_size_decide_as_assess() {
     let dir = Dir::new();
     let (header, sample) = sample_rows();
-    // The sample twice, its ids made distinct (an empty id stays empty).
-    let rows: Vec<Vec<String>> = ["A-", "B-"]
-        .iter()
-        .flat_map(|copy| {
-            sample.iter().map(move |r| {
-                let mut r = r.clone();
-                if !r[0].trim().is_empty() {
-                    r[0] = format!("{copy}{}", r[0]);
-                }
-                r
-            })
-        })
-        .collect();
+    // The sample twice, its ids made distinct.
+    let rows = copies(&sample, 2);
     assert!(rows.len() > 2 * 65, "{} rows", rows.len());
     let (decided, rejected) = assess_reference(&dir, &to_csv(&header, &rows));
     for size in [1, 63, 64, 65, 129, rows.len()] {
         let input = to_arrow_batches(&header, &rows, size);
         for threads in ["1", "2"] {
-            let out = dir.run_stdin(
-                &[
-                    "assess",
-                    "-",
-                    "--stage",
-                    "--input-format",
-                    "arrow",
-                    "-j",
-                    threads,
-                ],
-                &input,
-            );
+            let out = dir.run_stdin(&arrow_stage(threads), &input);
             out.assert_code(0);
             check_stage(&out.ndjson(), &decided, &rejected);
         }
@@ -323,32 +330,13 @@ fn a_long_arrow_batch_decides_as_assess_in_slices() {
     let dir = Dir::new();
     let (header, sample) = sample_rows();
     // Copies of the sample, its ids made distinct, past two slices.
-    let copies = 4_500 / sample.len() + 1;
-    let rows: Vec<Vec<String>> = (0..copies)
-        .flat_map(|copy| {
-            sample.iter().map(move |r| {
-                let mut r = r.clone();
-                if !r[0].trim().is_empty() {
-                    r[0] = format!("C{copy}-{}", r[0]);
-                }
-                r
-            })
-        })
-        .collect();
+    let rows = copies(&sample, 4_500 / sample.len() + 1);
     assert!(rows.len() > 2 * 2_048, "{} rows", rows.len());
     let (decided, rejected) = assess_reference(&dir, &to_csv(&header, &rows));
     let input = to_arrow_batches(&header, &rows, rows.len());
     let rest = rows.len() - 2 * 2_048;
     for threads in ["1", "2"] {
-        let stage = [
-            "assess",
-            "-",
-            "--stage",
-            "--input-format",
-            "arrow",
-            "-j",
-            threads,
-        ];
+        let stage = arrow_stage(threads);
         let out = dir.run_stdin(&stage, &input);
         out.assert_code(0);
         check_stage(&out.ndjson(), &decided, &rejected);
