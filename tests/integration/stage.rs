@@ -205,18 +205,7 @@ fn stage_arrow_decides_as_assess_and_as_ndjson() {
     let (decided, rejected) = assess_reference(&dir, &to_csv(&header, &rows));
     let input = to_arrow(&header, &rows);
     // NDJSON out of Arrow in.
-    let out = dir.run_stdin(
-        &[
-            "assess",
-            "-",
-            "--stage",
-            "--input-format",
-            "arrow",
-            "-j",
-            "2",
-        ],
-        &input,
-    );
+    let out = dir.run_stdin(&arrow_stage("2"), &input);
     out.assert_code(0);
     check_stage(&out.ndjson(), &decided, &rejected);
     // Arrow out: the same kinds, ids, totals and codes.
