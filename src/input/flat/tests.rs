@@ -1,4 +1,6 @@
+use super::reader::key_of_line;
 use super::*;
+use crate::input::record::{QuoteFree, find_byte};
 
 fn reader(text: &str, chunk: usize) -> RecordReader {
     let source = super::super::from_reader(
