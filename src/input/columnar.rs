@@ -360,12 +360,6 @@ pub(crate) struct Rows {
     /// Rows handed to a worker at a time (in record batches of the
     /// reader's batch size, at most [`RECORD_BATCH_BYTES`] of cells each).
     handoff_rows: usize,
-    /// The most rows of one record batch handed out at once: a longer
-    /// batch (an IPC stream's are as long as its writer made them) goes in
-    /// slices of its rows, sharing its buffers, the rest kept in `rest`.
-    most_rows: usize,
-    /// The rows of the last record batch read not yet handed out.
-    rest: Option<RecordBatch>,
     /// A decoding error met after some record batches of a hand-off: those
     /// go out first, the error with the next call.
     pending: Option<InputError>,
@@ -490,8 +484,6 @@ impl Rows {
             direct,
             inputs,
             handoff_rows,
-            most_rows: usize::MAX,
-            rest: None,
             pending: None,
             next_row: 0,
             _table: Some(table),
@@ -510,12 +502,6 @@ impl Rows {
         }
         let mut rows = 0;
         while rows < self.handoff_rows {
-            if let Some(rest) = self.rest.take() {
-                let batch = self.slice(rest);
-                rows += batch.num_rows();
-                into.batches.push(batch);
-                continue;
-            }
             let reader = &mut self.reader;
             let next = guarded(|| reader.next().transpose().map_err(Into::into))
                 .map_err(|e| {
@@ -533,7 +519,6 @@ impl Rows {
                 });
             match next {
                 Ok(Some(batch)) => {
-                    let batch = self.slice(batch);
                     rows += batch.num_rows();
                     into.batches.push(batch);
                 }
@@ -558,20 +543,6 @@ impl Rows {
         into.width = self.width;
         self.next_row += rows as u64;
         Ok(true)
-    }
-}
-
-impl Rows {
-    /// The first `most_rows` rows of `batch` (all of a shorter one); the
-    /// others are kept for the next hand-off. Slices share the batch's
-    /// buffers: nothing is copied.
-    fn slice(&mut self, batch: RecordBatch) -> RecordBatch {
-        let rows = batch.num_rows();
-        if rows <= self.most_rows {
-            return batch;
-        }
-        self.rest = Some(batch.slice(self.most_rows, rows - self.most_rows));
-        batch.slice(0, self.most_rows)
     }
 }
 

@@ -87,8 +87,11 @@ impl Rows {
         check_columns(name, &schema, (&kinds, &types), policy, layout)?;
         let projected: Vec<usize> = (0..kinds.len()).filter(|&c| kinds[c].is_some()).collect();
         let keep = projected.clone();
-        let batches =
-            reader.map(move |batch| -> Result<RecordBatch, ArrowError> { batch?.project(&keep) });
+        let batches = Slices {
+            batches: reader
+                .map(move |batch| -> Result<RecordBatch, ArrowError> { batch?.project(&keep) }),
+            rest: None,
+        };
         let inputs = single_inputs(policy, layout, kinds.len());
         let direct = direct_columns(policy, layout, &inputs);
         Ok(Rows {
@@ -99,10 +102,8 @@ impl Rows {
             direct,
             inputs,
             // The stream's batches are handed over as they come, one at a
-            // time, a long one in slices (see [`IPC_SLICE_ROWS`]).
+            // time, a long one in slices (see [`Slices`]).
             handoff_rows: 1,
-            most_rows: IPC_SLICE_ROWS,
-            rest: None,
             pending: None,
             next_row: 0,
             _table: None,
@@ -120,6 +121,34 @@ impl Rows {
 /// mode"). A multiple of the stage's Arrow message length, so that the
 /// messages written are the same as without slices.
 pub(crate) const IPC_SLICE_ROWS: usize = 2_048;
+
+/// The record batches of `batches`, each longer one in slices of
+/// [`IPC_SLICE_ROWS`] rows that share its buffers (nothing is copied).
+struct Slices<I> {
+    batches: I,
+    /// The rows of the last batch not yet handed out.
+    rest: Option<RecordBatch>,
+}
+
+impl<I: Iterator<Item = Result<RecordBatch, ArrowError>>> Iterator for Slices<I> {
+    type Item = Result<RecordBatch, ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let batch = match self.rest.take() {
+            Some(rest) => rest,
+            None => match self.batches.next()? {
+                Ok(batch) => batch,
+                Err(e) => return Some(Err(e)),
+            },
+        };
+        let rows = batch.num_rows();
+        if rows <= IPC_SLICE_ROWS {
+            return Some(Ok(batch));
+        }
+        self.rest = Some(batch.slice(IPC_SLICE_ROWS, rows - IPC_SLICE_ROWS));
+        Some(Ok(batch.slice(0, IPC_SLICE_ROWS)))
+    }
+}
 
 /// The record batches of an IPC stream, read as arrow's `StreamReader`
 /// reads them (the same messages, checks and errors), but each message's
