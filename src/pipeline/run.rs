@@ -323,7 +323,7 @@ pub(super) fn run_parallel(
                 .map_err(spawn_failed)?;
         }
         drop(done_tx);
-        merge_in_order(merger, done_rx, pool_tx)
+        merge_in_order(done_rx, pool_tx, |batch| merger.merge(batch)).map(drop)
     })?;
     if let Some(e) = read_error.lock().ok().and_then(|mut e| e.take()) {
         return Err(e.into());
@@ -400,25 +400,29 @@ fn process_batches(
     }
 }
 
-/// Take processed batches as they come, write them in index order, and
-/// return their buffers to the pool. Returning (normally or with an error)
-/// drops the channels, which stops the reader and the workers.
-pub(super) fn merge_in_order(
-    merger: &mut Merger<'_, '_>,
-    done: Receiver<Result<Batch, InputError>>,
+/// Take processed batches as they come, `merge` them in index order, and
+/// return their buffers to the pool; the count of batches merged.
+/// Returning (normally or with an error) drops the channels, which stops
+/// the reader and the workers.
+pub(super) fn merge_in_order<E>(
+    done: Receiver<Result<Batch, E>>,
     pool: SyncSender<Batch>,
-) -> Result<(), PipelineError> {
+    mut merge: impl FnMut(&mut Batch) -> Result<(), PipelineError>,
+) -> Result<u64, PipelineError>
+where
+    PipelineError: From<E>,
+{
     let mut waiting: BTreeMap<u64, Batch> = BTreeMap::new();
     let mut next = 0u64;
     for result in done {
         let batch = result?;
         waiting.insert(batch.index, batch);
         while let Some(mut batch) = waiting.remove(&next) {
-            merger.merge(&mut batch)?;
+            merge(&mut batch)?;
             next += 1;
             // The reader may already have stopped; then the batch is simply freed.
             let _ = pool.send(batch);
         }
     }
-    Ok(())
+    Ok(next)
 }

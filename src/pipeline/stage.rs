@@ -44,7 +44,7 @@ pub(crate) enum StageInput {
 pub(crate) enum StageOutput<'a> {
     Ndjson(&'a mut (dyn Write + Send)),
     /// The decisions' columns are those of the shape (`table::column_types`).
-    /// Workers write to it in turn (`Sink::Turn`), hence `Send`.
+    /// Workers write to it in turn ([`Turns`]), hence `Send`.
     Arrow(Box<ArrowStage<&'a mut (dyn Write + Send)>>),
 }
 
@@ -55,7 +55,7 @@ pub(crate) fn stage(
     layout: &Layout,
     input: StageInput,
     name: &str,
-    output: StageOutput<'_>,
+    mut output: StageOutput<'_>,
     shape: &OutputShape,
     options: &Options,
 ) -> Result<Totals, PipelineError> {
@@ -105,25 +105,44 @@ pub(crate) fn stage(
         keys: keys.as_ref(),
         blank: &blank,
     };
-    let mut merger = StageMerger {
-        output,
-        totals: Totals::default(),
-    };
-    if options.threads <= 1 {
-        let mut work = setup.work()?;
-        let mut batch = Batch::default();
-        let mut index = 0;
-        while feed.next(name, options.chunk_bytes, &mut batch)? {
-            batch.index = index;
-            index += 1;
-            let sink = merger.arrow().map_or(Sink::Buffer, Sink::Now);
-            work.process(&mut batch, sink)?;
-            merger.merge(&batch)?;
+    let mut totals = Totals::default();
+    {
+        // Arrow: the workers write the messages in turn. NDJSON: the
+        // merger writes each batch's records, in order.
+        let (turns, mut ndjson) = match &mut output {
+            StageOutput::Arrow(a) => (Some(Turns::new(a)), None),
+            StageOutput::Ndjson(w) => (None, Some(&mut **w)),
+        };
+        let turns = turns.as_ref();
+        let mut merge = |batch: &Batch| -> Result<(), PipelineError> {
+            count(&mut totals, batch);
+            match &mut ndjson {
+                Some(w) => w.write_all(&batch.out).map_err(PipelineError::Output),
+                None => Ok(()),
+            }
+        };
+        if options.threads <= 1 {
+            let mut work = setup.work()?;
+            let mut batch = Batch::default();
+            let mut index = 0;
+            while feed.next(name, options.chunk_bytes, &mut batch)? {
+                batch.index = index;
+                index += 1;
+                work.process(&mut batch, turns)?;
+                merge(&batch)?;
+            }
+        } else {
+            let batches = parallel(&setup, feed, turns, &mut merge, options)?;
+            // Every batch handed back ended, so all were written.
+            if turns.is_some_and(|t| t.next().ok() != Some(batches)) {
+                return Err(PipelineError::Output(std::io::Error::other(
+                    "a batch of stage output was not written",
+                )));
+            }
         }
-    } else {
-        parallel(&setup, feed, &mut merger, options)?;
     }
-    merger.finish()
+    finish(output)?;
+    Ok(totals)
 }
 
 /// Batches of NDJSON lines, or of Arrow rows.
@@ -210,11 +229,11 @@ struct Ends<'a> {
 impl StageWork<'_> {
     /// Parse and decide a batch's records, writing each one's output
     /// record: NDJSON lines to `batch.out`; Arrow record-batch messages
-    /// where `now` says.
+    /// through `turns`, in the batch's turn.
     fn process(
         &mut self,
         batch: &mut Batch,
-        mut now: Sink<'_, '_, '_>,
+        turns: Option<&Turns<'_, '_>>,
     ) -> Result<(), PipelineError> {
         batch.out.clear();
         batch.rows.clear();
@@ -226,7 +245,7 @@ impl StageWork<'_> {
         if batch.columnar.active {
             self.worker
                 .columnar_records(batch, None, |worker, record, line, batch| {
-                    ends.record(worker, record, line, batch, &mut now)
+                    ends.record(worker, record, line, batch, turns)
                 })?;
         } else if let Some(keys) = self.keys {
             let data = std::mem::take(&mut batch.data);
@@ -234,7 +253,7 @@ impl StageWork<'_> {
                 (batch.start.line..)
                     .zip(ndjson::lines(&data))
                     .try_for_each(|(line, text)| match self.json.parse(text, keys) {
-                        Ok(row) => ends.record(&mut self.worker, &row, line, batch, &mut now),
+                        Ok(row) => ends.record(&mut self.worker, &row, line, batch, turns),
                         Err(m) => {
                             let id = batch.ids.len();
                             let reject = batch.rejects.len();
@@ -249,18 +268,18 @@ impl StageWork<'_> {
                                 message: m.message,
                             });
                             batch.rows.push(row);
-                            ends.reject(line, Some(reject), batch, &mut now)
+                            ends.reject(line, Some(reject), batch, turns)
                         }
                     });
             batch.data = data;
             read?;
         }
-        self.ends.encode(&mut now, &mut batch.out)?;
+        self.ends.encode(turns, batch.index, &mut batch.out)?;
         batch.columnar.release();
-        if let Sink::Turn(turns, index) = now {
-            turns.end(index, &mut batch.out)?;
+        match turns {
+            Some(turns) => turns.end(batch.index, &mut batch.out),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -273,7 +292,7 @@ impl Ends<'_> {
         record: &R,
         line: u64,
         batch: &mut Batch,
-        now: &mut Sink<'_, '_, '_>,
+        turns: Option<&Turns<'_, '_>>,
     ) -> Result<(), PipelineError> {
         let index = line.saturating_sub(2);
         let rows = batch.rows.len();
@@ -291,7 +310,7 @@ impl Ends<'_> {
                 row => {
                     let reject = row.map(|row| row.reject);
                     batch.out.truncate(start);
-                    self.reject(line, reject, batch, now)
+                    self.reject(line, reject, batch, turns)
                 }
             };
         };
@@ -308,13 +327,13 @@ impl Ends<'_> {
                     .decision(index, &mut d, worker.weight)
                     .map_err(PipelineError::Output)?;
                 if arrow.rows() >= ARROW_BATCH {
-                    self.encode(now, &mut batch.out)?;
+                    self.encode(turns, batch.index, &mut batch.out)?;
                 }
                 Ok(())
             }
             row => {
                 let reject = row.map(|row| row.reject);
-                self.reject(line, reject, batch, now)
+                self.reject(line, reject, batch, turns)
             }
         }
     }
@@ -326,7 +345,7 @@ impl Ends<'_> {
         line: u64,
         reject: Option<usize>,
         batch: &mut Batch,
-        now: &mut Sink<'_, '_, '_>,
+        turns: Option<&Turns<'_, '_>>,
     ) -> Result<(), PipelineError> {
         let index = line.saturating_sub(2);
         let r = reject.map_or(self.blank, |i| &batch.rejects[i]);
@@ -335,46 +354,26 @@ impl Ends<'_> {
             Some(arrow) => {
                 arrow.reject(index, r).map_err(PipelineError::Output)?;
                 if arrow.rows() >= ARROW_BATCH {
-                    self.encode(now, &mut batch.out)?;
+                    self.encode(turns, batch.index, &mut batch.out)?;
                 }
             }
         }
         Ok(())
     }
 
-    /// Arrow output: encode the records held as a message, written where
-    /// `now` says: `buffer` is the batch's output buffer.
+    /// Arrow output: encode the records held as a message of batch
+    /// `index`, written in its turn (`buffer`: the batch's output buffer).
     fn encode(
         &mut self,
-        now: &mut Sink<'_, '_, '_>,
+        turns: Option<&Turns<'_, '_>>,
+        index: u64,
         buffer: &mut Vec<u8>,
     ) -> Result<(), PipelineError> {
-        let Some(arrow) = &mut self.arrow else {
-            return Ok(());
-        };
-        match now {
-            Sink::Buffer => arrow.write(buffer),
-            Sink::Now(out) => arrow.write(out.inner()),
-            Sink::Turn(turns, index) => {
-                return turns.write(*index, buffer, |out| arrow.write(out));
-            }
+        match (&mut self.arrow, turns) {
+            (Some(arrow), Some(turns)) => turns.write(index, buffer, |out| arrow.write(out)),
+            _ => Ok(()),
         }
-        .map_err(PipelineError::Output)
     }
-}
-
-/// Where a worker writes its Arrow messages.
-enum Sink<'w, 's, 'o> {
-    /// Into the batch's output buffer, which the merger writes (NDJSON
-    /// output: the worker writes its records there itself).
-    Buffer,
-    /// One thread: the batch being processed is the next to be written, so
-    /// each message is written straight from its columns (no copy), which
-    /// then take the next records while still in cache.
-    Now(&'w mut ArrowStage<&'o mut (dyn Write + Send)>),
-    /// More: the same, once every earlier batch was written (the batch's
-    /// turn, [`Turns`]); until then into the batch's output buffer.
-    Turn(&'w Turns<'s, 'o>, u64),
 }
 
 /// The Arrow output, written by the workers in turn. Each batch's messages
@@ -384,8 +383,9 @@ enum Sink<'w, 's, 'o> {
 /// whose batch's end lets its turn come. With two workers on batches one
 /// after the other, the older batch's turn has nearly always come when
 /// its message is encoded: the copy (3% of the CPU time) is nearly never
-/// made. Handing each message's columns to the merger instead cost more
-/// in cache misses than the copy (benches/README.md, "Stage mode").
+/// made; with one, never. Handing each message's columns to the merger
+/// instead cost more in cache misses than the copy (benches/README.md,
+/// "Stage mode").
 struct Turns<'s, 'o> {
     state: Mutex<TurnState<'s, 'o>>,
 }
@@ -437,12 +437,8 @@ impl<'s, 'o> Turns<'s, 'o> {
             drop(state);
             return message(buffer).map_err(PipelineError::Output);
         }
-        let out = &mut *state.output;
-        if !buffer.is_empty() {
-            out.write_encoded(buffer).map_err(PipelineError::Output)?;
-            buffer.clear();
-        }
-        message(out.inner()).map_err(PipelineError::Output)
+        state.flush(buffer)?;
+        message(state.output.inner()).map_err(PipelineError::Output)
     }
 
     /// Batch `index` has every message encoded: write what `buffer` holds
@@ -455,21 +451,10 @@ impl<'s, 'o> Turns<'s, 'o> {
             state.waiting.insert(index, std::mem::take(buffer));
             return Ok(());
         }
-        if !buffer.is_empty() {
-            state
-                .output
-                .write_encoded(buffer)
-                .map_err(PipelineError::Output)?;
-            buffer.clear();
-        }
+        state.flush(buffer)?;
         state.next += 1;
         while let Some(mut waiting) = state.waiting.remove(&state.next) {
-            state
-                .output
-                .write_encoded(&waiting)
-                .map_err(PipelineError::Output)?;
-            waiting.clear();
-            state.spare.push(waiting);
+            state.flush(&mut waiting)?;
             state.next += 1;
         }
         Ok(())
@@ -482,42 +467,31 @@ impl<'s, 'o> Turns<'s, 'o> {
     }
 }
 
-/// Writes each batch's records in order, and counts them.
-struct StageMerger<'a> {
-    output: StageOutput<'a>,
-    totals: Totals,
+impl TurnState<'_, '_> {
+    /// Write `buffer`, a batch's messages held before its turn, and keep
+    /// its memory for a batch that writes before its turn (so that a
+    /// batch written in its turn holds no buffer).
+    fn flush(&mut self, buffer: &mut Vec<u8>) -> Result<(), PipelineError> {
+        if buffer.capacity() == 0 {
+            return Ok(());
+        }
+        self.output
+            .write_encoded(buffer)
+            .map_err(PipelineError::Output)?;
+        let mut spent = std::mem::take(buffer);
+        spent.clear();
+        self.spare.push(spent);
+        Ok(())
+    }
 }
 
-impl<'o> StageMerger<'o> {
-    /// The Arrow output, for a worker to write its messages at once.
-    fn arrow(&mut self) -> Option<&mut ArrowStage<&'o mut (dyn Write + Send)>> {
-        match &mut self.output {
-            StageOutput::Arrow(a) => Some(a),
-            StageOutput::Ndjson(_) => None,
-        }
+/// Write the end of `output`, and flush it.
+fn finish(output: StageOutput<'_>) -> Result<(), PipelineError> {
+    match output {
+        StageOutput::Ndjson(w) => w.flush(),
+        StageOutput::Arrow(a) => a.finish().and_then(|w| w.flush()),
     }
-
-    /// Count a batch's records and write its output buffer.
-    fn merge(&mut self, batch: &Batch) -> Result<(), PipelineError> {
-        count(&mut self.totals, batch);
-        match &mut self.output {
-            StageOutput::Ndjson(w) => w.write_all(&batch.out),
-            StageOutput::Arrow(a) => a.write_encoded(&batch.out),
-        }
-        .map_err(PipelineError::Output)
-    }
-
-    fn finish(self) -> Result<Totals, PipelineError> {
-        match self.output {
-            StageOutput::Ndjson(w) => w.flush().map_err(PipelineError::Output)?,
-            StageOutput::Arrow(a) => {
-                a.finish()
-                    .and_then(|w| w.flush())
-                    .map_err(PipelineError::Output)?;
-            }
-        }
-        Ok(self.totals)
-    }
+    .map_err(PipelineError::Output)
 }
 
 /// Count a batch's records: decisions and rejects, by code.
@@ -542,21 +516,17 @@ fn count(t: &mut Totals, batch: &Batch) {
     }
 }
 
-/// The reader on its own thread, `options.threads` workers, and the merger
-/// on this one (as `run::run_parallel`, with the stage's own ends).
+/// The reader on its own thread, `options.threads` workers writing Arrow
+/// output in `turns`, and the merger on this one, which `merge`s each
+/// batch in order (as `run::run_parallel`, with the stage's own ends); the
+/// count of batches.
 fn parallel(
     setup: &Setup<'_>,
     mut feed: Feed,
-    merger: &mut StageMerger<'_>,
+    turns: Option<&Turns<'_, '_>>,
+    merge: &mut dyn FnMut(&Batch) -> Result<(), PipelineError>,
     options: &Options,
-) -> Result<(), PipelineError> {
-    // Arrow output: the workers write it in turn, the merger only counts.
-    let StageMerger { output, totals } = merger;
-    let (turns, mut ndjson) = match output {
-        StageOutput::Arrow(a) => (Some(Turns::new(a)), None),
-        StageOutput::Ndjson(w) => (None, Some(w)),
-    };
-    let turns = turns.as_ref();
+) -> Result<u64, PipelineError> {
     let threads = options.threads;
     let name = setup.name;
     let pool_size = 2 * threads + 2;
@@ -568,12 +538,12 @@ fn parallel(
     let work_rx = Arc::new(Mutex::new(work_rx));
     let (done_tx, done_rx) = sync_channel::<Result<Batch, PipelineError>>(pool_size);
     let read_error: Mutex<Option<InputError>> = Mutex::new(None);
-    // Output buffers, handed back by the merger once written: only the
-    // batches being processed or waiting to be merged hold one, not every
-    // batch of the pool (fewer pages touched: a batch's Arrow output is
-    // several MB).
+    // NDJSON output buffers, handed back by the merger once written: only
+    // the batches being processed or waiting to be merged hold one, not
+    // every batch of the pool (fewer pages touched). Arrow output keeps
+    // its own (`TurnState::spare`).
     let spare_out: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
+    let batches = std::thread::scope(|scope| {
         // Owned here, so that leaving early (an output error) drops the
         // pool's sender and the results' receiver: the reader and the
         // workers then see closed channels and end, instead of waiting.
@@ -610,17 +580,11 @@ fn parallel(
                             Err(_) => break,
                         };
                         let Ok(mut batch) = next else { break };
-                        let sink = match turns {
-                            Some(turns) => Sink::Turn(turns, batch.index),
-                            None => {
-                                if batch.out.capacity() == 0 {
-                                    let spare = spare_out.lock().ok().and_then(|mut s| s.pop());
-                                    batch.out = spare.unwrap_or_default();
-                                }
-                                Sink::Buffer
-                            }
-                        };
-                        let result = work.process(&mut batch, sink).map(|()| batch);
+                        if turns.is_none() && batch.out.capacity() == 0 {
+                            let spare = spare_out.lock().ok().and_then(|mut s| s.pop());
+                            batch.out = spare.unwrap_or_default();
+                        }
+                        let result = work.process(&mut batch, turns).map(|()| batch);
                         if done_tx.send(result).is_err() {
                             break;
                         }
@@ -629,39 +593,23 @@ fn parallel(
                 .map_err(spawn_failed)?;
         }
         drop(done_tx);
-        let mut waiting: BTreeMap<u64, Batch> = BTreeMap::new();
-        let mut next = 0u64;
-        for result in done_rx {
-            let batch = result?;
-            waiting.insert(batch.index, batch);
-            // In order: when a batch is taken back, every batch up to it
-            // has ended, so all were written (`Turns::end`), and no more
-            // buffers wait for their turn than batches are in flight.
-            while let Some(mut batch) = waiting.remove(&next) {
-                count(totals, &batch);
-                if let Some(w) = &mut ndjson {
-                    w.write_all(&batch.out).map_err(PipelineError::Output)?;
-                    if let Ok(mut spare) = spare_out.lock() {
-                        spare.push(std::mem::take(&mut batch.out));
-                    }
-                }
-                next += 1;
-                let _ = pool_tx.send(batch);
+        // In order: when a batch is taken back, every batch up to it has
+        // ended, so all were written (`Turns::end`), and no more buffers
+        // wait for their turn than batches are in flight.
+        super::run::merge_in_order(done_rx, pool_tx, |batch| {
+            merge(batch)?;
+            if turns.is_none()
+                && let Ok(mut spare) = spare_out.lock()
+            {
+                spare.push(std::mem::take(&mut batch.out));
             }
-        }
-        if let Some(turns) = turns
-            && turns.next()? != next
-        {
-            return Err(PipelineError::Output(std::io::Error::other(
-                "a batch of stage output was not written",
-            )));
-        }
-        Ok::<(), PipelineError>(())
+            Ok(())
+        })
     })?;
     if let Some(e) = read_error.lock().ok().and_then(|mut e| e.take()) {
         return Err(e.into());
     }
-    Ok(())
+    Ok(batches)
 }
 
 fn read(
