@@ -187,17 +187,10 @@ impl<'p> ArrowRows<'p> {
             ));
         }
         let writer = DecisionWriter::with_shape(policy, Format::Csv, Some(shape));
-        let constants = writer
-            .typed_constants()
-            .unwrap_or_default()
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, c)| Some((i, c?)))
-            .collect();
         Ok(ArrowRows {
-            writer,
             records: Records::new(columns),
-            constants,
+            constants: writer.typed_constants(),
+            writer,
             pending: 0,
             id: columns.iter().position(|(n, _)| n == "household_id"),
             weight,
