@@ -34,8 +34,9 @@ pub(super) struct Shaped {
     track_codes: Vec<Box<[u8]>>,
     /// JSON: per column, `"name":` (after the first, with a leading comma).
     json_keys: Vec<Box<[u8]>>,
-    /// Per column, where its typed value comes from ([`Typed`]).
-    typed: Vec<Typed>,
+    /// The columns whose value is the same in every decision: each one's
+    /// place and what it holds ([`DecisionWriter::typed_constants`]).
+    constants: Vec<(usize, Same)>,
     /// The names of each enumerated column ([`Typed::Named`], [`Typed::Track`]).
     names: Vec<Vec<Name>>,
     /// The columns a decision's own values go to (not the constants):
@@ -223,8 +224,16 @@ impl Shaped {
             .filter(|(_, t)| !matches!(t, Typed::Constant(_)))
             .map(|(at, t)| (at, *t))
             .collect();
+        let constants = typed
+            .iter()
+            .enumerate()
+            .filter_map(|(at, t)| match *t {
+                Typed::Constant(same) => Some((at, same)),
+                _ => None,
+            })
+            .collect();
         Shaped {
-            typed,
+            constants,
             names,
             steps,
             omit_track: has(Std::Track),
@@ -340,26 +349,31 @@ impl<'p> DecisionWriter<'p> {
         self.shaped = Some(shaped);
     }
 
-    /// Per column of the shape, its value when it is the same in every
-    /// decision (the policy's id, version and hash; a field the policy
-    /// does not have): [`DecisionWriter::typed_decision`] leaves those
-    /// columns to the caller, who fills them in bulk. `None` without a
-    /// chosen shape.
-    pub fn typed_constants(&self) -> Option<Vec<Option<Constant<'p>>>> {
+    /// The columns of the shape whose value is the same in every decision
+    /// (the policy's id, version and hash; a field the policy does not
+    /// have), each one's place and that value:
+    /// [`DecisionWriter::typed_decision`] leaves those columns to the
+    /// caller, who fills them in bulk. Empty without a chosen shape.
+    pub fn typed_constants(&self) -> Vec<(usize, Constant<'p>)> {
         let p = self.policy;
         let text = |t: &'p str| match t {
             "" => Constant::Null,
             t => Constant::Text(t),
         };
-        let shaped = self.shaped.as_ref()?;
-        let constants = shaped.typed.iter().map(|typed| match *typed {
-            Typed::Constant(Same::PolicyId) => Some(text(&p.meta.id)),
-            Typed::Constant(Same::PolicyVersion) => Some(text(&p.meta.version)),
-            Typed::Constant(Same::PolicyHash) => Some(text(&p.hash)),
-            Typed::Constant(Same::Null) => Some(Constant::Null),
-            _ => None,
-        });
-        Some(constants.collect())
+        let Some(shaped) = &self.shaped else {
+            return Vec::new();
+        };
+        let value = |same| match same {
+            Same::PolicyId => text(&p.meta.id),
+            Same::PolicyVersion => text(&p.meta.version),
+            Same::PolicyHash => text(&p.hash),
+            Same::Null => Constant::Null,
+        };
+        shaped
+            .constants
+            .iter()
+            .map(|&(at, same)| (at, value(same)))
+            .collect()
     }
 
     /// One decision into typed columns, one per column of the shape, in

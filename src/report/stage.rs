@@ -163,11 +163,13 @@ pub struct ArrowRows<'p> {
     /// Where `household_id` and `weight` are among the decision's columns.
     id: Option<usize>,
     weight: Option<usize>,
-    rows: usize,
     /// A reused buffer for a weight's text.
     cell: Vec<u8>,
     /// Builds each message's flatbuffer header (reused).
     header: FlatBufferBuilder<'static>,
+    /// The message's header as written: the continuation marker, the
+    /// length and the padded flatbuffer (reused).
+    header_bytes: Vec<u8>,
 }
 
 impl<'p> ArrowRows<'p> {
@@ -185,29 +187,22 @@ impl<'p> ArrowRows<'p> {
             ));
         }
         let writer = DecisionWriter::with_shape(policy, Format::Csv, Some(shape));
-        let constants = writer
-            .typed_constants()
-            .unwrap_or_default()
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, c)| Some((i, c?)))
-            .collect();
         Ok(ArrowRows {
-            writer,
             records: Records::new(columns),
-            constants,
+            constants: writer.typed_constants(),
+            writer,
             pending: 0,
             id: columns.iter().position(|(n, _)| n == "household_id"),
             weight,
-            rows: 0,
             cell: Vec::new(),
             header: FlatBufferBuilder::new(),
+            header_bytes: Vec::new(),
         })
     }
 
     /// The records held (not yet encoded).
     pub fn rows(&self) -> usize {
-        self.rows
+        self.records.index.len()
     }
 
     /// A decided record, with its survey weight in `WEIGHT_UNIT`s if any.
@@ -228,7 +223,6 @@ impl<'p> ArrowRows<'p> {
             w.field(&self.cell)?;
         }
         self.pending += 1;
-        self.rows += 1;
         Ok(())
     }
 
@@ -254,7 +248,6 @@ impl<'p> ArrowRows<'p> {
         for (b, t) in records.reject_columns.iter_mut().zip(texts) {
             b.field(t.as_bytes())?;
         }
-        self.rows += 1;
         Ok(())
     }
 
@@ -286,21 +279,9 @@ impl<'p> ArrowRows<'p> {
     /// writes ([`IpcMessage::body`]). The columns are then emptied for the
     /// next records.
     pub fn write<W: Write + ?Sized>(&mut self, out: &mut W) -> io::Result<()> {
-        if !self.seal()? {
+        if self.rows() == 0 {
             return Ok(());
         }
-        self.records.write_to(out)?;
-        self.records.clear();
-        Ok(())
-    }
-
-    /// Seal the records held as a message and write its header (`false`:
-    /// none is held).
-    fn seal(&mut self) -> io::Result<bool> {
-        if self.rows == 0 {
-            return Ok(false);
-        }
-        let rows = std::mem::take(&mut self.rows);
         self.level()?;
         let records = &mut self.records;
         records.kind.seal()?;
@@ -310,22 +291,22 @@ impl<'p> ArrowRows<'p> {
         for c in &mut records.columns {
             c.seal()?;
         }
-        records.rows = rows;
-        let mut header = std::mem::take(&mut records.header);
-        records.message().header(&mut self.header, &mut header);
-        records.header = header;
-        Ok(true)
+        let message = records.message();
+        self.header_bytes.clear();
+        message.header(&mut self.header, &mut self.header_bytes);
+        let mut slices = Vec::with_capacity(4 * (records.columns.len() + 8));
+        slices.push(IoSlice::new(&self.header_bytes));
+        message.body(&mut slices);
+        write_all_vectored(out, &mut slices)?;
+        self.records.clear();
+        Ok(())
     }
 }
 
-/// A worker's records as columns, and once sealed, the header of their
-/// record-batch message: the body stays in the columns' own buffers and is
-/// written from them ([`Records::write_to`]), not copied into one buffer
-/// first.
+/// A worker's records as columns: once sealed, the body of their
+/// record-batch message stays in the columns' own buffers and is written
+/// from them ([`ArrowRows::write`]), not copied into one buffer first.
 struct Records {
-    /// The continuation marker, the length and the padded header.
-    header: Vec<u8>,
-    rows: usize,
     kind: TextColumn,
     index: Values<i64>,
     /// The decision's columns.
@@ -337,8 +318,6 @@ struct Records {
 impl Records {
     fn new(columns: &[(String, Cell)]) -> Records {
         Records {
-            header: Vec::new(),
-            rows: 0,
             kind: TextColumn::default(),
             index: Values::default(),
             columns: columns.iter().map(|(_, c)| TypedColumn::new(*c)).collect(),
@@ -348,7 +327,10 @@ impl Records {
 
     /// The message's layout over its sealed columns.
     fn message(&self) -> IpcMessage<'_> {
-        let mut message = IpcMessage::new(self.rows, self.columns.len() + 2 + REJECT_FIELDS.len());
+        let mut message = IpcMessage::new(
+            self.index.len(),
+            self.columns.len() + 2 + REJECT_FIELDS.len(),
+        );
         message.text(&self.kind);
         message.values(&self.index);
         for c in &self.columns {
@@ -360,19 +342,7 @@ impl Records {
         message
     }
 
-    /// Write the message: the header, then each buffer of the body and its
-    /// padding, in order, with vectored writes.
-    fn write_to<W: Write + ?Sized>(&self, out: &mut W) -> io::Result<()> {
-        let message = self.message();
-        let mut slices = Vec::with_capacity(4 * (self.columns.len() + 8));
-        slices.push(IoSlice::new(&self.header));
-        message.body(&mut slices);
-        write_all_vectored(out, &mut slices)
-    }
-
     fn clear(&mut self) {
-        self.header.clear();
-        self.rows = 0;
         self.kind.clear();
         self.index.clear();
         for c in &mut self.columns {

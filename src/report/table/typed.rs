@@ -40,6 +40,17 @@ pub(super) fn null_rows(offsets: &mut Vec<i32>, validity: &mut Validity, rows: u
     offsets.resize(offsets.len() + rows, end);
 }
 
+/// Bit `row` (the next one) of the bit-packed `bits`, `v`: a new byte
+/// every eighth row, its other bits 0.
+#[inline(always)]
+fn push_bit(bits: &mut Vec<u8>, row: usize, v: bool) {
+    let bit = u8::from(v) << (row % 8);
+    match bits.last_mut() {
+        Some(byte) if row % 8 != 0 => *byte |= bit,
+        _ => bits.push(bit),
+    }
+}
+
 impl Validity {
     /// Row `row` (the next one) is valid.
     #[inline(always)]
@@ -50,11 +61,7 @@ impl Validity {
     }
 
     fn set(&mut self, row: usize) {
-        let bit = 1u8 << (row % 8);
-        match self.bitmap.last_mut() {
-            Some(byte) if row % 8 != 0 => *byte |= bit,
-            _ => self.bitmap.push(bit),
-        }
+        push_bit(&mut self.bitmap, row, true);
     }
 
     /// Rows `row..row + count` (the next ones) are valid: the bits
@@ -201,11 +208,7 @@ impl Flags {
 
     #[inline(always)]
     fn bit(&mut self, row: usize, v: bool) {
-        let bit = u8::from(v) << (row % 8);
-        match self.bits.last_mut() {
-            Some(byte) if row % 8 != 0 => *byte |= bit,
-            _ => self.bits.push(bit),
-        }
+        push_bit(&mut self.bits, row, v);
         self.len = row + 1;
     }
 
