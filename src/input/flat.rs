@@ -273,6 +273,42 @@ impl FlatRecords {
         )
     }
 
+    /// The text of record `i` when it is held as its line (not yet split),
+    /// and the line's delimiter.
+    #[inline]
+    pub(crate) fn held_line(&self, i: usize) -> Option<(&[u8], u8)> {
+        let &(_, first, count) = self.records.get(i)?;
+        if count != LINE {
+            return None;
+        }
+        let &(start, end) = self.bounds.get(first)?;
+        Some((self.bytes.get(start..end)?, self.delimiter))
+    }
+
+    /// Record `i` as [`FlatRecords::get`] gives it once split: a record
+    /// held as its line is split into `scratch` (for the rare record that
+    /// [`FlatRecords::held_line`]'s reader passes on).
+    pub(crate) fn record<'a>(
+        &'a self,
+        i: usize,
+        scratch: &'a mut Vec<(usize, usize)>,
+    ) -> (u64, Flat<'a>) {
+        let (line, first, count) = self.records[i];
+        if count != LINE {
+            return self.get(i);
+        }
+        let (start, end) = self.bounds[first];
+        scratch.clear();
+        split_line(&self.bytes[start..end], self.delimiter, start, scratch);
+        (
+            line,
+            Flat {
+                bytes: &self.bytes,
+                bounds: scratch,
+            },
+        )
+    }
+
     /// Append record `i` of `other`: its fields are contiguous there, so
     /// one copy of their bytes and shifted bounds.
     pub(crate) fn copy_from(&mut self, other: &FlatRecords, i: usize) {

@@ -45,6 +45,7 @@ pub use profile::{CellRules, NumberFormat, Profile, ProfileError};
 pub use record::Fields;
 pub use reject::{Reject, RejectCode, evaluation_reject};
 pub use row::RowParser;
+pub(crate) use row::LineMemo;
 pub use weight::{
     MAX_WEIGHT, Scale, ScaleError, WEIGHT_UNIT, WeightColumn, WeightSpec, parse_weight,
     write_weight,

@@ -290,6 +290,49 @@ pub(crate) fn split_line(line: &[u8], delimiter: u8, offset: usize, out: &mut Ve
     out.push((field_start, offset + line.len()));
 }
 
+/// [`split_line`] into `out`, one field a place, without shifting: true
+/// when `line` has exactly `out.len()` fields (else `out` holds no meaning).
+/// For a line read at once, field by field, whose count is known.
+#[inline(always)]
+pub(crate) fn split_line_into(line: &[u8], delimiter: u8, out: &mut [(usize, usize)]) -> bool {
+    let delimiters = EVERY_BYTE * u64::from(delimiter);
+    let mut k = 0;
+    let mut field_start = 0;
+    let mut base = 0;
+    while let Some(word) = line.get(base..).and_then(|w| w.first_chunk::<8>()) {
+        let mut mask = zero_bytes(u64::from_le_bytes(*word) ^ delimiters);
+        while mask != 0 {
+            let end = base + (mask.trailing_zeros() / 8) as usize;
+            let Some(field) = out.get_mut(k) else {
+                return false;
+            };
+            *field = (field_start, end);
+            k += 1;
+            field_start = end + 1;
+            mask &= mask - 1;
+        }
+        base += 8;
+    }
+    for (i, &b) in line.iter().enumerate().skip(base) {
+        if b == delimiter {
+            let Some(field) = out.get_mut(k) else {
+                return false;
+            };
+            *field = (field_start, i);
+            k += 1;
+            field_start = i + 1;
+        }
+    }
+    let fields = out.len();
+    match out.get_mut(k) {
+        Some(field) if k + 1 == fields => {
+            *field = (field_start, line.len());
+            true
+        }
+        _ => false,
+    }
+}
+
 /// The first `byte` of `data` (a short field: eight bytes at a time, no
 /// call as `memchr` needs).
 #[inline(always)]

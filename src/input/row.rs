@@ -6,10 +6,12 @@ use super::{
 };
 use crate::policy::{Check, InputType, Policy};
 
+mod line;
 mod rejects;
 mod steps;
 mod values;
 
+pub(crate) use line::LineMemo;
 use steps::{ByKind, Step, fill, fill_one};
 
 /// Parses rows into slots for one policy and layout. Cheap to share across threads.
@@ -30,6 +32,9 @@ pub struct RowParser<'p> {
     /// The profile's settings of the inputs that have some
     /// ([`Layout::cell_rules`]), compiled; [`CellPlan::custom`] indexes them.
     custom: Vec<CustomCell>,
+    /// How each column of a line is read by [`RowParser::parse_line`]
+    /// (`None`: some input needs more than a plain cell).
+    line: Option<Vec<line::LineStep>>,
 }
 
 /// One input's profile settings, compiled for the row loop: matching a cell
@@ -161,6 +166,12 @@ impl<'p> RowParser<'p> {
                 CellKind::Enum(e) => by_kind.enums.push((step, e)),
             }
         }
+        let line = line::line_steps(
+            &plan,
+            layout.field_count,
+            composite,
+            !policy.text_tests.is_empty(),
+        );
         RowParser {
             policy,
             layout,
@@ -169,6 +180,7 @@ impl<'p> RowParser<'p> {
             by_kind,
             composite,
             custom,
+            line,
         }
     }
 

@@ -439,7 +439,7 @@ impl<'p> Worker<'p> {
             return;
         };
         let mut persons = std::mem::take(&mut batch.persons);
-        persons.split_lines();
+        persons.split_lines(!work.reads_lines());
         for entry in &persons.entries {
             let count = entry.persons.1 - entry.persons.0;
             if entry.orphan {

@@ -42,10 +42,14 @@ impl PersonBatch {
         self.households.byte_len() + self.persons.byte_len()
     }
 
-    /// Split the records the feed held as their lines (on the worker).
-    pub(crate) fn split_lines(&mut self) {
+    /// Split the records the feed held as their lines (on the worker); the
+    /// persons' too unless their reader reads lines as they are
+    /// ([`crate::input::RowParser::parse_line`]).
+    pub(crate) fn split_lines(&mut self, persons_too: bool) {
         self.households.split_lines();
-        self.persons.split_lines();
+        if persons_too {
+            self.persons.split_lines();
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use super::supplied::Supplied;
 use super::{PersonLayout, PersonSetup};
 use crate::input::flat::Flat;
 use crate::input::record::Fields;
-use crate::input::{Reject, RejectCode, RowParser, cell, excerpt};
+use crate::input::{LineMemo, Reject, RejectCode, RowParser, cell, excerpt};
 use crate::policy::Policy;
 use crate::policy::persons::{Persons, ReduceProblemKind, Reduction};
 
@@ -22,6 +22,15 @@ pub(crate) struct PersonWork<'p> {
     numbers: Vec<f64>,
     /// The household's id as shown (its key's text).
     id: Vec<u8>,
+    /// Persons held as their lines are read as they are
+    /// ([`RowParser::parse_line`]); else split first.
+    lines: bool,
+    /// A person line's trimmed cells ([`RowParser::parse_line`]).
+    cells: Vec<(usize, usize)>,
+    /// The fields of a person line read by the full parser.
+    split: Vec<(usize, usize)>,
+    /// Runs of small cells already read ([`RowParser::line_memo`]).
+    memo: LineMemo,
 }
 
 impl<'p> PersonWork<'p> {
@@ -44,10 +53,18 @@ impl<'p> PersonWork<'p> {
         {
             reduction.read_plainly();
         }
+        // Two files only: a rectangular household's first row is its record.
+        let lines = setup.kind == PersonLayout::TwoFiles
+            && setup.compare.is_empty()
+            && parser.reads_lines();
         PersonWork {
             setup,
             persons,
             policy,
+            lines,
+            cells: Vec::new(),
+            split: Vec::new(),
+            memo: parser.line_memo(),
             parser,
             slots: vec![0.0; schema.slot_count.max(schema.inputs.len())],
             reduction,
@@ -57,9 +74,16 @@ impl<'p> PersonWork<'p> {
         }
     }
 
+    /// Whether this worker reads persons held as their lines without
+    /// splitting them first ([`crate::pipeline::persons::feed::PersonBatch::split_lines`]).
+    pub(crate) fn reads_lines(&self) -> bool {
+        self.lines
+    }
+
     /// The reject of a person whose household is not in the household file.
     pub(crate) fn orphan(&self, batch: &PersonBatch, entry: &Entry) -> Reject {
-        let (line, record) = batch.persons.get(entry.persons.0 as usize);
+        let mut split = Vec::new();
+        let (line, record) = batch.persons.record(entry.persons.0 as usize, &mut split);
         let mut text = Vec::new();
         self.setup.person_key.text(&record, &mut text);
         let key = (!text.is_empty()).then_some(text.as_slice());
@@ -152,14 +176,26 @@ impl<'p> PersonWork<'p> {
         // A household without persons (the batch's last one, say) has no
         // first person to compare with: `start` may be the batch's end.
         if start < end {
-            let first = batch.persons.get(start as usize);
+            let mut split = std::mem::take(&mut self.split);
+            let mut first_split = Vec::new();
+            // The household's first row, for the rectangular layout's
+            // comparisons (never needed when lines are read as they are).
+            let first = match self.lines {
+                true => None,
+                false => Some(batch.persons.record(start as usize, &mut first_split)),
+            };
             for p in start..end {
-                let (line, person) = batch.persons.get(p as usize);
+                if self.lines && self.person_line(batch, p as usize) {
+                    continue;
+                }
+                let (line, person) = batch.persons.record(p as usize, &mut split);
+                let first = first.unwrap_or((line, person));
                 if let Err(p) = self.person(person, line, first, household_id, p - start) {
                     problem = Some(p);
                     break;
                 }
             }
+            self.split = split;
         }
         if problem.is_none() {
             if let Err(p) = self.persons.check(&self.reduction) {
@@ -214,6 +250,40 @@ impl<'p> PersonWork<'p> {
             persons: self.persons,
             reduction: &self.reduction,
         }
+    }
+
+    /// Read and fold person `p` of `batch` when it is held as its line and
+    /// passes every check; false, with nothing folded, when
+    /// [`PersonWork::person`] must read it (a reject to report, or a line
+    /// that [`RowParser::parse_line`] leaves to the full parser).
+    #[inline]
+    fn person_line(&mut self, batch: &PersonBatch, p: usize) -> bool {
+        let Some((line, delimiter)) = batch.persons.held_line(p) else {
+            return false;
+        };
+        if !self
+            .parser
+            .parse_line(line, delimiter, &mut self.slots, &mut self.cells, &mut self.memo)
+        {
+            return false;
+        }
+        if let Some(n) = self.persons.number {
+            let v = self.slots[n];
+            if self.numbers.contains(&v) {
+                return false;
+            }
+            self.numbers.push(v);
+        }
+        let columns = &self.setup.person_layout.columns;
+        let cells = &self.cells;
+        let cell_of = |i: usize| -> &[u8] {
+            columns[i]
+                .and_then(|c| cells.get(c))
+                .and_then(|&(a, b)| line.get(a..b))
+                .unwrap_or_default()
+        };
+        self.persons.add(&mut self.reduction, &self.slots, &cell_of);
+        true
     }
 
     /// Check and fold one person (the `k`-th of its household).
