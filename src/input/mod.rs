@@ -44,8 +44,8 @@ pub use ids::{IdSet, fingerprint, fingerprint_parts};
 pub use profile::{CellRules, NumberFormat, Profile, ProfileError};
 pub use record::Fields;
 pub use reject::{Reject, RejectCode, evaluation_reject};
-pub use row::RowParser;
 pub(crate) use row::LineMemo;
+pub use row::RowParser;
 pub use weight::{
     MAX_WEIGHT, Scale, ScaleError, WEIGHT_UNIT, WeightColumn, WeightSpec, parse_weight,
     write_weight,

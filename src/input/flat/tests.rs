@@ -1,6 +1,6 @@
 use super::reader::key_of_line;
 use super::*;
-use crate::input::record::{QuoteFree, find_byte};
+use crate::input::record::{QuoteFree, find_byte, split_line_into};
 
 fn reader(text: &str, chunk: usize) -> RecordReader {
     let source = super::super::from_reader(
@@ -403,6 +403,20 @@ fn split_line_is_next_record() {
             let mut got = vec![(0, 0)];
             split_line(line.as_bytes(), delimiter, 5, &mut got);
             assert_eq!(&got[1..], &expected[..], "{line:?}");
+            // Into a list of the right length: the same fields, unshifted;
+            // one place more or fewer: refused.
+            let unshifted: Vec<(usize, usize)> =
+                expected.iter().map(|&(s, e)| (s - 5, e - 5)).collect();
+            let mut into = vec![(9, 9); unshifted.len()];
+            assert!(split_line_into(line.as_bytes(), delimiter, &mut into));
+            assert_eq!(into, unshifted, "{line:?}");
+            for wrong in [unshifted.len() - 1, unshifted.len() + 1] {
+                let mut into = vec![(9, 9); wrong];
+                assert!(
+                    !split_line_into(line.as_bytes(), delimiter, &mut into),
+                    "{line:?}"
+                );
+            }
         }
     }
 }

@@ -1,13 +1,15 @@
-//! A record held as its line, read in one pass (person files, issue 18).
+//! A person record held as its line, read in one pass (issue 18).
 //!
-//! The person pipeline holds each quote-free record as its line. Splitting a
-//! whole batch's lines into field bounds, then reading the bounds back by
-//! kind of input, moved a batch's worth of bounds (megabytes) through the
-//! cache twice. Here a line is split into a small reused list and its cells
-//! are read in column order at once. Only the cases [`RowParser::parse`]
-//! takes without a reject are read here; anything else (a field count or
-//! cell length to report, a bad cell, profile settings, text tests) is left
-//! to `parse`, which then gives the same values or the reject.
+//! The person pipeline holds each quote-free record as its line. A line is
+//! split into a small reused list of fields and its cells are read in
+//! column order; the run of adjacent small cells (an age, a relationship,
+//! a sex, flags) is looked up by its text in a memo of the worker's
+//! ([`LineMemo`]): a few hundred distinct texts stand for millions of
+//! persons. Only rows that [`RowParser::parse`] takes without a reject are
+//! read here, with the same values; anything else (a field count or cell
+//! length to report, a bad cell, profile settings, text tests) is left to
+//! `parse`, which then gives the values or the reject. benches/README.md,
+//! "Person files", round 10, has the figures.
 
 use super::{CellKind, CellPlan, PLAIN, RowParser};
 use crate::input::cell;
@@ -85,7 +87,15 @@ pub(crate) struct LineMemo {
     /// to the run's start.
     values: Vec<f64>,
     cells: Vec<(u8, u8)>,
+    /// Lookups and hits so far, until [`MEMO_TRIAL`] lookups tell whether
+    /// the memo pays (a file whose runs rarely repeat turns it off).
+    lookups: u32,
+    hits: u32,
 }
+
+/// Lookups after which a memo that found fewer than half of them is
+/// turned off.
+const MEMO_TRIAL: u32 = 1 << 16;
 
 /// The longest run text a memo entry holds (longer runs are parsed).
 const MEMO_WORDS: usize = 6;
@@ -154,6 +164,8 @@ impl RowParser<'_> {
             keys: vec![([0; MEMO_WORDS], 0); entries],
             values: vec![0.0; entries * count],
             cells: vec![(0, 0); entries * count],
+            lookups: 0,
+            hits: 0,
         }
     }
 
@@ -252,13 +264,22 @@ impl RowParser<'_> {
             usize::from(*len) == text.len()
                 && key.iter().zip(&words).fold(0, |d, (a, b)| d | (a ^ b)) == 0
         });
+        if memo.lookups < MEMO_TRIAL {
+            memo.lookups += 1;
+            memo.hits += u32::from(hit);
+            if memo.lookups == MEMO_TRIAL && memo.hits < MEMO_TRIAL / 2 {
+                // Too many distinct runs: read every cell from now on.
+                memo.count = 0;
+            }
+        }
         if hit {
             let (Some(values), Some(offsets)) =
                 (memo.values.get(entry.clone()), memo.cells.get(entry))
             else {
                 return false;
             };
-            for (((bounds, step), &v), &(a, b)) in run.iter_mut().zip(steps).zip(values).zip(offsets)
+            for (((bounds, step), &v), &(a, b)) in
+                run.iter_mut().zip(steps).zip(values).zip(offsets)
             {
                 *bounds = (start + usize::from(a), start + usize::from(b));
                 if let Some(slot) = step.input.and_then(|i| slots.get_mut(i)) {
@@ -283,7 +304,11 @@ impl RowParser<'_> {
         };
         *key = (words, text.len() as u8);
         for (((bounds, step), v), o) in run.iter().zip(steps).zip(values).zip(offsets) {
-            *v = step.input.and_then(|i| slots.get(i)).copied().unwrap_or(0.0);
+            *v = step
+                .input
+                .and_then(|i| slots.get(i))
+                .copied()
+                .unwrap_or(0.0);
             // Within the run's text, at most `MEMO_BYTES` long.
             *o = ((bounds.0 - start) as u8, (bounds.1 - start) as u8);
         }
@@ -330,5 +355,193 @@ impl RowParser<'_> {
             }
             _ => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::{Layout, ReadOptions, from_reader};
+    use crate::policy::{LoadOptions, Policy};
+
+    const HEADER: &str = "household_id,person_no,age,relationship,sex,education,in_school,disabled,able_to_work,income";
+
+    /// Texts each column may hold: good, empty, padded, out of range,
+    /// misspelt, not UTF-8, and cells that shift the field count.
+    const CELLS: [&[&str]; 10] = [
+        &["HH1", "HH2", " HH3 ", "", "h\u{e9}", "a\u{7}b", "\u{fffd}x"],
+        &["1", "2", "3", "", "0", "-1", " 4", "2.5", "x"],
+        &[
+            "0", "6", "30", "31", "130", "131", "-1", " 7", "7 ", "", "4x", "00030",
+        ],
+        &["head", "spouse", "child", "HEAD", " other", "", "boss"],
+        &["female", "male", "Male", "", "f", "male "],
+        &["none", "primary", "secondary", "tertiary", "", "college"],
+        &["true", "false", "yes", "0", "", "maybe", " ya"],
+        &["false", "true", "1", "", "n", "tidak"],
+        &["true", "false", "", "Y", "2"],
+        &[
+            "0",
+            "2905660",
+            "1500000.50",
+            "",
+            "-5",
+            "1e3",
+            "9999999999999999",
+            " 12 ",
+        ],
+    ];
+
+    fn parser_of(policy: &Policy, header: &str) -> (Layout, ReadOptions) {
+        let options = ReadOptions::default();
+        let source = from_reader(
+            "persons.csv".into(),
+            Box::new(std::io::Cursor::new(format!("{header}\n").into_bytes())),
+            &options,
+        )
+        .unwrap();
+        let persons = policy.persons.as_ref().unwrap();
+        (
+            Layout::new(&persons.schema, &source, &options).unwrap(),
+            options,
+        )
+    }
+
+    /// Every line `parse_line` reads, read again from its memo, gives the
+    /// slots and trimmed cells of `parse`; every line `parse` rejects,
+    /// `parse_line` leaves to it. Lines drawn from [`CELLS`], with a field
+    /// added or dropped now and then.
+    #[test]
+    fn a_line_read_in_one_pass_is_read_as_parse_reads_it() {
+        let policy = Policy::default_policy(&LoadOptions::default()).unwrap();
+        let schema = &policy.persons.as_ref().unwrap().schema;
+        let (layout, _) = parser_of(&policy, HEADER);
+        let parser = RowParser::new(schema, &layout);
+        assert!(parser.reads_lines());
+        let mut memo = parser.line_memo();
+        assert_eq!((memo.first, memo.count), (2, 7), "age to able_to_work");
+        let n = schema.slot_count.max(schema.inputs.len());
+        let mut seed: u64 = 7;
+        let mut next = |below: usize| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as usize % below
+        };
+        let (mut read, mut rejected, mut left) = (0, 0, 0);
+        for _ in 0..20_000 {
+            // Mostly good cells, so that whole lines pass.
+            let mut cells: Vec<&str> = CELLS
+                .iter()
+                .map(|c| {
+                    if next(4) > 0 {
+                        c[next(3).min(c.len() - 1)]
+                    } else {
+                        c[next(c.len())]
+                    }
+                })
+                .collect();
+            match next(50) {
+                0 => drop(cells.pop()),
+                1 => cells.push("extra"),
+                _ => {}
+            }
+            let line = cells.join(",");
+            let record: csv::ByteRecord = line.split(',').collect();
+            let mut slow = vec![f64::NAN; n];
+            let parsed = parser.parse(&record, 2, &mut slow);
+            // Twice: a miss then a hit of the memo (or two hits).
+            for _ in 0..2 {
+                let mut fast = vec![f64::NAN; n];
+                let mut bounds = Vec::new();
+                if !parser.parse_line(line.as_bytes(), b',', &mut fast, &mut bounds, &mut memo) {
+                    left += 1;
+                    continue;
+                }
+                assert!(
+                    parsed.is_ok(),
+                    "{line}: read, but parse rejects it: {parsed:?}"
+                );
+                read += 1;
+                for (i, (a, b)) in fast.iter().zip(&slow).enumerate() {
+                    assert_eq!(a.to_bits(), b.to_bits(), "{line}: slot {i}");
+                }
+                for (c, &(a, b)) in bounds.iter().enumerate() {
+                    let cell = crate::input::cell::trim(record.get(c).unwrap());
+                    assert_eq!(&line.as_bytes()[a..b], cell, "{line}: cell {c}");
+                }
+            }
+            rejected += u32::from(parsed.is_err());
+        }
+        // Both ways taken often: neither path is dead here.
+        assert!(
+            read > 5_000 && rejected > 5_000 && left > 10_000,
+            "{read} {rejected} {left}"
+        );
+        // Hits and misses both: each line is read twice.
+        assert!(
+            memo.hits > 10_000 && memo.lookups - memo.hits > 10_000,
+            "{} of {}",
+            memo.hits,
+            memo.lookups
+        );
+    }
+
+    /// A file whose runs of small cells rarely repeat turns the memo off
+    /// after its trial, and its lines are still read.
+    #[test]
+    fn a_memo_that_rarely_hits_turns_itself_off() {
+        let policy = Policy::default_policy(&LoadOptions::default()).unwrap();
+        let schema = &policy.persons.as_ref().unwrap().schema;
+        let (layout, _) = parser_of(&policy, HEADER);
+        let parser = RowParser::new(schema, &layout);
+        let mut memo = parser.line_memo();
+        let mut slots = vec![0.0; schema.slot_count.max(schema.inputs.len())];
+        let mut bounds = Vec::new();
+        let educations = ["none", "primary", "secondary", "tertiary"];
+        for k in 0..u64::from(MEMO_TRIAL) + 10 {
+            // 131 ages x 2 x 4 x 8 flags x 5 relationships: 41,920 runs.
+            let line = format!(
+                "H{k},1,{},{},{},{},{},{},{},0",
+                k % 131,
+                ["head", "spouse", "child", "parent", "other"][(k / 131 % 5) as usize],
+                ["female", "male"][(k / 655 % 2) as usize],
+                educations[(k / 1310 % 4) as usize],
+                k / 5240 % 2 == 0,
+                k / 10480 % 2 == 0,
+                k / 20960 % 2 == 0,
+            );
+            assert!(parser.parse_line(line.as_bytes(), b',', &mut slots, &mut bounds, &mut memo));
+            assert_eq!(
+                slots[schema.inputs.iter().position(|i| i.name == "age").unwrap()],
+                (k % 131) as f64
+            );
+        }
+        assert_eq!(memo.count, 0, "{} hits of {}", memo.hits, memo.lookups);
+    }
+
+    /// Profile settings (here missing-value codes) leave every line to `parse`.
+    #[test]
+    fn lines_with_profile_settings_are_left_to_parse() {
+        let policy = Policy::default_policy(&LoadOptions::default()).unwrap();
+        let schema = &policy.persons.as_ref().unwrap().schema;
+        let profile = crate::input::Profile::load("p.toml", "missing = [\"NA\"]\n").unwrap();
+        let options = ReadOptions {
+            profile: Some(std::sync::Arc::new(profile)),
+            ..ReadOptions::default()
+        };
+        let source = from_reader(
+            "persons.csv".into(),
+            Box::new(std::io::Cursor::new(format!("{HEADER}\n").into_bytes())),
+            &options,
+        )
+        .unwrap();
+        let layout = Layout::new(schema, &source, &options).unwrap();
+        let parser = RowParser::new(schema, &layout);
+        assert!(!parser.reads_lines());
+        let mut memo = parser.line_memo();
+        let mut slots = vec![0.0; schema.slot_count.max(schema.inputs.len())];
+        let line = b"H1,1,30,head,male,primary,false,false,true,0";
+        assert!(!parser.parse_line(line, b',', &mut slots, &mut Vec::new(), &mut memo));
     }
 }

@@ -261,10 +261,13 @@ impl<'p> PersonWork<'p> {
         let Some((line, delimiter)) = batch.persons.held_line(p) else {
             return false;
         };
-        if !self
-            .parser
-            .parse_line(line, delimiter, &mut self.slots, &mut self.cells, &mut self.memo)
-        {
+        if !self.parser.parse_line(
+            line,
+            delimiter,
+            &mut self.slots,
+            &mut self.cells,
+            &mut self.memo,
+        ) {
             return false;
         }
         if let Some(n) = self.persons.number {
