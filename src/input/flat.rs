@@ -15,8 +15,9 @@ use super::record::{Fields, SplitRecord, split_line};
 ///
 /// A record of a quote-free chunk may be held as its whole line
 /// ([`FlatRecords::push_line_in_place`]): the thread that reads the file
-/// finds only its key, and [`FlatRecords::split_lines`] splits it later, on
-/// the worker that reads its fields.
+/// finds only its key, and the worker that reads its fields splits it later
+/// ([`FlatRecords::split_lines`], or one at a time with [`FlatRecords::record`]),
+/// or reads it as it is ([`FlatRecords::held_line`]).
 #[derive(Debug, Default, Clone)]
 pub(crate) struct FlatRecords {
     bytes: Vec<u8>,
@@ -258,8 +259,10 @@ impl FlatRecords {
             .push((line, first, self.bounds.len().saturating_sub(first)));
     }
 
-    /// Record `i` and its line (a record held as its line is one field
-    /// until [`FlatRecords::split_lines`]).
+    /// Record `i` and its line. A record held as its line is one field
+    /// until [`FlatRecords::split_lines`]; in the two-file person layout
+    /// persons may stay held as lines: read their fields with
+    /// [`FlatRecords::record`].
     #[inline]
     pub(crate) fn get(&self, i: usize) -> (u64, Flat<'_>) {
         let (line, first, count) = self.records[i];

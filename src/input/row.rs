@@ -490,7 +490,7 @@ impl<'p> RowParser<'p> {
         }
         let parsed = match custom {
             Some(c) => self.custom_parse(plan, c, raw),
-            None => self.plain_parse(plan, raw),
+            None => self.plain_parse(plan.kind, raw),
         };
         match parsed {
             Ok(v) if v >= plan.min && v <= plan.max && v.is_finite() => Ok(v),
@@ -499,8 +499,8 @@ impl<'p> RowParser<'p> {
     }
 
     #[inline(always)]
-    fn plain_parse(&self, plan: &CellPlan, raw: &[u8]) -> Result<f64, cell::CellError> {
-        match plan.kind {
+    fn plain_parse(&self, kind: CellKind, raw: &[u8]) -> Result<f64, cell::CellError> {
+        match kind {
             CellKind::Text => cell::check_text(raw),
             CellKind::Integer => cell::parse_integer(raw),
             CellKind::Number => cell::parse_number(raw),
@@ -541,7 +541,7 @@ impl<'p> RowParser<'p> {
             (_, CellKind::Date) if custom.date_dmy => crate::expr::dates::parse_dmy(raw)
                 .map(|d| d as f64)
                 .ok_or(cell::CellError::NotDate),
-            _ => self.plain_parse(plan, raw),
+            _ => self.plain_parse(plan.kind, raw),
         }
     }
 

@@ -272,6 +272,9 @@ impl Template {
 }
 
 /// Write one value for a person: the way reasons show numbers, enums and booleans.
+// Inlined into `render_segments` (a call per value otherwise, whichever way
+// the compiler's units fall).
+#[inline]
 pub fn write_value(v: f64, ty: Type, enums: &[EnumDef], out: &mut Vec<u8>) {
     match ty {
         Type::Number => numfmt::write_grouped(v, out),

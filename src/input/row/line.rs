@@ -11,20 +11,14 @@
 //! `parse`, which then gives the values or the reject. benches/README.md,
 //! "Person files", round 10, has the figures.
 
+use super::steps::Step;
 use super::{CellKind, CellPlan, PLAIN, RowParser};
 use crate::input::cell;
 use crate::input::record::split_line_into;
 
-/// How one column of a line is read: the input it gives (`None`: not read).
-#[derive(Debug, Clone, Copy)]
-pub(super) struct LineStep {
-    input: Option<usize>,
-    kind: CellKind,
-    required: bool,
-    default: f64,
-    min: f64,
-    max: f64,
-}
+/// How one column of a line is read: the input it gives and the kind of
+/// its cell (`None`: the column is not read).
+pub(super) type LineStep = Option<(Step, CellKind)>;
 
 /// The steps of every column, when every input is plain and read from at
 /// most one column (else `None`: [`RowParser::parse_line`] never applies).
@@ -37,34 +31,27 @@ pub(super) fn line_steps(
     if composite || text_tests {
         return None;
     }
-    let mut steps = vec![
-        LineStep {
-            input: None,
-            kind: CellKind::Text,
-            required: false,
-            default: 0.0,
-            min: f64::NEG_INFINITY,
-            max: f64::INFINITY,
-        };
-        field_count
-    ];
-    for (i, p) in plan.iter().enumerate() {
+    let mut steps: Vec<LineStep> = vec![None; field_count];
+    for (input, p) in plan.iter().enumerate() {
         if p.custom != PLAIN {
             return None;
         }
-        let Some(c) = p.column else { continue };
-        let step = steps.get_mut(c)?;
-        if step.input.is_some() {
+        let Some(column) = p.column else { continue };
+        let step = steps.get_mut(column)?;
+        if step.is_some() {
             return None;
         }
-        *step = LineStep {
-            input: Some(i),
-            kind: p.kind,
-            required: p.required,
-            default: p.default,
-            min: p.min,
-            max: p.max,
-        };
+        *step = Some((
+            Step {
+                column,
+                input,
+                required: p.required,
+                default: p.default,
+                min: p.min,
+                max: p.max,
+            },
+            p.kind,
+        ));
     }
     Some(steps)
 }
@@ -105,12 +92,11 @@ const MEMO_BITS: u32 = 12;
 
 /// Whether a column's values are few enough to be worth a memo entry.
 fn few_values(step: &LineStep) -> bool {
-    step.input.is_some()
-        && match step.kind {
-            CellKind::Bool | CellKind::Enum(_) => true,
-            CellKind::Integer => step.max - step.min <= 1000.0,
-            CellKind::Text | CellKind::Number | CellKind::Date => false,
-        }
+    match step {
+        Some((_, CellKind::Bool | CellKind::Enum(_))) => true,
+        Some((step, CellKind::Integer)) => step.max - step.min <= 1000.0,
+        _ => false,
+    }
 }
 
 impl LineMemo {
@@ -203,10 +189,12 @@ impl RowParser<'_> {
         let mut c = 0;
         while c < steps.len() {
             if c == memo.first && memo.count > 0 {
+                // The run's length before the lookup, which may turn the memo off.
+                let run = memo.count;
                 if !self.memo_run(line, cells, steps, slots, memo) {
                     return false;
                 }
-                c += memo.count;
+                c += run;
                 continue;
             }
             let (Some(bounds), Some(step)) = (cells.get_mut(c), steps.get(c)) else {
@@ -282,7 +270,7 @@ impl RowParser<'_> {
                 run.iter_mut().zip(steps).zip(values).zip(offsets)
             {
                 *bounds = (start + usize::from(a), start + usize::from(b));
-                if let Some(slot) = step.input.and_then(|i| slots.get_mut(i)) {
+                if let Some(slot) = step.as_ref().and_then(|(s, _)| slots.get_mut(s.input)) {
                     *slot = v;
                 }
             }
@@ -305,8 +293,8 @@ impl RowParser<'_> {
         *key = (words, text.len() as u8);
         for (((bounds, step), v), o) in run.iter().zip(steps).zip(values).zip(offsets) {
             *v = step
-                .input
-                .and_then(|i| slots.get(i))
+                .as_ref()
+                .and_then(|(s, _)| slots.get(s.input))
                 .copied()
                 .unwrap_or(0.0);
             // Within the run's text, at most `MEMO_BYTES` long.
@@ -315,8 +303,9 @@ impl RowParser<'_> {
         true
     }
 
-    /// Read one cell into its input's slot, trimming its bounds; false when
-    /// the cell needs [`RowParser::parse`].
+    /// Read one cell into its input's slot as `parse` reads it
+    /// ([`Step::read`]), trimming its bounds; false when the cell needs
+    /// [`RowParser::parse`].
     #[inline(always)]
     fn line_cell(
         &self,
@@ -330,31 +319,17 @@ impl RowParser<'_> {
         // Where the trimmed text lies: `trim` returns a part of `raw`.
         let start = bounds.0 + (trimmed.as_ptr() as usize - raw.as_ptr() as usize);
         *bounds = (start, start + trimmed.len());
-        let Some(input) = step.input else {
+        let Some((step, kind)) = step else {
             return true;
         };
-        let Some(slot) = slots.get_mut(input) else {
+        let Some(slot) = slots.get_mut(step.input) else {
             return false;
         };
+        // `Step::read` in two halves: a closure here stays a call.
         if trimmed.is_empty() {
-            *slot = step.default;
-            return !step.required;
+            return step.empty(slot);
         }
-        let parsed = match step.kind {
-            CellKind::Text => cell::check_text(trimmed),
-            CellKind::Integer => cell::parse_integer(trimmed),
-            CellKind::Number => cell::parse_number(trimmed),
-            CellKind::Bool => cell::parse_bool(trimmed),
-            CellKind::Enum(e) => self.find_enum(e, trimmed),
-            CellKind::Date => cell::parse_date(trimmed),
-        };
-        match parsed {
-            Ok(v) if v >= step.min && v <= step.max && v.is_finite() => {
-                *slot = v;
-                true
-            }
-            _ => false,
-        }
+        step.take(self.plain_parse(*kind, trimmed), slot)
     }
 }
 
@@ -366,20 +341,51 @@ mod tests {
 
     const HEADER: &str = "household_id,person_no,age,relationship,sex,education,in_school,disabled,able_to_work,income";
 
-    /// Texts each column may hold: good, empty, padded, out of range,
-    /// misspelt, not UTF-8, and cells that shift the field count.
-    const CELLS: [&[&str]; 10] = [
+    /// Texts each column may hold: good ones first, then empty, padded,
+    /// out of range, misspelt, not UTF-8, and cells that shift the field
+    /// count. The padded ones make runs of small cells longer than a memo
+    /// entry holds.
+    const CELLS: [&[&str]; 11] = [
         &["HH1", "HH2", " HH3 ", "", "h\u{e9}", "a\u{7}b", "\u{fffd}x"],
         &["1", "2", "3", "", "0", "-1", " 4", "2.5", "x"],
         &[
-            "0", "6", "30", "31", "130", "131", "-1", " 7", "7 ", "", "4x", "00030",
+            "0",
+            "6",
+            "30",
+            "31",
+            "130",
+            "131",
+            "-1",
+            " 7",
+            "7 ",
+            "",
+            "4x",
+            "00030",
+            "  30\t\t  ",
         ],
-        &["head", "spouse", "child", "HEAD", " other", "", "boss"],
+        &[
+            "head",
+            "spouse",
+            "child",
+            "HEAD",
+            " other",
+            "",
+            "boss",
+            "\t spouse \t",
+        ],
         &["female", "male", "Male", "", "f", "male "],
-        &["none", "primary", "secondary", "tertiary", "", "college"],
+        &[
+            "none",
+            "primary",
+            "secondary",
+            "tertiary",
+            "",
+            "college",
+            "    secondary        ",
+        ],
         &["true", "false", "yes", "0", "", "maybe", " ya"],
         &["false", "true", "1", "", "n", "tidak"],
-        &["true", "false", "", "Y", "2"],
+        &["true", "false", "", "Y", "2", "\ttrue\t"],
         &[
             "0",
             "2905660",
@@ -390,36 +396,60 @@ mod tests {
             "9999999999999999",
             " 12 ",
         ],
+        // A column no input reads.
+        &["", "note", "x y", "\u{e9}"],
     ];
 
-    fn parser_of(policy: &Policy, header: &str) -> (Layout, ReadOptions) {
-        let options = ReadOptions::default();
+    /// The column names of [`CELLS`].
+    const NAMES: [&str; 11] = [
+        "household_id",
+        "person_no",
+        "age",
+        "relationship",
+        "sex",
+        "education",
+        "in_school",
+        "disabled",
+        "able_to_work",
+        "income",
+        "note",
+    ];
+
+    fn layout_of(policy: &Policy, header: &str, options: &ReadOptions) -> Layout {
         let source = from_reader(
             "persons.csv".into(),
             Box::new(std::io::Cursor::new(format!("{header}\n").into_bytes())),
-            &options,
+            options,
         )
         .unwrap();
         let persons = policy.persons.as_ref().unwrap();
-        (
-            Layout::new(&persons.schema, &source, &options).unwrap(),
-            options,
-        )
+        Layout::new(&persons.schema, &source, options).unwrap()
     }
 
-    /// Every line `parse_line` reads, read again from its memo, gives the
-    /// slots and trimmed cells of `parse`; every line `parse` rejects,
-    /// `parse_line` leaves to it. Lines drawn from [`CELLS`], with a field
-    /// added or dropped now and then.
-    #[test]
-    fn a_line_read_in_one_pass_is_read_as_parse_reads_it() {
+    /// Lines drawn from [`CELLS`] in the order `columns`, with a field
+    /// added or dropped now and then, each read twice (a miss then a hit of
+    /// the memo, or two hits): every line `parse_line` reads gives the
+    /// slots of `parse` bit for bit and its trimmed cells; every line
+    /// `parse` rejects, `parse_line` leaves to it. Returns how many lines
+    /// were read, rejected and left, and the memo.
+    fn compare_with_parse(
+        columns: &[usize],
+        delimiter: u8,
+        max_field_bytes: usize,
+    ) -> ((u32, u32, u32), LineMemo) {
         let policy = Policy::default_policy(&LoadOptions::default()).unwrap();
         let schema = &policy.persons.as_ref().unwrap().schema;
-        let (layout, _) = parser_of(&policy, HEADER);
+        let sep = char::from(delimiter).to_string();
+        let header: Vec<&str> = columns.iter().map(|&c| NAMES[c]).collect();
+        let options = ReadOptions {
+            delimiter: Some(delimiter),
+            max_field_bytes,
+            ..ReadOptions::default()
+        };
+        let layout = layout_of(&policy, &header.join(&sep), &options);
         let parser = RowParser::new(schema, &layout);
         assert!(parser.reads_lines());
         let mut memo = parser.line_memo();
-        assert_eq!((memo.first, memo.count), (2, 7), "age to able_to_work");
         let n = schema.slot_count.max(schema.inputs.len());
         let mut seed: u64 = 7;
         let mut next = |below: usize| {
@@ -431,9 +461,10 @@ mod tests {
         let (mut read, mut rejected, mut left) = (0, 0, 0);
         for _ in 0..20_000 {
             // Mostly good cells, so that whole lines pass.
-            let mut cells: Vec<&str> = CELLS
+            let mut cells: Vec<&str> = columns
                 .iter()
-                .map(|c| {
+                .map(|&k| {
+                    let c = CELLS[k];
                     if next(4) > 0 {
                         c[next(3).min(c.len() - 1)]
                     } else {
@@ -446,33 +477,47 @@ mod tests {
                 1 => cells.push("extra"),
                 _ => {}
             }
-            let line = cells.join(",");
-            let record: csv::ByteRecord = line.split(',').collect();
+            let line = cells.join(&sep);
+            let record: csv::ByteRecord = line.split(&sep).collect();
             let mut slow = vec![f64::NAN; n];
             let parsed = parser.parse(&record, 2, &mut slow);
-            // Twice: a miss then a hit of the memo (or two hits).
             for _ in 0..2 {
                 let mut fast = vec![f64::NAN; n];
                 let mut bounds = Vec::new();
-                if !parser.parse_line(line.as_bytes(), b',', &mut fast, &mut bounds, &mut memo) {
+                if !parser.parse_line(
+                    line.as_bytes(),
+                    delimiter,
+                    &mut fast,
+                    &mut bounds,
+                    &mut memo,
+                ) {
                     left += 1;
                     continue;
                 }
                 assert!(
                     parsed.is_ok(),
-                    "{line}: read, but parse rejects it: {parsed:?}"
+                    "{line:?}: read, but parse rejects it: {parsed:?}"
                 );
                 read += 1;
                 for (i, (a, b)) in fast.iter().zip(&slow).enumerate() {
-                    assert_eq!(a.to_bits(), b.to_bits(), "{line}: slot {i}");
+                    assert_eq!(a.to_bits(), b.to_bits(), "{line:?}: slot {i}");
                 }
                 for (c, &(a, b)) in bounds.iter().enumerate() {
                     let cell = crate::input::cell::trim(record.get(c).unwrap());
-                    assert_eq!(&line.as_bytes()[a..b], cell, "{line}: cell {c}");
+                    assert_eq!(&line.as_bytes()[a..b], cell, "{line:?}: cell {c}");
                 }
             }
             rejected += u32::from(parsed.is_err());
         }
+        ((read, rejected, left), memo)
+    }
+
+    #[test]
+    fn a_line_read_in_one_pass_is_read_as_parse_reads_it() {
+        let file_order: Vec<usize> = (0..10).collect();
+        let ((read, rejected, left), memo) =
+            compare_with_parse(&file_order, b',', crate::input::DEFAULT_MAX_FIELD_BYTES);
+        assert_eq!((memo.first, memo.count), (2, 7), "age to able_to_work");
         // Both ways taken often: neither path is dead here.
         assert!(
             read > 5_000 && rejected > 5_000 && left > 10_000,
@@ -487,13 +532,28 @@ mod tests {
         );
     }
 
+    /// Another delimiter, columns in another order with one no input reads
+    /// and one input absent (`disabled`, optional), and lines longer than
+    /// `--max-field-bytes` (left to `parse`, which measures their cells).
+    #[test]
+    fn other_delimiters_orders_and_limits_read_as_parse_reads_them() {
+        let order = [1, 0, 10, 2, 3, 4, 5, 6, 8, 9];
+        let ((read, _, left), memo) = compare_with_parse(&order, b';', 40);
+        assert!(read > 1_000 && left > 1_000, "{read} {left}");
+        // `age` to `able_to_work`, without `disabled`, which the file lacks.
+        assert_eq!((memo.first, memo.count), (3, 6));
+        let ((read, _, _), _) =
+            compare_with_parse(&order, b'\t', crate::input::DEFAULT_MAX_FIELD_BYTES);
+        assert!(read > 5_000, "{read}");
+    }
+
     /// A file whose runs of small cells rarely repeat turns the memo off
     /// after its trial, and its lines are still read.
     #[test]
     fn a_memo_that_rarely_hits_turns_itself_off() {
         let policy = Policy::default_policy(&LoadOptions::default()).unwrap();
         let schema = &policy.persons.as_ref().unwrap().schema;
-        let (layout, _) = parser_of(&policy, HEADER);
+        let layout = layout_of(&policy, HEADER, &ReadOptions::default());
         let parser = RowParser::new(schema, &layout);
         let mut memo = parser.line_memo();
         let mut slots = vec![0.0; schema.slot_count.max(schema.inputs.len())];
@@ -512,6 +572,16 @@ mod tests {
                 k / 20960 % 2 == 0,
             );
             assert!(parser.parse_line(line.as_bytes(), b',', &mut slots, &mut bounds, &mut memo));
+            let record: csv::ByteRecord = line.split(',').collect();
+            let mut slow = vec![f64::NAN; slots.len()];
+            assert!(parser.parse(&record, 2, &mut slow).is_ok());
+            assert!(
+                slots
+                    .iter()
+                    .zip(&slow)
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "{line}"
+            );
             assert_eq!(
                 slots[schema.inputs.iter().position(|i| i.name == "age").unwrap()],
                 (k % 131) as f64
@@ -530,13 +600,7 @@ mod tests {
             profile: Some(std::sync::Arc::new(profile)),
             ..ReadOptions::default()
         };
-        let source = from_reader(
-            "persons.csv".into(),
-            Box::new(std::io::Cursor::new(format!("{HEADER}\n").into_bytes())),
-            &options,
-        )
-        .unwrap();
-        let layout = Layout::new(schema, &source, &options).unwrap();
+        let layout = layout_of(&policy, HEADER, &options);
         let parser = RowParser::new(schema, &layout);
         assert!(!parser.reads_lines());
         let mut memo = parser.line_memo();

@@ -64,15 +64,42 @@ pub(super) fn fill_one<R: Fields + ?Sized>(
         return true;
     }
     let raw = record.get(step.column).map_or(&b""[..], cell::trim);
-    if raw.is_empty() {
-        *slot = step.default;
-        return !step.required;
-    }
-    match parse(raw) {
-        Ok(v) if v >= step.min && v <= step.max && v.is_finite() => {
-            *slot = v;
-            true
+    step.read(raw, slot, parse)
+}
+
+impl Step {
+    /// Read the input's trimmed cell `raw` into `slot`: its default when
+    /// empty, else its parse within range; false when it fails (empty and
+    /// required, unreadable, or out of range).
+    #[inline(always)]
+    pub(super) fn read(
+        &self,
+        raw: &[u8],
+        slot: &mut f64,
+        parse: impl FnOnce(&[u8]) -> Result<f64, cell::CellError>,
+    ) -> bool {
+        if raw.is_empty() {
+            return self.empty(slot);
         }
-        _ => false,
+        self.take(parse(raw), slot)
+    }
+
+    /// An empty cell: the input's default, false when it is required.
+    #[inline(always)]
+    pub(super) fn empty(&self, slot: &mut f64) -> bool {
+        *slot = self.default;
+        !self.required
+    }
+
+    /// A non-empty cell parsed: its value when within range, else false.
+    #[inline(always)]
+    pub(super) fn take(&self, parsed: Result<f64, cell::CellError>, slot: &mut f64) -> bool {
+        match parsed {
+            Ok(v) if v >= self.min && v <= self.max && v.is_finite() => {
+                *slot = v;
+                true
+            }
+            _ => false,
+        }
     }
 }

@@ -211,7 +211,8 @@ impl<'s> PersonFeed<'s> {
     /// `ahead`: read both files on threads of their own (the feed is one
     /// thread that every worker waits on). Either way the records of
     /// quote-free chunks are held as their lines, with only the person
-    /// key found: the workers split them ([`PersonBatch::split_lines`]).
+    /// key found: the workers split them ([`PersonBatch::split_lines`]),
+    /// or read the persons' lines as they are.
     pub(crate) fn open(
         plan: &'s PersonPlan<'_>,
         chunk_bytes: usize,
