@@ -339,8 +339,6 @@ mod tests {
     use crate::input::{Layout, ReadOptions, from_reader};
     use crate::policy::{LoadOptions, Policy};
 
-    const HEADER: &str = "household_id,person_no,age,relationship,sex,education,in_school,disabled,able_to_work,income";
-
     /// Texts each column may hold: good ones first, then empty, padded,
     /// out of range, misspelt, not UTF-8, and cells that shift the field
     /// count. The padded ones make runs of small cells longer than a memo
@@ -400,20 +398,24 @@ mod tests {
         &["", "note", "x y", "\u{e9}"],
     ];
 
-    /// The column names of [`CELLS`].
-    const NAMES: [&str; 11] = [
-        "household_id",
-        "person_no",
-        "age",
-        "relationship",
-        "sex",
-        "education",
-        "in_school",
-        "disabled",
-        "able_to_work",
-        "income",
-        "note",
-    ];
+    /// The column names of [`CELLS`]: the person inputs of the default
+    /// policy in declared order, then a column no input reads.
+    fn names(policy: &Policy) -> Vec<String> {
+        let schema = &policy.persons.as_ref().unwrap().schema;
+        let mut names: Vec<String> = schema.inputs.iter().map(|i| i.name.clone()).collect();
+        names.push("note".into());
+        assert_eq!(names.len(), CELLS.len());
+        assert_eq!(
+            (names[0].as_str(), names[9].as_str()),
+            ("household_id", "income")
+        );
+        names
+    }
+
+    /// The default policy's person file header.
+    fn header(policy: &Policy) -> String {
+        names(policy)[..10].join(",")
+    }
 
     fn layout_of(policy: &Policy, header: &str, options: &ReadOptions) -> Layout {
         let source = from_reader(
@@ -440,7 +442,8 @@ mod tests {
         let policy = Policy::default_policy(&LoadOptions::default()).unwrap();
         let schema = &policy.persons.as_ref().unwrap().schema;
         let sep = char::from(delimiter).to_string();
-        let header: Vec<&str> = columns.iter().map(|&c| NAMES[c]).collect();
+        let names = names(&policy);
+        let header: Vec<&str> = columns.iter().map(|&c| names[c].as_str()).collect();
         let options = ReadOptions {
             delimiter: Some(delimiter),
             max_field_bytes,
@@ -553,7 +556,7 @@ mod tests {
     fn a_memo_that_rarely_hits_turns_itself_off() {
         let policy = Policy::default_policy(&LoadOptions::default()).unwrap();
         let schema = &policy.persons.as_ref().unwrap().schema;
-        let layout = layout_of(&policy, HEADER, &ReadOptions::default());
+        let layout = layout_of(&policy, &header(&policy), &ReadOptions::default());
         let parser = RowParser::new(schema, &layout);
         let mut memo = parser.line_memo();
         let mut slots = vec![0.0; schema.slot_count.max(schema.inputs.len())];
@@ -600,7 +603,7 @@ mod tests {
             profile: Some(std::sync::Arc::new(profile)),
             ..ReadOptions::default()
         };
-        let layout = layout_of(&policy, HEADER, &options);
+        let layout = layout_of(&policy, &header(&policy), &options);
         let parser = RowParser::new(schema, &layout);
         assert!(!parser.reads_lines());
         let mut memo = parser.line_memo();
