@@ -64,6 +64,12 @@ struct FileStream<'s> {
     key: HouseholdKey,
     /// The group of the record under the cursor, once computed.
     pending: Option<u64>,
+    /// Each run's number of records, from the scan: the runs are counted
+    /// off and the reader finds no key ([`Scanned::run_len`](super::scan)).
+    lengths: Option<&'s [u32]>,
+    /// Counting off: the run under the cursor and its records not yet taken.
+    run: usize,
+    left: u32,
 }
 
 impl FileStream<'_> {
@@ -76,7 +82,10 @@ impl FileStream<'_> {
             if let Some(g) = self.pending {
                 return Ok(Some((g, at)));
             }
-            let run = self.runs.of_at(&self.key, self.reader.records(), at);
+            let run = match self.lengths {
+                Some(_) => self.run,
+                None => self.runs.of_at(&self.key, self.reader.records(), at),
+            };
             if self
                 .keep
                 .is_some_and(|k| !k.get(run).copied().unwrap_or(false))
@@ -93,6 +102,21 @@ impl FileStream<'_> {
     fn advance(&mut self) {
         self.reader.advance();
         self.pending = None;
+        self.count_off(1);
+    }
+
+    /// Counting off: `taken` records of the current run were taken.
+    #[inline]
+    fn count_off(&mut self, taken: u32) {
+        let Some(lengths) = self.lengths else {
+            return;
+        };
+        self.left = self.left.saturating_sub(taken);
+        if self.left == 0 {
+            self.run += 1;
+            // Past the scan's runs (a file changed since): one record a run.
+            self.left = lengths.get(self.run).copied().unwrap_or(1).max(1);
+        }
     }
 
     /// Copy the record [`FileStream::peek`] showed into `out`, with the
@@ -104,12 +128,18 @@ impl FileStream<'_> {
         };
         let records = self.reader.records();
         let mut end = at + 1;
-        while end < records.len() && self.runs.continues_at(&self.key, records, end) {
-            end += 1;
+        if self.lengths.is_some() {
+            // The run's records left, as far as the buffer holds them.
+            end = at + (self.left as usize).clamp(1, records.len() - at);
+        } else {
+            while end < records.len() && self.runs.continues_at(&self.key, records, end) {
+                end += 1;
+            }
         }
         out.copy_range(records, at, end);
         self.reader.advance_to(end);
         self.pending = None;
+        self.count_off((end - at) as u32);
         Ok(())
     }
 }
@@ -226,24 +256,34 @@ impl<'s> PersonFeed<'s> {
         let households = setup
             .open_households()?
             .map(|s| reader(s, &HouseholdKey::Absent));
-        let file = |run_group, keep| -> Result<FileStream<'s>, PersonError> {
-            Ok(FileStream {
-                reader: Box::new(reader(setup.open_persons()?, &setup.person_key)),
+        let file = |run_group, keep, lengths: Option<&'s [u32]>| {
+            // Runs counted off need no key: the reader finds none.
+            let key = match lengths {
+                Some(_) => &HouseholdKey::Absent,
+                None => &setup.person_key,
+            };
+            Ok::<_, PersonError>(FileStream {
+                reader: Box::new(reader(setup.open_persons()?, key)),
                 runs: Runs::default(),
                 run_group,
                 keep,
                 key: setup.person_key.clone(),
                 pending: None,
+                lengths,
+                run: 0,
+                left: lengths.and_then(|l| l.first()).copied().unwrap_or(1).max(1),
             })
         };
         let persons = match &plan.order {
-            Order::Grouped { run_group } => Stream::File(file(run_group, None)?),
+            Order::Grouped { run_group, run_len } => {
+                Stream::File(file(run_group, None, run_len.as_deref())?)
+            }
             Order::Sorted {
                 run_group,
                 keep,
                 runs,
             } => Stream::Merged {
-                file: file(run_group, Some(keep))?,
+                file: file(run_group, Some(keep), None)?,
                 sorted: Merge::open(runs).map_err(PersonError::Spill)?,
                 from_file: false,
             },

@@ -24,11 +24,15 @@
 //! read again as they stand. Either way the feed hands out batches holding
 //! whole households, each person with its original line.
 //!
+//! The scan also counts each run's records, so that a grouped file's second
+//! pass counts its runs off without reading any key again.
+//!
 //! Memory: per household 48 bytes during the scan (a sorted vector of
-//! keys, not a hash table, and each index's key) and 16 bytes per run (its
-//! key's fingerprint, read while the household file is indexed); 8 bytes
-//! per run after it; batches as for households, and with more than two
-//! workers three chunks of each file read ahead of the feed.
+//! keys, not a hash table, and each index's key) and 20 bytes per run (its
+//! key's fingerprint, read while the household file is indexed, and its
+//! record count); 12 bytes per run after it; batches as for households, and
+//! with more than two workers three chunks of each file read ahead of the
+//! feed.
 
 pub(super) mod feed;
 mod one;
@@ -350,8 +354,12 @@ fn column_of(header: &[String], read: &ReadOptions, name: &str) -> Option<usize>
 /// How the second pass reads the persons.
 pub(crate) enum Order {
     /// Runs in increasing group order: the file is read again as it is;
-    /// `run_group[r]` is the group of its `r`-th run.
-    Grouped { run_group: Vec<u64> },
+    /// `run_group[r]` is the group of its `r`-th run, `run_len[r]` its
+    /// number of records (the runs are counted off, no key is read again).
+    Grouped {
+        run_group: Vec<u64>,
+        run_len: Option<Vec<u32>>,
+    },
     /// Not grouped: the runs that keep group order (`keep[r]`,
     /// [`spill::in_order`]) are read again from the file as they stand, the
     /// others were sorted by (group, line) on temporary files; the feed
@@ -486,6 +494,7 @@ impl<'s> PersonPlan<'s> {
         let order = if scanned.grouped {
             Order::Grouped {
                 run_group: scanned.run_group,
+                run_len: scanned.run_len,
             }
         } else {
             let keep = spill::in_order(&scanned.run_group);

@@ -8,6 +8,9 @@ use crate::policy::persons::Persons;
 
 pub(super) struct Scanned {
     pub(super) run_group: Vec<u64>,
+    /// Each run's number of records (`None`: a run too long to count in
+    /// a `u32`), so that a second pass needs no keys to find the runs.
+    pub(super) run_len: Option<Vec<u32>>,
     pub(super) grouped: bool,
     pub(super) person_blanks: u64,
 }
@@ -43,6 +46,7 @@ pub(super) fn scan(
     let PersonRuns {
         mut keys,
         keyless,
+        lengths,
         person_blanks,
     } = runs?;
     let mut run_group: Vec<u64> = Vec::with_capacity(keys.len());
@@ -85,16 +89,19 @@ pub(super) fn scan(
     drop(keys);
     Ok(Scanned {
         run_group,
+        run_len: lengths,
         grouped,
         person_blanks,
     })
 }
 
 /// The person file's runs: each run's key fingerprint (0 for a run without
-/// a key), the runs without a key (in order), and the blank rows.
+/// a key), the runs without a key (in order), each run's number of records
+/// (see [`Scanned::run_len`]), and the blank rows.
 struct PersonRuns {
     keys: Vec<u128>,
     keyless: Vec<usize>,
+    lengths: Option<Vec<u32>>,
     person_blanks: u64,
 }
 
@@ -103,6 +110,7 @@ fn person_runs(setup: &PersonSetup, chunk_bytes: usize) -> Result<PersonRuns, In
     let mut runs = Runs::default();
     let mut keys: Vec<u128> = Vec::new();
     let mut keyless: Vec<usize> = Vec::new();
+    let mut lengths: Option<Vec<u32>> = Some(Vec::new());
     persons_file.each_key(&setup.person_key, &mut |key| {
         let before = runs.count;
         let run = runs.of(key);
@@ -114,11 +122,24 @@ fn person_runs(setup: &PersonSetup, chunk_bytes: usize) -> Result<PersonRuns, In
                     keys.push(0);
                 }
             }
+            if let Some(l) = &mut lengths {
+                l.push(1);
+            }
+        } else if let Some(all) = &mut lengths {
+            let counted = all.last_mut().and_then(|l| {
+                *l = l.checked_add(1)?;
+                Some(())
+            });
+            if counted.is_none() {
+                // Four billion rows of one household: found by their keys.
+                lengths = None;
+            }
         }
     })?;
     Ok(PersonRuns {
         keys,
         keyless,
+        lengths,
         person_blanks: persons_file.skipped,
     })
 }
