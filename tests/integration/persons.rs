@@ -174,6 +174,93 @@ fn scattered_persons_give_the_grouped_decisions() {
     assert_eq!(got.stdout, want.stdout, "rectangular");
 }
 
+/// A grouped person file's runs are counted off in the second pass, not
+/// found by their keys again: rows that the first pass counts differently
+/// would shift every later household's persons. Blank, space-only and
+/// delimiter-only rows, quoted cells and `\r\n` and lone `\r` line ends
+/// inside and between households, and rows without a key and runs of
+/// persons of no household between them, change no decision, at any chunk size and thread count (with
+/// read-ahead from three threads up). `TMPDIR` cannot be written to, so
+/// only the grouped path (which spills nothing) can succeed.
+#[test]
+fn noise_inside_grouped_runs_changes_no_decision() {
+    let dir = Dir::new();
+    let hs = households(11, 150);
+    let want = aggregated_decisions(&dir, &aggregated_csv(&hs));
+    dir.write("households.csv", household_csv(&hs));
+    let clean = person_csv(&hs, &grouped_order(&hs));
+    let mut noisy = String::new();
+    let mut strays = 0u64;
+    let lines: Vec<&str> = clean.lines().collect();
+    let key = |line: &str| line.split(',').next().unwrap_or_default().to_string();
+    for (i, line) in lines.iter().enumerate() {
+        // The last person of a household, before the next household's.
+        let run_ends = lines.get(i + 1).is_none_or(|next| key(next) != key(line));
+        let mut line = line.to_string();
+        if i > 0 && i % 7 == 0 {
+            // A quoted cell: the same value.
+            let mut cells: Vec<String> = line.split(',').map(str::to_string).collect();
+            cells[3] = format!("\"{}\"", cells[3]);
+            line = cells.join(",");
+        }
+        noisy.push_str(&line);
+        noisy.push_str(match i % 5 {
+            1 => "\r\n",
+            3 => "\r",
+            _ => "\n",
+        });
+        if i == 0 {
+            continue;
+        }
+        match i % 11 {
+            2 => noisy.push('\n'),
+            4 => noisy.push_str("  \t \n"),
+            6 => noisy.push_str(",,,,,,,,,\n"),
+            8..=10 if run_ends => {
+                // Between households: a row without a key, then a run of
+                // three persons of no household.
+                noisy.push_str(",1,30,head,male,primary,false,false,true,0\n");
+                for k in 1..=3 {
+                    noisy.push_str(&format!(
+                        "NOBODY{i},{k},30,head,male,primary,false,false,true,0\n"
+                    ));
+                }
+                strays += 4;
+            }
+            _ => {}
+        }
+    }
+    assert!(strays >= 20, "{strays} strays");
+    dir.write("noisy.csv", &noisy);
+    let nowhere = dir.path().join("no-such-dir");
+    let persons: u64 = hs.iter().map(|h| h.persons.len() as u64).sum();
+    for threads in ["1", "2", "4"] {
+        for chunk in ["40", "300", "262144"] {
+            let args = [
+                "assess",
+                "households.csv",
+                "--persons",
+                "noisy.csv",
+                "-j",
+                threads,
+                "--chunk-bytes",
+                chunk,
+            ];
+            let got = run_tmp(&dir, &nowhere, &args, b"");
+            got.no_panic();
+            if got.stdout != want.stdout {
+                got.fail("the decisions differ from the aggregated file's");
+            }
+            let c = person_counts(&got);
+            assert_eq!(
+                (c.persons, c.used, c.persons_rejected, c.decided),
+                (persons + strays, persons, strays, 150),
+                "-j {threads} --chunk-bytes {chunk}"
+            );
+        }
+    }
+}
+
 #[test]
 fn one_and_two_threads_give_the_same_bytes() {
     let dir = Dir::new();

@@ -90,7 +90,7 @@ impl FileStream<'_> {
                 .keep
                 .is_some_and(|k| !k.get(run).copied().unwrap_or(false))
             {
-                self.reader.advance();
+                self.advance();
                 continue;
             }
             let g = self.run_group.get(run).copied().unwrap_or(ORPHAN);

@@ -28,11 +28,11 @@
 //! pass counts its runs off without reading any key again.
 //!
 //! Memory: per household 48 bytes during the scan (a sorted vector of
-//! keys, not a hash table, and each index's key) and 20 bytes per run (its
-//! key's fingerprint, read while the household file is indexed, and its
-//! record count); 12 bytes per run after it; batches as for households, and
-//! with more than two workers three chunks of each file read ahead of the
-//! feed.
+//! keys, not a hash table, and each index's key) and up to 28 bytes per run
+//! (its key's fingerprint, read while the household file is indexed, its
+//! record count and its group); 12 bytes per run after it (8 when the
+//! file is not grouped); batches as for households, and with more than two
+//! workers three chunks of each file read ahead of the feed.
 
 pub(super) mod feed;
 mod one;
@@ -497,6 +497,8 @@ impl<'s> PersonPlan<'s> {
                 run_len: scanned.run_len,
             }
         } else {
+            // Scattered runs are followed by their keys: no count is kept.
+            drop(scanned.run_len);
             let keep = spill::in_order(&scanned.run_group);
             let runs = spill::sort(setup, &scanned.run_group, &keep, chunk_bytes)?;
             Order::Sorted {
