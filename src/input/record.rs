@@ -266,27 +266,14 @@ impl<'a> QuoteFree<'a> {
 /// `out`. The fields of [`QuoteFree::next_record`] for that record.
 #[inline(always)]
 pub(crate) fn split_line(line: &[u8], delimiter: u8, offset: usize, out: &mut Vec<(usize, usize)>) {
-    let delimiters = EVERY_BYTE * u64::from(delimiter);
     // At most one field a byte, and one more.
     out.reserve(line.len() + 1);
     let mut field_start = offset;
-    let mut base = 0;
-    while let Some(word) = line.get(base..).and_then(|w| w.first_chunk::<8>()) {
-        let mut mask = zero_bytes(u64::from_le_bytes(*word) ^ delimiters);
-        while mask != 0 {
-            let end = offset + base + (mask.trailing_zeros() / 8) as usize;
-            out.push((field_start, end));
-            field_start = end + 1;
-            mask &= mask - 1;
-        }
-        base += 8;
-    }
-    for (i, &b) in line.iter().enumerate().skip(base) {
-        if b == delimiter {
-            out.push((field_start, offset + i));
-            field_start = offset + i + 1;
-        }
-    }
+    each_delimiter(line, delimiter, |at| {
+        out.push((field_start, offset + at));
+        field_start = offset + at + 1;
+        true
+    });
     out.push((field_start, offset + line.len()));
 }
 
@@ -295,42 +282,49 @@ pub(crate) fn split_line(line: &[u8], delimiter: u8, offset: usize, out: &mut Ve
 /// For a line read at once, field by field, whose count is known.
 #[inline(always)]
 pub(crate) fn split_line_into(line: &[u8], delimiter: u8, out: &mut [(usize, usize)]) -> bool {
-    let delimiters = EVERY_BYTE * u64::from(delimiter);
     let mut k = 0;
     let mut field_start = 0;
-    let mut base = 0;
-    while let Some(word) = line.get(base..).and_then(|w| w.first_chunk::<8>()) {
-        let mut mask = zero_bytes(u64::from_le_bytes(*word) ^ delimiters);
-        while mask != 0 {
-            let end = base + (mask.trailing_zeros() / 8) as usize;
-            let Some(field) = out.get_mut(k) else {
-                return false;
-            };
-            *field = (field_start, end);
-            k += 1;
-            field_start = end + 1;
-            mask &= mask - 1;
-        }
-        base += 8;
-    }
-    for (i, &b) in line.iter().enumerate().skip(base) {
-        if b == delimiter {
-            let Some(field) = out.get_mut(k) else {
-                return false;
-            };
-            *field = (field_start, i);
-            k += 1;
-            field_start = i + 1;
-        }
-    }
+    let fits = each_delimiter(line, delimiter, |at| {
+        let Some(field) = out.get_mut(k) else {
+            return false;
+        };
+        *field = (field_start, at);
+        k += 1;
+        field_start = at + 1;
+        true
+    });
     let fields = out.len();
     match out.get_mut(k) {
-        Some(field) if k + 1 == fields => {
+        Some(field) if fits && k + 1 == fields => {
             *field = (field_start, line.len());
             true
         }
         _ => false,
     }
+}
+
+/// Call `each` with the place of every `delimiter` in `line`, in order,
+/// eight bytes at a time; false as soon as `each` says stop.
+#[inline(always)]
+fn each_delimiter(line: &[u8], delimiter: u8, mut each: impl FnMut(usize) -> bool) -> bool {
+    let delimiters = EVERY_BYTE * u64::from(delimiter);
+    let mut base = 0;
+    while let Some(word) = line.get(base..).and_then(|w| w.first_chunk::<8>()) {
+        let mut mask = zero_bytes(u64::from_le_bytes(*word) ^ delimiters);
+        while mask != 0 {
+            if !each(base + (mask.trailing_zeros() / 8) as usize) {
+                return false;
+            }
+            mask &= mask - 1;
+        }
+        base += 8;
+    }
+    for (i, &b) in line.iter().enumerate().skip(base) {
+        if b == delimiter && !each(i) {
+            return false;
+        }
+    }
+    true
 }
 
 /// The first `byte` of `data` (a short field: eight bytes at a time, no

@@ -36,7 +36,13 @@ pub(super) fn line_steps(
         if p.custom != PLAIN {
             return None;
         }
-        let Some(column) = p.column else { continue };
+        let Some(column) = p.column else {
+            if p.required {
+                // Every row fails at it: `parse` says how.
+                return None;
+            }
+            continue;
+        };
         let step = steps.get_mut(column)?;
         if step.is_some() {
             return None;
@@ -157,7 +163,7 @@ impl RowParser<'_> {
 
     /// Whether [`RowParser::parse_line`] can read this parser's rows.
     pub(crate) fn reads_lines(&self) -> bool {
-        self.line.is_some() && !self.by_kind.absent_required
+        self.line.is_some()
     }
 
     /// Parse `line`, a quote-free record without its line break whose
@@ -179,7 +185,7 @@ impl RowParser<'_> {
             return false;
         };
         // `parse` measures every cell of a longer record.
-        if line.len() > self.layout.max_field_bytes || self.by_kind.absent_required {
+        if line.len() > self.layout.max_field_bytes {
             return false;
         }
         cells.resize(steps.len(), (0, 0));
@@ -304,7 +310,7 @@ impl RowParser<'_> {
     }
 
     /// Read one cell into its input's slot as `parse` reads it
-    /// ([`Step::read`]), trimming its bounds; false when the cell needs
+    /// ([`Step::empty`], [`Step::take`]), trimming its bounds; false when the cell needs
     /// [`RowParser::parse`].
     #[inline(always)]
     fn line_cell(
@@ -325,7 +331,6 @@ impl RowParser<'_> {
         let Some(slot) = slots.get_mut(step.input) else {
             return false;
         };
-        // `Step::read` in two halves: a closure here stays a call.
         if trimmed.is_empty() {
             return step.empty(slot);
         }

@@ -64,26 +64,14 @@ pub(super) fn fill_one<R: Fields + ?Sized>(
         return true;
     }
     let raw = record.get(step.column).map_or(&b""[..], cell::trim);
-    step.read(raw, slot, parse)
+    if raw.is_empty() {
+        return step.empty(slot);
+    }
+    step.take(parse(raw), slot)
 }
 
 impl Step {
-    /// Read the input's trimmed cell `raw` into `slot`: its default when
-    /// empty, else its parse within range; false when it fails (empty and
-    /// required, unreadable, or out of range).
-    #[inline(always)]
-    pub(super) fn read(
-        &self,
-        raw: &[u8],
-        slot: &mut f64,
-        parse: impl FnOnce(&[u8]) -> Result<f64, cell::CellError>,
-    ) -> bool {
-        if raw.is_empty() {
-            return self.empty(slot);
-        }
-        self.take(parse(raw), slot)
-    }
-
+    // A cell's reading, shared with `RowParser::parse_line`.
     /// An empty cell: the input's default, false when it is required.
     #[inline(always)]
     pub(super) fn empty(&self, slot: &mut f64) -> bool {

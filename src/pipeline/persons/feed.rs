@@ -57,19 +57,74 @@ impl PersonBatch {
 /// set apart (sorted on temporary files).
 struct FileStream<'s> {
     reader: Box<RecordReader>,
-    runs: Runs,
+    runs: Follow<'s>,
     run_group: &'s [u64],
     /// Per run: read here (else it was sorted); `None`: every run.
     keep: Option<&'s [bool]>,
-    key: HouseholdKey,
     /// The group of the record under the cursor, once computed.
     pending: Option<u64>,
-    /// Each run's number of records, from the scan: the runs are counted
-    /// off and the reader finds no key ([`Scanned::run_len`](super::scan)).
-    lengths: Option<&'s [u32]>,
-    /// Counting off: the run under the cursor and its records not yet taken.
-    run: usize,
-    left: u32,
+}
+
+/// How the second pass follows the file's runs.
+enum Follow<'s> {
+    /// By their keys, found again in each record.
+    Keys { runs: Runs, key: HouseholdKey },
+    /// Counted off by the scan's record counts ([`Scanned::run_len`](super::scan)):
+    /// the run under the cursor and its records not yet taken. The reader
+    /// finds no key.
+    Counts {
+        lengths: &'s [u32],
+        run: usize,
+        left: u32,
+    },
+}
+
+impl<'s> Follow<'s> {
+    fn counted(lengths: &'s [u32]) -> Self {
+        Follow::Counts {
+            lengths,
+            run: 0,
+            left: lengths.first().copied().unwrap_or(1).max(1),
+        }
+    }
+
+    /// The run of record `at`, the one under the cursor.
+    #[inline]
+    fn run_at(&mut self, records: &FlatRecords, at: usize) -> usize {
+        match self {
+            Follow::Keys { runs, key } => runs.of_at(key, records, at),
+            Follow::Counts { run, .. } => *run,
+        }
+    }
+
+    /// The end of the run of record `at` within `records`.
+    #[inline]
+    fn run_end(&mut self, records: &FlatRecords, at: usize) -> usize {
+        match self {
+            Follow::Keys { runs, key } => {
+                let mut end = at + 1;
+                while end < records.len() && runs.continues_at(key, records, end) {
+                    end += 1;
+                }
+                end
+            }
+            Follow::Counts { left, .. } => at + (*left as usize).clamp(1, records.len() - at),
+        }
+    }
+
+    /// `taken` records of the current run were taken.
+    #[inline]
+    fn taken(&mut self, taken: usize) {
+        let Follow::Counts { lengths, run, left } = self else {
+            return;
+        };
+        *left = left.saturating_sub(u32::try_from(taken).unwrap_or(u32::MAX));
+        if *left == 0 {
+            *run += 1;
+            // Past the scan's runs (a file changed since): one record a run.
+            *left = lengths.get(*run).copied().unwrap_or(1).max(1);
+        }
+    }
 }
 
 impl FileStream<'_> {
@@ -82,10 +137,7 @@ impl FileStream<'_> {
             if let Some(g) = self.pending {
                 return Ok(Some((g, at)));
             }
-            let run = match self.lengths {
-                Some(_) => self.run,
-                None => self.runs.of_at(&self.key, self.reader.records(), at),
-            };
+            let run = self.runs.run_at(self.reader.records(), at);
             if self
                 .keep
                 .is_some_and(|k| !k.get(run).copied().unwrap_or(false))
@@ -102,21 +154,7 @@ impl FileStream<'_> {
     fn advance(&mut self) {
         self.reader.advance();
         self.pending = None;
-        self.count_off(1);
-    }
-
-    /// Counting off: `taken` records of the current run were taken.
-    #[inline]
-    fn count_off(&mut self, taken: u32) {
-        let Some(lengths) = self.lengths else {
-            return;
-        };
-        self.left = self.left.saturating_sub(taken);
-        if self.left == 0 {
-            self.run += 1;
-            // Past the scan's runs (a file changed since): one record a run.
-            self.left = lengths.get(self.run).copied().unwrap_or(1).max(1);
-        }
+        self.runs.taken(1);
     }
 
     /// Copy the record [`FileStream::peek`] showed into `out`, with the
@@ -127,19 +165,11 @@ impl FileStream<'_> {
             return Ok(());
         };
         let records = self.reader.records();
-        let mut end = at + 1;
-        if self.lengths.is_some() {
-            // The run's records left, as far as the buffer holds them.
-            end = at + (self.left as usize).clamp(1, records.len() - at);
-        } else {
-            while end < records.len() && self.runs.continues_at(&self.key, records, end) {
-                end += 1;
-            }
-        }
+        let end = self.runs.run_end(records, at);
         out.copy_range(records, at, end);
         self.reader.advance_to(end);
         self.pending = None;
-        self.count_off((end - at) as u32);
+        self.runs.taken(end - at);
         Ok(())
     }
 }
@@ -257,21 +287,24 @@ impl<'s> PersonFeed<'s> {
             .open_households()?
             .map(|s| reader(s, &HouseholdKey::Absent));
         let file = |run_group, keep, lengths: Option<&'s [u32]>| {
+            let runs = match lengths {
+                Some(lengths) => Follow::counted(lengths),
+                None => Follow::Keys {
+                    runs: Runs::default(),
+                    key: setup.person_key.clone(),
+                },
+            };
             // Runs counted off need no key: the reader finds none.
-            let key = match lengths {
-                Some(_) => &HouseholdKey::Absent,
-                None => &setup.person_key,
+            let key = match runs {
+                Follow::Counts { .. } => &HouseholdKey::Absent,
+                Follow::Keys { .. } => &setup.person_key,
             };
             Ok::<_, PersonError>(FileStream {
                 reader: Box::new(reader(setup.open_persons()?, key)),
-                runs: Runs::default(),
+                runs,
                 run_group,
                 keep,
-                key: setup.person_key.clone(),
                 pending: None,
-                lengths,
-                run: 0,
-                left: lengths.and_then(|l| l.first()).copied().unwrap_or(1).max(1),
             })
         };
         let persons = match &plan.order {

@@ -270,12 +270,8 @@ impl<'p> PersonWork<'p> {
         ) {
             return false;
         }
-        if let Some(n) = self.persons.number {
-            let v = self.slots[n];
-            if self.numbers.contains(&v) {
-                return false;
-            }
-            self.numbers.push(v);
+        if self.repeated_person_number().is_some() {
+            return false;
         }
         let columns = &self.setup.person_layout.columns;
         let cells = &self.cells;
@@ -350,28 +346,38 @@ impl<'p> PersonWork<'p> {
         household_id: &[u8],
         k: u32,
     ) -> Result<(), Box<Reject>> {
-        if let Some(n) = self.persons.number {
-            let v = self.slots[n];
-            if self.numbers.contains(&v) {
-                let name = self.persons.schema.inputs[n].name.clone();
-                let text = self.parser.text(person, n);
-                return Err(Box::new(Reject {
-                    line,
-                    household_id: lossy(household_id),
-                    column: name.clone(),
-                    value: lossy(text),
-                    code: RejectCode::RepeatedPersonNo,
-                    message: format!(
-                        "{}: `{name}` {} appears twice in household `{}`",
-                        self.who(person, line, k),
-                        excerpt(text, 40),
-                        excerpt(household_id, 100)
-                    ),
-                }));
-            }
-            self.numbers.push(v);
+        let Some(n) = self.repeated_person_number() else {
+            return Ok(());
+        };
+        let name = self.persons.schema.inputs[n].name.clone();
+        let text = self.parser.text(person, n);
+        Err(Box::new(Reject {
+            line,
+            household_id: lossy(household_id),
+            column: name.clone(),
+            value: lossy(text),
+            code: RejectCode::RepeatedPersonNo,
+            message: format!(
+                "{}: `{name}` {} appears twice in household `{}`",
+                self.who(person, line, k),
+                excerpt(text, 40),
+                excerpt(household_id, 100)
+            ),
+        }))
+    }
+
+    /// The person number input when the person just parsed repeats one of
+    /// its household's; otherwise its number (if the schema has one) is
+    /// noted and `None` returned.
+    #[inline]
+    fn repeated_person_number(&mut self) -> Option<usize> {
+        let n = self.persons.number?;
+        let v = self.slots[n];
+        if self.numbers.contains(&v) {
+            return Some(n);
         }
-        Ok(())
+        self.numbers.push(v);
+        None
     }
 
     /// Rectangular: the household columns of a later person must match the
