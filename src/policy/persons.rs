@@ -28,11 +28,13 @@
 
 mod dec;
 mod finish;
+mod memo;
 
 use std::cmp::Ordering;
 
 pub(crate) use dec::Dec;
 pub(crate) use finish::Reduced;
+pub(crate) use memo::MemoFolds;
 
 use super::Policy;
 use crate::expr::{Arena, Program, Root};
@@ -642,6 +644,20 @@ impl Persons {
     /// input `i` (for exact money sums and for copying a value verbatim);
     /// an empty cell stands for the input's default.
     pub fn add<'r>(&self, r: &mut Reduction, slots: &[f64], cell: &dyn Fn(usize) -> &'r [u8]) {
+        // A mark left by an earlier evaluation on this thread counts as this
+        // person's (as it always has): every value again, exactly.
+        let stale = crate::expr::exact::take_close();
+        self.add_marked(r, slots, cell, stale);
+    }
+
+    /// [`Persons::add`] once the close mark was taken (`stale`).
+    fn add_marked<'r>(
+        &self,
+        r: &mut Reduction,
+        slots: &[f64],
+        cell: &dyn Fn(usize) -> &'r [u8],
+        stale: bool,
+    ) {
         let steps = &self.plan.steps;
         if r.accs.len() != steps.len() || r.values.len() != 2 * steps.len() {
             self.reset(r);
@@ -675,9 +691,6 @@ impl Persons {
                 OUTSIDE
             };
         }
-        // A mark left by an earlier evaluation on this thread counts as this
-        // person's (as it always has): every value again, exactly.
-        let stale = crate::expr::exact::take_close();
         if inside && self.plan.tabulated && !stale {
             self.add_tabulated(r, person, slots, cell);
             return;

@@ -84,6 +84,13 @@ pub(crate) struct LineMemo {
     /// the memo pays (a file whose runs rarely repeat turns it off).
     lookups: u32,
     hits: u32,
+    /// Per entry: the number of stores when it was last stored (0: never),
+    /// so that what a caller derived from an entry can tell that it still
+    /// stands for the same text ([`LineMemo::last_entry`]).
+    stored: Vec<u64>,
+    stores: u64,
+    /// The entry the last line read took its run from (`usize::MAX`: none).
+    last: usize,
 }
 
 /// Lookups after which a memo that found fewer than half of them is
@@ -106,6 +113,19 @@ fn few_values(step: &LineStep) -> bool {
 }
 
 impl LineMemo {
+    /// The entry that gave the run of the line [`RowParser::parse_line`]
+    /// last read, with its stamp (the same stamp: the same text, so the
+    /// same values); `None` when the run was read cell by cell.
+    #[inline]
+    pub(crate) fn last_entry(&self) -> Option<(usize, u64)> {
+        Some((self.last, *self.stored.get(self.last)?))
+    }
+
+    /// How many entries the memo has (0: none, its run is read cell by cell).
+    pub(crate) fn entries(&self) -> usize {
+        self.keys.len()
+    }
+
     #[inline]
     fn key(text: &[u8]) -> Option<([u64; MEMO_WORDS], usize)> {
         if text.is_empty() || text.len() > MEMO_BYTES {
@@ -158,7 +178,22 @@ impl RowParser<'_> {
             cells: vec![(0, 0); entries * count],
             lookups: 0,
             hits: 0,
+            stored: vec![0; entries],
+            stores: 0,
+            last: usize::MAX,
         }
+    }
+
+    /// The inputs whose values a memo entry gives: those of the memo's
+    /// run and those without a column (their default on every line).
+    pub(crate) fn memo_inputs(&self, memo: &LineMemo) -> Vec<usize> {
+        let Some(steps) = &self.line else {
+            return Vec::new();
+        };
+        let run = steps.iter().skip(memo.first).take(memo.count).flatten();
+        run.map(|(step, _)| step.input)
+            .chain(self.by_kind.absent.iter().map(|&(i, _)| i))
+            .collect()
     }
 
     /// Whether [`RowParser::parse_line`] can read this parser's rows.
@@ -181,6 +216,7 @@ impl RowParser<'_> {
         cells: &mut Vec<(usize, usize)>,
         memo: &mut LineMemo,
     ) -> bool {
+        memo.last = usize::MAX;
         let Some(steps) = &self.line else {
             return false;
         };
@@ -280,6 +316,7 @@ impl RowParser<'_> {
                     *slot = v;
                 }
             }
+            memo.last = at;
             return true;
         }
         if !run
@@ -289,14 +326,18 @@ impl RowParser<'_> {
         {
             return false;
         }
-        let (Some(key), Some(values), Some(offsets)) = (
+        let (Some(key), Some(values), Some(offsets), Some(stamp)) = (
             memo.keys.get_mut(at),
             memo.values.get_mut(entry.clone()),
             memo.cells.get_mut(entry),
+            memo.stored.get_mut(at),
         ) else {
             return true;
         };
         *key = (words, text.len() as u8);
+        memo.stores += 1;
+        *stamp = memo.stores;
+        memo.last = at;
         for (((bounds, step), v), o) in run.iter().zip(steps).zip(values).zip(offsets) {
             *v = step
                 .as_ref()
@@ -467,6 +508,10 @@ mod tests {
             (seed >> 33) as usize % below
         };
         let (mut read, mut rejected, mut left) = (0, 0, 0);
+        // The values of the inputs each (entry, stamp) gave.
+        let given = parser.memo_inputs(&memo);
+        let mut stamped: std::collections::HashMap<(usize, u64), Vec<u64>> =
+            std::collections::HashMap::new();
         for _ in 0..20_000 {
             // Mostly good cells, so that whole lines pass.
             let mut cells: Vec<&str> = columns
@@ -514,9 +559,20 @@ mod tests {
                     let cell = crate::input::cell::trim(record.get(c).unwrap());
                     assert_eq!(&line.as_bytes()[a..b], cell, "{line:?}: cell {c}");
                 }
+                // One entry and stamp, one set of values (what `MemoFolds` relies on).
+                if let Some(entry) = memo.last_entry() {
+                    let values: Vec<u64> = given.iter().map(|&i| fast[i].to_bits()).collect();
+                    let known = stamped.entry(entry).or_insert_with(|| values.clone());
+                    assert_eq!(*known, values, "{line:?}: entry {entry:?}");
+                }
             }
             rejected += u32::from(parsed.is_err());
         }
+        assert!(
+            memo.entries() == 0 || stamped.len() > 100,
+            "{}",
+            stamped.len()
+        );
         ((read, rejected, left), memo)
     }
 

@@ -8,7 +8,7 @@ use crate::input::flat::Flat;
 use crate::input::record::Fields;
 use crate::input::{LineMemo, Reject, RejectCode, RowParser, cell, excerpt};
 use crate::policy::Policy;
-use crate::policy::persons::{Persons, ReduceProblemKind, Reduction};
+use crate::policy::persons::{MemoFolds, Persons, ReduceProblemKind, Reduction};
 
 /// Reused from household to household.
 pub(crate) struct PersonWork<'p> {
@@ -31,6 +31,9 @@ pub(crate) struct PersonWork<'p> {
     split: Vec<(usize, usize)>,
     /// Runs of small cells already read ([`RowParser::line_memo`]).
     memo: LineMemo,
+    /// What the reducers take from a person of each memo entry, when they
+    /// read only the inputs an entry gives.
+    memo_folds: Option<MemoFolds>,
 }
 
 impl<'p> PersonWork<'p> {
@@ -57,6 +60,8 @@ impl<'p> PersonWork<'p> {
         let lines = setup.kind == PersonLayout::TwoFiles
             && setup.compare.is_empty()
             && parser.reads_lines();
+        let memo = parser.line_memo();
+        let memo_folds = persons.memo_folds(&parser.memo_inputs(&memo), memo.entries());
         PersonWork {
             setup,
             persons,
@@ -64,7 +69,8 @@ impl<'p> PersonWork<'p> {
             lines,
             cells: Vec::new(),
             split: Vec::new(),
-            memo: parser.line_memo(),
+            memo,
+            memo_folds,
             parser,
             slots: vec![0.0; schema.slot_count.max(schema.inputs.len())],
             reduction,
@@ -281,7 +287,13 @@ impl<'p> PersonWork<'p> {
                 .and_then(|&(a, b)| line.get(a..b))
                 .unwrap_or_default()
         };
-        self.persons.add(&mut self.reduction, &self.slots, &cell_of);
+        match (&mut self.memo_folds, self.memo.last_entry()) {
+            (Some(folds), Some(entry)) => {
+                self.persons
+                    .add_memo(&mut self.reduction, &self.slots, &cell_of, folds, entry);
+            }
+            _ => self.persons.add(&mut self.reduction, &self.slots, &cell_of),
+        }
         true
     }
 
