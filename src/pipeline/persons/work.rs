@@ -145,27 +145,41 @@ impl<'p> PersonWork<'p> {
         self.persons.reset(&mut self.reduction);
         self.numbers.clear();
         self.supplied.clear();
-        let base = base_record(batch, entry);
         let mut id = std::mem::take(&mut self.id);
         id.clear();
-        match self.setup.kind {
-            PersonLayout::TwoFiles => self.setup.household_key.text(&base, &mut id),
-            PersonLayout::Rectangular => self.setup.person_key.text(&base, &mut id),
-        }
-        let result = self.fold(batch, entry, &id);
+        let result = self.fold(batch, entry, &mut id);
         self.id = id;
         result
+    }
+
+    /// The household's id as shown (its key's text), written into `id`
+    /// when empty: only a reject or a person read by the full parser needs it.
+    fn household_id<'i>(
+        &self,
+        batch: &PersonBatch,
+        entry: &Entry,
+        id: &'i mut Vec<u8>,
+    ) -> &'i [u8] {
+        if id.is_empty() {
+            let base = base_record(batch, entry);
+            match self.setup.kind {
+                PersonLayout::TwoFiles => self.setup.household_key.text(&base, id),
+                PersonLayout::Rectangular => self.setup.person_key.text(&base, id),
+            }
+        }
+        id
     }
 
     fn fold(
         &mut self,
         batch: &PersonBatch,
         entry: &Entry,
-        household_id: &[u8],
+        id: &mut Vec<u8>,
     ) -> Result<(), Box<Reject>> {
         let (start, end) = entry.persons;
         let mut problem = None;
         if start == end {
+            let household_id = self.household_id(batch, entry, id);
             problem = Some(Box::new(Reject {
                 line: entry.line,
                 household_id: lossy(household_id),
@@ -196,6 +210,7 @@ impl<'p> PersonWork<'p> {
                 }
                 let (line, person) = batch.persons.record(p as usize, &mut split);
                 let first = first.unwrap_or((line, person));
+                let household_id = self.household_id(batch, entry, id);
                 if let Err(p) = self.person(person, line, first, household_id, p - start) {
                     problem = Some(p);
                     break;
@@ -205,6 +220,7 @@ impl<'p> PersonWork<'p> {
         }
         if problem.is_none() {
             if let Err(p) = self.persons.check(&self.reduction) {
+                let household_id = self.household_id(batch, entry, id);
                 let lines: Vec<String> = p
                     .persons
                     .iter()
