@@ -61,7 +61,10 @@ impl<'p> PersonWork<'p> {
             && setup.compare.is_empty()
             && parser.reads_lines();
         let memo = parser.line_memo();
-        let memo_folds = persons.memo_folds(&parser.memo_inputs(&memo), memo.entries());
+        // Only lines read in one pass go through the memo.
+        let memo_folds = lines
+            .then(|| persons.memo_folds(&parser.memo_inputs(&memo), memo.entries()))
+            .flatten();
         PersonWork {
             setup,
             persons,

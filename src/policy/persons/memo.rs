@@ -155,6 +155,9 @@ impl Persons {
             }
         }
         if crate::expr::exact::take_close() {
+            // The values just written stay unstamped: the entry's stamp is
+            // still an earlier one (stamps never repeat), so they are
+            // computed again, and again refused, next time.
             return false;
         }
         if let (Some(m), Some(s)) = (folds.masks.get_mut(entry), folds.stamps.get_mut(entry)) {
@@ -203,6 +206,24 @@ mod tests {
         }
     }
 
+    /// Draws below a bound, from a seed.
+    fn draws(mut seed: u64) -> impl FnMut(u64) -> f64 {
+        move |below| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((seed >> 33) % below) as f64
+        }
+    }
+
+    /// A reduction whose exact folds take whole values from their slots,
+    /// as a worker's does.
+    fn reduction(persons: &Persons) -> Reduction {
+        let mut r = persons.start();
+        r.read_plainly();
+        r
+    }
+
     fn input(persons: &Persons, name: &str) -> usize {
         let inputs = &persons.schema.inputs;
         inputs.iter().position(|i| i.name == name).unwrap()
@@ -235,16 +256,8 @@ mod tests {
         assert_eq!(folds.others.len(), 3);
         let mut memo = FakeMemo::new(61);
         let width = persons.schema.slot_count.max(persons.schema.inputs.len());
-        let mut seed: u64 = 3;
-        let mut next = |below: u64| {
-            seed = seed
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            ((seed >> 33) % below) as f64
-        };
-        let (mut plain, mut memoed) = (persons.start(), persons.start());
-        plain.read_plainly();
-        memoed.read_plainly();
+        let mut next = draws(3);
+        let (mut plain, mut memoed) = (reduction(persons), reduction(persons));
         let mut problems = 0;
         for _ in 0..5_000 {
             persons.reset(&mut plain);
@@ -299,6 +312,124 @@ mod tests {
         let all: Vec<usize> = (0..persons.schema.inputs.len()).collect();
         assert!(persons.memo_folds(&all, 0).is_none());
         assert!(persons.memo_folds(&all, 64).is_some());
+    }
+
+    /// Every kind of reducer (`any`, `all`, `min` and `one` of a plain
+    /// input, `max` and `sum` of computed values, `sum ... where`) and more
+    /// counts than a mask holds, folded by `add` and by `add_memo` alike.
+    #[test]
+    fn memo_folds_fold_every_kind_of_reducer_as_add_does() {
+        let mut inputs = String::from(
+            r#"{ name = "household_id", type = "id", required = true },
+    { name = "any_disabled", type = "bool", default = false, from_persons = 'any(disabled)' },
+    { name = "all_work", type = "bool", default = true, from_persons = 'all(works)' },
+    { name = "youngest", type = "integer", default = 0, from_persons = 'min(age)' },
+    { name = "oldest2", type = "number", default = 0, from_persons = 'max(age * 2 where works)' },
+    { name = "adult_pay", type = "money", default = 0, from_persons = 'sum(pay where age >= 18)' },
+    { name = "head_age", type = "integer", default = 0, from_persons = 'one(age where role == head)' },
+    { name = "levels", type = "number", default = 0, from_persons = 'sum(level * 0.5 + age where role == other)' },
+"#,
+        );
+        // 70 counts: more than the 64 bits of a mask.
+        for k in 0..70 {
+            inputs.push_str(&format!(
+                "    {{ name = \"at_least_{k}\", type = \"integer\", default = 0, from_persons = 'count(age >= {k})' }},\n"
+            ));
+        }
+        let src = format!(
+            r#"
+policy = {{ id = "p", name = "p", version = "1" }}
+inputs = [
+    {inputs}]
+person_inputs = [
+    {{ name = "age", type = "integer", min = 0, max = 90, required = true }},
+    {{ name = "role", type = "enum", values = ["head", "other"], default = "other" }},
+    {{ name = "works", type = "bool", default = false }},
+    {{ name = "disabled", type = "bool", default = false }},
+    {{ name = "level", type = "integer", min = 0, max = 10, default = 0 }},
+    {{ name = "pay", type = "money", min = 0, default = 0 }},
+]
+tracks = [{{ id = "all" }}]
+"#
+        );
+        let policy = Policy::load("t.toml", &src, &LoadOptions::default()).unwrap();
+        let persons = policy.persons.as_ref().unwrap();
+        let names = ["age", "role", "works", "disabled", "level"];
+        let given: Vec<usize> = names.iter().map(|n| input(persons, n)).collect();
+        let pay = input(persons, "pay");
+        let mut folds = persons
+            .memo_folds(&given, 37)
+            .expect("every reducer reads the run");
+        assert_eq!((folds.counts.len(), folds.others.len()), (64, 13));
+        let mut memo = FakeMemo::new(37);
+        let width = persons.schema.slot_count.max(persons.schema.inputs.len());
+        let mut next = draws(11);
+        let (mut plain, mut memoed) = (reduction(persons), reduction(persons));
+        for _ in 0..3_000 {
+            persons.reset(&mut plain);
+            persons.reset(&mut memoed);
+            for _ in 0..1 + next(6) as usize {
+                let mut slots = vec![0.0; width];
+                slots[given[0]] = next(91);
+                slots[given[1]] = next(2);
+                slots[given[2]] = next(2);
+                slots[given[3]] = next(2);
+                slots[given[4]] = next(11);
+                slots[pay] = next(5) * 1000.0;
+                // A plain input's cell text, as the parser would have read it.
+                let texts: Vec<Vec<u8>> =
+                    slots.iter().map(|v| format!("{v}").into_bytes()).collect();
+                let cell = |i: usize| -> &[u8] { texts.get(i).map_or(b"", Vec::as_slice) };
+                persons.add(&mut plain, &slots, &cell);
+                let entry = memo.entry(&given, &slots);
+                persons.add_memo(&mut memoed, &slots, &cell, &mut folds, entry);
+            }
+            for k in 0..persons.reducers.len() {
+                assert_eq!(
+                    persons.reduced(&plain, k),
+                    persons.reduced(&memoed, k),
+                    "reducer {k}"
+                );
+            }
+            assert_eq!(persons.check(&plain), persons.check(&memoed));
+        }
+        assert!(memo.stores > 500, "{}", memo.stores);
+    }
+
+    /// A mark left by an earlier evaluation sends the person to `add`,
+    /// whatever the entry holds: here an entry whose folds were computed
+    /// for other values (which a real memo never gives) is not used.
+    #[test]
+    fn a_stale_mark_folds_the_person_by_add() {
+        let policy = Policy::default_policy(&LoadOptions::default()).unwrap();
+        let persons = policy.persons.as_ref().unwrap();
+        let all: Vec<usize> = (0..persons.schema.inputs.len()).collect();
+        let mut folds = persons.memo_folds(&all, 4).unwrap();
+        let width = persons.schema.slot_count.max(persons.schema.inputs.len());
+        let age = input(persons, "age");
+        let (mut child, mut elder) = (vec![0.0; width], vec![0.0; width]);
+        child[age] = 3.0;
+        elder[age] = 70.0;
+        let young = persons
+            .reducers
+            .iter()
+            .position(|r| r.source == "count(age <= 6)")
+            .unwrap();
+        let mut r = persons.start();
+        // Entry 0, stamp 1: a child's folds.
+        persons.add_memo(&mut r, &child, &|_| b"", &mut folds, (0, 1));
+        assert_eq!(
+            persons.reduced(&r, young),
+            Some(super::super::Reduced::Count(1))
+        );
+        persons.reset(&mut r);
+        crate::expr::exact::mark_close(true);
+        persons.add_memo(&mut r, &elder, &|_| b"", &mut folds, (0, 1));
+        assert_eq!(
+            persons.reduced(&r, young),
+            Some(super::super::Reduced::Count(0))
+        );
+        assert!(!crate::expr::exact::take_close());
     }
 
     /// A condition that comes within rounding error of its threshold is
