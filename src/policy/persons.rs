@@ -665,32 +665,7 @@ impl Persons {
         }
         let person = r.persons;
         r.persons = r.persons.saturating_add(1);
-        r.at.resize(slots.len(), OUTSIDE);
-        let at = &mut r.at[..];
-        let mut inside = true;
-        if r.trusted {
-            for &(slot, lo, _) in &self.domains {
-                if let (Some(&v), Some(at)) = (slots.get(slot), at.get_mut(slot)) {
-                    *at = (v - lo) as u32;
-                }
-            }
-        }
-        for &(slot, lo, n) in self.domains.iter().filter(|_| !r.trusted) {
-            let (Some(&v), Some(at)) = (slots.get(slot), at.get_mut(slot)) else {
-                inside = false;
-                continue;
-            };
-            // A whole position below `n`: the cast saturates (NaN gives 0),
-            // so that it reads back as `k` exactly when it is one.
-            let k = v - lo;
-            let i = k as u32;
-            *at = if f64::from(i) == k && i < n {
-                i
-            } else {
-                inside = false;
-                OUTSIDE
-            };
-        }
+        let inside = self.positions(slots, &mut r.at, r.trusted);
         if inside && self.plan.tabulated && !stale {
             self.add_tabulated(r, person, slots, cell);
             return;
@@ -712,6 +687,43 @@ impl Persons {
         for ((acc, step), v) in r.accs.iter_mut().zip(steps).zip(r.values.chunks_exact(2)) {
             self.fold(step.fold, acc, person, (v[0], v[1]), read, cell);
         }
+    }
+
+    /// Each input of [`Persons::domains`] as its position in its domain
+    /// into `at` (resized to the slots), [`OUTSIDE`] when it is not a whole
+    /// position; `trusted`: the parser never gives a value outside
+    /// ([`Reduction::trust_domains`]), so none is checked. Whether every
+    /// input is inside.
+    #[inline(always)]
+    fn positions(&self, slots: &[f64], at: &mut Vec<u32>, trusted: bool) -> bool {
+        at.resize(slots.len(), OUTSIDE);
+        let at = &mut at[..];
+        if trusted {
+            for &(slot, lo, _) in &self.domains {
+                if let (Some(&v), Some(at)) = (slots.get(slot), at.get_mut(slot)) {
+                    *at = (v - lo) as u32;
+                }
+            }
+            return true;
+        }
+        let mut inside = true;
+        for &(slot, lo, n) in &self.domains {
+            let (Some(&v), Some(at)) = (slots.get(slot), at.get_mut(slot)) else {
+                inside = false;
+                continue;
+            };
+            // A whole position below `n`: the cast saturates (NaN gives 0),
+            // so that it reads back as `k` exactly when it is one.
+            let k = v - lo;
+            let i = k as u32;
+            *at = if f64::from(i) == k && i < n {
+                i
+            } else {
+                inside = false;
+                OUTSIDE
+            };
+        }
+        inside
     }
 
     /// [`Persons::add`] for a person inside every table of a plan without

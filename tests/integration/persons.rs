@@ -84,6 +84,15 @@ pub fn run_tmp(dir: &Dir, tmp: &Path, args: &[&str], stdin: &[u8]) -> Output {
 }
 
 /// The decisions of the aggregated household file.
+/// `n` random households (seed `seed`) in a fresh directory, with the
+/// decisions of their aggregated household file.
+fn generated(seed: u64, n: usize) -> (Dir, Vec<Household>, Output) {
+    let dir = Dir::new();
+    let hs = households(seed, n);
+    let want = aggregated_decisions(&dir, &aggregated_csv(&hs));
+    (dir, hs, want)
+}
+
 fn aggregated_decisions(dir: &Dir, text: &str) -> Output {
     dir.write("aggregated.csv", text);
     let out = dir.run(&["assess", "aggregated.csv", "-j", "1"]);
@@ -97,9 +106,7 @@ fn aggregated_decisions(dir: &Dir, text: &str) -> Output {
 
 #[test]
 fn two_files_decide_what_the_aggregated_household_file_decides() {
-    let dir = Dir::new();
-    let hs = households(1, 300);
-    let want = aggregated_decisions(&dir, &aggregated_csv(&hs));
+    let (dir, hs, want) = generated(1, 300);
     dir.write("households.csv", household_csv(&hs));
     dir.write("persons.csv", person_csv(&hs, &grouped_order(&hs)));
     for format in ["csv", "json", "ndjson"] {
@@ -127,9 +134,7 @@ fn two_files_decide_what_the_aggregated_household_file_decides() {
 
 #[test]
 fn a_rectangular_file_decides_what_the_aggregated_household_file_decides() {
-    let dir = Dir::new();
-    let hs = households(2, 250);
-    let want = aggregated_decisions(&dir, &aggregated_csv(&hs));
+    let (dir, hs, want) = generated(2, 250);
     dir.write("rect.csv", rectangular_csv(&hs, &grouped_order(&hs)));
     let got = dir.run(&["assess", "rect.csv", "--rectangular"]);
     got.assert_code(0).no_panic();
@@ -139,9 +144,7 @@ fn a_rectangular_file_decides_what_the_aggregated_household_file_decides() {
 
 #[test]
 fn scattered_persons_give_the_grouped_decisions() {
-    let dir = Dir::new();
-    let hs = households(3, 400);
-    let want = aggregated_decisions(&dir, &aggregated_csv(&hs));
+    let (dir, hs, want) = generated(3, 400);
     let order = shuffled_order(&hs, 7);
     dir.write("households.csv", household_csv(&hs));
     dir.write("persons.csv", person_csv(&hs, &order));
@@ -184,9 +187,7 @@ fn scattered_persons_give_the_grouped_decisions() {
 /// only the grouped path (which spills nothing) can succeed.
 #[test]
 fn noise_inside_grouped_runs_changes_no_decision() {
-    let dir = Dir::new();
-    let hs = households(11, 150);
-    let want = aggregated_decisions(&dir, &aggregated_csv(&hs));
+    let (dir, hs, want) = generated(11, 150);
     dir.write("households.csv", household_csv(&hs));
     let clean = person_csv(&hs, &grouped_order(&hs));
     let mut noisy = String::new();
@@ -308,9 +309,7 @@ fn one_and_two_threads_give_the_same_bytes() {
 
 #[test]
 fn standard_input_works_for_either_file() {
-    let dir = Dir::new();
-    let hs = households(5, 120);
-    let want = aggregated_decisions(&dir, &aggregated_csv(&hs));
+    let (dir, hs, want) = generated(5, 120);
     let persons = person_csv(&hs, &shuffled_order(&hs, 1));
     dir.write("households.csv", household_csv(&hs));
     let tmp = Dir::new();
@@ -527,9 +526,7 @@ B,1,40,head,female,3201,rural\n"
 
 #[test]
 fn a_supplied_column_in_the_household_file_is_overridden_with_one_warning() {
-    let dir = Dir::new();
-    let hs = households(8, 30);
-    let want = aggregated_decisions(&dir, &aggregated_csv(&hs));
+    let (dir, hs, want) = generated(8, 30);
     // The aggregated file itself as the household file, with wrong members.
     let wrong = aggregated_csv(&hs);
     let mut lines: Vec<String> = wrong.lines().map(str::to_string).collect();

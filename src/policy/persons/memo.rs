@@ -9,7 +9,7 @@
 //! of its own cells (`sum(income)`), instead of its domain positions, table
 //! lookups and a condition per reducer ([`Persons::add`]).
 
-use super::{Fold, OUTSIDE, Persons, Reduction};
+use super::{Fold, Persons, Reduction};
 
 /// At most this many `count`s are bits of an entry's mask; more go with
 /// the other reducers.
@@ -28,8 +28,6 @@ pub(crate) struct MemoFolds {
     masks: Vec<u64>,
     /// Per entry, `2 * others.len()` values: condition, value.
     values: Vec<f64>,
-    /// Domain positions, reused when an entry is filled.
-    at: Vec<u32>,
 }
 
 impl Persons {
@@ -59,7 +57,6 @@ impl Persons {
             stamps: vec![0; entries],
             masks: vec![0; entries],
             values: vec![0.0; entries * 2 * others.len()],
-            at: vec![OUTSIDE; self.schema.slot_count],
             counts,
             others,
         })
@@ -80,7 +77,8 @@ impl Persons {
         // in `add`: every value again, exactly.
         let stale = crate::expr::exact::take_close();
         let steps = &self.plan.steps;
-        if stale || r.accs.len() != steps.len() || !self.fill(folds, entry, stamp, slots) {
+        if stale || r.accs.len() != steps.len() || !self.fill(folds, entry, stamp, slots, &mut r.at)
+        {
             self.add_marked(r, slots, cell, stale);
             return;
         }
@@ -114,28 +112,21 @@ impl Persons {
     /// `stamp` already; false when they cannot be kept (a value came within
     /// rounding error of a threshold: it is computed exactly every time).
     #[inline]
-    fn fill(&self, folds: &mut MemoFolds, entry: usize, stamp: u64, slots: &[f64]) -> bool {
+    fn fill(
+        &self,
+        folds: &mut MemoFolds,
+        entry: usize,
+        stamp: u64,
+        slots: &[f64],
+        at: &mut Vec<u32>,
+    ) -> bool {
         match folds.stamps.get(entry) {
             Some(&s) if s == stamp => return true,
             Some(_) => {}
             None => return false,
         }
-        let at = &mut folds.at;
-        at.resize(slots.len(), OUTSIDE);
-        for &(slot, lo, n) in &self.domains {
-            let (Some(&v), Some(at)) = (slots.get(slot), at.get_mut(slot)) else {
-                continue;
-            };
-            // As in `add`: a whole position below `n`, else outside (the
-            // program is evaluated).
-            let k = v - lo;
-            let i = k as u32;
-            *at = if f64::from(i) == k && i < n {
-                i
-            } else {
-                OUTSIDE
-            };
-        }
+        // Checked even for a trusted parser: an entry is filled rarely.
+        self.positions(slots, at, false);
         let steps = &self.plan.steps;
         let mut mask = 0u64;
         for (j, &k) in folds.counts.iter().enumerate() {
