@@ -420,6 +420,7 @@ fn assess_persons(config: &mut AssessConfig, files: &PersonFiles) -> anyhow::Res
         persons,
         setup,
         config.pipeline.chunk_bytes,
+        config.pipeline.threads,
     )
     .map_err(|e| stopped(&name, e.into()))?;
     let shown = progress::Setting::from_env(config.quiet);

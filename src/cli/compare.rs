@@ -153,6 +153,7 @@ fn compare(
             persons::persons_of(&base)?,
             setup,
             config.pipeline.chunk_bytes,
+            config.pipeline.threads,
         )
         .map_err(|e| stopped(&name, e.into()))?;
         let comparison = comparison(config, &policies, &inputs, all);

@@ -724,6 +724,7 @@ fn explain_persons(
                 persons,
                 setup,
                 options.chunk_bytes,
+                options.threads,
             )
             .map_err(|e| super::assess::stopped(&name, e.into()))?;
             Some(rank::population_persons(policy, &plan, &name, within)?)

@@ -145,6 +145,7 @@ pub(super) fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
             persons,
             setup,
             config.pipeline.chunk_bytes,
+            config.pipeline.threads,
         )?;
         let mut gather = Gather {
             problems: 0,

@@ -462,7 +462,7 @@ impl HouseholdKey {
 
 mod reader;
 
-pub(crate) use reader::{RecordReader, Wanted};
+pub(crate) use reader::{RecordReader, Wanted, keyed_lines_of};
 
 #[cfg(test)]
 mod tests;

@@ -441,7 +441,7 @@ impl<'p> Worker<'p> {
         let mut persons = std::mem::take(&mut batch.persons);
         persons.split_lines(!work.reads_lines());
         for entry in &persons.entries {
-            let count = entry.persons.1 - entry.persons.0;
+            let count = entry.person_count();
             if entry.orphan {
                 let mut row = Row::new(entry.line, None, (0, 0));
                 row.orphan = true;

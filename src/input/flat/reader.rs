@@ -191,6 +191,25 @@ impl RecordReader {
         self.next = end.max(self.next);
     }
 
+    /// Take every record left in the reader's buffer (reading the next
+    /// chunk first when none is left) into `out`: handed over whole when
+    /// `out` is empty and none was taken, else copied at once. Returns how
+    /// many; 0 at the end of the file.
+    pub(crate) fn take_buffered(&mut self, out: &mut FlatRecords) -> Result<usize, InputError> {
+        let Some(at) = self.peek()? else {
+            return Ok(0);
+        };
+        let end = self.buf.len();
+        if at == 0 && out.is_empty() {
+            std::mem::swap(out, &mut self.buf);
+            self.buf.clear();
+        } else {
+            out.copy_range(&self.buf, at, end);
+        }
+        self.next = end;
+        Ok(end - at)
+    }
+
     pub(crate) fn records(&self) -> &FlatRecords {
         &self.buf
     }
@@ -471,6 +490,27 @@ fn keys_of_lines(
         }
     });
     skipped
+}
+
+/// Each record of the chunk `data` (read from `start`) as its line (no
+/// line break), its line number and its key in column `column`
+/// ([`key_of_line`]: `None` for a blank row, `Some(None)` for no key);
+/// false, with nothing shown, when the chunk holds a quote (its records
+/// need the full CSV grammar).
+pub(crate) fn keyed_lines_of(
+    data: &[u8],
+    start: ChunkStart,
+    delimiter: u8,
+    column: usize,
+    mut each: impl FnMut(u64, &[u8], Option<Option<&[u8]>>),
+) -> bool {
+    let Some(rows) = QuoteFree::new(data, delimiter, start.line, start.before) else {
+        return false;
+    };
+    lines_of(rows, data, start, |line, text| {
+        each(line, text, key_of_line(text, delimiter, column));
+    });
+    true
 }
 
 /// Each record of the quote-free chunk `data` (split by `rows`) as its

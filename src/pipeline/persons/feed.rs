@@ -18,6 +18,28 @@ pub(crate) struct Entry {
     pub(crate) persons: (u32, u32),
     /// A person whose household is not in the household file (or who has no key).
     pub(crate) orphan: bool,
+    /// The household's persons were folded on the first pass: their values
+    /// (no persons are in the batch).
+    pub(crate) stored: Option<Stored>,
+}
+
+/// A household's persons folded on the first pass (`once`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stored {
+    /// Its supplied values in [`PersonBatch::values`] ([`crate::policy::persons::Reduced::encode`]).
+    pub(crate) values: (u32, u32),
+    /// Its number of persons.
+    pub(crate) persons: u32,
+}
+
+impl Entry {
+    /// The household's number of persons.
+    pub(crate) fn person_count(&self) -> u32 {
+        match self.stored {
+            Some(s) => s.persons,
+            None => self.persons.1 - self.persons.0,
+        }
+    }
 }
 
 /// A batch of the person pipeline.
@@ -28,6 +50,8 @@ pub(crate) struct PersonBatch {
     pub(crate) households: FlatRecords,
     pub(crate) persons: FlatRecords,
     pub(crate) entries: Vec<Entry>,
+    /// The values of households folded on the first pass ([`Entry::stored`]).
+    pub(crate) values: Vec<u8>,
 }
 
 impl PersonBatch {
@@ -36,10 +60,11 @@ impl PersonBatch {
         self.households.clear();
         self.persons.clear();
         self.entries.clear();
+        self.values.clear();
     }
 
     fn bytes(&self) -> usize {
-        self.households.byte_len() + self.persons.byte_len()
+        self.households.byte_len() + self.persons.byte_len() + self.values.len()
     }
 
     /// Split the records the feed held as their lines (on the worker); the
@@ -176,6 +201,8 @@ impl FileStream<'_> {
 
 /// The persons in group order.
 enum Stream<'s> {
+    /// Folded on the first pass: each run's values, in group order.
+    Folded(FoldedRuns<'s>),
     /// Grouped: the file as it stands.
     File(FileStream<'s>),
     /// Scattered: the file's runs in order, merged by (group, line) with
@@ -187,10 +214,39 @@ enum Stream<'s> {
     },
 }
 
+/// The runs of [`Order::Folded`](super::Order::Folded): no person is read.
+struct FoldedRuns<'s> {
+    run_group: &'s [u64],
+    run_len: &'s [u32],
+    folded: &'s super::once::Folded,
+    /// The next run.
+    next: usize,
+}
+
+impl FoldedRuns<'_> {
+    /// The values of household `group` into `batch`, if it has persons.
+    fn take(&mut self, group: u64, batch: &mut PersonBatch) -> Option<Stored> {
+        if self.run_group.get(self.next) != Some(&group) {
+            return None;
+        }
+        let r = self.next;
+        self.next += 1;
+        let values = self.folded.run(r)?;
+        let start = batch.values.len() as u32;
+        batch.values.extend_from_slice(values);
+        Some(Stored {
+            values: (start, batch.values.len() as u32),
+            persons: self.run_len.get(r).copied().unwrap_or(0),
+        })
+    }
+}
+
 impl Stream<'_> {
     /// The group of the next person, and that person's record (index `.2` of `.1`).
     fn peek(&mut self) -> Result<Option<(u64, &FlatRecords, usize)>, InputError> {
         match self {
+            // Never asked: the feed takes folded runs by their group.
+            Stream::Folded(_) => Ok(None),
             Stream::File(file) => Ok(file.peek()?.map(|(g, at)| (g, file.reader.records(), at))),
             Stream::Merged {
                 file,
@@ -231,6 +287,7 @@ impl Stream<'_> {
                 }
                 self.advance(name)
             }
+            Stream::Folded(_) => Ok(()),
         }
     }
 
@@ -250,6 +307,7 @@ impl Stream<'_> {
                 file: format!("the sorted copy of {name}"),
                 source: e,
             }),
+            Stream::Folded(_) => Ok(()),
         }
     }
 }
@@ -311,6 +369,16 @@ impl<'s> PersonFeed<'s> {
             Order::Grouped { run_group, run_len } => {
                 Stream::File(file(run_group, None, run_len.as_deref())?)
             }
+            Order::Folded {
+                run_group,
+                run_len,
+                folded,
+            } => Stream::Folded(FoldedRuns {
+                run_group,
+                run_len,
+                folded,
+                next: 0,
+            }),
             Order::Sorted {
                 run_group,
                 keep,
@@ -390,6 +458,7 @@ impl<'s> PersonFeed<'s> {
                     household: None,
                     persons: (i, i + 1),
                     orphan: true,
+                    stored: None,
                 });
             }
             _ => return Ok(false),
@@ -413,11 +482,40 @@ impl<'s> PersonFeed<'s> {
             household: None,
             persons,
             orphan: false,
+            stored: None,
         });
         Ok(true)
     }
 
+    /// Folded on the first pass: the household file's records as read, a
+    /// chunk at a time, each with its values.
+    fn folded(&mut self, batch: &mut PersonBatch) -> Result<bool, InputError> {
+        let (Some(households), Stream::Folded(runs)) = (&mut self.households, &mut self.persons)
+        else {
+            return Ok(false);
+        };
+        let first = batch.households.len();
+        let taken = households.take_buffered(&mut batch.households)?;
+        let at = batch.persons.len() as u32;
+        for h in first..first + taken {
+            let index = self.next_household;
+            self.next_household += 1;
+            let stored = runs.take(index, batch);
+            batch.entries.push(Entry {
+                line: batch.households.line(h),
+                household: Some(h as u32),
+                persons: (at, at),
+                orphan: false,
+                stored,
+            });
+        }
+        Ok(taken > 0)
+    }
+
     fn two_files(&mut self, batch: &mut PersonBatch) -> Result<bool, InputError> {
+        if matches!(self.persons, Stream::Folded(_)) {
+            return self.folded(batch);
+        }
         // Lone persons where they stand (grouped), or at the end (sorted).
         if self.orphan(batch, false)? {
             return Ok(true);
@@ -441,6 +539,7 @@ impl<'s> PersonFeed<'s> {
             household: Some(h),
             persons,
             orphan: false,
+            stored: None,
         });
         Ok(true)
     }

@@ -35,6 +35,7 @@
 //! workers three chunks of each file read ahead of the feed.
 
 pub(super) mod feed;
+mod once;
 mod one;
 mod scan;
 mod spill;
@@ -360,6 +361,15 @@ pub(crate) enum Order {
         run_group: Vec<u64>,
         run_len: Option<Vec<u32>>,
     },
+    /// Grouped, and every household's persons folded on the first pass
+    /// with nothing to reject ([`once`]): the second pass reads the
+    /// household file alone; `run_group` and `run_len` as for `Grouped`,
+    /// `folded` each run's values.
+    Folded {
+        run_group: Vec<u64>,
+        run_len: Vec<u32>,
+        folded: once::Folded,
+    },
     /// Not grouped: the runs that keep group order (`keep[r]`,
     /// [`spill::in_order`]) are read again from the file as they stand, the
     /// others were sorted by (group, line) on temporary files; the feed
@@ -482,19 +492,39 @@ pub struct PersonPlan<'s> {
 
 impl<'s> PersonPlan<'s> {
     /// Scan the person file (and the household file) and, when the persons
-    /// are not grouped in order, sort them on temporary files.
+    /// are not grouped in order, sort them on temporary files. With
+    /// `threads` above 0 the persons are folded on the scan where they can
+    /// be ([`Order::Folded`]).
     pub fn prepare(
         policy: &Policy,
         persons: &'s Persons,
         setup: &'s PersonSetup,
         chunk_bytes: usize,
+        threads: usize,
     ) -> Result<PersonPlan<'s>, PersonError> {
-        let scanned = scan::scan(policy, persons, setup, chunk_bytes)?;
+        let scanned = scan::scan(policy, persons, setup, chunk_bytes, threads)?;
         let blanks = scanned.person_blanks;
         let order = if scanned.grouped {
-            Order::Grouped {
-                run_group: scanned.run_group,
-                run_len: scanned.run_len,
+            let scan::Scanned {
+                run_group,
+                run_len,
+                folded,
+                ..
+            } = scanned;
+            match (folded, run_len) {
+                // Every run has its household, and the values of each.
+                (Some(folded), Some(run_len))
+                    if folded.len() == run_group.len()
+                        && run_len.len() == run_group.len()
+                        && !run_group.contains(&ORPHAN) =>
+                {
+                    Order::Folded {
+                        run_group,
+                        run_len,
+                        folded,
+                    }
+                }
+                (_, run_len) => Order::Grouped { run_group, run_len },
             }
         } else {
             // Scattered runs are followed by their keys: no count is kept.
@@ -517,7 +547,7 @@ impl<'s> PersonPlan<'s> {
 
     /// Whether the persons were grouped in order (streamed) or sorted.
     pub fn grouped(&self) -> bool {
-        matches!(self.order, Order::Grouped { .. })
+        matches!(self.order, Order::Grouped { .. } | Order::Folded { .. })
     }
 
     pub fn setup(&self) -> &PersonSetup {

@@ -87,6 +87,7 @@ pub(crate) fn household_of(
         household: (setup.kind == PersonLayout::TwoFiles).then_some(0),
         persons: (0, batch.persons.len() as u32),
         orphan: false,
+        stored: None,
     };
     let mut work = PersonWork::new(policy, persons, setup);
     let problem = work.household(&batch, &entry).err().map(|r| *r);

@@ -1,5 +1,6 @@
 //! The first pass: number the person file's runs and find their groups.
 
+use super::once::{self, Folded};
 use super::{ORPHAN, PersonLayout, PersonSetup, Runs};
 use crate::input::flat::RecordReader;
 use crate::input::{InputError, fingerprint};
@@ -13,6 +14,9 @@ pub(super) struct Scanned {
     pub(super) run_len: Option<Vec<u32>>,
     pub(super) grouped: bool,
     pub(super) person_blanks: u64,
+    /// Every run's values, when the persons were folded on this pass
+    /// ([`once`]).
+    pub(super) folded: Option<Folded>,
 }
 
 pub(super) fn scan(
@@ -20,8 +24,8 @@ pub(super) fn scan(
     persons: &Persons,
     setup: &PersonSetup,
     chunk_bytes: usize,
+    threads: usize,
 ) -> Result<Scanned, InputError> {
-    let _ = (policy, persons);
     // Two files: the household file is indexed on a thread of its own while
     // the person file's runs are read here.
     let (index, runs) = std::thread::scope(|scope| {
@@ -29,7 +33,11 @@ pub(super) fn scan(
             .name("layak-index".into())
             .spawn_scoped(scope, || household_index(setup, chunk_bytes))
             .ok();
-        let runs = person_runs(setup, chunk_bytes);
+        // Folded as they are read, when they can be; else keys alone.
+        let runs = match once::fold_runs(policy, persons, setup, chunk_bytes, threads) {
+            Some(folded) => folded.map(|(runs, folded)| (runs, Some(folded))),
+            None => person_runs(setup, chunk_bytes).map(|runs| (runs, None)),
+        };
         let index = match index {
             Some(thread) => thread.join().unwrap_or_else(|_| {
                 Err(InputError::Io {
@@ -43,12 +51,15 @@ pub(super) fn scan(
         (index, runs)
     });
     let index = index?;
-    let PersonRuns {
-        mut keys,
-        keyless,
-        lengths,
-        person_blanks,
-    } = runs?;
+    let (
+        PersonRuns {
+            mut keys,
+            keyless,
+            lengths,
+            person_blanks,
+        },
+        folded,
+    ) = runs?;
     let mut run_group: Vec<u64> = Vec::with_capacity(keys.len());
     // Rectangular: the first keyed run whose fingerprint is `NONE` itself.
     let mut none_run: Option<u64> = None;
@@ -92,17 +103,18 @@ pub(super) fn scan(
         run_len: lengths,
         grouped,
         person_blanks,
+        folded,
     })
 }
 
 /// The person file's runs: each run's key fingerprint (0 for a run without
 /// a key), the runs without a key (in order), each run's number of records
 /// (see [`Scanned::run_len`]), and the blank rows.
-struct PersonRuns {
-    keys: Vec<u128>,
-    keyless: Vec<usize>,
-    lengths: Option<Vec<u32>>,
-    person_blanks: u64,
+pub(super) struct PersonRuns {
+    pub(super) keys: Vec<u128>,
+    pub(super) keyless: Vec<usize>,
+    pub(super) lengths: Option<Vec<u32>>,
+    pub(super) person_blanks: u64,
 }
 
 fn person_runs(setup: &PersonSetup, chunk_bytes: usize) -> Result<PersonRuns, InputError> {

@@ -107,6 +107,8 @@ pub(crate) struct Supplied {
     convs: Vec<Conv>,
     /// Per supplied input: its value when the parser may take it as held.
     typed: Vec<Option<f64>>,
+    /// Per supplied input: the persons' value, for its text.
+    values: Vec<Reduced>,
     /// Per supplied input: its text, once something asked for it.
     texts: Vec<OnceCell<Vec<u8>>>,
     /// Buffers of earlier households' texts, for the next ones.
@@ -139,6 +141,7 @@ impl Supplied {
         Supplied {
             convs: (0..n).map(|k| Conv::new(parser, persons, k)).collect(),
             typed: vec![None; n],
+            values: vec![Reduced::IfNone; n],
             texts: (0..n).map(|_| OnceCell::new()).collect(),
             spare: RefCell::new(Vec::new()),
             written: Cell::new(false),
@@ -165,14 +168,18 @@ impl Supplied {
     /// The household's persons gave every value (after a check without
     /// problem): note the ones the parser may take as held.
     pub(crate) fn set(&mut self, persons: &Persons, r: &Reduction) {
+        self.set_values(persons.each_reduced(r).map(|(value, _)| value), persons);
+    }
+
+    /// [`Supplied::set`] from the values themselves, in `supplied` order
+    /// (folded before, on the first pass: see `pipeline::persons::once`).
+    pub(crate) fn set_values(&mut self, values: impl Iterator<Item = Reduced>, persons: &Persons) {
         self.failed = false;
-        for ((conv, typed), (value, output)) in self
-            .convs
-            .iter()
-            .zip(&mut self.typed)
-            .zip(persons.each_reduced(r))
-        {
-            *typed = conv.value(value, output);
+        for (k, value) in values.enumerate().take(self.values.len()) {
+            self.values[k] = value;
+            if let (Some(conv), Some(output)) = (self.convs.get(k), persons.output(k)) {
+                self.typed[k] = conv.value(value, output);
+            }
         }
     }
 
@@ -183,7 +190,7 @@ impl Supplied {
     }
 
     /// The `k`-th supplied cell's text, written on first use.
-    pub(crate) fn text(&self, persons: &Persons, r: &Reduction, k: usize) -> &[u8] {
+    pub(crate) fn text(&self, persons: &Persons, k: usize) -> &[u8] {
         if self.failed {
             return b"";
         }
@@ -193,7 +200,9 @@ impl Supplied {
         cell.get_or_init(|| {
             self.written.set(true);
             let mut text = self.spare.borrow_mut().pop().unwrap_or_default();
-            persons.write_cell(r, k, &mut text);
+            if let Some(&value) = self.values.get(k) {
+                persons.write_reduced(k, value, &mut text);
+            }
             text
         })
     }

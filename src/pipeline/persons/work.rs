@@ -8,7 +8,7 @@ use crate::input::flat::Flat;
 use crate::input::record::Fields;
 use crate::input::{LineMemo, Reject, RejectCode, RowParser, cell, excerpt};
 use crate::policy::Policy;
-use crate::policy::persons::{MemoFolds, Persons, ReduceProblemKind, Reduction};
+use crate::policy::persons::{MemoFolds, Persons, ReduceProblemKind, Reduced, Reduction};
 
 /// Reused from household to household.
 pub(crate) struct PersonWork<'p> {
@@ -145,9 +145,20 @@ impl<'p> PersonWork<'p> {
         batch: &PersonBatch,
         entry: &Entry,
     ) -> Result<(), Box<Reject>> {
+        self.supplied.clear();
+        if let Some(stored) = entry.stored {
+            // Folded on the first pass, with no problem (`once`).
+            let values = batch
+                .values
+                .get(stored.values.0 as usize..stored.values.1 as usize)
+                .unwrap_or_default();
+            let mut at = 0;
+            let decoded = std::iter::from_fn(|| Reduced::decode(values, &mut at));
+            self.supplied.set_values(decoded, self.persons);
+            return Ok(());
+        }
         self.persons.reset(&mut self.reduction);
         self.numbers.clear();
-        self.supplied.clear();
         let mut id = std::mem::take(&mut self.id);
         id.clear();
         let result = self.fold(batch, entry, &mut id);
@@ -273,7 +284,6 @@ impl<'p> PersonWork<'p> {
                 .then_some(self.setup.column_source.as_slice()),
             supplied: &self.supplied,
             persons: self.persons,
-            reduction: &self.reduction,
         }
     }
 
@@ -286,6 +296,12 @@ impl<'p> PersonWork<'p> {
         let Some((line, delimiter)) = batch.persons.held_line(p) else {
             return false;
         };
+        self.fold_line(line, delimiter)
+    }
+
+    /// [`PersonWork::person_line`] for a person's `line` (no line break).
+    #[inline]
+    pub(crate) fn fold_line(&mut self, line: &[u8], delimiter: u8) -> bool {
         if !self.parser.parse_line(
             line,
             delimiter,
@@ -312,6 +328,25 @@ impl<'p> PersonWork<'p> {
                     .add_memo(&mut self.reduction, &self.slots, &cell_of, folds, entry);
             }
             _ => self.persons.add(&mut self.reduction, &self.slots, &cell_of),
+        }
+        true
+    }
+
+    /// Start a household's persons for [`PersonWork::fold_line`].
+    pub(crate) fn start_run(&mut self) {
+        self.persons.reset(&mut self.reduction);
+        self.numbers.clear();
+    }
+
+    /// After [`PersonWork::fold_line`] took every person of a household:
+    /// append its supplied values to `out` ([`Reduced::encode`]); false,
+    /// with nothing appended, when the household has a problem to report.
+    pub(crate) fn finish_run(&mut self, out: &mut Vec<u8>) -> bool {
+        if self.persons.check(&self.reduction).is_err() {
+            return false;
+        }
+        for (value, _) in self.persons.each_reduced(&self.reduction) {
+            value.encode(out);
         }
         true
     }
@@ -465,7 +500,6 @@ pub(crate) struct Household<'a> {
     columns: Option<&'a [Option<usize>]>,
     supplied: &'a Supplied,
     persons: &'a Persons,
-    reduction: &'a Reduction,
 }
 
 impl Household<'_> {
@@ -489,7 +523,7 @@ impl Fields for Household<'_> {
             return self.base.get(i);
         };
         Some(match *columns.get(i)? {
-            Some(k) => self.supplied.text(self.persons, self.reduction, k),
+            Some(k) => self.supplied.text(self.persons, k),
             None => self.base.get(i).unwrap_or_default(),
         })
     }

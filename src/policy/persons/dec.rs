@@ -26,6 +26,11 @@ impl Dec {
         (self.mantissa, self.scale)
     }
 
+    /// The decimal whose [`Dec::parts`] are `(mantissa, scale)`.
+    pub(crate) fn from_parts(mantissa: i128, scale: u32) -> Dec {
+        Dec { mantissa, scale }
+    }
+
     /// Read `-?digits(.digits)?` (the cell grammar of integer, number and
     /// money inputs); `None` for anything else or beyond 38 digits.
     pub(crate) fn parse(text: &[u8]) -> Option<Dec> {

@@ -60,7 +60,14 @@ impl Persons {
     /// hold the value (integers without a decimal point, money as an exact
     /// decimal, booleans `true`/`false`, enum values by name).
     pub fn write_cell(&self, r: &Reduction, k: usize, out: &mut Vec<u8>) {
-        let (Some(red), Some(value)) = (self.reducers.get(k), self.reduced(r, k)) else {
+        if let Some(value) = self.reduced(r, k) {
+            self.write_reduced(k, value, out);
+        }
+    }
+
+    /// Write `value`, the `k`-th supplied input's, as [`Persons::write_cell`] does.
+    pub(crate) fn write_reduced(&self, k: usize, value: Reduced, out: &mut Vec<u8>) {
+        let Some(red) = self.reducers.get(k) else {
             return;
         };
         match value {
@@ -90,6 +97,107 @@ impl Persons {
         }
         Ok(())
     }
+}
+
+impl Reduced {
+    /// Append the value to `out` in a compact form that
+    /// [`Reduced::decode`] reads back exactly (a tag byte, then a
+    /// variable-length integer or the bits it needs).
+    #[inline]
+    pub(crate) fn encode(self, out: &mut Vec<u8>) {
+        match self {
+            Reduced::Count(n) => {
+                out.push(TAG_COUNT);
+                put_varint(n, out);
+            }
+            Reduced::Flag(b) => out.push(if b { TAG_TRUE } else { TAG_FALSE }),
+            Reduced::Exact(d) => {
+                let (m, scale) = d.parts();
+                match i64::try_from(m) {
+                    Ok(m) => {
+                        out.push(TAG_EXACT);
+                        // Zigzag: small magnitudes of either sign stay short.
+                        put_varint(((m << 1) ^ (m >> 63)) as u64, out);
+                    }
+                    Err(_) => {
+                        out.push(TAG_WIDE);
+                        out.extend_from_slice(&m.to_le_bytes());
+                    }
+                }
+                put_varint(u64::from(scale), out);
+            }
+            Reduced::Float(v) => {
+                out.push(TAG_FLOAT);
+                out.extend_from_slice(&v.to_bits().to_le_bytes());
+            }
+            Reduced::IfNone => out.push(TAG_NONE),
+        }
+    }
+
+    /// The value [`Reduced::encode`] wrote at `data[*at..]`, and `*at` past
+    /// it; `None` for bytes it did not write.
+    #[inline]
+    pub(crate) fn decode(data: &[u8], at: &mut usize) -> Option<Reduced> {
+        let tag = *data.get(*at)?;
+        *at += 1;
+        Some(match tag {
+            TAG_COUNT => Reduced::Count(get_varint(data, at)?),
+            TAG_FALSE => Reduced::Flag(false),
+            TAG_TRUE => Reduced::Flag(true),
+            TAG_EXACT => {
+                let z = get_varint(data, at)?;
+                let m = ((z >> 1) as i64) ^ -((z & 1) as i64);
+                let scale = u32::try_from(get_varint(data, at)?).ok()?;
+                Reduced::Exact(Dec::from_parts(i128::from(m), scale))
+            }
+            TAG_WIDE => {
+                let bytes = data.get(*at..*at + 16)?;
+                *at += 16;
+                let m = i128::from_le_bytes(bytes.try_into().ok()?);
+                let scale = u32::try_from(get_varint(data, at)?).ok()?;
+                Reduced::Exact(Dec::from_parts(m, scale))
+            }
+            TAG_FLOAT => {
+                let bytes = data.get(*at..*at + 8)?;
+                *at += 8;
+                Reduced::Float(f64::from_bits(u64::from_le_bytes(bytes.try_into().ok()?)))
+            }
+            TAG_NONE => Reduced::IfNone,
+            _ => return None,
+        })
+    }
+}
+
+const TAG_COUNT: u8 = 0;
+const TAG_FALSE: u8 = 1;
+const TAG_TRUE: u8 = 2;
+const TAG_EXACT: u8 = 3;
+const TAG_WIDE: u8 = 4;
+const TAG_FLOAT: u8 = 5;
+const TAG_NONE: u8 = 6;
+
+/// LEB128: seven bits a byte, low first, the high bit set on all but the last.
+#[inline]
+fn put_varint(mut v: u64, out: &mut Vec<u8>) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+#[inline]
+fn get_varint(data: &[u8], at: &mut usize) -> Option<u64> {
+    let mut v = 0u64;
+    for shift in (0..64).step_by(7) {
+        let b = *data.get(*at)?;
+        *at += 1;
+        v |= u64::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            return Some(v);
+        }
+    }
+    None
 }
 
 #[inline(always)]
@@ -187,5 +295,66 @@ fn write_value(output: &Output, v: f64, out: &mut Vec<u8>) {
             }
         }
         Output::Integer | Output::Decimal => crate::numfmt::write_shortest(v, out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Dec, Reduced};
+
+    /// Every kind of value, at the edges of each encoding, reads back as
+    /// itself, and the bytes of several values follow one another.
+    #[test]
+    fn reduced_values_read_back_as_written() {
+        let mut values = vec![
+            Reduced::Flag(true),
+            Reduced::Flag(false),
+            Reduced::IfNone,
+            Reduced::Float(-0.0),
+            Reduced::Float(f64::NAN),
+            Reduced::Float(1e308),
+            Reduced::Float(0.1),
+        ];
+        for n in [0u64, 1, 127, 128, 16_383, 16_384, u64::from(u32::MAX), u64::MAX] {
+            values.push(Reduced::Count(n));
+        }
+        for m in [
+            0i128,
+            1,
+            -1,
+            63,
+            -64,
+            64,
+            i128::from(i64::MAX),
+            i128::from(i64::MIN),
+            i128::from(i64::MAX) + 1,
+            i128::from(i64::MIN) - 1,
+            i128::MAX,
+            i128::MIN,
+        ] {
+            for scale in [0, 1, 2, 17, 38, u32::MAX] {
+                values.push(Reduced::Exact(Dec::from_parts(m, scale)));
+            }
+        }
+        let mut bytes = Vec::new();
+        for v in &values {
+            v.encode(&mut bytes);
+        }
+        let mut at = 0;
+        for v in &values {
+            let back = Reduced::decode(&bytes, &mut at).expect("a value");
+            match (v, back) {
+                (Reduced::Float(a), Reduced::Float(b)) => assert_eq!(a.to_bits(), b.to_bits()),
+                _ => assert_eq!(*v, back),
+            }
+        }
+        assert_eq!(at, bytes.len());
+        assert_eq!(Reduced::decode(&bytes, &mut at), None);
+        // Cut short, or a tag that was never written: no value.
+        let mut short = Vec::new();
+        Reduced::Count(1 << 40).encode(&mut short);
+        short.pop();
+        assert_eq!(Reduced::decode(&short, &mut 0), None);
+        assert_eq!(Reduced::decode(&[9], &mut 0), None);
     }
 }

@@ -1,0 +1,409 @@
+//! The first pass, folding as it goes: the person file's runs numbered
+//! *and* each household's persons folded into its supplied values, on
+//! every worker, while the household file is indexed. When the file turns
+//! out grouped in household order, with no person or household to reject,
+//! the second pass reads the household file alone and takes each
+//! household's values from here: the persons are read once.
+//!
+//! ```text
+//!  reader (this thread)        workers (each a chunk)          here, in chunk order
+//!  ────────────────────        ──────────────────────          ────────────────────
+//!  chunks of whole records ──▶ lines, keys, runs; every   ──▶  a run cut by a chunk's
+//!                              run but the chunk's first        edge joined and folded;
+//!                              and last folded                  the runs appended in order
+//! ```
+//!
+//! Anything the fast reading does not take (a quote, a row without a key,
+//! a line the full parser must read, a repeated person number, a household
+//! whose persons give no value) stops the fold: the file is scanned again
+//! the usual way (`scan::person_runs`), and every reject is reported as it
+//! always was. So is a file whose values would pass [`MOST_VALUES`].
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, sync_channel};
+use std::sync::{Arc, Mutex};
+
+use super::scan::PersonRuns;
+use super::work::PersonWork;
+use super::{PersonLayout, PersonSetup};
+use crate::input::flat::{HouseholdKey, keyed_lines_of};
+use crate::input::{ChunkStart, InputError, fingerprint};
+use crate::policy::Policy;
+use crate::policy::persons::Persons;
+
+/// The supplied values of every run of the person file, in file order.
+#[derive(Debug, Default)]
+pub(crate) struct Folded {
+    /// The runs' values one after another, each run's in `supplied` order
+    /// ([`crate::policy::persons::Reduced::encode`]).
+    values: Vec<u8>,
+    /// Where each run's values end in `values`.
+    ends: Vec<u32>,
+}
+
+impl Folded {
+    /// The values of run `r`.
+    pub(crate) fn run(&self, r: usize) -> Option<&[u8]> {
+        let start = match r {
+            0 => 0,
+            _ => *self.ends.get(r - 1)? as usize,
+        };
+        self.values.get(start..*self.ends.get(r)? as usize)
+    }
+
+    /// The number of runs.
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Append run values that end at `ends` in `values`.
+    fn append(&mut self, values: &[u8], ends: &[u32]) -> bool {
+        let Ok(base) = u32::try_from(self.values.len()) else {
+            return false;
+        };
+        if self.values.len() + values.len() > MOST_VALUES {
+            return false;
+        }
+        self.values.extend_from_slice(values);
+        self.ends.extend(ends.iter().map(|&e| e + base));
+        true
+    }
+}
+
+/// The most bytes of values kept (about 22 a household for the default
+/// policy: some 12 million households); past it the fold stops and the
+/// file is read the usual way.
+pub(crate) const MOST_VALUES: usize = 256 << 20;
+
+/// A run cut by a chunk's edge, kept as its lines until it is whole.
+#[derive(Debug, Default)]
+struct OpenRun {
+    key: Vec<u8>,
+    /// Its lines, each followed by `\n`.
+    lines: Vec<u8>,
+    count: u32,
+}
+
+impl OpenRun {
+    fn push(&mut self, line: &[u8]) {
+        self.lines.extend_from_slice(line);
+        self.lines.push(b'\n');
+        self.count += 1;
+    }
+}
+
+/// The runs of one chunk, its first and last kept as lines (they may
+/// continue in the chunks beside it), the others folded.
+#[derive(Debug, Default)]
+struct ChunkRuns {
+    blanks: u64,
+    head: OpenRun,
+    keys: Vec<u128>,
+    lengths: Vec<u32>,
+    values: Vec<u8>,
+    ends: Vec<u32>,
+    /// The chunk's last run, when it is not its first.
+    tail: Option<OpenRun>,
+    /// Something only the usual reading takes.
+    refused: bool,
+}
+
+/// Fold the runs of one chunk (see [`ChunkRuns`]).
+fn fold_chunk(
+    work: &mut PersonWork<'_>,
+    data: &[u8],
+    start: ChunkStart,
+    delimiter: u8,
+    column: usize,
+    out: &mut ChunkRuns,
+) {
+    // The current run: its key, records, and its lines' places in `data`
+    // (kept in case it is the chunk's last).
+    let mut key: Vec<u8> = Vec::new();
+    let mut count = 0u32;
+    let mut started = false;
+    let mut in_head = true;
+    let mut places: Vec<(usize, usize)> = Vec::new();
+    let base = data.as_ptr() as usize;
+    let quote_free = keyed_lines_of(data, start, delimiter, column, |_, line, k| {
+        if out.refused {
+            return;
+        }
+        let k = match k {
+            None => {
+                out.blanks += 1;
+                return;
+            }
+            Some(None) => {
+                out.refused = true;
+                return;
+            }
+            Some(Some(k)) => k,
+        };
+        if !started || k != key.as_slice() {
+            if started && !in_head {
+                if !work.finish_run(&mut out.values) {
+                    out.refused = true;
+                    return;
+                }
+                out.keys.push(fingerprint(&key));
+                out.lengths.push(count);
+                out.ends.push(out.values.len() as u32);
+            }
+            in_head = !started;
+            started = true;
+            key.clear();
+            key.extend_from_slice(k);
+            count = 0;
+            places.clear();
+            work.start_run();
+            if in_head {
+                out.head.key.extend_from_slice(k);
+            }
+        }
+        count += 1;
+        if in_head {
+            out.head.push(line);
+            return;
+        }
+        places.push((line.as_ptr() as usize - base, line.len()));
+        if !work.fold_line(line, delimiter) {
+            out.refused = true;
+        }
+    });
+    if !quote_free {
+        out.refused = true;
+    }
+    if out.refused || !started || in_head {
+        return;
+    }
+    let mut tail = OpenRun {
+        key,
+        ..OpenRun::default()
+    };
+    for &(at, len) in &places {
+        match data.get(at..at + len) {
+            Some(line) => tail.push(line),
+            None => out.refused = true,
+        }
+    }
+    out.tail = Some(tail);
+}
+
+/// Joins the chunks' runs in file order; folds the runs cut by an edge.
+struct Collector<'w> {
+    work: PersonWork<'w>,
+    delimiter: u8,
+    runs: PersonRuns,
+    folded: Folded,
+    /// The last run so far, perhaps not whole.
+    open: Option<OpenRun>,
+    refused: bool,
+    values: Vec<u8>,
+}
+
+impl Collector<'_> {
+    fn take(&mut self, chunk: ChunkRuns) {
+        if chunk.refused {
+            self.refused = true;
+        }
+        if self.refused {
+            return;
+        }
+        self.runs.person_blanks += chunk.blanks;
+        if chunk.head.count > 0 {
+            match &mut self.open {
+                Some(open) if open.key == chunk.head.key => {
+                    open.lines.extend_from_slice(&chunk.head.lines);
+                    open.count = match open.count.checked_add(chunk.head.count) {
+                        Some(c) => c,
+                        None => {
+                            self.refused = true;
+                            return;
+                        }
+                    };
+                }
+                _ => {
+                    self.close();
+                    self.open = Some(chunk.head);
+                }
+            }
+        }
+        let Some(tail) = chunk.tail else {
+            return;
+        };
+        // The head is whole: the runs after it follow.
+        self.close();
+        if !self.folded.append(&chunk.values, &chunk.ends) {
+            self.refused = true;
+            return;
+        }
+        self.runs.keys.extend_from_slice(&chunk.keys);
+        if let Some(lengths) = &mut self.runs.lengths {
+            lengths.extend_from_slice(&chunk.lengths);
+        }
+        self.open = Some(tail);
+    }
+
+    /// Fold the open run, now whole.
+    fn close(&mut self) {
+        let Some(run) = self.open.take() else {
+            return;
+        };
+        if self.refused {
+            return;
+        }
+        self.work.start_run();
+        for line in run.lines.split(|&b| b == b'\n').take(run.count as usize) {
+            if !self.work.fold_line(line, self.delimiter) {
+                self.refused = true;
+                return;
+            }
+        }
+        self.values.clear();
+        if !self.work.finish_run(&mut self.values) {
+            self.refused = true;
+            return;
+        }
+        let end = [self.values.len() as u32];
+        if !self.folded.append(&self.values, &end) {
+            self.refused = true;
+            return;
+        }
+        self.runs.keys.push(fingerprint(&run.key));
+        if let Some(lengths) = &mut self.runs.lengths {
+            lengths.push(run.count);
+        }
+    }
+}
+
+/// The person file's runs and every run's values, read on `threads`
+/// workers; `None` when the fold does not apply (not two files, a
+/// composite key, lines the fast reading cannot take) or stopped (see the
+/// module's notes): then the file is scanned the usual way.
+pub(super) fn fold_runs(
+    policy: &Policy,
+    persons: &Persons,
+    setup: &PersonSetup,
+    chunk_bytes: usize,
+    threads: usize,
+) -> Option<Result<(PersonRuns, Folded), InputError>> {
+    let HouseholdKey::One(column) = setup.person_key else {
+        return None;
+    };
+    let collector_work = PersonWork::new(policy, persons, setup);
+    if setup.kind != PersonLayout::TwoFiles || threads == 0 || !collector_work.reads_lines() {
+        return None;
+    }
+    let source = match setup.open_persons() {
+        Ok(s) => s,
+        Err(e) => return Some(Err(e)),
+    };
+    let name = source.name;
+    let delimiter = source.delimiter;
+    let mut chunker = source.chunker;
+    let mut collector = Collector {
+        work: collector_work,
+        delimiter,
+        runs: PersonRuns {
+            keys: Vec::new(),
+            keyless: Vec::new(),
+            lengths: Some(Vec::new()),
+            person_blanks: 0,
+        },
+        folded: Folded::default(),
+        open: None,
+        refused: false,
+        values: Vec::new(),
+    };
+    let refused = AtomicBool::new(false);
+    let (jobs, job_queue) = sync_channel::<(u64, Vec<u8>, ChunkStart)>(threads * 2);
+    let job_queue = Arc::new(Mutex::new(job_queue));
+    let (done_tx, done) = channel::<(u64, Vec<u8>, ChunkRuns)>();
+    let mut error = None;
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let queue = Arc::clone(&job_queue);
+            let done_tx = done_tx.clone();
+            let refused = &refused;
+            let started = std::thread::Builder::new()
+                .name("layak-fold".into())
+                .spawn_scoped(scope, move || {
+                    let mut work = PersonWork::new(policy, persons, setup);
+                    loop {
+                        let job = match queue.lock() {
+                            Ok(q) => q.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok((seq, data, start)) = job else {
+                            return;
+                        };
+                        let mut out = ChunkRuns::default();
+                        if refused.load(Ordering::Relaxed) {
+                            out.refused = true;
+                        } else {
+                            fold_chunk(&mut work, &data, start, delimiter, column, &mut out);
+                        }
+                        if out.refused {
+                            refused.store(true, Ordering::Relaxed);
+                        }
+                        if done_tx.send((seq, data, out)).is_err() {
+                            return;
+                        }
+                    }
+                });
+            if started.is_err() {
+                refused.store(true, Ordering::Relaxed);
+            }
+        }
+        drop(done_tx);
+        let mut sent = 0u64;
+        let mut waiting: BTreeMap<u64, ChunkRuns> = BTreeMap::new();
+        let mut next = 0u64;
+        let mut spare: Vec<Vec<u8>> = Vec::new();
+        let mut collect = |item: (u64, Vec<u8>, ChunkRuns),
+                           spare: &mut Vec<Vec<u8>>,
+                           collector: &mut Collector<'_>| {
+            let (seq, data, runs) = item;
+            spare.push(data);
+            waiting.insert(seq, runs);
+            while let Some(runs) = waiting.remove(&next) {
+                collector.take(runs);
+                next += 1;
+            }
+        };
+        while !refused.load(Ordering::Relaxed) {
+            let mut data = spare.pop().unwrap_or_default();
+            match chunker.next_chunk(chunk_bytes.max(1), &mut data) {
+                Ok(Some(start)) => {
+                    if jobs.send((sent, data, start)).is_err() {
+                        refused.store(true, Ordering::Relaxed);
+                        break;
+                    }
+                    sent += 1;
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    error = Some(InputError::reading(&name, e));
+                    break;
+                }
+            }
+            while let Ok(item) = done.try_recv() {
+                collect(item, &mut spare, &mut collector);
+            }
+        }
+        drop(jobs);
+        while let Ok(item) = done.recv() {
+            collect(item, &mut spare, &mut collector);
+        }
+    });
+    if let Some(e) = error {
+        return Some(Err(e));
+    }
+    collector.close();
+    if collector.refused || refused.load(Ordering::Relaxed) {
+        return None;
+    }
+    Some(Ok((collector.runs, collector.folded)))
+}
