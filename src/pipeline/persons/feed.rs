@@ -182,6 +182,19 @@ impl FileStream<'_> {
         self.runs.taken(1);
     }
 
+    /// Take the record [`FileStream::peek`] showed, with the records
+    /// after it in the reader's buffer that continue its run, uncopied.
+    fn skip_run(&mut self) -> Result<(), InputError> {
+        let Some(at) = self.reader.peek()? else {
+            return Ok(());
+        };
+        let end = self.runs.run_end(self.reader.records(), at);
+        self.reader.advance_to(end);
+        self.pending = None;
+        self.runs.taken(end - at);
+        Ok(())
+    }
+
     /// Copy the record [`FileStream::peek`] showed into `out`, with the
     /// records after it in the reader's buffer that continue its run (the
     /// same household: one copy for them all), and take them.
@@ -201,8 +214,8 @@ impl FileStream<'_> {
 
 /// The persons in group order.
 enum Stream<'s> {
-    /// Folded on the first pass: each run's values, in group order.
-    Folded(FoldedRuns<'s>),
+    /// Every household's persons folded on the first pass: none is read.
+    Folded,
     /// Grouped: the file as it stands.
     File(FileStream<'s>),
     /// Scattered: the file's runs in order, merged by (group, line) with
@@ -214,39 +227,12 @@ enum Stream<'s> {
     },
 }
 
-/// The runs of [`Order::Folded`](super::Order::Folded): no person is read.
-struct FoldedRuns<'s> {
-    run_group: &'s [u64],
-    run_len: &'s [u32],
-    folded: &'s super::once::Folded,
-    /// The next run.
-    next: usize,
-}
-
-impl FoldedRuns<'_> {
-    /// The values of household `group` into `batch`, if it has persons.
-    fn take(&mut self, group: u64, batch: &mut PersonBatch) -> Option<Stored> {
-        if self.run_group.get(self.next) != Some(&group) {
-            return None;
-        }
-        let r = self.next;
-        self.next += 1;
-        let values = self.folded.run(r)?;
-        let start = batch.values.len() as u32;
-        batch.values.extend_from_slice(values);
-        Some(Stored {
-            values: (start, batch.values.len() as u32),
-            persons: self.run_len.get(r).copied().unwrap_or(0),
-        })
-    }
-}
-
 impl Stream<'_> {
     /// The group of the next person, and that person's record (index `.2` of `.1`).
     fn peek(&mut self) -> Result<Option<(u64, &FlatRecords, usize)>, InputError> {
         match self {
             // Never asked: the feed takes folded runs by their group.
-            Stream::Folded(_) => Ok(None),
+            Stream::Folded => Ok(None),
             Stream::File(file) => Ok(file.peek()?.map(|(g, at)| (g, file.reader.records(), at))),
             Stream::Merged {
                 file,
@@ -287,7 +273,22 @@ impl Stream<'_> {
                 }
                 self.advance(name)
             }
-            Stream::Folded(_) => Ok(()),
+            Stream::Folded => Ok(()),
+        }
+    }
+
+    /// [`Stream::take_run`] without copying: the run's persons were
+    /// folded on the first pass.
+    fn skip_run(&mut self, name: &str) -> Result<(), InputError> {
+        match self {
+            Stream::File(file)
+            | Stream::Merged {
+                file,
+                from_file: true,
+                ..
+            } => file.skip_run(),
+            Stream::Merged { .. } => self.advance(name),
+            Stream::Folded => Ok(()),
         }
     }
 
@@ -307,7 +308,7 @@ impl Stream<'_> {
                 file: format!("the sorted copy of {name}"),
                 source: e,
             }),
-            Stream::Folded(_) => Ok(()),
+            Stream::Folded => Ok(()),
         }
     }
 }
@@ -320,6 +321,8 @@ pub(crate) struct PersonFeed<'s> {
     /// Index of the next household record.
     next_household: u64,
     persons: Stream<'s>,
+    /// The households folded on the first pass.
+    stored: Option<&'s super::StoredRuns>,
     /// Blank rows not yet reported in a batch.
     blanks: u64,
     reported_household_blanks: u64,
@@ -365,29 +368,32 @@ impl<'s> PersonFeed<'s> {
                 pending: None,
             })
         };
-        let persons = match &plan.order {
-            Order::Grouped { run_group, run_len } => {
-                Stream::File(file(run_group, None, run_len.as_deref())?)
-            }
-            Order::Folded {
+        let (persons, stored) = match &plan.order {
+            Order::Grouped {
+                stored: Some(stored),
+                ..
+            } if stored.every => (Stream::Folded, Some(stored)),
+            Order::Grouped {
                 run_group,
                 run_len,
-                folded,
-            } => Stream::Folded(FoldedRuns {
-                run_group,
-                run_len,
-                folded,
-                next: 0,
-            }),
+                stored,
+            } => (
+                Stream::File(file(run_group, None, run_len.as_deref())?),
+                stored.as_ref(),
+            ),
             Order::Sorted {
                 run_group,
                 keep,
                 runs,
-            } => Stream::Merged {
-                file: file(run_group, Some(keep), None)?,
-                sorted: Merge::open(runs).map_err(PersonError::Spill)?,
-                from_file: false,
-            },
+                stored,
+            } => (
+                Stream::Merged {
+                    file: file(run_group, Some(keep), None)?,
+                    sorted: Merge::open(runs).map_err(PersonError::Spill)?,
+                    from_file: false,
+                },
+                stored.as_ref(),
+            ),
         };
         Ok(PersonFeed {
             kind: setup.kind,
@@ -395,6 +401,7 @@ impl<'s> PersonFeed<'s> {
             households,
             next_household: 0,
             persons,
+            stored,
             blanks: plan.person_blanks,
             reported_household_blanks: 0,
         })
@@ -490,8 +497,7 @@ impl<'s> PersonFeed<'s> {
     /// Folded on the first pass: the household file's records as read, a
     /// chunk at a time, each with its values.
     fn folded(&mut self, batch: &mut PersonBatch) -> Result<bool, InputError> {
-        let (Some(households), Stream::Folded(runs)) = (&mut self.households, &mut self.persons)
-        else {
+        let (Some(households), Some(stored)) = (&mut self.households, self.stored) else {
             return Ok(false);
         };
         let first = batch.households.len();
@@ -500,7 +506,7 @@ impl<'s> PersonFeed<'s> {
         for h in first..first + taken {
             let index = self.next_household;
             self.next_household += 1;
-            let stored = runs.take(index, batch);
+            let stored = stored.take(index, batch);
             batch.entries.push(Entry {
                 line: batch.households.line(h),
                 household: Some(h as u32),
@@ -513,7 +519,7 @@ impl<'s> PersonFeed<'s> {
     }
 
     fn two_files(&mut self, batch: &mut PersonBatch) -> Result<bool, InputError> {
-        if matches!(self.persons, Stream::Folded(_)) {
+        if matches!(self.persons, Stream::Folded) {
             return self.folded(batch);
         }
         // Lone persons where they stand (grouped), or at the end (sorted).
@@ -532,6 +538,26 @@ impl<'s> PersonFeed<'s> {
         households.advance();
         let index = self.next_household;
         self.next_household += 1;
+        if let Some(stored) = self.stored.and_then(|s| s.take(index, batch)) {
+            // Its persons, folded already, are passed over where they
+            // stand (a lone person after them is reported after it, as
+            // always).
+            while let Some((g, ..)) = self.persons.peek()? {
+                if g != index {
+                    break;
+                }
+                self.persons.skip_run(&self.person_name)?;
+            }
+            let at = batch.persons.len() as u32;
+            batch.entries.push(Entry {
+                line: batch.households.line(h as usize),
+                household: Some(h),
+                persons: (at, at),
+                orphan: false,
+                stored: Some(stored),
+            });
+            return Ok(true);
+        }
         let persons = self.take_group(index, batch)?;
         let line = batch.households.line(h as usize);
         batch.entries.push(Entry {

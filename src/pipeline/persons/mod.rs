@@ -360,15 +360,7 @@ pub(crate) enum Order {
     Grouped {
         run_group: Vec<u64>,
         run_len: Option<Vec<u32>>,
-    },
-    /// Grouped, and every household's persons folded on the first pass
-    /// with nothing to reject ([`once`]): the second pass reads the
-    /// household file alone; `run_group` and `run_len` as for `Grouped`,
-    /// `folded` each run's values.
-    Folded {
-        run_group: Vec<u64>,
-        run_len: Vec<u32>,
-        folded: once::Folded,
+        stored: Option<StoredRuns>,
     },
     /// Not grouped: the runs that keep group order (`keep[r]`,
     /// [`spill::in_order`]) are read again from the file as they stand, the
@@ -378,7 +370,81 @@ pub(crate) enum Order {
         run_group: Vec<u64>,
         keep: Vec<bool>,
         runs: spill::SortedRuns,
+        stored: Option<StoredRuns>,
     },
+}
+
+/// The households whose persons were folded on the first pass ([`once`]),
+/// with their values: the second pass skips their persons.
+pub(crate) struct StoredRuns {
+    folded: once::Folded,
+    /// Per household (group): its run, when that one run holds all its
+    /// persons, in file order, and was folded (`u32::MAX`: none).
+    group_run: Vec<u32>,
+    /// Per run: its number of persons.
+    run_len: Vec<u32>,
+    /// Every run's values are used: the person file is not read again.
+    pub(crate) every: bool,
+}
+
+impl StoredRuns {
+    /// `None` when no run's values can be used. `keep`: the runs read
+    /// from the file in order when it is not grouped (the others are
+    /// sorted apart).
+    fn new(
+        folded: once::Folded,
+        run_group: &[u64],
+        run_len: Vec<u32>,
+        keep: Option<&[bool]>,
+    ) -> Option<StoredRuns> {
+        if folded.len() != run_group.len() || run_len.len() != run_group.len() {
+            return None;
+        }
+        let households = run_group
+            .iter()
+            .filter(|&&g| g != ORPHAN)
+            .max()
+            .map_or(0, |&g| g.saturating_add(1));
+        let households = usize::try_from(households).ok()?;
+        let mut runs_of = vec![0u8; households];
+        for &g in run_group {
+            if let Some(n) = runs_of.get_mut(g as usize) {
+                *n = n.saturating_add(1);
+            }
+        }
+        let mut group_run = vec![u32::MAX; households];
+        let mut used = 0usize;
+        let mut every = true;
+        for (r, &g) in run_group.iter().enumerate() {
+            let alone = runs_of.get(g as usize) == Some(&1);
+            let in_order = keep.is_none_or(|k| k.get(r).copied().unwrap_or(false));
+            match (u32::try_from(r), group_run.get_mut(g as usize)) {
+                (Ok(run), Some(slot)) if alone && in_order && folded.stored(r) => {
+                    *slot = run;
+                    used += 1;
+                }
+                _ => every = false,
+            }
+        }
+        (used > 0).then_some(StoredRuns {
+            folded,
+            group_run,
+            run_len,
+            every,
+        })
+    }
+
+    /// The values of household `group` into `batch`, when it has them.
+    pub(crate) fn take(&self, group: u64, batch: &mut feed::PersonBatch) -> Option<feed::Stored> {
+        let r = *self.group_run.get(usize::try_from(group).ok()?)?;
+        let values = self.folded.run(r as usize)?;
+        let start = batch.values.len() as u32;
+        batch.values.extend_from_slice(values);
+        Some(feed::Stored {
+            values: (start, batch.values.len() as u32),
+            persons: self.run_len.get(r as usize).copied().unwrap_or(0),
+        })
+    }
 }
 
 /// Follows the runs of a person file: consecutive records with the same
@@ -502,39 +568,39 @@ impl<'s> PersonPlan<'s> {
         chunk_bytes: usize,
         threads: usize,
     ) -> Result<PersonPlan<'s>, PersonError> {
-        let scanned = scan::scan(policy, persons, setup, chunk_bytes, threads)?;
-        let blanks = scanned.person_blanks;
-        let order = if scanned.grouped {
-            let scan::Scanned {
+        let scan::Scanned {
+            run_group,
+            run_len,
+            grouped,
+            person_blanks: blanks,
+            folded,
+        } = scan::scan(policy, persons, setup, chunk_bytes, threads)?;
+        let order = if grouped {
+            let stored = match (folded, &run_len) {
+                (Some(folded), Some(lengths)) => {
+                    StoredRuns::new(folded, &run_group, lengths.clone(), None)
+                }
+                _ => None,
+            };
+            Order::Grouped {
                 run_group,
                 run_len,
-                folded,
-                ..
-            } = scanned;
-            match (folded, run_len) {
-                // Every run has its household, and the values of each.
-                (Some(folded), Some(run_len))
-                    if folded.len() == run_group.len()
-                        && run_len.len() == run_group.len()
-                        && !run_group.contains(&ORPHAN) =>
-                {
-                    Order::Folded {
-                        run_group,
-                        run_len,
-                        folded,
-                    }
-                }
-                (_, run_len) => Order::Grouped { run_group, run_len },
+                stored,
             }
         } else {
-            // Scattered runs are followed by their keys: no count is kept.
-            drop(scanned.run_len);
-            let keep = spill::in_order(&scanned.run_group);
-            let runs = spill::sort(setup, &scanned.run_group, &keep, chunk_bytes)?;
+            let keep = spill::in_order(&run_group);
+            let stored = match (folded, run_len) {
+                (Some(folded), Some(lengths)) => {
+                    StoredRuns::new(folded, &run_group, lengths, Some(&keep))
+                }
+                _ => None,
+            };
+            let runs = spill::sort(setup, &run_group, &keep, chunk_bytes)?;
             Order::Sorted {
-                run_group: scanned.run_group,
+                run_group,
                 keep,
                 runs,
+                stored,
             }
         };
         Ok(PersonPlan {
@@ -547,7 +613,7 @@ impl<'s> PersonPlan<'s> {
 
     /// Whether the persons were grouped in order (streamed) or sorted.
     pub fn grouped(&self) -> bool {
-        matches!(self.order, Order::Grouped { .. } | Order::Folded { .. })
+        matches!(self.order, Order::Grouped { .. })
     }
 
     pub fn setup(&self) -> &PersonSetup {

@@ -13,11 +13,14 @@
 //!                              and last folded                  the runs appended in order
 //! ```
 //!
-//! Anything the fast reading does not take (a quote, a row without a key,
-//! a line the full parser must read, a repeated person number, a household
-//! whose persons give no value) stops the fold: the file is scanned again
-//! the usual way (`scan::person_runs`), and every reject is reported as it
-//! always was. So is a file whose values would pass [`MOST_VALUES`].
+//! A household whose persons the fast reading does not take (a line the
+//! full parser must read, a repeated person number, persons that give no
+//! value) keeps no values: its persons are read again on the second pass,
+//! which reports its reject as it always did; so are the persons of a
+//! household split into several runs. A quote or a row without a key stops
+//! the fold: the file is scanned again the usual way
+//! (`scan::person_runs`); so does a file whose values would pass
+//! [`MOST_VALUES`].
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -40,11 +43,17 @@ pub(crate) struct Folded {
     values: Vec<u8>,
     /// Where each run's values end in `values`.
     ends: Vec<u32>,
+    /// Per run: folded (else its persons are read again on the second
+    /// pass, which reports what the fold left: a reject, a problem).
+    stored: Vec<bool>,
 }
 
 impl Folded {
-    /// The values of run `r`.
+    /// The values of run `r`, if it was folded.
     pub(crate) fn run(&self, r: usize) -> Option<&[u8]> {
+        if !*self.stored.get(r)? {
+            return None;
+        }
         let start = match r {
             0 => 0,
             _ => *self.ends.get(r - 1)? as usize,
@@ -52,13 +61,19 @@ impl Folded {
         self.values.get(start..*self.ends.get(r)? as usize)
     }
 
+    /// Whether run `r` was folded.
+    pub(crate) fn stored(&self, r: usize) -> bool {
+        self.stored.get(r).copied().unwrap_or(false)
+    }
+
     /// The number of runs.
     pub(crate) fn len(&self) -> usize {
         self.ends.len()
     }
 
-    /// Append run values that end at `ends` in `values`.
-    fn append(&mut self, values: &[u8], ends: &[u32]) -> bool {
+    /// Append runs whose values end at `ends` in `values` (`stored` says
+    /// which were folded).
+    fn append(&mut self, values: &[u8], ends: &[u32], stored: &[bool]) -> bool {
         let Ok(base) = u32::try_from(self.values.len()) else {
             return false;
         };
@@ -67,6 +82,7 @@ impl Folded {
         }
         self.values.extend_from_slice(values);
         self.ends.extend(ends.iter().map(|&e| e + base));
+        self.stored.extend_from_slice(stored);
         true
     }
 }
@@ -103,6 +119,7 @@ struct ChunkRuns {
     lengths: Vec<u32>,
     values: Vec<u8>,
     ends: Vec<u32>,
+    stored: Vec<bool>,
     /// The chunk's last run, when it is not its first.
     tail: Option<OpenRun>,
     /// Something only the usual reading takes.
@@ -124,6 +141,8 @@ fn fold_chunk(
     let mut count = 0u32;
     let mut started = false;
     let mut in_head = true;
+    // The current run's persons were all folded so far.
+    let mut folding = true;
     let mut places: Vec<(usize, usize)> = Vec::new();
     let base = data.as_ptr() as usize;
     let quote_free = keyed_lines_of(data, start, delimiter, column, |_, line, k| {
@@ -143,36 +162,38 @@ fn fold_chunk(
         };
         if !started || k != key.as_slice() {
             if started && !in_head {
-                if !work.finish_run(&mut out.values) {
-                    out.refused = true;
-                    return;
-                }
+                let stored = folding && work.finish_run(&mut out.values);
                 out.keys.push(fingerprint(&key));
                 out.lengths.push(count);
                 out.ends.push(out.values.len() as u32);
+                out.stored.push(stored);
             }
             in_head = !started;
             started = true;
             key.clear();
             key.extend_from_slice(k);
             count = 0;
+            folding = true;
             places.clear();
             work.start_run();
             if in_head {
                 out.head.key.extend_from_slice(k);
             }
         }
-        count += 1;
+        count = count.saturating_add(1);
         if in_head {
             out.head.push(line);
             return;
         }
         places.push((line.as_ptr() as usize - base, line.len()));
-        if !work.fold_line(line, delimiter) {
-            out.refused = true;
-        }
+        // A person the fast reading leaves to the full parser: the run is
+        // read again on the second pass.
+        folding = folding && work.fold_line(line, delimiter);
     });
     if !quote_free {
+        out.refused = true;
+    }
+    if count == u32::MAX {
         out.refused = true;
     }
     if out.refused || !started || in_head {
@@ -235,7 +256,7 @@ impl Collector<'_> {
         };
         // The head is whole: the runs after it follow.
         self.close();
-        if !self.folded.append(&chunk.values, &chunk.ends) {
+        if !self.folded.append(&chunk.values, &chunk.ends, &chunk.stored) {
             self.refused = true;
             return;
         }
@@ -255,19 +276,15 @@ impl Collector<'_> {
             return;
         }
         self.work.start_run();
-        for line in run.lines.split(|&b| b == b'\n').take(run.count as usize) {
-            if !self.work.fold_line(line, self.delimiter) {
-                self.refused = true;
-                return;
-            }
-        }
+        let folded = run
+            .lines
+            .split(|&b| b == b'\n')
+            .take(run.count as usize)
+            .all(|line| self.work.fold_line(line, self.delimiter));
         self.values.clear();
-        if !self.work.finish_run(&mut self.values) {
-            self.refused = true;
-            return;
-        }
+        let stored = folded && self.work.finish_run(&mut self.values);
         let end = [self.values.len() as u32];
-        if !self.folded.append(&self.values, &end) {
+        if !self.folded.append(&self.values, &end, &[stored]) {
             self.refused = true;
             return;
         }
