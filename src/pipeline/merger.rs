@@ -21,6 +21,9 @@ pub(super) struct Merger<'a, 'p> {
     /// A later pass of a `[ranking]`: the rows' claims as the first pass
     /// found them (`ids` is then not used).
     pub(super) known: Option<super::rank::IdReplay<'p>>,
+    /// Every row's id is known to differ from the others' (person modes,
+    /// from the household index): none is claimed.
+    pub(super) unique_ids: bool,
     pub(super) out: &'a mut dyn Write,
     pub(super) rejects: &'a mut dyn RejectSink,
     pub(super) strict: bool,
@@ -114,7 +117,7 @@ impl Merger<'_, '_> {
         let mut unwritten = Unwritten::default();
         // The id table is far larger than the caches: read the batch's slots
         // first, all at once, rather than wait for memory on every claim.
-        if self.known.is_none() {
+        if self.known.is_none() && !self.unique_ids {
             self.ids
                 .warm(batch.rows.iter().filter_map(|row| row.fingerprint));
         }
@@ -128,6 +131,7 @@ impl Merger<'_, '_> {
             self.totals.persons.read += u64::from(row.persons);
             let first = match &mut self.known {
                 Some(known) => known.first(row_index, row.fingerprint),
+                None if self.unique_ids => None,
                 None => row
                     .fingerprint
                     .and_then(|fp| self.ids.claim_fingerprint(fp, row.line)),

@@ -234,6 +234,9 @@ struct Plan<'a> {
     deciles: Option<&'a rank::Deciles>,
     /// Community overrides (set by `run` from the options).
     overrides: Option<&'a crate::engine::overrides::Overrides>,
+    /// Person modes: the household file's ids were found all different on
+    /// the first pass, so no row's id is claimed again.
+    unique_ids: bool,
 }
 
 impl Plan<'_> {
@@ -311,6 +314,7 @@ fn assess_plan(format: Format, extras: Extras<'_>) -> Plan<'_> {
         all_errors: false,
         shape: extras.shape,
         persons: None,
+        unique_ids: false,
         compare: None,
         within: None,
         deciles: None,
@@ -327,6 +331,7 @@ fn validate_plan<'a>(options: &Options) -> Plan<'a> {
         all_errors: options.all_errors,
         shape: None,
         persons: None,
+        unique_ids: false,
         compare: None,
         within: None,
         deciles: None,
@@ -369,6 +374,7 @@ fn rank_plan<'a>() -> Plan<'a> {
         all_errors: false,
         shape: None,
         persons: None,
+        unique_ids: false,
         compare: None,
         within: None,
         deciles: None,
@@ -676,6 +682,7 @@ fn compare_plan<'a>(format: Format, cmp: &'a compare::Comparison<'a>) -> Plan<'a
         all_errors: false,
         shape: None,
         persons: None,
+        unique_ids: false,
         compare: Some(cmp),
         within: None,
         deciles: None,
@@ -751,6 +758,7 @@ fn run_persons<'a>(
 ) -> Result<run::Finished, PipelineError> {
     let setup = persons.setup;
     plan.persons = Some((persons.persons, setup));
+    plan.unique_ids = persons.unique_ids;
     // The feed finds only lines and keys (the workers split them): with two
     // workers it keeps up alone, and threads of its own to read ahead would
     // only add hand-offs on two cores.

@@ -185,6 +185,7 @@ pub(super) fn run_feed(
         format,
         ids: IdSet::default(),
         known: plan.deciles.map(|d| d.known_ids.replay()),
+        unique_ids: plan.unique_ids,
         out,
         rejects,
         strict: options.strict,

@@ -75,6 +75,7 @@ pub(crate) fn stage(
         all_errors: false,
         shape: Some(shape),
         persons: None,
+        unique_ids: false,
         compare: None,
         within: None,
         deciles: None,

@@ -554,6 +554,9 @@ pub struct PersonPlan<'s> {
     pub(crate) persons: &'s Persons,
     /// Blank person rows skipped (counted once, by the scan).
     pub(crate) person_blanks: u64,
+    /// No two households of the household file have the same id (one id
+    /// column; found by the scan's index): the pipeline claims no id.
+    pub(crate) unique_ids: bool,
 }
 
 impl<'s> PersonPlan<'s> {
@@ -574,6 +577,7 @@ impl<'s> PersonPlan<'s> {
             grouped,
             person_blanks: blanks,
             folded,
+            unique_ids,
         } = scan::scan(policy, persons, setup, chunk_bytes, threads)?;
         let order = if grouped {
             let stored = match (folded, &run_len) {
@@ -608,6 +612,7 @@ impl<'s> PersonPlan<'s> {
             order,
             persons,
             person_blanks: blanks,
+            unique_ids,
         })
     }
 

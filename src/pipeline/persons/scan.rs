@@ -2,7 +2,7 @@
 
 use super::once::{self, Folded};
 use super::{ORPHAN, PersonLayout, PersonSetup, Runs};
-use crate::input::flat::RecordReader;
+use crate::input::flat::{HouseholdKey, RecordReader};
 use crate::input::{InputError, fingerprint};
 use crate::policy::Policy;
 use crate::policy::persons::Persons;
@@ -17,6 +17,8 @@ pub(super) struct Scanned {
     /// Every run's values, when the persons were folded on this pass
     /// ([`once`]).
     pub(super) folded: Option<Folded>,
+    /// Two files with a one-column id: no id is in two households.
+    pub(super) unique_ids: bool,
 }
 
 pub(super) fn scan(
@@ -51,6 +53,9 @@ pub(super) fn scan(
         (index, runs)
     });
     let index = index?;
+    let unique_ids = setup.kind == PersonLayout::TwoFiles
+        && matches!(setup.household_key, HouseholdKey::One(_))
+        && index.unique;
     let (
         PersonRuns {
             mut keys,
@@ -104,6 +109,7 @@ pub(super) fn scan(
         grouped,
         person_blanks,
         folded,
+        unique_ids,
     })
 }
 
@@ -171,6 +177,8 @@ struct HouseholdIndex {
     /// The first household whose key's fingerprint is [`HouseholdIndex::NONE`]
     /// itself (which `by_index` cannot tell from "not the first").
     none_key: Option<u64>,
+    /// No key is in two households (nor is any key's fingerprint `NONE`).
+    unique: bool,
 }
 
 impl HouseholdIndex {
@@ -179,10 +187,12 @@ impl HouseholdIndex {
     /// Index the keys of the households in file order (`NONE`: no key),
     /// `none_key` the first household whose key's fingerprint is `NONE`.
     fn new(mut by_index: Vec<u128>, none_key: Option<u64>) -> HouseholdIndex {
-        let table = first_of_each_key(&mut by_index, |_, _| {});
+        let mut repeated = false;
+        let table = first_of_each_key(&mut by_index, |_, _| repeated = true);
         HouseholdIndex {
             by_index,
             table,
+            unique: !repeated && none_key.is_none(),
             none_key,
         }
     }
