@@ -126,6 +126,24 @@ struct ChunkRuns {
     refused: bool,
 }
 
+impl ChunkRuns {
+    /// Empty, keeping the buffers (a chunk's runs are handed back to be
+    /// filled again: fresh ones would be fresh pages every chunk).
+    fn clear(&mut self) {
+        self.blanks = 0;
+        self.head.key.clear();
+        self.head.lines.clear();
+        self.head.count = 0;
+        self.keys.clear();
+        self.lengths.clear();
+        self.values.clear();
+        self.ends.clear();
+        self.stored.clear();
+        self.tail = None;
+        self.refused = false;
+    }
+}
+
 /// Fold the runs of one chunk (see [`ChunkRuns`]).
 fn fold_chunk(
     work: &mut PersonWork<'_>,
@@ -225,7 +243,7 @@ struct Collector<'w> {
 }
 
 impl Collector<'_> {
-    fn take(&mut self, chunk: ChunkRuns) {
+    fn take(&mut self, chunk: &mut ChunkRuns) {
         if chunk.refused {
             self.refused = true;
         }
@@ -247,11 +265,11 @@ impl Collector<'_> {
                 }
                 _ => {
                     self.close();
-                    self.open = Some(chunk.head);
+                    self.open = Some(std::mem::take(&mut chunk.head));
                 }
             }
         }
-        let Some(tail) = chunk.tail else {
+        let Some(tail) = chunk.tail.take() else {
             return;
         };
         // The head is whole: the runs after it follow.
@@ -335,7 +353,7 @@ pub(super) fn fold_runs(
         values: Vec::new(),
     };
     let refused = AtomicBool::new(false);
-    let (jobs, job_queue) = sync_channel::<(u64, Vec<u8>, ChunkStart)>(threads * 2);
+    let (jobs, job_queue) = sync_channel::<(u64, Vec<u8>, ChunkStart, ChunkRuns)>(threads * 2);
     let job_queue = Arc::new(Mutex::new(job_queue));
     let (done_tx, done) = channel::<(u64, Vec<u8>, ChunkRuns)>();
     let mut error = None;
@@ -353,10 +371,10 @@ pub(super) fn fold_runs(
                             Ok(q) => q.recv(),
                             Err(_) => return,
                         };
-                        let Ok((seq, data, start)) = job else {
+                        let Ok((seq, data, start, mut out)) = job else {
                             return;
                         };
-                        let mut out = ChunkRuns::default();
+                        out.clear();
                         if refused.load(Ordering::Relaxed) {
                             out.refused = true;
                         } else {
@@ -379,14 +397,17 @@ pub(super) fn fold_runs(
         let mut waiting: BTreeMap<u64, ChunkRuns> = BTreeMap::new();
         let mut next = 0u64;
         let mut spare: Vec<Vec<u8>> = Vec::new();
+        let mut spare_runs: Vec<ChunkRuns> = Vec::new();
         let mut collect = |item: (u64, Vec<u8>, ChunkRuns),
                            spare: &mut Vec<Vec<u8>>,
+                           spare_runs: &mut Vec<ChunkRuns>,
                            collector: &mut Collector<'_>| {
             let (seq, data, runs) = item;
             spare.push(data);
             waiting.insert(seq, runs);
-            while let Some(runs) = waiting.remove(&next) {
-                collector.take(runs);
+            while let Some(mut runs) = waiting.remove(&next) {
+                collector.take(&mut runs);
+                spare_runs.push(runs);
                 next += 1;
             }
         };
@@ -394,7 +415,8 @@ pub(super) fn fold_runs(
             let mut data = spare.pop().unwrap_or_default();
             match chunker.next_chunk(chunk_bytes.max(1), &mut data) {
                 Ok(Some(start)) => {
-                    if jobs.send((sent, data, start)).is_err() {
+                    let runs = spare_runs.pop().unwrap_or_default();
+                    if jobs.send((sent, data, start, runs)).is_err() {
                         refused.store(true, Ordering::Relaxed);
                         break;
                     }
@@ -407,12 +429,12 @@ pub(super) fn fold_runs(
                 }
             }
             while let Ok(item) = done.try_recv() {
-                collect(item, &mut spare, &mut collector);
+                collect(item, &mut spare, &mut spare_runs, &mut collector);
             }
         }
         drop(jobs);
         while let Ok(item) = done.recv() {
-            collect(item, &mut spare, &mut collector);
+            collect(item, &mut spare, &mut spare_runs, &mut collector);
         }
     });
     if let Some(e) = error {
