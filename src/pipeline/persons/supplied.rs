@@ -107,8 +107,14 @@ pub(crate) struct Supplied {
     convs: Vec<Conv>,
     /// Per supplied input: its value when the parser may take it as held.
     typed: Vec<Option<f64>>,
-    /// Per supplied input: the persons' value, for its text.
+    /// Per supplied input: the persons' value, for its text (a household
+    /// folded here).
     values: Vec<Reduced>,
+    /// The values of a household folded on the first pass, as stored
+    /// ([`Reduced::encode`]): read again only for a text.
+    encoded: Vec<u8>,
+    /// The values are in `encoded`, not `values`.
+    from_encoded: bool,
     /// Per supplied input: its text, once something asked for it.
     texts: Vec<OnceCell<Vec<u8>>>,
     /// Buffers of earlier households' texts, for the next ones.
@@ -142,6 +148,8 @@ impl Supplied {
             convs: (0..n).map(|k| Conv::new(parser, persons, k)).collect(),
             typed: vec![None; n],
             values: vec![Reduced::IfNone; n],
+            encoded: Vec::new(),
+            from_encoded: false,
             texts: (0..n).map(|_| OnceCell::new()).collect(),
             spare: RefCell::new(Vec::new()),
             written: Cell::new(false),
@@ -168,19 +176,48 @@ impl Supplied {
     /// The household's persons gave every value (after a check without
     /// problem): note the ones the parser may take as held.
     pub(crate) fn set(&mut self, persons: &Persons, r: &Reduction) {
-        self.set_values(persons.each_reduced(r).map(|(value, _)| value), persons);
-    }
-
-    /// [`Supplied::set`] from the values themselves, in `supplied` order
-    /// (folded before, on the first pass: see `pipeline::persons::once`).
-    pub(crate) fn set_values(&mut self, values: impl Iterator<Item = Reduced>, persons: &Persons) {
         self.failed = false;
-        for (k, value) in values.enumerate().take(self.values.len()) {
-            self.values[k] = value;
-            if let (Some(conv), Some(output)) = (self.convs.get(k), persons.output(k)) {
-                self.typed[k] = conv.value(value, output);
+        self.from_encoded = false;
+        for (k, (value, output)) in persons.each_reduced(r).enumerate() {
+            if let (Some(slot), Some(conv), Some(typed)) = (
+                self.values.get_mut(k),
+                self.convs.get(k),
+                self.typed.get_mut(k),
+            ) {
+                *slot = value;
+                *typed = conv.value(value, output);
             }
         }
+    }
+
+    /// [`Supplied::set`] from a household's values folded on the first
+    /// pass (`pipeline::persons::once`), as stored.
+    pub(crate) fn set_encoded(&mut self, encoded: &[u8], persons: &Persons) {
+        self.failed = false;
+        self.from_encoded = true;
+        self.encoded.clear();
+        self.encoded.extend_from_slice(encoded);
+        let mut at = 0;
+        for (k, (conv, typed)) in self.convs.iter().zip(&mut self.typed).enumerate() {
+            let (Some(value), Some(output)) = (Reduced::decode(encoded, &mut at), persons.output(k))
+            else {
+                break;
+            };
+            *typed = conv.value(value, output);
+        }
+    }
+
+    /// The `k`-th supplied input's value.
+    fn value(&self, k: usize) -> Option<Reduced> {
+        if !self.from_encoded {
+            return self.values.get(k).copied();
+        }
+        let mut at = 0;
+        let mut value = None;
+        for _ in 0..=k {
+            value = Some(Reduced::decode(&self.encoded, &mut at)?);
+        }
+        value
     }
 
     /// The `k`-th supplied cell's value when held as one.
@@ -200,7 +237,7 @@ impl Supplied {
         cell.get_or_init(|| {
             self.written.set(true);
             let mut text = self.spare.borrow_mut().pop().unwrap_or_default();
-            if let Some(&value) = self.values.get(k) {
+            if let Some(value) = self.value(k) {
                 persons.write_reduced(k, value, &mut text);
             }
             text

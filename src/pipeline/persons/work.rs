@@ -8,7 +8,7 @@ use crate::input::flat::Flat;
 use crate::input::record::Fields;
 use crate::input::{LineMemo, Reject, RejectCode, RowParser, cell, excerpt};
 use crate::policy::Policy;
-use crate::policy::persons::{MemoFolds, Persons, ReduceProblemKind, Reduced, Reduction};
+use crate::policy::persons::{MemoFolds, Persons, ReduceProblemKind, Reduction};
 
 /// Reused from household to household.
 pub(crate) struct PersonWork<'p> {
@@ -152,9 +152,7 @@ impl<'p> PersonWork<'p> {
                 .values
                 .get(stored.values.0 as usize..stored.values.1 as usize)
                 .unwrap_or_default();
-            let mut at = 0;
-            let decoded = std::iter::from_fn(|| Reduced::decode(values, &mut at));
-            self.supplied.set_values(decoded, self.persons);
+            self.supplied.set_encoded(values, self.persons);
             return Ok(());
         }
         self.persons.reset(&mut self.reduction);
