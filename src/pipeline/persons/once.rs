@@ -446,3 +446,6 @@ pub(super) fn fold_runs(
     }
     Some(Ok((collector.runs, collector.folded)))
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,124 @@
+//! The fold on the first pass gives the scan's runs and, for each run, the
+//! values the second pass would fold, however the file is cut into chunks.
+
+use super::{Folded, fold_runs};
+use crate::input::{self, ReadOptions};
+use crate::pipeline::persons::PersonSetup;
+use crate::pipeline::persons::scan::{PersonRuns, person_runs};
+use crate::policy::persons::Reduced;
+use crate::policy::{LoadOptions, Policy};
+
+const PERSONS: &str = include_str!("../../../../data/sample-persons.csv");
+const HOUSEHOLDS: &str = include_str!("../../../../data/sample-persons-households.csv");
+
+/// The sample persons, with what the fold must leave to the second pass:
+/// a bad age (`H004`), a repeated person number (`H006`), a household
+/// without its head (`H008`); and a blank row, spaces, and `\r\n` line
+/// ends, which it must read as the scan does.
+fn persons_text() -> String {
+    let mut out = String::new();
+    for (i, line) in PERSONS.lines().enumerate() {
+        let line = match line {
+            l if l.starts_with("H004,2,") => l.replacen(",31,", ",thirty,", 1),
+            l if l.starts_with("H006,3,") => l.replacen("H006,3,", "H006,2,", 1),
+            l if l.starts_with("H008,1,") => l.replacen(",head,", ",spouse,", 1),
+            l => l.to_string(),
+        };
+        out.push_str(&line);
+        out.push_str(if i % 3 == 0 { "\r\n" } else { "\n" });
+        if i == 9 {
+            out.push_str(" , ,\n");
+        }
+    }
+    out
+}
+
+struct Files {
+    _dir: tempfile::TempDir,
+    policy: Policy,
+    setup: PersonSetup,
+}
+
+fn files(persons: &str) -> Files {
+    let dir = tempfile::tempdir().unwrap();
+    let (h, p) = (dir.path().join("h.csv"), dir.path().join("p.csv"));
+    std::fs::write(&h, HOUSEHOLDS).unwrap();
+    std::fs::write(&p, persons).unwrap();
+    let policy = Policy::default_policy(&LoadOptions::default()).unwrap();
+    let read = ReadOptions::default();
+    let (h, p) = (h.display().to_string(), p.display().to_string());
+    let hs = input::open(&h, &read).unwrap();
+    let ps = input::open(&p, &read).unwrap();
+    let persons = policy.persons.as_ref().unwrap();
+    let setup = PersonSetup::new(&policy, persons, Some((&hs, &h)), (&ps, &p), &read).unwrap();
+    Files {
+        _dir: dir,
+        policy,
+        setup,
+    }
+}
+
+fn fold(f: &Files, chunk: usize, threads: usize) -> Option<(PersonRuns, Folded)> {
+    let persons = f.policy.persons.as_ref().unwrap();
+    fold_runs(&f.policy, persons, &f.setup, chunk, threads).map(|r| r.unwrap())
+}
+
+/// A run's values written as a household file's cells.
+fn texts(f: &Files, values: &[u8]) -> Vec<String> {
+    let persons = f.policy.persons.as_ref().unwrap();
+    let mut at = 0;
+    let mut out = Vec::new();
+    while let Some(v) = Reduced::decode(values, &mut at) {
+        let mut text = Vec::new();
+        persons.write_reduced(out.len(), v, &mut text);
+        out.push(String::from_utf8(text).unwrap());
+    }
+    out
+}
+
+#[test]
+fn runs_folded_as_read_are_the_scans_runs_at_every_chunk_size() {
+    let f = files(&persons_text());
+    let scanned = person_runs(&f.setup, 1 << 20).unwrap();
+    let (whole_runs, whole) = fold(&f, 1 << 20, 1).expect("folded");
+    let runs = scanned.keys.len();
+    assert!(runs > 20);
+    for chunk in [1, 7, 40, 100, 333, 4096] {
+        for threads in [1, 2, 3] {
+            let (got, folded) = fold(&f, chunk, threads).expect("folded");
+            assert_eq!(got.keys, scanned.keys, "chunk {chunk}");
+            assert_eq!(got.lengths, scanned.lengths, "chunk {chunk}");
+            assert_eq!(got.person_blanks, scanned.person_blanks, "chunk {chunk}");
+            assert_eq!(got.person_blanks, 1);
+            assert!(got.keyless.is_empty());
+            assert_eq!(folded.len(), runs);
+            for r in 0..runs {
+                assert_eq!(folded.run(r), whole.run(r), "chunk {chunk}, run {r}");
+                assert_eq!(folded.stored(r), whole.stored(r));
+            }
+        }
+    }
+    assert_eq!(whole_runs.keys, scanned.keys);
+    // The three households left to the second pass, and only they.
+    let unstored: Vec<usize> = (0..runs).filter(|&r| !whole.stored(r)).collect();
+    assert_eq!(unstored, vec![3, 5, 7]);
+    assert_eq!(whole.run(3), None);
+    // H001: five persons, an income of 2,000,000, one child under 7, two
+    // at school age (both at school), two adults able to work, a male head
+    // with primary education.
+    let h001 = texts(&f, whole.run(0).expect("stored"));
+    assert_eq!(
+        h001,
+        ["5", "2000000", "1", "2", "0", "0", "0", "2", "false", "primary"]
+    );
+}
+
+#[test]
+fn a_quote_or_a_row_without_a_key_stops_the_fold() {
+    let quoted = persons_text().replacen("H010,1,", "\"H010\",1,", 1);
+    assert!(fold(&files(&quoted), 1 << 20, 2).is_none());
+    let keyless = persons_text().replacen("H010,1,", ",1,", 1);
+    assert!(fold(&files(&keyless), 1 << 20, 2).is_none());
+    // The same files otherwise fold.
+    assert!(fold(&files(&persons_text()), 1 << 20, 2).is_some());
+}
