@@ -710,3 +710,113 @@ B,1,30,head,male,none,false,false,true,0\n"
         assert_eq!(dir.read("out.csv").lines().count(), 3, "A and B decided");
     }
 }
+
+/// The persons folded on the first pass (a grouped file without quotes)
+/// give the bytes of the usual reading, which a single quoted key anywhere
+/// in the file brings back: decisions, rejects of every person code,
+/// summary, closing line and exit code, grouped and scattered, at several
+/// thread counts and chunk sizes.
+#[test]
+fn persons_folded_on_the_first_pass_give_the_usual_bytes() {
+    let (dir, hs, _) = generated(7, 400);
+    // A repeated household id: its second row has no persons.
+    let mut households: Vec<String> = household_csv(&hs).lines().map(String::from).collect();
+    households.insert(60, households[40].clone());
+    dir.write("h.csv", households.join("\n") + "\n");
+    let mut lines: Vec<String> = person_csv(&hs, &grouped_order(&hs))
+        .lines()
+        .map(String::from)
+        .collect();
+    let key = |l: &str| l.split(',').next().unwrap_or_default().to_string();
+    // A bad person number, a repeated one, a lone person between
+    // households, a household without persons, a blank row.
+    lines[30] = lines[30].replacen(
+        &format!("{},", key(&lines[30])),
+        &format!("{},x", key(&lines[30])),
+        1,
+    );
+    let (k, rest) = lines[51].split_once(',').unwrap();
+    let (_, rest) = rest.split_once(',').unwrap();
+    if key(&lines[50]) == k {
+        let (_, prev) = lines[50].split_once(',').unwrap();
+        let no = prev.split(',').next().unwrap().to_string();
+        lines[51] = format!("{k},{no},{rest}");
+    }
+    let lone = lines[70].replacen(&key(&lines[70]), "NOWHERE", 1);
+    lines.insert(70, lone);
+    let gone = key(&lines[200]);
+    lines.retain(|l| key(l) != gone);
+    lines.insert(120, " , ,".into());
+    let grouped = lines.join("\n") + "\n";
+    // The last person moved to the end: scattered.
+    let mut moved = lines.clone();
+    let at = moved.len() / 2;
+    let person = moved.remove(at);
+    moved.push(person);
+    let scattered = moved.join("\n") + "\n";
+    // The same files with the last line's key quoted: the fold stops. (The
+    // key is padded with two spaces in the other, so that both have the
+    // same bytes to count.)
+    let last_key = |text: &str, quote: bool| {
+        let mut ls: Vec<String> = text.lines().map(String::from).collect();
+        let last = ls.len() - 1;
+        let k = key(&ls[last]);
+        let with = if quote {
+            format!("\"{k}\"")
+        } else {
+            format!("{k}  ")
+        };
+        ls[last] = ls[last].replacen(&k, &with, 1);
+        ls.join("\n") + "\n"
+    };
+    for (name, text) in [("grouped", &grouped), ("scattered", &scattered)] {
+        for args in [
+            &["-j", "1"][..],
+            &["-j", "2", "--chunk-bytes", "300"],
+            &["-j", "3", "--chunk-bytes", "4000"],
+        ] {
+            let run = |persons: &str| {
+                dir.write("p.csv", persons);
+                let mut all = vec![
+                    "assess",
+                    "h.csv",
+                    "--persons",
+                    "p.csv",
+                    "-o",
+                    "out.csv",
+                    "--rejects",
+                    "rej.csv",
+                    "--summary",
+                    "sum.json",
+                ];
+                all.extend_from_slice(args);
+                let out = dir.run(&all);
+                out.no_panic();
+                let files = [
+                    dir.read("out.csv"),
+                    dir.read("rej.csv"),
+                    dir.read("sum.json"),
+                ];
+                (out.code, out.stderr, files)
+            };
+            let folded = run(&last_key(text, false));
+            let usual = run(&last_key(text, true));
+
+            assert_eq!(folded, usual, "{name} {args:?}");
+            assert_eq!(folded.0, 3, "{name}: some rows are rejected");
+            for code in [
+                "invalid_value",
+                "repeated_person_no",
+                "person_without_household",
+                "household_without_persons",
+                "duplicate_id",
+            ] {
+                assert!(
+                    folded.2[1].contains(code),
+                    "{name}: no {code}:\n{}",
+                    folded.2[1]
+                );
+            }
+        }
+    }
+}

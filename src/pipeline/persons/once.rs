@@ -274,7 +274,10 @@ impl Collector<'_> {
         };
         // The head is whole: the runs after it follow.
         self.close();
-        if !self.folded.append(&chunk.values, &chunk.ends, &chunk.stored) {
+        if !self
+            .folded
+            .append(&chunk.values, &chunk.ends, &chunk.stored)
+        {
             self.refused = true;
             return;
         }

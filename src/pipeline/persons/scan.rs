@@ -123,7 +123,10 @@ pub(super) struct PersonRuns {
     pub(super) person_blanks: u64,
 }
 
-pub(super) fn person_runs(setup: &PersonSetup, chunk_bytes: usize) -> Result<PersonRuns, InputError> {
+pub(super) fn person_runs(
+    setup: &PersonSetup,
+    chunk_bytes: usize,
+) -> Result<PersonRuns, InputError> {
     let mut persons_file = RecordReader::new(setup.open_persons()?, chunk_bytes);
     let mut runs = Runs::default();
     let mut keys: Vec<u128> = Vec::new();

@@ -199,7 +199,8 @@ impl Supplied {
         self.encoded.extend_from_slice(encoded);
         let mut at = 0;
         for (k, (conv, typed)) in self.convs.iter().zip(&mut self.typed).enumerate() {
-            let (Some(value), Some(output)) = (Reduced::decode(encoded, &mut at), persons.output(k))
+            let (Some(value), Some(output)) =
+                (Reduced::decode(encoded, &mut at), persons.output(k))
             else {
                 break;
             };

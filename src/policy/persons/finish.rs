@@ -315,7 +315,16 @@ mod tests {
             Reduced::Float(1e308),
             Reduced::Float(0.1),
         ];
-        for n in [0u64, 1, 127, 128, 16_383, 16_384, u64::from(u32::MAX), u64::MAX] {
+        for n in [
+            0u64,
+            1,
+            127,
+            128,
+            16_383,
+            16_384,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ] {
             values.push(Reduced::Count(n));
         }
         for m in [

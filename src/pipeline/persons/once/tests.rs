@@ -109,7 +109,9 @@ fn runs_folded_as_read_are_the_scans_runs_at_every_chunk_size() {
     let h001 = texts(&f, whole.run(0).expect("stored"));
     assert_eq!(
         h001,
-        ["5", "2000000", "1", "2", "0", "0", "0", "2", "false", "primary"]
+        [
+            "5", "2000000", "1", "2", "0", "0", "0", "2", "false", "primary"
+        ]
     );
 }
 
