@@ -57,7 +57,7 @@ impl Conv {
 
     /// The value the parser reads from the text of `value` (written as
     /// `output` says), when it surely reads it without a reject; else `None`.
-    #[inline]
+    #[inline(always)]
     fn value(&self, value: Reduced, output: &Output) -> Option<f64> {
         let in_range = |v: f64, min: f64, max: f64| (v >= min && v <= max).then_some(v);
         match (self, value) {

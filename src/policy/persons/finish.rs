@@ -136,7 +136,7 @@ impl Reduced {
 
     /// The value [`Reduced::encode`] wrote at `data[*at..]`, and `*at` past
     /// it; `None` for bytes it did not write.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn decode(data: &[u8], at: &mut usize) -> Option<Reduced> {
         let tag = *data.get(*at)?;
         *at += 1;
@@ -186,7 +186,7 @@ fn put_varint(mut v: u64, out: &mut Vec<u8>) {
     out.push(v as u8);
 }
 
-#[inline]
+#[inline(always)]
 fn get_varint(data: &[u8], at: &mut usize) -> Option<u64> {
     let mut v = 0u64;
     for shift in (0..64).step_by(7) {
