@@ -4,10 +4,11 @@
 //!  scan (one pass)          order                     the household pipeline
 //!  ───────────────          ─────                     ──────────────────────
 //!  household keys →  ──▶    grouped: read the   ──▶   feed: batches of whole households
-//!  index; person runs       file again as is          (household row + its persons);
-//!  (same key in a row)      scattered: spill to       workers fold the persons with the
-//!  → their household        sorted runs, merge        policy's reducers, write the
-//!                           them                      supplied cells into the household
+//!  index; person runs       file again as is          (household row + its persons, or
+//!  (same key in a row),     scattered: spill to       its values folded on the scan);
+//!  two files: each run      sorted runs, merge        workers fold the persons with the
+//!  folded on the workers    them; every run           policy's reducers, write the
+//!  (`once`)                 folded: not read again    supplied cells into the household
 //!                                                     record and decide it as usual
 //! ```
 //!
@@ -24,6 +25,15 @@
 //! read again as they stand. Either way the feed hands out batches holding
 //! whole households, each person with its original line.
 //!
+//! In the two-file layout the scan also folds each run into its supplied
+//! values as it reads it (`once`, on the workers). A household whose one run
+//! was folded (in order, alone, with nothing to reject) takes those values
+//! ([`StoredRuns`]) and its persons are passed over on the second pass; when
+//! every household's were, the person file is not read again at all. The
+//! others (a rejected person, no head, a household split in several runs)
+//! are read and folded on the second pass as before, so that their rejects
+//! are written as they always were.
+//!
 //! The scan also counts each run's records, so that a grouped file's second
 //! pass counts its runs off without reading any key again.
 //!
@@ -31,8 +41,11 @@
 //! keys, not a hash table, and each index's key) and up to 28 bytes per run
 //! (its key's fingerprint, read while the household file is indexed, its
 //! record count and its group); 12 bytes per run after it (8 when the
-//! file is not grouped); batches as for households, and with more than two
-//! workers three chunks of each file read ahead of the feed.
+//! file is not grouped), and when folded its values (about 22 bytes for
+//! the default policy, at most [`once::MOST_VALUES`] in all: past that the
+//! fold stops) and 9 bytes per household; batches as for households, and
+//! with more than two workers three chunks of each file read ahead of the
+//! feed.
 
 pub(super) mod feed;
 mod once;
