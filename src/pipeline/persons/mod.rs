@@ -576,7 +576,7 @@ impl<'s> PersonPlan<'s> {
     /// Scan the person file (and the household file) and, when the persons
     /// are not grouped in order, sort them on temporary files. With
     /// `threads` above 0 the persons are folded on the scan where they can
-    /// be ([`Order::Folded`]).
+    /// be ([`StoredRuns`]).
     pub fn prepare(
         policy: &Policy,
         persons: &'s Persons,

@@ -1,9 +1,9 @@
 //! The first pass, folding as it goes: the person file's runs numbered
 //! *and* each household's persons folded into its supplied values, on
-//! every worker, while the household file is indexed. When the file turns
-//! out grouped in household order, with no person or household to reject,
-//! the second pass reads the household file alone and takes each
-//! household's values from here: the persons are read once.
+//! every worker, while the household file is indexed. A household whose
+//! persons are one run, in household order, that folded without a problem
+//! takes its values from here on the second pass, which does not read its
+//! persons again; when every household does, the person file is read once.
 //!
 //! ```text
 //!  reader (this thread)        workers (each a chunk)          here, in chunk order
@@ -330,8 +330,11 @@ pub(super) fn fold_runs(
     let HouseholdKey::One(column) = setup.person_key else {
         return None;
     };
+    if setup.kind != PersonLayout::TwoFiles || threads == 0 {
+        return None;
+    }
     let collector_work = PersonWork::new(policy, persons, setup);
-    if setup.kind != PersonLayout::TwoFiles || threads == 0 || !collector_work.reads_lines() {
+    if !collector_work.reads_lines() {
         return None;
     }
     let source = match setup.open_persons() {
@@ -398,7 +401,8 @@ pub(super) fn fold_runs(
         drop(done_tx);
         let mut sent = 0u64;
         let mut waiting: BTreeMap<u64, ChunkRuns> = BTreeMap::new();
-        let mut next = 0u64;
+        // The next chunk to collect.
+        let next = std::cell::Cell::new(0u64);
         let mut spare: Vec<Vec<u8>> = Vec::new();
         let mut spare_runs: Vec<ChunkRuns> = Vec::new();
         let mut collect = |item: (u64, Vec<u8>, ChunkRuns),
@@ -408,13 +412,22 @@ pub(super) fn fold_runs(
             let (seq, data, runs) = item;
             spare.push(data);
             waiting.insert(seq, runs);
-            while let Some(mut runs) = waiting.remove(&next) {
+            while let Some(mut runs) = waiting.remove(&next.get()) {
                 collector.take(&mut runs);
                 spare_runs.push(runs);
-                next += 1;
+                next.set(next.get() + 1);
             }
         };
+        // At most this many chunks between the reader and the collector, so
+        // that a slow chunk does not let the others pile up behind it.
+        let in_flight = 4 * threads as u64;
         while !refused.load(Ordering::Relaxed) {
+            while sent - next.get() >= in_flight {
+                match done.recv() {
+                    Ok(item) => collect(item, &mut spare, &mut spare_runs, &mut collector),
+                    Err(_) => break,
+                }
+            }
             let mut data = spare.pop().unwrap_or_default();
             match chunker.next_chunk(chunk_bytes.max(1), &mut data) {
                 Ok(Some(start)) => {

@@ -155,8 +155,7 @@ impl<'p> PersonWork<'p> {
             self.supplied.set_encoded(values, self.persons);
             return Ok(());
         }
-        self.persons.reset(&mut self.reduction);
-        self.numbers.clear();
+        self.start_run();
         let mut id = std::mem::take(&mut self.id);
         id.clear();
         let result = self.fold(batch, entry, &mut id);
@@ -334,6 +333,11 @@ impl<'p> PersonWork<'p> {
     pub(crate) fn start_run(&mut self) {
         self.persons.reset(&mut self.reduction);
         self.numbers.clear();
+        // A close mark left on this thread by the last household's rules
+        // (an override's amount, say) is not this household's persons':
+        // without this, their fold would depend on which thread folds them
+        // and what it did before (the first pass or the second, `-j`).
+        crate::expr::exact::take_close();
     }
 
     /// After [`PersonWork::fold_line`] took every person of a household:
