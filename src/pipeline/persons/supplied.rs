@@ -55,6 +55,18 @@ impl Conv {
         }
     }
 
+    /// [`Conv::value`] of `Reduced::Count(n)`, the usual supplied value.
+    #[inline(always)]
+    fn count(&self, n: u8) -> Option<f64> {
+        match *self {
+            Conv::Number { min, max, .. } => {
+                let v = f64::from(n);
+                (v >= min && v <= max).then_some(v)
+            }
+            _ => None,
+        }
+    }
+
     /// The value the parser reads from the text of `value` (written as
     /// `output` says), when it surely reads it without a reject; else `None`.
     #[inline(always)]
@@ -199,6 +211,10 @@ impl Supplied {
         self.encoded.extend_from_slice(encoded);
         let mut at = 0;
         for (k, (conv, typed)) in self.convs.iter().zip(&mut self.typed).enumerate() {
+            if let Some(n) = Reduced::decode_small_count(encoded, &mut at) {
+                *typed = conv.count(n);
+                continue;
+            }
             let (Some(value), Some(output)) =
                 (Reduced::decode(encoded, &mut at), persons.output(k))
             else {
@@ -325,6 +341,14 @@ mod tests {
             integer.value(Reduced::Count(3), &Output::Integer),
             Some(3.0)
         );
+        // The short way for small counts gives what `value` gives.
+        let flags = Conv::Bool([Some(0.0), Some(1.0)]);
+        for conv in [&number, &integer, &flags, &Conv::Text] {
+            for n in 0..128u8 {
+                let want = conv.value(Reduced::Count(u64::from(n)), &Output::Integer);
+                assert_eq!(conv.count(n), want, "{n}");
+            }
+        }
         assert_eq!(integer.value(Reduced::IfNone, &Output::Integer), None);
         // A computed value: whole numbers only, `-0` as `0`.
         assert_eq!(

@@ -134,6 +134,19 @@ impl Reduced {
         }
     }
 
+    /// A count below 128 at `data[*at..]` (the usual value, two bytes), and
+    /// `*at` past it; `None`, with `*at` left, for any other value.
+    #[inline(always)]
+    pub(crate) fn decode_small_count(data: &[u8], at: &mut usize) -> Option<u8> {
+        match data.get(*at..*at + 2) {
+            Some(&[TAG_COUNT, n]) if n < 0x80 => {
+                *at += 2;
+                Some(n)
+            }
+            _ => None,
+        }
+    }
+
     /// The value [`Reduced::encode`] wrote at `data[*at..]`, and `*at` past
     /// it; `None` for bytes it did not write.
     #[inline(always)]
@@ -359,6 +372,22 @@ mod tests {
         }
         assert_eq!(at, bytes.len());
         assert_eq!(Reduced::decode(&bytes, &mut at), None);
+        // Small counts, read by their short way too.
+        let mut counts = Vec::new();
+        for n in [0u64, 5, 127, 128, 300] {
+            Reduced::Count(n).encode(&mut counts);
+        }
+        Reduced::Flag(true).encode(&mut counts);
+        let mut at = 0;
+        for n in [0u8, 5, 127] {
+            assert_eq!(Reduced::decode_small_count(&counts, &mut at), Some(n));
+        }
+        for n in [128u64, 300] {
+            assert_eq!(Reduced::decode_small_count(&counts, &mut at), None);
+            assert_eq!(Reduced::decode(&counts, &mut at), Some(Reduced::Count(n)));
+        }
+        assert_eq!(Reduced::decode_small_count(&counts, &mut at), None);
+        assert_eq!(Reduced::decode(&counts, &mut at), Some(Reduced::Flag(true)));
         // Cut short, or a tag that was never written: no value.
         let mut short = Vec::new();
         Reduced::Count(1 << 40).encode(&mut short);
