@@ -460,6 +460,17 @@ impl StoredRuns {
     }
 }
 
+/// The person file's runs as the scan found them (`scan`, `once`): each
+/// run's key fingerprint (0 for a run without a key), the runs without a
+/// key (in order), each run's number of records (`None`: one too long to
+/// count in a `u32`), and the blank rows.
+pub(super) struct PersonRuns {
+    pub(super) keys: Vec<u128>,
+    pub(super) keyless: Vec<usize>,
+    pub(super) lengths: Option<Vec<u32>>,
+    pub(super) person_blanks: u64,
+}
+
 /// Follows the runs of a person file: consecutive records with the same
 /// key; a record without a key is a run of its own.
 #[derive(Default)]

@@ -27,9 +27,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, sync_channel};
 use std::sync::{Arc, Mutex};
 
-use super::scan::PersonRuns;
 use super::work::PersonWork;
-use super::{PersonLayout, PersonSetup};
+use super::{PersonLayout, PersonRuns, PersonSetup};
 use crate::input::flat::{HouseholdKey, keyed_lines_of};
 use crate::input::{ChunkStart, InputError, fingerprint};
 use crate::policy::Policy;

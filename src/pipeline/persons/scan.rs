@@ -1,7 +1,7 @@
 //! The first pass: number the person file's runs and find their groups.
 
 use super::once::{self, Folded};
-use super::{ORPHAN, PersonLayout, PersonSetup, Runs};
+use super::{ORPHAN, PersonLayout, PersonRuns, PersonSetup, Runs};
 use crate::input::flat::{HouseholdKey, RecordReader};
 use crate::input::{InputError, fingerprint};
 use crate::policy::Policy;
@@ -111,16 +111,6 @@ pub(super) fn scan(
         folded,
         unique_ids,
     })
-}
-
-/// The person file's runs: each run's key fingerprint (0 for a run without
-/// a key), the runs without a key (in order), each run's number of records
-/// (see [`Scanned::run_len`]), and the blank rows.
-pub(super) struct PersonRuns {
-    pub(super) keys: Vec<u128>,
-    pub(super) keyless: Vec<usize>,
-    pub(super) lengths: Option<Vec<u32>>,
-    pub(super) person_blanks: u64,
 }
 
 pub(super) fn person_runs(

@@ -3,8 +3,8 @@
 
 use super::{Folded, fold_runs};
 use crate::input::{self, ReadOptions};
-use crate::pipeline::persons::PersonSetup;
-use crate::pipeline::persons::scan::{PersonRuns, person_runs};
+use crate::pipeline::persons::scan::person_runs;
+use crate::pipeline::persons::{PersonRuns, PersonSetup};
 use crate::policy::persons::Reduced;
 use crate::policy::{LoadOptions, Policy};
 
