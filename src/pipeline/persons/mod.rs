@@ -42,8 +42,8 @@
 //! (its key's fingerprint, read while the household file is indexed, its
 //! record count and its group); 12 bytes per run after it (8 when the
 //! file is not grouped), and when folded its values (about 22 bytes for
-//! the default policy, at most [`once::MOST_VALUES`] in all: past that the
-//! fold stops) and 9 bytes per household; batches as for households, and
+//! the default policy, at most [`once::MOST_VALUES`] in all: the runs past
+//! it keep none) and 9 bytes per household; batches as for households, and
 //! with more than two workers three chunks of each file read ahead of the
 //! feed.
 

@@ -17,10 +17,11 @@
 //! full parser must read, a repeated person number, persons that give no
 //! value) keeps no values: its persons are read again on the second pass,
 //! which reports its reject as it always did; so are the persons of a
-//! household split into several runs. A quote or a row without a key stops
-//! the fold: the file is scanned again the usual way
-//! (`scan::person_runs`); so does a file whose values would pass
-//! [`MOST_VALUES`].
+//! household split into several runs. So are the households after the
+//! stored values reach their bound ([`Folded::limit`], [`MOST_VALUES`]):
+//! memory stays bounded, and the runs are still numbered. A quote or a row
+//! without a key stops the fold: the file is scanned again the usual way
+//! (`scan::person_runs`).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -35,7 +36,7 @@ use crate::policy::Policy;
 use crate::policy::persons::Persons;
 
 /// The supplied values of every run of the person file, in file order.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Folded {
     /// The runs' values one after another, each run's in `supplied` order
     /// ([`crate::policy::persons::Reduced::encode`]).
@@ -45,9 +46,23 @@ pub(crate) struct Folded {
     /// Per run: folded (else its persons are read again on the second
     /// pass, which reports what the fold left: a reject, a problem).
     stored: Vec<bool>,
+    /// The most bytes of values kept (at most `u32::MAX`).
+    limit: usize,
+    /// The limit was reached: no run after is folded.
+    full: bool,
 }
 
 impl Folded {
+    fn new(limit: usize) -> Folded {
+        Folded {
+            values: Vec::new(),
+            ends: Vec::new(),
+            stored: Vec::new(),
+            limit: limit.min(u32::MAX as usize),
+            full: false,
+        }
+    }
+
     /// The values of run `r`, if it was folded.
     pub(crate) fn run(&self, r: usize) -> Option<&[u8]> {
         if !*self.stored.get(r)? {
@@ -71,25 +86,27 @@ impl Folded {
     }
 
     /// Append runs whose values end at `ends` in `values` (`stored` says
-    /// which were folded).
-    fn append(&mut self, values: &[u8], ends: &[u32], stored: &[bool]) -> bool {
-        let Ok(base) = u32::try_from(self.values.len()) else {
-            return false;
-        };
-        if self.values.len() + values.len() > MOST_VALUES {
-            return false;
+    /// which were folded). Past [`Folded::limit`] bytes of values they are
+    /// appended as not folded, and so is every run after them.
+    fn append(&mut self, values: &[u8], ends: &[u32], stored: &[bool]) {
+        let base = self.values.len();
+        if !self.full && base + values.len() <= self.limit {
+            self.values.extend_from_slice(values);
+            // Within the limit, itself within `u32`.
+            self.ends.extend(ends.iter().map(|&e| e + base as u32));
+            self.stored.extend_from_slice(stored);
+            return;
         }
-        self.values.extend_from_slice(values);
-        self.ends.extend(ends.iter().map(|&e| e + base));
-        self.stored.extend_from_slice(stored);
-        true
+        self.full = true;
+        self.ends.extend(ends.iter().map(|_| base as u32));
+        self.stored.extend(ends.iter().map(|_| false));
     }
 }
 
 /// The most bytes of values kept (about 22 a household for the default
-/// policy: some 12 million households); past it the fold stops and the
-/// file is read the usual way.
-pub(crate) const MOST_VALUES: usize = 256 << 20;
+/// policy: some 6 million households); the households after them are
+/// read on the second pass, as when nothing is folded.
+pub(crate) const MOST_VALUES: usize = 128 << 20;
 
 /// A run cut by a chunk's edge, kept as its lines until it is whole.
 #[derive(Debug, Default)]
@@ -150,6 +167,7 @@ fn fold_chunk(
     start: ChunkStart,
     delimiter: u8,
     column: usize,
+    fold: bool,
     out: &mut ChunkRuns,
 ) {
     // The current run: its key, records, and its lines' places in `data`
@@ -190,7 +208,7 @@ fn fold_chunk(
             key.clear();
             key.extend_from_slice(k);
             count = 0;
-            folding = true;
+            folding = fold;
             places.clear();
             work.start_run();
             if in_head {
@@ -273,13 +291,8 @@ impl Collector<'_> {
         };
         // The head is whole: the runs after it follow.
         self.close();
-        if !self
-            .folded
-            .append(&chunk.values, &chunk.ends, &chunk.stored)
-        {
-            self.refused = true;
-            return;
-        }
+        self.folded
+            .append(&chunk.values, &chunk.ends, &chunk.stored);
         self.runs.keys.extend_from_slice(&chunk.keys);
         if let Some(lengths) = &mut self.runs.lengths {
             lengths.extend_from_slice(&chunk.lengths);
@@ -296,18 +309,16 @@ impl Collector<'_> {
             return;
         }
         self.work.start_run();
-        let folded = run
-            .lines
-            .split(|&b| b == b'\n')
-            .take(run.count as usize)
-            .all(|line| self.work.fold_line(line, self.delimiter));
+        let folded = !self.folded.full
+            && run
+                .lines
+                .split(|&b| b == b'\n')
+                .take(run.count as usize)
+                .all(|line| self.work.fold_line(line, self.delimiter));
         self.values.clear();
         let stored = folded && self.work.finish_run(&mut self.values);
         let end = [self.values.len() as u32];
-        if !self.folded.append(&self.values, &end, &[stored]) {
-            self.refused = true;
-            return;
-        }
+        self.folded.append(&self.values, &end, &[stored]);
         self.runs.keys.push(fingerprint(&run.key));
         if let Some(lengths) = &mut self.runs.lengths {
             lengths.push(run.count);
@@ -325,6 +336,18 @@ pub(super) fn fold_runs(
     setup: &PersonSetup,
     chunk_bytes: usize,
     threads: usize,
+) -> Option<Result<(PersonRuns, Folded), InputError>> {
+    fold_runs_within(policy, persons, setup, chunk_bytes, threads, MOST_VALUES)
+}
+
+/// [`fold_runs`], keeping at most `limit` bytes of values.
+fn fold_runs_within(
+    policy: &Policy,
+    persons: &Persons,
+    setup: &PersonSetup,
+    chunk_bytes: usize,
+    threads: usize,
+    limit: usize,
 ) -> Option<Result<(PersonRuns, Folded), InputError>> {
     let HouseholdKey::One(column) = setup.person_key else {
         return None;
@@ -352,12 +375,14 @@ pub(super) fn fold_runs(
             lengths: Some(Vec::new()),
             person_blanks: 0,
         },
-        folded: Folded::default(),
+        folded: Folded::new(limit),
         open: None,
         refused: false,
         values: Vec::new(),
     };
     let refused = AtomicBool::new(false);
+    // The values reached their limit: the workers only number the runs.
+    let full = AtomicBool::new(false);
     let (jobs, job_queue) = sync_channel::<(u64, Vec<u8>, ChunkStart, ChunkRuns)>(threads * 2);
     let job_queue = Arc::new(Mutex::new(job_queue));
     let (done_tx, done) = channel::<(u64, Vec<u8>, ChunkRuns)>();
@@ -367,6 +392,7 @@ pub(super) fn fold_runs(
             let queue = Arc::clone(&job_queue);
             let done_tx = done_tx.clone();
             let refused = &refused;
+            let full = &full;
             let started = std::thread::Builder::new()
                 .name("layak-fold".into())
                 .spawn_scoped(scope, move || {
@@ -383,7 +409,8 @@ pub(super) fn fold_runs(
                         if refused.load(Ordering::Relaxed) {
                             out.refused = true;
                         } else {
-                            fold_chunk(&mut work, &data, start, delimiter, column, &mut out);
+                            let fold = !full.load(Ordering::Relaxed);
+                            fold_chunk(&mut work, &data, start, delimiter, column, fold, &mut out);
                         }
                         if out.refused {
                             refused.store(true, Ordering::Relaxed);
@@ -413,6 +440,9 @@ pub(super) fn fold_runs(
             waiting.insert(seq, runs);
             while let Some(mut runs) = waiting.remove(&next.get()) {
                 collector.take(&mut runs);
+                if collector.folded.full {
+                    full.store(true, Ordering::Relaxed);
+                }
                 spare_runs.push(runs);
                 next.set(next.get() + 1);
             }

@@ -1,7 +1,7 @@
 //! The fold on the first pass gives the scan's runs and, for each run, the
 //! values the second pass would fold, however the file is cut into chunks.
 
-use super::{Folded, fold_runs};
+use super::{Folded, fold_runs, fold_runs_within};
 use crate::input::{self, ReadOptions};
 use crate::pipeline::persons::scan::person_runs;
 use crate::pipeline::persons::{PersonRuns, PersonSetup};
@@ -123,4 +123,38 @@ fn a_quote_or_a_row_without_a_key_stops_the_fold() {
     assert!(fold(&files(&keyless), 1 << 20, 2).is_none());
     // The same files otherwise fold.
     assert!(fold(&files(&persons_text()), 1 << 20, 2).is_some());
+}
+
+/// Past the values' limit the runs are still numbered, and the ones after
+/// it keep no values (the second pass reads them): memory stays bounded,
+/// and nothing is read again from the start.
+#[test]
+fn past_the_values_limit_runs_are_numbered_and_left_to_the_second_pass() {
+    let f = files(&persons_text());
+    let persons = f.policy.persons.as_ref().unwrap();
+    let scanned = person_runs(&f.setup, 1 << 20).unwrap();
+    let (_, whole) = fold(&f, 1 << 20, 1).expect("folded");
+    let runs = scanned.keys.len();
+    for chunk in [1, 100, 4096] {
+        for threads in [1, 2] {
+            let (got, folded) = fold_runs_within(&f.policy, persons, &f.setup, chunk, threads, 100)
+                .expect("folded")
+                .unwrap();
+            assert_eq!(got.keys, scanned.keys);
+            assert_eq!(got.lengths, scanned.lengths);
+            assert_eq!(folded.len(), runs);
+            // Some runs fit, then none.
+            let kept = (0..runs).filter(|&r| folded.stored(r)).count();
+            assert!(kept > 0 && kept < runs - 3, "chunk {chunk}: {kept} kept");
+            let last = (0..runs).rfind(|&r| folded.stored(r)).unwrap_or(0);
+            for r in 0..runs {
+                if r <= last {
+                    assert_eq!(folded.run(r), whole.run(r), "run {r}");
+                } else {
+                    assert_eq!(folded.run(r), None, "run {r}");
+                }
+            }
+            assert!(folded.values.len() <= 100);
+        }
+    }
 }
