@@ -220,7 +220,8 @@ fn fold_chunk(
             out.head.push(line);
             return;
         }
-        places.push((line.as_ptr() as usize - base, line.len()));
+        // A slice of `data` (checked when the tail is copied).
+        places.push(((line.as_ptr() as usize).wrapping_sub(base), line.len()));
         // A person the fast reading leaves to the full parser: the run is
         // read again on the second pass.
         folding = folding && work.fold_line(line, delimiter);
@@ -239,7 +240,7 @@ fn fold_chunk(
         ..OpenRun::default()
     };
     for &(at, len) in &places {
-        match data.get(at..at + len) {
+        match at.checked_add(len).and_then(|end| data.get(at..end)) {
             Some(line) => tail.push(line),
             None => out.refused = true,
         }
