@@ -462,7 +462,7 @@ impl HouseholdKey {
 
 mod reader;
 
-pub(crate) use reader::{RecordReader, Wanted, keyed_lines_of};
+pub(crate) use reader::{RecordReader, Wanted, key_of_line, quote_free_lines_of};
 
 #[cfg(test)]
 mod tests;

@@ -493,23 +493,18 @@ fn keys_of_lines(
 }
 
 /// Each record of the chunk `data` (read from `start`) as its line (no
-/// line break), its line number and its key in column `column`
-/// ([`key_of_line`]: `None` for a blank row, `Some(None)` for no key);
-/// false, with nothing shown, when the chunk holds a quote (its records
-/// need the full CSV grammar).
-pub(crate) fn keyed_lines_of(
+/// line break) and its line number; false, with nothing shown, when the
+/// chunk holds a quote (its records need the full CSV grammar).
+pub(crate) fn quote_free_lines_of(
     data: &[u8],
     start: ChunkStart,
     delimiter: u8,
-    column: usize,
-    mut each: impl FnMut(u64, &[u8], Option<Option<&[u8]>>),
+    each: impl FnMut(u64, &[u8]),
 ) -> bool {
     let Some(rows) = QuoteFree::new(data, delimiter, start.line, start.before) else {
         return false;
     };
-    lines_of(rows, data, start, |line, text| {
-        each(line, text, key_of_line(text, delimiter, column));
-    });
+    lines_of(rows, data, start, each);
     true
 }
 
@@ -551,7 +546,7 @@ fn blank_line(line: &[u8], delimiter: u8) -> bool {
 /// ([`HouseholdKey::bytes`] of a one-column key): `None` when the record
 /// is blank ([`is_blank`]), `Some(None)` when it has no key.
 #[inline]
-pub(super) fn key_of_line(line: &[u8], delimiter: u8, column: usize) -> Option<Option<&[u8]>> {
+pub(crate) fn key_of_line(line: &[u8], delimiter: u8, column: usize) -> Option<Option<&[u8]>> {
     let mut rest = Some(line);
     for _ in 0..column {
         rest = rest.and_then(|r| find_byte(r, delimiter).map(|i| &r[i + 1..]));

@@ -30,7 +30,7 @@ use std::sync::{Arc, Mutex};
 
 use super::work::PersonWork;
 use super::{PersonLayout, PersonRuns, PersonSetup};
-use crate::input::flat::{HouseholdKey, keyed_lines_of};
+use crate::input::flat::{HouseholdKey, key_of_line, quote_free_lines_of};
 use crate::input::{ChunkStart, InputError, fingerprint};
 use crate::policy::Policy;
 use crate::policy::persons::Persons;
@@ -180,10 +180,21 @@ fn fold_chunk(
     let mut folding = true;
     let mut places: Vec<(usize, usize)> = Vec::new();
     let base = data.as_ptr() as usize;
-    let quote_free = keyed_lines_of(data, start, delimiter, column, |_, line, k| {
+    let quote_free = quote_free_lines_of(data, start, delimiter, |_, line| {
         if out.refused {
             return;
         }
+        // Read first: a line read has its key in its key cell, as
+        // `key_of_line` finds it, which then need not look for it again.
+        let parsed = fold && work.parse_person(line, delimiter);
+        let cell = parsed
+            .then(|| work.parsed_field(line, column))
+            .flatten()
+            .filter(|k| !k.is_empty());
+        let k = match cell {
+            Some(k) => Some(Some(k)),
+            None => key_of_line(line, delimiter, column),
+        };
         let k = match k {
             None => {
                 out.blanks += 1;
@@ -224,7 +235,7 @@ fn fold_chunk(
         places.push(((line.as_ptr() as usize).wrapping_sub(base), line.len()));
         // A person the fast reading leaves to the full parser: the run is
         // read again on the second pass.
-        folding = folding && work.fold_line(line, delimiter);
+        folding = folding && parsed && work.add_parsed(line);
     });
     if !quote_free {
         out.refused = true;

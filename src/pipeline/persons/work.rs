@@ -299,15 +299,35 @@ impl<'p> PersonWork<'p> {
     /// [`PersonWork::person_line`] for a person's `line` (no line break).
     #[inline]
     pub(crate) fn fold_line(&mut self, line: &[u8], delimiter: u8) -> bool {
-        if !self.parser.parse_line(
+        self.parse_person(line, delimiter) && self.add_parsed(line)
+    }
+
+    /// The first half of [`PersonWork::fold_line`]: read `line`'s cells
+    /// (nothing is folded yet); false when the full parser must read it.
+    #[inline]
+    pub(crate) fn parse_person(&mut self, line: &[u8], delimiter: u8) -> bool {
+        self.parser.parse_line(
             line,
             delimiter,
             &mut self.slots,
             &mut self.cells,
             &mut self.memo,
-        ) {
-            return false;
-        }
+        )
+    }
+
+    /// The trimmed text of field `field` of the `line` that
+    /// [`PersonWork::parse_person`] just read.
+    #[inline]
+    pub(crate) fn parsed_field<'l>(&self, line: &'l [u8], field: usize) -> Option<&'l [u8]> {
+        let &(a, b) = self.cells.get(field)?;
+        line.get(a..b)
+    }
+
+    /// The second half of [`PersonWork::fold_line`]: fold the person
+    /// [`PersonWork::parse_person`] just read; false, with nothing folded,
+    /// when its person number repeats.
+    #[inline]
+    pub(crate) fn add_parsed(&mut self, line: &[u8]) -> bool {
         if self.repeated_person_number().is_some() {
             return false;
         }
