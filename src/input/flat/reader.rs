@@ -238,12 +238,19 @@ impl RecordReader {
             .next_chunk(f.chunk_bytes, &mut f.chunk)
             .map_err(|e| InputError::reading(&f.name, e))?
         {
-            if let (HouseholdKey::One(c), Some(rows)) = (
-                key,
-                QuoteFree::new(&f.chunk, f.delimiter, start.line, start.before),
-            ) {
-                self.skipped += keys_of_lines(rows, &f.chunk, start, f.delimiter, *c, each);
-                continue;
+            if let HouseholdKey::One(c) = key {
+                let (delimiter, skipped) = (f.delimiter, &mut self.skipped);
+                // A quote-free chunk: each record's key found without
+                // splitting the whole record.
+                let quote_free = quote_free_lines_of(&f.chunk, start, delimiter, |_, line| {
+                    match key_of_line(line, delimiter, *c) {
+                        Some(key) => each(key),
+                        None => *skipped += 1,
+                    }
+                });
+                if quote_free {
+                    continue;
+                }
             }
             let skipped = &mut self.skipped;
             split(
@@ -469,27 +476,6 @@ pub(crate) trait Wanted {
     fn wants(&mut self, key: Option<&[u8]>) -> bool;
     /// A wanted record and its line; false to stop reading.
     fn take(&mut self, line: u64, record: &dyn Fields) -> bool;
-}
-
-/// [`RecordReader::each_key`] for a key in column `column` of a quote-free
-/// chunk: each record's key found without splitting the whole record.
-/// Returns the blank records skipped.
-fn keys_of_lines(
-    rows: QuoteFree<'_>,
-    data: &[u8],
-    start: ChunkStart,
-    delimiter: u8,
-    column: usize,
-    each: &mut dyn FnMut(Option<&[u8]>),
-) -> u64 {
-    let mut skipped = 0;
-    lines_of(rows, data, start, |_, line| {
-        match key_of_line(line, delimiter, column) {
-            Some(key) => each(key),
-            None => skipped += 1,
-        }
-    });
-    skipped
 }
 
 /// Each record of the chunk `data` (read from `start`) as its line (no

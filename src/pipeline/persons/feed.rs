@@ -538,34 +538,29 @@ impl<'s> PersonFeed<'s> {
         households.advance();
         let index = self.next_household;
         self.next_household += 1;
-        if let Some(stored) = self.stored.and_then(|s| s.take(index, batch)) {
-            // Its persons, folded already, are passed over where they
-            // stand (a lone person after them is reported after it, as
-            // always).
-            while let Some((g, ..)) = self.persons.peek()? {
-                if g != index {
-                    break;
+        let (persons, stored) = match self.stored.and_then(|s| s.take(index, batch)) {
+            Some(stored) => {
+                // Its persons, folded already, are passed over where they
+                // stand (a lone person after them is reported after it, as
+                // always).
+                while let Some((g, ..)) = self.persons.peek()? {
+                    if g != index {
+                        break;
+                    }
+                    self.persons.skip_run(&self.person_name)?;
                 }
-                self.persons.skip_run(&self.person_name)?;
+                let at = batch.persons.len() as u32;
+                ((at, at), Some(stored))
             }
-            let at = batch.persons.len() as u32;
-            batch.entries.push(Entry {
-                line: batch.households.line(h as usize),
-                household: Some(h),
-                persons: (at, at),
-                orphan: false,
-                stored: Some(stored),
-            });
-            return Ok(true);
-        }
-        let persons = self.take_group(index, batch)?;
+            None => (self.take_group(index, batch)?, None),
+        };
         let line = batch.households.line(h as usize);
         batch.entries.push(Entry {
             line,
             household: Some(h),
             persons,
             orphan: false,
-            stored: None,
+            stored,
         });
         Ok(true)
     }

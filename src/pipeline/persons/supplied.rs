@@ -190,15 +190,15 @@ impl Supplied {
     pub(crate) fn set(&mut self, persons: &Persons, r: &Reduction) {
         self.failed = false;
         self.from_encoded = false;
-        for (k, (value, output)) in persons.each_reduced(r).enumerate() {
-            if let (Some(slot), Some(conv), Some(typed)) = (
-                self.values.get_mut(k),
-                self.convs.get(k),
-                self.typed.get_mut(k),
-            ) {
-                *slot = value;
-                *typed = conv.value(value, output);
-            }
+        for (((slot, conv), typed), (value, output)) in self
+            .values
+            .iter_mut()
+            .zip(&self.convs)
+            .zip(&mut self.typed)
+            .zip(persons.each_reduced(r))
+        {
+            *slot = value;
+            *typed = conv.value(value, output);
         }
     }
 
