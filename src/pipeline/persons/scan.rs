@@ -1,5 +1,7 @@
 //! The first pass: number the person file's runs and find their groups.
 
+use std::cell::OnceCell;
+
 use super::once::{self, Folded};
 use super::{ORPHAN, PersonLayout, PersonRuns, PersonSetup, Runs};
 use crate::input::flat::{HouseholdKey, RecordReader};
@@ -99,7 +101,7 @@ pub(super) fn scan(
         run_group.push(group);
     }
     drop(index);
-    if setup.kind == PersonLayout::Rectangular && join_scattered_runs(&mut keys, &mut run_group) {
+    if setup.kind == PersonLayout::Rectangular && join_scattered_runs(&keys, &mut run_group) {
         grouped = false;
     }
     drop(keys);
@@ -165,8 +167,10 @@ struct HouseholdIndex {
     by_index: Vec<u128>,
     /// Open addressing on a key's low bits, at most half full: each key's
     /// first household's index plus one (0: empty). Built in one pass over
-    /// `by_index` (no sort: sorting the keys was most of the index's cost).
-    table: Vec<u64>,
+    /// `by_index` (no sort: sorting the keys was most of the index's cost);
+    /// when the keys come in order, only once a run needs it (usually
+    /// never: 16 bytes a household not written, nor read at random).
+    table: OnceCell<Vec<u64>>,
     /// The first household whose key's fingerprint is [`HouseholdIndex::NONE`]
     /// itself (which `by_index` cannot tell from "not the first").
     none_key: Option<u64>,
@@ -179,13 +183,21 @@ impl HouseholdIndex {
 
     /// Index the keys of the households in file order (`NONE`: no key),
     /// `none_key` the first household whose key's fingerprint is `NONE`.
-    fn new(mut by_index: Vec<u128>, none_key: Option<u64>) -> HouseholdIndex {
-        let mut repeated = false;
-        let table = first_of_each_key(&mut by_index, |_, _| repeated = true);
+    /// `ascending`: the keys were seen in strictly increasing [`KeyOrder`]
+    /// (so none repeats, and the table can wait).
+    fn new(mut by_index: Vec<u128>, none_key: Option<u64>, ascending: bool) -> HouseholdIndex {
+        let table = OnceCell::new();
+        let mut repeated = Vec::new();
+        if !ascending {
+            let _ = table.set(first_of_each_key(&by_index, |i, _| repeated.push(i)));
+        }
+        for &i in &repeated {
+            by_index[i] = Self::NONE;
+        }
         HouseholdIndex {
             by_index,
             table,
-            unique: !repeated && none_key.is_none(),
+            unique: repeated.is_empty() && none_key.is_none(),
             none_key,
         }
     }
@@ -207,11 +219,15 @@ impl HouseholdIndex {
         if usize::try_from(next).is_ok_and(|n| self.by_index.get(n) == Some(&f)) {
             return next;
         }
-        let mask = self.table.len().wrapping_sub(1);
+        // No key repeats when the table waited (`new`): nothing is marked.
+        let table = self
+            .table
+            .get_or_init(|| first_of_each_key(&self.by_index, |_, _| {}));
+        let mask = table.len().wrapping_sub(1);
         let mut slot = Self::home(f) & mask;
         // At most half full: an empty slot ends every probe.
-        for _ in 0..self.table.len() {
-            match self.table.get(slot).copied() {
+        for _ in 0..table.len() {
+            match table.get(slot).copied() {
                 Some(0) | None => return ORPHAN,
                 Some(j) if self.by_index.get(j as usize - 1) == Some(&f) => return j - 1,
                 Some(_) => slot = (slot + 1) & mask,
@@ -223,9 +239,9 @@ impl HouseholdIndex {
 
 /// An open-addressing table, at most half full, of each key's first place
 /// in `keys` plus one (0: empty), probed from [`HouseholdIndex::home`];
-/// `NONE` keys are left out. A later place of a key already in is set to
-/// `NONE` in `keys` and reported to `repeat` (place, first place).
-fn first_of_each_key(keys: &mut [u128], mut repeat: impl FnMut(usize, usize)) -> Vec<u64> {
+/// `NONE` keys are left out. A later place of a key already in is left
+/// out and reported to `repeat` (place, first place).
+fn first_of_each_key(keys: &[u128], mut repeat: impl FnMut(usize, usize)) -> Vec<u64> {
     let size = keys.len().saturating_mul(2).max(2).next_power_of_two();
     let mut table = vec![0u64; size];
     let mask = size - 1;
@@ -242,7 +258,6 @@ fn first_of_each_key(keys: &mut [u128], mut repeat: impl FnMut(usize, usize)) ->
                     break;
                 }
                 j if keys.get(j as usize - 1) == Some(&f) => {
-                    keys[i] = HouseholdIndex::NONE;
                     repeat(i, j as usize - 1);
                     break;
                 }
@@ -257,24 +272,61 @@ fn first_of_each_key(keys: &mut [u128], mut repeat: impl FnMut(usize, usize)) ->
 fn household_index(setup: &PersonSetup, chunk_bytes: usize) -> Result<HouseholdIndex, InputError> {
     let mut by_index: Vec<u128> = Vec::new();
     let mut none_key = None;
+    let mut order = KeyOrder::default();
     if let Some(source) = setup.open_households()? {
         let mut reader = RecordReader::new(source, chunk_bytes);
         reader.each_key(&setup.household_key, &mut |key| {
             let f = key.map_or(HouseholdIndex::NONE, fingerprint);
-            if key.is_some() && f == HouseholdIndex::NONE && none_key.is_none() {
-                none_key = Some(by_index.len() as u64);
+            if let Some(key) = key {
+                if f == HouseholdIndex::NONE && none_key.is_none() {
+                    none_key = Some(by_index.len() as u64);
+                }
+                order.see(key);
             }
             by_index.push(f);
         })?;
     }
-    Ok(HouseholdIndex::new(by_index, none_key))
+    Ok(HouseholdIndex::new(by_index, none_key, order.ascending))
+}
+
+/// Whether keys come in strictly increasing order: shorter first, then
+/// byte by byte (so `9` before `10`, and `H01` before `H02`). Census
+/// files are usually sorted by their household number; keys in this order
+/// cannot repeat, which the index then need not check with its table.
+#[derive(Debug)]
+struct KeyOrder {
+    last: Vec<u8>,
+    ascending: bool,
+}
+
+impl Default for KeyOrder {
+    fn default() -> Self {
+        KeyOrder {
+            last: Vec::new(),
+            ascending: true,
+        }
+    }
+}
+
+impl KeyOrder {
+    #[inline]
+    fn see(&mut self, key: &[u8]) {
+        if !self.ascending {
+            return;
+        }
+        // The first key: after the empty `last`, which no key equals.
+        let after = (key.len(), key) > (self.last.len(), self.last.as_slice());
+        self.ascending = after;
+        self.last.clear();
+        self.last.extend_from_slice(key);
+    }
 }
 
 /// Rectangular: a key in two runs means its household is scattered; every
 /// run of it takes the group of its first. `keys` is the fingerprint of
 /// every run (`NONE`: no key, left as it is). Returns whether any household
 /// is scattered.
-fn join_scattered_runs(keys: &mut [u128], run_group: &mut [u64]) -> bool {
+fn join_scattered_runs(keys: &[u128], run_group: &mut [u64]) -> bool {
     let mut scattered = false;
     first_of_each_key(keys, |run, first| {
         scattered = true;
@@ -306,7 +358,8 @@ mod tests {
             HouseholdIndex::NONE, // the key whose fingerprint is NONE
             7,
         ];
-        let index = HouseholdIndex::new(keys, Some(6));
+        let index = HouseholdIndex::new(keys, Some(6), false);
+        assert!(!index.unique);
         for (f, first) in [
             (same_home(1), 0),
             (same_home(2), 2),
@@ -326,9 +379,55 @@ mod tests {
             assert_eq!(index.group(orphan, None), ORPHAN);
             assert_eq!(index.group(orphan, Some(2)), ORPHAN);
         }
-        let empty = HouseholdIndex::new(Vec::new(), None);
+        let empty = HouseholdIndex::new(Vec::new(), None, true);
         assert_eq!(empty.group(7, None), ORPHAN);
         assert_eq!(empty.group(HouseholdIndex::NONE, None), ORPHAN);
+    }
+
+    /// Keys in order: no table until a run is not its next household's,
+    /// and then the same answers as a table built at once.
+    #[test]
+    fn keys_in_order_build_their_table_only_when_a_run_needs_it() {
+        let same_home = |k: u128| (k << 64) | k;
+        let keys = vec![
+            same_home(1),
+            HouseholdIndex::NONE,
+            same_home(2),
+            7,
+            same_home(3),
+        ];
+        let index = HouseholdIndex::new(keys.clone(), None, true);
+        assert!(index.unique);
+        assert_eq!(index.group(same_home(1), None), 0);
+        assert_eq!(index.group(same_home(2), Some(1)), 2);
+        assert!(index.table.get().is_none(), "not needed yet");
+        let at_once = HouseholdIndex::new(keys, None, false);
+        assert!(at_once.unique);
+        for f in [same_home(1), same_home(2), 7, same_home(3), same_home(4), 8] {
+            for previous in [None, Some(0), Some(2), Some(4)] {
+                assert_eq!(index.group(f, previous), at_once.group(f, previous));
+            }
+        }
+        assert!(index.table.get().is_some());
+        assert_eq!(index.group(7, Some(0)), 3);
+        assert_eq!(index.group(8, Some(0)), ORPHAN);
+    }
+
+    /// Shorter keys first, then byte order; a repeat or a step back ends it.
+    #[test]
+    fn key_order_is_strictly_increasing_shortlex() {
+        let ascending = |keys: &[&str]| {
+            let mut order = KeyOrder::default();
+            keys.iter().for_each(|k| order.see(k.as_bytes()));
+            order.ascending
+        };
+        assert!(ascending(&[]));
+        assert!(ascending(&["9", "10", "11", "100"]));
+        assert!(ascending(&["HH01", "HH02", "HH10"]));
+        assert!(!ascending(&["HH01", "HH01"]));
+        assert!(!ascending(&["10", "9"]));
+        assert!(!ascending(&["a", "b", "a"]));
+        assert!(!ascending(&["b", "a", "c", "d"]));
     }
 
     /// Rectangular: every later run of a key takes its first run's group,
@@ -337,7 +436,7 @@ mod tests {
     fn scattered_runs_join_their_first_run() {
         let same_home = |k: u128| (k << 64) | k;
         let none = HouseholdIndex::NONE;
-        let mut keys = vec![
+        let keys = vec![
             same_home(1),
             none,
             same_home(2),
@@ -347,11 +446,11 @@ mod tests {
             5,
         ];
         let mut run_group = vec![0, ORPHAN, 2, 3, 4, 5, 6];
-        assert!(join_scattered_runs(&mut keys, &mut run_group));
+        assert!(join_scattered_runs(&keys, &mut run_group));
         assert_eq!(run_group, vec![0, ORPHAN, 2, 0, 4, 2, 4]);
-        let mut keys = vec![same_home(1), same_home(2), none, 5];
+        let keys = vec![same_home(1), same_home(2), none, 5];
         let mut run_group = vec![0, 1, ORPHAN, 3];
-        assert!(!join_scattered_runs(&mut keys, &mut run_group));
+        assert!(!join_scattered_runs(&keys, &mut run_group));
         assert_eq!(run_group, vec![0, 1, ORPHAN, 3]);
     }
 }
