@@ -126,10 +126,14 @@ impl Reduced {
                 }
                 put_varint(u64::from(scale), out);
             }
-            Reduced::Float(v) => {
-                out.push(TAG_FLOAT);
-                out.extend_from_slice(&v.to_bits().to_le_bytes());
-            }
+            Reduced::Float(v) => match small_whole(v) {
+                // An enum's index or a flag as a number: one byte, not eight.
+                Some(n) => out.extend_from_slice(&[TAG_SMALL_FLOAT, n]),
+                None => {
+                    out.push(TAG_FLOAT);
+                    out.extend_from_slice(&v.to_bits().to_le_bytes());
+                }
+            },
             Reduced::IfNone => out.push(TAG_NONE),
         }
     }
@@ -176,6 +180,11 @@ impl Reduced {
                 Reduced::Float(f64::from_bits(u64::from_le_bytes(bytes.try_into().ok()?)))
             }
             TAG_NONE => Reduced::IfNone,
+            TAG_SMALL_FLOAT => {
+                let n = *data.get(*at)?;
+                *at += 1;
+                Reduced::Float(f64::from(n))
+            }
             _ => return None,
         })
     }
@@ -188,6 +197,14 @@ const TAG_EXACT: u8 = 3;
 const TAG_WIDE: u8 = 4;
 const TAG_FLOAT: u8 = 5;
 const TAG_NONE: u8 = 6;
+const TAG_SMALL_FLOAT: u8 = 7;
+
+/// `v` as a byte when it is exactly one (`-0.0` is not: its bits differ).
+#[inline]
+fn small_whole(v: f64) -> Option<u8> {
+    let n = v as u8;
+    (f64::from(n).to_bits() == v.to_bits()).then_some(n)
+}
 
 /// LEB128: seven bits a byte, low first, the high bit set on all but the last.
 #[inline]
@@ -327,6 +344,12 @@ mod tests {
             Reduced::Float(f64::NAN),
             Reduced::Float(1e308),
             Reduced::Float(0.1),
+            Reduced::Float(0.0),
+            Reduced::Float(1.0),
+            Reduced::Float(255.0),
+            Reduced::Float(256.0),
+            Reduced::Float(-1.0),
+            Reduced::Float(2.5),
         ];
         for n in [
             0u64,
@@ -362,6 +385,11 @@ mod tests {
         for v in &values {
             v.encode(&mut bytes);
         }
+        // Small whole numbers take two bytes; others, and `-0`, nine.
+        let mut short = Vec::new();
+        Reduced::Float(255.0).encode(&mut short);
+        Reduced::Float(-0.0).encode(&mut short);
+        assert_eq!(short.len(), 2 + 9);
         let mut at = 0;
         for v in &values {
             let back = Reduced::decode(&bytes, &mut at).expect("a value");
