@@ -14,7 +14,7 @@
 use super::steps::Step;
 use super::{CellKind, CellPlan, PLAIN, RowParser};
 use crate::input::cell;
-use crate::input::record::split_line_into;
+use crate::input::record::{find_byte, split_line_into};
 
 /// How one column of a line is read: the input it gives and the kind of
 /// its cell (`None`: the column is not read).
@@ -126,6 +126,26 @@ impl LineMemo {
         self.keys.len()
     }
 
+    /// Whether entry `at` holds the run text whose words are `words` and
+    /// length `len`; counted for the trial ([`MEMO_TRIAL`]), which may turn
+    /// the memo off.
+    #[inline]
+    fn lookup(&mut self, words: &[u64; MEMO_WORDS], at: usize, len: usize) -> bool {
+        let hit = self.keys.get(at).is_some_and(|(key, l)| {
+            // Word by word (an array comparison calls `memcmp`).
+            usize::from(*l) == len && key.iter().zip(words).fold(0, |d, (a, b)| d | (a ^ b)) == 0
+        });
+        if self.lookups < MEMO_TRIAL {
+            self.lookups += 1;
+            self.hits += u32::from(hit);
+            if self.lookups == MEMO_TRIAL && self.hits < MEMO_TRIAL / 2 {
+                // Too many distinct runs: read every cell from now on.
+                self.count = 0;
+            }
+        }
+        hit
+    }
+
     #[inline]
     fn key(text: &[u8]) -> Option<([u64; MEMO_WORDS], usize)> {
         if text.is_empty() || text.len() > MEMO_BYTES {
@@ -149,6 +169,37 @@ impl LineMemo {
         }
         Some((words, (h >> (64 - MEMO_BITS)) as usize))
     }
+}
+
+/// Where the memo's run (`count` fields from field `first`) lies in `line`,
+/// found from both ends without splitting it: the `first` fields before it
+/// and the fields after it (`cells.len()` in all) are split into `cells`.
+/// `None` when the line has too few delimiters for that. The run's text
+/// may hold any number of delimiters: a memo hit tells that it holds
+/// `count - 1`, as the text it matched did.
+#[inline]
+fn run_between(
+    line: &[u8],
+    delimiter: u8,
+    cells: &mut [(usize, usize)],
+    first: usize,
+    count: usize,
+) -> Option<(usize, usize)> {
+    let n = cells.len();
+    let after = n.checked_sub(first.checked_add(count)?)?;
+    let mut from = 0;
+    for cell in cells.get_mut(..first)? {
+        let d = from + find_byte(line.get(from..)?, delimiter)?;
+        *cell = (from, d);
+        from = d + 1;
+    }
+    let mut to = line.len();
+    for cell in cells.get_mut(n - after..)?.iter_mut().rev() {
+        let d = from + line.get(from..to)?.iter().rposition(|&b| b == delimiter)?;
+        *cell = (d + 1, to);
+        to = d;
+    }
+    (from <= to).then_some((from, to))
 }
 
 impl RowParser<'_> {
@@ -225,6 +276,23 @@ impl RowParser<'_> {
             return false;
         }
         cells.resize(steps.len(), (0, 0));
+        // The memo's run looked up by its text before the line is split: on
+        // a hit its cells need no splitting (the text it matched had them).
+        let mut missed = None;
+        if memo.count > 0 {
+            if let Some((start, end)) = run_between(line, delimiter, cells, memo.first, memo.count)
+            {
+                let text = line.get(start..end).unwrap_or_default();
+                if let Some((words, at)) = LineMemo::key(text) {
+                    if memo.lookup(&words, at, text.len()) {
+                        return self.memo_hit(start, at, cells, steps, slots, memo)
+                            && self.outside_run(line, cells, steps, slots, memo)
+                            && self.line_checks(slots);
+                    }
+                    missed = Some((words, at));
+                }
+            }
+        }
         if !split_line_into(line, delimiter, cells) {
             return false;
         }
@@ -233,7 +301,7 @@ impl RowParser<'_> {
             if c == memo.first && memo.count > 0 {
                 // The run's length before the lookup, which may turn the memo off.
                 let run = memo.count;
-                if !self.memo_run(line, cells, steps, slots, memo) {
+                if !self.memo_run(line, cells, steps, slots, memo, missed) {
                     return false;
                 }
                 c += run;
@@ -247,6 +315,12 @@ impl RowParser<'_> {
             }
             c += 1;
         }
+        self.line_checks(slots)
+    }
+
+    /// The defaults of the inputs without a column, then the checks.
+    #[inline]
+    fn line_checks(&self, slots: &mut [f64]) -> bool {
         for &(i, default) in &self.by_kind.absent {
             match slots.get_mut(i) {
                 Some(slot) => *slot = default,
@@ -259,6 +333,68 @@ impl RowParser<'_> {
         })
     }
 
+    /// The cells before and after the memo's run (split by `run_between`).
+    #[inline]
+    fn outside_run(
+        &self,
+        line: &[u8],
+        cells: &mut [(usize, usize)],
+        steps: &[LineStep],
+        slots: &mut [f64],
+        memo: &LineMemo,
+    ) -> bool {
+        let after = memo.first + memo.count;
+        let (Some(before), Some(rest)) = (cells.get_mut(..memo.first), steps.get(..memo.first))
+        else {
+            return false;
+        };
+        if !before
+            .iter_mut()
+            .zip(rest)
+            .all(|(bounds, step)| self.line_cell(line, bounds, step, slots))
+        {
+            return false;
+        }
+        let (Some(tail), Some(rest)) = (cells.get_mut(after..), steps.get(after..)) else {
+            return false;
+        };
+        tail.iter_mut()
+            .zip(rest)
+            .all(|(bounds, step)| self.line_cell(line, bounds, step, slots))
+    }
+
+    /// A hit of entry `at` for the run starting at `start`: its cells'
+    /// bounds and values as kept.
+    #[inline]
+    fn memo_hit(
+        &self,
+        start: usize,
+        at: usize,
+        cells: &mut [(usize, usize)],
+        steps: &[LineStep],
+        slots: &mut [f64],
+        memo: &mut LineMemo,
+    ) -> bool {
+        let (first, count) = (memo.first, memo.count);
+        let entry = at * count..(at + 1) * count;
+        let (Some(run), Some(steps), Some(values), Some(offsets)) = (
+            cells.get_mut(first..first + count),
+            steps.get(first..first + count),
+            memo.values.get(entry.clone()),
+            memo.cells.get(entry),
+        ) else {
+            return false;
+        };
+        for (((bounds, step), &v), &(a, b)) in run.iter_mut().zip(steps).zip(values).zip(offsets) {
+            *bounds = (start + usize::from(a), start + usize::from(b));
+            if let Some(slot) = step.as_ref().and_then(|(s, _)| slots.get_mut(s.input)) {
+                *slot = v;
+            }
+        }
+        memo.last = at;
+        true
+    }
+
     /// The cells of the memo's run: looked up by their text, or read and
     /// kept when every one passes.
     #[inline]
@@ -269,6 +405,7 @@ impl RowParser<'_> {
         steps: &[LineStep],
         slots: &mut [f64],
         memo: &mut LineMemo,
+        missed: Option<([u64; MEMO_WORDS], usize)>,
     ) -> bool {
         let (first, count) = (memo.first, memo.count);
         let (Some(run), Some(steps)) = (
@@ -281,7 +418,9 @@ impl RowParser<'_> {
             return false;
         };
         let text = line.get(start..end).unwrap_or_default();
-        let Some((words, at)) = LineMemo::key(text) else {
+        // Looked up already (a miss), or looked up here.
+        let looked = missed.or_else(|| LineMemo::key(text));
+        let Some((words, at)) = looked else {
             // Too long to keep: read cell by cell.
             return run
                 .iter_mut()
@@ -289,20 +428,7 @@ impl RowParser<'_> {
                 .all(|(bounds, step)| self.line_cell(line, bounds, step, slots));
         };
         let entry = at * count..(at + 1) * count;
-        let hit = memo.keys.get(at).is_some_and(|(key, len)| {
-            // Word by word (an array comparison calls `memcmp`).
-            usize::from(*len) == text.len()
-                && key.iter().zip(&words).fold(0, |d, (a, b)| d | (a ^ b)) == 0
-        });
-        if memo.lookups < MEMO_TRIAL {
-            memo.lookups += 1;
-            memo.hits += u32::from(hit);
-            if memo.lookups == MEMO_TRIAL && memo.hits < MEMO_TRIAL / 2 {
-                // Too many distinct runs: read every cell from now on.
-                memo.count = 0;
-            }
-        }
-        if hit {
+        if missed.is_none() && memo.lookup(&words, at, text.len()) {
             let (Some(values), Some(offsets)) =
                 (memo.values.get(entry.clone()), memo.cells.get(entry))
             else {
