@@ -76,6 +76,8 @@ pub(crate) struct LineMemo {
     count: usize,
     /// Direct-mapped: the run's text, zero-padded, and its length (0: empty).
     keys: Vec<([u64; MEMO_WORDS], u8)>,
+    /// Per column of the run: the input it gives (`usize::MAX`: none).
+    inputs: Vec<usize>,
     /// Per entry, `count` values and `count` trimmed cell bounds relative
     /// to the run's start.
     values: Vec<f64>,
@@ -124,6 +126,29 @@ impl LineMemo {
     /// How many entries the memo has (0: none, its run is read cell by cell).
     pub(crate) fn entries(&self) -> usize {
         self.keys.len()
+    }
+
+    /// A hit of entry `at` for the run starting at `start`: its cells'
+    /// bounds and values as kept.
+    #[inline]
+    fn hit(&mut self, start: usize, at: usize, cells: &mut [(usize, usize)], slots: &mut [f64]) {
+        let (first, count) = (self.first, self.count);
+        let entry = at * count..(at + 1) * count;
+        if let (Some(run), Some(values), Some(offsets)) = (
+            cells.get_mut(first..first + count),
+            self.values.get(entry.clone()),
+            self.cells.get(entry),
+        ) {
+            for (((bounds, &input), &v), &(a, b)) in
+                run.iter_mut().zip(&self.inputs).zip(values).zip(offsets)
+            {
+                *bounds = (start + usize::from(a), start + usize::from(b));
+                if let Some(slot) = slots.get_mut(input) {
+                    *slot = v;
+                }
+            }
+        }
+        self.last = at;
     }
 
     /// Whether entry `at` holds the run text whose words are `words` and
@@ -221,9 +246,16 @@ impl RowParser<'_> {
             count = 0;
         }
         let entries = if count == 0 { 0 } else { 1 << MEMO_BITS };
+        let inputs = self
+            .line
+            .iter()
+            .flat_map(|steps| steps.iter().skip(first).take(count))
+            .map(|step| step.as_ref().map_or(usize::MAX, |(s, _)| s.input))
+            .collect();
         LineMemo {
             first,
             count,
+            inputs,
             keys: vec![([0; MEMO_WORDS], 0); entries],
             values: vec![0.0; entries * count],
             cells: vec![(0, 0); entries * count],
@@ -285,8 +317,8 @@ impl RowParser<'_> {
                 let text = line.get(start..end).unwrap_or_default();
                 if let Some((words, at)) = LineMemo::key(text) {
                     if memo.lookup(&words, at, text.len()) {
-                        return self.memo_hit(start, at, cells, steps, slots, memo)
-                            && self.outside_run(line, cells, steps, slots, memo)
+                        memo.hit(start, at, cells, slots);
+                        return self.outside_run(line, cells, steps, slots, memo)
                             && self.line_checks(slots);
                     }
                     missed = Some((words, at));
@@ -363,38 +395,6 @@ impl RowParser<'_> {
             .all(|(bounds, step)| self.line_cell(line, bounds, step, slots))
     }
 
-    /// A hit of entry `at` for the run starting at `start`: its cells'
-    /// bounds and values as kept.
-    #[inline]
-    fn memo_hit(
-        &self,
-        start: usize,
-        at: usize,
-        cells: &mut [(usize, usize)],
-        steps: &[LineStep],
-        slots: &mut [f64],
-        memo: &mut LineMemo,
-    ) -> bool {
-        let (first, count) = (memo.first, memo.count);
-        let entry = at * count..(at + 1) * count;
-        let (Some(run), Some(steps), Some(values), Some(offsets)) = (
-            cells.get_mut(first..first + count),
-            steps.get(first..first + count),
-            memo.values.get(entry.clone()),
-            memo.cells.get(entry),
-        ) else {
-            return false;
-        };
-        for (((bounds, step), &v), &(a, b)) in run.iter_mut().zip(steps).zip(values).zip(offsets) {
-            *bounds = (start + usize::from(a), start + usize::from(b));
-            if let Some(slot) = step.as_ref().and_then(|(s, _)| slots.get_mut(s.input)) {
-                *slot = v;
-            }
-        }
-        memo.last = at;
-        true
-    }
-
     /// The cells of the memo's run: looked up by their text, or read and
     /// kept when every one passes.
     #[inline]
@@ -408,18 +408,30 @@ impl RowParser<'_> {
         missed: Option<([u64; MEMO_WORDS], usize)>,
     ) -> bool {
         let (first, count) = (memo.first, memo.count);
+        let (Some(start), Some(end)) = (
+            cells.get(first).map(|b| b.0),
+            count
+                .checked_sub(1)
+                .and_then(|l| cells.get(first + l))
+                .map(|b| b.1),
+        ) else {
+            return false;
+        };
+        let text = line.get(start..end).unwrap_or_default();
+        // Looked up already (a miss), or looked up here.
+        let looked = missed.or_else(|| LineMemo::key(text));
+        if let Some((words, at)) = looked {
+            if missed.is_none() && memo.lookup(&words, at, text.len()) {
+                memo.hit(start, at, cells, slots);
+                return true;
+            }
+        }
         let (Some(run), Some(steps)) = (
             cells.get_mut(first..first + count),
             steps.get(first..first + count),
         ) else {
             return false;
         };
-        let (Some(start), Some(end)) = (run.first().map(|b| b.0), run.last().map(|b| b.1)) else {
-            return false;
-        };
-        let text = line.get(start..end).unwrap_or_default();
-        // Looked up already (a miss), or looked up here.
-        let looked = missed.or_else(|| LineMemo::key(text));
         let Some((words, at)) = looked else {
             // Too long to keep: read cell by cell.
             return run
@@ -428,23 +440,6 @@ impl RowParser<'_> {
                 .all(|(bounds, step)| self.line_cell(line, bounds, step, slots));
         };
         let entry = at * count..(at + 1) * count;
-        if missed.is_none() && memo.lookup(&words, at, text.len()) {
-            let (Some(values), Some(offsets)) =
-                (memo.values.get(entry.clone()), memo.cells.get(entry))
-            else {
-                return false;
-            };
-            for (((bounds, step), &v), &(a, b)) in
-                run.iter_mut().zip(steps).zip(values).zip(offsets)
-            {
-                *bounds = (start + usize::from(a), start + usize::from(b));
-                if let Some(slot) = step.as_ref().and_then(|(s, _)| slots.get_mut(s.input)) {
-                    *slot = v;
-                }
-            }
-            memo.last = at;
-            return true;
-        }
         if !run
             .iter_mut()
             .zip(steps)
