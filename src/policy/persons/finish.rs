@@ -106,6 +106,8 @@ impl Reduced {
     #[inline]
     pub(crate) fn encode(self, out: &mut Vec<u8>) {
         match self {
+            // The usual value, in one step.
+            Reduced::Count(n @ 0..0x80) => out.extend_from_slice(&[TAG_COUNT, n as u8]),
             Reduced::Count(n) => {
                 out.push(TAG_COUNT);
                 put_varint(n, out);
