@@ -93,6 +93,10 @@ pub(crate) struct LineMemo {
     stores: u64,
     /// The entry the last line read took its run from (`usize::MAX`: none).
     last: usize,
+    /// When that line's run was a hit: where the run starts in the line
+    /// and its number of cells. Their bounds are then not written into the
+    /// line's cells but read from the entry ([`LineMemo::cell`]).
+    hit: Option<(usize, usize)>,
 }
 
 /// Lookups after which a memo that found fewer than half of them is
@@ -128,27 +132,35 @@ impl LineMemo {
         self.keys.len()
     }
 
-    /// A hit of entry `at` for the run starting at `start`: its cells'
-    /// bounds and values as kept.
+    /// A hit of entry `at` for the run of `count` cells starting at
+    /// `start` (`count` as before the lookup, which may have turned the
+    /// memo off): its values as kept; its cells' bounds are read on demand
+    /// ([`LineMemo::cell`]), as few callers need them.
     #[inline]
-    fn hit(&mut self, start: usize, at: usize, cells: &mut [(usize, usize)], slots: &mut [f64]) {
-        let (first, count) = (self.first, self.count);
+    fn hit(&mut self, start: usize, at: usize, count: usize, slots: &mut [f64]) {
         let entry = at * count..(at + 1) * count;
-        if let (Some(run), Some(values), Some(offsets)) = (
-            cells.get_mut(first..first + count),
-            self.values.get(entry.clone()),
-            self.cells.get(entry),
-        ) {
-            for (((bounds, &input), &v), &(a, b)) in
-                run.iter_mut().zip(&self.inputs).zip(values).zip(offsets)
-            {
-                *bounds = (start + usize::from(a), start + usize::from(b));
+        if let Some(values) = self.values.get(entry) {
+            for (&input, &v) in self.inputs.iter().zip(values) {
                 if let Some(slot) = slots.get_mut(input) {
                     *slot = v;
                 }
             }
         }
         self.last = at;
+        self.hit = Some((start, count));
+    }
+
+    /// The trimmed bounds of field `c` of the line [`RowParser::parse_line`]
+    /// last read: from the memo entry when its run was a hit, else `cells`.
+    #[inline]
+    pub(crate) fn cell(&self, c: usize, cells: &[(usize, usize)]) -> Option<(usize, usize)> {
+        if let Some((start, count)) = self.hit {
+            if let Some(k) = c.checked_sub(self.first).filter(|&k| k < count) {
+                let &(a, b) = self.cells.get(self.last * count + k)?;
+                return Some((start + usize::from(a), start + usize::from(b)));
+            }
+        }
+        cells.get(c).copied()
     }
 
     /// Whether entry `at` holds the run text whose words are `words` and
@@ -264,6 +276,7 @@ impl RowParser<'_> {
             stored: vec![0; entries],
             stores: 0,
             last: usize::MAX,
+            hit: None,
         }
     }
 
@@ -286,7 +299,8 @@ impl RowParser<'_> {
 
     /// Parse `line`, a quote-free record without its line break whose
     /// fields are separated by `delimiter`, into `slots`, leaving in `cells`
-    /// the bounds of each field's trimmed text in `line`. True when the row
+    /// the bounds of each field's trimmed text in `line` (read them through
+    /// [`LineMemo::cell`]: a run found in the memo leaves its own there). True when the row
     /// passes [`RowParser::parse`] with the same slots; false when this pass
     /// cannot tell (then `parse` must read the row, and gives its reject or
     /// its values). `memo` is this worker's ([`RowParser::line_memo`]).
@@ -300,6 +314,7 @@ impl RowParser<'_> {
         memo: &mut LineMemo,
     ) -> bool {
         memo.last = usize::MAX;
+        memo.hit = None;
         let Some(steps) = &self.line else {
             return false;
         };
@@ -311,14 +326,15 @@ impl RowParser<'_> {
         // The memo's run looked up by its text before the line is split: on
         // a hit its cells need no splitting (the text it matched had them).
         let mut missed = None;
-        if memo.count > 0 {
-            if let Some((start, end)) = run_between(line, delimiter, cells, memo.first, memo.count)
-            {
+        // The run's length before the lookup, which may turn the memo off.
+        let (first, count) = (memo.first, memo.count);
+        if count > 0 {
+            if let Some((start, end)) = run_between(line, delimiter, cells, first, count) {
                 let text = line.get(start..end).unwrap_or_default();
                 if let Some((words, at)) = LineMemo::key(text) {
                     if memo.lookup(&words, at, text.len()) {
-                        memo.hit(start, at, cells, slots);
-                        return self.outside_run(line, cells, steps, slots, memo)
+                        memo.hit(start, at, count, slots);
+                        return self.outside_run(line, cells, steps, slots, (first, count))
                             && self.line_checks(slots);
                     }
                     missed = Some((words, at));
@@ -373,11 +389,10 @@ impl RowParser<'_> {
         cells: &mut [(usize, usize)],
         steps: &[LineStep],
         slots: &mut [f64],
-        memo: &LineMemo,
+        (first, count): (usize, usize),
     ) -> bool {
-        let after = memo.first + memo.count;
-        let (Some(before), Some(rest)) = (cells.get_mut(..memo.first), steps.get(..memo.first))
-        else {
+        let after = first + count;
+        let (Some(before), Some(rest)) = (cells.get_mut(..first), steps.get(..first)) else {
             return false;
         };
         if !before
@@ -422,7 +437,7 @@ impl RowParser<'_> {
         let looked = missed.or_else(|| LineMemo::key(text));
         if let Some((words, at)) = looked {
             if missed.is_none() && memo.lookup(&words, at, text.len()) {
-                memo.hit(start, at, cells, slots);
+                memo.hit(start, at, count, slots);
                 return true;
             }
         }
@@ -676,7 +691,8 @@ mod tests {
                 for (i, (a, b)) in fast.iter().zip(&slow).enumerate() {
                     assert_eq!(a.to_bits(), b.to_bits(), "{line:?}: slot {i}");
                 }
-                for (c, &(a, b)) in bounds.iter().enumerate() {
+                for c in 0..bounds.len() {
+                    let (a, b) = memo.cell(c, &bounds).unwrap();
                     let cell = crate::input::cell::trim(record.get(c).unwrap());
                     assert_eq!(&line.as_bytes()[a..b], cell, "{line:?}: cell {c}");
                 }
@@ -773,6 +789,62 @@ mod tests {
             );
         }
         assert_eq!(memo.count, 0, "{} hits of {}", memo.hits, memo.lookups);
+    }
+
+    /// The lookup that ends the trial and turns the memo off may be a hit:
+    /// that line still takes the entry's values, for the run's cells as they
+    /// were before the memo was turned off.
+    #[test]
+    fn a_hit_that_ends_the_trial_still_gives_its_values() {
+        let policy = Policy::default_policy(&LoadOptions::default()).unwrap();
+        let schema = &policy.persons.as_ref().unwrap().schema;
+        let layout = layout_of(&policy, &header(&policy), &ReadOptions::default());
+        let parser = RowParser::new(schema, &layout);
+        let mut memo = parser.line_memo();
+        let n = schema.slot_count.max(schema.inputs.len());
+        let relationships = ["head", "spouse", "child", "parent", "other"];
+        let educations = ["none", "primary", "secondary", "tertiary"];
+        // Runs that rarely repeat (mostly misses) until the last lookup of
+        // the trial, which repeats the line before it (a hit).
+        let line = |k: u64| {
+            format!(
+                "H{k},1,{},{},{},{},{},{},{},{k}",
+                k % 131,
+                relationships[(k / 131 % 5) as usize],
+                ["female", "male"][(k / 655 % 2) as usize],
+                educations[(k / 1310 % 4) as usize],
+                k / 5240 % 2 == 0,
+                k / 10480 % 2 == 0,
+                k / 20960 % 2 == 0,
+            )
+        };
+        for k in 0..u64::from(MEMO_TRIAL) {
+            let text = if k + 1 == u64::from(MEMO_TRIAL) {
+                line(k - 1)
+            } else {
+                line(k)
+            };
+            let mut fast = vec![f64::NAN; n];
+            let mut cells = Vec::new();
+            assert!(parser.parse_line(text.as_bytes(), b',', &mut fast, &mut cells, &mut memo));
+            let record: csv::ByteRecord = text.split(',').collect();
+            let mut slow = vec![f64::NAN; n];
+            parser.parse(&record, 2, &mut slow).unwrap();
+            for (i, (a, b)) in fast.iter().zip(&slow).enumerate() {
+                assert_eq!(a.to_bits(), b.to_bits(), "{text}: slot {i}");
+            }
+            for c in 0..cells.len() {
+                let (a, b) = memo.cell(c, &cells).unwrap();
+                assert_eq!(
+                    &text.as_bytes()[a..b],
+                    record.get(c).unwrap(),
+                    "{text}: cell {c}"
+                );
+            }
+        }
+        assert_eq!(memo.lookups, MEMO_TRIAL);
+        assert_eq!(memo.count, 0, "turned off by the last lookup");
+        assert!(memo.last_entry().is_some(), "the last line was a hit");
     }
 
     /// Profile settings (here missing-value codes) leave every line to `parse`.

@@ -319,7 +319,7 @@ impl<'p> PersonWork<'p> {
     /// [`PersonWork::parse_person`] just read.
     #[inline]
     pub(crate) fn parsed_field<'l>(&self, line: &'l [u8], field: usize) -> Option<&'l [u8]> {
-        let &(a, b) = self.cells.get(field)?;
+        let (a, b) = self.memo.cell(field, &self.cells)?;
         line.get(a..b)
     }
 
@@ -332,11 +332,11 @@ impl<'p> PersonWork<'p> {
             return false;
         }
         let columns = &self.setup.person_layout.columns;
-        let cells = &self.cells;
+        let (cells, memo) = (&self.cells, &self.memo);
         let cell_of = |i: usize| -> &[u8] {
             columns[i]
-                .and_then(|c| cells.get(c))
-                .and_then(|&(a, b)| line.get(a..b))
+                .and_then(|c| memo.cell(c, cells))
+                .and_then(|(a, b)| line.get(a..b))
                 .unwrap_or_default()
         };
         match (&mut self.memo_folds, self.memo.last_entry()) {
