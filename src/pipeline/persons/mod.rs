@@ -37,15 +37,17 @@
 //! The scan also counts each run's records, so that a grouped file's second
 //! pass counts its runs off without reading any key again.
 //!
-//! Memory: per household 48 bytes during the scan (a sorted vector of
-//! keys, not a hash table, and each index's key) and up to 28 bytes per run
-//! (its key's fingerprint, read while the household file is indexed, its
-//! record count and its group); 12 bytes per run after it (8 when the
-//! file is not grouped), and when folded its values (about 22 bytes for
-//! the default policy, at most [`once::MOST_VALUES`] in all: the runs past
-//! it keep none) and 9 bytes per household; batches as for households, and
-//! with more than two workers three chunks of each file read ahead of the
-//! feed.
+//! Memory: per household 16 bytes during the scan (its key's fingerprint),
+//! and 16 to 32 more for a hash table of the keys when the household file
+//! is not in increasing order of its keys (in order, no key can repeat and
+//! a run's household is the one after the previous run's: the table is
+//! built only if a run needs it); up to 28 bytes per run (its key's
+//! fingerprint, read while the household file is indexed, its record
+//! count and its group); 12 bytes per run after it (8 when the file is not
+//! grouped), and when folded its values (about 24 bytes for the default
+//! policy, at most [`once::MOST_VALUES`] in all: the runs past it keep
+//! none) and 9 bytes per household; batches as for households, and with
+//! more than two workers three chunks of each file read ahead of the feed.
 
 pub(super) mod feed;
 mod once;

@@ -103,8 +103,8 @@ impl Folded {
     }
 }
 
-/// The most bytes of values kept (about 22 a household for the default
-/// policy: some 6 million households); the households after them are
+/// The most bytes of values kept (about 24 a household for the default
+/// policy: some 5 million households); the households after them are
 /// read on the second pass, as when nothing is folded.
 pub(crate) const MOST_VALUES: usize = 128 << 20;
 
