@@ -410,8 +410,11 @@ impl RowParser<'_> {
             .all(|(bounds, step)| self.line_cell(line, bounds, step, slots))
     }
 
-    /// The cells of the memo's run: looked up by their text, or read and
-    /// kept when every one passes.
+    /// The cells of the memo's run after its lookup missed (`missed`: its
+    /// text's words and entry, as [`LineMemo::key`] gives them; `None`: a
+    /// text too long to keep): read, and kept when every one passes. (A
+    /// line that splits always had its run looked up: `run_between` finds
+    /// the same run.)
     #[inline]
     fn memo_run(
         &self,
@@ -433,21 +436,18 @@ impl RowParser<'_> {
             return false;
         };
         let text = line.get(start..end).unwrap_or_default();
-        // Looked up already (a miss), or looked up here.
-        let looked = missed.or_else(|| LineMemo::key(text));
-        if let Some((words, at)) = looked {
-            if missed.is_none() && memo.lookup(&words, at, text.len()) {
-                memo.hit(start, at, count, slots);
-                return true;
-            }
-        }
+        debug_assert_eq!(
+            LineMemo::key(text),
+            missed,
+            "the run looked up is the run split"
+        );
         let (Some(run), Some(steps)) = (
             cells.get_mut(first..first + count),
             steps.get(first..first + count),
         ) else {
             return false;
         };
-        let Some((words, at)) = looked else {
+        let Some((words, at)) = missed else {
             // Too long to keep: read cell by cell.
             return run
                 .iter_mut()
