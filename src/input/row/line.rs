@@ -344,26 +344,11 @@ impl RowParser<'_> {
         if !split_line_into(line, delimiter, cells) {
             return false;
         }
-        let mut c = 0;
-        while c < steps.len() {
-            if c == memo.first && memo.count > 0 {
-                // The run's length before the lookup, which may turn the memo off.
-                let run = memo.count;
-                if !self.memo_run(line, cells, steps, slots, memo, missed) {
-                    return false;
-                }
-                c += run;
-                continue;
-            }
-            let (Some(bounds), Some(step)) = (cells.get_mut(c), steps.get(c)) else {
-                return false;
-            };
-            if !self.line_cell(line, bounds, step, slots) {
-                return false;
-            }
-            c += 1;
-        }
-        self.line_checks(slots)
+        // The memo as the lookup left it: it may have turned itself off.
+        let count = memo.count;
+        (count == 0 || self.memo_run(line, cells, steps, slots, memo, missed))
+            && self.outside_run(line, cells, steps, slots, (first, count))
+            && self.line_checks(slots)
     }
 
     /// The defaults of the inputs without a column, then the checks.
@@ -381,7 +366,8 @@ impl RowParser<'_> {
         })
     }
 
-    /// The cells before and after the memo's run (split by `run_between`).
+    /// The cells before and after the memo's run of `count` cells from
+    /// `first` (all of them when `count` is 0).
     #[inline]
     fn outside_run(
         &self,
