@@ -346,6 +346,27 @@ pub(crate) fn find_byte(data: &[u8], byte: u8) -> Option<usize> {
         .map(|i| base + i)
 }
 
+/// The last `byte` of `data`, as [`find_byte`] finds the first: eight
+/// bytes at a time from the end.
+#[inline(always)]
+pub(crate) fn rfind_byte(data: &[u8], byte: u8) -> Option<usize> {
+    let pattern = EVERY_BYTE * u64::from(byte);
+    let mut end = data.len();
+    while let Some(word) = end
+        .checked_sub(8)
+        .and_then(|start| data.get(start..end))
+        .and_then(|w| w.first_chunk::<8>())
+    {
+        let mask = zero_bytes(u64::from_le_bytes(*word) ^ pattern);
+        if mask != 0 {
+            // The highest flagged byte is the last one in the text.
+            return Some(end - 1 - (mask.leading_zeros() / 8) as usize);
+        }
+        end -= 8;
+    }
+    data.get(..end)?.iter().rposition(|&b| b == byte)
+}
+
 /// Record a field end at each delimiter of `mask` (see [`zero_bytes`]), a
 /// word whose first byte is at `base`.
 #[inline(always)]
@@ -523,6 +544,40 @@ mod tests {
                     "{:?} after {before}",
                     String::from_utf8_lossy(data)
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn find_byte_and_rfind_byte_find_what_position_and_rposition_find() {
+        // Every length to three words and a bit, the byte anywhere (or
+        // twice, or nowhere), next to bytes one off it and high bytes.
+        for len in 0..27usize {
+            for fill in [b'a', b',' + 1, b',' - 1, 0xAC, 0x80] {
+                let base = vec![fill; len];
+                let mut cases = vec![base.clone()];
+                for i in 0..len {
+                    let mut one = base.clone();
+                    one[i] = b',';
+                    cases.push(one.clone());
+                    for j in (i + 1..len).step_by(3) {
+                        let mut two = one.clone();
+                        two[j] = b',';
+                        cases.push(two);
+                    }
+                }
+                for data in &cases {
+                    assert_eq!(
+                        find_byte(data, b','),
+                        data.iter().position(|&b| b == b','),
+                        "{data:?}"
+                    );
+                    assert_eq!(
+                        rfind_byte(data, b','),
+                        data.iter().rposition(|&b| b == b','),
+                        "{data:?}"
+                    );
+                }
             }
         }
     }

@@ -14,7 +14,7 @@
 use super::steps::Step;
 use super::{CellKind, CellPlan, PLAIN, RowParser};
 use crate::input::cell;
-use crate::input::record::{find_byte, split_line_into};
+use crate::input::record::{find_byte, rfind_byte, split_line_into};
 
 /// How one column of a line is read: the input it gives and the kind of
 /// its cell (`None`: the column is not read).
@@ -185,25 +185,43 @@ impl LineMemo {
 
     #[inline]
     fn key(text: &[u8]) -> Option<([u64; MEMO_WORDS], usize)> {
-        if text.is_empty() || text.len() > MEMO_BYTES {
+        let len = text.len();
+        if len == 0 || len > MEMO_BYTES {
             return None;
         }
         // Whole words as they lie, the last one's bytes beyond the text cleared.
         let mut words = [0u64; MEMO_WORDS];
-        let mut chunks = text.chunks_exact(8);
-        for (w, chunk) in words.iter_mut().zip(&mut chunks) {
+        for (w, chunk) in words.iter_mut().zip(text.chunks_exact(8)) {
             *w = u64::from_le_bytes(chunk.try_into().ok()?);
         }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut last = [0u8; 8];
-            last.get_mut(..rest.len())?.copy_from_slice(rest);
-            *words.get_mut(text.len() / 8)? = u64::from_le_bytes(last);
+        let rest = len % 8;
+        if rest > 0 {
+            let last = match text
+                .get(len.wrapping_sub(8)..)
+                .and_then(|t| t.first_chunk::<8>())
+            {
+                // The text's last eight bytes, shifted so that only the
+                // rest's remain (a load, not a copy of a few bytes).
+                Some(tail) if len >= 8 => u64::from_le_bytes(*tail) >> (8 * (8 - rest)),
+                _ => text.iter().rev().fold(0, |w, &b| (w << 8) | u64::from(b)),
+            };
+            *words.get_mut(len / 8)? = last;
         }
-        let mut h: u64 = text.len() as u64;
-        for &w in &words[..text.len().div_ceil(8)] {
-            h = (h.rotate_left(5) ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        }
+        // Every word, the unused ones zero: products that do not wait for
+        // each other, then one mix.
+        const MULS: [u64; MEMO_WORDS] = [
+            0x9e37_79b9_7f4a_7c15,
+            0xc2b2_ae3d_27d4_eb4f,
+            0x1656_67b1_9e37_79f9,
+            0xd6e8_feb8_6659_fd93,
+            0xa076_1d64_78bd_642f,
+            0xe703_7ed1_a0b4_28db,
+        ];
+        let sum = words
+            .iter()
+            .zip(MULS)
+            .fold(len as u64, |h, (&w, m)| h.wrapping_add(w.wrapping_mul(m)));
+        let h = (sum ^ (sum >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         Some((words, (h >> (64 - MEMO_BITS)) as usize))
     }
 }
@@ -232,7 +250,7 @@ fn run_between(
     }
     let mut to = line.len();
     for cell in cells.get_mut(n - after..)?.iter_mut().rev() {
-        let d = from + line.get(from..to)?.iter().rposition(|&b| b == delimiter)?;
+        let d = from + rfind_byte(line.get(from..to)?, delimiter)?;
         *cell = (d + 1, to);
         to = d;
     }
