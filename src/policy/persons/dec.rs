@@ -132,7 +132,9 @@ impl Dec {
         })
     }
 
-    /// Both at the larger of their scales.
+    /// Both at the larger of their scales (inlined: a sum of whole
+    /// numbers, the usual fold, needs no rescaling).
+    #[inline]
     fn aligned(self, other: Dec) -> Option<(i128, i128, u32)> {
         if self.scale == other.scale {
             return Some((self.mantissa, other.mantissa, self.scale));
@@ -145,6 +147,7 @@ impl Dec {
         ))
     }
 
+    #[inline]
     pub(crate) fn checked_add(self, other: Dec) -> Option<Dec> {
         let (a, b, scale) = self.aligned(other)?;
         Some(Dec {

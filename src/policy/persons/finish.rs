@@ -101,13 +101,15 @@ impl Persons {
 
 impl Reduced {
     /// Append the value to `out` in a compact form that
-    /// [`Reduced::decode`] reads back exactly (a tag byte, then a
-    /// variable-length integer or the bits it needs).
+    /// [`Reduced::decode`] reads back exactly: a count below 128 as its
+    /// byte (the usual value: a household's persons of some kind); else a
+    /// tag byte (128 and above), then a variable-length integer or the
+    /// bits it needs.
     #[inline]
     pub(crate) fn encode(self, out: &mut Vec<u8>) {
         match self {
-            // The usual value, in one step.
-            Reduced::Count(n @ 0..0x80) => out.extend_from_slice(&[TAG_COUNT, n as u8]),
+            // The usual value: one byte.
+            Reduced::Count(n @ 0..0x80) => out.push(n as u8),
             Reduced::Count(n) => {
                 out.push(TAG_COUNT);
                 put_varint(n, out);
@@ -140,13 +142,13 @@ impl Reduced {
         }
     }
 
-    /// A count below 128 at `data[*at..]` (the usual value, two bytes), and
+    /// A count below 128 at `data[*at..]` (the usual value, one byte), and
     /// `*at` past it; `None`, with `*at` left, for any other value.
     #[inline(always)]
     pub(crate) fn decode_small_count(data: &[u8], at: &mut usize) -> Option<u8> {
-        match data.get(*at..*at + 2) {
-            Some(&[TAG_COUNT, n]) if n < 0x80 => {
-                *at += 2;
+        match data.get(*at) {
+            Some(&n) if n < TAG_COUNT => {
+                *at += 1;
                 Some(n)
             }
             _ => None,
@@ -160,6 +162,7 @@ impl Reduced {
         let tag = *data.get(*at)?;
         *at += 1;
         Some(match tag {
+            n @ 0..TAG_COUNT => Reduced::Count(u64::from(n)),
             TAG_COUNT => Reduced::Count(get_varint(data, at)?),
             TAG_FALSE => Reduced::Flag(false),
             TAG_TRUE => Reduced::Flag(true),
@@ -192,14 +195,15 @@ impl Reduced {
     }
 }
 
-const TAG_COUNT: u8 = 0;
-const TAG_FALSE: u8 = 1;
-const TAG_TRUE: u8 = 2;
-const TAG_EXACT: u8 = 3;
-const TAG_WIDE: u8 = 4;
-const TAG_FLOAT: u8 = 5;
-const TAG_NONE: u8 = 6;
-const TAG_SMALL_FLOAT: u8 = 7;
+/// The tags: every byte below the first is a small count by itself.
+const TAG_COUNT: u8 = 0x80;
+const TAG_FALSE: u8 = 0x81;
+const TAG_TRUE: u8 = 0x82;
+const TAG_EXACT: u8 = 0x83;
+const TAG_WIDE: u8 = 0x84;
+const TAG_FLOAT: u8 = 0x85;
+const TAG_NONE: u8 = 0x86;
+const TAG_SMALL_FLOAT: u8 = 0x87;
 
 /// `v` as a byte when it is exactly one (`-0.0` is not: its bits differ).
 #[inline]
@@ -332,7 +336,7 @@ fn write_value(output: &Output, v: f64, out: &mut Vec<u8>) {
 
 #[cfg(test)]
 mod tests {
-    use super::{Dec, Reduced};
+    use super::{Dec, Reduced, TAG_COUNT, TAG_SMALL_FLOAT};
 
     /// Every kind of value, at the edges of each encoding, reads back as
     /// itself, and the bytes of several values follow one another.
@@ -392,6 +396,12 @@ mod tests {
         Reduced::Float(255.0).encode(&mut short);
         Reduced::Float(-0.0).encode(&mut short);
         assert_eq!(short.len(), 2 + 9);
+        // A count below 128 takes one byte; 128, a tag and two.
+        let mut short = Vec::new();
+        Reduced::Count(0).encode(&mut short);
+        Reduced::Count(127).encode(&mut short);
+        Reduced::Count(128).encode(&mut short);
+        assert_eq!(short, [0, 127, TAG_COUNT, 0x80, 1]);
         let mut at = 0;
         for v in &values {
             let back = Reduced::decode(&bytes, &mut at).expect("a value");
@@ -423,6 +433,7 @@ mod tests {
         Reduced::Count(1 << 40).encode(&mut short);
         short.pop();
         assert_eq!(Reduced::decode(&short, &mut 0), None);
-        assert_eq!(Reduced::decode(&[9], &mut 0), None);
+        assert_eq!(Reduced::decode(&[TAG_SMALL_FLOAT + 1], &mut 0), None);
+        assert_eq!(Reduced::decode(&[0xFF], &mut 0), None);
     }
 }
