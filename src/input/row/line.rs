@@ -78,6 +78,9 @@ pub(crate) struct LineMemo {
     keys: Vec<([u64; MEMO_WORDS], u8)>,
     /// Per column of the run: the input it gives (`usize::MAX`: none).
     inputs: Vec<usize>,
+    /// The first of `inputs` when they are consecutive (the usual case: a
+    /// hit's values are then one copy).
+    consecutive: Option<usize>,
     /// Per entry, `count` values and `count` trimmed cell bounds relative
     /// to the run's start.
     values: Vec<f64>,
@@ -140,9 +143,17 @@ impl LineMemo {
     fn hit(&mut self, start: usize, at: usize, count: usize, slots: &mut [f64]) {
         let entry = at * count..(at + 1) * count;
         if let Some(values) = self.values.get(entry) {
-            for (&input, &v) in self.inputs.iter().zip(values) {
-                if let Some(slot) = slots.get_mut(input) {
-                    *slot = v;
+            let run = self
+                .consecutive
+                .and_then(|lo| slots.get_mut(lo..lo.checked_add(values.len())?));
+            match run {
+                Some(run) => run.copy_from_slice(values),
+                None => {
+                    for (&input, &v) in self.inputs.iter().zip(values) {
+                        if let Some(slot) = slots.get_mut(input) {
+                            *slot = v;
+                        }
+                    }
                 }
             }
         }
@@ -276,16 +287,23 @@ impl RowParser<'_> {
             count = 0;
         }
         let entries = if count == 0 { 0 } else { 1 << MEMO_BITS };
-        let inputs = self
+        let inputs: Vec<usize> = self
             .line
             .iter()
             .flat_map(|steps| steps.iter().skip(first).take(count))
             .map(|step| step.as_ref().map_or(usize::MAX, |(s, _)| s.input))
             .collect();
+        let consecutive = inputs.first().copied().filter(|&lo| {
+            inputs
+                .iter()
+                .enumerate()
+                .all(|(k, &input)| lo.checked_add(k) == Some(input))
+        });
         LineMemo {
             first,
             count,
             inputs,
+            consecutive,
             keys: vec![([0; MEMO_WORDS], 0); entries],
             values: vec![0.0; entries * count],
             cells: vec![(0, 0); entries * count],
