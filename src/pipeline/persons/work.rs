@@ -364,13 +364,12 @@ impl<'p> PersonWork<'p> {
     /// append its supplied values to `out` ([`Reduced::encode`]); false,
     /// with nothing appended, when the household has a problem to report.
     pub(crate) fn finish_run(&mut self, out: &mut Vec<u8>) -> bool {
-        if self.persons.check(&self.reduction).is_err() {
-            return false;
+        let start = out.len();
+        if self.persons.encode_checked(&self.reduction, out) {
+            return true;
         }
-        for (value, _) in self.persons.each_reduced(&self.reduction) {
-            value.encode(out);
-        }
-        true
+        out.truncate(start);
+        false
     }
 
     /// Check and fold one person (the `k`-th of its household).

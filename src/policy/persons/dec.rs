@@ -134,7 +134,7 @@ impl Dec {
 
     /// Both at the larger of their scales (inlined: a sum of whole
     /// numbers, the usual fold, needs no rescaling).
-    #[inline]
+    #[inline(always)]
     fn aligned(self, other: Dec) -> Option<(i128, i128, u32)> {
         if self.scale == other.scale {
             return Some((self.mantissa, other.mantissa, self.scale));

@@ -30,6 +30,20 @@ impl Persons {
         Ok(())
     }
 
+    /// Append every supplied input's value to `out` ([`Reduced::encode`]),
+    /// checking each as [`Persons::check`] does, in one loop; false at the
+    /// first problem (what was appended is then the caller's to drop).
+    #[inline]
+    pub(crate) fn encode_checked(&self, r: &Reduction, out: &mut Vec<u8>) -> bool {
+        for (red, acc) in self.reducers.iter().zip(&r.accs) {
+            if problem_kind(red, acc).is_some() {
+                return false;
+            }
+            reduced(red, acc).encode(out);
+        }
+        true
+    }
+
     /// The value of the `k`-th supplied input after a [`Persons::check`]
     /// without problem.
     #[inline]
@@ -247,62 +261,69 @@ fn reduced(red: &Reducer, acc: &Acc) -> Reduced {
     }
 }
 
-/// Why `red` gives no value for the household whose state is `acc`.
-#[inline]
-fn problem(red: &Reducer, acc: &Acc) -> Result<(), ReduceProblem> {
-    let problem = |kind: ReduceProblemKind, persons: Vec<u32>, message: String| {
-        Err(ReduceProblem {
-            input: red.input,
-            kind,
-            persons,
-            message,
-        })
-    };
-    let cond = red.condition.as_deref().unwrap_or("");
+/// What is wrong with a reducer's result, if anything: [`problem`] without
+/// its words, cheap enough for every household.
+#[inline(always)]
+fn problem_kind(red: &Reducer, acc: &Acc) -> Option<ReduceProblemKind> {
     match red.kind {
-        ReducerKind::Count | ReducerKind::Any | ReducerKind::All => Ok(()),
-        ReducerKind::One if acc.count == 0 => problem(
-            ReduceProblemKind::NoMatch,
-            Vec::new(),
-            format!("{}: no person matches `{cond}`", red.name),
-        ),
-        ReducerKind::One if acc.count > 1 => problem(
-            ReduceProblemKind::SeveralMatch,
-            acc.matches.clone(),
-            format!(
-                "{}: {} persons match `{cond}`, where exactly one must",
-                red.name, acc.count
-            ),
-        ),
-        ReducerKind::Min | ReducerKind::Max if acc.count == 0 => match &red.if_none {
-            Some(_) => Ok(()),
-            None => {
-                let message = match &red.condition {
-                    Some(c) => format!("{}: no person matches `{c}`", red.name),
-                    None => format!("{}: the household has no person", red.name),
-                };
-                problem(ReduceProblemKind::NoMatch, Vec::new(), message)
-            }
-        },
+        ReducerKind::Count | ReducerKind::Any | ReducerKind::All => None,
+        ReducerKind::One if acc.count == 0 => Some(ReduceProblemKind::NoMatch),
+        ReducerKind::One if acc.count > 1 => Some(ReduceProblemKind::SeveralMatch),
+        ReducerKind::Min | ReducerKind::Max if acc.count == 0 => {
+            red.if_none.is_none().then_some(ReduceProblemKind::NoMatch)
+        }
         _ => {
             let writes = if red.plain.is_some() {
                 !acc.overflow
             } else {
                 writes_value(&red.output, acc.float)
             };
-            if writes {
-                return Ok(());
-            }
-            problem(
-                ReduceProblemKind::Undefined,
-                Vec::new(),
-                format!(
-                    "{}: `{}` gives no finite value for this household (too large)",
-                    red.name, red.source
-                ),
-            )
+            (!writes).then_some(ReduceProblemKind::Undefined)
         }
     }
+}
+
+/// Why `red` gives no value for the household whose state is `acc`.
+#[inline]
+fn problem(red: &Reducer, acc: &Acc) -> Result<(), ReduceProblem> {
+    let Some(kind) = problem_kind(red, acc) else {
+        return Ok(());
+    };
+    let cond = red.condition.as_deref().unwrap_or("");
+    let (persons, message) = match kind {
+        ReduceProblemKind::NoMatch if red.kind == ReducerKind::One => (
+            Vec::new(),
+            format!("{}: no person matches `{cond}`", red.name),
+        ),
+        // `min` / `max` of a required input.
+        ReduceProblemKind::NoMatch => (
+            Vec::new(),
+            match &red.condition {
+                Some(c) => format!("{}: no person matches `{c}`", red.name),
+                None => format!("{}: the household has no person", red.name),
+            },
+        ),
+        ReduceProblemKind::SeveralMatch => (
+            acc.matches.clone(),
+            format!(
+                "{}: {} persons match `{cond}`, where exactly one must",
+                red.name, acc.count
+            ),
+        ),
+        ReduceProblemKind::Undefined => (
+            Vec::new(),
+            format!(
+                "{}: `{}` gives no finite value for this household (too large)",
+                red.name, red.source
+            ),
+        ),
+    };
+    Err(ReduceProblem {
+        input: red.input,
+        kind,
+        persons,
+        message,
+    })
 }
 
 fn write_bool(b: bool, out: &mut Vec<u8>) {
