@@ -377,10 +377,15 @@ impl<'s> PersonFeed<'s> {
                 run_group,
                 run_len,
                 stored,
-            } => (
-                Stream::File(file(run_group, None, run_len.as_deref())?),
-                stored.as_ref(),
-            ),
+            } => {
+                let lengths = run_len
+                    .as_deref()
+                    .or_else(|| stored.as_ref().map(super::StoredRuns::run_len));
+                (
+                    Stream::File(file(run_group, None, lengths)?),
+                    stored.as_ref(),
+                )
+            }
             Order::Sorted {
                 run_group,
                 keep,

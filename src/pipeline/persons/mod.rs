@@ -374,6 +374,7 @@ pub(crate) enum Order {
     /// number of records (the runs are counted off, no key is read again).
     Grouped {
         run_group: Vec<u64>,
+        /// `None` when `stored` holds them ([`Order::run_len`]).
         run_len: Option<Vec<u32>>,
         stored: Option<StoredRuns>,
     },
@@ -394,8 +395,10 @@ pub(crate) enum Order {
 pub(crate) struct StoredRuns {
     folded: once::Folded,
     /// Per household (group): its run, when that one run holds all its
-    /// persons, in file order, and was folded (`u32::MAX`: none).
-    group_run: Vec<u32>,
+    /// persons, in file order, and was folded (`u32::MAX`: none). `None`:
+    /// household `g` is run `g`, the usual grouped file (every household's
+    /// persons one run, no orphan), which needs no table.
+    group_run: Option<Vec<u32>>,
     /// Per run: its number of persons.
     run_len: Vec<u32>,
     /// Every run's values are used: the person file is not read again.
@@ -403,17 +406,31 @@ pub(crate) struct StoredRuns {
 }
 
 impl StoredRuns {
-    /// `None` when no run's values can be used. `keep`: the runs read
-    /// from the file in order when it is not grouped (the others are
-    /// sorted apart).
+    /// `None` when no run's values can be used (`run_len` is then left
+    /// where it is; else it is taken). `keep`: the runs read from the file
+    /// in order when it is not grouped (the others are sorted apart).
     fn new(
         folded: once::Folded,
         run_group: &[u64],
-        run_len: Vec<u32>,
+        run_len: &mut Option<Vec<u32>>,
         keep: Option<&[bool]>,
     ) -> Option<StoredRuns> {
-        if folded.len() != run_group.len() || run_len.len() != run_group.len() {
+        let runs = run_group.len();
+        if folded.len() != runs || run_len.as_ref().is_none_or(|l| l.len() != runs) {
             return None;
+        }
+        let identity = keep.is_none()
+            && u32::try_from(runs).is_ok()
+            && run_group.iter().zip(0u64..).all(|(&g, r)| g == r);
+        if identity {
+            // Each household one run, in order: what the table would say.
+            let used = (0..runs).filter(|&r| folded.stored(r)).count();
+            return (used > 0).then(|| StoredRuns {
+                folded,
+                group_run: None,
+                run_len: run_len.take().unwrap_or_default(),
+                every: used == runs,
+            });
         }
         let households = run_group
             .iter()
@@ -441,17 +458,25 @@ impl StoredRuns {
                 _ => every = false,
             }
         }
-        (used > 0).then_some(StoredRuns {
+        (used > 0).then(|| StoredRuns {
             folded,
-            group_run,
-            run_len,
+            group_run: Some(group_run),
+            run_len: run_len.take().unwrap_or_default(),
             every,
         })
     }
 
+    /// Each run's number of records.
+    pub(crate) fn run_len(&self) -> &[u32] {
+        &self.run_len
+    }
+
     /// The values of household `group` into `batch`, when it has them.
     pub(crate) fn take(&self, group: u64, batch: &mut feed::PersonBatch) -> Option<feed::Stored> {
-        let r = *self.group_run.get(usize::try_from(group).ok()?)?;
+        let r = match &self.group_run {
+            Some(group_run) => *group_run.get(usize::try_from(group).ok()?)?,
+            None => u32::try_from(group).ok()?,
+        };
         let values = self.folded.run(r as usize)?;
         let start = batch.values.len() as u32;
         batch.values.extend_from_slice(values);
@@ -599,19 +624,16 @@ impl<'s> PersonPlan<'s> {
     ) -> Result<PersonPlan<'s>, PersonError> {
         let scan::Scanned {
             run_group,
-            run_len,
+            mut run_len,
             grouped,
             person_blanks: blanks,
             folded,
             unique_ids,
         } = scan::scan(policy, persons, setup, chunk_bytes, threads)?;
         let order = if grouped {
-            let stored = match (folded, &run_len) {
-                (Some(folded), Some(lengths)) => {
-                    StoredRuns::new(folded, &run_group, lengths.clone(), None)
-                }
-                _ => None,
-            };
+            // The runs' lengths move into `stored` when it takes them.
+            let stored =
+                folded.and_then(|folded| StoredRuns::new(folded, &run_group, &mut run_len, None));
             Order::Grouped {
                 run_group,
                 run_len,
@@ -619,12 +641,8 @@ impl<'s> PersonPlan<'s> {
             }
         } else {
             let keep = spill::in_order(&run_group);
-            let stored = match (folded, run_len) {
-                (Some(folded), Some(lengths)) => {
-                    StoredRuns::new(folded, &run_group, lengths, Some(&keep))
-                }
-                _ => None,
-            };
+            let stored = folded
+                .and_then(|folded| StoredRuns::new(folded, &run_group, &mut run_len, Some(&keep)));
             let runs = spill::sort(setup, &run_group, &keep, chunk_bytes)?;
             Order::Sorted {
                 run_group,

@@ -158,3 +158,53 @@ fn past_the_values_limit_runs_are_numbered_and_left_to_the_second_pass() {
         }
     }
 }
+
+/// Households in order, each one run (the usual grouped file), find their
+/// values without the table, as the table finds them.
+#[test]
+fn households_of_one_run_each_in_order_find_their_values_without_a_table() {
+    use crate::pipeline::persons::StoredRuns;
+    use crate::pipeline::persons::feed::PersonBatch;
+    let f = files(&persons_text());
+    let (runs, _) = fold(&f, 1 << 20, 1).expect("folded");
+    let n = runs.keys.len();
+    let lengths = runs.lengths.clone().expect("counted");
+    let in_order: Vec<u64> = (0..n as u64).collect();
+    let stored = |groups: &[u64], keep: Option<&[bool]>| {
+        let (_, folded) = fold(&f, 1 << 20, 1).expect("folded");
+        let mut run_len = Some(lengths.clone());
+        let stored = StoredRuns::new(folded, groups, &mut run_len, keep).expect("stored");
+        assert!(run_len.is_none(), "the lengths move into the stored runs");
+        stored
+    };
+    let direct = stored(&in_order, None);
+    // `keep` (every run in order) takes the table's way to the same groups.
+    let keep = vec![true; n];
+    let table = stored(&in_order, Some(&keep));
+    assert!(direct.group_run.is_none());
+    assert!(table.group_run.is_some());
+    // Three households are left to the second pass.
+    assert!(!direct.every && !table.every);
+    assert_eq!(direct.run_len(), table.run_len());
+    let values = |s: &StoredRuns, g: u64| {
+        let mut batch = PersonBatch::default();
+        s.take(g, &mut batch).map(|taken| {
+            let (a, b) = taken.values;
+            (batch.values[a as usize..b as usize].to_vec(), taken.persons)
+        })
+    };
+    for g in 0..n as u64 + 2 {
+        assert_eq!(values(&direct, g), values(&table, g), "household {g}");
+    }
+    assert!(values(&direct, 0).is_some());
+    assert!(values(&direct, 3).is_none());
+    assert!(values(&direct, n as u64).is_none());
+    // A household without persons (the third): groups are no longer the
+    // runs' numbers, and the table finds them.
+    let gap: Vec<u64> = (0..n as u64).map(|r| r + u64::from(r >= 2)).collect();
+    let shifted = stored(&gap, None);
+    assert!(shifted.group_run.is_some());
+    assert!(values(&shifted, 2).is_none());
+    assert_eq!(values(&shifted, 3), values(&direct, 2));
+    assert_eq!(values(&shifted, 1), values(&direct, 1));
+}
