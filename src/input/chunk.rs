@@ -96,6 +96,9 @@ pub struct Chunker {
     max_record: usize,
     /// 1-based line of the file at `buf[0]`.
     line: u64,
+    /// Lines are counted (else [`ChunkStart::line`] stays where it began:
+    /// [`Chunker::without_line_numbers`]).
+    count_lines: bool,
     eof: bool,
 }
 
@@ -124,8 +127,17 @@ impl Chunker {
             delimiter,
             max_record: usize::MAX,
             line,
+            count_lines: true,
             eof,
         }
+    }
+
+    /// Stop counting lines, for a reader that never shows one (two scans of
+    /// every chunk saved): [`ChunkStart::line`] then stays the first line,
+    /// and so does a [`RecordTooLong`] error's, which such a reader must
+    /// not report as it stands.
+    pub(crate) fn without_line_numbers(&mut self) {
+        self.count_lines = false;
     }
 
     /// Advance the state machine over the bytes read since the last scan,
@@ -302,7 +314,9 @@ impl Chunker {
             line: self.line,
             before: self.before,
         };
-        self.line += count_breaks(out, self.before);
+        if self.count_lines {
+            self.line += count_breaks(out, self.before);
+        }
         self.before = out[end - 1];
         self.scanned = self.scanned.saturating_sub(end);
         self.cut = 0;

@@ -36,6 +36,21 @@ pub(crate) use dec::Dec;
 pub(crate) use finish::Reduced;
 pub(crate) use memo::MemoFolds;
 
+/// A person's cell texts by person input, for the reducers that read a
+/// cell's text (exact sums): a closure, or a reader's own type whose
+/// method is always inlined (a closure called from deep in the fold may
+/// stay a call).
+pub(crate) trait PersonCells<'r> {
+    fn text(&self, i: usize) -> &'r [u8];
+}
+
+impl<'r, F: Fn(usize) -> &'r [u8] + ?Sized> PersonCells<'r> for F {
+    #[inline(always)]
+    fn text(&self, i: usize) -> &'r [u8] {
+        self(i)
+    }
+}
+
 use super::Policy;
 use crate::expr::{Arena, Program, Root};
 
@@ -793,14 +808,14 @@ impl Persons {
     /// `read`: the slots when the plain cell grammar read them
     /// ([`Reduction::read_plainly`]), else empty.
     #[inline(always)]
-    fn fold<'r>(
+    fn fold<'r, C: PersonCells<'r> + ?Sized>(
         &self,
         fold: Fold,
         acc: &mut Acc,
         person: u32,
         (when, value): (f64, f64),
         read: &[f64],
-        cell: &dyn Fn(usize) -> &'r [u8],
+        cell: &C,
     ) {
         let matched = when != 0.0;
         // `sum`, `min`, `max` and `one` see only the matching persons.
@@ -816,7 +831,7 @@ impl Persons {
             Fold::All => acc.flag &= value != 0.0,
             Fold::Exact(kind, i) if matched => {
                 take(kind, acc);
-                self.fold_exact(kind, acc, i, cell(i), read.get(i).copied());
+                self.fold_exact(kind, acc, i, cell.text(i), read.get(i).copied());
             }
             Fold::Float(kind) if matched => {
                 take(kind, acc);

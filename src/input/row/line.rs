@@ -163,7 +163,7 @@ impl LineMemo {
 
     /// The trimmed bounds of field `c` of the line [`RowParser::parse_line`]
     /// last read: from the memo entry when its run was a hit, else `cells`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn cell(&self, c: usize, cells: &[(usize, usize)]) -> Option<(usize, usize)> {
         if let Some((start, count)) = self.hit {
             if let Some(k) = c.checked_sub(self.first).filter(|&k| k < count) {

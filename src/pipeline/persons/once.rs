@@ -375,9 +375,11 @@ fn fold_runs_within(
         Ok(s) => s,
         Err(e) => return Some(Err(e)),
     };
-    let name = source.name;
     let delimiter = source.delimiter;
     let mut chunker = source.chunker;
+    // No line is shown from here: a problem goes to the usual scan, which
+    // reads the file again and tells its line.
+    chunker.without_line_numbers();
     let mut collector = Collector {
         work: collector_work,
         delimiter,
@@ -398,7 +400,6 @@ fn fold_runs_within(
     let (jobs, job_queue) = sync_channel::<(u64, Vec<u8>, ChunkStart, ChunkRuns)>(threads * 2);
     let job_queue = Arc::new(Mutex::new(job_queue));
     let (done_tx, done) = channel::<(u64, Vec<u8>, ChunkRuns)>();
-    let mut error = None;
     std::thread::scope(|scope| {
         for _ in 0..threads {
             let queue = Arc::clone(&job_queue);
@@ -480,8 +481,10 @@ fn fold_runs_within(
                     sent += 1;
                 }
                 Ok(None) => break,
-                Err(e) => {
-                    error = Some(InputError::reading(&name, e));
+                Err(_) => {
+                    // Read again by the usual scan, which reports it with
+                    // its line (this chunker counts none).
+                    refused.store(true, Ordering::Relaxed);
                     break;
                 }
             }
@@ -494,9 +497,6 @@ fn fold_runs_within(
             collect(item, &mut spare, &mut spare_runs, &mut collector);
         }
     });
-    if let Some(e) = error {
-        return Some(Err(e));
-    }
     collector.close();
     if collector.refused || refused.load(Ordering::Relaxed) {
         return None;

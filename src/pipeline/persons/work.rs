@@ -8,7 +8,7 @@ use crate::input::flat::Flat;
 use crate::input::record::Fields;
 use crate::input::{LineMemo, Reject, RejectCode, RowParser, cell, excerpt};
 use crate::policy::Policy;
-use crate::policy::persons::{MemoFolds, Persons, ReduceProblemKind, Reduction};
+use crate::policy::persons::{MemoFolds, PersonCells, Persons, ReduceProblemKind, Reduction};
 
 /// Reused from household to household.
 pub(crate) struct PersonWork<'p> {
@@ -333,16 +333,17 @@ impl<'p> PersonWork<'p> {
         }
         let columns = &self.setup.person_layout.columns;
         let (cells, memo) = (&self.cells, &self.memo);
-        let cell_of = |i: usize| -> &[u8] {
-            columns[i]
-                .and_then(|c| memo.cell(c, cells))
-                .and_then(|(a, b)| line.get(a..b))
-                .unwrap_or_default()
+        let cell_of = |i: usize| parsed_cell(columns, memo, cells, line, i);
+        let parsed = ParsedCells {
+            columns,
+            memo,
+            cells,
+            line,
         };
         match (&mut self.memo_folds, self.memo.last_entry()) {
             (Some(folds), Some(entry)) => {
                 self.persons
-                    .add_memo(&mut self.reduction, &self.slots, &cell_of, folds, entry);
+                    .add_memo(&mut self.reduction, &self.slots, &parsed, folds, entry);
             }
             _ => self.persons.add(&mut self.reduction, &self.slots, &cell_of),
         }
@@ -500,6 +501,42 @@ impl<'p> PersonWork<'p> {
         }
         Ok(())
     }
+}
+
+/// The cells of the `line` just parsed, for the reducers
+/// ([`parsed_cell`]).
+struct ParsedCells<'a, 'l> {
+    columns: &'a [Option<usize>],
+    memo: &'a LineMemo,
+    cells: &'a [(usize, usize)],
+    line: &'l [u8],
+}
+
+impl<'l> PersonCells<'l> for ParsedCells<'_, 'l> {
+    #[inline(always)]
+    fn text(&self, i: usize) -> &'l [u8] {
+        parsed_cell(self.columns, self.memo, self.cells, self.line, i)
+    }
+}
+
+/// The trimmed text of person input `i`'s cell in the `line` just parsed
+/// (`columns`: each input's column; `memo` and `cells`: as
+/// [`RowParser::parse_line`] left them).
+#[inline(always)]
+fn parsed_cell<'l>(
+    columns: &[Option<usize>],
+    memo: &LineMemo,
+    cells: &[(usize, usize)],
+    line: &'l [u8],
+    i: usize,
+) -> &'l [u8] {
+    columns
+        .get(i)
+        .copied()
+        .flatten()
+        .and_then(|c| memo.cell(c, cells))
+        .and_then(|(a, b)| line.get(a..b))
+        .unwrap_or_default()
 }
 
 /// The record that gives a household's own cells: its row in the household

@@ -9,7 +9,7 @@
 //! of its own cells (`sum(income)`), instead of its domain positions, table
 //! lookups and a condition per reducer ([`Persons::add`]).
 
-use super::{Fold, Persons, Reduction};
+use super::{Fold, PersonCells, Persons, Reduction};
 
 /// At most this many `count`s are bits of an entry's mask; more go with
 /// the other reducers.
@@ -64,12 +64,15 @@ impl Persons {
 
     /// [`Persons::add`] for a person whose memo entry is `entry` with stamp
     /// `stamp` ([`crate::input::LineMemo::last_entry`]): the same folds,
-    /// the entry's conditions and values computed once.
-    pub(crate) fn add_memo<'r>(
+    /// the entry's conditions and values computed once. (Inlined into its
+    /// one caller, whose `cell` closure it calls directly, not through a
+    /// vtable.)
+    #[inline(always)]
+    pub(crate) fn add_memo<'r, C: PersonCells<'r>>(
         &self,
         r: &mut Reduction,
         slots: &[f64],
-        cell: &dyn Fn(usize) -> &'r [u8],
+        cell: &C,
         folds: &mut MemoFolds,
         (entry, stamp): (usize, u64),
     ) {
@@ -79,7 +82,7 @@ impl Persons {
         let steps = &self.plan.steps;
         if stale || r.accs.len() != steps.len() || !self.fill(folds, entry, stamp, slots, &mut r.at)
         {
-            self.add_marked(r, slots, cell, stale);
+            self.add_marked(r, slots, &|i| cell.text(i), stale);
             return;
         }
         let person = r.persons;
@@ -408,14 +411,26 @@ tracks = [{{ id = "all" }}]
             .unwrap();
         let mut r = persons.start();
         // Entry 0, stamp 1: a child's folds.
-        persons.add_memo(&mut r, &child, &|_| b"", &mut folds, (0, 1));
+        persons.add_memo(
+            &mut r,
+            &child,
+            &|_: usize| -> &[u8] { b"" },
+            &mut folds,
+            (0, 1),
+        );
         assert_eq!(
             persons.reduced(&r, young),
             Some(super::super::Reduced::Count(1))
         );
         persons.reset(&mut r);
         crate::expr::exact::mark_close(true);
-        persons.add_memo(&mut r, &elder, &|_| b"", &mut folds, (0, 1));
+        persons.add_memo(
+            &mut r,
+            &elder,
+            &|_: usize| -> &[u8] { b"" },
+            &mut folds,
+            (0, 1),
+        );
         assert_eq!(
             persons.reduced(&r, young),
             Some(super::super::Reduced::Count(0))
@@ -455,7 +470,13 @@ tracks = [{ id = "all" }]
             slots[b] = vb;
             let entry = (va as usize, 1 + va as u64);
             persons.add(&mut plain, &slots, &|_| b"");
-            persons.add_memo(&mut memoed, &slots, &|_| b"", &mut folds, entry);
+            persons.add_memo(
+                &mut memoed,
+                &slots,
+                &|_: usize| -> &[u8] { b"" },
+                &mut folds,
+                entry,
+            );
             assert_eq!(folds.stamps[entry.0] == entry.1, kept, "{va} {vb}");
             assert_eq!(persons.reduced(&plain, 0), persons.reduced(&memoed, 0));
         }
