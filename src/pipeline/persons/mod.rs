@@ -44,9 +44,10 @@
 //! built only if a run needs it); up to 28 bytes per run (its key's
 //! fingerprint, read while the household file is indexed, its record
 //! count and its group); 12 bytes per run after it (8 when the file is not
-//! grouped), and when folded its values (about 24 bytes for the default
+//! grouped), and when folded its values (about 17 bytes for the default
 //! policy, at most [`once::MOST_VALUES`] in all: the runs past it keep
-//! none) and 9 bytes per household; batches as for households, and with
+//! none) and 5 bytes per household (none when each household's persons
+//! are one run, in the household file's order: household `g` is run `g`); batches as for households, and with
 //! more than two workers three chunks of each file read ahead of the feed.
 
 pub(super) mod feed;

@@ -19,9 +19,10 @@
 //! which reports its reject as it always did; so are the persons of a
 //! household split into several runs. So are the households after the
 //! stored values reach their bound ([`Folded::limit`], [`MOST_VALUES`]):
-//! memory stays bounded, and the runs are still numbered. A quote or a row
-//! without a key stops the fold: the file is scanned again the usual way
-//! (`scan::person_runs`).
+//! memory stays bounded, and the runs are still numbered. A quote, a row
+//! without a key or a read error (a record too long, say) stops the fold:
+//! the file is scanned again the usual way (`scan::person_runs`), which
+//! reports the error with its line (the fold counts no lines).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -103,8 +104,8 @@ impl Folded {
     }
 }
 
-/// The most bytes of values kept (about 24 a household for the default
-/// policy: some 5 million households); the households after them are
+/// The most bytes of values kept (about 17 a household for the default
+/// policy: some 7 million households); the households after them are
 /// read on the second pass, as when nothing is folded.
 pub(crate) const MOST_VALUES: usize = 128 << 20;
 
