@@ -577,6 +577,18 @@ mod tests {
                         data.iter().rposition(|&b| b == b','),
                         "{data:?}"
                     );
+                    // Other delimiters: the same bytes, looked for as such.
+                    for d in [b'\t', b';', b'|', fill] {
+                        let other: Vec<u8> = data
+                            .iter()
+                            .map(|&b| if b == b',' { d } else { b })
+                            .collect();
+                        assert_eq!(
+                            rfind_byte(&other, d),
+                            other.iter().rposition(|&b| b == d),
+                            "{other:?}"
+                        );
+                    }
                 }
             }
         }

@@ -955,3 +955,41 @@ id = "none"
     assert!(seen[0].contains("\"households\": 200"), "{}", seen[0]);
     assert!(seen.iter().all(|s| *s == seen[0]), "runs differ");
 }
+
+/// A person record that never ends (an unclosed quote) far into the file
+/// stops the first pass's fold, which counts no lines; the usual scan reads
+/// the file again and reports the record's own line, on one worker or several.
+#[test]
+fn a_runaway_person_record_is_reported_at_its_line() {
+    let dir = Dir::new();
+    let hs = households(7, 3000);
+    dir.write("households.csv", household_csv(&hs));
+    let text = person_csv(&hs, &grouped_order(&hs));
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    assert!(lines.len() > 6000, "{} lines", lines.len());
+    // Line 5001 (the header is line 1) opens a quote that never closes.
+    lines[5000] = format!("\"{}", lines[5000]);
+    let mut persons = lines.join("\n");
+    persons.push('\n');
+    // Past the limit (1 MiB with `--max-field-bytes 200`).
+    persons.push_str(&format!("{}\n", "x".repeat(100)).repeat(12_000));
+    dir.write("persons.csv", &persons);
+    for j in ["1", "3"] {
+        dir.run(&[
+            "assess",
+            "households.csv",
+            "--persons",
+            "persons.csv",
+            "--max-field-bytes",
+            "200",
+            "--chunk-bytes",
+            "4096",
+            "-j",
+            j,
+            "-o",
+            "out.csv",
+        ])
+        .assert_code(1)
+        .stderr_has("the record starting on line 5001 is longer than");
+    }
+}

@@ -375,7 +375,7 @@ pub(crate) enum Order {
     /// number of records (the runs are counted off, no key is read again).
     Grouped {
         run_group: Vec<u64>,
-        /// `None` when `stored` holds them ([`Order::run_len`]).
+        /// `None` when `stored` holds them ([`StoredRuns::run_len`]).
         run_len: Option<Vec<u32>>,
         stored: Option<StoredRuns>,
     },
