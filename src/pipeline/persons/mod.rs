@@ -423,45 +423,17 @@ impl StoredRuns {
         let identity = keep.is_none()
             && u32::try_from(runs).is_ok()
             && run_group.iter().zip(0u64..).all(|(&g, r)| g == r);
-        if identity {
+        let (group_run, used, every) = if identity {
             // Each household one run, in order: what the table would say.
             let used = (0..runs).filter(|&r| folded.stored(r)).count();
-            return (used > 0).then(|| StoredRuns {
-                folded,
-                group_run: None,
-                run_len: run_len.take().unwrap_or_default(),
-                every: used == runs,
-            });
-        }
-        let households = run_group
-            .iter()
-            .filter(|&&g| g != ORPHAN)
-            .max()
-            .map_or(0, |&g| g.saturating_add(1));
-        let households = usize::try_from(households).ok()?;
-        let mut runs_of = vec![0u8; households];
-        for &g in run_group {
-            if let Some(n) = runs_of.get_mut(g as usize) {
-                *n = n.saturating_add(1);
-            }
-        }
-        let mut group_run = vec![u32::MAX; households];
-        let mut used = 0usize;
-        let mut every = true;
-        for (r, &g) in run_group.iter().enumerate() {
-            let alone = runs_of.get(g as usize) == Some(&1);
-            let in_order = keep.is_none_or(|k| k.get(r).copied().unwrap_or(false));
-            match (u32::try_from(r), group_run.get_mut(g as usize)) {
-                (Ok(run), Some(slot)) if alone && in_order && folded.stored(r) => {
-                    *slot = run;
-                    used += 1;
-                }
-                _ => every = false,
-            }
-        }
+            (None, used, used == runs)
+        } else {
+            let (group_run, used, every) = run_of_each_group(&folded, run_group, keep)?;
+            (Some(group_run), used, every)
+        };
         (used > 0).then(|| StoredRuns {
             folded,
-            group_run: Some(group_run),
+            group_run,
             run_len: run_len.take().unwrap_or_default(),
             every,
         })
@@ -486,6 +458,43 @@ impl StoredRuns {
             persons: self.run_len.get(r as usize).copied().unwrap_or(0),
         })
     }
+}
+
+/// Per household (group), its run when that one run holds all its persons,
+/// is read in order (`keep`) and was folded (`u32::MAX`: none); with the
+/// number of such runs, and whether every run is one.
+fn run_of_each_group(
+    folded: &once::Folded,
+    run_group: &[u64],
+    keep: Option<&[bool]>,
+) -> Option<(Vec<u32>, usize, bool)> {
+    let households = run_group
+        .iter()
+        .filter(|&&g| g != ORPHAN)
+        .max()
+        .map_or(0, |&g| g.saturating_add(1));
+    let households = usize::try_from(households).ok()?;
+    let mut runs_of = vec![0u8; households];
+    for &g in run_group {
+        if let Some(n) = runs_of.get_mut(g as usize) {
+            *n = n.saturating_add(1);
+        }
+    }
+    let mut group_run = vec![u32::MAX; households];
+    let mut used = 0usize;
+    let mut every = true;
+    for (r, &g) in run_group.iter().enumerate() {
+        let alone = runs_of.get(g as usize) == Some(&1);
+        let in_order = keep.is_none_or(|k| k.get(r).copied().unwrap_or(false));
+        match (u32::try_from(r), group_run.get_mut(g as usize)) {
+            (Ok(run), Some(slot)) if alone && in_order && folded.stored(r) => {
+                *slot = run;
+                used += 1;
+            }
+            _ => every = false,
+        }
+    }
+    Some((group_run, used, every))
 }
 
 /// The person file's runs as the scan found them (`scan`, `once`): each

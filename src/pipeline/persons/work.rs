@@ -331,13 +331,10 @@ impl<'p> PersonWork<'p> {
         if self.repeated_person_number().is_some() {
             return false;
         }
-        let columns = &self.setup.person_layout.columns;
-        let (cells, memo) = (&self.cells, &self.memo);
-        let cell_of = |i: usize| parsed_cell(columns, memo, cells, line, i);
         let parsed = ParsedCells {
-            columns,
-            memo,
-            cells,
+            columns: &self.setup.person_layout.columns,
+            memo: &self.memo,
+            cells: &self.cells,
             line,
         };
         match (&mut self.memo_folds, self.memo.last_entry()) {
@@ -345,7 +342,9 @@ impl<'p> PersonWork<'p> {
                 self.persons
                     .add_memo(&mut self.reduction, &self.slots, &parsed, folds, entry);
             }
-            _ => self.persons.add(&mut self.reduction, &self.slots, &cell_of),
+            _ => self
+                .persons
+                .add(&mut self.reduction, &self.slots, &|i| parsed.text(i)),
         }
         true
     }
@@ -503,9 +502,11 @@ impl<'p> PersonWork<'p> {
     }
 }
 
-/// The cells of the `line` just parsed, for the reducers
-/// ([`parsed_cell`]).
+/// The cells of the `line` [`PersonWork::parse_person`] just read, by
+/// person input, for the reducers that read a cell's text (its method is
+/// always inlined: a closure called from deep in the fold stayed a call).
 struct ParsedCells<'a, 'l> {
+    /// Each person input's column.
     columns: &'a [Option<usize>],
     memo: &'a LineMemo,
     cells: &'a [(usize, usize)],
@@ -515,28 +516,14 @@ struct ParsedCells<'a, 'l> {
 impl<'l> PersonCells<'l> for ParsedCells<'_, 'l> {
     #[inline(always)]
     fn text(&self, i: usize) -> &'l [u8] {
-        parsed_cell(self.columns, self.memo, self.cells, self.line, i)
+        self.columns
+            .get(i)
+            .copied()
+            .flatten()
+            .and_then(|c| self.memo.cell(c, self.cells))
+            .and_then(|(a, b)| self.line.get(a..b))
+            .unwrap_or_default()
     }
-}
-
-/// The trimmed text of person input `i`'s cell in the `line` just parsed
-/// (`columns`: each input's column; `memo` and `cells`: as
-/// [`RowParser::parse_line`] left them).
-#[inline(always)]
-fn parsed_cell<'l>(
-    columns: &[Option<usize>],
-    memo: &LineMemo,
-    cells: &[(usize, usize)],
-    line: &'l [u8],
-    i: usize,
-) -> &'l [u8] {
-    columns
-        .get(i)
-        .copied()
-        .flatten()
-        .and_then(|c| memo.cell(c, cells))
-        .and_then(|(a, b)| line.get(a..b))
-        .unwrap_or_default()
 }
 
 /// The record that gives a household's own cells: its row in the household
